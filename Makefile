@@ -1,0 +1,90 @@
+# berth build. `make` (release), `make DEBUG=1` (ASan/UBSan), `make check` (all tests),
+# `make unit`, `make integration`, `make format`, `make format-check`, `make install`,
+# `make conformance` (third-party OCI suites), `make bench`.
+CC       ?= cc
+PREFIX   ?= /usr/local
+DEBUG    ?= 0
+PKGS     := jansson libseccomp
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+            -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
+CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(DEBUG),1)
+BUILD    ?= build/debug
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+LDOPT    := -fsanitize=address,undefined
+else
+BUILD    ?= build/release
+OPT      := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+            -fcf-protection -fPIE
+LDOPT    := -pie -Wl,-z,relro,-z,now
+endif
+CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
+
+LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libberth.a
+
+RT_SRC   := $(wildcard src/cli/runtime/*.c)
+RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
+RUNTIME  := $(BUILD)/bin/berth-runtime
+
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+PROBE    := $(BUILD)/tests/helpers/probe
+
+.PHONY: all check unit integration format format-check install clean conformance bench
+all: $(RUNTIME) $(PROBE)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
+$(RUNTIME): $(RT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDOPT) -o $@ $(RT_OBJ) $(LIB) $(LIBS)
+
+# The probe goes into test rootfs images: static, no sanitizers.
+$(PROBE): tests/helpers/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(LIB) $(LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+integration: all
+	@BERTH_BUILD=$(abspath $(BUILD)) tests/run-integration
+
+check: all $(UNIT_BIN)
+	@BERTH_BUILD=$(abspath $(BUILD)) tests/run-all $(UNIT_BIN)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+
+install: all
+	install -D -m 0755 $(RUNTIME) $(DESTDIR)$(PREFIX)/bin/berth-runtime
+
+conformance: all
+	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
+
+bench: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/runtime-start
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(RT_OBJ:.o=.d)

@@ -1,0 +1,279 @@
+/* berth-runtime commands: argument handling and output only; the work is in runtime/. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cli/runtime/args.h"
+#include "cli/runtime/cli.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+int cmd_exec(struct cli_opts *o, int argc, char **argv);
+int cmd_spec(struct cli_opts *o, int argc, char **argv);
+int cmd_features(struct cli_opts *o, int argc, char **argv);
+int cmd_update(struct cli_opts *o, int argc, char **argv);
+int cmd_events(struct cli_opts *o, int argc, char **argv);
+int cmd_ps(struct cli_opts *o, int argc, char **argv);
+
+int cli_parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} sigs[] = {{"HUP", SIGHUP},   {"INT", SIGINT},	    {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+		    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},
+		    {"KILL", SIGKILL}, {"USR1", SIGUSR1},   {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+		    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
+		    {"CONT", SIGCONT}, {"STOP", SIGSTOP},   {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+		    {"TTOU", SIGTTOU}, {"URG", SIGURG},	    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+		    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+		    {"PWR", SIGPWR},   {"SYS", SIGSYS}};
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end)
+		return n > 0 && n < 65 ? (int)n : -1;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcasecmp(sigs[i].name, s))
+			return sigs[i].sig;
+	if (!strncasecmp(s, "RTMIN+", 6))
+		return SIGRTMIN + atoi(s + 6);
+	return -1;
+}
+
+static const struct cli_flag create_flags[] = {
+	{"bundle", 'b', true, false},	  {"pid-file", 0, true, false},
+	{"console-socket", 0, true, false}, {"preserve-fds", 0, true, false},
+	{"no-pivot", 0, false, false},	  {"no-new-keyring", 0, false, false},
+	{"config", 'f', true, false},	  {"detach", 'd', false, false},
+	{"keep", 0, false, false},	  {"no-subreaper", 0, false, false},
+	{NULL, 0, false, false}};
+
+static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv, bool run)
+{
+	struct cli_parsed p;
+	if (cli_parse(cmd, create_flags, argc, argv, &p) < 0)
+		return 1;
+	if (p.npos != 1)
+		return cli_usage_error(cmd, "expects exactly one container id");
+	const char *bundle = cli_get(create_flags, &p, "bundle");
+	autofree char *abs_bundle = realpath(bundle ? bundle : ".", NULL);
+	if (!abs_bundle) {
+		fprintf(stderr, "berth-runtime: %s: bundle '%s': %s\n", cmd, bundle ? bundle : ".",
+			strerror(errno));
+		return 1;
+	}
+	const char *fds = cli_get(create_flags, &p, "preserve-fds");
+	struct rt_create_opts co = {
+		.root = o->root,
+		.id = p.pos[0],
+		.bundle = abs_bundle,
+		.config = cli_get(create_flags, &p, "config"),
+		.pid_file = cli_get(create_flags, &p, "pid-file"),
+		.console_socket = cli_get(create_flags, &p, "console-socket"),
+		.preserve_fds = fds ? atoi(fds) : 0,
+		.no_pivot = cli_has(create_flags, &p, "no-pivot"),
+		.systemd_cgroup = o->systemd_cgroup,
+	};
+	bool detach = cli_has(create_flags, &p, "detach");
+	/* run in the foreground waits for the init, our grandchild: be its reaper. */
+	if (run && !detach)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	struct berr *err = NULL;
+	pid_t pid;
+	if (rt_container_create(&co, &pid, &err) < 0)
+		return cli_fail(err);
+	if (!run)
+		return 0;
+	if (rt_container_start(o->root, co.id, &err) < 0) {
+		(void)rt_container_delete(o->root, co.id, true, NULL);
+		return cli_fail(err);
+	}
+	if (detach)
+		return 0;
+	int status = rt_wait_forward(pid);
+	if (!cli_has(create_flags, &p, "keep") && rt_container_delete(o->root, co.id, true, &err) < 0)
+		return cli_fail(err);
+	return status;
+}
+
+static int cmd_create(struct cli_opts *o, int argc, char **argv)
+{
+	return do_create(o, "create", argc, argv, false);
+}
+
+static int cmd_run(struct cli_opts *o, int argc, char **argv)
+{
+	return do_create(o, "run", argc, argv, true);
+}
+
+static const struct cli_flag no_flags[] = {{NULL, 0, false, false}};
+
+static int one_id(const char *cmd, const struct cli_flag *flags, int argc, char **argv,
+		  struct cli_parsed *p)
+{
+	if (cli_parse(cmd, flags, argc, argv, p) < 0)
+		return -1;
+	if (p->npos != 1) {
+		cli_usage_error(cmd, "expects exactly one container id");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_start(struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (one_id("start", no_flags, argc, argv, &p) < 0)
+		return 1;
+	return rt_container_start(o->root, p.pos[0], &err) < 0 ? cli_fail(err) : 0;
+}
+
+static int cmd_state(struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (one_id("state", no_flags, argc, argv, &p) < 0)
+		return 1;
+	json_t *s = rt_container_state(o->root, p.pos[0], &err);
+	if (!s)
+		return cli_fail(err);
+	char *text = json_dumps(s, JSON_INDENT(2));
+	printf("%s\n", text);
+	free(text);
+	json_decref(s);
+	return 0;
+}
+
+static const struct cli_flag kill_flags[] = {{"all", 'a', false, false}, {NULL, 0, false, false}};
+
+static int cmd_kill(struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (cli_parse("kill", kill_flags, argc, argv, &p) < 0)
+		return 1;
+	if (p.npos < 1 || p.npos > 2)
+		return cli_usage_error("kill", "expects a container id and an optional signal");
+	int sig = p.npos == 2 ? cli_parse_signal(p.pos[1]) : SIGTERM;
+	if (sig < 0)
+		return cli_usage_error("kill", "unknown signal '%s'", p.pos[1]);
+	return rt_container_kill(o->root, p.pos[0], sig, cli_has(kill_flags, &p, "all"), &err) < 0
+		       ? cli_fail(err)
+		       : 0;
+}
+
+static const struct cli_flag delete_flags[] = {{"force", 'f', false, false},
+					       {NULL, 0, false, false}};
+
+static int cmd_delete(struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (cli_parse("delete", delete_flags, argc, argv, &p) < 0)
+		return 1;
+	if (p.npos < 1)
+		return cli_usage_error("delete", "expects at least one container id");
+	int rc = 0;
+	for (int i = 0; i < p.npos; i++) {
+		if (rt_container_delete(o->root, p.pos[i], cli_has(delete_flags, &p, "force"),
+					&err) < 0) {
+			/* runc: a missing container is not an error with --force */
+			if (cli_has(delete_flags, &p, "force") && berr_code(err) == ENOENT) {
+				berr_clear(&err);
+				continue;
+			}
+			rc = cli_fail(err);
+			err = NULL;
+		}
+	}
+	return rc;
+}
+
+static const struct cli_flag list_flags[] = {
+	{"format", 'f', true, false}, {"quiet", 'q', false, false}, {NULL, 0, false, false}};
+
+static int cmd_list(struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (cli_parse("list", list_flags, argc, argv, &p) < 0)
+		return 1;
+	const char *format = cli_get(list_flags, &p, "format");
+	json_t *arr = rt_container_list(o->root, &err);
+	if (!arr)
+		return cli_fail(err);
+	size_t i;
+	json_t *c;
+	if (format && !strcmp(format, "json")) {
+		char *text = json_dumps(arr, JSON_COMPACT);
+		printf("%s\n", json_array_size(arr) ? text : "null");
+		free(text);
+	} else if (format && strcmp(format, "table")) {
+		json_decref(arr);
+		return cli_usage_error("list", "unknown format '%s'", format);
+	} else if (cli_has(list_flags, &p, "quiet")) {
+		json_array_foreach(arr, i, c) printf("%s\n", json_string_value(json_object_get(c, "id")));
+	} else {
+		printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+		json_array_foreach(arr, i, c) {
+			printf("%-20s %-8lld %-10s %-40s %-32s %s\n",
+			       json_string_value(json_object_get(c, "id")),
+			       (long long)json_integer_value(json_object_get(c, "pid")),
+			       json_string_value(json_object_get(c, "status")),
+			       json_string_value(json_object_get(c, "bundle")),
+			       json_string_value(json_object_get(c, "created")), "root");
+		}
+	}
+	json_decref(arr);
+	return 0;
+}
+
+static int pause_resume(struct cli_opts *o, const char *cmd, int argc, char **argv, bool pause)
+{
+	struct cli_parsed p;
+	struct berr *err = NULL;
+	if (one_id(cmd, no_flags, argc, argv, &p) < 0)
+		return 1;
+	return rt_container_pause(o->root, p.pos[0], pause, &err) < 0 ? cli_fail(err) : 0;
+}
+
+static int cmd_pause(struct cli_opts *o, int argc, char **argv)
+{
+	return pause_resume(o, "pause", argc, argv, true);
+}
+
+static int cmd_resume(struct cli_opts *o, int argc, char **argv)
+{
+	return pause_resume(o, "resume", argc, argv, false);
+}
+
+const struct cli_command cli_commands[] = {
+	{"create", "create a container from a bundle", cmd_create},
+	{"start", "start the user process of a created container", cmd_start},
+	{"run", "create and start a container", cmd_run},
+	{"state", "print the state of a container", cmd_state},
+	{"list", "list containers", cmd_list},
+	{"kill", "send a signal to the container's init (or all its processes)", cmd_kill},
+	{"delete", "delete a stopped container (--force: any)", cmd_delete},
+	{"exec", "run a process in a container", cmd_exec},
+	{"ps", "list processes of a container", cmd_ps},
+	{"pause", "freeze all processes of a container", cmd_pause},
+	{"resume", "thaw a paused container", cmd_resume},
+	{"update", "change resource limits of a container", cmd_update},
+	{"events", "print container stats (--stats) or events", cmd_events},
+	{"spec", "write a default config.json", cmd_spec},
+	{"features", "print what this runtime supports (JSON)", cmd_features},
+	{NULL, NULL, NULL}};

@@ -1,0 +1,201 @@
+/* berth-runtime entry point: global options (runc's), command dispatch, and running from a
+ * sealed copy of ourselves. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/runtime/cli.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define BERTH_VERSION "0.1.0"
+
+int cli_fail(struct berr *err)
+{
+	char *msg = berr_string(err);
+	/* The log (containerd and podman read it) and the terminal both get it once. */
+	if (log_get_fd() != 2)
+		log_error("%s", msg);
+	fprintf(stderr, "berth-runtime: %s\n", msg);
+	free(msg);
+	berr_free(err);
+	return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "berth-runtime: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	return 1;
+}
+
+/* CVE-2019-5736: a container process can reach the runtime's binary through /proc/PID/exe of
+ * a process that joined it, and write to it. So the commands that enter a container run from
+ * an anonymous, sealed memfd copy: nothing on the host can be overwritten through it. */
+static int ensure_sealed_self(char **argv)
+{
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+		close(self);
+		return 0; /* already running from our sealed copy */
+	}
+	struct stat st;
+	int mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0 || fstat(self, &st) < 0) {
+		close(self);
+		return -errno;
+	}
+	off_t off = 0;
+	while (off < st.st_size) {
+		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+		if (n <= 0) {
+			close(self);
+			close(mfd);
+			return -EIO;
+		}
+	}
+	close(self);
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		close(mfd);
+		return -errno;
+	}
+	extern char **environ;
+	fexecve(mfd, argv, environ);
+	int e = errno;
+	close(mfd);
+	return -e;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: berth-runtime [global options] COMMAND [options] [args]\n\n"
+		   "An OCI runtime with runc's command line.\n\nCommands:\n");
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --root DIR              state directory (default /run/berth-runtime)\n"
+		   "  --log FILE              log to FILE (default stderr)\n"
+		   "  --log-format text|json  log format\n"
+		   "  --debug                 debug logging\n"
+		   "  --systemd-cgroup        use systemd's cgroup driver (needs systemd as PID 1)\n"
+		   "  --cgroup-manager cgroupfs|systemd   crun's spelling of the same\n"
+		   "  --version               print the version\n");
+}
+
+static int value_of(int *i, int argc, char **argv, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (a[1] == '-')
+		a++;
+	if (strncmp(a + 1, name, n) != 0)
+		return 0;
+	if (a[1 + n] == '=') {
+		*out = a + 2 + n;
+		return 1;
+	}
+	if (a[1 + n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "berth-runtime: flag '--%s' needs a value\n", name);
+		exit(1);
+	}
+	*out = argv[++*i];
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o = {.root = getenv("XDG_RUNTIME_DIR") && getuid() != 0
+					     ? NULL
+					     : "/run/berth-runtime"};
+	const char *log_path = NULL, *log_format = "text", *cgroup_manager = NULL, *v = NULL;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (value_of(&i, argc, argv, "root", &v))
+			o.root = v;
+		else if (value_of(&i, argc, argv, "log", &v))
+			log_path = v;
+		else if (value_of(&i, argc, argv, "log-format", &v))
+			log_format = v;
+		else if (value_of(&i, argc, argv, "cgroup-manager", &v))
+			cgroup_manager = v;
+		else if (value_of(&i, argc, argv, "criu", &v))
+			; /* accepted for runc compatibility; checkpointing is not supported */
+		else if (!strcmp(a, "--debug"))
+			o.debug = true;
+		else if (!strcmp(a, "--systemd-cgroup"))
+			o.systemd_cgroup = true;
+		else if (!strcmp(a, "--rootless") || !strncmp(a, "--rootless=", 11))
+			;
+		else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
+			printf("berth-runtime version %s\nspec: 1.1.0\n", BERTH_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "berth-runtime: unknown global flag '%s'\n", a);
+			return 1;
+		}
+	}
+	if (!o.root)
+		o.root = "/run/berth-runtime";
+	int log_fd = -1;
+	if (log_path) {
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (log_fd < 0) {
+			fprintf(stderr, "berth-runtime: open log '%s': %s\n", log_path, strerror(errno));
+			return 1;
+		}
+	}
+	if (strcmp(log_format, "text") && strcmp(log_format, "json")) {
+		fprintf(stderr, "berth-runtime: unknown log format '%s'\n", log_format);
+		return 1;
+	}
+	log_setup(log_fd, !strcmp(log_format, "json") ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
+		  o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
+	if (cgroup_manager) {
+		if (!strcmp(cgroup_manager, "systemd"))
+			o.systemd_cgroup = true;
+		else if (strcmp(cgroup_manager, "cgroupfs") && strcmp(cgroup_manager, "disabled")) {
+			fprintf(stderr, "berth-runtime: unknown cgroup manager '%s'\n", cgroup_manager);
+			return 1;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	const char *cmd = argv[i];
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		if (strcmp(c->name, cmd))
+			continue;
+		if (!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) {
+			int r = ensure_sealed_self(argv);
+			if (r < 0) {
+				fprintf(stderr, "berth-runtime: cannot run from a sealed copy of "
+						"itself: %s\n", strerror(-r));
+				return 1;
+			}
+		}
+		return c->run(&o, argc - i - 1, argv + i + 1);
+	}
+	fprintf(stderr, "berth-runtime: unknown command '%s'\n", cmd);
+	return 1;
+}

@@ -1,0 +1,16 @@
+/* Capabilities: names, and applying the five sets of process.capabilities. */
+#ifndef BERTH_RUNTIME_CAPS_H
+#define BERTH_RUNTIME_CAPS_H
+
+#include <stdint.h>
+
+#include "runtime/spec.h"
+
+struct berr;
+
+/* Drop from the bounding set everything not in caps[RT_CAP_BOUNDING]. Needs CAP_SETPCAP. */
+int rt_caps_drop_bounding(const uint64_t caps[RT_CAP_SET_COUNT], struct berr **err);
+/* Set effective/permitted/inheritable, then raise ambient. Called after the uid change. */
+int rt_caps_apply(const uint64_t caps[RT_CAP_SET_COUNT], struct berr **err);
+
+#endif

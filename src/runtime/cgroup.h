@@ -1,0 +1,61 @@
+/* cgroups v1 and v2 behind one interface. Deciding is separate from doing: linux.resources
+ * becomes a plan (a list of controller-file writes, in order) by the v1 or v2 planner; the
+ * doer creates the directories, writes the plan and moves processes. */
+#ifndef BERTH_RUNTIME_CGROUP_H
+#define BERTH_RUNTIME_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "util/cleanup.h"
+
+struct berr;
+
+enum rt_cgroup_mode { RT_CGROUP_V1, RT_CGROUP_V2 };
+
+struct rt_cgroup_write {
+	char *controller; /* v1 hierarchy name ("memory"), or "" for the v2 tree */
+	char *file;
+	char *value;
+};
+
+struct rt_cgroup_plan {
+	struct rt_cgroup_write *writes;
+	size_t n;
+};
+
+struct rt_cgroup_ops {
+	const char *name;
+	/* Translate linux.resources into writes. */
+	int (*plan)(json_t *resources, struct rt_cgroup_plan *plan, struct berr **err);
+};
+
+extern const struct rt_cgroup_ops rt_cgroup_v1_ops, rt_cgroup_v2_ops;
+
+void rt_cgroup_plan_add(struct rt_cgroup_plan *plan, const char *controller, const char *file,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void rt_cgroup_plan_clear(struct rt_cgroup_plan *plan);
+
+/* The host's layout, probed from /proc/self/mountinfo once per process. */
+enum rt_cgroup_mode rt_cgroup_mode(void);
+/* The cgroup path for a container: cgroupsPath as given (relative ones are placed under the
+ * hierarchy root, like runc's cgroupfs driver), or "/berth/<id>" when none is given. */
+char *rt_cgroup_path(const char *cgroups_path, const char *id);
+/* Create the cgroup everywhere, apply resources, and move pid in. */
+int rt_cgroup_create(const char *path, json_t *resources, pid_t pid, struct berr **err);
+/* Apply resources to an existing cgroup (update). */
+int rt_cgroup_update(const char *path, json_t *resources, struct berr **err);
+/* Move pid into an existing cgroup (exec). */
+int rt_cgroup_enter(const char *path, pid_t pid, struct berr **err);
+int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
+/* Pids in the cgroup (from the pids/freezer/v2 tree); caller frees. */
+int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);
+/* Remove the cgroup directories (they must be empty of processes). */
+int rt_cgroup_destroy(const char *path, struct berr **err);
+/* Stats for `events --stats`, as runc's JSON "data" object. */
+json_t *rt_cgroup_stats(const char *path);
+
+#endif

@@ -1,0 +1,167 @@
+/* The cgroup v2 planner: linux.resources → writes in the unified tree (kernel's
+ * Documentation/admin-guide/cgroup-v2.rst), with the conversions runc and crun use
+ * (cpu.shares → cpu.weight, blkio weight → io.weight, swap = memsw - memory). Device rules
+ * need an eBPF program on v2: not done yet (TODO(#3)), skipped with a warning. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/cgroup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static void limit(struct rt_cgroup_plan *plan, const char *file, int64_t v)
+{
+	if (v < 0)
+		rt_cgroup_plan_add(plan, "", file, "max");
+	else
+		rt_cgroup_plan_add(plan, "", file, "%" PRId64, v);
+}
+
+static int memory(json_t *m, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	const char *w = "linux.resources.memory";
+	int64_t lim = 0, res = 0, swap = 0;
+	bool ls = false, rs = false, ss = false;
+	if (json_opt_i64(m, w, "limit", &lim, &ls, err) < 0 ||
+	    json_opt_i64(m, w, "reservation", &res, &rs, err) < 0 ||
+	    json_opt_i64(m, w, "swap", &swap, &ss, err) < 0)
+		return -EINVAL;
+	if (ls)
+		limit(plan, "memory.max", lim);
+	if (rs)
+		limit(plan, "memory.low", res);
+	if (ss) {
+		/* The spec's swap is memory+swap (v1 memsw); v2 limits swap alone. */
+		if (swap < 0)
+			limit(plan, "memory.swap.max", -1);
+		else if (ls && lim >= 0) {
+			if (swap < lim)
+				return berr_set(err, EINVAL, "%s.swap: less than limit", w);
+			limit(plan, "memory.swap.max", swap - lim);
+		} else
+			return berr_set(err, EINVAL, "%s.swap: needs a memory limit on cgroup v2",
+					w);
+	}
+	return 0;
+}
+
+static int cpu(json_t *c, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	const char *w = "linux.resources.cpu";
+	uint64_t shares = 0, period = 0;
+	int64_t quota = 0, idle = 0;
+	bool ss = false, ps = false, qs = false, is = false;
+	const char *cpus = NULL, *mems = NULL;
+	if (json_opt_u64(c, w, "shares", &shares, &ss, err) < 0 ||
+	    json_opt_u64(c, w, "period", &period, &ps, err) < 0 ||
+	    json_opt_i64(c, w, "quota", &quota, &qs, err) < 0 ||
+	    json_opt_i64(c, w, "idle", &idle, &is, err) < 0 ||
+	    json_opt_str(c, w, "cpus", &cpus, err) < 0 || json_opt_str(c, w, "mems", &mems, err) < 0)
+		return -EINVAL;
+	if (ss && shares) {
+		/* runc's mapping of [2, 262144] onto [1, 10000]. */
+		uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
+		rt_cgroup_plan_add(plan, "", "cpu.weight", "%" PRIu64, weight);
+	}
+	if (qs || ps) {
+		char q[32];
+		if (!qs || quota < 0)
+			snprintf(q, sizeof(q), "max");
+		else
+			snprintf(q, sizeof(q), "%" PRId64, quota);
+		rt_cgroup_plan_add(plan, "", "cpu.max", "%s %" PRIu64, q, ps ? period : 100000);
+	}
+	if (is)
+		rt_cgroup_plan_add(plan, "", "cpu.idle", "%" PRId64, idle);
+	if (cpus && *cpus)
+		rt_cgroup_plan_add(plan, "", "cpuset.cpus", "%s", cpus);
+	if (mems && *mems)
+		rt_cgroup_plan_add(plan, "", "cpuset.mems", "%s", mems);
+	return 0;
+}
+
+static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	json_t *o = NULL;
+	const char *w = "linux.resources";
+	if (!res)
+		return 0;
+	if (json_opt_object(res, w, "memory", &o, err) < 0 || (o && memory(o, plan, err) < 0))
+		return -EINVAL;
+	o = NULL;
+	if (json_opt_object(res, w, "cpu", &o, err) < 0 || (o && cpu(o, plan, err) < 0))
+		return -EINVAL;
+	o = NULL;
+	if (json_opt_object(res, w, "pids", &o, err) < 0)
+		return -EINVAL;
+	if (o) {
+		int64_t l = 0;
+		bool set = false;
+		if (json_opt_i64(o, "linux.resources.pids", "limit", &l, &set, err) < 0)
+			return -EINVAL;
+		if (set)
+			limit(plan, "pids.max", l > 0 ? l : -1);
+	}
+	o = NULL;
+	if (json_opt_object(res, w, "blockIO", &o, err) < 0)
+		return -EINVAL;
+	if (o) {
+		int64_t weight = 0;
+		bool set = false;
+		if (json_opt_i64(o, "linux.resources.blockIO", "weight", &weight, &set, err) < 0)
+			return -EINVAL;
+		if (set && weight > 0)
+			rt_cgroup_plan_add(plan, "", "io.weight", "%" PRId64,
+					   1 + (weight - 10) * 9999 / 990);
+	}
+	o = NULL;
+	if (json_opt_array(res, w, "hugepageLimits", &o, err) < 0)
+		return -EINVAL;
+	size_t i;
+	json_t *h;
+	json_array_foreach(o, i, h) {
+		const char *size = NULL;
+		uint64_t l = 0;
+		if (json_opt_str(h, "linux.resources.hugepageLimits", "pageSize", &size, err) < 0 ||
+		    json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &l, NULL, err) < 0)
+			return -EINVAL;
+		if (!size || strchr(size, '/'))
+			return berr_set(err, EINVAL, "linux.resources.hugepageLimits: bad pageSize");
+		char file[96];
+		snprintf(file, sizeof(file), "hugetlb.%s.max", size);
+		rt_cgroup_plan_add(plan, "", file, "%" PRIu64, l);
+	}
+	o = NULL;
+	if (json_opt_object(res, w, "unified", &o, err) < 0)
+		return -EINVAL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		if (!json_is_string(v))
+			return berr_set(err, EINVAL, "linux.resources.unified.%s: expected string", key);
+		if (strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
+			return berr_set(err, EINVAL, "linux.resources.unified: invalid key '%s'", key);
+		rt_cgroup_plan_add(plan, "", key, "%s", json_string_value(v));
+	}
+	o = NULL;
+	if (json_opt_array(res, w, "devices", &o, err) < 0)
+		return -EINVAL;
+	json_array_foreach(o, i, h) {
+		bool allow = false;
+		const char *type = NULL;
+		(void)json_opt_bool(h, "linux.resources.devices", "allow", &allow, NULL);
+		(void)json_opt_str(h, "linux.resources.devices", "type", &type, NULL);
+		/* Rules need the eBPF device program (TODO(#3)). Carrying on is what
+		 * crun does without eBPF support; device nodes still need CAP_MKNOD. */
+		if (allow || (type && strcmp(type, "a"))) {
+			log_warn("device cgroup rules are not enforced on cgroup v2 yet, skipping");
+			break;
+		}
+	}
+	return 0;
+}
+
+const struct rt_cgroup_ops rt_cgroup_v2_ops = {.name = "v2", .plan = plan_v2};

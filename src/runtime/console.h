@@ -1,0 +1,14 @@
+/* Terminals for container processes: a pty made inside the container, its master sent to the
+ * caller's --console-socket (runc's protocol: one SCM_RIGHTS message). */
+#ifndef BERTH_RUNTIME_CONSOLE_H
+#define BERTH_RUNTIME_CONSOLE_H
+
+struct berr;
+
+/* Connect to a console socket path; returns the socket fd. */
+int rt_console_connect(const char *path, struct berr **err);
+/* Open a pty from the current /dev/ptmx, send the master on sock, make the slave our
+ * controlling terminal and stdio. */
+int rt_console_setup(int sock, unsigned rows, unsigned cols, struct berr **err);
+
+#endif

@@ -1,0 +1,465 @@
+/* The runtime side of container creation and the lifecycle operations on a created
+ * container. See init.c for the child side, and the runtime spec's "Lifecycle" for the order. */
+#include "runtime/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/namespace.h"
+#include "runtime/seccomp.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
+		       struct berr **err)
+{
+	char buf[340 * 40];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					maps[i].container_id, maps[i].host_id, maps[i].size);
+	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
+}
+
+static char *annotations_json(const struct rt_spec *spec)
+{
+	return spec->annotations ? json_dumps(spec->annotations, JSON_COMPACT) : NULL;
+}
+
+/* What the parent does while the children set up: a small state machine over the sync socket. */
+static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock, pid_t stage1,
+		       struct berr **err)
+{
+	struct rt_msg m;
+	if (rt_cgroup_create(st->cgroup_path, spec->resources, stage1, err) < 0)
+		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
+	if (rt_sync_send(sock, RT_MSG_GO, 0) < 0)
+		return berr_set(err, EPIPE, "start container process");
+	for (;;) {
+		if (rt_sync_recv(sock, &m, err) < 0)
+			return -EIO;
+		switch (m.type) {
+		case RT_MSG_USERNS_READY:
+			if (write_idmap(stage1, "uid_map", spec->uid_mappings, spec->n_uid_mappings,
+					err) < 0 ||
+			    write_idmap(stage1, "gid_map", spec->gid_mappings, spec->n_gid_mappings,
+					err) < 0)
+				return berr_wrap(err, "write id mappings");
+			(void)rt_sync_send(sock, RT_MSG_USERNS_MAPPED, 0);
+			break;
+		case RT_MSG_INIT_PID: {
+			st->pid = (pid_t)m.value;
+			int status;
+			(void)waitpid(stage1, &status, 0);
+			st->pid_start = rt_proc_start_time(st->pid);
+			if (rt_state_save(st, err) < 0)
+				return -EIO;
+			(void)rt_sync_send(sock, RT_MSG_GO, st->pid);
+			break;
+		}
+		case RT_MSG_RUNTIME_HOOKS: {
+			autofree char *ann = annotations_json(spec);
+			autofree char *sj = rt_state_spec_json(st, RT_STATUS_CREATING, ann);
+			if (rt_hooks_run(&spec->hooks[RT_HOOK_PRESTART], "prestart", sj, err) < 0 ||
+			    rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_RUNTIME], "createRuntime", sj,
+					 err) < 0)
+				return -EIO;
+			(void)rt_sync_send(sock, RT_MSG_HOOKS_DONE, 0);
+			break;
+		}
+		case RT_MSG_READY:
+			return 0;
+		default:
+			return berr_set(err, EPROTO, "unexpected message %d", m.type);
+		}
+	}
+}
+
+static int check_systemd(bool systemd_cgroup, struct berr **err)
+{
+	if (!systemd_cgroup)
+		return 0;
+	if (access("/run/systemd/system", F_OK) < 0)
+		return berr_set(err, ENOTSUP,
+				"systemd cgroup driver requested, but systemd is not running as "
+				"PID 1 here (use the cgroupfs driver)");
+	return berr_set(err, ENOTSUP, "systemd cgroup driver is not supported yet");
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+}
+
+/* Wait for a process that is not our child to go away (it was reparented elsewhere). */
+static void wait_gone(pid_t pid, uint64_t start)
+{
+	for (int i = 0; i < 2000; i++) {
+		uint64_t now = rt_proc_start_time(pid);
+		if (now == 0 || now != start)
+			return;
+		(void)waitpid(pid, NULL, WNOHANG);
+		struct timespec ts = {0, 2500000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err)
+{
+	autofree char *config_path = o->config ? xstrdup(o->config)
+					       : xasprintf("%s/config.json", o->bundle);
+	autofree char *text = NULL;
+	size_t len = 0;
+	if (rt_state_validate_id(o->id, err) < 0 || check_systemd(o->systemd_cgroup, err) < 0)
+		return -EINVAL;
+	if (fs_read_file(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, &text, &len, err) < 0)
+		return -EINVAL;
+	autoptr(rt_spec) spec = rt_spec_parse(text, len, o->bundle, err);
+	if (!spec)
+		return berr_wrap(err, "load '%s'", config_path);
+	struct stat sb;
+	if (stat(spec->root_path, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return berr_set(err, errno ? errno : ENOTDIR, "root.path '%s'", spec->root_path);
+	if (spec->process && spec->process->terminal && !o->console_socket)
+		return berr_set(err, EINVAL, "process.terminal is true but no --console-socket given");
+	struct rt_seccomp *seccomp = NULL;
+	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
+		return -EINVAL;
+
+	struct rt_state st = {.id = (char *)o->id, .bundle = (char *)o->bundle,
+			      .rootfs = spec->root_path, .owner = getuid()};
+	int r = rt_state_create_dir(o->root, o->id, &st.dir, err);
+	if (r < 0) {
+		rt_seccomp_free(seccomp);
+		return r;
+	}
+	st.created = now_rfc3339();
+	st.cgroup_path = rt_cgroup_path(spec->cgroups_path, o->id);
+	autofree char *fifo = xasprintf("%s/exec.fifo", st.dir);
+	autofree char *config_copy = xasprintf("%s/config.json", st.dir);
+	int sv[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
+	int ns_fds[RT_NS_COUNT];
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		ns_fds[k] = -1;
+	pid_t stage1 = -1;
+	bool cgroup_made = false;
+
+	r = -EINVAL;
+	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
+	    rt_state_save(&st, err) < 0)
+		goto fail;
+	if (mkfifo(fifo, 0600) < 0) {
+		berr_set(err, errno, "create exec fifo");
+		goto fail;
+	}
+	/* O_RDWR: opening does not block, and the init's read waits for start's byte. */
+	fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
+	if (fifo_fd < 0) {
+		berr_set(err, errno, "open exec fifo");
+		goto fail;
+	}
+	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0)
+		goto fail;
+	if (rt_ns_open_paths(spec, ns_fds, err) < 0)
+		goto fail;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		berr_set(err, errno, "socketpair");
+		goto fail;
+	}
+	struct rt_init_ctx ctx = {
+		.spec = spec, .process = spec->process, .sync_fd = sv[1], .fifo_fd = fifo_fd,
+		.console_fd = console_fd, .unshare_flags = rt_ns_unshare_flags(spec),
+		.no_pivot = o->no_pivot, .preserve_fds = o->preserve_fds,
+		.cgroup_path = st.cgroup_path, .seccomp = seccomp, .id = o->id,
+		.bundle = o->bundle};
+	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
+	stage1 = fork();
+	if (stage1 < 0) {
+		berr_set(err, errno, "fork");
+		goto fail;
+	}
+	if (stage1 == 0) {
+		(void)close(sv[0]);
+		rt_init_stage1(&ctx);
+	}
+	(void)close(sv[1]);
+	sv[1] = -1;
+	cgroup_made = true;
+	if (drive_setup(spec, &st, sv[0], stage1, err) < 0) {
+		berr_wrap(err, "create container '%s'", o->id);
+		goto fail;
+	}
+	if (o->pid_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)st.pid);
+		if (fs_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+			goto fail;
+	}
+	*out_pid = st.pid;
+	r = 0;
+	goto out;
+fail:
+	if (st.pid > 0) {
+		kill(st.pid, SIGKILL);
+		wait_gone(st.pid, st.pid_start);
+	}
+	kill_and_reap(stage1);
+	if (cgroup_made)
+		(void)rt_cgroup_destroy(st.cgroup_path, NULL);
+	(void)fs_rm_rf(AT_FDCWD, st.dir, NULL);
+out:
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		if (ns_fds[k] >= 0)
+			(void)close(ns_fds[k]);
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			(void)close(sv[i]);
+	if (fifo_fd >= 0)
+		(void)close(fifo_fd);
+	if (console_fd >= 0)
+		(void)close(console_fd);
+	rt_seccomp_free(seccomp);
+	free(st.dir);
+	free(st.created);
+	free(st.cgroup_path);
+	return r;
+}
+
+struct rt_spec *rt_container_spec(const char *root, const char *id, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return NULL;
+	autofree char *path = xasprintf("%s/config.json", st->dir);
+	return rt_spec_load(path, st->bundle, err);
+}
+
+int rt_container_start(const char *root, const char *id, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	enum rt_status s = rt_state_status(st);
+	if (s != RT_STATUS_CREATED)
+		return berr_set(err, EINVAL, "cannot start container '%s': it is %s", id,
+				rt_status_name(s));
+	autoptr(rt_spec) spec = rt_container_spec(root, id, err);
+	if (!spec)
+		return -EINVAL;
+	if (!spec->process)
+		return berr_set(err, EINVAL, "cannot start container '%s': config has no process",
+				id);
+	autofree char *fifo = xasprintf("%s/exec.fifo", st->dir);
+	int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open exec fifo of '%s'", id);
+	char c = '0';
+	ssize_t n = write(fd, &c, 1);
+	int e = errno;
+	(void)close(fd);
+	if (n != 1)
+		return berr_set(err, e, "start container '%s'", id);
+	(void)unlink(fifo);
+	if (spec->hooks[RT_HOOK_POSTSTART].n) {
+		autofree char *ann = annotations_json(spec);
+		autofree char *sj = rt_state_spec_json(st, RT_STATUS_RUNNING, ann);
+		struct berr *herr = NULL;
+		/* Runtime spec: a failing poststart hook is logged and the lifecycle goes on. */
+		if (rt_hooks_run(&spec->hooks[RT_HOOK_POSTSTART], "poststart", sj, &herr) < 0) {
+			autofree char *msg = berr_string(herr);
+			log_warn("%s", msg);
+			berr_free(herr);
+		}
+	}
+	return 0;
+}
+
+static int signal_pid(pid_t pid, uint64_t start, int sig, struct berr **err)
+{
+	/* A pidfd pins the process: after the start-time check no reused pid can be hit. */
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return berr_set(err, errno == ESRCH ? ESRCH : errno, "signal pid %d", (int)pid);
+	int r = 0;
+	if (start && rt_proc_start_time(pid) != start)
+		r = berr_set(err, ESRCH, "process %d is gone", (int)pid);
+	else if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+		r = berr_set(err, errno, "signal pid %d", (int)pid);
+	(void)close(pfd);
+	return r;
+}
+
+int rt_container_kill(const char *root, const char *id, int sig, bool all, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	enum rt_status s = rt_state_status(st);
+	if (s == RT_STATUS_STOPPED && !all)
+		return berr_set(err, EINVAL, "cannot kill container '%s': it is not running", id);
+	if (all && st->cgroup_path) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (rt_cgroup_pids(st->cgroup_path, &pids, &n, NULL) == 0) {
+			for (size_t i = 0; i < n; i++)
+				(void)kill(pids[i], sig);
+			free(pids);
+		}
+		if (s == RT_STATUS_PAUSED)
+			(void)rt_cgroup_freeze(st->cgroup_path, false, NULL);
+		return 0;
+	}
+	return signal_pid(st->pid, st->pid_start, sig, err);
+}
+
+int rt_container_delete(const char *root, const char *id, bool force, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	enum rt_status s = rt_state_status(st);
+	if (s != RT_STATUS_STOPPED && s != RT_STATUS_CREATING) {
+		if (!force)
+			return berr_set(err, EBUSY,
+					"cannot delete container '%s': it is %s (stop it first, or "
+					"use --force)",
+					id, rt_status_name(s));
+		(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+		(void)signal_pid(st->pid, st->pid_start, SIGKILL, NULL);
+		wait_gone(st->pid, st->pid_start);
+	} else if (st->cgroup_path) {
+		/* The init is gone, but in a shared pid namespace others may remain. */
+		(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+	}
+	autoptr(rt_spec) spec = rt_container_spec(root, id, NULL);
+	if (spec && spec->hooks[RT_HOOK_POSTSTOP].n) {
+		autofree char *ann = annotations_json(spec);
+		autofree char *sj = rt_state_spec_json(st, RT_STATUS_STOPPED, ann);
+		struct berr *herr = NULL;
+		if (rt_hooks_run(&spec->hooks[RT_HOOK_POSTSTOP], "poststop", sj, &herr) < 0) {
+			autofree char *msg = berr_string(herr);
+			log_warn("%s", msg);
+			berr_free(herr);
+		}
+	}
+	if (st->cgroup_path && rt_cgroup_destroy(st->cgroup_path, err) < 0)
+		return berr_wrap(err, "delete container '%s'", id);
+	if (fs_rm_rf(AT_FDCWD, st->dir, err) < 0)
+		return berr_wrap(err, "delete container '%s'", id);
+	return 0;
+}
+
+json_t *rt_container_state(const char *root, const char *id, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return NULL;
+	enum rt_status s = rt_state_status(st);
+	autoptr(rt_spec) spec = rt_container_spec(root, id, NULL);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "ociVersion", "1.1.0", "id",
+			      st->id, "pid", (json_int_t)(s == RT_STATUS_STOPPED ? 0 : st->pid),
+			      "status", rt_status_name(s), "bundle", st->bundle, "rootfs",
+			      st->rootfs, "created", st->created, "owner", "");
+	if (spec && spec->annotations)
+		json_object_set(o, "annotations", spec->annotations);
+	return o;
+}
+
+json_t *rt_container_list(const char *root, struct berr **err)
+{
+	json_t *arr = json_array();
+	DIR *d = opendir(root);
+	if (!d) {
+		if (errno == ENOENT)
+			return arr;
+		json_decref(arr);
+		berr_set(err, errno, "open state root '%s'", root);
+		return NULL;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		json_t *o = rt_container_state(root, de->d_name, NULL);
+		if (o)
+			json_array_append_new(arr, o);
+	}
+	closedir(d);
+	return arr;
+}
+
+int rt_container_pause(const char *root, const char *id, bool pause, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	enum rt_status s = rt_state_status(st);
+	if (pause && s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+		return berr_set(err, EINVAL, "cannot pause container '%s': it is %s", id,
+				rt_status_name(s));
+	if (!pause && s != RT_STATUS_PAUSED)
+		return berr_set(err, EINVAL, "cannot resume container '%s': it is not paused", id);
+	return rt_cgroup_freeze(st->cgroup_path, pause, err);
+}
+
+int rt_container_update(const char *root, const char *id, json_t *resources, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	if (rt_state_status(st) == RT_STATUS_STOPPED)
+		return berr_set(err, EINVAL, "cannot update container '%s': it is stopped", id);
+	return rt_cgroup_update(st->cgroup_path, resources, err);
+}
+
+int rt_container_pids(const char *root, const char *id, pid_t **out_pids, size_t *out_n,
+		      struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	return rt_cgroup_pids(st->cgroup_path, out_pids, out_n, err);
+}
+
+json_t *rt_container_stats(const char *root, const char *id, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(root, id, err);
+	if (!st)
+		return NULL;
+	return rt_cgroup_stats(st->cgroup_path);
+}

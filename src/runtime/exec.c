@@ -1,0 +1,176 @@
+/* Running another process in an existing container (runc exec): the same two stages as create
+ * (init.c), joining every namespace of the container's init instead of making new ones. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/init.h"
+#include "runtime/namespace.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/* Open /proc/PID/ns/<name> for each namespace that differs from ours. */
+static int open_container_ns(pid_t pid, int fds[RT_NS_COUNT], struct berr **err)
+{
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		fds[k] = -1;
+	for (int k = 0; k < RT_NS_COUNT; k++) {
+		char theirs[64], mine[64];
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, rt_ns_proc_name(k));
+		snprintf(mine, sizeof(mine), "/proc/self/ns/%s", rt_ns_proc_name(k));
+		struct stat a, b;
+		if (stat(theirs, &a) < 0)
+			continue; /* kernel without this namespace type */
+		if (stat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue;
+		fds[k] = open(theirs, O_RDONLY | O_CLOEXEC);
+		if (fds[k] < 0)
+			return berr_set(err, errno, "open '%s'", theirs);
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void forward(int sig)
+{
+	if (forward_pid > 0)
+		kill(forward_pid, sig);
+}
+
+int rt_wait_forward(pid_t pid)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	forward_pid = pid;
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	for (;;) {
+		int status;
+		pid_t w = waitpid(-1, &status, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return 255;
+		}
+		if (w != pid)
+			continue; /* reparented orphans: reaped and forgotten */
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		if (WIFSIGNALED(status))
+			return 128 + WTERMSIG(status);
+	}
+}
+
+int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr **err)
+{
+	autoptr(rt_state) st = rt_state_load(o->root, o->id, err);
+	if (!st)
+		return -ENOENT;
+	enum rt_status s = rt_state_status(st);
+	if (s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+		return berr_set(err, EINVAL, "cannot exec in container '%s': it is %s", o->id,
+				rt_status_name(s));
+	autoptr(rt_spec) spec = rt_container_spec(o->root, o->id, err);
+	if (!spec)
+		return -EINVAL;
+	if (o->process->terminal && !o->console_socket)
+		return berr_set(err, EINVAL, "--tty needs --console-socket");
+	struct rt_seccomp *seccomp = NULL;
+	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
+		return -EINVAL;
+	int sv[2] = {-1, -1}, console_fd = -1, ns_fds[RT_NS_COUNT];
+	int r = open_container_ns(st->pid, ns_fds, err);
+	pid_t stage1 = -1, pid = -1;
+	if (r < 0)
+		goto out;
+	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0) {
+		r = console_fd;
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = berr_set(err, errno, "socketpair");
+		goto out;
+	}
+	/* We wait for the process, which is our grandchild: become its reaper. */
+	if (!o->detach)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	struct rt_init_ctx ctx = {.spec = spec, .process = o->process, .exec_mode = true,
+				  .sync_fd = sv[1], .fifo_fd = -1, .console_fd = console_fd,
+				  .preserve_fds = o->preserve_fds, .seccomp = seccomp,
+				  .id = o->id, .bundle = st->bundle};
+	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
+	stage1 = fork();
+	if (stage1 < 0) {
+		r = berr_set(err, errno, "fork");
+		goto out;
+	}
+	if (stage1 == 0) {
+		(void)close(sv[0]);
+		rt_init_stage1(&ctx);
+	}
+	(void)close(sv[1]);
+	sv[1] = -1;
+	struct rt_msg m;
+	if ((r = rt_cgroup_enter(st->cgroup_path, stage1, err)) < 0 ||
+	    (r = rt_sync_send(sv[0], RT_MSG_GO, 0)) < 0 ||
+	    (r = rt_sync_expect(sv[0], RT_MSG_INIT_PID, &m, err)) < 0) {
+		if (r == -EPIPE)
+			berr_set(err, EPIPE, "exec process exited early");
+		goto out;
+	}
+	pid = (pid_t)m.value;
+	(void)waitpid(stage1, NULL, 0);
+	stage1 = -1;
+	(void)rt_sync_send(sv[0], RT_MSG_GO, pid);
+	/* EOF means the sync socket closed on execve: the program runs. */
+	struct berr *inner = NULL;
+	r = rt_sync_recv(sv[0], &m, &inner);
+	if (r < 0 && berr_code(inner) != EPIPE) {
+		*err = inner;
+		berr_wrap(err, "exec in container '%s'", o->id);
+		(void)waitpid(pid, NULL, 0);
+		goto out;
+	}
+	berr_free(inner);
+	r = 0;
+	if (o->pid_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+		if ((r = fs_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
+			goto out;
+	}
+	if (!o->detach)
+		*out_status = rt_wait_forward(pid);
+	else
+		*out_status = 0;
+out:
+	if (stage1 > 0) {
+		kill(stage1, SIGKILL);
+		(void)waitpid(stage1, NULL, 0);
+	}
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		if (ns_fds[k] >= 0)
+			(void)close(ns_fds[k]);
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			(void)close(sv[i]);
+	if (console_fd >= 0)
+		(void)close(console_fd);
+	rt_seccomp_free(seccomp);
+	return r;
+}

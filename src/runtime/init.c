@@ -1,0 +1,276 @@
+/* Container processes, child side. Nothing here returns an error up the stack: a failure is
+ * sent to the parent over the sync socket and the process _exit()s (STYLE.md).
+ *
+ * Why two stages: a joined pid namespace (setns) and a new one (unshare) both apply only to
+ * children, and a new user namespace must exist and be mapped by the parent before the other
+ * namespaces are made, so that they are owned by it. Stage 1 does that and forks stage 2, which
+ * is then PID 1 of a new pid namespace (or a member of the joined one). */
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/mount.h"
+#include "runtime/namespace.h"
+#include "runtime/process.h"
+#include "runtime/sync.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#define CHECK(ctx, expr)                                                                           \
+	do {                                                                                       \
+		if ((expr) < 0)                                                                    \
+			rt_sync_fail((ctx)->sync_fd, err);                                         \
+	} while (0)
+
+static int write_sysctls(const struct rt_spec *spec, struct berr **err)
+{
+	for (size_t i = 0; i < spec->n_sysctls; i++) {
+		autofree char *rel = xstrdup(spec->sysctls[i].key);
+		for (char *c = rel; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		autofree char *path = xasprintf("/proc/sys/%s", rel);
+		const char *v = spec->sysctls[i].value;
+		if (fs_write_file(AT_FDCWD, path, v, strlen(v), 0, err) < 0)
+			return berr_wrap(err, "sysctl '%s'", spec->sysctls[i].key);
+	}
+	return 0;
+}
+
+static int set_names(const struct rt_spec *spec, struct berr **err)
+{
+	bool uts = spec->ns[RT_NS_UTS].enabled;
+	if ((spec->hostname && *spec->hostname) || (spec->domainname && *spec->domainname)) {
+		if (!uts)
+			return berr_set(err, EINVAL,
+					"hostname: cannot be set without a private UTS namespace");
+	}
+	if (spec->hostname && *spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return berr_set(err, errno, "set hostname '%s'", spec->hostname);
+	if (spec->domainname && *spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return berr_set(err, errno, "set domainname '%s'", spec->domainname);
+	return 0;
+}
+
+static char *state_json(struct rt_init_ctx *ctx, const char *status, pid_t host_pid)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:s}", "ociVersion", "1.1.0", "id", ctx->id,
+			      "status", status, "pid", (json_int_t)host_pid, "bundle", ctx->bundle);
+	if (ctx->spec->annotations)
+		json_object_set(o, "annotations", ctx->spec->annotations);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* Filesystem, names and hooks: everything before the process settings (create only). */
+static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_runtime_hooks)
+{
+	const struct rt_spec *spec = ctx->spec;
+	struct berr *err = NULL;
+	int rootfd;
+	if (spec->ns[RT_NS_MOUNT].enabled) {
+		rootfd = rt_mount_prepare(spec, ctx->cgroup_path, &err);
+		CHECK(ctx, rootfd);
+	} else {
+		rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "open rootfs '%s'",
+							     spec->root_path),
+						    err));
+	}
+	if (ctx->process && ctx->process->cwd) {
+		int fd = path_mkdir_in_root(rootfd, ctx->process->cwd, 0755, &err);
+		CHECK(ctx, fd);
+		(void)close(fd);
+	}
+	if (has_runtime_hooks) {
+		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_RUNTIME_HOOKS, 0));
+		struct rt_msg m;
+		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_HOOKS_DONE, &m, &err));
+	}
+	if (spec->hooks[RT_HOOK_CREATE_CONTAINER].n) {
+		autofree char *st = state_json(ctx, "created", host_pid);
+		CHECK(ctx, rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_CONTAINER], "createContainer",
+					st, &err));
+	}
+	if (spec->ns[RT_NS_MOUNT].enabled) {
+		CHECK(ctx, rt_mount_enter_root(spec, rootfd, ctx->no_pivot, &err));
+		CHECK(ctx, rt_mount_finish(spec, &err));
+	} else {
+		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "chroot into rootfs"), err));
+	}
+	(void)close(rootfd);
+	CHECK(ctx, write_sysctls(spec, &err));
+	CHECK(ctx, set_names(spec, &err));
+}
+
+/* Stage 2: the container's process. */
+__attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
+{
+	const struct rt_spec *spec = ctx->spec;
+	const struct rt_process *p = ctx->process;
+	struct berr *err = NULL;
+	struct rt_msg m;
+
+	/* The parent tells us our pid as the host sees it (for hook state) once it has it. */
+	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, &err));
+	pid_t host_pid = (pid_t)m.value;
+	bool new_userns = ctx->unshare_flags & CLONE_NEWUSER;
+	if (new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "become root in user namespace"),
+					    err));
+	if (setsid() < 0 && !ctx->exec_mode)
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "setsid"), err));
+	umask(0); /* device nodes and mount points get exactly the modes we ask for */
+
+	if (!ctx->exec_mode) {
+		bool runtime_hooks = spec->hooks[RT_HOOK_PRESTART].n ||
+				     spec->hooks[RT_HOOK_CREATE_RUNTIME].n;
+		setup_container(ctx, host_pid, runtime_hooks);
+	}
+	autofree char *exe = NULL;
+	if (p) {
+		if (p->terminal) {
+			if (ctx->console_fd < 0)
+				rt_sync_fail(ctx->sync_fd,
+					     (berr_set(&err, EINVAL,
+						       "process.terminal needs --console-socket"),
+					      err));
+			CHECK(ctx, rt_console_setup(ctx->console_fd, p->console_height,
+						    p->console_width, &err));
+			(void)close(ctx->console_fd);
+		}
+		CHECK(ctx, rt_process_oom_score(p, &err));
+		CHECK(ctx, rt_process_rlimits(p, &err));
+		exe = rt_process_find_exec(p, &err);
+		if (!exe)
+			rt_sync_fail(ctx->sync_fd, err);
+		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
+		 * capabilities go (runc does the same); with it, as late as possible. */
+		autofree char *st = state_json(ctx, "creating", host_pid);
+		if (ctx->seccomp && !p->no_new_privileges)
+			CHECK(ctx, rt_seccomp_load(ctx->seccomp, st, &err));
+		CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, &err));
+		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "set no_new_privs"), err));
+	}
+	if (!ctx->exec_mode) {
+		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
+		(void)close(ctx->sync_fd);
+		ctx->sync_fd = -1;
+		char c;
+		ssize_t n;
+		do
+			n = read(ctx->fifo_fd, &c, 1);
+		while (n < 0 && errno == EINTR);
+		(void)close(ctx->fifo_fd);
+		if (n != 1 || !p)
+			_exit(n == 1 ? 0 : 1);
+		if (spec->hooks[RT_HOOK_START_CONTAINER].n) {
+			autofree char *st = state_json(ctx, "running", host_pid);
+			if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer", st,
+					 &err) < 0) {
+				autofree char *msg = berr_string(err);
+				dprintf(2, "berth-runtime: %s\n", msg);
+				_exit(1);
+			}
+		}
+	}
+	if (ctx->seccomp && p->no_new_privileges) {
+		autofree char *st = state_json(ctx, "creating", host_pid);
+		if (rt_seccomp_load(ctx->seccomp, st, &err) < 0) {
+			if (ctx->sync_fd >= 0)
+				rt_sync_fail(ctx->sync_fd, err);
+			_exit(1);
+		}
+	}
+	if (rt_process_fds(ctx->preserve_fds, &err) < 0) {
+		if (ctx->sync_fd >= 0)
+			rt_sync_fail(ctx->sync_fd, err);
+		_exit(1);
+	}
+	extern char **environ;
+	char *empty[] = {NULL};
+	execve(exe, p->args, p->env ? p->env : empty);
+	berr_set(&err, errno, "exec '%s'", p->args[0]);
+	if (ctx->sync_fd >= 0)
+		rt_sync_fail(ctx->sync_fd, err);
+	autofree char *msg = berr_string(err);
+	dprintf(2, "berth-runtime: %s\n", msg);
+	_exit(127);
+}
+
+static int write_time_offsets(json_t *offsets, struct berr **err)
+{
+	const char *clock;
+	json_t *v;
+	json_object_foreach(offsets, clock, v) {
+		int64_t secs = 0, nanos = 0;
+		if (json_opt_i64(v, "linux.timeOffsets", "secs", &secs, NULL, err) < 0 ||
+		    json_opt_i64(v, "linux.timeOffsets", "nanosecs", &nanos, NULL, err) < 0)
+			return -EINVAL;
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%s %lld %lld", clock, (long long)secs,
+				 (long long)nanos);
+		if (fs_write_file(AT_FDCWD, "/proc/self/timens_offsets", line, (size_t)n, 0, err) < 0)
+			return berr_wrap(err, "set time offset for '%s'", clock);
+	}
+	return 0;
+}
+
+void rt_init_stage1(struct rt_init_ctx *ctx)
+{
+	struct berr *err = NULL;
+	struct rt_msg m;
+	/* Die with the runtime if it dies before we are set up. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, &err));
+	CHECK(ctx, rt_ns_join(ctx->ns_fds, &err));
+	if (ctx->unshare_flags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create user namespace"),
+						    err));
+		/* The parent writes our maps; dumpable lets it open /proc/PID/uid_map. */
+		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_USERNS_READY, 0));
+		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_USERNS_MAPPED, &m, &err));
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "become root in user "
+									 "namespace"),
+						    err));
+	}
+	int flags = ctx->unshare_flags & ~CLONE_NEWUSER;
+	if (flags && unshare(flags) < 0)
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create namespaces"), err));
+	if (ctx->spec->time_offsets && (flags & 0x80) &&
+	    write_time_offsets(ctx->spec->time_offsets, &err) < 0)
+		rt_sync_fail(ctx->sync_fd, err);
+	pid_t pid = fork();
+	if (pid < 0)
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "fork container process"), err));
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+		stage2(ctx);
+	}
+	CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_INIT_PID, pid));
+	_exit(0);
+}

@@ -1,0 +1,32 @@
+/* The processes the runtime clones to make a container (or to exec into one):
+ * stage 1 joins and creates namespaces and forks stage 2, the container's process, which sets
+ * up the filesystem and process and execs the user's program. Both report over sync_fd. */
+#ifndef BERTH_RUNTIME_INIT_H
+#define BERTH_RUNTIME_INIT_H
+
+#include <stdbool.h>
+
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+
+struct rt_init_ctx {
+	const struct rt_spec *spec;
+	const struct rt_process *process; /* spec->process, or the exec'd process */
+	bool exec_mode;     /* join an existing container: no mounts, no fifo */
+	int sync_fd;
+	int fifo_fd;        /* create: exec.fifo opened O_RDWR; start writes a byte */
+	int console_fd;     /* connected console socket or -1 */
+	int ns_fds[RT_NS_COUNT];
+	int unshare_flags;  /* CLONE_NEW* to create */
+	bool no_pivot;
+	int preserve_fds;
+	const char *cgroup_path;
+	struct rt_seccomp *seccomp;
+	const char *id;
+	const char *bundle;
+};
+
+/* Stage 1, in the child of fork(); never returns. */
+__attribute__((noreturn)) void rt_init_stage1(struct rt_init_ctx *ctx);
+
+#endif

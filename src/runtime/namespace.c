@@ -1,0 +1,88 @@
+/* Namespace names and the join/create decisions. The order of joining matters: the user
+ * namespace first, since the others may be owned by it and setns(2) into them needs
+ * CAP_SYS_ADMIN there (user_namespaces(7)); a joined pid namespace applies to children only. */
+#include "runtime/namespace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct {
+	const char *spec_name;
+	const char *proc_name;
+	int flag;
+} ns_table[RT_NS_COUNT] = {
+	[RT_NS_USER] = {"user", "user", CLONE_NEWUSER},
+	[RT_NS_MOUNT] = {"mount", "mnt", CLONE_NEWNS},
+	[RT_NS_PID] = {"pid", "pid", CLONE_NEWPID},
+	[RT_NS_NET] = {"network", "net", CLONE_NEWNET},
+	[RT_NS_IPC] = {"ipc", "ipc", CLONE_NEWIPC},
+	[RT_NS_UTS] = {"uts", "uts", CLONE_NEWUTS},
+	[RT_NS_CGROUP] = {"cgroup", "cgroup", CLONE_NEWCGROUP},
+	[RT_NS_TIME] = {"time", "time", CLONE_NEWTIME},
+};
+
+const char *rt_ns_name(enum rt_ns_kind kind)
+{
+	return ns_table[kind].spec_name;
+}
+
+const char *rt_ns_proc_name(enum rt_ns_kind kind)
+{
+	return ns_table[kind].proc_name;
+}
+
+int rt_ns_clone_flag(enum rt_ns_kind kind)
+{
+	return ns_table[kind].flag;
+}
+
+int rt_ns_open_paths(const struct rt_spec *spec, int out_fds[RT_NS_COUNT], struct berr **err)
+{
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		out_fds[k] = -1;
+	for (int k = 0; k < RT_NS_COUNT; k++) {
+		if (!spec->ns[k].enabled || !spec->ns[k].path)
+			continue;
+		out_fds[k] = open(spec->ns[k].path, O_RDONLY | O_CLOEXEC);
+		if (out_fds[k] < 0) {
+			int e = errno;
+			for (int j = 0; j < k; j++)
+				if (out_fds[j] >= 0)
+					(void)close(out_fds[j]);
+			return berr_set(err, e, "open %s namespace '%s'", rt_ns_name(k),
+					spec->ns[k].path);
+		}
+	}
+	return 0;
+}
+
+int rt_ns_join(int fds[RT_NS_COUNT], struct berr **err)
+{
+	int r = 0;
+	for (int k = 0; k < RT_NS_COUNT; k++) {
+		if (fds[k] < 0)
+			continue;
+		if (r == 0 && setns(fds[k], rt_ns_clone_flag(k)) < 0)
+			r = berr_set(err, errno, "join %s namespace", rt_ns_name(k));
+		(void)close(fds[k]);
+		fds[k] = -1;
+	}
+	return r;
+}
+
+int rt_ns_unshare_flags(const struct rt_spec *spec)
+{
+	int flags = 0;
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		if (spec->ns[k].enabled && !spec->ns[k].path)
+			flags |= rt_ns_clone_flag(k);
+	return flags;
+}

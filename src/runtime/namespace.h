@@ -1,0 +1,17 @@
+/* Linux namespaces: names, clone flags, and joining or creating them for a container. */
+#ifndef BERTH_RUNTIME_NAMESPACE_H
+#define BERTH_RUNTIME_NAMESPACE_H
+
+#include "runtime/spec.h"
+
+struct berr;
+
+/* Open every namespace path the spec asks to join (before any is joined, so paths resolve
+ * in the runtime's own mount namespace). out_fds[kind] is -1 where nothing is joined. */
+int rt_ns_open_paths(const struct rt_spec *spec, int out_fds[RT_NS_COUNT], struct berr **err);
+/* setns() into each opened namespace, user first. Closes the fds. */
+int rt_ns_join(int fds[RT_NS_COUNT], struct berr **err);
+/* CLONE_NEW* flags for the namespaces the spec creates (enabled without a path). */
+int rt_ns_unshare_flags(const struct rt_spec *spec);
+
+#endif

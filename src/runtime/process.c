@@ -1,0 +1,111 @@
+/* Process settings applied just before execve. The order follows runc: rlimits and
+ * oom_score_adj while still privileged; bounding set dropped while CAP_SETPCAP is held;
+ * PR_SET_KEEPCAPS so a non-zero uid keeps the permitted set; capset after the uid change. */
+#include "runtime/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/caps.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+int rt_process_rlimits(const struct rt_process *p, struct berr **err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit l = {(rlim_t)p->rlimits[i].soft, (rlim_t)p->rlimits[i].hard};
+		if (setrlimit(p->rlimits[i].resource, &l) < 0)
+			return berr_set(err, errno, "set rlimit %d to %llu:%llu",
+					p->rlimits[i].resource, (unsigned long long)l.rlim_cur,
+					(unsigned long long)l.rlim_max);
+	}
+	return 0;
+}
+
+int rt_process_oom_score(const struct rt_process *p, struct berr **err)
+{
+	if (!p->has_oom_score_adj)
+		return 0;
+	char v[16];
+	int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	if (fs_write_file(AT_FDCWD, "/proc/self/oom_score_adj", v, (size_t)n, 0, err) < 0)
+		return berr_wrap(err, "set oom_score_adj");
+	return 0;
+}
+
+char *rt_process_find_exec(const struct rt_process *p, struct berr **err)
+{
+	const char *cmd = p->args[0];
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK) < 0) {
+			berr_set(err, errno, "exec '%s'", cmd);
+			return NULL;
+		}
+		return xstrdup(cmd);
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (char **e = p->env; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	autofree char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", *dir ? dir : ".", cmd);
+		struct stat st;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	berr_set(err, ENOENT, "exec '%s': executable file not found in $PATH", cmd);
+	return NULL;
+}
+
+int rt_process_identity(const struct rt_process *p, bool in_userns, struct berr **err)
+{
+	if (p->has_caps && rt_caps_drop_bounding(p->caps, err) < 0)
+		return -EPERM;
+	/* setgroups is denied in a user namespace whose setgroups file says "deny". */
+	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+	    !(in_userns && errno == EPERM))
+		return berr_set(err, errno, "setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return berr_set(err, errno, "keep capabilities");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return berr_set(err, errno, "setgid %u", (unsigned)p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return berr_set(err, errno, "setuid %u", (unsigned)p->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return berr_set(err, errno, "reset keep capabilities");
+	if (p->has_caps && rt_caps_apply(p->caps, err) < 0)
+		return -EPERM;
+	umask(p->has_umask ? p->umask : 022);
+	if (chdir(p->cwd) < 0)
+		return berr_set(err, errno, "chdir to cwd '%s'", p->cwd);
+	return 0;
+}
+
+int rt_process_fds(int preserve_fds, struct berr **err)
+{
+	unsigned first = 3 + (unsigned)preserve_fds;
+	for (unsigned fd = 3; fd < first; fd++) {
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0)
+			(void)fcntl((int)fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	/* Everything else is closed by execve: no host fd, not even a directory the runtime
+	 * had open, reaches the container (runc CVE-2024-21626). */
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return berr_set(err, errno, "mark descriptors close-on-exec");
+	return 0;
+}

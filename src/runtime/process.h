@@ -1,0 +1,21 @@
+/* Applying process settings (runtime spec "process") in the process about to execve. */
+#ifndef BERTH_RUNTIME_PROCESS_H
+#define BERTH_RUNTIME_PROCESS_H
+
+#include <stdbool.h>
+
+#include "runtime/spec.h"
+
+struct berr;
+
+int rt_process_rlimits(const struct rt_process *p, struct berr **err);
+int rt_process_oom_score(const struct rt_process *p, struct berr **err);
+/* Find args[0] along PATH from the process env (or the default PATH). Caller frees. */
+char *rt_process_find_exec(const struct rt_process *p, struct berr **err);
+/* Bounding set, groups, gid, uid, then the other capability sets (keeping them across the uid
+ * change), umask and cwd. */
+int rt_process_identity(const struct rt_process *p, bool in_userns, struct berr **err);
+/* Close-on-exec for every fd from 3 + preserve up, and clear it on the preserved ones. */
+int rt_process_fds(int preserve_fds, struct berr **err);
+
+#endif

@@ -1,0 +1,291 @@
+/* Seccomp filters from config.json via libseccomp (runtime spec "Seccomp"). Syscall names the
+ * library does not know on this architecture are skipped, as runc and crun do, so one profile
+ * serves several kernels. */
+#include "runtime/seccomp.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static int parse_action(const char *name, int64_t errno_ret, bool has_errno, uint32_t *out,
+			struct berr **err)
+{
+	int e = has_errno ? (int)errno_ret : EPERM;
+	if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
+		*out = SCMP_ACT_KILL_THREAD;
+	else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS"))
+		*out = SCMP_ACT_KILL_PROCESS;
+	else if (!strcmp(name, "SCMP_ACT_TRAP"))
+		*out = SCMP_ACT_TRAP;
+	else if (!strcmp(name, "SCMP_ACT_ERRNO"))
+		*out = SCMP_ACT_ERRNO((uint32_t)e);
+	else if (!strcmp(name, "SCMP_ACT_TRACE"))
+		*out = SCMP_ACT_TRACE((uint32_t)e);
+	else if (!strcmp(name, "SCMP_ACT_ALLOW"))
+		*out = SCMP_ACT_ALLOW;
+	else if (!strcmp(name, "SCMP_ACT_LOG"))
+		*out = SCMP_ACT_LOG;
+	else if (!strcmp(name, "SCMP_ACT_NOTIFY"))
+		*out = SCMP_ACT_NOTIFY;
+	else
+		return berr_set(err, EINVAL, "linux.seccomp: unknown action '%s'", name);
+	return 0;
+}
+
+static int parse_op(const char *name, enum scmp_compare *out, struct berr **err)
+{
+	static const struct {
+		const char *n;
+		enum scmp_compare op;
+	} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
+		   {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+		   {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+		   {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(ops[i].n, name)) {
+			*out = ops[i].op;
+			return 0;
+		}
+	return berr_set(err, EINVAL, "linux.seccomp: unknown operator '%s'", name);
+}
+
+static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, bool *notify,
+		    struct berr **err)
+{
+	const char *w = "linux.seccomp.syscalls";
+	const char *action_name = NULL;
+	int64_t errno_ret = 0;
+	bool has_errno = false;
+	char **names = NULL;
+	json_t *args = NULL;
+	if (!json_is_object(rule))
+		return berr_set(err, EINVAL, "%s: expected objects", w);
+	if (json_opt_str(rule, w, "action", &action_name, err) < 0 ||
+	    json_opt_i64(rule, w, "errnoRet", &errno_ret, &has_errno, err) < 0 ||
+	    json_opt_strv(rule, w, "names", &names, err) < 0 ||
+	    json_opt_array(rule, w, "args", &args, err) < 0) {
+		strv_free(names);
+		return -EINVAL;
+	}
+	uint32_t action;
+	if (!action_name) {
+		strv_free(names);
+		return berr_set(err, EINVAL, "%s: action missing", w);
+	}
+	if (parse_action(action_name, errno_ret, has_errno, &action, err) < 0) {
+		strv_free(names);
+		return -EINVAL;
+	}
+	*notify |= action == SCMP_ACT_NOTIFY;
+	size_t nargs = json_array_size(args);
+	if (nargs > 6) {
+		strv_free(names);
+		return berr_set(err, EINVAL, "%s: more than 6 args", w);
+	}
+	struct scmp_arg_cmp cmp[6];
+	size_t i;
+	json_t *a;
+	json_array_foreach(args, i, a) {
+		uint64_t index = 0, value = 0, two = 0;
+		const char *op = NULL;
+		if (json_opt_u64(a, "linux.seccomp.syscalls.args", "index", &index, NULL, err) < 0 ||
+		    json_opt_u64(a, "linux.seccomp.syscalls.args", "value", &value, NULL, err) < 0 ||
+		    json_opt_u64(a, "linux.seccomp.syscalls.args", "valueTwo", &two, NULL, err) < 0 ||
+		    json_opt_str(a, "linux.seccomp.syscalls.args", "op", &op, err) < 0 || !op ||
+		    index > 5 || parse_op(op, &cmp[i].op, err) < 0) {
+			strv_free(names);
+			if (err && *err)
+				return -EINVAL;
+			return berr_set(err, EINVAL, "%s.args[%zu]: index (0..5) and op required", w,
+					i);
+		}
+		cmp[i].arg = (unsigned)index;
+		cmp[i].datum_a = value;
+		cmp[i].datum_b = two;
+	}
+	int r = 0;
+	for (char **n = names; n && *n && r == 0; n++) {
+		int nr = seccomp_syscall_resolve_name(*n);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* unknown here: skip */
+		if (action == default_action)
+			continue; /* libseccomp refuses rules equal to the default */
+		int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)nargs, cmp);
+		/* Several comparisons on one argument need one rule each (what runc does). */
+		if (rc == -EINVAL && nargs > 1) {
+			rc = 0;
+			for (size_t k = 0; k < nargs && rc == 0; k++)
+				rc = seccomp_rule_add_array(ctx, action, nr, 1, &cmp[k]);
+		}
+		if (rc < 0 && rc != -EEXIST)
+			r = berr_set(err, -rc, "linux.seccomp: add rule for '%s'", *n);
+	}
+	strv_free(names);
+	return r;
+}
+
+static int set_flags(scmp_filter_ctx ctx, char **flags, struct berr **err)
+{
+	for (char **f = flags; f && *f; f++) {
+		int rc = 0;
+		if (!strcmp(*f, "SECCOMP_FILTER_FLAG_TSYNC"))
+			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_LOG"))
+			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
+			rc = 0; /* not in libseccomp 2.5; harmless to omit */
+		else
+			return berr_set(err, EINVAL, "linux.seccomp.flags: unknown flag '%s'", *f);
+		if (rc < 0)
+			return berr_set(err, -rc, "linux.seccomp.flags: '%s'", *f);
+	}
+	return 0;
+}
+
+struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
+{
+	const char *w = "linux.seccomp";
+	const char *def = NULL, *lpath = NULL, *lmeta = NULL;
+	int64_t def_errno = 0;
+	bool has_def_errno = false;
+	char **arches = NULL, **flags = NULL;
+	json_t *syscalls = NULL;
+	if (json_opt_str(sj, w, "defaultAction", &def, err) < 0 ||
+	    json_opt_i64(sj, w, "defaultErrnoRet", &def_errno, &has_def_errno, err) < 0 ||
+	    json_opt_str(sj, w, "listenerPath", &lpath, err) < 0 ||
+	    json_opt_str(sj, w, "listenerMetadata", &lmeta, err) < 0 ||
+	    json_opt_array(sj, w, "syscalls", &syscalls, err) < 0)
+		return NULL;
+	if (!def) {
+		berr_set(err, EINVAL, "%s.defaultAction: missing", w);
+		return NULL;
+	}
+	uint32_t default_action;
+	if (parse_action(def, def_errno, has_def_errno, &default_action, err) < 0)
+		return NULL;
+	scmp_filter_ctx ctx = seccomp_init(default_action);
+	if (!ctx) {
+		berr_set(err, EINVAL, "%s: cannot initialise filter", w);
+		return NULL;
+	}
+	struct rt_seccomp *sc = xzalloc(sizeof(*sc));
+	sc->ctx = ctx;
+	sc->notify = default_action == SCMP_ACT_NOTIFY;
+	if (json_opt_strv(sj, w, "architectures", &arches, err) < 0 ||
+	    json_opt_strv(sj, w, "flags", &flags, err) < 0)
+		goto fail;
+	for (char **a = arches; a && *a; a++) {
+		char name[64];
+		const char *n = !strncmp(*a, "SCMP_ARCH_", 10) ? *a + 10 : *a;
+		size_t k;
+		for (k = 0; n[k] && k < sizeof(name) - 1; k++)
+			name[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]);
+		name[k] = '\0';
+		uint32_t arch = seccomp_arch_resolve_name(name);
+		if (!arch) {
+			berr_set(err, EINVAL, "%s.architectures: unknown '%s'", w, *a);
+			goto fail;
+		}
+		int rc = seccomp_arch_add(ctx, arch);
+		if (rc < 0 && rc != -EEXIST) {
+			berr_set(err, -rc, "%s.architectures: add '%s'", w, *a);
+			goto fail;
+		}
+	}
+	if (set_flags(ctx, flags, err) < 0)
+		goto fail;
+	size_t i;
+	json_t *rule;
+	json_array_foreach(syscalls, i, rule) {
+		if (add_rule(ctx, rule, default_action, &sc->notify, err) < 0)
+			goto fail;
+	}
+	if (sc->notify && (!lpath || !*lpath)) {
+		berr_set(err, EINVAL, "%s.listenerPath: required with SCMP_ACT_NOTIFY", w);
+		goto fail;
+	}
+	sc->listener_path = lpath ? xstrdup(lpath) : NULL;
+	sc->listener_metadata = lmeta ? xstrdup(lmeta) : NULL;
+	strv_free(arches);
+	strv_free(flags);
+	return sc;
+fail:
+	strv_free(arches);
+	strv_free(flags);
+	rt_seccomp_free(sc);
+	return NULL;
+}
+
+/* Send the notify fd with the state to the listener (runtime spec: "containerProcessState"). */
+static int send_listener(const struct rt_seccomp *sc, int notify_fd, const char *state_json,
+			 struct berr **err)
+{
+	autoclose int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(sc->listener_path) >= sizeof(addr.sun_path))
+		return berr_set(err, ENAMETOOLONG, "seccomp listener path");
+	strcpy(addr.sun_path, sc->listener_path);
+	if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return berr_set(err, errno, "connect to seccomp listener '%s'", sc->listener_path);
+	json_t *st = json_loads(state_json, 0, NULL);
+	json_t *msg = json_pack("{s:s,s:[s],s:s?,s:o}", "ociVersion", "1.1.0", "fds",
+				"seccompFd", "metadata", sc->listener_metadata, "state",
+				st ? st : json_object());
+	autofree char *text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+		return berr_set(err, errno, "send to seccomp listener");
+	return 0;
+}
+
+int rt_seccomp_load(struct rt_seccomp *sc, const char *state_json, struct berr **err)
+{
+	int rc = seccomp_load(sc->ctx);
+	if (rc < 0)
+		return berr_set(err, -rc, "load seccomp filter");
+	if (!sc->notify)
+		return 0;
+	int fd = seccomp_notify_fd(sc->ctx);
+	if (fd < 0)
+		return berr_set(err, -fd, "get seccomp notify fd");
+	int r = send_listener(sc, fd, state_json, err);
+	(void)close(fd);
+	return r;
+}
+
+void rt_seccomp_free(struct rt_seccomp *sc)
+{
+	if (!sc)
+		return;
+	int saved = errno;
+	seccomp_release(sc->ctx);
+	free(sc->listener_path);
+	free(sc->listener_metadata);
+	free(sc);
+	errno = saved;
+}

@@ -1,0 +1,116 @@
+/* Error values with a cause chain. */
+#include "util/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+int berr_setv(struct berr **err, int code, const char *fmt, va_list ap)
+{
+	if (code < 0)
+		code = -code;
+	if (err) {
+		struct berr *e = xzalloc(sizeof(*e));
+		e->code = code;
+		if (vasprintf(&e->msg, fmt, ap) < 0)
+			e->msg = xstrdup("(no message)");
+		/* A second error on the same slot would hide the first: keep the chain. */
+		e->cause = *err;
+		*err = e;
+	}
+	return code ? -code : -EINVAL;
+}
+
+int berr_set(struct berr **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = berr_setv(err, code, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int berr_wrap(struct berr **err, const char *fmt, ...)
+{
+	if (!err || !*err)
+		return -EINVAL;
+	int code = berr_code(*err);
+	struct berr *e = xzalloc(sizeof(*e));
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&e->msg, fmt, ap) < 0)
+		e->msg = xstrdup("(no message)");
+	va_end(ap);
+	e->code = 0;
+	e->cause = *err;
+	*err = e;
+	return code ? -code : -EINVAL;
+}
+
+int berr_code(const struct berr *err)
+{
+	int code = 0;
+	for (; err; err = err->cause)
+		if (err->code)
+			code = err->code;
+	return code;
+}
+
+char *berr_string(const struct berr *err)
+{
+	size_t cap = 256, len = 0;
+	char *out = xmalloc(cap);
+	out[0] = '\0';
+	int last_code = 0;
+	for (const struct berr *e = err; e; e = e->cause) {
+		const char *part = e->msg ? e->msg : "";
+		size_t need = len + strlen(part) + 3;
+		if (need > cap) {
+			cap = need * 2;
+			out = xrealloc(out, cap);
+		}
+		if (len) {
+			memcpy(out + len, ": ", 2);
+			len += 2;
+		}
+		memcpy(out + len, part, strlen(part) + 1);
+		len += strlen(part);
+		if (!e->cause)
+			last_code = e->code;
+	}
+	if (last_code) {
+		const char *s = strerror(last_code);
+		size_t need = len + strlen(s) + 3;
+		if (need > cap)
+			out = xrealloc(out, need);
+		if (len) {
+			memcpy(out + len, ": ", 2);
+			len += 2;
+		}
+		memcpy(out + len, s, strlen(s) + 1);
+	}
+	return out;
+}
+
+void berr_free(struct berr *err)
+{
+	int saved = errno;
+	while (err) {
+		struct berr *next = err->cause;
+		free(err->msg);
+		free(err);
+		err = next;
+	}
+	errno = saved;
+}
+
+void berr_clear(struct berr **err)
+{
+	if (err) {
+		berr_free(*err);
+		*err = NULL;
+	}
+}

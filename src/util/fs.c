@@ -1,0 +1,175 @@
+/* File helpers for host-side state files. */
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+int fs_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_read_fd(int fd, size_t max, char **out_data, size_t *out_len, struct berr **err)
+{
+	size_t cap = 4096, len = 0;
+	autofree char *buf = xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > max)
+				return berr_set(err, EFBIG, "larger than %zu bytes", max);
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return berr_set(err, errno, "read");
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return berr_set(err, EFBIG, "larger than %zu bytes", max);
+	}
+	buf[len] = '\0';
+	*out_data = take_ptr(&buf);
+	if (out_len)
+		*out_len = len;
+	return 0;
+}
+
+int fs_read_file(int dirfd, const char *path, size_t max, char **out_data, size_t *out_len,
+		 struct berr **err)
+{
+	autoclose int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	if (fs_read_fd(fd, max, out_data, out_len, err) < 0)
+		return berr_wrap(err, "read '%s'", path);
+	return 0;
+}
+
+int fs_write_file(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+		  struct berr **err)
+{
+	autoclose int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+				  mode);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	int r = fs_write_all(fd, data, len);
+	if (r < 0)
+		return berr_set(err, -r, "write '%s'", path);
+	return 0;
+}
+
+int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct berr **err)
+{
+	autofree char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	autoclose int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berr_set(err, errno, "create '%s'", tmp);
+	int r = fs_write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlink(tmp);
+		return berr_set(err, -r, "write '%s'", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		(void)unlink(tmp);
+		return berr_set(err, e, "rename '%s'", path);
+	}
+	return 0;
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, struct berr **err)
+{
+	autofree char *p = xstrdup(path);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return berr_set(err, errno, "mkdir '%s'", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "mkdir '%s'", p);
+	return 0;
+}
+
+static int rm_rf_at(int parent, const char *name, dev_t dev, int depth, struct berr **err)
+{
+	struct stat st;
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return berr_set(err, errno, "stat '%s'", name);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+			return berr_set(err, errno, "unlink '%s'", name);
+		return 0;
+	}
+	if (st.st_dev != dev && depth > 0)
+		return berr_set(err, EXDEV, "'%s' is a mount point", name);
+	if (depth > 256)
+		return berr_set(err, ELOOP, "'%s' is nested too deeply", name);
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", name);
+	autoclosedir DIR *d = fdopendir(fd);
+	if (!d) {
+		(void)close(fd);
+		return berr_set(err, errno, "opendir '%s'", name);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_rf_at(dirfd(d), de->d_name, dev, depth + 1, err) < 0)
+			return berr_wrap(err, "in '%s'", name);
+	}
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return berr_set(err, errno, "rmdir '%s'", name);
+	return 0;
+}
+
+int fs_rm_rf(int dirfd, const char *name, struct berr **err)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return berr_set(err, errno, "stat '%s'", name);
+	}
+	return rm_rf_at(dirfd, name, st.st_dev, 0, err);
+}

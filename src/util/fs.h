@@ -1,0 +1,26 @@
+/* Small file helpers: bounded reads, atomic writes, recursive mkdir/remove. Paths here are trusted
+ * (host-side state); anything under a container rootfs goes through util/path.h instead. */
+#ifndef BERTH_UTIL_FS_H
+#define BERTH_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct berr;
+
+/* Read at most max bytes of dirfd/path (AT_FDCWD ok); fails with EFBIG if larger. NUL-terminated. */
+int fs_read_file(int dirfd, const char *path, size_t max, char **out_data, size_t *out_len,
+		 struct berr **err);
+int fs_read_fd(int fd, size_t max, char **out_data, size_t *out_len, struct berr **err);
+/* Write whole buffer to an existing or new file (O_TRUNC). */
+int fs_write_file(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+		  struct berr **err);
+/* Write to a temp file beside path, fsync, rename over path. */
+int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct berr **err);
+int fs_write_all(int fd, const void *data, size_t len);
+int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
+/* Remove a tree without crossing mount points or following symlinks. */
+int fs_rm_rf(int dirfd, const char *name, struct berr **err);
+
+#endif
