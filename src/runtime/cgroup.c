@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,6 @@
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include "util/err.h"
 #include "util/fs.h"
@@ -34,7 +33,8 @@ void rt_cgroup_plan_add(struct rt_cgroup_plan *plan, const char *controller, con
 		abort();
 	va_end(ap);
 	plan->writes = xrealloc(plan->writes, (plan->n + 1) * sizeof(*plan->writes));
-	plan->writes[plan->n++] = (struct rt_cgroup_write){xstrdup(controller), xstrdup(file), value};
+	plan->writes[plan->n++] =
+	    (struct rt_cgroup_write){xstrdup(controller), xstrdup(file), value};
 }
 
 void rt_cgroup_plan_clear(struct rt_cgroup_plan *plan)
@@ -55,8 +55,9 @@ enum rt_cgroup_mode rt_cgroup_mode(void)
 	static int mode = -1;
 	if (mode < 0) {
 		struct statfs sf;
-		mode = (statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) ? RT_CGROUP_V2
-										       : RT_CGROUP_V1;
+		mode = (statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+			   ? RT_CGROUP_V2
+			   : RT_CGROUP_V1;
 	}
 	return (enum rt_cgroup_mode)mode;
 }
@@ -176,8 +177,8 @@ static int mkdir_levels(const char *dir, bool cpuset, struct berr **err)
 static char *write_target(const char *path, const struct rt_cgroup_write *w)
 {
 	if (rt_cgroup_mode() == RT_CGROUP_V2 || !*w->controller)
-		return xasprintf(CG_ROOT "%s%s/%s", rt_cgroup_mode() == RT_CGROUP_V2 ? "" : "/unified",
-				 path, w->file);
+		return xasprintf(CG_ROOT "%s%s/%s",
+				 rt_cgroup_mode() == RT_CGROUP_V2 ? "" : "/unified", path, w->file);
 	/* "cpu" and "cpuacct" may be co-mounted; the name links to the shared hierarchy. */
 	return xasprintf(CG_ROOT "/%s%s/%s", w->controller, path, w->file);
 }
@@ -185,7 +186,7 @@ static char *write_target(const char *path, const struct rt_cgroup_write *w)
 static int apply_plan(const char *path, json_t *resources, struct berr **err)
 {
 	const struct rt_cgroup_ops *ops =
-		rt_cgroup_mode() == RT_CGROUP_V2 ? &rt_cgroup_v2_ops : &rt_cgroup_v1_ops;
+	    rt_cgroup_mode() == RT_CGROUP_V2 ? &rt_cgroup_v2_ops : &rt_cgroup_v1_ops;
 	struct rt_cgroup_plan plan = {0};
 	int r = ops->plan(resources, &plan, err);
 	for (size_t i = 0; r == 0 && i < plan.n; i++) {

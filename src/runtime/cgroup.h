@@ -4,11 +4,10 @@
 #ifndef BERTH_RUNTIME_CGROUP_H
 #define BERTH_RUNTIME_CGROUP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-
-#include <jansson.h>
 
 #include "util/cleanup.h"
 

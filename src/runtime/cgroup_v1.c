@@ -57,7 +57,8 @@ static int cpu(json_t *c, struct rt_cgroup_plan *plan, struct berr **err)
 	    num(c, w, "realtimePeriod", "cpu", "cpu.rt_period_us", plan, err) < 0 ||
 	    num(c, w, "realtimeRuntime", "cpu", "cpu.rt_runtime_us", plan, err) < 0 ||
 	    num(c, w, "idle", "cpu", "cpu.idle", plan, err) < 0 ||
-	    json_opt_str(c, w, "cpus", &cpus, err) < 0 || json_opt_str(c, w, "mems", &mems, err) < 0)
+	    json_opt_str(c, w, "cpus", &cpus, err) < 0 ||
+	    json_opt_str(c, w, "mems", &mems, err) < 0)
 		return -EINVAL;
 	if (cpus && *cpus)
 		rt_cgroup_plan_add(plan, "cpuset", "cpuset.cpus", "%s", cpus);
@@ -71,7 +72,8 @@ static int device_list(json_t *arr, const char *where, const char *file, const c
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(arr, i, d) {
+	json_array_foreach(arr, i, d)
+	{
 		int64_t major = 0, minor = 0;
 		uint64_t v = 0;
 		bool ms = false, ns = false, vs = false;
@@ -94,10 +96,10 @@ static int blkio(json_t *b, struct rt_cgroup_plan *plan, struct berr **err)
 	static const struct {
 		const char *key, *file;
 	} throttles[] = {
-		{"throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
-		{"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
-		{"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
-		{"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"},
+	    {"throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
+	    {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
+	    {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
+	    {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"},
 	};
 	if (num(b, w, "weight", "blkio", "blkio.weight", plan, err) < 0 ||
 	    num(b, w, "leafWeight", "blkio", "blkio.leaf_weight", plan, err) < 0)
@@ -107,7 +109,8 @@ static int blkio(json_t *b, struct rt_cgroup_plan *plan, struct berr **err)
 		return -EINVAL;
 	size_t i;
 	json_t *d;
-	json_array_foreach(arr, i, d) {
+	json_array_foreach(arr, i, d)
+	{
 		int64_t major = 0, minor = 0, weight = 0, leaf = 0;
 		bool ws = false, ls = false;
 		if (json_opt_i64(d, w, "major", &major, NULL, err) < 0 ||
@@ -117,7 +120,8 @@ static int blkio(json_t *b, struct rt_cgroup_plan *plan, struct berr **err)
 			return -EINVAL;
 		if (ws)
 			rt_cgroup_plan_add(plan, "blkio", "blkio.weight_device",
-					   "%" PRId64 ":%" PRId64 " %" PRId64, major, minor, weight);
+					   "%" PRId64 ":%" PRId64 " %" PRId64, major, minor,
+					   weight);
 		if (ls)
 			rt_cgroup_plan_add(plan, "blkio", "blkio.leaf_weight_device",
 					   "%" PRId64 ":%" PRId64 " %" PRId64, major, minor, leaf);
@@ -141,7 +145,8 @@ static int devices(json_t *arr, struct rt_cgroup_plan *plan, struct berr **err)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(arr, i, d) {
+	json_array_foreach(arr, i, d)
+	{
 		const char *w = "linux.resources.devices";
 		bool allow = false;
 		const char *type = NULL, *access = NULL;
@@ -191,17 +196,19 @@ static int hugetlb(json_t *arr, struct rt_cgroup_plan *plan, struct berr **err)
 {
 	size_t i;
 	json_t *h;
-	json_array_foreach(arr, i, h) {
+	json_array_foreach(arr, i, h)
+	{
 		const char *size = NULL;
 		uint64_t limit = 0;
 		bool set = false;
 		if (json_opt_str(h, "linux.resources.hugepageLimits", "pageSize", &size, err) < 0 ||
-		    json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &limit, &set, err) < 0)
+		    json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &limit, &set, err) <
+			0)
 			return -EINVAL;
 		if (!size || !set || strchr(size, '/'))
-			return berr_set(err, EINVAL,
-					"linux.resources.hugepageLimits[%zu]: pageSize and limit required",
-					i);
+			return berr_set(
+			    err, EINVAL,
+			    "linux.resources.hugepageLimits[%zu]: pageSize and limit required", i);
 		char file[96];
 		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", size);
 		rt_cgroup_plan_add(plan, "hugetlb", file, "%" PRIu64, limit);
@@ -219,7 +226,8 @@ static int network(json_t *n, struct rt_cgroup_plan *plan, struct berr **err)
 		return -EINVAL;
 	size_t i;
 	json_t *p;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		const char *name = NULL;
 		int64_t prio = 0;
 		if (json_opt_str(p, "linux.resources.network.priorities", "name", &name, err) < 0 ||
@@ -227,8 +235,10 @@ static int network(json_t *n, struct rt_cgroup_plan *plan, struct berr **err)
 				 err) < 0)
 			return -EINVAL;
 		if (!name)
-			return berr_set(err, EINVAL, "linux.resources.network.priorities: name missing");
-		rt_cgroup_plan_add(plan, "net_prio", "net_prio.ifpriomap", "%s %" PRId64, name, prio);
+			return berr_set(err, EINVAL,
+					"linux.resources.network.priorities: name missing");
+		rt_cgroup_plan_add(plan, "net_prio", "net_prio.ifpriomap", "%s %" PRId64, name,
+				   prio);
 	}
 	return 0;
 }
@@ -261,7 +271,8 @@ static int plan_v1(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 	if (json_opt_object(res, w, "blockIO", &o, err) < 0 || (o && blkio(o, plan, err) < 0))
 		return -EINVAL;
 	o = NULL;
-	if (json_opt_array(res, w, "hugepageLimits", &o, err) < 0 || (o && hugetlb(o, plan, err) < 0))
+	if (json_opt_array(res, w, "hugepageLimits", &o, err) < 0 ||
+	    (o && hugetlb(o, plan, err) < 0))
 		return -EINVAL;
 	o = NULL;
 	if (json_opt_object(res, w, "network", &o, err) < 0 || (o && network(o, plan, err) < 0))

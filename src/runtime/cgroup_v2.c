@@ -59,7 +59,8 @@ static int cpu(json_t *c, struct rt_cgroup_plan *plan, struct berr **err)
 	    json_opt_u64(c, w, "period", &period, &ps, err) < 0 ||
 	    json_opt_i64(c, w, "quota", &quota, &qs, err) < 0 ||
 	    json_opt_i64(c, w, "idle", &idle, &is, err) < 0 ||
-	    json_opt_str(c, w, "cpus", &cpus, err) < 0 || json_opt_str(c, w, "mems", &mems, err) < 0)
+	    json_opt_str(c, w, "cpus", &cpus, err) < 0 ||
+	    json_opt_str(c, w, "mems", &mems, err) < 0)
 		return -EINVAL;
 	if (ss && shares) {
 		/* runc's mapping of [2, 262144] onto [1, 10000]. */
@@ -122,14 +123,16 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 		return -EINVAL;
 	size_t i;
 	json_t *h;
-	json_array_foreach(o, i, h) {
+	json_array_foreach(o, i, h)
+	{
 		const char *size = NULL;
 		uint64_t l = 0;
 		if (json_opt_str(h, "linux.resources.hugepageLimits", "pageSize", &size, err) < 0 ||
 		    json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &l, NULL, err) < 0)
 			return -EINVAL;
 		if (!size || strchr(size, '/'))
-			return berr_set(err, EINVAL, "linux.resources.hugepageLimits: bad pageSize");
+			return berr_set(err, EINVAL,
+					"linux.resources.hugepageLimits: bad pageSize");
 		char file[96];
 		snprintf(file, sizeof(file), "hugetlb.%s.max", size);
 		rt_cgroup_plan_add(plan, "", file, "%" PRIu64, l);
@@ -139,17 +142,21 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 		return -EINVAL;
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (!json_is_string(v))
-			return berr_set(err, EINVAL, "linux.resources.unified.%s: expected string", key);
+			return berr_set(err, EINVAL, "linux.resources.unified.%s: expected string",
+					key);
 		if (strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
-			return berr_set(err, EINVAL, "linux.resources.unified: invalid key '%s'", key);
+			return berr_set(err, EINVAL, "linux.resources.unified: invalid key '%s'",
+					key);
 		rt_cgroup_plan_add(plan, "", key, "%s", json_string_value(v));
 	}
 	o = NULL;
 	if (json_opt_array(res, w, "devices", &o, err) < 0)
 		return -EINVAL;
-	json_array_foreach(o, i, h) {
+	json_array_foreach(o, i, h)
+	{
 		bool allow = false;
 		const char *type = NULL;
 		(void)json_opt_bool(h, "linux.resources.devices", "allow", &allow, NULL);

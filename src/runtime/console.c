@@ -33,8 +33,8 @@ static int send_fd(int sock, int fd, const char *name, struct berr **err)
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -59,7 +59,8 @@ int rt_console_setup(int sock, unsigned rows, unsigned cols, struct berr **err)
 	if (slave < 0)
 		return berr_set(err, errno, "open pty slave");
 	if (rows && cols) {
-		struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+		struct winsize ws = {.ws_row = (unsigned short)rows,
+				     .ws_col = (unsigned short)cols};
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
 	int ptn = 0;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/mount.h"
 #include "runtime/namespace.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
@@ -58,12 +60,36 @@ static char *annotations_json(const struct rt_spec *spec)
 	return spec->annotations ? json_dumps(spec->annotations, JSON_COMPACT) : NULL;
 }
 
+/* The devices the config creates are allowed whatever linux.resources.devices says (runc and
+ * crun do the same), or the container could not mknod or open them. */
+static json_t *effective_resources(const struct rt_spec *spec)
+{
+	json_t *rules = spec->resources ? json_object_get(spec->resources, "devices") : NULL;
+	if (!json_is_array(rules) || !spec->n_devices)
+		return json_incref(spec->resources);
+	json_t *res = json_deep_copy(spec->resources);
+	rules = json_object_get(res, "devices");
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const struct rt_device *d = &spec->devices[i];
+		if (d->type == 'p')
+			continue;
+		char type[2] = {d->type == 'b' ? 'b' : 'c', 0};
+		json_array_append_new(rules, json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type",
+						       type, "major", (json_int_t)d->major, "minor",
+						       (json_int_t)d->minor, "access", "rwm"));
+	}
+	return res;
+}
+
 /* What the parent does while the children set up: a small state machine over the sync socket. */
 static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock, pid_t stage1,
 		       struct berr **err)
 {
 	struct rt_msg m;
-	if (rt_cgroup_create(st->cgroup_path, spec->resources, stage1, err) < 0)
+	json_t *res = effective_resources(spec);
+	int r = rt_cgroup_create(st->cgroup_path, res, stage1, err);
+	json_decref(res);
+	if (r < 0)
 		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
 	if (rt_sync_send(sock, RT_MSG_GO, 0) < 0)
 		return berr_set(err, EPIPE, "start container process");
@@ -91,7 +117,9 @@ static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock
 		}
 		case RT_MSG_RUNTIME_HOOKS: {
 			autofree char *ann = annotations_json(spec);
-			autofree char *sj = rt_state_spec_json(st, RT_STATUS_CREATING, ann);
+			/* The state hooks see is "created", as crun gives it (runtime-tools
+			 * checks). */
+			autofree char *sj = rt_state_spec_json(st, RT_STATUS_CREATED, ann);
 			if (rt_hooks_run(&spec->hooks[RT_HOOK_PRESTART], "prestart", sj, err) < 0 ||
 			    rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_RUNTIME], "createRuntime", sj,
 					 err) < 0)
@@ -141,8 +169,8 @@ static void wait_gone(pid_t pid, uint64_t start)
 
 int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err)
 {
-	autofree char *config_path = o->config ? xstrdup(o->config)
-					       : xasprintf("%s/config.json", o->bundle);
+	autofree char *config_path =
+	    o->config ? xstrdup(o->config) : xasprintf("%s/config.json", o->bundle);
 	autofree char *text = NULL;
 	size_t len = 0;
 	if (rt_state_validate_id(o->id, err) < 0 || check_systemd(o->systemd_cgroup, err) < 0)
@@ -155,14 +183,27 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	struct stat sb;
 	if (stat(spec->root_path, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		return berr_set(err, errno ? errno : ENOTDIR, "root.path '%s'", spec->root_path);
-	if (spec->process && spec->process->terminal && !o->console_socket)
-		return berr_set(err, EINVAL, "process.terminal is true but no --console-socket given");
+	if (spec->process && spec->process->terminal && !o->console_socket && !o->has_console_fd)
+		return berr_set(err, EINVAL,
+				"process.terminal is true and the container runs detached: use "
+				"--console-socket");
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
 		return -EINVAL;
+	if (o->listen_fds > 0 && spec->process) {
+		char **env = spec->process->env;
+		size_t n = strv_len(env);
+		env = xrealloc(env, (n + 3) * sizeof(*env));
+		env[n] = xasprintf("LISTEN_FDS=%d", o->listen_fds);
+		env[n + 1] = xstrdup("LISTEN_PID=1");
+		env[n + 2] = NULL;
+		spec->process->env = env;
+	}
 
-	struct rt_state st = {.id = (char *)o->id, .bundle = (char *)o->bundle,
-			      .rootfs = spec->root_path, .owner = getuid()};
+	struct rt_state st = {.id = (char *)o->id,
+			      .bundle = (char *)o->bundle,
+			      .rootfs = spec->root_path,
+			      .owner = getuid()};
 	int r = rt_state_create_dir(o->root, o->id, &st.dir, err);
 	if (r < 0) {
 		rt_seccomp_free(seccomp);
@@ -170,6 +211,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	}
 	st.created = now_rfc3339();
 	st.cgroup_path = rt_cgroup_path(spec->cgroups_path, o->id);
+	st.external_descriptors = rt_state_stdio_descriptors();
 	autofree char *fifo = xasprintf("%s/exec.fifo", st.dir);
 	autofree char *config_copy = xasprintf("%s/config.json", st.dir);
 	int sv[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
@@ -178,6 +220,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		ns_fds[k] = -1;
 	pid_t stage1 = -1;
 	bool cgroup_made = false;
+	int *source_fds = NULL;
 
 	r = -EINVAL;
 	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
@@ -193,6 +236,10 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		berr_set(err, errno, "open exec fifo");
 		goto fail;
 	}
+	if (o->has_console_fd && (console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		berr_set(err, errno, "console socket");
+		goto fail;
+	}
 	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0)
 		goto fail;
 	if (rt_ns_open_paths(spec, ns_fds, err) < 0)
@@ -201,13 +248,23 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		berr_set(err, errno, "socketpair");
 		goto fail;
 	}
-	struct rt_init_ctx ctx = {
-		.spec = spec, .process = spec->process, .sync_fd = sv[1], .fifo_fd = fifo_fd,
-		.console_fd = console_fd, .unshare_flags = rt_ns_unshare_flags(spec),
-		.no_pivot = o->no_pivot, .preserve_fds = o->preserve_fds,
-		.cgroup_path = st.cgroup_path, .seccomp = seccomp, .id = o->id,
-		.bundle = o->bundle};
+	struct rt_init_ctx ctx = {.spec = spec,
+				  .process = spec->process,
+				  .sync_fd = sv[1],
+				  .fifo_fd = fifo_fd,
+				  .console_fd = console_fd,
+				  .unshare_flags = rt_ns_unshare_flags(spec),
+				  .no_pivot = o->no_pivot,
+				  .preserve_fds =
+				      o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0),
+				  .cgroup_path = st.cgroup_path,
+				  .seccomp = seccomp,
+				  .id = o->id,
+				  .bundle = o->bundle};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
+	if (rt_mount_open_sources(spec, &source_fds, err) < 0)
+		goto fail;
+	ctx.mount_source_fds = source_fds;
 	stage1 = fork();
 	if (stage1 < 0) {
 		berr_set(err, errno, "fork");
@@ -253,10 +310,12 @@ out:
 		(void)close(fifo_fd);
 	if (console_fd >= 0)
 		(void)close(console_fd);
+	rt_mount_close_sources(source_fds, spec->n_mounts);
 	rt_seccomp_free(seccomp);
 	free(st.dir);
 	free(st.created);
 	free(st.cgroup_path);
+	free(st.external_descriptors);
 	return r;
 }
 
@@ -269,12 +328,34 @@ struct rt_spec *rt_container_spec(const char *root, const char *id, struct berr 
 	return rt_spec_load(path, st->bundle, err);
 }
 
+/* After start's byte: the init holds the fifo open (close-on-exec) until its execve, so
+ * the fifo losing its last reader means the process runs (or died). poll() reports POLLERR
+ * to a writer then. Bounded, so a process stuck before exec cannot hang start. */
+static void wait_exec(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = 0};
+	for (int waited = 0; waited < 10000; waited += 100) {
+		if (poll(&p, 1, 100) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return;
+	}
+	log_warn("the container process did not start within 10 s");
+}
+
 int rt_container_start(const char *root, const char *id, struct berr **err)
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
 		return -ENOENT;
 	enum rt_status s = rt_state_status(st);
+	/* A create still under way (another caller polls state, then starts): wait for it. */
+	for (int i = 0; s == RT_STATUS_CREATING && i < 1000; i++) {
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+		rt_state_free(st);
+		if (!(st = rt_state_load(root, id, err)))
+			return -ENOENT;
+		s = rt_state_status(st);
+	}
 	if (s != RT_STATUS_CREATED)
 		return berr_set(err, EINVAL, "cannot start container '%s': it is %s", id,
 				rt_status_name(s));
@@ -285,26 +366,19 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 		return berr_set(err, EINVAL, "cannot start container '%s': config has no process",
 				id);
 	autofree char *fifo = xasprintf("%s/exec.fifo", st->dir);
-	int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	autoclose int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "open exec fifo of '%s'", id);
 	char c = '0';
-	ssize_t n = write(fd, &c, 1);
-	int e = errno;
-	(void)close(fd);
-	if (n != 1)
-		return berr_set(err, e, "start container '%s'", id);
+	if (write(fd, &c, 1) != 1)
+		return berr_set(err, errno, "start container '%s'", id);
 	(void)unlink(fifo);
+	wait_exec(fd);
 	if (spec->hooks[RT_HOOK_POSTSTART].n) {
 		autofree char *ann = annotations_json(spec);
 		autofree char *sj = rt_state_spec_json(st, RT_STATUS_RUNNING, ann);
-		struct berr *herr = NULL;
 		/* Runtime spec: a failing poststart hook is logged and the lifecycle goes on. */
-		if (rt_hooks_run(&spec->hooks[RT_HOOK_POSTSTART], "poststart", sj, &herr) < 0) {
-			autofree char *msg = berr_string(herr);
-			log_warn("%s", msg);
-			berr_free(herr);
-		}
+		rt_hooks_run_warn(&spec->hooks[RT_HOOK_POSTSTART], "poststart", sj);
 	}
 	return 0;
 }
@@ -359,6 +433,10 @@ int rt_container_delete(const char *root, const char *id, bool force, struct ber
 					"cannot delete container '%s': it is %s (stop it first, or "
 					"use --force)",
 					id, rt_status_name(s));
+		/* Someone may have moved the init into a frozen cgroup of theirs (a v1 freezer
+		 * holds a SIGKILL back): take it back into the container's, which is not frozen. */
+		if (st->cgroup_path && rt_state_status(st) != RT_STATUS_PAUSED)
+			(void)rt_cgroup_enter(st->cgroup_path, st->pid, NULL);
 		(void)rt_container_kill(root, id, SIGKILL, true, NULL);
 		(void)signal_pid(st->pid, st->pid_start, SIGKILL, NULL);
 		wait_gone(st->pid, st->pid_start);
@@ -370,12 +448,7 @@ int rt_container_delete(const char *root, const char *id, bool force, struct ber
 	if (spec && spec->hooks[RT_HOOK_POSTSTOP].n) {
 		autofree char *ann = annotations_json(spec);
 		autofree char *sj = rt_state_spec_json(st, RT_STATUS_STOPPED, ann);
-		struct berr *herr = NULL;
-		if (rt_hooks_run(&spec->hooks[RT_HOOK_POSTSTOP], "poststop", sj, &herr) < 0) {
-			autofree char *msg = berr_string(herr);
-			log_warn("%s", msg);
-			berr_free(herr);
-		}
+		rt_hooks_run_warn(&spec->hooks[RT_HOOK_POSTSTOP], "poststop", sj);
 	}
 	if (st->cgroup_path && rt_cgroup_destroy(st->cgroup_path, err) < 0)
 		return berr_wrap(err, "delete container '%s'", id);

@@ -4,23 +4,29 @@
 #ifndef BERTH_RUNTIME_CONTAINER_H
 #define BERTH_RUNTIME_CONTAINER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
-
-#include <jansson.h>
 
 #include "runtime/spec.h"
 
 struct berr;
 
 struct rt_create_opts {
-	const char *root;   /* state root, e.g. /run/berth-runtime */
+	const char *root; /* state root, e.g. /run/berth-runtime */
 	const char *id;
 	const char *bundle; /* absolute */
 	const char *config; /* config.json path; default <bundle>/config.json */
 	const char *pid_file;
 	const char *console_socket;
+	/* Instead of console_socket: an already connected socket (see terminal.h); the
+	 * caller keeps ownership. */
+	bool has_console_fd;
+	int console_fd;
 	int preserve_fds;
+	/* Socket activation: the caller's LISTEN_FDS. Those fds (from 3) are passed on too and
+	 * the process gets LISTEN_FDS=n and LISTEN_PID=1, as runc does. */
+	int listen_fds;
 	bool no_pivot;
 	bool systemd_cgroup;
 };
@@ -46,6 +52,8 @@ struct rt_exec_opts {
 	const char *id;
 	struct rt_process *process; /* complete process to run */
 	const char *console_socket;
+	bool has_console_fd; /* as in rt_create_opts */
+	int console_fd;
 	const char *pid_file;
 	int preserve_fds;
 	bool detach;

@@ -88,8 +88,8 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	autoptr(rt_spec) spec = rt_container_spec(o->root, o->id, err);
 	if (!spec)
 		return -EINVAL;
-	if (o->process->terminal && !o->console_socket)
-		return berr_set(err, EINVAL, "--tty needs --console-socket");
+	if (o->process->terminal && !o->console_socket && !o->has_console_fd)
+		return berr_set(err, EINVAL, "--tty with --detach needs --console-socket");
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
 		return -EINVAL;
@@ -98,6 +98,10 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	pid_t stage1 = -1, pid = -1;
 	if (r < 0)
 		goto out;
+	if (o->has_console_fd && (console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		r = berr_set(err, errno, "console socket");
+		goto out;
+	}
 	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0) {
 		r = console_fd;
 		goto out;
@@ -109,10 +113,16 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	/* We wait for the process, which is our grandchild: become its reaper. */
 	if (!o->detach)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	struct rt_init_ctx ctx = {.spec = spec, .process = o->process, .exec_mode = true,
-				  .sync_fd = sv[1], .fifo_fd = -1, .console_fd = console_fd,
-				  .preserve_fds = o->preserve_fds, .seccomp = seccomp,
-				  .id = o->id, .bundle = st->bundle};
+	struct rt_init_ctx ctx = {.spec = spec,
+				  .process = o->process,
+				  .exec_mode = true,
+				  .sync_fd = sv[1],
+				  .fifo_fd = -1,
+				  .console_fd = console_fd,
+				  .preserve_fds = o->preserve_fds,
+				  .seccomp = seccomp,
+				  .id = o->id,
+				  .bundle = st->bundle};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
 	stage1 = fork();
 	if (stage1 < 0) {

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 static int run_one(const struct rt_hook *h, const char *state_json, struct berr **err)
 {
@@ -31,8 +33,9 @@ static int run_one(const struct rt_hook *h, const char *state_json, struct berr 
 		if (dup2(in[0], 0) < 0)
 			_exit(127);
 		char *default_args[] = {h->path, NULL};
-		char *empty_env[] = {NULL};
-		execve(h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
+		/* A hook without "env" inherits the runtime's environment (as with crun). */
+		extern char **environ;
+		execve(h->path, h->args ? h->args : default_args, h->env ? h->env : environ);
 		_exit(127);
 	}
 	(void)close(in[0]);
@@ -73,4 +76,17 @@ int rt_hooks_run(const struct rt_hooks *hooks, const char *kind_name, const char
 		if (run_one(&hooks->list[i], state_json, err) < 0)
 			return berr_wrap(err, "%s hook", kind_name);
 	return 0;
+}
+
+void rt_hooks_run_warn(const struct rt_hooks *hooks, const char *kind_name, const char *state_json)
+{
+	for (size_t i = 0; i < hooks->n; i++) {
+		struct berr *err = NULL;
+		if (run_one(&hooks->list[i], state_json, &err) < 0) {
+			berr_wrap(&err, "%s hook %zu (%s)", kind_name, i, hooks->list[i].path);
+			autofree char *msg = berr_string(err);
+			log_warn("%s", msg);
+			berr_free(err);
+		}
+	}
 }

@@ -11,4 +11,8 @@ struct berr;
 int rt_hooks_run(const struct rt_hooks *hooks, const char *kind_name, const char *state_json,
 		 struct berr **err);
 
+/* Run every hook of one kind; each failure is logged as a warning and the rest still run
+ * (poststart and poststop, runtime spec "Lifecycle"). */
+void rt_hooks_run_warn(const struct rt_hooks *hooks, const char *kind_name, const char *state_json);
+
 #endif

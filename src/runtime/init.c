@@ -36,6 +36,17 @@
 			rt_sync_fail((ctx)->sync_fd, err);                                         \
 	} while (0)
 
+/* A failure after the sync socket may be gone (past `start`): the caller of `run` or the
+ * container's log is the only one left to tell. */
+static _Noreturn void fail_late(struct rt_init_ctx *ctx, struct berr *err)
+{
+	if (ctx->sync_fd >= 0)
+		rt_sync_fail(ctx->sync_fd, err);
+	autofree char *msg = berr_string(err);
+	dprintf(2, "berth-runtime: %s\n", msg);
+	_exit(1);
+}
+
 static int write_sysctls(const struct rt_spec *spec, struct berr **err)
 {
 	for (size_t i = 0; i < spec->n_sysctls; i++) {
@@ -86,14 +97,14 @@ static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_ru
 	struct berr *err = NULL;
 	int rootfd;
 	if (spec->ns[RT_NS_MOUNT].enabled) {
-		rootfd = rt_mount_prepare(spec, ctx->cgroup_path, &err);
+		rootfd = rt_mount_prepare(spec, ctx->mount_source_fds, ctx->cgroup_path, &err);
 		CHECK(ctx, rootfd);
 	} else {
 		rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "open rootfs '%s'",
-							     spec->root_path),
-						    err));
+			rt_sync_fail(
+			    ctx->sync_fd,
+			    (berr_set(&err, errno, "open rootfs '%s'", spec->root_path), err));
 	}
 	if (ctx->process && ctx->process->cwd) {
 		int fd = path_mkdir_in_root(rootfd, ctx->process->cwd, 0755, &err);
@@ -112,13 +123,17 @@ static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_ru
 	}
 	if (spec->ns[RT_NS_MOUNT].enabled) {
 		CHECK(ctx, rt_mount_enter_root(spec, rootfd, ctx->no_pivot, &err));
+		/* Sysctls before the read-only paths: /proc/sys is usually one of them. */
+		CHECK(ctx, write_sysctls(spec, &err));
 		CHECK(ctx, rt_mount_finish(spec, &err));
 	} else {
 		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "chroot into rootfs"), err));
+			rt_sync_fail(ctx->sync_fd,
+				     (berr_set(&err, errno, "chroot into rootfs"), err));
 	}
 	(void)close(rootfd);
-	CHECK(ctx, write_sysctls(spec, &err));
+	if (!spec->ns[RT_NS_MOUNT].enabled)
+		CHECK(ctx, write_sysctls(spec, &err));
 	CHECK(ctx, set_names(spec, &err));
 }
 
@@ -126,7 +141,7 @@ static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_ru
 __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 {
 	const struct rt_spec *spec = ctx->spec;
-	const struct rt_process *p = ctx->process;
+	struct rt_process *p = ctx->process;
 	struct berr *err = NULL;
 	struct rt_msg m;
 
@@ -135,15 +150,15 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	pid_t host_pid = (pid_t)m.value;
 	bool new_userns = ctx->unshare_flags & CLONE_NEWUSER;
 	if (new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "become root in user namespace"),
-					    err));
+		rt_sync_fail(ctx->sync_fd,
+			     (berr_set(&err, errno, "become root in user namespace"), err));
 	if (setsid() < 0 && !ctx->exec_mode)
 		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "setsid"), err));
 	umask(0); /* device nodes and mount points get exactly the modes we ask for */
 
 	if (!ctx->exec_mode) {
-		bool runtime_hooks = spec->hooks[RT_HOOK_PRESTART].n ||
-				     spec->hooks[RT_HOOK_CREATE_RUNTIME].n;
+		bool runtime_hooks =
+		    spec->hooks[RT_HOOK_PRESTART].n || spec->hooks[RT_HOOK_CREATE_RUNTIME].n;
 		setup_container(ctx, host_pid, runtime_hooks);
 	}
 	autofree char *exe = NULL;
@@ -160,17 +175,25 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		}
 		CHECK(ctx, rt_process_oom_score(p, &err));
 		CHECK(ctx, rt_process_rlimits(p, &err));
+		rt_process_home_env(p);
 		exe = rt_process_find_exec(p, &err);
 		if (!exe)
 			rt_sync_fail(ctx->sync_fd, err);
+		/* Before any seccomp filter: a profile may well refuse close_range. */
+		CHECK(ctx, rt_process_fds(ctx->preserve_fds, &err));
 		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
 		 * capabilities go (runc does the same); with it, as late as possible. */
 		autofree char *st = state_json(ctx, "creating", host_pid);
 		if (ctx->seccomp && !p->no_new_privileges)
 			CHECK(ctx, rt_seccomp_load(ctx->seccomp, st, &err));
-		CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, &err));
+		json_t *keep = spec->annotations ? json_object_get(spec->annotations,
+								   "run.oci.keep_original_groups")
+						 : NULL;
+		bool keep_groups = json_is_string(keep) && !strcmp(json_string_value(keep), "1");
+		CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, keep_groups, &err));
 		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "set no_new_privs"), err));
+			rt_sync_fail(ctx->sync_fd,
+				     (berr_set(&err, errno, "set no_new_privs"), err));
 	}
 	if (!ctx->exec_mode) {
 		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
@@ -181,13 +204,13 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		do
 			n = read(ctx->fifo_fd, &c, 1);
 		while (n < 0 && errno == EINTR);
-		(void)close(ctx->fifo_fd);
+		/* fifo_fd stays open (close-on-exec) until execve: start waits for that. */
 		if (n != 1 || !p)
 			_exit(n == 1 ? 0 : 1);
 		if (spec->hooks[RT_HOOK_START_CONTAINER].n) {
 			autofree char *st = state_json(ctx, "running", host_pid);
-			if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer", st,
-					 &err) < 0) {
+			if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer",
+					 st, &err) < 0) {
 				autofree char *msg = berr_string(err);
 				dprintf(2, "berth-runtime: %s\n", msg);
 				_exit(1);
@@ -196,16 +219,8 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	}
 	if (ctx->seccomp && p->no_new_privileges) {
 		autofree char *st = state_json(ctx, "creating", host_pid);
-		if (rt_seccomp_load(ctx->seccomp, st, &err) < 0) {
-			if (ctx->sync_fd >= 0)
-				rt_sync_fail(ctx->sync_fd, err);
-			_exit(1);
-		}
-	}
-	if (rt_process_fds(ctx->preserve_fds, &err) < 0) {
-		if (ctx->sync_fd >= 0)
-			rt_sync_fail(ctx->sync_fd, err);
-		_exit(1);
+		if (rt_seccomp_load(ctx->seccomp, st, &err) < 0)
+			fail_late(ctx, err);
 	}
 	extern char **environ;
 	char *empty[] = {NULL};
@@ -222,7 +237,8 @@ static int write_time_offsets(json_t *offsets, struct berr **err)
 {
 	const char *clock;
 	json_t *v;
-	json_object_foreach(offsets, clock, v) {
+	json_object_foreach(offsets, clock, v)
+	{
 		int64_t secs = 0, nanos = 0;
 		if (json_opt_i64(v, "linux.timeOffsets", "secs", &secs, NULL, err) < 0 ||
 		    json_opt_i64(v, "linux.timeOffsets", "nanosecs", &nanos, NULL, err) < 0)
@@ -230,7 +246,8 @@ static int write_time_offsets(json_t *offsets, struct berr **err)
 		char line[128];
 		int n = snprintf(line, sizeof(line), "%s %lld %lld", clock, (long long)secs,
 				 (long long)nanos);
-		if (fs_write_file(AT_FDCWD, "/proc/self/timens_offsets", line, (size_t)n, 0, err) < 0)
+		if (fs_write_file(AT_FDCWD, "/proc/self/timens_offsets", line, (size_t)n, 0, err) <
+		    0)
 			return berr_wrap(err, "set time offset for '%s'", clock);
 	}
 	return 0;
@@ -246,16 +263,17 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	CHECK(ctx, rt_ns_join(ctx->ns_fds, &err));
 	if (ctx->unshare_flags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create user namespace"),
-						    err));
+			rt_sync_fail(ctx->sync_fd,
+				     (berr_set(&err, errno, "create user namespace"), err));
 		/* The parent writes our maps; dumpable lets it open /proc/PID/uid_map. */
 		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_USERNS_READY, 0));
 		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_USERNS_MAPPED, &m, &err));
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "become root in user "
-									 "namespace"),
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno,
+							     "become root in user "
+							     "namespace"),
 						    err));
 	}
 	int flags = ctx->unshare_flags & ~CLONE_NEWUSER;

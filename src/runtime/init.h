@@ -11,16 +11,17 @@
 
 struct rt_init_ctx {
 	const struct rt_spec *spec;
-	const struct rt_process *process; /* spec->process, or the exec'd process */
-	bool exec_mode;     /* join an existing container: no mounts, no fifo */
+	struct rt_process *process; /* spec->process, or the exec'd process */
+	bool exec_mode;             /* join an existing container: no mounts, no fifo */
 	int sync_fd;
-	int fifo_fd;        /* create: exec.fifo opened O_RDWR; start writes a byte */
-	int console_fd;     /* connected console socket or -1 */
+	int fifo_fd;    /* create: exec.fifo opened O_RDWR; start writes a byte */
+	int console_fd; /* connected console socket or -1 */
 	int ns_fds[RT_NS_COUNT];
-	int unshare_flags;  /* CLONE_NEW* to create */
+	int unshare_flags; /* CLONE_NEW* to create */
 	bool no_pivot;
 	int preserve_fds;
 	const char *cgroup_path;
+	const int *mount_source_fds; /* rt_mount_open_sources, or NULL */
 	struct rt_seccomp *seccomp;
 	const char *id;
 	const char *bundle;

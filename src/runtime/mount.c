@@ -25,26 +25,54 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
+/* If path (inside the root) is a symlink, where it points, as a path inside the root. */
+static char *symlink_target_in_root(int rootfd, const char *path)
+{
+	autofree char *clean = path_clean(path);
+	char *slash = strrchr(clean, '/');
+	*slash = '\0';
+	autoclose int dfd =
+	    path_open_in_root(rootfd, *clean ? clean : "/", O_PATH | O_DIRECTORY, 0, NULL);
+	if (dfd < 0)
+		return NULL;
+	char target[4096];
+	ssize_t n = readlinkat(dfd, slash + 1, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	/* path_clean keeps ".." from climbing above the root. */
+	autofree char *joined =
+	    target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", *clean ? clean : "", target);
+	return path_clean(joined);
+}
+
 static int open_target(int rootfd, const struct rt_mount *m, bool is_dir, struct berr **err)
 {
 	if (is_dir)
 		return path_mkdir_in_root(rootfd, m->destination, 0755, err);
-	autofree char *parent = path_clean(m->destination);
-	char *slash = strrchr(parent, '/');
-	*slash = '\0';
+	autofree char *dest = path_clean(m->destination);
+	/* A file mount on a dangling symlink lands where the link points, inside the root. */
+	for (int hops = 0; hops < 40; hops++) {
+		autofree char *next = symlink_target_in_root(rootfd, dest);
+		if (!next)
+			break;
+		free(dest);
+		dest = take_ptr(&next);
+	}
+	autofree char *parent = xstrdup(dest);
+	*strrchr(parent, '/') = '\0';
 	autoclose int pfd = path_mkdir_in_root(rootfd, *parent ? parent : "/", 0755, err);
 	if (pfd < 0)
 		return pfd;
-	int fd = path_open_in_root(rootfd, m->destination, O_PATH, 0, NULL);
+	int fd = path_open_in_root(rootfd, dest, O_PATH, 0, NULL);
 	if (fd >= 0)
 		return fd;
 	/* A file bind mount needs a file to mount on. */
-	int cfd = path_open_in_root(rootfd, m->destination, O_CREAT | O_WRONLY | O_NOCTTY, 0644,
-				    err);
+	int cfd = path_open_in_root(rootfd, dest, O_CREAT | O_WRONLY | O_NOCTTY, 0644, err);
 	if (cfd < 0)
 		return cfd;
 	(void)close(cfd);
-	return path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+	return path_open_in_root(rootfd, dest, O_PATH, 0, err);
 }
 
 /* /proc and /sys may only be mounted on a directory found at exactly that path. */
@@ -94,12 +122,16 @@ static int remount_bind(const char *target, unsigned long flags, struct berr **e
 static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgroup_path,
 			   const char *target, struct berr **err);
 
-static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m,
+static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, int source_fd,
 		     const char *cgroup_path, struct berr **err)
 {
 	bool is_dir = true;
 	struct stat st;
-	if (m->bind) {
+	if (m->bind && source_fd >= 0) {
+		if (fstat(source_fd, &st) < 0)
+			return berr_set(err, errno, "bind source '%s'", m->source);
+		is_dir = S_ISDIR(st.st_mode);
+	} else if (m->bind) {
 		if (!m->source || stat(m->source, &st) < 0)
 			return berr_set(err, errno ? errno : EINVAL, "bind source '%s'",
 					m->source ? m->source : "");
@@ -118,8 +150,13 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m,
 	path_fd(fd, fdpath);
 	if (m->bind) {
 		unsigned long f = MS_BIND | (m->recursive_bind ? MS_REC : 0);
-		if (mount(m->source, fdpath, NULL, f, NULL) < 0)
+		if (source_fd >= 0) {
+			if (syscall(SYS_move_mount, source_fd, "", fd, "",
+				    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+				return berr_set(err, errno, "attach bind of '%s'", m->source);
+		} else if (mount(m->source, fdpath, NULL, f, NULL) < 0) {
 			return berr_set(err, errno, "bind '%s'", m->source);
+		}
 		/* The mount is on top of fd's directory: reopen to reach it. */
 		(void)close(fd);
 		fd = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
@@ -156,7 +193,6 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m,
 	return 0;
 }
 
-
 /* On a v1 host a "cgroup" mount shows the container's own cgroup in each hierarchy: a tmpfs
  * with one bind per hierarchy (what runc does without a cgroup namespace). */
 static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgroup_path,
@@ -177,8 +213,8 @@ static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgr
 		const char *name = *ctl ? ctl : "unified";
 		if (!strncmp(name, "name=", 5))
 			name += 5;
-		autofree char *src = xasprintf("/sys/fs/cgroup/%s%s", name,
-					       cgroup_path ? cgroup_path : path);
+		autofree char *src =
+		    xasprintf("/sys/fs/cgroup/%s%s", name, cgroup_path ? cgroup_path : path);
 		autofree char *dst = xasprintf("%s/%s", m->destination, name);
 		struct rt_mount sub = {.destination = dst};
 		autoclose int fd = open_target(rootfd, &sub, true, err);
@@ -196,17 +232,17 @@ static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgr
 		(void)close(fd);
 		fd = path_open_in_root(rootfd, dst, O_PATH, 0, NULL);
 		if (fd >= 0)
-			(void)remount_bind(path_fd(fd, fdpath),
-					   MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY),
-					   NULL);
+			(void)remount_bind(
+			    path_fd(fd, fdpath),
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY), NULL);
 	}
 	if (f)
 		fclose(f);
 	if (m->flags & MS_RDONLY) {
 		autoclose int fd = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
 		char fdpath[32];
-		if (fd < 0 || remount_bind(path_fd(fd, fdpath), MS_RDONLY | MS_NOSUID | MS_NODEV |
-								 MS_NOEXEC, err) < 0)
+		if (fd < 0 || remount_bind(path_fd(fd, fdpath),
+					   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -218,8 +254,8 @@ struct default_dev {
 };
 
 static const struct default_dev default_devs[] = {
-	{"/dev/null", 1, 3},	{"/dev/zero", 1, 5},	{"/dev/full", 1, 7},
-	{"/dev/random", 1, 8},	{"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 /* Create a device node inside the root; in a user namespace mknod is not allowed, so bind the
@@ -289,12 +325,10 @@ static int setup_dev(int rootfd, const struct rt_spec *spec, struct berr **err)
 			if (make_device(rootfd, &d, userns, err) < 0)
 				return -EINVAL;
 		}
-		static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
-						       {"/proc/self/fd/0", "/dev/stdin"},
-						       {"/proc/self/fd/1", "/dev/stdout"},
-						       {"/proc/self/fd/2", "/dev/stderr"},
-						       {"/proc/kcore", "/dev/core"},
-						       {"pts/ptmx", "/dev/ptmx"}};
+		static const char *const links[][2] = {
+		    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
+		    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+		    {"/proc/kcore", "/dev/core"},       {"pts/ptmx", "/dev/ptmx"}};
 		autoclose int devfd = path_mkdir_in_root(rootfd, "/dev", 0755, err);
 		if (devfd < 0)
 			return devfd;
@@ -312,13 +346,14 @@ static int setup_dev(int rootfd, const struct rt_spec *spec, struct berr **err)
 	return 0;
 }
 
-int rt_mount_prepare(const struct rt_spec *spec, const char *cgroup_path, struct berr **err)
+int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
+		     struct berr **err)
 {
 	/* Keep our mounts from reaching the host: slave by default, or what the spec says;
 	 * a shared rootfs propagation is applied after pivot_root. */
-	unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation
-						      : (MS_SLAVE | MS_REC);
-	if (prop & MS_SHARED)
+	unsigned long prop =
+	    spec->rootfs_propagation ? spec->rootfs_propagation : (MS_SLAVE | MS_REC);
+	if (prop & (MS_SHARED | MS_UNBINDABLE))
 		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
 		return berr_set(err, errno, "make / %s", prop & MS_PRIVATE ? "private" : "slave");
@@ -334,7 +369,8 @@ int rt_mount_prepare(const struct rt_spec *spec, const char *cgroup_path, struct
 	if (!rootfs_real)
 		return berr_set(err, errno, "resolve rootfs '%s'", spec->root_path);
 	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (mount_one(rootfd, rootfs_real, &spec->mounts[i], cgroup_path, err) < 0)
+		if (mount_one(rootfd, rootfs_real, &spec->mounts[i],
+			      source_fds ? source_fds[i] : -1, cgroup_path, err) < 0)
 			return berr_wrap(err, "mount '%s'", spec->mounts[i].destination);
 	if (setup_dev(rootfd, spec, err) < 0)
 		return -EINVAL;
@@ -384,7 +420,8 @@ static int mask_path(int rootfd, const char *path, struct berr **err)
 	if (fstat(fd, &st) < 0)
 		return berr_set(err, errno, "stat '%s'", path);
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path_fd(fd, fdpath), "tmpfs", MS_RDONLY, "size=0k,nr_inodes=1") < 0)
+		if (mount("tmpfs", path_fd(fd, fdpath), "tmpfs", MS_RDONLY, "size=0k,nr_inodes=1") <
+		    0)
 			return berr_set(err, errno, "mask '%s'", path);
 	} else if (mount("/dev/null", path_fd(fd, fdpath), NULL, MS_BIND, NULL) < 0) {
 		return berr_set(err, errno, "mask '%s'", path);
@@ -410,7 +447,8 @@ static int readonly_path(int rootfd, const char *path, struct berr **err)
 	fd = path_open_in_root(rootfd, path, O_PATH, 0, err);
 	if (fd < 0)
 		return fd;
-	int r = remount_bind(path_fd(fd, fdpath), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+	int r =
+	    remount_bind(path_fd(fd, fdpath), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 	if (r < 0)
 		return berr_set(err, -r, "remount '%s' read-only", path);
 	return 0;

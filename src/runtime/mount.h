@@ -8,9 +8,18 @@
 
 struct berr;
 
+/* In the runtime, before the container's namespaces: detached copies (open_tree) of the bind
+ * sources that must be reached with the host's credentials: every bind when the container
+ * gets a new user namespace, and every idmapped bind (the mapping applied here). *out_fds has
+ * one entry per spec mount, -1 where the init binds the path itself. */
+int rt_mount_open_sources(const struct rt_spec *spec, int **out_fds, struct berr **err);
+void rt_mount_close_sources(int *fds, size_t n);
+
 /* Propagation of "/", bind of the rootfs onto itself, every config mount, /dev and devices.
- * Returns an O_PATH fd of the rootfs mount for the later steps. */
-int rt_mount_prepare(const struct rt_spec *spec, const char *cgroup_path, struct berr **err);
+ * source_fds (or NULL) comes from rt_mount_open_sources. Returns an O_PATH fd of the rootfs
+ * mount for the later steps. */
+int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
+		     struct berr **err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot), then propagation. */
 int rt_mount_enter_root(const struct rt_spec *spec, int rootfd, bool no_pivot, struct berr **err);
 /* After entering the root: masked paths, read-only paths, read-only root. */

@@ -30,41 +30,64 @@ struct word {
 };
 
 static const struct word flag_words[] = {
-	{"ro", false, MS_RDONLY},	  {"rw", true, MS_RDONLY},
-	{"nosuid", false, MS_NOSUID},	  {"suid", true, MS_NOSUID},
-	{"nodev", false, MS_NODEV},	  {"dev", true, MS_NODEV},
-	{"noexec", false, MS_NOEXEC},	  {"exec", true, MS_NOEXEC},
-	{"sync", false, MS_SYNCHRONOUS},  {"async", true, MS_SYNCHRONOUS},
-	{"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
-	{"mand", false, MS_MANDLOCK},	  {"nomand", true, MS_MANDLOCK},
-	{"noatime", false, MS_NOATIME},   {"atime", true, MS_NOATIME},
-	{"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
-	{"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-	{"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-	{"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
-	{"silent", false, MS_SILENT},	  {"loud", true, MS_SILENT},
-	{"iversion", false, MS_I_VERSION}, {"noiversion", true, MS_I_VERSION},
-	{"nosymfollow", false, MS_NOSYMFOLLOW}, {"symfollow", true, MS_NOSYMFOLLOW},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"iversion", false, MS_I_VERSION},
+    {"noiversion", true, MS_I_VERSION},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW},
 };
 
 static const struct word prop_words[] = {
-	{"private", false, MS_PRIVATE},	      {"rprivate", false, MS_PRIVATE | MS_REC},
-	{"shared", false, MS_SHARED},	      {"rshared", false, MS_SHARED | MS_REC},
-	{"slave", false, MS_SLAVE},	      {"rslave", false, MS_SLAVE | MS_REC},
-	{"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
+    {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
+    {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
+    {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
+    {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
 
 /* Recursive variants applied with mount_setattr(AT_RECURSIVE) (runc 1.1 "rro" etc.). */
 static const struct word attr_words[] = {
-	{"rro", false, MOUNT_ATTR_RDONLY},	    {"rrw", true, MOUNT_ATTR_RDONLY},
-	{"rnosuid", false, MOUNT_ATTR_NOSUID},	    {"rsuid", true, MOUNT_ATTR_NOSUID},
-	{"rnodev", false, MOUNT_ATTR_NODEV},	    {"rdev", true, MOUNT_ATTR_NODEV},
-	{"rnoexec", false, MOUNT_ATTR_NOEXEC},	    {"rexec", true, MOUNT_ATTR_NOEXEC},
-	{"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-	{"rnoatime", false, MOUNT_ATTR_NOATIME},    {"ratime", true, MOUNT_ATTR_NOATIME},
-	{"rrelatime", false, MOUNT_ATTR_RELATIME},  {"rnorelatime", true, MOUNT_ATTR_RELATIME},
-	{"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
-	{"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
 static const struct word *find(const struct word *list, size_t n, const char *name)
@@ -114,6 +137,11 @@ int rt_mount_parse_options(struct rt_mount *m, char *const *options, struct berr
 			m->recursive_bind = true;
 		} else if (!strcmp(*o, "idmap") || !strcmp(*o, "ridmap")) {
 			m->idmap = true;
+		} else if (!strncmp(*o, "idmap=", 6) || !strncmp(*o, "ridmap=", 7)) {
+			/* crun's spelling with the mappings in the option; read at mount time. */
+			m->idmap = true;
+			free(m->idmap_option);
+			m->idmap_option = xstrdup(strchr(*o, '=') + 1);
 		} else if (!strcmp(*o, "tmpcopyup") || !strcmp(*o, "copy-symlink") ||
 			   !strcmp(*o, "src-nofollow") || !strcmp(*o, "dest-nofollow") ||
 			   !strncmp(*o, "x-", 2)) {
@@ -136,7 +164,8 @@ int rt_spec_parse_mounts(struct rt_spec *spec, json_t *arr, struct berr **err)
 	if (n > 4096)
 		return berr_set(err, EINVAL, "mounts: more than 4096 entries");
 	spec->mounts = xcalloc(n + 1, sizeof(*spec->mounts));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct rt_mount *m = &spec->mounts[spec->n_mounts++];
 		const char *dst = NULL, *src = NULL, *type = NULL;
 		json_t *maps = NULL;

@@ -19,14 +19,14 @@ static const struct {
 	const char *proc_name;
 	int flag;
 } ns_table[RT_NS_COUNT] = {
-	[RT_NS_USER] = {"user", "user", CLONE_NEWUSER},
-	[RT_NS_MOUNT] = {"mount", "mnt", CLONE_NEWNS},
-	[RT_NS_PID] = {"pid", "pid", CLONE_NEWPID},
-	[RT_NS_NET] = {"network", "net", CLONE_NEWNET},
-	[RT_NS_IPC] = {"ipc", "ipc", CLONE_NEWIPC},
-	[RT_NS_UTS] = {"uts", "uts", CLONE_NEWUTS},
-	[RT_NS_CGROUP] = {"cgroup", "cgroup", CLONE_NEWCGROUP},
-	[RT_NS_TIME] = {"time", "time", CLONE_NEWTIME},
+    [RT_NS_USER] = {"user", "user", CLONE_NEWUSER},
+    [RT_NS_MOUNT] = {"mount", "mnt", CLONE_NEWNS},
+    [RT_NS_PID] = {"pid", "pid", CLONE_NEWPID},
+    [RT_NS_NET] = {"network", "net", CLONE_NEWNET},
+    [RT_NS_IPC] = {"ipc", "ipc", CLONE_NEWIPC},
+    [RT_NS_UTS] = {"uts", "uts", CLONE_NEWUTS},
+    [RT_NS_CGROUP] = {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    [RT_NS_TIME] = {"time", "time", CLONE_NEWTIME},
 };
 
 const char *rt_ns_name(enum rt_ns_kind kind)

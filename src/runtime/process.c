@@ -3,6 +3,7 @@
  * PR_SET_KEEPCAPS so a non-zero uid keeps the permitted set; capset after the uid change. */
 #include "runtime/process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -71,12 +73,13 @@ char *rt_process_find_exec(const struct rt_process *p, struct berr **err)
 	return NULL;
 }
 
-int rt_process_identity(const struct rt_process *p, bool in_userns, struct berr **err)
+int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_groups,
+			struct berr **err)
 {
 	if (p->has_caps && rt_caps_drop_bounding(p->caps, err) < 0)
 		return -EPERM;
 	/* setgroups is denied in a user namespace whose setgroups file says "deny". */
-	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+	if (!keep_groups && setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
 	    !(in_userns && errno == EPERM))
 		return berr_set(err, errno, "setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -105,7 +108,71 @@ int rt_process_fds(int preserve_fds, struct berr **err)
 	}
 	/* Everything else is closed by execve: no host fd, not even a directory the runtime
 	 * had open, reaches the container (runc CVE-2024-21626). */
-	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return berr_set(err, errno, "mark descriptors close-on-exec");
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* Kernels before 5.11 (or a filter) refuse CLOSE_RANGE_CLOEXEC: walk the table. */
+	autoclosedir DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return berr_set(err, errno, "mark descriptors close-on-exec: open /proc/self/fd");
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name || fd < (long)first || fd == dirfd(d))
+			continue;
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+			return berr_set(err, errno, "mark descriptor %ld close-on-exec", fd);
+	}
 	return 0;
+}
+
+/* The home directory of uid in the container's /etc/passwd, or NULL. */
+static char *passwd_home(uid_t uid)
+{
+	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	struct stat sb;
+	char *data = NULL;
+	size_t len = 0;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    fs_read_fd(fd, 4 << 20, &data, &len, NULL) < 0) {
+		(void)close(fd);
+		return NULL;
+	}
+	(void)close(fd);
+	char *home = NULL, *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line && !home;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = {0};
+		int n = 0;
+		for (char *c = line; n < 7; n++) {
+			f[n] = c;
+			c = strchr(c, ':');
+			if (!c)
+				break;
+			*c++ = '\0';
+		}
+		if (n < 5 || !f[2] || !f[5])
+			continue;
+		char *end;
+		unsigned long id = strtoul(f[2], &end, 10);
+		if (*end == '\0' && end != f[2] && id == uid)
+			home = xstrdup(*f[5] ? f[5] : "/");
+	}
+	free(data);
+	return home;
+}
+
+void rt_process_home_env(struct rt_process *p)
+{
+	size_t n = 0;
+	for (; p->env && p->env[n]; n++)
+		if (!strncmp(p->env[n], "HOME=", 5))
+			return;
+	char *home = passwd_home(p->uid);
+	p->env = xrealloc(p->env, (n + 2) * sizeof(*p->env));
+	p->env[n] = xasprintf("HOME=%s", home ? home : "/");
+	p->env[n + 1] = NULL;
+	free(home);
 }

@@ -14,8 +14,14 @@ int rt_process_oom_score(const struct rt_process *p, struct berr **err);
 char *rt_process_find_exec(const struct rt_process *p, struct berr **err);
 /* Bounding set, groups, gid, uid, then the other capability sets (keeping them across the uid
  * change), umask and cwd. */
-int rt_process_identity(const struct rt_process *p, bool in_userns, struct berr **err);
+/* keep_groups: leave the runtime's supplementary groups (crun's annotation
+ * run.oci.keep_original_groups=1, which podman's --group-add keep-groups sets). */
+int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_groups,
+			struct berr **err);
 /* Close-on-exec for every fd from 3 + preserve up, and clear it on the preserved ones. */
 int rt_process_fds(int preserve_fds, struct berr **err);
+/* Set HOME when the config does not: the user's entry in the container's /etc/passwd, else
+ * "/" (as runc and crun do). Call inside the container's root. */
+void rt_process_home_env(struct rt_process *p);
 
 #endif

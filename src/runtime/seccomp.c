@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <seccomp.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -50,9 +49,12 @@ static int parse_op(const char *name, enum scmp_compare *out, struct berr **err)
 	static const struct {
 		const char *n;
 		enum scmp_compare op;
-	} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-		   {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-		   {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+	} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+		   {"SCMP_CMP_LT", SCMP_CMP_LT},
+		   {"SCMP_CMP_LE", SCMP_CMP_LE},
+		   {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+		   {"SCMP_CMP_GE", SCMP_CMP_GE},
+		   {"SCMP_CMP_GT", SCMP_CMP_GT},
 		   {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(ops[i].n, name)) {
@@ -98,19 +100,23 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, 
 	struct scmp_arg_cmp cmp[6];
 	size_t i;
 	json_t *a;
-	json_array_foreach(args, i, a) {
+	json_array_foreach(args, i, a)
+	{
 		uint64_t index = 0, value = 0, two = 0;
 		const char *op = NULL;
-		if (json_opt_u64(a, "linux.seccomp.syscalls.args", "index", &index, NULL, err) < 0 ||
-		    json_opt_u64(a, "linux.seccomp.syscalls.args", "value", &value, NULL, err) < 0 ||
-		    json_opt_u64(a, "linux.seccomp.syscalls.args", "valueTwo", &two, NULL, err) < 0 ||
+		if (json_opt_u64(a, "linux.seccomp.syscalls.args", "index", &index, NULL, err) <
+			0 ||
+		    json_opt_u64(a, "linux.seccomp.syscalls.args", "value", &value, NULL, err) <
+			0 ||
+		    json_opt_u64(a, "linux.seccomp.syscalls.args", "valueTwo", &two, NULL, err) <
+			0 ||
 		    json_opt_str(a, "linux.seccomp.syscalls.args", "op", &op, err) < 0 || !op ||
 		    index > 5 || parse_op(op, &cmp[i].op, err) < 0) {
 			strv_free(names);
 			if (err && *err)
 				return -EINVAL;
-			return berr_set(err, EINVAL, "%s.args[%zu]: index (0..5) and op required", w,
-					i);
+			return berr_set(err, EINVAL, "%s.args[%zu]: index (0..5) and op required",
+					w, i);
 		}
 		cmp[i].arg = (unsigned)index;
 		cmp[i].datum_a = value;
@@ -186,6 +192,12 @@ struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
 	struct rt_seccomp *sc = xzalloc(sizeof(*sc));
 	sc->ctx = ctx;
 	sc->notify = default_action == SCMP_ACT_NOTIFY;
+	/* libseccomp sets no_new_privs itself unless told not to; whether the process gets it
+	 * is process.noNewPrivileges' call alone. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) != 0) {
+		berr_set(err, EINVAL, "%s: cannot clear the filter's no_new_privs attribute", w);
+		goto fail;
+	}
 	if (json_opt_strv(sj, w, "architectures", &arches, err) < 0 ||
 	    json_opt_strv(sj, w, "flags", &flags, err) < 0)
 		goto fail;
@@ -211,7 +223,8 @@ struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
 		goto fail;
 	size_t i;
 	json_t *rule;
-	json_array_foreach(syscalls, i, rule) {
+	json_array_foreach(syscalls, i, rule)
+	{
 		if (add_rule(ctx, rule, default_action, &sc->notify, err) < 0)
 			goto fail;
 	}
@@ -243,16 +256,16 @@ static int send_listener(const struct rt_seccomp *sc, int notify_fd, const char 
 	if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return berr_set(err, errno, "connect to seccomp listener '%s'", sc->listener_path);
 	json_t *st = json_loads(state_json, 0, NULL);
-	json_t *msg = json_pack("{s:s,s:[s],s:s?,s:o}", "ociVersion", "1.1.0", "fds",
-				"seccompFd", "metadata", sc->listener_metadata, "state",
-				st ? st : json_object());
+	json_t *msg =
+	    json_pack("{s:s,s:[s],s:s?,s:o}", "ociVersion", "1.1.0", "fds", "seccompFd", "metadata",
+		      sc->listener_metadata, "state", st ? st : json_object());
 	autofree char *text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;

@@ -3,9 +3,8 @@
 #ifndef BERTH_RUNTIME_SECCOMP_H
 #define BERTH_RUNTIME_SECCOMP_H
 
-#include <stdbool.h>
-
 #include <jansson.h>
+#include <stdbool.h>
 
 struct berr;
 

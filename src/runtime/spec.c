@@ -21,14 +21,22 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_names[] = {
-	{"RLIMIT_AS", RLIMIT_AS},	  {"RLIMIT_CORE", RLIMIT_CORE},
-	{"RLIMIT_CPU", RLIMIT_CPU},	  {"RLIMIT_DATA", RLIMIT_DATA},
-	{"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-	{"RLIMIT_NICE", RLIMIT_NICE},	  {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-	{"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-	{"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int rt_rlimit_from_name(const char *name)
@@ -50,11 +58,12 @@ static int parse_caps(struct rt_process *p, json_t *caps, struct berr **err)
 			return -EINVAL;
 		size_t i;
 		json_t *v;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			if (!json_is_string(v))
-				return berr_set(err, EINVAL,
-						"process.capabilities.%s: expected array of strings",
-						sets[s]);
+				return berr_set(
+				    err, EINVAL,
+				    "process.capabilities.%s: expected array of strings", sets[s]);
 			int cap = rt_cap_from_name(json_string_value(v));
 			if (cap < 0)
 				return berr_set(err, EINVAL,
@@ -75,7 +84,8 @@ static int parse_rlimits(struct rt_process *p, json_t *arr, struct berr **err)
 	size_t n = json_array_size(arr), i;
 	json_t *v;
 	p->rlimits = xcalloc(n, sizeof(*p->rlimits));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *type = NULL;
 		uint64_t soft = 0, hard = 0;
 		bool has_soft = false, has_hard = false;
@@ -87,7 +97,8 @@ static int parse_rlimits(struct rt_process *p, json_t *arr, struct berr **err)
 			return -EINVAL;
 		if (!type || !has_soft || !has_hard)
 			return berr_set(err, EINVAL,
-					"process.rlimits[%zu]: type, soft and hard are required", i);
+					"process.rlimits[%zu]: type, soft and hard are required",
+					i);
 		int res = rt_rlimit_from_name(type);
 		if (res < 0)
 			return berr_set(err, EINVAL, "process.rlimits: unknown type '%s'", type);
@@ -130,7 +141,8 @@ static int parse_user(struct rt_process *p, json_t *user, const char *where, str
 	size_t i;
 	json_t *g;
 	p->additional_gids = xcalloc(json_array_size(gids) + 1, sizeof(gid_t));
-	json_array_foreach(gids, i, g) {
+	json_array_foreach(gids, i, g)
+	{
 		if (!json_is_integer(g) || json_integer_value(g) < 0 ||
 		    json_integer_value(g) > UINT32_MAX - 1)
 			return berr_set(err, EINVAL, "%s.additionalGids: expected array of ids",
@@ -229,9 +241,9 @@ void rt_process_free(struct rt_process *p)
 
 static int parse_hooks(struct rt_spec *spec, json_t *hooks, struct berr **err)
 {
-	static const char *const names[RT_HOOK_COUNT] = {
-		"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
-		"poststop"};
+	static const char *const names[RT_HOOK_COUNT] = {"prestart",        "createRuntime",
+							 "createContainer", "startContainer",
+							 "poststart",       "poststop"};
 	for (int k = 0; k < RT_HOOK_COUNT; k++) {
 		json_t *arr = NULL;
 		if (json_opt_array(hooks, "hooks", names[k], &arr, err) < 0)
@@ -239,7 +251,8 @@ static int parse_hooks(struct rt_spec *spec, json_t *hooks, struct berr **err)
 		size_t n = json_array_size(arr), i;
 		json_t *h;
 		spec->hooks[k].list = xcalloc(n + 1, sizeof(struct rt_hook));
-		json_array_foreach(arr, i, h) {
+		json_array_foreach(arr, i, h)
+		{
 			struct rt_hook *hk = &spec->hooks[k].list[spec->hooks[k].n++];
 			const char *path = NULL;
 			int64_t timeout = 0;
@@ -267,8 +280,7 @@ static int parse_hooks(struct rt_spec *spec, json_t *hooks, struct berr **err)
 	return 0;
 }
 
-static int parse_root(struct rt_spec *spec, json_t *root, const char *bundle_dir,
-		      struct berr **err)
+static int parse_root(struct rt_spec *spec, json_t *root, const char *bundle_dir, struct berr **err)
 {
 	const char *path = NULL;
 	if (!root)
@@ -348,7 +360,8 @@ struct rt_spec *rt_spec_parse(const char *text, size_t len, const char *bundle_d
 	if (spec->annotations) {
 		const char *key;
 		json_t *v;
-		json_object_foreach(spec->annotations, key, v) {
+		json_object_foreach(spec->annotations, key, v)
+		{
 			if (!json_is_string(v)) {
 				berr_set(err, EINVAL, "annotations.%s: expected string", key);
 				return NULL;
@@ -392,6 +405,7 @@ void rt_spec_free(struct rt_spec *spec)
 		free(m->type);
 		strv_free(m->options);
 		free(m->data);
+		free(m->idmap_option);
 		free(m->uid_mappings);
 		free(m->gid_mappings);
 	}

@@ -4,12 +4,11 @@
 #ifndef BERTH_RUNTIME_SPEC_H
 #define BERTH_RUNTIME_SPEC_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include <jansson.h>
 
 #include "util/cleanup.h"
 
@@ -43,8 +42,14 @@ struct rt_rlimit {
 	uint64_t soft, hard;
 };
 
-enum rt_cap_set { RT_CAP_BOUNDING, RT_CAP_EFFECTIVE, RT_CAP_INHERITABLE, RT_CAP_PERMITTED,
-		  RT_CAP_AMBIENT, RT_CAP_SET_COUNT };
+enum rt_cap_set {
+	RT_CAP_BOUNDING,
+	RT_CAP_EFFECTIVE,
+	RT_CAP_INHERITABLE,
+	RT_CAP_PERMITTED,
+	RT_CAP_AMBIENT,
+	RT_CAP_SET_COUNT
+};
 
 struct rt_process {
 	bool terminal;
@@ -73,18 +78,19 @@ struct rt_mount {
 	char *destination;
 	char *source;
 	char *type;
-	char **options; /* as given, for hooks/state; parsed form below */
-	unsigned long flags;        /* MS_* to set */
-	unsigned long clear_flags;  /* MS_* explicitly cleared (e.g. "rw", "suid") */
-	unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (+MS_REC) */
-	unsigned long attr_set;     /* MOUNT_ATTR_* for recursive options ("rro", "rnosuid"...) */
+	char **options;            /* as given, for hooks/state; parsed form below */
+	unsigned long flags;       /* MS_* to set */
+	unsigned long clear_flags; /* MS_* explicitly cleared (e.g. "rw", "suid") */
+	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (+MS_REC) */
+	unsigned long attr_set;    /* MOUNT_ATTR_* for recursive options ("rro", "rnosuid"...) */
 	unsigned long attr_clr;
-	char *data;                 /* options the kernel filesystem gets as data */
+	char *data; /* options the kernel filesystem gets as data */
 	bool bind;
 	bool recursive_bind;
 	struct rt_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
-	bool idmap;                 /* "idmap"/"ridmap" option or mappings given */
+	bool idmap;         /* "idmap"/"ridmap" option or mappings given */
+	char *idmap_option; /* crun's "idmap=uids=F-H-N#...;gids=..." value, or NULL */
 };
 
 struct rt_hook {
@@ -94,8 +100,15 @@ struct rt_hook {
 	int timeout_s; /* 0 = none */
 };
 
-enum rt_hook_kind { RT_HOOK_PRESTART, RT_HOOK_CREATE_RUNTIME, RT_HOOK_CREATE_CONTAINER,
-		    RT_HOOK_START_CONTAINER, RT_HOOK_POSTSTART, RT_HOOK_POSTSTOP, RT_HOOK_COUNT };
+enum rt_hook_kind {
+	RT_HOOK_PRESTART,
+	RT_HOOK_CREATE_RUNTIME,
+	RT_HOOK_CREATE_CONTAINER,
+	RT_HOOK_START_CONTAINER,
+	RT_HOOK_POSTSTART,
+	RT_HOOK_POSTSTOP,
+	RT_HOOK_COUNT
+};
 
 struct rt_hooks {
 	struct rt_hook *list;
@@ -158,7 +171,7 @@ struct rt_process *rt_process_parse(json_t *obj, const char *where, struct berr 
 void rt_process_free(struct rt_process *p);
 DEFINE_AUTOPTR(rt_process)
 
-const char *rt_ns_name(enum rt_ns_kind kind);     /* "pid", "network", ... as in config.json */
+const char *rt_ns_name(enum rt_ns_kind kind);      /* "pid", "network", ... as in config.json */
 const char *rt_ns_proc_name(enum rt_ns_kind kind); /* "pid", "net", ... as in /proc/PID/ns */
 int rt_ns_clone_flag(enum rt_ns_kind kind);
 /* Capability name ("CAP_SYS_ADMIN") to number; -1 if unknown. */

@@ -21,7 +21,8 @@ static int parse_namespaces(struct rt_spec *spec, json_t *arr, struct berr **err
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *type = NULL, *path = NULL;
 		if (!json_is_object(v))
 			return berr_set(err, EINVAL, "linux.namespaces[%zu]: expected object", i);
@@ -41,9 +42,10 @@ static int parse_namespaces(struct rt_spec *spec, json_t *arr, struct berr **err
 		spec->ns[kind].enabled = true;
 		if (path && *path) {
 			if (path[0] != '/')
-				return berr_set(err, EINVAL,
-						"linux.namespaces: path '%s' of '%s' is not absolute",
-						path, type);
+				return berr_set(
+				    err, EINVAL,
+				    "linux.namespaces: path '%s' of '%s' is not absolute", path,
+				    type);
 			spec->ns[kind].path = xstrdup(path);
 		}
 	}
@@ -59,7 +61,8 @@ int rt_spec_parse_idmaps(json_t *arr, const char *where, struct rt_idmap **out, 
 	if (n > 340)
 		return berr_set(err, EINVAL, "%s: more than 340 entries", where);
 	struct rt_idmap *maps = xcalloc(n + 1, sizeof(*maps));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		uint64_t c = 0, h = 0, s = 0;
 		bool cs = false, hs = false, ss = false;
 		if (!json_is_object(v) || json_opt_u64(v, where, "containerID", &c, &cs, err) < 0 ||
@@ -69,9 +72,10 @@ int rt_spec_parse_idmaps(json_t *arr, const char *where, struct rt_idmap **out, 
 			free(maps);
 			if (err && *err)
 				return -EINVAL;
-			return berr_set(err, EINVAL,
-					"%s[%zu]: containerID, hostID and size (32-bit) are required",
-					where, i);
+			return berr_set(
+			    err, EINVAL,
+			    "%s[%zu]: containerID, hostID and size (32-bit) are required", where,
+			    i);
 		}
 		maps[i] = (struct rt_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)s};
 	}
@@ -85,7 +89,8 @@ static int parse_devices(struct rt_spec *spec, json_t *arr, struct berr **err)
 	size_t n = json_array_size(arr), i;
 	json_t *v;
 	spec->devices = xcalloc(n + 1, sizeof(*spec->devices));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct rt_device *d = &spec->devices[spec->n_devices];
 		const char *path = NULL, *type = NULL;
 		int64_t mode = 0, uid = 0, gid = 0;
@@ -101,10 +106,11 @@ static int parse_devices(struct rt_spec *spec, json_t *arr, struct berr **err)
 		    json_opt_i64(v, "linux.devices", "gid", &gid, &gs, err) < 0)
 			return -EINVAL;
 		if (!path || path[0] != '/')
-			return berr_set(err, EINVAL, "linux.devices[%zu].path: must be absolute", i);
+			return berr_set(err, EINVAL, "linux.devices[%zu].path: must be absolute",
+					i);
 		if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
-			return berr_set(err, EINVAL, "linux.devices '%s': type must be c, b, u or p",
-					path);
+			return berr_set(err, EINVAL,
+					"linux.devices '%s': type must be c, b, u or p", path);
 		if (type[0] != 'p' && (d->major < 0 || d->minor < 0))
 			return berr_set(err, EINVAL, "linux.devices '%s': major and minor required",
 					path);
@@ -121,17 +127,60 @@ static int parse_devices(struct rt_spec *spec, json_t *arr, struct berr **err)
 	return 0;
 }
 
+/* A sysctl may only touch a namespace the container has of its own (runc and crun check the
+ * same): otherwise it would change the host. */
+static int check_sysctl(const struct rt_spec *spec, const char *key, struct berr **err)
+{
+	static const char *const ipc_keys[] = {
+	    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+	char k[256];
+	snprintf(k, sizeof(k), "%s", key);
+	for (char *c = k; *c; c++)
+		if (*c == '/')
+			*c = '.';
+	enum rt_ns_kind need = RT_NS_COUNT;
+	for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
+		if (!strcmp(k, ipc_keys[i]))
+			need = RT_NS_IPC;
+	if (!strncmp(k, "fs.mqueue.", 10))
+		need = RT_NS_IPC;
+	else if (!strncmp(k, "net.", 4))
+		need = RT_NS_NET;
+	else if (!strcmp(k, "kernel.domainname"))
+		need = RT_NS_UTS;
+	else if (!strcmp(k, "kernel.hostname"))
+		return berr_set(err, EINVAL,
+				"linux.sysctl.%s: not allowed, the hostname field sets it", key);
+	if (need == RT_NS_COUNT)
+		return berr_set(err, EINVAL,
+				"linux.sysctl.%s: not in a namespace of the container's own", key);
+	if (!spec->ns[need].enabled)
+		return berr_set(
+		    err, EINVAL,
+		    "linux.sysctl.%s: needs its own %s namespace, the config shares the "
+		    "host's",
+		    key,
+		    need == RT_NS_IPC   ? "ipc"
+		    : need == RT_NS_NET ? "network"
+					: "uts");
+	return 0;
+}
+
 static int parse_sysctls(struct rt_spec *spec, json_t *obj, struct berr **err)
 {
 	const char *key;
 	json_t *v;
 	spec->sysctls = xcalloc(json_object_size(obj) + 1, sizeof(*spec->sysctls));
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (!json_is_string(v))
 			return berr_set(err, EINVAL, "linux.sysctl.%s: expected string", key);
 		/* The key becomes a path under /proc/sys: no way out of it. */
 		if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
 			return berr_set(err, EINVAL, "linux.sysctl: invalid key '%s'", key);
+		if (check_sysctl(spec, key, err) < 0)
+			return -EINVAL;
 		spec->sysctls[spec->n_sysctls].key = xstrdup(key);
 		spec->sysctls[spec->n_sysctls].value = xstrdup(json_string_value(v));
 		spec->n_sysctls++;
@@ -144,9 +193,9 @@ static int parse_propagation(const char *s, unsigned long *out, struct berr **er
 	static const struct {
 		const char *name;
 		unsigned long flags;
-	} p[] = {{"private", MS_PRIVATE},	{"rprivate", MS_PRIVATE | MS_REC},
-		 {"shared", MS_SHARED},		{"rshared", MS_SHARED | MS_REC},
-		 {"slave", MS_SLAVE},		{"rslave", MS_SLAVE | MS_REC},
+	} p[] = {{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+		 {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+		 {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
 		 {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (!strcmp(p[i].name, s)) {
@@ -183,12 +232,12 @@ int rt_spec_parse_linux(struct rt_spec *spec, json_t *lx, struct berr **err)
 					 &spec->n_gid_mappings, err) < 0))
 		return -EINVAL;
 	if ((spec->n_uid_mappings || spec->n_gid_mappings) && !spec->ns[RT_NS_USER].enabled)
-		return berr_set(err, EINVAL,
-				"linux.uidMappings: given without a user namespace");
+		return berr_set(err, EINVAL, "linux.uidMappings: given without a user namespace");
 	if (spec->ns[RT_NS_USER].enabled && !spec->ns[RT_NS_USER].path &&
 	    (!spec->n_uid_mappings || !spec->n_gid_mappings))
-		return berr_set(err, EINVAL,
-				"linux.uidMappings: a new user namespace needs uid and gid mappings");
+		return berr_set(
+		    err, EINVAL,
+		    "linux.uidMappings: a new user namespace needs uid and gid mappings");
 	sub = NULL;
 	if (json_opt_array(lx, "linux", "devices", &sub, err) < 0)
 		return -EINVAL;

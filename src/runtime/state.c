@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "util/err.h"
 #include "util/fs.h"
@@ -26,11 +26,11 @@ int rt_state_validate_id(const char *id, struct berr **err)
 		return berr_set(err, EINVAL, "invalid container id '%s'", id);
 	/* runc's rule: ^[\w+-\.]+$ — and never a '/' that would leave the root. */
 	for (const char *c = id; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_' || *c == '+' || *c == '-' || *c == '.')
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '+' || *c == '-' || *c == '.')
 			continue;
-		return berr_set(err, EINVAL, "invalid container id '%s': character '%c' not allowed",
-				id, *c);
+		return berr_set(err, EINVAL,
+				"invalid container id '%s': character '%c' not allowed", id, *c);
 	}
 	return 0;
 }
@@ -53,16 +53,31 @@ int rt_state_create_dir(const char *root, const char *id, char **out_dir, struct
 	return 0;
 }
 
+char *rt_state_stdio_descriptors(void)
+{
+	json_t *arr = json_array();
+	for (int fd = 0; fd < 3; fd++) {
+		char link[64], target[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		json_array_append_new(arr, json_string(n < 0 ? "/dev/null" : target));
+	}
+	char *s = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return s;
+}
+
 int rt_state_save(const struct rt_state *st, struct berr **err)
 {
-	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b}", "id", st->id, "pid",
-			      (json_int_t)st->pid, "pid_start", (json_int_t)st->pid_start, "bundle",
-			      st->bundle, "rootfs", st->rootfs, "created", st->created, "cgroup_path",
-			      st->cgroup_path, "owner", (json_int_t)st->owner, "systemd_cgroup",
-			      st->systemd_cgroup);
+	json_t *o = json_pack(
+	    "{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b,s:s?}", "id", st->id, "pid", (json_int_t)st->pid,
+	    "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs", st->rootfs,
+	    "created", st->created, "cgroup_path", st->cgroup_path, "owner", (json_int_t)st->owner,
+	    "systemd_cgroup", st->systemd_cgroup, "external_descriptors", st->external_descriptors);
 	if (!o)
 		return berr_set(err, ENOMEM, "encode state");
-	autofree char *path = xasprintf("%s/state.json", st->dir);
+	autofree char *path = xasprintf("%s/" RT_STATE_FILE, st->dir);
 	int r = json_write_atomic(o, path, err);
 	json_decref(o);
 	return r;
@@ -73,7 +88,7 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	if (rt_state_validate_id(id, err) < 0)
 		return NULL;
 	autofree char *dir = xasprintf("%s/%s", root, id);
-	autofree char *path = xasprintf("%s/state.json", dir);
+	autofree char *path = xasprintf("%s/" RT_STATE_FILE, dir);
 	if (access(dir, F_OK) < 0) {
 		berr_set(err, ENOENT, "container '%s' does not exist", id);
 		return NULL;
@@ -84,7 +99,8 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 		return NULL;
 	}
 	autoptr(rt_state) st = xzalloc(sizeof(*st));
-	const char *sid = NULL, *bundle = NULL, *rootfs = NULL, *created = NULL, *cg = NULL;
+	const char *sid = NULL, *bundle = NULL, *rootfs = NULL, *created = NULL, *cg = NULL,
+		   *ext = NULL;
 	int64_t pid = 0, owner = 0;
 	uint64_t start = 0;
 	bool sd = false;
@@ -96,7 +112,8 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	    json_opt_str(o, "state", "created", &created, err) < 0 ||
 	    json_opt_str(o, "state", "cgroup_path", &cg, err) < 0 ||
 	    json_opt_i64(o, "state", "owner", &owner, NULL, err) < 0 ||
-	    json_opt_bool(o, "state", "systemd_cgroup", &sd, err) < 0) {
+	    json_opt_bool(o, "state", "systemd_cgroup", &sd, err) < 0 ||
+	    json_opt_str(o, "state", "external_descriptors", &ext, err) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -110,6 +127,7 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	st->cgroup_path = cg ? xstrdup(cg) : NULL;
 	st->owner = (uid_t)owner;
 	st->systemd_cgroup = sd;
+	st->external_descriptors = ext ? xstrdup(ext) : NULL;
 	json_decref(o);
 	return take_ptr(&st);
 }
@@ -125,6 +143,7 @@ void rt_state_free(struct rt_state *st)
 	free(st->rootfs);
 	free(st->created);
 	free(st->cgroup_path);
+	free(st->external_descriptors);
 	free(st);
 	errno = saved;
 }

@@ -1,4 +1,4 @@
-/* The runtime's record of one container: <root>/<id>/ holds state.json, a private copy of
+/* The runtime's record of one container: <root>/<id>/ holds status (the record), a private copy of
  * config.json (later edits to the bundle do not affect the container) and exec.fifo while
  * the container is created but not started. */
 #ifndef BERTH_RUNTIME_STATE_H
@@ -12,8 +12,13 @@
 
 struct berr;
 
-enum rt_status { RT_STATUS_CREATING, RT_STATUS_CREATED, RT_STATUS_RUNNING, RT_STATUS_STOPPED,
-		 RT_STATUS_PAUSED };
+enum rt_status {
+	RT_STATUS_CREATING,
+	RT_STATUS_CREATED,
+	RT_STATUS_RUNNING,
+	RT_STATUS_STOPPED,
+	RT_STATUS_PAUSED
+};
 
 struct rt_state {
 	char *id;
@@ -26,13 +31,20 @@ struct rt_state {
 	char *cgroup_path;
 	uid_t owner;
 	bool systemd_cgroup;
+	/* JSON array (as a string, crun's spelling) of what the init's fds 0-2 were opened on:
+	 * a checkpoint needs them to restore the stdio. */
+	char *external_descriptors;
 };
 
 #define RT_ID_MAX 1024
+/* crun names the record `status` too; some tools (and crun's tests) look for it. */
+#define RT_STATE_FILE "status"
 
 int rt_state_validate_id(const char *id, struct berr **err);
 /* Create <root>/<id> exclusively (EEXIST if the container exists). */
 int rt_state_create_dir(const char *root, const char *id, char **out_dir, struct berr **err);
+/* What fds 0-2 of this process refer to, as the JSON array string above. */
+char *rt_state_stdio_descriptors(void);
 int rt_state_save(const struct rt_state *st, struct berr **err);
 struct rt_state *rt_state_load(const char *root, const char *id, struct berr **err);
 void rt_state_free(struct rt_state *st);
@@ -42,6 +54,7 @@ const char *rt_status_name(enum rt_status s);
 /* Start time of a process, 0 if it is gone or a zombie. */
 uint64_t rt_proc_start_time(pid_t pid);
 /* The state JSON of the runtime spec ("ociVersion","id","status","pid","bundle","annotations"). */
-char *rt_state_spec_json(const struct rt_state *st, enum rt_status status, const char *annotations_json);
+char *rt_state_spec_json(const struct rt_state *st, enum rt_status status,
+			 const char *annotations_json);
 
 #endif

@@ -10,13 +10,13 @@ struct berr;
 
 enum rt_msg_type {
 	RT_MSG_ERROR = 1,
-	RT_MSG_GO,              /* parent → stage1: cgroup joined, carry on */
-	RT_MSG_USERNS_READY,    /* stage1 → parent: write my uid/gid maps */
-	RT_MSG_USERNS_MAPPED,   /* parent → stage1 */
-	RT_MSG_INIT_PID,        /* stage1 → parent: value = container init pid */
-	RT_MSG_RUNTIME_HOOKS,   /* init → parent: run prestart/createRuntime hooks now */
-	RT_MSG_HOOKS_DONE,      /* parent → init */
-	RT_MSG_READY,           /* init → parent: set up, waiting for start */
+	RT_MSG_GO,            /* parent → stage1: cgroup joined, carry on */
+	RT_MSG_USERNS_READY,  /* stage1 → parent: write my uid/gid maps */
+	RT_MSG_USERNS_MAPPED, /* parent → stage1 */
+	RT_MSG_INIT_PID,      /* stage1 → parent: value = container init pid */
+	RT_MSG_RUNTIME_HOOKS, /* init → parent: run prestart/createRuntime hooks now */
+	RT_MSG_HOOKS_DONE,    /* parent → init */
+	RT_MSG_READY,         /* init → parent: set up, waiting for start */
 };
 
 struct rt_msg {

@@ -50,7 +50,7 @@ static inline void cleanup_closedirp(DIR **d)
 /* autoptr(rt_spec) calls rt_spec_free(p) at scope end; the type must have a `type_free()`. */
 #define AUTOPTR_FUNC_NAME(type) cleanup_autoptr_##type
 #define DEFINE_AUTOPTR(type)                                                                       \
-	static inline void AUTOPTR_FUNC_NAME(type)(struct type **p)                                \
+	static inline void AUTOPTR_FUNC_NAME(type)(struct type * *p)                               \
 	{                                                                                          \
 		int saved = errno;                                                                 \
 		type##_free(*p);                                                                   \

@@ -14,7 +14,8 @@ struct berr {
 };
 
 /* Set *err (which must be NULL) to a new error; returns -code (or -EINVAL when code is 0). */
-int berr_set(struct berr **err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int berr_set(struct berr **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int berr_setv(struct berr **err, int code, const char *fmt, va_list ap);
 /* Wrap *err in an outer level of context; keeps the code; returns -code. */
 int berr_wrap(struct berr **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

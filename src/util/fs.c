@@ -75,8 +75,8 @@ int fs_read_file(int dirfd, const char *path, size_t max, char **out_data, size_
 int fs_write_file(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 		  struct berr **err)
 {
-	autoclose int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
-				  mode);
+	autoclose int fd =
+	    openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0)
 		return berr_set(err, errno, "open '%s'", path);
 	int r = fs_write_all(fd, data, len);

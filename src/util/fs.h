@@ -8,7 +8,8 @@
 
 struct berr;
 
-/* Read at most max bytes of dirfd/path (AT_FDCWD ok); fails with EFBIG if larger. NUL-terminated. */
+/* Read at most max bytes of dirfd/path (AT_FDCWD ok); fails with EFBIG if larger. NUL-terminated.
+ */
 int fs_read_file(int dirfd, const char *path, size_t max, char **out_data, size_t *out_len,
 		 struct berr **err);
 int fs_read_fd(int fd, size_t max, char **out_data, size_t *out_len, struct berr **err);

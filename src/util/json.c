@@ -1,4 +1,5 @@
-/* Typed JSON access for configs we do not trust: every type mismatch is an error naming the field. */
+/* Typed JSON access for configs we do not trust: every type mismatch is an error naming the field.
+ */
 #include "util/json.h"
 
 #include <errno.h>
@@ -101,8 +102,7 @@ int json_opt_u64(json_t *obj, const char *where, const char *key, uint64_t *out,
 	return 1;
 }
 
-int json_opt_array(json_t *obj, const char *where, const char *key, json_t **out,
-		   struct berr **err)
+int json_opt_array(json_t *obj, const char *where, const char *key, json_t **out, struct berr **err)
 {
 	json_t *v = get(obj, key);
 	if (!v)
@@ -155,8 +155,7 @@ char **strv_dup(char *const *v)
 	return out;
 }
 
-int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out,
-		  struct berr **err)
+int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out, struct berr **err)
 {
 	json_t *arr = NULL;
 	int r = json_opt_array(obj, where, key, &arr, err);

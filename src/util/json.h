@@ -3,11 +3,10 @@
 #ifndef BERTH_UTIL_JSON_H
 #define BERTH_UTIL_JSON_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 struct berr;
 
@@ -27,8 +26,7 @@ int json_opt_array(json_t *obj, const char *where, const char *key, json_t **out
 int json_opt_object(json_t *obj, const char *where, const char *key, json_t **out,
 		    struct berr **err);
 /* A NULL-terminated, xmalloc'd copy of an array of strings (NULL if absent). */
-int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out,
-		  struct berr **err);
+int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out, struct berr **err);
 void strv_free(char **v);
 size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);

@@ -1,6 +1,7 @@
 /* The process-wide log sink (the one global STYLE.md allows besides cli's options). */
 #include "util/log.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 static int log_fd = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
@@ -59,15 +58,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	char *line = NULL;
 	int n;
 	if (log_fmt == LOG_FORMAT_JSON) {
-		/* runc's shape: {"level":"error","msg":"...","time":"..."}; containerd parses it. */
-		json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_name(level), "msg", msg,
-				      "time", ts);
+		/* runc's shape: {"level":"error","msg":"...","time":"..."}; containerd parses it.
+		 */
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s}", "level", level_name(level), "msg", msg, "time", ts);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		n = asprintf(&line, "%s\n", s ? s : "{}");
 		free(s);
 	} else if (log_fd >= 0) {
-		n = asprintf(&line, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name(level), msg);
+		n = asprintf(&line, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name(level),
+			     msg);
 	} else {
 		n = asprintf(&line, "berth: %s: %s\n", level_name(level), msg);
 	}

@@ -120,8 +120,7 @@ static int walk_expand_link(struct walk *w, int linkfd, const char *name, struct
 	return 0;
 }
 
-int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
-			   struct berr **err)
+int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct berr **err)
 {
 	struct walk w = {.depth = 0, .links = 0};
 	w.fds[0] = rootfd;
@@ -149,7 +148,8 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
 			if (!last && len != 0)
 				continue;
 			/* The path names the current directory itself. */
-			ret = openat(cur, ".", (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			ret = openat(cur, ".",
+				     (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
 			if (ret < 0)
 				ret = berr_set(err, errno, "open '%s'", path);
 			goto out;
@@ -158,7 +158,8 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
 			if (w.depth > 0)
 				(void)close(w.fds[w.depth--]);
 			if (last) {
-				ret = openat(w.fds[w.depth], ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+				ret = openat(w.fds[w.depth], ".",
+					     (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
 				if (ret < 0)
 					ret = berr_set(err, errno, "open '%s'", path);
 				goto out;
@@ -205,7 +206,8 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
 				goto out;
 			}
 			(void)close(fd);
-			/* O_NOFOLLOW: if the name was swapped for a symlink since we looked, fail. */
+			/* O_NOFOLLOW: if the name was swapped for a symlink since we looked, fail.
+			 */
 			ret = openat(cur, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC, mode);
 			if (ret < 0)
 				ret = berr_set(err, errno, "open '%s'", path);
@@ -213,7 +215,8 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			(void)close(fd);
-			ret = berr_set(err, ENOTDIR, "open '%s': '%s' is not a directory", path, name);
+			ret = berr_set(err, ENOTDIR, "open '%s': '%s' is not a directory", path,
+				       name);
 			goto out;
 		}
 		if (w.depth >= MAX_DEPTH) {
@@ -232,9 +235,9 @@ out:
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct berr **err)
 {
 	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (unsigned long long)(flags | O_CLOEXEC),
+	    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	const char *rel = path;
 	while (*rel == '/')
@@ -282,8 +285,8 @@ static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth, s
 				return berr_set(err, ENOTDIR, "mkdir '%s': not a directory", clean);
 			target[n] = '\0';
 			char *parent = xstrndup(clean, (size_t)(p - clean));
-			char *abs = target[0] == '/' ? xstrdup(target)
-						     : xasprintf("%s/%s", parent, target);
+			char *abs =
+			    target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", parent, target);
 			free(parent);
 			int r = mkdir_in_root(rootfd, abs, mode, depth + 1, err);
 			free(abs);

@@ -14,8 +14,7 @@ struct berr;
  * flags may include O_CREAT (mode applies); O_CLOEXEC is always added. */
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct berr **err);
 /* The same, always by the component walk (exposed for tests and old kernels). */
-int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
-			   struct berr **err);
+int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct berr **err);
 /* mkdir -p of path inside rootfd; returns an O_PATH|O_DIRECTORY fd of the last directory. */
 int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, struct berr **err);
 /* Lexically clean an absolute path: collapse "//", ".", and ".." (clamped at "/"). Caller frees. */

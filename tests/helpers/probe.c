@@ -76,7 +76,8 @@ static void rlimits(void)
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
 		struct rlimit l;
 		getrlimit(r[i].res, &l);
-		printf("%s=%lld:%lld\n", r[i].name, (long long)(l.rlim_cur == RLIM_INFINITY ? -1 : (long long)l.rlim_cur),
+		printf("%s=%lld:%lld\n", r[i].name,
+		       (long long)(l.rlim_cur == RLIM_INFINITY ? -1 : (long long)l.rlim_cur),
 		       (long long)(l.rlim_max == RLIM_INFINITY ? -1 : (long long)l.rlim_max));
 	}
 }
@@ -117,7 +118,8 @@ static int run(char **argv, int argc, int *exit_code)
 	if (!strcmp(cmd, "ids")) {
 		ids();
 	} else if (!strcmp(cmd, "caps")) {
-		static const char *const k[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL};
+		static const char *const k[] = {"CapInh", "CapPrm", "CapEff",
+						"CapBnd", "CapAmb", NULL};
 		print_status_keys(k);
 	} else if (!strcmp(cmd, "seccomp")) {
 		static const char *const k[] = {"Seccomp", "NoNewPrivs", NULL};

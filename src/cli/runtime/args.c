@@ -12,7 +12,8 @@ static int find(const struct cli_flag *flags, const char *name, size_t len, char
 	for (int i = 0; flags[i].name; i++) {
 		if (short_name && flags[i].short_name == short_name)
 			return i;
-		if (!short_name && strlen(flags[i].name) == len && !strncmp(flags[i].name, name, len))
+		if (!short_name && strlen(flags[i].name) == len &&
+		    !strncmp(flags[i].name, name, len))
 			return i;
 	}
 	return -1;
@@ -54,7 +55,8 @@ static int parse(const char *cmd, const struct cli_flag *flags, int argc, char *
 		}
 		if (flags[idx].takes_value && !value) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "berth-runtime: %s: flag '%s' needs a value\n", cmd, a);
+				fprintf(stderr, "berth-runtime: %s: flag '%s' needs a value\n", cmd,
+					a);
 				return -1;
 			}
 			value = argv[++i];
@@ -67,7 +69,8 @@ static int parse(const char *cmd, const struct cli_flag *flags, int argc, char *
 		out->values[idx] = value;
 		if (flags[idx].repeat) {
 			int n = out->list_len[idx];
-			out->lists[idx] = xrealloc(out->lists[idx], (size_t)(n + 2) * sizeof(char *));
+			out->lists[idx] =
+			    xrealloc(out->lists[idx], (size_t)(n + 2) * sizeof(char *));
 			out->lists[idx][n] = value;
 			out->lists[idx][n + 1] = NULL;
 			out->list_len[idx] = n + 1;

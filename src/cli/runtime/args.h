@@ -6,15 +6,15 @@
 #include <stdbool.h>
 
 struct cli_flag {
-	const char *name;  /* "pid-file" */
-	char short_name;   /* 'd' or 0 */
+	const char *name; /* "pid-file" */
+	char short_name;  /* 'd' or 0 */
 	bool takes_value;
-	bool repeat;       /* value may be given several times (collected) */
+	bool repeat; /* value may be given several times (collected) */
 };
 
 struct cli_parsed {
-	const char *values[32];  /* per flag index: last value, or "1" for booleans */
-	const char **lists[32];  /* repeatable flags: NULL-terminated */
+	const char *values[32]; /* per flag index: last value, or "1" for booleans */
+	const char **lists[32]; /* repeatable flags: NULL-terminated */
 	int list_len[32];
 	const char *pos[64];
 	int npos;

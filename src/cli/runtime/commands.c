@@ -12,6 +12,7 @@
 #include "cli/runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
+#include "runtime/terminal.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -29,14 +30,15 @@ int cli_parse_signal(const char *s)
 	static const struct {
 		const char *name;
 		int sig;
-	} sigs[] = {{"HUP", SIGHUP},   {"INT", SIGINT},	    {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-		    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},
-		    {"KILL", SIGKILL}, {"USR1", SIGUSR1},   {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
-		    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
-		    {"CONT", SIGCONT}, {"STOP", SIGSTOP},   {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-		    {"TTOU", SIGTTOU}, {"URG", SIGURG},	    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
-		    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-		    {"PWR", SIGPWR},   {"SYS", SIGSYS}};
+	} sigs[] = {
+	    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+	    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},
+	    {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+	    {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+	    {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+	    {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+	    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+	    {"PWR", SIGPWR},       {"SYS", SIGSYS}};
 	char *end;
 	long n = strtol(s, &end, 10);
 	if (*s && !*end)
@@ -51,13 +53,17 @@ int cli_parse_signal(const char *s)
 	return -1;
 }
 
-static const struct cli_flag create_flags[] = {
-	{"bundle", 'b', true, false},	  {"pid-file", 0, true, false},
-	{"console-socket", 0, true, false}, {"preserve-fds", 0, true, false},
-	{"no-pivot", 0, false, false},	  {"no-new-keyring", 0, false, false},
-	{"config", 'f', true, false},	  {"detach", 'd', false, false},
-	{"keep", 0, false, false},	  {"no-subreaper", 0, false, false},
-	{NULL, 0, false, false}};
+static const struct cli_flag create_flags[] = {{"bundle", 'b', true, false},
+					       {"pid-file", 0, true, false},
+					       {"console-socket", 0, true, false},
+					       {"preserve-fds", 0, true, false},
+					       {"no-pivot", 0, false, false},
+					       {"no-new-keyring", 0, false, false},
+					       {"config", 'f', true, false},
+					       {"detach", 'd', false, false},
+					       {"keep", 0, false, false},
+					       {"no-subreaper", 0, false, false},
+					       {NULL, 0, false, false}};
 
 static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv, bool run)
 {
@@ -75,36 +81,50 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	}
 	const char *fds = cli_get(create_flags, &p, "preserve-fds");
 	struct rt_create_opts co = {
-		.root = o->root,
-		.id = p.pos[0],
-		.bundle = abs_bundle,
-		.config = cli_get(create_flags, &p, "config"),
-		.pid_file = cli_get(create_flags, &p, "pid-file"),
-		.console_socket = cli_get(create_flags, &p, "console-socket"),
-		.preserve_fds = fds ? atoi(fds) : 0,
-		.no_pivot = cli_has(create_flags, &p, "no-pivot"),
-		.systemd_cgroup = o->systemd_cgroup,
+	    .root = o->root,
+	    .id = p.pos[0],
+	    .bundle = abs_bundle,
+	    .config = cli_get(create_flags, &p, "config"),
+	    .pid_file = cli_get(create_flags, &p, "pid-file"),
+	    .console_socket = cli_get(create_flags, &p, "console-socket"),
+	    .preserve_fds = fds ? atoi(fds) : 0,
+	    .listen_fds = getenv("LISTEN_FDS") ? atoi(getenv("LISTEN_FDS")) : 0,
+	    .no_pivot = cli_has(create_flags, &p, "no-pivot"),
+	    .systemd_cgroup = o->systemd_cgroup,
 	};
 	bool detach = cli_has(create_flags, &p, "detach");
-	/* run in the foreground waits for the init, our grandchild: be its reaper. */
-	if (run && !detach)
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	struct berr *err = NULL;
-	pid_t pid;
-	if (rt_container_create(&co, &pid, &err) < 0)
-		return cli_fail(err);
-	if (!run)
-		return 0;
-	if (rt_container_start(o->root, co.id, &err) < 0) {
-		(void)rt_container_delete(o->root, co.id, true, NULL);
-		return cli_fail(err);
+	/* run in the foreground waits for the init, our grandchild: be its reaper. Without a
+	 * console socket, a terminal the config asks for is relayed to our own stdio. */
+	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
+	if (run && !detach) {
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		if (!co.console_socket) {
+			if (rt_terminal_open(&term, &err) < 0 ||
+			    rt_terminal_start(&term, &err) < 0) {
+				rt_terminal_close(&term);
+				return cli_fail(err);
+			}
+			co.has_console_fd = true;
+			co.console_fd = term.sock[1];
+		}
 	}
-	if (detach)
-		return 0;
+	pid_t pid;
+	int r = rt_container_create(&co, &pid, &err);
+	rt_terminal_handed_over(&term);
+	if (r == 0 && run && rt_container_start(o->root, co.id, &err) < 0) {
+		(void)rt_container_delete(o->root, co.id, true, NULL);
+		r = -1;
+	}
+	if (r < 0 || !run || detach) {
+		rt_terminal_close(&term);
+		return r < 0 ? cli_fail(err) : 0;
+	}
 	int status = rt_wait_forward(pid);
-	if (!cli_has(create_flags, &p, "keep") && rt_container_delete(o->root, co.id, true, &err) < 0)
-		return cli_fail(err);
-	return status;
+	if (!cli_has(create_flags, &p, "keep"))
+		r = rt_container_delete(o->root, co.id, true, &err);
+	rt_terminal_close(&term);
+	return r < 0 ? cli_fail(err) : status;
 }
 
 static int cmd_create(struct cli_opts *o, int argc, char **argv)
@@ -170,8 +190,8 @@ static int cmd_kill(struct cli_opts *o, int argc, char **argv)
 	if (sig < 0)
 		return cli_usage_error("kill", "unknown signal '%s'", p.pos[1]);
 	return rt_container_kill(o->root, p.pos[0], sig, cli_has(kill_flags, &p, "all"), &err) < 0
-		       ? cli_fail(err)
-		       : 0;
+		   ? cli_fail(err)
+		   : 0;
 }
 
 static const struct cli_flag delete_flags[] = {{"force", 'f', false, false},
@@ -202,7 +222,7 @@ static int cmd_delete(struct cli_opts *o, int argc, char **argv)
 }
 
 static const struct cli_flag list_flags[] = {
-	{"format", 'f', true, false}, {"quiet", 'q', false, false}, {NULL, 0, false, false}};
+    {"format", 'f', true, false}, {"quiet", 'q', false, false}, {NULL, 0, false, false}};
 
 static int cmd_list(struct cli_opts *o, int argc, char **argv)
 {
@@ -224,11 +244,13 @@ static int cmd_list(struct cli_opts *o, int argc, char **argv)
 		json_decref(arr);
 		return cli_usage_error("list", "unknown format '%s'", format);
 	} else if (cli_has(list_flags, &p, "quiet")) {
-		json_array_foreach(arr, i, c) printf("%s\n", json_string_value(json_object_get(c, "id")));
+		json_array_foreach(arr, i, c)
+		    printf("%s\n", json_string_value(json_object_get(c, "id")));
 	} else {
 		printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 		       "CREATED", "OWNER");
-		json_array_foreach(arr, i, c) {
+		json_array_foreach(arr, i, c)
+		{
 			printf("%-20s %-8lld %-10s %-40s %-32s %s\n",
 			       json_string_value(json_object_get(c, "id")),
 			       (long long)json_integer_value(json_object_get(c, "pid")),
@@ -261,19 +283,19 @@ static int cmd_resume(struct cli_opts *o, int argc, char **argv)
 }
 
 const struct cli_command cli_commands[] = {
-	{"create", "create a container from a bundle", cmd_create},
-	{"start", "start the user process of a created container", cmd_start},
-	{"run", "create and start a container", cmd_run},
-	{"state", "print the state of a container", cmd_state},
-	{"list", "list containers", cmd_list},
-	{"kill", "send a signal to the container's init (or all its processes)", cmd_kill},
-	{"delete", "delete a stopped container (--force: any)", cmd_delete},
-	{"exec", "run a process in a container", cmd_exec},
-	{"ps", "list processes of a container", cmd_ps},
-	{"pause", "freeze all processes of a container", cmd_pause},
-	{"resume", "thaw a paused container", cmd_resume},
-	{"update", "change resource limits of a container", cmd_update},
-	{"events", "print container stats (--stats) or events", cmd_events},
-	{"spec", "write a default config.json", cmd_spec},
-	{"features", "print what this runtime supports (JSON)", cmd_features},
-	{NULL, NULL, NULL}};
+    {"create", "create a container from a bundle", cmd_create},
+    {"start", "start the user process of a created container", cmd_start},
+    {"run", "create and start a container", cmd_run},
+    {"state", "print the state of a container", cmd_state},
+    {"list", "list containers", cmd_list},
+    {"kill", "send a signal to the container's init (or all its processes)", cmd_kill},
+    {"delete", "delete a stopped container (--force: any)", cmd_delete},
+    {"exec", "run a process in a container", cmd_exec},
+    {"ps", "list processes of a container", cmd_ps},
+    {"pause", "freeze all processes of a container", cmd_pause},
+    {"resume", "thaw a paused container", cmd_resume},
+    {"update", "change resource limits of a container", cmd_update},
+    {"events", "print container stats (--stats) or events", cmd_events},
+    {"spec", "write a default config.json", cmd_spec},
+    {"features", "print what this runtime supports (JSON)", cmd_features},
+    {NULL, NULL, NULL}};

@@ -10,22 +10,30 @@
 #include "cli/runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
+#include "runtime/terminal.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv);
 
-static const struct cli_flag exec_flags[] = {
-	{"process", 'p', true, false},	  {"tty", 't', false, false},
-	{"cwd", 0, true, false},	  {"env", 'e', true, true},
-	{"user", 'u', true, false},	  {"cap", 'c', true, true},
-	{"no-new-privs", 0, false, false}, {"detach", 'd', false, false},
-	{"pid-file", 0, true, false},	  {"console-socket", 0, true, false},
-	{"preserve-fds", 0, true, false}, {"additional-gids", 'g', true, true},
-	{"apparmor", 0, true, false},	  {"process-label", 0, true, false},
-	{"ignore-paused", 0, false, false}, {"cgroup", 0, true, true},
-	{NULL, 0, false, false}};
+static const struct cli_flag exec_flags[] = {{"process", 'p', true, false},
+					     {"tty", 't', false, false},
+					     {"cwd", 0, true, false},
+					     {"env", 'e', true, true},
+					     {"user", 'u', true, false},
+					     {"cap", 'c', true, true},
+					     {"no-new-privs", 0, false, false},
+					     {"detach", 'd', false, false},
+					     {"pid-file", 0, true, false},
+					     {"console-socket", 0, true, false},
+					     {"preserve-fds", 0, true, false},
+					     {"additional-gids", 'g', true, true},
+					     {"apparmor", 0, true, false},
+					     {"process-label", 0, true, false},
+					     {"ignore-paused", 0, false, false},
+					     {"cgroup", 0, true, true},
+					     {NULL, 0, false, false}};
 
 static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct berr **err)
 {
@@ -48,8 +56,8 @@ static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct
 	}
 	const char **gids = cli_list(exec_flags, p, "additional-gids");
 	for (; gids && *gids; gids++) {
-		pr->additional_gids = xrealloc(pr->additional_gids,
-					       (pr->n_additional_gids + 1) * sizeof(gid_t));
+		pr->additional_gids =
+		    xrealloc(pr->additional_gids, (pr->n_additional_gids + 1) * sizeof(gid_t));
 		pr->additional_gids[pr->n_additional_gids++] = (gid_t)atoi(*gids);
 	}
 	const char **caps = cli_list(exec_flags, p, "cap");
@@ -139,8 +147,17 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 				  .pid_file = cli_get(exec_flags, &p, "pid-file"),
 				  .preserve_fds = fds ? atoi(fds) : 0,
 				  .detach = cli_has(exec_flags, &p, "detach")};
+	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
+	if (pr->terminal && !eo.console_socket && !eo.detach) {
+		if (rt_terminal_open(&term, &err) < 0 || rt_terminal_start(&term, &err) < 0) {
+			rt_terminal_close(&term);
+			return cli_fail(err);
+		}
+		eo.has_console_fd = true;
+		eo.console_fd = term.sock[1];
+	}
 	int status = 0;
-	if (rt_container_exec(&eo, &status, &err) < 0)
-		return cli_fail(err);
-	return status;
+	int r = rt_container_exec(&eo, &status, &err);
+	rt_terminal_close(&term);
+	return r < 0 ? cli_fail(err) : status;
 }

@@ -86,14 +86,15 @@ static void usage(FILE *f)
 		   "An OCI runtime with runc's command line.\n\nCommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fprintf(f, "\nGlobal options:\n"
-		   "  --root DIR              state directory (default /run/berth-runtime)\n"
-		   "  --log FILE              log to FILE (default stderr)\n"
-		   "  --log-format text|json  log format\n"
-		   "  --debug                 debug logging\n"
-		   "  --systemd-cgroup        use systemd's cgroup driver (needs systemd as PID 1)\n"
-		   "  --cgroup-manager cgroupfs|systemd   crun's spelling of the same\n"
-		   "  --version               print the version\n");
+	fprintf(f,
+		"\nGlobal options:\n"
+		"  --root DIR              state directory (default /run/berth-runtime)\n"
+		"  --log FILE              log to FILE (default stderr)\n"
+		"  --log-format text|json  log format\n"
+		"  --debug                 debug logging\n"
+		"  --systemd-cgroup        use systemd's cgroup driver (needs systemd as PID 1)\n"
+		"  --cgroup-manager cgroupfs|systemd   crun's spelling of the same\n"
+		"  --version               print the version\n");
 }
 
 static int value_of(int *i, int argc, char **argv, const char *name, const char **out)
@@ -120,9 +121,8 @@ static int value_of(int *i, int argc, char **argv, const char *name, const char 
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = {.root = getenv("XDG_RUNTIME_DIR") && getuid() != 0
-					     ? NULL
-					     : "/run/berth-runtime"};
+	struct cli_opts o = {
+	    .root = getenv("XDG_RUNTIME_DIR") && getuid() != 0 ? NULL : "/run/berth-runtime"};
 	const char *log_path = NULL, *log_format = "text", *cgroup_manager = NULL, *v = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 	if (log_path) {
 		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (log_fd < 0) {
-			fprintf(stderr, "berth-runtime: open log '%s': %s\n", log_path, strerror(errno));
+			fprintf(stderr, "berth-runtime: open log '%s': %s\n", log_path,
+				strerror(errno));
 			return 1;
 		}
 	}
@@ -174,7 +175,8 @@ int main(int argc, char **argv)
 		if (!strcmp(cgroup_manager, "systemd"))
 			o.systemd_cgroup = true;
 		else if (strcmp(cgroup_manager, "cgroupfs") && strcmp(cgroup_manager, "disabled")) {
-			fprintf(stderr, "berth-runtime: unknown cgroup manager '%s'\n", cgroup_manager);
+			fprintf(stderr, "berth-runtime: unknown cgroup manager '%s'\n",
+				cgroup_manager);
 			return 1;
 		}
 	}
@@ -189,8 +191,10 @@ int main(int argc, char **argv)
 		if (!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) {
 			int r = ensure_sealed_self(argv);
 			if (r < 0) {
-				fprintf(stderr, "berth-runtime: cannot run from a sealed copy of "
-						"itself: %s\n", strerror(-r));
+				fprintf(stderr,
+					"berth-runtime: cannot run from a sealed copy of "
+					"itself: %s\n",
+					strerror(-r));
 				return 1;
 			}
 		}

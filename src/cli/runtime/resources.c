@@ -21,12 +21,12 @@ int cmd_events(struct cli_opts *o, int argc, char **argv);
 int cmd_ps(struct cli_opts *o, int argc, char **argv);
 
 static const struct cli_flag update_flags[] = {
-	{"resources", 'r', true, false}, {"memory", 'm', true, false},
-	{"memory-swap", 0, true, false}, {"memory-reservation", 0, true, false},
-	{"pids-limit", 0, true, false},	 {"cpu-shares", 0, true, false},
-	{"cpu-quota", 0, true, false},	 {"cpu-period", 0, true, false},
-	{"cpuset-cpus", 0, true, false}, {"cpuset-mems", 0, true, false},
-	{NULL, 0, false, false}};
+    {"resources", 'r', true, false}, {"memory", 'm', true, false},
+    {"memory-swap", 0, true, false}, {"memory-reservation", 0, true, false},
+    {"pids-limit", 0, true, false},  {"cpu-shares", 0, true, false},
+    {"cpu-quota", 0, true, false},   {"cpu-period", 0, true, false},
+    {"cpuset-cpus", 0, true, false}, {"cpuset-mems", 0, true, false},
+    {NULL, 0, false, false}};
 
 /* "512m", "1g", "1024" → bytes; "-1" stays -1. */
 static int parse_size(const char *s, int64_t *out)
@@ -37,10 +37,23 @@ static int parse_size(const char *s, int64_t *out)
 		return -1;
 	int64_t mult = 1;
 	switch (*end) {
-	case 'k': case 'K': mult = 1024; end++; break;
-	case 'm': case 'M': mult = 1024 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024 * 1024 * 1024; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -50,8 +63,7 @@ static int parse_size(const char *s, int64_t *out)
 	return 0;
 }
 
-static int set_num(json_t *res, const char *section, const char *key, const char *value,
-		   bool size)
+static int set_num(json_t *res, const char *section, const char *key, const char *value, bool size)
 {
 	int64_t v;
 	if (size) {
@@ -104,7 +116,8 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		const char *v = cli_get(update_flags, &p, map[i].flag);
 		if (v && set_num(res, map[i].section, map[i].key, v, map[i].size) < 0) {
 			json_decref(res);
-			return cli_usage_error("update", "--%s: invalid value '%s'", map[i].flag, v);
+			return cli_usage_error("update", "--%s: invalid value '%s'", map[i].flag,
+					       v);
 		}
 	}
 	const char *cpus = cli_get(update_flags, &p, "cpuset-cpus");
@@ -124,7 +137,7 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 }
 
 static const struct cli_flag events_flags[] = {
-	{"stats", 0, false, false}, {"interval", 0, true, false}, {NULL, 0, false, false}};
+    {"stats", 0, false, false}, {"interval", 0, true, false}, {NULL, 0, false, false}};
 
 int cmd_events(struct cli_opts *o, int argc, char **argv)
 {
@@ -140,7 +153,8 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 		json_t *data = rt_container_stats(o->root, p.pos[0], &err);
 		if (!data)
 			return cli_fail(err);
-		json_t *ev = json_pack("{s:s,s:s,s:o}", "type", "stats", "id", p.pos[0], "data", data);
+		json_t *ev =
+		    json_pack("{s:s,s:s,s:o}", "type", "stats", "id", p.pos[0], "data", data);
 		char *text = json_dumps(ev, JSON_COMPACT);
 		printf("%s\n", text);
 		fflush(stdout);

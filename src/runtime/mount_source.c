@@ -1,0 +1,202 @@
+/* Bind-mount sources opened by the runtime in the host's namespaces, before the container's
+ * user namespace exists (see mount.h). open_tree(OPEN_TREE_CLONE) gives a detached copy of
+ * the source that the container later attaches with move_mount: the source path is looked up
+ * with the host's credentials (a directory the container's root cannot search is no
+ * obstacle), and an idmapped mount gets its mapping here. */
+#include "runtime/mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static int write_map(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
+		     bool mount_order, struct berr **err)
+{
+	char buf[1024];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(buf); i++) {
+		/* A mount's mapping turns an id on the source filesystem (hostID) into the id the
+		 * mount shows (containerID): inside and outside of the mapping's user namespace. */
+		unsigned in = mount_order ? maps[i].host_id : maps[i].container_id;
+		unsigned out = mount_order ? maps[i].container_id : maps[i].host_id;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", in, out,
+					maps[i].size);
+	}
+	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
+}
+
+/* A user namespace fd with the given maps: a child unshares it and waits to be killed. */
+static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids,
+		     size_t ng, bool mount_order, struct berr **err)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(pipefd[0]);
+		(void)close(pipefd[1]);
+		return berr_set(err, e, "fork");
+	}
+	if (pid == 0) {
+		(void)close(pipefd[0]);
+		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		(void)!write(pipefd[1], &c, 1);
+		for (;;)
+			pause();
+	}
+	(void)close(pipefd[1]);
+	char c = 'n';
+	(void)!read(pipefd[0], &c, 1);
+	(void)close(pipefd[0]);
+	int fd = -1;
+	if (c != 'y')
+		berr_set(err, EPERM, "create user namespace for an idmapped mount");
+	else if (write_map(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
+		 write_map(pid, "gid_map", gids, ng, mount_order, err) == 0) {
+		autofree char *path = xasprintf("/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			berr_set(err, errno, "open '%s'", path);
+	}
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	return fd;
+}
+
+/* One list of crun's option syntax: "F-H-N#F-H-N..." (file system id, id shown, count); "@F"
+ * makes H relative to the container's mapping that holds F. */
+static int parse_option_maps(const char *text, const struct rt_idmap *ns, size_t nns,
+			     struct rt_idmap **out, size_t *out_n, struct berr **err)
+{
+	const char *it = text;
+	while (*it && *it != ';') {
+		if (*it == '#')
+			it++;
+		bool relative = *it == '@';
+		if (relative)
+			it++;
+		long v[3];
+		for (int i = 0; i < 3; i++) {
+			if (i > 0 && *it == '-')
+				it++;
+			char *end;
+			errno = 0;
+			v[i] = strtol(it, &end, 10);
+			if (errno || end == it || v[i] < 0 || v[i] > UINT32_MAX)
+				return berr_set(err, EINVAL, "invalid idmap mapping '%s'", text);
+			it = end;
+		}
+		if (relative) {
+			size_t k;
+			for (k = 0; k < nns; k++)
+				if ((uint32_t)v[0] >= ns[k].container_id &&
+				    (uint32_t)v[0] - ns[k].container_id < ns[k].size)
+					break;
+			if (k == nns)
+				return berr_set(err, EINVAL,
+						"idmap mapping '%s': no user namespace mapping holds %ld",
+						text, v[0]);
+			v[1] += (long)ns[k].host_id - (long)ns[k].container_id;
+		}
+		*out = xrealloc(*out, (*out_n + 1) * sizeof(**out));
+		(*out)[(*out_n)++] = (struct rt_idmap){
+			.host_id = (uint32_t)v[0], .container_id = (uint32_t)v[1], .size = (uint32_t)v[2]};
+	}
+	return 0;
+}
+
+/* The user namespace of an "idmap=uids=...;gids=..." option. */
+static int option_userns(const struct rt_spec *spec, const char *opt, struct berr **err)
+{
+	struct rt_idmap *u = NULL, *g = NULL;
+	size_t nu = 0, ng = 0;
+	int r = 0;
+	for (const char *p = opt; *p && r == 0; p = strchr(p, ';') ? strchr(p, ';') + 1 : "") {
+		if (!strncmp(p, "uids=", 5))
+			r = parse_option_maps(p + 5, spec->uid_mappings, spec->n_uid_mappings, &u, &nu,
+					      err);
+		else if (!strncmp(p, "gids=", 5))
+			r = parse_option_maps(p + 5, spec->gid_mappings, spec->n_gid_mappings, &g, &ng,
+					      err);
+		else
+			r = berr_set(err, EINVAL, "invalid idmap option '%s'", opt);
+	}
+	if (r == 0)
+		r = userns_fd(u, nu, g, ng, true, err);
+	free(u);
+	free(g);
+	return r;
+}
+
+static int open_one(const struct rt_spec *spec, const struct rt_mount *m, struct berr **err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive_bind ? AT_RECURSIVE : 0);
+	autoclose int fd = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
+	if (fd < 0)
+		return berr_set(err, errno, "bind source '%s'", m->source);
+	if (!m->idmap)
+		return take_fd(&fd);
+	bool own = m->n_uid_mappings || m->n_gid_mappings;
+	if (!own && !m->idmap_option && !spec->ns[RT_NS_USER].enabled)
+		return berr_set(err, EINVAL, "idmap without mappings needs a user namespace");
+	autoclose int ns = m->idmap_option ? option_userns(spec, m->idmap_option, err)
+			   : own	   ? userns_fd(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
+					   m->n_gid_mappings, true, err)
+			       : userns_fd(spec->uid_mappings, spec->n_uid_mappings,
+					   spec->gid_mappings, spec->n_gid_mappings, false, err);
+	if (ns < 0)
+		return ns;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)ns};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (m->recursive_bind ? AT_RECURSIVE : 0),
+		    &attr, sizeof(attr)) < 0)
+		return berr_set(err, errno, "idmap bind source '%s'", m->source);
+	return take_fd(&fd);
+}
+
+int rt_mount_open_sources(const struct rt_spec *spec, int **out_fds, struct berr **err)
+{
+	/* A new user namespace that is not ours cannot be trusted to reach the sources. */
+	bool userns = spec->ns[RT_NS_USER].enabled && !spec->ns[RT_NS_USER].path;
+	int *fds = xcalloc(spec->n_mounts + 1, sizeof(int));
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct rt_mount *m = &spec->mounts[i];
+		fds[i] = -1;
+		if (!m->bind || !m->source || !(userns || m->idmap))
+			continue;
+		fds[i] = open_one(spec, m, err);
+		if (fds[i] < 0) {
+			berr_wrap(err, "mount '%s'", m->destination);
+			rt_mount_close_sources(fds, i);
+			return -EINVAL;
+		}
+	}
+	*out_fds = fds;
+	return 0;
+}
+
+void rt_mount_close_sources(int *fds, size_t n)
+{
+	if (!fds)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	free(fds);
+}

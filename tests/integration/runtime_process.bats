@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# Process setup, sysctls, terminals, mounts prepared on the host side, hooks' environment.
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "sysctl: only keys of the container's own namespaces are accepted" {
+	set_config "$BUNDLE" '.linux.sysctl = {"kernel.hostname": "x"}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial "linux.sysctl.kernel.hostname"
+	set_config "$BUNDLE" '.linux.sysctl = {"vm.swappiness": "10"}'
+	run rt run "$ID"
+	assert_failure
+	set_config "$BUNDLE" '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.namespaces |= map(select(.type != "network"))'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial "network namespace"
+	set_config "$BUNDLE" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "9000"} | .linux.namespaces += [{"type":"network"}] | .process.args = ["cat","/proc/sys/net/ipv4/ip_forward","/proc/sys/kernel/msgmax"]'
+	run rt run "$ID"
+	assert_success
+	assert_output $'1\n9000'
+}
+
+@test "HOME comes from the container's /etc/passwd, else /" {
+	mkdir -p "$BUNDLE/rootfs/etc"
+	printf 'root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n' >"$BUNDLE/rootfs/etc/passwd"
+	set_config "$BUNDLE" '.process.env = ["PATH=/bin"] | .process.user = {"uid":1000,"gid":1000} | .process.args = ["sh","-c","echo $HOME"]'
+	run rt run "$ID"
+	assert_output "/home/u"
+	set_config "$BUNDLE" '.process.user = {"uid":2000,"gid":2000}'
+	run rt run "$ID"
+	assert_output "/"
+	set_config "$BUNDLE" '.process.env = ["PATH=/bin","HOME=/mine"]'
+	run rt run "$ID"
+	assert_output "/mine"
+}
+
+@test "seccomp: without noNewPrivileges the process does not get it, and a profile that refuses close_range still starts" {
+	set_config "$BUNDLE" '.process.noNewPrivileges = false | .process.args = ["busybox","grep","NoNewPrivs","/proc/self/status"] | .linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["close_range"],"action":"SCMP_ACT_ERRNO"}]}'
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp "NoNewPrivs:[[:space:]]+0"
+}
+
+@test "terminal: run in the foreground relays the container's pty" {
+	set_config "$BUNDLE" '.process.terminal = true | .process.args = ["sh","-c","tty; exit 3"]'
+	run script -qec "$RUNTIME --root $STATE_ROOT run $ID </dev/null" /dev/null
+	assert_output --partial "/dev/pts/0"
+	run rt run -d "$ID"
+	assert_failure
+	assert_output --partial "use --console-socket"
+}
+
+@test "mounts: a bind source under a directory the container's root cannot search" {
+	src=$(mktemp -d /tmp/berth-bundle.src.XXXXXX)
+	mkdir "$src/inner" && echo hello >"$src/inner/f" && chmod 000 "$src"
+	set_config "$BUNDLE" ".linux.namespaces += [{\"type\":\"user\"}] | .linux.uidMappings = [{\"containerID\":0,\"hostID\":100000,\"size\":65536}] | .linux.gidMappings = .linux.uidMappings | .mounts += [{\"destination\":\"/m\",\"type\":\"bind\",\"source\":\"$src/inner\",\"options\":[\"bind\",\"ro\"]}] | .process.args = [\"cat\",\"/m/f\"]"
+	chmod 755 "$BUNDLE"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	run rt run "$ID"
+	chmod 700 "$src"; rm -rf "$src"
+	assert_success
+	assert_output "hello"
+}
+
+@test "mounts: idmapped bind shows files with the container's ids" {
+	src=$(mktemp -d /tmp/berth-bundle.src.XXXXXX)
+	touch "$src/f"
+	chmod 755 "$src"
+	chmod 755 "$BUNDLE"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	set_config "$BUNDLE" ".linux.namespaces += [{\"type\":\"user\"}] | .linux.uidMappings = [{\"containerID\":0,\"hostID\":100000,\"size\":65536}] | .linux.gidMappings = .linux.uidMappings | .mounts += [{\"destination\":\"/plain\",\"type\":\"bind\",\"source\":\"$src\",\"options\":[\"bind\"]},{\"destination\":\"/mapped\",\"type\":\"bind\",\"source\":\"$src\",\"options\":[\"bind\",\"idmap\"]}] | .process.args = [\"sh\",\"-c\",\"busybox stat -c %u /plain/f /mapped/f\"]"
+	run rt run "$ID"
+	rm -rf "$src"
+	assert_success
+	assert_output $'65534\n0'
+}
+
+@test "devices: linux.devices are allowed by the devices cgroup even under deny-all" {
+	set_config "$BUNDLE" '.linux.devices = [{"path":"/dev/mynull","type":"c","major":1,"minor":3,"fileMode":438}] | .linux.resources.devices = [{"allow":false,"access":"rwm"}] | .process.args = ["sh","-c","echo x > /dev/mynull && echo written"]'
+	run rt run "$ID"
+	assert_success
+	assert_output "written"
+}
+
+@test "LISTEN_FDS: socket-activation fds and variables reach the process" {
+	set_config "$BUNDLE" '.process.args = ["sh","-c","echo $LISTEN_FDS $LISTEN_PID; cat <&3"]'
+	echo activated >"$BUNDLE/in"
+	run env LISTEN_FDS=1 "$RUNTIME" --root "$STATE_ROOT" run "$ID" 3<"$BUNDLE/in"
+	assert_success
+	assert_output $'1 1\nactivated'
+}
+
+@test "hooks: a hook without env inherits the runtime's; every poststart hook runs" {
+	set_config "$BUNDLE" ".hooks.prestart = [{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo \$BERTH_T > $BUNDLE/pre\"]}] | .hooks.poststart = [{\"path\":\"/bin/false\"},{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo ran > $BUNDLE/post\"]}]"
+	BERTH_T=inherited rt run "$ID"
+	assert_equal "$(cat "$BUNDLE/pre")" "inherited"
+	assert_equal "$(cat "$BUNDLE/post")" "ran"
+}
+
+@test "delete --force: takes the init back from a frozen foreign cgroup (cgroup v1)" {
+	[ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+	set_config "$BUNDLE" '.process.args = ["sleep","60"]'
+	rt run -d "$ID" >"$BUNDLE/out" 2>&1
+	pid=$(rt state "$ID" | jq .pid)
+	fz=/sys/fs/cgroup/freezer/berth-test-frozen-$$
+	mkdir "$fz"
+	echo "$pid" >"$fz/tasks"
+	echo FROZEN >"$fz/freezer.state"
+	run rt delete --force "$ID"
+	echo THAWED >"$fz/freezer.state"
+	rmdir "$fz"
+	assert_success
+	[ ! -e "/proc/$pid" ] || ! grep -q sleep "/proc/$pid/cmdline"
+}
