@@ -1,11 +1,12 @@
 /* Error values: chain order, innermost code, message formatting. */
-#include <cmocka.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "util/err.h"
 
@@ -60,10 +61,10 @@ static void test_negative_code_normalised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_chain_string),
-	    cmocka_unit_test(test_set_zero_code),
-	    cmocka_unit_test(test_null_slot_is_ok),
-	    cmocka_unit_test(test_negative_code_normalised),
+		cmocka_unit_test(test_chain_string),
+		cmocka_unit_test(test_set_zero_code),
+		cmocka_unit_test(test_null_slot_is_ok),
+		cmocka_unit_test(test_negative_code_normalised),
 	};
 	return cmocka_run_group_tests_name("util/err", tests, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 /* Typed JSON getters: errors name the field; absent fields leave outputs alone. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "util/err.h"
 #include "util/json.h"
@@ -69,9 +70,9 @@ static void test_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_types),
-	    cmocka_unit_test(test_wrong_type_names_field),
-	    cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_wrong_type_names_field),
+		cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests_name("util/json", tests, NULL, NULL);
 }
