@@ -43,18 +43,6 @@ static char *now_rfc3339(void)
 			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
-static int write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
-		       struct berr **err)
-{
-	char buf[340 * 40];
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-					maps[i].container_id, maps[i].host_id, maps[i].size);
-	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
-}
-
 static char *annotations_json(const struct rt_spec *spec)
 {
 	return spec->annotations ? json_dumps(spec->annotations, JSON_COMPACT) : NULL;
@@ -98,10 +86,10 @@ static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock
 			return -EIO;
 		switch (m.type) {
 		case RT_MSG_USERNS_READY:
-			if (write_idmap(stage1, "uid_map", spec->uid_mappings, spec->n_uid_mappings,
-					err) < 0 ||
-			    write_idmap(stage1, "gid_map", spec->gid_mappings, spec->n_gid_mappings,
-					err) < 0)
+			if (rt_ns_write_idmap(stage1, "uid_map", spec->uid_mappings,
+					      spec->n_uid_mappings, false, err) < 0 ||
+			    rt_ns_write_idmap(stage1, "gid_map", spec->gid_mappings,
+					      spec->n_gid_mappings, false, err) < 0)
 				return berr_wrap(err, "write id mappings");
 			(void)rt_sync_send(sock, RT_MSG_USERNS_MAPPED, 0);
 			break;

@@ -4,6 +4,7 @@
  * with the host's credentials (a directory the container's root cannot search is no
  * obstacle), and an idmapped mount gets its mapping here. */
 #include "runtime/mount.h"
+#include "runtime/namespace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,23 +23,6 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
-
-static int write_map(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
-		     bool mount_order, struct berr **err)
-{
-	char buf[1024];
-	size_t len = 0;
-	for (size_t i = 0; i < n && len < sizeof(buf); i++) {
-		/* A mount's mapping turns an id on the source filesystem (hostID) into the id the
-		 * mount shows (containerID): inside and outside of the mapping's user namespace. */
-		unsigned in = mount_order ? maps[i].host_id : maps[i].container_id;
-		unsigned out = mount_order ? maps[i].container_id : maps[i].host_id;
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", in, out,
-					maps[i].size);
-	}
-	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
-}
 
 /* A user namespace fd with the given maps: a child unshares it and waits to be killed. */
 static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids,
@@ -68,8 +52,8 @@ static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idm
 	int fd = -1;
 	if (c != 'y')
 		berr_set(err, EPERM, "create user namespace for an idmapped mount");
-	else if (write_map(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
-		 write_map(pid, "gid_map", gids, ng, mount_order, err) == 0) {
+	else if (rt_ns_write_idmap(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
+		 rt_ns_write_idmap(pid, "gid_map", gids, ng, mount_order, err) == 0) {
 		autofree char *path = xasprintf("/proc/%d/ns/user", (int)pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)

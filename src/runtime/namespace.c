@@ -5,10 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -85,4 +89,17 @@ int rt_ns_unshare_flags(const struct rt_spec *spec)
 		if (spec->ns[k].enabled && !spec->ns[k].path)
 			flags |= rt_ns_clone_flag(k);
 	return flags;
+}
+
+int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
+		      bool swapped, struct berr **err)
+{
+	char buf[340 * 40];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					swapped ? maps[i].host_id : maps[i].container_id,
+					swapped ? maps[i].container_id : maps[i].host_id, maps[i].size);
+	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
 }

@@ -2,6 +2,9 @@
 #ifndef BERTH_RUNTIME_NAMESPACE_H
 #define BERTH_RUNTIME_NAMESPACE_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "runtime/spec.h"
 
 struct berr;
@@ -13,5 +16,9 @@ int rt_ns_open_paths(const struct rt_spec *spec, int out_fds[RT_NS_COUNT], struc
 int rt_ns_join(int fds[RT_NS_COUNT], struct berr **err);
 /* CLONE_NEW* flags for the namespaces the spec creates (enabled without a path). */
 int rt_ns_unshare_flags(const struct rt_spec *spec);
+/* Write /proc/PID/<file> (uid_map or gid_map). swapped writes "hostID containerID size": a
+ * mount's mapping, whose inside is the id on the source filesystem. */
+int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
+		      bool swapped, struct berr **err);
 
 #endif
