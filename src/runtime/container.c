@@ -272,7 +272,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	if (o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)st.pid);
-		if (fs_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+		if (fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err) < 0)
 			goto fail;
 	}
 	*out_pid = st.pid;

@@ -161,7 +161,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	if (o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if ((r = fs_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
+		if ((r = fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
 			goto out;
 	}
 	if (!o->detach)

@@ -78,9 +78,13 @@ int rt_state_save(const struct rt_state *st, struct berr **err)
 	if (!o)
 		return berr_set(err, ENOMEM, "encode state");
 	autofree char *path = xasprintf("%s/" RT_STATE_FILE, st->dir);
-	int r = json_write_atomic(o, path, err);
+	autofree char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	return r;
+	if (!s)
+		return berr_set(err, ENOMEM, "encode state");
+	/* Replaced atomically but not fsynced: the state is gone after a reboot anyway (runc
+	 * does the same), and two fsyncs were a tenth of a container start. */
+	return fs_replace_file(path, s, strlen(s), 0600, err);
 }
 
 struct rt_state *rt_state_load(const char *root, const char *id, struct berr **err)

@@ -20,7 +20,7 @@ int rt_terminal_open(struct rt_terminal *t, struct berr **err)
 	return 0;
 }
 
-static int recv_fd(int sock, struct berr **err)
+static int recv_fd(int sock, int flags, struct berr **err)
 {
 	char name[256];
 	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
@@ -30,7 +30,7 @@ static int recv_fd(int sock, struct berr **err)
 			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (!c || c->cmsg_type != SCM_RIGHTS)
@@ -55,10 +55,12 @@ static void setup_master(struct rt_terminal *t)
 static void *relay(void *arg)
 {
 	struct rt_terminal *t = arg;
-	t->master = recv_fd(t->sock[0], NULL);
-	if (t->master < 0)
-		return NULL; /* the container failed before it had a terminal */
-	setup_master(t);
+	if (t->master < 0) {
+		t->master = recv_fd(t->sock[0], 0, NULL);
+		if (t->master < 0)
+			return NULL; /* the container failed before it had a terminal */
+		setup_master(t);
+	}
 	struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = t->master, .events = POLLIN}};
 	char buf[8192];
 	for (;;) {
@@ -91,6 +93,15 @@ int rt_terminal_start(struct rt_terminal *t, struct berr **err)
 		return berr_set(err, EAGAIN, "start terminal relay");
 	t->relaying = true;
 	return 0;
+}
+
+int rt_terminal_adopt(struct rt_terminal *t, struct berr **err)
+{
+	t->master = recv_fd(t->sock[0], MSG_DONTWAIT, NULL);
+	if (t->master < 0)
+		return 0; /* the container has no terminal */
+	setup_master(t);
+	return rt_terminal_start(t, err);
 }
 
 void rt_terminal_handed_over(struct rt_terminal *t)

@@ -23,6 +23,10 @@ int rt_terminal_open(struct rt_terminal *t, struct berr **err);
 /* Start the relay thread: it receives the master the container sends on sock[0], sizes it
  * like our stdin, makes our terminal raw and copies both ways until the pty closes. */
 int rt_terminal_start(struct rt_terminal *t, struct berr **err);
+/* After a successful create: if the container sent its terminal (it does so before create
+ * returns), take it and start the relay; else do nothing. Saves `run` of a container
+ * without a terminal a thread. */
+int rt_terminal_adopt(struct rt_terminal *t, struct berr **err);
 /* Drop our copy of sock[1] once the container holds its own (so a container that fails
  * before sending a terminal ends the relay). */
 void rt_terminal_handed_over(struct rt_terminal *t);

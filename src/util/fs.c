@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,15 +86,15 @@ int fs_write_file(int dirfd, const char *path, const void *data, size_t len, mod
 	return 0;
 }
 
-int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			 struct berr **err)
+static int replace_file(const char *path, const void *data, size_t len, mode_t mode,
+			bool durable, struct berr **err)
 {
 	autofree char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	autoclose int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return berr_set(err, errno, "create '%s'", tmp);
 	int r = fs_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
 		(void)unlink(tmp);
@@ -105,6 +106,18 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		return berr_set(err, e, "rename '%s'", path);
 	}
 	return 0;
+}
+
+int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct berr **err)
+{
+	return replace_file(path, data, len, mode, true, err);
+}
+
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
+		    struct berr **err)
+{
+	return replace_file(path, data, len, mode, false, err);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct berr **err)

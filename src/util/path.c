@@ -262,6 +262,10 @@ static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth, s
 	if (depth > MAX_SYMLINKS)
 		return berr_set(err, ELOOP, "mkdir '%s': too many levels of symbolic links", path);
 	autofree char *clean = path_clean(path);
+	/* Most targets exist already: one lookup then. */
+	int whole = path_open_in_root(rootfd, clean, O_PATH | O_DIRECTORY, 0, NULL);
+	if (whole >= 0)
+		return whole;
 	autoclose int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
 		return berr_set(err, errno, "open root");

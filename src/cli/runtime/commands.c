@@ -100,8 +100,7 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	if (run && !detach) {
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		if (!co.console_socket) {
-			if (rt_terminal_open(&term, &err) < 0 ||
-			    rt_terminal_start(&term, &err) < 0) {
+			if (rt_terminal_open(&term, &err) < 0) {
 				rt_terminal_close(&term);
 				return cli_fail(err);
 			}
@@ -112,6 +111,10 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	pid_t pid;
 	int r = rt_container_create(&co, &pid, &err);
 	rt_terminal_handed_over(&term);
+	if (r == 0 && term.sock[0] >= 0 && rt_terminal_adopt(&term, &err) < 0) {
+		(void)rt_container_delete(o->root, co.id, true, NULL);
+		r = -1;
+	}
 	if (r == 0 && run && rt_container_start(o->root, co.id, &err) < 0) {
 		(void)rt_container_delete(o->root, co.id, true, NULL);
 		r = -1;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# podman as a real client of berth-runtime (`podman --runtime`). Skipped only where podman is
+# not installed. podman keeps its images, containers and runtime state in a directory of this
+# file's own; its cgroups live under /berth-podman-test, removed at the end.
+load helpers
+
+setup_file() {
+	command -v podman >/dev/null || return 0
+	export PM_DIR=$(mktemp -d /tmp/berth-podman.XXXXXX)
+	mkdir -p "$PM_DIR/rootfs/bin"
+	cp "$BUSYBOX" "$PM_DIR/rootfs/bin/busybox"
+	cp "$PROBE" "$PM_DIR/rootfs/bin/probe"
+	for c in sh true echo cat sleep id head tr; do ln -s busybox "$PM_DIR/rootfs/bin/$c"; done
+	tar -C "$PM_DIR/rootfs" -cf "$PM_DIR/rootfs.tar" .
+	pm import "$PM_DIR/rootfs.tar" localhost/berth-test:latest >/dev/null
+}
+
+teardown_file() {
+	command -v podman >/dev/null || return 0
+	pm rm -af >/dev/null 2>&1 || true
+	pm rmi -af >/dev/null 2>&1 || true
+	# podman leaves its own conmon cgroup under the parent; ours is gone with each container.
+	local d
+	for d in /sys/fs/cgroup/*/berth-podman-test /sys/fs/cgroup/berth-podman-test; do
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+		rmdir "$d" 2>/dev/null || true
+	done
+	grep -q "$PM_DIR" /proc/self/mountinfo && umount -R "$PM_DIR" 2>/dev/null
+	rm -rf "$PM_DIR"
+}
+
+setup() {
+	load_libs
+	command -v podman >/dev/null || skip "podman is not installed"
+}
+
+# podman with its own storage, berth-runtime as the OCI runtime, cgroupfs, no network stack.
+pm() {
+	podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --cgroup-manager cgroupfs \
+		--events-backend file --runtime "$RUNTIME" "$@"
+}
+
+# The flags every container needs here: root lacks CAP_SYS_RESOURCE, its hard nofile is 20000.
+RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
+	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+@test "podman run: output, exit code, isolation" {
+	run pm run --rm "${RUN_FLAGS[@]}" localhost/berth-test echo hello from berth
+	assert_success
+	assert_output "hello from berth"
+	run pm run --rm "${RUN_FLAGS[@]}" localhost/berth-test sh -c 'exit 7'
+	assert_failure 7
+	run pm run --rm "${RUN_FLAGS[@]}" localhost/berth-test probe pid
+	assert_success
+	assert_output --partial "pid=1"
+}
+
+@test "podman exec, then stop: SIGTERM ignored by PID 1, so SIGKILL after the timeout" {
+	pm run -d --name bt-pm-exec "${RUN_FLAGS[@]}" localhost/berth-test sleep 100
+	run pm exec bt-pm-exec sh -c 'echo in-exec; id -u'
+	assert_success
+	assert_output $'in-exec\n0'
+	run pm exec bt-pm-exec sh -c 'exit 3'
+	assert_failure 3
+	run pm stop -t 1 bt-pm-exec
+	assert_success
+	run pm inspect --format '{{.State.Status}} {{.State.ExitCode}}' bt-pm-exec
+	assert_output "exited 137"
+	pm rm bt-pm-exec
+}
+
+@test "podman run -it: a real terminal" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	run script -qec "podman --root $PM_DIR/storage --runroot $PM_DIR/run --cgroup-manager cgroupfs --events-backend file --runtime $RUNTIME run --rm -it ${RUN_FLAGS[*]} localhost/berth-test sh -c 'test -t 0 && test -t 1 && echo TTY-OK'" /dev/null </dev/null
+	assert_success
+	assert_output --partial "TTY-OK"
+}
+
+@test "podman --memory: the limit is set and an allocation over it is killed" {
+	run pm run --rm "${RUN_FLAGS[@]}" --memory 32m localhost/berth-test \
+		sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+	assert_success
+	assert_output "33554432"
+	# 100 MB into a shell variable: the OOM killer ends it (137), it never prints.
+	run pm run --rm "${RUN_FLAGS[@]}" --memory 32m localhost/berth-test \
+		sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}'
+	assert_failure 137
+	refute_output --partial survived
+}
+
+@test "podman --pids-limit: forks beyond the limit fail" {
+	run pm run --rm "${RUN_FLAGS[@]}" --pids-limit 5 localhost/berth-test \
+		sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo all forked'
+	assert_failure
+	assert_output --partial "can't fork"
+	refute_output --partial "all forked"
+}
