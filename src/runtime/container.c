@@ -24,6 +24,7 @@
 #include "runtime/init.h"
 #include "runtime/mount.h"
 #include "runtime/namespace.h"
+#include "runtime/notify.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -70,8 +71,8 @@ static json_t *effective_resources(const struct rt_spec *spec)
 }
 
 /* What the parent does while the children set up: a small state machine over the sync socket. */
-static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock, pid_t stage1,
-		       struct berr **err)
+static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *seccomp,
+		       struct rt_state *st, int sock, pid_t stage1, struct berr **err)
 {
 	struct rt_msg m;
 	json_t *res = effective_resources(spec);
@@ -115,6 +116,20 @@ static int drive_setup(const struct rt_spec *spec, struct rt_state *st, int sock
 			(void)rt_sync_send(sock, RT_MSG_HOOKS_DONE, 0);
 			break;
 		}
+		case RT_MSG_SECCOMP_FD: {
+			autofree char *ann = annotations_json(spec);
+			autofree char *sj = rt_state_spec_json(st, RT_STATUS_CREATING, ann);
+			int fd = (int)m.value;
+			int sent = seccomp && fd >= 0
+				       ? rt_seccomp_send_listener(seccomp, fd, st->pid, sj, err)
+				       : berr_set(err, EPROTO, "unexpected seccomp notify fd");
+			if (fd >= 0)
+				(void)close(fd);
+			if (sent < 0)
+				return sent;
+			(void)rt_sync_send(sock, RT_MSG_SECCOMP_DONE, 0);
+			break;
+		}
 		case RT_MSG_READY:
 			return 0;
 		default:
@@ -155,6 +170,15 @@ static void wait_gone(pid_t pid, uint64_t start)
 	}
 }
 
+static bool wants_terminal(const char *text, size_t len)
+{
+	json_t *root = json_loadb(text, len, 0, NULL);
+	json_t *t = json_object_get(json_object_get(root, "process"), "terminal");
+	bool yes = json_is_true(t);
+	json_decref(root);
+	return yes;
+}
+
 int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err)
 {
 	autofree char *config_path =
@@ -165,16 +189,18 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		return -EINVAL;
 	if (fs_read_file(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, &text, &len, err) < 0)
 		return -EINVAL;
+	/* A usage error (a detached terminal with nowhere to go) is reported before the
+	 * config's other faults, as crun does. */
+	if (!o->console_socket && !o->has_console_fd && wants_terminal(text, len))
+		return berr_set(err, EINVAL,
+				"process.terminal is true and the container runs detached: use "
+				"--console-socket");
 	autoptr(rt_spec) spec = rt_spec_parse(text, len, o->bundle, err);
 	if (!spec)
 		return berr_wrap(err, "load '%s'", config_path);
 	struct stat sb;
 	if (stat(spec->root_path, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		return berr_set(err, errno ? errno : ENOTDIR, "root.path '%s'", spec->root_path);
-	if (spec->process && spec->process->terminal && !o->console_socket && !o->has_console_fd)
-		return berr_set(err, EINVAL,
-				"process.terminal is true and the container runs detached: use "
-				"--console-socket");
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
 		return -EINVAL;
@@ -218,6 +244,10 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		berr_set(err, errno, "create exec fifo");
 		goto fail;
 	}
+	st.notify_socket = (char *)rt_notify_socket();
+	if (st.notify_socket && (rt_notify_prepare(spec, st.dir, st.notify_socket, err) < 0 ||
+				 rt_state_save(&st, err) < 0))
+		goto fail;
 	/* O_RDWR: opening does not block, and the init's read waits for start's byte. */
 	fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
 	if (fifo_fd < 0) {
@@ -265,7 +295,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	(void)close(sv[1]);
 	sv[1] = -1;
 	cgroup_made = true;
-	if (drive_setup(spec, &st, sv[0], stage1, err) < 0) {
+	if (drive_setup(spec, seccomp, &st, sv[0], stage1, err) < 0) {
 		berr_wrap(err, "create container '%s'", o->id);
 		goto fail;
 	}
@@ -357,9 +387,15 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 	autoclose int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "open exec fifo of '%s'", id);
+	int notify_fd = -1;
+	if (st->notify_socket && rt_notify_listen(st->dir, &notify_fd, err) < 0)
+		return -EIO;
 	char c = '0';
-	if (write(fd, &c, 1) != 1)
+	if (write(fd, &c, 1) != 1) {
+		if (notify_fd >= 0)
+			(void)close(notify_fd);
 		return berr_set(err, errno, "start container '%s'", id);
+	}
 	(void)unlink(fifo);
 	wait_exec(fd);
 	if (spec->hooks[RT_HOOK_POSTSTART].n) {
@@ -368,6 +404,10 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 		/* Runtime spec: a failing poststart hook is logged and the lifecycle goes on. */
 		rt_hooks_run_warn(&spec->hooks[RT_HOOK_POSTSTART], "poststart", sj);
 	}
+	/* As runc and crun: start returns once the service said READY=1 (or ended). */
+	if (notify_fd >= 0 &&
+	    rt_notify_forward(notify_fd, st->notify_socket, st->pid, st->pid_start, err) < 0)
+		return -EIO;
 	return 0;
 }
 

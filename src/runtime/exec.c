@@ -147,12 +147,24 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	(void)waitpid(stage1, NULL, 0);
 	stage1 = -1;
 	(void)rt_sync_send(sv[0], RT_MSG_GO, pid);
-	/* EOF means the sync socket closed on execve: the program runs. */
+	/* EOF means the sync socket closed on execve: the program runs. Before that, the
+	 * process may hand us its seccomp notify fd for the listener. */
 	struct berr *inner = NULL;
-	r = rt_sync_recv(sv[0], &m, &inner);
+	while ((r = rt_sync_recv(sv[0], &m, &inner)) == 0 && m.type == RT_MSG_SECCOMP_FD) {
+		int fd = (int)m.value;
+		autofree char *sj = rt_state_spec_json(st, RT_STATUS_RUNNING, NULL);
+		r = seccomp && fd >= 0 ? rt_seccomp_send_listener(seccomp, fd, pid, sj, &inner)
+				       : berr_set(&inner, EPROTO, "unexpected seccomp notify fd");
+		if (fd >= 0)
+			(void)close(fd);
+		if (r < 0)
+			break;
+		(void)rt_sync_send(sv[0], RT_MSG_SECCOMP_DONE, 0);
+	}
 	if (r < 0 && berr_code(inner) != EPIPE) {
 		*err = inner;
 		berr_wrap(err, "exec in container '%s'", o->id);
+		(void)kill(pid, SIGKILL); /* it may be waiting for us */
 		(void)waitpid(pid, NULL, 0);
 		goto out;
 	}

@@ -137,6 +137,24 @@ static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_ru
 	CHECK(ctx, set_names(spec, &err));
 }
 
+/* Load the filter. A notify fd goes to the runtime, which hands it to the listener: the
+ * listener's path is one of the runtime's mount namespace, not the container's. So this needs
+ * the sync socket open, as runc has it. */
+static void load_seccomp(struct rt_init_ctx *ctx)
+{
+	struct berr *err = NULL;
+	int fd;
+	CHECK(ctx, rt_seccomp_load(ctx->seccomp, &fd, &err));
+	if (fd < 0)
+		return;
+	int r = rt_sync_send_fd(ctx->sync_fd, RT_MSG_SECCOMP_FD, fd);
+	(void)close(fd);
+	if (r < 0)
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, -r, "send seccomp notify fd"), err));
+	struct rt_msg m;
+	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_SECCOMP_DONE, &m, &err));
+}
+
 /* Stage 2: the container's process. */
 __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 {
@@ -148,6 +166,7 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	/* The parent tells us our pid as the host sees it (for hook state) once it has it. */
 	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, &err));
 	pid_t host_pid = (pid_t)m.value;
+	bool seccomp_loaded = false;
 	bool new_userns = ctx->unshare_flags & CLONE_NEWUSER;
 	if (new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		rt_sync_fail(ctx->sync_fd,
@@ -183,9 +202,10 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		CHECK(ctx, rt_process_fds(ctx->preserve_fds, &err));
 		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
 		 * capabilities go (runc does the same); with it, as late as possible. */
-		autofree char *st = state_json(ctx, "creating", host_pid);
-		if (ctx->seccomp && !p->no_new_privileges)
-			CHECK(ctx, rt_seccomp_load(ctx->seccomp, st, &err));
+		if (ctx->seccomp && !p->no_new_privileges) {
+			load_seccomp(ctx);
+			seccomp_loaded = true;
+		}
 		json_t *keep = spec->annotations ? json_object_get(spec->annotations,
 								   "run.oci.keep_original_groups")
 						 : NULL;
@@ -194,6 +214,12 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			rt_sync_fail(ctx->sync_fd,
 				     (berr_set(&err, errno, "set no_new_privs"), err));
+		/* A listener needs the sync socket, which create closes at READY. */
+		if (ctx->seccomp && !seccomp_loaded && ctx->seccomp->listener_path &&
+		    *ctx->seccomp->listener_path && !ctx->exec_mode) {
+			load_seccomp(ctx);
+			seccomp_loaded = true;
+		}
 	}
 	if (!ctx->exec_mode) {
 		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
@@ -217,10 +243,14 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 			}
 		}
 	}
-	if (ctx->seccomp && p->no_new_privileges) {
-		autofree char *st = state_json(ctx, "creating", host_pid);
-		if (rt_seccomp_load(ctx->seccomp, st, &err) < 0)
-			fail_late(ctx, err);
+	if (ctx->seccomp && !seccomp_loaded) {
+		if (ctx->exec_mode) {
+			load_seccomp(ctx); /* the sync socket is open until execve */
+		} else {
+			int fd;
+			if (rt_seccomp_load(ctx->seccomp, &fd, &err) < 0)
+				fail_late(ctx, err);
+		}
 	}
 	extern char **environ;
 	char *empty[] = {NULL};

@@ -203,3 +203,20 @@ int rt_spec_parse_mounts(struct rt_spec *spec, json_t *arr, struct berr **err)
 	}
 	return 0;
 }
+
+int rt_spec_add_bind(struct rt_spec *spec, const char *source, const char *destination,
+		     struct berr **err)
+{
+	spec->mounts = xrealloc(spec->mounts, (spec->n_mounts + 2) * sizeof(*spec->mounts));
+	struct rt_mount *m = &spec->mounts[spec->n_mounts];
+	memset(m, 0, 2 * sizeof(*m));
+	m->destination = xstrdup(destination);
+	m->source = xstrdup(source);
+	m->type = xstrdup("bind");
+	char *opts[] = {"bind", "nosuid", "nodev", "noexec", NULL};
+	m->options = strv_dup(opts);
+	spec->n_mounts++;
+	if (rt_mount_parse_options(m, m->options, err) < 0)
+		return berr_wrap(err, "mounts '%s'", destination);
+	return 0;
+}

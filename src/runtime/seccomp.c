@@ -4,13 +4,16 @@
 #include "runtime/seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -143,17 +146,21 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, 
 	return r;
 }
 
-static int set_flags(scmp_filter_ctx ctx, char **flags, struct berr **err)
+static int set_flags(struct rt_seccomp *sc, char **flags, struct berr **err)
 {
+	scmp_filter_ctx ctx = sc->ctx;
 	for (char **f = flags; f && *f; f++) {
 		int rc = 0;
-		if (!strcmp(*f, "SECCOMP_FILTER_FLAG_TSYNC"))
+		if (!strcmp(*f, "SECCOMP_FILTER_FLAG_TSYNC")) {
 			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_LOG"))
+			sc->kflags |= SECCOMP_FILTER_FLAG_TSYNC;
+		} else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_LOG")) {
 			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			sc->kflags |= SECCOMP_FILTER_FLAG_LOG;
+		} else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) {
 			rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-		else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
+			sc->kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+		} else if (!strcmp(*f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
 			rc = 0; /* not in libseccomp 2.5; harmless to omit */
 		else
 			return berr_set(err, EINVAL, "linux.seccomp.flags: unknown flag '%s'", *f);
@@ -219,7 +226,7 @@ struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
 			goto fail;
 		}
 	}
-	if (set_flags(ctx, flags, err) < 0)
+	if (set_flags(sc, flags, err) < 0)
 		goto fail;
 	size_t i;
 	json_t *rule;
@@ -245,8 +252,8 @@ fail:
 }
 
 /* Send the notify fd with the state to the listener (runtime spec: "containerProcessState"). */
-static int send_listener(const struct rt_seccomp *sc, int notify_fd, const char *state_json,
-			 struct berr **err)
+int rt_seccomp_send_listener(const struct rt_seccomp *sc, int notify_fd, pid_t pid,
+			     const char *state_json, struct berr **err)
 {
 	autoclose int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -257,8 +264,9 @@ static int send_listener(const struct rt_seccomp *sc, int notify_fd, const char 
 		return berr_set(err, errno, "connect to seccomp listener '%s'", sc->listener_path);
 	json_t *st = json_loads(state_json, 0, NULL);
 	json_t *msg =
-	    json_pack("{s:s,s:[s],s:s?,s:o}", "ociVersion", "1.1.0", "fds", "seccompFd", "metadata",
-		      sc->listener_metadata, "state", st ? st : json_object());
+	    json_pack("{s:s,s:[s],s:I,s:s?,s:o}", "ociVersion", "1.1.0", "fds", "seccompFd", "pid",
+		      (json_int_t)pid, "metadata", sc->listener_metadata, "state",
+		      st ? st : json_object());
 	autofree char *text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
@@ -276,8 +284,42 @@ static int send_listener(const struct rt_seccomp *sc, int notify_fd, const char 
 	return 0;
 }
 
-int rt_seccomp_load(struct rt_seccomp *sc, const char *state_json, struct berr **err)
+/* libseccomp asks the kernel for a listener only when a rule notifies: load its BPF
+ * ourselves, with SECCOMP_FILTER_FLAG_NEW_LISTENER. Returns the notify fd. */
+static int load_with_listener(struct rt_seccomp *sc, struct berr **err)
 {
+	autoclose int mfd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	if (mfd < 0)
+		return berr_set(err, errno, "seccomp: memfd");
+	int rc = seccomp_export_bpf(sc->ctx, mfd);
+	if (rc < 0)
+		return berr_set(err, -rc, "seccomp: export filter");
+	off_t size = lseek(mfd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 65536)
+		return berr_set(err, EINVAL, "seccomp: exported filter has a bad size");
+	autofree struct sock_filter *insns = xmalloc((size_t)size);
+	if (pread(mfd, insns, (size_t)size, 0) != size)
+		return berr_set(err, EIO, "seccomp: read exported filter");
+	struct sock_fprog prog = {.len = (unsigned short)(size / (off_t)sizeof(*insns)),
+				  .filter = insns};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  sc->kflags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
+		return berr_set(err, errno, "load seccomp filter");
+	return (int)fd;
+}
+
+int rt_seccomp_load(struct rt_seccomp *sc, int *notify_fd, struct berr **err)
+{
+	*notify_fd = -1;
+	bool listener = sc->listener_path && *sc->listener_path;
+	if (listener && !sc->notify) {
+		int fd = load_with_listener(sc, err);
+		if (fd < 0)
+			return fd;
+		*notify_fd = fd;
+		return 0;
+	}
 	int rc = seccomp_load(sc->ctx);
 	if (rc < 0)
 		return berr_set(err, -rc, "load seccomp filter");
@@ -286,9 +328,8 @@ int rt_seccomp_load(struct rt_seccomp *sc, const char *state_json, struct berr *
 	int fd = seccomp_notify_fd(sc->ctx);
 	if (fd < 0)
 		return berr_set(err, -fd, "get seccomp notify fd");
-	int r = send_listener(sc, fd, state_json, err);
-	(void)close(fd);
-	return r;
+	*notify_fd = fd;
+	return 0;
 }
 
 void rt_seccomp_free(struct rt_seccomp *sc)

@@ -181,5 +181,8 @@ int rt_cap_last(void); /* highest capability the running kernel knows */
 int rt_rlimit_from_name(const char *name);
 /* Parse one mount options list into m (flags, propagation, data...). */
 int rt_mount_parse_options(struct rt_mount *m, char *const *options, struct berr **err);
+/* Append a bind mount (nosuid, nodev, noexec) the runtime adds itself. */
+int rt_spec_add_bind(struct rt_spec *spec, const char *source, const char *destination,
+		     struct berr **err);
 
 #endif

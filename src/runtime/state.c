@@ -71,10 +71,11 @@ char *rt_state_stdio_descriptors(void)
 int rt_state_save(const struct rt_state *st, struct berr **err)
 {
 	json_t *o = json_pack(
-	    "{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b,s:s?}", "id", st->id, "pid", (json_int_t)st->pid,
+	    "{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b,s:s?,s:s?}", "id", st->id, "pid", (json_int_t)st->pid,
 	    "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs", st->rootfs,
 	    "created", st->created, "cgroup_path", st->cgroup_path, "owner", (json_int_t)st->owner,
-	    "systemd_cgroup", st->systemd_cgroup, "external_descriptors", st->external_descriptors);
+	    "systemd_cgroup", st->systemd_cgroup, "external_descriptors", st->external_descriptors,
+	    "notify_socket", st->notify_socket);
 	if (!o)
 		return berr_set(err, ENOMEM, "encode state");
 	autofree char *path = xasprintf("%s/" RT_STATE_FILE, st->dir);
@@ -104,7 +105,7 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	}
 	autoptr(rt_state) st = xzalloc(sizeof(*st));
 	const char *sid = NULL, *bundle = NULL, *rootfs = NULL, *created = NULL, *cg = NULL,
-		   *ext = NULL;
+		   *ext = NULL, *notify = NULL;
 	int64_t pid = 0, owner = 0;
 	uint64_t start = 0;
 	bool sd = false;
@@ -117,7 +118,8 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	    json_opt_str(o, "state", "cgroup_path", &cg, err) < 0 ||
 	    json_opt_i64(o, "state", "owner", &owner, NULL, err) < 0 ||
 	    json_opt_bool(o, "state", "systemd_cgroup", &sd, err) < 0 ||
-	    json_opt_str(o, "state", "external_descriptors", &ext, err) < 0) {
+	    json_opt_str(o, "state", "external_descriptors", &ext, err) < 0 ||
+	    json_opt_str(o, "state", "notify_socket", &notify, err) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -132,6 +134,7 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
 	st->owner = (uid_t)owner;
 	st->systemd_cgroup = sd;
 	st->external_descriptors = ext ? xstrdup(ext) : NULL;
+	st->notify_socket = notify ? xstrdup(notify) : NULL;
 	json_decref(o);
 	return take_ptr(&st);
 }
@@ -148,6 +151,7 @@ void rt_state_free(struct rt_state *st)
 	free(st->created);
 	free(st->cgroup_path);
 	free(st->external_descriptors);
+	free(st->notify_socket);
 	free(st);
 	errno = saved;
 }

@@ -34,6 +34,8 @@ struct rt_state {
 	/* JSON array (as a string, crun's spelling) of what the init's fds 0-2 were opened on:
 	 * a checkpoint needs them to restore the stdio. */
 	char *external_descriptors;
+	/* The caller's NOTIFY_SOCKET at create: start forwards the container's READY=1 there. */
+	char *notify_socket;
 };
 
 #define RT_ID_MAX 1024

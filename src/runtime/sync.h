@@ -17,6 +17,8 @@ enum rt_msg_type {
 	RT_MSG_RUNTIME_HOOKS, /* init → parent: run prestart/createRuntime hooks now */
 	RT_MSG_HOOKS_DONE,    /* parent → init */
 	RT_MSG_READY,         /* init → parent: set up, waiting for start */
+	RT_MSG_SECCOMP_FD,    /* init → parent: value = the seccomp notify fd (passed) */
+	RT_MSG_SECCOMP_DONE,  /* parent → init: sent on to the listener */
 };
 
 struct rt_msg {
@@ -27,7 +29,10 @@ struct rt_msg {
 };
 
 int rt_sync_send(int fd, enum rt_msg_type type, int64_t value);
-/* Receive one message. An RT_MSG_ERROR becomes an error value; EOF is EPIPE. */
+/* Send a message carrying a descriptor (SCM_RIGHTS); the receiver finds it in value. */
+int rt_sync_send_fd(int fd, enum rt_msg_type type, int passed_fd);
+/* Receive one message. An RT_MSG_ERROR becomes an error value; EOF is EPIPE. A passed
+ * descriptor (close-on-exec) replaces value. */
 int rt_sync_recv(int fd, struct rt_msg *out_msg, struct berr **err);
 /* Wait for exactly `want`; anything else is an error. */
 int rt_sync_expect(int fd, enum rt_msg_type want, struct rt_msg *out_msg, struct berr **err);

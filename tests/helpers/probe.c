@@ -14,8 +14,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +147,21 @@ static int run(char **argv, int argc, int *exit_code)
 		printf("pid=%d\nppid=%d\n", (int)getpid(), (int)getppid());
 	} else if (!strcmp(cmd, "fds")) {
 		fds();
+	} else if (!strcmp(cmd, "notify") && argc > 1) {
+		/* sd_notify(3) by hand: one datagram to $NOTIFY_SOCKET */
+		const char *path = getenv("NOTIFY_SOCKET");
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
+		int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (!path || strlen(path) >= sizeof(a.sun_path) || s < 0) {
+			printf("notify=no-socket\n");
+			*exit_code = 1;
+			return -1;
+		}
+		strcpy(a.sun_path, path);
+		ssize_t n = sendto(s, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&a, sizeof(a));
+		printf("notify=%s\n", n < 0 ? strerror(errno) : "sent");
+		close(s);
+		return 2;
 	} else if (!strcmp(cmd, "umask")) {
 		mode_t m = umask(0);
 		umask(m);

@@ -115,3 +115,85 @@ teardown() { common_teardown; }
 	assert_success
 	[ ! -e "/proc/$pid" ] || ! grep -q sleep "/proc/$pid/cmdline"
 }
+
+# A seccomp agent: accepts $2 connections on socket $1, prints what each brought.
+seccomp_agent() {
+	python3 - "$1" "$2" <<'PY'
+import array, json, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(4)
+s.settimeout(20)
+for _ in range(int(sys.argv[2])):
+    c, _ = s.accept()
+    fds = array.array("i")
+    msg, anc, _, _ = c.recvmsg(65536, socket.CMSG_LEN(4))
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:4])
+    m = json.loads(msg)
+    what = os.readlink("/proc/self/fd/%d" % fds[0]) if fds else "none"
+    pid = m.get("pid", 0)
+    print("status=%s id=%s metadata=%s fds=%s fd=%s pid=%s" % (m["state"]["status"],
+          m["state"]["id"], m.get("metadata"), ",".join(m["fds"]), what,
+          "ok" if isinstance(pid, int) and pid > 0 else "missing"), flush=True)
+PY
+}
+
+@test "seccomp listener: the notify fd reaches a host-side listenerPath, at create and exec" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	sock="$BUNDLE/agent.sock"
+	seccomp_agent "$sock" 2 >"$BUNDLE/agent.out" 2>&1 &
+	agent=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	# The listener path is outside the rootfs: only the runtime can reach it.
+	set_config "$BUNDLE" ".linux.seccomp = {\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$sock\",\"listenerMetadata\":\"meta-1\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]} | .process.noNewPrivileges = true | .process.args = [\"sleep\",\"30\"]"
+	rt create "$ID"
+	rt start "$ID"
+	run rt exec "$ID" true
+	assert_success
+	wait "$agent"
+	run cat "$BUNDLE/agent.out"
+	assert_line --index 0 "status=creating id=$ID metadata=meta-1 fds=seccompFd fd=anon_inode:seccomp notify pid=ok"
+	assert_line --index 1 "status=running id=$ID metadata=meta-1 fds=seccompFd fd=anon_inode:seccomp notify pid=ok"
+}
+
+@test "seccomp listener: also without any notify rule (as crun)" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	sock="$BUNDLE/agent.sock"
+	seccomp_agent "$sock" 1 >"$BUNDLE/agent.out" 2>&1 &
+	agent=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	set_config "$BUNDLE" ".linux.seccomp = {\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$sock\"} | .process.args = [\"true\"]"
+	run rt run "$ID"
+	assert_success
+	wait "$agent"
+	run cat "$BUNDLE/agent.out"
+	assert_output "status=creating id=$ID metadata=None fds=seccompFd fd=anon_inode:seccomp notify pid=ok"
+}
+
+@test "NOTIFY_SOCKET: the container gets its own socket; run forwards READY=1 to the caller's" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	sock="$BUNDLE/host-notify.sock"
+	python3 - "$sock" >"$BUNDLE/notify.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+for _ in range(2):
+    print(s.recv(1024).decode(), flush=True)
+PY
+	agent=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	set_config "$BUNDLE" '.process.args = ["sh","-c","echo $NOTIFY_SOCKET; probe notify STATUS=starting notify READY=1"]'
+	NOTIFY_SOCKET=$sock run rt run "$ID"
+	assert_success
+	assert_line --index 0 "$sock/notify"
+	assert_line --index 1 "notify=sent"
+	assert_line --index 2 "notify=sent"
+	wait "$agent"
+	# Each datagram up to READY=1 is forwarded as it came.
+	run cat "$BUNDLE/notify.out"
+	assert_output $'STATUS=starting\nREADY=1'
+
+}

@@ -1,5 +1,6 @@
 /* berth-runtime commands: argument handling and output only; the work is in runtime/. */
 #include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,30 +198,65 @@ static int cmd_kill(struct cli_opts *o, int argc, char **argv)
 		   : 0;
 }
 
-static const struct cli_flag delete_flags[] = {{"force", 'f', false, false},
-					       {NULL, 0, false, false}};
+static const struct cli_flag delete_flags[] = {
+    {"force", 'f', false, false}, {"regex", 'r', false, false}, {NULL, 0, false, false}};
+
+static int delete_one(struct cli_opts *o, const char *id, bool force)
+{
+	struct berr *err = NULL;
+	if (rt_container_delete(o->root, id, force, &err) == 0)
+		return 0;
+	/* runc: a missing container is not an error with --force */
+	if (force && berr_code(err) == ENOENT) {
+		berr_clear(&err);
+		return 0;
+	}
+	return cli_fail(err);
+}
+
+/* crun's `delete --regex RE`: every container whose id matches the extended regex. */
+static int delete_matching(struct cli_opts *o, const char *pattern, bool force)
+{
+	regex_t re;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return cli_usage_error("delete", "invalid regular expression '%s'", pattern);
+	struct berr *err = NULL;
+	json_t *arr = rt_container_list(o->root, &err);
+	if (!arr) {
+		regfree(&re);
+		return cli_fail(err);
+	}
+	int rc = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(arr, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+		if (id && regexec(&re, id, 0, NULL, 0) == 0 && delete_one(o, id, force) != 0)
+			rc = 1;
+	}
+	json_decref(arr);
+	regfree(&re);
+	return rc;
+}
 
 static int cmd_delete(struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_parsed p;
-	struct berr *err = NULL;
 	if (cli_parse("delete", delete_flags, argc, argv, &p) < 0)
 		return 1;
+	bool force = cli_has(delete_flags, &p, "force");
+	if (cli_has(delete_flags, &p, "regex")) {
+		if (p.npos != 1)
+			return cli_usage_error("delete", "--regex expects one pattern");
+		return delete_matching(o, p.pos[0], force);
+	}
 	if (p.npos < 1)
 		return cli_usage_error("delete", "expects at least one container id");
 	int rc = 0;
-	for (int i = 0; i < p.npos; i++) {
-		if (rt_container_delete(o->root, p.pos[i], cli_has(delete_flags, &p, "force"),
-					&err) < 0) {
-			/* runc: a missing container is not an error with --force */
-			if (cli_has(delete_flags, &p, "force") && berr_code(err) == ENOENT) {
-				berr_clear(&err);
-				continue;
-			}
-			rc = cli_fail(err);
-			err = NULL;
-		}
-	}
+	for (int i = 0; i < p.npos; i++)
+		if (delete_one(o, p.pos[i], force) != 0)
+			rc = 1;
 	return rc;
 }
 
@@ -292,7 +328,8 @@ const struct cli_command cli_commands[] = {
     {"state", "print the state of a container", cmd_state},
     {"list", "list containers", cmd_list},
     {"kill", "send a signal to the container's init (or all its processes)", cmd_kill},
-    {"delete", "delete a stopped container (--force: any)", cmd_delete},
+    {"delete", "delete a stopped container (--force: any; --regex RE: all matching)",
+     cmd_delete},
     {"exec", "run a process in a container", cmd_exec},
     {"ps", "list processes of a container", cmd_ps},
     {"pause", "freeze all processes of a container", cmd_pause},

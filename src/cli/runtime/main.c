@@ -144,7 +144,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--rootless") || !strncmp(a, "--rootless=", 11))
 			;
 		else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
-			printf("berth-runtime version %s\nspec: 1.1.0\n", BERTH_VERSION);
+			/* The feature line as crun prints it; clients (and crun's tests) read it.
+			 * SYSTEMD_NOTIFY: the NOTIFY_SOCKET proxy, not the systemd cgroup
+			 * driver. */
+			printf("berth-runtime version %s\nspec: 1.1.0\n"
+			       "+SECCOMP +SECCOMP_NOTIFY +CAP +SYSTEMD_NOTIFY +IDMAPPED_MOUNTS\n",
+			       BERTH_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
