@@ -235,6 +235,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	pid_t stage1 = -1;
 	bool cgroup_made = false;
 	int *source_fds = NULL;
+	autofree char *devices_dir = NULL;
 
 	r = -EINVAL;
 	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
@@ -280,7 +281,8 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 				  .id = o->id,
 				  .bundle = o->bundle};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
-	if (rt_mount_open_sources(spec, &source_fds, err) < 0)
+	devices_dir = xasprintf("%s/devices", st.dir);
+	if (rt_mount_open_sources(spec, devices_dir, &source_fds, err) < 0)
 		goto fail;
 	ctx.mount_source_fds = source_fds;
 	stage1 = fork();
@@ -306,6 +308,9 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 			goto fail;
 	}
 	*out_pid = st.pid;
+	/* The nodes made for a user namespace are mounted in the container by now. */
+	if (devices_dir)
+		(void)fs_rm_rf(AT_FDCWD, devices_dir, NULL);
 	r = 0;
 	goto out;
 fail:
@@ -328,7 +333,7 @@ out:
 		(void)close(fifo_fd);
 	if (console_fd >= 0)
 		(void)close(console_fd);
-	rt_mount_close_sources(source_fds, spec->n_mounts);
+	rt_mount_close_sources(spec, source_fds);
 	rt_seccomp_free(seccomp);
 	free(st.dir);
 	free(st.created);

@@ -258,9 +258,11 @@ static const struct default_dev default_devs[] = {
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
-/* Create a device node inside the root; in a user namespace mknod is not allowed, so bind the
- * host's node instead (as runc does). */
-static int make_device(int rootfd, const struct rt_device *d, bool userns, struct berr **err)
+/* Create a device node inside the root. In a user namespace mknod is not allowed: attach the
+ * node the runtime made on the host side (node_fd, a detached mount), or else bind the host's
+ * node of the same path (as runc does; the default devices). */
+static int make_device(int rootfd, const struct rt_device *d, bool userns, int node_fd,
+		       struct berr **err)
 {
 	autofree char *clean = path_clean(d->path);
 	char *slash = strrchr(clean, '/');
@@ -279,7 +281,11 @@ static int make_device(int rootfd, const struct rt_device *d, bool userns, struc
 		(void)close(fd);
 		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		char fdpath[32];
-		int r = fd < 0 ? -1 : mount(d->path, path_fd(fd, fdpath), NULL, MS_BIND, NULL);
+		int r = fd < 0	     ? -1
+			: node_fd >= 0 ? (int)syscall(SYS_move_mount, node_fd, "", fd, "",
+						      MOVE_MOUNT_F_EMPTY_PATH |
+							  MOVE_MOUNT_T_EMPTY_PATH)
+				       : mount(d->path, path_fd(fd, fdpath), NULL, MS_BIND, NULL);
 		int e = errno;
 		if (fd >= 0)
 			(void)close(fd);
@@ -308,7 +314,8 @@ static bool dev_is_bind(const struct rt_spec *spec)
 	return false;
 }
 
-static int setup_dev(int rootfd, const struct rt_spec *spec, struct berr **err)
+static int setup_dev(int rootfd, const struct rt_spec *spec, const int *node_fds,
+		     struct berr **err)
 {
 	bool userns = spec->ns[RT_NS_USER].enabled;
 	if (!dev_is_bind(spec)) {
@@ -322,7 +329,7 @@ static int setup_dev(int rootfd, const struct rt_spec *spec, struct berr **err)
 					      .type = 'c',
 					      .major = default_devs[i].major,
 					      .minor = default_devs[i].minor};
-			if (make_device(rootfd, &d, userns, err) < 0)
+			if (make_device(rootfd, &d, userns, -1, err) < 0)
 				return -EINVAL;
 		}
 		static const char *const links[][2] = {
@@ -341,7 +348,8 @@ static int setup_dev(int rootfd, const struct rt_spec *spec, struct berr **err)
 		}
 	}
 	for (size_t j = 0; j < spec->n_devices; j++)
-		if (make_device(rootfd, &spec->devices[j], userns, err) < 0)
+		if (make_device(rootfd, &spec->devices[j], userns, node_fds ? node_fds[j] : -1,
+				err) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -372,7 +380,7 @@ int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const ch
 		if (mount_one(rootfd, rootfs_real, &spec->mounts[i],
 			      source_fds ? source_fds[i] : -1, cgroup_path, err) < 0)
 			return berr_wrap(err, "mount '%s'", spec->mounts[i].destination);
-	if (setup_dev(rootfd, spec, err) < 0)
+	if (setup_dev(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err) < 0)
 		return -EINVAL;
 	return take_fd(&rootfd);
 }

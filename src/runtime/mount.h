@@ -11,9 +11,12 @@ struct berr;
 /* In the runtime, before the container's namespaces: detached copies (open_tree) of the bind
  * sources that must be reached with the host's credentials: every bind when the container
  * gets a new user namespace, and every idmapped bind (the mapping applied here). *out_fds has
- * one entry per spec mount, -1 where the init binds the path itself. */
-int rt_mount_open_sources(const struct rt_spec *spec, int **out_fds, struct berr **err);
-void rt_mount_close_sources(int *fds, size_t n);
+ * one entry per spec mount, -1 where the init binds the path itself, then one per
+ * linux.devices entry: with a new user namespace (where mknod is refused) the node is made
+ * here in workdir, owned by the host ids its uid/gid map to, and handed over as a mount. */
+int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int **out_fds,
+			  struct berr **err);
+void rt_mount_close_sources(const struct rt_spec *spec, int *fds);
 
 /* Propagation of "/", bind of the rootfs onto itself, every config mount, /dev and devices.
  * source_fds (or NULL) comes from rt_mount_open_sources. Returns an O_PATH fd of the rootfs

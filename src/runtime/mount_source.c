@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,32 +156,81 @@ static int open_one(const struct rt_spec *spec, const struct rt_mount *m, struct
 	return take_fd(&fd);
 }
 
-int rt_mount_open_sources(const struct rt_spec *spec, int **out_fds, struct berr **err)
+/* The host id a container id maps to (itself without mappings); -1 if unmapped. */
+static int64_t host_id(const struct rt_idmap *maps, size_t n, uint32_t id)
+{
+	if (!n)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (id >= maps[i].container_id && id - maps[i].container_id < maps[i].size)
+			return (int64_t)maps[i].host_id + (id - maps[i].container_id);
+	return -1;
+}
+
+/* A device node made on the host side, as a detached mount (see rt_mount_open_sources). */
+static int open_device(const struct rt_spec *spec, const struct rt_device *d, const char *dir,
+		       size_t index, struct berr **err)
+{
+	autofree char *path = xasprintf("%s/dev%zu", dir, index);
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	mode_t mode = d->has_mode ? d->mode : 0666;
+	int64_t uid = host_id(spec->uid_mappings, spec->n_uid_mappings, d->has_uid ? d->uid : 0);
+	int64_t gid = host_id(spec->gid_mappings, spec->n_gid_mappings, d->has_gid ? d->gid : 0);
+	if (uid < 0 || gid < 0)
+		return berr_set(err, EINVAL, "device '%s': owner is not mapped in the user namespace",
+				d->path);
+	if (mknod(path, type | 0600, makedev(d->major, d->minor)) < 0)
+		return berr_set(err, errno, "mknod for device '%s'", d->path);
+	if (chmod(path, mode) < 0 || chown(path, (uid_t)uid, (gid_t)gid) < 0)
+		return berr_set(err, errno, "set owner and mode of device '%s'", d->path);
+	autoclose int fd =
+	    (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open device '%s'", d->path);
+	/* The work dir may sit on a nodev mount (/run usually is): the copy must not. */
+	struct mount_attr attr = {.attr_clr = MOUNT_ATTR_NODEV};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return berr_set(err, errno, "allow device '%s'", d->path);
+	return take_fd(&fd);
+}
+
+int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int **out_fds,
+			  struct berr **err)
 {
 	/* A new user namespace that is not ours cannot be trusted to reach the sources. */
 	bool userns = spec->ns[RT_NS_USER].enabled && !spec->ns[RT_NS_USER].path;
-	int *fds = xcalloc(spec->n_mounts + 1, sizeof(int));
+	int *fds = xcalloc(spec->n_mounts + spec->n_devices + 1, sizeof(int));
+	for (size_t i = 0; i < spec->n_mounts + spec->n_devices; i++)
+		fds[i] = -1;
+	*out_fds = fds;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct rt_mount *m = &spec->mounts[i];
-		fds[i] = -1;
 		if (!m->bind || !m->source || !(userns || m->idmap))
 			continue;
 		fds[i] = open_one(spec, m, err);
 		if (fds[i] < 0) {
-			berr_wrap(err, "mount '%s'", m->destination);
-			rt_mount_close_sources(fds, i);
-			return -EINVAL;
+			fds[i] = -1;
+			return berr_wrap(err, "mount '%s'", m->destination);
 		}
 	}
-	*out_fds = fds;
+	if (!userns || !spec->n_devices)
+		return 0;
+	if (mkdir(workdir, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "device work directory '%s'", workdir);
+	for (size_t j = 0; j < spec->n_devices; j++) {
+		int fd = open_device(spec, &spec->devices[j], workdir, j, err);
+		if (fd < 0)
+			return fd;
+		fds[spec->n_mounts + j] = fd;
+	}
 	return 0;
 }
 
-void rt_mount_close_sources(int *fds, size_t n)
+void rt_mount_close_sources(const struct rt_spec *spec, int *fds)
 {
 	if (!fds)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < spec->n_mounts + spec->n_devices; i++)
 		if (fds[i] >= 0)
 			(void)close(fds[i]);
 	free(fds);

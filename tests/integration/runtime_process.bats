@@ -197,3 +197,14 @@ PY
 	assert_output $'STATUS=starting\nREADY=1'
 
 }
+
+@test "linux.devices in a new user namespace: made on the host side, owner mapped, usable" {
+	chmod 755 "$BUNDLE"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	set_config "$BUNDLE" '.linux.namespaces += [{"type":"user"}] | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings = .linux.uidMappings | .linux.devices = [{"path":"/dev/myzero","type":"c","major":1,"minor":5,"uid":1000,"gid":1001,"fileMode":416}] | .process.user = {"uid":1000,"gid":1001} | .process.args = ["sh","-c","busybox stat -c \"%u:%g %a %t,%T\" /dev/myzero; head -c 5 /dev/myzero | wc -c"]'
+	run rt run "$ID"
+	assert_success
+	# 416 = 0640; 1,5 in hex. Readable by its owner: the node's mount is not nodev.
+	assert_output $'1000:1001 640 1,5\n5'
+	[ ! -e "$STATE_ROOT/$ID" ]
+}
