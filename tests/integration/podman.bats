@@ -36,8 +36,9 @@ setup() {
 }
 
 # podman with its own storage, berth-runtime as the OCI runtime, cgroupfs, no network stack.
+# From PM_DIR: conmon drops a file named "oom" into its working directory after an OOM kill.
 pm() {
-	podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --cgroup-manager cgroupfs \
+	cd "$PM_DIR" && podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --cgroup-manager cgroupfs \
 		--events-backend file --runtime "$RUNTIME" "$@"
 }
 
@@ -72,6 +73,7 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 
 @test "podman run -it: a real terminal" {
 	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	cd "$PM_DIR"
 	run script -qec "podman --root $PM_DIR/storage --runroot $PM_DIR/run --cgroup-manager cgroupfs --events-backend file --runtime $RUNTIME run --rm -it ${RUN_FLAGS[*]} localhost/berth-test sh -c 'test -t 0 && test -t 1 && echo TTY-OK'" /dev/null </dev/null
 	assert_success
 	assert_output --partial "TTY-OK"
