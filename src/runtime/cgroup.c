@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/cgroup_devices.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -183,6 +184,26 @@ static char *write_target(const char *path, const struct rt_cgroup_write *w)
 	return xasprintf(CG_ROOT "/%s%s/%s", w->controller, path, w->file);
 }
 
+/* v2 has no devices controller: the rules become an eBPF program on the cgroup. */
+static int devices_v2(const char *path, json_t *resources, struct berr **err)
+{
+	json_t *arr = json_object_get(resources, "devices");
+	if (!json_array_size(arr))
+		return 0;
+	struct rt_dev_rule *rules = NULL;
+	size_t n = 0;
+	if (rt_dev_rules_parse(arr, &rules, &n, err) < 0)
+		return -EINVAL;
+	struct bpf_insn *prog = NULL;
+	size_t ni = 0;
+	rt_dev_program(rules, n, &prog, &ni);
+	free(rules);
+	autofree char *dir = xasprintf(CG_ROOT "%s", path);
+	int r = rt_dev_attach(dir, prog, ni, err);
+	free(prog);
+	return r;
+}
+
 static int apply_plan(const char *path, json_t *resources, struct berr **err)
 {
 	const struct rt_cgroup_ops *ops =
@@ -197,6 +218,8 @@ static int apply_plan(const char *path, json_t *resources, struct berr **err)
 				      plan.writes[i].file);
 	}
 	rt_cgroup_plan_clear(&plan);
+	if (r == 0 && rt_cgroup_mode() == RT_CGROUP_V2)
+		r = devices_v2(path, resources, err);
 	return r;
 }
 

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/cgroup_devices.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -135,60 +137,30 @@ static int blkio(json_t *b, struct rt_cgroup_plan *plan, struct berr **err)
 	return 0;
 }
 
-/* Devices every container gets whatever the rules say (runc's AllowedDevices subset that the
- * spec's default devices need): null, zero, full, random, urandom, tty, pts, ptmx. */
-static const char *const default_devices[] = {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
-					      "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
-					      "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"};
-
 static int devices(json_t *arr, struct rt_cgroup_plan *plan, struct berr **err)
 {
-	size_t i;
-	json_t *d;
-	json_array_foreach(arr, i, d)
-	{
-		const char *w = "linux.resources.devices";
-		bool allow = false;
-		const char *type = NULL, *access = NULL;
-		int64_t major = -1, minor = -1;
-		if (!json_is_object(d))
-			return berr_set(err, EINVAL, "%s[%zu]: expected object", w, i);
-		if (json_opt_bool(d, w, "allow", &allow, err) < 0 ||
-		    json_opt_str(d, w, "type", &type, err) < 0 ||
-		    json_opt_i64(d, w, "major", &major, NULL, err) < 0 ||
-		    json_opt_i64(d, w, "minor", &minor, NULL, err) < 0 ||
-		    json_opt_str(d, w, "access", &access, err) < 0)
-			return -EINVAL;
-		if (!type || !*type)
-			type = "a";
-		if (strlen(type) != 1 || !strchr("acb", type[0]))
-			return berr_set(err, EINVAL, "%s[%zu].type: '%s' is not a, c or b", w, i,
-					type);
-		if (!access || !*access)
-			access = "rwm";
-		if (strspn(access, "rwm") != strlen(access))
-			return berr_set(err, EINVAL, "%s[%zu].access: '%s' is not of r, w, m", w, i,
-					access);
-		char maj[24], min[24];
-		if (major < 0)
-			snprintf(maj, sizeof(maj), "*");
-		else
-			snprintf(maj, sizeof(maj), "%" PRId64, major);
-		if (minor < 0)
-			snprintf(min, sizeof(min), "*");
-		else
-			snprintf(min, sizeof(min), "%" PRId64, minor);
-		const char *file = allow ? "devices.allow" : "devices.deny";
-		if (type[0] == 'a')
+	struct rt_dev_rule *rules = NULL;
+	size_t n = 0;
+	if (rt_dev_rules_parse(arr, &rules, &n, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		const struct rt_dev_rule *r = &rules[i];
+		const char *file = r->allow ? "devices.allow" : "devices.deny";
+		if (r->type == 'a') {
 			rt_cgroup_plan_add(plan, "devices", file, "a");
-		else
-			rt_cgroup_plan_add(plan, "devices", file, "%s %s:%s %s", type, maj, min,
-					   access);
+			continue;
+		}
+		char maj[24] = "*", min[24] = "*";
+		if (r->major >= 0)
+			snprintf(maj, sizeof(maj), "%" PRId64, r->major);
+		if (r->minor >= 0)
+			snprintf(min, sizeof(min), "%" PRId64, r->minor);
+		rt_cgroup_plan_add(plan, "devices", file, "%c %s:%s %s%s%s", r->type, maj, min,
+				   r->access & RT_DEV_READ ? "r" : "",
+				   r->access & RT_DEV_WRITE ? "w" : "",
+				   r->access & RT_DEV_MKNOD ? "m" : "");
 	}
-	if (json_array_size(arr))
-		for (size_t k = 0; k < sizeof(default_devices) / sizeof(default_devices[0]); k++)
-			rt_cgroup_plan_add(plan, "devices", "devices.allow", "%s",
-					   default_devices[k]);
+	free(rules);
 	return 0;
 }
 

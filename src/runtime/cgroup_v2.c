@@ -152,22 +152,8 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 					key);
 		rt_cgroup_plan_add(plan, "", key, "%s", json_string_value(v));
 	}
-	o = NULL;
-	if (json_opt_array(res, w, "devices", &o, err) < 0)
-		return -EINVAL;
-	json_array_foreach(o, i, h)
-	{
-		bool allow = false;
-		const char *type = NULL;
-		(void)json_opt_bool(h, "linux.resources.devices", "allow", &allow, NULL);
-		(void)json_opt_str(h, "linux.resources.devices", "type", &type, NULL);
-		/* Rules need the eBPF device program (TODO(#3)). Carrying on is what
-		 * crun does without eBPF support; device nodes still need CAP_MKNOD. */
-		if (allow || (type && strcmp(type, "a"))) {
-			log_warn("device cgroup rules are not enforced on cgroup v2 yet, skipping");
-			break;
-		}
-	}
+	/* linux.resources.devices: not a file write on v2 but an eBPF program, which the
+	 * doer attaches (rt_cgroup_devices_v2 in cgroup.c). */
 	return 0;
 }
 

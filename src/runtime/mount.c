@@ -281,11 +281,11 @@ static int make_device(int rootfd, const struct rt_device *d, bool userns, int n
 		(void)close(fd);
 		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		char fdpath[32];
-		int r = fd < 0	     ? -1
-			: node_fd >= 0 ? (int)syscall(SYS_move_mount, node_fd, "", fd, "",
-						      MOVE_MOUNT_F_EMPTY_PATH |
-							  MOVE_MOUNT_T_EMPTY_PATH)
-				       : mount(d->path, path_fd(fd, fdpath), NULL, MS_BIND, NULL);
+		int r = fd < 0 ? -1
+			: node_fd >= 0
+			    ? (int)syscall(SYS_move_mount, node_fd, "", fd, "",
+					   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+			    : mount(d->path, path_fd(fd, fdpath), NULL, MS_BIND, NULL);
 		int e = errno;
 		if (fd >= 0)
 			(void)close(fd);
@@ -314,8 +314,7 @@ static bool dev_is_bind(const struct rt_spec *spec)
 	return false;
 }
 
-static int setup_dev(int rootfd, const struct rt_spec *spec, const int *node_fds,
-		     struct berr **err)
+static int setup_dev(int rootfd, const struct rt_spec *spec, const int *node_fds, struct berr **err)
 {
 	bool userns = spec->ns[RT_NS_USER].enabled;
 	if (!dev_is_bind(spec)) {

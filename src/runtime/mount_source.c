@@ -3,9 +3,6 @@
  * the source that the container later attaches with move_mount: the source path is looked up
  * with the host's credentials (a directory the container's root cannot search is no
  * obstacle), and an idmapped mount gets its mapping here. */
-#include "runtime/mount.h"
-#include "runtime/namespace.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -21,14 +18,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/mount.h"
+#include "runtime/namespace.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
 /* A user namespace fd with the given maps: a child unshares it and waits to be killed. */
-static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids,
-		     size_t ng, bool mount_order, struct berr **err)
+static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids, size_t ng,
+		     bool mount_order, struct berr **err)
 {
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -96,14 +95,16 @@ static int parse_option_maps(const char *text, const struct rt_idmap *ns, size_t
 				    (uint32_t)v[0] - ns[k].container_id < ns[k].size)
 					break;
 			if (k == nns)
-				return berr_set(err, EINVAL,
-						"idmap mapping '%s': no user namespace mapping holds %ld",
-						text, v[0]);
+				return berr_set(
+				    err, EINVAL,
+				    "idmap mapping '%s': no user namespace mapping holds %ld", text,
+				    v[0]);
 			v[1] += (long)ns[k].host_id - (long)ns[k].container_id;
 		}
 		*out = xrealloc(*out, (*out_n + 1) * sizeof(**out));
-		(*out)[(*out_n)++] = (struct rt_idmap){
-			.host_id = (uint32_t)v[0], .container_id = (uint32_t)v[1], .size = (uint32_t)v[2]};
+		(*out)[(*out_n)++] = (struct rt_idmap){.host_id = (uint32_t)v[0],
+						       .container_id = (uint32_t)v[1],
+						       .size = (uint32_t)v[2]};
 	}
 	return 0;
 }
@@ -116,11 +117,11 @@ static int option_userns(const struct rt_spec *spec, const char *opt, struct ber
 	int r = 0;
 	for (const char *p = opt; *p && r == 0; p = strchr(p, ';') ? strchr(p, ';') + 1 : "") {
 		if (!strncmp(p, "uids=", 5))
-			r = parse_option_maps(p + 5, spec->uid_mappings, spec->n_uid_mappings, &u, &nu,
-					      err);
+			r = parse_option_maps(p + 5, spec->uid_mappings, spec->n_uid_mappings, &u,
+					      &nu, err);
 		else if (!strncmp(p, "gids=", 5))
-			r = parse_option_maps(p + 5, spec->gid_mappings, spec->n_gid_mappings, &g, &ng,
-					      err);
+			r = parse_option_maps(p + 5, spec->gid_mappings, spec->n_gid_mappings, &g,
+					      &ng, err);
 		else
 			r = berr_set(err, EINVAL, "invalid idmap option '%s'", opt);
 	}
@@ -133,7 +134,8 @@ static int option_userns(const struct rt_spec *spec, const char *opt, struct ber
 
 static int open_one(const struct rt_spec *spec, const struct rt_mount *m, struct berr **err)
 {
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive_bind ? AT_RECURSIVE : 0);
+	unsigned flags =
+	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive_bind ? AT_RECURSIVE : 0);
 	autoclose int fd = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
 	if (fd < 0)
 		return berr_set(err, errno, "bind source '%s'", m->source);
@@ -143,15 +145,16 @@ static int open_one(const struct rt_spec *spec, const struct rt_mount *m, struct
 	if (!own && !m->idmap_option && !spec->ns[RT_NS_USER].enabled)
 		return berr_set(err, EINVAL, "idmap without mappings needs a user namespace");
 	autoclose int ns = m->idmap_option ? option_userns(spec, m->idmap_option, err)
-			   : own	   ? userns_fd(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
-					   m->n_gid_mappings, true, err)
-			       : userns_fd(spec->uid_mappings, spec->n_uid_mappings,
-					   spec->gid_mappings, spec->n_gid_mappings, false, err);
+			   : own ? userns_fd(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
+					     m->n_gid_mappings, true, err)
+				 : userns_fd(spec->uid_mappings, spec->n_uid_mappings,
+					     spec->gid_mappings, spec->n_gid_mappings, false, err);
 	if (ns < 0)
 		return ns;
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)ns};
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (m->recursive_bind ? AT_RECURSIVE : 0),
-		    &attr, sizeof(attr)) < 0)
+	if (syscall(SYS_mount_setattr, fd, "",
+		    AT_EMPTY_PATH | (m->recursive_bind ? AT_RECURSIVE : 0), &attr,
+		    sizeof(attr)) < 0)
 		return berr_set(err, errno, "idmap bind source '%s'", m->source);
 	return take_fd(&fd);
 }
@@ -177,8 +180,8 @@ static int open_device(const struct rt_spec *spec, const struct rt_device *d, co
 	int64_t uid = host_id(spec->uid_mappings, spec->n_uid_mappings, d->has_uid ? d->uid : 0);
 	int64_t gid = host_id(spec->gid_mappings, spec->n_gid_mappings, d->has_gid ? d->gid : 0);
 	if (uid < 0 || gid < 0)
-		return berr_set(err, EINVAL, "device '%s': owner is not mapped in the user namespace",
-				d->path);
+		return berr_set(err, EINVAL,
+				"device '%s': owner is not mapped in the user namespace", d->path);
 	if (mknod(path, type | 0600, makedev(d->major, d->minor)) < 0)
 		return berr_set(err, errno, "mknod for device '%s'", d->path);
 	if (chmod(path, mode) < 0 || chown(path, (uid_t)uid, (gid_t)gid) < 0)

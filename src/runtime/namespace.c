@@ -5,8 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sched.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -99,7 +99,8 @@ int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, 
 	for (size_t i = 0; i < n && len < sizeof(buf); i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
 					swapped ? maps[i].host_id : maps[i].container_id,
-					swapped ? maps[i].container_id : maps[i].host_id, maps[i].size);
+					swapped ? maps[i].container_id : maps[i].host_id,
+					maps[i].size);
 	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
 }

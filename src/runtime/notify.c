@@ -100,8 +100,7 @@ static int send_to(const char *path, const char *msg, size_t len, struct berr **
 	return 0;
 }
 
-int rt_notify_forward(int fd, const char *host_socket, pid_t pid, uint64_t start,
-		      struct berr **err)
+int rt_notify_forward(int fd, const char *host_socket, pid_t pid, uint64_t start, struct berr **err)
 {
 	int r = 0;
 	char buf[4096];

@@ -263,10 +263,9 @@ int rt_seccomp_send_listener(const struct rt_seccomp *sc, int notify_fd, pid_t p
 	if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return berr_set(err, errno, "connect to seccomp listener '%s'", sc->listener_path);
 	json_t *st = json_loads(state_json, 0, NULL);
-	json_t *msg =
-	    json_pack("{s:s,s:[s],s:I,s:s?,s:o}", "ociVersion", "1.1.0", "fds", "seccompFd", "pid",
-		      (json_int_t)pid, "metadata", sc->listener_metadata, "state",
-		      st ? st : json_object());
+	json_t *msg = json_pack("{s:s,s:[s],s:I,s:s?,s:o}", "ociVersion", "1.1.0", "fds",
+				"seccompFd", "pid", (json_int_t)pid, "metadata",
+				sc->listener_metadata, "state", st ? st : json_object());
 	autofree char *text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};

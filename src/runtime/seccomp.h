@@ -13,7 +13,7 @@ struct rt_seccomp {
 	void *ctx; /* scmp_filter_ctx */
 	char *listener_path;
 	char *listener_metadata;
-	bool notify;	     /* some rule (or the default) is SCMP_ACT_NOTIFY */
+	bool notify;         /* some rule (or the default) is SCMP_ACT_NOTIFY */
 	unsigned int kflags; /* the config's flags as the kernel spells them */
 };
 

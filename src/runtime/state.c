@@ -70,12 +70,12 @@ char *rt_state_stdio_descriptors(void)
 
 int rt_state_save(const struct rt_state *st, struct berr **err)
 {
-	json_t *o = json_pack(
-	    "{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b,s:s?,s:s?}", "id", st->id, "pid", (json_int_t)st->pid,
-	    "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs", st->rootfs,
-	    "created", st->created, "cgroup_path", st->cgroup_path, "owner", (json_int_t)st->owner,
-	    "systemd_cgroup", st->systemd_cgroup, "external_descriptors", st->external_descriptors,
-	    "notify_socket", st->notify_socket);
+	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:b,s:s?,s:s?}", "id", st->id,
+			      "pid", (json_int_t)st->pid, "pid_start", (json_int_t)st->pid_start,
+			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,
+			      "cgroup_path", st->cgroup_path, "owner", (json_int_t)st->owner,
+			      "systemd_cgroup", st->systemd_cgroup, "external_descriptors",
+			      st->external_descriptors, "notify_socket", st->notify_socket);
 	if (!o)
 		return berr_set(err, ENOMEM, "encode state");
 	autofree char *path = xasprintf("%s/" RT_STATE_FILE, st->dir);

@@ -86,8 +86,8 @@ int fs_write_file(int dirfd, const char *path, const void *data, size_t len, mod
 	return 0;
 }
 
-static int replace_file(const char *path, const void *data, size_t len, mode_t mode,
-			bool durable, struct berr **err)
+static int replace_file(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+			struct berr **err)
 {
 	autofree char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	autoclose int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -114,8 +114,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	return replace_file(path, data, len, mode, true, err);
 }
 
-int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
-		    struct berr **err)
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode, struct berr **err)
 {
 	return replace_file(path, data, len, mode, false, err);
 }

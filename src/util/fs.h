@@ -21,8 +21,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 			 struct berr **err);
 /* The same without fsync: readers never see a torn file, but a crash may lose it. For state
  * that does not outlive a reboot anyway (the runtime's /run files). */
-int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
-		    struct berr **err);
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode, struct berr **err);
 int fs_write_all(int fd, const void *data, size_t len);
 int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
 /* Remove a tree without crossing mount points or following symlinks. */
