@@ -239,7 +239,33 @@ int rt_cgroup_enter(const char *path, pid_t pid, struct berr **err)
 	return r;
 }
 
-int rt_cgroup_create(const char *path, json_t *resources, pid_t pid, struct berr **err)
+int rt_cgroup_enter_self(const char *path, bool v2_done, struct berr **err)
+{
+	char **dirs = cgroup_dirs(path);
+	int r = 0;
+	for (char **d = dirs; *d && r == 0; d++) {
+		bool v2 = rt_cgroup_mode() == RT_CGROUP_V2 || strstr(*d, CG_ROOT "/unified/") == *d;
+		if ((v2 && v2_done) || access(*d, F_OK) < 0)
+			continue;
+		/* v1: "0" into tasks moves this thread (all of a single-threaded process)
+		 * without the global threadgroup lock that a pid written to cgroup.procs takes:
+		 * that lock waits for an RCU grace period, several ms. v2 has no such file for
+		 * a domain cgroup (CLONE_INTO_CGROUP avoids the move there). */
+		autofree char *file = xasprintf("%s/%s", *d, v2 ? "cgroup.procs" : "tasks");
+		r = write_str(file, "0", err);
+	}
+	free_dirs(dirs);
+	return r;
+}
+
+int rt_cgroup_open_v2(const char *path)
+{
+	autofree char *dir =
+	    xasprintf(CG_ROOT "%s%s", rt_cgroup_mode() == RT_CGROUP_V2 ? "" : "/unified", path);
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int rt_cgroup_create(const char *path, json_t *resources, struct berr **err)
 {
 	char **dirs = cgroup_dirs(path);
 	int r = 0;
@@ -248,8 +274,6 @@ int rt_cgroup_create(const char *path, json_t *resources, pid_t pid, struct berr
 	free_dirs(dirs);
 	if (r == 0)
 		r = apply_plan(path, resources, err);
-	if (r == 0)
-		r = rt_cgroup_enter(path, pid, err);
 	return r;
 }
 

@@ -43,12 +43,18 @@ enum rt_cgroup_mode rt_cgroup_mode(void);
 /* The cgroup path for a container: cgroupsPath as given (relative ones are placed under the
  * hierarchy root, like runc's cgroupfs driver), or "/berth/<id>" when none is given. */
 char *rt_cgroup_path(const char *cgroups_path, const char *id);
-/* Create the cgroup everywhere, apply resources, and move pid in. */
-int rt_cgroup_create(const char *path, json_t *resources, pid_t pid, struct berr **err);
+/* Create the cgroup everywhere and apply resources (rt_cgroup_enter moves processes in). */
+int rt_cgroup_create(const char *path, json_t *resources, struct berr **err);
 /* Apply resources to an existing cgroup (update). */
 int rt_cgroup_update(const char *path, json_t *resources, struct berr **err);
-/* Move pid into an existing cgroup (exec). */
+/* Move pid into an existing cgroup. */
 int rt_cgroup_enter(const char *path, pid_t pid, struct berr **err);
+/* Move the calling single-threaded process into an existing cgroup, the cheap way on v1
+ * (see cgroup.c); v2_done: it is in the v2 (or hybrid "unified") cgroup already. */
+int rt_cgroup_enter_self(const char *path, bool v2_done, struct berr **err);
+/* O_DIRECTORY fd of the cgroup in the v2 tree (the "unified" one on a hybrid host), for
+ * clone3(CLONE_INTO_CGROUP); -1 if there is none. */
+int rt_cgroup_open_v2(const char *path);
 int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
 /* Pids in the cgroup (from the pids/freezer/v2 tree); caller frees. */
 int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h> /* struct clone_args */
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -70,18 +71,31 @@ static json_t *effective_resources(const struct rt_spec *spec)
 	return res;
 }
 
+/* fork(), but born in the cgroup's v2 part (the whole cgroup on a v2 host) with
+ * clone3(CLONE_INTO_CGROUP): a process that never moves costs no migration. Falls back to
+ * fork() (kernel before 5.7, no v2 tree). The parent is single-threaded here (no relay thread
+ * yet): a raw clone is as safe as fork. */
+static pid_t fork_into_cgroup(const char *path, bool *placed)
+{
+	*placed = false;
+	autoclose int cg = rt_cgroup_open_v2(path);
+	if (cg >= 0) {
+		struct clone_args a = {
+		    .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg};
+		long pid = syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			*placed = true;
+			return (pid_t)pid;
+		}
+	}
+	return fork();
+}
+
 /* What the parent does while the children set up: a small state machine over the sync socket. */
 static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *seccomp,
 		       struct rt_state *st, int sock, pid_t stage1, struct berr **err)
 {
 	struct rt_msg m;
-	json_t *res = effective_resources(spec);
-	int r = rt_cgroup_create(st->cgroup_path, res, stage1, err);
-	json_decref(res);
-	if (r < 0)
-		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
-	if (rt_sync_send(sock, RT_MSG_GO, 0) < 0)
-		return berr_set(err, EPIPE, "start container process");
 	for (;;) {
 		if (rt_sync_recv(sock, &m, err) < 0)
 			return -EIO;
@@ -285,7 +299,16 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	if (rt_mount_open_sources(spec, devices_dir, &source_fds, err) < 0)
 		goto fail;
 	ctx.mount_source_fds = source_fds;
-	stage1 = fork();
+	json_t *res = effective_resources(spec);
+	r = rt_cgroup_create(st.cgroup_path, res, err);
+	json_decref(res);
+	cgroup_made = true; /* even a failed create may have made some: destroy them */
+	if (r < 0) {
+		berr_wrap(err, "cgroup '%s'", st.cgroup_path);
+		goto fail;
+	}
+	r = -EINVAL;
+	stage1 = fork_into_cgroup(st.cgroup_path, &ctx.cgroup_v2_done);
 	if (stage1 < 0) {
 		berr_set(err, errno, "fork");
 		goto fail;
@@ -296,7 +319,6 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	}
 	(void)close(sv[1]);
 	sv[1] = -1;
-	cgroup_made = true;
 	if (drive_setup(spec, seccomp, &st, sv[0], stage1, err) < 0) {
 		berr_wrap(err, "create container '%s'", o->id);
 		goto fail;

@@ -121,6 +121,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 				  .console_fd = console_fd,
 				  .preserve_fds = o->preserve_fds,
 				  .seccomp = seccomp,
+				  .cgroup_path = st->cgroup_path,
 				  .id = o->id,
 				  .bundle = st->bundle};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
@@ -136,9 +137,8 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	(void)close(sv[1]);
 	sv[1] = -1;
 	struct rt_msg m;
-	if ((r = rt_cgroup_enter(st->cgroup_path, stage1, err)) < 0 ||
-	    (r = rt_sync_send(sv[0], RT_MSG_GO, 0)) < 0 ||
-	    (r = rt_sync_expect(sv[0], RT_MSG_INIT_PID, &m, err)) < 0) {
+	/* Stage 1 moves itself into the container's cgroup (init.h). */
+	if ((r = rt_sync_expect(sv[0], RT_MSG_INIT_PID, &m, err)) < 0) {
 		if (r == -EPIPE)
 			berr_set(err, EPIPE, "exec process exited early");
 		goto out;

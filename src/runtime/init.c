@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/mount.h"
@@ -90,14 +91,27 @@ static char *state_json(struct rt_init_ctx *ctx, const char *status, pid_t host_
 	return s;
 }
 
+/* Wait for GO: the parent has recorded us, and tells our pid as the host sees it. */
+static int await_go(void *arg, struct berr **err)
+{
+	struct rt_init_ctx *ctx = arg;
+	struct rt_msg m;
+	if (rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, err) < 0)
+		return -EIO;
+	ctx->host_pid = (pid_t)m.value;
+	return 0;
+}
+
 /* Filesystem, names and hooks: everything before the process settings (create only). */
-static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_runtime_hooks)
+static void setup_container(struct rt_init_ctx *ctx, bool has_runtime_hooks)
 {
 	const struct rt_spec *spec = ctx->spec;
 	struct berr *err = NULL;
 	int rootfd;
 	if (spec->ns[RT_NS_MOUNT].enabled) {
-		rootfd = rt_mount_prepare(spec, ctx->mount_source_fds, ctx->cgroup_path, &err);
+		/* The config's mounts go on while the parent records the state. */
+		rootfd = rt_mount_prepare(spec, ctx->mount_source_fds, ctx->cgroup_path, await_go,
+					  ctx, &err);
 		CHECK(ctx, rootfd);
 	} else {
 		rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -117,7 +131,7 @@ static void setup_container(struct rt_init_ctx *ctx, pid_t host_pid, bool has_ru
 		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_HOOKS_DONE, &m, &err));
 	}
 	if (spec->hooks[RT_HOOK_CREATE_CONTAINER].n) {
-		autofree char *st = state_json(ctx, "created", host_pid);
+		autofree char *st = state_json(ctx, "created", ctx->host_pid);
 		CHECK(ctx, rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_CONTAINER], "createContainer",
 					st, &err));
 	}
@@ -161,11 +175,10 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	const struct rt_spec *spec = ctx->spec;
 	struct rt_process *p = ctx->process;
 	struct berr *err = NULL;
-	struct rt_msg m;
 
-	/* The parent tells us our pid as the host sees it (for hook state) once it has it. */
-	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, &err));
-	pid_t host_pid = (pid_t)m.value;
+	/* exec, or a container without a mount namespace: no mounts to do meanwhile. */
+	if (ctx->exec_mode || !spec->ns[RT_NS_MOUNT].enabled)
+		CHECK(ctx, await_go(ctx, &err));
 	bool seccomp_loaded = false;
 	bool new_userns = ctx->unshare_flags & CLONE_NEWUSER;
 	if (new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -178,7 +191,7 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	if (!ctx->exec_mode) {
 		bool runtime_hooks =
 		    spec->hooks[RT_HOOK_PRESTART].n || spec->hooks[RT_HOOK_CREATE_RUNTIME].n;
-		setup_container(ctx, host_pid, runtime_hooks);
+		setup_container(ctx, runtime_hooks);
 	}
 	autofree char *exe = NULL;
 	if (p) {
@@ -234,7 +247,7 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		if (n != 1 || !p)
 			_exit(n == 1 ? 0 : 1);
 		if (spec->hooks[RT_HOOK_START_CONTAINER].n) {
-			autofree char *st = state_json(ctx, "running", host_pid);
+			autofree char *st = state_json(ctx, "running", ctx->host_pid);
 			if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer",
 					 st, &err) < 0) {
 				autofree char *msg = berr_string(err);
@@ -289,7 +302,8 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	struct rt_msg m;
 	/* Die with the runtime if it dies before we are set up. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, &err));
+	if (ctx->cgroup_path)
+		CHECK(ctx, rt_cgroup_enter_self(ctx->cgroup_path, ctx->cgroup_v2_done, &err));
 	CHECK(ctx, rt_ns_join(ctx->ns_fds, &err));
 	if (ctx->unshare_flags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)

@@ -1,10 +1,15 @@
 /* The processes the runtime clones to make a container (or to exec into one):
  * stage 1 joins and creates namespaces and forks stage 2, the container's process, which sets
- * up the filesystem and process and execs the user's program. Both report over sync_fd. */
+ * up the filesystem and process and execs the user's program. Both report over sync_fd.
+ * Stage 1 first moves itself into the container's cgroup (made by the parent before the fork),
+ * so stage 2 is born in it. Stage 2 waits for GO, which carries its pid as the host sees it
+ * and says the runtime has recorded it: at once for exec, after the config's mounts for
+ * create (they go on while the parent writes the state). */
 #ifndef BERTH_RUNTIME_INIT_H
 #define BERTH_RUNTIME_INIT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
@@ -21,10 +26,12 @@ struct rt_init_ctx {
 	bool no_pivot;
 	int preserve_fds;
 	const char *cgroup_path;
+	bool cgroup_v2_done;         /* forked into the v2 cgroup with CLONE_INTO_CGROUP */
 	const int *mount_source_fds; /* rt_mount_open_sources, or NULL */
 	struct rt_seccomp *seccomp;
 	const char *id;
 	const char *bundle;
+	pid_t host_pid; /* stage 2's pid as the host sees it, once the parent sent it (GO) */
 };
 
 /* Stage 1, in the child of fork(); never returns. */

@@ -354,7 +354,7 @@ static int setup_dev(int rootfd, const struct rt_spec *spec, const int *node_fds
 }
 
 int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
-		     struct berr **err)
+		     int (*pause)(void *, struct berr **), void *arg, struct berr **err)
 {
 	/* Keep our mounts from reaching the host: slave by default, or what the spec says;
 	 * a shared rootfs propagation is applied after pivot_root. */
@@ -379,6 +379,8 @@ int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const ch
 		if (mount_one(rootfd, rootfs_real, &spec->mounts[i],
 			      source_fds ? source_fds[i] : -1, cgroup_path, err) < 0)
 			return berr_wrap(err, "mount '%s'", spec->mounts[i].destination);
+	if (pause && pause(arg, err) < 0)
+		return -EIO;
 	if (setup_dev(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err) < 0)
 		return -EINVAL;
 	return take_fd(&rootfd);

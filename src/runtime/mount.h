@@ -19,10 +19,11 @@ int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int *
 void rt_mount_close_sources(const struct rt_spec *spec, int *fds);
 
 /* Propagation of "/", bind of the rootfs onto itself, every config mount, /dev and devices.
- * source_fds (or NULL) comes from rt_mount_open_sources. Returns an O_PATH fd of the rootfs
- * mount for the later steps. */
+ * source_fds (or NULL) comes from rt_mount_open_sources. pause (or NULL) is called between
+ * the config's mounts and /dev: the caller waits there for the runtime. Returns an O_PATH fd
+ * of the rootfs mount for the later steps. */
 int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
-		     struct berr **err);
+		     int (*pause)(void *, struct berr **), void *arg, struct berr **err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot), then propagation. */
 int rt_mount_enter_root(const struct rt_spec *spec, int rootfd, bool no_pivot, struct berr **err);
 /* After entering the root: masked paths, read-only paths, read-only root. */

@@ -113,6 +113,23 @@ teardown() { common_teardown; }
 	[ "$forked" -lt 10 ]
 }
 
+@test "cgroups: the init and an exec are in the container's cgroup in every hierarchy" {
+	# No cgroup namespace here, so /proc/self/cgroup shows the full paths.
+	set_config "$BUNDLE" '.linux.namespaces |= map(select(.type != "cgroup")) | .process.args = ["sh","-c","cat /proc/self/cgroup; sleep 30"]'
+	rt run -d "$ID" --bundle "$BUNDLE" >"$BUNDLE/out" 2>&1
+	run rt exec "$ID" cat /proc/self/cgroup
+	assert_success
+	local exec_out=$output n
+	n=$(grep -c . /proc/self/cgroup)
+	for _ in $(seq 50); do [ "$(grep -c . "$BUNDLE/out")" -ge "$n" ] && break; sleep 0.1; done
+	for out in "$(cat "$BUNDLE/out")" "$exec_out"; do
+		# one line per hierarchy of the host, each ending in the container's cgroup
+		[ "$(grep -c . <<<"$out")" -eq "$n" ]
+		run grep -vc ":/berth-test/$ID\$" <<<"$out"
+		assert_output 0
+	done
+}
+
 @test "exec: runs inside the container's namespaces" {
 	set_config "$BUNDLE" '.process.args = ["sleep","30"] | .hostname = "inside"'
 	rt run -d "$ID" --bundle "$BUNDLE" >"$BUNDLE/out" 2>&1

@@ -19,6 +19,14 @@ static int find(const struct cli_flag *flags, const char *name, size_t len, char
 	return -1;
 }
 
+void cli_parsed_clear(struct cli_parsed *p)
+{
+	for (int i = 0; i < 32; i++) {
+		free(p->lists[i]);
+		p->lists[i] = NULL;
+	}
+}
+
 static int parse(const char *cmd, const struct cli_flag *flags, int argc, char **argv,
 		 struct cli_parsed *out, bool stop_at_pos)
 {

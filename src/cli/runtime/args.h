@@ -20,6 +20,10 @@ struct cli_parsed {
 	int npos;
 };
 
+/* Free the lists of repeatable flags (the strings are argv's). */
+void cli_parsed_clear(struct cli_parsed *p);
+#define autoparsed __attribute__((cleanup(cli_parsed_clear)))
+
 /* Returns 0, or -1 with a message on stderr for an unknown flag or missing value. */
 int cli_parse(const char *cmd, const struct cli_flag *flags, int argc, char **argv,
 	      struct cli_parsed *out);

@@ -130,7 +130,7 @@ static struct rt_process *load_process(struct cli_opts *o, const struct cli_pars
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv)
 {
-	struct cli_parsed p;
+	autoparsed struct cli_parsed p = {0};
 	struct berr *err = NULL;
 	if (cli_parse_until_pos("exec", exec_flags, argc, argv, &p) < 0)
 		return 1;
