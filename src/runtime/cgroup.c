@@ -239,6 +239,19 @@ int rt_cgroup_enter(const char *path, pid_t pid, struct berr **err)
 	return r;
 }
 
+int64_t rt_cgroup_oom_kills(const char *path)
+{
+	autofree char *file = rt_cgroup_mode() == RT_CGROUP_V2
+				  ? xasprintf(CG_ROOT "%s/memory.events", path)
+				  : xasprintf(CG_ROOT "/memory%s/memory.oom_control", path);
+	autofree char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, file, 1 << 16, &text, &len, NULL) < 0)
+		return -1;
+	const char *k = strstr(text, "oom_kill ");
+	return k ? strtoll(k + 9, NULL, 10) : -1;
+}
+
 int rt_cgroup_enter_self(const char *path, bool v2_done, struct berr **err)
 {
 	char **dirs = cgroup_dirs(path);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/cleanup.h"
@@ -60,6 +61,9 @@ int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
 int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);
 /* Remove the cgroup directories (they must be empty of processes). */
 int rt_cgroup_destroy(const char *path, struct berr **err);
+/* How many processes the OOM killer has killed in the cgroup (v1 memory.oom_control, v2
+ * memory.events: "oom_kill"); -1 if the kernel does not say. */
+int64_t rt_cgroup_oom_kills(const char *path);
 /* Stats for `events --stats`, as runc's JSON "data" object. */
 json_t *rt_cgroup_stats(const char *path);
 

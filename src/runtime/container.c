@@ -288,6 +288,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 				  .console_fd = console_fd,
 				  .unshare_flags = rt_ns_unshare_flags(spec),
 				  .no_pivot = o->no_pivot,
+				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds =
 				      o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0),
 				  .cgroup_path = st.cgroup_path,

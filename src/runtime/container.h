@@ -28,6 +28,7 @@ struct rt_create_opts {
 	 * the process gets LISTEN_FDS=n and LISTEN_PID=1, as runc does. */
 	int listen_fds;
 	bool no_pivot;
+	bool no_new_keyring; /* keep the caller's session keyring (runc's --no-new-keyring) */
 	bool systemd_cgroup;
 };
 

@@ -19,6 +19,7 @@
 #include "runtime/namespace.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -46,8 +47,12 @@ static int open_container_ns(pid_t pid, int fds[RT_NS_COUNT], struct berr **err)
 
 static volatile sig_atomic_t forward_pid;
 
+/* Signals to `run`/`exec` in the foreground go to the container's process; a window-size
+ * change goes to the relayed terminal instead, which tells its foreground group. */
 static void forward(int sig)
 {
+	if (sig == SIGWINCH && rt_terminal_resize())
+		return;
 	if (forward_pid > 0)
 		kill(forward_pid, sig);
 }

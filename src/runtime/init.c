@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
@@ -99,6 +101,34 @@ static int await_go(void *arg, struct berr **err)
 	if (rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, err) < 0)
 		return -EIO;
 	ctx->host_pid = (pid_t)m.value;
+	return 0;
+}
+
+/* A session keyring of the container's own ("_ses.<id>", as runc names it), so that keys
+ * the host's session holds are not the container's. Search permission is added for the
+ * container's user (a user namespace: for "other"). A kernel or a seccomp profile without
+ * keyctl leaves the caller's keyring (runc does the same). */
+static int join_keyring(struct rt_init_ctx *ctx, struct berr **err)
+{
+	autofree char *name = xasprintf("_ses.%s", ctx->id);
+	long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+	if (id < 0)
+		return errno == ENOSYS ? 0
+				       : berr_set(err, errno, "join session keyring '%s'", name);
+	char desc[512];
+	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc), 0);
+	if (n <= 0 || n > (long)sizeof(desc))
+		return berr_set(err, errno, "describe session keyring");
+	/* "type;uid;gid;perm;description", perm in hex */
+	char *perm = desc;
+	for (int i = 0; i < 3 && perm; i++)
+		perm = strchr(perm, ';') ? strchr(perm, ';') + 1 : NULL;
+	if (!perm)
+		return berr_set(err, EPROTO, "describe session keyring: '%s'", desc);
+	unsigned long p = strtoul(perm, NULL, 16);
+	p |= ctx->spec->ns[RT_NS_USER].enabled ? 0x08 /* other: search */ : 0x80000 /* user */;
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, p, 0, 0) < 0)
+		return berr_set(err, errno, "set session keyring permissions");
 	return 0;
 }
 
@@ -187,6 +217,8 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	if (setsid() < 0 && !ctx->exec_mode)
 		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "setsid"), err));
 	umask(0); /* device nodes and mount points get exactly the modes we ask for */
+	if (!ctx->exec_mode && !ctx->no_new_keyring)
+		CHECK(ctx, join_keyring(ctx, &err));
 
 	if (!ctx->exec_mode) {
 		bool runtime_hooks =

@@ -24,6 +24,7 @@ struct rt_init_ctx {
 	int ns_fds[RT_NS_COUNT];
 	int unshare_flags; /* CLONE_NEW* to create */
 	bool no_pivot;
+	bool no_new_keyring;
 	int preserve_fds;
 	const char *cgroup_path;
 	bool cgroup_v2_done;         /* forked into the v2 cgroup with CLONE_INTO_CGROUP */

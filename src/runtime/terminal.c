@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -40,8 +41,22 @@ static int recv_fd(int sock, int flags, struct berr **err)
 	return fd;
 }
 
+/* The master being relayed, for rt_terminal_resize (a signal handler). */
+static volatile sig_atomic_t relayed_master = -1;
+
+bool rt_terminal_resize(void)
+{
+	int m = relayed_master;
+	struct winsize ws;
+	if (m < 0 || ioctl(0, TIOCGWINSZ, &ws) < 0)
+		return false;
+	(void)ioctl(m, TIOCSWINSZ, &ws); /* the kernel signals the pty's foreground group */
+	return true;
+}
+
 static void setup_master(struct rt_terminal *t)
 {
+	relayed_master = t->master;
 	struct winsize ws;
 	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(t->master, TIOCSWINSZ, &ws);
@@ -114,6 +129,7 @@ void rt_terminal_handed_over(struct rt_terminal *t)
 void rt_terminal_close(struct rt_terminal *t)
 {
 	rt_terminal_handed_over(t);
+	relayed_master = -1;
 	if (t->relaying)
 		(void)pthread_join(t->relay, NULL);
 	if (t->raw)

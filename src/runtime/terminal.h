@@ -30,6 +30,9 @@ int rt_terminal_adopt(struct rt_terminal *t, struct berr **err);
 /* Drop our copy of sock[1] once the container holds its own (so a container that fails
  * before sending a terminal ends the relay). */
 void rt_terminal_handed_over(struct rt_terminal *t);
+/* Async-signal-safe, for SIGWINCH: give the relayed pty our terminal's size. False when
+ * nothing is relayed or we have no terminal. */
+bool rt_terminal_resize(void);
 /* Wait for the relay to drain (the container side closed) and restore our terminal. */
 void rt_terminal_close(struct rt_terminal *t);
 

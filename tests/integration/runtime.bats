@@ -217,3 +217,19 @@ teardown() { common_teardown; }
 	assert_line --index 3 --partial "poststop {"
 	assert_output --partial "\"id\":\"$ID\""
 }
+
+@test "events: stats at once and every --interval, an oom event, the end when it stops" {
+	set_config "$BUNDLE" '.linux.resources.memory = {"limit": 16777216} | .process.args = ["sh","-c","sleep 1; x=$(head -c 100000000 /dev/zero | tr \"\\0\" a); echo survived"]'
+	rt create --bundle "$BUNDLE" "$ID" >"$BUNDLE/out" 2>&1
+	timeout 20 "$RUNTIME" --root "$STATE_ROOT" events --interval 300ms "$ID" >"$BUNDLE/events" &
+	ev=$!
+	rt start "$ID"
+	wait "$ev"   # events ends by itself once the container has stopped
+	run cat "$BUNDLE/events"
+	assert_line --index 0 --partial "{\"type\":\"stats\",\"id\":\"$ID\",\"data\":"
+	assert_line "{\"type\":\"oom\",\"id\":\"$ID\"}"
+	[ "$(grep -c '"type":"stats"' "$BUNDLE/events")" -ge 3 ]   # 1 s of sleep at 300 ms
+	run "$RUNTIME" --root "$STATE_ROOT" events --interval 5x "$ID"
+	assert_failure
+	assert_output --partial "invalid --interval"
+}

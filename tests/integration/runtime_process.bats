@@ -208,3 +208,44 @@ PY
 	assert_output $'1000:1001 640 1,5\n5'
 	[ ! -e "$STATE_ROOT/$ID" ]
 }
+
+@test "session keyring: the container's own (_ses.<id>), unless --no-new-keyring" {
+	set_config "$BUNDLE" '.process.args = ["probe","keyring"]'
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp "^keyring=[0-9]+ name=_ses\\.$ID\$"
+	run rt run --no-new-keyring "$ID"
+	assert_success
+	refute_output --partial "_ses.$ID"
+}
+
+@test "terminal: a window-size change of the caller's terminal reaches the container" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	ln -sf busybox "$BUNDLE/rootfs/bin/stty"
+	set_config "$BUNDLE" '.process.terminal = true | .process.args = ["sh","-c","stty size; sleep 1.5; stty size"]'
+	# berth-runtime run on a pty of our own (24x80), resized to 40x100 after a second.
+	run python3 - "$RUNTIME" "$STATE_ROOT" "$ID" <<'PY'
+import fcntl, os, pty, struct, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--root", sys.argv[2], "run", sys.argv[3]])
+def size(rows, cols):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+size(24, 80)
+time.sleep(1)
+size(40, 100)
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+print(out.decode().replace("\r", ""), end="")
+PY
+	assert_success
+	assert_output $'24 80\n40 100'
+}

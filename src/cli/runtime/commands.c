@@ -91,6 +91,7 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	    .preserve_fds = fds ? atoi(fds) : 0,
 	    .listen_fds = getenv("LISTEN_FDS") ? atoi(getenv("LISTEN_FDS")) : 0,
 	    .no_pivot = cli_has(create_flags, &p, "no-pivot"),
+	    .no_new_keyring = cli_has(create_flags, &p, "no-new-keyring"),
 	    .systemd_cgroup = o->systemd_cgroup,
 	};
 	bool detach = cli_has(create_flags, &p, "detach");

@@ -10,7 +10,9 @@
 
 #include "cli/runtime/args.h"
 #include "cli/runtime/cli.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/state.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -139,6 +141,60 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 static const struct cli_flag events_flags[] = {
     {"stats", 0, false, false}, {"interval", 0, true, false}, {NULL, 0, false, false}};
 
+/* Go's duration syntax as runc takes it ("5s", "500ms", "1m30s"); a bare number is
+ * seconds. */
+static int parse_duration(const char *s, double *out)
+{
+	static const struct {
+		const char *unit;
+		double secs;
+	} units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
+	double total = 0;
+	char *end;
+	if (!*s)
+		return -1;
+	while (*s) {
+		double v = strtod(s, &end);
+		if (end == s)
+			return -1;
+		s = end;
+		double mult = 0;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && !mult; i++) {
+			size_t n = strlen(units[i].unit);
+			if (!strncmp(s, units[i].unit, n) && !(n == 1 && s[1] == 's')) {
+				mult = units[i].secs;
+				s += n;
+			}
+		}
+		if (!mult && *s)
+			return -1;
+		total += v * (mult ? mult : 1);
+	}
+	*out = total;
+	return 0;
+}
+
+static void print_event(const char *type, const char *id, json_t *data)
+{
+	json_t *ev = json_pack("{s:s,s:s}", "type", type, "id", id);
+	if (data)
+		json_object_set_new(ev, "data", data);
+	char *text = json_dumps(ev, JSON_COMPACT);
+	printf("%s\n", text);
+	fflush(stdout);
+	free(text);
+	json_decref(ev);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* runc's events: stats now (--stats) or every --interval, and an "oom" event as soon as the
+ * OOM killer strikes in the container's cgroup; ends when the container has stopped. */
 int cmd_events(struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_parsed p;
@@ -148,22 +204,35 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 	if (p.npos != 1)
 		return cli_usage_error("events", "expects exactly one container id");
 	const char *iv = cli_get(events_flags, &p, "interval");
-	double interval = iv ? atof(iv) : 5.0;
+	double interval = 5.0;
+	if (iv && (parse_duration(iv, &interval) < 0 || interval <= 0))
+		return cli_usage_error("events", "invalid --interval '%s'", iv);
+	const char *id = p.pos[0];
+	autoptr(rt_state) st = rt_state_load(o->root, id, &err);
+	if (!st)
+		return cli_fail(err);
+	int64_t ooms = rt_cgroup_oom_kills(st->cgroup_path);
+	double next = 0;
 	for (;;) {
-		json_t *data = rt_container_stats(o->root, p.pos[0], &err);
-		if (!data)
-			return cli_fail(err);
-		json_t *ev =
-		    json_pack("{s:s,s:s,s:o}", "type", "stats", "id", p.pos[0], "data", data);
-		char *text = json_dumps(ev, JSON_COMPACT);
-		printf("%s\n", text);
-		fflush(stdout);
-		free(text);
-		json_decref(ev);
-		if (cli_has(events_flags, &p, "stats"))
+		double t = now_seconds();
+		if (t >= next) {
+			json_t *data = rt_container_stats(o->root, id, &err);
+			if (!data)
+				return cli_fail(err);
+			print_event("stats", id, data);
+			if (cli_has(events_flags, &p, "stats"))
+				return 0;
+			next = t + interval;
+		}
+		int64_t k = rt_cgroup_oom_kills(st->cgroup_path);
+		if (ooms >= 0 && k > ooms)
+			print_event("oom", id, NULL);
+		ooms = k;
+		if (rt_state_status(st) == RT_STATUS_STOPPED)
 			return 0;
-		struct timespec ts = {(time_t)interval,
-				      (long)((interval - (double)(time_t)interval) * 1e9)};
+		double wait = next - now_seconds();
+		wait = wait > 0.1 ? 0.1 : wait > 0 ? wait : 0;
+		struct timespec ts = {0, (long)(wait * 1e9)};
 		nanosleep(&ts, NULL);
 	}
 }
