@@ -159,7 +159,8 @@ static int run(char **argv, int argc, int *exit_code)
 			return -1;
 		}
 		strcpy(a.sun_path, path);
-		ssize_t n = sendto(s, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&a, sizeof(a));
+		ssize_t n =
+		    sendto(s, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&a, sizeof(a));
 		printf("notify=%s\n", n < 0 ? strerror(errno) : "sent");
 		close(s);
 		return 2;

@@ -1,5 +1,7 @@
 /* Device rules: parsing, and the cgroup v2 eBPF program enforced by the kernel for real (in a
  * cgroup of this host's cgroup2 tree: /sys/fs/cgroup or, on a hybrid host, its "unified"). */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+// clang-format on
 #include <linux/magic.h>
 
 #include "runtime/cgroup_devices.h"

@@ -1,4 +1,7 @@
-/* config.json parsing: good configs become the right plan; bad ones give errors naming the field. */
+/* config.json parsing: good configs become the right plan; bad ones give errors naming the field.
+ */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +12,7 @@
 #include <sys/resource.h>
 
 #include <cmocka.h>
+// clang-format on
 
 #include "runtime/spec.h"
 #include "util/err.h"
@@ -34,21 +38,21 @@ static void expect_error(const char *text, const char *want_substring)
 static void test_full(void **state)
 {
 	const char *text =
-		"{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-		"\"hostname\":\"h\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/w\",\"env\":[\"A=1\"],"
-		"\"user\":{\"uid\":5,\"gid\":6,\"umask\":18,\"additionalGids\":[7,8]},"
-		"\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\","
-		"\"CAP_CHOWN\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
-		"\"noNewPrivileges\":true,\"oomScoreAdj\":100},"
-		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-		"{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\","
-		"\"ro\",\"nosuid\",\"rprivate\",\"rro\",\"mode=755\",\"size=1k\"]}],"
-		"\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"timeout\":3}]},"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":"
-		"\"/proc/1/ns/net\"}],\"maskedPaths\":[\"/proc/kcore\"],\"sysctl\":"
-		"{\"net.ipv4.ip_forward\":\"1\"},\"cgroupsPath\":\"/x/y\",\"rootfsPropagation\":"
-		"\"rshared\",\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
-		"\"minor\":229}]}}";
+	    "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+	    "\"hostname\":\"h\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/w\",\"env\":[\"A=1\"],"
+	    "\"user\":{\"uid\":5,\"gid\":6,\"umask\":18,\"additionalGids\":[7,8]},"
+	    "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\","
+	    "\"CAP_CHOWN\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
+	    "\"noNewPrivileges\":true,\"oomScoreAdj\":100},"
+	    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	    "{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\","
+	    "\"ro\",\"nosuid\",\"rprivate\",\"rro\",\"mode=755\",\"size=1k\"]}],"
+	    "\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"timeout\":3}]},"
+	    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":"
+	    "\"/proc/1/ns/net\"}],\"maskedPaths\":[\"/proc/kcore\"],\"sysctl\":"
+	    "{\"net.ipv4.ip_forward\":\"1\"},\"cgroupsPath\":\"/x/y\",\"rootfsPropagation\":"
+	    "\"rshared\",\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
+	    "\"minor\":229}]}}";
 	struct berr *err = NULL;
 	struct rt_spec *s = parse(text, &err);
 	if (!s)
@@ -107,9 +111,10 @@ static void test_errors_name_the_field(void **state)
 	expect_error("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"linux\":{\"sysctl\":"
 		     "{\"../../etc\":\"x\"}}}",
 		     "invalid key");
-	expect_error("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],"
-		     "\"oomScoreAdj\":5000}}",
-		     "oomScoreAdj");
+	expect_error(
+	    "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],"
+	    "\"oomScoreAdj\":5000}}",
+	    "oomScoreAdj");
 }
 
 static void test_oversized(void **state)
@@ -128,9 +133,9 @@ static void test_oversized(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_errors_name_the_field),
-		cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors_name_the_field),
+	    cmocka_unit_test(test_oversized),
 	};
 	return cmocka_run_group_tests_name("runtime/spec", tests, NULL, NULL);
 }

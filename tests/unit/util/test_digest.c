@@ -1,4 +1,6 @@
 /* SHA-256 against FIPS 180-4 test vectors, and OCI digest string parsing. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+// clang-format on
 
 #include "util/digest.h"
 #include "util/err.h"
@@ -15,12 +18,15 @@ static void test_vectors(void **state)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	sha256_hex(two, strlen(two), hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(hex,
+			    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 static void test_million_a_streamed(void **state)
@@ -43,31 +49,34 @@ static void test_million_a_streamed(void **state)
 	}
 	sha256_final(&s, out);
 	digest_to_hex(out, SHA256_LEN, hex);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(hex,
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 static void test_parse(void **state)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	struct berr *err = NULL;
-	const char *good = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	const char *good =
+	    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	assert_int_equal(digest_parse(good, hex, &err), 0);
 	assert_string_equal(hex, good + 7);
 	assert_true(digest_parse("sha512:abcd", hex, &err) < 0);
 	berr_clear(&err);
 	assert_true(digest_parse("sha256:E3B0", hex, &err) < 0);
 	berr_clear(&err);
-	assert_true(digest_parse("sha256:../../../../etc/passwd00000000000000000000000000000000000000",
-				 hex, &err) < 0);
+	assert_true(
+	    digest_parse("sha256:../../../../etc/passwd00000000000000000000000000000000000000", hex,
+			 &err) < 0);
 	berr_clear(&err);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_million_a_streamed),
-		cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_million_a_streamed),
+	    cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests_name("util/digest", tests, NULL, NULL);
 }

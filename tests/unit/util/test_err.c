@@ -1,4 +1,6 @@
 /* Error values: chain order, innermost code, message formatting. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+// clang-format on
 
 #include "util/err.h"
 
@@ -61,10 +64,10 @@ static void test_negative_code_normalised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chain_string),
-		cmocka_unit_test(test_set_zero_code),
-		cmocka_unit_test(test_null_slot_is_ok),
-		cmocka_unit_test(test_negative_code_normalised),
+	    cmocka_unit_test(test_chain_string),
+	    cmocka_unit_test(test_set_zero_code),
+	    cmocka_unit_test(test_null_slot_is_ok),
+	    cmocka_unit_test(test_negative_code_normalised),
 	};
 	return cmocka_run_group_tests_name("util/err", tests, NULL, NULL);
 }

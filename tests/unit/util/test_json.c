@@ -1,4 +1,6 @@
 /* Typed JSON getters: errors name the field; absent fields leave outputs alone. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+// clang-format on
 
 #include "util/err.h"
 #include "util/json.h"
@@ -70,9 +73,9 @@ static void test_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_wrong_type_names_field),
-		cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_wrong_type_names_field),
+	    cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests_name("util/json", tests, NULL, NULL);
 }

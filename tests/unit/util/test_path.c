@@ -1,6 +1,8 @@
 /* Root-confined path resolution against a hostile tree. Every case runs three ways: openat2,
  * the component walk called directly, and path_open_in_root() under a seccomp filter that makes
  * openat2 fail with ENOSYS (as on kernels before 5.6), which must take the walk. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+// clang-format on
 #include <seccomp.h>
 
 #include "util/err.h"
@@ -216,22 +219,23 @@ static int setup_enosys(void **state)
 }
 
 #define CASES(pre)                                                                                 \
-	cmocka_unit_test_setup(test_plain, pre),                                                   \
-		cmocka_unit_test_setup(test_dotdot_clamped, pre),                                  \
-		cmocka_unit_test_setup(test_absolute_symlinks_stay_inside, pre),                   \
-		cmocka_unit_test_setup(test_loops_and_missing, pre),                               \
-		cmocka_unit_test_setup(test_magic_link_not_followed_out, pre),                     \
-		cmocka_unit_test_setup(test_create_through_symlink, pre),                          \
-		cmocka_unit_test_setup(test_mkdir_through_symlink, pre)
+	cmocka_unit_test_setup(test_plain, pre), cmocka_unit_test_setup(test_dotdot_clamped, pre), \
+	    cmocka_unit_test_setup(test_absolute_symlinks_stay_inside, pre),                       \
+	    cmocka_unit_test_setup(test_loops_and_missing, pre),                                   \
+	    cmocka_unit_test_setup(test_magic_link_not_followed_out, pre),                         \
+	    cmocka_unit_test_setup(test_create_through_symlink, pre),                              \
+	    cmocka_unit_test_setup(test_mkdir_through_symlink, pre)
 
 int main(void)
 {
-	const struct CMUnitTest openat2_tests[] = {CASES(without_walk), cmocka_unit_test(test_clean)};
+	const struct CMUnitTest openat2_tests[] = {CASES(without_walk),
+						   cmocka_unit_test(test_clean)};
 	const struct CMUnitTest walk_tests[] = {CASES(with_walk)};
 	const struct CMUnitTest enosys_tests[] = {CASES(without_walk)};
-	int failed = cmocka_run_group_tests_name("util/path openat2", openat2_tests, setup, teardown);
+	int failed =
+	    cmocka_run_group_tests_name("util/path openat2", openat2_tests, setup, teardown);
 	failed += cmocka_run_group_tests_name("util/path walk", walk_tests, setup, teardown);
-	failed += cmocka_run_group_tests_name("util/path openat2=ENOSYS", enosys_tests, setup_enosys,
-					      teardown);
+	failed += cmocka_run_group_tests_name("util/path openat2=ENOSYS", enosys_tests,
+					      setup_enosys, teardown);
 	return failed;
 }
