@@ -193,31 +193,32 @@ static bool wants_terminal(const char *text, size_t len)
 	return yes;
 }
 
-int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err)
+/* config.json read, checked and adjusted for the caller (LISTEN_FDS). */
+static struct rt_spec *load_config(const struct rt_create_opts *o, char **text, size_t *len,
+				   struct berr **err)
 {
 	autofree char *config_path =
 	    o->config ? xstrdup(o->config) : xasprintf("%s/config.json", o->bundle);
-	autofree char *text = NULL;
-	size_t len = 0;
-	if (rt_state_validate_id(o->id, err) < 0 || check_systemd(o->systemd_cgroup, err) < 0)
-		return -EINVAL;
-	if (fs_read_file(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, &text, &len, err) < 0)
-		return -EINVAL;
+	if (fs_read_file(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, text, len, err) < 0)
+		return NULL;
 	/* A usage error (a detached terminal with nowhere to go) is reported before the
 	 * config's other faults, as crun does. */
-	if (!o->console_socket && !o->has_console_fd && wants_terminal(text, len))
-		return berr_set(err, EINVAL,
-				"process.terminal is true and the container runs detached: use "
-				"--console-socket");
-	autoptr(rt_spec) spec = rt_spec_parse(text, len, o->bundle, err);
-	if (!spec)
-		return berr_wrap(err, "load '%s'", config_path);
+	if (!o->console_socket && !o->has_console_fd && wants_terminal(*text, *len)) {
+		berr_set(err, EINVAL,
+			 "process.terminal is true and the container runs detached: use "
+			 "--console-socket");
+		return NULL;
+	}
+	autoptr(rt_spec) spec = rt_spec_parse(*text, *len, o->bundle, err);
+	if (!spec) {
+		berr_wrap(err, "load '%s'", config_path);
+		return NULL;
+	}
 	struct stat sb;
-	if (stat(spec->root_path, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return berr_set(err, errno ? errno : ENOTDIR, "root.path '%s'", spec->root_path);
-	struct rt_seccomp *seccomp = NULL;
-	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
-		return -EINVAL;
+	if (stat(spec->root_path, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		berr_set(err, errno ? errno : ENOTDIR, "root.path '%s'", spec->root_path);
+		return NULL;
+	}
 	if (o->listen_fds > 0 && spec->process) {
 		char **env = spec->process->env;
 		size_t n = strv_len(env);
@@ -227,7 +228,117 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		env[n + 2] = NULL;
 		spec->process->env = env;
 	}
+	return take_ptr(&spec);
+}
 
+/* What a create holds until it is done, and gives back whether it succeeded or not. */
+struct creation {
+	int sv[2], fifo_fd, console_fd;
+	int ns_fds[RT_NS_COUNT];
+	int *source_fds;
+	char *devices_dir;
+	pid_t stage1;
+	bool cgroup_made;
+};
+
+static void creation_release(struct creation *c, const struct rt_spec *spec)
+{
+	for (int k = 0; k < RT_NS_COUNT; k++)
+		if (c->ns_fds[k] >= 0)
+			(void)close(c->ns_fds[k]);
+	for (int i = 0; i < 2; i++)
+		if (c->sv[i] >= 0)
+			(void)close(c->sv[i]);
+	if (c->fifo_fd >= 0)
+		(void)close(c->fifo_fd);
+	if (c->console_fd >= 0)
+		(void)close(c->console_fd);
+	rt_mount_close_sources(spec, c->source_fds);
+	free(c->devices_dir);
+}
+
+/* <root>/<id>: the config's copy, status, exec.fifo (opened), the notify directory. */
+static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, const char *text,
+		      size_t len, struct rt_state *st, struct creation *c, struct berr **err)
+{
+	autofree char *fifo = xasprintf("%s/exec.fifo", st->dir);
+	autofree char *config_copy = xasprintf("%s/config.json", st->dir);
+	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
+	    rt_state_save(st, err) < 0)
+		return -EIO;
+	if (mkfifo(fifo, 0600) < 0)
+		return berr_set(err, errno, "create exec fifo");
+	st->notify_socket = (char *)rt_notify_socket();
+	if (st->notify_socket && (rt_notify_prepare(spec, st->dir, st->notify_socket, err) < 0 ||
+				  rt_state_save(st, err) < 0))
+		return -EIO;
+	/* O_RDWR: opening does not block, and the init's read waits for start's byte. */
+	c->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
+	if (c->fifo_fd < 0)
+		return berr_set(err, errno, "open exec fifo");
+	if (o->has_console_fd && (c->console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return berr_set(err, errno, "console socket");
+	if (o->console_socket && (c->console_fd = rt_console_connect(o->console_socket, err)) < 0)
+		return -EIO;
+	if (rt_ns_open_paths(spec, c->ns_fds, err) < 0)
+		return -EIO;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sv) < 0)
+		return berr_set(err, errno, "socketpair");
+	c->devices_dir = xasprintf("%s/devices", st->dir);
+	return rt_mount_open_sources(spec, c->devices_dir, &c->source_fds, err);
+}
+
+/* The cgroup, then stage 1 born in it (init.h). */
+static int spawn(const struct rt_create_opts *o, const struct rt_spec *spec,
+		 struct rt_seccomp *seccomp, struct rt_state *st, struct creation *c,
+		 struct berr **err)
+{
+	struct rt_init_ctx ctx = {.spec = spec,
+				  .process = spec->process,
+				  .sync_fd = c->sv[1],
+				  .fifo_fd = c->fifo_fd,
+				  .console_fd = c->console_fd,
+				  .unshare_flags = rt_ns_unshare_flags(spec),
+				  .no_pivot = o->no_pivot,
+				  .no_new_keyring = o->no_new_keyring,
+				  .preserve_fds =
+				      o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0),
+				  .cgroup_path = st->cgroup_path,
+				  .mount_source_fds = c->source_fds,
+				  .seccomp = seccomp,
+				  .id = o->id,
+				  .bundle = o->bundle};
+	memcpy(ctx.ns_fds, c->ns_fds, sizeof(c->ns_fds));
+	json_t *res = effective_resources(spec);
+	int r = rt_cgroup_create(st->cgroup_path, res, err);
+	json_decref(res);
+	c->cgroup_made = true; /* even a failed create may have made some: destroy them */
+	if (r < 0)
+		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
+	c->stage1 = fork_into_cgroup(st->cgroup_path, &ctx.cgroup_v2_done);
+	if (c->stage1 < 0)
+		return berr_set(err, errno, "fork");
+	if (c->stage1 == 0) {
+		(void)close(c->sv[0]);
+		rt_init_stage1(&ctx);
+	}
+	(void)close(c->sv[1]);
+	c->sv[1] = -1;
+	return 0;
+}
+
+int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err)
+{
+	autofree char *text = NULL;
+	size_t len = 0;
+	if (rt_state_validate_id(o->id, err) < 0 || check_systemd(o->systemd_cgroup, err) < 0)
+		return -EINVAL;
+	autoptr(rt_spec) spec = load_config(o, &text, &len, err);
+	if (!spec)
+		return -EINVAL;
+	struct rt_seccomp *seccomp = NULL;
+	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
+		return -EINVAL;
 	struct rt_state st = {.id = (char *)o->id,
 			      .bundle = (char *)o->bundle,
 			      .rootfs = spec->root_path,
@@ -240,129 +351,41 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	st.created = now_rfc3339();
 	st.cgroup_path = rt_cgroup_path(spec->cgroups_path, o->id);
 	st.external_descriptors = rt_state_stdio_descriptors();
-	autofree char *fifo = xasprintf("%s/exec.fifo", st.dir);
-	autofree char *config_copy = xasprintf("%s/config.json", st.dir);
-	int sv[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
-	int ns_fds[RT_NS_COUNT];
+	struct creation c = {.sv = {-1, -1}, .fifo_fd = -1, .console_fd = -1, .stage1 = -1};
 	for (int k = 0; k < RT_NS_COUNT; k++)
-		ns_fds[k] = -1;
-	pid_t stage1 = -1;
-	bool cgroup_made = false;
-	int *source_fds = NULL;
-	autofree char *devices_dir = NULL;
+		c.ns_fds[k] = -1;
 
-	r = -EINVAL;
-	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
-	    rt_state_save(&st, err) < 0)
-		goto fail;
-	if (mkfifo(fifo, 0600) < 0) {
-		berr_set(err, errno, "create exec fifo");
-		goto fail;
-	}
-	st.notify_socket = (char *)rt_notify_socket();
-	if (st.notify_socket && (rt_notify_prepare(spec, st.dir, st.notify_socket, err) < 0 ||
-				 rt_state_save(&st, err) < 0))
-		goto fail;
-	/* O_RDWR: opening does not block, and the init's read waits for start's byte. */
-	fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
-	if (fifo_fd < 0) {
-		berr_set(err, errno, "open exec fifo");
-		goto fail;
-	}
-	if (o->has_console_fd && (console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		berr_set(err, errno, "console socket");
-		goto fail;
-	}
-	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0)
-		goto fail;
-	if (rt_ns_open_paths(spec, ns_fds, err) < 0)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		berr_set(err, errno, "socketpair");
-		goto fail;
-	}
-	struct rt_init_ctx ctx = {.spec = spec,
-				  .process = spec->process,
-				  .sync_fd = sv[1],
-				  .fifo_fd = fifo_fd,
-				  .console_fd = console_fd,
-				  .unshare_flags = rt_ns_unshare_flags(spec),
-				  .no_pivot = o->no_pivot,
-				  .no_new_keyring = o->no_new_keyring,
-				  .preserve_fds =
-				      o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0),
-				  .cgroup_path = st.cgroup_path,
-				  .seccomp = seccomp,
-				  .id = o->id,
-				  .bundle = o->bundle};
-	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
-	devices_dir = xasprintf("%s/devices", st.dir);
-	if (rt_mount_open_sources(spec, devices_dir, &source_fds, err) < 0)
-		goto fail;
-	ctx.mount_source_fds = source_fds;
-	json_t *res = effective_resources(spec);
-	r = rt_cgroup_create(st.cgroup_path, res, err);
-	json_decref(res);
-	cgroup_made = true; /* even a failed create may have made some: destroy them */
-	if (r < 0) {
-		berr_wrap(err, "cgroup '%s'", st.cgroup_path);
-		goto fail;
-	}
-	r = -EINVAL;
-	stage1 = fork_into_cgroup(st.cgroup_path, &ctx.cgroup_v2_done);
-	if (stage1 < 0) {
-		berr_set(err, errno, "fork");
-		goto fail;
-	}
-	if (stage1 == 0) {
-		(void)close(sv[0]);
-		rt_init_stage1(&ctx);
-	}
-	(void)close(sv[1]);
-	sv[1] = -1;
-	if (drive_setup(spec, seccomp, &st, sv[0], stage1, err) < 0) {
+	r = make_state(o, spec, text, len, &st, &c, err);
+	if (r == 0)
+		r = spawn(o, spec, seccomp, &st, &c, err);
+	if (r == 0 && (r = drive_setup(spec, seccomp, &st, c.sv[0], c.stage1, err)) < 0)
 		berr_wrap(err, "create container '%s'", o->id);
-		goto fail;
-	}
-	if (o->pid_file) {
+	if (r == 0 && o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)st.pid);
-		if (fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err) < 0)
-			goto fail;
+		r = fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err);
 	}
-	*out_pid = st.pid;
-	/* The nodes made for a user namespace are mounted in the container by now. */
-	if (devices_dir)
-		(void)fs_rm_rf(AT_FDCWD, devices_dir, NULL);
-	r = 0;
-	goto out;
-fail:
-	if (st.pid > 0) {
-		kill(st.pid, SIGKILL);
-		wait_gone(st.pid, st.pid_start);
+	if (r == 0) {
+		*out_pid = st.pid;
+		/* The nodes made for a user namespace are mounted in the container by now. */
+		(void)fs_rm_rf(AT_FDCWD, c.devices_dir, NULL);
+	} else {
+		if (st.pid > 0) {
+			kill(st.pid, SIGKILL);
+			wait_gone(st.pid, st.pid_start);
+		}
+		kill_and_reap(c.stage1);
+		if (c.cgroup_made)
+			(void)rt_cgroup_destroy(st.cgroup_path, NULL);
+		(void)fs_rm_rf(AT_FDCWD, st.dir, NULL);
 	}
-	kill_and_reap(stage1);
-	if (cgroup_made)
-		(void)rt_cgroup_destroy(st.cgroup_path, NULL);
-	(void)fs_rm_rf(AT_FDCWD, st.dir, NULL);
-out:
-	for (int k = 0; k < RT_NS_COUNT; k++)
-		if (ns_fds[k] >= 0)
-			(void)close(ns_fds[k]);
-	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			(void)close(sv[i]);
-	if (fifo_fd >= 0)
-		(void)close(fifo_fd);
-	if (console_fd >= 0)
-		(void)close(console_fd);
-	rt_mount_close_sources(spec, source_fds);
+	creation_release(&c, spec);
 	rt_seccomp_free(seccomp);
 	free(st.dir);
 	free(st.created);
 	free(st.cgroup_path);
 	free(st.external_descriptors);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 struct rt_spec *rt_container_spec(const char *root, const char *id, struct berr **err)
