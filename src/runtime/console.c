@@ -76,3 +76,16 @@ int rt_console_setup(int sock, unsigned rows, unsigned cols, struct berr **err)
 			return berr_set(err, errno, "dup terminal");
 	return 0;
 }
+
+int rt_console_open(bool has_fd, int fd, const char *path, int *out, struct berr **err)
+{
+	*out = -1;
+	if (has_fd && (*out = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return berr_set(err, errno, "console socket");
+	if (path && (*out = rt_console_connect(path, err)) < 0) {
+		int r = *out;
+		*out = -1;
+		return r;
+	}
+	return 0;
+}

@@ -276,9 +276,8 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 	c->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
 	if (c->fifo_fd < 0)
 		return berr_set(err, errno, "open exec fifo");
-	if (o->has_console_fd && (c->console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0)
-		return berr_set(err, errno, "console socket");
-	if (o->console_socket && (c->console_fd = rt_console_connect(o->console_socket, err)) < 0)
+	if (rt_console_open(o->has_console_fd, o->console_fd, o->console_socket, &c->console_fd,
+			    err) < 0)
 		return -EIO;
 	if (rt_ns_open_paths(spec, c->ns_fds, err) < 0)
 		return -EIO;

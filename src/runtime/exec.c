@@ -81,6 +81,36 @@ int rt_wait_forward(pid_t pid)
 	}
 }
 
+/* After stage 1: GO to the process, then its seccomp notify fds (for the listener) until the
+ * sync socket closes on its execve. A failure kills and reaps it. */
+static int follow_exec(int sock, pid_t pid, const struct rt_seccomp *seccomp,
+		       const struct rt_state *st, struct berr **err)
+{
+	struct rt_msg m;
+	struct berr *inner = NULL;
+	int r;
+	(void)rt_sync_send(sock, RT_MSG_GO, pid);
+	while ((r = rt_sync_recv(sock, &m, &inner)) == 0 && m.type == RT_MSG_SECCOMP_FD) {
+		int fd = (int)m.value;
+		autofree char *sj = rt_state_spec_json(st, RT_STATUS_RUNNING, NULL);
+		r = seccomp && fd >= 0 ? rt_seccomp_send_listener(seccomp, fd, pid, sj, &inner)
+				       : berr_set(&inner, EPROTO, "unexpected seccomp notify fd");
+		if (fd >= 0)
+			(void)close(fd);
+		if (r < 0)
+			break;
+		(void)rt_sync_send(sock, RT_MSG_SECCOMP_DONE, 0);
+	}
+	if (r < 0 && berr_code(inner) != EPIPE) { /* EOF (EPIPE): the program runs */
+		*err = inner;
+		(void)kill(pid, SIGKILL); /* it may be waiting for us */
+		(void)waitpid(pid, NULL, 0);
+		return r;
+	}
+	berr_free(inner);
+	return 0;
+}
+
 int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr **err)
 {
 	autoptr(rt_state) st = rt_state_load(o->root, o->id, err);
@@ -103,14 +133,9 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	pid_t stage1 = -1, pid = -1;
 	if (r < 0)
 		goto out;
-	if (o->has_console_fd && (console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		r = berr_set(err, errno, "console socket");
+	r = rt_console_open(o->has_console_fd, o->console_fd, o->console_socket, &console_fd, err);
+	if (r < 0)
 		goto out;
-	}
-	if (o->console_socket && (console_fd = rt_console_connect(o->console_socket, err)) < 0) {
-		r = console_fd;
-		goto out;
-	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = berr_set(err, errno, "socketpair");
 		goto out;
@@ -151,29 +176,10 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	pid = (pid_t)m.value;
 	(void)waitpid(stage1, NULL, 0);
 	stage1 = -1;
-	(void)rt_sync_send(sv[0], RT_MSG_GO, pid);
-	/* EOF means the sync socket closed on execve: the program runs. Before that, the
-	 * process may hand us its seccomp notify fd for the listener. */
-	struct berr *inner = NULL;
-	while ((r = rt_sync_recv(sv[0], &m, &inner)) == 0 && m.type == RT_MSG_SECCOMP_FD) {
-		int fd = (int)m.value;
-		autofree char *sj = rt_state_spec_json(st, RT_STATUS_RUNNING, NULL);
-		r = seccomp && fd >= 0 ? rt_seccomp_send_listener(seccomp, fd, pid, sj, &inner)
-				       : berr_set(&inner, EPROTO, "unexpected seccomp notify fd");
-		if (fd >= 0)
-			(void)close(fd);
-		if (r < 0)
-			break;
-		(void)rt_sync_send(sv[0], RT_MSG_SECCOMP_DONE, 0);
-	}
-	if (r < 0 && berr_code(inner) != EPIPE) {
-		*err = inner;
+	if ((r = follow_exec(sv[0], pid, seccomp, st, err)) < 0) {
 		berr_wrap(err, "exec in container '%s'", o->id);
-		(void)kill(pid, SIGKILL); /* it may be waiting for us */
-		(void)waitpid(pid, NULL, 0);
 		goto out;
 	}
-	berr_free(inner);
 	r = 0;
 	if (o->pid_file) {
 		char buf[16];

@@ -199,6 +199,81 @@ static void load_seccomp(struct rt_init_ctx *ctx)
 	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_SECCOMP_DONE, &m, &err));
 }
 
+/* The process settings, up to no_new_privs; returns the executable's path. Sets
+ * *seccomp_loaded when the filter went in here. */
+static char *apply_process(struct rt_init_ctx *ctx, bool *seccomp_loaded)
+{
+	const struct rt_spec *spec = ctx->spec;
+	struct rt_process *p = ctx->process;
+	struct berr *err = NULL;
+	if (p->terminal) {
+		if (ctx->console_fd < 0)
+			rt_sync_fail(
+			    ctx->sync_fd,
+			    (berr_set(&err, EINVAL, "process.terminal needs --console-socket"),
+			     err));
+		CHECK(ctx,
+		      rt_console_setup(ctx->console_fd, p->console_height, p->console_width, &err));
+		(void)close(ctx->console_fd);
+	}
+	CHECK(ctx, rt_process_oom_score(p, &err));
+	CHECK(ctx, rt_process_rlimits(p, &err));
+	rt_process_home_env(p);
+	char *exe = rt_process_find_exec(p, &err);
+	if (!exe)
+		rt_sync_fail(ctx->sync_fd, err);
+	/* Before any seccomp filter: a profile may well refuse close_range. */
+	CHECK(ctx, rt_process_fds(ctx->preserve_fds, &err));
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
+	 * capabilities go (runc does the same); with it, as late as possible. */
+	if (ctx->seccomp && !p->no_new_privileges) {
+		load_seccomp(ctx);
+		*seccomp_loaded = true;
+	}
+	json_t *keep = spec->annotations
+			   ? json_object_get(spec->annotations, "run.oci.keep_original_groups")
+			   : NULL;
+	bool keep_groups = json_is_string(keep) && !strcmp(json_string_value(keep), "1");
+	CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, keep_groups, &err));
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "set no_new_privs"), err));
+	/* A listener needs the sync socket, which create closes at READY. */
+	if (ctx->seccomp && !*seccomp_loaded && ctx->seccomp->listener_path &&
+	    *ctx->seccomp->listener_path && !ctx->exec_mode) {
+		load_seccomp(ctx);
+		*seccomp_loaded = true;
+	}
+	return exe;
+}
+
+/* create: READY to the runtime, then block on exec.fifo until `start`; startContainer hooks.
+ * Exits when there is nothing to run. */
+static void wait_for_start(struct rt_init_ctx *ctx)
+{
+	const struct rt_spec *spec = ctx->spec;
+	struct berr *err = NULL;
+	CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
+	(void)close(ctx->sync_fd);
+	ctx->sync_fd = -1;
+	char c;
+	ssize_t n;
+	do
+		n = read(ctx->fifo_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	/* fifo_fd stays open (close-on-exec) until execve: start waits for that. */
+	if (n != 1 || !ctx->process)
+		_exit(n == 1 ? 0 : 1);
+	if (spec->hooks[RT_HOOK_START_CONTAINER].n) {
+		autofree char *st = state_json(ctx, "running", ctx->host_pid);
+		if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer", st,
+				 &err) < 0) {
+			autofree char *msg = berr_string(err);
+			dprintf(2, "berth-runtime: %s\n", msg);
+			_exit(1);
+		}
+	}
+}
+
 /* Stage 2: the container's process. */
 __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 {
@@ -225,69 +300,9 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		    spec->hooks[RT_HOOK_PRESTART].n || spec->hooks[RT_HOOK_CREATE_RUNTIME].n;
 		setup_container(ctx, runtime_hooks);
 	}
-	autofree char *exe = NULL;
-	if (p) {
-		if (p->terminal) {
-			if (ctx->console_fd < 0)
-				rt_sync_fail(ctx->sync_fd,
-					     (berr_set(&err, EINVAL,
-						       "process.terminal needs --console-socket"),
-					      err));
-			CHECK(ctx, rt_console_setup(ctx->console_fd, p->console_height,
-						    p->console_width, &err));
-			(void)close(ctx->console_fd);
-		}
-		CHECK(ctx, rt_process_oom_score(p, &err));
-		CHECK(ctx, rt_process_rlimits(p, &err));
-		rt_process_home_env(p);
-		exe = rt_process_find_exec(p, &err);
-		if (!exe)
-			rt_sync_fail(ctx->sync_fd, err);
-		/* Before any seccomp filter: a profile may well refuse close_range. */
-		CHECK(ctx, rt_process_fds(ctx->preserve_fds, &err));
-		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
-		 * capabilities go (runc does the same); with it, as late as possible. */
-		if (ctx->seccomp && !p->no_new_privileges) {
-			load_seccomp(ctx);
-			seccomp_loaded = true;
-		}
-		json_t *keep = spec->annotations ? json_object_get(spec->annotations,
-								   "run.oci.keep_original_groups")
-						 : NULL;
-		bool keep_groups = json_is_string(keep) && !strcmp(json_string_value(keep), "1");
-		CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, keep_groups, &err));
-		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			rt_sync_fail(ctx->sync_fd,
-				     (berr_set(&err, errno, "set no_new_privs"), err));
-		/* A listener needs the sync socket, which create closes at READY. */
-		if (ctx->seccomp && !seccomp_loaded && ctx->seccomp->listener_path &&
-		    *ctx->seccomp->listener_path && !ctx->exec_mode) {
-			load_seccomp(ctx);
-			seccomp_loaded = true;
-		}
-	}
-	if (!ctx->exec_mode) {
-		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
-		(void)close(ctx->sync_fd);
-		ctx->sync_fd = -1;
-		char c;
-		ssize_t n;
-		do
-			n = read(ctx->fifo_fd, &c, 1);
-		while (n < 0 && errno == EINTR);
-		/* fifo_fd stays open (close-on-exec) until execve: start waits for that. */
-		if (n != 1 || !p)
-			_exit(n == 1 ? 0 : 1);
-		if (spec->hooks[RT_HOOK_START_CONTAINER].n) {
-			autofree char *st = state_json(ctx, "running", ctx->host_pid);
-			if (rt_hooks_run(&spec->hooks[RT_HOOK_START_CONTAINER], "startContainer",
-					 st, &err) < 0) {
-				autofree char *msg = berr_string(err);
-				dprintf(2, "berth-runtime: %s\n", msg);
-				_exit(1);
-			}
-		}
-	}
+	autofree char *exe = p ? apply_process(ctx, &seccomp_loaded) : NULL;
+	if (!ctx->exec_mode)
+		wait_for_start(ctx);
 	if (ctx->seccomp && !seccomp_loaded) {
 		if (ctx->exec_mode) {
 			load_seccomp(ctx); /* the sync socket is open until execve */
