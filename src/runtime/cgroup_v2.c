@@ -1,7 +1,7 @@
 /* The cgroup v2 planner: linux.resources → writes in the unified tree (kernel's
  * Documentation/admin-guide/cgroup-v2.rst), with the conversions runc and crun use
  * (cpu.shares → cpu.weight, blkio weight → io.weight, swap = memsw - memory). Device rules
- * need an eBPF program on v2: not done yet (TODO(#3)), skipped with a warning. */
+ * are no file write on v2: cgroup.c attaches them as an eBPF program (cgroup_devices.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,7 +10,6 @@
 #include "runtime/cgroup.h"
 #include "util/err.h"
 #include "util/json.h"
-#include "util/log.h"
 
 static void limit(struct rt_cgroup_plan *plan, const char *file, int64_t v)
 {
