@@ -1,0 +1,313 @@
+/* Layer apply with libarchive (see layer.h). */
+#include "image/layer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#define WHITEOUT ".wh."
+#define OPAQUE   ".wh..wh..opq"
+#define MAX_DIRS (1 << 20)
+
+/* Directories get their times last: writing their children would change them. */
+struct dir_time {
+	char *rel;
+	struct timespec times[2];
+};
+
+struct apply {
+	int rootfd;
+	struct img_layer_stats *stats;
+	struct dir_time *dirs;
+	size_t n_dirs;
+};
+
+/* The entry's name made relative and checked: no "..", not absolute, not empty. "./x" and
+ * "x/" are fine. NULL (with err) when hostile. */
+static char *entry_name(const char *raw, struct berr **err)
+{
+	if (!raw || raw[0] == '/') {
+		berr_set(err, EINVAL, "layer entry '%s': absolute name", raw ? raw : "");
+		return NULL;
+	}
+	autofree char *clean = path_clean(raw);
+	/* path_clean clamps ".." at "/": look for it in the raw name instead */
+	for (const char *p = raw; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			berr_set(err, EINVAL, "layer entry '%s': '..' leads out of the layer", raw);
+			return NULL;
+		}
+		p += n + (slash ? 1 : 0);
+	}
+	return xstrdup(clean);
+}
+
+/* O_PATH fd of directory rel (relative, clean) under rootfd, made (0755) where missing. No
+ * component may be a symbolic link or other non-directory. */
+static int open_dir(int rootfd, const char *rel, bool create, struct berr **err)
+{
+	autoclose int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autofree char *copy = xstrdup(rel);
+	for (char *c = strtok(copy, "/"); c && cur >= 0; c = strtok(NULL, "/")) {
+		int fd = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create && mkdirat(cur, c, 0755) == 0)
+			fd = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return berr_set(err, errno == ENOENT ? ENOENT : ENOTDIR,
+					"'%s': goes through a symbolic link or non-directory", rel);
+		(void)close(cur);
+		cur = fd;
+	}
+	return take_fd(&cur);
+}
+
+static bool keep_xattr(const char *name)
+{
+	return !strncmp(name, "user.", 5) || !strcmp(name, "security.capability") ||
+	       !strncmp(name, "system.posix_acl_", 17);
+}
+
+static int set_xattrs(int parent, const char *name, struct archive_entry *e, struct berr **err)
+{
+	if (archive_entry_xattr_reset(e) == 0)
+		return 0;
+	autoclose int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char fdpath[32];
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", name);
+	const char *key;
+	const void *value;
+	size_t size;
+	while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
+		if (!keep_xattr(key))
+			continue;
+		if (setxattr(path_fd(fd, fdpath), key, value, size, 0) < 0)
+			return berr_set(err, errno, "xattr %s on '%s'", key, name);
+	}
+	return 0;
+}
+
+static int write_data(struct archive *ar, int fd, struct apply *a, struct berr **err)
+{
+	const void *buf;
+	size_t size;
+	int64_t offset;
+	for (;;) {
+		int r = archive_read_data_block(ar, &buf, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK)
+			return berr_set(err, EIO, "layer data: %s", archive_error_string(ar));
+		if (pwrite(fd, buf, size, offset) != (ssize_t)size)
+			return berr_set(err, errno ? errno : EIO, "write layer file");
+		a->stats->bytes += size;
+	}
+	return 0;
+}
+
+/* Remove what is at parent/name unless both it and the new entry are directories. */
+static int make_room(int parent, const char *name, bool new_is_dir, struct berr **err)
+{
+	struct stat st;
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s'", name);
+	if (new_is_dir && S_ISDIR(st.st_mode))
+		return 0;
+	return fs_rm_rf(parent, name, err);
+}
+
+static int whiteout(struct apply *a, int parent, const char *base, struct berr **err)
+{
+	a->stats->whiteouts++;
+	if (!strcmp(base, OPAQUE)) {
+		char fdpath[32];
+		if (setxattr(path_fd(parent, fdpath), "trusted.overlay.opaque", "y", 1, 0) < 0)
+			return berr_set(err, errno, "mark directory opaque");
+		return 0;
+	}
+	const char *name = base + strlen(WHITEOUT);
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return berr_set(err, EINVAL, "bad whiteout '%s'", base);
+	if (make_room(parent, name, false, err) < 0)
+		return -EIO;
+	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
+		return berr_set(err, errno, "whiteout '%s'", name);
+	return 0;
+}
+
+static int hardlink(struct apply *a, int parent, const char *name, const char *raw_target,
+		    struct berr **err)
+{
+	autofree char *target = entry_name(raw_target, err);
+	if (!target)
+		return -EINVAL;
+	char *slash = strrchr(target, '/');
+	const char *tbase = slash ? slash + 1 : target;
+	if (slash)
+		*slash = '\0';
+	autoclose int tdir = open_dir(a->rootfd, slash ? target : "", false, err);
+	if (tdir < 0)
+		return berr_wrap(err, "hardlink target '%s'", raw_target);
+	autoclose int tfd = openat(tdir, tbase, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return berr_set(err, errno, "hardlink target '%s'", raw_target);
+	if (make_room(parent, name, false, err) < 0)
+		return -EIO;
+	char fdpath[32];
+	if (linkat(AT_FDCWD, path_fd(tfd, fdpath), parent, name, AT_SYMLINK_FOLLOW) < 0)
+		return berr_set(err, errno, "hardlink to '%s'", raw_target);
+	return 0;
+}
+
+/* Create the node itself; regular files get their data. */
+static int create_node(struct apply *a, struct archive *ar, struct archive_entry *e, int parent,
+		       const char *name, struct berr **err)
+{
+	mode_t type = archive_entry_filetype(e);
+	if (make_room(parent, name, type == AE_IFDIR, err) < 0)
+		return -EIO;
+	switch (type) {
+	case AE_IFDIR:
+		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+			return berr_set(err, errno, "mkdir");
+		return 0;
+	case AE_IFREG: {
+		autoclose int fd = openat(
+		    parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return berr_set(err, errno, "create");
+		return write_data(ar, fd, a, err);
+	}
+	case AE_IFLNK:
+		if (symlinkat(archive_entry_symlink(e), parent, name) < 0)
+			return berr_set(err, errno, "symlink");
+		return 0;
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		if (mknodat(parent, name, type | 0600, archive_entry_rdev(e)) < 0)
+			return berr_set(err, errno, "mknod");
+		return 0;
+	default:
+		return 1; /* sockets and the like: skipped, as Docker does */
+	}
+}
+
+/* Owner, mode, xattrs, times (directories' times later). */
+static int set_meta(struct apply *a, struct archive_entry *e, int parent, const char *name,
+		    const char *rel, struct berr **err)
+{
+	bool link = archive_entry_filetype(e) == AE_IFLNK;
+	if (fchownat(parent, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "chown");
+	/* after chown, which clears set-id bits */
+	if (!link && fchmodat(parent, name, archive_entry_perm(e) & 07777, 0) < 0)
+		return berr_set(err, errno, "chmod");
+	if (!link && set_xattrs(parent, name, e, err) < 0)
+		return -EIO;
+	struct timespec t[2] = {
+	    {archive_entry_atime(e), archive_entry_atime_nsec(e)},
+	    {archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
+	};
+	if (!archive_entry_atime_is_set(e))
+		t[0] = t[1];
+	if (archive_entry_filetype(e) == AE_IFDIR) {
+		if (a->n_dirs >= MAX_DIRS)
+			return berr_set(err, E2BIG, "more than %d directories", MAX_DIRS);
+		a->dirs = xrealloc(a->dirs, (a->n_dirs + 1) * sizeof(*a->dirs));
+		a->dirs[a->n_dirs++] = (struct dir_time){xstrdup(rel), {t[0], t[1]}};
+		return 0;
+	}
+	if (utimensat(parent, name, t, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "set times");
+	return 0;
+}
+
+static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry *e,
+		       struct berr **err)
+{
+	autofree char *rel = entry_name(archive_entry_pathname(e), err);
+	if (!rel)
+		return -EINVAL;
+	a->stats->entries++;
+	if (!strcmp(rel, "/"))
+		return 0; /* the layer's root: keep ours */
+	char *slash = strrchr(rel, '/');
+	*slash = '\0';
+	const char *base = slash + 1;
+	autoclose int parent = open_dir(a->rootfd, rel, true, err);
+	*slash = '/';
+	if (parent < 0)
+		return -EIO;
+	if (!strncmp(base, WHITEOUT, strlen(WHITEOUT)))
+		return whiteout(a, parent, base, err);
+	if (archive_entry_hardlink(e))
+		return hardlink(a, parent, base, archive_entry_hardlink(e), err);
+	int r = create_node(a, ar, e, parent, base, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return set_meta(a, e, parent, base, rel, err);
+}
+
+/* Directory times, deepest last-created first. */
+static int finish_dirs(struct apply *a, struct berr **err)
+{
+	int r = 0;
+	for (size_t i = a->n_dirs; i-- > 0;) {
+		if (r == 0 && utimensat(a->rootfd, a->dirs[i].rel + 1, a->dirs[i].times,
+					AT_SYMLINK_NOFOLLOW) < 0)
+			r = berr_set(err, errno, "set times of '%s'", a->dirs[i].rel);
+		free(a->dirs[i].rel);
+	}
+	free(a->dirs);
+	a->dirs = NULL;
+	return r;
+}
+
+int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
+{
+	struct img_layer_stats local = {0};
+	struct apply a = {.rootfd = rootfd, .stats = stats ? stats : &local};
+	memset(a.stats, 0, sizeof(*a.stats));
+	struct archive *ar = archive_read_new();
+	archive_read_support_filter_gzip(ar);
+	archive_read_support_filter_zstd(ar);
+	archive_read_support_filter_none(ar);
+	archive_read_support_format_tar(ar);
+	int r = 0;
+	if (archive_read_open_fd(ar, tar_fd, 1 << 16) != ARCHIVE_OK)
+		r = berr_set(err, EIO, "layer: %s", archive_error_string(ar));
+	struct archive_entry *e;
+	while (r == 0) {
+		int h = archive_read_next_header(ar, &e);
+		if (h == ARCHIVE_EOF)
+			break;
+		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
+			r = berr_set(err, EIO, "layer: %s", archive_error_string(ar));
+			break;
+		}
+		if (apply_entry(&a, ar, e, err) < 0)
+			r = berr_wrap(err, "layer entry '%s'", archive_entry_pathname(e));
+	}
+	int d = finish_dirs(&a, r == 0 ? err : NULL);
+	archive_read_free(ar);
+	return r < 0 ? r : d;
+}

@@ -1,0 +1,25 @@
+/* Applying an image layer (a tar stream: gzip, zstd or plain) into an empty directory that
+ * becomes an overlayfs lower dir. Whiteouts take overlayfs' form: ".wh.NAME" a 0:0 character
+ * device NAME, ".wh..wh..opq" the xattr trusted.overlay.opaque=y on its directory.
+ *
+ * Nothing in the layer can reach outside the directory: an entry named with "..", an absolute
+ * name, an entry or hardlink target that goes through a symbolic link or a non-directory is an
+ * error (symbolic links themselves may point anywhere: they are resolved in the container).
+ * xattrs kept: user.*, security.capability, system.posix_acl_*; trusted.* (overlayfs' own
+ * among them) and the rest are dropped. On error the directory is left half-written: the
+ * caller applies into a temporary directory and removes it (store.c). */
+#ifndef BERTH_IMAGE_LAYER_H
+#define BERTH_IMAGE_LAYER_H
+
+#include <stdint.h>
+
+struct berr;
+
+struct img_layer_stats {
+	uint64_t entries, bytes, whiteouts;
+};
+
+/* rootfd: the directory (O_DIRECTORY). tar_fd: read to its end. */
+int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err);
+
+#endif
