@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -282,19 +283,105 @@ static int finish_dirs(struct apply *a, struct berr **err)
 	return r;
 }
 
+/* Two libarchive readers in a chain, so the stream is decompressed once and both digests come
+ * from the same pass: `raw` reads the compressed bytes from the fd (hashing them: the blob
+ * digest) and decompresses; `tar` reads the tar from `raw` (hashing those bytes: the diff id,
+ * which image configs list as rootfs.diff_ids). */
+struct chain {
+	int fd;
+	struct archive *raw;
+	struct sha256 blob_hash, diff_hash;
+	uint64_t blob_size, diff_size;
+	char buf[1 << 16];
+	bool failed;
+};
+
+static la_ssize_t read_fd(struct archive *ar, void *data, const void **out)
+{
+	struct chain *c = data;
+	ssize_t n;
+	do
+		n = read(c->fd, c->buf, sizeof(c->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(ar, errno, "read layer: %s", strerror(errno));
+		return -1;
+	}
+	sha256_update(&c->blob_hash, c->buf, (size_t)n);
+	c->blob_size += (uint64_t)n;
+	*out = c->buf;
+	return n;
+}
+
+static la_ssize_t read_raw(struct archive *ar, void *data, const void **out)
+{
+	struct chain *c = data;
+	const void *buf;
+	size_t size;
+	int64_t offset;
+	int r = archive_read_data_block(c->raw, &buf, &size, &offset);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		archive_set_error(ar, EIO, "%s", archive_error_string(c->raw));
+		c->failed = true;
+		return -1;
+	}
+	sha256_update(&c->diff_hash, buf, size);
+	c->diff_size += size;
+	*out = buf;
+	return (la_ssize_t)size;
+}
+
+static int open_chain(struct chain *c, struct archive **out_tar, struct berr **err)
+{
+	sha256_init(&c->blob_hash);
+	sha256_init(&c->diff_hash);
+	c->raw = archive_read_new();
+	archive_read_support_filter_gzip(c->raw);
+	archive_read_support_filter_zstd(c->raw);
+	archive_read_support_format_raw(c->raw);
+	struct archive_entry *e;
+	if (archive_read_open(c->raw, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(c->raw, &e) != ARCHIVE_OK)
+		return berr_set(err, EIO, "layer: %s", archive_error_string(c->raw));
+	struct archive *tar = archive_read_new();
+	archive_read_support_format_tar(tar);
+	*out_tar = tar;
+	if (archive_read_open(tar, c, NULL, read_raw, NULL) != ARCHIVE_OK)
+		return berr_set(err, EIO, "layer: %s", archive_error_string(tar));
+	return 0;
+}
+
+/* Read what follows the tar's end (its zero blocks, any padding) into the digests. */
+static int drain(struct chain *c, struct berr **err)
+{
+	const void *out;
+	la_ssize_t n;
+	while ((n = read_raw(c->raw, c, &out)) > 0)
+		;
+	if (n < 0)
+		return berr_set(err, EIO, "layer: %s", archive_error_string(c->raw));
+	return 0;
+}
+
+static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
+{
+	uint8_t bin[SHA256_LEN];
+	sha256_final(h, bin);
+	memcpy(out, "sha256:", 7);
+	digest_to_hex(bin, SHA256_LEN, out + 7);
+}
+
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
 {
 	struct img_layer_stats local = {0};
 	struct apply a = {.rootfd = rootfd, .stats = stats ? stats : &local};
 	memset(a.stats, 0, sizeof(*a.stats));
-	struct archive *ar = archive_read_new();
-	archive_read_support_filter_gzip(ar);
-	archive_read_support_filter_zstd(ar);
-	archive_read_support_filter_none(ar);
-	archive_read_support_format_tar(ar);
-	int r = 0;
-	if (archive_read_open_fd(ar, tar_fd, 1 << 16) != ARCHIVE_OK)
-		r = berr_set(err, EIO, "layer: %s", archive_error_string(ar));
+	struct chain *c = xzalloc(sizeof(*c));
+	c->fd = tar_fd;
+	struct archive *ar = NULL;
+	int r = open_chain(c, &ar, err);
 	struct archive_entry *e;
 	while (r == 0) {
 		int h = archive_read_next_header(ar, &e);
@@ -307,7 +394,18 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
 		if (apply_entry(&a, ar, e, err) < 0)
 			r = berr_wrap(err, "layer entry '%s'", archive_entry_pathname(e));
 	}
+	if (r == 0)
+		r = drain(c, err);
 	int d = finish_dirs(&a, r == 0 ? err : NULL);
-	archive_read_free(ar);
+	if (r == 0 && d == 0) {
+		digest_of(&c->blob_hash, a.stats->blob_digest);
+		digest_of(&c->diff_hash, a.stats->diff_id);
+		a.stats->blob_size = c->blob_size;
+		a.stats->diff_size = c->diff_size;
+	}
+	if (ar)
+		archive_read_free(ar);
+	archive_read_free(c->raw);
+	free(c);
 	return r < 0 ? r : d;
 }

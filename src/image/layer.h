@@ -15,8 +15,14 @@
 
 struct berr;
 
+#define IMG_LAYER_DIGEST_LEN 71 /* "sha256:" + 64 hex */
+
 struct img_layer_stats {
 	uint64_t entries, bytes, whiteouts;
+	/* set on success: the digests and sizes of the stream as read (the blob) and of the tar
+	 * inside it (the diff id); the caller checks them against the manifest and config */
+	char blob_digest[IMG_LAYER_DIGEST_LEN + 1], diff_id[IMG_LAYER_DIGEST_LEN + 1];
+	uint64_t blob_size, diff_size;
 };
 
 /* rootfd: the directory (O_DIRECTORY). tar_fd: read to its end. */

@@ -23,6 +23,7 @@
 // clang-format on
 
 #include "image/layer.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -286,6 +287,41 @@ static void hostile_hardlinks(void **state)
 	assert_int_equal(st.st_nlink, 1);
 }
 
+static void fd_digest(int fd, char out[IMG_LAYER_DIGEST_LEN + 1])
+{
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_fd(fd, 1 << 20, &data, &len, NULL), 0);
+	memcpy(out, "sha256:", 7);
+	sha256_hex(data, len, out + 7);
+	free(data);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+}
+
+/* The blob digest is the stream's, the diff id the uncompressed tar's (trailer included). */
+static void digests(void **state)
+{
+	const struct ent ents[] = {{"f", AE_IFREG, 0644, "content"}, {"d", AE_IFDIR, 0755}};
+	char tar_digest[IMG_LAYER_DIGEST_LEN + 1], gz_digest[IMG_LAYER_DIGEST_LEN + 1];
+	int plain_fd = make_tar(ents, 2, PLAIN);
+	fd_digest(plain_fd, tar_digest);
+	int gz_fd = make_tar(ents, 2, GZIP);
+	fd_digest(gz_fd, gz_digest);
+	assert_string_not_equal(tar_digest, gz_digest);
+	struct img_layer_stats st;
+	assert_int_equal(img_layer_apply(layerfd, plain_fd, &st, NULL), 0);
+	assert_string_equal(st.blob_digest, tar_digest);
+	assert_string_equal(st.diff_id, tar_digest);
+	assert_int_equal(st.blob_size, st.diff_size);
+	assert_int_equal(img_layer_apply(layerfd, gz_fd, &st, NULL), 0);
+	assert_string_equal(st.blob_digest, gz_digest);
+	assert_string_equal(st.diff_id, tar_digest);
+	assert_true(st.diff_size % 512 == 0);
+	close(plain_fd);
+	close(gz_fd);
+}
+
 static void corrupt_stream(void **state)
 {
 	const struct ent ents[] = {{"big", AE_IFREG, 0644, "some content to compress, twice over"}};
@@ -324,6 +360,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hostile_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hostile_symlink_parent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hostile_hardlinks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(digests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_stream, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
