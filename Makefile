@@ -8,7 +8,8 @@ PKGS     := jansson libseccomp libarchive libcrypto
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
-CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS)) \
+            -DBERTH_DATADIR='"$(PREFIX)/share/berth"'
 LIBS     := $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(DEBUG),1)
@@ -31,12 +32,18 @@ RT_SRC   := $(wildcard src/cli/runtime/*.c)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
 RUNTIME  := $(BUILD)/bin/berth-runtime
 
+BERTH_SRC := $(wildcard src/cli/berth/*.c)
+BERTH_OBJ := $(BERTH_SRC:%.c=$(BUILD)/%.o)
+BERTH    := $(BUILD)/bin/berth
+DEFAULT_IMAGE := $(BUILD)/share/berth/default-image.tar
+DATADIR  := $(PREFIX)/share/berth
+
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 
 .PHONY: all check unit integration format format-check install clean conformance bench
-all: $(RUNTIME) $(PROBE)
+all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -50,6 +57,15 @@ $(LIB): $(LIB_OBJ)
 $(RUNTIME): $(RT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDOPT) -o $@ $(RT_OBJ) $(LIB) $(LIBS)
+
+$(BERTH): $(BERTH_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDOPT) -o $@ $(BERTH_OBJ) $(LIB) $(LIBS)
+
+# The built-in image: busybox and the probe, imported and saved by the berth just built.
+$(DEFAULT_IMAGE): $(BERTH) $(PROBE) scripts/mkdefault
+	@mkdir -p $(dir $@)
+	scripts/mkdefault $(BERTH) $(PROBE) $@
 
 # The probe goes into test rootfs images: static, no sanitizers.
 $(PROBE): tests/helpers/probe.c
@@ -77,6 +93,8 @@ format-check:
 
 install: all
 	install -D -m 0755 $(RUNTIME) $(DESTDIR)$(PREFIX)/bin/berth-runtime
+	install -D -m 0755 $(BERTH) $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
@@ -87,4 +105,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(RT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(RT_OBJ:.o=.d) $(BERTH_OBJ:.o=.d)

@@ -43,7 +43,7 @@ struct apply {
 static char *entry_name(const char *raw, struct berr **err)
 {
 	if (!raw || raw[0] == '/') {
-		berr_set(err, EINVAL, "layer entry '%s': absolute name", raw ? raw : "");
+		berr_plain(err, EINVAL, "'%s' is an absolute name", raw ? raw : "");
 		return NULL;
 	}
 	autofree char *clean = path_clean(raw);
@@ -52,7 +52,7 @@ static char *entry_name(const char *raw, struct berr **err)
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			berr_set(err, EINVAL, "layer entry '%s': '..' leads out of the layer", raw);
+			berr_plain(err, EINVAL, "'%s' leads out of the layer with '..'", raw);
 			return NULL;
 		}
 		p += n + (slash ? 1 : 0);
@@ -115,7 +115,7 @@ static int write_data(struct archive *ar, int fd, struct apply *a, struct berr *
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK)
-			return berr_set(err, EIO, "layer data: %s", archive_error_string(ar));
+			return berr_plain(err, EIO, "layer data: %s", archive_error_string(ar));
 		if (pwrite(fd, buf, size, offset) != (ssize_t)size)
 			return berr_set(err, errno ? errno : EIO, "write layer file");
 		a->stats->bytes += size;
@@ -145,7 +145,7 @@ static int whiteout(struct apply *a, int parent, const char *base, struct berr *
 	}
 	const char *name = base + strlen(WHITEOUT);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
-		return berr_set(err, EINVAL, "bad whiteout '%s'", base);
+		return berr_plain(err, EINVAL, "bad whiteout '%s'", base);
 	if (make_room(parent, name, false, err) < 0)
 		return -EIO;
 	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
@@ -232,7 +232,7 @@ static int set_meta(struct apply *a, struct archive_entry *e, int parent, const 
 		t[0] = t[1];
 	if (archive_entry_filetype(e) == AE_IFDIR) {
 		if (a->n_dirs >= MAX_DIRS)
-			return berr_set(err, E2BIG, "more than %d directories", MAX_DIRS);
+			return berr_plain(err, E2BIG, "more than %d directories", MAX_DIRS);
 		a->dirs = xrealloc(a->dirs, (a->n_dirs + 1) * sizeof(*a->dirs));
 		a->dirs[a->n_dirs++] = (struct dir_time){xstrdup(rel), {t[0], t[1]}};
 		return 0;
@@ -344,12 +344,12 @@ static int open_chain(struct chain *c, struct archive **out_tar, struct berr **e
 	struct archive_entry *e;
 	if (archive_read_open(c->raw, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(c->raw, &e) != ARCHIVE_OK)
-		return berr_set(err, EIO, "layer: %s", archive_error_string(c->raw));
+		return berr_plain(err, EIO, "layer: %s", archive_error_string(c->raw));
 	struct archive *tar = archive_read_new();
 	archive_read_support_format_tar(tar);
 	*out_tar = tar;
 	if (archive_read_open(tar, c, NULL, read_raw, NULL) != ARCHIVE_OK)
-		return berr_set(err, EIO, "layer: %s", archive_error_string(tar));
+		return berr_plain(err, EIO, "layer: %s", archive_error_string(tar));
 	return 0;
 }
 
@@ -361,7 +361,7 @@ static int drain(struct chain *c, struct berr **err)
 	while ((n = read_raw(c->raw, c, &out)) > 0)
 		;
 	if (n < 0)
-		return berr_set(err, EIO, "layer: %s", archive_error_string(c->raw));
+		return berr_plain(err, EIO, "layer: %s", archive_error_string(c->raw));
 	return 0;
 }
 
@@ -388,7 +388,7 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
-			r = berr_set(err, EIO, "layer: %s", archive_error_string(ar));
+			r = berr_plain(err, EIO, "layer: %s", archive_error_string(ar));
 			break;
 		}
 		if (apply_entry(&a, ar, e, err) < 0)

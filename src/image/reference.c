@@ -18,7 +18,7 @@
 
 static int invalid(struct berr **err, const char *why, const char *s)
 {
-	return berr_set(err, EINVAL, "invalid reference format: %s: '%s'", why, s);
+	return berr_plain(err, EINVAL, "invalid reference format: %s: '%s'", why, s);
 }
 
 static bool valid_tag(const char *t)

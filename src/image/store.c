@@ -106,8 +106,8 @@ int img_blob_begin(struct img_store *s, const char *expect_digest, int64_t expec
 int img_blob_write(struct img_blob_writer *w, const void *data, size_t len, struct berr **err)
 {
 	if (w->expect_size >= 0 && w->size + (int64_t)len > w->expect_size)
-		return berr_set(err, EFBIG, "blob larger than its %lld bytes",
-				(long long)w->expect_size);
+		return berr_plain(err, EFBIG, "blob larger than its %lld bytes",
+				  (long long)w->expect_size);
 	int r = fs_write_all(w->fd, data, len);
 	if (r < 0)
 		return berr_set(err, -r, "write blob");
@@ -153,11 +153,11 @@ int img_blob_commit(struct img_blob_writer *w, char *out_digest, struct berr **e
 	digest_to_hex(bin, SHA256_LEN, digest + 7);
 	int r = 0;
 	if (w->expect_size >= 0 && w->size != w->expect_size)
-		r = berr_set(err, EIO, "blob has %lld bytes, expected %lld", (long long)w->size,
-			     (long long)w->expect_size);
+		r = berr_plain(err, EIO, "blob has %lld bytes, expected %lld", (long long)w->size,
+			       (long long)w->expect_size);
 	else if (w->expect_digest && strcmp(w->expect_digest, digest))
-		r = berr_set(err, EIO, "blob digest %s does not match the expected %s", digest,
-			     w->expect_digest);
+		r = berr_plain(err, EIO, "blob digest %s does not match the expected %s", digest,
+			       w->expect_digest);
 	else
 		r = link_blob(w, digest, err);
 	if (r == 0 && out_digest)
@@ -209,8 +209,8 @@ int img_blob_read(struct img_store *s, const char *digest, size_t max, char **ou
 	char hex[SHA256_HEX_LEN + 1];
 	sha256_hex(data, len, hex);
 	if (strcmp(hex, digest + 7))
-		return berr_set(err, EIO, "blob %s is corrupt (its content hashes to sha256:%s)",
-				digest, hex);
+		return berr_plain(err, EIO, "blob %s is corrupt (its content hashes to sha256:%s)",
+				  digest, hex);
 	*out_data = take_ptr(&data);
 	*out_len = len;
 	return 0;
@@ -236,7 +236,7 @@ json_t *img_store_load_images(struct img_store *s, struct berr **err)
 		return NULL;
 	if (!json_is_array(json_object_get(o, "images"))) {
 		json_decref(o);
-		berr_set(err, EINVAL, "'%s': no \"images\" list", path);
+		berr_plain(err, EINVAL, "'%s': no \"images\" list", path);
 		return NULL;
 	}
 	return o;

@@ -50,13 +50,13 @@ int digest_parse(const char *digest, char out_hex[SHA256_HEX_LEN + 1], struct be
 {
 	static const char prefix[] = "sha256:";
 	if (strncmp(digest, prefix, sizeof(prefix) - 1) != 0)
-		return berr_set(err, EINVAL, "digest '%s': unsupported algorithm", digest);
+		return berr_plain(err, EINVAL, "digest '%s': unsupported algorithm", digest);
 	const char *h = digest + sizeof(prefix) - 1;
 	if (strlen(h) != SHA256_HEX_LEN)
-		return berr_set(err, EINVAL, "digest '%s': want 64 hex digits", digest);
+		return berr_plain(err, EINVAL, "digest '%s': want 64 hex digits", digest);
 	for (const char *c = h; *c; c++)
 		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
-			return berr_set(err, EINVAL, "digest '%s': not lower-case hex", digest);
+			return berr_plain(err, EINVAL, "digest '%s': not lower-case hex", digest);
 	memcpy(out_hex, h, SHA256_HEX_LEN + 1);
 	return 0;
 }

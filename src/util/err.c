@@ -33,6 +33,17 @@ int berr_set(struct berr **err, int code, const char *fmt, ...)
 	return r;
 }
 
+int berr_plain(struct berr **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = berr_setv(err, code, fmt, ap);
+	va_end(ap);
+	if (err && *err)
+		(*err)->plain = true;
+	return r;
+}
+
 int berr_wrap(struct berr **err, const char *fmt, ...)
 {
 	if (!err || !*err)
@@ -65,6 +76,7 @@ char *berr_string(const struct berr *err)
 	char *out = xmalloc(cap);
 	out[0] = '\0';
 	int last_code = 0;
+	bool plain = false;
 	for (const struct berr *e = err; e; e = e->cause) {
 		const char *part = e->msg ? e->msg : "";
 		size_t need = len + strlen(part) + 3;
@@ -78,10 +90,12 @@ char *berr_string(const struct berr *err)
 		}
 		memcpy(out + len, part, strlen(part) + 1);
 		len += strlen(part);
-		if (!e->cause)
+		if (!e->cause) {
 			last_code = e->code;
+			plain = e->plain;
+		}
 	}
-	if (last_code) {
+	if (last_code && !plain) {
 		const char *s = strerror(last_code);
 		size_t need = len + strlen(s) + 3;
 		if (need > cap)

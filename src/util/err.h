@@ -6,17 +6,24 @@
 #define BERTH_UTIL_ERR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 struct berr {
 	int code;           /* errno value (positive), 0 if none applies */
 	char *msg;          /* message for this level */
 	struct berr *cause; /* inner cause, or NULL */
+	bool plain;         /* the message says it all: no strerror(code) after it */
 };
 
 /* Set *err (which must be NULL) to a new error; returns -code (or -EINVAL when code is 0). */
 int berr_set(struct berr **err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int berr_setv(struct berr **err, int code, const char *fmt, va_list ap);
+/* The same for an error of our own finding (bad input, a check that failed) whose message is
+ * complete: berr_string() does not add strerror(code) ("no such image: x", not "no such image:
+ * x: No such file or directory"). The code still travels up for callers to act on. */
+int berr_plain(struct berr **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Wrap *err in an outer level of context; keeps the code; returns -code. */
 int berr_wrap(struct berr **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The code of the innermost cause that has one. */

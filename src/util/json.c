@@ -16,8 +16,8 @@ json_t *json_load_text(const char *text, size_t len, struct berr **err)
 	json_error_t je;
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		berr_set(err, EINVAL, "invalid JSON at line %d column %d: %s", je.line, je.column,
-			 je.text);
+		berr_plain(err, EINVAL, "invalid JSON at line %d column %d: %s", je.line, je.column,
+			   je.text);
 		return NULL;
 	}
 	return j;
@@ -43,7 +43,7 @@ static json_t *get(json_t *obj, const char *key)
 
 static int type_err(struct berr **err, const char *where, const char *key, const char *want)
 {
-	return berr_set(err, EINVAL, "%s%s%s: expected %s", where, *where ? "." : "", key, want);
+	return berr_plain(err, EINVAL, "%s%s%s: expected %s", where, *where ? "." : "", key, want);
 }
 
 int json_opt_str(json_t *obj, const char *where, const char *key, const char **out,

@@ -60,3 +60,29 @@ cgroup_file() {
 		echo "/sys/fs/cgroup/$ctl/berth-test/$ID/$file"
 	fi
 }
+
+# The engine: each test gets an image store of its own.
+BERTH="$BUILD/bin/berth"
+MKIMAGE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/helpers/mkimage"
+
+berth() { "$BERTH" --root "$STORE" "$@"; }
+
+store_setup() {
+	load_libs
+	STORE=$(mktemp -d /tmp/berth-store.XXXXXX)
+	WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
+}
+
+store_teardown() {
+	local m
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$STORE/" | sort -r); do
+		umount -l "$m" || true
+	done
+	rm -rf "$STORE" "$WORK"
+}
+
+# What a store holds: blob and layer names and the image records.
+store_state() {
+	(cd "$STORE" && find blobs layers -mindepth 1 -maxdepth 2 2>/dev/null | sort
+	 cat images.json 2>/dev/null; ls -A tmp 2>/dev/null)
+}

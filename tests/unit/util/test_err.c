@@ -36,6 +36,19 @@ static void test_chain_string(void **state)
 	berr_free(err);
 }
 
+/* A message of our own finding is complete: no strerror, but the code still travels. */
+static void test_plain(void **state)
+{
+	struct berr *err = NULL;
+	assert_int_equal(berr_plain(&err, ENOENT, "no such image: %s", "x"), -ENOENT);
+	assert_int_equal(berr_wrap(&err, "run"), -ENOENT);
+	char *s = berr_string(err);
+	assert_string_equal(s, "run: no such image: x");
+	assert_int_equal(berr_code(err), ENOENT);
+	free(s);
+	berr_free(err);
+}
+
 static void test_set_zero_code(void **state)
 {
 	struct berr *err = NULL;
@@ -65,6 +78,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_chain_string),
+	    cmocka_unit_test(test_plain),
 	    cmocka_unit_test(test_set_zero_code),
 	    cmocka_unit_test(test_null_slot_is_ok),
 	    cmocka_unit_test(test_negative_code_normalised),

@@ -1,0 +1,46 @@
+/* berth: shared state of the command line (the one struct cli_opts STYLE.md allows) and the
+ * command table. Each command file holds the commands of one noun (image.c: images, rmi, tag,
+ * ...). */
+#ifndef BERTH_CLI_BERTH_H
+#define BERTH_CLI_BERTH_H
+
+#include <stdbool.h>
+
+struct berr;
+struct img_store;
+
+struct cli_opts {
+	const char *root; /* --root, BERTH_ROOT, /var/lib/berth */
+	bool debug;
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct cli_opts *o, int argc, char **argv);
+};
+
+/* Print "berth: <err>" once and return status (1 for most commands, 125 for run/create). */
+int cli_fail(struct berr *err, int status);
+/* "berth: <message>" and status. */
+int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The image store under the root (exit status 125 printed on failure: NULL). */
+struct img_store *cli_store(struct cli_opts *o);
+
+/* image.c */
+int cmd_images(struct cli_opts *o, int argc, char **argv);
+int cmd_rmi(struct cli_opts *o, int argc, char **argv);
+int cmd_tag(struct cli_opts *o, int argc, char **argv);
+int cmd_history(struct cli_opts *o, int argc, char **argv);
+int cmd_image_inspect(struct cli_opts *o, int argc, char **argv);
+int cmd_image_prune(struct cli_opts *o, int argc, char **argv);
+int cmd_image_mount(struct cli_opts *o, int argc, char **argv);
+int cmd_image_unmount(struct cli_opts *o, int argc, char **argv);
+/* archive.c */
+int cmd_save(struct cli_opts *o, int argc, char **argv);
+int cmd_load(struct cli_opts *o, int argc, char **argv);
+int cmd_import(struct cli_opts *o, int argc, char **argv);
+/* the `image` group */
+int cmd_image(struct cli_opts *o, int argc, char **argv);
+
+#endif

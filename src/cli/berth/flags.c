@@ -1,0 +1,184 @@
+/* Docker-style flag parsing (see flags.h). */
+#include "cli/berth/flags.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+void flag_list_free(struct flag_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void help(const struct flag_cmd *cmd, const struct flag *flags)
+{
+	printf("\nUsage:  %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	bool any = false;
+	for (const struct flag *f = flags; f->name; f++)
+		any |= f->help != NULL;
+	if (!any)
+		return;
+	printf("\nOptions:\n");
+	for (const struct flag *f = flags; f->name; f++) {
+		if (!f->help)
+			continue;
+		char left[64];
+		const char *val = f->kind == FLAG_BOOL ? "" : f->value ? f->value : "string";
+		if (f->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s %s", f->short_name, f->name, val);
+		else
+			snprintf(left, sizeof(left), "    --%s %s", f->name, val);
+		printf("  %-28s %s\n", left, f->help);
+	}
+}
+
+static int fail(const struct flag_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(const struct flag_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "berth: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nSee '%s --help'.\n", cmd->name);
+	va_end(ap);
+	return -1;
+}
+
+static const struct flag *find_long(const struct flag *flags, const char *name, size_t len)
+{
+	for (const struct flag *f = flags; f->name; f++)
+		if (strlen(f->name) == len && !strncmp(f->name, name, len))
+			return f;
+	return NULL;
+}
+
+static const struct flag *find_short(const struct flag *flags, char c)
+{
+	for (const struct flag *f = flags; f->name; f++)
+		if (f->short_name == c)
+			return f;
+	return NULL;
+}
+
+static int set(const struct flag_cmd *cmd, const struct flag *f, const char *value)
+{
+	switch (f->kind) {
+	case FLAG_BOOL:
+		if (!value || !strcmp(value, "true") || !strcmp(value, "1"))
+			*(bool *)f->target = true;
+		else if (!strcmp(value, "false") || !strcmp(value, "0"))
+			*(bool *)f->target = false;
+		else
+			return fail(cmd, "invalid boolean value '%s'", value);
+		return 0;
+	case FLAG_STRING:
+		*(const char **)f->target = value;
+		return 0;
+	case FLAG_LIST: {
+		struct flag_list *l = f->target;
+		l->v = xrealloc(l->v, (size_t)(l->n + 2) * sizeof(char *));
+		l->v[l->n++] = value;
+		l->v[l->n] = NULL;
+		return 0;
+	}
+	case FLAG_INT: {
+		char *end = NULL;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (!*value || *end || errno)
+			return fail(cmd, "invalid number '%s'", value);
+		*(long *)f->target = v;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+/* "--name[=value]"; *i moves past a separate value. */
+static int parse_long(const struct flag_cmd *cmd, const struct flag *flags, int argc, char **argv,
+		      int *i)
+{
+	const char *name = argv[*i] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct flag *f = find_long(flags, name, len);
+	if (!f)
+		return fail(cmd, "unknown flag: %s", argv[*i]);
+	if (f->kind == FLAG_BOOL || eq)
+		return set(cmd, f, eq ? eq + 1 : NULL);
+	if (*i + 1 >= argc)
+		return fail(cmd, "flag needs an argument: --%s", f->name);
+	return set(cmd, f, argv[++*i]);
+}
+
+/* "-abc", "-nvalue", "-n value". */
+static int parse_short(const struct flag_cmd *cmd, const struct flag *flags, int argc, char **argv,
+		       int *i)
+{
+	const char *a = argv[*i];
+	for (size_t k = 1; a[k]; k++) {
+		const struct flag *f = find_short(flags, a[k]);
+		if (!f) {
+			fprintf(stderr,
+				"berth: unknown shorthand flag: '%c' in %s\nSee '%s --help'.\n",
+				a[k], a, cmd->name);
+			return -1;
+		}
+		if (f->kind == FLAG_BOOL) {
+			if (a[k + 1] == '=')
+				return set(cmd, f, a + k + 2);
+			if (set(cmd, f, NULL) < 0)
+				return -1;
+			continue;
+		}
+		if (a[k + 1])
+			return set(cmd, f, a[k + 1] == '=' ? a + k + 2 : a + k + 1);
+		if (*i + 1 >= argc) {
+			char s[2] = {a[k], 0};
+			return fail(cmd, "flag needs an argument: '%s'", s);
+		}
+		return set(cmd, f, argv[++*i]);
+	}
+	return 0;
+}
+
+int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, char **argv,
+		const char ***out_pos)
+{
+	const char **pos = xcalloc((size_t)argc + 1, sizeof(char *));
+	int npos = 0;
+	bool only_pos = false;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_pos || a[0] != '-' || !a[1]) {
+			pos[npos++] = a;
+			if (!cmd->interspersed)
+				only_pos = true;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			help(cmd, flags);
+			free(pos);
+			return -2;
+		}
+		int r = a[1] == '-' ? parse_long(cmd, flags, argc, argv, &i)
+				    : parse_short(cmd, flags, argc, argv, &i);
+		if (r < 0) {
+			free(pos);
+			return -1;
+		}
+	}
+	*out_pos = pos;
+	return npos;
+}

@@ -1,0 +1,256 @@
+/* `image inspect` (Docker's JSON shape) and `history`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/format.h"
+#include "cli/berth/output.h"
+#include "image/builtin.h"
+#include "image/config.h"
+#include "image/image.h"
+#include "image/snapshot.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* The record and parsed config of a name (the built-in image loaded when named). */
+static json_t *find(struct img_store *s, const char *name, struct img_config **out_cfg,
+		    struct berr **err)
+{
+	if (img_builtin_is(name) && img_builtin_ensure(s, err) < 0)
+		return NULL;
+	json_t *rec = img_image_lookup(s, name, err);
+	if (!rec)
+		return NULL;
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (img_blob_read(s, str(rec, "id"), IMG_CONFIG_MAX, &data, &len, err) < 0 ||
+	    img_config_parse(data, len, out_cfg, err) < 0) {
+		json_decref(rec);
+		berr_wrap(err, "image '%s'", name);
+		return NULL;
+	}
+	return rec;
+}
+
+/* Docker fills every field of an image's Config; templates rely on them being there. */
+static json_t *docker_config(json_t *cfg)
+{
+	json_t *c = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:n, s:n, s:s, s:n, "
+			      "s:s, s:n, s:n, s:n}",
+			      "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0,
+			      "AttachStdout", 0, "AttachStderr", 0, "Tty", 0, "OpenStdin", 0,
+			      "StdinOnce", 0, "Env", "Cmd", "Image", "", "Volumes", "WorkingDir",
+			      "", "Entrypoint", "OnBuild", "Labels");
+	if (json_is_object(cfg))
+		json_object_update(c, cfg);
+	return c;
+}
+
+static json_t *familiar_list(json_t *list)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		autofree char *f = img_name_familiar(json_string_value(v));
+		json_array_append_new(out, json_string(f));
+	}
+	return out;
+}
+
+static json_t *inspect_json(struct cli_opts *o, json_t *rec, struct img_config *c)
+{
+	json_t *layers = json_array();
+	for (size_t i = 0; i < c->n_diff_ids; i++)
+		json_array_append_new(layers, json_string(c->diff_ids[i]));
+	size_t i;
+	json_t *v;
+	autofree char *lowers = xstrdup("");
+	json_array_foreach(json_object_get(rec, "layers"), i, v)
+	{
+		/* top layer first, as overlayfs lists them */
+		char *next = xasprintf("%s/layers/%s/diff%s%s", o->root, json_string_value(v) + 7,
+				       i ? ":" : "", lowers);
+		free(lowers);
+		lowers = next;
+	}
+	const char *comment = "";
+	if (c->n_history && c->history[c->n_history - 1].comment)
+		comment = c->history[c->n_history - 1].comment;
+	json_t *j = json_pack(
+	    "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:{s:{s:s}, s:s}, "
+	    "s:{s:s, s:o}, s:{s:s}}",
+	    "Id", str(rec, "id"), "RepoTags", familiar_list(json_object_get(rec, "names")),
+	    "RepoDigests", familiar_list(json_object_get(rec, "digests")), "Parent", "", "Comment",
+	    comment, "Created", c->created ? c->created : "", "DockerVersion", "", "Author",
+	    c->author ? c->author : "", "Config", docker_config(json_object_get(c->raw, "config")),
+	    "Architecture", c->platform.arch, "Os", c->platform.os, "Size",
+	    (json_int_t)json_integer_value(json_object_get(rec, "size")), "GraphDriver", "Data",
+	    "LowerDir", lowers, "Name", "overlay", "RootFS", "Type", "layers", "Layers", layers,
+	    "Metadata", "LastTagTime", str(rec, "added"));
+	if (c->platform.variant) {
+		/* Docker puts Variant after Architecture; the order of keys is kept */
+		json_t *copy = json_object();
+		const char *k;
+		json_object_foreach(j, k, v)
+		{
+			json_object_set(copy, k, v);
+			if (!strcmp(k, "Architecture"))
+				json_object_set_new(copy, "Variant",
+						    json_string(c->platform.variant));
+		}
+		json_decref(j);
+		j = copy;
+	}
+	return j;
+}
+
+int cmd_image_inspect(struct cli_opts *o, int argc, char **argv)
+{
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth image inspect", "[OPTIONS] IMAGE [IMAGE...]",
+				     "Display detailed information on one or more images", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth image inspect\" requires at least 1 argument");
+	autoptr(img_store) s = cli_store(o);
+	if (!s)
+		return 125;
+	json_t *out = json_array();
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct berr *err = NULL;
+		struct img_config *c = NULL;
+		json_t *rec = find(s, pos[i], &c, &err);
+		if (!rec) {
+			status = cli_fail(err, 1);
+			continue;
+		}
+		json_array_append_new(out, inspect_json(o, rec, c));
+		img_config_free(c);
+		json_decref(rec);
+	}
+	if (format) {
+		if (fmt_each(format, out))
+			status = 1;
+	} else if (json_array_size(out) || status == 0) {
+		char *text = json_dumps(out, JSON_INDENT(4));
+		puts(text);
+		free(text);
+	}
+	json_decref(out);
+	return status;
+}
+
+/* Docker's stringutils.Ellipsis: at most n characters, the last one "…" when cut. */
+static char *ellipsis(const char *s, size_t n)
+{
+	if (strlen(s) <= n)
+		return xstrdup(s);
+	return xasprintf("%.*s…", (int)(n - 1), s);
+}
+
+static json_t *history_rows(struct img_store *s, json_t *rec, struct img_config *c, bool human,
+			    bool no_trunc)
+{
+	json_t *rows = json_array(), *chains = json_object_get(rec, "layers");
+	/* history entries that made a layer take the layers in order */
+	size_t layer = 0;
+	int64_t *sizes = xcalloc(c->n_history + 1, sizeof(int64_t));
+	for (size_t i = 0; i < c->n_history; i++)
+		if (!c->history[i].empty_layer) {
+			const char *chain = json_string_value(json_array_get(chains, layer++));
+			sizes[i] = chain ? img_snapshot_size(s, chain) : 0;
+		}
+	for (size_t k = c->n_history; k-- > 0;) {
+		const struct img_history *h = &c->history[k];
+		time_t created = out_parse_time(h->created);
+		char since[48], size[32];
+		autofree char *id = k == c->n_history - 1
+					? (no_trunc ? xstrdup(str(rec, "id"))
+						    : xasprintf("%.12s", str(rec, "id") + 7))
+					: xstrdup("<missing>");
+		autofree char *by = no_trunc ? xstrdup(h->created_by ? h->created_by : "")
+					     : ellipsis(h->created_by ? h->created_by : "", 45);
+		if (human)
+			out_size(sizes[k] > 0 ? sizes[k] : 0, size);
+		else
+			snprintf(size, sizeof(size), "%lld", (long long)sizes[k]);
+		json_array_append_new(
+		    rows,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "CreatedSince",
+			      created ? (human ? out_since(created, since) : h->created) : "N/A",
+			      "CreatedAt", h->created ? h->created : "", "CreatedBy", by, "Size",
+			      size, "Comment", h->comment ? h->comment : ""));
+	}
+	free(sizes);
+	return rows;
+}
+
+int cmd_history(struct cli_opts *o, int argc, char **argv)
+{
+	bool human = true, no_trunc = false, quiet = false;
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"human", 'H', FLAG_BOOL, &human, "Print sizes and dates in human readable format"},
+	    {"no-trunc", 0, FLAG_BOOL, &no_trunc, "Don't truncate output"},
+	    {"quiet", 'q', FLAG_BOOL, &quiet, "Only show image IDs"},
+	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth history", "[OPTIONS] IMAGE",
+				     "Show the history of an image", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n != 1)
+		return cli_error(125, "\"berth history\" requires exactly 1 argument");
+	autoptr(img_store) s = cli_store(o);
+	if (!s)
+		return 125;
+	struct berr *err = NULL;
+	struct img_config *c = NULL;
+	json_t *rec = find(s, pos[0], &c, &err);
+	if (!rec)
+		return cli_fail(err, 1);
+	json_t *rows = history_rows(s, rec, c, human, no_trunc);
+	int status = 0;
+	if (quiet) {
+		size_t i;
+		json_t *row;
+		json_array_foreach(rows, i, row) puts(str(row, "ID"));
+	} else {
+		json_t *headers =
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "IMAGE", "CreatedSince",
+			      "CREATED", "CreatedAt", "CREATED AT", "CreatedBy", "CREATED BY",
+			      "Size", "SIZE", "Comment", "COMMENT");
+		status = fmt_rows(format,
+				  "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{."
+				  "Comment}}",
+				  headers, rows);
+		json_decref(headers);
+	}
+	json_decref(rows);
+	json_decref(rec);
+	img_config_free(c);
+	return status;
+}

@@ -1,0 +1,116 @@
+/* berth entry point: global options, the command table, and error printing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/berth/berth.h"
+#include "image/store.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define BERTH_VERSION "0.1.0"
+
+static int cmd_version(struct cli_opts *o, int argc, char **argv)
+{
+	printf("berth version %s\n", BERTH_VERSION);
+	return 0;
+}
+
+/* Order is the order of `berth --help`. */
+static const struct cli_command commands[] = {
+    {"images", "List images", cmd_images},
+    {"image", "Manage images (ls, rm, tag, inspect, history, save, load, import, prune, mount)",
+     cmd_image},
+    {"rmi", "Remove one or more images", cmd_rmi},
+    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cmd_tag},
+    {"history", "Show the history of an image", cmd_history},
+    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", cmd_save},
+    {"load", "Load an image from a tar archive or STDIN", cmd_load},
+    {"import", "Import the contents from a tarball to create a filesystem image", cmd_import},
+    {"version", "Show the berth version", cmd_version},
+    {NULL, NULL, NULL},
+};
+
+int cli_fail(struct berr *err, int status)
+{
+	char *msg = berr_string(err);
+	fprintf(stderr, "berth: %s\n", msg);
+	free(msg);
+	berr_free(err);
+	return status;
+}
+
+int cli_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "berth: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	return status;
+}
+
+struct img_store *cli_store(struct cli_opts *o)
+{
+	struct img_store *s = NULL;
+	struct berr *err = NULL;
+	if (img_store_open(o->root, &s, &err) < 0) {
+		cli_fail(err, 125);
+		return NULL;
+	}
+	return s;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "\nUsage:  berth [OPTIONS] COMMAND\n\n"
+		   "A container platform: images, containers and virtual machines, no daemon.\n\n"
+		   "Commands:\n");
+	for (const struct cli_command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nGlobal Options:\n"
+		   "      --root string   where berth keeps its state (default /var/lib/berth, "
+		   "or $BERTH_ROOT)\n"
+		   "  -D, --debug         debug output\n"
+		   "  -v, --version       print the version\n"
+		   "\nRun 'berth COMMAND --help' for more information on a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o = {.root = getenv("BERTH_ROOT")};
+	if (!o.root || !*o.root)
+		o.root = "/var/lib/berth";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--root") && i + 1 < argc)
+			o.root = argv[++i];
+		else if (!strncmp(a, "--root=", 7))
+			o.root = a + 7;
+		else if (!strcmp(a, "-D") || !strcmp(a, "--debug"))
+			o.debug = true;
+		else if (!strcmp(a, "-v") || !strcmp(a, "--version"))
+			return cmd_version(&o, 0, NULL);
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "berth: unknown flag: %s\nSee 'berth --help'.\n", a);
+			return 125;
+		}
+	}
+	log_setup(-1, LOG_FORMAT_TEXT, o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
+	if (i >= argc) {
+		usage(stderr);
+		return 125;
+	}
+	for (const struct cli_command *c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[i]))
+			return c->run(&o, argc - i - 1, argv + i + 1);
+	fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[i]);
+	return 125;
+}

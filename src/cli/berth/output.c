@@ -1,0 +1,148 @@
+/* Tables, sizes and times as Docker prints them (see output.h). */
+#include "cli/berth/output.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+#define MIN_WIDTH 10
+#define PADDING   3
+#define MAX_COLS  32
+
+struct table {
+	char ***rows; /* each a NULL-terminated list of cells */
+	size_t n;
+};
+
+struct table *table_new(void)
+{
+	return xzalloc(sizeof(struct table));
+}
+
+void table_row(struct table *t, const char *line)
+{
+	char **cells = xcalloc(MAX_COLS + 1, sizeof(char *));
+	size_t n = 0;
+	const char *p = line;
+	for (;;) {
+		const char *tab = strchr(p, '\t');
+		if (!tab || n == MAX_COLS - 1) {
+			cells[n++] = xstrdup(p);
+			break;
+		}
+		cells[n++] = xstrndup(p, (size_t)(tab - p));
+		p = tab + 1;
+	}
+	t->rows = xrealloc(t->rows, (t->n + 1) * sizeof(*t->rows));
+	t->rows[t->n++] = cells;
+}
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* Go's tabwriter aligns a column over the run of rows that have it; Docker's rows all have the
+ * same cells, so one width per column is the same thing. The last cell of a row is not
+ * padded. */
+void table_flush(struct table *t, FILE *f)
+{
+	size_t w[MAX_COLS] = {0};
+	for (size_t r = 0; r < t->n; r++)
+		for (size_t c = 0; t->rows[r][c]; c++)
+			if (t->rows[r][c + 1] && width(t->rows[r][c]) + PADDING > w[c])
+				w[c] = width(t->rows[r][c]) + PADDING;
+	for (size_t r = 0; r < t->n; r++) {
+		for (size_t c = 0; t->rows[r][c]; c++) {
+			const char *cell = t->rows[r][c];
+			fputs(cell, f);
+			if (t->rows[r][c + 1]) {
+				size_t col = w[c] < MIN_WIDTH ? MIN_WIDTH : w[c];
+				for (size_t k = width(cell); k < col; k++)
+					fputc(' ', f);
+			}
+			free(t->rows[r][c]);
+		}
+		fputc('\n', f);
+		free(t->rows[r]);
+	}
+	free(t->rows);
+	free(t);
+}
+
+const char *out_size(int64_t bytes, char buf[32])
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1000.0 && u < 6) {
+		v /= 1000.0;
+		u++;
+	}
+	snprintf(buf, 32, "%.3g%s", v, units[u]);
+	return buf;
+}
+
+const char *out_since(time_t when, char buf[48])
+{
+	double s = difftime(time(NULL), when);
+	long secs = (long)s;
+	long mins = secs / 60, hours = secs / 3600, days = secs / 86400;
+	if (secs < 1)
+		snprintf(buf, 48, "Less than a second ago");
+	else if (secs == 1)
+		snprintf(buf, 48, "1 second ago");
+	else if (secs < 60)
+		snprintf(buf, 48, "%ld seconds ago", secs);
+	else if (mins == 1)
+		snprintf(buf, 48, "About a minute ago");
+	else if (mins < 60)
+		snprintf(buf, 48, "%ld minutes ago", mins);
+	else if (hours == 1)
+		snprintf(buf, 48, "About an hour ago");
+	else if (hours < 48)
+		snprintf(buf, 48, "%ld hours ago", hours);
+	else if (hours < 24 * 7 * 2)
+		snprintf(buf, 48, "%ld days ago", days);
+	else if (hours < 24 * 30 * 2)
+		snprintf(buf, 48, "%ld weeks ago", days / 7);
+	else if (hours < 24 * 365 * 2)
+		snprintf(buf, 48, "%ld months ago", days / 30);
+	else
+		snprintf(buf, 48, "%ld years ago", days / 365);
+	return buf;
+}
+
+time_t out_parse_time(const char *s)
+{
+	if (!s)
+		return 0;
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return 0;
+	time_t t = timegm(&tm);
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == '+' || *p == '-') {
+		int hh = 0, mm = 0;
+		if (sscanf(p + 1, "%d:%d", &hh, &mm) == 2)
+			t += (*p == '+' ? -1 : 1) * (hh * 3600 + mm * 60);
+	}
+	return t;
+}
+
+const char *out_go_time(time_t when, char buf[48])
+{
+	struct tm tm;
+	gmtime_r(&when, &tm);
+	strftime(buf, 48, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	return buf;
+}

@@ -1,0 +1,728 @@
+/* A subset of Go's text/template over JSON (see template.h). Parsing builds a tree of text,
+ * actions, if and range; an action's pipeline is tokenised when it runs. */
+#include "cli/berth/template.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define DEPTH_MAX 32
+
+enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE };
+
+struct node {
+	enum node_kind kind;
+	char *text; /* text, or the pipeline */
+	struct node *body, *alt;
+	size_t n_body, n_alt;
+};
+
+struct tmpl {
+	struct node *nodes;
+	size_t n;
+};
+
+/* ---- parsing ---- */
+
+struct lexer {
+	const char *p;
+	bool trim_next; /* the last action ended with "-}}" */
+};
+
+/* The next piece: text (is_action false) or an action's inside; NULL at the end. */
+static char *next_piece(struct lexer *lx, bool *is_action, struct berr **err)
+{
+	if (!*lx->p)
+		return NULL;
+	if (lx->p[0] == '{' && lx->p[1] == '{') {
+		const char *start = lx->p + 2, *end = strstr(start, "}}");
+		if (!end) {
+			berr_plain(err, EINVAL, "template: unclosed action");
+			return NULL;
+		}
+		lx->p = end + 2;
+		if (*start == '-' && isspace((unsigned char)start[1]))
+			start++;
+		lx->trim_next = end > start && end[-1] == '-' && isspace((unsigned char)end[-2]);
+		if (lx->trim_next)
+			end--;
+		*is_action = true;
+		return xstrndup(start, (size_t)(end - start));
+	}
+	const char *end = strstr(lx->p, "{{");
+	if (!end)
+		end = lx->p + strlen(lx->p);
+	const char *start = lx->p;
+	lx->p = end;
+	if (lx->trim_next)
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+	lx->trim_next = false;
+	/* "{{- " trims the text before it */
+	if (end[0] == '{' && end[2] == '-' && isspace((unsigned char)end[3]))
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+	*is_action = false;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+static void nodes_free(struct node *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(n[i].text);
+		nodes_free(n[i].body, n[i].n_body);
+		nodes_free(n[i].alt, n[i].n_alt);
+	}
+	free(n);
+}
+
+static char *trimmed(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+static bool keyword(const char *a, const char *kw)
+{
+	size_t n = strlen(kw);
+	return !strncmp(a, kw, n) && (!a[n] || isspace((unsigned char)a[n]));
+}
+
+/* Nodes until "end" or "else" (returned in *stop) or the end of input. */
+static int parse_list(struct lexer *lx, int depth, struct node **out, size_t *out_n, char **stop,
+		      struct berr **err)
+{
+	if (depth > DEPTH_MAX)
+		return berr_plain(err, EINVAL, "template: nested too deeply");
+	struct node *nodes = NULL;
+	size_t n = 0;
+	*stop = NULL;
+	bool is_action;
+	char *piece;
+	while ((piece = next_piece(lx, &is_action, err))) {
+		autofree char *a = is_action ? trimmed(piece) : NULL;
+		if (is_action)
+			free(piece);
+		if (is_action && (!strcmp(a, "end") || !strcmp(a, "else"))) {
+			*stop = take_ptr(&a);
+			break;
+		}
+		if (is_action && !strncmp(a, "/*", 2))
+			continue; /* a comment */
+		nodes = xrealloc(nodes, (n + 1) * sizeof(*nodes));
+		struct node *nd = &nodes[n++];
+		memset(nd, 0, sizeof(*nd));
+		if (!is_action) {
+			nd->kind = N_TEXT;
+			nd->text = piece;
+			continue;
+		}
+		if (!keyword(a, "if") && !keyword(a, "range")) {
+			nd->kind = N_ACTION;
+			nd->text = take_ptr(&a);
+			continue;
+		}
+		nd->kind = keyword(a, "if") ? N_IF : N_RANGE;
+		nd->text = trimmed(a + (nd->kind == N_IF ? 2 : 5));
+		autofree char *s1 = NULL, *s2 = NULL;
+		if (parse_list(lx, depth + 1, &nd->body, &nd->n_body, &s1, err) < 0)
+			goto fail;
+		if (s1 && !strcmp(s1, "else") &&
+		    parse_list(lx, depth + 1, &nd->alt, &nd->n_alt, &s2, err) < 0)
+			goto fail;
+		if (!(s1 && !strcmp(s1, "end")) && !(s2 && !strcmp(s2, "end"))) {
+			berr_plain(err, EINVAL, "template: unexpected EOF (missing {{end}})");
+			goto fail;
+		}
+	}
+	if (err && *err)
+		goto fail;
+	*out = nodes;
+	*out_n = n;
+	return 0;
+fail:
+	nodes_free(nodes, n);
+	return -EINVAL;
+}
+
+/* Docker's formatter turns the two-character "\t" and "\n" into the real ones first. */
+static char *unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	for (; *s; s++) {
+		if (s[0] == '\\' && (s[1] == 't' || s[1] == 'n')) {
+			*o++ = s[1] == 't' ? '\t' : '\n';
+			s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+struct tmpl *tmpl_parse(const char *text, struct berr **err)
+{
+	autofree char *src = unescape(text);
+	struct lexer lx = {.p = src};
+	struct tmpl *t = xzalloc(sizeof(*t));
+	autofree char *stop = NULL;
+	if (parse_list(&lx, 0, &t->nodes, &t->n, &stop, err) < 0) {
+		free(t);
+		return NULL;
+	}
+	if (stop) {
+		berr_plain(err, EINVAL, "template: unexpected {{%s}}", stop);
+		tmpl_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void tmpl_free(struct tmpl *t)
+{
+	if (!t)
+		return;
+	nodes_free(t->nodes, t->n);
+	free(t);
+}
+
+/* ---- values ---- */
+
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* As Go's fmt prints a value with %v. NULL is a missing key. */
+static void print_value(struct buf *b, json_t *v)
+{
+	char num[64];
+	if (!v) {
+		puts_(b, "<no value>");
+	} else if (json_is_string(v)) {
+		put(b, json_string_value(v), json_string_length(v));
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		puts_(b, num);
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%g", json_real_value(v));
+		puts_(b, num);
+	} else if (json_is_boolean(v)) {
+		puts_(b, json_is_true(v) ? "true" : "false");
+	} else if (json_is_null(v)) {
+		puts_(b, "<nil>");
+	} else if (json_is_array(v)) {
+		puts_(b, "[");
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				puts_(b, " ");
+			print_value(b, json_array_get(v, i));
+		}
+		puts_(b, "]");
+	} else {
+		size_t n = json_object_size(v), i = 0;
+		const char **keys = xcalloc(n + 1, sizeof(char *));
+		const char *k;
+		json_t *val;
+		json_object_foreach(v, k, val) keys[i++] = k;
+		qsort(keys, n, sizeof(char *), cmp_keys);
+		puts_(b, "map[");
+		for (i = 0; i < n; i++) {
+			if (i)
+				puts_(b, " ");
+			puts_(b, keys[i]);
+			puts_(b, ":");
+			print_value(b, json_object_get(v, keys[i]));
+		}
+		puts_(b, "]");
+		free(keys);
+	}
+}
+
+static char *to_string(json_t *v)
+{
+	struct buf b = {0};
+	puts_(&b, "");
+	print_value(&b, v);
+	return b.s;
+}
+
+static bool truthy(json_t *v)
+{
+	if (!v || json_is_null(v) || json_is_false(v))
+		return false;
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
+	if (json_is_integer(v))
+		return json_integer_value(v) != 0;
+	if (json_is_real(v))
+		return json_real_value(v) != 0;
+	if (json_is_array(v))
+		return json_array_size(v) > 0;
+	if (json_is_object(v))
+		return json_object_size(v) > 0;
+	return true;
+}
+
+/* ---- pipelines ---- */
+
+/* Hand an inner error up unless one is already set. */
+static void pass_err(struct berr **err, struct berr *e)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		berr_free(e);
+}
+
+enum tok_kind { T_FIELD, T_STRING, T_NUMBER, T_IDENT, T_PIPE, T_END };
+
+struct tok {
+	enum tok_kind kind;
+	char *text;
+};
+
+static int lex_token(const char **pp, struct tok *t, struct berr **err)
+{
+	const char *p = *pp;
+	while (isspace((unsigned char)*p))
+		p++;
+	const char *start = p;
+	t->text = NULL;
+	if (!*p) {
+		t->kind = T_END;
+	} else if (*p == '|') {
+		t->kind = T_PIPE;
+		p++;
+	} else if (*p == '"' || *p == '`') {
+		char q = *p++;
+		struct buf b = {0};
+		puts_(&b, "");
+		for (; *p && *p != q; p++) {
+			if (q == '"' && *p == '\\' && p[1]) {
+				p++;
+				char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+				put(&b, &c, 1);
+			} else {
+				put(&b, p, 1);
+			}
+		}
+		if (*p != q) {
+			free(b.s);
+			return berr_plain(err, EINVAL, "template: unterminated string");
+		}
+		p++;
+		t->kind = T_STRING;
+		t->text = b.s;
+	} else if (*p == '.' || isalpha((unsigned char)*p) || *p == '_') {
+		while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+			p++;
+		t->kind = *start == '.' ? T_FIELD : T_IDENT;
+		t->text = xstrndup(start, (size_t)(p - start));
+	} else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
+		p++;
+		while (isdigit((unsigned char)*p))
+			p++;
+		t->kind = T_NUMBER;
+		t->text = xstrndup(start, (size_t)(p - start));
+	} else {
+		return berr_plain(err, EINVAL, "template: unexpected '%c' in action", *p);
+	}
+	*pp = p;
+	return 0;
+}
+
+/* ".A.B" on dot: a new reference, NULL for a missing key. */
+static json_t *field(json_t *dot, const char *path, struct berr **err)
+{
+	json_t *v = dot;
+	autofree char *copy = xstrdup(path + 1);
+	for (char *save = NULL, *k = strtok_r(copy, ".", &save); k;
+	     k = strtok_r(NULL, ".", &save)) {
+		if (!v)
+			return NULL;
+		if (!json_is_object(v)) {
+			berr_plain(err, EINVAL, "template: can't evaluate field %s in a non-object",
+				   k);
+			return NULL;
+		}
+		v = json_object_get(v, k);
+	}
+	return json_incref(v);
+}
+
+static json_t *call(const char *fn, json_t **args, size_t n, struct berr **err);
+
+/* One command: a value, or a function with arguments (and the piped value last). */
+static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *piped, bool has_piped,
+			   struct berr **err)
+{
+	json_t *args[16];
+	size_t na = 0;
+	bool fn = toks[0].kind == T_IDENT && strcmp(toks[0].text, "true") &&
+		  strcmp(toks[0].text, "false") && strcmp(toks[0].text, "nil");
+	if (n > 15)
+		return berr_plain(err, E2BIG, "template: too many arguments"), NULL;
+	for (size_t i = fn ? 1 : 0; i < n; i++) {
+		struct tok *t = &toks[i];
+		json_t *v = NULL;
+		if (t->kind == T_FIELD) {
+			struct berr *e = NULL;
+			v = field(dot, t->text, &e);
+			if (e) {
+				for (size_t k = 0; k < na; k++)
+					json_decref(args[k]);
+				pass_err(err, e);
+				return NULL;
+			}
+		} else if (t->kind == T_STRING) {
+			v = json_string(t->text);
+		} else if (t->kind == T_NUMBER) {
+			v = json_integer(strtoll(t->text, NULL, 10));
+		} else if (!strcmp(t->text, "true") || !strcmp(t->text, "false")) {
+			v = json_boolean(!strcmp(t->text, "true"));
+		} else if (!strcmp(t->text, "nil")) {
+			v = json_null();
+		} else {
+			for (size_t k = 0; k < na; k++)
+				json_decref(args[k]);
+			berr_plain(err, EINVAL, "template: '%s' is not a value", t->text);
+			return NULL;
+		}
+		args[na++] = v;
+	}
+	if (has_piped)
+		args[na++] = json_incref(piped);
+	if (!fn) {
+		if (na != 1) {
+			for (size_t k = 0; k < na; k++)
+				json_decref(args[k]);
+			berr_plain(err, EINVAL,
+				   "template: can't give an argument to a non-function");
+			return NULL;
+		}
+		return args[0];
+	}
+	json_t *r = call(toks[0].text, args, na, err);
+	for (size_t k = 0; k < na; k++)
+		json_decref(args[k]);
+	return r;
+}
+
+/* A pipeline's value; *ok is false on error. */
+static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **err)
+{
+	struct tok toks[64];
+	size_t n = 0;
+	const char *p = text;
+	*ok = false;
+	json_t *val = NULL;
+	bool has_val = false;
+	for (;;) {
+		if (n == 64 || lex_token(&p, &toks[n], err) < 0) {
+			if (n == 64)
+				berr_plain(err, E2BIG, "template: action too long");
+			break;
+		}
+		enum tok_kind k = toks[n].kind;
+		if (k != T_PIPE && k != T_END) {
+			n++;
+			continue;
+		}
+		if (n == 0) {
+			berr_plain(err, EINVAL, "template: missing value for command");
+			break;
+		}
+		struct berr *e = NULL;
+		json_t *v = run_command(toks, n, dot, val, has_val, &e);
+		for (size_t i = 0; i < n; i++)
+			free(toks[i].text);
+		n = 0;
+		if (e) {
+			pass_err(err, e);
+			json_decref(v);
+			json_decref(val);
+			return NULL;
+		}
+		json_decref(val);
+		val = v;
+		has_val = true;
+		if (k == T_END) {
+			*ok = true;
+			return val;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(toks[i].text);
+	json_decref(val);
+	return NULL;
+}
+
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct buf *b,
+		      struct berr **err);
+
+static int exec_range(const struct node *nd, json_t *v, struct buf *b, struct berr **err)
+{
+	size_t count = json_is_array(v)    ? json_array_size(v)
+		       : json_is_object(v) ? json_object_size(v)
+					   : 0;
+	if (count == 0)
+		return exec_nodes(nd->alt, nd->n_alt, v, b, err);
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < count; i++)
+			if (exec_nodes(nd->body, nd->n_body, json_array_get(v, i), b, err) < 0)
+				return -EINVAL;
+		return 0;
+	}
+	const char **keys = xcalloc(count, sizeof(char *));
+	const char *k;
+	json_t *val;
+	size_t i = 0;
+	json_object_foreach(v, k, val) keys[i++] = k;
+	qsort(keys, count, sizeof(char *), cmp_keys);
+	int r = 0;
+	for (i = 0; i < count && r == 0; i++)
+		r = exec_nodes(nd->body, nd->n_body, json_object_get(v, keys[i]), b, err);
+	free(keys);
+	return r;
+}
+
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct buf *b,
+		      struct berr **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct node *nd = &nodes[i];
+		if (nd->kind == N_TEXT) {
+			puts_(b, nd->text);
+			continue;
+		}
+		bool ok;
+		json_t *v = pipeline(nd->text, dot, &ok, err);
+		if (!ok)
+			return -EINVAL;
+		int r = 0;
+		if (nd->kind == N_ACTION)
+			print_value(b, v);
+		else if (nd->kind == N_IF)
+			r = truthy(v) ? exec_nodes(nd->body, nd->n_body, dot, b, err)
+				      : exec_nodes(nd->alt, nd->n_alt, dot, b, err);
+		else
+			r = exec_range(nd, v, b, err);
+		json_decref(v);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+char *tmpl_exec(const struct tmpl *t, json_t *data, struct berr **err)
+{
+	struct buf b = {0};
+	puts_(&b, "");
+	if (exec_nodes(t->nodes, t->n, data, &b, err) < 0) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* ---- functions ---- */
+
+static json_t *fn_index(json_t **a, size_t n, struct berr **err)
+{
+	json_t *v = a[0];
+	for (size_t i = 1; i < n && v; i++) {
+		if (json_is_array(v) && json_is_integer(a[i])) {
+			json_int_t k = json_integer_value(a[i]);
+			if (k < 0 || (size_t)k >= json_array_size(v)) {
+				berr_plain(err, ERANGE, "template: index out of range: %lld",
+					   (long long)k);
+				return NULL;
+			}
+			v = json_array_get(v, (size_t)k);
+		} else if (json_is_object(v) && json_is_string(a[i])) {
+			v = json_object_get(v, json_string_value(a[i]));
+		} else {
+			berr_plain(err, EINVAL, "template: can't index that value");
+			return NULL;
+		}
+	}
+	return json_incref(v);
+}
+
+static json_t *fn_join(json_t **a, struct berr **err)
+{
+	if (!json_is_array(a[0]) || !json_is_string(a[1])) {
+		berr_plain(err, EINVAL, "template: join wants a list and a separator");
+		return NULL;
+	}
+	struct buf b = {0};
+	puts_(&b, "");
+	for (size_t i = 0; i < json_array_size(a[0]); i++) {
+		if (i)
+			puts_(&b, json_string_value(a[1]));
+		print_value(&b, json_array_get(a[0], i));
+	}
+	json_t *r = json_string(b.s);
+	free(b.s);
+	return r;
+}
+
+static json_t *fn_case(json_t *v, int mode)
+{
+	autofree char *s = to_string(v);
+	bool start = true;
+	for (char *p = s; *p; p++) {
+		if (mode == 0)
+			*p = (char)toupper((unsigned char)*p);
+		else if (mode == 1)
+			*p = (char)tolower((unsigned char)*p);
+		else if (start)
+			*p = (char)toupper((unsigned char)*p);
+		start = isspace((unsigned char)*p);
+	}
+	return json_string(s);
+}
+
+static json_t *fn_split(json_t **a, struct berr **err)
+{
+	if (!json_is_string(a[0]) || !json_is_string(a[1]) || !json_string_length(a[1])) {
+		berr_plain(err, EINVAL, "template: split wants a string and a separator");
+		return NULL;
+	}
+	json_t *out = json_array();
+	const char *s = json_string_value(a[0]), *sep = json_string_value(a[1]);
+	for (;;) {
+		const char *hit = strstr(s, sep);
+		if (!hit) {
+			json_array_append_new(out, json_string(s));
+			return out;
+		}
+		json_array_append_new(out, json_stringn(s, (size_t)(hit - s)));
+		s = hit + strlen(sep);
+	}
+}
+
+static json_t *fn_printf(json_t **a, size_t n, struct berr **err)
+{
+	if (n == 0 || !json_is_string(a[0])) {
+		berr_plain(err, EINVAL, "template: printf wants a format");
+		return NULL;
+	}
+	struct buf b = {0};
+	puts_(&b, "");
+	size_t next = 1;
+	for (const char *f = json_string_value(a[0]); *f; f++) {
+		if (*f != '%' || !f[1]) {
+			put(&b, f, 1);
+			continue;
+		}
+		char c = *++f;
+		if (c == '%') {
+			puts_(&b, "%");
+			continue;
+		}
+		json_t *v = next < n ? a[next++] : NULL;
+		if (c == 'q') {
+			autofree char *s = to_string(v);
+			json_t *j = json_string(s);
+			autofree char *q = json_dumps(j, JSON_ENCODE_ANY);
+			json_decref(j);
+			puts_(&b, q);
+		} else {
+			print_value(&b, v);
+		}
+	}
+	json_t *r = json_string(b.s);
+	free(b.s);
+	return r;
+}
+
+static json_t *call(const char *fn, json_t **a, size_t n, struct berr **err)
+{
+	static const struct {
+		const char *name;
+		size_t min, max;
+	} arity[] = {{"json", 1, 1},     {"index", 1, 15},  {"join", 2, 2},  {"len", 1, 1},
+		     {"upper", 1, 1},    {"lower", 1, 1},   {"title", 1, 1}, {"split", 2, 2},
+		     {"println", 0, 15}, {"printf", 1, 15}, {"print", 0, 15}};
+	size_t i = 0;
+	for (; i < sizeof(arity) / sizeof(arity[0]); i++)
+		if (!strcmp(arity[i].name, fn))
+			break;
+	if (i == sizeof(arity) / sizeof(arity[0])) {
+		berr_plain(err, EINVAL, "template: function \"%s\" not defined", fn);
+		return NULL;
+	}
+	if (n < arity[i].min || n > arity[i].max) {
+		berr_plain(err, EINVAL, "template: wrong number of arguments for %s", fn);
+		return NULL;
+	}
+	if (!strcmp(fn, "json")) {
+		autofree char *s = json_dumps(a[0] ? a[0] : json_null(),
+					      JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
+		return json_string(s ? s : "null");
+	}
+	if (!strcmp(fn, "index"))
+		return fn_index(a, n, err);
+	if (!strcmp(fn, "join"))
+		return fn_join(a, err);
+	if (!strcmp(fn, "len")) {
+		size_t len = json_is_array(a[0])    ? json_array_size(a[0])
+			     : json_is_object(a[0]) ? json_object_size(a[0])
+			     : json_is_string(a[0]) ? json_string_length(a[0])
+						    : 0;
+		return json_integer((json_int_t)len);
+	}
+	if (!strcmp(fn, "upper") || !strcmp(fn, "lower") || !strcmp(fn, "title"))
+		return fn_case(a[0], !strcmp(fn, "upper") ? 0 : !strcmp(fn, "lower") ? 1 : 2);
+	if (!strcmp(fn, "split"))
+		return fn_split(a, err);
+	if (!strcmp(fn, "printf"))
+		return fn_printf(a, n, err);
+	struct buf b = {0};
+	puts_(&b, "");
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			puts_(&b, " ");
+		print_value(&b, a[k]);
+	}
+	if (!strcmp(fn, "println"))
+		puts_(&b, "\n");
+	json_t *r = json_string(b.s);
+	free(b.s);
+	return r;
+}

@@ -1,0 +1,244 @@
+/* Unpacked layers by chain id, and overlayfs mounts of them (see snapshot.h). */
+#include "image/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/config.h"
+#include "image/layer.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* "layers/<hex>" for a checked chain id. */
+static char *layer_dir(const char *chain, struct berr **err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	if (digest_parse(chain, hex, err) < 0)
+		return NULL;
+	return xasprintf("layers/%s", hex);
+}
+
+static int ensure_layers_dir(struct img_store *s, struct berr **err)
+{
+	if (mkdirat(s->dirfd, "layers", 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s/layers'", s->root);
+	return 0;
+}
+
+bool img_snapshot_has(struct img_store *s, const char *chain)
+{
+	autofree char *dir = layer_dir(chain, NULL);
+	if (!dir)
+		return false;
+	autofree char *rec = xasprintf("%s/layer.json", dir);
+	return faccessat(s->dirfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int64_t record_i64(struct img_store *s, const char *chain, const char *key)
+{
+	autofree char *dir = layer_dir(chain, NULL);
+	if (!dir)
+		return -1;
+	autofree char *rec = xasprintf("%s/layer.json", dir);
+	json_t *j = json_load_path(s->dirfd, rec, 1 << 16, NULL);
+	int64_t v = -1;
+	bool set = false;
+	if (j && json_opt_i64(j, "", key, &v, &set, NULL) < 0)
+		set = false;
+	json_decref(j);
+	return set ? v : -1;
+}
+
+int64_t img_snapshot_size(struct img_store *s, const char *chain)
+{
+	return record_i64(s, chain, "size");
+}
+
+int64_t img_snapshot_tar_size(struct img_store *s, const char *chain)
+{
+	return record_i64(s, chain, "tar_size");
+}
+
+/* A fresh "tmp/layer-XXXXXX" with an empty diff/ in it; its name goes to out_tmp. */
+static int make_temp(struct img_store *s, char **out_tmp, struct berr **err)
+{
+	autofree char *abs = xasprintf("%s/tmp/layer-XXXXXX", s->root);
+	if (!mkdtemp(abs))
+		return berr_set(err, errno, "create a temp dir in '%s/tmp'", s->root);
+	char *rel = xstrdup(abs + strlen(s->root) + 1);
+	autofree char *diff = xasprintf("%s/diff", rel);
+	if (mkdirat(s->dirfd, diff, 0755) < 0) {
+		int e = errno;
+		(void)fs_rm_rf(s->dirfd, rel, NULL);
+		free(rel);
+		return berr_set(err, e, "create '%s/%s'", s->root, diff);
+	}
+	*out_tmp = rel;
+	return 0;
+}
+
+static int check_digests(const struct img_layer_stats *st, const char *expect_blob,
+			 const char *expect_diff_id, struct berr **err)
+{
+	if (expect_blob && strcmp(expect_blob, st->blob_digest))
+		return berr_plain(err, EIO, "layer blob digest %s does not match the expected %s",
+				  st->blob_digest, expect_blob);
+	if (expect_diff_id && strcmp(expect_diff_id, st->diff_id))
+		return berr_plain(
+		    err, EIO,
+		    "layer content digest %s does not match the image config's diff id "
+		    "%s",
+		    st->diff_id, expect_diff_id);
+	return 0;
+}
+
+static int write_record(struct img_store *s, const char *tmp, const struct img_layer_stats *st,
+			const char *parent, struct berr **err)
+{
+	json_t *rec =
+	    json_pack("{s:s, s:s?, s:I, s:I, s:s, s:I}", "diff_id", st->diff_id, "parent", parent,
+		      "size", (json_int_t)st->bytes, "tar_size", (json_int_t)st->diff_size, "blob",
+		      st->blob_digest, "blob_size", (json_int_t)st->blob_size);
+	autofree char *text = json_dumps(rec, JSON_COMPACT);
+	json_decref(rec);
+	autofree char *path = xasprintf("%s/layer.json", tmp);
+	autoclose int fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || fs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+		return berr_set(err, errno ? errno : EIO, "write '%s/%s'", s->root, path);
+	return 0;
+}
+
+/* Rename tmp to layers/<chain>; someone else having put it there first is fine. */
+static int publish(struct img_store *s, const char *tmp, const char *chain, struct berr **err)
+{
+	autofree char *dir = layer_dir(chain, err);
+	if (!dir)
+		return -EINVAL;
+	if (ensure_layers_dir(s, err) < 0)
+		return -EIO;
+	if (renameat(s->dirfd, tmp, s->dirfd, dir) == 0)
+		return 0;
+	if ((errno == EEXIST || errno == ENOTEMPTY) && img_snapshot_has(s, chain))
+		return 0;
+	/* a directory without its record is a leftover of a crash: replace it */
+	if (errno == EEXIST || errno == ENOTEMPTY) {
+		if (fs_rm_rf(s->dirfd, dir, err) < 0)
+			return -EIO;
+		if (renameat(s->dirfd, tmp, s->dirfd, dir) == 0)
+			return 0;
+	}
+	return berr_set(err, errno, "store layer %s", chain);
+}
+
+int img_snapshot_unpack(struct img_store *s, const char *parent_chain, int fd,
+			const char *expect_blob, const char *expect_diff_id,
+			char out_chain[IMG_CHAIN_LEN + 1], struct berr **err)
+{
+	autofree char *tmp = NULL;
+	if (make_temp(s, &tmp, err) < 0)
+		return -EIO;
+	autofree char *diff = xasprintf("%s/diff", tmp);
+	autoclose int rootfd = openat(s->dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct img_layer_stats st;
+	int r = rootfd < 0 ? berr_set(err, errno, "open '%s'", diff) : 0;
+	if (r == 0)
+		r = img_layer_apply(rootfd, fd, &st, err);
+	if (r == 0)
+		r = check_digests(&st, expect_blob, expect_diff_id, err);
+	char chain[IMG_CHAIN_LEN + 1];
+	if (r == 0) {
+		char *ids[2] = {(char *)parent_chain, st.diff_id};
+		if (parent_chain)
+			img_chain_id(ids, 2, chain);
+		else
+			snprintf(chain, sizeof(chain), "%s", st.diff_id);
+		r = write_record(s, tmp, &st, parent_chain, err);
+	}
+	if (r == 0)
+		r = publish(s, tmp, chain, err);
+	if (r < 0) {
+		(void)fs_rm_rf(s->dirfd, tmp, NULL);
+		return r;
+	}
+	memcpy(out_chain, chain, sizeof(chain));
+	return 0;
+}
+
+int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **err)
+{
+	autofree char *dir = layer_dir(chain, err);
+	if (!dir)
+		return -EINVAL;
+	/* the record goes first: a half-removed layer is then not taken for a whole one */
+	autofree char *rec = xasprintf("%s/layer.json", dir);
+	if (unlinkat(s->dirfd, rec, 0) < 0 && errno != ENOENT)
+		return berr_set(err, errno, "remove layer %s", chain);
+	return fs_rm_rf(s->dirfd, dir, err);
+}
+
+/* The lower dirs are named relative to <root>/layers (mount(2) is called from there), so that
+ * more of them fit in the one page mount(2) takes for options: 70 bytes a layer. */
+static char *mount_options(char *const *chains, size_t n, const char *upper, const char *work,
+			   struct berr **err)
+{
+	size_t cap = 64 + n * 72 + (upper ? strlen(upper) + strlen(work) + 32 : 0);
+	char *opts = xmalloc(cap);
+	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
+	/* overlayfs lists the top layer first */
+	for (size_t i = n; i-- > 0;)
+		len += (size_t)snprintf(opts + len, cap - len, "%s%s/diff", i + 1 < n ? ":" : "",
+					chains[i] + 7);
+	/* without an upper dir overlayfs wants two lower dirs at least */
+	if (n < 2)
+		len += (size_t)snprintf(opts + len, cap - len, "%s.empty", n ? ":" : "");
+	if (upper)
+		len +=
+		    (size_t)snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
+	if (len >= 4096) {
+		free(opts);
+		berr_plain(err, E2BIG, "%zu layers: the overlay mount options exceed a page", n);
+		return NULL;
+	}
+	return opts;
+}
+
+int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
+		       const char *work, const char *target, struct berr **err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	for (size_t i = 0; i < n; i++) {
+		if (digest_parse(chains[i], hex, err) < 0)
+			return -EINVAL;
+		if (!img_snapshot_has(s, chains[i]))
+			return berr_plain(err, ENOENT, "layer %s is not in the store", chains[i]);
+	}
+	if (ensure_layers_dir(s, err) < 0)
+		return -EIO;
+	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
+	autofree char *opts = mount_options(chains, n, upper, work, err);
+	if (!opts)
+		return -E2BIG;
+	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || layers < 0 || fchdir(layers) < 0)
+		return berr_set(err, errno, "enter '%s/layers'", s->root);
+	int r = mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts);
+	int e = errno;
+	if (fchdir(cwd) < 0)
+		abort(); /* the directory we were in is still open: cannot fail */
+	if (r < 0)
+		return berr_set(err, e, "mount overlay at '%s'", target);
+	return 0;
+}

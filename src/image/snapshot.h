@@ -1,0 +1,40 @@
+/* Unpacked layers and the overlayfs mounts made of them (docs/DESIGN.md "Image store"):
+ *   <root>/layers/<chain hex>/diff/        the layer's own tree (with overlayfs whiteouts),
+ *                                          used read-only as a lower dir
+ *   <root>/layers/<chain hex>/layer.json   {"diff_id", "parent", "size", "tar_size", "blob",
+ *                                          "blob_size"}
+ * A layer is unpacked once per chain id (its diff id and everything below it), into a temp
+ * directory, checked against the diff id the image config lists, and renamed into place: it is
+ * there whole or not at all. Two processes unpacking the same layer both succeed; one rename
+ * wins. */
+#ifndef BERTH_IMAGE_SNAPSHOT_H
+#define BERTH_IMAGE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct berr;
+struct img_store;
+
+#define IMG_CHAIN_LEN 71
+
+/* Unpack the layer stream read from fd (gzip, zstd or plain tar) on top of parent_chain (NULL
+ * for the first layer). The stream's uncompressed digest must be expect_diff_id (or NULL: any)
+ * and, when expect_blob is given, its own digest that one. out_chain gets the new chain id. */
+int img_snapshot_unpack(struct img_store *s, const char *parent_chain, int fd,
+			const char *expect_blob, const char *expect_diff_id,
+			char out_chain[IMG_CHAIN_LEN + 1], struct berr **err);
+bool img_snapshot_has(struct img_store *s, const char *chain);
+/* Bytes of file content of that layer alone (from its record), or -1. */
+int64_t img_snapshot_size(struct img_store *s, const char *chain);
+/* Bytes of the layer's uncompressed tar (what `save` writes as layer.tar), or -1. */
+int64_t img_snapshot_tar_size(struct img_store *s, const char *chain);
+int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **err);
+
+/* Mount an overlayfs at target: chains (bottom first) as lower dirs, upper and work as given
+ * (both NULL: a read-only mount of the layers alone). */
+int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
+		       const char *work, const char *target, struct berr **err);
+
+#endif
