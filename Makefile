@@ -4,7 +4,7 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto
+PKGS     := jansson libseccomp libarchive libcrypto libcurl
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "image/reference.h"
@@ -434,7 +435,8 @@ static int sweep(struct img_store *s, const char *dir, json_t *keep, bool layers
 	return 0;
 }
 
-/* Leftovers of interrupted pulls and unpacks: only reached while nobody is busy. */
+/* Leftovers of interrupted pulls and unpacks: only reached while nobody is busy. A partly
+ * downloaded blob (".partial") stays a day for a later pull to resume. */
 static int sweep_tmp(struct img_store *s, struct berr **err)
 {
 	int fd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -446,10 +448,19 @@ static int sweep_tmp(struct img_store *s, struct berr **err)
 		return berr_set(err, errno, "read '%s/tmp'", s->root);
 	}
 	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    fs_rm_rf(dirfd(d), de->d_name, err) < 0)
+	time_t now = time(NULL);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		size_t n = strlen(de->d_name);
+		struct stat st;
+		if (n > 8 && !strcmp(de->d_name + n - 8, ".partial") &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now - st.st_mtime < 24 * 3600)
+			continue;
+		if (fs_rm_rf(dirfd(d), de->d_name, err) < 0)
 			return -EIO;
+	}
 	return 0;
 }
 

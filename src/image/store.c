@@ -77,6 +77,7 @@ static char *blob_path(const char *digest, struct berr **err)
 struct img_blob_writer {
 	struct img_store *store;
 	int fd;
+	char *partial; /* "tmp/<hex>.partial", or NULL for an unnamed temp file */
 	struct sha256 hash;
 	int64_t size;
 	int64_t expect_size;
@@ -116,11 +117,57 @@ int img_blob_write(struct img_blob_writer *w, const void *data, size_t len, stru
 	return 0;
 }
 
+int img_blob_begin_partial(struct img_store *s, const char *digest, int64_t size,
+			   struct img_blob_writer **out, int64_t *out_have, struct berr **err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	if (digest_parse(digest, hex, err) < 0)
+		return -EINVAL;
+	autofree char *name = xasprintf("tmp/%s.partial", hex);
+	autoclose int fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s/%s'", s->root, name);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		*out_have = 0; /* someone else is downloading it: do it alone */
+		return img_blob_begin(s, digest, size, out, err);
+	}
+	struct img_blob_writer *w = xzalloc(sizeof(*w));
+	w->store = s;
+	w->expect_size = size;
+	w->expect_digest = xstrdup(digest);
+	sha256_init(&w->hash);
+	/* hash what an earlier attempt left; a partial longer than the blob is useless */
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		sha256_update(&w->hash, buf, (size_t)n);
+		w->size += n;
+	}
+	if (n < 0 || (size >= 0 && w->size > size)) {
+		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+			free(w->expect_digest);
+			free(w);
+			return berr_set(err, errno, "reset '%s/%s'", s->root, name);
+		}
+		sha256_init(&w->hash);
+		w->size = 0;
+	}
+	w->fd = take_fd(&fd);
+	w->partial = take_ptr(&name);
+	*out_have = w->size;
+	*out = w;
+	return 0;
+}
+
 void img_blob_abort(struct img_blob_writer *w)
 {
 	if (!w)
 		return;
+	/* an empty partial has nothing to resume */
+	if (w->partial && w->size == 0)
+		(void)unlinkat(w->store->dirfd, w->partial, 0);
 	(void)close(w->fd);
+	free(w->partial);
 	free(w->expect_digest);
 	free(w);
 }

@@ -38,10 +38,17 @@ void img_store_unlock(struct img_store *s);
 struct img_blob_writer;
 int img_blob_begin(struct img_store *s, const char *expect_digest, int64_t expect_size,
 		   struct img_blob_writer **out, struct berr **err);
+/* The same, resumable across processes: the bytes go to tmp/<hex>.partial, which an
+ * interrupted download leaves behind; the next begin for that digest hashes what is there and
+ * continues after it (*out_have). A partial another process is writing is not shared: then
+ * this falls back to an unnamed temp file and *out_have is 0. */
+int img_blob_begin_partial(struct img_store *s, const char *digest, int64_t size,
+			   struct img_blob_writer **out, int64_t *out_have, struct berr **err);
 int img_blob_write(struct img_blob_writer *w, const void *data, size_t len, struct berr **err);
 /* Verify, fsync, link into place (a blob already present is fine: same digest, same bytes).
  * out_digest (IMG_DIGEST_LEN + 1 bytes, or NULL) gets the digest. Frees w, success or not. */
 int img_blob_commit(struct img_blob_writer *w, char *out_digest, struct berr **err);
+/* Drop the writer; a partial's bytes stay for a later resume. */
 void img_blob_abort(struct img_blob_writer *w);
 
 int img_blob_put(struct img_store *s, const void *data, size_t len, const char *expect_digest,

@@ -28,9 +28,9 @@ const char *img_time_now(char buf[40])
 }
 
 /* Unpack the manifest's layers bottom up; chains (n entries) get their chain ids. */
-static int unpack_layers(struct img_store *s, const struct img_manifest *m,
-			 const struct img_config *c, json_t *chains, int64_t *out_size,
-			 struct berr **err)
+static int unpack_layers(struct img_store *s, const struct img_install *in,
+			 const struct img_manifest *m, const struct img_config *c, json_t *chains,
+			 int64_t *out_size, struct berr **err)
 {
 	char parent[IMG_CHAIN_LEN + 1] = "";
 	int64_t size = 0;
@@ -51,6 +51,8 @@ static int unpack_layers(struct img_store *s, const struct img_manifest *m,
 		size += n > 0 ? n : 0;
 		json_array_append_new(chains, json_string(chain));
 		memcpy(parent, chain, sizeof(chain));
+		if (in->on_layer)
+			in->on_layer(i, in->ctx);
 	}
 	*out_size = size;
 	return 0;
@@ -97,7 +99,7 @@ int img_unpack_install(struct img_store *s, const struct img_install *in, char *
 				  m->n_layers, c->n_diff_ids);
 	json_t *chains = json_array();
 	int64_t size = 0;
-	int r = unpack_layers(s, m, c, chains, &size, err);
+	int r = unpack_layers(s, in, m, c, chains, &size, err);
 	if (r == 0 && !in->unpack_only) {
 		json_t *rec = make_record(in, m, c, chains, size);
 		r = img_image_commit(s, rec, in->name, in->repo_digest, err);

@@ -7,17 +7,20 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct berr;
 struct img_store;
 struct img_manifest;
 
 struct img_install {
-	const char *manifest_digest; /* the manifest blob, already in the store */
-	const char *index_digest;    /* the index it was chosen from, or NULL */
-	const char *name;            /* normalised "repo:tag" to give it, or NULL */
-	const char *repo_digest;     /* "repo@sha256:..." to record, or NULL */
-	bool unpack_only;            /* check and unpack, but record nothing */
+	const char *manifest_digest;               /* the manifest blob, already in the store */
+	const char *index_digest;                  /* the index it was chosen from, or NULL */
+	const char *name;                          /* normalised "repo:tag" to give it, or NULL */
+	const char *repo_digest;                   /* "repo@sha256:..." to record, or NULL */
+	bool unpack_only;                          /* check and unpack, but record nothing */
+	void (*on_layer)(size_t index, void *ctx); /* each layer in place (or NULL) */
+	void *ctx;
 };
 
 /* On success out_id (or NULL) gets the image id ("sha256:<config hex>", 72 bytes). */

@@ -84,5 +84,92 @@ store_teardown() {
 # What a store holds: blob and layer names and the image records.
 store_state() {
 	(cd "$STORE" && find blobs layers -mindepth 1 -maxdepth 2 2>/dev/null | sort
-	 cat images.json 2>/dev/null; ls -A tmp 2>/dev/null)
+	 cat images.json 2>/dev/null; ls -A tmp 2>/dev/null; true)
 }
+
+FAKEREG="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/helpers/fakeregistry"
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# registry_start plain|tls|auth: Debian's docker-registry on 127.0.0.1, storage of its own.
+# Sets REG (host:port), REG_DIR, REG_PID; tls puts the CA in $REG_DIR/certs (for --cert-dir);
+# auth wants user "tester", password "s3cret" (htpasswd; over TLS, as distribution requires).
+registry_start() {
+	local kind=$1 port
+	REG_DIR=$(mktemp -d /tmp/berth-registry.XXXXXX)
+	port=$(free_port)
+	REG="127.0.0.1:$port"
+	cat >"$REG_DIR/config.yml" <<-YML
+	version: 0.1
+	log:
+	  level: warn
+	storage:
+	  filesystem:
+	    rootdirectory: $REG_DIR/data
+	  delete:
+	    enabled: true
+	http:
+	  addr: $REG
+	YML
+	if [ "$kind" != plain ]; then
+		mkdir -p "$REG_DIR/certs"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=berth test CA" \
+			-keyout "$REG_DIR/ca.key" -out "$REG_DIR/certs/ca.crt" 2>/dev/null
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+			-keyout "$REG_DIR/server.key" -out "$REG_DIR/server.csr" 2>/dev/null
+		printf 'subjectAltName=IP:127.0.0.1\n' >"$REG_DIR/ext"
+		openssl x509 -req -in "$REG_DIR/server.csr" -CA "$REG_DIR/certs/ca.crt" \
+			-CAkey "$REG_DIR/ca.key" -CAcreateserial -days 2 -extfile "$REG_DIR/ext" \
+			-out "$REG_DIR/server.crt" 2>/dev/null
+		printf '  tls:\n    certificate: %s\n    key: %s\n' "$REG_DIR/server.crt" \
+			"$REG_DIR/server.key" >>"$REG_DIR/config.yml"
+	fi
+	if [ "$kind" = auth ]; then
+		htpasswd -Bbn tester s3cret >"$REG_DIR/htpasswd"
+		printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s\n' "$REG_DIR/htpasswd" \
+			>>"$REG_DIR/config.yml"
+	fi
+	# REGISTRY_* variables override its configuration: REGISTRY_AUTH_FILE would break it
+	env -u REGISTRY_AUTH_FILE docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	REG_PID=$!
+	local scheme=http
+	[ "$kind" = plain ] || scheme=https
+	for _ in $(seq 100); do
+		curl -sk -o /dev/null "$scheme://$REG/v2/" && return 0
+		sleep 0.1
+	done
+	echo "registry did not start: $(cat "$REG_DIR/log")" >&2
+	return 1
+}
+
+stop_pid() {
+	if [ -n "${1:-}" ]; then
+		kill "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
+	fi
+}
+
+registry_stop() {
+	stop_pid "${FAKE_PID:-}"
+	stop_pid "${REG_PID:-}"
+	if [ -n "${REG_DIR:-}" ]; then rm -rf "$REG_DIR"; fi
+	FAKE_PID= REG_PID= REG_DIR=
+}
+
+# fake_start MODE [ARGS]: tests/helpers/fakeregistry in front of $REG; sets FAKE (host:port).
+fake_start() {
+	local mode=$1
+	shift
+	"$FAKEREG" --mode "$mode" --upstream "http://$REG" "$@" >"$WORK/fake.port" &
+	FAKE_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/fake.port" ] && break
+		sleep 0.05
+	done
+	FAKE="127.0.0.1:$(cat "$WORK/fake.port")"
+}
+
+# skopeo puts an archive into the test registry (plain HTTP unless TLS is given).
+push_archive() { skopeo copy -q --dest-tls-verify=false "$@"; }

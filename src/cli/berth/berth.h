@@ -40,6 +40,11 @@ int cmd_image_unmount(struct cli_opts *o, int argc, char **argv);
 int cmd_save(struct cli_opts *o, int argc, char **argv);
 int cmd_load(struct cli_opts *o, int argc, char **argv);
 int cmd_import(struct cli_opts *o, int argc, char **argv);
+/* registry.c */
+int cmd_pull(struct cli_opts *o, int argc, char **argv);
+int cmd_push(struct cli_opts *o, int argc, char **argv);
+int cmd_login(struct cli_opts *o, int argc, char **argv);
+int cmd_logout(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */
 int cmd_image(struct cli_opts *o, int argc, char **argv);
 

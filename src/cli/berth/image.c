@@ -453,6 +453,8 @@ int cmd_image(struct cli_opts *o, int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
 	    {"ls", "List images", cmd_images},
+	    {"pull", "Download an image from a registry", cmd_pull},
+	    {"push", "Upload an image to a registry", cmd_push},
 	    {"list", NULL, cmd_images},
 	    {"rm", "Remove one or more images", cmd_rmi},
 	    {"remove", NULL, cmd_rmi},

@@ -20,6 +20,8 @@ static int cmd_version(struct cli_opts *o, int argc, char **argv)
 
 /* Order is the order of `berth --help`. */
 static const struct cli_command commands[] = {
+    {"pull", "Download an image from a registry", cmd_pull},
+    {"push", "Upload an image to a registry", cmd_push},
     {"images", "List images", cmd_images},
     {"image", "Manage images (ls, rm, tag, inspect, history, save, load, import, prune, mount)",
      cmd_image},
@@ -29,6 +31,8 @@ static const struct cli_command commands[] = {
     {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", cmd_save},
     {"load", "Load an image from a tar archive or STDIN", cmd_load},
     {"import", "Import the contents from a tarball to create a filesystem image", cmd_import},
+    {"login", "Log in to a registry", cmd_login},
+    {"logout", "Log out from a registry", cmd_logout},
     {"version", "Show the berth version", cmd_version},
     {NULL, NULL, NULL},
 };
