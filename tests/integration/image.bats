@@ -234,15 +234,22 @@ teardown() { store_teardown; }
 	for i in 1 2 3 4 5 6; do
 		"$MKIMAGE" good "$WORK/p$i.tar" --name "docker.io/library/par$i:latest" --layers 2
 	done
+	# wait for our own jobs only: with BATS_TEST_TIMEOUT bats has a watcher of its own running
+	pids=()
 	for i in 1 2 3 4 5 6; do
 		(berth load -q -i "$WORK/p$i.tar" && berth tag "par$i" "alias$i:x" && berth tag berth/default "d$i:x") &
+		pids+=($!)
 	done
-	wait
+	for p in "${pids[@]}"; do wait "$p"; done
 	for i in 1 2 3 4 5 6; do
 		berth image inspect "par$i" "alias$i:x" "d$i:x" >/dev/null
 	done
-	for i in 1 2 3; do berth rmi "par$i" "alias$i:x" >/dev/null & done
-	wait
+	pids=()
+	for i in 1 2 3; do
+		berth rmi "par$i" "alias$i:x" >/dev/null &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
 	run berth images --format '{{.Repository}}'
 	refute_line par1
 	assert_line par6
