@@ -42,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 
-.PHONY: all check unit integration format format-check install clean conformance bench
+.PHONY: all check unit integration format format-check install clean conformance bench fuzz
 all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE)
 
 $(BUILD)/%.o: %.c
@@ -72,6 +72,12 @@ $(PROBE): tests/helpers/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# the command line's own logic (flags, templates, output) is tested without its main()
+CLI_TEST_OBJ := $(addprefix $(BUILD)/src/cli/berth/,flags.o template.o output.o)
+$(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(CLI_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(CLI_TEST_OBJ) $(LIB) $(LIBS) -lcmocka
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(LIB) $(LIBS) -lcmocka
@@ -98,6 +104,19 @@ install: all
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
+
+# libFuzzer harnesses (clang): the spec parser, manifests and configs, the layer applier.
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CC  := clang -std=gnu11 -g -O1 -fsanitize=address,undefined $(CPPFLAGS)
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	@$(FUZZ_CC) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+fuzz: $(FUZZ_BIN)
+	@tests/run-fuzz $(FUZZ_BIN)
 
 bench: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/runtime-start
