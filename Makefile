@@ -42,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 
-.PHONY: all check unit integration format format-check install clean conformance bench fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull fuzz
 all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE)
 
 $(BUILD)/%.o: %.c
@@ -120,6 +120,9 @@ fuzz: $(FUZZ_BIN)
 
 bench: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/runtime-start
+
+bench-pull: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/pull
 
 clean:
 	rm -rf build

@@ -36,7 +36,21 @@ struct apply {
 	struct img_layer_stats *stats;
 	struct dir_time *dirs;
 	size_t n_dirs;
+	/* the last parent directory opened: tars list a directory's entries together, so most
+	 * entries reuse it instead of walking from the root again. Dropped whenever anything
+	 * is removed (the fd could then name a directory no longer in the tree). */
+	char *parent_rel;
+	int parent_fd;
 };
+
+static void forget_parent(struct apply *a)
+{
+	if (a->parent_fd >= 0)
+		(void)close(a->parent_fd);
+	a->parent_fd = -1;
+	free(a->parent_rel);
+	a->parent_rel = NULL;
+}
 
 /* The entry's name made relative and checked: no "..", not absolute, not empty. "./x" and
  * "x/" are fine. NULL (with err) when hostile. */
@@ -124,13 +138,17 @@ static int write_data(struct archive *ar, int fd, struct apply *a, struct berr *
 }
 
 /* Remove what is at parent/name unless both it and the new entry are directories. */
-static int make_room(int parent, const char *name, bool new_is_dir, struct berr **err)
+static int make_room(struct apply *a, int parent, const char *name, bool new_is_dir,
+		     struct berr **err)
 {
 	struct stat st;
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s'", name);
 	if (new_is_dir && S_ISDIR(st.st_mode))
 		return 0;
+	/* parent itself stays valid: only its entry goes */
+	if (a->parent_fd != parent)
+		forget_parent(a);
 	return fs_rm_rf(parent, name, err);
 }
 
@@ -146,7 +164,7 @@ static int whiteout(struct apply *a, int parent, const char *base, struct berr *
 	const char *name = base + strlen(WHITEOUT);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
 		return berr_plain(err, EINVAL, "bad whiteout '%s'", base);
-	if (make_room(parent, name, false, err) < 0)
+	if (make_room(a, parent, name, false, err) < 0)
 		return -EIO;
 	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return berr_set(err, errno, "whiteout '%s'", name);
@@ -169,7 +187,7 @@ static int hardlink(struct apply *a, int parent, const char *name, const char *r
 	autoclose int tfd = openat(tdir, tbase, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0)
 		return berr_set(err, errno, "hardlink target '%s'", raw_target);
-	if (make_room(parent, name, false, err) < 0)
+	if (make_room(a, parent, name, false, err) < 0)
 		return -EIO;
 	char fdpath[32];
 	if (linkat(AT_FDCWD, path_fd(tfd, fdpath), parent, name, AT_SYMLINK_FOLLOW) < 0)
@@ -177,25 +195,63 @@ static int hardlink(struct apply *a, int parent, const char *name, const char *r
 	return 0;
 }
 
-/* Create the node itself; regular files get their data. */
+static void entry_times(struct archive_entry *e, struct timespec t[2])
+{
+	t[0] = (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)};
+	t[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+	if (!archive_entry_atime_is_set(e))
+		t[0] = t[1];
+}
+
+/* A regular file, all through its fd: created with its final permission bits (the umask is
+ * 0 while a layer is applied), owner, set-id bits (after chown, which clears them), xattrs,
+ * times. Five system calls for most files. */
+static int regular_file(struct apply *a, struct archive *ar, struct archive_entry *e, int parent,
+			const char *name, struct berr **err)
+{
+	mode_t perm = archive_entry_perm(e) & 07777;
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	autoclose int fd = openat(parent, name, flags, perm & 0777);
+	if (fd < 0 && errno == EEXIST) {
+		if (make_room(a, parent, name, false, err) < 0)
+			return -EIO;
+		fd = openat(parent, name, flags, perm & 0777);
+	}
+	if (fd < 0)
+		return berr_set(err, errno, "create");
+	if (write_data(ar, fd, a, err) < 0)
+		return -EIO;
+	if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+		return berr_set(err, errno, "chown");
+	if ((perm & 07000) && fchmod(fd, perm) < 0)
+		return berr_set(err, errno, "chmod");
+	if (archive_entry_xattr_reset(e) > 0) {
+		const char *key;
+		const void *value;
+		size_t size;
+		while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK)
+			if (keep_xattr(key) && fsetxattr(fd, key, value, size, 0) < 0)
+				return berr_set(err, errno, "xattr %s", key);
+	}
+	struct timespec t[2];
+	entry_times(e, t);
+	if (futimens(fd, t) < 0)
+		return berr_set(err, errno, "set times");
+	return 0;
+}
+
+/* Create the node itself (not regular files: regular_file). */
 static int create_node(struct apply *a, struct archive *ar, struct archive_entry *e, int parent,
 		       const char *name, struct berr **err)
 {
 	mode_t type = archive_entry_filetype(e);
-	if (make_room(parent, name, type == AE_IFDIR, err) < 0)
+	if (make_room(a, parent, name, type == AE_IFDIR, err) < 0)
 		return -EIO;
 	switch (type) {
 	case AE_IFDIR:
 		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
 			return berr_set(err, errno, "mkdir");
 		return 0;
-	case AE_IFREG: {
-		autoclose int fd = openat(
-		    parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return berr_set(err, errno, "create");
-		return write_data(ar, fd, a, err);
-	}
 	case AE_IFLNK:
 		if (symlinkat(archive_entry_symlink(e), parent, name) < 0)
 			return berr_set(err, errno, "symlink");
@@ -224,12 +280,8 @@ static int set_meta(struct apply *a, struct archive_entry *e, int parent, const 
 		return berr_set(err, errno, "chmod");
 	if (!link && set_xattrs(parent, name, e, err) < 0)
 		return -EIO;
-	struct timespec t[2] = {
-	    {archive_entry_atime(e), archive_entry_atime_nsec(e)},
-	    {archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
-	};
-	if (!archive_entry_atime_is_set(e))
-		t[0] = t[1];
+	struct timespec t[2];
+	entry_times(e, t);
 	if (archive_entry_filetype(e) == AE_IFDIR) {
 		if (a->n_dirs >= MAX_DIRS)
 			return berr_plain(err, E2BIG, "more than %d directories", MAX_DIRS);
@@ -254,14 +306,21 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	char *slash = strrchr(rel, '/');
 	*slash = '\0';
 	const char *base = slash + 1;
-	autoclose int parent = open_dir(a->rootfd, rel, true, err);
+	if (!a->parent_rel || strcmp(a->parent_rel, rel)) {
+		forget_parent(a);
+		a->parent_fd = open_dir(a->rootfd, rel, true, err);
+		if (a->parent_fd < 0)
+			return -EIO;
+		a->parent_rel = xstrdup(rel);
+	}
 	*slash = '/';
-	if (parent < 0)
-		return -EIO;
+	int parent = a->parent_fd;
 	if (!strncmp(base, WHITEOUT, strlen(WHITEOUT)))
 		return whiteout(a, parent, base, err);
 	if (archive_entry_hardlink(e))
 		return hardlink(a, parent, base, archive_entry_hardlink(e), err);
+	if (archive_entry_filetype(e) == AE_IFREG)
+		return regular_file(a, ar, e, parent, base, err);
 	int r = create_node(a, ar, e, parent, base, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -376,7 +435,9 @@ static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
 {
 	struct img_layer_stats local = {0};
-	struct apply a = {.rootfd = rootfd, .stats = stats ? stats : &local};
+	struct apply a = {.rootfd = rootfd, .stats = stats ? stats : &local, .parent_fd = -1};
+	/* files are created with their modes exactly; restored below */
+	mode_t old_umask = umask(0);
 	memset(a.stats, 0, sizeof(*a.stats));
 	struct chain *c = xzalloc(sizeof(*c));
 	c->fd = tar_fd;
@@ -396,6 +457,8 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
 	}
 	if (r == 0)
 		r = drain(c, err);
+	forget_parent(&a);
+	umask(old_umask);
 	int d = finish_dirs(&a, r == 0 ? err : NULL);
 	if (r == 0 && d == 0) {
 		digest_of(&c->blob_hash, a.stats->blob_digest);
