@@ -209,6 +209,9 @@ int img_blob_commit(struct img_blob_writer *w, char *out_digest, struct berr **e
 		r = link_blob(w, digest, err);
 	if (r == 0 && out_digest)
 		memcpy(out_digest, digest, sizeof(digest));
+	/* a partial is done with either way: in place now, or wrong */
+	if (w->partial)
+		(void)unlinkat(w->store->dirfd, w->partial, 0);
 	img_blob_abort(w);
 	return r;
 }

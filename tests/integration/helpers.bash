@@ -83,8 +83,10 @@ store_teardown() {
 
 # What a store holds: blob and layer names and the image records.
 store_state() {
-	(cd "$STORE" && find blobs layers -mindepth 1 -maxdepth 2 2>/dev/null | sort
-	 cat images.json 2>/dev/null; ls -A tmp 2>/dev/null; true)
+	(cd "$STORE" || exit 0
+	 find blobs layers -mindepth 1 -maxdepth 2 2>/dev/null | sort || true
+	 cat images.json 2>/dev/null || true
+	 ls -A tmp 2>/dev/null || true)
 }
 
 FAKEREG="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/helpers/fakeregistry"

@@ -82,6 +82,9 @@ teardown() { store_teardown; }
 	assert_success
 	assert_output "Loaded image: berth/default:latest"
 	[ "$(berth images -q --no-trunc)" = "$id" ]
+	# to stdout
+	berth save berth/default >"$WORK/stdout.tar"
+	cmp "$WORK/d.tar" "$WORK/stdout.tar"
 	# from stdin, and an archive that skopeo wrote
 	skopeo copy -q docker-archive:"$WORK/d.tar" docker-archive:"$WORK/s.tar":skopeo/made:v1
 	run berth load <"$WORK/s.tar"

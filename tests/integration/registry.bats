@@ -180,6 +180,24 @@ same_tree() {
 	assert_output --partial "onnect"
 }
 
+@test "pull: a corrupted blob or an oversized manifest from the registry changes nothing" {
+	registry_start plain
+	push_archive oci-archive:"$BUILD/share/berth/default-image.tar" docker://"$REG"/c/img:1
+	berth images -q >/dev/null
+	before=$(store_state)
+	fake_start corrupt
+	run berth pull --tls-verify=false "$FAKE/c/img:1"
+	assert_failure
+	assert_output --partial "does not match the expected"
+	store_state >"$WORK/after"; echo "$before" >"$WORK/before"; diff "$WORK/before" "$WORK/after" >&3 || true; [ "$(store_state)" = "$before" ]
+	stop_pid "$FAKE_PID"
+	fake_start bigmanifest
+	run berth pull --tls-verify=false "$FAKE/c/img:1"
+	assert_failure
+	assert_output --partial "larger than 4194304 bytes"
+	[ "$(store_state)" = "$before" ]
+}
+
 @test "pull: a download cut off half way resumes with Range" {
 	registry_start plain
 	"$MKIMAGE" big "$WORK/b.tar" --format oci --layers 2 --size 3000000 --name ""

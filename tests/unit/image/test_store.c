@@ -72,6 +72,43 @@ static void put_read_remove(void **state)
 	assert_false(img_blob_has(s, HELLO));
 }
 
+/* A download broken off leaves tmp/<hex>.partial; the next one hashes it and goes on. */
+static void partial_resumes(void **state)
+{
+	struct img_store *s = *state;
+	struct img_blob_writer *w = NULL;
+	int64_t have = -1;
+	assert_int_equal(img_blob_begin_partial(s, HELLO, 5, &w, &have, NULL), 0);
+	assert_int_equal(have, 0);
+	assert_int_equal(img_blob_write(w, "hel", 3, NULL), 0);
+	img_blob_abort(w);
+	assert_int_equal(count_entries(s, "tmp"), 1);
+	assert_int_equal(img_blob_begin_partial(s, HELLO, 5, &w, &have, NULL), 0);
+	assert_int_equal(have, 3);
+	assert_int_equal(img_blob_write(w, "lo", 2, NULL), 0);
+	char digest[IMG_DIGEST_LEN + 1];
+	assert_int_equal(img_blob_commit(w, digest, NULL), 0);
+	assert_string_equal(digest, HELLO);
+	assert_true(img_blob_has(s, HELLO));
+	assert_int_equal(count_entries(s, "tmp"), 0);
+	/* a partial with the wrong bytes fails the check and goes */
+	assert_int_equal(img_blob_remove(s, HELLO, NULL), 0);
+	assert_int_equal(img_blob_begin_partial(s, HELLO, 5, &w, &have, NULL), 0);
+	assert_int_equal(img_blob_write(w, "HEL", 3, NULL), 0);
+	img_blob_abort(w);
+	assert_int_equal(img_blob_begin_partial(s, HELLO, 5, &w, &have, NULL), 0);
+	assert_int_equal(img_blob_write(w, "lo", 2, NULL), 0);
+	struct berr *err = NULL;
+	assert_true(img_blob_commit(w, NULL, &err) < 0);
+	berr_free(err);
+	assert_false(img_blob_has(s, HELLO));
+	assert_int_equal(count_entries(s, "tmp"), 0);
+	/* an empty partial is not kept */
+	assert_int_equal(img_blob_begin_partial(s, HELLO, 5, &w, &have, NULL), 0);
+	img_blob_abort(w);
+	assert_int_equal(count_entries(s, "tmp"), 0);
+}
+
 static void bad_blobs_leave_nothing(void **state)
 {
 	struct img_store *s = *state;
@@ -163,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(put_read_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(partial_resumes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_blobs_leave_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_blob_is_detected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
