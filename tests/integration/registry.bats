@@ -189,7 +189,7 @@ same_tree() {
 	run berth pull --tls-verify=false "$FAKE/c/img:1"
 	assert_failure
 	assert_output --partial "does not match the expected"
-	store_state >"$WORK/after"; echo "$before" >"$WORK/before"; diff "$WORK/before" "$WORK/after" >&3 || true; [ "$(store_state)" = "$before" ]
+	[ "$(store_state)" = "$before" ]
 	stop_pid "$FAKE_PID"
 	fake_start bigmanifest
 	run berth pull --tls-verify=false "$FAKE/c/img:1"
