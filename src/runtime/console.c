@@ -89,3 +89,23 @@ int rt_console_open(bool has_fd, int fd, const char *path, int *out, struct berr
 	}
 	return 0;
 }
+
+int rt_console_recv(int sock, int flags, struct berr **err)
+{
+	char name[256];
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return berr_set(err, n < 0 ? errno : EPROTO, "receive the container's terminal");
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}

@@ -16,4 +16,7 @@ int rt_console_open(bool has_fd, int fd, const char *path, int *out, struct berr
  * controlling terminal and stdio. */
 int rt_console_setup(int sock, unsigned rows, unsigned cols, struct berr **err);
 
+/* Receive the master a container sent on sock (flags: 0 or MSG_DONTWAIT). */
+int rt_console_recv(int sock, int flags, struct berr **err);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "runtime/console.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -19,26 +20,6 @@ int rt_terminal_open(struct rt_terminal *t, struct berr **err)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, t->sock) < 0)
 		return berr_set(err, errno, "console socket pair");
 	return 0;
-}
-
-static int recv_fd(int sock, int flags, struct berr **err)
-{
-	char name[256];
-	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return berr_set(err, n < 0 ? errno : EPROTO, "receive the container's terminal");
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
 }
 
 /* The master being relayed, for rt_terminal_resize (a signal handler). */
@@ -71,7 +52,7 @@ static void *relay(void *arg)
 {
 	struct rt_terminal *t = arg;
 	if (t->master < 0) {
-		t->master = recv_fd(t->sock[0], 0, NULL);
+		t->master = rt_console_recv(t->sock[0], 0, NULL);
 		if (t->master < 0)
 			return NULL; /* the container failed before it had a terminal */
 		setup_master(t);
@@ -112,7 +93,7 @@ int rt_terminal_start(struct rt_terminal *t, struct berr **err)
 
 int rt_terminal_adopt(struct rt_terminal *t, struct berr **err)
 {
-	t->master = recv_fd(t->sock[0], MSG_DONTWAIT, NULL);
+	t->master = rt_console_recv(t->sock[0], MSG_DONTWAIT, NULL);
 	if (t->master < 0)
 		return 0; /* the container has no terminal */
 	setup_master(t);

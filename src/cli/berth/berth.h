@@ -10,7 +10,8 @@ struct berr;
 struct img_store;
 
 struct cli_opts {
-	const char *root; /* --root, BERTH_ROOT, /var/lib/berth */
+	const char *root;    /* --root, BERTH_ROOT, /var/lib/berth */
+	const char *runroot; /* --runroot, BERTH_RUNROOT, /run/berth */
 	bool debug;
 };
 
@@ -45,6 +46,24 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv);
 int cmd_push(struct cli_opts *o, int argc, char **argv);
 int cmd_login(struct cli_opts *o, int argc, char **argv);
 int cmd_logout(struct cli_opts *o, int argc, char **argv);
+/* container.c */
+int cmd_run(struct cli_opts *o, int argc, char **argv);
+int cmd_create(struct cli_opts *o, int argc, char **argv);
+int cmd_start(struct cli_opts *o, int argc, char **argv);
+int cmd_container_monitor(struct cli_opts *o, int argc, char **argv);
+/* container_show.c */
+int cmd_ps(struct cli_opts *o, int argc, char **argv);
+int cmd_inspect(struct cli_opts *o, int argc, char **argv);
+int cmd_logs(struct cli_opts *o, int argc, char **argv);
+int cmd_wait(struct cli_opts *o, int argc, char **argv);
+/* container_ops.c */
+int cmd_stop(struct cli_opts *o, int argc, char **argv);
+int cmd_restart(struct cli_opts *o, int argc, char **argv);
+int cmd_kill(struct cli_opts *o, int argc, char **argv);
+int cmd_rm(struct cli_opts *o, int argc, char **argv);
+int cmd_rename(struct cli_opts *o, int argc, char **argv);
+int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
+int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */
 int cmd_image(struct cli_opts *o, int argc, char **argv);
 

@@ -167,7 +167,8 @@ int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, 
 			only_pos = true;
 			continue;
 		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		/* -h is help unless the command has a -h of its own (run's --hostname) */
+		if (!strcmp(a, "--help") || (!strcmp(a, "-h") && !find_short(flags, 'h'))) {
 			help(cmd, flags);
 			free(pos);
 			return -2;

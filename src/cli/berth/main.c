@@ -20,6 +20,19 @@ static int cmd_version(struct cli_opts *o, int argc, char **argv)
 
 /* Order is the order of `berth --help`. */
 static const struct cli_command commands[] = {
+    {"run", "Create and run a new container from an image", cmd_run},
+    {"create", "Create a new container", cmd_create},
+    {"start", "Start one or more stopped containers", cmd_start},
+    {"stop", "Stop one or more running containers", cmd_stop},
+    {"restart", "Restart one or more containers", cmd_restart},
+    {"kill", "Kill one or more running containers", cmd_kill},
+    {"rm", "Remove one or more containers", cmd_rm},
+    {"ps", "List containers", cmd_ps},
+    {"logs", "Fetch the logs of a container", cmd_logs},
+    {"inspect", "Return low-level information on containers or images", cmd_inspect},
+    {"wait", "Block until one or more containers stop, then print their exit codes", cmd_wait},
+    {"rename", "Rename a container", cmd_rename},
+    {"container", "Manage containers", cmd_container},
     {"pull", "Download an image from a registry", cmd_pull},
     {"push", "Upload an image to a registry", cmd_push},
     {"images", "List images", cmd_images},
@@ -34,6 +47,7 @@ static const struct cli_command commands[] = {
     {"login", "Log in to a registry", cmd_login},
     {"logout", "Log out from a registry", cmd_logout},
     {"version", "Show the berth version", cmd_version},
+    {"container-monitor", NULL, cmd_container_monitor}, /* berth's own, not for users */
     {NULL, NULL, NULL},
 };
 
@@ -74,10 +88,13 @@ static void usage(FILE *f)
 		   "A container platform: images, containers and virtual machines, no daemon.\n\n"
 		   "Commands:\n");
 	for (const struct cli_command *c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+		if (c->summary)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\nGlobal Options:\n"
 		   "      --root string   where berth keeps its state (default /var/lib/berth, "
 		   "or $BERTH_ROOT)\n"
+		   "      --runroot string  where running containers' state goes (default "
+		   "/run/berth, or $BERTH_RUNROOT)\n"
 		   "  -D, --debug         debug output\n"
 		   "  -v, --version       print the version\n"
 		   "\nRun 'berth COMMAND --help' for more information on a command.\n");
@@ -85,9 +102,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = {.root = getenv("BERTH_ROOT")};
+	struct cli_opts o = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
 	if (!o.root || !*o.root)
 		o.root = "/var/lib/berth";
+	if (!o.runroot || !*o.runroot)
+		o.runroot = "/run/berth";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -95,6 +114,10 @@ int main(int argc, char **argv)
 			o.root = argv[++i];
 		else if (!strncmp(a, "--root=", 7))
 			o.root = a + 7;
+		else if (!strcmp(a, "--runroot") && i + 1 < argc)
+			o.runroot = argv[++i];
+		else if (!strncmp(a, "--runroot=", 10))
+			o.runroot = a + 10;
 		else if (!strcmp(a, "-D") || !strcmp(a, "--debug"))
 			o.debug = true;
 		else if (!strcmp(a, "-v") || !strcmp(a, "--version"))

@@ -89,33 +89,39 @@ const char *out_size(int64_t bytes, char buf[32])
 	return buf;
 }
 
-const char *out_since(time_t when, char buf[48])
+const char *out_duration(long secs, char buf[48])
 {
-	double s = difftime(time(NULL), when);
-	long secs = (long)s;
 	long mins = secs / 60, hours = secs / 3600, days = secs / 86400;
 	if (secs < 1)
-		snprintf(buf, 48, "Less than a second ago");
+		snprintf(buf, 48, "Less than a second");
 	else if (secs == 1)
-		snprintf(buf, 48, "1 second ago");
+		snprintf(buf, 48, "1 second");
 	else if (secs < 60)
-		snprintf(buf, 48, "%ld seconds ago", secs);
+		snprintf(buf, 48, "%ld seconds", secs);
 	else if (mins == 1)
-		snprintf(buf, 48, "About a minute ago");
+		snprintf(buf, 48, "About a minute");
 	else if (mins < 60)
-		snprintf(buf, 48, "%ld minutes ago", mins);
+		snprintf(buf, 48, "%ld minutes", mins);
 	else if (hours == 1)
-		snprintf(buf, 48, "About an hour ago");
+		snprintf(buf, 48, "About an hour");
 	else if (hours < 48)
-		snprintf(buf, 48, "%ld hours ago", hours);
+		snprintf(buf, 48, "%ld hours", hours);
 	else if (hours < 24 * 7 * 2)
-		snprintf(buf, 48, "%ld days ago", days);
+		snprintf(buf, 48, "%ld days", days);
 	else if (hours < 24 * 30 * 2)
-		snprintf(buf, 48, "%ld weeks ago", days / 7);
+		snprintf(buf, 48, "%ld weeks", days / 7);
 	else if (hours < 24 * 365 * 2)
-		snprintf(buf, 48, "%ld months ago", days / 30);
+		snprintf(buf, 48, "%ld months", days / 30);
 	else
-		snprintf(buf, 48, "%ld years ago", days / 365);
+		snprintf(buf, 48, "%ld years", days / 365);
+	return buf;
+}
+
+const char *out_since(time_t when, char buf[48])
+{
+	char d[48];
+	out_duration((long)difftime(time(NULL), when), d);
+	snprintf(buf, 48, "%.40s ago", d);
 	return buf;
 }
 

@@ -18,6 +18,8 @@ void table_flush(struct table *t, FILE *f);
 
 /* go-units HumanSizeWithPrecision(size, 3): "0B", "999B", "4.26MB". buf: 32 bytes. */
 const char *out_size(int64_t bytes, char buf[32]);
+/* go-units HumanDuration: "Less than a second", "5 seconds", "About a minute". buf: 48. */
+const char *out_duration(long secs, char buf[48]);
 /* go-units HumanDuration + " ago": "Less than a second ago", "2 months ago". buf: 48 bytes. */
 const char *out_since(time_t when, char buf[48]);
 /* RFC 3339 (with fractional seconds, "Z" or an offset) to seconds; 0 when unreadable. */

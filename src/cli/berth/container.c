@@ -1,0 +1,433 @@
+/* run, create, start, and the hidden container-monitor: making containers and starting them
+ * under their monitor. */
+#include "engine/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/berth/attach.h"
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/progress.h"
+#include "engine/create.h"
+#include "engine/monitor.h"
+#include "image/builtin.h"
+#include "image/image.h"
+#include "image/pull.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+struct run_flags {
+	struct eng_create c;
+	bool detach, sig_proxy;
+	const char *pull, *memory, *memory_swap, *shm_size, *network;
+	long pids_limit, cpu_shares, stop_timeout;
+	double cpus;
+	const char *cpus_s;
+	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
+	    attach;
+	bool quiet;
+};
+
+static void run_flags_clear(struct run_flags *f)
+{
+	struct flag_list *l[] = {&f->env,     &f->env_file,     &f->labels,
+				 &f->cap_add, &f->cap_drop,     &f->ulimits,
+				 &f->sysctls, &f->security_opt, &f->attach};
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		flag_list_free(l[i]);
+}
+
+/* The flags run and create share, Docker's names. */
+#define CREATE_FLAGS(f)                                                                             \
+	{"name", 0, FLAG_STRING, &(f).c.name, "Assign a name to the container", "string"},          \
+	    {"interactive", 'i', FLAG_BOOL, &(f).c.run.interactive,                                 \
+	     "Keep STDIN open even if not attached"},                                               \
+	    {"tty", 't', FLAG_BOOL, &(f).c.run.tty, "Allocate a pseudo-TTY"},                       \
+	    {"rm", 0, FLAG_BOOL, &(f).c.auto_remove,                                                \
+	     "Automatically remove the container when it exits"},                                   \
+	    {"env", 'e', FLAG_LIST, &(f).env, "Set environment variables", "list"},                 \
+	    {"env-file", 0, FLAG_LIST, &(f).env_file, "Read in a file of environment variables",    \
+	     "list"},                                                                               \
+	    {"workdir",                                                                             \
+	     'w',                                                                                   \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.run.workdir,                                                                    \
+	     "Working directory inside the container",                                              \
+	     "string"},                                                                             \
+	    {"user",                                                                                \
+	     'u',                                                                                   \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.run.user,                                                                       \
+	     "Username or UID (format: <name|uid>[:<group|gid>])",                                  \
+	     "string"},                                                                             \
+	    {"entrypoint",                                                                          \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.run.entrypoint,                                                                 \
+	     "Overwrite the default ENTRYPOINT of the image",                                       \
+	     "string"},                                                                             \
+	    {"hostname", 'h', FLAG_STRING, &(f).c.run.hostname, "Container host name", "string"},   \
+	    {"label", 'l', FLAG_LIST, &(f).labels, "Set meta data on a container", "list"},         \
+	    {"read-only", 0, FLAG_BOOL, &(f).c.run.read_only,                                       \
+	     "Mount the container's root filesystem as read only"},                                 \
+	    {"network",                                                                             \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).network,                                                                          \
+	     "Connect a container to a network (none, host)",                                       \
+	     "network"},                                                                            \
+	    {"net", 0, FLAG_STRING, &(f).network, NULL},                                            \
+	    {"memory", 'm', FLAG_STRING, &(f).memory, "Memory limit", "bytes"},                     \
+	    {"memory-swap",                                                                         \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).memory_swap,                                                                      \
+	     "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",                 \
+	     "bytes"},                                                                              \
+	    {"cpus", 0, FLAG_STRING, &(f).cpus_s, "Number of CPUs", "decimal"},                     \
+	    {"cpu-shares", 'c', FLAG_INT, &(f).cpu_shares, "CPU shares (relative weight)", "int"},  \
+	    {"cpuset-cpus",                                                                         \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.run.cpuset_cpus,                                                                \
+	     "CPUs in which to allow execution (0-3, 0,1)",                                         \
+	     "string"},                                                                             \
+	    {"pids-limit",                                                                          \
+	     0,                                                                                     \
+	     FLAG_INT,                                                                              \
+	     &(f).pids_limit,                                                                       \
+	     "Tune container pids limit (-1 for unlimited)",                                        \
+	     "int"},                                                                                \
+	    {"cap-add", 0, FLAG_LIST, &(f).cap_add, "Add Linux capabilities", "list"},              \
+	    {"cap-drop", 0, FLAG_LIST, &(f).cap_drop, "Drop Linux capabilities", "list"},           \
+	    {"privileged", 0, FLAG_BOOL, &(f).c.run.privileged,                                     \
+	     "Give extended privileges to this container"},                                         \
+	    {"security-opt", 0, FLAG_LIST, &(f).security_opt, "Security Options", "list"},          \
+	    {"ulimit", 0, FLAG_LIST, &(f).ulimits, "Ulimit options", "ulimit"},                     \
+	    {"sysctl", 0, FLAG_LIST, &(f).sysctls, "Sysctl options", "map"},                        \
+	    {"shm-size", 0, FLAG_STRING, &(f).shm_size, "Size of /dev/shm", "bytes"},               \
+	    {"stop-signal", 0, FLAG_STRING, &(f).c.run.stop_signal, "Signal to stop the container", \
+	     "string"},                                                                             \
+	    {"stop-timeout",                                                                        \
+	     0,                                                                                     \
+	     FLAG_INT,                                                                              \
+	     &(f).stop_timeout,                                                                     \
+	     "Timeout (in seconds) to stop a container",                                            \
+	     "int"},                                                                                \
+	    {"restart",                                                                             \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.restart,                                                                        \
+	     "Restart policy to apply when a container exits",                                      \
+	     "string"},                                                                             \
+	    {"pull",                                                                                \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).pull,                                                                             \
+	     "Pull image before running (\"always\", \"missing\", \"never\")",                      \
+	     "string"},                                                                             \
+	    {"attach", 'a', FLAG_LIST, &(f).attach, "Attach to STDIN, STDOUT or STDERR", "list"},   \
+	{                                                                                           \
+		"quiet", 'q', FLAG_BOOL, &(f).quiet, "Suppress the pull output"                     \
+	}
+
+/* --env-file: KEY=VALUE lines, comments and blank lines skipped. */
+static int read_env_files(struct run_flags *f, struct flag_list *out)
+{
+	for (int i = 0; i < f->env_file.n; i++) {
+		FILE *fp = fopen(f->env_file.v[i], "re");
+		if (!fp)
+			return cli_error(125, "open env file '%s': %s", f->env_file.v[i],
+					 strerror(errno));
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, fp) > 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			const char *p = line + strspn(line, " \t");
+			if (!*p || *p == '#')
+				continue;
+			out->v = xrealloc(out->v, (size_t)(out->n + 2) * sizeof(char *));
+			out->v[out->n++] = xstrdup(p);
+			out->v[out->n] = NULL;
+		}
+		free(line);
+		fclose(fp);
+	}
+	for (int i = 0; i < f->env.n; i++) {
+		out->v = xrealloc(out->v, (size_t)(out->n + 2) * sizeof(char *));
+		out->v[out->n++] = xstrdup(f->env.v[i]);
+		out->v[out->n] = NULL;
+	}
+	return 0;
+}
+
+/* Values that need reading; 125 after an error message. */
+static int check_flags(struct run_flags *f)
+{
+	struct eng_run_opts *o = &f->c.run;
+	const char *sizes[] = {f->memory, f->shm_size};
+	int64_t *into[] = {&o->memory, &o->shm_size};
+	for (size_t i = 0; i < 2; i++)
+		if (sizes[i] && (*into[i] = eng_parse_bytes(sizes[i])) < 0)
+			return cli_error(125, "invalid size: '%s'", sizes[i]);
+	if (f->memory_swap)
+		o->memory_swap =
+		    !strcmp(f->memory_swap, "-1") ? -1 : eng_parse_bytes(f->memory_swap);
+	if (f->memory_swap && o->memory_swap < -1)
+		return cli_error(125, "invalid size: '%s'", f->memory_swap);
+	if (f->memory_swap && o->memory_swap > 0 && o->memory_swap < o->memory)
+		return cli_error(125,
+				 "minimum memoryswap limit should be larger than memory limit");
+	if (f->cpus_s) {
+		char *end = NULL;
+		o->cpus = strtod(f->cpus_s, &end);
+		if (*end || o->cpus <= 0)
+			return cli_error(125, "invalid argument \"%s\" for \"--cpus\" flag",
+					 f->cpus_s);
+	}
+	o->pids_limit = f->pids_limit;
+	o->cpu_shares = f->cpu_shares;
+	o->network = f->network ? f->network : "none";
+	if (strcmp(o->network, "none") && strcmp(o->network, "host"))
+		return cli_error(125,
+				 "network '%s' is not available: only none and host until "
+				 "networks land",
+				 o->network);
+	for (int i = 0; i < f->security_opt.n; i++) {
+		const char *s = f->security_opt.v[i];
+		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges=true") ||
+		    !strcmp(s, "no-new-privileges:true"))
+			o->no_new_privileges = true;
+		else
+			return cli_error(125, "unsupported --security-opt '%s'", s);
+	}
+	f->c.stop_timeout = (int)f->stop_timeout;
+	return 0;
+}
+
+/* The image, from the store, the built-in archive or a registry, as --pull says. */
+static int ensure_image(struct cli_opts *o, struct img_store *is, const char *name,
+			const char *pull, bool quiet)
+{
+	struct berr *err = NULL;
+	if (img_builtin_is(name))
+		return img_builtin_ensure(is, &err) < 0 ? cli_fail(err, 125) : 0;
+	pull = pull ? pull : "missing";
+	if (strcmp(pull, "missing") && strcmp(pull, "always") && strcmp(pull, "never"))
+		return cli_error(125, "invalid pull policy '%s'", pull);
+	json_t *rec = img_image_lookup(is, name, NULL);
+	json_decref(rec);
+	if (rec && strcmp(pull, "always"))
+		return 0;
+	if (!rec && !strcmp(pull, "never"))
+		return cli_error(125, "no such image: %s (and --pull=never)", name);
+	if (!rec)
+		fprintf(stderr, "Unable to find image '%s' locally\n", name);
+	struct img_pull_opts po = {0};
+	img_http_opts_default(&po.http);
+	if (img_pull(is, name, &po, NULL, NULL, &err) < 0)
+		return cli_fail(err, 125);
+	return 0;
+}
+
+static bool attached(const struct run_flags *f, const char *stream)
+{
+	for (int i = 0; i < f->attach.n; i++)
+		if (!strcasecmp(f->attach.v[i], stream))
+			return true;
+	return false;
+}
+
+/* Parse, check and create; out_id gets the container. Returns 0 or an exit status. */
+static int create_container(struct cli_opts *o, struct run_flags *f, int n, const char **pos,
+			    char out_id[ENG_ID_LEN + 1])
+{
+	if (n < 1)
+		return cli_error(125, "\"berth %s\" requires at least 1 argument", "run");
+	f->c.image = pos[0];
+	f->c.run.cmd = n > 1 ? (char *const *)pos + 1 : NULL;
+	struct flag_list env = {0};
+	int st = read_env_files(f, &env);
+	if (!st)
+		st = check_flags(f);
+	f->c.run.env = (char *const *)env.v;
+	f->c.run.labels = (char *const *)f->labels.v;
+	f->c.run.cap_add = (char *const *)f->cap_add.v;
+	f->c.run.cap_drop = (char *const *)f->cap_drop.v;
+	f->c.run.ulimits = (char *const *)f->ulimits.v;
+	f->c.run.sysctls = (char *const *)f->sysctls.v;
+	bool any = f->attach.n > 0;
+	f->c.attach_stdin = any ? attached(f, "stdin") : f->c.run.interactive && !f->detach;
+	f->c.attach_stdout = any ? attached(f, "stdout") : !f->detach;
+	f->c.attach_stderr = any ? attached(f, "stderr") : !f->detach;
+	autoptr(img_store) is = st ? NULL : cli_store(o);
+	if (!st && !is)
+		st = 125;
+	if (!st)
+		st = ensure_image(o, is, f->c.image, f->pull, f->quiet);
+	if (!st) {
+		struct eng_store es = {(char *)o->root, (char *)o->runroot};
+		struct berr *err = NULL;
+		if (eng_create(&es, is, &f->c, out_id, &err) < 0)
+			st = cli_fail(err, 125);
+	}
+	strv_free((char **)env.v);
+	return st;
+}
+
+/* Start under a monitor; attached or not. Returns the exit status for the command. */
+static int start_container(struct cli_opts *o, const char *id, const struct cli_attach *a,
+			   bool attach, bool print_id)
+{
+	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct berr *err = NULL;
+	autoclose int rep = eng_monitor_spawn(&es, id, attach, &err);
+	if (rep < 0)
+		return cli_fail(err, 125);
+	enum eng_report kind;
+	pid_t pid = 0;
+	int status = 125, sock = -1;
+	if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0)
+		return cli_fail(err, status);
+	if (kind == ENG_REPORT_LISTENING) {
+		sock = cli_attach_connect(&es, id, &err);
+		if (sock < 0)
+			return cli_fail(err, 125);
+		if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {
+			(void)close(sock);
+			return cli_fail(err, status);
+		}
+	}
+	if (print_id)
+		printf("%s\n", id);
+	if (sock < 0)
+		return 0;
+	fflush(stdout);
+	int code = cli_attach_run(&es, id, sock, a);
+	(void)close(sock);
+	return code < 0 ? 0 : code;
+}
+
+static int run_or_create(struct cli_opts *o, int argc, char **argv, bool run)
+{
+	struct run_flags f = {.c = {.stop_timeout = -1}, .sig_proxy = true, .stop_timeout = -1};
+	const struct flag run_flags[] = {
+	    {"detach", 'd', FLAG_BOOL, &f.detach,
+	     "Run container in background and print container ID"},
+	    {"sig-proxy", 0, FLAG_BOOL, &f.sig_proxy, "Proxy received signals to the process"},
+	    CREATE_FLAGS(f),
+	    FLAG_END};
+	const struct flag create_flags[] = {CREATE_FLAGS(f), FLAG_END};
+	const struct flag_cmd cmd = {
+	    run ? "berth run" : "berth create", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+	    run ? "Create and run a new container from an image" : "Create a new container", false};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, run ? run_flags : create_flags, argc, argv, &pos);
+	if (n < 0) {
+		run_flags_clear(&f);
+		return n == -2 ? 0 : 125;
+	}
+	if (!run)
+		f.detach = true;
+	char id[ENG_ID_LEN + 1];
+	int st = create_container(o, &f, n, pos, id);
+	if (!st && !run)
+		printf("%s\n", id);
+	if (!st && run) {
+		struct cli_attach a = {.stdin_ = f.c.attach_stdin,
+				       .stdout_ = f.c.attach_stdout,
+				       .stderr_ = f.c.attach_stderr,
+				       .tty_raw = f.c.run.tty,
+				       .sig_proxy = f.sig_proxy && !f.c.run.tty};
+		st = start_container(o, id, &a, !f.detach, f.detach);
+		if (st && f.c.auto_remove) {
+			/* a container that never started is not left behind by --rm */
+			struct eng_store es = {(char *)o->root, (char *)o->runroot};
+			json_t *state = eng_state_load(&es, id);
+			if (!strcmp(json_string_value(json_object_get(state, "Status")) ?: "",
+				    "created"))
+				(void)eng_container_remove(&es, id, NULL);
+			json_decref(state);
+		}
+	}
+	run_flags_clear(&f);
+	return st;
+}
+
+int cmd_run(struct cli_opts *o, int argc, char **argv)
+{
+	return run_or_create(o, argc, argv, true);
+}
+
+int cmd_create(struct cli_opts *o, int argc, char **argv)
+{
+	return run_or_create(o, argc, argv, false);
+}
+
+int cmd_start(struct cli_opts *o, int argc, char **argv)
+{
+	bool attach = false, interactive = false;
+	const struct flag flags[] = {
+	    {"attach", 'a', FLAG_BOOL, &attach, "Attach STDOUT/STDERR and forward signals"},
+	    {"interactive", 'i', FLAG_BOOL, &interactive, "Attach container's STDIN"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth start", "[OPTIONS] CONTAINER [CONTAINER...]",
+				     "Start one or more stopped containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth start\" requires at least 1 argument");
+	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		char id[ENG_ID_LEN + 1];
+		struct berr *err = NULL;
+		if (eng_container_resolve(&es, pos[i], id, &err) < 0) {
+			status = cli_fail(err, 1);
+			continue;
+		}
+		json_t *st = eng_state_load(&es, id);
+		bool running = json_is_true(json_object_get(st, "Running"));
+		json_decref(st);
+		if (running) {
+			if (!attach)
+				printf("%s\n", pos[i]);
+			continue;
+		}
+		json_t *rec = eng_container_load(&es, id, NULL);
+		bool tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
+		json_decref(rec);
+		struct cli_attach a = {.stdin_ = interactive,
+				       .stdout_ = true,
+				       .stderr_ = true,
+				       .tty_raw = tty,
+				       .sig_proxy = !tty};
+		int r = start_container(o, id, &a, attach || interactive, false);
+		if (!attach && !interactive && r == 0)
+			printf("%s\n", pos[i]);
+		if (r)
+			status = r;
+	}
+	return status;
+}
+
+/* berth container-monitor [--wait-attach] ID: the monitor, started by eng_monitor_spawn with
+ * its report pipe as fd 3. */
+int cmd_container_monitor(struct cli_opts *o, int argc, char **argv)
+{
+	if (argc != 2)
+		return 125;
+	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	return eng_monitor_main(&es, argv[1], 3, !strcmp(argv[0], "--wait-attach"));
+}

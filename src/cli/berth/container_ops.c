@@ -1,0 +1,241 @@
+/* stop, restart, kill, rm, rename, container prune, and the `container` group. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/output.h"
+#include "engine/container.h"
+#include "engine/monitor.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/signal.h"
+#include "util/xalloc.h"
+
+static struct eng_store store_of(struct cli_opts *o)
+{
+	return (struct eng_store){(char *)o->root, (char *)o->runroot};
+}
+
+/* Each named container: resolve, act, print the name as given (Docker's output). */
+static int each(struct cli_opts *o, int n, const char **pos,
+		int (*act)(struct eng_store *es, const char *id, void *ctx, struct berr **err),
+		void *ctx, bool print)
+{
+	struct eng_store es = store_of(o);
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		char id[ENG_ID_LEN + 1];
+		struct berr *err = NULL;
+		if (eng_container_resolve(&es, pos[i], id, &err) < 0 ||
+		    act(&es, id, ctx, &err) < 0) {
+			status = cli_fail(err, 1);
+			continue;
+		}
+		if (print)
+			printf("%s\n", pos[i]);
+	}
+	return status;
+}
+
+static int do_stop(struct eng_store *es, const char *id, void *ctx, struct berr **err)
+{
+	return eng_container_stop(es, id, (int)*(long *)ctx, err);
+}
+
+static int stop_or_restart(struct cli_opts *o, int argc, char **argv, bool restart)
+{
+	long timeout = -1;
+	const struct flag flags[] = {{"time", 't', FLAG_INT, &timeout,
+				      "Seconds to wait before killing the container", "int"},
+				     {"timeout", 0, FLAG_INT, &timeout, NULL},
+				     FLAG_END};
+	const struct flag_cmd cmd = {
+	    restart ? "berth restart" : "berth stop", "[OPTIONS] CONTAINER [CONTAINER...]",
+	    restart ? "Restart one or more containers" : "Stop one or more running containers",
+	    true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
+	int status = each(o, n, pos, do_stop, &timeout, !restart);
+	if (!restart || status)
+		return status;
+	char **args = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++)
+		args[i] = (char *)pos[i];
+	status = cmd_start(o, n, args);
+	free(args);
+	return status;
+}
+
+int cmd_stop(struct cli_opts *o, int argc, char **argv)
+{
+	return stop_or_restart(o, argc, argv, false);
+}
+
+int cmd_restart(struct cli_opts *o, int argc, char **argv)
+{
+	return stop_or_restart(o, argc, argv, true);
+}
+
+static int do_kill(struct eng_store *es, const char *id, void *ctx, struct berr **err)
+{
+	return eng_container_kill(es, id, *(int *)ctx, err);
+}
+
+int cmd_kill(struct cli_opts *o, int argc, char **argv)
+{
+	const char *signal = "KILL";
+	const struct flag flags[] = {
+	    {"signal", 's', FLAG_STRING, &signal, "Signal to send to the container", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth kill", "[OPTIONS] CONTAINER [CONTAINER...]",
+				     "Kill one or more running containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth kill\" requires at least 1 argument");
+	int sig = sig_parse(signal);
+	if (sig <= 0)
+		return cli_error(125, "invalid signal: %s", signal);
+	return each(o, n, pos, do_kill, &sig, true);
+}
+
+static int do_rm(struct eng_store *es, const char *id, void *ctx, struct berr **err)
+{
+	return eng_container_destroy(es, id, *(bool *)ctx, err);
+}
+
+int cmd_rm(struct cli_opts *o, int argc, char **argv)
+{
+	bool force = false, volumes = false;
+	const struct flag flags[] = {
+	    {"force", 'f', FLAG_BOOL, &force, "Force the removal of a running container"},
+	    {"volumes", 'v', FLAG_BOOL, &volumes,
+	     "Remove anonymous volumes associated with the container"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth rm", "[OPTIONS] CONTAINER [CONTAINER...]",
+				     "Remove one or more containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth rm\" requires at least 1 argument");
+	return each(o, n, pos, do_rm, &force, true);
+}
+
+int cmd_rename(struct cli_opts *o, int argc, char **argv)
+{
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth rename", "CONTAINER NEW_NAME", "Rename a container",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n != 2)
+		return cli_error(125, "\"berth rename\" requires exactly 2 arguments");
+	struct eng_store es = store_of(o);
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(&es, pos[0], id, &err) < 0 ||
+	    eng_container_rename(&es, id, pos[1], &err) < 0)
+		return cli_fail(err, 1);
+	return 0;
+}
+
+int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
+{
+	bool force = false;
+	struct flag_list filters = {0};
+	const struct flag flags[] = {
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values", "filter"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth container prune", "[OPTIONS]",
+				     "Remove all stopped containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	flag_list_free(&filters);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (!force) {
+		printf("WARNING! This will remove all stopped containers.\nAre you sure you want "
+		       "to continue? [y/N] ");
+		fflush(stdout);
+		char line[16] = "";
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+			return 0;
+	}
+	struct eng_store es = store_of(o);
+	char **ids = NULL;
+	struct berr *err = NULL;
+	if (eng_container_list(&es, &ids, &err) < 0)
+		return cli_fail(err, 1);
+	bool any = false;
+	int status = 0;
+	for (size_t i = 0; ids[i]; i++) {
+		json_t *st = eng_state_load(&es, ids[i]);
+		const char *s = json_string_value(json_object_get(st, "Status"));
+		bool stopped = s && (!strcmp(s, "exited") || !strcmp(s, "created"));
+		json_decref(st);
+		if (!stopped)
+			continue;
+		if (eng_container_destroy(&es, ids[i], false, &err) < 0) {
+			status = cli_fail(err, 1);
+			err = NULL;
+			continue;
+		}
+		if (!any)
+			printf("Deleted Containers:\n");
+		any = true;
+		printf("%s\n", ids[i]);
+	}
+	strv_free(ids);
+	printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+	return status;
+}
+
+int cmd_container(struct cli_opts *o, int argc, char **argv)
+{
+	static const struct cli_command sub[] = {
+	    {"ls", "List containers", cmd_ps},
+	    {"list", NULL, cmd_ps},
+	    {"ps", NULL, cmd_ps},
+	    {"run", "Create and run a new container from an image", cmd_run},
+	    {"create", "Create a new container", cmd_create},
+	    {"start", "Start one or more stopped containers", cmd_start},
+	    {"stop", "Stop one or more running containers", cmd_stop},
+	    {"restart", "Restart one or more containers", cmd_restart},
+	    {"kill", "Kill one or more running containers", cmd_kill},
+	    {"rm", "Remove one or more containers", cmd_rm},
+	    {"remove", NULL, cmd_rm},
+	    {"logs", "Fetch the logs of a container", cmd_logs},
+	    {"inspect", "Display detailed information on one or more containers", cmd_inspect},
+	    {"wait", "Block until one or more containers stop", cmd_wait},
+	    {"rename", "Rename a container", cmd_rename},
+	    {"prune", "Remove all stopped containers", cmd_container_prune},
+	    {NULL, NULL, NULL}};
+	if (argc >= 1)
+		for (const struct cli_command *c = sub; c->name; c++)
+			if (!strcmp(c->name, argv[0]))
+				return c->run(o, argc - 1, argv + 1);
+	FILE *f = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
+	if (argc >= 1 && f == stderr)
+		fprintf(f, "berth: 'container %s' is not a berth command.\n", argv[0]);
+	fprintf(f, "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n");
+	for (const struct cli_command *c = sub; c->name; c++)
+		if (c->summary)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	return f == stderr ? 125 : 0;
+}

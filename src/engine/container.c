@@ -1,0 +1,325 @@
+/* Container records (see container.h). */
+#include "engine/container.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define RECORD_MAX (8 << 20)
+
+char *eng_container_path(const struct eng_store *s, const char *id, const char *file)
+{
+	return file ? xasprintf("%s/containers/%s/%s", s->root, id, file)
+		    : xasprintf("%s/containers/%s", s->root, id);
+}
+
+bool eng_name_valid(const char *name)
+{
+	if (!name || !isalnum((unsigned char)name[0]) || strlen(name) < 2 || strlen(name) > 253)
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return false;
+	return true;
+}
+
+/* flock on <root>/containers.lock; returns the fd to close. */
+static int lock_store(const struct eng_store *s, struct berr **err)
+{
+	autofree char *dir = xasprintf("%s/containers", s->root);
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -EIO;
+	autofree char *path = xasprintf("%s/containers.lock", s->root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			(void)close(fd);
+			return berr_set(err, e, "lock '%s'", path);
+		}
+	return fd;
+}
+
+static const char *name_of(json_t *rec)
+{
+	const char *n = json_string_value(json_object_get(rec, "Name"));
+	return n ? (n[0] == '/' ? n + 1 : n) : "";
+}
+
+int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr **err)
+{
+	autofree char *dir = xasprintf("%s/containers", s->root);
+	autoclosedir DIR *d = opendir(dir);
+	char **ids = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	if (!d) {
+		*out_ids = ids;
+		return errno == ENOENT ? 0 : berr_set(err, errno, "read '%s'", dir);
+	}
+	struct dirent *de;
+	/* newest first: by the directory's change time */
+	struct {
+		char *id;
+		struct timespec t;
+	} *v = NULL;
+	while ((de = readdir(d))) {
+		if (strlen(de->d_name) != ENG_ID_LEN)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].id = xstrdup(de->d_name);
+		v[n].t = st.st_mtim;
+		n++;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && (v[j].t.tv_sec > v[j - 1].t.tv_sec ||
+					     (v[j].t.tv_sec == v[j - 1].t.tv_sec &&
+					      v[j].t.tv_nsec > v[j - 1].t.tv_nsec));
+		     j--) {
+			typeof(*v) tmp = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = tmp;
+		}
+	ids = xrealloc(ids, (n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = v[i].id;
+	ids[n] = NULL;
+	free(v);
+	*out_ids = ids;
+	return 0;
+}
+
+json_t *eng_container_load(const struct eng_store *s, const char *id, struct berr **err)
+{
+	autofree char *path = eng_container_path(s, id, "container.json");
+	return json_load_path(AT_FDCWD, path, RECORD_MAX, err);
+}
+
+int eng_container_save(const struct eng_store *s, const char *id, json_t *record, struct berr **err)
+{
+	autofree char *path = eng_container_path(s, id, "container.json");
+	return json_write_atomic(record, path, err);
+}
+
+/* The id a name belongs to, or NULL. */
+static char *find_name(const struct eng_store *s, const char *name)
+{
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, NULL) < 0)
+		return NULL;
+	char *found = NULL;
+	for (size_t i = 0; ids[i] && !found; i++) {
+		json_t *rec = eng_container_load(s, ids[i], NULL);
+		if (rec && !strcmp(name_of(rec), name))
+			found = xstrdup(ids[i]);
+		json_decref(rec);
+	}
+	strv_free(ids);
+	return found;
+}
+
+/* Docker's generator: an adjective and a scientist. */
+static char *random_name(void)
+{
+	static const char *const left[] = {
+	    "admiring", "brave",   "busy",    "clever",  "dreamy",   "eager",   "elegant",
+	    "epic",     "festive", "focused", "gallant", "happy",    "jolly",   "keen",
+	    "kind",     "lucid",   "modest",  "nifty",   "peaceful", "quirky",  "relaxed",
+	    "serene",   "sharp",   "stoic",   "tender",  "trusting", "vibrant", "zealous"};
+	static const char *const right[] = {
+	    "albattani", "babbage",  "curie",    "darwin",  "einstein", "feynman",
+	    "galileo",   "hopper",   "hypatia",  "johnson", "kepler",   "lamport",
+	    "lovelace",  "meitner",  "newton",   "noether", "pasteur",  "ritchie",
+	    "shannon",   "thompson", "torvalds", "turing",  "wozniak",  "yalow"};
+	unsigned r[2];
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		r[0] = (unsigned)getpid(), r[1] = (unsigned)time(NULL);
+	return xasprintf("%s_%s", left[r[0] % (sizeof(left) / sizeof(left[0]))],
+			 right[r[1] % (sizeof(right) / sizeof(right[0]))]);
+}
+
+int eng_container_add(const struct eng_store *s, json_t *record, const char *name,
+		      char out_id[ENG_ID_LEN + 1], struct berr **err)
+{
+	if (name && !eng_name_valid(name))
+		return berr_plain(err, EINVAL,
+				  "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+				  "are allowed",
+				  name);
+	autoclose int lock = lock_store(s, err);
+	if (lock < 0)
+		return -EIO;
+	autofree char *chosen = name ? xstrdup(name) : NULL;
+	autofree char *owner = name ? find_name(s, name) : NULL;
+	if (owner)
+		return berr_plain(err, EEXIST,
+				  "the container name \"/%s\" is already in use by container "
+				  "\"%s\"; remove (or rename) that container to be able to reuse "
+				  "that name",
+				  name, owner);
+	for (int tries = 0; !chosen; tries++) {
+		char *candidate = random_name();
+		char *taken = find_name(s, candidate);
+		if (!taken || tries > 20) {
+			chosen = tries > 20 ? xasprintf("%s%d", candidate, tries) : candidate;
+			if (tries > 20)
+				free(candidate);
+		} else {
+			free(candidate);
+		}
+		free(taken);
+	}
+	uint8_t raw[32];
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		return berr_set(err, errno, "random id");
+	char id[ENG_ID_LEN + 1];
+	digest_to_hex(raw, sizeof(raw), id);
+	autofree char *dir = eng_container_path(s, id, NULL);
+	if (mkdir(dir, 0700) < 0)
+		return berr_set(err, errno, "create '%s'", dir);
+	autofree char *full = xasprintf("/%s", chosen);
+	json_object_set_new(record, "Id", json_string(id));
+	json_object_set_new(record, "Name", json_string(full));
+	if (eng_container_save(s, id, record, err) < 0) {
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		return -EIO;
+	}
+	memcpy(out_id, id, sizeof(id));
+	return 0;
+}
+
+int eng_container_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
+			  struct berr **err)
+{
+	const char *want = ref[0] == '/' ? ref + 1 : ref;
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, err) < 0)
+		return -EIO;
+	const char *by_prefix = NULL;
+	int prefix_hits = 0, r = -ENOENT;
+	for (size_t i = 0; ids[i]; i++) {
+		if (!strcmp(ids[i], want)) {
+			memcpy(out_id, ids[i], ENG_ID_LEN + 1);
+			r = 0;
+			break;
+		}
+		json_t *rec = eng_container_load(s, ids[i], NULL);
+		bool named = rec && !strcmp(name_of(rec), want);
+		json_decref(rec);
+		if (named) {
+			memcpy(out_id, ids[i], ENG_ID_LEN + 1);
+			r = 0;
+			break;
+		}
+		if (!strncmp(ids[i], want, strlen(want))) {
+			by_prefix = ids[i];
+			prefix_hits++;
+		}
+	}
+	if (r < 0 && prefix_hits == 1 && *want) {
+		memcpy(out_id, by_prefix, ENG_ID_LEN + 1);
+		r = 0;
+	}
+	if (r < 0 && prefix_hits > 1 && *want)
+		r = berr_plain(err, EINVAL, "multiple containers match '%s'", ref);
+	else if (r < 0)
+		r = berr_plain(err, ENOENT, "no such container: %s", ref);
+	strv_free(ids);
+	return r;
+}
+
+int eng_container_remove(const struct eng_store *s, const char *id, struct berr **err)
+{
+	autoclose int lock = lock_store(s, err);
+	if (lock < 0)
+		return -EIO;
+	autofree char *dir = eng_container_path(s, id, NULL);
+	return fs_rm_rf(AT_FDCWD, dir, err);
+}
+
+int eng_container_rename(const struct eng_store *s, const char *id, const char *name,
+			 struct berr **err)
+{
+	if (!eng_name_valid(name))
+		return berr_plain(err, EINVAL, "invalid container name '%s'", name);
+	autoclose int lock = lock_store(s, err);
+	if (lock < 0)
+		return -EIO;
+	autofree char *owner = find_name(s, name);
+	if (owner)
+		return berr_plain(err, EEXIST, "the name \"%s\" is already in use by container %s",
+				  name, owner);
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return -EIO;
+	autofree char *full = xasprintf("/%s", name);
+	json_object_set_new(rec, "Name", json_string(full));
+	int r = eng_container_save(s, id, rec, err);
+	json_decref(rec);
+	return r;
+}
+
+int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err)
+{
+	autofree char *path = eng_container_path(s, id, "state.json");
+	return json_write_atomic(state, path, err);
+}
+
+static bool alive(json_t *st, const char *pid_key, const char *start_key)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, pid_key));
+	uint64_t start = (uint64_t)json_integer_value(json_object_get(st, start_key));
+	return pid > 0 && rt_proc_start_time(pid) == start && start != 0;
+}
+
+json_t *eng_state_load(const struct eng_store *s, const char *id)
+{
+	autofree char *path = eng_container_path(s, id, "state.json");
+	json_t *st = json_load_path(AT_FDCWD, path, 1 << 20, NULL);
+	if (!st)
+		return json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:s, s:s}", "Status", "created",
+				 "Running", 0, "Paused", 0, "Restarting", 0, "Pid", 0, "ExitCode",
+				 0, "StartedAt", "0001-01-01T00:00:00Z", "FinishedAt",
+				 "0001-01-01T00:00:00Z");
+	const char *status = json_string_value(json_object_get(st, "Status"));
+	bool running = status && (!strcmp(status, "running") || !strcmp(status, "paused") ||
+				  !strcmp(status, "restarting"));
+	/* the monitor records the end; if it is gone without doing so, say what is known */
+	if (running && !alive(st, "MonitorPid", "MonitorStart")) {
+		bool proc = alive(st, "Pid", "PidStart");
+		json_object_set_new(st, "Status", json_string(proc ? "running" : "exited"));
+		json_object_set_new(st, "Running", json_boolean(proc));
+		json_object_set_new(st, "Error",
+				    json_string(proc
+						    ? "the container's monitor is gone: its exit "
+						      "will not be recorded"
+						    : "the container's monitor died; its exit code "
+						      "is unknown"));
+		if (!proc) {
+			json_object_set_new(st, "ExitCode", json_integer(255));
+			json_object_set_new(st, "Pid", json_integer(0));
+		}
+	}
+	return st;
+}

@@ -1,0 +1,57 @@
+/* The engine's containers on disk (docs/DESIGN.md "Containers"):
+ *   <root>/containers/<id>/container.json  what the container is: Docker's inspect fields
+ *                                          (Id, Name, Created, Image, Path, Args, Config,
+ *                                          HostConfig) and ours (ImageName, Layers)
+ *   <root>/containers/<id>/state.json      what it is doing, written by its monitor:
+ *                                          Status, Pid, MonitorPid, ExitCode, StartedAt, ...
+ *   <root>/containers/<id>/config.json     the OCI bundle's config; rootfs/ the overlay of
+ *                                          the image's layers with diff/ and work/ its upper
+ *   <root>/containers/<id>/<id>-json.log   stdout and stderr, as Docker's json-file driver
+ * Records are rewritten atomically; creating and removing take <root>/containers.lock, which
+ * keeps names unique. */
+#ifndef BERTH_ENGINE_CONTAINER_H
+#define BERTH_ENGINE_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct berr;
+
+#define ENG_ID_LEN 64
+
+struct eng_store {
+	char *root;    /* the engine's root (also the image store's) */
+	char *runroot; /* runtime state, attach sockets: /run/berth */
+};
+
+/* A new id (64 hex) and, when name is NULL, a Docker-style name ("brave_turing"). Both are
+ * unique in the store; record is written as container.json. out_id gets the id. */
+int eng_container_add(const struct eng_store *s, json_t *record, const char *name,
+		      char out_id[ENG_ID_LEN + 1], struct berr **err);
+/* The id for a name, a full id or a unique id prefix; ENOENT "no such container". */
+int eng_container_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
+			  struct berr **err);
+json_t *eng_container_load(const struct eng_store *s, const char *id, struct berr **err);
+int eng_container_save(const struct eng_store *s, const char *id, json_t *record,
+		       struct berr **err);
+/* Every container id, newest first. */
+int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr **err);
+/* Remove the directory (the caller has stopped it and unmounted its root). */
+int eng_container_remove(const struct eng_store *s, const char *id, struct berr **err);
+/* <root>/containers/<id>/<file> (caller frees). */
+char *eng_container_path(const struct eng_store *s, const char *id, const char *file);
+/* Rename: the new name must be free. */
+int eng_container_rename(const struct eng_store *s, const char *id, const char *name,
+			 struct berr **err);
+
+/* The state as its monitor wrote it, corrected by what is true now: a "running" container
+ * whose monitor or process is gone is reported "exited" with Error saying so. Never NULL:
+ * a container without a state file is "created". */
+json_t *eng_state_load(const struct eng_store *s, const char *id);
+int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err);
+
+/* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+bool eng_name_valid(const char *name);
+
+#endif

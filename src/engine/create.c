@@ -1,0 +1,330 @@
+/* Container records from images and options, and bundles from records (see create.h). */
+#include "engine/create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/user.h"
+#include "image/config.h"
+#include "image/image.h"
+#include "image/manifest.h"
+#include "image/store.h"
+#include "image/unpack.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *json_or_null(json_t *v)
+{
+	return v ? v : json_null();
+}
+
+/* "on-failure:3" → {"Name": "on-failure", "MaximumRetryCount": 3} */
+static json_t *restart_policy(const char *s, struct berr **err)
+{
+	if (!s || !*s)
+		s = "no";
+	const char *colon = strchr(s, ':');
+	autofree char *name = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+	long max = 0;
+	if (colon) {
+		char *end = NULL;
+		max = strtol(colon + 1, &end, 10);
+		if (!*(colon + 1) || *end || max < 0 || strcmp(name, "on-failure")) {
+			berr_plain(err, EINVAL, "invalid restart policy '%s'", s);
+			return NULL;
+		}
+	}
+	if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "on-failure") &&
+	    strcmp(name, "unless-stopped")) {
+		berr_plain(err, EINVAL, "invalid restart policy '%s'", s);
+		return NULL;
+	}
+	return json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount", (int)max);
+}
+
+/* The effective Config, as Docker stores it. */
+static json_t *config_json(const struct eng_create *c, const struct img_config *ic, json_t *env,
+			   json_t *entrypoint, json_t *cmd)
+{
+	const struct eng_run_opts *o = &c->run;
+	json_t *labels = json_object();
+	if (ic->labels)
+		json_object_update(labels, ic->labels);
+	for (char *const *l = o->labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+		json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+	}
+	json_t *volumes = json_object();
+	for (char *const *v = ic->volumes; v && *v; v++)
+		json_object_set_new(volumes, *v, json_object());
+	const char *stop = o->stop_signal ? o->stop_signal : ic->stop_signal;
+	json_t *cfg = json_pack(
+	    "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:o, s:s, s:o, s:o, "
+	    "s:o}",
+	    "Hostname", o->hostname ? o->hostname : "", "Domainname", "", "User",
+	    o->user    ? o->user
+	    : ic->user ? ic->user
+		       : "",
+	    "AttachStdin", c->attach_stdin, "AttachStdout", c->attach_stdout, "AttachStderr",
+	    c->attach_stderr, "Tty", o->tty, "OpenStdin", o->interactive, "StdinOnce",
+	    o->interactive && c->attach_stdin, "Env", env, "Cmd", json_or_null(cmd), "Image",
+	    c->image, "Volumes",
+	    json_object_size(volumes) ? volumes : (json_decref(volumes), json_null()), "WorkingDir",
+	    o->workdir        ? o->workdir
+	    : ic->working_dir ? ic->working_dir
+			      : "",
+	    "Entrypoint", json_or_null(entrypoint), "Labels", labels, "ExposedPorts",
+	    strv_json(ic->exposed_ports));
+	if (stop)
+		json_object_set_new(cfg, "StopSignal", json_string(stop));
+	if (c->stop_timeout >= 0)
+		json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout));
+	return cfg;
+}
+
+static json_t *host_config(const struct eng_create *c, json_t *restart)
+{
+	const struct eng_run_opts *o = &c->run;
+	json_t *ulimits = json_array();
+	for (char *const *u = o->ulimits; u && *u; u++)
+		json_array_append_new(ulimits, json_string(*u));
+	json_t *sysctls = json_object();
+	for (char *const *s = o->sysctls; s && *s; s++) {
+		const char *eq = strchr(*s, '=');
+		if (!eq)
+			continue;
+		autofree char *k = xstrndup(*s, (size_t)(eq - *s));
+		json_object_set_new(sysctls, k, json_string(eq + 1));
+	}
+	return json_pack(
+	    "{s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o, "
+	    "s:o, s:I, s:b, s:b}",
+	    "AutoRemove", c->auto_remove, "NetworkMode", o->network ? o->network : "none",
+	    "RestartPolicy", restart, "Memory", (json_int_t)o->memory, "MemorySwap",
+	    (json_int_t)o->memory_swap, "NanoCpus", (json_int_t)(o->cpus * 1e9), "CpuShares",
+	    (json_int_t)o->cpu_shares, "CpusetCpus", o->cpuset_cpus ? o->cpuset_cpus : "",
+	    "PidsLimit", (json_int_t)o->pids_limit, "CapAdd", strv_json(o->cap_add), "CapDrop",
+	    strv_json(o->cap_drop), "Privileged", o->privileged, "ReadonlyRootfs", o->read_only,
+	    "Ulimits", ulimits, "Sysctls", sysctls, "ShmSize", (json_int_t)o->shm_size, "Init",
+	    o->init, "NoNewPrivileges", o->no_new_privileges);
+}
+
+int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
+	       char out_id[ENG_ID_LEN + 1], struct berr **err)
+{
+	json_t *img = img_image_lookup(is, c->image, err);
+	if (!img)
+		return -ENOENT;
+	autofree char *cdata = NULL;
+	size_t clen = 0;
+	autoptr(img_config) ic = NULL;
+	const char *image_id = json_string_value(json_object_get(img, "id"));
+	int r = img_blob_read(is, image_id, IMG_CONFIG_MAX, &cdata, &clen, err);
+	if (r == 0)
+		r = img_config_parse(cdata, clen, &ic, err);
+	json_t *restart = r == 0 ? restart_policy(c->restart, err) : NULL;
+	if (r == 0 && !restart)
+		r = -EINVAL;
+	/* every decision once now, with a stand-in user: bad input creates nothing */
+	struct eng_user probe = {0};
+	snprintf(probe.home, sizeof(probe.home), "/");
+	json_t *spec = r == 0 ? eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err) : NULL;
+	if (r == 0 && !spec)
+		r = -EINVAL;
+	json_t *rec = NULL;
+	if (r == 0) {
+		json_t *process = json_object_get(spec, "process");
+		json_t *args = json_object_get(process, "args");
+		/* what the user's command and --entrypoint make of the image's */
+		json_t *entry =
+		    c->run.entrypoint
+			? (*c->run.entrypoint ? json_pack("[s]", c->run.entrypoint) : NULL)
+			: (ic->entrypoint ? strv_json(ic->entrypoint) : NULL);
+		json_t *cmd = c->run.cmd && *c->run.cmd       ? strv_json(c->run.cmd)
+			      : !c->run.entrypoint && ic->cmd ? strv_json(ic->cmd)
+							      : NULL;
+		char now[40];
+		rec = json_pack(
+		    "{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "Created",
+		    img_time_now(now), "Path",
+		    json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
+		    json_array(), "Image", image_id, "ImageName", c->image, "Driver", "overlay",
+		    "Config", config_json(c, ic, eng_bundle_env(&c->run, ic), entry, cmd),
+		    "HostConfig", host_config(c, restart), "Layers", json_object_get(img, "layers"),
+		    "Platform", "linux", "MountLabel", "");
+		json_t *rest = json_array();
+		for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
+			json_array_append(rest, json_array_get(args, i));
+		json_object_set_new(rec, "Args", rest);
+		r = eng_container_add(s, rec, c->name, out_id, err);
+	}
+	json_decref(rec);
+	json_decref(spec);
+	json_decref(img);
+	return r;
+}
+
+/* ---- bundles from records ---- */
+
+static char **strv_of(json_t *a)
+{
+	size_t n = json_array_size(a);
+	char **v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(json_string_value(json_array_get(a, i)) ?: "");
+	return v;
+}
+
+struct owned_opts {
+	struct eng_run_opts o;
+	char **cmd, **env, **cap_add, **cap_drop, **ulimits, **sysctls, **labels;
+};
+
+static void owned_clear(struct owned_opts *w)
+{
+	char **all[] = {w->cmd, w->env, w->cap_add, w->cap_drop, w->ulimits, w->sysctls, w->labels};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		strv_free(all[i]);
+}
+
+/* The options back from the record: Config holds the effective values, so the image adds
+ * nothing now. */
+static void opts_from_record(json_t *rec, struct owned_opts *w)
+{
+	json_t *cfg = json_object_get(rec, "Config"), *hc = json_object_get(rec, "HostConfig");
+	struct eng_run_opts *o = &w->o;
+	json_t *entry = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
+	/* the record's Entrypoint is the whole entrypoint: one string here, the rest in cmd */
+	json_t *args = json_array();
+	if (json_is_array(entry))
+		json_array_extend(args, entry);
+	if (json_is_array(cmd))
+		json_array_extend(args, cmd);
+	w->cmd = strv_of(args);
+	json_decref(args);
+	o->entrypoint = "";
+	o->cmd = w->cmd;
+	w->env = strv_of(json_object_get(cfg, "Env"));
+	o->env = w->env;
+	o->workdir = json_string_value(json_object_get(cfg, "WorkingDir"));
+	o->user = json_string_value(json_object_get(cfg, "User"));
+	o->hostname = json_string_value(json_object_get(cfg, "Hostname"));
+	o->tty = json_is_true(json_object_get(cfg, "Tty"));
+	o->interactive = json_is_true(json_object_get(cfg, "OpenStdin"));
+	o->stop_signal = json_string_value(json_object_get(cfg, "StopSignal"));
+	w->labels = xcalloc(json_object_size(json_object_get(cfg, "Labels")) + 1, sizeof(char *));
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	json_object_foreach(json_object_get(cfg, "Labels"), k, v) w->labels[n++] =
+	    xasprintf("%s=%s", k, json_string_value(v) ?: "");
+	o->labels = w->labels;
+	o->read_only = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+	o->privileged = json_is_true(json_object_get(hc, "Privileged"));
+	o->no_new_privileges = json_is_true(json_object_get(hc, "NoNewPrivileges"));
+	o->network = json_string_value(json_object_get(hc, "NetworkMode"));
+	o->memory = json_integer_value(json_object_get(hc, "Memory"));
+	o->memory_swap = json_integer_value(json_object_get(hc, "MemorySwap"));
+	o->pids_limit = json_integer_value(json_object_get(hc, "PidsLimit"));
+	o->cpu_shares = json_integer_value(json_object_get(hc, "CpuShares"));
+	o->shm_size = json_integer_value(json_object_get(hc, "ShmSize"));
+	o->cpus = (double)json_integer_value(json_object_get(hc, "NanoCpus")) / 1e9;
+	const char *cpuset = json_string_value(json_object_get(hc, "CpusetCpus"));
+	o->cpuset_cpus = cpuset && *cpuset ? cpuset : NULL;
+	w->cap_add = strv_of(json_object_get(hc, "CapAdd"));
+	w->cap_drop = strv_of(json_object_get(hc, "CapDrop"));
+	w->ulimits = strv_of(json_object_get(hc, "Ulimits"));
+	o->cap_add = w->cap_add;
+	o->cap_drop = w->cap_drop;
+	o->ulimits = w->ulimits;
+	w->sysctls = xcalloc(json_object_size(json_object_get(hc, "Sysctls")) + 1, sizeof(char *));
+	n = 0;
+	json_object_foreach(json_object_get(hc, "Sysctls"), k, v) w->sysctls[n++] =
+	    xasprintf("%s=%s", k, json_string_value(v) ?: "");
+	o->sysctls = w->sysctls;
+	o->init = json_is_true(json_object_get(hc, "Init"));
+}
+
+/* /etc/resolv.conf for the container: the host's, without loopback name servers (they would
+ * be the container's own loopback), Google's as Docker falls back to when none is left. */
+static char *resolv_conf(void)
+{
+	autofree char *host = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, &len, NULL) < 0)
+		host = xstrdup("");
+	size_t cap = len + 128, o = 0;
+	char *out = xmalloc(cap);
+	bool any = false;
+	for (char *save = NULL, *line = strtok_r(host, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "nameserver", 10)) {
+			const char *ip = line + 10 + strspn(line + 10, " \t");
+			if (!strncmp(ip, "127.", 4) || !strncmp(ip, "::1", 3))
+				continue;
+			any = true;
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%s\n", line);
+	}
+	if (!any)
+		o += (size_t)snprintf(out + o, cap - o, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	return out;
+}
+
+static int write_files(const char *dir, const char *hostname, struct berr **err)
+{
+	autofree char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+					 "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\t"
+					 "ip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\t"
+					 "ip6-allrouters\n127.0.1.1\t%s\n",
+					 hostname);
+	autofree char *name = xasprintf("%s\n", hostname);
+	autofree char *resolv = resolv_conf();
+	const char *files[][2] = {{"hosts", hosts}, {"hostname", name}, {"resolv.conf", resolv}};
+	for (size_t i = 0; i < 3; i++) {
+		autofree char *p = xasprintf("%s/%s", dir, files[i][0]);
+		if (fs_write_file_atomic(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, const char *rootfs,
+		     struct berr **err)
+{
+	autofree char *dir = eng_container_path(s, id, NULL);
+	struct owned_opts w = {0};
+	opts_from_record(rec, &w);
+	autoclose int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct eng_user u;
+	int r = rootfd < 0 ? berr_set(err, errno, "open '%s'", rootfs)
+			   : eng_user_resolve(rootfd, w.o.user, &u, err);
+	struct img_config none = {0};
+	json_t *spec = r == 0 ? eng_bundle_spec(&w.o, &none, &u, id, rootfs, dir, err) : NULL;
+	if (r == 0 && !spec)
+		r = -EINVAL;
+	if (r == 0)
+		r = write_files(dir, json_string_value(json_object_get(spec, "hostname")), err);
+	if (r == 0) {
+		autofree char *path = xasprintf("%s/config.json", dir);
+		r = json_write_atomic(spec, path, err);
+	}
+	json_decref(spec);
+	owned_clear(&w);
+	return r;
+}

@@ -1,0 +1,37 @@
+/* `create` (and the first half of `run`): an image and the options become a container record
+ * whose Config holds the effective settings (the image's Cmd, Entrypoint, Env, WorkingDir,
+ * User merged with the flags, as Docker stores them) and whose HostConfig holds the rest.
+ * Everything is checked here (a bad --ulimit, no command) so that nothing is created for bad
+ * input; the bundle is written from the record each time the container starts
+ * (eng_bundle_write), when its root is mounted and users can be looked up in it. */
+#ifndef BERTH_ENGINE_CREATE_H
+#define BERTH_ENGINE_CREATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine/bundle.h"
+#include "engine/container.h"
+
+struct berr;
+struct img_store;
+
+struct eng_create {
+	const char *image; /* as the user named it */
+	const char *name;  /* --name, or NULL */
+	struct eng_run_opts run;
+	bool auto_remove;
+	const char *restart; /* "no", "always", "unless-stopped", "on-failure[:N]" */
+	int stop_timeout;    /* -1: unset */
+	bool attach_stdin, attach_stdout, attach_stderr;
+};
+
+int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
+	       char out_id[ENG_ID_LEN + 1], struct berr **err);
+
+/* Write <dir>/config.json, hosts, hostname and resolv.conf from the record, the root being
+ * mounted at rootfs. */
+int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, const char *rootfs,
+		     struct berr **err);
+
+#endif

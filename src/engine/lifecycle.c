@@ -1,0 +1,118 @@
+/* stop, kill and wait on a container its monitor runs (see monitor.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "engine/monitor.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/signal.h"
+#include "util/xalloc.h"
+
+static bool is_running(const struct eng_store *s, const char *id)
+{
+	json_t *st = eng_state_load(s, id);
+	const char *status = json_string_value(json_object_get(st, "Status"));
+	bool r = status && (!strcmp(status, "running") || !strcmp(status, "restarting") ||
+			    !strcmp(status, "paused"));
+	json_decref(st);
+	return r;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err)
+{
+	if (!is_running(s, id))
+		return berr_plain(err, EINVAL, "container %.12s is not running", id);
+	autofree char *root = eng_runtime_root(s);
+	return rt_container_kill(root, id, sig, false, err);
+}
+
+/* Wait up to ms for the monitor to record the end; true when it did. */
+static bool wait_stopped(const struct eng_store *s, const char *id, long ms)
+{
+	for (long waited = 0; waited <= ms; waited += 50) {
+		if (!is_running(s, id))
+			return true;
+		sleep_ms(50);
+	}
+	return !is_running(s, id);
+}
+
+int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s, struct berr **err)
+{
+	if (!is_running(s, id))
+		return 0; /* Docker: stopping a stopped container is fine */
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return -EIO;
+	json_t *cfg = json_object_get(rec, "Config");
+	const char *sig_name = json_string_value(json_object_get(cfg, "StopSignal"));
+	if (timeout_s < 0) {
+		json_t *t = json_object_get(cfg, "StopTimeout");
+		timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
+	}
+	int sig = SIGTERM;
+	if (sig_name && *sig_name && sig_parse(sig_name) > 0)
+		sig = sig_parse(sig_name);
+	json_decref(rec);
+	/* the restart policy must not bring it back */
+	autofree char *marker = eng_container_path(s, id, "stopping");
+	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
+	autofree char *root = eng_runtime_root(s);
+	(void)rt_container_kill(root, id, sig, false, NULL);
+	if (wait_stopped(s, id, (long)timeout_s * 1000))
+		return 0;
+	(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+	if (wait_stopped(s, id, 10000))
+		return 0;
+	return berr_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
+}
+
+int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err)
+{
+	while (is_running(s, id))
+		sleep_ms(50);
+	json_t *st = eng_state_load(s, id);
+	*out_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
+	json_decref(st);
+	return 0;
+}
+
+int eng_container_destroy(const struct eng_store *s, const char *id, bool force, struct berr **err)
+{
+	if (is_running(s, id)) {
+		if (!force)
+			return berr_plain(err, EBUSY,
+					  "you cannot remove a running container %s. Stop the "
+					  "container before attempting removal or force remove",
+					  id);
+		autofree char *marker = eng_container_path(s, id, "stopping");
+		(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
+		autofree char *root = eng_runtime_root(s);
+		(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+		(void)wait_stopped(s, id, 10000);
+	}
+	/* whatever a dead monitor left: the runtime's record, the root's mount, the socket */
+	autofree char *root = eng_runtime_root(s);
+	(void)rt_container_delete(root, id, true, NULL);
+	autofree char *rootfs = eng_container_path(s, id, "rootfs");
+	(void)umount2(rootfs, MNT_DETACH);
+	autofree char *sock = eng_attach_path(s, id);
+	(void)unlink(sock);
+	autofree char *run = xasprintf("%s/%s", s->runroot, id);
+	(void)rmdir(run);
+	return eng_container_remove(s, id, err);
+}

@@ -1,0 +1,605 @@
+/* The container monitor (see monitor.h). It is single-threaded: one poll loop over the
+ * container's output, the attach socket and its clients, and a signalfd. */
+#include "engine/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/attach.h"
+#include "engine/container.h"
+#include "engine/create.h"
+#include "engine/logfile.h"
+#include "image/snapshot.h"
+#include "image/store.h"
+#include "image/unpack.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/selfexec.h"
+#include "util/xalloc.h"
+
+#define MAX_CLIENTS    16
+#define ATTACH_WAIT_MS 30000
+
+char *eng_runtime_root(const struct eng_store *s)
+{
+	return xasprintf("%s/runtime", s->runroot);
+}
+
+char *eng_attach_path(const struct eng_store *s, const char *id)
+{
+	return xasprintf("%s/%s/attach", s->runroot, id);
+}
+
+/* ---- the starting command's side ---- */
+
+int eng_monitor_spawn(const struct eng_store *s, const char *id, bool wait_attach,
+		      struct berr **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		int e = errno;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return berr_set(err, e, "fork the monitor");
+	}
+	if (child == 0) {
+		/* a session of its own, and a second fork: the monitor is nobody's child and
+		 * no terminal's */
+		(void)setsid();
+		if (fork() != 0)
+			_exit(0);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		dup2(p[1], 3); /* the report pipe, without close-on-exec */
+		char *argv[] = {"berth",
+				"--root",
+				s->root,
+				"--runroot",
+				s->runroot,
+				"container-monitor",
+				wait_attach ? "--wait-attach" : "--no-wait",
+				(char *)id,
+				NULL};
+		int r = selfexec_sealed(argv);
+		dprintf(3, "E 125 start the monitor: %s\n", strerror(-r));
+		_exit(1);
+	}
+	(void)close(p[1]);
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	return p[0];
+}
+
+int eng_monitor_report(int fd, enum eng_report *out, pid_t *out_pid, int *out_status,
+		       struct berr **err)
+{
+	char line[4096];
+	size_t n = 0;
+	for (;;) {
+		ssize_t k = read(fd, line + n, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || line[n] == '\n' || n + 2 >= sizeof(line))
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	*out_status = 125;
+	if (n == 0) {
+		*out = ENG_REPORT_FAILED;
+		return berr_plain(err, EIO, "the container's monitor ended without a report");
+	}
+	*out = (enum eng_report)line[0];
+	if (line[0] == 'S')
+		*out_pid = (pid_t)strtol(line + 2, NULL, 10);
+	if (line[0] == 'E') {
+		char *msg = NULL;
+		*out_status = (int)strtol(line + 2, &msg, 10);
+		return berr_plain(err, EIO, "%s", msg && *msg ? msg + 1 : "start failed");
+	}
+	return 0;
+}
+
+/* ---- the monitor ---- */
+
+struct monitor {
+	const struct eng_store *s;
+	const char *id;
+	json_t *rec;
+	char *rtroot, *dir, *rootfs;
+	int report;
+	int listener;
+	int clients[MAX_CLIENTS];
+	size_t n_clients;
+	int sfd;
+	struct eng_log log;
+	bool tty, open_stdin;
+	int out, errp, in, master; /* our ends */
+	pid_t pid;
+	json_t *state;
+};
+
+static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(struct monitor *m, const char *fmt, ...)
+{
+	if (m->report < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vdprintf(m->report, fmt, ap);
+	va_end(ap);
+}
+
+static void now(char buf[48])
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 48 - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static void save_state(struct monitor *m)
+{
+	(void)eng_state_save(m->s, m->id, m->state, NULL);
+}
+
+static void set_status(struct monitor *m, const char *status)
+{
+	json_object_set_new(m->state, "Status", json_string(status));
+	json_object_set_new(m->state, "Running", json_boolean(!strcmp(status, "running")));
+	json_object_set_new(m->state, "Restarting", json_boolean(!strcmp(status, "restarting")));
+}
+
+static int listen_attach(struct monitor *m, struct berr **err)
+{
+	autofree char *dir = xasprintf("%s/%s", m->s->runroot, m->id);
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -EIO;
+	autofree char *path = eng_attach_path(m->s, m->id);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path))
+		return berr_plain(err, ENAMETOOLONG, "attach socket path '%s' is too long", path);
+	strcpy(a.sun_path, path);
+	(void)unlink(path);
+	m->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (m->listener < 0 || bind(m->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(m->listener, 8) < 0)
+		return berr_set(err, errno, "attach socket '%s'", path);
+	return 0;
+}
+
+static void add_client(struct monitor *m, int fd)
+{
+	if (m->n_clients == MAX_CLIENTS) {
+		(void)close(fd);
+		return;
+	}
+	/* blocking writes to a client: a slow one slows the container's output, not its log */
+	int fl = fcntl(fd, F_GETFL);
+	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	m->clients[m->n_clients++] = fd;
+}
+
+static void drop_client(struct monitor *m, size_t i)
+{
+	(void)close(m->clients[i]);
+	m->clients[i] = m->clients[--m->n_clients];
+}
+
+static int wait_first_client(struct monitor *m, struct berr **err)
+{
+	struct pollfd p = {.fd = m->listener, .events = POLLIN};
+	int r = poll(&p, 1, ATTACH_WAIT_MS);
+	if (r <= 0)
+		return berr_plain(err, ETIMEDOUT, "nobody attached to the container");
+	int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "accept");
+	add_client(m, fd);
+	return 0;
+}
+
+static int mount_root(struct monitor *m, struct berr **err)
+{
+	struct stat a, b;
+	autofree char *parent = xasprintf("%s/..", m->rootfs);
+	if (stat(m->rootfs, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev)
+		return 0; /* mounted already */
+	autofree char *upper = eng_container_path(m->s, m->id, "diff");
+	autofree char *work = eng_container_path(m->s, m->id, "work");
+	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0 ||
+	    fs_mkdir_p(m->rootfs, 0755, err) < 0)
+		return -EIO;
+	autoptr(img_store) st = NULL;
+	if (img_store_open(m->s->root, &st, err) < 0)
+		return -EIO;
+	json_t *layers = json_object_get(m->rec, "Layers");
+	size_t n = json_array_size(layers);
+	char **chains = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		chains[i] = (char *)json_string_value(json_array_get(layers, i));
+	int r = img_snapshot_mount(st, chains, n, upper, work, m->rootfs, err);
+	free(chains);
+	return r;
+}
+
+static void unmount_root(struct monitor *m)
+{
+	(void)umount2(m->rootfs, MNT_DETACH);
+}
+
+/* stdio for the container: a pty through the console socket, or pipes. The init inherits
+ * fds 0-2 of the calling process: ours are pointed at the pipes for the create. */
+static int create(struct monitor *m, struct berr **err)
+{
+	int sock[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1};
+	if (m->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
+		return berr_set(err, errno, "console socket");
+	if (!m->tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
+		return berr_set(err, errno, "pipe");
+	if (!m->tty && m->open_stdin && pipe2(in, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (!m->tty) {
+		dup2(in[0] >= 0 ? in[0] : null, 0);
+		dup2(out[1], 1);
+		dup2(errp[1], 2);
+	}
+	struct rt_create_opts co = {.root = m->rtroot,
+				    .id = m->id,
+				    .bundle = m->dir,
+				    .has_console_fd = m->tty,
+				    .console_fd = sock[1]};
+	int r = rt_container_create(&co, &m->pid, err);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	(void)close(null);
+	int *theirs[] = {&sock[1], &out[1], &errp[1], &in[0]};
+	for (size_t i = 0; i < 4; i++)
+		if (*theirs[i] >= 0)
+			(void)close(*theirs[i]);
+	m->out = out[0];
+	m->errp = errp[0];
+	m->in = in[1];
+	if (r == 0 && m->tty) {
+		m->master = rt_console_recv(sock[0], 0, err);
+		if (m->master < 0)
+			r = -EIO;
+	}
+	if (sock[0] >= 0)
+		(void)close(sock[0]);
+	return r;
+}
+
+/* Docker's exit statuses for a process that could not be started. */
+static int start_status(const struct berr *err)
+{
+	int code = berr_code(err);
+	if (code == ENOENT)
+		return 127;
+	if (code == EACCES || code == ENOEXEC || code == EPERM)
+		return 126;
+	return 125;
+}
+
+static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
+{
+	char buf[ENG_FRAME_MAX];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		*open_ = false;
+		return;
+	}
+	eng_log_write(&m->log, stream, buf, (size_t)n);
+	for (size_t i = 0; i < m->n_clients;) {
+		if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
+			drop_client(m, i);
+		else
+			i++;
+	}
+}
+
+static void client_input(struct monitor *m, size_t i)
+{
+	static char buf[ENG_FRAME_MAX + 1];
+	enum eng_stream s;
+	size_t len;
+	if (eng_frame_read(m->clients[i], &s, buf, &len) <= 0) {
+		drop_client(m, i);
+		return;
+	}
+	int to = m->tty ? m->master : m->in;
+	if (s == ENG_STDIN && to >= 0)
+		(void)fs_write_all(to, buf, len);
+	else if (s == ENG_STDIN_EOF && !m->tty && m->in >= 0) {
+		(void)close(m->in);
+		m->in = -1;
+	} else if (s == ENG_RESIZE && m->tty) {
+		struct winsize ws = {0};
+		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+			(void)ioctl(m->master, TIOCSWINSZ, &ws);
+	}
+}
+
+/* The init's exit status as a shell gives it, once it has exited; -1 before. */
+static int reap(struct monitor *m)
+{
+	int code = -1, st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == m->pid)
+			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return code;
+}
+
+/* Relay until the init has exited and its output is drained. */
+static int relay(struct monitor *m)
+{
+	bool out_open = m->tty ? true : m->out >= 0, err_open = !m->tty && m->errp >= 0;
+	int code = -1;
+	struct timespec ended = {0};
+	for (;;) {
+		struct pollfd p[4 + MAX_CLIENTS];
+		size_t n = 0;
+		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = out_open ? (m->tty ? m->master : m->out) : -1,
+					 .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = err_open ? m->errp : -1, .events = POLLIN};
+		for (size_t i = 0; i < m->n_clients; i++)
+			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
+		if (code >= 0 && !out_open && !err_open)
+			return code;
+		int timeout = code >= 0 ? 100 : -1;
+		if (code >= 0) {
+			/* the init is gone: give what is still buffered two seconds */
+			struct timespec t;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - ended.tv_sec >= 2)
+				return code;
+		}
+		if (poll(p, n, timeout) < 0 && errno != EINTR)
+			return code >= 0 ? code : 255;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(m->sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			int c = reap(m);
+			if (c >= 0 && code < 0) {
+				code = c;
+				clock_gettime(CLOCK_MONOTONIC, &ended);
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				add_client(m, fd);
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+			forward_output(m, 1, m->tty ? m->master : m->out, &out_open);
+		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
+			forward_output(m, 2, m->errp, &err_open);
+		/* clients last: dropping one reorders the list */
+		for (size_t i = n; i-- > 4;)
+			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
+				client_input(m, i - 4);
+	}
+}
+
+static void close_stdio(struct monitor *m)
+{
+	int *fds[] = {&m->out, &m->errp, &m->in, &m->master};
+	for (size_t i = 0; i < 4; i++)
+		if (*fds[i] >= 0) {
+			(void)close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+/* One life of the container: create, start, relay, end. The exit status, or <0 if it could
+ * not be started (reported). */
+static int run_once(struct monitor *m, bool first)
+{
+	struct berr *err = NULL;
+	m->out = m->errp = m->in = m->master = -1;
+	if (create(m, &err) < 0) {
+		close_stdio(m);
+		int st = start_status(err);
+		char *msg = berr_string(err);
+		report(m, "E %d %s\n", st, msg);
+		json_object_set_new(m->state, "Error", json_string(msg));
+		free(msg);
+		berr_free(err);
+		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		return -st;
+	}
+	if (rt_container_start(m->rtroot, m->id, &err) < 0) {
+		close_stdio(m);
+		char *msg = berr_string(err);
+		report(m, "E %d %s\n", start_status(err), msg);
+		free(msg);
+		berr_free(err);
+		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		return -125;
+	}
+	char t[48];
+	now(t);
+	set_status(m, "running");
+	json_object_set_new(m->state, "Pid", json_integer(m->pid));
+	json_object_set_new(m->state, "PidStart",
+			    json_integer((json_int_t)rt_proc_start_time(m->pid)));
+	json_object_set_new(m->state, "StartedAt", json_string(t));
+	json_object_set_new(m->state, "Error", json_string(""));
+	save_state(m);
+	if (first) {
+		report(m, "S %d\n", (int)m->pid);
+		(void)close(m->report);
+		m->report = -1;
+	}
+	int code = relay(m);
+	close_stdio(m);
+	(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+	now(t);
+	set_status(m, "exited");
+	json_object_set_new(m->state, "Pid", json_integer(0));
+	json_object_set_new(m->state, "ExitCode", json_integer(code));
+	json_object_set_new(m->state, "FinishedAt", json_string(t));
+	save_state(m);
+	return code;
+}
+
+/* Whether the restart policy brings it back after this exit. */
+static bool restart(struct monitor *m, int code, int restarts)
+{
+	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
+	if (access(stopping, F_OK) == 0)
+		return false;
+	json_t *p = json_object_get(json_object_get(m->rec, "HostConfig"), "RestartPolicy");
+	const char *name = json_string_value(json_object_get(p, "Name"));
+	int max = (int)json_integer_value(json_object_get(p, "MaximumRetryCount"));
+	if (!name || !*name || !strcmp(name, "no"))
+		return false;
+	if (!strcmp(name, "always") || !strcmp(name, "unless-stopped"))
+		return true;
+	return !strcmp(name, "on-failure") && code != 0 && (max <= 0 || restarts < max);
+}
+
+static int setup(struct monitor *m, bool wait_attach, struct berr **err)
+{
+	m->rec = eng_container_load(m->s, m->id, err);
+	if (!m->rec)
+		return -EIO;
+	json_t *cfg = json_object_get(m->rec, "Config");
+	m->tty = json_is_true(json_object_get(cfg, "Tty"));
+	m->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
+	m->rtroot = eng_runtime_root(m->s);
+	m->dir = eng_container_path(m->s, m->id, NULL);
+	m->rootfs = eng_container_path(m->s, m->id, "rootfs");
+	/* the container's init becomes our child when its runtime parent exits */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGPIPE);
+	m->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sfd < 0)
+		return berr_set(err, errno, "signalfd");
+	autofree char *log = eng_container_path(m->s, m->id, NULL);
+	autofree char *logpath = xasprintf("%s/%s-json.log", log, m->id);
+	if (eng_log_open(&m->log, logpath, err) < 0 || listen_attach(m, err) < 0)
+		return -EIO;
+	if (wait_attach) {
+		report(m, "L\n");
+		if (wait_first_client(m, err) < 0)
+			return -EIO;
+	}
+	if (mount_root(m, err) < 0)
+		return -EIO;
+	return eng_bundle_write(m->s, m->id, m->rec, m->rootfs, err);
+}
+
+static void finish(struct monitor *m, int code)
+{
+	eng_log_close(&m->log);
+	unmount_root(m);
+	autofree char *sock = eng_attach_path(m->s, m->id);
+	(void)unlink(sock);
+	autofree char *dir = xasprintf("%s/%s", m->s->runroot, m->id);
+	(void)rmdir(dir);
+	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
+	(void)unlink(stopping);
+	/* --rm: gone before the attached command hears of the exit, as with Docker */
+	json_t *host = json_object_get(m->rec, "HostConfig");
+	if (json_is_true(json_object_get(host, "AutoRemove")))
+		(void)eng_container_remove(m->s, m->id, NULL);
+	for (size_t i = 0; i < m->n_clients; i++) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", code);
+		(void)eng_frame_write(m->clients[i], ENG_EXIT, buf, (size_t)n);
+		(void)close(m->clients[i]);
+	}
+	m->n_clients = 0;
+}
+
+int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach)
+{
+	struct monitor m = {.s = s, .id = id, .report = report_fd, .listener = -1, .sfd = -1};
+	m.state = eng_state_load(s, id);
+	json_object_set_new(m.state, "MonitorPid", json_integer(getpid()));
+	json_object_set_new(m.state, "MonitorStart",
+			    json_integer((json_int_t)rt_proc_start_time(getpid())));
+	struct berr *err = NULL;
+	int code = 125;
+	if (setup(&m, wait_attach, &err) < 0) {
+		char *msg = berr_string(err);
+		report(&m, "E 125 %s\n", msg);
+		free(msg);
+		berr_free(err);
+	} else {
+		int restarts = (int)json_integer_value(json_object_get(m.state, "RestartCount"));
+		bool first = true;
+		for (;;) {
+			code = run_once(&m, first);
+			first = false;
+			if (code < 0) {
+				code = -code;
+				break;
+			}
+			if (!restart(&m, code, restarts))
+				break;
+			/* Docker's back-off: 100 ms, doubled at each restart */
+			long ms = 100L << (restarts < 10 ? restarts : 10);
+			restarts++;
+			set_status(&m, "restarting");
+			json_object_set_new(m.state, "RestartCount", json_integer(restarts));
+			save_state(&m);
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	finish(&m, code);
+	json_decref(m.state);
+	json_decref(m.rec);
+	free(m.rtroot);
+	free(m.dir);
+	free(m.rootfs);
+	return code;
+}

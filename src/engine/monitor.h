@@ -1,0 +1,49 @@
+/* The monitor: one small process per running container (docs/DESIGN.md "The monitor"). It
+ * is double-forked from the command that starts the container and runs from a sealed copy of
+ * berth (`berth container-monitor ID`), so it outlives that command. It mounts the root,
+ * creates and starts the container through the runtime library (the container's init is its
+ * child: it is the subreaper), owns the container's stdio or pty (writing the log and serving
+ * the attach socket), records the state and the exit status, applies the restart policy, and
+ * with --rm removes the container when it ends. */
+#ifndef BERTH_ENGINE_MONITOR_H
+#define BERTH_ENGINE_MONITOR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct berr;
+struct eng_store;
+
+/* The runtime's state root for the engine's containers. */
+char *eng_runtime_root(const struct eng_store *s);
+/* <runroot>/<id>/attach */
+char *eng_attach_path(const struct eng_store *s, const char *id);
+
+/* Start a monitor for container id. wait_attach: it waits for one client on the attach
+ * socket before starting the process (so a foreground run sees all output). Returns the read
+ * end of the monitor's report pipe. */
+int eng_monitor_spawn(const struct eng_store *s, const char *id, bool wait_attach,
+		      struct berr **err);
+
+enum eng_report { ENG_REPORT_LISTENING = 'L', ENG_REPORT_STARTED = 'S', ENG_REPORT_FAILED = 'E' };
+
+/* The monitor's next report. FAILED sets err and *out_status (125, 126 cannot execute, 127
+ * not found, as `docker run` exits); a monitor that died without a word is FAILED too. */
+int eng_monitor_report(int fd, enum eng_report *out, pid_t *out_pid, int *out_status,
+		       struct berr **err);
+
+/* The monitor itself (`berth container-monitor`); returns the process's exit status. */
+int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach);
+
+/* Ask the container to stop: its stop signal, then SIGKILL after timeout_s (<0: the
+ * container's StopTimeout, else 10); waits until the monitor has recorded the end. A
+ * restart policy does not bring it back. */
+int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s, struct berr **err);
+int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err);
+/* Remove a container: refused while it runs unless force (then killed first); also clears
+ * what a monitor that died left behind. */
+int eng_container_destroy(const struct eng_store *s, const char *id, bool force, struct berr **err);
+/* Wait until the container is not running; its exit code. */
+int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err);
+
+#endif

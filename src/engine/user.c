@@ -1,0 +1,155 @@
+/* User and group lookup in the container's files (see user.h). */
+#include "engine/user.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#define DB_MAX (4 << 20)
+
+/* The container's /etc/<name>, or NULL when it has none. */
+static char *read_db(int rootfd, const char *name)
+{
+	autoclose int fd = path_open_in_root(rootfd, name, O_RDONLY, 0, NULL);
+	if (fd < 0)
+		return NULL;
+	char *data = NULL;
+	size_t len = 0;
+	if (fs_read_fd(fd, DB_MAX, &data, &len, NULL) < 0)
+		return NULL;
+	return data;
+}
+
+static bool numeric(const char *s, unsigned long *out)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	*out = strtoul(s, NULL, 10);
+	return true;
+}
+
+/* Field i (0-based) of a colon-separated line, copied into buf. */
+static const char *field(const char *line, int i, char *buf, size_t n)
+{
+	const char *p = line;
+	for (int k = 0; k < i && p; k++) {
+		p = strchr(p, ':');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return NULL;
+	size_t len = strcspn(p, ":\n");
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The passwd or group line whose name (field 0) or id (field 2) matches. */
+static const char *find_line(const char *db, const char *name, long id)
+{
+	char buf[256];
+	for (const char *line = db; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (*line == '#' || *line == '\n')
+			continue;
+		if (name && field(line, 0, buf, sizeof(buf)) && !strcmp(buf, name))
+			return line;
+		if (id >= 0 && field(line, 2, buf, sizeof(buf)) && strtol(buf, NULL, 10) == id)
+			return line;
+	}
+	return NULL;
+}
+
+static int group_of(const char *groups, const char *g, gid_t *out, struct berr **err)
+{
+	unsigned long n;
+	if (numeric(g, &n)) {
+		*out = (gid_t)n;
+		return 0;
+	}
+	const char *line = groups ? find_line(groups, g, -1) : NULL;
+	char buf[32];
+	if (!line || !field(line, 2, buf, sizeof(buf)))
+		return berr_plain(err, ENOENT,
+				  "unable to find group %s: no matching entries in "
+				  "group file",
+				  g);
+	*out = (gid_t)strtoul(buf, NULL, 10);
+	return 0;
+}
+
+/* The groups whose member list names user. */
+static void supplementary(const char *groups, const char *user, struct eng_user *u)
+{
+	char members[4096], gid[32];
+	for (const char *line = groups; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!field(line, 3, members, sizeof(members)) || !field(line, 2, gid, sizeof(gid)))
+			continue;
+		for (char *save = NULL, *m = strtok_r(members, ",", &save); m;
+		     m = strtok_r(NULL, ",", &save))
+			if (!strcmp(m, user) && u->n_groups < 64) {
+				gid_t g = (gid_t)strtoul(gid, NULL, 10);
+				bool have = g == u->gid;
+				for (size_t i = 0; i < u->n_groups; i++)
+					have |= u->groups[i] == g;
+				if (!have)
+					u->groups[u->n_groups++] = g;
+			}
+	}
+}
+
+int eng_user_resolve(int rootfd, const char *spec, struct eng_user *out, struct berr **err)
+{
+	struct eng_user u = {0};
+	snprintf(u.home, sizeof(u.home), "/");
+	autofree char *copy = xstrdup(spec && *spec ? spec : "0");
+	char *colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	const char *user = copy, *group = colon ? colon + 1 : NULL;
+	autofree char *passwd = read_db(rootfd, "/etc/passwd");
+	autofree char *groups = read_db(rootfd, "/etc/group");
+	unsigned long n;
+	bool is_num = numeric(user, &n);
+	const char *line =
+	    passwd ? find_line(passwd, is_num ? NULL : user, is_num ? (long)n : -1) : NULL;
+	char buf[256];
+	if (!line && !is_num)
+		return berr_plain(err, ENOENT,
+				  "unable to find user %s: no matching entries in "
+				  "passwd file",
+				  user);
+	if (line) {
+		u.uid = (uid_t)strtoul(field(line, 2, buf, sizeof(buf)), NULL, 10);
+		u.gid = field(line, 3, buf, sizeof(buf)) ? (gid_t)strtoul(buf, NULL, 10) : 0;
+		if (field(line, 5, buf, sizeof(buf)) && *buf)
+			snprintf(u.home, sizeof(u.home), "%s", buf);
+		char name[256];
+		if (groups && field(line, 0, name, sizeof(name)))
+			supplementary(groups, name, &u);
+	} else {
+		u.uid = (uid_t)n;
+		u.gid = 0; /* a uid with no passwd entry gets group 0, as with Docker */
+	}
+	if (group && group_of(groups, group, &u.gid, err) < 0)
+		return -ENOENT;
+	*out = u;
+	return 0;
+}
