@@ -159,12 +159,13 @@ static int caps_json(const struct eng_run_opts *o, bool root_user, json_t **out,
 			set[rt_cap_from_name(n)] = true;
 		}
 	}
-	char *const *lists[2] = {o->cap_add, o->cap_drop};
+	/* drops first, then adds: "--cap-drop ALL --cap-add CHOWN" keeps CHOWN, as Docker does */
+	char *const *lists[2] = {o->cap_drop, o->cap_add};
 	for (int k = 0; k < 2; k++)
 		for (char *const *c = lists[k]; c && *c; c++) {
 			if (!strcasecmp(*c, "ALL")) {
 				for (int i = 0; i <= rt_cap_last() && i < 64; i++)
-					set[i] = k == 0 && rt_cap_name(i);
+					set[i] = k == 1 && rt_cap_name(i);
 				continue;
 			}
 			autofree char *n =
@@ -172,7 +173,7 @@ static int caps_json(const struct eng_run_opts *o, bool root_user, json_t **out,
 			int cap = rt_cap_from_name(n);
 			if (cap < 0)
 				return berr_plain(err, EINVAL, "unknown capability: \"%s\"", *c);
-			set[cap] = k == 0;
+			set[cap] = k == 1;
 		}
 	json_t *names = json_array();
 	for (int i = 0; i < 64; i++)

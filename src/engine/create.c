@@ -173,6 +173,8 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		json_object_set_new(rec, "Args", rest);
 		r = eng_container_add(s, rec, c->name, out_id, err);
 	}
+	if (!rec)
+		json_decref(restart); /* host_config took it otherwise */
 	json_decref(rec);
 	json_decref(spec);
 	json_decref(img);

@@ -312,7 +312,15 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 				fail_late(ctx, err);
 		}
 	}
-	extern char **environ;
+	/* The container starts with no signal blocked and none ignored, whatever its caller had:
+	 * a blocked SIGTERM would make `stop` wait for SIGKILL (execve keeps both; runc resets
+	 * them too). */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	char *empty[] = {NULL};
 	execve(exe, p->args, p->env ? p->env : empty);
 	berr_set(&err, errno, "exec '%s'", p->args[0]);

@@ -65,20 +65,32 @@ cgroup_file() {
 BERTH="$BUILD/bin/berth"
 MKIMAGE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/helpers/mkimage"
 
-berth() { "$BERTH" --root "$STORE" "$@"; }
+berth() { "$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"; }
 
 store_setup() {
 	load_libs
 	STORE=$(mktemp -d /tmp/berth-store.XXXXXX)
 	WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
+	RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
 }
 
+# Every container of the test removed (each checked to leave no cgroup), then the store.
 store_teardown() {
-	local m
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$STORE/" | sort -r); do
-		umount -l "$m" || true
+	local m id ids left=""
+	ids=$("$BERTH" --root "$STORE" --runroot "$RUNROOT" ps -aq --no-trunc 2>/dev/null)
+	for id in $ids; do
+		"$BERTH" --root "$STORE" --runroot "$RUNROOT" rm -f "$id" >/dev/null 2>&1 || true
 	done
-	rm -rf "$STORE" "$WORK"
+	for id in $ids $(cat "$WORK/ids" 2>/dev/null); do
+		m=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/berth/$id" 2>/dev/null)
+		[ -z "$m" ] || left="$left $m"
+	done
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep -E "^($STORE|$RUNROOT)/" | sort -r); do
+		umount -l "$m" || true
+		left="$left mount:$m"
+	done
+	rm -rf "$STORE" "$WORK" "$RUNROOT"
+	[ -z "$left" ] || { echo "left behind:$left" >&2; return 1; }
 }
 
 # What a store holds: blob and layer names and the image records.

@@ -1,0 +1,256 @@
+#!/usr/bin/env bats
+# berth's container commands with Docker's command line: run (foreground, -d, -i, -t, --rm),
+# exit codes, the defaults a Docker user relies on, limits, stop/kill/restart policies, logs,
+# ps, inspect, and a monitor that dies. Each test has its own store and runroot and leaves no
+# container, cgroup or mount (store_teardown checks).
+
+load helpers
+
+setup() { store_setup; }
+teardown() { store_teardown; }
+
+@test "run: output and exit code come back; --rm leaves nothing" {
+	run berth run --rm berth/default sh -c 'echo out; echo err >&2; exit 3'
+	assert_equal "$status" 3
+	assert_line out
+	assert_line err
+	run berth ps -aq
+	assert_output ""
+	[ -z "$(ls "$STORE/containers")" ]
+	[ -z "$(ls "$RUNROOT" | grep -v runtime)" ]
+	run berth run --rm berth/default echo hello
+	assert_success
+	assert_output hello
+}
+
+@test "run: exit codes 125, 126, 127 as docker run's, and nothing created for bad input" {
+	run berth run --rm berth/default nosuchcmd
+	assert_equal "$status" 127
+	assert_output --partial "executable file not found"
+	run berth run --rm berth/default /etc/passwd
+	assert_equal "$status" 126
+	run berth run --bogus berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "unknown flag: --bogus"
+	run berth run --memory lots berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "invalid size"
+	run berth run --pull never nosuch/image:1 true
+	assert_equal "$status" 125
+	run berth run --ulimit nofile=9:1 berth/default true
+	assert_equal "$status" 125
+	run berth run --cap-add NOT_A_CAP berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "unknown capability"
+	run berth run --restart sometimes berth/default true
+	assert_equal "$status" 125
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "run -d: ps, logs -f, wait and inspect tell the truth" {
+	id=$(berth run -d --name web berth/default sh -c 'echo one; sleep 1; echo two; exit 4')
+	[ ${#id} -eq 64 ]
+	echo "$id" >>"$WORK/ids"
+	run berth ps --format '{{.Names}} {{.Status}}'
+	assert_output --regexp '^web Up '
+	run berth logs -f web
+	assert_output "one
+two"
+	run berth wait web
+	assert_output 4
+	run berth ps -a --format '{{.ID}} {{.Status}}'
+	assert_output --regexp "^${id:0:12} Exited \(4\) "
+	run berth inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.Name}} {{.Config.Image}} {{json .Config.Cmd}}' web
+	assert_output 'exited 4 /web berth/default ["sh","-c","echo one; sleep 1; echo two; exit 4"]'
+	run berth logs --tail 1 -t web
+	assert_output --regexp '^[0-9-]+T[0-9:.]+Z two$'
+	run berth ps -q
+	assert_output ""
+}
+
+@test "run -i streams stdin; -it gives a real terminal" {
+	run bash -c "printf 'a\nb\n' | '$BERTH' --root '$STORE' --runroot '$RUNROOT' run --rm -i berth/default sh -c 'cat; echo done'"
+	assert_success
+	assert_output "a
+b
+done"
+	# without -i the container's stdin is empty
+	run bash -c "echo nope | '$BERTH' --root '$STORE' --runroot '$RUNROOT' run --rm berth/default cat"
+	assert_output ""
+	run script -qec "'$BERTH' --root '$STORE' --runroot '$RUNROOT' run --rm -it berth/default sh -c 'tty; echo \$TERM'" /dev/null
+	assert_success
+	assert_output --partial "/dev/pts/0"
+	assert_output --partial "xterm"
+}
+
+@test "defaults: Docker's capabilities, masked paths, hostname, hosts, image config, user" {
+	run berth run --rm berth/default probe caps
+	assert_success
+	# Docker's 14: chown dac_override fowner fsetid kill setgid setuid setpcap
+	# net_bind_service net_raw sys_chroot mknod audit_write setfcap
+	assert_line "CapEff=00000000a80425fb"
+	assert_line "CapBnd=00000000a80425fb"
+	run berth run --rm berth/default sh -c 'cat /proc/timer_list | wc -c; hostname; cat /etc/hostname; grep -c localhost /etc/hosts; echo $PATH; echo $HOME; pwd'
+	assert_success
+	assert_line --index 0 0
+	host=${lines[1]}
+	[ ${#host} -eq 12 ]
+	assert_line --index 2 "$host"
+	assert_line --index 4 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	assert_line --index 5 /root
+	assert_line --index 6 /
+	echo 'FROM_FILE=yes' >"$WORK/env"
+	run berth run --rm -u nobody -w /tmp -h box -e A=1 --env-file "$WORK/env" --entrypoint /bin/sh berth/default -c 'id -u; id -g; pwd; hostname; echo $A $FROM_FILE; echo $HOME'
+	assert_success
+	assert_output "65534
+65534
+/tmp
+box
+1 yes
+/nonexistent"
+	run berth run --rm -u nosuchuser berth/default true
+	assert_failure
+	assert_output --partial "unable to find user nosuchuser"
+	run berth run --rm --read-only berth/default touch /x
+	assert_failure
+	run berth run --rm --cap-drop ALL --cap-add CHOWN berth/default probe caps
+	assert_line "CapEff=0000000000000001"
+	run berth run --rm --privileged berth/default sh -c 'probe caps | grep CapEff; cat /proc/timer_list | head -c 1 | wc -c'
+	assert_line --index 1 1
+}
+
+@test "limits: --memory, --pids-limit and --ulimit reach the container" {
+	id=$(berth run -d --memory 64m --pids-limit 20 --ulimit nofile=512:1024 berth/default sleep 30)
+	echo "$id" >>"$WORK/ids"
+	if [ -f /sys/fs/cgroup/memory/berth/"$id"/memory.limit_in_bytes ]; then
+		[ "$(cat /sys/fs/cgroup/memory/berth/"$id"/memory.limit_in_bytes)" = 67108864 ]
+		[ "$(cat /sys/fs/cgroup/pids/berth/"$id"/pids.max)" = 20 ]
+	else
+		[ "$(cat /sys/fs/cgroup/berth/"$id"/memory.max)" = 67108864 ]
+	fi
+	berth rm -f "$id"
+	run berth run --rm --ulimit nofile=512:1024 berth/default sh -c 'ulimit -n; ulimit -Hn'
+	assert_output "512
+1024"
+	run berth run --rm --pids-limit 10 berth/default sh -c 'for i in $(seq 20); do sleep 5 & done; wait'
+	assert_output --partial "can't fork"
+}
+
+@test "stop: the stop signal, then SIGKILL after the timeout; kill; restart" {
+	id=$(berth run -d berth/default sleep 100)
+	echo "$id" >>"$WORK/ids"
+	start=$(date +%s)
+	run berth stop -t 1 "$id"
+	assert_success
+	[ $(($(date +%s) - start)) -lt 8 ]
+	run berth inspect -f '{{.State.ExitCode}}' "$id"
+	assert_output 137
+	# a process that handles SIGTERM ends at once with its own status
+	berth run -d --name trap berth/default sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
+	sleep 0.5
+	run berth stop -t 20 trap
+	assert_output trap
+	run berth inspect -f '{{.State.ExitCode}}' trap
+	assert_output 7
+	run berth start trap
+	assert_success
+	run berth kill -s USR1 trap
+	assert_success
+	run berth wait trap
+	assert_output 138
+	run berth restart -t 1 trap
+	assert_success
+	run berth inspect -f '{{.State.Status}}' trap
+	assert_output running
+	run berth rm trap
+	assert_failure
+	assert_output --partial "cannot remove a running container"
+	run berth rm -f trap
+	assert_success
+}
+
+@test "restart policies: on-failure:N gives up after N; always comes back; stop ends it" {
+	id=$(berth run -d --restart on-failure:2 berth/default sh -c 'exit 3')
+	echo "$id" >>"$WORK/ids"
+	for _ in $(seq 100); do
+		[ "$(berth inspect -f '{{.State.Status}}' "$id")" = exited ] && break
+		sleep 0.1
+	done
+	run berth inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' "$id"
+	assert_output "exited 2 3"
+	run berth logs "$id"
+	id2=$(berth run -d --restart always berth/default sh -c 'sleep 0.2; exit 1')
+	echo "$id2" >>"$WORK/ids"
+	sleep 1.5
+	run berth inspect -f '{{.RestartCount}}' "$id2"
+	[ "$output" -ge 1 ]
+	berth stop -t 1 "$id2"
+	run berth inspect -f '{{.State.Status}}' "$id2"
+	assert_output exited
+}
+
+@test "names: unique, renamed, resolved by prefix; create then start -a" {
+	berth create --name one berth/default echo created-then-started >/dev/null
+	run berth create --name one berth/default true
+	assert_failure
+	assert_output --partial 'is already in use'
+	[ "$(berth ps -aq | wc -l)" -eq 1 ]
+	run berth ps -a --format '{{.Status}}'
+	assert_output Created
+	berth rename one two
+	run berth start -a two
+	assert_success
+	assert_output created-then-started
+	id=$(berth inspect -f '{{.Id}}' two)
+	run berth logs "${id:0:5}"
+	assert_output created-then-started
+	run berth rename two 'bad name'
+	assert_failure
+	run berth container prune -f
+	assert_line --partial "$id"
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "a monitor that dies: ps says so rather than lying, rm cleans up" {
+	id=$(berth run -d berth/default sleep 100)
+	echo "$id" >>"$WORK/ids"
+	mon=$(jq -r .MonitorPid "$STORE/containers/$id/state.json")
+	kill -9 "$mon"
+	run berth inspect -f '{{.State.Status}} {{.State.Error}}' "$id"
+	assert_output --partial "running the container's monitor is gone"
+	pid=$(jq -r .Pid "$STORE/containers/$id/state.json")
+	kill -9 "$pid"
+	sleep 0.3
+	run berth ps -a --format '{{.Status}}'
+	assert_output --regexp '^Exited \(255\)'
+	run berth rm "$id"
+	assert_success
+	! grep -q "$id" /proc/self/mountinfo
+}
+
+@test "signals sent to a foreground run reach the container" {
+	berth run --rm berth/default sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$WORK/out" &
+	cli=$!
+	for _ in $(seq 50); do grep -q ready "$WORK/out" && break; sleep 0.1; done
+	kill -TERM "$cli"
+	wait "$cli" || status=$?
+	[ "${status:-0}" -eq 9 ]
+	grep -q got-term "$WORK/out"
+}
+
+@test "20 parallel run --rm all succeed and leave nothing" {
+	pids=()
+	for i in $(seq 20); do
+		berth run --rm berth/default sh -c "echo run-$i" >"$WORK/p$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}"
+	done
+	for i in $(seq 20); do grep -qx "run-$i" "$WORK/p$i"; done
+	run berth ps -aq
+	assert_output ""
+	[ -z "$(ls "$STORE/containers")" ]
+}
