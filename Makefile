@@ -24,7 +24,7 @@ LDOPT    := -pie -Wl,-z,relro,-z,now
 endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
-LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/engine/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/engine/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,12 +148,33 @@ json_t *eng_bundle_env(const struct eng_run_opts *o, const struct img_config *c)
 	return env;
 }
 
+/* The capabilities we have ourselves (CapBnd of /proc/self/status): "all" can only mean
+ * these; root without CAP_SYS_RESOURCE (as on some hosts) cannot hand it on. */
+static uint64_t own_bounding(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	uint64_t caps = ~0ULL;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapBnd:", 7))
+			caps = strtoull(line + 7, NULL, 16);
+	if (f)
+		fclose(f);
+	return caps;
+}
+
+static bool can_have(int cap)
+{
+	return cap >= 0 && cap < 64 && cap <= rt_cap_last() && rt_cap_name(cap) &&
+	       (own_bounding() >> cap & 1);
+}
+
 static int caps_json(const struct eng_run_opts *o, bool root_user, json_t **out, struct berr **err)
 {
 	bool set[64] = {0};
 	if (o->privileged) {
-		for (int i = 0; i <= rt_cap_last() && i < 64; i++)
-			set[i] = rt_cap_name(i) != NULL;
+		for (int i = 0; i < 64; i++)
+			set[i] = can_have(i);
 	} else {
 		for (const char *const *c = eng_default_caps; *c; c++) {
 			autofree char *n = xasprintf("CAP_%s", *c);
@@ -164,8 +186,8 @@ static int caps_json(const struct eng_run_opts *o, bool root_user, json_t **out,
 	for (int k = 0; k < 2; k++)
 		for (char *const *c = lists[k]; c && *c; c++) {
 			if (!strcasecmp(*c, "ALL")) {
-				for (int i = 0; i <= rt_cap_last() && i < 64; i++)
-					set[i] = k == 1 && rt_cap_name(i);
+				for (int i = 0; i < 64; i++)
+					set[i] = k == 1 && can_have(i);
 				continue;
 			}
 			autofree char *n =

@@ -27,6 +27,7 @@
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
+#include "net/loopback.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
@@ -445,6 +446,18 @@ static int run_once(struct monitor *m, bool first)
 		berr_free(err);
 		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
 		return -st;
+	}
+	/* its own network namespace (not --network host): loopback up before it runs */
+	const char *net = json_string_value(
+	    json_object_get(json_object_get(m->rec, "HostConfig"), "NetworkMode"));
+	if (!(net && !strcmp(net, "host")) && net_loopback_up(m->pid, &err) < 0) {
+		close_stdio(m);
+		char *msg = berr_string(err);
+		report(m, "E 125 %s\n", msg);
+		free(msg);
+		berr_free(err);
+		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		return -125;
 	}
 	if (rt_container_start(m->rtroot, m->id, &err) < 0) {
 		close_stdio(m);

@@ -109,6 +109,12 @@ done"
 box
 1 yes
 /nonexistent"
+	# its own network namespace, loopback up; the host's with --network host
+	run berth run --rm berth/default sh -c 'ping -c1 -W2 127.0.0.1 >/dev/null && echo lo-up; ls /sys/class/net'
+	assert_output "lo-up
+lo"
+	run berth run --rm --network host berth/default cat /proc/net/dev
+	assert_output --partial "$(ls /sys/class/net | grep -v lo | head -1)"
 	run berth run --rm -u nosuchuser berth/default true
 	assert_failure
 	assert_output --partial "unable to find user nosuchuser"
