@@ -263,3 +263,27 @@ lo"
 	assert_output ""
 	[ -z "$(ls "$STORE/containers")" ]
 }
+
+@test "exec: a command in a running container, with -e -w -u -i -t, and its exit code" {
+	id=$(berth run -d --name ex berth/default sleep 60)
+	echo "$id" >>"$WORK/ids"
+	run berth exec ex sh -c 'echo in; hostname'
+	assert_success
+	assert_output "in
+${id:0:12}"
+	run berth exec -u nobody -w /tmp -e X=1 ex sh -c 'id -u; pwd; echo $X'
+	assert_output "65534
+/tmp
+1"
+	run bash -c "echo data | '$BERTH' --root '$STORE' --runroot '$RUNROOT' exec -i ex cat"
+	assert_output data
+	run bash -c "echo data | '$BERTH' --root '$STORE' --runroot '$RUNROOT' exec ex cat"
+	assert_output ""
+	run -127 berth exec ex nosuch
+	run -5 berth exec ex sh -c 'exit 5'
+	run script -qec "'$BERTH' --root '$STORE' --runroot '$RUNROOT' exec -it ex tty" /dev/null
+	assert_output --partial /dev/pts/
+	berth stop -t 1 ex
+	run berth exec ex true
+	assert_failure
+}

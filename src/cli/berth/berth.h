@@ -62,6 +62,7 @@ int cmd_restart(struct cli_opts *o, int argc, char **argv);
 int cmd_kill(struct cli_opts *o, int argc, char **argv);
 int cmd_rm(struct cli_opts *o, int argc, char **argv);
 int cmd_rename(struct cli_opts *o, int argc, char **argv);
+int cmd_exec(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */

@@ -1,15 +1,21 @@
 /* stop, restart, kill, rm, rename, container prune, and the `container` group. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
 #include "engine/container.h"
 #include "engine/monitor.h"
+#include "engine/user.h"
+#include "runtime/container.h"
+#include "runtime/spec.h"
+#include "runtime/terminal.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -221,6 +227,7 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 	    {"rm", "Remove one or more containers", cmd_rm},
 	    {"remove", NULL, cmd_rm},
 	    {"logs", "Fetch the logs of a container", cmd_logs},
+	    {"exec", "Execute a command in a running container", cmd_exec},
 	    {"inspect", "Display detailed information on one or more containers", cmd_inspect},
 	    {"wait", "Block until one or more containers stop", cmd_wait},
 	    {"rename", "Rename a container", cmd_rename},
@@ -238,4 +245,126 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 		if (c->summary)
 			fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	return f == stderr ? 125 : 0;
+}
+
+/* exec's process: the container's own with the command, -e, -w and -u of the command line. */
+static int exec_process(struct eng_store *es, const char *id, char **cmd, char *const *env,
+			const char *workdir, const char *user, bool tty, struct rt_process **out,
+			struct berr **err)
+{
+	autofree char *rtroot = eng_runtime_root(es);
+	autoptr(rt_spec) spec = rt_container_spec(rtroot, id, err);
+	if (!spec || !spec->process)
+		return spec ? berr_plain(err, EINVAL, "container %.12s has no process", id) : -EIO;
+	struct rt_process *pr = take_ptr(&spec->process);
+	strv_free(pr->args);
+	pr->args = strv_dup(cmd);
+	pr->terminal = tty;
+	for (char *const *e = env; e && *e; e++) {
+		size_t n = strv_len(pr->env), klen = strcspn(*e, "="), i = 0;
+		while (i < n && !(!strncmp(pr->env[i], *e, klen) && pr->env[i][klen] == '='))
+			i++;
+		if (i == n) {
+			pr->env = xrealloc(pr->env, (n + 2) * sizeof(char *));
+			pr->env[n + 1] = NULL;
+		} else {
+			free(pr->env[i]);
+		}
+		pr->env[i] = xstrdup(*e);
+	}
+	if (workdir) {
+		free(pr->cwd);
+		pr->cwd = xstrdup(workdir);
+	}
+	if (user) {
+		autofree char *rootfs = eng_container_path(es, id, "rootfs");
+		autoclose int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct eng_user u;
+		if (rootfd < 0 || eng_user_resolve(rootfd, user, &u, err) < 0) {
+			rt_process_free(pr);
+			return rootfd < 0 ? berr_set(err, errno, "open '%s'", rootfs) : -ENOENT;
+		}
+		pr->uid = u.uid;
+		pr->gid = u.gid;
+		free(pr->additional_gids);
+		pr->additional_gids = xcalloc(u.n_groups + 1, sizeof(gid_t));
+		memcpy(pr->additional_gids, u.groups, u.n_groups * sizeof(gid_t));
+		pr->n_additional_gids = u.n_groups;
+		/* as at run: a non-root user keeps only the bounding set */
+		if (u.uid != 0)
+			for (int s = 0; s < RT_CAP_SET_COUNT; s++)
+				if (s != RT_CAP_BOUNDING)
+					pr->caps[s] = 0;
+	}
+	*out = pr;
+	return 0;
+}
+
+int cmd_exec(struct cli_opts *o, int argc, char **argv)
+{
+	bool interactive = false, tty = false, detach = false, privileged = false;
+	const char *user = NULL, *workdir = NULL;
+	struct flag_list env = {0};
+	const struct flag flags[] = {
+	    {"interactive", 'i', FLAG_BOOL, &interactive, "Keep STDIN open even if not attached"},
+	    {"tty", 't', FLAG_BOOL, &tty, "Allocate a pseudo-TTY"},
+	    {"detach", 'd', FLAG_BOOL, &detach, "Detached mode: run command in the background"},
+	    {"env", 'e', FLAG_LIST, &env, "Set environment variables", "list"},
+	    {"user", 'u', FLAG_STRING, &user, "Username or UID (format: <name|uid>[:<group|gid>])",
+	     "string"},
+	    {"workdir", 'w', FLAG_STRING, &workdir, "Working directory inside the container",
+	     "string"},
+	    {"privileged", 0, FLAG_BOOL, &privileged, NULL},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth exec", "[OPTIONS] CONTAINER COMMAND [ARG...]",
+				     "Execute a command in a running container", false};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0) {
+		flag_list_free(&env);
+		return n == -2 ? 0 : 125;
+	}
+	struct eng_store es = store_of(o);
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	struct rt_process *pr = NULL;
+	int status = 0;
+	if (n < 2)
+		status = cli_error(125, "\"berth exec\" requires at least 2 arguments");
+	else if (eng_container_resolve(&es, pos[0], id, &err) < 0)
+		status = cli_fail(err, 1);
+	else if (exec_process(&es, id, (char **)pos + 1, (char *const *)env.v, workdir, user, tty,
+			      &pr, &err) < 0)
+		status = cli_fail(err, 126);
+	flag_list_free(&env);
+	if (status)
+		return status;
+	/* without -i the command reads nothing, as with Docker */
+	if (!interactive && !detach) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	autofree char *rtroot = eng_runtime_root(&es);
+	struct rt_exec_opts eo = {.root = rtroot, .id = id, .process = pr, .detach = detach};
+	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
+	if (tty && !detach) {
+		if (rt_terminal_open(&term, &err) < 0 || rt_terminal_start(&term, &err) < 0) {
+			rt_terminal_close(&term);
+			rt_process_free(pr);
+			return cli_fail(err, 126);
+		}
+		eo.has_console_fd = true;
+		eo.console_fd = term.sock[1];
+	}
+	int r = rt_container_exec(&eo, &status, &err);
+	rt_terminal_close(&term);
+	rt_process_free(pr);
+	if (r < 0) {
+		int code = berr_code(err);
+		return cli_fail(err, code == ENOENT ? 127 : code == EACCES ? 126 : 126);
+	}
+	return status;
 }

@@ -9,6 +9,7 @@
 #include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/selfexec.h"
 
 #define BERTH_VERSION "0.1.0"
 
@@ -27,6 +28,7 @@ static const struct cli_command commands[] = {
     {"restart", "Restart one or more containers", cmd_restart},
     {"kill", "Kill one or more running containers", cmd_kill},
     {"rm", "Remove one or more containers", cmd_rm},
+    {"exec", "Execute a command in a running container", cmd_exec},
     {"ps", "List containers", cmd_ps},
     {"logs", "Fetch the logs of a container", cmd_logs},
     {"inspect", "Return low-level information on containers or images", cmd_inspect},
@@ -133,6 +135,16 @@ int main(int argc, char **argv)
 	log_setup(-1, LOG_FORMAT_TEXT, o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
 	if (i >= argc) {
 		usage(stderr);
+		return 125;
+	}
+	/* exec enters a container's namespaces: from a sealed copy of ourselves, so the host's
+	 * binary is out of the container's reach (CVE-2019-5736) */
+	bool enters = !strcmp(argv[i], "exec") || (!strcmp(argv[i], "container") && i + 1 < argc &&
+						   !strcmp(argv[i + 1], "exec"));
+	if (enters && !selfexec_is_sealed()) {
+		int r = selfexec_sealed(argv);
+		fprintf(stderr, "berth: cannot run from a sealed copy of itself: %s\n",
+			strerror(-r));
 		return 125;
 	}
 	for (const struct cli_command *c = commands; c->name; c++)
