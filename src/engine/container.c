@@ -323,3 +323,37 @@ json_t *eng_state_load(const struct eng_store *s, const char *id)
 	}
 	return st;
 }
+
+void eng_image_roots(json_t *keep, void *ctx)
+{
+	const struct eng_store *s = ctx;
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, NULL) < 0)
+		return;
+	for (size_t i = 0; ids[i]; i++) {
+		json_t *rec = eng_container_load(s, ids[i], NULL);
+		size_t k;
+		json_t *v;
+		json_array_foreach(json_object_get(rec, "Layers"), k, v)
+		    json_object_set_new(keep, json_string_value(v), json_true());
+		json_decref(rec);
+	}
+	strv_free(ids);
+}
+
+bool eng_image_in_use(const char *image_id, void *ctx)
+{
+	const struct eng_store *s = ctx;
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, NULL) < 0)
+		return false;
+	bool used = false;
+	for (size_t i = 0; ids[i] && !used; i++) {
+		json_t *rec = eng_container_load(s, ids[i], NULL);
+		const char *img = json_string_value(json_object_get(rec, "Image"));
+		used = img && !strcmp(img, image_id);
+		json_decref(rec);
+	}
+	strv_free(ids);
+	return used;
+}

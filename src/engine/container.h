@@ -51,6 +51,11 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
 json_t *eng_state_load(const struct eng_store *s, const char *id);
 int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err);
 
+/* For the image store's collector (img_store.roots): every container's layers. */
+void eng_image_roots(json_t *keep, void *ctx);
+/* For rmi: whether a container (running or not) was made from the image. */
+bool eng_image_in_use(const char *image_id, void *ctx);
+
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
 bool eng_name_valid(const char *name);
 

@@ -481,6 +481,8 @@ int img_store_gc(struct img_store *s, long long *out_freed, struct berr **err)
 	int r = all ? 0 : -EIO;
 	if (r == 0) {
 		json_t *keep = referenced(json_object_get(all, "images"));
+		if (s->roots)
+			s->roots(keep, s->roots_ctx);
 		r = sweep(s, "blobs/sha256", keep, false, &freed, err);
 		if (r == 0)
 			r = sweep(s, "layers", keep, true, &freed, err);

@@ -24,6 +24,10 @@ struct img_store {
 	char *root;
 	int dirfd;   /* root, O_DIRECTORY */
 	int lock_fd; /* root/lock */
+	/* What else the collector must keep (containers' layers): adds digests and chain ids to
+	 * the set it is given. Set by whoever knows of such users (the engine), else NULL. */
+	void (*roots)(json_t *keep, void *ctx);
+	void *roots_ctx;
 };
 
 int img_store_open(const char *root, struct img_store **out, struct berr **err);

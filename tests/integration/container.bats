@@ -287,3 +287,20 @@ ${id:0:12}"
 	run berth exec ex true
 	assert_failure
 }
+
+@test "rmi: an image a container uses is refused; -f keeps the layers the container needs" {
+	berth tag berth/default mine:1
+	berth rmi berth/default >/dev/null
+	id=$(berth create mine:1 echo still-here)
+	echo "$id" >>"$WORK/ids"
+	run berth rmi mine:1
+	assert_failure
+	assert_output --partial "in use by a container"
+	run berth rmi -f mine:1
+	assert_success
+	run berth start -a "$id"
+	assert_output still-here
+	berth rm "$id"
+	berth image prune -f >/dev/null
+	[ -z "$(ls "$STORE/layers" | grep -v '^\.')" ]
+}

@@ -15,6 +15,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "engine/container.h"
 #include "image/builtin.h"
 #include "image/reference.h"
 #include "image/snapshot.h"
@@ -257,7 +258,8 @@ int cmd_rmi(struct cli_opts *o, int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		json_t *report = json_array();
 		struct berr *err = NULL;
-		if (img_image_remove(s, pos[i], force, NULL, NULL, report, &err) < 0)
+		struct eng_store es = {(char *)o->root, (char *)o->runroot};
+		if (img_image_remove(s, pos[i], force, eng_image_in_use, &es, report, &err) < 0)
 			status = cli_fail(err, 1);
 		size_t k;
 		json_t *line;
@@ -331,10 +333,13 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 	size_t i;
 	json_t *rec;
 	int status = 0;
+	struct eng_store es = {(char *)o->root, (char *)o->runroot};
 	json_array_foreach(json_object_get(recs, "images"), i, rec)
 	{
 		if (!all && json_array_size(json_object_get(rec, "names")))
 			continue;
+		if (eng_image_in_use(str(rec, "id"), &es))
+			continue; /* Docker's prune keeps what containers use */
 		if (img_image_remove(s, str(rec, "id"), true, NULL, NULL, report, &err) < 0)
 			status = cli_fail(err, 1);
 		err = NULL;

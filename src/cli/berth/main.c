@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/berth/berth.h"
+#include "engine/container.h"
 #include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -81,6 +82,12 @@ struct img_store *cli_store(struct cli_opts *o)
 		cli_fail(err, 125);
 		return NULL;
 	}
+	/* layers of containers stay while the containers do, whatever happens to images (es
+	 * lives as long as the process, as the command line's options do) */
+	static struct eng_store es;
+	es = (struct eng_store){(char *)o->root, (char *)o->runroot};
+	s->roots = eng_image_roots;
+	s->roots_ctx = &es;
 	return s;
 }
 
