@@ -305,6 +305,12 @@ json_t *eng_state_load(const struct eng_store *s, const char *id)
 	const char *status = json_string_value(json_object_get(st, "Status"));
 	bool running = status && (!strcmp(status, "running") || !strcmp(status, "paused") ||
 				  !strcmp(status, "restarting"));
+	/* `pause` leaves a marker; the monitor's record says running */
+	autofree char *paused = eng_container_path(s, id, "paused");
+	if (running && !strcmp(status, "running") && access(paused, F_OK) == 0) {
+		json_object_set_new(st, "Status", json_string("paused"));
+		json_object_set_new(st, "Paused", json_true());
+	}
 	/* the monitor records the end; if it is gone without doing so, say what is known */
 	if (running && !alive(st, "MonitorPid", "MonitorStart")) {
 		bool proc = alive(st, "Pid", "PidStart");

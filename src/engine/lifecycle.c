@@ -68,6 +68,13 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 	if (sig_name && *sig_name && sig_parse(sig_name) > 0)
 		sig = sig_parse(sig_name);
 	json_decref(rec);
+	/* a paused container is thawed first: frozen, it could not act on the signal */
+	autofree char *paused = eng_container_path(s, id, "paused");
+	if (access(paused, F_OK) == 0) {
+		autofree char *rt = eng_runtime_root(s);
+		(void)rt_container_pause(rt, id, false, NULL);
+		(void)unlink(paused);
+	}
 	/* the restart policy must not bring it back */
 	autofree char *marker = eng_container_path(s, id, "stopping");
 	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);

@@ -559,6 +559,8 @@ static void finish(struct monitor *m, int code)
 	(void)rmdir(dir);
 	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
 	(void)unlink(stopping);
+	autofree char *paused = eng_container_path(m->s, m->id, "paused");
+	(void)unlink(paused);
 	/* --rm: gone before the attached command hears of the exit, as with Docker */
 	json_t *host = json_object_get(m->rec, "HostConfig");
 	if (json_is_true(json_object_get(host, "AutoRemove")))

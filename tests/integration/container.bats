@@ -304,3 +304,34 @@ ${id:0:12}"
 	berth image prune -f >/dev/null
 	[ -z "$(ls "$STORE/layers" | grep -v '^\.')" ]
 }
+
+@test "pause, unpause, top, stats, attach, port" {
+	berth run -d --name p1 berth/default sh -c 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done' >"$WORK/ids"
+	sleep 0.5
+	run berth pause p1
+	assert_output p1
+	run berth ps --format '{{.Status}}'
+	assert_output --regexp '\(Paused\)$'
+	n1=$(berth logs p1 | wc -l)
+	sleep 0.5
+	[ "$(berth logs p1 | wc -l)" -eq "$n1" ]
+	berth unpause p1
+	sleep 0.5
+	[ "$(berth logs p1 | wc -l)" -gt "$n1" ]
+	run berth top p1
+	assert_line --index 0 --regexp '^UID +PID +PPID'
+	assert_output --partial 'sh -c i=0'
+	run berth stats --no-stream --format '{{.Name}} {{.PIDs}}'
+	assert_output --regexp '^p1 [1-9]'
+	run berth port p1
+	assert_output ""
+	run berth port p1 80
+	assert_failure
+	run timeout 2 "$BERTH" --root "$STORE" --runroot "$RUNROOT" attach --no-stdin p1
+	[ "${#lines[@]}" -ge 5 ]
+	run berth pause p1
+	run berth stop -t 1 p1
+	assert_success
+	run berth inspect -f '{{.State.Status}}' p1
+	assert_output exited
+}

@@ -63,6 +63,13 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv);
 int cmd_rm(struct cli_opts *o, int argc, char **argv);
 int cmd_rename(struct cli_opts *o, int argc, char **argv);
 int cmd_exec(struct cli_opts *o, int argc, char **argv);
+/* container_proc.c */
+int cmd_attach(struct cli_opts *o, int argc, char **argv);
+int cmd_pause(struct cli_opts *o, int argc, char **argv);
+int cmd_unpause(struct cli_opts *o, int argc, char **argv);
+int cmd_top(struct cli_opts *o, int argc, char **argv);
+int cmd_stats(struct cli_opts *o, int argc, char **argv);
+int cmd_port(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */

@@ -37,9 +37,10 @@ static char *status_text(json_t *st)
 {
 	const char *status = str(st, "Status");
 	char d[48];
-	if (!strcmp(status, "running")) {
+	if (!strcmp(status, "running") || !strcmp(status, "paused")) {
 		time_t t = out_parse_time(str(st, "StartedAt"));
-		return xasprintf("Up %s", out_duration((long)difftime(time(NULL), t), d));
+		return xasprintf("Up %s%s", out_duration((long)difftime(time(NULL), t), d),
+				 !strcmp(status, "paused") ? " (Paused)" : "");
 	}
 	if (!strcmp(status, "exited") || !strcmp(status, "restarting")) {
 		time_t t = out_parse_time(str(st, "FinishedAt"));
@@ -86,7 +87,8 @@ struct ps_opts {
 static bool ps_keep(const struct ps_opts *p, json_t *rec, json_t *st, const char *id)
 {
 	const char *status = str(st, "Status");
-	bool running = !strcmp(status, "running") || !strcmp(status, "restarting");
+	bool running = !strcmp(status, "running") || !strcmp(status, "restarting") ||
+		       !strcmp(status, "paused");
 	if (!p->all && !p->latest && p->last <= 0 && !p->filters.n && !running)
 		return false;
 	for (int i = 0; i < p->filters.n; i++) {
@@ -218,7 +220,8 @@ static json_t *container_json(struct eng_store *es, const char *id)
 	json_t *st = eng_state_load(es, id);
 	json_t *state = json_pack(
 	    "{s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:s, s:s, s:s}", "Status", str(st, "Status"),
-	    "Running", !strcmp(str(st, "Status"), "running"), "Paused", 0, "Restarting",
+	    "Running", json_is_true(json_object_get(st, "Running")), "Paused",
+	    !strcmp(str(st, "Status"), "paused"), "Restarting",
 	    !strcmp(str(st, "Status"), "restarting"), "OOMKilled", 0, "Dead", 0, "Pid",
 	    (json_int_t)json_integer_value(json_object_get(st, "Pid")), "ExitCode",
 	    (json_int_t)json_integer_value(json_object_get(st, "ExitCode")), "Error",
