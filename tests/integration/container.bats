@@ -327,7 +327,8 @@ ${id:0:12}"
 	assert_output ""
 	run berth port p1 80
 	assert_failure
-	run timeout 2 "$BERTH" --root "$STORE" --runroot "$RUNROOT" attach --no-stdin p1
+	# (attach passes SIGTERM on to the container: timeout must kill it)
+	run timeout -s KILL 2 "$BERTH" --root "$STORE" --runroot "$RUNROOT" attach --no-stdin p1
 	[ "${#lines[@]}" -ge 5 ]
 	run berth pause p1
 	run berth stop -t 1 p1
