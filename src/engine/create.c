@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/user.h"
+#include "engine/volume.h"
 #include "image/config.h"
 #include "image/image.h"
 #include "image/manifest.h"
@@ -147,6 +148,10 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	if (r == 0 && !spec)
 		r = -EINVAL;
 	json_t *rec = NULL;
+	json_t *plan =
+	    r == 0 ? eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err) : NULL;
+	if (r == 0 && !plan)
+		r = -EINVAL;
 	if (r == 0) {
 		json_t *process = json_object_get(spec, "process");
 		json_t *args = json_object_get(process, "args");
@@ -171,14 +176,34 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
 			json_array_append(rest, json_array_get(args, i));
 		json_object_set_new(rec, "Args", rest);
+		json_object_set(json_object_get(rec, "HostConfig"), "Mounts", plan);
 		r = eng_container_add(s, rec, c->name, out_id, err);
+		if (r < 0)
+			eng_remove_anonymous_volumes(s, rec);
 	}
+	json_decref(plan);
 	if (!rec)
 		json_decref(restart); /* host_config took it otherwise */
 	json_decref(rec);
 	json_decref(spec);
 	json_decref(img);
 	return r;
+}
+
+void eng_remove_anonymous_volumes(const struct eng_store *s, json_t *rec)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, m)
+	{
+		const char *name = json_string_value(json_object_get(m, "Source"));
+		if (strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume"))
+			continue;
+		json_t *v = eng_volume_load(s, name, NULL);
+		if (v && json_is_true(json_object_get(v, "Anonymous")))
+			(void)eng_volume_remove(s, name, true, NULL);
+		json_decref(v);
+	}
 }
 
 /* ---- bundles from records ---- */
@@ -320,6 +345,11 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	json_t *spec = r == 0 ? eng_bundle_spec(&w.o, &none, &u, id, rootfs, dir, err) : NULL;
 	if (r == 0 && !spec)
 		r = -EINVAL;
+	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
+	if (r == 0) {
+		eng_mounts_spec(s, plan, json_object_get(spec, "mounts"));
+		r = eng_mounts_populate(s, plan, rootfs, err);
+	}
 	if (r == 0)
 		r = write_files(dir, json_string_value(json_object_get(spec, "hostname")), err);
 	if (r == 0) {

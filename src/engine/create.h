@@ -24,7 +24,11 @@ struct eng_create {
 	const char *restart; /* "no", "always", "unless-stopped", "on-failure[:N]" */
 	int stop_timeout;    /* -1: unset */
 	bool attach_stdin, attach_stdout, attach_stderr;
+	char *const *volumes, *const *mounts, *const *tmpfs; /* -v, --mount, --tmpfs */
 };
+
+/* Remove the container's anonymous volumes (rm -v, --rm). */
+void eng_remove_anonymous_volumes(const struct eng_store *s, json_t *rec);
 
 int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
 	       char out_id[ENG_ID_LEN + 1], struct berr **err);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/create.h"
 #include "engine/monitor.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -98,7 +99,8 @@ int eng_container_wait(const struct eng_store *s, const char *id, int *out_code,
 	return 0;
 }
 
-int eng_container_destroy(const struct eng_store *s, const char *id, bool force, struct berr **err)
+int eng_container_destroy(const struct eng_store *s, const char *id, bool force, bool volumes,
+			  struct berr **err)
 {
 	if (is_running(s, id)) {
 		if (!force)
@@ -121,5 +123,10 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 	(void)unlink(sock);
 	autofree char *run = xasprintf("%s/%s", s->runroot, id);
 	(void)rmdir(run);
-	return eng_container_remove(s, id, err);
+	json_t *rec = volumes ? eng_container_load(s, id, NULL) : NULL;
+	int r = eng_container_remove(s, id, err);
+	if (r == 0 && rec)
+		eng_remove_anonymous_volumes(s, rec);
+	json_decref(rec);
+	return r;
 }

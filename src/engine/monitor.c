@@ -563,8 +563,10 @@ static void finish(struct monitor *m, int code)
 	(void)unlink(paused);
 	/* --rm: gone before the attached command hears of the exit, as with Docker */
 	json_t *host = json_object_get(m->rec, "HostConfig");
-	if (json_is_true(json_object_get(host, "AutoRemove")))
+	if (json_is_true(json_object_get(host, "AutoRemove"))) {
 		(void)eng_container_remove(m->s, m->id, NULL);
+		eng_remove_anonymous_volumes(m->s, m->rec);
+	}
 	for (size_t i = 0; i < m->n_clients; i++) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", code);

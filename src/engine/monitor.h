@@ -42,7 +42,8 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err);
 /* Remove a container: refused while it runs unless force (then killed first); also clears
  * what a monitor that died left behind. */
-int eng_container_destroy(const struct eng_store *s, const char *id, bool force, struct berr **err);
+int eng_container_destroy(const struct eng_store *s, const char *id, bool force, bool volumes,
+			  struct berr **err);
 /* Wait until the container is not running; its exit code. */
 int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err);
 

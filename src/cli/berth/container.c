@@ -33,15 +33,15 @@ struct run_flags {
 	double cpus;
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
-	    attach;
+	    attach, volumes, mounts, tmpfs;
 	bool quiet;
 };
 
 static void run_flags_clear(struct run_flags *f)
 {
-	struct flag_list *l[] = {&f->env,     &f->env_file,     &f->labels,
-				 &f->cap_add, &f->cap_drop,     &f->ulimits,
-				 &f->sysctls, &f->security_opt, &f->attach};
+	struct flag_list *l[] = {&f->env,      &f->env_file, &f->labels,  &f->cap_add,
+				 &f->cap_drop, &f->ulimits,  &f->sysctls, &f->security_opt,
+				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 }
@@ -136,6 +136,10 @@ static void run_flags_clear(struct run_flags *f)
 	     "Pull image before running (\"always\", \"missing\", \"never\")",                      \
 	     "string"},                                                                             \
 	    {"attach", 'a', FLAG_LIST, &(f).attach, "Attach to STDIN, STDOUT or STDERR", "list"},   \
+	    {"volume", 'v', FLAG_LIST, &(f).volumes, "Bind mount a volume", "list"},                \
+	    {"mount", 0, FLAG_LIST, &(f).mounts, "Attach a filesystem mount to the container",      \
+	     "mount"},                                                                              \
+	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
 	{                                                                                           \
 		"quiet", 'q', FLAG_BOOL, &(f).quiet, "Suppress the pull output"                     \
 	}
@@ -265,6 +269,9 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.run.cap_drop = (char *const *)f->cap_drop.v;
 	f->c.run.ulimits = (char *const *)f->ulimits.v;
 	f->c.run.sysctls = (char *const *)f->sysctls.v;
+	f->c.volumes = (char *const *)f->volumes.v;
+	f->c.mounts = (char *const *)f->mounts.v;
+	f->c.tmpfs = (char *const *)f->tmpfs.v;
 	bool any = f->attach.n > 0;
 	f->c.attach_stdin = any ? attached(f, "stdin") : f->c.run.interactive && !f->detach;
 	f->c.attach_stdout = any ? attached(f, "stdout") : !f->detach;

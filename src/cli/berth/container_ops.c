@@ -118,7 +118,8 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv)
 
 static int do_rm(struct eng_store *es, const char *id, void *ctx, struct berr **err)
 {
-	return eng_container_destroy(es, id, *(bool *)ctx, err);
+	bool *f = ctx; /* force, volumes */
+	return eng_container_destroy(es, id, f[0], f[1], err);
 }
 
 int cmd_rm(struct cli_opts *o, int argc, char **argv)
@@ -137,7 +138,8 @@ int cmd_rm(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth rm\" requires at least 1 argument");
-	return each(o, n, pos, do_rm, &force, true);
+	bool f[2] = {force, volumes};
+	return each(o, n, pos, do_rm, f, true);
 }
 
 int cmd_rename(struct cli_opts *o, int argc, char **argv)
@@ -197,7 +199,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 		json_decref(st);
 		if (!stopped)
 			continue;
-		if (eng_container_destroy(&es, ids[i], false, &err) < 0) {
+		if (eng_container_destroy(&es, ids[i], false, false, &err) < 0) {
 			status = cli_fail(err, 1);
 			err = NULL;
 			continue;

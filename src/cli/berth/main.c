@@ -42,6 +42,7 @@ static const struct cli_command commands[] = {
     {"wait", "Block until one or more containers stop, then print their exit codes", cmd_wait},
     {"rename", "Rename a container", cmd_rename},
     {"container", "Manage containers", cmd_container},
+    {"volume", "Manage volumes", cmd_volume},
     {"pull", "Download an image from a registry", cmd_pull},
     {"push", "Upload an image to a registry", cmd_push},
     {"images", "List images", cmd_images},
