@@ -41,9 +41,10 @@ DATADIR  := $(PREFIX)/share/berth
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
+INIT     := $(BUILD)/share/berth/berth-init
 
 .PHONY: all check unit integration format format-check install clean conformance bench bench-pull fuzz
-all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE)
+all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,6 +67,11 @@ $(BERTH): $(BERTH_OBJ) $(LIB)
 $(DEFAULT_IMAGE): $(BERTH) $(PROBE) scripts/mkdefault
 	@mkdir -p $(dir $@)
 	scripts/mkdefault $(BERTH) $(PROBE) $@
+
+# --init's reaper goes into containers: static, no sanitizers.
+$(INIT): src/init/berth-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 # The probe goes into test rootfs images: static, no sanitizers.
 $(PROBE): tests/helpers/probe.c
@@ -101,6 +107,7 @@ install: all
 	install -D -m 0755 $(RUNTIME) $(DESTDIR)$(PREFIX)/bin/berth-runtime
 	install -D -m 0755 $(BERTH) $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
+	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run

@@ -112,7 +112,7 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 		autofree char *k = xstrndup(*s, (size_t)(eq - *s));
 		json_object_set_new(sysctls, k, json_string(eq + 1));
 	}
-	return json_pack(
+	json_t *hc = json_pack(
 	    "{s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o, "
 	    "s:o, s:I, s:b, s:b}",
 	    "AutoRemove", c->auto_remove, "NetworkMode", o->network ? o->network : "none",
@@ -123,6 +123,11 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 	    strv_json(o->cap_drop), "Privileged", o->privileged, "ReadonlyRootfs", o->read_only,
 	    "Ulimits", ulimits, "Sysctls", sysctls, "ShmSize", (json_int_t)o->shm_size, "Init",
 	    o->init, "NoNewPrivileges", o->no_new_privileges);
+	/* where --init's reaper is on the host: the monitor, run from a sealed copy, could not
+	 * find it beside its own binary */
+	if (o->init && o->init_path)
+		json_object_set_new(hc, "InitPath", json_string(o->init_path));
+	return hc;
 }
 
 int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
@@ -285,6 +290,7 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	    xasprintf("%s=%s", k, json_string_value(v) ?: "");
 	o->sysctls = w->sysctls;
 	o->init = json_is_true(json_object_get(hc, "Init"));
+	o->init_path = json_string_value(json_object_get(hc, "InitPath"));
 }
 
 /* /etc/resolv.conf for the container: the host's, without loopback name servers (they would

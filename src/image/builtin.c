@@ -31,28 +31,33 @@ bool img_builtin_is(const char *name)
 	return !strcmp(s, IMG_BUILTIN_NAME);
 }
 
-char *img_builtin_path(struct berr **err)
+char *img_builtin_file(const char *name, struct berr **err)
 {
-	const char *env = getenv("BERTH_DEFAULT_IMAGE");
-	if (env && *env)
-		return xstrdup(env);
 	/* beside the binary first (<dir>/../share/berth/), so a build tree works uninstalled */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		char *p = xasprintf("%s/../share/berth/" ARCHIVE, dirname(self));
+		char *p = xasprintf("%s/../share/berth/%s", dirname(self), name);
 		if (access(p, R_OK) == 0)
 			return p;
 		free(p);
 	}
-	if (access(BERTH_DATADIR "/" ARCHIVE, R_OK) == 0)
-		return xstrdup(BERTH_DATADIR "/" ARCHIVE);
-	berr_plain(err, ENOENT,
-		   "the built-in image archive is missing (looked beside the binary and in %s; "
-		   "rebuild or set BERTH_DEFAULT_IMAGE)",
-		   BERTH_DATADIR);
+	char *p = xasprintf(BERTH_DATADIR "/%s", name);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	berr_plain(err, ENOENT, "berth's '%s' is missing (looked beside the binary and in %s)",
+		   name, BERTH_DATADIR);
 	return NULL;
+}
+
+char *img_builtin_path(struct berr **err)
+{
+	const char *env = getenv("BERTH_DEFAULT_IMAGE");
+	if (env && *env)
+		return xstrdup(env);
+	return img_builtin_file(ARCHIVE, err);
 }
 
 int img_builtin_ensure(struct img_store *s, struct berr **err)

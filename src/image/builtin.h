@@ -15,6 +15,9 @@ struct img_store;
 
 /* Whether name (as a user wrote it) means the built-in image. */
 bool img_builtin_is(const char *name);
+/* A file berth installs in <prefix>/share/berth (the archive, --init's reaper): beside the
+ * binary first, then the install directory (caller frees; NULL with err when missing). */
+char *img_builtin_file(const char *name, struct berr **err);
 /* The archive's path (caller frees), or NULL with err when it cannot be found. */
 char *img_builtin_path(struct berr **err);
 /* Load the built-in image into s unless it is there. */

@@ -336,3 +336,17 @@ ${id:0:12}"
 	run berth inspect -f '{{.State.Status}}' p1
 	assert_output exited
 }
+
+@test "--init: a reaper at PID 1 passes SIGTERM on and returns the command's status" {
+	run berth run --rm --init berth/default sh -c 'cat /proc/1/cmdline | tr "\0" " "; exit 4'
+	assert_equal "$status" 4
+	assert_output --partial "/sbin/berth-init -- sh -c"
+	id=$(berth run -d --init berth/default sleep 100)
+	echo "$id" >>"$WORK/ids"
+	sleep 0.3
+	start=$(date +%s)
+	berth stop -t 20 "$id"
+	[ $(($(date +%s) - start)) -lt 5 ]
+	run berth inspect -f '{{.State.ExitCode}} {{.Path}}' "$id"
+	assert_output "143 sleep"
+}

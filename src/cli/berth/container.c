@@ -35,6 +35,7 @@ struct run_flags {
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
 	    attach, volumes, mounts, tmpfs;
 	bool quiet;
+	char *init_path;
 };
 
 static void run_flags_clear(struct run_flags *f)
@@ -44,6 +45,7 @@ static void run_flags_clear(struct run_flags *f)
 				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
+	free(f->init_path);
 }
 
 /* The flags run and create share, Docker's names. */
@@ -140,6 +142,8 @@ static void run_flags_clear(struct run_flags *f)
 	    {"mount", 0, FLAG_LIST, &(f).mounts, "Attach a filesystem mount to the container",      \
 	     "mount"},                                                                              \
 	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
+	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
+	     "Run an init inside the container that forwards signals and reaps processes"},         \
 	{                                                                                           \
 		"quiet", 'q', FLAG_BOOL, &(f).quiet, "Suppress the pull output"                     \
 	}
@@ -215,6 +219,13 @@ static int check_flags(struct run_flags *f)
 			return cli_error(125, "unsupported --security-opt '%s'", s);
 	}
 	f->c.stop_timeout = (int)f->stop_timeout;
+	if (o->init) {
+		struct berr *err = NULL;
+		f->init_path = img_builtin_file("berth-init", &err);
+		if (!f->init_path)
+			return cli_fail(err, 125);
+		o->init_path = f->init_path;
+	}
 	return 0;
 }
 
