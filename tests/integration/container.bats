@@ -350,3 +350,30 @@ ${id:0:12}"
 	run berth inspect -f '{{.State.ExitCode}} {{.Path}}' "$id"
 	assert_output "143 sleep"
 }
+
+@test "system check finds what a killed monitor left and repairs it; info, system df, prune" {
+	id=$(berth run -d berth/default sleep 100)
+	echo "$id" >>"$WORK/ids"
+	sleep 0.3
+	kill -9 "$(jq -r .MonitorPid "$STORE/containers/$id/state.json")"
+	run berth system check
+	assert_failure
+	assert_output --partial "its monitor is gone"
+	run berth system check --repair
+	assert_success
+	assert_line --partial "root still mounted (repaired)"
+	run berth system check
+	assert_success
+	assert_output "No problems found"
+	! pgrep -f "sleep 100" >/dev/null || ! grep -q "$id" /proc/$(pgrep -f "sleep 100" | head -1)/cgroup
+	run berth ps -a --format '{{.Status}}'
+	assert_output --regexp '^Exited \(137\)'
+	run berth info --format '{{.Containers}} {{.ContainersStopped}} {{.Driver}}'
+	assert_output "1 1 overlay"
+	run berth system df --format '{{.Type}} {{.TotalCount}}'
+	assert_line "Containers 1"
+	run berth system prune -f
+	assert_success
+	run berth ps -aq
+	assert_output ""
+}

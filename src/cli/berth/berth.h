@@ -72,6 +72,9 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv);
 int cmd_port(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
+/* system.c */
+int cmd_info(struct cli_opts *o, int argc, char **argv);
+int cmd_system(struct cli_opts *o, int argc, char **argv);
 /* volume.c */
 int cmd_volume(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */

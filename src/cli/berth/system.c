@@ -1,0 +1,415 @@
+/* info, system df, system prune, system check: the whole store at once. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/format.h"
+#include "cli/berth/output.h"
+#include "engine/container.h"
+#include "engine/monitor.h"
+#include "engine/volume.h"
+#include "image/image.h"
+#include "image/store.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static struct eng_store store_of(struct cli_opts *o)
+{
+	return (struct eng_store){(char *)o->root, (char *)o->runroot};
+}
+
+struct counts {
+	int containers, running, paused, stopped, images, volumes;
+	int64_t image_bytes, volume_bytes;
+};
+
+/* Bytes of files under a directory (not crossing mounts). */
+static int64_t du(int at, const char *name, int depth)
+{
+	struct stat st;
+	if (depth > 64 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? st.st_size : 0;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return 0;
+	}
+	int64_t total = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			total += du(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	return total;
+}
+
+static void count(struct cli_opts *o, struct counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct eng_store es = store_of(o);
+	char **ids = NULL;
+	if (eng_container_list(&es, &ids, NULL) == 0) {
+		for (size_t i = 0; ids[i]; i++) {
+			json_t *st = eng_state_load(&es, ids[i]);
+			const char *s = json_string_value(json_object_get(st, "Status"));
+			c->containers++;
+			if (s && !strcmp(s, "paused"))
+				c->paused++;
+			else if (json_is_true(json_object_get(st, "Running")))
+				c->running++;
+			else
+				c->stopped++;
+			json_decref(st);
+		}
+		strv_free(ids);
+	}
+	autoptr(img_store) is = NULL;
+	if (img_store_open(o->root, &is, NULL) == 0 && img_store_lock(is, false, NULL) == 0) {
+		json_t *all = img_store_load_images(is, NULL);
+		img_store_unlock(is);
+		size_t i;
+		json_t *rec;
+		json_array_foreach(json_object_get(all, "images"), i, rec)
+		{
+			c->images++;
+			c->image_bytes += json_integer_value(json_object_get(rec, "size"));
+		}
+		json_decref(all);
+	}
+	char **vols = NULL;
+	if (eng_volume_list(&es, &vols, NULL) == 0) {
+		for (size_t i = 0; vols[i]; i++) {
+			autofree char *data = eng_volume_data(&es, vols[i]);
+			c->volumes++;
+			c->volume_bytes += du(AT_FDCWD, data, 0);
+		}
+		strv_free(vols);
+	}
+}
+
+int cmd_info(struct cli_opts *o, int argc, char **argv)
+{
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth info", "[OPTIONS]", "Display system-wide information",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	struct counts c;
+	count(o, &c);
+	struct utsname u;
+	uname(&u);
+	char mem[32];
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	snprintf(mem, sizeof(mem), "%.4gGiB", (double)pages * (double)psize / (1 << 30));
+	/* a v1 host with a cgroup2 tree beside (systemd's hybrid) still counts as v1 */
+	const char *cgroup = rt_cgroup_mode() == RT_CGROUP_V2 ? "2" : "1";
+	json_t *info = json_pack(
+	    "{s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, "
+	    "s:s, s:s}",
+	    "Containers", c.containers, "ContainersRunning", c.running, "ContainersPaused",
+	    c.paused, "ContainersStopped", c.stopped, "Images", c.images, "ServerVersion", "0.1.0",
+	    "Driver", "overlay", "CgroupDriver", "cgroupfs", "CgroupVersion", cgroup,
+	    "KernelVersion", u.release, "OperatingSystem", "linux", "Architecture", u.machine,
+	    "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", mem, "DockerRootDir", o->root,
+	    "RunRoot", o->runroot, "DefaultRuntime", "berth-runtime", "Isolation", "container");
+	if (format) {
+		json_t *one = json_pack("[o]", info);
+		int r = fmt_each(format, one);
+		json_decref(one);
+		return r;
+	}
+	printf("Client: berth\n Version:    0.1.0\n\nServer:\n Containers: %d\n  Running: %d\n"
+	       "  Paused: %d\n  Stopped: %d\n Images: %d\n Server Version: 0.1.0\n"
+	       " Storage Driver: overlay\n Cgroup Driver: cgroupfs\n Cgroup Version: %s\n"
+	       " Runtimes: berth-runtime\n Default Runtime: berth-runtime\n Isolation: container\n"
+	       " Kernel Version: %s\n Operating System: linux\n Architecture: %s\n CPUs: %d\n"
+	       " Total Memory: %s\n Berth Root Dir: %s\n Run Root Dir: %s\n",
+	       c.containers, c.running, c.paused, c.stopped, c.images, cgroup, u.release, u.machine,
+	       (int)sysconf(_SC_NPROCESSORS_ONLN), mem, o->root, o->runroot);
+	json_decref(info);
+	return 0;
+}
+
+static int system_df(struct cli_opts *o, int argc, char **argv)
+{
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    {"verbose", 'v', FLAG_BOOL, &(bool){0}, NULL},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth system df", "[OPTIONS]", "Show berth disk usage", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	struct counts c;
+	count(o, &c);
+	char a[32], b[32], d[32], t[16], t2[16], t3[16], ac[16], ac2[16], ac3[16];
+	struct eng_store es = store_of(o);
+	int64_t cont_bytes = 0;
+	char **ids = NULL;
+	if (eng_container_list(&es, &ids, NULL) == 0) {
+		for (size_t i = 0; ids[i]; i++) {
+			autofree char *diff = eng_container_path(&es, ids[i], "diff");
+			cont_bytes += du(AT_FDCWD, diff, 0);
+		}
+		strv_free(ids);
+	}
+	snprintf(t, sizeof(t), "%d", c.images);
+	snprintf(t2, sizeof(t2), "%d", c.containers);
+	snprintf(t3, sizeof(t3), "%d", c.volumes);
+	snprintf(ac, sizeof(ac), "%d", c.images ? (c.containers ? 1 : 0) : 0);
+	snprintf(ac2, sizeof(ac2), "%d", c.running + c.paused);
+	snprintf(ac3, sizeof(ac3), "%d", c.volumes);
+	json_t *rows = json_pack(
+	    "[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s},"
+	    " {s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
+	    "Type", "Images", "TotalCount", t, "Active", ac, "Size", out_size(c.image_bytes, a),
+	    "Reclaimable", "0B", "Type", "Containers", "TotalCount", t2, "Active", ac2, "Size",
+	    out_size(cont_bytes, b), "Reclaimable", "0B", "Type", "Local Volumes", "TotalCount", t3,
+	    "Active", ac3, "Size", out_size(c.volume_bytes, d), "Reclaimable", "0B", "Type",
+	    "Build Cache", "TotalCount", "0", "Active", "0", "Size", "0B", "Reclaimable", "0B");
+	json_t *headers =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Type", "TYPE", "TotalCount", "TOTAL", "Active",
+		      "ACTIVE", "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
+	int r = fmt_rows(
+	    format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+	    headers, rows);
+	json_decref(rows);
+	json_decref(headers);
+	return r;
+}
+
+static int system_prune(struct cli_opts *o, int argc, char **argv)
+{
+	bool all = false, force = false, volumes = false;
+	const struct flag flags[] = {
+	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused images not just dangling ones"},
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
+	    {"volumes", 0, FLAG_BOOL, &volumes, "Prune anonymous volumes"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth system prune", "[OPTIONS]", "Remove unused data", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (!force) {
+		printf(
+		    "WARNING! This will remove:\n  - all stopped containers\n%s  - all %s "
+		    "images\nAre you sure you want to continue? [y/N] ",
+		    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+		    all ? "images without at least one container associated to them" : "dangling");
+		fflush(stdout);
+		char line[16] = "";
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+			return 0;
+	}
+	char *f[] = {"-f", NULL}, *fa[] = {"-f", "-a", NULL};
+	int r = cmd_container_prune(o, 1, f);
+	if (volumes) {
+		char *vargs[] = {"prune", "-f", NULL};
+		r |= cmd_volume(o, 2, vargs);
+	}
+	r |= cmd_image_prune(o, all ? 2 : 1, all ? fa : f);
+	return r;
+}
+
+struct finding {
+	int found, repaired;
+	bool repair;
+};
+
+static void report(struct finding *f, bool fixed, const char *fmt, const char *what)
+    __attribute__((format(printf, 3, 0)));
+static void report(struct finding *f, bool fixed, const char *fmt, const char *what)
+{
+	f->found++;
+	f->repaired += fixed;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	printf(fmt, what); /* fmt is always one of ours, with one %s */
+#pragma GCC diagnostic pop
+	printf("%s\n", f->repair ? (fixed ? " (repaired)" : " (could not repair)") : "");
+}
+
+static bool mounted(const char *dir)
+{
+	struct stat a, b;
+	autofree char *parent = xasprintf("%s/..", dir);
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* Containers: half records, running ones whose monitor is gone, roots mounted without a
+ * running container, runtime records and sockets nobody owns. */
+static void check_containers(struct cli_opts *o, struct finding *f)
+{
+	struct eng_store es = store_of(o);
+	autofree char *rtroot = eng_runtime_root(&es);
+	autofree char *dir = xasprintf("%s/containers", o->root);
+	autoclosedir DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		const char *id = de->d_name;
+		json_t *rec = eng_container_load(&es, id, NULL);
+		if (!rec) {
+			bool fixed = f->repair && eng_container_remove(&es, id, NULL) == 0;
+			report(f, fixed, "container %s: no record (a create cut short)", id);
+			continue;
+		}
+		json_decref(rec);
+		json_t *st = eng_state_load(&es, id);
+		bool running = json_is_true(json_object_get(st, "Running"));
+		const char *error = json_string_value(json_object_get(st, "Error"));
+		if (error && (strstr(error, "monitor is gone") || strstr(error, "monitor died"))) {
+			bool fixed = false;
+			if (f->repair) {
+				(void)rt_container_kill(rtroot, id, 9, true, NULL);
+				(void)rt_container_delete(rtroot, id, true, NULL);
+				char now[48];
+				time_t t = time(NULL);
+				struct tm tm;
+				strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+				json_object_set_new(st, "Status", json_string("exited"));
+				json_object_set_new(st, "Running", json_false());
+				json_object_set_new(st, "MonitorPid", json_integer(0));
+				json_object_set_new(st, "Pid", json_integer(0));
+				json_object_set_new(st, "ExitCode", json_integer(137));
+				json_object_set_new(st, "FinishedAt", json_string(now));
+				json_object_set_new(
+				    st, "Error",
+				    json_string("stopped by 'system check --repair': its "
+						"monitor was gone"));
+				fixed = eng_state_save(&es, id, st, NULL) == 0;
+				running = false;
+			}
+			report(f, fixed, "container %.12s: its monitor is gone", id);
+		}
+		autofree char *rootfs = eng_container_path(&es, id, "rootfs");
+		if (!running && mounted(rootfs)) {
+			bool fixed = f->repair && umount2(rootfs, MNT_DETACH) == 0;
+			report(f, fixed, "container %.12s: root still mounted", id);
+		}
+		json_decref(st);
+	}
+	/* the runtime's records of containers that are not running */
+	json_t *list = rt_container_list(rtroot, NULL);
+	size_t i;
+	json_t *c;
+	json_array_foreach(list, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+		json_t *st = id ? eng_state_load(&es, id) : NULL;
+		bool live = st && json_is_true(json_object_get(st, "Running"));
+		json_decref(st);
+		if (!id || live)
+			continue;
+		bool fixed = f->repair && rt_container_delete(rtroot, id, true, NULL) == 0;
+		report(f, fixed, "runtime record %.12s: no running container", id);
+	}
+	json_decref(list);
+}
+
+/* Images: leftovers the collector removes (unreferenced blobs and layers, temp files),
+ * image mounts. */
+static void check_images(struct cli_opts *o, struct finding *f)
+{
+	autofree char *tmp = xasprintf("%s/tmp", o->root);
+	autoclosedir DIR *d = opendir(tmp);
+	struct dirent *de;
+	int leftovers = 0;
+	while (d && (de = readdir(d)))
+		leftovers += de->d_name[0] != '.';
+	if (leftovers) {
+		char what[32];
+		snprintf(what, sizeof(what), "%d", leftovers);
+		bool fixed = false;
+		if (f->repair) {
+			autoptr(img_store) is = cli_store(o);
+			fixed = is && img_store_gc(is, NULL, NULL) == 0;
+		}
+		report(f, fixed, "image store: %s temporary files of interrupted pulls or loads",
+		       what);
+	}
+	autofree char *mounts = xasprintf("%s/mounts", o->root);
+	autoclosedir DIR *m = opendir(mounts);
+	while (m && (de = readdir(m))) {
+		if (de->d_name[0] == '.')
+			continue;
+		autofree char *p = xasprintf("%s/%s", mounts, de->d_name);
+		if (!mounted(p))
+			continue;
+		bool fixed = f->repair && umount2(p, MNT_DETACH) == 0 && rmdir(p) == 0;
+		report(f, fixed, "image %.12s: mounted by 'image mount'", de->d_name);
+	}
+}
+
+static int system_check(struct cli_opts *o, int argc, char **argv)
+{
+	bool repair = false;
+	const struct flag flags[] = {{"repair", 'r', FLAG_BOOL, &repair, "Repair what is found"},
+				     FLAG_END};
+	const struct flag_cmd cmd = {"berth system check", "[OPTIONS]",
+				     "Check the store for what an interrupted berth left, and "
+				     "repair it",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	struct finding f = {.repair = repair};
+	check_containers(o, &f);
+	check_images(o, &f);
+	if (!f.found)
+		printf("No problems found\n");
+	else if (!repair)
+		printf("%d problems found; run 'berth system check --repair' to repair them\n",
+		       f.found);
+	return f.found > f.repaired ? 1 : 0;
+}
+
+int cmd_system(struct cli_opts *o, int argc, char **argv)
+{
+	static const struct cli_command sub[] = {
+	    {"df", "Show berth disk usage", system_df},
+	    {"prune", "Remove unused data", system_prune},
+	    {"check", "Check the store and repair what an interruption left", system_check},
+	    {"info", "Display system-wide information", cmd_info},
+	    {NULL, NULL, NULL}};
+	if (argc >= 1)
+		for (const struct cli_command *c = sub; c->name; c++)
+			if (!strcmp(c->name, argv[0]))
+				return c->run(o, argc - 1, argv + 1);
+	FILE *fp = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
+	if (argc >= 1 && fp == stderr)
+		fprintf(fp, "berth: 'system %s' is not a berth command.\n", argv[0]);
+	fprintf(fp, "\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n");
+	for (const struct cli_command *c = sub; c->name; c++)
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+	return fp == stderr ? 125 : 0;
+}
