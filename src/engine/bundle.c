@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+#include "engine/seccomp.h"
 #include "engine/user.h"
 #include "image/config.h"
 #include "runtime/spec.h"
@@ -410,6 +411,29 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		json_object_set_new(linux_, "maskedPaths", strv_json((char *const *)masked_paths));
 		json_object_set_new(linux_, "readonlyPaths",
 				    strv_json((char *const *)readonly_paths));
+	}
+	/* the profile follows the capabilities the process ends up with; --privileged and
+	 * unconfined have none, as with Docker */
+	if (!o->privileged && !(o->seccomp && !strcmp(o->seccomp, "unconfined"))) {
+		uint64_t caps = 0;
+		size_t i;
+		json_t *v;
+		json_array_foreach(
+		    json_object_get(json_object_get(process, "capabilities"), "bounding"), i, v)
+		{
+			int cap = rt_cap_from_name(json_string_value(v));
+			if (cap >= 0 && cap < 64)
+				caps |= 1ULL << cap;
+		}
+		json_t *sc = o->seccomp ? eng_seccomp_file(o->seccomp, caps, err)
+					: eng_seccomp_default(caps);
+		if (!sc) {
+			json_decref(process);
+			json_decref(linux_);
+			json_decref(annotations);
+			return NULL;
+		}
+		json_object_set_new(linux_, "seccomp", sc);
 	}
 	return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion", "1.1.0",
 			 "process", process, "root", "path", rootfs, "readonly", o->read_only,

@@ -127,6 +127,12 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 	 * find it beside its own binary */
 	if (o->init && o->init_path)
 		json_object_set_new(hc, "InitPath", json_string(o->init_path));
+	json_t *secopt = json_array();
+	if (o->no_new_privileges)
+		json_array_append_new(secopt, json_string("no-new-privileges"));
+	if (o->seccomp)
+		json_array_append_new(secopt, json_sprintf("seccomp=%s", o->seccomp));
+	json_object_set_new(hc, "SecurityOpt", secopt);
 	return hc;
 }
 
@@ -291,6 +297,14 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->sysctls = w->sysctls;
 	o->init = json_is_true(json_object_get(hc, "Init"));
 	o->init_path = json_string_value(json_object_get(hc, "InitPath"));
+	size_t si;
+	json_t *sv;
+	json_array_foreach(json_object_get(hc, "SecurityOpt"), si, sv)
+	{
+		const char *opt = json_string_value(sv);
+		if (opt && !strncmp(opt, "seccomp=", 8))
+			o->seccomp = opt + 8;
+	}
 }
 
 /* /etc/resolv.conf for the container: the host's, without loopback name servers (they would

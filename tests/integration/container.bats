@@ -377,3 +377,28 @@ ${id:0:12}"
 	run berth ps -aq
 	assert_output ""
 }
+
+@test "seccomp: berth's default profile, unconfined, --privileged, a profile file" {
+	run berth run --rm berth/default sh -c 'grep "^Seccomp:" /proc/self/status; unshare -n true 2>/dev/null; echo unshare=$?; echo ok >/tmp/x && cat /tmp/x'
+	assert_output "Seccomp:	2
+unshare=1
+ok"
+	# with CAP_SYS_ADMIN the namespaces are allowed again
+	run berth run --rm --cap-add SYS_ADMIN berth/default sh -c 'unshare -n true; echo unshare=$?'
+	assert_output "unshare=0"
+	run berth run --rm --security-opt seccomp=unconfined berth/default grep "^Seccomp:" /proc/self/status
+	assert_output "Seccomp:	0"
+	run berth run --rm --privileged berth/default grep "^Seccomp:" /proc/self/status
+	assert_output "Seccomp:	0"
+	cat >"$WORK/profile.json" <<-'JSON'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+	              {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}
+	JSON
+	run berth run --rm --security-opt seccomp="$WORK/profile.json" berth/default sh -c 'mkdir /tmp/d; echo mkdir=$?; chmod 700 /tmp; echo chmod=$?'
+	assert_output --partial "mkdir=1"
+	assert_output --partial "Permission denied"
+	assert_output --partial "chmod=0"
+	run berth run --rm --security-opt seccomp=/nonexistent berth/default true
+	assert_equal "$status" 125
+}

@@ -215,6 +215,8 @@ static int check_flags(struct run_flags *f)
 		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges=true") ||
 		    !strcmp(s, "no-new-privileges:true"))
 			o->no_new_privileges = true;
+		else if (!strncmp(s, "seccomp=", 8) || !strncmp(s, "seccomp:", 8))
+			o->seccomp = s + 8;
 		else
 			return cli_error(125, "unsupported --security-opt '%s'", s);
 	}
