@@ -149,9 +149,10 @@ static const char *native_arch(void)
 {
 	struct utsname u;
 	uname(&u);
+	/* "" for a machine we have no name for: then no archMap entry matches */
 	return !strcmp(u.machine, "x86_64")    ? "SCMP_ARCH_X86_64"
 	       : !strcmp(u.machine, "aarch64") ? "SCMP_ARCH_AARCH64"
-					       : u.machine;
+					       : "";
 }
 
 static int cap_number(const char *name)
