@@ -70,6 +70,7 @@ int cmd_unpause(struct cli_opts *o, int argc, char **argv);
 int cmd_top(struct cli_opts *o, int argc, char **argv);
 int cmd_stats(struct cli_opts *o, int argc, char **argv);
 int cmd_port(struct cli_opts *o, int argc, char **argv);
+int cmd_update(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* system.c */

@@ -236,6 +236,7 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 	    {"top", "Display the running processes of a container", cmd_top},
 	    {"stats", "Display containers' resource usage", cmd_stats},
 	    {"port", "List port mappings of a container", cmd_port},
+	    {"update", "Update configuration of one or more containers", cmd_update},
 	    {"inspect", "Display detailed information on one or more containers", cmd_inspect},
 	    {"wait", "Block until one or more containers stop", cmd_wait},
 	    {"rename", "Rename a container", cmd_rename},

@@ -14,6 +14,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "engine/bundle.h"
 #include "engine/container.h"
 #include "engine/monitor.h"
 #include "runtime/container.h"
@@ -332,4 +333,119 @@ int cmd_port(struct cli_opts *o, int argc, char **argv)
 		return cli_error(1, "no public port '%s%s' published for %s", pos[1],
 				 strchr(pos[1], '/') ? "" : "/tcp", pos[0]);
 	return 0;
+}
+
+/* update: new limits in the record (so restarts keep them) and, if it runs, in its cgroup. */
+static int update_one(struct eng_store *es, const char *ref, json_t *hc_changes, json_t *res,
+		      json_t *restart)
+{
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(es, ref, id, &err) < 0)
+		return cli_fail(err, 1);
+	json_t *rec = eng_container_load(es, id, &err);
+	if (!rec)
+		return cli_fail(err, 1);
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_object_update(hc, hc_changes);
+	if (restart)
+		json_object_set(hc, "RestartPolicy", restart);
+	int status = 0;
+	json_t *st = eng_state_load(es, id);
+	bool up = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	autofree char *rtroot = eng_runtime_root(es);
+	if (up && json_object_size(res) && rt_container_update(rtroot, id, res, &err) < 0)
+		status = cli_fail(err, 1);
+	if (!status && eng_container_save(es, id, rec, &err) < 0)
+		status = cli_fail(err, 1);
+	json_decref(rec);
+	if (!status)
+		printf("%s\n", ref);
+	return status;
+}
+
+int cmd_update(struct cli_opts *o, int argc, char **argv)
+{
+	const char *memory = NULL, *swap = NULL, *cpus = NULL, *cpuset = NULL, *restart = NULL;
+	long shares = -1, pids = 0;
+	const struct flag flags[] = {
+	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit", "bytes"},
+	    {"memory-swap", 0, FLAG_STRING, &swap, "Swap limit equal to memory plus swap", "bytes"},
+	    {"cpus", 0, FLAG_STRING, &cpus, "Number of CPUs", "decimal"},
+	    {"cpu-shares", 'c', FLAG_INT, &shares, "CPU shares (relative weight)", "int"},
+	    {"cpuset-cpus", 0, FLAG_STRING, &cpuset, "CPUs in which to allow execution", "string"},
+	    {"pids-limit", 0, FLAG_INT, &pids, "Tune container pids limit (-1 for unlimited)",
+	     "int"},
+	    {"restart", 0, FLAG_STRING, &restart, "Restart policy to apply when a container exits",
+	     "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth update", "[OPTIONS] CONTAINER [CONTAINER...]",
+				     "Update configuration of one or more containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth update\" requires at least 1 argument");
+	json_t *hc = json_object(), *res = json_object(), *policy = NULL;
+	int status = 0;
+	int64_t mem = memory ? eng_parse_bytes(memory) : 0;
+	int64_t sw = swap ? (!strcmp(swap, "-1") ? -1 : eng_parse_bytes(swap)) : 0;
+	double c = cpus ? strtod(cpus, NULL) : 0;
+	if ((memory && mem < 0) || (swap && sw < -1) || (cpus && c <= 0))
+		status = cli_error(125, "invalid value for --memory, --memory-swap or --cpus");
+	if (memory || swap) {
+		json_t *m = json_object();
+		if (memory)
+			json_object_set_new(m, "limit", json_integer(mem));
+		if (swap)
+			json_object_set_new(m, "swap", json_integer(sw));
+		json_object_set_new(res, "memory", m);
+		if (memory)
+			json_object_set_new(hc, "Memory", json_integer(mem));
+		if (swap)
+			json_object_set_new(hc, "MemorySwap", json_integer(sw));
+	}
+	json_t *cpu = json_object();
+	if (cpus) {
+		json_object_set_new(cpu, "period", json_integer(100000));
+		json_object_set_new(cpu, "quota", json_integer((json_int_t)(c * 100000)));
+		json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(c * 1e9)));
+	}
+	if (shares >= 0) {
+		json_object_set_new(cpu, "shares", json_integer(shares));
+		json_object_set_new(hc, "CpuShares", json_integer(shares));
+	}
+	if (cpuset) {
+		json_object_set_new(cpu, "cpus", json_string(cpuset));
+		json_object_set_new(hc, "CpusetCpus", json_string(cpuset));
+	}
+	if (json_object_size(cpu))
+		json_object_set_new(res, "cpu", cpu);
+	else
+		json_decref(cpu);
+	if (pids) {
+		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)pids));
+		json_object_set_new(hc, "PidsLimit", json_integer(pids));
+	}
+	if (restart) {
+		const char *colon = strchr(restart, ':');
+		autofree char *name =
+		    colon ? xstrndup(restart, (size_t)(colon - restart)) : xstrdup(restart);
+		if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "on-failure") &&
+		    strcmp(name, "unless-stopped"))
+			status = cli_error(125, "invalid restart policy '%s'", restart);
+		else
+			policy = json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount",
+					   colon ? atoi(colon + 1) : 0);
+	}
+	struct eng_store es = store_of(o);
+	for (int i = 0; !status && i < n; i++)
+		if (update_one(&es, pos[i], hc, res, policy))
+			status = 1;
+	json_decref(hc);
+	json_decref(res);
+	json_decref(policy);
+	return status;
 }

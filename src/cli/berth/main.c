@@ -36,6 +36,7 @@ static const struct cli_command commands[] = {
     {"top", "Display the running processes of a container", cmd_top},
     {"stats", "Display a live stream of containers' resource usage", cmd_stats},
     {"port", "List port mappings of a container", cmd_port},
+    {"update", "Update configuration of one or more containers", cmd_update},
     {"ps", "List containers", cmd_ps},
     {"logs", "Fetch the logs of a container", cmd_logs},
     {"inspect", "Return low-level information on containers or images", cmd_inspect},
