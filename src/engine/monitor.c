@@ -24,6 +24,7 @@
 #include "engine/container.h"
 #include "engine/create.h"
 #include "engine/logfile.h"
+#include "engine/rootfs.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
@@ -228,30 +229,6 @@ static int wait_first_client(struct monitor *m, struct berr **err)
 		return berr_set(err, errno, "accept");
 	add_client(m, fd);
 	return 0;
-}
-
-static int mount_root(struct monitor *m, struct berr **err)
-{
-	struct stat a, b;
-	autofree char *parent = xasprintf("%s/..", m->rootfs);
-	if (stat(m->rootfs, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev)
-		return 0; /* mounted already */
-	autofree char *upper = eng_container_path(m->s, m->id, "diff");
-	autofree char *work = eng_container_path(m->s, m->id, "work");
-	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0 ||
-	    fs_mkdir_p(m->rootfs, 0755, err) < 0)
-		return -EIO;
-	autoptr(img_store) st = NULL;
-	if (img_store_open(m->s->root, &st, err) < 0)
-		return -EIO;
-	json_t *layers = json_object_get(m->rec, "Layers");
-	size_t n = json_array_size(layers);
-	char **chains = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		chains[i] = (char *)json_string_value(json_array_get(layers, i));
-	int r = img_snapshot_mount(st, chains, n, upper, work, m->rootfs, err);
-	free(chains);
-	return r;
 }
 
 static void unmount_root(struct monitor *m)
@@ -544,7 +521,7 @@ static int setup(struct monitor *m, bool wait_attach, struct berr **err)
 		if (wait_first_client(m, err) < 0)
 			return -EIO;
 	}
-	if (mount_root(m, err) < 0)
+	if (eng_rootfs_mount_locked(m->s, m->id, m->rec, err) < 0)
 		return -EIO;
 	return eng_bundle_write(m->s, m->id, m->rec, m->rootfs, err);
 }

@@ -22,8 +22,6 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-#define COPY_DEPTH_MAX 256
-
 static char *volume_dir(const struct eng_store *s, const char *name)
 {
 	return xasprintf("%s/volumes/%s", s->root, name);
@@ -374,74 +372,6 @@ void eng_mounts_spec(const struct eng_store *s, json_t *plan, json_t *mounts)
 
 /* ---- copy-up ---- */
 
-static int copy_tree(int from, int to, int depth, struct berr **err);
-
-static int copy_entry(int from, int to, const char *name, int depth, struct berr **err)
-{
-	struct stat st;
-	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return berr_set(err, errno, "stat '%s'", name);
-	int r = 0;
-	if (S_ISDIR(st.st_mode)) {
-		if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST)
-			return berr_set(err, errno, "mkdir '%s'", name);
-		autoclose int a =
-		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (a < 0 || b < 0)
-			return berr_set(err, errno, "open '%s'", name);
-		r = copy_tree(a, b, depth + 1, err);
-	} else if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
-		if (n < 0)
-			return berr_set(err, errno, "readlink '%s'", name);
-		target[n] = '\0';
-		if (symlinkat(target, to, name) < 0)
-			return berr_set(err, errno, "symlink '%s'", name);
-	} else if (S_ISREG(st.st_mode)) {
-		autoclose int a = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		autoclose int b =
-		    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   st.st_mode & 0777);
-		if (a < 0 || b < 0)
-			return berr_set(err, errno, "copy '%s'", name);
-		for (off_t off = 0; off < st.st_size;) {
-			ssize_t n = sendfile(b, a, &off, (size_t)(st.st_size - off));
-			if (n <= 0)
-				return berr_set(err, n < 0 ? errno : EIO, "copy '%s'", name);
-		}
-	} else {
-		return 0; /* devices, fifos and sockets are not copied up */
-	}
-	if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-		r = berr_set(err, errno, "chown '%s'", name);
-	if (r == 0 && !S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
-		r = berr_set(err, errno, "chmod '%s'", name);
-	return r;
-}
-
-static int copy_tree(int from, int to, int depth, struct berr **err)
-{
-	if (depth > COPY_DEPTH_MAX)
-		return berr_plain(err, ELOOP, "directories nested more than %d deep",
-				  COPY_DEPTH_MAX);
-	int dup = fcntl(from, F_DUPFD_CLOEXEC, 3);
-	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-	if (!d) {
-		if (dup >= 0)
-			(void)close(dup);
-		return berr_set(err, errno, "read directory");
-	}
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = copy_entry(from, to, de->d_name, depth, err);
-	closedir(d);
-	return r;
-}
-
 int eng_mounts_populate(const struct eng_store *s, json_t *plan, const char *rootfs,
 			struct berr **err)
 {
@@ -476,7 +406,7 @@ int eng_mounts_populate(const struct eng_store *s, json_t *plan, const char *roo
 			if (d)
 				closedir(d);
 		}
-		if (to >= 0 && from >= 0 && empty && copy_tree(from, to, 0, err) < 0)
+		if (to >= 0 && from >= 0 && empty && fs_copy_tree(from, to, false, err) < 0)
 			return berr_wrap(err, "copy the image's %s into volume %s",
 					 json_string_value(json_object_get(m, "Destination")),
 					 name);

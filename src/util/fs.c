@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,4 +185,112 @@ int fs_rm_rf(int dirfd, const char *name, struct berr **err)
 		return berr_set(err, errno, "stat '%s'", name);
 	}
 	return rm_rf_at(dirfd, name, st.st_dev, 0, err);
+}
+
+#define FS_COPY_DEPTH_MAX 256
+
+static int copy_tree(int from, int to, int depth, bool replace, struct berr **err);
+
+static int copy_entry(int from, int to, const char *name, int depth, bool replace,
+		      struct berr **err)
+{
+	struct stat st;
+	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "stat '%s'", name);
+	int r = 0;
+	struct stat old;
+	/* replace: what is in the way goes, unless both are directories */
+	if (replace && fstatat(to, name, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !(S_ISDIR(old.st_mode) && S_ISDIR(st.st_mode)) && fs_rm_rf(to, name, err) < 0)
+		return -EIO;
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST)
+			return berr_set(err, errno, "mkdir '%s'", name);
+		autoclose int a =
+		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (a < 0 || b < 0)
+			return berr_set(err, errno, "open '%s'", name);
+		r = copy_tree(a, b, depth + 1, replace, err);
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return berr_set(err, errno, "readlink '%s'", name);
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0)
+			return berr_set(err, errno, "symlink '%s'", name);
+	} else if (S_ISREG(st.st_mode)) {
+		autoclose int a = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		autoclose int b =
+		    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   st.st_mode & 0777);
+		if (a < 0 || b < 0)
+			return berr_set(err, errno, "copy '%s'", name);
+		for (off_t off = 0; off < st.st_size;) {
+			ssize_t n = sendfile(b, a, &off, (size_t)(st.st_size - off));
+			if (n <= 0)
+				return berr_set(err, n < 0 ? errno : EIO, "copy '%s'", name);
+		}
+	} else {
+		return 0; /* devices, fifos and sockets are not copied up */
+	}
+	if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		r = berr_set(err, errno, "chown '%s'", name);
+	if (r == 0 && !S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
+		r = berr_set(err, errno, "chmod '%s'", name);
+	return r;
+}
+
+static int copy_tree(int from, int to, int depth, bool replace, struct berr **err)
+{
+	if (depth > FS_COPY_DEPTH_MAX)
+		return berr_plain(err, ELOOP, "directories nested more than %d deep",
+				  FS_COPY_DEPTH_MAX);
+	int dup = fcntl(from, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (!d) {
+		if (dup >= 0)
+			(void)close(dup);
+		return berr_set(err, errno, "read directory");
+	}
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = copy_entry(from, to, de->d_name, depth, replace, err);
+	closedir(d);
+	return r;
+}
+
+int fs_copy_tree(int from, int to, bool replace, struct berr **err)
+{
+	return copy_tree(from, to, 0, replace, err);
+}
+
+int fs_copy_entry(int from, int to, const char *name, bool replace, struct berr **err)
+{
+	return copy_entry(from, to, name, 0, replace, err);
+}
+
+int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bool replace,
+		     struct berr **err)
+{
+	if (!strcmp(name, to_name))
+		return copy_entry(from, to, name, 0, replace, err);
+	/* copy into a scratch directory beside the target, then rename it into place */
+	autofree char *scratch = xasprintf(".berth-copy-%d", (int)getpid());
+	if (mkdirat(to, scratch, 0700) < 0)
+		return berr_set(err, errno, "mkdir '%s'", scratch);
+	autoclose int sfd = openat(to, scratch, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = sfd < 0 ? berr_set(err, errno, "open '%s'", scratch)
+			: copy_entry(from, sfd, name, 0, false, err);
+	struct stat st;
+	if (r == 0 && replace && fstatat(to, to_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fs_rm_rf(to, to_name, err) < 0)
+		r = -EIO;
+	if (r == 0 && renameat(sfd, name, to, to_name) < 0)
+		r = berr_set(err, errno, "rename to '%s'", to_name);
+	(void)fs_rm_rf(to, scratch, NULL);
+	return r;
 }

@@ -3,6 +3,7 @@
 #ifndef BERTH_UTIL_FS_H
 #define BERTH_UTIL_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,5 +27,15 @@ int fs_write_all(int fd, const void *data, size_t len);
 int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
 /* Remove a tree without crossing mount points or following symlinks. */
 int fs_rm_rf(int dirfd, const char *name, struct berr **err);
+
+/* Copy the entries of directory from into directory to, through fds and O_NOFOLLOW: symlinks
+ * are copied as links, owners and modes kept, devices/fifos/sockets skipped. replace: what is
+ * in the way is removed first (else creating it fails with EEXIST). */
+int fs_copy_tree(int from, int to, bool replace, struct berr **err);
+/* One entry (a file, a link, or a directory and what it holds). */
+int fs_copy_entry(int from, int to, const char *name, bool replace, struct berr **err);
+/* The same under another name in to. */
+int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bool replace,
+		     struct berr **err);
 
 #endif

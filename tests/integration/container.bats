@@ -402,3 +402,39 @@ ok"
 	run berth run --rm --security-opt seccomp=/nonexistent berth/default true
 	assert_equal "$status" 125
 }
+
+@test "cp both ways stays inside the container; diff; export; update" {
+	id=$(berth create --name files berth/default sh -c 'echo x >/tmp/new; rm /etc/group; ln -s / /escape')
+	echo "$id" >>"$WORK/ids"
+	berth start -a files
+	run berth diff files
+	assert_output "A /escape
+C /etc
+D /etc/group
+C /tmp
+A /tmp/new"
+	berth cp files:/tmp/new "$WORK/new"
+	[ "$(cat "$WORK/new")" = x ]
+	mkdir "$WORK/etc-out"
+	berth cp files:/etc "$WORK/etc-out"
+	[ -f "$WORK/etc-out/etc/passwd" ]
+	# a symlink in the container resolves inside it, in both directions
+	run berth cp files:/escape/etc/group "$WORK/group"
+	assert_failure
+	[ ! -e "$WORK/group" ]
+	echo in >"$WORK/in"
+	berth cp "$WORK/in" files:/escape/tmp/landed
+	[ ! -e /tmp/landed ]
+	run berth diff files
+	assert_line "A /tmp/landed"
+	berth cp "$WORK/in" files:/root/
+	run berth export files
+	assert_success
+	berth export -o "$WORK/fs.tar" files
+	tar -xOf "$WORK/fs.tar" root/in | grep -qx in
+	tar -tf "$WORK/fs.tar" | grep -qx 'bin/busybox'
+	run berth update --memory 96m --restart always files
+	assert_output files
+	run berth inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' files
+	assert_output "100663296 always"
+}

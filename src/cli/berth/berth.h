@@ -71,6 +71,10 @@ int cmd_top(struct cli_opts *o, int argc, char **argv);
 int cmd_stats(struct cli_opts *o, int argc, char **argv);
 int cmd_port(struct cli_opts *o, int argc, char **argv);
 int cmd_update(struct cli_opts *o, int argc, char **argv);
+/* container_files.c */
+int cmd_cp(struct cli_opts *o, int argc, char **argv);
+int cmd_diff(struct cli_opts *o, int argc, char **argv);
+int cmd_export(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* system.c */

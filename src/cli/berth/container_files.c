@@ -1,0 +1,262 @@
+/* cp, diff, export: a container's files. Paths inside the container are resolved inside its
+ * root (path_open_in_root: a symlink in the container cannot lead to the host), and copies go
+ * through directory fds with O_NOFOLLOW (util/fs.h). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "engine/container.h"
+#include "engine/rootfs.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+static struct eng_store store_of(struct cli_opts *o)
+{
+	return (struct eng_store){(char *)o->root, (char *)o->runroot};
+}
+
+/* "name:/path" → container and path; NULL for a host path (Docker's rule: a colon before
+ * any slash). */
+static char *split_container(const char *arg, const char **out_path)
+{
+	const char *colon = strchr(arg, ':');
+	const char *slash = strchr(arg, '/');
+	if (!colon || (slash && slash < colon) || arg[0] == '.')
+		return NULL;
+	*out_path = colon + 1;
+	return xstrndup(arg, (size_t)(colon - arg));
+}
+
+/* Directory and last name of a path ("/" → "/" and "."). */
+static void split_path(const char *path, char **out_dir, char **out_base)
+{
+	autofree char *clean = path_clean(path);
+	char *slash = strrchr(clean, '/');
+	*out_base = xstrdup(slash[1] ? slash + 1 : ".");
+	*slash = '\0';
+	*out_dir = xstrdup(*clean ? clean : "/");
+}
+
+static int copy_out(int rootfd, const char *src, const char *dest, struct berr **err)
+{
+	autofree char *sdir = NULL, *sbase = NULL;
+	split_path(src, &sdir, &sbase);
+	autoclose int from = path_open_in_root(rootfd, sdir, O_RDONLY | O_DIRECTORY, 0, err);
+	if (from < 0)
+		return berr_wrap(err, "'%s'", src);
+	struct stat st;
+	if (strcmp(sbase, ".") && fstatat(from, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "'%s'", src);
+	/* into an existing directory under the same name, else as dest */
+	struct stat dst;
+	bool into = stat(dest, &dst) == 0 && S_ISDIR(dst.st_mode);
+	autofree char *ddir = NULL, *dbase = NULL;
+	if (into) {
+		ddir = xstrdup(dest);
+		dbase = xstrdup(sbase);
+	} else {
+		autofree char *copy = xstrdup(dest);
+		ddir = xstrdup(dirname(copy));
+		free(copy);
+		copy = xstrdup(dest);
+		dbase = xstrdup(basename(copy));
+	}
+	autoclose int to = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (to < 0)
+		return berr_set(err, errno, "'%s'", ddir);
+	if (!strcmp(sbase, "."))
+		return fs_copy_tree(from, to, true, err);
+	return fs_copy_entry_as(from, sbase, to, dbase, true, err);
+}
+
+static int copy_in(int rootfd, const char *src, const char *dest, struct berr **err)
+{
+	autofree char *copy = xstrdup(src);
+	autofree char *sdir = xstrdup(dirname(copy));
+	free(copy);
+	copy = xstrdup(src);
+	autofree char *sbase = xstrdup(basename(copy));
+	autoclose int from = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (from < 0 || fstatat(from, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "'%s'", src);
+	/* an existing directory in the container takes it by its name, else dest names it */
+	autoclose int to = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, NULL);
+	if (to >= 0)
+		return fs_copy_entry_as(from, sbase, to, sbase, true, err);
+	autofree char *ddir = NULL, *dbase = NULL;
+	split_path(dest, &ddir, &dbase);
+	to = path_open_in_root(rootfd, ddir, O_RDONLY | O_DIRECTORY, 0, err);
+	if (to < 0)
+		return berr_wrap(err, "'%s'", dest);
+	return fs_copy_entry_as(from, sbase, to, dbase, true, err);
+}
+
+int cmd_cp(struct cli_opts *o, int argc, char **argv)
+{
+	const struct flag flags[] = {{"archive", 'a', FLAG_BOOL, &(bool){0}, NULL},
+				     {"follow-link", 'L', FLAG_BOOL, &(bool){0}, NULL},
+				     FLAG_END};
+	const struct flag_cmd cmd = {"berth cp",
+				     "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH",
+				     "Copy files/folders between a container and the local "
+				     "filesystem",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n != 2)
+		return cli_error(125, "\"berth cp\" requires exactly 2 arguments");
+	const char *spath = NULL, *dpath = NULL;
+	autofree char *sc = split_container(pos[0], &spath);
+	autofree char *dc = split_container(pos[1], &dpath);
+	if ((sc != NULL) == (dc != NULL))
+		return cli_error(125, "one of the paths must be CONTAINER:PATH, and only one");
+	if (!strcmp(pos[0], "-") || !strcmp(pos[1], "-"))
+		return cli_error(125, "copying a tar stream ('-') is not supported yet");
+	struct eng_store es = store_of(o);
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(&es, sc ? sc : dc, id, &err) < 0)
+		return cli_fail(err, 1);
+	struct eng_rootfs r;
+	if (eng_rootfs_acquire(&es, id, &r, &err) < 0)
+		return cli_fail(err, 1);
+	int status = 0;
+	autoclose int rootfd = open(r.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		status = cli_error(1, "open '%s': %s", r.path, strerror(errno));
+	else if ((sc ? copy_out(rootfd, spath, pos[1], &err)
+		     : copy_in(rootfd, pos[0], dpath, &err)) < 0)
+		status = cli_fail(err, 1);
+	eng_rootfs_release(&r);
+	return status;
+}
+
+int cmd_diff(struct cli_opts *o, int argc, char **argv)
+{
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth diff", "CONTAINER",
+				     "Inspect changes to files or directories on a container's "
+				     "filesystem",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n != 1)
+		return cli_error(125, "\"berth diff\" requires exactly 1 argument");
+	struct eng_store es = store_of(o);
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
+		return cli_fail(err, 1);
+	json_t *changes = eng_rootfs_changes(&es, id, &err);
+	if (!changes)
+		return cli_fail(err, 1);
+	size_t i;
+	json_t *c;
+	json_array_foreach(changes, i, c) puts(json_string_value(c));
+	json_decref(changes);
+	return 0;
+}
+
+/* The merged root as a tar, not crossing into the mounts a running container has. */
+static int export_root(const char *root, int fd, struct berr **err)
+{
+	struct archive *disk = archive_read_disk_new();
+	struct archive *out = archive_write_new();
+	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS |
+						 ARCHIVE_READDISK_NO_XATTR);
+	archive_read_disk_set_symlink_physical(disk);
+	archive_read_disk_set_standard_lookup(disk);
+	archive_write_set_format_pax_restricted(out);
+	int r = 0;
+	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, root) != ARCHIVE_OK)
+		r = berr_plain(err, EIO, "export: %s", archive_error_string(disk));
+	size_t rootlen = strlen(root);
+	char buf[1 << 16];
+	while (r == 0) {
+		struct archive_entry *e = archive_entry_new();
+		int h = archive_read_next_header2(disk, e);
+		if (h == ARCHIVE_EOF) {
+			archive_entry_free(e);
+			break;
+		}
+		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
+			r = berr_plain(err, EIO, "export: %s", archive_error_string(disk));
+			archive_entry_free(e);
+			break;
+		}
+		archive_read_disk_descend(disk);
+		const char *p = archive_entry_pathname(e);
+		const char *rel = strlen(p) > rootlen ? p + rootlen + 1 : ".";
+		autofree char *name = xstrdup(rel);
+		archive_entry_set_pathname(e, name);
+		if (archive_write_header(out, e) != ARCHIVE_OK) {
+			r = berr_plain(err, EIO, "export: %s", archive_error_string(out));
+		} else if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
+			autoclose int f =
+			    open(archive_entry_sourcepath(e), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			ssize_t k;
+			while (f >= 0 && (k = read(f, buf, sizeof(buf))) > 0)
+				archive_write_data(out, buf, (size_t)k);
+		}
+		archive_entry_free(e);
+	}
+	archive_write_close(out);
+	archive_write_free(out);
+	archive_read_free(disk);
+	return r;
+}
+
+int cmd_export(struct cli_opts *o, int argc, char **argv)
+{
+	const char *output = NULL;
+	const struct flag flags[] = {
+	    {"output", 'o', FLAG_STRING, &output, "Write to a file, instead of STDOUT", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth export", "[OPTIONS] CONTAINER",
+				     "Export a container's filesystem as a tar archive", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n != 1)
+		return cli_error(125, "\"berth export\" requires exactly 1 argument");
+	if (!output && isatty(STDOUT_FILENO))
+		return cli_error(1, "cowardly refusing to save to a terminal. Use the -o flag or "
+				    "redirect");
+	struct eng_store es = store_of(o);
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
+		return cli_fail(err, 1);
+	struct eng_rootfs r;
+	if (eng_rootfs_acquire(&es, id, &r, &err) < 0)
+		return cli_fail(err, 1);
+	autoclose int fd = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+				  : dup(STDOUT_FILENO);
+	int status = 0;
+	if (fd < 0)
+		status = cli_error(1, "open '%s': %s", output ? output : "stdout", strerror(errno));
+	else if (export_root(r.path, fd, &err) < 0)
+		status = cli_fail(err, 1);
+	eng_rootfs_release(&r);
+	return status;
+}

@@ -1,0 +1,35 @@
+/* A container's root filesystem: the overlay of its image's layers with its own diff/ (upper)
+ * and work/, at containers/<id>/rootfs. The monitor mounts it for the life of the process;
+ * cp, diff and export need it at other times too. containers/<id>/mount.lock is held while a
+ * root is mounted for one of those (and by the monitor while it mounts), so a start waits for
+ * a cp to finish rather than sharing its mount. */
+#ifndef BERTH_ENGINE_ROOTFS_H
+#define BERTH_ENGINE_ROOTFS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct berr;
+struct eng_store;
+
+struct eng_rootfs {
+	char *path;
+	int lock_fd;
+	bool mounted_here;
+};
+
+/* Mount the root at containers/<id>/rootfs unless it is mounted (the monitor's). */
+int eng_rootfs_mount(const struct eng_store *s, const char *id, json_t *rec, struct berr **err);
+/* The same under mount.lock: the monitor's, so that it waits for a cp's own mount to end. */
+int eng_rootfs_mount_locked(const struct eng_store *s, const char *id, json_t *rec,
+			    struct berr **err);
+/* The root, mounted: the running container's, or one mounted now until release. */
+int eng_rootfs_acquire(const struct eng_store *s, const char *id, struct eng_rootfs *out,
+		       struct berr **err);
+void eng_rootfs_release(struct eng_rootfs *r);
+
+/* What the container changed against its image, as `docker diff` lists it: "A /path"
+ * (added), "C /path" (changed), "D /path" (deleted), sorted. */
+json_t *eng_rootfs_changes(const struct eng_store *s, const char *id, struct berr **err);
+
+#endif
