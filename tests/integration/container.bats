@@ -438,3 +438,21 @@ A /tmp/new"
 	run berth inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' files
 	assert_output "100663296 always"
 }
+
+@test "commit: the container's changes (deletions too) and config become an image" {
+	id=$(berth create --name c1 -e X=1 berth/default sh -c 'echo made >/made; rm /etc/group')
+	echo "$id" >>"$WORK/ids"
+	berth start -a c1
+	run berth commit -m "my change" -a me -c 'CMD ["cat","/made"]' c1 committed:1
+	assert_success
+	assert_output --regexp '^sha256:[0-9a-f]{64}$'
+	run berth run --rm committed:1
+	assert_output made
+	run berth run --rm committed:1 sh -c 'test -e /etc/group || echo gone; echo $X'
+	assert_output "gone
+1"
+	run berth history --format '{{.CreatedBy}}|{{.Comment}}' committed:1
+	assert_line --index 0 "berth commit|my change"
+	run berth image inspect -f '{{.Author}} {{len .RootFS.Layers}}' committed:1
+	assert_output "me 2"
+}

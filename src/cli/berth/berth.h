@@ -75,6 +75,7 @@ int cmd_update(struct cli_opts *o, int argc, char **argv);
 int cmd_cp(struct cli_opts *o, int argc, char **argv);
 int cmd_diff(struct cli_opts *o, int argc, char **argv);
 int cmd_export(struct cli_opts *o, int argc, char **argv);
+int cmd_commit(struct cli_opts *o, int argc, char **argv);
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv);
 int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* system.c */

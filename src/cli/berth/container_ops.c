@@ -240,6 +240,7 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 	    {"cp", "Copy files between a container and the local filesystem", cmd_cp},
 	    {"diff", "Inspect changes on a container's filesystem", cmd_diff},
 	    {"export", "Export a container's filesystem as a tar archive", cmd_export},
+	    {"commit", "Create a new image from a container's changes", cmd_commit},
 	    {"inspect", "Display detailed information on one or more containers", cmd_inspect},
 	    {"wait", "Block until one or more containers stop", cmd_wait},
 	    {"rename", "Rename a container", cmd_rename},

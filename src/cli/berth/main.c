@@ -40,6 +40,7 @@ static const struct cli_command commands[] = {
     {"cp", "Copy files/folders between a container and the local filesystem", cmd_cp},
     {"diff", "Inspect changes to files or directories on a container's filesystem", cmd_diff},
     {"export", "Export a container's filesystem as a tar archive", cmd_export},
+    {"commit", "Create a new image from a container's changes", cmd_commit},
     {"ps", "List containers", cmd_ps},
     {"logs", "Fetch the logs of a container", cmd_logs},
     {"inspect", "Return low-level information on containers or images", cmd_inspect},

@@ -1,0 +1,53 @@
+/* commit: a container's changes as a new image. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "engine/commit.h"
+#include "engine/container.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+
+int cmd_commit(struct cli_opts *o, int argc, char **argv)
+{
+	struct flag_list changes = {0};
+	struct eng_commit c = {0};
+	bool pause = true;
+	const struct flag flags[] = {
+	    {"author", 'a', FLAG_STRING, &c.author, "Author", "string"},
+	    {"message", 'm', FLAG_STRING, &c.message, "Commit message", "string"},
+	    {"change", 'c', FLAG_LIST, &changes,
+	     "Apply Dockerfile instruction to the created image", "list"},
+	    {"pause", 'p', FLAG_BOOL, &pause, "Pause container during commit (not done: ignored)"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth commit", "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+				     "Create a new image from a container's changes", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	int status = 0;
+	if (n < 0)
+		status = n == -2 ? 0 : 125;
+	else if (n < 1 || n > 2)
+		status = cli_error(125, "\"berth commit\" requires 1 or 2 arguments");
+	if (n < 0 || status) {
+		flag_list_free(&changes);
+		return status;
+	}
+	c.name = n == 2 ? pos[1] : NULL;
+	c.changes = (char *const *)changes.v;
+	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	char id[ENG_ID_LEN + 1], image[80];
+	struct berr *err = NULL;
+	autoptr(img_store) is = cli_store(o);
+	if (!is)
+		status = 125;
+	else if (eng_container_resolve(&es, pos[0], id, &err) < 0 ||
+		 eng_commit(&es, is, id, &c, image, &err) < 0)
+		status = cli_fail(err, 1);
+	else
+		printf("%s\n", image);
+	flag_list_free(&changes);
+	return status;
+}

@@ -1,0 +1,342 @@
+/* Committing a container to an image (see commit.h). */
+#include "engine/commit.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "image/change.h"
+#include "image/config.h"
+#include "image/image.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "image/unpack.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#define DEPTH_MAX 256
+
+struct tar {
+	struct archive *ar;
+	struct img_blob_writer *w;
+	struct berr *err;
+	char buf[1 << 16];
+};
+
+static la_ssize_t to_blob(struct archive *a, void *ctx, const void *data, size_t len)
+{
+	struct tar *t = ctx;
+	if (img_blob_write(t->w, data, len, t->err ? NULL : &t->err) < 0) {
+		archive_set_error(a, EIO, "write the layer");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int header(struct tar *t, struct archive_entry *e, struct berr **err)
+{
+	if (archive_write_header(t->ar, e) != ARCHIVE_OK)
+		return berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
+	return 0;
+}
+
+static void set_stat(struct archive_entry *e, const char *name, const struct stat *st)
+{
+	archive_entry_set_pathname(e, name);
+	archive_entry_copy_stat(e, st);
+	archive_entry_set_size(e, S_ISREG(st->st_mode) ? st->st_size : 0);
+}
+
+/* A whiteout or opaque marker: an empty file under the spec's name. */
+static int marker(struct tar *t, const char *name, struct berr **err)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 0);
+	int r = header(t, e, err);
+	archive_entry_free(e);
+	return r;
+}
+
+static int add_tree(struct tar *t, int dir, const char *prefix, int depth, struct berr **err);
+
+static int add_entry(struct tar *t, int dir, const char *name, const char *rel, int depth,
+		     struct berr **err)
+{
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "stat '%s'", rel);
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+		const char *slash = strrchr(rel, '/');
+		autofree char *wh =
+		    slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
+			  : xasprintf(".wh.%s", rel);
+		return marker(t, wh, err);
+	}
+	struct archive_entry *e = archive_entry_new();
+	set_stat(e, rel, &st);
+	int r = 0;
+	autoclose int fd = -1;
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
+		if (n < 0)
+			r = berr_set(err, errno, "readlink '%s'", rel);
+		else {
+			target[n] = '\0';
+			archive_entry_set_symlink(e, target);
+		}
+	} else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			r = berr_set(err, errno, "open '%s'", rel);
+		char cap[256];
+		ssize_t n = fd >= 0 ? fgetxattr(fd, "security.capability", cap, sizeof(cap)) : -1;
+		if (n > 0)
+			archive_entry_xattr_add_entry(e, "security.capability", cap, (size_t)n);
+	}
+	if (r == 0)
+		r = header(t, e, err);
+	archive_entry_free(e);
+	if (r == 0 && S_ISREG(st.st_mode)) {
+		ssize_t n;
+		while ((n = read(fd, t->buf, sizeof(t->buf))) > 0)
+			if (archive_write_data(t->ar, t->buf, (size_t)n) != n)
+				return berr_plain(err, EIO, "layer: %s",
+						  archive_error_string(t->ar));
+	}
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		char v[2] = "";
+		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
+			autofree char *opq = xasprintf("%s/.wh..wh..opq", rel);
+			r = marker(t, opq, err);
+		}
+		if (r == 0)
+			r = add_tree(t, fd, rel, depth + 1, err);
+	}
+	return r;
+}
+
+static int add_tree(struct tar *t, int dir, const char *prefix, int depth, struct berr **err)
+{
+	if (depth > DEPTH_MAX)
+		return berr_plain(err, ELOOP, "nested more than %d deep", DEPTH_MAX);
+	int dup = fcntl(dir, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (!d) {
+		if (dup >= 0)
+			(void)close(dup);
+		return berr_set(err, errno, "read '%s'", prefix);
+	}
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		autofree char *rel =
+		    *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
+		r = add_entry(t, dir, de->d_name, rel, depth, err);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The container's upper directory as an uncompressed layer blob (its digest is its diff
+ * id). */
+static int layer_blob(struct img_store *is, const char *upper, char *out_digest, int64_t *out_size,
+		      struct berr **err)
+{
+	autoclose int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", upper);
+	struct tar *t = xzalloc(sizeof(*t));
+	int r = img_blob_begin(is, NULL, -1, &t->w, err);
+	if (r == 0) {
+		t->ar = archive_write_new();
+		archive_write_set_format_pax_restricted(t->ar);
+		archive_write_set_bytes_in_last_block(t->ar, 1);
+		if (archive_write_open(t->ar, t, NULL, to_blob, NULL) != ARCHIVE_OK)
+			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
+	}
+	if (r == 0)
+		r = add_tree(t, fd, "", 0, err);
+	if (t->ar) {
+		if (archive_write_close(t->ar) != ARCHIVE_OK && r == 0)
+			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
+		archive_write_free(t->ar);
+	}
+	if (t->err) {
+		if (r == 0 && err)
+			*err = take_ptr(&t->err);
+		berr_free(t->err);
+		r = r ? r : -EIO;
+	}
+	struct stat st;
+	if (r == 0) {
+		r = img_blob_commit(t->w, out_digest, err);
+		autoclose int bfd = r == 0 ? img_blob_open(is, out_digest, err) : -1;
+		if (r == 0 && (bfd < 0 || fstat(bfd, &st) < 0))
+			r = -EIO;
+		if (r == 0)
+			*out_size = st.st_size;
+	} else {
+		img_blob_abort(t->w);
+	}
+	free(t);
+	return r;
+}
+
+static json_t *new_config(json_t *base, json_t *rec, const struct eng_commit *c,
+			  const char *diff_id, struct berr **err)
+{
+	json_t *cfg = json_deep_copy(base);
+	json_t *run = json_object_get(cfg, "config");
+	if (!json_is_object(run)) {
+		run = json_object();
+		json_object_set_new(cfg, "config", run);
+	}
+	/* what the container ran with becomes the image's */
+	static const char *const keys[] = {"Env",    "Cmd",     "Entrypoint", "WorkingDir",  "User",
+					   "Labels", "Volumes", "StopSignal", "ExposedPorts"};
+	json_t *ccfg = json_object_get(rec, "Config");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(ccfg, keys[i]);
+		if (v && !json_is_null(v) &&
+		    !(json_is_array(v) && !strcmp(keys[i], "ExposedPorts")))
+			json_object_set(run, keys[i], v);
+	}
+	for (char *const *ch = c->changes; ch && *ch; ch++)
+		if (img_change_apply(run, *ch, err) < 0) {
+			json_decref(cfg);
+			return NULL;
+		}
+	char now[40];
+	img_time_now(now);
+	json_object_set_new(cfg, "created", json_string(now));
+	if (c->author)
+		json_object_set_new(cfg, "author", json_string(c->author));
+	json_t *rootfs = json_object_get(cfg, "rootfs");
+	json_t *ids = json_object_get(rootfs, "diff_ids");
+	if (!json_is_array(ids)) {
+		ids = json_array();
+		json_object_set_new(rootfs, "diff_ids", ids);
+	}
+	json_array_append_new(ids, json_string(diff_id));
+	json_t *hist = json_object_get(cfg, "history");
+	if (!json_is_array(hist)) {
+		hist = json_array();
+		json_object_set_new(cfg, "history", hist);
+	}
+	json_t *h = json_pack("{s:s, s:s}", "created", now, "created_by", "berth commit");
+	if (c->author)
+		json_object_set_new(h, "author", json_string(c->author));
+	if (c->message)
+		json_object_set_new(h, "comment", json_string(c->message));
+	json_array_append_new(hist, h);
+	return cfg;
+}
+
+static int put_json(struct img_store *is, json_t *doc, char *out_digest, int64_t *out_size,
+		    struct berr **err)
+{
+	autofree char *text = json_dumps(doc, JSON_COMPACT);
+	*out_size = (int64_t)strlen(text);
+	return img_blob_put(is, text, strlen(text), NULL, out_digest, err);
+}
+
+static char *normal_name(const char *name, struct berr **err)
+{
+	struct img_ref ref;
+	if (img_ref_parse(name, &ref, err) < 0)
+		return NULL;
+	autofree char *repo = img_ref_repository(&ref);
+	char *out = ref.tag ? xasprintf("%s:%s", repo, ref.tag) : NULL;
+	if (!out)
+		berr_plain(err, EINVAL, "'%s': commit to a tag, not a digest", name);
+	img_ref_clear(&ref);
+	return out;
+}
+
+static int commit_locked(const struct eng_store *s, struct img_store *is, json_t *rec,
+			 const char *id, const struct eng_commit *c, const char *name, char *out_id,
+			 struct berr **err)
+{
+	const char *image = json_string_value(json_object_get(rec, "Image"));
+	json_t *img = img_image_lookup(is, image, err);
+	if (!img)
+		return berr_wrap(err, "the container's image");
+	autofree char *mdata = NULL, *cdata = NULL;
+	size_t mlen = 0, clen = 0;
+	const char *mdigest = json_string_value(json_object_get(img, "manifest"));
+	int r = img_blob_read(is, mdigest, IMG_MANIFEST_MAX, &mdata, &mlen, err);
+	if (r == 0)
+		r = img_blob_read(is, image, IMG_CONFIG_MAX, &cdata, &clen, err);
+	json_decref(img);
+	json_t *manifest = r == 0 ? json_load_text(mdata, mlen, err) : NULL;
+	json_t *base = r == 0 && manifest ? json_load_text(cdata, clen, err) : NULL;
+	char layer[IMG_DIGEST_LEN + 1], cdigest[IMG_DIGEST_LEN + 1], newm[IMG_DIGEST_LEN + 1];
+	int64_t lsize = 0, csize = 0, msize = 0;
+	autofree char *upper = eng_container_path(s, id, "diff");
+	if (!base)
+		r = -EINVAL;
+	if (r == 0)
+		r = layer_blob(is, upper, layer, &lsize, err);
+	json_t *cfg = r == 0 ? new_config(base, rec, c, layer, err) : NULL;
+	if (r == 0 && !cfg)
+		r = -EINVAL;
+	if (r == 0)
+		r = put_json(is, cfg, cdigest, &csize, err);
+	if (r == 0) {
+		json_object_set_new(manifest, "mediaType", json_string(IMG_MT_OCI_MANIFEST));
+		json_object_set_new(manifest, "config",
+				    json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_CONFIG,
+					      "digest", cdigest, "size", (json_int_t)csize));
+		json_array_append_new(json_object_get(manifest, "layers"),
+				      json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER,
+						"digest", layer, "size", (json_int_t)lsize));
+		r = put_json(is, manifest, newm, &msize, err);
+	}
+	if (r == 0) {
+		struct img_install in = {.manifest_digest = newm, .name = name};
+		r = img_unpack_install(is, &in, out_id, err);
+	}
+	json_decref(cfg);
+	json_decref(base);
+	json_decref(manifest);
+	return r;
+}
+
+int eng_commit(const struct eng_store *s, struct img_store *is, const char *id,
+	       const struct eng_commit *c, char *out_id, struct berr **err)
+{
+	autofree char *name = c->name ? normal_name(c->name, err) : NULL;
+	if (c->name && !name)
+		return -EINVAL;
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return -EIO;
+	int busy = img_store_busy(is, err);
+	int r = busy < 0 ? busy : commit_locked(s, is, rec, id, c, name, out_id, err);
+	if (busy >= 0)
+		(void)close(busy);
+	if (r < 0)
+		(void)img_store_gc(is, NULL, NULL);
+	json_decref(rec);
+	return r < 0 ? berr_wrap(err, "commit %.12s", id) : 0;
+}
