@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "engine/seccomp.h"
 #include "engine/user.h"
@@ -324,6 +326,47 @@ static json_t *resources_json(const struct eng_run_opts *o)
 	return r;
 }
 
+/* --device: the node made in the container (linux.devices) and allowed in its cgroup. */
+static int devices_json(char *const *devices, json_t *nodes, json_t *rules, struct berr **err)
+{
+	for (char *const *d = devices; d && *d; d++) {
+		autofree char *copy = xstrdup(*d);
+		char *parts[3] = {copy, NULL, NULL};
+		for (int i = 1; i < 3; i++) {
+			char *colon = parts[i - 1] ? strchr(parts[i - 1], ':') : NULL;
+			if (colon) {
+				*colon = '\0';
+				parts[i] = colon + 1;
+			}
+		}
+		/* HOST:PERMS when the second part is only r, w and m */
+		if (parts[1] && !parts[2] && parts[1][0] != '/') {
+			parts[2] = parts[1];
+			parts[1] = NULL;
+		}
+		const char *perms = parts[2] ? parts[2] : "rwm";
+		struct stat st;
+		if (stat(parts[0], &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			return berr_plain(err, EINVAL, "--device '%s': %s is not a device", *d,
+					  parts[0]);
+		if (!*perms || strspn(perms, "rwm") != strlen(perms))
+			return berr_plain(err, EINVAL, "--device '%s': bad permissions '%s'", *d,
+					  perms);
+		const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+		json_array_append_new(nodes,
+				      json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path",
+						parts[1] ? parts[1] : parts[0], "type", type,
+						"major", (json_int_t)major(st.st_rdev), "minor",
+						(json_int_t)minor(st.st_rdev), "fileMode",
+						(int)(st.st_mode & 0777), "uid", 0, "gid", 0));
+		json_array_append_new(
+		    rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major",
+				     (json_int_t)major(st.st_rdev), "minor",
+				     (json_int_t)minor(st.st_rdev), "access", perms));
+	}
+	return 0;
+}
+
 static json_t *sysctls_json(char *const *sysctls, struct berr **err)
 {
 	json_t *o = json_object();
@@ -393,6 +436,14 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		json_decref(process);
 		return NULL;
 	}
+	json_t *res = resources_json(o), *nodes = json_array();
+	if (devices_json(o->devices, nodes, json_object_get(res, "devices"), err) < 0) {
+		json_decref(process);
+		json_decref(sysctl);
+		json_decref(res);
+		json_decref(nodes);
+		return NULL;
+	}
 	bool host_net = o->network && !strcmp(o->network, "host");
 	json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
 			       "type", "uts", "type", "mount", "type", "cgroup");
@@ -405,8 +456,8 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		json_object_set_new(annotations, k, json_string(eq ? eq + 1 : ""));
 	}
 	autofree char *cgroup = xasprintf("/berth/%s", id);
-	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s}", "namespaces", ns, "resources",
-				   resources_json(o), "sysctl", sysctl, "cgroupsPath", cgroup);
+	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s, s:o}", "namespaces", ns, "resources", res,
+				   "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
 	if (!o->privileged) {
 		json_object_set_new(linux_, "maskedPaths", strv_json((char *const *)masked_paths));
 		json_object_set_new(linux_, "readonlyPaths",

@@ -32,7 +32,8 @@ struct eng_run_opts {
 	bool init;             /* --init: a reaper as PID 1 */
 	const char *init_path; /* the reaper inside the container (a bind of ours) */
 	const char *stop_signal;
-	const char *seccomp; /* NULL: berth's default; "unconfined"; or a profile file */
+	const char *seccomp;  /* NULL: berth's default; "unconfined"; or a profile file */
+	char *const *devices; /* --device HOST[:CONTAINER][:PERMISSIONS] */
 };
 
 /* The process args: (--entrypoint or the image's Entrypoint) + (cmd or the image's Cmd, which

@@ -133,6 +133,7 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 	if (o->seccomp)
 		json_array_append_new(secopt, json_sprintf("seccomp=%s", o->seccomp));
 	json_object_set_new(hc, "SecurityOpt", secopt);
+	json_object_set_new(hc, "Devices", strv_json(o->devices));
 	return hc;
 }
 
@@ -230,12 +231,13 @@ static char **strv_of(json_t *a)
 
 struct owned_opts {
 	struct eng_run_opts o;
-	char **cmd, **env, **cap_add, **cap_drop, **ulimits, **sysctls, **labels;
+	char **cmd, **env, **cap_add, **cap_drop, **ulimits, **sysctls, **labels, **devices;
 };
 
 static void owned_clear(struct owned_opts *w)
 {
-	char **all[] = {w->cmd, w->env, w->cap_add, w->cap_drop, w->ulimits, w->sysctls, w->labels};
+	char **all[] = {w->cmd,     w->env,     w->cap_add, w->cap_drop,
+			w->ulimits, w->sysctls, w->labels,  w->devices};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		strv_free(all[i]);
 }
@@ -297,6 +299,8 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->sysctls = w->sysctls;
 	o->init = json_is_true(json_object_get(hc, "Init"));
 	o->init_path = json_string_value(json_object_get(hc, "InitPath"));
+	w->devices = strv_of(json_object_get(hc, "Devices"));
+	o->devices = w->devices;
 	size_t si;
 	json_t *sv;
 	json_array_foreach(json_object_get(hc, "SecurityOpt"), si, sv)

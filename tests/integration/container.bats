@@ -456,3 +456,15 @@ A /tmp/new"
 	run berth image inspect -f '{{.Author}} {{len .RootFS.Layers}}' committed:1
 	assert_output "me 2"
 }
+
+@test "--device: the node in the container, its permissions enforced by the cgroup" {
+	[ -e /dev/loop0 ] && [ -e /dev/fuse ] || skip "no /dev/loop0 or /dev/fuse here"
+	run berth run --rm --device /dev/fuse berth/default sh -c 'test -c /dev/fuse && echo there'
+	assert_output there
+	run berth run --rm --device /dev/loop0:/dev/xloop:r berth/default sh -c 'head -c 1 /dev/xloop >/dev/null; echo read=$?; echo x 2>/dev/null >/dev/xloop; echo write=$?'
+	assert_output "read=0
+write=1"
+	run berth run --rm --device /etc/passwd berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "is not a device"
+}

@@ -33,7 +33,7 @@ struct run_flags {
 	double cpus;
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
-	    attach, volumes, mounts, tmpfs;
+	    attach, volumes, mounts, tmpfs, devices;
 	bool quiet;
 	char *init_path;
 };
@@ -42,7 +42,8 @@ static void run_flags_clear(struct run_flags *f)
 {
 	struct flag_list *l[] = {&f->env,      &f->env_file, &f->labels,  &f->cap_add,
 				 &f->cap_drop, &f->ulimits,  &f->sysctls, &f->security_opt,
-				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs};
+				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs,
+				 &f->devices};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
@@ -142,6 +143,7 @@ static void run_flags_clear(struct run_flags *f)
 	    {"mount", 0, FLAG_LIST, &(f).mounts, "Attach a filesystem mount to the container",      \
 	     "mount"},                                                                              \
 	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
+	    {"device", 0, FLAG_LIST, &(f).devices, "Add a host device to the container", "list"},   \
 	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
 	     "Run an init inside the container that forwards signals and reaps processes"},         \
 	{                                                                                           \
@@ -285,6 +287,7 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.volumes = (char *const *)f->volumes.v;
 	f->c.mounts = (char *const *)f->mounts.v;
 	f->c.tmpfs = (char *const *)f->tmpfs.v;
+	f->c.run.devices = (char *const *)f->devices.v;
 	bool any = f->attach.n > 0;
 	f->c.attach_stdin = any ? attached(f, "stdin") : f->c.run.interactive && !f->detach;
 	f->c.attach_stdout = any ? attached(f, "stdout") : !f->detach;
