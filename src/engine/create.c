@@ -93,6 +93,11 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 	    strv_json(ic->exposed_ports));
 	if (stop)
 		json_object_set_new(cfg, "StopSignal", json_string(stop));
+	json_t *hc = c->healthcheck
+			 ? c->healthcheck
+			 : json_object_get(json_object_get(ic->raw, "config"), "Healthcheck");
+	if (json_is_object(hc))
+		json_object_set(cfg, "Healthcheck", hc);
 	if (c->stop_timeout >= 0)
 		json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout));
 	return cfg;

@@ -25,6 +25,7 @@ struct eng_create {
 	int stop_timeout;    /* -1: unset */
 	bool attach_stdin, attach_stdout, attach_stderr;
 	char *const *volumes, *const *mounts, *const *tmpfs; /* -v, --mount, --tmpfs */
+	json_t *healthcheck; /* --health-*: Docker's Config.Healthcheck, or NULL: the image's */
 };
 
 /* Remove the container's anonymous volumes (rm -v, --rm). */

@@ -23,6 +23,7 @@
 #include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/rootfs.h"
 #include "image/snapshot.h"
@@ -147,6 +148,7 @@ struct monitor {
 	int out, errp, in, master; /* our ends */
 	pid_t pid;
 	json_t *state;
+	struct eng_health *health; /* or NULL */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -337,9 +339,12 @@ static int reap(struct monitor *m)
 {
 	int code = -1, st;
 	pid_t p;
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (p == m->pid)
 			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		else if (eng_health_reaped(m->health, p, st, m->state))
+			save_state(m);
+	}
 	return code;
 }
 
@@ -350,18 +355,20 @@ static int relay(struct monitor *m)
 	int code = -1;
 	struct timespec ended = {0};
 	for (;;) {
-		struct pollfd p[4 + MAX_CLIENTS];
+		struct pollfd p[5 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = out_open ? (m->tty ? m->master : m->out) : -1,
 					 .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = err_open ? m->errp : -1, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = code < 0 ? eng_health_fd(m->health) : -1,
+					 .events = POLLIN};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 		if (code >= 0 && !out_open && !err_open)
 			return code;
-		int timeout = code >= 0 ? 100 : -1;
+		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
 		if (code >= 0) {
 			/* the init is gone: give what is still buffered two seconds */
 			struct timespec t;
@@ -390,10 +397,12 @@ static int relay(struct monitor *m)
 			forward_output(m, 1, m->tty ? m->master : m->out, &out_open);
 		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
 			forward_output(m, 2, m->errp, &err_open);
+		if (code < 0)
+			eng_health_tick(m->health, m->state);
 		/* clients last: dropping one reorders the list */
-		for (size_t i = n; i-- > 4;)
+		for (size_t i = n; i-- > 5;)
 			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i - 4);
+				client_input(m, i - 5);
 	}
 }
 
@@ -453,6 +462,8 @@ static int run_once(struct monitor *m, bool first)
 			    json_integer((json_int_t)rt_proc_start_time(m->pid)));
 	json_object_set_new(m->state, "StartedAt", json_string(t));
 	json_object_set_new(m->state, "Error", json_string(""));
+	if (m->health)
+		eng_health_start(m->health, m->state);
 	save_state(m);
 	if (first) {
 		report(m, "S %d\n", (int)m->pid);
@@ -498,6 +509,7 @@ static int setup(struct monitor *m, bool wait_attach, struct berr **err)
 	m->rtroot = eng_runtime_root(m->s);
 	m->dir = eng_container_path(m->s, m->id, NULL);
 	m->rootfs = eng_container_path(m->s, m->id, "rootfs");
+	m->health = eng_health_new(json_object_get(cfg, "Healthcheck"), m->rtroot, m->id);
 	/* the container's init becomes our child when its runtime parent exits */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigset_t set;
@@ -590,6 +602,7 @@ int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, b
 		}
 	}
 	finish(&m, code);
+	eng_health_free(m.health);
 	json_decref(m.state);
 	json_decref(m.rec);
 	free(m.rtroot);

@@ -468,3 +468,25 @@ write=1"
 	assert_equal "$status" 125
 	assert_output --partial "is not a device"
 }
+
+@test "health checks: starting, healthy, unhealthy, in ps and inspect; --no-healthcheck" {
+	berth run -d --name h1 --health-cmd 'test -e /tmp/ok' --health-interval 300ms --health-retries 2 \
+		berth/default sh -c 'sleep 1; touch /tmp/ok; sleep 1.5; rm /tmp/ok; sleep 30' >"$WORK/ids"
+	run berth ps --format '{{.Status}}'
+	assert_output --partial "(health: starting)"
+	for _ in $(seq 50); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' h1)" = healthy ] && break
+		sleep 0.1
+	done
+	run berth ps --format '{{.Status}}'
+	assert_output --regexp '\(healthy\)$'
+	for _ in $(seq 80); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' h1)" = unhealthy ] && break
+		sleep 0.1
+	done
+	run berth inspect -f '{{.State.Health.Status}} {{index .State.Health.Log 0 | json}}' h1
+	assert_output --regexp '^unhealthy \{"Start":'
+	berth rm -f h1
+	run berth run --rm --no-healthcheck --health-cmd true berth/default true
+	assert_success
+}

@@ -14,6 +14,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/progress.h"
 #include "engine/create.h"
+#include "engine/health.h"
 #include "engine/monitor.h"
 #include "image/builtin.h"
 #include "image/image.h"
@@ -34,8 +35,10 @@ struct run_flags {
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
 	    attach, volumes, mounts, tmpfs, devices;
-	bool quiet;
+	bool quiet, no_healthcheck;
 	char *init_path;
+	const char *health_cmd, *health_interval, *health_timeout, *health_start;
+	long health_retries;
 };
 
 static void run_flags_clear(struct run_flags *f)
@@ -47,6 +50,7 @@ static void run_flags_clear(struct run_flags *f)
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
+	json_decref(f->c.healthcheck);
 }
 
 /* The flags run and create share, Docker's names. */
@@ -144,6 +148,34 @@ static void run_flags_clear(struct run_flags *f)
 	     "mount"},                                                                              \
 	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
 	    {"device", 0, FLAG_LIST, &(f).devices, "Add a host device to the container", "list"},   \
+	    {"health-cmd", 0, FLAG_STRING, &(f).health_cmd, "Command to run to check health",       \
+	     "string"},                                                                             \
+	    {"health-interval",                                                                     \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).health_interval,                                                                  \
+	     "Time between running the check (ms|s|m|h)",                                           \
+	     "duration"},                                                                           \
+	    {"health-timeout",                                                                      \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).health_timeout,                                                                   \
+	     "Maximum time to allow one check to run (ms|s|m|h)",                                   \
+	     "duration"},                                                                           \
+	    {"health-start-period",                                                                 \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).health_start,                                                                     \
+	     "Start period for the container to initialize (ms|s|m|h)",                             \
+	     "duration"},                                                                           \
+	    {"health-retries",                                                                      \
+	     0,                                                                                     \
+	     FLAG_INT,                                                                              \
+	     &(f).health_retries,                                                                   \
+	     "Consecutive failures needed to report unhealthy",                                     \
+	     "int"},                                                                                \
+	    {"no-healthcheck", 0, FLAG_BOOL, &(f).no_healthcheck,                                   \
+	     "Disable any container-specified HEALTHCHECK"},                                        \
 	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
 	     "Run an init inside the container that forwards signals and reaps processes"},         \
 	{                                                                                           \
@@ -223,6 +255,22 @@ static int check_flags(struct run_flags *f)
 			return cli_error(125, "unsupported --security-opt '%s'", s);
 	}
 	f->c.stop_timeout = (int)f->stop_timeout;
+	if (f->no_healthcheck) {
+		f->c.healthcheck = json_pack("{s:[s]}", "Test", "NONE");
+	} else if (f->health_cmd) {
+		const char *durs[] = {f->health_interval, f->health_timeout, f->health_start};
+		const char *keys[] = {"Interval", "Timeout", "StartPeriod"};
+		f->c.healthcheck = json_pack("{s:[s, s], s:i}", "Test", "CMD-SHELL", f->health_cmd,
+					     "Retries", (int)f->health_retries);
+		for (size_t i = 0; i < 3; i++) {
+			if (!durs[i])
+				continue;
+			int64_t ns = eng_duration_ns(durs[i]);
+			if (ns < 0)
+				return cli_error(125, "invalid duration '%s'", durs[i]);
+			json_object_set_new(f->c.healthcheck, keys[i], json_integer(ns));
+		}
+	}
 	if (o->init) {
 		struct berr *err = NULL;
 		f->init_path = img_builtin_file("berth-init", &err);

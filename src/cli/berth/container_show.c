@@ -39,8 +39,16 @@ static char *status_text(json_t *st)
 	char d[48];
 	if (!strcmp(status, "running") || !strcmp(status, "paused")) {
 		time_t t = out_parse_time(str(st, "StartedAt"));
-		return xasprintf("Up %s%s", out_duration((long)difftime(time(NULL), t), d),
-				 !strcmp(status, "paused") ? " (Paused)" : "");
+		const char *health = str(json_object_get(st, "Health"), "Status");
+		return xasprintf("Up %s%s%s%s", out_duration((long)difftime(time(NULL), t), d),
+				 !strcmp(status, "paused") ? " (Paused)" : "",
+				 !*health                      ? ""
+				 : !strcmp(health, "starting") ? " (health: "
+							       : " (",
+				 !*health                      ? ""
+				 : !strcmp(health, "starting") ? "starting)"
+				 : !strcmp(health, "healthy")  ? "healthy)"
+							       : "unhealthy)");
 	}
 	if (!strcmp(status, "exited") || !strcmp(status, "restarting")) {
 		time_t t = out_parse_time(str(st, "FinishedAt"));
@@ -232,6 +240,8 @@ static json_t *container_json(struct eng_store *es, const char *id)
 	const char *order[] = {"Id", "Created", "Path", "Args"};
 	for (size_t i = 0; i < 4; i++)
 		json_object_set(out, order[i], json_object_get(rec, order[i]));
+	if (json_object_get(st, "Health"))
+		json_object_set(state, "Health", json_object_get(st, "Health"));
 	json_object_set_new(out, "State", state);
 	autofree char *dir = eng_container_path(es, id, NULL);
 	autofree char *log = xasprintf("%s/%s-json.log", dir, id);
