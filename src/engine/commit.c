@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/monitor.h"
 #include "image/change.h"
 #include "image/config.h"
 #include "image/image.h"
@@ -22,6 +23,7 @@
 #include "image/reference.h"
 #include "image/store.h"
 #include "image/unpack.h"
+#include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -331,8 +333,18 @@ int eng_commit(const struct eng_store *s, struct img_store *is, const char *id,
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
 		return -EIO;
+	/* -p: the files do not change under the tar while it is written */
+	json_t *st = eng_state_load(s, id);
+	bool paused = false;
+	autofree char *rtroot = eng_runtime_root(s);
+	if (c->pause && json_is_true(json_object_get(st, "Running")) &&
+	    strcmp(json_string_value(json_object_get(st, "Status")) ?: "", "paused"))
+		paused = rt_container_pause(rtroot, id, true, NULL) == 0;
+	json_decref(st);
 	int busy = img_store_busy(is, err);
 	int r = busy < 0 ? busy : commit_locked(s, is, rec, id, c, name, out_id, err);
+	if (paused)
+		(void)rt_container_pause(rtroot, id, false, NULL);
 	if (busy >= 0)
 		(void)close(busy);
 	if (r < 0)

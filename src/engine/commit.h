@@ -15,6 +15,7 @@ struct eng_commit {
 	const char *message;  /* -m */
 	const char *author;   /* -a */
 	char *const *changes; /* -c Dockerfile instructions */
+	bool pause;           /* freeze a running container while its files are read */
 };
 
 /* out_id (72 bytes) gets the new image's id. */

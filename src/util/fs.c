@@ -294,3 +294,32 @@ int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bo
 	(void)fs_rm_rf(to, scratch, NULL);
 	return r;
 }
+
+/* Bytes of files under a directory (not crossing mounts). */
+static int64_t du(int at, const char *name, int depth)
+{
+	struct stat st;
+	if (depth > 64 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? st.st_size : 0;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return 0;
+	}
+	int64_t total = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			total += du(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	return total;
+}
+
+int64_t fs_disk_usage(int dirfd, const char *name)
+{
+	return du(dirfd, name, 0);
+}

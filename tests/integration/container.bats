@@ -455,6 +455,16 @@ A /tmp/new"
 	assert_line --index 0 "berth commit|my change"
 	run berth image inspect -f '{{.Author}} {{len .RootFS.Layers}}' committed:1
 	assert_output "me 2"
+	run berth ps -a -s --format '{{.Size}}'
+	assert_output --regexp '^[0-9.]+k?B \(virtual [0-9.]+MB\)$'
+	# a running container, paused while its files are read
+	berth run -d --name live berth/default sh -c 'echo hi >/x; sleep 30' >>"$WORK/ids"
+	sleep 0.3
+	berth commit live live:1 >/dev/null
+	run berth inspect -f '{{.State.Status}}' live
+	assert_output running
+	run berth run --rm live:1 cat /x
+	assert_output hi
 }
 
 @test "--device: the node in the container, its permissions enforced by the cgroup" {

@@ -20,7 +20,7 @@ int cmd_commit(struct cli_opts *o, int argc, char **argv)
 	    {"message", 'm', FLAG_STRING, &c.message, "Commit message", "string"},
 	    {"change", 'c', FLAG_LIST, &changes,
 	     "Apply Dockerfile instruction to the created image", "list"},
-	    {"pause", 'p', FLAG_BOOL, &pause, "Pause container during commit (not done: ignored)"},
+	    {"pause", 'p', FLAG_BOOL, &pause, "Pause container during commit"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth commit", "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
 				     "Create a new image from a container's changes", true};
@@ -37,6 +37,7 @@ int cmd_commit(struct cli_opts *o, int argc, char **argv)
 	}
 	c.name = n == 2 ? pos[1] : NULL;
 	c.changes = (char *const *)changes.v;
+	c.pause = pause;
 	struct eng_store es = {(char *)o->root, (char *)o->runroot};
 	char id[ENG_ID_LEN + 1], image[80];
 	struct berr *err = NULL;

@@ -86,7 +86,7 @@ static char *command_text(json_t *rec, bool trunc)
 }
 
 struct ps_opts {
-	bool all, quiet, no_trunc, latest;
+	bool all, quiet, no_trunc, latest, size;
 	long last;
 	const char *format;
 	struct flag_list filters;
@@ -173,7 +173,7 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &p.format, "Format output using a Go template", "string"},
 	    {"filter", 'f', FLAG_LIST, &p.filters, "Filter output based on conditions provided",
 	     "filter"},
-	    {"size", 's', FLAG_BOOL, &p.all, NULL},
+	    {"size", 's', FLAG_BOOL, &p.size, "Display total file sizes"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth ps", "[OPTIONS]", "List containers", true};
 	autofree const char **pos = NULL;
@@ -190,8 +190,30 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	for (size_t i = 0; ids[i] && (limit <= 0 || (long)i < limit); i++) {
 		json_t *rec = eng_container_load(&es, ids[i], NULL);
 		json_t *st = eng_state_load(&es, ids[i]);
-		if (rec && ps_keep(&p, rec, st, ids[i]))
-			json_array_append_new(rows, ps_row(rec, st, ids[i], p.no_trunc));
+		if (rec && ps_keep(&p, rec, st, ids[i])) {
+			json_t *row = ps_row(rec, st, ids[i], p.no_trunc);
+			if (p.size) {
+				/* Docker's "2B (virtual 2.8MB)": its own changes, and with the
+				 * image */
+				autofree char *diff = eng_container_path(&es, ids[i], "diff");
+				int64_t own = fs_disk_usage(AT_FDCWD, diff), layers = 0;
+				json_t *lay = json_object_get(rec, "Layers");
+				size_t k;
+				json_t *v;
+				json_array_foreach(lay, k, v)
+				{
+					autofree char *dir = xasprintf("%s/layers/%s/diff", o->root,
+								       json_string_value(v) + 7);
+					layers += fs_disk_usage(AT_FDCWD, dir);
+				}
+				char a[32], b[32];
+				json_object_set_new(row, "Size",
+						    json_sprintf("%s (virtual %s)",
+								 out_size(own, a),
+								 out_size(own + layers, b)));
+			}
+			json_array_append_new(rows, row);
+		}
 		json_decref(rec);
 		json_decref(st);
 	}
@@ -208,10 +230,14 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 			      "CREATED AT", "RunningFor", "CREATED", "Ports", "PORTS", "Status",
 			      "STATUS", "State", "STATE", "Names", "NAMES", "Labels", "LABELS",
 			      "Mounts", "MOUNTS", "Networks", "NETWORKS");
-		status = fmt_rows(p.format,
-				  "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
-				  "Status}}\t{{.Ports}}\t{{.Names}}",
-				  headers, rows);
+		json_object_set_new(headers, "Size", json_string("SIZE"));
+		status = fmt_rows(
+		    p.format,
+		    p.size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
+			     "Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+			   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
+			     "Status}}\t{{.Ports}}\t{{.Names}}",
+		    headers, rows);
 		json_decref(headers);
 	}
 	json_decref(rows);

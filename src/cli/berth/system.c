@@ -38,30 +38,6 @@ struct counts {
 	int64_t image_bytes, volume_bytes;
 };
 
-/* Bytes of files under a directory (not crossing mounts). */
-static int64_t du(int at, const char *name, int depth)
-{
-	struct stat st;
-	if (depth > 64 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return S_ISREG(st.st_mode) ? st.st_size : 0;
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
-		return 0;
-	}
-	int64_t total = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			total += du(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	return total;
-}
-
 static void count(struct cli_opts *o, struct counts *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -100,7 +76,7 @@ static void count(struct cli_opts *o, struct counts *c)
 		for (size_t i = 0; vols[i]; i++) {
 			autofree char *data = eng_volume_data(&es, vols[i]);
 			c->volumes++;
-			c->volume_bytes += du(AT_FDCWD, data, 0);
+			c->volume_bytes += fs_disk_usage(AT_FDCWD, data);
 		}
 		strv_free(vols);
 	}
@@ -175,7 +151,7 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	if (eng_container_list(&es, &ids, NULL) == 0) {
 		for (size_t i = 0; ids[i]; i++) {
 			autofree char *diff = eng_container_path(&es, ids[i], "diff");
-			cont_bytes += du(AT_FDCWD, diff, 0);
+			cont_bytes += fs_disk_usage(AT_FDCWD, diff);
 		}
 		strv_free(ids);
 	}
