@@ -47,16 +47,7 @@ static int lock_store(const struct eng_store *s, struct berr **err)
 	if (fs_mkdir_p(dir, 0700, err) < 0)
 		return -EIO;
 	autofree char *path = xasprintf("%s/containers.lock", s->root);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return berr_set(err, errno, "open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			int e = errno;
-			(void)close(fd);
-			return berr_set(err, e, "lock '%s'", path);
-		}
-	return fd;
+	return fs_lock(path, err);
 }
 
 static const char *name_of(json_t *rec)

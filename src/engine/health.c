@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/unpack.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
@@ -237,16 +238,6 @@ bool eng_health_tick(struct eng_health *h, json_t *state)
 	return false;
 }
 
-static void iso_now(char buf[48])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 48 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 bool eng_health_reaped(struct eng_health *h, pid_t pid, int status, json_t *state)
 {
 	if (!h || pid != h->pid)
@@ -269,8 +260,8 @@ bool eng_health_reaped(struct eng_health *h, pid_t pid, int status, json_t *stat
 			json_object_set_new(hs, "Status", json_string("unhealthy"));
 	}
 	json_object_set_new(hs, "FailingStreak", json_integer(streak));
-	char end[48];
-	iso_now(end);
+	char end[40];
+	img_time_now(end);
 	h->output[h->output_len] = '\0';
 	json_t *log = json_object_get(hs, "Log");
 	json_array_append_new(log, json_pack("{s:s, s:s, s:i, s:s%}", "Start", end, "End", end,

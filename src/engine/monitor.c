@@ -162,16 +162,6 @@ static void report(struct monitor *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void now(char buf[48])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 48 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static void save_state(struct monitor *m)
 {
 	(void)eng_state_save(m->s, m->id, m->state, NULL);
@@ -454,8 +444,8 @@ static int run_once(struct monitor *m, bool first)
 		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
 		return -125;
 	}
-	char t[48];
-	now(t);
+	char t[40];
+	img_time_now(t);
 	set_status(m, "running");
 	json_object_set_new(m->state, "Pid", json_integer(m->pid));
 	json_object_set_new(m->state, "PidStart",
@@ -473,7 +463,7 @@ static int run_once(struct monitor *m, bool first)
 	int code = relay(m);
 	close_stdio(m);
 	(void)rt_container_delete(m->rtroot, m->id, true, NULL);
-	now(t);
+	img_time_now(t);
 	set_status(m, "exited");
 	json_object_set_new(m->state, "Pid", json_integer(0));
 	json_object_set_new(m->state, "ExitCode", json_integer(code));

@@ -58,16 +58,7 @@ int eng_rootfs_mount(const struct eng_store *s, const char *id, json_t *rec, str
 static int lock_mount(const struct eng_store *s, const char *id, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "mount.lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return berr_set(err, errno, "open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			int e = errno;
-			(void)close(fd);
-			return berr_set(err, e, "lock '%s'", path);
-		}
-	return fd;
+	return fs_lock(path, err);
 }
 
 int eng_rootfs_mount_locked(const struct eng_store *s, const char *id, json_t *rec,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -322,4 +323,18 @@ static int64_t du(int at, const char *name, int depth)
 int64_t fs_disk_usage(int dirfd, const char *name)
 {
 	return du(dirfd, name, 0);
+}
+
+int fs_lock(const char *path, struct berr **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			(void)close(fd);
+			return berr_set(err, e, "lock '%s'", path);
+		}
+	return fd;
 }

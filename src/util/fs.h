@@ -29,6 +29,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
 /* Remove a tree without crossing mount points or following symlinks. */
 int fs_rm_rf(int dirfd, const char *name, struct berr **err);
 
+/* An exclusive flock on path (made 0600 if missing); the fd holds it until closed. */
+int fs_lock(const char *path, struct berr **err);
 /* Bytes of the regular files under dirfd/name (symlinks not followed, 64 levels at most). */
 int64_t fs_disk_usage(int dirfd, const char *name);
 /* Copy the entries of directory from into directory to, through fds and O_NOFOLLOW: symlinks

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "engine/container.h"
+
 struct berr;
 struct img_store;
 
@@ -25,6 +27,12 @@ struct cli_command {
 int cli_fail(struct berr *err, int status);
 /* "berth: <message>" and status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A command group (`image`, `container`, ...): run the subcommand argv[0] names, or print
+ * the group's usage (125 for an unknown one). */
+int cli_group(struct cli_opts *o, const char *group, const char *what,
+	      const struct cli_command *sub, int argc, char **argv);
+/* The engine's store for the command line's --root and --runroot. */
+struct eng_store cli_engine(struct cli_opts *o);
 /* The image store under the root (exit status 125 printed on failure: NULL). */
 struct img_store *cli_store(struct cli_opts *o);
 

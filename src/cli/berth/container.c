@@ -346,7 +346,7 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	if (!st)
 		st = ensure_image(o, is, f->c.image, f->pull, f->quiet);
 	if (!st) {
-		struct eng_store es = {(char *)o->root, (char *)o->runroot};
+		struct eng_store es = cli_engine(o);
 		struct berr *err = NULL;
 		if (eng_create(&es, is, &f->c, out_id, &err) < 0)
 			st = cli_fail(err, 125);
@@ -359,7 +359,7 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 static int start_container(struct cli_opts *o, const char *id, const struct cli_attach *a,
 			   bool attach, bool print_id)
 {
-	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
 	autoclose int rep = eng_monitor_spawn(&es, id, attach, &err);
 	if (rep < 0)
@@ -422,7 +422,7 @@ static int run_or_create(struct cli_opts *o, int argc, char **argv, bool run)
 		st = start_container(o, id, &a, !f.detach, f.detach);
 		if (st && f.c.auto_remove) {
 			/* a container that never started is not left behind by --rm */
-			struct eng_store es = {(char *)o->root, (char *)o->runroot};
+			struct eng_store es = cli_engine(o);
 			json_t *state = eng_state_load(&es, id);
 			if (!strcmp(json_string_value(json_object_get(state, "Status")) ?: "",
 				    "created"))
@@ -459,7 +459,7 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth start\" requires at least 1 argument");
-	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];
@@ -499,6 +499,6 @@ int cmd_container_monitor(struct cli_opts *o, int argc, char **argv)
 {
 	if (argc != 2)
 		return 125;
-	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct eng_store es = cli_engine(o);
 	return eng_monitor_main(&es, argv[1], 3, !strcmp(argv[0], "--wait-attach"));
 }

@@ -38,7 +38,7 @@ int cmd_commit(struct cli_opts *o, int argc, char **argv)
 	c.name = n == 2 ? pos[1] : NULL;
 	c.changes = (char *const *)changes.v;
 	c.pause = pause;
-	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1], image[80];
 	struct berr *err = NULL;
 	autoptr(img_store) is = cli_store(o);

@@ -23,11 +23,6 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 /* "name:/path" → container and path; NULL for a host path (Docker's rule: a colon before
  * any slash). */
 static char *split_container(const char *arg, const char **out_path)
@@ -128,7 +123,7 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 		return cli_error(125, "one of the paths must be CONTAINER:PATH, and only one");
 	if (!strcmp(pos[0], "-") || !strcmp(pos[1], "-"))
 		return cli_error(125, "copying a tar stream ('-') is not supported yet");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, sc ? sc : dc, id, &err) < 0)
@@ -160,7 +155,7 @@ int cmd_diff(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n != 1)
 		return cli_error(125, "\"berth diff\" requires exactly 1 argument");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
@@ -242,7 +237,7 @@ int cmd_export(struct cli_opts *o, int argc, char **argv)
 	if (!output && isatty(STDOUT_FILENO))
 		return cli_error(1, "cowardly refusing to save to a terminal. Use the -o flag or "
 				    "redirect");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0)

@@ -22,17 +22,12 @@
 #include "util/signal.h"
 #include "util/xalloc.h"
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 /* Each named container: resolve, act, print the name as given (Docker's output). */
 static int each(struct cli_opts *o, int n, const char **pos,
 		int (*act)(struct eng_store *es, const char *id, void *ctx, struct berr **err),
 		void *ctx, bool print)
 {
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];
@@ -153,7 +148,7 @@ int cmd_rename(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n != 2)
 		return cli_error(125, "\"berth rename\" requires exactly 2 arguments");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0 ||
@@ -185,7 +180,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	struct berr *err = NULL;
 	if (eng_container_list(&es, &ids, &err) < 0)
@@ -246,18 +241,7 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 	    {"rename", "Rename a container", cmd_rename},
 	    {"prune", "Remove all stopped containers", cmd_container_prune},
 	    {NULL, NULL, NULL}};
-	if (argc >= 1)
-		for (const struct cli_command *c = sub; c->name; c++)
-			if (!strcmp(c->name, argv[0]))
-				return c->run(o, argc - 1, argv + 1);
-	FILE *f = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
-	if (argc >= 1 && f == stderr)
-		fprintf(f, "berth: 'container %s' is not a berth command.\n", argv[0]);
-	fprintf(f, "\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n");
-	for (const struct cli_command *c = sub; c->name; c++)
-		if (c->summary)
-			fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	return f == stderr ? 125 : 0;
+	return cli_group(o, "container", "Manage containers", sub, argc, argv);
 }
 
 /* exec's process: the container's own with the command, -e, -w and -u of the command line. */
@@ -337,7 +321,7 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&env);
 		return n == -2 ? 0 : 125;
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	struct rt_process *pr = NULL;

@@ -23,11 +23,6 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 /* The id of a running container, or an exit status after printing why not. */
 static int running(struct eng_store *es, const char *ref, char id[ENG_ID_LEN + 1])
 {
@@ -59,7 +54,7 @@ int cmd_attach(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n != 1)
 		return cli_error(125, "\"berth attach\" requires exactly 1 argument");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	int st = running(&es, pos[0], id);
 	if (st)
@@ -97,7 +92,7 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	autofree char *rtroot = eng_runtime_root(&es);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -140,7 +135,7 @@ int cmd_top(struct cli_opts *o, int argc, char **argv)
 				: (printf("\nUsage:  berth top CONTAINER [ps OPTIONS]\n\nDisplay "
 					  "the running processes of a container\n"),
 				   0);
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	int st = running(&es, argv[0], id);
 	if (st)
@@ -257,7 +252,7 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	autofree char *rtroot = eng_runtime_root(&es);
 	char **ids = NULL;
 	struct berr *err = NULL;
@@ -323,7 +318,7 @@ int cmd_port(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1 || n > 2)
 		return cli_error(125, "\"berth port\" requires 1 or 2 arguments");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
@@ -440,7 +435,7 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 			policy = json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount",
 					   colon ? atoi(colon + 1) : 0);
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	for (int i = 0; !status && i < n; i++)
 		if (update_one(&es, pos[i], hc, res, policy))
 			status = 1;

@@ -27,11 +27,6 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 /* "Up 5 seconds", "Exited (0) 3 seconds ago", "Created", "Restarting (1) ...". */
 static char *status_text(json_t *st)
 {
@@ -180,7 +175,7 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	struct berr *err = NULL;
 	if (eng_container_list(&es, &ids, &err) < 0)
@@ -320,7 +315,7 @@ int cmd_inspect(struct cli_opts *o, int argc, char **argv)
 		return cli_error(125, "\"%s\" is not a valid value for --type", type);
 	if (type && !strcmp(type, "image"))
 		return cmd_image_inspect(o, argc, argv);
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	json_t *out = json_array();
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -449,7 +444,7 @@ int cmd_logs(struct cli_opts *o, int argc, char **argv)
 	c.until_ns = when_ns(until);
 	if (c.since_ns < 0 || c.until_ns < 0)
 		return cli_error(125, "invalid time '%s'", c.since_ns < 0 ? since : until);
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
@@ -503,7 +498,7 @@ int cmd_wait(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth wait\" requires at least 1 argument");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];

@@ -258,7 +258,7 @@ int cmd_rmi(struct cli_opts *o, int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		json_t *report = json_array();
 		struct berr *err = NULL;
-		struct eng_store es = {(char *)o->root, (char *)o->runroot};
+		struct eng_store es = cli_engine(o);
 		if (img_image_remove(s, pos[i], force, eng_image_in_use, &es, report, &err) < 0)
 			status = cli_fail(err, 1);
 		size_t k;
@@ -333,7 +333,7 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 	size_t i;
 	json_t *rec;
 	int status = 0;
-	struct eng_store es = {(char *)o->root, (char *)o->runroot};
+	struct eng_store es = cli_engine(o);
 	json_array_foreach(json_object_get(recs, "images"), i, rec)
 	{
 		if (!all && json_array_size(json_object_get(rec, "names")))
@@ -475,16 +475,5 @@ int cmd_image(struct cli_opts *o, int argc, char **argv)
 	    {"unmount", "Unmount an image's root filesystem", cmd_image_unmount},
 	    {"umount", NULL, cmd_image_unmount},
 	    {NULL, NULL, NULL}};
-	if (argc >= 1)
-		for (const struct cli_command *c = sub; c->name; c++)
-			if (!strcmp(c->name, argv[0]))
-				return c->run(o, argc - 1, argv + 1);
-	FILE *f = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
-	if (argc >= 1 && f == stderr)
-		fprintf(f, "berth: 'image %s' is not a berth command.\n", argv[0]);
-	fprintf(f, "\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n");
-	for (const struct cli_command *c = sub; c->name; c++)
-		if (c->summary)
-			fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	return f == stderr ? 125 : 0;
+	return cli_group(o, "image", "Manage images", sub, argc, argv);
 }

@@ -88,6 +88,28 @@ int cli_error(int status, const char *fmt, ...)
 	return status;
 }
 
+int cli_group(struct cli_opts *o, const char *group, const char *what,
+	      const struct cli_command *sub, int argc, char **argv)
+{
+	if (argc >= 1)
+		for (const struct cli_command *c = sub; c->name; c++)
+			if (!strcmp(c->name, argv[0]))
+				return c->run(o, argc - 1, argv + 1);
+	FILE *f = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
+	if (argc >= 1 && f == stderr)
+		fprintf(f, "berth: '%s %s' is not a berth command.\n", group, argv[0]);
+	fprintf(f, "\nUsage:  berth %s COMMAND\n\n%s\n\nCommands:\n", group, what);
+	for (const struct cli_command *c = sub; c->name; c++)
+		if (c->summary)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	return f == stderr ? 125 : 0;
+}
+
+struct eng_store cli_engine(struct cli_opts *o)
+{
+	return (struct eng_store){(char *)o->root, (char *)o->runroot};
+}
+
 struct img_store *cli_store(struct cli_opts *o)
 {
 	struct img_store *s = NULL;

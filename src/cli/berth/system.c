@@ -28,11 +28,6 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 struct counts {
 	int containers, running, paused, stopped, images, volumes;
 	int64_t image_bytes, volume_bytes;
@@ -41,7 +36,7 @@ struct counts {
 static void count(struct cli_opts *o, struct counts *c)
 {
 	memset(c, 0, sizeof(*c));
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	if (eng_container_list(&es, &ids, NULL) == 0) {
 		for (size_t i = 0; ids[i]; i++) {
@@ -145,7 +140,7 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	struct counts c;
 	count(o, &c);
 	char a[32], b[32], d[32], t[16], t2[16], t3[16], ac[16], ac2[16], ac3[16];
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	int64_t cont_bytes = 0;
 	char **ids = NULL;
 	if (eng_container_list(&es, &ids, NULL) == 0) {
@@ -243,7 +238,7 @@ static bool mounted(const char *dir)
  * running container, runtime records and sockets nobody owns. */
 static void check_containers(struct cli_opts *o, struct finding *f)
 {
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	autofree char *rtroot = eng_runtime_root(&es);
 	autofree char *dir = xasprintf("%s/containers", o->root);
 	autoclosedir DIR *d = opendir(dir);
@@ -377,15 +372,5 @@ int cmd_system(struct cli_opts *o, int argc, char **argv)
 	    {"check", "Check the store and repair what an interruption left", system_check},
 	    {"info", "Display system-wide information", cmd_info},
 	    {NULL, NULL, NULL}};
-	if (argc >= 1)
-		for (const struct cli_command *c = sub; c->name; c++)
-			if (!strcmp(c->name, argv[0]))
-				return c->run(o, argc - 1, argv + 1);
-	FILE *fp = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
-	if (argc >= 1 && fp == stderr)
-		fprintf(fp, "berth: 'system %s' is not a berth command.\n", argv[0]);
-	fprintf(fp, "\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n");
-	for (const struct cli_command *c = sub; c->name; c++)
-		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
-	return fp == stderr ? 125 : 0;
+	return cli_group(o, "system", "Manage berth", sub, argc, argv);
 }

@@ -15,11 +15,6 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static struct eng_store store_of(struct cli_opts *o)
-{
-	return (struct eng_store){(char *)o->root, (char *)o->runroot};
-}
-
 static int volume_create(struct cli_opts *o, int argc, char **argv)
 {
 	struct flag_list labels = {0};
@@ -43,7 +38,7 @@ static int volume_create(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&labels);
 		return status;
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char name[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	if (eng_volume_create(&es, n ? pos[0] : NULL, (char *const *)labels.v, false, true, name,
@@ -73,7 +68,7 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return n == -2 ? 0 : 125;
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char **names = NULL;
 	eng_volume_list(&es, &names, NULL);
 	json_t *rows = json_array();
@@ -137,7 +132,7 @@ static int volume_inspect(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth volume inspect\" requires at least 1 argument");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	json_t *out = json_array();
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -176,7 +171,7 @@ static int volume_rm(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth volume rm\" requires at least 1 argument");
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		struct berr *err = NULL;
@@ -214,7 +209,7 @@ static int volume_prune(struct cli_opts *o, int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
 	}
-	struct eng_store es = store_of(o);
+	struct eng_store es = cli_engine(o);
 	char **names = NULL;
 	eng_volume_list(&es, &names, NULL);
 	bool any = false;
@@ -246,16 +241,5 @@ int cmd_volume(struct cli_opts *o, int argc, char **argv)
 	    {"remove", NULL, volume_rm},
 	    {"prune", "Remove unused volumes", volume_prune},
 	    {NULL, NULL, NULL}};
-	if (argc >= 1)
-		for (const struct cli_command *c = sub; c->name; c++)
-			if (!strcmp(c->name, argv[0]))
-				return c->run(o, argc - 1, argv + 1);
-	FILE *f = argc >= 1 && strcmp(argv[0], "--help") ? stderr : stdout;
-	if (argc >= 1 && f == stderr)
-		fprintf(f, "berth: 'volume %s' is not a berth command.\n", argv[0]);
-	fprintf(f, "\nUsage:  berth volume COMMAND\n\nManage volumes\n\nCommands:\n");
-	for (const struct cli_command *c = sub; c->name; c++)
-		if (c->summary)
-			fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	return f == stderr ? 125 : 0;
+	return cli_group(o, "volume", "Manage volumes", sub, argc, argv);
 }
