@@ -41,6 +41,9 @@ struct apply {
 	 * is removed (the fd could then name a directory no longer in the tree). */
 	char *parent_rel;
 	int parent_fd;
+	/* img_layer_untar: ".wh." names are ordinary, and a directory never replaces a
+	 * non-directory or the other way round */
+	bool plain;
 };
 
 static void forget_parent(struct apply *a)
@@ -146,6 +149,10 @@ static int make_room(struct apply *a, int parent, const char *name, bool new_is_
 		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s'", name);
 	if (new_is_dir && S_ISDIR(st.st_mode))
 		return 0;
+	if (a->plain && (new_is_dir || S_ISDIR(st.st_mode)))
+		return berr_plain(err, EEXIST, "cannot overwrite %s '%s' with %s",
+				  new_is_dir ? "non-directory" : "directory", name,
+				  new_is_dir ? "directory" : "non-directory");
 	/* parent itself stays valid: only its entry goes */
 	if (a->parent_fd != parent)
 		forget_parent(a);
@@ -315,7 +322,7 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	}
 	*slash = '/';
 	int parent = a->parent_fd;
-	if (!strncmp(base, WHITEOUT, strlen(WHITEOUT)))
+	if (!a->plain && !strncmp(base, WHITEOUT, strlen(WHITEOUT)))
 		return whiteout(a, parent, base, err);
 	if (archive_entry_hardlink(e))
 		return hardlink(a, parent, base, archive_entry_hardlink(e), err);
@@ -432,10 +439,12 @@ static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
 	digest_to_hex(bin, SHA256_LEN, out + 7);
 }
 
-int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
+static int apply(int rootfd, int tar_fd, bool plain, struct img_layer_stats *stats,
+		 struct berr **err)
 {
 	struct img_layer_stats local = {0};
-	struct apply a = {.rootfd = rootfd, .stats = stats ? stats : &local, .parent_fd = -1};
+	struct apply a = {
+	    .rootfd = rootfd, .stats = stats ? stats : &local, .parent_fd = -1, .plain = plain};
 	/* files are created with their modes exactly; restored below */
 	mode_t old_umask = umask(0);
 	memset(a.stats, 0, sizeof(*a.stats));
@@ -471,4 +480,14 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
 	archive_read_free(c->raw);
 	free(c);
 	return r < 0 ? r : d;
+}
+
+int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
+{
+	return apply(rootfd, tar_fd, false, stats, err);
+}
+
+int img_layer_untar(int dirfd, int tar_fd, struct berr **err)
+{
+	return apply(dirfd, tar_fd, true, NULL, err);
 }

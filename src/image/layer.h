@@ -27,5 +27,9 @@ struct img_layer_stats {
 
 /* rootfd: the directory (O_DIRECTORY). tar_fd: read to its end. */
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err);
+/* The same rules for a tar that is not a layer (berth cp - CONTAINER:DIR): ".wh." names are
+ * ordinary names, and neither a directory nor a non-directory replaces the other (an error,
+ * as Docker's cp). Owners, modes and times come from the tar. */
+int img_layer_untar(int dirfd, int tar_fd, struct berr **err);
 
 #endif

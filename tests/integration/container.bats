@@ -439,6 +439,59 @@ A /tmp/new"
 	assert_output "100663296 always"
 }
 
+@test "cp with '-': a tar on stdout and from stdin, neither escaping through links or '..'" {
+	id=$(berth create --name tars berth/default sh -c 'mkdir -p /data/sub; echo a >/data/a; echo b >/data/sub/b; ln -s / /data/up; ln -s /data/a /link')
+	echo "$id" >>"$WORK/ids"
+	berth start -a tars
+	berth cp tars:/data - >"$WORK/data.tar"
+	run tar -tvf "$WORK/data.tar"
+	assert_line --regexp '^d.* data/?$'
+	assert_line --regexp ' data/sub/b$'
+	assert_line --regexp '^l.* data/up -> /$'
+	[ "$(berth cp tars:/data/a - | tar -xOf -)" = a ]
+	# a link is copied as a link; -L follows it, inside the container
+	berth cp tars:/link - >"$WORK/link.tar"
+	run tar -tvf "$WORK/link.tar"
+	assert_output --regexp '^l.* link -> /data/a$'
+	[ "$(berth cp -L tars:/link - | tar -xOf - link)" = a ]
+	# in: owners and modes from the tar; a ".wh." name is just a name
+	mkdir -p "$WORK/src/new"
+	echo n >"$WORK/src/new/file"
+	echo w >"$WORK/src/new/.wh.a"
+	chmod 0640 "$WORK/src/new/file"
+	tar -C "$WORK/src" --owner=7 --group=8 -cf "$WORK/in.tar" new
+	berth cp - tars:/data <"$WORK/in.tar"
+	run berth diff tars
+	assert_line "A /data/new/file"
+	assert_line "A /data/new/.wh.a"
+	berth cp tars:/data/new/file - | tar -tvf - | grep -q '^-rw-r----- 7/8 '
+	# hostile tars change nothing
+	python3 - "$WORK" <<-'PY'
+		import io, sys, tarfile
+		for name, member in (("dotdot", "../../evil"), ("abs", "/tmp/evil"), ("link", "up/tmp/evil")):
+		    with tarfile.open(f"{sys.argv[1]}/{name}.tar", "w") as t:
+		        info = tarfile.TarInfo(member); info.size = 5
+		        t.addfile(info, io.BytesIO(b"evil\n"))
+	PY
+	for t in dotdot abs link; do
+		run berth cp - tars:/data <"$WORK/$t.tar"
+		assert_failure
+	done
+	[ ! -e /tmp/evil ]
+	run berth diff tars
+	refute_output --partial evil
+	# the destination is a directory; a directory does not replace a file
+	run berth cp - tars:/data/a <"$WORK/in.tar"
+	assert_failure
+	assert_output --partial "must be a directory"
+	mkdir -p "$WORK/clash/a"
+	tar -C "$WORK/clash" -cf "$WORK/clash.tar" a
+	run berth cp - tars:/data <"$WORK/clash.tar"
+	assert_failure
+	assert_output --partial "cannot overwrite non-directory"
+	[ "$(berth cp tars:/data/a - | tar -xOf -)" = a ]
+}
+
 @test "commit: the container's changes (deletions too) and config become an image" {
 	id=$(berth create --name c1 -e X=1 berth/default sh -c 'echo made >/made; rm /etc/group')
 	echo "$id" >>"$WORK/ids"

@@ -16,6 +16,8 @@
 #include "cli/berth/flags.h"
 #include "engine/container.h"
 #include "engine/rootfs.h"
+#include "engine/tarball.h"
+#include "image/layer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -77,6 +79,33 @@ static int copy_out(int rootfd, const char *src, const char *dest, struct berr *
 	return fs_copy_entry_as(from, sbase, to, dbase, true, err);
 }
 
+/* CONTAINER:SRC - : SRC as a tar on stdout, named by its last name. follow: a symbolic link
+ * SRC is followed (inside the root). */
+static int tar_out(int rootfd, const char *src, bool follow, struct berr **err)
+{
+	autofree char *sdir = NULL, *sbase = NULL;
+	split_path(src, &sdir, &sbase);
+	if (follow) {
+		autoclose int fd = path_open_in_root(rootfd, src, O_PATH, 0, err);
+		if (fd < 0)
+			return berr_wrap(err, "'%s'", src);
+		return eng_tarball_write(fd, NULL, sbase, STDOUT_FILENO, err);
+	}
+	autoclose int from = path_open_in_root(rootfd, sdir, O_PATH | O_DIRECTORY, 0, err);
+	if (from < 0)
+		return berr_wrap(err, "'%s'", src);
+	return eng_tarball_write(from, sbase, sbase, STDOUT_FILENO, err);
+}
+
+/* - CONTAINER:DEST : a tar from stdin extracted into the directory DEST. */
+static int tar_in(int rootfd, const char *dest, struct berr **err)
+{
+	autoclose int to = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, err);
+	if (to < 0)
+		return berr_wrap(err, "destination '%s' must be a directory", dest);
+	return img_layer_untar(to, STDIN_FILENO, err);
+}
+
 static int copy_in(int rootfd, const char *src, const char *dest, struct berr **err)
 {
 	autofree char *copy = xstrdup(src);
@@ -102,9 +131,11 @@ static int copy_in(int rootfd, const char *src, const char *dest, struct berr **
 
 int cmd_cp(struct cli_opts *o, int argc, char **argv)
 {
-	const struct flag flags[] = {{"archive", 'a', FLAG_BOOL, &(bool){0}, NULL},
-				     {"follow-link", 'L', FLAG_BOOL, &(bool){0}, NULL},
-				     FLAG_END};
+	bool follow = false;
+	const struct flag flags[] = {
+	    {"archive", 'a', FLAG_BOOL, &(bool){0}, "Archive mode (copy all uid/gid information)"},
+	    {"follow-link", 'L', FLAG_BOOL, &follow, "Always follow symbol link in SRC_PATH"},
+	    FLAG_END};
 	const struct flag_cmd cmd = {"berth cp",
 				     "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH",
 				     "Copy files/folders between a container and the local "
@@ -119,10 +150,9 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 	const char *spath = NULL, *dpath = NULL;
 	autofree char *sc = split_container(pos[0], &spath);
 	autofree char *dc = split_container(pos[1], &dpath);
+	bool tar = !strcmp(sc ? pos[1] : pos[0], "-");
 	if ((sc != NULL) == (dc != NULL))
 		return cli_error(125, "one of the paths must be CONTAINER:PATH, and only one");
-	if (!strcmp(pos[0], "-") || !strcmp(pos[1], "-"))
-		return cli_error(125, "copying a tar stream ('-') is not supported yet");
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
@@ -135,8 +165,10 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 	autoclose int rootfd = open(r.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		status = cli_error(1, "open '%s': %s", r.path, strerror(errno));
-	else if ((sc ? copy_out(rootfd, spath, pos[1], &err)
-		     : copy_in(rootfd, pos[0], dpath, &err)) < 0)
+	else if ((sc ? (tar ? tar_out(rootfd, spath, follow, &err)
+			    : copy_out(rootfd, spath, pos[1], &err))
+		     : (tar ? tar_in(rootfd, dpath, &err) : copy_in(rootfd, pos[0], dpath, &err))) <
+		 0)
 		status = cli_fail(err, 1);
 	eng_rootfs_release(&r);
 	return status;
@@ -170,56 +202,6 @@ int cmd_diff(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The merged root as a tar, not crossing into the mounts a running container has. */
-static int export_root(const char *root, int fd, struct berr **err)
-{
-	struct archive *disk = archive_read_disk_new();
-	struct archive *out = archive_write_new();
-	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS |
-						 ARCHIVE_READDISK_NO_XATTR);
-	archive_read_disk_set_symlink_physical(disk);
-	archive_read_disk_set_standard_lookup(disk);
-	archive_write_set_format_pax_restricted(out);
-	int r = 0;
-	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
-	    archive_read_disk_open(disk, root) != ARCHIVE_OK)
-		r = berr_plain(err, EIO, "export: %s", archive_error_string(disk));
-	size_t rootlen = strlen(root);
-	char buf[1 << 16];
-	while (r == 0) {
-		struct archive_entry *e = archive_entry_new();
-		int h = archive_read_next_header2(disk, e);
-		if (h == ARCHIVE_EOF) {
-			archive_entry_free(e);
-			break;
-		}
-		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
-			r = berr_plain(err, EIO, "export: %s", archive_error_string(disk));
-			archive_entry_free(e);
-			break;
-		}
-		archive_read_disk_descend(disk);
-		const char *p = archive_entry_pathname(e);
-		const char *rel = strlen(p) > rootlen ? p + rootlen + 1 : ".";
-		autofree char *name = xstrdup(rel);
-		archive_entry_set_pathname(e, name);
-		if (archive_write_header(out, e) != ARCHIVE_OK) {
-			r = berr_plain(err, EIO, "export: %s", archive_error_string(out));
-		} else if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
-			autoclose int f =
-			    open(archive_entry_sourcepath(e), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			ssize_t k;
-			while (f >= 0 && (k = read(f, buf, sizeof(buf))) > 0)
-				archive_write_data(out, buf, (size_t)k);
-		}
-		archive_entry_free(e);
-	}
-	archive_write_close(out);
-	archive_write_free(out);
-	archive_read_free(disk);
-	return r;
-}
-
 int cmd_export(struct cli_opts *o, int argc, char **argv)
 {
 	const char *output = NULL;
@@ -250,7 +232,7 @@ int cmd_export(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	if (fd < 0)
 		status = cli_error(1, "open '%s': %s", output ? output : "stdout", strerror(errno));
-	else if (export_root(r.path, fd, &err) < 0)
+	else if (eng_tarball_write(AT_FDCWD, r.path, "", fd, &err) < 0)
 		status = cli_fail(err, 1);
 	eng_rootfs_release(&r);
 	return status;
