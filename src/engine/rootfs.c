@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/volume.h"
 #include "image/snapshot.h"
 #include "image/store.h"
+#include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -101,6 +103,108 @@ void eng_rootfs_release(struct eng_rootfs *r)
 	free(r->path);
 	memset(r, 0, sizeof(*r));
 	r->lock_fd = -1;
+}
+
+/* ---- a path as the container sees it ---- */
+
+/* The running container's root through its process, or -1. */
+static int process_root(const struct eng_store *s, const char *id)
+{
+	json_t *st = eng_state_load(s, id);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	uint64_t start = (uint64_t)json_integer_value(json_object_get(st, "PidStart"));
+	json_decref(st);
+	if (pid <= 0 || start == 0)
+		return -1;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%d/root", (int)pid);
+	int fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* still the same process after the open: the fd is its root */
+	if (fd >= 0 && rt_proc_start_time(pid) != start) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The mount of the plan whose destination is the longest prefix of path (clean). */
+static json_t *mount_for(json_t *rec, const char *path, size_t *out_len)
+{
+	json_t *best = NULL;
+	size_t best_len = 0, i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, m)
+	{
+		if (!strcmp(json_string_value(json_object_get(m, "Type")), "tmpfs"))
+			continue;
+		autofree char *dst =
+		    path_clean(json_string_value(json_object_get(m, "Destination")));
+		size_t n = strlen(dst);
+		if (n > best_len && !strncmp(path, dst, n) && (path[n] == '/' || !path[n])) {
+			best = m;
+			best_len = n;
+		}
+	}
+	*out_len = best_len;
+	return best;
+}
+
+static int stopped_view(const struct eng_store *s, const char *id, const char *path,
+			struct eng_view *out, struct berr **err)
+{
+	if (eng_rootfs_acquire(s, id, &out->root, err) < 0)
+		return -EIO;
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return -EIO;
+	autofree char *abs = xasprintf("/%s", path);
+	autofree char *clean = path_clean(abs);
+	size_t n = 0;
+	json_t *m = mount_for(rec, clean, &n);
+	autofree char *dir = NULL;
+	if (!m) {
+		dir = xstrdup(out->root.path);
+		out->rel = xstrdup(clean);
+	} else {
+		const char *src = json_string_value(json_object_get(m, "Source"));
+		dir = !strcmp(json_string_value(json_object_get(m, "Type")), "volume")
+			  ? eng_volume_data(s, src)
+			  : xstrdup(src);
+		out->rel = xstrdup(clean[n] ? clean + n : "/");
+	}
+	json_decref(rec);
+	out->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (out->fd < 0)
+		return berr_set(err, errno, "open '%s'", dir);
+	return 0;
+}
+
+int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
+		    struct eng_view *out, struct berr **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->root.lock_fd = -1;
+	out->fd = process_root(s, id);
+	if (out->fd >= 0) {
+		autofree char *abs = xasprintf("/%s", path);
+		out->rel = path_clean(abs);
+		return 0;
+	}
+	int r = stopped_view(s, id, path, out, err);
+	if (r < 0)
+		eng_rootfs_view_release(out);
+	return r;
+}
+
+void eng_rootfs_view_release(struct eng_view *v)
+{
+	if (v->fd >= 0)
+		(void)close(v->fd);
+	eng_rootfs_release(&v->root);
+	free(v->rel);
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	v->root.lock_fd = -1;
 }
 
 /* ---- changes ---- */

@@ -28,6 +28,20 @@ int eng_rootfs_acquire(const struct eng_store *s, const char *id, struct eng_roo
 		       struct berr **err);
 void eng_rootfs_release(struct eng_rootfs *r);
 
+/* A path as the container sees it, for cp: fd is the directory to resolve rel in (with
+ * path_open_in_root). A running container's root is its process's (/proc/<pid>/root: its
+ * volumes, binds and tmpfs mounts in place); a stopped one's is its own root, or the
+ * volume's or bind's source when its destination holds the path (the longest match; a
+ * symbolic link in the root is not followed into a volume). */
+struct eng_view {
+	struct eng_rootfs root; /* mounted for a stopped container */
+	int fd;
+	char *rel;
+};
+int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
+		    struct eng_view *out, struct berr **err);
+void eng_rootfs_view_release(struct eng_view *v);
+
 /* What the container changed against its image, as `docker diff` lists it: "A /path"
  * (added), "C /path" (changed), "D /path" (deleted), sorted. */
 json_t *eng_rootfs_changes(const struct eng_store *s, const char *id, struct berr **err);

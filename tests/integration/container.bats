@@ -492,6 +492,33 @@ A /tmp/new"
 	[ "$(berth cp tars:/data/a - | tar -xOf -)" = a ]
 }
 
+@test "cp sees what the container sees: its volumes and tmpfs while it runs, volumes after" {
+	id=$(berth run -d --name live -v cpvol:/vol --tmpfs /scratch berth/default sh -c 'ln -s / /esc; sleep 100')
+	echo "$id" >>"$WORK/ids"
+	echo in >"$WORK/in"
+	berth cp "$WORK/in" live:/scratch/a
+	berth cp "$WORK/in" live:/vol/b
+	berth cp "$WORK/in" live:/esc/tmp/c
+	[ ! -e /tmp/c ]
+	run berth exec live cat /scratch/a /vol/b /tmp/c
+	assert_output "in
+in
+in"
+	berth exec live sh -c 'echo from-tmpfs >/scratch/d'
+	berth cp live:/scratch/d "$WORK/d"
+	[ "$(cat "$WORK/d")" = from-tmpfs ]
+	berth stop -t 0 live
+	# stopped: the volume is reached through its record, the tmpfs is gone
+	[ "$(berth cp live:/vol/b - | tar -xOf -)" = in ]
+	berth cp "$WORK/in" live:/vol/e
+	run berth run --rm -v cpvol:/v berth/default cat /v/e
+	assert_output in
+	run berth cp live:/scratch/d "$WORK/d2"
+	assert_failure
+	berth rm live
+	berth volume rm cpvol
+}
+
 @test "commit: the container's changes (deletions too) and config become an image" {
 	id=$(berth create --name c1 -e X=1 berth/default sh -c 'echo made >/made; rm /etc/group')
 	echo "$id" >>"$WORK/ids"

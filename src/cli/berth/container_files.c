@@ -158,19 +158,14 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, sc ? sc : dc, id, &err) < 0)
 		return cli_fail(err, 1);
-	struct eng_rootfs r;
-	if (eng_rootfs_acquire(&es, id, &r, &err) < 0)
+	struct eng_view v;
+	if (eng_rootfs_view(&es, id, sc ? spath : dpath, &v, &err) < 0)
 		return cli_fail(err, 1);
 	int status = 0;
-	autoclose int rootfd = open(r.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		status = cli_error(1, "open '%s': %s", r.path, strerror(errno));
-	else if ((sc ? (tar ? tar_out(rootfd, spath, follow, &err)
-			    : copy_out(rootfd, spath, pos[1], &err))
-		     : (tar ? tar_in(rootfd, dpath, &err) : copy_in(rootfd, pos[0], dpath, &err))) <
-		 0)
+	if ((sc ? (tar ? tar_out(v.fd, v.rel, follow, &err) : copy_out(v.fd, v.rel, pos[1], &err))
+		: (tar ? tar_in(v.fd, v.rel, &err) : copy_in(v.fd, pos[0], v.rel, &err))) < 0)
 		status = cli_fail(err, 1);
-	eng_rootfs_release(&r);
+	eng_rootfs_view_release(&v);
 	return status;
 }
 
