@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/log.h"
 
 static const char *const cap_names[] = {
     "CAP_CHOWN",
@@ -88,6 +89,24 @@ int rt_cap_last(void)
 		last = v >= 0 && v < 64 ? v : N_CAPS - 1;
 	}
 	return last;
+}
+
+void rt_caps_check(struct rt_process *p)
+{
+	if (!p || !p->has_caps)
+		return;
+	uint64_t want = 0;
+	for (int s = 0; s < RT_CAP_SET_COUNT; s++)
+		want |= p->caps[s];
+	for (int c = 0; c <= rt_cap_last(); c++) {
+		if (!(want & (1ULL << c)) || prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			continue;
+		log_warn("capability %s cannot be granted (not in this process's bounding set): "
+			 "left out",
+			 rt_cap_name(c) ? rt_cap_name(c) : "?");
+		for (int s = 0; s < RT_CAP_SET_COUNT; s++)
+			p->caps[s] &= ~(1ULL << c);
+	}
 }
 
 int rt_caps_drop_bounding(const uint64_t caps[RT_CAP_SET_COUNT], struct berr **err)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
@@ -335,6 +336,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	autoptr(rt_spec) spec = load_config(o, &text, &len, err);
 	if (!spec)
 		return -EINVAL;
+	rt_caps_check(spec->process);
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
 		return -EINVAL;
@@ -506,7 +508,10 @@ int rt_container_delete(const char *root, const char *id, bool force, struct ber
 		return -ENOENT;
 	enum rt_status s = rt_state_status(st);
 	if (s != RT_STATUS_STOPPED && s != RT_STATUS_CREATING) {
-		if (!force)
+		/* As runc and crun, a created container (its process never started) goes
+		 * without --force: containerd's shim deletes a created task that way. A
+		 * running or paused one needs --force (runtime spec: an error otherwise). */
+		if (!force && s != RT_STATUS_CREATED)
 			return berr_set(err, EBUSY,
 					"cannot delete container '%s': it is %s (stop it first, or "
 					"use --force)",

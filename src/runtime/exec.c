@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
@@ -125,6 +126,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 		return -EINVAL;
 	if (o->process->terminal && !o->console_socket && !o->has_console_fd)
 		return berr_set(err, EINVAL, "--tty with --detach needs --console-socket");
+	rt_caps_check(o->process);
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
 		return -EINVAL;

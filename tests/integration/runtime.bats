@@ -47,10 +47,18 @@ teardown() { common_teardown; }
 	[ ! -e "$STATE_ROOT/$ID" ]
 }
 
-@test "delete: a created container needs --force" {
+@test "delete: a created container goes without --force (as runc); a running one needs it" {
 	rt create --bundle "$BUNDLE" "$ID" >"$BUNDLE/out" 2>&1
+	pid=$(rt state "$ID" | jq .pid)
+	run rt delete "$ID"
+	assert_success
+	[ ! -e "$STATE_ROOT/$ID" ]
+	! kill -0 "$pid" 2>/dev/null
+	set_config "$BUNDLE" '.process.args = ["sleep","30"]'
+	rt run -d --bundle "$BUNDLE" "$ID" >"$BUNDLE/out" 2>&1
 	run rt delete "$ID"
 	assert_failure
+	assert_output --partial "it is running"
 	run rt delete --force "$ID"
 	assert_success
 }
@@ -140,6 +148,19 @@ teardown() { common_teardown; }
 	assert_equal "$status" 7
 	run rt exec --env FOO=bar "$ID" sh -c 'echo $FOO'
 	assert_output "bar"
+	# --cap: bounding, effective and permitted, as runc and crun; an unknown name is an error
+	set_config "$BUNDLE" '.process.capabilities = {}'
+	rt delete -f "$ID"
+	rt run -d "$ID" --bundle "$BUNDLE" >"$BUNDLE/out" 2>&1
+	run rt exec --cap CAP_NOPE "$ID" true
+	assert_failure
+	assert_output --partial "unknown capability 'CAP_NOPE'"
+	run rt exec --cap CAP_KILL "$ID" probe caps
+	assert_success
+	assert_line "CapBnd=0000000000000020"
+	assert_line "CapEff=0000000000000020"
+	assert_line "CapInh=0000000000000000"
+	assert_line "CapAmb=0000000000000000"
 }
 
 @test "seccomp: a denied syscall returns the configured errno" {
@@ -176,6 +197,14 @@ teardown() { common_teardown; }
 	assert_equal "$status" 1
 	assert_output --partial "unknown capability 'CAP_TEST'"
 	[ ! -e "$STATE_ROOT/$ID" ]
+}
+
+@test "capabilities: one the runtime itself lacks is a warning (runtime spec 1.1), the rest apply" {
+	set_config "$BUNDLE" '.process.args = ["probe","caps"] | .process.capabilities = {"bounding": ["CAP_KILL","CAP_SYS_RESOURCE"], "effective": ["CAP_KILL","CAP_SYS_RESOURCE"], "permitted": ["CAP_KILL","CAP_SYS_RESOURCE"]}'
+	run setpriv --bounding-set -sys_resource "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output --partial "capability CAP_SYS_RESOURCE cannot be granted"
+	assert_line "CapEff=0000000000000020"
 }
 
 @test "bad input: ids with a slash, and ids that exist, are refused" {

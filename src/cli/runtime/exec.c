@@ -62,13 +62,20 @@ static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct
 	}
 	const char **caps = cli_list(exec_flags, p, "cap");
 	for (; caps && *caps; caps++) {
+		/* As runc and crun: bounding, effective and permitted; ambient only where the
+		 * process's inheritable set already has it (ambient needs inheritable). */
 		int c = rt_cap_from_name(*caps);
 		if (c < 0)
 			return berr_set(err, EINVAL, "--cap: unknown capability '%s'", *caps);
 		pr->has_caps = true;
-		for (int s = 0; s < RT_CAP_SET_COUNT; s++)
-			if (s != RT_CAP_AMBIENT)
-				pr->caps[s] |= 1ULL << c;
+		if (c > rt_cap_last())
+			continue; /* as in config.json: a cap this kernel lacks cannot be granted */
+		uint64_t bit = 1ULL << c;
+		pr->caps[RT_CAP_BOUNDING] |= bit;
+		pr->caps[RT_CAP_EFFECTIVE] |= bit;
+		pr->caps[RT_CAP_PERMITTED] |= bit;
+		if (pr->caps[RT_CAP_INHERITABLE] & bit)
+			pr->caps[RT_CAP_AMBIENT] |= bit;
 	}
 	const char **env = cli_list(exec_flags, p, "env");
 	for (; env && *env; env++) {
