@@ -14,6 +14,7 @@
 
 #include "engine/seccomp.h"
 #include "engine/user.h"
+#include "engine/userns.h"
 #include "image/config.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
@@ -449,6 +450,11 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 			       "type", "uts", "type", "mount", "type", "cgroup");
 	if (!host_net)
 		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+	json_t *uidmap = eng_userns_oci(json_object_get(o->idmappings, "UidMap"));
+	json_t *gidmap = eng_userns_oci(json_object_get(o->idmappings, "GidMap"));
+	bool userns = json_array_size(uidmap) > 0;
+	if (userns)
+		json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
 	json_t *annotations = json_pack("{s:s}", "org.berth.container.id", id);
 	for (char *const *l = o->labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
@@ -458,6 +464,12 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 	autofree char *cgroup = xasprintf("/berth/%s", id);
 	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s, s:o}", "namespaces", ns, "resources", res,
 				   "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
+	if (userns) {
+		json_object_set(linux_, "uidMappings", uidmap);
+		json_object_set(linux_, "gidMappings", gidmap);
+	}
+	json_decref(uidmap);
+	json_decref(gidmap);
 	if (!o->privileged) {
 		json_object_set_new(linux_, "maskedPaths", strv_json((char *const *)masked_paths));
 		json_object_set_new(linux_, "readonlyPaths",
@@ -486,8 +498,19 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		}
 		json_object_set_new(linux_, "seccomp", sc);
 	}
+	json_t *mounts = mounts_json(o, dir);
+	/* sysfs can only be mounted by the owner of the network namespace: with the host's and
+	 * a user namespace of its own, the container gets the host's /sys bound, as with runc */
+	if (userns && host_net) {
+		json_t *sys = json_array_get(mounts, 3);
+		json_object_set_new(sys, "type", json_string("bind"));
+		json_object_set_new(sys, "source", json_string("/sys"));
+		json_object_set_new(sys, "options",
+				    json_pack("[s, s, s, s, s]", "rbind", "nosuid", "noexec",
+					      "nodev", o->privileged ? "rw" : "ro"));
+	}
 	return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion", "1.1.0",
 			 "process", process, "root", "path", rootfs, "readonly", o->read_only,
-			 "hostname", hostname, "mounts", mounts_json(o, dir), "linux", linux_,
-			 "annotations", annotations);
+			 "hostname", hostname, "mounts", mounts, "linux", linux_, "annotations",
+			 annotations);
 }

@@ -34,6 +34,7 @@ struct eng_run_opts {
 	const char *stop_signal;
 	const char *seccomp;  /* NULL: berth's default; "unconfined"; or a profile file */
 	char *const *devices; /* --device HOST[:CONTAINER][:PERMISSIONS] */
+	json_t *idmappings;   /* HostConfig.IDMappings (userns.h), or NULL: no user namespace */
 };
 
 /* The process args: (--entrypoint or the image's Entrypoint) + (cmd or the image's Cmd, which

@@ -151,7 +151,7 @@ static char *random_name(void)
 }
 
 int eng_container_add(const struct eng_store *s, json_t *record, const char *name,
-		      char out_id[ENG_ID_LEN + 1], struct berr **err)
+		      eng_claim_fn claim, void *ctx, char out_id[ENG_ID_LEN + 1], struct berr **err)
 {
 	if (name && !eng_name_valid(name))
 		return berr_plain(err, EINVAL,
@@ -192,7 +192,8 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 	autofree char *full = xasprintf("/%s", chosen);
 	json_object_set_new(record, "Id", json_string(id));
 	json_object_set_new(record, "Name", json_string(full));
-	if (eng_container_save(s, id, record, err) < 0) {
+	if ((claim && claim(s, record, ctx, err) < 0) ||
+	    eng_container_save(s, id, record, err) < 0) {
 		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
 		return -EIO;
 	}

@@ -25,10 +25,17 @@ struct eng_store {
 	char *runroot; /* runtime state, attach sockets: /run/berth */
 };
 
+/* Under the containers lock, before a new record is written: takes what must be unique
+ * among containers (a range of host ids, an address) and notes it in the record. */
+typedef int (*eng_claim_fn)(const struct eng_store *s, json_t *record, void *ctx,
+			    struct berr **err);
+
 /* A new id (64 hex) and, when name is NULL, a Docker-style name ("brave_turing"). Both are
- * unique in the store; record is written as container.json. out_id gets the id. */
+ * unique in the store; claim (or NULL) runs under the lock with the record's Id set, then
+ * the record is written as container.json. out_id gets the id. */
 int eng_container_add(const struct eng_store *s, json_t *record, const char *name,
-		      char out_id[ENG_ID_LEN + 1], struct berr **err);
+		      eng_claim_fn claim, void *ctx, char out_id[ENG_ID_LEN + 1],
+		      struct berr **err);
 /* The id for a name, a full id or a unique id prefix; ENOENT "no such container". */
 int eng_container_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
 			  struct berr **err);

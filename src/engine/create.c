@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/user.h"
+#include "engine/userns.h"
 #include "engine/volume.h"
 #include "image/config.h"
 #include "image/image.h"
@@ -164,7 +166,10 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	json_t *spec = r == 0 ? eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err) : NULL;
 	if (r == 0 && !spec)
 		r = -EINVAL;
-	json_t *rec = NULL;
+	json_t *rec = NULL, *idmaps = NULL;
+	autofree char *userns_mode = NULL;
+	if (r == 0)
+		r = eng_userns_plan(&c->userns, &userns_mode, &idmaps, err);
 	json_t *plan =
 	    r == 0 ? eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err) : NULL;
 	if (r == 0 && !plan)
@@ -193,12 +198,17 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
 			json_array_append(rest, json_array_get(args, i));
 		json_object_set_new(rec, "Args", rest);
-		json_object_set(json_object_get(rec, "HostConfig"), "Mounts", plan);
-		r = eng_container_add(s, rec, c->name, out_id, err);
+		json_t *hc = json_object_get(rec, "HostConfig");
+		json_object_set(hc, "Mounts", plan);
+		json_object_set_new(hc, "UsernsMode", json_string(userns_mode));
+		if (idmaps)
+			json_object_set(hc, "IDMappings", idmaps);
+		r = eng_container_add(s, rec, c->name, eng_userns_claim, NULL, out_id, err);
 		if (r < 0)
 			eng_remove_anonymous_volumes(s, rec);
 	}
 	json_decref(plan);
+	json_decref(idmaps);
 	if (!rec)
 		json_decref(restart); /* host_config took it otherwise */
 	json_decref(rec);
@@ -306,6 +316,7 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->init_path = json_string_value(json_object_get(hc, "InitPath"));
 	w->devices = strv_of(json_object_get(hc, "Devices"));
 	o->devices = w->devices;
+	o->idmappings = json_object_get(hc, "IDMappings");
 	size_t si;
 	json_t *sv;
 	json_array_foreach(json_object_get(hc, "SecurityOpt"), si, sv)
@@ -342,7 +353,9 @@ static char *resolv_conf(void)
 	return out;
 }
 
-static int write_files(const char *dir, const char *hostname, struct berr **err)
+/* owner: the host ids of the container's root (its own user namespace), else 0 */
+static int write_files(const char *dir, const char *hostname, uid_t uid, gid_t gid,
+		       struct berr **err)
 {
 	autofree char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 					 "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\t"
@@ -356,6 +369,8 @@ static int write_files(const char *dir, const char *hostname, struct berr **err)
 		autofree char *p = xasprintf("%s/%s", dir, files[i][0]);
 		if (fs_write_file_atomic(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
 			return -EIO;
+		if ((uid || gid) && chown(p, uid, gid) < 0)
+			return berr_set(err, errno, "chown '%s'", p);
 	}
 	return 0;
 }
@@ -376,11 +391,14 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 		r = -EINVAL;
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
 	if (r == 0) {
-		eng_mounts_spec(s, plan, json_object_get(spec, "mounts"));
+		eng_mounts_spec(s, plan, w.o.idmappings != NULL, json_object_get(spec, "mounts"));
 		r = eng_mounts_populate(s, plan, rootfs, err);
 	}
+	int64_t uid = eng_userns_host_id(json_object_get(w.o.idmappings, "UidMap"), 0);
+	int64_t gid = eng_userns_host_id(json_object_get(w.o.idmappings, "GidMap"), 0);
 	if (r == 0)
-		r = write_files(dir, json_string_value(json_object_get(spec, "hostname")), err);
+		r = write_files(dir, json_string_value(json_object_get(spec, "hostname")),
+				uid < 0 ? 0 : (uid_t)uid, gid < 0 ? 0 : (gid_t)gid, err);
 	if (r == 0) {
 		autofree char *path = xasprintf("%s/config.json", dir);
 		r = json_write_atomic(spec, path, err);

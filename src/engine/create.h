@@ -12,6 +12,7 @@
 
 #include "engine/bundle.h"
 #include "engine/container.h"
+#include "engine/userns.h"
 
 struct berr;
 struct img_store;
@@ -26,6 +27,7 @@ struct eng_create {
 	bool attach_stdin, attach_stdout, attach_stderr;
 	char *const *volumes, *const *mounts, *const *tmpfs; /* -v, --mount, --tmpfs */
 	json_t *healthcheck; /* --health-*: Docker's Config.Healthcheck, or NULL: the image's */
+	struct eng_userns_opts userns;
 };
 
 /* Remove the container's anonymous volumes (rm -v, --rm). */

@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/userns.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
 #include "image/store.h"
+#include "runtime/namespace.h"
+#include "runtime/spec.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -63,12 +66,87 @@ static int lock_mount(const struct eng_store *s, const char *id, struct berr **e
 	return fs_lock(path, err);
 }
 
+/* The runtime binds the root as the container's root user, whose host ids own nothing
+ * outside: it must be able to pass through the store's directories to reach it. The store
+ * and containers/ get search permission for others (not read: names stay hidden), the
+ * container's own directory search permission for its root's group alone. */
+static int grant_traverse(const struct eng_store *s, const char *dir, gid_t gid, struct berr **err)
+{
+	autofree char *containers = xasprintf("%s/containers", s->root);
+	const char *up[] = {s->root, containers};
+	for (size_t i = 0; i < 2; i++) {
+		struct stat st;
+		if (stat(up[i], &st) < 0)
+			return berr_set(err, errno, "stat '%s'", up[i]);
+		if (!(st.st_mode & S_IXOTH) && chmod(up[i], (st.st_mode & 07777) | S_IXOTH) < 0)
+			return berr_set(err, errno, "chmod '%s'", up[i]);
+	}
+	if (chown(dir, 0, gid) < 0 || chmod(dir, 0710) < 0)
+		return berr_set(err, errno, "give '%s' to the container's root group", dir);
+	return 0;
+}
+
+/* A container with a user namespace: its root as an overlay of idmapped layers. Volumes are
+ * filled from the image first, through a plain mount, so they keep the ids the image has on
+ * disk (their binds are idmapped the same way). */
+static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec, struct berr **err)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_t *maps = json_object_get(hc, "IDMappings");
+	autofree char *rootfs = eng_container_path(s, id, "rootfs");
+	if (is_mounted(rootfs))
+		(void)umount2(rootfs, MNT_DETACH); /* not ours: a killed cp's */
+	size_t i;
+	json_t *m;
+	bool volumes = false;
+	json_array_foreach(json_object_get(hc, "Mounts"), i, m) volumes |=
+	    !strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume");
+	if (volumes) {
+		if (eng_rootfs_mount(s, id, rec, err) < 0)
+			return -EIO;
+		int r = eng_mounts_populate(s, json_object_get(hc, "Mounts"), rootfs, err);
+		(void)umount2(rootfs, MNT_DETACH);
+		if (r < 0)
+			return r;
+	}
+	autofree struct rt_idmap *u = NULL, *g = NULL;
+	int nu = eng_userns_idmaps(json_object_get(maps, "UidMap"), &u);
+	int ng = eng_userns_idmaps(json_object_get(maps, "GidMap"), &g);
+	if (nu <= 0 || ng <= 0)
+		return berr_plain(err, EINVAL, "container %.12s: bad IDMappings", id);
+	autoclose int ns = rt_ns_userns_fd(u, (size_t)nu, g, (size_t)ng, false, err);
+	if (ns < 0)
+		return -EIO;
+	autoptr(img_store) st = NULL;
+	if (img_store_open(s->root, &st, err) < 0)
+		return -EIO;
+	autofree char *dir = eng_container_path(s, id, NULL);
+	if (grant_traverse(s, dir, g[0].host_id, err) < 0)
+		return -EIO;
+	autofree char *upper = eng_container_path(s, id, "diff");
+	autofree char *work = eng_container_path(s, id, "work");
+	autofree char *scratch = eng_container_path(s, id, "idmap");
+	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0 ||
+	    fs_mkdir_p(rootfs, 0755, err) < 0)
+		return -EIO;
+	json_t *layers = json_object_get(rec, "Layers");
+	size_t n = json_array_size(layers);
+	autofree char **chains = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		chains[i] = (char *)json_string_value(json_array_get(layers, i));
+	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, u[0].host_id, g[0].host_id,
+					   scratch, rootfs, err);
+}
+
 int eng_rootfs_mount_locked(const struct eng_store *s, const char *id, json_t *rec,
 			    struct berr **err)
 {
 	autoclose int lock = lock_mount(s, id, err);
 	if (lock < 0)
 		return -EIO;
+	if (json_object_get(json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"),
+			    "UidMap"))
+		return mount_idmapped(s, id, rec, err);
 	return eng_rootfs_mount(s, id, rec, err);
 }
 
@@ -179,6 +257,39 @@ static int stopped_view(const struct eng_store *s, const char *id, const char *p
 	return 0;
 }
 
+/* The owner translations of a running container's idmapped view (maps: its IDMappings). */
+static int idmapped_view(struct eng_view *v, json_t *maps, struct berr **err)
+{
+	json_t *ul = json_object_get(maps, "UidMap"), *gl = json_object_get(maps, "GidMap");
+	if (!json_array_size(ul))
+		return 0;
+	int64_t uid = eng_userns_host_id(ul, 0), gid = eng_userns_host_id(gl, 0);
+	size_t nu = json_array_size(ul), ng = json_array_size(gl);
+	v->uids = xcalloc(nu, sizeof(*v->uids));
+	v->gids = xcalloc(ng ? ng : 1, sizeof(*v->gids));
+	json_t *lists[2] = {ul, gl};
+	struct idshift_range *into[2] = {v->uids, v->gids};
+	for (size_t k = 0; k < 2; k++) {
+		struct rt_idmap *m = NULL;
+		int n = eng_userns_idmaps(lists[k], &m);
+		if (n < 0 || uid < 0 || gid < 0) {
+			free(m);
+			return berr_plain(err, EINVAL, "bad IDMappings in the container's record");
+		}
+		for (int i = 0; i < n; i++)
+			into[k][i] =
+			    (struct idshift_range){m[i].container_id, m[i].host_id, m[i].size};
+		free(m);
+	}
+	v->shift_in = (struct idshift){v->uids, v->gids, nu, ng, false};
+	v->shift_out = (struct idshift){v->uids, v->gids, nu, ng, true};
+	v->in = &v->shift_in;
+	v->out = &v->shift_out;
+	v->root_uid = (uid_t)uid;
+	v->root_gid = (gid_t)gid;
+	return 0;
+}
+
 int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
 		    struct eng_view *out, struct berr **err)
 {
@@ -188,7 +299,13 @@ int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
 	if (out->fd >= 0) {
 		autofree char *abs = xasprintf("/%s", path);
 		out->rel = path_clean(abs);
-		return 0;
+		json_t *rec = eng_container_load(s, id, NULL);
+		int r = idmapped_view(
+		    out, json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"), err);
+		json_decref(rec);
+		if (r < 0)
+			eng_rootfs_view_release(out);
+		return r;
 	}
 	int r = stopped_view(s, id, path, out, err);
 	if (r < 0)
@@ -202,6 +319,8 @@ void eng_rootfs_view_release(struct eng_view *v)
 		(void)close(v->fd);
 	eng_rootfs_release(&v->root);
 	free(v->rel);
+	free(v->uids);
+	free(v->gids);
 	memset(v, 0, sizeof(*v));
 	v->fd = -1;
 	v->root.lock_fd = -1;

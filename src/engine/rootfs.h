@@ -8,6 +8,9 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/idshift.h"
 
 struct berr;
 struct eng_store;
@@ -37,6 +40,14 @@ struct eng_view {
 	struct eng_rootfs root; /* mounted for a stopped container */
 	int fd;
 	char *rel;
+	/* A running container with a user namespace: its view is idmapped (userns.h). Copies
+	 * into it translate owners with in and make entries as root_uid/root_gid (the host ids
+	 * of its root); copies out of it translate with out. NULL/unused otherwise. */
+	const struct idshift *in, *out;
+	uid_t root_uid;
+	gid_t root_gid;
+	struct idshift shift_in, shift_out;
+	struct idshift_range *uids, *gids;
 };
 int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
 		    struct eng_view *out, struct berr **err);

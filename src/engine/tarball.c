@@ -16,6 +16,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/idshift.h"
 #include "util/xalloc.h"
 
 /* The start is reopened through its magic link (it was opened O_NOFOLLOW); all below it
@@ -30,8 +31,12 @@ static void copy_data(struct archive *out, const char *source, bool is_start)
 }
 
 static int write_entry(struct archive *out, struct archive_entry *e, const char *source,
-		       bool is_start, struct berr **err)
+		       bool is_start, const struct idshift *ids, struct berr **err)
 {
+	if (ids) {
+		archive_entry_set_uid(e, idshift_uid(ids, (uint32_t)archive_entry_uid(e)));
+		archive_entry_set_gid(e, idshift_gid(ids, (uint32_t)archive_entry_gid(e)));
+	}
 	if (archive_write_header(out, e) != ARCHIVE_OK)
 		return berr_plain(err, EIO, "tar: %s", archive_error_string(out));
 	if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
@@ -42,7 +47,7 @@ static int write_entry(struct archive *out, struct archive_entry *e, const char 
 /* The start itself, from its fd: libarchive would read a symbolic link's /proc/self/fd
  * path as the link. */
 static int write_start(struct archive *out, int fd, const char *start, const char *name,
-		       bool *is_dir, struct berr **err)
+		       bool *is_dir, const struct idshift *ids, struct berr **err)
 {
 	struct stat st;
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
@@ -65,14 +70,14 @@ static int write_start(struct archive *out, int fd, const char *start, const cha
 		archive_entry_set_size(e, 0);
 	}
 	if (r == 0)
-		r = write_entry(out, e, start, true, err);
+		r = write_entry(out, e, start, true, ids, err);
 	archive_entry_free(e);
 	return r;
 }
 
 /* What is below the directory start (its own entry was written already). */
 static int walk(struct archive *disk, struct archive *out, const char *start, const char *as,
-		struct berr **err)
+		const struct idshift *ids, struct berr **err)
 {
 	if (archive_read_disk_open(disk, start) != ARCHIVE_OK)
 		return berr_plain(err, EIO, "tar: %s", archive_error_string(disk));
@@ -95,7 +100,7 @@ static int walk(struct archive *disk, struct archive *out, const char *start, co
 			const char *rest = p + startlen; /* "/etc/passwd" */
 			autofree char *name = *as ? xasprintf("%s%s", as, rest) : xstrdup(rest + 1);
 			archive_entry_set_pathname(e, name);
-			r = write_entry(out, e, archive_entry_sourcepath(e), false, err);
+			r = write_entry(out, e, archive_entry_sourcepath(e), false, ids, err);
 		}
 		archive_entry_free(e);
 		if (r < 0)
@@ -103,7 +108,8 @@ static int walk(struct archive *disk, struct archive *out, const char *start, co
 	}
 }
 
-int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd, struct berr **err)
+int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
+		      const struct idshift *ids, struct berr **err)
 {
 	autoclose int fd = name ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
 				: fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
@@ -123,9 +129,9 @@ int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd, s
 	if (archive_write_open_fd(out, out_fd) != ARCHIVE_OK)
 		r = berr_plain(err, EIO, "tar: %s", archive_error_string(out));
 	else
-		r = write_start(out, fd, start, *as ? as : ".", &is_dir, err);
+		r = write_start(out, fd, start, *as ? as : ".", &is_dir, ids, err);
 	if (r == 0 && is_dir)
-		r = walk(disk, out, start, as, err);
+		r = walk(disk, out, start, as, ids, err);
 	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
 		r = berr_plain(err, EIO, "tar: %s", archive_error_string(out));
 	archive_write_free(out);

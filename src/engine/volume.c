@@ -343,7 +343,7 @@ json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *c
 	return plan;
 }
 
-void eng_mounts_spec(const struct eng_store *s, json_t *plan, json_t *mounts)
+void eng_mounts_spec(const struct eng_store *s, json_t *plan, bool idmap, json_t *mounts)
 {
 	size_t i;
 	json_t *m;
@@ -361,12 +361,15 @@ void eng_mounts_spec(const struct eng_store *s, json_t *plan, json_t *mounts)
 					      "tmpfs", "source", "tmpfs", "options", opts));
 			continue;
 		}
-		autofree char *data =
-		    !strcmp(type, "volume") ? eng_volume_data(s, src) : xstrdup(src);
+		bool volume = !strcmp(type, "volume");
+		autofree char *data = volume ? eng_volume_data(s, src) : xstrdup(src);
+		json_t *opts = json_pack("[s, s, s]", "rbind", "rprivate", rw ? "rw" : "ro");
+		/* a volume keeps its ids on disk: the container's root owns what root owns */
+		if (idmap && volume)
+			json_array_append_new(opts, json_string("idmap"));
 		json_array_append_new(mounts,
-				      json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dst,
-						"type", "bind", "source", data, "options", "rbind",
-						"rprivate", rw ? "rw" : "ro"));
+				      json_pack("{s:s, s:s, s:s, s:o}", "destination", dst, "type",
+						"bind", "source", data, "options", opts));
 	}
 }
 
@@ -406,7 +409,7 @@ int eng_mounts_populate(const struct eng_store *s, json_t *plan, const char *roo
 			if (d)
 				closedir(d);
 		}
-		if (to >= 0 && from >= 0 && empty && fs_copy_tree(from, to, false, err) < 0)
+		if (to >= 0 && from >= 0 && empty && fs_copy_tree(from, to, false, NULL, err) < 0)
 			return berr_wrap(err, "copy the image's %s into volume %s",
 					 json_string_value(json_object_get(m, "Destination")),
 					 name);

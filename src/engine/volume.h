@@ -30,8 +30,9 @@ char *eng_volume_data(const struct eng_store *s, const char *name);
  * Bad specs are EINVAL naming them. */
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
 			char *const *tmpfs, char *const *image_volumes, struct berr **err);
-/* The OCI mounts for a plan (appended to mounts). */
-void eng_mounts_spec(const struct eng_store *s, json_t *plan, json_t *mounts);
+/* The OCI mounts for a plan (appended to mounts); idmap: volumes as idmapped binds (the
+ * container has a user namespace). */
+void eng_mounts_spec(const struct eng_store *s, json_t *plan, bool idmap, json_t *mounts);
 /* Fill each named volume that is still empty from what the image has at its destination
  * (Docker's copy-up), once; rootfs is mounted. */
 int eng_mounts_populate(const struct eng_store *s, json_t *plan, const char *rootfs,

@@ -18,6 +18,7 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/idshift.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -439,8 +440,8 @@ static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
 	digest_to_hex(bin, SHA256_LEN, out + 7);
 }
 
-static int apply(int rootfd, int tar_fd, bool plain, struct img_layer_stats *stats,
-		 struct berr **err)
+static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
+		 struct img_layer_stats *stats, struct berr **err)
 {
 	struct img_layer_stats local = {0};
 	struct apply a = {
@@ -460,6 +461,10 @@ static int apply(int rootfd, int tar_fd, bool plain, struct img_layer_stats *sta
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(ar));
 			break;
+		}
+		if (ids) {
+			archive_entry_set_uid(e, idshift_uid(ids, (uint32_t)archive_entry_uid(e)));
+			archive_entry_set_gid(e, idshift_gid(ids, (uint32_t)archive_entry_gid(e)));
 		}
 		if (apply_entry(&a, ar, e, err) < 0)
 			r = berr_wrap(err, "layer entry '%s'", archive_entry_pathname(e));
@@ -484,10 +489,10 @@ static int apply(int rootfd, int tar_fd, bool plain, struct img_layer_stats *sta
 
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
 {
-	return apply(rootfd, tar_fd, false, stats, err);
+	return apply(rootfd, tar_fd, false, NULL, stats, err);
 }
 
-int img_layer_untar(int dirfd, int tar_fd, struct berr **err)
+int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err)
 {
-	return apply(dirfd, tar_fd, true, NULL, err);
+	return apply(dirfd, tar_fd, true, ids, NULL, err);
 }

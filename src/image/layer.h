@@ -29,7 +29,8 @@ struct img_layer_stats {
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err);
 /* The same rules for a tar that is not a layer (berth cp - CONTAINER:DIR): ".wh." names are
  * ordinary names, and neither a directory nor a non-directory replaces the other (an error,
- * as Docker's cp). Owners, modes and times come from the tar. */
-int img_layer_untar(int dirfd, int tar_fd, struct berr **err);
+ * as Docker's cp). Owners (translated by ids, or NULL), modes and times come from the tar. */
+struct idshift;
+int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err);
 
 #endif

@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "image/config.h"
@@ -17,6 +20,7 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/idshift.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -213,8 +217,7 @@ static char *mount_options(char *const *chains, size_t n, const char *upper, con
 	return opts;
 }
 
-int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
-		       const char *work, const char *target, struct berr **err)
+static int check_chains(struct img_store *s, char *const *chains, size_t n, struct berr **err)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	for (size_t i = 0; i < n; i++) {
@@ -223,22 +226,119 @@ int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const
 		if (!img_snapshot_has(s, chains[i]))
 			return berr_plain(err, ENOENT, "layer %s is not in the store", chains[i]);
 	}
-	if (ensure_layers_dir(s, err) < 0)
-		return -EIO;
-	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
-		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
-	autofree char *opts = mount_options(chains, n, upper, work, err);
-	if (!opts)
-		return -E2BIG;
+	return ensure_layers_dir(s, err);
+}
+
+/* mount(2) of the overlay with the cwd at dirfd, where the option's names are. */
+static int mount_from(int dirfd, const char *opts, bool rdonly, const char *target,
+		      struct berr **err)
+{
 	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || layers < 0 || fchdir(layers) < 0)
-		return berr_set(err, errno, "enter '%s/layers'", s->root);
-	int r = mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts);
+	if (cwd < 0 || fchdir(dirfd) < 0)
+		return berr_set(err, errno, "enter the overlay's layer directory");
+	int r = mount("overlay", target, "overlay", rdonly ? MS_RDONLY : 0, opts);
 	int e = errno;
 	if (fchdir(cwd) < 0)
 		abort(); /* the directory we were in is still open: cannot fail */
 	if (r < 0)
 		return berr_set(err, e, "mount overlay at '%s'", target);
 	return 0;
+}
+
+int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
+		       const char *work, const char *target, struct berr **err)
+{
+	if (check_chains(s, chains, n, err) < 0)
+		return -EIO;
+	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
+	autofree char *opts = mount_options(chains, n, upper, work, err);
+	if (!opts)
+		return -E2BIG;
+	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (layers < 0)
+		return berr_set(err, errno, "open '%s/layers'", s->root);
+	return mount_from(layers, opts, !upper, target, err);
+}
+
+/* A clone of dirfd/path with the idmapping, attached at scratchfd/name. */
+static int attach_idmapped(int dirfd, const char *path, int userns_fd, int scratchfd,
+			   const char *name, struct berr **err)
+{
+	autoclose int fd =
+	    (int)syscall(SYS_open_tree, dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "clone '%s' for an idmapped layer", path);
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return berr_set(err, errno, "idmap '%s'", path);
+	if (mkdirat(scratchfd, name, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create idmap mount point '%s'", name);
+	if (syscall(SYS_move_mount, fd, "", scratchfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return berr_set(err, errno, "attach idmapped '%s'", path);
+	return 0;
+}
+
+/* Detach and remove what attach_idmapped put under scratch. */
+static void detach_all(int scratchfd, const char *scratch, size_t n)
+{
+	for (size_t i = 0; i <= n; i++) {
+		char name[24];
+		snprintf(name, sizeof(name), i == n ? "u" : "%zu", i);
+		autofree char *p = xasprintf("%s/%s", scratch, name);
+		(void)umount2(p, MNT_DETACH);
+		(void)unlinkat(scratchfd, name, AT_REMOVEDIR);
+	}
+}
+
+/* mount(2) as the container's root: overlayfs does its work in the upper layer with the
+ * mounter's credentials, and an idmapped upper only takes ids its mapping holds (creating
+ * work/work as 0 fails with EOVERFLOW). */
+static int mount_as(int dirfd, const char *opts, const char *target, uid_t uid, gid_t gid,
+		    struct berr **err)
+{
+	struct idshift_creds c;
+	if (idshift_fs_enter(uid, gid, &c, err) < 0)
+		return -EPERM;
+	int r = mount_from(dirfd, opts, false, target, err);
+	idshift_fs_leave(&c);
+	return r;
+}
+
+int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t n,
+				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
+				const char *scratch, const char *target, struct berr **err)
+{
+	if (check_chains(s, chains, n, err) < 0)
+		return -EIO;
+	if (mkdir(scratch, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s'", scratch);
+	autoclose int scratchfd = open(scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (scratchfd < 0)
+		return berr_set(err, errno, "open '%s'", scratch);
+	detach_all(scratchfd, scratch, n); /* what a killed monitor may have left */
+	size_t cap = 64 + n * 12;
+	autofree char *opts = xmalloc(cap);
+	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char name[24];
+		snprintf(name, sizeof(name), "%zu", i);
+		autofree char *dir = layer_dir(chains[i], err);
+		autofree char *diff = xasprintf("%s/diff", dir);
+		r = attach_idmapped(s->dirfd, diff, userns_fd, scratchfd, name, err);
+		/* overlayfs lists the top layer first */
+		len += (size_t)snprintf(opts + len, cap - len, "%zu%s", n - 1 - i,
+					i + 1 < n ? ":" : "");
+	}
+	if (r == 0)
+		r = attach_idmapped(AT_FDCWD, upper_parent, userns_fd, scratchfd, "u", err);
+	if (r == 0) {
+		snprintf(opts + len, cap - len, ",upperdir=u/diff,workdir=u/work");
+		r = mount_as(scratchfd, opts, target, uid, gid, err);
+	}
+	/* the overlay holds private clones of its layers: ours can go at once */
+	detach_all(scratchfd, scratch, n);
+	(void)rmdir(scratch);
+	return r < 0 ? -EIO : 0;
 }

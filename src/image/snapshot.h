@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct berr;
 struct img_store;
@@ -36,5 +37,14 @@ int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **er
  * (both NULL: a read-only mount of the layers alone). */
 int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
 		       const char *work, const char *target, struct berr **err);
+
+/* The same for a container in a user namespace: every layer and upper_parent (holding diff/
+ * and work/) cloned with MOUNT_ATTR_IDMAP of userns_fd (a user namespace with the container's
+ * maps), attached under scratch for the mount and detached after, so that files keep their
+ * ids on disk and the container's root owns what the image's root owns; uid and gid are the
+ * host ids of the container's root. Linux 5.19. */
+int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t n,
+				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
+				const char *scratch, const char *target, struct berr **err);
 
 #endif

@@ -25,46 +25,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-/* A user namespace fd with the given maps: a child unshares it and waits to be killed. */
-static int userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids, size_t ng,
-		     bool mount_order, struct berr **err)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(pipefd[0]);
-		(void)close(pipefd[1]);
-		return berr_set(err, e, "fork");
-	}
-	if (pid == 0) {
-		(void)close(pipefd[0]);
-		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
-		(void)!write(pipefd[1], &c, 1);
-		for (;;)
-			pause();
-	}
-	(void)close(pipefd[1]);
-	char c = 'n';
-	(void)!read(pipefd[0], &c, 1);
-	(void)close(pipefd[0]);
-	int fd = -1;
-	if (c != 'y')
-		berr_set(err, EPERM, "create user namespace for an idmapped mount");
-	else if (rt_ns_write_idmap(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
-		 rt_ns_write_idmap(pid, "gid_map", gids, ng, mount_order, err) == 0) {
-		autofree char *path = xasprintf("/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			berr_set(err, errno, "open '%s'", path);
-	}
-	kill(pid, SIGKILL);
-	(void)waitpid(pid, NULL, 0);
-	return fd;
-}
-
 /* One list of crun's option syntax: "F-H-N#F-H-N..." (file system id, id shown, count); "@F"
  * makes H relative to the container's mapping that holds F. */
 static int parse_option_maps(const char *text, const struct rt_idmap *ns, size_t nns,
@@ -126,7 +86,7 @@ static int option_userns(const struct rt_spec *spec, const char *opt, struct ber
 			r = berr_set(err, EINVAL, "invalid idmap option '%s'", opt);
 	}
 	if (r == 0)
-		r = userns_fd(u, nu, g, ng, true, err);
+		r = rt_ns_userns_fd(u, nu, g, ng, true, err);
 	free(u);
 	free(g);
 	return r;
@@ -144,11 +104,12 @@ static int open_one(const struct rt_spec *spec, const struct rt_mount *m, struct
 	bool own = m->n_uid_mappings || m->n_gid_mappings;
 	if (!own && !m->idmap_option && !spec->ns[RT_NS_USER].enabled)
 		return berr_set(err, EINVAL, "idmap without mappings needs a user namespace");
-	autoclose int ns = m->idmap_option ? option_userns(spec, m->idmap_option, err)
-			   : own ? userns_fd(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
-					     m->n_gid_mappings, true, err)
-				 : userns_fd(spec->uid_mappings, spec->n_uid_mappings,
-					     spec->gid_mappings, spec->n_gid_mappings, false, err);
+	autoclose int ns =
+	    m->idmap_option ? option_userns(spec, m->idmap_option, err)
+	    : own           ? rt_ns_userns_fd(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
+					      m->n_gid_mappings, true, err)
+		  : rt_ns_userns_fd(spec->uid_mappings, spec->n_uid_mappings, spec->gid_mappings,
+				    spec->n_gid_mappings, false, err);
 	if (ns < 0)
 		return ns;
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)ns};

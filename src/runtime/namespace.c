@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -103,4 +105,44 @@ int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, 
 					maps[i].size);
 	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
+}
+
+/* A child unshares the namespace and waits to be killed (see namespace.h). */
+int rt_ns_userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids, size_t ng,
+		    bool mount_order, struct berr **err)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(pipefd[0]);
+		(void)close(pipefd[1]);
+		return berr_set(err, e, "fork");
+	}
+	if (pid == 0) {
+		(void)close(pipefd[0]);
+		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		(void)!write(pipefd[1], &c, 1);
+		for (;;)
+			pause();
+	}
+	(void)close(pipefd[1]);
+	char c = 'n';
+	(void)!read(pipefd[0], &c, 1);
+	(void)close(pipefd[0]);
+	int fd = -1;
+	if (c != 'y')
+		berr_set(err, EPERM, "create user namespace for an idmapped mount");
+	else if (rt_ns_write_idmap(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
+		 rt_ns_write_idmap(pid, "gid_map", gids, ng, mount_order, err) == 0) {
+		autofree char *path = xasprintf("/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			berr_set(err, errno, "open '%s'", path);
+	}
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	return fd;
 }

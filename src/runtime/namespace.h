@@ -20,5 +20,9 @@ int rt_ns_unshare_flags(const struct rt_spec *spec);
  * mount's mapping, whose inside is the id on the source filesystem. */
 int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
 		      bool swapped, struct berr **err);
+/* An fd of a new user namespace with these maps (swapped as above), for MOUNT_ATTR_IDMAP: a
+ * mount's idmapping is a user namespace's. Forks; the child is gone on return. */
+int rt_ns_userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids, size_t ng,
+		    bool swapped, struct berr **err);
 
 #endif

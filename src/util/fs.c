@@ -16,6 +16,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/idshift.h"
 #include "util/xalloc.h"
 
 int fs_write_all(int fd, const void *data, size_t len)
@@ -190,10 +191,11 @@ int fs_rm_rf(int dirfd, const char *name, struct berr **err)
 
 #define FS_COPY_DEPTH_MAX 256
 
-static int copy_tree(int from, int to, int depth, bool replace, struct berr **err);
+static int copy_tree(int from, int to, int depth, bool replace, const struct idshift *ids,
+		     struct berr **err);
 
 static int copy_entry(int from, int to, const char *name, int depth, bool replace,
-		      struct berr **err)
+		      const struct idshift *ids, struct berr **err)
 {
 	struct stat st;
 	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -212,7 +214,7 @@ static int copy_entry(int from, int to, const char *name, int depth, bool replac
 		autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (a < 0 || b < 0)
 			return berr_set(err, errno, "open '%s'", name);
-		r = copy_tree(a, b, depth + 1, replace, err);
+		r = copy_tree(a, b, depth + 1, replace, ids, err);
 	} else if (S_ISLNK(st.st_mode)) {
 		char target[4096];
 		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
@@ -236,14 +238,16 @@ static int copy_entry(int from, int to, const char *name, int depth, bool replac
 	} else {
 		return 0; /* devices, fifos and sockets are not copied up */
 	}
-	if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (r == 0 && fchownat(to, name, idshift_uid(ids, st.st_uid), idshift_gid(ids, st.st_gid),
+			       AT_SYMLINK_NOFOLLOW) < 0)
 		r = berr_set(err, errno, "chown '%s'", name);
 	if (r == 0 && !S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
 		r = berr_set(err, errno, "chmod '%s'", name);
 	return r;
 }
 
-static int copy_tree(int from, int to, int depth, bool replace, struct berr **err)
+static int copy_tree(int from, int to, int depth, bool replace, const struct idshift *ids,
+		     struct berr **err)
 {
 	if (depth > FS_COPY_DEPTH_MAX)
 		return berr_plain(err, ELOOP, "directories nested more than %d deep",
@@ -259,33 +263,28 @@ static int copy_tree(int from, int to, int depth, bool replace, struct berr **er
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = copy_entry(from, to, de->d_name, depth, replace, err);
+			r = copy_entry(from, to, de->d_name, depth, replace, ids, err);
 	closedir(d);
 	return r;
 }
 
-int fs_copy_tree(int from, int to, bool replace, struct berr **err)
+int fs_copy_tree(int from, int to, bool replace, const struct idshift *ids, struct berr **err)
 {
-	return copy_tree(from, to, 0, replace, err);
-}
-
-int fs_copy_entry(int from, int to, const char *name, bool replace, struct berr **err)
-{
-	return copy_entry(from, to, name, 0, replace, err);
+	return copy_tree(from, to, 0, replace, ids, err);
 }
 
 int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bool replace,
-		     struct berr **err)
+		     const struct idshift *ids, struct berr **err)
 {
 	if (!strcmp(name, to_name))
-		return copy_entry(from, to, name, 0, replace, err);
+		return copy_entry(from, to, name, 0, replace, ids, err);
 	/* copy into a scratch directory beside the target, then rename it into place */
 	autofree char *scratch = xasprintf(".berth-copy-%d", (int)getpid());
 	if (mkdirat(to, scratch, 0700) < 0)
 		return berr_set(err, errno, "mkdir '%s'", scratch);
 	autoclose int sfd = openat(to, scratch, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = sfd < 0 ? berr_set(err, errno, "open '%s'", scratch)
-			: copy_entry(from, sfd, name, 0, false, err);
+			: copy_entry(from, sfd, name, 0, false, ids, err);
 	struct stat st;
 	if (r == 0 && replace && fstatat(to, to_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    fs_rm_rf(to, to_name, err) < 0)

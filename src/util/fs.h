@@ -34,13 +34,13 @@ int fs_lock(const char *path, struct berr **err);
 /* Bytes of the regular files under dirfd/name (symlinks not followed, 64 levels at most). */
 int64_t fs_disk_usage(int dirfd, const char *name);
 /* Copy the entries of directory from into directory to, through fds and O_NOFOLLOW: symlinks
- * are copied as links, owners and modes kept, devices/fifos/sockets skipped. replace: what is
- * in the way is removed first (else creating it fails with EEXIST). */
-int fs_copy_tree(int from, int to, bool replace, struct berr **err);
-/* One entry (a file, a link, or a directory and what it holds). */
-int fs_copy_entry(int from, int to, const char *name, bool replace, struct berr **err);
-/* The same under another name in to. */
+ * are copied as links, owners (translated by ids, or NULL: kept) and modes kept,
+ * devices/fifos/sockets skipped. replace: what is in the way is removed first (else creating
+ * it fails with EEXIST). */
+struct idshift;
+int fs_copy_tree(int from, int to, bool replace, const struct idshift *ids, struct berr **err);
+/* One entry (a file, a link, or a directory and what it holds) under the name to_name. */
 int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bool replace,
-		     struct berr **err);
+		     const struct idshift *ids, struct berr **err);
 
 #endif

@@ -34,7 +34,7 @@ struct run_flags {
 	double cpus;
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
-	    attach, volumes, mounts, tmpfs, devices;
+	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap;
 	bool quiet, no_healthcheck;
 	char *init_path;
 	const char *health_cmd, *health_interval, *health_timeout, *health_start;
@@ -46,7 +46,7 @@ static void run_flags_clear(struct run_flags *f)
 	struct flag_list *l[] = {&f->env,      &f->env_file, &f->labels,  &f->cap_add,
 				 &f->cap_drop, &f->ulimits,  &f->sysctls, &f->security_opt,
 				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs,
-				 &f->devices};
+				 &f->devices,  &f->uidmap,   &f->gidmap};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
@@ -176,6 +176,24 @@ static void run_flags_clear(struct run_flags *f)
 	     "int"},                                                                                \
 	    {"no-healthcheck", 0, FLAG_BOOL, &(f).no_healthcheck,                                   \
 	     "Disable any container-specified HEALTHCHECK"},                                        \
+	    {"userns",                                                                              \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.userns.mode,                                                                    \
+	     "User namespace to use (host, auto[:size=N], private)",                                \
+	     "string"},                                                                             \
+	    {"uidmap",                                                                              \
+	     0,                                                                                     \
+	     FLAG_LIST,                                                                             \
+	     &(f).uidmap,                                                                           \
+	     "UID map for the user namespace (CONTAINER_ID:HOST_ID:SIZE)",                          \
+	     "list"},                                                                               \
+	    {"gidmap",                                                                              \
+	     0,                                                                                     \
+	     FLAG_LIST,                                                                             \
+	     &(f).gidmap,                                                                           \
+	     "GID map for the user namespace (CONTAINER_ID:HOST_ID:SIZE)",                          \
+	     "list"},                                                                               \
 	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
 	     "Run an init inside the container that forwards signals and reaps processes"},         \
 	{                                                                                           \
@@ -336,6 +354,8 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.mounts = (char *const *)f->mounts.v;
 	f->c.tmpfs = (char *const *)f->tmpfs.v;
 	f->c.run.devices = (char *const *)f->devices.v;
+	f->c.userns.uidmap = (char *const *)f->uidmap.v;
+	f->c.userns.gidmap = (char *const *)f->gidmap.v;
 	bool any = f->attach.n > 0;
 	f->c.attach_stdin = any ? attached(f, "stdin") : f->c.run.interactive && !f->detach;
 	f->c.attach_stdout = any ? attached(f, "stdout") : !f->detach;

@@ -47,11 +47,11 @@ static void split_path(const char *path, char **out_dir, char **out_base)
 	*out_dir = xstrdup(*clean ? clean : "/");
 }
 
-static int copy_out(int rootfd, const char *src, const char *dest, struct berr **err)
+static int copy_out(const struct eng_view *v, const char *src, const char *dest, struct berr **err)
 {
 	autofree char *sdir = NULL, *sbase = NULL;
 	split_path(src, &sdir, &sbase);
-	autoclose int from = path_open_in_root(rootfd, sdir, O_RDONLY | O_DIRECTORY, 0, err);
+	autoclose int from = path_open_in_root(v->fd, sdir, O_RDONLY | O_DIRECTORY, 0, err);
 	if (from < 0)
 		return berr_wrap(err, "'%s'", src);
 	struct stat st;
@@ -75,39 +75,41 @@ static int copy_out(int rootfd, const char *src, const char *dest, struct berr *
 	if (to < 0)
 		return berr_set(err, errno, "'%s'", ddir);
 	if (!strcmp(sbase, "."))
-		return fs_copy_tree(from, to, true, err);
-	return fs_copy_entry_as(from, sbase, to, dbase, true, err);
+		return fs_copy_tree(from, to, true, v->out, err);
+	return fs_copy_entry_as(from, sbase, to, dbase, true, v->out, err);
 }
 
 /* CONTAINER:SRC - : SRC as a tar on stdout, named by its last name. follow: a symbolic link
  * SRC is followed (inside the root). */
-static int tar_out(int rootfd, const char *src, bool follow, struct berr **err)
+static int tar_out(const struct eng_view *v, const char *src, bool follow, struct berr **err)
 {
+	int rootfd = v->fd;
 	autofree char *sdir = NULL, *sbase = NULL;
 	split_path(src, &sdir, &sbase);
 	if (follow) {
 		autoclose int fd = path_open_in_root(rootfd, src, O_PATH, 0, err);
 		if (fd < 0)
 			return berr_wrap(err, "'%s'", src);
-		return eng_tarball_write(fd, NULL, sbase, STDOUT_FILENO, err);
+		return eng_tarball_write(fd, NULL, sbase, STDOUT_FILENO, v->out, err);
 	}
 	autoclose int from = path_open_in_root(rootfd, sdir, O_PATH | O_DIRECTORY, 0, err);
 	if (from < 0)
 		return berr_wrap(err, "'%s'", src);
-	return eng_tarball_write(from, sbase, sbase, STDOUT_FILENO, err);
+	return eng_tarball_write(from, sbase, sbase, STDOUT_FILENO, v->out, err);
 }
 
 /* - CONTAINER:DEST : a tar from stdin extracted into the directory DEST. */
-static int tar_in(int rootfd, const char *dest, struct berr **err)
+static int tar_in(const struct eng_view *v, const char *dest, struct berr **err)
 {
-	autoclose int to = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, err);
+	autoclose int to = path_open_in_root(v->fd, dest, O_RDONLY | O_DIRECTORY, 0, err);
 	if (to < 0)
 		return berr_wrap(err, "destination '%s' must be a directory", dest);
-	return img_layer_untar(to, STDIN_FILENO, err);
+	return img_layer_untar(to, STDIN_FILENO, v->in, err);
 }
 
-static int copy_in(int rootfd, const char *src, const char *dest, struct berr **err)
+static int copy_in(const struct eng_view *v, const char *src, const char *dest, struct berr **err)
 {
+	int rootfd = v->fd;
 	autofree char *copy = xstrdup(src);
 	autofree char *sdir = xstrdup(dirname(copy));
 	free(copy);
@@ -120,13 +122,25 @@ static int copy_in(int rootfd, const char *src, const char *dest, struct berr **
 	/* an existing directory in the container takes it by its name, else dest names it */
 	autoclose int to = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, NULL);
 	if (to >= 0)
-		return fs_copy_entry_as(from, sbase, to, sbase, true, err);
+		return fs_copy_entry_as(from, sbase, to, sbase, true, v->in, err);
 	autofree char *ddir = NULL, *dbase = NULL;
 	split_path(dest, &ddir, &dbase);
 	to = path_open_in_root(rootfd, ddir, O_RDONLY | O_DIRECTORY, 0, err);
 	if (to < 0)
 		return berr_wrap(err, "'%s'", dest);
-	return fs_copy_entry_as(from, sbase, to, dbase, true, err);
+	return fs_copy_entry_as(from, sbase, to, dbase, true, v->in, err);
+}
+
+/* Into a running container's idmapped view: entries are made as its root (an fsuid its
+ * maps hold), owners translated by v->in. */
+static int into(const struct eng_view *v, bool tar, const char *src, struct berr **err)
+{
+	struct idshift_creds c = {0};
+	if (v->in && idshift_fs_enter(v->root_uid, v->root_gid, &c, err) < 0)
+		return -EPERM;
+	int r = tar ? tar_in(v, v->rel, err) : copy_in(v, src, v->rel, err);
+	idshift_fs_leave(&c);
+	return r;
 }
 
 int cmd_cp(struct cli_opts *o, int argc, char **argv)
@@ -162,8 +176,8 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 	if (eng_rootfs_view(&es, id, sc ? spath : dpath, &v, &err) < 0)
 		return cli_fail(err, 1);
 	int status = 0;
-	if ((sc ? (tar ? tar_out(v.fd, v.rel, follow, &err) : copy_out(v.fd, v.rel, pos[1], &err))
-		: (tar ? tar_in(v.fd, v.rel, &err) : copy_in(v.fd, pos[0], v.rel, &err))) < 0)
+	if ((sc ? (tar ? tar_out(&v, v.rel, follow, &err) : copy_out(&v, v.rel, pos[1], &err))
+		: into(&v, tar, pos[0], &err)) < 0)
 		status = cli_fail(err, 1);
 	eng_rootfs_view_release(&v);
 	return status;
@@ -227,7 +241,7 @@ int cmd_export(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	if (fd < 0)
 		status = cli_error(1, "open '%s': %s", output ? output : "stdout", strerror(errno));
-	else if (eng_tarball_write(AT_FDCWD, r.path, "", fd, &err) < 0)
+	else if (eng_tarball_write(AT_FDCWD, r.path, "", fd, NULL, &err) < 0)
 		status = cli_fail(err, 1);
 	eng_rootfs_release(&r);
 	return status;

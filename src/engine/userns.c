@@ -1,0 +1,292 @@
+/* User namespace plans and the ranges of host ids given to containers (see userns.h). */
+#include "engine/userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/container.h"
+#include "runtime/spec.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define POOLS_MAX 64
+
+/* "C:H:S" with each part a number and the ranges inside 32 bits. */
+static int parse_map(const char *s, uint32_t out[3])
+{
+	uint64_t v[3];
+	const char *p = s;
+	for (int i = 0; i < 3; i++) {
+		char *end = NULL;
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno || end == p || (i < 2 && *end != ':') || (i == 2 && *end))
+			return -1;
+		p = end + 1;
+	}
+	if (v[2] == 0 || v[0] + v[2] > (1ULL << 32) || v[1] + v[2] > (1ULL << 32))
+		return -1;
+	for (int i = 0; i < 3; i++)
+		out[i] = (uint32_t)v[i];
+	return 0;
+}
+
+static json_t *map_list(char *const *maps, const char *flag, struct berr **err)
+{
+	json_t *a = json_array();
+	for (char *const *m = maps; m && *m; m++) {
+		uint32_t v[3];
+		if (parse_map(*m, v) < 0) {
+			json_decref(a);
+			berr_plain(err, EINVAL,
+				   "invalid %s '%s': expected CONTAINER_ID:HOST_ID:SIZE", flag, *m);
+			return NULL;
+		}
+		json_array_append_new(a, json_string(*m));
+	}
+	return a;
+}
+
+/* "auto", "auto:size=N", "private": the size of the range; -1 for anything else. */
+static int64_t auto_size(const char *mode, struct berr **err)
+{
+	if (!strcmp(mode, "private") || !strcmp(mode, "auto"))
+		return ENG_USERNS_SIZE;
+	if (strncmp(mode, "auto:", 5))
+		return -1;
+	int64_t size = -1;
+	autofree char *opts = xstrdup(mode + 5);
+	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end = NULL;
+		if (strncmp(t, "size=", 5) || !t[5])
+			return berr_plain(err, EINVAL, "invalid --userns option '%s' in '%s'", t,
+					  mode);
+		long long v = strtoll(t + 5, &end, 10);
+		if (*end || v < 1 || v > (long long)ENG_USERNS_POOL_LEN)
+			return berr_plain(err, EINVAL, "invalid --userns size '%s'", t + 5);
+		size = v;
+	}
+	return size < 0 ? ENG_USERNS_SIZE : size;
+}
+
+int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **out_maps,
+		    struct berr **err)
+{
+	const char *mode = o->mode ? o->mode : "";
+	bool explicit = (o->uidmap && *o->uidmap) || (o->gidmap && *o->gidmap);
+	if (!*mode || !strcmp(mode, "host")) {
+		if (!explicit) {
+			*out_mode = xstrdup(mode);
+			*out_maps = NULL;
+			return 0;
+		}
+		if (!strcmp(mode, "host"))
+			return berr_plain(err, EINVAL,
+					  "--userns=host cannot be used with --uidmap or --gidmap");
+		json_t *u = map_list(o->uidmap, "--uidmap", err);
+		json_t *g = u ? map_list(o->gidmap, "--gidmap", err) : NULL;
+		if (!g) {
+			json_decref(u);
+			return -EINVAL;
+		}
+		/* only one of them given: the other is the same, as podman has it */
+		if (!json_array_size(u))
+			json_array_extend(u, g);
+		if (!json_array_size(g))
+			json_array_extend(g, u);
+		*out_mode = xstrdup("private");
+		*out_maps = json_pack("{s:o, s:o}", "UidMap", u, "GidMap", g);
+		return 0;
+	}
+	int64_t size = auto_size(mode, err);
+	if (size == -EINVAL)
+		return -EINVAL;
+	if (size < 0)
+		return berr_plain(err, EINVAL,
+				  "unsupported --userns '%s': host, auto[:size=N] or private", mode);
+	if (explicit)
+		return berr_plain(err, EINVAL,
+				  "--userns=%s cannot be used with --uidmap or --gidmap", mode);
+	*out_mode = xstrdup(mode);
+	*out_maps = json_pack("{s:I}", "Auto", (json_int_t)size);
+	return 0;
+}
+
+int64_t eng_userns_pick(uint64_t pool_start, uint64_t pool_len, const uint64_t (*taken)[2],
+			size_t n, uint64_t size)
+{
+	uint64_t align = size < ENG_USERNS_SIZE ? size : ENG_USERNS_SIZE;
+	uint64_t at = (pool_start + align - 1) / align * align;
+	while (at + size <= pool_start + pool_len) {
+		uint64_t next = 0;
+		for (size_t i = 0; i < n; i++)
+			if (taken[i][0] < at + size && at < taken[i][0] + taken[i][1] &&
+			    taken[i][0] + taken[i][1] > next)
+				next = taken[i][0] + taken[i][1];
+		if (!next)
+			return (int64_t)at;
+		at = (next + align - 1) / align * align;
+	}
+	return -1;
+}
+
+/* The "containers" entries of /etc/subuid or /etc/subgid as [start, len) pairs; berth's own
+ * pool when there are none. */
+static size_t read_pools(const char *file, uint64_t pools[POOLS_MAX][2])
+{
+	autofree char *data = NULL;
+	size_t len = 0, n = 0;
+	if (fs_read_file(AT_FDCWD, file, 1 << 20, &data, &len, NULL) == 0) {
+		for (char *save = NULL, *line = strtok_r(data, "\n", &save); line && n < POOLS_MAX;
+		     line = strtok_r(NULL, "\n", &save)) {
+			unsigned long long start, count;
+			if (sscanf(line, "containers:%llu:%llu", &start, &count) == 2 && count &&
+			    start + count <= (1ULL << 32)) {
+				pools[n][0] = start;
+				pools[n++][1] = count;
+			}
+		}
+	}
+	if (n == 0) {
+		pools[0][0] = ENG_USERNS_POOL_START;
+		pools[0][1] = ENG_USERNS_POOL_LEN;
+		n = 1;
+	}
+	return n;
+}
+
+/* Host ranges of every other container's maps of one kind. */
+static uint64_t (*taken_ranges(const struct eng_store *s, const char *key, const char *self,
+			       size_t *out_n))[2]
+{
+	char **ids = NULL;
+	size_t n = 0, cap = 16;
+	uint64_t(*t)[2] = xcalloc(cap, sizeof(*t));
+	if (eng_container_list(s, &ids, NULL) < 0) {
+		*out_n = 0;
+		return t;
+	}
+	for (size_t i = 0; ids[i]; i++) {
+		if (self && !strcmp(ids[i], self))
+			continue;
+		json_t *rec = eng_container_load(s, ids[i], NULL);
+		json_t *list = json_object_get(
+		    json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"), key);
+		size_t k;
+		json_t *v;
+		json_array_foreach(list, k, v)
+		{
+			uint32_t m[3];
+			if (parse_map(json_string_value(v) ?: "", m) < 0)
+				continue;
+			if (n == cap)
+				t = xrealloc(t, (cap *= 2) * sizeof(*t));
+			t[n][0] = m[1];
+			t[n++][1] = m[2];
+		}
+		json_decref(rec);
+	}
+	strv_free(ids);
+	*out_n = n;
+	return t;
+}
+
+static int claim_one(const struct eng_store *s, const char *self, const char *key,
+		     const char *file, uint64_t size, json_t **out, struct berr **err)
+{
+	uint64_t pools[POOLS_MAX][2];
+	size_t np = read_pools(file, pools), nt = 0;
+	autofree uint64_t(*taken)[2] = taken_ranges(s, key, self, &nt);
+	for (size_t i = 0; i < np; i++) {
+		int64_t at = eng_userns_pick(pools[i][0], pools[i][1], taken, nt, size);
+		if (at >= 0) {
+			*out = json_pack("[s]", "");
+			json_array_set_new(*out, 0,
+					   json_sprintf("0:%" PRId64 ":%" PRIu64, at, size));
+			return 0;
+		}
+	}
+	return berr_plain(err, ENOSPC,
+			  "no free range of %" PRIu64 " ids for --userns=auto in %s "
+			  "(containers:START:COUNT) or berth's pool",
+			  size, file);
+}
+
+int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err)
+{
+	json_t *maps = json_object_get(json_object_get(rec, "HostConfig"), "IDMappings");
+	json_t *want = json_object_get(maps, "Auto");
+	if (!json_is_integer(want))
+		return 0;
+	uint64_t size = (uint64_t)json_integer_value(want);
+	const char *self = json_string_value(json_object_get(rec, "Id"));
+	json_t *u = NULL, *g = NULL;
+	if (claim_one(s, self, "UidMap", "/etc/subuid", size, &u, err) < 0)
+		return -ENOSPC;
+	if (claim_one(s, self, "GidMap", "/etc/subgid", size, &g, err) < 0) {
+		json_decref(u);
+		return -ENOSPC;
+	}
+	json_object_del(maps, "Auto");
+	json_object_set_new(maps, "UidMap", u);
+	json_object_set_new(maps, "GidMap", g);
+	return 0;
+}
+
+json_t *eng_userns_oci(json_t *list)
+{
+	json_t *a = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		uint32_t m[3];
+		if (parse_map(json_string_value(v) ?: "", m) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
+						   (json_int_t)m[0], "hostID", (json_int_t)m[1],
+						   "size", (json_int_t)m[2]));
+	}
+	return a;
+}
+
+int eng_userns_idmaps(json_t *list, struct rt_idmap **out)
+{
+	size_t n = json_array_size(list);
+	struct rt_idmap *maps = xcalloc(n ? n : 1, sizeof(*maps));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m[3];
+		if (parse_map(json_string_value(json_array_get(list, i)) ?: "", m) < 0) {
+			free(maps);
+			return -EINVAL;
+		}
+		maps[i] = (struct rt_idmap){.container_id = m[0], .host_id = m[1], .size = m[2]};
+	}
+	*out = maps;
+	return (int)n;
+}
+
+int64_t eng_userns_host_id(json_t *list, uint32_t id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		uint32_t m[3];
+		if (parse_map(json_string_value(v) ?: "", m) == 0 && id >= m[0] &&
+		    id - m[0] < m[2])
+			return (int64_t)m[1] + (id - m[0]);
+	}
+	return -1;
+}

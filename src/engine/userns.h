@@ -1,0 +1,54 @@
+/* User namespaces for containers: `--userns`, `--uidmap`, `--gidmap` (podman's flags; Docker's
+ * `--userns=host` is the default) become HostConfig.UsernsMode and HostConfig.IDMappings
+ * ({"UidMap": ["0:1073741824:65536"], "GidMap": [...]}, podman's CONTAINER:HOST:SIZE form).
+ *
+ * `auto` (and `private`) gives each container a range of host ids of its own, picked when the
+ * container is created, under the containers lock, from the entries for "containers" in
+ * /etc/subuid and /etc/subgid (podman's convention) or, where there are none, from berth's
+ * pool [2^30, 2^31): ranges of SIZE (65536 unless `auto:size=N`) that no other container's
+ * mapping overlaps. The image's files keep their ids on disk: the container's root is an
+ * overlay of idmapped layers (image/snapshot.c), and volumes are idmapped binds, so what the
+ * container writes as its root is stored as 0. */
+#ifndef BERTH_ENGINE_USERNS_H
+#define BERTH_ENGINE_USERNS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct berr;
+struct eng_store;
+struct rt_idmap;
+
+#define ENG_USERNS_POOL_START (1ULL << 30)
+#define ENG_USERNS_POOL_LEN   (1ULL << 30)
+#define ENG_USERNS_SIZE       65536
+
+struct eng_userns_opts {
+	const char *mode;              /* --userns: NULL, "", "host", "auto[:size=N]", "private" */
+	char *const *uidmap, *const *gidmap; /* "CONTAINER:HOST:SIZE" */
+};
+
+/* The decision: *out_mode the UsernsMode to record, *out_maps the IDMappings (NULL: no user
+ * namespace; {"Auto": size} for a range picked at create). EINVAL names a bad value. */
+int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **out_maps,
+		    struct berr **err);
+
+/* Under the containers lock (eng_container_add's claim): an "Auto" plan in rec gets its
+ * ranges, clear of every other container's. */
+int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err);
+
+/* The first start >= pool_start, aligned to size, of a range of size ids inside the pool that
+ * overlaps none of taken (n pairs of [start, start + len)); -1 when none is free. */
+int64_t eng_userns_pick(uint64_t pool_start, uint64_t pool_len, const uint64_t (*taken)[2],
+			size_t n, uint64_t size);
+
+/* "C:H:S" strings → OCI's [{"containerID", "hostID", "size"}]; NULL for a bad entry. */
+json_t *eng_userns_oci(json_t *list);
+/* The same as rt_idmap (caller frees *out); count or -EINVAL. */
+int eng_userns_idmaps(json_t *list, struct rt_idmap **out);
+/* The host id that id maps to, or -1. */
+int64_t eng_userns_host_id(json_t *list, uint32_t id);
+
+#endif

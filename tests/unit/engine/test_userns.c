@@ -1,0 +1,122 @@
+/* --userns, --uidmap, --gidmap plans and the choice of a free range of host ids. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+// clang-format on
+
+#include "engine/userns.h"
+#include "runtime/spec.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static char *plan_json(const char *mode, char **uid, char **gid, int *rc)
+{
+	struct eng_userns_opts o = {.mode = mode, .uidmap = uid, .gidmap = gid};
+	char *m = NULL;
+	json_t *maps = NULL;
+	struct berr *err = NULL;
+	*rc = eng_userns_plan(&o, &m, &maps, &err);
+	if (*rc < 0) {
+		assert_non_null(err);
+		berr_free(err);
+		return NULL;
+	}
+	char *s = maps ? json_dumps(maps, JSON_COMPACT | JSON_SORT_KEYS) : xstrdup("null");
+	char *out = xasprintf("%s %s", m, s);
+	free(s);
+	free(m);
+	json_decref(maps);
+	return out;
+}
+
+static void plans(void **state)
+{
+	int rc;
+	char *s = plan_json(NULL, NULL, NULL, &rc);
+	assert_string_equal(s, " null");
+	free(s);
+	s = plan_json("host", NULL, NULL, &rc);
+	assert_string_equal(s, "host null");
+	free(s);
+	s = plan_json("auto", NULL, NULL, &rc);
+	assert_string_equal(s, "auto {\"Auto\":65536}");
+	free(s);
+	s = plan_json("auto:size=1024", NULL, NULL, &rc);
+	assert_string_equal(s, "auto:size=1024 {\"Auto\":1024}");
+	free(s);
+	s = plan_json("private", NULL, NULL, &rc);
+	assert_string_equal(s, "private {\"Auto\":65536}");
+	free(s);
+	/* only --uidmap: the gid map is the same */
+	char *u[] = {"0:100000:1000", "1000:1000:1", NULL};
+	s = plan_json(NULL, u, NULL, &rc);
+	assert_string_equal(s, "private {\"GidMap\":[\"0:100000:1000\",\"1000:1000:1\"],"
+			       "\"UidMap\":[\"0:100000:1000\",\"1000:1000:1\"]}");
+	free(s);
+	char *bad[][2] = {{"0:1", NULL},         {"a:1:2", NULL},     {"0:1:0", NULL},
+			  {"0:4294967295:2", NULL}, {"0:1:2:3", NULL},   {"-1:1:2", NULL}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_null(plan_json(NULL, bad[i], NULL, &rc));
+		assert_int_equal(rc, -EINVAL);
+	}
+	const char *bad_modes[] = {"nosuch", "auto:size=0", "auto:size=x", "auto:uid=1", "ns:/x",
+				   "keep-id"};
+	for (size_t i = 0; i < sizeof(bad_modes) / sizeof(bad_modes[0]); i++)
+		assert_null(plan_json(bad_modes[i], NULL, NULL, &rc));
+	assert_null(plan_json("auto", u, NULL, &rc));
+	assert_null(plan_json("host", u, NULL, &rc));
+}
+
+static void pick(void **state)
+{
+	const uint64_t base = 1ULL << 30;
+	assert_int_equal(eng_userns_pick(base, 1 << 20, NULL, 0, 65536), (int64_t)base);
+	uint64_t taken[][2] = {{base, 65536}, {base + 65536, 1}, {base + 3 * 65536, 65536}};
+	/* past the first two (the second ends inside the next aligned range) */
+	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 65536),
+			 (int64_t)(base + 2 * 65536));
+	/* a small one fits right after the single id, aligned to its size */
+	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 1024),
+			 (int64_t)(base + 65536 + 1024));
+	/* the pool is full */
+	assert_int_equal(eng_userns_pick(base, 2 * 65536, taken, 3, 65536), -1);
+	/* a range the pool does not start aligned */
+	assert_int_equal(eng_userns_pick(100, 200000, NULL, 0, 65536), 65536);
+}
+
+static void maps(void **state)
+{
+	json_t *l = json_pack("[s, s]", "0:100000:10", "10:5000:5");
+	assert_int_equal(eng_userns_host_id(l, 0), 100000);
+	assert_int_equal(eng_userns_host_id(l, 9), 100009);
+	assert_int_equal(eng_userns_host_id(l, 12), 5002);
+	assert_int_equal(eng_userns_host_id(l, 15), -1);
+	json_t *oci = eng_userns_oci(l);
+	char *s = json_dumps(oci, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s, "[{\"containerID\":0,\"hostID\":100000,\"size\":10},"
+			       "{\"containerID\":10,\"hostID\":5000,\"size\":5}]");
+	free(s);
+	json_decref(oci);
+	struct rt_idmap *m = NULL;
+	assert_int_equal(eng_userns_idmaps(l, &m), 2);
+	assert_int_equal(m[1].host_id, 5000);
+	free(m);
+	json_decref(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(plans),
+	    cmocka_unit_test(pick),
+	    cmocka_unit_test(maps),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
