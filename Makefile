@@ -5,12 +5,16 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
 PKGS     := jansson libseccomp libarchive libcrypto libcurl
+# libcurl and libarchive are opened on first use (util/dlib.h): their headers, not their link
+LINKPKGS := jansson libseccomp libcrypto
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
 CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS)) \
             -DBERTH_DATADIR='"$(PREFIX)/share/berth"'
-LIBS     := $(shell pkg-config --libs $(PKGS))
+LIBS     := $(shell pkg-config --libs $(LINKPKGS))
+# tests make tars and the like with libarchive functions berth itself does not forward
+TEST_LIBS := $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(DEBUG),1)
 BUILD    ?= build/debug
@@ -43,7 +47,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run fuzz
 all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT)
 
 $(BUILD)/%.o: %.c
@@ -82,11 +86,11 @@ $(PROBE): tests/helpers/probe.c
 CLI_TEST_OBJ := $(addprefix $(BUILD)/src/cli/berth/,flags.o template.o output.o)
 $(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(CLI_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(CLI_TEST_OBJ) $(LIB) $(LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(CLI_TEST_OBJ) $(LIB) $(TEST_LIBS) -lcmocka
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(LIB) $(LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(LIB) $(TEST_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
@@ -121,12 +125,15 @@ build/fuzz/obj/%.o: %.c
 	@echo "  CLANG   $<"
 	@$(FUZZ_CC) -fsanitize=fuzzer-no-link -c $< -o $@
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(TEST_LIBS)
 fuzz: $(FUZZ_BIN)
 	@tests/run-fuzz $(FUZZ_BIN)
 
 bench: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/runtime-start
+
+bench-run: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/run
 
 bench-pull: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/pull

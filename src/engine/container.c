@@ -275,7 +275,8 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
 int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "state.json");
-	return json_write_atomic(state, path, err);
+	/* not fsynced: what a crash loses, eng_state_load corrects from what is alive */
+	return json_replace_file(state, path, err);
 }
 
 static bool alive(json_t *st, const char *pid_key, const char *start_key)

@@ -367,7 +367,7 @@ static int write_files(const char *dir, const char *hostname, uid_t uid, gid_t g
 	const char *files[][2] = {{"hosts", hosts}, {"hostname", name}, {"resolv.conf", resolv}};
 	for (size_t i = 0; i < 3; i++) {
 		autofree char *p = xasprintf("%s/%s", dir, files[i][0]);
-		if (fs_write_file_atomic(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
+		if (fs_replace_file(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
 			return -EIO;
 		if ((uid || gid) && chown(p, uid, gid) < 0)
 			return berr_set(err, errno, "chown '%s'", p);
@@ -401,7 +401,7 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 				uid < 0 ? 0 : (uid_t)uid, gid < 0 ? 0 : (gid_t)gid, err);
 	if (r == 0) {
 		autofree char *path = xasprintf("%s/config.json", dir);
-		r = json_write_atomic(spec, path, err);
+		r = json_replace_file(spec, path, err);
 	}
 	json_decref(spec);
 	owned_clear(&w);

@@ -65,7 +65,8 @@ static int64_t auto_size(const char *mode, struct berr **err)
 		return -1;
 	int64_t size = -1;
 	autofree char *opts = xstrdup(mode + 5);
-	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
 		char *end = NULL;
 		if (strncmp(t, "size=", 5) || !t[5])
 			return berr_plain(err, EINVAL, "invalid --userns option '%s' in '%s'", t,
@@ -111,8 +112,8 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 	if (size == -EINVAL)
 		return -EINVAL;
 	if (size < 0)
-		return berr_plain(err, EINVAL,
-				  "unsupported --userns '%s': host, auto[:size=N] or private", mode);
+		return berr_plain(
+		    err, EINVAL, "unsupported --userns '%s': host, auto[:size=N] or private", mode);
 	if (explicit)
 		return berr_plain(err, EINVAL,
 				  "--userns=%s cannot be used with --uidmap or --gidmap", mode);
@@ -200,8 +201,8 @@ static uint64_t (*taken_ranges(const struct eng_store *s, const char *key, const
 	return t;
 }
 
-static int claim_one(const struct eng_store *s, const char *self, const char *key,
-		     const char *file, uint64_t size, json_t **out, struct berr **err)
+static int claim_one(const struct eng_store *s, const char *self, const char *key, const char *file,
+		     uint64_t size, json_t **out, struct berr **err)
 {
 	uint64_t pools[POOLS_MAX][2];
 	size_t np = read_pools(file, pools), nt = 0;
@@ -284,8 +285,7 @@ int64_t eng_userns_host_id(json_t *list, uint32_t id)
 	json_array_foreach(list, i, v)
 	{
 		uint32_t m[3];
-		if (parse_map(json_string_value(v) ?: "", m) == 0 && id >= m[0] &&
-		    id - m[0] < m[2])
+		if (parse_map(json_string_value(v) ?: "", m) == 0 && id >= m[0] && id - m[0] < m[2])
 			return (int64_t)m[1] + (id - m[0]);
 	}
 	return -1;

@@ -26,7 +26,7 @@ struct rt_idmap;
 #define ENG_USERNS_SIZE       65536
 
 struct eng_userns_opts {
-	const char *mode;              /* --userns: NULL, "", "host", "auto[:size=N]", "private" */
+	const char *mode; /* --userns: NULL, "", "host", "auto[:size=N]", "private" */
 	char *const *uidmap, *const *gidmap; /* "CONTAINER:HOST:SIZE" */
 };
 

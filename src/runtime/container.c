@@ -338,7 +338,7 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 		return -EINVAL;
 	rt_caps_check(spec->process);
 	struct rt_seccomp *seccomp = NULL;
-	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
+	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
 		return -EINVAL;
 	struct rt_state st = {.id = (char *)o->id,
 			      .bundle = (char *)o->bundle,

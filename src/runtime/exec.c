@@ -128,7 +128,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 		return berr_set(err, EINVAL, "--tty with --detach needs --console-socket");
 	rt_caps_check(o->process);
 	struct rt_seccomp *seccomp = NULL;
-	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, err)))
+	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
 		return -EINVAL;
 	int sv[2] = {-1, -1}, console_fd = -1, ns_fds[RT_NS_COUNT];
 	int r = open_container_ns(st->pid, ns_fds, err);

@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,9 +16,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
@@ -170,18 +173,43 @@ static int set_flags(struct rt_seccomp *sc, char **flags, struct berr **err)
 	return 0;
 }
 
-struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
+/* listenerPath and listenerMetadata (they do not change the program) */
+static int listener_fields(json_t *sj, struct rt_seccomp *sc, struct berr **err)
+{
+	const char *w = "linux.seccomp", *lpath = NULL, *lmeta = NULL;
+	if (json_opt_str(sj, w, "listenerPath", &lpath, err) < 0 ||
+	    json_opt_str(sj, w, "listenerMetadata", &lmeta, err) < 0)
+		return -EINVAL;
+	if (sc->notify && (!lpath || !*lpath))
+		return berr_set(err, EINVAL, "%s.listenerPath: required with SCMP_ACT_NOTIFY", w);
+	sc->listener_path = lpath ? xstrdup(lpath) : NULL;
+	sc->listener_metadata = lmeta ? xstrdup(lmeta) : NULL;
+	return 0;
+}
+
+/* What the program also depends on: libseccomp's version, the architecture, the kernel. */
+static const char *build_id(char buf[160])
+{
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	snprintf(buf, 160, "libseccomp %u.%u.%u arch %u kernel %.64s", v->major, v->minor, v->micro,
+		 seccomp_arch_native(), u.release);
+	return buf;
+}
+
+/* The filter from the config by libseccomp, into sc (ctx, notify, kflags, listener). */
+static struct rt_seccomp *compile(json_t *sj, struct berr **err)
 {
 	const char *w = "linux.seccomp";
-	const char *def = NULL, *lpath = NULL, *lmeta = NULL;
+	const char *def = NULL;
 	int64_t def_errno = 0;
 	bool has_def_errno = false;
 	char **arches = NULL, **flags = NULL;
 	json_t *syscalls = NULL;
 	if (json_opt_str(sj, w, "defaultAction", &def, err) < 0 ||
 	    json_opt_i64(sj, w, "defaultErrnoRet", &def_errno, &has_def_errno, err) < 0 ||
-	    json_opt_str(sj, w, "listenerPath", &lpath, err) < 0 ||
-	    json_opt_str(sj, w, "listenerMetadata", &lmeta, err) < 0 ||
 	    json_opt_array(sj, w, "syscalls", &syscalls, err) < 0)
 		return NULL;
 	if (!def) {
@@ -235,12 +263,8 @@ struct rt_seccomp *rt_seccomp_build(json_t *sj, struct berr **err)
 		if (add_rule(ctx, rule, default_action, &sc->notify, err) < 0)
 			goto fail;
 	}
-	if (sc->notify && (!lpath || !*lpath)) {
-		berr_set(err, EINVAL, "%s.listenerPath: required with SCMP_ACT_NOTIFY", w);
+	if (listener_fields(sj, sc, err) < 0)
 		goto fail;
-	}
-	sc->listener_path = lpath ? xstrdup(lpath) : NULL;
-	sc->listener_metadata = lmeta ? xstrdup(lmeta) : NULL;
 	strv_free(arches);
 	strv_free(flags);
 	return sc;
@@ -283,9 +307,8 @@ int rt_seccomp_send_listener(const struct rt_seccomp *sc, int notify_fd, pid_t p
 	return 0;
 }
 
-/* libseccomp asks the kernel for a listener only when a rule notifies: load its BPF
- * ourselves, with SECCOMP_FILTER_FLAG_NEW_LISTENER. Returns the notify fd. */
-static int load_with_listener(struct rt_seccomp *sc, struct berr **err)
+/* The compiled program, as the kernel takes it. */
+static int export_program(struct rt_seccomp *sc, struct berr **err)
 {
 	autoclose int mfd = memfd_create("berth-seccomp", MFD_CLOEXEC);
 	if (mfd < 0)
@@ -294,40 +317,59 @@ static int load_with_listener(struct rt_seccomp *sc, struct berr **err)
 	if (rc < 0)
 		return berr_set(err, -rc, "seccomp: export filter");
 	off_t size = lseek(mfd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 65536)
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
+	    size > RT_SECCOMP_INSNS_MAX * (off_t)sizeof(struct sock_filter))
 		return berr_set(err, EINVAL, "seccomp: exported filter has a bad size");
-	autofree struct sock_filter *insns = xmalloc((size_t)size);
-	if (pread(mfd, insns, (size_t)size, 0) != size)
+	sc->insns = xmalloc((size_t)size);
+	sc->n_insns = (size_t)size / sizeof(struct sock_filter);
+	if (pread(mfd, sc->insns, (size_t)size, 0) != size)
 		return berr_set(err, EIO, "seccomp: read exported filter");
-	struct sock_fprog prog = {.len = (unsigned short)(size / (off_t)sizeof(*insns)),
-				  .filter = insns};
-	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			  sc->kflags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0)
-		return berr_set(err, errno, "load seccomp filter");
-	return (int)fd;
+	return 0;
 }
 
+struct rt_seccomp *rt_seccomp_build(json_t *sj, const char *cache_dir, struct berr **err)
+{
+	char key[SHA256_HEX_LEN + 1];
+	char id[160];
+	rt_seccomp_cache_key(sj, build_id(id), key);
+	struct rt_seccomp *sc = NULL;
+	if (cache_dir && rt_seccomp_cache_get(cache_dir, key, &sc) == 0) {
+		if (listener_fields(sj, sc, err) < 0) {
+			rt_seccomp_free(sc);
+			return NULL;
+		}
+		return sc;
+	}
+	sc = compile(sj, err);
+	if (!sc)
+		return NULL;
+	if (export_program(sc, err) < 0) {
+		rt_seccomp_free(sc);
+		return NULL;
+	}
+	/* the program is all the child needs; libseccomp's context can go */
+	seccomp_release(sc->ctx);
+	sc->ctx = NULL;
+	if (cache_dir)
+		rt_seccomp_cache_put(cache_dir, key, sc);
+	return sc;
+}
+
+/* The program loaded with seccomp(2) itself: the flags libseccomp would have set are in
+ * kflags (no_new_privs is not one: process.noNewPrivileges decides), and a listener is asked
+ * for whenever a rule notifies or the config names a listenerPath (libseccomp asks only in
+ * the first case; crun in both). */
 int rt_seccomp_load(struct rt_seccomp *sc, int *notify_fd, struct berr **err)
 {
 	*notify_fd = -1;
-	bool listener = sc->listener_path && *sc->listener_path;
-	if (listener && !sc->notify) {
-		int fd = load_with_listener(sc, err);
-		if (fd < 0)
-			return fd;
-		*notify_fd = fd;
-		return 0;
-	}
-	int rc = seccomp_load(sc->ctx);
-	if (rc < 0)
-		return berr_set(err, -rc, "load seccomp filter");
-	if (!sc->notify)
-		return 0;
-	int fd = seccomp_notify_fd(sc->ctx);
+	bool listener = sc->notify || (sc->listener_path && *sc->listener_path);
+	struct sock_fprog prog = {.len = (unsigned short)sc->n_insns, .filter = sc->insns};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  sc->kflags | (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0), &prog);
 	if (fd < 0)
-		return berr_set(err, -fd, "get seccomp notify fd");
-	*notify_fd = fd;
+		return berr_set(err, errno, "load seccomp filter");
+	if (listener)
+		*notify_fd = (int)fd;
 	return 0;
 }
 
@@ -336,7 +378,9 @@ void rt_seccomp_free(struct rt_seccomp *sc)
 	if (!sc)
 		return;
 	int saved = errno;
-	seccomp_release(sc->ctx);
+	if (sc->ctx)
+		seccomp_release(sc->ctx);
+	free(sc->insns);
 	free(sc->listener_path);
 	free(sc->listener_metadata);
 	free(sc);

@@ -175,10 +175,21 @@ int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out, 
 	return 1;
 }
 
-int json_write_atomic(json_t *obj, const char *path, struct berr **err)
+static int write_json(json_t *obj, const char *path, bool durable, struct berr **err)
 {
 	autofree char *s = json_dumps(obj, JSON_COMPACT);
 	if (!s)
 		return berr_set(err, ENOMEM, "encode JSON for '%s'", path);
-	return fs_write_file_atomic(path, s, strlen(s), 0600, err);
+	return durable ? fs_write_file_atomic(path, s, strlen(s), 0600, err)
+		       : fs_replace_file(path, s, strlen(s), 0600, err);
+}
+
+int json_write_atomic(json_t *obj, const char *path, struct berr **err)
+{
+	return write_json(obj, path, true, err);
+}
+
+int json_replace_file(json_t *obj, const char *path, struct berr **err)
+{
+	return write_json(obj, path, false, err);
 }

@@ -32,5 +32,7 @@ size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);
 /* Write compact JSON atomically. */
 int json_write_atomic(json_t *obj, const char *path, struct berr **err);
+/* The same without fsync (fs_replace_file): for files made again from records. */
+int json_replace_file(json_t *obj, const char *path, struct berr **err);
 
 #endif

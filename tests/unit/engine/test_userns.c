@@ -60,14 +60,15 @@ static void plans(void **state)
 	assert_string_equal(s, "private {\"GidMap\":[\"0:100000:1000\",\"1000:1000:1\"],"
 			       "\"UidMap\":[\"0:100000:1000\",\"1000:1000:1\"]}");
 	free(s);
-	char *bad[][2] = {{"0:1", NULL},         {"a:1:2", NULL},     {"0:1:0", NULL},
-			  {"0:4294967295:2", NULL}, {"0:1:2:3", NULL},   {"-1:1:2", NULL}};
+	char *bad[][2] = {{"0:1", NULL},     {"a:1:2", NULL},
+			  {"0:1:0", NULL},   {"0:4294967295:2", NULL},
+			  {"0:1:2:3", NULL}, {"-1:1:2", NULL}};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_null(plan_json(NULL, bad[i], NULL, &rc));
 		assert_int_equal(rc, -EINVAL);
 	}
-	const char *bad_modes[] = {"nosuch", "auto:size=0", "auto:size=x", "auto:uid=1", "ns:/x",
-				   "keep-id"};
+	const char *bad_modes[] = {"nosuch",     "auto:size=0", "auto:size=x",
+				   "auto:uid=1", "ns:/x",       "keep-id"};
 	for (size_t i = 0; i < sizeof(bad_modes) / sizeof(bad_modes[0]); i++)
 		assert_null(plan_json(bad_modes[i], NULL, NULL, &rc));
 	assert_null(plan_json("auto", u, NULL, &rc));
