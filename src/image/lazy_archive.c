@@ -72,8 +72,7 @@ DLIB_FORWARD(la, int, archive_read_data_block,
 DLIB_FORWARD(la, struct archive *, archive_read_disk_new, (void), ())
 DLIB_FORWARD(la, int, archive_read_disk_open, (struct archive * a, const char *path), (a, path))
 DLIB_FORWARD(la, int, archive_read_disk_descend, (struct archive * a), (a))
-DLIB_FORWARD(la, int, archive_read_disk_set_behavior, (struct archive * a, int flags),
-	     (a, flags))
+DLIB_FORWARD(la, int, archive_read_disk_set_behavior, (struct archive * a, int flags), (a, flags))
 DLIB_FORWARD(la, int, archive_read_disk_set_symlink_hybrid, (struct archive * a), (a))
 
 /* writing */
@@ -81,12 +80,11 @@ DLIB_FORWARD(la, struct archive *, archive_write_new, (void), ())
 DLIB_FORWARD(la, int, archive_write_free, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_write_close, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_write_set_format_pax_restricted, (struct archive * a), (a))
-DLIB_FORWARD(la, int, archive_write_set_bytes_in_last_block, (struct archive * a, int n),
-	     (a, n))
+DLIB_FORWARD(la, int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))
 DLIB_FORWARD(la, int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))
 DLIB_FORWARD(la, int, archive_write_open,
-	     (struct archive * a, void *data, archive_open_callback *o,
-	      archive_write_callback *w, archive_close_callback *c),
+	     (struct archive * a, void *data, archive_open_callback *o, archive_write_callback *w,
+	      archive_close_callback *c),
 	     (a, data, o, w, c))
 DLIB_FORWARD(la, int, archive_write_header, (struct archive * a, entry *e), (a, e))
 DLIB_FORWARD(la, la_ssize_t, archive_write_data, (struct archive * a, const void *buf, size_t n),
@@ -98,7 +96,8 @@ DLIB_FORWARD(la, const char *, archive_error_string, (struct archive * a), (a))
 void archive_set_error(struct archive *a, int code, const char *fmt, ...)
 {
 	static void (*fn)(struct archive *, int, const char *, ...);
-	void (*f)(struct archive *, int, const char *, ...) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+	void (*f)(struct archive *, int, const char *, ...) =
+	    __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
 	if (!f) {
 		f = (void (*)(struct archive *, int, const char *, ...))dlib_sym(
 		    &la, "archive_set_error");

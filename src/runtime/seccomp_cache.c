@@ -76,9 +76,8 @@ void rt_seccomp_cache_put(const char *dir, const char *key, const struct rt_secc
 	autofree char *sub = xasprintf("%s/seccomp", dir);
 	if (mkdir(sub, 0700) < 0 && errno != EEXIST)
 		return;
-	struct header h = {.kflags = sc->kflags,
-			   .notify = sc->notify,
-			   .n_insns = (uint32_t)sc->n_insns};
+	struct header h = {
+	    .kflags = sc->kflags, .notify = sc->notify, .n_insns = (uint32_t)sc->n_insns};
 	memcpy(h.magic, MAGIC, 4);
 	size_t n = sc->n_insns * sizeof(struct sock_filter);
 	autofree char *buf = xmalloc(sizeof(h) + n);
