@@ -4,9 +4,9 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto libcurl
+PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables
 # libcurl and libarchive are opened on first use (util/dlib.h): their headers, not their link
-LINKPKGS := jansson libseccomp libcrypto
+LINKPKGS := jansson libseccomp libcrypto libmnl libnftables
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/network.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -247,7 +248,19 @@ int eng_container_remove(const struct eng_store *s, const char *id, struct berr 
 	if (lock < 0)
 		return -EIO;
 	autofree char *dir = eng_container_path(s, id, NULL);
+	/* its addresses go back to their networks first: a lease without a record is found
+	 * by system check, a record without its lease would be a lie */
+	json_t *rec = eng_container_load(s, id, NULL);
+	if (rec)
+		eng_network_release(s, rec, NULL);
+	json_decref(rec);
 	return fs_rm_rf(AT_FDCWD, dir, err);
+}
+
+/* For network connect and disconnect: the lock around a record's change. */
+int eng_container_lock(const struct eng_store *s, struct berr **err)
+{
+	return lock_store(s, err);
 }
 
 int eng_container_rename(const struct eng_store *s, const char *id, const char *name,

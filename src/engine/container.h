@@ -48,6 +48,9 @@ int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr *
 int eng_container_remove(const struct eng_store *s, const char *id, struct berr **err);
 /* <root>/containers/<id>/<file> (caller frees). */
 char *eng_container_path(const struct eng_store *s, const char *id, const char *file);
+/* containers.lock (the fd holds it): around a change of a record that must not race
+ * another, e.g. network connect. */
+int eng_container_lock(const struct eng_store *s, struct berr **err);
 /* Rename: the new name must be free. */
 int eng_container_rename(const struct eng_store *s, const char *id, const char *name,
 			 struct berr **err);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/hosts.h"
+#include "engine/network.h"
+#include "engine/port.h"
 #include "engine/user.h"
 #include "engine/userns.h"
 #include "engine/volume.h"
@@ -72,9 +75,15 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
 		json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
 	}
-	json_t *volumes = json_object();
+	json_t *volumes = json_object(), *exposed = json_object();
 	for (char *const *v = ic->volumes; v && *v; v++)
 		json_object_set_new(volumes, *v, json_object());
+	for (char *const *p = ic->exposed_ports; p && *p; p++)
+		json_object_set_new(exposed, *p, json_object());
+	/* -p's ports are exposed too (checked by the caller already) */
+	json_t *bindings = json_object();
+	(void)eng_port_parse(c->publish, bindings, exposed, NULL);
+	json_decref(bindings);
 	const char *stop = o->stop_signal ? o->stop_signal : ic->stop_signal;
 	json_t *cfg = json_pack(
 	    "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:o, s:s, s:o, s:o, "
@@ -91,8 +100,7 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 	    o->workdir        ? o->workdir
 	    : ic->working_dir ? ic->working_dir
 			      : "",
-	    "Entrypoint", json_or_null(entrypoint), "Labels", labels, "ExposedPorts",
-	    strv_json(ic->exposed_ports));
+	    "Entrypoint", json_or_null(entrypoint), "Labels", labels, "ExposedPorts", exposed);
 	if (stop)
 		json_object_set_new(cfg, "StopSignal", json_string(stop));
 	json_t *hc = c->healthcheck
@@ -105,7 +113,7 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 	return cfg;
 }
 
-static json_t *host_config(const struct eng_create *c, json_t *restart)
+static json_t *host_config(const struct eng_create *c, json_t *restart, json_t *ports)
 {
 	const struct eng_run_opts *o = &c->run;
 	json_t *ulimits = json_array();
@@ -122,7 +130,7 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 	json_t *hc = json_pack(
 	    "{s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o, "
 	    "s:o, s:I, s:b, s:b}",
-	    "AutoRemove", c->auto_remove, "NetworkMode", o->network ? o->network : "none",
+	    "AutoRemove", c->auto_remove, "NetworkMode", o->network ? o->network : ENG_NET_DEFAULT,
 	    "RestartPolicy", restart, "Memory", (json_int_t)o->memory, "MemorySwap",
 	    (json_int_t)o->memory_swap, "NanoCpus", (json_int_t)(o->cpus * 1e9), "CpuShares",
 	    (json_int_t)o->cpu_shares, "CpusetCpus", o->cpuset_cpus ? o->cpuset_cpus : "",
@@ -141,7 +149,56 @@ static json_t *host_config(const struct eng_create *c, json_t *restart)
 		json_array_append_new(secopt, json_sprintf("seccomp=%s", o->seccomp));
 	json_object_set_new(hc, "SecurityOpt", secopt);
 	json_object_set_new(hc, "Devices", strv_json(o->devices));
+	json_object_set(hc, "PortBindings", ports);
+	json_object_set_new(hc, "PublishAllPorts", json_boolean(c->publish_all));
+	json_object_set_new(hc, "Dns", strv_json(c->dns));
+	json_object_set_new(hc, "DnsSearch", strv_json(c->dns_search));
+	json_object_set_new(hc, "DnsOptions", strv_json(c->dns_options));
+	json_object_set_new(hc, "ExtraHosts", strv_json(c->add_hosts));
 	return hc;
+}
+
+/* Under the containers lock: the user namespace's ids, then the network's address. */
+static int claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err)
+{
+	const struct eng_create *c = ctx;
+	if (eng_userns_claim(s, rec, NULL, err) < 0)
+		return -ENOSPC;
+	if (!eng_network_mode_is_net(c->run.network))
+		return 0;
+	return eng_network_claim(s, rec, c->run.network, c->ip, c->aliases, err);
+}
+
+/* --network: a mode, or a network that exists; container:X names one that exists. The mode
+ * to record (container:<full id>) in *out_mode. */
+static int check_network(const struct eng_store *s, const struct eng_create *c, char **out_mode,
+			 struct berr **err)
+{
+	const char *mode = c->run.network ? c->run.network : ENG_NET_DEFAULT;
+	bool net = eng_network_mode_is_net(mode);
+	if (!net && (c->ip || (c->aliases && *c->aliases)))
+		return berr_plain(err, EINVAL, "--ip and --network-alias need a network, not '%s'",
+				  mode);
+	/* with the host's network they mean nothing, and Docker ignores them there */
+	if (!net && strcmp(mode, "host") && ((c->publish && *c->publish) || c->publish_all))
+		return berr_plain(err, EINVAL,
+				  "conflicting options: port publishing and the network mode '%s'",
+				  mode);
+	if (!strncmp(mode, "container:", 10)) {
+		char id[ENG_ID_LEN + 1];
+		if (eng_container_resolve(s, mode + 10, id, err) < 0)
+			return berr_wrap(err, "--network");
+		*out_mode = xasprintf("container:%s", id);
+		return 0;
+	}
+	if (net && strcmp(mode, ENG_NET_DEFAULT)) {
+		json_t *n = eng_network_load(s, mode, err);
+		if (!n)
+			return -ENOENT;
+		json_decref(n);
+	}
+	*out_mode = xstrdup(mode);
+	return 0;
 }
 
 int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
@@ -166,10 +223,14 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	json_t *spec = r == 0 ? eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err) : NULL;
 	if (r == 0 && !spec)
 		r = -EINVAL;
-	json_t *rec = NULL, *idmaps = NULL;
-	autofree char *userns_mode = NULL;
+	json_t *rec = NULL, *idmaps = NULL, *ports = json_object();
+	autofree char *userns_mode = NULL, *net_mode = NULL;
 	if (r == 0)
 		r = eng_userns_plan(&c->userns, &userns_mode, &idmaps, err);
+	if (r == 0)
+		r = eng_port_parse(c->publish, ports, NULL, err);
+	if (r == 0)
+		r = check_network(s, c, &net_mode, err);
 	json_t *plan =
 	    r == 0 ? eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err) : NULL;
 	if (r == 0 && !plan)
@@ -192,8 +253,8 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		    json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
 		    json_array(), "Image", image_id, "ImageName", c->image, "Driver", "overlay",
 		    "Config", config_json(c, ic, eng_bundle_env(&c->run, ic), entry, cmd),
-		    "HostConfig", host_config(c, restart), "Layers", json_object_get(img, "layers"),
-		    "Platform", "linux", "MountLabel", "");
+		    "HostConfig", host_config(c, restart, ports), "Layers",
+		    json_object_get(img, "layers"), "Platform", "linux", "MountLabel", "");
 		json_t *rest = json_array();
 		for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
 			json_array_append(rest, json_array_get(args, i));
@@ -201,14 +262,19 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		json_t *hc = json_object_get(rec, "HostConfig");
 		json_object_set(hc, "Mounts", plan);
 		json_object_set_new(hc, "UsernsMode", json_string(userns_mode));
+		json_object_set_new(hc, "NetworkMode", json_string(net_mode));
+		json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
 		if (idmaps)
 			json_object_set(hc, "IDMappings", idmaps);
-		r = eng_container_add(s, rec, c->name, eng_userns_claim, NULL, out_id, err);
-		if (r < 0)
+		r = eng_container_add(s, rec, c->name, claim, (void *)c, out_id, err);
+		if (r < 0) {
 			eng_remove_anonymous_volumes(s, rec);
+			eng_network_release(s, rec, NULL);
+		}
 	}
 	json_decref(plan);
 	json_decref(idmaps);
+	json_decref(ports);
 	if (!rec)
 		json_decref(restart); /* host_config took it otherwise */
 	json_decref(rec);
@@ -327,50 +393,37 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	}
 }
 
-/* /etc/resolv.conf for the container: the host's, without loopback name servers (they would
- * be the container's own loopback), Google's as Docker falls back to when none is left. */
-static char *resolv_conf(void)
+/* --network container:X: X's network namespace (it must be running), and its hosts and
+ * resolv.conf, as Docker shares them. */
+static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, struct berr **err)
 {
-	autofree char *host = NULL;
-	size_t len = 0;
-	if (fs_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, &len, NULL) < 0)
-		host = xstrdup("");
-	size_t cap = len + 128, o = 0;
-	char *out = xmalloc(cap);
-	bool any = false;
-	for (char *save = NULL, *line = strtok_r(host, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "nameserver", 10)) {
-			const char *ip = line + 10 + strspn(line + 10, " \t");
-			if (!strncmp(ip, "127.", 4) || !strncmp(ip, "::1", 3))
-				continue;
-			any = true;
-		}
-		o += (size_t)snprintf(out + o, cap - o, "%s\n", line);
+	const char *mode =
+	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
+	if (!mode || strncmp(mode, "container:", 10))
+		return 0;
+	const char *other = mode + 10;
+	json_t *st = eng_state_load(s, other);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	bool running = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	if (!running || pid <= 0)
+		return berr_plain(err, EINVAL,
+				  "cannot join network of a non running container: %.12s", other);
+	size_t i;
+	json_t *ns;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, ns)
+	{
+		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", "network"))
+			json_object_set_new(ns, "path", json_sprintf("/proc/%d/ns/net", (int)pid));
 	}
-	if (!any)
-		o += (size_t)snprintf(out + o, cap - o, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	return out;
-}
-
-/* owner: the host ids of the container's root (its own user namespace), else 0 */
-static int write_files(const char *dir, const char *hostname, uid_t uid, gid_t gid,
-		       struct berr **err)
-{
-	autofree char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-					 "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\t"
-					 "ip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\t"
-					 "ip6-allrouters\n127.0.1.1\t%s\n",
-					 hostname);
-	autofree char *name = xasprintf("%s\n", hostname);
-	autofree char *resolv = resolv_conf();
-	const char *files[][2] = {{"hosts", hosts}, {"hostname", name}, {"resolv.conf", resolv}};
-	for (size_t i = 0; i < 3; i++) {
-		autofree char *p = xasprintf("%s/%s", dir, files[i][0]);
-		if (fs_replace_file(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
-			return -EIO;
-		if ((uid || gid) && chown(p, uid, gid) < 0)
-			return berr_set(err, errno, "chown '%s'", p);
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *dst = json_string_value(json_object_get(m, "destination")) ?: "";
+		if (!strcmp(dst, "/etc/hosts") || !strcmp(dst, "/etc/resolv.conf")) {
+			autofree char *src = eng_container_path(s, other, dst + 5);
+			json_object_set_new(m, "source", json_string(src));
+		}
 	}
 	return 0;
 }
@@ -390,6 +443,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	if (r == 0 && !spec)
 		r = -EINVAL;
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
+	if (r == 0)
+		r = join_network(s, rec, spec, err);
 	if (r == 0) {
 		eng_mounts_spec(s, plan, w.o.idmappings != NULL, json_object_get(spec, "mounts"));
 		r = eng_mounts_populate(s, plan, rootfs, err);
@@ -397,8 +452,9 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	int64_t uid = eng_userns_host_id(json_object_get(w.o.idmappings, "UidMap"), 0);
 	int64_t gid = eng_userns_host_id(json_object_get(w.o.idmappings, "GidMap"), 0);
 	if (r == 0)
-		r = write_files(dir, json_string_value(json_object_get(spec, "hostname")),
-				uid < 0 ? 0 : (uid_t)uid, gid < 0 ? 0 : (gid_t)gid, err);
+		r = eng_hosts_write(s, id, rec,
+				    json_string_value(json_object_get(spec, "hostname")),
+				    uid < 0 ? 0 : (uid_t)uid, gid < 0 ? 0 : (gid_t)gid, err);
 	if (r == 0) {
 		autofree char *path = xasprintf("%s/config.json", dir);
 		r = json_replace_file(spec, path, err);

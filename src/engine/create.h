@@ -28,6 +28,12 @@ struct eng_create {
 	char *const *volumes, *const *mounts, *const *tmpfs; /* -v, --mount, --tmpfs */
 	json_t *healthcheck; /* --health-*: Docker's Config.Healthcheck, or NULL: the image's */
 	struct eng_userns_opts userns;
+	/* networks (run.network is the mode: "bridge", "none", "host", "container:X", a name) */
+	char *const *publish; /* -p */
+	bool publish_all;     /* -P */
+	const char *ip;       /* --ip (or --ip6) on the network */
+	char *const *aliases, *const *dns, *const *dns_search, *const *dns_options,
+								   *const *add_hosts;
 };
 
 /* Remove the container's anonymous volumes (rm -v, --rm). */

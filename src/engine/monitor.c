@@ -23,13 +23,13 @@
 #include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/endpoint.h"
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/rootfs.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
-#include "net/loopback.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
@@ -149,6 +149,7 @@ struct monitor {
 	pid_t pid;
 	json_t *state;
 	struct eng_health *health; /* or NULL */
+	struct eng_endpoints ep;   /* its networks, while it runs */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -423,10 +424,8 @@ static int run_once(struct monitor *m, bool first)
 		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
 		return -st;
 	}
-	/* its own network namespace (not --network host): loopback up before it runs */
-	const char *net = json_string_value(
-	    json_object_get(json_object_get(m->rec, "HostConfig"), "NetworkMode"));
-	if (!(net && !strcmp(net, "host")) && net_loopback_up(m->pid, &err) < 0) {
+	/* its network namespace: loopback, its networks' interfaces, its published ports */
+	if (eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
 		close_stdio(m);
 		char *msg = berr_string(err);
 		report(m, "E 125 %s\n", msg);
@@ -442,6 +441,7 @@ static int run_once(struct monitor *m, bool first)
 		free(msg);
 		berr_free(err);
 		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
 		return -125;
 	}
 	char t[40];
@@ -452,6 +452,7 @@ static int run_once(struct monitor *m, bool first)
 			    json_integer((json_int_t)rt_proc_start_time(m->pid)));
 	json_object_set_new(m->state, "StartedAt", json_string(t));
 	json_object_set_new(m->state, "Error", json_string(""));
+	json_object_set(m->state, "Ports", m->ep.settings ? m->ep.settings : json_null());
 	if (m->health)
 		eng_health_start(m->health, m->state);
 	save_state(m);
@@ -463,6 +464,8 @@ static int run_once(struct monitor *m, bool first)
 	int code = relay(m);
 	close_stdio(m);
 	(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+	eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
+	json_object_del(m->state, "Ports");
 	img_time_now(t);
 	set_status(m, "exited");
 	json_object_set_new(m->state, "Pid", json_integer(0));

@@ -4,10 +4,12 @@
  * signal), so integration tests assert on facts rather than on a shell's quirks.
  * Usage: probe CMD [ARG...] [-- CMD [ARG...] ...]  (several commands in one run) */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +202,30 @@ static int run(char **argv, int argc, int *exit_code)
 		if (fd >= 0)
 			close(fd);
 		return 3;
+	} else if (!strcmp(cmd, "udp-echo") && argc > 1) {
+		/* answer one datagram on PORT (IPv4 and IPv6) with "echo:<data> from <addr>" */
+		int s = socket(AF_INET6, SOCK_DGRAM, 0), off = 0;
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+		struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+					 .sin6_port = htons(atoi(argv[1]))};
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			printf("udp-echo=error %s\n", strerror(errno));
+			*exit_code = 1;
+			return -1;
+		}
+		printf("udp-echo=listening\n");
+		fflush(stdout);
+		char buf[512], reply[700], from[INET6_ADDRSTRLEN];
+		struct sockaddr_in6 peer;
+		socklen_t len = sizeof(peer);
+		ssize_t n = recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&peer, &len);
+		buf[n > 0 ? n : 0] = '\0';
+		inet_ntop(AF_INET6, &peer.sin6_addr, from, sizeof(from));
+		int k = snprintf(reply, sizeof(reply), "echo:%s from %s", buf, from);
+		sendto(s, reply, (size_t)k, 0, (struct sockaddr *)&peer, len);
+		printf("udp-echo=%s\n", reply);
+		close(s);
+		return 2;
 	} else if (!strcmp(cmd, "sleep") && argc > 1) {
 		fflush(stdout);
 		usleep((useconds_t)(atof(argv[1]) * 1e6));

@@ -109,12 +109,14 @@ done"
 box
 1 yes
 /nonexistent"
-	# its own network namespace, loopback up; the host's with --network host
+	# its own network namespace, loopback up (and eth0 on the default bridge); the host's
+	# with --network host
 	run berth run --rm berth/default sh -c 'ping -c1 -W2 127.0.0.1 >/dev/null && echo lo-up; ls /sys/class/net'
 	assert_output "lo-up
+eth0
 lo"
-	run berth run --rm --network host berth/default cat /proc/net/dev
-	assert_output --partial "$(ls /sys/class/net | grep -v lo | head -1)"
+	run berth run --rm --network host berth/default readlink /proc/self/ns/net
+	assert_output "$(readlink /proc/self/ns/net)"
 	run berth run --rm -u nosuchuser berth/default true
 	assert_failure
 	assert_output --partial "unable to find user nosuchuser"

@@ -90,6 +90,13 @@ store_teardown() {
 		left="$left mount:$m"
 	done
 	rm -rf "$STORE" "$WORK" "$RUNROOT"
+	# The store's default bridge and berth's firewall table outlive its containers (as
+	# docker0 does); the store is gone, so they go too. Only in a network namespace of the
+	# suite's own (tests/run-integration), never the machine's.
+	if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ]; then
+		ip link del berth0 2>/dev/null || true
+		nft delete table inet berth 2>/dev/null || true
+	fi
 	[ -z "$left" ] || { echo "left behind:$left" >&2; return 1; }
 }
 

@@ -91,6 +91,7 @@ int cmd_info(struct cli_opts *o, int argc, char **argv);
 int cmd_system(struct cli_opts *o, int argc, char **argv);
 /* volume.c */
 int cmd_volume(struct cli_opts *o, int argc, char **argv);
+int cmd_network(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */
 int cmd_image(struct cli_opts *o, int argc, char **argv);
 

@@ -34,7 +34,9 @@ struct run_flags {
 	double cpus;
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
-	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap;
+	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap, publish, aliases, dns,
+	    dns_search, dns_options, add_hosts;
+	const char *ip, *ip6;
 	bool quiet, no_healthcheck;
 	char *init_path;
 	const char *health_cmd, *health_interval, *health_timeout, *health_start;
@@ -43,10 +45,11 @@ struct run_flags {
 
 static void run_flags_clear(struct run_flags *f)
 {
-	struct flag_list *l[] = {&f->env,      &f->env_file, &f->labels,  &f->cap_add,
-				 &f->cap_drop, &f->ulimits,  &f->sysctls, &f->security_opt,
-				 &f->attach,   &f->volumes,  &f->mounts,  &f->tmpfs,
-				 &f->devices,  &f->uidmap,   &f->gidmap};
+	struct flag_list *l[] = {
+	    &f->env,        &f->env_file,     &f->labels,   &f->cap_add, &f->cap_drop, &f->ulimits,
+	    &f->sysctls,    &f->security_opt, &f->attach,   &f->volumes, &f->mounts,   &f->tmpfs,
+	    &f->devices,    &f->uidmap,       &f->gidmap,   &f->publish, &f->aliases,  &f->dns,
+	    &f->dns_search, &f->dns_options,  &f->add_hosts};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
@@ -90,9 +93,27 @@ static void run_flags_clear(struct run_flags *f)
 	     0,                                                                                     \
 	     FLAG_STRING,                                                                           \
 	     &(f).network,                                                                          \
-	     "Connect a container to a network (none, host)",                                       \
+	     "Connect a container to a network (bridge, none, host, container:NAME, a network)",    \
 	     "network"},                                                                            \
 	    {"net", 0, FLAG_STRING, &(f).network, NULL},                                            \
+	    {"publish", 'p', FLAG_LIST, &(f).publish, "Publish a container's port(s) to the host",  \
+	     "list"},                                                                               \
+	    {"publish-all", 'P', FLAG_BOOL, &(f).c.publish_all,                                     \
+	     "Publish all exposed ports to random ports"},                                          \
+	    {"ip", 0, FLAG_STRING, &(f).ip, "IPv4 address (e.g., 172.30.100.104)", "string"},       \
+	    {"ip6", 0, FLAG_STRING, &(f).ip6, "IPv6 address (e.g., 2001:db8::33)", "string"},       \
+	    {"network-alias",                                                                       \
+	     0,                                                                                     \
+	     FLAG_LIST,                                                                             \
+	     &(f).aliases,                                                                          \
+	     "Add network-scoped alias for the "                                                    \
+	     "container",                                                                           \
+	     "list"},                                                                               \
+	    {"dns", 0, FLAG_LIST, &(f).dns, "Set custom DNS servers", "list"},                      \
+	    {"dns-search", 0, FLAG_LIST, &(f).dns_search, "Set custom DNS search domains", "list"}, \
+	    {"dns-option", 0, FLAG_LIST, &(f).dns_options, "Set DNS options", "list"},              \
+	    {"add-host", 0, FLAG_LIST, &(f).add_hosts, "Add a custom host-to-IP mapping (host:ip)", \
+	     "list"},                                                                               \
 	    {"memory", 'm', FLAG_STRING, &(f).memory, "Memory limit", "bytes"},                     \
 	    {"memory-swap",                                                                         \
 	     0,                                                                                     \
@@ -256,12 +277,14 @@ static int check_flags(struct run_flags *f)
 	}
 	o->pids_limit = f->pids_limit;
 	o->cpu_shares = f->cpu_shares;
-	o->network = f->network ? f->network : "none";
-	if (strcmp(o->network, "none") && strcmp(o->network, "host"))
-		return cli_error(125,
-				 "network '%s' is not available: only none and host until "
-				 "networks land",
-				 o->network);
+	o->network = f->network ? f->network : "bridge";
+	if (f->ip && f->ip6)
+		return cli_error(125, "one of --ip and --ip6, not both");
+	f->c.ip = f->ip ? f->ip : f->ip6;
+	for (int i = 0; i < f->add_hosts.n; i++)
+		if (!strpbrk(f->add_hosts.v[i], ":="))
+			return cli_error(125, "invalid argument \"%s\" for \"--add-host\" flag",
+					 f->add_hosts.v[i]);
 	for (int i = 0; i < f->security_opt.n; i++) {
 		const char *s = f->security_opt.v[i];
 		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges=true") ||
@@ -354,6 +377,12 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.mounts = (char *const *)f->mounts.v;
 	f->c.tmpfs = (char *const *)f->tmpfs.v;
 	f->c.run.devices = (char *const *)f->devices.v;
+	f->c.publish = (char *const *)f->publish.v;
+	f->c.aliases = (char *const *)f->aliases.v;
+	f->c.dns = (char *const *)f->dns.v;
+	f->c.dns_search = (char *const *)f->dns_search.v;
+	f->c.dns_options = (char *const *)f->dns_options.v;
+	f->c.add_hosts = (char *const *)f->add_hosts.v;
 	f->c.userns.uidmap = (char *const *)f->uidmap.v;
 	f->c.userns.gidmap = (char *const *)f->gidmap.v;
 	bool any = f->attach.n > 0;

@@ -323,10 +323,36 @@ int cmd_port(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
 		return cli_fail(err, 1);
-	/* no published ports until networks land (issue #6) */
-	if (n == 2)
-		return cli_error(1, "no public port '%s%s' published for %s", pos[1],
-				 strchr(pos[1], '/') ? "" : "/tcp", pos[0]);
+	json_t *st = eng_state_load(&es, id);
+	json_t *ports =
+	    json_is_true(json_object_get(st, "Running")) ? json_object_get(st, "Ports") : NULL;
+	autofree char *want =
+	    n == 2 ? (strchr(pos[1], '/') ? xstrdup(pos[1]) : xasprintf("%s/tcp", pos[1])) : NULL;
+	bool any = false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(ports, k, v)
+	{
+		if (want && strcmp(k, want))
+			continue;
+		size_t i;
+		json_t *b;
+		json_array_foreach(v, i, b)
+		{
+			const char *ip = json_string_value(json_object_get(b, "HostIp")) ?: "";
+			const char *hp = json_string_value(json_object_get(b, "HostPort")) ?: "";
+			bool v6 = strchr(ip, ':') != NULL;
+			if (want)
+				printf("%s%s%s:%s\n", v6 ? "[" : "", ip, v6 ? "]" : "", hp);
+			else
+				printf("%s -> %s%s%s:%s\n", k, v6 ? "[" : "", ip, v6 ? "]" : "",
+				       hp);
+			any = true;
+		}
+	}
+	json_decref(st);
+	if (want && !any)
+		return cli_error(1, "no public port '%s' published for %s", want, pos[0]);
 	return 0;
 }
 

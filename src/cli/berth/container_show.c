@@ -129,6 +129,57 @@ static bool ps_keep(const struct ps_opts *p, json_t *rec, json_t *st, const char
 	return true;
 }
 
+/* "0.0.0.0:8080->80/tcp, :::8080->80/tcp, 443/tcp" as docker ps shows a running one's */
+static char *ports_text(json_t *ports)
+{
+	char *out = xstrdup("");
+	const char *k;
+	json_t *v;
+	json_object_foreach(ports, k, v)
+	{
+		size_t n = json_array_size(v);
+		for (size_t i = 0; i < (n ? n : 1); i++) {
+			json_t *b = json_array_get(v, i);
+			const char *ip = str(b, "HostIp") ?: "";
+			char *part = n ? xasprintf("%s%s:%s->%s", strchr(ip, ':') ? "" : "", ip,
+						   str(b, "HostPort") ?: "", k)
+				       : xstrdup(k);
+			char *next = xasprintf("%s%s%s", out, *out ? ", " : "", part);
+			free(part);
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
+/* Docker's NetworkSettings: the record's networks, the running one's ports, and the legacy
+ * top-level fields of the default network. */
+static json_t *network_settings(json_t *rec, json_t *st, const char *id)
+{
+	json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+	bool running = json_is_true(json_object_get(st, "Running"));
+	json_t *ports = running && json_is_object(json_object_get(st, "Ports"))
+			    ? json_incref(json_object_get(st, "Ports"))
+			    : json_object();
+	json_t *def = json_object_get(nets, "bridge");
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	json_t *out =
+	    json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:O}", "Bridge",
+		      "", "SandboxID", running ? id : "", "Ports", ports, "SandboxKey",
+		      running && pid > 0 ? "" : "", "Gateway", str(def, "Gateway") ?: "",
+		      "IPAddress", str(def, "IPAddress") ?: "", "IPPrefixLen",
+		      (int)json_integer_value(json_object_get(def, "IPPrefixLen")), "IPv6Gateway",
+		      str(def, "IPv6Gateway") ?: "", "GlobalIPv6Address",
+		      str(def, "GlobalIPv6Address") ?: "", "GlobalIPv6PrefixLen",
+		      (int)json_integer_value(json_object_get(def, "GlobalIPv6PrefixLen")),
+		      "MacAddress", str(def, "MacAddress") ?: "", "EndpointID", "", "Networks",
+		      nets ? nets : json_object());
+	if (running && pid > 0)
+		json_object_set_new(out, "SandboxKey", json_sprintf("/proc/%d/ns/net", (int)pid));
+	return out;
+}
+
 static json_t *ps_row(json_t *rec, json_t *st, const char *id, bool no_trunc)
 {
 	char since[48], at[48];
@@ -147,13 +198,23 @@ static json_t *ps_row(json_t *rec, json_t *st, const char *id, bool no_trunc)
 		free(label_text);
 		label_text = next;
 	}
+	autofree char *ports = ports_text(
+	    json_is_true(json_object_get(st, "Running")) ? json_object_get(st, "Ports") : NULL);
+	autofree char *nets = xstrdup("");
+	json_object_foreach(json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"), k,
+			    v)
+	{
+		char *next = xasprintf("%s%s%s", nets, *nets ? "," : "", k);
+		free(nets);
+		nets = next;
+	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
 			 no_trunc ? id : short_id, "Image", str(rec, "ImageName"), "Command",
 			 cmdline, "CreatedAt", out_go_time(created, at), "RunningFor",
-			 out_since(created, since), "Ports", "", "Status", status, "State",
+			 out_since(created, since), "Ports", ports, "Status", status, "State",
 			 str(st, "Status"), "Names", str(rec, "Name") + 1, "Labels", label_text,
 			 "Mounts", "", "Networks",
-			 str(json_object_get(rec, "HostConfig"), "NetworkMode"));
+			 *nets ? nets : str(json_object_get(rec, "HostConfig"), "NetworkMode"));
 }
 
 int cmd_ps(struct cli_opts *o, int argc, char **argv)
@@ -288,7 +349,7 @@ static json_t *container_json(struct eng_store *es, const char *id)
 				      "MergedDir", merged, "WorkDir", work, "Name", "overlay"));
 	json_object_set_new(out, "Mounts", json_array());
 	json_object_set(out, "Config", json_object_get(rec, "Config"));
-	json_object_set_new(out, "NetworkSettings", json_pack("{s:{}}", "Networks"));
+	json_object_set_new(out, "NetworkSettings", network_settings(rec, st, id));
 	json_decref(st);
 	json_decref(rec);
 	return out;

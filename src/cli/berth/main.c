@@ -48,6 +48,7 @@ static const struct cli_command commands[] = {
     {"rename", "Rename a container", cmd_rename},
     {"container", "Manage containers", cmd_container},
     {"volume", "Manage volumes", cmd_volume},
+    {"network", "Manage networks", cmd_network},
     {"system", "Manage berth (df, prune, check, info)", cmd_system},
     {"info", "Display system-wide information", cmd_info},
     {"pull", "Download an image from a registry", cmd_pull},

@@ -16,6 +16,8 @@
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
 #include "engine/container.h"
+#include "engine/endpoint.h"
+#include "engine/network.h"
 #include "engine/monitor.h"
 #include "engine/volume.h"
 #include "image/image.h"
@@ -190,7 +192,8 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (!force) {
 		printf(
-		    "WARNING! This will remove:\n  - all stopped containers\n%s  - all %s "
+		    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not "
+		    "used by at least one container\n%s  - all %s "
 		    "images\nAre you sure you want to continue? [y/N] ",
 		    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
 		    all ? "images without at least one container associated to them" : "dangling");
@@ -205,6 +208,13 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		char *vargs[] = {"prune", "-f", NULL};
 		r |= cmd_volume(o, 2, vargs);
 	}
+	char *nargs[] = {"prune", "-f", NULL};
+	r |= cmd_network(o, 2, nargs);
+	/* the default bridge and berth's table, when no container runs on them */
+	struct eng_store es = cli_engine(o);
+	struct berr *err = NULL;
+	if (eng_network_prune_default(&es, &err) < 0)
+		r |= cli_fail(err, 1);
 	r |= cmd_image_prune(o, all ? 2 : 1, all ? fa : f);
 	return r;
 }
@@ -340,6 +350,21 @@ static void check_images(struct cli_opts *o, struct finding *f)
 	}
 }
 
+/* Networks: interfaces, published ports and leases nothing owns. */
+static void check_networks(struct cli_opts *o, struct finding *f)
+{
+	struct eng_store es = cli_engine(o);
+	json_t *found = eng_network_check(&es, f->repair);
+	size_t i;
+	json_t *x;
+	json_array_foreach(found, i, x)
+	{
+		report(f, json_is_true(json_object_get(x, "fixed")), "%s",
+		       json_string_value(json_object_get(x, "what")));
+	}
+	json_decref(found);
+}
+
 static int system_check(struct cli_opts *o, int argc, char **argv)
 {
 	bool repair = false;
@@ -355,6 +380,7 @@ static int system_check(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	struct finding f = {.repair = repair};
 	check_containers(o, &f);
+	check_networks(o, &f); /* after: a repaired container leaves its interfaces */
 	check_images(o, &f);
 	if (!f.found)
 		printf("No problems found\n");

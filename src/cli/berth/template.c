@@ -308,12 +308,45 @@ static void pass_err(struct berr **err, struct berr *e)
 		berr_free(e);
 }
 
-enum tok_kind { T_FIELD, T_STRING, T_NUMBER, T_IDENT, T_PIPE, T_END };
+enum tok_kind { T_FIELD, T_STRING, T_NUMBER, T_IDENT, T_PIPE, T_PAREN, T_END };
 
 struct tok {
 	enum tok_kind kind;
 	char *text;
+	char *fields; /* T_PAREN: ".A.B" after the ')', or NULL */
 };
+
+/* "(pipeline).A.B": the pipeline's text, and the fields after it. */
+static int lex_paren(const char **pp, struct tok *t, struct berr **err)
+{
+	const char *p = *pp + 1, *start = p;
+	int depth = 1;
+	char q = 0;
+	for (; *p && depth; p++) {
+		if (q) {
+			if (*p == '\\' && q == '"' && p[1])
+				p++;
+			else if (*p == q)
+				q = 0;
+		} else if (*p == '"' || *p == '`') {
+			q = *p;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		}
+	}
+	if (depth)
+		return berr_plain(err, EINVAL, "template: unclosed left paren");
+	t->kind = T_PAREN;
+	t->text = xstrndup(start, (size_t)(p - 1 - start));
+	const char *f = p;
+	while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+		p++;
+	t->fields = p > f && *f == '.' ? xstrndup(f, (size_t)(p - f)) : NULL;
+	*pp = p;
+	return 0;
+}
 
 static int lex_token(const char **pp, struct tok *t, struct berr **err)
 {
@@ -322,8 +355,12 @@ static int lex_token(const char **pp, struct tok *t, struct berr **err)
 		p++;
 	const char *start = p;
 	t->text = NULL;
+	t->fields = NULL;
 	if (!*p) {
 		t->kind = T_END;
+	} else if (*p == '(') {
+		*pp = p;
+		return lex_paren(pp, t, err);
 	} else if (*p == '|') {
 		t->kind = T_PIPE;
 		p++;
@@ -385,6 +422,19 @@ static json_t *field(json_t *dot, const char *path, struct berr **err)
 }
 
 static json_t *call(const char *fn, json_t **args, size_t n, struct berr **err);
+static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **err);
+
+/* A parenthesized pipeline's value, then its fields. */
+static json_t *paren_value(struct tok *t, json_t *dot, struct berr **err)
+{
+	bool ok;
+	json_t *v = pipeline(t->text, dot, &ok, err);
+	if (!ok || !t->fields)
+		return v;
+	json_t *f = field(v, t->fields, err);
+	json_decref(v);
+	return f;
+}
 
 /* One command: a value, or a function with arguments (and the piped value last). */
 static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *piped, bool has_piped,
@@ -402,6 +452,15 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *pipe
 		if (t->kind == T_FIELD) {
 			struct berr *e = NULL;
 			v = field(dot, t->text, &e);
+			if (e) {
+				for (size_t k = 0; k < na; k++)
+					json_decref(args[k]);
+				pass_err(err, e);
+				return NULL;
+			}
+		} else if (t->kind == T_PAREN) {
+			struct berr *e = NULL;
+			v = paren_value(t, dot, &e);
 			if (e) {
 				for (size_t k = 0; k < na; k++)
 					json_decref(args[k]);
@@ -468,8 +527,10 @@ static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **e
 		}
 		struct berr *e = NULL;
 		json_t *v = run_command(toks, n, dot, val, has_val, &e);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			free(toks[i].text);
+			free(toks[i].fields);
+		}
 		n = 0;
 		if (e) {
 			pass_err(err, e);
@@ -485,8 +546,10 @@ static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **e
 			return val;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(toks[i].text);
+		free(toks[i].fields);
+	}
 	json_decref(val);
 	return NULL;
 }

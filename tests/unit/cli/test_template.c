@@ -70,6 +70,9 @@ static void values(void **state)
 	expect("{{json .List}}|{{json .Map}}|{{json .Name}}",
 	       "[\"a\",\"b\"]|{\"k\":\"v\",\"a\":\"z\"}|\"web\"");
 	expect("{{index .List 1}} {{index .Map \"k\"}}", "b v");
+	/* a parenthesized pipeline, and fields of its value */
+	expect("{{(index .Mounts 1).Source}} {{(index .Mounts 0)}}", "/y map[Source:/x]");
+	expect("{{upper (index .List 0)}} {{(.Map).k}}", "A v");
 	expect("{{join .List \",\"}} {{len .List}} {{upper .Name}} {{.Name | upper}}",
 	       "a,b 2 WEB WEB");
 	expect("{{printf \"%s-%d\" .Name .Size}}", "web-42");
@@ -95,6 +98,7 @@ static void errors(void **state)
 	expect_fail("{{end}}", "unexpected {{end}}");
 	expect_fail("{{nosuch .Name}}", "function \"nosuch\" not defined");
 	expect_fail("{{index .List 5}}", "out of range");
+	expect_fail("{{(index .List 0}}", "unclosed left paren");
 	expect_fail("{{.Name.Deeper}}", "can't evaluate field Deeper");
 	expect_fail("{{.Name 1}}", "non-function");
 }

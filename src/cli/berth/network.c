@@ -1,0 +1,403 @@
+/* network create, ls, inspect, rm, prune, connect, disconnect: the `network` group. */
+#include "engine/network.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/format.h"
+#include "engine/container.h"
+#include "engine/endpoint.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int network_create(struct cli_opts *o, int argc, char **argv)
+{
+	struct flag_list labels = {0}, opts = {0}, subnets = {0}, gateways = {0};
+	const char *driver = "bridge", *ip_range = NULL;
+	bool internal = false, ipv6 = false, attachable = false;
+	const struct flag flags[] = {
+	    {"driver", 'd', FLAG_STRING, &driver, "Driver to manage the Network (bridge)", "string"},
+	    {"subnet", 0, FLAG_LIST, &subnets, "Subnet in CIDR format (one IPv4, one IPv6)",
+	     "strings"},
+	    {"gateway", 0, FLAG_LIST, &gateways, "Gateway for the subnet", "strings"},
+	    {"ip-range", 0, FLAG_STRING, &ip_range, "Allocate container ip from a sub-range",
+	     "string"},
+	    {"internal", 0, FLAG_BOOL, &internal, "Restrict external access to the network"},
+	    {"ipv6", 0, FLAG_BOOL, &ipv6, "Enable IPv6 networking"},
+	    {"label", 0, FLAG_LIST, &labels, "Set metadata on a network", "list"},
+	    {"opt", 'o', FLAG_LIST, &opts, "Set driver specific options (mtu=N)", "map"},
+	    {"attachable", 0, FLAG_BOOL, &attachable, "Accepted (every network is attachable)"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth network create", "[OPTIONS] NETWORK",
+				     "Create a network", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	int status = n < 0 ? (n == -2 ? 0 : 125) : 0;
+	if (n >= 0 && n != 1)
+		status = cli_error(125, "\"berth network create\" requires exactly 1 argument");
+	else if (n >= 0 && strcmp(driver, "bridge"))
+		status = cli_error(125, "network driver '%s' is not available: only bridge", driver);
+	else if (n >= 0 && (subnets.n > 2 || gateways.n > subnets.n))
+		status = cli_error(125, "one --subnet of each family, a --gateway for each at most");
+	struct eng_network_opts no = {.internal = internal,
+				      .ipv6 = ipv6,
+				      .ip_range = ip_range,
+				      .labels = (char *const *)labels.v,
+				      .options = (char *const *)opts.v};
+	/* subnets and their gateways, IPv4 first */
+	for (int i = 0; !status && i < subnets.n; i++) {
+		bool v6 = strchr(subnets.v[i], ':') != NULL;
+		*(v6 ? &no.subnet6 : &no.subnet) = subnets.v[i];
+		if (i < gateways.n)
+			*(v6 ? &no.gateway6 : &no.gateway) = gateways.v[i];
+	}
+	if (!status && !no.subnet && no.subnet6 && ip_range)
+		status = cli_error(125, "--ip-range needs an IPv4 --subnet");
+	if (!status) {
+		no.name = pos[0];
+		struct eng_store es = cli_engine(o);
+		struct berr *err = NULL;
+		char id[65];
+		if (eng_network_create(&es, &no, id, &err) < 0)
+			status = cli_fail(err, 1);
+		else
+			printf("%s\n", id);
+	}
+	struct flag_list *all[] = {&labels, &opts, &subnets, &gateways};
+	for (size_t i = 0; i < 4; i++)
+		flag_list_free(all[i]);
+	return status;
+}
+
+/* The running containers on a network, as inspect lists them. */
+static json_t *containers_of(const struct eng_store *s, json_t *net)
+{
+	json_t *out = json_object(), *users = eng_network_users(s, net);
+	const char *cid;
+	json_t *v;
+	json_object_foreach(users, cid, v)
+	{
+		json_t *st = eng_state_load(s, cid);
+		json_t *rec = json_is_true(json_object_get(st, "Running"))
+				  ? eng_container_load(s, cid, NULL)
+				  : NULL;
+		json_t *n = json_object_get(
+		    json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"),
+		    str(net, "Name"));
+		if (n) {
+			const char *a4 = str(n, "IPAddress"), *a6 = str(n, "GlobalIPv6Address");
+			char ep[16];
+			eng_endpoint_name(cid, str(net, "Id"), ep);
+			json_object_set_new(
+			    out, cid,
+			    json_pack("{s:s, s:s, s:s, s:o, s:o}", "Name",
+				      str(rec, "Name") ? str(rec, "Name") + 1 : "", "EndpointID", ep,
+				      "MacAddress", str(n, "MacAddress") ?: "", "IPv4Address",
+				      a4 && *a4 ? json_sprintf("%s/%d", a4,
+							       (int)json_integer_value(json_object_get(
+								   n, "IPPrefixLen")))
+						: json_string(""),
+				      "IPv6Address",
+				      a6 && *a6 ? json_sprintf("%s/%d", a6,
+							       (int)json_integer_value(json_object_get(
+								   n, "GlobalIPv6PrefixLen")))
+						: json_string("")));
+		}
+		json_decref(rec);
+		json_decref(st);
+	}
+	json_decref(users);
+	return out;
+}
+
+/* host and none, which are modes and not records, as docker network ls shows them */
+static json_t *pseudo(const char *name, const char *driver)
+{
+	char id[SHA256_HEX_LEN + 1];
+	autofree char *seed = xasprintf("berth network %s", name);
+	sha256_hex(seed, strlen(seed), id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{}, s:{}}", "Name", name, "Id", id,
+			 "Driver", driver, "Scope", "local", "EnableIPv6", 0, "Internal", 0,
+			 "Labels", "Options");
+}
+
+static bool matches(json_t *net, const struct flag_list *filters)
+{
+	for (int k = 0; k < filters->n; k++) {
+		const char *f = filters->v[k];
+		if (!strncmp(f, "name=", 5) && !strstr(str(net, "Name"), f + 5))
+			return false;
+		if (!strncmp(f, "id=", 3) && strncmp(str(net, "Id"), f + 3, strlen(f + 3)))
+			return false;
+		if (!strncmp(f, "driver=", 7) && strcmp(str(net, "Driver"), f + 7))
+			return false;
+		if (!strncmp(f, "label=", 6)) {
+			autofree char *key = xstrdup(f + 6);
+			char *eq = strchr(key, '=');
+			if (eq)
+				*eq = '\0';
+			json_t *lv = json_object_get(json_object_get(net, "Labels"), key);
+			if (!lv || (eq && strcmp(json_string_value(lv), eq + 1)))
+				return false;
+		}
+	}
+	return true;
+}
+
+static int network_ls(struct cli_opts *o, int argc, char **argv)
+{
+	bool quiet = false, no_trunc = false;
+	const char *format = NULL;
+	struct flag_list filters = {0};
+	const struct flag flags[] = {
+	    {"quiet", 'q', FLAG_BOOL, &quiet, "Only display network IDs"},
+	    {"no-trunc", 0, FLAG_BOOL, &no_trunc, "Do not truncate the output"},
+	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    {"filter", 'f', FLAG_LIST, &filters, "Provide filter values (name=, id=, driver=, "
+						 "label=)", "filter"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth network ls", "[OPTIONS]", "List networks", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0) {
+		flag_list_free(&filters);
+		return n == -2 ? 0 : 125;
+	}
+	struct eng_store es = cli_engine(o);
+	struct berr *err = NULL;
+	json_t *nets = eng_network_list(&es, &err);
+	if (!nets) {
+		flag_list_free(&filters);
+		return cli_fail(err, 1);
+	}
+	json_array_append_new(nets, pseudo("host", "host"));
+	json_array_append_new(nets, pseudo("none", "null"));
+	json_t *rows = json_array();
+	size_t i;
+	json_t *net;
+	json_array_foreach(nets, i, net)
+	{
+		if (!matches(net, &filters))
+			continue;
+		char id[13];
+		snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
+		json_array_append_new(
+		    rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
+				    no_trunc ? str(net, "Id") : id, "Name", str(net, "Name"),
+				    "Driver", str(net, "Driver"), "Scope", "local", "IPv6",
+				    json_is_true(json_object_get(net, "EnableIPv6")) ? "true"
+										      : "false",
+				    "Internal", eng_network_internal(net) ? "true" : "false",
+				    "CreatedAt", str(net, "Created") ?: ""));
+	}
+	int status = 0;
+	if (quiet) {
+		json_array_foreach(rows, i, net) puts(str(net, "ID"));
+	} else {
+		json_t *headers = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
+					    "NETWORK ID", "Name", "NAME", "Driver", "DRIVER",
+					    "Scope", "SCOPE", "IPv6", "IPV6", "Internal", "INTERNAL",
+					    "CreatedAt", "CREATED AT");
+		status = fmt_rows(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+				  headers, rows);
+		json_decref(headers);
+	}
+	json_decref(rows);
+	json_decref(nets);
+	flag_list_free(&filters);
+	return status;
+}
+
+static int network_inspect(struct cli_opts *o, int argc, char **argv)
+{
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth network inspect", "[OPTIONS] NETWORK [NETWORK...]",
+				     "Display detailed information on one or more networks", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth network inspect\" requires at least 1 argument");
+	struct eng_store es = cli_engine(o);
+	json_t *out = json_array();
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct berr *err = NULL;
+		json_t *net = !strcmp(pos[i], "host")   ? pseudo("host", "host")
+			      : !strcmp(pos[i], "none") ? pseudo("none", "null")
+							: eng_network_load(&es, pos[i], &err);
+		if (!net) {
+			status = cli_fail(err, 1);
+			continue;
+		}
+		json_object_set_new(net, "Containers", containers_of(&es, net));
+		json_array_append_new(out, net);
+	}
+	if (format && json_array_size(out)) {
+		if (fmt_each(format, out))
+			status = 1;
+	} else if (json_array_size(out)) {
+		char *text = json_dumps(out, JSON_INDENT(4));
+		puts(text);
+		free(text);
+	}
+	json_decref(out);
+	return status;
+}
+
+static int network_rm(struct cli_opts *o, int argc, char **argv)
+{
+	bool force = false;
+	const struct flag flags[] = {
+	    {"force", 'f', FLAG_BOOL, &force, "Do not error if the network does not exist"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth network rm", "NETWORK [NETWORK...]",
+				     "Remove one or more networks", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n < 1)
+		return cli_error(125, "\"berth network rm\" requires at least 1 argument");
+	struct eng_store es = cli_engine(o);
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct berr *err = NULL;
+		if (!strcmp(pos[i], "host") || !strcmp(pos[i], "none")) {
+			status = cli_error(1, "%s is a pre-defined network and cannot be removed",
+					   pos[i]);
+			continue;
+		}
+		if (eng_network_remove(&es, pos[i], &err) < 0) {
+			if (force && berr_code(err) == ENOENT)
+				berr_free(err);
+			else
+				status = cli_fail(err, 1);
+			continue;
+		}
+		printf("%s\n", pos[i]);
+	}
+	return status;
+}
+
+static int network_prune(struct cli_opts *o, int argc, char **argv)
+{
+	bool force = false;
+	const struct flag flags[] = {
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"}, FLAG_END};
+	const struct flag_cmd cmd = {"berth network prune", "[OPTIONS]",
+				     "Remove all unused networks", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (!force) {
+		printf("WARNING! This will remove all custom networks not used by at least one "
+		       "container.\nAre you sure you want to continue? [y/N] ");
+		fflush(stdout);
+		char line[16] = "";
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+			return 0;
+	}
+	struct eng_store es = cli_engine(o);
+	json_t *nets = eng_network_list(&es, NULL);
+	size_t i;
+	json_t *net;
+	bool any = false;
+	json_array_foreach(nets, i, net)
+	{
+		const char *name = str(net, "Name");
+		if (!strcmp(name, ENG_NET_DEFAULT) || eng_network_remove(&es, name, NULL) < 0)
+			continue;
+		if (!any)
+			printf("Deleted Networks:\n");
+		any = true;
+		printf("%s\n", name);
+	}
+	json_decref(nets);
+	return 0;
+}
+
+static int connect_or_not(struct cli_opts *o, int argc, char **argv, bool connect)
+{
+	const char *ip = NULL, *ip6 = NULL;
+	bool force = false;
+	struct flag_list aliases = {0};
+	const struct flag cflags[] = {
+	    {"ip", 0, FLAG_STRING, &ip, "IPv4 address (e.g., 172.30.100.104)", "string"},
+	    {"ip6", 0, FLAG_STRING, &ip6, "IPv6 address (e.g., 2001:db8::33)", "string"},
+	    {"alias", 0, FLAG_LIST, &aliases, "Add network-scoped alias for the container", "list"},
+	    FLAG_END};
+	const struct flag dflags[] = {
+	    {"force", 'f', FLAG_BOOL, &force, "Force the container to disconnect from a network"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {
+	    connect ? "berth network connect" : "berth network disconnect",
+	    "[OPTIONS] NETWORK CONTAINER",
+	    connect ? "Connect a container to a network" : "Disconnect a container from a network",
+	    true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, connect ? cflags : dflags, argc, argv, &pos);
+	int status = n < 0 ? (n == -2 ? 0 : 125) : 0;
+	if (n >= 0 && n != 2)
+		status = cli_error(125, "\"%s\" requires exactly 2 arguments", cmd.name);
+	if (!status && ip && ip6)
+		status = cli_error(125, "one of --ip and --ip6, not both");
+	if (!status) {
+		struct eng_store es = cli_engine(o);
+		struct berr *err = NULL;
+		char id[ENG_ID_LEN + 1];
+		int r = eng_container_resolve(&es, pos[1], id, &err);
+		if (r == 0 && connect)
+			r = eng_network_connect(&es, pos[0], id, ip ? ip : ip6,
+						(char *const *)aliases.v, &err);
+		else if (r == 0)
+			r = eng_network_disconnect(&es, pos[0], id, &err);
+		if (r < 0)
+			status = cli_fail(err, 1);
+	}
+	flag_list_free(&aliases);
+	return status;
+}
+
+static int network_connect(struct cli_opts *o, int argc, char **argv)
+{
+	return connect_or_not(o, argc, argv, true);
+}
+
+static int network_disconnect(struct cli_opts *o, int argc, char **argv)
+{
+	return connect_or_not(o, argc, argv, false);
+}
+
+int cmd_network(struct cli_opts *o, int argc, char **argv)
+{
+	static const struct cli_command sub[] = {
+	    {"create", "Create a network", network_create},
+	    {"ls", "List networks", network_ls},
+	    {"list", NULL, network_ls},
+	    {"inspect", "Display detailed information on one or more networks", network_inspect},
+	    {"rm", "Remove one or more networks", network_rm},
+	    {"remove", NULL, network_rm},
+	    {"prune", "Remove all unused networks", network_prune},
+	    {"connect", "Connect a container to a network", network_connect},
+	    {"disconnect", "Disconnect a container from a network", network_disconnect},
+	    {NULL, NULL, NULL}};
+	return cli_group(o, "network", "Manage networks", sub, argc, argv);
+}

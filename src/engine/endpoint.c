@@ -1,0 +1,528 @@
+/* A running container's links, ports and peers (see endpoint.h). */
+#include "engine/endpoint.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "engine/hosts.h"
+#include "engine/network.h"
+#include "net/link.h"
+#include "net/netlink.h"
+#include "net/nft.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static json_t *networks_of(json_t *rec)
+{
+	return json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+}
+
+void eng_endpoint_name(const char *id, const char *network_id, char out[16])
+{
+	struct sha256 h;
+	uint8_t d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_init(&h);
+	sha256_update(&h, id, strlen(id));
+	sha256_update(&h, "/", 1);
+	sha256_update(&h, network_id, strlen(network_id));
+	sha256_final(&h, d);
+	digest_to_hex(d, sizeof(d), hex);
+	snprintf(out, 16, "veth%.11s", hex);
+}
+
+static int open_netns(pid_t pid, struct berr **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	return fd;
+}
+
+/* The network's bridge and firewall chains, made if missing (idempotent). */
+static int ensure_network(json_t *net, struct berr **err)
+{
+	struct net_bridge b = {.name = eng_network_bridge(net),
+			       .mtu = eng_network_mtu(net),
+			       .internal = eng_network_internal(net)};
+	struct net_addr sn4, sn6;
+	bool v4 = eng_network_subnet(net, AF_INET, &sn4, &b.gw4);
+	bool v6 = eng_network_subnet(net, AF_INET6, &sn6, &b.gw6);
+	if (!v4)
+		b.gw4.family = 0;
+	if (!v6)
+		b.gw6.family = 0;
+	if (!b.name)
+		return berr_plain(err, EINVAL, "network %s has no bridge", str(net, "Name"));
+	if (net_bridge_ensure(&b, err) < 0)
+		return berr_wrap(err, "network %s", str(net, "Name"));
+	char s4[NET_ADDR_STRLEN], s6[NET_ADDR_STRLEN];
+	struct net_nft_network nn = {.bridge = b.name,
+				     .subnet4 = v4 ? net_addr_cidr(&sn4, s4, sizeof(s4)) : NULL,
+				     .subnet6 = v6 ? net_addr_cidr(&sn6, s6, sizeof(s6)) : NULL,
+				     .internal = b.internal};
+	autofree char *base = net_nft_base();
+	autofree char *mine = net_nft_network(&nn, true);
+	autofree char *both = xasprintf("%s%s", base, mine);
+	if (net_nft_run(both, err) < 0)
+		return berr_wrap(err, "firewall of network %s", str(net, "Name"));
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+/* The interface ifname of the container on network n (its record entry). */
+static int add_interface(const char *id, json_t *n, json_t *net, int netns, const char *ifname,
+			 bool default_route, struct berr **err)
+{
+	char host_if[16];
+	eng_endpoint_name(id, str(net, "Id"), host_if);
+	struct net_endpoint e = {.bridge = eng_network_bridge(net),
+				 .host_if = host_if,
+				 .if_name = ifname,
+				 .mtu = eng_network_mtu(net)};
+	if (parse_mac(str(n, "MacAddress"), e.mac) < 0)
+		memcpy(e.mac, (uint8_t[]){0x02, 0x42, 0, 0, 0, 1}, 6);
+	struct net_addr sn;
+	const char *a4 = str(n, "IPAddress"), *a6 = str(n, "GlobalIPv6Address");
+	if (a4 && *a4 && net_addr_parse(a4, &e.addr4) == 0) {
+		e.addr4.prefix = (unsigned)json_integer_value(json_object_get(n, "IPPrefixLen"));
+		if (!default_route || !eng_network_subnet(net, AF_INET, &sn, &e.gw4))
+			e.gw4.family = 0;
+	}
+	if (a6 && *a6 && net_addr_parse(a6, &e.addr6) == 0) {
+		e.addr6.prefix =
+		    (unsigned)json_integer_value(json_object_get(n, "GlobalIPv6PrefixLen"));
+		if (!default_route || !eng_network_subnet(net, AF_INET6, &sn, &e.gw6))
+			e.gw6.family = 0;
+	}
+	/* an internal network has no way out: no default route through it */
+	if (eng_network_internal(net))
+		e.gw4.family = e.gw6.family = 0;
+	/* what a killed monitor may have left under the same name */
+	(void)net_endpoint_remove(host_if, NULL);
+	return net_endpoint_add(netns, &e, err);
+}
+
+static void remove_interfaces(const char *id, json_t *rec)
+{
+	const char *k;
+	json_t *n;
+	json_object_foreach(networks_of(rec), k, n)
+	{
+		char host_if[16];
+		const char *nid = str(n, "NetworkID");
+		if (!nid)
+			continue;
+		eng_endpoint_name(id, nid, host_if);
+		(void)net_endpoint_remove(host_if, NULL);
+	}
+}
+
+/* The nft elements for the holds, to the container's addresses on its first network. */
+static char *port_rules(const struct eng_port_hold *h, size_t n, const char *a4, const char *a6,
+			bool add)
+{
+	struct net_nft_port *p = xcalloc(n + 1, sizeof(*p));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *to = h[i].family == AF_INET6 ? a6 : a4;
+		if (!to || !*to)
+			continue;
+		p[k++] = (struct net_nft_port){.proto = h[i].proto,
+					       .host_ip = h[i].any ? NULL : h[i].host_ip,
+					       .host_port = h[i].host_port,
+					       .addr = to,
+					       .port = h[i].port};
+	}
+	char *cmds = k ? net_nft_ports(p, k, add) : NULL;
+	free(p);
+	return cmds;
+}
+
+static int publish(json_t *rec, json_t *first, struct eng_endpoints *out, struct berr **err)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_t *bindings = json_object_get(hc, "PortBindings");
+	json_t *exposed = json_object_get(json_object_get(rec, "Config"), "ExposedPorts");
+	bool all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	const char *a4 = first ? str(first, "IPAddress") : NULL;
+	const char *a6 = first ? str(first, "GlobalIPv6Address") : NULL;
+	if (!json_object_size(bindings) && !all) {
+		out->settings = eng_port_settings(exposed, bindings, NULL, 0);
+		return 0;
+	}
+	if (eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all,
+			     a6 && *a6, &out->ports, &out->n_ports, err) < 0)
+		return -EADDRINUSE;
+	autofree char *add = port_rules(out->ports, out->n_ports, a4, a6, true);
+	out->unpublish = port_rules(out->ports, out->n_ports, a4, a6, false);
+	if (add && net_nft_run(add, err) < 0)
+		return berr_wrap(err, "publish ports");
+	out->settings = eng_port_settings(exposed, bindings, out->ports, out->n_ports);
+	return 0;
+}
+
+static void unpublish(struct eng_endpoints *e)
+{
+	if (e->unpublish)
+		net_nft_run_each(e->unpublish);
+	free(e->unpublish);
+	e->unpublish = NULL;
+	eng_port_release(e->ports, e->n_ports);
+	e->ports = NULL;
+	e->n_ports = 0;
+	json_decref(e->settings);
+	e->settings = NULL;
+}
+
+/* Under the networks lock: every network's interface, then the ports. */
+static int attach_locked(const struct eng_store *s, const char *id, json_t *rec, int netns,
+			 struct eng_endpoints *out, struct berr **err)
+{
+	const char *k;
+	json_t *n, *first = NULL;
+	size_t i = 0;
+	int r = 0;
+	json_object_foreach(networks_of(rec), k, n)
+	{
+		if (r < 0 || i >= ENG_IFS_MAX)
+			break;
+		json_t *net = eng_network_load(s, str(n, "NetworkID"), err);
+		if (!net) {
+			r = berr_wrap(err, "network %s", k);
+			break;
+		}
+		char ifname[16];
+		snprintf(ifname, sizeof(ifname), "eth%zu", i);
+		r = ensure_network(net, err);
+		if (r == 0)
+			r = add_interface(id, n, net, netns, ifname, i == 0, err);
+		json_decref(net);
+		if (!first)
+			first = n;
+		i++;
+	}
+	if (r == 0)
+		r = publish(rec, first, out, err);
+	if (r < 0) {
+		unpublish(out);
+		remove_interfaces(id, rec);
+	}
+	return r;
+}
+
+int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
+			 struct eng_endpoints *out, struct berr **err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
+	if (mode && (!strcmp(mode, "host") || !strncmp(mode, "container:", 10)))
+		return 0;
+	autoclose int netns = open_netns(pid, err);
+	if (netns < 0)
+		return -EIO;
+	if (net_loopback_up(netns, err) < 0)
+		return -EIO;
+	if (!json_object_size(networks_of(rec)))
+		return 0;
+	autoclose int lock = eng_network_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	int r = attach_locked(s, id, rec, netns, out, err);
+	if (r == 0)
+		eng_hosts_refresh(s, rec, NULL, id);
+	return r;
+}
+
+void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec,
+			  struct eng_endpoints *e)
+{
+	autoclose int lock = json_object_size(networks_of(rec)) ? eng_network_lock(s, NULL) : -1;
+	unpublish(e);
+	/* the record as it is now: network connect may have added to it */
+	json_t *now = eng_container_load(s, id, NULL);
+	remove_interfaces(id, now ? now : rec);
+	if (lock >= 0)
+		eng_hosts_refresh(s, now ? now : rec, id, NULL);
+	json_decref(now);
+}
+
+int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec,
+			 const char *name, pid_t pid, struct berr **err)
+{
+	json_t *n = json_object_get(networks_of(rec), name);
+	if (!n)
+		return berr_plain(err, ENOENT, "container is not connected to network %s", name);
+	autoclose int netns = open_netns(pid, err);
+	if (netns < 0)
+		return -EIO;
+	autoclose int lock = eng_network_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	json_t *net = eng_network_load(s, str(n, "NetworkID"), err);
+	if (!net)
+		return -ENOENT;
+	/* the next ethN the container does not have */
+	struct net_nl nl;
+	char ifname[16] = "eth0";
+	int r = net_nl_open(&nl, netns, err);
+	for (int i = 0; r == 0 && i < ENG_IFS_MAX; i++) {
+		snprintf(ifname, sizeof(ifname), "eth%d", i);
+		if (!net_nl_ifindex(&nl, ifname))
+			break;
+	}
+	if (r == 0)
+		net_nl_close(&nl);
+	bool only = json_object_size(networks_of(rec)) == 1;
+	if (r == 0)
+		r = ensure_network(net, err);
+	if (r == 0)
+		r = add_interface(id, n, net, netns, ifname, only, err);
+	json_decref(net);
+	if (r == 0)
+		eng_hosts_refresh(s, rec, NULL, id);
+	return r;
+}
+
+void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *rec,
+			     const char *name)
+{
+	json_t *n = json_object_get(networks_of(rec), name);
+	const char *nid = str(n, "NetworkID");
+	if (!nid)
+		return;
+	char host_if[16];
+	eng_endpoint_name(id, nid, host_if);
+	(void)net_endpoint_remove(host_if, NULL);
+}
+
+/* ---- network connect and disconnect ---- */
+
+static pid_t running_pid(const struct eng_store *s, const char *id)
+{
+	json_t *st = eng_state_load(s, id);
+	pid_t pid = json_is_true(json_object_get(st, "Running"))
+			? (pid_t)json_integer_value(json_object_get(st, "Pid"))
+			: 0;
+	json_decref(st);
+	return pid;
+}
+
+int eng_network_connect(const struct eng_store *s, const char *net_ref, const char *cid,
+			const char *ip, char *const *aliases, struct berr **err)
+{
+	autoclose int lock = eng_container_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	json_t *rec = eng_container_load(s, cid, err);
+	if (!rec)
+		return -ENOENT;
+	const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
+	int r = 0;
+	if (!eng_network_mode_is_net(mode))
+		r = berr_plain(err, EINVAL,
+			       "container sharing network namespace with another container or "
+			       "host cannot be connected to any other network");
+	json_t *net = r == 0 ? eng_network_load(s, net_ref, err) : NULL;
+	if (r == 0 && !net)
+		r = -ENOENT;
+	const char *name = net ? str(net, "Name") : NULL;
+	if (r == 0)
+		r = eng_network_claim(s, rec, net_ref, ip, aliases, err);
+	if (r == 0 && (r = eng_container_save(s, cid, rec, err)) < 0)
+		eng_network_release(s, rec, name);
+	pid_t pid = r == 0 ? running_pid(s, cid) : 0;
+	if (r == 0 && pid > 0 && (r = eng_endpoint_connect(s, cid, rec, name, pid, err)) < 0) {
+		/* as it was: no interface, no lease, not in the record */
+		eng_network_release(s, rec, name);
+		json_object_del(networks_of(rec), name);
+		(void)eng_container_save(s, cid, rec, NULL);
+	}
+	json_decref(net);
+	json_decref(rec);
+	return r;
+}
+
+int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const char *cid,
+			   struct berr **err)
+{
+	autoclose int lock = eng_container_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	json_t *rec = eng_container_load(s, cid, err);
+	json_t *net = rec ? eng_network_load(s, net_ref, err) : NULL;
+	if (!net) {
+		json_decref(rec);
+		return -ENOENT;
+	}
+	const char *name = str(net, "Name");
+	int r = 0;
+	if (!json_object_get(networks_of(rec), name))
+		r = berr_plain(err, ENOENT, "container %.12s is not connected to network %s", cid,
+			       name);
+	if (r == 0) {
+		if (running_pid(s, cid) > 0)
+			eng_endpoint_disconnect(s, cid, rec, name);
+		eng_network_release(s, rec, name);
+		json_t *old = json_deep_copy(rec);
+		json_object_del(networks_of(rec), name);
+		r = eng_container_save(s, cid, rec, err);
+		/* the peers that knew it by that network forget it */
+		autoclose int nlock = eng_network_lock(s, NULL);
+		eng_hosts_refresh(s, old, NULL, NULL);
+		json_decref(old);
+	}
+	json_decref(net);
+	json_decref(rec);
+	return r;
+}
+
+/* ---- system check ---- */
+
+/* The addresses of running containers on berth's networks. */
+static json_t *live_addresses(const struct eng_store *s, json_t **out_stopped)
+{
+	json_t *live = json_object(), *stopped = json_array();
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, NULL) == 0) {
+		for (size_t i = 0; ids[i]; i++) {
+			json_t *rec = eng_container_load(s, ids[i], NULL);
+			bool running = running_pid(s, ids[i]) > 0;
+			const char *k;
+			json_t *n;
+			json_object_foreach(networks_of(rec), k, n)
+			{
+				const char *a[] = {str(n, "IPAddress"), str(n, "GlobalIPv6Address")};
+				for (int f = 0; f < 2 && running; f++)
+					if (a[f] && *a[f])
+						json_object_set_new(live, a[f], json_true());
+			}
+			if (rec && !running)
+				json_array_append(stopped, rec);
+			json_decref(rec);
+		}
+		strv_free(ids);
+	}
+	*out_stopped = stopped;
+	return live;
+}
+
+/* "tcp . 8080 : 172.17.0.2 . 80": the container's address, the part after ':'. */
+static const char *element_target(const char *e, char *buf, size_t len)
+{
+	const char *colon = strstr(e, " : ");
+	if (!colon)
+		return NULL;
+	const char *a = colon + 3, *dot = strstr(a, " . ");
+	snprintf(buf, len, "%.*s", (int)(dot ? (size_t)(dot - a) : strlen(a)), a);
+	return buf;
+}
+
+static void add_finding(json_t *out, bool fixed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_finding(json_t *out, bool fixed, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_array_append_new(out, json_pack("{s:s, s:b}", "what", msg, "fixed", fixed));
+}
+
+json_t *eng_network_check(const struct eng_store *s, bool repair)
+{
+	json_t *out = json_array(), *stopped = NULL;
+	/* the list first: making the default network's record takes the lock */
+	json_t *nets = eng_network_list(s, NULL);
+	autoclose int lock = eng_network_lock(s, NULL);
+	json_t *live = live_addresses(s, &stopped);
+	/* interfaces of containers that do not run */
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, NULL) == 0) {
+		size_t i;
+		json_t *rec;
+		json_array_foreach(stopped, i, rec)
+		{
+			const char *k, *id = str(rec, "Id");
+			json_t *n;
+			json_object_foreach(networks_of(rec), k, n)
+			{
+				char host_if[16];
+				if (!str(n, "NetworkID"))
+					continue;
+				eng_endpoint_name(id, str(n, "NetworkID"), host_if);
+				if (!net_nl_ifindex(&nl, host_if))
+					continue;
+				bool fixed = repair && net_endpoint_remove(host_if, NULL) == 0;
+				add_finding(out, fixed, "interface %s of stopped container %.12s",
+					    host_if, id);
+			}
+		}
+		net_nl_close(&nl);
+	}
+	/* published ports that lead to no running container */
+	static const char *const maps[] = {"pub4", "pub6", "pub4_ip", "pub6_ip"};
+	for (size_t m = 0; m < 4 && net_nft_table_exists(); m++) {
+		json_t *elems = net_nft_elements(maps[m]);
+		size_t i;
+		json_t *e;
+		json_array_foreach(elems, i, e)
+		{
+			char addr[64];
+			const char *to = element_target(json_string_value(e), addr, sizeof(addr));
+			if (!to || json_object_get(live, to))
+				continue;
+			bool fixed = false;
+			if (repair) {
+				autofree char *cmd = xasprintf("delete element inet " NET_NFT_TABLE
+							       " %s { %s }\n",
+							       maps[m], json_string_value(e));
+				fixed = net_nft_run(cmd, NULL) == 0;
+			}
+			add_finding(out, fixed, "published port %s leads to no running container",
+				    json_string_value(e));
+		}
+		json_decref(elems);
+	}
+	/* leases of containers that are gone */
+	size_t i;
+	json_t *net;
+	json_array_foreach(nets, i, net)
+	{
+		int stale = eng_network_stale_leases(s, net, repair);
+		if (stale > 0)
+			add_finding(out, repair, "network %s: %d leases of removed containers",
+				    str(net, "Name"), stale);
+	}
+	json_decref(nets);
+	json_decref(live);
+	json_decref(stopped);
+	return out;
+}

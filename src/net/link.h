@@ -1,0 +1,46 @@
+/* The links of bridge networks: a bridge with its gateway addresses (and the sysctls it
+ * needs), and a container's end of it, a veth pair whose peer is the container's eth0 with
+ * its address, MAC, MTU and default route. What firewall state goes with them is nft.h's. */
+#ifndef BERTH_NET_LINK_H
+#define BERTH_NET_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+
+struct berr;
+
+struct net_bridge {
+	const char *name;
+	struct net_addr gw4, gw6; /* family 0: none; prefix: the subnet's */
+	uint32_t mtu;
+	bool internal; /* no way out: no forwarding asked for */
+};
+
+/* Make the bridge if it is missing, give it its addresses, bring it up; turn on what it
+ * needs: route_localnet on it (127.0.0.1 to a published port), and IPv4/IPv6 forwarding
+ * unless the network is internal. */
+int net_bridge_ensure(const struct net_bridge *b, struct berr **err);
+/* Remove it (ENOENT is fine). */
+int net_bridge_remove(const char *name, struct berr **err);
+
+struct net_endpoint {
+	const char *bridge;
+	const char *host_if; /* the host's end, "veth1a2b3c40" */
+	const char *if_name; /* in the container: "eth0" */
+	uint8_t mac[6];
+	uint32_t mtu;
+	struct net_addr addr4, addr6; /* family 0: none; with the subnet's prefix */
+	struct net_addr gw4, gw6;     /* family 0: no default route of that family */
+};
+
+/* The pair, its host end in the bridge (hairpin on) and up, its peer moved into netns_fd and
+ * configured there. On failure nothing is left (the pair is removed). */
+int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **err);
+/* Remove the host end (the peer goes with it); ENOENT is fine. */
+int net_endpoint_remove(const char *host_if, struct berr **err);
+/* lo up in netns_fd (a new namespace has it down). */
+int net_loopback_up(int netns_fd, struct berr **err);
+
+#endif

@@ -1,0 +1,279 @@
+/* rtnetlink requests on libmnl (see netlink.h). */
+#include "net/netlink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+/* Enter netns_fd for the one socket() call; the socket stays there. */
+int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err)
+{
+	memset(nl, 0, sizeof(*nl));
+	autoclose int self = -1;
+	if (netns_fd >= 0) {
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0)
+			return berr_set(err, errno, "open our network namespace");
+		if (setns(netns_fd, CLONE_NEWNET) < 0)
+			return berr_set(err, errno, "enter the container's network namespace");
+	}
+	struct mnl_socket *sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int e = errno;
+	/* back home before anything else: failing that, this process is lost in there */
+	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
+		abort();
+	if (!sk)
+		return berr_set(err, e, "netlink socket");
+	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = errno;
+		mnl_socket_close(sk);
+		return berr_set(err, e, "bind netlink socket");
+	}
+	nl->sk = sk;
+	nl->portid = mnl_socket_get_portid(sk);
+	nl->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+void net_nl_close(struct net_nl *nl)
+{
+	if (nl->sk)
+		mnl_socket_close(nl->sk);
+	nl->sk = NULL;
+}
+
+int net_nl_talk(struct net_nl *nl, struct nlmsghdr *nlh, struct berr **err)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return berr_set(err, errno, "netlink send");
+	char buf[NET_NL_BUF];
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+		if (n < 0)
+			return berr_set(err, errno, "netlink receive");
+		int r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, NULL, NULL);
+		if (r == MNL_CB_ERROR)
+			return -errno; /* the caller names what failed */
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags)
+{
+	memset(buf, 0, NET_NL_BUF);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return nlh;
+}
+
+static struct ifinfomsg *link_header(struct nlmsghdr *nlh)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	return ifi;
+}
+
+struct nlmsghdr *net_nl_msg_bridge(char *buf, const char *name, uint32_t mtu)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	link_header(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_index,
+				 const char *peer, int peer_netns_fd, const uint8_t *mac,
+				 uint32_t mtu)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	link_header(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (master_index)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, master_index);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER holds a whole ifinfomsg, then the peer's attributes */
+	struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct ifinfomsg *pi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pi));
+	pi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (peer_netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = link_header(nlh);
+	ifi->ifi_index = (int)index;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = link_header(nlh);
+	ifi->ifi_index = (int)index;
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_DELLINK, 0);
+	link_header(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = (uint8_t)a->prefix;
+	ifa->ifa_index = index;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	size_t len = a->family == AF_INET ? 4 : 16;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, a->bytes);
+	/* no duplicate address detection: the address is ours by IPAM, and DAD would keep it
+	 * "tentative" (unusable) for a second or more */
+	if (a->family == AF_INET6)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return nlh;
+}
+
+struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struct net_addr *gw)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtm_family = (uint8_t)gw->family;
+	rt->rtm_dst_len = 0;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16, gw->bytes);
+	mnl_attr_put_u32(nlh, RTA_OIF, index);
+	return nlh;
+}
+
+/* ---- queries ---- */
+
+unsigned net_nl_ifindex(struct net_nl *nl, const char *name)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *nlh = start(buf, RTM_GETLINK, 0);
+	link_header(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return 0;
+	ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+	if (n < (ssize_t)sizeof(struct nlmsghdr))
+		return 0;
+	struct nlmsghdr *r = (struct nlmsghdr *)buf;
+	if (r->nlmsg_type != RTM_NEWLINK)
+		return 0; /* NLMSG_ERROR: no such link */
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(r);
+	return (unsigned)ifi->ifi_index;
+}
+
+struct route_dump {
+	int family;
+	struct net_addr *v;
+	size_t n;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_dump *d = data;
+	struct rtmsg *rt = mnl_nlmsg_get_payload(nlh);
+	if (rt->rtm_family != d->family || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0)
+		return MNL_CB_OK;
+	struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(*rt))
+	{
+		if (mnl_attr_get_type(a) != RTA_DST)
+			continue;
+		struct net_addr r = {.family = d->family, .prefix = rt->rtm_dst_len};
+		size_t len = d->family == AF_INET ? 4 : 16;
+		if (mnl_attr_get_payload_len(a) != len)
+			continue;
+		memcpy(r.bytes, mnl_attr_get_payload(a), len);
+		d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+		d->v[d->n++] = r;
+	}
+	return MNL_CB_OK;
+}
+
+int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,
+		  struct berr **err)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtm_family = (uint8_t)family;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return berr_set(err, errno, "netlink send");
+	struct route_dump d = {.family = family};
+	int r;
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+		if (n < 0) {
+			free(d.v);
+			return berr_set(err, errno, "netlink receive");
+		}
+		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, route_cb, &d);
+	} while (r > MNL_CB_STOP);
+	if (r == MNL_CB_ERROR) {
+		free(d.v);
+		return berr_set(err, errno, "dump routes");
+	}
+	*out = d.v;
+	*out_n = d.n;
+	return 0;
+}

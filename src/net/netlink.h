@@ -1,0 +1,55 @@
+/* rtnetlink on libmnl: links (bridges, veth pairs), addresses, routes, in the caller's network
+ * namespace or in a container's. Building a message (net_nl_msg_*, into a caller's buffer)
+ * is kept apart from sending it (net_nl_talk), so the messages are unit-tested. Nothing here
+ * forks: a socket for another namespace is made there by entering it for the one socket()
+ * call and coming back (a socket stays in the namespace it was made in). */
+#ifndef BERTH_NET_NETLINK_H
+#define BERTH_NET_NETLINK_H
+
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+
+struct berr;
+
+#define NET_NL_BUF 8192
+
+struct net_nl {
+	void *sk; /* struct mnl_socket */
+	uint32_t seq, portid;
+};
+
+/* A socket in the namespace of netns_fd (-1: ours). */
+int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err);
+void net_nl_close(struct net_nl *nl);
+/* Send one request and wait for its acknowledgement; the kernel's errno comes back
+ * (negative), EEXIST included, for the caller to forgive. */
+int net_nl_talk(struct net_nl *nl, struct nlmsghdr *nlh, struct berr **err);
+
+/* Messages (buf holds NET_NL_BUF bytes). */
+struct nlmsghdr *net_nl_msg_bridge(char *buf, const char *name, uint32_t mtu);
+/* A veth pair: name here (in the bridge master_index, 0: none), peer in peer_netns_fd with
+ * the MAC mac (NULL: the kernel's) and the MTU. */
+struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_index,
+				 const char *peer, int peer_netns_fd, const uint8_t *mac,
+				 uint32_t mtu);
+/* Bring a link up (by index). */
+struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index);
+/* A bridge port's hairpin mode (a container reaching its own published port). */
+struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index);
+struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name);
+struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a);
+/* The default route (v4 or v6 by gw's family) through gw, on the link index. */
+struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struct net_addr *gw);
+
+/* The index of the link name, 0 if there is none. */
+unsigned net_nl_ifindex(struct net_nl *nl, const char *name);
+/* The destinations of the routes in the main table (family AF_INET or AF_INET6), for
+ * choosing a subnet that collides with none; caller frees *out. */
+int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,
+		  struct berr **err);
+
+#endif

@@ -1,0 +1,286 @@
+#!/usr/bin/env bats
+# Networks: the default bridge and user networks, addresses, names between containers, NAT to
+# "another host" (a network namespace of the test's own, joined by a veth pair), published
+# ports (TCP and UDP, from this host and the other), isolation, --internal, and nothing left
+# behind. tests/run-integration runs the suite in a network namespace of its own, so berth's
+# bridges and firewall table never reach the machine's network.
+
+load helpers
+
+# An "other host": namespace $OTHER at 10.$N.0.2, this side 10.$N.0.1 (veth $VETH).
+other_host() {
+	N=$(( (BATS_TEST_NUMBER + $$) % 200 + 20 ))
+	OTHER="bt-other-$$-$BATS_TEST_NUMBER"
+	VETH="bto$$$BATS_TEST_NUMBER"
+	VETH=${VETH:0:15}
+	ip netns add "$OTHER"
+	ip link add "$VETH" type veth peer name eth0 netns "$OTHER"
+	ip addr add "10.$N.0.1/24" dev "$VETH"
+	ip link set "$VETH" up
+	ip -n "$OTHER" addr add "10.$N.0.2/24" dev eth0
+	ip -n "$OTHER" link set eth0 up
+	ip -n "$OTHER" link set lo up
+}
+
+setup() {
+	store_setup
+	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+}
+
+teardown() {
+	local ids
+	ids=$("$BERTH" --root "$STORE" --runroot "$RUNROOT" ps -aq --no-trunc 2>/dev/null)
+	for id in $ids; do "$BERTH" --root "$STORE" --runroot "$RUNROOT" rm -f "$id" >/dev/null 2>&1; done
+	for n in $("$BERTH" --root "$STORE" --runroot "$RUNROOT" network ls -q --filter driver=bridge 2>/dev/null); do
+		"$BERTH" --root "$STORE" --runroot "$RUNROOT" network rm "$n" >/dev/null 2>&1 || true
+	done
+	# what the store made on this (the suite's) network: nothing of it may remain
+	local left=""
+	[ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] || left="$left veth:$(ip -br link | awk '$1 ~ /^veth/ {print $1}')"
+	[ -z "$(ip -br link | awk '$1 ~ /^br-/')" ] || left="$left bridge:$(ip -br link | awk '$1 ~ /^br-/ {print $1}')"
+	for f in "$STORE"/networks/*/leases.json; do
+		[ ! -e "$f" ] || [ "$(cat "$f")" = "{}" ] || left="$left lease:$f"
+	done
+	[ -z "${OTHER:-}" ] || ip netns del "$OTHER" 2>/dev/null || true
+	[ -z "${VETH:-}" ] || ip link del "$VETH" 2>/dev/null || true
+	# the default bridge and the table stay while the store has the default network; the
+	# store goes now, and so do they
+	ip link del berth0 2>/dev/null || true
+	nft delete table inet berth 2>/dev/null || true
+	store_teardown
+	[ -z "$left" ] || { echo "left behind:$left" >&2; return 1; }
+}
+
+@test "default bridge: an address, a route out, loopback; NAT to another host" {
+	other_host
+	run berth run --rm berth/default sh -c 'ip -4 -o addr show eth0; ip route; ping -c1 -W2 127.0.0.1 >/dev/null && echo lo-ok'
+	assert_success
+	assert_line --regexp 'inet 172\.17\.0\.[0-9]+/16'
+	assert_line --regexp '^default via 172\.17\.0\.1 dev eth0'
+	assert_line lo-ok
+	# the other host answers, and sees this host's address: masquerade
+	ip netns exec "$OTHER" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7777)); s.listen(1); print("ready", flush=True)
+c, a = s.accept(); c.sendall(("seen " + a[0] + "\n").encode()); c.close()' >"$WORK/srv" &
+	srv=$!
+	for _ in $(seq 50); do grep -q ready "$WORK/srv" 2>/dev/null && break; sleep 0.1; done
+	run berth run --rm berth/default sh -c "nc 10.$N.0.2 7777 </dev/null"
+	assert_success
+	assert_output "seen 10.$N.0.1"
+	wait "$srv"
+	# bridge's nft state is in berth's own table, nowhere else
+	run nft list tables
+	assert_output "table inet berth"
+}
+
+@test "user networks: names and aliases resolve, addresses are distinct, --ip is kept" {
+	run berth network create --subnet 10.88.0.0/24 --label team=a front
+	assert_success
+	run berth network inspect -f '{{.Name}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{.Labels.team}}' front
+	assert_output "front bridge 10.88.0.0/24 10.88.0.1 a"
+	berth run -d --name db --network front --network-alias database berth/default sleep 60 >/dev/null
+	berth run -d --name web --network front --ip 10.88.0.50 berth/default httpd -f -p 80 -h /etc >/dev/null
+	run berth inspect -f '{{.NetworkSettings.Networks.front.IPAddress}}' web
+	assert_output 10.88.0.50
+	run berth run --rm --network front berth/default sh -c 'wget -qO- http://web/hostname; ping -c1 -W2 database | head -1; ping -c1 -W2 db >/dev/null && echo db-ok'
+	assert_success
+	assert_line --index 0 "$(berth inspect -f '{{.Id}}' web | cut -c1-12)"
+	assert_line --regexp '^PING database \(10\.88\.0\.[0-9]+\)'
+	assert_line db-ok
+	# a container that stops is forgotten by the others
+	berth rm -f db >/dev/null
+	run berth exec web cat /etc/hosts
+	refute_output --partial database
+	# the default bridge resolves nothing but --add-host
+	run berth run --rm --add-host dbhost:10.1.2.3 berth/default sh -c 'cat /etc/hosts'
+	assert_line --regexp '^10\.1\.2\.3[[:space:]]+dbhost$'
+	refute_output --partial web
+	# a taken --ip is refused, nothing made
+	run berth run --rm --network front --ip 10.88.0.50 berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "already in use"
+	run berth ps -aq
+	assert_equal "$(echo "$output" | wc -l)" 1
+	# --dns and --dns-search make resolv.conf
+	run berth run --rm --dns 192.0.2.53 --dns-search example.test berth/default cat /etc/resolv.conf
+	assert_line "nameserver 192.0.2.53"
+	assert_line "search example.test"
+}
+
+@test "published ports: TCP from this host (loopback, own address) and another; UDP; -P; port" {
+	other_host
+	id=$(berth run -d -p 8080:80 -p 5353:5353/udp -p 127.0.0.1::81 berth/default \
+		sh -c 'httpd -p 80 -h /etc; httpd -f -p 81 -h /etc & probe udp-echo 5353; sleep 60')
+	for _ in $(seq 50); do berth logs "$id" 2>&1 | grep -q listening && break; sleep 0.1; done
+	short=$(echo "$id" | cut -c1-12)
+	run curl -s --max-time 5 http://127.0.0.1:8080/hostname
+	assert_output "$short"
+	run curl -s --max-time 5 "http://10.$N.0.1:8080/hostname"
+	assert_output "$short"
+	run ip netns exec "$OTHER" curl -s --max-time 5 "http://10.$N.0.1:8080/hostname"
+	assert_output "$short"
+	run ip netns exec "$OTHER" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
+s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
+	assert_output --regexp "^echo:hi from "
+	# a random host port for 81, on 127.0.0.1 only
+	run berth port "$id" 81
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+	p81=${output##*:}
+	run curl -s --max-time 5 "http://127.0.0.1:$p81/hostname"
+	assert_output "$short"
+	run ip netns exec "$OTHER" curl -s --max-time 3 "http://10.$N.0.1:$p81/hostname"
+	assert_failure
+	run berth ps --format '{{.Ports}}'
+	assert_output --partial "0.0.0.0:8080->80/tcp"
+	assert_output --partial "0.0.0.0:5353->5353/udp"
+	# a port that is taken: a clear error, and nothing else of the container is left
+	run berth run -d -p 8080:80 berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "port is already allocated"
+	[ "$(ip -br link | awk '$1 ~ /^veth/' | wc -l)" -eq 1 ]
+	berth rm -f "$id" >/dev/null
+	run curl -s --max-time 2 http://127.0.0.1:8080/
+	assert_failure
+	run nft list map inet berth pub4
+	refute_output --partial "8080"
+	# -P publishes what the image exposes
+	mkdir -p "$WORK/root/bin" && cp "$BUSYBOX" "$WORK/root/bin/busybox"
+	tar -C "$WORK/root" -cf "$WORK/root.tar" .
+	berth import -c 'EXPOSE 8000/tcp' "$WORK/root.tar" exposes:1 >/dev/null
+	id=$(berth run -d -P exposes:1 /bin/busybox sleep 60)
+	run berth port "$id"
+	assert_output --regexp '^8000/tcp -> 0\.0\.0\.0:[0-9]+$'
+}
+
+@test "isolation: two networks cannot reach each other; --internal has no way out" {
+	other_host
+	berth network create --subnet 10.91.0.0/24 red >/dev/null
+	berth network create --subnet 10.92.0.0/24 blue >/dev/null
+	berth network create --internal --subnet 10.93.0.0/24 closed >/dev/null
+	berth run -d --name r1 --network red berth/default httpd -f -p 80 -h /etc >/dev/null
+	# (nc -w: busybox's timeout cannot stop a PID 1, which ignores SIGTERM)
+	run berth run --rm --network red berth/default nc -w 3 10.91.0.2 80 </dev/null
+	assert_success
+	run berth run --rm --network blue berth/default nc -w 3 10.91.0.2 80 </dev/null
+	assert_failure
+	run berth run --rm --network closed berth/default sh -c "ip route; nc -w 3 10.$N.0.2 7 </dev/null"
+	assert_failure
+	refute_output --partial default
+	run berth network rm red
+	assert_failure
+	assert_output --partial "active endpoints"
+	berth rm -f r1 >/dev/null
+	run berth network rm red blue closed
+	assert_success
+	run berth network ls --format '{{.Name}}'
+	assert_output "bridge
+host
+none"
+}
+
+@test "connect and disconnect a running container; bad input leaves nothing" {
+	berth network create --subnet 10.94.0.0/24 extra >/dev/null
+	id=$(berth run -d --name c1 berth/default sleep 60)
+	berth run -d --name peer --network extra berth/default httpd -f -p 80 -h /etc >/dev/null
+	berth network connect --alias c1alias extra c1
+	run berth exec c1 sh -c 'ip -4 -o addr show eth1; wget -qO- http://peer/hostname'
+	assert_success
+	assert_line --regexp 'inet 10\.94\.0\.[0-9]+/24'
+	run berth exec peer sh -c 'ping -c1 -W2 c1alias >/dev/null && echo reached'
+	assert_output reached
+	run sh -c "'$BERTH' --root '$STORE' --runroot '$RUNROOT' inspect c1 | jq -r '.[0].NetworkSettings.Networks | keys | join(\" \")'"
+	assert_output "bridge extra"
+	berth network disconnect extra c1
+	run berth exec c1 ip link show eth1
+	assert_failure
+	run berth exec peer cat /etc/hosts
+	refute_output --partial c1alias
+	# bad input
+	run berth network create --subnet 10.94.0.0/25 overlapping
+	assert_failure
+	assert_output --partial "overlaps"
+	run berth network create --subnet 10.95.0.0/33 bad
+	assert_failure
+	run berth network create extra
+	assert_failure
+	assert_output --partial "already exists"
+	run berth run --rm --network nosuch berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "not found"
+	run berth network ls -q
+	assert_equal "$(echo "$output" | wc -l)" 4
+}
+
+@test "IPv6: a ULA subnet, an address and a route in the container" {
+	run berth network create --ipv6 six
+	assert_success
+	run berth network inspect -f '{{(index .IPAM.Config 1).Subnet}}' six
+	assert_output --regexp '^fd[0-9a-f]{2}:[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}::/64$'
+	run berth run --rm --network six berth/default sh -c 'ip -6 -o addr show eth0 scope global; ip -6 route show default'
+	assert_success
+	assert_line --regexp 'inet6 fd[0-9a-f:]+/64 scope global'
+	assert_line --regexp '^default via fd[0-9a-f:]+ dev eth0'
+}
+
+@test "--network container:NAME shares a network namespace; none has only loopback" {
+	berth run -d --name base berth/default httpd -f -p 80 -h /etc >/dev/null
+	run berth run --rm --network container:base berth/default wget -qO- http://127.0.0.1/hostname
+	assert_success
+	assert_output "$(berth inspect -f '{{.Id}}' base | cut -c1-12)"
+	run berth run --rm --network none berth/default sh -c 'ls /sys/class/net'
+	assert_output lo
+}
+
+@test "20 containers at once get distinct addresses and leave nothing" {
+	berth network create --subnet 10.96.0.0/24 many >/dev/null
+	local pids=()
+	for i in $(seq 20); do
+		berth run -d --network many berth/default sleep 60 >"$WORK/id.$i" 2>&1 &
+		pids+=($!)
+	done
+	# not a bare wait: bats' own timeout watcher is a background job of ours too
+	wait "${pids[@]}"
+	for i in $(seq 20); do
+		berth inspect -f '{{.NetworkSettings.Networks.many.IPAddress}}' "$(cat "$WORK/id.$i")"
+	done | sort >"$WORK/all"
+	[ "$(grep -c '^10\.96\.0\.' "$WORK/all")" -eq 20 ]
+	[ "$(sort -u "$WORK/all" | wc -l)" -eq 20 ]
+	[ "$(ip -br link | awk '$1 ~ /^veth/' | wc -l)" -eq 20 ]
+	berth rm -f $(cat "$WORK"/id.*) >/dev/null
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "system check: what a killed monitor leaves on the network is found and repaired" {
+	berth network create --subnet 10.97.0.0/24 chk >/dev/null
+	id=$(berth run -d --network chk -p 8181:80 berth/default httpd -f -p 80 -h /etc)
+	state="$STORE/containers/$id/state.json"
+	kill -9 "$(jq -r .MonitorPid "$state")" "$(jq -r .Pid "$state")"
+	for _ in $(seq 50); do ! kill -0 "$(jq -r .Pid "$state")" 2>/dev/null && break; sleep 0.1; done
+	run berth system check
+	assert_failure
+	assert_output --partial "published port tcp . 8181"
+	run berth system check --repair
+	assert_success
+	run nft list map inet berth pub4
+	refute_output --partial 8181
+	run berth system check
+	assert_output "No problems found"
+	# a lease whose container is gone (a crash between lease and record)
+	leases=$(ls "$STORE"/networks/*/leases.json | xargs grep -l 10.97 || true)
+	berth rm -f "$id" >/dev/null
+	for f in "$STORE"/networks/*/; do
+		if grep -q 10.97.0.0 "$f/network.json"; then
+			echo '{"10.97.0.9": "0000000000000000000000000000000000000000000000000000000000000000"}' >"$f/leases.json"
+		fi
+	done
+	run berth system check
+	assert_output --partial "network chk: 1 leases of removed containers"
+	run berth system check --repair
+	run berth system check
+	assert_output "No problems found"
+}
