@@ -177,8 +177,8 @@ static int publish(json_t *rec, json_t *first, struct eng_endpoints *out, struct
 		out->settings = eng_port_settings(exposed, bindings, NULL, 0);
 		return 0;
 	}
-	if (eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all,
-			     a6 && *a6, &out->ports, &out->n_ports, err) < 0)
+	if (eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all, a6 && *a6,
+			     &out->ports, &out->n_ports, err) < 0)
 		return -EADDRINUSE;
 	autofree char *add = port_rules(out->ports, out->n_ports, a4, a6, true);
 	out->unpublish = port_rules(out->ports, out->n_ports, a4, a6, false);
@@ -273,8 +273,8 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 	json_decref(now);
 }
 
-int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec,
-			 const char *name, pid_t pid, struct berr **err)
+int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
+			 pid_t pid, struct berr **err)
 {
 	json_t *n = json_object_get(networks_of(rec), name);
 	if (!n)
@@ -418,7 +418,8 @@ static json_t *live_addresses(const struct eng_store *s, json_t **out_stopped)
 			json_t *n;
 			json_object_foreach(networks_of(rec), k, n)
 			{
-				const char *a[] = {str(n, "IPAddress"), str(n, "GlobalIPv6Address")};
+				const char *a[] = {str(n, "IPAddress"),
+						   str(n, "GlobalIPv6Address")};
 				for (int f = 0; f < 2 && running; f++)
 					if (a[f] && *a[f])
 						json_object_set_new(live, a[f], json_true());
@@ -501,9 +502,9 @@ json_t *eng_network_check(const struct eng_store *s, bool repair)
 				continue;
 			bool fixed = false;
 			if (repair) {
-				autofree char *cmd = xasprintf("delete element inet " NET_NFT_TABLE
-							       " %s { %s }\n",
-							       maps[m], json_string_value(e));
+				autofree char *cmd =
+				    xasprintf("delete element inet " NET_NFT_TABLE " %s { %s }\n",
+					      maps[m], json_string_value(e));
 				fixed = net_nft_run(cmd, NULL) == 0;
 			}
 			add_finding(out, fixed, "published port %s leads to no running container",

@@ -21,7 +21,7 @@ struct eng_store;
 struct eng_endpoints {
 	struct eng_port_hold *ports;
 	size_t n_ports;
-	char *unpublish; /* nft commands removing the port elements */
+	char *unpublish;  /* nft commands removing the port elements */
 	json_t *settings; /* NetworkSettings.Ports for the state */
 };
 
@@ -37,8 +37,8 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 
 /* One more network for a running container (network connect): its interface is the next
  * ethN; the network is rec's (already claimed). */
-int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec,
-			 const char *name, pid_t pid, struct berr **err);
+int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
+			 pid_t pid, struct berr **err);
 /* The interface of network name (as connect made it) removed from a running container. */
 void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *rec,
 			     const char *name);

@@ -228,8 +228,7 @@ static json_t *peers_among(json_t *rec, json_t *all)
 	return peers;
 }
 
-json_t *eng_hosts_peers(const struct eng_store *s, json_t *rec, const char *skip,
-			const char *also)
+json_t *eng_hosts_peers(const struct eng_store *s, json_t *rec, const char *skip, const char *also)
 {
 	json_t *all = members(s, rec, skip, also);
 	json_t *peers = peers_among(rec, all);
@@ -243,8 +242,8 @@ static char *hostname_of(json_t *rec)
 	return h && *h ? xstrdup(h) : xasprintf("%.12s", str(rec, "Id") ?: "");
 }
 
-int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec,
-		    const char *hostname, uid_t uid, gid_t gid, struct berr **err)
+int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec, const char *hostname,
+		    uid_t uid, gid_t gid, struct berr **err)
 {
 	autofree char *dir = eng_container_path(s, id, NULL);
 	json_t *peers = eng_hosts_peers(s, rec, NULL, id);
@@ -267,8 +266,7 @@ int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec,
 	return 0;
 }
 
-void eng_hosts_refresh(const struct eng_store *s, json_t *rec, const char *skip,
-		       const char *also)
+void eng_hosts_refresh(const struct eng_store *s, json_t *rec, const char *skip, const char *also)
 {
 	/* everyone who shares a network with rec; each of them is rewritten from the others
 	 * that share one with it, all of whom are among these or on networks rec is not on */

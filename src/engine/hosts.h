@@ -23,15 +23,13 @@ char *eng_hosts_text(json_t *rec, const char *hostname, json_t *peers);
 char *eng_resolv_text(json_t *rec, const char *host_resolv);
 /* The peers of rec on its user networks: every container (but skip) whose record is on the
  * same network and that runs, or is also. */
-json_t *eng_hosts_peers(const struct eng_store *s, json_t *rec, const char *skip,
-			const char *also);
+json_t *eng_hosts_peers(const struct eng_store *s, json_t *rec, const char *skip, const char *also);
 
 /* hosts, hostname, resolv.conf in the container's directory, owned by uid:gid. */
-int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec,
-		    const char *hostname, uid_t uid, gid_t gid, struct berr **err);
+int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec, const char *hostname,
+		    uid_t uid, gid_t gid, struct berr **err);
 /* Rewrite the hosts file of every running container sharing a user network with rec (rec
  * itself when also is its id; skip leaves one out): after rec starts or stops. */
-void eng_hosts_refresh(const struct eng_store *s, json_t *rec, const char *skip,
-		       const char *also);
+void eng_hosts_refresh(const struct eng_store *s, json_t *rec, const char *skip, const char *also);
 
 #endif

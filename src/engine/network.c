@@ -235,7 +235,8 @@ static int options_json(char *const *opts, json_t *out, struct berr **err)
 	for (char *const *o = opts; o && *o; o++) {
 		const char *eq = strchr(*o, '=');
 		if (!eq)
-			return berr_plain(err, EINVAL, "invalid option '%s': expected key=value", *o);
+			return berr_plain(err, EINVAL, "invalid option '%s': expected key=value",
+					  *o);
 		autofree char *k = xstrndup(*o, (size_t)(eq - *o));
 		if (!strcmp(k, "mtu"))
 			k = (free(k), xstrdup("com.docker.network.driver.mtu"));
@@ -317,8 +318,8 @@ static json_t *make_record(const struct eng_store *s, const struct eng_network_o
 				"Name", o->name, "Id", id, "Created", img_time_now(now), "Scope",
 				"local", "Driver", "bridge", "EnableIPv6", o->ipv6, "IPAM",
 				"Driver", "default", "Options", "Config", cfg, "Internal",
-				o->internal, "Attachable", 0, "Ingress", 0, "ConfigFrom",
-				"Network", "", "ConfigOnly", 0, "Options", opts, "Labels", labels);
+				o->internal, "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network",
+				"", "ConfigOnly", 0, "Options", opts, "Labels", labels);
 	}
 	json_decref(cfg);
 	json_decref(opts);
@@ -356,8 +357,8 @@ static int create_locked(const struct eng_store *s, const struct eng_network_opt
 	return r;
 }
 
-int eng_network_create(const struct eng_store *s, const struct eng_network_opts *o,
-		       char out_id[65], struct berr **err)
+int eng_network_create(const struct eng_store *s, const struct eng_network_opts *o, char out_id[65],
+		       struct berr **err)
 {
 	if (!o->name || !eng_name_valid(o->name))
 		return berr_plain(err, EINVAL, "invalid network name '%s'", o->name ? o->name : "");
@@ -449,8 +450,8 @@ int eng_network_stale_leases(const struct eng_store *s, json_t *net, bool repair
 	int stale = 0;
 	json_object_foreach_safe(l, tmp, addr, cid)
 	{
-		autofree char *rec = eng_container_path(s, json_string_value(cid) ?: "x",
-							"container.json");
+		autofree char *rec =
+		    eng_container_path(s, json_string_value(cid) ?: "x", "container.json");
 		if (access(rec, F_OK) == 0)
 			continue;
 		stale++;
@@ -521,8 +522,9 @@ int eng_network_remove(const struct eng_store *s, const char *ref, struct berr *
 	if (!strcmp(str(net, "Name"), ENG_NET_DEFAULT))
 		r = berr_plain(err, EPERM, "bridge is a pre-defined network and cannot be removed");
 	else if (json_object_size(users))
-		r = berr_plain(err, EBUSY, "error while removing network: network %s id %s has "
-					   "active endpoints",
+		r = berr_plain(err, EBUSY,
+			       "error while removing network: network %s id %s has "
+			       "active endpoints",
 			       str(net, "Name"), str(net, "Id"));
 	if (r == 0)
 		r = teardown(s, net, err);
@@ -646,15 +648,15 @@ int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, c
 	struct net_addr a4 = {0}, a6 = {0};
 	bool ip6 = ip && strchr(ip, ':');
 	int r4 = r == 0 ? lease(net, leases, AF_INET, ip6 ? NULL : ip, cid, &a4, err) : 0;
-	int r6 = r == 0 && r4 >= 0 ? lease(net, leases, AF_INET6, ip6 ? ip : NULL, cid, &a6, err)
-				   : 0;
+	int r6 =
+	    r == 0 && r4 >= 0 ? lease(net, leases, AF_INET6, ip6 ? ip : NULL, cid, &a6, err) : 0;
 	if (r == 0 && (r4 < 0 || r6 < 0))
 		r = -EINVAL;
 	if (r == 0)
 		r = leases_save(s, nid, leases, err);
 	if (r == 0) {
-		char ip4[NET_ADDR_STRLEN] = "", g4[NET_ADDR_STRLEN] = "", ipv6[NET_ADDR_STRLEN] = "",
-		     g6[NET_ADDR_STRLEN] = "", mac[18] = "";
+		char ip4[NET_ADDR_STRLEN] = "", g4[NET_ADDR_STRLEN] = "",
+		     ipv6[NET_ADDR_STRLEN] = "", g6[NET_ADDR_STRLEN] = "", mac[18] = "";
 		struct net_addr sn, gw;
 		if (r4 == 0 && eng_network_subnet(net, AF_INET, &sn, &gw)) {
 			net_addr_str(&a4, ip4, sizeof(ip4));

@@ -32,8 +32,8 @@ struct eng_network_opts {
 	char *const *options; /* -o "com.docker.network.driver.mtu=1400", "mtu=1400" */
 };
 
-int eng_network_create(const struct eng_store *s, const struct eng_network_opts *o,
-		       char out_id[65], struct berr **err);
+int eng_network_create(const struct eng_store *s, const struct eng_network_opts *o, char out_id[65],
+		       struct berr **err);
 /* By name, id or unique id prefix; ENOENT "network X not found". The default network is
  * recorded when first named. */
 json_t *eng_network_load(const struct eng_store *s, const char *ref, struct berr **err);

@@ -92,7 +92,8 @@ static void add_binding(json_t *out, const char *key, const char *ip, unsigned h
 	char hp[12] = "";
 	if (host_port)
 		snprintf(hp, sizeof(hp), "%u", host_port);
-	json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip ? ip : "", "HostPort", hp));
+	json_array_append_new(list,
+			      json_pack("{s:s, s:s}", "HostIp", ip ? ip : "", "HostPort", hp));
 }
 
 int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr **err)
@@ -108,9 +109,9 @@ int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr
 		    (ip && *ip && (net_addr_parse(ip, &a) < 0 || strchr(ip, '/'))))
 			return berr_plain(err, EINVAL, "invalid published port '%s'", *p);
 		if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
-			return berr_plain(err, EINVAL,
-					  "invalid published port '%s': protocol must be tcp or udp",
-					  *p);
+			return berr_plain(
+			    err, EINVAL, "invalid published port '%s': protocol must be tcp or udp",
+			    *p);
 		if (hlo && hhi - hlo != chi - clo)
 			return berr_plain(err, EINVAL,
 					  "invalid ranges specified for container and host ports "
@@ -161,10 +162,9 @@ static int hold(int family, const char *proto, const char *ip, uint16_t want,
 		int e = errno;
 		(void)close(fd);
 		if (e == EADDRINUSE)
-			return berr_plain(err, EADDRINUSE,
-					  "Bind for %s%s%s:%u failed: port is already allocated",
-					  family == AF_INET6 ? "[" : "", ip,
-					  family == AF_INET6 ? "]" : "", want);
+			return berr_plain(
+			    err, EADDRINUSE, "Bind for %s%s%s:%u failed: port is already allocated",
+			    family == AF_INET6 ? "[" : "", ip, family == AF_INET6 ? "]" : "", want);
 		return berr_set(err, e, "bind %s:%u", ip, want);
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
@@ -239,7 +239,8 @@ int eng_port_reserve(json_t *bindings, json_t *exposed, bool publish_all, bool v
 		json_array_foreach(list, i, b)
 		{
 			if (r == 0)
-				r = reserve_one(key, json_string_value(json_object_get(b, "HostIp")),
+				r = reserve_one(key,
+						json_string_value(json_object_get(b, "HostIp")),
 						json_string_value(json_object_get(b, "HostPort")),
 						v6, &h, &n, err);
 		}
@@ -276,8 +277,8 @@ json_t *eng_port_settings(json_t *exposed, json_t *bindings, const struct eng_po
 			list = json_array();
 			json_object_set_new(ports, k, list);
 		}
-		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", h[i].host_ip,
-						      "HostPort", hp));
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s}", "HostIp", h[i].host_ip, "HostPort", hp));
 	}
 	return ports;
 }

@@ -18,7 +18,8 @@ int net_ipam_pick_subnet(const struct net_addr *taken, size_t n, struct net_addr
 			s.v4.s_addr = htonl((172u << 24) | ((17u + (unsigned)i) << 16));
 			s.prefix = 16;
 		} else {
-			s.v4.s_addr = htonl((192u << 24) | (168u << 16) | ((unsigned)(i - 15) << 12));
+			s.v4.s_addr =
+			    htonl((192u << 24) | (168u << 16) | ((unsigned)(i - 15) << 12));
 			s.prefix = 20;
 		}
 		bool free_ = true;

@@ -26,8 +26,8 @@ static int sysctl_set(const char *path, const char *value, struct berr **err)
 	return 0;
 }
 
-static int add_addr(struct net_nl *nl, unsigned index, const struct net_addr *a,
-		    const char *what, struct berr **err)
+static int add_addr(struct net_nl *nl, unsigned index, const struct net_addr *a, const char *what,
+		    struct berr **err)
 {
 	char buf[NET_NL_BUF], s[NET_ADDR_STRLEN];
 	int r = net_nl_talk(nl, net_nl_msg_addr(buf, index, a), err);
@@ -147,10 +147,10 @@ int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **e
 	if (!master)
 		r = berr_plain(err, ENODEV, "bridge '%s' is missing", e->bridge);
 	if (r == 0) {
-		r = net_nl_talk(&nl,
-				net_nl_msg_veth(buf, e->host_if, master, e->if_name, netns_fd,
-						e->mac, e->mtu),
-				err);
+		r = net_nl_talk(
+		    &nl,
+		    net_nl_msg_veth(buf, e->host_if, master, e->if_name, netns_fd, e->mac, e->mtu),
+		    err);
 		if (r < 0)
 			r = berr_set(err, -r, "create veth pair '%s'", e->host_if);
 	}

@@ -48,7 +48,8 @@ static void dnat_rules(struct cmds *c, const char *chain)
 		    ". meta l4proto . th dport map @pub%s_ip\n",
 		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][0], fam[i][1]);
 		add(c,
-		    "add rule " T " %s fib daddr type local meta nfproto %s dnat %s to meta l4proto "
+		    "add rule " T
+		    " %s fib daddr type local meta nfproto %s dnat %s to meta l4proto "
 		    ". th dport map @pub%s\n",
 		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][1]);
 	}
@@ -61,8 +62,10 @@ char *net_nft_base(void)
 	add(&c, "add set " T " bridges { type ifname; }\n");
 	add(&c, "add set " T " nat4 { type ipv4_addr; flags interval; }\n");
 	add(&c, "add set " T " nat6 { type ipv6_addr; flags interval; }\n");
-	add(&c, "add map " T " pub4 { type inet_proto . inet_service : ipv4_addr . inet_service; }\n");
-	add(&c, "add map " T " pub6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n");
+	add(&c,
+	    "add map " T " pub4 { type inet_proto . inet_service : ipv4_addr . inet_service; }\n");
+	add(&c,
+	    "add map " T " pub6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n");
 	add(&c, "add map " T " pub4_ip { type ipv4_addr . inet_proto . inet_service : "
 		"ipv4_addr . inet_service; }\n");
 	add(&c, "add map " T " pub6_ip { type ipv6_addr . inet_proto . inet_service : "
@@ -151,8 +154,8 @@ char *net_nft_ports(const struct net_nft_port *p, size_t n, bool add_)
 			    v6 ? "6" : "4", p[i].host_ip, p[i].proto, p[i].host_port, p[i].addr,
 			    p[i].port);
 		else
-			add(&c, "%s element " T " pub%s { %s . %u : %s . %u }\n", verb, v6 ? "6" : "4",
-			    p[i].proto, p[i].host_port, p[i].addr, p[i].port);
+			add(&c, "%s element " T " pub%s { %s . %u : %s . %u }\n", verb,
+			    v6 ? "6" : "4", p[i].proto, p[i].host_port, p[i].addr, p[i].port);
 	}
 	return c.s;
 }
@@ -182,7 +185,8 @@ int net_nft_run(const char *cmds, struct berr **err)
 void net_nft_run_each(const char *cmds)
 {
 	autofree char *copy = xstrdup(cmds);
-	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		autofree char *line = xasprintf("%s\n", l);
 		(void)net_nft_run(line, NULL);
 	}
@@ -207,7 +211,8 @@ json_t *net_nft_elements(const char *map)
 			     t = strtok_r(NULL, ",", &save)) {
 				t += strspn(t, " \t\n");
 				size_t n = strlen(t);
-				while (n && (t[n - 1] == ' ' || t[n - 1] == '\n' || t[n - 1] == '\t'))
+				while (n &&
+				       (t[n - 1] == ' ' || t[n - 1] == '\n' || t[n - 1] == '\t'))
 					t[--n] = '\0';
 				if (n)
 					json_array_append_new(out, json_string(t));

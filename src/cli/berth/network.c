@@ -28,7 +28,8 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 	const char *driver = "bridge", *ip_range = NULL;
 	bool internal = false, ipv6 = false, attachable = false;
 	const struct flag flags[] = {
-	    {"driver", 'd', FLAG_STRING, &driver, "Driver to manage the Network (bridge)", "string"},
+	    {"driver", 'd', FLAG_STRING, &driver, "Driver to manage the Network (bridge)",
+	     "string"},
 	    {"subnet", 0, FLAG_LIST, &subnets, "Subnet in CIDR format (one IPv4, one IPv6)",
 	     "strings"},
 	    {"gateway", 0, FLAG_LIST, &gateways, "Gateway for the subnet", "strings"},
@@ -48,9 +49,11 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 	if (n >= 0 && n != 1)
 		status = cli_error(125, "\"berth network create\" requires exactly 1 argument");
 	else if (n >= 0 && strcmp(driver, "bridge"))
-		status = cli_error(125, "network driver '%s' is not available: only bridge", driver);
+		status =
+		    cli_error(125, "network driver '%s' is not available: only bridge", driver);
 	else if (n >= 0 && (subnets.n > 2 || gateways.n > subnets.n))
-		status = cli_error(125, "one --subnet of each family, a --gateway for each at most");
+		status =
+		    cli_error(125, "one --subnet of each family, a --gateway for each at most");
 	struct eng_network_opts no = {.internal = internal,
 				      .ipv6 = ipv6,
 				      .ip_range = ip_range,
@@ -102,18 +105,19 @@ static json_t *containers_of(const struct eng_store *s, json_t *net)
 			eng_endpoint_name(cid, str(net, "Id"), ep);
 			json_object_set_new(
 			    out, cid,
-			    json_pack("{s:s, s:s, s:s, s:o, s:o}", "Name",
-				      str(rec, "Name") ? str(rec, "Name") + 1 : "", "EndpointID", ep,
-				      "MacAddress", str(n, "MacAddress") ?: "", "IPv4Address",
-				      a4 && *a4 ? json_sprintf("%s/%d", a4,
-							       (int)json_integer_value(json_object_get(
-								   n, "IPPrefixLen")))
-						: json_string(""),
-				      "IPv6Address",
-				      a6 && *a6 ? json_sprintf("%s/%d", a6,
-							       (int)json_integer_value(json_object_get(
-								   n, "GlobalIPv6PrefixLen")))
-						: json_string("")));
+			    json_pack(
+				"{s:s, s:s, s:s, s:o, s:o}", "Name",
+				str(rec, "Name") ? str(rec, "Name") + 1 : "", "EndpointID", ep,
+				"MacAddress", str(n, "MacAddress") ?: "", "IPv4Address",
+				a4 && *a4 ? json_sprintf("%s/%d", a4,
+							 (int)json_integer_value(
+							     json_object_get(n, "IPPrefixLen")))
+					  : json_string(""),
+				"IPv6Address",
+				a6 && *a6 ? json_sprintf("%s/%d", a6,
+							 (int)json_integer_value(json_object_get(
+							     n, "GlobalIPv6PrefixLen")))
+					  : json_string("")));
 		}
 		json_decref(rec);
 		json_decref(st);
@@ -165,8 +169,10 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	    {"quiet", 'q', FLAG_BOOL, &quiet, "Only display network IDs"},
 	    {"no-trunc", 0, FLAG_BOOL, &no_trunc, "Do not truncate the output"},
 	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
-	    {"filter", 'f', FLAG_LIST, &filters, "Provide filter values (name=, id=, driver=, "
-						 "label=)", "filter"},
+	    {"filter", 'f', FLAG_LIST, &filters,
+	     "Provide filter values (name=, id=, driver=, "
+	     "label=)",
+	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network ls", "[OPTIONS]", "List networks", true};
 	autofree const char **pos = NULL;
@@ -194,22 +200,22 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 		char id[13];
 		snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
 		json_array_append_new(
-		    rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
-				    no_trunc ? str(net, "Id") : id, "Name", str(net, "Name"),
-				    "Driver", str(net, "Driver"), "Scope", "local", "IPv6",
-				    json_is_true(json_object_get(net, "EnableIPv6")) ? "true"
-										      : "false",
-				    "Internal", eng_network_internal(net) ? "true" : "false",
-				    "CreatedAt", str(net, "Created") ?: ""));
+		    rows,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
+			      no_trunc ? str(net, "Id") : id, "Name", str(net, "Name"), "Driver",
+			      str(net, "Driver"), "Scope", "local", "IPv6",
+			      json_is_true(json_object_get(net, "EnableIPv6")) ? "true" : "false",
+			      "Internal", eng_network_internal(net) ? "true" : "false", "CreatedAt",
+			      str(net, "Created") ?: ""));
 	}
 	int status = 0;
 	if (quiet) {
 		json_array_foreach(rows, i, net) puts(str(net, "ID"));
 	} else {
-		json_t *headers = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
-					    "NETWORK ID", "Name", "NAME", "Driver", "DRIVER",
-					    "Scope", "SCOPE", "IPv6", "IPV6", "Internal", "INTERNAL",
-					    "CreatedAt", "CREATED AT");
+		json_t *headers =
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "NETWORK ID", "Name",
+			      "NAME", "Driver", "DRIVER", "Scope", "SCOPE", "IPv6", "IPV6",
+			      "Internal", "INTERNAL", "CreatedAt", "CREATED AT");
 		status = fmt_rows(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
 				  headers, rows);
 		json_decref(headers);
@@ -347,11 +353,11 @@ static int connect_or_not(struct cli_opts *o, int argc, char **argv, bool connec
 	const struct flag dflags[] = {
 	    {"force", 'f', FLAG_BOOL, &force, "Force the container to disconnect from a network"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {
-	    connect ? "berth network connect" : "berth network disconnect",
-	    "[OPTIONS] NETWORK CONTAINER",
-	    connect ? "Connect a container to a network" : "Disconnect a container from a network",
-	    true};
+	const struct flag_cmd cmd = {connect ? "berth network connect" : "berth network disconnect",
+				     "[OPTIONS] NETWORK CONTAINER",
+				     connect ? "Connect a container to a network"
+					     : "Disconnect a container from a network",
+				     true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, connect ? cflags : dflags, argc, argv, &pos);
 	int status = n < 0 ? (n == -2 ? 0 : 125) : 0;

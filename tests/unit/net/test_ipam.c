@@ -18,14 +18,14 @@
 #include "net/ipam.h"
 #include "util/err.h"
 
-static struct net_addr A(const char *s)
-{
+static struct net_addr A(const char *s) {
 	struct net_addr a;
 	assert_int_equal(net_addr_parse(s, &a), 0);
 	return a;
 }
 
-static void addresses(void **state)
+static void
+addresses(void **state)
 {
 	char buf[NET_ADDR_STRLEN];
 	struct net_addr a = A("172.17.3.4/16");
@@ -37,8 +37,8 @@ static void addresses(void **state)
 	assert_int_equal(A("fd00::1/64").family, AF_INET6);
 	assert_int_equal(A("fd00::1").prefix, 128);
 	struct net_addr bad;
-	const char *bads[] = {"", "10.0.0", "10.0.0.1/33", "10.0.0.1/", "fd00::/129", "x/8",
-			      "10.0.0.1/8x", NULL};
+	const char *bads[] = {"",           "10.0.0", "10.0.0.1/33", "10.0.0.1/",
+			      "fd00::/129", "x/8",    "10.0.0.1/8x", NULL};
 	for (const char **b = bads; *b; b++)
 		assert_int_equal(net_addr_parse(*b, &bad), -1);
 	struct net_addr x = A("10.1.0.0/16"), y = A("10.1.2.0/24"), z = A("10.2.0.0/16");
@@ -101,7 +101,8 @@ static void alloc(void **state)
 	assert_int_equal(net_ipam_alloc(&sn, NULL, &gw, full, 5, &out, &err), -ENOSPC);
 	berr_free(err);
 	/* from an --ip-range */
-	struct net_addr big = A("10.1.0.0/16"), range = A("10.1.5.0/30"), g2 = net_ipam_gateway(&big);
+	struct net_addr big = A("10.1.0.0/16"), range = A("10.1.5.0/30"),
+			g2 = net_ipam_gateway(&big);
 	assert_int_equal(net_ipam_alloc(&big, &range, &g2, NULL, 0, &out, NULL), 0);
 	assert_string_equal(net_addr_str(&out, buf, sizeof(buf)), "10.1.5.0");
 	/* --ip checks */

@@ -66,7 +66,8 @@ static void veth(void **state)
 	const struct nlattr *peer = find_in(data, VETH_INFO_PEER);
 	assert_non_null(peer);
 	/* the peer: an ifinfomsg, then its own attributes */
-	const char *p = (const char *)mnl_attr_get_payload(peer) + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	const char *p =
+	    (const char *)mnl_attr_get_payload(peer) + NLMSG_ALIGN(sizeof(struct ifinfomsg));
 	const char *end = (const char *)mnl_attr_get_payload(peer) + mnl_attr_get_payload_len(peer);
 	bool name = false, ns = false, addr = false;
 	for (const struct nlattr *a = (const struct nlattr *)p; (const char *)a < end;
@@ -123,20 +124,24 @@ static void nft(void **state)
 {
 	char *base = net_nft_base();
 	/* everything in our own table; chains flushed before their rules (idempotent) */
-	for (char *save = NULL, *l = strtok_r(base, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+	for (char *save = NULL, *l = strtok_r(base, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
 		assert_non_null(strstr(l, " inet berth"));
 	free(base);
 	base = net_nft_base();
 	char *flush = strstr(base, "flush chain inet berth postrouting");
-	char *masq = strstr(base, "add rule inet berth postrouting ip saddr @nat4 ip daddr != @nat4 masquerade");
+	char *masq = strstr(
+	    base, "add rule inet berth postrouting ip saddr @nat4 ip daddr != @nat4 masquerade");
 	assert_non_null(flush);
 	assert_non_null(masq);
 	assert_true(flush < masq);
 	free(base);
-	struct net_nft_network n = {.bridge = "br-0123", .subnet4 = "10.9.0.0/24", .internal = false};
+	struct net_nft_network n = {
+	    .bridge = "br-0123", .subnet4 = "10.9.0.0/24", .internal = false};
 	char *add = net_nft_network(&n, true);
 	assert_non_null(strstr(add, "add element inet berth nat4 { 10.9.0.0/24 }"));
-	assert_non_null(strstr(add, "add element inet berth fwd_in { \"br-0123\" : jump in-br-0123 }"));
+	assert_non_null(
+	    strstr(add, "add element inet berth fwd_in { \"br-0123\" : jump in-br-0123 }"));
 	assert_non_null(strstr(add, "add rule inet berth in-br-0123 accept"));
 	assert_non_null(strstr(add, "add rule inet berth out-br-0123 ct status dnat accept"));
 	free(add);
@@ -153,13 +158,14 @@ static void nft(void **state)
 				   {"udp", "127.0.0.1", 5353, "172.17.0.2", 53},
 				   {"tcp", NULL, 8080, "fd00::2", 80}};
 	char *ports = net_nft_ports(p, 3, true);
-	assert_string_equal(ports,
-			    "add element inet berth pub4 { tcp . 8080 : 172.17.0.2 . 80 }\n"
-			    "add element inet berth pub4_ip { 127.0.0.1 . udp . 5353 : 172.17.0.2 . 53 }\n"
-			    "add element inet berth pub6 { tcp . 8080 : fd00::2 . 80 }\n");
+	assert_string_equal(
+	    ports, "add element inet berth pub4 { tcp . 8080 : 172.17.0.2 . 80 }\n"
+		   "add element inet berth pub4_ip { 127.0.0.1 . udp . 5353 : 172.17.0.2 . 53 }\n"
+		   "add element inet berth pub6 { tcp . 8080 : fd00::2 . 80 }\n");
 	free(ports);
 	ports = net_nft_ports(p, 1, false);
-	assert_string_equal(ports, "delete element inet berth pub4 { tcp . 8080 : 172.17.0.2 . 80 }\n");
+	assert_string_equal(ports,
+			    "delete element inet berth pub4 { tcp . 8080 : 172.17.0.2 . 80 }\n");
 	free(ports);
 }
 
