@@ -47,7 +47,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net fuzz
 all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT)
 
 $(BUILD)/%.o: %.c
@@ -134,6 +134,9 @@ bench: all
 
 bench-run: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/run
+
+bench-net: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/net
 
 bench-pull: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/pull

@@ -181,10 +181,10 @@ static int listen_attach(struct monitor *m, struct berr **err)
 	if (fs_mkdir_p(dir, 0700, err) < 0)
 		return -EIO;
 	autofree char *path = eng_attach_path(m->s, m->id);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(a.sun_path))
-		return berr_plain(err, ENAMETOOLONG, "attach socket path '%s' is too long", path);
-	strcpy(a.sun_path, path);
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
 	(void)unlink(path);
 	m->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (m->listener < 0 || bind(m->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||

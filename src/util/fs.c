@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -336,4 +338,25 @@ int fs_lock(const char *path, struct berr **err)
 			return berr_set(err, e, "lock '%s'", path);
 		}
 	return fd;
+}
+
+int fs_unix_addr(const char *path, struct sockaddr_un *out, int *out_dirfd, struct berr **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->sun_family = AF_UNIX;
+	*out_dirfd = -1;
+	if (strlen(path) < sizeof(out->sun_path)) {
+		strcpy(out->sun_path, path);
+		return 0;
+	}
+	const char *slash = strrchr(path, '/');
+	if (!slash || strlen(slash + 1) > 64)
+		return berr_plain(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+	autofree char *dir = xstrndup(path, (size_t)(slash - path) + (slash == path));
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", dir);
+	snprintf(out->sun_path, sizeof(out->sun_path), "/proc/self/fd/%d/%s", fd, slash + 1);
+	*out_dirfd = fd;
+	return 0;
 }

@@ -29,6 +29,12 @@ int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
 /* Remove a tree without crossing mount points or following symlinks. */
 int fs_rm_rf(int dirfd, const char *name, struct berr **err);
 
+/* An AF_UNIX address for path. A path longer than sun_path is reached through its directory:
+ * *out_dirfd gets an O_PATH fd of it (keep it open until bind or connect is done) and the
+ * address names "/proc/self/fd/N/NAME". *out_dirfd is -1 when not needed. */
+struct sockaddr_un;
+int fs_unix_addr(const char *path, struct sockaddr_un *out, int *out_dirfd, struct berr **err);
+
 /* An exclusive flock on path (made 0600 if missing); the fd holds it until closed. */
 int fs_lock(const char *path, struct berr **err);
 /* Bytes of the regular files under dirfd/name (symlinks not followed, 64 levels at most). */

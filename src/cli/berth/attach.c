@@ -26,10 +26,10 @@
 int cli_attach_connect(const struct eng_store *s, const char *id, struct berr **err)
 {
 	autofree char *path = eng_attach_path(s, id);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(a.sun_path))
-		return berr_plain(err, ENAMETOOLONG, "'%s' is too long", path);
-	strcpy(a.sun_path, path);
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return berr_set(err, errno, "socket");
