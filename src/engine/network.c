@@ -498,12 +498,17 @@ static int teardown(const struct eng_store *s, json_t *net, struct berr **err)
 				     .subnet4 = *s4 ? s4 : NULL,
 				     .subnet6 = *s6 ? s6 : NULL,
 				     .internal = eng_network_internal(net)};
+	/* endpoint.c's marker: this network's chains are made */
+	autofree char *marker = xasprintf("%s/networks/%s", s->runroot, str(net, "Id"));
+	(void)unlink(marker);
 	if (net_nft_table_exists()) {
 		autofree char *cmds = net_nft_network(&nn, false);
 		net_nft_run_each(cmds);
 		if (!other_bridges(s, str(net, "Id"))) {
 			autofree char *drop = net_nft_drop_table();
 			(void)net_nft_run(drop, NULL);
+			autofree char *markers = xasprintf("%s/networks", s->runroot);
+			(void)fs_rm_rf(AT_FDCWD, markers, NULL);
 		}
 	}
 	return net_bridge_remove(nn.bridge, err);

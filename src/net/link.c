@@ -37,7 +37,7 @@ static int add_addr(struct net_nl *nl, unsigned index, const struct net_addr *a,
 	return 0;
 }
 
-int net_bridge_ensure(const struct net_bridge *b, struct berr **err)
+int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err)
 {
 	struct net_nl nl;
 	if (net_nl_open(&nl, -1, err) < 0)
@@ -79,6 +79,8 @@ int net_bridge_ensure(const struct net_bridge *b, struct berr **err)
 		r = sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err);
 	if (r == 0 && !b->internal && b->gw6.family)
 		r = sysctl_set("/proc/sys/net/ipv6/conf/all/forwarding", "1", err);
+	if (r == 0)
+		*out_index = index;
 	return r;
 }
 

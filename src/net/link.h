@@ -20,8 +20,8 @@ struct net_bridge {
 
 /* Make the bridge if it is missing, give it its addresses, bring it up; turn on what it
  * needs: route_localnet on it (127.0.0.1 to a published port), and IPv4/IPv6 forwarding
- * unless the network is internal. */
-int net_bridge_ensure(const struct net_bridge *b, struct berr **err);
+ * unless the network is internal. *out_index gets the bridge's index. */
+int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err);
 /* Remove it (ENOENT is fine). */
 int net_bridge_remove(const char *name, struct berr **err);
 

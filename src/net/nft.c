@@ -223,14 +223,26 @@ json_t *net_nft_elements(const char *map)
 	return out;
 }
 
-bool net_nft_table_exists(void)
+/* Whether a list command succeeds (its output discarded). */
+static bool lists(const char *cmd)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return false;
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	bool ok = nft_run_cmd_from_buffer(ctx, "list table " T "\n") == 0;
+	bool ok = nft_run_cmd_from_buffer(ctx, cmd) == 0;
 	nft_ctx_free(ctx);
 	return ok;
+}
+
+bool net_nft_table_exists(void)
+{
+	return lists("list table " T "\n");
+}
+
+bool net_nft_chain_exists(const char *chain)
+{
+	autofree char *cmd = xasprintf("list chain " T " %s\n", chain);
+	return lists(cmd);
 }

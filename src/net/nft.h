@@ -59,6 +59,8 @@ int net_nft_run(const char *cmds, struct berr **err);
 void net_nft_run_each(const char *cmds);
 /* The elements of one of our maps, as nft prints them ("tcp . 8080 : 172.17.0.2 . 80"). */
 json_t *net_nft_elements(const char *map);
+/* Whether our table has the chain. */
+bool net_nft_chain_exists(const char *chain);
 /* Whether our table exists. */
 bool net_nft_table_exists(void);
 

@@ -34,7 +34,9 @@ teardown() {
 	for n in $("$BERTH" --root "$STORE" --runroot "$RUNROOT" network ls -q --filter driver=bridge 2>/dev/null); do
 		"$BERTH" --root "$STORE" --runroot "$RUNROOT" network rm "$n" >/dev/null 2>&1 || true
 	done
-	# what the store made on this (the suite's) network: nothing of it may remain
+	# what the store made on this (the suite's) network: nothing of it may remain (the
+	# kernel removes a stopped container's interfaces with its namespace, soon after)
+	for _ in $(seq 30); do [ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] && break; sleep 0.1; done
 	local left=""
 	[ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] || left="$left veth:$(ip -br link | awk '$1 ~ /^veth/ {print $1}')"
 	[ -z "$(ip -br link | awk '$1 ~ /^br-/')" ] || left="$left bridge:$(ip -br link | awk '$1 ~ /^br-/ {print $1}')"
@@ -283,4 +285,14 @@ none"
 	run berth system check --repair
 	run berth system check
 	assert_output "No problems found"
+	# someone else's `nft flush ruleset` (here: our table deleted) while a bridge is up
+	id=$(berth run -d --network chk berth/default sleep 60)
+	nft delete table inet berth
+	run berth system check
+	assert_failure
+	assert_output --partial "network chk: its bridge is up without its firewall chains"
+	run berth system check --repair
+	assert_success
+	run nft list chain inet berth in-$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' chk)
+	assert_success
 }
