@@ -18,7 +18,7 @@ teardown() { store_teardown; }
 	run berth ps -aq
 	assert_output ""
 	[ -z "$(ls "$STORE/containers")" ]
-	[ -z "$(ls "$RUNROOT" | grep -v runtime)" ]
+	[ -z "$(ls "$RUNROOT" | grep -vx -e runtime -e networks)" ]
 	run berth run --rm berth/default echo hello
 	assert_success
 	assert_output hello
