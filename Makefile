@@ -28,7 +28,7 @@ LDOPT    := -pie -Wl,-z,relro,-z,now
 endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
-LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/engine/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 
@@ -46,9 +46,10 @@ UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
+VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net fuzz
-all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT)
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm fuzz
+all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,6 +75,11 @@ $(DEFAULT_IMAGE): $(BERTH) $(PROBE) scripts/mkdefault
 
 # --init's reaper goes into containers: static, no sanitizers.
 $(INIT): src/init/berth-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# The guest init is PID 1 inside VMs: static, no sanitizers.
+$(VM_INIT): src/vm/guest/init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
@@ -112,6 +118,7 @@ install: all
 	install -D -m 0755 $(BERTH) $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
 	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init
+	install -D -m 0755 $(VM_INIT) $(DESTDIR)$(DATADIR)/berth-vm-init
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
@@ -134,6 +141,9 @@ bench: all
 
 bench-run: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/run
+
+bench-vm: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/vm
 
 bench-net: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/net

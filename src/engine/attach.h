@@ -18,6 +18,7 @@ enum eng_stream {
 	ENG_RESIZE = 4,    /* client → monitor: "rows cols" */
 	ENG_STDIN_EOF = 5, /* client → monitor: no more input */
 	ENG_DETACH = 6,    /* monitor → client: stdin said the detach keys */
+	ENG_SIGNAL = 7,    /* client → monitor: a signal for the process, as decimal text */
 };
 
 /* The whole frame, or -errno. */

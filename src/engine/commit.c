@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/executor.h"
 #include "engine/monitor.h"
 #include "image/change.h"
 #include "image/config.h"
@@ -337,7 +338,9 @@ int eng_commit(const struct eng_store *s, struct img_store *is, const char *id,
 	json_t *st = eng_state_load(s, id);
 	bool paused = false;
 	autofree char *rtroot = eng_runtime_root(s);
-	if (c->pause && json_is_true(json_object_get(st, "Running")) &&
+	/* a VM is not paused: its process runs on, as with commit --pause=false */
+	if (c->pause && !eng_container_is_vm(s, id) &&
+	    json_is_true(json_object_get(st, "Running")) &&
 	    strcmp(json_string_value(json_object_get(st, "Status")) ?: "", "paused"))
 		paused = rt_container_pause(rtroot, id, true, NULL) == 0;
 	json_decref(st);

@@ -24,6 +24,8 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/accel.h"
+#include "vm/vm.h"
 
 static json_t *strv_json(char *const *v)
 {
@@ -201,6 +203,42 @@ static int check_network(const struct eng_store *s, const struct eng_create *c, 
 	return 0;
 }
 
+/* --isolation vm: what a VM cannot do yet is refused now; the accelerator, kernel and QEMU
+ * must be there. */
+static int check_vm(const struct eng_create *c, struct berr **err)
+{
+	if (!c->isolation || !strcmp(c->isolation, "default") || !strcmp(c->isolation, "process"))
+		return c->vm_accel || c->vm_kernel
+			   ? berr_plain(err, EINVAL,
+					"--vm-accel and --vm-kernel need --isolation vm")
+			   : 0;
+	if (strcmp(c->isolation, "vm"))
+		return berr_plain(err, EINVAL, "invalid --isolation '%s': default, process or vm",
+				  c->isolation);
+	if (c->run.tty)
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: a terminal (-t) is not yet possible");
+	if (c->run.network && strcmp(c->run.network, "none"))
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: networks are not yet possible for VMs (only "
+				  "--network none)");
+	if (c->run.init || (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host")))
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: --init and --userns are a "
+				  "container's, not a VM's");
+	if (c->run.memory && c->run.memory < ((int64_t)VM_MEM_MIN_MB << 20))
+		return berr_plain(err, EINVAL, "--isolation vm: a VM needs --memory %um at least",
+				  VM_MEM_MIN_MB);
+	enum vm_accel a;
+	autofree char *warning = NULL, *kernel = NULL, *modules = NULL;
+	if (vm_accel_pick(c->vm_accel, &a, &warning, err) < 0 ||
+	    vm_kernel_find(c->vm_kernel, &kernel, &modules, err) < 0)
+		return -EINVAL;
+	if (!c->vm_init_path)
+		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
+	return 0;
+}
+
 int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
 	       char out_id[ENG_ID_LEN + 1], struct berr **err)
 {
@@ -227,6 +265,8 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	autofree char *userns_mode = NULL, *net_mode = NULL;
 	if (r == 0)
 		r = eng_userns_plan(&c->userns, &userns_mode, &idmaps, err);
+	if (r == 0)
+		r = check_vm(c, err);
 	if (r == 0)
 		r = eng_port_parse(c->publish, ports, NULL, err);
 	if (r == 0)
@@ -263,6 +303,15 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		json_object_set(hc, "Mounts", plan);
 		json_object_set_new(hc, "UsernsMode", json_string(userns_mode));
 		json_object_set_new(hc, "NetworkMode", json_string(net_mode));
+		bool vm = c->isolation && !strcmp(c->isolation, "vm");
+		json_object_set_new(hc, "Isolation", json_string(vm ? "vm" : "default"));
+		if (vm) {
+			json_object_set_new(hc, "VmInitPath", json_string(c->vm_init_path));
+			if (c->vm_accel)
+				json_object_set_new(hc, "VmAccel", json_string(c->vm_accel));
+			if (c->vm_kernel)
+				json_object_set_new(hc, "VmKernel", json_string(c->vm_kernel));
+		}
 		json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
 		if (idmaps)
 			json_object_set(hc, "IDMappings", idmaps);

@@ -34,6 +34,8 @@ struct eng_create {
 	const char *ip;       /* --ip (or --ip6) on the network */
 	char *const *aliases, *const *dns, *const *dns_search, *const *dns_options,
 								   *const *add_hosts;
+	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */
+	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
 };
 
 /* Remove the container's anonymous volumes (rm -v, --rm). */

@@ -4,11 +4,15 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/executor.h"
 #include "engine/monitor.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -33,12 +37,37 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A signal for the container's process: through the runtime, or for a VM through its
+ * monitor (the attach socket's signal frame), which tells the guest. */
+static int send_signal(const struct eng_store *s, const char *id, int sig, bool all,
+		       struct berr **err)
+{
+	json_t *rec = eng_container_load(s, id, NULL);
+	bool vm = rec && eng_is_vm(rec);
+	json_decref(rec);
+	if (!vm) {
+		autofree char *root = eng_runtime_root(s);
+		return rt_container_kill(root, id, sig, all, err);
+	}
+	autofree char *path = eng_attach_path(s, id);
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
+	autoclose int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return berr_set(err, errno, "reach the monitor of %.12s", id);
+	char num[16];
+	int n = snprintf(num, sizeof(num), "%d", sig);
+	int r = eng_frame_write(fd, ENG_SIGNAL, num, (size_t)n);
+	return r < 0 ? berr_set(err, -r, "signal %.12s", id) : 0;
+}
+
 int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err)
 {
 	if (!is_running(s, id))
 		return berr_plain(err, EINVAL, "container %.12s is not running", id);
-	autofree char *root = eng_runtime_root(s);
-	return rt_container_kill(root, id, sig, false, err);
+	return send_signal(s, id, sig, false, err);
 }
 
 /* Wait up to ms for the monitor to record the end; true when it did. */
@@ -79,11 +108,10 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 	/* the restart policy must not bring it back */
 	autofree char *marker = eng_container_path(s, id, "stopping");
 	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
-	autofree char *root = eng_runtime_root(s);
-	(void)rt_container_kill(root, id, sig, false, NULL);
+	(void)send_signal(s, id, sig, false, NULL);
 	if (wait_stopped(s, id, (long)timeout_s * 1000))
 		return 0;
-	(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+	(void)send_signal(s, id, SIGKILL, true, NULL);
 	if (wait_stopped(s, id, 10000))
 		return 0;
 	return berr_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
@@ -110,8 +138,7 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 					  id);
 		autofree char *marker = eng_container_path(s, id, "stopping");
 		(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
-		autofree char *root = eng_runtime_root(s);
-		(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+		(void)send_signal(s, id, SIGKILL, true, NULL);
 		(void)wait_stopped(s, id, 10000);
 	}
 	/* whatever a dead monitor left: the runtime's record, the root's mount, the socket */

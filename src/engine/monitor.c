@@ -24,6 +24,7 @@
 #include "engine/container.h"
 #include "engine/create.h"
 #include "engine/endpoint.h"
+#include "engine/executor.h"
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/rootfs.h"
@@ -150,6 +151,10 @@ struct monitor {
 	json_t *state;
 	struct eng_health *health; /* or NULL */
 	struct eng_endpoints ep;   /* its networks, while it runs */
+	const struct eng_executor *x;
+	struct eng_exec_ctx xc;
+	struct eng_proc proc;
+	int ctl; /* the process's control channel (a VM's), or -1 */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -229,50 +234,6 @@ static void unmount_root(struct monitor *m)
 	(void)umount2(m->rootfs, MNT_DETACH);
 }
 
-/* stdio for the container: a pty through the console socket, or pipes. The init inherits
- * fds 0-2 of the calling process: ours are pointed at the pipes for the create. */
-static int create(struct monitor *m, struct berr **err)
-{
-	int sock[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1};
-	if (m->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
-		return berr_set(err, errno, "console socket");
-	if (!m->tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
-		return berr_set(err, errno, "pipe");
-	if (!m->tty && m->open_stdin && pipe2(in, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (!m->tty) {
-		dup2(in[0] >= 0 ? in[0] : null, 0);
-		dup2(out[1], 1);
-		dup2(errp[1], 2);
-	}
-	struct rt_create_opts co = {.root = m->rtroot,
-				    .id = m->id,
-				    .bundle = m->dir,
-				    .has_console_fd = m->tty,
-				    .console_fd = sock[1]};
-	int r = rt_container_create(&co, &m->pid, err);
-	dup2(null, 0);
-	dup2(null, 1);
-	dup2(null, 2);
-	(void)close(null);
-	int *theirs[] = {&sock[1], &out[1], &errp[1], &in[0]};
-	for (size_t i = 0; i < 4; i++)
-		if (*theirs[i] >= 0)
-			(void)close(*theirs[i]);
-	m->out = out[0];
-	m->errp = errp[0];
-	m->in = in[1];
-	if (r == 0 && m->tty) {
-		m->master = rt_console_recv(sock[0], 0, err);
-		if (m->master < 0)
-			r = -EIO;
-	}
-	if (sock[0] >= 0)
-		(void)close(sock[0]);
-	return r;
-}
-
 /* Docker's exit statuses for a process that could not be started. */
 static int start_status(const struct berr *err)
 {
@@ -318,6 +279,10 @@ static void client_input(struct monitor *m, size_t i)
 	else if (s == ENG_STDIN_EOF && !m->tty && m->in >= 0) {
 		(void)close(m->in);
 		m->in = -1;
+	} else if (s == ENG_SIGNAL && m->pid > 0) {
+		int sig = atoi(buf);
+		if (sig > 0 && sig < 65)
+			(void)m->x->signal(&m->xc, &m->proc, sig, NULL);
 	} else if (s == ENG_RESIZE && m->tty) {
 		struct winsize ws = {0};
 		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
@@ -331,9 +296,15 @@ static int reap(struct monitor *m)
 	int code = -1, st;
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (p == m->pid)
+		if (p == m->pid) {
 			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		else if (eng_health_reaped(m->health, p, st, m->state))
+			/* a VM's process says its own status on the control channel */
+			if (m->x->control) {
+				m->x->control(&m->proc);
+				code = m->proc.exit_code >= 0 ? m->proc.exit_code : 255;
+			}
+			m->pid = 0;
+		} else if (eng_health_reaped(m->health, p, st, m->state))
 			save_state(m);
 	}
 	return code;
@@ -343,10 +314,11 @@ static int reap(struct monitor *m)
 static int relay(struct monitor *m)
 {
 	bool out_open = m->tty ? true : m->out >= 0, err_open = !m->tty && m->errp >= 0;
+	bool ctl_open = m->ctl >= 0;
 	int code = -1;
 	struct timespec ended = {0};
 	for (;;) {
-		struct pollfd p[5 + MAX_CLIENTS];
+		struct pollfd p[6 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
@@ -355,6 +327,7 @@ static int relay(struct monitor *m)
 		p[n++] = (struct pollfd){.fd = err_open ? m->errp : -1, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = code < 0 ? eng_health_fd(m->health) : -1,
 					 .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 		if (code >= 0 && !out_open && !err_open)
@@ -390,17 +363,21 @@ static int relay(struct monitor *m)
 			forward_output(m, 2, m->errp, &err_open);
 		if (code < 0)
 			eng_health_tick(m->health, m->state);
+		if (p[5].revents & POLLIN)
+			m->x->control(&m->proc);
+		if (p[5].revents & (POLLHUP | POLLERR))
+			ctl_open = false;
 		/* clients last: dropping one reorders the list */
-		for (size_t i = n; i-- > 5;)
+		for (size_t i = n; i-- > 6;)
 			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i - 5);
+				client_input(m, i - 6);
 	}
 }
 
 static void close_stdio(struct monitor *m)
 {
-	int *fds[] = {&m->out, &m->errp, &m->in, &m->master};
-	for (size_t i = 0; i < 4; i++)
+	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl};
+	for (size_t i = 0; i < 5; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
 			*fds[i] = -1;
@@ -412,8 +389,16 @@ static void close_stdio(struct monitor *m)
 static int run_once(struct monitor *m, bool first)
 {
 	struct berr *err = NULL;
-	m->out = m->errp = m->in = m->master = -1;
-	if (create(m, &err) < 0) {
+	m->proc = (struct eng_proc){
+	    .in = -1, .out = -1, .err = -1, .master = -1, .ctl = -1, .exit_code = -1};
+	int r = m->x->create(&m->xc, &m->proc, &err);
+	m->pid = m->proc.pid;
+	m->out = m->proc.out;
+	m->errp = m->proc.err;
+	m->in = m->proc.in;
+	m->master = m->proc.master;
+	m->ctl = m->proc.ctl;
+	if (r < 0) {
 		close_stdio(m);
 		int st = start_status(err);
 		char *msg = berr_string(err);
@@ -421,28 +406,32 @@ static int run_once(struct monitor *m, bool first)
 		json_object_set_new(m->state, "Error", json_string(msg));
 		free(msg);
 		berr_free(err);
-		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		m->x->destroy(&m->xc, &m->proc, false);
 		return -st;
 	}
-	/* its network namespace: loopback, its networks' interfaces, its published ports */
-	if (eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
+	/* its network namespace: loopback, its networks' interfaces, its published ports (a
+	 * VM has no network of the host's yet) */
+	if (!eng_is_vm(m->rec) &&
+	    eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
 		close_stdio(m);
 		char *msg = berr_string(err);
 		report(m, "E 125 %s\n", msg);
 		free(msg);
 		berr_free(err);
-		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		m->x->destroy(&m->xc, &m->proc, false);
 		return -125;
 	}
-	if (rt_container_start(m->rtroot, m->id, &err) < 0) {
+	if (m->x->start(&m->xc, &m->proc, &err) < 0) {
 		close_stdio(m);
+		int st = start_status(err);
 		char *msg = berr_string(err);
-		report(m, "E %d %s\n", start_status(err), msg);
+		report(m, "E %d %s\n", st, msg);
+		json_object_set_new(m->state, "Error", json_string(msg));
 		free(msg);
 		berr_free(err);
-		(void)rt_container_delete(m->rtroot, m->id, true, NULL);
+		m->x->destroy(&m->xc, &m->proc, false);
 		eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
-		return -125;
+		return -st;
 	}
 	char t[40];
 	img_time_now(t);
@@ -463,8 +452,11 @@ static int run_once(struct monitor *m, bool first)
 	}
 	int code = relay(m);
 	close_stdio(m);
-	(void)rt_container_delete(m->rtroot, m->id, true, NULL);
-	eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
+	m->x->destroy(&m->xc, &m->proc, m->pid == 0);
+	if (m->proc.exit_code >= 0 && eng_is_vm(m->rec))
+		code = m->proc.exit_code;
+	if (!eng_is_vm(m->rec))
+		eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
 	json_object_del(m->state, "Ports");
 	img_time_now(t);
 	set_status(m, "exited");
@@ -502,7 +494,18 @@ static int setup(struct monitor *m, bool wait_attach, struct berr **err)
 	m->rtroot = eng_runtime_root(m->s);
 	m->dir = eng_container_path(m->s, m->id, NULL);
 	m->rootfs = eng_container_path(m->s, m->id, "rootfs");
-	m->health = eng_health_new(json_object_get(cfg, "Healthcheck"), m->rtroot, m->id);
+	/* health checks exec in the container: not yet in a VM */
+	m->health = eng_is_vm(m->rec)
+			? NULL
+			: eng_health_new(json_object_get(cfg, "Healthcheck"), m->rtroot, m->id);
+	m->x = eng_executor_for(m->rec);
+	m->xc = (struct eng_exec_ctx){.s = m->s,
+				      .id = m->id,
+				      .rtroot = m->rtroot,
+				      .dir = m->dir,
+				      .rec = m->rec,
+				      .tty = m->tty,
+				      .open_stdin = m->open_stdin};
 	/* the container's init becomes our child when its runtime parent exits */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigset_t set;
@@ -560,7 +563,11 @@ static void finish(struct monitor *m, int code)
 
 int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach)
 {
-	struct monitor m = {.s = s, .id = id, .report = report_fd, .listener = -1, .sfd = -1};
+	struct monitor m = {
+	    .s = s, .id = id, .report = report_fd, .listener = -1, .sfd = -1, .ctl = -1};
+	/* inherited without close-on-exec; what the monitor starts (QEMU) must not hold it */
+	if (report_fd >= 0)
+		(void)fcntl(report_fd, F_SETFD, FD_CLOEXEC);
 	m.state = eng_state_load(s, id);
 	json_object_set_new(m.state, "MonitorPid", json_integer(getpid()));
 	json_object_set_new(m.state, "MonitorStart",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/executor.h"
 #include "engine/userns.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
@@ -188,6 +189,9 @@ void eng_rootfs_release(struct eng_rootfs *r)
 /* The running container's root through its process, or -1. */
 static int process_root(const struct eng_store *s, const char *id)
 {
+	/* a VM's process is QEMU, whose root is the host's: its files are the overlay's */
+	if (eng_container_is_vm(s, id))
+		return -1;
 	json_t *st = eng_state_load(s, id);
 	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
 	uint64_t start = (uint64_t)json_integer_value(json_object_get(st, "PidStart"));

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct run_flags {
 	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap, publish, aliases, dns,
 	    dns_search, dns_options, add_hosts;
 	const char *ip, *ip6;
+	char *vm_init_path;
 	bool quiet, no_healthcheck;
 	char *init_path;
 	const char *health_cmd, *health_interval, *health_timeout, *health_start;
@@ -53,6 +55,7 @@ static void run_flags_clear(struct run_flags *f)
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
+	free(f->vm_init_path);
 	json_decref(f->c.healthcheck);
 }
 
@@ -197,6 +200,15 @@ static void run_flags_clear(struct run_flags *f)
 	     "int"},                                                                                \
 	    {"no-healthcheck", 0, FLAG_BOOL, &(f).no_healthcheck,                                   \
 	     "Disable any container-specified HEALTHCHECK"},                                        \
+	    {"isolation",                                                                           \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.isolation,                                                                      \
+	     "Container isolation technology (default, process, vm)",                               \
+	     "string"},                                                                             \
+	    {"vm-accel", 0, FLAG_STRING, &(f).c.vm_accel, "Accelerator of a VM (auto, kvm, tcg)",   \
+	     "string"},                                                                             \
+	    {"vm-kernel", 0, FLAG_STRING, &(f).c.vm_kernel, "Guest kernel of a VM", "path"},        \
 	    {"userns",                                                                              \
 	     0,                                                                                     \
 	     FLAG_STRING,                                                                           \
@@ -277,7 +289,16 @@ static int check_flags(struct run_flags *f)
 	}
 	o->pids_limit = f->pids_limit;
 	o->cpu_shares = f->cpu_shares;
-	o->network = f->network ? f->network : "bridge";
+	bool vm = f->c.isolation && !strcmp(f->c.isolation, "vm");
+	/* a VM has no network of the host's yet: none unless asked (and refused then) */
+	o->network = f->network ? f->network : vm ? "none" : "bridge";
+	if (vm) {
+		struct berr *verr = NULL;
+		f->vm_init_path = img_builtin_file("berth-vm-init", &verr);
+		if (!f->vm_init_path)
+			return cli_fail(verr, 125);
+		f->c.vm_init_path = f->vm_init_path;
+	}
 	if (f->ip && f->ip6)
 		return cli_error(125, "one of --ip and --ip6, not both");
 	f->c.ip = f->ip ? f->ip : f->ip6;
@@ -404,6 +425,18 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	return st;
 }
 
+/* A monitor that could not start the process ends soon after (a VM takes a moment to go):
+ * its report pipe closes then. Waited for, so that `run --rm` returns with the container
+ * gone, as Docker's does. */
+static void wait_monitor(int rep)
+{
+	char c;
+	struct pollfd p = {.fd = rep, .events = POLLIN};
+	for (int i = 0; i < 300 && poll(&p, 1, 100) >= 0; i++)
+		if ((p.revents & (POLLIN | POLLHUP)) && read(rep, &c, 1) <= 0)
+			return;
+}
+
 /* Start under a monitor; attached or not. Returns the exit status for the command. */
 static int start_container(struct cli_opts *o, const char *id, const struct cli_attach *a,
 			   bool attach, bool print_id)
@@ -416,14 +449,17 @@ static int start_container(struct cli_opts *o, const char *id, const struct cli_
 	enum eng_report kind;
 	pid_t pid = 0;
 	int status = 125, sock = -1;
-	if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0)
+	if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {
+		wait_monitor(rep);
 		return cli_fail(err, status);
+	}
 	if (kind == ENG_REPORT_LISTENING) {
 		sock = cli_attach_connect(&es, id, &err);
 		if (sock < 0)
 			return cli_fail(err, 125);
 		if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {
 			(void)close(sock);
+			wait_monitor(rep);
 			return cli_fail(err, status);
 		}
 	}

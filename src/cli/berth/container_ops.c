@@ -11,6 +11,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
 #include "engine/container.h"
+#include "engine/executor.h"
 #include "engine/monitor.h"
 #include "engine/user.h"
 #include "runtime/container.h"
@@ -330,6 +331,8 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		status = cli_error(125, "\"berth exec\" requires at least 2 arguments");
 	else if (eng_container_resolve(&es, pos[0], id, &err) < 0)
 		status = cli_fail(err, 1);
+	else if (eng_container_is_vm(&es, id))
+		status = cli_error(1, "exec into a VM (--isolation vm) is not yet possible");
 	else if (exec_process(&es, id, (char **)pos + 1, (char *const *)env.v, workdir, user, tty,
 			      &pr, &err) < 0)
 		status = cli_fail(err, 126);

@@ -16,6 +16,7 @@
 #include "cli/berth/output.h"
 #include "engine/bundle.h"
 #include "engine/container.h"
+#include "engine/executor.h"
 #include "engine/monitor.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -101,6 +102,11 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 		int st = running(&es, pos[i], id);
 		if (st) {
 			status = st;
+			continue;
+		}
+		if (eng_container_is_vm(&es, id)) {
+			status = cli_error(1, "%s of a VM (--isolation vm) is not yet possible",
+					   pause ? "pause" : "unpause");
 			continue;
 		}
 		autofree char *marker = eng_container_path(&es, id, "paused");

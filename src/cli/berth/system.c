@@ -29,6 +29,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/accel.h"
 
 struct counts {
 	int containers, running, paused, stopped, images, volumes;
@@ -100,6 +101,14 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	snprintf(mem, sizeof(mem), "%.4gGiB", (double)pages * (double)psize / (1 << 30));
 	/* a v1 host with a cgroup2 tree beside (systemd's hybrid) still counts as v1 */
 	const char *cgroup = rt_cgroup_mode() == RT_CGROUP_V2 ? "2" : "1";
+	/* VM isolation: the accelerator auto would choose, and the guest kernel */
+	enum vm_accel accel;
+	autofree char *why = NULL, *kernel = NULL, *modules = NULL;
+	const char *accel_name =
+	    vm_accel_pick("auto", &accel, &why, NULL) == 0 ? vm_accel_name(accel) : "none";
+	struct berr *kerr = NULL;
+	if (vm_kernel_find(NULL, &kernel, &modules, &kerr) < 0)
+		berr_free(kerr);
 	json_t *info = json_pack(
 	    "{s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, "
 	    "s:s, s:s}",
@@ -109,6 +118,9 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	    "KernelVersion", u.release, "OperatingSystem", "linux", "Architecture", u.machine,
 	    "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", mem, "DockerRootDir", o->root,
 	    "RunRoot", o->runroot, "DefaultRuntime", "berth-runtime", "Isolation", "container");
+	json_object_set_new(info, "VmAccel", json_string(accel_name));
+	json_object_set_new(info, "VmAccelReason", json_string(why ? why : ""));
+	json_object_set_new(info, "VmKernel", json_string(kernel ? kernel : ""));
 	if (format) {
 		json_t *one = json_pack("[o]", info);
 		int r = fmt_each(format, one);
@@ -123,6 +135,8 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	       " Total Memory: %s\n Berth Root Dir: %s\n Run Root Dir: %s\n",
 	       c.containers, c.running, c.paused, c.stopped, c.images, cgroup, u.release, u.machine,
 	       (int)sysconf(_SC_NPROCESSORS_ONLN), mem, o->root, o->runroot);
+	printf(" VM Isolation: %s%s%s%s\n VM Guest Kernel: %s\n", accel_name, why ? " (" : "",
+	       why ? why : "", why ? ")" : "", kernel ? kernel : "none (linux-image-cloud-amd64)");
 	json_decref(info);
 	return 0;
 }

@@ -1,0 +1,50 @@
+/* How a container's process is made and ended, as its monitor drives it: through the runtime
+ * library (namespaces and cgroups, the default), or inside a VM (`--isolation vm`, vm/vm.h).
+ * The monitor relays the same way for both: what create gives it are its ends of the
+ * process's stdio (pipes or a pty master, or the VM's virtio-serial ports) and, for a VM, the
+ * control port on which the guest reports its process's exit status. */
+#ifndef BERTH_ENGINE_EXECUTOR_H
+#define BERTH_ENGINE_EXECUTOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct berr;
+struct eng_store;
+
+struct eng_exec_ctx {
+	const struct eng_store *s;
+	const char *id;
+	const char *rtroot; /* the runtime's state */
+	const char *dir;    /* the bundle: containers/<id> */
+	json_t *rec;
+	bool tty, open_stdin;
+};
+
+struct eng_proc {
+	pid_t pid;                     /* the monitor's child or grandchild it reaps */
+	int in, out, err, master, ctl; /* the monitor's ends; -1 when there is none */
+	int exit_code;                 /* the process's own status when the executor knows it
+					  better than the pid's (a VM's guest reports it), or -1 */
+	void *priv;
+};
+
+struct eng_executor {
+	const char *name;
+	int (*create)(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err);
+	int (*start)(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err);
+	/* p->ctl is readable */
+	void (*control)(struct eng_proc *p);
+	int (*signal)(const struct eng_exec_ctx *c, struct eng_proc *p, int sig, struct berr **err);
+	/* after the end, or a failed create or start; reaped: p->pid was reaped */
+	void (*destroy)(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped);
+};
+
+/* The executor of a container: HostConfig.Isolation "vm", else the runtime's. */
+const struct eng_executor *eng_executor_for(json_t *rec);
+bool eng_is_vm(json_t *rec);
+/* The same by id (false for one that does not exist). */
+bool eng_container_is_vm(const struct eng_store *s, const char *id);
+
+#endif

@@ -1,0 +1,182 @@
+/* The guest's config from an OCI spec (see guestcfg.h). */
+#include "vm/guestcfg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "runtime/spec.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+struct recs {
+	char *s;
+	size_t len, cap;
+};
+
+static void put(struct recs *r, const char *key, const char *value)
+{
+	size_t n = strlen(key) + 1 + strlen(value) + 1;
+	if (r->len + n > r->cap) {
+		r->cap = (r->len + n) * 2 + 256;
+		r->s = xrealloc(r->s, r->cap);
+	}
+	r->len += (size_t)sprintf(r->s + r->len, "%s=%s", key, value) + 1;
+}
+
+/* a record that is only its content (after "file=PATH") */
+static void put_raw(struct recs *r, const char *data, size_t len)
+{
+	if (r->len + len + 1 > r->cap) {
+		r->cap = (r->len + len + 1) * 2 + 256;
+		r->s = xrealloc(r->s, r->cap);
+	}
+	memcpy(r->s + r->len, data, len);
+	r->len += len;
+	r->s[r->len++] = '\0';
+}
+
+static void putf(struct recs *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void putf(struct recs *r, const char *key, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put(r, key, buf);
+}
+
+static bool guest_own(const char *type)
+{
+	static const char *const own[] = {"proc",   "sysfs",   "devpts", "mqueue",
+					  "cgroup", "cgroup2", NULL};
+	for (const char *const *o = own; *o; o++)
+		if (type && !strcmp(type, *o))
+			return true;
+	return false;
+}
+
+static int plan_mounts(const struct rt_spec *spec, struct vm_guest_plan *p, struct recs *r,
+		       struct berr **err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct rt_mount *m = &spec->mounts[i];
+		if (!m->bind) {
+			/* /dev, /dev/shm and the pseudo file systems are the guest's own; a
+			 * tmpfs elsewhere is made in the guest */
+			if (m->type && !strcmp(m->type, "tmpfs") &&
+			    strcmp(m->destination, "/dev") && strcmp(m->destination, "/dev/shm"))
+				put(r, "tmpfs", m->destination);
+			else if (!guest_own(m->type) && !(m->type && !strcmp(m->type, "tmpfs")))
+				return berr_plain(err, EINVAL,
+						  "mount '%s' of type %s is not possible in a VM",
+						  m->destination, m->type ? m->type : "?");
+			continue;
+		}
+		struct stat st;
+		if (!m->source || stat(m->source, &st) < 0)
+			return berr_set(err, errno, "bind source '%s'", m->source ? m->source : "");
+		bool ro = m->flags & MS_RDONLY;
+		if (S_ISREG(st.st_mode)) {
+			autofree char *data = NULL;
+			size_t len = 0;
+			if (st.st_size > VM_FILE_MAX)
+				return berr_plain(
+				    err, E2BIG, "bind of file '%s': a VM takes files up to %d KiB",
+				    m->source, VM_FILE_MAX >> 10);
+			if (fs_read_file(AT_FDCWD, m->source, VM_FILE_MAX, &data, &len, err) < 0)
+				return -EIO;
+			if (memchr(data, '\0', len))
+				return berr_plain(err, EINVAL,
+						  "bind of file '%s': binary files are "
+						  "not carried into a VM",
+						  m->source);
+			put(r, "file", m->destination);
+			put_raw(r, data, len);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			return berr_plain(err, EINVAL,
+					  "bind of '%s': only files and directories "
+					  "reach a VM",
+					  m->source);
+		if (p->n_shares == VM_SHARES_MAX)
+			return berr_plain(err, E2BIG, "more than %d directories for a VM",
+					  VM_SHARES_MAX - 1);
+		struct vm_share *sh = &p->shares[p->n_shares];
+		snprintf(sh->tag, sizeof(sh->tag), "vol%zu", p->n_shares - 1);
+		sh->source = xstrdup(m->source);
+		sh->destination = xstrdup(m->destination);
+		sh->readonly = ro;
+		p->n_shares++;
+		putf(r, "volume", "%s:%s:%s", sh->tag, m->destination, ro ? "ro" : "rw");
+	}
+	return 0;
+}
+
+int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct berr **err)
+{
+	memset(out, 0, sizeof(*out));
+	const struct rt_process *pr = spec->process;
+	if (!pr)
+		return berr_plain(err, EINVAL, "config.json has no process");
+	struct recs r = {0};
+	out->shares[0] = (struct vm_share){
+	    .tag = "root", .source = xstrdup(spec->root_path), .readonly = spec->root_readonly};
+	out->n_shares = 1;
+	for (char **a = pr->args; a && *a; a++)
+		put(&r, "arg", *a);
+	for (char **e = pr->env; e && *e; e++)
+		put(&r, "env", *e);
+	put(&r, "cwd", pr->cwd ? pr->cwd : "/");
+	putf(&r, "uid", "%u", (unsigned)pr->uid);
+	putf(&r, "gid", "%u", (unsigned)pr->gid);
+	for (size_t i = 0; i < pr->n_additional_gids; i++)
+		putf(&r, "group", "%u", (unsigned)pr->additional_gids[i]);
+	if (spec->hostname)
+		put(&r, "hostname", spec->hostname);
+	for (size_t i = 0; i < pr->n_rlimits; i++)
+		putf(&r, "rlimit", "%d:%llu:%llu", pr->rlimits[i].resource,
+		     (unsigned long long)pr->rlimits[i].soft,
+		     (unsigned long long)pr->rlimits[i].hard);
+	if (pr->has_caps)
+		putf(&r, "caps", "%llx:%llx:%llx:%llx",
+		     (unsigned long long)pr->caps[RT_CAP_BOUNDING],
+		     (unsigned long long)pr->caps[RT_CAP_EFFECTIVE],
+		     (unsigned long long)pr->caps[RT_CAP_PERMITTED],
+		     (unsigned long long)pr->caps[RT_CAP_INHERITABLE]);
+	if (pr->no_new_privileges)
+		put(&r, "nnp", "1");
+	if (spec->root_readonly)
+		put(&r, "readonly", "1");
+	int rc = plan_mounts(spec, out, &r, err);
+	if (rc == 0 && pr->terminal)
+		rc = berr_plain(err, EINVAL, "a terminal (-t) is not yet possible in a VM");
+	if (rc < 0) {
+		free(r.s);
+		vm_guest_plan_clear(out);
+		return rc;
+	}
+	out->config = r.s ? r.s : xstrdup("");
+	out->config_len = r.len;
+	return 0;
+}
+
+void vm_guest_plan_clear(struct vm_guest_plan *p)
+{
+	for (size_t i = 0; i < p->n_shares; i++) {
+		free(p->shares[i].source);
+		free(p->shares[i].destination);
+	}
+	free(p->config);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,37 @@
+/* What the guest init gets of a bundle's config.json: a plan made on the host (deciding),
+ * then written as NUL-separated "key=value" records into /berth/config (doing). The guest
+ * side reads it in src/vm/guest/init.c. Directories bound into the container become
+ * virtiofs shares ("volN"); small files bound in (hosts, hostname, resolv.conf) travel as
+ * their content; proc, sysfs, /dev, devpts and /dev/shm are the guest's own. */
+#ifndef BERTH_VM_GUESTCFG_H
+#define BERTH_VM_GUESTCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct berr;
+struct rt_spec;
+
+#define VM_SHARES_MAX 16
+#define VM_FILE_MAX   (256 << 10) /* a bound file carried as content: at most this */
+
+struct vm_share {
+	char tag[16];      /* "root", "vol0", ... */
+	char *source;      /* host directory */
+	char *destination; /* in the container; NULL for the root */
+	bool readonly;
+};
+
+struct vm_guest_plan {
+	struct vm_share shares[VM_SHARES_MAX]; /* [0] is the root */
+	size_t n_shares;
+	char *config; /* the records */
+	size_t config_len;
+};
+
+/* The plan for spec: EINVAL for what a VM cannot do (a terminal is not yet carried, more
+ * shares than VM_SHARES_MAX, a bound file too big). */
+int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct berr **err);
+void vm_guest_plan_clear(struct vm_guest_plan *p);
+
+#endif

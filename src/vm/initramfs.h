@@ -1,0 +1,29 @@
+/* berth's initramfs for a VM: the guest init (share/berth/berth-vm-init, static) as /init, the
+ * kernel modules it loads (what `wanted` names and what they need, from modules.dep, in
+ * load order) under /lib/modules with their order in /modules, and the directories the init
+ * mounts on. Built once per (init, kernel) and kept under the cache directory; each boot
+ * appends a small archive with /berth/config (cpio.h: archives concatenate). */
+#ifndef BERTH_VM_INITRAMFS_H
+#define BERTH_VM_INITRAMFS_H
+
+#include <stddef.h>
+
+struct berr;
+
+/* What the guest needs of a Debian cloud kernel: virtio over MMIO (found through microvm's
+ * ACPI tables), virtio-serial, virtiofs. */
+extern const char *const vm_modules_wanted[];
+
+/* The modules (paths as modules.dep has them) for wanted and their dependencies, each after
+ * what it needs; NULL-terminated, caller frees (strv_free). ENOENT names a missing one. */
+char **vm_modules_order(const char *modules_dep, const char *const *wanted, struct berr **err);
+
+/* The cached base archive for init and modules_dir (/lib/modules/<release>), made if
+ * missing; its path (caller frees). */
+char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char *modules_dir,
+			struct berr **err);
+/* base followed by an archive holding /berth/config, into out_path (0600). */
+int vm_initramfs_write(const char *base, const void *config, size_t len, const char *out_path,
+		       struct berr **err);
+
+#endif

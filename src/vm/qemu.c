@@ -1,0 +1,105 @@
+/* QEMU's microvm machine (see qemu.h). */
+#include "vm/qemu.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+struct argv {
+	char **v;
+	size_t n, cap;
+};
+
+static void add(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct argv *a, const char *fmt, ...)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap * 2 + 32;
+		a->v = xrealloc(a->v, a->cap * sizeof(char *));
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	a->v[++a->n] = NULL;
+}
+
+/* microvm: no PCI, no firmware, devices on virtio-mmio described by ACPI (the Debian cloud
+ * kernel has no CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), modern virtio (vhost-user-fs speaks no
+ * legacy). Guest memory is a shared memfd: virtiofsd maps it. */
+static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
+{
+	struct argv a = {0};
+	add(&a, "%s", h->binary);
+	add(&a, "-M");
+	add(&a, "microvm,acpi=on,pcie=off,rtc=on,memory-backend=mem");
+	add(&a, "-accel");
+	add(&a, "%s", p->accel == VM_ACCEL_KVM ? "kvm" : "tcg");
+	if (p->accel == VM_ACCEL_KVM) {
+		add(&a, "-cpu");
+		add(&a, "host");
+	}
+	add(&a, "-global");
+	add(&a, "virtio-mmio.force-legacy=false");
+	add(&a, "-m");
+	add(&a, "%u", p->mem_mb);
+	add(&a, "-smp");
+	add(&a, "%u", p->cpus ? p->cpus : 1);
+	add(&a, "-object");
+	add(&a, "memory-backend-memfd,id=mem,size=%uM,share=on", p->mem_mb);
+	static const char *const fixed[] = {"-nodefaults", "-no-user-config", "-display",
+					    "none",        "-no-reboot",      NULL};
+	for (const char *const *f = fixed; *f; f++)
+		add(&a, "%s", *f);
+	/* QEMU's own seccomp filter: no new privileges, no processes, no priority changes */
+	add(&a, "-sandbox");
+	add(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	add(&a, "-kernel");
+	add(&a, "%s", p->kernel);
+	add(&a, "-initrd");
+	add(&a, "%s", p->initrd);
+	add(&a, "-append");
+	add(&a, "%s", p->cmdline);
+	add(&a, "-serial");
+	add(&a, "file:%s", p->console_log);
+	add(&a, "-qmp");
+	add(&a, "unix:%s,server=on,wait=off", p->qmp_socket);
+	for (size_t i = 0; i < p->n_shares; i++) {
+		add(&a, "-chardev");
+		add(&a, "socket,id=fs%zu,path=%s", i, p->shares[i].socket);
+		add(&a, "-device");
+		add(&a, "vhost-user-fs-device,chardev=fs%zu,tag=%s", i, p->shares[i].tag);
+	}
+	if (p->n_ports) {
+		add(&a, "-device");
+		add(&a, "virtio-serial-device,max_ports=%d", VM_PORTS_MAX);
+	}
+	for (size_t i = 0; i < p->n_ports; i++) {
+		add(&a, "-chardev");
+		add(&a, "socket,id=port%zu,fd=%d", i, p->ports[i].fd);
+		add(&a, "-device");
+		add(&a, "virtserialport,chardev=port%zu,name=%s", i, p->ports[i].name);
+	}
+	return a.v;
+}
+
+const struct vm_hypervisor vm_qemu_microvm = {
+    .name = "qemu-microvm", .binary = "qemu-system-x86_64", .command_line = microvm};
+
+char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz)
+{
+	/* quiet: the console is a log, and writing it costs a TCG guest time. panic=-1: a
+	 * guest that panics reboots, which -no-reboot turns into QEMU's exit. Under TCG the
+	 * kernel calibrates the TSC against the PIT and hangs half the time; told the TSC's
+	 * rate (the host's: TCG's TSC is the host's) it skips that, and its timers run right
+	 * (a made-up rate disables the APIC timer, and then nothing sleeping ever wakes). */
+	if (accel == VM_ACCEL_TCG)
+		return xasprintf("console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=%u "
+				 "tsc=reliable no_timer_check",
+				 tsc_khz);
+	return xstrdup("console=ttyS0 quiet panic=-1 pci=off");
+}

@@ -1,0 +1,42 @@
+/* The hypervisor: what a VM is made of (struct vm_plan, decided by vm.c), and the command
+ * line that makes it (an ops struct per VMM; QEMU's microvm is the one there is). Building the
+ * command line is pure, so it is unit-tested. */
+#ifndef BERTH_VM_QEMU_H
+#define BERTH_VM_QEMU_H
+
+#include <stddef.h>
+
+#define VM_PORTS_MAX 8
+
+enum vm_accel { VM_ACCEL_KVM, VM_ACCEL_TCG };
+
+struct vm_plan {
+	enum vm_accel accel;
+	const char *kernel, *initrd, *cmdline;
+	unsigned mem_mb, cpus;
+	const char *console_log; /* the serial console, into this file */
+	const char *qmp_socket;  /* QMP, a socket QEMU listens on */
+	struct {
+		const char *tag, *socket; /* virtiofs: tag, the vhost-user socket of virtiofsd */
+	} shares[16];
+	size_t n_shares;
+	struct {
+		const char *name; /* virtio-serial port name the guest looks for */
+		int fd;           /* QEMU's end of a connected socket */
+	} ports[VM_PORTS_MAX];
+	size_t n_ports;
+};
+
+struct vm_hypervisor {
+	const char *name;
+	const char *binary;
+	/* argv (NULL-terminated, caller frees with strv_free) */
+	char **(*command_line)(const struct vm_hypervisor *h, const struct vm_plan *p);
+};
+
+extern const struct vm_hypervisor vm_qemu_microvm;
+
+/* The guest kernel's command line for accel (tsc_khz: the host's TSC rate, for TCG). */
+char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz);
+
+#endif

@@ -1,0 +1,368 @@
+/* Booting, watching and stopping a VM (see vm.h). Single-threaded; it forks virtiofsd and
+ * QEMU, which exec at once. */
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+#include "vm/accel.h"
+#include "vm/initramfs.h"
+#include "vm/qmp.h"
+
+#define VIRTIOFSD     "/usr/lib/qemu/virtiofsd"
+#define PORT_FD_FIRST 10
+
+/* The hypervisors berth can drive, the first one used. */
+static const struct vm_hypervisor *const hypervisors[] = {&vm_qemu_microvm};
+
+static char *state_file(const struct vm *v, const char *name)
+{
+	return xasprintf("%s/%s", v->state_dir, name);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* stdin, stdout, stderr of the child on these (or /dev/null for -1) */
+static void child_stdio(int in, int out, int err_)
+{
+	int null = open("/dev/null", O_RDWR);
+	dup2(in >= 0 ? in : null, 0);
+	dup2(out >= 0 ? out : null, 1);
+	dup2(err_ >= 0 ? err_ : null, 2);
+}
+
+/* A virtiofsd for the share, its socket there before we return. */
+static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket, struct berr **err)
+{
+	autofree char *sock = xasprintf("%s/%s.sock", v->state_dir, sh->tag);
+	autofree char *log = state_file(v, "virtiofsd.log");
+	autofree char *src = xasprintf("source=%s", sh->source);
+	/* relative to the state directory (its cwd): a socket's path has 108 bytes at most */
+	autofree char *sockopt = xasprintf("--socket-path=%s.sock", sh->tag);
+	if (access(VIRTIOFSD, X_OK) < 0)
+		return berr_set(err, errno, "virtiofsd (%s, from qemu-system-common)", VIRTIOFSD);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		if (logfd >= 0)
+			(void)close(logfd);
+		return berr_set(err, e, "fork virtiofsd");
+	}
+	if (pid == 0) {
+		child_stdio(-1, logfd, logfd);
+		if (chdir(v->state_dir) < 0)
+			_exit(126);
+		/* its own sandbox: namespaces and pivot_root into the share, seccomp */
+		execl(VIRTIOFSD, "virtiofsd", sockopt, "-o", src, "-o", "cache=auto", "-o",
+		      "sandbox=namespace", "-o", "xattr", (char *)NULL);
+		_exit(127);
+	}
+	if (logfd >= 0)
+		(void)close(logfd);
+	v->fsd[v->n_fsd++] = pid;
+	for (int i = 0; i < 500; i++) {
+		if (access(sock, F_OK) == 0) {
+			*out_socket = take_ptr(&sock);
+			return 0;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			v->fsd[--v->n_fsd] = 0;
+			break;
+		}
+		sleep_ms(10);
+	}
+	return berr_plain(err, EIO, "virtiofsd for '%s' did not start (see %s)", sh->source, log);
+}
+
+/* Our ends of the guest's ports: [0] ctl, [1] stdin, [2] stdout, [3] stderr. */
+static const char *const port_names[] = {"berth.ctl", "berth.stdin", "berth.stdout",
+					 "berth.stderr"};
+
+static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[4], struct berr **err)
+{
+	const struct vm_hypervisor *h = hypervisors[0];
+	for (size_t i = 0; i < 4; i++) {
+		p->ports[i].name = port_names[i];
+		p->ports[i].fd = PORT_FD_FIRST + (int)i;
+	}
+	p->n_ports = 4;
+	char **argv = h->command_line(h, p);
+	autofree char *log = state_file(v, "qemu.log");
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		strv_free(argv);
+		if (logfd >= 0)
+			(void)close(logfd);
+		return berr_set(err, e, "fork QEMU");
+	}
+	if (pid == 0) {
+		child_stdio(-1, logfd, logfd);
+		/* the sockets are named relative to the state directory */
+		if (chdir(v->state_dir) < 0)
+			_exit(126);
+		/* out of the way first: a port's fd may already be one of the numbers below */
+		int high[4];
+		for (int i = 0; i < 4; i++)
+			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
+		for (int i = 0; i < 4; i++)
+			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
+		execvp(argv[0], argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	strv_free(argv);
+	if (logfd >= 0)
+		(void)close(logfd);
+	v->qemu = pid;
+	return 0;
+}
+
+static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, char **kernel,
+		char **initrd, struct berr **err)
+{
+	autofree char *modules = NULL;
+	if (vm_accel_pick(o->accel, &v->accel, &v->warning, err) < 0 ||
+	    vm_kernel_find(o->kernel, kernel, &modules, err) < 0 ||
+	    vm_guest_plan(o->spec, g, err) < 0)
+		return -EINVAL;
+	if (o->mem_mb && o->mem_mb < VM_MEM_MIN_MB)
+		return berr_plain(err, EINVAL, "a VM needs %u MiB of memory at least, not %u",
+				  VM_MEM_MIN_MB, o->mem_mb);
+	autofree char *base = vm_initramfs_base(o->cache_dir, o->init_path, modules, err);
+	if (!base)
+		return -EIO;
+	*initrd = state_file(v, "initramfs.cpio");
+	return vm_initramfs_write(base, g->config, g->config_len, *initrd, err);
+}
+
+int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
+{
+	struct vm *v = out;
+	memset(v, 0, sizeof(*v));
+	v->ctl = v->in = v->out = v->err = -1;
+	v->exit_code = -1;
+	v->state_dir = xstrdup(o->state_dir);
+	if (mkdir(v->state_dir, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s'", v->state_dir);
+	struct vm_guest_plan g;
+	autofree char *kernel = NULL, *initrd = NULL;
+	autofree char *cmdline = NULL, *console = state_file(v, "console.log");
+	const char *qmp = "qmp.sock"; /* relative to the state directory, QEMU's cwd */
+	memset(&g, 0, sizeof(g));
+	int r = plan(o, v, &g, &kernel, &initrd, err);
+	struct vm_plan p = {.accel = v->accel,
+			    .kernel = kernel,
+			    .initrd = initrd,
+			    .mem_mb = o->mem_mb ? o->mem_mb : VM_MEM_DEFAULT_MB,
+			    .cpus = o->cpus ? o->cpus : 1,
+			    .console_log = console,
+			    .qmp_socket = qmp};
+	char *sockets[VM_SHARES_MAX] = {0};
+	for (size_t i = 0; r == 0 && i < g.n_shares; i++) {
+		r = start_fsd(v, &g.shares[i], &sockets[i], err);
+		p.shares[i].tag = g.shares[i].tag;
+		p.shares[i].socket = sockets[i] ? strrchr(sockets[i], '/') + 1 : NULL;
+		p.n_shares = i + 1;
+	}
+	int pairs[4][2];
+	for (int i = 0; i < 4; i++)
+		pairs[i][0] = pairs[i][1] = -1;
+	for (int i = 0; r == 0 && i < 4; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) < 0)
+			r = berr_set(err, errno, "socketpair");
+	if (r == 0) {
+		cmdline = vm_kernel_cmdline(v->accel, vm_host_tsc_khz());
+		p.cmdline = cmdline;
+		int theirs[4] = {pairs[0][1], pairs[1][1], pairs[2][1], pairs[3][1]};
+		r = start_qemu(v, &p, theirs, err);
+	}
+	for (int i = 0; i < 4; i++)
+		if (pairs[i][1] >= 0)
+			(void)close(pairs[i][1]);
+	v->ctl = pairs[0][0];
+	v->in = pairs[1][0];
+	v->out = pairs[2][0];
+	v->err = pairs[3][0];
+	if (v->ctl >= 0)
+		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
+	for (size_t i = 0; i < VM_SHARES_MAX; i++)
+		free(sockets[i]);
+	vm_guest_plan_clear(&g);
+	if (r < 0)
+		vm_stop(v, false);
+	return r;
+}
+
+/* One line from the control port into v->line; 1 with a line, 0 for none yet, -1 at end.
+ * A line past the buffer is cut: the guest decides nothing of the host's memory. */
+static int ctl_line(struct vm *v, char *out, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(v->line, '\n', v->line_len);
+		if (nl) {
+			size_t n = (size_t)(nl - v->line);
+			snprintf(out, cap, "%.*s", (int)n, v->line);
+			memmove(v->line, nl + 1, v->line_len - n - 1);
+			v->line_len -= n + 1;
+			return 1;
+		}
+		if (v->line_len == sizeof(v->line))
+			v->line_len = 0;
+		ssize_t k = read(v->ctl, v->line + v->line_len, sizeof(v->line) - v->line_len);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (k <= 0)
+			return -1;
+		v->line_len += (size_t)k;
+	}
+}
+
+static int guest_error(const char *line, struct berr **err)
+{
+	int code = 125;
+	char msg[256] = "";
+	if (sscanf(line, "error %d %255[^\n]", &code, msg) < 1)
+		snprintf(msg, sizeof(msg), "%s", line);
+	int e = code == 127 ? ENOENT : code == 126 ? EACCES : EIO;
+	return berr_plain(err, e, "%s", msg);
+}
+
+int vm_wait_started(struct vm *v, int timeout_s, struct berr **err)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char line[256];
+	for (;;) {
+		int k;
+		while ((k = ctl_line(v, line, sizeof(line))) == 1) {
+			if (!strcmp(line, "started"))
+				return 0;
+			if (!strncmp(line, "error ", 6))
+				return guest_error(line, err);
+		}
+		int st;
+		bool gone = k < 0 || waitpid(v->qemu, &st, WNOHANG) == v->qemu;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool late = now.tv_sec - t0.tv_sec >= timeout_s;
+		if (gone || late) {
+			if (gone)
+				v->qemu = 0;
+			autofree char *tail = vm_console_tail(v, 1500);
+			autofree char *qlog = state_file(v, "qemu.log");
+			autofree char *q = NULL;
+			size_t ql = 0;
+			(void)fs_read_file(AT_FDCWD, qlog, 2000, &q, &ql, NULL);
+			return berr_plain(
+			    err, gone ? EIO : ETIMEDOUT, "the VM %s; QEMU: %s; console: %s",
+			    gone ? "ended before its guest started the process"
+				 : "did not start its process in time",
+			    q && *q ? q : "(nothing)", tail && *tail ? tail : "(nothing)");
+		}
+		struct pollfd p = {.fd = v->ctl, .events = POLLIN};
+		(void)poll(&p, 1, 100);
+	}
+}
+
+int vm_ctl_read(struct vm *v)
+{
+	char line[256];
+	int k;
+	while ((k = ctl_line(v, line, sizeof(line))) == 1) {
+		int code;
+		if (sscanf(line, "exit %d", &code) == 1 && code >= 0 && code <= 255)
+			v->exit_code = code;
+	}
+	return v->exit_code >= 0 ? 1 : 0;
+}
+
+int vm_signal(struct vm *v, int sig)
+{
+	if (sig == SIGKILL) {
+		if (v->qemu > 0 && kill(v->qemu, SIGKILL) < 0)
+			return -errno;
+		v->exit_code = 137;
+		return 0;
+	}
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "signal %d\n", sig);
+	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
+}
+
+char *vm_console_tail(const struct vm *v, size_t max)
+{
+	autofree char *path = state_file(v, "console.log");
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, path, 1 << 20, &data, &len, NULL) < 0)
+		return xstrdup("");
+	const char *from = len > max ? data + len - max : data;
+	char *out = xstrdup(from);
+	for (char *c = out; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	return out;
+}
+
+static void reap(pid_t pid, int wait_ms)
+{
+	for (int i = 0; pid > 0 && i <= wait_ms / 10; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		sleep_ms(10);
+	}
+	if (pid > 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+}
+
+void vm_stop(struct vm *v, bool reaped_qemu)
+{
+	if (!reaped_qemu && v->qemu > 0) {
+		autofree char *qmp = state_file(v, "qmp.sock");
+		if (waitpid(v->qemu, NULL, WNOHANG) != v->qemu) {
+			(void)vm_qmp_command(qmp, "quit", 2000, NULL);
+			reap(v->qemu, 2000);
+		}
+	}
+	v->qemu = 0;
+	for (size_t i = 0; i < v->n_fsd; i++) {
+		(void)kill(v->fsd[i], SIGTERM);
+		reap(v->fsd[i], 1000);
+	}
+	v->n_fsd = 0;
+	int *fds[] = {&v->ctl, &v->in, &v->out, &v->err};
+	for (size_t i = 0; i < 4; i++)
+		if (*fds[i] >= 0) {
+			(void)close(*fds[i]);
+			*fds[i] = -1;
+		}
+	if (v->state_dir)
+		(void)fs_rm_rf(AT_FDCWD, v->state_dir, NULL);
+	free(v->state_dir);
+	v->state_dir = NULL;
+	free(v->warning);
+	v->warning = NULL;
+}

@@ -1,0 +1,64 @@
+/* A VM running a bundle (issue #7; docs/DESIGN.md "VM isolation"): the executor beside the
+ * runtime. vm_boot makes the plan (accelerator, kernel, initramfs with the guest's config,
+ * virtiofs shares, virtio-serial ports), starts a virtiofsd per share and QEMU, all children
+ * of the caller, in a state directory of mode 0700. The caller then has the host ends of the
+ * guest's stdin/stdout/stderr and its control port: vm_wait_started waits for the guest's
+ * "started" (or its error), vm_ctl_read takes "exit N", vm_signal sends a signal to the
+ * process, vm_stop ends the VM (QMP quit, then SIGKILL) and removes what vm_boot made. The
+ * guest is as untrusted as a container: what it sends is parsed in bounded lines. */
+#ifndef BERTH_VM_VM_H
+#define BERTH_VM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "vm/guestcfg.h"
+#include "vm/qemu.h"
+
+struct berr;
+struct rt_spec;
+
+#define VM_MEM_DEFAULT_MB 512
+#define VM_MEM_MIN_MB     128
+#define VM_BOOT_TIMEOUT_S 60
+
+struct vm_opts {
+	const char *state_dir; /* made here (0700), removed by vm_stop */
+	const char *cache_dir; /* the initramfs cache */
+	const char *init_path; /* the guest init binary */
+	const char *kernel;    /* NULL: vm_kernel_find's choice */
+	const char *accel;     /* "auto" (NULL), "kvm", "tcg" */
+	unsigned mem_mb, cpus; /* 0: defaults */
+	const struct rt_spec *spec;
+};
+
+struct vm {
+	pid_t qemu;
+	pid_t fsd[VM_SHARES_MAX];
+	size_t n_fsd;
+	int ctl, in, out, err; /* our ends */
+	char *state_dir;
+	enum vm_accel accel;
+	char *warning; /* why TCG, or NULL */
+	char line[256];
+	size_t line_len;
+	int exit_code; /* -1 until "exit N" */
+};
+
+int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err);
+/* Until the guest says "started"; its "error CODE MSG" becomes the error (errno ENOENT for
+ * 127, EACCES for 126, EIO else), a guest that ends or says nothing within timeout_s gives
+ * the console's last lines. */
+int vm_wait_started(struct vm *v, int timeout_s, struct berr **err);
+/* Read what the control port has (non-blocking); 1 once "exit N" came (v->exit_code). */
+int vm_ctl_read(struct vm *v);
+/* A signal for the process in the guest (SIGKILL: the VM is killed). */
+int vm_signal(struct vm *v, int sig);
+/* The last bytes of the console log (caller frees). */
+char *vm_console_tail(const struct vm *v, size_t max);
+/* End it: QMP quit, SIGKILL if it lingers, the virtiofsds, the state directory. Reaps the
+ * children unless the caller did (reaped_qemu). */
+void vm_stop(struct vm *v, bool reaped_qemu);
+
+#endif

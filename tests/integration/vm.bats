@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# --isolation vm: the same image in a QEMU microvm with berth's guest init (here on TCG: this
+# host's /dev/kvm is kvm_pvm). Skipped where QEMU or the guest kernel is missing.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	store_setup
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+}
+
+teardown() {
+	store_teardown
+	# nothing of the VMs may remain
+	local left
+	left=$(pgrep -af "qemu-system.*$RUNROOT|virtiofsd.*($STORE|$WORK)" || true)
+	[ -z "$left" ] || { echo "left behind: $left" >&2; pkill -9 -f "qemu-system.*$RUNROOT"; return 1; }
+}
+
+@test "vm: output, exit codes, stdin, and what the process is given" {
+	run berth run --rm --isolation vm berth/default sh -c 'echo out; echo err >&2; uname -r; exit 3'
+	assert_equal "$status" 3
+	assert_line out
+	assert_line err
+	# the guest's own kernel, not the host's
+	assert_line --regexp '^6\.[0-9.]+-[0-9]+-cloud-amd64$'
+	refute_line "$(uname -r)"
+	run berth run --rm --isolation vm -e FOO=bar -u 1000:1000 -w /tmp -h vmhost berth/default \
+		probe ids -- env -- cwd -- hostname
+	assert_success
+	assert_line uid=1000
+	assert_line gid=1000
+	assert_line env=FOO=bar
+	assert_line cwd=/tmp
+	assert_line hostname=vmhost
+	run bash -c "echo through | '$BERTH' --root '$STORE' --runroot '$RUNROOT' run -i --rm --isolation vm berth/default sh -c 'read x; echo got \$x'"
+	assert_output "got through"
+	run -127 berth run --rm --isolation vm berth/default nosuchcmd
+	assert_output --partial "executable file not found"
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "vm: a volume written in the guest is seen on the host, and the other way" {
+	mkdir -p "$WORK/vol"
+	echo from-host >"$WORK/vol/in"
+	run berth run --rm --isolation vm -v "$WORK/vol":/data berth/default \
+		sh -c 'cat /data/in; echo from-guest >/data/out'
+	assert_success
+	assert_output from-host
+	[ "$(cat "$WORK/vol/out")" = from-guest ]
+	run berth run --rm --isolation vm -v "$WORK/vol":/data:ro berth/default sh -c 'echo x >/data/y'
+	assert_failure
+	[ ! -e "$WORK/vol/y" ]
+	# the container's own files: changes land in its upper layer, the image is untouched
+	id=$(berth create --isolation vm berth/default sh -c 'echo kept >/etc/mine')
+	berth start -a "$id"
+	[ "$(cat "$STORE/containers/$id/diff/etc/mine")" = kept ]
+}
+
+@test "vm: -d, logs, ps, inspect; stop sends the stop signal, kill ends it" {
+	id=$(berth run -d --isolation vm berth/default \
+		sh -c 'trap "echo got TERM; exit 9" TERM; echo up; while true; do sleep 1; done')
+	for _ in $(seq 100); do berth logs "$id" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run berth logs "$id"
+	assert_output up
+	run berth inspect -f '{{.HostConfig.Isolation}} {{.State.Status}}' "$id"
+	assert_output "vm running"
+	run berth ps --format '{{.Names}} {{.Status}}'
+	assert_output --regexp ' Up '
+	run berth stop -t 10 "$id"
+	assert_success
+	run berth inspect -f '{{.State.ExitCode}}' "$id"
+	assert_output 9
+	run berth logs "$id"
+	assert_line "got TERM"
+	id2=$(berth run -d --isolation vm berth/default sleep 300)
+	for _ in $(seq 100); do [ "$(berth inspect -f '{{.State.Status}}' "$id2")" = running ] && break; sleep 0.1; done
+	berth kill "$id2"
+	run berth wait "$id2"
+	assert_output 137
+	run berth exec "$id2" true
+	assert_failure
+	berth rm "$id" "$id2" >/dev/null
+}
+
+@test "vm: bad input is refused with 125 and nothing is made" {
+	local bads=("-t" "--network bridge" "--memory 64m" "--vm-kernel /nonexistent/vmlinuz"
+		"--isolation hyper" "--init")
+	# kvm where the host's KVM cannot run standard guests (kvm_pvm here)
+	[ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ] || bads+=("--vm-accel kvm")
+	for bad in "${bads[@]}"; do
+		run berth run --rm --isolation vm $bad berth/default true
+		assert_equal "$status" 125
+	done
+	run berth run --rm --vm-accel tcg berth/default true
+	assert_equal "$status" 125
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "vm: five at once" {
+	local pids=()
+	for i in 1 2 3 4 5; do
+		berth run --rm --isolation vm berth/default sh -c "echo vm$i" >"$WORK/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in 1 2 3 4 5; do [ "$(cat "$WORK/out.$i")" = "vm$i" ]; done
+	run berth ps -aq
+	assert_output ""
+}
+
+# 20 boots in a row, in four tests (each under the suite's per-test timeout): none may hang
+boots() {
+	for i in $(seq "$1"); do
+		run timeout 40 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --isolation vm berth/default echo "boot $i"
+		assert_success
+		assert_output "boot $i"
+	done
+}
+@test "vm: boots 1-5 in a row" { boots 5; }
+@test "vm: boots 6-10 in a row" { boots 5; }
+@test "vm: boots 11-15 in a row" { boots 5; }
+@test "vm: boots 16-20 in a row" { boots 5; }
