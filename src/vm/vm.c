@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,16 +51,23 @@ static void child_stdio(int in, int out, int err_)
 	dup2(err_ >= 0 ? err_ : null, 2);
 }
 
-/* A virtiofsd for the share, its socket there before we return. */
+/* A virtiofsd for the share. The listening socket is made here and handed over (--fd): with
+ * --socket-path, virtiofsd takes a pid file named after the path, and two of them in
+ * different state directories with the same relative name would refuse each other. */
 static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket, struct berr **err)
 {
 	autofree char *sock = xasprintf("%s/%s.sock", v->state_dir, sh->tag);
 	autofree char *log = state_file(v, "virtiofsd.log");
 	autofree char *src = xasprintf("source=%s", sh->source);
-	/* relative to the state directory (its cwd): a socket's path has 108 bytes at most */
-	autofree char *sockopt = xasprintf("--socket-path=%s.sock", sh->tag);
 	if (access(VIRTIOFSD, X_OK) < 0)
 		return berr_set(err, errno, "virtiofsd (%s, from qemu-system-common)", VIRTIOFSD);
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(sock, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
+	autoclose int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 1) < 0)
+		return berr_set(err, errno, "virtiofs socket '%s'", sock);
 	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -70,28 +78,27 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 	}
 	if (pid == 0) {
 		child_stdio(-1, logfd, logfd);
-		if (chdir(v->state_dir) < 0)
-			_exit(126);
+		dup2(lfd, 3); /* without close-on-exec */
 		/* its own sandbox: namespaces and pivot_root into the share, seccomp */
-		execl(VIRTIOFSD, "virtiofsd", sockopt, "-o", src, "-o", "cache=auto", "-o",
+		execl(VIRTIOFSD, "virtiofsd", "--fd=3", "-o", src, "-o", "cache=auto", "-o",
 		      "sandbox=namespace", "-o", "xattr", (char *)NULL);
 		_exit(127);
 	}
 	if (logfd >= 0)
 		(void)close(logfd);
 	v->fsd[v->n_fsd++] = pid;
-	for (int i = 0; i < 500; i++) {
-		if (access(sock, F_OK) == 0) {
-			*out_socket = take_ptr(&sock);
-			return 0;
-		}
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			v->fsd[--v->n_fsd] = 0;
-			break;
-		}
-		sleep_ms(10);
+	/* one that fails does so at once (a bad source, no namespaces) */
+	sleep_ms(5);
+	if (waitpid(pid, NULL, WNOHANG) == pid) {
+		v->fsd[--v->n_fsd] = 0;
+		autofree char *why = NULL;
+		size_t len = 0;
+		(void)fs_read_file(AT_FDCWD, log, 2000, &why, &len, NULL);
+		return berr_plain(err, EIO, "virtiofsd for '%s' did not start: %s", sh->source,
+				  why && *why ? why : "(no message)");
 	}
-	return berr_plain(err, EIO, "virtiofsd for '%s' did not start (see %s)", sh->source, log);
+	*out_socket = take_ptr(&sock);
+	return 0;
 }
 
 /* Our ends of the guest's ports: [0] ctl, [1] stdin, [2] stdout, [3] stderr. */
