@@ -35,6 +35,7 @@ LIB      := $(BUILD)/libberth.a
 RT_SRC   := $(wildcard src/cli/runtime/*.c)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
 RUNTIME  := $(BUILD)/bin/berth-runtime
+RUNTIME_VM := $(BUILD)/bin/berth-runtime-vm
 
 BERTH_SRC := $(wildcard src/cli/berth/*.c)
 BERTH_OBJ := $(BERTH_SRC:%.c=$(BUILD)/%.o)
@@ -49,7 +50,7 @@ INIT     := $(BUILD)/share/berth/berth-init
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
 .PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm fuzz
-all: $(RUNTIME) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
+all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,6 +64,10 @@ $(LIB): $(LIB_OBJ)
 $(RUNTIME): $(RT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDOPT) -o $@ $(RT_OBJ) $(LIB) $(LIBS)
+
+# berth-runtime-vm: the same binary, every container a VM (vm/shim.h)
+$(RUNTIME_VM): $(RUNTIME)
+	@ln -sf berth-runtime $@
 
 $(BERTH): $(BERTH_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -115,6 +120,7 @@ format-check:
 
 install: all
 	install -D -m 0755 $(RUNTIME) $(DESTDIR)$(PREFIX)/bin/berth-runtime
+	ln -sf berth-runtime $(DESTDIR)$(PREFIX)/bin/berth-runtime-vm
 	install -D -m 0755 $(BERTH) $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
 	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,6 +46,9 @@ static void sleep_ms(long ms)
 /* stdin, stdout, stderr of the child on these (or /dev/null for -1) */
 static void child_stdio(int in, int out, int err_)
 {
+	/* QEMU and virtiofsd end with whoever runs the VM (a monitor, berth-runtime-vm's
+	 * shim): a VM nobody watches would be out of anyone's reach */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	int null = open("/dev/null", O_RDWR);
 	dup2(in >= 0 ? in : null, 0);
 	dup2(out >= 0 ? out : null, 1);
@@ -161,6 +165,12 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 	if (!base)
 		return -EIO;
 	*initrd = state_file(v, "initramfs.cpio");
+	if (o->wait_go) {
+		/* one more record: the guest waits for "go" */
+		g->config = xrealloc(g->config, g->config_len + 8);
+		memcpy(g->config + g->config_len, "wait=1", 7);
+		g->config_len += 7;
+	}
 	return vm_initramfs_write(base, g->config, g->config_len, *initrd, err);
 }
 
@@ -256,7 +266,24 @@ static int guest_error(const char *line, struct berr **err)
 	return berr_plain(err, e, "%s", msg);
 }
 
+static int wait_line(struct vm *v, const char *want, int timeout_s, struct berr **err);
+
 int vm_wait_started(struct vm *v, int timeout_s, struct berr **err)
+{
+	return wait_line(v, "started", timeout_s, err);
+}
+
+int vm_wait_ready(struct vm *v, int timeout_s, struct berr **err)
+{
+	return wait_line(v, "ready", timeout_s, err);
+}
+
+int vm_go(struct vm *v)
+{
+	return fs_write_all(v->ctl, "go\n", 3) < 0 ? -errno : 0;
+}
+
+static int wait_line(struct vm *v, const char *want, int timeout_s, struct berr **err)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -264,7 +291,7 @@ int vm_wait_started(struct vm *v, int timeout_s, struct berr **err)
 	for (;;) {
 		int k;
 		while ((k = ctl_line(v, line, sizeof(line))) == 1) {
-			if (!strcmp(line, "started"))
+			if (!strcmp(line, want))
 				return 0;
 			if (!strncmp(line, "error ", 6))
 				return guest_error(line, err);

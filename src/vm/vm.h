@@ -31,6 +31,7 @@ struct vm_opts {
 	const char *accel;     /* "auto" (NULL), "kvm", "tcg" */
 	unsigned mem_mb, cpus; /* 0: defaults */
 	const struct rt_spec *spec;
+	bool wait_go; /* the guest waits for vm_go before it runs the process (OCI create) */
 };
 
 struct vm {
@@ -51,6 +52,10 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err);
  * 127, EACCES for 126, EIO else), a guest that ends or says nothing within timeout_s gives
  * the console's last lines. */
 int vm_wait_started(struct vm *v, int timeout_s, struct berr **err);
+/* With wait_go: until the guest says "ready" (set up, the process not yet run); vm_go lets
+ * it run it. */
+int vm_wait_ready(struct vm *v, int timeout_s, struct berr **err);
+int vm_go(struct vm *v);
 /* Read what the control port has (non-blocking); 1 once "exit N" came (v->exit_code). */
 int vm_ctl_read(struct vm *v);
 /* A signal for the process in the guest (SIGKILL: the VM is killed). */

@@ -100,3 +100,13 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	assert_output --partial "can't fork"
 	refute_output --partial "all forked"
 }
+
+@test "podman --runtime berth-runtime-vm: the container runs in a VM, its exit code comes back" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	run bash -c "cd '$PM_DIR' && podman --root '$PM_DIR/storage' --runroot '$PM_DIR/run' \
+		--cgroup-manager cgroupfs --events-backend file --runtime '$BUILD/bin/berth-runtime-vm' \
+		run --rm ${RUN_FLAGS[*]} localhost/berth-test sh -c 'cat /proc/version; exit 4'"
+	assert_equal "$status" 4
+	assert_output --partial "cloud-amd64"
+}

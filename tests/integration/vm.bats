@@ -125,3 +125,38 @@ boots() {
 @test "vm: boots 6-10 in a row" { boots 5; }
 @test "vm: boots 11-15 in a row" { boots 5; }
 @test "vm: boots 16-20 in a row" { boots 5; }
+
+@test "berth-runtime-vm: create, state, start, kill, delete; run's exit code" {
+	local RTVM="$BUILD/bin/berth-runtime-vm" root="$WORK/rt"
+	make_bundle "$WORK/b"
+	set_config "$WORK/b" '.process.args = ["sh", "-c", "trap \"echo term; exit 7\" TERM; echo up; while true; do sleep 1; done"]'
+	"$RTVM" --root "$root" create --bundle "$WORK/b" --pid-file "$WORK/pid" vmc >"$WORK/out" 2>&1
+	run "$RTVM" --root "$root" state vmc
+	assert_output --partial '"status": "created"'
+	assert_output --partial "\"pid\": $(cat "$WORK/pid")"
+	"$RTVM" --root "$root" start vmc
+	# the trap is set before "up": after it, TERM is the script's to handle
+	for _ in $(seq 100); do grep -q up "$WORK/out" && break; sleep 0.1; done
+	run "$RTVM" --root "$root" state vmc
+	assert_output --partial '"status": "running"'
+	run "$RTVM" --root "$root" list -q
+	assert_output vmc
+	run "$RTVM" --root "$root" delete vmc
+	assert_failure
+	"$RTVM" --root "$root" kill vmc TERM
+	for _ in $(seq 100); do "$RTVM" --root "$root" state vmc | grep -q stopped && break; sleep 0.1; done
+	run "$RTVM" --root "$root" state vmc
+	assert_output --partial '"status": "stopped"'
+	"$RTVM" --root "$root" delete vmc
+	grep -q up "$WORK/out"
+	grep -q term "$WORK/out"
+	set_config "$WORK/b" '.process.args = ["sh", "-c", "uname -r; exit 6"]'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmr
+	assert_equal "$status" 6
+	assert_output --regexp 'cloud-amd64'
+	# the annotation asks berth-runtime for a VM too
+	set_config "$WORK/b" '.annotations["org.berth.isolation"] = "vm"'
+	run "$RUNTIME" --root "$root" run --bundle "$WORK/b" vmr2
+	assert_equal "$status" 6
+	[ -z "$(ls -A "$root/.vm" | grep -v '^.cache$')" ]
+}

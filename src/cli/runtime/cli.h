@@ -10,6 +10,7 @@ struct cli_opts {
 	const char *root;
 	bool systemd_cgroup;
 	bool debug;
+	bool vm; /* called as berth-runtime-vm: every container a VM */
 };
 
 struct cli_command {

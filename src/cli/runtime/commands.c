@@ -11,6 +11,7 @@
 
 #include "cli/runtime/args.h"
 #include "cli/runtime/cli.h"
+#include "image/builtin.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "runtime/terminal.h"
@@ -19,6 +20,7 @@
 #include "util/json.h"
 #include "util/signal.h"
 #include "util/xalloc.h"
+#include "vm/shim.h"
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv);
 int cmd_spec(struct cli_opts *o, int argc, char **argv);
@@ -43,6 +45,43 @@ static const struct cli_flag create_flags[] = {{"bundle", 'b', true, false},
 					       {"keep", 0, false, false},
 					       {"no-subreaper", 0, false, false},
 					       {NULL, 0, false, false}};
+
+/* berth-runtime-vm's create and run (vm/shim.h). */
+static int vm_create(struct cli_opts *o, const struct rt_create_opts *co, bool run, bool detach,
+		     bool keep)
+{
+	struct berr *err = NULL;
+	autofree char *init = getenv("BERTH_VM_INIT") ? xstrdup(getenv("BERTH_VM_INIT"))
+						      : img_builtin_file("berth-vm-init", &err);
+	if (!init)
+		return cli_fail(err);
+	struct vm_rt_create vc = {.root = o->root,
+				  .id = co->id,
+				  .bundle = co->bundle,
+				  .config = co->config,
+				  .pid_file = co->pid_file,
+				  .console_socket = co->console_socket,
+				  .init_path = init};
+	if (run && !detach)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (vm_rt_create(&vc, &err) < 0)
+		return cli_fail(err);
+	if (!run)
+		return 0;
+	json_t *st = vm_rt_state(o->root, co->id, NULL);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	json_decref(st);
+	if (vm_rt_start(o->root, co->id, &err) < 0) {
+		(void)vm_rt_delete(o->root, co->id, true, NULL);
+		return cli_fail(err);
+	}
+	if (detach)
+		return 0;
+	int status = rt_wait_forward(pid);
+	if (!keep)
+		(void)vm_rt_delete(o->root, co->id, true, NULL);
+	return status;
+}
 
 static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv, bool run)
 {
@@ -74,6 +113,10 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	};
 	bool detach = cli_has(create_flags, &p, "detach");
 	struct berr *err = NULL;
+	autofree char *config =
+	    co.config ? xstrdup(co.config) : xasprintf("%s/config.json", abs_bundle);
+	if (o->vm || vm_rt_wanted(config))
+		return vm_create(o, &co, run, detach, cli_has(create_flags, &p, "keep"));
 	/* run in the foreground waits for the init, our grandchild: be its reaper. Without a
 	 * console socket, a terminal the config asks for is relayed to our own stdio. */
 	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
@@ -140,6 +183,8 @@ static int cmd_start(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	if (one_id("start", no_flags, argc, argv, &p) < 0)
 		return 1;
+	if (vm_rt_exists(o->root, p.pos[0]))
+		return vm_rt_start(o->root, p.pos[0], &err) < 0 ? cli_fail(err) : 0;
 	return rt_container_start(o->root, p.pos[0], &err) < 0 ? cli_fail(err) : 0;
 }
 
@@ -149,7 +194,8 @@ static int cmd_state(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	if (one_id("state", no_flags, argc, argv, &p) < 0)
 		return 1;
-	json_t *s = rt_container_state(o->root, p.pos[0], &err);
+	json_t *s = vm_rt_exists(o->root, p.pos[0]) ? vm_rt_state(o->root, p.pos[0], &err)
+						    : rt_container_state(o->root, p.pos[0], &err);
 	if (!s)
 		return cli_fail(err);
 	char *text = json_dumps(s, JSON_INDENT(2));
@@ -172,6 +218,8 @@ static int cmd_kill(struct cli_opts *o, int argc, char **argv)
 	int sig = p.npos == 2 ? cli_parse_signal(p.pos[1]) : SIGTERM;
 	if (sig < 0)
 		return cli_usage_error("kill", "unknown signal '%s'", p.pos[1]);
+	if (vm_rt_exists(o->root, p.pos[0]))
+		return vm_rt_kill(o->root, p.pos[0], sig, &err) < 0 ? cli_fail(err) : 0;
 	return rt_container_kill(o->root, p.pos[0], sig, cli_has(kill_flags, &p, "all"), &err) < 0
 		   ? cli_fail(err)
 		   : 0;
@@ -183,7 +231,8 @@ static const struct cli_flag delete_flags[] = {
 static int delete_one(struct cli_opts *o, const char *id, bool force)
 {
 	struct berr *err = NULL;
-	if (rt_container_delete(o->root, id, force, &err) == 0)
+	if ((vm_rt_exists(o->root, id) ? vm_rt_delete(o->root, id, force, &err)
+				       : rt_container_delete(o->root, id, force, &err)) == 0)
 		return 0;
 	/* runc: a missing container is not an error with --force */
 	if (force && berr_code(err) == ENOENT) {
@@ -252,6 +301,9 @@ static int cmd_list(struct cli_opts *o, int argc, char **argv)
 	json_t *arr = rt_container_list(o->root, &err);
 	if (!arr)
 		return cli_fail(err);
+	json_t *vms = vm_rt_list(o->root);
+	json_array_extend(arr, vms);
+	json_decref(vms);
 	size_t i;
 	json_t *c;
 	if (format && !strcmp(format, "json")) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/runtime/cli.h"
+#include "image/builtin.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -124,6 +125,9 @@ int main(int argc, char **argv)
 	struct cli_opts o = {
 	    .root = getenv("XDG_RUNTIME_DIR") && getuid() != 0 ? NULL : "/run/berth-runtime"};
 	const char *log_path = NULL, *log_format = "text", *cgroup_manager = NULL, *v = NULL;
+	/* berth-runtime-vm (a link to this binary): every container is a VM */
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	o.vm = !strcmp(self, "berth-runtime-vm") || getenv("BERTH_RUNTIME_VM");
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -194,6 +198,14 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, cmd))
 			continue;
 		if (!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) {
+			/* where the guest init is, found beside this binary before it runs from a
+			 * sealed copy (which has no directory) */
+			char *init = getenv("BERTH_VM_INIT")
+					 ? NULL
+					 : img_builtin_file("berth-vm-init", NULL);
+			if (init)
+				setenv("BERTH_VM_INIT", init, 0);
+			free(init);
 			int r = ensure_sealed_self(argv);
 			if (r < 0) {
 				fprintf(stderr,

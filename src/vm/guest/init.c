@@ -10,7 +10,8 @@
  *      uid, gid, group, hostname, rlimit, caps, nnp, readonly, file, volume, tmpfs): stdin,
  *      stdout and stderr
  *      are virtio-serial ports named berth.stdin, berth.stdout, berth.stderr
- *   4. the control port berth.ctl: the host sends "signal N\n"; the init answers "started\n"
+ *   4. the control port berth.ctl: with "wait=1" the init says "ready\n" and waits for "go\n"
+ *      (an OCI create, then start); the host sends "signal N\n"; the init answers "started\n"
  *      when the process runs and "exit N\n" when it ends, then powers the VM off.
  * Anything that fails before the process runs is written to the serial console and to the
  * control port as "error CODE MESSAGE\n" (CODE as `docker run`'s: 126, 127, 125). */
@@ -416,6 +417,28 @@ static pid_t spawn(const struct config *c, int in, int out, int err_)
 	return pid;
 }
 
+/* Tell the host the VM is ready, and wait for its "go". */
+static void wait_go(void)
+{
+	(void)!write(ctl, "ready\n", 6);
+	char buf[64];
+	size_t have = 0;
+	for (;;) {
+		struct pollfd pf = {.fd = ctl, .events = POLLIN};
+		if (poll(&pf, 1, -1) <= 0)
+			continue;
+		ssize_t k = read(ctl, buf + have, sizeof(buf) - 1 - have);
+		if (k <= 0)
+			continue;
+		have += (size_t)k;
+		buf[have] = '\0';
+		if (strstr(buf, "go\n"))
+			return;
+		if (have == sizeof(buf) - 1)
+			have = 0;
+	}
+}
+
 /* Until the process has exited: signals from the control port go to it (its group). */
 static int supervise(pid_t pid)
 {
@@ -471,6 +494,9 @@ int main(void)
 	if (chdir("/rootfs") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		fail(125, "enter the root: %s", strerror(errno));
+	/* "wait=1": an OCI create; the process runs when the host says "go" (its start) */
+	if (value(&c, "wait"))
+		wait_go();
 	pid_t pid = spawn(&c, in, out, err_);
 	(void)!write(ctl, "started\n", 8);
 	int code = supervise(pid);

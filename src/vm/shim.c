@@ -1,0 +1,438 @@
+/* berth-runtime-vm's containers (see shim.h). The shim is single-threaded: one poll loop over
+ * its stdio, the VM's ports, the start fifo and a signalfd. */
+#include "vm/shim.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/spec.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+#include "vm/vm.h"
+
+#define START_WAIT_S 60
+
+static char *dir_of(const char *root, const char *id, const char *file)
+{
+	return file ? xasprintf("%s/.vm/%s/%s", root, id, file) : xasprintf("%s/.vm/%s", root, id);
+}
+
+bool vm_rt_wanted(const char *config_path)
+{
+	json_t *c = json_load_path(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, NULL);
+	const char *v = json_string_value(
+	    json_object_get(json_object_get(c, "annotations"), "org.berth.isolation"));
+	bool yes = v && !strcmp(v, "vm");
+	json_decref(c);
+	return yes;
+}
+
+bool vm_rt_exists(const char *root, const char *id)
+{
+	autofree char *p = dir_of(root, id, "state.json");
+	return access(p, F_OK) == 0;
+}
+
+static void now(char buf[40])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static int save(const char *root, const char *id, json_t *st)
+{
+	autofree char *p = dir_of(root, id, "state.json");
+	return json_replace_file(st, p, NULL);
+}
+
+/* ---- the shim ---- */
+
+struct shim {
+	const char *root, *id;
+	json_t *st;
+	struct vm v;
+	int fifo, sfd;
+};
+
+static void set_status(struct shim *sh, const char *status)
+{
+	json_object_set_new(sh->st, "status", json_string(status));
+	(void)save(sh->root, sh->id, sh->st);
+}
+
+/* Copy what fd has to to (best effort; -1 at its end). */
+static int pump(int fd, int to)
+{
+	char buf[1 << 16];
+	ssize_t k = read(fd, buf, sizeof(buf));
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (k <= 0)
+		return -1;
+	if (to >= 0)
+		(void)fs_write_all(to, buf, (size_t)k);
+	return 0;
+}
+
+/* Relay until QEMU ends: stdio both ways, signals to the guest. The process's status. */
+static int relay(struct shim *sh)
+{
+	struct vm *v = &sh->v;
+	bool in_open = v->in >= 0, out_open = true, err_open = true, ctl_open = true;
+	for (;;) {
+		struct pollfd p[5] = {{.fd = sh->sfd, .events = POLLIN},
+				      {.fd = in_open ? 0 : -1, .events = POLLIN},
+				      {.fd = out_open ? v->out : -1, .events = POLLIN},
+				      {.fd = err_open ? v->err : -1, .events = POLLIN},
+				      {.fd = ctl_open ? v->ctl : -1, .events = POLLIN}};
+		if (poll(p, 5, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sh->sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo != SIGCHLD) {
+					(void)vm_signal(v, (int)si.ssi_signo);
+					continue;
+				}
+				int status;
+				if (waitpid(v->qemu, &status, WNOHANG) == v->qemu) {
+					v->qemu = 0;
+					/* the ports still hold the last output: to their ends */
+					(void)fcntl(v->out, F_SETFL, O_NONBLOCK);
+					(void)fcntl(v->err, F_SETFL, O_NONBLOCK);
+					while (out_open && pump(v->out, 1) == 0 && (errno = 0, 1))
+						if (errno == EAGAIN)
+							break;
+					while (err_open && pump(v->err, 2) == 0)
+						if (errno == EAGAIN)
+							break;
+					vm_ctl_read(v);
+					return v->exit_code >= 0 ? v->exit_code : 255;
+				}
+			}
+		}
+		if ((p[1].revents & (POLLIN | POLLHUP)) && pump(0, v->in) < 0) {
+			in_open = false;
+			(void)close(v->in); /* the guest's stdin ends */
+			v->in = -1;
+		}
+		if ((p[2].revents & (POLLIN | POLLHUP)) && pump(v->out, 1) < 0)
+			out_open = false;
+		if ((p[3].revents & (POLLIN | POLLHUP)) && pump(v->err, 2) < 0)
+			err_open = false;
+		if (p[4].revents & POLLIN)
+			vm_ctl_read(v);
+		if (p[4].revents & (POLLHUP | POLLERR))
+			ctl_open = false;
+	}
+	return 255;
+}
+
+/* The shim's life after create's report: wait for start, run, relay, end. Never returns. */
+static void __attribute__((noreturn)) shim_main(struct shim *sh)
+{
+	struct vm *v = &sh->v;
+	/* start writes one byte into the fifo */
+	for (;;) {
+		struct pollfd p[2] = {{.fd = sh->fifo, .events = POLLIN},
+				      {.fd = sh->sfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN)
+			break;
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sh->sfd, &si, sizeof(si)) == sizeof(si))
+				if (si.ssi_signo == SIGCHLD &&
+				    waitpid(v->qemu, NULL, WNOHANG) == v->qemu) {
+					v->qemu = 0;
+					set_status(sh, "stopped");
+					vm_stop(v, true);
+					_exit(255);
+				}
+		}
+	}
+	struct berr *err = NULL;
+	int code = 255;
+	if (vm_go(v) < 0 || vm_wait_started(v, START_WAIT_S, &err) < 0) {
+		char *msg = err ? berr_string(err) : xstrdup("the guest did not start");
+		fprintf(stderr, "berth-runtime-vm: %s\n", msg);
+		json_object_set_new(sh->st, "error", json_string(msg));
+		free(msg);
+		berr_free(err);
+		code = 127;
+	} else {
+		set_status(sh, "running");
+		code = relay(sh);
+	}
+	json_object_set_new(sh->st, "exit_code", json_integer(code));
+	set_status(sh, "stopped");
+	vm_stop(v, v->qemu == 0);
+	_exit(code);
+}
+
+/* In the shim, before its report: the VM booted to "ready". */
+static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundle,
+		struct berr **err)
+{
+	autofree char *config =
+	    o->config ? xstrdup(o->config) : xasprintf("%s/config.json", bundle);
+	autoptr(rt_spec) spec = rt_spec_load(config, bundle, err);
+	if (!spec)
+		return -EINVAL;
+	autofree char *state = dir_of(o->root, o->id, "run");
+	autofree char *cache = xasprintf("%s/.vm/.cache", o->root);
+	struct vm_opts vo = {.state_dir = state,
+			     .cache_dir = cache,
+			     .init_path = o->init_path,
+			     .accel = o->accel,
+			     .spec = spec,
+			     .wait_go = true};
+	const char *mem = json_string_value(
+	    json_object_get(json_object_get(spec->json, "annotations"), "org.berth.vm.memory-mb"));
+	if (mem)
+		vo.mem_mb = (unsigned)strtoul(mem, NULL, 10);
+	if (vm_boot(&vo, &sh->v, err) < 0)
+		return -EIO;
+	if (vm_wait_ready(&sh->v, VM_BOOT_TIMEOUT_S, err) < 0) {
+		vm_stop(&sh->v, false);
+		return -EIO;
+	}
+	return 0;
+}
+
+int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
+{
+	if (rt_state_validate_id(o->id, err) < 0)
+		return -EINVAL;
+	if (o->console_socket)
+		return berr_plain(err, EINVAL,
+				  "a terminal (--console-socket) is not yet possible in "
+				  "a VM");
+	if (!o->init_path)
+		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
+	autofree char *vmroot = xasprintf("%s/.vm", o->root);
+	autofree char *dir = dir_of(o->root, o->id, NULL);
+	if (fs_mkdir_p(vmroot, 0700, err) < 0)
+		return -EIO;
+	if (mkdir(dir, 0700) < 0)
+		return errno == EEXIST ? berr_plain(err, EEXIST, "container '%s' exists", o->id)
+				       : berr_set(err, errno, "create '%s'", dir);
+	autofree char *fifo = dir_of(o->root, o->id, "start");
+	if (mkfifo(fifo, 0600) < 0) {
+		int e = errno;
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		return berr_set(err, e, "mkfifo '%s'", fifo);
+	}
+	char created[40];
+	now(created);
+	json_t *st = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ociVersion", "1.1.0", "id", o->id,
+			       "status", "creating", "bundle", o->bundle, "created", created);
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0) {
+		json_decref(st);
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		return berr_set(err, errno, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		json_decref(st);
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		return berr_set(err, errno, "fork the VM's shim");
+	}
+	if (pid == 0) {
+		(void)close(rep[0]);
+		/* what the caller left open is not the shim's to hold (as a container's process
+		 * keeps only its stdio): all but the report pipe */
+		if (rep[1] > 3)
+			(void)syscall(SYS_close_range, 3, (unsigned)rep[1] - 1, 0);
+		(void)syscall(SYS_close_range, (unsigned)rep[1] + 1, ~0U, 0);
+		struct shim sh = {.root = o->root, .id = o->id, .st = st};
+		sigset_t set;
+		sigfillset(&set);
+		sigdelset(&set, SIGKILL);
+		sigdelset(&set, SIGSTOP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sh.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		sh.fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		struct berr *e = NULL;
+		if (sh.sfd < 0 || sh.fifo < 0 || boot(&sh, o, o->bundle, &e) < 0) {
+			char *msg = e ? berr_string(e) : xstrdup(strerror(errno));
+			dprintf(rep[1], "%s", msg);
+			_exit(1);
+		}
+		json_object_set_new(st, "pid", json_integer(getpid()));
+		json_object_set_new(st, "pid_start",
+				    json_integer((json_int_t)rt_proc_start_time(getpid())));
+		set_status(&sh, "created");
+		(void)close(rep[1]); /* ready: create returns */
+		shim_main(&sh);
+	}
+	(void)close(rep[1]);
+	char msg[4096];
+	ssize_t k, n = 0;
+	while (n < (ssize_t)sizeof(msg) - 1 && (k = read(rep[0], msg + n, sizeof(msg) - 1 - n)) > 0)
+		n += k;
+	(void)close(rep[0]);
+	msg[n] = '\0';
+	json_decref(st);
+	if (n > 0) {
+		(void)waitpid(pid, NULL, 0);
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		return berr_plain(err, EIO, "%s", msg);
+	}
+	if (o->pid_file) {
+		char p[32];
+		int len = snprintf(p, sizeof(p), "%d", (int)pid);
+		if (fs_replace_file(o->pid_file, p, (size_t)len, 0644, err) < 0) {
+			(void)kill(pid, SIGKILL);
+			(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* The state as recorded, with status corrected by whether the shim lives. */
+static json_t *load(const char *root, const char *id, struct berr **err)
+{
+	autofree char *p = dir_of(root, id, "state.json");
+	json_t *st = json_load_path(AT_FDCWD, p, 1 << 20, NULL);
+	if (!st) {
+		berr_plain(err, ENOENT, "container '%s' does not exist", id);
+		return NULL;
+	}
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	uint64_t start = (uint64_t)json_integer_value(json_object_get(st, "pid_start"));
+	bool alive = pid > 0 && rt_proc_start_time(pid) == start;
+	if (!alive)
+		json_object_set_new(st, "status", json_string("stopped"));
+	return st;
+}
+
+static const char *status_of(json_t *st)
+{
+	return json_string_value(json_object_get(st, "status")) ?: "stopped";
+}
+
+int vm_rt_start(const char *root, const char *id, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	bool created = !strcmp(status_of(st), "created");
+	json_decref(st);
+	if (!created)
+		return berr_plain(err, EINVAL, "cannot start container '%s': it is not created",
+				  id);
+	autofree char *fifo = dir_of(root, id, "start");
+	autoclose int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return berr_set(err, errno, "start '%s'", id);
+	(void)unlink(fifo);
+	/* as runc: back once the process runs (or has ended already) */
+	for (int i = 0; i < START_WAIT_S * 50; i++) {
+		st = load(root, id, NULL);
+		const char *s = st ? status_of(st) : "stopped";
+		bool done = strcmp(s, "created");
+		const char *e = json_string_value(json_object_get(st, "error"));
+		int r = e ? berr_plain(err, EIO, "%s", e) : 0;
+		json_decref(st);
+		if (done)
+			return r;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return berr_plain(err, ETIMEDOUT, "container '%s' did not start", id);
+}
+
+json_t *vm_rt_state(const char *root, const char *id, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return NULL;
+	json_t *out = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "ociVersion", "1.1.0", "id", id,
+				"status", status_of(st), "pid",
+				strcmp(status_of(st), "stopped")
+				    ? json_integer_value(json_object_get(st, "pid"))
+				    : (json_int_t)0,
+				"bundle", json_string_value(json_object_get(st, "bundle")) ?: "",
+				"created", json_string_value(json_object_get(st, "created")) ?: "");
+	json_object_set_new(out, "annotations", json_pack("{s:s}", "org.berth.isolation", "vm"));
+	json_decref(st);
+	return out;
+}
+
+int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	bool stopped = !strcmp(status_of(st), "stopped");
+	json_decref(st);
+	if (stopped)
+		return berr_plain(err, EINVAL, "container '%s' is not running", id);
+	if (kill(pid, sig) < 0)
+		return berr_set(err, errno, "kill '%s'", id);
+	return 0;
+}
+
+int vm_rt_delete(const char *root, const char *id, bool force, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	const char *s = status_of(st);
+	bool running = !strcmp(s, "running");
+	bool alive = strcmp(s, "stopped") != 0;
+	json_decref(st);
+	if (running && !force)
+		return berr_plain(err, EBUSY, "cannot delete container '%s': it is running", id);
+	if (alive) {
+		(void)kill(pid, SIGKILL); /* QEMU goes with it (PR_SET_PDEATHSIG) */
+		for (int i = 0; i < 250 && rt_proc_start_time(pid); i++) {
+			struct timespec ts = {0, 20 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	autofree char *dir = dir_of(root, id, NULL);
+	return fs_rm_rf(AT_FDCWD, dir, err);
+}
+
+json_t *vm_rt_list(const char *root)
+{
+	json_t *out = json_array();
+	autofree char *vmroot = xasprintf("%s/.vm", root);
+	autoclosedir DIR *d = opendir(vmroot);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		json_t *s = vm_rt_state(root, de->d_name, NULL);
+		if (s)
+			json_array_append_new(out, s);
+	}
+	return out;
+}

@@ -1,0 +1,38 @@
+/* berth-runtime-vm: a bundle run as a VM behind runc's commands (podman --runtime, a
+ * Kubernetes RuntimeClass). `create` forks a shim that boots the VM with the guest waiting,
+ * reports when the guest is ready, and stays: its pid is the container's (the pid file's),
+ * its stdio the container's, and its exit status the guest process's (QEMU's own could not
+ * carry it). `start` lets the guest run the process (through <root>/.vm/<id>/start, a fifo),
+ * `kill` signals the shim, which tells the guest (SIGKILL ends the shim, and QEMU with it),
+ * `state` reads <root>/.vm/<id>/state.json and checks the shim is alive, `delete` removes the
+ * record. */
+#ifndef BERTH_VM_SHIM_H
+#define BERTH_VM_SHIM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct berr;
+
+struct vm_rt_create {
+	const char *root, *id, *bundle, *config; /* config NULL: <bundle>/config.json */
+	const char *pid_file, *console_socket;
+	const char *init_path; /* the guest init */
+	const char *accel;     /* NULL: auto */
+};
+
+/* Whether config.json at path asks for a VM (annotation org.berth.isolation=vm). */
+bool vm_rt_wanted(const char *config_path);
+/* Whether id is one of ours. */
+bool vm_rt_exists(const char *root, const char *id);
+
+int vm_rt_create(const struct vm_rt_create *o, struct berr **err);
+int vm_rt_start(const char *root, const char *id, struct berr **err);
+/* The OCI state (ociVersion, id, status, pid, bundle, annotations). */
+json_t *vm_rt_state(const char *root, const char *id, struct berr **err);
+int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err);
+int vm_rt_delete(const char *root, const char *id, bool force, struct berr **err);
+/* Every VM's state, for `list`. */
+json_t *vm_rt_list(const char *root);
+
+#endif
