@@ -82,7 +82,11 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 	}
 	if (pid == 0) {
 		child_stdio(-1, logfd, logfd);
-		dup2(lfd, 3); /* without close-on-exec */
+		/* fd 3, without close-on-exec (dup2 onto itself would keep the flag) */
+		if (lfd == 3)
+			(void)fcntl(3, F_SETFD, 0);
+		else
+			dup2(lfd, 3);
 		/* its own sandbox: namespaces and pivot_root into the share, seccomp */
 		execl(VIRTIOFSD, "virtiofsd", "--fd=3", "-o", src, "-o", "cache=auto", "-o",
 		      "sandbox=namespace", "-o", "xattr", (char *)NULL);
