@@ -49,6 +49,11 @@ static void child_stdio(int in, int out, int err_)
 	/* QEMU and virtiofsd end with whoever runs the VM (a monitor, berth-runtime-vm's
 	 * shim): a VM nobody watches would be out of anyone's reach */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the monitor's and the shim's blocked signals (their signalfd's) are not theirs: a
+	 * virtiofsd with SIGTERM blocked outlives its stop by the second we then wait */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	int null = open("/dev/null", O_RDWR);
 	dup2(in >= 0 ? in : null, 0);
 	dup2(out >= 0 ? out : null, 1);
@@ -363,14 +368,22 @@ char *vm_console_tail(const struct vm *v, size_t max)
 	return out;
 }
 
+/* Wait up to wait_ms for pid, then kill it. A pid reaped already (the monitor reaps every
+ * child it has) is not waited for, nor killed: the number may be someone else's now. */
+static bool gone(pid_t pid)
+{
+	pid_t r = waitpid(pid, NULL, WNOHANG);
+	return r == pid || (r < 0 && errno == ECHILD);
+}
+
 static void reap(pid_t pid, int wait_ms)
 {
 	for (int i = 0; pid > 0 && i <= wait_ms / 10; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
+		if (gone(pid))
 			return;
 		sleep_ms(10);
 	}
-	if (pid > 0) {
+	if (pid > 0 && !gone(pid)) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 	}
@@ -380,13 +393,15 @@ void vm_stop(struct vm *v, bool reaped_qemu)
 {
 	if (!reaped_qemu && v->qemu > 0) {
 		autofree char *qmp = state_file(v, "qmp.sock");
-		if (waitpid(v->qemu, NULL, WNOHANG) != v->qemu) {
+		if (!gone(v->qemu)) {
 			(void)vm_qmp_command(qmp, "quit", 2000, NULL);
 			reap(v->qemu, 2000);
 		}
 	}
 	v->qemu = 0;
 	for (size_t i = 0; i < v->n_fsd; i++) {
+		if (gone(v->fsd[i]))
+			continue;
 		(void)kill(v->fsd[i], SIGTERM);
 		reap(v->fsd[i], 1000);
 	}
