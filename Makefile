@@ -49,7 +49,7 @@ PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm bench-compare fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
@@ -147,6 +147,9 @@ bench: all
 
 bench-run: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/run
+
+bench-compare: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/compare
 
 bench-vm: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/vm
