@@ -117,7 +117,8 @@ static int vm_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 	int64_t nano = json_integer_value(json_object_get(hc, "NanoCpus"));
 	autofree char *state = xasprintf("%s/%s/vm", c->s->runroot, c->id);
 	autofree char *cache = xasprintf("%s/vm", c->s->root);
-	struct vm_opts o = {.state_dir = state,
+	struct vm_opts o = {.id = c->id,
+			    .state_dir = state,
 			    .cache_dir = cache,
 			    .init_path = hc_str(c->rec, "VmInitPath"),
 			    .kernel = hc_str(c->rec, "VmKernel"),

@@ -202,7 +202,8 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 		return -EINVAL;
 	autofree char *state = dir_of(o->root, o->id, "run");
 	autofree char *cache = xasprintf("%s/.vm/.cache", o->root);
-	struct vm_opts vo = {.state_dir = state,
+	struct vm_opts vo = {.id = o->id,
+			     .state_dir = state,
 			     .cache_dir = cache,
 			     .init_path = o->init_path,
 			     .accel = o->accel,

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,11 +13,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/cgroup.h"
+#include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -43,9 +47,48 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* stdin, stdout, stderr of the child on these (or /dev/null for -1) */
-static void child_stdio(int in, int out, int err_)
+/* The VM's cgroup: the container's (config.json's cgroupsPath), with what of its resources
+ * fits a VM: memory (the guest's and QEMU's own), CPU; not pids (QEMU's threads are not the
+ * container's processes) and not devices (QEMU needs /dev/kvm, the container does not). */
+static int make_cgroup(struct vm *v, const struct vm_opts *o, unsigned mem_mb, struct berr **err)
 {
+	const struct rt_spec *spec = o->spec;
+	v->cgroup = rt_cgroup_path(spec->cgroups_path, o->id ? o->id : "vm");
+	json_t *res = json_object();
+	json_object_set_new(
+	    res, "memory",
+	    json_pack("{s:I}", "limit", (json_int_t)(mem_mb + VM_OVERHEAD_MB) << 20));
+	json_t *cpu = json_object_get(spec->resources, "cpu");
+	if (json_is_object(cpu))
+		json_object_set(res, "cpu", cpu);
+	int r = rt_cgroup_create(v->cgroup, res, err);
+	json_decref(res);
+	if (r < 0) {
+		free(v->cgroup);
+		v->cgroup = NULL;
+		return berr_wrap(err, "the VM's cgroup");
+	}
+	return 0;
+}
+
+/* QEMU needs no capability: what it opens (the kernel, the initramfs, /dev/kvm, its sockets)
+ * is root's to open by ownership. So it runs with none, and no way to get any back
+ * (no_new_privs; -sandbox also denies it setuid). */
+static void drop_capabilities(void)
+{
+	for (int cap = 0; cap < 64; cap++)
+		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0, 0, 0}, {0, 0, 0}};
+	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(125);
+}
+
+/* In a child before its exec: into the VM's cgroup, stdio on these (-1: /dev/null). */
+static void child_setup(const char *cgroup, int in, int out, int err_)
+{
+	if (cgroup && rt_cgroup_enter_self(cgroup, false, NULL) < 0)
+		_exit(125);
 	/* QEMU and virtiofsd end with whoever runs the VM (a monitor, berth-runtime-vm's
 	 * shim): a VM nobody watches would be out of anyone's reach */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -86,7 +129,7 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 		return berr_set(err, e, "fork virtiofsd");
 	}
 	if (pid == 0) {
-		child_stdio(-1, logfd, logfd);
+		child_setup(v->cgroup, -1, logfd, logfd);
 		/* fd 3, without close-on-exec (dup2 onto itself would keep the flag) */
 		if (lfd == 3)
 			(void)fcntl(3, F_SETFD, 0);
@@ -138,7 +181,7 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[4], struct ber
 		return berr_set(err, e, "fork QEMU");
 	}
 	if (pid == 0) {
-		child_stdio(-1, logfd, logfd);
+		child_setup(v->cgroup, -1, logfd, logfd);
 		/* the sockets are named relative to the state directory */
 		if (chdir(v->state_dir) < 0)
 			_exit(126);
@@ -148,6 +191,7 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[4], struct ber
 			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
 		for (int i = 0; i < 4; i++)
 			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
+		drop_capabilities();
 		execvp(argv[0], argv);
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -198,6 +242,8 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 	const char *qmp = "qmp.sock"; /* relative to the state directory, QEMU's cwd */
 	memset(&g, 0, sizeof(g));
 	int r = plan(o, v, &g, &kernel, &initrd, err);
+	if (r == 0)
+		r = make_cgroup(v, o, o->mem_mb ? o->mem_mb : VM_MEM_DEFAULT_MB, err);
 	struct vm_plan p = {.accel = v->accel,
 			    .kernel = kernel,
 			    .initrd = initrd,
@@ -412,6 +458,10 @@ void vm_stop(struct vm *v, bool reaped_qemu)
 			(void)close(*fds[i]);
 			*fds[i] = -1;
 		}
+	if (v->cgroup)
+		(void)rt_cgroup_destroy(v->cgroup, NULL);
+	free(v->cgroup);
+	v->cgroup = NULL;
 	if (v->state_dir)
 		(void)fs_rm_rf(AT_FDCWD, v->state_dir, NULL);
 	free(v->state_dir);

@@ -22,8 +22,10 @@ struct rt_spec;
 #define VM_MEM_DEFAULT_MB 512
 #define VM_MEM_MIN_MB     128
 #define VM_BOOT_TIMEOUT_S 60
+#define VM_OVERHEAD_MB    256 /* QEMU's own memory beside the guest's, in its cgroup's limit */
 
 struct vm_opts {
+	const char *id;        /* for the cgroup's name when config.json gives none */
 	const char *state_dir; /* made here (0700), removed by vm_stop */
 	const char *cache_dir; /* the initramfs cache */
 	const char *init_path; /* the guest init binary */
@@ -40,6 +42,7 @@ struct vm {
 	size_t n_fsd;
 	int ctl, in, out, err; /* our ends */
 	char *state_dir;
+	char *cgroup; /* QEMU's and virtiofsd's, made by vm_boot, or NULL */
 	enum vm_accel accel;
 	char *warning; /* why TCG, or NULL */
 	char line[256];

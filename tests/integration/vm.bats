@@ -11,6 +11,15 @@ setup() {
 	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
 }
 
+# The v1 or v2 directory of a container's cgroup for a controller.
+cgroup_dir() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "/sys/fs/cgroup/berth/$2"
+	else
+		echo "/sys/fs/cgroup/$1/berth/$2"
+	fi
+}
+
 teardown() {
 	store_teardown
 	# nothing of the VMs may remain
@@ -84,6 +93,26 @@ teardown() {
 	run berth exec "$id2" true
 	assert_failure
 	berth rm "$id" "$id2" >/dev/null
+}
+
+@test "vm: QEMU runs confined: the container's cgroup, no capabilities, -sandbox, a 0700 state" {
+	id=$(berth run -d --isolation vm -m 300m berth/default sleep 60)
+	for _ in $(seq 100); do [ "$(berth inspect -f '{{.State.Status}}' "$id")" = running ] && break; sleep 0.1; done
+	qemu=$(pgrep -f "qemu-system.*$RUNROOT" | head -1)
+	[ -n "$qemu" ]
+	grep -q "/berth/$id" "/proc/$qemu/cgroup"
+	limit=$(cat "$(cgroup_dir memory "$id")/memory.limit_in_bytes" 2>/dev/null ||
+		cat "$(cgroup_dir memory "$id")/memory.max")
+	# the guest's 300 MiB and QEMU's own 256
+	assert_equal "$limit" $(((300 + 256) << 20))
+	tr '\0' ' ' <"/proc/$qemu/cmdline" | grep -q -- "-sandbox on,obsolete=deny,elevateprivileges=deny"
+	# no capabilities, none to be had
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$qemu/status"
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$qemu/status"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$qemu/status"
+	[ "$(stat -c %a "$RUNROOT/$id/vm")" = 700 ]
+	berth rm -f "$id" >/dev/null
+	[ ! -e "$(cgroup_dir memory "$id")" ]
 }
 
 @test "vm: bad input is refused with 125 and nothing is made" {
