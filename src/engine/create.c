@@ -236,6 +236,10 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 		return -EINVAL;
 	if (!c->vm_init_path)
 		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
+	if (!vm_hypervisor_available())
+		return berr_plain(err, ENOENT,
+				  "--isolation vm: no QEMU (qemu-system-x86_64; package "
+				  "qemu-system-x86)");
 	return 0;
 }
 

@@ -338,8 +338,24 @@ int vm_go(struct vm *v)
 	return fs_write_all(v->ctl, "go\n", 3) < 0 ? -errno : 0;
 }
 
+bool vm_hypervisor_available(void)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		autofree char *p = xasprintf("%s/%s", d, hypervisors[0]->binary);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int wait_line(struct vm *v, const char *want, int timeout_s, struct berr **err)
 {
+	const char *env = getenv("BERTH_VM_BOOT_TIMEOUT");
+	if (env && atoi(env) > 0)
+		timeout_s = atoi(env);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char line[256];

@@ -50,10 +50,13 @@ struct vm {
 	int exit_code; /* -1 until "exit N" */
 };
 
+/* Whether the hypervisor's binary is on PATH. */
+bool vm_hypervisor_available(void);
+
 int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err);
 /* Until the guest says "started"; its "error CODE MSG" becomes the error (errno ENOENT for
  * 127, EACCES for 126, EIO else), a guest that ends or says nothing within timeout_s gives
- * the console's last lines. */
+ * the console's last lines. $BERTH_VM_BOOT_TIMEOUT (seconds) overrides timeout_s. */
 int vm_wait_started(struct vm *v, int timeout_s, struct berr **err);
 /* With wait_go: until the guest says "ready" (set up, the process not yet run); vm_go lets
  * it run it. */

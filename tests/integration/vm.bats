@@ -92,7 +92,14 @@ teardown() {
 	assert_output 137
 	run berth exec "$id2" true
 	assert_failure
-	berth rm "$id" "$id2" >/dev/null
+	# a process that ignores the stop signal: SIGKILL after the timeout, QEMU and all
+	id3=$(berth run -d --isolation vm berth/default sh -c 'trap "" TERM; echo up; while true; do sleep 1; done')
+	for _ in $(seq 100); do berth logs "$id3" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run berth stop -t 2 "$id3"
+	assert_success
+	run berth inspect -f '{{.State.ExitCode}}' "$id3"
+	assert_output 137
+	berth rm "$id" "$id2" "$id3" >/dev/null
 }
 
 @test "vm: QEMU runs confined: the container's cgroup, no capabilities, -sandbox, a 0700 state" {
@@ -126,6 +133,15 @@ teardown() {
 	done
 	run berth run --rm --vm-accel tcg berth/default true
 	assert_equal "$status" 125
+	# no QEMU on PATH
+	run env PATH=/nonexistent "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --isolation vm berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "no QEMU"
+	# a guest that does not come up in time: the error carries its console
+	run env BERTH_VM_BOOT_TIMEOUT=1 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --isolation vm berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "did not start its process in time"
+	assert_output --partial "console:"
 	run berth ps -aq
 	assert_output ""
 }
