@@ -84,9 +84,9 @@ $(INIT): src/init/berth-init.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 # The guest init is PID 1 inside VMs: static, no sanitizers.
-$(VM_INIT): src/vm/guest/init.c
+$(VM_INIT): $(wildcard src/vm/guest/*.c) src/vm/guest/guest.h src/vm/proto.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -Isrc -o $@ $(filter %.c,$^)
 
 # The probe goes into test rootfs images: static, no sanitizers.
 $(PROBE): tests/helpers/probe.c

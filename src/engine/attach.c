@@ -48,7 +48,7 @@ int eng_frame_read(int fd, enum eng_stream *out_stream, char *buf, size_t *out_l
 	if (r <= 0)
 		return r;
 	size_t len = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
-	if (len > ENG_FRAME_MAX || h[0] > ENG_SIGNAL)
+	if (len > ENG_FRAME_MAX || h[0] > ENG_STREAM_LAST)
 		return -EPROTO;
 	if (len && (r = read_full(fd, buf, len)) <= 0)
 		return r < 0 ? r : -EPROTO;

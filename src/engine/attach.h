@@ -19,6 +19,12 @@ enum eng_stream {
 	ENG_STDIN_EOF = 5, /* client → monitor: no more input */
 	ENG_DETACH = 6,    /* monitor → client: stdin said the detach keys */
 	ENG_SIGNAL = 7,    /* client → monitor: a signal for the process, as decimal text */
+	/* `berth exec` into a container whose executor runs execs itself (a VM): the client's
+	 * first frame, then its frames are its own process's (engine/session.h) */
+	ENG_EXEC = 8,     /* client → monitor: the process, as the guest's records */
+	ENG_ERROR = 9,    /* monitor → client: "CODE message": it could not be run; the end */
+	ENG_STARTED = 10, /* monitor → client: it runs */
+	ENG_STREAM_LAST = ENG_STARTED,
 };
 
 /* The whole frame, or -errno. */

@@ -416,10 +416,16 @@ static json_t *process_json(const struct eng_run_opts *o, const struct img_confi
 		json_array_insert_new(args, 0, json_string("--"));
 		json_array_insert_new(args, 0, json_string("/sbin/berth-init"));
 	}
-	return json_pack("{s:b, s:{s:i, s:i, s:o}, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal",
-			 o->tty, "user", "uid", (int)u->uid, "gid", (int)u->gid, "additionalGids",
-			 groups, "args", args, "env", env, "cwd", cwd, "capabilities", caps,
-			 "rlimits", rlimits, "noNewPrivileges", o->no_new_privileges);
+	json_t *p =
+	    json_pack("{s:b, s:{s:i, s:i, s:o}, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", o->tty,
+		      "user", "uid", (int)u->uid, "gid", (int)u->gid, "additionalGids", groups,
+		      "args", args, "env", env, "cwd", cwd, "capabilities", caps, "rlimits",
+		      rlimits, "noNewPrivileges", o->no_new_privileges);
+	if (o->tty && o->console_rows && o->console_cols)
+		json_object_set_new(p, "consoleSize",
+				    json_pack("{s:I, s:I}", "height", (json_int_t)o->console_rows,
+					      "width", (json_int_t)o->console_cols));
+	return p;
 }
 
 json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c,

@@ -21,7 +21,8 @@ struct eng_run_opts {
 	char *const *env;       /* -e and --env-file, "K=V" (a bare "K" takes the caller's value) */
 	const char *workdir, *user, *hostname;
 	bool tty, interactive, read_only, privileged, no_new_privileges;
-	const char *network; /* "none" (the default until networks land), "host" */
+	unsigned console_rows, console_cols; /* -t: the terminal's size at create, or 0 */
+	const char *network;                 /* "none" (the default until networks land), "host" */
 	int64_t memory, memory_swap, pids_limit, cpu_shares, shm_size;
 	double cpus;
 	const char *cpuset_cpus;

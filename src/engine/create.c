@@ -144,6 +144,9 @@ static json_t *host_config(const struct eng_create *c, json_t *restart, json_t *
 	 * find it beside its own binary */
 	if (o->init && o->init_path)
 		json_object_set_new(hc, "InitPath", json_string(o->init_path));
+	json_object_set_new(
+	    hc, "ConsoleSize",
+	    json_pack("[I, I]", (json_int_t)o->console_rows, (json_int_t)o->console_cols));
 	json_t *secopt = json_array();
 	if (o->no_new_privileges)
 		json_array_append_new(secopt, json_string("no-new-privileges"));
@@ -215,9 +218,6 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 	if (strcmp(c->isolation, "vm"))
 		return berr_plain(err, EINVAL, "invalid --isolation '%s': default, process or vm",
 				  c->isolation);
-	if (c->run.tty)
-		return berr_plain(err, EINVAL,
-				  "--isolation vm: a terminal (-t) is not yet possible");
 	if (c->run.network && strcmp(c->run.network, "none"))
 		return berr_plain(err, EINVAL,
 				  "--isolation vm: networks are not yet possible for VMs (only "
@@ -400,6 +400,9 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->hostname = json_string_value(json_object_get(cfg, "Hostname"));
 	o->tty = json_is_true(json_object_get(cfg, "Tty"));
 	o->interactive = json_is_true(json_object_get(cfg, "OpenStdin"));
+	json_t *size = json_object_get(hc, "ConsoleSize");
+	o->console_rows = (unsigned)json_integer_value(json_array_get(size, 0));
+	o->console_cols = (unsigned)json_integer_value(json_array_get(size, 1));
 	o->stop_signal = json_string_value(json_object_get(cfg, "StopSignal"));
 	w->labels = xcalloc(json_object_size(json_object_get(cfg, "Labels")) + 1, sizeof(char *));
 	const char *k;

@@ -136,15 +136,23 @@ static int vm_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 	p->priv = v;
 	p->pid = v->qemu;
 	p->ctl = v->ctl;
-	p->out = v->out;
-	p->err = v->err;
-	p->in = v->in;
-	/* the monitor owns these now (it closes them with the process's stdio) */
-	v->out = v->err = v->in = -1;
-	if (!c->open_stdin && p->in >= 0) {
-		(void)close(p->in); /* the guest's stdin reads its end */
-		p->in = -1;
+	p->exec = v->exec;
+	if (c->tty) {
+		/* the guest relays its pty on the stdout port, both ways */
+		p->master = v->out;
+		v->out = -1;
+	} else {
+		p->out = v->out;
+		p->err = v->err;
+		p->in = v->in;
+		/* the monitor owns these now (it closes them with the process's stdio) */
+		v->out = v->err = v->in = -1;
+		if (!c->open_stdin && p->in >= 0) {
+			(void)close(p->in); /* the guest's stdin reads its end */
+			p->in = -1;
+		}
 	}
+	v->exec = -1;
 	return 0;
 }
 
@@ -171,6 +179,11 @@ static int vm_signal_(const struct eng_exec_ctx *c, struct eng_proc *p, int sig,
 	return 0;
 }
 
+static int vm_resize_(struct eng_proc *p, unsigned rows, unsigned cols)
+{
+	return vm_resize(p->priv, rows, cols);
+}
+
 static void vm_destroy(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped)
 {
 	struct vm *v = p->priv;
@@ -190,6 +203,7 @@ static const struct eng_executor vm_executor = {.name = "vm",
 						.start = vm_start,
 						.control = vm_control,
 						.signal = vm_signal_,
+						.resize = vm_resize_,
 						.destroy = vm_destroy};
 
 /* Every executor, the first the default. */

@@ -2,7 +2,8 @@
  * library (namespaces and cgroups, the default), or inside a VM (`--isolation vm`, vm/vm.h).
  * The monitor relays the same way for both: what create gives it are its ends of the
  * process's stdio (pipes or a pty master, or the VM's virtio-serial ports) and, for a VM, the
- * control port on which the guest reports its process's exit status. */
+ * control port on which the guest reports its process's exit status and the exec channel
+ * (vm/proto.h) the monitor relays `berth exec` sessions on (engine/session.h). */
 #ifndef BERTH_ENGINE_EXECUTOR_H
 #define BERTH_ENGINE_EXECUTOR_H
 
@@ -25,8 +26,9 @@ struct eng_exec_ctx {
 struct eng_proc {
 	pid_t pid;                     /* the monitor's child or grandchild it reaps */
 	int in, out, err, master, ctl; /* the monitor's ends; -1 when there is none */
-	int exit_code;                 /* the process's own status when the executor knows it
-					  better than the pid's (a VM's guest reports it), or -1 */
+	int exec;      /* the executor runs execs itself on this channel (a VM's), or -1 */
+	int exit_code; /* the process's own status when the executor knows it
+			  better than the pid's (a VM's guest reports it), or -1 */
 	void *priv;
 };
 
@@ -37,6 +39,8 @@ struct eng_executor {
 	/* p->ctl is readable */
 	void (*control)(struct eng_proc *p);
 	int (*signal)(const struct eng_exec_ctx *c, struct eng_proc *p, int sig, struct berr **err);
+	/* the terminal's window size, when master is not a pty of ours (NULL: TIOCSWINSZ) */
+	int (*resize)(struct eng_proc *p, unsigned rows, unsigned cols);
 	/* after the end, or a failed create or start; reaped: p->pid was reaped */
 	void (*destroy)(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped);
 };

@@ -28,6 +28,7 @@
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/rootfs.h"
+#include "engine/session.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
@@ -142,6 +143,7 @@ struct monitor {
 	int report;
 	int listener;
 	int clients[MAX_CLIENTS];
+	unsigned sess[MAX_CLIENTS]; /* the client's exec session (session.h), or 0 */
 	size_t n_clients;
 	int sfd;
 	struct eng_log log;
@@ -154,7 +156,8 @@ struct monitor {
 	const struct eng_executor *x;
 	struct eng_exec_ctx xc;
 	struct eng_proc proc;
-	int ctl; /* the process's control channel (a VM's), or -1 */
+	int ctl;                    /* the process's control channel (a VM's), or -1 */
+	struct eng_sessions x_sess; /* execs the executor runs itself (a VM's) */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -207,13 +210,57 @@ static void add_client(struct monitor *m, int fd)
 	/* blocking writes to a client: a slow one slows the container's output, not its log */
 	int fl = fcntl(fd, F_GETFL);
 	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	m->sess[m->n_clients] = 0;
 	m->clients[m->n_clients++] = fd;
 }
 
+/* A client of an exec session that goes away ends its process's stdin, not the process. */
 static void drop_client(struct monitor *m, size_t i)
 {
+	if (m->sess[i])
+		eng_session_input(&m->x_sess, m->sess[i], ENG_STDIN_EOF, NULL, 0);
 	(void)close(m->clients[i]);
-	m->clients[i] = m->clients[--m->n_clients];
+	m->n_clients--;
+	m->clients[i] = m->clients[m->n_clients];
+	m->sess[i] = m->sess[m->n_clients];
+}
+
+static bool session_in_use(void *ctx, unsigned id)
+{
+	struct monitor *m = ctx;
+	for (size_t i = 0; i < m->n_clients; i++)
+		if (m->sess[i] == id)
+			return true;
+	return false;
+}
+
+/* A frame of the guest's for the client of session id. */
+static void session_deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
+			    bool end)
+{
+	struct monitor *m = ctx;
+	for (size_t i = 0; i < m->n_clients; i++) {
+		if (m->sess[i] != id)
+			continue;
+		bool gone = eng_frame_write(m->clients[i], s, data, len) < 0;
+		if (end)
+			m->sess[i] = 0; /* its process has ended: nothing more to tell the guest */
+		if (gone || end)
+			drop_client(m, i);
+		return;
+	}
+}
+
+static void exec_open(struct monitor *m, size_t i, const char *records, size_t len)
+{
+	unsigned id = eng_session_open(&m->x_sess, records, len, session_in_use, m);
+	if (id) {
+		m->sess[i] = id;
+		return;
+	}
+	static const char msg[] = "125 this container runs no exec of its own";
+	(void)eng_frame_write(m->clients[i], ENG_ERROR, msg, sizeof(msg) - 1);
+	drop_client(m, i);
 }
 
 static int wait_first_client(struct monitor *m, struct berr **err)
@@ -257,7 +304,9 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 	}
 	eng_log_write(&m->log, stream, buf, (size_t)n);
 	for (size_t i = 0; i < m->n_clients;) {
-		if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
+		if (m->sess[i])
+			i++; /* an exec's client */
+		else if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
 			drop_client(m, i);
 		else
 			i++;
@@ -273,6 +322,14 @@ static void client_input(struct monitor *m, size_t i)
 		drop_client(m, i);
 		return;
 	}
+	if (m->sess[i]) {
+		eng_session_input(&m->x_sess, m->sess[i], s, buf, len);
+		return;
+	}
+	if (s == ENG_EXEC) {
+		exec_open(m, i, buf, len);
+		return;
+	}
 	int to = m->tty ? m->master : m->in;
 	if (s == ENG_STDIN && to >= 0)
 		(void)fs_write_all(to, buf, len);
@@ -285,7 +342,11 @@ static void client_input(struct monitor *m, size_t i)
 			(void)m->x->signal(&m->xc, &m->proc, sig, NULL);
 	} else if (s == ENG_RESIZE && m->tty) {
 		struct winsize ws = {0};
-		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) != 2)
+			return;
+		if (m->x->resize)
+			(void)m->x->resize(&m->proc, ws.ws_row, ws.ws_col);
+		else
 			(void)ioctl(m->master, TIOCSWINSZ, &ws);
 	}
 }
@@ -318,7 +379,7 @@ static int relay(struct monitor *m)
 	int code = -1;
 	struct timespec ended = {0};
 	for (;;) {
-		struct pollfd p[6 + MAX_CLIENTS];
+		struct pollfd p[7 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
@@ -328,6 +389,7 @@ static int relay(struct monitor *m)
 		p[n++] = (struct pollfd){.fd = code < 0 ? eng_health_fd(m->health) : -1,
 					 .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = m->x_sess.fd, .events = POLLIN};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 		if (code >= 0 && !out_open && !err_open)
@@ -367,17 +429,22 @@ static int relay(struct monitor *m)
 			m->x->control(&m->proc);
 		if (p[5].revents & (POLLHUP | POLLERR))
 			ctl_open = false;
-		/* clients last: dropping one reorders the list */
-		for (size_t i = n; i-- > 6;)
-			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i - 6);
+		if (p[6].revents & (POLLIN | POLLHUP | POLLERR))
+			(void)eng_sessions_read(&m->x_sess, session_deliver, m);
+		/* clients last: dropping one reorders the list (a session's end drops one too,
+		 * so what is left is checked against the count) */
+		for (size_t i = n; i-- > 7;)
+			if (i - 7 < m->n_clients && p[i].fd == m->clients[i - 7] &&
+			    p[i].revents & (POLLIN | POLLHUP | POLLERR))
+				client_input(m, i - 7);
 	}
 }
 
 static void close_stdio(struct monitor *m)
 {
-	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl};
-	for (size_t i = 0; i < 5; i++)
+	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl, &m->proc.exec};
+	eng_sessions_clear(&m->x_sess);
+	for (size_t i = 0; i < 6; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
 			*fds[i] = -1;
@@ -390,7 +457,7 @@ static int run_once(struct monitor *m, bool first)
 {
 	struct berr *err = NULL;
 	m->proc = (struct eng_proc){
-	    .in = -1, .out = -1, .err = -1, .master = -1, .ctl = -1, .exit_code = -1};
+	    .in = -1, .out = -1, .err = -1, .master = -1, .ctl = -1, .exec = -1, .exit_code = -1};
 	int r = m->x->create(&m->xc, &m->proc, &err);
 	m->pid = m->proc.pid;
 	m->out = m->proc.out;
@@ -398,6 +465,7 @@ static int run_once(struct monitor *m, bool first)
 	m->in = m->proc.in;
 	m->master = m->proc.master;
 	m->ctl = m->proc.ctl;
+	eng_sessions_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {
 		close_stdio(m);
 		int st = start_status(err);

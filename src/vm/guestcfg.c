@@ -123,6 +123,47 @@ static int plan_mounts(const struct rt_spec *spec, struct vm_guest_plan *p, stru
 	return 0;
 }
 
+/* The process's records: what an exec into the VM sends too. */
+static void put_process(struct recs *r, const struct rt_process *pr)
+{
+	for (char **a = pr->args; a && *a; a++)
+		put(r, "arg", *a);
+	for (char **e = pr->env; e && *e; e++)
+		put(r, "env", *e);
+	put(r, "cwd", pr->cwd ? pr->cwd : "/");
+	putf(r, "uid", "%u", (unsigned)pr->uid);
+	putf(r, "gid", "%u", (unsigned)pr->gid);
+	for (size_t i = 0; i < pr->n_additional_gids; i++)
+		putf(r, "group", "%u", (unsigned)pr->additional_gids[i]);
+	for (size_t i = 0; i < pr->n_rlimits; i++)
+		putf(r, "rlimit", "%d:%llu:%llu", pr->rlimits[i].resource,
+		     (unsigned long long)pr->rlimits[i].soft,
+		     (unsigned long long)pr->rlimits[i].hard);
+	if (pr->has_caps)
+		putf(r, "caps", "%llx:%llx:%llx:%llx",
+		     (unsigned long long)pr->caps[RT_CAP_BOUNDING],
+		     (unsigned long long)pr->caps[RT_CAP_EFFECTIVE],
+		     (unsigned long long)pr->caps[RT_CAP_PERMITTED],
+		     (unsigned long long)pr->caps[RT_CAP_INHERITABLE]);
+	if (pr->no_new_privileges)
+		put(r, "nnp", "1");
+	if (pr->terminal) {
+		put(r, "tty", "1");
+		if (pr->console_height && pr->console_width) {
+			putf(r, "rows", "%u", pr->console_height);
+			putf(r, "cols", "%u", pr->console_width);
+		}
+	}
+}
+
+char *vm_guest_process(const struct rt_process *pr, size_t *out_len)
+{
+	struct recs r = {0};
+	put_process(&r, pr);
+	*out_len = r.len;
+	return r.s ? r.s : xstrdup("");
+}
+
 int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct berr **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -133,34 +174,12 @@ int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct 
 	out->shares[0] = (struct vm_share){
 	    .tag = "root", .source = xstrdup(spec->root_path), .readonly = spec->root_readonly};
 	out->n_shares = 1;
-	for (char **a = pr->args; a && *a; a++)
-		put(&r, "arg", *a);
-	for (char **e = pr->env; e && *e; e++)
-		put(&r, "env", *e);
-	put(&r, "cwd", pr->cwd ? pr->cwd : "/");
-	putf(&r, "uid", "%u", (unsigned)pr->uid);
-	putf(&r, "gid", "%u", (unsigned)pr->gid);
-	for (size_t i = 0; i < pr->n_additional_gids; i++)
-		putf(&r, "group", "%u", (unsigned)pr->additional_gids[i]);
+	put_process(&r, pr);
 	if (spec->hostname)
 		put(&r, "hostname", spec->hostname);
-	for (size_t i = 0; i < pr->n_rlimits; i++)
-		putf(&r, "rlimit", "%d:%llu:%llu", pr->rlimits[i].resource,
-		     (unsigned long long)pr->rlimits[i].soft,
-		     (unsigned long long)pr->rlimits[i].hard);
-	if (pr->has_caps)
-		putf(&r, "caps", "%llx:%llx:%llx:%llx",
-		     (unsigned long long)pr->caps[RT_CAP_BOUNDING],
-		     (unsigned long long)pr->caps[RT_CAP_EFFECTIVE],
-		     (unsigned long long)pr->caps[RT_CAP_PERMITTED],
-		     (unsigned long long)pr->caps[RT_CAP_INHERITABLE]);
-	if (pr->no_new_privileges)
-		put(&r, "nnp", "1");
 	if (spec->root_readonly)
 		put(&r, "readonly", "1");
 	int rc = plan_mounts(spec, out, &r, err);
-	if (rc == 0 && pr->terminal)
-		rc = berr_plain(err, EINVAL, "a terminal (-t) is not yet possible in a VM");
 	if (rc < 0) {
 		free(r.s);
 		vm_guest_plan_clear(out);

@@ -157,18 +157,19 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 	return 0;
 }
 
-/* Our ends of the guest's ports: [0] ctl, [1] stdin, [2] stdout, [3] stderr. */
-static const char *const port_names[] = {"berth.ctl", "berth.stdin", "berth.stdout",
-					 "berth.stderr"};
+/* Our ends of the guest's ports: [0] ctl, [1] stdin, [2] stdout, [3] stderr, [4] exec. */
+#define N_PORTS 5
+static const char *const port_names[N_PORTS] = {"berth.ctl", "berth.stdin", "berth.stdout",
+						"berth.stderr", "berth.exec"};
 
-static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[4], struct berr **err)
+static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[N_PORTS], struct berr **err)
 {
 	const struct vm_hypervisor *h = hypervisors[0];
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < N_PORTS; i++) {
 		p->ports[i].name = port_names[i];
 		p->ports[i].fd = PORT_FD_FIRST + (int)i;
 	}
-	p->n_ports = 4;
+	p->n_ports = N_PORTS;
 	char **argv = h->command_line(h, p);
 	autofree char *log = state_file(v, "qemu.log");
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -186,10 +187,10 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[4], struct ber
 		if (chdir(v->state_dir) < 0)
 			_exit(126);
 		/* out of the way first: a port's fd may already be one of the numbers below */
-		int high[4];
-		for (int i = 0; i < 4; i++)
+		int high[N_PORTS];
+		for (int i = 0; i < N_PORTS; i++)
 			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < N_PORTS; i++)
 			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
 		drop_capabilities();
 		execvp(argv[0], argv);
@@ -231,7 +232,7 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 {
 	struct vm *v = out;
 	memset(v, 0, sizeof(*v));
-	v->ctl = v->in = v->out = v->err = -1;
+	v->ctl = v->in = v->out = v->err = v->exec = -1;
 	v->exit_code = -1;
 	v->state_dir = xstrdup(o->state_dir);
 	if (mkdir(v->state_dir, 0700) < 0 && errno != EEXIST)
@@ -258,25 +259,28 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 		p.shares[i].socket = sockets[i] ? strrchr(sockets[i], '/') + 1 : NULL;
 		p.n_shares = i + 1;
 	}
-	int pairs[4][2];
-	for (int i = 0; i < 4; i++)
+	int pairs[N_PORTS][2];
+	for (int i = 0; i < N_PORTS; i++)
 		pairs[i][0] = pairs[i][1] = -1;
-	for (int i = 0; r == 0 && i < 4; i++)
+	for (int i = 0; r == 0 && i < N_PORTS; i++)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) < 0)
 			r = berr_set(err, errno, "socketpair");
 	if (r == 0) {
 		cmdline = vm_kernel_cmdline(v->accel, vm_host_tsc_khz());
 		p.cmdline = cmdline;
-		int theirs[4] = {pairs[0][1], pairs[1][1], pairs[2][1], pairs[3][1]};
+		int theirs[N_PORTS];
+		for (int i = 0; i < N_PORTS; i++)
+			theirs[i] = pairs[i][1];
 		r = start_qemu(v, &p, theirs, err);
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N_PORTS; i++)
 		if (pairs[i][1] >= 0)
 			(void)close(pairs[i][1]);
 	v->ctl = pairs[0][0];
 	v->in = pairs[1][0];
 	v->out = pairs[2][0];
 	v->err = pairs[3][0];
+	v->exec = pairs[4][0];
 	if (v->ctl >= 0)
 		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
 	for (size_t i = 0; i < VM_SHARES_MAX; i++)
@@ -415,6 +419,13 @@ int vm_signal(struct vm *v, int sig)
 	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
 }
 
+int vm_resize(struct vm *v, unsigned rows, unsigned cols)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "resize %u %u\n", rows, cols);
+	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
+}
+
 char *vm_console_tail(const struct vm *v, size_t max)
 {
 	autofree char *path = state_file(v, "console.log");
@@ -468,8 +479,8 @@ void vm_stop(struct vm *v, bool reaped_qemu)
 		reap(v->fsd[i], 1000);
 	}
 	v->n_fsd = 0;
-	int *fds[] = {&v->ctl, &v->in, &v->out, &v->err};
-	for (size_t i = 0; i < 4; i++)
+	int *fds[] = {&v->ctl, &v->in, &v->out, &v->err, &v->exec};
+	for (size_t i = 0; i < N_PORTS; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
 			*fds[i] = -1;

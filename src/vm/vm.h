@@ -2,7 +2,8 @@
  * runtime. vm_boot makes the plan (accelerator, kernel, initramfs with the guest's config,
  * virtiofs shares, virtio-serial ports), starts a virtiofsd per share and QEMU, all children
  * of the caller, in a state directory of mode 0700. The caller then has the host ends of the
- * guest's stdin/stdout/stderr and its control port: vm_wait_started waits for the guest's
+ * guest's stdin/stdout/stderr (a terminal: stdout both ways), its exec channel and its
+ * control port: vm_wait_started waits for the guest's
  * "started" (or its error), vm_ctl_read takes "exit N", vm_signal sends a signal to the
  * process, vm_stop ends the VM (QMP quit, then SIGKILL) and removes what vm_boot made. The
  * guest is as untrusted as a container: what it sends is parsed in bounded lines. */
@@ -40,7 +41,8 @@ struct vm {
 	pid_t qemu;
 	pid_t fsd[VM_SHARES_MAX];
 	size_t n_fsd;
-	int ctl, in, out, err; /* our ends */
+	int ctl, in, out, err; /* our ends; with a terminal, out carries input too */
+	int exec;              /* the exec channel (vm/proto.h) */
 	char *state_dir;
 	char *cgroup; /* QEMU's and virtiofsd's, made by vm_boot, or NULL */
 	enum vm_accel accel;
@@ -66,6 +68,8 @@ int vm_go(struct vm *v);
 int vm_ctl_read(struct vm *v);
 /* A signal for the process in the guest (SIGKILL: the VM is killed). */
 int vm_signal(struct vm *v, int sig);
+/* The window size of the process's terminal. */
+int vm_resize(struct vm *v, unsigned rows, unsigned cols);
 /* The last bytes of the console log (caller frees). */
 char *vm_console_tail(const struct vm *v, size_t max);
 /* End it: QMP quit, SIGKILL if it lingers, the virtiofsds, the state directory. Reaps the

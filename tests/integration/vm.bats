@@ -69,6 +69,74 @@ teardown() {
 	[ "$(cat "$STORE/containers/$id/diff/etc/mine")" = kept ]
 }
 
+@test "vm: exec into a running VM: output, status, stdin, -u -e -w, -d, several at once" {
+	id=$(berth run -d --isolation vm berth/default sh -c 'echo up; exec sleep 300')
+	for _ in $(seq 100); do berth logs "$id" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run --separate-stderr berth exec "$id" sh -c 'echo out; echo err >&2; exit 3'
+	assert_equal "$status" 3
+	assert_output out
+	assert_equal "$stderr" err
+	# the VM's kernel, its process tree: the exec runs beside the VM's process
+	run berth exec "$id" sh -c 'uname -r; ps -o comm'
+	assert_line --regexp 'cloud-amd64$'
+	assert_line sleep
+	run -127 berth exec "$id" nosuchcmd
+	assert_output --partial "executable file not found"
+	run bash -c "head -c 200000 /dev/zero | tr '\\0' x | '$BERTH' --root '$STORE' --runroot '$RUNROOT' exec -i '$id' wc -c"
+	assert_output 200000
+	# without -i the process reads nothing
+	run bash -c "echo hidden | '$BERTH' --root '$STORE' --runroot '$RUNROOT' exec '$id' cat"
+	assert_success
+	assert_output ""
+	run berth exec -u 1000:1000 -e FOO=bar -w /tmp "$id" probe ids -- env -- cwd
+	assert_line uid=1000
+	assert_line gid=1000
+	assert_line env=FOO=bar
+	assert_line cwd=/tmp
+	run berth exec -d "$id" sh -c 'sleep 1; echo later >/tmp/d'
+	assert_success
+	assert_output ""
+	for _ in $(seq 50); do berth exec "$id" cat /tmp/d 2>/dev/null | grep -q later && break; sleep 0.2; done
+	run berth exec "$id" cat /tmp/d
+	assert_output later
+	# several at once, each with its own output and status
+	for i in 1 2 3 4 5; do
+		berth exec "$id" sh -c "sleep 1; echo n$i; exit $i" >"$WORK/x$i" 2>&1 &
+		echo $! >"$WORK/p$i"
+	done
+	for i in 1 2 3 4 5; do
+		st=0
+		wait "$(cat "$WORK/p$i")" || st=$?
+		assert_equal "$st" "$i"
+		assert_equal "$(cat "$WORK/x$i")" "n$i"
+	done
+	# the VM's own output is not an exec's, and an exec's is not in its log
+	run berth logs "$id"
+	assert_output up
+	berth rm -f "$id" >/dev/null
+	run berth exec "$id" true
+	assert_failure
+}
+
+@test "vm: -it gives a real terminal of the caller's size, for run and for exec" {
+	run script -qec "stty rows 33 cols 91; '$BERTH' --root '$STORE' --runroot '$RUNROOT' run --rm -it --isolation vm berth/default sh -c 'tty; stty size; echo \$TERM; exit 4'; echo rc=\$?" /dev/null
+	assert_line --partial /dev/pts/0
+	assert_line --partial "33 91"
+	assert_line --partial xterm
+	assert_line --partial rc=4
+	# typed input reaches the shell, its exit status comes back
+	run bash -c "printf 'echo typed-\$((40+2))\nexit 6\n' | script -qec \"stty rows 20 cols 70; '$BERTH' --root '$STORE' --runroot '$RUNROOT' run --rm -it --isolation vm berth/default sh; echo rc=\\\$?\" /dev/null"
+	assert_line --partial typed-42
+	assert_line --partial rc=6
+	id=$(berth run -d --isolation vm berth/default sh -c 'echo up; exec sleep 300')
+	for _ in $(seq 100); do berth logs "$id" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run script -qec "stty rows 25 cols 81; '$BERTH' --root '$STORE' --runroot '$RUNROOT' exec -it '$id' sh -c 'tty; stty size; exit 2'; echo rc=\$?" /dev/null
+	assert_line --regexp '/dev/pts/[0-9]+'
+	assert_line --partial "25 81"
+	assert_line --partial rc=2
+	berth rm -f "$id" >/dev/null
+}
+
 @test "vm: -d, logs, ps, inspect; stop sends the stop signal, kill ends it" {
 	id=$(berth run -d --isolation vm berth/default \
 		sh -c 'trap "echo got TERM; exit 9" TERM; echo up; while true; do sleep 1; done')
@@ -123,7 +191,7 @@ teardown() {
 }
 
 @test "vm: bad input is refused with 125 and nothing is made" {
-	local bads=("-t" "--network bridge" "--memory 64m" "--vm-kernel /nonexistent/vmlinuz"
+	local bads=("--network bridge" "--memory 64m" "--vm-kernel /nonexistent/vmlinuz"
 		"--isolation hyper" "--init")
 	# kvm where the host's KVM cannot run standard guests (kvm_pvm here)
 	[ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ] || bads+=("--vm-accel kvm")

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -125,6 +126,12 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 				return 255; /* the monitor went away */
 			if (st == ENG_EXIT)
 				return (int)strtol(buf, NULL, 10);
+			if (st == ENG_ERROR) { /* an exec that could not be run: "CODE message" */
+				char *msg = strchr(buf, ' ');
+				int code = atoi(buf);
+				fprintf(stderr, "berth: %s\n", msg ? msg + 1 : buf);
+				return code > 0 ? code : 126;
+			}
 			if (st == ENG_STDOUT && a->stdout_)
 				(void)fs_write_all(STDOUT_FILENO, buf, len);
 			if (st == ENG_STDERR && a->stderr_)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli/berth/attach.h"
@@ -289,6 +290,12 @@ static int check_flags(struct run_flags *f)
 	}
 	o->pids_limit = f->pids_limit;
 	o->cpu_shares = f->cpu_shares;
+	struct winsize ws;
+	if (o->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		/* as Docker's HostConfig.ConsoleSize: the process starts with our size */
+		o->console_rows = ws.ws_row;
+		o->console_cols = ws.ws_col;
+	}
 	bool vm = f->c.isolation && !strcmp(f->c.isolation, "vm");
 	/* a VM has no network of the host's yet: none unless asked (and refused then) */
 	o->network = f->network ? f->network : vm ? "none" : "bridge";

@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli/berth/attach.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
+#include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
@@ -22,6 +25,7 @@
 #include "util/json.h"
 #include "util/signal.h"
 #include "util/xalloc.h"
+#include "vm/guestcfg.h"
 
 /* Each named container: resolve, act, print the name as given (Docker's output). */
 static int each(struct cli_opts *o, int n, const char **pos,
@@ -251,7 +255,11 @@ static int exec_process(struct eng_store *es, const char *id, char **cmd, char *
 			struct berr **err)
 {
 	autofree char *rtroot = eng_runtime_root(es);
-	autoptr(rt_spec) spec = rt_container_spec(rtroot, id, err);
+	autofree char *config = eng_container_path(es, id, "config.json");
+	autofree char *bundle = eng_container_path(es, id, "");
+	/* a VM's is not the runtime's: its bundle's */
+	autoptr(rt_spec) spec = eng_container_is_vm(es, id) ? rt_spec_load(config, bundle, err)
+							    : rt_container_spec(rtroot, id, err);
 	if (!spec || !spec->process)
 		return spec ? berr_plain(err, EINVAL, "container %.12s has no process", id) : -EIO;
 	struct rt_process *pr = take_ptr(&spec->process);
@@ -269,6 +277,14 @@ static int exec_process(struct eng_store *es, const char *id, char **cmd, char *
 			free(pr->env[i]);
 		}
 		pr->env[i] = xstrdup(*e);
+	}
+	size_t n_env = strv_len(pr->env), t = 0;
+	while (tty && t < n_env && strncmp(pr->env[t], "TERM=", 5))
+		t++;
+	if (tty && t == n_env) { /* as Docker's exec -t */
+		pr->env = xrealloc(pr->env, (n_env + 2) * sizeof(char *));
+		pr->env[n_env] = xstrdup("TERM=xterm");
+		pr->env[n_env + 1] = NULL;
 	}
 	if (workdir) {
 		free(pr->cwd);
@@ -296,6 +312,61 @@ static int exec_process(struct eng_store *es, const char *id, char **cmd, char *
 	}
 	*out = pr;
 	return 0;
+}
+
+/* The first frame back: 0 once it runs, else its status with the error printed. */
+static int exec_started(int sock)
+{
+	static char buf[ENG_FRAME_MAX + 1];
+	enum eng_stream st;
+	size_t len;
+	for (;;) {
+		if (eng_frame_read(sock, &st, buf, &len) <= 0)
+			return cli_error(126, "the container's monitor went away");
+		if (st == ENG_STARTED)
+			return 0;
+		if (st == ENG_ERROR) {
+			char *msg = strchr(buf, ' ');
+			int code = atoi(buf);
+			return cli_error(code > 0 ? code : 126, "%s", msg ? msg + 1 : buf);
+		}
+		if (st == ENG_EXIT)
+			return atoi(buf);
+	}
+}
+
+/* exec into a VM: its monitor relays the process to the guest (engine/session.h). */
+static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, bool interactive,
+		   bool detach)
+{
+	json_t *st = eng_state_load(es, id);
+	bool up = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	if (!up)
+		return cli_error(1, "container %.12s is not running", id);
+	struct winsize ws;
+	if (pr->terminal && !detach && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		pr->console_height = ws.ws_row;
+		pr->console_width = ws.ws_col;
+	}
+	size_t len = 0;
+	autofree char *records = vm_guest_process(pr, &len);
+	struct berr *err = NULL;
+	autoclose int sock = cli_attach_connect(es, id, &err);
+	if (sock < 0)
+		return cli_fail(err, 1);
+	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
+	    (!interactive && eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0))
+		return cli_error(126, "exec: the container's monitor went away");
+	if (detach)
+		return exec_started(sock);
+	struct cli_attach a = {.stdin_ = interactive,
+			       .stdout_ = true,
+			       .stderr_ = true,
+			       .tty_raw = pr->terminal,
+			       .sig_proxy = false};
+	int code = cli_attach_run(es, id, sock, &a);
+	return code < 0 ? 0 : code;
 }
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv)
@@ -331,14 +402,17 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		status = cli_error(125, "\"berth exec\" requires at least 2 arguments");
 	else if (eng_container_resolve(&es, pos[0], id, &err) < 0)
 		status = cli_fail(err, 1);
-	else if (eng_container_is_vm(&es, id))
-		status = cli_error(1, "exec into a VM (--isolation vm) is not yet possible");
 	else if (exec_process(&es, id, (char **)pos + 1, (char *const *)env.v, workdir, user, tty,
 			      &pr, &err) < 0)
 		status = cli_fail(err, 126);
 	flag_list_free(&env);
 	if (status)
 		return status;
+	if (eng_container_is_vm(&es, id)) {
+		status = exec_vm(&es, id, pr, interactive, detach);
+		rt_process_free(pr);
+		return status;
+	}
 	/* without -i the command reads nothing, as with Docker */
 	if (!interactive && !detach) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -13,14 +13,18 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "engine/session.h"
 #include "runtime/spec.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "vm/cpio.h"
 #include "vm/guestcfg.h"
 #include "vm/initramfs.h"
+#include "vm/proto.h"
 #include "vm/qemu.h"
 
 static void cpio(void **state)
@@ -217,30 +221,155 @@ static void guest_plan(void **state)
 	assert_true(g.shares[1].readonly);
 	vm_guest_plan_clear(&g);
 	rt_spec_free(spec);
-	/* a terminal is refused */
+	/* a terminal: the guest makes a pty of the size given */
 	char tty[512];
 	snprintf(
 	    tty, sizeof(tty),
 	    "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"%s\"},\"process\":{\"terminal\":true,"
+	    "\"consoleSize\":{\"height\":24,\"width\":80},"
 	    "\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}}}",
 	    dir);
 	spec = rt_spec_parse(tty, strlen(tty), dir, NULL);
 	assert_non_null(spec);
-	assert_int_equal(vm_guest_plan(spec, &g, &err), -EINVAL);
-	berr_free(err);
+	assert_int_equal(vm_guest_plan(spec, &g, &err), 0);
+	assert_string_equal(rec(&g, "tty", 0), "1");
+	assert_string_equal(rec(&g, "rows", 0), "24");
+	assert_string_equal(rec(&g, "cols", 0), "80");
+	vm_guest_plan_clear(&g);
+	/* an exec's records: the process alone */
+	size_t len = 0;
+	char *recs = vm_guest_process(spec->process, &len);
+	struct vm_guest_plan only = {.config = recs, .config_len = len};
+	assert_string_equal(rec(&only, "arg", 0), "sh");
+	assert_string_equal(rec(&only, "tty", 0), "1");
+	assert_null(rec(&only, "hostname", 0));
+	free(recs);
 	rt_spec_free(spec);
 	remove(hosts);
 	rmdir(vol);
 	rmdir(dir);
 }
 
+/* The exec channel's frames: whole, in pieces, and malformed. */
+static void frames(void **state)
+{
+	unsigned char buf[VM_FRAME_HEADER + 5];
+	vm_frame_header(buf, VM_X_STDOUT, 0x1234, 5);
+	memcpy(buf + VM_FRAME_HEADER, "hello", 5);
+	enum vm_frame t;
+	unsigned id;
+	size_t len;
+	assert_int_equal(vm_frame_parse(buf, sizeof(buf), &t, &id, &len), sizeof(buf));
+	assert_int_equal(t, VM_X_STDOUT);
+	assert_int_equal(id, 0x1234);
+	assert_int_equal(len, 5);
+	for (size_t have = 0; have < sizeof(buf); have++)
+		assert_int_equal(vm_frame_parse(buf, have, &t, &id, &len), 0);
+	unsigned char bad[VM_FRAME_HEADER];
+	vm_frame_header(bad, VM_X_STDOUT, 1, VM_FRAME_MAX + 1);
+	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
+	vm_frame_header(bad, VM_X_STDOUT, 1, 0);
+	bad[0] = 0;
+	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
+	bad[0] = VM_X_ERROR + 1;
+	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
+	vm_frame_header(bad, VM_X_EXIT, 1, 0);
+	bad[1] = 1;
+	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
+}
+
+struct got {
+	unsigned id[8];
+	enum eng_stream s[8];
+	char data[8][64];
+	bool end[8];
+	size_t n;
+};
+
+static void deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
+		    bool end)
+{
+	struct got *g = ctx;
+	if (g->n == 8)
+		return;
+	g->id[g->n] = id;
+	g->s[g->n] = s;
+	snprintf(g->data[g->n], sizeof(g->data[0]), "%.*s", (int)len, data);
+	g->end[g->n++] = end;
+}
+
+static bool none_in_use(void *ctx, unsigned id)
+{
+	return id == 1; /* taken: the next is 2 */
+}
+
+static void put(int fd, enum vm_frame t, unsigned id, const char *data)
+{
+	unsigned char h[VM_FRAME_HEADER];
+	vm_frame_header(h, t, id, strlen(data));
+	assert_int_equal(write(fd, h, sizeof(h)), sizeof(h));
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+}
+
+/* The monitor's side of the channel: OPEN and input out, the guest's frames in. */
+static void sessions(void **state)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct eng_sessions x;
+	eng_sessions_init(&x, sv[0]);
+	unsigned id = eng_session_open(&x, "arg=true", 9, none_in_use, NULL);
+	assert_int_equal(id, 2);
+	eng_session_input(&x, id, ENG_SIGNAL, "15", 2);
+	eng_session_input(&x, id, ENG_DETACH, "", 0); /* not an input: dropped */
+	unsigned char buf[256];
+	ssize_t k = read(sv[1], buf, sizeof(buf));
+	enum vm_frame t;
+	unsigned got_id;
+	size_t len;
+	long n = vm_frame_parse(buf, (size_t)k, &t, &got_id, &len);
+	assert_int_equal(n, VM_FRAME_HEADER + 9);
+	assert_int_equal(t, VM_X_OPEN);
+	assert_int_equal(got_id, 2);
+	assert_memory_equal(buf + VM_FRAME_HEADER, "arg=true", 9);
+	n = vm_frame_parse(buf + n, (size_t)k - (size_t)n, &t, &got_id, &len);
+	assert_int_equal(n, VM_FRAME_HEADER + 2);
+	assert_int_equal(t, VM_X_SIGNAL);
+	/* the guest's answers, one split across reads */
+	struct got g = {0};
+	put(sv[1], VM_X_STARTED, 2, "");
+	put(sv[1], VM_X_STDERR, 2, "oops");
+	unsigned char h[VM_FRAME_HEADER];
+	vm_frame_header(h, VM_X_EXIT, 2, 1);
+	assert_int_equal(write(sv[1], h, 3), 3);
+	assert_true(eng_sessions_read(&x, deliver, &g));
+	assert_int_equal(g.n, 2);
+	assert_int_equal(write(sv[1], h + 3, 5), 5);
+	assert_int_equal(write(sv[1], "7", 1), 1);
+	assert_true(eng_sessions_read(&x, deliver, &g));
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.s[0], ENG_STARTED);
+	assert_int_equal(g.s[1], ENG_STDERR);
+	assert_string_equal(g.data[1], "oops");
+	assert_false(g.end[1]);
+	assert_int_equal(g.s[2], ENG_EXIT);
+	assert_string_equal(g.data[2], "7");
+	assert_true(g.end[2]);
+	/* a frame only the host sends, from the guest: the channel is dropped */
+	put(sv[1], VM_X_OPEN, 3, "arg=sh");
+	assert_false(eng_sessions_read(&x, deliver, &g));
+	assert_int_equal(x.fd, -1);
+	assert_int_equal(eng_session_open(&x, "", 0, none_in_use, NULL), 0);
+	eng_sessions_clear(&x);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(cpio),
-	    cmocka_unit_test(modules),
-	    cmocka_unit_test(command_line),
-	    cmocka_unit_test(guest_plan),
+	    cmocka_unit_test(cpio),       cmocka_unit_test(modules), cmocka_unit_test(command_line),
+	    cmocka_unit_test(guest_plan), cmocka_unit_test(frames),  cmocka_unit_test(sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

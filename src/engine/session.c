@@ -1,0 +1,120 @@
+/* Exec sessions on an executor's channel (see session.h). */
+#include "engine/session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+#include "util/xalloc.h"
+#include "vm/proto.h"
+
+void eng_sessions_init(struct eng_sessions *x, int fd)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = fd;
+}
+
+void eng_sessions_clear(struct eng_sessions *x)
+{
+	free(x->buf);
+	x->buf = NULL;
+	x->len = x->cap = 0;
+	x->fd = -1; /* the channel is the executor's */
+}
+
+static int send_frame(struct eng_sessions *x, enum vm_frame t, unsigned id, const void *data,
+		      size_t len)
+{
+	unsigned char h[VM_FRAME_HEADER];
+	vm_frame_header(h, t, id, len);
+	if (fs_write_all(x->fd, h, sizeof(h)) < 0 || (len && fs_write_all(x->fd, data, len) < 0))
+		return -errno;
+	return 0;
+}
+
+unsigned eng_session_open(struct eng_sessions *x, const char *records, size_t len,
+			  bool (*in_use)(void *ctx, unsigned id), void *ctx)
+{
+	if (x->fd < 0 || len > VM_FRAME_MAX)
+		return 0;
+	unsigned id = 0;
+	for (unsigned tries = 0; tries < 0xffff && !id; tries++) {
+		x->next = x->next % 0xffff + 1;
+		if (!in_use(ctx, x->next))
+			id = x->next;
+	}
+	if (!id || send_frame(x, VM_X_OPEN, id, records, len) < 0)
+		return 0;
+	return id;
+}
+
+void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, const char *data,
+		       size_t len)
+{
+	static const enum vm_frame to[] = {
+	    [ENG_STDIN] = VM_X_STDIN,
+	    [ENG_STDIN_EOF] = VM_X_STDIN_EOF,
+	    [ENG_RESIZE] = VM_X_RESIZE,
+	    [ENG_SIGNAL] = VM_X_SIGNAL,
+	};
+	if (x->fd < 0 || (size_t)s >= sizeof(to) / sizeof(to[0]) || !to[s])
+		return;
+	/* a frame of ours is at most ENG_FRAME_MAX, the guest's VM_FRAME_MAX: in pieces */
+	do {
+		size_t n = len > VM_FRAME_MAX ? VM_FRAME_MAX : len;
+		if (send_frame(x, to[s], id, data, n) < 0)
+			return;
+		data += n;
+		len -= n;
+	} while (len);
+}
+
+bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void *ctx)
+{
+	if (x->fd < 0)
+		return false;
+	if (!x->buf) {
+		x->cap = 2 * (VM_FRAME_HEADER + VM_FRAME_MAX);
+		x->buf = xmalloc(x->cap);
+	}
+	ssize_t k = read(x->fd, x->buf + x->len, x->cap - x->len);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (k <= 0) {
+		x->fd = -1;
+		return false;
+	}
+	x->len += (size_t)k;
+	size_t off = 0;
+	bool ok = true;
+	for (;;) {
+		enum vm_frame t;
+		unsigned id;
+		size_t len;
+		long n = vm_frame_parse(x->buf + off, x->len - off, &t, &id, &len);
+		if (n < 0)
+			ok = false;
+		if (n <= 0)
+			break;
+		const char *data = (const char *)x->buf + off + VM_FRAME_HEADER;
+		if (t == VM_X_STARTED)
+			deliver(ctx, id, ENG_STARTED, data, len, false);
+		else if (t == VM_X_STDOUT || t == VM_X_STDERR)
+			deliver(ctx, id, t == VM_X_STDOUT ? ENG_STDOUT : ENG_STDERR, data, len,
+				false);
+		else if (t == VM_X_EXIT || t == VM_X_ERROR)
+			deliver(ctx, id, t == VM_X_EXIT ? ENG_EXIT : ENG_ERROR, data, len, true);
+		else
+			ok = false; /* a frame only the host sends */
+		off += (size_t)n;
+		if (!ok)
+			break;
+	}
+	memmove(x->buf, x->buf + off, x->len - off);
+	x->len -= off;
+	if (!ok)
+		x->fd = -1;
+	return ok;
+}

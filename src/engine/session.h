@@ -1,0 +1,39 @@
+/* Exec sessions the monitor relays to an executor that runs them itself: a VM's guest init,
+ * on its exec channel (vm/proto.h). A `berth exec` connects to the attach socket and sends
+ * ENG_EXEC with the process's records; the monitor opens a session for that client, passes
+ * its stdin, end of stdin, window sizes and signals to the guest, and the guest's output,
+ * "started", error and exit status back to that client alone. Many at once; a client that
+ * goes away ends its process's stdin, not the process (as `docker exec`). */
+#ifndef BERTH_ENGINE_SESSION_H
+#define BERTH_ENGINE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/attach.h"
+
+struct eng_sessions {
+	int fd; /* the channel, or -1 */
+	unsigned next;
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+/* A frame of the guest's for session id; end: its last (the client is done). */
+typedef void (*eng_session_deliver)(void *ctx, unsigned id, enum eng_stream s, const char *data,
+				    size_t len, bool end);
+
+void eng_sessions_init(struct eng_sessions *x, int fd);
+void eng_sessions_clear(struct eng_sessions *x);
+/* A new session for the records: its id (> 0), or 0 when there is no channel. in_use(ctx,
+ * id) says whether an id is still some client's. */
+unsigned eng_session_open(struct eng_sessions *x, const char *records, size_t len,
+			  bool (*in_use)(void *ctx, unsigned id), void *ctx);
+/* A client's frame for its session (STDIN, STDIN_EOF, RESIZE, SIGNAL; others are dropped). */
+void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, const char *data,
+		       size_t len);
+/* The channel is readable: what it has, frame by frame, to deliver. false when it ended or
+ * the guest sent something malformed (the channel is closed then). */
+bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void *ctx);
+
+#endif

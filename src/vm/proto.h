@@ -1,0 +1,59 @@
+/* The exec channel between the host and berth's guest init: the virtio-serial port
+ * berth.exec carries the processes run into a running VM (`berth exec`), many at once, as
+ * frames of 8 bytes (type, 0, session id: 16 bits big-endian, payload length: 32 bits
+ * big-endian) and the payload. Header-only: the guest init is built without berth's
+ * libraries. Either side treats the other as untrusted: a frame over VM_FRAME_MAX or of an
+ * unknown type ends the channel. */
+#ifndef BERTH_VM_PROTO_H
+#define BERTH_VM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_FRAME_MAX    (32 << 10)
+#define VM_FRAME_HEADER 8
+
+enum vm_frame {
+	VM_X_OPEN = 1,      /* host → guest: the process, as NUL-separated records (guestcfg.h) */
+	VM_X_STDIN = 2,     /* host → guest: input */
+	VM_X_STDIN_EOF = 3, /* host → guest: no more input */
+	VM_X_SIGNAL = 4,    /* host → guest: "N", for the session's process */
+	VM_X_RESIZE = 5,    /* host → guest: "rows cols" of its terminal */
+	VM_X_STARTED = 6,   /* guest → host: the process runs */
+	VM_X_STDOUT = 7,    /* guest → host: output (a terminal's too) */
+	VM_X_STDERR = 8,    /* guest → host */
+	VM_X_EXIT = 9,      /* guest → host: "N", the exit status as a shell gives it; the end */
+	VM_X_ERROR = 10,    /* guest → host: "CODE message", it could not be run; the end */
+};
+
+static inline void vm_frame_header(unsigned char h[VM_FRAME_HEADER], enum vm_frame type,
+				   unsigned id, size_t len)
+{
+	h[0] = (unsigned char)type;
+	h[1] = 0;
+	h[2] = (unsigned char)(id >> 8);
+	h[3] = (unsigned char)id;
+	h[4] = (unsigned char)(len >> 24);
+	h[5] = (unsigned char)(len >> 16);
+	h[6] = (unsigned char)(len >> 8);
+	h[7] = (unsigned char)len;
+}
+
+/* A frame at the start of buf (have bytes): its whole length (header and payload) when it
+ * is all there, 0 when more is needed, -1 when it is malformed. */
+static inline long vm_frame_parse(const unsigned char *buf, size_t have, enum vm_frame *type,
+				  unsigned *id, size_t *len)
+{
+	if (have < VM_FRAME_HEADER)
+		return 0;
+	uint32_t n = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 |
+		     (uint32_t)buf[7];
+	if (buf[0] < VM_X_OPEN || buf[0] > VM_X_ERROR || buf[1] || n > VM_FRAME_MAX)
+		return -1;
+	*type = (enum vm_frame)buf[0];
+	*id = (unsigned)buf[2] << 8 | buf[3];
+	*len = n;
+	return have < VM_FRAME_HEADER + (size_t)n ? 0 : (long)(VM_FRAME_HEADER + n);
+}
+
+#endif
