@@ -503,6 +503,8 @@ static int run_once(struct monitor *m, bool first)
 	}
 	char t[40];
 	img_time_now(t);
+	autofree char *paused = eng_container_path(m->s, m->id, "paused");
+	(void)unlink(paused); /* a new start is not paused, whatever the last one was */
 	set_status(m, "running");
 	json_object_set_new(m->state, "Pid", json_integer(m->pid));
 	json_object_set_new(m->state, "PidStart",

@@ -419,6 +419,12 @@ int vm_signal(struct vm *v, int sig)
 	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
 }
 
+int vm_pause(const char *state_dir, bool pause, struct berr **err)
+{
+	autofree char *qmp = xasprintf("%s/qmp.sock", state_dir);
+	return vm_qmp_command(qmp, pause ? "stop" : "cont", 5000, err);
+}
+
 int vm_resize(struct vm *v, unsigned rows, unsigned cols)
 {
 	char buf[48];

@@ -68,6 +68,9 @@ int vm_go(struct vm *v);
 int vm_ctl_read(struct vm *v);
 /* A signal for the process in the guest (SIGKILL: the VM is killed). */
 int vm_signal(struct vm *v, int sig);
+/* Pause or resume the VM whose state directory is state_dir (QMP stop and cont: its vCPUs
+ * halt, its memory stays). */
+int vm_pause(const char *state_dir, bool pause, struct berr **err);
 /* The window size of the process's terminal. */
 int vm_resize(struct vm *v, unsigned rows, unsigned cols);
 /* The last bytes of the console log (caller frees). */

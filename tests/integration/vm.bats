@@ -137,6 +137,34 @@ teardown() {
 	berth rm -f "$id" >/dev/null
 }
 
+@test "vm: pause halts the guest, unpause lets it go on" {
+	id=$(berth run -d --isolation vm berth/default sh -c 'echo up; while true; do echo t >>/tmp/t; sleep 0.1; done')
+	for _ in $(seq 100); do berth logs "$id" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run berth pause "$id"
+	assert_success
+	run berth inspect -f '{{.State.Status}}' "$id"
+	assert_output paused
+	# what the guest writes lands in the container's layer on the host: nothing more now
+	t="$STORE/containers/$id/diff/tmp/t"
+	n1=$(wc -l <"$t")
+	sleep 1
+	[ "$(wc -l <"$t")" = "$n1" ]
+	run berth exec "$id" true
+	assert_failure
+	assert_output --partial "is paused"
+	run berth pause "$id"
+	assert_failure
+	run berth unpause "$id"
+	assert_success
+	run berth inspect -f '{{.State.Status}}' "$id"
+	assert_output running
+	sleep 1
+	[ "$(wc -l <"$t")" -gt "$n1" ]
+	run berth exec "$id" echo ok
+	assert_output ok
+	berth rm -f "$id" >/dev/null
+}
+
 @test "vm: -d, logs, ps, inspect; stop sends the stop signal, kill ends it" {
 	id=$(berth run -d --isolation vm berth/default \
 		sh -c 'trap "echo got TERM; exit 9" TERM; echo up; while true; do sleep 1; done')

@@ -314,6 +314,14 @@ static int exec_process(struct eng_store *es, const char *id, char **cmd, char *
 	return 0;
 }
 
+static bool is_paused(struct eng_store *es, const char *id)
+{
+	json_t *st = eng_state_load(es, id);
+	bool paused = !strcmp(json_string_value(json_object_get(st, "Status")) ?: "", "paused");
+	json_decref(st);
+	return paused;
+}
+
 /* The first frame back: 0 once it runs, else its status with the error printed. */
 static int exec_started(int sock)
 {
@@ -402,6 +410,9 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		status = cli_error(125, "\"berth exec\" requires at least 2 arguments");
 	else if (eng_container_resolve(&es, pos[0], id, &err) < 0)
 		status = cli_fail(err, 1);
+	else if (is_paused(&es, id))
+		status = cli_error(1, "container %s is paused, unpause the container before exec",
+				   pos[0]);
 	else if (exec_process(&es, id, (char **)pos + 1, (char *const *)env.v, workdir, user, tty,
 			      &pr, &err) < 0)
 		status = cli_fail(err, 126);

@@ -23,6 +23,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/vm.h"
 
 /* The id of a running container, or an exit status after printing why not. */
 static int running(struct eng_store *es, const char *ref, char id[ENG_ID_LEN + 1])
@@ -104,13 +105,17 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 			status = st;
 			continue;
 		}
-		if (eng_container_is_vm(&es, id)) {
-			status = cli_error(1, "%s of a VM (--isolation vm) is not yet possible",
-					   pause ? "pause" : "unpause");
+		autofree char *marker = eng_container_path(&es, id, "paused");
+		bool vm = eng_container_is_vm(&es, id), paused = access(marker, F_OK) == 0;
+		if (vm && paused == pause) {
+			status = cli_error(1, "container %s is %s paused", pos[i],
+					   pause ? "already" : "not");
 			continue;
 		}
-		autofree char *marker = eng_container_path(&es, id, "paused");
-		if (rt_container_pause(rtroot, id, pause, &err) < 0) {
+		/* a VM: its vCPUs stop (QMP); a container: its cgroup freezes */
+		autofree char *vmdir = xasprintf("%s/%s/vm", es.runroot, id);
+		if (vm ? vm_pause(vmdir, pause, &err) < 0
+		       : rt_container_pause(rtroot, id, pause, &err) < 0) {
 			status = cli_fail(err, 1);
 			continue;
 		}
