@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/session.h"
 #include "image/unpack.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
@@ -18,6 +19,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/guestcfg.h"
 
 #define OUTPUT_MAX 4096
 #define LOG_KEEP   5
@@ -28,6 +30,7 @@ struct eng_health {
 	int64_t interval, timeout, start_period;
 	int retries;
 	char *rtroot, *id;
+	char *attach, *config; /* by session (a VM's), or NULL */
 	int64_t started_at, next_at, check_started;
 	pid_t pid;
 	int out;
@@ -117,6 +120,8 @@ void eng_health_free(struct eng_health *h)
 	if (h->out >= 0)
 		close(h->out);
 	strv_free(h->test);
+	free(h->attach);
+	free(h->config);
 	free(h->rtroot);
 	free(h->id);
 	free(h);
@@ -155,6 +160,14 @@ int eng_health_fd(const struct eng_health *h)
 	return h ? h->out : -1;
 }
 
+void eng_health_by_session(struct eng_health *h, const char *attach_path, const char *config)
+{
+	if (!h)
+		return;
+	h->attach = xstrdup(attach_path);
+	h->config = xstrdup(config);
+}
+
 /* The check itself: the container's own process settings with the test as its args. */
 static void run_check(struct eng_health *h, int out)
 {
@@ -165,13 +178,22 @@ static void run_check(struct eng_health *h, int out)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	struct rt_spec *spec = rt_container_spec(h->rtroot, h->id, NULL);
+	struct rt_spec *spec = h->attach ? rt_spec_load(h->config, NULL, NULL)
+					 : rt_container_spec(h->rtroot, h->id, NULL);
 	if (!spec || !spec->process)
 		_exit(125);
 	struct rt_process *p = spec->process;
 	strv_free(p->args);
 	p->args = strv_dup(h->test);
 	p->terminal = false;
+	if (h->attach) {
+		/* the monitor kills us at the timeout: the guest's process a little before */
+		int64_t ms = h->timeout / 1000000;
+		ms -= ms / 10 < 200 ? ms / 10 : 200;
+		size_t len = 0;
+		char *recs = vm_guest_process(p, &len);
+		_exit(eng_session_run(h->attach, recs, len, 1, ms > 0 ? (int)ms : 1));
+	}
 	struct rt_exec_opts eo = {.root = h->rtroot, .id = h->id, .process = p};
 	int status = 0;
 	struct berr *err = NULL;

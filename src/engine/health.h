@@ -16,6 +16,9 @@ struct eng_health;
 /* From Config.Healthcheck ({"Test": [...], "Interval", "Timeout", "Retries", "StartPeriod"},
  * durations in ns); NULL when there is none or it is ["NONE"]. */
 struct eng_health *eng_health_new(json_t *healthcheck, const char *rtroot, const char *id);
+/* Checks of a container whose executor runs its execs itself (a VM): as an exec session
+ * (session.h) through the attach socket, the process of the bundle's config. */
+void eng_health_by_session(struct eng_health *h, const char *attach_path, const char *config);
 void eng_health_free(struct eng_health *h);
 /* The container (re)started: Status "starting", timers from now. */
 void eng_health_start(struct eng_health *h, json_t *state);

@@ -564,10 +564,13 @@ static int setup(struct monitor *m, bool wait_attach, struct berr **err)
 	m->rtroot = eng_runtime_root(m->s);
 	m->dir = eng_container_path(m->s, m->id, NULL);
 	m->rootfs = eng_container_path(m->s, m->id, "rootfs");
-	/* health checks exec in the container: not yet in a VM */
-	m->health = eng_is_vm(m->rec)
-			? NULL
-			: eng_health_new(json_object_get(cfg, "Healthcheck"), m->rtroot, m->id);
+	/* health checks exec in the container; in a VM, as exec sessions through our socket */
+	m->health = eng_health_new(json_object_get(cfg, "Healthcheck"), m->rtroot, m->id);
+	if (eng_is_vm(m->rec)) {
+		autofree char *attach = eng_attach_path(m->s, m->id);
+		autofree char *config = eng_container_path(m->s, m->id, "config.json");
+		eng_health_by_session(m->health, attach, config);
+	}
 	m->x = eng_executor_for(m->rec);
 	m->xc = (struct eng_exec_ctx){.s = m->s,
 				      .id = m->id,

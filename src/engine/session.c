@@ -2,10 +2,17 @@
 #include "engine/session.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
+#include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 #include "vm/proto.h"
@@ -117,4 +124,59 @@ bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void
 	if (!ok)
 		x->fd = -1;
 	return ok;
+}
+
+/* ---- the client's side ---- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int eng_session_run(const char *attach_path, const char *records, size_t len, int out,
+		    int timeout_ms)
+{
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	autoclose int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || fs_unix_addr(attach_path, &a, &dirfd, NULL) < 0 ||
+	    connect(sock, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		dprintf(out, "connect to the container's monitor: %s\n", strerror(errno));
+		return 126;
+	}
+	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
+	    eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0) {
+		dprintf(out, "the container's monitor went away\n");
+		return 126;
+	}
+	int64_t deadline = mono_ms() + timeout_ms;
+	char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	int code = -1;
+	while (code < 0) {
+		int64_t left = deadline - mono_ms();
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+			(void)eng_frame_write(sock, ENG_SIGNAL, "9", 1);
+			code = 137;
+			break;
+		}
+		enum eng_stream st;
+		size_t n;
+		if (eng_frame_read(sock, &st, buf, &n) <= 0) {
+			dprintf(out, "the container's monitor went away\n");
+			code = 126;
+		} else if (st == ENG_STDOUT || st == ENG_STDERR) {
+			(void)fs_write_all(out, buf, n);
+		} else if (st == ENG_EXIT) {
+			code = atoi(buf);
+		} else if (st == ENG_ERROR) {
+			char *msg = strchr(buf, ' ');
+			dprintf(out, "%s\n", msg ? msg + 1 : buf);
+			code = atoi(buf) > 0 ? atoi(buf) : 126;
+		}
+	}
+	free(buf);
+	return code;
 }

@@ -36,4 +36,11 @@ void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, c
  * the guest sent something malformed (the channel is closed then). */
 bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void *ctx);
 
+/* The client's side, for a process with no input (a health check): connect to the attach
+ * socket, run the records, their stdout and stderr to out; its exit status, or 125/126/127
+ * with the reason written to out. Past timeout_ms the process is sent SIGKILL and 137 is
+ * the status. */
+int eng_session_run(const char *attach_path, const char *records, size_t len, int out,
+		    int timeout_ms);
+
 #endif

@@ -165,6 +165,46 @@ teardown() {
 	berth rm -f "$id" >/dev/null
 }
 
+@test "vm: health checks run in the guest: healthy, unhealthy, a timeout" {
+	id=$(berth run -d --isolation vm --health-cmd 'test -e /tmp/ok && echo fine' \
+		--health-interval 300ms --health-retries 2 berth/default \
+		sh -c 'echo up; exec sleep 300')
+	for _ in $(seq 100); do berth logs "$id" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run berth inspect -f '{{.State.Health.Status}}' "$id"
+	assert_output --regexp '^(starting|unhealthy)$'
+	berth exec "$id" touch /tmp/ok
+	for _ in $(seq 100); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' "$id")" = healthy ] && break
+		sleep 0.1
+	done
+	run berth inspect -f '{{.State.Health.Status}} {{(index .State.Health.Log 0).Output}}' "$id"
+	assert_output --regexp '^healthy fine'
+	run berth ps --format '{{.Status}}'
+	assert_output --regexp '\(healthy\)$'
+	berth exec "$id" rm /tmp/ok
+	for _ in $(seq 100); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' "$id")" = unhealthy ] && break
+		sleep 0.1
+	done
+	run berth inspect -f '{{.State.Health.Status}}' "$id"
+	assert_output unhealthy
+	berth rm -f "$id" >/dev/null
+	# a check that hangs is killed at its timeout, in the guest too
+	id=$(berth run -d --isolation vm --health-cmd 'sleep 100' --health-interval 200ms \
+		--health-timeout 1s --health-retries 1 berth/default sh -c 'echo up; exec sleep 300')
+	for _ in $(seq 150); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' "$id")" = unhealthy ] && break
+		sleep 0.1
+	done
+	run berth inspect -f '{{.State.Health.Status}} {{(index .State.Health.Log 0).ExitCode}}' "$id"
+	assert_output --regexp '^unhealthy '
+	sleep 1
+	# no check is left running in the guest
+	run berth exec "$id" sh -c 'ps -o comm | grep -c "^sleep$"'
+	assert_output --regexp '^[12]$'
+	berth rm -f "$id" >/dev/null
+}
+
 @test "vm: -d, logs, ps, inspect; stop sends the stop signal, kill ends it" {
 	id=$(berth run -d --isolation vm berth/default \
 		sh -c 'trap "echo got TERM; exit 9" TERM; echo up; while true; do sleep 1; done')
