@@ -218,10 +218,12 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 	if (strcmp(c->isolation, "vm"))
 		return berr_plain(err, EINVAL, "invalid --isolation '%s': default, process or vm",
 				  c->isolation);
-	if (c->run.network && strcmp(c->run.network, "none"))
+	if (c->run.network &&
+	    (!strcmp(c->run.network, "host") || !strncmp(c->run.network, "container:", 10)))
 		return berr_plain(err, EINVAL,
-				  "--isolation vm: networks are not yet possible for VMs (only "
-				  "--network none)");
+				  "--isolation vm: a VM has a kernel and network stack of its own: "
+				  "--network %s is a container's, not a VM's",
+				  c->run.network);
 	if (c->run.init || (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host")))
 		return berr_plain(err, EINVAL,
 				  "--isolation vm: --init and --userns are a "

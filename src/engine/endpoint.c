@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
 #include "net/link.h"
@@ -144,37 +145,73 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* The interface ifname of the container on network n (its record entry). */
-static int add_interface(const char *id, json_t *n, json_t *net, int netns, const char *ifname,
-			 bool default_route, struct berr **err)
+/* The interface ifname of the container on network n (its record entry), host_if its
+ * host end's name. */
+static void plan_interface(const char *id, json_t *n, json_t *net, const char *ifname,
+			   bool default_route, char host_if[16], struct net_endpoint *e)
 {
-	char host_if[16];
 	eng_endpoint_name(id, str(net, "Id"), host_if);
-	struct net_endpoint e = {.bridge = eng_network_bridge(net),
-				 .host_if = host_if,
-				 .if_name = ifname,
-				 .mtu = eng_network_mtu(net)};
-	if (parse_mac(str(n, "MacAddress"), e.mac) < 0)
-		memcpy(e.mac, (uint8_t[]){0x02, 0x42, 0, 0, 0, 1}, 6);
+	*e = (struct net_endpoint){.bridge = eng_network_bridge(net),
+				   .host_if = host_if,
+				   .if_name = ifname,
+				   .mtu = eng_network_mtu(net)};
+	if (parse_mac(str(n, "MacAddress"), e->mac) < 0)
+		memcpy(e->mac, (uint8_t[]){0x02, 0x42, 0, 0, 0, 1}, 6);
 	struct net_addr sn;
 	const char *a4 = str(n, "IPAddress"), *a6 = str(n, "GlobalIPv6Address");
-	if (a4 && *a4 && net_addr_parse(a4, &e.addr4) == 0) {
-		e.addr4.prefix = (unsigned)json_integer_value(json_object_get(n, "IPPrefixLen"));
-		if (!default_route || !eng_network_subnet(net, AF_INET, &sn, &e.gw4))
-			e.gw4.family = 0;
+	if (a4 && *a4 && net_addr_parse(a4, &e->addr4) == 0) {
+		e->addr4.prefix = (unsigned)json_integer_value(json_object_get(n, "IPPrefixLen"));
+		if (!default_route || !eng_network_subnet(net, AF_INET, &sn, &e->gw4))
+			e->gw4.family = 0;
 	}
-	if (a6 && *a6 && net_addr_parse(a6, &e.addr6) == 0) {
-		e.addr6.prefix =
+	if (a6 && *a6 && net_addr_parse(a6, &e->addr6) == 0) {
+		e->addr6.prefix =
 		    (unsigned)json_integer_value(json_object_get(n, "GlobalIPv6PrefixLen"));
-		if (!default_route || !eng_network_subnet(net, AF_INET6, &sn, &e.gw6))
-			e.gw6.family = 0;
+		if (!default_route || !eng_network_subnet(net, AF_INET6, &sn, &e->gw6))
+			e->gw6.family = 0;
 	}
 	/* an internal network has no way out: no default route through it */
 	if (eng_network_internal(net))
-		e.gw4.family = e.gw6.family = 0;
+		e->gw4.family = e->gw6.family = 0;
 	/* what a killed monitor may have left under the same name */
 	(void)net_endpoint_remove(host_if, NULL);
-	return net_endpoint_add(netns, &e, err);
+}
+
+/* A VM's NIC from the endpoint: a TAP, and what the guest sets on its interface. */
+static int add_tap(const struct net_endpoint *e, struct vm_nic *nic, struct berr **err)
+{
+	memset(nic, 0, sizeof(*nic));
+	if (net_tap_add(e, &nic->fd, err) < 0)
+		return -EIO;
+	memcpy(nic->mac, e->mac, 6);
+	snprintf(nic->ifname, sizeof(nic->ifname), "%s", e->if_name);
+	nic->mtu = e->mtu;
+	if (e->addr4.family)
+		net_addr_cidr(&e->addr4, nic->addr4, sizeof(nic->addr4));
+	if (e->gw4.family)
+		net_addr_str(&e->gw4, nic->gw4, sizeof(nic->gw4));
+	if (e->addr6.family)
+		net_addr_cidr(&e->addr6, nic->addr6, sizeof(nic->addr6));
+	if (e->gw6.family)
+		net_addr_str(&e->gw6, nic->gw6, sizeof(nic->gw6));
+	return 0;
+}
+
+/* Into netns: a veth pair; or, without one (netns < 0), a TAP for a VM's next NIC. */
+static int add_interface(const char *id, json_t *n, json_t *net, int netns, const char *ifname,
+			 bool default_route, struct eng_vm_nics *nics, struct berr **err)
+{
+	char host_if[16];
+	struct net_endpoint e;
+	plan_interface(id, n, net, ifname, default_route, host_if, &e);
+	if (!nics)
+		return net_endpoint_add(netns, &e, err);
+	if (nics->n == VM_NICS_MAX)
+		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
+	if (add_tap(&e, &nics->nic[nics->n], err) < 0)
+		return -EIO;
+	nics->n++;
+	return 0;
 }
 
 static void remove_interfaces(const char *id, json_t *rec)
@@ -251,7 +288,7 @@ static void unpublish(struct eng_endpoints *e)
 
 /* Under the networks lock: every network's interface, then the ports. */
 static int attach_locked(const struct eng_store *s, const char *id, json_t *rec, int netns,
-			 struct eng_endpoints *out, struct berr **err)
+			 struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err)
 {
 	const char *k;
 	json_t *n, *first = NULL;
@@ -270,7 +307,7 @@ static int attach_locked(const struct eng_store *s, const char *id, json_t *rec,
 		snprintf(ifname, sizeof(ifname), "eth%zu", i);
 		r = ensure_network(s, net, err);
 		if (r == 0)
-			r = add_interface(id, n, net, netns, ifname, i == 0, err);
+			r = add_interface(id, n, net, netns, ifname, i == 0, nics, err);
 		json_decref(net);
 		if (!first)
 			first = n;
@@ -280,8 +317,34 @@ static int attach_locked(const struct eng_store *s, const char *id, json_t *rec,
 		r = publish(rec, first, out, err);
 	if (r < 0) {
 		unpublish(out);
+		eng_vm_nics_close(nics);
 		remove_interfaces(id, rec);
 	}
+	return r;
+}
+
+void eng_vm_nics_close(struct eng_vm_nics *nics)
+{
+	for (size_t i = 0; nics && i < nics->n; i++)
+		if (nics->nic[i].fd >= 0)
+			(void)close(nics->nic[i].fd);
+	if (nics)
+		nics->n = 0;
+}
+
+int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *rec,
+			    struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err)
+{
+	memset(out, 0, sizeof(*out));
+	nics->n = 0;
+	if (!json_object_size(networks_of(rec)))
+		return 0;
+	autoclose int lock = eng_network_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	int r = attach_locked(s, id, rec, -1, nics, out, err);
+	if (r == 0)
+		eng_hosts_refresh(s, rec, NULL, id);
 	return r;
 }
 
@@ -302,7 +365,7 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return -EIO;
-	int r = attach_locked(s, id, rec, netns, out, err);
+	int r = attach_locked(s, id, rec, netns, NULL, out, err);
 	if (r == 0)
 		eng_hosts_refresh(s, rec, NULL, id);
 	return r;
@@ -374,7 +437,7 @@ int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec,
 	if (r == 0)
 		r = ensure_network(s, net, err);
 	if (r == 0)
-		r = add_interface(id, n, net, netns, ifname, only, err);
+		r = add_interface(id, n, net, netns, ifname, only, NULL, err);
 	json_decref(net);
 	if (r == 0)
 		eng_hosts_refresh(s, rec, NULL, id);
@@ -420,6 +483,11 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 		r = berr_plain(err, EINVAL,
 			       "container sharing network namespace with another container or "
 			       "host cannot be connected to any other network");
+	/* a VM's NICs are made at its boot: connect while it runs would need a hot-plug */
+	if (r == 0 && eng_is_vm(rec) && running_pid(s, cid) > 0)
+		r = berr_plain(err, EINVAL,
+			       "a running VM (--isolation vm) cannot be connected to a network: "
+			       "stop it first");
 	json_t *net = r == 0 ? eng_network_load(s, net_ref, err) : NULL;
 	if (r == 0 && !net)
 		r = -ENOENT;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "engine/port.h"
+#include "vm/qemu.h"
 
 struct berr;
 struct eng_store;
@@ -34,6 +35,18 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 			 struct eng_endpoints *out, struct berr **err);
 void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec,
 			  struct eng_endpoints *e);
+
+/* A VM's place on its networks, before it boots: for each network a TAP in the bridge (named
+ * as a veth's host end would be) and what the guest sets on its ethN; ports and hosts files
+ * as for a container. The TAPs go when QEMU and we close their fds; detach as above. */
+struct eng_vm_nics {
+	struct vm_nic nic[VM_NICS_MAX];
+	size_t n;
+};
+int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *rec,
+			    struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err);
+/* Our ends of the TAPs (QEMU has its own once it runs). */
+void eng_vm_nics_close(struct eng_vm_nics *nics);
 
 /* One more network for a running container (network connect): its interface is the next
  * ethN; the network is rec's (already claimed). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/endpoint.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
@@ -125,7 +126,9 @@ static int vm_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 			    .accel = hc_str(c->rec, "VmAccel"),
 			    .mem_mb = mem > 0 ? (unsigned)(mem >> 20) : 0,
 			    .cpus = nano > 0 ? (unsigned)((nano + 999999999) / 1000000000) : 0,
-			    .spec = spec};
+			    .spec = spec,
+			    .nics = c->nics ? c->nics->nic : NULL,
+			    .n_nics = c->nics ? c->nics->n : 0};
 	if (!o.init_path)
 		return berr_plain(err, EINVAL, "the container's record has no guest init");
 	struct vm *v = xzalloc(sizeof(*v));
@@ -137,6 +140,7 @@ static int vm_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 	p->pid = v->qemu;
 	p->ctl = v->ctl;
 	p->exec = v->exec;
+	p->watch = v->watch;
 	if (c->tty) {
 		/* the guest relays its pty on the stdout port, both ways */
 		p->master = v->out;
@@ -179,6 +183,11 @@ static int vm_signal_(const struct eng_exec_ctx *c, struct eng_proc *p, int sig,
 	return 0;
 }
 
+static void vm_files_changed_(struct eng_proc *p)
+{
+	vm_files_changed(p->priv, p->exec);
+}
+
 static int vm_resize_(struct eng_proc *p, unsigned rows, unsigned cols)
 {
 	return vm_resize(p->priv, rows, cols);
@@ -204,6 +213,7 @@ static const struct eng_executor vm_executor = {.name = "vm",
 						.control = vm_control,
 						.signal = vm_signal_,
 						.resize = vm_resize_,
+						.files_changed = vm_files_changed_,
 						.destroy = vm_destroy};
 
 /* Every executor, the first the default. */

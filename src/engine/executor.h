@@ -13,6 +13,7 @@
 
 struct berr;
 struct eng_store;
+struct eng_vm_nics;
 
 struct eng_exec_ctx {
 	const struct eng_store *s;
@@ -21,12 +22,14 @@ struct eng_exec_ctx {
 	const char *dir;    /* the bundle: containers/<id> */
 	json_t *rec;
 	bool tty, open_stdin;
+	const struct eng_vm_nics *nics; /* a VM's networks (endpoint.h), for its create */
 };
 
 struct eng_proc {
 	pid_t pid;                     /* the monitor's child or grandchild it reaps */
 	int in, out, err, master, ctl; /* the monitor's ends; -1 when there is none */
 	int exec;      /* the executor runs execs itself on this channel (a VM's), or -1 */
+	int watch;     /* readable when files_changed has work (the executor's own fd), or -1 */
 	int exit_code; /* the process's own status when the executor knows it
 			  better than the pid's (a VM's guest reports it), or -1 */
 	void *priv;
@@ -39,6 +42,8 @@ struct eng_executor {
 	/* p->ctl is readable */
 	void (*control)(struct eng_proc *p);
 	int (*signal)(const struct eng_exec_ctx *c, struct eng_proc *p, int sig, struct berr **err);
+	/* p->watch is readable: files bound in changed (a VM's copies are sent again) */
+	void (*files_changed)(struct eng_proc *p);
 	/* the terminal's window size, when master is not a pty of ours (NULL: TIOCSWINSZ) */
 	int (*resize)(struct eng_proc *p, unsigned rows, unsigned cols);
 	/* after the end, or a failed create or start; reaped: p->pid was reaped */

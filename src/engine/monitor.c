@@ -379,7 +379,7 @@ static int relay(struct monitor *m)
 	int code = -1;
 	struct timespec ended = {0};
 	for (;;) {
-		struct pollfd p[7 + MAX_CLIENTS];
+		struct pollfd p[8 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
@@ -390,6 +390,7 @@ static int relay(struct monitor *m)
 					 .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->x_sess.fd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 		if (code >= 0 && !out_open && !err_open)
@@ -431,12 +432,14 @@ static int relay(struct monitor *m)
 			ctl_open = false;
 		if (p[6].revents & (POLLIN | POLLHUP | POLLERR))
 			(void)eng_sessions_read(&m->x_sess, session_deliver, m);
+		if (p[7].revents & POLLIN)
+			m->x->files_changed(&m->proc);
 		/* clients last: dropping one reorders the list (a session's end drops one too,
 		 * so what is left is checked against the count) */
-		for (size_t i = n; i-- > 7;)
-			if (i - 7 < m->n_clients && p[i].fd == m->clients[i - 7] &&
+		for (size_t i = n; i-- > 8;)
+			if (i - 8 < m->n_clients && p[i].fd == m->clients[i - 8] &&
 			    p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i - 7);
+				client_input(m, i - 8);
 	}
 }
 
@@ -456,9 +459,29 @@ static void close_stdio(struct monitor *m)
 static int run_once(struct monitor *m, bool first)
 {
 	struct berr *err = NULL;
-	m->proc = (struct eng_proc){
-	    .in = -1, .out = -1, .err = -1, .master = -1, .ctl = -1, .exec = -1, .exit_code = -1};
+	bool vm = eng_is_vm(m->rec);
+	/* a VM's networks come first: QEMU gets their TAPs at its start */
+	struct eng_vm_nics nics = {.n = 0};
+	if (vm && eng_endpoints_attach_vm(m->s, m->id, m->rec, &nics, &m->ep, &err) < 0) {
+		char *msg = berr_string(err);
+		report(m, "E 125 %s\n", msg);
+		json_object_set_new(m->state, "Error", json_string(msg));
+		free(msg);
+		berr_free(err);
+		return -125;
+	}
+	m->xc.nics = &nics;
+	m->proc = (struct eng_proc){.in = -1,
+				    .out = -1,
+				    .err = -1,
+				    .master = -1,
+				    .ctl = -1,
+				    .exec = -1,
+				    .watch = -1,
+				    .exit_code = -1};
 	int r = m->x->create(&m->xc, &m->proc, &err);
+	eng_vm_nics_close(&nics); /* QEMU has its own */
+	m->xc.nics = NULL;
 	m->pid = m->proc.pid;
 	m->out = m->proc.out;
 	m->errp = m->proc.err;
@@ -475,12 +498,13 @@ static int run_once(struct monitor *m, bool first)
 		free(msg);
 		berr_free(err);
 		m->x->destroy(&m->xc, &m->proc, false);
+		if (vm)
+			eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
 		return -st;
 	}
 	/* its network namespace: loopback, its networks' interfaces, its published ports (a
-	 * VM has no network of the host's yet) */
-	if (!eng_is_vm(m->rec) &&
-	    eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
+	 * VM's are attached already) */
+	if (!vm && eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
 		close_stdio(m);
 		char *msg = berr_string(err);
 		report(m, "E 125 %s\n", msg);
@@ -525,8 +549,7 @@ static int run_once(struct monitor *m, bool first)
 	m->x->destroy(&m->xc, &m->proc, m->pid == 0);
 	if (m->proc.exit_code >= 0 && eng_is_vm(m->rec))
 		code = m->proc.exit_code;
-	if (!eng_is_vm(m->rec))
-		eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
+	eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
 	json_object_del(m->state, "Ports");
 	img_time_now(t);
 	set_status(m, "exited");

@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/netlink.h"
 #include "util/cleanup.h"
@@ -169,6 +173,46 @@ int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **e
 	if (r < 0 && index)
 		(void)net_endpoint_remove(e->host_if, NULL);
 	return r;
+}
+
+int net_tap_add(const struct net_endpoint *e, int *out_fd, struct berr **err)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open /dev/net/tun");
+	struct ifreq ifr = {0};
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", e->host_if);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int en = errno;
+		(void)close(fd);
+		return berr_set(err, en, "create TAP '%s'", e->host_if);
+	}
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, err) < 0) {
+		(void)close(fd);
+		return -EIO;
+	}
+	char buf[NET_NL_BUF];
+	int r = 0;
+	unsigned master = net_nl_ifindex(&nl, e->bridge), index = net_nl_ifindex(&nl, e->host_if);
+	if (!master || !index)
+		r = berr_plain(err, ENODEV, "%s '%s' is missing", master ? "TAP" : "bridge",
+			       master ? e->host_if : e->bridge);
+	if (r == 0 &&
+	    (r = net_nl_talk(&nl, net_nl_msg_link_master(buf, index, master, e->mtu), err)) < 0)
+		r = berr_set(err, -r, "put '%s' into bridge '%s'", e->host_if, e->bridge);
+	if (r == 0 && (r = net_nl_talk(&nl, net_nl_msg_hairpin(buf, index), err)) < 0)
+		r = berr_set(err, -r, "hairpin mode on '%s'", e->host_if);
+	if (r == 0 && (r = net_nl_talk(&nl, net_nl_msg_link_up(buf, index), err)) < 0)
+		r = berr_set(err, -r, "bring up '%s'", e->host_if);
+	net_nl_close(&nl);
+	if (r < 0) {
+		(void)close(fd); /* the TAP goes with it */
+		return r;
+	}
+	*out_fd = fd;
+	return 0;
 }
 
 int net_loopback_up(int netns_fd, struct berr **err)

@@ -145,6 +145,17 @@ struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index)
 	return nlh;
 }
 
+struct nlmsghdr *net_nl_msg_link_master(char *buf, unsigned index, unsigned master, uint32_t mtu)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = link_header(nlh);
+	ifi->ifi_index = (int)index;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nlh;
+}
+
 struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index)
 {
 	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);

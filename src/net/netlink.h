@@ -40,6 +40,8 @@ struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_in
 struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index);
 /* A bridge port's hairpin mode (a container reaching its own published port). */
 struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index);
+/* An existing link (a TAP) into the bridge master, with its MTU (0: unchanged). */
+struct nlmsghdr *net_nl_msg_link_master(char *buf, unsigned index, unsigned master, uint32_t mtu);
 struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name);
 struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a);
 /* The default route (v4 or v6 by gw's family) through gw, on the link index. */

@@ -100,6 +100,11 @@ static int plan_mounts(const struct rt_spec *spec, struct vm_guest_plan *p, stru
 						  "bind of file '%s': binary files are "
 						  "not carried into a VM",
 						  m->source);
+			if (p->n_files == VM_FILES_MAX)
+				return berr_plain(err, E2BIG, "more than %d files bound into a VM",
+						  VM_FILES_MAX);
+			p->files[p->n_files++] =
+			    (struct vm_file){xstrdup(m->source), xstrdup(m->destination)};
 			put(r, "file", m->destination);
 			put_raw(r, data, len);
 			continue;
@@ -195,6 +200,10 @@ void vm_guest_plan_clear(struct vm_guest_plan *p)
 	for (size_t i = 0; i < p->n_shares; i++) {
 		free(p->shares[i].source);
 		free(p->shares[i].destination);
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		free(p->files[i].source);
+		free(p->files[i].destination);
 	}
 	free(p->config);
 	memset(p, 0, sizeof(*p));

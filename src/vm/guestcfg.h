@@ -23,9 +23,15 @@ struct vm_share {
 	bool readonly;
 };
 
+#define VM_FILES_MAX 16
+
 struct vm_guest_plan {
 	struct vm_share shares[VM_SHARES_MAX]; /* [0] is the root */
 	size_t n_shares;
+	struct vm_file {
+		char *source, *destination;
+	} files[VM_FILES_MAX]; /* files carried as content (sent again when they change) */
+	size_t n_files;
 	char *config; /* the records */
 	size_t config_len;
 };

@@ -22,7 +22,8 @@
 #define MODULE_MAX      (64 << 20)
 #define ORDER_MAX       64
 
-const char *const vm_modules_wanted[] = {"virtio_mmio", "virtio_console", "virtiofs", NULL};
+const char *const vm_modules_wanted[] = {"virtio_mmio", "virtio_console", "virtiofs", "virtio_net",
+					 NULL};
 
 /* The modules.dep line of module name ("virtio_mmio" matches ".../virtio_mmio.ko:"). */
 static const char *dep_line(const char *dep, const char *name, size_t *out_len)
@@ -127,16 +128,20 @@ static int add_file(struct vm_cpio *c, const char *name, const char *path, mode_
 	return 0;
 }
 
-/* The key of a base archive: the init's and the modules' identity (size and time). */
+/* The key of a base archive: the init's and the modules' identity (size and time), and which
+ * modules. */
 static void base_key(const char *init_path, const char *modules_dir, char out[65])
 {
 	struct stat a = {0}, b = {0};
 	(void)stat(init_path, &a);
 	autofree char *dep = xasprintf("%s/modules.dep", modules_dir);
 	(void)stat(dep, &b);
-	autofree char *id = xasprintf("%s %lld %lld %s %lld %lld", init_path, (long long)a.st_size,
-				      (long long)a.st_mtime, modules_dir, (long long)b.st_size,
-				      (long long)b.st_mtime);
+	char wanted[256] = "";
+	for (const char *const *m = vm_modules_wanted; *m; m++)
+		snprintf(wanted + strlen(wanted), sizeof(wanted) - strlen(wanted), " %s", *m);
+	autofree char *id = xasprintf("%s %lld %lld %s %lld %lld%s", init_path,
+				      (long long)a.st_size, (long long)a.st_mtime, modules_dir,
+				      (long long)b.st_size, (long long)b.st_mtime, wanted);
 	sha256_hex(id, strlen(id), out);
 }
 

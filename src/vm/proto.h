@@ -24,6 +24,7 @@ enum vm_frame {
 	VM_X_STDERR = 8,    /* guest → host */
 	VM_X_EXIT = 9,      /* guest → host: "N", the exit status as a shell gives it; the end */
 	VM_X_ERROR = 10,    /* guest → host: "CODE message", it could not be run; the end */
+	VM_X_FILE = 11,     /* host → guest, session 0: "PATH\0CONTENT", a bound file changed */
 };
 
 static inline void vm_frame_header(unsigned char h[VM_FRAME_HEADER], enum vm_frame type,
@@ -48,7 +49,7 @@ static inline long vm_frame_parse(const unsigned char *buf, size_t have, enum vm
 		return 0;
 	uint32_t n = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 |
 		     (uint32_t)buf[7];
-	if (buf[0] < VM_X_OPEN || buf[0] > VM_X_ERROR || buf[1] || n > VM_FRAME_MAX)
+	if (buf[0] < VM_X_OPEN || buf[0] > VM_X_FILE || buf[1] || n > VM_FRAME_MAX)
 		return -1;
 	*type = (enum vm_frame)buf[0];
 	*id = (unsigned)buf[2] << 8 | buf[3];

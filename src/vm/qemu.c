@@ -86,6 +86,14 @@ static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
 		add(&a, "-device");
 		add(&a, "virtserialport,chardev=port%zu,name=%s", i, p->ports[i].name);
 	}
+	for (size_t i = 0; i < p->n_nics; i++) {
+		const uint8_t *m = p->nics[i].mac;
+		add(&a, "-netdev");
+		add(&a, "tap,id=net%zu,fd=%d", i, p->nics[i].fd);
+		add(&a, "-device");
+		add(&a, "virtio-net-device,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x", i,
+		    m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
 	return a.v;
 }
 

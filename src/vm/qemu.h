@@ -5,8 +5,19 @@
 #define BERTH_VM_QEMU_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define VM_PORTS_MAX 8
+#define VM_NICS_MAX  4
+
+/* A network interface of the guest: a TAP of the host's (in a bridge) as virtio-net. */
+struct vm_nic {
+	int fd; /* the TAP's queue */
+	uint8_t mac[6];
+	char ifname[16]; /* in the guest: eth0, ... */
+	uint32_t mtu;
+	char addr4[64], gw4[48], addr6[64], gw6[48]; /* "" for none; addresses with prefix */
+};
 
 enum vm_accel { VM_ACCEL_KVM, VM_ACCEL_TCG };
 
@@ -25,6 +36,11 @@ struct vm_plan {
 		int fd;           /* QEMU's end of a connected socket */
 	} ports[VM_PORTS_MAX];
 	size_t n_ports;
+	struct {
+		int fd; /* QEMU's TAP fd */
+		const uint8_t *mac;
+	} nics[VM_NICS_MAX];
+	size_t n_nics;
 };
 
 struct vm_hypervisor {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include "util/xalloc.h"
 #include "vm/accel.h"
 #include "vm/initramfs.h"
+#include "vm/proto.h"
 #include "vm/qmp.h"
 
 #define VIRTIOFSD     "/usr/lib/qemu/virtiofsd"
@@ -162,7 +164,9 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 static const char *const port_names[N_PORTS] = {"berth.ctl", "berth.stdin", "berth.stdout",
 						"berth.stderr", "berth.exec"};
 
-static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[N_PORTS], struct berr **err)
+/* theirs: QEMU's ends of the ports, then the TAPs (o->n_nics), onto fixed numbers. */
+static int start_qemu(struct vm *v, const struct vm_opts *o, struct vm_plan *p,
+		      int theirs[N_PORTS + VM_NICS_MAX], struct berr **err)
 {
 	const struct vm_hypervisor *h = hypervisors[0];
 	for (size_t i = 0; i < N_PORTS; i++) {
@@ -170,6 +174,13 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[N_PORTS], stru
 		p->ports[i].fd = PORT_FD_FIRST + (int)i;
 	}
 	p->n_ports = N_PORTS;
+	int n_fds = N_PORTS + (int)o->n_nics;
+	for (size_t i = 0; i < o->n_nics; i++) {
+		p->nics[i].fd = PORT_FD_FIRST + N_PORTS + (int)i;
+		p->nics[i].mac = o->nics[i].mac;
+		theirs[N_PORTS + i] = o->nics[i].fd;
+	}
+	p->n_nics = o->n_nics;
 	char **argv = h->command_line(h, p);
 	autofree char *log = state_file(v, "qemu.log");
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -187,10 +198,10 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[N_PORTS], stru
 		if (chdir(v->state_dir) < 0)
 			_exit(126);
 		/* out of the way first: a port's fd may already be one of the numbers below */
-		int high[N_PORTS];
-		for (int i = 0; i < N_PORTS; i++)
+		int high[N_PORTS + VM_NICS_MAX];
+		for (int i = 0; i < n_fds; i++)
 			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
-		for (int i = 0; i < N_PORTS; i++)
+		for (int i = 0; i < n_fds; i++)
 			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
 		drop_capabilities();
 		execvp(argv[0], argv);
@@ -202,6 +213,14 @@ static int start_qemu(struct vm *v, struct vm_plan *p, int theirs[N_PORTS], stru
 		(void)close(logfd);
 	v->qemu = pid;
 	return 0;
+}
+
+static void add_record(struct vm_guest_plan *g, const char *rec)
+{
+	size_t n = strlen(rec) + 1;
+	g->config = xrealloc(g->config, g->config_len + n);
+	memcpy(g->config + g->config_len, rec, n);
+	g->config_len += n;
 }
 
 static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, char **kernel,
@@ -219,12 +238,20 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 	if (!base)
 		return -EIO;
 	*initrd = state_file(v, "initramfs.cpio");
-	if (o->wait_go) {
-		/* one more record: the guest waits for "go" */
-		g->config = xrealloc(g->config, g->config_len + 8);
-		memcpy(g->config + g->config_len, "wait=1", 7);
-		g->config_len += 7;
+	if (o->n_nics > VM_NICS_MAX)
+		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
+	/* "net=IFNAME MAC MTU ADDR4 GW4 ADDR6 GW6" ("-": none): the guest sets its interfaces */
+	for (size_t i = 0; i < o->n_nics; i++) {
+		const struct vm_nic *n = &o->nics[i];
+		const uint8_t *m = n->mac;
+		autofree char *rec = xasprintf(
+		    "net=%s %02x:%02x:%02x:%02x:%02x:%02x %u %s %s %s %s", n->ifname, m[0], m[1],
+		    m[2], m[3], m[4], m[5], n->mtu ? n->mtu : 1500, *n->addr4 ? n->addr4 : "-",
+		    *n->gw4 ? n->gw4 : "-", *n->addr6 ? n->addr6 : "-", *n->gw6 ? n->gw6 : "-");
+		add_record(g, rec);
 	}
+	if (o->wait_go)
+		add_record(g, "wait=1"); /* the guest waits for "go" */
 	return vm_initramfs_write(base, g->config, g->config_len, *initrd, err);
 }
 
@@ -232,7 +259,7 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 {
 	struct vm *v = out;
 	memset(v, 0, sizeof(*v));
-	v->ctl = v->in = v->out = v->err = v->exec = -1;
+	v->ctl = v->in = v->out = v->err = v->exec = v->watch = -1;
 	v->exit_code = -1;
 	v->state_dir = xstrdup(o->state_dir);
 	if (mkdir(v->state_dir, 0700) < 0 && errno != EEXIST)
@@ -268,10 +295,10 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 	if (r == 0) {
 		cmdline = vm_kernel_cmdline(v->accel, vm_host_tsc_khz());
 		p.cmdline = cmdline;
-		int theirs[N_PORTS];
+		int theirs[N_PORTS + VM_NICS_MAX];
 		for (int i = 0; i < N_PORTS; i++)
 			theirs[i] = pairs[i][1];
-		r = start_qemu(v, &p, theirs, err);
+		r = start_qemu(v, o, &p, theirs, err);
 	}
 	for (int i = 0; i < N_PORTS; i++)
 		if (pairs[i][1] >= 0)
@@ -285,6 +312,16 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
 	for (size_t i = 0; i < VM_SHARES_MAX; i++)
 		free(sockets[i]);
+	/* the bound files: watched, sent again when they change */
+	v->watch = r == 0 && g.n_files ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+	for (size_t i = 0; i < g.n_files; i++) {
+		v->files[i] = g.files[i];
+		g.files[i] = (struct vm_file){0};
+		if (v->watch >= 0)
+			(void)inotify_add_watch(v->watch, v->files[i].source, IN_CLOSE_WRITE);
+	}
+	v->n_files = g.n_files;
+	g.n_files = 0;
 	vm_guest_plan_clear(&g);
 	if (r < 0)
 		vm_stop(v, false);
@@ -419,6 +456,37 @@ int vm_signal(struct vm *v, int sig)
 	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
 }
 
+void vm_files_changed(struct vm *v, int exec)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed[VM_FILES_MAX] = {false};
+	ssize_t k;
+	while ((k = read(v->watch, ev, sizeof(ev))) > 0)
+		for (char *p = ev; p < ev + k;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+			/* watches are numbered from 1 in the order they were added */
+			if (e->wd >= 1 && (size_t)e->wd <= v->n_files)
+				changed[e->wd - 1] = true;
+			p += sizeof(*e) + e->len;
+		}
+	for (size_t i = 0; exec >= 0 && i < v->n_files; i++) {
+		autofree char *data = NULL;
+		size_t len = 0;
+		if (!changed[i] ||
+		    fs_read_file(AT_FDCWD, v->files[i].source, VM_FILE_MAX, &data, &len, NULL) < 0)
+			continue;
+		size_t plen = strlen(v->files[i].destination) + 1;
+		if (plen + len > VM_FRAME_MAX)
+			continue; /* too big to send again: the guest keeps what it got at boot */
+		unsigned char h[VM_FRAME_HEADER];
+		vm_frame_header(h, VM_X_FILE, 0, plen + len);
+		if (fs_write_all(exec, h, sizeof(h)) < 0 ||
+		    fs_write_all(exec, v->files[i].destination, plen) < 0 ||
+		    fs_write_all(exec, data, len) < 0)
+			return;
+	}
+}
+
 int vm_pause(const char *state_dir, bool pause, struct berr **err)
 {
 	autofree char *qmp = xasprintf("%s/qmp.sock", state_dir);
@@ -485,12 +553,17 @@ void vm_stop(struct vm *v, bool reaped_qemu)
 		reap(v->fsd[i], 1000);
 	}
 	v->n_fsd = 0;
-	int *fds[] = {&v->ctl, &v->in, &v->out, &v->err, &v->exec};
-	for (size_t i = 0; i < N_PORTS; i++)
+	int *fds[] = {&v->ctl, &v->in, &v->out, &v->err, &v->exec, &v->watch};
+	for (size_t i = 0; i < N_PORTS + 1; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
 			*fds[i] = -1;
 		}
+	for (size_t i = 0; i < v->n_files; i++) {
+		free(v->files[i].source);
+		free(v->files[i].destination);
+	}
+	v->n_files = 0;
 	if (v->cgroup)
 		(void)rt_cgroup_destroy(v->cgroup, NULL);
 	free(v->cgroup);

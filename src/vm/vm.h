@@ -35,6 +35,8 @@ struct vm_opts {
 	unsigned mem_mb, cpus; /* 0: defaults */
 	const struct rt_spec *spec;
 	bool wait_go; /* the guest waits for vm_go before it runs the process (OCI create) */
+	const struct vm_nic *nics; /* its networks' TAPs (the caller keeps its fds) */
+	size_t n_nics;
 };
 
 struct vm {
@@ -43,6 +45,9 @@ struct vm {
 	size_t n_fsd;
 	int ctl, in, out, err; /* our ends; with a terminal, out carries input too */
 	int exec;              /* the exec channel (vm/proto.h) */
+	int watch;             /* inotify on the bound files' sources, or -1 */
+	struct vm_file files[VM_FILES_MAX];
+	size_t n_files;
 	char *state_dir;
 	char *cgroup; /* QEMU's and virtiofsd's, made by vm_boot, or NULL */
 	enum vm_accel accel;
@@ -68,6 +73,9 @@ int vm_go(struct vm *v);
 int vm_ctl_read(struct vm *v);
 /* A signal for the process in the guest (SIGKILL: the VM is killed). */
 int vm_signal(struct vm *v, int sig);
+/* v->watch is readable: each bound file that changed is sent to the guest again on the
+ * exec channel exec (the guest rewrites its copy in place). */
+void vm_files_changed(struct vm *v, int exec);
 /* Pause or resume the VM whose state directory is state_dir (QMP stop and cont: its vCPUs
  * halt, its memory stays). */
 int vm_pause(const char *state_dir, bool pause, struct berr **err);

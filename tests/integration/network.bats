@@ -7,50 +7,15 @@
 
 load helpers
 
-# An "other host": namespace $OTHER at 10.$N.0.2, this side 10.$N.0.1 (veth $VETH).
-other_host() {
-	N=$(( (BATS_TEST_NUMBER + $$) % 200 + 20 ))
-	OTHER="bt-other-$$-$BATS_TEST_NUMBER"
-	VETH="bto$$$BATS_TEST_NUMBER"
-	VETH=${VETH:0:15}
-	ip netns add "$OTHER"
-	ip link add "$VETH" type veth peer name eth0 netns "$OTHER"
-	ip addr add "10.$N.0.1/24" dev "$VETH"
-	ip link set "$VETH" up
-	ip -n "$OTHER" addr add "10.$N.0.2/24" dev eth0
-	ip -n "$OTHER" link set eth0 up
-	ip -n "$OTHER" link set lo up
-}
-
 setup() {
 	store_setup
 	command -v nft >/dev/null || skip "nft (nftables) is not installed"
 }
 
 teardown() {
-	local ids
-	ids=$("$BERTH" --root "$STORE" --runroot "$RUNROOT" ps -aq --no-trunc 2>/dev/null)
-	for id in $ids; do "$BERTH" --root "$STORE" --runroot "$RUNROOT" rm -f "$id" >/dev/null 2>&1; done
-	for n in $("$BERTH" --root "$STORE" --runroot "$RUNROOT" network ls -q --filter driver=bridge 2>/dev/null); do
-		"$BERTH" --root "$STORE" --runroot "$RUNROOT" network rm "$n" >/dev/null 2>&1 || true
-	done
-	# what the store made on this (the suite's) network: nothing of it may remain (the
-	# kernel removes a stopped container's interfaces with its namespace, soon after)
-	for _ in $(seq 30); do [ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] && break; sleep 0.1; done
-	local left=""
-	[ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] || left="$left veth:$(ip -br link | awk '$1 ~ /^veth/ {print $1}')"
-	[ -z "$(ip -br link | awk '$1 ~ /^br-/')" ] || left="$left bridge:$(ip -br link | awk '$1 ~ /^br-/ {print $1}')"
-	for f in "$STORE"/networks/*/leases.json; do
-		[ ! -e "$f" ] || [ "$(cat "$f")" = "{}" ] || left="$left lease:$f"
-	done
-	[ -z "${OTHER:-}" ] || ip netns del "$OTHER" 2>/dev/null || true
-	[ -z "${VETH:-}" ] || ip link del "$VETH" 2>/dev/null || true
-	# the default bridge and the table stay while the store has the default network; the
-	# store goes now, and so do they
-	ip link del berth0 2>/dev/null || true
-	nft delete table inet berth 2>/dev/null || true
+	net_teardown
 	store_teardown
-	[ -z "$left" ] || { echo "left behind:$left" >&2; return 1; }
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 }
 
 @test "default bridge: an address, a route out, loopback; NAT to another host" {

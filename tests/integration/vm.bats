@@ -21,7 +21,9 @@ cgroup_dir() {
 }
 
 teardown() {
+	net_teardown
 	store_teardown
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 	# nothing of the VMs may remain
 	local left
 	left=$(pgrep -af "qemu-system.*$RUNROOT|virtiofsd.*($STORE|$WORK)" || true)
@@ -205,6 +207,49 @@ teardown() {
 	berth rm -f "$id" >/dev/null
 }
 
+@test "vm: networks: a NIC on the bridge, names both ways, NAT out, published ports" {
+	other_host
+	berth network create vnet >/dev/null
+	vm=$(berth run -d --name vm1 --isolation vm --network vnet -p 8088:80 berth/default \
+		sh -c 'mkdir -p /w; echo hello-vm >/w/index.html; httpd -p 80 -h /w; echo up; exec sleep 300')
+	for _ in $(seq 100); do berth logs "$vm" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	ip=$(berth inspect -f '{{.NetworkSettings.Networks.vnet.IPAddress}}' vm1)
+	mac=$(berth inspect -f '{{.NetworkSettings.Networks.vnet.MacAddress}}' vm1)
+	# the guest's eth0 has the address and MAC IPAM gave, and a route out
+	run berth exec vm1 sh -c 'ip -4 -o addr show eth0; cat /sys/class/net/eth0/address; ip route'
+	assert_line --partial "inet $ip/"
+	assert_line "$mac"
+	assert_line --regexp '^default via [0-9.]+ dev eth0'
+	# on the host: a TAP in the network's bridge
+	br=$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' vnet)
+	run ip -d link show master "$br"
+	assert_output --partial "tun type tap"
+	# a container finds the VM by name, the VM finds a container started after it
+	run berth run --rm --network vnet berth/default wget -q -O - http://vm1/
+	assert_output hello-vm
+	berth run -d --name c1 --network vnet berth/default sleep 60 >/dev/null
+	run berth exec vm1 ping -c1 -W3 c1
+	assert_success
+	# NAT to another host, and its view: this host's address
+	run berth exec vm1 ping -c1 -W3 "10.$N.0.2"
+	assert_success
+	# the published port, from this host and from the other
+	run curl -s --max-time 5 http://127.0.0.1:8088/
+	assert_output hello-vm
+	run ip netns exec "$OTHER" curl -s --max-time 5 "http://10.$N.0.1:8088/"
+	assert_output hello-vm
+	run berth port vm1 80
+	assert_output "0.0.0.0:8088"
+	# --network host is a container's, not a VM's
+	run berth run --rm --isolation vm --network host berth/default true
+	assert_equal "$status" 125
+	berth rm -f vm1 c1 >/dev/null
+	# its TAP goes with QEMU
+	for _ in $(seq 30); do [ -z "$(ip -br link | awk '$1 ~ /^veth/')" ] && break; sleep 0.1; done
+	run curl -s --max-time 2 http://127.0.0.1:8088/
+	assert_failure
+}
+
 @test "vm: -d, logs, ps, inspect; stop sends the stop signal, kill ends it" {
 	id=$(berth run -d --isolation vm berth/default \
 		sh -c 'trap "echo got TERM; exit 9" TERM; echo up; while true; do sleep 1; done')
@@ -259,8 +304,8 @@ teardown() {
 }
 
 @test "vm: bad input is refused with 125 and nothing is made" {
-	local bads=("--network bridge" "--memory 64m" "--vm-kernel /nonexistent/vmlinuz"
-		"--isolation hyper" "--init")
+	local bads=("--network host" "--network container:x" "--memory 64m"
+		"--vm-kernel /nonexistent/vmlinuz" "--isolation hyper" "--init")
 	# kvm where the host's KVM cannot run standard guests (kvm_pvm here)
 	[ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ] || bads+=("--vm-accel kvm")
 	for bad in "${bads[@]}"; do

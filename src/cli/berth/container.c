@@ -297,8 +297,7 @@ static int check_flags(struct run_flags *f)
 		o->console_cols = ws.ws_col;
 	}
 	bool vm = f->c.isolation && !strcmp(f->c.isolation, "vm");
-	/* a VM has no network of the host's yet: none unless asked (and refused then) */
-	o->network = f->network ? f->network : vm ? "none" : "bridge";
+	o->network = f->network ? f->network : "bridge";
 	if (vm) {
 		struct berr *verr = NULL;
 		f->vm_init_path = img_builtin_file("berth-vm-init", &verr);

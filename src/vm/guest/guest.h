@@ -39,6 +39,13 @@ int proc_status(int wstatus);
 /* Read and write all, retrying on EINTR; a non-blocking fd is waited for. */
 int write_full(int fd, const void *buf, size_t len);
 
+/* The guest's copy of a file bound in from the host (a "file=" record), to be rewritten in
+ * place when the host sends it again; -1 for a path that was not bound. */
+int bound_file(const char *path);
+
+/* net.c: lo up, and each "net=" record's interface (found by its MAC) set up. */
+void setup_network(const struct config *c);
+
 /* session.c: until the VM's process (pid) has exited, with a terminal master (or -1) relayed
  * to tty_port: control messages, exec sessions on the port berth.exec (exec_port, or -1).
  * Its exit status. */

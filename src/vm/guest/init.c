@@ -194,6 +194,21 @@ static void mount_or_fail(const char *src, const char *dst, const char *type, un
 
 /* ---- the root ---- */
 
+#define BOUND_MAX 16
+static struct bound {
+	const char *path;
+	int fd;
+} bound[BOUND_MAX];
+static size_t n_bound;
+
+int bound_file(const char *path)
+{
+	for (size_t i = 0; i < n_bound; i++)
+		if (!strcmp(bound[i].path, path))
+			return bound[i].fd;
+	return -1;
+}
+
 /* A path inside the root, made (as a directory, or a file when file) if missing. The
  * container's own files decide nothing about where a mount lands outside /rootfs: the guest
  * has nothing else to protect but itself, and the host's files are not in it. */
@@ -257,10 +272,14 @@ static void setup_root(const struct config *c)
 		const char *path = c->items[i] + 5, *content = c->items[i + 1];
 		char tmp[64];
 		snprintf(tmp, sizeof(tmp), "/berth/files/%zu", i);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || write(fd, content, strlen(content)) < 0)
 			fail(125, "write %s: %s", path, strerror(errno));
-		close(fd);
+		/* kept: the host sends a bound file again when it changes (hosts) */
+		if (n_bound < BOUND_MAX)
+			bound[n_bound++] = (struct bound){path, fd};
+		else
+			close(fd);
 		make_target(path, true);
 		char where[4200];
 		snprintf(where, sizeof(where), "/rootfs%s", path);
@@ -314,6 +333,7 @@ int main(void)
 	const char *host = config_value(&c, "hostname");
 	if (host)
 		sethostname(host, strlen(host));
+	setup_network(&c);
 	bool tty = config_value(&c, "tty");
 	int in = tty ? -1 : open_port("berth.stdin", O_RDONLY);
 	int out = open_port("berth.stdout", tty ? O_RDWR : O_WRONLY);

@@ -204,6 +204,15 @@ static void session_input(struct loop *l, enum vm_frame type, unsigned id,
 		open_session(l, id, data, len);
 		return;
 	}
+	if (type == VM_X_FILE) {
+		/* rewritten in place: the container has the inode bound */
+		const unsigned char *nul = memchr(data, '\0', len);
+		int fd = nul ? bound_file((const char *)data) : -1;
+		size_t at = nul ? (size_t)(nul + 1 - data) : 0;
+		if (fd >= 0 && ftruncate(fd, 0) == 0)
+			(void)!pwrite(fd, data + at, len - at, 0);
+		return;
+	}
 	struct session *s = id ? find(l, id) : NULL;
 	if (!s)
 		return; /* ended already */

@@ -77,7 +77,12 @@ static const char dep[] = "kernel/fs/fuse/virtiofs.ko: kernel/drivers/virtio/vir
 			  "kernel/drivers/virtio/virtio_ring.ko\n"
 			  "kernel/drivers/char/virtio_console.ko: kernel/drivers/virtio/virtio.ko "
 			  "kernel/drivers/virtio/virtio_ring.ko\n"
-			  "kernel/fs/fuse/fuse.ko:\n";
+			  "kernel/fs/fuse/fuse.ko:\n"
+			  "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko "
+			  "kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko "
+			  "kernel/drivers/virtio/virtio_ring.ko\n"
+			  "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
+			  "kernel/net/core/failover.ko:\n";
 
 static size_t index_of(char **v, const char *s)
 {
@@ -95,7 +100,9 @@ static void modules(void **state)
 	size_t n = 0;
 	while (order[n])
 		n++;
-	assert_int_equal(n, 6); /* each once */
+	assert_int_equal(n, 9); /* each once */
+	assert_true(index_of(order, "/failover.ko") < index_of(order, "/net_failover.ko"));
+	assert_true(index_of(order, "/net_failover.ko") < index_of(order, "/virtio_net.ko"));
 	assert_true(index_of(order, "/virtio_ring.ko") < index_of(order, "/virtio.ko"));
 	assert_true(index_of(order, "/virtio.ko") < index_of(order, "/virtio_mmio.ko"));
 	assert_true(index_of(order, "/fuse.ko") < index_of(order, "/virtiofs.ko"));
@@ -128,7 +135,9 @@ static void command_line(void **state)
 			    .shares = {{"root", "/s/root.sock"}, {"vol0", "/s/vol0.sock"}},
 			    .n_shares = 2,
 			    .ports = {{"berth.ctl", 10}},
-			    .n_ports = 1};
+			    .n_ports = 1,
+			    .nics = {{15, (const uint8_t[]){0x02, 0x42, 0xac, 0x11, 0, 2}}},
+			    .n_nics = 1};
 	char **argv = vm_qemu_microvm.command_line(&vm_qemu_microvm, &p);
 	assert_string_equal(argv[0], "qemu-system-x86_64");
 	assert_true(has(argv, "-M", "microvm,acpi=on"));
@@ -142,6 +151,8 @@ static void command_line(void **state)
 	assert_true(has(argv, "-chardev", "socket,id=port0,fd=10"));
 	assert_true(has(argv, "-device", "virtserialport,chardev=port0,name=berth.ctl"));
 	assert_true(has(argv, "-qmp", "unix:/s/qmp.sock,server=on,wait=off"));
+	assert_true(has(argv, "-netdev", "tap,id=net0,fd=15"));
+	assert_true(has(argv, "-device", "virtio-net-device,netdev=net0,mac=02:42:ac:11:00:02"));
 	assert_false(has(argv, "-cpu", NULL)); /* host CPU only with KVM */
 	strv_free(argv);
 	p.accel = VM_ACCEL_KVM;
@@ -271,7 +282,7 @@ static void frames(void **state)
 	vm_frame_header(bad, VM_X_STDOUT, 1, 0);
 	bad[0] = 0;
 	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
-	bad[0] = VM_X_ERROR + 1;
+	bad[0] = VM_X_FILE + 1;
 	assert_int_equal(vm_frame_parse(bad, sizeof(bad), &t, &id, &len), -1);
 	vm_frame_header(bad, VM_X_EXIT, 1, 0);
 	bad[1] = 1;
