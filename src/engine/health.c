@@ -192,6 +192,7 @@ static void run_check(struct eng_health *h, int out)
 		ms -= ms / 10 < 200 ? ms / 10 : 200;
 		size_t len = 0;
 		char *recs = vm_guest_process(p, &len);
+		signal(SIGPIPE, SIG_IGN);
 		_exit(eng_session_run(h->attach, recs, len, 1, ms > 0 ? (int)ms : 1));
 	}
 	struct rt_exec_opts eo = {.root = h->rtroot, .id = h->id, .process = p};

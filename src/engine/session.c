@@ -146,11 +146,13 @@ int eng_session_run(const char *attach_path, const char *records, size_t len, in
 		dprintf(out, "connect to the container's monitor: %s\n", strerror(errno));
 		return 126;
 	}
-	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
-	    eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0) {
+	/* a process that fails at once is answered and dropped before our next write: the
+	 * answer is read all the same (the caller ignores SIGPIPE) */
+	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0) {
 		dprintf(out, "the container's monitor went away\n");
 		return 126;
 	}
+	(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
 	int64_t deadline = mono_ms() + timeout_ms;
 	char *buf = xmalloc(ENG_FRAME_MAX + 1);
 	int code = -1;

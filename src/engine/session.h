@@ -40,6 +40,7 @@ bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void
  * socket, run the records, their stdout and stderr to out; its exit status, or 125/126/127
  * with the reason written to out. Past timeout_ms the process is sent SIGKILL and 137 is
  * the status. */
+/* The caller ignores SIGPIPE. */
 int eng_session_run(const char *attach_path, const char *records, size_t len, int out,
 		    int timeout_ms);
 

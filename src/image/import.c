@@ -1,7 +1,11 @@
 /* `import`: a root filesystem tarball becomes a one-layer image (see archive.h). The tarball is
- * stored as the layer blob as it came (gzip, zstd or plain tar; its media type follows), unpacked
+ * stored as the layer blob as it came (gzip, zstd or plain tar; its media type follows; xz and
+ * bzip2, which no layer media type has, decompressed to a plain tar), unpacked
  * once to learn its diff id, and given a config and an OCI manifest of our making. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +20,66 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/xalloc.h"
+
+/* The tarball's bytes: what was read already (first), then the rest of the fd. */
+struct source {
+	int fd;
+	const char *first;
+	size_t first_len;
+	char buf[1 << 16];
+};
+
+static la_ssize_t read_source(struct archive *a, void *data, const void **out)
+{
+	struct source *src = data;
+	if (src->first_len) {
+		*out = src->first;
+		la_ssize_t n = (la_ssize_t)src->first_len;
+		src->first_len = 0;
+		return n;
+	}
+	ssize_t n;
+	do
+		n = read(src->fd, src->buf, sizeof(src->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		archive_set_error(a, errno, "read the tarball");
+	*out = src->buf;
+	return n;
+}
+
+/* An xz or bzip2 tarball (no layer media type has them): decompressed into the blob, which is
+ * then a plain tar, as Docker's import stores it. */
+static int store_decompressed(struct img_blob_writer *w, int fd, const char *first, size_t len,
+			      int64_t *out_size, struct berr **err)
+{
+	struct source *src = xzalloc(sizeof(*src));
+	*src = (struct source){.fd = fd, .first = first, .first_len = len};
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	struct archive_entry *e;
+	int r = 0;
+	if (archive_read_open(a, src, NULL, read_source, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK)
+		r = berr_plain(err, EINVAL, "decompress the tarball: %s", archive_error_string(a));
+	autofree char *buf = xmalloc(1 << 16);
+	int64_t total = 0;
+	la_ssize_t n;
+	while (r == 0 && (n = archive_read_data(a, buf, 1 << 16)) != 0) {
+		if (n < 0)
+			r = berr_plain(err, EINVAL, "decompress the tarball: %s",
+				       archive_error_string(a));
+		else if (img_blob_write(w, buf, (size_t)n, err) < 0)
+			r = -EIO;
+		else
+			total += n;
+	}
+	archive_read_free(a);
+	free(src);
+	*out_size = total;
+	return r;
+}
 
 /* Copy fd into a blob; out_mt gets the media type its first bytes say. */
 static int store_stream(struct img_store *s, int fd, char *out_digest, const char **out_mt,
@@ -43,12 +107,13 @@ static int store_stream(struct img_store *s, int fd, char *out_digest, const cha
 				*out_mt = IMG_MT_OCI_LAYER_GZIP;
 			else if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
 				*out_mt = IMG_MT_OCI_LAYER_ZSTD;
-			else if ((m[0] == 0xfd && m[1] == '7') || (m[0] == 'B' && m[1] == 'Z')) {
-				img_blob_abort(w);
-				return berr_set(
-				    err, ENOTSUP,
-				    "xz and bzip2 tarballs are not supported: use gzip, "
-				    "zstd or none");
+			else if ((m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') ||
+				 (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')) {
+				if (store_decompressed(w, fd, buf, (size_t)n, out_size, err) < 0) {
+					img_blob_abort(w);
+					return -EIO;
+				}
+				return img_blob_commit(w, out_digest, err);
 			}
 		}
 		if (img_blob_write(w, buf, (size_t)n, err) < 0) {

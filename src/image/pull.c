@@ -283,3 +283,25 @@ int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *
 		return berr_wrap(err, "pull %s", name);
 	return 0;
 }
+
+int img_pull_tags(const char *name, const struct img_pull_opts *o, char ***out, struct berr **err)
+{
+	struct img_ref ref = {0};
+	if (img_ref_parse(name, &ref, err) < 0)
+		return -EINVAL;
+	autoptr(img_registry) reg = NULL;
+	char **tags = NULL;
+	int r = img_registry_open(&ref, &o->http, false, &reg, err) < 0 ? -EIO : 0;
+	if (r == 0)
+		r = img_registry_tags(reg, &tags, err);
+	autofree char *repo = r == 0 ? img_ref_repository(&ref) : NULL;
+	for (size_t i = 0; r == 0 && tags[i]; i++) {
+		char *full = xasprintf("%s:%s", repo, tags[i]);
+		free(tags[i]);
+		tags[i] = full;
+	}
+	img_ref_clear(&ref);
+	if (r == 0)
+		*out = tags;
+	return r;
+}

@@ -39,4 +39,8 @@ struct img_pull_opts {
 int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *o, char *out_id,
 	     char **out_name, struct berr **err);
 
+/* pull --all-tags: the tags of name's repository (name has none), as "repository:tag" names.
+ * *out NULL-terminated, caller frees (strv_free). */
+int img_pull_tags(const char *name, const struct img_pull_opts *o, char ***out, struct berr **err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "image/store.h"
 #include "util/digest.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 
 #define ACCEPT_MANIFESTS                                                                           \
@@ -82,6 +83,62 @@ int img_registry_get_manifest(struct img_registry *r, const char *reference, cha
 	}
 	img_http_resp_clear(&resp);
 	return rc;
+}
+
+#define TAGS_PAGE 1000
+#define TAGS_MAX  100000
+
+int img_registry_tags(struct img_registry *r, char ***out, struct berr **err)
+{
+	char **tags = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	for (;;) {
+		autofree char *url =
+		    n ? xasprintf("/v2/%s/tags/list?n=%d&last=%s", r->path, TAGS_PAGE, tags[n - 1])
+		      : xasprintf("/v2/%s/tags/list?n=%d", r->path, TAGS_PAGE);
+		struct img_http_req rq = {.method = "GET",
+					  .url = url,
+					  .accept = "application/json",
+					  .body_fd = -1,
+					  .max_body = IMG_MANIFEST_MAX};
+		struct img_http_resp resp;
+		if (img_http_do(r->http, &rq, &resp, err) < 0) {
+			strv_free(tags);
+			return -EIO;
+		}
+		int rc = resp.status == 200 ? 0 : img_http_status_error(&resp, NULL, err);
+		json_t *doc =
+		    rc == 0 ? json_loadb(resp.body ? resp.body : "", resp.body_len, 0, NULL) : NULL;
+		json_t *list = json_object_get(doc, "tags");
+		if (rc == 0 && !json_is_array(list) && !json_is_null(list))
+			rc =
+			    berr_plain(err, EPROTO, "%s/%s: the tag list is not JSON with \"tags\"",
+				       r->domain, r->path);
+		size_t got = 0;
+		for (size_t i = 0; rc == 0 && i < json_array_size(list) && n < TAGS_MAX; i++) {
+			const char *t = json_string_value(json_array_get(list, i));
+			/* a tag as the reference grammar has it: nothing else is asked for */
+			if (!t || !*t || strlen(t) > 128 ||
+			    strspn(t, "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_.-") != strlen(t))
+				continue;
+			tags = xrealloc(tags, (n + 2) * sizeof(char *));
+			tags[n++] = xstrdup(t);
+			tags[n] = NULL;
+			got++;
+		}
+		json_decref(doc);
+		img_http_resp_clear(&resp);
+		if (rc < 0) {
+			strv_free(tags);
+			return rc;
+		}
+		if (got < TAGS_PAGE || n >= TAGS_MAX)
+			break;
+	}
+	*out = tags;
+	return 0;
 }
 
 static int sink_blob(const void *data, size_t n, void *ctx)

@@ -35,6 +35,10 @@ int img_registry_get_manifest(struct img_registry *r, const char *reference, cha
 			      size_t *out_len, char **out_media_type, char *out_digest,
 			      struct berr **err);
 
+/* The repository's tags (tags/list, page by page with n and last), sorted as the registry
+ * gives them. *out: NULL-terminated, caller frees (strv_free). */
+int img_registry_tags(struct img_registry *r, char ***out, struct berr **err);
+
 typedef void (*img_progress_fn)(int64_t done, int64_t total, void *ctx);
 
 /* A blob into the store, checked against digest and size; resumes a partial download. */

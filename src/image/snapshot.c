@@ -192,7 +192,8 @@ int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **er
 }
 
 /* The lower dirs are named relative to <root>/layers (mount(2) is called from there), so that
- * more of them fit in the one page mount(2) takes for options: 70 bytes a layer. */
+ * more of them fit in the one page mount(2) takes for options: 70 bytes a layer. Past a page
+ * (about 55 layers) the options go one by one through fsconfig (mount_fsconfig). */
 static char *mount_options(char *const *chains, size_t n, const char *upper, const char *work,
 			   struct berr **err)
 {
@@ -209,11 +210,6 @@ static char *mount_options(char *const *chains, size_t n, const char *upper, con
 	if (upper)
 		len +=
 		    (size_t)snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
-	if (len >= 4096) {
-		free(opts);
-		berr_plain(err, E2BIG, "%zu layers: the overlay mount options exceed a page", n);
-		return NULL;
-	}
 	return opts;
 }
 
@@ -229,6 +225,39 @@ static int check_chains(struct img_store *s, char *const *chains, size_t n, stru
 	return ensure_layers_dir(s, err);
 }
 
+/* The overlay through the new mount API, each option on its own: with "lowerdir+" (Linux 6.8)
+ * a lower dir at a time, so the page that mount(2) takes for all options is no limit (overlayfs
+ * takes 500 layers). opts is mount_options' text: names without ':' or ','. */
+static int mount_fsconfig(char *opts, bool rdonly, const char *target)
+{
+	autoclose int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int r = 0;
+	for (char *save = NULL, *o = strtok_r(opts, ",", &save); r == 0 && o;
+	     o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (strcmp(o, "lowerdir")) {
+			r = (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, o, eq + 1, 0);
+			continue;
+		}
+		for (char *s2 = NULL, *l = strtok_r(eq + 1, ":", &s2); r == 0 && l;
+		     l = strtok_r(NULL, ":", &s2))
+			r = (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", l, 0);
+	}
+	if (r == 0)
+		r = (int)syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+	autoclose int m =
+	    r == 0 ? (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, rdonly ? MOUNT_ATTR_RDONLY : 0)
+		   : -1;
+	if (m < 0)
+		return -1;
+	return (int)syscall(SYS_move_mount, m, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
 /* mount(2) of the overlay with the cwd at dirfd, where the option's names are. */
 static int mount_from(int dirfd, const char *opts, bool rdonly, const char *target,
 		      struct berr **err)
@@ -236,8 +265,19 @@ static int mount_from(int dirfd, const char *opts, bool rdonly, const char *targ
 	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0 || fchdir(dirfd) < 0)
 		return berr_set(err, errno, "enter the overlay's layer directory");
-	int r = mount("overlay", target, "overlay", rdonly ? MS_RDONLY : 0, opts);
+	size_t len = strlen(opts);
+	autofree char *copy = len >= 4096 ? xstrdup(opts) : NULL;
+	int r = copy ? mount_fsconfig(copy, rdonly, target)
+		     : mount("overlay", target, "overlay", rdonly ? MS_RDONLY : 0, opts);
 	int e = errno;
+	if (r < 0 && copy && e == EINVAL) {
+		if (fchdir(cwd) < 0)
+			abort();
+		return berr_set(err, e,
+				"mount overlay at '%s': more layers than fit in a page of mount "
+				"options need Linux 6.8 or later (lowerdir+)",
+				target);
+	}
 	if (fchdir(cwd) < 0)
 		abort(); /* the directory we were in is still open: cannot fail */
 	if (r < 0)

@@ -119,6 +119,24 @@ teardown() { store_teardown; }
 	assert_line "Loaded image: berth/default:latest"
 }
 
+@test "an image of 120 layers: past a page of overlay options (lowerdir+ where the kernel has it)" {
+	"$MKIMAGE" good "$WORK/many.tar" --name docker.io/library/many:1 --layers 120
+	berth load -i "$WORK/many.tar" >/dev/null
+	kv=$(uname -r | awk -F. '{print $1 * 100 + $2}')
+	if [ "$kv" -lt 608 ]; then
+		run berth image mount many:1
+		assert_failure
+		assert_output --partial "Linux 6.8"
+		skip "Linux $(uname -r) has no lowerdir+"
+	fi
+	m=$(berth image mount many:1)
+	[ -e "$m/layer0" ] && [ -e "$m/layer119" ]
+	berth image unmount many:1
+	run berth run --rm -v "$BUSYBOX":/busybox:ro many:1 /busybox sh -c '/busybox ls / | /busybox grep -c "^layer"'
+	assert_success
+	assert_output 120
+}
+
 @test "load: an OCI index gives this host's platform; none matching is an error" {
 	"$MKIMAGE" multiarch "$WORK/m.tar" --name docker.io/library/multi:latest
 	run berth load -i "$WORK/m.tar"
@@ -188,6 +206,27 @@ teardown() { store_teardown; }
 	run berth import -c 'BOGUS x' "$WORK/root.tgz"
 	assert_failure
 	assert_output --partial "unsupported change instruction 'BOGUS'"
+	# xz and bzip2: decompressed into a plain tar layer (no layer media type has them)
+	tar -C "$WORK/root" -cJf "$WORK/root.txz" .
+	run berth import "$WORK/root.txz" imported:xz
+	assert_success
+	if command -v bzip2 >/dev/null; then
+		tar -C "$WORK/root" -cjf "$WORK/root.tbz" .
+		run berth import - imported:bz2 <"$WORK/root.tbz"
+		assert_success
+		run berth image inspect -f '{{index .RootFS.Layers 0}}' imported:bz2
+		assert_output "$(berth image inspect -f '{{index .RootFS.Layers 0}}' imported:xz)"
+	fi
+	m=$(berth image mount imported:xz)
+	[ "$(cat "$m/etc/greeting")" = hello ]
+	berth image unmount imported:xz
+	# a corrupt one: a clear error, and the store as it was
+	before=$(find "$STORE" -path "$STORE/tmp" -prune -o -print | sort)
+	printf '\xfd7zXZ\x00garbage' >"$WORK/bad.txz"
+	run berth import "$WORK/bad.txz" imported:bad
+	assert_failure
+	assert_output --partial "decompress the tarball"
+	[ "$(find "$STORE" -path "$STORE/tmp" -prune -o -print | sort)" = "$before" ]
 }
 
 @test "images: --format, --filter, --digests, -q and inspect of several" {

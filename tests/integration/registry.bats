@@ -51,6 +51,18 @@ same_tree() {
 	run berth pull --tls-verify=false "$REG/lib/nothere:v1"
 	assert_failure
 	assert_output --partial "manifest unknown"
+	# --all-tags: every tag of the repository
+	"$MKIMAGE" good "$WORK/g2.tar" --format oci --layers 1 --name ""
+	push_archive oci-archive:"$WORK/g2.tar" docker://"$REG"/lib/layers:v2
+	push_archive oci-archive:"$WORK/g2.tar" docker://"$REG"/lib/layers:latest
+	run berth pull -a --tls-verify=false "$REG/lib/layers"
+	assert_success
+	[ "${lines[-1]}" = "$REG/lib/layers" ]
+	run berth images --format '{{.Tag}}' "$REG/lib/layers"
+	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" "latest v1 v2 "
+	run berth pull -a --tls-verify=false "$REG/lib/layers:v1"
+	assert_equal "$status" 125
+	assert_output --partial "tag can't be used with --all-tags/-a"
 }
 
 @test "push: what berth pushes skopeo reads back, cross-repository mounts, chunked upload" {

@@ -363,9 +363,13 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 	autoclose int sock = cli_attach_connect(es, id, &err);
 	if (sock < 0)
 		return cli_fail(err, 1);
-	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
-	    (!interactive && eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0))
+	/* an exec that fails at once is answered and dropped before our next write: its answer
+	 * is read all the same, and the write's EPIPE must not kill us */
+	signal(SIGPIPE, SIG_IGN);
+	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0)
 		return cli_error(126, "exec: the container's monitor went away");
+	if (!interactive)
+		(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
 	if (detach)
 		return exec_started(sock);
 	struct cli_attach a = {.stdin_ = interactive,

@@ -19,6 +19,7 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 
 /* Flags every registry command takes (podman's names). */
@@ -149,7 +150,7 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 	const struct flag flags[] = {
 	    {"quiet", 'q', FLAG_BOOL, &quiet, "Suppress verbose output"},
 	    {"platform", 0, FLAG_STRING, &platform, "Set platform (os/arch[/variant])", "string"},
-	    {"all-tags", 'a', FLAG_BOOL, &all_tags, "Download all tagged images (not supported)"},
+	    {"all-tags", 'a', FLAG_BOOL, &all_tags, "Download all tagged images in the repository"},
 	    REG_FLAGS(rf),
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pull", "[OPTIONS] NAME[:TAG|@DIGEST]",
@@ -160,8 +161,8 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n != 1)
 		return cli_error(125, "\"berth pull\" requires exactly 1 argument");
-	if (all_tags)
-		return cli_error(125, "--all-tags is not supported");
+	if (all_tags && strpbrk(strrchr(pos[0], '/') ? strrchr(pos[0], '/') : pos[0], ":@"))
+		return cli_error(125, "tag can't be used with --all-tags/-a");
 	struct img_pull_opts po = {0};
 	if (http_opts(&rf, &po.http) < 0)
 		return 125;
@@ -177,18 +178,32 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 	if (!s) {
 		status = 125;
 	} else {
-		if (!strpbrk(pos[0], ":@") && !quiet)
-			printf("Using default tag: latest\n");
-		struct progress *pr = progress_new(stdout, quiet);
-		po.event = on_pull;
-		po.ctx = pr;
-		char *name = NULL;
-		if (img_pull(s, pos[0], &po, NULL, &name, &err) < 0)
+		char **names = NULL;
+		if (all_tags && img_pull_tags(pos[0], &po, &names, &err) < 0)
 			status = cli_fail(err, 1);
-		else
-			printf("%s\n", name);
-		free(name);
-		progress_free(pr);
+		else if (!all_tags &&
+			 !strpbrk(strrchr(pos[0], '/') ? strrchr(pos[0], '/') : pos[0], ":@") &&
+			 !quiet)
+			printf("Using default tag: latest\n");
+		for (size_t i = 0; status == 0 && (all_tags ? names[i] != NULL : i == 0); i++) {
+			struct progress *pr = progress_new(stdout, quiet);
+			po.event = on_pull;
+			po.ctx = pr;
+			char *name = NULL;
+			if (img_pull(s, all_tags ? names[i] : pos[0], &po, NULL, &name, &err) < 0)
+				status = cli_fail(err, 1);
+			else if (!all_tags)
+				printf("%s\n", name);
+			free(name);
+			progress_free(pr);
+		}
+		if (all_tags && status == 0 && !quiet) {
+			autofree char *first = names[0] ? xstrdup(names[0]) : NULL;
+			if (first)
+				*strrchr(first, ':') = '\0';
+			printf("%s\n", first ? first : pos[0]);
+		}
+		strv_free(names);
 	}
 	img_platform_clear(&p);
 	reg_flags_clear(&rf);
