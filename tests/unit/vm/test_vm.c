@@ -13,8 +13,11 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/session.h"
@@ -26,6 +29,7 @@
 #include "vm/initramfs.h"
 #include "vm/proto.h"
 #include "vm/qemu.h"
+#include "vm/qmp.h"
 
 static void cpio(void **state)
 {
@@ -376,11 +380,91 @@ static void sessions(void **state)
 	close(sv[1]);
 }
 
+/* A QMP server of one connection in a child: the greeting (unless mute), then for each line
+ * read the next of answers (an event first to be skipped); what it was sent, into got. */
+static pid_t fake_qmp(const char *path, bool mute, const char *const *answers, int got_fd)
+{
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int c = accept(l, NULL, NULL);
+		if (mute) {
+			sleep(5);
+			_exit(0);
+		}
+		const char greet[] = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n";
+		(void)!write(c, greet, sizeof(greet) - 1);
+		char buf[512];
+		for (size_t i = 0; answers[i]; i++) {
+			size_t n = 0;
+			while (n < sizeof(buf) - 1 && read(c, buf + n, 1) == 1 && buf[n] != '\n')
+				n++;
+			(void)!write(got_fd, buf, n);
+			(void)!write(got_fd, "|", 1);
+			const char ev[] = "{\"event\": \"STOP\"}\n";
+			(void)!write(c, ev, sizeof(ev) - 1);
+			(void)!write(c, answers[i], strlen(answers[i]));
+		}
+		_exit(0);
+	}
+	close(l);
+	return pid;
+}
+
+/* The QMP client: negotiation, one command, its error, and a deadline. */
+static void qmp(void **state)
+{
+	char dir[] = "/tmp/berth-qmp.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/qmp.sock", dir);
+	int got[2];
+	assert_int_equal(pipe(got), 0);
+	const char *ok[] = {"{\"return\": {}}\n", "{\"return\": {}}\n", NULL};
+	pid_t pid = fake_qmp(path, false, ok, got[1]);
+	struct berr *err = NULL;
+	assert_int_equal(vm_qmp_command(path, "stop", 2000, &err), 0);
+	waitpid(pid, NULL, 0);
+	char buf[256] = "";
+	assert_true(read(got[0], buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, "{\"execute\": \"qmp_capabilities\"}|{\"execute\": \"stop\"}|");
+	/* QEMU's error: its desc in ours */
+	const char *no[] = {"{\"return\": {}}\n",
+			    "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}}\n", NULL};
+	pid = fake_qmp(path, false, no, got[1]);
+	assert_int_equal(vm_qmp_command(path, "cont", 2000, &err), -EIO);
+	char *msg = berr_string(err);
+	assert_non_null(strstr(msg, "QMP: no"));
+	free(msg);
+	berr_free(err);
+	err = NULL;
+	waitpid(pid, NULL, 0);
+	/* a QEMU that says nothing: the deadline */
+	pid = fake_qmp(path, true, ok, got[1]);
+	assert_true(vm_qmp_command(path, "stop", 300, &err) < 0);
+	msg = berr_string(err);
+	assert_non_null(strstr(msg, "no greeting"));
+	free(msg);
+	berr_free(err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(got[0]);
+	close(got[1]);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(cpio),       cmocka_unit_test(modules), cmocka_unit_test(command_line),
 	    cmocka_unit_test(guest_plan), cmocka_unit_test(frames),  cmocka_unit_test(sessions),
+	    cmocka_unit_test(qmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
