@@ -181,7 +181,8 @@ static size_t taken_subnets(const struct eng_store *s, bool with_routes, struct 
 		size_t nr = 0;
 		if (net_nl_routes(&nl, AF_INET, &r, &nr, NULL) == 0) {
 			v = xrealloc(v, (n + nr + 1) * sizeof(*v));
-			memcpy(v + n, r, nr * sizeof(*r));
+			if (nr) /* r is NULL without routes */
+				memcpy(v + n, r, nr * sizeof(*r));
 			n += nr;
 			free(r);
 		}

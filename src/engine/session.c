@@ -174,8 +174,9 @@ int eng_session_run(const char *attach_path, const char *records, size_t len, in
 		} else if (st == ENG_EXIT) {
 			code = atoi(buf);
 		} else if (st == ENG_ERROR) {
-			char *msg = strchr(buf, ' ');
-			dprintf(out, "%s\n", msg ? msg + 1 : buf);
+			const char *sp = strchr(buf, ' '), *text = sp ? sp + 1 : buf;
+			(void)fs_write_all(out, text, strlen(text));
+			(void)fs_write_all(out, "\n", 1);
 			code = atoi(buf) > 0 ? atoi(buf) : 126;
 		}
 	}
