@@ -143,7 +143,6 @@ struct monitor {
 	int report;
 	int listener;
 	int clients[MAX_CLIENTS];
-	unsigned sess[MAX_CLIENTS]; /* the client's exec session (session.h), or 0 */
 	size_t n_clients;
 	int sfd;
 	struct eng_log log;
@@ -156,8 +155,8 @@ struct monitor {
 	const struct eng_executor *x;
 	struct eng_exec_ctx xc;
 	struct eng_proc proc;
-	int ctl;                    /* the process's control channel (a VM's), or -1 */
-	struct eng_sessions x_sess; /* execs the executor runs itself (a VM's) */
+	int ctl;                           /* the process's control channel (a VM's), or -1 */
+	struct eng_session_clients x_sess; /* execs the executor runs itself (a VM's) */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -210,57 +209,20 @@ static void add_client(struct monitor *m, int fd)
 	/* blocking writes to a client: a slow one slows the container's output, not its log */
 	int fl = fcntl(fd, F_GETFL);
 	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	m->sess[m->n_clients] = 0;
 	m->clients[m->n_clients++] = fd;
 }
 
-/* A client of an exec session that goes away ends its process's stdin, not the process. */
+/* Out of the list, without a close: a client that asked for an exec is its session's now. */
+static int take_client(struct monitor *m, size_t i)
+{
+	int fd = m->clients[i];
+	m->clients[i] = m->clients[--m->n_clients];
+	return fd;
+}
+
 static void drop_client(struct monitor *m, size_t i)
 {
-	if (m->sess[i])
-		eng_session_input(&m->x_sess, m->sess[i], ENG_STDIN_EOF, NULL, 0);
-	(void)close(m->clients[i]);
-	m->n_clients--;
-	m->clients[i] = m->clients[m->n_clients];
-	m->sess[i] = m->sess[m->n_clients];
-}
-
-static bool session_in_use(void *ctx, unsigned id)
-{
-	struct monitor *m = ctx;
-	for (size_t i = 0; i < m->n_clients; i++)
-		if (m->sess[i] == id)
-			return true;
-	return false;
-}
-
-/* A frame of the guest's for the client of session id. */
-static void session_deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
-			    bool end)
-{
-	struct monitor *m = ctx;
-	for (size_t i = 0; i < m->n_clients; i++) {
-		if (m->sess[i] != id)
-			continue;
-		bool gone = eng_frame_write(m->clients[i], s, data, len) < 0;
-		if (end)
-			m->sess[i] = 0; /* its process has ended: nothing more to tell the guest */
-		if (gone || end)
-			drop_client(m, i);
-		return;
-	}
-}
-
-static void exec_open(struct monitor *m, size_t i, const char *records, size_t len)
-{
-	unsigned id = eng_session_open(&m->x_sess, records, len, session_in_use, m);
-	if (id) {
-		m->sess[i] = id;
-		return;
-	}
-	static const char msg[] = "125 this container runs no exec of its own";
-	(void)eng_frame_write(m->clients[i], ENG_ERROR, msg, sizeof(msg) - 1);
-	drop_client(m, i);
+	(void)close(take_client(m, i));
 }
 
 static int wait_first_client(struct monitor *m, struct berr **err)
@@ -304,9 +266,7 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 	}
 	eng_log_write(&m->log, stream, buf, (size_t)n);
 	for (size_t i = 0; i < m->n_clients;) {
-		if (m->sess[i])
-			i++; /* an exec's client */
-		else if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
+		if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
 			drop_client(m, i);
 		else
 			i++;
@@ -322,12 +282,8 @@ static void client_input(struct monitor *m, size_t i)
 		drop_client(m, i);
 		return;
 	}
-	if (m->sess[i]) {
-		eng_session_input(&m->x_sess, m->sess[i], s, buf, len);
-		return;
-	}
 	if (s == ENG_EXEC) {
-		exec_open(m, i, buf, len);
+		eng_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
 		return;
 	}
 	int to = m->tty ? m->master : m->in;
@@ -379,7 +335,7 @@ static int relay(struct monitor *m)
 	int code = -1;
 	struct timespec ended = {0};
 	for (;;) {
-		struct pollfd p[8 + MAX_CLIENTS];
+		struct pollfd p[7 + MAX_CLIENTS + 1 + ENG_SESSION_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
@@ -389,10 +345,12 @@ static int relay(struct monitor *m)
 		p[n++] = (struct pollfd){.fd = code < 0 ? eng_health_fd(m->health) : -1,
 					 .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = m->x_sess.fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
-		for (size_t i = 0; i < m->n_clients; i++)
+		size_t nc = m->n_clients;
+		for (size_t i = 0; i < nc; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
+		size_t xs = n; /* the exec sessions' */
+		n += eng_session_clients_poll(&m->x_sess, p + xs);
 		if (code >= 0 && !out_open && !err_open)
 			return code;
 		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
@@ -430,23 +388,22 @@ static int relay(struct monitor *m)
 			m->x->control(&m->proc);
 		if (p[5].revents & (POLLHUP | POLLERR))
 			ctl_open = false;
-		if (p[6].revents & (POLLIN | POLLHUP | POLLERR))
-			(void)eng_sessions_read(&m->x_sess, session_deliver, m);
-		if (p[7].revents & POLLIN)
+		if (p[6].revents & POLLIN)
 			m->x->files_changed(&m->proc);
-		/* clients last: dropping one reorders the list (a session's end drops one too,
-		 * so what is left is checked against the count) */
-		for (size_t i = n; i-- > 8;)
-			if (i - 8 < m->n_clients && p[i].fd == m->clients[i - 8] &&
-			    p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i - 8);
+		eng_session_clients_handle(&m->x_sess, p + xs, n - xs);
+		/* clients last: dropping or taking one reorders the list (new ones, at its end,
+		 * wait for the next poll) */
+		for (size_t i = nc; i-- > 0;)
+			if (i < m->n_clients && p[7 + i].fd == m->clients[i] &&
+			    p[7 + i].revents & (POLLIN | POLLHUP | POLLERR))
+				client_input(m, i);
 	}
 }
 
 static void close_stdio(struct monitor *m)
 {
 	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl, &m->proc.exec};
-	eng_sessions_clear(&m->x_sess);
+	eng_session_clients_clear(&m->x_sess);
 	for (size_t i = 0; i < 6; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -488,7 +445,7 @@ static int run_once(struct monitor *m, bool first)
 	m->in = m->proc.in;
 	m->master = m->proc.master;
 	m->ctl = m->proc.ctl;
-	eng_sessions_init(&m->x_sess, m->proc.exec);
+	eng_session_clients_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {
 		close_stdio(m);
 		int st = start_status(err);

@@ -126,6 +126,100 @@ bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void
 	return ok;
 }
 
+/* ---- the clients ---- */
+
+void eng_session_clients_init(struct eng_session_clients *c, int channel)
+{
+	memset(c, 0, sizeof(*c));
+	eng_sessions_init(&c->x, channel);
+}
+
+static void drop(struct eng_session_clients *c, size_t i, bool eof)
+{
+	if (eof && c->id[i])
+		eng_session_input(&c->x, c->id[i], ENG_STDIN_EOF, NULL, 0);
+	(void)close(c->fd[i]);
+	c->n--;
+	c->fd[i] = c->fd[c->n];
+	c->id[i] = c->id[c->n];
+}
+
+void eng_session_clients_clear(struct eng_session_clients *c)
+{
+	while (c->n)
+		drop(c, c->n - 1, false);
+	eng_sessions_clear(&c->x);
+}
+
+static bool in_use(void *ctx, unsigned id)
+{
+	const struct eng_session_clients *c = ctx;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->id[i] == id)
+			return true;
+	return false;
+}
+
+void eng_session_clients_add(struct eng_session_clients *c, int fd, const char *records, size_t len)
+{
+	unsigned id =
+	    c->n < ENG_SESSION_CLIENTS ? eng_session_open(&c->x, records, len, in_use, c) : 0;
+	if (!id) {
+		static const char msg[] = "125 no exec is possible here now";
+		(void)eng_frame_write(fd, ENG_ERROR, msg, sizeof(msg) - 1);
+		(void)close(fd);
+		return;
+	}
+	c->fd[c->n] = fd;
+	c->id[c->n++] = id;
+}
+
+size_t eng_session_clients_poll(const struct eng_session_clients *c, struct pollfd *p)
+{
+	p[0] = (struct pollfd){.fd = c->x.fd, .events = POLLIN};
+	for (size_t i = 0; i < c->n; i++)
+		p[1 + i] = (struct pollfd){.fd = c->fd[i], .events = POLLIN};
+	return 1 + c->n;
+}
+
+static void deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
+		    bool end)
+{
+	struct eng_session_clients *c = ctx;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->id[i] != id)
+			continue;
+		bool gone = eng_frame_write(c->fd[i], s, data, len) < 0;
+		/* at its end there is nothing more to tell the guest */
+		if (gone || end)
+			drop(c, i, !end);
+		return;
+	}
+}
+
+void eng_session_clients_handle(struct eng_session_clients *c, const struct pollfd *p, size_t n)
+{
+	/* the clients first, by fd: the guest's frames may drop one and reorder the list */
+	static char buf[ENG_FRAME_MAX + 1];
+	for (size_t k = n; k-- > 1;) {
+		if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		size_t i = 0;
+		while (i < c->n && c->fd[i] != p[k].fd)
+			i++;
+		if (i == c->n)
+			continue;
+		enum eng_stream s;
+		size_t len;
+		if (eng_frame_read(c->fd[i], &s, buf, &len) <= 0)
+			drop(c, i, true);
+		else
+			eng_session_input(&c->x, c->id[i], s, buf, len);
+	}
+	if (n && p[0].revents & (POLLIN | POLLHUP | POLLERR))
+		(void)eng_sessions_read(&c->x, deliver, c);
+}
+
 /* ---- the client's side ---- */
 
 static int64_t mono_ms(void)

@@ -7,6 +7,7 @@
 #ifndef BERTH_ENGINE_SESSION_H
 #define BERTH_ENGINE_SESSION_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +36,28 @@ void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, c
 /* The channel is readable: what it has, frame by frame, to deliver. false when it ended or
  * the guest sent something malformed (the channel is closed then). */
 bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void *ctx);
+
+/* The sessions' clients, each an attach-socket connection whose first frame was ENG_EXEC, for
+ * whoever holds a VM's channel (the monitor, berth-runtime-vm's shim). */
+#define ENG_SESSION_CLIENTS 32
+struct eng_session_clients {
+	struct eng_sessions x;
+	int fd[ENG_SESSION_CLIENTS];
+	unsigned id[ENG_SESSION_CLIENTS];
+	size_t n;
+};
+
+void eng_session_clients_init(struct eng_session_clients *c, int channel);
+/* Closes the clients (their processes' stdin ends), not the channel. */
+void eng_session_clients_clear(struct eng_session_clients *c);
+/* A client (fd, taken) whose ENG_EXEC brought records: a session for it, or ENG_ERROR
+ * "125 ..." and it is closed. */
+void eng_session_clients_add(struct eng_session_clients *c, int fd, const char *records,
+			     size_t len);
+/* Its pollfds into p (room for 1 + ENG_SESSION_CLIENTS): the channel, then the clients. */
+size_t eng_session_clients_poll(const struct eng_session_clients *c, struct pollfd *p);
+/* After poll: what came from the guest to its client, what came from clients to the guest. */
+void eng_session_clients_handle(struct eng_session_clients *c, const struct pollfd *p, size_t n);
 
 /* The client's side, for a process with no input (a health check): connect to the attach
  * socket, run the records, their stdout and stderr to out; its exit status, or 125/126/127
