@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/session.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -72,7 +75,43 @@ struct shim {
 	json_t *st;
 	struct vm v;
 	int fifo, sfd;
+	int listener;                 /* <root>/.vm/<id>/exec.sock: berth-runtime-vm exec */
+	struct eng_session_clients x; /* the execs */
 };
+
+/* A connection to exec.sock: its first frame must be ENG_EXEC (a second at most). */
+static void exec_client(struct shim *sh)
+{
+	int fd = accept4(sh->listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct timeval tv = {2, 0};
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	static char buf[ENG_FRAME_MAX + 1];
+	enum eng_stream s;
+	size_t len;
+	if (eng_frame_read(fd, &s, buf, &len) <= 0 || s != ENG_EXEC) {
+		(void)close(fd);
+		return;
+	}
+	tv.tv_sec = 0;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	eng_session_clients_add(&sh->x, fd, buf, len);
+}
+
+static int listen_exec(struct shim *sh, struct berr **err)
+{
+	autofree char *path = dir_of(sh->root, sh->id, "exec.sock");
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
+	sh->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sh->listener < 0 || bind(sh->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(sh->listener, 8) < 0)
+		return berr_set(err, errno, "exec socket '%s'", path);
+	return 0;
+}
 
 static void set_status(struct shim *sh, const char *status)
 {
@@ -99,14 +138,21 @@ static int relay(struct shim *sh)
 {
 	struct vm *v = &sh->v;
 	bool in_open = v->in >= 0, out_open = true, err_open = true, ctl_open = true;
+	eng_session_clients_init(&sh->x, v->exec);
 	for (;;) {
-		struct pollfd p[5] = {{.fd = sh->sfd, .events = POLLIN},
-				      {.fd = in_open ? 0 : -1, .events = POLLIN},
-				      {.fd = out_open ? v->out : -1, .events = POLLIN},
-				      {.fd = err_open ? v->err : -1, .events = POLLIN},
-				      {.fd = ctl_open ? v->ctl : -1, .events = POLLIN}};
-		if (poll(p, 5, -1) < 0 && errno != EINTR)
+		struct pollfd p[7 + ENG_SESSION_CLIENTS] = {
+		    {.fd = sh->sfd, .events = POLLIN},
+		    {.fd = in_open ? 0 : -1, .events = POLLIN},
+		    {.fd = out_open ? v->out : -1, .events = POLLIN},
+		    {.fd = err_open ? v->err : -1, .events = POLLIN},
+		    {.fd = ctl_open ? v->ctl : -1, .events = POLLIN},
+		    {.fd = sh->listener, .events = POLLIN}};
+		size_t n = 6 + eng_session_clients_poll(&sh->x, p + 6);
+		if (poll(p, n, -1) < 0 && errno != EINTR)
 			break;
+		if (p[5].revents & POLLIN)
+			exec_client(sh);
+		eng_session_clients_handle(&sh->x, p + 6, n - 6);
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sh->sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -127,6 +173,7 @@ static int relay(struct shim *sh)
 						if (errno == EAGAIN)
 							break;
 					vm_ctl_read(v);
+					eng_session_clients_clear(&sh->x);
 					return v->exit_code >= 0 ? v->exit_code : 255;
 				}
 			}
@@ -268,7 +315,7 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 		if (rep[1] > 3)
 			(void)syscall(SYS_close_range, 3, (unsigned)rep[1] - 1, 0);
 		(void)syscall(SYS_close_range, (unsigned)rep[1] + 1, ~0U, 0);
-		struct shim sh = {.root = o->root, .id = o->id, .st = st};
+		struct shim sh = {.root = o->root, .id = o->id, .st = st, .listener = -1};
 		sigset_t set;
 		sigfillset(&set);
 		sigdelset(&set, SIGKILL);
@@ -277,7 +324,8 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 		sh.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 		sh.fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 		struct berr *e = NULL;
-		if (sh.sfd < 0 || sh.fifo < 0 || boot(&sh, o, o->bundle, &e) < 0) {
+		if (sh.sfd < 0 || sh.fifo < 0 || listen_exec(&sh, &e) < 0 ||
+		    boot(&sh, o, o->bundle, &e) < 0) {
 			char *msg = e ? berr_string(e) : xstrdup(strerror(errno));
 			dprintf(rep[1], "%s", msg);
 			_exit(1);

@@ -32,6 +32,18 @@ int vm_rt_start(const char *root, const char *id, struct berr **err);
 json_t *vm_rt_state(const char *root, const char *id, struct berr **err);
 int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err);
 int vm_rt_delete(const char *root, const char *id, bool force, struct berr **err);
+/* exec (vm/exec.c): the process run in the guest beside the container's, through the shim;
+ * a relay process of ours stands for it (the pid file's pid; it exits with the process's
+ * status, which out_status gets unless detach). */
+struct rt_process;
+struct vm_rt_exec {
+	const char *root, *id;
+	const struct rt_process *process;
+	const char *console_socket, *pid_file;
+	bool detach;
+};
+int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err);
+
 /* Every VM's state, for `list`. */
 json_t *vm_rt_list(const char *root);
 

@@ -81,13 +81,16 @@ teardown() {
 	assert_output --regexp 'cloud-amd64$'
 }
 
-@test "containerd: a detached VM task is listed running, killed, deleted" {
+@test "containerd: a detached VM task is listed running, exec'd into, killed, deleted" {
 	c run -d --runtime io.containerd.runc.v2 --runc-binary "$BUILD/bin/berth-runtime-vm" \
 		docker.io/berth/default:latest t3 sh -c 'trap "exit 7" TERM; while true; do sleep 1; done'
 	for _ in $(seq 100); do c tasks ls | grep -q "t3.*RUNNING" && break; sleep 0.1; done
 	run c tasks ls
 	assert_output --regexp 't3 +[0-9]+ +RUNNING'
 	sleep 3 # the guest's process sets its trap once the VM is up
+	# an exec: in the guest, its status to ctr
+	run -5 c tasks exec --exec-id e1 t3 sh -c 'uname -r; exit 5'
+	assert_output --regexp 'cloud-amd64$'
 	c tasks kill -s SIGTERM t3
 	for _ in $(seq 100); do c tasks ls | grep -q "t3.*STOPPED" && break; sleep 0.1; done
 	run c tasks ls

@@ -110,3 +110,21 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	assert_equal "$status" 4
 	assert_output --partial "cloud-amd64"
 }
+
+@test "podman exec into a berth-runtime-vm container: output, status, -t" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	local vmpm="podman --root '$PM_DIR/storage' --runroot '$PM_DIR/run' \
+		--cgroup-manager cgroupfs --events-backend file --runtime '$BUILD/bin/berth-runtime-vm'"
+	bash -c "cd '$PM_DIR' && $vmpm run -d --name pvm ${RUN_FLAGS[*]} localhost/berth-test sh -c 'echo up; exec sleep 300'" >/dev/null
+	for _ in $(seq 100); do bash -c "cd '$PM_DIR' && $vmpm logs pvm" 2>/dev/null | grep -q up && break; sleep 0.1; done
+	run bash -c "cd '$PM_DIR' && $vmpm exec pvm sh -c 'cat /proc/version; exit 3'"
+	assert_equal "$status" 3
+	assert_output --partial "cloud-amd64"
+	run bash -c "cd '$PM_DIR' && echo in | $vmpm exec -i pvm cat"
+	assert_output in
+	run script -qec "cd '$PM_DIR' && $vmpm exec -t pvm sh -c 'tty; exit 2'; echo rc=\$?" /dev/null
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial rc=2
+	bash -c "cd '$PM_DIR' && $vmpm rm -f -t 0 pvm" >/dev/null
+}

@@ -367,6 +367,25 @@ boots() {
 	assert_output --partial '"status": "running"'
 	run "$RTVM" --root "$root" list -q
 	assert_output vmc
+	# exec: in the guest beside the process, with its status; --process; -d with a pid file
+	run --separate-stderr "$RTVM" --root "$root" exec vmc sh -c 'uname -r; echo e >&2; exit 4'
+	assert_equal "$status" 4
+	assert_output --regexp 'cloud-amd64$'
+	assert_equal "$stderr" e
+	run bash -c "echo piped | '$RTVM' --root '$root' exec vmc cat"
+	assert_output piped
+	echo '{"args": ["sh", "-c", "echo $X"], "env": ["X=from-process"], "cwd": "/", "user": {"uid": 0, "gid": 0}}' >"$WORK/proc.json"
+	run "$RTVM" --root "$root" exec --process "$WORK/proc.json" vmc
+	assert_output from-process
+	run "$RTVM" --root "$root" exec vmc nosuchcmd
+	assert_failure
+	assert_output --partial "executable file not found"
+	"$RTVM" --root "$root" exec -d --pid-file "$WORK/epid" vmc sh -c 'sleep 1; exit 5' </dev/null >/dev/null 2>&1
+	epid=$(cat "$WORK/epid")
+	kill -0 "$epid"
+	for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
+	run kill -0 "$epid"
+	assert_failure
 	run "$RTVM" --root "$root" delete vmc
 	assert_failure
 	"$RTVM" --root "$root" kill vmc TERM

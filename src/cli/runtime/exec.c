@@ -11,9 +11,11 @@
 #include "runtime/container.h"
 #include "runtime/spec.h"
 #include "runtime/terminal.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/shim.h"
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv);
 
@@ -119,7 +121,17 @@ static struct rt_process *load_process(struct cli_opts *o, const struct cli_pars
 		berr_set(err, EINVAL, "exec: expects a container id and a command (or --process)");
 		return NULL;
 	}
-	autoptr(rt_spec) spec = rt_container_spec(o->root, p->pos[0], err);
+	autoptr(rt_spec) spec = NULL;
+	if (vm_rt_exists(o->root, p->pos[0])) {
+		/* a VM's: the process of its bundle's config */
+		json_t *st = vm_rt_state(o->root, p->pos[0], err);
+		const char *bundle = json_string_value(json_object_get(st, "bundle"));
+		autofree char *config = bundle ? xasprintf("%s/config.json", bundle) : NULL;
+		spec = config ? rt_spec_load(config, bundle, err) : NULL;
+		json_decref(st);
+	} else {
+		spec = rt_container_spec(o->root, p->pos[0], err);
+	}
 	if (!spec)
 		return NULL;
 	if (!spec->process) {
@@ -146,6 +158,16 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	autoptr(rt_process) pr = load_process(o, &p, &err);
 	if (!pr || apply_flags(pr, &p, &err) < 0)
 		return cli_fail(err);
+	if (vm_rt_exists(o->root, p.pos[0])) {
+		struct vm_rt_exec vo = {.root = o->root,
+					.id = p.pos[0],
+					.process = pr,
+					.console_socket = cli_get(exec_flags, &p, "console-socket"),
+					.pid_file = cli_get(exec_flags, &p, "pid-file"),
+					.detach = cli_has(exec_flags, &p, "detach")};
+		int status = 0;
+		return vm_rt_exec(&vo, &status, &err) < 0 ? cli_fail(err) : status;
+	}
 	const char *fds = cli_get(exec_flags, &p, "preserve-fds");
 	struct rt_exec_opts eo = {.root = o->root,
 				  .id = p.pos[0],
