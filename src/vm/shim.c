@@ -10,16 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/session.h"
+#include "runtime/console.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -75,6 +78,7 @@ struct shim {
 	json_t *st;
 	struct vm v;
 	int fifo, sfd;
+	bool tty;                     /* a terminal: stdio is a pty's slave, v.out both ways */
 	int listener;                 /* <root>/.vm/<id>/exec.sock: berth-runtime-vm exec */
 	struct eng_session_clients x; /* the execs */
 };
@@ -133,11 +137,19 @@ static int pump(int fd, int to)
 	return 0;
 }
 
+/* The terminal's size (the console socket's owner sets it on the master) to the guest's. */
+static void follow_size(struct shim *sh)
+{
+	struct winsize ws;
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		(void)vm_resize(&sh->v, ws.ws_row, ws.ws_col);
+}
+
 /* Relay until QEMU ends: stdio both ways, signals to the guest. The process's status. */
 static int relay(struct shim *sh)
 {
 	struct vm *v = &sh->v;
-	bool in_open = v->in >= 0, out_open = true, err_open = true, ctl_open = true;
+	bool in_open = v->in >= 0 || sh->tty, out_open = true, err_open = true, ctl_open = true;
 	eng_session_clients_init(&sh->x, v->exec);
 	for (;;) {
 		struct pollfd p[7 + ENG_SESSION_CLIENTS] = {
@@ -156,6 +168,10 @@ static int relay(struct shim *sh)
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sh->sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH && sh->tty) {
+					follow_size(sh);
+					continue;
+				}
 				if (si.ssi_signo != SIGCHLD) {
 					(void)vm_signal(v, (int)si.ssi_signo);
 					continue;
@@ -178,10 +194,12 @@ static int relay(struct shim *sh)
 				}
 			}
 		}
-		if ((p[1].revents & (POLLIN | POLLHUP)) && pump(0, v->in) < 0) {
+		if ((p[1].revents & (POLLIN | POLLHUP)) && pump(0, sh->tty ? v->out : v->in) < 0) {
 			in_open = false;
-			(void)close(v->in); /* the guest's stdin ends */
-			v->in = -1;
+			if (!sh->tty) {
+				(void)close(v->in); /* the guest's stdin ends */
+				v->in = -1;
+			}
 		}
 		if ((p[2].revents & (POLLIN | POLLHUP)) && pump(v->out, 1) < 0)
 			out_open = false;
@@ -230,12 +248,30 @@ static void __attribute__((noreturn)) shim_main(struct shim *sh)
 		code = 127;
 	} else {
 		set_status(sh, "running");
+		if (sh->tty)
+			follow_size(sh); /* set since create, perhaps */
 		code = relay(sh);
 	}
 	json_object_set_new(sh->st, "exit_code", json_integer(code));
 	set_status(sh, "stopped");
 	vm_stop(v, v->qemu == 0);
 	_exit(code);
+}
+
+/* The shim's stdio becomes a new pty's slave, its master sent to the console socket's owner
+ * (runc's protocol), raw: the guest's own pty does the line discipline. */
+static int terminal(const char *console_socket, const struct rt_process *pr, struct berr **err)
+{
+	(void)setsid(); /* the slave becomes our controlling terminal: SIGWINCH, SIGHUP */
+	autoclose int cs = rt_console_connect(console_socket, err);
+	if (cs < 0 || rt_console_setup(cs, pr->console_height, pr->console_width, err) < 0)
+		return -EIO;
+	struct termios t;
+	if (tcgetattr(0, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(0, TCSANOW, &t);
+	}
+	return 0;
 }
 
 /* In the shim, before its report: the VM booted to "ready". */
@@ -247,6 +283,13 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 	autoptr(rt_spec) spec = rt_spec_load(config, bundle, err);
 	if (!spec)
 		return -EINVAL;
+	sh->tty = spec->process && spec->process->terminal;
+	if (sh->tty != (o->console_socket != NULL))
+		return berr_plain(err, EINVAL,
+				  sh->tty ? "process.terminal needs --console-socket"
+					  : "--console-socket needs process.terminal");
+	if (sh->tty && terminal(o->console_socket, spec->process, err) < 0)
+		return -EIO;
 	autofree char *state = dir_of(o->root, o->id, "run");
 	autofree char *cache = xasprintf("%s/.vm/.cache", o->root);
 	struct vm_opts vo = {.id = o->id,
@@ -273,10 +316,6 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 {
 	if (rt_state_validate_id(o->id, err) < 0)
 		return -EINVAL;
-	if (o->console_socket)
-		return berr_plain(err, EINVAL,
-				  "a terminal (--console-socket) is not yet possible in "
-				  "a VM");
 	if (!o->init_path)
 		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
 	autofree char *vmroot = xasprintf("%s/.vm", o->root);

@@ -128,3 +128,15 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	assert_output --partial rc=2
 	bash -c "cd '$PM_DIR' && $vmpm rm -f -t 0 pvm" >/dev/null
 }
+
+@test "podman run -t with berth-runtime-vm: the VM's process on a terminal, of the caller's size" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	local vmpm="podman --root '$PM_DIR/storage' --runroot '$PM_DIR/run' \
+		--cgroup-manager cgroupfs --events-backend file --runtime '$BUILD/bin/berth-runtime-vm'"
+	run script -qec "stty rows 31 cols 97; cd '$PM_DIR' && $vmpm run --rm -t ${RUN_FLAGS[*]} localhost/berth-test \
+		sh -c 'tty; stty size; exit 6'; echo rc=\$?" /dev/null
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial "31 97"
+	assert_output --partial rc=6
+}
