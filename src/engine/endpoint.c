@@ -23,6 +23,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/netns.h"
 
 static const char *str(json_t *o, const char *k)
 {
@@ -183,17 +184,7 @@ static int add_tap(const struct net_endpoint *e, struct vm_nic *nic, struct berr
 	memset(nic, 0, sizeof(*nic));
 	if (net_tap_add(e, &nic->fd, err) < 0)
 		return -EIO;
-	memcpy(nic->mac, e->mac, 6);
-	snprintf(nic->ifname, sizeof(nic->ifname), "%s", e->if_name);
-	nic->mtu = e->mtu;
-	if (e->addr4.family)
-		net_addr_cidr(&e->addr4, nic->addr4, sizeof(nic->addr4));
-	if (e->gw4.family)
-		net_addr_str(&e->gw4, nic->gw4, sizeof(nic->gw4));
-	if (e->addr6.family)
-		net_addr_cidr(&e->addr6, nic->addr6, sizeof(nic->addr6));
-	if (e->gw6.family)
-		net_addr_str(&e->gw6, nic->gw6, sizeof(nic->gw6));
+	vm_nic_describe(nic, e->mac, e->if_name, e->mtu, &e->addr4, &e->gw4, &e->addr6, &e->gw6);
 	return 0;
 }
 

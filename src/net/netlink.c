@@ -75,7 +75,7 @@ int net_nl_talk(struct net_nl *nl, struct nlmsghdr *nlh, struct berr **err)
 	}
 }
 
-static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags)
+struct nlmsghdr *net_nl_msg_start(char *buf, uint16_t type, uint16_t flags)
 {
 	memset(buf, 0, NET_NL_BUF);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -93,7 +93,7 @@ static struct ifinfomsg *link_header(struct nlmsghdr *nlh)
 
 struct nlmsghdr *net_nl_msg_bridge(char *buf, const char *name, uint32_t mtu)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	link_header(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
@@ -108,7 +108,7 @@ struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_in
 				 const char *peer, int peer_netns_fd, const uint8_t *mac,
 				 uint32_t mtu)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	link_header(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
@@ -137,7 +137,7 @@ struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_in
 
 struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = link_header(nlh);
 	ifi->ifi_index = (int)index;
 	ifi->ifi_flags = IFF_UP;
@@ -145,9 +145,18 @@ struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index)
 	return nlh;
 }
 
+struct nlmsghdr *net_nl_msg_link_mtu(char *buf, unsigned index, uint32_t mtu)
+{
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = link_header(nlh);
+	ifi->ifi_index = (int)index;
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nlh;
+}
+
 struct nlmsghdr *net_nl_msg_link_master(char *buf, unsigned index, unsigned master, uint32_t mtu)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = link_header(nlh);
 	ifi->ifi_index = (int)index;
 	mnl_attr_put_u32(nlh, IFLA_MASTER, master);
@@ -158,7 +167,7 @@ struct nlmsghdr *net_nl_msg_link_master(char *buf, unsigned index, unsigned mast
 
 struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = link_header(nlh);
 	ifi->ifi_index = (int)index;
 	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -172,7 +181,7 @@ struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index)
 
 struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_DELLINK, 0);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_DELLINK, 0);
 	link_header(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nlh;
@@ -180,7 +189,7 @@ struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name)
 
 struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)a->family;
 	ifa->ifa_prefixlen = (uint8_t)a->prefix;
@@ -198,7 +207,7 @@ struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_add
 
 struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struct net_addr *gw)
 {
-	struct nlmsghdr *nlh = start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
 	rt->rtm_family = (uint8_t)gw->family;
 	rt->rtm_dst_len = 0;
@@ -216,7 +225,7 @@ struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struc
 unsigned net_nl_ifindex(struct net_nl *nl, const char *name)
 {
 	char buf[NET_NL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETLINK, 0);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_GETLINK, 0);
 	link_header(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	nlh->nlmsg_seq = ++nl->seq;
@@ -260,29 +269,37 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int net_nl_dump(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *data,
+		struct berr **err)
+{
+	char buf[NET_NL_BUF];
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return berr_set(err, errno, "netlink send");
+	int r;
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+		if (n < 0)
+			return berr_set(err, errno, "netlink receive");
+		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, cb, data);
+	} while (r > MNL_CB_STOP);
+	if (r == MNL_CB_ERROR)
+		return berr_set(err, errno, "netlink dump");
+	return 0;
+}
+
 int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,
 		  struct berr **err)
 {
 	char buf[NET_NL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_GETROUTE, 0);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
 	rt->rtm_family = (uint8_t)family;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return berr_set(err, errno, "netlink send");
 	struct route_dump d = {.family = family};
-	int r;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
-		if (n < 0) {
-			free(d.v);
-			return berr_set(err, errno, "netlink receive");
-		}
-		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, route_cb, &d);
-	} while (r > MNL_CB_STOP);
-	if (r == MNL_CB_ERROR) {
+	if (net_nl_dump(nl, nlh, route_cb, &d, err) < 0) {
 		free(d.v);
-		return berr_set(err, errno, "dump routes");
+		return berr_wrap(err, "dump routes");
 	}
 	*out = d.v;
 	*out_n = d.n;

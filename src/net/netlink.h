@@ -29,7 +29,9 @@ void net_nl_close(struct net_nl *nl);
  * (negative), EEXIST included, for the caller to forgive. */
 int net_nl_talk(struct net_nl *nl, struct nlmsghdr *nlh, struct berr **err);
 
-/* Messages (buf holds NET_NL_BUF bytes). */
+/* Messages (buf holds NET_NL_BUF bytes). A bare request of type with flags (NLM_F_REQUEST
+ * added), for the other rooms' messages (tc.h) and queries. */
+struct nlmsghdr *net_nl_msg_start(char *buf, uint16_t type, uint16_t flags);
 struct nlmsghdr *net_nl_msg_bridge(char *buf, const char *name, uint32_t mtu);
 /* A veth pair: name here (in the bridge master_index, 0: none), peer in peer_netns_fd with
  * the MAC mac (NULL: the kernel's) and the MTU. */
@@ -38,6 +40,7 @@ struct nlmsghdr *net_nl_msg_veth(char *buf, const char *name, unsigned master_in
 				 uint32_t mtu);
 /* Bring a link up (by index). */
 struct nlmsghdr *net_nl_msg_link_up(char *buf, unsigned index);
+struct nlmsghdr *net_nl_msg_link_mtu(char *buf, unsigned index, uint32_t mtu);
 /* A bridge port's hairpin mode (a container reaching its own published port). */
 struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index);
 /* An existing link (a TAP) into the bridge master, with its MTU (0: unchanged). */
@@ -47,6 +50,11 @@ struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_add
 /* The default route (v4 or v6 by gw's family) through gw, on the link index. */
 struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struct net_addr *gw);
 
+/* Send a dump request (NLM_F_DUMP added) and give every answer to cb (libmnl's callback:
+ * MNL_CB_OK to go on). */
+typedef int (*net_nl_cb)(const struct nlmsghdr *nlh, void *data);
+int net_nl_dump(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *data,
+		struct berr **err);
 /* The index of the link name, 0 if there is none. */
 unsigned net_nl_ifindex(struct net_nl *nl, const char *name);
 /* The destinations of the routes in the main table (family AF_INET or AF_INET6), for

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/netns.h"
 #include "vm/vm.h"
 
 #define START_WAIT_S 60
@@ -78,7 +80,10 @@ struct shim {
 	json_t *st;
 	struct vm v;
 	int fifo, sfd;
-	bool tty;                     /* a terminal: stdio is a pty's slave, v.out both ways */
+	bool tty;                        /* a terminal: stdio is a pty's slave, v.out both ways */
+	int netns;                       /* config.json's network namespace, or -1 */
+	struct vm_nic nics[VM_NICS_MAX]; /* its interfaces, taken over (vm/netns.h) */
+	size_t n_nics;
 	int listener;                 /* <root>/.vm/<id>/exec.sock: berth-runtime-vm exec */
 	struct eng_session_clients x; /* the execs */
 };
@@ -231,8 +236,9 @@ static void __attribute__((noreturn)) shim_main(struct shim *sh)
 				if (si.ssi_signo == SIGCHLD &&
 				    waitpid(v->qemu, NULL, WNOHANG) == v->qemu) {
 					v->qemu = 0;
-					set_status(sh, "stopped");
 					vm_stop(v, true);
+					vm_netns_release(sh->netns, sh->nics, sh->n_nics);
+					set_status(sh, "stopped");
 					_exit(255);
 				}
 		}
@@ -253,8 +259,9 @@ static void __attribute__((noreturn)) shim_main(struct shim *sh)
 		code = relay(sh);
 	}
 	json_object_set_new(sh->st, "exit_code", json_integer(code));
-	set_status(sh, "stopped");
 	vm_stop(v, v->qemu == 0);
+	vm_netns_release(sh->netns, sh->nics, sh->n_nics);
+	set_status(sh, "stopped");
 	_exit(code);
 }
 
@@ -299,14 +306,34 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 			     .accel = o->accel,
 			     .spec = spec,
 			     .wait_go = true};
+	const struct rt_namespace *ns = &spec->ns[RT_NS_NET];
+	if (ns->enabled && ns->path) {
+		/* podman's, CNI's: the guest becomes its interfaces */
+		sh->netns = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (sh->netns < 0)
+			return berr_set(err, errno, "open network namespace '%s'", ns->path);
+		if (vm_netns_take(sh->netns, sh->nics, VM_NICS_MAX, &sh->n_nics, err) < 0)
+			return berr_wrap(err, "network namespace '%s'", ns->path);
+		/* the shim is the container's process: its namespace is the one another
+		 * container joins by /proc/<pid>/ns/net (podman's --network container:) */
+		if (setns(sh->netns, CLONE_NEWNET) < 0) {
+			vm_netns_release(sh->netns, sh->nics, sh->n_nics);
+			return berr_set(err, errno, "enter network namespace '%s'", ns->path);
+		}
+		vo.nics = sh->nics;
+		vo.n_nics = sh->n_nics;
+	}
 	const char *mem = json_string_value(
 	    json_object_get(json_object_get(spec->json, "annotations"), "org.berth.vm.memory-mb"));
 	if (mem)
 		vo.mem_mb = (unsigned)strtoul(mem, NULL, 10);
-	if (vm_boot(&vo, &sh->v, err) < 0)
+	if (vm_boot(&vo, &sh->v, err) < 0) {
+		vm_netns_release(sh->netns, sh->nics, sh->n_nics);
 		return -EIO;
+	}
 	if (vm_wait_ready(&sh->v, VM_BOOT_TIMEOUT_S, err) < 0) {
 		vm_stop(&sh->v, false);
+		vm_netns_release(sh->netns, sh->nics, sh->n_nics);
 		return -EIO;
 	}
 	return 0;
@@ -354,7 +381,8 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 		if (rep[1] > 3)
 			(void)syscall(SYS_close_range, 3, (unsigned)rep[1] - 1, 0);
 		(void)syscall(SYS_close_range, (unsigned)rep[1] + 1, ~0U, 0);
-		struct shim sh = {.root = o->root, .id = o->id, .st = st, .listener = -1};
+		struct shim sh = {
+		    .root = o->root, .id = o->id, .st = st, .netns = -1, .listener = -1};
 		sigset_t set;
 		sigfillset(&set);
 		sigdelset(&set, SIGKILL);

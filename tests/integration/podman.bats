@@ -140,3 +140,36 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	assert_output --partial "31 97"
 	assert_output --partial rc=6
 }
+
+@test "podman with berth-runtime-vm on a CNI network: the VM takes the container's address, -p reaches it" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	local vmpm="podman --root '$PM_DIR/storage' --runroot '$PM_DIR/run' \
+		--cgroup-manager cgroupfs --events-backend file --runtime '$BUILD/bin/berth-runtime-vm'"
+	local flags="--cgroup-parent /berth-podman-test --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+	# podman's default network (CNI's bridge), in the suite's own network namespace
+	bash -c "cd '$PM_DIR' && $vmpm run -d --name pnet -p 127.0.0.1:18081:80 $flags localhost/berth-test \
+		sh -c 'echo from-the-vm >/index.html; exec busybox httpd -f -p 80 -h /'" >/dev/null
+	ip=$(bash -c "cd '$PM_DIR' && $vmpm inspect -f '{{.NetworkSettings.IPAddress}}' pnet")
+	[[ "$ip" =~ ^10\.88\. ]]
+	run bash -c "cd '$PM_DIR' && $vmpm exec pnet sh -c 'cat /proc/version; busybox ip -4 addr show eth0'"
+	assert_output --partial "cloud-amd64"
+	assert_output --partial "inet $ip/"
+	for _ in $(seq 100); do curl -sf -m 2 "http://$ip/index.html" >/dev/null && break; sleep 0.1; done
+	run curl -sf -m 5 "http://$ip/index.html"
+	assert_output from-the-vm
+	run curl -sf -m 5 "http://127.0.0.1:18081/index.html"
+	assert_output from-the-vm
+	# from the guest out, through the namespace's gateway
+	mkdir -p "$PM_DIR/www" && echo from-outside >"$PM_DIR/www/out.html"
+	busybox httpd -f -p 10.88.0.1:18999 -h "$PM_DIR/www" &
+	local srv=$!
+	run bash -c "cd '$PM_DIR' && $vmpm exec pnet busybox wget -q -O- http://10.88.0.1:18999/out.html"
+	kill "$srv"
+	assert_output from-outside
+	# the namespace is the VM's: a second VM in it is refused, with why
+	run bash -c "cd '$PM_DIR' && $vmpm run --rm --network container:pnet $flags localhost/berth-test true"
+	assert_failure
+	assert_output --partial "taken already"
+	bash -c "cd '$PM_DIR' && $vmpm rm -f -t 0 pnet" >/dev/null
+}

@@ -403,5 +403,13 @@ boots() {
 	set_config "$WORK/b" '.annotations["org.berth.isolation"] = "vm"'
 	run "$RUNTIME" --root "$root" run --bundle "$WORK/b" vmr2
 	assert_equal "$status" 6
+	# the host's network namespace (the runtime's own) is never taken over
+	for ns in /proc/self/ns/net; do
+		set_config "$WORK/b" ".linux.namespaces |= map(if .type == \"network\" then .path = \"$ns\" else . end)"
+		run "$RTVM" --root "$root" run --bundle "$WORK/b" vmr3
+		assert_failure
+		assert_output --partial "cannot take over its interfaces"
+		set_config "$WORK/b" 'del(.linux.namespaces[] | select(.type == "network") | .path)'
+	done
 	[ -z "$(ls -A "$root/.vm" | grep -v '^.cache$')" ]
 }

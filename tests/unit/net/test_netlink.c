@@ -11,16 +11,22 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
 #include <linux/veth.h>
 #include <sys/socket.h>
 
 #include "net/netlink.h"
 #include "net/nft.h"
+#include "net/tc.h"
 
 /* The attribute of type in the message's (or a nest's) attributes, or NULL. */
 static const struct nlattr *find(const struct nlmsghdr *nlh, size_t hdr, int type)
@@ -35,6 +41,50 @@ static const struct nlattr *find_in(const struct nlattr *nest, int type)
 	const struct nlattr *a;
 	mnl_attr_for_each_nested(a, nest) if (mnl_attr_get_type(a) == type) return a;
 	return NULL;
+}
+
+/* tc ingress qdisc, and the u32 filter that sends every frame on to another link */
+static void tc(void **state)
+{
+	char buf[NET_NL_BUF];
+	size_t h = sizeof(struct tcmsg);
+	struct nlmsghdr *nlh = net_tc_msg_ingress(buf, 5, true);
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWQDISC);
+	assert_true(nlh->nlmsg_flags & NLM_F_EXCL);
+	struct tcmsg *t = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(t->tcm_ifindex, 5);
+	assert_int_equal(t->tcm_parent, TC_H_INGRESS);
+	assert_int_equal(t->tcm_handle, 0xffff0000U);
+	assert_string_equal(mnl_attr_get_str(find(nlh, h, TCA_KIND)), "ingress");
+	nlh = net_tc_msg_ingress(buf, 5, false);
+	assert_int_equal(nlh->nlmsg_type, RTM_DELQDISC);
+
+	nlh = net_tc_msg_redirect(buf, 5, 9);
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWTFILTER);
+	t = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(t->tcm_ifindex, 5);
+	assert_int_equal(t->tcm_parent, 0xffff0000U);
+	assert_int_equal(TC_H_MIN(t->tcm_info), htons(ETH_P_ALL));
+	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, 1);
+	assert_string_equal(mnl_attr_get_str(find(nlh, h, TCA_KIND)), "u32");
+	const struct nlattr *opts = find(nlh, h, TCA_OPTIONS);
+	assert_non_null(opts);
+	const struct nlattr *sel = find_in(opts, TCA_U32_SEL);
+	assert_int_equal(mnl_attr_get_payload_len(sel),
+			 sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key));
+	const struct tc_u32_sel *s = mnl_attr_get_payload(sel);
+	assert_int_equal(s->nkeys, 1);
+	assert_true(s->flags & TC_U32_TERMINAL);
+	assert_int_equal(s->keys[0].mask, 0); /* every frame */
+	const struct nlattr *act = find_in(find_in(opts, TCA_U32_ACT), 1);
+	assert_non_null(act);
+	assert_string_equal(mnl_attr_get_str(find_in(act, TCA_ACT_KIND)), "mirred");
+	const struct nlattr *parms = find_in(find_in(act, TCA_ACT_OPTIONS), TCA_MIRRED_PARMS);
+	assert_int_equal(mnl_attr_get_payload_len(parms), sizeof(struct tc_mirred));
+	const struct tc_mirred *m = mnl_attr_get_payload(parms);
+	assert_int_equal(m->eaction, TCA_EGRESS_REDIR);
+	assert_int_equal(m->action, TC_ACT_STOLEN);
+	assert_int_equal(m->ifindex, 9);
 }
 
 static void bridge(void **state)
@@ -172,10 +222,8 @@ static void nft(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(bridge),
-	    cmocka_unit_test(veth),
-	    cmocka_unit_test(addr_and_route),
-	    cmocka_unit_test(nft),
+	    cmocka_unit_test(bridge),         cmocka_unit_test(tc),  cmocka_unit_test(veth),
+	    cmocka_unit_test(addr_and_route), cmocka_unit_test(nft),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
