@@ -146,8 +146,7 @@ static bool takeable(const struct net_iface *f)
 	return false;
 }
 
-int vm_netns_take(int netns_fd, struct vm_nic *out, size_t max, size_t *out_n,
-		  struct berr **err)
+int vm_netns_take(int netns_fd, struct vm_nic *out, size_t max, size_t *out_n, struct berr **err)
 {
 	/* its interfaces would stop being the host's */
 	if (hosts(netns_fd))

@@ -25,8 +25,7 @@ void vm_nic_describe(struct vm_nic *nic, const uint8_t mac[6], const char *ifnam
 
 /* The NICs for the namespace of netns_fd (none when it has no interface with an address).
  * The TAPs' fds are the caller's (a TAP goes with its last fd). */
-int vm_netns_take(int netns_fd, struct vm_nic *out, size_t max, size_t *out_n,
-		  struct berr **err);
+int vm_netns_take(int netns_fd, struct vm_nic *out, size_t max, size_t *out_n, struct berr **err);
 /* Give the interfaces back: the redirects removed (best effort; none is fine). */
 void vm_netns_release(int netns_fd, const struct vm_nic *nics, size_t n);
 

@@ -41,12 +41,17 @@ static char *dir_of(const char *root, const char *id, const char *file)
 	return file ? xasprintf("%s/.vm/%s/%s", root, id, file) : xasprintf("%s/.vm/%s", root, id);
 }
 
-bool vm_rt_wanted(const char *config_path)
+bool vm_rt_wanted(const char *config_path, bool vm_runtime)
 {
 	json_t *c = json_load_path(AT_FDCWD, config_path, RT_SPEC_MAX_BYTES, NULL);
-	const char *v = json_string_value(
-	    json_object_get(json_object_get(c, "annotations"), "org.berth.isolation"));
-	bool yes = v && !strcmp(v, "vm");
+	json_t *a = json_object_get(c, "annotations");
+	const char *v = json_string_value(json_object_get(a, "org.berth.isolation"));
+	/* a pod's sandbox (its pause process) holds the pod's namespaces: a container, so that
+	 * the pod's container is the VM that takes its network (containerd's, CRI-O's names) */
+	const char *c1 = json_string_value(json_object_get(a, "io.kubernetes.cri.container-type"));
+	const char *c2 = json_string_value(json_object_get(a, "io.kubernetes.cri-o.ContainerType"));
+	bool sandbox = (c1 && !strcmp(c1, "sandbox")) || (c2 && !strcmp(c2, "sandbox"));
+	bool yes = v ? !strcmp(v, "vm") : vm_runtime && !sandbox;
 	json_decref(c);
 	return yes;
 }

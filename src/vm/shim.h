@@ -21,8 +21,11 @@ struct vm_rt_create {
 	const char *accel;     /* NULL: auto */
 };
 
-/* Whether config.json at path asks for a VM (annotation org.berth.isolation=vm). */
-bool vm_rt_wanted(const char *config_path);
+/* Whether the bundle of config.json at path runs as a VM: the annotation
+ * org.berth.isolation (vm or container) says; else berth-runtime-vm (vm_runtime) runs every
+ * bundle as a VM but a Kubernetes pod's sandbox (the annotations containerd and CRI-O give
+ * it), which holds the pod's namespaces for its containers. */
+bool vm_rt_wanted(const char *config_path, bool vm_runtime);
 /* Whether id is one of ours. */
 bool vm_rt_exists(const char *root, const char *id);
 

@@ -403,6 +403,19 @@ boots() {
 	set_config "$WORK/b" '.annotations["org.berth.isolation"] = "vm"'
 	run "$RUNTIME" --root "$root" run --bundle "$WORK/b" vmr2
 	assert_equal "$status" 6
+	# a pod's sandbox (containerd's and CRI-O's annotation), or org.berth.isolation=container,
+	# is an ordinary container under berth-runtime-vm: the host's kernel
+	set_config "$WORK/b" '.annotations = {"io.kubernetes.cri.container-type": "sandbox"} | .process.args = ["sh", "-c", "uname -r; exit 3"]'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" sbx
+	assert_equal "$status" 3
+	assert_output "$(uname -r)"
+	set_config "$WORK/b" '.annotations = {"io.kubernetes.cri-o.ContainerType": "sandbox"}'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" sbx
+	assert_output "$(uname -r)"
+	set_config "$WORK/b" '.annotations = {"org.berth.isolation": "container"}'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" sbx
+	assert_output "$(uname -r)"
+	set_config "$WORK/b" '.annotations = {} | .process.args = ["sh", "-c", "uname -r; exit 6"]'
 	# the host's network namespace (the runtime's own) is never taken over
 	for ns in /proc/self/ns/net; do
 		set_config "$WORK/b" ".linux.namespaces |= map(if .type == \"network\" then .path = \"$ns\" else . end)"

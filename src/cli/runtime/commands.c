@@ -115,7 +115,7 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	struct berr *err = NULL;
 	autofree char *config =
 	    co.config ? xstrdup(co.config) : xasprintf("%s/config.json", abs_bundle);
-	if (o->vm || vm_rt_wanted(config))
+	if (vm_rt_wanted(config, o->vm))
 		return vm_create(o, &co, run, detach, cli_has(create_flags, &p, "keep"));
 	/* run in the foreground waits for the init, our grandchild: be its reaper. Without a
 	 * console socket, a terminal the config asks for is relayed to our own stdio. */
