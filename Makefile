@@ -125,6 +125,11 @@ install: all
 	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
 	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init
 	install -D -m 0755 $(VM_INIT) $(DESTDIR)$(DATADIR)/berth-vm-init
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@BINDIR@|$(PREFIX)/bin|' contrib/systemd/berth-boot.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/berth-boot.service
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload && systemctl enable berth-boot.service; fi
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run

@@ -14,6 +14,7 @@
 #include "engine/create.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
+#include "image/unpack.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -63,10 +64,32 @@ static int send_signal(const struct eng_store *s, const char *id, int sig, bool 
 	return r < 0 ? berr_set(err, -r, "signal %.12s", id) : 0;
 }
 
+/* The container's stop signal (SIGTERM unless its config names another). */
+static int stop_signal(json_t *rec)
+{
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(rec, "Config"), "StopSignal"));
+	int sig = name && *name ? sig_parse(name) : -1;
+	return sig > 0 ? sig : SIGTERM;
+}
+
+/* A stop by hand: the restart policy does not bring it back, and the monitor records it
+ * (HasBeenManuallyStopped, as Docker's: unless-stopped is not started at boot). */
+static void mark_stopping(const struct eng_store *s, const char *id)
+{
+	autofree char *marker = eng_container_path(s, id, "stopping");
+	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
+}
+
 int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err)
 {
 	if (!is_running(s, id))
 		return berr_plain(err, EINVAL, "container %.12s is not running", id);
+	/* as Docker's kill: SIGKILL or the stop signal ends it for good */
+	json_t *rec = eng_container_load(s, id, NULL);
+	if (rec && (sig == SIGKILL || sig == stop_signal(rec)))
+		mark_stopping(s, id);
+	json_decref(rec);
 	return send_signal(s, id, sig, false, err);
 }
 
@@ -89,14 +112,11 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 	if (!rec)
 		return -EIO;
 	json_t *cfg = json_object_get(rec, "Config");
-	const char *sig_name = json_string_value(json_object_get(cfg, "StopSignal"));
 	if (timeout_s < 0) {
 		json_t *t = json_object_get(cfg, "StopTimeout");
 		timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
 	}
-	int sig = SIGTERM;
-	if (sig_name && *sig_name && sig_parse(sig_name) > 0)
-		sig = sig_parse(sig_name);
+	int sig = stop_signal(rec);
 	json_decref(rec);
 	/* a paused container is thawed first: frozen, it could not act on the signal */
 	autofree char *paused = eng_container_path(s, id, "paused");
@@ -105,9 +125,7 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 		(void)rt_container_pause(rt, id, false, NULL);
 		(void)unlink(paused);
 	}
-	/* the restart policy must not bring it back */
-	autofree char *marker = eng_container_path(s, id, "stopping");
-	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
+	mark_stopping(s, id);
 	(void)send_signal(s, id, sig, false, NULL);
 	if (wait_stopped(s, id, (long)timeout_s * 1000))
 		return 0;
@@ -127,6 +145,54 @@ int eng_container_wait(const struct eng_store *s, const char *id, int *out_code,
 	return 0;
 }
 
+/* Whatever a dead monitor left: the container's processes, the runtime's record, the
+ * root's mount, the socket. */
+static void clear_leftovers(const struct eng_store *s, const char *id)
+{
+	autofree char *root = eng_runtime_root(s);
+	(void)rt_container_kill(root, id, SIGKILL, true, NULL);
+	(void)rt_container_delete(root, id, true, NULL);
+	autofree char *rootfs = eng_container_path(s, id, "rootfs");
+	(void)umount2(rootfs, MNT_DETACH);
+	autofree char *sock = eng_attach_path(s, id);
+	(void)unlink(sock);
+	autofree char *run = xasprintf("%s/%s", s->runroot, id);
+	(void)rmdir(run);
+}
+
+int eng_container_reap(const struct eng_store *s, const char *id, int code, const char *why,
+		       struct berr **err)
+{
+	clear_leftovers(s, id);
+	json_t *st = eng_state_load(s, id);
+	char now[40];
+	img_time_now(now);
+	json_object_set_new(st, "Status", json_string("exited"));
+	json_object_set_new(st, "Running", json_false());
+	json_object_set_new(st, "MonitorPid", json_integer(0));
+	json_object_set_new(st, "Pid", json_integer(0));
+	json_object_set_new(st, "ExitCode", json_integer(code));
+	json_object_set_new(st, "FinishedAt", json_string(now));
+	json_object_set_new(st, "Error", json_string(why));
+	int r = eng_state_save(s, id, st, err);
+	json_decref(st);
+	return r;
+}
+
+bool eng_restart_at_boot(json_t *rec, json_t *state)
+{
+	json_t *p = json_object_get(json_object_get(rec, "HostConfig"), "RestartPolicy");
+	const char *name = json_string_value(json_object_get(p, "Name")) ?: "";
+	const char *started = json_string_value(json_object_get(state, "StartedAt")) ?: "";
+	if (!*started || !strncmp(started, "0001-", 5))
+		return false; /* never started: created only */
+	if (!strcmp(name, "always"))
+		return true;
+	if (!strcmp(name, "unless-stopped"))
+		return !json_is_true(json_object_get(state, "HasBeenManuallyStopped"));
+	return false; /* no, and on-failure: a host going down is not the container's failure */
+}
+
 int eng_container_destroy(const struct eng_store *s, const char *id, bool force, bool volumes,
 			  struct berr **err)
 {
@@ -136,20 +202,11 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 					  "you cannot remove a running container %s. Stop the "
 					  "container before attempting removal or force remove",
 					  id);
-		autofree char *marker = eng_container_path(s, id, "stopping");
-		(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
+		mark_stopping(s, id);
 		(void)send_signal(s, id, SIGKILL, true, NULL);
 		(void)wait_stopped(s, id, 10000);
 	}
-	/* whatever a dead monitor left: the runtime's record, the root's mount, the socket */
-	autofree char *root = eng_runtime_root(s);
-	(void)rt_container_delete(root, id, true, NULL);
-	autofree char *rootfs = eng_container_path(s, id, "rootfs");
-	(void)umount2(rootfs, MNT_DETACH);
-	autofree char *sock = eng_attach_path(s, id);
-	(void)unlink(sock);
-	autofree char *run = xasprintf("%s/%s", s->runroot, id);
-	(void)rmdir(run);
+	clear_leftovers(s, id);
 	json_t *rec = volumes ? eng_container_load(s, id, NULL) : NULL;
 	int r = eng_container_remove(s, id, err);
 	if (r == 0 && rec)

@@ -510,6 +510,9 @@ static int run_once(struct monitor *m, bool first)
 	json_object_del(m->state, "Ports");
 	img_time_now(t);
 	set_status(m, "exited");
+	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
+	if (access(stopping, F_OK) == 0)
+		json_object_set_new(m->state, "HasBeenManuallyStopped", json_true());
 	json_object_set_new(m->state, "Pid", json_integer(0));
 	json_object_set_new(m->state, "ExitCode", json_integer(code));
 	json_object_set_new(m->state, "FinishedAt", json_string(t));
@@ -622,6 +625,10 @@ int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, b
 	if (report_fd >= 0)
 		(void)fcntl(report_fd, F_SETFD, FD_CLOEXEC);
 	m.state = eng_state_load(s, id);
+	/* a start by hand, or at boot: not stopped, whatever a monitor that died left */
+	json_object_del(m.state, "HasBeenManuallyStopped");
+	autofree char *stopping = eng_container_path(s, id, "stopping");
+	(void)unlink(stopping);
 	json_object_set_new(m.state, "MonitorPid", json_integer(getpid()));
 	json_object_set_new(m.state, "MonitorStart",
 			    json_integer((json_int_t)rt_proc_start_time(getpid())));

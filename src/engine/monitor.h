@@ -8,6 +8,7 @@
 #ifndef BERTH_ENGINE_MONITOR_H
 #define BERTH_ENGINE_MONITOR_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -44,6 +45,16 @@ int eng_container_kill(const struct eng_store *s, const char *id, int sig, struc
  * what a monitor that died left behind. */
 int eng_container_destroy(const struct eng_store *s, const char *id, bool force, bool volumes,
 			  struct berr **err);
+/* What a monitor that is gone (killed, or the host went down) left of a container: its
+ * processes, the runtime's record, the root's mount; the state recorded as exited with code
+ * and the error why. */
+int eng_container_reap(const struct eng_store *s, const char *id, int code, const char *why,
+		       struct berr **err);
+/* Whether its restart policy starts a container again when the host comes up (`berth system
+ * boot`), as a Docker daemon does at its start: always; unless-stopped unless it was stopped
+ * by hand; never on-failure (a host going down is not the container's failure) nor one that
+ * was only created. */
+bool eng_restart_at_boot(json_t *rec, json_t *state);
 /* Wait until the container is not running; its exit code. */
 int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err);
 

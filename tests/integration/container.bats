@@ -200,6 +200,59 @@ lo"
 	assert_output exited
 }
 
+@test "system boot: after the host went down, the restart policies bring back what Docker's would" {
+	berth run -d --name always --restart always berth/default sleep 1000 >/dev/null
+	berth run -d --name unless --restart unless-stopped berth/default sleep 1000 >/dev/null
+	berth run -d --name unless-byhand --restart unless-stopped berth/default sleep 1000 >/dev/null
+	berth run -d --name always-byhand --restart always berth/default sleep 1000 >/dev/null
+	berth run -d --name onfail --restart on-failure berth/default sleep 1000 >/dev/null
+	berth run -d --name none --network none berth/default sleep 1000 >/dev/null
+	berth create --name created --restart always berth/default sleep 1000 >/dev/null
+	berth ps -aq --no-trunc >>"$WORK/ids"
+	# stopped by hand: stop, and kill with SIGKILL (as Docker's, both count)
+	berth stop -t 0 unless-byhand >/dev/null
+	berth kill always-byhand >/dev/null
+	berth wait always-byhand >/dev/null
+	run berth inspect -f '{{.State.Status}}' always-byhand
+	assert_output exited
+	# the host goes down: every monitor and container process killed at once; the runtime's
+	# records, the mounts and the cgroups stay as such a crash leaves them
+	for id in $(berth ps -q --no-trunc); do
+		kill -9 "$(jq -r .MonitorPid "$STORE/containers/$id/state.json")"
+		kill -9 "$(jq -r .Pid "$STORE/containers/$id/state.json")"
+	done
+	sleep 0.3
+	run berth ps -a --format '{{.Names}} {{.Status}}'
+	assert_line --regexp '^always Exited \(255\)'
+	run berth system boot
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	run berth ps --format '{{.Names}}'
+	assert_output --partial always
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "always always-byhand unless " ]
+	run berth ps -a --format '{{.Names}} {{.Status}}'
+	assert_line --regexp '^unless-byhand Exited \(137\)'
+	assert_line --regexp '^onfail Exited \(255\)'
+	assert_line --regexp '^none Exited \(255\)'
+	assert_line 'created Created'
+	run berth inspect -f '{{.State.Error}}' onfail
+	assert_output --partial "the host went down"
+	# back on its network, and nothing the crash left is a problem now
+	run berth exec always cat /proc/net/route
+	assert_output --partial eth0
+	run berth system check
+	assert_output "No problems found"
+	# podman's start --all, with filters
+	berth stop -t 0 always unless always-byhand >/dev/null
+	run berth start --all --filter restart-policy=unless-stopped
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	run berth ps --format '{{.Names}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "unless unless-byhand " ]
+	run berth start --all always
+	assert_failure 125
+}
+
 @test "names: unique, renamed, resolved by prefix; create then start -a" {
 	berth create --name one berth/default echo created-then-started >/dev/null
 	run berth create --name one berth/default true
@@ -363,7 +416,8 @@ ${id:0:12}"
 	assert_output --partial "its monitor is gone"
 	run berth system check --repair
 	assert_success
-	assert_line --partial "root still mounted (repaired)"
+	assert_line --partial "its monitor is gone (repaired)"
+	! grep -q "$STORE/containers/$id/rootfs" /proc/self/mountinfo
 	run berth system check
 	assert_success
 	assert_output "No problems found"

@@ -4,6 +4,7 @@
 #ifndef BERTH_CLI_BERTH_H
 #define BERTH_CLI_BERTH_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "engine/container.h"
@@ -61,6 +62,10 @@ int cmd_start(struct cli_opts *o, int argc, char **argv);
 int cmd_container_monitor(struct cli_opts *o, int argc, char **argv);
 /* container_show.c */
 int cmd_ps(struct cli_opts *o, int argc, char **argv);
+/* Whether a container (record, state, id) passes every --filter KEY=VALUE of ps and start
+ * --all: status, name, id, exited, ancestor, label, restart-policy. */
+struct flag_list;
+bool cli_container_match(const struct flag_list *filters, json_t *rec, json_t *st, const char *id);
 int cmd_inspect(struct cli_opts *o, int argc, char **argv);
 int cmd_logs(struct cli_opts *o, int argc, char **argv);
 int cmd_wait(struct cli_opts *o, int argc, char **argv);

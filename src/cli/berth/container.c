@@ -535,27 +535,67 @@ int cmd_create(struct cli_opts *o, int argc, char **argv)
 	return run_or_create(o, argc, argv, false);
 }
 
+/* The stopped containers start --all names (those --filter keeps), as podman's. */
+static const char **start_all(struct eng_store *es, const struct flag_list *filters, int *out_n)
+{
+	char **ids = NULL;
+	const char **out = NULL;
+	int n = 0;
+	if (eng_container_list(es, &ids, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; ids[i]; i++) {
+		json_t *rec = eng_container_load(es, ids[i], NULL);
+		json_t *st = eng_state_load(es, ids[i]);
+		if (rec && !json_is_true(json_object_get(st, "Running")) &&
+		    cli_container_match(filters, rec, st, ids[i])) {
+			out = xrealloc(out, (size_t)(n + 2) * sizeof(*out));
+			out[n++] = xstrdup(ids[i]);
+			out[n] = NULL;
+		}
+		json_decref(rec);
+		json_decref(st);
+	}
+	strv_free(ids);
+	*out_n = n;
+	return out;
+}
+
 int cmd_start(struct cli_opts *o, int argc, char **argv)
 {
-	bool attach = false, interactive = false;
+	bool attach = false, interactive = false, all = false;
+	struct flag_list filters = {0};
 	const struct flag flags[] = {
 	    {"attach", 'a', FLAG_BOOL, &attach, "Attach STDOUT/STDERR and forward signals"},
 	    {"interactive", 'i', FLAG_BOOL, &interactive, "Attach container's STDIN"},
+	    {"all", 0, FLAG_BOOL, &all, "Start all containers regardless of their state"},
+	    {"filter", 0, FLAG_LIST, &filters, "Filter the containers --all starts", "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth start", "[OPTIONS] CONTAINER [CONTAINER...]",
 				     "Start one or more stopped containers", true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
+	if (n < 0) {
+		flag_list_free(&filters);
 		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth start\" requires at least 1 argument");
+	}
 	struct eng_store es = cli_engine(o);
+	const char **named = NULL, **list = pos;
+	if (all && n == 0 && !attach && !interactive) {
+		named = start_all(&es, &filters, &n);
+		list = named;
+	} else if (all || filters.n) {
+		n = -1;
+	}
+	flag_list_free(&filters);
+	if (n < 0)
+		return cli_error(125, "--all (with --filter) takes no containers, nor -a or -i");
+	if (n < 1 && !all)
+		return cli_error(125, "\"berth start\" requires at least 1 argument");
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];
 		struct berr *err = NULL;
-		if (eng_container_resolve(&es, pos[i], id, &err) < 0) {
+		if (eng_container_resolve(&es, list[i], id, &err) < 0) {
 			status = cli_fail(err, 1);
 			continue;
 		}
@@ -564,7 +604,7 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 		json_decref(st);
 		if (running) {
 			if (!attach)
-				printf("%s\n", pos[i]);
+				printf("%s\n", list[i]);
 			continue;
 		}
 		json_t *rec = eng_container_load(&es, id, NULL);
@@ -577,10 +617,13 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 				       .sig_proxy = !tty};
 		int r = start_container(o, id, &a, attach || interactive, false);
 		if (!attach && !interactive && r == 0)
-			printf("%s\n", pos[i]);
+			printf("%s\n", list[i]);
 		if (r)
 			status = r;
 	}
+	for (int i = 0; named && i < n; i++)
+		free((char *)named[i]);
+	free(named);
 	return status;
 }
 

@@ -94,8 +94,14 @@ static bool ps_keep(const struct ps_opts *p, json_t *rec, json_t *st, const char
 		       !strcmp(status, "paused");
 	if (!p->all && !p->latest && p->last <= 0 && !p->filters.n && !running)
 		return false;
-	for (int i = 0; i < p->filters.n; i++) {
-		const char *f = p->filters.v[i];
+	return cli_container_match(&p->filters, rec, st, id);
+}
+
+bool cli_container_match(const struct flag_list *filters, json_t *rec, json_t *st, const char *id)
+{
+	const char *status = str(st, "Status");
+	for (int i = 0; i < filters->n; i++) {
+		const char *f = filters->v[i];
 		const char *eq = strchr(f, '=');
 		if (!eq)
 			continue;
@@ -107,6 +113,11 @@ static bool ps_keep(const struct ps_opts *p, json_t *rec, json_t *st, const char
 		if (!strncmp(f, "name", k) && !strstr(name, v))
 			return false;
 		if (!strncmp(f, "id", k) && strncmp(id, v, strlen(v)))
+			return false;
+		json_t *policy =
+		    json_object_get(json_object_get(rec, "HostConfig"), "RestartPolicy");
+		const char *pname = json_string_value(json_object_get(policy, "Name")) ?: "";
+		if (!strncmp(f, "restart-policy", k) && strcmp(*pname ? pname : "no", v))
 			return false;
 		if (!strncmp(f, "exited", k) &&
 		    (strcmp(status, "exited") ||

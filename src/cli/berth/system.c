@@ -284,23 +284,10 @@ static void check_containers(struct cli_opts *o, struct finding *f)
 		if (error && (strstr(error, "monitor is gone") || strstr(error, "monitor died"))) {
 			bool fixed = false;
 			if (f->repair) {
-				(void)rt_container_kill(rtroot, id, 9, true, NULL);
-				(void)rt_container_delete(rtroot, id, true, NULL);
-				char now[48];
-				time_t t = time(NULL);
-				struct tm tm;
-				strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-				json_object_set_new(st, "Status", json_string("exited"));
-				json_object_set_new(st, "Running", json_false());
-				json_object_set_new(st, "MonitorPid", json_integer(0));
-				json_object_set_new(st, "Pid", json_integer(0));
-				json_object_set_new(st, "ExitCode", json_integer(137));
-				json_object_set_new(st, "FinishedAt", json_string(now));
-				json_object_set_new(
-				    st, "Error",
-				    json_string("stopped by 'system check --repair': its "
-						"monitor was gone"));
-				fixed = eng_state_save(&es, id, st, NULL) == 0;
+				fixed = eng_container_reap(&es, id, 137,
+							   "stopped by 'system check --repair': "
+							   "its monitor was gone",
+							   NULL) == 0;
 				running = false;
 			}
 			report(f, fixed, "container %.12s: its monitor is gone", id);
@@ -404,6 +391,55 @@ static int system_check(struct cli_opts *o, int argc, char **argv)
 	return f.found > f.repaired ? 1 : 0;
 }
 
+/* What a Docker daemon does at its start, for the host's boot (share/berth/systemd): the
+ * containers that were running when the host went down recorded as exited (255) and what
+ * they left cleared, then those whose restart policy says so started again. */
+static int system_boot(struct cli_opts *o, int argc, char **argv)
+{
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth system boot", "",
+				     "Start the containers whose restart policy brings them back "
+				     "after the host went down",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n > 0)
+		return cli_error(125, "\"berth system boot\" accepts no arguments");
+	struct eng_store es = cli_engine(o);
+	char **ids = NULL;
+	struct berr *err = NULL;
+	if (eng_container_list(&es, &ids, &err) < 0)
+		return cli_fail(err, 1);
+	bool *start = xcalloc(strv_len(ids) + 1, sizeof(*start));
+	for (size_t i = 0; ids[i]; i++) {
+		json_t *rec = eng_container_load(&es, ids[i], NULL);
+		json_t *st = eng_state_load(&es, ids[i]);
+		const char *error = json_string_value(json_object_get(st, "Error")) ?: "";
+		if (strstr(error, "monitor is gone") || strstr(error, "monitor died"))
+			(void)eng_container_reap(&es, ids[i], 255,
+						 "the host went down while it ran (or its monitor "
+						 "was killed)",
+						 NULL);
+		start[i] = rec && !json_is_true(json_object_get(st, "Running")) &&
+			   eng_restart_at_boot(rec, st);
+		json_decref(rec);
+		json_decref(st);
+	}
+	struct finding f = {.repair = true};
+	check_networks(o, &f); /* what the reaped ones left */
+	int status = 0;
+	for (size_t i = 0; ids[i]; i++) {
+		char *args[] = {ids[i], NULL};
+		if (start[i] && cmd_start(o, 1, args) != 0)
+			status = 1;
+	}
+	free(start);
+	strv_free(ids);
+	return status;
+}
+
 int cmd_system(struct cli_opts *o, int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
@@ -411,6 +447,7 @@ int cmd_system(struct cli_opts *o, int argc, char **argv)
 	    {"prune", "Remove unused data", system_prune},
 	    {"check", "Check the store and repair what an interruption left", system_check},
 	    {"info", "Display system-wide information", cmd_info},
+	    {"boot", "Start what the restart policies bring back after a reboot", system_boot},
 	    {NULL, NULL, NULL}};
 	return cli_group(o, "system", "Manage berth", sub, argc, argv);
 }
