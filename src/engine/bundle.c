@@ -45,6 +45,11 @@ static const char *const readonly_paths[] = {
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+char *eng_bundle_cgroup(const char *id)
+{
+	return xasprintf("/berth/%s", id);
+}
+
 int64_t eng_parse_bytes(const char *s)
 {
 	char *end = NULL;
@@ -467,7 +472,7 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
 		json_object_set_new(annotations, k, json_string(eq ? eq + 1 : ""));
 	}
-	autofree char *cgroup = xasprintf("/berth/%s", id);
+	autofree char *cgroup = eng_bundle_cgroup(id);
 	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s, s:o}", "namespaces", ns, "resources", res,
 				   "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
 	if (userns) {

@@ -57,6 +57,8 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 extern const char *const eng_default_caps[];
 
 /* "512m", "1g", "1024" (bytes), as Docker's --memory and --shm-size read them; -1 on error. */
+/* A container's cgroupsPath: /berth/<id> in every hierarchy. */
+char *eng_bundle_cgroup(const char *id);
 int64_t eng_parse_bytes(const char *s);
 
 #endif

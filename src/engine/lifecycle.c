@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -10,11 +11,13 @@
 #include <unistd.h>
 
 #include "engine/attach.h"
+#include "engine/bundle.h"
 #include "engine/container.h"
 #include "engine/create.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "image/unpack.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -145,13 +148,35 @@ int eng_container_wait(const struct eng_store *s, const char *id, int *out_code,
 	return 0;
 }
 
+bool eng_container_cgroup_left(const char *id)
+{
+	autofree char *path = eng_bundle_cgroup(id);
+	return rt_cgroup_exists(path);
+}
+
+int eng_container_cgroup_clear(const char *id, struct berr **err)
+{
+	autofree char *path = eng_bundle_cgroup(id);
+	if (!rt_cgroup_exists(path))
+		return 0;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (rt_cgroup_pids(path, &pids, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++)
+			(void)kill(pids[i], SIGKILL);
+	free(pids);
+	return rt_cgroup_destroy(path, err);
+}
+
 /* Whatever a dead monitor left: the container's processes, the runtime's record, the
- * root's mount, the socket. */
+ * cgroup (there without a record when a create was cut short), the root's mount, the
+ * socket. */
 static void clear_leftovers(const struct eng_store *s, const char *id)
 {
 	autofree char *root = eng_runtime_root(s);
 	(void)rt_container_kill(root, id, SIGKILL, true, NULL);
 	(void)rt_container_delete(root, id, true, NULL);
+	(void)eng_container_cgroup_clear(id, NULL);
 	autofree char *rootfs = eng_container_path(s, id, "rootfs");
 	(void)umount2(rootfs, MNT_DETACH);
 	autofree char *sock = eng_attach_path(s, id);

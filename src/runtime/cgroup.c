@@ -347,6 +347,16 @@ int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct ber
 	return 0;
 }
 
+bool rt_cgroup_exists(const char *path)
+{
+	char **dirs = cgroup_dirs(path);
+	bool any = false;
+	for (char **d = dirs; *d && !any; d++)
+		any = access(*d, F_OK) == 0;
+	free_dirs(dirs);
+	return any;
+}
+
 int rt_cgroup_destroy(const char *path, struct berr **err)
 {
 	char **dirs = cgroup_dirs(path);

@@ -61,6 +61,8 @@ int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
 int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);
 /* Remove the cgroup directories (they must be empty of processes). */
 int rt_cgroup_destroy(const char *path, struct berr **err);
+/* Whether the cgroup is there in any hierarchy. */
+bool rt_cgroup_exists(const char *path);
 /* How many processes the OOM killer has killed in the cgroup (v1 memory.oom_control, v2
  * memory.events: "oom_kill"); -1 if the kernel does not say. */
 int64_t rt_cgroup_oom_kills(const char *path);

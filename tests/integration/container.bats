@@ -424,6 +424,17 @@ ${id:0:12}"
 	! pgrep -f "sleep 100" >/dev/null || ! grep -q "$id" /proc/$(pgrep -f "sleep 100" | head -1)/cgroup
 	run berth ps -a --format '{{.Status}}'
 	assert_output --regexp '^Exited \(137\)'
+	# a cgroup a create cut short left (no runtime record for it)
+	cg=/sys/fs/cgroup/pids/berth/$id
+	[ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/berth/$id
+	mkdir -p "$cg"
+	run berth system check
+	assert_failure
+	assert_output --partial "its cgroup is left behind"
+	run berth system check --repair
+	assert_success
+	[ ! -d "$cg" ]
+	mkdir -p "$cg"
 	run berth info --format '{{.Containers}} {{.ContainersStopped}} {{.Driver}}'
 	assert_output "1 1 overlay"
 	run berth system df --format '{{.Type}} {{.TotalCount}}'
@@ -432,6 +443,7 @@ ${id:0:12}"
 	assert_success
 	run berth ps -aq
 	assert_output ""
+	[ ! -d "$cg" ] # rm clears it too
 }
 
 @test "seccomp: berth's default profile, unconfined, --privileged, a profile file" {

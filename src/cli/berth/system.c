@@ -292,6 +292,12 @@ static void check_containers(struct cli_opts *o, struct finding *f)
 			}
 			report(f, fixed, "container %.12s: its monitor is gone", id);
 		}
+		const char *status = json_string_value(json_object_get(st, "Status")) ?: "";
+		bool ended = !strcmp(status, "exited") || !strcmp(status, "created");
+		if (ended && eng_container_cgroup_left(id)) {
+			bool fixed = f->repair && eng_container_cgroup_clear(id, NULL) == 0;
+			report(f, fixed, "container %.12s: its cgroup is left behind", id);
+		}
 		autofree char *rootfs = eng_container_path(&es, id, "rootfs");
 		if (!running && mounted(rootfs)) {
 			bool fixed = f->repair && umount2(rootfs, MNT_DETACH) == 0;

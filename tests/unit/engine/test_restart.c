@@ -19,8 +19,8 @@
 static bool at_boot(const char *policy, const char *started, bool by_hand)
 {
 	json_t *rec = json_pack("{s:{s:{s:s}}}", "HostConfig", "RestartPolicy", "Name", policy);
-	json_t *st = json_pack("{s:s, s:b}", "StartedAt", started, "HasBeenManuallyStopped",
-			       by_hand);
+	json_t *st =
+	    json_pack("{s:s, s:b}", "StartedAt", started, "HasBeenManuallyStopped", by_hand);
 	bool r = eng_restart_at_boot(rec, st);
 	json_decref(rec);
 	json_decref(st);
