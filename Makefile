@@ -49,7 +49,7 @@ PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm bench-compare fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm bench-vm-boots bench-compare fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
@@ -158,6 +158,8 @@ bench-compare: all
 
 bench-vm: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/vm
+bench-vm-boots: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/vm-boots
 
 bench-net: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/net
