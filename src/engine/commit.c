@@ -165,8 +165,9 @@ static int add_tree(struct tar *t, int dir, const char *prefix, int depth, struc
 static int layer_blob(struct img_store *is, const char *upper, char *out_digest, int64_t *out_size,
 		      struct berr **err)
 {
+	/* a container never started has no upper directory yet: an empty layer, as Docker's */
 	autoclose int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && errno != ENOENT)
 		return berr_set(err, errno, "open '%s'", upper);
 	struct tar *t = xzalloc(sizeof(*t));
 	int r = img_blob_begin(is, NULL, -1, &t->w, err);
@@ -177,7 +178,7 @@ static int layer_blob(struct img_store *is, const char *upper, char *out_digest,
 		if (archive_write_open(t->ar, t, NULL, to_blob, NULL) != ARCHIVE_OK)
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
 	}
-	if (r == 0)
+	if (r == 0 && fd >= 0)
 		r = add_tree(t, fd, "", 0, err);
 	if (t->ar) {
 		if (archive_write_close(t->ar) != ARCHIVE_OK && r == 0)

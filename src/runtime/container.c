@@ -485,7 +485,8 @@ int rt_container_kill(const char *root, const char *id, int sig, bool all, struc
 		return -ENOENT;
 	enum rt_status s = rt_state_status(st);
 	if (s == RT_STATUS_STOPPED && !all)
-		return berr_set(err, EINVAL, "cannot kill container '%s': it is not running", id);
+		/* runc's words: containerd's shim takes them for "already finished" */
+		return berr_set(err, EINVAL, "cannot kill '%s': container not running", id);
 	if (all && st->cgroup_path) {
 		pid_t *pids = NULL;
 		size_t n = 0;

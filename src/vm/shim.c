@@ -504,7 +504,7 @@ json_t *vm_rt_state(const char *root, const char *id, struct berr **err)
 	return out;
 }
 
-int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err)
+int vm_rt_kill(const char *root, const char *id, int sig, bool all, struct berr **err)
 {
 	json_t *st = load(root, id, err);
 	if (!st)
@@ -513,7 +513,8 @@ int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err)
 	bool stopped = !strcmp(status_of(st), "stopped");
 	json_decref(st);
 	if (stopped)
-		return berr_plain(err, EINVAL, "container '%s' is not running", id);
+		return all ? 0
+			   : berr_plain(err, EINVAL, "cannot kill '%s': container not running", id);
 	if (kill(pid, sig) < 0)
 		return berr_set(err, errno, "kill '%s'", id);
 	return 0;

@@ -33,7 +33,9 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err);
 int vm_rt_start(const char *root, const char *id, struct berr **err);
 /* The OCI state (ociVersion, id, status, pid, bundle, annotations). */
 json_t *vm_rt_state(const char *root, const char *id, struct berr **err);
-int vm_rt_kill(const char *root, const char *id, int sig, struct berr **err);
+/* As runc's: a stopped one is an error ("container not running", the words containerd's shim
+ * looks for) unless all, for which there is nothing left to signal. */
+int vm_rt_kill(const char *root, const char *id, int sig, bool all, struct berr **err);
 int vm_rt_delete(const char *root, const char *id, bool force, struct berr **err);
 /* exec (vm/exec.c): the process run in the guest beside the container's, through the shim;
  * a relay process of ours stands for it (the pid file's pid; it exits with the process's

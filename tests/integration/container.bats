@@ -613,6 +613,11 @@ in"
 	assert_output running
 	run berth run --rm live:1 cat /x
 	assert_output hi
+	# one never started: an empty layer, the config changed (as Docker's)
+	berth create --name fresh berth/default >>"$WORK/ids"
+	berth commit -c 'CMD ["echo", "from-fresh"]' fresh fresh:1 >/dev/null
+	run berth run --rm fresh:1
+	assert_output from-fresh
 }
 
 @test "--device: the node in the container, its permissions enforced by the cgroup" {

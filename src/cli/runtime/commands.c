@@ -218,11 +218,10 @@ static int cmd_kill(struct cli_opts *o, int argc, char **argv)
 	int sig = p.npos == 2 ? cli_parse_signal(p.pos[1]) : SIGTERM;
 	if (sig < 0)
 		return cli_usage_error("kill", "unknown signal '%s'", p.pos[1]);
+	bool all = cli_has(kill_flags, &p, "all");
 	if (vm_rt_exists(o->root, p.pos[0]))
-		return vm_rt_kill(o->root, p.pos[0], sig, &err) < 0 ? cli_fail(err) : 0;
-	return rt_container_kill(o->root, p.pos[0], sig, cli_has(kill_flags, &p, "all"), &err) < 0
-		   ? cli_fail(err)
-		   : 0;
+		return vm_rt_kill(o->root, p.pos[0], sig, all, &err) < 0 ? cli_fail(err) : 0;
+	return rt_container_kill(o->root, p.pos[0], sig, all, &err) < 0 ? cli_fail(err) : 0;
 }
 
 static const struct cli_flag delete_flags[] = {
