@@ -437,6 +437,10 @@ ${id:0:12}"
 	mkdir -p "$cg"
 	run berth info --format '{{.Containers}} {{.ContainersStopped}} {{.Driver}}'
 	assert_output "1 1 overlay"
+	run berth version --format '{{.Client.Version}} {{.Client.Os}}'
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+ linux$'
+	run berth version --bogus
+	assert_failure 125
 	run berth system df --format '{{.Type}} {{.TotalCount}}'
 	assert_line "Containers 1"
 	run berth system prune -f

@@ -60,6 +60,8 @@ int cmd_run(struct cli_opts *o, int argc, char **argv);
 int cmd_create(struct cli_opts *o, int argc, char **argv);
 int cmd_start(struct cli_opts *o, int argc, char **argv);
 int cmd_container_monitor(struct cli_opts *o, int argc, char **argv);
+/* system.c */
+int cmd_version(struct cli_opts *o, int argc, char **argv);
 /* container_show.c */
 int cmd_ps(struct cli_opts *o, int argc, char **argv);
 /* Whether a container (record, state, id) passes every --filter KEY=VALUE of ps and start

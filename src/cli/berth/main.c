@@ -11,14 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/selfexec.h"
-
-#define BERTH_VERSION "0.1.0"
-
-static int cmd_version(struct cli_opts *o, int argc, char **argv)
-{
-	printf("berth version %s\n", BERTH_VERSION);
-	return 0;
-}
+#include "util/version.h"
 
 /* Order is the order of `berth --help`. */
 static const struct cli_command commands[] = {
@@ -167,7 +160,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-D") || !strcmp(a, "--debug"))
 			o.debug = true;
 		else if (!strcmp(a, "-v") || !strcmp(a, "--version"))
-			return cmd_version(&o, 0, NULL);
+			return printf("berth version %s\n", BERTH_VERSION) < 0;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;

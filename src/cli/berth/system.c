@@ -28,6 +28,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include "vm/accel.h"
 
@@ -80,6 +81,53 @@ static void count(struct cli_opts *o, struct counts *c)
 	}
 }
 
+/* Go's names for the machine (docker version's OS/Arch). */
+static const char *go_arch(const char *machine)
+{
+	const char *m[][2] = {{"x86_64", "amd64"},   {"aarch64", "arm64"},   {"i686", "386"},
+			      {"armv7l", "arm"},     {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
+			      {"riscv64", "riscv64"}};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (!strcmp(machine, m[i][0]))
+			return m[i][1];
+	return machine;
+}
+
+int cmd_version(struct cli_opts *o, int argc, char **argv)
+{
+	const char *format = NULL;
+	const struct flag flags[] = {
+	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth version", "[OPTIONS]",
+				     "Show the berth version information", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n > 0)
+		return cli_error(125, "\"berth version\" accepts no arguments");
+	struct utsname u;
+	uname(&u);
+	/* daemonless: the client is all there is (as podman's without a remote) */
+	json_t *v =
+	    json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "Client", "Version", BERTH_VERSION,
+		      "Os", "linux", "Arch", go_arch(u.machine), "KernelVersion", u.release,
+		      "Runtime", "berth-runtime", "OciVersion", "1.1.0");
+	int r = 0;
+	if (format) {
+		json_t *one = json_pack("[o]", v);
+		r = fmt_each(format, one);
+		json_decref(one);
+		return r;
+	}
+	printf("Client:       berth\n Version:     %s\n OS/Arch:     linux/%s\n Kernel:      %s\n"
+	       " OCI runtime: berth-runtime (runtime spec 1.1.0)\n",
+	       BERTH_VERSION, go_arch(u.machine), u.release);
+	json_decref(v);
+	return r;
+}
+
 int cmd_info(struct cli_opts *o, int argc, char **argv)
 {
 	const char *format = NULL;
@@ -113,8 +161,8 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	    "{s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, "
 	    "s:s, s:s}",
 	    "Containers", c.containers, "ContainersRunning", c.running, "ContainersPaused",
-	    c.paused, "ContainersStopped", c.stopped, "Images", c.images, "ServerVersion", "0.1.0",
-	    "Driver", "overlay", "CgroupDriver", "cgroupfs", "CgroupVersion", cgroup,
+	    c.paused, "ContainersStopped", c.stopped, "Images", c.images, "ServerVersion",
+	    BERTH_VERSION, "Driver", "overlay", "CgroupDriver", "cgroupfs", "CgroupVersion", cgroup,
 	    "KernelVersion", u.release, "OperatingSystem", "linux", "Architecture", u.machine,
 	    "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", mem, "DockerRootDir", o->root,
 	    "RunRoot", o->runroot, "DefaultRuntime", "berth-runtime", "Isolation", "container");
@@ -127,14 +175,15 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 		json_decref(one);
 		return r;
 	}
-	printf("Client: berth\n Version:    0.1.0\n\nServer:\n Containers: %d\n  Running: %d\n"
-	       "  Paused: %d\n  Stopped: %d\n Images: %d\n Server Version: 0.1.0\n"
+	printf("Client: berth\n Version:    %s\n\nServer:\n Containers: %d\n  Running: %d\n"
+	       "  Paused: %d\n  Stopped: %d\n Images: %d\n Server Version: %s\n"
 	       " Storage Driver: overlay\n Cgroup Driver: cgroupfs\n Cgroup Version: %s\n"
 	       " Runtimes: berth-runtime\n Default Runtime: berth-runtime\n Isolation: container\n"
 	       " Kernel Version: %s\n Operating System: linux\n Architecture: %s\n CPUs: %d\n"
 	       " Total Memory: %s\n Berth Root Dir: %s\n Run Root Dir: %s\n",
-	       c.containers, c.running, c.paused, c.stopped, c.images, cgroup, u.release, u.machine,
-	       (int)sysconf(_SC_NPROCESSORS_ONLN), mem, o->root, o->runroot);
+	       BERTH_VERSION, c.containers, c.running, c.paused, c.stopped, c.images, BERTH_VERSION,
+	       cgroup, u.release, u.machine, (int)sysconf(_SC_NPROCESSORS_ONLN), mem, o->root,
+	       o->runroot);
 	printf(" VM Isolation: %s%s%s%s\n VM Guest Kernel: %s\n", accel_name, why ? " (" : "",
 	       why ? why : "", why ? ")" : "", kernel ? kernel : "none (linux-image-cloud-amd64)");
 	json_decref(info);

@@ -15,8 +15,7 @@
 #include "image/builtin.h"
 #include "util/err.h"
 #include "util/log.h"
-
-#define BERTH_VERSION "0.1.0"
+#include "util/version.h"
 
 int cli_fail(struct berr *err)
 {
