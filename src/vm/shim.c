@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/session.h"
+#include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -286,6 +288,27 @@ static int terminal(const char *console_socket, const struct rt_process *pr, str
 	return 0;
 }
 
+/* The VM's size from what the caller asked of the container, as Kata sizes its VMs: the
+ * memory limit is the guest's memory (QEMU's cgroup gets VM_OVERHEAD_MB more), the CPU
+ * quota its vCPUs (rounded up); the annotation org.berth.vm.memory-mb overrides the memory.
+ * Neither given: vm.h's defaults. */
+static void vm_size(const struct rt_spec *spec, struct vm_opts *vo)
+{
+	json_t *mem = json_object_get(spec->resources, "memory");
+	json_int_t limit = json_integer_value(json_object_get(mem, "limit"));
+	if (limit > 0)
+		vo->mem_mb = limit >> 20 > UINT32_MAX ? UINT32_MAX : (unsigned)(limit >> 20);
+	json_t *cpu = json_object_get(spec->resources, "cpu");
+	json_int_t quota = json_integer_value(json_object_get(cpu, "quota"));
+	json_int_t period = json_integer_value(json_object_get(cpu, "period"));
+	if (quota > 0 && period > 0 && quota / period < 256)
+		vo->cpus = (unsigned)((quota + period - 1) / period);
+	const char *mb = json_string_value(
+	    json_object_get(json_object_get(spec->json, "annotations"), "org.berth.vm.memory-mb"));
+	if (mb)
+		vo->mem_mb = (unsigned)strtoul(mb, NULL, 10);
+}
+
 /* In the shim, before its report: the VM booted to "ready". */
 static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundle,
 		struct berr **err)
@@ -328,10 +351,7 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 		vo.nics = sh->nics;
 		vo.n_nics = sh->n_nics;
 	}
-	const char *mem = json_string_value(
-	    json_object_get(json_object_get(spec->json, "annotations"), "org.berth.vm.memory-mb"));
-	if (mem)
-		vo.mem_mb = (unsigned)strtoul(mem, NULL, 10);
+	vm_size(spec, &vo);
 	if (vm_boot(&vo, &sh->v, err) < 0) {
 		vm_netns_release(sh->netns, sh->nics, sh->n_nics);
 		return -EIO;
@@ -487,6 +507,64 @@ int vm_rt_start(const char *root, const char *id, struct berr **err)
 	return berr_plain(err, ETIMEDOUT, "container '%s' did not start", id);
 }
 
+int vm_rt_pause(const char *root, const char *id, bool pause, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	const char *want = pause ? "running" : "paused";
+	int r = 0;
+	if (strcmp(status_of(st), want))
+		r = berr_plain(err, EINVAL, "container '%s' is %s, not %s", id, status_of(st),
+			       want);
+	autofree char *run = dir_of(root, id, "run");
+	if (r == 0)
+		r = vm_pause(run, pause, err);
+	if (r == 0) {
+		json_object_set_new(st, "status", json_string(pause ? "paused" : "running"));
+		r = save(root, id, st);
+		if (r < 0)
+			r = berr_set(err, -r, "record the state of '%s'", id);
+	}
+	json_decref(st);
+	return r;
+}
+
+int vm_rt_update(const char *root, const char *id, json_t *resources, struct berr **err)
+{
+	/* what a VM cannot change once it runs: its memory (no hot-plug), and the pids of a
+	 * cgroup that holds QEMU's threads, not the container's processes */
+	const char *fixed[] = {"memory", "pids", "hugepageLimits", "blockIO"};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		json_t *v = json_object_get(resources, fixed[i]);
+		if (v && !(json_is_object(v) && json_object_size(v) == 0) &&
+		    !(json_is_array(v) && json_array_size(v) == 0))
+			return berr_plain(
+			    err, EINVAL,
+			    "update '%s': a VM's %s is set when it boots; only its CPU "
+			    "limits change",
+			    id, fixed[i]);
+	}
+	json_t *st = load(root, id, err);
+	if (!st)
+		return -ENOENT;
+	bool stopped = !strcmp(status_of(st), "stopped");
+	const char *bundle = json_string_value(json_object_get(st, "bundle"));
+	autofree char *config = bundle ? xasprintf("%s/config.json", bundle) : NULL;
+	json_decref(st);
+	if (stopped)
+		return berr_plain(err, EINVAL, "update '%s': container not running", id);
+	autoptr(rt_spec) spec = config ? rt_spec_load(config, bundle, err) : NULL;
+	if (!spec)
+		return -EINVAL;
+	/* QEMU's cgroup, as vm_boot made it */
+	autofree char *cgroup = rt_cgroup_path(spec->cgroups_path, id);
+	json_t *cpu = json_pack("{s:O}", "cpu", json_object_get(resources, "cpu") ?: json_object());
+	int r = rt_cgroup_update(cgroup, cpu, err);
+	json_decref(cpu);
+	return r;
+}
+
 json_t *vm_rt_state(const char *root, const char *id, struct berr **err)
 {
 	json_t *st = load(root, id, err);
@@ -527,7 +605,7 @@ int vm_rt_delete(const char *root, const char *id, bool force, struct berr **err
 		return -ENOENT;
 	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
 	const char *s = status_of(st);
-	bool running = !strcmp(s, "running");
+	bool running = !strcmp(s, "running") || !strcmp(s, "paused");
 	bool alive = strcmp(s, "stopped") != 0;
 	json_decref(st);
 	if (running && !force)

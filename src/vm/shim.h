@@ -33,6 +33,12 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err);
 int vm_rt_start(const char *root, const char *id, struct berr **err);
 /* The OCI state (ociVersion, id, status, pid, bundle, annotations). */
 json_t *vm_rt_state(const char *root, const char *id, struct berr **err);
+/* QMP stop or cont: its vCPUs halt, its memory stays (status "paused"), as runc's pause and
+ * resume freeze a container's cgroup. */
+int vm_rt_pause(const char *root, const char *id, bool pause, struct berr **err);
+/* runc's update for a VM: its CPU limits (shares, quota, period, cpus) on QEMU's cgroup;
+ * memory and pids are refused (set at boot). */
+int vm_rt_update(const char *root, const char *id, json_t *resources, struct berr **err);
 /* As runc's: a stopped one is an error ("container not running", the words containerd's shim
  * looks for) unless all, for which there is nothing left to signal. */
 int vm_rt_kill(const char *root, const char *id, int sig, bool all, struct berr **err);

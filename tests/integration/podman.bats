@@ -111,12 +111,12 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	assert_output --partial "cloud-amd64"
 }
 
-@test "podman exec into a berth-runtime-vm container: output, status, -t" {
+@test "podman exec, pause and --memory/--cpus with berth-runtime-vm: output, status, -t, the VM's size" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
 	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
 	local vmpm="podman --root '$PM_DIR/storage' --runroot '$PM_DIR/run' \
 		--cgroup-manager cgroupfs --events-backend file --runtime '$BUILD/bin/berth-runtime-vm'"
-	bash -c "cd '$PM_DIR' && $vmpm run -d --name pvm ${RUN_FLAGS[*]} localhost/berth-test sh -c 'echo up; exec sleep 300'" >/dev/null
+	bash -c "cd '$PM_DIR' && $vmpm run -d --name pvm --memory 256m --cpus 2 ${RUN_FLAGS[*]} localhost/berth-test sh -c 'echo up; exec sleep 300'" >/dev/null
 	for _ in $(seq 100); do bash -c "cd '$PM_DIR' && $vmpm logs pvm" 2>/dev/null | grep -q up && break; sleep 0.1; done
 	run bash -c "cd '$PM_DIR' && $vmpm exec pvm sh -c 'cat /proc/version; exit 3'"
 	assert_equal "$status" 3
@@ -126,6 +126,20 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test
 	run script -qec "cd '$PM_DIR' && $vmpm exec -t pvm sh -c 'tty; exit 2'; echo rc=\$?" /dev/null
 	assert_output --regexp '/dev/pts/[0-9]+'
 	assert_output --partial rc=2
+	# the VM is as big as the container was allowed to be: 256 MiB, 2 vCPUs
+	run bash -c "cd '$PM_DIR' && $vmpm exec pvm sh -c 'busybox nproc; grep MemTotal /proc/meminfo'"
+	assert_line 2
+	kb=$(echo "$output" | awk '/MemTotal/ { print $2 }')
+	[ "$kb" -gt 180000 ] && [ "$kb" -le 262144 ]
+	# pause: the VM's CPUs stop (QMP), exec is refused; unpause: it goes on
+	bash -c "cd '$PM_DIR' && $vmpm pause pvm" >/dev/null
+	run bash -c "cd '$PM_DIR' && $vmpm inspect -f '{{.State.Status}}' pvm"
+	assert_output paused
+	run bash -c "cd '$PM_DIR' && $vmpm exec pvm true"
+	assert_failure
+	bash -c "cd '$PM_DIR' && $vmpm unpause pvm" >/dev/null
+	run bash -c "cd '$PM_DIR' && $vmpm exec pvm echo after"
+	assert_output after
 	bash -c "cd '$PM_DIR' && $vmpm rm -f -t 0 pvm" >/dev/null
 }
 

@@ -386,6 +386,27 @@ boots() {
 	for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
 	run kill -0 "$epid"
 	assert_failure
+	# update: the CPU limits on QEMU's cgroup; memory is the VM's own, set at boot
+	"$RTVM" --root "$root" update --cpu-quota 50000 --cpu-period 100000 vmc
+	if [ -f /sys/fs/cgroup/cpu/berth/vmc/cpu.cfs_quota_us ]; then
+		[ "$(cat /sys/fs/cgroup/cpu/berth/vmc/cpu.cfs_quota_us)" = 50000 ]
+	else
+		[ "$(cat /sys/fs/cgroup/berth/vmc/cpu.max)" = "50000 100000" ]
+	fi
+	run "$RTVM" --root "$root" update --memory 300m vmc
+	assert_failure
+	assert_output --partial "memory is set when it boots"
+	# pause and resume: QMP stop and cont, the state as runc's
+	"$RTVM" --root "$root" pause vmc
+	run "$RTVM" --root "$root" state vmc
+	assert_output --partial '"status": "paused"'
+	run "$RTVM" --root "$root" pause vmc
+	assert_failure
+	run "$RTVM" --root "$root" delete vmc
+	assert_failure
+	"$RTVM" --root "$root" resume vmc
+	run "$RTVM" --root "$root" exec vmc echo resumed
+	assert_output resumed
 	run "$RTVM" --root "$root" delete vmc
 	assert_failure
 	"$RTVM" --root "$root" kill vmc TERM

@@ -338,6 +338,8 @@ static int pause_resume(struct cli_opts *o, const char *cmd, int argc, char **ar
 	struct berr *err = NULL;
 	if (one_id(cmd, no_flags, argc, argv, &p) < 0)
 		return 1;
+	if (vm_rt_exists(o->root, p.pos[0]))
+		return vm_rt_pause(o->root, p.pos[0], pause, &err) < 0 ? cli_fail(err) : 0;
 	return rt_container_pause(o->root, p.pos[0], pause, &err) < 0 ? cli_fail(err) : 0;
 }
 

@@ -17,6 +17,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/shim.h"
 
 int cmd_update(struct cli_opts *o, int argc, char **argv);
 int cmd_events(struct cli_opts *o, int argc, char **argv);
@@ -133,7 +134,8 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		if (mems)
 			json_object_set_new(cpu, "mems", json_string(mems));
 	}
-	int r = rt_container_update(o->root, p.pos[0], res, &err);
+	int r = vm_rt_exists(o->root, p.pos[0]) ? vm_rt_update(o->root, p.pos[0], res, &err)
+						: rt_container_update(o->root, p.pos[0], res, &err);
 	json_decref(res);
 	return r < 0 ? cli_fail(err) : 0;
 }
