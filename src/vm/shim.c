@@ -530,6 +530,25 @@ int vm_rt_pause(const char *root, const char *id, bool pause, struct berr **err)
 	return r;
 }
 
+/* QEMU's cgroup, as vm_boot made it from the bundle's cgroupsPath, of a VM that runs. */
+static char *cgroup_of(const char *root, const char *id, struct berr **err)
+{
+	json_t *st = load(root, id, err);
+	if (!st)
+		return NULL;
+	bool stopped = !strcmp(status_of(st), "stopped");
+	const char *bundle = json_string_value(json_object_get(st, "bundle"));
+	autofree char *config = bundle ? xasprintf("%s/config.json", bundle) : NULL;
+	autofree char *dir = bundle ? xstrdup(bundle) : NULL;
+	json_decref(st);
+	if (stopped) {
+		berr_plain(err, EINVAL, "'%s': container not running", id);
+		return NULL;
+	}
+	autoptr(rt_spec) spec = config ? rt_spec_load(config, dir, err) : NULL;
+	return spec ? rt_cgroup_path(spec->cgroups_path, id) : NULL;
+}
+
 int vm_rt_update(const char *root, const char *id, json_t *resources, struct berr **err)
 {
 	/* what a VM cannot change once it runs: its memory (no hot-plug), and the pids of a
@@ -545,24 +564,22 @@ int vm_rt_update(const char *root, const char *id, json_t *resources, struct ber
 			    "limits change",
 			    id, fixed[i]);
 	}
-	json_t *st = load(root, id, err);
-	if (!st)
-		return -ENOENT;
-	bool stopped = !strcmp(status_of(st), "stopped");
-	const char *bundle = json_string_value(json_object_get(st, "bundle"));
-	autofree char *config = bundle ? xasprintf("%s/config.json", bundle) : NULL;
-	json_decref(st);
-	if (stopped)
-		return berr_plain(err, EINVAL, "update '%s': container not running", id);
-	autoptr(rt_spec) spec = config ? rt_spec_load(config, bundle, err) : NULL;
-	if (!spec)
+	autofree char *cgroup = cgroup_of(root, id, err);
+	if (!cgroup)
 		return -EINVAL;
-	/* QEMU's cgroup, as vm_boot made it */
-	autofree char *cgroup = rt_cgroup_path(spec->cgroups_path, id);
-	json_t *cpu = json_pack("{s:O}", "cpu", json_object_get(resources, "cpu") ?: json_object());
+	json_t *given = json_object_get(resources, "cpu");
+	json_t *cpu = given ? json_pack("{s:O}", "cpu", given) : json_pack("{s:{}}", "cpu");
 	int r = rt_cgroup_update(cgroup, cpu, err);
 	json_decref(cpu);
 	return r;
+}
+
+int vm_rt_pids(const char *root, const char *id, pid_t **out_pids, size_t *out_n, struct berr **err)
+{
+	autofree char *cgroup = cgroup_of(root, id, err);
+	if (!cgroup)
+		return -EINVAL;
+	return rt_cgroup_pids(cgroup, out_pids, out_n, err);
 }
 
 json_t *vm_rt_state(const char *root, const char *id, struct berr **err)

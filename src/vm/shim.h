@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct berr;
 
@@ -39,6 +40,9 @@ int vm_rt_pause(const char *root, const char *id, bool pause, struct berr **err)
 /* runc's update for a VM: its CPU limits (shares, quota, period, cpus) on QEMU's cgroup;
  * memory and pids are refused (set at boot). */
 int vm_rt_update(const char *root, const char *id, json_t *resources, struct berr **err);
+/* The processes on the host in the VM's cgroup (QEMU's, virtiofsd's): runc's ps. */
+int vm_rt_pids(const char *root, const char *id, pid_t **out_pids, size_t *out_n,
+	       struct berr **err);
 /* As runc's: a stopped one is an error ("container not running", the words containerd's shim
  * looks for) unless all, for which there is nothing left to signal. */
 int vm_rt_kill(const char *root, const char *id, int sig, bool all, struct berr **err);

@@ -179,7 +179,8 @@ teardown() {
 		[ "$(berth inspect -f '{{.State.Health.Status}}' "$id")" = healthy ] && break
 		sleep 0.1
 	done
-	run berth inspect -f '{{.State.Health.Status}} {{(index .State.Health.Log 0).Output}}' "$id"
+	# the newest result (the log keeps the failures before the file was there too)
+	run bash -c "'$BERTH' --root '$STORE' --runroot '$RUNROOT' inspect '$id' | jq -r '.[0].State.Health | .Status + \" \" + .Log[-1].Output'"
 	assert_output --regexp '^healthy fine'
 	run berth ps --format '{{.Status}}'
 	assert_output --regexp '\(healthy\)$'
@@ -393,6 +394,13 @@ boots() {
 	else
 		[ "$(cat /sys/fs/cgroup/berth/vmc/cpu.max)" = "50000 100000" ]
 	fi
+	# ps: the processes on the host in the VM's cgroup (QEMU's, virtiofsd's)
+	run "$RTVM" --root "$root" ps --format json vmc
+	assert_success
+	for pid in $(echo "$output" | jq '.[]'); do
+		grep -qE 'qemu-system|virtiofsd' "/proc/$pid/cmdline"
+	done
+	[ "$(echo "$output" | jq length)" -ge 2 ]
 	run "$RTVM" --root "$root" update --memory 300m vmc
 	assert_failure
 	assert_output --partial "memory is set when it boots"

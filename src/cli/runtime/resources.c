@@ -251,7 +251,9 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 		return cli_usage_error("ps", "expects a container id");
 	pid_t *pids = NULL;
 	size_t n = 0;
-	if (rt_container_pids(o->root, p.pos[0], &pids, &n, &err) < 0)
+	if ((vm_rt_exists(o->root, p.pos[0])
+		 ? vm_rt_pids(o->root, p.pos[0], &pids, &n, &err)
+		 : rt_container_pids(o->root, p.pos[0], &pids, &n, &err)) < 0)
 		return cli_fail(err);
 	const char *format = cli_get(ps_flags, &p, "format");
 	if (format && !strcmp(format, "json")) {
