@@ -30,6 +30,7 @@
 #include "vm/proto.h"
 #include "vm/qemu.h"
 #include "vm/qmp.h"
+#include "vm/shim.h"
 
 static void cpio(void **state)
 {
@@ -459,12 +460,42 @@ static void qmp(void **state)
 	rmdir(dir);
 }
 
+/* Which bundles berth-runtime(-vm) runs as VMs: the annotation decides; else the binary's
+ * name, but a pod's sandbox stays a container. */
+static bool wanted(const char *annotations, bool vm_runtime)
+{
+	char path[] = "/tmp/berth-test-config.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	dprintf(fd, "{\"ociVersion\": \"1.1.0\", \"annotations\": %s}", annotations);
+	close(fd);
+	bool r = vm_rt_wanted(path, vm_runtime);
+	unlink(path);
+	return r;
+}
+
+static void isolation(void **state)
+{
+	assert_false(wanted("{}", false));
+	assert_true(wanted("{}", true));
+	assert_true(wanted("{\"org.berth.isolation\": \"vm\"}", false));
+	assert_false(wanted("{\"org.berth.isolation\": \"container\"}", true));
+	assert_false(wanted("{\"io.kubernetes.cri.container-type\": \"sandbox\"}", true));
+	assert_true(wanted("{\"io.kubernetes.cri.container-type\": \"container\"}", true));
+	assert_false(wanted("{\"io.kubernetes.cri-o.ContainerType\": \"sandbox\"}", true));
+	/* the annotation wins over the sandbox's */
+	assert_true(wanted("{\"io.kubernetes.cri.container-type\": \"sandbox\", "
+			   "\"org.berth.isolation\": \"vm\"}",
+			   true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(cpio),       cmocka_unit_test(modules), cmocka_unit_test(command_line),
-	    cmocka_unit_test(guest_plan), cmocka_unit_test(frames),  cmocka_unit_test(sessions),
-	    cmocka_unit_test(qmp),
+	    cmocka_unit_test(cpio),         cmocka_unit_test(modules),
+	    cmocka_unit_test(command_line), cmocka_unit_test(guest_plan),
+	    cmocka_unit_test(frames),       cmocka_unit_test(sessions),
+	    cmocka_unit_test(qmp),          cmocka_unit_test(isolation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
