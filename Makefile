@@ -129,7 +129,8 @@ install: all
 	sed 's|@BINDIR@|$(PREFIX)/bin|' contrib/systemd/berth-boot.service \
 		>$(DESTDIR)$(PREFIX)/lib/systemd/system/berth-boot.service
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
-		systemctl daemon-reload && systemctl enable berth-boot.service; fi
+		systemctl daemon-reload && systemctl enable berth-boot.service || \
+		echo "install: berth-boot.service not enabled (systemctl enable failed)" >&2; fi
 
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
