@@ -21,13 +21,26 @@ cgroup_dir() {
 }
 
 teardown() {
+	# a berth-runtime-vm test that failed half way leaves its shims (QEMU and virtiofsd go
+	# with them): gone before the store, and counted
+	local shims
+	shims=$(pgrep -f "berth-runtime(-vm)? --root $WORK/" || true)
+	[ -z "$shims" ] || { pkill -9 -f "berth-runtime(-vm)? --root $WORK/"; sleep 0.5; }
+	for d in /sys/fs/cgroup/*/berth/vmc /sys/fs/cgroup/*/berth/vmr* /sys/fs/cgroup/berth/vm[cr]*; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+	[ -z "$shims" ] || { echo "left behind: berth-runtime-vm shims $shims" >&2; return 1; }
 	# nothing of the VMs may remain
 	local left
-	left=$(pgrep -af "qemu-system.*$RUNROOT|virtiofsd.*($STORE|$WORK)" || true)
-	[ -z "$left" ] || { echo "left behind: $left" >&2; pkill -9 -f "qemu-system.*$RUNROOT"; return 1; }
+	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK)|virtiofsd.*($STORE|$WORK)" || true)
+	[ -z "$left" ] || {
+		echo "left behind: $left" >&2
+		pkill -9 -f "qemu-system.*($RUNROOT|$WORK)|virtiofsd.*($STORE|$WORK)"
+		return 1
+	}
 }
 
 @test "vm: output, exit codes, stdin, and what the process is given" {
