@@ -288,7 +288,9 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
 int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "state.json");
-	/* not fsynced: what a crash loses, eng_state_load corrects from what is alive */
+	/* not fsynced: what a crash loses, eng_state_load corrects from what is alive (and
+	 * MonitorLost is its finding of the moment, never the record's) */
+	json_object_del(state, "MonitorLost");
 	return json_replace_file(state, path, err);
 }
 
@@ -320,6 +322,7 @@ json_t *eng_state_load(const struct eng_store *s, const char *id)
 	/* the monitor records the end; if it is gone without doing so, say what is known */
 	if (running && !alive(st, "MonitorPid", "MonitorStart")) {
 		bool proc = alive(st, "Pid", "PidStart");
+		json_object_set_new(st, "MonitorLost", json_true());
 		json_object_set_new(st, "Status", json_string(proc ? "running" : "exited"));
 		json_object_set_new(st, "Running", json_boolean(proc));
 		json_object_set_new(st, "Error",
@@ -334,6 +337,11 @@ json_t *eng_state_load(const struct eng_store *s, const char *id)
 		}
 	}
 	return st;
+}
+
+bool eng_state_monitor_lost(json_t *state)
+{
+	return json_is_true(json_object_get(state, "MonitorLost"));
 }
 
 void eng_image_roots(json_t *keep, void *ctx)

@@ -59,6 +59,9 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
  * whose monitor or process is gone is reported "exited" with Error saying so. Never NULL:
  * a container without a state file is "created". */
 json_t *eng_state_load(const struct eng_store *s, const char *id);
+/* Whether eng_state_load found the container "running" with its monitor gone (killed, or
+ * the host went down): what system check and system boot reap. */
+bool eng_state_monitor_lost(json_t *state);
 int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err);
 
 /* For the image store's collector (img_store.roots): every container's layers. */

@@ -329,8 +329,7 @@ static void check_containers(struct cli_opts *o, struct finding *f)
 		json_decref(rec);
 		json_t *st = eng_state_load(&es, id);
 		bool running = json_is_true(json_object_get(st, "Running"));
-		const char *error = json_string_value(json_object_get(st, "Error"));
-		if (error && (strstr(error, "monitor is gone") || strstr(error, "monitor died"))) {
+		if (eng_state_monitor_lost(st)) {
 			bool fixed = false;
 			if (f->repair) {
 				fixed = eng_container_reap(&es, id, 137,
@@ -471,8 +470,7 @@ static int system_boot(struct cli_opts *o, int argc, char **argv)
 	for (size_t i = 0; ids[i]; i++) {
 		json_t *rec = eng_container_load(&es, ids[i], NULL);
 		json_t *st = eng_state_load(&es, ids[i]);
-		const char *error = json_string_value(json_object_get(st, "Error")) ?: "";
-		if (strstr(error, "monitor is gone") || strstr(error, "monitor died"))
+		if (eng_state_monitor_lost(st))
 			(void)eng_container_reap(&es, ids[i], 255,
 						 "the host went down while it ran (or its monitor "
 						 "was killed)",
