@@ -175,19 +175,31 @@ int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **e
 	return r;
 }
 
+int net_tap_open(int netns_fd, const char *name, bool excl, int *out_fd, struct berr **err)
+{
+	int self;
+	if (net_ns_enter(netns_fd, &self, err) < 0)
+		return -EIO;
+	/* the TAP belongs to the namespace /dev/net/tun was opened in */
+	autoclose int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	int e = errno;
+	net_ns_leave(self);
+	if (fd < 0)
+		return berr_set(err, e, "open /dev/net/tun");
+	struct ifreq ifr = {0};
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (excl ? IFF_TUN_EXCL : 0));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return berr_set(err, errno, "create TAP '%s'", name);
+	*out_fd = take_fd(&fd);
+	return 0;
+}
+
 int net_tap_add(const struct net_endpoint *e, int *out_fd, struct berr **err)
 {
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return berr_set(err, errno, "open /dev/net/tun");
-	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", e->host_if);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int en = errno;
-		(void)close(fd);
-		return berr_set(err, en, "create TAP '%s'", e->host_if);
-	}
+	int fd;
+	if (net_tap_open(-1, e->host_if, false, &fd, err) < 0)
+		return -EIO;
 	struct net_nl nl;
 	if (net_nl_open(&nl, -1, err) < 0) {
 		(void)close(fd);

@@ -38,6 +38,10 @@ struct net_endpoint {
 /* The pair, its host end in the bridge (hairpin on) and up, its peer moved into netns_fd and
  * configured there. On failure nothing is left (the pair is removed). */
 int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **err);
+/* A TAP named name (IFF_VNET_HDR: virtio-net's offloads) made in the namespace of netns_fd
+ * (-1: ours), not persistent (it goes with its last fd); excl: EBUSY if one of that name is
+ * there already. *out_fd is its queue. */
+int net_tap_open(int netns_fd, const char *name, bool excl, int *out_fd, struct berr **err);
 /* A VM's end instead: a TAP named host_if (IFF_VNET_HDR, for virtio-net's offloads) in the
  * bridge, hairpin on, up; *out_fd is its queue for QEMU. Not persistent: it goes when the
  * last fd does. e's addresses are for the guest to set, not used here. */

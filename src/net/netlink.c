@@ -19,23 +19,43 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
+int net_ns_enter(int netns_fd, int *out_self, struct berr **err)
+{
+	*out_self = -1;
+	if (netns_fd < 0)
+		return 0;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return berr_set(err, errno, "open our network namespace");
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+		(void)close(self);
+		return berr_set(err, e, "enter the container's network namespace");
+	}
+	*out_self = self;
+	return 0;
+}
+
+void net_ns_leave(int self)
+{
+	if (self < 0)
+		return;
+	/* back home before anything else: failing that, this process is lost in there */
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort();
+	(void)close(self);
+}
+
 /* Enter netns_fd for the one socket() call; the socket stays there. */
 int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err)
 {
 	memset(nl, 0, sizeof(*nl));
-	autoclose int self = -1;
-	if (netns_fd >= 0) {
-		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0)
-			return berr_set(err, errno, "open our network namespace");
-		if (setns(netns_fd, CLONE_NEWNET) < 0)
-			return berr_set(err, errno, "enter the container's network namespace");
-	}
+	int self;
+	if (net_ns_enter(netns_fd, &self, err) < 0)
+		return -EIO;
 	struct mnl_socket *sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	int e = errno;
-	/* back home before anything else: failing that, this process is lost in there */
-	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
-		abort();
+	net_ns_leave(self);
 	if (!sk)
 		return berr_set(err, e, "netlink socket");
 	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {

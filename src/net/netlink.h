@@ -22,6 +22,11 @@ struct net_nl {
 	uint32_t seq, portid;
 };
 
+/* Into the network namespace of netns_fd (-1: stay) for a call whose result stays there (a
+ * socket, a TAP's queue), *out_self the way back; net_ns_leave goes back (or aborts: a
+ * process lost in a container's namespace could trust nothing after). */
+int net_ns_enter(int netns_fd, int *out_self, struct berr **err);
+void net_ns_leave(int self);
 /* A socket in the namespace of netns_fd (-1: ours). */
 int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err);
 void net_nl_close(struct net_nl *nl);

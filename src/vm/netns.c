@@ -3,56 +3,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/iface.h"
+#include "net/link.h"
 #include "net/netlink.h"
 #include "net/tc.h"
 #include "util/cleanup.h"
 #include "util/err.h"
-
-/* /dev/net/tun opened in netns_fd: the TAP it makes belongs to that namespace. */
-static int tun_open_in(int netns_fd, struct berr **err)
-{
-	autoclose int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return berr_set(err, errno, "open our network namespace");
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return berr_set(err, errno, "enter the container's network namespace");
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	int e = errno;
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* lost in there: nothing after this could be trusted */
-	if (fd < 0)
-		return berr_set(err, e, "open /dev/net/tun");
-	return fd;
-}
 
 /* The TAP beside f, up with f's MTU, and the redirects both ways (f's ingress qdisc is
  * there already). */
 static int tap_beside(struct net_nl *nl, int netns_fd, const struct net_iface *f, int *out_fd,
 		      struct berr **err)
 {
-	autoclose int fd = tun_open_in(netns_fd, err);
-	if (fd < 0)
+	char name[16];
+	snprintf(name, sizeof(name), "btap%u", f->index);
+	autoclose int fd = -1;
+	if (net_tap_open(netns_fd, name, true, &fd, err) < 0)
 		return -EIO;
-	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "btap%u", f->index);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		return berr_set(err, errno, "create TAP '%s'", ifr.ifr_name);
-	unsigned tap = net_nl_ifindex(nl, ifr.ifr_name);
+	unsigned tap = net_nl_ifindex(nl, name);
 	if (!tap)
-		return berr_plain(err, ENODEV, "TAP '%s' is missing", ifr.ifr_name);
+		return berr_plain(err, ENODEV, "TAP '%s' is missing", name);
 	char buf[NET_NL_BUF];
 	int r;
 	const char *what = "set the MTU of";
@@ -71,7 +48,7 @@ static int tap_beside(struct net_nl *nl, int netns_fd, const struct net_iface *f
 		r = net_nl_talk(nl, net_nl_msg_link_up(buf, tap), err);
 	}
 	if (r < 0)
-		return berr_set(err, -r, "%s TAP '%s' for '%s'", what, ifr.ifr_name, f->name);
+		return berr_set(err, -r, "%s TAP '%s' for '%s'", what, name, f->name);
 	*out_fd = fd;
 	fd = -1;
 	return 0;
