@@ -364,6 +364,40 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 	return 0;
 }
 
+/* The shim's start, in the child create forked: its descriptors, signals, exec socket and
+ * VM; what failed is written to rep (create's error), and rep closed once it is created.
+ * Never returns. */
+static void __attribute__((noreturn))
+shim_start(const struct vm_rt_create *o, json_t *st, const char *fifo, int rep)
+{
+	/* what the caller left open is not the shim's to hold (as a container's process
+	 * keeps only its stdio): all but the report pipe */
+	if (rep > 3)
+		(void)syscall(SYS_close_range, 3, (unsigned)rep - 1, 0);
+	(void)syscall(SYS_close_range, (unsigned)rep + 1, ~0U, 0);
+	struct shim sh = {.root = o->root, .id = o->id, .st = st, .netns = -1, .listener = -1};
+	sigset_t set;
+	sigfillset(&set);
+	sigdelset(&set, SIGKILL);
+	sigdelset(&set, SIGSTOP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sh.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	sh.fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	struct berr *e = NULL;
+	if (sh.sfd < 0 || sh.fifo < 0 || listen_exec(&sh, &e) < 0 ||
+	    boot(&sh, o, o->bundle, &e) < 0) {
+		char *msg = e ? berr_string(e) : xstrdup(strerror(errno));
+		dprintf(rep, "%s", msg);
+		_exit(1);
+	}
+	json_object_set_new(st, "pid", json_integer(getpid()));
+	json_object_set_new(st, "pid_start",
+			    json_integer((json_int_t)rt_proc_start_time(getpid())));
+	set_status(&sh, "created");
+	(void)close(rep); /* ready: create returns */
+	shim_main(&sh);
+}
+
 int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 {
 	if (rt_state_validate_id(o->id, err) < 0)
@@ -401,33 +435,7 @@ int vm_rt_create(const struct vm_rt_create *o, struct berr **err)
 	}
 	if (pid == 0) {
 		(void)close(rep[0]);
-		/* what the caller left open is not the shim's to hold (as a container's process
-		 * keeps only its stdio): all but the report pipe */
-		if (rep[1] > 3)
-			(void)syscall(SYS_close_range, 3, (unsigned)rep[1] - 1, 0);
-		(void)syscall(SYS_close_range, (unsigned)rep[1] + 1, ~0U, 0);
-		struct shim sh = {
-		    .root = o->root, .id = o->id, .st = st, .netns = -1, .listener = -1};
-		sigset_t set;
-		sigfillset(&set);
-		sigdelset(&set, SIGKILL);
-		sigdelset(&set, SIGSTOP);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		sh.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-		sh.fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-		struct berr *e = NULL;
-		if (sh.sfd < 0 || sh.fifo < 0 || listen_exec(&sh, &e) < 0 ||
-		    boot(&sh, o, o->bundle, &e) < 0) {
-			char *msg = e ? berr_string(e) : xstrdup(strerror(errno));
-			dprintf(rep[1], "%s", msg);
-			_exit(1);
-		}
-		json_object_set_new(st, "pid", json_integer(getpid()));
-		json_object_set_new(st, "pid_start",
-				    json_integer((json_int_t)rt_proc_start_time(getpid())));
-		set_status(&sh, "created");
-		(void)close(rep[1]); /* ready: create returns */
-		shim_main(&sh);
+		shim_start(o, st, fifo, rep[1]);
 	}
 	(void)close(rep[1]);
 	char msg[4096];
