@@ -38,18 +38,20 @@ static void add(struct cmds *c, const char *fmt, ...)
 	}
 }
 
-/* dnat of one family's two maps: the host address given first, then any */
+/* dnat by the published-port maps, the host address given first, then any: a packet not
+ * to one of this host's addresses leaves at once, so a new connection costs one FIB
+ * lookup (nat chains see only a connection's first packet) */
 static void dnat_rules(struct cmds *c, const char *chain)
 {
 	static const char *const fam[][2] = {{"ip", "4"}, {"ip6", "6"}};
+	add(c, "add rule " T " %s fib daddr type != local return\n", chain);
 	for (int i = 0; i < 2; i++) {
 		add(c,
-		    "add rule " T " %s fib daddr type local meta nfproto %s dnat %s to %s daddr "
+		    "add rule " T " %s meta nfproto %s dnat %s to %s daddr "
 		    ". meta l4proto . th dport map @pub%s_ip\n",
 		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][0], fam[i][1]);
 		add(c,
-		    "add rule " T
-		    " %s fib daddr type local meta nfproto %s dnat %s to meta l4proto "
+		    "add rule " T " %s meta nfproto %s dnat %s to meta l4proto "
 		    ". th dport map @pub%s\n",
 		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][1]);
 	}
@@ -95,6 +97,9 @@ char *net_nft_base(void)
 	add(&c, "add chain " T " forward { type filter hook forward priority filter; "
 		"policy accept; }\n");
 	add(&c, "flush chain " T " forward\n");
+	/* a flow's later packets are taken at once: every flow here was let through by the
+	 * bridges' chains when it began */
+	add(&c, "add rule " T " forward ct state established,related accept\n");
 	add(&c, "add rule " T " forward iifname vmap @fwd_in\n");
 	add(&c, "add rule " T " forward oifname vmap @fwd_out\n");
 	return c.s;
@@ -123,13 +128,11 @@ char *net_nft_network(const struct net_nft_network *n, bool add_)
 	add(&c, "add rule " T " in-%s oifname \"%s\" accept\n", b, b);
 	add(&c, "add rule " T " in-%s oifname @bridges drop\n", b);
 	add(&c, "add rule " T " in-%s %s\n", b, n->internal ? "drop" : "accept");
-	/* to the bridge from elsewhere: replies and published ports only */
+	/* to the bridge from elsewhere: published ports only (replies are taken in forward) */
 	add(&c, "add chain " T " out-%s\n", b);
 	add(&c, "flush chain " T " out-%s\n", b);
-	if (!n->internal) {
-		add(&c, "add rule " T " out-%s ct state established,related accept\n", b);
+	if (!n->internal)
 		add(&c, "add rule " T " out-%s ct status dnat accept\n", b);
-	}
 	add(&c, "add rule " T " out-%s drop\n", b);
 	add(&c, "add element " T " bridges { \"%s\" }\n", b);
 	add(&c, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", b, b);

@@ -12,9 +12,10 @@
  *   chain postrouting           masquerade: leaving a network; from 127.0.0.1 to a published
  *                               port (the bridge has route_localnet); DNATed traffic between
  *                               containers (hairpin)
- *   chain forward               through fwd_in/fwd_out: in-<bridge> (from it: to itself, to
+ *   chain forward               an established flow's packets at once; a flow's first
+ *                               through fwd_in/fwd_out: in-<bridge> (from it: to itself, to
  *                               nothing else of ours, out unless internal), out-<bridge> (to
- *                               it: replies and published ports only; nothing if internal)
+ *                               it: published ports only; nothing if internal)
  *
  * Every batch is idempotent: chains are added and flushed before their rules, so running one
  * again changes nothing, and elements are keyed (deleting one is exact). */

@@ -185,6 +185,19 @@ static void nft(void **state)
 	assert_non_null(flush);
 	assert_non_null(masq);
 	assert_true(flush < masq);
+	/* a flow's later packets are accepted before any lookup by interface */
+	char *est = strstr(base, "add rule inet berth forward ct state established,related accept");
+	char *vmap = strstr(base, "add rule inet berth forward iifname vmap @fwd_in");
+	assert_non_null(est);
+	assert_non_null(vmap);
+	assert_true(est < vmap);
+	/* one FIB lookup per nat chain, before its dnat rules */
+	char *fib = strstr(base, "add rule inet berth prerouting fib daddr type != local return");
+	char *dnat = strstr(base, "add rule inet berth prerouting meta nfproto ipv4 dnat ip to");
+	assert_non_null(fib);
+	assert_non_null(dnat);
+	assert_true(fib < dnat);
+	assert_null(strstr(dnat, "prerouting fib"));
 	free(base);
 	struct net_nft_network n = {
 	    .bridge = "br-0123", .subnet4 = "10.9.0.0/24", .internal = false};
