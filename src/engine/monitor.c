@@ -411,22 +411,28 @@ static void close_stdio(struct monitor *m)
 		}
 }
 
-/* One life of the container: create, start, relay, end. The exit status, or <0 if it could
- * not be started (reported). */
-static int run_once(struct monitor *m, bool first)
+/* A start that failed: the client hears status `st` and why; `record` keeps the why in the
+ * state's Error too. Returns -st. */
+static int start_failed(struct monitor *m, int st, struct berr *err, bool record)
+{
+	char *msg = berr_string(err);
+	report(m, "E %d %s\n", st, msg);
+	if (record)
+		json_object_set_new(m->state, "Error", json_string(msg));
+	free(msg);
+	berr_free(err);
+	return -st;
+}
+
+/* The process made and started: a VM's networks first (QEMU gets their TAPs at its start),
+ * a container's once its namespace exists. Returns 0, or -status with all of it undone. */
+static int start_proc(struct monitor *m)
 {
 	struct berr *err = NULL;
 	bool vm = eng_is_vm(m->rec);
-	/* a VM's networks come first: QEMU gets their TAPs at its start */
 	struct eng_vm_nics nics = {.n = 0};
-	if (vm && eng_endpoints_attach_vm(m->s, m->id, m->rec, &nics, &m->ep, &err) < 0) {
-		char *msg = berr_string(err);
-		report(m, "E 125 %s\n", msg);
-		json_object_set_new(m->state, "Error", json_string(msg));
-		free(msg);
-		berr_free(err);
-		return -125;
-	}
+	if (vm && eng_endpoints_attach_vm(m->s, m->id, m->rec, &nics, &m->ep, &err) < 0)
+		return start_failed(m, 125, err, true);
 	m->xc.nics = &nics;
 	m->proc = (struct eng_proc){.in = -1,
 				    .out = -1,
@@ -448,40 +454,31 @@ static int run_once(struct monitor *m, bool first)
 	eng_session_clients_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {
 		close_stdio(m);
-		int st = start_status(err);
-		char *msg = berr_string(err);
-		report(m, "E %d %s\n", st, msg);
-		json_object_set_new(m->state, "Error", json_string(msg));
-		free(msg);
-		berr_free(err);
+		r = start_failed(m, start_status(err), err, true);
 		m->x->destroy(&m->xc, &m->proc, false);
 		if (vm)
 			eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
-		return -st;
+		return r;
 	}
-	/* its network namespace: loopback, its networks' interfaces, its published ports (a
-	 * VM's are attached already) */
+	/* its network namespace: loopback, its networks' interfaces, its published ports */
 	if (!vm && eng_endpoints_attach(m->s, m->id, m->rec, m->pid, &m->ep, &err) < 0) {
 		close_stdio(m);
-		char *msg = berr_string(err);
-		report(m, "E 125 %s\n", msg);
-		free(msg);
-		berr_free(err);
+		r = start_failed(m, 125, err, false);
 		m->x->destroy(&m->xc, &m->proc, false);
-		return -125;
+		return r;
 	}
 	if (m->x->start(&m->xc, &m->proc, &err) < 0) {
 		close_stdio(m);
-		int st = start_status(err);
-		char *msg = berr_string(err);
-		report(m, "E %d %s\n", st, msg);
-		json_object_set_new(m->state, "Error", json_string(msg));
-		free(msg);
-		berr_free(err);
+		r = start_failed(m, start_status(err), err, true);
 		m->x->destroy(&m->xc, &m->proc, false);
 		eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
-		return -st;
+		return r;
 	}
+	return 0;
+}
+
+static void mark_running(struct monitor *m)
+{
 	char t[40];
 	img_time_now(t);
 	autofree char *paused = eng_container_path(m->s, m->id, "paused");
@@ -496,6 +493,31 @@ static int run_once(struct monitor *m, bool first)
 	if (m->health)
 		eng_health_start(m->health, m->state);
 	save_state(m);
+}
+
+static void mark_exited(struct monitor *m, int code)
+{
+	char t[40];
+	img_time_now(t);
+	json_object_del(m->state, "Ports");
+	set_status(m, "exited");
+	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
+	if (access(stopping, F_OK) == 0)
+		json_object_set_new(m->state, "HasBeenManuallyStopped", json_true());
+	json_object_set_new(m->state, "Pid", json_integer(0));
+	json_object_set_new(m->state, "ExitCode", json_integer(code));
+	json_object_set_new(m->state, "FinishedAt", json_string(t));
+	save_state(m);
+}
+
+/* One life of the container: create, start, relay, end. The exit status, or <0 if it could
+ * not be started (reported). */
+static int run_once(struct monitor *m, bool first)
+{
+	int r = start_proc(m);
+	if (r < 0)
+		return r;
+	mark_running(m);
 	if (first) {
 		report(m, "S %d\n", (int)m->pid);
 		(void)close(m->report);
@@ -507,16 +529,7 @@ static int run_once(struct monitor *m, bool first)
 	if (m->proc.exit_code >= 0 && eng_is_vm(m->rec))
 		code = m->proc.exit_code;
 	eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
-	json_object_del(m->state, "Ports");
-	img_time_now(t);
-	set_status(m, "exited");
-	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
-	if (access(stopping, F_OK) == 0)
-		json_object_set_new(m->state, "HasBeenManuallyStopped", json_true());
-	json_object_set_new(m->state, "Pid", json_integer(0));
-	json_object_set_new(m->state, "ExitCode", json_integer(code));
-	json_object_set_new(m->state, "FinishedAt", json_string(t));
-	save_state(m);
+	mark_exited(m, code);
 	return code;
 }
 
