@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,113 +121,123 @@ static int walk_expand_link(struct walk *w, int linkfd, const char *name, struct
 	return 0;
 }
 
+/* What the caller of the walk asked for. */
+struct walk_want {
+	const char *path;
+	int flags;
+	mode_t mode;
+};
+
+static int walk_open_dot(int dirfd, int flags, const char *path, struct berr **err)
+{
+	int fd = openat(dirfd, ".", flags | O_CLOEXEC);
+	return fd < 0 ? berr_set(err, errno, "open '%s'", path) : fd;
+}
+
+/* The last name, `fd` its O_PATH handle (not a symlink): that handle, or the name opened as
+ * asked, O_NOFOLLOW so that a symlink swapped in since we looked fails. */
+static int walk_open_last(int dirfd, const char *name, int fd, const struct walk_want *want,
+			  struct berr **err)
+{
+	if (want->flags & O_PATH)
+		return fd;
+	(void)close(fd);
+	int r = openat(dirfd, name, (want->flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC, want->mode);
+	return r < 0 ? berr_set(err, errno, "open '%s'", want->path) : r;
+}
+
+/* A symlink met on the way, `fd` its O_PATH handle (taken): the walk goes on through its
+ * target (returns 0), or, as the last name under O_NOFOLLOW, ends (*done: the link itself
+ * when O_PATH, else ELOOP). */
+static int walk_symlink(struct walk *w, const char *name, int fd, bool last,
+			const struct walk_want *want, bool *done, struct berr **err)
+{
+	*done = last && (want->flags & O_NOFOLLOW);
+	if (*done && (want->flags & O_PATH))
+		return fd;
+	int r = *done ? berr_set(err, ELOOP, "open '%s': is a symlink", want->path)
+		      : walk_expand_link(w, fd, name, err);
+	(void)close(fd);
+	return r;
+}
+
+/* One name of the path, neither "." nor "..": into it (a directory), through it (a symlink)
+ * or, the last, opened. Returns 0 to go on, else the walk's end (*done): an fd or an error. */
+static int walk_step(struct walk *w, const char *name, bool last, const struct walk_want *want,
+		     bool *done, struct berr **err)
+{
+	int cur = w->fds[w->depth];
+	*done = true;
+	int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && last && (want->flags & O_CREAT)) {
+		fd = openat(cur, name, want->flags | O_NOFOLLOW | O_CLOEXEC, want->mode);
+		return fd < 0 ? berr_set(err, errno, "create '%s'", want->path) : fd;
+	}
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", want->path);
+	struct stat st;
+	int r = 0;
+	if (fstat(fd, &st) < 0)
+		r = berr_set(err, errno, "stat '%s'", want->path);
+	else if (S_ISLNK(st.st_mode)) {
+		r = walk_symlink(w, name, fd, last, want, done, err);
+		*done = *done || r < 0;
+		return r;
+	} else if (last)
+		return walk_open_last(cur, name, fd, want, err);
+	else if (!S_ISDIR(st.st_mode))
+		r = berr_set(err, ENOTDIR, "open '%s': '%s' is not a directory", want->path, name);
+	else if (w->depth >= MAX_DEPTH)
+		r = berr_set(err, ENAMETOOLONG, "open '%s': too deep", want->path);
+	if (r < 0) {
+		(void)close(fd);
+		return r;
+	}
+	w->fds[++w->depth] = fd;
+	*done = false;
+	return 0;
+}
+
 int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct berr **err)
 {
 	struct walk w = {.depth = 0, .links = 0};
+	const struct walk_want want = {.path = path, .flags = flags, .mode = mode};
 	w.fds[0] = rootfd;
 	w.todo = xstrdup(path);
-	char *todo_base = NULL;
 	int ret;
 	char name[256];
 
-	for (;;) {
+	for (bool done = false; !done;) {
 		char *cursor = w.todo;
 		int len = walk_next(&cursor, name, sizeof(name));
 		if (len < 0) {
 			ret = berr_set(err, -len, "path component too long in '%s'", path);
-			goto out;
+			break;
 		}
 		/* Consume what walk_next read: keep the rest as a fresh string. */
-		todo_base = xstrdup(cursor);
+		char *rest = xstrdup(cursor);
 		free(w.todo);
-		w.todo = todo_base;
-		todo_base = NULL;
-		int last = rest_is_empty(w.todo);
-		int cur = w.fds[w.depth];
+		w.todo = rest;
+		bool last = rest_is_empty(w.todo);
 
 		if (len == 0 || !strcmp(name, ".")) {
 			if (!last && len != 0)
 				continue;
 			/* The path names the current directory itself. */
-			ret = openat(cur, ".",
-				     (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
-			if (ret < 0)
-				ret = berr_set(err, errno, "open '%s'", path);
-			goto out;
+			ret = walk_open_dot(w.fds[w.depth],
+					    flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), path, err);
+			break;
 		}
 		if (!strcmp(name, "..")) {
 			if (w.depth > 0)
 				(void)close(w.fds[w.depth--]);
-			if (last) {
-				ret = openat(w.fds[w.depth], ".",
-					     (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
-				if (ret < 0)
-					ret = berr_set(err, errno, "open '%s'", path);
-				goto out;
-			}
-			continue;
+			if (!last)
+				continue;
+			ret = walk_open_dot(w.fds[w.depth], flags & ~(O_CREAT | O_EXCL), path, err);
+			break;
 		}
-
-		int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT && last && (flags & O_CREAT)) {
-				ret = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-				if (ret < 0)
-					ret = berr_set(err, errno, "create '%s'", path);
-				goto out;
-			}
-			ret = berr_set(err, errno, "open '%s'", path);
-			goto out;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			ret = berr_set(err, errno, "stat '%s'", path);
-			(void)close(fd);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			if (last && (flags & O_NOFOLLOW)) {
-				if ((flags & O_PATH))
-					ret = fd;
-				else {
-					(void)close(fd);
-					ret = berr_set(err, ELOOP, "open '%s': is a symlink", path);
-				}
-				goto out;
-			}
-			ret = walk_expand_link(&w, fd, name, err);
-			(void)close(fd);
-			if (ret < 0)
-				goto out;
-			continue;
-		}
-		if (last) {
-			if (flags & O_PATH) {
-				ret = fd;
-				goto out;
-			}
-			(void)close(fd);
-			/* O_NOFOLLOW: if the name was swapped for a symlink since we looked, fail.
-			 */
-			ret = openat(cur, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC, mode);
-			if (ret < 0)
-				ret = berr_set(err, errno, "open '%s'", path);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			(void)close(fd);
-			ret = berr_set(err, ENOTDIR, "open '%s': '%s' is not a directory", path,
-				       name);
-			goto out;
-		}
-		if (w.depth >= MAX_DEPTH) {
-			(void)close(fd);
-			ret = berr_set(err, ENAMETOOLONG, "open '%s': too deep", path);
-			goto out;
-		}
-		w.fds[++w.depth] = fd;
+		ret = walk_step(&w, name, last, &want, &done, err);
 	}
-out:
 	walk_pop_all(&w);
 	free(w.todo);
 	return ret;
