@@ -119,31 +119,33 @@ static int value_of(int *i, int argc, char **argv, const char *name, const char 
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* The global flags, as they come before the command. */
+struct globals {
+	const char *log_path, *log_format, *cgroup_manager;
+};
+
+/* Reads the global flags into o and g: the index of the command, 0 when a flag was the whole
+ * answer (--version, --help), -1 on an unknown flag. */
+static int global_flags(struct cli_opts *o, struct globals *g, int argc, char **argv)
 {
-	struct cli_opts o = {
-	    .root = getenv("XDG_RUNTIME_DIR") && getuid() != 0 ? NULL : "/run/berth-runtime"};
-	const char *log_path = NULL, *log_format = "text", *cgroup_manager = NULL, *v = NULL;
-	/* berth-runtime-vm (a link to this binary): every container is a VM */
-	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	o.vm = !strcmp(self, "berth-runtime-vm") || getenv("BERTH_RUNTIME_VM");
+	const char *v = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (value_of(&i, argc, argv, "root", &v))
-			o.root = v;
+			o->root = v;
 		else if (value_of(&i, argc, argv, "log", &v))
-			log_path = v;
+			g->log_path = v;
 		else if (value_of(&i, argc, argv, "log-format", &v))
-			log_format = v;
+			g->log_format = v;
 		else if (value_of(&i, argc, argv, "cgroup-manager", &v))
-			cgroup_manager = v;
+			g->cgroup_manager = v;
 		else if (value_of(&i, argc, argv, "criu", &v))
 			; /* accepted for runc compatibility; checkpointing is not supported */
 		else if (!strcmp(a, "--debug"))
-			o.debug = true;
+			o->debug = true;
 		else if (!strcmp(a, "--systemd-cgroup"))
-			o.systemd_cgroup = true;
+			o->systemd_cgroup = true;
 		else if (!strcmp(a, "--rootless") || !strncmp(a, "--rootless=", 11))
 			;
 		else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
@@ -159,35 +161,73 @@ int main(int argc, char **argv)
 			return 0;
 		} else {
 			fprintf(stderr, "berth-runtime: unknown global flag '%s'\n", a);
-			return 1;
+			return -1;
 		}
 	}
+	return i;
+}
+
+/* The log and the cgroup manager the global flags named: 0, or -1 (said). */
+static int apply_globals(struct cli_opts *o, const struct globals *g)
+{
+	int log_fd = -1;
+	if (g->log_path) {
+		log_fd = open(g->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (log_fd < 0) {
+			fprintf(stderr, "berth-runtime: open log '%s': %s\n", g->log_path,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (strcmp(g->log_format, "text") && strcmp(g->log_format, "json")) {
+		fprintf(stderr, "berth-runtime: unknown log format '%s'\n", g->log_format);
+		return -1;
+	}
+	log_setup(log_fd, !strcmp(g->log_format, "json") ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
+		  o->debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
+	if (!g->cgroup_manager || !strcmp(g->cgroup_manager, "cgroupfs") ||
+	    !strcmp(g->cgroup_manager, "disabled"))
+		return 0;
+	if (!strcmp(g->cgroup_manager, "systemd")) {
+		o->systemd_cgroup = true;
+		return 0;
+	}
+	fprintf(stderr, "berth-runtime: unknown cgroup manager '%s'\n", g->cgroup_manager);
+	return -1;
+}
+
+/* Before a command that starts a process: the guest init found beside this binary, then a
+ * sealed copy of it to run from (which has no directory). 0, or -1 (said). */
+static int prepare_to_start(char **argv)
+{
+	char *init = getenv("BERTH_VM_INIT") ? NULL : img_builtin_file("berth-vm-init", NULL);
+	if (init)
+		setenv("BERTH_VM_INIT", init, 0);
+	free(init);
+	int r = ensure_sealed_self(argv);
+	if (r < 0) {
+		fprintf(stderr, "berth-runtime: cannot run from a sealed copy of itself: %s\n",
+			strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o = {
+	    .root = getenv("XDG_RUNTIME_DIR") && getuid() != 0 ? NULL : "/run/berth-runtime"};
+	struct globals g = {.log_format = "text"};
+	/* berth-runtime-vm (a link to this binary): every container is a VM */
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	o.vm = !strcmp(self, "berth-runtime-vm") || getenv("BERTH_RUNTIME_VM");
+	int i = global_flags(&o, &g, argc, argv);
+	if (i <= 0)
+		return i < 0;
 	if (!o.root)
 		o.root = "/run/berth-runtime";
-	int log_fd = -1;
-	if (log_path) {
-		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (log_fd < 0) {
-			fprintf(stderr, "berth-runtime: open log '%s': %s\n", log_path,
-				strerror(errno));
-			return 1;
-		}
-	}
-	if (strcmp(log_format, "text") && strcmp(log_format, "json")) {
-		fprintf(stderr, "berth-runtime: unknown log format '%s'\n", log_format);
+	if (apply_globals(&o, &g) < 0)
 		return 1;
-	}
-	log_setup(log_fd, !strcmp(log_format, "json") ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
-		  o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
-	if (cgroup_manager) {
-		if (!strcmp(cgroup_manager, "systemd"))
-			o.systemd_cgroup = true;
-		else if (strcmp(cgroup_manager, "cgroupfs") && strcmp(cgroup_manager, "disabled")) {
-			fprintf(stderr, "berth-runtime: unknown cgroup manager '%s'\n",
-				cgroup_manager);
-			return 1;
-		}
-	}
 	if (i >= argc) {
 		usage(stderr);
 		return 1;
@@ -196,24 +236,9 @@ int main(int argc, char **argv)
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, cmd))
 			continue;
-		if (!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) {
-			/* where the guest init is, found beside this binary before it runs from a
-			 * sealed copy (which has no directory) */
-			char *init = getenv("BERTH_VM_INIT")
-					 ? NULL
-					 : img_builtin_file("berth-vm-init", NULL);
-			if (init)
-				setenv("BERTH_VM_INIT", init, 0);
-			free(init);
-			int r = ensure_sealed_self(argv);
-			if (r < 0) {
-				fprintf(stderr,
-					"berth-runtime: cannot run from a sealed copy of "
-					"itself: %s\n",
-					strerror(-r));
-				return 1;
-			}
-		}
+		if ((!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) &&
+		    prepare_to_start(argv) < 0)
+			return 1;
 		return c->run(&o, argc - i - 1, argv + i + 1);
 	}
 	fprintf(stderr, "berth-runtime: unknown command '%s'\n", cmd);
