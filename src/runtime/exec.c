@@ -112,6 +112,43 @@ static int follow_exec(int sock, pid_t pid, const struct rt_seccomp *seccomp,
 	return 0;
 }
 
+/* Stage 1 forked with ctx: it moves itself into the container's cgroup and says the pid of
+ * the process it makes (init.h). That pid, or a negative errno; sv[1] is closed here. */
+static pid_t exec_spawn(struct rt_init_ctx *ctx, int sv[2], struct berr **err)
+{
+	pid_t stage1 = fork();
+	if (stage1 < 0)
+		return berr_set(err, errno, "fork");
+	if (stage1 == 0) {
+		(void)close(sv[0]);
+		rt_init_stage1(ctx);
+	}
+	(void)close(sv[1]);
+	sv[1] = -1;
+	struct rt_msg m;
+	int r = rt_sync_expect(sv[0], RT_MSG_INIT_PID, &m, err);
+	if (r == -EPIPE)
+		berr_set(err, EPIPE, "exec process exited early");
+	if (r < 0)
+		kill(stage1, SIGKILL);
+	(void)waitpid(stage1, NULL, 0);
+	return r < 0 ? r : (pid_t)m.value;
+}
+
+/* The exec'd process runs: its pid file, then its exit status unless detached. */
+static int exec_done(const struct rt_exec_opts *o, pid_t pid, int *out_status, struct berr **err)
+{
+	if (o->pid_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+		int r = fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err);
+		if (r < 0)
+			return r;
+	}
+	*out_status = o->detach ? 0 : rt_wait_forward(pid);
+	return 0;
+}
+
 int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr **err)
 {
 	autoptr(rt_state) st = rt_state_load(o->root, o->id, err);
@@ -132,7 +169,6 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 		return -EINVAL;
 	int sv[2] = {-1, -1}, console_fd = -1, ns_fds[RT_NS_COUNT];
 	int r = open_container_ns(st->pid, ns_fds, err);
-	pid_t stage1 = -1, pid = -1;
 	if (r < 0)
 		goto out;
 	r = rt_console_open(o->has_console_fd, o->console_fd, o->console_socket, &console_fd, err);
@@ -157,47 +193,16 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 				  .id = o->id,
 				  .bundle = st->bundle};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
-	stage1 = fork();
-	if (stage1 < 0) {
-		r = berr_set(err, errno, "fork");
+	r = exec_spawn(&ctx, sv, err);
+	if (r < 0)
 		goto out;
-	}
-	if (stage1 == 0) {
-		(void)close(sv[0]);
-		rt_init_stage1(&ctx);
-	}
-	(void)close(sv[1]);
-	sv[1] = -1;
-	struct rt_msg m;
-	/* Stage 1 moves itself into the container's cgroup (init.h). */
-	if ((r = rt_sync_expect(sv[0], RT_MSG_INIT_PID, &m, err)) < 0) {
-		if (r == -EPIPE)
-			berr_set(err, EPIPE, "exec process exited early");
-		goto out;
-	}
-	pid = (pid_t)m.value;
-	(void)waitpid(stage1, NULL, 0);
-	stage1 = -1;
+	pid_t pid = r;
 	if ((r = follow_exec(sv[0], pid, seccomp, st, err)) < 0) {
 		berr_wrap(err, "exec in container '%s'", o->id);
 		goto out;
 	}
-	r = 0;
-	if (o->pid_file) {
-		char buf[16];
-		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if ((r = fs_replace_file(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
-			goto out;
-	}
-	if (!o->detach)
-		*out_status = rt_wait_forward(pid);
-	else
-		*out_status = 0;
+	r = exec_done(o, pid, out_status, err);
 out:
-	if (stage1 > 0) {
-		kill(stage1, SIGKILL);
-		(void)waitpid(stage1, NULL, 0);
-	}
 	for (int k = 0; k < RT_NS_COUNT; k++)
 		if (ns_fds[k] >= 0)
 			(void)close(ns_fds[k]);
