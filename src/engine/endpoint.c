@@ -587,38 +587,37 @@ static void add_finding(json_t *out, bool fixed, const char *fmt, ...)
 	json_array_append_new(out, json_pack("{s:s, s:b}", "what", msg, "fixed", fixed));
 }
 
-json_t *eng_network_check(const struct eng_store *s, bool repair)
+/* Interfaces of containers that do not run. */
+static void check_interfaces(json_t *out, json_t *stopped, bool repair)
 {
-	json_t *out = json_array(), *stopped = NULL;
-	/* the list first: making the default network's record takes the lock */
-	json_t *nets = eng_network_list(s, NULL);
-	autoclose int lock = eng_network_lock(s, NULL);
-	json_t *live = live_addresses(s, &stopped);
-	/* interfaces of containers that do not run */
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, NULL) == 0) {
-		size_t i;
-		json_t *rec;
-		json_array_foreach(stopped, i, rec)
+	if (net_nl_open(&nl, -1, NULL) < 0)
+		return;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(stopped, i, rec)
+	{
+		const char *k, *id = str(rec, "Id");
+		json_t *n;
+		json_object_foreach(networks_of(rec), k, n)
 		{
-			const char *k, *id = str(rec, "Id");
-			json_t *n;
-			json_object_foreach(networks_of(rec), k, n)
-			{
-				char host_if[16];
-				if (!str(n, "NetworkID"))
-					continue;
-				eng_endpoint_name(id, str(n, "NetworkID"), host_if);
-				if (!net_nl_ifindex(&nl, host_if))
-					continue;
-				bool fixed = repair && net_endpoint_remove(host_if, NULL) == 0;
-				add_finding(out, fixed, "interface %s of stopped container %.12s",
-					    host_if, id);
-			}
+			char host_if[16];
+			if (!str(n, "NetworkID"))
+				continue;
+			eng_endpoint_name(id, str(n, "NetworkID"), host_if);
+			if (!net_nl_ifindex(&nl, host_if))
+				continue;
+			bool fixed = repair && net_endpoint_remove(host_if, NULL) == 0;
+			add_finding(out, fixed, "interface %s of stopped container %.12s", host_if,
+				    id);
 		}
-		net_nl_close(&nl);
 	}
-	/* published ports that lead to no running container */
+	net_nl_close(&nl);
+}
+
+/* Published ports that lead to no running container (`live`: addresses of those that run). */
+static void check_ports(json_t *out, json_t *live, bool repair)
+{
 	static const char *const maps[] = {"pub4", "pub6", "pub4_ip", "pub6_ip"};
 	for (size_t m = 0; m < 4 && net_nft_table_exists(); m++) {
 		json_t *elems = net_nft_elements(maps[m]);
@@ -642,34 +641,48 @@ json_t *eng_network_check(const struct eng_store *s, bool repair)
 		}
 		json_decref(elems);
 	}
-	/* leases of containers that are gone; chains someone flushed */
+}
+
+/* A network's chains someone flushed while its bridge is up; its leases of containers that
+ * are gone. */
+static void check_network(const struct eng_store *s, json_t *out, json_t *net, bool repair)
+{
+	struct net_bridge b;
+	struct net_nft_network nn;
+	char s4[NET_ADDR_STRLEN], s6[NET_ADDR_STRLEN];
+	describe(net, &b, &nn, s4, s6);
+	unsigned index = 0;
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, NULL) == 0) {
+		index = b.name ? net_nl_ifindex(&nl, b.name) : 0;
+		net_nl_close(&nl);
+	}
+	autofree char *chain = xasprintf("in-%s", b.name ? b.name : "");
+	if (index && !net_nft_chain_exists(chain)) {
+		bool fixed = repair && make_firewall(&nn, NULL) == 0;
+		if (fixed)
+			firewall_mark(s, net, index);
+		add_finding(out, fixed, "network %s: its bridge is up without its firewall chains",
+			    str(net, "Name"));
+	}
+	int stale = eng_network_stale_leases(s, net, repair);
+	if (stale > 0)
+		add_finding(out, repair, "network %s: %d leases of removed containers",
+			    str(net, "Name"), stale);
+}
+
+json_t *eng_network_check(const struct eng_store *s, bool repair)
+{
+	json_t *out = json_array(), *stopped = NULL;
+	/* the list first: making the default network's record takes the lock */
+	json_t *nets = eng_network_list(s, NULL);
+	autoclose int lock = eng_network_lock(s, NULL);
+	json_t *live = live_addresses(s, &stopped);
+	check_interfaces(out, stopped, repair);
+	check_ports(out, live, repair);
 	size_t i;
 	json_t *net;
-	json_array_foreach(nets, i, net)
-	{
-		struct net_bridge b;
-		struct net_nft_network nn;
-		char s4[NET_ADDR_STRLEN], s6[NET_ADDR_STRLEN];
-		describe(net, &b, &nn, s4, s6);
-		unsigned index = 0;
-		if (net_nl_open(&nl, -1, NULL) == 0) {
-			index = b.name ? net_nl_ifindex(&nl, b.name) : 0;
-			net_nl_close(&nl);
-		}
-		autofree char *chain = xasprintf("in-%s", b.name ? b.name : "");
-		if (index && !net_nft_chain_exists(chain)) {
-			bool fixed = repair && make_firewall(&nn, NULL) == 0;
-			if (fixed)
-				firewall_mark(s, net, index);
-			add_finding(out, fixed,
-				    "network %s: its bridge is up without its firewall chains",
-				    str(net, "Name"));
-		}
-		int stale = eng_network_stale_leases(s, net, repair);
-		if (stale > 0)
-			add_finding(out, repair, "network %s: %d leases of removed containers",
-				    str(net, "Name"), stale);
-	}
+	json_array_foreach(nets, i, net) check_network(s, out, net, repair);
 	json_decref(nets);
 	json_decref(live);
 	json_decref(stopped);
