@@ -245,6 +245,80 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 	return 0;
 }
 
+/* What a create decided before anything is made. */
+struct decisions {
+	json_t *restart, *spec, *ports, *mounts, *idmaps;
+	char *userns_mode, *net_mode;
+};
+
+/* Every decision once now, with a stand-in user: bad input creates nothing. */
+static int decide(const struct eng_store *s, const struct eng_create *c,
+		  const struct img_config *ic, struct decisions *d, struct berr **err)
+{
+	if (!(d->restart = restart_policy(c->restart, err)))
+		return -EINVAL;
+	struct eng_user probe = {0};
+	snprintf(probe.home, sizeof(probe.home), "/");
+	if (!(d->spec = eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err)))
+		return -EINVAL;
+	int r = eng_userns_plan(&c->userns, &d->userns_mode, &d->idmaps, err);
+	if (r == 0)
+		r = check_vm(c, err);
+	if (r == 0)
+		r = eng_port_parse(c->publish, d->ports, NULL, err);
+	if (r == 0)
+		r = check_network(s, c, &d->net_mode, err);
+	if (r == 0 &&
+	    !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err)))
+		r = -EINVAL;
+	return r;
+}
+
+/* The container's record: Docker's inspect shape, of the decisions and the image. */
+static json_t *new_record(const struct eng_create *c, const struct img_config *ic, json_t *img,
+			  const struct decisions *d)
+{
+	json_t *process = json_object_get(d->spec, "process");
+	json_t *args = json_object_get(process, "args");
+	/* what the user's command and --entrypoint make of the image's */
+	json_t *entry = c->run.entrypoint
+			    ? (*c->run.entrypoint ? json_pack("[s]", c->run.entrypoint) : NULL)
+			    : (ic->entrypoint ? strv_json(ic->entrypoint) : NULL);
+	json_t *cmd = c->run.cmd && *c->run.cmd       ? strv_json(c->run.cmd)
+		      : !c->run.entrypoint && ic->cmd ? strv_json(ic->cmd)
+						      : NULL;
+	char now[40];
+	json_t *rec = json_pack(
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "Created", img_time_now(now),
+	    "Path", json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
+	    json_array(), "Image", json_string_value(json_object_get(img, "id")), "ImageName",
+	    c->image, "Driver", "overlay", "Config",
+	    config_json(c, ic, eng_bundle_env(&c->run, ic), entry, cmd), "HostConfig",
+	    host_config(c, d->restart, d->ports), "Layers", json_object_get(img, "layers"),
+	    "Platform", "linux", "MountLabel", "");
+	json_t *rest = json_array();
+	for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
+		json_array_append(rest, json_array_get(args, i));
+	json_object_set_new(rec, "Args", rest);
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_object_set(hc, "Mounts", d->mounts);
+	json_object_set_new(hc, "UsernsMode", json_string(d->userns_mode));
+	json_object_set_new(hc, "NetworkMode", json_string(d->net_mode));
+	bool vm = c->isolation && !strcmp(c->isolation, "vm");
+	json_object_set_new(hc, "Isolation", json_string(vm ? "vm" : "default"));
+	if (vm) {
+		json_object_set_new(hc, "VmInitPath", json_string(c->vm_init_path));
+		if (c->vm_accel)
+			json_object_set_new(hc, "VmAccel", json_string(c->vm_accel));
+		if (c->vm_kernel)
+			json_object_set_new(hc, "VmKernel", json_string(c->vm_kernel));
+	}
+	json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
+	if (d->idmaps)
+		json_object_set(hc, "IDMappings", d->idmaps);
+	return rec;
+}
+
 int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
 	       char out_id[ENG_ID_LEN + 1], struct berr **err)
 {
@@ -258,82 +332,27 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	int r = img_blob_read(is, image_id, IMG_CONFIG_MAX, &cdata, &clen, err);
 	if (r == 0)
 		r = img_config_parse(cdata, clen, &ic, err);
-	json_t *restart = r == 0 ? restart_policy(c->restart, err) : NULL;
-	if (r == 0 && !restart)
-		r = -EINVAL;
-	/* every decision once now, with a stand-in user: bad input creates nothing */
-	struct eng_user probe = {0};
-	snprintf(probe.home, sizeof(probe.home), "/");
-	json_t *spec = r == 0 ? eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err) : NULL;
-	if (r == 0 && !spec)
-		r = -EINVAL;
-	json_t *rec = NULL, *idmaps = NULL, *ports = json_object();
-	autofree char *userns_mode = NULL, *net_mode = NULL;
+	struct decisions d = {.ports = json_object()};
 	if (r == 0)
-		r = eng_userns_plan(&c->userns, &userns_mode, &idmaps, err);
-	if (r == 0)
-		r = check_vm(c, err);
-	if (r == 0)
-		r = eng_port_parse(c->publish, ports, NULL, err);
-	if (r == 0)
-		r = check_network(s, c, &net_mode, err);
-	json_t *plan =
-	    r == 0 ? eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err) : NULL;
-	if (r == 0 && !plan)
-		r = -EINVAL;
+		r = decide(s, c, ic, &d, err);
+	json_t *rec = NULL;
 	if (r == 0) {
-		json_t *process = json_object_get(spec, "process");
-		json_t *args = json_object_get(process, "args");
-		/* what the user's command and --entrypoint make of the image's */
-		json_t *entry =
-		    c->run.entrypoint
-			? (*c->run.entrypoint ? json_pack("[s]", c->run.entrypoint) : NULL)
-			: (ic->entrypoint ? strv_json(ic->entrypoint) : NULL);
-		json_t *cmd = c->run.cmd && *c->run.cmd       ? strv_json(c->run.cmd)
-			      : !c->run.entrypoint && ic->cmd ? strv_json(ic->cmd)
-							      : NULL;
-		char now[40];
-		rec = json_pack(
-		    "{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "Created",
-		    img_time_now(now), "Path",
-		    json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
-		    json_array(), "Image", image_id, "ImageName", c->image, "Driver", "overlay",
-		    "Config", config_json(c, ic, eng_bundle_env(&c->run, ic), entry, cmd),
-		    "HostConfig", host_config(c, restart, ports), "Layers",
-		    json_object_get(img, "layers"), "Platform", "linux", "MountLabel", "");
-		json_t *rest = json_array();
-		for (size_t i = (c->run.init ? 3 : 1); i < json_array_size(args); i++)
-			json_array_append(rest, json_array_get(args, i));
-		json_object_set_new(rec, "Args", rest);
-		json_t *hc = json_object_get(rec, "HostConfig");
-		json_object_set(hc, "Mounts", plan);
-		json_object_set_new(hc, "UsernsMode", json_string(userns_mode));
-		json_object_set_new(hc, "NetworkMode", json_string(net_mode));
-		bool vm = c->isolation && !strcmp(c->isolation, "vm");
-		json_object_set_new(hc, "Isolation", json_string(vm ? "vm" : "default"));
-		if (vm) {
-			json_object_set_new(hc, "VmInitPath", json_string(c->vm_init_path));
-			if (c->vm_accel)
-				json_object_set_new(hc, "VmAccel", json_string(c->vm_accel));
-			if (c->vm_kernel)
-				json_object_set_new(hc, "VmKernel", json_string(c->vm_kernel));
-		}
-		json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
-		if (idmaps)
-			json_object_set(hc, "IDMappings", idmaps);
+		rec = new_record(c, ic, img, &d);
 		r = eng_container_add(s, rec, c->name, claim, (void *)c, out_id, err);
 		if (r < 0) {
 			eng_remove_anonymous_volumes(s, rec);
 			eng_network_release(s, rec, NULL);
 		}
 	}
-	json_decref(plan);
-	json_decref(idmaps);
-	json_decref(ports);
+	json_decref(d.mounts);
+	json_decref(d.idmaps);
+	json_decref(d.ports);
 	if (!rec)
-		json_decref(restart); /* host_config took it otherwise */
+		json_decref(d.restart); /* host_config took it otherwise */
 	json_decref(rec);
-	json_decref(spec);
+	json_decref(d.spec);
+	free(d.userns_mode);
+	free(d.net_mode);
 	json_decref(img);
 	return r;
 }
