@@ -433,6 +433,56 @@ static json_t *process_json(const struct eng_run_opts *o, const struct img_confi
 	return p;
 }
 
+/* The namespaces a container gets: all but the network's with --network host; a user
+ * namespace when it has ID mappings. */
+static json_t *namespaces_json(bool host_net, bool userns)
+{
+	json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
+			       "type", "uts", "type", "mount", "type", "cgroup");
+	if (!host_net)
+		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+	if (userns)
+		json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
+	return ns;
+}
+
+/* The container's id and its labels. */
+static json_t *annotations_json(const struct eng_run_opts *o, const char *id)
+{
+	json_t *annotations = json_pack("{s:s}", "org.berth.container.id", id);
+	for (char *const *l = o->labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+		json_object_set_new(annotations, k, json_string(eq ? eq + 1 : ""));
+	}
+	return annotations;
+}
+
+/* The seccomp profile, which follows the capabilities the process ends up with;
+ * --privileged and unconfined have none, as with Docker. */
+static int add_seccomp(json_t *linux_, const struct eng_run_opts *o, json_t *process,
+		       struct berr **err)
+{
+	if (o->privileged || (o->seccomp && !strcmp(o->seccomp, "unconfined")))
+		return 0;
+	uint64_t caps = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(json_object_get(process, "capabilities"), "bounding"), i,
+			   v)
+	{
+		int cap = rt_cap_from_name(json_string_value(v));
+		if (cap >= 0 && cap < 64)
+			caps |= 1ULL << cap;
+	}
+	json_t *sc =
+	    o->seccomp ? eng_seccomp_file(o->seccomp, caps, err) : eng_seccomp_default(caps);
+	if (!sc)
+		return -EINVAL;
+	json_object_set_new(linux_, "seccomp", sc);
+	return 0;
+}
+
 json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c,
 			const struct eng_user *u, const char *id, const char *rootfs,
 			const char *dir, struct berr **err)
@@ -457,21 +507,11 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		return NULL;
 	}
 	bool host_net = o->network && !strcmp(o->network, "host");
-	json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
-			       "type", "uts", "type", "mount", "type", "cgroup");
-	if (!host_net)
-		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 	json_t *uidmap = eng_userns_oci(json_object_get(o->idmappings, "UidMap"));
 	json_t *gidmap = eng_userns_oci(json_object_get(o->idmappings, "GidMap"));
 	bool userns = json_array_size(uidmap) > 0;
-	if (userns)
-		json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
-	json_t *annotations = json_pack("{s:s}", "org.berth.container.id", id);
-	for (char *const *l = o->labels; l && *l; l++) {
-		const char *eq = strchr(*l, '=');
-		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
-		json_object_set_new(annotations, k, json_string(eq ? eq + 1 : ""));
-	}
+	json_t *ns = namespaces_json(host_net, userns);
+	json_t *annotations = annotations_json(o, id);
 	autofree char *cgroup = eng_bundle_cgroup(id);
 	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s, s:o}", "namespaces", ns, "resources", res,
 				   "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
@@ -486,28 +526,11 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 		json_object_set_new(linux_, "readonlyPaths",
 				    strv_json((char *const *)readonly_paths));
 	}
-	/* the profile follows the capabilities the process ends up with; --privileged and
-	 * unconfined have none, as with Docker */
-	if (!o->privileged && !(o->seccomp && !strcmp(o->seccomp, "unconfined"))) {
-		uint64_t caps = 0;
-		size_t i;
-		json_t *v;
-		json_array_foreach(
-		    json_object_get(json_object_get(process, "capabilities"), "bounding"), i, v)
-		{
-			int cap = rt_cap_from_name(json_string_value(v));
-			if (cap >= 0 && cap < 64)
-				caps |= 1ULL << cap;
-		}
-		json_t *sc = o->seccomp ? eng_seccomp_file(o->seccomp, caps, err)
-					: eng_seccomp_default(caps);
-		if (!sc) {
-			json_decref(process);
-			json_decref(linux_);
-			json_decref(annotations);
-			return NULL;
-		}
-		json_object_set_new(linux_, "seccomp", sc);
+	if (add_seccomp(linux_, o, process, err) < 0) {
+		json_decref(process);
+		json_decref(linux_);
+		json_decref(annotations);
+		return NULL;
 	}
 	json_t *mounts = mounts_json(o, dir);
 	/* sysfs can only be mounted by the owner of the network namespace: with the host's and
