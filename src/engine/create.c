@@ -112,6 +112,8 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 		json_object_set(cfg, "Healthcheck", hc);
 	if (c->stop_timeout >= 0)
 		json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout));
+	if (c->mac) /* Docker's place for it before API 1.44; the endpoint's is the one used */
+		json_object_set_new(cfg, "MacAddress", json_string(c->mac));
 	return cfg;
 }
 
@@ -171,7 +173,7 @@ static int claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr 
 		return -ENOSPC;
 	if (!eng_network_mode_is_net(c->run.network))
 		return 0;
-	return eng_network_claim(s, rec, c->run.network, c->ip, c->aliases, err);
+	return eng_network_claim(s, rec, c->run.network, c->ip, c->mac, c->aliases, err);
 }
 
 /* --network: a mode, or a network that exists; container:X names one that exists. The mode
@@ -181,9 +183,12 @@ static int check_network(const struct eng_store *s, const struct eng_create *c, 
 {
 	const char *mode = c->run.network ? c->run.network : ENG_NET_DEFAULT;
 	bool net = eng_network_mode_is_net(mode);
-	if (!net && (c->ip || (c->aliases && *c->aliases)))
-		return berr_plain(err, EINVAL, "--ip and --network-alias need a network, not '%s'",
-				  mode);
+	if (!net && (c->ip || c->mac || (c->aliases && *c->aliases)))
+		return berr_plain(
+		    err, EINVAL, "--ip, --mac-address and --network-alias need a network, not '%s'",
+		    mode);
+	if (c->mac && eng_network_check_mac(c->mac, err) < 0)
+		return -EINVAL;
 	/* with the host's network they mean nothing, and Docker ignores them there */
 	if (!net && strcmp(mode, "host") && ((c->publish && *c->publish) || c->publish_all))
 		return berr_plain(err, EINVAL,

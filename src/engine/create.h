@@ -32,6 +32,7 @@ struct eng_create {
 	char *const *publish; /* -p */
 	bool publish_all;     /* -P */
 	const char *ip;       /* --ip (or --ip6) on the network */
+	const char *mac;      /* --mac-address on the network */
 	char *const *aliases, *const *dns, *const *dns_search, *const *dns_options,
 								   *const *add_hosts;
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */

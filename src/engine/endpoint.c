@@ -136,16 +136,6 @@ static int ensure_network(const struct eng_store *s, json_t *net, struct berr **
 	return 0;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
 /* The interface ifname of the container on network n (its record entry), host_if its
  * host end's name. */
 static void plan_interface(const char *id, json_t *n, json_t *net, const char *ifname,
@@ -156,7 +146,7 @@ static void plan_interface(const char *id, json_t *n, json_t *net, const char *i
 				   .host_if = host_if,
 				   .if_name = ifname,
 				   .mtu = eng_network_mtu(net)};
-	if (parse_mac(str(n, "MacAddress"), e->mac) < 0)
+	if (net_mac_parse(str(n, "MacAddress"), e->mac) < 0)
 		memcpy(e->mac, (uint8_t[]){0x02, 0x42, 0, 0, 0, 1}, 6);
 	struct net_addr sn;
 	const char *a4 = str(n, "IPAddress"), *a6 = str(n, "GlobalIPv6Address");
@@ -484,7 +474,7 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 		r = -ENOENT;
 	const char *name = net ? str(net, "Name") : NULL;
 	if (r == 0)
-		r = eng_network_claim(s, rec, net_ref, ip, aliases, err);
+		r = eng_network_claim(s, rec, net_ref, ip, NULL, aliases, err);
 	if (r == 0 && (r = eng_container_save(s, cid, rec, err)) < 0)
 		eng_network_release(s, rec, name);
 	pid_t pid = r == 0 ? running_pid(s, cid) : 0;

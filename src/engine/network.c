@@ -623,8 +623,20 @@ static int lease(json_t *net, json_t *leases, int family, const char *ip, const 
 	return 0;
 }
 
+int eng_network_check_mac(const char *mac, struct berr **err)
+{
+	uint8_t m[6];
+	if (net_mac_parse(mac, m) < 0)
+		return berr_plain(err, EINVAL, "invalid MAC address: %s", mac);
+	if (m[0] & 1)
+		return berr_plain(err, EINVAL, "invalid MAC address %s: a multicast address", mac);
+	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return berr_plain(err, EINVAL, "invalid MAC address %s: all zeros", mac);
+	return 0;
+}
+
 int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, const char *ip,
-		      char *const *aliases, struct berr **err)
+		      const char *mac_given, char *const *aliases, struct berr **err)
 {
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
@@ -669,6 +681,10 @@ int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, c
 			net_addr_str(&gw, g4, sizeof(g4));
 			mac_of(&a4, mac);
 		}
+		uint8_t m[6];
+		if (mac_given && net_mac_parse(mac_given, m) == 0)
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+				 m[2], m[3], m[4], m[5]);
 		if (r6 == 0 && eng_network_subnet(net, AF_INET6, &sn, &gw)) {
 			net_addr_str(&a6, ipv6, sizeof(ipv6));
 			net_addr_str(&gw, g6, sizeof(g6));

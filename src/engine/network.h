@@ -49,10 +49,13 @@ json_t *eng_network_users(const struct eng_store *s, json_t *net);
 bool eng_network_mode_is_net(const char *mode);
 
 /* Under the containers lock at create, or connect: the network `ref` given to the record
- * (NetworkSettings.Networks.<name>), with ip (NULL: the next free one) and aliases; EEXIST
- * when that address is taken, ENOSPC when none is left. */
+ * (NetworkSettings.Networks.<name>), with ip (NULL: the next free one), mac (NULL: Docker's,
+ * of the IPv4 address; checked by eng_network_check_mac) and aliases; EEXIST when that
+ * address is taken, ENOSPC when none is left. */
 int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, const char *ip,
-		      char *const *aliases, struct berr **err);
+		      const char *mac, char *const *aliases, struct berr **err);
+/* --mac-address: six pairs of hex digits, a unicast address. */
+int eng_network_check_mac(const char *mac, struct berr **err);
 /* Give back the addresses of one network of the record (name NULL: all of them). */
 void eng_network_release(const struct eng_store *s, json_t *rec, const char *name);
 

@@ -130,3 +130,25 @@ uint64_t net_addr_offset(const struct net_addr *a, const struct net_addr *b)
 	struct net_addr n = net_addr_network(a);
 	return low64(b) - low64(&n);
 }
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int net_mac_parse(const char *s, uint8_t mac[6])
+{
+	if (!s || strlen(s) != 17 || (s[2] != ':' && s[2] != '-'))
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && p[2] != s[2]))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

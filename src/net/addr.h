@@ -39,4 +39,8 @@ uint64_t net_addr_offset(const struct net_addr *a, const struct net_addr *b);
 /* The number of addresses in the prefix, capped at 2^32. */
 uint64_t net_addr_size(const struct net_addr *a);
 
+/* A MAC address, six pairs of hex digits apart by ':' or '-' ("02:42:ac:11:00:02"): -1 for
+ * anything else. */
+int net_mac_parse(const char *s, uint8_t mac[6]);
+
 #endif

@@ -42,7 +42,7 @@ c, a = s.accept(); c.sendall(("seen " + a[0] + "\n").encode()); c.close()' >"$WO
 	assert_output "table inet berth"
 }
 
-@test "user networks: names and aliases resolve, addresses are distinct, --ip is kept" {
+@test "user networks: names and aliases resolve, addresses are distinct, --ip and --mac-address are kept" {
 	run berth network create --subnet 10.88.0.0/24 --label team=a front
 	assert_success
 	run berth network inspect -f '{{.Name}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{.Labels.team}}' front
@@ -74,6 +74,24 @@ c, a = s.accept(); c.sendall(("seen " + a[0] + "\n").encode()); c.close()' >"$WO
 	run berth run --rm --dns 192.0.2.53 --dns-search example.test berth/default cat /etc/resolv.conf
 	assert_line "nameserver 192.0.2.53"
 	assert_line "search example.test"
+	# --mac-address: the interface has it, inspect shows it; a bad one makes nothing
+	run berth run --rm --network front --mac-address 02:42:AC:58:00:99 berth/default \
+		cat /sys/class/net/eth0/address
+	assert_success
+	assert_output 02:42:ac:58:00:99
+	berth create --name mac --mac-address 92-d0-c6-0a-29-33 berth/default true >/dev/null
+	run berth inspect -f '{{.NetworkSettings.Networks.bridge.MacAddress}} {{.Config.MacAddress}}' mac
+	assert_output "92:d0:c6:0a:29:33 92-d0-c6-0a-29-33"
+	berth rm mac >/dev/null
+	for bad in 01:00:5e:00:00:01 02:42:ac:58:00 00:00:00:00:00:00; do
+		run berth run --rm --network front --mac-address "$bad" berth/default true
+		assert_equal "$status" 125
+		assert_output --partial "invalid MAC address"
+	done
+	run berth run --rm --network none --mac-address 02:42:ac:58:00:99 berth/default true
+	assert_equal "$status" 125
+	run berth ps -aq
+	assert_equal "$(echo "$output" | wc -l)" 1
 }
 
 @test "published ports: TCP from this host (loopback, own address) and another; UDP; -P; port" {

@@ -106,6 +106,12 @@ static void run_flags_clear(struct run_flags *f)
 	     "Publish all exposed ports to random ports"},                                          \
 	    {"ip", 0, FLAG_STRING, &(f).ip, "IPv4 address (e.g., 172.30.100.104)", "string"},       \
 	    {"ip6", 0, FLAG_STRING, &(f).ip6, "IPv6 address (e.g., 2001:db8::33)", "string"},       \
+	    {"mac-address",                                                                         \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.mac,                                                                            \
+	     "Container MAC address (e.g., 92:d0:c6:0a:29:33)",                                     \
+	     "string"},                                                                             \
 	    {"network-alias",                                                                       \
 	     0,                                                                                     \
 	     FLAG_LIST,                                                                             \

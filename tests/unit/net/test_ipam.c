@@ -122,10 +122,32 @@ static void alloc(void **state)
 	assert_string_equal(net_addr_str(&out, buf, sizeof(buf)), "fd00:1::2");
 }
 
+static void macs(void **state)
+{
+	uint8_t m[6];
+	assert_int_equal(net_mac_parse("02:42:AC:11:00:9f", m), 0);
+	assert_memory_equal(m, ((uint8_t[]){0x02, 0x42, 0xac, 0x11, 0x00, 0x9f}), 6);
+	assert_int_equal(net_mac_parse("92-d0-c6-0a-29-33", m), 0);
+	assert_int_equal(m[0], 0x92);
+	const char *bads[] = {NULL,
+			      "",
+			      "02:42:ac:11:00",
+			      "02:42:ac:11:00:9",
+			      "02:42:ac:11:00:9f:",
+			      "02:42-ac:11:00:9f",
+			      "0x:42:ac:11:00:9f",
+			      "02.42.ac.11.00.9f",
+			      "+2:42:ac:11:00:9f",
+			      "02:42:ac:11:00:9g"};
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+		assert_int_equal(net_mac_parse(bads[i], m), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(addresses),
+	    cmocka_unit_test(macs),
 	    cmocka_unit_test(subnets),
 	    cmocka_unit_test(alloc),
 	};
