@@ -173,7 +173,20 @@ static int claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr 
 		return -ENOSPC;
 	if (!eng_network_mode_is_net(c->run.network))
 		return 0;
-	return eng_network_claim(s, rec, c->run.network, c->ip, c->mac, c->aliases, err);
+	int r = eng_network_claim(s, rec, c->run.network, c->ip, c->mac, c->aliases, err);
+	for (char *const *n = c->more_networks; r == 0 && n && *n; n++)
+		r = eng_network_claim(s, rec, *n, NULL, NULL, NULL, err);
+	return r;
+}
+
+/* The default network (made when first used), or one that exists. */
+static int network_exists(const struct eng_store *s, const char *name, struct berr **err)
+{
+	if (!strcmp(name, ENG_NET_DEFAULT))
+		return 0;
+	json_t *n = eng_network_load(s, name, err);
+	json_decref(n);
+	return n ? 0 : -ENOENT;
 }
 
 /* --network: a mode, or a network that exists; container:X names one that exists. The mode
@@ -201,12 +214,16 @@ static int check_network(const struct eng_store *s, const struct eng_create *c, 
 		*out_mode = xasprintf("container:%s", id);
 		return 0;
 	}
-	if (net && strcmp(mode, ENG_NET_DEFAULT)) {
-		json_t *n = eng_network_load(s, mode, err);
-		if (!n)
+	for (char *const *m = c->more_networks; m && *m; m++)
+		if (!net || !eng_network_mode_is_net(*m))
+			return berr_plain(err, EINVAL,
+					  "conflicting options: cannot attach both user-defined "
+					  "and non-user-defined network-modes");
+	if (net && network_exists(s, mode, err) < 0)
+		return -ENOENT;
+	for (char *const *m = c->more_networks; m && *m; m++)
+		if (network_exists(s, *m, err) < 0)
 			return -ENOENT;
-		json_decref(n);
-	}
 	*out_mode = xstrdup(mode);
 	return 0;
 }

@@ -29,10 +29,11 @@ struct eng_create {
 	json_t *healthcheck; /* --health-*: Docker's Config.Healthcheck, or NULL: the image's */
 	struct eng_userns_opts userns;
 	/* networks (run.network is the mode: "bridge", "none", "host", "container:X", a name) */
-	char *const *publish; /* -p */
-	bool publish_all;     /* -P */
-	const char *ip;       /* --ip (or --ip6) on the network */
-	const char *mac;      /* --mac-address on the network */
+	char *const *publish;       /* -p */
+	bool publish_all;           /* -P */
+	char *const *more_networks; /* further --network NETs, each connected after the first */
+	const char *ip;             /* --ip (or --ip6) on the first network */
+	const char *mac;            /* --mac-address on the first network */
 	char *const *aliases, *const *dns, *const *dns_search, *const *dns_options,
 								   *const *add_hosts;
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */

@@ -200,6 +200,38 @@ none"
 	assert_equal "$(echo "$output" | wc -l)" 4
 }
 
+@test "several --network: an interface on each, the route through the first; modes do not mix" {
+	berth network create --subnet 10.96.0.0/24 one >/dev/null
+	berth network create --subnet 10.97.0.0/24 two >/dev/null
+	berth run -d --name peer --network two berth/default sleep 60 >/dev/null
+	# podman's a,b and Docker's repeated flag; --ip goes to the first network
+	id=$(berth run -d --name multi --network one,two --network bridge --ip 10.96.0.9 \
+		berth/default sleep 60)
+	run berth exec multi sh -c 'ip -4 -o addr; ip route; ping -c1 -W2 peer >/dev/null && echo reached'
+	assert_success
+	assert_line --regexp '^2: eth0 +inet 10\.96\.0\.9/24'
+	assert_line --regexp '^3: eth1 +inet 10\.97\.0\.[0-9]+/24'
+	assert_line --regexp '^4: eth2 +inet 172\.17\.0\.[0-9]+/16'
+	assert_line --regexp '^default via 10\.96\.0\.1 dev eth0'
+	assert_line reached
+	run berth inspect -f '{{.HostConfig.NetworkMode}}' multi
+	assert_output one
+	# a restart keeps the order
+	berth restart -t 1 multi >/dev/null
+	run berth exec multi ip route
+	assert_line --regexp '^default via 10\.96\.0\.1 dev eth0'
+	berth rm -f multi peer >/dev/null
+	for bad in "one --network host" "none --network one" "one --network nosuch" "one --network one"; do
+		# shellcheck disable=SC2086
+		run berth run --rm --network $bad berth/default true
+		assert_equal "$status" 125
+	done
+	run berth ps -aq
+	assert_output ""
+	run berth network inspect -f '{{len .Containers}}' one
+	assert_output 0
+}
+
 @test "IPv6: a ULA subnet, an address and a route in the container" {
 	run berth network create --ipv6 six
 	assert_success

@@ -31,13 +31,14 @@
 struct run_flags {
 	struct eng_create c;
 	bool detach, sig_proxy;
-	const char *pull, *memory, *memory_swap, *shm_size, *network;
+	const char *pull, *memory, *memory_swap, *shm_size;
 	long pids_limit, cpu_shares, stop_timeout;
 	double cpus;
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
 	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap, publish, aliases, dns,
-	    dns_search, dns_options, add_hosts;
+	    dns_search, dns_options, add_hosts, networks;
+	char **net_names; /* --network's values, each split at ',' (podman's a,b) */
 	const char *ip, *ip6;
 	char *vm_init_path;
 	bool quiet, no_healthcheck;
@@ -49,14 +50,15 @@ struct run_flags {
 static void run_flags_clear(struct run_flags *f)
 {
 	struct flag_list *l[] = {
-	    &f->env,        &f->env_file,     &f->labels,   &f->cap_add, &f->cap_drop, &f->ulimits,
-	    &f->sysctls,    &f->security_opt, &f->attach,   &f->volumes, &f->mounts,   &f->tmpfs,
-	    &f->devices,    &f->uidmap,       &f->gidmap,   &f->publish, &f->aliases,  &f->dns,
-	    &f->dns_search, &f->dns_options,  &f->add_hosts};
+	    &f->env,        &f->env_file,     &f->labels,    &f->cap_add, &f->cap_drop, &f->ulimits,
+	    &f->sysctls,    &f->security_opt, &f->attach,    &f->volumes, &f->mounts,   &f->tmpfs,
+	    &f->devices,    &f->uidmap,       &f->gidmap,    &f->publish, &f->aliases,  &f->dns,
+	    &f->dns_search, &f->dns_options,  &f->add_hosts, &f->networks};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
 	free(f->vm_init_path);
+	strv_free(f->net_names);
 	json_decref(f->c.healthcheck);
 }
 
@@ -95,11 +97,11 @@ static void run_flags_clear(struct run_flags *f)
 	     "Mount the container's root filesystem as read only"},                                 \
 	    {"network",                                                                             \
 	     0,                                                                                     \
-	     FLAG_STRING,                                                                           \
-	     &(f).network,                                                                          \
-	     "Connect a container to a network (bridge, none, host, container:NAME, a network)",    \
+	     FLAG_LIST,                                                                             \
+	     &(f).networks,                                                                         \
+	     "Connect a container to a network (bridge, none, host, container:NAME, networks)",     \
 	     "network"},                                                                            \
-	    {"net", 0, FLAG_STRING, &(f).network, NULL},                                            \
+	    {"net", 0, FLAG_LIST, &(f).networks, NULL},                                             \
 	    {"publish", 'p', FLAG_LIST, &(f).publish, "Publish a container's port(s) to the host",  \
 	     "list"},                                                                               \
 	    {"publish-all", 'P', FLAG_BOOL, &(f).c.publish_all,                                     \
@@ -241,6 +243,22 @@ static void run_flags_clear(struct run_flags *f)
 	}
 
 /* --env-file: KEY=VALUE lines, comments and blank lines skipped. */
+/* --network a --network b,c: a, b and c, the first the container's mode or first network */
+static void split_networks(struct run_flags *f)
+{
+	size_t n = 0;
+	f->net_names = xcalloc(1, sizeof(char *));
+	for (int i = 0; i < f->networks.n; i++) {
+		autofree char *copy = xstrdup(f->networks.v[i]);
+		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			f->net_names = xrealloc(f->net_names, (n + 2) * sizeof(char *));
+			f->net_names[n++] = xstrdup(t);
+			f->net_names[n] = NULL;
+		}
+	}
+}
+
 static int read_env_files(struct run_flags *f, struct flag_list *out)
 {
 	for (int i = 0; i < f->env_file.n; i++) {
@@ -303,7 +321,9 @@ static int check_flags(struct run_flags *f)
 		o->console_cols = ws.ws_col;
 	}
 	bool vm = f->c.isolation && !strcmp(f->c.isolation, "vm");
-	o->network = f->network ? f->network : "bridge";
+	split_networks(f);
+	o->network = f->net_names[0] ? f->net_names[0] : "bridge";
+	f->c.more_networks = f->net_names[0] ? f->net_names + 1 : NULL;
 	if (vm) {
 		struct berr *verr = NULL;
 		f->vm_init_path = img_builtin_file("berth-vm-init", &verr);
