@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/berth/template_value.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -198,105 +199,6 @@ void tmpl_free(struct tmpl *t)
 	free(t);
 }
 
-/* ---- values ---- */
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static int cmp_keys(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* As Go's fmt prints a value with %v. NULL is a missing key. */
-static void print_value(struct buf *b, json_t *v)
-{
-	char num[64];
-	if (!v) {
-		puts_(b, "<no value>");
-	} else if (json_is_string(v)) {
-		put(b, json_string_value(v), json_string_length(v));
-	} else if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		puts_(b, num);
-	} else if (json_is_real(v)) {
-		snprintf(num, sizeof(num), "%g", json_real_value(v));
-		puts_(b, num);
-	} else if (json_is_boolean(v)) {
-		puts_(b, json_is_true(v) ? "true" : "false");
-	} else if (json_is_null(v)) {
-		puts_(b, "<nil>");
-	} else if (json_is_array(v)) {
-		puts_(b, "[");
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			if (i)
-				puts_(b, " ");
-			print_value(b, json_array_get(v, i));
-		}
-		puts_(b, "]");
-	} else {
-		size_t n = json_object_size(v), i = 0;
-		const char **keys = xcalloc(n + 1, sizeof(char *));
-		const char *k;
-		json_t *val;
-		json_object_foreach(v, k, val) keys[i++] = k;
-		qsort(keys, n, sizeof(char *), cmp_keys);
-		puts_(b, "map[");
-		for (i = 0; i < n; i++) {
-			if (i)
-				puts_(b, " ");
-			puts_(b, keys[i]);
-			puts_(b, ":");
-			print_value(b, json_object_get(v, keys[i]));
-		}
-		puts_(b, "]");
-		free(keys);
-	}
-}
-
-static char *to_string(json_t *v)
-{
-	struct buf b = {0};
-	puts_(&b, "");
-	print_value(&b, v);
-	return b.s;
-}
-
-static bool truthy(json_t *v)
-{
-	if (!v || json_is_null(v) || json_is_false(v))
-		return false;
-	if (json_is_string(v))
-		return json_string_length(v) > 0;
-	if (json_is_integer(v))
-		return json_integer_value(v) != 0;
-	if (json_is_real(v))
-		return json_real_value(v) != 0;
-	if (json_is_array(v))
-		return json_array_size(v) > 0;
-	if (json_is_object(v))
-		return json_object_size(v) > 0;
-	return true;
-}
-
 /* ---- pipelines ---- */
 
 /* Hand an inner error up unless one is already set. */
@@ -366,15 +268,15 @@ static int lex_token(const char **pp, struct tok *t, struct berr **err)
 		p++;
 	} else if (*p == '"' || *p == '`') {
 		char q = *p++;
-		struct buf b = {0};
-		puts_(&b, "");
+		struct tmpl_buf b = {0};
+		tmpl_buf_puts(&b, "");
 		for (; *p && *p != q; p++) {
 			if (q == '"' && *p == '\\' && p[1]) {
 				p++;
 				char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-				put(&b, &c, 1);
+				tmpl_buf_put(&b, &c, 1);
 			} else {
-				put(&b, p, 1);
+				tmpl_buf_put(&b, p, 1);
 			}
 		}
 		if (*p != q) {
@@ -421,7 +323,6 @@ static json_t *field(json_t *dot, const char *path, struct berr **err)
 	return json_incref(v);
 }
 
-static json_t *call(const char *fn, json_t **args, size_t n, struct berr **err);
 static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **err);
 
 /* A parenthesized pipeline's value, then its fields. */
@@ -495,7 +396,7 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *pipe
 		}
 		return args[0];
 	}
-	json_t *r = call(toks[0].text, args, na, err);
+	json_t *r = tmpl_call(toks[0].text, args, na, err);
 	for (size_t k = 0; k < na; k++)
 		json_decref(args[k]);
 	return r;
@@ -554,10 +455,10 @@ static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **e
 	return NULL;
 }
 
-static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct buf *b,
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct tmpl_buf *b,
 		      struct berr **err);
 
-static int exec_range(const struct node *nd, json_t *v, struct buf *b, struct berr **err)
+static int exec_range(const struct node *nd, json_t *v, struct tmpl_buf *b, struct berr **err)
 {
 	size_t count = json_is_array(v)    ? json_array_size(v)
 		       : json_is_object(v) ? json_object_size(v)
@@ -575,7 +476,7 @@ static int exec_range(const struct node *nd, json_t *v, struct buf *b, struct be
 	json_t *val;
 	size_t i = 0;
 	json_object_foreach(v, k, val) keys[i++] = k;
-	qsort(keys, count, sizeof(char *), cmp_keys);
+	qsort(keys, count, sizeof(char *), tmpl_cmp_keys);
 	int r = 0;
 	for (i = 0; i < count && r == 0; i++)
 		r = exec_nodes(nd->body, nd->n_body, json_object_get(v, keys[i]), b, err);
@@ -583,13 +484,13 @@ static int exec_range(const struct node *nd, json_t *v, struct buf *b, struct be
 	return r;
 }
 
-static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct buf *b,
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct tmpl_buf *b,
 		      struct berr **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct node *nd = &nodes[i];
 		if (nd->kind == N_TEXT) {
-			puts_(b, nd->text);
+			tmpl_buf_puts(b, nd->text);
 			continue;
 		}
 		bool ok;
@@ -598,10 +499,10 @@ static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct bu
 			return -EINVAL;
 		int r = 0;
 		if (nd->kind == N_ACTION)
-			print_value(b, v);
+			tmpl_print(b, v);
 		else if (nd->kind == N_IF)
-			r = truthy(v) ? exec_nodes(nd->body, nd->n_body, dot, b, err)
-				      : exec_nodes(nd->alt, nd->n_alt, dot, b, err);
+			r = tmpl_truthy(v) ? exec_nodes(nd->body, nd->n_body, dot, b, err)
+					   : exec_nodes(nd->alt, nd->n_alt, dot, b, err);
 		else
 			r = exec_range(nd, v, b, err);
 		json_decref(v);
@@ -613,179 +514,11 @@ static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct bu
 
 char *tmpl_exec(const struct tmpl *t, json_t *data, struct berr **err)
 {
-	struct buf b = {0};
-	puts_(&b, "");
+	struct tmpl_buf b = {0};
+	tmpl_buf_puts(&b, "");
 	if (exec_nodes(t->nodes, t->n, data, &b, err) < 0) {
 		free(b.s);
 		return NULL;
 	}
 	return b.s;
-}
-
-/* ---- functions ---- */
-
-static json_t *fn_index(json_t **a, size_t n, struct berr **err)
-{
-	json_t *v = a[0];
-	for (size_t i = 1; i < n && v; i++) {
-		if (json_is_array(v) && json_is_integer(a[i])) {
-			json_int_t k = json_integer_value(a[i]);
-			if (k < 0 || (size_t)k >= json_array_size(v)) {
-				berr_plain(err, ERANGE, "template: index out of range: %lld",
-					   (long long)k);
-				return NULL;
-			}
-			v = json_array_get(v, (size_t)k);
-		} else if (json_is_object(v) && json_is_string(a[i])) {
-			v = json_object_get(v, json_string_value(a[i]));
-		} else {
-			berr_plain(err, EINVAL, "template: can't index that value");
-			return NULL;
-		}
-	}
-	return json_incref(v);
-}
-
-static json_t *fn_join(json_t **a, struct berr **err)
-{
-	if (!json_is_array(a[0]) || !json_is_string(a[1])) {
-		berr_plain(err, EINVAL, "template: join wants a list and a separator");
-		return NULL;
-	}
-	struct buf b = {0};
-	puts_(&b, "");
-	for (size_t i = 0; i < json_array_size(a[0]); i++) {
-		if (i)
-			puts_(&b, json_string_value(a[1]));
-		print_value(&b, json_array_get(a[0], i));
-	}
-	json_t *r = json_string(b.s);
-	free(b.s);
-	return r;
-}
-
-static json_t *fn_case(json_t *v, int mode)
-{
-	autofree char *s = to_string(v);
-	bool start = true;
-	for (char *p = s; *p; p++) {
-		if (mode == 0)
-			*p = (char)toupper((unsigned char)*p);
-		else if (mode == 1)
-			*p = (char)tolower((unsigned char)*p);
-		else if (start)
-			*p = (char)toupper((unsigned char)*p);
-		start = isspace((unsigned char)*p);
-	}
-	return json_string(s);
-}
-
-static json_t *fn_split(json_t **a, struct berr **err)
-{
-	if (!json_is_string(a[0]) || !json_is_string(a[1]) || !json_string_length(a[1])) {
-		berr_plain(err, EINVAL, "template: split wants a string and a separator");
-		return NULL;
-	}
-	json_t *out = json_array();
-	const char *s = json_string_value(a[0]), *sep = json_string_value(a[1]);
-	for (;;) {
-		const char *hit = strstr(s, sep);
-		if (!hit) {
-			json_array_append_new(out, json_string(s));
-			return out;
-		}
-		json_array_append_new(out, json_stringn(s, (size_t)(hit - s)));
-		s = hit + strlen(sep);
-	}
-}
-
-static json_t *fn_printf(json_t **a, size_t n, struct berr **err)
-{
-	if (n == 0 || !json_is_string(a[0])) {
-		berr_plain(err, EINVAL, "template: printf wants a format");
-		return NULL;
-	}
-	struct buf b = {0};
-	puts_(&b, "");
-	size_t next = 1;
-	for (const char *f = json_string_value(a[0]); *f; f++) {
-		if (*f != '%' || !f[1]) {
-			put(&b, f, 1);
-			continue;
-		}
-		char c = *++f;
-		if (c == '%') {
-			puts_(&b, "%");
-			continue;
-		}
-		json_t *v = next < n ? a[next++] : NULL;
-		if (c == 'q') {
-			autofree char *s = to_string(v);
-			json_t *j = json_string(s);
-			autofree char *q = json_dumps(j, JSON_ENCODE_ANY);
-			json_decref(j);
-			puts_(&b, q);
-		} else {
-			print_value(&b, v);
-		}
-	}
-	json_t *r = json_string(b.s);
-	free(b.s);
-	return r;
-}
-
-static json_t *call(const char *fn, json_t **a, size_t n, struct berr **err)
-{
-	static const struct {
-		const char *name;
-		size_t min, max;
-	} arity[] = {{"json", 1, 1},     {"index", 1, 15},  {"join", 2, 2},  {"len", 1, 1},
-		     {"upper", 1, 1},    {"lower", 1, 1},   {"title", 1, 1}, {"split", 2, 2},
-		     {"println", 0, 15}, {"printf", 1, 15}, {"print", 0, 15}};
-	size_t i = 0;
-	for (; i < sizeof(arity) / sizeof(arity[0]); i++)
-		if (!strcmp(arity[i].name, fn))
-			break;
-	if (i == sizeof(arity) / sizeof(arity[0])) {
-		berr_plain(err, EINVAL, "template: function \"%s\" not defined", fn);
-		return NULL;
-	}
-	if (n < arity[i].min || n > arity[i].max) {
-		berr_plain(err, EINVAL, "template: wrong number of arguments for %s", fn);
-		return NULL;
-	}
-	if (!strcmp(fn, "json")) {
-		autofree char *s = json_dumps(a[0] ? a[0] : json_null(),
-					      JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
-		return json_string(s ? s : "null");
-	}
-	if (!strcmp(fn, "index"))
-		return fn_index(a, n, err);
-	if (!strcmp(fn, "join"))
-		return fn_join(a, err);
-	if (!strcmp(fn, "len")) {
-		size_t len = json_is_array(a[0])    ? json_array_size(a[0])
-			     : json_is_object(a[0]) ? json_object_size(a[0])
-			     : json_is_string(a[0]) ? json_string_length(a[0])
-						    : 0;
-		return json_integer((json_int_t)len);
-	}
-	if (!strcmp(fn, "upper") || !strcmp(fn, "lower") || !strcmp(fn, "title"))
-		return fn_case(a[0], !strcmp(fn, "upper") ? 0 : !strcmp(fn, "lower") ? 1 : 2);
-	if (!strcmp(fn, "split"))
-		return fn_split(a, err);
-	if (!strcmp(fn, "printf"))
-		return fn_printf(a, n, err);
-	struct buf b = {0};
-	puts_(&b, "");
-	for (size_t k = 0; k < n; k++) {
-		if (k)
-			puts_(&b, " ");
-		print_value(&b, a[k]);
-	}
-	if (!strcmp(fn, "println"))
-		puts_(&b, "\n");
-	json_t *r = json_string(b.s);
-	free(b.s);
-	return r;
 }
