@@ -204,7 +204,7 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
 	const struct walk_want want = {.path = path, .flags = flags, .mode = mode};
 	w.fds[0] = rootfd;
 	w.todo = xstrdup(path);
-	int ret;
+	int ret = -EINVAL; /* every way out of the loop sets it */
 	char name[256];
 
 	for (bool done = false; !done;) {

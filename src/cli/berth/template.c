@@ -16,7 +16,7 @@
 
 #define DEPTH_MAX 32
 
-enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE };
+enum node_kind { N_TEXT, N_ACTION, N_IF, N_WITH, N_RANGE };
 
 struct node {
 	enum node_kind kind;
@@ -129,13 +129,13 @@ static int parse_list(struct lexer *lx, int depth, struct node **out, size_t *ou
 			nd->text = piece;
 			continue;
 		}
-		if (!keyword(a, "if") && !keyword(a, "range")) {
+		if (!keyword(a, "if") && !keyword(a, "with") && !keyword(a, "range")) {
 			nd->kind = N_ACTION;
 			nd->text = take_ptr(&a);
 			continue;
 		}
-		nd->kind = keyword(a, "if") ? N_IF : N_RANGE;
-		nd->text = trimmed(a + (nd->kind == N_IF ? 2 : 5));
+		nd->kind = keyword(a, "if") ? N_IF : keyword(a, "with") ? N_WITH : N_RANGE;
+		nd->text = trimmed(a + (nd->kind == N_IF ? 2 : nd->kind == N_WITH ? 4 : 5));
 		autofree char *s1 = NULL, *s2 = NULL;
 		if (parse_list(lx, depth + 1, &nd->body, &nd->n_body, &s1, err) < 0)
 			goto fail;
@@ -210,7 +210,7 @@ static void pass_err(struct berr **err, struct berr *e)
 		berr_free(e);
 }
 
-enum tok_kind { T_FIELD, T_STRING, T_NUMBER, T_IDENT, T_PIPE, T_PAREN, T_END };
+enum tok_kind { T_FIELD, T_VAR, T_STRING, T_NUMBER, T_IDENT, T_PIPE, T_PAREN, T_END };
 
 struct tok {
 	enum tok_kind kind;
@@ -286,10 +286,11 @@ static int lex_token(const char **pp, struct tok *t, struct berr **err)
 		p++;
 		t->kind = T_STRING;
 		t->text = b.s;
-	} else if (*p == '.' || isalpha((unsigned char)*p) || *p == '_') {
+	} else if (*p == '.' || *p == '$' || isalpha((unsigned char)*p) || *p == '_') {
+		p++;
 		while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
 			p++;
-		t->kind = *start == '.' ? T_FIELD : T_IDENT;
+		t->kind = *start == '.' ? T_FIELD : *start == '$' ? T_VAR : T_IDENT;
 		t->text = xstrndup(start, (size_t)(p - start));
 	} else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
 		p++;
@@ -302,6 +303,67 @@ static int lex_token(const char **pp, struct tok *t, struct berr **err)
 	}
 	*pp = p;
 	return 0;
+}
+
+/* The variables in scope: "$" (the data) first, then those declared, the innermost last. A
+ * block's own go when it ends. */
+#define VARS_MAX 32
+struct scope {
+	char *name[VARS_MAX]; /* without the '$': "" is "$" */
+	json_t *val[VARS_MAX];
+	size_t n;
+};
+
+/* Takes the reference v. */
+static int scope_push(struct scope *sc, const char *name, json_t *v, struct berr **err)
+{
+	if (sc->n == VARS_MAX) {
+		json_decref(v);
+		return berr_plain(err, E2BIG, "template: too many variables");
+	}
+	sc->name[sc->n] = xstrdup(name);
+	sc->val[sc->n++] = v;
+	return 0;
+}
+
+static void scope_pop_to(struct scope *sc, size_t n)
+{
+	while (sc->n > n) {
+		sc->n--;
+		free(sc->name[sc->n]);
+		json_decref(sc->val[sc->n]);
+	}
+}
+
+/* "{{$x := pipeline}}", "{{range $k, $v := pipeline}}": the names (without '$') into
+ * v1 and v2 (NULL when one), and the pipeline after ":="; NULL when text declares nothing. */
+static const char *declaration(const char *text, char **v1, char **v2)
+{
+	const char *p = text;
+	char *names[2] = {NULL, NULL};
+	for (int i = 0; i < 2; i++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '$')
+			break;
+		const char *start = ++p;
+		while (isalnum((unsigned char)*p) || *p == '_')
+			p++;
+		names[i] = xstrndup(start, (size_t)(p - start));
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	if (!names[0] || p[0] != ':' || p[1] != '=') {
+		free(names[0]);
+		free(names[1]);
+		return NULL;
+	}
+	*v1 = names[0];
+	*v2 = names[1];
+	return p + 2;
 }
 
 /* ".A.B" on dot: a new reference, NULL for a missing key. */
@@ -323,13 +385,26 @@ static json_t *field(json_t *dot, const char *path, struct berr **err)
 	return json_incref(v);
 }
 
-static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **err);
+/* "$x.A.B": the variable's value, then its fields; an unknown variable is an error. */
+static json_t *var_value(const struct scope *sc, const char *text, struct berr **err)
+{
+	size_t len = strcspn(text + 1, ".");
+	for (size_t i = sc->n; i-- > 0;)
+		if (strlen(sc->name[i]) == len && !strncmp(sc->name[i], text + 1, len))
+			return text[1 + len] ? field(sc->val[i], text + 1 + len, err)
+					     : json_incref(sc->val[i]);
+	berr_plain(err, EINVAL, "template: undefined variable: $%.*s", (int)len, text + 1);
+	return NULL;
+}
+
+static json_t *pipeline(const char *text, json_t *dot, struct scope *sc, bool *ok,
+			struct berr **err);
 
 /* A parenthesized pipeline's value, then its fields. */
-static json_t *paren_value(struct tok *t, json_t *dot, struct berr **err)
+static json_t *paren_value(struct tok *t, json_t *dot, struct scope *sc, struct berr **err)
 {
 	bool ok;
-	json_t *v = pipeline(t->text, dot, &ok, err);
+	json_t *v = pipeline(t->text, dot, sc, &ok, err);
 	if (!ok || !t->fields)
 		return v;
 	json_t *f = field(v, t->fields, err);
@@ -338,8 +413,8 @@ static json_t *paren_value(struct tok *t, json_t *dot, struct berr **err)
 }
 
 /* One command: a value, or a function with arguments (and the piped value last). */
-static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *piped, bool has_piped,
-			   struct berr **err)
+static json_t *run_command(struct tok *toks, size_t n, json_t *dot, struct scope *sc, json_t *piped,
+			   bool has_piped, struct berr **err)
 {
 	json_t *args[16];
 	size_t na = 0;
@@ -350,9 +425,10 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *pipe
 	for (size_t i = fn ? 1 : 0; i < n; i++) {
 		struct tok *t = &toks[i];
 		json_t *v = NULL;
-		if (t->kind == T_FIELD) {
+		if (t->kind == T_FIELD || t->kind == T_VAR) {
 			struct berr *e = NULL;
-			v = field(dot, t->text, &e);
+			v = t->kind == T_FIELD ? field(dot, t->text, &e)
+					       : var_value(sc, t->text, &e);
 			if (e) {
 				for (size_t k = 0; k < na; k++)
 					json_decref(args[k]);
@@ -361,7 +437,7 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *pipe
 			}
 		} else if (t->kind == T_PAREN) {
 			struct berr *e = NULL;
-			v = paren_value(t, dot, &e);
+			v = paren_value(t, dot, sc, &e);
 			if (e) {
 				for (size_t k = 0; k < na; k++)
 					json_decref(args[k]);
@@ -403,7 +479,8 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, json_t *pipe
 }
 
 /* A pipeline's value; *ok is false on error. */
-static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **err)
+static json_t *pipeline(const char *text, json_t *dot, struct scope *sc, bool *ok,
+			struct berr **err)
 {
 	struct tok toks[64];
 	size_t n = 0;
@@ -427,7 +504,7 @@ static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **e
 			break;
 		}
 		struct berr *e = NULL;
-		json_t *v = run_command(toks, n, dot, val, has_val, &e);
+		json_t *v = run_command(toks, n, dot, sc, val, has_val, &e);
 		for (size_t i = 0; i < n; i++) {
 			free(toks[i].text);
 			free(toks[i].fields);
@@ -455,68 +532,108 @@ static json_t *pipeline(const char *text, json_t *dot, bool *ok, struct berr **e
 	return NULL;
 }
 
-static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct tmpl_buf *b,
-		      struct berr **err);
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct scope *sc,
+		      struct tmpl_buf *b, struct berr **err);
 
-static int exec_range(const struct node *nd, json_t *v, struct tmpl_buf *b, struct berr **err)
+/* The body once for each element of v (an object's in key order), its variables k and e
+ * (either NULL) the key or index and the element; the else part when v is empty. */
+static int exec_range(const struct node *nd, json_t *v, const char *k, const char *e, json_t *dot,
+		      struct scope *sc, struct tmpl_buf *b, struct berr **err)
 {
 	size_t count = json_is_array(v)    ? json_array_size(v)
 		       : json_is_object(v) ? json_object_size(v)
 					   : 0;
 	if (count == 0)
-		return exec_nodes(nd->alt, nd->n_alt, v, b, err);
-	if (json_is_array(v)) {
-		for (size_t i = 0; i < count; i++)
-			if (exec_nodes(nd->body, nd->n_body, json_array_get(v, i), b, err) < 0)
-				return -EINVAL;
-		return 0;
+		return exec_nodes(nd->alt, nd->n_alt, dot, sc, b, err);
+	const char **keys = NULL;
+	if (json_is_object(v)) {
+		keys = xcalloc(count, sizeof(char *));
+		const char *key;
+		json_t *val;
+		size_t i = 0;
+		json_object_foreach(v, key, val) keys[i++] = key;
+		qsort(keys, count, sizeof(char *), tmpl_cmp_keys);
 	}
-	const char **keys = xcalloc(count, sizeof(char *));
-	const char *k;
-	json_t *val;
-	size_t i = 0;
-	json_object_foreach(v, k, val) keys[i++] = k;
-	qsort(keys, count, sizeof(char *), tmpl_cmp_keys);
 	int r = 0;
-	for (i = 0; i < count && r == 0; i++)
-		r = exec_nodes(nd->body, nd->n_body, json_object_get(v, keys[i]), b, err);
+	size_t base = sc->n;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		json_t *el = keys ? json_object_get(v, keys[i]) : json_array_get(v, i);
+		if (k)
+			r = scope_push(
+			    sc, k, keys ? json_string(keys[i]) : json_integer((json_int_t)i), err);
+		if (r == 0 && e)
+			r = scope_push(sc, e, json_incref(el), err);
+		if (r == 0)
+			r = exec_nodes(nd->body, nd->n_body, el, sc, b, err);
+		scope_pop_to(sc, base);
+	}
 	free(keys);
 	return r;
 }
 
-static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct tmpl_buf *b,
-		      struct berr **err)
+/* An if or with: the body (dot the value, for with) when the value is true, else the else
+ * part. */
+static int exec_branch(const struct node *nd, json_t *v, json_t *dot, struct scope *sc,
+		       struct tmpl_buf *b, struct berr **err)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct node *nd = &nodes[i];
-		if (nd->kind == N_TEXT) {
-			tmpl_buf_puts(b, nd->text);
-			continue;
-		}
-		bool ok;
-		json_t *v = pipeline(nd->text, dot, &ok, err);
-		if (!ok)
-			return -EINVAL;
-		int r = 0;
-		if (nd->kind == N_ACTION)
-			tmpl_print(b, v);
-		else if (nd->kind == N_IF)
-			r = tmpl_truthy(v) ? exec_nodes(nd->body, nd->n_body, dot, b, err)
-					   : exec_nodes(nd->alt, nd->n_alt, dot, b, err);
+	if (tmpl_truthy(v))
+		return exec_nodes(nd->body, nd->n_body, nd->kind == N_WITH ? v : dot, sc, b, err);
+	return exec_nodes(nd->alt, nd->n_alt, dot, sc, b, err);
+}
+
+/* One action, if, with or range, with the variables it declares: an action's stay to the
+ * end of its block, the others' are their body's. */
+static int exec_node(const struct node *nd, json_t *dot, struct scope *sc, struct tmpl_buf *b,
+		     struct berr **err)
+{
+	autofree char *v1 = NULL, *v2 = NULL;
+	const char *text = declaration(nd->text, &v1, &v2);
+	if (v2 && nd->kind != N_RANGE)
+		return berr_plain(err, EINVAL, "template: too many declarations in %s", nd->text);
+	bool ok;
+	json_t *v = pipeline(text ? text : nd->text, dot, sc, &ok, err);
+	if (!ok)
+		return -EINVAL;
+	int r = 0;
+	size_t base = sc->n;
+	if (nd->kind == N_RANGE) /* one variable is the element; two, the key and the element */
+		r = exec_range(nd, v, v2 ? v1 : NULL, v2 ? v2 : v1, dot, sc, b, err);
+	else if (v1 && nd->kind == N_ACTION)
+		return scope_push(sc, v1, v, err); /* prints nothing */
+	else if (nd->kind == N_ACTION)
+		tmpl_print(b, v);
+	else if (!v1 || (r = scope_push(sc, v1, json_incref(v), err)) == 0)
+		r = exec_branch(nd, v, dot, sc, b, err);
+	scope_pop_to(sc, base);
+	json_decref(v);
+	return r;
+}
+
+/* A list of nodes: what it declares goes when it ends. */
+static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct scope *sc,
+		      struct tmpl_buf *b, struct berr **err)
+{
+	size_t base = sc->n;
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (nodes[i].kind == N_TEXT)
+			tmpl_buf_puts(b, nodes[i].text);
 		else
-			r = exec_range(nd, v, b, err);
-		json_decref(v);
-		if (r < 0)
-			return r;
+			r = exec_node(&nodes[i], dot, sc, b, err);
 	}
-	return 0;
+	scope_pop_to(sc, base);
+	return r < 0 ? -EINVAL : 0;
 }
 
 char *tmpl_exec(const struct tmpl *t, json_t *data, struct berr **err)
 {
 	struct tmpl_buf b = {0};
 	tmpl_buf_puts(&b, "");
-	if (exec_nodes(t->nodes, t->n, data, &b, err) < 0) {
+	struct scope sc = {.n = 0};
+	(void)scope_push(&sc, "", json_incref(data), NULL);
+	int r = exec_nodes(t->nodes, t->n, data, &sc, &b, err);
+	scope_pop_to(&sc, 0);
+	if (r < 0) {
 		free(b.s);
 		return NULL;
 	}

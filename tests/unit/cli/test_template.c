@@ -89,6 +89,28 @@ static void control(void **state)
 	expect("{{range .Null}}x{{else}}empty{{end}}", "empty");
 	expect("a  {{- .Name -}}  b", "awebb");
 	expect("{{/* a comment */}}ok", "ok");
+	/* the else of an empty range sees the outer dot */
+	expect("{{range .Null}}x{{else}}{{.Name}}{{end}}", "web");
+	/* with: the body's dot is the value */
+	expect("{{with .Map}}{{.k}}{{else}}none{{end}}", "v");
+	expect("{{with .Null}}{{.k}}{{else}}none{{end}}", "none");
+}
+
+static void variables(void **state)
+{
+	/* Docker's inspect example: range with a key and a value */
+	expect("{{range $k, $v := .Map}}{{$k}}={{$v}};{{end}}", "a=z;k=v;");
+	expect("{{range $i, $m := .Mounts}}{{$i}}:{{$m.Source}} {{end}}", "0:/x 1:/y ");
+	expect("{{range $m := .Mounts}}{{(index $.List 0)}}{{$m.Source}}{{end}}", "a/xa/y");
+	expect("{{$n := .Name}}{{range .List}}{{$n}}-{{.}} {{end}}", "web-a web-b ");
+	expect("{{with $m := .Map}}{{$m.k}}{{.a}}{{end}}", "vz");
+	expect("{{if $x := .Size}}{{$x}}{{end}}", "42");
+	expect("{{$.Name}} {{$}}", "web map[List:[a b] Map:map[a:z k:v] Mounts:[map[Source:/x] "
+				   "map[Source:/y]] Name:web Null:<nil> On:true Size:42]");
+	/* a block's variables go at its end */
+	expect_fail("{{range .List}}{{$x := .}}{{end}}{{$x}}", "undefined variable: $x");
+	expect_fail("{{$nope}}", "undefined variable: $nope");
+	expect_fail("{{$a, $b := .Name}}", "too many declarations");
 }
 
 static void errors(void **state)
@@ -169,8 +191,8 @@ static void sizes_and_ages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(values), cmocka_unit_test(control),        cmocka_unit_test(errors),
-	    cmocka_unit_test(flags),  cmocka_unit_test(sizes_and_ages),
+	    cmocka_unit_test(values), cmocka_unit_test(control), cmocka_unit_test(variables),
+	    cmocka_unit_test(errors), cmocka_unit_test(flags),   cmocka_unit_test(sizes_and_ages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
