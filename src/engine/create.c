@@ -82,7 +82,8 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 		json_object_set_new(volumes, *v, json_object());
 	for (char *const *p = ic->exposed_ports; p && *p; p++)
 		json_object_set_new(exposed, *p, json_object());
-	/* -p's ports are exposed too (checked by the caller already) */
+	/* --expose's and -p's ports are exposed too (checked by the caller already) */
+	(void)eng_port_expose(c->expose, exposed, NULL);
 	json_t *bindings = json_object();
 	(void)eng_port_parse(c->publish, bindings, exposed, NULL);
 	json_decref(bindings);
@@ -288,6 +289,11 @@ static int decide(const struct eng_store *s, const struct eng_create *c,
 		r = check_vm(c, err);
 	if (r == 0)
 		r = eng_port_parse(c->publish, d->ports, NULL, err);
+	if (r == 0) {
+		json_t *exposed = json_object();
+		r = eng_port_expose(c->expose, exposed, err);
+		json_decref(exposed);
+	}
 	if (r == 0)
 		r = check_network(s, c, &d->net_mode, err);
 	if (r == 0 &&

@@ -31,6 +31,7 @@ struct eng_create {
 	/* networks (run.network is the mode: "bridge", "none", "host", "container:X", a name) */
 	char *const *publish;       /* -p */
 	bool publish_all;           /* -P */
+	char *const *expose;        /* --expose */
 	char *const *more_networks; /* further --network NETs, each connected after the first */
 	const char *ip;             /* --ip (or --ip6) on the first network */
 	const char *mac;            /* --mac-address on the first network */

@@ -662,6 +662,10 @@ int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, c
 		r = berr_plain(err, EINVAL,
 			       "user specified IP address is supported on user defined networks "
 			       "only");
+	if (r == 0 && aliases && *aliases && !strcmp(name, ENG_NET_DEFAULT))
+		r = berr_plain(err, EINVAL,
+			       "network-scoped alias is supported only for containers in user "
+			       "defined networks");
 	json_t *leases = leases_load(s, nid);
 	struct net_addr a4 = {0}, a6 = {0};
 	bool ip6 = ip && strchr(ip, ':');

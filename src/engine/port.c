@@ -130,6 +130,31 @@ int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr
 	return 0;
 }
 
+int eng_port_expose(char *const *specs, json_t *exposed, struct berr **err)
+{
+	for (char *const *p = specs; p && *p; p++) {
+		autofree char *buf = xstrdup(*p);
+		char *slash = strrchr(buf, '/');
+		const char *proto = slash ? slash + 1 : "tcp";
+		if (slash)
+			*slash = '\0';
+		unsigned lo, hi;
+		if (parse_range(buf, false, &lo, &hi) < 0)
+			return berr_plain(err, EINVAL, "invalid range format for --expose: %s", *p);
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
+			return berr_plain(err, EINVAL,
+					  "invalid --expose '%s': protocol must be tcp or udp", *p);
+		if (json_object_size(exposed) + (hi - lo) >= PORTS_MAX)
+			return berr_plain(err, E2BIG, "more than %d exposed ports", PORTS_MAX);
+		for (unsigned i = lo; i <= hi; i++) {
+			char key[16];
+			snprintf(key, sizeof(key), "%u/%s", i, proto);
+			json_object_set_new(exposed, key, json_object());
+		}
+	}
+	return 0;
+}
+
 /* ---- holds ---- */
 
 static int hold(int family, const char *proto, const char *ip, uint16_t want,

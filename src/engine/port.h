@@ -16,6 +16,8 @@ struct berr;
 /* -p specs into bindings (added to out, an object) and their container ports to exposed
  * (an object of "80/tcp": {}). EINVAL names a bad spec. */
 int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr **err);
+/* --expose PORT[-PORT][/tcp|udp]: each port's "N/proto" added to exposed (an object). */
+int eng_port_expose(char *const *specs, json_t *exposed, struct berr **err);
 
 /* One reservation: the socket holding host_ip:host_port. */
 struct eng_port_hold {

@@ -139,6 +139,17 @@ s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
 	id=$(berth run -d -P exposes:1 /bin/busybox sleep 60)
 	run berth port "$id"
 	assert_output --regexp '^8000/tcp -> 0\.0\.0\.0:[0-9]+$'
+	# and what --expose adds; a bad --expose makes nothing
+	id=$(berth run -d -P --expose 7000 --expose 7100-7101/udp exposes:1 /bin/busybox sleep 60)
+	run berth port "$id"
+	assert_line --regexp '^7000/tcp -> 0\.0\.0\.0:[0-9]+$'
+	assert_line --regexp '^7101/udp -> 0\.0\.0\.0:[0-9]+$'
+	assert_line --regexp '^8000/tcp -> 0\.0\.0\.0:[0-9]+$'
+	run berth run --rm --expose 70000 berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "invalid range format for --expose"
+	run berth ps -aq
+	assert_equal "$(echo "$output" | wc -l)" 3
 }
 
 @test "isolation: two networks cannot reach each other; --internal has no way out" {
@@ -198,6 +209,21 @@ none"
 	assert_output --partial "not found"
 	run berth network ls -q
 	assert_equal "$(echo "$output" | wc -l)" 4
+	# Docker's filters: type, dangling (extra has peer); an unknown one is an error
+	run berth network ls --filter type=custom --format '{{.Name}}'
+	assert_output extra
+	run berth network ls -f type=builtin -f name=ne --format '{{.Name}}'
+	assert_output none
+	berth network create spare >/dev/null
+	run berth network ls -f dangling=true --format '{{.Name}}'
+	assert_output spare
+	run berth network ls -f nosuch=1
+	assert_equal "$status" 125
+	assert_output --partial "invalid filter 'nosuch'"
+	# the default bridge has no aliases (Docker's rule)
+	run berth network connect --alias a1 bridge peer
+	assert_failure
+	assert_output --partial "network-scoped alias is supported only"
 }
 
 @test "several --network: an interface on each, the route through the first; modes do not mix" {

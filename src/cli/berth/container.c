@@ -37,7 +37,7 @@ struct run_flags {
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
 	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap, publish, aliases, dns,
-	    dns_search, dns_options, add_hosts, networks;
+	    dns_search, dns_options, add_hosts, networks, expose;
 	char **net_names; /* --network's values, each split at ',' (podman's a,b) */
 	const char *ip, *ip6;
 	char *vm_init_path;
@@ -49,11 +49,12 @@ struct run_flags {
 
 static void run_flags_clear(struct run_flags *f)
 {
-	struct flag_list *l[] = {
-	    &f->env,        &f->env_file,     &f->labels,    &f->cap_add, &f->cap_drop, &f->ulimits,
-	    &f->sysctls,    &f->security_opt, &f->attach,    &f->volumes, &f->mounts,   &f->tmpfs,
-	    &f->devices,    &f->uidmap,       &f->gidmap,    &f->publish, &f->aliases,  &f->dns,
-	    &f->dns_search, &f->dns_options,  &f->add_hosts, &f->networks};
+	struct flag_list *l[] = {&f->env,       &f->env_file, &f->labels,     &f->cap_add,
+				 &f->cap_drop,  &f->ulimits,  &f->sysctls,    &f->security_opt,
+				 &f->attach,    &f->volumes,  &f->mounts,     &f->tmpfs,
+				 &f->devices,   &f->uidmap,   &f->gidmap,     &f->publish,
+				 &f->aliases,   &f->dns,      &f->dns_search, &f->dns_options,
+				 &f->add_hosts, &f->networks, &f->expose};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
@@ -106,6 +107,7 @@ static void run_flags_clear(struct run_flags *f)
 	     "list"},                                                                               \
 	    {"publish-all", 'P', FLAG_BOOL, &(f).c.publish_all,                                     \
 	     "Publish all exposed ports to random ports"},                                          \
+	    {"expose", 0, FLAG_LIST, &(f).expose, "Expose a port or a range of ports", "list"},     \
 	    {"ip", 0, FLAG_STRING, &(f).ip, "IPv4 address (e.g., 172.30.100.104)", "string"},       \
 	    {"ip6", 0, FLAG_STRING, &(f).ip6, "IPv6 address (e.g., 2001:db8::33)", "string"},       \
 	    {"mac-address",                                                                         \
@@ -124,6 +126,7 @@ static void run_flags_clear(struct run_flags *f)
 	    {"dns", 0, FLAG_LIST, &(f).dns, "Set custom DNS servers", "list"},                      \
 	    {"dns-search", 0, FLAG_LIST, &(f).dns_search, "Set custom DNS search domains", "list"}, \
 	    {"dns-option", 0, FLAG_LIST, &(f).dns_options, "Set DNS options", "list"},              \
+	    {"dns-opt", 0, FLAG_LIST, &(f).dns_options, NULL},                                      \
 	    {"add-host", 0, FLAG_LIST, &(f).add_hosts, "Add a custom host-to-IP mapping (host:ip)", \
 	     "list"},                                                                               \
 	    {"memory", 'm', FLAG_STRING, &(f).memory, "Memory limit", "bytes"},                     \
@@ -432,6 +435,7 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.run.devices = (char *const *)f->devices.v;
 	f->c.publish = (char *const *)f->publish.v;
 	f->c.aliases = (char *const *)f->aliases.v;
+	f->c.expose = (char *const *)f->expose.v;
 	f->c.dns = (char *const *)f->dns.v;
 	f->c.dns_search = (char *const *)f->dns_search.v;
 	f->c.dns_options = (char *const *)f->dns_options.v;

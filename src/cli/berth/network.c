@@ -137,27 +137,72 @@ static json_t *pseudo(const char *name, const char *driver)
 			 "Labels", "Options");
 }
 
-static bool matches(json_t *net, const struct flag_list *filters)
+/* Docker's predefined networks: never custom, never dangling. */
+static bool builtin(json_t *net)
 {
+	const char *n = str(net, "Name");
+	return !strcmp(n, ENG_NET_DEFAULT) || !strcmp(n, "host") || !strcmp(n, "none");
+}
+
+/* Docker's network filters, each key's values or'ed, the keys and'ed: 1 when net matches, 0
+ * when not, -1 (said) for a filter Docker does not have. */
+static int matches(const struct eng_store *s, json_t *net, const struct flag_list *filters)
+{
+	static const char *const keys[] = {"name", "id",       "driver", "label",
+					   "type", "dangling", "scope"};
+	bool seen[7] = {false}, hit[7] = {false};
 	for (int k = 0; k < filters->n; k++) {
-		const char *f = filters->v[k];
-		if (!strncmp(f, "name=", 5) && !strstr(str(net, "Name"), f + 5))
-			return false;
-		if (!strncmp(f, "id=", 3) && strncmp(str(net, "Id"), f + 3, strlen(f + 3)))
-			return false;
-		if (!strncmp(f, "driver=", 7) && strcmp(str(net, "Driver"), f + 7))
-			return false;
-		if (!strncmp(f, "label=", 6)) {
-			autofree char *key = xstrdup(f + 6);
-			char *eq = strchr(key, '=');
-			if (eq)
-				*eq = '\0';
-			json_t *lv = json_object_get(json_object_get(net, "Labels"), key);
-			if (!lv || (eq && strcmp(json_string_value(lv), eq + 1)))
-				return false;
+		const char *f = filters->v[k], *eq = strchr(f, '=');
+		size_t i = 0;
+		while (i < 7 && !(eq && strlen(keys[i]) == (size_t)(eq - f) &&
+				  !strncmp(f, keys[i], (size_t)(eq - f))))
+			i++;
+		if (i == 7) {
+			fprintf(stderr, "berth: invalid filter '%.*s'\n",
+				(int)(eq ? (size_t)(eq - f) : strlen(f)), f);
+			return -1;
 		}
+		const char *v = eq + 1;
+		bool m = false;
+		if (i == 0)
+			m = strstr(str(net, "Name"), v) != NULL;
+		else if (i == 1)
+			m = !strncmp(str(net, "Id"), v, strlen(v));
+		else if (i == 2)
+			m = !strcmp(str(net, "Driver"), v);
+		else if (i == 3) {
+			autofree char *key = xstrdup(v);
+			char *veq = strchr(key, '=');
+			if (veq)
+				*veq = '\0';
+			json_t *lv = json_object_get(json_object_get(net, "Labels"), key);
+			m = lv && (!veq || !strcmp(json_string_value(lv), veq + 1));
+		} else if (i == 4) {
+			if (strcmp(v, "custom") && strcmp(v, "builtin")) {
+				fprintf(stderr, "berth: invalid filter 'type=%s'\n", v);
+				return -1;
+			}
+			m = builtin(net) == !strcmp(v, "builtin");
+		} else if (i == 5) {
+			bool want = !strcmp(v, "true") || !strcmp(v, "1");
+			if (!want && strcmp(v, "false") && strcmp(v, "0")) {
+				fprintf(stderr, "berth: invalid filter 'dangling=%s'\n", v);
+				return -1;
+			}
+			json_t *users = builtin(net) ? NULL : eng_network_users(s, net);
+			bool dangling = !builtin(net) && json_object_size(users) == 0;
+			json_decref(users);
+			m = dangling == want;
+		} else {
+			m = !strcmp(v, "local");
+		}
+		seen[i] = true;
+		hit[i] = hit[i] || m;
 	}
-	return true;
+	for (size_t i = 0; i < 7; i++)
+		if (seen[i] && !hit[i])
+			return 0;
+	return 1;
 }
 
 static int network_ls(struct cli_opts *o, int argc, char **argv)
@@ -170,8 +215,8 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	    {"no-trunc", 0, FLAG_BOOL, &no_trunc, "Do not truncate the output"},
 	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    {"filter", 'f', FLAG_LIST, &filters,
-	     "Provide filter values (name=, id=, driver=, "
-	     "label=)",
+	     "Provide filter values (name=, id=, driver=, label=, type=custom|builtin, "
+	     "dangling=true|false, scope=local)",
 	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network ls", "[OPTIONS]", "List networks", true};
@@ -193,9 +238,15 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	json_t *rows = json_array();
 	size_t i;
 	json_t *net;
+	int status = 0;
 	json_array_foreach(nets, i, net)
 	{
-		if (!matches(net, &filters))
+		int m = matches(&es, net, &filters);
+		if (m < 0) {
+			status = 125;
+			break;
+		}
+		if (m == 0)
 			continue;
 		char id[13];
 		snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
@@ -208,8 +259,9 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 			      "Internal", eng_network_internal(net) ? "true" : "false", "CreatedAt",
 			      str(net, "Created") ?: ""));
 	}
-	int status = 0;
-	if (quiet) {
+	if (status) {
+		/* nothing listed: a filter was wrong */
+	} else if (quiet) {
 		json_array_foreach(rows, i, net) puts(str(net, "ID"));
 	} else {
 		json_t *headers =
