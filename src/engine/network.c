@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,38 @@ static int check_subnet(const char *subnet, const char *gateway, const char *ran
 	return 0;
 }
 
+/* An interface name berth makes: 1 to 15 of [A-Za-z0-9_.-], not "." or "..". */
+static bool valid_ifname(const char *n)
+{
+	size_t len = strlen(n);
+	if (!len || len >= IFNAMSIZ || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       len;
+}
+
+/* -o com.docker.network.bridge.name=NAME: free for a new network when no network of ours has
+ * it (nor the default network's, made or not) and no interface has it here. */
+static int bridge_name_free(const struct eng_store *s, const char *name, struct berr **err)
+{
+	bool taken = !strcmp(name, ENG_NET_DEFAULT_BRIDGE);
+	json_t *a = all(s), *net;
+	size_t i;
+	json_array_foreach(a, i, net) taken = taken || !strcmp(eng_network_bridge(net), name);
+	json_decref(a);
+	if (taken)
+		return berr_plain(err, EEXIST, "bridge name %s is another network's", name);
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, err) < 0)
+		return -EIO;
+	unsigned index = net_nl_ifindex(&nl, name);
+	net_nl_close(&nl);
+	if (index)
+		return berr_plain(err, EEXIST, "bridge name %s is taken: an interface has it here",
+				  name);
+	return 0;
+}
+
 /* "mtu=1400" or Docker's long name; the value checked. */
 static int options_json(char *const *opts, json_t *out, struct berr **err)
 {
@@ -246,8 +279,10 @@ static int options_json(char *const *opts, json_t *out, struct berr **err)
 			long v = strtol(eq + 1, &end, 10);
 			if (*end || v < 68 || v > 65535)
 				return berr_plain(err, EINVAL, "invalid mtu '%s'", eq + 1);
-		} else if (!strcmp(k, "com.docker.network.bridge.name")) {
-			return berr_plain(err, EINVAL, "the bridge's name is berth's to choose");
+		} else if (!strcmp(k, "com.docker.network.bridge.name") && !valid_ifname(eq + 1)) {
+			return berr_plain(err, EINVAL,
+					  "invalid bridge name '%s': up to 15 of [A-Za-z0-9_.-]",
+					  eq + 1);
 		}
 		json_object_set_new(out, k, json_string(eq + 1));
 	}
@@ -342,7 +377,16 @@ static int create_locked(const struct eng_store *s, const struct eng_network_opt
 		return berr_set(err, errno, "random id");
 	char id[65];
 	digest_to_hex(raw, sizeof(raw), id);
-	autofree char *own = bridge ? NULL : xasprintf("br-%.12s", id);
+	/* a name given with -o, else br-<id> as Docker's */
+	const char *given = NULL;
+	for (char *const *x = o->options; x && *x; x++)
+		if (!strncmp(*x, "com.docker.network.bridge.name=", 31))
+			given = *x + 31;
+	if (!bridge && given && bridge_name_free(s, given, err) < 0)
+		return -EEXIST;
+	autofree char *own = NULL;
+	if (!bridge)
+		own = given ? xstrdup(given) : xasprintf("br-%.12s", id);
 	json_t *rec = make_record(s, o, id, bridge ? bridge : own, err);
 	if (!rec)
 		return -EINVAL;

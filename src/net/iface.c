@@ -2,6 +2,7 @@
  * matched to the links by index. */
 #include "net/iface.h"
 
+#include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
@@ -158,5 +159,21 @@ int net_iface_list(struct net_nl *nl, struct net_iface **out, size_t *out_n, str
 	}
 	*out = d.v;
 	*out_n = d.n;
+	return 0;
+}
+
+int net_iface_kind(struct net_nl *nl, const char *name, char kind[16])
+{
+	char buf[NET_NL_BUF];
+	const struct nlmsghdr *r = net_nl_link_get(nl, name, buf);
+	if (!r)
+		return -ENODEV;
+	kind[0] = '\0';
+	struct nlattr *a;
+	mnl_attr_for_each(a, r, sizeof(struct ifinfomsg))
+	{
+		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			link_kind(a, kind, 16);
+	}
 	return 0;
 }

@@ -25,5 +25,8 @@ struct net_iface {
 
 /* Caller frees *out. */
 int net_iface_list(struct net_nl *nl, struct net_iface **out, size_t *out_n, struct berr **err);
+/* The kind of the link named name into kind ("" for a physical one): 0, or -ENODEV when
+ * there is no such link. */
+int net_iface_kind(struct net_nl *nl, const char *name, char kind[16]);
 
 #endif

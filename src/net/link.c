@@ -11,10 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/iface.h"
 #include "net/netlink.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static int sysctl_set(const char *path, const char *value, struct berr **err)
@@ -49,6 +51,12 @@ int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct be
 	char buf[NET_NL_BUF];
 	int r = 0;
 	unsigned index = net_nl_ifindex(&nl, b->name);
+	char kind[16];
+	/* a link of that name that is not a bridge is someone else's: never taken over */
+	if (index && net_iface_kind(&nl, b->name, kind) == 0 && strcmp(kind, "bridge")) {
+		net_nl_close(&nl);
+		return berr_plain(err, EEXIST, "'%s' exists and is not a bridge", b->name);
+	}
 	if (!index) {
 		r = net_nl_talk(&nl, net_nl_msg_bridge(buf, b->name, b->mtu), err);
 		if (r < 0 && r != -EEXIST)
@@ -103,6 +111,20 @@ static int del_link(const char *name, const char *what, struct berr **err)
 
 int net_bridge_remove(const char *name, struct berr **err)
 {
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, err) < 0)
+		return -EIO;
+	char kind[16];
+	int r = net_iface_kind(&nl, name, kind);
+	net_nl_close(&nl);
+	if (r == -ENODEV)
+		return 0;
+	/* only a bridge: a link of its name that is something else is not ours */
+	if (r == 0 && strcmp(kind, "bridge")) {
+		log_warn("'%s' is not a bridge (someone else's %s): left as it is", name,
+			 *kind ? kind : "device");
+		return 0;
+	}
 	return del_link(name, "bridge", err);
 }
 

@@ -20,9 +20,11 @@ struct net_bridge {
 
 /* Make the bridge if it is missing, give it its addresses, bring it up; turn on what it
  * needs: route_localnet on it (127.0.0.1 to a published port), and IPv4/IPv6 forwarding
- * unless the network is internal. *out_index gets the bridge's index. */
+ * unless the network is internal. *out_index gets the bridge's index. A link of its name
+ * that is not a bridge is refused (EEXIST), never taken over. */
 int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err);
-/* Remove it (ENOENT is fine). */
+/* Remove it (none is fine); a link of its name that is not a bridge is left, with a
+ * warning. */
 int net_bridge_remove(const char *name, struct berr **err);
 
 struct net_endpoint {

@@ -242,23 +242,26 @@ struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struc
 
 /* ---- queries ---- */
 
-unsigned net_nl_ifindex(struct net_nl *nl, const char *name)
+const struct nlmsghdr *net_nl_link_get(struct net_nl *nl, const char *name, char *buf)
 {
-	char buf[NET_NL_BUF];
 	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_GETLINK, 0);
 	link_header(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return 0;
-	ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+		return NULL;
+	ssize_t n = mnl_socket_recvfrom(nl->sk, buf, NET_NL_BUF);
 	if (n < (ssize_t)sizeof(struct nlmsghdr))
-		return 0;
+		return NULL;
 	struct nlmsghdr *r = (struct nlmsghdr *)buf;
-	if (r->nlmsg_type != RTM_NEWLINK)
-		return 0; /* NLMSG_ERROR: no such link */
-	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(r);
-	return (unsigned)ifi->ifi_index;
+	return r->nlmsg_type == RTM_NEWLINK ? r : NULL; /* NLMSG_ERROR: no such link */
+}
+
+unsigned net_nl_ifindex(struct net_nl *nl, const char *name)
+{
+	char buf[NET_NL_BUF];
+	const struct nlmsghdr *r = net_nl_link_get(nl, name, buf);
+	return r ? (unsigned)((const struct ifinfomsg *)mnl_nlmsg_get_payload(r))->ifi_index : 0;
 }
 
 struct route_dump {

@@ -62,6 +62,8 @@ int net_nl_dump(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *dat
 		struct berr **err);
 /* The index of the link name, 0 if there is none. */
 unsigned net_nl_ifindex(struct net_nl *nl, const char *name);
+/* The link named name: its RTM_NEWLINK answer, in buf (NET_NL_BUF bytes); NULL when none. */
+const struct nlmsghdr *net_nl_link_get(struct net_nl *nl, const char *name, char *buf);
 /* The destinations of the routes in the main table (family AF_INET or AF_INET6), for
  * choosing a subnet that collides with none; caller frees *out. */
 int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,

@@ -258,6 +258,33 @@ none"
 	assert_output 0
 }
 
+@test "a bridge named with -o com.docker.network.bridge.name; a name taken or not a bridge is never ours" {
+	berth network create -o com.docker.network.bridge.name=bt-mine mine >/dev/null
+	run berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' mine
+	assert_output bt-mine
+	run berth run --rm --network mine berth/default true
+	assert_success
+	ip link show bt-mine >/dev/null
+	for bad in bt-mine lo berth0 way-too-long-name0 a/b; do
+		run berth network create -o com.docker.network.bridge.name="$bad" other
+		assert_failure
+	done
+	# a link that takes a network's bridge name later is neither used nor removed
+	berth network create -o com.docker.network.bridge.name=bt-late late >/dev/null
+	ip link add bt-late type veth peer name bt-late1
+	run berth run --rm --network late berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "'bt-late' exists and is not a bridge"
+	run berth network rm late mine
+	assert_success
+	ip link show bt-late >/dev/null
+	ip link del bt-late
+	run ip link show bt-mine
+	assert_failure
+	run berth network ls -q
+	assert_equal "$(echo "$output" | wc -l)" 3
+}
+
 @test "IPv6: a ULA subnet, an address and a route in the container" {
 	run berth network create --ipv6 six
 	assert_success
