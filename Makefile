@@ -94,7 +94,7 @@ $(PROBE): tests/helpers/probe.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 # the command line's own logic (flags, templates, output) is tested without its main()
-CLI_TEST_OBJ := $(addprefix $(BUILD)/src/cli/berth/,flags.o template.o template_value.o output.o)
+CLI_TEST_OBJ := $(addprefix $(BUILD)/src/cli/berth/,flags.o template.o template_value.o output.o prune.o)
 $(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(CLI_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDOPT) -o $@ $< $(CLI_TEST_OBJ) $(LIB) $(TEST_LIBS) -lcmocka

@@ -276,6 +276,55 @@ lo"
 	assert_output ""
 }
 
+@test "prune --filter: until and labels choose what goes; a bad filter removes nothing" {
+	berth create --name keep -l keep=yes berth/default true >/dev/null
+	berth create --name other -l team=a berth/default true >/dev/null
+	berth volume create --label keep=yes vkeep >/dev/null
+	berth volume create vother >/dev/null
+	berth network create --label keep=yes nkeep >/dev/null
+	berth network create nother >/dev/null
+	# a bad filter, or until for volumes, is refused before anything goes
+	for bad in "container prune -f --filter nosuch=1" "container prune -f --filter until=soon" \
+		"volume prune -af --filter until=1h" "system prune -f --volumes --filter until=1h" \
+		"network prune -f --filter label"; do
+		# shellcheck disable=SC2086
+		run berth $bad
+		assert_equal "$status" 125
+	done
+	run berth ps -aq
+	assert_equal "$(echo "$output" | wc -l)" 2
+	# until: only what was made before then; nothing here is an hour old
+	run berth container prune -f --filter until=1h
+	refute_output --partial "Deleted"
+	run berth network prune -f --filter until=1h
+	assert_output ""
+	# labels: what has (label=) or has not (label!=) the label
+	other=$(berth inspect -f '{{.Id}}' other)
+	run berth container prune -f --filter label!=keep=yes
+	assert_line "$other"
+	run berth ps -a --format '{{.Names}}'
+	assert_output keep
+	run berth volume prune -af --filter label!=keep
+	assert_line vother
+	run berth network prune -f --filter label=keep=yes
+	assert_line nkeep
+	run berth network ls --filter type=custom --format '{{.Name}}'
+	assert_output nother
+	run berth system prune -af --volumes --filter label=keep
+	run berth ps -aq
+	assert_output ""
+	run berth volume ls -q
+	assert_output vkeep # system prune takes anonymous volumes only, as Docker's
+	run berth images -q
+	assert_output --regexp '^[0-9a-f]{12}$' # berth/default has no label "keep": kept
+	# until as a time: what was made before it goes
+	berth create --name young berth/default true >/dev/null
+	run berth container prune -f --filter "until=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+	assert_line --regexp '^[0-9a-f]{64}$'
+	run berth ps -aq
+	assert_output ""
+}
+
 @test "a monitor that dies: ps says so rather than lying, rm cleans up" {
 	id=$(berth run -d berth/default sleep 100)
 	echo "$id" >>"$WORK/ids"

@@ -12,6 +12,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
+#include "cli/berth/prune.h"
 #include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/executor.h"
@@ -162,34 +163,56 @@ int cmd_rename(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* Whether the container passes prune's filters: created before until, its labels. */
+static bool filtered_in(const struct eng_store *es, const char *id, const struct prune_filter *f)
+{
+	if (prune_filter_empty(f))
+		return true;
+	json_t *rec = eng_container_load(es, id, NULL);
+	bool in =
+	    rec && prune_filter_match(f, json_string_value(json_object_get(rec, "Created")),
+				      json_object_get(json_object_get(rec, "Config"), "Labels"));
+	json_decref(rec);
+	return in;
+}
+
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false;
 	struct flag_list filters = {0};
 	const struct flag flags[] = {
 	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
-	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values", "filter"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
+	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth container prune", "[OPTIONS]",
 				     "Remove all stopped containers", true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	struct prune_filter pf = {0};
+	int bad = n < 0 ? 0 : prune_filter_parse(&filters, true, &pf);
 	flag_list_free(&filters);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
+	if (bad)
+		return bad;
 	if (!force) {
 		printf("WARNING! This will remove all stopped containers.\nAre you sure you want "
 		       "to continue? [y/N] ");
 		fflush(stdout);
 		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+			prune_filter_free(&pf);
 			return 0;
+		}
 	}
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	struct berr *err = NULL;
-	if (eng_container_list(&es, &ids, &err) < 0)
+	if (eng_container_list(&es, &ids, &err) < 0) {
+		prune_filter_free(&pf);
 		return cli_fail(err, 1);
+	}
 	bool any = false;
 	int status = 0;
 	for (size_t i = 0; ids[i]; i++) {
@@ -197,7 +220,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 		const char *s = json_string_value(json_object_get(st, "Status"));
 		bool stopped = s && (!strcmp(s, "exited") || !strcmp(s, "created"));
 		json_decref(st);
-		if (!stopped)
+		if (!stopped || !filtered_in(&es, ids[i], &pf))
 			continue;
 		if (eng_container_destroy(&es, ids[i], false, false, &err) < 0) {
 			status = cli_fail(err, 1);
@@ -210,6 +233,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 		printf("%s\n", ids[i]);
 	}
 	strv_free(ids);
+	prune_filter_free(&pf);
 	printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
 	return status;
 }

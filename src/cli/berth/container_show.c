@@ -458,30 +458,6 @@ static void on_entry(const struct eng_log_entry *e, void *arg)
 	print_entry(e, c->timestamps);
 }
 
-/* RFC 3339, or a duration back from now ("10m", "1h30m", "42s"). 0 when empty. */
-static int64_t when_ns(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	time_t t = out_parse_time(s);
-	if (t)
-		return (int64_t)t * 1000000000LL;
-	double total = 0;
-	const char *p = s;
-	while (*p) {
-		char *end = NULL;
-		double v = strtod(p, &end);
-		if (end == p)
-			return -1;
-		double mult = *end == 'h' ? 3600 : *end == 'm' ? 60 : *end == 's' ? 1 : -1;
-		if (mult < 0)
-			return -1;
-		total += v * mult;
-		p = end + 1;
-	}
-	return ((int64_t)time(NULL) - (int64_t)total) * 1000000000LL;
-}
-
 int cmd_logs(struct cli_opts *o, int argc, char **argv)
 {
 	bool follow = false, ts = false;
@@ -512,8 +488,8 @@ int cmd_logs(struct cli_opts *o, int argc, char **argv)
 		if (*end || c.tail < 0)
 			return cli_error(125, "invalid --tail '%s'", tail);
 	}
-	c.since_ns = when_ns(since);
-	c.until_ns = when_ns(until);
+	c.since_ns = out_when_ns(since);
+	c.until_ns = out_when_ns(until);
 	if (c.since_ns < 0 || c.until_ns < 0)
 		return cli_error(125, "invalid time '%s'", c.since_ns < 0 ? since : until);
 	struct eng_store es = cli_engine(o);

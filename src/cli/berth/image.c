@@ -15,6 +15,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "image/builtin.h"
 #include "image/reference.h"
@@ -301,27 +302,10 @@ static bool confirm(const char *warning)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
+/* Prune's work: the images that go (untagged, or all unused with all) and pass the filters,
+ * then the blobs nothing needs. Prints Docker's report; the exit status. */
+static int prune_images(struct cli_opts *o, bool all, const struct prune_filter *pf)
 {
-	bool all = false, force = false;
-	struct flag_list filters = {0};
-	const struct flag flags[] = {
-	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused images, not just dangling ones"},
-	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
-	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (e.g. \"label=<key>\")",
-	     "filter"},
-	    FLAG_END};
-	const struct flag_cmd cmd = {"berth image prune", "[OPTIONS]", "Remove unused images",
-				     true};
-	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
-	flag_list_free(&filters);
-	if (!force && !confirm(all ? "WARNING! This will remove all images without at least one "
-				     "container associated to them."
-				   : "WARNING! This will remove all dangling images."))
-		return 0;
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
@@ -340,6 +324,12 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 			continue;
 		if (eng_image_in_use(str(rec, "id"), &es))
 			continue; /* Docker's prune keeps what containers use */
+		if (!prune_filter_empty(pf)) {
+			attach_config(s, rec);
+			json_t *labels = json_object_get(json_object_get(rec, "_config"), "Labels");
+			if (!prune_filter_match(pf, str(rec, "created"), labels))
+				continue;
+		}
 		if (img_image_remove(s, str(rec, "id"), true, NULL, NULL, report, &err) < 0)
 			status = cli_fail(err, 1);
 		err = NULL;
@@ -366,6 +356,32 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 	printf("Total reclaimed space: %s\n", out_size(freed, size));
 	json_decref(report);
 	return status;
+}
+
+int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
+{
+	bool all = false, force = false;
+	struct flag_list filters = {0};
+	const struct flag flags[] = {
+	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused images, not just dangling ones"},
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
+	     "filter"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth image prune", "[OPTIONS]", "Remove unused images",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	struct prune_filter pf = {0};
+	int r = n < 0 ? (n == -2 ? 0 : 125) : prune_filter_parse(&filters, true, &pf);
+	flag_list_free(&filters);
+	if (n >= 0 && r == 0 &&
+	    (force || confirm(all ? "WARNING! This will remove all images without at least one "
+				    "container associated to them."
+				  : "WARNING! This will remove all dangling images.")))
+		r = prune_images(o, all, &pf);
+	prune_filter_free(&pf);
+	return r;
 }
 
 /* <root>/mounts/<id hex>: where `image mount` puts an image's layers, read-only. */

@@ -9,6 +9,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
+#include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
 #include "util/cleanup.h"
@@ -357,21 +358,32 @@ static int network_rm(struct cli_opts *o, int argc, char **argv)
 static int network_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false;
+	struct flag_list filters = {0};
 	const struct flag flags[] = {
-	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"}, FLAG_END};
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
+	     "filter"},
+	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network prune", "[OPTIONS]",
 				     "Remove all unused networks", true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	struct prune_filter pf = {0};
+	int bad = n < 0 ? 0 : prune_filter_parse(&filters, true, &pf);
+	flag_list_free(&filters);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
+	if (bad)
+		return bad;
 	if (!force) {
 		printf("WARNING! This will remove all custom networks not used by at least one "
 		       "container.\nAre you sure you want to continue? [y/N] ");
 		fflush(stdout);
 		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+			prune_filter_free(&pf);
 			return 0;
+		}
 	}
 	struct eng_store es = cli_engine(o);
 	json_t *nets = eng_network_list(&es, NULL);
@@ -381,7 +393,9 @@ static int network_prune(struct cli_opts *o, int argc, char **argv)
 	json_array_foreach(nets, i, net)
 	{
 		const char *name = str(net, "Name");
-		if (!strcmp(name, ENG_NET_DEFAULT) || eng_network_remove(&es, name, NULL) < 0)
+		if (!strcmp(name, ENG_NET_DEFAULT) ||
+		    !prune_filter_match(&pf, str(net, "Created"), json_object_get(net, "Labels")) ||
+		    eng_network_remove(&es, name, NULL) < 0)
 			continue;
 		if (!any)
 			printf("Deleted Networks:\n");
@@ -389,6 +403,7 @@ static int network_prune(struct cli_opts *o, int argc, char **argv)
 		printf("%s\n", name);
 	}
 	json_decref(nets);
+	prune_filter_free(&pf);
 	return 0;
 }
 

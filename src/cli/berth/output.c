@@ -152,3 +152,26 @@ const char *out_go_time(time_t when, char buf[48])
 	strftime(buf, 48, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 	return buf;
 }
+
+int64_t out_when_ns(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	time_t t = out_parse_time(s);
+	if (t)
+		return (int64_t)t * 1000000000LL;
+	double total = 0;
+	const char *p = s;
+	while (*p) {
+		char *end = NULL;
+		double v = strtod(p, &end);
+		if (end == p)
+			return -1;
+		double mult = *end == 'h' ? 3600 : *end == 'm' ? 60 : *end == 's' ? 1 : -1;
+		if (mult < 0)
+			return -1;
+		total += v * mult;
+		p = end + 1;
+	}
+	return ((int64_t)time(NULL) - (int64_t)total) * 1000000000LL;
+}

@@ -24,6 +24,9 @@ const char *out_duration(long secs, char buf[48]);
 const char *out_since(time_t when, char buf[48]);
 /* RFC 3339 (with fractional seconds, "Z" or an offset) to seconds; 0 when unreadable. */
 time_t out_parse_time(const char *s);
+/* RFC 3339, or a duration back from now ("10m", "1h30m", "42s"), in nanoseconds since the
+ * epoch: 0 when empty, -1 when unreadable. */
+int64_t out_when_ns(const char *s);
 /* "2026-12-02 09:13:48 +0000 UTC", as Go prints a time. buf: 48 bytes. */
 const char *out_go_time(time_t when, char buf[48]);
 

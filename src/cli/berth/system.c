@@ -15,6 +15,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
 #include "engine/monitor.h"
@@ -240,19 +241,46 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	return r;
 }
 
+/* argv for a prune of one kind: "prune" when sub, -f, -a when all, each --filter. */
+static char **prune_args(bool sub, bool all, const struct flag_list *filters, int *out_n)
+{
+	char **v = xcalloc((size_t)(4 + 2 * filters->n), sizeof(char *));
+	int n = 0;
+	if (sub)
+		v[n++] = "prune";
+	v[n++] = "-f";
+	if (all)
+		v[n++] = "-a";
+	for (int i = 0; i < filters->n; i++) {
+		v[n++] = "--filter";
+		v[n++] = (char *)filters->v[i];
+	}
+	*out_n = n;
+	return v;
+}
+
 static int system_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool all = false, force = false, volumes = false;
+	struct flag_list filters = {0};
 	const struct flag flags[] = {
 	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused images not just dangling ones"},
 	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
 	    {"volumes", 0, FLAG_BOOL, &volumes, "Prune anonymous volumes"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
+	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth system prune", "[OPTIONS]", "Remove unused data", true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
+	/* every filter checked before anything goes (volumes have no until) */
+	struct prune_filter pf = {0};
+	int r = n < 0 ? (n == -2 ? 0 : 125) : prune_filter_parse(&filters, !volumes, &pf);
+	prune_filter_free(&pf);
+	if (n < 0 || r) {
+		flag_list_free(&filters);
+		return r;
+	}
 	if (!force) {
 		printf(
 		    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not "
@@ -262,23 +290,28 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		    all ? "images without at least one container associated to them" : "dangling");
 		fflush(stdout);
 		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+			flag_list_free(&filters);
 			return 0;
+		}
 	}
-	char *f[] = {"-f", NULL}, *fa[] = {"-f", "-a", NULL};
-	int r = cmd_container_prune(o, 1, f);
+	int k;
+	autofree char **c = prune_args(false, false, &filters, &k);
+	r = cmd_container_prune(o, k, c);
 	if (volumes) {
-		char *vargs[] = {"prune", "-f", NULL};
-		r |= cmd_volume(o, 2, vargs);
+		autofree char **v = prune_args(true, false, &filters, &k);
+		r |= cmd_volume(o, k, v);
 	}
-	char *nargs[] = {"prune", "-f", NULL};
-	r |= cmd_network(o, 2, nargs);
+	autofree char **nv = prune_args(true, false, &filters, &k);
+	r |= cmd_network(o, k, nv);
 	/* the default bridge and berth's table, when no container runs on them */
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
 	if (eng_network_prune_default(&es, &err) < 0)
 		r |= cli_fail(err, 1);
-	r |= cmd_image_prune(o, all ? 2 : 1, all ? fa : f);
+	autofree char **iv = prune_args(false, all, &filters, &k);
+	r |= cmd_image_prune(o, k, iv);
+	flag_list_free(&filters);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
+#include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -191,23 +192,32 @@ static int volume_rm(struct cli_opts *o, int argc, char **argv)
 static int volume_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false, all = false;
+	struct flag_list filters = {0};
 	const struct flag flags[] = {
 	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
 	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused volumes, not just anonymous ones"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (label=, label!=)", "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth volume prune", "[OPTIONS]", "Remove unused volumes",
 				     true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	struct prune_filter pf = {0};
+	int bad = n < 0 ? 0 : prune_filter_parse(&filters, false, &pf);
+	flag_list_free(&filters);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
+	if (bad)
+		return bad;
 	if (!force) {
 		printf("WARNING! This will remove anonymous local volumes not used by at least one "
 		       "container.\nAre you sure you want to continue? [y/N] ");
 		fflush(stdout);
 		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+			prune_filter_free(&pf);
 			return 0;
+		}
 	}
 	struct eng_store es = cli_engine(o);
 	char **names = NULL;
@@ -216,7 +226,10 @@ static int volume_prune(struct cli_opts *o, int argc, char **argv)
 	for (size_t i = 0; names[i]; i++) {
 		json_t *v = eng_volume_load(&es, names[i], NULL);
 		bool anon = v && json_is_true(json_object_get(v, "Anonymous"));
+		bool in = v && prune_filter_match(&pf, NULL, json_object_get(v, "Labels"));
 		json_decref(v);
+		if (!in)
+			continue;
 		if ((!anon && !all) || eng_volume_in_use(&es, names[i]) ||
 		    eng_volume_remove(&es, names[i], false, NULL) < 0)
 			continue;
@@ -226,6 +239,7 @@ static int volume_prune(struct cli_opts *o, int argc, char **argv)
 		printf("%s\n", names[i]);
 	}
 	strv_free(names);
+	prune_filter_free(&pf);
 	printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
 	return 0;
 }

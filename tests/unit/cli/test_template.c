@@ -14,6 +14,7 @@
 
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
+#include "cli/berth/prune.h"
 #include "cli/berth/template.h"
 #include "util/err.h"
 
@@ -188,11 +189,37 @@ static void sizes_and_ages(void **state)
 	assert_int_equal(out_parse_time("garbage"), 0);
 }
 
+static void prune_filters(void **state)
+{
+	const char *v[] = {"label=a", "label!=b=2", "until=2026-01-01T00:00:00Z"};
+	struct flag_list l = {.v = v, .n = 3};
+	struct prune_filter f;
+	assert_int_equal(prune_filter_parse(&l, true, &f), 0);
+	json_t *lab = json_pack("{s:s, s:s}", "a", "x", "b", "1");
+	assert_true(prune_filter_match(&f, "2025-06-01T10:00:00.5Z", lab));
+	assert_false(prune_filter_match(&f, "2026-06-01T10:00:00Z", lab)); /* after until */
+	assert_false(prune_filter_match(&f, NULL, lab));                   /* no time: kept */
+	json_object_set_new(lab, "b", json_string("2"));
+	assert_false(prune_filter_match(&f, "2025-06-01T10:00:00Z", lab)); /* has b=2 */
+	json_object_del(lab, "a");
+	json_object_set_new(lab, "b", json_string("1"));
+	assert_false(prune_filter_match(&f, "2025-06-01T10:00:00Z", lab)); /* lacks a */
+	prune_filter_free(&f);
+	json_decref(lab);
+	const char *bad[][1] = {{"nosuch=1"}, {"label="}, {"until=later"}, {"until=1h"}};
+	for (int i = 0; i < 4; i++) {
+		struct flag_list b = {.v = bad[i], .n = 1};
+		assert_int_equal(prune_filter_parse(&b, i != 3, &f), 125);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(values), cmocka_unit_test(control), cmocka_unit_test(variables),
-	    cmocka_unit_test(errors), cmocka_unit_test(flags),   cmocka_unit_test(sizes_and_ages),
+	    cmocka_unit_test(values),         cmocka_unit_test(control),
+	    cmocka_unit_test(variables),      cmocka_unit_test(prune_filters),
+	    cmocka_unit_test(errors),         cmocka_unit_test(flags),
+	    cmocka_unit_test(sizes_and_ages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
