@@ -96,6 +96,15 @@ static void add_binding(json_t *out, const char *key, const char *ip, unsigned h
 			      json_pack("{s:s, s:s}", "HostIp", ip ? ip : "", "HostPort", hp));
 }
 
+/* HostPort "8000-8010", as Docker records a range for one container port. */
+static void add_binding_range(json_t *out, const char *key, const char *ip, const char *range)
+{
+	add_binding(out, key, ip, 0);
+	json_t *list = json_object_get(out, key);
+	json_object_set_new(json_array_get(list, json_array_size(list) - 1), "HostPort",
+			    json_string(range));
+}
+
 int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr **err)
 {
 	for (char *const *p = specs; p && *p; p++) {
@@ -112,7 +121,9 @@ int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr
 			return berr_plain(
 			    err, EINVAL, "invalid published port '%s': protocol must be tcp or udp",
 			    *p);
-		if (hlo && hhi - hlo != chi - clo)
+		/* a host range for one container port: the first free port in it, at start */
+		bool pick = hlo && hhi > hlo && chi == clo;
+		if (hlo && !pick && hhi - hlo != chi - clo)
 			return berr_plain(err, EINVAL,
 					  "invalid ranges specified for container and host ports "
 					  "in '%s'",
@@ -122,7 +133,10 @@ int eng_port_parse(char *const *specs, json_t *out, json_t *exposed, struct berr
 		for (unsigned i = 0; i <= chi - clo; i++) {
 			char key[16];
 			snprintf(key, sizeof(key), "%u/%s", clo + i, proto);
-			add_binding(out, key, ip && *ip ? ip : NULL, hlo ? hlo + i : 0);
+			if (pick)
+				add_binding_range(out, key, ip && *ip ? ip : NULL, host);
+			else
+				add_binding(out, key, ip && *ip ? ip : NULL, hlo ? hlo + i : 0);
 			if (exposed)
 				json_object_set_new(exposed, key, json_object());
 		}
@@ -214,15 +228,11 @@ void eng_port_release(struct eng_port_hold *h, size_t n)
 	free(h);
 }
 
-/* One binding of key ("80/tcp"): v4 (or the given family) and, for any address, v6 too. */
-static int reserve_one(const char *key, const char *ip, const char *hostport, bool v6,
-		       struct eng_port_hold **h, size_t *n, struct berr **err)
+/* Host port want (0: the kernel's pick) for container port `port`: v4 (or ip's family) and,
+ * for any address, the same port on :: too where the host has IPv6. All of it or nothing. */
+static int hold_at(unsigned port, const char *proto, const char *ip, unsigned want, bool v6,
+		   struct eng_port_hold **h, size_t *n, struct berr **err)
 {
-	unsigned port = 0;
-	char proto[8] = "tcp";
-	if (sscanf(key, "%u/%7s", &port, proto) < 1 || port < 1 || port > 65535)
-		return berr_plain(err, EINVAL, "bad port '%s'", key);
-	unsigned want = hostport && *hostport ? (unsigned)strtoul(hostport, NULL, 10) : 0;
 	bool any = !ip || !*ip;
 	int family = !any && strchr(ip, ':') ? AF_INET6 : AF_INET;
 	*h = xrealloc(*h, (*n + 2) * sizeof(**h));
@@ -231,22 +241,56 @@ static int reserve_one(const char *key, const char *ip, const char *hostport, bo
 		return -EADDRINUSE;
 	a->any = any;
 	a->port = (uint16_t)port;
-	(*n)++;
-	/* the same port on ::, where the host has IPv6 (EADDRNOTAVAIL/EAFNOSUPPORT otherwise) */
 	if (any && v6) {
-		struct eng_port_hold *b = &(*h)[*n];
+		struct eng_port_hold *b = &(*h)[*n + 1];
 		struct berr *e6 = NULL;
 		if (hold(AF_INET6, proto, "::", a->host_port, b, &e6) == 0) {
 			b->any = true;
 			b->port = (uint16_t)port;
-			(*n)++;
-		} else if (berr_code(e6) == EADDRINUSE) {
+			*n += 2;
+			return 0;
+		}
+		if (berr_code(e6) == EADDRINUSE) { /* else no IPv6 here: v4 alone */
+			(void)close(a->fd);
 			*err = e6;
 			return -EADDRINUSE;
 		}
 		berr_free(e6);
 	}
+	(*n)++;
 	return 0;
+}
+
+/* One binding of key ("80/tcp") to hostport: a port, a range ("8000-8010": the first free
+ * one in it, as Docker's) or none (the kernel's pick). */
+static int reserve_one(const char *key, const char *ip, const char *hostport, bool v6,
+		       struct eng_port_hold **h, size_t *n, struct berr **err)
+{
+	unsigned port = 0;
+	char proto[8] = "tcp";
+	if (sscanf(key, "%u/%7s", &port, proto) < 1 || port < 1 || port > 65535)
+		return berr_plain(err, EINVAL, "bad port '%s'", key);
+	unsigned lo = 0, hi = 0;
+	if (hostport && *hostport && parse_range(hostport, false, &lo, &hi) < 0)
+		return berr_plain(err, EINVAL, "bad host port '%s'", hostport);
+	for (unsigned want = lo;; want++) {
+		struct berr *e = NULL;
+		int r = hold_at(port, proto, ip, want, v6, h, n, &e);
+		if (r == 0 || r != -EADDRINUSE || want >= hi) {
+			if (r == -EADDRINUSE && lo < hi) {
+				berr_free(e);
+				return berr_plain(err, EADDRINUSE,
+						  "Bind for %s:%s failed: all ports are allocated",
+						  ip && *ip ? ip : "0.0.0.0", hostport);
+			}
+			if (r < 0 && err && !*err)
+				*err = e;
+			else
+				berr_free(e);
+			return r;
+		}
+		berr_free(e);
+	}
 }
 
 int eng_port_reserve(json_t *bindings, json_t *exposed, bool publish_all, bool v6,

@@ -150,6 +150,20 @@ s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
 	assert_output --partial "invalid range format for --expose"
 	run berth ps -aq
 	assert_equal "$(echo "$output" | wc -l)" 3
+	# a host range for one port: the first free port in it, as Docker's
+	berth run -d --name rng1 -p 8100-8101:80 berth/default httpd -f -p 80 -h /etc >/dev/null
+	berth run -d --name rng2 -p 8100-8101:80 berth/default httpd -f -p 80 -h /etc >/dev/null
+	run berth port rng2
+	assert_output "80/tcp -> 0.0.0.0:8101"
+	run berth inspect -f '{{json .HostConfig.PortBindings}}' rng2
+	assert_output '{"80/tcp":[{"HostIp":"","HostPort":"8100-8101"}]}'
+	for _ in $(seq 50); do curl -s --max-time 2 http://127.0.0.1:8101/hostname >/dev/null && break; sleep 0.1; done
+	run curl -s --max-time 5 http://127.0.0.1:8101/hostname
+	assert_output "$(berth inspect -f '{{.Id}}' rng2 | cut -c1-12)"
+	run berth run -d --name rng3 -p 8100-8101:80 berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "all ports are allocated"
+	berth rm -f rng1 rng2 rng3 >/dev/null
 }
 
 @test "isolation: two networks cannot reach each other; --internal has no way out" {

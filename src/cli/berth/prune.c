@@ -32,8 +32,9 @@ int prune_filter_parse(const struct flag_list *l, bool until_ok, struct prune_fi
 		} else if (until_ok && !strncmp(v, "until=", 6)) {
 			f->until_ns = out_when_ns(v + 6);
 			if (f->until_ns <= 0) {
-				fprintf(stderr, "berth: invalid filter 'until=%s': a time or a "
-						"duration (10m, 1h30m)\n",
+				fprintf(stderr,
+					"berth: invalid filter 'until=%s': a time or a "
+					"duration (10m, 1h30m)\n",
 					v + 6);
 				prune_filter_free(f);
 				return 125;

@@ -12,7 +12,7 @@
 #include "cli/berth/flags.h"
 
 struct prune_filter {
-	int64_t until_ns;      /* 0: none */
+	int64_t until_ns;       /* 0: none */
 	char **with, **without; /* "key" or "key=value" */
 };
 
