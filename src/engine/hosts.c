@@ -242,6 +242,29 @@ static char *hostname_of(json_t *rec)
 	return h && *h ? xstrdup(h) : xasprintf("%.12s", str(rec, "Id") ?: "");
 }
 
+/* The host's resolv.conf, as Docker takes it: behind systemd-resolved's stub (127.0.0.53, which
+ * a container's own loopback does not have) the upstream servers it names in
+ * /run/systemd/resolve/resolv.conf; the stub itself with the host's network. */
+static char *host_resolv(json_t *rec)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &text, &len, NULL) < 0)
+		return xstrdup("");
+	const char *mode = mode_of(rec);
+	bool stub = false;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		stub = stub || !strncmp(l, "nameserver 127.0.0.53", 21);
+	char *up = NULL;
+	if (stub && !(mode && !strcmp(mode, "host")) &&
+	    fs_read_file(AT_FDCWD, "/run/systemd/resolve/resolv.conf", 1 << 20, &up, &len, NULL) ==
+		0) {
+		free(text);
+		return up;
+	}
+	return text;
+}
+
 int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec, const char *hostname,
 		    uid_t uid, gid_t gid, struct berr **err)
 {
@@ -250,10 +273,7 @@ int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec, cons
 	autofree char *hosts = eng_hosts_text(rec, hostname, peers);
 	json_decref(peers);
 	autofree char *name = xasprintf("%s\n", hostname);
-	autofree char *host = NULL;
-	size_t len = 0;
-	if (fs_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, &len, NULL) < 0)
-		host = xstrdup("");
+	autofree char *host = host_resolv(rec);
 	autofree char *resolv = eng_resolv_text(rec, host);
 	const char *files[][2] = {{"hosts", hosts}, {"hostname", name}, {"resolv.conf", resolv}};
 	for (size_t i = 0; i < 3; i++) {

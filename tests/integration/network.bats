@@ -299,6 +299,25 @@ none"
 	assert_equal "$(echo "$output" | wc -l)" 3
 }
 
+@test "resolv.conf: behind systemd-resolved's stub the upstream servers, as Docker takes them" {
+	[ -d /run/systemd ] || skip "no /run/systemd to mount over"
+	printf 'nameserver 127.0.0.53\noptions edns0\nsearch stub.test\n' >"$WORK/stub"
+	# in a mount namespace of the test's own: the host's files are not touched
+	run unshare --mount -- sh -c '
+		mount --bind "$1" /etc/resolv.conf &&
+		mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/resolve &&
+		printf "nameserver 192.0.2.1\nsearch up.test\n" >/run/systemd/resolve/resolv.conf &&
+		shift && "$@" run --rm berth/default cat /etc/resolv.conf &&
+		echo --- && "$@" run --rm --network host berth/default cat /etc/resolv.conf' \
+		sh "$WORK/stub" "$BERTH" --root "$STORE" --runroot "$RUNROOT"
+	assert_success
+	assert_line --index 0 "nameserver 192.0.2.1"
+	assert_line --index 1 "search up.test"
+	assert_line --index 2 ---
+	assert_line --index 3 "nameserver 127.0.0.53"
+	refute_line "nameserver 8.8.8.8"
+}
+
 @test "IPv6: a ULA subnet, an address and a route in the container" {
 	run berth network create --ipv6 six
 	assert_success
