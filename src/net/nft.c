@@ -122,10 +122,13 @@ char *net_nft_network(const struct net_nft_network *n, bool add_)
 		return c.s;
 	}
 	/* from the bridge: to itself (bridged traffic seen here with br_netfilter), never to
-	 * another of our bridges, out unless the network is internal */
+	 * another of our bridges but through a published port (as Docker and netavark let it:
+	 * isolation stops direct connections only), out unless the network is internal */
 	add(&c, "add chain " T " in-%s\n", b);
 	add(&c, "flush chain " T " in-%s\n", b);
 	add(&c, "add rule " T " in-%s oifname \"%s\" accept\n", b, b);
+	if (!n->internal)
+		add(&c, "add rule " T " in-%s ct status dnat accept\n", b);
 	add(&c, "add rule " T " in-%s oifname @bridges drop\n", b);
 	add(&c, "add rule " T " in-%s %s\n", b, n->internal ? "drop" : "accept");
 	/* to the bridge from elsewhere: published ports only (replies are taken in forward) */

@@ -166,7 +166,7 @@ s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
 	berth rm -f rng1 rng2 rng3 >/dev/null
 }
 
-@test "isolation: two networks cannot reach each other; --internal has no way out" {
+@test "isolation: two networks reach each other only through published ports; --internal has no way out" {
 	other_host
 	berth network create --subnet 10.91.0.0/24 red >/dev/null
 	berth network create --subnet 10.92.0.0/24 blue >/dev/null
@@ -180,6 +180,18 @@ s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
 	run berth run --rm --network closed berth/default sh -c "ip route; nc -w 3 10.$N.0.2 7 </dev/null"
 	assert_failure
 	refute_output --partial default
+	# a published port is the way between networks (this host's address, then DNAT), as
+	# with Docker and netavark; not from an internal network
+	berth run -d --name r2 --network red -p 8090:80 berth/default httpd -f -p 80 -h /etc >/dev/null
+	run berth run --rm --network blue berth/default sh -c "echo 'GET /hostname HTTP/1.0
+' | nc -w 3 10.$N.0.1 8090"
+	assert_success
+	assert_output --partial "$(berth inspect -f '{{.Id}}' r2 | cut -c1-12)"
+	run berth run --rm --network blue berth/default nc -w 3 10.91.0.3 80 </dev/null
+	assert_failure
+	run berth run --rm --network closed berth/default nc -w 3 "10.$N.0.1" 8090 </dev/null
+	assert_failure
+	berth rm -f r2 >/dev/null
 	run berth network rm red
 	assert_failure
 	assert_output --partial "active endpoints"

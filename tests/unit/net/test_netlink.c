@@ -207,6 +207,10 @@ static void nft(void **state)
 	    strstr(add, "add element inet berth fwd_in { \"br-0123\" : jump in-br-0123 }"));
 	assert_non_null(strstr(add, "add rule inet berth in-br-0123 accept"));
 	assert_non_null(strstr(add, "add rule inet berth out-br-0123 ct status dnat accept"));
+	/* a published port is reachable from another network: before the drop */
+	char *dn = strstr(add, "add rule inet berth in-br-0123 ct status dnat accept");
+	assert_non_null(dn);
+	assert_true(dn < strstr(add, "add rule inet berth in-br-0123 oifname @bridges drop"));
 	free(add);
 	n.internal = true;
 	add = net_nft_network(&n, true);
