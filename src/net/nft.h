@@ -14,8 +14,9 @@
  *                               containers (hairpin)
  *   chain forward               an established flow's packets at once; a flow's first
  *                               through fwd_in/fwd_out: in-<bridge> (from it: to itself, to
- *                               nothing else of ours, out unless internal), out-<bridge> (to
- *                               it: published ports only; nothing if internal)
+ *                               nothing else of ours but published ports, out unless
+ *                               internal), out-<bridge> (to it: published ports only; nothing
+ *                               if internal)
  *
  * Every batch is idempotent: chains are added and flushed before their rules, so running one
  * again changes nothing, and elements are keyed (deleting one is exact). */
