@@ -292,7 +292,8 @@ static int read_env_files(struct run_flags *f, struct flag_list *out)
 }
 
 /* Values that need reading; 125 after an error message. */
-static int check_flags(struct run_flags *f)
+/* --memory, --shm-size, --memory-swap, --cpus. */
+static int check_resources(struct run_flags *f)
 {
 	struct eng_run_opts *o = &f->c.run;
 	const char *sizes[] = {f->memory, f->shm_size};
@@ -317,23 +318,15 @@ static int check_flags(struct run_flags *f)
 	}
 	o->pids_limit = f->pids_limit;
 	o->cpu_shares = f->cpu_shares;
-	struct winsize ws;
-	if (o->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
-		/* as Docker's HostConfig.ConsoleSize: the process starts with our size */
-		o->console_rows = ws.ws_row;
-		o->console_cols = ws.ws_col;
-	}
-	bool vm = f->c.isolation && !strcmp(f->c.isolation, "vm");
+	return 0;
+}
+
+/* --network (the first is the mode), --ip/--ip6, --add-host. */
+static int check_network_flags(struct run_flags *f)
+{
 	split_networks(f);
-	o->network = f->net_names[0] ? f->net_names[0] : "bridge";
+	f->c.run.network = f->net_names[0] ? f->net_names[0] : "bridge";
 	f->c.more_networks = f->net_names[0] ? f->net_names + 1 : NULL;
-	if (vm) {
-		struct berr *verr = NULL;
-		f->vm_init_path = img_builtin_file("berth-vm-init", &verr);
-		if (!f->vm_init_path)
-			return cli_fail(verr, 125);
-		f->c.vm_init_path = f->vm_init_path;
-	}
 	if (f->ip && f->ip6)
 		return cli_error(125, "one of --ip and --ip6, not both");
 	f->c.ip = f->ip ? f->ip : f->ip6;
@@ -341,6 +334,56 @@ static int check_flags(struct run_flags *f)
 		if (!strpbrk(f->add_hosts.v[i], ":="))
 			return cli_error(125, "invalid argument \"%s\" for \"--add-host\" flag",
 					 f->add_hosts.v[i]);
+	return 0;
+}
+
+/* --health-* and --no-healthcheck: Docker's Config.Healthcheck. */
+static int check_health(struct run_flags *f)
+{
+	if (f->no_healthcheck) {
+		f->c.healthcheck = json_pack("{s:[s]}", "Test", "NONE");
+		return 0;
+	}
+	if (!f->health_cmd)
+		return 0;
+	const char *durs[] = {f->health_interval, f->health_timeout, f->health_start};
+	const char *keys[] = {"Interval", "Timeout", "StartPeriod"};
+	f->c.healthcheck = json_pack("{s:[s, s], s:i}", "Test", "CMD-SHELL", f->health_cmd,
+				     "Retries", (int)f->health_retries);
+	for (size_t i = 0; i < 3; i++) {
+		if (!durs[i])
+			continue;
+		int64_t ns = eng_duration_ns(durs[i]);
+		if (ns < 0)
+			return cli_error(125, "invalid duration '%s'", durs[i]);
+		json_object_set_new(f->c.healthcheck, keys[i], json_integer(ns));
+	}
+	return 0;
+}
+
+static int check_flags(struct run_flags *f)
+{
+	struct eng_run_opts *o = &f->c.run;
+	int r = check_resources(f);
+	if (r == 0)
+		r = check_network_flags(f);
+	if (r == 0)
+		r = check_health(f);
+	if (r)
+		return r;
+	struct winsize ws;
+	if (o->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		/* as Docker's HostConfig.ConsoleSize: the process starts with our size */
+		o->console_rows = ws.ws_row;
+		o->console_cols = ws.ws_col;
+	}
+	if (f->c.isolation && !strcmp(f->c.isolation, "vm")) {
+		struct berr *verr = NULL;
+		f->vm_init_path = img_builtin_file("berth-vm-init", &verr);
+		if (!f->vm_init_path)
+			return cli_fail(verr, 125);
+		f->c.vm_init_path = f->vm_init_path;
+	}
 	for (int i = 0; i < f->security_opt.n; i++) {
 		const char *s = f->security_opt.v[i];
 		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges=true") ||
@@ -352,22 +395,6 @@ static int check_flags(struct run_flags *f)
 			return cli_error(125, "unsupported --security-opt '%s'", s);
 	}
 	f->c.stop_timeout = (int)f->stop_timeout;
-	if (f->no_healthcheck) {
-		f->c.healthcheck = json_pack("{s:[s]}", "Test", "NONE");
-	} else if (f->health_cmd) {
-		const char *durs[] = {f->health_interval, f->health_timeout, f->health_start};
-		const char *keys[] = {"Interval", "Timeout", "StartPeriod"};
-		f->c.healthcheck = json_pack("{s:[s, s], s:i}", "Test", "CMD-SHELL", f->health_cmd,
-					     "Retries", (int)f->health_retries);
-		for (size_t i = 0; i < 3; i++) {
-			if (!durs[i])
-				continue;
-			int64_t ns = eng_duration_ns(durs[i]);
-			if (ns < 0)
-				return cli_error(125, "invalid duration '%s'", durs[i]);
-			json_object_set_new(f->c.healthcheck, keys[i], json_integer(ns));
-		}
-	}
 	if (o->init) {
 		struct berr *err = NULL;
 		f->init_path = img_builtin_file("berth-init", &err);
