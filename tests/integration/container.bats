@@ -117,6 +117,10 @@ eth0
 lo"
 	run berth run --rm --network host berth/default readlink /proc/self/ns/net
 	assert_output "$(readlink /proc/self/ns/net)"
+	# -p means nothing there: Docker's warning, and the run goes on
+	run berth run --rm --network host -p 8080:80 berth/default true
+	assert_success
+	assert_output "WARNING: Published ports are discarded when using host network mode"
 	run berth run --rm -u nosuchuser berth/default true
 	assert_failure
 	assert_output --partial "unable to find user nosuchuser"

@@ -327,6 +327,9 @@ static int check_network_flags(struct run_flags *f)
 	split_networks(f);
 	f->c.run.network = f->net_names[0] ? f->net_names[0] : "bridge";
 	f->c.more_networks = f->net_names[0] ? f->net_names + 1 : NULL;
+	if (!strcmp(f->c.run.network, "host") && (f->publish.n || f->c.publish_all))
+		fprintf(stderr, "WARNING: Published ports are discarded when using host network "
+				"mode\n");
 	if (f->ip && f->ip6)
 		return cli_error(125, "one of --ip and --ip6, not both");
 	f->c.ip = f->ip ? f->ip : f->ip6;
