@@ -74,16 +74,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+/* A global IPv4 or IPv6 address of an RTM_NEWADDR message, with its prefix: false for
+ * anything else. */
+static bool global_addr(const struct nlmsghdr *nlh, struct net_addr *out)
 {
-	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct net_iface *f = by_index(data, ifa->ifa_index);
-	if (!f || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return MNL_CB_OK;
-	struct net_addr *slot = ifa->ifa_family == AF_INET ? &f->addr4 : &f->addr6;
-	if (slot->family)
-		return MNL_CB_OK; /* the first address is the interface's */
+		return false;
 	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
 	const void *local = NULL, *address = NULL;
 	struct nlattr *a;
@@ -99,10 +97,22 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 			address = mnl_attr_get_payload(a);
 	}
 	if (!local && !address)
+		return false;
+	*out = (struct net_addr){.family = ifa->ifa_family, .prefix = ifa->ifa_prefixlen};
+	memcpy(out->bytes, local ? local : address, len);
+	return true;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct net_iface *f = by_index(data, ifa->ifa_index);
+	struct net_addr a;
+	if (!f || !global_addr(nlh, &a))
 		return MNL_CB_OK;
-	slot->family = ifa->ifa_family;
-	slot->prefix = ifa->ifa_prefixlen;
-	memcpy(slot->bytes, local ? local : address, len);
+	struct net_addr *slot = a.family == AF_INET ? &f->addr4 : &f->addr6;
+	if (!slot->family) /* the first address is the interface's */
+		*slot = a;
 	return MNL_CB_OK;
 }
 
@@ -175,5 +185,40 @@ int net_iface_kind(struct net_nl *nl, const char *name, char kind[16])
 		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
 			link_kind(a, kind, 16);
 	}
+	return 0;
+}
+
+struct addrs {
+	unsigned index;
+	struct net_addr *v;
+	size_t n;
+};
+
+static int addrs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addrs *d = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct net_addr a;
+	if (ifa->ifa_index != d->index || d->n >= IFACES_MAX || !global_addr(nlh, &a))
+		return MNL_CB_OK;
+	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+	d->v[d->n++] = a;
+	return MNL_CB_OK;
+}
+
+int net_iface_addrs(struct net_nl *nl, unsigned index, struct net_addr **out, size_t *out_n,
+		    struct berr **err)
+{
+	struct addrs d = {.index = index};
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_GETADDR, 0);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	if (net_nl_dump(nl, nlh, addrs_cb, &d, err) < 0) {
+		free(d.v);
+		return berr_wrap(err, "list the addresses of interface %u", index);
+	}
+	*out = d.v;
+	*out_n = d.n;
 	return 0;
 }

@@ -28,5 +28,8 @@ int net_iface_list(struct net_nl *nl, struct net_iface **out, size_t *out_n, str
 /* The kind of the link named name into kind ("" for a physical one): 0, or -ENODEV when
  * there is no such link. */
 int net_iface_kind(struct net_nl *nl, const char *name, char kind[16]);
+/* The global IPv4 and IPv6 addresses of the interface, with their prefixes (caller frees). */
+int net_iface_addrs(struct net_nl *nl, unsigned index, struct net_addr **out, size_t *out_n,
+		    struct berr **err);
 
 #endif

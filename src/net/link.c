@@ -6,6 +6,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -43,6 +44,33 @@ static int add_addr(struct net_nl *nl, unsigned index, const struct net_addr *a,
 	return 0;
 }
 
+/* The bridge's addresses that are not its network's gateways: gone. The bridge is berth's,
+ * named for its network, and a stale one (left when a store was made again and chose another
+ * subnet) would route that subnet to it. */
+static int drop_stale_addrs(struct net_nl *nl, unsigned index, const struct net_bridge *b,
+			    struct berr **err)
+{
+	struct net_addr *v = NULL;
+	size_t n = 0;
+	if (net_iface_addrs(nl, index, &v, &n, err) < 0)
+		return -EIO;
+	char buf[NET_NL_BUF], s[NET_ADDR_STRLEN];
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct net_addr *gw = v[i].family == AF_INET ? &b->gw4 : &b->gw6;
+		if (gw->family && net_addr_equal(&v[i], gw) && v[i].prefix == gw->prefix)
+			continue;
+		r = net_nl_talk(nl, net_nl_msg_addr_del(buf, index, &v[i]), err);
+		if (r < 0 && r != -EADDRNOTAVAIL)
+			r = berr_set(err, -r, "remove the stale address %s from %s",
+				     net_addr_cidr(&v[i], s, sizeof(s)), b->name);
+		else
+			r = 0;
+	}
+	free(v);
+	return r;
+}
+
 int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err)
 {
 	struct net_nl nl;
@@ -77,6 +105,8 @@ int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct be
 		r = add_addr(&nl, index, &b->gw4, b->name, err);
 	if (r == 0 && b->gw6.family)
 		r = add_addr(&nl, index, &b->gw6, b->name, err);
+	if (r == 0)
+		r = drop_stale_addrs(&nl, index, b, err);
 	if (r == 0) {
 		r = net_nl_talk(&nl, net_nl_msg_link_up(buf, index), err);
 		if (r < 0)

@@ -21,7 +21,8 @@ struct net_bridge {
 /* Make the bridge if it is missing, give it its addresses, bring it up; turn on what it
  * needs: route_localnet on it (127.0.0.1 to a published port), and IPv4/IPv6 forwarding
  * unless the network is internal. *out_index gets the bridge's index. A link of its name
- * that is not a bridge is refused (EEXIST), never taken over. */
+ * that is not a bridge is refused (EEXIST), never taken over; other addresses than the
+ * gateways on the bridge are removed. */
 int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err);
 /* Remove it (none is fine); a link of its name that is not a bridge is left, with a
  * warning. */

@@ -207,6 +207,14 @@ struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name)
 	return nlh;
 }
 
+struct nlmsghdr *net_nl_msg_addr_del(char *buf, unsigned index, const struct net_addr *a)
+{
+	struct nlmsghdr *nlh = net_nl_msg_addr(buf, index, a);
+	nlh->nlmsg_type = RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	return nlh;
+}
+
 struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a)
 {
 	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);

@@ -52,6 +52,7 @@ struct nlmsghdr *net_nl_msg_hairpin(char *buf, unsigned index);
 struct nlmsghdr *net_nl_msg_link_master(char *buf, unsigned index, unsigned master, uint32_t mtu);
 struct nlmsghdr *net_nl_msg_link_del(char *buf, const char *name);
 struct nlmsghdr *net_nl_msg_addr(char *buf, unsigned index, const struct net_addr *a);
+struct nlmsghdr *net_nl_msg_addr_del(char *buf, unsigned index, const struct net_addr *a);
 /* The default route (v4 or v6 by gw's family) through gw, on the link index. */
 struct nlmsghdr *net_nl_msg_default_route(char *buf, unsigned index, const struct net_addr *gw);
 

@@ -330,6 +330,22 @@ none"
 	refute_line "nameserver 8.8.8.8"
 }
 
+@test "a store made again over a bridge left behind: the bridge keeps only its network's address" {
+	berth run --rm berth/default true
+	run ip -4 -o addr show berth0
+	assert_output --partial "172.17.0.1/16"
+	# another store (as after rm -rf of the first): a new record, another subnet
+	b2() { "$BERTH" --root "$WORK/r2" --runroot "$WORK/rr2" "$@"; }
+	run b2 run --rm berth/default sh -c 'ip -4 -o addr show eth0'
+	assert_success
+	sub=$(echo "$output" | awk '{print $4}' | cut -d. -f1-2)
+	run ip -4 -o addr show berth0
+	assert_equal "$(echo "$output" | wc -l)" 1
+	assert_output --partial "$sub.0.1/16"
+	b2 system prune -af >/dev/null
+	rm -rf "$WORK/r2" "$WORK/rr2"
+}
+
 @test "IPv6: a ULA subnet, an address and a route in the container" {
 	run berth network create --ipv6 six
 	assert_success
