@@ -59,10 +59,11 @@ static int open_netns(pid_t pid, struct berr **err)
 	return fd;
 }
 
-/* <runroot>/networks/<id>: the index of the bridge whose firewall chains were made. An nft
- * transaction costs 10 to 20 ms here (the kernel waits for RCU grace periods), a tenth of a
- * start: it is run when the bridge is new, not at every start. system check finds chains
- * someone flushed. */
+/* <runroot>/networks/<id>: the index of the bridge whose firewall chains were made, and the
+ * rules' version (NET_NFT_RULES). An nft transaction costs 10 to 20 ms here (the kernel waits
+ * for RCU grace periods), a tenth of a start: it is run when the bridge is new or the rules
+ * have changed (a berth of another version made them), not at every start. system check
+ * finds chains someone flushed. */
 static char *marker_path(const struct eng_store *s, json_t *net)
 {
 	return xasprintf("%s/networks/%s", s->runroot, str(net, "Id"));
@@ -73,16 +74,18 @@ static bool firewall_done(const struct eng_store *s, json_t *net, unsigned index
 	autofree char *p = marker_path(s, net);
 	autofree char *data = NULL;
 	size_t len = 0;
+	unsigned made = 0, rules = 0;
 	return fs_read_file(AT_FDCWD, p, 32, &data, &len, NULL) == 0 &&
-	       strtoul(data, NULL, 10) == index && index;
+	       sscanf(data, "%u %u", &made, &rules) == 2 && made == index && index &&
+	       rules == NET_NFT_RULES;
 }
 
 static void firewall_mark(const struct eng_store *s, json_t *net, unsigned index)
 {
 	autofree char *dir = xasprintf("%s/networks", s->runroot);
 	autofree char *p = marker_path(s, net);
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%u\n", index);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%u %u\n", index, NET_NFT_RULES);
 	if (fs_mkdir_p(dir, 0700, NULL) == 0)
 		(void)fs_replace_file(p, buf, (size_t)n, 0600, NULL);
 }

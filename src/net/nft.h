@@ -23,6 +23,10 @@
 #ifndef BERTH_NET_NFT_H
 #define BERTH_NET_NFT_H
 
+/* The rules' version: one more with each change to what the batches below make, so that
+ * chains an older berth made are made again (the engine's marker records it). */
+#define NET_NFT_RULES 2
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -346,6 +346,23 @@ none"
 	rm -rf "$WORK/r2" "$WORK/rr2"
 }
 
+@test "firewall chains an older berth made are made again at the next start" {
+	berth network create up >/dev/null
+	berth run --rm --network up berth/default true
+	id=$(berth network inspect -f '{{.Id}}' up)
+	br=$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' up)
+	# an older berth: its marker had the bridge's index only, its chain lacked a rule
+	h=$(nft -a list chain inet berth "in-$br" | awk '/ct status dnat/ { print $NF }')
+	nft delete rule inet berth "in-$br" handle "$h"
+	awk '{ print $1 }' "$RUNROOT/networks/$id" >"$WORK/marker"
+	cp "$WORK/marker" "$RUNROOT/networks/$id"
+	berth run --rm --network up berth/default true
+	run nft list chain inet berth "in-$br"
+	assert_output --partial "ct status dnat accept"
+	run cat "$RUNROOT/networks/$id"
+	assert_output --regexp '^[0-9]+ [0-9]+$'
+}
+
 @test "IPv6: a ULA subnet, an address and a route in the container" {
 	run berth network create --ipv6 six
 	assert_success
