@@ -162,8 +162,12 @@ static int leases_save(const struct eng_store *s, const char *id, json_t *l, str
 	return json_write_atomic(l, p, err);
 }
 
-/* Subnets of every network, and what the host routes (for choosing a subnet). */
-static size_t taken_subnets(const struct eng_store *s, bool with_routes, struct net_addr **out)
+/* Subnets of every network, and what the host routes (for choosing a subnet) but through
+ * own_bridge: the routes of the bridge a new record is for are its own (the default's
+ * berth0, left by a store deleted and made again, gets its subnet back, and its stale
+ * address goes when the bridge is ensured). */
+static size_t taken_subnets(const struct eng_store *s, bool with_routes, const char *own_bridge,
+			    struct net_addr **out)
 {
 	json_t *a = all(s);
 	size_t n = 0, i;
@@ -180,7 +184,8 @@ static size_t taken_subnets(const struct eng_store *s, bool with_routes, struct 
 	if (with_routes && net_nl_open(&nl, -1, NULL) == 0) {
 		struct net_addr *r = NULL;
 		size_t nr = 0;
-		if (net_nl_routes(&nl, AF_INET, &r, &nr, NULL) == 0) {
+		unsigned skip = own_bridge ? net_nl_ifindex(&nl, own_bridge) : 0;
+		if (net_nl_routes(&nl, AF_INET, skip, &r, &nr, NULL) == 0) {
 			v = xrealloc(v, (n + nr + 1) * sizeof(*v));
 			if (nr) /* r is NULL without routes */
 				memcpy(v + n, r, nr * sizeof(*r));
@@ -314,7 +319,11 @@ static json_t *make_record(const struct eng_store *s, const struct eng_network_o
 	if (r == 0 && sn6.family && !o->ipv6)
 		r = berr_plain(err, EINVAL, "an IPv6 subnet needs --ipv6");
 	struct net_addr *taken = NULL;
-	size_t nt = r == 0 ? taken_subnets(s, !sn4.family, &taken) : 0;
+	/* only the default's bridge name is known before its record: br-<id> is new */
+	size_t nt =
+	    r == 0 ? taken_subnets(s, !sn4.family,
+				   !strcmp(bridge, ENG_NET_DEFAULT_BRIDGE) ? bridge : NULL, &taken)
+		   : 0;
 	/* explicit subnets must not overlap another network's; a chosen one avoids routes */
 	for (size_t i = 0; r == 0 && i < nt; i++) {
 		if ((sn4.family && net_addr_overlap(&sn4, &taken[i])) ||

@@ -274,6 +274,7 @@ unsigned net_nl_ifindex(struct net_nl *nl, const char *name)
 
 struct route_dump {
 	int family;
+	unsigned skip_oif;
 	struct net_addr *v;
 	size_t n;
 };
@@ -284,16 +285,21 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	struct rtmsg *rt = mnl_nlmsg_get_payload(nlh);
 	if (rt->rtm_family != d->family || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0)
 		return MNL_CB_OK;
+	struct net_addr r = {.family = d->family, .prefix = rt->rtm_dst_len};
+	size_t len = d->family == AF_INET ? 4 : 16;
+	bool dst = false;
 	struct nlattr *a;
 	mnl_attr_for_each(a, nlh, sizeof(*rt))
 	{
-		if (mnl_attr_get_type(a) != RTA_DST)
-			continue;
-		struct net_addr r = {.family = d->family, .prefix = rt->rtm_dst_len};
-		size_t len = d->family == AF_INET ? 4 : 16;
-		if (mnl_attr_get_payload_len(a) != len)
-			continue;
-		memcpy(r.bytes, mnl_attr_get_payload(a), len);
+		if (mnl_attr_get_type(a) == RTA_OIF && d->skip_oif &&
+		    mnl_attr_get_u32(a) == d->skip_oif)
+			return MNL_CB_OK;
+		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == len) {
+			memcpy(r.bytes, mnl_attr_get_payload(a), len);
+			dst = true;
+		}
+	}
+	if (dst) {
 		d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
 		d->v[d->n++] = r;
 	}
@@ -320,14 +326,14 @@ int net_nl_dump(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *dat
 	return 0;
 }
 
-int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,
-		  struct berr **err)
+int net_nl_routes(struct net_nl *nl, int family, unsigned skip_oif, struct net_addr **out,
+		  size_t *out_n, struct berr **err)
 {
 	char buf[NET_NL_BUF];
 	struct nlmsghdr *nlh = net_nl_msg_start(buf, RTM_GETROUTE, 0);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
 	rt->rtm_family = (uint8_t)family;
-	struct route_dump d = {.family = family};
+	struct route_dump d = {.family = family, .skip_oif = skip_oif};
 	if (net_nl_dump(nl, nlh, route_cb, &d, err) < 0) {
 		free(d.v);
 		return berr_wrap(err, "dump routes");

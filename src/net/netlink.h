@@ -65,9 +65,10 @@ int net_nl_dump(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *dat
 unsigned net_nl_ifindex(struct net_nl *nl, const char *name);
 /* The link named name: its RTM_NEWLINK answer, in buf (NET_NL_BUF bytes); NULL when none. */
 const struct nlmsghdr *net_nl_link_get(struct net_nl *nl, const char *name, char *buf);
-/* The destinations of the routes in the main table (family AF_INET or AF_INET6), for
- * choosing a subnet that collides with none; caller frees *out. */
-int net_nl_routes(struct net_nl *nl, int family, struct net_addr **out, size_t *out_n,
-		  struct berr **err);
+/* The destinations of the routes in the main table (family AF_INET or AF_INET6), but those
+ * through interface skip_oif (0: none), for choosing a subnet that collides with none;
+ * caller frees *out. */
+int net_nl_routes(struct net_nl *nl, int family, unsigned skip_oif, struct net_addr **out,
+		  size_t *out_n, struct berr **err);
 
 #endif
