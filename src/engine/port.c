@@ -237,8 +237,9 @@ static int hold_at(unsigned port, const char *proto, const char *ip, unsigned wa
 	int family = !any && strchr(ip, ':') ? AF_INET6 : AF_INET;
 	*h = xrealloc(*h, (*n + 2) * sizeof(**h));
 	struct eng_port_hold *a = &(*h)[*n];
-	if (hold(family, proto, any ? "0.0.0.0" : ip, (uint16_t)want, a, err) < 0)
-		return -EADDRINUSE;
+	int r = hold(family, proto, any ? "0.0.0.0" : ip, (uint16_t)want, a, err);
+	if (r < 0)
+		return r; /* -EADDRINUSE when taken: a range tries its next port */
 	a->any = any;
 	a->port = (uint16_t)port;
 	if (any && v6) {
