@@ -196,15 +196,9 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (bad)
 		return bad;
-	if (!force) {
-		printf("WARNING! This will remove all stopped containers.\nAre you sure you want "
-		       "to continue? [y/N] ");
-		fflush(stdout);
-		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
-			prune_filter_free(&pf);
-			return 0;
-		}
+	if (!force && !prune_confirm("WARNING! This will remove all stopped containers.")) {
+		prune_filter_free(&pf);
+		return 0;
 	}
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;

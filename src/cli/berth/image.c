@@ -292,16 +292,6 @@ int cmd_tag(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static bool confirm(const char *warning)
-{
-	fprintf(stdout, "%s\nAre you sure you want to continue? [y/N] ", warning);
-	fflush(stdout);
-	char line[16] = "";
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
-}
-
 /* Prune's work: the images that go (untagged, or all unused with all) and pass the filters,
  * then the blobs nothing needs. Prints Docker's report; the exit status. */
 static int prune_images(struct cli_opts *o, bool all, const struct prune_filter *pf)
@@ -376,9 +366,10 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 	int r = n < 0 ? (n == -2 ? 0 : 125) : prune_filter_parse(&filters, true, &pf);
 	flag_list_free(&filters);
 	if (n >= 0 && r == 0 &&
-	    (force || confirm(all ? "WARNING! This will remove all images without at least one "
-				    "container associated to them."
-				  : "WARNING! This will remove all dangling images.")))
+	    (force ||
+	     prune_confirm(all ? "WARNING! This will remove all images without at least one "
+				 "container associated to them."
+			       : "WARNING! This will remove all dangling images.")))
 		r = prune_images(o, all, &pf);
 	prune_filter_free(&pf);
 	return r;

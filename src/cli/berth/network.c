@@ -375,15 +375,10 @@ static int network_prune(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (bad)
 		return bad;
-	if (!force) {
-		printf("WARNING! This will remove all custom networks not used by at least one "
-		       "container.\nAre you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
-			prune_filter_free(&pf);
-			return 0;
-		}
+	if (!force && !prune_confirm("WARNING! This will remove all custom networks not used by at "
+				     "least one container.")) {
+		prune_filter_free(&pf);
+		return 0;
 	}
 	struct eng_store es = cli_engine(o);
 	json_t *nets = eng_network_list(&es, NULL);

@@ -84,3 +84,11 @@ void prune_filter_free(struct prune_filter *f)
 	strv_free(f->without);
 	*f = (struct prune_filter){0};
 }
+
+bool prune_confirm(const char *warning)
+{
+	printf("%s\nAre you sure you want to continue? [y/N] ", warning);
+	fflush(stdout);
+	char line[16] = "";
+	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+}

@@ -22,6 +22,8 @@ int prune_filter_parse(const struct flag_list *l, bool until_ok, struct prune_fi
 /* Whether something created at `created` (RFC 3339) with `labels` (an object or NULL) goes. */
 bool prune_filter_match(const struct prune_filter *f, const char *created, json_t *labels);
 bool prune_filter_empty(const struct prune_filter *f);
+/* Docker's question before a prune: warning, then "Are you sure ...? [y/N]"; true on y. */
+bool prune_confirm(const char *warning);
 void prune_filter_free(struct prune_filter *f);
 
 #endif

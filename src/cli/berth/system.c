@@ -281,19 +281,14 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return r;
 	}
-	if (!force) {
-		printf(
-		    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not "
-		    "used by at least one container\n%s  - all %s "
-		    "images\nAre you sure you want to continue? [y/N] ",
-		    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
-		    all ? "images without at least one container associated to them" : "dangling");
-		fflush(stdout);
-		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
-			flag_list_free(&filters);
-			return 0;
-		}
+	autofree char *warning = xasprintf(
+	    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by "
+	    "at least one container\n%s  - all %s images",
+	    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+	    all ? "images without at least one container associated to them" : "dangling");
+	if (!force && !prune_confirm(warning)) {
+		flag_list_free(&filters);
+		return 0;
 	}
 	int k;
 	autofree char **c = prune_args(false, false, &filters, &k);
