@@ -397,6 +397,30 @@ static int update_one(struct eng_store *es, const char *ref, json_t *hc_changes,
 	return status;
 }
 
+/* update's CPU flags (cpus 0, shares < 0, cpuset NULL: not given) into the OCI resources
+ * and the record's HostConfig. */
+static void update_cpu(double cpus, long shares, const char *cpuset, json_t *res, json_t *hc)
+{
+	json_t *cpu = json_object();
+	if (cpus > 0) {
+		json_object_set_new(cpu, "period", json_integer(100000));
+		json_object_set_new(cpu, "quota", json_integer((json_int_t)(cpus * 100000)));
+		json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(cpus * 1e9)));
+	}
+	if (shares >= 0) {
+		json_object_set_new(cpu, "shares", json_integer(shares));
+		json_object_set_new(hc, "CpuShares", json_integer(shares));
+	}
+	if (cpuset) {
+		json_object_set_new(cpu, "cpus", json_string(cpuset));
+		json_object_set_new(hc, "CpusetCpus", json_string(cpuset));
+	}
+	if (json_object_size(cpu))
+		json_object_set_new(res, "cpu", cpu);
+	else
+		json_decref(cpu);
+}
+
 int cmd_update(struct cli_opts *o, int argc, char **argv)
 {
 	const char *memory = NULL, *swap = NULL, *cpus = NULL, *cpuset = NULL, *restart = NULL;
@@ -439,24 +463,7 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		if (swap)
 			json_object_set_new(hc, "MemorySwap", json_integer(sw));
 	}
-	json_t *cpu = json_object();
-	if (cpus) {
-		json_object_set_new(cpu, "period", json_integer(100000));
-		json_object_set_new(cpu, "quota", json_integer((json_int_t)(c * 100000)));
-		json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(c * 1e9)));
-	}
-	if (shares >= 0) {
-		json_object_set_new(cpu, "shares", json_integer(shares));
-		json_object_set_new(hc, "CpuShares", json_integer(shares));
-	}
-	if (cpuset) {
-		json_object_set_new(cpu, "cpus", json_string(cpuset));
-		json_object_set_new(hc, "CpusetCpus", json_string(cpuset));
-	}
-	if (json_object_size(cpu))
-		json_object_set_new(res, "cpu", cpu);
-	else
-		json_decref(cpu);
+	update_cpu(cpus ? c : 0, shares, cpuset, res, hc);
 	if (pids) {
 		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)pids));
 		json_object_set_new(hc, "PidsLimit", json_integer(pids));

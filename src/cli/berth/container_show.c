@@ -228,6 +228,48 @@ static json_t *ps_row(json_t *rec, json_t *st, const char *id, bool no_trunc)
 			 *nets ? nets : str(json_object_get(rec, "HostConfig"), "NetworkMode"));
 }
 
+/* Docker's "2B (virtual 2.8MB)": the container's own changes, and with its image. */
+static json_t *ps_size(struct eng_store *es, const char *root, json_t *rec, const char *id)
+{
+	autofree char *diff = eng_container_path(es, id, "diff");
+	int64_t own = fs_disk_usage(AT_FDCWD, diff), layers = 0;
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(rec, "Layers"), k, v)
+	{
+		autofree char *dir = xasprintf("%s/layers/%s/diff", root, json_string_value(v) + 7);
+		layers += fs_disk_usage(AT_FDCWD, dir);
+	}
+	char a[32], b[32];
+	return json_sprintf("%s (virtual %s)", out_size(own, a), out_size(own + layers, b));
+}
+
+/* The rows as -q, --format or Docker's table has them; the exit status. */
+static int ps_print(const struct ps_opts *p, json_t *rows)
+{
+	if (p->quiet) {
+		size_t i;
+		json_t *row;
+		json_array_foreach(rows, i, row) puts(str(row, "ID"));
+		return 0;
+	}
+	json_t *headers =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
+		      "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND", "CreatedAt",
+		      "CREATED AT", "RunningFor", "CREATED", "Ports", "PORTS", "Status", "STATUS",
+		      "State", "STATE", "Names", "NAMES", "Labels", "LABELS", "Mounts", "MOUNTS",
+		      "Networks", "NETWORKS", "Size", "SIZE");
+	int status =
+	    fmt_rows(p->format,
+		     p->size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
+			       "Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+			     : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
+			       "Status}}\t{{.Ports}}\t{{.Names}}",
+		     headers, rows);
+	json_decref(headers);
+	return status;
+}
+
 int cmd_ps(struct cli_opts *o, int argc, char **argv)
 {
 	struct ps_opts p = {0};
@@ -259,54 +301,16 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 		json_t *st = eng_state_load(&es, ids[i]);
 		if (rec && ps_keep(&p, rec, st, ids[i])) {
 			json_t *row = ps_row(rec, st, ids[i], p.no_trunc);
-			if (p.size) {
-				/* Docker's "2B (virtual 2.8MB)": its own changes, and with the
-				 * image */
-				autofree char *diff = eng_container_path(&es, ids[i], "diff");
-				int64_t own = fs_disk_usage(AT_FDCWD, diff), layers = 0;
-				json_t *lay = json_object_get(rec, "Layers");
-				size_t k;
-				json_t *v;
-				json_array_foreach(lay, k, v)
-				{
-					autofree char *dir = xasprintf("%s/layers/%s/diff", o->root,
-								       json_string_value(v) + 7);
-					layers += fs_disk_usage(AT_FDCWD, dir);
-				}
-				char a[32], b[32];
+			if (p.size)
 				json_object_set_new(row, "Size",
-						    json_sprintf("%s (virtual %s)",
-								 out_size(own, a),
-								 out_size(own + layers, b)));
-			}
+						    ps_size(&es, o->root, rec, ids[i]));
 			json_array_append_new(rows, row);
 		}
 		json_decref(rec);
 		json_decref(st);
 	}
 	strv_free(ids);
-	int status = 0;
-	if (p.quiet) {
-		size_t i;
-		json_t *row;
-		json_array_foreach(rows, i, row) puts(str(row, "ID"));
-	} else {
-		json_t *headers =
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
-			      "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND", "CreatedAt",
-			      "CREATED AT", "RunningFor", "CREATED", "Ports", "PORTS", "Status",
-			      "STATUS", "State", "STATE", "Names", "NAMES", "Labels", "LABELS",
-			      "Mounts", "MOUNTS", "Networks", "NETWORKS");
-		json_object_set_new(headers, "Size", json_string("SIZE"));
-		status = fmt_rows(
-		    p.format,
-		    p.size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
-			     "Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
-			   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
-			     "Status}}\t{{.Ports}}\t{{.Names}}",
-		    headers, rows);
-		json_decref(headers);
-	}
+	int status = ps_print(&p, rows);
 	json_decref(rows);
 	flag_list_free(&p.filters);
 	return status;
