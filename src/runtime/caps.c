@@ -111,7 +111,9 @@ void rt_caps_check(struct rt_process *p)
 
 int rt_caps_drop_bounding(const uint64_t caps[RT_CAP_SET_COUNT], struct berr **err)
 {
-	for (int c = 0; c <= rt_cap_last(); c++) {
+	/* Every number the kernel could know, not up to cap_last_cap: what that file said when it
+	 * was read must not decide what the container keeps (EINVAL: no such capability). */
+	for (int c = 0; c < 64; c++) {
 		if (caps[RT_CAP_BOUNDING] & (1ULL << c))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)

@@ -94,7 +94,7 @@ static pid_t fork_into_cgroup(const char *path, bool *placed)
 
 /* What the parent does while the children set up: a small state machine over the sync socket. */
 static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *seccomp,
-		       struct rt_state *st, int sock, pid_t stage1, struct berr **err)
+		       struct rt_state *st, int sock, pid_t stage1, int procfd, struct berr **err)
 {
 	struct rt_msg m;
 	for (;;) {
@@ -102,9 +102,9 @@ static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *secc
 			return -EIO;
 		switch (m.type) {
 		case RT_MSG_USERNS_READY:
-			if (rt_ns_write_idmap(stage1, "uid_map", spec->uid_mappings,
+			if (rt_ns_write_idmap(procfd, stage1, "uid_map", spec->uid_mappings,
 					      spec->n_uid_mappings, false, err) < 0 ||
-			    rt_ns_write_idmap(stage1, "gid_map", spec->gid_mappings,
+			    rt_ns_write_idmap(procfd, stage1, "gid_map", spec->gid_mappings,
 					      spec->n_gid_mappings, false, err) < 0)
 				return berr_wrap(err, "write id mappings");
 			(void)rt_sync_send(sock, RT_MSG_USERNS_MAPPED, 0);
@@ -234,7 +234,7 @@ static struct rt_spec *load_config(const struct rt_create_opts *o, char **text, 
 
 /* What a create holds until it is done, and gives back whether it succeeded or not. */
 struct creation {
-	int sv[2], fifo_fd, console_fd;
+	int sv[2], fifo_fd, console_fd, procfd;
 	int ns_fds[RT_NS_COUNT];
 	int *source_fds;
 	char *devices_dir;
@@ -254,6 +254,8 @@ static void creation_release(struct creation *c, const struct rt_spec *spec)
 		(void)close(c->fifo_fd);
 	if (c->console_fd >= 0)
 		(void)close(c->console_fd);
+	if (c->procfd >= 0)
+		(void)close(c->procfd);
 	rt_mount_close_sources(spec, c->source_fds);
 	free(c->devices_dir);
 }
@@ -284,6 +286,9 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 		return -EIO;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sv) < 0)
 		return berr_set(err, errno, "socketpair");
+	c->procfd = rt_init_procfs(o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0), err);
+	if (c->procfd < 0)
+		return c->procfd;
 	c->devices_dir = xasprintf("%s/devices", st->dir);
 	return rt_mount_open_sources(spec, c->devices_dir, &c->source_fds, err);
 }
@@ -307,7 +312,8 @@ static int spawn(const struct rt_create_opts *o, const struct rt_spec *spec,
 				  .mount_source_fds = c->source_fds,
 				  .seccomp = seccomp,
 				  .id = o->id,
-				  .bundle = o->bundle};
+				  .bundle = o->bundle,
+				  .procfd = c->procfd};
 	memcpy(ctx.ns_fds, c->ns_fds, sizeof(c->ns_fds));
 	json_t *res = effective_resources(spec);
 	int r = rt_cgroup_create(st->cgroup_path, res, err);
@@ -352,14 +358,15 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	st.created = now_rfc3339();
 	st.cgroup_path = rt_cgroup_path(spec->cgroups_path, o->id);
 	st.external_descriptors = rt_state_stdio_descriptors();
-	struct creation c = {.sv = {-1, -1}, .fifo_fd = -1, .console_fd = -1, .stage1 = -1};
+	struct creation c = {
+	    .sv = {-1, -1}, .fifo_fd = -1, .console_fd = -1, .procfd = -1, .stage1 = -1};
 	for (int k = 0; k < RT_NS_COUNT; k++)
 		c.ns_fds[k] = -1;
 
 	r = make_state(o, spec, text, len, &st, &c, err);
 	if (r == 0)
 		r = spawn(o, spec, seccomp, &st, &c, err);
-	if (r == 0 && (r = drive_setup(spec, seccomp, &st, c.sv[0], c.stage1, err)) < 0)
+	if (r == 0 && (r = drive_setup(spec, seccomp, &st, c.sv[0], c.stage1, c.procfd, err)) < 0)
 		berr_wrap(err, "create container '%s'", o->id);
 	if (r == 0 && o->pid_file) {
 		char buf[16];

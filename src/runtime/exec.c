@@ -167,8 +167,10 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
 		return -EINVAL;
-	int sv[2] = {-1, -1}, console_fd = -1, ns_fds[RT_NS_COUNT];
+	int sv[2] = {-1, -1}, console_fd = -1, procfd = -1, ns_fds[RT_NS_COUNT];
 	int r = open_container_ns(st->pid, ns_fds, err);
+	if (r == 0 && (procfd = rt_init_procfs(o->preserve_fds, err)) < 0)
+		r = procfd;
 	if (r < 0)
 		goto out;
 	r = rt_console_open(o->has_console_fd, o->console_fd, o->console_socket, &console_fd, err);
@@ -191,7 +193,8 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 				  .seccomp = seccomp,
 				  .cgroup_path = st->cgroup_path,
 				  .id = o->id,
-				  .bundle = st->bundle};
+				  .bundle = st->bundle,
+				  .procfd = procfd};
 	memcpy(ctx.ns_fds, ns_fds, sizeof(ns_fds));
 	r = exec_spawn(&ctx, sv, err);
 	if (r < 0)
@@ -211,6 +214,8 @@ out:
 			(void)close(sv[i]);
 	if (console_fd >= 0)
 		(void)close(console_fd);
+	if (procfd >= 0)
+		(void)close(procfd);
 	rt_seccomp_free(seccomp);
 	return r;
 }

@@ -23,6 +23,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/mask.h"
 #include "runtime/mount.h"
 #include "runtime/namespace.h"
 #include "runtime/process.h"
@@ -31,6 +32,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/procfs.h"
 #include "util/xalloc.h"
 
 #define CHECK(ctx, expr)                                                                           \
@@ -50,16 +52,19 @@ static _Noreturn void fail_late(struct rt_init_ctx *ctx, struct berr *err)
 	_exit(1);
 }
 
-static int write_sysctls(const struct rt_spec *spec, struct berr **err)
+/* Through the runtime's procfs, never the container's /proc (util/procfs.c has the attack):
+ * /proc/sys answers for the namespaces of the writer, which are the container's by now. */
+static int write_sysctls(const struct rt_init_ctx *ctx, struct berr **err)
 {
+	const struct rt_spec *spec = ctx->spec;
 	for (size_t i = 0; i < spec->n_sysctls; i++) {
 		autofree char *rel = xstrdup(spec->sysctls[i].key);
 		for (char *c = rel; *c; c++)
 			if (*c == '.')
 				*c = '/';
-		autofree char *path = xasprintf("/proc/sys/%s", rel);
+		autofree char *path = xasprintf("sys/%s", rel);
 		const char *v = spec->sysctls[i].value;
-		if (fs_write_file(AT_FDCWD, path, v, strlen(v), 0, err) < 0)
+		if (procfs_write(ctx->procfd, path, v, strlen(v), err) < 0)
 			return berr_wrap(err, "sysctl '%s'", spec->sysctls[i].key);
 	}
 	return 0;
@@ -167,9 +172,8 @@ static void setup_container(struct rt_init_ctx *ctx, bool has_runtime_hooks)
 	}
 	if (spec->ns[RT_NS_MOUNT].enabled) {
 		CHECK(ctx, rt_mount_enter_root(spec, rootfd, ctx->no_pivot, &err));
-		/* Sysctls before the read-only paths: /proc/sys is usually one of them. */
-		CHECK(ctx, write_sysctls(spec, &err));
-		CHECK(ctx, rt_mount_finish(spec, &err));
+		CHECK(ctx, write_sysctls(ctx, &err));
+		CHECK(ctx, rt_mask_apply(spec, &err));
 	} else {
 		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 			rt_sync_fail(ctx->sync_fd,
@@ -177,7 +181,7 @@ static void setup_container(struct rt_init_ctx *ctx, bool has_runtime_hooks)
 	}
 	(void)close(rootfd);
 	if (!spec->ns[RT_NS_MOUNT].enabled)
-		CHECK(ctx, write_sysctls(spec, &err));
+		CHECK(ctx, write_sysctls(ctx, &err));
 	CHECK(ctx, set_names(spec, &err));
 }
 
@@ -212,18 +216,25 @@ static char *apply_process(struct rt_init_ctx *ctx, bool *seccomp_loaded)
 			    ctx->sync_fd,
 			    (berr_set(&err, EINVAL, "process.terminal needs --console-socket"),
 			     err));
-		CHECK(ctx,
-		      rt_console_setup(ctx->console_fd, p->console_height, p->console_width, &err));
+		autoclose int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct rt_console con = {.rootfd = rootfd,
+					 .procfd = ctx->procfd,
+					 .bind_console = !ctx->exec_mode,
+					 .rows = p->console_height,
+					 .cols = p->console_width};
+		if (rootfd < 0)
+			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "open /"), err));
+		CHECK(ctx, rt_console_setup(ctx->console_fd, &con, &err));
 		(void)close(ctx->console_fd);
 	}
-	CHECK(ctx, rt_process_oom_score(p, &err));
+	CHECK(ctx, rt_process_oom_score(p, ctx->procfd, &err));
 	CHECK(ctx, rt_process_rlimits(p, &err));
 	rt_process_home_env(p);
 	char *exe = rt_process_find_exec(p, &err);
 	if (!exe)
 		rt_sync_fail(ctx->sync_fd, err);
 	/* Before any seccomp filter: a profile may well refuse close_range. */
-	CHECK(ctx, rt_process_fds(ctx->preserve_fds, &err));
+	CHECK(ctx, rt_process_fds(ctx->preserve_fds, ctx->procfd, &err));
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
 	 * capabilities go (runc does the same); with it, as late as possible. */
 	if (ctx->seccomp && !p->no_new_privileges) {
@@ -301,6 +312,11 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 		setup_container(ctx, runtime_hooks);
 	}
 	autofree char *exe = p ? apply_process(ctx, &seccomp_loaded) : NULL;
+	/* The host's procfs is the last thing the process should hold at execve (a magic link
+	 * away from the host's root): it is close-on-exec, and closed here all the same. */
+	if (ctx->procfd >= 0)
+		(void)close(ctx->procfd);
+	ctx->procfd = -1;
 	if (!ctx->exec_mode)
 		wait_for_start(ctx);
 	if (ctx->seccomp && !seccomp_loaded) {
@@ -331,7 +347,7 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	_exit(127);
 }
 
-static int write_time_offsets(json_t *offsets, struct berr **err)
+static int write_time_offsets(int procfd, json_t *offsets, struct berr **err)
 {
 	const char *clock;
 	json_t *v;
@@ -344,11 +360,19 @@ static int write_time_offsets(json_t *offsets, struct berr **err)
 		char line[128];
 		int n = snprintf(line, sizeof(line), "%s %lld %lld", clock, (long long)secs,
 				 (long long)nanos);
-		if (fs_write_file(AT_FDCWD, "/proc/self/timens_offsets", line, (size_t)n, 0, err) <
-		    0)
+		if (procfs_write(procfd, "self/timens_offsets", line, (size_t)n, err) < 0)
 			return berr_wrap(err, "set time offset for '%s'", clock);
 	}
 	return 0;
+}
+
+int rt_init_procfs(int preserve_fds, struct berr **err)
+{
+	autoclose int fd = procfs_open(err);
+	if (fd < 0 || fd >= 3 + preserve_fds)
+		return fd < 0 ? fd : take_fd(&fd);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 3 + preserve_fds);
+	return high < 0 ? berr_set(err, errno, "move the procfs handle") : high;
 }
 
 void rt_init_stage1(struct rt_init_ctx *ctx)
@@ -379,7 +403,7 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	if (flags && unshare(flags) < 0)
 		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create namespaces"), err));
 	if (ctx->spec->time_offsets && (flags & 0x80) &&
-	    write_time_offsets(ctx->spec->time_offsets, &err) < 0)
+	    write_time_offsets(ctx->procfd, ctx->spec->time_offsets, &err) < 0)
 		rt_sync_fail(ctx->sync_fd, err);
 	pid_t pid = fork();
 	if (pid < 0)

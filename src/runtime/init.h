@@ -33,8 +33,14 @@ struct rt_init_ctx {
 	const char *id;
 	const char *bundle;
 	pid_t host_pid; /* stage 2's pid as the host sees it, once the parent sent it (GO) */
+	/* util/procfs.h: the runtime's procfs, opened before any namespace was joined; every
+	 * write into /proc goes through it (closed before execve) */
+	int procfd;
 };
 
+/* The procfs handle the stages inherit (rt_init_ctx.procfd): util/procfs.h's, numbered above the
+ * preserve_fds the container is given, so no --preserve-fds can hand it on. */
+int rt_init_procfs(int preserve_fds, struct berr **err);
 /* Stage 1, in the child of fork(); never returns. */
 __attribute__((noreturn)) void rt_init_stage1(struct rt_init_ctx *ctx);
 

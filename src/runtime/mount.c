@@ -1,25 +1,30 @@
-/* Mounts inside the container's mount namespace.
+/* Mounts inside the container's mount namespace, before pivot_root (/dev: dev.c; masked and
+ * read-only paths, after it: mask.c).
  *
  * Every target below the rootfs is opened with path_open_in_root() and mounted on through
  * /proc/self/fd/N, so a symlink planted in the image (or in a volume shared with another
- * container) cannot redirect a mount onto the host (runc CVE-2021-30465). /proc and /sys
- * targets must be real directories at exactly their path (runc CVE-2019-19921). */
+ * container) cannot redirect a mount onto the host (runc CVE-2021-30465); before pivot_root that
+ * /proc is the host's, which no container mount reaches. Where the target really is, read back
+ * from that fd, decides what may go there: /proc and /sys only on real directories at exactly
+ * their path (runc CVE-2019-19921), nothing inside /proc but lxcfs's files (CVE-2025-52881). */
 #include "runtime/mount.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/dev.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/path.h"
@@ -75,19 +80,92 @@ static int open_target(int rootfd, const struct rt_mount *m, bool is_dir, struct
 	return path_open_in_root(rootfd, dest, O_PATH, 0, err);
 }
 
-/* /proc and /sys may only be mounted on a directory found at exactly that path. */
-static int check_exact(int fd, const char *rootfs, const char *dest, struct berr **err)
+/* Where fd is, as the host sees it. Before pivot_root /proc/self/fd is the host's procfs, which
+ * no container mount reaches. */
+static int real_path(int fd, const char *dest, char *out, size_t cap, struct berr **err)
 {
-	char link[32], real[4096];
-	ssize_t n = readlink(path_fd(fd, link), real, sizeof(real) - 1);
+	char link[32];
+	ssize_t n = readlink(path_fd(fd, link), out, cap - 1);
 	if (n < 0)
 		return berr_set(err, errno, "resolve '%s'", dest);
-	real[n] = '\0';
-	autofree char *clean = path_clean(dest);
-	autofree char *want = xasprintf("%s%s", rootfs, clean);
-	if (strcmp(real, want) != 0)
-		return berr_set(err, EPERM, "mount target '%s' is reached through a symlink", dest);
+	out[n] = '\0';
 	return 0;
+}
+
+/* rel below base ("" for base itself), or NULL when it is not below. */
+static const char *below(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+	if (strncmp(path, base, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/* What may be mounted in /proc, by where the target really is (runc's checkProcMount, kept
+ * after CVE-2025-52881): on /proc itself only a procfs (a new one, or a bind of one); below it
+ * only the files lxcfs stands in for. Anything else there would put the bundle's files (or a
+ * symlink to a host file) where the runtime, or the container, expects the kernel's: a sysctl
+ * landing in /proc/sys/net through a link "/data -> /proc/sys/net" is the attack. */
+static const char *const proc_files_allowed[] = {
+    "/cpuinfo",
+    "/diskstats",
+    "/meminfo",
+    "/stat",
+    "/swaps",
+    "/uptime",
+    "/loadavg",
+    "/slabinfo",
+    "/sys/kernel/ns_last_pid",
+    "/sys/crypto/fips_enabled",
+};
+
+static bool source_is_procfs(const struct rt_mount *m, int source_fd)
+{
+	struct statfs sf;
+	int r = source_fd >= 0 ? fstatfs(source_fd, &sf) : statfs(m->source, &sf);
+	return r == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+static int check_proc_target(const struct rt_mount *m, int source_fd, const char *proc_rel,
+			     struct berr **err)
+{
+	const char *type = m->type ? m->type : "";
+	if (!*proc_rel) {
+		if (m->bind ? source_is_procfs(m, source_fd) : !strcmp(type, "proc"))
+			return 0;
+		return berr_plain(err, EPERM, "mount '%s': only a procfs may be mounted on /proc",
+				  m->destination);
+	}
+	for (size_t i = 0; i < sizeof(proc_files_allowed) / sizeof(*proc_files_allowed); i++)
+		if (!strcmp(proc_rel, proc_files_allowed[i]))
+			return 0;
+	return berr_plain(err, EPERM,
+			  "mount '%s': its target is /proc%s, inside /proc, where nothing but "
+			  "lxcfs's files may be mounted",
+			  m->destination, proc_rel);
+}
+
+/* The target fd holds, checked before anything is mounted on it: /proc and /sys only on a
+ * directory found at exactly that path (runc CVE-2019-19921), and /proc's rules above. */
+static int check_target(int fd, const char *rootfs, const struct rt_mount *m, int source_fd,
+			struct berr **err)
+{
+	char real[4096];
+	if (real_path(fd, m->destination, real, sizeof(real), err) < 0)
+		return -EINVAL;
+	const char *type = m->type ? m->type : "";
+	autofree char *clean = path_clean(m->destination);
+	if (!strcmp(type, "proc") || !strcmp(type, "sysfs") || !strcmp(clean, "/proc") ||
+	    !strcmp(clean, "/sys")) {
+		const char *rel = below(real, rootfs);
+		if (!rel || strcmp(rel, clean) != 0)
+			return berr_set(err, EPERM,
+					"mount target '%s' is reached through a symlink",
+					m->destination);
+	}
+	autofree char *proc = xasprintf("%s/proc", rootfs);
+	const char *proc_rel = below(real, proc);
+	return proc_rel ? check_proc_target(m, source_fd, proc_rel, err) : 0;
 }
 
 static unsigned long locked_flags(const char *path)
@@ -140,12 +218,9 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 	autoclose int fd = open_target(rootfd, m, is_dir, err);
 	if (fd < 0)
 		return fd;
+	if (check_target(fd, rootfs, m, source_fd, err) < 0)
+		return -EPERM;
 	const char *type = m->type ? m->type : "";
-	if (!strcmp(type, "proc") || !strcmp(type, "sysfs") || !strcmp(m->destination, "/proc") ||
-	    !strcmp(m->destination, "/sys")) {
-		if (check_exact(fd, rootfs, m->destination, err) < 0)
-			return -EPERM;
-	}
 	char fdpath[32];
 	path_fd(fd, fdpath);
 	if (m->bind) {
@@ -248,111 +323,6 @@ static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgr
 	return 0;
 }
 
-struct default_dev {
-	const char *path;
-	unsigned major, minor;
-};
-
-static const struct default_dev default_devs[] = {
-    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
-};
-
-/* Create a device node inside the root. In a user namespace mknod is not allowed: attach the
- * node the runtime made on the host side (node_fd, a detached mount), or else bind the host's
- * node of the same path (as runc does; the default devices). */
-static int make_device(int rootfd, const struct rt_device *d, bool userns, int node_fd,
-		       struct berr **err)
-{
-	autofree char *clean = path_clean(d->path);
-	char *slash = strrchr(clean, '/');
-	*slash = '\0';
-	const char *name = slash + 1;
-	autoclose int pfd = path_mkdir_in_root(rootfd, *clean ? clean : "/", 0755, err);
-	if (pfd < 0)
-		return pfd;
-	(void)unlinkat(pfd, name, 0);
-	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-	mode_t mode = d->has_mode ? d->mode : 0666;
-	if (userns) {
-		int fd = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-		if (fd < 0)
-			return berr_set(err, errno, "create '%s'", d->path);
-		(void)close(fd);
-		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		char fdpath[32];
-		int r = fd < 0 ? -1
-			: node_fd >= 0
-			    ? (int)syscall(SYS_move_mount, node_fd, "", fd, "",
-					   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-			    : mount(d->path, path_fd(fd, fdpath), NULL, MS_BIND, NULL);
-		int e = errno;
-		if (fd >= 0)
-			(void)close(fd);
-		if (r < 0)
-			return berr_set(err, e, "bind device '%s'", d->path);
-		return 0;
-	}
-	if (mknodat(pfd, name, type | mode, makedev(d->major, d->minor)) < 0)
-		return berr_set(err, errno, "mknod '%s'", d->path);
-	/* mknod honours the umask; set the exact mode, then the owner. O_PATH fds for both so
-	 * nothing follows a name an attacker could swap. */
-	autoclose int nfd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	char fdpath[32];
-	if (nfd < 0 || chmod(path_fd(nfd, fdpath), mode) < 0)
-		return berr_set(err, errno, "chmod '%s'", d->path);
-	if (fchownat(nfd, "", d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_EMPTY_PATH) < 0)
-		return berr_set(err, errno, "chown '%s'", d->path);
-	return 0;
-}
-
-static bool dev_is_bind(const struct rt_spec *spec)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (!strcmp(spec->mounts[i].destination, "/dev") && spec->mounts[i].bind)
-			return true;
-	return false;
-}
-
-static int setup_dev(int rootfd, const struct rt_spec *spec, const int *node_fds, struct berr **err)
-{
-	bool userns = spec->ns[RT_NS_USER].enabled;
-	if (!dev_is_bind(spec)) {
-		for (size_t i = 0; i < sizeof(default_devs) / sizeof(default_devs[0]); i++) {
-			bool overridden = false;
-			for (size_t j = 0; j < spec->n_devices; j++)
-				overridden |= !strcmp(spec->devices[j].path, default_devs[i].path);
-			if (overridden)
-				continue;
-			struct rt_device d = {.path = (char *)default_devs[i].path,
-					      .type = 'c',
-					      .major = default_devs[i].major,
-					      .minor = default_devs[i].minor};
-			if (make_device(rootfd, &d, userns, -1, err) < 0)
-				return -EINVAL;
-		}
-		static const char *const links[][2] = {
-		    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
-		    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-		    {"/proc/kcore", "/dev/core"},       {"pts/ptmx", "/dev/ptmx"}};
-		autoclose int devfd = path_mkdir_in_root(rootfd, "/dev", 0755, err);
-		if (devfd < 0)
-			return devfd;
-		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-			const char *name = links[i][1] + 5;
-			if (!strcmp(name, "ptmx"))
-				(void)unlinkat(devfd, name, 0);
-			if (symlinkat(links[i][0], devfd, name) < 0 && errno != EEXIST)
-				return berr_set(err, errno, "symlink '%s'", links[i][1]);
-		}
-	}
-	for (size_t j = 0; j < spec->n_devices; j++)
-		if (make_device(rootfd, &spec->devices[j], userns, node_fds ? node_fds[j] : -1,
-				err) < 0)
-			return -EINVAL;
-	return 0;
-}
-
 int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
 		     int (*pause)(void *, struct berr **), void *arg, struct berr **err)
 {
@@ -381,7 +351,7 @@ int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const ch
 			return berr_wrap(err, "mount '%s'", spec->mounts[i].destination);
 	if (pause && pause(arg, err) < 0)
 		return -EIO;
-	if (setup_dev(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err) < 0)
+	if (rt_dev_setup(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err) < 0)
 		return -EINVAL;
 	return take_fd(&rootfd);
 }
@@ -410,74 +380,5 @@ int rt_mount_enter_root(const struct rt_spec *spec, int rootfd, bool no_pivot, s
 		return berr_set(err, errno, "chdir /");
 	if (spec->rootfs_propagation && mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
 		return berr_set(err, errno, "set rootfs propagation");
-	return 0;
-}
-
-static int mask_path(int rootfd, const char *path, struct berr **err)
-{
-	struct berr *inner = NULL;
-	autoclose int fd = path_open_in_root(rootfd, path, O_PATH, 0, &inner);
-	if (fd < 0) {
-		int code = berr_code(inner);
-		berr_free(inner);
-		if (code == ENOENT || code == ENOTDIR)
-			return 0;
-		return berr_set(err, code, "mask '%s'", path);
-	}
-	struct stat st;
-	char fdpath[32];
-	if (fstat(fd, &st) < 0)
-		return berr_set(err, errno, "stat '%s'", path);
-	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path_fd(fd, fdpath), "tmpfs", MS_RDONLY, "size=0k,nr_inodes=1") <
-		    0)
-			return berr_set(err, errno, "mask '%s'", path);
-	} else if (mount("/dev/null", path_fd(fd, fdpath), NULL, MS_BIND, NULL) < 0) {
-		return berr_set(err, errno, "mask '%s'", path);
-	}
-	return 0;
-}
-
-static int readonly_path(int rootfd, const char *path, struct berr **err)
-{
-	struct berr *inner = NULL;
-	autoclose int fd = path_open_in_root(rootfd, path, O_PATH, 0, &inner);
-	if (fd < 0) {
-		int code = berr_code(inner);
-		berr_free(inner);
-		if (code == ENOENT || code == ENOTDIR)
-			return 0;
-		return berr_set(err, code, "make '%s' read-only", path);
-	}
-	char fdpath[32];
-	if (mount(path_fd(fd, fdpath), fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return berr_set(err, errno, "bind '%s'", path);
-	(void)close(fd);
-	fd = path_open_in_root(rootfd, path, O_PATH, 0, err);
-	if (fd < 0)
-		return fd;
-	int r =
-	    remount_bind(path_fd(fd, fdpath), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
-	if (r < 0)
-		return berr_set(err, -r, "remount '%s' read-only", path);
-	return 0;
-}
-
-int rt_mount_finish(const struct rt_spec *spec, struct berr **err)
-{
-	autoclose int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return berr_set(err, errno, "open /");
-	for (char **p = spec->masked_paths; p && *p; p++)
-		if (mask_path(rootfd, *p, err) < 0)
-			return -EINVAL;
-	for (char **p = spec->readonly_paths; p && *p; p++)
-		if (readonly_path(rootfd, *p, err) < 0)
-			return -EINVAL;
-	if (spec->root_readonly) {
-		int r = remount_bind("/", MS_RDONLY, err);
-		if (r < 0)
-			return berr_set(err, -r, "remount / read-only");
-	}
 	return 0;
 }

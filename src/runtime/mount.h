@@ -18,7 +18,9 @@ int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int *
 			  struct berr **err);
 void rt_mount_close_sources(const struct rt_spec *spec, int *fds);
 
-/* Propagation of "/", bind of the rootfs onto itself, every config mount, /dev and devices.
+/* Propagation of "/", bind of the rootfs onto itself, every config mount (targets resolved in
+ * the root and checked where they really are: /proc and /sys at exactly their paths, nothing
+ * inside /proc but lxcfs's files), /dev and devices (runtime/dev.h).
  * source_fds (or NULL) comes from rt_mount_open_sources. pause (or NULL) is called between
  * the config's mounts and /dev: the caller waits there for the runtime. Returns an O_PATH fd
  * of the rootfs mount for the later steps. */
@@ -26,7 +28,5 @@ int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const ch
 		     int (*pause)(void *, struct berr **), void *arg, struct berr **err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot), then propagation. */
 int rt_mount_enter_root(const struct rt_spec *spec, int rootfd, bool no_pivot, struct berr **err);
-/* After entering the root: masked paths, read-only paths, read-only root. */
-int rt_mount_finish(const struct rt_spec *spec, struct berr **err);
 
 #endif

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
@@ -93,8 +94,8 @@ int rt_ns_unshare_flags(const struct rt_spec *spec)
 	return flags;
 }
 
-int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
-		      bool swapped, struct berr **err)
+int rt_ns_write_idmap(int procfd, pid_t pid, const char *file, const struct rt_idmap *maps,
+		      size_t n, bool swapped, struct berr **err)
 {
 	char buf[340 * 40];
 	size_t len = 0;
@@ -103,8 +104,8 @@ int rt_ns_write_idmap(pid_t pid, const char *file, const struct rt_idmap *maps, 
 					swapped ? maps[i].host_id : maps[i].container_id,
 					swapped ? maps[i].container_id : maps[i].host_id,
 					maps[i].size);
-	autofree char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-	return fs_write_file(AT_FDCWD, path, buf, len, 0, err);
+	autofree char *path = xasprintf("%d/%s", (int)pid, file);
+	return procfs_write(procfd, path, buf, len, err);
 }
 
 /* A child unshares the namespace and waits to be killed (see namespace.h). */
@@ -133,15 +134,14 @@ int rt_ns_userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idma
 	(void)!read(pipefd[0], &c, 1);
 	(void)close(pipefd[0]);
 	int fd = -1;
+	autoclose int procfd = c == 'y' ? procfs_open(err) : -1;
+	autofree char *nsdir = xasprintf("%d/ns", (int)pid);
 	if (c != 'y')
 		berr_set(err, EPERM, "create user namespace for an idmapped mount");
-	else if (rt_ns_write_idmap(pid, "uid_map", uids, nu, mount_order, err) == 0 &&
-		 rt_ns_write_idmap(pid, "gid_map", gids, ng, mount_order, err) == 0) {
-		autofree char *path = xasprintf("/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			berr_set(err, errno, "open '%s'", path);
-	}
+	else if (procfd >= 0 &&
+		 rt_ns_write_idmap(procfd, pid, "uid_map", uids, nu, mount_order, err) == 0 &&
+		 rt_ns_write_idmap(procfd, pid, "gid_map", gids, ng, mount_order, err) == 0)
+		fd = procfs_open_link(procfd, nsdir, "user", O_RDONLY, err);
 	kill(pid, SIGKILL);
 	(void)waitpid(pid, NULL, 0);
 	return fd;

@@ -21,6 +21,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/xalloc.h"
 
 int rt_process_rlimits(const struct rt_process *p, struct berr **err)
@@ -35,13 +36,13 @@ int rt_process_rlimits(const struct rt_process *p, struct berr **err)
 	return 0;
 }
 
-int rt_process_oom_score(const struct rt_process *p, struct berr **err)
+int rt_process_oom_score(const struct rt_process *p, int procfd, struct berr **err)
 {
 	if (!p->has_oom_score_adj)
 		return 0;
 	char v[16];
 	int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-	if (fs_write_file(AT_FDCWD, "/proc/self/oom_score_adj", v, (size_t)n, 0, err) < 0)
+	if (procfs_write(procfd, "self/oom_score_adj", v, (size_t)n, err) < 0)
 		return berr_wrap(err, "set oom_score_adj");
 	return 0;
 }
@@ -98,7 +99,7 @@ int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_gr
 	return 0;
 }
 
-int rt_process_fds(int preserve_fds, struct berr **err)
+int rt_process_fds(int preserve_fds, int procfd, struct berr **err)
 {
 	unsigned first = 3 + (unsigned)preserve_fds;
 	for (unsigned fd = 3; fd < first; fd++) {
@@ -110,10 +111,16 @@ int rt_process_fds(int preserve_fds, struct berr **err)
 	 * had open, reaches the container (runc CVE-2024-21626). */
 	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
-	/* Kernels before 5.11 (or a filter) refuse CLOSE_RANGE_CLOEXEC: walk the table. */
-	autoclosedir DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return berr_set(err, errno, "mark descriptors close-on-exec: open /proc/self/fd");
+	/* Kernels before 5.11 (or a filter) refuse CLOSE_RANGE_CLOEXEC: walk the table, as the
+	 * runtime's procfs lists it (the container's /proc may show anything). */
+	int dfd = procfs_openat(procfd, "self/fd", O_RDONLY | O_DIRECTORY, err);
+	if (dfd < 0)
+		return berr_wrap(err, "mark descriptors close-on-exec");
+	autoclosedir DIR *d = fdopendir(dfd);
+	if (!d) {
+		(void)close(dfd);
+		return berr_set(err, errno, "mark descriptors close-on-exec");
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char *end;

@@ -139,8 +139,10 @@ relay_main(int sock, const struct vm_rt_exec *o, char *buf, int ready)
 		struct berr *err = NULL;
 		int cs = rt_console_connect(o->console_socket, &err);
 		(void)setsid();
-		if (cs < 0 || rt_console_setup(cs, o->process->console_height,
-					       o->process->console_width, &err) < 0) {
+		struct rt_console con = {.rootfd = -1,
+					 .rows = o->process->console_height,
+					 .cols = o->process->console_width};
+		if (cs < 0 || rt_console_setup(cs, &con, &err) < 0) {
 			char *msg = berr_string(err);
 			dprintf(ready, "%s", msg ? msg : "the terminal");
 			(void)eng_frame_write(sock, ENG_SIGNAL, "9", 1);

@@ -278,7 +278,9 @@ static int terminal(const char *console_socket, const struct rt_process *pr, str
 {
 	(void)setsid(); /* the slave becomes our controlling terminal: SIGWINCH, SIGHUP */
 	autoclose int cs = rt_console_connect(console_socket, err);
-	if (cs < 0 || rt_console_setup(cs, pr->console_height, pr->console_width, err) < 0)
+	struct rt_console con = {
+	    .rootfd = -1, .rows = pr->console_height, .cols = pr->console_width};
+	if (cs < 0 || rt_console_setup(cs, &con, err) < 0)
 		return -EIO;
 	struct termios t;
 	if (tcgetattr(0, &t) == 0) {
