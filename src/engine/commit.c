@@ -2,21 +2,18 @@
 #include "engine/commit.h"
 
 #include <archive.h>
-#include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "engine/container.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
+#include "engine/tarball.h"
 #include "image/change.h"
 #include "image/config.h"
 #include "image/image.h"
@@ -31,13 +28,10 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-#define DEPTH_MAX 256
-
 struct tar {
 	struct archive *ar;
 	struct img_blob_writer *w;
 	struct berr *err;
-	char buf[1 << 16];
 };
 
 static la_ssize_t to_blob(struct archive *a, void *ctx, const void *data, size_t len)
@@ -48,116 +42,6 @@ static la_ssize_t to_blob(struct archive *a, void *ctx, const void *data, size_t
 		return -1;
 	}
 	return (la_ssize_t)len;
-}
-
-static int header(struct tar *t, struct archive_entry *e, struct berr **err)
-{
-	if (archive_write_header(t->ar, e) != ARCHIVE_OK)
-		return berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
-	return 0;
-}
-
-static void set_stat(struct archive_entry *e, const char *name, const struct stat *st)
-{
-	archive_entry_set_pathname(e, name);
-	archive_entry_copy_stat(e, st);
-	archive_entry_set_size(e, S_ISREG(st->st_mode) ? st->st_size : 0);
-}
-
-/* A whiteout or opaque marker: an empty file under the spec's name. */
-static int marker(struct tar *t, const char *name, struct berr **err)
-{
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, 0);
-	int r = header(t, e, err);
-	archive_entry_free(e);
-	return r;
-}
-
-static int add_tree(struct tar *t, int dir, const char *prefix, int depth, struct berr **err);
-
-static int add_entry(struct tar *t, int dir, const char *name, const char *rel, int depth,
-		     struct berr **err)
-{
-	struct stat st;
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return berr_set(err, errno, "stat '%s'", rel);
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-		const char *slash = strrchr(rel, '/');
-		autofree char *wh =
-		    slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
-			  : xasprintf(".wh.%s", rel);
-		return marker(t, wh, err);
-	}
-	struct archive_entry *e = archive_entry_new();
-	set_stat(e, rel, &st);
-	int r = 0;
-	autoclose int fd = -1;
-	if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
-		if (n < 0)
-			r = berr_set(err, errno, "readlink '%s'", rel);
-		else {
-			target[n] = '\0';
-			archive_entry_set_symlink(e, target);
-		}
-	} else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-		fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			r = berr_set(err, errno, "open '%s'", rel);
-		char cap[256];
-		ssize_t n = fd >= 0 ? fgetxattr(fd, "security.capability", cap, sizeof(cap)) : -1;
-		if (n > 0)
-			archive_entry_xattr_add_entry(e, "security.capability", cap, (size_t)n);
-	}
-	if (r == 0)
-		r = header(t, e, err);
-	archive_entry_free(e);
-	if (r == 0 && S_ISREG(st.st_mode)) {
-		ssize_t n;
-		while ((n = read(fd, t->buf, sizeof(t->buf))) > 0)
-			if (archive_write_data(t->ar, t->buf, (size_t)n) != n)
-				return berr_plain(err, EIO, "layer: %s",
-						  archive_error_string(t->ar));
-	}
-	if (r == 0 && S_ISDIR(st.st_mode)) {
-		char v[2] = "";
-		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
-			autofree char *opq = xasprintf("%s/.wh..wh..opq", rel);
-			r = marker(t, opq, err);
-		}
-		if (r == 0)
-			r = add_tree(t, fd, rel, depth + 1, err);
-	}
-	return r;
-}
-
-static int add_tree(struct tar *t, int dir, const char *prefix, int depth, struct berr **err)
-{
-	if (depth > DEPTH_MAX)
-		return berr_plain(err, ELOOP, "nested more than %d deep", DEPTH_MAX);
-	int dup = fcntl(dir, F_DUPFD_CLOEXEC, 3);
-	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-	if (!d) {
-		if (dup >= 0)
-			(void)close(dup);
-		return berr_set(err, errno, "read '%s'", prefix);
-	}
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		autofree char *rel =
-		    *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
-		r = add_entry(t, dir, de->d_name, rel, depth, err);
-	}
-	closedir(d);
-	return r;
 }
 
 /* The container's upper directory as an uncompressed layer blob (its digest is its diff
@@ -179,7 +63,7 @@ static int layer_blob(struct img_store *is, const char *upper, char *out_digest,
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
 	}
 	if (r == 0 && fd >= 0)
-		r = add_tree(t, fd, "", 0, err);
+		r = eng_tarball_layer(t->ar, fd, err);
 	if (t->ar) {
 		if (archive_write_close(t->ar) != ARCHIVE_OK && r == 0)
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));

@@ -1,111 +1,221 @@
-/* Writing a tree as a tar (see tarball.h). libarchive walks the tree from a /proc/self/fd
- * path, so the start was resolved by the caller (inside the container's root) and nothing
- * below it is followed. */
+/* Writing a tree as a tar (see tarball.h): export, cp CONTAINER:PATH -, and commit's layer.
+ *
+ * The attack: the tree is a container's, and the container runs while we read it. Had we named
+ * files by a path string ("/proc/self/fd/N/a/b/f", as libarchive's disk walker does), swapping
+ * directory a for a symbolic link to /etc between our look and our open would put the host's
+ * /etc/b/f in the archive: O_NOFOLLOW guards the last name only. So every name is opened
+ * once, O_PATH | O_NOFOLLOW, from the fd of its directory (itself opened that way), and all
+ * that is written comes from that fd: its fstat, readlinkat(fd, ""), a directory's entries
+ * through openat(fd, "."), a file's bytes through a reopen of the fd itself (fs_open_regular,
+ * only when the fd is a regular file: a FIFO swapped in would block the open, a device would
+ * be read). A name swapped after its open changes nothing we read. */
 #include "engine/tarball.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/idshift.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
-/* The start is reopened through its magic link (it was opened O_NOFOLLOW); all below it
- * are opened O_NOFOLLOW. */
-static void copy_data(struct archive *out, const char *source, bool is_start)
-{
-	autoclose int f = open(source, O_RDONLY | O_CLOEXEC | (is_start ? 0 : O_NOFOLLOW));
-	char buf[1 << 16];
-	ssize_t k;
-	while (f >= 0 && (k = read(f, buf, sizeof(buf))) > 0)
-		archive_write_data(out, buf, (size_t)k);
-}
+#define DEPTH_MAX 256
 
-static int write_entry(struct archive *out, struct archive_entry *e, const char *source,
-		       bool is_start, const struct idshift *ids, struct berr **err)
+enum kind {
+	FILES, /* export, cp: file flags, ACLs and holes as libarchive's disk reader gives them */
+	LAYER, /* commit: overlayfs' markers as the image spec's, security.capability kept */
+};
+
+struct tarball {
+	struct archive *out;
+	struct archive *disk; /* FILES: metadata of an open fd (no walking: archive_read_disk) */
+	enum kind kind;
+	const char *what; /* errors: "tar", "layer" */
+	const struct idshift *ids;
+	dev_t dev; /* FILES: the start's filesystem, which the walk does not leave */
+	char buf[1 << 16];
+};
+
+static int header(struct tarball *t, struct archive_entry *e, struct berr **err)
 {
-	if (ids) {
-		archive_entry_set_uid(e, idshift_uid(ids, (uint32_t)archive_entry_uid(e)));
-		archive_entry_set_gid(e, idshift_gid(ids, (uint32_t)archive_entry_gid(e)));
-	}
-	if (archive_write_header(out, e) != ARCHIVE_OK)
-		return berr_plain(err, EIO, "tar: %s", archive_error_string(out));
-	if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
-		copy_data(out, source, is_start);
+	if (archive_write_header(t->out, e) != ARCHIVE_OK)
+		return berr_plain(err, EIO, "%s: %s", t->what, archive_error_string(t->out));
 	return 0;
 }
 
-/* The start itself, from its fd: libarchive would read a symbolic link's /proc/self/fd
- * path as the link. */
-static int write_start(struct archive *out, int fd, const char *start, const char *name,
-		       bool *is_dir, const struct idshift *ids, struct berr **err)
+/* A whiteout or opaque marker: an empty file under the image spec's name. */
+static int marker(struct tarball *t, const char *name, struct berr **err)
 {
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 0);
+	int r = header(t, e, err);
+	archive_entry_free(e);
+	return r;
+}
+
+/* overlayfs' whiteout, a 0:0 character device NAME, as the spec's ".wh.NAME" */
+static int whiteout(struct tarball *t, const char *rel, struct berr **err)
+{
+	const char *slash = strrchr(rel, '/');
+	autofree char *wh = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
+				  : xasprintf(".wh.%s", rel);
+	return marker(t, wh, err);
+}
+
+/* What the entry's open file fd (or -1: its O_PATH fd pathfd alone) says beyond its stat. */
+static int extra_meta(struct tarball *t, struct archive_entry *e, const struct stat *st, int pathfd,
+		      int fd, struct berr **err)
+{
+	if (t->kind == LAYER) {
+		char cap[256];
+		ssize_t n = fd >= 0 ? fgetxattr(fd, "security.capability", cap, sizeof(cap)) : -1;
+		if (n > 0)
+			archive_entry_xattr_add_entry(e, "security.capability", cap, (size_t)n);
+		return 0;
+	}
+	/* libarchive looks up by the entry's source path what it cannot get from the fd (a
+	 * directory's default ACL, any ACL of a device): that path is the fd's own magic link */
+	char fdpath[32];
+	archive_entry_copy_sourcepath(e, path_fd(fd >= 0 ? fd : pathfd, fdpath));
+	if (archive_read_disk_entry_from_file(t->disk, e, fd, st) < ARCHIVE_WARN)
+		return berr_plain(err, EIO, "%s: %s", t->what, archive_error_string(t->disk));
+	return 0;
+}
+
+static int file_data(struct tarball *t, int fd, int64_t size, struct berr **err)
+{
+	/* at most the size the header gave; a file that shrank meanwhile is padded by libarchive */
+	for (int64_t off = 0; off < size;) {
+		size_t want =
+		    size - off < (int64_t)sizeof(t->buf) ? (size_t)(size - off) : sizeof(t->buf);
+		ssize_t n = pread(fd, t->buf, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berr_set(err, errno, "read");
+		if (n == 0)
+			break;
+		if (archive_write_data(t->out, t->buf, (size_t)n) < 0)
+			return berr_plain(err, EIO, "%s: %s", t->what,
+					  archive_error_string(t->out));
+		off += n;
+	}
+	return 0;
+}
+
+/* The file or directory data of pathfd (O_PATH): -1 for other types. */
+static int open_data(int pathfd, const struct stat *st, const char *name, struct berr **err)
+{
+	if (S_ISREG(st->st_mode)) {
+		int fd = fs_open_regular(pathfd, NULL, NULL, err);
+		return fd < 0 ? berr_wrap(err, "'%s'", name) : fd;
+	}
+	if (!S_ISDIR(st->st_mode))
+		return -1;
+	int fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? berr_set(err, errno, "open '%s'", name) : fd;
+}
+
+/* The entry pathfd (O_PATH | O_NOFOLLOW) names, as name. A directory to walk into comes back
+ * in out_dir (an O_RDONLY fd), else -1. */
+static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir, struct berr **err)
+{
+	*out_dir = -1;
 	struct stat st;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
+	if (fstat(pathfd, &st) < 0)
 		return berr_set(err, errno, "stat '%s'", name);
-	*is_dir = S_ISDIR(st.st_mode);
+	if (t->kind == LAYER && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+		return whiteout(t, name, err);
+	autoclose int fd = open_data(pathfd, &st, name, err);
+	if (fd < 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return fd;
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_pathname(e, name);
 	int r = 0;
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
-		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+		ssize_t n = readlinkat(pathfd, "", target, sizeof(target) - 1);
 		if (n < 0)
 			r = berr_set(err, errno, "readlink '%s'", name);
 		else {
 			target[n] = '\0';
 			archive_entry_copy_symlink(e, target);
 		}
-	} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	} else {
+		r = extra_meta(t, e, &st, pathfd, fd, err);
+	}
+	if (!S_ISREG(st.st_mode))
 		archive_entry_set_size(e, 0);
+	if (t->ids) {
+		archive_entry_set_uid(e, idshift_uid(t->ids, (uint32_t)st.st_uid));
+		archive_entry_set_gid(e, idshift_gid(t->ids, (uint32_t)st.st_gid));
 	}
 	if (r == 0)
-		r = write_entry(out, e, start, true, ids, err);
+		r = header(t, e, err);
 	archive_entry_free(e);
+	if (r == 0 && S_ISREG(st.st_mode) && (r = file_data(t, fd, st.st_size, err)) < 0)
+		r = berr_wrap(err, "'%s'", name);
+	if (r == 0 && S_ISDIR(st.st_mode) && t->kind == LAYER) {
+		char v[2] = "";
+		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
+			autofree char *opq = xasprintf("%s/.wh..wh..opq", name);
+			r = marker(t, opq, err);
+		}
+	}
+	/* as libarchive's ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS did: a mount point is listed, its
+	 * content is not */
+	if (r == 0 && S_ISDIR(st.st_mode) && (t->kind == LAYER || st.st_dev == t->dev))
+		*out_dir = take_fd(&fd);
 	return r;
 }
 
-/* What is below the directory start (its own entry was written already). */
-static int walk(struct archive *disk, struct archive *out, const char *start, const char *as,
-		const struct idshift *ids, struct berr **err)
+/* The entries of directory dir (consumed) named prefix/NAME ("": NAME), each followed by what
+ * it holds. */
+static int add_tree(struct tarball *t, int dir, const char *prefix, int depth, struct berr **err)
 {
-	if (archive_read_disk_open(disk, start) != ARCHIVE_OK)
-		return berr_plain(err, EIO, "tar: %s", archive_error_string(disk));
-	size_t startlen = strlen(start);
-	for (;;) {
-		struct archive_entry *e = archive_entry_new();
-		int h = archive_read_next_header2(disk, e);
-		if (h == ARCHIVE_EOF) {
-			archive_entry_free(e);
-			return 0;
-		}
-		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
-			archive_entry_free(e);
-			return berr_plain(err, EIO, "tar: %s", archive_error_string(disk));
-		}
-		archive_read_disk_descend(disk);
-		const char *p = archive_entry_pathname(e);
-		int r = 0;
-		if (strlen(p) > startlen) {
-			const char *rest = p + startlen; /* "/etc/passwd" */
-			autofree char *name = *as ? xasprintf("%s%s", as, rest) : xstrdup(rest + 1);
-			archive_entry_set_pathname(e, name);
-			r = write_entry(out, e, archive_entry_sourcepath(e), false, ids, err);
-		}
-		archive_entry_free(e);
-		if (r < 0)
-			return r;
+	DIR *d = fdopendir(dir);
+	if (!d) {
+		(void)close(dir);
+		return berr_set(err, errno, "read '%s'", *prefix ? prefix : ".");
 	}
+	if (depth > DEPTH_MAX) {
+		closedir(d);
+		return berr_plain(err, ELOOP, "nested more than %d deep", DEPTH_MAX);
+	}
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		autofree char *rel =
+		    *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
+		autoclose int pathfd =
+		    openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int sub = -1;
+		r = pathfd < 0 ? berr_set(err, errno, "open '%s'", rel)
+			       : add_fd(t, pathfd, rel, &sub, err);
+		if (r == 0 && sub >= 0)
+			r = add_tree(t, sub, rel, depth + 1, err);
+	}
+	closedir(d);
+	return r;
 }
 
 int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
@@ -113,28 +223,46 @@ int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
 {
 	autoclose int fd = name ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
 				: fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return berr_set(err, errno, "'%s'", as);
-	char start[64];
-	snprintf(start, sizeof(start), "/proc/self/fd/%d", fd);
-	struct archive *disk = archive_read_disk_new();
-	struct archive *out = archive_write_new();
-	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS |
-						 ARCHIVE_READDISK_NO_XATTR);
-	archive_read_disk_set_symlink_hybrid(disk); /* the start itself is a magic link */
-	/* no user or group names: the host's would name the container's ids wrongly */
-	archive_write_set_format_pax_restricted(out);
-	bool is_dir = false;
-	int r = 0;
-	if (archive_write_open_fd(out, out_fd) != ARCHIVE_OK)
-		r = berr_plain(err, EIO, "tar: %s", archive_error_string(out));
+	struct tarball *t = xzalloc(sizeof(*t));
+	t->out = archive_write_new();
+	t->disk = archive_read_disk_new();
+	t->kind = FILES;
+	t->what = "tar";
+	t->ids = ids;
+	t->dev = st.st_dev;
+	/* no xattrs (as before: Docker's export has security.capability alone, which this did
+	 * not carry either); no user or group names: the host's would name the container's ids
+	 * wrongly */
+	archive_read_disk_set_behavior(t->disk, ARCHIVE_READDISK_NO_XATTR);
+	archive_write_set_format_pax_restricted(t->out);
+	int r = 0, sub = -1;
+	if (archive_write_open_fd(t->out, out_fd) != ARCHIVE_OK)
+		r = berr_plain(err, EIO, "tar: %s", archive_error_string(t->out));
 	else
-		r = write_start(out, fd, start, *as ? as : ".", &is_dir, ids, err);
-	if (r == 0 && is_dir)
-		r = walk(disk, out, start, as, ids, err);
-	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
-		r = berr_plain(err, EIO, "tar: %s", archive_error_string(out));
-	archive_write_free(out);
-	archive_read_free(disk);
+		r = add_fd(t, fd, *as ? as : ".", &sub, err);
+	if (r == 0 && sub >= 0)
+		r = add_tree(t, sub, as, 1, err);
+	if (archive_write_close(t->out) != ARCHIVE_OK && r == 0)
+		r = berr_plain(err, EIO, "tar: %s", archive_error_string(t->out));
+	archive_write_free(t->out);
+	archive_read_free(t->disk);
+	free(t);
+	return r;
+}
+
+int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err)
+{
+	int dir = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (dir < 0)
+		return berr_set(err, errno, "dup");
+	struct tarball *t = xzalloc(sizeof(*t));
+	t->out = out;
+	t->kind = LAYER;
+	t->what = "layer";
+	int r = add_tree(t, dir, "", 0, err);
+	free(t);
 	return r;
 }

@@ -1,17 +1,26 @@
-/* A tree of a container's files as a tar stream: `berth export` (the whole root) and
- * `berth cp CONTAINER:PATH -` (one entry and what it holds). The walk does not follow
- * symbolic links and does not cross into other mounts. */
+/* A tree of a container's files as a tar stream: `berth export` (the whole root), `berth cp
+ * CONTAINER:PATH -` (one entry and what it holds), and `berth commit`'s layer (the upper
+ * directory). The walk goes through fds alone: it does not follow symbolic links, reads no
+ * FIFO or device, and holds while the container changes the tree under it. */
 #ifndef BERTH_ENGINE_TARBALL_H
 #define BERTH_ENGINE_TARBALL_H
 
+struct archive;
 struct berr;
 struct idshift;
 
 /* dirfd/name (name NULL: dirfd itself, which may be an O_PATH fd of any file) into out_fd as a
  * POSIX (pax) tar. Entries are named as `as` followed by their path under the entry: as "." gives
  * ".", "./etc", ...; as "etc" gives "etc", "etc/passwd", ...; as "" gives ".", "etc", ...
- * Owners are translated by ids (NULL: as they are). */
+ * Owners are translated by ids (NULL: as they are). Metadata as libarchive's disk reader
+ * gives it (file flags, ACLs, holes; no xattrs, no user names, hard links as files); mount
+ * points below the entry are listed but not entered. */
 int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
 		      const struct idshift *ids, struct berr **err);
+/* What directory dirfd (an overlayfs upper directory) holds, into out (an open writer) as an
+ * image layer: entries "a", "a/b", ...; a whiteout (a 0:0 character device NAME) becomes an
+ * empty ".wh.NAME", an opaque directory (trusted.overlay.opaque=y) gets ".wh..wh..opq";
+ * security.capability is kept. */
+int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err);
 
 #endif

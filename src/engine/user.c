@@ -17,10 +17,14 @@
 
 #define DB_MAX (4 << 20)
 
-/* The container's /etc/<name>, or NULL when it has none. */
+/* The container's /etc/<name>, or NULL when it has none. The image (or the running container)
+ * decides what is there: a FIFO would block our open until a writer came, and `run`, `start`
+ * and `exec -u` with it, a device would be read. Only a regular file is opened, anything else
+ * is taken as no file, as a missing one is. */
 static char *read_db(int rootfd, const char *name)
 {
-	autoclose int fd = path_open_in_root(rootfd, name, O_RDONLY, 0, NULL);
+	autoclose int path = path_open_in_root(rootfd, name, O_PATH, 0, NULL);
+	autoclose int fd = path >= 0 ? fs_open_regular(path, NULL, NULL, NULL) : -1;
 	if (fd < 0)
 		return NULL;
 	char *data = NULL;

@@ -29,8 +29,8 @@ DLIB_FORWARD(la, dev_t, archive_entry_rdev, (entry * e), (e))
 DLIB_FORWARD(la, const char *, archive_entry_pathname, (entry * e), (e))
 DLIB_FORWARD(la, const char *, archive_entry_hardlink, (entry * e), (e))
 DLIB_FORWARD(la, const char *, archive_entry_symlink, (entry * e), (e))
-DLIB_FORWARD(la, const char *, archive_entry_sourcepath, (entry * e), (e))
 DLIB_FORWARD_VOID(la, archive_entry_copy_stat, (entry * e, const struct stat *st), (e, st))
+DLIB_FORWARD_VOID(la, archive_entry_copy_sourcepath, (entry * e, const char *s), (e, s))
 DLIB_FORWARD_VOID(la, archive_entry_copy_symlink, (entry * e, const char *s), (e, s))
 DLIB_FORWARD_VOID(la, archive_entry_set_symlink, (entry * e, const char *s), (e, s))
 DLIB_FORWARD_VOID(la, archive_entry_set_pathname, (entry * e, const char *s), (e, s))
@@ -63,17 +63,15 @@ DLIB_FORWARD(la, int, archive_read_open,
 	      archive_close_callback *c),
 	     (a, data, o, r, c))
 DLIB_FORWARD(la, int, archive_read_next_header, (struct archive * a, entry **e), (a, e))
-DLIB_FORWARD(la, int, archive_read_next_header2, (struct archive * a, entry *e), (a, e))
 DLIB_FORWARD(la, la_ssize_t, archive_read_data, (struct archive * a, void *buf, size_t n),
 	     (a, buf, n))
 DLIB_FORWARD(la, int, archive_read_data_block,
 	     (struct archive * a, const void **buf, size_t *size, la_int64_t *offset),
 	     (a, buf, size, offset))
 DLIB_FORWARD(la, struct archive *, archive_read_disk_new, (void), ())
-DLIB_FORWARD(la, int, archive_read_disk_open, (struct archive * a, const char *path), (a, path))
-DLIB_FORWARD(la, int, archive_read_disk_descend, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_disk_set_behavior, (struct archive * a, int flags), (a, flags))
-DLIB_FORWARD(la, int, archive_read_disk_set_symlink_hybrid, (struct archive * a), (a))
+DLIB_FORWARD(la, int, archive_read_disk_entry_from_file,
+	     (struct archive * a, entry *e, int fd, const struct stat *st), (a, e, fd, st))
 
 /* writing */
 DLIB_FORWARD(la, struct archive *, archive_write_new, (void), ())

@@ -1,4 +1,5 @@
-/* File helpers for host-side state files. */
+/* File helpers for host-side state files, and the copies into and out of container trees
+ * (cp, volumes) that go through directory fds (see fs.h). */
 #include "util/fs.h"
 
 #include <dirent.h>
@@ -6,10 +7,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,6 +22,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/idshift.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 int fs_write_all(int fd, const void *data, size_t len)
@@ -191,10 +195,91 @@ int fs_rm_rf(int dirfd, const char *name, struct berr **err)
 	return rm_rf_at(dirfd, name, st.st_dev, 0, err);
 }
 
+int fs_open_regular(int dirfd, const char *name, const struct stat *want, struct berr **err)
+{
+	const char *what = name ? name : "file";
+	autoclose int own = name ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (name && own < 0)
+		return berr_set(err, errno, "open '%s'", what);
+	int pathfd = name ? own : dirfd;
+	struct stat st;
+	if (fstat(pathfd, &st) < 0)
+		return berr_set(err, errno, "stat '%s'", what);
+	if (want && ((st.st_mode & S_IFMT) != (want->st_mode & S_IFMT) ||
+		     st.st_dev != want->st_dev || st.st_ino != want->st_ino))
+		return berr_plain(err, ESTALE, "'%s' was replaced while it was read", what);
+	if (!S_ISREG(st.st_mode))
+		return berr_plain(err, EINVAL, "'%s' is not a regular file", what);
+	/* the same inode again, through the fd's magic link: no name is looked up twice */
+	char fdpath[32];
+	int fd = open(path_fd(pathfd, fdpath), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", what);
+	return fd;
+}
+
 #define FS_COPY_DEPTH_MAX 256
 
 static int copy_tree(int from, int to, int depth, bool replace, const struct idshift *ids,
 		     struct berr **err);
+
+/* The new directory to/name (made, or kept where one is), and the copy of what from/name
+ * holds into it; out_made gets its fd. */
+static int copy_dir(int from, int to, const char *name, const struct stat *st, int depth,
+		    bool replace, const struct idshift *ids, int *out_made, struct berr **err)
+{
+	if (mkdirat(to, name, st->st_mode & 07777) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "mkdir '%s'", name);
+	autoclose int a = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (a < 0 || b < 0)
+		return berr_set(err, errno, "open '%s'", name);
+	int r = copy_tree(a, b, depth + 1, replace, ids, err);
+	if (r == 0)
+		*out_made = take_fd(&b);
+	return r;
+}
+
+/* The symbolic link to/name like from/name; out_made gets an O_PATH fd of it. */
+static int copy_link(int from, int to, const char *name, int *out_made, struct berr **err)
+{
+	char target[4096];
+	ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return berr_set(err, errno, "readlink '%s'", name);
+	target[n] = '\0';
+	if (symlinkat(target, to, name) < 0)
+		return berr_set(err, errno, "symlink '%s'", name);
+	autoclose int made = openat(to, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (made < 0 || fstat(made, &st) < 0)
+		return berr_set(err, errno, "open '%s'", name);
+	if (!S_ISLNK(st.st_mode))
+		return berr_plain(err, ESTALE, "'%s' was replaced while it was written", name);
+	*out_made = take_fd(&made);
+	return 0;
+}
+
+/* The new file to/name with what from/name holds (it must still be the file lstat saw, st:
+ * see fs_open_regular); out_made gets its fd. */
+static int copy_file(int from, int to, const char *name, const struct stat *st, int *out_made,
+		     struct berr **err)
+{
+	autoclose int a = fs_open_regular(from, name, st, err);
+	if (a < 0)
+		return a;
+	autoclose int b = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				 st->st_mode & 0777);
+	if (b < 0)
+		return berr_set(err, errno, "copy '%s'", name);
+	for (off_t off = 0; off < st->st_size;) {
+		ssize_t n = sendfile(b, a, &off, (size_t)(st->st_size - off));
+		if (n <= 0)
+			return berr_set(err, n < 0 ? errno : EIO, "copy '%s'", name);
+	}
+	*out_made = take_fd(&b);
+	return 0;
+}
 
 static int copy_entry(int from, int to, const char *name, int depth, bool replace,
 		      const struct idshift *ids, struct berr **err)
@@ -202,50 +287,35 @@ static int copy_entry(int from, int to, const char *name, int depth, bool replac
 	struct stat st;
 	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return berr_set(err, errno, "stat '%s'", name);
-	int r = 0;
 	struct stat old;
 	/* replace: what is in the way goes, unless both are directories */
 	if (replace && fstatat(to, name, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !(S_ISDIR(old.st_mode) && S_ISDIR(st.st_mode)) && fs_rm_rf(to, name, err) < 0)
 		return -EIO;
-	if (S_ISDIR(st.st_mode)) {
-		if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST)
-			return berr_set(err, errno, "mkdir '%s'", name);
-		autoclose int a =
-		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (a < 0 || b < 0)
-			return berr_set(err, errno, "open '%s'", name);
-		r = copy_tree(a, b, depth + 1, replace, ids, err);
-	} else if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
-		if (n < 0)
-			return berr_set(err, errno, "readlink '%s'", name);
-		target[n] = '\0';
-		if (symlinkat(target, to, name) < 0)
-			return berr_set(err, errno, "symlink '%s'", name);
-	} else if (S_ISREG(st.st_mode)) {
-		autoclose int a = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		autoclose int b =
-		    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   st.st_mode & 0777);
-		if (a < 0 || b < 0)
-			return berr_set(err, errno, "copy '%s'", name);
-		for (off_t off = 0; off < st.st_size;) {
-			ssize_t n = sendfile(b, a, &off, (size_t)(st.st_size - off));
-			if (n <= 0)
-				return berr_set(err, n < 0 ? errno : EIO, "copy '%s'", name);
-		}
-	} else {
+	/* Owner and mode go through the fd of what was made, never through to/name again: when
+	 * to is a running container's directory, the container can swap name for a symbolic link
+	 * to a host file (/etc/shadow) between our create and our chmod, and fchmodat() follows
+	 * the last name (AT_SYMLINK_NOFOLLOW needs fchmodat2, Linux 6.6), relative to berth's
+	 * root, which is the host's. */
+	autoclose int made = -1;
+	int r = 0;
+	if (S_ISDIR(st.st_mode))
+		r = copy_dir(from, to, name, &st, depth, replace, ids, &made, err);
+	else if (S_ISLNK(st.st_mode))
+		r = copy_link(from, to, name, &made, err);
+	else if (S_ISREG(st.st_mode))
+		r = copy_file(from, to, name, &st, &made, err);
+	else
 		return 0; /* devices, fifos and sockets are not copied up */
-	}
-	if (r == 0 && fchownat(to, name, idshift_uid(ids, st.st_uid), idshift_gid(ids, st.st_gid),
-			       AT_SYMLINK_NOFOLLOW) < 0)
-		r = berr_set(err, errno, "chown '%s'", name);
-	if (r == 0 && !S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
-		r = berr_set(err, errno, "chmod '%s'", name);
-	return r;
+	if (r < 0)
+		return r;
+	if (fchownat(made, "", idshift_uid(ids, st.st_uid), idshift_gid(ids, st.st_gid),
+		     AT_EMPTY_PATH) < 0)
+		return berr_set(err, errno, "chown '%s'", name);
+	/* after chown, which clears set-id bits */
+	if (!S_ISLNK(st.st_mode) && fchmod(made, st.st_mode & 07777) < 0)
+		return berr_set(err, errno, "chmod '%s'", name);
+	return 0;
 }
 
 static int copy_tree(int from, int to, int depth, bool replace, const struct idshift *ids,
@@ -275,25 +345,55 @@ int fs_copy_tree(int from, int to, bool replace, const struct idshift *ids, stru
 	return copy_tree(from, to, 0, replace, ids, err);
 }
 
+/* A scratch directory in dir under a name nobody can guess (".berth-copy-" and 12 random hex
+ * digits): dir may be a running container's, which could otherwise make the name first (a
+ * symbolic link, a directory of its own). Its fd, name in out_name. */
+static int scratch_dir(int dir, char out_name[32], struct berr **err)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint8_t rnd[6];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return berr_set(err, errno ? errno : EIO, "getrandom");
+		snprintf(out_name, 32, ".berth-copy-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+			 rnd[2], rnd[3], rnd[4], rnd[5]);
+		if (mkdirat(dir, out_name, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return berr_set(err, errno, "mkdir '%s'", out_name);
+		}
+		int fd = openat(dir, out_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+			(void)unlinkat(dir, out_name, AT_REMOVEDIR);
+			return berr_set(err, e, "open '%s'", out_name);
+		}
+		return fd;
+	}
+	return berr_plain(err, EEXIST, "no free name for a scratch directory");
+}
+
 int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bool replace,
 		     const struct idshift *ids, struct berr **err)
 {
 	if (!strcmp(name, to_name))
 		return copy_entry(from, to, name, 0, replace, ids, err);
 	/* copy into a scratch directory beside the target, then rename it into place */
-	autofree char *scratch = xasprintf(".berth-copy-%d", (int)getpid());
-	if (mkdirat(to, scratch, 0700) < 0)
-		return berr_set(err, errno, "mkdir '%s'", scratch);
-	autoclose int sfd = openat(to, scratch, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = sfd < 0 ? berr_set(err, errno, "open '%s'", scratch)
-			: copy_entry(from, sfd, name, 0, false, ids, err);
+	char scratch[32];
+	autoclose int sfd = scratch_dir(to, scratch, err);
+	if (sfd < 0)
+		return sfd;
+	int r = copy_entry(from, sfd, name, 0, false, ids, err);
 	struct stat st;
 	if (r == 0 && replace && fstatat(to, to_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    fs_rm_rf(to, to_name, err) < 0)
 		r = -EIO;
 	if (r == 0 && renameat(sfd, name, to, to_name) < 0)
 		r = berr_set(err, errno, "rename to '%s'", to_name);
-	(void)fs_rm_rf(to, scratch, NULL);
+	/* what is left goes through the scratch's own fd; by name only the directory, which
+	 * rmdir removes only when empty, whatever the container may have put there */
+	if (r < 0)
+		(void)fs_rm_rf(sfd, name, NULL);
+	(void)unlinkat(to, scratch, AT_REMOVEDIR);
 	return r;
 }
 

@@ -39,10 +39,18 @@ int fs_unix_addr(const char *path, struct sockaddr_un *out, int *out_dirfd, stru
 int fs_lock(const char *path, struct berr **err);
 /* Bytes of the regular files under dirfd/name (symlinks not followed, 64 levels at most). */
 int64_t fs_disk_usage(int dirfd, const char *name);
+/* An fd (O_RDONLY | O_NONBLOCK) to read the regular file dirfd/name, a symbolic link at name
+ * not followed; name NULL: the file dirfd itself names (an O_PATH fd, say). Anything else is
+ * refused without being opened, so that a name a container controls cannot make berth hang on
+ * a FIFO (open blocks until a writer comes) or run a device's driver. want (or NULL): the lstat
+ * the caller made first; the file must still be that one (type, st_dev, st_ino), else ESTALE. */
+struct stat;
+int fs_open_regular(int dirfd, const char *name, const struct stat *want, struct berr **err);
 /* Copy the entries of directory from into directory to, through fds and O_NOFOLLOW: symlinks
  * are copied as links, owners (translated by ids, or NULL: kept) and modes kept,
- * devices/fifos/sockets skipped. replace: what is in the way is removed first (else creating
- * it fails with EEXIST). */
+ * devices/fifos/sockets skipped. Owners and modes are set through the fds of what was made,
+ * never by name again (to may be a running container's, which can swap names meanwhile).
+ * replace: what is in the way is removed first (else creating it fails with EEXIST). */
 struct idshift;
 int fs_copy_tree(int from, int to, bool replace, const struct idshift *ids, struct berr **err);
 /* One entry (a file, a link, or a directory and what it holds) under the name to_name. */

@@ -677,6 +677,30 @@ in"
 	assert_output from-fresh
 }
 
+@test "#16 an image whose /etc/passwd is a FIFO: run -u and exec -u answer at once, cp and export do not hang" {
+	id=$(berth create --name mk berth/default sh -c 'rm /etc/passwd && mkfifo /etc/passwd')
+	echo "$id" >>"$WORK/ids"
+	berth start -a mk
+	berth commit mk fifo:1 >/dev/null
+	# as if the image had no passwd: a name is not found, a number needs none
+	run timeout -k 5 30 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm -u nobody fifo:1 true
+	assert_failure
+	[ "$status" -ne 124 ] # not the timeout's
+	assert_output --partial "unable to find user nobody: no matching entries in passwd file"
+	run timeout -k 5 30 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm -u 1000 fifo:1 probe ids
+	assert_success
+	assert_line uid=1000
+	berth run -d --name fr fifo:1 sleep 30 >>"$WORK/ids"
+	run timeout -k 5 30 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec -u nobody fr true
+	assert_failure
+	[ "$status" -ne 124 ]
+	assert_output --partial "unable to find user nobody"
+	# and the FIFO comes out of cp and export as a FIFO, without hanging either
+	run timeout -k 5 30 sh -c "\"$BERTH\" --root \"$STORE\" --runroot \"$RUNROOT\" cp fr:/etc/passwd - | tar -tvf -"
+	assert_success
+	assert_output --regexp '^p'
+}
+
 @test "--device: the node in the container, its permissions enforced by the cgroup" {
 	[ -e /dev/loop0 ] && [ -e /dev/fuse ] || skip "no /dev/loop0 or /dev/fuse here"
 	run berth run --rm --device /dev/fuse berth/default sh -c 'test -c /dev/fuse && echo there'
