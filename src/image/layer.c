@@ -97,20 +97,30 @@ static int open_dir(int rootfd, const char *rel, bool create, struct berr **err)
 	return take_fd(&cur);
 }
 
+/* The fd of directory rel (see open_dir), the last one kept for the next entry. */
+static int parent_dir(struct apply *a, const char *rel, bool create, struct berr **err)
+{
+	if (a->parent_rel && !strcmp(a->parent_rel, rel))
+		return a->parent_fd;
+	forget_parent(a);
+	a->parent_fd = open_dir(a->rootfd, rel, create, err);
+	if (a->parent_fd >= 0)
+		a->parent_rel = xstrdup(rel);
+	return a->parent_fd;
+}
+
 static bool keep_xattr(const char *name)
 {
 	return !strncmp(name, "user.", 5) || !strcmp(name, "security.capability") ||
 	       !strncmp(name, "system.posix_acl_", 17);
 }
 
-static int set_xattrs(int parent, const char *name, struct archive_entry *e, struct berr **err)
+/* fd: O_PATH, not a symbolic link */
+static int set_xattrs(int fd, struct archive_entry *e, struct berr **err)
 {
 	if (archive_entry_xattr_reset(e) == 0)
 		return 0;
-	autoclose int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	char fdpath[32];
-	if (fd < 0)
-		return berr_set(err, errno, "open '%s'", name);
 	const char *key;
 	const void *value;
 	size_t size;
@@ -118,7 +128,7 @@ static int set_xattrs(int parent, const char *name, struct archive_entry *e, str
 		if (!keep_xattr(key))
 			continue;
 		if (setxattr(path_fd(fd, fdpath), key, value, size, 0) < 0)
-			return berr_set(err, errno, "xattr %s on '%s'", key, name);
+			return berr_set(err, errno, "xattr %s", key);
 	}
 	return 0;
 }
@@ -275,29 +285,43 @@ static int create_node(struct apply *a, struct archive *ar, struct archive_entry
 	}
 }
 
-/* Owner, mode, xattrs, times (directories' times later). */
+/* Owner, mode, xattrs, times (directories' times later), all through one O_PATH fd of what
+ * create_node made. By name they could land elsewhere: untarring into a running container's
+ * root (cp - CONTAINER:DIR), the container can swap name for a symbolic link to a host file
+ * between our mknod and our chmod, and fchmodat() follows the last name (AT_SYMLINK_NOFOLLOW
+ * needs fchmodat2, Linux 6.6), relative to berth's root, which is the host's. The fd's magic
+ * link (host /proc, trusted) is how an O_PATH fd is chmod'ed, as glibc's lchmod does. */
 static int set_meta(struct apply *a, struct archive_entry *e, int parent, const char *name,
 		    const char *rel, struct berr **err)
 {
-	bool link = archive_entry_filetype(e) == AE_IFLNK;
-	if (fchownat(parent, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	autoclose int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return berr_set(err, errno, "open");
+	if ((st.st_mode & S_IFMT) != archive_entry_filetype(e))
+		return berr_plain(err, ESTALE, "replaced while it was written");
+	bool link = S_ISLNK(st.st_mode);
+	if (fchownat(fd, "", (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+		     AT_EMPTY_PATH) < 0)
 		return berr_set(err, errno, "chown");
+	char fdpath[32];
 	/* after chown, which clears set-id bits */
-	if (!link && fchmodat(parent, name, archive_entry_perm(e) & 07777, 0) < 0)
+	if (!link && chmod(path_fd(fd, fdpath), archive_entry_perm(e) & 07777) < 0)
 		return berr_set(err, errno, "chmod");
-	if (!link && set_xattrs(parent, name, e, err) < 0)
+	if (!link && set_xattrs(fd, e, err) < 0)
 		return -EIO;
 	struct timespec t[2];
 	entry_times(e, t);
-	if (archive_entry_filetype(e) == AE_IFDIR) {
+	if (S_ISDIR(st.st_mode)) {
 		if (a->n_dirs >= MAX_DIRS)
 			return berr_plain(err, E2BIG, "more than %d directories", MAX_DIRS);
 		a->dirs = xrealloc(a->dirs, (a->n_dirs + 1) * sizeof(*a->dirs));
 		a->dirs[a->n_dirs++] = (struct dir_time){xstrdup(rel), {t[0], t[1]}};
 		return 0;
 	}
-	if (utimensat(parent, name, t, AT_SYMLINK_NOFOLLOW) < 0)
+	/* the magic link itself is the last name: followed, to the fd's file (a symbolic link
+	 * gets its own times, not its target's) */
+	if (utimensat(AT_FDCWD, path_fd(fd, fdpath), t, 0) < 0)
 		return berr_set(err, errno, "set times");
 	return 0;
 }
@@ -314,15 +338,10 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	char *slash = strrchr(rel, '/');
 	*slash = '\0';
 	const char *base = slash + 1;
-	if (!a->parent_rel || strcmp(a->parent_rel, rel)) {
-		forget_parent(a);
-		a->parent_fd = open_dir(a->rootfd, rel, true, err);
-		if (a->parent_fd < 0)
-			return -EIO;
-		a->parent_rel = xstrdup(rel);
-	}
+	int parent = parent_dir(a, rel, true, err);
 	*slash = '/';
-	int parent = a->parent_fd;
+	if (parent < 0)
+		return -EIO;
 	if (!a->plain && !strncmp(base, WHITEOUT, strlen(WHITEOUT)))
 		return whiteout(a, parent, base, err);
 	if (archive_entry_hardlink(e))
@@ -335,16 +354,41 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	return set_meta(a, e, parent, base, rel, err);
 }
 
+/* The times of directory d->rel ("/a/b"), reached again from the root one directory at a
+ * time with O_NOFOLLOW (open_dir), never by its path: a later entry may have replaced a
+ * directory on the way, and with "a/", "a/b/" and then "a" a symbolic link to /host/dir,
+ * utimensat(rootfd, "a/b") would follow "a" and set the times of the host's /host/dir/b. A
+ * directory no longer reached that way is no longer in the tree the entries describe (later
+ * entries replace earlier ones): it is skipped rather than failing the layer. Nothing outside
+ * the layer's directory is touched either way, and a layer that lists "x/" and then a file
+ * "x" stays as good as one listing them the other way round. */
+static int dir_times(struct apply *a, struct dir_time *d, struct berr **err)
+{
+	char *slash = strrchr(d->rel, '/');
+	*slash = '\0';
+	int parent = parent_dir(a, d->rel, false, NULL);
+	*slash = '/';
+	if (parent < 0)
+		return 0;
+	autoclose int fd = openat(parent, slash + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+		return 0;
+	char fdpath[32];
+	if (fd < 0 || utimensat(AT_FDCWD, path_fd(fd, fdpath), d->times, 0) < 0)
+		return berr_set(err, errno, "set times of '%s'", d->rel);
+	return 0;
+}
+
 /* Directory times, deepest last-created first. */
 static int finish_dirs(struct apply *a, struct berr **err)
 {
 	int r = 0;
 	for (size_t i = a->n_dirs; i-- > 0;) {
-		if (r == 0 && utimensat(a->rootfd, a->dirs[i].rel + 1, a->dirs[i].times,
-					AT_SYMLINK_NOFOLLOW) < 0)
-			r = berr_set(err, errno, "set times of '%s'", a->dirs[i].rel);
+		if (r == 0)
+			r = dir_times(a, &a->dirs[i], err);
 		free(a->dirs[i].rel);
 	}
+	forget_parent(a);
 	free(a->dirs);
 	a->dirs = NULL;
 	return r;

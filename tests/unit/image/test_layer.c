@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -87,6 +88,25 @@ static int make_tar(const struct ent *ents, size_t n, enum filter f)
 	archive_write_free(a);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	return fd;
+}
+
+/* A running container's move while cp - writes into it: at the next chown, name (under the
+ * layer) becomes a symbolic link to outside/target, the host file it wants chmod'ed. This
+ * fchownat() runs in place of libc's for layer.c (linked in statically). */
+static const char *swap_at_chown;
+
+int fchownat(int dirfd, const char *path, uid_t owner, gid_t group, int flags)
+{
+	if (swap_at_chown) {
+		char from[PATH_MAX], aside[PATH_MAX], target[PATH_MAX];
+		snprintf(from, sizeof(from), "%s/layer/%s", base, swap_at_chown);
+		snprintf(aside, sizeof(aside), "%s/aside", base);
+		snprintf(target, sizeof(target), "%s/outside/target", base);
+		assert_int_equal(rename(from, aside), 0);
+		assert_int_equal(symlink(target, from), 0);
+		swap_at_chown = NULL;
+	}
+	return (int)syscall(SYS_fchownat, dirfd, path, owner, group, flags);
 }
 
 static int apply(const struct ent *ents, size_t n, enum filter f, struct berr **err)
@@ -263,6 +283,52 @@ static void hostile_symlink_parent(void **state)
 	expect_refused(rel, 2, "symbolic link");
 }
 
+/* "a/", "a/b/", then "a" a symbolic link to a directory outside: the layer is fine as a
+ * tree (a is a link), but the times of directory a/b, set once every entry is in, must not
+ * be set through the link on outside/b (the layer's later entry had replaced a on the way). */
+static void dir_times_not_through_replaced_parent(void **state)
+{
+	assert_int_equal(mkdir(at("outside/b"), 0755), 0);
+	struct timespec old[2] = {{12345, 0}, {12345, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, at("outside/b"), old, 0), 0);
+	char target[PATH_MAX];
+	snprintf(target, sizeof(target), "%s/outside", base);
+	const struct ent ents[] = {
+	    {"a/", AE_IFDIR, 0755},
+	    {"a/b/", AE_IFDIR, 0700},
+	    {"a", AE_IFLNK, 0777, target},
+	};
+	struct berr *err = NULL;
+	int r = apply(ents, 3, PLAIN, &err);
+	berr_clear(&err);
+	assert_int_equal(r, 0);
+	struct stat st;
+	assert_int_equal(stat(at("outside/b"), &st), 0);
+	assert_int_equal(st.st_mtime, 12345);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(lstat(at("layer/a"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+/* issue F3: cp - CONTAINER:DIR chmod'ed a FIFO, device or directory by name, after the
+ * container could swap it for a symbolic link to a host file */
+static void untar_chmod_not_through_swapped_link(void **state)
+{
+	assert_int_equal(fs_write_file(AT_FDCWD, at("outside/target"), "s", 1, 0600, NULL), 0);
+	assert_int_equal(chmod(at("outside/target"), 0600), 0);
+	const struct ent ents[] = {{"p", AE_IFIFO, 0666}};
+	int fd = make_tar(ents, 1, PLAIN);
+	swap_at_chown = "p";
+	struct berr *err = NULL;
+	(void)img_layer_untar(layerfd, fd, NULL, &err);
+	berr_clear(&err);
+	close(fd);
+	swap_at_chown = NULL;
+	struct stat st;
+	assert_int_equal(stat(at("outside/target"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
 static void hostile_hardlinks(void **state)
 {
 	assert_int_equal(fs_write_file(AT_FDCWD, at("outside/secret"), "s", 1, 0600, NULL), 0);
@@ -360,6 +426,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hostile_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hostile_symlink_parent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hostile_hardlinks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dir_times_not_through_replaced_parent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(untar_chmod_not_through_swapped_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(digests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_stream, setup, teardown),
 	};
