@@ -339,6 +339,23 @@ json_t *eng_state_load(const struct eng_store *s, const char *id)
 	return st;
 }
 
+int eng_state_proc_open(json_t *state, const char *what, int flags, struct berr **err)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(state, "Pid"));
+	uint64_t start = (uint64_t)json_integer_value(json_object_get(state, "PidStart"));
+	if (pid <= 0 || start == 0)
+		return berr_plain(err, ESRCH, "the container has no process");
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	autoclose int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	/* checked after the open: the fd is that process's, whatever the number names later */
+	if (rt_proc_start_time(pid) != start)
+		return berr_plain(err, ESRCH, "the container's process %d has exited", (int)pid);
+	return take_fd(&fd);
+}
+
 bool eng_state_monitor_lost(json_t *state)
 {
 	return json_is_true(json_object_get(state, "MonitorLost"));

@@ -62,6 +62,11 @@ json_t *eng_state_load(const struct eng_store *s, const char *id);
 /* Whether eng_state_load found the container "running" with its monitor gone (killed, or
  * the host went down): what system check and system boot reap. */
 bool eng_state_monitor_lost(json_t *state);
+/* /proc/<Pid>/<what> (say "ns/net", "root") of the container's process as state records it,
+ * opened with flags and kept only if that pid is still the process that started at PidStart:
+ * a pid from a state file may have been reused since by another process, the host's own, whose
+ * namespaces or root we would otherwise join or write into. ESRCH when it is not. */
+int eng_state_proc_open(json_t *state, const char *what, int flags, struct berr **err);
 int eng_state_save(const struct eng_store *s, const char *id, json_t *state, struct berr **err);
 
 /* For the image store's collector (img_store.roots): every container's layers. */

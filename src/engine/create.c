@@ -510,8 +510,11 @@ static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, st
 	json_t *st = eng_state_load(s, other);
 	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
 	bool running = json_is_true(json_object_get(st, "Running"));
+	/* the pid must still be X's process (its start time), not a number the host has given
+	 * to another process since X's ended: the runtime would join that one's namespace */
+	autoclose int netns = running ? eng_state_proc_open(st, "ns/net", O_RDONLY, NULL) : -1;
 	json_decref(st);
-	if (!running || pid <= 0)
+	if (netns < 0)
 		return berr_plain(err, EINVAL,
 				  "cannot join network of a non running container: %.12s", other);
 	size_t i;

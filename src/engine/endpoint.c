@@ -392,14 +392,11 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 }
 
 int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
-			 pid_t pid, struct berr **err)
+			 int netns, struct berr **err)
 {
 	json_t *n = json_object_get(networks_of(rec), name);
 	if (!n)
 		return berr_plain(err, ENOENT, "container is not connected to network %s", name);
-	autoclose int netns = open_netns(pid, err);
-	if (netns < 0)
-		return -EIO;
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return -EIO;
@@ -442,14 +439,26 @@ void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *
 
 /* ---- network connect and disconnect ---- */
 
-static pid_t running_pid(const struct eng_store *s, const char *id)
+static bool is_running(const struct eng_store *s, const char *id)
 {
 	json_t *st = eng_state_load(s, id);
-	pid_t pid = json_is_true(json_object_get(st, "Running"))
-			? (pid_t)json_integer_value(json_object_get(st, "Pid"))
-			: 0;
+	bool running = json_is_true(json_object_get(st, "Running")) &&
+		       json_integer_value(json_object_get(st, "Pid")) > 0;
 	json_decref(st);
-	return pid;
+	return running;
+}
+
+/* The running container's network namespace, or -1. The pid in its state must still be its
+ * process (eng_state_proc_open): a number reused by another process would have us add the
+ * interface to that one's namespace, the host's perhaps. */
+static int running_netns(const struct eng_store *s, const char *id)
+{
+	json_t *st = eng_state_load(s, id);
+	int fd = json_is_true(json_object_get(st, "Running"))
+		     ? eng_state_proc_open(st, "ns/net", O_RDONLY, NULL)
+		     : -1;
+	json_decref(st);
+	return fd < 0 ? -1 : fd;
 }
 
 int eng_network_connect(const struct eng_store *s, const char *net_ref, const char *cid,
@@ -468,7 +477,8 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 			       "container sharing network namespace with another container or "
 			       "host cannot be connected to any other network");
 	/* a VM's NICs are made at its boot: connect while it runs would need a hot-plug */
-	if (r == 0 && eng_is_vm(rec) && running_pid(s, cid) > 0)
+	autoclose int netns = r == 0 ? running_netns(s, cid) : -1;
+	if (r == 0 && eng_is_vm(rec) && netns >= 0)
 		r = berr_plain(err, EINVAL,
 			       "a running VM (--isolation vm) cannot be connected to a network: "
 			       "stop it first");
@@ -480,8 +490,7 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 		r = eng_network_claim(s, rec, net_ref, ip, NULL, aliases, err);
 	if (r == 0 && (r = eng_container_save(s, cid, rec, err)) < 0)
 		eng_network_release(s, rec, name);
-	pid_t pid = r == 0 ? running_pid(s, cid) : 0;
-	if (r == 0 && pid > 0 && (r = eng_endpoint_connect(s, cid, rec, name, pid, err)) < 0) {
+	if (r == 0 && netns >= 0 && (r = eng_endpoint_connect(s, cid, rec, name, netns, err)) < 0) {
 		/* as it was: no interface, no lease, not in the record */
 		eng_network_release(s, rec, name);
 		json_object_del(networks_of(rec), name);
@@ -510,7 +519,7 @@ int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const
 		r = berr_plain(err, ENOENT, "container %.12s is not connected to network %s", cid,
 			       name);
 	if (r == 0) {
-		if (running_pid(s, cid) > 0)
+		if (is_running(s, cid))
 			eng_endpoint_disconnect(s, cid, rec, name);
 		eng_network_release(s, rec, name);
 		json_t *old = json_deep_copy(rec);
@@ -536,7 +545,7 @@ static json_t *live_addresses(const struct eng_store *s, json_t **out_stopped)
 	if (eng_container_list(s, &ids, NULL) == 0) {
 		for (size_t i = 0; ids[i]; i++) {
 			json_t *rec = eng_container_load(s, ids[i], NULL);
-			bool running = running_pid(s, ids[i]) > 0;
+			bool running = is_running(s, ids[i]);
 			const char *k;
 			json_t *n;
 			json_object_foreach(networks_of(rec), k, n)

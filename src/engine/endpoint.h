@@ -49,9 +49,9 @@ int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *r
 void eng_vm_nics_close(struct eng_vm_nics *nics);
 
 /* One more network for a running container (network connect): its interface is the next
- * ethN; the network is rec's (already claimed). */
+ * ethN in netns (the container's network namespace); the network is rec's (already claimed). */
 int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
-			 pid_t pid, struct berr **err);
+			 int netns, struct berr **err);
 /* The interface of network name (as connect made it) removed from a running container. */
 void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *rec,
 			     const char *name);

@@ -21,7 +21,6 @@
 #include "image/store.h"
 #include "runtime/namespace.h"
 #include "runtime/spec.h"
-#include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -193,20 +192,9 @@ static int process_root(const struct eng_store *s, const char *id)
 	if (eng_container_is_vm(s, id))
 		return -1;
 	json_t *st = eng_state_load(s, id);
-	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
-	uint64_t start = (uint64_t)json_integer_value(json_object_get(st, "PidStart"));
+	int fd = eng_state_proc_open(st, "root", O_PATH | O_DIRECTORY, NULL);
 	json_decref(st);
-	if (pid <= 0 || start == 0)
-		return -1;
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/%d/root", (int)pid);
-	int fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	/* still the same process after the open: the fd is its root */
-	if (fd >= 0 && rt_proc_start_time(pid) != start) {
-		(void)close(fd);
-		fd = -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* The mount of the plan whose destination is the longest prefix of path (clean). */

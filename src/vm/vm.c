@@ -352,12 +352,47 @@ static int ctl_line(struct vm *v, char *out, size_t cap)
 	}
 }
 
+/* The length of the UTF-8 sequence at s (2 to 4), 0 when there is none; C1 controls
+ * (U+0080 to U+009F) are none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		   : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						  : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n == 2 && s[0] == 0xc2 && s[1] <= 0x9f ? 0 : n;
+}
+
+/* Text the guest wrote (its console, its error lines, what QEMU logged of it) made fit for an
+ * error message that a terminal shows: an ESC (or CSI, 0x9B, or its UTF-8 form) would start
+ * an escape sequence of the guest's choosing there (rewrite what is on the screen, set the
+ * window's title, on some terminals answer back as typed input). Control characters become
+ * spaces (newlines too: the message is one line), bytes that are not UTF-8 '?'. */
+static void printable(char *text)
+{
+	for (unsigned char *c = (unsigned char *)text; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			*c = ' ';
+		} else if (*c >= 0x80) {
+			size_t n = utf8_len(c);
+			if (n == 0)
+				*c = '?';
+			else
+				c += n - 1;
+		}
+	}
+}
+
 static int guest_error(const char *line, struct berr **err)
 {
 	int code = 125;
 	char msg[256] = "";
 	if (sscanf(line, "error %d %255[^\n]", &code, msg) < 1)
 		snprintf(msg, sizeof(msg), "%s", line);
+	printable(msg);
 	int e = code == 127 ? ENOENT : code == 126 ? EACCES : EIO;
 	return berr_plain(err, e, "%s", msg);
 }
@@ -420,6 +455,8 @@ static int wait_line(struct vm *v, const char *want, int timeout_s, struct berr 
 			autofree char *q = NULL;
 			size_t ql = 0;
 			(void)fs_read_file(AT_FDCWD, qlog, 2000, &q, &ql, NULL);
+			if (q)
+				printable(q);
 			return berr_plain(
 			    err, gone ? EIO : ETIMEDOUT, "the VM %s; QEMU: %s; console: %s",
 			    gone ? "ended before its guest started the process"
@@ -509,9 +546,7 @@ char *vm_console_tail(const struct vm *v, size_t max)
 		return xstrdup("");
 	const char *from = len > max ? data + len - max : data;
 	char *out = xstrdup(from);
-	for (char *c = out; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
+	printable(out);
 	return out;
 }
 

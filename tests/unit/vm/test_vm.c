@@ -13,6 +13,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@
 #include "vm/qemu.h"
 #include "vm/qmp.h"
 #include "vm/shim.h"
+#include "vm/vm.h"
 
 static void cpio(void **state)
 {
@@ -489,13 +491,54 @@ static void isolation(void **state)
 			   true));
 }
 
+/* Guest text in error messages: no ESC, CSI or other control character reaches the
+ * terminal; UTF-8 stays. */
+static void guest_text_printable(void **state)
+{
+	char dir[] = "/tmp/berth-unit-vm.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	static const char log[] = "boot\x1b]0;pwned\x07\x1b[2Jok\r\nend \xc3\xa9 \xc2\x9b"
+				  "1m \xff!";
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(log, f);
+	fclose(f);
+	struct vm v = {.state_dir = dir, .ctl = -1, .exit_code = -1};
+	char *tail = vm_console_tail(&v, 1500);
+	assert_string_equal(tail, "boot ]0;pwned  [2Jok  end \xc3\xa9 ??1m ?!");
+	free(tail);
+	/* the guest init's "error CODE MSG" line */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	static const char line[] = "error 127 exec: \x1b[2Jnot found\x1b]52;c;ZWNobw==\x07\n";
+	assert_int_equal(write(p[1], line, sizeof(line) - 1), (ssize_t)(sizeof(line) - 1));
+	v.ctl = p[0];
+	struct berr *err = NULL;
+	assert_int_equal(vm_wait_started(&v, 5, &err), -ENOENT);
+	char *msg = berr_string(err);
+	assert_string_equal(msg, "exec:  [2Jnot found ]52;c;ZWNobw== ");
+	free(msg);
+	berr_free(err);
+	close(p[0]);
+	close(p[1]);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(cpio),         cmocka_unit_test(modules),
-	    cmocka_unit_test(command_line), cmocka_unit_test(guest_plan),
-	    cmocka_unit_test(frames),       cmocka_unit_test(sessions),
-	    cmocka_unit_test(qmp),          cmocka_unit_test(isolation),
+	    cmocka_unit_test(cpio),
+	    cmocka_unit_test(modules),
+	    cmocka_unit_test(command_line),
+	    cmocka_unit_test(guest_plan),
+	    cmocka_unit_test(frames),
+	    cmocka_unit_test(sessions),
+	    cmocka_unit_test(qmp),
+	    cmocka_unit_test(isolation),
+	    cmocka_unit_test(guest_text_printable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
