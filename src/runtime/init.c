@@ -402,7 +402,7 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	int flags = ctx->unshare_flags & ~CLONE_NEWUSER;
 	if (flags && unshare(flags) < 0)
 		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create namespaces"), err));
-	if (ctx->spec->time_offsets && (flags & 0x80) &&
+	if (ctx->spec->time_offsets && (flags & CLONE_NEWTIME) &&
 	    write_time_offsets(ctx->procfd, ctx->spec->time_offsets, &err) < 0)
 		rt_sync_fail(ctx->sync_fd, err);
 	pid_t pid = fork();
