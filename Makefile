@@ -28,7 +28,8 @@ LDOPT    := -pie -Wl,-z,relro,-z,now
 endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
-LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c \
+            src/build/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 
@@ -135,10 +136,13 @@ install: all
 conformance: all
 	@BERTH_BUILD=$(abspath $(BUILD)) tests/conformance/run
 
-# libFuzzer harnesses (clang): the spec parser, manifests and configs, the layer applier.
+# libFuzzer harnesses (clang): the spec parser, manifests and configs, the layer applier, the
+# Containerfile parser.
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CC  := clang -std=gnu11 -g -O1 -fsanitize=address,undefined $(CPPFLAGS)
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+# kept between runs: make would delete them as intermediates and compile the library again
+.SECONDARY: $(FUZZ_OBJ)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"

@@ -1,0 +1,32 @@
+/* Text helpers the build front end shares (internal to src/build/): a growing string, Go's idea
+ * of white space (unicode.IsSpace) and of a rune's width in UTF-8, and a growing string vector.
+ * BuildKit is written in Go and decodes runes where it splits words; these keep our splitting
+ * on the same characters. Byte-oriented otherwise: invalid UTF-8 is carried through untouched. */
+#ifndef BERTH_BUILD_TEXT_H
+#define BERTH_BUILD_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bld_buf {
+	char *s; /* NUL-terminated once anything was added; NULL when empty */
+	size_t len, cap;
+};
+
+void bld_buf_add(struct bld_buf *b, const char *s, size_t n);
+void bld_buf_addc(struct bld_buf *b, char c);
+/* The string built so far (never NULL); b is empty again. */
+char *bld_buf_take(struct bld_buf *b);
+void bld_buf_clear(struct bld_buf *b);
+
+/* Bytes of the UTF-8 rune at s[0..n) (1 for an invalid or truncated sequence, 0 when n == 0). */
+size_t bld_rune_len(const char *s, size_t n);
+/* Bytes of the white space rune at s[0..n) as Go's unicode.IsSpace sees it, 0 if none. */
+size_t bld_space_len(const char *s, size_t n);
+/* Go's strings.TrimSpace on s[0..*n): moves *s and shrinks *n. */
+void bld_trim_space(const char **s, size_t *n);
+
+/* Append s (taken) to the NULL-terminated vector *v of *n strings. */
+void bld_strv_push(char ***v, size_t *n, char *s);
+
+#endif
