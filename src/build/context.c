@@ -1,0 +1,1058 @@
+/* The build context and the selection of COPY/ADD sources (see context.h).
+ *
+ * The attack this file stops: a Containerfile (often someone else's, built from a checkout)
+ * names what is copied into the image, and the checkout holds what it likes. A symbolic link
+ * "key -> /home/me/.ssh/id_ed25519" or "up -> ../../.." must not carry host files into an
+ * image, nor a FIFO hang the build, nor a device node make us read a disk. So in the context
+ * every name is opened below the context's own fd, one component at a time with O_PATH |
+ * O_NOFOLLOW; links are read and followed by us, and refused when they leave the context
+ * (RESOLVE_BENEATH's rule, done by hand so that each link can also be checked against the
+ * ignore file); special files are refused from their lstat, never opened. A stage's root is
+ * an image we built: links there resolve inside it (path_open_in_root). */
+#include "build/context.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/ignore.h"
+#include "build/text.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+struct bld_context {
+	int fd;
+	struct bld_ignore *ignore;
+	char *ignore_name;
+};
+
+/* ---- paths ---- */
+
+static enum bld_ignore_verdict verdict(const struct bld_ignore *ign, const char *path, bool dir)
+{
+	return ign ? bld_ignore_match(ign, path, dir) : BLD_IGNORE_KEEP;
+}
+
+static char *join(const char *a, const char *b)
+{
+	return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static unsigned components(const char *path)
+{
+	unsigned n = *path != '\0';
+	for (const char *p = path; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+static int not_found(const char *name, struct berr **err)
+{
+	return berr_plain(err, ENOENT, "\"/%s\": not found", name);
+}
+
+static const char *kind_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	default:
+		return "not a file, directory or symbolic link";
+	}
+}
+
+/* The issue's rule: the context offers files, directories and links, nothing that a read
+ * could block on or that a driver answers. */
+static int refuse_special(const char *path, mode_t mode, struct berr **err)
+{
+	return berr_plain(err, EINVAL,
+			  "'%s' in the build context is %s: only files, directories and "
+			  "symbolic links can be copied",
+			  path, kind_name(mode));
+}
+
+int bld_source_clean(const char *src, bool refuse_up, char **out, struct berr **err)
+{
+	int depth = 0;
+	for (const char *p = src; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			depth--;
+		else if (n && !(n == 1 && p[0] == '.'))
+			depth++;
+		if (depth < 0 && refuse_up)
+			return berr_plain(err, EXDEV, "'%s' leads outside the build context", src);
+		depth = depth < 0 ? 0 : depth;
+		p += n;
+	}
+	autofree char *clean = path_clean(src);
+	*out = xstrdup(clean + 1);
+	return 0;
+}
+
+/* ---- resolving a source ---- */
+
+#define RESOLVE_DEPTH_MAX 256
+
+struct resolved {
+	int fd;       /* O_PATH, links followed */
+	char *path;   /* context: where it is, relative to the root ("" the root); else NULL */
+	bool ignored; /* context: a directory the ignore file excludes (exceptions may keep some
+			 of what it holds) */
+};
+
+static void resolved_clear(struct resolved *r)
+{
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	free(r->path);
+	*r = (struct resolved){.fd = -1};
+}
+
+struct beneath {
+	const struct bld_root *root;
+	const char *src;
+	int fds[RESOLVE_DEPTH_MAX + 1]; /* fds[0] the root (not owned) */
+	size_t ends[RESOLVE_DEPTH_MAX + 1];
+	unsigned depth;
+	struct bld_buf path;
+	int links;
+};
+
+static void beneath_pop(struct beneath *b)
+{
+	(void)close(b->fds[b->depth]);
+	b->depth--;
+	b->path.len = b->ends[b->depth];
+	if (b->path.s)
+		b->path.s[b->path.len] = '\0';
+}
+
+static void beneath_push(struct beneath *b, int fd, const char *name)
+{
+	if (b->path.len)
+		bld_buf_addc(&b->path, '/');
+	bld_buf_add(&b->path, name, strlen(name));
+	b->fds[++b->depth] = fd;
+	b->ends[b->depth] = b->path.len;
+}
+
+/* A link met on the way (fd its O_PATH handle, cand its path): its target joins the rest of
+ * the walk. Absolute targets and ".." above the root would leave the context. */
+static int beneath_link(struct beneath *b, int fd, const char *cand, char **todo, struct berr **err)
+{
+	if (++b->links > BLD_SYMLINKS_MAX)
+		return berr_plain(err, ELOOP, "\"/%s\": too many levels of symbolic links", b->src);
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+	if (n < 0)
+		return berr_set(err, errno, "readlink '%s'", cand);
+	target[n] = '\0';
+	if (target[0] == '/')
+		return berr_plain(err, EXDEV,
+				  "'%s' is a symbolic link to '%s', outside the build context",
+				  cand, target);
+	char *next = xasprintf("%s/%s", target, *todo);
+	free(*todo);
+	*todo = next;
+	return 0;
+}
+
+/* One name of the walk: into a directory, through a link, or the last one. 1: go on, 0: done. */
+static int beneath_step(struct beneath *b, const char *name, bool last, char **todo,
+			struct berr **err)
+{
+	if (!strcmp(name, "..")) {
+		if (b->depth == 0)
+			return berr_plain(err, EXDEV,
+					  "\"/%s\": a symbolic link on the way leads outside the "
+					  "build context",
+					  b->src);
+		beneath_pop(b);
+		return 1;
+	}
+	int fd = openat(b->fds[b->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR
+			   ? not_found(b->src, err)
+			   : berr_set(err, errno, "open '%s'", name);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		(void)close(fd);
+		return berr_set(err, errno, "stat '%s'", name);
+	}
+	autofree char *cand = join(b->path.s ? b->path.s : "", name);
+	bool dir = S_ISDIR(st.st_mode);
+	enum bld_ignore_verdict v = verdict(b->root->ignore, cand, dir);
+	int r = 1;
+	if (v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir))
+		r = not_found(b->src, err); /* never sent to the builder */
+	else if (S_ISLNK(st.st_mode))
+		r = beneath_link(b, fd, cand, todo, err);
+	else if (!dir && !last)
+		r = not_found(b->src, err);
+	else if (b->depth >= RESOLVE_DEPTH_MAX)
+		r = berr_plain(err, ENAMETOOLONG, "\"/%s\": too deep", b->src);
+	if (r < 0 || S_ISLNK(st.st_mode)) {
+		(void)close(fd);
+		return r < 0 ? r : 1;
+	}
+	beneath_push(b, fd, name);
+	return dir;
+}
+
+static int resolve_beneath(const struct bld_root *root, const char *src, struct resolved *out,
+			   struct berr **err)
+{
+	struct beneath b = {.root = root, .src = src};
+	b.fds[0] = root->fd;
+	bld_buf_add(&b.path, "", 0);
+	autofree char *todo = xstrdup(src);
+	int r = 0;
+	for (;;) {
+		char *p = todo + strspn(todo, "/");
+		if (!*p)
+			break;
+		size_t n = strcspn(p, "/");
+		autofree char *name = xstrndup(p, n);
+		char *rest = xstrdup(p + n);
+		free(todo);
+		todo = rest;
+		if (!strcmp(name, "."))
+			continue;
+		if (n > NAME_MAX) {
+			r = berr_plain(err, ENAMETOOLONG, "\"/%s\": name too long", src);
+			break;
+		}
+		r = beneath_step(&b, name, rest[strspn(rest, "/")] == '\0', &todo, err);
+		if (r <= 0)
+			break;
+	}
+	struct stat st;
+	if (r >= 0) {
+		out->fd = b.depth ? b.fds[b.depth--]
+				  : openat(root->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (out->fd < 0 || fstat(out->fd, &st) < 0)
+			r = berr_set(err, errno, "open '%s' in the build context", src);
+		out->path = bld_buf_take(&b.path);
+		out->ignored = r >= 0 && S_ISDIR(st.st_mode) &&
+			       verdict(root->ignore, out->path, true) == BLD_IGNORE_EXCLUDE;
+	}
+	for (; b.depth > 0; b.depth--)
+		(void)close(b.fds[b.depth]);
+	bld_buf_clear(&b.path);
+	return r < 0 ? r : 0;
+}
+
+/* Hand e over as this function's error (err may be NULL). */
+static int pass(struct berr **err, struct berr *e, int r)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		berr_free(e);
+	return r;
+}
+
+/* src (clean, relative) in root, links followed. */
+static int resolve(const struct bld_root *root, const char *src, struct resolved *out,
+		   struct berr **err)
+{
+	*out = (struct resolved){.fd = -1};
+	if (root->context)
+		return resolve_beneath(root, src, out, err);
+	struct berr *e = NULL;
+	out->fd = path_open_in_root(root->fd, *src ? src : ".", O_PATH, 0, &e);
+	if (out->fd >= 0)
+		return 0;
+	if (berr_code(e) == ENOENT || berr_code(e) == ENOTDIR) {
+		berr_free(e);
+		return not_found(src, err);
+	}
+	return pass(err, e, out->fd);
+}
+
+/* ---- Go's filepath.Match ---- */
+
+/* The rune at s (Go decodes invalid UTF-8 as U+FFFD, one byte wide). */
+static size_t rune_at(const char *s, size_t n, uint32_t *out)
+{
+	size_t w = bld_rune_len(s, n);
+	const unsigned char *u = (const unsigned char *)s;
+	if (w <= 1) {
+		*out = n == 0 ? 0 : u[0] < 0x80 ? u[0] : 0xfffd;
+		return n ? 1 : 0;
+	}
+	uint32_t r = u[0] & (0x7f >> w);
+	for (size_t i = 1; i < w; i++)
+		r = (r << 6) | (u[i] & 0x3f);
+	*out = r;
+	return w;
+}
+
+/* getEsc: one class character, '\' escaping; false for a malformed pattern. */
+static bool class_char(const char *c, size_t cn, size_t *ci, uint32_t *out)
+{
+	if (*ci >= cn || c[*ci] == '-' || c[*ci] == ']')
+		return false;
+	if (c[*ci] == '\\' && ++*ci >= cn)
+		return false;
+	size_t w = rune_at(c + *ci, cn - *ci, out);
+	if (*out == 0xfffd && w == 1)
+		return false;
+	*ci += w;
+	return *ci < cn;
+}
+
+/* matchChunk: whether chunk c matches a prefix of s (*used bytes of it). -EINVAL: malformed. */
+static int match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_t *used)
+{
+	bool failed = false;
+	size_t si = 0;
+	for (size_t ci = 0; ci < cn;) {
+		failed |= si == sn;
+		uint32_t r = 0, lo, hi;
+		switch (c[ci]) {
+		case '[': {
+			if (!failed)
+				si += rune_at(s + si, sn - si, &r);
+			bool neg = ++ci < cn && c[ci] == '^', in = false;
+			ci += neg;
+			for (int nrange = 0;; nrange++) {
+				if (ci < cn && c[ci] == ']' && nrange > 0) {
+					ci++;
+					break;
+				}
+				if (!class_char(c, cn, &ci, &lo))
+					return -EINVAL;
+				hi = lo;
+				if (c[ci] == '-' && (++ci, !class_char(c, cn, &ci, &hi)))
+					return -EINVAL;
+				in |= lo <= r && r <= hi;
+			}
+			failed |= in == neg;
+			break;
+		}
+		case '?':
+			if (!failed) {
+				failed = s[si] == '/';
+				si += rune_at(s + si, sn - si, &r);
+			}
+			ci++;
+			break;
+		case '\\':
+			if (++ci >= cn)
+				return -EINVAL;
+			/* fallthrough */
+		default:
+			if (!failed) {
+				failed = c[ci] != s[si];
+				si++;
+			}
+			ci++;
+		}
+	}
+	*used = si;
+	return !failed;
+}
+
+/* scanChunk: the stars, then the chunk up to the next star outside brackets. */
+static const char *scan_chunk(const char *p, bool *star, size_t *len)
+{
+	*star = false;
+	while (*p == '*') {
+		p++;
+		*star = true;
+	}
+	bool inrange = false;
+	size_t i = 0;
+	for (; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[')
+			inrange = true;
+		else if (p[i] == ']')
+			inrange = false;
+		else if (p[i] == '*' && !inrange)
+			break;
+	}
+	*len = i;
+	return p;
+}
+
+static int glob(const char *p, const char *s)
+{
+	size_t sn = strlen(s);
+	while (*p) {
+		bool star;
+		size_t cn, used;
+		const char *c = scan_chunk(p, &star, &cn);
+		p = c + cn;
+		if (star && cn == 0)
+			return memchr(s, '/', sn) == NULL;
+		int r = match_chunk(c, cn, s, sn, &used);
+		if (r > 0 && (used == sn || *p)) {
+			s += used;
+			sn -= used;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		bool next = false;
+		for (size_t i = 0; star && !next && i < sn && s[i] != '/'; i++) {
+			r = match_chunk(c, cn, s + i + 1, sn - i - 1, &used);
+			if (r < 0)
+				return r;
+			if (r > 0 && !(*p == '\0' && used < sn - i - 1)) {
+				s += i + 1 + used;
+				sn -= i + 1 + used;
+				next = true;
+			}
+		}
+		if (next)
+			continue;
+		while (*p) { /* the rest must still be well formed */
+			c = scan_chunk(p, &star, &cn);
+			p = c + cn;
+			if (match_chunk(c, cn, "", 0, &used) < 0)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	return sn == 0;
+}
+
+int bld_glob_match(const char *pattern, const char *name, bool *out_match, struct berr **err)
+{
+	int r = glob(pattern, name);
+	if (r < 0)
+		return berr_plain(err, EINVAL, "syntax error in pattern '%s'", pattern);
+	*out_match = r > 0;
+	return 0;
+}
+
+bool bld_has_wildcards(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '*' || *s == '?' || *s == '[')
+			return true;
+		if (*s == '\\' && s[1])
+			s++;
+	}
+	return false;
+}
+
+/* ---- selection ---- */
+
+struct sel {
+	const struct bld_root *root;
+	const struct bld_select_opts *o;
+	struct bld_selection *out;
+	struct bld_limits lim;
+	struct bld_match *m; /* being filled */
+	size_t cap;
+	const char *base; /* context: the match's path in the context */
+	char **lit;       /* include: the pattern's leading literal components */
+	size_t n_lit;
+};
+
+static void entry_clear(struct bld_entry *e)
+{
+	free(e->path);
+	free(e->link);
+}
+
+static void match_clear(struct bld_match *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		entry_clear(&m->v[i]);
+	free(m->v);
+	free(m->name);
+}
+
+void bld_selection_clear(struct bld_selection *sel)
+{
+	for (size_t i = 0; i < sel->n; i++)
+		match_clear(&sel->v[i]);
+	free(sel->v);
+	*sel = (struct bld_selection){0};
+}
+
+static int add_entry(struct sel *s, char *path, const struct stat *st, char *link,
+		     struct berr **err)
+{
+	struct bld_selection *o = s->out;
+	if (o->entries >= s->lim.entries ||
+	    (S_ISREG(st->st_mode) && (uint64_t)st->st_size > s->lim.bytes - o->bytes)) {
+		free(path);
+		free(link);
+		bool many = o->entries >= s->lim.entries;
+		return berr_plain(err, E2BIG, "more than %llu %s selected",
+				  (unsigned long long)(many ? s->lim.entries : s->lim.bytes),
+				  many ? "files and directories" : "bytes of files");
+	}
+	if (s->m->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->m->v = xrealloc(s->m->v, s->cap * sizeof(*s->m->v));
+	}
+	s->m->v[s->m->n++] = (struct bld_entry){
+	    .path = path,
+	    .mode = st->st_mode,
+	    .uid = st->st_uid,
+	    .gid = st->st_gid,
+	    .dev = st->st_dev,
+	    .rdev = st->st_rdev,
+	    .ino = st->st_ino,
+	    .nlink = st->st_nlink,
+	    .size = S_ISREG(st->st_mode) ? st->st_size : 0,
+	    .atime = st->st_atim,
+	    .mtime = st->st_mtim,
+	    .link = link,
+	};
+	o->entries++;
+	o->bytes += S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+	return 0;
+}
+
+static void drop_last(struct sel *s) /* a directory: no bytes */
+{
+	struct bld_entry *e = &s->m->v[--s->m->n];
+	s->out->entries--;
+	entry_clear(e);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in directory fd, sorted (byte order: with parents listed first, the walk is in the
+ * order of BuildKit's content-hash keys, where '/' sorts lowest). */
+static int read_names(int fd, const struct bld_limits *lim, char ***out, size_t *out_n,
+		      struct berr **err)
+{
+	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (!d) {
+		if (dup >= 0)
+			(void)close(dup);
+		return berr_set(err, errno, "read directory");
+	}
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n >= lim->entries) {
+			r = berr_plain(err, E2BIG, "a directory holds more than %llu entries",
+				       (unsigned long long)lim->entries);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = xstrdup(de->d_name);
+	}
+	if (r == 0 && errno)
+		r = berr_set(err, errno, "read directory");
+	closedir(d);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_names);
+	*out = v;
+	*out_n = n;
+	return 0;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Whether rel (below the match) is taken, and whether a directory is taken for itself (false:
+ * only when something it holds is). *skip: not at all, nor anything below. */
+static void filter(const struct sel *s, const char *rel, bool dir, unsigned depth, bool *skip,
+		   bool *self)
+{
+	*skip = false;
+	*self = true;
+	if (s->root->ignore) {
+		autofree char *cpath = join(s->base, rel);
+		enum bld_ignore_verdict v = bld_ignore_match(s->root->ignore, cpath, dir);
+		*skip |= v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir);
+		*self &= v == BLD_IGNORE_KEEP;
+	}
+	enum bld_ignore_verdict v = verdict(s->o->exclude, rel, dir);
+	*skip |= v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir);
+	*self &= v == BLD_IGNORE_KEEP;
+	if (s->o->include && verdict(s->o->include, rel, dir) == BLD_IGNORE_KEEP) {
+		/* not included: a directory may still lead to what is, unless it leaves the
+		 * pattern's literal leading part */
+		*self = false;
+		*skip |= !dir || (depth < s->n_lit && strcmp(base_name(rel), s->lit[depth]));
+	}
+}
+
+static int walk_dir(struct sel *s, int dirfd, struct bld_buf *rel, unsigned depth,
+		    struct berr **err);
+
+/* One name in directory dirfd, rel its path below the match. */
+static int walk_entry(struct sel *s, int dirfd, const char *name, struct bld_buf *rel,
+		      unsigned depth, struct berr **err)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s'", rel->s);
+	bool dir = S_ISDIR(st.st_mode), skip, self;
+	filter(s, rel->s, dir, depth, &skip, &self);
+	if (skip)
+		return 0;
+	if (s->root->context && !dir && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		autofree char *cpath = join(s->base, rel->s);
+		return refuse_special(cpath, st.st_mode, err);
+	}
+	char *link = NULL;
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return berr_set(err, errno, "readlink '%s'", rel->s);
+		link = xstrndup(target, (size_t)n);
+	}
+	size_t at = s->m->n;
+	int r = add_entry(s, xstrdup(rel->s), &st, link, err);
+	if (r < 0 || !dir)
+		return r;
+	autoclose int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat now;
+	if (sub < 0 || fstat(sub, &now) < 0)
+		return berr_set(err, errno, "open '%s'", rel->s);
+	if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+		return berr_plain(err, ESTALE, "'%s' changed while the build read it", rel->s);
+	r = walk_dir(s, sub, rel, depth + 1, err);
+	if (r == 0 && !self && s->m->n == at + 1)
+		drop_last(s); /* nothing below it is taken: neither is it */
+	return r;
+}
+
+static int walk_dir(struct sel *s, int dirfd, struct bld_buf *rel, unsigned depth,
+		    struct berr **err)
+{
+	if (depth > s->lim.depth)
+		return berr_plain(err, ELOOP, "'%s': directories nested more than %u deep",
+				  rel->s ? rel->s : "", s->lim.depth);
+	char **names = NULL;
+	size_t n = 0;
+	int r = read_names(dirfd, &s->lim, &names, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t mark = rel->len;
+		if (mark)
+			bld_buf_addc(rel, '/');
+		bld_buf_add(rel, names[i], strlen(names[i]));
+		r = walk_entry(s, dirfd, names[i], rel, depth, err);
+		rel->len = mark;
+		rel->s[mark] = '\0';
+	}
+	free_names(names, n);
+	return r;
+}
+
+/* Whether path was selected: itself or something below it. */
+static bool selected(const struct bld_match *m, const char *path)
+{
+	size_t n = strlen(path);
+	for (size_t i = 0; i < m->n; i++)
+		if (!strncmp(m->v[i].path, path, n) &&
+		    (m->v[i].path[n] == '\0' || m->v[i].path[n] == '/'))
+			return true;
+	return false;
+}
+
+/* The source name (clean, relative), resolved: one match and all below it. explicit: named
+ * without patterns (missing is an error). */
+static int select_one(struct sel *s, const char *name, bool explicit, struct berr **err)
+{
+	struct resolved res = {.fd = -1};
+	int r = resolve(s->root, name, &res, err);
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (fstat(res.fd, &st) < 0) {
+		r = berr_set(err, errno, "stat '%s'", name);
+		resolved_clear(&res);
+		return r;
+	}
+	if (s->root->context && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		r = refuse_special(res.path, st.st_mode, err);
+		resolved_clear(&res);
+		return r;
+	}
+	struct bld_selection *o = s->out;
+	o->v = xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
+	s->m = &o->v[o->n++];
+	*s->m = (struct bld_match){.name = xstrdup(name)};
+	s->cap = 0;
+	s->base = res.path ? res.path : "";
+	r = add_entry(s, xstrdup(""), &st, NULL, err);
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		autoclose int dir = openat(res.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct bld_buf rel = {0};
+		bld_buf_add(&rel, "", 0);
+		r = dir < 0 ? berr_set(err, errno, "open '%s'", name)
+			    : walk_dir(s, dir, &rel, 0, err);
+		bld_buf_clear(&rel);
+	}
+	bool gone = r == 0 && res.ignored && s->m->n == 1;
+	if (r == 0 && s->o->required && !selected(s->m, s->o->required)) {
+		autofree char *full = join(name, s->o->required);
+		r = not_found(full, err);
+	} else if (gone && explicit) {
+		r = not_found(name, err);
+	}
+	if (r < 0 || gone) {
+		for (size_t i = 0; i < s->m->n; i++)
+			o->bytes -= S_ISREG(s->m->v[i].mode) ? (uint64_t)s->m->v[i].size : 0;
+		o->entries -= s->m->n;
+		match_clear(s->m);
+		o->n--;
+	}
+	resolved_clear(&res);
+	return r;
+}
+
+/* The pattern components pat[0..n) below directory dirfd (dir its name, relative). */
+static int select_glob(struct sel *s, int dirfd, const char *dir, const char *ctxdir, char **pat,
+		       size_t n, struct berr **err)
+{
+	char **names = NULL;
+	size_t nn = 0;
+	int r = read_names(dirfd, &s->lim, &names, &nn, err);
+	for (size_t i = 0; r == 0 && i < nn; i++) {
+		bool m = false;
+		r = bld_glob_match(pat[0], names[i], &m, err);
+		struct stat st;
+		if (r < 0 || !m || fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		bool isdir = S_ISDIR(st.st_mode);
+		autofree char *cpath = join(ctxdir, names[i]);
+		enum bld_ignore_verdict v = verdict(s->root->ignore, cpath, isdir);
+		if (v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !isdir))
+			continue; /* not in the context the builder sees */
+		autofree char *name = join(dir, names[i]);
+		if (n == 1) {
+			r = select_one(s, name, false, err);
+		} else if (isdir) {
+			autoclose int sub = openat(dirfd, names[i],
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = sub < 0 ? berr_set(err, errno, "open '%s'", name)
+				    : select_glob(s, sub, name, cpath, pat + 1, n - 1, err);
+		}
+	}
+	free_names(names, nn);
+	return r;
+}
+
+/* src split at its first component with wildcards: the literal directory, then patterns. */
+static int select_wild(struct sel *s, const char *clean, struct berr **err)
+{
+	char **comps = NULL;
+	size_t n = 0, k = 0;
+	autofree char *copy = xstrdup(clean);
+	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
+		bld_strv_push(&comps, &n, xstrdup(c));
+	while (k < n && !bld_has_wildcards(comps[k]))
+		k++;
+	struct bld_buf dir = {0};
+	bld_buf_add(&dir, "", 0);
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			bld_buf_addc(&dir, '/');
+		bld_buf_add(&dir, comps[i], strlen(comps[i]));
+	}
+	int r = 0;
+	struct resolved res = {.fd = -1};
+	if (k == n) {
+		r = select_one(s, dir.s, true, err);
+	} else if ((r = resolve(s->root, dir.s, &res, err)) == 0) {
+		autoclose int fd = openat(res.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			r = select_glob(s, fd, dir.s, res.path ? res.path : "", comps + k, n - k,
+					err);
+		else if (errno != ENOTDIR) /* not a directory: nothing matches (filepath.Walk) */
+			r = berr_set(err, errno, "open '%s'", dir.s);
+	}
+	resolved_clear(&res);
+	bld_buf_clear(&dir);
+	for (size_t i = 0; i < n; i++)
+		free(comps[i]);
+	free(comps);
+	return r;
+}
+
+int bld_select(const struct bld_root *root, const char *src, const struct bld_select_opts *o,
+	       struct bld_selection *out, struct berr **err)
+{
+	struct sel s = {.root = root, .o = o, .out = out, .lim = o->limits};
+	s.lim.entries = s.lim.entries ? s.lim.entries : BLD_SELECT_ENTRIES_MAX;
+	s.lim.bytes = s.lim.bytes ? s.lim.bytes : BLD_SELECT_BYTES_MAX;
+	s.lim.depth =
+	    s.lim.depth && s.lim.depth < BLD_SELECT_DEPTH_MAX ? s.lim.depth : BLD_SELECT_DEPTH_MAX;
+	autofree char *clean = NULL;
+	int r = bld_source_clean(src, root->context, &clean, err);
+	if (r < 0)
+		return r;
+	autofree char *lits = o->include ? xstrdup(bld_ignore_pattern(o->include, 0, NULL)) : NULL;
+	for (char *save = NULL, *c = lits ? strtok_r(lits, "/", &save) : NULL;
+	     c && !strpbrk(c, "*?[\\"); c = strtok_r(NULL, "/", &save))
+		bld_strv_push(&s.lit, &s.n_lit, xstrdup(c));
+	r = select_wild(&s, clean, err);
+	for (size_t i = 0; i < s.n_lit; i++)
+		free(s.lit[i]);
+	free(s.lit);
+	return r;
+}
+
+/* ---- reading a selection again ---- */
+
+static int walk_check(const struct bld_entry *e, int fd, const char *name, struct berr **err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return berr_set(err, errno, "stat '%s'", name);
+	if ((st.st_mode & S_IFMT) != (e->mode & S_IFMT) || st.st_dev != e->dev ||
+	    st.st_ino != e->ino)
+		return berr_plain(err, ESTALE, "'%s' changed while the build read it", name);
+	return 0;
+}
+
+int bld_walk_start(struct bld_walk *w, const struct bld_root *root, const struct bld_match *m,
+		   struct berr **err)
+{
+	*w = (struct bld_walk){.root = root, .m = m, .cur = -1};
+	struct resolved res;
+	int r = resolve(root, m->name, &res, err);
+	if (r == 0)
+		r = walk_check(&m->v[0], res.fd, m->name, err);
+	if (r < 0) {
+		resolved_clear(&res);
+		return r;
+	}
+	if (S_ISDIR(m->v[0].mode))
+		w->dirs[w->n_dirs++] = take_fd(&res.fd);
+	else
+		w->cur = take_fd(&res.fd);
+	resolved_clear(&res);
+	return 0;
+}
+
+int bld_walk_next(struct bld_walk *w, const struct bld_entry **out_e, int *out_fd,
+		  struct berr **err)
+{
+	if (w->next >= w->m->n)
+		return 0;
+	const struct bld_entry *e = &w->m->v[w->next];
+	if (w->next++ == 0) {
+		*out_e = e;
+		*out_fd = w->cur >= 0 ? w->cur : w->dirs[0];
+		return 1;
+	}
+	if (w->cur >= 0)
+		(void)close(take_fd(&w->cur));
+	unsigned depth = components(e->path);
+	while (w->n_dirs > depth)
+		(void)close(w->dirs[--w->n_dirs]);
+	if (depth == 0 || w->n_dirs != depth || depth > BLD_SELECT_DEPTH_MAX)
+		return berr_plain(err, EINVAL, "'%s': selection out of order", e->path);
+	autoclose int fd =
+	    openat(w->dirs[depth - 1], base_name(e->path), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT
+			   ? berr_plain(err, ESTALE, "'%s' went away while the build read it",
+					e->path)
+			   : berr_set(err, errno, "open '%s'", e->path);
+	int r = walk_check(e, fd, e->path, err);
+	if (r < 0)
+		return r;
+	*out_e = e;
+	*out_fd = fd;
+	if (S_ISDIR(e->mode))
+		w->dirs[w->n_dirs++] = take_fd(&fd);
+	else
+		w->cur = take_fd(&fd);
+	return 1;
+}
+
+void bld_walk_end(struct bld_walk *w)
+{
+	if (w->cur >= 0)
+		(void)close(take_fd(&w->cur));
+	while (w->n_dirs > 0)
+		(void)close(w->dirs[--w->n_dirs]);
+}
+
+/* ---- the context ---- */
+
+/* The file path under dirfd as the user named it (links followed: the user's own path), if
+ * it is there; *out NULL when it is not. Only a regular file is read. */
+static int read_user_file(int dirfd, const char *path, char **out, size_t *out_len,
+			  struct berr **err)
+{
+	*out = NULL;
+	autoclose int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return errno == ENOENT || errno == ENOTDIR
+			   ? 0
+			   : berr_set(err, errno, "open '%s'", path);
+	autoclose int fd = fs_open_regular(pfd, NULL, NULL, err);
+	if (fd < 0)
+		return berr_wrap(err, "read '%s'", path);
+	if (fs_read_fd(fd, BLD_IGNORE_FILE_MAX, out, out_len, err) < 0)
+		return berr_wrap(err, "read '%s'", path);
+	return 0;
+}
+
+/* name in the context root, resolved as a source (beneath the root, links inside it). */
+static int read_context_file(const struct bld_root *root, const char *name, char **out,
+			     size_t *out_len, struct berr **err)
+{
+	*out = NULL;
+	struct resolved res;
+	struct berr *e = NULL;
+	int r = resolve(root, name, &res, &e);
+	if (r < 0 && berr_code(e) == ENOENT) {
+		berr_free(e);
+		return 0;
+	}
+	if (r < 0)
+		return pass(err, e, r);
+	autoclose int fd = fs_open_regular(res.fd, NULL, NULL, err);
+	resolved_clear(&res);
+	if (fd < 0 || fs_read_fd(fd, BLD_IGNORE_FILE_MAX, out, out_len, err) < 0)
+		return berr_wrap(err, "read '%s'", name);
+	return 0;
+}
+
+/* The ignore file by the order in context.h; *out_name NULL when there is none. */
+static int find_ignore(struct bld_context *ctx, const struct bld_context_opts *o, char **out,
+		       size_t *out_len, char **out_name, struct berr **err)
+{
+	int dfd = o && o->dockerfile_dirfd ? o->dockerfile_dirfd : AT_FDCWD;
+	*out_name = NULL;
+	if (o && o->ignore_file) {
+		int r = read_user_file(dfd, o->ignore_file, out, out_len, err);
+		if (r == 0 && !*out)
+			return berr_plain(err, ENOENT, "ignore file '%s' not found",
+					  o->ignore_file);
+		*out_name = xstrdup(o->ignore_file);
+		return r;
+	}
+	static const char *const beside[] = {".dockerignore", ".containerignore"};
+	for (size_t i = 0; o && o->dockerfile && i < 2; i++) {
+		autofree char *p = xasprintf("%s%s", o->dockerfile, beside[i]);
+		int r = read_user_file(dfd, p, out, out_len, err);
+		if (r < 0 || *out) {
+			*out_name = xstrdup(base_name(p));
+			return r;
+		}
+	}
+	const struct bld_root root = {.fd = ctx->fd, .context = true};
+	static const char *const inside[] = {".containerignore", ".dockerignore"};
+	for (size_t i = 0; i < 2; i++) {
+		int r = read_context_file(&root, inside[i], out, out_len, err);
+		if (r < 0 || *out) {
+			*out_name = xstrdup(inside[i]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int bld_context_open(int dirfd, const char *path, const struct bld_context_opts *opts,
+		     struct bld_context **out, struct berr **err)
+{
+	struct bld_context *ctx = xzalloc(sizeof(*ctx));
+	ctx->fd = openat(dirfd, path ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->fd < 0) {
+		int r = berr_set(err, errno, "build context '%s'", path ? path : ".");
+		bld_context_free(ctx);
+		return r;
+	}
+	autofree char *text = NULL;
+	size_t len = 0;
+	int r = find_ignore(ctx, opts, &text, &len, &ctx->ignore_name, err);
+	if (r == 0 && text) {
+		r = bld_ignore_parse(text, len, &ctx->ignore, err);
+		if (r < 0)
+			berr_wrap(err, "failed parsing %s", ctx->ignore_name);
+	}
+	if (r < 0) {
+		bld_context_free(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void bld_context_free(struct bld_context *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->fd >= 0)
+		(void)close(ctx->fd);
+	bld_ignore_free(ctx->ignore);
+	free(ctx->ignore_name);
+	free(ctx);
+}
+
+int bld_context_fd(const struct bld_context *ctx)
+{
+	return ctx->fd;
+}
+
+const struct bld_ignore *bld_context_ignore(const struct bld_context *ctx)
+{
+	return ctx->ignore;
+}
+
+const char *bld_context_ignore_name(const struct bld_context *ctx)
+{
+	return ctx->ignore ? ctx->ignore_name : NULL;
+}
+
+void bld_context_root(const struct bld_context *ctx, struct bld_root *out)
+{
+	*out = (struct bld_root){.fd = ctx->fd, .ignore = ctx->ignore, .context = true};
+}

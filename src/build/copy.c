@@ -1,0 +1,1210 @@
+/* COPY and ADD (see copy.h): --chmod, the plan, the checksum, ADD's archives, the copy. */
+#include "build/copy.h"
+
+#include <archive.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "build/ignore.h"
+#include "engine/user.h"
+#include "image/layer.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/dlib.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/idshift.h"
+#include "util/log.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+/* ---- --chmod ---- */
+
+/* chmod(1)'s symbolic modes as BSD setmode(3) compiles them, which BuildKit runs through
+ * tonistiigi/dchapes-mode (the version it vendors: X counts for '=' too, "-X" clears x) with
+ * umask 0: a list of commands applied in order. '+' and '-' set and clear bits, 'X' sets bits
+ * when the file is a directory or was executable, 'u' 'g' 'o' copy a class's bits (set, clear
+ * or both per `how`). */
+struct chmod_cmd {
+	char op;
+	char how; /* for u g o: '+', '-' or '=' */
+	mode_t bits;
+	bool u, g, o; /* u g o: the classes written */
+};
+
+struct bld_chmod {
+	bool octal;
+	mode_t mode;
+	struct chmod_cmd *cmds;
+	size_t n;
+};
+
+#define STD_BITS (S_ISUID | S_ISGID | 0777)
+
+static void chmod_add(struct bld_chmod *c, char op, mode_t who, mode_t arg)
+{
+	struct chmod_cmd cmd = {.op = op};
+	if (op == '=') { /* clear the classes named (all but sticky when none), then '+' */
+		cmd.op = '-';
+		cmd.bits = who ? who : STD_BITS;
+		c->cmds = xrealloc(c->cmds, (c->n + 1) * sizeof(cmd));
+		c->cmds[c->n++] = cmd;
+		cmd.op = op = '+';
+	}
+	if (op == 'u' || op == 'g' || op == 'o') {
+		cmd.how = (char)arg;
+		cmd.u = !who || (who & S_IRUSR);
+		cmd.g = !who || (who & S_IRGRP);
+		cmd.o = !who || (who & S_IROTH);
+		cmd.bits = who ? (mode_t)~0 : 07777;
+	} else {
+		cmd.bits = who ? who & arg : arg; /* umask 0: no mask */
+	}
+	c->cmds = xrealloc(c->cmds, (c->n + 1) * sizeof(cmd));
+	c->cmds[c->n++] = cmd;
+}
+
+/* One clause's operations after its "who" (setmode's getop/permLoop); *s moves past them. */
+static int chmod_ops(struct bld_chmod *c, mode_t who, const char **s)
+{
+	bool equal_done = false;
+	for (;;) {
+		char op = **s;
+		if (op != '+' && op != '-' && op != '=')
+			return -1;
+		(*s)++;
+		equal_done = op == '=' ? false : equal_done;
+		who &= ~(mode_t)S_ISVTX;
+		mode_t perm = 0, permx = 0;
+		for (;; (*s)++) {
+			char b = **s;
+			bool not_only_o = !who || (who & ~(mode_t)S_IRWXO);
+			if (b == 'r')
+				perm |= 0444;
+			else if (b == 'w')
+				perm |= 0222;
+			else if (b == 'x')
+				perm |= 0111;
+			else if (b == 'X' && op == '-')
+				perm |= 0111; /* the vendored fork: "-X" is "-x" */
+			else if (b == 'X')
+				permx = 0111;
+			else if (b == 's')
+				perm |= not_only_o ? S_ISUID | S_ISGID : 0;
+			else if (b == 't' && not_only_o) {
+				who |= S_ISVTX;
+				perm |= S_ISVTX;
+			} else if (b == 't') {
+				continue;
+			} else if (b == 'u' || b == 'g' || b == 'o') {
+				if (perm)
+					chmod_add(c, op, who, perm);
+				perm = 0;
+				equal_done |= op == '=';
+				if (permx)
+					chmod_add(c, 'X', who, permx);
+				permx = 0;
+				chmod_add(c, b, who, (mode_t)op);
+			} else {
+				if (perm || (op == '=' && !equal_done)) {
+					equal_done |= op == '=';
+					chmod_add(c, op, who, perm);
+				}
+				if (permx)
+					chmod_add(c, 'X', who, permx);
+				break;
+			}
+		}
+		if (**s == '\0' || **s == ',')
+			return 0;
+	}
+}
+
+static int chmod_parse(const char *s, struct bld_chmod **out, struct berr **err)
+{
+	struct bld_chmod *c = xzalloc(sizeof(*c));
+	int r = 0;
+	if (isdigit((unsigned char)*s)) {
+		/* BuildKit: ParseUint(s, 8, 32) and at most 07777; anything else that starts
+		 * with a digit is this error too (dchapes-mode's ParseInt fails on it) */
+		size_t n = strlen(s);
+		c->octal = true;
+		c->mode = strspn(s, "01234567") == n && n <= 11 ? (mode_t)strtoul(s, NULL, 8)
+								: (mode_t)~0;
+		if (c->mode > 07777)
+			r = berr_plain(
+			    err, EINVAL,
+			    "invalid chmod parameter: '%s'. it should be octal string and "
+			    "between 0 and 07777",
+			    s);
+	} else {
+		/* setmode(3): clauses "who op perms [op perms]..." separated by ',' */
+		for (const char *p = s; r == 0;) {
+			mode_t who = 0;
+			for (;; p++) {
+				if (*p == 'a')
+					who |= STD_BITS;
+				else if (*p == 'u')
+					who |= S_ISUID | S_IRWXU;
+				else if (*p == 'g')
+					who |= S_ISGID | S_IRWXG;
+				else if (*p == 'o')
+					who |= S_IRWXO;
+				else
+					break;
+			}
+			if (chmod_ops(c, who, &p) < 0 || (*p == ',' && !p[1]))
+				r = -1;
+			else if (*p == ',')
+				p++;
+			else
+				break;
+		}
+		if (r < 0)
+			r = berr_plain(err, EINVAL, "invalid chmod parameter: '%s': invalid syntax",
+				       s);
+	}
+	if (r < 0) {
+		free(c->cmds);
+		free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+static mode_t chmod_apply(const struct bld_chmod *c, mode_t st_mode)
+{
+	if (c->octal)
+		return c->mode & 07777;
+	mode_t old = st_mode & 07777, m = old;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct chmod_cmd *k = &c->cmds[i];
+		mode_t v = k->op == 'u'   ? (m & S_IRWXU) >> 6
+			   : k->op == 'g' ? (m & S_IRWXG) >> 3
+					  : m & 7;
+		switch (k->op) {
+		case '+':
+			m |= k->bits;
+			break;
+		case '-':
+			m &= ~k->bits;
+			break;
+		case 'X':
+			if ((old & 0111) || S_ISDIR(st_mode))
+				m |= k->bits;
+			break;
+		default:
+			if (k->how == '-' || k->how == '=') {
+				mode_t clr = k->how == '=' ? 7 : v;
+				m &= ~(((k->u ? clr << 6 : 0) | (k->g ? clr << 3 : 0) |
+					(k->o ? clr : 0)) &
+				       k->bits);
+			}
+			if (k->how == '+' || k->how == '=')
+				m |= ((k->u ? v << 6 : 0) | (k->g ? v << 3 : 0) | (k->o ? v : 0)) &
+				     k->bits;
+		}
+	}
+	return m & 07777;
+}
+
+mode_t bld_copy_mode(const struct bld_copy_plan *p, mode_t st_mode)
+{
+	return p->mode ? chmod_apply(p->mode, st_mode) : st_mode & 07777;
+}
+
+/* ---- ADD's archives ---- */
+
+/* libarchive is opened on first use (util/dlib.h); image/lazy_archive.c forwards what berth
+ * calls elsewhere, and the bzip2 and xz filters only ADD needs are looked up here. */
+static struct dlib libarchive = {"libarchive.so.13", NULL};
+
+typedef int (*filter_fn)(struct archive *);
+
+/* The one filter for kind, built in: ARCHIVE_WARN means libarchive would run an external
+ * program ("bzip2 -d"), which a build must not do on a file it was handed. */
+static int add_filter(struct archive *a, enum bld_archive kind)
+{
+	switch (kind) {
+	case BLD_ARCHIVE_GZIP:
+		return archive_read_support_filter_gzip(a);
+	case BLD_ARCHIVE_ZSTD:
+		return archive_read_support_filter_zstd(a);
+	case BLD_ARCHIVE_BZIP2:
+		return ((filter_fn)dlib_sym(&libarchive, "archive_read_support_filter_bzip2"))(a);
+	case BLD_ARCHIVE_XZ:
+		return ((filter_fn)dlib_sym(&libarchive, "archive_read_support_filter_xz"))(a);
+	default:
+		return ARCHIVE_FATAL;
+	}
+}
+
+/* moby/go-archive compression.DetectCompression: by the first bytes. */
+static enum bld_archive detect(const unsigned char *b, size_t n)
+{
+	uint32_t le = n >= 4 ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+				   (uint32_t)b[3] << 24
+			     : 0;
+	if (n >= 3 && !memcmp(b, "BZh", 3))
+		return BLD_ARCHIVE_BZIP2;
+	if (n >= 3 && !memcmp(b, "\x1f\x8b\x08", 3))
+		return BLD_ARCHIVE_GZIP;
+	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+	if (n >= 6 && !memcmp(b, xz, 6))
+		return BLD_ARCHIVE_XZ;
+	if (le == 0xfd2fb528 || (le & 0xfffffff0) == 0x184d2a50)
+		return BLD_ARCHIVE_ZSTD;
+	return BLD_ARCHIVE_TAR;
+}
+
+/* An archive reading the decompressed bytes of fd (raw format, the one filter). */
+static struct archive *open_raw(int fd, enum bld_archive kind)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	if (add_filter(a, kind) != ARCHIVE_OK || archive_read_support_format_raw(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Go's archive/tar: Next() fails on a first zero block, and a header whose checksum field
+ * (octal, blanks and NULs trimmed) is neither its unsigned nor its signed byte sum with the
+ * field as spaces. */
+static bool tar_header(const unsigned char *b, size_t n)
+{
+	if (n < 512)
+		return false;
+	bool zero = true;
+	long usum = 0, ssum = 0;
+	for (size_t i = 0; i < 512; i++) {
+		unsigned char c = i >= 148 && i < 156 ? ' ' : b[i];
+		zero &= b[i] == 0;
+		usum += c;
+		ssum += (signed char)c;
+	}
+	/* the field: blanks and NULs trimmed both sides, then cut at a NUL (parseOctal) */
+	size_t a = 148, z = 156;
+	while (a < z && (b[a] == ' ' || b[a] == 0))
+		a++;
+	while (z > a && (b[z - 1] == ' ' || b[z - 1] == 0))
+		z--;
+	char field[9] = {0};
+	memcpy(field, b + a, z - a);
+	if (zero || strspn(field, "01234567") != strlen(field))
+		return false;
+	long sum = strtol(field, NULL, 8);
+	return sum == usum || sum == ssum;
+}
+
+/* What ADD does with the regular file fd: NONE when it is not a tar Go's reader would read. */
+static enum bld_archive sniff(int fd)
+{
+	unsigned char buf[1024];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return BLD_ARCHIVE_NONE;
+	enum bld_archive kind = detect(buf, (size_t)n);
+	if (kind != BLD_ARCHIVE_TAR) {
+		struct archive *a = open_raw(fd, kind);
+		n = 0;
+		while (a && n < (ssize_t)sizeof(buf)) {
+			la_ssize_t k = archive_read_data(a, buf + n, sizeof(buf) - (size_t)n);
+			if (k <= 0)
+				break;
+			n += k;
+		}
+		if (a)
+			archive_read_free(a);
+	}
+	return tar_header(buf, (size_t)n) ? kind : BLD_ARCHIVE_NONE;
+}
+
+/* img_layer_untar reads plain, gzip and zstd tars; bzip2 and xz are decompressed into an
+ * unlinked file first (at most max bytes: a small file can expand to fill the disk). */
+static int decompress(int fd, enum bld_archive kind, const char *tmpdir, uint64_t max,
+		      struct berr **err)
+{
+	autoclose int out = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out < 0)
+		return berr_set(err, errno, "temporary file in '%s'", tmpdir);
+	struct archive *a = open_raw(fd, kind);
+	if (!a)
+		return berr_plain(err, EINVAL, "decompress the archive");
+	autofree char *buf = xmalloc(1 << 16);
+	uint64_t total = 0;
+	int r = 0;
+	for (la_ssize_t k; r == 0 && (k = archive_read_data(a, buf, 1 << 16)) != 0;) {
+		if (k < 0)
+			r = berr_plain(err, EIO, "decompress: %s", archive_error_string(a));
+		else if ((total += (uint64_t)k) > max)
+			r = berr_plain(err, EFBIG, "the archive expands to more than %llu bytes",
+				       (unsigned long long)max);
+		else if (fs_write_all(out, buf, (size_t)k) < 0)
+			r = berr_set(err, errno, "write the decompressed archive");
+	}
+	archive_read_free(a);
+	if (r == 0 && lseek(out, 0, SEEK_SET) < 0)
+		r = berr_set(err, errno, "rewind");
+	return r < 0 ? r : take_fd(&out);
+}
+
+/* ---- the plan ---- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static int plan_source(struct bld_copy_plan *p, const struct bld_copy_opts *o, const char *src,
+		       const struct bld_ignore *exclude, struct berr **err)
+{
+	struct bld_select_opts so = {.exclude = exclude, .limits = o->limits};
+	if (!o->parents)
+		return bld_select(&p->src, src, &so, &p->sel, err);
+	/* BuildKit: "pivot/./pattern", else the pattern below the root */
+	const char *cut = strstr(src, "/./");
+	autofree char *pivot = cut ? xstrndup(src, (size_t)(cut - src)) : xstrdup("/");
+	autofree char *pat = NULL;
+	int r = bld_source_clean(cut ? cut + 3 : src, p->src.context, &pat, err);
+	struct bld_ignore *inc = NULL;
+	if (r == 0 && *pat) {
+		r = bld_ignore_compile(&pat, 1, &inc, err);
+		so.include = inc;
+		so.required = bld_has_wildcards(pivot) || bld_has_wildcards(pat) ? NULL : pat;
+	}
+	if (r == 0)
+		r = bld_select(&p->src, pivot, &so, &p->sel, err);
+	bld_ignore_free(inc);
+	return r;
+}
+
+/* ADD: which matches are archives to extract. */
+static int plan_archives(struct bld_copy_plan *p, struct berr **err)
+{
+	p->archive = xcalloc(p->sel.n ? p->sel.n : 1, sizeof(*p->archive));
+	for (size_t i = 0; p->unpack && i < p->sel.n; i++) {
+		if (!S_ISREG(p->sel.v[i].v[0].mode))
+			continue;
+		struct bld_walk w;
+		const struct bld_entry *e;
+		int pfd;
+		int r = bld_walk_start(&w, &p->src, &p->sel.v[i], err);
+		if (r == 0 && (r = bld_walk_next(&w, &e, &pfd, err)) > 0) {
+			autoclose int fd = fs_open_regular(pfd, NULL, NULL, err);
+			r = fd < 0 ? fd : 0;
+			if (fd >= 0)
+				p->archive[i] = sniff(fd);
+		}
+		bld_walk_end(&w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+DEFINE_AUTOPTR(bld_copy_plan)
+
+int bld_copy_plan(const struct bld_root *src, const struct bld_copy_opts *o,
+		  struct bld_copy_plan **out, struct berr **err)
+{
+	autoptr(bld_copy_plan) p = xzalloc(sizeof(*p));
+	p->src = *src;
+	p->cmd = o->add ? "ADD" : "COPY";
+	p->parents = o->parents;
+	p->unpack = o->add && !o->no_unpack;
+	p->link = o->link;
+	const char *d = o->dest ? o->dest : "";
+	p->dest_dir = !*d || !strcmp(d, ".") || ends_with(d, "/") || ends_with(d, "/.");
+	autofree char *joined =
+	    d[0] == '/' ? xstrdup(d) : xasprintf("%s/%s", o->workdir ? o->workdir : "/", d);
+	p->dest = path_clean(joined);
+	int r = 0;
+	if (o->chmod) {
+		p->chmod = xstrdup(o->chmod);
+		r = chmod_parse(o->chmod, &p->mode, err);
+	}
+	if (r == 0 && o->chown) {
+		p->chown = xstrdup(o->chown);
+		const char *colon = strchr(o->chown, ':');
+		if (!*o->chown || o->chown[0] == ':' || (colon && !colon[1]))
+			r = berr_plain(err, EINVAL,
+				       "invalid --chown '%s': user and group must not be "
+				       "empty",
+				       o->chown);
+	}
+	struct bld_ignore *exclude = NULL;
+	if (r == 0 && o->n_exclude)
+		r = bld_ignore_compile(o->exclude, o->n_exclude, &exclude, err);
+	for (size_t i = 0; r == 0 && i < o->n_srcs; i++)
+		r = plan_source(p, o, o->srcs[i], exclude, err);
+	bld_ignore_free(exclude);
+	if (r == 0)
+		r = plan_archives(p, err);
+	if (r < 0)
+		return r;
+	*out = take_ptr(&p);
+	return 0;
+}
+
+void bld_copy_plan_free(struct bld_copy_plan *p)
+{
+	if (!p)
+		return;
+	bld_selection_clear(&p->sel);
+	free(p->archive);
+	free(p->dest);
+	free(p->chown);
+	free(p->chmod);
+	if (p->mode)
+		free(p->mode->cmds);
+	free(p->mode);
+	free(p);
+}
+
+/* ---- xattrs ---- */
+
+/* The ones copied, as the layer applier keeps them: user data, file capabilities, ACLs. */
+static bool keep_xattr(const char *name)
+{
+	return !strncmp(name, "user.", 5) || !strcmp(name, "security.capability") ||
+	       !strncmp(name, "system.posix_acl_", 17);
+}
+
+struct xattrs {
+	char *names; /* NUL-separated, as listxattr gives them */
+	ssize_t len;
+};
+
+/* The names on the file an O_PATH fd holds (through its /proc/self/fd link: listxattr needs a
+ * readable fd or a path, and the magic link is the file itself). Most files have none: one
+ * call then. */
+static int xattrs_list(int pathfd, struct xattrs *out, struct berr **err)
+{
+	char p[32];
+	*out = (struct xattrs){0};
+	ssize_t n = listxattr(path_fd(pathfd, p), NULL, 0);
+	if (n > 0) {
+		out->names = xmalloc((size_t)n);
+		n = listxattr(path_fd(pathfd, p), out->names, (size_t)n);
+	}
+	if (n < 0 && errno != ENOTSUP && errno != ENODATA)
+		return berr_set(err, errno, "list xattrs");
+	out->len = n < 0 ? 0 : n;
+	return 0;
+}
+
+/* ---- hard links ---- */
+
+/* Hard links inside one match, as fsutil's copier keeps them (its inode map): an inode with
+ * more than one link is copied where it first appears and linked again where it appears
+ * later. At most LINKS_MAX inodes per match are followed (each keeps an fd of its copy); later
+ * ones are copied as files. The checksum notes the same groups. */
+#define LINKS_MAX 256
+
+struct links {
+	struct {
+		dev_t dev;
+		ino_t ino;
+		size_t first; /* the entry where it first appeared */
+		int fd;       /* O_PATH fd of its copy, or -1 */
+	} v[LINKS_MAX];
+	size_t n;
+};
+
+/* The record of e's inode in l: found there (*found), or made now while there is room; -1
+ * for an inode with one link, or no room. */
+static long links_find(struct links *l, const struct bld_entry *e, size_t index, bool *found)
+{
+	*found = false;
+	if (!S_ISREG(e->mode) || e->nlink < 2)
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].dev == e->dev && l->v[i].ino == e->ino) {
+			*found = true;
+			return (long)i;
+		}
+	if (l->n == LINKS_MAX)
+		return -1;
+	l->v[l->n].dev = e->dev;
+	l->v[l->n].ino = e->ino;
+	l->v[l->n].first = index;
+	l->v[l->n].fd = -1;
+	return (long)l->n++;
+}
+
+static void links_clear(struct links *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].fd >= 0)
+			(void)close(l->v[i].fd);
+	l->n = 0;
+}
+
+/* ---- the checksum ---- */
+
+static void put(struct sha256 *h, const void *data, size_t n)
+{
+	uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+	sha256_update(h, len, 4);
+	sha256_update(h, data, n);
+}
+
+static void put_str(struct sha256 *h, const char *s)
+{
+	put(h, s ? s : "", s ? strlen(s) + 1 : 0); /* NULL and "" differ */
+}
+
+static void put_u64(struct sha256 *h, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	put(h, b, 8);
+}
+
+/* The SHA-256 of a regular file's content (it must still have the size listed). */
+static int put_content(struct sha256 *h, int pathfd, const struct bld_entry *e, struct berr **err)
+{
+	autoclose int fd = fs_open_regular(pathfd, NULL, NULL, err);
+	if (fd < 0)
+		return berr_wrap(err, "read '%s'", e->path);
+	struct sha256 c;
+	sha256_init(&c);
+	autofree char *buf = xmalloc(1 << 16);
+	uint64_t total = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 16);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berr_set(err, errno, "read '%s'", e->path);
+		if (n == 0)
+			break;
+		sha256_update(&c, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (total != (uint64_t)e->size)
+		return berr_plain(err, ESTALE, "'%s' changed while the build read it", e->path);
+	uint8_t d[SHA256_LEN];
+	sha256_final(&c, d);
+	put(h, d, sizeof(d));
+	return 0;
+}
+
+static int put_xattrs(struct sha256 *h, int pathfd, struct berr **err)
+{
+	struct xattrs x;
+	int r = xattrs_list(pathfd, &x, err);
+	autofree char *names = x.names;
+	autofree char *value = x.len ? xmalloc(XATTR_SIZE_MAX) : NULL;
+	char p[32];
+	/* listxattr's order is the filesystem's; the hash takes them by name (names are few:
+	 * a pass per name finds the next one) */
+	const char *last = NULL;
+	for (;;) {
+		const char *next = NULL;
+		for (ssize_t i = 0; r == 0 && i < x.len; i += (ssize_t)strlen(names + i) + 1) {
+			const char *n = names + i;
+			if (keep_xattr(n) && (!last || strcmp(n, last) > 0) &&
+			    (!next || strcmp(n, next) < 0))
+				next = n;
+		}
+		if (r < 0 || !next)
+			return r;
+		ssize_t k = getxattr(path_fd(pathfd, p), next, value, XATTR_SIZE_MAX);
+		if (k < 0 && errno != ENODATA)
+			return berr_set(err, errno, "xattr '%s'", next);
+		put_str(h, next);
+		put(h, value, k < 0 ? 0 : (size_t)k);
+		last = next;
+	}
+}
+
+static int put_entry(struct sha256 *h, const struct bld_copy_plan *p, const struct bld_entry *e,
+		     int fd, struct links *l, size_t index, struct berr **err)
+{
+	put_str(h, e->path);
+	bool found;
+	long at = links_find(l, e, index, &found);
+	put_u64(h, found ? l->v[at].first : UINT64_MAX);
+	put_u64(h, e->mode & (S_IFMT | 07777));
+	if (!p->src.context && !p->chown) {
+		put_u64(h, e->uid);
+		put_u64(h, e->gid);
+	}
+	if (S_ISCHR(e->mode) || S_ISBLK(e->mode))
+		put_u64(h, e->rdev);
+	if (S_ISLNK(e->mode))
+		put_str(h, e->link);
+	int r = S_ISREG(e->mode) ? put_content(h, fd, e, err) : 0;
+	if (r == 0 && (S_ISREG(e->mode) || S_ISDIR(e->mode)))
+		r = put_xattrs(h, fd, err);
+	return r;
+}
+
+int bld_copy_checksum(const struct bld_copy_plan *p, char out[BLD_COPY_DIGEST_LEN + 1],
+		      struct berr **err)
+{
+	struct sha256 h;
+	sha256_init(&h);
+	put_str(&h, "berth copy v1");
+	put_u64(&h, p->src.context);
+	put_str(&h, p->dest);
+	put_u64(&h, p->dest_dir);
+	put_str(&h, p->chown);
+	put_str(&h, p->chmod);
+	put_u64(&h, p->parents);
+	put_u64(&h, p->unpack);
+	put_u64(&h, p->sel.n);
+	for (size_t i = 0; i < p->sel.n; i++) {
+		const struct bld_match *m = &p->sel.v[i];
+		put_str(&h, m->name);
+		put_u64(&h, p->archive[i]);
+		struct bld_walk w;
+		struct links l = {.n = 0};
+		int r = bld_walk_start(&w, &p->src, m, err);
+		const struct bld_entry *e;
+		int fd;
+		while (r == 0 && (r = bld_walk_next(&w, &e, &fd, err)) > 0)
+			r = put_entry(&h, p, e, fd, &l, (size_t)(e - m->v), err);
+		bld_walk_end(&w);
+		if (r < 0)
+			return r;
+	}
+	uint8_t d[SHA256_LEN];
+	sha256_final(&h, d);
+	memcpy(out, "sha256:", 7);
+	digest_to_hex(d, SHA256_LEN, out + 7);
+	return 0;
+}
+
+/* ---- the copy ---- */
+
+struct run {
+	const struct bld_copy_plan *p;
+	const struct bld_root *src; /* p->src, or an extracted archive's scratch root */
+	int destfd;
+	const struct idshift *ids;
+	const char *tmpdir;
+	bool chown; /* --chown: uid, gid */
+	uid_t uid;
+	gid_t gid;
+	bool chmod;         /* --chmod applies (not to what an archive holds) */
+	bool keep;          /* the source's owners are kept (a stage's, an archive's) */
+	const char *target; /* the destination of the match being copied, for messages */
+};
+
+/* "root" and decimal numbers are ids (llb.WithUser's parseUID); anything else is a name. */
+static bool id_of(const char *s, unsigned long *out)
+{
+	if (!strcmp(s, "root")) {
+		*out = 0;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v > INT32_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* --chown against the destination's /etc/passwd and /etc/group (BuildKit's readUser). */
+static int resolve_chown(struct run *r, const char *spec, struct berr **err)
+{
+	autofree char *user = xstrdup(spec);
+	char *group = strchr(user, ':');
+	if (group)
+		*group++ = '\0';
+	unsigned long n;
+	struct eng_user u;
+	int k = 0;
+	if (id_of(user, &n)) {
+		r->uid = (uid_t)n;
+		r->gid = (gid_t)n;
+	} else if ((k = eng_user_resolve(r->destfd, user, &u, err)) == 0) {
+		r->uid = u.uid;
+		r->gid = u.gid;
+	}
+	if (k == 0 && group && id_of(group, &n)) {
+		r->gid = (gid_t)n;
+	} else if (k == 0 && group) {
+		/* the group alone: a numeric user needs no passwd entry */
+		autofree char *g = xasprintf("0:%s", group);
+		if ((k = eng_user_resolve(r->destfd, g, &u, err)) == 0)
+			r->gid = u.gid;
+	}
+	if (k < 0)
+		return berr_wrap(err, "--chown '%s'", spec);
+	r->chown = true;
+	return 0;
+}
+
+static void owner_of(const struct run *r, const struct bld_entry *e, uid_t *uid, gid_t *gid)
+{
+	*uid = r->chown ? r->uid : r->keep ? e->uid : 0;
+	*gid = r->chown ? r->gid : r->keep ? e->gid : 0;
+	*uid = idshift_uid(r->ids, *uid);
+	*gid = idshift_gid(r->ids, *gid);
+}
+
+static void times_of(const struct run *r, const struct bld_entry *e, struct timespec t[2])
+{
+	t[0] = r->src->context ? e->mtime : e->atime;
+	t[1] = e->mtime;
+}
+
+/* The kept xattrs of src (an O_PATH fd) onto fd. A failure is skipped, as BuildKit's
+ * xattrErrorHandler does (security.capability needs CAP_SETFCAP, some filesystems take no
+ * user.* names). */
+static void copy_xattrs(int src, int fd, const char *what)
+{
+	struct xattrs x;
+	if (xattrs_list(src, &x, NULL) < 0 || x.len == 0) {
+		free(x.names);
+		return;
+	}
+	autofree char *value = xmalloc(XATTR_SIZE_MAX);
+	char p[32];
+	for (ssize_t i = 0; i < x.len; i += (ssize_t)strlen(x.names + i) + 1) {
+		const char *n = x.names + i;
+		ssize_t k =
+		    keep_xattr(n) ? getxattr(path_fd(src, p), n, value, XATTR_SIZE_MAX) : -1;
+		if (k >= 0 && fsetxattr(fd, n, value, (size_t)k, 0) < 0)
+			log_warn("copy xattr %s of '%s': %s, skipping", n, what, strerror(errno));
+	}
+	free(x.names);
+}
+
+/* Owner, then mode (chown clears set-id bits), xattrs and times of what fd (readable or
+ * writable: a file or directory we made) is. */
+static int set_meta(const struct run *r, const struct bld_entry *e, int src, int fd,
+		    struct berr **err)
+{
+	uid_t uid;
+	gid_t gid;
+	owner_of(r, e, &uid, &gid);
+	mode_t mode = r->chmod ? bld_copy_mode(r->p, e->mode) : e->mode & 07777;
+	struct timespec t[2];
+	times_of(r, e, t);
+	if (fchown(fd, uid, gid) < 0)
+		return berr_set(err, errno, "chown '%s/%s'", r->target, e->path);
+	if (fchmod(fd, mode) < 0)
+		return berr_set(err, errno, "chmod '%s/%s'", r->target, e->path);
+	copy_xattrs(src, fd, e->path);
+	if (futimens(fd, t) < 0)
+		return berr_set(err, errno, "set times of '%s/%s'", r->target, e->path);
+	return 0;
+}
+
+/* The same for a link or node: an O_PATH fd, reached through its magic link where no call
+ * takes the fd itself (the link is the last name and is followed to the fd's own file, not
+ * to a link's target). */
+static int set_meta_path(const struct run *r, const struct bld_entry *e, int fd, struct berr **err)
+{
+	uid_t uid;
+	gid_t gid;
+	owner_of(r, e, &uid, &gid);
+	char p[32];
+	struct timespec t[2];
+	times_of(r, e, t);
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return berr_set(err, errno, "chown '%s/%s'", r->target, e->path);
+	mode_t mode = r->chmod ? bld_copy_mode(r->p, e->mode) : e->mode & 07777;
+	if (!S_ISLNK(e->mode) && chmod(path_fd(fd, p), mode) < 0)
+		return berr_set(err, errno, "chmod '%s/%s'", r->target, e->path);
+	if (utimensat(AT_FDCWD, path_fd(fd, p), t, 0) < 0)
+		return berr_set(err, errno, "set times of '%s/%s'", r->target, e->path);
+	return 0;
+}
+
+/* The bytes of in into out; exactly the size listed, else the file changed since the plan
+ * (and its checksum). copy_file_range shares extents where the filesystem can. */
+static int copy_data(int in, int out, const struct bld_entry *e, struct berr **err)
+{
+	uint64_t want = (uint64_t)e->size, done = 0;
+	bool range = true;
+	for (;;) {
+		size_t chunk = want - done < (1u << 30) ? (size_t)(want - done) + 1 : 1u << 30;
+		ssize_t n = range ? copy_file_range(in, NULL, out, NULL, chunk, 0)
+				  : sendfile(out, in, NULL, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && range && done == 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+		     errno == EPERM || errno == EIO)) {
+			range = false;
+			continue;
+		}
+		if (n < 0)
+			return berr_set(err, errno, "copy '%s'", e->path);
+		if (n == 0 || (done += (uint64_t)n) > want)
+			break;
+	}
+	if (done != want)
+		return berr_plain(err, ESTALE, "'%s' changed while the build read it", e->path);
+	return 0;
+}
+
+/* Make room for a non-directory at parent/name: what is there goes unless it is a
+ * directory (fsutil's ensureEmptyFileTarget). */
+static int make_room(const struct run *r, int parent, const char *name, const char *path,
+		     struct berr **err)
+{
+	struct stat old;
+	if (fstatat(parent, name, &old, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s/%s'", r->target, path);
+	if (S_ISDIR(old.st_mode))
+		return berr_plain(err, EISDIR, "cannot replace directory '%s/%s' with a file",
+				  r->target, path);
+	if (unlinkat(parent, name, 0) < 0)
+		return berr_set(err, errno, "remove '%s/%s'", r->target, path);
+	return 0;
+}
+
+/* O_PATH fd of parent/name, which must be of type. */
+static int open_made(int parent, const char *name, mode_t type, const char *path, struct berr **err)
+{
+	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = berr_set(err, errno, "open '%s'", path);
+		if (fd >= 0)
+			(void)close(fd);
+		return r;
+	}
+	if ((st.st_mode & S_IFMT) != type) {
+		(void)close(fd);
+		return berr_plain(err, ESTALE, "'%s' was replaced while it was written", path);
+	}
+	return fd;
+}
+
+/* A non-directory e (src its O_PATH fd) as parent/name; l: the match's hard links, or NULL. */
+static int copy_node(const struct run *r, const struct bld_entry *e, int src, int parent,
+		     const char *name, struct links *l, struct berr **err)
+{
+	const char *path = e->path;
+	int k = make_room(r, parent, name, path, err);
+	if (k < 0)
+		return k;
+	bool found = false;
+	long at = l ? links_find(l, e, 0, &found) : -1;
+	char p[32];
+	if (found && l->v[at].fd >= 0) {
+		if (linkat(AT_FDCWD, path_fd(l->v[at].fd, p), parent, name, AT_SYMLINK_FOLLOW) < 0)
+			return berr_set(err, errno, "link '%s/%s'", r->target, path);
+		return 0;
+	}
+	if (S_ISREG(e->mode)) {
+		autoclose int in = fs_open_regular(src, NULL, NULL, err);
+		if (in < 0)
+			return berr_wrap(err, "read '%s'", path);
+		autoclose int out = openat(
+		    parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (out < 0)
+			return berr_set(err, errno, "create '%s/%s'", r->target, path);
+		k = copy_data(in, out, e, err);
+		if (k == 0 && at >= 0 && !found) /* the first: kept for the links to come */
+			l->v[at].fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		return k < 0 ? k : set_meta(r, e, src, out, err);
+	}
+	if (S_ISLNK(e->mode) ? symlinkat(e->link, parent, name)
+			     : mknodat(parent, name, (e->mode & S_IFMT) | 0600, e->rdev)) {
+		return berr_set(err, errno, "create '%s/%s'", r->target, path);
+	}
+	autoclose int fd = open_made(parent, name, e->mode & S_IFMT, path, err);
+	return fd < 0 ? fd : set_meta_path(r, e, fd, err);
+}
+
+/* A directory e as parent/name: kept where one is (merged), else made; its fd. */
+static int copy_dir(const struct run *r, const struct bld_entry *e, int parent, const char *name,
+		    struct berr **err)
+{
+	struct stat old;
+	if (fstatat(parent, name, &old, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(old.st_mode))
+		return berr_plain(err, ENOTDIR, "cannot copy to non-directory: '%s/%s'", r->target,
+				  e->path);
+	if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "mkdir '%s/%s'", r->target, e->path);
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? berr_set(err, errno, "open '%s/%s'", r->target, e->path) : fd;
+}
+
+/* Directories being filled, by depth; each gets its metadata when it is left (its times would
+ * change with what is made in it). */
+struct dirs {
+	int fd[BLD_SELECT_DEPTH_MAX + 2];
+	int src[BLD_SELECT_DEPTH_MAX + 2]; /* the source's O_PATH fd, for xattrs */
+	const struct bld_entry *e[BLD_SELECT_DEPTH_MAX + 2];
+	unsigned n;
+};
+
+/* Leave the deepest directory, giving it its metadata (meta false: on the way out of an
+ * error). The first, the destination a match's contents go into, only takes the source's
+ * times (fsutil's copier does not overwrite a top directory's other metadata). */
+static int leave_dir(const struct run *r, struct dirs *d, bool meta, bool top_times,
+		     struct berr **err)
+{
+	unsigned i = --d->n;
+	int k = 0;
+	if (meta && i > 0) {
+		k = set_meta(r, d->e[i], d->src[i], d->fd[i], err);
+	} else if (meta && top_times) {
+		struct timespec t[2];
+		times_of(r, d->e[0], t);
+		if (futimens(d->fd[0], t) < 0)
+			k = berr_set(err, errno, "set times of '%s'", r->target);
+	}
+	(void)close(d->fd[i]);
+	if (d->src[i] >= 0)
+		(void)close(d->src[i]);
+	return k;
+}
+
+/* What the directory match m holds, into the directory dirfd (taken). */
+static int copy_tree(const struct run *r, const struct bld_match *m, int dirfd, bool top_times,
+		     struct berr **err)
+{
+	struct dirs d = {.n = 1};
+	struct links links = {.n = 0};
+	d.fd[0] = dirfd;
+	d.src[0] = -1;
+	d.e[0] = &m->v[0];
+	struct bld_walk w;
+	int k = bld_walk_start(&w, r->src, m, err);
+	const struct bld_entry *e;
+	int fd;
+	if (k == 0 && (k = bld_walk_next(&w, &e, &fd, err)) > 0) /* the match itself */
+		k = 0;
+	while (k == 0 && (k = bld_walk_next(&w, &e, &fd, err)) > 0) {
+		unsigned depth = 0;
+		for (const char *c = e->path; *c; c++)
+			depth += *c == '/';
+		k = 0;
+		while (k == 0 && d.n > depth + 1)
+			k = leave_dir(r, &d, true, top_times, err);
+		const char *slash = strrchr(e->path, '/');
+		const char *name = slash ? slash + 1 : e->path;
+		if (k < 0)
+			break;
+		if (!S_ISDIR(e->mode)) {
+			k = copy_node(r, e, fd, d.fd[d.n - 1], name, &links, err);
+			continue;
+		}
+		int sub = copy_dir(r, e, d.fd[d.n - 1], name, err);
+		if (sub < 0) {
+			k = sub;
+			break;
+		}
+		d.fd[d.n] = sub;
+		d.src[d.n] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		d.e[d.n++] = e;
+	}
+	bld_walk_end(&w);
+	links_clear(&links);
+	while (d.n > 0) {
+		int l = leave_dir(r, &d, k == 0, top_times, err);
+		k = k < 0 ? k : l;
+	}
+	return k;
+}
+
+/* mkdir -p of the absolute dir in the destination, through links inside it (BuildKit's
+ * MkdirAll works on fs.RootPath's resolution); what it makes gets 0755 and the --chown owner,
+ * or root through the id map (else the builder's own, as BuildKit leaves it). */
+static int dest_mkdir(const struct run *r, const char *dir, struct berr **err)
+{
+	autofree char *clean = path_clean(dir);
+	autoclose int whole = path_open_in_root(r->destfd, clean, O_PATH | O_DIRECTORY, 0, NULL);
+	if (whole >= 0)
+		return 0;
+	autoclose int cur = openat(r->destfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return berr_set(err, errno, "open the destination");
+	for (char *p = clean + 1; *p;) {
+		char *slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		int next = path_open_in_root(r->destfd, clean, O_PATH | O_DIRECTORY, 0, NULL);
+		if (next < 0 && mkdirat(cur, p, 0700) == 0) {
+			next = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			uid_t uid = idshift_uid(r->ids, r->chown ? r->uid : 0);
+			gid_t gid = idshift_gid(r->ids, r->chown ? r->gid : 0);
+			if (next >= 0 && (r->chown || r->ids) && fchown(next, uid, gid) < 0)
+				return berr_set(err, errno, "chown '%s'", clean);
+			if (next >= 0 && fchmod(next, 0755) < 0)
+				return berr_set(err, errno, "chmod '%s'", clean);
+		} else if (next < 0 && errno == EEXIST) {
+			/* a dangling link or a file: path.c makes a link's target, fails on a file
+			 */
+			autoclose int fd = path_mkdir_in_root(r->destfd, dir, 0755, err);
+			return fd < 0 ? fd : 0;
+		}
+		if (next < 0)
+			return berr_set(err, errno, "mkdir '%s'", clean);
+		(void)close(cur);
+		cur = next;
+		if (!slash)
+			break;
+		*slash = '/';
+		p = slash + 1;
+	}
+	return 0;
+}
+
+static char *parent_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s && s != path ? xstrndup(path, (size_t)(s - path)) : xstrdup("/");
+}
+
+/* fstat of path in the destination, links followed inside it; false when missing. */
+static bool dest_stat(const struct run *r, const char *path, struct stat *st)
+{
+	autoclose int fd = path_open_in_root(r->destfd, path, O_PATH, 0, NULL);
+	return fd >= 0 && fstat(fd, st) == 0;
+}
+
+/* One match as fsutil's Copy and prepareTargetDir place it. */
+static int copy_match(struct run *r, const struct bld_match *m, struct berr **err)
+{
+	const struct bld_copy_plan *p = r->p;
+	const struct bld_entry *top = &m->v[0];
+	autofree char *parent = parent_of(p->dest);
+	int k = dest_mkdir(r, p->dest_dir ? p->dest : parent, err);
+	if (k < 0)
+		return k;
+	struct stat st;
+	bool exists = dest_stat(r, p->dest, &st);
+	const char *base = strrchr(m->name, '/') ? strrchr(m->name, '/') + 1 : m->name;
+	autofree char *target = !S_ISDIR(top->mode) && exists && S_ISDIR(st.st_mode)
+				    ? xasprintf("%s/%s", strcmp(p->dest, "/") ? p->dest : "", base)
+				    : xstrdup(p->dest);
+	if (S_ISDIR(top->mode)) {
+		r->target = strcmp(target, "/") ? target : ""; /* messages: target/path */
+		if (exists && !S_ISDIR(st.st_mode))
+			return berr_plain(err, ENOTDIR, "cannot copy to non-directory: '%s'",
+					  target);
+		k = exists ? 0 : dest_mkdir(r, target, err);
+		int dirfd =
+		    k < 0 ? k
+			  : path_open_in_root(r->destfd, target, O_RDONLY | O_DIRECTORY, 0, err);
+		return dirfd < 0 ? dirfd : copy_tree(r, m, dirfd, true, err);
+	}
+	autofree char *tparent = parent_of(target);
+	autoclose int pfd = path_open_in_root(r->destfd, tparent, O_PATH | O_DIRECTORY, 0, err);
+	if (pfd < 0)
+		return pfd;
+	r->target = strcmp(tparent, "/") ? tparent : "";
+	struct bld_walk w;
+	const struct bld_entry *e;
+	int fd;
+	k = bld_walk_start(&w, r->src, m, err);
+	if (k == 0 && (k = bld_walk_next(&w, &e, &fd, err)) > 0) {
+		struct bld_entry named = *e; /* messages name the destination */
+		named.path = strrchr(target, '/') + 1;
+		k = copy_node(r, &named, fd, pfd, named.path, NULL, err);
+	}
+	bld_walk_end(&w);
+	return k < 0 ? k : 0;
+}
+
+/* ADD: the archive m extracted into the destination (made as a directory), BuildKit's
+ * unpack(): img_layer_untar's rules; with --chown through a scratch directory, whose
+ * contents are then copied with every owner replaced. */
+static int unpack_match(struct run *r, const struct bld_match *m, enum bld_archive kind,
+			struct berr **err)
+{
+	int k = dest_mkdir(r, r->p->dest, err);
+	autoclose int dirfd =
+	    k < 0 ? -1 : path_open_in_root(r->destfd, r->p->dest, O_RDONLY | O_DIRECTORY, 0, err);
+	if (dirfd < 0)
+		return k < 0 ? k : dirfd;
+	struct bld_walk w;
+	const struct bld_entry *e;
+	int pfd;
+	autoclose int tar = -1;
+	k = bld_walk_start(&w, r->src, m, err);
+	if (k == 0 && (k = bld_walk_next(&w, &e, &pfd, err)) > 0)
+		k = tar = fs_open_regular(pfd, NULL, NULL, err);
+	bld_walk_end(&w);
+	if (k >= 0 && (kind == BLD_ARCHIVE_BZIP2 || kind == BLD_ARCHIVE_XZ)) {
+		int plain = decompress(tar, kind, r->tmpdir, BLD_SELECT_BYTES_MAX, err);
+		(void)close(tar);
+		k = tar = plain;
+	}
+	if (k < 0)
+		return berr_wrap(err, "%s '%s'", r->p->cmd, m->name);
+	if (!r->chown)
+		return img_layer_untar(dirfd, tar, r->ids, err);
+	autofree char *scratch = xasprintf("%s/berth-add-XXXXXX", r->tmpdir);
+	if (!mkdtemp(scratch))
+		return berr_set(err, errno, "scratch directory in '%s'", r->tmpdir);
+	autoclose int sfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	k = sfd < 0 ? berr_set(err, errno, "open '%s'", scratch)
+		    : img_layer_untar(sfd, tar, NULL, err);
+	struct bld_root root = {.fd = sfd};
+	struct bld_selection sel = {0};
+	struct bld_select_opts so = {0};
+	if (k == 0)
+		k = bld_select(&root, "", &so, &sel, err);
+	struct run sub = *r;
+	sub.src = &root;
+	sub.chmod = false;
+	sub.keep = true;
+	if (k == 0)
+		k = copy_tree(&sub, &sel.v[0], take_fd(&dirfd), false, err);
+	bld_selection_clear(&sel);
+	(void)fs_rm_rf(AT_FDCWD, scratch, NULL);
+	return k;
+}
+
+int bld_copy_apply(const struct bld_copy_plan *p, int destfd, const struct bld_copy_env *env,
+		   struct berr **err)
+{
+	struct run r = {
+	    .p = p,
+	    .src = &p->src,
+	    .destfd = destfd,
+	    .ids = env ? env->ids : NULL,
+	    .tmpdir = env && env->tmpdir ? env->tmpdir : "/var/tmp",
+	    .chmod = p->mode != NULL,
+	    .keep = !p->src.context,
+	};
+	int k = p->chown ? resolve_chown(&r, p->chown, err) : 0;
+	if (k < 0)
+		return k;
+	bool dirs = true;
+	for (size_t i = 0; i < p->sel.n; i++)
+		dirs &= S_ISDIR(p->sel.v[i].v[0].mode);
+	struct stat st;
+	if (p->sel.n > 1 && !dirs && !p->dest_dir &&
+	    !(dest_stat(&r, p->dest, &st) && S_ISDIR(st.st_mode)))
+		return berr_plain(err, EINVAL,
+				  "when using %s with more than one source file, the destination "
+				  "must be a directory and end with a /",
+				  p->cmd);
+	for (size_t i = 0; k == 0 && i < p->sel.n; i++)
+		k = p->archive[i] != BLD_ARCHIVE_NONE
+			? unpack_match(&r, &p->sel.v[i], p->archive[i], err)
+			: copy_match(&r, &p->sel.v[i], err);
+	return k;
+}
