@@ -3,8 +3,14 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "engine/monitor.h"
+#include "util/cleanup.h"
+#include "util/err.h"
 #include "util/fs.h"
 
 int eng_frame_write(int fd, enum eng_stream s, const void *data, size_t len)
@@ -56,4 +62,28 @@ int eng_frame_read(int fd, enum eng_stream *out_stream, char *buf, size_t *out_l
 	*out_stream = (enum eng_stream)h[0];
 	*out_len = len;
 	return 1;
+}
+
+int eng_attach_connect(const struct eng_store *s, const char *id, struct berr **err)
+{
+	autofree char *path = eng_attach_path(s, id);
+	struct sockaddr_un a;
+	autoclose int dirfd = -1;
+	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return berr_set(err, errno, "socket");
+	/* the monitor may still be making it */
+	for (int i = 0; i < 100; i++) {
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			return fd;
+		if (errno != ENOENT && errno != ECONNREFUSED)
+			break;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	int e = errno;
+	(void)close(fd);
+	return berr_set(err, e, "attach to container %.12s", id);
 }

@@ -27,6 +27,12 @@ enum eng_stream {
 	ENG_STREAM_LAST = ENG_STARTED,
 };
 
+struct berr;
+struct eng_store;
+
+/* Connect to the container's attach socket (waiting a little for the monitor to make it). */
+int eng_attach_connect(const struct eng_store *s, const char *id, struct berr **err);
+
 /* The whole frame, or -errno. */
 int eng_frame_write(int fd, enum eng_stream s, const void *data, size_t len);
 /* One frame into buf (cap >= ENG_FRAME_MAX + 1, NUL-terminated); 0 at a clean end, 1 with a

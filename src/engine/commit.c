@@ -90,8 +90,7 @@ static int layer_blob(struct img_store *is, const char *upper, char *out_digest,
 	return r;
 }
 
-static json_t *new_config(json_t *base, json_t *rec, const struct eng_commit *c,
-			  const char *diff_id, struct berr **err)
+static json_t *new_config(json_t *base, json_t *rec, const struct eng_commit *c, struct berr **err)
 {
 	json_t *cfg = json_deep_copy(base);
 	json_t *run = json_object_get(cfg, "config");
@@ -119,13 +118,6 @@ static json_t *new_config(json_t *base, json_t *rec, const struct eng_commit *c,
 	json_object_set_new(cfg, "created", json_string(now));
 	if (c->author)
 		json_object_set_new(cfg, "author", json_string(c->author));
-	json_t *rootfs = json_object_get(cfg, "rootfs");
-	json_t *ids = json_object_get(rootfs, "diff_ids");
-	if (!json_is_array(ids)) {
-		ids = json_array();
-		json_object_set_new(rootfs, "diff_ids", ids);
-	}
-	json_array_append_new(ids, json_string(diff_id));
 	json_t *hist = json_object_get(cfg, "history");
 	if (!json_is_array(hist)) {
 		hist = json_array();
@@ -161,33 +153,65 @@ static char *normal_name(const char *name, struct berr **err)
 	return out;
 }
 
-static int commit_locked(const struct eng_store *s, struct img_store *is, json_t *rec,
-			 const char *id, const struct eng_commit *c, const char *name, char *out_id,
-			 struct berr **err)
+/* The parent's manifest and config (none: an empty image, scratch). */
+static int parent_docs(struct img_store *is, const char *parent, json_t **out_manifest,
+		       json_t **out_config, struct berr **err)
 {
-	const char *image = json_string_value(json_object_get(rec, "Image"));
-	json_t *img = img_image_lookup(is, image, err);
+	if (!parent) {
+		*out_manifest = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
+					  IMG_MT_OCI_MANIFEST, "layers");
+		*out_config = NULL;
+		return 0;
+	}
+	json_t *img = img_image_lookup(is, parent, err);
 	if (!img)
-		return berr_wrap(err, "the container's image");
+		return -ENOENT;
 	autofree char *mdata = NULL, *cdata = NULL;
 	size_t mlen = 0, clen = 0;
 	const char *mdigest = json_string_value(json_object_get(img, "manifest"));
+	const char *id = json_string_value(json_object_get(img, "id"));
 	int r = img_blob_read(is, mdigest, IMG_MANIFEST_MAX, &mdata, &mlen, err);
 	if (r == 0)
-		r = img_blob_read(is, image, IMG_CONFIG_MAX, &cdata, &clen, err);
+		r = img_blob_read(is, id, IMG_CONFIG_MAX, &cdata, &clen, err);
 	json_decref(img);
-	json_t *manifest = r == 0 ? json_load_text(mdata, mlen, err) : NULL;
-	json_t *base = r == 0 && manifest ? json_load_text(cdata, clen, err) : NULL;
+	*out_manifest = r == 0 ? json_load_text(mdata, mlen, err) : NULL;
+	*out_config = *out_manifest ? json_load_text(cdata, clen, err) : NULL;
+	if (!*out_config) {
+		json_decref(*out_manifest);
+		*out_manifest = NULL;
+		return r < 0 ? r : -EINVAL;
+	}
+	return 0;
+}
+
+/* eng_image_derive under the busy lock. */
+static int derive_locked(struct img_store *is, const struct eng_derive *d, char *out_id,
+			 struct berr **err)
+{
+	json_t *manifest = NULL, *base = NULL;
+	int r = parent_docs(is, d->parent, &manifest, &base, err);
+	json_decref(base);
+	if (r < 0)
+		return r;
+	json_t *cfg = json_deep_copy(d->config);
 	char layer[IMG_DIGEST_LEN + 1], cdigest[IMG_DIGEST_LEN + 1], newm[IMG_DIGEST_LEN + 1];
 	int64_t lsize = 0, csize = 0, msize = 0;
-	autofree char *upper = eng_container_path(s, id, "diff");
-	if (!base)
-		r = -EINVAL;
-	if (r == 0)
-		r = layer_blob(is, upper, layer, &lsize, err);
-	json_t *cfg = r == 0 ? new_config(base, rec, c, layer, err) : NULL;
-	if (r == 0 && !cfg)
-		r = -EINVAL;
+	if (d->upper && (r = layer_blob(is, d->upper, layer, &lsize, err)) == 0) {
+		json_t *rootfs = json_object_get(cfg, "rootfs");
+		if (!json_is_object(rootfs)) {
+			rootfs = json_pack("{s:s}", "type", "layers");
+			json_object_set_new(cfg, "rootfs", rootfs);
+		}
+		json_t *ids = json_object_get(rootfs, "diff_ids");
+		if (!json_is_array(ids)) {
+			ids = json_array();
+			json_object_set_new(rootfs, "diff_ids", ids);
+		}
+		json_array_append_new(ids, json_string(layer));
+		json_array_append_new(json_object_get(manifest, "layers"),
+				      json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER,
+						"digest", layer, "size", (json_int_t)lsize));
+	}
 	if (r == 0)
 		r = put_json(is, cfg, cdigest, &csize, err);
 	if (r == 0) {
@@ -195,18 +219,48 @@ static int commit_locked(const struct eng_store *s, struct img_store *is, json_t
 		json_object_set_new(manifest, "config",
 				    json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_CONFIG,
 					      "digest", cdigest, "size", (json_int_t)csize));
-		json_array_append_new(json_object_get(manifest, "layers"),
-				      json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER,
-						"digest", layer, "size", (json_int_t)lsize));
 		r = put_json(is, manifest, newm, &msize, err);
 	}
 	if (r == 0) {
-		struct img_install in = {.manifest_digest = newm, .name = name};
+		struct img_install in = {
+		    .manifest_digest = newm, .name = d->name, .build_key = d->build_key};
 		r = img_unpack_install(is, &in, out_id, err);
 	}
 	json_decref(cfg);
-	json_decref(base);
 	json_decref(manifest);
+	return r;
+}
+
+int eng_image_derive(struct img_store *is, const struct eng_derive *d, char *out_id,
+		     struct berr **err)
+{
+	int busy = img_store_busy(is, err);
+	int r = busy < 0 ? busy : derive_locked(is, d, out_id, err);
+	if (busy >= 0)
+		(void)close(busy);
+	if (r < 0)
+		(void)img_store_gc(is, NULL, NULL);
+	return r;
+}
+
+static int commit_locked(const struct eng_store *s, struct img_store *is, json_t *rec,
+			 const char *id, const struct eng_commit *c, const char *name, char *out_id,
+			 struct berr **err)
+{
+	const char *image = json_string_value(json_object_get(rec, "Image"));
+	json_t *manifest = NULL, *base = NULL;
+	int r = parent_docs(is, image, &manifest, &base, err);
+	json_decref(manifest);
+	if (r < 0)
+		return berr_wrap(err, "the container's image");
+	json_t *cfg = new_config(base, rec, c, err);
+	json_decref(base);
+	if (!cfg)
+		return -EINVAL;
+	autofree char *upper = eng_container_path(s, id, "diff");
+	struct eng_derive d = {.parent = image, .config = cfg, .upper = upper, .name = name};
+	r = derive_locked(is, &d, out_id, err);
+	json_decref(cfg);
 	return r;
 }
 

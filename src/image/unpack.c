@@ -102,6 +102,8 @@ int img_unpack_install(struct img_store *s, const struct img_install *in, char *
 	int r = unpack_layers(s, in, m, c, chains, &size, err);
 	if (r == 0 && !in->unpack_only) {
 		json_t *rec = make_record(in, m, c, chains, size);
+		if (in->build_key)
+			json_object_set_new(rec, "build_key", json_string(in->build_key));
 		r = img_image_commit(s, rec, in->name, in->repo_digest, err);
 		json_decref(rec);
 	}

@@ -14,11 +14,12 @@ struct img_store;
 struct img_manifest;
 
 struct img_install {
-	const char *manifest_digest;               /* the manifest blob, already in the store */
-	const char *index_digest;                  /* the index it was chosen from, or NULL */
-	const char *name;                          /* normalised "repo:tag" to give it, or NULL */
-	const char *repo_digest;                   /* "repo@sha256:..." to record, or NULL */
-	bool unpack_only;                          /* check and unpack, but record nothing */
+	const char *manifest_digest; /* the manifest blob, already in the store */
+	const char *index_digest;    /* the index it was chosen from, or NULL */
+	const char *name;            /* normalised "repo:tag" to give it, or NULL */
+	const char *repo_digest;     /* "repo@sha256:..." to record, or NULL */
+	bool unpack_only;            /* check and unpack, but record nothing */
+	const char *build_key; /* a build step's cache key: recorded, the image is build cache */
 	void (*on_layer)(size_t index, void *ctx); /* each layer in place (or NULL) */
 	void *ctx;
 };

@@ -24,30 +24,6 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-int cli_attach_connect(const struct eng_store *s, const char *id, struct berr **err)
-{
-	autofree char *path = eng_attach_path(s, id);
-	struct sockaddr_un a;
-	autoclose int dirfd = -1;
-	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return berr_set(err, errno, "socket");
-	/* the monitor may still be making it */
-	for (int i = 0; i < 100; i++) {
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
-			return fd;
-		if (errno != ENOENT && errno != ECONNREFUSED)
-			break;
-		struct timespec ts = {0, 20 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	int e = errno;
-	(void)close(fd);
-	return berr_set(err, e, "attach to container %.12s", id);
-}
-
 static void send_size(int sock)
 {
 	struct winsize ws;

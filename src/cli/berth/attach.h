@@ -13,8 +13,6 @@ struct cli_attach {
 	bool sig_proxy; /* signals we receive go to the container */
 };
 
-/* Connect to the container's attach socket (waiting a little for the monitor to make it). */
-int cli_attach_connect(const struct eng_store *s, const char *id, struct berr **err);
 /* Relay until the container ends: its exit status; -1 when the user detached. */
 int cli_attach_run(const struct eng_store *s, const char *id, int sock, const struct cli_attach *a);
 

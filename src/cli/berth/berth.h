@@ -56,6 +56,9 @@ int cmd_push(struct cli_opts *o, int argc, char **argv);
 int cmd_login(struct cli_opts *o, int argc, char **argv);
 int cmd_logout(struct cli_opts *o, int argc, char **argv);
 /* container.c */
+/* The image name names in the store, pulled by the policy pull ("missing", NULL; "always";
+ * "never"); berth/default loaded from the built-in archive. */
+int cli_image_present(struct img_store *is, const char *name, const char *pull, struct berr **err);
 int cmd_run(struct cli_opts *o, int argc, char **argv);
 int cmd_create(struct cli_opts *o, int argc, char **argv);
 int cmd_start(struct cli_opts *o, int argc, char **argv);
@@ -101,5 +104,8 @@ int cmd_volume(struct cli_opts *o, int argc, char **argv);
 int cmd_network(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */
 int cmd_image(struct cli_opts *o, int argc, char **argv);
+/* build.c */
+int cmd_build(struct cli_opts *o, int argc, char **argv);
+int cmd_builder(struct cli_opts *o, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/progress.h"
+#include "engine/attach.h"
 #include "engine/create.h"
 #include "engine/health.h"
 #include "engine/monitor.h"
@@ -409,28 +410,31 @@ static int check_flags(struct run_flags *f)
 }
 
 /* The image, from the store, the built-in archive or a registry, as --pull says. */
-static int ensure_image(struct cli_opts *o, struct img_store *is, const char *name,
-			const char *pull, bool quiet)
+int cli_image_present(struct img_store *is, const char *name, const char *pull, struct berr **err)
 {
-	struct berr *err = NULL;
 	if (img_builtin_is(name))
-		return img_builtin_ensure(is, &err) < 0 ? cli_fail(err, 125) : 0;
+		return img_builtin_ensure(is, err) < 0 ? -EIO : 0;
 	pull = pull ? pull : "missing";
 	if (strcmp(pull, "missing") && strcmp(pull, "always") && strcmp(pull, "never"))
-		return cli_error(125, "invalid pull policy '%s'", pull);
+		return berr_plain(err, EINVAL, "invalid pull policy '%s'", pull);
 	json_t *rec = img_image_lookup(is, name, NULL);
 	json_decref(rec);
 	if (rec && strcmp(pull, "always"))
 		return 0;
 	if (!rec && !strcmp(pull, "never"))
-		return cli_error(125, "no such image: %s (and --pull=never)", name);
+		return berr_plain(err, ENOENT, "no such image: %s (and --pull=never)", name);
 	if (!rec)
 		fprintf(stderr, "Unable to find image '%s' locally\n", name);
 	struct img_pull_opts po = {0};
 	img_http_opts_default(&po.http);
-	if (img_pull(is, name, &po, NULL, NULL, &err) < 0)
-		return cli_fail(err, 125);
-	return 0;
+	return img_pull(is, name, &po, NULL, NULL, err) < 0 ? -EIO : 0;
+}
+
+static int ensure_image(struct cli_opts *o, struct img_store *is, const char *name,
+			const char *pull, bool quiet)
+{
+	struct berr *err = NULL;
+	return cli_image_present(is, name, pull, &err) < 0 ? cli_fail(err, 125) : 0;
 }
 
 static bool attached(const struct run_flags *f, const char *stream)
@@ -520,7 +524,7 @@ static int start_container(struct cli_opts *o, const char *id, const struct cli_
 		return cli_fail(err, status);
 	}
 	if (kind == ENG_REPORT_LISTENING) {
-		sock = cli_attach_connect(&es, id, &err);
+		sock = eng_attach_connect(&es, id, &err);
 		if (sock < 0)
 			return cli_fail(err, 125);
 		if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {

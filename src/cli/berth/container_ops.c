@@ -378,7 +378,7 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 	size_t len = 0;
 	autofree char *records = vm_guest_process(pr, &len);
 	struct berr *err = NULL;
-	autoclose int sock = cli_attach_connect(es, id, &err);
+	autoclose int sock = eng_attach_connect(es, id, &err);
 	if (sock < 0)
 		return cli_fail(err, 1);
 	/* an exec that fails at once is answered and dropped before our next write: its answer

@@ -14,6 +14,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "engine/attach.h"
 #include "engine/bundle.h"
 #include "engine/container.h"
 #include "engine/executor.h"
@@ -72,7 +73,7 @@ int cmd_attach(struct cli_opts *o, int argc, char **argv)
 	a.sig_proxy &= !a.tty_raw;
 	json_decref(rec);
 	struct berr *err = NULL;
-	int sock = cli_attach_connect(&es, id, &err);
+	int sock = eng_attach_connect(&es, id, &err);
 	if (sock < 0)
 		return cli_fail(err, 1);
 	int code = cli_attach_run(&es, id, sock, &a);

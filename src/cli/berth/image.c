@@ -116,6 +116,10 @@ static void rows_of(json_t *rec, const struct images_opts *io, const char *repo_
 	size_t i;
 	json_t *v;
 	if (!json_array_size(names)) {
+		/* a build step's image, kept as build cache: shown with -a only (as Docker hides
+		 * intermediate images) */
+		if (json_object_get(rec, "build_key") && !io->all)
+			return;
 		json_t *row = image_row(rec, "<none>", "<none>", NULL, io);
 		json_object_set(row, "_labels", labels ? labels : json_null());
 		if (keep_row(row, rec, io, repo_filter))
@@ -310,8 +314,9 @@ static int prune_images(struct cli_opts *o, bool all, const struct prune_filter 
 	struct eng_store es = cli_engine(o);
 	json_array_foreach(json_object_get(recs, "images"), i, rec)
 	{
-		if (!all && json_array_size(json_object_get(rec, "names")))
-			continue;
+		if (!all && (json_array_size(json_object_get(rec, "names")) ||
+			     json_object_get(rec, "build_key")))
+			continue; /* build cache goes with builder prune, or with -a */
 		if (eng_image_in_use(str(rec, "id"), &es))
 			continue; /* Docker's prune keeps what containers use */
 		if (!prune_filter_empty(pf)) {
@@ -465,6 +470,7 @@ int cmd_image(struct cli_opts *o, int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
 	    {"ls", "List images", cmd_images},
+	    {"build", "Build an image from a Containerfile", cmd_build},
 	    {"pull", "Download an image from a registry", cmd_pull},
 	    {"push", "Upload an image to a registry", cmd_push},
 	    {"list", NULL, cmd_images},

@@ -46,6 +46,8 @@ static const struct cli_command commands[] = {
     {"info", "Display system-wide information", cmd_info},
     {"pull", "Download an image from a registry", cmd_pull},
     {"push", "Upload an image to a registry", cmd_push},
+    {"build", "Build an image from a Containerfile", cmd_build},
+    {"builder", "Manage builds (prune)", cmd_builder},
     {"images", "List images", cmd_images},
     {"image", "Manage images (ls, rm, tag, inspect, history, save, load, import, prune, mount)",
      cmd_image},

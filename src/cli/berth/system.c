@@ -22,6 +22,7 @@
 #include "engine/network.h"
 #include "engine/volume.h"
 #include "image/image.h"
+#include "image/snapshot.h"
 #include "image/store.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -34,9 +35,42 @@
 #include "vm/accel.h"
 
 struct counts {
-	int containers, running, paused, stopped, images, volumes;
-	int64_t image_bytes, volume_bytes;
+	int containers, running, paused, stopped, images, volumes, cache;
+	int64_t image_bytes, volume_bytes, cache_bytes;
 };
+
+/* A build cache record: a build step's image nobody named (build/cache.h). */
+static bool is_cache(json_t *rec)
+{
+	return json_object_get(rec, "build_key") && !json_array_size(json_object_get(rec, "names"));
+}
+
+/* The bytes of the layers only the build cache has. */
+static int64_t cache_bytes(struct img_store *is, json_t *images)
+{
+	json_t *theirs = json_object(), *ours = json_object();
+	size_t i, j;
+	json_t *rec, *chain;
+	json_array_foreach(images, i, rec)
+	{
+		json_array_foreach(json_object_get(rec, "layers"), j, chain)
+		{
+			json_object_set(is_cache(rec) ? ours : theirs,
+					json_string_value(chain) ?: "", json_true());
+		}
+	}
+	int64_t bytes = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(ours, k, v)
+	{
+		if (!json_object_get(theirs, k) && img_snapshot_size(is, k) > 0)
+			bytes += img_snapshot_size(is, k);
+	}
+	json_decref(theirs);
+	json_decref(ours);
+	return bytes;
+}
 
 static void count(struct cli_opts *o, struct counts *c)
 {
@@ -66,9 +100,14 @@ static void count(struct cli_opts *o, struct counts *c)
 		json_t *rec;
 		json_array_foreach(json_object_get(all, "images"), i, rec)
 		{
+			if (is_cache(rec)) {
+				c->cache++;
+				continue;
+			}
 			c->images++;
 			c->image_bytes += json_integer_value(json_object_get(rec, "size"));
 		}
+		c->cache_bytes = cache_bytes(is, json_object_get(all, "images"));
 		json_decref(all);
 	}
 	char **vols = NULL;
@@ -205,7 +244,7 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	struct counts c;
 	count(o, &c);
-	char a[32], b[32], d[32], t[16], t2[16], t3[16], ac[16], ac2[16], ac3[16];
+	char a[32], b[32], d[32], e[32], t[16], t2[16], t3[16], t4[16], ac[16], ac2[16], ac3[16];
 	struct eng_store es = cli_engine(o);
 	int64_t cont_bytes = 0;
 	char **ids = NULL;
@@ -219,6 +258,7 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	snprintf(t, sizeof(t), "%d", c.images);
 	snprintf(t2, sizeof(t2), "%d", c.containers);
 	snprintf(t3, sizeof(t3), "%d", c.volumes);
+	snprintf(t4, sizeof(t4), "%d", c.cache);
 	snprintf(ac, sizeof(ac), "%d", c.images ? (c.containers ? 1 : 0) : 0);
 	snprintf(ac2, sizeof(ac2), "%d", c.running + c.paused);
 	snprintf(ac3, sizeof(ac3), "%d", c.volumes);
@@ -229,7 +269,8 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	    "Reclaimable", "0B", "Type", "Containers", "TotalCount", t2, "Active", ac2, "Size",
 	    out_size(cont_bytes, b), "Reclaimable", "0B", "Type", "Local Volumes", "TotalCount", t3,
 	    "Active", ac3, "Size", out_size(c.volume_bytes, d), "Reclaimable", "0B", "Type",
-	    "Build Cache", "TotalCount", "0", "Active", "0", "Size", "0B", "Reclaimable", "0B");
+	    "Build Cache", "TotalCount", t4, "Active", "0", "Size", out_size(c.cache_bytes, e),
+	    "Reclaimable", e);
 	json_t *headers =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Type", "TYPE", "TotalCount", "TOTAL", "Active",
 		      "ACTIVE", "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
@@ -283,9 +324,10 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 	}
 	autofree char *warning = xasprintf(
 	    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by "
-	    "at least one container\n%s  - all %s images",
+	    "at least one container\n%s  - all %s",
 	    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
-	    all ? "images without at least one container associated to them" : "dangling");
+	    all ? "images without at least one container associated to them\n  - all build cache"
+		: "dangling images\n  - all dangling build cache");
 	if (!force && !prune_confirm(warning)) {
 		flag_list_free(&filters);
 		return 0;
@@ -306,6 +348,17 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		r |= cli_fail(err, 1);
 	autofree char **iv = prune_args(false, all, &filters, &k);
 	r |= cmd_image_prune(o, k, iv);
+	/* the build cache, by its one filter (until) */
+	autofree char **bv = xcalloc((size_t)filters.n * 2 + 3, sizeof(*bv));
+	int nb = 0;
+	bv[nb++] = "prune";
+	bv[nb++] = "-f";
+	for (int i = 0; i < filters.n; i++)
+		if (!strncmp(filters.v[i], "until=", 6)) {
+			bv[nb++] = "--filter";
+			bv[nb++] = (char *)filters.v[i];
+		}
+	r |= cmd_builder(o, nb, bv);
 	flag_list_free(&filters);
 	return r;
 }

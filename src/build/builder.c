@@ -1,0 +1,140 @@
+/* A whole build (see builder.h): the Containerfile read and planned, the context opened, the
+ * needed stages built in the plan's order, the result labelled and named. Stages run one at a
+ * time (the plan says which could run together: TODO(#17) parallel stages). */
+#include "build/builder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "build/step.h"
+#include "engine/commit.h"
+#include "image/image.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+DEFINE_AUTOPTR(bld_file)
+
+/* The host's platform, as the plan names platforms. */
+static void host_platform(struct bld_platform *out)
+{
+	struct utsname u;
+	const char *m = uname(&u) == 0 ? u.machine : "x86_64";
+	struct bld_platform none = {0};
+	strcpy(none.os, "linux");
+	strcpy(none.arch, "amd64");
+	if (bld_platform_parse(m, &none, out, NULL) < 0)
+		*out = none;
+	strcpy(out->os, "linux");
+}
+
+/* --label on the result: one more image whose config has them, no history line (BuildKit). */
+static int apply_labels(struct bld_build *b, struct bld_state *st, struct berr **err)
+{
+	if (!b->o->labels || !*b->o->labels)
+		return 0;
+	json_t *run = json_object_get(st->config, "config");
+	if (!json_is_object(run)) {
+		run = json_object();
+		json_object_set_new(st->config, "config", run);
+	}
+	json_t *labels = json_object_get(run, "Labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(run, "Labels", labels);
+	}
+	for (char *const *l = b->o->labels; *l; l++) {
+		autofree char *k = xstrdup(*l);
+		char *eq = strchr(k, '=');
+		if (eq)
+			*eq = '\0';
+		json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+	}
+	struct eng_derive d = {.parent = *st->id ? st->id : NULL, .config = st->config};
+	return eng_image_derive(b->is, &d, st->id, err);
+}
+
+static int open_context(struct bld_build *b, struct berr **err)
+{
+	if (!b->o->context)
+		return 0;
+	struct bld_context_opts co = {.dockerfile = b->o->dockerfile, .dockerfile_dirfd = AT_FDCWD};
+	if (bld_context_open(AT_FDCWD, b->o->context, &co, &b->context, err) < 0)
+		return berr_wrap(err, "build context '%s'", b->o->context);
+	return 0;
+}
+
+static int build_stages(struct bld_build *b, struct berr **err)
+{
+	for (size_t i = 0; i < b->plan->n_order; i++)
+		if (bld_stage_build(b, b->plan->order[i], err) < 0)
+			return -EIO;
+	return 0;
+}
+
+static void warn_unused(struct bld_build *b)
+{
+	if (!b->plan->n_unused_args)
+		return;
+	autofree char *list = xstrdup("");
+	for (size_t i = 0; i < b->plan->n_unused_args; i++) {
+		char *t = xasprintf("%s%s%s", list, i ? " " : "", b->plan->unused_args[i]);
+		free(list);
+		list = t;
+	}
+	autofree char *msg = xasprintf("One or more build-args [%s] were not consumed", list);
+	bld_event(b, (struct bld_event){.kind = BLD_EV_WARNING, .name = msg});
+}
+
+int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_opts *o,
+	      char *out_id, struct berr **err)
+{
+	autoptr(bld_file) f = bld_file_parse(o->file_name, o->text, o->len, err);
+	if (!f)
+		return -EINVAL;
+	if (!f->n_stages)
+		return berr_plain(err, EINVAL, "%s: no FROM instruction, nothing to build",
+				  o->file_name);
+	struct bld_plan_opts po = {
+	    .build_args = o->build_args, .n_build_args = o->n_build_args, .target = o->target};
+	host_platform(&po.host);
+	struct bld_plan *plan = NULL;
+	if (bld_plan_make(f, &po, &plan, err) < 0)
+		return -EINVAL;
+	struct bld_build b = {.s = s,
+			      .is = is,
+			      .o = o,
+			      .plan = plan,
+			      .states = xcalloc(plan->n_stages, sizeof(struct bld_state)),
+			      .workdir = xasprintf("%s/build", is->root)};
+	int r = open_context(&b, err);
+	if (r == 0) {
+		warn_unused(&b);
+		r = build_stages(&b, err);
+	}
+	struct bld_state *last = &b.states[plan->target];
+	if (r == 0)
+		r = apply_labels(&b, last, err);
+	if (r == 0 && !*last->id)
+		r = berr_plain(err, EINVAL,
+			       "the target stage '%s' is empty (FROM scratch and nothing "
+			       "else): no image to make",
+			       plan->stages[plan->target].name);
+	if (r == 0)
+		memcpy(out_id, last->id, BLD_ID_LEN + 1);
+	for (size_t i = 0; i < plan->n_stages; i++) {
+		json_decref(b.states[i].config);
+		bld_vars_clear(&b.states[i].vars);
+	}
+	free(b.states);
+	free(b.workdir);
+	bld_context_free(b.context);
+	bld_plan_free(plan);
+	return r;
+}

@@ -1,0 +1,79 @@
+/* `berth build`: a Containerfile, a context and options become an image (issue #17).
+ *
+ * The plan (plan.h) says which stages run and in what order; each stage (stage.c) starts from
+ * its base (scratch, an earlier stage's result, or an image the caller provides, pulled by its
+ * --pull policy) and turns each instruction into one more image: a configuration change (ENV,
+ * LABEL, CMD, ...: config.h) makes an image with the same layers, a RUN (run.h) one more layer
+ * from what its container changed, a COPY or ADD (copy.h) one more layer from what it copied
+ * onto an overlay of the image before it. Every step's image is kept as build cache (cache.h):
+ * a step whose key was seen before takes that image instead of running. The last stage's image
+ * is the result: --label applied, -t names given. What happens is told through events, which
+ * the command line prints as BuildKit's plain progress. */
+#ifndef BERTH_BUILD_BUILDER_H
+#define BERTH_BUILD_BUILDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "build/dockerfile.h"
+#include "engine/container.h"
+
+struct berr;
+struct img_store;
+
+enum bld_event_kind {
+	BLD_EV_STEP,    /* a step begins: step, name ("[build 2/5] RUN make") */
+	BLD_EV_OUTPUT,  /* step's output: stream (1, 2), data, len */
+	BLD_EV_CACHED,  /* step was taken from the cache */
+	BLD_EV_DONE,    /* step ended: seconds */
+	BLD_EV_ERROR,   /* step failed: seconds, name (the message) */
+	BLD_EV_WARNING, /* name: a warning not tied to a step */
+};
+
+struct bld_event {
+	enum bld_event_kind kind;
+	unsigned step; /* 1-based, as "#N" */
+	const char *name;
+	int stream;
+	const char *data;
+	size_t len;
+	double seconds;
+};
+
+/* --secret id=ID,src=FILE|env=VAR */
+struct bld_secret {
+	char *id;
+	char *src; /* a file on the host, or NULL */
+	char *env; /* a variable of berth's environment, or NULL */
+};
+
+struct bld_opts {
+	const char *file_name; /* for messages: "Containerfile" */
+	const char *text;      /* the Containerfile */
+	size_t len;
+	const char *context;    /* the context directory, or NULL: none (a Containerfile on
+				   stdin with no context: COPY has nothing to read) */
+	const char *dockerfile; /* the Containerfile's path (its ignore file), or NULL */
+	const struct bld_kv *build_args;
+	size_t n_build_args;
+	const char *target;
+	bool no_cache;
+	char *const *labels;   /* --label K=V */
+	const char *network;   /* RUN's network: "bridge" (default), "none", "host" */
+	const char *isolation; /* NULL, or "vm": RUN steps in VMs */
+	const char *vm_init_path;
+	const struct bld_secret *secrets;
+	size_t n_secrets;
+	/* The image ref names, made present by the --pull policy: its id into out_id (72 bytes). */
+	int (*image)(void *image_ctx, const char *ref, char *out_id, struct berr **err);
+	void *image_ctx;
+	void (*event)(void *ctx, const struct bld_event *e);
+	void *ctx;
+	volatile int *interrupted; /* set by a signal handler: the build stops between steps */
+};
+
+/* Build; out_id (72 bytes) gets the image's id. */
+int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_opts *o,
+	      char *out_id, struct berr **err);
+
+#endif

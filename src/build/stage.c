@@ -1,0 +1,492 @@
+/* One stage walked (see builder.h): its base, then each step — a configuration change, WORKDIR,
+ * COPY and ADD here; RUN in run.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build/copy.h"
+#include "build/step.h"
+#include "engine/user.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+DEFINE_AUTOPTR(bld_file)
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* An image config with nothing in it yet, for the target platform. */
+static json_t *scratch_config(struct bld_build *b)
+{
+	const struct bld_platform *p = &b->plan->target_platform;
+	json_t *c =
+	    json_pack("{s:s, s:s, s:{}, s:{s:s, s:[]}, s:[]}", "architecture", p->arch, "os", p->os,
+		      "config", "rootfs", "type", "layers", "diff_ids", "history");
+	if (*p->variant)
+		json_object_set_new(c, "variant", json_string(p->variant));
+	return c;
+}
+
+/* The config's Env as "K=V" strings (NULL-terminated, borrowed from config). */
+static char **config_env(json_t *config)
+{
+	json_t *env = json_object_get(json_object_get(config, "config"), "Env");
+	size_t n = json_array_size(env);
+	char **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char *)json_string_value(json_array_get(env, i));
+	return v;
+}
+
+/* BuildKit gives every stage a PATH when its image has none. */
+static void ensure_path(json_t *config)
+{
+	json_t *run = json_object_get(config, "config");
+	if (!json_is_object(run)) {
+		run = json_object();
+		json_object_set_new(config, "config", run);
+	}
+	json_t *env = json_object_get(run, "Env");
+	size_t i;
+	json_t *v;
+	json_array_foreach(env, i, v)
+	{
+		if (!strncmp(json_string_value(v) ?: "", "PATH=", 5))
+			return;
+	}
+	if (!json_is_array(env)) {
+		env = json_array();
+		json_object_set_new(run, "Env", env);
+	}
+	json_array_append_new(env, json_string(DEFAULT_PATH));
+}
+
+/* The stage's base: st gets its image, config and variables. */
+static int stage_base(struct bld_build *b, size_t si, struct bld_state *st, struct berr **err)
+{
+	const struct bld_plan_stage *ps = &b->plan->stages[si];
+	switch (ps->base.kind) {
+	case BLD_REF_STAGE: {
+		const struct bld_state *from = &b->states[ps->base.stage];
+		if (!from->done)
+			return berr_plain(err, EINVAL, "stage %s is not built yet",
+					  b->plan->stages[ps->base.stage].name);
+		memcpy(st->id, from->id, sizeof(st->id));
+		st->config = json_deep_copy(from->config);
+		bld_vars_copy(&st->vars, &from->vars);
+		return 0;
+	}
+	case BLD_REF_IMAGE: {
+		if (b->o->image(b->o->image_ctx, ps->base.image, st->id, err) < 0)
+			return -EIO;
+		st->config = bld_image_config(b, st->id, err);
+		if (!st->config)
+			return -EIO;
+		break;
+	}
+	default: /* scratch */
+		*st->id = '\0';
+		st->config = scratch_config(b);
+		break;
+	}
+	ensure_path(st->config);
+	autofree char **env = config_env(st->config);
+	bld_vars_init(&st->vars, b->plan, env);
+	return 0;
+}
+
+/* The extra words of a configuration step's key: what it depends on beyond its text. */
+static char **meta_extra(const struct bld_state *st, const struct bld_instr *in)
+{
+	char **v = xcalloc(in->n_pairs + 2, sizeof(*v));
+	size_t n = 0;
+	if (in->kind == BLD_ARG)
+		for (size_t i = 0; i < in->n_pairs; i++) {
+			const char *val = bld_vars_lookup((void *)&st->vars, in->pairs[i].key);
+			v[n++] = xasprintf("%s=%s", in->pairs[i].key, val ? val : "");
+		}
+	if (in->kind == BLD_ENTRYPOINT)
+		v[n++] = xstrdup(st->cs.cmd_set ? "cmd_set" : "cmd_unset");
+	return v;
+}
+
+/* ARG (values into the stage's variables), ENV (into them too), and every instruction that
+ * only changes the config. */
+static int meta_instr(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
+		      struct berr **err)
+{
+	if (in->kind == BLD_ARG)
+		for (size_t i = 0; i < in->n_pairs; i++)
+			if (bld_vars_arg(&st->vars, &in->pairs[i], err) < 0)
+				return -EINVAL;
+	if (in->kind == BLD_ENV)
+		for (size_t i = 0; i < in->n_pairs; i++)
+			bld_vars_env(&st->vars, in->pairs[i].key, in->pairs[i].value);
+	char **extra = meta_extra(st, in);
+	char key[BLD_KEY_LEN + 1];
+	bld_cache_key(*st->id ? st->id : NULL, in, extra, key);
+	strv_free(extra);
+	int r = bld_config_apply(st->config, &st->cs, in, err);
+	if (r < 0)
+		return r;
+	if ((r = bld_step_cached(b, st, key, err)) != 0)
+		return r < 0 ? r : 1;
+	json_t *shell = bld_config_shell(st->config);
+	autofree char *by = bld_config_created_by(in, shell);
+	json_decref(shell);
+	return bld_step_commit(b, st, by, NULL, key, err);
+}
+
+/* WORKDIR: the config, and the directory made when the image lacks it (owned by the stage's
+ * USER, as BuildKit's mkdir does), which then is a layer. */
+static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
+			 struct berr **err)
+{
+	char key[BLD_KEY_LEN + 1];
+	bld_cache_key(*st->id ? st->id : NULL, in, NULL, key);
+	int r = bld_config_apply(st->config, &st->cs, in, err);
+	if (r < 0)
+		return r;
+	if ((r = bld_step_cached(b, st, key, err)) != 0)
+		return r < 0 ? r : 1;
+	const char *wd =
+	    json_string_value(json_object_get(json_object_get(st->config, "config"), "WorkingDir"));
+	const char *user =
+	    json_string_value(json_object_get(json_object_get(st->config, "config"), "User"));
+	struct bld_step_root root;
+	if (bld_step_root_make(b, st->id, &root, err) < 0)
+		return -EIO;
+	bool made = false;
+	autoclose int have = path_open_in_root(root.fd, wd, O_PATH | O_DIRECTORY, 0, NULL);
+	if (have < 0) {
+		struct eng_user u = {0};
+		if (user && *user && eng_user_resolve(root.fd, user, &u, err) < 0)
+			r = -EINVAL;
+		autoclose int dir = r < 0 ? -1 : path_mkdir_in_root(root.fd, wd, 0755, err);
+		if (r == 0 && dir < 0)
+			r = dir;
+		if (r == 0 && fchownat(dir, "", u.uid, u.gid, AT_EMPTY_PATH) < 0)
+			r = berr_set(err, errno, "chown '%s'", wd);
+		made = r == 0;
+	}
+	autofree char *by = bld_config_created_by(in, NULL);
+	if (r == 0)
+		r = bld_step_commit(b, st, by, made ? root.upper : NULL, key, err);
+	bld_step_root_release(&root);
+	return r;
+}
+
+/* Here-document sources of COPY/ADD, as files named after their delimiters in dir. */
+static int heredoc_files(const struct bld_instr *in, const char *dir, struct berr **err)
+{
+	autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berr_set(err, errno, "open '%s'", dir);
+	for (size_t i = 0; i < in->n_heredocs; i++) {
+		const struct bld_heredoc *h = &in->heredocs[i];
+		const char *c = h->content ? h->content : "";
+		if (strchr(h->name, '/') || !strcmp(h->name, ".") || !strcmp(h->name, ".."))
+			return berr_plain(err, EINVAL, "here-document name '%s'", h->name);
+		if (fs_write_file(dfd, h->name, c, strlen(c), 0644, err) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The sources' root of a COPY/ADD: the context, a stage's image, an image, or (here-documents)
+ * a directory of their bodies. *out_dir is what must be released (a mount or a directory). */
+struct copy_source {
+	char *mount;   /* an image's layers mounted here */
+	char *heredoc; /* a directory of here-document bodies */
+	int fd;
+	struct bld_root root;
+};
+
+static void copy_source_release(struct copy_source *cs)
+{
+	if (cs->fd >= 0)
+		(void)close(cs->fd);
+	bld_image_root_release(cs->mount);
+	if (cs->heredoc)
+		(void)fs_rm_rf(AT_FDCWD, cs->heredoc, NULL);
+	free(cs->heredoc);
+	*cs = (struct copy_source){.fd = -1};
+}
+
+static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
+		       const struct bld_instr *in, size_t n_here, struct copy_source *out,
+		       char *from_id, struct berr **err)
+{
+	*out = (struct copy_source){.fd = -1};
+	*from_id = '\0';
+	if (n_here) {
+		out->heredoc = bld_work_dir(b, "heredoc", err);
+		if (!out->heredoc)
+			return -EIO;
+		if (heredoc_files(in, out->heredoc, err) < 0)
+			return -EIO;
+		out->fd = open(out->heredoc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		out->root = (struct bld_root){.fd = out->fd};
+		return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->heredoc) : 0;
+	}
+	const char *image = NULL;
+	switch (step->from.kind) {
+	case BLD_REF_NONE:
+		if (!b->context)
+			return berr_plain(err, EINVAL,
+					  "%s needs a build context, and there is none",
+					  bld_kind_name(in->kind));
+		bld_context_root(b->context, &out->root);
+		return 0;
+	case BLD_REF_STAGE:
+		image = b->states[step->from.stage].id;
+		break;
+	case BLD_REF_IMAGE:
+		if (b->o->image(b->o->image_ctx, step->from.image, from_id, err) < 0)
+			return -EIO;
+		image = from_id;
+		break;
+	default: /* scratch: nothing to copy from */
+		image = "";
+		break;
+	}
+	if (image != from_id)
+		snprintf(from_id, BLD_ID_LEN + 1, "%s", image);
+	if (bld_image_root_make(b, image, &out->mount, err) < 0)
+		return -EIO;
+	out->fd = open(out->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	out->root = (struct bld_root){.fd = out->fd};
+	return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->mount) : 0;
+}
+
+/* The --exclude flags of in (NULL-terminated, borrowed). */
+static char **flag_all(const struct bld_instr *in, const char *name, size_t *out_n)
+{
+	char **v = xcalloc(in->n_flags + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < in->n_flags; i++)
+		if (!strcmp(in->flags[i].name, name))
+			v[n++] = in->flags[i].value;
+	*out_n = n;
+	return v;
+}
+
+static bool flag_true(const struct bld_instr *in, const char *name)
+{
+	const char *v = bld_instr_flag(in, name);
+	return v && strcmp(v, "false") != 0;
+}
+
+static int copy_plan(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
+		     const struct copy_source *src, struct bld_copy_plan **out, struct berr **err)
+{
+	size_t n_src = in->n_args - 1, n = 0, n_exclude = 0;
+	autofree char **srcs = xcalloc(n_src + 1, sizeof(*srcs));
+	for (size_t i = 0; i < n_src; i++) {
+		if (in->arg_heredoc && in->arg_heredoc[i] >= 0)
+			srcs[n++] = in->heredocs[in->arg_heredoc[i]].name;
+		else if (src->heredoc)
+			return berr_plain(err, ENOTSUP,
+					  "%s of here-documents and files together is not "
+					  "supported yet",
+					  bld_kind_name(in->kind));
+		else
+			srcs[n++] = in->args[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in->kind == BLD_ADD && strstr(srcs[i], "://"))
+			return berr_plain(err, ENOTSUP, "ADD of a URL ('%s') is not supported yet",
+					  srcs[i]);
+	autofree char **exclude = flag_all(in, "exclude", &n_exclude);
+	const char *unpack = bld_instr_flag(in, "unpack");
+	struct bld_copy_opts o = {
+	    .srcs = srcs,
+	    .n_srcs = n,
+	    .dest = in->args[in->n_args - 1],
+	    .workdir = json_string_value(
+		json_object_get(json_object_get(st->config, "config"), "WorkingDir")),
+	    .chown = bld_instr_flag(in, "chown"),
+	    .chmod = bld_instr_flag(in, "chmod"),
+	    .exclude = exclude,
+	    .n_exclude = n_exclude,
+	    .parents = flag_true(in, "parents"),
+	    .add = in->kind == BLD_ADD,
+	    .no_unpack = unpack && !strcmp(unpack, "false"),
+	    .link = flag_true(in, "link"),
+	};
+	if (o.workdir && !*o.workdir)
+		o.workdir = NULL;
+	return bld_copy_plan(&src->root, &o, out, err);
+}
+
+static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_plan_step *step,
+		      const struct bld_instr *in, struct berr **err)
+{
+	if (in->n_args < 2)
+		return berr_plain(err, EINVAL, "%s needs a source and a destination",
+				  bld_kind_name(in->kind));
+	size_t n_here = 0;
+	for (size_t i = 0; in->arg_heredoc && i + 1 < in->n_args; i++)
+		n_here += in->arg_heredoc[i] >= 0;
+	struct copy_source src;
+	char from_id[BLD_ID_LEN + 1];
+	int r = copy_source(b, step, in, n_here, &src, from_id, err);
+	struct bld_copy_plan *plan = NULL;
+	if (r == 0)
+		r = copy_plan(b, st, in, &src, &plan, err);
+	char sum[BLD_COPY_DIGEST_LEN + 1] = "", key[BLD_KEY_LEN + 1];
+	if (r == 0)
+		r = bld_copy_checksum(plan, sum, err);
+	if (r == 0) {
+		autofree char *a = xasprintf("checksum=%s", sum);
+		autofree char *f = xasprintf("from=%s", from_id);
+		char *extra[] = {a, f, NULL};
+		bld_cache_key(*st->id ? st->id : NULL, in, extra, key);
+		r = bld_step_cached(b, st, key, err);
+	}
+	if (r == 0) {
+		struct bld_step_root root;
+		r = bld_step_root_make(b, st->id, &root, err);
+		struct bld_copy_env env = {.tmpdir = b->workdir};
+		if (r == 0)
+			r = bld_copy_apply(plan, root.fd, &env, err);
+		autofree char *by = bld_config_created_by(in, NULL);
+		if (r == 0)
+			r = bld_step_commit(b, st, by, root.upper, key, err);
+		bld_step_root_release(&root);
+	}
+	bld_copy_plan_free(plan);
+	copy_source_release(&src);
+	return r;
+}
+
+/* An image's ONBUILD list as steps (they run first, in order; the list is not passed on). */
+static int image_triggers(struct bld_build *b, size_t si, struct bld_state *st,
+			  struct bld_file **out, struct berr **err)
+{
+	*out = NULL;
+	json_t *run = json_object_get(st->config, "config");
+	json_t *list = json_object_get(run, "OnBuild");
+	if (!json_array_size(list) || b->plan->stages[si].base.kind != BLD_REF_IMAGE) {
+		if (json_is_object(run))
+			json_object_set_new(run, "OnBuild", json_null());
+		return 0;
+	}
+	autofree char *text = xstrdup("FROM scratch\n");
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		char *t = xasprintf("%s%s\n", text, json_string_value(v) ?: "");
+		free(text);
+		text = t;
+	}
+	json_object_set_new(run, "OnBuild", json_null());
+	*out = bld_file_parse("ONBUILD", text, strlen(text), err);
+	return *out ? 0 : berr_wrap(err, "the base image's ONBUILD triggers");
+}
+
+/* One step: expanded, dispatched; 1 when it came from the cache. */
+static int dispatch(struct bld_build *b, size_t si, struct bld_state *st,
+		    const struct bld_plan_step *step, struct berr **err)
+{
+	struct bld_expand x;
+	bld_vars_expander(&st->vars, &x);
+	struct bld_instr in = {0};
+	int r = bld_instr_expand(step->instr, &x, &in, err);
+	if (r == 0) {
+		switch (in.kind) {
+		case BLD_RUN:
+			r = bld_run_instr(b, si, st, step, &in, err);
+			break;
+		case BLD_COPY:
+		case BLD_ADD:
+			r = copy_instr(b, st, step, &in, err);
+			break;
+		case BLD_WORKDIR:
+			r = workdir_instr(b, st, &in, err);
+			break;
+		default:
+			r = meta_instr(b, st, &in, err);
+			break;
+		}
+	}
+	bld_instr_clear(&in);
+	return r;
+}
+
+static int run_step(struct bld_build *b, size_t si, struct bld_state *st,
+		    const struct bld_plan_step *step, size_t index, size_t total, struct berr **err)
+{
+	const struct bld_plan_stage *ps = &b->plan->stages[si];
+	if (b->o->interrupted && *b->o->interrupted)
+		return berr_plain(err, EINTR, "the build was interrupted");
+	b->step++;
+	autofree char *title = xasprintf("[%s %zu/%zu] %s", ps->name, index, total,
+					 step->instr->original ? step->instr->original : "");
+	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP, .name = title});
+	double t0 = now_s();
+	int r = dispatch(b, si, st, step, err);
+	if (r < 0) {
+		berr_wrap(err, "%s:%u", b->plan->file->name, step->instr->line);
+		return r;
+	}
+	bld_event(b, (struct bld_event){.kind = r == 1 ? BLD_EV_CACHED : BLD_EV_DONE,
+					.seconds = now_s() - t0});
+	return 0;
+}
+
+int bld_stage_build(struct bld_build *b, size_t si, struct berr **err)
+{
+	const struct bld_plan_stage *ps = &b->plan->stages[si];
+	struct bld_state *st = &b->states[si];
+	b->step++;
+	const char *base = ps->base.kind == BLD_REF_IMAGE   ? ps->base.image
+			   : ps->base.kind == BLD_REF_STAGE ? b->plan->stages[ps->base.stage].name
+							    : "scratch";
+	autoptr(bld_file) triggers = NULL;
+	size_t total = ps->n_steps + 1;
+	autofree char *title = xasprintf("[%s 1/%zu] FROM %s", ps->name, total, base);
+	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP, .name = title});
+	double t0 = now_s();
+	int r = stage_base(b, si, st, err);
+	if (r == 0)
+		r = image_triggers(b, si, st, &triggers, err);
+	if (r < 0)
+		return berr_wrap(err, "%s:%u", b->plan->file->name, ps->stage->line);
+	bld_event(b, (struct bld_event){.kind = BLD_EV_DONE, .seconds = now_s() - t0});
+	size_t n_trig = triggers ? triggers->stages[0].n_instrs : 0;
+	for (size_t i = 0; i < n_trig; i++) {
+		struct bld_plan_step step = {.instr = &triggers->stages[0].instrs[i],
+					     .onbuild = true};
+		struct bld_ref from = {0};
+		const char *f = bld_instr_flag(step.instr, "from");
+		if (f && bld_plan_resolve(b->plan, si, f, true, &from, err) < 0)
+			return berr_wrap(err, "the base image's ONBUILD triggers");
+		step.from = from;
+		r = run_step(b, si, st, &step, 1, total, err);
+		bld_ref_clear(&from);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ps->n_steps; i++)
+		if ((r = run_step(b, si, st, &ps->steps[i], i + 2, total, err)) < 0)
+			return r;
+	st->done = true;
+	return 0;
+}

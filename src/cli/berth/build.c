@@ -1,0 +1,534 @@
+/* `berth build` / `berth image build` and `berth builder prune`: flags as docker build (and
+ * podman build's spellings) take them, the context (a directory, or - for a tar or a
+ * Containerfile on stdin), progress as BuildKit's plain output on stderr, the image id last on
+ * stdout. The building is src/build/'s. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build/builder.h"
+#include "build/cache.h"
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "cli/berth/output.h"
+#include "cli/berth/prune.h"
+#include "image/image.h"
+#include "image/layer.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define CONTAINERFILE_MAX (8u << 20)
+#define STEP_LOG_MAX      (64u << 10) /* output kept per step for an error with -q */
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct build_flags {
+	struct flag_list tags, build_args, labels, secrets, add_hosts;
+	const char *file, *target, *pull, *platform, *iidfile, *network, *progress, *isolation;
+	const char *output, *shm_size;
+	long jobs;
+	bool no_cache, quiet, pull_bool;
+};
+
+/* What the progress printer knows. */
+struct printer {
+	bool quiet;
+	double step_start;
+	unsigned step;
+	char *line; /* the output's unfinished line */
+	size_t line_len;
+	char *log; /* this step's output, for an error under -q */
+	size_t log_len;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void flush_line(struct printer *p)
+{
+	if (!p->line_len)
+		return;
+	if (!p->quiet)
+		fprintf(stderr, "#%u %.3f %.*s\n", p->step, mono() - p->step_start,
+			(int)p->line_len, p->line);
+	p->line_len = 0;
+}
+
+/* Output is printed a line at a time, "#N <seconds> <line>", as BuildKit's plain progress. */
+static void output(struct printer *p, const char *data, size_t len)
+{
+	if (p->log_len + len <= STEP_LOG_MAX) {
+		p->log = xrealloc(p->log, p->log_len + len + 1);
+		memcpy(p->log + p->log_len, data, len);
+		p->log_len += len;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			flush_line(p);
+			continue;
+		}
+		p->line = xrealloc(p->line, p->line_len + 1);
+		p->line[p->line_len++] = data[i];
+	}
+}
+
+static void on_event(void *ctx, const struct bld_event *e)
+{
+	struct printer *p = ctx;
+	switch (e->kind) {
+	case BLD_EV_STEP:
+		p->step = e->step;
+		p->step_start = mono();
+		p->log_len = 0;
+		if (!p->quiet)
+			fprintf(stderr, "#%u %s\n", e->step, e->name);
+		break;
+	case BLD_EV_OUTPUT:
+		output(p, e->data, e->len);
+		break;
+	case BLD_EV_CACHED:
+		flush_line(p);
+		if (!p->quiet)
+			fprintf(stderr, "#%u CACHED\n\n", e->step);
+		break;
+	case BLD_EV_DONE:
+		flush_line(p);
+		if (!p->quiet)
+			fprintf(stderr, "#%u DONE %.1fs\n\n", e->step, e->seconds);
+		break;
+	case BLD_EV_ERROR:
+		flush_line(p);
+		break;
+	case BLD_EV_WARNING:
+		fprintf(stderr, "[Warning] %s\n", e->name);
+		break;
+	}
+	fflush(stderr);
+}
+
+/* The base images' ids, by the --pull policy. */
+struct image_ctx {
+	struct img_store *is;
+	const char *pull;
+};
+
+static int base_image(void *ctx, const char *ref, char *out_id, struct berr **err)
+{
+	struct image_ctx *c = ctx;
+	if (cli_image_present(c->is, ref, c->pull, err) < 0)
+		return -EIO;
+	json_t *rec = img_image_lookup(c->is, ref, err);
+	if (!rec)
+		return -ENOENT;
+	snprintf(out_id, IMG_DIGEST_LEN + 1, "%s", json_string_value(json_object_get(rec, "id")));
+	json_decref(rec);
+	return 0;
+}
+
+/* podman's --pull values, and docker's bare --pull (always). */
+static const char *pull_policy(const struct build_flags *f)
+{
+	const char *p = f->pull ? f->pull : f->pull_bool ? "always" : "missing";
+	if (!strcmp(p, "true"))
+		return "always";
+	if (!strcmp(p, "false"))
+		return "missing";
+	return p;
+}
+
+/* The default Containerfile of a context: Containerfile, else Dockerfile (podman's order). */
+static char *default_file(const char *context)
+{
+	static const char *const names[] = {"Containerfile", "Dockerfile"};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = xasprintf("%s/%s", context, names[i]);
+		struct stat st;
+		if (stat(p, &st) == 0)
+			return p;
+		free(p);
+	}
+	return xasprintf("%s/Dockerfile", context);
+}
+
+/* "-" as the context: a tar (extracted into tmp with the layer applier's rules) or a
+ * Containerfile (then there is no context). */
+static int stdin_context(char **out_text, size_t *out_len, char **out_tmp, struct berr **err)
+{
+	if (fs_read_fd(STDIN_FILENO, 1u << 30, out_text, out_len, err) < 0)
+		return -EIO;
+	bool tar = *out_len >= 262 && !memcmp(*out_text + 257, "ustar", 5);
+	if (!tar)
+		return 0;
+	char *dir = xstrdup("/var/tmp/berth-context-XXXXXX");
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return berr_set(err, errno, "a directory for the context");
+	}
+	*out_tmp = dir;
+	autoclose int tarfd = memfd_create("context", MFD_CLOEXEC);
+	autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = tarfd < 0 || dfd < 0 ? berr_set(err, errno, "the context '%s'", dir) : 0;
+	if (r == 0 &&
+	    (fs_write_all(tarfd, *out_text, *out_len) < 0 || lseek(tarfd, 0, SEEK_SET) < 0))
+		r = berr_set(err, errno, "the context from stdin");
+	if (r == 0)
+		r = img_layer_untar(dfd, tarfd, NULL, err);
+	free(*out_text);
+	*out_text = NULL;
+	*out_len = 0;
+	return r;
+}
+
+/* --build-arg K=V, or K alone taken from our environment (left out when unset there). */
+static struct bld_kv *build_args(const struct flag_list *l, size_t *out_n)
+{
+	struct bld_kv *v = xcalloc((size_t)l->n + 1, sizeof(*v));
+	size_t n = 0;
+	for (int i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		const char *val = eq ? eq + 1 : getenv(l->v[i]);
+		if (!val)
+			continue;
+		v[n].key = eq ? xstrndup(l->v[i], (size_t)(eq - l->v[i])) : xstrdup(l->v[i]);
+		v[n].value = xstrdup(val);
+		v[n].eq = true;
+		n++;
+	}
+	*out_n = n;
+	return v;
+}
+
+static void build_args_free(struct bld_kv *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+/* --secret id=ID,src=FILE | id=ID,env=VAR (type=file|env accepted) */
+static int secrets(const struct flag_list *l, struct bld_secret **out, size_t *out_n)
+{
+	struct bld_secret *v = xcalloc((size_t)l->n + 1, sizeof(*v));
+	size_t n = 0;
+	int r = 0;
+	for (int i = 0; i < l->n && r == 0; i++, n++) {
+		autofree char *copy = xstrdup(l->v[i]);
+		for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
+		     kv = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(kv, '=');
+			const char *val = eq ? eq + 1 : "";
+			if (eq)
+				*eq = '\0';
+			if (!strcmp(kv, "id"))
+				v[n].id = xstrdup(val);
+			else if (!strcmp(kv, "src") || !strcmp(kv, "source"))
+				v[n].src = xstrdup(val);
+			else if (!strcmp(kv, "env"))
+				v[n].env = xstrdup(val);
+			else if (strcmp(kv, "type"))
+				r = cli_error(125, "invalid --secret '%s': unknown field '%s'",
+					      l->v[i], kv);
+		}
+		if (r == 0 && (!v[n].id || (!v[n].src && !v[n].env)))
+			r = cli_error(125, "invalid --secret '%s': id and src or env are needed",
+				      l->v[i]);
+	}
+	*out = v;
+	*out_n = n;
+	return r;
+}
+
+static void secrets_free(struct bld_secret *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].src);
+		free(v[i].env);
+	}
+	free(v);
+}
+
+/* -t values as names the store takes ("x" is docker.io/library/x:latest); checked before the
+ * build. NULL-terminated; 125 said on a bad one. */
+static int tag_names(const struct flag_list *l, char ***out)
+{
+	char **v = xcalloc((size_t)l->n + 1, sizeof(*v));
+	*out = v;
+	for (int i = 0; i < l->n; i++) {
+		struct img_ref ref;
+		struct berr *err = NULL;
+		if (img_ref_parse(l->v[i], &ref, &err) < 0)
+			return cli_fail(err, 125);
+		if (ref.digest) {
+			img_ref_clear(&ref);
+			return cli_error(125, "invalid tag '%s': a tag, not a digest", l->v[i]);
+		}
+		autofree char *repo = img_ref_repository(&ref);
+		v[i] = xasprintf("%s:%s", repo, ref.tag ? ref.tag : "latest");
+		img_ref_clear(&ref);
+	}
+	return 0;
+}
+
+static int check_flags(const struct build_flags *f)
+{
+	if (f->platform && strcmp(f->platform, "linux/amd64") && strcmp(f->platform, "linux") &&
+	    strcmp(f->platform, "amd64"))
+		return cli_error(125,
+				 "--platform '%s': berth builds for this host's platform "
+				 "(linux/amd64) only",
+				 f->platform);
+	if (f->network && strcmp(f->network, "default") && strcmp(f->network, "bridge") &&
+	    strcmp(f->network, "none") && strcmp(f->network, "host"))
+		return cli_error(125, "--network '%s': default, none or host", f->network);
+	if (f->progress && strcmp(f->progress, "auto") && strcmp(f->progress, "plain") &&
+	    strcmp(f->progress, "tty") && strcmp(f->progress, "quiet"))
+		return cli_error(125, "--progress '%s': auto, plain, tty or quiet", f->progress);
+	if (f->isolation && strcmp(f->isolation, "vm") && strcmp(f->isolation, "default") &&
+	    strcmp(f->isolation, "container"))
+		return cli_error(125, "--isolation '%s': container or vm", f->isolation);
+	if (f->output)
+		return cli_error(125, "--output is not supported yet");
+	return 0;
+}
+
+/* The build itself, everything read; the exit status. */
+static int run_build(struct cli_opts *o, struct build_flags *f, const char *context,
+		     const char *file_path, const char *text, size_t len)
+{
+	autoptr(img_store) is = cli_store(o);
+	if (!is)
+		return 125;
+	char **tags = NULL;
+	int st = tag_names(&f->tags, &tags);
+	struct bld_secret *sec = NULL;
+	size_t n_sec = 0, n_args = 0;
+	if (!st)
+		st = secrets(&f->secrets, &sec, &n_sec);
+	struct bld_kv *args = build_args(&f->build_args, &n_args);
+	struct printer pr = {.quiet = f->quiet || (f->progress && !strcmp(f->progress, "quiet"))};
+	struct image_ctx ic = {.is = is, .pull = pull_policy(f)};
+	struct eng_store es = cli_engine(o);
+	const char *name = file_path ? strrchr(file_path, '/') : NULL;
+	struct bld_opts bo = {
+	    .file_name = name        ? name + 1
+			 : file_path ? file_path
+				     : "Containerfile",
+	    .text = text,
+	    .len = len,
+	    .context = context,
+	    .dockerfile = file_path,
+	    .build_args = args,
+	    .n_build_args = n_args,
+	    .target = f->target,
+	    .no_cache = f->no_cache,
+	    .labels = (char *const *)f->labels.v,
+	    .network = f->network && strcmp(f->network, "default") ? f->network : "bridge",
+	    .isolation = f->isolation && !strcmp(f->isolation, "vm") ? "vm" : NULL,
+	    .vm_init_path = BERTH_DATADIR "/berth-vm-init",
+	    .secrets = sec,
+	    .n_secrets = n_sec,
+	    .image = base_image,
+	    .image_ctx = &ic,
+	    .event = on_event,
+	    .ctx = &pr,
+	    .interrupted = &interrupted,
+	};
+	char id[IMG_DIGEST_LEN + 1];
+	struct berr *err = NULL;
+	int r = st ? -1 : bld_build(&es, is, &bo, id, &err);
+	if (!st && r < 0) {
+		if (pr.quiet && pr.log_len)
+			fprintf(stderr, "%.*s", (int)pr.log_len, pr.log);
+		char *msg = berr_string(err);
+		fprintf(stderr, "ERROR: failed to solve: %s\n", msg);
+		free(msg);
+		berr_free(err);
+		st = 1;
+	}
+	for (char **t = tags; !st && t && *t; t++) {
+		if (img_image_tag(is, id, *t, &err) < 0)
+			st = cli_fail(err, 1);
+		else if (!pr.quiet)
+			fprintf(stderr, "naming to %s done\n", *t);
+	}
+	if (!st && f->iidfile &&
+	    fs_write_file(AT_FDCWD, f->iidfile, id, strlen(id), 0644, &err) < 0)
+		st = cli_fail(err, 1);
+	if (!st)
+		printf("%s\n", id);
+	strv_free(tags);
+	secrets_free(sec, n_sec);
+	build_args_free(args, n_args);
+	free(pr.line);
+	free(pr.log);
+	return st;
+}
+
+int cmd_build(struct cli_opts *o, int argc, char **argv)
+{
+	struct build_flags f = {0};
+	const struct flag flags[] = {
+	    {"tag", 't', FLAG_LIST, &f.tags, "Name and optionally a tag (name:tag)"},
+	    {"file", 'f', FLAG_STRING, &f.file, "Name of the Containerfile (- for stdin)"},
+	    {"build-arg", 0, FLAG_LIST, &f.build_args, "Set build-time variables"},
+	    {"target", 0, FLAG_STRING, &f.target, "Set the target build stage to build"},
+	    {"no-cache", 0, FLAG_BOOL, &f.no_cache, "Do not use cache when building the image"},
+	    {"pull", 0, FLAG_STRING, &f.pull, "Pull policy: always, missing, never (true, false)"},
+	    {"platform", 0, FLAG_STRING, &f.platform, "Set platform (this host's only)"},
+	    {"label", 0, FLAG_LIST, &f.labels, "Set metadata for an image"},
+	    {"quiet", 'q', FLAG_BOOL, &f.quiet, "Suppress the build output and print image ID"},
+	    {"iidfile", 0, FLAG_STRING, &f.iidfile, "Write the image ID to the file"},
+	    {"secret", 0, FLAG_LIST, &f.secrets, "Secret to expose to the build (id=ID,src=FILE)"},
+	    {"network", 0, FLAG_STRING, &f.network,
+	     "Networking mode for RUN (default, none, host)"},
+	    {"progress", 0, FLAG_STRING, &f.progress, "Progress output: auto, plain, tty, quiet"},
+	    {"jobs", 0, FLAG_INT, &f.jobs, "Stages built at the same time (one, for now)"},
+	    {"isolation", 0, FLAG_STRING, &f.isolation, "RUN steps in containers or VMs (vm)"},
+	    {"output", 'o', FLAG_STRING, &f.output, "Output destination (not supported yet)"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth build", "[OPTIONS] PATH | -",
+				     "Build an image from a Containerfile", true};
+	/* docker's --pull is a boolean: bare, it means always */
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--pull")) {
+			f.pull_bool = true;
+			for (int j = i; j + 1 < argc; j++)
+				argv[j] = argv[j + 1];
+			argc--;
+			i--;
+		}
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	int st = n < 0 ? (n == -2 ? 0 : 125) : 0;
+	if (n >= 0 && n != 1)
+		st = cli_error(125, "\"berth build\" requires exactly 1 argument");
+	if (n == 1 && !st)
+		st = check_flags(&f);
+	autofree char *text = NULL, *tmp_context = NULL, *file_path = NULL;
+	size_t len = 0;
+	const char *context = n == 1 ? pos[0] : NULL;
+	struct berr *err = NULL;
+	if (!st && !strcmp(context, "-")) {
+		if (stdin_context(&text, &len, &tmp_context, &err) < 0)
+			st = cli_fail(err, 125);
+		context = tmp_context;
+	}
+	if (!st && context) {
+		struct stat sb;
+		if (stat(context, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			st = cli_error(125, "unable to prepare context: path \"%s\" not found",
+				       context);
+	}
+	if (!st && !text) {
+		if (f.file && !strcmp(f.file, "-")) {
+			if (fs_read_fd(STDIN_FILENO, CONTAINERFILE_MAX, &text, &len, &err) < 0)
+				st = cli_fail(err, 125);
+		} else {
+			file_path = f.file ? (f.file[0] == '/' || !access(f.file, F_OK)
+						  ? xstrdup(f.file)
+						  : xasprintf("%s/%s", context, f.file))
+					   : default_file(context);
+			if (fs_read_file(AT_FDCWD, file_path, CONTAINERFILE_MAX, &text, &len,
+					 &err) < 0)
+				st = cli_fail(err, 125);
+		}
+	}
+	if (!st) {
+		struct sigaction sa = {.sa_handler = on_signal};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		st = run_build(o, &f, context, file_path, text, len);
+	}
+	if (tmp_context)
+		(void)fs_rm_rf(AT_FDCWD, tmp_context, NULL);
+	flag_list_free(&f.tags);
+	flag_list_free(&f.build_args);
+	flag_list_free(&f.labels);
+	flag_list_free(&f.secrets);
+	flag_list_free(&f.add_hosts);
+	return st;
+}
+
+/* `builder prune`: the build cache's records (step images nobody named or uses). */
+static bool goes(const char *added, void *ctx)
+{
+	return prune_filter_match(ctx, added, NULL);
+}
+
+static int cmd_builder_prune(struct cli_opts *o, int argc, char **argv)
+{
+	bool all = false, force = false;
+	struct flag_list filters = {0};
+	const struct flag flags[] = {
+	    {"all", 'a', FLAG_BOOL, &all, "Remove all unused build cache, not just dangling ones"},
+	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
+	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=)"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth builder prune", "[OPTIONS]", "Remove build cache",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0) {
+		flag_list_free(&filters);
+		return n == -2 ? 0 : 125;
+	}
+	struct prune_filter pf = {0};
+	int st = prune_filter_parse(&filters, true, &pf);
+	flag_list_free(&filters);
+	if (!st && (pf.with || pf.without))
+		st = cli_error(125, "builder prune takes the until filter only");
+	if (!st && !force && !prune_confirm("WARNING! This will remove all dangling build cache."))
+		st = 1;
+	autoptr(img_store) is = st ? NULL : cli_store(o);
+	if (!st && !is)
+		st = 125;
+	if (!st) {
+		struct eng_store es = cli_engine(o);
+		struct berr *err = NULL;
+		int count = 0;
+		long long freed = 0;
+		if (bld_cache_prune(&es, is, goes, &pf, &count, &freed, &err) < 0)
+			st = cli_fail(err, 1);
+		char size[32];
+		if (!st)
+			printf("Deleted build cache objects: %d\nTotal reclaimed space: %s\n",
+			       count, out_size(freed, size));
+	}
+	prune_filter_free(&pf);
+	return st;
+}
+
+int cmd_builder(struct cli_opts *o, int argc, char **argv)
+{
+	static const struct cli_command sub[] = {
+	    {"prune", "Remove build cache", cmd_builder_prune},
+	    {"build", "Build an image from a Containerfile", cmd_build},
+	    {NULL, NULL, NULL},
+	};
+	return cli_group(o, "builder", "Manage builds", sub, argc, argv);
+}

@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# berth build (issue #17): Containerfiles built from the built-in image, offline; the result
+# run by berth; the cache; bad input refused with the file and line; the context not escaped.
+
+load helpers
+
+setup() {
+	store_setup
+	CTX="$WORK/ctx"
+	mkdir -p "$CTX"
+}
+
+teardown() {
+	store_teardown
+}
+
+# containerfile TEXT: $CTX/Containerfile
+containerfile() { printf '%s\n' "$1" >"$CTX/Containerfile"; }
+
+@test "build: ENV, ARG, RUN, COPY, WORKDIR, USER, CMD, ENTRYPOINT make an image that runs" {
+	echo "from the context" >"$CTX/file"
+	containerfile 'FROM berth/default
+ENV GREETING=hello
+ARG WHO=world
+RUN echo "$GREETING $WHO" > /greeting && echo "app:x:1234:1234::/app:/bin/sh" >> /etc/passwd
+COPY file /data/
+WORKDIR /app
+USER app
+EXPOSE 8080/tcp
+VOLUME /state
+LABEL org.example.k=v
+STOPSIGNAL SIGINT
+ENTRYPOINT ["sh", "-c"]
+CMD ["cat /greeting /data/file; pwd; id -u"]'
+	run berth build -t demo "$CTX"
+	assert_success
+	assert_output --regexp '#4 \[stage-0 4/13\] RUN echo'
+	assert_output --partial 'DONE'
+	id=$(tail -1 <<<"$output")
+	[[ $id == sha256:* ]]
+	run berth run --rm demo
+	assert_success
+	assert_output "hello world
+from the context
+/app
+1234"
+	run berth inspect --format '{{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{.Config.Labels}} {{.Config.StopSignal}} {{.Config.User}}' demo
+	assert_output '{"8080/tcp":{}} {"/state":{}} map[org.example.k:v] SIGINT app'
+	# ARG values are in RUN's environment, not in the image's
+	run berth inspect --format '{{json .Config.Env}}' demo
+	refute_output --partial WHO
+	assert_output --partial GREETING=hello
+}
+
+@test "build: the cache is taken when nothing changed, by content, not by time" {
+	echo one >"$CTX/file"
+	containerfile 'FROM berth/default
+COPY file /file
+RUN cat /file > /copy'
+	berth build -q -t c1 "$CTX" >"$WORK/id1"
+	run berth build -t c1 "$CTX"
+	assert_success
+	[ "$(grep -c CACHED <<<"$output")" -eq 2 ]
+	[ "$(tail -1 <<<"$output")" = "$(cat "$WORK/id1")" ]
+	# a new time, the same content: still cached
+	touch -d '2001-01-01' "$CTX/file"
+	run berth build -t c1 "$CTX"
+	[ "$(grep -c CACHED <<<"$output")" -eq 2 ]
+	# new content: COPY and what follows run again
+	echo two >"$CTX/file"
+	run berth build -t c1 "$CTX"
+	assert_success
+	[ "$(grep -c CACHED <<<"$output")" -eq 0 ]
+	run berth run --rm c1 cat /copy
+	assert_output two
+	# --no-cache runs everything
+	run berth build --no-cache -t c1 "$CTX"
+	[ "$(grep -c CACHED <<<"$output")" -eq 0 ]
+	# the steps' images are build cache: hidden from images, shown with -a, gone with builder prune
+	run berth images -q
+	[ "$(wc -l <<<"$output")" -eq 2 ] # c1, berth/default
+	run berth images -aq
+	[ "$(wc -l <<<"$output")" -gt 2 ]
+	run berth system df --format '{{.Type}} {{.TotalCount}}'
+	assert_line --regexp '^Build Cache [1-9]'
+	assert_line 'Images 2'
+	run berth builder prune -f
+	assert_success
+	assert_output --regexp 'Deleted build cache objects: [1-9]'
+	run berth images -aq
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	run berth run --rm c1 cat /copy
+	assert_output two
+	# system prune takes the build cache too
+	berth build -q -t c1 --no-cache "$CTX" >/dev/null
+	berth system prune -f >/dev/null
+	run berth system df --format '{{.Type}} {{.TotalCount}}'
+	assert_line 'Build Cache 0'
+}
+
+@test "build: multi-stage, COPY --from, --target, here-documents, .dockerignore" {
+	echo keep >"$CTX/keep.txt"
+	echo secret >"$CTX/secret.txt"
+	printf 'secret.txt\n' >"$CTX/.dockerignore"
+	cat >"$CTX/Containerfile" <<'END'
+FROM berth/default AS build
+WORKDIR /src
+COPY . .
+RUN <<EOF
+set -e
+ls /src | sort > /list
+echo built > /out
+EOF
+
+FROM berth/default AS unused
+RUN exit 1
+
+FROM berth/default
+COPY --from=build /out /list /app/
+COPY <<EOT /etc/greeting
+hello $NAME
+EOT
+CMD ["cat", "/app/out", "/app/list", "/etc/greeting"]
+END
+	run berth build -t ms "$CTX"
+	assert_success
+	refute_output --partial '[unused'
+	run berth run --rm ms
+	assert_output "built
+Containerfile
+keep.txt
+hello "
+	run berth build -t ms-build --target build "$CTX"
+	assert_success
+	run berth run --rm ms-build cat /list
+	assert_output "Containerfile
+keep.txt"
+}
+
+@test "build: a failing RUN shows its output and exit code, exits 1 and tags nothing" {
+	containerfile 'FROM berth/default
+RUN echo before-failing && exit 3'
+	run berth build -t bad "$CTX"
+	assert_equal "$status" 1
+	assert_output --partial before-failing
+	assert_output --partial 'did not complete successfully: exit code: 3'
+	assert_output --partial 'Containerfile:2'
+	run berth images -q bad
+	assert_output ""
+	run berth ps -aq
+	assert_output ""
+	# -q: the failing step's output still shows
+	run berth build -q -t bad "$CTX"
+	assert_equal "$status" 1
+	assert_output --partial before-failing
+}
+
+@test "build: bad Containerfiles: one error naming the file and line, nothing built" {
+	containerfile 'FROM berth/default
+FOO bar'
+	run berth build "$CTX"
+	assert_equal "$status" 1
+	assert_output --partial 'Containerfile:2: unknown instruction: FOO'
+	containerfile 'FROM berth/default
+COPY missing.txt /x'
+	run berth build "$CTX"
+	assert_equal "$status" 1
+	assert_output --regexp 'Containerfile:2: .*missing.txt.*not found'
+	containerfile 'FROM berth/default AS a
+COPY --from=b /x /x
+FROM berth/default AS b
+COPY --from=a /x /x'
+	run berth build "$CTX"
+	assert_equal "$status" 1
+	assert_output --partial 'circular dependency'
+	containerfile 'FROM berth/default'
+	run berth build --target nosuch "$CTX"
+	assert_equal "$status" 1
+	run berth build --platform linux/arm64 "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial "this host's platform"
+}
+
+@test "build: the context cannot be escaped (links, .., FIFOs)" {
+	echo outside >"$WORK/outside"
+	ln -s "$WORK/outside" "$CTX/abs-link"
+	ln -s ../outside "$CTX/rel-link"
+	containerfile 'FROM berth/default
+COPY abs-link /x'
+	run berth build "$CTX"
+	assert_failure
+	assert_output --partial "outside the build context"
+	containerfile 'FROM berth/default
+COPY rel-link /x'
+	run berth build "$CTX"
+	assert_failure
+	containerfile 'FROM berth/default
+COPY ../outside /x'
+	run berth build "$CTX"
+	assert_failure
+	# a link inside a copied directory is copied as a link, never followed
+	mkdir "$CTX/dir"
+	ln -s "$WORK/outside" "$CTX/dir/link"
+	rm "$CTX/abs-link" "$CTX/rel-link"
+	containerfile 'FROM berth/default
+COPY dir /dir
+CMD ["readlink", "/dir/link"]'
+	run berth build -t links "$CTX"
+	assert_success
+	run berth run --rm links
+	assert_output "$WORK/outside"
+	mkfifo "$CTX/dir/fifo"
+	run timeout 30 "$BERTH" --root "$STORE" --runroot "$RUNROOT" build --no-cache "$CTX"
+	assert_failure
+	[ "$status" -ne 124 ]
+	assert_output --partial fifo
+}
+
+@test "build: --build-arg, --label, -q, --iidfile, -f -, a tar context on stdin" {
+	containerfile 'FROM berth/default
+ARG MSG=default
+RUN echo "$MSG" > /msg
+CMD ["cat", "/msg"]'
+	run berth build -q --build-arg MSG=given --build-arg UNUSED=1 --label team=core --iidfile "$WORK/iid" -t args "$CTX"
+	assert_success
+	[ "$(tail -1 <<<"$output")" = "$(cat "$WORK/iid")" ]
+	assert_output --partial 'One or more build-args [UNUSED] were not consumed'
+	run berth run --rm args
+	assert_output given
+	run berth inspect --format '{{.Config.Labels.team}}' args
+	assert_output core
+	# the Containerfile on stdin, no context
+	run sh -c "printf 'FROM berth/default\nRUN echo piped > /p\n' | \"$BERTH\" --root \"$STORE\" --runroot \"$RUNROOT\" build -q -t piped -f - \"$CTX\""
+	assert_success
+	run berth run --rm piped cat /p
+	assert_output piped
+	# a tar of the context on stdin
+	echo in-tar >"$CTX/file"
+	containerfile 'FROM berth/default
+COPY file /file'
+	run sh -c "tar -C \"$CTX\" -cf - . | \"$BERTH\" --root \"$STORE\" --runroot \"$RUNROOT\" build -q -t tarctx -"
+	assert_success
+	run berth run --rm tarctx cat /file
+	assert_output in-tar
+}
+
+@test "build: RUN --mount cache persists between builds, tmpfs and secrets are not in the image" {
+	echo s3cret >"$WORK/token"
+	containerfile 'FROM berth/default
+RUN --mount=type=cache,target=/cache sh -c "echo x >> /cache/count; wc -l < /cache/count > /seen"
+RUN --mount=type=tmpfs,target=/scratch touch /scratch/gone
+RUN --mount=type=secret,id=token wc -c < /run/secrets/token > /len'
+	run berth build --secret id=token,src="$WORK/token" -t mounts "$CTX"
+	assert_success
+	run berth run --rm mounts sh -c 'cat /seen /len; ls -A /cache /scratch /run/secrets 2>/dev/null'
+	assert_output "1
+7"
+	run berth build --no-cache --secret id=token,src="$WORK/token" -t mounts "$CTX"
+	run berth run --rm mounts cat /seen
+	assert_output 2
+}
+
+@test "build: RUN --mount=type=bind reads the context, and what it reads is part of the cache key" {
+	echo one >"$CTX/input"
+	containerfile 'FROM berth/default
+RUN --mount=type=bind,source=input,target=/in cat /in > /out'
+	run berth build -t bind "$CTX"
+	assert_success
+	run berth run --rm bind sh -c 'cat /out; ls /in 2>&1'
+	assert_line --index 0 one
+	assert_line --index 1 --partial 'No such file'
+	run berth build -t bind "$CTX"
+	assert_output --partial CACHED
+	echo two >"$CTX/input"
+	run berth build -t bind "$CTX"
+	refute_output --partial CACHED
+	run berth run --rm bind cat /out
+	assert_output two
+	# a writable bind: the RUN may write, nothing of it stays in the context
+	containerfile 'FROM berth/default
+RUN --mount=type=bind,target=/ctx,rw echo scribble > /ctx/input && cat /ctx/input > /out'
+	run berth build -t bindrw "$CTX"
+	assert_success
+	[ "$(cat "$CTX/input")" = two ]
+}
