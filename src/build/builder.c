@@ -12,11 +12,13 @@
 
 #include "build/step.h"
 #include "engine/commit.h"
+#include "engine/tarball.h"
 #include "image/image.h"
 #include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 DEFINE_AUTOPTR(bld_file)
@@ -137,4 +139,30 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 	bld_context_free(b.context);
 	bld_plan_free(plan);
 	return r;
+}
+
+int bld_export(struct img_store *is, const char *id, enum bld_export type, const char *dest,
+	       int out_fd, struct berr **err)
+{
+	struct bld_opts none = {0};
+	struct bld_build b = {.is = is, .o = &none, .workdir = xasprintf("%s/build", is->root)};
+	char *root = NULL;
+	int r = bld_image_root_make(&b, id, &root, err);
+	autoclose int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && rootfd < 0)
+		r = berr_set(err, errno, "open '%s'", root);
+	if (r == 0 && type == BLD_EXPORT_TAR) {
+		r = eng_tarball_write(rootfd, NULL, "", out_fd, NULL, err);
+	} else if (r == 0) {
+		autoclose int destfd = -1;
+		if (fs_mkdir_p(dest, 0755, err) < 0)
+			r = -EIO;
+		else if ((destfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			r = berr_set(err, errno, "open '%s'", dest);
+		else
+			r = fs_copy_tree(rootfd, destfd, true, NULL, err);
+	}
+	bld_image_root_release(root);
+	free(b.workdir);
+	return r < 0 ? berr_wrap(err, "export the image") : 0;
 }

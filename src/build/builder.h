@@ -76,4 +76,11 @@ struct bld_opts {
 int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_opts *o,
 	      char *out_id, struct berr **err);
 
+/* -o/--output: the image's files (its layers, mounted read-only) as a directory (type=local:
+ * dest made if missing, what is there replaced; devices and FIFOs left out, as a copy of the
+ * engine's does) or as a tar (type=tar: into out_fd). */
+enum bld_export { BLD_EXPORT_LOCAL, BLD_EXPORT_TAR };
+int bld_export(struct img_store *is, const char *id, enum bld_export type, const char *dest,
+	       int out_fd, struct berr **err);
+
 #endif

@@ -283,3 +283,98 @@ RUN --mount=type=bind,target=/ctx,rw echo scribble > /ctx/input && cat /ctx/inpu
 	assert_success
 	[ "$(cat "$CTX/input")" = two ]
 }
+
+@test "build: -o exports the result's files as a directory or a tar" {
+	echo data >"$CTX/file"
+	containerfile 'FROM scratch
+COPY file /out/file'
+	run berth build -o "type=local,dest=$WORK/out" "$CTX"
+	assert_success
+	[ "$(cat "$WORK/out/out/file")" = data ]
+	run sh -c "\"$BERTH\" --root \"$STORE\" --runroot \"$RUNROOT\" build -q -o - \"$CTX\" | tar -tf -"
+	assert_success
+	assert_line --regexp '^(\./)?out/file$'
+	run berth build -o "type=tar,dest=$WORK/out.tar" "$CTX"
+	assert_success
+	tar -tf "$WORK/out.tar" | grep -q 'out/file'
+	run berth build -o type=registry "$CTX"
+	assert_equal "$status" 125
+}
+
+# podman with storage of the test's own (podman build runs buildah inside).
+pm() {
+	podman --root "$WORK/pm/storage" --runroot "$WORK/pm/run" --cgroup-manager cgroupfs \
+		--events-backend file "$@"
+}
+
+pm_cleanup() {
+	pm rm -af >/dev/null 2>&1 || true
+	pm rmi -af >/dev/null 2>&1 || true
+	local m
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$WORK/pm/" | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	for m in /sys/fs/cgroup/*/berth-podman-build /sys/fs/cgroup/berth-podman-build; do
+		[ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	true
+}
+
+# A tar's entries as "mode owner size path", sorted by path; the root itself left out.
+tree_of() {
+	tar --numeric-owner -tvf "$1" | awk '{p=$6; sub(/^\.\//,"",p); sub(/\/$/,"",p);
+		if (p=="." || p=="") next; print $1, $2, ($1 ~ /^-/ ? $3 : "-"), p}' | sort -k4
+}
+
+@test "build: podman build of the same Containerfile gives the same files and config; podman runs berth's image" {
+	command -v podman >/dev/null || skip "podman is not installed"
+	echo hello >"$CTX/file"
+	cat >"$CTX/Containerfile" <<'END'
+FROM berth/default AS build
+WORKDIR /src
+COPY file .
+RUN echo built > out && chmod 600 out && mkdir -p /opt/x && ln -s ../src/out /opt/x/link
+
+FROM berth/default
+ENV A=1 B="two words"
+LABEL org.example.k=v
+COPY --from=build /src/out /app/out
+COPY --from=build /opt /opt
+COPY --chmod=755 file /app/bin/
+RUN echo "app:x:1000:1000::/app:/bin/sh" >> /etc/passwd
+USER 1000:1000
+WORKDIR /app
+EXPOSE 8080
+VOLUME /data
+ENTRYPOINT ["cat"]
+CMD ["/app/out"]
+END
+	berth build -q -t oracle "$CTX" >/dev/null
+	berth build -q -o "type=tar,dest=$WORK/berth.tar" "$CTX" >/dev/null
+	mkdir -p "$WORK/pm"
+	berth save -o "$WORK/default.tar" berth/default
+	pm load -i "$WORK/default.tar" >/dev/null
+	pm tag localhost/berth/default:latest berth/default:latest
+	run pm build --isolation chroot -q -t oracle "$CTX"
+	if [ "$status" -ne 0 ]; then pm_cleanup; fail "podman build: $output"; fi
+	mnt=$(pm image mount localhost/oracle)
+	tar -C "$mnt" -cf "$WORK/podman.tar" .
+	pm image unmount localhost/oracle >/dev/null
+	# the same entries, modes, owners and sizes
+	run diff <(tree_of "$WORK/berth.tar") <(tree_of "$WORK/podman.tar")
+	# the same config, but for the label buildah adds
+	want=$(pm image inspect localhost/oracle --format '{{json .Config}}' |
+		jq -cS 'del(.Labels["io.buildah.version"]) | {User, Env, Entrypoint, Cmd, WorkingDir, ExposedPorts, Volumes, Labels}')
+	got=$(berth image inspect oracle --format '{{json .Config}}' |
+		jq -cS '{User, Env, Entrypoint, Cmd, WorkingDir, ExposedPorts, Volumes, Labels}')
+	# podman runs what berth built (through berth-runtime)
+	berth save -o "$WORK/oracle.tar" oracle
+	loaded=$(pm load -i "$WORK/oracle.tar" | sed -n 's/^Loaded image[^:]*: //p' | head -1)
+	ran=$(cd "$WORK/pm" && pm --runtime "$RUNTIME" run --rm --network none \
+		--cgroup-parent /berth-podman-build --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 --user 0 "$loaded" 2>&1) || true
+	pm_cleanup
+	assert_success # the diff
+	assert_equal "$got" "$want"
+	assert_equal "$ran" built
+}

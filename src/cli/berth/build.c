@@ -311,8 +311,49 @@ static int check_flags(const struct build_flags *f)
 	if (f->isolation && strcmp(f->isolation, "vm") && strcmp(f->isolation, "default") &&
 	    strcmp(f->isolation, "container"))
 		return cli_error(125, "--isolation '%s': container or vm", f->isolation);
-	if (f->output)
-		return cli_error(125, "--output is not supported yet");
+	return 0;
+}
+
+/* -o type=local,dest=DIR | type=tar,dest=FILE|- | DIR | - (docker's forms) */
+struct output {
+	bool set;
+	enum bld_export type;
+	char *dest;
+};
+
+static int parse_output(const char *spec, struct output *out)
+{
+	*out = (struct output){0};
+	if (!spec)
+		return 0;
+	out->set = true;
+	if (!strchr(spec, '=')) {
+		out->type = strcmp(spec, "-") ? BLD_EXPORT_LOCAL : BLD_EXPORT_TAR;
+		out->dest = xstrdup(spec);
+		return 0;
+	}
+	autofree char *copy = xstrdup(spec);
+	const char *type = NULL;
+	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			return cli_error(125, "invalid --output '%s': '%s' is not key=value", spec,
+					 kv);
+		*eq = '\0';
+		if (!strcmp(kv, "type"))
+			type = eq + 1;
+		else if (!strcmp(kv, "dest"))
+			out->dest = xstrdup(eq + 1);
+		else
+			return cli_error(125, "invalid --output '%s': unknown field '%s'", spec,
+					 kv);
+	}
+	if (!type || (strcmp(type, "local") && strcmp(type, "tar")))
+		return cli_error(125, "invalid --output '%s': type local or tar", spec);
+	if (!out->dest)
+		return cli_error(125, "invalid --output '%s': dest is needed", spec);
+	out->type = strcmp(type, "tar") ? BLD_EXPORT_LOCAL : BLD_EXPORT_TAR;
 	return 0;
 }
 
@@ -379,8 +420,27 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const char *cont
 	if (!st && f->iidfile &&
 	    fs_write_file(AT_FDCWD, f->iidfile, id, strlen(id), 0644, &err) < 0)
 		st = cli_fail(err, 1);
+	struct output out = {0};
 	if (!st)
+		st = parse_output(f->output, &out);
+	if (!st && out.set) {
+		/* the files, not an image id: a tar may be what stdout carries */
+		bool to_stdout = out.type == BLD_EXPORT_TAR && !strcmp(out.dest, "-");
+		autoclose int fd = -1;
+		if (out.type == BLD_EXPORT_TAR)
+			fd = to_stdout
+				 ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+				 : open(out.dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out.type == BLD_EXPORT_TAR && fd < 0)
+			st = cli_error(1, "open '%s': %s", out.dest, strerror(errno));
+		else if (bld_export(is, id, out.type, out.dest, fd, &err) < 0)
+			st = cli_fail(err, 1);
+		if (!st && !to_stdout)
+			fprintf(stderr, "exported to %s\n", out.dest);
+	} else if (!st) {
 		printf("%s\n", id);
+	}
+	free(out.dest);
 	strv_free(tags);
 	secrets_free(sec, n_sec);
 	build_args_free(args, n_args);
@@ -409,7 +469,8 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	    {"progress", 0, FLAG_STRING, &f.progress, "Progress output: auto, plain, tty, quiet"},
 	    {"jobs", 0, FLAG_INT, &f.jobs, "Stages built at the same time (one, for now)"},
 	    {"isolation", 0, FLAG_STRING, &f.isolation, "RUN steps in containers or VMs (vm)"},
-	    {"output", 'o', FLAG_STRING, &f.output, "Output destination (not supported yet)"},
+	    {"output", 'o', FLAG_STRING, &f.output,
+	     "Output destination (type=local,dest=DIR | type=tar,dest=FILE | DIR | -)"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth build", "[OPTIONS] PATH | -",
 				     "Build an image from a Containerfile", true};
@@ -429,6 +490,10 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 		st = cli_error(125, "\"berth build\" requires exactly 1 argument");
 	if (n == 1 && !st)
 		st = check_flags(&f);
+	struct output probe = {0};
+	if (n == 1 && !st)
+		st = parse_output(f.output, &probe); /* a bad -o fails before the build */
+	free(probe.dest);
 	autofree char *text = NULL, *tmp_context = NULL, *file_path = NULL;
 	size_t len = 0;
 	const char *context = n == 1 ? pos[0] : NULL;
