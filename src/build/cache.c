@@ -99,8 +99,7 @@ int bld_cache_prune(const struct eng_store *s, struct img_store *is,
 	{
 		const char *added = json_string_value(json_object_get(rec, "added"));
 		const char *id = json_string_value(json_object_get(rec, "id"));
-		if (!json_object_get(rec, "build_key") ||
-		    json_array_size(json_object_get(rec, "names")) || !id ||
+		if (!img_image_is_build_cache(rec) || !id ||
 		    (goes && !goes(added ? added : "", ctx)))
 			continue;
 		/* one a container uses stays, as Docker's prune keeps it; layers other images

@@ -45,6 +45,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "build/glob.h"
+
 struct berr;
 struct bld_ignore;
 
@@ -132,11 +134,6 @@ int bld_source_clean(const char *src, bool refuse_up, char **out, struct berr **
 int bld_select(const struct bld_root *root, const char *src, const struct bld_select_opts *o,
 	       struct bld_selection *sel, struct berr **err);
 void bld_selection_clear(struct bld_selection *sel);
-
-/* Go's filepath.Match for one name (no '/' in either); a malformed pattern is EINVAL. */
-int bld_glob_match(const char *pattern, const char *name, bool *out_match, struct berr **err);
-/* Whether a path component holds an unescaped * ? or [ (BuildKit's containsWildcards). */
-bool bld_has_wildcards(const char *s);
 
 /* A selection read again, entry by entry, through descriptors: the match is resolved as it
  * was selected, everything below it opened one name at a time with O_NOFOLLOW, and each entry

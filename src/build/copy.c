@@ -1,7 +1,7 @@
-/* COPY and ADD (see copy.h): --chmod, the plan, the checksum, ADD's archives, the copy. */
+/* COPY and ADD (see copy.h): the plan, the checksum, the copy (--chmod: chmod.c; ADD's
+ * archives: archive.c). */
 #include "build/copy.h"
 
-#include <archive.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +15,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "build/chmod.h"
 #include "build/ignore.h"
 #include "engine/user.h"
 #include "image/layer.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
-#include "util/dlib.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/idshift.h"
@@ -28,339 +28,9 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-/* ---- --chmod ---- */
-
-/* chmod(1)'s symbolic modes as BSD setmode(3) compiles them, which BuildKit runs through
- * tonistiigi/dchapes-mode (the version it vendors: X counts for '=' too, "-X" clears x) with
- * umask 0: a list of commands applied in order. '+' and '-' set and clear bits, 'X' sets bits
- * when the file is a directory or was executable, 'u' 'g' 'o' copy a class's bits (set, clear
- * or both per `how`). */
-struct chmod_cmd {
-	char op;
-	char how; /* for u g o: '+', '-' or '=' */
-	mode_t bits;
-	bool u, g, o; /* u g o: the classes written */
-};
-
-struct bld_chmod {
-	bool octal;
-	mode_t mode;
-	struct chmod_cmd *cmds;
-	size_t n;
-};
-
-#define STD_BITS (S_ISUID | S_ISGID | 0777)
-
-static void chmod_add(struct bld_chmod *c, char op, mode_t who, mode_t arg)
-{
-	struct chmod_cmd cmd = {.op = op};
-	if (op == '=') { /* clear the classes named (all but sticky when none), then '+' */
-		cmd.op = '-';
-		cmd.bits = who ? who : STD_BITS;
-		c->cmds = xrealloc(c->cmds, (c->n + 1) * sizeof(cmd));
-		c->cmds[c->n++] = cmd;
-		cmd.op = op = '+';
-	}
-	if (op == 'u' || op == 'g' || op == 'o') {
-		cmd.how = (char)arg;
-		cmd.u = !who || (who & S_IRUSR);
-		cmd.g = !who || (who & S_IRGRP);
-		cmd.o = !who || (who & S_IROTH);
-		cmd.bits = who ? (mode_t)~0 : 07777;
-	} else {
-		cmd.bits = who ? who & arg : arg; /* umask 0: no mask */
-	}
-	c->cmds = xrealloc(c->cmds, (c->n + 1) * sizeof(cmd));
-	c->cmds[c->n++] = cmd;
-}
-
-/* One clause's operations after its "who" (setmode's getop/permLoop); *s moves past them. */
-static int chmod_ops(struct bld_chmod *c, mode_t who, const char **s)
-{
-	bool equal_done = false;
-	for (;;) {
-		char op = **s;
-		if (op != '+' && op != '-' && op != '=')
-			return -1;
-		(*s)++;
-		equal_done = op == '=' ? false : equal_done;
-		who &= ~(mode_t)S_ISVTX;
-		mode_t perm = 0, permx = 0;
-		for (;; (*s)++) {
-			char b = **s;
-			bool not_only_o = !who || (who & ~(mode_t)S_IRWXO);
-			if (b == 'r')
-				perm |= 0444;
-			else if (b == 'w')
-				perm |= 0222;
-			else if (b == 'x')
-				perm |= 0111;
-			else if (b == 'X' && op == '-')
-				perm |= 0111; /* the vendored fork: "-X" is "-x" */
-			else if (b == 'X')
-				permx = 0111;
-			else if (b == 's')
-				perm |= not_only_o ? S_ISUID | S_ISGID : 0;
-			else if (b == 't' && not_only_o) {
-				who |= S_ISVTX;
-				perm |= S_ISVTX;
-			} else if (b == 't') {
-				continue;
-			} else if (b == 'u' || b == 'g' || b == 'o') {
-				if (perm)
-					chmod_add(c, op, who, perm);
-				perm = 0;
-				equal_done |= op == '=';
-				if (permx)
-					chmod_add(c, 'X', who, permx);
-				permx = 0;
-				chmod_add(c, b, who, (mode_t)op);
-			} else {
-				if (perm || (op == '=' && !equal_done)) {
-					equal_done |= op == '=';
-					chmod_add(c, op, who, perm);
-				}
-				if (permx)
-					chmod_add(c, 'X', who, permx);
-				break;
-			}
-		}
-		if (**s == '\0' || **s == ',')
-			return 0;
-	}
-}
-
-static int chmod_parse(const char *s, struct bld_chmod **out, struct berr **err)
-{
-	struct bld_chmod *c = xzalloc(sizeof(*c));
-	int r = 0;
-	if (isdigit((unsigned char)*s)) {
-		/* BuildKit: ParseUint(s, 8, 32) and at most 07777; anything else that starts
-		 * with a digit is this error too (dchapes-mode's ParseInt fails on it) */
-		size_t n = strlen(s);
-		c->octal = true;
-		c->mode = strspn(s, "01234567") == n && n <= 11 ? (mode_t)strtoul(s, NULL, 8)
-								: (mode_t)~0;
-		if (c->mode > 07777)
-			r = berr_plain(
-			    err, EINVAL,
-			    "invalid chmod parameter: '%s'. it should be octal string and "
-			    "between 0 and 07777",
-			    s);
-	} else {
-		/* setmode(3): clauses "who op perms [op perms]..." separated by ',' */
-		for (const char *p = s; r == 0;) {
-			mode_t who = 0;
-			for (;; p++) {
-				if (*p == 'a')
-					who |= STD_BITS;
-				else if (*p == 'u')
-					who |= S_ISUID | S_IRWXU;
-				else if (*p == 'g')
-					who |= S_ISGID | S_IRWXG;
-				else if (*p == 'o')
-					who |= S_IRWXO;
-				else
-					break;
-			}
-			if (chmod_ops(c, who, &p) < 0 || (*p == ',' && !p[1]))
-				r = -1;
-			else if (*p == ',')
-				p++;
-			else
-				break;
-		}
-		if (r < 0)
-			r = berr_plain(err, EINVAL, "invalid chmod parameter: '%s': invalid syntax",
-				       s);
-	}
-	if (r < 0) {
-		free(c->cmds);
-		free(c);
-		return r;
-	}
-	*out = c;
-	return 0;
-}
-
-static mode_t chmod_apply(const struct bld_chmod *c, mode_t st_mode)
-{
-	if (c->octal)
-		return c->mode & 07777;
-	mode_t old = st_mode & 07777, m = old;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct chmod_cmd *k = &c->cmds[i];
-		mode_t v = k->op == 'u'   ? (m & S_IRWXU) >> 6
-			   : k->op == 'g' ? (m & S_IRWXG) >> 3
-					  : m & 7;
-		switch (k->op) {
-		case '+':
-			m |= k->bits;
-			break;
-		case '-':
-			m &= ~k->bits;
-			break;
-		case 'X':
-			if ((old & 0111) || S_ISDIR(st_mode))
-				m |= k->bits;
-			break;
-		default:
-			if (k->how == '-' || k->how == '=') {
-				mode_t clr = k->how == '=' ? 7 : v;
-				m &= ~(((k->u ? clr << 6 : 0) | (k->g ? clr << 3 : 0) |
-					(k->o ? clr : 0)) &
-				       k->bits);
-			}
-			if (k->how == '+' || k->how == '=')
-				m |= ((k->u ? v << 6 : 0) | (k->g ? v << 3 : 0) | (k->o ? v : 0)) &
-				     k->bits;
-		}
-	}
-	return m & 07777;
-}
-
 mode_t bld_copy_mode(const struct bld_copy_plan *p, mode_t st_mode)
 {
-	return p->mode ? chmod_apply(p->mode, st_mode) : st_mode & 07777;
-}
-
-/* ---- ADD's archives ---- */
-
-/* libarchive is opened on first use (util/dlib.h); image/lazy_archive.c forwards what berth
- * calls elsewhere, and the bzip2 and xz filters only ADD needs are looked up here. */
-static struct dlib libarchive = {"libarchive.so.13", NULL};
-
-typedef int (*filter_fn)(struct archive *);
-
-/* The one filter for kind, built in: ARCHIVE_WARN means libarchive would run an external
- * program ("bzip2 -d"), which a build must not do on a file it was handed. */
-static int add_filter(struct archive *a, enum bld_archive kind)
-{
-	switch (kind) {
-	case BLD_ARCHIVE_GZIP:
-		return archive_read_support_filter_gzip(a);
-	case BLD_ARCHIVE_ZSTD:
-		return archive_read_support_filter_zstd(a);
-	case BLD_ARCHIVE_BZIP2:
-		return ((filter_fn)dlib_sym(&libarchive, "archive_read_support_filter_bzip2"))(a);
-	case BLD_ARCHIVE_XZ:
-		return ((filter_fn)dlib_sym(&libarchive, "archive_read_support_filter_xz"))(a);
-	default:
-		return ARCHIVE_FATAL;
-	}
-}
-
-/* moby/go-archive compression.DetectCompression: by the first bytes. */
-static enum bld_archive detect(const unsigned char *b, size_t n)
-{
-	uint32_t le = n >= 4 ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-				   (uint32_t)b[3] << 24
-			     : 0;
-	if (n >= 3 && !memcmp(b, "BZh", 3))
-		return BLD_ARCHIVE_BZIP2;
-	if (n >= 3 && !memcmp(b, "\x1f\x8b\x08", 3))
-		return BLD_ARCHIVE_GZIP;
-	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
-	if (n >= 6 && !memcmp(b, xz, 6))
-		return BLD_ARCHIVE_XZ;
-	if (le == 0xfd2fb528 || (le & 0xfffffff0) == 0x184d2a50)
-		return BLD_ARCHIVE_ZSTD;
-	return BLD_ARCHIVE_TAR;
-}
-
-/* An archive reading the decompressed bytes of fd (raw format, the one filter). */
-static struct archive *open_raw(int fd, enum bld_archive kind)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	if (add_filter(a, kind) != ARCHIVE_OK || archive_read_support_format_raw(a) != ARCHIVE_OK ||
-	    archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return NULL;
-	}
-	return a;
-}
-
-/* Go's archive/tar: Next() fails on a first zero block, and a header whose checksum field
- * (octal, blanks and NULs trimmed) is neither its unsigned nor its signed byte sum with the
- * field as spaces. */
-static bool tar_header(const unsigned char *b, size_t n)
-{
-	if (n < 512)
-		return false;
-	bool zero = true;
-	long usum = 0, ssum = 0;
-	for (size_t i = 0; i < 512; i++) {
-		unsigned char c = i >= 148 && i < 156 ? ' ' : b[i];
-		zero &= b[i] == 0;
-		usum += c;
-		ssum += (signed char)c;
-	}
-	/* the field: blanks and NULs trimmed both sides, then cut at a NUL (parseOctal) */
-	size_t a = 148, z = 156;
-	while (a < z && (b[a] == ' ' || b[a] == 0))
-		a++;
-	while (z > a && (b[z - 1] == ' ' || b[z - 1] == 0))
-		z--;
-	char field[9] = {0};
-	memcpy(field, b + a, z - a);
-	if (zero || strspn(field, "01234567") != strlen(field))
-		return false;
-	long sum = strtol(field, NULL, 8);
-	return sum == usum || sum == ssum;
-}
-
-/* What ADD does with the regular file fd: NONE when it is not a tar Go's reader would read. */
-static enum bld_archive sniff(int fd)
-{
-	unsigned char buf[1024];
-	ssize_t n = pread(fd, buf, sizeof(buf), 0);
-	if (n <= 0)
-		return BLD_ARCHIVE_NONE;
-	enum bld_archive kind = detect(buf, (size_t)n);
-	if (kind != BLD_ARCHIVE_TAR) {
-		struct archive *a = open_raw(fd, kind);
-		n = 0;
-		while (a && n < (ssize_t)sizeof(buf)) {
-			la_ssize_t k = archive_read_data(a, buf + n, sizeof(buf) - (size_t)n);
-			if (k <= 0)
-				break;
-			n += k;
-		}
-		if (a)
-			archive_read_free(a);
-	}
-	return tar_header(buf, (size_t)n) ? kind : BLD_ARCHIVE_NONE;
-}
-
-/* img_layer_untar reads plain, gzip and zstd tars; bzip2 and xz are decompressed into an
- * unlinked file first (at most max bytes: a small file can expand to fill the disk). */
-static int decompress(int fd, enum bld_archive kind, const char *tmpdir, uint64_t max,
-		      struct berr **err)
-{
-	autoclose int out = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (out < 0)
-		return berr_set(err, errno, "temporary file in '%s'", tmpdir);
-	struct archive *a = open_raw(fd, kind);
-	if (!a)
-		return berr_plain(err, EINVAL, "decompress the archive");
-	autofree char *buf = xmalloc(1 << 16);
-	uint64_t total = 0;
-	int r = 0;
-	for (la_ssize_t k; r == 0 && (k = archive_read_data(a, buf, 1 << 16)) != 0;) {
-		if (k < 0)
-			r = berr_plain(err, EIO, "decompress: %s", archive_error_string(a));
-		else if ((total += (uint64_t)k) > max)
-			r = berr_plain(err, EFBIG, "the archive expands to more than %llu bytes",
-				       (unsigned long long)max);
-		else if (fs_write_all(out, buf, (size_t)k) < 0)
-			r = berr_set(err, errno, "write the decompressed archive");
-	}
-	archive_read_free(a);
-	if (r == 0 && lseek(out, 0, SEEK_SET) < 0)
-		r = berr_set(err, errno, "rewind");
-	return r < 0 ? r : take_fd(&out);
+	return p->mode ? bld_chmod_apply(p->mode, st_mode) : st_mode & 07777;
 }
 
 /* ---- the plan ---- */
@@ -409,7 +79,7 @@ static int plan_archives(struct bld_copy_plan *p, struct berr **err)
 			autoclose int fd = fs_open_regular(pfd, NULL, NULL, err);
 			r = fd < 0 ? fd : 0;
 			if (fd >= 0)
-				p->archive[i] = sniff(fd);
+				p->archive[i] = bld_archive_sniff(fd);
 		}
 		bld_walk_end(&w);
 		if (r < 0)
@@ -437,7 +107,7 @@ int bld_copy_plan(const struct bld_root *src, const struct bld_copy_opts *o,
 	int r = 0;
 	if (o->chmod) {
 		p->chmod = xstrdup(o->chmod);
-		r = chmod_parse(o->chmod, &p->mode, err);
+		r = bld_chmod_parse(o->chmod, &p->mode, err);
 	}
 	if (r == 0 && o->chown) {
 		p->chown = xstrdup(o->chown);
@@ -471,9 +141,7 @@ void bld_copy_plan_free(struct bld_copy_plan *p)
 	free(p->dest);
 	free(p->chown);
 	free(p->chmod);
-	if (p->mode)
-		free(p->mode->cmds);
-	free(p->mode);
+	bld_chmod_free(p->mode);
 	free(p);
 }
 
@@ -1147,7 +815,7 @@ static int unpack_match(struct run *r, const struct bld_match *m, enum bld_archi
 		k = tar = fs_open_regular(pfd, NULL, NULL, err);
 	bld_walk_end(&w);
 	if (k >= 0 && (kind == BLD_ARCHIVE_BZIP2 || kind == BLD_ARCHIVE_XZ)) {
-		int plain = decompress(tar, kind, r->tmpdir, BLD_SELECT_BYTES_MAX, err);
+		int plain = bld_archive_decompress(tar, kind, r->tmpdir, BLD_SELECT_BYTES_MAX, err);
 		(void)close(tar);
 		k = tar = plain;
 	}

@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "build/archive.h"
 #include "build/context.h"
 
 struct berr;
@@ -70,15 +71,6 @@ struct bld_copy_opts {
 	bool no_unpack; /* ADD --unpack=false */
 	bool link;      /* --link: accepted, same result */
 	struct bld_limits limits;
-};
-
-enum bld_archive {
-	BLD_ARCHIVE_NONE, /* copied */
-	BLD_ARCHIVE_TAR,
-	BLD_ARCHIVE_GZIP,
-	BLD_ARCHIVE_BZIP2,
-	BLD_ARCHIVE_XZ,
-	BLD_ARCHIVE_ZSTD,
 };
 
 struct bld_copy_plan {

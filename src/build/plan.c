@@ -2,7 +2,7 @@
  * defaultArgs and buildMetaArgs (global_scope), buildDispatchStates (stage_base), toCommand
  * and detectRunMount (stage_steps), validateCircularDependency (check_cycles), resolveTarget,
  * allReachableStages (mark_needed), and the "defined before" checks dispatch makes (check_order).
- * The platform parser is containerd's platforms.Parse, reduced to what Linux builds name. */
+ * Platforms: platform.c. */
 #include "build/plan.h"
 
 #include <errno.h>
@@ -18,160 +18,6 @@
 #include "util/xalloc.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* containerd's knownOS and knownArch (platforms/database.go). */
-static const char *const known_os[] = {
-    "aix",   "android", "darwin", "dragonfly", "freebsd", "hurd",    "illumos", "ios", "js",
-    "linux", "nacl",    "netbsd", "openbsd",   "plan9",   "solaris", "windows", "zos"};
-static const char *const known_arch[] = {
-    "386",     "amd64",   "amd64p32", "arm",    "armbe",  "arm64",    "arm64be",   "ppc64",
-    "ppc64le", "loong64", "mips",     "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le",
-    "ppc",     "riscv",   "riscv64",  "s390",   "s390x",  "sparc",    "sparc64",   "wasm"};
-
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
-/* src lower-cased into dst of size bytes (src may be dst), cut to fit. */
-static void lower_copy(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < size; i++)
-		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] - 'A' + 'a' : src[i]);
-	dst[i] = '\0';
-}
-
-static void set_part(char *dst, const char *src)
-{
-	lower_copy(dst, BLD_PLATFORM_PART_MAX, src);
-}
-
-/* normalizeOS and normalizeArch, on p in place. */
-static void normalize(struct bld_platform *p)
-{
-	set_part(p->os, p->os);
-	set_part(p->arch, p->arch);
-	set_part(p->variant, p->variant);
-	char *a = p->arch, *v = p->variant;
-	if (!strcmp(p->os, "macos"))
-		set_part(p->os, "darwin");
-	if (!strcmp(a, "i386")) {
-		set_part(a, "386");
-		*v = '\0';
-	} else if (!strcmp(a, "x86_64") || !strcmp(a, "x86-64") || !strcmp(a, "amd64")) {
-		set_part(a, "amd64");
-		if (!strcmp(v, "v1"))
-			*v = '\0';
-	} else if (!strcmp(a, "aarch64") || !strcmp(a, "arm64")) {
-		set_part(a, "arm64");
-		if (!strcmp(v, "8") || !strcmp(v, "v8"))
-			*v = '\0';
-		else if (!strcmp(v, "9"))
-			set_part(v, "v9");
-	} else if (!strcmp(a, "armhf")) {
-		set_part(a, "arm");
-		set_part(v, "v7");
-	} else if (!strcmp(a, "armel")) {
-		set_part(a, "arm");
-		set_part(v, "v6");
-	} else if (!strcmp(a, "arm")) {
-		if (!*v || !strcmp(v, "7"))
-			set_part(v, "v7");
-		else if (!strcmp(v, "5") || !strcmp(v, "6") || !strcmp(v, "8"))
-			snprintf(v, BLD_PLATFORM_PART_MAX, "v%c", v[0]);
-	}
-}
-
-/* Components are ^[A-Za-z0-9_-]+$ (specifierRe). */
-static bool good_part(const char *s, size_t n)
-{
-	if (n == 0 || n >= BLD_PLATFORM_PART_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
-int bld_platform_parse(const char *spec, const struct bld_platform *host, struct bld_platform *out,
-		       struct berr **err)
-{
-	char parts[3][BLD_PLATFORM_PART_MAX] = {{0}};
-	size_t n = 0;
-	for (const char *s = spec;; n++) {
-		const char *slash = strchr(s, '/');
-		size_t len = slash ? (size_t)(slash - s) : strlen(s);
-		if (!good_part(s, len))
-			return berr_plain(err, EINVAL,
-					  "'%.*s' is an invalid component of '%s': platform "
-					  "specifier component must match '^[A-Za-z0-9_-]+$'",
-					  (int)len, s, spec);
-		if (n == 3)
-			return berr_plain(err, EINVAL, "'%s': cannot parse platform specifier",
-					  spec);
-		memcpy(parts[n], s, len);
-		if (!slash)
-			break;
-		s = slash + 1;
-	}
-	struct bld_platform p = {{0}};
-	if (n == 0) {
-		set_part(p.os, parts[0]);
-		normalize(&p);
-		if (in_list(p.os, known_os, N_OF(known_os))) {
-			set_part(p.arch, host->arch);
-			set_part(p.variant, host->variant);
-			normalize(&p);
-		} else {
-			p = (struct bld_platform){{0}};
-			set_part(p.arch, parts[0]);
-			normalize(&p);
-			if (!in_list(p.arch, known_arch, N_OF(known_arch)))
-				return berr_plain(err, EINVAL,
-						  "'%s': unknown operating system or architecture",
-						  spec);
-			set_part(p.os, host->os);
-		}
-	} else {
-		set_part(p.os, parts[0]);
-		set_part(p.arch, parts[1]);
-		set_part(p.variant, parts[2]);
-		normalize(&p);
-	}
-	/* Parse drops arm's default variant for "arm" alone or "os/arm", keeps it when written
-	 * as os/arm/v7, and writes arm64's back when a variant was given. */
-	if (n < 2 && !strcmp(p.arch, "arm") && !strcmp(p.variant, "v7"))
-		p.variant[0] = '\0';
-	if (n == 2 && !strcmp(p.arch, "arm64") && !p.variant[0])
-		set_part(p.variant, "v8");
-	*out = p;
-	return 0;
-}
-
-const char *bld_platform_format(const struct bld_platform *p, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s%s%s", p->os, p->arch, p->variant[0] ? "/" : "", p->variant);
-	return buf;
-}
-
-/* The variant an architecture has when none is written. */
-static const char *default_variant(const struct bld_platform *p)
-{
-	if (p->variant[0])
-		return p->variant;
-	return !strcmp(p->arch, "arm") ? "v7" : !strcmp(p->arch, "arm64") ? "v8" : "";
-}
-
-bool bld_platform_same(const struct bld_platform *a, const struct bld_platform *b)
-{
-	return !strcmp(a->os, b->os) && !strcmp(a->arch, b->arch) &&
-	       !strcmp(default_variant(a), default_variant(b));
-}
 
 /* An error at a line of the file: msg is already set in *err. */
 static int at_line(const struct bld_file *f, unsigned line, struct berr **err)
@@ -619,7 +465,7 @@ static bool is_proxy(const char *key)
 
 static bool declared(const struct bld_file *f, const char *key)
 {
-	if (is_proxy(key) || in_list(key, platform_args, N_OF(platform_args)))
+	if (is_proxy(key) || bld_text_in_list(key, platform_args, N_OF(platform_args)))
 		return true;
 	for (size_t i = 0; i < f->n_meta_args; i++)
 		if (declares(&f->meta_args[i], key))
@@ -647,7 +493,7 @@ static void args_report(struct bld_plan *p)
 		if (!v || !*v)
 			continue;
 		char low[16];
-		lower_copy(low, sizeof(low), proxy_names[k]);
+		bld_text_lower(low, sizeof(low), proxy_names[k]);
 		bld_env_set(&p->proxy, proxy_names[k], v);
 		bld_env_set(&p->proxy, low, v);
 	}
@@ -695,8 +541,8 @@ int bld_plan_make(const struct bld_file *f, const struct bld_plan_opts *o, struc
 	p->stages = xcalloc(f->n_stages, sizeof(*p->stages));
 	p->target = f->n_stages - 1;
 	p->build_platform = p->target_platform = o->host;
-	normalize(&p->build_platform);
-	normalize(&p->target_platform);
+	bld_platform_normalize(&p->build_platform);
+	bld_platform_normalize(&p->target_platform);
 	struct maker m = {.f = f,
 			  .p = p,
 			  .edges = xcalloc(f->n_stages, sizeof(struct edge *)),

@@ -106,3 +106,20 @@ void bld_strv_push(char ***v, size_t *n, char *s)
 	(*v)[(*n)++] = s;
 	(*v)[*n] = NULL;
 }
+
+/* src lower-cased into dst of size bytes (src may be dst), cut to fit. */
+void bld_text_lower(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < size; i++)
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] - 'A' + 'a' : src[i]);
+	dst[i] = '\0';
+}
+
+bool bld_text_in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}

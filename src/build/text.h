@@ -26,6 +26,11 @@ size_t bld_space_len(const char *s, size_t n);
 /* Go's strings.TrimSpace on s[0..*n): moves *s and shrinks *n. */
 void bld_trim_space(const char **s, size_t *n);
 
+/* src lower-cased (ASCII) into dst of size bytes (src may be dst), cut to fit. */
+void bld_text_lower(char *dst, size_t size, const char *src);
+/* Whether s is one of list's n strings. */
+bool bld_text_in_list(const char *s, const char *const *list, size_t n);
+
 /* Append s (taken) to the NULL-terminated vector *v of *n strings. */
 void bld_strv_push(char ***v, size_t *n, char *s);
 

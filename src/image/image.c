@@ -179,6 +179,12 @@ static json_t *find_id(json_t *images, const char *id)
 	return NULL;
 }
 
+bool img_image_is_build_cache(json_t *rec)
+{
+	return json_is_string(json_object_get(rec, "build_key")) &&
+	       !json_array_size(json_object_get(rec, "names"));
+}
+
 int img_image_commit(struct img_store *s, json_t *rec, const char *name, const char *repo_digest,
 		     struct berr **err)
 {

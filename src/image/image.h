@@ -3,7 +3,7 @@
  *   {"id", "names": ["docker.io/library/busybox:latest"],
  *    "digests": ["docker.io/library/busybox@sha256:..."], "manifest", "manifest_type",
  *    "config_size", "layers": [chain ids, bottom first], "blobs": [layer blob digests],
- *    "created", "added", "size"}
+ *    "created", "added", "size", and "build_key" for a build step's (build/cache.h)}
  * A name (repository:tag) belongs to one image at a time: giving it to another takes it away,
  * leaving the old one dangling (<none>:<none>) when it has no other name, as Docker does. */
 #ifndef BERTH_IMAGE_IMAGE_H
@@ -21,6 +21,10 @@ struct img_store;
 json_t *img_image_find(json_t *images, const char *name, struct berr **err);
 /* The same, reading the records under a shared lock; a new reference. */
 json_t *img_image_lookup(struct img_store *s, const char *name, struct berr **err);
+
+/* A build step's image kept as build cache (a "build_key", build/cache.h) that nobody named:
+ * hidden from `images`, left to `builder prune`. */
+bool img_image_is_build_cache(json_t *rec);
 
 /* Add rec (its "id" set, the rest as above) or merge it into the record with the same id,
  * giving it `name` (normalised "repo:tag", or NULL) and `repo_digest` ("repo@sha256:..", or

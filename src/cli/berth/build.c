@@ -358,8 +358,40 @@ static int parse_output(const char *spec, struct output *out)
 }
 
 /* The build itself, everything read; the exit status. */
-static int run_build(struct cli_opts *o, struct build_flags *f, const char *context,
-		     const char *file_path, const char *text, size_t len)
+/* The built image: its names, its id in --iidfile, then its files (-o), or its id on stdout. */
+static int deliver(struct img_store *is, const struct build_flags *f, const struct output *out,
+		   char **tags, const char *id, bool quiet)
+{
+	struct berr *err = NULL;
+	for (char **t = tags; t && *t; t++) {
+		if (img_image_tag(is, id, *t, &err) < 0)
+			return cli_fail(err, 1);
+		if (!quiet)
+			fprintf(stderr, "naming to %s done\n", *t);
+	}
+	if (f->iidfile && fs_write_file(AT_FDCWD, f->iidfile, id, strlen(id), 0644, &err) < 0)
+		return cli_fail(err, 1);
+	if (!out->set) {
+		printf("%s\n", id);
+		return 0;
+	}
+	/* the files, not an image id: a tar may be what stdout carries */
+	bool tar = out->type == BLD_EXPORT_TAR, to_stdout = tar && !strcmp(out->dest, "-");
+	autoclose int fd = !tar ? -1
+			   : to_stdout
+			       ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+			       : open(out->dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (tar && fd < 0)
+		return cli_error(1, "open '%s': %s", out->dest, strerror(errno));
+	if (bld_export(is, id, out->type, out->dest, fd, &err) < 0)
+		return cli_fail(err, 1);
+	if (!to_stdout)
+		fprintf(stderr, "exported to %s\n", out->dest);
+	return 0;
+}
+
+static int run_build(struct cli_opts *o, struct build_flags *f, const struct output *out,
+		     const char *context, const char *file_path, const char *text, size_t len)
 {
 	autoptr(img_store) is = cli_store(o);
 	if (!is)
@@ -411,42 +443,44 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const char *cont
 		berr_free(err);
 		st = 1;
 	}
-	for (char **t = tags; !st && t && *t; t++) {
-		if (img_image_tag(is, id, *t, &err) < 0)
-			st = cli_fail(err, 1);
-		else if (!pr.quiet)
-			fprintf(stderr, "naming to %s done\n", *t);
-	}
-	if (!st && f->iidfile &&
-	    fs_write_file(AT_FDCWD, f->iidfile, id, strlen(id), 0644, &err) < 0)
-		st = cli_fail(err, 1);
-	struct output out = {0};
 	if (!st)
-		st = parse_output(f->output, &out);
-	if (!st && out.set) {
-		/* the files, not an image id: a tar may be what stdout carries */
-		bool to_stdout = out.type == BLD_EXPORT_TAR && !strcmp(out.dest, "-");
-		autoclose int fd = -1;
-		if (out.type == BLD_EXPORT_TAR)
-			fd = to_stdout
-				 ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
-				 : open(out.dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out.type == BLD_EXPORT_TAR && fd < 0)
-			st = cli_error(1, "open '%s': %s", out.dest, strerror(errno));
-		else if (bld_export(is, id, out.type, out.dest, fd, &err) < 0)
-			st = cli_fail(err, 1);
-		if (!st && !to_stdout)
-			fprintf(stderr, "exported to %s\n", out.dest);
-	} else if (!st) {
-		printf("%s\n", id);
-	}
-	free(out.dest);
+		st = deliver(is, f, out, tags, id, pr.quiet);
 	strv_free(tags);
 	secrets_free(sec, n_sec);
 	build_args_free(args, n_args);
 	free(pr.line);
 	free(pr.log);
 	return st;
+}
+
+/* -f FILE (relative: to here, else to the context), -f - (stdin), or the context's own. */
+static int read_containerfile(const struct build_flags *f, const char *context, char **out_text,
+			      size_t *out_len, char **out_path)
+{
+	struct berr *err = NULL;
+	if (f->file && !strcmp(f->file, "-"))
+		return fs_read_fd(STDIN_FILENO, CONTAINERFILE_MAX, out_text, out_len, &err) < 0
+			   ? cli_fail(err, 125)
+			   : 0;
+	*out_path = !f->file ? default_file(context)
+		    : f->file[0] == '/' || !access(f->file, F_OK)
+			? xstrdup(f->file)
+			: xasprintf("%s/%s", context, f->file);
+	if (fs_read_file(AT_FDCWD, *out_path, CONTAINERFILE_MAX, out_text, out_len, &err) < 0)
+		return cli_fail(err, 125);
+	return 0;
+}
+
+/* docker's --pull is a boolean: bare, it means always (podman's takes a value). */
+static int take_bare_pull(int argc, char **argv, struct build_flags *f)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--pull"))
+			argv[n++] = argv[i];
+		else
+			f->pull_bool = true;
+	return n;
 }
 
 int cmd_build(struct cli_opts *o, int argc, char **argv)
@@ -474,15 +508,7 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth build", "[OPTIONS] PATH | -",
 				     "Build an image from a Containerfile", true};
-	/* docker's --pull is a boolean: bare, it means always */
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], "--pull")) {
-			f.pull_bool = true;
-			for (int j = i; j + 1 < argc; j++)
-				argv[j] = argv[j + 1];
-			argc--;
-			i--;
-		}
+	argc = take_bare_pull(argc, argv, &f);
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	int st = n < 0 ? (n == -2 ? 0 : 125) : 0;
@@ -490,10 +516,9 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 		st = cli_error(125, "\"berth build\" requires exactly 1 argument");
 	if (n == 1 && !st)
 		st = check_flags(&f);
-	struct output probe = {0};
+	struct output out = {0};
 	if (n == 1 && !st)
-		st = parse_output(f.output, &probe); /* a bad -o fails before the build */
-	free(probe.dest);
+		st = parse_output(f.output, &out); /* a bad -o fails before the build */
 	autofree char *text = NULL, *tmp_context = NULL, *file_path = NULL;
 	size_t len = 0;
 	const char *context = n == 1 ? pos[0] : NULL;
@@ -509,28 +534,17 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 			st = cli_error(125, "unable to prepare context: path \"%s\" not found",
 				       context);
 	}
-	if (!st && !text) {
-		if (f.file && !strcmp(f.file, "-")) {
-			if (fs_read_fd(STDIN_FILENO, CONTAINERFILE_MAX, &text, &len, &err) < 0)
-				st = cli_fail(err, 125);
-		} else {
-			file_path = f.file ? (f.file[0] == '/' || !access(f.file, F_OK)
-						  ? xstrdup(f.file)
-						  : xasprintf("%s/%s", context, f.file))
-					   : default_file(context);
-			if (fs_read_file(AT_FDCWD, file_path, CONTAINERFILE_MAX, &text, &len,
-					 &err) < 0)
-				st = cli_fail(err, 125);
-		}
-	}
+	if (!st && !text)
+		st = read_containerfile(&f, context, &text, &len, &file_path);
 	if (!st) {
 		struct sigaction sa = {.sa_handler = on_signal};
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
-		st = run_build(o, &f, context, file_path, text, len);
+		st = run_build(o, &f, &out, context, file_path, text, len);
 	}
 	if (tmp_context)
 		(void)fs_rm_rf(AT_FDCWD, tmp_context, NULL);
+	free(out.dest);
 	flag_list_free(&f.tags);
 	flag_list_free(&f.build_args);
 	flag_list_free(&f.labels);

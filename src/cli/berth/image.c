@@ -118,7 +118,7 @@ static void rows_of(json_t *rec, const struct images_opts *io, const char *repo_
 	if (!json_array_size(names)) {
 		/* a build step's image, kept as build cache: shown with -a only (as Docker hides
 		 * intermediate images) */
-		if (json_object_get(rec, "build_key") && !io->all)
+		if (img_image_is_build_cache(rec) && !io->all)
 			return;
 		json_t *row = image_row(rec, "<none>", "<none>", NULL, io);
 		json_object_set(row, "_labels", labels ? labels : json_null());
@@ -315,7 +315,7 @@ static int prune_images(struct cli_opts *o, bool all, const struct prune_filter 
 	json_array_foreach(json_object_get(recs, "images"), i, rec)
 	{
 		if (!all && (json_array_size(json_object_get(rec, "names")) ||
-			     json_object_get(rec, "build_key")))
+			     img_image_is_build_cache(rec)))
 			continue; /* build cache goes with builder prune, or with -a */
 		if (eng_image_in_use(str(rec, "id"), &es))
 			continue; /* Docker's prune keeps what containers use */

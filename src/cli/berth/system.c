@@ -39,12 +39,6 @@ struct counts {
 	int64_t image_bytes, volume_bytes, cache_bytes;
 };
 
-/* A build cache record: a build step's image nobody named (build/cache.h). */
-static bool is_cache(json_t *rec)
-{
-	return json_object_get(rec, "build_key") && !json_array_size(json_object_get(rec, "names"));
-}
-
 /* The bytes of the layers only the build cache has. */
 static int64_t cache_bytes(struct img_store *is, json_t *images)
 {
@@ -55,7 +49,7 @@ static int64_t cache_bytes(struct img_store *is, json_t *images)
 	{
 		json_array_foreach(json_object_get(rec, "layers"), j, chain)
 		{
-			json_object_set(is_cache(rec) ? ours : theirs,
+			json_object_set(img_image_is_build_cache(rec) ? ours : theirs,
 					json_string_value(chain) ?: "", json_true());
 		}
 	}
@@ -100,7 +94,7 @@ static void count(struct cli_opts *o, struct counts *c)
 		json_t *rec;
 		json_array_foreach(json_object_get(all, "images"), i, rec)
 		{
-			if (is_cache(rec)) {
+			if (img_image_is_build_cache(rec)) {
 				c->cache++;
 				continue;
 			}
