@@ -1,15 +1,17 @@
 /* A whole build (see builder.h): the Containerfile read and planned, the context opened, the
- * needed stages built in the plan's order, the result labelled and named. Stages run one at a
- * time (the plan says which could run together: TODO(#17) parallel stages). */
+ * needed stages built (side by side where the plan allows: jobs.h), the result labelled and
+ * named. */
 #include "build/builder.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "build/jobs.h"
 #include "build/step.h"
 #include "engine/commit.h"
 #include "engine/tarball.h"
@@ -72,14 +74,6 @@ static int open_context(struct bld_build *b, struct berr **err)
 	return 0;
 }
 
-static int build_stages(struct bld_build *b, struct berr **err)
-{
-	for (size_t i = 0; i < b->plan->n_order; i++)
-		if (bld_stage_build(b, b->plan->order[i], err) < 0)
-			return -EIO;
-	return 0;
-}
-
 static void warn_unused(struct bld_build *b)
 {
 	if (!b->plan->n_unused_args)
@@ -109,16 +103,27 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 	struct bld_plan *plan = NULL;
 	if (bld_plan_make(f, &po, &plan, err) < 0)
 		return -EINVAL;
+	/* the "#N" counter, shared with the stage jobs */
+	unsigned *steps =
+	    mmap(NULL, sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (steps == MAP_FAILED) {
+		bld_plan_free(plan);
+		return berr_set(err, errno, "map the step counter");
+	}
+	*steps = 0;
 	struct bld_build b = {.s = s,
+			      .steps = steps,
 			      .is = is,
 			      .o = o,
 			      .plan = plan,
 			      .states = xcalloc(plan->n_stages, sizeof(struct bld_state)),
 			      .workdir = xasprintf("%s/build", is->root)};
-	int r = open_context(&b, err);
+	int r = bld_session_open(b.workdir, &b.session, err);
+	if (r == 0)
+		r = open_context(&b, err);
 	if (r == 0) {
 		warn_unused(&b);
-		r = build_stages(&b, err);
+		r = bld_jobs_build(&b, o->jobs, err);
 	}
 	struct bld_state *last = &b.states[plan->target];
 	if (r == 0)
@@ -135,7 +140,9 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 		bld_vars_clear(&b.states[i].vars);
 	}
 	free(b.states);
+	bld_session_close(&b.session);
 	free(b.workdir);
+	(void)munmap(steps, sizeof(unsigned));
 	bld_context_free(b.context);
 	bld_plan_free(plan);
 	return r;
@@ -147,7 +154,9 @@ int bld_export(struct img_store *is, const char *id, enum bld_export type, const
 	struct bld_opts none = {0};
 	struct bld_build b = {.is = is, .o = &none, .workdir = xasprintf("%s/build", is->root)};
 	char *root = NULL;
-	int r = bld_image_root_make(&b, id, &root, err);
+	int r = bld_session_open(b.workdir, &b.session, err);
+	if (r == 0)
+		r = bld_image_root_make(&b, id, &root, err);
 	autoclose int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (r == 0 && rootfd < 0)
 		r = berr_set(err, errno, "open '%s'", root);
@@ -163,6 +172,7 @@ int bld_export(struct img_store *is, const char *id, enum bld_export type, const
 			r = fs_copy_tree(rootfd, destfd, true, NULL, err);
 	}
 	bld_image_root_release(root);
+	bld_session_close(&b.session);
 	free(b.workdir);
 	return r < 0 ? berr_wrap(err, "export the image") : 0;
 }

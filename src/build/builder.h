@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "build/dockerfile.h"
 #include "engine/container.h"
@@ -22,12 +23,13 @@ struct berr;
 struct img_store;
 
 enum bld_event_kind {
-	BLD_EV_STEP,    /* a step begins: step, name ("[build 2/5] RUN make") */
-	BLD_EV_OUTPUT,  /* step's output: stream (1, 2), data, len */
-	BLD_EV_CACHED,  /* step was taken from the cache */
-	BLD_EV_DONE,    /* step ended: seconds */
-	BLD_EV_ERROR,   /* step failed: seconds, name (the message) */
-	BLD_EV_WARNING, /* name: a warning not tied to a step */
+	BLD_EV_STEP,     /* a step begins: step, name ("[build 2/5] RUN make") */
+	BLD_EV_OUTPUT,   /* step's output: stream (1, 2), data, len */
+	BLD_EV_CACHED,   /* step was taken from the cache */
+	BLD_EV_DONE,     /* step ended: seconds */
+	BLD_EV_ERROR,    /* step failed: seconds, name (the message) */
+	BLD_EV_CANCELED, /* step stopped: the build was interrupted, or another job failed */
+	BLD_EV_WARNING,  /* name: a warning not tied to a step */
 };
 
 struct bld_event {
@@ -61,6 +63,10 @@ struct bld_opts {
 	char *const *labels;   /* --label K=V */
 	const char *network;   /* RUN's network: "bridge" (default), "none", "host" */
 	const char *isolation; /* NULL, or "vm": RUN steps in VMs */
+	/* RUN's containers: --add-host "host:ip", --ulimit "nofile=1024:2048", --shm-size bytes
+	 * (0: the engine's default) */
+	char *const *add_hosts, *const *ulimits;
+	int64_t shm_size;
 	const char *vm_init_path;
 	const struct bld_secret *secrets;
 	size_t n_secrets;
@@ -70,6 +76,7 @@ struct bld_opts {
 	void (*event)(void *ctx, const struct bld_event *e);
 	void *ctx;
 	volatile int *interrupted; /* set by a signal handler: the build stops between steps */
+	unsigned jobs;             /* stages built at the same time (0, 1: one after another) */
 };
 
 /* Build; out_id (72 bytes) gets the image's id. */

@@ -1,9 +1,13 @@
 /* RUN steps (see run.h). The container is an ordinary engine container, not --rm: its upper
- * directory must outlive the process, the builder takes it and removes the container. */
+ * directory must outlive the process, the builder takes it and removes the container. Its
+ * labels say it is a build's, and whose (`ps -a` shows it while it runs; session.h). */
 #include "build/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +31,26 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-/* A build's containers say so: `ps -a` shows them while they run. */
-static char *const build_labels[] = {"org.berth.build=1", NULL};
-
 /* Output frames until the exit status. */
 static int relay(int sock, const struct bld_run *r, int *out_status, struct berr **err)
 {
 	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	sigset_t block, open_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
 	for (;;) {
+		/* the flag is read with the signals held, and ppoll lets them in atomically: a
+		 * signal between the two cannot be missed */
+		sigprocmask(SIG_BLOCK, &block, &open_mask);
+		bool stop = r->interrupted && *r->interrupted;
+		struct pollfd pf = {.fd = sock, .events = POLLIN};
+		int pr = stop ? 0 : ppoll(&pf, 1, NULL, &open_mask);
+		sigprocmask(SIG_SETMASK, &open_mask, NULL);
+		if (stop)
+			return berr_plain(err, EINTR, "the build was interrupted");
+		if (pr <= 0)
+			continue;
 		enum eng_stream st;
 		size_t len;
 		int n = eng_frame_read(sock, &st, buf, &len);
@@ -83,7 +99,10 @@ int bld_run_step(const struct eng_store *s, struct img_store *is, const struct b
 		    .entrypoint = "", /* RUN ignores the image's ENTRYPOINT */
 		    .env = r->env,
 		    .network = r->network ? r->network : "bridge",
-		    .labels = build_labels},
+		    .labels = (char *const[]){"org.berth.build=1", (char *)r->session, NULL},
+		    .ulimits = r->ulimits,
+		    .shm_size = r->shm_size},
+	    .add_hosts = r->add_hosts,
 	    .stop_timeout = -1,
 	    .attach_stdout = true,
 	    .attach_stderr = true,
@@ -571,13 +590,18 @@ static int run_and_commit(struct bld_build *b, struct bld_state *st, const struc
 			    .mounts = m->specs,
 			    .isolation = b->o->isolation,
 			    .vm_init_path = b->o->vm_init_path,
+			    .session = b->session.label,
+			    .add_hosts = b->o->add_hosts,
+			    .ulimits = b->o->ulimits,
+			    .shm_size = b->o->shm_size,
 			    .output = on_output,
-			    .ctx = &oc};
+			    .ctx = &oc,
+			    .interrupted = b->o->interrupted};
 	char id[ENG_ID_LEN + 1];
 	int status = 0;
-	if (bld_run_step(b->s, b->is, &r, id, &status, err) < 0)
-		return -EIO;
-	int rr = 0;
+	int rr = bld_run_step(b->s, b->is, &r, id, &status, err);
+	if (rr < 0)
+		return rr;
 	if (status != 0) {
 		autofree char *cmd = xstrdup("");
 		for (char *const *a = argv; *a; a++) {

@@ -5,6 +5,7 @@
 #define BERTH_BUILD_RUN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/container.h"
 
@@ -18,10 +19,15 @@ struct bld_run {
 	const char *network;   /* "bridge" (RUN --network=default), "none", "host" */
 	char *const *mounts;   /* --mount specs (engine/volume.h), or NULL */
 	const char *isolation; /* NULL, or "vm" */
+	char *const *add_hosts, *const *ulimits; /* --add-host, --ulimit, or NULL */
+	int64_t shm_size;                        /* 0: the engine's default */
 	const char *vm_init_path;
+	const char *session; /* its build's session label, "org.berth.build.session=..." */
 	/* each piece of output, stream 1 or 2, as it comes */
 	void (*output)(void *ctx, int stream, const char *data, size_t len);
 	void *ctx;
+	/* set by a signal handler: the RUN is stopped (its container killed), EINTR */
+	volatile int *interrupted;
 };
 
 /* Create the container, run it to its end, relaying its output: out_id gets it (the caller

@@ -362,7 +362,7 @@ static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bl
 	if (r == 0) {
 		struct bld_step_root root;
 		r = bld_step_root_make(b, st->id, &root, err);
-		struct bld_copy_env env = {.tmpdir = b->workdir};
+		struct bld_copy_env env = {.tmpdir = b->session.dir};
 		if (r == 0)
 			r = bld_copy_apply(plan, root.fd, &env, err);
 		autofree char *by = bld_config_created_by(in, NULL);
@@ -430,22 +430,31 @@ static int dispatch(struct bld_build *b, size_t si, struct bld_state *st,
 	return r;
 }
 
+/* The step under way failed: err wrapped with the file and line, the ERROR event. */
+static int step_failed(struct bld_build *b, struct berr **err, double t0, unsigned line)
+{
+	int r = berr_wrap(err, "%s:%u", b->plan->file->name, line);
+	autofree char *msg = berr_string(*err);
+	bld_event(b, (struct bld_event){.kind = r == -EINTR ? BLD_EV_CANCELED : BLD_EV_ERROR,
+					.name = msg,
+					.seconds = now_s() - t0});
+	return r;
+}
+
 static int run_step(struct bld_build *b, size_t si, struct bld_state *st,
 		    const struct bld_plan_step *step, size_t index, size_t total, struct berr **err)
 {
 	const struct bld_plan_stage *ps = &b->plan->stages[si];
 	if (b->o->interrupted && *b->o->interrupted)
 		return berr_plain(err, EINTR, "the build was interrupted");
-	b->step++;
+	bld_step_begin(b);
 	autofree char *title = xasprintf("[%s %zu/%zu] %s", ps->name, index, total,
 					 step->instr->original ? step->instr->original : "");
 	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP, .name = title});
 	double t0 = now_s();
 	int r = dispatch(b, si, st, step, err);
-	if (r < 0) {
-		berr_wrap(err, "%s:%u", b->plan->file->name, step->instr->line);
-		return r;
-	}
+	if (r < 0)
+		return step_failed(b, err, t0, step->instr->line);
 	bld_event(b, (struct bld_event){.kind = r == 1 ? BLD_EV_CACHED : BLD_EV_DONE,
 					.seconds = now_s() - t0});
 	return 0;
@@ -455,7 +464,7 @@ int bld_stage_build(struct bld_build *b, size_t si, struct berr **err)
 {
 	const struct bld_plan_stage *ps = &b->plan->stages[si];
 	struct bld_state *st = &b->states[si];
-	b->step++;
+	bld_step_begin(b);
 	const char *base = ps->base.kind == BLD_REF_IMAGE   ? ps->base.image
 			   : ps->base.kind == BLD_REF_STAGE ? b->plan->stages[ps->base.stage].name
 							    : "scratch";
@@ -468,7 +477,7 @@ int bld_stage_build(struct bld_build *b, size_t si, struct berr **err)
 	if (r == 0)
 		r = image_triggers(b, si, st, &triggers, err);
 	if (r < 0)
-		return berr_wrap(err, "%s:%u", b->plan->file->name, ps->stage->line);
+		return step_failed(b, err, t0, ps->stage->line);
 	bld_event(b, (struct bld_event){.kind = BLD_EV_DONE, .seconds = now_s() - t0});
 	size_t n_trig = triggers ? triggers->stages[0].n_instrs : 0;
 	for (size_t i = 0; i < n_trig; i++) {

@@ -23,6 +23,11 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
+void bld_step_begin(struct bld_build *b)
+{
+	b->step = __atomic_add_fetch(b->steps, 1, __ATOMIC_RELAXED);
+}
+
 void bld_event(struct bld_build *b, struct bld_event e)
 {
 	if (!e.step)
@@ -56,9 +61,7 @@ static char **image_chains(struct bld_build *b, const char *id, size_t *out_n, s
 
 char *bld_work_dir(struct bld_build *b, const char *what, struct berr **err)
 {
-	if (fs_mkdir_p(b->workdir, 0700, err) < 0)
-		return NULL;
-	char *dir = xasprintf("%s/%s-XXXXXX", b->workdir, what);
+	char *dir = xasprintf("%s/%s-XXXXXX", b->session.dir, what);
 	if (!mkdtemp(dir)) {
 		berr_set(err, errno, "create '%s'", dir);
 		free(dir);

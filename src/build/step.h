@@ -13,6 +13,7 @@
 #include "build/config.h"
 #include "build/context.h"
 #include "build/plan.h"
+#include "build/session.h"
 
 #define BLD_ID_LEN 71 /* "sha256:" + 64 hex */
 
@@ -33,12 +34,16 @@ struct bld_build {
 	const struct bld_plan *plan;
 	struct bld_context *context; /* NULL: no context */
 	struct bld_state *states;    /* one per stage */
-	char *workdir;               /* <store>/build: overlays, cache mounts, scratch files */
-	unsigned step;               /* the last "#N" given out */
+	char *workdir;               /* <store>/build: the cache mounts, the sessions */
+	struct bld_session session;  /* this build's overlays and scratch files (session.h) */
+	unsigned step;               /* the "#N" of this process's step under way */
+	unsigned *steps; /* the last "#N" given out: shared memory, the stage jobs' too (jobs.h) */
 };
 
-/* A new directory <workdir>/<what>-XXXXXX (0700). */
+/* A new directory <session>/<what>-XXXXXX (0700). */
 char *bld_work_dir(struct bld_build *b, const char *what, struct berr **err);
+/* A new step: b->step becomes the next "#N" of the whole build. */
+void bld_step_begin(struct bld_build *b);
 /* The step's event; e->step is set to b->step when 0. */
 void bld_event(struct bld_build *b, struct bld_event e);
 

@@ -65,6 +65,16 @@ void img_store_unlock(struct img_store *s)
 	(void)flock(s->lock_fd, LOCK_UN);
 }
 
+int img_store_fork(struct img_store *s, struct berr **err)
+{
+	int fd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s/lock'", s->root);
+	(void)close(s->lock_fd);
+	s->lock_fd = fd;
+	return 0;
+}
+
 /* "blobs/sha256/<hex>" for a checked digest. */
 static char *blob_path(const char *digest, struct berr **err)
 {

@@ -36,6 +36,10 @@ DEFINE_AUTOPTR(img_store)
 /* flock on the whole store; a second lock call while holding one changes its kind. */
 int img_store_lock(struct img_store *s, bool exclusive, struct berr **err);
 void img_store_unlock(struct img_store *s);
+/* In a child after fork(): the lock file opened again, so that the child's locks exclude the
+ * parent's (a flock belongs to the open file description, which fork shares). Any lock the
+ * parent held is not the child's. */
+int img_store_fork(struct img_store *s, struct berr **err);
 
 /* Streaming write of one blob. expect_digest (or NULL) and expect_size (or -1) are checked at
  * commit; nothing is visible in the store before a commit succeeds. */

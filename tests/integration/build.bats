@@ -378,3 +378,128 @@ END
 	assert_equal "$got" "$want"
 	assert_equal "$ran" built
 }
+
+# nothing of a build left: no containers, no mounts under the store, no session
+assert_no_build_left() {
+	run berth ps -aq
+	assert_output ""
+	run grep -c " $STORE/" /proc/self/mountinfo
+	assert_output 0
+	run sh -c "ls -A '$STORE/build' | grep -v '^cache\$'"
+	assert_output ""
+}
+
+# A RUN that waits (5 s at most) for a file the other stage's RUN makes in a shared cache mount.
+sync_stage() {
+	printf 'FROM berth/default AS %s\nRUN --mount=type=cache,id=sync,target=/sync touch /sync/%s && i=0; while [ ! -e /sync/%s ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; test -e /sync/%s && echo %s > /%s\n\n' \
+		"$1" "$1" "$2" "$2" "$1" "$1"
+}
+
+@test "build: independent stages run side by side (--jobs), as many at a time as asked" {
+	{ sync_stage a b; sync_stage b a; printf 'FROM berth/default\nCOPY --from=a /a /\nCOPY --from=b /b /\nCMD ["cat", "/a", "/b"]\n'; } >"$CTX/Containerfile"
+	# each RUN waits for the other: only side by side do both end
+	run berth build --jobs 2 -t both "$CTX"
+	assert_success
+	assert_output --regexp '\[a 2/2\] RUN'
+	assert_output --regexp '\[b 2/2\] RUN'
+	# the step numbers are the build's, one each
+	assert_equal "$(grep -oE '^#[0-9]+ \[' <<<"$output" | sort | uniq -d)" ""
+	run berth run --rm both
+	assert_output "a
+b"
+	# one at a time, the first RUN waits in vain
+	rm -rf "$STORE/build/cache"
+	run berth build --jobs 1 --no-cache -t one "$CTX"
+	assert_equal "$status" 1
+	assert_output --partial 'did not complete successfully: exit code: 1'
+	assert_no_build_left
+	run berth build --jobs -2 "$CTX"
+	assert_equal "$status" 125
+}
+
+@test "build: a failing stage cancels the stages beside it; nothing is left" {
+	containerfile 'FROM berth/default AS a
+RUN sleep 0.5; exit 7
+
+FROM berth/default AS b
+RUN echo started; sleep 30
+
+FROM berth/default
+COPY --from=a /etc/hostname /a
+COPY --from=b /etc/hostname /b'
+	SECONDS=0
+	run berth build --jobs 2 "$CTX"
+	assert_equal "$status" 1
+	[ "$SECONDS" -lt 20 ]
+	assert_output --partial 'exit code: 7'
+	assert_output --regexp '#[0-9]+ CANCELED'
+	assert_output --partial 'ERROR: failed to solve: Containerfile:2:'
+	assert_no_build_left
+}
+
+# start_build LOG ARGS...: berth build in the background (its pid in $pid), until its RUN
+# printed "started"
+start_build() {
+	local log=$1
+	shift
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" build "$@" >"$log" 2>&1 & # berth's own pid
+	pid=$!
+	for _ in $(seq 100); do grep -q ' started$' "$log" && return 0; sleep 0.1; done
+	cat "$log"
+	return 1
+}
+
+@test "build: Ctrl-C during a RUN stops it and leaves nothing" {
+	containerfile 'FROM berth/default
+RUN echo started; sleep 30'
+	start_build "$WORK/log" "$CTX"
+	SECONDS=0
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$SECONDS" -lt 10 ]
+	assert_equal "$st" 1
+	run cat "$WORK/log"
+	assert_output --partial 'the build was interrupted'
+	assert_output --regexp '#2 CANCELED'
+	assert_no_build_left
+}
+
+@test "build: a killed build's leftovers are found and cleared by system check --repair" {
+	# killed in the last RUN, with stage a mounted for it in the build's session
+	containerfile 'FROM berth/default AS a
+RUN echo a > /a
+
+FROM berth/default
+RUN --mount=type=bind,from=a,target=/a echo started; sleep 30'
+	start_build "$WORK/log" "$CTX"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	run berth system check
+	assert_equal "$status" 1
+	assert_output --regexp 'build container [0-9a-f]{12}: left by a killed build'
+	assert_output --regexp 'build session-[A-Za-z0-9]+: left by a killed build \([1-9][0-9]* mounts\)'
+	run berth system check --repair
+	assert_success
+	assert_output --partial '(repaired)'
+	refute_output --partial 'could not'
+	run berth system check
+	assert_output 'No problems found'
+	assert_no_build_left
+}
+
+@test "build: --add-host, --ulimit and --shm-size reach RUN, not the image" {
+	containerfile 'FROM berth/default
+RUN grep myhost /etc/hosts > /hosts; ulimit -n > /nofile; df -k /dev/shm | tail -1 | awk "{print \$2}" > /shm'
+	run berth build -q --add-host myhost:10.1.2.3 --ulimit nofile=512:512 --shm-size 32m -t limits "$CTX"
+	assert_success
+	run berth run --rm limits sh -c 'cat /hosts /nofile /shm; grep -c myhost /etc/hosts'
+	assert_line --index 0 --regexp '^10\.1\.2\.3[[:space:]]+myhost$'
+	assert_line --index 1 512
+	assert_line --index 2 32768
+	assert_line --index 3 0
+	run berth build --add-host nocolon "$CTX"
+	assert_equal "$status" 125
+	run berth build --shm-size lots "$CTX"
+	assert_equal "$status" 125
+}

@@ -15,6 +15,7 @@
 
 #include "build/builder.h"
 #include "build/cache.h"
+#include "engine/bundle.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
@@ -41,7 +42,7 @@ static void on_signal(int sig)
 }
 
 struct build_flags {
-	struct flag_list tags, build_args, labels, secrets, add_hosts;
+	struct flag_list tags, build_args, labels, secrets, add_hosts, ulimits;
 	const char *file, *target, *pull, *platform, *iidfile, *network, *progress, *isolation;
 	const char *output, *shm_size;
 	long jobs;
@@ -120,6 +121,15 @@ static void on_event(void *ctx, const struct bld_event *e)
 		break;
 	case BLD_EV_ERROR:
 		flush_line(p);
+		if (p->quiet && p->log_len) /* -q: the failed step's output after all */
+			fprintf(stderr, "%.*s", (int)p->log_len, p->log);
+		else if (!p->quiet)
+			fprintf(stderr, "#%u ERROR: %s\n\n", e->step, e->name);
+		break;
+	case BLD_EV_CANCELED:
+		flush_line(p);
+		if (!p->quiet)
+			fprintf(stderr, "#%u CANCELED\n\n", e->step);
 		break;
 	case BLD_EV_WARNING:
 		fprintf(stderr, "[Warning] %s\n", e->name);
@@ -311,7 +321,26 @@ static int check_flags(const struct build_flags *f)
 	if (f->isolation && strcmp(f->isolation, "vm") && strcmp(f->isolation, "default") &&
 	    strcmp(f->isolation, "container"))
 		return cli_error(125, "--isolation '%s': container or vm", f->isolation);
+	for (int i = 0; i < f->add_hosts.n; i++)
+		if (!strpbrk(f->add_hosts.v[i], ":="))
+			return cli_error(125, "invalid argument \"%s\" for \"--add-host\" flag",
+					 f->add_hosts.v[i]);
+	if (f->shm_size && eng_parse_bytes(f->shm_size) <= 0)
+		return cli_error(125, "invalid size: '%s'", f->shm_size);
+	if (f->jobs < -1 || f->jobs > 1024)
+		return cli_error(125, "--jobs %ld: 0 (no limit) to 1024", f->jobs);
 	return 0;
+}
+
+/* --jobs: unset, the cores; 0, as many as the file has stages. */
+static unsigned jobs_of(const struct build_flags *f)
+{
+	if (f->jobs == 0)
+		return 1024;
+	if (f->jobs > 0)
+		return (unsigned)f->jobs;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 /* -o type=local,dest=DIR | type=tar,dest=FILE|- | DIR | - (docker's forms) */
@@ -430,13 +459,15 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .event = on_event,
 	    .ctx = &pr,
 	    .interrupted = &interrupted,
+	    .jobs = jobs_of(f),
+	    .add_hosts = (char *const *)f->add_hosts.v,
+	    .ulimits = (char *const *)f->ulimits.v,
+	    .shm_size = f->shm_size ? eng_parse_bytes(f->shm_size) : 0,
 	};
 	char id[IMG_DIGEST_LEN + 1];
 	struct berr *err = NULL;
 	int r = st ? -1 : bld_build(&es, is, &bo, id, &err);
 	if (!st && r < 0) {
-		if (pr.quiet && pr.log_len)
-			fprintf(stderr, "%.*s", (int)pr.log_len, pr.log);
 		char *msg = berr_string(err);
 		fprintf(stderr, "ERROR: failed to solve: %s\n", msg);
 		free(msg);
@@ -485,7 +516,7 @@ static int take_bare_pull(int argc, char **argv, struct build_flags *f)
 
 int cmd_build(struct cli_opts *o, int argc, char **argv)
 {
-	struct build_flags f = {0};
+	struct build_flags f = {.jobs = -1};
 	const struct flag flags[] = {
 	    {"tag", 't', FLAG_LIST, &f.tags, "Name and optionally a tag (name:tag)"},
 	    {"file", 'f', FLAG_STRING, &f.file, "Name of the Containerfile (- for stdin)"},
@@ -501,8 +532,12 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	    {"network", 0, FLAG_STRING, &f.network,
 	     "Networking mode for RUN (default, none, host)"},
 	    {"progress", 0, FLAG_STRING, &f.progress, "Progress output: auto, plain, tty, quiet"},
-	    {"jobs", 0, FLAG_INT, &f.jobs, "Stages built at the same time (one, for now)"},
+	    {"jobs", 0, FLAG_INT, &f.jobs,
+	     "Stages built at the same time (0: no limit; default: the cores)"},
 	    {"isolation", 0, FLAG_STRING, &f.isolation, "RUN steps in containers or VMs (vm)"},
+	    {"add-host", 0, FLAG_LIST, &f.add_hosts, "Add a custom host-to-IP mapping (host:ip)"},
+	    {"ulimit", 0, FLAG_LIST, &f.ulimits, "Ulimit options for RUN"},
+	    {"shm-size", 0, FLAG_STRING, &f.shm_size, "Size of /dev/shm for RUN"},
 	    {"output", 'o', FLAG_STRING, &f.output,
 	     "Output destination (type=local,dest=DIR | type=tar,dest=FILE | DIR | -)"},
 	    FLAG_END};
@@ -550,6 +585,7 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	flag_list_free(&f.labels);
 	flag_list_free(&f.secrets);
 	flag_list_free(&f.add_hosts);
+	flag_list_free(&f.ulimits);
 	return st;
 }
 

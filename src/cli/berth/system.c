@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build/session.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
@@ -480,6 +481,22 @@ static void check_images(struct cli_opts *o, struct finding *f)
 	}
 }
 
+/* Builds: what killed builds left (their containers, mounts and scratch files). */
+static void check_builds(struct cli_opts *o, struct finding *f)
+{
+	struct eng_store es = cli_engine(o);
+	autofree char *workdir = xasprintf("%s/build", o->root);
+	json_t *found = bld_session_check(&es, workdir, f->repair);
+	size_t i;
+	json_t *x;
+	json_array_foreach(found, i, x)
+	{
+		report(f, json_is_true(json_object_get(x, "fixed")), "%s",
+		       json_string_value(json_object_get(x, "what")));
+	}
+	json_decref(found);
+}
+
 /* Networks: interfaces, published ports and leases nothing owns. */
 static void check_networks(struct cli_opts *o, struct finding *f)
 {
@@ -509,6 +526,7 @@ static int system_check(struct cli_opts *o, int argc, char **argv)
 	if (n < 0)
 		return n == -2 ? 0 : 125;
 	struct finding f = {.repair = repair};
+	check_builds(o, &f); /* first: a build's containers are its to remove */
 	check_containers(o, &f);
 	check_networks(o, &f); /* after: a repaired container leaves its interfaces */
 	check_images(o, &f);
