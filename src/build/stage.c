@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "build/copy.h"
+#include "build/fetch.h"
 #include "build/step.h"
 #include "engine/user.h"
 #include "util/cleanup.h"
@@ -208,11 +209,14 @@ static int heredoc_files(const struct bld_instr *in, const char *dir, struct ber
 	return 0;
 }
 
-/* The sources' root of a COPY/ADD: the context, a stage's image, an image, or (here-documents)
- * a directory of their bodies. *out_dir is what must be released (a mount or a directory). */
+/* The sources' root of a COPY/ADD: the context, a stage's image, an image, (here-documents)
+ * a directory of their bodies, or (ADD of URLs) a directory of the downloads. What is set
+ * here is what must be released (a mount or a directory). */
 struct copy_source {
 	char *mount;   /* an image's layers mounted here */
 	char *heredoc; /* a directory of here-document bodies */
+	char *fetched; /* a directory of downloads: the i-th URL's file in <i>/ */
+	char **srcs;   /* with fetched: the sources that select them */
 	int fd;
 	struct bld_root root;
 };
@@ -225,7 +229,106 @@ static void copy_source_release(struct copy_source *cs)
 	if (cs->heredoc)
 		(void)fs_rm_rf(AT_FDCWD, cs->heredoc, NULL);
 	free(cs->heredoc);
+	if (cs->fetched)
+		(void)fs_rm_rf(AT_FDCWD, cs->fetched, NULL);
+	free(cs->fetched);
+	strv_free(cs->srcs);
 	*cs = (struct copy_source){.fd = -1};
+}
+
+/* ADD's URLs, as BuildKit's dispatchCopy takes them: http(s) ones are downloaded (their
+ * number in *out_n), git repositories and other schemes refused, COPY refuses URLs;
+ * --checksum (into checksum, "" without it) only with one source, an http(s) one. URLs with
+ * paths or here-documents in one ADD are refused: the copy plan takes its sources from one
+ * root. */
+static int url_sources(const struct bld_instr *in, size_t *out_n,
+		       char checksum[BLD_FETCH_DIGEST_LEN + 1], struct berr **err)
+{
+	size_t n_http = 0, n_paths = 0, n_other = 0;
+	const char *cmd = bld_kind_name(in->kind), *first = NULL;
+	for (size_t i = 0; i + 1 < in->n_args; i++) {
+		if (in->arg_heredoc && in->arg_heredoc[i] >= 0) {
+			n_other++;
+			continue;
+		}
+		const char *s = in->args[i];
+		enum bld_source_kind k = bld_fetch_kind(s);
+		if (k == BLD_SOURCE_LOCAL) {
+			n_paths++;
+			continue;
+		}
+		if (in->kind != BLD_ADD)
+			return berr_plain(err, EINVAL, "source can't be a %s for COPY ('%s')",
+					  k == BLD_SOURCE_GIT ? "git ref" : "URL", s);
+		if (k == BLD_SOURCE_GIT)
+			return berr_plain(err, ENOTSUP,
+					  "ADD of a git repository ('%s') is not supported yet", s);
+		if (k == BLD_SOURCE_URL)
+			return berr_plain(
+			    err, ENOTSUP,
+			    "ADD of '%s': only http:// and https:// URLs are supported", s);
+		n_http++;
+		first = s;
+	}
+	const char *sum = bld_instr_flag(in, "checksum");
+	*checksum = '\0';
+	if (sum && *sum) {
+		if (n_http + n_paths != 1) /* here-documents are not counted */
+			return berr_plain(err, EINVAL,
+					  "checksum can't be specified for multiple sources");
+		if (!n_http)
+			return berr_plain(err, EINVAL, "checksum requires HTTP(S) or Git sources");
+		int r = bld_fetch_checksum_parse(sum, checksum, err);
+		if (r < 0)
+			return r;
+	}
+	if (n_http && (n_paths || n_other))
+		return berr_plain(err, ENOTSUP,
+				  "%s of URLs ('%s') and files together is not supported yet", cmd,
+				  first);
+	*out_n = n_http;
+	return 0;
+}
+
+/* The URLs of in downloaded, each into a directory of its own (two may give the same name),
+ * as the root the copy plan takes them from: the owners of its files are not kept, as the
+ * context's are not (BuildKit's HTTP source makes them 0:0). */
+static int fetch_source(struct bld_build *b, const struct bld_instr *in, const char *checksum,
+			struct copy_source *out, struct berr **err)
+{
+	*out = (struct copy_source){.fd = -1};
+	out->fetched = bld_work_dir(b, "fetch", err);
+	if (!out->fetched)
+		return -EIO;
+	autoclose int dfd = open(out->fetched, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berr_set(err, errno, "open '%s'", out->fetched);
+	size_t n = in->n_args - 1;
+	out->srcs = xcalloc(n + 1, sizeof(*out->srcs));
+	for (size_t i = 0; i < n; i++) {
+		char sub[24];
+		snprintf(sub, sizeof(sub), "%zu", i);
+		if (mkdirat(dfd, sub, 0700) < 0)
+			return berr_set(err, errno, "create '%s/%s'", out->fetched, sub);
+		autoclose int sfd =
+		    openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0)
+			return berr_set(err, errno, "open '%s/%s'", out->fetched, sub);
+		struct bld_fetch_opts o = {.url = in->args[i],
+					   .checksum = *checksum ? checksum : NULL,
+					   .interrupted = b->o->interrupted};
+		struct bld_fetched got;
+		int r = bld_fetch(sfd, &o, &got, err);
+		if (r < 0)
+			return r;
+		/* the directory's only file, whatever its name holds (a '*', '[' or backslash
+		 * in a name given literally would be taken for a pattern) */
+		out->srcs[i] = xasprintf("%s/*", sub);
+		bld_fetched_clear(&got);
+	}
+	out->fd = open(out->fetched, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	out->root = (struct bld_root){.fd = out->fd, .context = true};
+	return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->fetched) : 0;
 }
 
 static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
@@ -306,12 +409,8 @@ static int copy_plan(struct bld_build *b, struct bld_state *st, const struct bld
 					  "supported yet",
 					  bld_kind_name(in->kind));
 		else
-			srcs[n++] = in->args[i];
+			srcs[n++] = src->fetched ? src->srcs[i] : in->args[i];
 	}
-	for (size_t i = 0; i < n; i++)
-		if (in->kind == BLD_ADD && strstr(srcs[i], "://"))
-			return berr_plain(err, ENOTSUP, "ADD of a URL ('%s') is not supported yet",
-					  srcs[i]);
 	autofree char **exclude = flag_all(in, "exclude", &n_exclude);
 	const char *unpack = bld_instr_flag(in, "unpack");
 	struct bld_copy_opts o = {
@@ -324,9 +423,11 @@ static int copy_plan(struct bld_build *b, struct bld_state *st, const struct bld
 	    .chmod = bld_instr_flag(in, "chmod"),
 	    .exclude = exclude,
 	    .n_exclude = n_exclude,
-	    .parents = flag_true(in, "parents"),
+	    .parents = !src->fetched && flag_true(in, "parents"), /* not for URLs (BuildKit) */
 	    .add = in->kind == BLD_ADD,
-	    .no_unpack = unpack && !strcmp(unpack, "false"),
+	    /* a URL's file is unpacked only with --unpack=true (BuildKit >= 1.17) */
+	    .no_unpack =
+		src->fetched ? !flag_true(in, "unpack") : unpack && !strcmp(unpack, "false"),
 	    .link = flag_true(in, "link"),
 	};
 	if (o.workdir && !*o.workdir)
@@ -343,9 +444,13 @@ static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bl
 	size_t n_here = 0;
 	for (size_t i = 0; in->arg_heredoc && i + 1 < in->n_args; i++)
 		n_here += in->arg_heredoc[i] >= 0;
-	struct copy_source src;
-	char from_id[BLD_ID_LEN + 1];
-	int r = copy_source(b, step, in, n_here, &src, from_id, err);
+	struct copy_source src = {.fd = -1};
+	char from_id[BLD_ID_LEN + 1] = "", checksum[BLD_FETCH_DIGEST_LEN + 1];
+	size_t n_url = 0;
+	int r = url_sources(in, &n_url, checksum, err);
+	if (r == 0)
+		r = n_url ? fetch_source(b, in, checksum, &src, err)
+			  : copy_source(b, step, in, n_here, &src, from_id, err);
 	struct bld_copy_plan *plan = NULL;
 	if (r == 0)
 		r = copy_plan(b, st, in, &src, &plan, err);
