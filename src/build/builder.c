@@ -64,8 +64,18 @@ static int apply_labels(struct bld_build *b, struct bld_state *st, struct berr *
 	return eng_image_derive(b->is, &d, st->id, err);
 }
 
+/* The build context, and the named ones that are directories (each with its own ignore
+ * file, as buildx reads them). */
 static int open_context(struct bld_build *b, struct berr **err)
 {
+	b->named = xcalloc(b->plan->n_contexts + 1, sizeof(*b->named));
+	for (size_t i = 0; i < b->plan->n_contexts; i++) {
+		const struct bld_named_context *c = &b->plan->contexts[i];
+		struct bld_context_opts co = {.dockerfile_dirfd = AT_FDCWD};
+		if (c->kind == BLD_NAMED_DIR &&
+		    bld_context_open(AT_FDCWD, c->value, &co, &b->named[i], err) < 0)
+			return berr_wrap(err, "build context '%s' ('%s')", c->name, c->value);
+	}
 	if (!b->o->context)
 		return 0;
 	struct bld_context_opts co = {.dockerfile = b->o->dockerfile, .dockerfile_dirfd = AT_FDCWD};
@@ -97,8 +107,11 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 	if (!f->n_stages)
 		return berr_plain(err, EINVAL, "%s: no FROM instruction, nothing to build",
 				  o->file_name);
-	struct bld_plan_opts po = {
-	    .build_args = o->build_args, .n_build_args = o->n_build_args, .target = o->target};
+	struct bld_plan_opts po = {.build_args = o->build_args,
+				   .n_build_args = o->n_build_args,
+				   .target = o->target,
+				   .contexts = o->contexts,
+				   .n_contexts = o->n_contexts};
 	host_platform(&po.host);
 	struct bld_plan *plan = NULL;
 	if (bld_plan_make(f, &po, &plan, err) < 0)
@@ -144,6 +157,9 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 	free(b.workdir);
 	(void)munmap(steps, sizeof(unsigned));
 	bld_context_free(b.context);
+	for (size_t i = 0; b.named && i < plan->n_contexts; i++)
+		bld_context_free(b.named[i]);
+	free(b.named);
 	bld_plan_free(plan);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "build/dockerfile.h"
+#include "build/plan.h"
 #include "engine/container.h"
 
 struct berr;
@@ -59,6 +60,8 @@ struct bld_opts {
 	const struct bld_kv *build_args;
 	size_t n_build_args;
 	const char *target;
+	const struct bld_named_context *contexts; /* --build-context */
+	size_t n_contexts;
 	bool no_cache;
 	char *const *labels;   /* --label K=V */
 	const char *network;   /* RUN's network: "bridge" (default), "none", "host" */

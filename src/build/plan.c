@@ -46,16 +46,72 @@ static bool find_stage(const struct bld_file *f, size_t n, const char *name, siz
 	return false;
 }
 
-/* A stage of the first n, "scratch", or an image. */
-static void name_ref(const struct bld_file *f, size_t n, const char *name, struct bld_ref *out)
+/* A named context (before anything else), a stage of the first n, "scratch", or an image. */
+static void name_ref(const struct bld_plan *p, size_t n, const char *name, struct bld_ref *out)
 {
+	const struct bld_file *f = p->file;
 	size_t i;
+	for (i = 0; i < p->n_contexts; i++) {
+		const struct bld_named_context *c = &p->contexts[i];
+		if (strcasecmp(c->name, name))
+			continue;
+		if (c->kind == BLD_NAMED_IMAGE)
+			*out = (struct bld_ref){.kind = BLD_REF_IMAGE, .image = xstrdup(c->value)};
+		else
+			*out = (struct bld_ref){.kind = BLD_REF_CONTEXT, .stage = i};
+		return;
+	}
 	if (find_stage(f, n, name, &i))
 		*out = (struct bld_ref){.kind = BLD_REF_STAGE, .stage = i};
 	else if (!strcmp(name, "scratch"))
 		*out = (struct bld_ref){.kind = BLD_REF_SCRATCH};
 	else
 		*out = (struct bld_ref){.kind = BLD_REF_IMAGE, .image = xstrdup(name)};
+}
+
+static bool named(const struct bld_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_contexts; i++)
+		if (!strcasecmp(p->contexts[i].name, name))
+			return true;
+	return false;
+}
+
+int bld_named_context_parse(const char *spec, struct bld_named_context *out, struct berr **err)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || !eq[1])
+		return berr_plain(err, EINVAL, "invalid context value '%s': NAME=VALUE", spec);
+	autofree char *name = xstrndup(spec, (size_t)(eq - spec));
+	const char *v = eq + 1;
+	if (strpbrk(name, " \t/:@"))
+		return berr_plain(err, EINVAL, "invalid context name '%s'", name);
+	static const char image[] = "docker-image://";
+	if (!strncmp(v, image, strlen(image))) {
+		if (!v[strlen(image)])
+			return berr_plain(err, EINVAL, "invalid context value '%s': no image",
+					  spec);
+		*out = (struct bld_named_context){.name = take_ptr(&name),
+						  .kind = BLD_NAMED_IMAGE,
+						  .value = xstrdup(v + strlen(image))};
+		return 0;
+	}
+	if (strstr(v, "://") || !strncmp(v, "target:", 7) || !strncmp(v, "git@", 4))
+		return berr_plain(
+		    err, ENOTSUP,
+		    "context '%s': only a directory or docker-image://REF is supported", spec);
+	*out = (struct bld_named_context){
+	    .name = take_ptr(&name), .kind = BLD_NAMED_DIR, .value = xstrdup(v)};
+	return 0;
+}
+
+void bld_named_context_clear(struct bld_named_context *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->value);
+	*c = (struct bld_named_context){0};
 }
 
 /* Go's strconv.Atoi: [+-]digits that fit an int64. */
@@ -69,9 +125,10 @@ static bool atoi_go(const char *s, long long *out)
 }
 
 /* toCommand for COPY --from (copy) and detectRunMount for from= (!copy), unchecked for order. */
-static int resolve(const struct bld_file *f, const char *name, bool copy, struct bld_ref *out,
+static int resolve(const struct bld_plan *p, const char *name, bool copy, struct bld_ref *out,
 		   struct berr **err)
 {
+	const struct bld_file *f = p->file;
 	if (!*name) {
 		*out = (struct bld_ref){.kind = BLD_REF_NONE};
 		return 0;
@@ -88,14 +145,14 @@ static int resolve(const struct bld_file *f, const char *name, bool copy, struct
 				       "workaround");
 		if (r < 0)
 			return r;
-		if (atoi_go(name, &index)) {
+		if (atoi_go(name, &index) && !named(p, name)) {
 			if (index < 0 || (unsigned long long)index >= f->n_stages)
 				return berr_plain(err, EINVAL, "invalid stage index %lld", index);
 			*out = (struct bld_ref){.kind = BLD_REF_STAGE, .stage = (size_t)index};
 			return 0;
 		}
 	}
-	name_ref(f, f->n_stages, name, out);
+	name_ref(p, f->n_stages, name, out);
 	return 0;
 }
 
@@ -118,7 +175,7 @@ int bld_plan_resolve(const struct bld_plan *p, size_t at, const char *name, bool
 		     struct bld_ref *out, struct berr **err)
 {
 	struct bld_ref ref;
-	int r = resolve(p->file, name, copy, &ref, err);
+	int r = resolve(p, name, copy, &ref, err);
 	if (r < 0)
 		return r;
 	if (ref.kind == BLD_REF_STAGE && ref.stage == at)
@@ -250,7 +307,7 @@ static int stage_base(struct bld_plan *p, size_t i, struct berr **err)
 	int r = st->platform ? stage_platform(p, st, &ps->platform, err) : 0;
 	if (r < 0)
 		return r;
-	name_ref(f, i, base, &ps->base);
+	name_ref(p, i, base, &ps->base);
 	if (ps->base.kind == BLD_REF_STAGE)
 		ps->platform = p->stages[ps->base.stage].platform;
 	return 0;
@@ -266,7 +323,7 @@ static void step_clear(struct bld_plan_step *s)
 }
 
 /* detectRunMount: each --mount's from=, read before any variable is known. */
-static int step_mounts(const struct bld_file *f, const struct bld_instr *in,
+static int step_mounts(const struct bld_plan *p, const struct bld_instr *in,
 		       struct bld_plan_step *s, struct berr **err)
 {
 	for (size_t i = 0; i < in->n_flags; i++) {
@@ -276,7 +333,7 @@ static int step_mounts(const struct bld_file *f, const struct bld_instr *in,
 		struct bld_ref ref;
 		int r = bld_mount_from(in->flags[i].value, &from, err);
 		if (r == 0)
-			r = resolve(f, from ? from : "", false, &ref, err);
+			r = resolve(p, from ? from : "", false, &ref, err);
 		if (r < 0)
 			return r;
 		s->mount_from = xrealloc(s->mount_from, (s->n_mount_from + 1) * sizeof(ref));
@@ -293,9 +350,9 @@ static int add_step(struct maker *m, size_t at, const struct bld_instr *in, bool
 	const char *from = in->kind == BLD_COPY ? bld_instr_flag(in, "from") : NULL;
 	int r = 0;
 	if (from)
-		r = resolve(m->f, from, true, &s.from, err);
+		r = resolve(m->p, from, true, &s.from, err);
 	else if (in->kind == BLD_RUN)
-		r = step_mounts(m->f, in, &s, err);
+		r = step_mounts(m->p, in, &s, err);
 	if (r < 0) {
 		step_clear(&s);
 		return at_line(m->f, in->line, err);
@@ -537,6 +594,8 @@ int bld_plan_make(const struct bld_file *f, const struct bld_plan_opts *o, struc
 {
 	struct bld_plan *p = xzalloc(sizeof(*p));
 	p->file = f;
+	p->contexts = o->contexts;
+	p->n_contexts = o->n_contexts;
 	p->n_stages = f->n_stages;
 	p->stages = xcalloc(f->n_stages, sizeof(*p->stages));
 	p->target = f->n_stages - 1;

@@ -42,12 +42,29 @@
 
 struct berr;
 
+/* --build-context NAME=VALUE: a directory on this host (COPY --from=NAME and mount from=NAME
+ * read it; FROM NAME starts from its files), or docker-image://REF (NAME stands for that
+ * image). A named context replaces a stage, an image or "scratch" of the same name, as in
+ * BuildKit; names match as stage names do (case-insensitively). */
+enum bld_named_kind { BLD_NAMED_DIR, BLD_NAMED_IMAGE };
+struct bld_named_context {
+	char *name;
+	enum bld_named_kind kind;
+	char *value; /* the directory, or the image reference */
+};
+/* "NAME=VALUE" as --build-context takes it; the other kinds of BuildKit's (oci-layout://,
+ * target:, URLs and git) are refused. Free with bld_named_context_clear. */
+int bld_named_context_parse(const char *spec, struct bld_named_context *out, struct berr **err);
+void bld_named_context_clear(struct bld_named_context *c);
+
 struct bld_plan_opts {
 	/* --build-arg K=V, in the order given (a later K wins). The CLI resolves a bare K from its
 	 * own environment and leaves it out when unset there. Keys: non-empty, no '='. */
 	const struct bld_kv *build_args;
 	size_t n_build_args;
-	const char *target;       /* --target, or NULL for the last stage */
+	const char *target;                       /* --target, or NULL for the last stage */
+	const struct bld_named_context *contexts; /* --build-context, borrowed by the plan */
+	size_t n_contexts;
 	struct bld_platform host; /* build and target platform: --platform is the host's for now */
 };
 
@@ -56,11 +73,12 @@ enum bld_ref_kind {
 	BLD_REF_SCRATCH, /* "scratch": the empty image */
 	BLD_REF_STAGE,   /* a stage of the file */
 	BLD_REF_IMAGE,   /* an image reference, as written (not yet parsed or normalized) */
+	BLD_REF_CONTEXT, /* a named context that is a directory (--build-context) */
 };
 
 struct bld_ref {
 	enum bld_ref_kind kind;
-	size_t stage; /* BLD_REF_STAGE: its index */
+	size_t stage; /* BLD_REF_STAGE: its index; BLD_REF_CONTEXT: the named context's */
 	char *image;  /* BLD_REF_IMAGE */
 };
 
@@ -91,6 +109,8 @@ struct bld_plan_stage {
 
 struct bld_plan {
 	const struct bld_file *file;
+	const struct bld_named_context *contexts; /* the options', borrowed */
+	size_t n_contexts;
 	struct bld_plan_stage *stages; /* one per stage of the file, same index */
 	size_t n_stages;
 	size_t target; /* the stage whose result is the image */

@@ -203,11 +203,12 @@ static int bind_source(struct bld_build *b, const struct bld_mount *mt, const st
 	int rootfd = -1;
 	autoclose int own = -1;
 	char id[BLD_ID_LEN + 1] = "";
-	if (from->kind == BLD_REF_NONE) {
-		if (!b->context)
+	if (from->kind == BLD_REF_NONE || from->kind == BLD_REF_CONTEXT) {
+		struct bld_context *ctx = bld_ref_context(b, from);
+		if (!ctx)
 			return berr_plain(err, EINVAL, "a bind mount needs a build context");
 		struct bld_root r;
-		bld_context_root(b->context, &r);
+		bld_context_root(ctx, &r);
 		rootfd = r.fd;
 		/* what the RUN reads from the context is part of its key, as a COPY's */
 		char *src = mt->source ? mt->source : ".";
@@ -222,6 +223,9 @@ static int bind_source(struct bld_build *b, const struct bld_mount *mt, const st
 			return berr_wrap(err, "bind mount source '%s'", src);
 		PUSH(m->extra, m->n_extra, xasprintf("bind-sum=%s", sum));
 	} else {
+		if (from->kind == BLD_REF_STAGE && !b->states[from->stage].done)
+			return berr_plain(err, EINVAL, "stage %s is not built yet",
+					  b->plan->stages[from->stage].name);
 		const char *image = from->kind == BLD_REF_STAGE ? b->states[from->stage].id : id;
 		if (from->kind == BLD_REF_IMAGE &&
 		    b->o->image(b->o->image_ctx, from->image, id, err) < 0)

@@ -77,6 +77,21 @@ static void ensure_path(json_t *config)
 	json_array_append_new(env, json_string(DEFAULT_PATH));
 }
 
+static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_plan_step *step,
+		      const struct bld_instr *in, struct berr **err);
+
+/* FROM a named context that is a directory: scratch with its files, as `COPY . /` from it
+ * (BuildKit makes such a stage's root the directory). */
+static int context_files(struct bld_build *b, struct bld_state *st, const struct bld_ref *ref,
+			 struct berr **err)
+{
+	char *args[] = {".", "/", NULL};
+	struct bld_instr in = {.kind = BLD_COPY, .args = args, .n_args = 2};
+	struct bld_plan_step step = {.instr = &in, .from = *ref};
+	int r = copy_instr(b, st, &step, &in, err);
+	return r < 0 ? r : 0;
+}
+
 /* The stage's base: st gets its image, config and variables. */
 static int stage_base(struct bld_build *b, size_t si, struct bld_state *st, struct berr **err)
 {
@@ -108,7 +123,7 @@ static int stage_base(struct bld_build *b, size_t si, struct bld_state *st, stru
 	ensure_path(st->config);
 	autofree char **env = config_env(st->config);
 	bld_vars_init(&st->vars, b->plan, env);
-	return 0;
+	return ps->base.kind == BLD_REF_CONTEXT ? context_files(b, st, &ps->base, err) : 0;
 }
 
 /* The extra words of a configuration step's key: what it depends on beyond its text. */
@@ -350,13 +365,17 @@ static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
 	const char *image = NULL;
 	switch (step->from.kind) {
 	case BLD_REF_NONE:
-		if (!b->context)
+	case BLD_REF_CONTEXT:
+		if (!bld_ref_context(b, &step->from))
 			return berr_plain(err, EINVAL,
 					  "%s needs a build context, and there is none",
 					  bld_kind_name(in->kind));
-		bld_context_root(b->context, &out->root);
+		bld_context_root(bld_ref_context(b, &step->from), &out->root);
 		return 0;
 	case BLD_REF_STAGE:
+		if (!b->states[step->from.stage].done)
+			return berr_plain(err, EINVAL, "stage %s is not built yet",
+					  b->plan->stages[step->from.stage].name);
 		image = b->states[step->from.stage].id;
 		break;
 	case BLD_REF_IMAGE:
@@ -572,7 +591,9 @@ int bld_stage_build(struct bld_build *b, size_t si, struct berr **err)
 	bld_step_begin(b);
 	const char *base = ps->base.kind == BLD_REF_IMAGE   ? ps->base.image
 			   : ps->base.kind == BLD_REF_STAGE ? b->plan->stages[ps->base.stage].name
-							    : "scratch";
+			   : ps->base.kind == BLD_REF_CONTEXT
+			       ? b->plan->contexts[ps->base.stage].name
+			       : "scratch";
 	autoptr(bld_file) triggers = NULL;
 	size_t total = ps->n_steps + 1;
 	autofree char *title = xasprintf("[%s 1/%zu] FROM %s", ps->name, total, base);

@@ -23,6 +23,13 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
+struct bld_context *bld_ref_context(struct bld_build *b, const struct bld_ref *ref)
+{
+	if (ref->kind == BLD_REF_CONTEXT)
+		return b->named ? b->named[ref->stage] : NULL;
+	return ref->kind == BLD_REF_NONE ? b->context : NULL;
+}
+
 void bld_step_begin(struct bld_build *b)
 {
 	b->step = __atomic_add_fetch(b->steps, 1, __ATOMIC_RELAXED);

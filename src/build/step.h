@@ -33,12 +33,17 @@ struct bld_build {
 	const struct bld_opts *o;
 	const struct bld_plan *plan;
 	struct bld_context *context; /* NULL: no context */
+	struct bld_context **named;  /* per named context of the plan: its directory, or NULL */
 	struct bld_state *states;    /* one per stage */
 	char *workdir;               /* <store>/build: the cache mounts, the sessions */
 	struct bld_session session;  /* this build's overlays and scratch files (session.h) */
 	unsigned step;               /* the "#N" of this process's step under way */
 	unsigned *steps; /* the last "#N" given out: shared memory, the stage jobs' too (jobs.h) */
 };
+
+/* The context a reference reads files from: the build's (BLD_REF_NONE), a named one
+ * (BLD_REF_CONTEXT); NULL for none. */
+struct bld_context *bld_ref_context(struct bld_build *b, const struct bld_ref *ref);
 
 /* A new directory <session>/<what>-XXXXXX (0700). */
 char *bld_work_dir(struct bld_build *b, const char *what, struct berr **err);

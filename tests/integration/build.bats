@@ -503,3 +503,58 @@ RUN grep myhost /etc/hosts > /hosts; ulimit -n > /nofile; df -k /dev/shm | tail 
 	run berth build --shm-size lots "$CTX"
 	assert_equal "$status" 125
 }
+
+@test "build: --build-context NAME=DIR and NAME=docker-image://REF stand for stages and images" {
+	mkdir -p "$WORK/extra"
+	echo extra >"$WORK/extra/file"
+	echo ignored >"$WORK/extra/skip"
+	echo skip >"$WORK/extra/.dockerignore"
+	containerfile 'FROM berth/default AS extra
+RUN echo "the stage, replaced" > /file
+
+FROM scratch AS files
+
+FROM files AS fromdir
+
+FROM base
+COPY --from=extra /file /from-dir
+RUN --mount=type=bind,from=extra,target=/x cat /x/file > /mounted
+COPY --from=files / /files/
+CMD ["cat", "/from-dir", "/mounted", "/files/file"]'
+	run berth build -q --build-context extra="$WORK/extra" \
+		--build-context base=docker-image://berth/default --build-context files="$WORK/extra" \
+		-t named "$CTX"
+	assert_success
+	run berth run --rm named
+	assert_output "extra
+extra
+extra"
+	# the ignore file is the directory's own (and, not excluded, copied as docker does)
+	run berth run --rm named ls -A /files
+	assert_output ".dockerignore
+file"
+	# FROM a directory: its files are the stage's root
+	run berth build -q --target fromdir --build-context files="$WORK/extra" -o "$WORK/out" "$CTX"
+	assert_success
+	run ls -A "$WORK/out"
+	assert_output ".dockerignore
+file"
+	# what the RUN read from it is part of its key
+	run berth build --build-context extra="$WORK/extra" \
+		--build-context base=docker-image://berth/default --build-context files="$WORK/extra" "$CTX"
+	assert_output --regexp 'RUN --mount=type=bind,from=extra[^
+]*
+#[0-9]+ CACHED'
+	echo changed >"$WORK/extra/file"
+	run berth build --build-context extra="$WORK/extra" \
+		--build-context base=docker-image://berth/default --build-context files="$WORK/extra" "$CTX"
+	assert_success
+	refute_output --regexp 'RUN --mount=type=bind,from=extra[^
+]*
+#[0-9]+ CACHED'
+	run berth build --build-context nameonly "$CTX"
+	assert_equal "$status" 125
+	run berth build --build-context x=https://example.com/ctx.tar "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial 'only a directory or docker-image://REF'
+}

@@ -15,11 +15,11 @@
 
 #include "build/builder.h"
 #include "build/cache.h"
-#include "engine/bundle.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
 #include "cli/berth/prune.h"
+#include "engine/bundle.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/reference.h"
@@ -42,7 +42,7 @@ static void on_signal(int sig)
 }
 
 struct build_flags {
-	struct flag_list tags, build_args, labels, secrets, add_hosts, ulimits;
+	struct flag_list tags, build_args, labels, secrets, add_hosts, ulimits, contexts;
 	const char *file, *target, *pull, *platform, *iidfile, *network, *progress, *isolation;
 	const char *output, *shm_size;
 	long jobs;
@@ -431,6 +431,12 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	size_t n_sec = 0, n_args = 0;
 	if (!st)
 		st = secrets(&f->secrets, &sec, &n_sec);
+	struct bld_named_context *nc = xcalloc((size_t)f->contexts.n + 1, sizeof(*nc));
+	for (int i = 0; !st && i < f->contexts.n; i++) {
+		struct berr *err = NULL;
+		if (bld_named_context_parse(f->contexts.v[i], &nc[i], &err) < 0)
+			st = cli_fail(err, 125);
+	}
 	struct bld_kv *args = build_args(&f->build_args, &n_args);
 	struct printer pr = {.quiet = f->quiet || (f->progress && !strcmp(f->progress, "quiet"))};
 	struct image_ctx ic = {.is = is, .pull = pull_policy(f)};
@@ -447,6 +453,8 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .build_args = args,
 	    .n_build_args = n_args,
 	    .target = f->target,
+	    .contexts = nc,
+	    .n_contexts = (size_t)f->contexts.n,
 	    .no_cache = f->no_cache,
 	    .labels = (char *const *)f->labels.v,
 	    .network = f->network && strcmp(f->network, "default") ? f->network : "bridge",
@@ -478,6 +486,9 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 		st = deliver(is, f, out, tags, id, pr.quiet);
 	strv_free(tags);
 	secrets_free(sec, n_sec);
+	for (int i = 0; i < f->contexts.n; i++)
+		bld_named_context_clear(&nc[i]);
+	free(nc);
 	build_args_free(args, n_args);
 	free(pr.line);
 	free(pr.log);
@@ -536,6 +547,8 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	     "Stages built at the same time (0: no limit; default: the cores)"},
 	    {"isolation", 0, FLAG_STRING, &f.isolation, "RUN steps in containers or VMs (vm)"},
 	    {"add-host", 0, FLAG_LIST, &f.add_hosts, "Add a custom host-to-IP mapping (host:ip)"},
+	    {"build-context", 0, FLAG_LIST, &f.contexts,
+	     "Additional build context (NAME=DIR | NAME=docker-image://REF)"},
 	    {"ulimit", 0, FLAG_LIST, &f.ulimits, "Ulimit options for RUN"},
 	    {"shm-size", 0, FLAG_STRING, &f.shm_size, "Size of /dev/shm for RUN"},
 	    {"output", 'o', FLAG_STRING, &f.output,
@@ -586,6 +599,7 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	flag_list_free(&f.secrets);
 	flag_list_free(&f.add_hosts);
 	flag_list_free(&f.ulimits);
+	flag_list_free(&f.contexts);
 	return st;
 }
 

@@ -612,6 +612,67 @@ static char *list(const size_t *v, size_t n)
 	return bld_buf_take(&b);
 }
 
+/* --build-context: a named context comes before stages, images and scratch; an image one
+ * stands for its reference; a directory one is a context, needing no stage. */
+static void named_contexts(void **state)
+{
+	(void)state;
+	struct bld_named_context c[4];
+	struct berr *err = NULL;
+	const char *specs[] = {"src=./dir", "Base=docker-image://alpine:3", "scratch=/d",
+			       "7=/seven"};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(bld_named_context_parse(specs[i], &c[i], &err), 0);
+	assert_string_equal(c[0].name, "src");
+	assert_int_equal(c[0].kind, BLD_NAMED_DIR);
+	assert_string_equal(c[0].value, "./dir");
+	assert_int_equal(c[1].kind, BLD_NAMED_IMAGE);
+	assert_string_equal(c[1].value, "alpine:3");
+	const char *bad[] = {"novalue",
+			     "=x",
+			     "x=",
+			     "a/b=x",
+			     "x=https://h/c.tar",
+			     "x=target:t",
+			     "x=oci-layout://d",
+			     "x=docker-image://",
+			     "x=git@h:r.git"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bld_named_context none;
+		assert_true(bld_named_context_parse(bad[i], &none, &err) < 0);
+		berr_clear(&err);
+	}
+	struct bld_file *f = parse_file("FROM busybox AS src\n" /* 0, replaced */
+					"FROM base AS b\n"      /* 1: the image */
+					"FROM scratch\n"        /* 2: the directory */
+					"COPY --from=src /a /a\n"
+					"COPY --from=7 /a /a\n" /* a name before an index */
+					"RUN --mount=from=SRC,target=/s true\n");
+	struct bld_kv kv[1];
+	struct bld_plan_opts o = opts_of(NULL, kv, NULL);
+	o.contexts = c;
+	o.n_contexts = 4;
+	struct bld_plan *p = NULL;
+	assert_int_equal(bld_plan_make(f, &o, &p, &err), 0);
+	assert_int_equal(p->stages[1].base.kind, BLD_REF_IMAGE);
+	assert_string_equal(p->stages[1].base.image, "alpine:3");
+	assert_int_equal(p->stages[2].base.kind, BLD_REF_CONTEXT);
+	assert_int_equal(p->stages[2].base.stage, 2);
+	const struct bld_plan_step *st = p->stages[2].steps;
+	assert_int_equal(st[0].from.kind, BLD_REF_CONTEXT);
+	assert_int_equal(st[0].from.stage, 0);
+	assert_int_equal(st[1].from.kind, BLD_REF_CONTEXT);
+	assert_int_equal(st[1].from.stage, 3);
+	assert_int_equal(st[2].mount_from[0].kind, BLD_REF_CONTEXT);
+	/* the stage the context replaced is not needed */
+	assert_false(p->stages[0].needed);
+	assert_int_equal(p->n_order, 1);
+	bld_plan_free(p);
+	bld_file_free(f);
+	for (size_t i = 0; i < 4; i++)
+		bld_named_context_clear(&c[i]);
+}
+
 static void expect_list(const size_t *v, size_t n, const char *want)
 {
 	char *s = list(v, n);
@@ -894,6 +955,7 @@ int main(void)
 	    cmocka_unit_test(proxies_and_unused),
 	    cmocka_unit_test(from_lines),
 	    cmocka_unit_test(resolution),
+	    cmocka_unit_test(named_contexts),
 	    cmocka_unit_test(graph),
 	    cmocka_unit_test(plan_errors),
 	    cmocka_unit_test(platforms),
