@@ -468,3 +468,27 @@ boots() {
 	done
 	[ -z "$(ls -A "$root/.vm" | grep -v '^.cache$')" ]
 }
+
+@test "vm: build --isolation vm runs RUN steps in VMs; the layers are the same as in containers" {
+	mkdir -p "$WORK/ctx"
+	printf 'FROM berth/default\nRUN uname -r > /kernel && echo built > /out && mkdir -p /d && chmod 750 /d\nCMD ["cat", "/out"]\n' >"$WORK/ctx/Containerfile"
+	run berth build --isolation vm -t vmbuilt "$WORK/ctx"
+	assert_success
+	# the RUN saw the guest's kernel, not the host's
+	run berth run --rm vmbuilt cat /kernel
+	refute_output "$(uname -r)"
+	assert_output --regexp 'cloud-amd64'
+	run berth run --rm vmbuilt
+	assert_output built
+	run berth run --rm vmbuilt stat -c '%a %u' /d
+	assert_output '750 0'
+	# the same file in a container: a different key (isolation is in it), the same tree
+	run berth build -t ctbuilt "$WORK/ctx"
+	assert_success
+	refute_output --partial CACHED
+	run berth run --rm ctbuilt stat -c '%a %u' /d /out
+	assert_output '750 0
+644 0'
+	run berth ps -aq
+	assert_output ""
+}
