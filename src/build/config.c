@@ -12,6 +12,7 @@
 #include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -27,14 +28,6 @@ static json_t *object_in(json_t *parent, const char *key)
 	return o;
 }
 
-static json_t *string_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 json_t *bld_config_shell(json_t *image_config)
 {
 	json_t *shell = json_object_get(json_object_get(image_config, "config"), "Shell");
@@ -47,7 +40,7 @@ json_t *bld_config_shell(json_t *image_config)
 static json_t *command(json_t *image_config, const struct bld_instr *in)
 {
 	if (in->exec_form)
-		return string_array(in->args, in->n_args);
+		return json_strv(in->args, in->n_args);
 	json_t *cmd = bld_config_shell(image_config);
 	json_array_append_new(cmd, json_string(in->n_args ? in->args[0] : ""));
 	return cmd;
@@ -204,7 +197,7 @@ static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
 			json_object_set_new(run, "Cmd", json_null());
 		return 0;
 	case BLD_SHELL:
-		json_object_set_new(run, "Shell", string_array(in->args, in->n_args));
+		json_object_set_new(run, "Shell", json_strv(in->args, in->n_args));
 		return 0;
 	case BLD_STOPSIGNAL:
 		json_object_set_new(run, "StopSignal", json_string(in->n_args ? in->args[0] : ""));

@@ -32,30 +32,14 @@ struct job {
 
 /* ---- a stage's end state, across the pipe ---- */
 
-static json_t *strv_json(char *const *v, size_t n)
+/* A JSON array of strings as a NULL-terminated vector and its length; -1 if it is not one. */
+static int strv_take(json_t *j, const char *key, char ***out_v, size_t *out_n)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static int strv_take(json_t *a, char ***out_v, size_t *out_n)
-{
-	if (!json_is_array(a))
+	char **v = NULL;
+	if (json_opt_strv(j, "", key, &v, NULL) <= 0)
 		return -1;
-	size_t n = json_array_size(a);
-	char **v = xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-		if (!s) {
-			strv_free(v);
-			return -1;
-		}
-		v[i] = xstrdup(s);
-	}
 	*out_v = v;
-	*out_n = n;
+	*out_n = strv_len(v);
 	return 0;
 }
 
@@ -64,9 +48,9 @@ static json_t *state_json(const struct bld_state *st)
 	const struct bld_vars *v = &st->vars;
 	return json_pack("{s:s, s:O, s:o, s:o, s:o, s:b}", "id", st->id, "config",
 			 st->config ? st->config : json_null(), "env",
-			 strv_json(v->env.vars, v->env.n), "image_env",
-			 strv_json(v->config.vars, v->config.n), "args",
-			 strv_json(v->arg_names, v->n_arg_names), "cmd_set", st->cs.cmd_set);
+			 json_strv(v->env.vars, v->env.n), "image_env",
+			 json_strv(v->config.vars, v->config.n), "args",
+			 json_strv(v->arg_names, v->n_arg_names), "cmd_set", st->cs.cmd_set);
 }
 
 /* The state a job handed back becomes stage si's, as if built here. */
@@ -77,9 +61,9 @@ static int state_take(struct bld_build *b, size_t si, json_t *j, struct berr **e
 	json_t *config = json_object_get(j, "config");
 	struct bld_vars v = {.plan = b->plan};
 	if (!id || strlen(id) > BLD_ID_LEN || !json_is_object(config) ||
-	    strv_take(json_object_get(j, "env"), &v.env.vars, &v.env.n) < 0 ||
-	    strv_take(json_object_get(j, "image_env"), &v.config.vars, &v.config.n) < 0 ||
-	    strv_take(json_object_get(j, "args"), &v.arg_names, &v.n_arg_names) < 0) {
+	    strv_take(j, "env", &v.env.vars, &v.env.n) < 0 ||
+	    strv_take(j, "image_env", &v.config.vars, &v.config.n) < 0 ||
+	    strv_take(j, "args", &v.arg_names, &v.n_arg_names) < 0) {
 		bld_vars_clear(&v);
 		return berr_plain(err, EPROTO, "stage %s: a malformed result from its job",
 				  b->plan->stages[si].name);

@@ -175,6 +175,14 @@ int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out, 
 	return 1;
 }
 
+json_t *json_strv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
 static int write_json(json_t *obj, const char *path, bool durable, struct berr **err)
 {
 	autofree char *s = json_dumps(obj, JSON_COMPACT);

@@ -28,6 +28,8 @@ int json_opt_object(json_t *obj, const char *where, const char *key, json_t **ou
 /* A NULL-terminated, xmalloc'd copy of an array of strings (NULL if absent). */
 int json_opt_strv(json_t *obj, const char *where, const char *key, char ***out, struct berr **err);
 void strv_free(char **v);
+/* The n strings of v as a JSON array. */
+json_t *json_strv(char *const *v, size_t n);
 size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);
 /* Write compact JSON atomically. */

@@ -391,17 +391,18 @@ assert_no_build_left() {
 
 # A RUN that waits (5 s at most) for a file the other stage's RUN makes in a shared cache mount.
 sync_stage() {
-	printf 'FROM berth/default AS %s\nRUN --mount=type=cache,id=sync,target=/sync touch /sync/%s && i=0; while [ ! -e /sync/%s ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; test -e /sync/%s && echo %s > /%s\n\n' \
-		"$1" "$1" "$2" "$2" "$1" "$1"
+	printf 'FROM berth/default AS %s\nARG SYNCED=%s\nRUN --mount=type=cache,id=sync,target=/sync touch /sync/%s && i=0; while [ ! -e /sync/%s ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; test -e /sync/%s && echo %s > /%s\n\n' \
+		"$1" "$1" "$1" "$2" "$2" "$1" "$1"
 }
 
 @test "build: independent stages run side by side (--jobs), as many at a time as asked" {
-	{ sync_stage a b; sync_stage b a; printf 'FROM berth/default\nCOPY --from=a /a /\nCOPY --from=b /b /\nCMD ["cat", "/a", "/b"]\n'; } >"$CTX/Containerfile"
-	# each RUN waits for the other: only side by side do both end
+	{ sync_stage a b; sync_stage b a; printf 'FROM b\nCOPY --from=a /a /\nRUN test "$SYNCED" = b\nCMD ["cat", "/a", "/b"]\n'; } >"$CTX/Containerfile"
+	# each RUN waits for the other: only side by side do both end (and the last stage takes
+	# up b's variables where b's job left them)
 	run berth build --jobs 2 -t both "$CTX"
 	assert_success
-	assert_output --regexp '\[a 2/2\] RUN'
-	assert_output --regexp '\[b 2/2\] RUN'
+	assert_output --regexp '\[a 3/3\] RUN'
+	assert_output --regexp '\[b 3/3\] RUN'
 	# the step numbers are the build's, one each
 	assert_equal "$(grep -oE '^#[0-9]+ \[' <<<"$output" | sort | uniq -d)" ""
 	run berth run --rm both

@@ -481,12 +481,9 @@ static void check_images(struct cli_opts *o, struct finding *f)
 	}
 }
 
-/* Builds: what killed builds left (their containers, mounts and scratch files). */
-static void check_builds(struct cli_opts *o, struct finding *f)
+/* Findings as the engine and the builder give them, [{"what", "fixed"}, ...] (taken). */
+static void report_all(struct finding *f, json_t *found)
 {
-	struct eng_store es = cli_engine(o);
-	autofree char *workdir = xasprintf("%s/build", o->root);
-	json_t *found = bld_session_check(&es, workdir, f->repair);
 	size_t i;
 	json_t *x;
 	json_array_foreach(found, i, x)
@@ -497,19 +494,19 @@ static void check_builds(struct cli_opts *o, struct finding *f)
 	json_decref(found);
 }
 
+/* Builds: what killed builds left (their containers, mounts and scratch files). */
+static void check_builds(struct cli_opts *o, struct finding *f)
+{
+	struct eng_store es = cli_engine(o);
+	autofree char *workdir = xasprintf("%s/build", o->root);
+	report_all(f, bld_session_check(&es, workdir, f->repair));
+}
+
 /* Networks: interfaces, published ports and leases nothing owns. */
 static void check_networks(struct cli_opts *o, struct finding *f)
 {
 	struct eng_store es = cli_engine(o);
-	json_t *found = eng_network_check(&es, f->repair);
-	size_t i;
-	json_t *x;
-	json_array_foreach(found, i, x)
-	{
-		report(f, json_is_true(json_object_get(x, "fixed")), "%s",
-		       json_string_value(json_object_get(x, "what")));
-	}
-	json_decref(found);
+	report_all(f, eng_network_check(&es, f->repair));
 }
 
 static int system_check(struct cli_opts *o, int argc, char **argv)
