@@ -50,7 +50,7 @@ PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-run bench-net bench-vm bench-vm-boots bench-compare fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
@@ -171,6 +171,9 @@ bench-net: all
 
 bench-pull: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/pull
+
+bench-build: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/build
 
 clean:
 	rm -rf build
