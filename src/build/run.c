@@ -69,24 +69,11 @@ static int relay(int sock, const struct bld_run *r, int *out_status, struct berr
 static int start_attached(const struct eng_store *s, const char *id, const struct bld_run *r,
 			  int *out_status, struct berr **err)
 {
-	autoclose int rep = eng_monitor_spawn(s, id, true, err);
-	if (rep < 0)
-		return rep;
-	enum eng_report kind;
-	pid_t pid = 0;
-	int status = 125;
-	if (eng_monitor_report(rep, &kind, &pid, &status, err) < 0)
-		return -EIO;
 	autoclose int sock = -1;
-	if (kind == ENG_REPORT_LISTENING) {
-		sock = eng_attach_connect(s, id, err);
-		if (sock < 0)
-			return sock;
-		if (eng_monitor_report(rep, &kind, &pid, &status, err) < 0)
-			return -EIO;
-	}
-	if (sock < 0)
-		return berr_plain(err, EPROTO, "the RUN container's monitor did not wait for us");
+	int status = 125;
+	int rr = eng_monitor_start(s, id, true, &sock, &status, err);
+	if (rr < 0)
+		return rr;
 	return relay(sock, r, out_status, err);
 }
 

@@ -133,6 +133,43 @@ int eng_monitor_report(int fd, enum eng_report *out, pid_t *out_pid, int *out_st
 	return 0;
 }
 
+/* A monitor that reported a failure ends soon: wait (at most 30 s) for its pipe to close. */
+static void wait_monitor_end(int rep)
+{
+	char c;
+	struct pollfd p = {.fd = rep, .events = POLLIN};
+	for (int i = 0; i < 300 && poll(&p, 1, 100) >= 0; i++)
+		if ((p.revents & (POLLIN | POLLHUP)) && read(rep, &c, 1) <= 0)
+			return;
+}
+
+int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, int *out_sock,
+		      int *out_status, struct berr **err)
+{
+	*out_status = 125;
+	autoclose int rep = eng_monitor_spawn(s, id, attach, err);
+	if (rep < 0)
+		return rep;
+	enum eng_report kind;
+	pid_t pid = 0;
+	autoclose int sock = -1;
+	int r = eng_monitor_report(rep, &kind, &pid, out_status, err);
+	if (r == 0 && kind == ENG_REPORT_LISTENING) {
+		sock = eng_attach_connect(s, id, err);
+		if (sock < 0)
+			return sock;
+		r = eng_monitor_report(rep, &kind, &pid, out_status, err);
+	}
+	if (r < 0) {
+		wait_monitor_end(rep);
+		return r;
+	}
+	if (attach && sock < 0)
+		return berr_plain(err, EPROTO, "the container's monitor did not wait for us");
+	*out_sock = take_fd(&sock);
+	return 0;
+}
+
 /* ---- the monitor ---- */
 
 struct monitor {

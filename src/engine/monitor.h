@@ -33,6 +33,14 @@ enum eng_report { ENG_REPORT_LISTENING = 'L', ENG_REPORT_STARTED = 'S', ENG_REPO
 int eng_monitor_report(int fd, enum eng_report *out, pid_t *out_pid, int *out_status,
 		       struct berr **err);
 
+/* Start container id under a monitor and wait until its process runs. attach: the monitor
+ * waits for us on the attach socket first, and *out_sock (else -1) is that connection, from
+ * which all of the process's output comes (attach.h frames). On failure *out_status is the
+ * exit status for the command (125, 126, 127 as eng_monitor_report says); a monitor that
+ * failed has ended when this returns. */
+int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, int *out_sock,
+		      int *out_status, struct berr **err);
+
 /* The monitor itself (`berth container-monitor`); returns the process's exit status. */
 int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach);
 

@@ -498,41 +498,15 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 /* A monitor that could not start the process ends soon after (a VM takes a moment to go):
  * its report pipe closes then. Waited for, so that `run --rm` returns with the container
  * gone, as Docker's does. */
-static void wait_monitor(int rep)
-{
-	char c;
-	struct pollfd p = {.fd = rep, .events = POLLIN};
-	for (int i = 0; i < 300 && poll(&p, 1, 100) >= 0; i++)
-		if ((p.revents & (POLLIN | POLLHUP)) && read(rep, &c, 1) <= 0)
-			return;
-}
-
 /* Start under a monitor; attached or not. Returns the exit status for the command. */
 static int start_container(struct cli_opts *o, const char *id, const struct cli_attach *a,
 			   bool attach, bool print_id)
 {
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	autoclose int rep = eng_monitor_spawn(&es, id, attach, &err);
-	if (rep < 0)
-		return cli_fail(err, 125);
-	enum eng_report kind;
-	pid_t pid = 0;
-	int status = 125, sock = -1;
-	if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {
-		wait_monitor(rep);
+	int sock = -1, status = 125;
+	if (eng_monitor_start(&es, id, attach, &sock, &status, &err) < 0)
 		return cli_fail(err, status);
-	}
-	if (kind == ENG_REPORT_LISTENING) {
-		sock = eng_attach_connect(&es, id, &err);
-		if (sock < 0)
-			return cli_fail(err, 125);
-		if (eng_monitor_report(rep, &kind, &pid, &status, &err) < 0) {
-			(void)close(sock);
-			wait_monitor(rep);
-			return cli_fail(err, status);
-		}
-	}
 	if (print_id)
 		printf("%s\n", id);
 	if (sock < 0)
