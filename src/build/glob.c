@@ -8,30 +8,13 @@
 #include "build/text.h"
 #include "util/err.h"
 
-/* The rune at s (Go decodes invalid UTF-8 as U+FFFD, one byte wide). */
-static size_t rune_at(const char *s, size_t n, uint32_t *out)
-{
-	size_t w = bld_rune_len(s, n);
-	const unsigned char *u = (const unsigned char *)s;
-	if (w <= 1) {
-		*out = n == 0 ? 0 : u[0] < 0x80 ? u[0] : 0xfffd;
-		return n ? 1 : 0;
-	}
-	uint32_t r = u[0] & (0x7f >> w);
-	for (size_t i = 1; i < w; i++)
-		r = (r << 6) | (u[i] & 0x3f);
-	*out = r;
-	return w;
-}
-
-/* getEsc: one class character, '\' escaping; false for a malformed pattern. */
-static bool class_char(const char *c, size_t cn, size_t *ci, uint32_t *out)
+bool bld_glob_class_char(const char *c, size_t cn, size_t *ci, uint32_t *out)
 {
 	if (*ci >= cn || c[*ci] == '-' || c[*ci] == ']')
 		return false;
 	if (c[*ci] == '\\' && ++*ci >= cn)
 		return false;
-	size_t w = rune_at(c + *ci, cn - *ci, out);
+	size_t w = bld_rune_at(c + *ci, cn - *ci, out);
 	if (*out == 0xfffd && w == 1)
 		return false;
 	*ci += w;
@@ -49,7 +32,7 @@ static int match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_
 		switch (c[ci]) {
 		case '[': {
 			if (!failed)
-				si += rune_at(s + si, sn - si, &r);
+				si += bld_rune_at(s + si, sn - si, &r);
 			bool neg = ++ci < cn && c[ci] == '^', in = false;
 			ci += neg;
 			for (int nrange = 0;; nrange++) {
@@ -57,10 +40,10 @@ static int match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_
 					ci++;
 					break;
 				}
-				if (!class_char(c, cn, &ci, &lo))
+				if (!bld_glob_class_char(c, cn, &ci, &lo))
 					return -EINVAL;
 				hi = lo;
-				if (c[ci] == '-' && (++ci, !class_char(c, cn, &ci, &hi)))
+				if (c[ci] == '-' && (++ci, !bld_glob_class_char(c, cn, &ci, &hi)))
 					return -EINVAL;
 				in |= lo <= r && r <= hi;
 			}
@@ -70,7 +53,7 @@ static int match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_
 		case '?':
 			if (!failed) {
 				failed = s[si] == '/';
-				si += rune_at(s + si, sn - si, &r);
+				si += bld_rune_at(s + si, sn - si, &r);
 			}
 			ci++;
 			break;

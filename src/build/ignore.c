@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/glob.h"
 #include "build/text.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -53,22 +54,6 @@ struct bld_ignore {
 	bool exceptions;             /* some pattern starts with '!' */
 	bool only_prefix_exceptions; /* no exception has wildcards (fsutil's shortcut) */
 };
-
-/* The code point of the rune at s (RuneError for invalid UTF-8, as Go decodes) and its width. */
-static size_t decode(const char *s, size_t n, uint32_t *out)
-{
-	size_t w = bld_rune_len(s, n);
-	const unsigned char *u = (const unsigned char *)s;
-	if (w == 1) {
-		*out = u[0] < 0x80 ? u[0] : 0xfffd;
-		return 1;
-	}
-	uint32_t r = u[0] & (0x7f >> w);
-	for (size_t i = 1; i < w; i++)
-		r = (r << 6) | (u[i] & 0x3f);
-	*out = r;
-	return w;
-}
 
 /* Go's filepath.Clean for a slash-separated path. */
 static char *go_clean(const char *path)
@@ -114,20 +99,6 @@ static char *go_clean(const char *path)
 	return out;
 }
 
-/* filepath.Match's getEsc: one class character, \ escaping; false for a bad pattern. */
-static bool class_char(const char *p, size_t n, size_t *i, uint32_t *out)
-{
-	if (*i >= n || p[*i] == '-' || p[*i] == ']')
-		return false;
-	if (p[*i] == '\\' && ++*i >= n)
-		return false;
-	size_t w = decode(p + *i, n - *i, out);
-	if (*out == 0xfffd && w == 1)
-		return false;
-	*i += w;
-	return *i < n;
-}
-
 /* A class at p[*i] (after '['), as filepath.Match reads it; ranges go to pat when given. */
 static bool read_class(const char *p, size_t n, size_t *i, bool *negated, struct pattern *pat)
 {
@@ -139,12 +110,12 @@ static bool read_class(const char *p, size_t n, size_t *i, bool *negated, struct
 			return true;
 		}
 		uint32_t lo, hi;
-		if (!class_char(p, n, i, &lo))
+		if (!bld_glob_class_char(p, n, i, &lo))
 			return false;
 		hi = lo;
 		if (p[*i] == '-') {
 			++*i;
-			if (!class_char(p, n, i, &hi))
+			if (!bld_glob_class_char(p, n, i, &hi))
 				return false;
 		}
 		if (pat) {
@@ -197,7 +168,7 @@ static void compile(struct pattern *pat)
 	enum pat_type type = PAT_EXACT;
 	for (size_t iter = 0; pos < n; iter++) {
 		uint32_t c;
-		size_t w = decode(p + pos, n - pos, &c);
+		size_t w = bld_rune_at(p + pos, n - pos, &c);
 		size_t start = pos;
 		pos += w;
 		if (c == '*' && pos < n && p[pos] == '*') {
@@ -259,7 +230,7 @@ static bool glob_match(const struct pattern *pat, const char *s, size_t n)
 		if (pos == n)
 			return cur[2 * pat->n_toks];
 		uint32_t c;
-		size_t w = decode(s + pos, n - pos, &c);
+		size_t w = bld_rune_at(s + pos, n - pos, &c);
 		memset(next, 0, ns * sizeof(bool));
 		bool any = false;
 		for (size_t i = 0; i < pat->n_toks; i++) {

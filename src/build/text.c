@@ -55,6 +55,21 @@ size_t bld_rune_len(const char *s, size_t n)
 	return want;
 }
 
+size_t bld_rune_at(const char *s, size_t n, uint32_t *out)
+{
+	size_t w = bld_rune_len(s, n);
+	const unsigned char *u = (const unsigned char *)s;
+	if (w <= 1) {
+		*out = n == 0 ? 0 : u[0] < 0x80 ? u[0] : 0xfffd;
+		return w;
+	}
+	uint32_t r = u[0] & (0x7f >> w);
+	for (size_t i = 1; i < w; i++)
+		r = (r << 6) | (u[i] & 0x3f);
+	*out = r;
+	return w;
+}
+
 /* The code point of a valid multi-byte rune of length len. */
 static uint32_t rune_value(const unsigned char *s, size_t len)
 {

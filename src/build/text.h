@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bld_buf {
 	char *s; /* NUL-terminated once anything was added; NULL when empty */
@@ -21,6 +22,9 @@ void bld_buf_clear(struct bld_buf *b);
 
 /* Bytes of the UTF-8 rune at s[0..n) (1 for an invalid or truncated sequence, 0 when n == 0). */
 size_t bld_rune_len(const char *s, size_t n);
+/* The code point of that rune into *out (U+FFFD for an invalid sequence, one byte wide, as Go
+ * decodes) and its width; 0 (and *out 0) when n == 0. */
+size_t bld_rune_at(const char *s, size_t n, uint32_t *out);
 /* Bytes of the white space rune at s[0..n) as Go's unicode.IsSpace sees it, 0 if none. */
 size_t bld_space_len(const char *s, size_t n);
 /* Go's strings.TrimSpace on s[0..*n): moves *s and shrinks *n. */
