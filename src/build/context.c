@@ -161,7 +161,8 @@ static void beneath_push(struct beneath *b, int fd, const char *name)
 }
 
 /* A link met on the way (fd its O_PATH handle, cand its path): its target joins the rest of
- * the walk. Absolute targets and ".." above the root would leave the context. */
+ * the walk, resolved with the context as the root, as BuildKit's scoped resolution does: an
+ * absolute target starts again at the context's top, ".." stops there. */
 static int beneath_link(struct beneath *b, int fd, const char *cand, char **todo, struct berr **err)
 {
 	if (++b->links > BLD_SYMLINKS_MAX)
@@ -171,10 +172,8 @@ static int beneath_link(struct beneath *b, int fd, const char *cand, char **todo
 	if (n < 0)
 		return berr_set(err, errno, "readlink '%s'", cand);
 	target[n] = '\0';
-	if (target[0] == '/')
-		return berr_plain(err, EXDEV,
-				  "'%s' is a symbolic link to '%s', outside the build context",
-				  cand, target);
+	while (target[0] == '/' && b->depth > 0)
+		beneath_pop(b);
 	char *next = xasprintf("%s/%s", target, *todo);
 	free(*todo);
 	*todo = next;
@@ -185,13 +184,9 @@ static int beneath_link(struct beneath *b, int fd, const char *cand, char **todo
 static int beneath_step(struct beneath *b, const char *name, bool last, char **todo,
 			struct berr **err)
 {
-	if (!strcmp(name, "..")) {
-		if (b->depth == 0)
-			return berr_plain(err, EXDEV,
-					  "\"/%s\": a symbolic link on the way leads outside the "
-					  "build context",
-					  b->src);
-		beneath_pop(b);
+	if (!strcmp(name, "..")) { /* only from a link's target: the source's own are refused */
+		if (b->depth > 0)
+			beneath_pop(b);
 		return 1;
 	}
 	int fd = openat(b->fds[b->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

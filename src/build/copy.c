@@ -109,10 +109,11 @@ int bld_copy_plan(const struct bld_root *src, const struct bld_copy_opts *o,
 		p->chmod = xstrdup(o->chmod);
 		r = bld_chmod_parse(o->chmod, &p->mode, err);
 	}
-	if (r == 0 && o->chown) {
+	/* empty after expansion: no --chown at all (BuildKit passes it on only when not empty) */
+	if (r == 0 && o->chown && *o->chown) {
 		p->chown = xstrdup(o->chown);
 		const char *colon = strchr(o->chown, ':');
-		if (!*o->chown || o->chown[0] == ':' || (colon && !colon[1]))
+		if (o->chown[0] == ':' || (colon && !colon[1]))
 			r = berr_plain(err, EINVAL,
 				       "invalid --chown '%s': user and group must not be "
 				       "empty",

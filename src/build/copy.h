@@ -62,7 +62,7 @@ struct bld_copy_opts {
 	size_t n_srcs;
 	const char *dest;
 	const char *workdir;  /* the stage's WORKDIR, absolute; NULL: "/" */
-	const char *chown;    /* --chown, or NULL */
+	const char *chown;    /* --chown, or NULL ("" is none: an empty expansion) */
 	const char *chmod;    /* --chmod, or NULL */
 	char *const *exclude; /* --exclude patterns */
 	size_t n_exclude;

@@ -170,6 +170,31 @@ static int meta_instr(struct bld_build *b, struct bld_state *st, const struct bl
 
 /* WORKDIR: the config, and the directory made when the image lacks it (owned by the stage's
  * USER, as BuildKit's mkdir does), which then is a layer. */
+/* path (absolute, clean) and its missing parents made inside the root, each owned by uid:gid,
+ * as BuildKit's mkdir with parents and a user makes them. */
+static int mkdir_owned(int rootfd, const char *path, uid_t uid, gid_t gid, struct berr **err)
+{
+	autofree char *prefix = xstrdup(path);
+	for (char *p = prefix + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+		*p = '\0';
+		autoclose int have =
+		    path_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0, NULL);
+		if (have < 0) {
+			autoclose int dir = path_mkdir_in_root(rootfd, prefix, 0755, err);
+			if (dir < 0)
+				return dir;
+			if (fchownat(dir, "", uid, gid, AT_EMPTY_PATH) < 0)
+				return berr_set(err, errno, "chown '%s'", prefix);
+		}
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
 static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
 			 struct berr **err)
 {
@@ -193,11 +218,8 @@ static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct
 		struct eng_user u = {0};
 		if (user && *user && eng_user_resolve(root.fd, user, &u, err) < 0)
 			r = -EINVAL;
-		autoclose int dir = r < 0 ? -1 : path_mkdir_in_root(root.fd, wd, 0755, err);
-		if (r == 0 && dir < 0)
-			r = dir;
-		if (r == 0 && fchownat(dir, "", u.uid, u.gid, AT_EMPTY_PATH) < 0)
-			r = berr_set(err, errno, "chown '%s'", wd);
+		if (r == 0)
+			r = mkdir_owned(root.fd, wd, u.uid, u.gid, err);
 		made = r == 0;
 	}
 	autofree char *by = bld_config_created_by(in, NULL);

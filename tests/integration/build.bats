@@ -503,6 +503,10 @@ RUN grep myhost /etc/hosts > /hosts; ulimit -n > /nofile; df -k /dev/shm | tail 
 	assert_equal "$status" 125
 	run berth build --shm-size lots "$CTX"
 	assert_equal "$status" 125
+	run berth build --help
+	assert_success
+	assert_output --partial 'Usage:  berth build [OPTIONS] PATH | -'
+	assert_output --partial '--build-context'
 }
 
 @test "build: --build-context NAME=DIR and NAME=docker-image://REF stand for stages and images" {

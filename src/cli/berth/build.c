@@ -513,6 +513,17 @@ static int read_containerfile(const struct build_flags *f, const char *context, 
 	return 0;
 }
 
+static void build_flags_free(struct build_flags *f)
+{
+	flag_list_free(&f->tags);
+	flag_list_free(&f->build_args);
+	flag_list_free(&f->labels);
+	flag_list_free(&f->secrets);
+	flag_list_free(&f->add_hosts);
+	flag_list_free(&f->ulimits);
+	flag_list_free(&f->contexts);
+}
+
 /* docker's --pull is a boolean: bare, it means always (podman's takes a value). */
 static int take_bare_pull(int argc, char **argv, struct build_flags *f)
 {
@@ -559,13 +570,17 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	argc = take_bare_pull(argc, argv, &f);
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int st = n < 0 ? (n == -2 ? 0 : 125) : 0;
-	if (n >= 0 && n != 1)
+	if (n < 0) { /* --help (-2), or a bad flag */
+		build_flags_free(&f);
+		return n == -2 ? 0 : 125;
+	}
+	int st = 0;
+	if (n != 1)
 		st = cli_error(125, "\"berth build\" requires exactly 1 argument");
-	if (n == 1 && !st)
+	if (!st)
 		st = check_flags(&f);
 	struct output out = {0};
-	if (n == 1 && !st)
+	if (!st)
 		st = parse_output(f.output, &out); /* a bad -o fails before the build */
 	autofree char *text = NULL, *tmp_context = NULL, *file_path = NULL;
 	size_t len = 0;
@@ -593,13 +608,7 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	if (tmp_context)
 		(void)fs_rm_rf(AT_FDCWD, tmp_context, NULL);
 	free(out.dest);
-	flag_list_free(&f.tags);
-	flag_list_free(&f.build_args);
-	flag_list_free(&f.labels);
-	flag_list_free(&f.secrets);
-	flag_list_free(&f.add_hosts);
-	flag_list_free(&f.ulimits);
-	flag_list_free(&f.contexts);
+	build_flags_free(&f);
 	return st;
 }
 
