@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +31,37 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/idshift.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
 #define DEPTH_MAX 256
+/* what the names of inodes with more than one link may hold at once: a container could make a
+ * million links to keep us busy; past this, later names are written as files again (the same
+ * bytes, one inode more when unpacked) */
+#define LINKS_BYTES_MAX (64u << 20)
 
 enum kind {
 	FILES, /* export, cp: file flags, ACLs and holes as libarchive's disk reader gives them */
 	LAYER, /* commit: overlayfs' markers as the image spec's, security.capability kept */
+};
+
+/* An inode met under a name with more links than that one: its later names become hard-link
+ * entries naming it. Dropped once all its names are met, so a tree's pairs of links in one
+ * directory hold next to nothing. */
+struct seen {
+	struct seen *next;
+	dev_t dev;
+	ino_t ino;
+	nlink_t left; /* names not met yet */
+	char name[];  /* as written in the archive */
+};
+
+/* seen by (st_dev, st_ino): chained, slots a power of two, doubled when fuller than one a slot */
+struct links {
+	struct seen **slot;
+	size_t n_slots, n, bytes;
+	bool full; /* LINKS_BYTES_MAX was reached: told once */
 };
 
 struct tarball {
@@ -46,8 +71,100 @@ struct tarball {
 	const char *what; /* errors: "tar", "layer" */
 	const struct idshift *ids;
 	dev_t dev; /* FILES: the start's filesystem, which the walk does not leave */
+	struct links links;
 	char buf[1 << 16];
 };
+
+/* Docker's tarAppender (pkg/archive addTarFile) and containerd's changeWriter (continuity's
+ * getLinkInfo) link every non-directory with more than one link. Commit's whiteouts, which
+ * overlayfs makes as links of one inode since Linux 5.8 ("ovl: whiteout inode sharing"), are
+ * written before this is asked (whiteout()): each an empty ".wh." file, never a link. */
+static bool linked(const struct stat *st)
+{
+	return !S_ISDIR(st->st_mode) && st->st_nlink > 1;
+}
+
+static size_t slot_of(const struct links *l, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 29)) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & (l->n_slots - 1);
+}
+
+/* Where the inode of st is kept (the pointer to it in its chain), or NULL. */
+static struct seen **links_find(struct links *l, const struct stat *st)
+{
+	if (!l->n || !linked(st))
+		return NULL;
+	for (struct seen **p = &l->slot[slot_of(l, st->st_dev, st->st_ino)]; *p; p = &(*p)->next)
+		if ((*p)->dev == st->st_dev && (*p)->ino == st->st_ino)
+			return p;
+	return NULL;
+}
+
+/* One more name of *at met: forgotten when it was the last. A link count that changed while
+ * we walk only makes that sooner (later names written as files) or never. */
+static void links_met(struct links *l, struct seen **at)
+{
+	struct seen *s = *at;
+	if (--s->left > 0)
+		return;
+	*at = s->next;
+	l->bytes -= sizeof(*s) + strlen(s->name) + 1;
+	l->n--;
+	free(s);
+}
+
+static void links_grow(struct links *l)
+{
+	size_t old = l->n_slots;
+	struct seen **slots = l->slot;
+	l->n_slots = old ? old * 2 : 64;
+	l->slot = xcalloc(l->n_slots, sizeof(*l->slot));
+	for (size_t i = 0; i < old; i++)
+		for (struct seen *s = slots[i], *next; s; s = next) {
+			next = s->next;
+			struct seen **p = &l->slot[slot_of(l, s->dev, s->ino)];
+			s->next = *p;
+			*p = s;
+		}
+	free(slots);
+}
+
+/* The first name of an inode with more links (st is not in l yet). */
+static void links_add(struct links *l, const struct stat *st, const char *name)
+{
+	if (!linked(st))
+		return;
+	size_t size = sizeof(struct seen) + strlen(name) + 1;
+	if (l->bytes + size > LINKS_BYTES_MAX) {
+		if (!l->full)
+			log_warn("more hard-linked files than %u MiB of names: later links "
+				 "written as files",
+				 LINKS_BYTES_MAX >> 20);
+		l->full = true;
+		return;
+	}
+	if (l->n >= l->n_slots)
+		links_grow(l);
+	struct seen *s = xmalloc(size);
+	*s = (struct seen){.dev = st->st_dev, .ino = st->st_ino, .left = st->st_nlink - 1};
+	memcpy(s->name, name, strlen(name) + 1);
+	struct seen **p = &l->slot[slot_of(l, s->dev, s->ino)];
+	s->next = *p;
+	*p = s;
+	l->n++;
+	l->bytes += size;
+}
+
+static void links_free(struct links *l)
+{
+	for (size_t i = 0; i < l->n_slots; i++)
+		for (struct seen *s = l->slot[i], *next; s; s = next) {
+			next = s->next;
+			free(s);
+		}
+	free(l->slot);
+}
 
 static int header(struct tarball *t, struct archive_entry *e, struct berr **err)
 {
@@ -132,6 +249,36 @@ static int open_data(int pathfd, const struct stat *st, const char *name, struct
 	return fd < 0 ? berr_set(err, errno, "open '%s'", name) : fd;
 }
 
+/* The header of st as name, owners translated */
+static struct archive_entry *entry_of(struct tarball *t, const struct stat *st, const char *name)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_copy_stat(e, st);
+	archive_entry_set_pathname(e, name);
+	if (t->ids) {
+		archive_entry_set_uid(e, idshift_uid(t->ids, (uint32_t)st->st_uid));
+		archive_entry_set_gid(e, idshift_gid(t->ids, (uint32_t)st->st_gid));
+	}
+	return e;
+}
+
+/* A later name of an inode already written as (*at)->name: the image spec's hard link
+ * ("Hardlinks are stored in a tar archive with type of a 1 char", typeflag '1'), size 0, as
+ * docker and BuildKit write it. The first name's entry carried the inode's data, xattrs and
+ * ACLs, and unpacking links the two names, so this one carries none. */
+static int hard_link(struct tarball *t, const struct stat *st, const char *name, struct seen **at,
+		     struct berr **err)
+{
+	struct archive_entry *e = entry_of(t, st, name);
+	archive_entry_copy_hardlink(e, (*at)->name);
+	archive_entry_set_size(e, 0);
+	int r = header(t, e, err);
+	archive_entry_free(e);
+	if (r == 0)
+		links_met(&t->links, at);
+	return r;
+}
+
 /* The entry pathfd (O_PATH | O_NOFOLLOW) names, as name. A directory to walk into comes back
  * in out_dir (an O_RDONLY fd), else -1. */
 static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir, struct berr **err)
@@ -142,12 +289,13 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 		return berr_set(err, errno, "stat '%s'", name);
 	if (t->kind == LAYER && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
 		return whiteout(t, name, err);
+	struct seen **first = links_find(&t->links, &st);
+	if (first)
+		return hard_link(t, &st, name, first, err);
 	autoclose int fd = open_data(pathfd, &st, name, err);
 	if (fd < 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		return fd;
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_copy_stat(e, &st);
-	archive_entry_set_pathname(e, name);
+	struct archive_entry *e = entry_of(t, &st, name);
 	int r = 0;
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
@@ -163,13 +311,11 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 	}
 	if (!S_ISREG(st.st_mode))
 		archive_entry_set_size(e, 0);
-	if (t->ids) {
-		archive_entry_set_uid(e, idshift_uid(t->ids, (uint32_t)st.st_uid));
-		archive_entry_set_gid(e, idshift_gid(t->ids, (uint32_t)st.st_gid));
-	}
 	if (r == 0)
 		r = header(t, e, err);
 	archive_entry_free(e);
+	if (r == 0)
+		links_add(&t->links, &st, name);
 	if (r == 0 && S_ISREG(st.st_mode) && (r = file_data(t, fd, st.st_size, err)) < 0)
 		r = berr_wrap(err, "'%s'", name);
 	if (r == 0 && S_ISDIR(st.st_mode) && t->kind == LAYER) {
@@ -249,6 +395,7 @@ int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
 		r = berr_plain(err, EIO, "tar: %s", archive_error_string(t->out));
 	archive_write_free(t->out);
 	archive_read_free(t->disk);
+	links_free(&t->links);
 	free(t);
 	return r;
 }
@@ -263,6 +410,7 @@ int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err)
 	t->kind = LAYER;
 	t->what = "layer";
 	int r = add_tree(t, dir, "", 0, err);
+	links_free(&t->links);
 	free(t);
 	return r;
 }

@@ -13,14 +13,15 @@ struct idshift;
  * POSIX (pax) tar. Entries are named as `as` followed by their path under the entry: as "." gives
  * ".", "./etc", ...; as "etc" gives "etc", "etc/passwd", ...; as "" gives ".", "etc", ...
  * Owners are translated by ids (NULL: as they are). Metadata as libarchive's disk reader
- * gives it (file flags, ACLs, holes; no xattrs, no user names, hard links as files); mount
- * points below the entry are listed but not entered. */
+ * gives it (file flags, ACLs, holes; no xattrs, no user names); mount points below the entry
+ * are listed but not entered. The second and later names of a non-directory are hard-link
+ * entries (typeflag '1', size 0) naming the first, as docker's and BuildKit's tars. */
 int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
 		      const struct idshift *ids, struct berr **err);
 /* What directory dirfd (an overlayfs upper directory) holds, into out (an open writer) as an
  * image layer: entries "a", "a/b", ...; a whiteout (a 0:0 character device NAME) becomes an
  * empty ".wh.NAME", an opaque directory (trusted.overlay.opaque=y) gets ".wh..wh..opq";
- * security.capability is kept. */
+ * security.capability is kept; hard links as eng_tarball_write's. */
 int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err);
 
 #endif

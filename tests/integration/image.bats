@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # berth's image commands on a store of each test's own: the built-in image, tag/rmi, save and
-# load in both archive formats (read back by skopeo and umoci), import, hostile archives.
+# load in both archive formats (read back by skopeo and umoci), import, hostile archives, and
+# hard links in a committed layer.
 
 load helpers
 
@@ -296,4 +297,25 @@ teardown() { store_teardown; }
 	refute_line par1
 	assert_line par6
 	jq -e . "$STORE/images.json" >/dev/null
+}
+
+@test "commit: a hard link made in the container stays one inode with two names in the image" {
+	berth run --name hardln berth/default sh -c 'echo x >/a && ln /a /b'
+	berth commit hardln hardln:1 >/dev/null
+	run berth run --rm hardln:1 stat -c '%h %i' /a /b
+	assert_success
+	assert_line --index 0 --regexp '^2 [0-9]+$'
+	assert_equal "${lines[1]}" "${lines[0]}"
+	# in the layer as docker writes it: the bytes once, then a link entry (typeflag 1) to them
+	berth save -o "$WORK/h.tar" hardln:1
+	mkdir "$WORK/h"
+	tar -C "$WORK/h" -xf "$WORK/h.tar"
+	local layer first second
+	layer="$WORK/h/$(jq -r '.[0].Layers[-1]' "$WORK/h/manifest.json")"
+	first=$(tar -tf "$layer" | head -n 1) # the walk's order: a or b
+	second=$([ "$first" = a ] && echo b || echo a)
+	run tar -tvf "$layer"
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp "^-.* 2 .* $first\$"
+	assert_line --index 1 --regexp "^h.* 0 .* $second link to $first\$"
 }

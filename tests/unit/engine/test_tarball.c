@@ -30,6 +30,7 @@
 // clang-format on
 
 #include "engine/tarball.h"
+#include "image/layer.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -148,25 +149,50 @@ static char *listing(int fd)
 		char data[64] = "";
 		la_ssize_t n = archive_read_data(a, data, sizeof(data) - 1);
 		data[n > 0 ? n : 0] = '\0';
-		const char *link = archive_entry_symlink(e);
-		snprintf(out + strlen(out), 8192 - strlen(out), "%s %o %lld %s\n",
+		const char *link = archive_entry_symlink(e), *hard = archive_entry_hardlink(e);
+		snprintf(out + strlen(out), 8192 - strlen(out), "%s %o %lld %s%s\n",
 			 archive_entry_pathname(e), (unsigned)archive_entry_filetype(e) >> 12,
-			 (long long)archive_entry_size(e), link ? link : data);
+			 (long long)archive_entry_size(e), hard ? "=> " : "",
+			 link   ? link
+			 : hard ? hard
+				: data);
 	}
 	archive_read_free(a);
 	return out;
 }
 
-static char *tar_of(const char *name, const char *as)
+/* the tar of name as `as`, in a memfd */
+static int tar_fd_of(const char *name, const char *as)
 {
 	int fd = memfd_create("tar", MFD_CLOEXEC);
 	struct berr *err = NULL;
 	int r = eng_tarball_write(basefd, name, as, fd, NULL, &err);
 	berr_clear(&err);
 	assert_int_equal(r, 0);
+	return fd;
+}
+
+static char *tar_of(const char *name, const char *as)
+{
+	int fd = tar_fd_of(name, as);
 	char *l = listing(fd);
 	close(fd);
 	return l;
+}
+
+/* commit's layer of directory rel, in a memfd */
+static int layer_fd_of(const char *rel)
+{
+	int dir = open(at(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = memfd_create("layer", MFD_CLOEXEC);
+	struct archive *out = archive_write_new();
+	archive_write_set_format_pax_restricted(out);
+	assert_int_equal(archive_write_open_fd(out, fd), ARCHIVE_OK);
+	assert_int_equal(eng_tarball_layer(out, dir, NULL), 0);
+	assert_int_equal(archive_write_close(out), ARCHIVE_OK);
+	archive_write_free(out);
+	close(dir);
+	return fd;
 }
 
 static void tree(void **state)
@@ -221,21 +247,112 @@ static void layer_markers(void **state)
 {
 	assert_int_equal(mknod(at("root/gone"), S_IFCHR | 0600, makedev(0, 0)), 0);
 	assert_int_equal(setxattr(at("root/a"), "trusted.overlay.opaque", "y", 1, 0), 0);
-	int dir = open(at("root"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd = memfd_create("layer", MFD_CLOEXEC);
-	struct archive *out = archive_write_new();
-	archive_write_set_format_pax_restricted(out);
-	assert_int_equal(archive_write_open_fd(out, fd), ARCHIVE_OK);
-	assert_int_equal(eng_tarball_layer(out, dir, NULL), 0);
-	assert_int_equal(archive_write_close(out), ARCHIVE_OK);
-	archive_write_free(out);
+	int fd = layer_fd_of("root");
 	char *l = listing(fd);
 	assert_non_null(strstr(l, ".wh.gone 10 0 \n"));
 	assert_non_null(strstr(l, "a/ 4 0 \na/.wh..wh..opq 10 0 \n"));
 	assert_non_null(strstr(l, "a/f 10 6 inside\n"));
 	free(l);
 	close(fd);
-	close(dir);
+}
+
+/* The names in l of the three links of one file (prefix p: "./" or ""): one entry with the
+ * bytes, the other two hard links (typeflag '1', size 0) naming it, in the order met. */
+static void one_file_two_links(const char *l, const char *p)
+{
+	static const char *const names[] = {"x/one", "y/z/two", "three"};
+	char first[64] = "", line[128];
+	const char *first_at = NULL;
+	for (int i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "%s%s 10 6 linked\n", p, names[i]);
+		const char *found = strstr(l, line);
+		if (found) {
+			assert_null(first_at);
+			first_at = found;
+			snprintf(first, sizeof(first), "%s%s", p, names[i]);
+		}
+	}
+	assert_non_null(first_at);
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(first + strlen(p), names[i]))
+			continue;
+		snprintf(line, sizeof(line), "%s%s 0 0 => %s\n", p, names[i], first);
+		const char *found = strstr(l, line);
+		if (!found)
+			fail_msg("no '%s' in\n%s", line, l);
+		/* the first name comes before its links: an unpacker links to what it has */
+		assert_true(first_at < found);
+	}
+	snprintf(line, sizeof(line), "%sother 10 5 apart\n", p);
+	assert_non_null(strstr(l, line));
+}
+
+/* The tree unpacked by the layer applier from tar fd: the three names one inode, nlink 3. */
+static void unpacked_as_one_inode(int fd)
+{
+	assert_int_equal(mkdir(at("out"), 0755), 0);
+	int outfd = open(at("out"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	struct berr *err = NULL;
+	int r = img_layer_apply(outfd, fd, NULL, &err);
+	if (r < 0)
+		fail_msg("apply: %s", berr_string(err));
+	close(outfd);
+	struct stat one, two, three, other, s1, s2;
+	assert_int_equal(lstat(at("out/x/one"), &one), 0);
+	assert_int_equal(lstat(at("out/y/z/two"), &two), 0);
+	assert_int_equal(lstat(at("out/three"), &three), 0);
+	assert_int_equal(lstat(at("out/other"), &other), 0);
+	assert_int_equal(one.st_nlink, 3);
+	assert_true(one.st_ino == two.st_ino && one.st_ino == three.st_ino);
+	assert_int_equal(one.st_size, 6);
+	assert_int_equal(other.st_nlink, 1);
+	/* a symbolic link's two names (docker links every non-directory) */
+	assert_int_equal(lstat(at("out/s1"), &s1), 0);
+	assert_int_equal(lstat(at("out/x/s2"), &s2), 0);
+	assert_true(S_ISLNK(s1.st_mode) && s1.st_ino == s2.st_ino && s1.st_nlink == 2);
+	(void)fs_rm_rf(AT_FDCWD, at("out"), NULL);
+}
+
+/* link(2) from and to, both under base (at() has one buffer) */
+static void ln(const char *from, const char *to)
+{
+	char f[PATH_MAX];
+	snprintf(f, sizeof(f), "%s", at(from));
+	assert_int_equal(linkat(AT_FDCWD, f, AT_FDCWD, at(to), 0), 0);
+}
+
+/* A file linked under three names in three directories, an unrelated file, and a symbolic
+ * link with two names: before, each name became a file of its own */
+static void hard_links(void **state)
+{
+	assert_int_equal(mkdir(at("root/x"), 0755), 0);
+	assert_int_equal(mkdir(at("root/y"), 0755), 0);
+	assert_int_equal(mkdir(at("root/y/z"), 0755), 0);
+	assert_int_equal(fs_write_file(AT_FDCWD, at("root/x/one"), "linked", 6, 0644, NULL), 0);
+	ln("root/x/one", "root/y/z/two");
+	ln("root/x/one", "root/three");
+	assert_int_equal(fs_write_file(AT_FDCWD, at("root/other"), "apart", 5, 0644, NULL), 0);
+	assert_int_equal(symlink("x/one", at("root/s1")), 0);
+	ln("root/s1", "root/x/s2");
+	int fd = tar_fd_of("root", ".");
+	char *l = listing(fd);
+	one_file_two_links(l, "./");
+	free(l);
+	unpacked_as_one_inode(fd);
+	close(fd);
+	/* commit's layer: the same; overlayfs' whiteouts, which share one inode since Linux 5.8,
+	 * stay whiteouts (".wh." files), neither links nor link targets */
+	assert_int_equal(mknod(at("root/gone1"), S_IFCHR | 0600, makedev(0, 0)), 0);
+	ln("root/gone1", "root/x/gone2");
+	fd = layer_fd_of("root");
+	l = listing(fd);
+	one_file_two_links(l, "");
+	assert_non_null(strstr(l, ".wh.gone1 10 0 \n"));
+	assert_non_null(strstr(l, "x/.wh.gone2 10 0 \n"));
+	free(l);
+	unpacked_as_one_inode(fd);
+	close(fd);
 }
 
 int main(void)
@@ -245,6 +362,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dir_swapped_for_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(file_swapped_for_fifo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(layer_markers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hard_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
