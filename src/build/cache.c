@@ -56,7 +56,7 @@ static json_t *load_images(struct img_store *is, struct berr **err)
 {
 	if (img_store_lock(is, false, err) < 0)
 		return NULL;
-	json_t *all = img_store_load_images(is, err);
+	json_t *all = img_store_images_view(is, err); /* read only */
 	img_store_unlock(is);
 	return all;
 }

@@ -254,6 +254,7 @@ struct copy_source {
 	char *heredoc; /* a directory of here-document bodies */
 	char *fetched; /* a directory of downloads: the i-th URL's file in <i>/ */
 	char **srcs;   /* with fetched: the sources that select them */
+	bool image;    /* an image's files (from_id, "" for scratch): mounted by image_source */
 	int fd;
 	struct bld_root root;
 };
@@ -411,7 +412,15 @@ static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
 	}
 	if (image != from_id)
 		snprintf(from_id, BLD_ID_LEN + 1, "%s", image);
-	if (bld_image_root_make(b, image, &out->mount, err) < 0)
+	out->image = true;
+	return 0;
+}
+
+/* An image source's files: its layers mounted read-only (only when the step runs). */
+static int image_source(struct bld_build *b, const char *id, struct copy_source *out,
+			struct berr **err)
+{
+	if (bld_image_root_make(b, id, &out->mount, err) < 0)
 		return -EIO;
 	out->fd = open(out->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	out->root = (struct bld_root){.fd = out->fd};
@@ -492,13 +501,24 @@ static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bl
 	if (r == 0)
 		r = n_url ? fetch_source(b, in, checksum, &src, err)
 			  : copy_source(b, step, in, n_here, &src, from_id, err);
+	char key[BLD_KEY_LEN + 1];
+	if (r == 0 && src.image) {
+		/* an image's files are what its id says: the key needs no walk of them, and a
+		 * step taken from the cache mounts nothing */
+		autofree char *f = xasprintf("from=%s", from_id);
+		char *extra[] = {"source=image", f, NULL};
+		bld_cache_key(*st->id ? st->id : NULL, in, extra, key);
+		r = bld_step_cached(b, st, key, err);
+		if (r == 0)
+			r = image_source(b, from_id, &src, err);
+	}
 	struct bld_copy_plan *plan = NULL;
 	if (r == 0)
 		r = copy_plan(b, st, in, &src, &plan, err);
-	char sum[BLD_COPY_DIGEST_LEN + 1] = "", key[BLD_KEY_LEN + 1];
-	if (r == 0)
+	char sum[BLD_COPY_DIGEST_LEN + 1] = "";
+	if (r == 0 && !src.image)
 		r = bld_copy_checksum(plan, sum, err);
-	if (r == 0) {
+	if (r == 0 && !src.image) {
 		autofree char *a = xasprintf("checksum=%s", sum);
 		autofree char *f = xasprintf("from=%s", from_id);
 		char *extra[] = {a, f, NULL};

@@ -141,12 +141,12 @@ json_t *img_image_lookup(struct img_store *s, const char *name, struct berr **er
 {
 	if (img_store_lock(s, false, err) < 0)
 		return NULL;
-	json_t *all = img_store_load_images(s, err);
+	json_t *all = img_store_images_view(s, err);
 	img_store_unlock(s);
 	if (!all)
 		return NULL;
 	json_t *rec = img_image_find(json_object_get(all, "images"), name, err);
-	json_incref(rec);
+	rec = rec ? json_deep_copy(rec) : NULL; /* the caller's to change */
 	json_decref(all);
 	return rec;
 }
@@ -236,7 +236,8 @@ int img_image_tag(struct img_store *s, const char *source, const char *target, s
 	json_t *rec = all ? img_image_find(json_object_get(all, "images"), source, err) : NULL;
 	if (r == 0 && !rec)
 		r = -ENOENT;
-	if (r == 0) {
+	/* a name already there is not written again (a build tagging what it found cached) */
+	if (r == 0 && !list_has(json_object_get(rec, "names"), name)) {
 		add_unique(rec, "names", name);
 		take_name(json_object_get(all, "images"), name, rec);
 		r = img_store_save_images(s, all, err);

@@ -47,6 +47,7 @@ void img_store_free(struct img_store *s)
 		(void)close(s->lock_fd);
 	if (s->dirfd >= 0)
 		(void)close(s->dirfd);
+	json_decref(s->images);
 	free(s->root);
 	free(s);
 }
@@ -286,11 +287,20 @@ int img_blob_remove(struct img_store *s, const char *digest, struct berr **err)
 	return 0;
 }
 
-json_t *img_store_load_images(struct img_store *s, struct berr **err)
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+json_t *img_store_images_view(struct img_store *s, struct berr **err)
 {
 	autofree char *path = xasprintf("%s/" IMAGES_FILE, s->root);
-	if (access(path, F_OK) < 0 && errno == ENOENT)
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT)
 		return json_pack("{s:[]}", "images");
+	if (s->images && same_file(&st, &s->images_st))
+		return json_incref(s->images);
 	json_t *o = json_load_path(AT_FDCWD, path, RECORDS_MAX, err);
 	if (!o)
 		return NULL;
@@ -299,7 +309,23 @@ json_t *img_store_load_images(struct img_store *s, struct berr **err)
 		berr_plain(err, EINVAL, "'%s': no \"images\" list", path);
 		return NULL;
 	}
+	/* kept only when the file did not change while it was read */
+	struct stat after;
+	json_decref(s->images);
+	s->images = NULL;
+	if (stat(path, &after) == 0 && same_file(&st, &after)) {
+		s->images = json_incref(o);
+		s->images_st = st;
+	}
 	return o;
+}
+
+json_t *img_store_load_images(struct img_store *s, struct berr **err)
+{
+	json_t *view = img_store_images_view(s, err);
+	json_t *copy = view ? json_deep_copy(view) : NULL;
+	json_decref(view);
+	return copy;
 }
 
 int img_store_save_images(struct img_store *s, json_t *records, struct berr **err)

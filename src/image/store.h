@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -28,6 +29,10 @@ struct img_store {
 	 * the set it is given. Set by whoever knows of such users (the engine), else NULL. */
 	void (*roots)(json_t *keep, void *ctx);
 	void *roots_ctx;
+	/* images.json as last parsed, and the file it came from (a save renames a new file in:
+	 * another inode), so that a process reading the records again parses them once */
+	json_t *images;
+	struct stat images_st;
 };
 
 int img_store_open(const char *root, struct img_store **out, struct berr **err);
@@ -72,6 +77,9 @@ int img_blob_remove(struct img_store *s, const char *digest, struct berr **err);
 /* The image records ({"images": [...]}; an empty list when there is no file yet). Load under
  * a shared or exclusive lock, save under an exclusive one. */
 json_t *img_store_load_images(struct img_store *s, struct berr **err);
+/* The same for reading only: a reference to the copy this process keeps (parsed again only
+ * when the file changed). It must not be changed. */
+json_t *img_store_images_view(struct img_store *s, struct berr **err);
 int img_store_save_images(struct img_store *s, json_t *records, struct berr **err);
 
 #endif

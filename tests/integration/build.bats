@@ -185,15 +185,31 @@ COPY --from=a /x /x'
 	echo outside >"$WORK/outside"
 	ln -s "$WORK/outside" "$CTX/abs-link"
 	ln -s ../outside "$CTX/rel-link"
+	# a named link resolves with the context as the root (BuildKit): never the host's file
 	containerfile 'FROM berth/default
 COPY abs-link /x'
 	run berth build "$CTX"
 	assert_failure
-	assert_output --partial "outside the build context"
+	assert_output --partial "not found"
 	containerfile 'FROM berth/default
 COPY rel-link /x'
 	run berth build "$CTX"
 	assert_failure
+	assert_output --partial "not found"
+	# the same paths inside the context are what they reach
+	mkdir -p "$CTX/$WORK"
+	echo inside >"$CTX/$WORK/outside"
+	echo top >"$CTX/outside"
+	containerfile 'FROM berth/default
+COPY abs-link /abs
+COPY rel-link /rel
+CMD ["cat", "/abs", "/rel"]'
+	run berth build -t scoped "$CTX"
+	assert_success
+	run berth run --rm scoped
+	assert_output "inside
+top"
+	rm -r "$CTX/${WORK#/}" "$CTX/outside"
 	containerfile 'FROM berth/default
 COPY ../outside /x'
 	run berth build "$CTX"
