@@ -607,7 +607,7 @@ static int run_and_commit(struct bld_build *b, struct bld_state *st, const struc
 		autofree char *upper = eng_container_path(b->s, id, "diff");
 		rr = clean_stubs(b, st->id, m, upper, err);
 		if (rr == 0)
-			rr = bld_step_commit(b, st, created_by, upper, key, err);
+			rr = bld_step_commit(b, st, created_by, upper, true, key, err);
 	}
 	(void)eng_container_destroy(b->s, id, true, true, NULL);
 	return rr;

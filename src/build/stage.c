@@ -165,7 +165,7 @@ static int meta_instr(struct bld_build *b, struct bld_state *st, const struct bl
 	json_t *shell = bld_config_shell(st->config);
 	autofree char *by = bld_config_created_by(in, shell);
 	json_decref(shell);
-	return bld_step_commit(b, st, by, NULL, key, err);
+	return bld_step_commit(b, st, by, NULL, false, key, err);
 }
 
 /* WORKDIR: the config, and the directory made when the image lacks it (owned by the stage's
@@ -213,8 +213,10 @@ static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct
 	if (bld_step_root_make(b, st->id, &root, err) < 0)
 		return -EIO;
 	bool made = false;
-	autoclose int have = path_open_in_root(root.fd, wd, O_PATH | O_DIRECTORY, 0, NULL);
-	if (have < 0) {
+	int have = path_open_in_root(root.fd, wd, O_PATH | O_DIRECTORY, 0, NULL);
+	if (have >= 0)
+		(void)close(have); /* nothing may hold the root open when it is sealed */
+	else {
 		struct eng_user u = {0};
 		if (user && *user && eng_user_resolve(root.fd, user, &u, err) < 0)
 			r = -EINVAL;
@@ -224,7 +226,9 @@ static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct
 	}
 	autofree char *by = bld_config_created_by(in, NULL);
 	if (r == 0)
-		r = bld_step_commit(b, st, by, made ? root.upper : NULL, key, err);
+		r = bld_step_root_seal(&root, err);
+	if (r == 0)
+		r = bld_step_commit(b, st, by, made ? root.upper : NULL, true, key, err);
 	bld_step_root_release(&root);
 	return r;
 }
@@ -533,7 +537,9 @@ static int copy_instr(struct bld_build *b, struct bld_state *st, const struct bl
 			r = bld_copy_apply(plan, root.fd, &env, err);
 		autofree char *by = bld_config_created_by(in, NULL);
 		if (r == 0)
-			r = bld_step_commit(b, st, by, root.upper, key, err);
+			r = bld_step_root_seal(&root, err);
+		if (r == 0)
+			r = bld_step_commit(b, st, by, root.upper, true, key, err);
 		bld_step_root_release(&root);
 	}
 	bld_copy_plan_free(plan);

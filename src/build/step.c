@@ -117,6 +117,18 @@ void bld_step_root_release(struct bld_step_root *r)
 	*r = (struct bld_step_root){.fd = -1};
 }
 
+int bld_step_root_seal(struct bld_step_root *r, struct berr **err)
+{
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	r->fd = -1;
+	if (r->merged && umount2(r->merged, 0) < 0)
+		return berr_set(err, errno, "unmount '%s'", r->merged);
+	free(r->merged);
+	r->merged = NULL;
+	return 0;
+}
+
 int bld_image_root_make(struct bld_build *b, const char *image, char **out_dir, struct berr **err)
 {
 	char *dir = bld_work_dir(b, "from", err);
@@ -171,14 +183,17 @@ int bld_step_cached(struct bld_build *b, struct bld_state *st, const char *key, 
 }
 
 int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *created_by,
-		    const char *upper, const char *key, struct berr **err)
+		    const char *upper, bool give, const char *key, struct berr **err)
 {
 	json_t *cfg = json_deep_copy(st->config);
 	char now[40];
 	json_object_set_new(cfg, "created", json_string(img_time_now(now)));
 	bld_config_history(cfg, created_by, upper == NULL);
-	struct eng_derive d = {
-	    .parent = *st->id ? st->id : NULL, .config = cfg, .upper = upper, .build_key = key};
+	struct eng_derive d = {.parent = *st->id ? st->id : NULL,
+			       .config = cfg,
+			       .upper = upper,
+			       .build_key = key,
+			       .give_upper = give};
 	char id[BLD_ID_LEN + 1];
 	int r = eng_image_derive(b->is, &d, id, err);
 	if (r < 0) {

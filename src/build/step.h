@@ -62,6 +62,8 @@ int bld_step_root_make(struct bld_build *b, const char *parent, struct bld_step_
 		       struct berr **err);
 /* Unmounted and removed (safe on a zeroed or half-made root). */
 void bld_step_root_release(struct bld_step_root *r);
+/* Unmounted only: its upper directory is then the step's to give away (bld_step_commit). */
+int bld_step_root_seal(struct bld_step_root *r, struct berr **err);
 /* An image's layers mounted read-only at a new directory (COPY --from, a bind mount's from=):
  * out_dir gets it (release with bld_step_root_release-like bld_image_root_release). */
 int bld_image_root_make(struct bld_build *b, const char *image, char **out_dir, struct berr **err);
@@ -69,9 +71,10 @@ void bld_image_root_release(char *dir);
 
 /* The step's new image: st's config with created_by in its history (empty_layer when upper is
  * NULL), upper's tree as one more layer, recorded with key. st->id and st->config become
- * the new image's. */
+ * the new image's. give: upper is mounted nowhere and the step's to give away: it becomes
+ * the layer's snapshot (moved), rather than that being unpacked again from the layer. */
 int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *created_by,
-		    const char *upper, const char *key, struct berr **err);
+		    const char *upper, bool give, const char *key, struct berr **err);
 /* The cached image for key, when caching is on: st becomes it (1); 0 when there is none. */
 int bld_step_cached(struct bld_build *b, struct bld_state *st, const char *key, struct berr **err);
 /* An image's config, read from the store. */

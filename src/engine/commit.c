@@ -17,14 +17,17 @@
 #include "image/change.h"
 #include "image/config.h"
 #include "image/image.h"
+#include "image/layer.h"
 #include "image/manifest.h"
 #include "image/reference.h"
+#include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -46,8 +49,8 @@ static la_ssize_t to_blob(struct archive *a, void *ctx, const void *data, size_t
 
 /* The container's upper directory as an uncompressed layer blob (its digest is its diff
  * id). */
-static int layer_blob(struct img_store *is, const char *upper, char *out_digest, int64_t *out_size,
-		      struct berr **err)
+static int layer_blob(struct img_store *is, const char *upper, struct eng_layer_walk *walk,
+		      char *out_digest, int64_t *out_size, struct berr **err)
 {
 	/* a container never started has no upper directory yet: an empty layer, as Docker's */
 	autoclose int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -63,7 +66,7 @@ static int layer_blob(struct img_store *is, const char *upper, char *out_digest,
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
 	}
 	if (r == 0 && fd >= 0)
-		r = eng_tarball_layer(t->ar, fd, err);
+		r = eng_tarball_layer(t->ar, fd, walk, err);
 	if (t->ar) {
 		if (archive_write_close(t->ar) != ARCHIVE_OK && r == 0)
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(t->ar));
@@ -184,6 +187,29 @@ static int parent_docs(struct img_store *is, const char *parent, json_t **out_ma
 	return 0;
 }
 
+/* The upper directory, whose layer was just written, as that layer's snapshot: no unpacking
+ * of what is there already. Any failure leaves the unpacking to img_unpack_install. */
+static void adopt_upper(struct img_store *is, json_t *diff_ids, const char *upper,
+			const struct eng_layer_walk *walk, const char *diff_id, int64_t size)
+{
+	size_t n = json_array_size(diff_ids);
+	autofree char **ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (char *)json_string_value(json_array_get(diff_ids, i));
+	char chain[IMG_CHAIN_LEN + 1], parent[IMG_CHAIN_LEN + 1];
+	img_chain_id(ids, n, chain);
+	if (n > 1)
+		img_chain_id(ids, n - 1, parent);
+	struct img_layer_stats st = {
+	    .bytes = walk->bytes, .blob_size = (uint64_t)size, .diff_size = (uint64_t)size};
+	snprintf(st.diff_id, sizeof(st.diff_id), "%s", diff_id);
+	snprintf(st.blob_digest, sizeof(st.blob_digest), "%s", diff_id);
+	struct berr *e = NULL;
+	if (img_snapshot_adopt(is, n > 1 ? parent : NULL, upper, &st, chain, &e) < 0)
+		log_debug("layer %s unpacked again: %s", diff_id, e && e->msg ? e->msg : "");
+	berr_free(e);
+}
+
 /* eng_image_derive under the busy lock. */
 static int derive_locked(struct img_store *is, const struct eng_derive *d, char *out_id,
 			 struct berr **err)
@@ -196,7 +222,8 @@ static int derive_locked(struct img_store *is, const struct eng_derive *d, char 
 	json_t *cfg = json_deep_copy(d->config);
 	char layer[IMG_DIGEST_LEN + 1], cdigest[IMG_DIGEST_LEN + 1], newm[IMG_DIGEST_LEN + 1];
 	int64_t lsize = 0, csize = 0, msize = 0;
-	if (d->upper && (r = layer_blob(is, d->upper, layer, &lsize, err)) == 0) {
+	struct eng_layer_walk walk = {.normalize = d->give_upper};
+	if (d->upper && (r = layer_blob(is, d->upper, &walk, layer, &lsize, err)) == 0) {
 		json_t *rootfs = json_object_get(cfg, "rootfs");
 		if (!json_is_object(rootfs)) {
 			rootfs = json_pack("{s:s}", "type", "layers");
@@ -211,6 +238,8 @@ static int derive_locked(struct img_store *is, const struct eng_derive *d, char 
 		json_array_append_new(json_object_get(manifest, "layers"),
 				      json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER,
 						"digest", layer, "size", (json_int_t)lsize));
+		if (d->give_upper)
+			adopt_upper(is, ids, d->upper, &walk, layer, lsize);
 	}
 	if (r == 0)
 		r = put_json(is, cfg, cdigest, &csize, err);

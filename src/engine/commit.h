@@ -31,6 +31,9 @@ struct eng_derive {
 	const char *upper;     /* a directory (an overlayfs upper) as one more layer, or NULL */
 	const char *name;      /* normalised "repo:tag", or NULL */
 	const char *build_key; /* a build step's cache key (img_install), or NULL */
+	/* upper is the caller's to give away (mounted nowhere, on the store's filesystem): it
+	 * becomes the new layer's snapshot instead of being unpacked again from the layer */
+	bool give_upper;
 };
 /* The parent's layers, and upper's tree as one more (whiteouts as the image spec's), under
  * config (whose rootfs.diff_ids gets that layer's); out_id (72 bytes) gets the image's id. */

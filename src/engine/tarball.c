@@ -72,6 +72,7 @@ struct tarball {
 	const struct idshift *ids;
 	dev_t dev; /* FILES: the start's filesystem, which the walk does not leave */
 	struct links links;
+	struct eng_layer_walk *walk; /* LAYER */
 	char buf[1 << 16];
 };
 
@@ -193,6 +194,30 @@ static int whiteout(struct tarball *t, const char *rel, struct berr **err)
 	autofree char *wh = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
 				  : xasprintf(".wh.%s", rel);
 	return marker(t, wh, err);
+}
+
+/* The xattrs a layer carries: security.capability (kept by the writer), the opaque mark. */
+static bool layer_xattr(const char *name, int fd)
+{
+	if (!strcmp(name, "security.capability"))
+		return true;
+	char v[2] = "";
+	return !strcmp(name, "trusted.overlay.opaque") &&
+	       fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+/* --normalize: the other xattrs of an open file or directory removed. */
+static int strip_xattrs(int fd, const char *name, struct berr **err)
+{
+	char list[4096];
+	ssize_t n = flistxattr(fd, list, sizeof(list));
+	if (n < 0 && errno == ERANGE)
+		return berr_plain(err, E2BIG, "'%s': too many extended attributes", name);
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(list + i) + 1)
+		if (!layer_xattr(list + i, fd) && fremovexattr(fd, list + i) < 0 &&
+		    errno != ENODATA)
+			return berr_set(err, errno, "'%s': remove xattr %s", name, list + i);
+	return 0;
 }
 
 /* What the entry's open file fd (or -1: its O_PATH fd pathfd alone) says beyond its stat. */
@@ -318,6 +343,10 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 		links_add(&t->links, &st, name);
 	if (r == 0 && S_ISREG(st.st_mode) && (r = file_data(t, fd, st.st_size, err)) < 0)
 		r = berr_wrap(err, "'%s'", name);
+	if (r == 0 && t->walk && S_ISREG(st.st_mode))
+		t->walk->bytes += (uint64_t)st.st_size;
+	if (r == 0 && t->walk && t->walk->normalize && fd >= 0)
+		r = strip_xattrs(fd, name, err);
 	if (r == 0 && S_ISDIR(st.st_mode) && t->kind == LAYER) {
 		char v[2] = "";
 		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
@@ -400,7 +429,7 @@ int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
 	return r;
 }
 
-int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err)
+int eng_tarball_layer(struct archive *out, int dirfd, struct eng_layer_walk *w, struct berr **err)
 {
 	int dir = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 	if (dir < 0)
@@ -409,6 +438,7 @@ int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err)
 	t->out = out;
 	t->kind = LAYER;
 	t->what = "layer";
+	t->walk = w;
 	int r = add_tree(t, dir, "", 0, err);
 	links_free(&t->links);
 	free(t);

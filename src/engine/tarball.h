@@ -5,6 +5,9 @@
 #ifndef BERTH_ENGINE_TARBALL_H
 #define BERTH_ENGINE_TARBALL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct archive;
 struct berr;
 struct idshift;
@@ -22,6 +25,12 @@ int eng_tarball_write(int dirfd, const char *name, const char *as, int out_fd,
  * image layer: entries "a", "a/b", ...; a whiteout (a 0:0 character device NAME) becomes an
  * empty ".wh.NAME", an opaque directory (trusted.overlay.opaque=y) gets ".wh..wh..opq";
  * security.capability is kept; hard links as eng_tarball_write's. */
-int eng_tarball_layer(struct archive *out, int dirfd, struct berr **err);
+struct eng_layer_walk {
+	/* the tree made what unpacking the layer gives (its snapshot is then the tree itself):
+	 * the xattrs of files and directories that the layer does not carry are removed */
+	bool normalize;
+	uint64_t bytes; /* out: bytes of file content written (first names of each inode) */
+};
+int eng_tarball_layer(struct archive *out, int dirfd, struct eng_layer_walk *w, struct berr **err);
 
 #endif

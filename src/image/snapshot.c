@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "image/config.h"
@@ -177,6 +178,49 @@ int img_snapshot_unpack(struct img_store *s, const char *parent_chain, int fd,
 	}
 	memcpy(out_chain, chain, sizeof(chain));
 	return 0;
+}
+
+/* The top directory of a layer as unpacking makes it (make_temp's 0755 root:root, no xattrs). */
+static int reset_top(int fd, struct berr **err)
+{
+	char list[4096];
+	ssize_t n = flistxattr(fd, list, sizeof(list));
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(list + i) + 1)
+		if (fremovexattr(fd, list + i) < 0 && errno != ENODATA)
+			return berr_set(err, errno, "remove xattr %s", list + i);
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0)
+		return berr_set(err, errno, "the layer's top directory");
+	return 0;
+}
+
+int img_snapshot_adopt(struct img_store *s, const char *parent_chain, const char *dir,
+		       const struct img_layer_stats *st, const char *chain, struct berr **err)
+{
+	if (img_snapshot_has(s, chain))
+		return 0;
+	autofree char *abs = xasprintf("%s/tmp/layer-XXXXXX", s->root);
+	if (!mkdtemp(abs))
+		return berr_set(err, errno, "create a temp dir in '%s/tmp'", s->root);
+	const char *tmp = abs + strlen(s->root) + 1;
+	autofree char *diff = xasprintf("%s/diff", abs);
+	int r = 0;
+	if (rename(dir, diff) < 0)
+		r = berr_set(err, errno, "move '%s' into the store", dir);
+	bool moved = r == 0;
+	autoclose int fd =
+	    r == 0 ? open(diff, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (r == 0 && fd < 0)
+		r = berr_set(err, errno, "open '%s'", diff);
+	if (r == 0)
+		r = reset_top(fd, err);
+	if (r == 0)
+		r = write_record(s, tmp, st, parent_chain, err);
+	if (r == 0)
+		r = publish(s, tmp, chain, err);
+	if (r < 0 && moved)
+		(void)rename(diff, dir);     /* given back: the caller's again */
+	(void)fs_rm_rf(s->dirfd, tmp, NULL); /* gone when published; what is left otherwise */
+	return r;
 }
 
 int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **err)

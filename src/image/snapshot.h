@@ -26,6 +26,15 @@ struct img_store;
 int img_snapshot_unpack(struct img_store *s, const char *parent_chain, int fd,
 			const char *expect_blob, const char *expect_diff_id,
 			char out_chain[IMG_CHAIN_LEN + 1], struct berr **err);
+/* A layer whose tree is there already (dir: an overlayfs upper directory the caller gives
+ * away, on the store's filesystem, made what unpacking its tar gives: eng_tarball_layer's
+ * normalize): moved into the store as chain's snapshot, with the record that tar's figures
+ * make (diff_id, its size, bytes of content; the blob is the tar itself). Its top directory
+ * becomes what unpacking makes (0755, root's, no xattrs). A layer already there is kept (dir
+ * is then left where it is). EXDEV when dir is on another filesystem. */
+struct img_layer_stats;
+int img_snapshot_adopt(struct img_store *s, const char *parent_chain, const char *dir,
+		       const struct img_layer_stats *st, const char *chain, struct berr **err);
 bool img_snapshot_has(struct img_store *s, const char *chain);
 /* Bytes of file content of that layer alone (from its record), or -1. */
 int64_t img_snapshot_size(struct img_store *s, const char *chain);

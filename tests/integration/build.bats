@@ -579,3 +579,49 @@ file"
 	assert_equal "$status" 125
 	assert_output --partial 'only a directory or docker-image://REF'
 }
+
+# snapshot_tree DIR: what a layer's unpacked tree holds, as python sees it (times to the
+# second: a layer's tar keeps no more)
+snapshot_tree() {
+	python3 - "$1" <<'PY'
+import os, stat, sys
+top = sys.argv[1]
+for d, dirs, files in os.walk(top):
+    dirs.sort()
+    for name in sorted(dirs + files) + ([] if d != top else ['']):
+        p = os.path.join(d, name) if name else d
+        st = os.lstat(p)
+        xa = sorted((k, os.getxattr(p, k, follow_symlinks=False))
+                    for k in os.listxattr(p, follow_symlinks=False)) if not stat.S_ISLNK(st.st_mode) else []
+        link = os.readlink(p) if stat.S_ISLNK(st.st_mode) else ''
+        print(os.path.relpath(p, top), oct(st.st_mode), st.st_uid, st.st_gid,
+              st.st_size if stat.S_ISREG(st.st_mode) else '-', int(st.st_mtime),
+              st.st_nlink if not stat.S_ISDIR(st.st_mode) else '-', st.st_rdev, link, xa)
+PY
+}
+
+@test "build: a step's layer kept as its tree is what unpacking its tar gives" {
+	containerfile 'FROM berth/default
+RUN mkdir -p /d/sub && echo a > /d/f && ln /d/f /d/g && ln -s ../d/f /d/l && \
+    echo more >> /etc/passwd && mv /etc/passwd /etc/passwd.old && cp /etc/passwd.old /etc/passwd && rm /etc/group && rm -rf /var && mkdir -p /var/new && chmod 1777 /d/sub && \
+    chown 12:34 /d/f && touch -d @1000000000 /d/f && chmod 700 /
+COPY --chmod=640 Containerfile /copied/
+WORKDIR /a/b/c'
+	run berth build -q -t kept "$CTX"
+	assert_success
+	berth save -o "$WORK/kept.tar" kept
+	local other=$WORK/other
+	"$BERTH" --root "$other" --runroot "$WORK/other-run" load -i "$WORK/kept.tar" >/dev/null
+	local n=0 d
+	for d in "$STORE"/layers/*/; do
+		local hex=${d%/}
+		hex=${hex##*/}
+		[ -d "$other/layers/$hex/diff" ] || continue
+		run diff <(snapshot_tree "$d/diff") <(snapshot_tree "$other/layers/$hex/diff")
+		assert_success
+		n=$((n + 1))
+	done
+	# the base's layer and the three this build made (RUN, COPY, WORKDIR)
+	[ "$n" -ge 4 ]
+	rm -rf "$other" "$WORK/other-run"
+}

@@ -188,7 +188,7 @@ static int layer_fd_of(const char *rel)
 	struct archive *out = archive_write_new();
 	archive_write_set_format_pax_restricted(out);
 	assert_int_equal(archive_write_open_fd(out, fd), ARCHIVE_OK);
-	assert_int_equal(eng_tarball_layer(out, dir, NULL), 0);
+	assert_int_equal(eng_tarball_layer(out, dir, NULL, NULL), 0);
 	assert_int_equal(archive_write_close(out), ARCHIVE_OK);
 	archive_write_free(out);
 	close(dir);
