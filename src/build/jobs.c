@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,28 @@
 #include "util/xalloc.h"
 
 #define RESULT_MAX (64u << 20) /* a stage's end state as JSON: mostly its image config */
+#define NAME_MAX_  (64u << 10) /* an event's name (a step's title, an error's message) */
+#define DATA_MAX   (4u << 20)  /* an event's data (a piece of a RUN's output) */
+
+/* What a job sends on its pipe: frames of a header and two strings (name, data). An event
+ * (FRAME_EVENT) is the builder's event as the job's steps make it, for the caller's printer;
+ * the last frame (FRAME_RESULT) holds the stage's end state or its error as JSON in data. */
+enum { FRAME_EVENT = 'E', FRAME_RESULT = 'R' };
+struct frame {
+	uint8_t type, kind, stream, pad;
+	uint32_t step, name_len, data_len;
+	double seconds;
+};
 
 struct job {
 	pid_t pid;
-	int fd; /* the result pipe's read end */
+	int fd; /* the pipe's read end */
 	size_t stage;
-	char *buf;
+	char *buf; /* what came and is not a whole frame yet */
 	size_t len;
+	char *result; /* the result frame's JSON, NUL-terminated */
+	size_t result_len;
+	bool broken; /* a frame out of bounds: the rest is not read */
 };
 
 /* ---- a stage's end state, across the pipe ---- */
@@ -80,9 +96,43 @@ static int state_take(struct bld_build *b, size_t si, json_t *j, struct berr **e
 
 /* ---- a job ---- */
 
+static int send_frame(int fd, const struct frame *h, const char *name, const char *data)
+{
+	if (fs_write_all(fd, h, sizeof(*h)) < 0 || fs_write_all(fd, name, h->name_len) < 0)
+		return -1;
+	return fs_write_all(fd, data, h->data_len);
+}
+
+/* In the child: the builder's events go to the caller's printer through the pipe. */
+static void forward_event(void *ctx, const struct bld_event *e)
+{
+	int fd = *(int *)ctx;
+	size_t nlen = e->name ? strnlen(e->name, NAME_MAX_) : 0;
+	size_t dlen = e->data ? e->len : 0;
+	for (size_t off = 0;;) { /* output longer than a frame goes in several */
+		size_t n = dlen - off < DATA_MAX ? dlen - off : DATA_MAX;
+		struct frame h = {.type = FRAME_EVENT,
+				  .kind = (uint8_t)e->kind,
+				  .stream = (uint8_t)e->stream,
+				  .step = e->step,
+				  .name_len = (uint32_t)nlen,
+				  .data_len = (uint32_t)n,
+				  .seconds = e->seconds};
+		if (send_frame(fd, &h, e->name ? e->name : "", e->data ? e->data + off : "") < 0)
+			return; /* the builder is gone: the job ends at its next step */
+		off += n;
+		if (off >= dlen)
+			return;
+	}
+}
+
 /* In the child: build the stage, hand back its state or its error, and end. */
 __attribute__((noreturn)) static void job_child(struct bld_build *b, size_t si, int fd)
 {
+	struct bld_opts o = *b->o;
+	o.event = forward_event;
+	o.ctx = &fd;
+	b->o = &o;
 	struct berr *err = NULL;
 	int r = img_store_fork(b->is, &err);
 	if (r == 0)
@@ -96,7 +146,8 @@ __attribute__((noreturn)) static void job_child(struct bld_build *b, size_t si, 
 				"error", msg);
 	}
 	autofree char *text = json_dumps(res, JSON_COMPACT);
-	bool sent = text && fs_write_all(fd, text, strlen(text)) == 0;
+	struct frame h = {.type = FRAME_RESULT, .data_len = text ? (uint32_t)strlen(text) : 0};
+	bool sent = text && strlen(text) <= RESULT_MAX && send_frame(fd, &h, "", text) == 0;
 	fflush(stderr);
 	_exit(r == 0 && sent ? 0 : 1);
 }
@@ -133,8 +184,46 @@ static int job_start(struct bld_build *b, struct job *run, size_t n_run, size_t 
 	return 0;
 }
 
-/* More of the job's result: 1 at its end, 0 for more to come. */
-static int job_read(struct job *j)
+/* The whole frames at the start of j->buf: events to the printer, the result kept. */
+static void job_frames(struct bld_build *b, struct job *j)
+{
+	size_t off = 0;
+	while (!j->broken && j->len - off >= sizeof(struct frame)) {
+		struct frame h;
+		memcpy(&h, j->buf + off, sizeof(h));
+		bool result = h.type == FRAME_RESULT;
+		if ((h.type != FRAME_EVENT && !result) || h.name_len > NAME_MAX_ ||
+		    h.data_len > (result ? RESULT_MAX : DATA_MAX)) {
+			j->broken = true; /* its result is then missing: the job failed */
+			break;
+		}
+		size_t whole = sizeof(h) + h.name_len + h.data_len;
+		if (j->len - off < whole)
+			break;
+		const char *name = j->buf + off + sizeof(h), *data = name + h.name_len;
+		if (result) {
+			free(j->result);
+			j->result = xstrndup(data, h.data_len);
+			j->result_len = h.data_len;
+		} else if (b->o->event) {
+			autofree char *n = xstrndup(name, h.name_len);
+			struct bld_event e = {.kind = (enum bld_event_kind)h.kind,
+					      .step = h.step,
+					      .name = n,
+					      .stream = h.stream,
+					      .data = data,
+					      .len = h.data_len,
+					      .seconds = h.seconds};
+			b->o->event(b->o->ctx, &e);
+		}
+		off += whole;
+	}
+	memmove(j->buf, j->buf + off, j->len - off);
+	j->len -= off;
+}
+
+/* More of the job's frames: 1 at its end, 0 for more to come. */
+static int job_read(struct bld_build *b, struct job *j)
 {
 	char chunk[65536];
 	ssize_t n = read(j->fd, chunk, sizeof(chunk));
@@ -142,11 +231,12 @@ static int job_read(struct job *j)
 		return errno == EINTR || errno == EAGAIN ? 0 : 1;
 	if (n == 0)
 		return 1;
-	if (j->len + (size_t)n > RESULT_MAX)
-		return 1; /* cut short: its result will not parse */
+	if (j->broken)
+		return 0; /* drained until the job ends */
 	j->buf = xrealloc(j->buf, j->len + (size_t)n);
 	memcpy(j->buf + j->len, chunk, (size_t)n);
 	j->len += (size_t)n;
+	job_frames(b, j);
 	return 0;
 }
 
@@ -158,8 +248,9 @@ static int job_finish(struct bld_build *b, struct job *j, struct berr **err)
 		;
 	(void)close(j->fd);
 	const char *name = b->plan->stages[j->stage].name;
-	json_t *res = j->len ? json_loadb(j->buf, j->len, 0, NULL) : NULL;
+	json_t *res = j->result ? json_loadb(j->result, j->result_len, 0, NULL) : NULL;
 	free(j->buf);
+	free(j->result);
 	int r;
 	const char *msg = json_string_value(json_object_get(res, "error"));
 	if (msg) {
@@ -214,7 +305,7 @@ static int wait_one(struct bld_build *b, struct job *run, size_t *n_run, struct 
 	if (poll(pf, *n_run, -1) < 0)
 		return 0; /* EINTR: the caller looks at the interrupt flag */
 	for (size_t i = 0; i < *n_run; i++) {
-		if (!pf[i].revents || !job_read(&run[i]))
+		if (!pf[i].revents || !job_read(b, &run[i]))
 			continue;
 		struct berr *e = NULL;
 		int jr = job_finish(b, &run[i], &e);

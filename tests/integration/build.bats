@@ -625,3 +625,35 @@ WORKDIR /a/b/c'
 	[ "$n" -ge 4 ]
 	rm -rf "$other" "$WORK/other-run"
 }
+
+@test "build: --progress tty draws BuildKit's view on a terminal; auto is plain without one" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	containerfile 'FROM berth/default
+RUN echo first; echo second'
+	run script -qec "$BERTH --root $STORE --runroot $RUNROOT build --progress tty $CTX" /dev/null
+	assert_success
+	assert_output --partial '[+] Building'
+	assert_output --regexp '\(2/2\) FINISHED'
+	assert_output --regexp '=> \[stage-0 2/2\] RUN echo first; echo second +[0-9.]+s'
+	refute_output --partial '#2 DONE'
+	# auto: a terminal draws the view, a pipe gets the plain lines
+	run script -qec "$BERTH --root $STORE --runroot $RUNROOT build --no-cache $CTX" /dev/null
+	assert_output --partial '[+] Building'
+	run berth build --no-cache "$CTX"
+	assert_output --partial '#2 0.'
+	assert_output --partial '#2 DONE'
+	refute_output --partial '[+] Building'
+	run env BUILDKIT_PROGRESS=tty "$BERTH" --root "$STORE" --runroot "$RUNROOT" build "$CTX"
+	assert_output --partial '[+] Building'
+	# a failed step: its output between rules after the view
+	containerfile 'FROM berth/default
+RUN echo broken-output; exit 3'
+	run script -qec "$BERTH --root $STORE --runroot $RUNROOT build --progress tty $CTX" /dev/null
+	assert_failure
+	assert_output --regexp '=> ERROR \[stage-0 2/2\] RUN'
+	assert_output --partial '> [stage-0 2/2] RUN echo broken-output; exit 3:'
+	assert_output --regexp '#2 broken-output'
+	assert_output --partial 'exit code: 3'
+	run berth build --progress fancy "$CTX"
+	assert_equal "$status" 125
+}

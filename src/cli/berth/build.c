@@ -16,6 +16,7 @@
 #include "build/builder.h"
 #include "build/cache.h"
 #include "cli/berth/berth.h"
+#include "cli/berth/build_progress.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/output.h"
 #include "cli/berth/prune.h"
@@ -48,95 +49,6 @@ struct build_flags {
 	long jobs;
 	bool no_cache, quiet, pull_bool;
 };
-
-/* What the progress printer knows. */
-struct printer {
-	bool quiet;
-	double step_start;
-	unsigned step;
-	char *line; /* the output's unfinished line */
-	size_t line_len;
-	char *log; /* this step's output, for an error under -q */
-	size_t log_len;
-};
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void flush_line(struct printer *p)
-{
-	if (!p->line_len)
-		return;
-	if (!p->quiet)
-		fprintf(stderr, "#%u %.3f %.*s\n", p->step, mono() - p->step_start,
-			(int)p->line_len, p->line);
-	p->line_len = 0;
-}
-
-/* Output is printed a line at a time, "#N <seconds> <line>", as BuildKit's plain progress. */
-static void output(struct printer *p, const char *data, size_t len)
-{
-	if (p->log_len + len <= STEP_LOG_MAX) {
-		p->log = xrealloc(p->log, p->log_len + len + 1);
-		memcpy(p->log + p->log_len, data, len);
-		p->log_len += len;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n') {
-			flush_line(p);
-			continue;
-		}
-		p->line = xrealloc(p->line, p->line_len + 1);
-		p->line[p->line_len++] = data[i];
-	}
-}
-
-static void on_event(void *ctx, const struct bld_event *e)
-{
-	struct printer *p = ctx;
-	switch (e->kind) {
-	case BLD_EV_STEP:
-		p->step = e->step;
-		p->step_start = mono();
-		p->log_len = 0;
-		if (!p->quiet)
-			fprintf(stderr, "#%u %s\n", e->step, e->name);
-		break;
-	case BLD_EV_OUTPUT:
-		output(p, e->data, e->len);
-		break;
-	case BLD_EV_CACHED:
-		flush_line(p);
-		if (!p->quiet)
-			fprintf(stderr, "#%u CACHED\n\n", e->step);
-		break;
-	case BLD_EV_DONE:
-		flush_line(p);
-		if (!p->quiet)
-			fprintf(stderr, "#%u DONE %.1fs\n\n", e->step, e->seconds);
-		break;
-	case BLD_EV_ERROR:
-		flush_line(p);
-		if (p->quiet && p->log_len) /* -q: the failed step's output after all */
-			fprintf(stderr, "%.*s", (int)p->log_len, p->log);
-		else if (!p->quiet)
-			fprintf(stderr, "#%u ERROR: %s\n\n", e->step, e->name);
-		break;
-	case BLD_EV_CANCELED:
-		flush_line(p);
-		if (!p->quiet)
-			fprintf(stderr, "#%u CANCELED\n\n", e->step);
-		break;
-	case BLD_EV_WARNING:
-		fprintf(stderr, "[Warning] %s\n", e->name);
-		break;
-	}
-	fflush(stderr);
-}
 
 /* The base images' ids, by the --pull policy. */
 struct image_ctx {
@@ -315,8 +227,7 @@ static int check_flags(const struct build_flags *f)
 	if (f->network && strcmp(f->network, "default") && strcmp(f->network, "bridge") &&
 	    strcmp(f->network, "none") && strcmp(f->network, "host"))
 		return cli_error(125, "--network '%s': default, none or host", f->network);
-	if (f->progress && strcmp(f->progress, "auto") && strcmp(f->progress, "plain") &&
-	    strcmp(f->progress, "tty") && strcmp(f->progress, "quiet"))
+	if (build_progress_mode(f->progress, false) < 0)
 		return cli_error(125, "--progress '%s': auto, plain, tty or quiet", f->progress);
 	if (f->isolation && strcmp(f->isolation, "vm") && strcmp(f->isolation, "default") &&
 	    strcmp(f->isolation, "container"))
@@ -438,7 +349,8 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 			st = cli_fail(err, 125);
 	}
 	struct bld_kv *args = build_args(&f->build_args, &n_args);
-	struct printer pr = {.quiet = f->quiet || (f->progress && !strcmp(f->progress, "quiet"))};
+	enum build_progress_mode mode = build_progress_mode(f->progress, f->quiet);
+	struct build_progress *pr = build_progress_new(mode);
 	struct image_ctx ic = {.is = is, .pull = pull_policy(f)};
 	struct eng_store es = cli_engine(o);
 	const char *name = file_path ? strrchr(file_path, '/') : NULL;
@@ -464,8 +376,8 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .n_secrets = n_sec,
 	    .image = base_image,
 	    .image_ctx = &ic,
-	    .event = on_event,
-	    .ctx = &pr,
+	    .event = build_progress_event,
+	    .ctx = pr,
 	    .interrupted = &interrupted,
 	    .jobs = jobs_of(f),
 	    .add_hosts = (char *const *)f->add_hosts.v,
@@ -475,6 +387,8 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	char id[IMG_DIGEST_LEN + 1];
 	struct berr *err = NULL;
 	int r = st ? -1 : bld_build(&es, is, &bo, id, &err);
+	if (!st)
+		build_progress_end(pr, r == 0);
 	if (!st && r < 0) {
 		char *msg = berr_string(err);
 		fprintf(stderr, "ERROR: failed to solve: %s\n", msg);
@@ -483,15 +397,14 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 		st = 1;
 	}
 	if (!st)
-		st = deliver(is, f, out, tags, id, pr.quiet);
+		st = deliver(is, f, out, tags, id, mode == BUILD_PROGRESS_QUIET);
 	strv_free(tags);
 	secrets_free(sec, n_sec);
 	for (int i = 0; i < f->contexts.n; i++)
 		bld_named_context_clear(&nc[i]);
 	free(nc);
 	build_args_free(args, n_args);
-	free(pr.line);
-	free(pr.log);
+	build_progress_free(pr);
 	return st;
 }
 
