@@ -274,16 +274,22 @@ static int open_data(int pathfd, const struct stat *st, const char *name, struct
 	return fd < 0 ? berr_set(err, errno, "open '%s'", name) : fd;
 }
 
+/* The owners of st as the container sees them (after anything that copies the stat again) */
+static void translate(struct tarball *t, struct archive_entry *e, const struct stat *st)
+{
+	if (t->ids) {
+		archive_entry_set_uid(e, idshift_uid(t->ids, (uint32_t)st->st_uid));
+		archive_entry_set_gid(e, idshift_gid(t->ids, (uint32_t)st->st_gid));
+	}
+}
+
 /* The header of st as name, owners translated */
 static struct archive_entry *entry_of(struct tarball *t, const struct stat *st, const char *name)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_copy_stat(e, st);
 	archive_entry_set_pathname(e, name);
-	if (t->ids) {
-		archive_entry_set_uid(e, idshift_uid(t->ids, (uint32_t)st->st_uid));
-		archive_entry_set_gid(e, idshift_gid(t->ids, (uint32_t)st->st_gid));
-	}
+	translate(t, e, st);
 	return e;
 }
 
@@ -333,6 +339,7 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 		}
 	} else {
 		r = extra_meta(t, e, &st, pathfd, fd, err);
+		translate(t, e, &st); /* the disk reader set the owners on disk again */
 	}
 	if (!S_ISREG(st.st_mode))
 		archive_entry_set_size(e, 0);

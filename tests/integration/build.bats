@@ -581,7 +581,7 @@ file"
 }
 
 # snapshot_tree DIR: what a layer's unpacked tree holds, as python sees it (times to the
-# second: a layer's tar keeps no more)
+# second: a layer's tar keeps no more; not the top directory's, which no entry gives)
 snapshot_tree() {
 	python3 - "$1" <<'PY'
 import os, stat, sys
@@ -595,7 +595,8 @@ for d, dirs, files in os.walk(top):
                     for k in os.listxattr(p, follow_symlinks=False)) if not stat.S_ISLNK(st.st_mode) else []
         link = os.readlink(p) if stat.S_ISLNK(st.st_mode) else ''
         print(os.path.relpath(p, top), oct(st.st_mode), st.st_uid, st.st_gid,
-              st.st_size if stat.S_ISREG(st.st_mode) else '-', int(st.st_mtime),
+              st.st_size if stat.S_ISREG(st.st_mode) else '-',
+              int(st.st_mtime) if name else '-',  # the top's: no tar entry says it
               st.st_nlink if not stat.S_ISDIR(st.st_mode) else '-', st.st_rdev, link, xa)
 PY
 }
