@@ -67,10 +67,10 @@ int cmd_container_monitor(struct cli_opts *o, int argc, char **argv);
 int cmd_version(struct cli_opts *o, int argc, char **argv);
 /* container_show.c */
 int cmd_ps(struct cli_opts *o, int argc, char **argv);
-/* Whether a container (record, state, id) passes every --filter KEY=VALUE of ps and start
- * --all: status, name, id, exited, ancestor, label, restart-policy. */
+/* The --filter KEY=VALUE list of ps and start --all as the engine's checked filter map
+ * (eng_container_filter); 0, or the exit status after printing why not. */
 struct flag_list;
-bool cli_container_match(const struct flag_list *filters, json_t *rec, json_t *st, const char *id);
+int cli_container_filters(struct eng_store *es, const struct flag_list *list, json_t **out);
 int cmd_inspect(struct cli_opts *o, int argc, char **argv);
 int cmd_logs(struct cli_opts *o, int argc, char **argv);
 int cmd_wait(struct cli_opts *o, int argc, char **argv);

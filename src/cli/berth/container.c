@@ -15,6 +15,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/progress.h"
 #include "engine/attach.h"
+#include "engine/container_view.h"
 #include "engine/create.h"
 #include "engine/health.h"
 #include "engine/monitor.h"
@@ -573,7 +574,7 @@ int cmd_create(struct cli_opts *o, int argc, char **argv)
 }
 
 /* The stopped containers start --all names (those --filter keeps), as podman's. */
-static const char **start_all(struct eng_store *es, const struct flag_list *filters, int *out_n)
+static const char **start_all(struct eng_store *es, json_t *filters, int *out_n)
 {
 	char **ids = NULL;
 	const char **out = NULL;
@@ -584,7 +585,7 @@ static const char **start_all(struct eng_store *es, const struct flag_list *filt
 		json_t *rec = eng_container_load(es, ids[i], NULL);
 		json_t *st = eng_state_load(es, ids[i]);
 		if (rec && !json_is_true(json_object_get(st, "Running")) &&
-		    cli_container_match(filters, rec, st, ids[i])) {
+		    eng_container_filter(filters, rec, st, ids[i])) {
 			out = xrealloc(out, (size_t)(n + 2) * sizeof(*out));
 			out[n++] = xstrdup(ids[i]);
 			out[n] = NULL;
@@ -618,7 +619,14 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 	struct eng_store es = cli_engine(o);
 	const char **named = NULL, **list = pos;
 	if (all && n == 0 && !attach && !interactive) {
-		named = start_all(&es, &filters, &n);
+		json_t *map = NULL;
+		int r = cli_container_filters(&es, &filters, &map);
+		if (r) {
+			flag_list_free(&filters);
+			return r;
+		}
+		named = start_all(&es, map, &n);
+		json_decref(map);
 		list = named;
 	} else if (all || filters.n) {
 		n = -1;

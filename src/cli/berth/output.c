@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define MIN_WIDTH 10
@@ -91,30 +92,7 @@ const char *out_size(int64_t bytes, char buf[32])
 
 const char *out_duration(long secs, char buf[48])
 {
-	long mins = secs / 60, hours = secs / 3600, days = secs / 86400;
-	if (secs < 1)
-		snprintf(buf, 48, "Less than a second");
-	else if (secs == 1)
-		snprintf(buf, 48, "1 second");
-	else if (secs < 60)
-		snprintf(buf, 48, "%ld seconds", secs);
-	else if (mins == 1)
-		snprintf(buf, 48, "About a minute");
-	else if (mins < 60)
-		snprintf(buf, 48, "%ld minutes", mins);
-	else if (hours == 1)
-		snprintf(buf, 48, "About an hour");
-	else if (hours < 48)
-		snprintf(buf, 48, "%ld hours", hours);
-	else if (hours < 24 * 7 * 2)
-		snprintf(buf, 48, "%ld days", days);
-	else if (hours < 24 * 30 * 2)
-		snprintf(buf, 48, "%ld weeks", days / 7);
-	else if (hours < 24 * 365 * 2)
-		snprintf(buf, 48, "%ld months", days / 30);
-	else
-		snprintf(buf, 48, "%ld years", days / 365);
-	return buf;
+	return timefmt_duration(secs, buf);
 }
 
 const char *out_since(time_t when, char buf[48])
@@ -127,22 +105,7 @@ const char *out_since(time_t when, char buf[48])
 
 time_t out_parse_time(const char *s)
 {
-	if (!s)
-		return 0;
-	struct tm tm = {0};
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return 0;
-	time_t t = timegm(&tm);
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == '+' || *p == '-') {
-		int hh = 0, mm = 0;
-		if (sscanf(p + 1, "%d:%d", &hh, &mm) == 2)
-			t += (*p == '+' ? -1 : 1) * (hh * 3600 + mm * 60);
-	}
-	return t;
+	return timefmt_parse(s);
 }
 
 const char *out_go_time(time_t when, char buf[48])

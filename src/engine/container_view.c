@@ -1,0 +1,476 @@
+/* Docker's documents of a container: inspect, the list item, Status text and the list's
+ * filters (see container_view.h). Read from the record and the state alone (and the disk for
+ * sizes); nothing here changes a container. */
+#include "engine/container_view.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/volume.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/filter.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static const char *zero_time(const char *t)
+{
+	return *t ? t : "0001-01-01T00:00:00Z";
+}
+
+char *eng_container_status_text(json_t *st, time_t now)
+{
+	const char *status = str(st, "Status");
+	char d[48];
+	if (!strcmp(status, "running") || !strcmp(status, "paused")) {
+		time_t t = timefmt_parse(str(st, "StartedAt"));
+		const char *health = str(json_object_get(st, "Health"), "Status");
+		const char *h = !*health                      ? ""
+				: !strcmp(health, "starting") ? " (health: starting)"
+				: !strcmp(health, "healthy")  ? " (healthy)"
+							      : " (unhealthy)";
+		return xasprintf("Up %s%s%s", timefmt_duration((long)difftime(now, t), d),
+				 !strcmp(status, "paused") ? " (Paused)" : "", h);
+	}
+	if (!strcmp(status, "exited") || !strcmp(status, "restarting")) {
+		time_t t = timefmt_parse(str(st, "FinishedAt"));
+		return xasprintf("%s (%lld) %s ago",
+				 !strcmp(status, "exited") ? "Exited" : "Restarting",
+				 (long long)json_integer_value(json_object_get(st, "ExitCode")),
+				 timefmt_duration((long)difftime(now, t), d));
+	}
+	return xstrdup("Created");
+}
+
+char *eng_container_command(json_t *rec)
+{
+	char *out = xstrdup(str(rec, "Path"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(rec, "Args"), i, v)
+	{
+		char *next = xasprintf("%s %s", out, json_string_value(v) ?: "");
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+void eng_container_size(const struct eng_store *s, json_t *rec, const char *id, int64_t *out_rw,
+			int64_t *out_rootfs)
+{
+	autofree char *diff = eng_container_path(s, id, "diff");
+	int64_t own = fs_disk_usage(AT_FDCWD, diff), layers = 0;
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(rec, "Layers"), k, v)
+	{
+		const char *chain = json_string_value(v);
+		if (!chain || strncmp(chain, "sha256:", 7))
+			continue;
+		autofree char *dir = xasprintf("%s/layers/%s/diff", s->root, chain + 7);
+		layers += fs_disk_usage(AT_FDCWD, dir);
+	}
+	*out_rw = own;
+	*out_rootfs = own + layers;
+}
+
+/* Docker's NetworkSettings: the record's networks, the running one's ports, and the legacy
+ * top-level fields of the default network. */
+static json_t *network_settings(json_t *rec, json_t *st, const char *id)
+{
+	json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+	bool running = json_is_true(json_object_get(st, "Running"));
+	json_t *ports = running && json_is_object(json_object_get(st, "Ports"))
+			    ? json_incref(json_object_get(st, "Ports"))
+			    : json_object();
+	json_t *def = json_object_get(nets, "bridge");
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	json_t *out = json_pack(
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:O}", "Bridge", "",
+	    "SandboxID", running ? id : "", "Ports", ports, "SandboxKey", "", "Gateway",
+	    str(def, "Gateway"), "IPAddress", str(def, "IPAddress"), "IPPrefixLen",
+	    (int)json_integer_value(json_object_get(def, "IPPrefixLen")), "IPv6Gateway",
+	    str(def, "IPv6Gateway"), "GlobalIPv6Address", str(def, "GlobalIPv6Address"),
+	    "GlobalIPv6PrefixLen",
+	    (int)json_integer_value(json_object_get(def, "GlobalIPv6PrefixLen")), "MacAddress",
+	    str(def, "MacAddress"), "EndpointID", "", "Networks", nets ? nets : json_object());
+	if (running && pid > 0)
+		json_object_set_new(out, "SandboxKey", json_sprintf("/proc/%d/ns/net", (int)pid));
+	return out;
+}
+
+static json_t *inspect_state(json_t *st)
+{
+	const char *status = str(st, "Status");
+	json_t *state = json_pack(
+	    "{s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:s, s:s, s:s}", "Status", status, "Running",
+	    json_is_true(json_object_get(st, "Running")), "Paused", !strcmp(status, "paused"),
+	    "Restarting", !strcmp(status, "restarting"), "OOMKilled", 0, "Dead", 0, "Pid",
+	    (json_int_t)json_integer_value(json_object_get(st, "Pid")), "ExitCode",
+	    (json_int_t)json_integer_value(json_object_get(st, "ExitCode")), "Error",
+	    str(st, "Error"), "StartedAt", zero_time(str(st, "StartedAt")), "FinishedAt",
+	    zero_time(str(st, "FinishedAt")));
+	if (json_object_get(st, "Health"))
+		json_object_set(state, "Health", json_object_get(st, "Health"));
+	return state;
+}
+
+/* Where the container's files are: its directory's names, in Docker's fields. */
+static void inspect_paths(const struct eng_store *s, const char *id, json_t *out)
+{
+	autofree char *dir = eng_container_path(s, id, NULL);
+	json_object_set_new(out, "ResolvConfPath", json_sprintf("%s/resolv.conf", dir));
+	json_object_set_new(out, "HostnamePath", json_sprintf("%s/hostname", dir));
+	json_object_set_new(out, "HostsPath", json_sprintf("%s/hosts", dir));
+	json_object_set_new(out, "LogPath", json_sprintf("%s/%s-json.log", dir, id));
+}
+
+static json_t *graph_driver(const struct eng_store *s, const char *id)
+{
+	autofree char *dir = eng_container_path(s, id, NULL);
+	autofree char *upper = xasprintf("%s/diff", dir);
+	autofree char *merged = xasprintf("%s/rootfs", dir);
+	autofree char *work = xasprintf("%s/work", dir);
+	return json_pack("{s:{s:s, s:s, s:s}, s:s}", "Data", "UpperDir", upper, "MergedDir", merged,
+			 "WorkDir", work, "Name", "overlay");
+}
+
+json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool size,
+			      struct berr **err)
+{
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return NULL;
+	json_t *st = eng_state_load(s, id);
+	json_t *out = json_object();
+	const char *head[] = {"Id", "Created", "Path", "Args"};
+	for (size_t i = 0; i < 4; i++)
+		json_object_set(out, head[i], json_object_get(rec, head[i]));
+	json_object_set_new(out, "State", inspect_state(st));
+	json_object_set(out, "Image", json_object_get(rec, "Image"));
+	inspect_paths(s, id, out);
+	const char *rest[] = {"Name", "Driver", "Platform", "MountLabel"};
+	for (size_t i = 0; i < 4; i++)
+		json_object_set(out, rest[i], json_object_get(rec, rest[i]));
+	json_object_set_new(out, "RestartCount",
+			    json_integer(json_integer_value(json_object_get(st, "RestartCount"))));
+	json_object_set(out, "HostConfig", json_object_get(rec, "HostConfig"));
+	json_object_set_new(out, "GraphDriver", graph_driver(s, id));
+	if (size) {
+		int64_t rw = 0, rootfs = 0;
+		eng_container_size(s, rec, id, &rw, &rootfs);
+		json_object_set_new(out, "SizeRw", json_integer(rw));
+		json_object_set_new(out, "SizeRootFs", json_integer(rootfs));
+	}
+	json_object_set_new(out, "Mounts", json_array());
+	json_object_set(out, "Config", json_object_get(rec, "Config"));
+	json_object_set_new(out, "NetworkSettings", network_settings(rec, st, id));
+	json_decref(st);
+	json_decref(rec);
+	return out;
+}
+
+/* Docker's Port list of a running container: a published port once per binding (IP,
+ * PrivatePort, PublicPort, Type), an exposed one without a binding as PrivatePort and Type. */
+static json_t *summary_ports(json_t *st)
+{
+	json_t *out = json_array();
+	if (!json_is_true(json_object_get(st, "Running")))
+		return out;
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(st, "Ports"), k, v)
+	{
+		char type[8] = "tcp";
+		int priv = 0;
+		if (sscanf(k, "%d/%7s", &priv, type) < 1)
+			continue;
+		size_t i;
+		json_t *b;
+		if (!json_array_size(v))
+			json_array_append_new(
+			    out, json_pack("{s:i, s:s}", "PrivatePort", priv, "Type", type));
+		json_array_foreach(v, i, b)
+		{
+			json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:s}", "IP",
+							     str(b, "HostIp"), "PrivatePort", priv,
+							     "PublicPort", atoi(str(b, "HostPort")),
+							     "Type", type));
+		}
+	}
+	return out;
+}
+
+/* Docker's MountPoint for each entry of the record's mount plan. */
+static json_t *summary_mounts(const struct eng_store *s, json_t *rec)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, m)
+	{
+		const char *type = str(m, "Type");
+		bool volume = !strcmp(type, "volume");
+		autofree char *data = volume ? eng_volume_data(s, str(m, "Source")) : NULL;
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type, "Name",
+				   volume ? str(m, "Source") : "", "Source",
+				   volume ? data : str(m, "Source"), "Destination",
+				   str(m, "Destination"), "Driver", volume ? "local" : "", "Mode",
+				   "", "RW", json_is_true(json_object_get(m, "RW")), "Propagation",
+				   !strcmp(type, "bind") ? "rprivate" : ""));
+	}
+	return out;
+}
+
+json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *st, const char *id,
+			      bool size)
+{
+	autofree char *command = eng_container_command(rec);
+	autofree char *status = eng_container_status_text(st, time(NULL));
+	json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
+	json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+	json_t *out = json_pack(
+	    "{s:s, s:[s], s:s, s:s, s:s, s:I, s:o}", "Id", id, "Names", str(rec, "Name"), "Image",
+	    str(rec, "ImageName"), "ImageID", str(rec, "Image"), "Command", command, "Created",
+	    (json_int_t)timefmt_parse(str(rec, "Created")), "Ports", summary_ports(st));
+	if (size) {
+		int64_t rw = 0, rootfs = 0;
+		eng_container_size(s, rec, id, &rw, &rootfs);
+		json_object_set_new(out, "SizeRw", json_integer(rw));
+		json_object_set_new(out, "SizeRootFs", json_integer(rootfs));
+	}
+	json_object_set_new(out, "Labels",
+			    json_is_object(labels) ? json_incref(labels) : json_object());
+	json_object_set_new(out, "State", json_string(str(st, "Status")));
+	json_object_set_new(out, "Status", json_string(status));
+	json_object_set_new(out, "HostConfig",
+			    json_pack("{s:s}", "NetworkMode",
+				      str(json_object_get(rec, "HostConfig"), "NetworkMode")));
+	json_object_set_new(out, "NetworkSettings",
+			    json_pack("{s:O}", "Networks", nets ? nets : json_object()));
+	json_object_set_new(out, "Mounts", summary_mounts(s, rec));
+	return out;
+}
+
+/* The filters. */
+
+static const char *const filter_keys[] = {"ancestor",       "before", "exited", "health",  "id",
+					  "is-task",        "label",  "name",   "network", "since",
+					  "restart-policy", "status", "volume", NULL};
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (size_t i = 0; set[i]; i++)
+		if (!strcmp(v, set[i]))
+			return true;
+	return false;
+}
+
+/* Values a key allows (NULL: any); Docker's daemon refuses the others. */
+static const char *const *allowed(const char *key)
+{
+	static const char *const status[] = {"created", "restarting", "running", "removing",
+					     "paused",  "exited",     "dead",    NULL};
+	static const char *const health[] = {"starting", "healthy", "unhealthy", "none", NULL};
+	static const char *const boolean[] = {"true", "false", NULL};
+	return !strcmp(key, "status")    ? status
+	       : !strcmp(key, "health")  ? health
+	       : !strcmp(key, "is-task") ? boolean
+					 : NULL;
+}
+
+int eng_container_filter_check(const struct eng_store *s, json_t *filters, struct berr **err)
+{
+	int r = filter_check(filters, filter_keys, err);
+	if (r < 0)
+		return r;
+	const char *k;
+	json_t *vals;
+	json_object_foreach(filters, k, vals)
+	{
+		const char *const *set = allowed(k);
+		size_t i;
+		json_t *v;
+		json_array_foreach(vals, i, v)
+		{
+			const char *x = json_string_value(v);
+			if (set && !one_of(x, set))
+				return berr_plain(err, EINVAL, "invalid filter '%s=%s'", k, x);
+			if (!strcmp(k, "exited") && (!*x || strspn(x, "-0123456789") != strlen(x)))
+				return berr_plain(err, EINVAL, "invalid filter 'exited=%s'", x);
+			if (strcmp(k, "before") && strcmp(k, "since"))
+				continue;
+			char id[ENG_ID_LEN + 1];
+			if ((r = eng_container_resolve(s, x, id, err)) < 0)
+				return r;
+			json_t *rec = eng_container_load(s, id, err);
+			if (!rec)
+				return -ENOENT;
+			/* the engine's times are fixed-width RFC 3339 UTC: text order is time
+			 * order */
+			json_array_set_new(vals, i, json_string(str(rec, "Created")));
+			json_decref(rec);
+		}
+	}
+	return 0;
+}
+
+/* Docker's filters.Match: the value as a regular expression anywhere in s. */
+static bool matches(const char *pattern, const char *s)
+{
+	regex_t re;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+		return strstr(s, pattern) != NULL;
+	bool ok = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+static bool any_value(json_t *filters, const char *key, bool (*ok)(const char *v, void *arg),
+		      void *arg)
+{
+	json_t *vals = filter_values(filters, key);
+	if (!vals)
+		return true;
+	size_t i;
+	json_t *v;
+	json_array_foreach(vals, i, v) if (ok(json_string_value(v), arg)) return true;
+	return false;
+}
+
+struct subject {
+	json_t *rec, *st;
+	const char *id;
+};
+
+static bool by_status(const char *v, void *arg)
+{
+	return !strcmp(v, str(((struct subject *)arg)->st, "Status"));
+}
+
+static bool by_name(const char *v, void *arg)
+{
+	const char *name = str(((struct subject *)arg)->rec, "Name");
+	return matches(v, *name == '/' ? name + 1 : name);
+}
+
+static bool by_id(const char *v, void *arg)
+{
+	return !strncmp(((struct subject *)arg)->id, v, strlen(v));
+}
+
+static bool by_exited(const char *v, void *arg)
+{
+	struct subject *c = arg;
+	return !strcmp(str(c->st, "Status"), "exited") &&
+	       json_integer_value(json_object_get(c->st, "ExitCode")) == atoi(v);
+}
+
+/* An image as the user named it (a pattern), or a prefix of its id (sha256: or not). */
+static bool by_ancestor(const char *v, void *arg)
+{
+	struct subject *c = arg;
+	const char *image = str(c->rec, "Image");
+	const char *hex = strncmp(image, "sha256:", 7) ? image : image + 7;
+	const char *want = strncmp(v, "sha256:", 7) ? v : v + 7;
+	return !fnmatch(v, str(c->rec, "ImageName"), 0) ||
+	       (*want && !strncmp(hex, want, strlen(want)));
+}
+
+static bool by_restart(const char *v, void *arg)
+{
+	json_t *hc = json_object_get(((struct subject *)arg)->rec, "HostConfig");
+	const char *name = str(json_object_get(hc, "RestartPolicy"), "Name");
+	return !strcmp(*name ? name : "no", v);
+}
+
+static bool by_health(const char *v, void *arg)
+{
+	const char *h = str(json_object_get(((struct subject *)arg)->st, "Health"), "Status");
+	return !strcmp(*h ? h : "none", v);
+}
+
+static bool by_network(const char *v, void *arg)
+{
+	json_t *rec = ((struct subject *)arg)->rec;
+	const char *k;
+	json_t *ep;
+	json_object_foreach(json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"), k,
+			    ep)
+	{
+		const char *nid = str(ep, "NetworkID");
+		if (!strcmp(k, v) || (*nid && *v && !strncmp(nid, v, strlen(v))))
+			return true;
+	}
+	return false;
+}
+
+static bool by_volume(const char *v, void *arg)
+{
+	json_t *rec = ((struct subject *)arg)->rec;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, m)
+	{
+		if (!strcmp(str(m, "Source"), v) || !strcmp(str(m, "Destination"), v))
+			return true;
+	}
+	return false;
+}
+
+/* berth has no swarm: no container is a task */
+static bool by_task(const char *v, void *arg)
+{
+	return !strcmp(v, "false");
+}
+
+bool eng_container_filter(json_t *filters, json_t *rec, json_t *st, const char *id)
+{
+	struct subject c = {rec, st, id};
+	static const struct {
+		const char *key;
+		bool (*ok)(const char *v, void *arg);
+	} keys[] = {{"status", by_status},
+		    {"name", by_name},
+		    {"id", by_id},
+		    {"exited", by_exited},
+		    {"ancestor", by_ancestor},
+		    {"health", by_health},
+		    {"restart-policy", by_restart},
+		    {"network", by_network},
+		    {"volume", by_volume},
+		    {"is-task", by_task}};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!any_value(filters, keys[i].key, keys[i].ok, &c))
+			return false;
+	const char *created = str(rec, "Created");
+	json_t *v;
+	size_t i;
+	json_array_foreach(filter_values(filters, "before"), i, v)
+	{
+		if (strcmp(created, json_string_value(v)) >= 0)
+			return false;
+	}
+	json_array_foreach(filter_values(filters, "since"), i, v)
+	{
+		if (strcmp(created, json_string_value(v)) <= 0)
+			return false;
+	}
+	return filter_labels(filters, "label",
+			     json_object_get(json_object_get(rec, "Config"), "Labels"));
+}

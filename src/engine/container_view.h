@@ -1,0 +1,47 @@
+/* What a container is, as Docker's documents show it: the inspect document
+ * (/containers/{id}/json), the list item (/containers/json's ContainerSummary), its Status
+ * text, and the list's filters. Both front ends (the command line's inspect and ps, the API
+ * service) print these; only the printing (tables, short ids, ages) is theirs. */
+#ifndef BERTH_ENGINE_CONTAINER_VIEW_H
+#define BERTH_ENGINE_CONTAINER_VIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "engine/container.h"
+
+struct berr;
+
+/* Docker's ContainerInspectResponse: the record, its State, where its files are and its
+ * NetworkSettings; with size, SizeRw and SizeRootFs too. ENOENT when there is no record. */
+json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool size,
+			      struct berr **err);
+/* Docker's ContainerSummary: Id, Names, Image (as the user named it), ImageID, Command,
+ * Created (unix seconds), Ports (a running one's), [SizeRw, SizeRootFs,] Labels, State,
+ * Status, HostConfig {NetworkMode}, NetworkSettings {Networks}, Mounts. */
+json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *state, const char *id,
+			      bool size);
+/* "Up 5 minutes", "Up 2 hours (Paused)", "Up 3 seconds (healthy)", "Exited (0) 2 minutes
+ * ago", "Restarting (1) 5 seconds ago", "Created", as Docker's State.String(); now is the
+ * present (time(NULL)), given so that tests can fix it. Caller frees. */
+char *eng_container_status_text(json_t *state, time_t now);
+/* Path and Args as one line, space-separated (Docker's Command). Caller frees. */
+char *eng_container_command(json_t *rec);
+/* The bytes of the container's own changes (its upper directory), and with its image's
+ * layers: Docker's SizeRw and SizeRootFs. */
+void eng_container_size(const struct eng_store *s, json_t *rec, const char *id, int64_t *out_rw,
+			int64_t *out_rootfs);
+
+/* The filters of /containers/json and `ps --filter` (util/filter.h's map): ancestor, before,
+ * since, exited, health, id, is-task, label, name, network, restart-policy, status, volume.
+ * Checks the keys and values (EINVAL "invalid filter 'KEY'" / "invalid filter 'KEY=VALUE'")
+ * and resolves before/since, which name containers, to those containers' Created times
+ * (rewritten in filters; ENOENT when one does not exist). Call once before matching. */
+int eng_container_filter_check(const struct eng_store *s, json_t *filters, struct berr **err);
+/* Whether the container (record, state as eng_state_load gives it, id) passes every key of
+ * the checked filters: any value of a key may match, except label, where all must. */
+bool eng_container_filter(json_t *filters, json_t *rec, json_t *st, const char *id);
+
+#endif
