@@ -18,6 +18,7 @@
 #include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "image/builtin.h"
+#include "image/image_view.h"
 #include "image/reference.h"
 #include "image/snapshot.h"
 #include "image/store.h"
@@ -42,12 +43,12 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* The digest recorded for a repository ("docker.io/library/busybox"), or NULL. */
-static const char *digest_for(json_t *rec, const char *repo)
+/* The digest of a familiar repository ("busybox") among the summary's RepoDigests, or NULL. */
+static const char *digest_for(json_t *sum, const char *repo)
 {
 	size_t i, n = strlen(repo);
 	json_t *v;
-	json_array_foreach(json_object_get(rec, "digests"), i, v)
+	json_array_foreach(json_object_get(sum, "RepoDigests"), i, v)
 	{
 		const char *d = json_string_value(v);
 		if (!strncmp(d, repo, n) && d[n] == '@')
@@ -92,11 +93,12 @@ static bool keep_row(json_t *row, json_t *rec, const struct images_opts *io,
 	return true;
 }
 
-static json_t *image_row(json_t *rec, const char *repo, const char *tag, const char *digest,
+/* docker images' row of the image layer's ImageSummary for one of its names. */
+static json_t *image_row(json_t *sum, const char *repo, const char *tag, const char *digest,
 			 const struct images_opts *io)
 {
-	const char *id = str(rec, "id");
-	time_t created = out_parse_time(str(rec, "created"));
+	const char *id = str(sum, "Id");
+	time_t created = (time_t)json_integer_value(json_object_get(sum, "Created"));
 	char since[48], size[32], at[48];
 	autofree char *short_id = xasprintf("%.12s", id + 7);
 	return json_pack(
@@ -104,15 +106,15 @@ static json_t *image_row(json_t *rec, const char *repo, const char *tag, const c
 	    tag, "Digest", digest ? digest : "<none>", "ID", io->no_trunc ? id : short_id,
 	    "CreatedSince", created ? out_since(created, since) : "N/A", "CreatedAt",
 	    created ? out_go_time(created, at) : "", "Size",
-	    out_size(json_integer_value(json_object_get(rec, "size")), size), "VirtualSize", size,
+	    out_size(json_integer_value(json_object_get(sum, "Size")), size), "VirtualSize", size,
 	    "SharedSize", "N/A", "UniqueSize", "N/A", "Containers", "N/A");
 }
 
-static void rows_of(json_t *rec, const struct images_opts *io, const char *repo_filter,
+static void rows_of(json_t *rec, json_t *sum, const struct images_opts *io, const char *repo_filter,
 		    json_t *rows)
 {
 	json_t *names = json_object_get(rec, "names");
-	json_t *labels = json_object_get(json_object_get(rec, "_config"), "Labels");
+	json_t *labels = json_object_get(sum, "Labels");
 	size_t i;
 	json_t *v;
 	if (!json_array_size(names)) {
@@ -120,23 +122,22 @@ static void rows_of(json_t *rec, const struct images_opts *io, const char *repo_
 		 * intermediate images) */
 		if (img_image_is_build_cache(rec) && !io->all)
 			return;
-		json_t *row = image_row(rec, "<none>", "<none>", NULL, io);
-		json_object_set(row, "_labels", labels ? labels : json_null());
+		json_t *row = image_row(sum, "<none>", "<none>", NULL, io);
+		json_object_set(row, "_labels", labels);
 		if (keep_row(row, rec, io, repo_filter))
 			json_array_append(rows, row);
 		json_decref(row);
 		return;
 	}
-	json_array_foreach(names, i, v)
+	json_array_foreach(json_object_get(sum, "RepoTags"), i, v)
 	{
 		struct img_ref ref;
 		if (img_ref_parse(json_string_value(v), &ref, NULL) < 0)
 			continue;
 		autofree char *fam = img_ref_familiar(&ref);
-		autofree char *repo = img_ref_repository(&ref);
 		json_t *row =
-		    image_row(rec, fam, ref.tag ? ref.tag : "<none>", digest_for(rec, repo), io);
-		json_object_set(row, "_labels", labels ? labels : json_null());
+		    image_row(sum, fam, ref.tag ? ref.tag : "<none>", digest_for(sum, fam), io);
+		json_object_set(row, "_labels", labels);
 		if (keep_row(row, rec, io, repo_filter))
 			json_array_append(rows, row);
 		json_decref(row);
@@ -193,17 +194,17 @@ int cmd_images(struct cli_opts *o, int argc, char **argv)
 	json_t *images = json_object_get(all, "images");
 	size_t count = json_array_size(images), i;
 	json_t **sorted = xcalloc(count + 1, sizeof(json_t *));
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i++)
 		sorted[i] = json_array_get(images, i);
-		if (io.filters.n)
-			attach_config(s, sorted[i]);
-	}
 	qsort(sorted, count, sizeof(json_t *), by_created_desc);
 	json_t *rows = json_array();
 	/* a filter without a tag matches the repository's every tag */
 	autofree char *repo_filter = n == 1 ? xstrdup(pos[0]) : NULL;
-	for (i = 0; i < count; i++)
-		rows_of(sorted[i], &io, repo_filter, rows);
+	for (i = 0; i < count; i++) {
+		json_t *sum = img_image_summary(s, sorted[i]);
+		rows_of(sorted[i], sum, &io, repo_filter, rows);
+		json_decref(sum);
+	}
 	free(sorted);
 	int status = 0;
 	if (io.quiet) {

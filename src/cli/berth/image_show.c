@@ -1,4 +1,4 @@
-/* `image inspect` (Docker's JSON shape) and `history`. */
+/* `image inspect` (the image layer's document, image/image_view.h) and `history`. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "image/builtin.h"
 #include "image/config.h"
 #include "image/image.h"
+#include "image/image_view.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -22,100 +23,6 @@ static const char *str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : "";
-}
-
-/* The record and parsed config of a name (the built-in image loaded when named). */
-static json_t *find(struct img_store *s, const char *name, struct img_config **out_cfg,
-		    struct berr **err)
-{
-	if (img_builtin_is(name) && img_builtin_ensure(s, err) < 0)
-		return NULL;
-	json_t *rec = img_image_lookup(s, name, err);
-	if (!rec)
-		return NULL;
-	autofree char *data = NULL;
-	size_t len = 0;
-	if (img_blob_read(s, str(rec, "id"), IMG_CONFIG_MAX, &data, &len, err) < 0 ||
-	    img_config_parse(data, len, out_cfg, err) < 0) {
-		json_decref(rec);
-		berr_wrap(err, "image '%s'", name);
-		return NULL;
-	}
-	return rec;
-}
-
-/* Docker fills every field of an image's Config; templates rely on them being there. */
-static json_t *docker_config(json_t *cfg)
-{
-	json_t *c = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:n, s:n, s:s, s:n, "
-			      "s:s, s:n, s:n, s:n}",
-			      "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0,
-			      "AttachStdout", 0, "AttachStderr", 0, "Tty", 0, "OpenStdin", 0,
-			      "StdinOnce", 0, "Env", "Cmd", "Image", "", "Volumes", "WorkingDir",
-			      "", "Entrypoint", "OnBuild", "Labels");
-	if (json_is_object(cfg))
-		json_object_update(c, cfg);
-	return c;
-}
-
-static json_t *familiar_list(json_t *list)
-{
-	json_t *out = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v)
-	{
-		autofree char *f = img_name_familiar(json_string_value(v));
-		json_array_append_new(out, json_string(f));
-	}
-	return out;
-}
-
-static json_t *inspect_json(struct cli_opts *o, json_t *rec, struct img_config *c)
-{
-	json_t *layers = json_array();
-	for (size_t i = 0; i < c->n_diff_ids; i++)
-		json_array_append_new(layers, json_string(c->diff_ids[i]));
-	size_t i;
-	json_t *v;
-	autofree char *lowers = xstrdup("");
-	json_array_foreach(json_object_get(rec, "layers"), i, v)
-	{
-		/* top layer first, as overlayfs lists them */
-		char *next = xasprintf("%s/layers/%s/diff%s%s", o->root, json_string_value(v) + 7,
-				       i ? ":" : "", lowers);
-		free(lowers);
-		lowers = next;
-	}
-	const char *comment = "";
-	if (c->n_history && c->history[c->n_history - 1].comment)
-		comment = c->history[c->n_history - 1].comment;
-	json_t *j = json_pack(
-	    "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:{s:{s:s}, s:s}, "
-	    "s:{s:s, s:o}, s:{s:s}}",
-	    "Id", str(rec, "id"), "RepoTags", familiar_list(json_object_get(rec, "names")),
-	    "RepoDigests", familiar_list(json_object_get(rec, "digests")), "Parent", "", "Comment",
-	    comment, "Created", c->created ? c->created : "", "DockerVersion", "", "Author",
-	    c->author ? c->author : "", "Config", docker_config(json_object_get(c->raw, "config")),
-	    "Architecture", c->platform.arch, "Os", c->platform.os, "Size",
-	    (json_int_t)json_integer_value(json_object_get(rec, "size")), "GraphDriver", "Data",
-	    "LowerDir", lowers, "Name", "overlay", "RootFS", "Type", "layers", "Layers", layers,
-	    "Metadata", "LastTagTime", str(rec, "added"));
-	if (c->platform.variant) {
-		/* Docker puts Variant after Architecture; the order of keys is kept */
-		json_t *copy = json_object();
-		const char *k;
-		json_object_foreach(j, k, v)
-		{
-			json_object_set(copy, k, v);
-			if (!strcmp(k, "Architecture"))
-				json_object_set_new(copy, "Variant",
-						    json_string(c->platform.variant));
-		}
-		json_decref(j);
-		j = copy;
-	}
-	return j;
 }
 
 int cmd_image_inspect(struct cli_opts *o, int argc, char **argv)
@@ -139,15 +46,12 @@ int cmd_image_inspect(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		struct berr *err = NULL;
-		struct img_config *c = NULL;
-		json_t *rec = find(s, pos[i], &c, &err);
-		if (!rec) {
+		json_t *j = img_image_inspect(s, pos[i], &err);
+		if (!j) {
 			status = cli_fail(err, 1);
 			continue;
 		}
-		json_array_append_new(out, inspect_json(o, rec, c));
-		img_config_free(c);
-		json_decref(rec);
+		json_array_append_new(out, j);
 	}
 	if (format) {
 		if (fmt_each(format, out))
@@ -229,7 +133,7 @@ int cmd_history(struct cli_opts *o, int argc, char **argv)
 		return 125;
 	struct berr *err = NULL;
 	struct img_config *c = NULL;
-	json_t *rec = find(s, pos[0], &c, &err);
+	json_t *rec = img_image_open(s, pos[0], &c, &err);
 	if (!rec)
 		return cli_fail(err, 1);
 	json_t *rows = history_rows(s, rec, c, human, no_trunc);

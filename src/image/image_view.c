@@ -1,0 +1,158 @@
+/* Docker's documents of an image: inspect and the list item (see image_view.h). Read only. */
+#include "image/image_view.h"
+
+#include <string.h>
+
+#include "image/builtin.h"
+#include "image/config.h"
+#include "image/image.h"
+#include "image/manifest.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+json_t *img_image_open(struct img_store *s, const char *name, struct img_config **out_cfg,
+		       struct berr **err)
+{
+	if (img_builtin_is(name) && img_builtin_ensure(s, err) < 0)
+		return NULL;
+	json_t *rec = img_image_lookup(s, name, err);
+	if (!rec)
+		return NULL;
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (img_blob_read(s, str(rec, "id"), IMG_CONFIG_MAX, &data, &len, err) < 0 ||
+	    img_config_parse(data, len, out_cfg, err) < 0) {
+		json_decref(rec);
+		berr_wrap(err, "image '%s'", name);
+		return NULL;
+	}
+	return rec;
+}
+
+/* Docker fills every field of an image's Config; templates rely on them being there. */
+static json_t *docker_config(json_t *cfg)
+{
+	json_t *c = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:n, s:n, s:s, s:n, "
+			      "s:s, s:n, s:n, s:n}",
+			      "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0,
+			      "AttachStdout", 0, "AttachStderr", 0, "Tty", 0, "OpenStdin", 0,
+			      "StdinOnce", 0, "Env", "Cmd", "Image", "", "Volumes", "WorkingDir",
+			      "", "Entrypoint", "OnBuild", "Labels");
+	if (json_is_object(cfg))
+		json_object_update(c, cfg);
+	return c;
+}
+
+static json_t *familiar_list(json_t *list)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		autofree char *f = img_name_familiar(json_string_value(v));
+		json_array_append_new(out, json_string(f));
+	}
+	return out;
+}
+
+json_t *img_image_inspect_of(struct img_store *s, json_t *rec, const struct img_config *c)
+{
+	json_t *layers = json_array();
+	for (size_t i = 0; i < c->n_diff_ids; i++)
+		json_array_append_new(layers, json_string(c->diff_ids[i]));
+	size_t i;
+	json_t *v;
+	autofree char *lowers = xstrdup("");
+	json_array_foreach(json_object_get(rec, "layers"), i, v)
+	{
+		/* top layer first, as overlayfs lists them */
+		char *next = xasprintf("%s/layers/%s/diff%s%s", s->root, json_string_value(v) + 7,
+				       i ? ":" : "", lowers);
+		free(lowers);
+		lowers = next;
+	}
+	const char *comment = "";
+	if (c->n_history && c->history[c->n_history - 1].comment)
+		comment = c->history[c->n_history - 1].comment;
+	json_int_t size = json_integer_value(json_object_get(rec, "size"));
+	json_t *j = json_pack(
+	    "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:I, s:I, "
+	    "s:{s:{s:s}, s:s}, s:{s:s, s:o}, s:{s:s}}",
+	    "Id", str(rec, "id"), "RepoTags", familiar_list(json_object_get(rec, "names")),
+	    "RepoDigests", familiar_list(json_object_get(rec, "digests")), "Parent", "", "Comment",
+	    comment, "Created", c->created ? c->created : "", "Container", "", "ContainerConfig",
+	    docker_config(NULL), "DockerVersion", "", "Author", c->author ? c->author : "",
+	    "Config", docker_config(json_object_get(c->raw, "config")), "Architecture",
+	    c->platform.arch, "Os", c->platform.os, "Size", size, "VirtualSize", size,
+	    "GraphDriver", "Data", "LowerDir", lowers, "Name", "overlay", "RootFS", "Type",
+	    "layers", "Layers", layers, "Metadata", "LastTagTime", str(rec, "added"));
+	if (c->platform.variant) {
+		/* Docker puts Variant after Architecture; the order of keys is kept */
+		json_t *copy = json_object();
+		const char *k;
+		json_object_foreach(j, k, v)
+		{
+			json_object_set(copy, k, v);
+			if (!strcmp(k, "Architecture"))
+				json_object_set_new(copy, "Variant",
+						    json_string(c->platform.variant));
+		}
+		json_decref(j);
+		j = copy;
+	}
+	return j;
+}
+
+json_t *img_image_inspect(struct img_store *s, const char *name, struct berr **err)
+{
+	struct img_config *c = NULL;
+	json_t *rec = img_image_open(s, name, &c, err);
+	if (!rec)
+		return NULL;
+	json_t *out = img_image_inspect_of(s, rec, c);
+	img_config_free(c);
+	json_decref(rec);
+	return out;
+}
+
+/* The image config's Labels, read without the checks a run needs. */
+static json_t *labels_of(struct img_store *s, json_t *rec)
+{
+	autofree char *data = NULL;
+	size_t len = 0;
+	json_t *labels = NULL;
+	if (img_blob_read(s, str(rec, "id"), IMG_CONFIG_MAX, &data, &len, NULL) == 0) {
+		json_t *c = json_load_text(data, len, NULL);
+		labels = json_object_get(json_object_get(c, "config"), "Labels");
+		labels = json_is_object(labels) ? json_incref(labels) : NULL;
+		json_decref(c);
+	}
+	return labels ? labels : json_object();
+}
+
+json_t *img_image_summary(struct img_store *s, json_t *rec)
+{
+	json_int_t size = json_integer_value(json_object_get(rec, "size"));
+	json_t *tags = familiar_list(json_object_get(rec, "names"));
+	json_t *digests = familiar_list(json_object_get(rec, "digests"));
+	if (!json_array_size(tags) && !json_array_size(digests)) {
+		/* what Docker 20.10 lists for an image without names (API 1.41) */
+		json_array_append_new(tags, json_string("<none>:<none>"));
+		json_array_append_new(digests, json_string("<none>@<none>"));
+	}
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:i, s:I, s:o, s:i}", "Id", str(rec, "id"),
+			 "ParentId", "", "RepoTags", tags, "RepoDigests", digests, "Created",
+			 (json_int_t)timefmt_parse(str(rec, "created")), "Size", size, "SharedSize",
+			 -1, "VirtualSize", size, "Labels", labels_of(s, rec), "Containers", -1);
+}
