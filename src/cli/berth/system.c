@@ -1,4 +1,5 @@
-/* info, system df, system prune, system check: the whole store at once. */
+/* info, version, system df, system prune, system check: the whole store at once. The
+ * documents of info and version are the engine's (engine/info.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,13 +19,12 @@
 #include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
+#include "engine/info.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
 #include "engine/volume.h"
 #include "image/image.h"
-#include "image/snapshot.h"
 #include "image/store.h"
-#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -33,99 +32,16 @@
 #include "util/json.h"
 #include "util/version.h"
 #include "util/xalloc.h"
-#include "vm/accel.h"
 
-struct counts {
-	int containers, running, paused, stopped, images, volumes, cache;
-	int64_t image_bytes, volume_bytes, cache_bytes;
-};
-
-/* The bytes of the layers only the build cache has. */
-static int64_t cache_bytes(struct img_store *is, json_t *images)
+static const char *str(json_t *o, const char *key)
 {
-	json_t *theirs = json_object(), *ours = json_object();
-	size_t i, j;
-	json_t *rec, *chain;
-	json_array_foreach(images, i, rec)
-	{
-		json_array_foreach(json_object_get(rec, "layers"), j, chain)
-		{
-			json_object_set(img_image_is_build_cache(rec) ? ours : theirs,
-					json_string_value(chain) ?: "", json_true());
-		}
-	}
-	int64_t bytes = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(ours, k, v)
-	{
-		if (!json_object_get(theirs, k) && img_snapshot_size(is, k) > 0)
-			bytes += img_snapshot_size(is, k);
-	}
-	json_decref(theirs);
-	json_decref(ours);
-	return bytes;
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
 }
 
-static void count(struct cli_opts *o, struct counts *c)
+static long long num(json_t *o, const char *key)
 {
-	memset(c, 0, sizeof(*c));
-	struct eng_store es = cli_engine(o);
-	char **ids = NULL;
-	if (eng_container_list(&es, &ids, NULL) == 0) {
-		for (size_t i = 0; ids[i]; i++) {
-			json_t *st = eng_state_load(&es, ids[i]);
-			const char *s = json_string_value(json_object_get(st, "Status"));
-			c->containers++;
-			if (s && !strcmp(s, "paused"))
-				c->paused++;
-			else if (json_is_true(json_object_get(st, "Running")))
-				c->running++;
-			else
-				c->stopped++;
-			json_decref(st);
-		}
-		strv_free(ids);
-	}
-	autoptr(img_store) is = NULL;
-	if (img_store_open(o->root, &is, NULL) == 0 && img_store_lock(is, false, NULL) == 0) {
-		json_t *all = img_store_load_images(is, NULL);
-		img_store_unlock(is);
-		size_t i;
-		json_t *rec;
-		json_array_foreach(json_object_get(all, "images"), i, rec)
-		{
-			if (img_image_is_build_cache(rec)) {
-				c->cache++;
-				continue;
-			}
-			c->images++;
-			c->image_bytes += json_integer_value(json_object_get(rec, "size"));
-		}
-		c->cache_bytes = cache_bytes(is, json_object_get(all, "images"));
-		json_decref(all);
-	}
-	char **vols = NULL;
-	if (eng_volume_list(&es, &vols, NULL) == 0) {
-		for (size_t i = 0; vols[i]; i++) {
-			autofree char *data = eng_volume_data(&es, vols[i]);
-			c->volumes++;
-			c->volume_bytes += fs_disk_usage(AT_FDCWD, data);
-		}
-		strv_free(vols);
-	}
-}
-
-/* Go's names for the machine (docker version's OS/Arch). */
-static const char *go_arch(const char *machine)
-{
-	const char *m[][2] = {{"x86_64", "amd64"},   {"aarch64", "arm64"},   {"i686", "386"},
-			      {"armv7l", "arm"},     {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
-			      {"riscv64", "riscv64"}};
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (!strcmp(machine, m[i][0]))
-			return m[i][1];
-	return machine;
+	return (long long)json_integer_value(json_object_get(o, key));
 }
 
 int cmd_version(struct cli_opts *o, int argc, char **argv)
@@ -142,13 +58,17 @@ int cmd_version(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n > 0)
 		return cli_error(125, "\"berth version\" accepts no arguments");
-	struct utsname u;
-	uname(&u);
+	json_t *doc = eng_system_version();
+	json_t *details =
+	    json_object_get(json_array_get(json_object_get(doc, "Components"), 1), "Details");
 	/* daemonless: the client is all there is (as podman's without a remote) */
-	json_t *v =
-	    json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "Client", "Version", BERTH_VERSION,
-		      "Os", "linux", "Arch", go_arch(u.machine), "KernelVersion", u.release,
-		      "Runtime", "berth-runtime", "OciVersion", "1.1.0");
+	json_t *v = json_pack("{s:{s:O, s:O, s:O, s:O, s:s, s:O}}", "Client", "Version",
+			      json_object_get(doc, "Version"), "Os", json_object_get(doc, "Os"),
+			      "Arch", json_object_get(doc, "Arch"), "KernelVersion",
+			      json_object_get(doc, "KernelVersion"), "Runtime", "berth-runtime",
+			      "OciVersion", json_object_get(details, "OciVersion"));
+	json_decref(doc);
+	json_t *client = json_object_get(v, "Client");
 	int r = 0;
 	if (format) {
 		json_t *one = json_pack("[o]", v);
@@ -156,9 +76,10 @@ int cmd_version(struct cli_opts *o, int argc, char **argv)
 		json_decref(one);
 		return r;
 	}
-	printf("Client:       berth\n Version:     %s\n OS/Arch:     linux/%s\n Kernel:      %s\n"
-	       " OCI runtime: berth-runtime (runtime spec 1.1.0)\n",
-	       BERTH_VERSION, go_arch(u.machine), u.release);
+	printf("Client:       berth\n Version:     %s\n OS/Arch:     %s/%s\n Kernel:      %s\n"
+	       " OCI runtime: berth-runtime (runtime spec %s)\n",
+	       str(client, "Version"), str(client, "Os"), str(client, "Arch"),
+	       str(client, "KernelVersion"), str(client, "OciVersion"));
 	json_decref(v);
 	return r;
 }
@@ -175,52 +96,32 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
-	struct counts c;
-	count(o, &c);
-	struct utsname u;
-	uname(&u);
-	char mem[32];
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	snprintf(mem, sizeof(mem), "%.4gGiB", (double)pages * (double)psize / (1 << 30));
-	/* a v1 host with a cgroup2 tree beside (systemd's hybrid) still counts as v1 */
-	const char *cgroup = rt_cgroup_mode() == RT_CGROUP_V2 ? "2" : "1";
-	/* VM isolation: the accelerator auto would choose, and the guest kernel */
-	enum vm_accel accel;
-	autofree char *why = NULL, *kernel = NULL, *modules = NULL;
-	const char *accel_name =
-	    vm_accel_pick("auto", &accel, &why, NULL) == 0 ? vm_accel_name(accel) : "none";
-	struct berr *kerr = NULL;
-	if (vm_kernel_find(NULL, &kernel, &modules, &kerr) < 0)
-		berr_free(kerr);
-	json_t *info = json_pack(
-	    "{s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, "
-	    "s:s, s:s}",
-	    "Containers", c.containers, "ContainersRunning", c.running, "ContainersPaused",
-	    c.paused, "ContainersStopped", c.stopped, "Images", c.images, "ServerVersion",
-	    BERTH_VERSION, "Driver", "overlay", "CgroupDriver", "cgroupfs", "CgroupVersion", cgroup,
-	    "KernelVersion", u.release, "OperatingSystem", "linux", "Architecture", u.machine,
-	    "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", mem, "DockerRootDir", o->root,
-	    "RunRoot", o->runroot, "DefaultRuntime", "berth-runtime", "Isolation", "container");
-	json_object_set_new(info, "VmAccel", json_string(accel_name));
-	json_object_set_new(info, "VmAccelReason", json_string(why ? why : ""));
-	json_object_set_new(info, "VmKernel", json_string(kernel ? kernel : ""));
+	struct eng_store es = cli_engine(o);
+	json_t *info = eng_system_info(&es);
 	if (format) {
 		json_t *one = json_pack("[o]", info);
 		int r = fmt_each(format, one);
 		json_decref(one);
 		return r;
 	}
-	printf("Client: berth\n Version:    %s\n\nServer:\n Containers: %d\n  Running: %d\n"
-	       "  Paused: %d\n  Stopped: %d\n Images: %d\n Server Version: %s\n"
-	       " Storage Driver: overlay\n Cgroup Driver: cgroupfs\n Cgroup Version: %s\n"
-	       " Runtimes: berth-runtime\n Default Runtime: berth-runtime\n Isolation: container\n"
-	       " Kernel Version: %s\n Operating System: linux\n Architecture: %s\n CPUs: %d\n"
+	char mem[32];
+	snprintf(mem, sizeof(mem), "%.4gGiB", (double)num(info, "MemTotal") / (1 << 30));
+	printf("Client: berth\n Version:    %s\n\nServer:\n Containers: %lld\n  Running: %lld\n"
+	       "  Paused: %lld\n  Stopped: %lld\n Images: %lld\n Server Version: %s\n"
+	       " Storage Driver: %s\n Cgroup Driver: %s\n Cgroup Version: %s\n"
+	       " Runtimes: berth-runtime\n Default Runtime: %s\n Isolation: %s\n"
+	       " Kernel Version: %s\n Operating System: %s\n Architecture: %s\n CPUs: %lld\n"
 	       " Total Memory: %s\n Berth Root Dir: %s\n Run Root Dir: %s\n",
-	       BERTH_VERSION, c.containers, c.running, c.paused, c.stopped, c.images, BERTH_VERSION,
-	       cgroup, u.release, u.machine, (int)sysconf(_SC_NPROCESSORS_ONLN), mem, o->root,
-	       o->runroot);
-	printf(" VM Isolation: %s%s%s%s\n VM Guest Kernel: %s\n", accel_name, why ? " (" : "",
-	       why ? why : "", why ? ")" : "", kernel ? kernel : "none (linux-image-cloud-amd64)");
+	       BERTH_VERSION, num(info, "Containers"), num(info, "ContainersRunning"),
+	       num(info, "ContainersPaused"), num(info, "ContainersStopped"), num(info, "Images"),
+	       str(info, "ServerVersion"), str(info, "Driver"), str(info, "CgroupDriver"),
+	       str(info, "CgroupVersion"), str(info, "DefaultRuntime"), str(info, "Isolation"),
+	       str(info, "KernelVersion"), str(info, "OperatingSystem"), str(info, "Architecture"),
+	       num(info, "NCPU"), mem, str(info, "DockerRootDir"), str(info, "RunRoot"));
+	const char *why = str(info, "VmAccelReason"), *kernel = str(info, "VmKernel");
+	printf(" VM Isolation: %s%s%s%s\n VM Guest Kernel: %s\n", str(info, "VmAccel"),
+	       *why ? " (" : "", why, *why ? ")" : "",
+	       *kernel ? kernel : "none (linux-image-cloud-amd64)");
 	json_decref(info);
 	return 0;
 }
@@ -237,19 +138,10 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
-	struct counts c;
-	count(o, &c);
-	char a[32], b[32], d[32], e[32], t[16], t2[16], t3[16], t4[16], ac[16], ac2[16], ac3[16];
+	struct eng_counts c;
 	struct eng_store es = cli_engine(o);
-	int64_t cont_bytes = 0;
-	char **ids = NULL;
-	if (eng_container_list(&es, &ids, NULL) == 0) {
-		for (size_t i = 0; ids[i]; i++) {
-			autofree char *diff = eng_container_path(&es, ids[i], "diff");
-			cont_bytes += fs_disk_usage(AT_FDCWD, diff);
-		}
-		strv_free(ids);
-	}
+	eng_system_count(&es, &c);
+	char a[32], b[32], d[32], e[32], t[16], t2[16], t3[16], t4[16], ac[16], ac2[16], ac3[16];
 	snprintf(t, sizeof(t), "%d", c.images);
 	snprintf(t2, sizeof(t2), "%d", c.containers);
 	snprintf(t3, sizeof(t3), "%d", c.volumes);
@@ -262,10 +154,10 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	    " {s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
 	    "Type", "Images", "TotalCount", t, "Active", ac, "Size", out_size(c.image_bytes, a),
 	    "Reclaimable", "0B", "Type", "Containers", "TotalCount", t2, "Active", ac2, "Size",
-	    out_size(cont_bytes, b), "Reclaimable", "0B", "Type", "Local Volumes", "TotalCount", t3,
-	    "Active", ac3, "Size", out_size(c.volume_bytes, d), "Reclaimable", "0B", "Type",
-	    "Build Cache", "TotalCount", t4, "Active", "0", "Size", out_size(c.cache_bytes, e),
-	    "Reclaimable", e);
+	    out_size(c.container_bytes, b), "Reclaimable", "0B", "Type", "Local Volumes",
+	    "TotalCount", t3, "Active", ac3, "Size", out_size(c.volume_bytes, d), "Reclaimable",
+	    "0B", "Type", "Build Cache", "TotalCount", t4, "Active", "0", "Size",
+	    out_size(c.cache_bytes, e), "Reclaimable", e);
 	json_t *headers =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Type", "TYPE", "TotalCount", "TOTAL", "Active",
 		      "ACTIVE", "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
