@@ -6,8 +6,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "engine/container_view.h"
 #include "engine/volume.h"
 #include "image/image.h"
+#include "image/image_view.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "runtime/cgroup.h"
@@ -180,4 +182,74 @@ json_t *eng_system_info(const struct eng_store *s)
 	    "Warnings");
 	vm_fields(info);
 	return info;
+}
+
+/* Docker's Volume with its UsageData, as /system/df lists volumes. */
+static json_t *df_volumes(const struct eng_store *s)
+{
+	json_t *out = json_array();
+	char **names = NULL;
+	if (eng_volume_list(s, &names, NULL) < 0)
+		return out;
+	for (size_t i = 0; names[i]; i++) {
+		json_t *v = eng_volume_load(s, names[i], NULL);
+		if (!v)
+			continue;
+		autofree char *data = eng_volume_data(s, names[i]);
+		json_object_set_new(v, "UsageData",
+				    json_pack("{s:I, s:i}", "Size",
+					      (json_int_t)fs_disk_usage(AT_FDCWD, data), "RefCount",
+					      eng_volume_in_use(s, names[i]) ? 1 : 0));
+		json_array_append_new(out, v);
+	}
+	strv_free(names);
+	return out;
+}
+
+json_t *eng_system_df(const struct eng_store *s)
+{
+	json_t *containers = json_array(), *images = json_array();
+	json_t *users = json_object(); /* image id -> containers made from it */
+	char **ids = NULL;
+	if (eng_container_list(s, &ids, NULL) == 0) {
+		for (size_t i = 0; ids[i]; i++) {
+			json_t *rec = eng_container_load(s, ids[i], NULL);
+			if (!rec)
+				continue;
+			json_t *st = eng_state_load(s, ids[i]);
+			json_array_append_new(containers,
+					      eng_container_summary(s, rec, st, ids[i], true));
+			const char *image = json_string_value(json_object_get(rec, "Image")) ?: "";
+			json_object_set_new(
+			    users, image,
+			    json_integer(json_integer_value(json_object_get(users, image)) + 1));
+			json_decref(st);
+			json_decref(rec);
+		}
+		strv_free(ids);
+	}
+	int64_t layers = 0;
+	autoptr(img_store) is = NULL;
+	if (img_store_open(s->root, &is, NULL) == 0 && img_store_lock(is, false, NULL) == 0) {
+		json_t *all = img_store_load_images(is, NULL);
+		img_store_unlock(is);
+		size_t i;
+		json_t *rec;
+		json_array_foreach(json_object_get(all, "images"), i, rec)
+		{
+			if (img_image_is_build_cache(rec))
+				continue;
+			json_t *sum = img_image_summary(is, rec);
+			const char *id = json_string_value(json_object_get(rec, "id")) ?: "";
+			json_object_set_new(
+			    sum, "Containers",
+			    json_integer(json_integer_value(json_object_get(users, id))));
+			layers += json_integer_value(json_object_get(rec, "size"));
+			json_array_append_new(images, sum);
+		}
+		json_decref(all);
+	}
+	json_decref(users);
+	return json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", (json_int_t)layers, "Images",
+			 images, "Containers", containers, "Volumes", df_volumes(s), "BuildCache");
 }

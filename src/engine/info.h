@@ -32,5 +32,9 @@ const char *eng_go_arch(const char *machine);
  * MemTotal in bytes, DockerRootDir, Runtimes, ...) and berth's own (RunRoot, VmAccel,
  * VmAccelReason, VmKernel). */
 json_t *eng_system_info(const struct eng_store *s);
+/* Docker's /system/df: LayersSize, Images (ImageSummary, Containers counted), Containers
+ * (ContainerSummary with sizes), Volumes (with UsageData), BuildCache (empty: berth's build
+ * cache is images, `builder prune`'s). */
+json_t *eng_system_df(const struct eng_store *s);
 
 #endif

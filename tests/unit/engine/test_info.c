@@ -1,11 +1,13 @@
 /* /version as the engine makes it for both front ends: Docker's SystemVersion fields, the API
- * versions, Go's architecture names. /info reads the store and host: the integration tests'. */
+ * versions, Go's architecture names; /system/df of an empty store. /info reads the store and
+ * host: the integration tests'. */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,8 +48,27 @@ static void go_arch(void **unused)
 	assert_string_equal(eng_go_arch("mips"), "mips");
 }
 
+/* An empty store: every list there and empty, as clients index them */
+static void df_empty(void **unused)
+{
+	char root[] = "/tmp/berth-test-info-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct eng_store s = {root, root};
+	json_t *df = eng_system_df(&s);
+	char *text = json_dumps(df, JSON_COMPACT);
+	assert_string_equal(text, "{\"LayersSize\":0,\"Images\":[],\"Containers\":[],"
+				  "\"Volumes\":[],\"BuildCache\":[]}");
+	free(text);
+	json_decref(df);
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(version), cmocka_unit_test(go_arch)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(version), cmocka_unit_test(go_arch),
+					   cmocka_unit_test(df_empty)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
