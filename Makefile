@@ -4,8 +4,9 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables
-# libcurl and libarchive are opened on first use (util/dlib.h): their headers, not their link
+PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables libmicrohttpd
+# libcurl, libarchive and libmicrohttpd are opened on first use (util/dlib.h): their headers,
+# not their link
 LINKPKGS := jansson libseccomp libcrypto libmnl libnftables
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,7 +30,7 @@ endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
 LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c \
-            src/build/*.c)
+            src/build/*.c src/api/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 

@@ -385,6 +385,20 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	return r;
 }
 
+void eng_host_config_limits(json_t *hc, struct eng_run_opts *o)
+{
+	o->read_only = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+	o->privileged = json_is_true(json_object_get(hc, "Privileged"));
+	o->memory = json_integer_value(json_object_get(hc, "Memory"));
+	o->memory_swap = json_integer_value(json_object_get(hc, "MemorySwap"));
+	o->pids_limit = json_integer_value(json_object_get(hc, "PidsLimit"));
+	o->cpu_shares = json_integer_value(json_object_get(hc, "CpuShares"));
+	o->shm_size = json_integer_value(json_object_get(hc, "ShmSize"));
+	o->cpus = (double)json_integer_value(json_object_get(hc, "NanoCpus")) / 1e9;
+	const char *cpuset = json_string_value(json_object_get(hc, "CpusetCpus"));
+	o->cpuset_cpus = cpuset && *cpuset ? cpuset : NULL;
+}
+
 void eng_remove_anonymous_volumes(const struct eng_store *s, json_t *rec)
 {
 	size_t i;
@@ -460,18 +474,9 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	json_object_foreach(json_object_get(cfg, "Labels"), k, v) w->labels[n++] =
 	    xasprintf("%s=%s", k, json_string_value(v) ?: "");
 	o->labels = w->labels;
-	o->read_only = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
-	o->privileged = json_is_true(json_object_get(hc, "Privileged"));
+	eng_host_config_limits(hc, o);
 	o->no_new_privileges = json_is_true(json_object_get(hc, "NoNewPrivileges"));
 	o->network = json_string_value(json_object_get(hc, "NetworkMode"));
-	o->memory = json_integer_value(json_object_get(hc, "Memory"));
-	o->memory_swap = json_integer_value(json_object_get(hc, "MemorySwap"));
-	o->pids_limit = json_integer_value(json_object_get(hc, "PidsLimit"));
-	o->cpu_shares = json_integer_value(json_object_get(hc, "CpuShares"));
-	o->shm_size = json_integer_value(json_object_get(hc, "ShmSize"));
-	o->cpus = (double)json_integer_value(json_object_get(hc, "NanoCpus")) / 1e9;
-	const char *cpuset = json_string_value(json_object_get(hc, "CpusetCpus"));
-	o->cpuset_cpus = cpuset && *cpuset ? cpuset : NULL;
 	w->cap_add = strv_of(json_object_get(hc, "CapAdd"));
 	w->cap_drop = strv_of(json_object_get(hc, "CapDrop"));
 	w->ulimits = strv_of(json_object_get(hc, "Ulimits"));

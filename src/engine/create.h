@@ -41,6 +41,11 @@ struct eng_create {
 	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
 };
 
+/* The fields of a Docker HostConfig that the record keeps as Docker names them (read-only
+ * root, privileged, memory, swap, pids, CPU shares and count, cpuset, /dev/shm size) into o:
+ * the record's reader at start and the API's create read them alike. */
+void eng_host_config_limits(json_t *hc, struct eng_run_opts *o);
+
 /* Remove the container's anonymous volumes (rm -v, --rm). */
 void eng_remove_anonymous_volumes(const struct eng_store *s, json_t *rec);
 

@@ -57,9 +57,12 @@ char *eng_attach_path(const struct eng_store *s, const char *id)
 
 /* ---- the starting command's side ---- */
 
-int eng_monitor_spawn(const struct eng_store *s, const char *id, bool wait_attach,
+int eng_monitor_spawn(const struct eng_store *s, const char *id, unsigned wait_clients,
 		      struct berr **err)
 {
+	char wait_arg[32] = "--no-wait";
+	if (wait_clients)
+		snprintf(wait_arg, sizeof(wait_arg), "--wait-attach=%u", wait_clients);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berr_set(err, errno, "pipe");
@@ -83,15 +86,9 @@ int eng_monitor_spawn(const struct eng_store *s, const char *id, bool wait_attac
 			dup2(null, 2);
 		}
 		dup2(p[1], 3); /* the report pipe, without close-on-exec */
-		char *argv[] = {"berth",
-				"--root",
-				s->root,
-				"--runroot",
-				s->runroot,
-				"container-monitor",
-				wait_attach ? "--wait-attach" : "--no-wait",
-				(char *)id,
-				NULL};
+		char *argv[] = {"berth",     "--root",   s->root,
+				"--runroot", s->runroot, "container-monitor",
+				wait_arg,    (char *)id, NULL};
 		int r = selfexec_sealed(argv);
 		dprintf(3, "E 125 start the monitor: %s\n", strerror(-r));
 		_exit(1);
@@ -147,7 +144,7 @@ int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, in
 		      int *out_status, struct berr **err)
 {
 	*out_status = 125;
-	autoclose int rep = eng_monitor_spawn(s, id, attach, err);
+	autoclose int rep = eng_monitor_spawn(s, id, attach ? 1 : 0, err);
 	if (rep < 0)
 		return rep;
 	enum eng_report kind;
@@ -168,6 +165,23 @@ int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, in
 		return berr_plain(err, EPROTO, "the container's monitor did not wait for us");
 	*out_sock = take_fd(&sock);
 	return 0;
+}
+
+int eng_monitor_start_awaited(const struct eng_store *s, const char *id, unsigned clients,
+			      int *out_status, struct berr **err)
+{
+	*out_status = 125;
+	autoclose int rep = eng_monitor_spawn(s, id, clients ? clients : 1, err);
+	if (rep < 0)
+		return rep;
+	enum eng_report kind;
+	pid_t pid = 0;
+	int r = eng_monitor_report(rep, &kind, &pid, out_status, err);
+	if (r == 0 && kind == ENG_REPORT_LISTENING)
+		r = eng_monitor_report(rep, &kind, &pid, out_status, err);
+	if (r < 0)
+		wait_monitor_end(rep);
+	return r;
 }
 
 /* ---- the monitor ---- */
@@ -262,16 +276,24 @@ static void drop_client(struct monitor *m, size_t i)
 	(void)close(take_client(m, i));
 }
 
-static int wait_first_client(struct monitor *m, struct berr **err)
+/* The clients the start waits for (an attach, a wait), ATTACH_WAIT_MS for them all. */
+static int wait_clients(struct monitor *m, unsigned n, struct berr **err)
 {
-	struct pollfd p = {.fd = m->listener, .events = POLLIN};
-	int r = poll(&p, 1, ATTACH_WAIT_MS);
-	if (r <= 0)
-		return berr_plain(err, ETIMEDOUT, "nobody attached to the container");
-	int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return berr_set(err, errno, "accept");
-	add_client(m, fd);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < n; i++) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		struct pollfd p = {.fd = m->listener, .events = POLLIN};
+		int r = spent < ATTACH_WAIT_MS ? poll(&p, 1, (int)(ATTACH_WAIT_MS - spent)) : 0;
+		if (r <= 0)
+			return berr_plain(err, ETIMEDOUT, "nobody attached to the container");
+		int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return berr_set(err, errno, "accept");
+		add_client(m, fd);
+	}
 	return 0;
 }
 
@@ -586,7 +608,7 @@ static bool restart(struct monitor *m, int code, int restarts)
 	return !strcmp(name, "on-failure") && code != 0 && (max <= 0 || restarts < max);
 }
 
-static int setup(struct monitor *m, bool wait_attach, struct berr **err)
+static int setup(struct monitor *m, unsigned wait_attach, struct berr **err)
 {
 	m->rec = eng_container_load(m->s, m->id, err);
 	if (!m->rec)
@@ -632,7 +654,7 @@ static int setup(struct monitor *m, bool wait_attach, struct berr **err)
 		return -EIO;
 	if (wait_attach) {
 		report(m, "L\n");
-		if (wait_first_client(m, err) < 0)
+		if (wait_clients(m, wait_attach, err) < 0)
 			return -EIO;
 	}
 	if (eng_rootfs_mount_locked(m->s, m->id, m->rec, err) < 0)
@@ -667,7 +689,7 @@ static void finish(struct monitor *m, int code)
 	m->n_clients = 0;
 }
 
-int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach)
+int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, unsigned wait_attach)
 {
 	struct monitor m = {
 	    .s = s, .id = id, .report = report_fd, .listener = -1, .sfd = -1, .ctl = -1};

@@ -20,10 +20,10 @@ char *eng_runtime_root(const struct eng_store *s);
 /* <runroot>/<id>/attach */
 char *eng_attach_path(const struct eng_store *s, const char *id);
 
-/* Start a monitor for container id. wait_attach: it waits for one client on the attach
- * socket before starting the process (so a foreground run sees all output). Returns the read
+/* Start a monitor for container id. wait_clients: it waits for that many clients on the
+ * attach socket before starting the process (so a foreground run sees all output). Returns the read
  * end of the monitor's report pipe. */
-int eng_monitor_spawn(const struct eng_store *s, const char *id, bool wait_attach,
+int eng_monitor_spawn(const struct eng_store *s, const char *id, unsigned wait_clients,
 		      struct berr **err);
 
 enum eng_report { ENG_REPORT_LISTENING = 'L', ENG_REPORT_STARTED = 'S', ENG_REPORT_FAILED = 'E' };
@@ -41,8 +41,15 @@ int eng_monitor_report(int fd, enum eng_report *out, pid_t *out_pid, int *out_st
 int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, int *out_sock,
 		      int *out_status, struct berr **err);
 
+/* The same for clients that attach from other processes (the API's attach and wait, which
+ * come before the start): the monitor waits for that many, and this returns once the
+ * process runs. */
+int eng_monitor_start_awaited(const struct eng_store *s, const char *id, unsigned clients,
+			      int *out_status, struct berr **err);
+
 /* The monitor itself (`berth container-monitor`); returns the process's exit status. */
-int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd, bool wait_attach);
+int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd,
+		     unsigned wait_attach);
 
 /* Ask the container to stop: its stop signal, then SIGKILL after timeout_s (<0: the
  * container's StopTimeout, else 10); waits until the monitor has recorded the end. A

@@ -99,6 +99,7 @@ int cmd_container(struct cli_opts *o, int argc, char **argv);
 /* system.c */
 int cmd_info(struct cli_opts *o, int argc, char **argv);
 int cmd_system(struct cli_opts *o, int argc, char **argv);
+int cmd_system_service(struct cli_opts *o, int argc, char **argv);
 /* volume.c */
 int cmd_volume(struct cli_opts *o, int argc, char **argv);
 int cmd_network(struct cli_opts *o, int argc, char **argv);

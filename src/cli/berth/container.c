@@ -679,5 +679,8 @@ int cmd_container_monitor(struct cli_opts *o, int argc, char **argv)
 	if (argc != 2)
 		return 125;
 	struct eng_store es = cli_engine(o);
-	return eng_monitor_main(&es, argv[1], 3, !strcmp(argv[0], "--wait-attach"));
+	unsigned clients = !strcmp(argv[0], "--wait-attach")         ? 1
+			   : !strncmp(argv[0], "--wait-attach=", 14) ? (unsigned)atoi(argv[0] + 14)
+								     : 0;
+	return eng_monitor_main(&es, argv[1], 3, clients);
 }

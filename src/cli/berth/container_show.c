@@ -15,6 +15,7 @@
 #include "engine/container.h"
 #include "engine/container_view.h"
 #include "engine/logfile.h"
+#include "engine/logs.h"
 #include "engine/monitor.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -288,35 +289,14 @@ int cmd_inspect(struct cli_opts *o, int argc, char **argv)
 	return status;
 }
 
-struct logs_ctx {
-	bool timestamps;
-	int64_t since_ns, until_ns;
-	long tail;
-	json_t *kept; /* with --tail: the last entries, printed at the end */
-};
-
-static void print_entry(const struct eng_log_entry *e, bool ts)
+/* An entry of the log on our stdout or stderr, as it was written (ctx: --timestamps). */
+static void print_entry(const struct eng_log_entry *e, void *ctx)
 {
 	FILE *f = e->stream == 2 ? stderr : stdout;
-	if (ts)
+	if (*(bool *)ctx)
 		fprintf(f, "%s ", e->time ? e->time : "");
 	fputs(e->text, f);
 	fflush(f);
-}
-
-static void on_entry(const struct eng_log_entry *e, void *arg)
-{
-	struct logs_ctx *c = arg;
-	if ((c->since_ns && e->time_ns < c->since_ns) || (c->until_ns && e->time_ns > c->until_ns))
-		return;
-	if (c->tail >= 0) {
-		json_array_append_new(c->kept, json_pack("{s:i, s:s, s:s}", "s", e->stream, "t",
-							 e->text, "w", e->time ? e->time : ""));
-		while ((long)json_array_size(c->kept) > c->tail)
-			json_array_remove(c->kept, 0);
-		return;
-	}
-	print_entry(e, c->timestamps);
 }
 
 int cmd_logs(struct cli_opts *o, int argc, char **argv)
@@ -342,55 +322,23 @@ int cmd_logs(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n != 1)
 		return cli_error(125, "\"berth logs\" requires exactly 1 argument");
-	struct logs_ctx c = {.timestamps = ts, .tail = -1};
+	struct eng_logs_opts lo = {.tail = -1, .follow = follow};
 	if (strcmp(tail, "all")) {
 		char *end = NULL;
-		c.tail = strtol(tail, &end, 10);
-		if (*end || c.tail < 0)
+		lo.tail = strtol(tail, &end, 10);
+		if (*end || lo.tail < 0)
 			return cli_error(125, "invalid --tail '%s'", tail);
 	}
-	c.since_ns = out_when_ns(since);
-	c.until_ns = out_when_ns(until);
-	if (c.since_ns < 0 || c.until_ns < 0)
-		return cli_error(125, "invalid time '%s'", c.since_ns < 0 ? since : until);
+	lo.since_ns = out_when_ns(since);
+	lo.until_ns = out_when_ns(until);
+	if (lo.since_ns < 0 || lo.until_ns < 0)
+		return cli_error(125, "invalid time '%s'", lo.since_ns < 0 ? since : until);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
-	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
+	if (eng_container_resolve(&es, pos[0], id, &err) < 0 ||
+	    eng_container_logs(&es, id, &lo, print_entry, &ts, &err) < 0)
 		return cli_fail(err, 1);
-	autofree char *dir = eng_container_path(&es, id, NULL);
-	autofree char *path = xasprintf("%s/%s-json.log", dir, id);
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
-		return cli_error(1, "open '%s': %s", path, strerror(errno));
-	c.kept = json_array();
-	int64_t off = 0;
-	if (fd >= 0)
-		eng_log_read(fd, &off, on_entry, &c);
-	size_t i;
-	json_t *e;
-	json_array_foreach(c.kept, i, e)
-	{
-		struct eng_log_entry le = {(int)json_integer_value(json_object_get(e, "s")),
-					   (char *)str(e, "t"), (char *)str(e, "w"), 0};
-		print_entry(&le, ts);
-	}
-	json_decref(c.kept);
-	c.tail = -1;
-	while (follow) {
-		json_t *st = eng_state_load(&es, id);
-		bool running = json_is_true(json_object_get(st, "Running")) ||
-			       !strcmp(str(st, "Status"), "restarting");
-		json_decref(st);
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			eng_log_read(fd, &off, on_entry, &c);
-		if (!running)
-			break;
-		struct timespec t = {0, 100 * 1000000L};
-		nanosleep(&t, NULL);
-	}
 	return 0;
 }
 

@@ -483,6 +483,7 @@ int cmd_system(struct cli_opts *o, int argc, char **argv)
 	    {"check", "Check the store and repair what an interruption left", system_check},
 	    {"info", "Display system-wide information", cmd_info},
 	    {"boot", "Start what the restart policies bring back after a reboot", system_boot},
+	    {"service", "Run the API service (Docker Engine API 1.41)", cmd_system_service},
 	    {NULL, NULL, NULL}};
 	return cli_group(o, "system", "Manage berth", sub, argc, argv);
 }

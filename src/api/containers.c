@@ -1,0 +1,973 @@
+/* /containers/...: Docker's container endpoints on the engine's functions, as the command line
+ * calls them. Create maps Docker's ContainerConfig, HostConfig and NetworkingConfig onto
+ * struct eng_create, which is what `run`'s flags become. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "engine/attach.h"
+#include "engine/container_view.h"
+#include "engine/create.h"
+#include "engine/logs.h"
+#include "engine/monitor.h"
+#include "image/builtin.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/filter.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* ---- create: Docker's JSON as struct eng_create ---- */
+
+/* The strings create's struct points to, freed after. */
+struct owned {
+	char **v[32];
+	size_t n;
+};
+
+static char **keep(struct owned *o, char **v)
+{
+	if (v && o->n < sizeof(o->v) / sizeof(o->v[0]))
+		o->v[o->n++] = v;
+	return v;
+}
+
+static void owned_free(struct owned *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		strv_free(o->v[i]);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* An array of strings (NULL when absent or null); EINVAL when it is something else. */
+static int strv_at(json_t *o, const char *where, const char *key, struct owned *own, char ***out,
+		   struct berr **err)
+{
+	*out = NULL;
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return 0;
+	char **s = NULL;
+	if (json_opt_strv(o, where, key, &s, err) < 0)
+		return -EINVAL;
+	*out = keep(own, s);
+	return 0;
+}
+
+/* {"k": "v", ...} as "k=v" strings. */
+static char **pairs(json_t *obj, struct owned *own)
+{
+	if (!json_is_object(obj) || !json_object_size(obj))
+		return NULL;
+	char **v = xcalloc(json_object_size(obj) + 1, sizeof(*v));
+	size_t n = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach(obj, k, x) v[n++] =
+	    xasprintf("%s=%s", k, json_is_string(x) ? json_string_value(x) : "");
+	return keep(own, v);
+}
+
+/* PortBindings {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} as -p's "ip:host:80/tcp". */
+static char **publish_of(json_t *bindings, struct owned *own)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	const char *port;
+	json_t *list;
+	json_object_foreach(bindings, port, list)
+	{
+		size_t i;
+		json_t *b;
+		json_array_foreach(list, i, b)
+		{
+			const char *ip = str(b, "HostIp"), *hp = str(b, "HostPort");
+			if (n + 2 > cap)
+				v = xrealloc(v, (cap = cap * 2 + 4) * sizeof(*v));
+			v[n++] = ip && *ip ? xasprintf("%s:%s:%s", ip, hp ? hp : "", port)
+					   : xasprintf("%s:%s", hp ? hp : "", port);
+			v[n] = NULL;
+		}
+	}
+	return keep(own, v);
+}
+
+/* HostConfig.Mounts as --mount specs. */
+static char **mounts_of(json_t *mounts, struct owned *own)
+{
+	size_t n = json_array_size(mounts);
+	if (!n)
+		return NULL;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_array_get(mounts, i);
+		const char *type = str(m, "Type"), *src = str(m, "Source"), *dst = str(m, "Target");
+		json_t *tmpfs = json_object_get(m, "TmpfsOptions");
+		autofree char *extra =
+		    json_integer_value(json_object_get(tmpfs, "SizeBytes"))
+			? xasprintf(",tmpfs-size=%lld", (long long)json_integer_value(
+							    json_object_get(tmpfs, "SizeBytes")))
+			: xstrdup("");
+		v[i] = xasprintf(
+		    "type=%s%s%s,target=%s%s%s", type ? type : "volume",
+		    src && *src ? ",source=" : "", src && *src ? src : "", dst ? dst : "",
+		    json_is_true(json_object_get(m, "ReadOnly")) ? ",readonly" : "", extra);
+	}
+	return keep(own, v);
+}
+
+/* HostConfig.Tmpfs {"/run": "size=64m"} as --tmpfs's "/run:size=64m". */
+static char **tmpfs_of(json_t *obj, struct owned *own)
+{
+	if (!json_object_size(obj))
+		return NULL;
+	char **v = xcalloc(json_object_size(obj) + 1, sizeof(*v));
+	size_t n = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach(obj, k, x)
+	{
+		const char *o = json_string_value(x);
+		v[n++] = o && *o ? xasprintf("%s:%s", k, o) : xstrdup(k);
+	}
+	return keep(own, v);
+}
+
+/* Ulimits [{"Name", "Soft", "Hard"}] as "name=soft:hard". */
+static char **ulimits_of(json_t *list, struct owned *own)
+{
+	size_t n = json_array_size(list);
+	if (!n)
+		return NULL;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		json_t *u = json_array_get(list, i);
+		v[i] = xasprintf("%s=%lld:%lld", str(u, "Name") ? str(u, "Name") : "",
+				 (long long)json_integer_value(json_object_get(u, "Soft")),
+				 (long long)json_integer_value(json_object_get(u, "Hard")));
+	}
+	return keep(own, v);
+}
+
+/* Devices [{"PathOnHost", "PathInContainer", "CgroupPermissions"}] as --device's form. */
+static char **devices_of(json_t *list, struct owned *own)
+{
+	size_t n = json_array_size(list);
+	if (!n)
+		return NULL;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(list, i);
+		const char *h = str(d, "PathOnHost"), *c = str(d, "PathInContainer"),
+			   *p = str(d, "CgroupPermissions");
+		v[i] = xasprintf("%s:%s:%s", h ? h : "", c && *c ? c : (h ? h : ""),
+				 p && *p ? p : "rwm");
+	}
+	return keep(own, v);
+}
+
+/* ExposedPorts {"80/tcp": {}} as --expose's "80/tcp". */
+static char **keys_of(json_t *obj, struct owned *own)
+{
+	if (!json_object_size(obj))
+		return NULL;
+	char **v = xcalloc(json_object_size(obj) + 1, sizeof(*v));
+	size_t n = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach(obj, k, x) v[n++] = xstrdup(k);
+	(void)x;
+	return keep(own, v);
+}
+
+/* The request's config as create's struct; strings owned by own (and restart by *restart). */
+static int decode_create(json_t *cfg, struct eng_create *c, struct owned *own, char **restart,
+			 struct berr **err)
+{
+	json_t *hc = json_object_get(cfg, "HostConfig");
+	c->image = str(cfg, "Image");
+	if (!c->image || !*c->image)
+		return berr_plain(err, EINVAL, "config: Image is required");
+	struct eng_run_opts *o = &c->run;
+	char **entry = NULL;
+	int r = strv_at(cfg, "", "Cmd", own, (char ***)&o->cmd, err);
+	if (r == 0)
+		r = strv_at(cfg, "", "Env", own, (char ***)&o->env, err);
+	if (r == 0)
+		r = strv_at(cfg, "", "Entrypoint", own, &entry, err);
+	if (r < 0)
+		return r;
+	/* the engine takes one word of entrypoint, as --entrypoint: the rest goes before Cmd */
+	if (json_is_array(json_object_get(cfg, "Entrypoint"))) {
+		o->entrypoint = entry && entry[0] ? entry[0] : "";
+		if (entry && entry[0] && entry[1]) {
+			size_t ne = strv_len(entry), nc = o->cmd ? strv_len(o->cmd) : 0;
+			char **v = xcalloc(ne + nc, sizeof(*v));
+			for (size_t i = 1; i < ne; i++)
+				v[i - 1] = xstrdup(entry[i]);
+			for (size_t i = 0; i < nc; i++)
+				v[ne - 1 + i] = xstrdup(o->cmd[i]);
+			o->cmd = keep(own, v);
+		}
+	}
+	o->workdir =
+	    str(cfg, "WorkingDir") && *str(cfg, "WorkingDir") ? str(cfg, "WorkingDir") : NULL;
+	o->user = str(cfg, "User") && *str(cfg, "User") ? str(cfg, "User") : NULL;
+	o->hostname = str(cfg, "Hostname") && *str(cfg, "Hostname") ? str(cfg, "Hostname") : NULL;
+	o->tty = json_is_true(json_object_get(cfg, "Tty"));
+	o->interactive = json_is_true(json_object_get(cfg, "OpenStdin"));
+	o->labels = pairs(json_object_get(cfg, "Labels"), own);
+	o->stop_signal = str(cfg, "StopSignal");
+	c->attach_stdin = json_is_true(json_object_get(cfg, "AttachStdin"));
+	c->attach_stdout = json_is_true(json_object_get(cfg, "AttachStdout"));
+	c->attach_stderr = json_is_true(json_object_get(cfg, "AttachStderr"));
+	json_t *timeout = json_object_get(cfg, "StopTimeout");
+	c->stop_timeout = json_is_integer(timeout) ? (int)json_integer_value(timeout) : -1;
+	c->expose = keys_of(json_object_get(cfg, "ExposedPorts"), own);
+	json_t *health = json_object_get(cfg, "Healthcheck");
+	c->healthcheck = json_is_object(health) ? health : NULL;
+	if (!json_is_object(hc))
+		return 0;
+	/* HostConfig */
+	r = strv_at(hc, "HostConfig", "Binds", own, (char ***)&c->volumes, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "CapAdd", own, (char ***)&o->cap_add, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "CapDrop", own, (char ***)&o->cap_drop, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "Dns", own, (char ***)&c->dns, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "DnsSearch", own, (char ***)&c->dns_search, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "DnsOptions", own, (char ***)&c->dns_options, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "ExtraHosts", own, (char ***)&c->add_hosts, err);
+	char **secopt = NULL;
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "SecurityOpt", own, &secopt, err);
+	if (r < 0)
+		return r;
+	for (char **s = secopt; s && *s; s++) {
+		if (!strncmp(*s, "no-new-privileges", 17))
+			o->no_new_privileges =
+			    strcmp(*s + 17, ":false") && strcmp(*s + 17, "=false");
+		else if (!strncmp(*s, "seccomp=", 8) || !strncmp(*s, "seccomp:", 8))
+			o->seccomp = *s + 8;
+		else
+			return berr_plain(err, EINVAL, "unsupported security option '%s'", *s);
+	}
+	const char *net = str(hc, "NetworkMode");
+	o->network = net && *net && strcmp(net, "default") ? net : "bridge";
+	c->publish = publish_of(json_object_get(hc, "PortBindings"), own);
+	c->publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	c->mounts = (char *const *)mounts_of(json_object_get(hc, "Mounts"), own);
+	c->tmpfs = (char *const *)tmpfs_of(json_object_get(hc, "Tmpfs"), own);
+	o->ulimits = ulimits_of(json_object_get(hc, "Ulimits"), own);
+	o->sysctls = pairs(json_object_get(hc, "Sysctls"), own);
+	o->devices = devices_of(json_object_get(hc, "Devices"), own);
+	eng_host_config_limits(hc, o);
+	o->init = json_is_true(json_object_get(hc, "Init"));
+	c->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+	json_t *rp = json_object_get(hc, "RestartPolicy");
+	const char *rname = str(rp, "Name");
+	long long retries = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+	if (rname && *rname) {
+		*restart = retries > 0 && !strcmp(rname, "on-failure")
+			       ? xasprintf("%s:%lld", rname, retries)
+			       : xstrdup(rname);
+		c->restart = *restart;
+	}
+	const char *iso = str(hc, "Isolation");
+	c->isolation = iso && *iso && strcmp(iso, "default") ? iso : NULL;
+	const char *userns = str(hc, "UsernsMode");
+	c->userns.mode = userns && *userns ? userns : NULL;
+	/* NetworkingConfig: the aliases and address on the network of NetworkMode */
+	json_t *ep = json_object_get(
+	    json_object_get(json_object_get(cfg, "NetworkingConfig"), "EndpointsConfig"),
+	    o->network);
+	if (json_is_object(ep)) {
+		r = strv_at(ep, "EndpointsConfig", "Aliases", own, (char ***)&c->aliases, err);
+		const char *ip = str(json_object_get(ep, "IPAMConfig"), "IPv4Address");
+		c->ip = ip && *ip ? ip : NULL;
+	}
+	return r;
+}
+
+int api_container_create(struct api_req *r)
+{
+	struct berr *err = NULL;
+	json_t *cfg = api_body_json(r, &err);
+	if (!cfg)
+		return api_reply_berr(r, err);
+	struct eng_create c = {.stop_timeout = -1};
+	struct owned own = {0};
+	autofree char *restart = NULL, *name = NULL;
+	const char *qname = api_query(r, "name");
+	if (qname && *qname)
+		name = xstrdup(qname[0] == '/' ? qname + 1 : qname);
+	c.name = name;
+	int rr = decode_create(cfg, &c, &own, &restart, &err);
+	/* the files of ours --init and --isolation vm put in the container */
+	autofree char *init = NULL, *vm_init = NULL;
+	if (rr == 0 && c.run.init &&
+	    !(c.run.init_path = init = img_builtin_file("berth-init", &err)))
+		rr = -ENOENT;
+	if (rr == 0 && c.isolation && !strcmp(c.isolation, "vm") &&
+	    !(c.vm_init_path = vm_init = img_builtin_file("berth-vm-init", &err)))
+		rr = -ENOENT;
+	autoptr(img_store) is = NULL;
+	if (rr == 0 && img_store_open(r->ctx->es.root, &is, &err) < 0)
+		rr = -EIO;
+	if (rr == 0 && img_builtin_is(c.image) && img_builtin_ensure(is, &err) < 0)
+		rr = -EIO;
+	char id[ENG_ID_LEN + 1];
+	if (rr == 0)
+		rr = eng_create(&r->ctx->es, is, &c, id, &err);
+	owned_free(&own);
+	if (rr < 0) {
+		/* the docker CLI pulls when it reads this 404 */
+		autofree char *msg = berr_string(err);
+		if (berr_code(err) == ENOENT && strstr(msg, "no such image")) {
+			berr_free(err);
+			rr = api_reply_error(r, 404, "No such image: %s", c.image);
+		} else {
+			rr = api_reply_berr(r, err);
+		}
+		json_decref(cfg); /* c.image was its */
+		return rr;
+	}
+	json_decref(cfg);
+	return api_reply_json(r, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
+}
+
+/* ---- one container ---- */
+
+static void await_mark(const struct eng_store *s, const char *id, bool on);
+static unsigned awaited_count(const struct eng_store *s, const char *id);
+
+/* The container r names: its id; a 404 reply when there is none. */
+static int target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
+{
+	struct berr *err = NULL;
+	if (eng_container_resolve(&r->ctx->es, r->param, out_id, &err) == 0)
+		return 0;
+	berr_free(err);
+	api_reply_error(r, 404, "No such container: %s", r->param);
+	return -ENOENT;
+}
+
+static bool running(struct api_req *r, const char *id)
+{
+	json_t *st = eng_state_load(&r->ctx->es, id);
+	bool run = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	return run;
+}
+
+int api_container_inspect(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	struct berr *err = NULL;
+	json_t *doc =
+	    eng_container_inspect(&r->ctx->es, id, api_query_bool(r, "size", false), &err);
+	return doc ? api_reply_json(r, 200, doc) : api_reply_berr(r, err);
+}
+
+int api_container_start(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	if (running(r, id))
+		return api_reply_empty(r, 304);
+	struct berr *err = NULL;
+	int sock = -1, status = 125;
+	/* attaches and waits that came first get the whole output and the exit: the monitor
+	 * waits for them before it starts the process */
+	unsigned awaited = awaited_count(&r->ctx->es, id);
+	int rr = awaited ? eng_monitor_start_awaited(&r->ctx->es, id, awaited, &status, &err)
+			 : eng_monitor_start(&r->ctx->es, id, false, &sock, &status, &err);
+	if (rr < 0)
+		return api_reply_berr(r, err);
+	return api_reply_empty(r, 204);
+}
+
+static int stop_timeout(struct api_req *r, int *out)
+{
+	bool bad = false;
+	long long t = api_query_int(r, "t", -1, &bad);
+	if (bad || t < -1 || t > 24 * 3600)
+		return api_reply_error(r, 400, "invalid value for t: %s", api_query(r, "t")), -1;
+	*out = (int)t;
+	return 0;
+}
+
+int api_container_stop(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	int t = -1;
+	if (target(r, id) < 0 || stop_timeout(r, &t) < 0)
+		return 0;
+	if (!running(r, id))
+		return api_reply_empty(r, 304);
+	struct berr *err = NULL;
+	if (eng_container_stop(&r->ctx->es, id, t, &err) < 0)
+		return api_reply_berr(r, err);
+	return api_reply_empty(r, 204);
+}
+
+int api_container_restart(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	int t = -1;
+	if (target(r, id) < 0 || stop_timeout(r, &t) < 0)
+		return 0;
+	struct berr *err = NULL;
+	int sock = -1, status = 125;
+	if ((running(r, id) && eng_container_stop(&r->ctx->es, id, t, &err) < 0) ||
+	    eng_monitor_start(&r->ctx->es, id, false, &sock, &status, &err) < 0)
+		return api_reply_berr(r, err);
+	return api_reply_empty(r, 204);
+}
+
+int api_container_kill(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	const char *s = api_query(r, "signal");
+	int sig = SIGKILL;
+	if (s && *s) {
+		const char *name = strncmp(s, "SIG", 3) ? s : s + 3;
+		char *end = NULL;
+		long n = strtol(name, &end, 10);
+		sig = *end ? 0 : (int)n;
+		for (int i = 1; !sig && i < NSIG; i++)
+			if (sigabbrev_np(i) && !strcmp(sigabbrev_np(i), name))
+				sig = i;
+		if (sig <= 0 || sig >= NSIG)
+			return api_reply_error(r, 400, "Invalid signal: %s", s);
+	}
+	if (!running(r, id))
+		return api_reply_error(r, 409, "Container %s is not running", r->param);
+	struct berr *err = NULL;
+	if (eng_container_kill(&r->ctx->es, id, sig, &err) < 0)
+		return api_reply_berr(r, err);
+	return api_reply_empty(r, 204);
+}
+
+/* What the state says of the container's last run: StartedAt/FinishedAt as a pair, to see a
+ * run that began and ended between two looks. */
+static char *run_mark(json_t *st)
+{
+	const char *a = json_string_value(json_object_get(st, "StartedAt"));
+	const char *b = json_string_value(json_object_get(st, "FinishedAt"));
+	return xasprintf("%s|%s", a ? a : "", b ? b : "");
+}
+
+/* The client closed the connection (a half-close is not leaving: `docker run` without -i
+ * closes its side of an attach at once, and reads on). */
+static bool gone(int fd)
+{
+	struct pollfd pf = {.fd = fd, .events = 0};
+	return fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR));
+}
+
+/* The clients waiting for a container's start (an attach, a wait: files named by their
+ * process in the container's "awaiting" directory), which its start makes the monitor wait
+ * for (eng_monitor_start_awaited): they then have its output from the first byte and its
+ * exit, even a process that ends at once. */
+static void await_mark(const struct eng_store *s, const char *id, bool on)
+{
+	autofree char *dir = eng_container_path(s, id, "awaiting");
+	autofree char *me = xasprintf("%s/%d", dir, (int)getpid());
+	if (!on) {
+		(void)unlink(me);
+		return;
+	}
+	(void)mkdir(dir, 0700);
+	autoclose int fd = open(me, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static unsigned awaited_count(const struct eng_store *s, const char *id)
+{
+	autofree char *dir = eng_container_path(s, id, "awaiting");
+	autoclosedir DIR *d = opendir(dir);
+	unsigned n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end = NULL;
+		long pid = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) { /* gone without a word */
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The monitor's attach socket, once the container's start made it; -1 when the client left
+ * first. */
+static int connect_monitor_fd(const struct eng_store *s, const char *id, int client)
+{
+	for (;;) {
+		struct berr *e = NULL;
+		autofree char *path = eng_attach_path(s, id);
+		if (access(path, F_OK) == 0) {
+			int fd = eng_attach_connect(s, id, &e);
+			if (fd >= 0)
+				return fd;
+			berr_free(e);
+		}
+		if (gone(client))
+			return -1;
+		struct timespec t = {0, 10 * 1000000L};
+		nanosleep(&t, NULL);
+	}
+}
+
+struct waiter {
+	struct eng_store es;
+	char id[ENG_ID_LEN + 1];
+	bool next, removed, was_running, done;
+	bool awaiting; /* the start to come waits for this wait (await_mark) */
+	char *first;   /* run_mark when asked */
+	int client;    /* the connection, to see the client go */
+};
+
+/* The body of a wait: written when the condition holds (the headers went before, as dockerd
+ * flushes them: `docker run` starts the container only once its wait is answered so far). */
+/* The exit frame of the monitor: its code (-1 when it went away without one, or the client
+ * did). */
+static int read_exit(int mon, int client)
+{
+	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = mon, .events = POLLIN}, {.fd = client, .events = 0}};
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			return -1;
+		if (pf[1].revents & (POLLHUP | POLLERR))
+			return -1;
+		if (!pf[0].revents)
+			continue;
+		enum eng_stream st;
+		size_t len = 0;
+		if (eng_frame_read(mon, &st, buf, &len) <= 0)
+			return -1;
+		if (st == ENG_EXIT)
+			return (int)strtol(buf, NULL, 10);
+	}
+}
+
+static ssize_t wait_read(void *cls, char *buf, size_t max)
+{
+	struct waiter *w = cls;
+	if (w->done)
+		return -1;
+	int code = 0, exited = -1;
+	if (w->awaiting) { /* its start waits for us: the exit comes from its monitor */
+		int mon = connect_monitor_fd(&w->es, w->id, w->client);
+		await_mark(&w->es, w->id, false);
+		if (mon < 0)
+			return -1;
+		exited = read_exit(mon, w->client);
+		(void)close(mon);
+	}
+	for (bool seen_run = w->was_running || exited >= 0;;) {
+		if (gone(w->client))
+			return -1;
+		json_t *st = eng_state_load(&w->es, w->id);
+		bool run = json_is_true(json_object_get(st, "Running"));
+		autofree char *mark = run_mark(st);
+		if (st) /* a removed container keeps the code it was last seen with */
+			code = (int)json_integer_value(json_object_get(st, "ExitCode"));
+		json_decref(st);
+		seen_run |= run || strcmp(mark, w->first);
+		bool ended = !run && (!w->next || seen_run);
+		if (ended && w->removed) {
+			char still[ENG_ID_LEN + 1];
+			struct berr *e = NULL;
+			ended = eng_container_resolve(&w->es, w->id, still, &e) < 0;
+			berr_free(e);
+		}
+		if (ended)
+			break;
+		struct timespec t = {0, 20 * 1000000L};
+		nanosleep(&t, NULL);
+	}
+	if (exited >= 0)
+		code = exited;
+	w->done = true;
+	int n = snprintf(buf, max, "{\"Error\":null,\"StatusCode\":%d}\n", code);
+	return n > 0 && (size_t)n < max ? n : -1;
+}
+
+static void wait_done(void *cls)
+{
+	struct waiter *w = cls;
+	if (w->awaiting)
+		await_mark(&w->es, w->id, false);
+	free(w->first);
+	free(w);
+}
+
+/* Docker's conditions: not-running (the default: now if it is not running), next-exit (the
+ * end of a run after this moment: `docker run` asks before it starts the container),
+ * removed (the record gone too: --rm). Waits as long as the client does. */
+int api_container_wait(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	const char *cond = api_query(r, "condition");
+	bool next = cond && !strcmp(cond, "next-exit"), removed = cond && !strcmp(cond, "removed");
+	if (cond && *cond && strcmp(cond, "not-running") && !next && !removed)
+		return api_reply_error(r, 400, "invalid condition: \"%s\"", cond);
+	struct waiter *w = xzalloc(sizeof(*w));
+	w->es = r->ctx->es;
+	memcpy(w->id, id, sizeof(id));
+	w->next = next;
+	w->removed = removed;
+	json_t *st = eng_state_load(&r->ctx->es, id);
+	w->first = run_mark(st);
+	w->was_running = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	w->client = api_client_fd(r);
+	if (!w->was_running && (next || removed)) { /* `docker run`: the start comes next */
+		w->awaiting = true;
+		await_mark(&r->ctx->es, id, true);
+	}
+	return api_reply_stream(r, 200, "application/json", wait_read, wait_done, w);
+}
+
+int api_container_delete(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	bool force = api_query_bool(r, "force", false), volumes = api_query_bool(r, "v", false);
+	if (!force && running(r, id))
+		return api_reply_error(r, 409,
+				       "You cannot remove a running container %s. Stop the "
+				       "container before attempting removal or force remove",
+				       id);
+	struct berr *err = NULL;
+	if (eng_container_destroy(&r->ctx->es, id, force, volumes, &err) < 0)
+		return api_reply_berr(r, err);
+	return api_reply_empty(r, 204);
+}
+
+/* ---- the list ---- */
+
+int api_containers_list(struct api_req *r)
+{
+	struct berr *err = NULL;
+	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || eng_container_filter_check(&r->ctx->es, filters, &err) < 0) {
+		json_decref(filters);
+		return api_reply_berr(r, err);
+	}
+	bool bad = false;
+	bool all = api_query_bool(r, "all", false), size = api_query_bool(r, "size", false);
+	long long limit = api_query_int(r, "limit", -1, &bad);
+	if (bad) {
+		json_decref(filters);
+		return api_reply_error(r, 400, "invalid limit: %s", api_query(r, "limit"));
+	}
+	/* as dockerd: without all, the running ones, unless a status filter says otherwise */
+	bool every = all || filter_values(filters, "status") || filter_values(filters, "exited") ||
+		     limit > 0;
+	char **ids = NULL;
+	if (eng_container_list(&r->ctx->es, &ids, &err) < 0) {
+		json_decref(filters);
+		return api_reply_berr(r, err);
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; ids[i] && (limit <= 0 || (long long)json_array_size(list) < limit);
+	     i++) {
+		json_t *rec = eng_container_load(&r->ctx->es, ids[i], NULL);
+		json_t *st = rec ? eng_state_load(&r->ctx->es, ids[i]) : NULL;
+		bool keep = rec && (every || json_is_true(json_object_get(st, "Running"))) &&
+			    eng_container_filter(filters, rec, st, ids[i]);
+		if (keep)
+			json_array_append_new(
+			    list, eng_container_summary(&r->ctx->es, rec, st, ids[i], size));
+		json_decref(rec);
+		json_decref(st);
+	}
+	strv_free(ids);
+	json_decref(filters);
+	return api_reply_json(r, 200, list);
+}
+
+/* ---- logs ---- */
+
+/* A body written by a child process of this one into a pipe, read as it comes. */
+struct piped {
+	int fd;
+	pid_t pid;
+};
+
+static ssize_t piped_read(void *cls, char *buf, size_t max)
+{
+	struct piped *p = cls;
+	for (;;) {
+		ssize_t n = read(p->fd, buf, max);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0 ? n : -1;
+	}
+}
+
+static void piped_done(void *cls)
+{
+	struct piped *p = cls;
+	(void)close(p->fd);
+	(void)kill(p->pid, SIGTERM);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(p);
+}
+
+struct log_writer {
+	int fd;
+	bool stdout_, stderr_, timestamps, tty;
+};
+
+/* Docker's stream frames without a terminal: [stream, 0, 0, 0, size (big-endian u32)]. */
+static void write_frame(int fd, int stream, const char *a, size_t an, const char *b, size_t bn)
+{
+	uint32_t n = (uint32_t)(an + bn);
+	unsigned char h[8] = {(unsigned char)stream,
+			      0,
+			      0,
+			      0,
+			      (unsigned char)(n >> 24),
+			      (unsigned char)(n >> 16),
+			      (unsigned char)(n >> 8),
+			      (unsigned char)n};
+	(void)fs_write_all(fd, h, sizeof(h));
+	(void)fs_write_all(fd, a, an);
+	(void)fs_write_all(fd, b, bn);
+}
+
+static void log_entry(const struct eng_log_entry *e, void *ctx)
+{
+	struct log_writer *w = ctx;
+	if ((e->stream == 2 && !w->stderr_) || (e->stream != 2 && !w->stdout_))
+		return;
+	autofree char *ts = w->timestamps ? xasprintf("%s ", e->time ? e->time : "") : NULL;
+	size_t tn = ts ? strlen(ts) : 0;
+	if (w->tty) {
+		(void)fs_write_all(w->fd, ts ? ts : "", tn);
+		(void)fs_write_all(w->fd, e->text, strlen(e->text));
+	} else {
+		write_frame(w->fd, e->stream == 2 ? 2 : 1, ts ? ts : "", tn, e->text,
+			    strlen(e->text));
+	}
+}
+
+/* The reader is gone when the pipe's other end is. */
+static bool reader_gone(void *ctx)
+{
+	struct pollfd pf = {.fd = ((struct log_writer *)ctx)->fd, .events = 0};
+	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLERR | POLLHUP));
+}
+
+/* "1700000000" or "1700000000.123456789" (Docker's since/until); 0 for none, -1 bad. */
+static int64_t unix_ns(const char *v)
+{
+	if (!v || !*v)
+		return 0;
+	char *end = NULL;
+	double t = strtod(v, &end);
+	return *end || t < 0 ? -1 : (int64_t)(t * 1e9);
+}
+
+int api_container_logs(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	struct log_writer w = {.stdout_ = api_query_bool(r, "stdout", false),
+			       .stderr_ = api_query_bool(r, "stderr", false),
+			       .timestamps = api_query_bool(r, "timestamps", false)};
+	if (!w.stdout_ && !w.stderr_)
+		return api_reply_error(r, 400,
+				       "Bad parameters: you must choose at least one stream");
+	struct eng_logs_opts o = {
+	    .tail = -1, .follow = api_query_bool(r, "follow", false), .stop = reader_gone};
+	const char *tail = api_query(r, "tail");
+	if (tail && *tail && strcmp(tail, "all")) {
+		char *end = NULL;
+		o.tail = strtol(tail, &end, 10);
+		if (*end || o.tail < 0)
+			return api_reply_error(r, 400, "invalid tail: %s", tail);
+	}
+	o.since_ns = unix_ns(api_query(r, "since"));
+	o.until_ns = unix_ns(api_query(r, "until"));
+	if (o.since_ns < 0 || o.until_ns < 0)
+		return api_reply_error(r, 400, "invalid since or until");
+	json_t *rec = eng_container_load(&r->ctx->es, id, NULL);
+	w.tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
+	json_decref(rec);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)close(p[0]);
+		w.fd = p[1];
+		(void)eng_container_logs(&r->ctx->es, id, &o, log_entry, &w, NULL);
+		_exit(0);
+	}
+	(void)close(p[1]);
+	if (pid < 0) {
+		(void)close(p[0]);
+		return api_reply_error(r, 500, "fork: %s", strerror(errno));
+	}
+	struct piped *pd = xmalloc(sizeof(*pd));
+	*pd = (struct piped){p[0], pid};
+	return api_reply_stream(r, 200, "application/vnd.docker.raw-stream", piped_read, piped_done,
+				pd);
+}
+
+/* ---- attach: the hijacked stream ---- */
+
+struct attach {
+	struct eng_store es;
+	char id[ENG_ID_LEN + 1];
+	bool in, out, err, tty, logs, stream;
+};
+
+/* Docker's stream to the client: a frame (stdout 1, stderr 2) without a terminal, raw with
+ * one. */
+static int to_client(int sock, const struct attach *a, int stream, const char *data, size_t n)
+{
+	if ((stream == 2 && !a->err) || (stream != 2 && !a->out))
+		return 0;
+	if (a->tty)
+		return fs_write_all(sock, data, n);
+	uint32_t len = (uint32_t)n;
+	unsigned char h[8] = {(unsigned char)(stream == 2 ? 2 : 1),
+			      0,
+			      0,
+			      0,
+			      (unsigned char)(len >> 24),
+			      (unsigned char)(len >> 16),
+			      (unsigned char)(len >> 8),
+			      (unsigned char)len};
+	return fs_write_all(sock, h, sizeof(h)) < 0 ? -1 : fs_write_all(sock, data, n);
+}
+
+static void relay(struct attach *a, int sock, int mon, const char *extra, size_t n)
+{
+	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	if (a->in && n)
+		(void)eng_frame_write(mon, ENG_STDIN, extra, n);
+	bool input = a->in;
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = mon, .events = POLLIN},
+				       {.fd = sock, .events = input ? POLLIN : 0}};
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (pf[0].revents) {
+			enum eng_stream st;
+			size_t len = 0;
+			if (eng_frame_read(mon, &st, buf, &len) <= 0 || st == ENG_EXIT)
+				return;
+			if ((st == ENG_STDOUT || st == ENG_STDERR) &&
+			    to_client(sock, a, st == ENG_STDERR ? 2 : 1, buf, len) < 0)
+				return;
+		}
+		if (input && (pf[1].revents & POLLIN)) {
+			ssize_t k = read(sock, buf, ENG_FRAME_MAX);
+			if (k > 0) {
+				(void)eng_frame_write(mon, ENG_STDIN, buf, (size_t)k);
+			} else { /* the client closed its input: the process's stdin ends */
+				(void)eng_frame_write(mon, ENG_STDIN_EOF, NULL, 0);
+				input = false;
+			}
+		} else if (!input && (pf[1].revents & (POLLHUP | POLLERR))) {
+			return; /* the client left */
+		}
+	}
+}
+
+struct replay {
+	int sock;
+	const struct attach *a;
+};
+
+static void replay_entry(const struct eng_log_entry *e, void *ctx)
+{
+	struct replay *r = ctx;
+	(void)to_client(r->sock, r->a, e->stream, e->text, strlen(e->text));
+}
+
+static void attached(void *ctx, int sock, const char *extra, size_t n)
+{
+	struct attach *a = ctx;
+	if (a->logs) {
+		struct eng_logs_opts o = {.tail = -1};
+		struct replay rp = {sock, a};
+		(void)eng_container_logs(&a->es, a->id, &o, replay_entry, &rp, NULL);
+	}
+	if (a->stream) {
+		int mon = connect_monitor_fd(&a->es, a->id, sock);
+		await_mark(&a->es, a->id, false);
+		if (mon >= 0) {
+			relay(a, sock, mon, extra, n);
+			(void)close(mon);
+		}
+	}
+	await_mark(&a->es, a->id, false);
+	(void)shutdown(sock, SHUT_WR);
+	free(a);
+}
+
+int api_container_attach(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	struct attach *a = xzalloc(sizeof(*a));
+	a->es = r->ctx->es;
+	memcpy(a->id, id, sizeof(id));
+	a->in = api_query_bool(r, "stdin", false);
+	a->out = api_query_bool(r, "stdout", false);
+	a->err = api_query_bool(r, "stderr", false);
+	a->logs = api_query_bool(r, "logs", false);
+	a->stream = api_query_bool(r, "stream", false);
+	json_t *rec = eng_container_load(&r->ctx->es, id, NULL);
+	a->tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
+	json_decref(rec);
+	if (a->stream && !running(r, id)) /* its start will wait for us */
+		await_mark(&r->ctx->es, id, true);
+	return api_reply_upgrade(r, attached, a);
+}

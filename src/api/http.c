@@ -1,0 +1,404 @@
+/* One connection of the service (see http.h). libmicrohttpd runs without threads of its own
+ * and without a listening socket: this process has the one connection, added to the daemon,
+ * and drives it with select() until the client closes it. A handler may block (wait, follow
+ * logs): nothing else waits on this process. */
+#include "api/http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* ---- replies ---- */
+
+static int reply(struct api_req *r, unsigned status, struct MHD_Response *resp)
+{
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = resp;
+	r->status = status;
+	return 0;
+}
+
+int api_reply_text(struct api_req *r, unsigned status, const char *type, const char *text,
+		   size_t len)
+{
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		abort(); /* out of memory */
+	if (type)
+		MHD_add_response_header(resp, "Content-Type", type);
+	return reply(r, status, resp);
+}
+
+int api_reply_json(struct api_req *r, unsigned status, json_t *doc)
+{
+	autofree char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	autofree char *line = xasprintf("%s\n", text ? text : "null");
+	return api_reply_text(r, status, "application/json", line, strlen(line));
+}
+
+int api_reply_empty(struct api_req *r, unsigned status)
+{
+	return api_reply_text(r, status, NULL, "", 0);
+}
+
+int api_reply_error(struct api_req *r, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	json_t *doc = json_pack("{s:s}", "message", msg);
+	free(msg);
+	return api_reply_json(r, status, doc);
+}
+
+int api_reply_berr(struct api_req *r, struct berr *err)
+{
+	int code = berr_code(err);
+	unsigned status = 500;
+	switch (code) {
+	case ENOENT:
+		status = 404;
+		break;
+	case EEXIST:
+	case EBUSY:
+	case EALREADY:
+		status = 409;
+		break;
+	case EINVAL:
+	case ERANGE:
+	case E2BIG:
+	case ENAMETOOLONG:
+		status = 400;
+		break;
+	case EPERM:
+	case EACCES:
+		status = 403;
+		break;
+	}
+	autofree char *msg = berr_string(err);
+	berr_free(err);
+	return api_reply_error(r, status, "%s", msg);
+}
+
+struct stream {
+	ssize_t (*read)(void *cls, char *buf, size_t max);
+	void (*done)(void *cls);
+	void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct stream *s = cls;
+	ssize_t n = s->read(s->cls, buf, max);
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+static void stream_done(void *cls)
+{
+	struct stream *s = cls;
+	if (s->done)
+		s->done(s->cls);
+	free(s);
+}
+
+int api_reply_stream(struct api_req *r, unsigned status, const char *type,
+		     ssize_t (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls),
+		     void *cls)
+{
+	struct stream *s = xmalloc(sizeof(*s));
+	*s = (struct stream){read, done, cls};
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 << 10,
+								      stream_read, s, stream_done);
+	if (!resp)
+		abort();
+	if (type)
+		MHD_add_response_header(resp, "Content-Type", type);
+	return reply(r, status, resp);
+}
+
+struct upgrade {
+	void (*fn)(void *ctx, int sock, const char *extra, size_t n);
+	void *ctx;
+};
+
+static void upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
+		     size_t n, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	(void)c;
+	(void)con_cls;
+	struct upgrade *u = cls;
+	u->fn(u->ctx, sock, extra, n);
+	free(u);
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+int api_reply_upgrade(struct api_req *r,
+		      void (*fn)(void *ctx, int sock, const char *extra, size_t n), void *ctx)
+{
+	struct upgrade *u = xmalloc(sizeof(*u));
+	*u = (struct upgrade){fn, ctx};
+	struct MHD_Response *resp = MHD_create_response_for_upgrade(upgraded, u);
+	if (!resp)
+		abort();
+	MHD_add_response_header(resp, "Content-Type", "application/vnd.docker.raw-stream");
+	MHD_add_response_header(resp, "Upgrade", "tcp");
+	return reply(r, 101, resp);
+}
+
+/* ---- what the request says ---- */
+
+const char *api_query(struct api_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+bool api_query_bool(struct api_req *r, const char *key, bool def)
+{
+	const char *v = api_query(r, key);
+	if (!v)
+		return def;
+	return !strcmp(v, "1") || !strcasecmp(v, "true");
+}
+
+long long api_query_int(struct api_req *r, const char *key, long long def, bool *bad)
+{
+	const char *v = api_query(r, key);
+	if (!v || !*v)
+		return def;
+	char *end = NULL;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || *end) {
+		*bad = true;
+		return -1;
+	}
+	return n;
+}
+
+int api_client_fd(struct api_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+bool api_client_gone(struct api_req *r)
+{
+	int fd = api_client_fd(r);
+	struct pollfd pf = {.fd = fd, .events = POLLRDHUP};
+	return fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+const char *api_header(struct api_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *api_body_json(struct api_req *r, struct berr **err)
+{
+	if (!r->body || !r->body_len)
+		return json_object();
+	json_error_t e;
+	json_t *doc = json_loadb(r->body, r->body_len, 0, &e);
+	if (!doc) {
+		berr_plain(err, EINVAL, "invalid JSON: %s", e.text);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		berr_plain(err, EINVAL, "invalid JSON: not an object");
+		return NULL;
+	}
+	return doc;
+}
+
+/* ---- the connection ---- */
+
+struct conn {
+	const struct api_ctx *ctx;
+	bool closed;
+};
+
+/* "/v1.41/x" -> 141 and "/x"; none: 0 and the url. -1: a prefix that is not a version. */
+static int split_version(const char *url, const char **out_path)
+{
+	*out_path = url;
+	if (url[0] != '/' || url[1] != 'v')
+		return 0;
+	char *end = NULL;
+	long major = strtol(url + 2, &end, 10);
+	if (end == url + 2 || *end != '.')
+		return 0; /* "/volumes": not a version */
+	const char *minor_at = end + 1;
+	long minor = strtol(minor_at, &end, 10);
+	if (end == minor_at || (*end && *end != '/') || major < 0 || major > 9 || minor < 0 ||
+	    minor > 99)
+		return -1;
+	*out_path = *end ? end : "/";
+	return (int)(major * 100 + minor);
+}
+
+static void common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Api-Version", API_VERSION);
+	MHD_add_response_header(resp, "Docker-Experimental", "false");
+	MHD_add_response_header(resp, "Ostype", "linux");
+	MHD_add_response_header(resp, "Server", "berth (linux)");
+}
+
+static void dispatch(struct api_req *r, const char *url)
+{
+	int v = split_version(url, &r->path);
+	if (v < 0) {
+		api_reply_error(r, 400, "malformed version in path: %s", url);
+		return;
+	}
+	r->version = v ? (unsigned)v : 141;
+	if (v > 141) {
+		api_reply_error(r, 400,
+				"client version %d.%02d is too new. Maximum supported API version "
+				"is " API_VERSION,
+				v / 100, v % 100);
+		return;
+	}
+	if (v && v < 124) {
+		api_reply_error(r, 400,
+				"client version %d.%d is too old. Minimum supported API version "
+				"is " API_MIN_VERSION
+				", please upgrade your client to a newer version",
+				v / 100, v % 100);
+		return;
+	}
+	if (r->body_over) {
+		api_reply_error(r, 413, "request body larger than %u bytes", API_BODY_MAX);
+		return;
+	}
+	api_route(r);
+	if (!r->resp)
+		api_reply_error(r, 500, "no reply for %s %s", r->method, r->path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct conn *cn = cls;
+	struct api_req *r = *con_cls;
+	if (!r) { /* the headers: the body, if any, comes next */
+		r = xzalloc(sizeof(*r));
+		r->ctx = cn->ctx;
+		r->conn = c;
+		r->method = method;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (r->body_over || r->body_len + n > API_BODY_MAX) {
+			r->body_over = true;
+			return MHD_YES;
+		}
+		r->body = xrealloc(r->body, r->body_len + n + 1);
+		memcpy(r->body + r->body_len, upload, n);
+		r->body_len += n;
+		r->body[r->body_len] = '\0';
+		return MHD_YES;
+	}
+	dispatch(r, url);
+	common_headers(r->resp);
+	enum MHD_Result ok = MHD_queue_response(c, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct api_req *r = *con_cls;
+	if (!r)
+		return;
+	free(r->body);
+	free(r->param);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)c;
+	(void)socket_ctx;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		((struct conn *)cls)->closed = true;
+}
+
+void api_http_serve(const struct api_ctx *ctx, int fd)
+{
+	struct conn cn = {.ctx = ctx};
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_UPGRADE, 0, NULL, NULL, on_request, &cn,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, &cn, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)0, MHD_OPTION_END);
+	if (!d) {
+		(void)close(fd);
+		return;
+	}
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (MHD_add_connection(d, fd, (struct sockaddr *)&addr, sizeof(addr)) != MHD_YES) {
+		MHD_stop_daemon(d);
+		return;
+	}
+	while (!cn.closed) {
+		fd_set rs, ws, es;
+		FD_ZERO(&rs);
+		FD_ZERO(&ws);
+		FD_ZERO(&es);
+		MHD_socket max = -1;
+		if (MHD_get_fdset(d, &rs, &ws, &es, &max) != MHD_YES)
+			break;
+		MHD_UNSIGNED_LONG_LONG ms = 0;
+		struct timeval tv, *tvp = NULL;
+		if (MHD_get_timeout(d, &ms) == MHD_YES) {
+			tv = (struct timeval){.tv_sec = (time_t)(ms / 1000),
+					      .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+			tvp = &tv;
+		}
+		if (max < 0 && !tvp) { /* nothing left to watch: an upgraded connection closed */
+			MHD_run_from_select(d, &rs, &ws, &es);
+			break;
+		}
+		if (select(max + 1, &rs, &ws, &es, tvp) < 0 && errno != EINTR)
+			break;
+		MHD_run_from_select(d, &rs, &ws, &es);
+	}
+	MHD_stop_daemon(d);
+}

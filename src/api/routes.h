@@ -1,0 +1,32 @@
+/* The service's routes (internal to src/api): method and path pattern ("{}" a path part given
+ * to the handler in r->param) to a handler of system.c, containers.c, images.c. */
+#ifndef BERTH_API_ROUTES_H
+#define BERTH_API_ROUTES_H
+
+#include "api/http.h"
+
+/* The handler for r's method and path: run (it replies), or 404/405 as dockerd answers. */
+void api_route(struct api_req *r);
+
+/* The handlers, by room. */
+int api_ping(struct api_req *r);
+int api_version(struct api_req *r);
+int api_info(struct api_req *r);
+int api_system_df(struct api_req *r);
+
+int api_containers_list(struct api_req *r);
+int api_container_create(struct api_req *r);
+int api_container_inspect(struct api_req *r);
+int api_container_start(struct api_req *r);
+int api_container_stop(struct api_req *r);
+int api_container_restart(struct api_req *r);
+int api_container_kill(struct api_req *r);
+int api_container_wait(struct api_req *r);
+int api_container_delete(struct api_req *r);
+int api_container_logs(struct api_req *r);
+int api_container_attach(struct api_req *r);
+
+int api_images_list(struct api_req *r);
+int api_image_inspect(struct api_req *r);
+
+#endif

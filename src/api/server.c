@@ -1,0 +1,168 @@
+/* The service's listener (see api.h): the socket, a process a connection, the idle timeout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/http.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define SD_LISTEN_FDS_START 3
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* The socket systemd passed (LISTEN_PID is us, LISTEN_FDS one at least), or -1. */
+static int activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	if (!pid || !fds || strtol(pid, NULL, 10) != getpid() || strtol(fds, NULL, 10) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	int fd = SD_LISTEN_FDS_START;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+/* "unix:///run/berth/berth.sock" -> "/run/berth/berth.sock"; other schemes refused. */
+static int socket_path(const char *uri, char **out, struct berr **err)
+{
+	if (!strncmp(uri, "unix://", 7) && uri[7] == '/') {
+		*out = xstrdup(uri + 7);
+		return 0;
+	}
+	if (!strncmp(uri, "tcp://", 6))
+		return berr_plain(err, ENOTSUP,
+				  "%s: TCP needs TLS with verified client certificates "
+				  "(--tlsverify), which berth does not serve yet; plain TCP would "
+				  "give root to anyone who can reach it",
+				  uri);
+	return berr_plain(err, EINVAL, "%s: a unix:///path URI", uri);
+}
+
+/* The socket at path: 0660, the group "berth" when there is one (Docker's "docker" group), else
+ * root's alone. A socket file left by a service that is gone is replaced; a live one is not. */
+static int listen_unix(const char *path, struct berr **err)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path))
+		return berr_plain(err, ENAMETOOLONG, "socket path '%s' too long", path);
+	strcpy(a.sun_path, path);
+	autofree char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (fs_mkdir_p(dir, 0755, err) < 0)
+			return -EIO;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return berr_set(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+		(void)close(fd);
+		return berr_plain(err, EADDRINUSE, "%s: a service already answers there", path);
+	}
+	(void)unlink(path);
+	mode_t old = umask(0177);
+	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (r < 0 || listen(fd, 128) < 0) {
+		r = berr_set(err, errno, "listen on '%s'", path);
+		(void)close(fd);
+		return r;
+	}
+	struct group *g = getgrnam("berth");
+	if ((g && chown(path, 0, g->gr_gid) < 0) || chmod(path, g ? 0660 : 0600) < 0) {
+		r = berr_set(err, errno, "chmod '%s'", path);
+		(void)close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connection's own process: served, then it ends. */
+__attribute__((noreturn)) static void serve_child(const struct api_opts *o, int lfd, int cfd)
+{
+	(void)close(lfd);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot}};
+	api_http_serve(&ctx, cfd);
+	_exit(0);
+}
+
+int api_serve(const struct api_opts *o, struct berr **err)
+{
+	autofree char *path = NULL;
+	int lfd = activated();
+	if (lfd < 0) {
+		if (socket_path(o->uri ? o->uri : API_DEFAULT_URI, &path, err) < 0)
+			return -EINVAL;
+		lfd = listen_unix(path, err);
+		if (lfd < 0)
+			return lfd;
+	}
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_debug("serving the Docker API on %s", path ? path : "the socket systemd gave");
+	size_t live = 0;
+	double idle_since = mono();
+	while (!stopping) {
+		for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) > 0;)
+			if (live && --live == 0)
+				idle_since = mono();
+		if (o->idle_s > 0 && !live && mono() - idle_since >= o->idle_s)
+			break;
+		struct pollfd pf = {.fd = lfd, .events = POLLIN};
+		if (poll(&pf, 1, 200) <= 0)
+			continue;
+		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			serve_child(o, lfd, cfd);
+		(void)close(cfd);
+		if (pid > 0)
+			live++;
+		else
+			log_warn("fork for a connection: %s", strerror(errno));
+	}
+	(void)close(lfd);
+	if (path)
+		(void)unlink(path);
+	return 0;
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# The Docker Engine API (issue #18): `berth system service` on a socket of the test's own,
+# driven by Debian's docker CLI 20.10 (/usr/bin/docker: /usr/local/bin/docker is another) and
+# by curl for what the CLI does not show (headers, error bodies).
+
+load helpers
+
+setup() {
+	store_setup
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	SOCK="$WORK/api.sock"
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
+		>"$WORK/service.log" 2>&1 &
+	SERVICE=$!
+	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+}
+
+teardown() {
+	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
+	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
+	# no connection's process outlives its client
+	local left
+	left=$(pgrep -f "system service --time 0 unix://$WORK/" || true)
+	store_teardown
+	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
+}
+
+docker() { timeout 30 /usr/bin/docker "$@"; }
+api() { curl -s --unix-socket "$SOCK" "$@"; }
+
+@test "api: _ping, version and info as dockerd answers them; errors as Docker's" {
+	run curl -sI --unix-socket "$SOCK" http://d/_ping
+	assert_output --partial 'Api-Version: 1.41'
+	assert_output --partial 'Ostype: linux'
+	run api http://d/_ping
+	assert_output OK
+	run docker version --format '{{.Server.APIVersion}} {{.Server.Os}}'
+	assert_success
+	assert_output '1.41 linux'
+	run docker info --format '{{.Driver}} {{.OSType}}'
+	assert_output 'overlay linux'
+	# a version prefix, too new or too old
+	run api http://d/v1.41/version
+	assert_output --partial '"ApiVersion":"1.41"'
+	run api -w ' %{http_code}' http://d/v1.99/version
+	assert_output --partial 'is too new'
+	assert_output --regexp ' 400$'
+	run api -w ' %{http_code}' http://d/v1.12/version
+	assert_output --regexp ' 400$'
+	# unknown things: 404 with a message
+	run api -w ' %{http_code}' http://d/containers/nosuch/json
+	assert_output '{"message":"No such container: nosuch"}
+ 404'
+	run api -w ' %{http_code}' http://d/nosuch
+	assert_output --regexp ' 404$'
+	# bad input: 400, nothing made
+	run api -w ' %{http_code}' -X POST -H 'Content-Type: application/json' -d '{"Image":' \
+		http://d/containers/create
+	assert_output --partial 'invalid JSON'
+	assert_output --regexp ' 400$'
+	run api -w ' %{http_code}' -X POST -d '{}' http://d/containers/create
+	assert_output --regexp ' 400$'
+	run api -w ' %{http_code}' -X POST 'http://d/containers/create?name=x' \
+		-d '{"Image": "nosuch:image"}'
+	assert_output --partial 'No such image: nosuch:image'
+	assert_output --regexp ' 404$'
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "api: docker run: output, stdin, exit codes, --rm, -d, wait" {
+	run docker run --rm berth/default sh -c 'echo out; echo err >&2; exit 3'
+	assert_equal "$status" 3
+	assert_line out
+	assert_line err
+	run sh -c "echo piped | timeout 30 /usr/bin/docker run --rm -i berth/default sh -c 'cat; exit 4'"
+	assert_equal "$status" 4
+	assert_output piped
+	# a process that ends at once still gives its output and code
+	run docker run --name kept berth/default sh -c 'echo quick; exit 5'
+	assert_equal "$status" 5
+	assert_output quick
+	run docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' kept
+	assert_output 'exited 5'
+	run docker start -a kept
+	assert_equal "$status" 5
+	assert_output quick
+	id=$(docker run -d berth/default sh -c 'sleep 1; exit 6')
+	run docker wait "$id"
+	assert_output 6
+	run docker rm kept "$id"
+	assert_success
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "api: logs (--tail, -t, -f, stderr apart), stop, kill, restart, rm -f" {
+	id=$(docker run -d berth/default sh -c 'echo one; echo two >&2; sleep 1; echo three; sleep 30')
+	sleep 1.5
+	run docker logs "$id"
+	assert_line one
+	assert_line two
+	assert_line three
+	run sh -c "timeout 30 /usr/bin/docker logs $id 2>/dev/null"
+	refute_line two
+	run docker logs --tail 1 "$id"
+	assert_output three
+	run docker logs -t --tail 1 "$id"
+	assert_output --regexp '^20[0-9-]+T[0-9:.]+Z three$'
+	# -f follows until the container ends
+	(sleep 1; /usr/bin/docker kill -s TERM "$id" >/dev/null) &
+	run docker logs -f --tail 0 "$id"
+	assert_success
+	run docker inspect -f '{{.State.Status}}' "$id"
+	assert_output exited
+	run docker restart -t 1 "$id"
+	assert_success
+	run docker inspect -f '{{.State.Running}}' "$id"
+	assert_output true
+	run docker stop -t 1 "$id"
+	assert_success
+	run docker kill "$id"
+	assert_failure
+	assert_output --partial 'is not running'
+	run docker start "$id"
+	run docker rm "$id"
+	assert_failure
+	assert_output --partial 'cannot remove a running container'
+	run docker rm -f "$id"
+	assert_success
+	run berth ps -aq
+	assert_output ""
+}
+
+@test "api: the service and the command line see the same containers and images" {
+	berth run -d --name from-cli berth/default sleep 30 >/dev/null
+	run docker ps --format '{{.Names}} {{.Image}} {{.State}}'
+	assert_output 'from-cli berth/default running'
+	docker run -d --name from-api --label k=v berth/default sleep 30 >/dev/null
+	run berth ps --format '{{.Names}}'
+	assert_line from-api
+	run docker ps -q --filter label=k=v
+	assert_output "$(berth inspect -f '{{.Id}}' from-api | cut -c1-12)"
+	run docker ps -a --filter status=exited -q
+	assert_output ""
+	run docker inspect -f '{{.Config.Labels.k}} {{.State.Running}}' from-api
+	assert_output 'v true'
+	run docker images --format '{{.Repository}}:{{.Tag}}'
+	assert_output 'berth/default:latest'
+	run docker image inspect -f '{{.Os}} {{.Architecture}}' berth/default
+	assert_output --regexp '^linux '
+	run docker system df --format '{{.Type}} {{.TotalCount}}'
+	assert_line 'Containers 2'
+	berth rm -f from-cli >/dev/null
+	run docker rm -f from-api
+	assert_success
+}
+
+@test "system service: its socket's mode, the idle timeout, TCP refused" {
+	[ "$(stat -c %a "$SOCK")" = 600 ] || [ "$(stat -c %a "$SOCK")" = 660 ]
+	# a second service on the same socket is refused while the first answers
+	run "$BERTH" --root "$STORE" --runroot "$RUNROOT" system service "unix://$SOCK"
+	assert_equal "$status" 125
+	assert_output --partial 'already answers'
+	run "$BERTH" system service tcp://127.0.0.1:2375
+	assert_equal "$status" 125
+	assert_output --partial 'TLS'
+	# --time: gone after that long without a request, its socket with it
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 1 "unix://$WORK/idle.sock" &
+	local idle=$!
+	for _ in $(seq 50); do [ -S "$WORK/idle.sock" ] && break; sleep 0.1; done
+	curl -s --unix-socket "$WORK/idle.sock" http://d/_ping >/dev/null
+	SECONDS=0
+	wait "$idle"
+	[ "$SECONDS" -le 5 ]
+	[ ! -e "$WORK/idle.sock" ]
+}
