@@ -29,6 +29,9 @@ static const struct route routes[] = {
     {"POST", "/containers/{}/attach", api_container_attach},
     {"GET", "/images/json", api_images_list},
     {"GET", "/images/{}/json", api_image_inspect},
+    {"POST", "/images/create", api_image_create},
+    {"POST", "/images/{}/tag", api_image_tag},
+    {"DELETE", "/images/{}", api_image_delete},
 };
 
 static bool method_is(const char *list, const char *m)

@@ -28,5 +28,8 @@ int api_container_attach(struct api_req *r);
 
 int api_images_list(struct api_req *r);
 int api_image_inspect(struct api_req *r);
+int api_image_create(struct api_req *r);
+int api_image_tag(struct api_req *r);
+int api_image_delete(struct api_req *r);
 
 #endif

@@ -17,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	registry_stop
 	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
 	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
 	# no connection's process outlives its client
@@ -175,4 +176,44 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	wait "$idle"
 	[ "$SECONDS" -le 5 ]
 	[ ! -e "$WORK/idle.sock" ]
+}
+
+@test "api: docker pull from a registry (JSON progress), run of an image not there pulls it, tag, rmi" {
+	registry_start plain
+	# an image with a layer of its own, in the registry only
+	berth run --name mk berth/default sh -c 'echo new > /new' >/dev/null
+	berth commit mk "$REG/lib/app:1" >/dev/null
+	berth rm mk >/dev/null
+	berth push --tls-verify=false "$REG/lib/app:1" >/dev/null
+	berth rmi "$REG/lib/app:1" >/dev/null
+	run docker pull "$REG/lib/app:1"
+	assert_success
+	assert_output --partial 'Pull complete'
+	assert_output --regexp 'Digest: sha256:[0-9a-f]{64}'
+	assert_output --partial "Status: Downloaded newer image for $REG/lib/app:1"
+	run docker pull "$REG/lib/app:1"
+	assert_output --partial 'Image is up to date'
+	run berth images --format '{{.Repository}}:{{.Tag}}' "$REG/lib/app"
+	assert_output "$REG/lib/app:1"
+	run docker pull "$REG/lib/nothere:1"
+	assert_failure
+	run docker tag "$REG/lib/app:1" mine:v2
+	assert_success
+	run berth images -q mine:v2
+	refute_output ""
+	run docker rmi mine:v2
+	assert_success
+	assert_output 'Untagged: mine:v2'
+	run docker rmi "$REG/lib/app:1"
+	assert_success
+	assert_output --partial 'Deleted: sha256:'
+	# run of an image that is not there: the CLI pulls it through the API first
+	run docker run --rm "$REG/lib/app:1" cat /new
+	assert_success
+	assert_output --partial 'Pull complete'
+	assert_output --partial 'new'
+	run docker rmi nosuch:image
+	assert_failure
+	assert_output --partial 'No such image'
+	registry_stop
 }
