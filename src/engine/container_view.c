@@ -47,9 +47,12 @@ char *eng_container_status_text(json_t *st, time_t now)
 	}
 	if (!strcmp(status, "exited") || !strcmp(status, "restarting")) {
 		time_t t = timefmt_parse(str(st, "FinishedAt"));
-		return xasprintf("%s (%lld) %s ago",
-				 !strcmp(status, "exited") ? "Exited" : "Restarting",
-				 (long long)json_integer_value(json_object_get(st, "ExitCode")),
+		const char *word = !strcmp(status, "exited") ? "Exited" : "Restarting";
+		long long code = (long long)json_integer_value(json_object_get(st, "ExitCode"));
+		/* a monitor that died recorded no end: no age rather than "2027 years ago" */
+		if (t <= 0)
+			return xasprintf("%s (%lld)", word, code);
+		return xasprintf("%s (%lld) %s ago", word, code,
 				 timefmt_duration((long)difftime(now, t), d));
 	}
 	return xstrdup("Created");

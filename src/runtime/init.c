@@ -339,12 +339,14 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	char *empty[] = {NULL};
 	execve(exe, p->args, p->env ? p->env : empty);
-	berr_set(&err, errno, "exec '%s'", p->args[0]);
+	int code = errno;
+	berr_set(&err, code, "exec '%s'", p->args[0]);
 	if (ctx->sync_fd >= 0)
 		rt_sync_fail(ctx->sync_fd, err);
 	autofree char *msg = berr_string(err);
 	dprintf(2, "berth-runtime: %s\n", msg);
-	_exit(127);
+	/* the shell's and Docker's statuses: not found 127, found but not executable 126 */
+	_exit(code == ENOENT || code == ENOTDIR ? 127 : 126);
 }
 
 static int write_time_offsets(int procfd, json_t *offsets, struct berr **err)

@@ -29,6 +29,10 @@ teardown() { store_teardown; }
 	assert_output --partial "executable file not found"
 	run berth run --rm berth/default /etc/passwd
 	assert_equal "$status" 126
+	# a directory is found but not executable: 126 too (issue #23; it was 127)
+	run berth run --rm berth/default /etc
+	assert_equal "$status" 126
+	assert_output --partial 'Permission denied'
 	run berth run --bogus berth/default true
 	assert_equal "$status" 125
 	assert_output --partial "unknown flag: --bogus"

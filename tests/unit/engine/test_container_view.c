@@ -58,6 +58,11 @@ static void status_text(void **unused)
 	assert_status("{\"Status\": \"restarting\", \"ExitCode\": 1, \"FinishedAt\": "
 		      "\"2024-01-01T01:00:00+01:00\"}",
 		      T0, "Restarting (1) Less than a second ago");
+	/* a monitor that died recorded no end (issue #23: "Exited (255) 2027 years ago") */
+	assert_status("{\"Status\": \"exited\", \"ExitCode\": 255}", T0, "Exited (255)");
+	assert_status("{\"Status\": \"exited\", \"ExitCode\": 255, \"FinishedAt\": "
+		      "\"0001-01-01T00:00:00Z\"}",
+		      T0, "Exited (255)");
 }
 
 static const char *record_text =
