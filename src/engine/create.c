@@ -280,6 +280,13 @@ static int decide(const struct eng_store *s, const struct eng_create *c,
 {
 	if (!(d->restart = restart_policy(c->restart, err)))
 		return -EINVAL;
+	/* dockerd's setWorkingDir, on the flag's or the image's: refused at create, not at start */
+	const char *wd = c->run.workdir && *c->run.workdir ? c->run.workdir : ic->working_dir;
+	if (wd && *wd && wd[0] != '/')
+		return berr_plain(err, EINVAL,
+				  "the working directory '%s' is invalid, it needs to be an "
+				  "absolute path",
+				  wd);
 	struct eng_user probe = {0};
 	snprintf(probe.home, sizeof(probe.home), "/");
 	if (!(d->spec = eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err)))

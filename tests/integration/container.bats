@@ -33,6 +33,11 @@ teardown() { store_teardown; }
 	run berth run --rm berth/default /etc
 	assert_equal "$status" 126
 	assert_output --partial 'Permission denied'
+	# a relative working directory (the flag's, or an image config's): refused at create, as
+	# dockerd's setWorkingDir (issue #23: it was refused only at start, by the runtime)
+	run berth run -w rel berth/default true
+	assert_equal "$status" 125
+	assert_output --partial "the working directory 'rel' is invalid, it needs to be an absolute path"
 	run berth run --bogus berth/default true
 	assert_equal "$status" 125
 	assert_output --partial "unknown flag: --bogus"
