@@ -14,6 +14,20 @@ int api_version(struct api_req *r);
 int api_info(struct api_req *r);
 int api_system_df(struct api_req *r);
 
+int api_volumes_list(struct api_req *r);
+int api_volume_create(struct api_req *r);
+int api_volume_inspect(struct api_req *r);
+int api_volume_delete(struct api_req *r);
+int api_volumes_prune(struct api_req *r);
+
+int api_networks_list(struct api_req *r);
+int api_network_create(struct api_req *r);
+int api_network_inspect(struct api_req *r);
+int api_network_delete(struct api_req *r);
+int api_network_connect(struct api_req *r);
+int api_network_disconnect(struct api_req *r);
+int api_networks_prune(struct api_req *r);
+
 int api_containers_list(struct api_req *r);
 int api_container_create(struct api_req *r);
 int api_container_inspect(struct api_req *r);

@@ -8,6 +8,7 @@
 
 #include "engine/container_view.h"
 #include "engine/volume.h"
+#include "engine/volume_view.h"
 #include "image/image.h"
 #include "image/image_view.h"
 #include "image/snapshot.h"
@@ -192,15 +193,9 @@ static json_t *df_volumes(const struct eng_store *s)
 	if (eng_volume_list(s, &names, NULL) < 0)
 		return out;
 	for (size_t i = 0; names[i]; i++) {
-		json_t *v = eng_volume_load(s, names[i], NULL);
-		if (!v)
-			continue;
-		autofree char *data = eng_volume_data(s, names[i]);
-		json_object_set_new(v, "UsageData",
-				    json_pack("{s:I, s:i}", "Size",
-					      (json_int_t)fs_disk_usage(AT_FDCWD, data), "RefCount",
-					      eng_volume_in_use(s, names[i]) ? 1 : 0));
-		json_array_append_new(out, v);
+		json_t *v = eng_volume_inspect(s, names[i], true, NULL);
+		if (v)
+			json_array_append_new(out, v);
 	}
 	strv_free(names);
 	return out;

@@ -12,9 +12,10 @@
 #include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
+#include "engine/network_view.h"
 #include "util/cleanup.h"
-#include "util/digest.h"
 #include "util/err.h"
+#include "util/filter.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -85,127 +86,6 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 	return status;
 }
 
-/* The running containers on a network, as inspect lists them. */
-static json_t *containers_of(const struct eng_store *s, json_t *net)
-{
-	json_t *out = json_object(), *users = eng_network_users(s, net);
-	const char *cid;
-	json_t *v;
-	json_object_foreach(users, cid, v)
-	{
-		json_t *st = eng_state_load(s, cid);
-		json_t *rec = json_is_true(json_object_get(st, "Running"))
-				  ? eng_container_load(s, cid, NULL)
-				  : NULL;
-		json_t *n = json_object_get(
-		    json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"),
-		    str(net, "Name"));
-		if (n) {
-			const char *a4 = str(n, "IPAddress"), *a6 = str(n, "GlobalIPv6Address");
-			char ep[16];
-			eng_endpoint_name(cid, str(net, "Id"), ep);
-			json_object_set_new(
-			    out, cid,
-			    json_pack(
-				"{s:s, s:s, s:s, s:o, s:o}", "Name",
-				str(rec, "Name") ? str(rec, "Name") + 1 : "", "EndpointID", ep,
-				"MacAddress", str(n, "MacAddress") ?: "", "IPv4Address",
-				a4 && *a4 ? json_sprintf("%s/%d", a4,
-							 (int)json_integer_value(
-							     json_object_get(n, "IPPrefixLen")))
-					  : json_string(""),
-				"IPv6Address",
-				a6 && *a6 ? json_sprintf("%s/%d", a6,
-							 (int)json_integer_value(json_object_get(
-							     n, "GlobalIPv6PrefixLen")))
-					  : json_string("")));
-		}
-		json_decref(rec);
-		json_decref(st);
-	}
-	json_decref(users);
-	return out;
-}
-
-/* host and none, which are modes and not records, as docker network ls shows them */
-static json_t *pseudo(const char *name, const char *driver)
-{
-	char id[SHA256_HEX_LEN + 1];
-	autofree char *seed = xasprintf("berth network %s", name);
-	sha256_hex(seed, strlen(seed), id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{}, s:{}}", "Name", name, "Id", id,
-			 "Driver", driver, "Scope", "local", "EnableIPv6", 0, "Internal", 0,
-			 "Labels", "Options");
-}
-
-/* Docker's predefined networks: never custom, never dangling. */
-static bool builtin(json_t *net)
-{
-	const char *n = str(net, "Name");
-	return !strcmp(n, ENG_NET_DEFAULT) || !strcmp(n, "host") || !strcmp(n, "none");
-}
-
-/* Docker's network filters, each key's values or'ed, the keys and'ed: 1 when net matches, 0
- * when not, -1 (said) for a filter Docker does not have. */
-static int matches(const struct eng_store *s, json_t *net, const struct flag_list *filters)
-{
-	static const char *const keys[] = {"name", "id",       "driver", "label",
-					   "type", "dangling", "scope"};
-	bool seen[7] = {false}, hit[7] = {false};
-	for (int k = 0; k < filters->n; k++) {
-		const char *f = filters->v[k], *eq = strchr(f, '=');
-		size_t i = 0;
-		while (i < 7 && !(eq && strlen(keys[i]) == (size_t)(eq - f) &&
-				  !strncmp(f, keys[i], (size_t)(eq - f))))
-			i++;
-		if (i == 7) {
-			fprintf(stderr, "berth: invalid filter '%.*s'\n",
-				(int)(eq ? (size_t)(eq - f) : strlen(f)), f);
-			return -1;
-		}
-		const char *v = eq + 1;
-		bool m = false;
-		if (i == 0)
-			m = strstr(str(net, "Name"), v) != NULL;
-		else if (i == 1)
-			m = !strncmp(str(net, "Id"), v, strlen(v));
-		else if (i == 2)
-			m = !strcmp(str(net, "Driver"), v);
-		else if (i == 3) {
-			autofree char *key = xstrdup(v);
-			char *veq = strchr(key, '=');
-			if (veq)
-				*veq = '\0';
-			json_t *lv = json_object_get(json_object_get(net, "Labels"), key);
-			m = lv && (!veq || !strcmp(json_string_value(lv), veq + 1));
-		} else if (i == 4) {
-			if (strcmp(v, "custom") && strcmp(v, "builtin")) {
-				fprintf(stderr, "berth: invalid filter 'type=%s'\n", v);
-				return -1;
-			}
-			m = builtin(net) == !strcmp(v, "builtin");
-		} else if (i == 5) {
-			bool want = !strcmp(v, "true") || !strcmp(v, "1");
-			if (!want && strcmp(v, "false") && strcmp(v, "0")) {
-				fprintf(stderr, "berth: invalid filter 'dangling=%s'\n", v);
-				return -1;
-			}
-			json_t *users = builtin(net) ? NULL : eng_network_users(s, net);
-			bool dangling = !builtin(net) && json_object_size(users) == 0;
-			json_decref(users);
-			m = dangling == want;
-		} else {
-			m = !strcmp(v, "local");
-		}
-		seen[i] = true;
-		hit[i] = hit[i] || m;
-	}
-	for (size_t i = 0; i < 7; i++)
-		if (seen[i] && !hit[i])
-			return 0;
-	return 1;
-}
-
 static int network_ls(struct cli_opts *o, int argc, char **argv)
 {
 	bool quiet = false, no_trunc = false;
@@ -227,27 +107,26 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return n == -2 ? 0 : 125;
 	}
-	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	json_t *nets = eng_network_list(&es, &err);
+	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
+	flag_list_free(&filters);
+	if (!fm || eng_network_filter_check(fm, &err) < 0) {
+		json_decref(fm);
+		return cli_fail(err, 125);
+	}
+	struct eng_store es = cli_engine(o);
+	json_t *nets = eng_network_docs(&es, &err);
 	if (!nets) {
-		flag_list_free(&filters);
+		json_decref(fm);
 		return cli_fail(err, 1);
 	}
-	json_array_append_new(nets, pseudo("host", "host"));
-	json_array_append_new(nets, pseudo("none", "null"));
 	json_t *rows = json_array();
 	size_t i;
 	json_t *net;
 	int status = 0;
 	json_array_foreach(nets, i, net)
 	{
-		int m = matches(&es, net, &filters);
-		if (m < 0) {
-			status = 125;
-			break;
-		}
-		if (m == 0)
+		if (!eng_network_filter(&es, fm, net))
 			continue;
 		char id[13];
 		snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
@@ -260,9 +139,7 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 			      "Internal", eng_network_internal(net) ? "true" : "false", "CreatedAt",
 			      str(net, "Created") ?: ""));
 	}
-	if (status) {
-		/* nothing listed: a filter was wrong */
-	} else if (quiet) {
+	if (quiet) {
 		json_array_foreach(rows, i, net) puts(str(net, "ID"));
 	} else {
 		json_t *headers =
@@ -275,7 +152,7 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	}
 	json_decref(rows);
 	json_decref(nets);
-	flag_list_free(&filters);
+	json_decref(fm);
 	return status;
 }
 
@@ -298,14 +175,11 @@ static int network_inspect(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		struct berr *err = NULL;
-		json_t *net = !strcmp(pos[i], "host")   ? pseudo("host", "host")
-			      : !strcmp(pos[i], "none") ? pseudo("none", "null")
-							: eng_network_load(&es, pos[i], &err);
+		json_t *net = eng_network_inspect(&es, pos[i], true, &err);
 		if (!net) {
 			status = cli_fail(err, 1);
 			continue;
 		}
-		json_object_set_new(net, "Containers", containers_of(&es, net));
 		json_array_append_new(out, net);
 	}
 	if (format && json_array_size(out)) {
@@ -355,6 +229,11 @@ static int network_rm(struct cli_opts *o, int argc, char **argv)
 	return status;
 }
 
+static bool prune_match(void *ctx, json_t *net)
+{
+	return prune_filter_match(ctx, str(net, "Created"), json_object_get(net, "Labels"));
+}
+
 static int network_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false;
@@ -381,23 +260,14 @@ static int network_prune(struct cli_opts *o, int argc, char **argv)
 		return 0;
 	}
 	struct eng_store es = cli_engine(o);
-	json_t *nets = eng_network_list(&es, NULL);
+	json_t *gone = json_array();
+	eng_network_prune(&es, prune_match, &pf, gone);
+	if (json_array_size(gone))
+		printf("Deleted Networks:\n");
 	size_t i;
-	json_t *net;
-	bool any = false;
-	json_array_foreach(nets, i, net)
-	{
-		const char *name = str(net, "Name");
-		if (!strcmp(name, ENG_NET_DEFAULT) ||
-		    !prune_filter_match(&pf, str(net, "Created"), json_object_get(net, "Labels")) ||
-		    eng_network_remove(&es, name, NULL) < 0)
-			continue;
-		if (!any)
-			printf("Deleted Networks:\n");
-		any = true;
-		printf("%s\n", name);
-	}
-	json_decref(nets);
+	json_t *name;
+	json_array_foreach(gone, i, name) printf("%s\n", json_string_value(name));
+	json_decref(gone);
 	prune_filter_free(&pf);
 	return 0;
 }

@@ -11,8 +11,10 @@
 #include "cli/berth/format.h"
 #include "cli/berth/prune.h"
 #include "engine/container.h"
+#include "engine/volume_view.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/filter.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -69,31 +71,20 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return n == -2 ? 0 : 125;
 	}
+	struct berr *err = NULL;
+	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
+	flag_list_free(&filters);
+	if (!fm || eng_volume_filter_check(fm, &err) < 0) {
+		json_decref(fm);
+		return cli_fail(err, 125);
+	}
 	struct eng_store es = cli_engine(o);
 	char **names = NULL;
 	eng_volume_list(&es, &names, NULL);
 	json_t *rows = json_array();
 	for (size_t i = 0; names[i]; i++) {
-		json_t *v = eng_volume_load(&es, names[i], NULL);
-		if (!v)
-			continue;
-		bool keep = true;
-		for (int k = 0; k < filters.n; k++) {
-			const char *f = filters.v[k];
-			if (!strncmp(f, "dangling=", 9))
-				keep &= eng_volume_in_use(&es, names[i]) != !strcmp(f + 9, "true");
-			else if (!strncmp(f, "name=", 5))
-				keep &= strstr(names[i], f + 5) != NULL;
-			else if (!strncmp(f, "label=", 6)) {
-				autofree char *key = xstrdup(f + 6);
-				char *eq = strchr(key, '=');
-				if (eq)
-					*eq = '\0';
-				json_t *lv = json_object_get(json_object_get(v, "Labels"), key);
-				keep &= lv && (!eq || !strcmp(json_string_value(lv), eq + 1));
-			}
-		}
-		if (keep)
+		json_t *v = eng_volume_inspect(&es, names[i], false, NULL);
+		if (v && eng_volume_filter(&es, fm, v))
 			json_array_append_new(
 			    rows, json_pack("{s:s, s:s, s:s, s:s}", "Driver", "local", "Name",
 					    names[i], "Mountpoint",
@@ -102,6 +93,7 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		json_decref(v);
 	}
 	strv_free(names);
+	json_decref(fm);
 	int status = 0;
 	if (quiet) {
 		size_t i;
@@ -115,7 +107,6 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		json_decref(headers);
 	}
 	json_decref(rows);
-	flag_list_free(&filters);
 	return status;
 }
 
@@ -138,12 +129,11 @@ static int volume_inspect(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		struct berr *err = NULL;
-		json_t *v = eng_volume_load(&es, pos[i], &err);
+		json_t *v = eng_volume_inspect(&es, pos[i], false, &err);
 		if (!v) {
 			status = cli_fail(err, 1);
 			continue;
 		}
-		json_object_del(v, "Anonymous");
 		json_array_append_new(out, v);
 	}
 	if (format && json_array_size(out)) {
@@ -189,6 +179,11 @@ static int volume_rm(struct cli_opts *o, int argc, char **argv)
 	return status;
 }
 
+static bool prune_match(void *ctx, json_t *vol)
+{
+	return prune_filter_match(ctx, NULL, json_object_get(vol, "Labels"));
+}
+
 static int volume_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false, all = false;
@@ -215,25 +210,15 @@ static int volume_prune(struct cli_opts *o, int argc, char **argv)
 		return 0;
 	}
 	struct eng_store es = cli_engine(o);
-	char **names = NULL;
-	eng_volume_list(&es, &names, NULL);
-	bool any = false;
-	for (size_t i = 0; names[i]; i++) {
-		json_t *v = eng_volume_load(&es, names[i], NULL);
-		bool anon = v && json_is_true(json_object_get(v, "Anonymous"));
-		bool in = v && prune_filter_match(&pf, NULL, json_object_get(v, "Labels"));
-		json_decref(v);
-		if (!in)
-			continue;
-		if ((!anon && !all) || eng_volume_in_use(&es, names[i]) ||
-		    eng_volume_remove(&es, names[i], false, NULL) < 0)
-			continue;
-		if (!any)
-			printf("Deleted Volumes:\n");
-		any = true;
-		printf("%s\n", names[i]);
-	}
-	strv_free(names);
+	json_t *gone = json_array();
+	eng_volume_prune(&es, all, prune_match, &pf, gone, NULL);
+	bool any = json_array_size(gone) > 0;
+	if (any)
+		printf("Deleted Volumes:\n");
+	size_t i;
+	json_t *name;
+	json_array_foreach(gone, i, name) printf("%s\n", json_string_value(name));
+	json_decref(gone);
 	prune_filter_free(&pf);
 	printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
 	return 0;
