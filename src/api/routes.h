@@ -40,6 +40,11 @@ int api_container_delete(struct api_req *r);
 int api_container_logs(struct api_req *r);
 int api_container_attach(struct api_req *r);
 
+int api_exec_create(struct api_req *r);
+int api_exec_start(struct api_req *r);
+int api_exec_inspect(struct api_req *r);
+int api_exec_resize(struct api_req *r);
+
 int api_images_list(struct api_req *r);
 int api_image_inspect(struct api_req *r);
 int api_image_create(struct api_req *r);

@@ -15,9 +15,9 @@
 #include "cli/berth/prune.h"
 #include "engine/attach.h"
 #include "engine/container.h"
+#include "engine/exec.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
-#include "engine/user.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 #include "runtime/terminal.h"
@@ -267,71 +267,6 @@ int cmd_container(struct cli_opts *o, int argc, char **argv)
 	return cli_group(o, "container", "Manage containers", sub, argc, argv);
 }
 
-/* exec's process: the container's own with the command, -e, -w and -u of the command line. */
-static int exec_process(struct eng_store *es, const char *id, char **cmd, char *const *env,
-			const char *workdir, const char *user, bool tty, struct rt_process **out,
-			struct berr **err)
-{
-	autofree char *rtroot = eng_runtime_root(es);
-	autofree char *config = eng_container_path(es, id, "config.json");
-	autofree char *bundle = eng_container_path(es, id, "");
-	/* a VM's is not the runtime's: its bundle's */
-	autoptr(rt_spec) spec = eng_container_is_vm(es, id) ? rt_spec_load(config, bundle, err)
-							    : rt_container_spec(rtroot, id, err);
-	if (!spec || !spec->process)
-		return spec ? berr_plain(err, EINVAL, "container %.12s has no process", id) : -EIO;
-	struct rt_process *pr = take_ptr(&spec->process);
-	strv_free(pr->args);
-	pr->args = strv_dup(cmd);
-	pr->terminal = tty;
-	for (char *const *e = env; e && *e; e++) {
-		size_t n = strv_len(pr->env), klen = strcspn(*e, "="), i = 0;
-		while (i < n && !(!strncmp(pr->env[i], *e, klen) && pr->env[i][klen] == '='))
-			i++;
-		if (i == n) {
-			pr->env = xrealloc(pr->env, (n + 2) * sizeof(char *));
-			pr->env[n + 1] = NULL;
-		} else {
-			free(pr->env[i]);
-		}
-		pr->env[i] = xstrdup(*e);
-	}
-	size_t n_env = strv_len(pr->env), t = 0;
-	while (tty && t < n_env && strncmp(pr->env[t], "TERM=", 5))
-		t++;
-	if (tty && t == n_env) { /* as Docker's exec -t */
-		pr->env = xrealloc(pr->env, (n_env + 2) * sizeof(char *));
-		pr->env[n_env] = xstrdup("TERM=xterm");
-		pr->env[n_env + 1] = NULL;
-	}
-	if (workdir) {
-		free(pr->cwd);
-		pr->cwd = xstrdup(workdir);
-	}
-	if (user) {
-		autofree char *rootfs = eng_container_path(es, id, "rootfs");
-		autoclose int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		struct eng_user u;
-		if (rootfd < 0 || eng_user_resolve(rootfd, user, &u, err) < 0) {
-			rt_process_free(pr);
-			return rootfd < 0 ? berr_set(err, errno, "open '%s'", rootfs) : -ENOENT;
-		}
-		pr->uid = u.uid;
-		pr->gid = u.gid;
-		free(pr->additional_gids);
-		pr->additional_gids = xcalloc(u.n_groups + 1, sizeof(gid_t));
-		memcpy(pr->additional_gids, u.groups, u.n_groups * sizeof(gid_t));
-		pr->n_additional_gids = u.n_groups;
-		/* as at run: a non-root user keeps only the bounding set */
-		if (u.uid != 0)
-			for (int s = 0; s < RT_CAP_SET_COUNT; s++)
-				if (s != RT_CAP_BOUNDING)
-					pr->caps[s] = 0;
-	}
-	*out = pr;
-	return 0;
-}
-
 static bool is_paused(struct eng_store *es, const char *id)
 {
 	json_t *st = eng_state_load(es, id);
@@ -435,8 +370,14 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	else if (is_paused(&es, id))
 		status = cli_error(1, "container %s is paused, unpause the container before exec",
 				   pos[0]);
-	else if (exec_process(&es, id, (char **)pos + 1, (char *const *)env.v, workdir, user, tty,
-			      &pr, &err) < 0)
+	else if (eng_exec_process(&es, id,
+				  &(struct eng_exec_config){.cmd = (char **)pos + 1,
+							    .env = (char *const *)env.v,
+							    .workdir = workdir,
+							    .user = user,
+							    .tty = tty,
+							    .privileged = privileged},
+				  &pr, &err) < 0)
 		status = cli_fail(err, 126);
 	flag_list_free(&env);
 	if (status)

@@ -1,0 +1,446 @@
+/* Exec: the process `berth exec` and the API run in a container, and the API's exec records
+ * (see exec.h). The command line runs the process itself in the foreground on its own stdio;
+ * the API, whose create and start are separate requests, goes through a record and a runner
+ * process that waits for the exec and writes down how it ended (the docker CLI reads the
+ * ExitCode right after the stream ends, for its own exit status). */
+#include "engine/exec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/executor.h"
+#include "engine/monitor.h"
+#include "engine/user.h"
+#include "runtime/container.h"
+#include "runtime/spec.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define EXEC_RECORD_MAX (1u << 20)
+
+/* ---- the process ---- */
+
+/* Each "K=V" of env over the list's own K, or added. */
+static void env_set(struct rt_process *pr, const char *kv)
+{
+	size_t n = strv_len(pr->env), klen = strcspn(kv, "="), i = 0;
+	while (i < n && !(!strncmp(pr->env[i], kv, klen) && pr->env[i][klen] == '='))
+		i++;
+	if (i == n) {
+		pr->env = xrealloc(pr->env, (n + 2) * sizeof(char *));
+		pr->env[n + 1] = NULL;
+	} else {
+		free(pr->env[i]);
+	}
+	pr->env[i] = xstrdup(kv);
+}
+
+static int set_user(const struct eng_store *s, const char *id, const char *user,
+		    struct rt_process *pr, struct berr **err)
+{
+	autofree char *rootfs = eng_container_path(s, id, "rootfs");
+	autoclose int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return berr_set(err, errno, "open '%s'", rootfs);
+	struct eng_user u;
+	int r = eng_user_resolve(rootfd, user, &u, err);
+	if (r < 0)
+		return r;
+	pr->uid = u.uid;
+	pr->gid = u.gid;
+	free(pr->additional_gids);
+	pr->additional_gids = xcalloc(u.n_groups + 1, sizeof(gid_t));
+	memcpy(pr->additional_gids, u.groups, u.n_groups * sizeof(gid_t));
+	pr->n_additional_gids = u.n_groups;
+	/* as at run: a non-root user keeps only the bounding set */
+	if (u.uid != 0)
+		for (int k = 0; k < RT_CAP_SET_COUNT; k++)
+			if (k != RT_CAP_BOUNDING)
+				pr->caps[k] = 0;
+	return 0;
+}
+
+int eng_exec_process(const struct eng_store *s, const char *id, const struct eng_exec_config *c,
+		     struct rt_process **out, struct berr **err)
+{
+	autofree char *rtroot = eng_runtime_root(s);
+	autofree char *config = eng_container_path(s, id, "config.json");
+	autofree char *bundle = eng_container_path(s, id, "");
+	/* a VM's is not the runtime's: its bundle's */
+	autoptr(rt_spec) spec = eng_container_is_vm(s, id) ? rt_spec_load(config, bundle, err)
+							   : rt_container_spec(rtroot, id, err);
+	if (!spec || !spec->process)
+		return spec ? berr_plain(err, EINVAL, "container %.12s has no process", id) : -EIO;
+	autoptr(rt_process) pr = take_ptr(&spec->process);
+	strv_free(pr->args);
+	pr->args = strv_dup(c->cmd);
+	pr->terminal = c->tty;
+	for (char *const *e = c->env; e && *e; e++)
+		env_set(pr, *e);
+	size_t n_env = strv_len(pr->env), t = 0;
+	while (c->tty && t < n_env && strncmp(pr->env[t], "TERM=", 5))
+		t++;
+	if (c->tty && t == n_env) /* as Docker's exec -t */
+		env_set(pr, "TERM=xterm");
+	if (c->workdir && *c->workdir) {
+		free(pr->cwd);
+		pr->cwd = xstrdup(c->workdir);
+	}
+	if (c->user && *c->user) {
+		int r = set_user(s, id, c->user, pr, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->privileged) { /* Docker's exec --privileged: every capability */
+		int last = rt_cap_last();
+		uint64_t all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+		pr->has_caps = true;
+		for (int k = 0; k < RT_CAP_SET_COUNT; k++)
+			if (k != RT_CAP_AMBIENT)
+				pr->caps[k] = all;
+	}
+	*out = take_ptr(&pr);
+	return 0;
+}
+
+/* ---- records ---- */
+
+static bool exec_id_valid(const char *id)
+{
+	size_t n = 0;
+	for (; id[n]; n++)
+		if (!isxdigit((unsigned char)id[n]) || isupper((unsigned char)id[n]))
+			return false;
+	return n == ENG_ID_LEN;
+}
+
+static char *record_path(const struct eng_store *s, const char *cid, const char *exec_id,
+			 const char *ext)
+{
+	autofree char *rel = xasprintf("execs/%s.%s", exec_id, ext);
+	return eng_container_path(s, cid, rel);
+}
+
+int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_exec_config *c,
+		 bool open_stdin, bool open_stdout, bool open_stderr, char out_id[ENG_ID_LEN + 1],
+		 struct berr **err)
+{
+	if (!c->cmd || !c->cmd[0])
+		return berr_plain(err, EINVAL, "No exec command specified");
+	uint8_t raw[32];
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		return berr_set(err, errno, "random id");
+	char id[ENG_ID_LEN + 1];
+	digest_to_hex(raw, sizeof(raw), id);
+	autofree char *dir = eng_container_path(s, cid, "execs");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s'", dir);
+	size_t n = strv_len(c->cmd);
+	json_t *pc = json_pack("{s:b, s:s, s:o, s:b, s:s}", "tty", c->tty, "entrypoint", c->cmd[0],
+			       "arguments", json_strv(c->cmd + 1, n - 1), "privileged",
+			       c->privileged, "user", c->user ? c->user : "");
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:b, s:n, s:i, s:o, s:b, s:b, s:b, s:b, s:s, s:o, s:s}", "ID", id,
+		      "ContainerID", cid, "Running", 0, "ExitCode", "Pid", 0, "ProcessConfig", pc,
+		      "OpenStdin", open_stdin, "OpenStdout", open_stdout, "OpenStderr", open_stderr,
+		      "CanRemove", 0, "DetachKeys", "", "Env", json_strv(c->env, strv_len(c->env)),
+		      "WorkingDir", c->workdir ? c->workdir : "");
+	autofree char *path = record_path(s, cid, id, "json");
+	int r = json_replace_file(rec, path, err);
+	json_decref(rec);
+	if (r < 0)
+		return r;
+	memcpy(out_id, id, sizeof(id));
+	return 0;
+}
+
+/* The pid the runtime wrote (0: none yet, or none at all). */
+static pid_t pid_of(const struct eng_store *s, const char *cid, const char *exec_id)
+{
+	autofree char *path = record_path(s, cid, exec_id, "pid");
+	autofree char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, path, 32, &text, &len, NULL) < 0)
+		return 0;
+	long pid = strtol(text, NULL, 10);
+	return pid > 0 ? (pid_t)pid : 0;
+}
+
+static json_t *load_in(const struct eng_store *s, const char *cid, const char *exec_id)
+{
+	autofree char *path = record_path(s, cid, exec_id, "json");
+	json_t *rec = json_load_path(AT_FDCWD, path, EXEC_RECORD_MAX, NULL);
+	if (!rec)
+		return NULL;
+	/* running: started, not ended, its process there */
+	bool ended = json_is_integer(json_object_get(rec, "ExitCode"));
+	pid_t pid = ended ? 0 : pid_of(s, cid, exec_id);
+	bool running = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	json_object_set_new(rec, "Running", json_boolean(running));
+	if (running)
+		json_object_set_new(rec, "Pid", json_integer(pid));
+	return rec;
+}
+
+json_t *eng_exec_load(const struct eng_store *s, const char *exec_id, char out_cid[ENG_ID_LEN + 1],
+		      struct berr **err)
+{
+	if (exec_id_valid(exec_id)) { /* else no file name: the id is part of a path */
+		char **ids = NULL;
+		if (eng_container_list(s, &ids, err) < 0)
+			return NULL;
+		for (size_t i = 0; ids[i]; i++) {
+			json_t *rec = load_in(s, ids[i], exec_id);
+			if (rec) {
+				memcpy(out_cid, ids[i], ENG_ID_LEN + 1);
+				strv_free(ids);
+				return rec;
+			}
+		}
+		strv_free(ids);
+	}
+	berr_set(err, ENOENT, "No such exec instance: %s", exec_id);
+	return NULL;
+}
+
+json_t *eng_exec_inspect(json_t *rec)
+{
+	json_t *doc = json_deep_copy(rec);
+	json_object_del(doc, "Env");
+	json_object_del(doc, "WorkingDir");
+	return doc;
+}
+
+/* ---- running it ---- */
+
+/* The record's config (pointing into rec). */
+static void config_of(json_t *rec, struct eng_exec_config *c, char ***out_cmd, char ***out_env)
+{
+	json_t *pc = json_object_get(rec, "ProcessConfig");
+	json_t *args = json_object_get(pc, "arguments");
+	size_t n = json_array_size(args);
+	char **cmd = xcalloc(n + 2, sizeof(*cmd));
+	cmd[0] = xstrdup(json_string_value(json_object_get(pc, "entrypoint")) ?: "");
+	for (size_t i = 0; i < n; i++)
+		cmd[i + 1] = xstrdup(json_string_value(json_array_get(args, i)) ?: "");
+	char **env = NULL;
+	(void)json_opt_strv(rec, "exec", "Env", &env, NULL);
+	*out_cmd = cmd;
+	*out_env = env;
+	c->cmd = cmd;
+	c->env = env;
+	c->workdir = json_string_value(json_object_get(rec, "WorkingDir"));
+	c->user = json_string_value(json_object_get(pc, "user"));
+	c->tty = json_is_true(json_object_get(pc, "tty"));
+	c->privileged = json_is_true(json_object_get(pc, "privileged"));
+}
+
+int eng_exec_ready(const struct eng_store *s, const char *cid, struct berr **err)
+{
+	json_t *st = eng_state_load(s, cid);
+	bool running = json_is_true(json_object_get(st, "Running"));
+	bool paused = !strcmp(json_string_value(json_object_get(st, "Status")) ?: "", "paused");
+	json_decref(st);
+	if (paused)
+		return berr_plain(err, EBUSY,
+				  "Container %s is paused, unpause the container before exec", cid);
+	if (!running)
+		return berr_plain(err, EBUSY, "Container %s is not running", cid);
+	return 0;
+}
+
+/* Put fd on target (-1: /dev/null, which open gives the lowest free number: so first). */
+static void stdio_on(int fd, int target)
+{
+	if (fd < 0)
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && fd != target)
+		(void)dup2(fd, target);
+	else if (fd == target)
+		(void)fcntl(fd, F_SETFD, 0);
+}
+
+/* The end of an exec, in its record: its status and its pid. */
+static void record_end(const struct eng_store *s, const char *cid, const char *exec_id, int status)
+{
+	autofree char *path = record_path(s, cid, exec_id, "json");
+	json_t *rec = json_load_path(AT_FDCWD, path, EXEC_RECORD_MAX, NULL);
+	if (!rec)
+		return; /* the container went, and its execs with it */
+	json_object_set_new(rec, "ExitCode", json_integer(status));
+	json_object_set_new(rec, "Pid", json_integer(pid_of(s, cid, exec_id)));
+	(void)json_replace_file(rec, path, NULL);
+	json_decref(rec);
+}
+
+/* The one start: the pid file is made here (O_EXCL), the runtime writes the pid into it. */
+static int claim(const struct eng_store *s, const char *cid, const char *exec_id, bool ended,
+		 struct berr **err)
+{
+	autofree char *pidfile = record_path(s, cid, exec_id, "pid");
+	int fd = open(pidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return close(fd), 0;
+	if (errno == EEXIST)
+		return berr_plain(err, EALREADY, "Error: Exec command %s %s", exec_id,
+				  ended ? "has already run" : "is already running");
+	return berr_set(err, errno, "create '%s'", pidfile);
+}
+
+/* The runner: the exec in the foreground, then its end in the record. Never returns. It
+ * keeps only its stdio (and the console socket): a copy of the client's connection would
+ * keep the client from seeing the end of its stream. */
+static void __attribute__((noreturn))
+runner(const struct eng_store *s, const char *cid, const char *exec_id, struct rt_process *pr,
+       const struct eng_exec_io *io)
+{
+	int fds[3] = {io->in, io->out, io->err}, console = io->console;
+	/* move ours above 2 first, so that no dup2 below overwrites another's source */
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+	if (console >= 0)
+		console = fcntl(console, F_DUPFD_CLOEXEC, 10);
+	for (int i = 0; i < 3; i++)
+		stdio_on(fds[i], i);
+	int keep = console >= 0 ? 3 : 2;
+	if (console >= 0 && dup3(console, 3, O_CLOEXEC) < 0)
+		_exit(126);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	autofree char *rtroot = eng_runtime_root(s);
+	autofree char *pidfile = record_path(s, cid, exec_id, "pid");
+	struct rt_exec_opts eo = {.root = rtroot,
+				  .id = cid,
+				  .process = pr,
+				  .pid_file = pidfile,
+				  .has_console_fd = console >= 0,
+				  .console_fd = console >= 0 ? 3 : -1};
+	int status = 0;
+	struct berr *err = NULL;
+	if (rt_container_exec(&eo, &status, &err) < 0) {
+		autofree char *msg = berr_string(err);
+		dprintf(2, "%s\n", msg);
+		/* Docker's: 127 a command not found, 126 one that cannot run */
+		status = berr_code(err) == ENOENT ? 127 : 126;
+		berr_free(err);
+	}
+	record_end(s, cid, exec_id, status);
+	_exit(status);
+}
+
+int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_id,
+		   const struct eng_exec_io *io, bool detach, pid_t *out_runner, struct berr **err)
+{
+	json_t *rec = load_in(s, cid, exec_id);
+	if (!rec)
+		return berr_set(err, ENOENT, "No such exec instance: %s", exec_id);
+	bool ended = json_is_integer(json_object_get(rec, "ExitCode"));
+	int r = eng_exec_ready(s, cid, err);
+	if (r == 0 && eng_container_is_vm(s, cid))
+		r = berr_plain(err, ENOTSUP,
+			       "exec into a VM container is not served by the API yet");
+	if (r == 0)
+		r = claim(s, cid, exec_id, ended, err);
+	if (r < 0) {
+		json_decref(rec);
+		return r;
+	}
+	struct eng_exec_config c = {0};
+	char **cmd = NULL, **env = NULL;
+	config_of(rec, &c, &cmd, &env);
+	/* a detached exec's terminal would have no reader: it runs without one */
+	c.tty = c.tty && !detach;
+	struct rt_process *pr = NULL;
+	r = eng_exec_process(s, cid, &c, &pr, err);
+	json_decref(rec);
+	strv_free(cmd);
+	strv_free(env);
+	if (r < 0) { /* it ran and failed, as dockerd records an exec that could not start */
+		record_end(s, cid, exec_id, 126);
+		return r;
+	}
+	struct eng_exec_io none = {-1, -1, -1, -1};
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!detach)
+			runner(s, cid, exec_id, pr, io);
+		/* detached: a runner of its own session that no one waits for */
+		(void)setsid();
+		pid_t again = fork();
+		if (again == 0)
+			runner(s, cid, exec_id, pr, &none);
+		_exit(again < 0 ? 1 : 0);
+	}
+	rt_process_free(pr);
+	if (pid < 0) {
+		r = berr_set(err, errno, "fork");
+		record_end(s, cid, exec_id, 126);
+		return r;
+	}
+	if (detach) {
+		int st = 0;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			record_end(s, cid, exec_id, 126);
+			return berr_plain(err, EAGAIN, "exec %s: could not start its runner",
+					  exec_id);
+		}
+		pid = 0;
+	}
+	*out_runner = pid;
+	return 0;
+}
+
+pid_t eng_exec_pid(const struct eng_store *s, const char *cid, const char *exec_id)
+{
+	json_t *rec = load_in(s, cid, exec_id);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "Pid"));
+	bool running = json_is_true(json_object_get(rec, "Running"));
+	json_decref(rec);
+	return running ? pid : 0;
+}
+
+int eng_exec_resize(const struct eng_store *s, const char *cid, const char *exec_id, unsigned rows,
+		    unsigned cols, struct berr **err)
+{
+	json_t *rec = load_in(s, cid, exec_id);
+	bool tty = json_is_true(json_object_get(json_object_get(rec, "ProcessConfig"), "tty"));
+	pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "Pid"));
+	bool running = json_is_true(json_object_get(rec, "Running"));
+	json_decref(rec);
+	if (!tty)
+		return berr_plain(err, ENOTTY, "exec %s has no terminal", exec_id);
+	if (!running)
+		return berr_plain(err, ESRCH, "exec %s is not running", exec_id);
+	/* its stdin is the pty's slave: a size set on it is the pair's, and its foreground
+	 * group gets SIGWINCH (tty_ioctl(4)); opened through /proc as the process holds it */
+	autofree char *path = xasprintf("/proc/%d/fd/0", (int)pid);
+	autoclose int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	if (!isatty(fd))
+		return berr_plain(err, ENOTTY, "exec %s: its stdin is no terminal", exec_id);
+	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+	if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+		return berr_set(err, errno, "resize exec %s", exec_id);
+	return 0;
+}

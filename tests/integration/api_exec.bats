@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# The Docker Engine API's exec endpoints (issue #18): `docker exec` (Debian's docker CLI 20.10)
+# through `berth system service` on a socket of the test's own, and curl for what the CLI does
+# not show (the exec's inspect document, error bodies).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	store_setup
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	SOCK="$WORK/api.sock"
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
+		>"$WORK/service.log" 2>&1 &
+	SERVICE=$!
+	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+}
+
+# The service's processes other than the listener (connections, exec runners), after a moment
+# for those whose client just left.
+service_children() {
+	local left
+	for _ in $(seq 30); do
+		left=$(pgrep -f "system service --time 0 unix://$WORK/" | grep -vx "$SERVICE" || true)
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
+
+teardown() {
+	local busy=""
+	[ -z "${SERVICE:-}" ] || busy=$(service_children)
+	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
+	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
+	local left
+	left=$(pgrep -f "system service --time 0 unix://$WORK/" || true)
+	store_teardown
+	[ -z "$busy$left" ] || { echo "left behind: $busy $left" >&2; return 1; }
+}
+
+docker() { timeout 30 /usr/bin/docker "$@"; }
+api() { curl -s --unix-socket "$SOCK" "$@"; }
+
+@test "api exec: output on stdout and stderr apart, the exit code, -i with stdin" {
+	docker run -d --name ex1 berth/default sleep 60
+	run docker exec ex1 sh -c 'echo out; echo err >&2; exit 3'
+	assert_equal "$status" 3
+	assert_line out
+	assert_line err
+	# the streams stay apart in Docker's frames
+	run sh -c "timeout 30 /usr/bin/docker exec ex1 sh -c 'echo out; echo err >&2' 2>/dev/null"
+	assert_output out
+	run sh -c "timeout 30 /usr/bin/docker exec ex1 sh -c 'echo out; echo err >&2' 2>&1 >/dev/null"
+	assert_output err
+	run docker exec ex1 true
+	assert_success
+	assert_output ""
+	# stdin: piped with -i, none without it
+	run sh -c "printf 'one\ntwo\n' | timeout 30 /usr/bin/docker exec -i ex1 sh -c 'wc -l; exit 4'"
+	assert_equal "$status" 4
+	assert_output 2
+	run sh -c "echo ignored | timeout 30 /usr/bin/docker exec ex1 cat"
+	assert_success
+	assert_output ""
+	# a command that is not there: Docker's 127 and a message
+	run -127 docker exec ex1 /no/such/command
+	assert_output --partial '/no/such/command'
+}
+
+@test "api exec: -e, -u, -w, and what the exec's inspect says" {
+	docker run -d --name ex2 -e FROM_RUN=run berth/default sleep 60
+	run docker exec -e EXTRA=yes -e FROM_RUN=exec ex2 sh -c 'echo $EXTRA $FROM_RUN'
+	assert_output 'yes exec'
+	run docker exec -u 1234:5678 ex2 id -u
+	assert_output 1234
+	run docker exec -u 1234:5678 ex2 id -g
+	assert_output 5678
+	run docker exec -u nobody ex2 id -un
+	assert_output nobody
+	run docker exec -w /etc ex2 pwd
+	assert_output /etc
+	# the record: made by create, its end written for inspect
+	id=$(api -X POST -H 'Content-Type: application/json' \
+		-d '{"Cmd": ["sh", "-c", "exit 7"], "AttachStdout": true, "User": "0"}' \
+		http://d/containers/ex2/exec | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
+	[ ${#id} -eq 64 ]
+	run api "http://d/exec/$id/json"
+	assert_output --partial '"Running":false'
+	assert_output --partial '"ExitCode":null'
+	assert_output --partial '"entrypoint":"sh"'
+	assert_output --partial '"arguments":["-c","exit 7"]'
+	assert_output --partial '"OpenStdout":true'
+	assert_output --partial '"OpenStdin":false'
+	refute_output --partial '"Env"'
+	run api -X POST -H 'Content-Type: application/json' -d '{"Detach": true}' \
+		-w '%{http_code}' "http://d/exec/$id/start"
+	assert_output 200
+	for _ in $(seq 50); do
+		api "http://d/exec/$id/json" | grep -q '"ExitCode":7' && break
+		sleep 0.1
+	done
+	run api "http://d/exec/$id/json"
+	assert_output --partial '"ExitCode":7'
+	assert_output --partial '"Running":false'
+	assert_output --regexp '"ContainerID":"[0-9a-f]{64}"'
+	# one start only
+	run api -X POST -d '{"Detach": true}' -w ' %{http_code}' "http://d/exec/$id/start"
+	assert_output --partial 'has already run'
+	assert_output --regexp ' 409$'
+	run api -w ' %{http_code}' "http://d/exec/$(printf '%064d' 0)/json"
+	assert_output --regexp ' 404$'
+	run api -w ' %{http_code}' "http://d/exec/../../etc/json"
+	assert_output --regexp ' 404$'
+}
+
+@test "api exec: -d runs on its own; its exec records go with the container" {
+	docker run -d --name ex3 berth/default sleep 60
+	run docker exec -d ex3 sh -c 'sleep 0.5; echo done > /tmp/mark'
+	assert_success
+	assert_output ""
+	run docker exec ex3 cat /tmp/mark
+	assert_failure
+	sleep 1.5
+	run docker exec ex3 cat /tmp/mark
+	assert_output done
+	cid=$(docker inspect -f '{{.Id}}' ex3)
+	[ -n "$(ls "$STORE/containers/$cid/execs/")" ]
+	docker rm -f ex3
+	[ ! -e "$STORE/containers/$cid" ]
+}
+
+@test "api exec: -t gives a terminal, raw; -it through a pty" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	docker run -d --name ex4 berth/default sleep 60
+	run docker exec -t ex4 sh -c 'test -t 0 && test -t 1 && echo tty $TERM; exit 2'
+	assert_equal "$status" 2
+	assert_output --partial 'tty xterm'
+	run docker exec ex4 sh -c 'test -t 1 || echo no tty'
+	assert_output 'no tty'
+	# a terminal on the client's side too: its size reaches the exec's (the resize endpoint)
+	run script -qec "stty cols 91 rows 33; DOCKER_HOST=$DOCKER_HOST timeout 30 /usr/bin/docker exec -it ex4 sh -c 'sleep 0.3; stty size; exit 5'" /dev/null
+	assert_equal "$status" 5
+	assert_output --partial '33 91'
+}
+
+@test "api exec: a stopped container refuses with 409; a client that leaves ends its exec" {
+	docker run -d --name ex5 berth/default sleep 60
+	docker create --name ex6 berth/default true
+	run docker exec ex6 true
+	assert_failure
+	assert_output --regexp 'Container [0-9a-f]{64} is not running'
+	run api -X POST -H 'Content-Type: application/json' -d '{"Cmd": ["true"]}' \
+		-w ' %{http_code}' http://d/containers/ex6/exec
+	assert_output --regexp ' 409$'
+	run api -X POST -d '{"Cmd": ["true"]}' -w ' %{http_code}' http://d/containers/nosuch/exec
+	assert_output --partial '"No such container: nosuch"'
+	assert_output --regexp ' 404$'
+	run api -X POST -d '{"Cmd": []}' -w ' %{http_code}' http://d/containers/ex5/exec
+	assert_output --regexp ' 400$'
+	# a client killed in the middle: its process goes too
+	timeout -s KILL 1 /usr/bin/docker exec ex5 sh -c 'echo $$ > /tmp/pid; exec sleep 30' || true
+	sleep 0.5
+	run docker exec ex5 sh -c 'kill -0 $(cat /tmp/pid) 2>/dev/null && echo alive || echo gone'
+	assert_output gone
+}
