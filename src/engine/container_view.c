@@ -171,7 +171,12 @@ json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool si
 		json_object_set(out, rest[i], json_object_get(rec, rest[i]));
 	json_object_set_new(out, "RestartCount",
 			    json_integer(json_integer_value(json_object_get(st, "RestartCount"))));
-	json_object_set(out, "HostConfig", json_object_get(rec, "HostConfig"));
+	json_t *host = json_deep_copy(json_object_get(rec, "HostConfig"));
+	/* the log driver berth has, as Docker names it (the SDKs read it after a run) */
+	if (json_is_object(host) && !json_object_get(host, "LogConfig"))
+		json_object_set_new(host, "LogConfig",
+				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
+	json_object_set_new(out, "HostConfig", host ? host : json_null());
 	json_object_set_new(out, "GraphDriver", graph_driver(s, id));
 	if (size) {
 		int64_t rw = 0, rootfs = 0;
