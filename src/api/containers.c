@@ -445,33 +445,6 @@ int api_containers_list(struct api_req *r)
 
 /* ---- logs ---- */
 
-/* A body written by a child process of this one into a pipe, read as it comes. */
-struct piped {
-	int fd;
-	pid_t pid;
-};
-
-static ssize_t piped_read(void *cls, char *buf, size_t max)
-{
-	struct piped *p = cls;
-	for (;;) {
-		ssize_t n = read(p->fd, buf, max);
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n > 0 ? n : -1;
-	}
-}
-
-static void piped_done(void *cls)
-{
-	struct piped *p = cls;
-	(void)close(p->fd);
-	(void)kill(p->pid, SIGTERM);
-	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	free(p);
-}
-
 struct log_writer {
 	int fd;
 	bool stdout_, stderr_, timestamps, tty;
@@ -569,10 +542,7 @@ int api_container_logs(struct api_req *r)
 		(void)close(p[0]);
 		return api_reply_error(r, 500, "fork: %s", strerror(errno));
 	}
-	struct piped *pd = xmalloc(sizeof(*pd));
-	*pd = (struct piped){p[0], pid};
-	return api_reply_stream(r, 200, "application/vnd.docker.raw-stream", piped_read, piped_done,
-				pd);
+	return api_reply_piped(r, 200, "application/vnd.docker.raw-stream", p[0], pid, NULL);
 }
 
 /* ---- attach: the hijacked stream ---- */

@@ -171,10 +171,10 @@ static char **keys_of(json_t *obj, struct api_create_owned *own)
 	return keep(own, v);
 }
 
-int api_create_decode(json_t *cfg, struct eng_create *c, struct api_create_owned *own,
-		      struct berr **err)
+/* ContainerConfig: the command, its environment and the container's settings. */
+static int decode_config(json_t *cfg, struct eng_create *c, struct api_create_owned *own,
+			 struct berr **err)
 {
-	json_t *hc = json_object_get(cfg, "HostConfig");
 	c->image = str(cfg, "Image");
 	if (!c->image || !*c->image)
 		return berr_plain(err, EINVAL, "config: Image is required");
@@ -216,10 +216,15 @@ int api_create_decode(json_t *cfg, struct eng_create *c, struct api_create_owned
 	c->expose = keys_of(json_object_get(cfg, "ExposedPorts"), own);
 	json_t *health = json_object_get(cfg, "Healthcheck");
 	c->healthcheck = json_is_object(health) ? health : NULL;
-	if (!json_is_object(hc))
-		return 0;
-	/* HostConfig */
-	r = strv_at(hc, "HostConfig", "Binds", own, (char ***)&c->volumes, err);
+	return 0;
+}
+
+/* HostConfig, and the endpoint of its NetworkMode's network in NetworkingConfig. */
+static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api_create_owned *own,
+		       struct berr **err)
+{
+	struct eng_run_opts *o = &c->run;
+	int r = strv_at(hc, "HostConfig", "Binds", own, (char ***)&c->volumes, err);
 	if (r == 0)
 		r = strv_at(hc, "HostConfig", "CapAdd", own, (char ***)&o->cap_add, err);
 	if (r == 0)
@@ -281,4 +286,12 @@ int api_create_decode(json_t *cfg, struct eng_create *c, struct api_create_owned
 		c->ip = ip && *ip ? ip : NULL;
 	}
 	return r;
+}
+
+int api_create_decode(json_t *cfg, struct eng_create *c, struct api_create_owned *own,
+		      struct berr **err)
+{
+	int r = decode_config(cfg, c, own, err);
+	json_t *hc = json_object_get(cfg, "HostConfig");
+	return r < 0 || !json_is_object(hc) ? r : decode_host(cfg, hc, c, own, err);
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api/routes.h"
@@ -137,6 +139,50 @@ int api_reply_stream(struct api_req *r, unsigned status, const char *type,
 	if (type)
 		MHD_add_response_header(resp, "Content-Type", type);
 	return reply(r, status, resp);
+}
+
+struct piped {
+	int fd;
+	pid_t pid;
+	char *first;
+	size_t first_len, first_off;
+};
+
+static ssize_t piped_read(void *cls, char *buf, size_t max)
+{
+	struct piped *p = cls;
+	if (p->first_off < p->first_len) {
+		size_t n = p->first_len - p->first_off < max ? p->first_len - p->first_off : max;
+		memcpy(buf, p->first + p->first_off, n);
+		p->first_off += n;
+		return (ssize_t)n;
+	}
+	for (;;) {
+		ssize_t n = read(p->fd, buf, max);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0 ? n : -1;
+	}
+}
+
+static void piped_done(void *cls)
+{
+	struct piped *p = cls;
+	(void)close(p->fd);
+	(void)kill(p->pid, SIGTERM);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(p->first);
+	free(p);
+}
+
+int api_reply_piped(struct api_req *r, unsigned status, const char *type, int fd, pid_t child,
+		    char *first)
+{
+	struct piped *p = xmalloc(sizeof(*p));
+	*p = (struct piped){
+	    .fd = fd, .pid = child, .first = first, .first_len = first ? strlen(first) : 0};
+	return api_reply_stream(r, status, type, piped_read, piped_done, p);
 }
 
 struct upgrade {

@@ -73,6 +73,11 @@ int api_reply_berr(struct api_req *r, struct berr *err);
 int api_reply_stream(struct api_req *r, unsigned status, const char *type,
 		     ssize_t (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls),
 		     void *cls);
+/* A body that a child process of this one writes into fd (a pipe's read end, taken), read
+ * as it comes; first (taken, or NULL) is sent before it (what was read to choose the status).
+ * At the end the child is told to stop (SIGTERM) and waited for. */
+int api_reply_piped(struct api_req *r, unsigned status, const char *type, int fd, pid_t child,
+		    char *first);
 /* 101 UPGRADED (Docker's hijack: Upgrade: tcp, application/vnd.docker.raw-stream), then fn
  * with ctx (its own: the request may be gone by then), the raw socket and the bytes the client
  * sent after its request; the connection ends when fn returns. */

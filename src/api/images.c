@@ -269,46 +269,6 @@ __attribute__((noreturn)) static void pull_child(struct api_req *r, const char *
 	_exit(rr < 0);
 }
 
-struct pulled {
-	int fd;
-	pid_t pid;
-	char *first; /* the first line, read before the reply's status was chosen */
-};
-
-static ssize_t pulled_read(void *cls, char *buf, size_t max)
-{
-	struct pulled *p = cls;
-	if (p->first) {
-		size_t n = strlen(p->first);
-		if (n > max)
-			n = max;
-		memcpy(buf, p->first, n);
-		memmove(p->first, p->first + n, strlen(p->first + n) + 1);
-		if (!*p->first) {
-			free(p->first);
-			p->first = NULL;
-		}
-		return (ssize_t)n;
-	}
-	for (;;) {
-		ssize_t n = read(p->fd, buf, max);
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n > 0 ? n : -1;
-	}
-}
-
-static void pulled_done(void *cls)
-{
-	struct pulled *p = cls;
-	(void)close(p->fd);
-	(void)kill(p->pid, SIGTERM);
-	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	free(p->first);
-	free(p);
-}
-
 /* The pipe's first line (up to "\r\n"), or NULL at its end. */
 static char *first_line(int fd)
 {
@@ -356,18 +316,21 @@ int api_image_create(struct api_req *r)
 		(void)close(p[0]);
 		return api_reply_error(r, 500, "fork: %s", strerror(errno));
 	}
-	struct pulled *pd = xzalloc(sizeof(*pd));
-	*pd = (struct pulled){.fd = p[0], .pid = pid, .first = first_line(p[0])};
-	json_t *j = pd->first ? json_loads(pd->first, 0, NULL) : NULL;
+	char *first = first_line(p[0]);
+	json_t *j = first ? json_loads(first, 0, NULL) : NULL;
 	json_t *st = json_object_get(j, "berth-status");
-	if (!pd->first || st) {
-		int status = st ? (int)json_integer_value(st) : 500;
-		const char *msg = json_string_value(json_object_get(j, "message"));
-		int rr = api_reply_error(r, (unsigned)status, "%s", msg ? msg : "pull failed");
+	if (first && !st) {
 		json_decref(j);
-		pulled_done(pd);
-		return rr;
+		return api_reply_piped(r, 200, "application/json", p[0], pid, first);
 	}
+	/* the pull failed before it said anything: the reply's status says so */
+	int status = st ? (int)json_integer_value(st) : 500;
+	const char *msg = json_string_value(json_object_get(j, "message"));
+	int rr = api_reply_error(r, (unsigned)status, "%s", msg ? msg : "pull failed");
 	json_decref(j);
-	return api_reply_stream(r, 200, "application/json", pulled_read, pulled_done, pd);
+	free(first);
+	(void)close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return rr;
 }

@@ -8,21 +8,14 @@ load helpers
 setup() {
 	store_setup
 	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
-	SOCK="$WORK/api.sock"
-	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
-		>"$WORK/service.log" 2>&1 &
-	SERVICE=$!
-	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+	api_service_start
 }
 
 teardown() {
 	registry_stop
-	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
-	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
 	# no connection's process outlives its client
 	local left
-	left=$(pgrep -f "system service --time 0 unix://$WORK/" || true)
+	left=$(api_service_stop)
 	store_teardown
 	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
 }

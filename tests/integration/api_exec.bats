@@ -9,12 +9,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	store_setup
 	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
-	SOCK="$WORK/api.sock"
-	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
-		>"$WORK/service.log" 2>&1 &
-	SERVICE=$!
-	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+	api_service_start
 }
 
 # The service's processes other than the listener (connections, exec runners), after a moment
@@ -32,10 +27,8 @@ service_children() {
 teardown() {
 	local busy=""
 	[ -z "${SERVICE:-}" ] || busy=$(service_children)
-	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
-	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
 	local left
-	left=$(pgrep -f "system service --time 0 unix://$WORK/" || true)
+	left=$(api_service_stop)
 	store_teardown
 	[ -z "$busy$left" ] || { echo "left behind: $busy $left" >&2; return 1; }
 }

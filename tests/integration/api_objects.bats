@@ -9,19 +9,12 @@ load helpers
 setup() {
 	store_setup
 	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
-	SOCK="$WORK/api.sock"
-	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
-		>"$WORK/service.log" 2>&1 &
-	SERVICE=$!
-	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+	api_service_start
 }
 
 teardown() {
-	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
-	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
 	local left id
-	left=$(pgrep -f "system service --time 0 unix://$WORK/" || true)
+	left=$(api_service_stop)
 	# the custom networks' bridges are the netns's, not the store's: they go first
 	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
 	berth network prune -f >/dev/null 2>&1 || true

@@ -236,3 +236,22 @@ net_teardown() {
 	ip link del berth0 2>/dev/null || true
 	nft delete table inet berth 2>/dev/null || true
 }
+
+# api_service_start: `berth system service` on $WORK/api.sock (SOCK), its pid in SERVICE, the
+# docker CLI and SDKs pointed at it (DOCKER_HOST) with a config directory of the test's own.
+api_service_start() {
+	SOCK="$WORK/api.sock"
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" system service --time 0 "unix://$SOCK" \
+		>"$WORK/service.log" 2>&1 &
+	SERVICE=$!
+	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
+}
+
+# api_service_stop: the service stopped; prints the processes of it that outlived it (a
+# connection's process that did not end with its client), for the caller to fail on.
+api_service_stop() {
+	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
+	[ -z "${SERVICE:-}" ] || wait "$SERVICE" 2>/dev/null || true
+	pgrep -f "system service --time 0 unix://$WORK/" || true
+}
