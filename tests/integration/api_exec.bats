@@ -133,7 +133,9 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	run docker exec ex4 sh -c 'test -t 1 || echo no tty'
 	assert_output 'no tty'
 	# a terminal on the client's side too: its size reaches the exec's (the resize endpoint)
-	run script -qec "stty cols 91 rows 33; DOCKER_HOST=$DOCKER_HOST timeout 30 /usr/bin/docker exec -it ex4 sh -c 'sleep 0.3; stty size; exit 5'" /dev/null
+	# (--foreground: the docker CLI stays in the terminal's foreground group; a background one
+	# is stopped by SIGTTIN when script(1) hands its stdin's end to the terminal)
+	run script -qec "stty cols 91 rows 33; DOCKER_HOST=$DOCKER_HOST timeout --foreground 30 /usr/bin/docker exec -it ex4 sh -c 'sleep 0.3; stty size; exit 5'" /dev/null
 	assert_equal "$status" 5
 	assert_output --partial '33 91'
 }
