@@ -22,6 +22,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 /* ---- replies ---- */
@@ -242,6 +243,31 @@ long long api_query_int(struct api_req *r, const char *key, long long def, bool 
 		return -1;
 	}
 	return n;
+}
+
+int64_t api_query_time_ns(struct api_req *r, const char *key, bool *bad)
+{
+	const char *v = api_query(r, key);
+	if (!v || !*v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long long secs = strtoll(v, &end, 10);
+	int64_t ns = 0;
+	if (!errno && *end == '.' && end[1]) { /* nine digits at most, as Go's */
+		const char *f = end + 1;
+		int64_t scale = 100000000LL;
+		for (; *f >= '0' && *f <= '9' && scale; f++, scale /= 10)
+			ns += (*f - '0') * scale;
+		end = (char *)f;
+	}
+	if (!errno && !*end && secs >= 0)
+		return (int64_t)secs * 1000000000LL + ns;
+	time_t t = timefmt_parse(v);
+	if (t > 0)
+		return (int64_t)t * 1000000000LL;
+	*bad = true;
+	return 0;
 }
 
 int api_client_fd(struct api_req *r)

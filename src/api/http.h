@@ -50,6 +50,9 @@ void api_http_serve(const struct api_ctx *ctx, int fd);
 const char *api_query(struct api_req *r, const char *key);
 bool api_query_bool(struct api_req *r, const char *key, bool def);
 long long api_query_int(struct api_req *r, const char *key, long long def, bool *bad);
+/* A time as Docker's since and until: "1700000000", "1700000000.123456789" or RFC 3339; in
+ * nanoseconds, 0 when absent; *bad set when unreadable. */
+int64_t api_query_time_ns(struct api_req *r, const char *key, bool *bad);
 const char *api_header(struct api_req *r, const char *name);
 /* Whether the client has gone (closed or half-closed its end): a waiting handler stops. */
 bool api_client_gone(struct api_req *r);

@@ -16,6 +16,7 @@ static const struct route routes[] = {
     {"GET", "/version", api_version},
     {"GET", "/info", api_info},
     {"GET", "/system/df", api_system_df},
+    {"GET", "/events", api_events},
     {"GET", "/volumes", api_volumes_list},
     {"POST", "/volumes/create", api_volume_create},
     {"POST", "/volumes/prune", api_volumes_prune},

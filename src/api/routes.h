@@ -13,6 +13,7 @@ int api_ping(struct api_req *r);
 int api_version(struct api_req *r);
 int api_info(struct api_req *r);
 int api_system_df(struct api_req *r);
+int api_events(struct api_req *r);
 
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);

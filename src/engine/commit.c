@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "engine/tarball.h"
@@ -320,6 +321,13 @@ int eng_commit(const struct eng_store *s, struct img_store *is, const char *id,
 		(void)close(busy);
 	if (r < 0)
 		(void)img_store_gc(is, NULL, NULL);
+	if (r == 0) {
+		json_t *more = json_pack("{s:s}", "imageID", out_id ? out_id : "");
+		if (name)
+			json_object_set_new(more, "imageRef", json_string(name));
+		eng_event_container(s, id, rec, "commit", more);
+		json_decref(more);
+	}
 	json_decref(rec);
 	return r < 0 ? berr_wrap(err, "commit %.12s", id) : 0;
 }

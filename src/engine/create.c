@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/event.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
 #include "engine/port.h"
@@ -374,6 +375,8 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	if (r == 0) {
 		rec = new_record(c, ic, img, &d);
 		r = eng_container_add(s, rec, c->name, claim, (void *)c, out_id, err);
+		if (r == 0)
+			eng_event_container(s, out_id, rec, "create", NULL);
 		if (r < 0) {
 			eng_remove_anonymous_volumes(s, rec);
 			eng_network_release(s, rec, NULL);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
@@ -332,6 +333,19 @@ int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *r
 	return r;
 }
 
+/* dockerd's connect and disconnect events, one per network of the container's */
+static void endpoint_events(const struct eng_store *s, const char *id, json_t *rec,
+			    const char *action)
+{
+	const char *name;
+	json_t *n;
+	json_object_foreach(networks_of(rec), name, n)
+	{
+		if (str(n, "NetworkID"))
+			eng_event_network(s, str(n, "NetworkID"), name, action, id);
+	}
+}
+
 int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
 			 struct eng_endpoints *out, struct berr **err)
 {
@@ -350,8 +364,10 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 	if (lock < 0)
 		return -EIO;
 	int r = attach_locked(s, id, rec, netns, NULL, out, err);
-	if (r == 0)
+	if (r == 0) {
 		eng_hosts_refresh(s, rec, NULL, id);
+		endpoint_events(s, id, rec, "connect");
+	}
 	return r;
 }
 
@@ -388,6 +404,7 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 		remove_interfaces(id, now ? now : rec);
 	if (lock >= 0)
 		eng_hosts_refresh(s, now ? now : rec, id, NULL);
+	endpoint_events(s, id, now ? now : rec, "disconnect");
 	json_decref(now);
 }
 
@@ -496,6 +513,8 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 		json_object_del(networks_of(rec), name);
 		(void)eng_container_save(s, cid, rec, NULL);
 	}
+	if (r == 0)
+		eng_event_network(s, str(net, "Id"), name, "connect", cid);
 	json_decref(net);
 	json_decref(rec);
 	return r;
@@ -530,6 +549,8 @@ int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const
 		eng_hosts_refresh(s, old, NULL, NULL);
 		json_decref(old);
 	}
+	if (r == 0)
+		eng_event_network(s, str(net, "Id"), name, "disconnect", cid);
 	json_decref(net);
 	json_decref(rec);
 	return r;

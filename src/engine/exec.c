@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "engine/user.h"
@@ -136,6 +137,37 @@ static char *record_path(const struct eng_store *s, const char *cid, const char 
 	return eng_container_path(s, cid, rel);
 }
 
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* dockerd's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS" (the command in
+ * the action) and exec_die, each with the execID */
+static void exec_event(const struct eng_store *s, const char *cid, json_t *rec, const char *what)
+{
+	json_t *pc = json_object_get(rec, "ProcessConfig");
+	char *action = xasprintf("%s: %s", what, str(pc, "entrypoint") ?: "");
+	json_t *arg;
+	size_t i;
+	json_array_foreach(json_object_get(pc, "arguments"), i, arg)
+	{
+		char *more = xasprintf("%s %s", action, json_string_value(arg) ?: "");
+		free(action);
+		action = more;
+	}
+	json_t *more = json_pack("{s:s}", "execID", str(rec, "ID") ?: "");
+	if (!strcmp(what, "exec_die")) {
+		action[strlen(what)] = '\0';
+		json_object_set_new(more, "exitCode",
+				    json_sprintf("%d", (int)json_integer_value(
+							   json_object_get(rec, "ExitCode"))));
+	}
+	eng_event_container(s, cid, NULL, action, more);
+	json_decref(more);
+	free(action);
+}
+
 int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_exec_config *c,
 		 bool open_stdin, bool open_stdout, bool open_stderr, char out_id[ENG_ID_LEN + 1],
 		 struct berr **err)
@@ -162,6 +194,8 @@ int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_ex
 		      "WorkingDir", c->workdir ? c->workdir : "");
 	autofree char *path = record_path(s, cid, id, "json");
 	int r = json_replace_file(rec, path, err);
+	if (r == 0)
+		exec_event(s, cid, rec, "exec_create");
 	json_decref(rec);
 	if (r < 0)
 		return r;
@@ -285,6 +319,7 @@ static void record_end(const struct eng_store *s, const char *cid, const char *e
 	json_object_set_new(rec, "ExitCode", json_integer(status));
 	json_object_set_new(rec, "Pid", json_integer(pid_of(s, cid, exec_id)));
 	(void)json_replace_file(rec, path, NULL);
+	exec_event(s, cid, rec, "exec_die");
 	json_decref(rec);
 }
 
@@ -363,6 +398,7 @@ int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_
 		json_decref(rec);
 		return r;
 	}
+	exec_event(s, cid, rec, "exec_start");
 	struct eng_exec_config c = {0};
 	char **cmd = NULL, **env = NULL;
 	config_of(rec, &c, &cmd, &env);

@@ -14,6 +14,7 @@
 #include "engine/bundle.h"
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "image/unpack.h"
@@ -84,6 +85,14 @@ static void mark_stopping(const struct eng_store *s, const char *id)
 	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
 }
 
+/* dockerd's "kill" event, with the signal's number */
+static void kill_event(const struct eng_store *s, const char *id, json_t *rec, int sig)
+{
+	json_t *more = json_pack("{s:o}", "signal", json_sprintf("%d", sig));
+	eng_event_container(s, id, rec, "kill", more);
+	json_decref(more);
+}
+
 int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err)
 {
 	if (!is_running(s, id))
@@ -92,8 +101,11 @@ int eng_container_kill(const struct eng_store *s, const char *id, int sig, struc
 	json_t *rec = eng_container_load(s, id, NULL);
 	if (rec && (sig == SIGKILL || sig == stop_signal(rec)))
 		mark_stopping(s, id);
+	int r = send_signal(s, id, sig, false, err);
+	if (r == 0)
+		kill_event(s, id, rec, sig);
 	json_decref(rec);
-	return send_signal(s, id, sig, false, err);
+	return r;
 }
 
 /* Wait up to ms for the monitor to record the end; true when it did. */
@@ -120,7 +132,6 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 		timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
 	}
 	int sig = stop_signal(rec);
-	json_decref(rec);
 	/* a paused container is thawed first: frozen, it could not act on the signal */
 	autofree char *paused = eng_container_path(s, id, "paused");
 	if (access(paused, F_OK) == 0) {
@@ -129,13 +140,18 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 		(void)unlink(paused);
 	}
 	mark_stopping(s, id);
-	(void)send_signal(s, id, sig, false, NULL);
-	if (wait_stopped(s, id, (long)timeout_s * 1000))
-		return 0;
-	(void)send_signal(s, id, SIGKILL, true, NULL);
-	if (wait_stopped(s, id, 10000))
-		return 0;
-	return berr_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
+	if (send_signal(s, id, sig, false, NULL) == 0)
+		kill_event(s, id, rec, sig);
+	bool stopped = wait_stopped(s, id, (long)timeout_s * 1000);
+	if (!stopped) {
+		(void)send_signal(s, id, SIGKILL, true, NULL);
+		kill_event(s, id, rec, SIGKILL);
+		stopped = wait_stopped(s, id, 10000);
+	}
+	if (stopped)
+		eng_event_container(s, id, rec, "stop", NULL);
+	json_decref(rec);
+	return stopped ? 0 : berr_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
 }
 
 int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err)
@@ -229,12 +245,15 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 					  id);
 		mark_stopping(s, id);
 		(void)send_signal(s, id, SIGKILL, true, NULL);
+		kill_event(s, id, NULL, SIGKILL);
 		(void)wait_stopped(s, id, 10000);
 	}
 	clear_leftovers(s, id);
-	json_t *rec = volumes ? eng_container_load(s, id, NULL) : NULL;
+	json_t *rec = eng_container_load(s, id, NULL);
 	int r = eng_container_remove(s, id, err);
-	if (r == 0 && rec)
+	if (r == 0)
+		eng_event_container(s, id, rec, "destroy", NULL);
+	if (r == 0 && rec && volumes)
 		eng_remove_anonymous_volumes(s, rec);
 	json_decref(rec);
 	return r;

@@ -25,6 +25,7 @@
 #include "engine/create.h"
 #include "engine/endpoint.h"
 #include "engine/executor.h"
+#include "engine/event.h"
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/rootfs.h"
@@ -367,6 +368,12 @@ static void client_input(struct monitor *m, size_t i)
 }
 
 /* The init's exit status as a shell gives it, once it has exited; -1 before. */
+static char *health_status(struct monitor *m)
+{
+	json_t *hs = json_object_get(m->state, "Health");
+	return xstrdup(json_string_value(json_object_get(hs, "Status")) ?: "");
+}
+
 static int reap(struct monitor *m)
 {
 	int code = -1, st;
@@ -380,8 +387,17 @@ static int reap(struct monitor *m)
 				code = m->proc.exit_code >= 0 ? m->proc.exit_code : 255;
 			}
 			m->pid = 0;
-		} else if (eng_health_reaped(m->health, p, st, m->state))
-			save_state(m);
+		} else {
+			autofree char *was = health_status(m);
+			if (eng_health_reaped(m->health, p, st, m->state)) {
+				autofree char *now = health_status(m);
+				if (strcmp(was, now)) { /* dockerd logs a change only */
+					autofree char *action = xasprintf("health_status: %s", now);
+					eng_event_container(m->s, m->id, m->rec, action, NULL);
+				}
+				save_state(m);
+			}
+		}
 	}
 	return code;
 }
@@ -551,6 +567,7 @@ static void mark_running(struct monitor *m)
 	json_object_set(m->state, "Ports", m->ep.settings ? m->ep.settings : json_null());
 	if (m->health)
 		eng_health_start(m->health, m->state);
+	eng_event_container(m->s, m->id, m->rec, "start", NULL);
 	save_state(m);
 }
 
@@ -566,6 +583,9 @@ static void mark_exited(struct monitor *m, int code)
 	json_object_set_new(m->state, "Pid", json_integer(0));
 	json_object_set_new(m->state, "ExitCode", json_integer(code));
 	json_object_set_new(m->state, "FinishedAt", json_string(t));
+	json_t *more = json_pack("{s:o}", "exitCode", json_sprintf("%d", code));
+	eng_event_container(m->s, m->id, m->rec, "die", more);
+	json_decref(more);
 	save_state(m);
 }
 
@@ -677,7 +697,8 @@ static void finish(struct monitor *m, int code)
 	/* --rm: gone before the attached command hears of the exit, as with Docker */
 	json_t *host = json_object_get(m->rec, "HostConfig");
 	if (json_is_true(json_object_get(host, "AutoRemove"))) {
-		(void)eng_container_remove(m->s, m->id, NULL);
+		if (eng_container_remove(m->s, m->id, NULL) == 0)
+			eng_event_container(m->s, m->id, m->rec, "destroy", NULL);
 		eng_remove_anonymous_volumes(m->s, m->rec);
 	}
 	for (size_t i = 0; i < m->n_clients; i++) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/event.h"
 #include "image/unpack.h"
 #include "net/ipam.h"
 #include "net/link.h"
@@ -422,7 +423,10 @@ int eng_network_create(const struct eng_store *s, const struct eng_network_opts 
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return -EIO;
-	return create_locked(s, o, NULL, out_id, err);
+	int r = create_locked(s, o, NULL, out_id, err);
+	if (r == 0) /* the default network is predefined, as docker0: not an event */
+		eng_event_network(s, out_id, o->name, "create", NULL);
+	return r;
 }
 
 /* The default network's record, made when first needed (under the lock). */
@@ -591,6 +595,8 @@ int eng_network_remove(const struct eng_store *s, const char *ref, struct berr *
 		autofree char *dir = net_path(s, str(net, "Id"), NULL);
 		r = fs_rm_rf(AT_FDCWD, dir, err);
 	}
+	if (r == 0)
+		eng_event_network(s, str(net, "Id"), str(net, "Name"), "destroy", NULL);
 	json_decref(users);
 	json_decref(net);
 	return r;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/event.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -84,6 +85,7 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
 		return r;
 	}
+	eng_event_volume(s, name, "create", NULL, NULL);
 	if (out_name)
 		snprintf(out_name, ENG_ID_LEN + 1, "%s", name);
 	return 0;
@@ -156,7 +158,10 @@ int eng_volume_remove(const struct eng_store *s, const char *name, bool force, s
 	if (!force && eng_volume_in_use(s, name))
 		return berr_plain(err, EBUSY, "remove %s: volume is in use", name);
 	autofree char *dir = volume_dir(s, name);
-	return fs_rm_rf(AT_FDCWD, dir, err);
+	int r = fs_rm_rf(AT_FDCWD, dir, err);
+	if (r == 0)
+		eng_event_volume(s, name, "destroy", NULL, NULL);
+	return r;
 }
 
 /* ---- the plan ---- */

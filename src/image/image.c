@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/digest.h"
 #include "util/err.h"
+#include "util/eventlog.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -217,6 +218,14 @@ int img_image_commit(struct img_store *s, json_t *rec, const char *name, const c
 	return r;
 }
 
+void img_event(struct img_store *s, const char *id, const char *action, const char *name)
+{
+	autofree char *familiar = strncmp(name, "sha256:", 7) ? img_name_familiar(name) : NULL;
+	json_t *attrs = json_pack("{s:s}", "name", familiar ? familiar : name);
+	eventlog_append(s->root, "image", action, id, attrs);
+	json_decref(attrs);
+}
+
 int img_image_tag(struct img_store *s, const char *source, const char *target, struct berr **err)
 {
 	struct img_ref ref;
@@ -241,6 +250,8 @@ int img_image_tag(struct img_store *s, const char *source, const char *target, s
 		add_unique(rec, "names", name);
 		take_name(json_object_get(all, "images"), name, rec);
 		r = img_store_save_images(s, all, err);
+		if (r == 0)
+			img_event(s, id_of(rec), "tag", name);
 	}
 	json_decref(all);
 	img_store_unlock(s);
@@ -353,6 +364,9 @@ int img_image_remove(struct img_store *s, const char *name, bool force,
 		return -EIO;
 	json_t *all = img_store_load_images(s, err);
 	int r = all ? 0 : -EIO;
+	json_t *rec = all ? img_image_find(json_object_get(all, "images"), name, NULL) : NULL;
+	autofree char *id = rec ? xstrdup(id_of(rec)) : NULL;
+	size_t before = json_array_size(report);
 	if (r == 0)
 		r = remove_locked(json_object_get(all, "images"), name, force, in_use, ctx, report,
 				  err);
@@ -362,6 +376,13 @@ int img_image_remove(struct img_store *s, const char *name, bool force,
 	img_store_unlock(s);
 	if (r < 0)
 		return r;
+	/* dockerd's events: untag and delete name the image by its id */
+	for (size_t i = before; id && i < json_array_size(report); i++)
+		img_event(s, id,
+			  strncmp(json_string_value(json_array_get(report, i)), "Deleted", 7)
+			      ? "untag"
+			      : "delete",
+			  id);
 	return img_store_gc(s, NULL, err);
 }
 

@@ -53,5 +53,8 @@ int img_store_busy(struct img_store *s, struct berr **err);
 
 /* "Repo:tag" names of a record, shortened as Docker prints them ("busybox:latest"). */
 char *img_name_familiar(const char *full);
+/* An image event in the store's event log (util/eventlog.h): id is what dockerd names the
+ * actor (the image id, or the reference pulled), name its name attribute (made familiar). */
+void img_event(struct img_store *s, const char *id, const char *action, const char *name);
 
 #endif

@@ -273,10 +273,14 @@ int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *
 		if (r < 0)
 			(void)img_store_gc(s, NULL, NULL);
 	}
-	if (r == 0 && out_name) {
+	if (r == 0) { /* dockerd: the actor is the reference, its name the repository */
 		autofree char *repo = img_ref_repository(&ref);
-		*out_name = ref.tag ? xasprintf("%s:%s", repo, ref.tag)
-				    : xasprintf("%s@%s", repo, ref.digest);
+		autofree char *full = ref.tag ? xasprintf("%s:%s", repo, ref.tag)
+					      : xasprintf("%s@%s", repo, ref.digest);
+		autofree char *actor = img_name_familiar(full);
+		img_event(s, actor, "pull", repo);
+		if (out_name)
+			*out_name = xstrdup(full);
 	}
 	img_ref_clear(&ref);
 	if (r < 0)

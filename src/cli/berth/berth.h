@@ -73,6 +73,7 @@ struct flag_list;
 int cli_container_filters(struct eng_store *es, const struct flag_list *list, json_t **out);
 int cmd_inspect(struct cli_opts *o, int argc, char **argv);
 int cmd_logs(struct cli_opts *o, int argc, char **argv);
+int cmd_events(struct cli_opts *o, int argc, char **argv);
 int cmd_wait(struct cli_opts *o, int argc, char **argv);
 /* container_ops.c */
 int cmd_stop(struct cli_opts *o, int argc, char **argv);

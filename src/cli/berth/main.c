@@ -44,6 +44,7 @@ static const struct cli_command commands[] = {
     {"network", "Manage networks", cmd_network},
     {"system", "Manage berth (df, prune, check, info)", cmd_system},
     {"info", "Display system-wide information", cmd_info},
+    {"events", "Get real time events from the server", cmd_events},
     {"pull", "Download an image from a registry", cmd_pull},
     {"push", "Upload an image to a registry", cmd_push},
     {"build", "Build an image from a Containerfile", cmd_build},

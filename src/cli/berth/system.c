@@ -484,6 +484,7 @@ int cmd_system(struct cli_opts *o, int argc, char **argv)
 	    {"info", "Display system-wide information", cmd_info},
 	    {"boot", "Start what the restart policies bring back after a reboot", system_boot},
 	    {"service", "Run the API service (Docker Engine API 1.41)", cmd_system_service},
+	    {"events", "Get real time events from the server", cmd_events},
 	    {NULL, NULL, NULL}};
 	return cli_group(o, "system", "Manage berth", sub, argc, argv);
 }

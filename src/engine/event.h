@@ -1,0 +1,32 @@
+/* Docker's events for what the engine does (the log itself is util/eventlog.h): who is the
+ * actor and which attributes it carries, as dockerd's LogContainerEvent, LogNetworkEvent and
+ * LogVolumeEvent give them, and the filters `docker events` and GET /events take. */
+#ifndef BERTH_ENGINE_EVENT_H
+#define BERTH_ENGINE_EVENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine/container.h"
+
+struct berr;
+
+/* A container event: the attributes image, name and the container's labels, plus those in
+ * more (NULL or an object of strings, not stolen: exitCode for die, signal for kill, execID
+ * for exec_*). rec may be NULL (the record is loaded; a container already gone gets its id
+ * only). */
+void eng_event_container(const struct eng_store *s, const char *id, json_t *rec, const char *action,
+			 json_t *more);
+/* A network event: name and type, plus container for connect and disconnect. */
+void eng_event_network(const struct eng_store *s, const char *net_id, const char *name,
+		       const char *action, const char *container);
+/* A volume event: driver (local), plus container (and destination) for mount. */
+void eng_event_volume(const struct eng_store *s, const char *name, const char *action,
+		      const char *container, const char *destination);
+
+/* EINVAL "invalid filter 'KEY'" for a key `docker events` does not take. */
+int eng_event_filter_check(json_t *filters, struct berr **err);
+/* Whether an event passes the filters (dockerd's events.Filter.Include). */
+bool eng_event_match(json_t *filters, json_t *event);
+
+#endif

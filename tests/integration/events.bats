@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# The store's event log (issue #18): what the command line, the containers' monitors and the
+# API service do, written by each of them to one log and read back by `berth events` and by
+# GET /events (Debian's docker CLI 20.10 `docker events` through `berth system service`).
+
+load helpers
+
+setup() {
+	store_setup
+}
+
+teardown() {
+	local left=""
+	[ -z "${EVENTS:-}" ] || kill "$EVENTS" 2>/dev/null || true
+	[ -z "${EVENTS:-}" ] || wait "$EVENTS" 2>/dev/null || true
+	[ -z "${SERVICE:-}" ] || left=$(api_service_stop)
+	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
+	berth network prune -f >/dev/null 2>&1 || true
+	store_teardown
+	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
+}
+
+# The actions of the log so far (since the test began), one "TYPE ACTION NAME" per line.
+actions() {
+	berth events --since "$T0" --until "$(date +%s.%N)" "$@" \
+		--format '{{.Type}} {{.Action}} {{if .Actor.Attributes.name}}{{.Actor.Attributes.name}}{{else}}{{.Actor.ID}}{{end}}'
+}
+
+@test "events: a container's life as dockerd logs it, from the command line and its monitor" {
+	T0=$(date +%s.%N)
+	berth network create evnet >/dev/null
+	berth run -d --name ev1 --network evnet --label team=a -v evvol:/data berth/default sleep 30 >/dev/null
+	berth stop -t 1 ev1 >/dev/null
+	berth rm ev1 >/dev/null
+	berth volume rm evvol >/dev/null
+	berth network rm evnet >/dev/null
+	run actions
+	assert_success
+	assert_output "network create evnet
+volume create evvol
+container create ev1
+network connect evnet
+container start ev1
+container kill ev1
+container kill ev1
+network disconnect evnet
+container die ev1
+container stop ev1
+container destroy ev1
+volume destroy evvol
+network destroy evnet"
+	# the default line: time, type, action, id, the attributes sorted
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter event=die
+	assert_output --regexp '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z container die [0-9a-f]{64} \(exitCode=137, image=berth/default, name=ev1, team=a\)$'
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter event=kill --format '{{.Actor.Attributes.signal}}'
+	assert_output "15
+9"
+}
+
+@test "events: filters (type, event, container, image, label, network, volume) as docker's" {
+	T0=$(date +%s.%N)
+	berth run --name ev2 --label tier=web berth/default true
+	berth run --rm --name ev3 berth/default sh -c 'exit 3' || true
+	berth tag berth/default evimg:1
+	berth rmi evimg:1 >/dev/null
+	run actions --filter type=image
+	assert_output --regexp '^image tag evimg:1
+image untag sha256:[0-9a-f]{64}$'
+	run actions --filter container=ev3 --filter event=die
+	assert_output "container die ev3"
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter container=ev3 --filter event=die --format '{{.Actor.Attributes.exitCode}}'
+	assert_output 3
+	# values of one key are alternatives; keys must all hold
+	run actions --filter event=create --filter event=destroy
+	assert_output "container create ev2
+container create ev3
+container destroy ev3"
+	run actions --filter label=tier=web --filter event=start
+	assert_output "container start ev2"
+	id=$(berth inspect -f '{{.Id}}' ev2)
+	run actions --filter "container=${id:0:12}" --filter event=start
+	assert_output "container start ev2"
+	run actions --filter image=berth/default --filter event=start
+	assert_output "container start ev2
+container start ev3"
+	run actions --filter network=nosuch
+	assert_output ""
+	run berth events --filter nosuch=1 --until 0s
+	assert_failure 125
+	assert_output --partial "invalid filter 'nosuch'"
+	run berth events --since yesterday
+	assert_failure 125
+	run berth events --format '{{json .}}' --since "$T0" --until "$(date +%s.%N)" --filter event=start --filter container=ev2
+	assert_output --regexp '^\{"status":"start","id":"[0-9a-f]{64}","from":"berth/default","Type":"container","Action":"start","Actor":\{"ID":"[0-9a-f]{64}","Attributes":\{.*"name":"ev2".*\}\},"scope":"local","time":[0-9]+,"timeNano":[0-9]+\}$'
+}
+
+@test "events: berth events follows the log as it grows; until ends it" {
+	T0=$(date +%s.%N)
+	berth events --until "$(($(date +%s) + 4))" --filter type=container --format '{{.Action}}' >"$WORK/live" &
+	EVENTS=$!
+	sleep 0.5
+	berth run --rm berth/default true
+	wait "$EVENTS"
+	EVENTS=""
+	run cat "$WORK/live"
+	assert_output "create
+start
+die
+destroy"
+	# history only: --since alone shows the past, then follows (bounded here)
+	run timeout 2 "$BERTH" --root "$STORE" --runroot "$RUNROOT" events --since "$T0" --format '{{.Action}}' --filter event=create
+	assert_equal "$status" 124
+	assert_output create
+}
+
+@test "events: the log is bounded; a rotated log is still read, a torn line skipped" {
+	T0=$(date +%s.%N)
+	berth volume create evrot >/dev/null
+	# a log past its bound moves aside on the next event; a crash's torn line is skipped
+	printf '{"torn": \n' >>"$STORE/events.log"
+	truncate -s 5M "$STORE/events.log"
+	berth volume rm evrot >/dev/null
+	[ -e "$STORE/events.log.1" ]
+	[ "$(stat -c %s "$STORE/events.log")" -lt 4096 ]
+	run actions --filter type=volume
+	assert_output "volume create evrot
+volume destroy evrot"
+}
+
+@test "events: docker events through the API sees the CLI's, the monitors' and its own" {
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	api_service_start
+	T0=$(date +%s.%N)
+	timeout 30 /usr/bin/docker events --filter type=container --format '{{.Status}} {{.Actor.Attributes.name}}' >"$WORK/live" 2>&1 &
+	EVENTS=$!
+	sleep 0.5
+	berth run --name evc berth/default true                      # the command line
+	timeout 30 /usr/bin/docker run -d --name evd berth/default sleep 30 >/dev/null # the API
+	timeout 30 /usr/bin/docker exec evd true
+	timeout 30 /usr/bin/docker kill evd >/dev/null
+	sleep 0.5
+	kill "$EVENTS"
+	wait "$EVENTS" || true
+	EVENTS=""
+	run cat "$WORK/live"
+	assert_output "create evc
+start evc
+die evc
+create evd
+start evd
+exec_create: true evd
+exec_start: true evd
+exec_die evd
+kill evd
+die evd"
+	# a window in the past: the stream ends by itself; filters as the CLI's
+	run timeout 30 /usr/bin/docker events --since "$T0" --until "$(date +%s.%N)" --filter event=die --filter container=evd --format '{{.Actor.Attributes.exitCode}}'
+	assert_success
+	assert_output 137
+	run curl -s --unix-socket "$SOCK" -w ' %{http_code}' "http://d/events?until=1&filters=%7B%22nosuch%22%3A%5B%22x%22%5D%7D"
+	assert_output --partial "invalid filter 'nosuch'"
+	assert_output --regexp ' 400$'
+	run curl -s --unix-socket "$SOCK" -w ' %{http_code}' "http://d/events?since=yesterday"
+	assert_output --regexp ' 400$'
+}
