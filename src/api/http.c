@@ -5,6 +5,7 @@
 #include "api/http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 #include "api/routes.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
@@ -291,6 +295,10 @@ const char *api_header(struct api_req *r, const char *name)
 
 json_t *api_body_json(struct api_req *r, struct berr **err)
 {
+	if (r->body_fd >= 0) {
+		berr_plain(err, E2BIG, "request body larger than %u bytes", API_BODY_MAX);
+		return NULL;
+	}
 	if (!r->body || !r->body_len)
 		return json_object();
 	json_error_t e;
@@ -305,6 +313,56 @@ json_t *api_body_json(struct api_req *r, struct berr **err)
 		return NULL;
 	}
 	return doc;
+}
+
+int api_body_fd(struct api_req *r, struct berr **err)
+{
+	if (r->body_fd >= 0) {
+		int fd = fcntl(r->body_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				(void)close(fd);
+			return berr_set(err, e, "request body");
+		}
+		return fd;
+	}
+	int fd = memfd_create("berth-body", MFD_CLOEXEC);
+	if (fd < 0)
+		return berr_set(err, errno, "memfd_create");
+	if ((r->body_len && fs_write_all(fd, r->body, r->body_len) < 0) ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		(void)close(fd);
+		return berr_set(err, e, "request body");
+	}
+	return fd;
+}
+
+struct query_all {
+	const char *key;
+	char **v;
+	size_t n;
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	(void)kind;
+	struct query_all *q = cls;
+	if (key && !strcmp(key, q->key) && q->n < 4096) { /* bounded: names of a save */
+		q->v = xrealloc(q->v, (q->n + 2) * sizeof(char *));
+		q->v[q->n++] = xstrdup(value ? value : "");
+		q->v[q->n] = NULL;
+	}
+	return MHD_YES;
+}
+
+char **api_query_all(struct api_req *r, const char *key)
+{
+	struct query_all q = {.key = key, .v = xcalloc(1, sizeof(char *))};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &q);
+	return q.v;
 }
 
 /* ---- the connection ---- */
@@ -365,12 +423,42 @@ static void dispatch(struct api_req *r, const char *url)
 		return;
 	}
 	if (r->body_over) {
-		api_reply_error(r, 413, "request body larger than %u bytes", API_BODY_MAX);
+		api_reply_error(r, 413, "request body larger than %llu bytes", API_UPLOAD_MAX);
+		return;
+	}
+	if (r->body_errno) {
+		api_reply_error(r, 500, "request body: %s", strerror(r->body_errno));
 		return;
 	}
 	api_route(r);
 	if (!r->resp)
 		api_reply_error(r, 500, "no reply for %s %s", r->method, r->path);
+}
+
+/* A body past API_BODY_MAX moves to an unlinked file under the engine's root (its tmp/, on
+ * the disk the store is on: an image archive may be larger than memory). */
+static void spill(struct api_req *r, const char *data, size_t n)
+{
+	if (r->body_fd < 0) {
+		autofree char *dir = xasprintf("%s/tmp", r->ctx->es.root);
+		(void)mkdir(dir, 0700);
+		r->body_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (r->body_fd < 0 && errno == EOPNOTSUPP) { /* a file system without O_TMPFILE */
+			autofree char *tmp = xasprintf("%s/body-XXXXXX", dir);
+			r->body_fd = mkostemp(tmp, O_CLOEXEC);
+			if (r->body_fd >= 0)
+				(void)unlink(tmp);
+		}
+		if (r->body_fd < 0 ||
+		    (r->body_len && fs_write_all(r->body_fd, r->body, r->body_len) < 0)) {
+			r->body_errno = errno;
+			return;
+		}
+		free(r->body);
+		r->body = NULL;
+	}
+	if (fs_write_all(r->body_fd, data, n) < 0)
+		r->body_errno = errno;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -385,14 +473,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->ctx = cn->ctx;
 		r->conn = c;
 		r->method = method;
+		r->body_fd = -1;
 		*con_cls = r;
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (r->body_over || r->body_len + n > API_BODY_MAX) {
+		if (r->body_over || r->body_errno)
+			return MHD_YES; /* refused when it has all come */
+		if (r->body_len + n > API_UPLOAD_MAX) {
 			r->body_over = true;
+			return MHD_YES;
+		}
+		if (r->body_fd >= 0 || r->body_len + n > API_BODY_MAX) {
+			spill(r, upload, n);
+			r->body_len += n;
 			return MHD_YES;
 		}
 		r->body = xrealloc(r->body, r->body_len + n + 1);
@@ -420,6 +516,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	free(r->body);
 	free(r->param);
+	if (r->body_fd >= 0)
+		(void)close(r->body_fd);
 	free(r);
 	*con_cls = NULL;
 }

@@ -21,6 +21,8 @@ struct MHD_Response;
 #define API_VERSION     "1.41"
 #define API_MIN_VERSION "1.24"
 #define API_BODY_MAX    (4u << 20) /* a JSON request body */
+/* a longer body (an image archive, a root filesystem tar) is spilled to a file, up to this */
+#define API_UPLOAD_MAX (64ull << 30)
 
 /* What every request of the connection shares. */
 struct api_ctx {
@@ -36,7 +38,9 @@ struct api_req {
 	char *param;      /* the {} part of the route's path, or NULL */
 	char *body;       /* the request body, NUL-terminated (or NULL) */
 	size_t body_len;
-	bool body_over; /* longer than API_BODY_MAX: refused with 413 */
+	bool body_over; /* longer than API_UPLOAD_MAX: refused with 413 */
+	int body_fd;    /* longer than API_BODY_MAX: in this unlinked file (body NULL), or -1 */
+	int body_errno; /* writing it there failed: refused with 500 */
 	/* the reply the handler chose */
 	struct MHD_Response *resp;
 	unsigned status;
@@ -58,8 +62,14 @@ const char *api_header(struct api_req *r, const char *name);
 bool api_client_gone(struct api_req *r);
 /* The connection's socket (for a streamed body to see the client go), or -1. */
 int api_client_fd(struct api_req *r);
-/* The body as a JSON object (an empty body: an empty object); NULL with err (EINVAL). */
+/* The body as a JSON object (an empty body: an empty object); NULL with err (EINVAL; E2BIG
+ * for one longer than API_BODY_MAX). */
 json_t *api_body_json(struct api_req *r, struct berr **err);
+/* The body as a new descriptor read from its start (a tar: load, import), whatever its size. */
+int api_body_fd(struct api_req *r, struct berr **err);
+/* Every value of a query parameter given several times (?names=a&names=b), NULL-terminated
+ * (strv_free); an empty list when not given. */
+char **api_query_all(struct api_req *r, const char *key);
 
 /* The replies; each returns 0. */
 int api_reply_json(struct api_req *r, unsigned status, json_t *doc); /* takes doc */
