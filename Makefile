@@ -128,8 +128,9 @@ install: all
 	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init
 	install -D -m 0755 $(VM_INIT) $(DESTDIR)$(DATADIR)/berth-vm-init
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|@BINDIR@|$(PREFIX)/bin|' contrib/systemd/berth-boot.service \
-		>$(DESTDIR)$(PREFIX)/lib/systemd/system/berth-boot.service
+	for u in berth-boot.service berth.service berth.socket; do \
+		sed 's|@BINDIR@|$(PREFIX)/bin|' contrib/systemd/$$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; \
+	done
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		systemctl daemon-reload && systemctl enable berth-boot.service || \
 		echo "install: berth-boot.service not enabled (systemctl enable failed)" >&2; fi

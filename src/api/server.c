@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,17 @@ static int activated(void)
 	return fd;
 }
 
+/* The path of the unix socket systemd made (berth.socket's ListenStream), or NULL. */
+static char *activated_path(int fd)
+{
+	struct sockaddr_un a = {0};
+	socklen_t n = sizeof(a);
+	if (getsockname(fd, (struct sockaddr *)&a, &n) < 0 || a.sun_family != AF_UNIX ||
+	    n <= offsetof(struct sockaddr_un, sun_path) || a.sun_path[0] != '/')
+		return NULL;
+	return xstrndup(a.sun_path, n - offsetof(struct sockaddr_un, sun_path));
+}
+
 /* "unix:///run/berth/berth.sock" -> "/run/berth/berth.sock"; other schemes refused. */
 static int socket_path(const char *uri, char **out, struct berr **err)
 {
@@ -60,6 +72,16 @@ static int socket_path(const char *uri, char **out, struct berr **err)
 				  "give root to anyone who can reach it",
 				  uri);
 	return berr_plain(err, EINVAL, "%s: a unix:///path URI", uri);
+}
+
+/* Who may use the socket at path: the group "berth" when there is one (Docker's "docker"
+ * group: 0660), else root alone (0600). */
+static int give_access(const char *path, struct berr **err)
+{
+	struct group *g = getgrnam("berth");
+	if ((g && chown(path, 0, g->gr_gid) < 0) || chmod(path, g ? 0660 : 0600) < 0)
+		return berr_set(err, errno, "chmod '%s'", path);
+	return 0;
 }
 
 /* The socket at path: 0660, the group "berth" when there is one (Docker's "docker" group), else
@@ -93,9 +115,7 @@ static int listen_unix(const char *path, struct berr **err)
 		(void)close(fd);
 		return r;
 	}
-	struct group *g = getgrnam("berth");
-	if ((g && chown(path, 0, g->gr_gid) < 0) || chmod(path, g ? 0660 : 0600) < 0) {
-		r = berr_set(err, errno, "chmod '%s'", path);
+	if ((r = give_access(path, err)) < 0) {
 		(void)close(fd);
 		return r;
 	}
@@ -131,6 +151,11 @@ int api_serve(const struct api_opts *o, struct berr **err)
 		lfd = listen_unix(path, err);
 		if (lfd < 0)
 			return lfd;
+	} else { /* systemd made it (and removes it): only who may use it is ours to say */
+		autofree char *given = activated_path(lfd);
+		int r = given ? give_access(given, err) : 0;
+		if (r < 0)
+			return r;
 	}
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigaction(SIGINT, &sa, NULL);

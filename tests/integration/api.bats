@@ -171,6 +171,37 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	[ ! -e "$WORK/idle.sock" ]
 }
 
+@test "system service: berth.socket and berth.service as systemd runs them (socket activation)" {
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+	local units="$BATS_TEST_DIRNAME/../../contrib/systemd" bindir
+	bindir=$(dirname "$BERTH")
+	sed "s|@BINDIR@|$bindir|" "$units/berth.service" >"$WORK/berth.service"
+	cp "$units/berth.socket" "$WORK/berth.socket"
+	if command -v systemd-analyze >/dev/null; then
+		run systemd-analyze verify "$WORK/berth.socket" "$WORK/berth.service"
+		assert_success
+	fi
+	grep -qx 'KillMode=process' "$WORK/berth.service" # stopping it stops no container
+	grep -qx 'ListenStream=/run/berth/berth.sock' "$WORK/berth.socket"
+	# its ExecStart, on the test's store, under a socket systemd-socket-activate holds
+	local exec
+	exec=$(sed -n 's/^ExecStart=//p' "$WORK/berth.service")
+	exec=${exec/"$bindir/berth"/"$bindir/berth --root $STORE --runroot $RUNROOT"}
+	# shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
+	systemd-socket-activate -l "$WORK/act.sock" $exec 3>&- &
+	local act=$!
+	for _ in $(seq 50); do [ -S "$WORK/act.sock" ] && break; sleep 0.1; done
+	run timeout 30 /usr/bin/docker -H "unix://$WORK/act.sock" run --rm berth/default echo activated
+	assert_success
+	assert_output activated
+	# the service gave the socket to root alone (no "berth" group here) and left its file to
+	# systemd; it idles out after --time 5
+	getent group berth >/dev/null || [ "$(stat -c %a "$WORK/act.sock")" = 600 ]
+	SECONDS=0
+	wait "$act" || true
+	[ "$SECONDS" -le 10 ]
+}
+
 @test "api: docker pull from a registry (JSON progress), run of an image not there pulls it, tag, rmi" {
 	registry_start plain
 	# an image with a layer of its own, in the registry only
