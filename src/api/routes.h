@@ -40,6 +40,10 @@ int api_container_wait(struct api_req *r);
 int api_container_delete(struct api_req *r);
 int api_container_logs(struct api_req *r);
 int api_container_attach(struct api_req *r);
+int api_container_archive(struct api_req *r);
+int api_container_archive_put(struct api_req *r);
+int api_container_export(struct api_req *r);
+int api_container_changes(struct api_req *r);
 
 int api_exec_create(struct api_req *r);
 int api_exec_start(struct api_req *r);

@@ -339,6 +339,11 @@ static bool in_image(struct walk *w, const char *rel)
 	return false;
 }
 
+static json_t *change(const char *path, enum eng_change_kind kind)
+{
+	return json_pack("{s:s, s:i}", "Path", path, "Kind", (int)kind);
+}
+
 static void walk(struct walk *w, int dir, const char *prefix, int depth)
 {
 	if (depth > WALK_DEPTH_MAX)
@@ -360,11 +365,11 @@ static void walk(struct walk *w, int dir, const char *prefix, int depth)
 			continue;
 		/* overlayfs' whiteout: a 0:0 character device */
 		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			json_array_append_new(w->out, json_sprintf("D %s", rel));
+			json_array_append_new(w->out, change(rel, ENG_CHANGE_DELETED));
 			continue;
 		}
-		json_array_append_new(w->out,
-				      json_sprintf("%c %s", in_image(w, rel + 1) ? 'C' : 'A', rel));
+		json_array_append_new(w->out, change(rel, in_image(w, rel + 1) ? ENG_CHANGE_MODIFIED
+									       : ENG_CHANGE_ADDED));
 		if (S_ISDIR(st.st_mode)) {
 			autoclose int sub = openat(dir, de->d_name,
 						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -377,9 +382,9 @@ static void walk(struct walk *w, int dir, const char *prefix, int depth)
 
 static int cmp_change(const void *a, const void *b)
 {
-	const char *x = json_string_value(*(json_t *const *)a);
-	const char *y = json_string_value(*(json_t *const *)b);
-	return strcmp(x + 2, y + 2);
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "Path"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "Path"));
+	return strcmp(x, y);
 }
 
 json_t *eng_rootfs_changes(const struct eng_store *s, const char *id, struct berr **err)

@@ -53,8 +53,9 @@ int eng_rootfs_view(const struct eng_store *s, const char *id, const char *path,
 		    struct eng_view *out, struct berr **err);
 void eng_rootfs_view_release(struct eng_view *v);
 
-/* What the container changed against its image, as `docker diff` lists it: "A /path"
- * (added), "C /path" (changed), "D /path" (deleted), sorted. */
+/* What the container changed against its image, as Docker's /containers/{id}/changes lists it:
+ * [{"Path": "/path", "Kind": k}], sorted by path; `docker diff` prints k as C, A, D. */
+enum eng_change_kind { ENG_CHANGE_MODIFIED = 0, ENG_CHANGE_ADDED = 1, ENG_CHANGE_DELETED = 2 };
 json_t *eng_rootfs_changes(const struct eng_store *s, const char *id, struct berr **err);
 
 #endif

@@ -386,8 +386,12 @@ static int add_tree(struct tarball *t, int dir, const char *prefix, int depth, s
 	while (r == 0 && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		autofree char *rel =
-		    *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
+		/* prefix "/" (cp of a container's "/", as Docker's): "/bin", not "//bin" */
+		size_t pn = strlen(prefix);
+		autofree char *rel = !pn ? xstrdup(de->d_name)
+				     : prefix[pn - 1] == '/'
+					 ? xasprintf("%s%s", prefix, de->d_name)
+					 : xasprintf("%s/%s", prefix, de->d_name);
 		autoclose int pathfd =
 		    openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		int sub = -1;

@@ -1,0 +1,239 @@
+/* /containers/{id}/archive (GET, HEAD, PUT), /export and /changes: `docker cp` both ways,
+ * `docker export` and `docker diff`, on engine/container_files, which `berth cp`, `export` and
+ * `diff` call too. Paths are the client's and are resolved inside the container's root there.
+ *
+ * A tar going out is written by a child of the connection's process into a pipe that the
+ * chunked response reads; the root it reads (a stopped container's, mounted for it) is held
+ * by this process until the response ends, whether the client read it all or left: then the
+ * child is stopped and waited for, and the root released (unmounted, its lock let go). */
+#include "engine/container_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "engine/rootfs.h"
+#include "image/auth.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* The container r names: its id; a 404 reply when there is none. */
+static int target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
+{
+	struct berr *err = NULL;
+	if (eng_container_resolve(&r->ctx->es, r->param, out_id, &err) == 0)
+		return 0;
+	berr_free(err);
+	api_reply_error(r, 404, "No such container: %s", r->param);
+	return -ENOENT;
+}
+
+/* err (taken) as dockerd answers a copy: a missing path is "Could not find the file", a path
+ * that is not a directory to extract into 400, a read-only one 403. */
+static int reply_files_err(struct api_req *r, const char *path, struct berr *err)
+{
+	switch (berr_code(err)) {
+	case ENOENT:
+		berr_free(err);
+		return api_reply_error(r, 404, "Could not find the file %s in container %s", path,
+				       r->param);
+	case ENOTDIR:
+		berr_free(err);
+		return api_reply_error(r, 400, "extraction point is not a directory");
+	case EROFS: {
+		autofree char *msg = berr_string(err);
+		berr_free(err);
+		return api_reply_error(r, 403, "%s", msg);
+	}
+	}
+	return api_reply_berr(r, err);
+}
+
+/* The path parameter, or NULL after a 400 reply (dockerd: "Path cannot be empty"). */
+static const char *path_param(struct api_req *r)
+{
+	const char *path = api_query(r, "path");
+	if (!path || !*path) {
+		api_reply_error(r, 400, "Path cannot be empty");
+		return NULL;
+	}
+	if (strlen(path) >= 4096) {
+		api_reply_error(r, 400, "path too long");
+		return NULL;
+	}
+	return path;
+}
+
+/* ---- a tar written by a child, from a root held until the response ends ---- */
+
+struct held {
+	int fd; /* the pipe's read end */
+	pid_t pid;
+	bool files; /* which of the two is held */
+	struct eng_files f;
+	struct eng_rootfs root;
+};
+
+static ssize_t held_read(void *cls, char *buf, size_t max)
+{
+	struct held *h = cls;
+	for (;;) {
+		ssize_t n = read(h->fd, buf, max);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0 ? n : -1;
+	}
+}
+
+static void held_release(struct held *h)
+{
+	if (h->files)
+		eng_files_close(&h->f);
+	else
+		eng_rootfs_release(&h->root);
+	free(h);
+}
+
+static void held_done(void *cls)
+{
+	struct held *h = cls;
+	(void)close(h->fd);
+	(void)kill(h->pid, SIGTERM);
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	held_release(h);
+}
+
+/* Fork the child that writes the tar (the entry of h->f, or the whole of h->root) and reply
+ * with what it writes; h is taken. */
+static int reply_tar(struct api_req *r, struct held *h, const char *stat_header)
+{
+	int p[2] = {-1, -1};
+	pid_t pid = -1;
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		int e = errno;
+		if (p[0] >= 0) {
+			(void)close(p[0]);
+			(void)close(p[1]);
+		}
+		held_release(h);
+		return api_reply_error(r, 500, "pipe or fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		int rr = h->files ? eng_files_tar_out(&h->f, false, p[1], NULL)
+				  : eng_files_export(&h->root, p[1], NULL);
+		_exit(rr < 0 ? 1 : 0);
+	}
+	(void)close(p[1]);
+	h->fd = p[0];
+	h->pid = pid;
+	api_reply_stream(r, 200, "application/x-tar", held_read, held_done, h);
+	if (stat_header)
+		MHD_add_response_header(r->resp, "X-Docker-Container-Path-Stat", stat_header);
+	return 0;
+}
+
+/* ---- the handlers ---- */
+
+/* GET and HEAD /containers/{id}/archive?path=: the entry's stat in X-Docker-Container-Path-Stat
+ * (base64 of its JSON), and for GET the entry as a tar. */
+int api_container_archive(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	const char *path = NULL;
+	if (target(r, id) < 0 || !(path = path_param(r)))
+		return 0;
+	struct held *h = xzalloc(sizeof(*h));
+	h->files = true;
+	struct berr *err = NULL;
+	if (eng_files_open(&r->ctx->es, id, path, &h->f, &err) < 0) {
+		free(h);
+		return reply_files_err(r, path, err);
+	}
+	struct eng_path_stat st;
+	if (eng_files_stat(&h->f, &st, &err) < 0) {
+		eng_files_close(&h->f);
+		free(h);
+		return reply_files_err(r, path, err);
+	}
+	json_t *doc = eng_path_stat_json(&st);
+	eng_path_stat_free(&st);
+	autofree char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	autofree char *header = img_base64(text, strlen(text));
+	if (!strcmp(r->method, "HEAD")) {
+		eng_files_close(&h->f);
+		free(h);
+		api_reply_empty(r, 200);
+		MHD_add_response_header(r->resp, "X-Docker-Container-Path-Stat", header);
+		return 0;
+	}
+	return reply_tar(r, h, header);
+}
+
+/* PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=&copyUIDGID=: the body, a tar,
+ * extracted into the directory path names. img_layer_untar's rules bound it: no entry leaves
+ * the directory (absolute names, "..", links out), and a directory and a non-directory never
+ * replace one another, which is what noOverwriteDirNonDir=true asks (the docker CLI's) and
+ * what berth does either way. copyUIDGID: owners come from the tar as sent, either way. */
+int api_container_archive_put(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	const char *path = NULL;
+	if (target(r, id) < 0 || !(path = path_param(r)))
+		return 0;
+	struct berr *err = NULL;
+	autoclose int body = api_body_fd(r, &err);
+	if (body < 0)
+		return api_reply_berr(r, err);
+	struct eng_files f;
+	if (eng_files_open(&r->ctx->es, id, path, &f, &err) < 0)
+		return reply_files_err(r, path, err);
+	int rr = eng_files_tar_in(&f, body, &err);
+	eng_files_close(&f);
+	if (rr < 0)
+		return reply_files_err(r, path, err);
+	return api_reply_empty(r, 200);
+}
+
+/* GET /containers/{id}/export: the container's whole filesystem as a tar. */
+int api_container_export(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	struct held *h = xzalloc(sizeof(*h));
+	struct berr *err = NULL;
+	if (eng_rootfs_acquire(&r->ctx->es, id, &h->root, &err) < 0) {
+		free(h);
+		return api_reply_berr(r, err);
+	}
+	return reply_tar(r, h, NULL);
+}
+
+/* GET /containers/{id}/changes: [{"Path", "Kind"}], null when nothing changed (dockerd's nil
+ * slice). */
+int api_container_changes(struct api_req *r)
+{
+	char id[ENG_ID_LEN + 1];
+	if (target(r, id) < 0)
+		return 0;
+	struct berr *err = NULL;
+	json_t *changes = eng_rootfs_changes(&r->ctx->es, id, &err);
+	if (!changes)
+		return api_reply_berr(r, err);
+	if (!json_array_size(changes)) {
+		json_decref(changes);
+		changes = json_null();
+	}
+	return api_reply_json(r, 200, changes);
+}
