@@ -17,6 +17,7 @@ static const struct route routes[] = {
     {"GET", "/info", api_info},
     {"GET", "/system/df", api_system_df},
     {"GET", "/events", api_events},
+    {"POST", "/commit", api_commit},
     {"GET", "/volumes", api_volumes_list},
     {"POST", "/volumes/create", api_volume_create},
     {"POST", "/volumes/prune", api_volumes_prune},

@@ -14,6 +14,7 @@ int api_version(struct api_req *r);
 int api_info(struct api_req *r);
 int api_system_df(struct api_req *r);
 int api_events(struct api_req *r);
+int api_commit(struct api_req *r);
 
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
