@@ -152,6 +152,8 @@ static json_t *graph_driver(const struct eng_store *s, const char *id)
 			 "WorkDir", work, "Name", "overlay");
 }
 
+static json_t *summary_mounts(const struct eng_store *s, json_t *rec);
+
 json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool size,
 			      struct berr **err)
 {
@@ -184,7 +186,7 @@ json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool si
 		json_object_set_new(out, "SizeRw", json_integer(rw));
 		json_object_set_new(out, "SizeRootFs", json_integer(rootfs));
 	}
-	json_object_set_new(out, "Mounts", json_array());
+	json_object_set_new(out, "Mounts", summary_mounts(s, rec));
 	json_object_set(out, "Config", json_object_get(rec, "Config"));
 	json_object_set_new(out, "NetworkSettings", network_settings(rec, st, id));
 	json_decref(st);

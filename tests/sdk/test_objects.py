@@ -15,6 +15,11 @@ def test_volume_keeps_data_across_containers(client):
     out = client.containers.run(IMAGE, ["cat", "/data/f"], name="sdk-vr", remove=True,
                                 volumes=["sdk-v1:/data:ro"])
     assert out == b"kept\n"
+    c = client.containers.create(IMAGE, ["true"], name="sdk-vm", volumes=["sdk-v1:/data:ro"])
+    (m,) = c.attrs["Mounts"]  # inspect's MountPoints, as compose reads them on a recreate
+    assert (m["Type"], m["Name"], m["Destination"], m["RW"], m["Driver"]) == \
+        ("volume", "sdk-v1", "/data", False, "local")
+    c.remove()
     assert "sdk-v1" in [x.name for x in client.volumes.list(filters={"label": "team=sdk"})]
     v.remove()
     with pytest.raises(docker.errors.NotFound):
