@@ -1,29 +1,32 @@
-/* /images/...: Docker's image endpoints on the image store, as the command line's `images` and
- * `image inspect` read it (image/image_view.h). */
+/* /images/...: Docker's image endpoints on the image store, as the command line's `images`,
+ * `image inspect`, `tag`, `rmi`, `history` and `image prune` use it (image/image_view.h,
+ * image/image.h, engine/image.h). POST /images/create pulls (registry.c) or imports
+ * (image_archive.c); push, auth and search are in registry.c, save and load in
+ * image_archive.c. */
+#include "api/images.h"
+
+#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <signal.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "api/routes.h"
 #include "engine/container.h"
+#include "engine/image.h"
+#include "image/builtin.h"
+#include "image/config.h"
 #include "image/image.h"
 #include "image/image_view.h"
-#include "image/pull.h"
-#include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/filter.h"
-#include "util/fs.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
-/* The store, with the engine's containers keeping their layers (as the command line's). */
-static struct img_store *store(struct api_req *r, struct berr **err)
+struct img_store *api_image_store(struct api_req *r, struct berr **err)
 {
 	struct img_store *s = NULL;
 	if (img_store_open(r->ctx->es.root, &s, err) < 0)
@@ -31,6 +34,53 @@ static struct img_store *store(struct api_req *r, struct berr **err)
 	s->roots = eng_image_roots;
 	s->roots_ctx = (void *)&r->ctx->es;
 	return s;
+}
+
+int api_reply_image_berr(struct api_req *r, struct berr *err, const char *name)
+{
+	if (berr_code(err) != ENOENT)
+		return api_reply_berr(r, err);
+	berr_free(err);
+	return api_reply_error(r, 404, "No such image: %s", name);
+}
+
+/* reference.FamiliarMatch: a pattern (path.Match's) against "name:tag", or against the name. */
+static bool ref_matches(json_t *patterns, const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+	size_t name_len = strcspn(slash ? slash : ref, ":@") + (size_t)(slash ? slash - ref : 0);
+	autofree char *name = xstrndup(ref, name_len);
+	size_t i;
+	json_t *p;
+	json_array_foreach(patterns, i, p)
+	{
+		const char *pat = json_string_value(p);
+		if (!fnmatch(pat, ref, FNM_PATHNAME) || !fnmatch(pat, name, FNM_PATHNAME))
+			return true;
+	}
+	return false;
+}
+
+/* With reference filters, as dockerd lists: only the names that match stay in RepoTags and
+ * RepoDigests, and an image with none of them is left out (false). */
+static bool keep_references(json_t *sum, json_t *patterns)
+{
+	static const char *const keys[] = {"RepoTags", "RepoDigests"};
+	size_t kept = 0;
+	for (size_t k = 0; k < 2; k++) {
+		json_t *out = json_array();
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(sum, keys[k]), i, v)
+		{
+			const char *ref = json_string_value(v);
+			if (strncmp(ref, "<none>", 6) && ref_matches(patterns, ref))
+				json_array_append(out, v);
+		}
+		kept += json_array_size(out);
+		json_object_set_new(sum, keys[k], out);
+	}
+	return kept > 0;
 }
 
 int api_images_list(struct api_req *r)
@@ -42,7 +92,7 @@ int api_images_list(struct api_req *r)
 		json_decref(filters);
 		return api_reply_berr(r, err);
 	}
-	autoptr(img_store) s = store(r, &err);
+	autoptr(img_store) s = api_image_store(r, &err);
 	json_t *all = s ? img_store_images_view(s, &err) : NULL;
 	if (!all) {
 		json_decref(filters);
@@ -63,7 +113,9 @@ int api_images_list(struct api_req *r)
 		    (!strcmp(want_dangling, "true") || !strcmp(want_dangling, "1")) == named)
 			continue;
 		json_t *sum = img_image_summary(s, rec);
-		if (!filter_labels(filters, "label", json_object_get(sum, "Labels"))) {
+		json_t *refs = filter_values(filters, "reference");
+		if ((refs && !keep_references(sum, refs)) ||
+		    !filter_labels(filters, "label", json_object_get(sum, "Labels"))) {
 			json_decref(sum);
 			continue;
 		}
@@ -77,13 +129,9 @@ int api_images_list(struct api_req *r)
 int api_image_inspect(struct api_req *r)
 {
 	struct berr *err = NULL;
-	autoptr(img_store) s = store(r, &err);
+	autoptr(img_store) s = api_image_store(r, &err);
 	json_t *doc = s ? img_image_inspect(s, r->param, &err) : NULL;
-	if (!doc && berr_code(err) == ENOENT) {
-		berr_free(err);
-		return api_reply_error(r, 404, "No such image: %s", r->param);
-	}
-	return doc ? api_reply_json(r, 200, doc) : api_reply_berr(r, err);
+	return doc ? api_reply_json(r, 200, doc) : api_reply_image_berr(r, err, r->param);
 }
 
 /* ---- tag, remove ---- */
@@ -95,35 +143,17 @@ int api_image_tag(struct api_req *r)
 		return api_reply_error(r, 400, "repository name must have at least one component");
 	autofree char *target = tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
 	struct berr *err = NULL;
-	autoptr(img_store) s = store(r, &err);
-	if (!s || img_image_tag(s, r->param, target, &err) < 0) {
-		if (berr_code(err) == ENOENT) {
-			berr_free(err);
-			return api_reply_error(r, 404, "No such image: %s", r->param);
-		}
-		return api_reply_berr(r, err);
-	}
+	autoptr(img_store) s = api_image_store(r, &err);
+	if (!s || (img_builtin_is(r->param) && img_builtin_ensure(s, &err) < 0) ||
+	    img_image_tag(s, r->param, target, &err) < 0)
+		return api_reply_image_berr(r, err, r->param);
 	return api_reply_empty(r, 201);
 }
 
-int api_image_delete(struct api_req *r)
+/* img_image_remove's "Untagged: x" / "Deleted: sha256:..." as Docker's
+ * [{"Untagged": x}, {"Deleted": id}], names familiar as dockerd gives them ("mine:v2"). */
+static json_t *report_items(json_t *report)
 {
-	struct berr *err = NULL;
-	autoptr(img_store) s = store(r, &err);
-	if (!s)
-		return api_reply_berr(r, err);
-	json_t *report = json_array();
-	struct eng_store es = r->ctx->es;
-	if (img_image_remove(s, r->param, api_query_bool(r, "force", false), eng_image_in_use, &es,
-			     report, &err) < 0) {
-		json_decref(report);
-		if (berr_code(err) == ENOENT) {
-			berr_free(err);
-			return api_reply_error(r, 404, "No such image: %s", r->param);
-		}
-		return api_reply_berr(r, err);
-	}
-	/* "Untagged: x" / "Deleted: sha256:..." as Docker's [{"Untagged": x}, {"Deleted": id}] */
 	json_t *out = json_array();
 	size_t i;
 	json_t *line;
@@ -134,203 +164,155 @@ int api_image_delete(struct api_req *r)
 		if (!colon)
 			continue;
 		autofree char *key = xstrndup(t, (size_t)(colon - t));
-		/* names as dockerd gives them: familiar ("mine:v2", not docker.io/library/...) */
 		autofree char *v =
 		    strcmp(key, "Untagged") ? xstrdup(colon + 2) : img_name_familiar(colon + 2);
 		json_array_append_new(out, json_pack("{s:s}", key, v));
 	}
+	return out;
+}
+
+int api_image_delete(struct api_req *r)
+{
+	struct berr *err = NULL;
+	autoptr(img_store) s = api_image_store(r, &err);
+	if (!s)
+		return api_reply_berr(r, err);
+	json_t *report = json_array();
+	struct eng_store es = r->ctx->es;
+	if (img_image_remove(s, r->param, api_query_bool(r, "force", false), eng_image_in_use, &es,
+			     report, &err) < 0) {
+		json_decref(report);
+		return api_reply_image_berr(r, err, r->param);
+	}
+	json_t *out = report_items(report);
 	json_decref(report);
 	return api_reply_json(r, 200, out);
 }
 
-/* ---- pull: POST /images/create?fromImage= ---- */
-
-/* dockerd's insecure default: registries on the loopback speak plain HTTP when they must. */
-static bool loopback_registry(const char *name)
-{
-	return !strncmp(name, "127.", 4) || !strncmp(name, "localhost:", 10) ||
-	       !strcmp(name, "localhost") || !strncmp(name, "[::1]", 5);
-}
-
-/* X-Registry-Auth: base64url of {"username", "password", ...}; user and pass into o. */
-static void registry_auth(const char *header, struct img_http_opts *o, char **user, char **pass)
-{
-	if (!header || !*header)
-		return;
-	size_t n = strlen(header);
-	if (n > 64 << 10)
-		return;
-	autofree char *b = xmalloc(n + 4);
-	for (size_t i = 0; i < n; i++)
-		b[i] = header[i] == '-' ? '+' : header[i] == '_' ? '/' : header[i];
-	while (n % 4)
-		b[n++] = '=';
-	b[n] = '\0';
-	autofree unsigned char *raw = xmalloc(n);
-	int len = EVP_DecodeBlock(raw, (unsigned char *)b, (int)n);
-	if (len <= 0)
-		return;
-	while (len > 0 && !raw[len - 1]) /* EVP_DecodeBlock counts the padding as zeros */
-		len--;
-	json_t *j = json_loadb((char *)raw, (size_t)len, 0, NULL);
-	const char *u = json_string_value(json_object_get(j, "username"));
-	const char *p = json_string_value(json_object_get(j, "password"));
-	if (u && *u && p) {
-		*user = xstrdup(u);
-		*pass = xstrdup(p);
-		o->user = *user;
-		o->pass = *pass;
-	}
-	json_decref(j);
-}
-
-struct pull_writer {
-	int fd;
-	bool wrote;
-};
-
-static void emit(struct pull_writer *w, json_t *msg)
-{
-	autofree char *text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!text)
-		return;
-	(void)fs_write_all(w->fd, text, strlen(text));
-	(void)fs_write_all(w->fd, "\r\n", 2);
-	w->wrote = true;
-}
-
-/* The pull's events as Docker's JSON messages. */
-static void on_pull(enum img_pull_event ev, const char *id, const char *text, int64_t done,
-		    int64_t total, void *ctx)
-{
-	struct pull_writer *w = ctx;
-	static const char *const status[] = {[IMG_PULL_LAYER_WAIT] = "Pulling fs layer",
-					     [IMG_PULL_LAYER_HAVE] = "Already exists",
-					     [IMG_PULL_DOWNLOADED] = "Download complete",
-					     [IMG_PULL_EXTRACTED] = "Pull complete"};
-	switch (ev) {
-	case IMG_PULL_START: {
-		struct img_ref ref;
-		autofree char *repo = xasprintf("%s:x", text);
-		const char *path = img_ref_parse(repo, &ref, NULL) == 0 ? ref.path : text;
-		emit(w, json_pack("{s:s+, s:s}", "status", "Pulling from ", path, "id", id));
-		if (path != text)
-			img_ref_clear(&ref);
-		break;
-	}
-	case IMG_PULL_DOWNLOADING:
-		emit(w, json_pack("{s:s, s:{s:I, s:I}, s:s}", "status", "Downloading",
-				  "progressDetail", "current", (json_int_t)done, "total",
-				  (json_int_t)total, "id", id));
-		break;
-	case IMG_PULL_DONE: {
-		autofree char *fam = img_name_familiar(id);
-		emit(w, json_pack("{s:s+}", "status", "Digest: ", text));
-		emit(w, json_pack("{s:s+++}", "status", "Status: ",
-				  done ? "Image is up to date" : "Downloaded newer image", " for ",
-				  fam));
-		break;
-	}
-	default:
-		emit(w, json_pack("{s:s, s:{}, s:s}", "status", status[ev], "progressDetail", "id",
-				  id));
-		break;
-	}
-}
-
-/* In the child: the pull, its messages into fd; an error before any message as a marked line
- * that the parent turns into the reply's status, else as Docker's errorDetail message. */
-__attribute__((noreturn)) static void pull_child(struct api_req *r, const char *name, int fd)
-{
-	struct pull_writer w = {.fd = fd};
-	struct img_pull_opts po = {.event = on_pull, .ctx = &w};
-	img_http_opts_default(&po.http);
-	struct img_ref ref;
-	struct berr *err = NULL;
-	if (img_ref_parse(name, &ref, NULL) == 0) {
-		po.http.tls_verify = !loopback_registry(ref.domain);
-		img_ref_clear(&ref);
-	}
-	autofree char *user = NULL, *pass = NULL;
-	registry_auth(api_header(r, "X-Registry-Auth"), &po.http, &user, &pass);
-	autoptr(img_store) s = store(r, &err);
-	int rr = s ? img_pull(s, name, &po, NULL, NULL, &err) : -EIO;
-	if (rr < 0) {
-		autofree char *msg = berr_string(err);
-		int code = berr_code(err);
-		emit(&w,
-		     w.wrote
-			 ? json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg)
-			 : json_pack("{s:i, s:s}", "berth-status",
-				     code == ENOENT || code == EACCES ? 404 : 500, "message", msg));
-	}
-	berr_free(err);
-	_exit(rr < 0);
-}
-
-/* The pipe's first line (up to "\r\n"), or NULL at its end. */
-static char *first_line(int fd)
-{
-	size_t n = 0, cap = 256;
-	char *line = xmalloc(cap);
-	for (;;) {
-		char c;
-		ssize_t k = read(fd, &c, 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			free(line);
-			return NULL;
-		}
-		if (n + 2 >= cap)
-			line = xrealloc(line, cap *= 2);
-		line[n++] = c;
-		if (c == '\n' || n > (1u << 20)) {
-			line[n] = '\0';
-			return line;
-		}
-	}
-}
-
 int api_image_create(struct api_req *r)
 {
-	const char *from = api_query(r, "fromImage"), *tag = api_query(r, "tag");
-	if (api_query(r, "fromSrc"))
-		return api_reply_error(r, 501, "import (fromSrc) is not served yet");
-	if (!from || !*from)
-		return api_reply_error(r, 400, "fromImage is required");
-	autofree char *name =
-	    tag && *tag ? xasprintf("%s%s%s", from, !strncmp(tag, "sha256:", 7) ? "@" : ":", tag)
-			: xstrdup(from);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(p[0]);
-		pull_child(r, name, p[1]);
+	return api_query(r, "fromSrc") ? api_image_import(r) : api_image_pull(r);
+}
+
+/* ---- history, prune ---- */
+
+int api_image_history(struct api_req *r)
+{
+	struct berr *err = NULL;
+	struct img_config *c = NULL;
+	autoptr(img_store) s = api_image_store(r, &err);
+	json_t *rec = s ? img_image_open(s, r->param, &c, &err) : NULL;
+	if (!rec)
+		return api_reply_image_berr(r, err, r->param);
+	json_t *items = img_image_history(s, rec, c);
+	json_decref(rec);
+	img_config_free(c);
+	return api_reply_json(r, 200, items);
+}
+
+/* dockerd's until (timetypes.GetTimestamp): a Unix time (seconds, a fraction allowed), an
+ * RFC 3339 time, or a Go duration back from now ("24h", "1h30m", "90s"); 0 when unreadable. */
+static time_t until_time(const char *v)
+{
+	char *end = NULL;
+	double secs = strtod(v, &end);
+	if (isdigit((unsigned char)v[0]) && end != v && !*end)
+		return (time_t)secs;
+	time_t t = timefmt_parse(v);
+	if (t)
+		return t;
+	double back = 0;
+	for (const char *p = v; *p;) {
+		double n = strtod(p, &end);
+		if (end == p || !isdigit((unsigned char)*p))
+			return 0;
+		bool ms = !strncmp(end, "ms", 2);
+		double unit = ms            ? 0.001
+			      : *end == 'h' ? 3600
+			      : *end == 'm' ? 60
+			      : *end == 's' ? 1
+					    : 0;
+		if (unit == 0)
+			return 0;
+		back += n * unit;
+		p = end + (ms ? 2 : 1);
 	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
+	return time(NULL) - (time_t)back;
+}
+
+/* until, label=k[=v] and label!=k[=v], as dockerd's image prune reads them. */
+struct prune_ctx {
+	json_t *filters;
+	time_t until; /* 0: none */
+};
+
+static bool prune_match(void *cls, const char *created, json_t *labels)
+{
+	struct prune_ctx *p = cls;
+	time_t t = timefmt_parse(created);
+	if (p->until && (!t || t >= p->until))
+		return false;
+	if (!filter_labels(p->filters, "label", labels))
+		return false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(filter_values(p->filters, "label!"), i, v)
+	{
+		json_t *one = json_pack("{s:[O]}", "l", v);
+		bool has = filter_labels(one, "l", labels);
+		json_decref(one);
+		if (has)
+			return false;
 	}
-	char *first = first_line(p[0]);
-	json_t *j = first ? json_loads(first, 0, NULL) : NULL;
-	json_t *st = json_object_get(j, "berth-status");
-	if (first && !st) {
-		json_decref(j);
-		return api_reply_piped(r, 200, "application/json", p[0], pid, first);
+	return true;
+}
+
+/* The prune the filters ask for; EINVAL for a filter dockerd does not take. */
+static int prune_plan(struct api_req *r, struct prune_ctx *pc, struct eng_image_prune *p,
+		      struct berr **err)
+{
+	static const char *const keys[] = {"dangling", "until", "label", "label!", NULL};
+	pc->filters = filter_parse_json(api_query(r, "filters"), err);
+	if (!pc->filters)
+		return -EINVAL;
+	int rr = filter_check(pc->filters, keys, err);
+	if (rr < 0)
+		return rr;
+	const char *d =
+	    json_string_value(json_array_get(filter_values(pc->filters, "dangling"), 0));
+	if (d && strcmp(d, "true") && strcmp(d, "1") && strcmp(d, "false") && strcmp(d, "0"))
+		return berr_plain(err, EINVAL, "invalid filter 'dangling=%s'", d);
+	const char *until =
+	    json_string_value(json_array_get(filter_values(pc->filters, "until"), 0));
+	if (until && !(pc->until = until_time(until)))
+		return berr_plain(err, EINVAL, "invalid filter 'until=%s'", until);
+	/* dangling=false: every unused image, as -a asks */
+	*p = (struct eng_image_prune){
+	    .all = d && (!strcmp(d, "false") || !strcmp(d, "0")), .match = prune_match, .ctx = pc};
+	return 0;
+}
+
+int api_images_prune(struct api_req *r)
+{
+	struct prune_ctx pc = {0};
+	struct eng_image_prune p;
+	struct berr *err = NULL;
+	if (prune_plan(r, &pc, &p, &err) < 0) {
+		json_decref(pc.filters);
+		return api_reply_berr(r, err);
 	}
-	/* the pull failed before it said anything: the reply's status says so */
-	int status = st ? (int)json_integer_value(st) : 500;
-	const char *msg = json_string_value(json_object_get(j, "message"));
-	int rr = api_reply_error(r, (unsigned)status, "%s", msg ? msg : "pull failed");
-	json_decref(j);
-	free(first);
-	(void)close(p[0]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return rr;
+	autoptr(img_store) s = api_image_store(r, &err);
+	json_t *report = json_array();
+	int64_t freed = 0;
+	if (!s || eng_image_prune(&r->ctx->es, s, &p, report, &freed, &err) < 0) {
+		json_decref(report);
+		json_decref(pc.filters);
+		return api_reply_berr(r, err);
+	}
+	json_t *items = report_items(report);
+	json_decref(report);
+	json_decref(pc.filters);
+	return api_reply_json(
+	    r, 200,
+	    json_pack("{s:o, s:I}", "ImagesDeleted", items, "SpaceReclaimed", (json_int_t)freed));
 }

@@ -52,6 +52,13 @@ int api_exec_inspect(struct api_req *r);
 int api_exec_resize(struct api_req *r);
 
 int api_images_list(struct api_req *r);
+int api_images_get(struct api_req *r);
+int api_images_load(struct api_req *r);
+int api_images_prune(struct api_req *r);
+int api_images_search(struct api_req *r);
+int api_image_history(struct api_req *r);
+int api_image_push(struct api_req *r);
+int api_auth(struct api_req *r);
 int api_image_inspect(struct api_req *r);
 int api_image_create(struct api_req *r);
 int api_image_tag(struct api_req *r);

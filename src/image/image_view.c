@@ -7,6 +7,7 @@
 #include "image/config.h"
 #include "image/image.h"
 #include "image/manifest.h"
+#include "image/snapshot.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -155,4 +156,33 @@ json_t *img_image_summary(struct img_store *s, json_t *rec)
 			 "ParentId", "", "RepoTags", tags, "RepoDigests", digests, "Created",
 			 (json_int_t)timefmt_parse(str(rec, "created")), "Size", size, "SharedSize",
 			 -1, "VirtualSize", size, "Labels", labels_of(s, rec), "Containers", -1);
+}
+
+json_t *img_image_history(struct img_store *s, json_t *rec, const struct img_config *c)
+{
+	json_t *items = json_array(), *chains = json_object_get(rec, "layers");
+	/* history entries that made a layer take the layers in order */
+	size_t layer = 0;
+	for (size_t i = 0; i < c->n_history; i++) {
+		const struct img_history *h = &c->history[i];
+		int64_t size = 0;
+		if (!h->empty_layer) {
+			const char *chain = json_string_value(json_array_get(chains, layer++));
+			size = chain ? img_snapshot_size(s, chain) : 0;
+			size = size < 0 ? 0 : size; /* -1: its record unreadable */
+		}
+		bool top = i == c->n_history - 1;
+		json_t *tags = json_null();
+		if (top && json_array_size(json_object_get(rec, "names")))
+			tags = familiar_list(json_object_get(rec, "names"));
+		/* newest first */
+		json_array_insert_new(items, 0,
+				      json_pack("{s:s, s:I, s:s, s:o, s:I, s:s}", "Id",
+						top ? str(rec, "id") : "<missing>", "Created",
+						(json_int_t)timefmt_parse(h->created), "CreatedBy",
+						h->created_by ? h->created_by : "", "Tags", tags,
+						"Size", (json_int_t)size, "Comment",
+						h->comment ? h->comment : ""));
+	}
+	return items;
 }

@@ -1,7 +1,7 @@
 /* What an image is, as Docker's documents show it: the inspect document
- * (/images/{name}/json) and the list item (/images/json's ImageSummary). Both front ends (the
- * command line's `image inspect` and `images`, the API service) print these; tables, short
- * ids and ages are theirs. */
+ * (/images/{name}/json), the list item (/images/json's ImageSummary) and the history. Both
+ * front ends (the command line's `image inspect`, `images` and `history`, the API service)
+ * print these; tables, short ids and ages are theirs. */
 #ifndef BERTH_IMAGE_IMAGE_VIEW_H
 #define BERTH_IMAGE_IMAGE_VIEW_H
 
@@ -26,5 +26,10 @@ json_t *img_image_inspect_of(struct img_store *s, json_t *rec, const struct img_
  * Created (unix seconds), Size, SharedSize (-1), VirtualSize, Labels (the config's, {} when
  * none or unreadable), Containers (-1: not counted). */
 json_t *img_image_summary(struct img_store *s, json_t *rec);
+/* Docker's image history (/images/{name}/history, `history`): an item per entry of the
+ * config's history, newest first: Id (the image's for the newest, else "<missing>"), Created
+ * (unix seconds, 0 when unreadable), CreatedBy, Tags (the familiar names on the newest, else
+ * null), Size (of the layer the entry made, 0 for an empty one), Comment. */
+json_t *img_image_history(struct img_store *s, json_t *rec, const struct img_config *c);
 
 #endif

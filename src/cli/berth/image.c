@@ -17,6 +17,7 @@
 #include "cli/berth/output.h"
 #include "cli/berth/prune.h"
 #include "engine/container.h"
+#include "engine/image.h"
 #include "image/builtin.h"
 #include "image/image_view.h"
 #include "image/reference.h"
@@ -149,19 +150,6 @@ static int by_created_desc(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	return strcmp(str(y, "created"), str(x, "created"));
-}
-
-/* The image config's "config" object, for label filters. */
-static void attach_config(struct img_store *s, json_t *rec)
-{
-	autofree char *data = NULL;
-	size_t len = 0;
-	if (img_blob_read(s, str(rec, "id"), 8 << 20, &data, &len, NULL) < 0)
-		return;
-	json_t *c = json_load_text(data, len, NULL);
-	if (c)
-		json_object_set(rec, "_config", json_object_get(c, "config"));
-	json_decref(c);
 }
 
 int cmd_images(struct cli_opts *o, int argc, char **argv)
@@ -297,43 +285,27 @@ int cmd_tag(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Prune's work: the images that go (untagged, or all unused with all) and pass the filters,
- * then the blobs nothing needs. Prints Docker's report; the exit status. */
+static bool prune_match(void *ctx, const char *created, json_t *labels)
+{
+	return prune_filter_match(ctx, created, labels);
+}
+
+/* Prune's work (engine/image.h), with Docker's report. The exit status. */
 static int prune_images(struct cli_opts *o, bool all, const struct prune_filter *pf)
 {
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
 	struct berr *err = NULL;
-	json_t *recs = load_all(s, &err);
-	if (!recs)
-		return cli_fail(err, 1);
 	json_t *report = json_array();
-	size_t i;
-	json_t *rec;
-	int status = 0;
 	struct eng_store es = cli_engine(o);
-	json_array_foreach(json_object_get(recs, "images"), i, rec)
-	{
-		if (!all && (json_array_size(json_object_get(rec, "names")) ||
-			     img_image_is_build_cache(rec)))
-			continue; /* build cache goes with builder prune, or with -a */
-		if (eng_image_in_use(str(rec, "id"), &es))
-			continue; /* Docker's prune keeps what containers use */
-		if (!prune_filter_empty(pf)) {
-			attach_config(s, rec);
-			json_t *labels = json_object_get(json_object_get(rec, "_config"), "Labels");
-			if (!prune_filter_match(pf, str(rec, "created"), labels))
-				continue;
-		}
-		if (img_image_remove(s, str(rec, "id"), true, NULL, NULL, report, &err) < 0)
-			status = cli_fail(err, 1);
-		err = NULL;
-	}
-	json_decref(recs);
-	long long freed = 0;
-	if (img_store_gc(s, &freed, &err) < 0)
+	struct eng_image_prune p = {
+	    .all = all, .match = prune_filter_empty(pf) ? NULL : prune_match, .ctx = (void *)pf};
+	int64_t freed = 0;
+	int status = 0;
+	if (eng_image_prune(&es, s, &p, report, &freed, &err) < 0)
 		status = cli_fail(err, 1);
+	size_t i;
 	if (json_array_size(report)) {
 		printf("Deleted Images:\n");
 		json_t *line;

@@ -12,7 +12,6 @@
 #include "image/config.h"
 #include "image/image.h"
 #include "image/image_view.h"
-#include "image/snapshot.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -73,40 +72,38 @@ static char *ellipsis(const char *s, size_t n)
 	return xasprintf("%.*s…", (int)(n - 1), s);
 }
 
+/* history's rows from the image layer's document (one item per config history entry, newest
+ * first); the dates as the config wrote them. */
 static json_t *history_rows(struct img_store *s, json_t *rec, struct img_config *c, bool human,
 			    bool no_trunc)
 {
-	json_t *rows = json_array(), *chains = json_object_get(rec, "layers");
-	/* history entries that made a layer take the layers in order */
-	size_t layer = 0;
-	int64_t *sizes = xcalloc(c->n_history + 1, sizeof(int64_t));
-	for (size_t i = 0; i < c->n_history; i++)
-		if (!c->history[i].empty_layer) {
-			const char *chain = json_string_value(json_array_get(chains, layer++));
-			sizes[i] = chain ? img_snapshot_size(s, chain) : 0;
-		}
-	for (size_t k = c->n_history; k-- > 0;) {
-		const struct img_history *h = &c->history[k];
-		time_t created = out_parse_time(h->created);
+	json_t *rows = json_array(), *items = img_image_history(s, rec, c);
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		const struct img_history *h = &c->history[c->n_history - 1 - i];
+		const char *item_id = str(it, "Id");
+		time_t created = (time_t)json_integer_value(json_object_get(it, "Created"));
+		long long bytes = (long long)json_integer_value(json_object_get(it, "Size"));
 		char since[48], size[32];
-		autofree char *id = k == c->n_history - 1
-					? (no_trunc ? xstrdup(str(rec, "id"))
-						    : xasprintf("%.12s", str(rec, "id") + 7))
-					: xstrdup("<missing>");
-		autofree char *by = no_trunc ? xstrdup(h->created_by ? h->created_by : "")
-					     : ellipsis(h->created_by ? h->created_by : "", 45);
+		autofree char *id = !strcmp(item_id, "<missing>") || no_trunc
+					? xstrdup(item_id)
+					: xasprintf("%.12s", item_id + 7);
+		autofree char *by =
+		    no_trunc ? xstrdup(str(it, "CreatedBy")) : ellipsis(str(it, "CreatedBy"), 45);
 		if (human)
-			out_size(sizes[k] > 0 ? sizes[k] : 0, size);
+			out_size(bytes > 0 ? bytes : 0, size);
 		else
-			snprintf(size, sizeof(size), "%lld", (long long)sizes[k]);
+			snprintf(size, sizeof(size), "%lld", bytes);
 		json_array_append_new(
 		    rows,
 		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "CreatedSince",
 			      created ? (human ? out_since(created, since) : h->created) : "N/A",
 			      "CreatedAt", h->created ? h->created : "", "CreatedBy", by, "Size",
-			      size, "Comment", h->comment ? h->comment : ""));
+			      size, "Comment", str(it, "Comment")));
 	}
-	free(sizes);
+	json_decref(items);
 	return rows;
 }
 

@@ -280,21 +280,6 @@ int cmd_push(struct cli_opts *o, int argc, char **argv)
 
 /* ---- login, logout ---- */
 
-/* "https://host/v1/" → "host"; Docker Hub's aliases → docker.io. */
-static char *server_domain(const char *s)
-{
-	if (!strncmp(s, "https://", 8))
-		s += 8;
-	else if (!strncmp(s, "http://", 7))
-		s += 7;
-	char *d = xstrndup(s, strcspn(s, "/"));
-	if (!strcmp(d, "index.docker.io") || !strcmp(d, "registry-1.docker.io")) {
-		free(d);
-		d = xstrdup("docker.io");
-	}
-	return d;
-}
-
 static char *prompt(const char *what, bool echo)
 {
 	if (what) {
@@ -324,23 +309,6 @@ static char *prompt(const char *what, bool echo)
 	return line;
 }
 
-/* GET /v2/ with the credentials: 200 after any challenge means they are good. */
-static int check_login(const char *domain, struct img_http_opts *ho, struct berr **err)
-{
-	struct img_http *h = NULL;
-	if (img_http_open(domain, ho, &h, err) < 0)
-		return -EIO;
-	struct img_http_req rq = {.method = "GET", .url = "/v2/", .body_fd = -1, .max_body = 65536};
-	struct img_http_resp resp;
-	int r = img_http_do(h, &rq, &resp, err);
-	if (r == 0 && resp.status != 200)
-		r = img_http_status_error(&resp, domain, err);
-	if (r == 0)
-		img_http_resp_clear(&resp);
-	img_http_free(h);
-	return r;
-}
-
 int cmd_login(struct cli_opts *o, int argc, char **argv)
 {
 	struct reg_flags rf = {.tls_verify = true, .retry = -1};
@@ -360,7 +328,7 @@ int cmd_login(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n > 1)
 		return cli_error(125, "\"berth login\" requires at most 1 argument");
-	autofree char *domain = server_domain(n ? pos[0] : "docker.io");
+	autofree char *domain = img_auth_domain(n ? pos[0] : "docker.io");
 	struct img_http_opts ho;
 	if (http_opts(&rf, &ho) < 0)
 		return 125;
@@ -379,7 +347,7 @@ int cmd_login(struct cli_opts *o, int argc, char **argv)
 	ho.user = u;
 	ho.pass = pw;
 	struct berr *err = NULL;
-	if (check_login(domain, &ho, &err) < 0 || img_auth_set(domain, u, pw, &err) < 0)
+	if (img_auth_login(domain, &ho, &err) < 0 || img_auth_set(domain, u, pw, &err) < 0)
 		return cli_fail(err, 1);
 	printf("Login Succeeded\n");
 	return 0;
@@ -400,7 +368,7 @@ int cmd_logout(struct cli_opts *o, int argc, char **argv)
 		return cli_error(125, "\"berth logout\" requires at most 1 argument");
 	if (authfile)
 		setenv("REGISTRY_AUTH_FILE", authfile, 1);
-	autofree char *domain = server_domain(n ? pos[0] : "docker.io");
+	autofree char *domain = img_auth_domain(n ? pos[0] : "docker.io");
 	struct berr *err = NULL;
 	if (img_auth_remove(domain, &err) < 0)
 		return cli_fail(err, 1);
