@@ -62,6 +62,8 @@ static const struct route routes[] = {
     {"POST", "/images/create", api_image_create},
     {"POST", "/images/{}/tag", api_image_tag},
     {"DELETE", "/images/{}", api_image_delete},
+    {"POST", "/build", api_build},
+    {"POST", "/session", api_build_session},
 };
 
 static bool method_is(const char *list, const char *m)

@@ -64,4 +64,7 @@ int api_image_create(struct api_req *r);
 int api_image_tag(struct api_req *r);
 int api_image_delete(struct api_req *r);
 
+int api_build(struct api_req *r);
+int api_build_session(struct api_req *r);
+
 #endif

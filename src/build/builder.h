@@ -41,6 +41,9 @@ struct bld_event {
 	const char *data;
 	size_t len;
 	double seconds;
+	unsigned line;     /* STEP: the instruction's line in the Containerfile (0: an ONBUILD
+			      trigger of the base image) */
+	const char *image; /* DONE, CACHED: the step's image id (NULL: none, scratch) */
 };
 
 /* --secret id=ID,src=FILE|env=VAR */

@@ -31,8 +31,9 @@
 enum { FRAME_EVENT = 'E', FRAME_RESULT = 'R' };
 struct frame {
 	uint8_t type, kind, stream, pad;
-	uint32_t step, name_len, data_len;
+	uint32_t step, name_len, data_len, line;
 	double seconds;
+	char image[72]; /* the event's image id, or "" */
 };
 
 struct job {
@@ -117,7 +118,10 @@ static void forward_event(void *ctx, const struct bld_event *e)
 				  .step = e->step,
 				  .name_len = (uint32_t)nlen,
 				  .data_len = (uint32_t)n,
+				  .line = e->line,
 				  .seconds = e->seconds};
+		if (e->image)
+			snprintf(h.image, sizeof(h.image), "%s", e->image);
 		if (send_frame(fd, &h, e->name ? e->name : "", e->data ? e->data + off : "") < 0)
 			return; /* the builder is gone: the job ends at its next step */
 		off += n;
@@ -191,6 +195,7 @@ static void job_frames(struct bld_build *b, struct job *j)
 	while (!j->broken && j->len - off >= sizeof(struct frame)) {
 		struct frame h;
 		memcpy(&h, j->buf + off, sizeof(h));
+		h.image[sizeof(h.image) - 1] = '\0';
 		bool result = h.type == FRAME_RESULT;
 		if ((h.type != FRAME_EVENT && !result) || h.name_len > NAME_MAX_ ||
 		    h.data_len > (result ? RESULT_MAX : DATA_MAX)) {
@@ -213,7 +218,9 @@ static void job_frames(struct bld_build *b, struct job *j)
 					      .stream = h.stream,
 					      .data = data,
 					      .len = h.data_len,
-					      .seconds = h.seconds};
+					      .seconds = h.seconds,
+					      .line = h.line,
+					      .image = h.image[0] ? h.image : NULL};
 			b->o->event(b->o->ctx, &e);
 		}
 		off += whole;

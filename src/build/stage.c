@@ -622,13 +622,16 @@ static int run_step(struct bld_build *b, size_t si, struct bld_state *st,
 	bld_step_begin(b);
 	autofree char *title = xasprintf("[%s %zu/%zu] %s", ps->name, index, total,
 					 step->instr->original ? step->instr->original : "");
-	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP, .name = title});
+	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP,
+					.name = title,
+					.line = step->onbuild ? 0 : step->instr->line});
 	double t0 = now_s();
 	int r = dispatch(b, si, st, step, err);
 	if (r < 0)
 		return step_failed(b, err, t0, step->instr->line);
 	bld_event(b, (struct bld_event){.kind = r == 1 ? BLD_EV_CACHED : BLD_EV_DONE,
-					.seconds = now_s() - t0});
+					.seconds = now_s() - t0,
+					.image = *st->id ? st->id : NULL});
 	return 0;
 }
 
@@ -645,14 +648,17 @@ int bld_stage_build(struct bld_build *b, size_t si, struct berr **err)
 	autoptr(bld_file) triggers = NULL;
 	size_t total = ps->n_steps + 1;
 	autofree char *title = xasprintf("[%s 1/%zu] FROM %s", ps->name, total, base);
-	bld_event(b, (struct bld_event){.kind = BLD_EV_STEP, .name = title});
+	bld_event(b,
+		  (struct bld_event){.kind = BLD_EV_STEP, .name = title, .line = ps->stage->line});
 	double t0 = now_s();
 	int r = stage_base(b, si, st, err);
 	if (r == 0)
 		r = image_triggers(b, si, st, &triggers, err);
 	if (r < 0)
 		return step_failed(b, err, t0, ps->stage->line);
-	bld_event(b, (struct bld_event){.kind = BLD_EV_DONE, .seconds = now_s() - t0});
+	bld_event(b, (struct bld_event){.kind = BLD_EV_DONE,
+					.seconds = now_s() - t0,
+					.image = *st->id ? st->id : NULL});
 	size_t n_trig = triggers ? triggers->stages[0].n_instrs : 0;
 	for (size_t i = 0; i < n_trig; i++) {
 		struct bld_plan_step step = {.instr = &triggers->stages[0].instrs[i],

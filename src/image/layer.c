@@ -405,6 +405,7 @@ struct chain {
 	uint64_t blob_size, diff_size;
 	char buf[1 << 16];
 	bool failed;
+	bool plain; /* a tar that is not a layer: bzip2 and xz too, as Docker's archive package */
 };
 
 static la_ssize_t read_fd(struct archive *ar, void *data, const void **out)
@@ -451,6 +452,10 @@ static int open_chain(struct chain *c, struct archive **out_tar, struct berr **e
 	c->raw = archive_read_new();
 	archive_read_support_filter_gzip(c->raw);
 	archive_read_support_filter_zstd(c->raw);
+	if (c->plain) {
+		archive_read_support_filter_bzip2(c->raw);
+		archive_read_support_filter_xz(c->raw);
+	}
 	archive_read_support_format_raw(c->raw);
 	struct archive_entry *e;
 	if (archive_read_open(c->raw, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
@@ -495,6 +500,7 @@ static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
 	memset(a.stats, 0, sizeof(*a.stats));
 	struct chain *c = xzalloc(sizeof(*c));
 	c->fd = tar_fd;
+	c->plain = plain;
 	struct archive *ar = NULL;
 	int r = open_chain(c, &ar, err);
 	struct archive_entry *e;

@@ -27,7 +27,8 @@ struct img_layer_stats {
 
 /* rootfd: the directory (O_DIRECTORY). tar_fd: read to its end. */
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err);
-/* The same rules for a tar that is not a layer (berth cp - CONTAINER:DIR): ".wh." names are
+/* The same rules for a tar that is not a layer (berth cp - CONTAINER:DIR, a build context; bzip2
+ * and xz compressed too, as Docker's archive package reads them): ".wh." names are
  * ordinary names, and neither a directory nor a non-directory replaces the other (an error,
  * as Docker's cp). Owners (translated by ids, or NULL), modes and times come from the tar. */
 struct idshift;

@@ -55,6 +55,8 @@ DLIB_FORWARD(la, int, archive_read_free, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_support_filter_all, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_support_filter_gzip, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_support_filter_zstd, (struct archive * a), (a))
+DLIB_FORWARD(la, int, archive_read_support_filter_bzip2, (struct archive * a), (a))
+DLIB_FORWARD(la, int, archive_read_support_filter_xz, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_support_format_raw, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_support_format_tar, (struct archive * a), (a))
 DLIB_FORWARD(la, int, archive_read_open_fd, (struct archive * a, int fd, size_t block),

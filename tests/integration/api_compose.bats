@@ -48,6 +48,11 @@ YML
 	run timeout 30 docker-compose ps
 	assert_output --regexp 'proj_web_1 .* Up'
 	assert_output --regexp 'proj_worker_1 .* Up'
+	# logs: each service's output, prefixed with its name as compose prints it
+	run timeout 30 docker-compose logs --no-color
+	assert_success
+	assert_line --regexp '^web_1 +\| web up$'
+	assert_line --regexp '^worker_1 +\| worker up$'
 	# what compose made is berth's: the network, the volume, the labels it finds them by
 	run berth network ls --format '{{.Name}}'
 	assert_line proj_appnet

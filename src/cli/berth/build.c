@@ -15,6 +15,8 @@
 
 #include "build/builder.h"
 #include "build/cache.h"
+#include "build/context_tar.h"
+#include "build/request.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/build_progress.h"
 #include "cli/berth/flags.h"
@@ -23,7 +25,6 @@
 #include "engine/bundle.h"
 #include "image/image.h"
 #include "image/layer.h"
-#include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -31,8 +32,7 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-#define CONTAINERFILE_MAX (8u << 20)
-#define STEP_LOG_MAX      (64u << 10) /* output kept per step for an error with -q */
+#define STEP_LOG_MAX (64u << 10) /* output kept per step for an error with -q */
 
 static volatile int interrupted;
 
@@ -94,32 +94,26 @@ static char *default_file(const char *context)
 	return xasprintf("%s/Dockerfile", context);
 }
 
-/* "-" as the context: a tar (extracted into tmp with the layer applier's rules) or a
- * Containerfile (then there is no context). */
-static int stdin_context(char **out_text, size_t *out_len, char **out_tmp, struct berr **err)
+/* "-" as the context: a tar, maybe compressed (unpacked into a build session of its own:
+ * build/context_tar.h), or a Containerfile (then there is no context). */
+static int stdin_context(struct cli_opts *o, char **out_text, size_t *out_len,
+			 struct bld_context_tar *out_tar, struct berr **err)
 {
 	if (fs_read_fd(STDIN_FILENO, 1u << 30, out_text, out_len, err) < 0)
 		return -EIO;
-	bool tar = *out_len >= 262 && !memcmp(*out_text + 257, "ustar", 5);
-	if (!tar)
+	if (!bld_context_tar_is(*out_text, *out_len))
 		return 0;
-	char *dir = xstrdup("/var/tmp/berth-context-XXXXXX");
-	if (!mkdtemp(dir)) {
-		free(dir);
-		return berr_set(err, errno, "a directory for the context");
-	}
-	*out_tmp = dir;
 	autoclose int tarfd = memfd_create("context", MFD_CLOEXEC);
-	autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = tarfd < 0 || dfd < 0 ? berr_set(err, errno, "the context '%s'", dir) : 0;
+	int r = tarfd < 0 ? berr_set(err, errno, "the context from stdin") : 0;
 	if (r == 0 &&
 	    (fs_write_all(tarfd, *out_text, *out_len) < 0 || lseek(tarfd, 0, SEEK_SET) < 0))
 		r = berr_set(err, errno, "the context from stdin");
-	if (r == 0)
-		r = img_layer_untar(dfd, tarfd, NULL, err);
 	free(*out_text);
 	*out_text = NULL;
 	*out_len = 0;
+	autofree char *workdir = xasprintf("%s/build", o->root);
+	if (r == 0)
+		r = bld_context_tar_open(workdir, tarfd, out_tar, err);
 	return r;
 }
 
@@ -194,39 +188,21 @@ static void secrets_free(struct bld_secret *v, size_t n)
 	free(v);
 }
 
-/* -t values as names the store takes ("x" is docker.io/library/x:latest); checked before the
- * build. NULL-terminated; 125 said on a bad one. */
+/* -t values as names the store takes; checked before the build. 125 said on a bad one. */
 static int tag_names(const struct flag_list *l, char ***out)
 {
-	char **v = xcalloc((size_t)l->n + 1, sizeof(*v));
-	*out = v;
-	for (int i = 0; i < l->n; i++) {
-		struct img_ref ref;
-		struct berr *err = NULL;
-		if (img_ref_parse(l->v[i], &ref, &err) < 0)
-			return cli_fail(err, 125);
-		if (ref.digest) {
-			img_ref_clear(&ref);
-			return cli_error(125, "invalid tag '%s': a tag, not a digest", l->v[i]);
-		}
-		autofree char *repo = img_ref_repository(&ref);
-		v[i] = xasprintf("%s:%s", repo, ref.tag ? ref.tag : "latest");
-		img_ref_clear(&ref);
-	}
-	return 0;
+	struct berr *err = NULL;
+	*out = bld_tag_names((char *const *)l->v, (size_t)l->n, &err);
+	return *out ? 0 : cli_fail(err, 125);
 }
 
 static int check_flags(const struct build_flags *f)
 {
-	if (f->platform && strcmp(f->platform, "linux/amd64") && strcmp(f->platform, "linux") &&
-	    strcmp(f->platform, "amd64"))
-		return cli_error(125,
-				 "--platform '%s': berth builds for this host's platform "
-				 "(linux/amd64) only",
-				 f->platform);
-	if (f->network && strcmp(f->network, "default") && strcmp(f->network, "bridge") &&
-	    strcmp(f->network, "none") && strcmp(f->network, "host"))
-		return cli_error(125, "--network '%s': default, none or host", f->network);
+	struct berr *err = NULL;
+	const char *network;
+	if (bld_platform_check(f->platform, &err) < 0 ||
+	    bld_network_mode(f->network, &network, &err) < 0)
+		return cli_fail(err, 125);
 	if (build_progress_mode(f->progress, false) < 0)
 		return cli_error(125, "--progress '%s': auto, plain, tty or quiet", f->progress);
 	if (f->isolation && strcmp(f->isolation, "vm") && strcmp(f->isolation, "default") &&
@@ -352,6 +328,8 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	enum build_progress_mode mode = build_progress_mode(f->progress, f->quiet);
 	struct build_progress *pr = build_progress_new(mode);
 	struct image_ctx ic = {.is = is, .pull = pull_policy(f)};
+	const char *network = "bridge";
+	(void)bld_network_mode(f->network, &network, NULL); /* checked before */
 	struct eng_store es = cli_engine(o);
 	const char *name = file_path ? strrchr(file_path, '/') : NULL;
 	struct bld_opts bo = {
@@ -369,7 +347,7 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .n_contexts = (size_t)f->contexts.n,
 	    .no_cache = f->no_cache,
 	    .labels = (char *const *)f->labels.v,
-	    .network = f->network && strcmp(f->network, "default") ? f->network : "bridge",
+	    .network = network,
 	    .isolation = f->isolation && !strcmp(f->isolation, "vm") ? "vm" : NULL,
 	    .vm_init_path = BERTH_DATADIR "/berth-vm-init",
 	    .secrets = sec,
@@ -414,14 +392,14 @@ static int read_containerfile(const struct build_flags *f, const char *context, 
 {
 	struct berr *err = NULL;
 	if (f->file && !strcmp(f->file, "-"))
-		return fs_read_fd(STDIN_FILENO, CONTAINERFILE_MAX, out_text, out_len, &err) < 0
+		return fs_read_fd(STDIN_FILENO, BLD_CONTAINERFILE_MAX, out_text, out_len, &err) < 0
 			   ? cli_fail(err, 125)
 			   : 0;
 	*out_path = !f->file ? default_file(context)
 		    : f->file[0] == '/' || !access(f->file, F_OK)
 			? xstrdup(f->file)
 			: xasprintf("%s/%s", context, f->file);
-	if (fs_read_file(AT_FDCWD, *out_path, CONTAINERFILE_MAX, out_text, out_len, &err) < 0)
+	if (fs_read_file(AT_FDCWD, *out_path, BLD_CONTAINERFILE_MAX, out_text, out_len, &err) < 0)
 		return cli_fail(err, 125);
 	return 0;
 }
@@ -495,14 +473,15 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	struct output out = {0};
 	if (!st)
 		st = parse_output(f.output, &out); /* a bad -o fails before the build */
-	autofree char *text = NULL, *tmp_context = NULL, *file_path = NULL;
+	autofree char *text = NULL, *file_path = NULL;
+	struct bld_context_tar tar = {.session = {.lock_fd = -1}};
 	size_t len = 0;
 	const char *context = n == 1 ? pos[0] : NULL;
 	struct berr *err = NULL;
 	if (!st && !strcmp(context, "-")) {
-		if (stdin_context(&text, &len, &tmp_context, &err) < 0)
+		if (stdin_context(o, &text, &len, &tar, &err) < 0)
 			st = cli_fail(err, 125);
-		context = tmp_context;
+		context = tar.dir;
 	}
 	if (!st && context) {
 		struct stat sb;
@@ -518,8 +497,7 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		st = run_build(o, &f, &out, context, file_path, text, len);
 	}
-	if (tmp_context)
-		(void)fs_rm_rf(AT_FDCWD, tmp_context, NULL);
+	bld_context_tar_close(&tar);
 	free(out.dest);
 	build_flags_free(&f);
 	return st;
