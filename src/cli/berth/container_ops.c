@@ -15,6 +15,7 @@
 #include "cli/berth/prune.h"
 #include "engine/attach.h"
 #include "engine/container.h"
+#include "engine/container_prune.h"
 #include "engine/exec.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
@@ -23,6 +24,7 @@
 #include "runtime/terminal.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/filter.h"
 #include "util/json.h"
 #include "util/signal.h"
 #include "util/xalloc.h"
@@ -163,19 +165,6 @@ int cmd_rename(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Whether the container passes prune's filters: created before until, its labels. */
-static bool filtered_in(const struct eng_store *es, const char *id, const struct prune_filter *f)
-{
-	if (prune_filter_empty(f))
-		return true;
-	json_t *rec = eng_container_load(es, id, NULL);
-	bool in =
-	    rec && prune_filter_match(f, json_string_value(json_object_get(rec, "Created")),
-				      json_object_get(json_object_get(rec, "Config"), "Labels"));
-	json_decref(rec);
-	return in;
-}
-
 int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool force = false;
@@ -189,46 +178,33 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 				     "Remove all stopped containers", true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	struct prune_filter pf = {0};
-	int bad = n < 0 ? 0 : prune_filter_parse(&filters, true, &pf);
+	struct berr *err = NULL;
+	/* the filters checked before the question: a bad one removes nothing */
+	json_t *f = n < 0 ? NULL : filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
 	if (n < 0)
 		return n == -2 ? 0 : 125;
-	if (bad)
-		return bad;
+	if (!f || eng_container_prune_check(f, &err) < 0) {
+		json_decref(f);
+		return cli_fail(err, 125);
+	}
 	if (!force && !prune_confirm("WARNING! This will remove all stopped containers.")) {
-		prune_filter_free(&pf);
+		json_decref(f);
 		return 0;
 	}
 	struct eng_store es = cli_engine(o);
-	char **ids = NULL;
-	struct berr *err = NULL;
-	if (eng_container_list(&es, &ids, &err) < 0) {
-		prune_filter_free(&pf);
-		return cli_fail(err, 1);
-	}
-	bool any = false;
-	int status = 0;
-	for (size_t i = 0; ids[i]; i++) {
-		json_t *st = eng_state_load(&es, ids[i]);
-		const char *s = json_string_value(json_object_get(st, "Status"));
-		bool stopped = s && (!strcmp(s, "exited") || !strcmp(s, "created"));
-		json_decref(st);
-		if (!stopped || !filtered_in(&es, ids[i], &pf))
-			continue;
-		if (eng_container_destroy(&es, ids[i], false, false, &err) < 0) {
-			status = cli_fail(err, 1);
-			err = NULL;
-			continue;
-		}
-		if (!any)
-			printf("Deleted Containers:\n");
-		any = true;
-		printf("%s\n", ids[i]);
-	}
-	strv_free(ids);
-	prune_filter_free(&pf);
-	printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+	json_t *gone = json_array();
+	uint64_t bytes = 0;
+	int status = eng_container_prune(&es, f, gone, &bytes, &err) < 0 ? cli_fail(err, 1) : 0;
+	size_t i;
+	json_t *id;
+	json_array_foreach(gone, i, id)
+	    printf("%s%s\n", i ? "" : "Deleted Containers:\n", json_string_value(id));
+	char size[32];
+	printf("%sTotal reclaimed space: %s\n", json_array_size(gone) ? "\n" : "",
+	       out_size((int64_t)bytes, size));
+	json_decref(gone);
+	json_decref(f);
 	return status;
 }
 

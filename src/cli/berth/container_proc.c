@@ -1,4 +1,7 @@
-/* attach, pause, unpause, top, stats, port: a running container's processes and streams. */
+/* attach, pause, unpause, top, stats, port, update: a running container's processes and streams,
+ * on the engine's functions (engine/container_proc.h, stats.h, update.h); the tables are ours. */
+#include "engine/container_proc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,14 +20,12 @@
 #include "engine/attach.h"
 #include "engine/bundle.h"
 #include "engine/container.h"
-#include "engine/executor.h"
-#include "engine/monitor.h"
-#include "runtime/container.h"
+#include "engine/stats.h"
+#include "engine/update.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
-#include "vm/vm.h"
 
 /* The id of a running container, or an exit status after printing why not. */
 static int running(struct eng_store *es, const char *ref, char id[ENG_ID_LEN + 1])
@@ -96,7 +97,6 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 	if (n < 1)
 		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
 	struct eng_store es = cli_engine(o);
-	autofree char *rtroot = eng_runtime_root(&es);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];
@@ -106,24 +106,10 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 			status = st;
 			continue;
 		}
-		autofree char *marker = eng_container_path(&es, id, "paused");
-		bool vm = eng_container_is_vm(&es, id), paused = access(marker, F_OK) == 0;
-		if (vm && paused == pause) {
-			status = cli_error(1, "container %s is %s paused", pos[i],
-					   pause ? "already" : "not");
-			continue;
-		}
-		/* a VM: its vCPUs stop (QMP); a container: its cgroup freezes */
-		autofree char *vmdir = xasprintf("%s/%s/vm", es.runroot, id);
-		if (vm ? vm_pause(vmdir, pause, &err) < 0
-		       : rt_container_pause(rtroot, id, pause, &err) < 0) {
+		if (eng_container_pause(&es, id, pause, &err) < 0) {
 			status = cli_fail(err, 1);
 			continue;
 		}
-		if (pause)
-			(void)close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-		else
-			(void)unlink(marker);
 		printf("%s\n", pos[i]);
 	}
 	return status;
@@ -139,7 +125,8 @@ int cmd_unpause(struct cli_opts *o, int argc, char **argv)
 	return pause_or_resume(o, argc, argv, false);
 }
 
-/* docker top: the host's ps over the container's processes ("-ef" unless options given). */
+/* docker top: the engine's ps of the container's processes ("-ef" unless options given), as
+ * the docker CLI prints it. */
 int cmd_top(struct cli_opts *o, int argc, char **argv)
 {
 	if (argc < 1 || !strcmp(argv[0], "--help"))
@@ -152,58 +139,38 @@ int cmd_top(struct cli_opts *o, int argc, char **argv)
 	int st = running(&es, argv[0], id);
 	if (st)
 		return st;
-	autofree char *rtroot = eng_runtime_root(&es);
-	pid_t *pids = NULL;
-	size_t n = 0;
-	struct berr *err = NULL;
-	if (rt_container_pids(rtroot, id, &pids, &n, &err) < 0)
-		return cli_fail(err, 1);
-	size_t cap = n * 12 + 16, len = 0;
-	autofree char *list = xzalloc(cap);
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(list + len, cap - len, "%s%d", i ? "," : "", (int)pids[i]);
-	free(pids);
-	fflush(stdout);
-	pid_t child = fork();
-	if (child == 0) {
-		char *args[64] = {"ps"};
-		int k = 1;
-		if (argc > 1)
-			for (int i = 1; i < argc && k < 60; i++)
-				args[k++] = argv[i];
-		else
-			args[k++] = "-f";
-		args[k++] = "-p";
-		args[k++] = list;
-		args[k] = NULL;
-		execvp("ps", args);
-		_exit(127);
+	/* the docker CLI's ps_args: the options joined by spaces */
+	autofree char *args = xstrdup("");
+	for (int i = 1; i < argc; i++) {
+		char *t = xasprintf("%s%s%s", args, i > 1 ? " " : "", argv[i]);
+		free(args);
+		args = t;
 	}
-	int ws = 0;
-	while (child > 0 && waitpid(child, &ws, 0) < 0 && errno == EINTR)
-		;
-	return child > 0 && WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
-}
-
-struct sample {
-	int64_t cpu_ns, mem, mem_limit, pids;
-	struct timespec at;
-};
-
-static bool take(const char *rtroot, const char *id, struct sample *s)
-{
-	json_t *j = rt_container_stats(rtroot, id, NULL);
-	if (!j)
-		return false;
-	s->cpu_ns = json_integer_value(
-	    json_object_get(json_object_get(json_object_get(j, "cpu"), "usage"), "total"));
-	json_t *mem = json_object_get(json_object_get(j, "memory"), "usage");
-	s->mem = json_integer_value(json_object_get(mem, "usage"));
-	s->mem_limit = json_integer_value(json_object_get(mem, "limit"));
-	s->pids = json_integer_value(json_object_get(json_object_get(j, "pids"), "current"));
-	clock_gettime(CLOCK_MONOTONIC, &s->at);
-	json_decref(j);
-	return true;
+	json_t *doc = NULL;
+	struct berr *err = NULL;
+	if (eng_container_top(&es, id, args, &doc, &err) < 0)
+		return cli_fail(err, 1);
+	struct table *t = table_new();
+	json_t *rows = json_array();
+	json_array_append(rows, json_object_get(doc, "Titles"));
+	size_t i, j;
+	json_t *row, *cell;
+	json_array_foreach(json_object_get(doc, "Processes"), i, row) json_array_append(rows, row);
+	json_array_foreach(rows, i, row)
+	{
+		autofree char *line = xstrdup("");
+		json_array_foreach(row, j, cell)
+		{
+			char *l = xasprintf("%s%s%s", line, j ? "\t" : "", json_string_value(cell));
+			free(line);
+			line = l;
+		}
+		table_row(t, line);
+	}
+	table_flush(t, stdout);
+	json_decref(rows);
+	json_decref(doc);
+	return 0;
 }
 
 /* Docker's MiB/GiB for stats (binary units, unlike images' sizes). */
@@ -220,30 +187,57 @@ static const char *bin_size(int64_t b, char buf[32])
 	return buf;
 }
 
-static json_t *stats_row(struct eng_store *es, const char *id, const struct sample *a,
-			 const struct sample *b)
+/* "1.2kB / 648B": Docker's NET I/O and BLOCK I/O (decimal units). */
+static void io_pair(uint64_t a, uint64_t b, char out[80])
 {
-	double secs =
-	    (double)(b->at.tv_sec - a->at.tv_sec) + (double)(b->at.tv_nsec - a->at.tv_nsec) / 1e9;
-	double cpu = secs > 0 ? (double)(b->cpu_ns - a->cpu_ns) / 1e9 / secs * 100 : 0;
-	int64_t limit = b->mem_limit > 0 && b->mem_limit < (1LL << 62) ? b->mem_limit : 0;
-	if (!limit) {
-		long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-		limit = (int64_t)pages * size;
-	}
-	char cpu_s[32], mem_s[80], pct[32], x[32], y[32], pids[32];
+	char x[32], y[32];
+	snprintf(out, 80, "%s / %s", out_size((int64_t)a, x), out_size((int64_t)b, y));
+}
+
+static json_t *stats_row(struct eng_store *es, const char *id, const struct eng_stats_sample *a,
+			 const struct eng_stats_sample *b)
+{
+	double secs = (double)(b->mono.tv_sec - a->mono.tv_sec) +
+		      (double)(b->mono.tv_nsec - a->mono.tv_nsec) / 1e9;
+	double cpu =
+	    secs > 0 && a->running
+		? ((double)b->cg.cpu_total_ns - (double)a->cg.cpu_total_ns) / 1e9 / secs * 100
+		: 0;
+	int64_t mem = (int64_t)b->cg.mem_usage, limit = (int64_t)b->mem_limit;
+	char cpu_s[32], mem_s[80], pct[32], x[32], y[32], pids[32], net[80], blk[80];
 	snprintf(cpu_s, sizeof(cpu_s), "%.2f%%", cpu < 0 ? 0 : cpu);
-	snprintf(mem_s, sizeof(mem_s), "%s / %s", bin_size(b->mem, x), bin_size(limit, y));
-	snprintf(pct, sizeof(pct), "%.2f%%", limit ? 100.0 * (double)b->mem / (double)limit : 0);
-	snprintf(pids, sizeof(pids), "%lld", (long long)b->pids);
+	snprintf(mem_s, sizeof(mem_s), "%s / %s", bin_size(mem, x), bin_size(limit, y));
+	snprintf(pct, sizeof(pct), "%.2f%%", limit ? 100.0 * (double)mem / (double)limit : 0);
+	snprintf(pids, sizeof(pids), "%llu", (unsigned long long)b->cg.pids);
+	io_pair(b->net_rx_bytes, b->net_tx_bytes, net);
+	io_pair(b->cg.io_read_bytes, b->cg.io_write_bytes, blk);
 	json_t *rec = eng_container_load(es, id, NULL);
 	autofree char *short_id = xasprintf("%.12s", id);
+	const char *name = json_string_value(json_object_get(rec, "Name"));
 	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", short_id, "Name",
-				json_string_value(json_object_get(rec, "Name")) + 1, "CPUPerc",
-				cpu_s, "MemUsage", mem_s, "MemPerc", pct, "NetIO", "0B / 0B",
-				"BlockIO", "0B / 0B", "PIDs", pids);
+				name ? name + 1 : "", "CPUPerc", cpu_s, "MemUsage", mem_s,
+				"MemPerc", pct, "NetIO", net, "BlockIO", blk, "PIDs", pids);
 	json_decref(rec);
 	return row;
+}
+
+/* The containers to show: those named (each running), or every one. */
+static int stats_ids(struct eng_store *es, int n, const char **pos, char ***out_ids)
+{
+	struct berr *err = NULL;
+	if (n == 0)
+		return eng_container_list(es, out_ids, &err) < 0 ? cli_fail(err, 1) : 0;
+	char **ids = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		char id[ENG_ID_LEN + 1];
+		if (running(es, pos[i], id)) {
+			strv_free(ids);
+			return 1;
+		}
+		ids[i] = xstrdup(id);
+	}
+	*out_ids = ids;
+	return 0;
 }
 
 int cmd_stats(struct cli_opts *o, int argc, char **argv)
@@ -265,41 +259,34 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv)
 	if (n < 0)
 		return n == -2 ? 0 : 125;
 	struct eng_store es = cli_engine(o);
-	autofree char *rtroot = eng_runtime_root(&es);
 	char **ids = NULL;
-	struct berr *err = NULL;
-	if (n == 0) {
-		if (eng_container_list(&es, &ids, &err) < 0)
-			return cli_fail(err, 1);
-	} else {
-		ids = xcalloc((size_t)n + 1, sizeof(char *));
-		for (int i = 0; i < n; i++) {
-			char id[ENG_ID_LEN + 1];
-			if (running(&es, pos[i], id)) {
-				strv_free(ids);
-				return 1;
-			}
-			ids[i] = xstrdup(id);
-		}
-	}
+	int status = stats_ids(&es, n, pos, &ids);
+	if (status)
+		return status;
 	json_t *headers =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "CONTAINER ID", "Name",
 		      "NAME", "CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc",
 		      "MEM %", "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS");
 	size_t count = strv_len(ids);
-	struct sample *prev = xcalloc(count + 1, sizeof(*prev)), cur;
+	struct eng_stats_sample *prev = xcalloc(count + 1, sizeof(*prev));
 	for (size_t i = 0; i < count; i++)
-		take(rtroot, ids[i], &prev[i]);
-	int status = 0;
+		(void)eng_stats_sample(&es, ids[i], &prev[i], NULL);
 	for (;;) {
 		struct timespec t = {0, 500 * 1000000L};
 		nanosleep(&t, NULL);
 		json_t *rows = json_array();
-		for (size_t i = 0; i < count; i++)
-			if (take(rtroot, ids[i], &cur)) {
-				json_array_append_new(rows, stats_row(&es, ids[i], &prev[i], &cur));
-				prev[i] = cur;
+		for (size_t i = 0; i < count; i++) {
+			struct eng_stats_sample cur = {0};
+			/* a container that does not run: a row of zeros with -a only */
+			if (eng_stats_sample(&es, ids[i], &cur, NULL) < 0 ||
+			    (!cur.running && !all)) {
+				eng_stats_sample_clear(&cur);
+				continue;
 			}
+			json_array_append_new(rows, stats_row(&es, ids[i], &prev[i], &cur));
+			eng_stats_sample_clear(&prev[i]);
+			prev[i] = cur;
+		}
 		if (!no_stream)
 			printf("\033[2J\033[H");
 		status =
@@ -312,6 +299,8 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv)
 		if (no_stream || status)
 			break;
 	}
+	for (size_t i = 0; i < count; i++)
+		eng_stats_sample_clear(&prev[i]);
 	free(prev);
 	json_decref(headers);
 	strv_free(ids);
@@ -368,58 +357,19 @@ int cmd_port(struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* update: new limits in the record (so restarts keep them) and, if it runs, in its cgroup. */
-static int update_one(struct eng_store *es, const char *ref, json_t *hc_changes, json_t *res,
-		      json_t *restart)
+/* update's --restart ("name[:N]") as Docker's RestartPolicy, or NULL after saying why not. */
+static json_t *restart_policy(const char *restart)
 {
-	char id[ENG_ID_LEN + 1];
-	struct berr *err = NULL;
-	if (eng_container_resolve(es, ref, id, &err) < 0)
-		return cli_fail(err, 1);
-	json_t *rec = eng_container_load(es, id, &err);
-	if (!rec)
-		return cli_fail(err, 1);
-	json_t *hc = json_object_get(rec, "HostConfig");
-	json_object_update(hc, hc_changes);
-	if (restart)
-		json_object_set(hc, "RestartPolicy", restart);
-	int status = 0;
-	json_t *st = eng_state_load(es, id);
-	bool up = json_is_true(json_object_get(st, "Running"));
-	json_decref(st);
-	autofree char *rtroot = eng_runtime_root(es);
-	if (up && json_object_size(res) && rt_container_update(rtroot, id, res, &err) < 0)
-		status = cli_fail(err, 1);
-	if (!status && eng_container_save(es, id, rec, &err) < 0)
-		status = cli_fail(err, 1);
-	json_decref(rec);
-	if (!status)
-		printf("%s\n", ref);
-	return status;
-}
-
-/* update's CPU flags (cpus 0, shares < 0, cpuset NULL: not given) into the OCI resources
- * and the record's HostConfig. */
-static void update_cpu(double cpus, long shares, const char *cpuset, json_t *res, json_t *hc)
-{
-	json_t *cpu = json_object();
-	if (cpus > 0) {
-		json_object_set_new(cpu, "period", json_integer(100000));
-		json_object_set_new(cpu, "quota", json_integer((json_int_t)(cpus * 100000)));
-		json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(cpus * 1e9)));
+	const char *colon = strchr(restart, ':');
+	autofree char *name =
+	    colon ? xstrndup(restart, (size_t)(colon - restart)) : xstrdup(restart);
+	if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "on-failure") &&
+	    strcmp(name, "unless-stopped")) {
+		cli_error(125, "invalid restart policy '%s'", restart);
+		return NULL;
 	}
-	if (shares >= 0) {
-		json_object_set_new(cpu, "shares", json_integer(shares));
-		json_object_set_new(hc, "CpuShares", json_integer(shares));
-	}
-	if (cpuset) {
-		json_object_set_new(cpu, "cpus", json_string(cpuset));
-		json_object_set_new(hc, "CpusetCpus", json_string(cpuset));
-	}
-	if (json_object_size(cpu))
-		json_object_set_new(res, "cpu", cpu);
-	else
-		json_decref(cpu);
+	return json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount",
+			 colon ? atoi(colon + 1) : 0);
 }
 
 int cmd_update(struct cli_opts *o, int argc, char **argv)
@@ -445,47 +395,39 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"berth update\" requires at least 1 argument");
-	json_t *hc = json_object(), *res = json_object(), *policy = NULL;
-	int status = 0;
 	int64_t mem = memory ? eng_parse_bytes(memory) : 0;
 	int64_t sw = swap ? (!strcmp(swap, "-1") ? -1 : eng_parse_bytes(swap)) : 0;
 	double c = cpus ? strtod(cpus, NULL) : 0;
 	if ((memory && mem < 0) || (swap && sw < -1) || (cpus && c <= 0))
-		status = cli_error(125, "invalid value for --memory, --memory-swap or --cpus");
-	if (memory || swap) {
-		json_t *m = json_object();
-		if (memory)
-			json_object_set_new(m, "limit", json_integer(mem));
-		if (swap)
-			json_object_set_new(m, "swap", json_integer(sw));
-		json_object_set_new(res, "memory", m);
-		if (memory)
-			json_object_set_new(hc, "Memory", json_integer(mem));
-		if (swap)
-			json_object_set_new(hc, "MemorySwap", json_integer(sw));
+		return cli_error(125, "invalid value for --memory, --memory-swap or --cpus");
+	/* Docker's UpdateConfig, as the docker CLI sends it */
+	json_t *changes = json_pack("{s:I, s:I, s:I}", "Memory", (json_int_t)mem, "MemorySwap",
+				    (json_int_t)sw, "NanoCpus", (json_int_t)(c * 1e9));
+	if (shares >= 0)
+		json_object_set_new(changes, "CpuShares", json_integer(shares));
+	if (cpuset)
+		json_object_set_new(changes, "CpusetCpus", json_string(cpuset));
+	if (pids)
+		json_object_set_new(changes, "PidsLimit", json_integer(pids));
+	json_t *policy = restart ? restart_policy(restart) : NULL;
+	if (restart && !policy) {
+		json_decref(changes);
+		return 125;
 	}
-	update_cpu(cpus ? c : 0, shares, cpuset, res, hc);
-	if (pids) {
-		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)pids));
-		json_object_set_new(hc, "PidsLimit", json_integer(pids));
-	}
-	if (restart) {
-		const char *colon = strchr(restart, ':');
-		autofree char *name =
-		    colon ? xstrndup(restart, (size_t)(colon - restart)) : xstrdup(restart);
-		if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "on-failure") &&
-		    strcmp(name, "unless-stopped"))
-			status = cli_error(125, "invalid restart policy '%s'", restart);
-		else
-			policy = json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount",
-					   colon ? atoi(colon + 1) : 0);
-	}
+	if (policy)
+		json_object_set_new(changes, "RestartPolicy", policy);
 	struct eng_store es = cli_engine(o);
-	for (int i = 0; !status && i < n; i++)
-		if (update_one(&es, pos[i], hc, res, policy))
-			status = 1;
-	json_decref(hc);
-	json_decref(res);
-	json_decref(policy);
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		char id[ENG_ID_LEN + 1];
+		struct berr *err = NULL;
+		if (eng_container_resolve(&es, pos[i], id, &err) < 0 ||
+		    eng_container_update(&es, id, changes, &err) < 0) {
+			status = cli_fail(err, 1);
+			continue;
+		}
+		printf("%s\n", pos[i]);
+	}
+	json_decref(changes);
 	return status;
 }
