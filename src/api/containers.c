@@ -20,6 +20,7 @@
 #include "engine/attach.h"
 #include "engine/container_view.h"
 #include "engine/create.h"
+#include "engine/event.h"
 #include "engine/logs.h"
 #include "engine/monitor.h"
 #include "image/builtin.h"
@@ -660,5 +661,7 @@ int api_container_attach(struct api_req *r)
 	json_decref(rec);
 	if (a->stream && !running(r, id)) /* its start will wait for us */
 		await_mark(&r->ctx->es, id, true);
+	if (a->stream)
+		eng_event_container(&r->ctx->es, id, NULL, "attach", NULL);
 	return api_reply_upgrade(r, attached, a);
 }

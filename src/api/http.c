@@ -4,6 +4,7 @@
  * logs): nothing else waits on this process. */
 #include "api/http.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -80,6 +81,18 @@ int api_reply_error(struct api_req *r, unsigned status, const char *fmt, ...)
 	return api_reply_json(r, status, doc);
 }
 
+/* Go spells errno texts in lower case ("no such file or directory"), and clients match on
+ * them: the docker CLI exits 127 for a start that failed so, 126 for "permission denied". */
+static void go_errno_text(char *msg)
+{
+	for (int code = 1; code < 134; code++) {
+		const char *t = strerror(code);
+		size_t n = strlen(t);
+		for (char *p = strstr(msg, t); p; p = strstr(p + n, t))
+			*p = (char)tolower((unsigned char)*p);
+	}
+}
+
 int api_reply_berr(struct api_req *r, struct berr *err)
 {
 	int code = berr_code(err);
@@ -106,6 +119,7 @@ int api_reply_berr(struct api_req *r, struct berr *err)
 	}
 	autofree char *msg = berr_string(err);
 	berr_free(err);
+	go_errno_text(msg);
 	return api_reply_error(r, status, "%s", msg);
 }
 

@@ -134,6 +134,36 @@ static void env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
+/* "-e NAME=v" as given; "-e NAME" with the caller's value, or NULL when it has none. */
+static char *user_env(const char *e)
+{
+	if (strchr(e, '='))
+		return xstrdup(e);
+	const char *v = getenv(e);
+	return v ? xasprintf("%s=%s", e, v) : NULL;
+}
+
+json_t *eng_config_env(const struct eng_run_opts *o, const struct img_config *c)
+{
+	json_t *env = json_array();
+	for (char *const *e = o->env; e && *e; e++) {
+		autofree char *kv = user_env(*e);
+		if (kv)
+			env_set(env, kv);
+	}
+	for (char *const *e = c->env; e && *e; e++) {
+		size_t klen = strcspn(*e, "=");
+		bool set = false;
+		for (size_t i = 0; i < json_array_size(env) && !set; i++) {
+			const char *u = json_string_value(json_array_get(env, i));
+			set = !strncmp(u, *e, klen) && u[klen] == '=';
+		}
+		if (!set)
+			json_array_append_new(env, json_string(*e));
+	}
+	return env;
+}
+
 json_t *eng_bundle_env(const struct eng_run_opts *o, const struct img_config *c)
 {
 	json_t *env = json_array();
@@ -143,16 +173,9 @@ json_t *eng_bundle_env(const struct eng_run_opts *o, const struct img_config *c)
 	for (char *const *e = c->env; e && *e; e++)
 		env_set(env, *e);
 	for (char *const *e = o->env; e && *e; e++) {
-		if (strchr(*e, '=')) {
-			env_set(env, *e);
-		} else {
-			/* "-e NAME" passes the caller's value, or nothing when it has none */
-			const char *v = getenv(*e);
-			if (v) {
-				autofree char *kv = xasprintf("%s=%s", *e, v);
-				env_set(env, kv);
-			}
-		}
+		autofree char *kv = user_env(*e);
+		if (kv)
+			env_set(env, kv);
 	}
 	return env;
 }

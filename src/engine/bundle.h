@@ -43,9 +43,12 @@ struct eng_run_opts {
 json_t *eng_bundle_args(const struct eng_run_opts *o, const struct img_config *c,
 			struct berr **err);
 
-/* The environment as Docker stores it in Config.Env: PATH, TERM with a tty, the image's, then
- * -e (HOSTNAME and HOME are added when the container starts). */
+/* The process's environment: PATH, TERM with a tty, the image's, then -e (HOSTNAME and HOME
+ * are added when the container starts). */
 json_t *eng_bundle_env(const struct eng_run_opts *o, const struct img_config *c);
+/* Config.Env as dockerd stores it: -e's first (a bare NAME takes the caller's value, or is
+ * left out), then the image's that -e does not set. */
+json_t *eng_config_env(const struct eng_run_opts *o, const struct img_config *c);
 
 /* config.json for the container: root at rootfs, the files of dir (hosts, hostname,
  * resolv.conf) bound in, user already resolved. */

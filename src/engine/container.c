@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/event.h"
 #include "engine/network.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -68,7 +69,8 @@ int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr *
 		return errno == ENOENT ? 0 : berr_set(err, errno, "read '%s'", dir);
 	}
 	struct dirent *de;
-	/* newest first: by the directory's change time */
+	/* newest first: by the directory's birth (its change time where the file system keeps
+	 * no birth time: a start changes it, so that order is only roughly the creation's) */
 	struct {
 		char *id;
 		struct timespec t;
@@ -76,12 +78,16 @@ int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr *
 	while ((de = readdir(d))) {
 		if (strlen(de->d_name) != ENG_ID_LEN)
 			continue;
-		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		struct statx sx;
+		if (statx(dirfd(d), de->d_name, AT_SYMLINK_NOFOLLOW,
+			  STATX_TYPE | STATX_MTIME | STATX_BTIME, &sx) < 0 ||
+		    !S_ISDIR(sx.stx_mode))
 			continue;
+		struct statx_timestamp t =
+		    (sx.stx_mask & STATX_BTIME) ? sx.stx_btime : sx.stx_mtime;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n].id = xstrdup(de->d_name);
-		v[n].t = st.st_mtim;
+		v[n].t = (struct timespec){.tv_sec = t.tv_sec, .tv_nsec = t.tv_nsec};
 		n++;
 	}
 	for (size_t i = 1; i < n; i++)
@@ -166,9 +172,9 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 	autofree char *owner = name ? find_name(s, name) : NULL;
 	if (owner)
 		return berr_plain(err, EEXIST,
-				  "the container name \"/%s\" is already in use by container "
-				  "\"%s\"; remove (or rename) that container to be able to reuse "
-				  "that name",
+				  "Conflict. The container name \"/%s\" is already in use by "
+				  "container \"%s\". You have to remove (or rename) that container "
+				  "to be able to reuse that name.",
 				  name, owner);
 	for (int tries = 0; !chosen; tries++) {
 		char *candidate = random_name();
@@ -279,8 +285,12 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
 	if (!rec)
 		return -EIO;
 	autofree char *full = xasprintf("/%s", name);
+	json_t *old = json_pack("{s:O}", "oldName", json_object_get(rec, "Name"));
 	json_object_set_new(rec, "Name", json_string(full));
 	int r = eng_container_save(s, id, rec, err);
+	if (r == 0) /* as dockerd: the new name, and the old one ("/old") */
+		eng_event_container(s, id, rec, "rename", old);
+	json_decref(old);
 	json_decref(rec);
 	return r;
 }

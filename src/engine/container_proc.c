@@ -15,6 +15,7 @@
 
 #include "engine/attach.h"
 #include "engine/bundle.h"
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "runtime/cgroup.h"
@@ -74,6 +75,7 @@ int eng_container_pause(const struct eng_store *s, const char *id, bool pause, s
 		(void)close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 	else
 		(void)unlink(marker);
+	eng_event_container(s, id, NULL, pause ? "pause" : "unpause", NULL);
 	return 0;
 }
 
@@ -260,6 +262,7 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 	free(pids);
 	if (!doc)
 		return r < 0 ? r : -EINVAL;
+	eng_event_container(s, id, NULL, "top", NULL);
 	*out_doc = doc;
 	return 0;
 }
@@ -291,5 +294,9 @@ int eng_container_resize(const struct eng_store *s, const char *id, unsigned row
 	static char drain[4096];
 	while (poll(&p, 1, 2000) > 0 && read(sock, drain, sizeof(drain)) > 0)
 		;
+	json_t *more = json_pack("{s:o, s:o}", "height", json_sprintf("%u", rows), "width",
+				 json_sprintf("%u", cols));
+	eng_event_container(s, id, NULL, "resize", more);
+	json_decref(more);
 	return 0;
 }

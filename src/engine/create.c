@@ -329,7 +329,7 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 	    "Path", json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
 	    json_array(), "Image", json_string_value(json_object_get(img, "id")), "ImageName",
 	    c->image, "Driver", "overlay", "Config",
-	    config_json(c, ic, eng_bundle_env(&c->run, ic), entry, cmd), "HostConfig",
+	    config_json(c, ic, eng_config_env(&c->run, ic), entry, cmd), "HostConfig",
 	    host_config(c, d->restart, d->ports), "Layers", json_object_get(img, "layers"),
 	    "Platform", "linux", "MountLabel", "");
 	json_t *rest = json_array();

@@ -142,17 +142,18 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* dockerd's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS" (the command in
- * the action) and exec_die, each with the execID */
+/* dockerd's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS" (the command and
+ * its arguments joined by spaces, after a space: "exec_create: true " without any) and
+ * exec_die, each with the execID */
 static void exec_event(const struct eng_store *s, const char *cid, json_t *rec, const char *what)
 {
 	json_t *pc = json_object_get(rec, "ProcessConfig");
-	char *action = xasprintf("%s: %s", what, str(pc, "entrypoint") ?: "");
+	char *action = xasprintf("%s: %s ", what, str(pc, "entrypoint") ?: "");
 	json_t *arg;
 	size_t i;
 	json_array_foreach(json_object_get(pc, "arguments"), i, arg)
 	{
-		char *more = xasprintf("%s %s", action, json_string_value(arg) ?: "");
+		char *more = xasprintf("%s%s%s", action, i ? " " : "", json_string_value(arg) ?: "");
 		free(action);
 		action = more;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/bundle.h"
+#include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "runtime/cgroup.h"
@@ -262,6 +263,8 @@ int eng_container_update(const struct eng_store *s, const char *id, json_t *chan
 	}
 	if (r == 0)
 		r = eng_container_save(s, id, rec, err);
+	if (r == 0)
+		eng_event_container(s, id, rec, "update", NULL);
 	json_decref(rec);
 	return r;
 }

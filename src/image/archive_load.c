@@ -274,6 +274,8 @@ static int load_docker(struct load *l, json_t *manifest, bool commit, json_t *re
 		}
 		if (r == 0 && commit && !(tags && tags[0]))
 			report_loaded(report, NULL, id);
+		if (r == 0 && commit)
+			img_event(l->store, id, "load", id);
 		strv_free(tags);
 		if (r < 0)
 			return r;
@@ -343,8 +345,10 @@ static int load_oci(struct load *l, json_t *index, const struct img_platform *wa
 					 .unpack_only = !commit};
 		if (img_unpack_install(l->store, &in, id, err) < 0)
 			return -EIO;
-		if (commit)
+		if (commit) {
 			report_loaded(report, name, id);
+			img_event(l->store, id, "load", id);
+		}
 	}
 	return 0;
 }

@@ -307,6 +307,12 @@ int img_archive_save(struct img_store *s, char *const *names, size_t n,
 	}
 	json_decref(sv->written);
 	free(sv);
+	for (size_t i = 0; r == 0 && i < n; i++) { /* dockerd's save events name the image's id */
+		json_t *rec = img_image_find(json_object_get(all, "images"), names[i], NULL);
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		if (id)
+			img_event(s, id, "save", id);
+	}
 	for (size_t i = 0; i < n; i++)
 		item_clear(&items[i]);
 	free(items);

@@ -219,5 +219,7 @@ int img_archive_import(struct img_store *s, int fd, const struct img_import *in,
 		(void)img_store_gc(s, NULL, NULL);
 		return berr_wrap(err, "import");
 	}
+	if (out_id)
+		img_event(s, out_id, "import", out_id);
 	return 0;
 }

@@ -142,6 +142,11 @@ int img_push(struct img_store *s, const char *name, const char *dest, const stru
 		r = img_registry_open(&ref, &o->http, true, &p.reg, err);
 	if (r == 0)
 		r = push_image(&p, &ref, out_digest, err);
+	if (r == 0) { /* dockerd: the actor is the reference pushed, its name the repository */
+		autofree char *repo = img_ref_repository(&ref);
+		autofree char *actor = img_name_familiar(dest ? dest : name);
+		img_event(s, actor, "push", repo);
+	}
 	img_registry_free(p.reg);
 	img_ref_clear(&ref);
 	json_decref(rec);

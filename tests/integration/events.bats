@@ -104,6 +104,7 @@ container start ev3"
 	EVENTS=""
 	run cat "$WORK/live"
 	assert_output "create
+attach
 start
 die
 destroy"
@@ -144,12 +145,13 @@ volume destroy evrot"
 	EVENTS=""
 	run cat "$WORK/live"
 	assert_output "create evc
+attach evc
 start evc
 die evc
 create evd
 start evd
-exec_create: true evd
-exec_start: true evd
+exec_create: true  evd
+exec_start: true  evd
 exec_die evd
 kill evd
 die evd"
