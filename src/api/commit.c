@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "api/images.h"
 #include "api/routes.h"
 #include "engine/container.h"
 #include "image/store.h"
@@ -121,13 +122,10 @@ int api_commit(struct api_req *r)
 			       .author = api_query(r, "author"),
 			       .changes = changes,
 			       .pause = api_query_bool(r, "pause", true)};
-	struct img_store *is = NULL;
+	struct img_store *is = rr == 0 ? api_image_store(r, &err) : NULL;
 	char image[80];
-	if (rr == 0 && (rr = img_store_open(r->ctx->es.root, &is, &err)) == 0) {
-		is->roots = eng_image_roots;
-		is->roots_ctx = (void *)&r->ctx->es;
-		rr = eng_commit(&r->ctx->es, is, id, &c, image, &err);
-	}
+	if (rr == 0)
+		rr = is ? eng_commit(&r->ctx->es, is, id, &c, image, &err) : -EIO;
 	img_store_free(is);
 	strv_free(changes);
 	if (rr < 0)
