@@ -164,9 +164,7 @@ int api_container_restart(struct api_req *r)
 	if (target(r, id) < 0 || stop_timeout(r, &t) < 0)
 		return 0;
 	struct berr *err = NULL;
-	int sock = -1, status = 125;
-	if ((running(r, id) && eng_container_stop(&r->ctx->es, id, t, &err) < 0) ||
-	    eng_monitor_start(&r->ctx->es, id, false, &sock, &status, &err) < 0)
+	if (eng_container_restart(&r->ctx->es, id, t, &err) < 0)
 		return api_reply_berr(r, err);
 	return api_reply_empty(r, 204);
 }

@@ -154,6 +154,20 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 	return stopped ? 0 : berr_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
 }
 
+int eng_container_restart(const struct eng_store *s, const char *id, int timeout_s,
+			  struct berr **err)
+{
+	int r = is_running(s, id) ? eng_container_stop(s, id, timeout_s, err) : 0;
+	int sock = -1, status = 0;
+	if (r == 0)
+		r = eng_monitor_start(s, id, false, &sock, &status, err);
+	if (sock >= 0)
+		(void)close(sock);
+	if (r == 0)
+		eng_event_container(s, id, NULL, "restart", NULL);
+	return r;
+}
+
 int eng_container_wait(const struct eng_store *s, const char *id, int *out_code, struct berr **err)
 {
 	while (is_running(s, id))

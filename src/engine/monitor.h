@@ -55,6 +55,10 @@ int eng_monitor_main(const struct eng_store *s, const char *id, int report_fd,
  * container's StopTimeout, else 10); waits until the monitor has recorded the end. A
  * restart policy does not bring it back. */
 int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s, struct berr **err);
+/* docker restart: stopped as eng_container_stop (if it runs), started again detached, and the
+ * "restart" event dockerd logs after the start's. */
+int eng_container_restart(const struct eng_store *s, const char *id, int timeout_s,
+			  struct berr **err);
 int eng_container_kill(const struct eng_store *s, const char *id, int sig, struct berr **err);
 /* Remove a container: refused while it runs unless force (then killed first); also clears
  * what a monitor that died left behind. */

@@ -139,6 +139,7 @@ N=(--network none)
 	for side in b d; do
 		on $side run -d "${N[@]}" --name pv1 $IMG sleep 60
 		on $side exec pv1 true
+		on $side restart -t 1 pv1
 		on $side stop -t 1 pv1
 		on $side rm pv1
 		on $side run --rm "${N[@]}" --name pv2 $IMG sh -c 'exit 3'

@@ -56,6 +56,11 @@ static int do_stop(struct eng_store *es, const char *id, void *ctx, struct berr 
 	return eng_container_stop(es, id, (int)*(long *)ctx, err);
 }
 
+static int do_restart(struct eng_store *es, const char *id, void *ctx, struct berr **err)
+{
+	return eng_container_restart(es, id, (int)*(long *)ctx, err);
+}
+
 static int stop_or_restart(struct cli_opts *o, int argc, char **argv, bool restart)
 {
 	long timeout = -1;
@@ -73,15 +78,7 @@ static int stop_or_restart(struct cli_opts *o, int argc, char **argv, bool resta
 		return n == -2 ? 0 : 125;
 	if (n < 1)
 		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
-	int status = each(o, n, pos, do_stop, &timeout, !restart);
-	if (!restart || status)
-		return status;
-	char **args = xcalloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++)
-		args[i] = (char *)pos[i];
-	status = cmd_start(o, n, args);
-	free(args);
-	return status;
+	return each(o, n, pos, restart ? do_restart : do_stop, &timeout, true);
 }
 
 int cmd_stop(struct cli_opts *o, int argc, char **argv)
