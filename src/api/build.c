@@ -194,11 +194,6 @@ static int read_query(struct api_req *r, struct build_query *q, struct berr **er
 	if (refused(r, err) < 0 || bld_platform_check(api_query(r, "platform"), err) < 0 ||
 	    bld_network_mode(api_query(r, "networkmode"), &q->network, err) < 0)
 		return -EINVAL;
-	char **t = api_query_all(r, "t");
-	q->tags = bld_tag_names(t, strv_len(t), err);
-	strv_free(t);
-	if (!q->tags)
-		return -EINVAL;
 	bool bad = false;
 	long long shm = api_query_int(r, "shmsize", 0, &bad);
 	if (bad || shm < 0)
@@ -524,6 +519,15 @@ int api_build(struct api_req *r)
 	if (read_query(r, &q, &err) < 0) {
 		query_free(&q);
 		return api_reply_berr(r, err);
+	}
+	char **t = api_query_all(r, "t");
+	q.tags = bld_tag_names(t, strv_len(t), &err);
+	strv_free(t);
+	if (!q.tags) { /* dockerd's tagger refuses a name with 500 */
+		query_free(&q);
+		autofree char *msg = berr_string(err);
+		berr_free(err);
+		return api_reply_error(r, 500, "%s", msg);
 	}
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {

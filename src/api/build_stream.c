@@ -11,6 +11,7 @@
 #include "image/reference.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 
 #define HELD_MAX (16u << 20) /* q: output held back for a failure's sake, at most */
@@ -42,8 +43,10 @@ void build_stream_free(struct build_stream *s)
 {
 	free(s->lines);
 	free(s->held);
+	strv_free(s->warnings);
 	s->lines = NULL;
 	s->held = NULL;
+	s->warnings = NULL;
 }
 
 void build_stream_emit(struct build_stream *s, json_t *msg)
@@ -154,9 +157,13 @@ void build_stream_event(void *ctx, const struct bld_event *e)
 			printf_stream(s, " ---> %.12s\n",
 				      e->image + (strncmp(e->image, "sha256:", 7) ? 0 : 7));
 		break;
-	case BLD_EV_WARNING:
-		printf_stream(s, "[Warning] %s\n", e->name ? e->name : "");
+	case BLD_EV_WARNING: { /* the classic builder warns after the last step */
+		size_t n = strv_len(s->warnings);
+		s->warnings = xrealloc(s->warnings, (n + 2) * sizeof(char *));
+		s->warnings[n] = xstrdup(e->name ? e->name : "");
+		s->warnings[n + 1] = NULL;
 		break;
+	}
 	case BLD_EV_ERROR:
 	case BLD_EV_CANCELED:
 		break; /* the build's error ends the stream */
@@ -215,6 +222,8 @@ void build_stream_done(struct build_stream *s, const char *id, char *const *name
 		return;
 	}
 	build_stream_emit(s, json_pack("{s:{s:s}}", "aux", "ID", id));
+	for (char **w = s->warnings; w && *w; w++)
+		printf_stream(s, "[Warning] %s\n", *w);
 	printf_stream(s, "Successfully built %.12s\n", hex);
 	for (char *const *n = names; n && *n; n++) {
 		autofree char *fam = img_name_familiar(*n);

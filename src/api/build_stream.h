@@ -29,6 +29,7 @@ struct build_stream {
 	size_t n_lines;
 	unsigned total;
 	size_t next_meta; /* ARGs before the first FROM printed so far */
+	char **warnings;  /* printed at the end, as the classic builder's */
 	const struct bld_file *file;
 };
 

@@ -55,7 +55,7 @@ EOF
 	echo hello-a >"$CTX/sub/a.txt"
 	echo secret >"$CTX/ignored.txt"
 	echo ignored.txt >"$CTX/.dockerignore"
-	run docker build -t mine:v1 --build-arg MSG=given "$CTX"
+	run docker build -t mine:v1 --build-arg MSG=given --build-arg UNUSED=1 "$CTX"
 	assert_success
 	assert_line "Step 1/9 : ARG BASE=berth/default"
 	assert_line "Step 2/9 : FROM \${BASE} AS build"
@@ -63,6 +63,8 @@ EOF
 	assert_line "building given"
 	assert_output --partial "to-stderr"
 	assert_line "Step 9/9 : CMD [\"cat\", \"/out.txt\", \"/listing\"]"
+	# the unused build arg noted at the end, as the classic builder does
+	assert_equal "$(echo "$output" | tail -3 | head -1)" "[Warning] One or more build-args [UNUSED] were not consumed"
 	assert_line --regexp '^Successfully built [0-9a-f]{12}$'
 	assert_line "Successfully tagged mine:v1"
 	refute_output --partial "Using cache"
@@ -108,6 +110,9 @@ EOF
 	run sh -c "tar -C '$CTX/sub' -cf - . | curl -s -w ' %{http_code}' --unix-socket '$SOCK' -X POST --data-binary @- http://x/v1.41/build"
 	assert_output '{"message":"Cannot locate specified Dockerfile: Dockerfile"}
  500'
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		'http://x/v1.41/build?t=UPPER:x'
+	assert_output 500 # dockerd's tagger
 	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -X POST 'http://x/v1.41/build?version=2'
 	assert_output --partial "DOCKER_BUILDKIT=0"
 	assert_output --partial " 501"

@@ -1,6 +1,7 @@
 /* POST /build's reply (api/build_stream.c): the builder's events as the classic builder's JSON
  * messages — steps numbered over the whole file up to the target (ARGs before FROM first),
- * the text as written, " ---> Using cache" and short ids, stderr in red, -q's id alone, a
+ * the text as written, " ---> Using cache" and short ids, stderr in red, warnings at the end,
+ * -q's id alone, a
  * failed RUN's status as the error's code. */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
@@ -44,6 +45,7 @@ static void classic_steps(void **state)
 	struct build_stream s = {.fd = p[1]};
 	build_stream_plan(&s, f, "out"); /* the last stage is past the target: not counted */
 	static const char sid[] = "sha256:0123456789abcdef0123";
+	build_stream_event(&s, &(struct bld_event){.kind = BLD_EV_WARNING, .name = "unused"});
 	build_stream_event(
 	    &s,
 	    &(struct bld_event){.kind = BLD_EV_STEP, .name = "[build 1/2] FROM alpine", .line = 2});
@@ -66,6 +68,7 @@ static void classic_steps(void **state)
 				 "{\"stream\":\" ---> Using cache\\n\"}\r\n"
 				 "{\"stream\":\" ---> 0123456789ab\\n\"}\r\n"
 				 "{\"aux\":{\"ID\":\"sha256:fedcba9876543210fedc\"}}\r\n"
+				 "{\"stream\":\"[Warning] unused\\n\"}\r\n"
 				 "{\"stream\":\"Successfully built fedcba987654\\n\"}\r\n"
 				 "{\"stream\":\"Successfully tagged x:v1\\n\"}\r\n");
 	free(out);
