@@ -4,7 +4,8 @@
 # docker-compose 1.29's build, on berth's builder. The stream is the classic builder's
 # ("Step 1/9 : ...", " ---> Using cache", "Successfully built ..."); a failed RUN ends it with
 # its output and error, nothing tagged; a context cannot reach outside itself; a client that
-# leaves cancels the build and nothing is left.
+# leaves cancels the build and nothing is left; a base image is pulled with the client's
+# credentials (X-Registry-Config).
 
 load helpers
 
@@ -20,6 +21,7 @@ setup() {
 teardown() {
 	[ -z "${CLIENT:-}" ] || kill "$CLIENT" 2>/dev/null || true
 	[ -z "${CLIENT:-}" ] || wait "$CLIENT" 2>/dev/null || true
+	registry_stop
 	# a build whose client left stops at once, its cleaning up may take a moment
 	for _ in $(seq 100); do pgrep -P "$SERVICE" >/dev/null || break; sleep 0.1; done
 	local left
@@ -215,5 +217,27 @@ YML
 	assert_output --partial "Successfully tagged cproj_app:latest"
 	run docker run --rm cproj_app:latest
 	assert_output "hello from compose"
+	no_build_left
+}
+
+@test "api build: FROM an image of a registry that wants a login: the pull takes X-Registry-Config's credentials" {
+	registry_start auth
+	run bash -c "echo s3cret | '$BERTH' --root '$STORE' login --cert-dir '$REG_DIR/certs' -u tester --password-stdin '$REG'"
+	assert_success
+	run berth push --cert-dir "$REG_DIR/certs" berth/default "$REG/a/base:1"
+	assert_success
+	run berth logout "$REG" # the engine's own file has no credentials now: only the client's
+	assert_success
+	printf 'FROM %s/a/base:1\nRUN echo built-on-private\n' "$REG" >"$CTX/Dockerfile"
+	run docker build -t priv "$CTX"
+	assert_failure
+	assert_output --partial "Step 1/2 : FROM $REG/a/base:1"
+	run sh -c "echo s3cret | timeout 30 /usr/bin/docker login -u tester --password-stdin $REG"
+	assert_success
+	run docker build -t priv "$CTX"
+	assert_success
+	assert_output --partial "Pulling from a/base"
+	assert_line built-on-private
+	assert_line "Successfully tagged priv:latest"
 	no_build_left
 }
