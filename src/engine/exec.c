@@ -8,21 +8,25 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
 #include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "engine/user.h"
+#include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
@@ -31,6 +35,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/guestcfg.h"
 
 #define EXEC_RECORD_MAX (1u << 20)
 
@@ -153,16 +158,17 @@ static void exec_event(const struct eng_store *s, const char *cid, json_t *rec, 
 	size_t i;
 	json_array_foreach(json_object_get(pc, "arguments"), i, arg)
 	{
-		char *more = xasprintf("%s%s%s", action, i ? " " : "", json_string_value(arg) ?: "");
+		char *more =
+		    xasprintf("%s%s%s", action, i ? " " : "", json_string_value(arg) ?: "");
 		free(action);
 		action = more;
 	}
 	json_t *more = json_pack("{s:s}", "execID", str(rec, "ID") ?: "");
 	if (!strcmp(what, "exec_die")) {
 		action[strlen(what)] = '\0';
-		json_object_set_new(more, "exitCode",
-				    json_sprintf("%d", (int)json_integer_value(
-							   json_object_get(rec, "ExitCode"))));
+		json_object_set_new(
+		    more, "exitCode",
+		    json_sprintf("%d", (int)json_integer_value(json_object_get(rec, "ExitCode"))));
 	}
 	eng_event_container(s, cid, NULL, action, more);
 	json_decref(more);
@@ -341,9 +347,10 @@ static int claim(const struct eng_store *s, const char *cid, const char *exec_id
 /* The runner: the exec in the foreground, then its end in the record. Never returns. It
  * keeps only its stdio (and the console socket): a copy of the client's connection would
  * keep the client from seeing the end of its stream. */
-static void __attribute__((noreturn))
-runner(const struct eng_store *s, const char *cid, const char *exec_id, struct rt_process *pr,
-       const struct eng_exec_io *io)
+/* A runner keeps only the exec's stdio on 0, 1 and 2 and the console socket on 3 (or none):
+ * a copy of the client's connection, or of the write end of its own stdin, would keep an
+ * end from being seen. Returns whether there is a console. */
+static bool keep_stdio(const struct eng_exec_io *io)
 {
 	int fds[3] = {io->in, io->out, io->err}, console = io->console;
 	/* move ours above 2 first, so that no dup2 below overwrites another's source */
@@ -358,6 +365,14 @@ runner(const struct eng_store *s, const char *cid, const char *exec_id, struct r
 	if (console >= 0 && dup3(console, 3, O_CLOEXEC) < 0)
 		_exit(126);
 	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0);
+	return console >= 0;
+}
+
+static void __attribute__((noreturn))
+runner(const struct eng_store *s, const char *cid, const char *exec_id, struct rt_process *pr,
+       const struct eng_exec_io *io)
+{
+	int console = keep_stdio(io) ? 3 : -1;
 	sigset_t none;
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -382,6 +397,93 @@ runner(const struct eng_store *s, const char *cid, const char *exec_id, struct r
 	_exit(status);
 }
 
+/* ---- a VM's exec: its monitor relays the process to the guest (engine/session.h) ---- */
+
+/* The session's output to where the exec's stdio goes; 1 at the end (*status set). */
+static int vm_output(int sock, int out, int errfd, char *buf, int *status)
+{
+	enum eng_stream st;
+	size_t len = 0;
+	if (eng_frame_read(sock, &st, buf, &len) <= 0) {
+		*status = 126;
+		return 1;
+	}
+	if (st == ENG_STDOUT && out >= 0)
+		(void)fs_write_all(out, buf, len);
+	else if (st == ENG_STDERR && errfd >= 0)
+		(void)fs_write_all(errfd, buf, len);
+	else if (st == ENG_EXIT || st == ENG_ERROR) { /* ERROR: "CODE message" */
+		char *msg = strchr(buf, ' ');
+		*status = atoi(buf);
+		if (st == ENG_ERROR && errfd >= 0 && msg)
+			(void)dprintf(errfd, "%s\n", msg + 1);
+		if (st == ENG_ERROR && *status <= 0)
+			*status = 126;
+		return 1;
+	}
+	return 0;
+}
+
+/* The runner of a VM's exec: the process goes to the container's monitor as its session's
+ * first frame; then frames both ways until its end. With a terminal, the API gets one end of a
+ * socket pair where a pty master would be (the guest's pty is the guest's). The runner's own
+ * pid stands for the process (Running, and a client that leaves kills it: its session ends,
+ * and the monitor ends the guest's process with it). Never returns. */
+static void __attribute__((noreturn))
+vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struct rt_process *pr,
+	  const struct eng_exec_io *io)
+{
+	bool console = keep_stdio(io);
+	int in = io->in >= 0 ? 0 : -1, out = 1, errfd = 2, status = 126;
+	if (console) {
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+		    rt_console_send(3, sp[0], "vm", NULL) < 0)
+			_exit(126);
+		(void)close(sp[0]);
+		(void)close(3);
+		in = out = errfd = sp[1];
+	}
+	autofree char *pidfile = record_path(s, cid, exec_id, "pid");
+	(void)fs_replace_file(pidfile, "", 0, 0600, NULL);
+	char pid[16];
+	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	(void)fs_replace_file(pidfile, pid, (size_t)n, 0600, NULL);
+	size_t len = 0;
+	autofree char *records = vm_guest_process(pr, &len);
+	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	signal(SIGPIPE, SIG_IGN);
+	autoclose int sock = eng_attach_connect(s, cid, NULL);
+	bool open_in = in >= 0;
+	if (sock < 0 || eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
+	    (!open_in && eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0)) {
+		record_end(s, cid, exec_id, 126);
+		_exit(126);
+	}
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = sock, .events = POLLIN},
+				       {.fd = open_in ? in : -1, .events = POLLIN}};
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents && vm_output(sock, out, errfd, buf, &status))
+			break;
+		if (open_in && pf[1].revents) {
+			ssize_t k = read(in, buf, ENG_FRAME_MAX);
+			if (k > 0) {
+				(void)eng_frame_write(sock, ENG_STDIN, buf, (size_t)k);
+			} else if (k == 0 || errno != EINTR) {
+				(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+				open_in = false;
+			}
+		}
+	}
+	record_end(s, cid, exec_id, status);
+	_exit(status);
+}
+
 int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_id,
 		   const struct eng_exec_io *io, bool detach, pid_t *out_runner, struct berr **err)
 {
@@ -390,9 +492,6 @@ int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_
 		return berr_set(err, ENOENT, "No such exec instance: %s", exec_id);
 	bool ended = json_is_integer(json_object_get(rec, "ExitCode"));
 	int r = eng_exec_ready(s, cid, err);
-	if (r == 0 && eng_container_is_vm(s, cid))
-		r = berr_plain(err, ENOTSUP,
-			       "exec into a VM container is not served by the API yet");
 	if (r == 0)
 		r = claim(s, cid, exec_id, ended, err);
 	if (r < 0) {
@@ -415,15 +514,16 @@ int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_
 		return r;
 	}
 	struct eng_exec_io none = {-1, -1, -1, -1};
+	bool vm = eng_container_is_vm(s, cid);
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (!detach)
-			runner(s, cid, exec_id, pr, io);
+			(vm ? vm_runner : runner)(s, cid, exec_id, pr, io);
 		/* detached: a runner of its own session that no one waits for */
 		(void)setsid();
 		pid_t again = fork();
 		if (again == 0)
-			runner(s, cid, exec_id, pr, &none);
+			(vm ? vm_runner : runner)(s, cid, exec_id, pr, &none);
 		_exit(again < 0 ? 1 : 0);
 	}
 	rt_process_free(pr);

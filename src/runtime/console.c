@@ -43,7 +43,7 @@ int rt_console_connect(const char *path, struct berr **err)
 	return take_fd(&s);
 }
 
-static int send_fd(int sock, int fd, const char *name, struct berr **err)
+int rt_console_send(int sock, int fd, const char *name, struct berr **err)
 {
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -148,7 +148,7 @@ int rt_console_setup(int sock, const struct rt_console *c, struct berr **err)
 	char name[64] = "/dev/pts/?";
 	if (ioctl(master, TIOCGPTN, &ptn) == 0)
 		snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
-	if (send_fd(sock, master, name, err) < 0)
+	if (rt_console_send(sock, master, name, err) < 0)
 		return -EIO;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return berr_set(err, errno, "set controlling terminal");

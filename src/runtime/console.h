@@ -25,6 +25,8 @@ struct rt_console {
 /* Make a pty, send the master on sock, make the slave our controlling terminal and stdio. */
 int rt_console_setup(int sock, const struct rt_console *c, struct berr **err);
 
+/* Send a terminal's fd on sock (runc's console protocol; name: the pty's path, informative). */
+int rt_console_send(int sock, int fd, const char *name, struct berr **err);
 /* Receive the master a container sent on sock (flags: 0 or MSG_DONTWAIT). */
 int rt_console_recv(int sock, int flags, struct berr **err);
 

@@ -160,3 +160,32 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	run docker exec ex5 sh -c 'kill -0 $(cat /tmp/pid) 2>/dev/null && echo alive || echo gone'
 	assert_output gone
 }
+
+@test "api exec: into a VM container (--isolation vm): streams, stdin, -d, -t, exit codes" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	docker run -d --name exv --isolation vm berth/default sleep 120
+	# the guest's kernel answers: the exec ran in the VM, not on the host
+	run docker exec exv sh -c 'echo out; echo err >&2; uname -r; exit 3'
+	assert_equal "$status" 3
+	assert_line --index 0 out
+	assert_line --index 2 --regexp 'cloud-amd64$'
+	run --separate-stderr docker exec exv sh -c 'echo err >&2'
+	assert_equal "$stderr" err
+	assert_output ""
+	run sh -c "echo hi | DOCKER_HOST=$DOCKER_HOST timeout 60 /usr/bin/docker exec -i exv cat"
+	assert_success
+	assert_output hi
+	docker exec -d exv sh -c 'echo mark > /tmp/m'
+	sleep 1
+	run docker exec exv cat /tmp/m
+	assert_output mark
+	run script -qec "DOCKER_HOST=$DOCKER_HOST timeout --foreground 60 /usr/bin/docker exec -it exv sh -c 'test -t 0 && test -t 1 && echo tty; exit 4'" /dev/null
+	assert_equal "$status" 4
+	assert_output --partial tty
+	run -127 docker exec exv /nonexistent
+	cid=$(docker inspect -f '{{.Id}}' exv)
+	run curl -s --unix-socket "$SOCK" "http://d/exec/$(ls "$STORE/containers/$cid/execs/" | grep json | head -1 | cut -d. -f1)/json"
+	assert_output --regexp '"Running":false'
+	docker rm -f exv
+}
