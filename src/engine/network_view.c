@@ -72,6 +72,21 @@ static json_t *pseudo(const char *name, const char *driver)
 			 "Labels", "Options");
 }
 
+/* The document of a record: a bridge name berth chose (br-<id>, as dockerd names it) is not
+ * an option the user gave, and dockerd does not list it (docker-compose compares a network's
+ * Options with its file's driver_opts and refuses a difference). */
+static json_t *doc_of(json_t *net)
+{
+	json_t *opts = json_object_get(net, "Options");
+	const char *bridge =
+	    json_string_value(json_object_get(opts, "com.docker.network.bridge.name"));
+	const char *id = json_string_value(json_object_get(net, "Id"));
+	if (bridge && id && !strncmp(bridge, "br-", 3) && strlen(bridge) == 15 &&
+	    !strncmp(bridge + 3, id, 12))
+		json_object_del(opts, "com.docker.network.bridge.name");
+	return net;
+}
+
 bool eng_network_builtin(const char *name)
 {
 	return name &&
@@ -84,6 +99,8 @@ json_t *eng_network_inspect(const struct eng_store *s, const char *ref, bool con
 	json_t *net = !strcmp(ref, "host")   ? pseudo("host", "host")
 		      : !strcmp(ref, "none") ? pseudo("none", "null")
 					     : eng_network_load(s, ref, err);
+	if (net)
+		doc_of(net);
 	if (net)
 		json_object_set_new(net, "Containers",
 				    containers ? containers_of(s, net) : json_object());
@@ -99,7 +116,11 @@ json_t *eng_network_docs(const struct eng_store *s, struct berr **err)
 	json_array_append_new(nets, pseudo("none", "null"));
 	size_t i;
 	json_t *net;
-	json_array_foreach(nets, i, net) json_object_set_new(net, "Containers", json_object());
+	json_array_foreach(nets, i, net)
+	{
+		doc_of(net);
+		json_object_set_new(net, "Containers", json_object());
+	}
 	return nets;
 }
 

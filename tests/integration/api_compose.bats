@@ -65,6 +65,14 @@ YML
 	assert_output reached
 	run timeout 30 docker-compose exec -T web sh -c 'echo kept > /data/f; cat /data/f'
 	assert_output kept
+	# a second up finds the project as it left it: the network's options are those of the
+	# file (none), not a bridge name berth chose; nothing is recreated
+	run timeout 60 docker-compose up -d
+	assert_success
+	assert_output --partial 'proj_web_1 is up-to-date'
+	refute_output --partial 'Recreating'
+	run /usr/bin/docker network inspect -f '{{json .Options}}' proj_appnet
+	assert_output '{}'
 	run timeout 60 docker-compose down -v
 	assert_success
 	run berth ps -aq

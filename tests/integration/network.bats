@@ -353,7 +353,7 @@ none"
 	berth network create up >/dev/null
 	berth run --rm --network up berth/default true
 	id=$(berth network inspect -f '{{.Id}}' up)
-	br=$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' up)
+	br=br-$(berth network inspect -f '{{.Id}}' up | cut -c1-12)
 	# an older berth: its marker had the bridge's index only, its chain lacked a rule
 	h=$(nft -a list chain inet berth "in-$br" | awk '/ct status dnat/ { print $NF }')
 	nft delete rule inet berth "in-$br" handle "$h"
@@ -442,6 +442,6 @@ none"
 	assert_output --partial "network chk: its bridge is up without its firewall chains"
 	run berth system check --repair
 	assert_success
-	run nft list chain inet berth in-$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' chk)
+	run nft list chain inet berth in-br-$(berth network inspect -f '{{.Id}}' chk | cut -c1-12)
 	assert_success
 }

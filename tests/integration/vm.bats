@@ -235,7 +235,7 @@ teardown() {
 	assert_line "$mac"
 	assert_line --regexp '^default via [0-9.]+ dev eth0'
 	# on the host: a TAP in the network's bridge
-	br=$(berth network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' vnet)
+	br=br-$(berth network inspect -f '{{.Id}}' vnet | cut -c1-12)
 	run ip -d link show master "$br"
 	assert_output --partial "tun type tap"
 	# a container finds the VM by name, the VM finds a container started after it
