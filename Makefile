@@ -4,10 +4,12 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables libmicrohttpd
+PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables libmicrohttpd yaml-0.1
 # libcurl, libarchive and libmicrohttpd are opened on first use (util/dlib.h): their headers,
 # not their link
 LINKPKGS := jansson libseccomp libcrypto libmnl libnftables
+# libyaml (compose files) is linked: it needs only libc and costs no start-up time
+LINKPKGS += yaml-0.1
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
@@ -30,7 +32,7 @@ endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
 LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c \
-            src/build/*.c src/api/*.c)
+            src/build/*.c src/api/*.c src/compose/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 

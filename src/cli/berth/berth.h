@@ -109,5 +109,7 @@ int cmd_image(struct cli_opts *o, int argc, char **argv);
 /* build.c */
 int cmd_build(struct cli_opts *o, int argc, char **argv);
 int cmd_builder(struct cli_opts *o, int argc, char **argv);
+/* compose.c */
+int cmd_compose(struct cli_opts *o, int argc, char **argv);
 
 #endif

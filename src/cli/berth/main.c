@@ -48,6 +48,7 @@ static const struct cli_command commands[] = {
     {"pull", "Download an image from a registry", cmd_pull},
     {"push", "Upload an image to a registry", cmd_push},
     {"build", "Build an image from a Containerfile", cmd_build},
+    {"compose", "Define and run multi-container applications (compose config)", cmd_compose},
     {"builder", "Manage builds (prune)", cmd_builder},
     {"images", "List images", cmd_images},
     {"image", "Manage images (ls, rm, tag, inspect, history, save, load, import, prune, mount)",

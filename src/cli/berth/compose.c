@@ -1,0 +1,147 @@
+/* berth compose: the project's options (-f, -p, --env-file, --profile) and its commands. Only
+ * `config` so far: the project as compose/project.c decides it, printed as `docker compose
+ * config` (v2) prints it. Exit statuses as Compose v2's: 14 when no compose file is found, 15
+ * for a file that is not valid. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/berth/berth.h"
+#include "cli/berth/flags.h"
+#include "compose/project.h"
+#include "compose/yaml.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+
+struct compose_opts {
+	struct flag_list files, env_files, profiles;
+	const char *project_name;
+};
+
+static int load_fail(struct berr *err)
+{
+	return cli_fail(err, berr_code(err) == ENOENT ? 14 : 15);
+}
+
+static void warnings(json_t *w)
+{
+	json_t *seen = json_object();
+	size_t i;
+	json_t *s;
+	json_array_foreach(w, i, s)
+	{
+		if (json_object_get(seen, json_string_value(s)))
+			continue;
+		json_object_set_new(seen, json_string_value(s), json_true());
+		fprintf(stderr, "WARN[0000] %s\n", json_string_value(s));
+	}
+	json_decref(seen);
+}
+
+static void print_keys(json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v) printf("%s\n", k);
+}
+
+static int compose_config(struct compose_opts *co, int argc, char **argv)
+{
+	bool services = false, volumes = false, profiles = false, quiet = false;
+	const char *format = "yaml";
+	const struct flag flags[] = {
+	    {"services", 0, FLAG_BOOL, &services, "Print the service names, one per line"},
+	    {"volumes", 0, FLAG_BOOL, &volumes, "Print the volume names, one per line"},
+	    {"profiles", 0, FLAG_BOOL, &profiles, "Print the profile names, one per line"},
+	    {"quiet", 'q', FLAG_BOOL, &quiet,
+	     "Only validate the configuration, don't print anything"},
+	    {"format", 0, FLAG_STRING, &format, "Format the output. Values: [yaml | json]",
+	     "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose config", "[OPTIONS]",
+				     "Parse, resolve and render compose file in canonical format",
+				     true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (strcmp(format, "yaml") && strcmp(format, "json"))
+		return cli_error(16, "unsupported format '%s': yaml or json", format);
+	struct cmp_options o = {
+	    .files = co->files.v,
+	    .project_name = co->project_name,
+	    .env_files = co->env_files.v,
+	    .profiles = co->profiles.v,
+	};
+	struct cmp_project *p = NULL;
+	struct berr *err = NULL;
+	if (cmp_project_load(&o, &p, &err) < 0)
+		return load_fail(err);
+	warnings(p->warnings);
+	int status = 0;
+	if (quiet) {
+	} else if (services) {
+		print_keys(json_object_get(p->model, "services"));
+	} else if (volumes) {
+		print_keys(json_object_get(p->model, "volumes"));
+	} else if (profiles) {
+		size_t i;
+		json_t *s;
+		json_array_foreach(p->profiles, i, s) printf("%s\n", json_string_value(s));
+	} else if (!strcmp(format, "json")) {
+		if (json_dumpf(p->model, stdout, JSON_INDENT(2)) < 0 || printf("\n") < 0)
+			status = cli_error(1, "write: %s", strerror(errno));
+	} else if (cmp_yaml_emit(p->model, stdout, &err) < 0) {
+		status = cli_fail(err, 1);
+	}
+	cmp_project_free(p);
+	return status;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "\nUsage:  berth compose [OPTIONS] COMMAND\n\n"
+		   "Define and run multi-container applications (the Compose Specification)\n\n"
+		   "Options:\n"
+		   "      --env-file stringArray  Specify an alternate environment file\n"
+		   "  -f, --file stringArray      Compose configuration files\n"
+		   "  -p, --project-name string   Project name\n"
+		   "      --profile stringArray   Specify a profile to enable\n"
+		   "\nCommands:\n"
+		   "  config      Parse, resolve and render compose file in canonical format\n");
+}
+
+int cmd_compose(struct cli_opts *o, int argc, char **argv)
+{
+	struct compose_opts co = {0};
+	const struct flag flags[] = {
+	    {"file", 'f', FLAG_LIST, &co.files, "Compose configuration files", "stringArray"},
+	    {"project-name", 'p', FLAG_STRING, &co.project_name, "Project name", "string"},
+	    {"env-file", 0, FLAG_LIST, &co.env_files, "Specify an alternate environment file",
+	     "stringArray"},
+	    {"profile", 0, FLAG_LIST, &co.profiles, "Specify a profile to enable", "stringArray"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose", "[OPTIONS] COMMAND",
+				     "Define and run multi-container applications", false};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	int status;
+	if (n < 0) {
+		status = n == -2 ? 0 : 125;
+	} else if (n == 0) {
+		usage(stderr);
+		status = 125;
+	} else if (!strcmp(pos[0], "config")) {
+		status = compose_config(&co, n - 1, (char **)pos + 1);
+	} else {
+		fprintf(stderr,
+			"berth: 'compose %s' is not a berth command (only config is, so far)\n",
+			pos[0]);
+		status = 125;
+	}
+	flag_list_free(&co.files);
+	flag_list_free(&co.env_files);
+	flag_list_free(&co.profiles);
+	return status;
+}

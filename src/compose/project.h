@@ -1,0 +1,42 @@
+/* A Compose project: compose files turned into one checked, normalized model (the Compose
+ * Specification, behaving as Docker Compose v2), which `berth compose config` prints and which
+ * up/down/ps/logs will execute. Deciding, not doing: nothing here touches containers, images,
+ * networks or volumes, and nothing under engine/ depends on this room. */
+#ifndef BERTH_COMPOSE_PROJECT_H
+#define BERTH_COMPOSE_PROJECT_H
+
+#include <jansson.h>
+
+struct berr;
+
+struct cmp_options {
+	const char *const *files;     /* -f, NULL-terminated; NULL or empty: COMPOSE_FILE, then
+					 compose.yaml, compose.yml, docker-compose.yml,
+					 docker-compose.yaml in workdir (+ its override file) */
+	const char *project_name;     /* -p */
+	const char *const *env_files; /* --env-file (instead of the project directory's .env) */
+	const char *const *profiles;  /* --profile */
+	const char *workdir;          /* NULL: the current directory */
+	char *const *environ;         /* NULL: the process's */
+};
+
+struct cmp_project {
+	char *name;       /* "myapp" */
+	char *dir;        /* the project directory (absolute) */
+	json_t *model;    /* {name, services, networks, volumes, secrets, configs, x-...} */
+	json_t *profiles; /* every profile any service names, sorted */
+	json_t *warnings; /* strings to show the user ("The "X" variable is not set...") */
+	json_t *pos;      /* dotted path → "file:line" */
+};
+
+/* Load, merge, interpolate, normalize and check. Errors: ENOENT when no compose file is found
+ * or one named cannot be read; EINVAL (messages "file:line: path: what") for a file that is
+ * not valid. */
+int cmp_project_load(const struct cmp_options *o, struct cmp_project **out, struct berr **err);
+void cmp_project_free(struct cmp_project *p);
+
+/* "My App" → "myapp": lower case, only [a-z0-9_-], as Compose names a project after its
+ * directory (caller frees). */
+char *cmp_project_name_normalize(const char *s);
+
+#endif

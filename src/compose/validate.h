@@ -1,0 +1,15 @@
+/* What needs the whole merged project (see compose/project.c's header): defaults, references
+ * checked, names scoped, resources no service uses left out, keys in Compose's order. */
+#ifndef BERTH_COMPOSE_VALIDATE_H
+#define BERTH_COMPOSE_VALIDATE_H
+
+#include <jansson.h>
+
+struct berr;
+
+/* model: the merged files with the active profiles' services; name: the project's; vars:
+ * the variables (process environment over .env) that fill `environment: [NAME]`. model is
+ * replaced in place by the normalized project. */
+int cmp_finalize(json_t *model, const char *name, json_t *vars, json_t *pos, struct berr **err);
+
+#endif
