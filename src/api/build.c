@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "api/build_stream.h"
+#include "api/images.h"
+#include "api/jsonstream.h"
 #include "api/routes.h"
 #include "build/context_tar.h"
 #include "build/request.h"
@@ -220,30 +222,6 @@ struct build_job {
 	json_t *auths; /* X-Registry-Config: {"registry": {"username", "password"}} */
 };
 
-/* X-Registry-Config: base64url of a JSON object (not decodable: none, as dockerd ignores it). */
-static json_t *registry_config(const char *header)
-{
-	size_t n = header ? strlen(header) : 0;
-	if (!n || n > (256u << 10))
-		return NULL;
-	autofree char *b = xmalloc(n + 4);
-	for (size_t i = 0; i < n; i++)
-		b[i] = header[i] == '-' ? '+' : header[i] == '_' ? '/' : header[i];
-	while (n % 4)
-		b[n++] = '=';
-	b[n] = '\0';
-	autofree unsigned char *raw = xmalloc(n);
-	int len = EVP_DecodeBlock(raw, (unsigned char *)b, (int)n);
-	while (len > 0 && !raw[len - 1]) /* the padding, decoded as zeros */
-		len--;
-	json_t *j = len > 0 ? json_loadb((char *)raw, (size_t)len, 0, NULL) : NULL;
-	if (j && !json_is_object(j)) {
-		json_decref(j);
-		j = NULL;
-	}
-	return j;
-}
-
 /* The credentials X-Registry-Config has for domain ("docker.io", "localhost:5000"): its keys
  * are server addresses ("https://index.docker.io/v1/", "localhost:5000"). */
 static void registry_login(json_t *auths, const char *domain, struct img_http_opts *o)
@@ -267,13 +245,6 @@ static void registry_login(json_t *auths, const char *domain, struct img_http_op
 	}
 }
 
-/* dockerd's insecure default: registries on the loopback speak plain HTTP when they must. */
-static bool loopback(const char *domain)
-{
-	return !strncmp(domain, "127.", 4) || !strncmp(domain, "localhost:", 10) ||
-	       !strcmp(domain, "localhost") || !strncmp(domain, "[::1]", 5);
-}
-
 /* The builder's base images: present, or pulled (pull=1: always), with docker pull's
  * messages in the stream. */
 static int base_image(void *ctx, const char *ref, char *out_id, struct berr **err)
@@ -290,7 +261,7 @@ static int base_image(void *ctx, const char *ref, char *out_id, struct berr **er
 			img_http_opts_default(&po.http);
 			struct img_ref parsed;
 			if (img_ref_parse(ref, &parsed, NULL) == 0) {
-				po.http.tls_verify = !loopback(parsed.domain);
+				po.http.tls_verify = !api_registry_loopback(parsed.domain);
 				registry_login(j->auths, parsed.domain, &po.http);
 				img_ref_clear(&parsed);
 			}
@@ -414,7 +385,7 @@ __attribute__((noreturn)) static void build_child(struct api_req *r, const struc
 	sigaction(SIGTERM, &sa, NULL);
 	pid_t watcher = watch_client(api_client_fd(r));
 	struct build_job j = {.r = r, .q = q, .out = {.fd = fd, .quiet = q->quiet}};
-	j.auths = registry_config(api_header(r, "X-Registry-Config"));
+	j.auths = api_registry_header(r, "X-Registry-Config");
 	struct berr *err = NULL;
 	struct bld_context_tar t = {.session = {.lock_fd = -1}};
 	char id[IMG_DIGEST_LEN + 1];
@@ -450,51 +421,6 @@ __attribute__((noreturn)) static void build_child(struct api_req *r, const struc
 		(void)waitpid(watcher, NULL, 0);
 	}
 	_exit(rr < 0);
-}
-
-/* The pipe's first line (a message ends with "\r\n"), or NULL at its end. */
-static char *first_line(int fd)
-{
-	size_t n = 0, cap = 256;
-	char *line = xmalloc(cap);
-	for (;;) {
-		char c;
-		ssize_t k = read(fd, &c, 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			free(line);
-			return NULL;
-		}
-		if (n + 2 >= cap)
-			line = xrealloc(line, cap *= 2);
-		line[n++] = c;
-		if (c == '\n' || n > (1u << 20)) {
-			line[n] = '\0';
-			return line;
-		}
-	}
-}
-
-/* The child's reply: its stream, or the status its marked first line asks for. */
-static int reply(struct api_req *r, int fd, pid_t pid)
-{
-	char *first = first_line(fd);
-	json_t *j = first ? json_loads(first, 0, NULL) : NULL;
-	json_t *st = json_object_get(j, "berth-status");
-	if (first && !st) {
-		json_decref(j);
-		return api_reply_piped(r, 200, "application/json", fd, pid, first);
-	}
-	const char *msg = json_string_value(json_object_get(j, "message"));
-	int rr = api_reply_error(r, st ? (unsigned)json_integer_value(st) : 500, "%s",
-				 msg ? msg : "the build failed");
-	json_decref(j);
-	free(first);
-	(void)close(fd);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return rr;
 }
 
 int api_build(struct api_req *r)
@@ -545,7 +471,7 @@ int api_build(struct api_req *r)
 		(void)close(p[0]);
 		return api_reply_error(r, 500, "fork: %s", strerror(errno));
 	}
-	return reply(r, p[0], pid);
+	return api_reply_jsonstream(r, p[0], pid);
 }
 
 int api_build_session(struct api_req *r)

@@ -5,6 +5,7 @@
 #define BERTH_API_IMAGES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "api/http.h"
 
@@ -16,6 +17,13 @@ struct img_store *api_image_store(struct api_req *r, struct berr **err);
 /* err (taken) as the reply: ENOENT as Docker's 404 "No such image: NAME", else as
  * api_reply_berr says it. */
 int api_reply_image_berr(struct api_req *r, struct berr *err, const char *name);
+
+/* dockerd's insecure default: registries on the loopback speak plain HTTP when they must
+ * (registry.c). */
+bool api_registry_loopback(const char *domain);
+/* A header of base64url JSON (X-Registry-Auth, X-Registry-Config) as an object; NULL when
+ * absent or not decodable (dockerd then goes on without credentials). */
+json_t *api_registry_header(struct api_req *r, const char *name);
 
 /* POST /images/create?fromImage=: a pull, Docker's JSON progress (registry.c). */
 int api_image_pull(struct api_req *r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api/images.h"
+#include "api/jsonstream.h"
 #include "api/routes.h"
 #include "image/auth.h"
 #include "image/builtin.h"
@@ -30,21 +31,18 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-/* dockerd's insecure default: registries on the loopback speak plain HTTP when they must. */
-static bool loopback_registry(const char *name)
+bool api_registry_loopback(const char *domain)
 {
-	return !strncmp(name, "127.", 4) || !strncmp(name, "localhost:", 10) ||
-	       !strcmp(name, "localhost") || !strncmp(name, "[::1]", 5);
+	return !strncmp(domain, "127.", 4) || !strncmp(domain, "localhost:", 10) ||
+	       !strcmp(domain, "localhost") || !strncmp(domain, "[::1]", 5);
 }
 
-/* X-Registry-Auth: base64url of {"username", "password", ...}; user and pass into o. */
-static void registry_auth(const char *header, struct img_http_opts *o, char **user, char **pass)
+json_t *api_registry_header(struct api_req *r, const char *name)
 {
-	if (!header || !*header)
-		return;
-	size_t n = strlen(header);
-	if (n > 64 << 10)
-		return;
+	const char *header = api_header(r, name);
+	size_t n = header ? strlen(header) : 0;
+	if (!n || n > (256u << 10))
+		return NULL;
 	autofree char *b = xmalloc(n + 4);
 	for (size_t i = 0; i < n; i++)
 		b[i] = header[i] == '-' ? '+' : header[i] == '_' ? '/' : header[i];
@@ -53,11 +51,20 @@ static void registry_auth(const char *header, struct img_http_opts *o, char **us
 	b[n] = '\0';
 	autofree unsigned char *raw = xmalloc(n);
 	int len = EVP_DecodeBlock(raw, (unsigned char *)b, (int)n);
-	if (len <= 0)
-		return;
 	while (len > 0 && !raw[len - 1]) /* EVP_DecodeBlock counts the padding as zeros */
 		len--;
-	json_t *j = json_loadb((char *)raw, (size_t)len, 0, NULL);
+	json_t *j = len > 0 ? json_loadb((char *)raw, (size_t)len, 0, NULL) : NULL;
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* X-Registry-Auth's username and password into o. */
+static void registry_auth(struct api_req *r, struct img_http_opts *o, char **user, char **pass)
+{
+	json_t *j = api_registry_header(r, "X-Registry-Auth");
 	const char *u = json_string_value(json_object_get(j, "username"));
 	const char *p = json_string_value(json_object_get(j, "password"));
 	if (u && *u && p) {
@@ -112,30 +119,6 @@ __attribute__((noreturn)) static void job_child(struct api_req *r, stream_job jo
 	_exit(rr < 0);
 }
 
-/* The pipe's first line (up to "\r\n"), or NULL at its end. */
-static char *first_line(int fd)
-{
-	size_t n = 0, cap = 256;
-	char *line = xmalloc(cap);
-	for (;;) {
-		char c;
-		ssize_t k = read(fd, &c, 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			free(line);
-			return NULL;
-		}
-		if (n + 2 >= cap)
-			line = xrealloc(line, cap *= 2);
-		line[n++] = c;
-		if (c == '\n' || n > (1u << 20)) {
-			line[n] = '\0';
-			return line;
-		}
-	}
-}
-
 /* Run job in a child and answer with what it writes: 200 and the stream once it said
  * something, else its error's status. */
 static int reply_streamed(struct api_req *r, stream_job job, void *ctx)
@@ -153,23 +136,7 @@ static int reply_streamed(struct api_req *r, stream_job job, void *ctx)
 		(void)close(p[0]);
 		return api_reply_error(r, 500, "fork: %s", strerror(errno));
 	}
-	char *first = first_line(p[0]);
-	json_t *j = first ? json_loads(first, 0, NULL) : NULL;
-	json_t *st = json_object_get(j, "berth-status");
-	if (first && !st) {
-		json_decref(j);
-		return api_reply_piped(r, 200, "application/json", p[0], pid, first);
-	}
-	/* the job failed before it said anything: the reply's status says so */
-	int status = st ? (int)json_integer_value(st) : 500;
-	const char *msg = json_string_value(json_object_get(j, "message"));
-	int rr = api_reply_error(r, (unsigned)status, "%s", msg ? msg : "failed");
-	json_decref(j);
-	free(first);
-	(void)close(p[0]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return rr;
+	return api_reply_jsonstream(r, p[0], pid);
 }
 
 /* The options for a registry of name's domain, with the client's credentials. */
@@ -179,10 +146,10 @@ static void http_opts(struct api_req *r, const char *name, struct img_http_opts 
 	img_http_opts_default(o);
 	struct img_ref ref;
 	if (img_ref_parse(name, &ref, NULL) == 0) {
-		o->tls_verify = !loopback_registry(ref.domain);
+		o->tls_verify = !api_registry_loopback(ref.domain);
 		img_ref_clear(&ref);
 	}
-	registry_auth(api_header(r, "X-Registry-Auth"), o, user, pass);
+	registry_auth(r, o, user, pass);
 }
 
 /* ---- pull: POST /images/create?fromImage= ---- */
@@ -396,7 +363,7 @@ int api_auth(struct api_req *r)
 	autofree char *domain = img_auth_domain(server && *server ? server : "docker.io");
 	struct img_http_opts o;
 	img_http_opts_default(&o);
-	o.tls_verify = !loopback_registry(domain);
+	o.tls_verify = !api_registry_loopback(domain);
 	o.user = user ? user : "";
 	o.pass = pass ? pass : "";
 	int rr = img_auth_login(domain, &o, &err);
@@ -428,10 +395,10 @@ int api_images_search(struct api_req *r)
 	const char *term = api_query(r, "term");
 	struct img_http_opts o;
 	img_http_opts_default(&o);
-	o.tls_verify = !loopback_registry(term ? term : "");
+	o.tls_verify = !api_registry_loopback(term ? term : "");
 	o.retries = 0; /* dockerd asks once */
 	autofree char *user = NULL, *pass = NULL;
-	registry_auth(api_header(r, "X-Registry-Auth"), &o, &user, &pass);
+	registry_auth(r, &o, &user, &pass);
 	json_t *results = NULL;
 	if (img_search(term ? term : "", (long)limit, &o, &results, &err) < 0) {
 		json_decref(filters);
