@@ -105,10 +105,10 @@ static char *item(const char *path, size_t i)
 static int list_to_map(json_t *obj, const char *key, bool empty, const char *path, json_t *pos,
 		       struct berr **err)
 {
-	json_t *null_value = empty ? json_string("") : json_null();
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v))
 		return 0;
+	json_t *null_value = empty ? json_string("") : json_null();
 	json_t *m = json_object();
 	size_t i;
 	json_t *e;

@@ -1,0 +1,352 @@
+/* compose/project.c and the rooms it drives: files merged, short syntax normalized, extends,
+ * include, profiles, project names, and each validation error with its file:line. Files are
+ * written to a temporary directory; the environment is the test's own. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+// clang-format on
+
+#include "compose/project.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof dir, "/tmp/berth-compose-test.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	char *sub = xasprintf("%s/sub", dir);
+	mkdir(sub, 0755);
+	free(sub);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+static char *const env[] = {"TAG=1.2", "EMPTY=", "HOME=/home/u", NULL};
+
+/* Load files (NULL-terminated list; NULL: discovery) and return the model or the error. */
+static struct cmp_project *load(const char *const *files, const char *const *profiles,
+				char **out_err)
+{
+	struct cmp_options o = {
+	    .files = files, .profiles = profiles, .workdir = dir, .environ = env};
+	struct cmp_project *p = NULL;
+	struct berr *err = NULL;
+	*out_err = NULL;
+	if (cmp_project_load(&o, &p, &err) < 0) {
+		*out_err = berr_string(err);
+		berr_free(err);
+	}
+	return p;
+}
+
+/* The JSON at a path of "a.b.c" keys, compact with sorted keys. */
+static char *at(struct cmp_project *p, const char *path)
+{
+	json_t *j = p->model;
+	char *copy = xstrdup(path);
+	for (char *s = copy, *tok; j && (tok = strsep(&s, "."));)
+		j = json_object_get(j, tok);
+	free(copy);
+	return j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
+		 : xstrdup("absent");
+}
+
+static void check(struct cmp_project *p, const char *path, const char *want)
+{
+	char *got = at(p, path);
+	char *w = xstrdup(want);
+	for (char *c = w; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	if (strcmp(got, w))
+		fail_msg("%s: got %s\nwant %s", path, got, w);
+	free(got);
+	free(w);
+}
+
+static void test_normalize(void **state)
+{
+	put("compose.yaml",
+	    "services:\n"
+	    "  web:\n"
+	    "    image: nginx:${TAG}\n"
+	    "    ports: ['8080:80', '127.0.0.1::53/udp', 9000, {target: 1, published: 2}]\n"
+	    "    volumes: ['./d:/d:ro,z', 'data:/var/lib:nocopy', '/anon', '~/x:/x']\n"
+	    "    depends_on: [db]\n"
+	    "    environment: [A=1, TAG, NOPE]\n"
+	    "    env_file: sub/e.env\n"
+	    "    labels: [l=v, bare]\n"
+	    "    networks: [front]\n"
+	    "    command: echo \"a b\" c\n"
+	    "    healthcheck: {test: curl x}\n"
+	    "    expose: [80]\n"
+	    "  db:\n"
+	    "    image: pg\n"
+	    "    build: ./sub\n"
+	    "networks: {front: {}}\n"
+	    "volumes: {data: {}, unused: {}}\n");
+	put("sub/e.env", "A=from-file\nB=2\n");
+	char *msg;
+	struct cmp_project *p = load(NULL, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	char *base = strrchr(dir, '/') + 1;
+	char *want_name = xstrdup(base);
+	for (char *c = want_name; *c; c++)
+		if (*c == '.')
+			memmove(c, c + 1, strlen(c));
+		else
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	assert_string_equal(p->name, want_name);
+	check(p, "services.web.image", "'nginx:1.2'");
+	check(p, "services.web.ports",
+	      "[{'mode':'ingress','protocol':'tcp','published':'8080','target':80},"
+	      "{'host_ip':'127.0.0.1','mode':'ingress','protocol':'udp','target':53},"
+	      "{'mode':'ingress','protocol':'tcp','target':9000},"
+	      "{'mode':'ingress','protocol':'tcp','published':'2','target':1}]");
+	char *vols = xasprintf(
+	    "[{'bind':{'create_host_path':true,'selinux':'z'},'read_only':true,'source':'%s/d',"
+	    "'target':'/d','type':'bind'},"
+	    "{'source':'data','target':'/var/lib','type':'volume','volume':{'nocopy':true}},"
+	    "{'target':'/anon','type':'volume','volume':{}},"
+	    "{'bind':{'create_host_path':true},'source':'%s/x','target':'/x','type':'bind'}]",
+	    dir, getenv("HOME")); /* ~ is the process's $HOME, as Go's os.UserHomeDir */
+	check(p, "services.web.volumes", vols);
+	free(vols);
+	check(p, "services.web.depends_on",
+	      "{'db':{'condition':'service_started','required':true}}");
+	check(p, "services.web.environment", "{'A':'1','B':'2','NOPE':null,'TAG':'1.2'}");
+	check(p, "services.web.env_file", "absent");
+	check(p, "services.web.labels", "{'bare':'','l':'v'}");
+	check(p, "services.web.networks", "{'front':null}");
+	check(p, "services.db.networks", "{'default':null}");
+	check(p, "services.web.command", "['echo','a b','c']");
+	check(p, "services.web.healthcheck.test", "['CMD-SHELL','curl x']");
+	check(p, "services.web.expose", "['80']");
+	char *build = xasprintf("{'context':'%s/sub','dockerfile':'Dockerfile'}", dir);
+	check(p, "services.db.build", build);
+	free(build);
+	char *nets = xasprintf("{'default':{'name':'%s_default'},'front':{'name':'%s_front'}}",
+			       want_name, want_name);
+	check(p, "networks", nets);
+	free(nets);
+	char *v = xasprintf("{'data':{'name':'%s_data'}}", want_name);
+	check(p, "volumes", v);
+	free(v);
+	free(want_name);
+	cmp_project_free(p);
+}
+
+static void test_merge(void **state)
+{
+	put("a.yaml", "name: demo\n"
+		      "services:\n"
+		      "  web:\n"
+		      "    image: a\n"
+		      "    command: [one, two]\n"
+		      "    ports: ['80:80']\n"
+		      "    volumes: ['./x:/data', 'v:/keep']\n"
+		      "    environment: {A: '1', B: '2'}\n"
+		      "    cap_add: [NET_ADMIN]\n"
+		      "volumes: {v: {}}\n");
+	put("b.yaml", "services:\n"
+		      "  web:\n"
+		      "    image: b\n"
+		      "    command: three\n"
+		      "    ports: ['80:80', '81:81']\n"
+		      "    volumes: ['./y:/data']\n"
+		      "    environment: [B=3, C=4]\n"
+		      "    cap_add: [NET_ADMIN, SYS_TIME]\n");
+	const char *files[] = {"a.yaml", "b.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	assert_string_equal(p->name, "demo");
+	check(p, "services.web.image", "'b'");
+	check(p, "services.web.command", "['three']");
+	check(p, "services.web.ports",
+	      "[{'mode':'ingress','protocol':'tcp','published':'80','target':80},"
+	      "{'mode':'ingress','protocol':'tcp','published':'81','target':81}]");
+	char *vols =
+	    xasprintf("[{'bind':{'create_host_path':true},'source':'%s/y','target':'/data',"
+		      "'type':'bind'},"
+		      "{'source':'v','target':'/keep','type':'volume','volume':{}}]",
+		      dir);
+	check(p, "services.web.volumes", vols);
+	free(vols);
+	check(p, "services.web.environment", "{'A':'1','B':'3','C':'4'}");
+	check(p, "services.web.cap_add", "['NET_ADMIN','SYS_TIME']");
+	cmp_project_free(p);
+}
+
+static void test_extends_include(void **state)
+{
+	put("sub/base.yaml", "services:\n"
+			     "  base:\n"
+			     "    image: base\n"
+			     "    volumes: ['./here:/here']\n"
+			     "    environment: {X: base}\n");
+	put("sub/inc.yaml", "services:\n  cache:\n    image: redis:${V}\n");
+	put("sub/inc.env", "V=7\n");
+	put("main.yaml", "include:\n"
+			 "  - path: sub/inc.yaml\n"
+			 "    env_file: sub/inc.env\n"
+			 "services:\n"
+			 "  mid:\n"
+			 "    extends: {file: sub/base.yaml, service: base}\n"
+			 "    environment: {Y: mid}\n"
+			 "  top:\n"
+			 "    extends: mid\n"
+			 "    environment: {X: top}\n");
+	const char *files[] = {"main.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	check(p, "services.top.image", "'base'");
+	check(p, "services.top.environment", "{'X':'top','Y':'mid'}");
+	check(p, "services.top.extends", "absent");
+	char *vols = xasprintf("[{'bind':{'create_host_path':true},'source':'%s/sub/here',"
+			       "'target':'/here','type':'bind'}]",
+			       dir);
+	check(p, "services.top.volumes", vols);
+	free(vols);
+	check(p, "services.cache.image", "'redis:7'");
+	cmp_project_free(p);
+}
+
+static void test_profiles(void **state)
+{
+	put("p.yaml", "name: prof\n"
+		      "services:\n"
+		      "  app: {image: a}\n"
+		      "  debug: {image: d, profiles: [dbg, tools]}\n"
+		      "  other: {image: o, profiles: [x]}\n");
+	const char *files[] = {"p.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	assert_non_null(p);
+	check(p, "services.debug", "absent");
+	check(p, "services.app.image", "'a'");
+	char *all = json_dumps(p->profiles, JSON_COMPACT);
+	assert_string_equal(all, "[\"dbg\",\"tools\",\"x\"]");
+	free(all);
+	cmp_project_free(p);
+	const char *on[] = {"tools", NULL};
+	p = load(files, on, &msg);
+	check(p, "services.debug.image", "'d'");
+	check(p, "services.other", "absent");
+	cmp_project_free(p);
+}
+
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} cases[] = {
+	    {"services:\n  web:\n    image: x\n    imagee: y\n",
+	     "e.yaml:4: services.web.imagee: unknown key 'imagee'"},
+	    {"services:\n  web:\n    image: x\n    privileged: maybe\n",
+	     "e.yaml:4: services.web.privileged: must be a boolean, not a string"},
+	    {"services:\n  web:\n    image: x\n    ports: ['80:x']\n",
+	     "e.yaml:4: services.web.ports[0]: invalid port '80:x'"},
+	    {"services:\n  web:\n    image: x\n    depends_on: [db]\n",
+	     "e.yaml:4: services.web.depends_on.db: service 'web' depends on undefined service "
+	     "'db'"},
+	    {"services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n"
+	     "    depends_on: [a]\n",
+	     "e.yaml:4: services.a.depends_on: dependency cycle detected at service 'a'"},
+	    {"services:\n  web:\n    image: x\n    networks: [nope]\n",
+	     "e.yaml:4: services.web.networks.nope: service 'web' refers to undefined network "
+	     "'nope'"},
+	    {"services:\n  web:\n    image: x\n    volumes: ['nope:/x']\n",
+	     "e.yaml:4: services.web.volumes[0]: service 'web' refers to undefined volume 'nope'"},
+	    {"services:\n  web:\n    image: x\n    secrets: [s]\n",
+	     "e.yaml:4: services.web.secrets[0]: service 'web' refers to undefined secret 's'"},
+	    {"services:\n  a:\n    image: x\n    container_name: c\n  b:\n    image: x\n"
+	     "    container_name: c\n",
+	     "e.yaml:7: services.b.container_name: services 'a' and 'b' have the same "
+	     "container_name 'c'"},
+	    {"services:\n  web:\n    image: ${NEED:?please}\n",
+	     "e.yaml:3: services.web.image: required variable NEED is missing a value: please"},
+	    {"servics: {}\n", "e.yaml:1: servics: unknown key 'servics'"},
+	    {"services:\n  web:\n    build: {context: ., bogus: 1}\n",
+	     "e.yaml:3: services.web.build.bogus: unknown key 'bogus'"},
+	    {"services:\n  web:\n    extends: web\n",
+	     "e.yaml:3: services.web.extends: extends nested deeper than 16 (a cycle?)"},
+	    {"services:\n  web: {}\n",
+	     "e.yaml:2: services.web: service 'web' has neither an image nor a build context "
+	     "specified"},
+	};
+	const char *files[] = {"e.yaml", NULL};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		put("e.yaml", cases[i].yaml);
+		char *msg;
+		struct cmp_project *p = load(files, NULL, &msg);
+		if (p)
+			fail_msg("case %zu: no error", i);
+		if (strcmp(msg, cases[i].msg))
+			fail_msg("case %zu: got '%s'\nwant '%s'", i, msg, cases[i].msg);
+		free(msg);
+	}
+	/* no file at all: ENOENT, which the command line turns into Compose's exit 14 */
+	struct cmp_options o = {.workdir = "/nonexistent-dir", .environ = env};
+	struct cmp_project *p = NULL;
+	struct berr *err = NULL;
+	assert_true(cmp_project_load(&o, &p, &err) < 0);
+	assert_int_equal(berr_code(err), ENOENT);
+	berr_free(err);
+}
+
+static void test_names(void **state)
+{
+	char *n = cmp_project_name_normalize("My App_1-x.y");
+	assert_string_equal(n, "myapp_1-xy");
+	free(n);
+	put("n.yaml", "name: Bad Name\nservices: {a: {image: x}}\n");
+	const char *files[] = {"n.yaml", NULL};
+	char *msg;
+	assert_null(load(files, NULL, &msg));
+	assert_non_null(strstr(msg, "invalid project name 'Bad Name'"));
+	free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_normalize),       cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_extends_include), cmocka_unit_test(test_profiles),
+	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
