@@ -53,7 +53,7 @@ PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
 
 $(BUILD)/%.o: %.c
@@ -178,6 +178,9 @@ bench-pull: all
 
 bench-build: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/build
+
+bench-api: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/api
 
 clean:
 	rm -rf build
