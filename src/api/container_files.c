@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api/containers.h"
 #include "api/routes.h"
 #include "engine/rootfs.h"
 #include "image/auth.h"
@@ -24,17 +25,6 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
-
-/* The container r names: its id; a 404 reply when there is none. */
-static int target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
-{
-	struct berr *err = NULL;
-	if (eng_container_resolve(&r->ctx->es, r->param, out_id, &err) == 0)
-		return 0;
-	berr_free(err);
-	api_reply_error(r, 404, "No such container: %s", r->param);
-	return -ENOENT;
-}
 
 /* err (taken) as dockerd answers a copy: a missing path is "Could not find the file", a path
  * that is not a directory to extract into 400, a read-only one 403. */
@@ -150,7 +140,7 @@ int api_container_archive(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
 	const char *path = NULL;
-	if (target(r, id) < 0 || !(path = path_param(r)))
+	if (api_container_target(r, id) < 0 || !(path = path_param(r)))
 		return 0;
 	struct held *h = xzalloc(sizeof(*h));
 	h->files = true;
@@ -189,7 +179,7 @@ int api_container_archive_put(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
 	const char *path = NULL;
-	if (target(r, id) < 0 || !(path = path_param(r)))
+	if (api_container_target(r, id) < 0 || !(path = path_param(r)))
 		return 0;
 	struct berr *err = NULL;
 	autoclose int body = api_body_fd(r, &err);
@@ -209,7 +199,7 @@ int api_container_archive_put(struct api_req *r)
 int api_container_export(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct held *h = xzalloc(sizeof(*h));
 	struct berr *err = NULL;
@@ -225,7 +215,7 @@ int api_container_export(struct api_req *r)
 int api_container_changes(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct berr *err = NULL;
 	json_t *changes = eng_rootfs_changes(&r->ctx->es, id, &err);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/containers.h"
 #include "api/routes.h"
 #include "engine/container_prune.h"
 #include "engine/stats.h"
@@ -26,21 +27,10 @@
 
 #define STATS_INTERVAL_MS 1000 /* dockerd's collector ticks once a second */
 
-/* The container r names into out_id; a 404 reply when there is none. */
-static int target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
-{
-	struct berr *err = NULL;
-	if (eng_container_resolve(&r->ctx->es, r->param, out_id, &err) == 0)
-		return 0;
-	berr_free(err);
-	api_reply_error(r, 404, "No such container: %s", r->param);
-	return -ENOENT;
-}
-
 int api_container_top(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	json_t *doc = NULL;
 	struct berr *err = NULL;
@@ -106,7 +96,7 @@ static void stats_stream(const struct eng_store *s, const char *id, const char *
 int api_container_stats(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	bool stream = api_query_bool(r, "stream", true);
 	bool one_shot = api_query_bool(r, "one-shot", false);
@@ -155,7 +145,7 @@ int api_container_stats(struct api_req *r)
 static int pause_or_resume(struct api_req *r, bool pause)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct berr *err = NULL;
 	if (eng_container_pause(&r->ctx->es, id, pause, &err) < 0)
@@ -178,7 +168,7 @@ int api_container_unpause(struct api_req *r)
 int api_container_rename(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	const char *name = api_query(r, "name");
 	if (!name || !*name)
@@ -222,7 +212,7 @@ int api_container_rename(struct api_req *r)
 int api_container_update(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct berr *err = NULL;
 	json_t *body = api_body_json(r, &err);
@@ -238,7 +228,7 @@ int api_container_update(struct api_req *r)
 int api_container_resize(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	bool bad = false;
 	long long h = api_query_int(r, "h", 0, &bad), w = api_query_int(r, "w", 0, &bad);

@@ -1,6 +1,8 @@
 /* /containers/...: Docker's container endpoints on the engine's functions, as the command line
  * calls them. Create maps Docker's ContainerConfig, HostConfig and NetworkingConfig onto
  * struct eng_create, which is what `run`'s flags become. */
+#include "api/containers.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -84,8 +86,7 @@ int api_container_create(struct api_req *r)
 static void await_mark(const struct eng_store *s, const char *id, bool on);
 static unsigned awaited_count(const struct eng_store *s, const char *id);
 
-/* The container r names: its id; a 404 reply when there is none. */
-static int target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
+int api_container_target(struct api_req *r, char out_id[ENG_ID_LEN + 1])
 {
 	struct berr *err = NULL;
 	if (eng_container_resolve(&r->ctx->es, r->param, out_id, &err) == 0)
@@ -106,7 +107,7 @@ static bool running(struct api_req *r, const char *id)
 int api_container_inspect(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct berr *err = NULL;
 	json_t *doc =
@@ -117,7 +118,7 @@ int api_container_inspect(struct api_req *r)
 int api_container_start(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	if (running(r, id))
 		return api_reply_empty(r, 304);
@@ -147,7 +148,7 @@ int api_container_stop(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
 	int t = -1;
-	if (target(r, id) < 0 || stop_timeout(r, &t) < 0)
+	if (api_container_target(r, id) < 0 || stop_timeout(r, &t) < 0)
 		return 0;
 	if (!running(r, id))
 		return api_reply_empty(r, 304);
@@ -161,7 +162,7 @@ int api_container_restart(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
 	int t = -1;
-	if (target(r, id) < 0 || stop_timeout(r, &t) < 0)
+	if (api_container_target(r, id) < 0 || stop_timeout(r, &t) < 0)
 		return 0;
 	struct berr *err = NULL;
 	if (eng_container_restart(&r->ctx->es, id, t, &err) < 0)
@@ -172,7 +173,7 @@ int api_container_restart(struct api_req *r)
 int api_container_kill(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	const char *s = api_query(r, "signal");
 	int sig = SIGKILL;
@@ -359,7 +360,7 @@ static void wait_done(void *cls)
 int api_container_wait(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	const char *cond = api_query(r, "condition");
 	bool next = cond && !strcmp(cond, "next-exit"), removed = cond && !strcmp(cond, "removed");
@@ -385,7 +386,7 @@ int api_container_wait(struct api_req *r)
 int api_container_delete(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	bool force = api_query_bool(r, "force", false), volumes = api_query_bool(r, "v", false);
 	if (!force && running(r, id))
@@ -502,7 +503,7 @@ static int64_t unix_ns(const char *v)
 int api_container_logs(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct log_writer w = {.stdout_ = api_query_bool(r, "stdout", false),
 			       .stderr_ = api_query_bool(r, "stderr", false),
@@ -644,7 +645,7 @@ static void attached(void *ctx, int sock, const char *extra, size_t n)
 int api_container_attach(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
-	if (target(r, id) < 0)
+	if (api_container_target(r, id) < 0)
 		return 0;
 	struct attach *a = xzalloc(sizeof(*a));
 	a->es = r->ctx->es;
