@@ -51,10 +51,11 @@ UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROBE    := $(BUILD)/tests/helpers/probe
 INIT     := $(BUILD)/share/berth/berth-init
+PAUSE    := $(BUILD)/share/berth/berth-pause
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
 .PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api fuzz
-all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT)
+all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT) $(PAUSE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,6 +85,11 @@ $(DEFAULT_IMAGE): $(BERTH) $(PROBE) scripts/mkdefault
 
 # --init's reaper goes into containers: static, no sanitizers.
 $(INIT): src/init/berth-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# A pod's infra container holds its namespaces with this: static, no sanitizers.
+$(PAUSE): src/init/berth-pause.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
@@ -128,6 +134,7 @@ install: all
 	install -D -m 0755 $(BERTH) $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0644 $(DEFAULT_IMAGE) $(DESTDIR)$(DATADIR)/default-image.tar
 	install -D -m 0755 $(INIT) $(DESTDIR)$(DATADIR)/berth-init
+	install -D -m 0755 $(PAUSE) $(DESTDIR)$(DATADIR)/berth-pause
 	install -D -m 0755 $(VM_INIT) $(DESTDIR)$(DATADIR)/berth-vm-init
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	for u in berth-boot.service berth.service berth.socket; do \

@@ -138,7 +138,7 @@ static char *find_name(const struct eng_store *s, const char *name)
 }
 
 /* Docker's generator: an adjective and a scientist. */
-static char *random_name(void)
+char *eng_name_random(void)
 {
 	static const char *const left[] = {
 	    "admiring", "brave",   "busy",    "clever",  "dreamy",   "eager",   "elegant",
@@ -177,7 +177,7 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 				  "to be able to reuse that name.",
 				  name, owner);
 	for (int tries = 0; !chosen; tries++) {
-		char *candidate = random_name();
+		char *candidate = eng_name_random();
 		char *taken = find_name(s, candidate);
 		if (!taken || tries > 20) {
 			chosen = tries > 20 ? xasprintf("%s%d", candidate, tries) : candidate;

@@ -76,5 +76,7 @@ bool eng_image_in_use(const char *image_id, void *ctx);
 
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
 bool eng_name_valid(const char *name);
+/* Docker's generated name, "brave_turing" (caller frees; not checked for being free). */
+char *eng_name_random(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include "engine/event.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
+#include "engine/pod.h"
 #include "engine/port.h"
 #include "engine/user.h"
 #include "engine/userns.h"
@@ -355,8 +356,8 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 	return rec;
 }
 
-int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
-	       char out_id[ENG_ID_LEN + 1], struct berr **err)
+static int create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
+		  char out_id[ENG_ID_LEN + 1], struct berr **err)
 {
 	json_t *img = img_image_lookup(is, c->image, err);
 	if (!img)
@@ -374,6 +375,8 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	json_t *rec = NULL;
 	if (r == 0) {
 		rec = new_record(c, ic, img, &d);
+		if (c->pod)
+			eng_pod_member_record(s, c->pod, rec);
 		r = eng_container_add(s, rec, c->name, claim, (void *)c, out_id, err);
 		if (r == 0)
 			eng_event_container(s, out_id, rec, "create", NULL);
@@ -392,6 +395,22 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 	free(d.userns_mode);
 	free(d.net_mode);
 	json_decref(img);
+	return r;
+}
+
+int eng_create(const struct eng_store *s, struct img_store *is, const struct eng_create *c,
+	       char out_id[ENG_ID_LEN + 1], struct berr **err)
+{
+	if (!c->pod)
+		return create(s, is, c, out_id, err);
+	/* --pod: the pod decides the namespaces it shares and the ports (pod.h) */
+	struct eng_create in_pod;
+	char *keep[3] = {NULL, NULL, NULL};
+	int r = eng_pod_member_plan(s, c, &in_pod, keep, err);
+	if (r == 0)
+		r = create(s, is, &in_pod, out_id, err);
+	for (size_t i = 0; i < 3; i++)
+		free(keep[i]);
 	return r;
 }
 
@@ -513,12 +532,12 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	}
 }
 
-/* --network container:X: X's network namespace (it must be running), and its hosts and
- * resolv.conf, as Docker shares them. */
-static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, struct berr **err)
+/* mode "container:X" (HostConfig's NetworkMode, or a pod member's IpcMode and UTSMode):
+ * X's namespace of type (the OCI name; proc its /proc/<pid>/ns name), X running. Other modes
+ * are left alone. */
+static int join_ns(const struct eng_store *s, const char *mode, const char *type, const char *proc,
+		   json_t *spec, struct berr **err)
 {
-	const char *mode =
-	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
 	if (!mode || strncmp(mode, "container:", 10))
 		return 0;
 	const char *other = mode + 10;
@@ -527,24 +546,43 @@ static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, st
 	bool running = json_is_true(json_object_get(st, "Running"));
 	/* the pid must still be X's process (its start time), not a number the host has given
 	 * to another process since X's ended: the runtime would join that one's namespace */
-	autoclose int netns = running ? eng_state_proc_open(st, "ns/net", O_RDONLY, NULL) : -1;
+	autoclose int fd = running ? eng_state_proc_open(st, proc, O_RDONLY, NULL) : -1;
 	json_decref(st);
-	if (netns < 0)
-		return berr_plain(err, EINVAL,
-				  "cannot join network of a non running container: %.12s", other);
+	if (fd < 0)
+		return berr_plain(err, EINVAL, "cannot join %s of a non running container: %.12s",
+				  type, other);
 	size_t i;
 	json_t *ns;
 	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, ns)
 	{
-		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", "network"))
-			json_object_set_new(ns, "path", json_sprintf("/proc/%d/ns/net", (int)pid));
+		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", type))
+			json_object_set_new(ns, "path",
+					    json_sprintf("/proc/%d/%s", (int)pid, proc));
 	}
+	return 0;
+}
+
+/* --network container:X: X's network namespace (it must be running), and its hosts and
+ * resolv.conf, as Docker shares them; a pod member's IPC and UTS namespaces likewise. */
+static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, struct berr **err)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
+	if (join_ns(s, json_string_value(json_object_get(hc, "IpcMode")), "ipc", "ns/ipc", spec,
+		    err) < 0 ||
+	    join_ns(s, json_string_value(json_object_get(hc, "UTSMode")), "uts", "ns/uts", spec,
+		    err) < 0 ||
+	    join_ns(s, mode, "network", "ns/net", spec, err) < 0)
+		return -EINVAL;
+	if (!mode || strncmp(mode, "container:", 10))
+		return 0;
+	size_t i;
 	json_t *m;
 	json_array_foreach(json_object_get(spec, "mounts"), i, m)
 	{
 		const char *dst = json_string_value(json_object_get(m, "destination")) ?: "";
 		if (!strcmp(dst, "/etc/hosts") || !strcmp(dst, "/etc/resolv.conf")) {
-			autofree char *src = eng_container_path(s, other, dst + 5);
+			autofree char *src = eng_container_path(s, mode + 10, dst + 5);
 			json_object_set_new(m, "source", json_string(src));
 		}
 	}

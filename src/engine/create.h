@@ -20,6 +20,7 @@ struct img_store;
 struct eng_create {
 	const char *image; /* as the user named it */
 	const char *name;  /* --name, or NULL */
+	const char *pod;   /* --pod: a pod's name or id (engine/pod.h), or NULL */
 	struct eng_run_opts run;
 	bool auto_remove;
 	const char *restart; /* "no", "always", "unless-stopped", "on-failure[:N]" */

@@ -62,6 +62,14 @@ void eng_event_volume(const struct eng_store *s, const char *name, const char *a
 	json_decref(attrs);
 }
 
+void eng_event_pod(const struct eng_store *s, const char *pod_id, const char *name,
+		   const char *action)
+{
+	json_t *attrs = json_pack("{s:s}", "name", name ? name : "");
+	eventlog_append(s->root, "pod", action, pod_id, attrs);
+	json_decref(attrs);
+}
+
 /* ---- filters ---- */
 
 int eng_event_filter_check(json_t *filters, struct berr **err)

@@ -28,6 +28,7 @@
 #include "engine/event.h"
 #include "engine/health.h"
 #include "engine/logfile.h"
+#include "engine/pod.h"
 #include "engine/rootfs.h"
 #include "engine/session.h"
 #include "image/snapshot.h"
@@ -61,6 +62,10 @@ char *eng_attach_path(const struct eng_store *s, const char *id)
 int eng_monitor_spawn(const struct eng_store *s, const char *id, unsigned wait_clients,
 		      struct berr **err)
 {
+	/* a pod's member joins its infra's namespaces: the infra runs first */
+	int pr = eng_pod_before_start(s, id, err);
+	if (pr < 0)
+		return pr;
 	char wait_arg[32] = "--no-wait";
 	if (wait_clients)
 		snprintf(wait_arg, sizeof(wait_arg), "--wait-attach=%u", wait_clients);

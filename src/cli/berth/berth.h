@@ -106,6 +106,8 @@ int cmd_volume(struct cli_opts *o, int argc, char **argv);
 int cmd_network(struct cli_opts *o, int argc, char **argv);
 /* the `image` group */
 int cmd_image(struct cli_opts *o, int argc, char **argv);
+/* pod.c */
+int cmd_pod(struct cli_opts *o, int argc, char **argv);
 /* build.c */
 int cmd_build(struct cli_opts *o, int argc, char **argv);
 int cmd_builder(struct cli_opts *o, int argc, char **argv);

@@ -240,6 +240,7 @@ static void run_flags_clear(struct run_flags *f)
 	     &(f).gidmap,                                                                           \
 	     "GID map for the user namespace (CONTAINER_ID:HOST_ID:SIZE)",                          \
 	     "list"},                                                                               \
+	    {"pod", 0, FLAG_STRING, &(f).c.pod, "Run the container in an existing pod", "string"},  \
 	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
 	     "Run an init inside the container that forwards signals and reaps processes"},         \
 	{                                                                                           \

@@ -17,6 +17,7 @@
 #include "engine/logfile.h"
 #include "engine/logs.h"
 #include "engine/monitor.h"
+#include "engine/pod.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/filter.h"
@@ -38,11 +39,59 @@ static char *command_text(const char *command, bool trunc)
 }
 
 struct ps_opts {
-	bool all, quiet, no_trunc, latest, size;
+	bool all, quiet, no_trunc, latest, size, pod;
 	long last;
 	const char *format;
 	struct flag_list filters;
+	json_t *pods; /* --filter pod=: the pods' ids (podman's filter), or NULL */
 };
+
+/* podman's --filter pod=NAME|ID, taken out of the list before Docker's filters see it: the
+ * pods' ids into p->pods (an unknown pod matches nothing). */
+static void ps_pod_filter(struct eng_store *es, struct ps_opts *p)
+{
+	int kept = 0;
+	for (int i = 0; i < p->filters.n; i++) {
+		const char *f = p->filters.v[i];
+		if (strncmp(f, "pod=", 4)) {
+			p->filters.v[kept++] = f;
+			continue;
+		}
+		char id[ENG_ID_LEN + 1];
+		if (!p->pods)
+			p->pods = json_array();
+		if (eng_pod_resolve(es, f + 4, id, NULL) == 0)
+			json_array_append_new(p->pods, json_string(id));
+	}
+	if (p->filters.v)
+		p->filters.v[kept] = NULL;
+	p->filters.n = kept;
+}
+
+static bool ps_in_pod(const struct ps_opts *p, json_t *rec)
+{
+	const char *pod = json_string_value(json_object_get(rec, "Pod"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(p->pods, i, v)
+	{
+		if (pod && !strcmp(pod, json_string_value(v)))
+			return true;
+	}
+	return !p->pods;
+}
+
+/* ps --pod: podman's POD ID and PODNAME columns. */
+static void ps_pod_columns(struct eng_store *es, json_t *rec, json_t *row, bool no_trunc)
+{
+	const char *pod = json_string_value(json_object_get(rec, "Pod"));
+	json_t *prec = pod ? eng_pod_load(es, pod, NULL) : NULL;
+	json_object_set_new(row, "Pod",
+			    json_sprintf("%.*s", no_trunc ? ENG_ID_LEN : 12, pod ?: ""));
+	json_object_set_new(row, "PodName",
+			    json_string(json_string_value(json_object_get(prec, "Name")) ?: ""));
+	json_decref(prec);
+}
 
 static bool ps_keep(const struct ps_opts *p, json_t *filters, json_t *rec, json_t *st,
 		    const char *id)
@@ -50,7 +99,9 @@ static bool ps_keep(const struct ps_opts *p, json_t *filters, json_t *rec, json_
 	const char *status = str(st, "Status");
 	bool running = !strcmp(status, "running") || !strcmp(status, "restarting") ||
 		       !strcmp(status, "paused");
-	if (!p->all && !p->latest && p->last <= 0 && !p->filters.n && !running)
+	if (!p->all && !p->latest && p->last <= 0 && !p->filters.n && !p->pods && !running)
+		return false;
+	if (!ps_in_pod(p, rec))
 		return false;
 	return eng_container_filter(filters, rec, st, id);
 }
@@ -159,13 +210,13 @@ static int ps_print(const struct ps_opts *p, json_t *rows)
 		      "CREATED AT", "RunningFor", "CREATED", "Ports", "PORTS", "Status", "STATUS",
 		      "State", "STATE", "Names", "NAMES", "Labels", "LABELS", "Mounts", "MOUNTS",
 		      "Networks", "NETWORKS", "Size", "SIZE");
-	int status =
-	    fmt_rows(p->format,
-		     p->size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
-			       "Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
-			     : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{."
-			       "Status}}\t{{.Ports}}\t{{.Names}}",
-		     headers, rows);
+	json_object_set_new(headers, "Pod", json_string("POD ID"));
+	json_object_set_new(headers, "PodName", json_string("PODNAME"));
+	autofree char *table =
+	    xasprintf("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{."
+		      "Ports}}\t{{.Names}}%s%s",
+		      p->size ? "\t{{.Size}}" : "", p->pod ? "\t{{.Pod}}\t{{.PodName}}" : "");
+	int status = fmt_rows(p->format, table, headers, rows);
 	json_decref(headers);
 	return status;
 }
@@ -183,6 +234,7 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 'f', FLAG_LIST, &p.filters, "Filter output based on conditions provided",
 	     "filter"},
 	    {"size", 's', FLAG_BOOL, &p.size, "Display total file sizes"},
+	    {"pod", 'p', FLAG_BOOL, &p.pod, "Show the pod of each container (podman's)"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth ps", "[OPTIONS]", "List containers", true};
 	autofree const char **pos = NULL;
@@ -191,9 +243,11 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 		return n == -2 ? 0 : 125;
 	struct eng_store es = cli_engine(o);
 	json_t *filters = NULL;
+	ps_pod_filter(&es, &p);
 	int status = cli_container_filters(&es, &p.filters, &filters);
 	if (status) {
 		flag_list_free(&p.filters);
+		json_decref(p.pods);
 		return status;
 	}
 	char **ids = NULL;
@@ -210,7 +264,9 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 		json_t *st = eng_state_load(&es, ids[i]);
 		if (rec && ps_keep(&p, filters, rec, st, ids[i])) {
 			json_t *sum = eng_container_summary(&es, rec, st, ids[i], p.size);
-			json_array_append_new(rows, ps_row(sum, p.no_trunc));
+			json_t *row = ps_row(sum, p.no_trunc);
+			ps_pod_columns(&es, rec, row, p.no_trunc);
+			json_array_append_new(rows, row);
 			json_decref(sum);
 		}
 		json_decref(rec);
@@ -220,6 +276,7 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	status = ps_print(&p, rows);
 	json_decref(rows);
 	json_decref(filters);
+	json_decref(p.pods);
 	flag_list_free(&p.filters);
 	return status;
 }

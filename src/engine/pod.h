@@ -1,0 +1,82 @@
+/* Pods, as podman 4 has them (issue #19): a group of containers that share the network, IPC
+ * and UTS namespaces of one infra container, whose process is berth-pause (src/init), and
+ * whose ports are the pod's. On disk:
+ *   <root>/pods/<id>/pod.json   Id, Name, Created, Hostname, Labels, SharedNamespaces,
+ *                               InfraContainerId ("" for a pod that shares nothing)
+ * Creating and removing take <root>/pods.lock, which keeps names unique among pods. A pod
+ * does not list its containers: each container's record names its pod ("Pod": the pod's id;
+ * the infra's also "PodInfra": true), so removing a container needs no change to the pod.
+ * The members join the infra's namespaces as --network container:ID does (HostConfig's
+ * NetworkMode, IpcMode and UTSMode "container:<infra id>", joined by eng_bundle_write).
+ * Both front ends call these; only the printing (tables, ages) is theirs. */
+#ifndef BERTH_ENGINE_POD_H
+#define BERTH_ENGINE_POD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine/container.h"
+
+struct berr;
+struct eng_create;
+struct img_store;
+
+struct eng_pod_create {
+	const char *name;       /* --name, or NULL: a Docker-style name */
+	const char *hostname;   /* --hostname, or NULL: the pod's name */
+	char *const *labels;    /* "k=v" */
+	char *const *publish;   /* -p, on the infra container */
+	const char *network;    /* --network: the infra's (NULL: the default bridge) */
+	const char *share;      /* --share: "ipc,net,uts" (NULL), a subset, or "none" */
+	const char *pause_path; /* berth-pause on the host (bound read-only into the infra) */
+};
+
+/* Create the pod and its infra container (from the built-in image, its process berth-pause;
+ * none with --share none, as podman's). EEXIST when the name is taken among pods, EINVAL for a
+ * bad name, --share or -p; nothing is left on failure. out_id gets the pod's id. */
+int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct eng_pod_create *c,
+		   char out_id[ENG_ID_LEN + 1], struct berr **err);
+/* The id of a pod's name, full id or unique id prefix; ENOENT "no pod with name or ID REF
+ * found: no such pod" (podman's). */
+int eng_pod_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
+		    struct berr **err);
+json_t *eng_pod_load(const struct eng_store *s, const char *id, struct berr **err);
+/* Every pod's id, newest first. */
+int eng_pod_list(const struct eng_store *s, char ***out_ids, struct berr **err);
+/* The pod's containers, oldest first; the infra's among them only with infra. */
+char **eng_pod_containers(const struct eng_store *s, const char *id, bool infra);
+
+/* A pod's lifecycle: start (the infra first, then its containers), stop (the containers, then
+ * the infra; timeout_s < 0: each container's own), restart, kill (sig to every running one),
+ * rm (a pod with running containers is EBUSY without force; with force they are killed; then
+ * its containers go, then the infra, then the record). Each acts on every container and
+ * returns the first error. */
+int eng_pod_start(const struct eng_store *s, const char *id, struct berr **err);
+int eng_pod_stop(const struct eng_store *s, const char *id, int timeout_s, struct berr **err);
+int eng_pod_restart(const struct eng_store *s, const char *id, struct berr **err);
+int eng_pod_kill(const struct eng_store *s, const char *id, int sig, struct berr **err);
+int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct berr **err);
+/* Remove every pod none of whose containers runs; their ids appended to out_removed. */
+int eng_pod_prune(const struct eng_store *s, json_t *out_removed, struct berr **err);
+
+/* podman's pod inspect document: Id, Name, Created, State, Hostname, Labels,
+ * InfraContainerID, SharedNamespaces, NumContainers, Containers [{Id, Name, State}]. */
+json_t *eng_pod_inspect(const struct eng_store *s, const char *id, struct berr **err);
+/* The filters of `pod ps --filter` (name, id, label, status): EINVAL for another key or a
+ * status podman does not have; then whether an inspect document passes them. */
+int eng_pod_filter_check(json_t *filters, struct berr **err);
+bool eng_pod_filter(json_t *filters, json_t *doc);
+
+/* For create --pod: c with the pod's namespaces in out (pod: the pod's full id; NetworkMode
+ * container:<infra>, the pod's hostname), refusing what the pod decides (-p, --expose,
+ * --network, --hostname) as podman does, and what pods cannot do yet (--isolation vm,
+ * --userns). The strings out points to live in keep (free each with free()). */
+int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
+			struct eng_create *out, char *keep[3], struct berr **err);
+/* The record's Pod, IpcMode and UTSMode for a member of the pod c->pod (a full id). */
+void eng_pod_member_record(const struct eng_store *s, const char *pod, json_t *rec);
+/* Before a container starts: a member's infra is started when it does not run (podman starts
+ * the pod's infra as a dependency). */
+int eng_pod_before_start(const struct eng_store *s, const char *id, struct berr **err);
+
+#endif
