@@ -39,8 +39,12 @@ static int strv_at(json_t *o, const char *where, const char *key, struct api_cre
 	if (!v || json_is_null(v))
 		return 0;
 	char **s = NULL;
-	if (json_opt_strv(o, where, key, &s, err) < 0)
+	if (json_is_string(v)) { /* Docker's strslice: a string is a list of one */
+		s = xcalloc(2, sizeof(*s));
+		s[0] = xstrdup(json_string_value(v));
+	} else if (json_opt_strv(o, where, key, &s, err) < 0) {
 		return -EINVAL;
+	}
 	*out = keep(own, s);
 	return 0;
 }
@@ -187,18 +191,11 @@ static int decode_config(json_t *cfg, struct eng_create *c, struct api_create_ow
 		r = strv_at(cfg, "", "Entrypoint", own, &entry, err);
 	if (r < 0)
 		return r;
-	/* the engine takes one word of entrypoint, as --entrypoint: the rest goes before Cmd */
-	if (json_is_array(json_object_get(cfg, "Entrypoint"))) {
+	/* the first word as --entrypoint's, the rest as words of the same entrypoint */
+	if (json_object_get(cfg, "Entrypoint") &&
+	    !json_is_null(json_object_get(cfg, "Entrypoint"))) {
 		o->entrypoint = entry && entry[0] ? entry[0] : "";
-		if (entry && entry[0] && entry[1]) {
-			size_t ne = strv_len(entry), nc = o->cmd ? strv_len(o->cmd) : 0;
-			char **v = xcalloc(ne + nc, sizeof(*v));
-			for (size_t i = 1; i < ne; i++)
-				v[i - 1] = xstrdup(entry[i]);
-			for (size_t i = 0; i < nc; i++)
-				v[ne - 1 + i] = xstrdup(o->cmd[i]);
-			o->cmd = keep(own, v);
-		}
+		o->entrypoint_rest = entry && entry[0] ? entry + 1 : NULL;
 	}
 	o->workdir =
 	    str(cfg, "WorkingDir") && *str(cfg, "WorkingDir") ? str(cfg, "WorkingDir") : NULL;

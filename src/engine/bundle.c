@@ -102,8 +102,10 @@ json_t *eng_bundle_args(const struct eng_run_opts *o, const struct img_config *c
 {
 	json_t *args = json_array();
 	if (o->entrypoint) {
-		if (*o->entrypoint)
+		if (*o->entrypoint) {
 			json_array_append_new(args, json_string(o->entrypoint));
+			append_strv(args, o->entrypoint_rest);
+		}
 	} else {
 		append_strv(args, c->entrypoint);
 	}

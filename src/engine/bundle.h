@@ -16,9 +16,10 @@ struct img_config;
 struct eng_user;
 
 struct eng_run_opts {
-	char *const *cmd;       /* the command after the image, or NULL for the image's Cmd */
-	const char *entrypoint; /* --entrypoint: "" clears the image's; NULL keeps it */
-	char *const *env;       /* -e and --env-file, "K=V" (a bare "K" takes the caller's value) */
+	char *const *cmd;             /* the command after the image, or NULL for the image's Cmd */
+	const char *entrypoint;       /* --entrypoint: "" clears the image's; NULL keeps it */
+	char *const *entrypoint_rest; /* the API's Entrypoint: its words after the first */
+	char *const *env; /* -e and --env-file, "K=V" (a bare "K" takes the caller's value) */
 	const char *workdir, *user, *hostname;
 	bool tty, interactive, read_only, privileged, no_new_privileges;
 	unsigned console_rows, console_cols; /* -t: the terminal's size at create, or 0 */

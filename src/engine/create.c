@@ -321,6 +321,9 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 	json_t *entry = c->run.entrypoint
 			    ? (*c->run.entrypoint ? json_pack("[s]", c->run.entrypoint) : NULL)
 			    : (ic->entrypoint ? strv_json(ic->entrypoint) : NULL);
+	for (char *const *w = c->run.entrypoint ? c->run.entrypoint_rest : NULL; entry && w && *w;
+	     w++)
+		json_array_append_new(entry, json_string(*w));
 	json_t *cmd = c->run.cmd && *c->run.cmd       ? strv_json(c->run.cmd)
 		      : !c->run.entrypoint && ic->cmd ? strv_json(ic->cmd)
 						      : NULL;

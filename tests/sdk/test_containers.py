@@ -120,3 +120,18 @@ def test_errors_are_dockers(client):
     with pytest.raises(docker.errors.APIError) as e:
         client.containers.create(IMAGE, ["true"], name="sdk bad name")
     assert e.value.status_code == 400
+
+
+def test_entrypoint_of_several_words_and_strings(client):
+    c = client.containers.create(IMAGE, entrypoint=["sh", "-c"], command=["echo $0 $1", "a", "b"],
+                                 name="sdk-ep1")
+    assert c.attrs["Config"]["Entrypoint"] == ["sh", "-c"]
+    assert c.attrs["Config"]["Cmd"] == ["echo $0 $1", "a", "b"]
+    assert (c.attrs["Path"], c.attrs["Args"]) == ("sh", ["-c", "echo $0 $1", "a", "b"])
+    c.start()
+    assert c.wait(timeout=30)["StatusCode"] == 0
+    assert c.logs() == b"a b\n"
+    # a string is a list of one word (Docker's strslice); an entrypoint drops the image's Cmd
+    res = client.api.create_container(IMAGE, entrypoint="true", name="sdk-ep2")
+    d = client.api.inspect_container(res["Id"])
+    assert d["Config"]["Entrypoint"] == ["true"] and d["Config"]["Cmd"] is None

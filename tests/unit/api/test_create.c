@@ -72,7 +72,7 @@ static void docker_cli_request(void **state)
 	json_decref(cfg);
 }
 
-/* Entrypoint of several words: the first is the engine's, the rest go before Cmd. */
+/* Entrypoint of several words: all of them the entrypoint's, Cmd apart (as inspect shows). */
 static void entrypoint_words(void **state)
 {
 	(void)state;
@@ -83,8 +83,10 @@ static void entrypoint_words(void **state)
 	struct berr *err = NULL;
 	assert_int_equal(api_create_decode(cfg, &c, &own, &err), 0);
 	assert_string_equal(c.run.entrypoint, "sh");
-	assert_string_equal(c.run.cmd[0], "-c");
-	assert_string_equal(c.run.cmd[1], "echo");
+	assert_string_equal(c.run.entrypoint_rest[0], "-c");
+	assert_null(c.run.entrypoint_rest[1]);
+	assert_string_equal(c.run.cmd[0], "echo");
+	assert_null(c.run.cmd[1]);
 	api_create_owned_free(&own);
 	json_decref(cfg);
 }
@@ -95,7 +97,8 @@ static void refused(void **state)
 	static const char *const bad[] = {
 	    "{}",
 	    "{\"Image\":\"\"}",
-	    "{\"Image\":\"x\",\"Cmd\":\"not an array\"}",
+	    "{\"Image\":\"x\",\"Cmd\":1}",
+	    "{\"Image\":\"x\",\"Entrypoint\":[\"a\", 2]}",
 	    "{\"Image\":\"x\",\"Env\":[1]}",
 	    "{\"Image\":\"x\",\"HostConfig\":{\"SecurityOpt\":[\"apparmor=x\"]}}",
 	    "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":{}}}"};
