@@ -11,6 +11,7 @@
 
 #include "engine/container_view.h"
 #include "engine/monitor.h"
+#include "engine/pod.h"
 #include "util/err.h"
 #include "util/filter.h"
 #include "util/json.h"
@@ -128,7 +129,8 @@ int eng_container_prune(const struct eng_store *s, json_t *filters, json_t *out_
 		bool up = json_is_true(json_object_get(st, "Running"));
 		json_decref(st);
 		json_t *rec = up ? NULL : eng_container_load(s, ids[i], NULL);
-		if (!rec || !passes(filters, rec, now)) {
+		/* a pod's infra goes with its pod only (podman's prune passes over it) */
+		if (!rec || !passes(filters, rec, now) || eng_pod_infra_guard(s, rec, NULL) < 0) {
 			json_decref(rec);
 			continue;
 		}

@@ -17,6 +17,7 @@
 #include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
+#include "engine/pod.h"
 #include "image/unpack.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -251,6 +252,11 @@ bool eng_restart_at_boot(json_t *rec, json_t *state)
 int eng_container_destroy(const struct eng_store *s, const char *id, bool force, bool volumes,
 			  struct berr **err)
 {
+	json_t *own = eng_container_load(s, id, NULL);
+	int guard = eng_pod_infra_guard(s, own, err); /* a pod's infra goes with its pod */
+	json_decref(own);
+	if (guard < 0)
+		return guard;
 	if (is_running(s, id)) {
 		if (!force)
 			return berr_plain(err, EBUSY,

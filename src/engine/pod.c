@@ -406,3 +406,17 @@ int eng_pod_before_start(const struct eng_store *s, const char *id, struct berr 
 	json_decref(rec);
 	return r;
 }
+
+int eng_pod_infra_guard(const struct eng_store *s, json_t *rec, struct berr **err)
+{
+	const char *pod = json_string_value(json_object_get(rec, "Pod"));
+	if (!pod || !json_is_true(json_object_get(rec, "PodInfra")))
+		return 0;
+	autofree char *path = pod_path(s, pod, "pod.json");
+	if (access(path, F_OK) < 0)
+		return 0; /* its pod is being removed, or gone */
+	return berr_plain(err, EBUSY,
+			  "container %s is the infra container of pod %s and cannot be removed "
+			  "without removing the pod",
+			  json_string_value(json_object_get(rec, "Id")) ?: "", pod);
+}

@@ -78,5 +78,8 @@ void eng_pod_member_record(const struct eng_store *s, const char *pod, json_t *r
 /* Before a container starts: a member's infra is started when it does not run (podman starts
  * the pod's infra as a dependency). */
 int eng_pod_before_start(const struct eng_store *s, const char *id, struct berr **err);
+/* EBUSY (podman's words) when rec is the infra container of a pod that exists: it goes only
+ * with its pod. */
+int eng_pod_infra_guard(const struct eng_store *s, json_t *rec, struct berr **err);
 
 #endif

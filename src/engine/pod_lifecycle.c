@@ -163,17 +163,16 @@ int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct
 	for (size_t i = 0; r == 0 && members[i]; i++)
 		r = eng_container_destroy(s, members[i], true, true, err);
 	strv_free(members);
-	if (r == 0 && *infra) {
-		/* a pod whose infra alone runs is stopped, not refused: nothing of the user's runs
-		 */
-		char ignore[ENG_ID_LEN + 1];
-		if (eng_container_resolve(s, infra, ignore, NULL) == 0)
-			r = eng_container_destroy(s, infra, true, false, err);
-	}
+	/* the record first: the infra goes only when its pod is gone (eng_pod_infra_guard); one
+	 * that then fails to go is an ordinary container, for rm. A pod whose infra alone runs
+	 * is not refused: nothing of the user's runs. */
 	if (r == 0) {
 		autofree char *dir = xasprintf("%s/pods/%s", s->root, id);
 		r = fs_rm_rf(AT_FDCWD, dir, err);
 	}
+	char ignore[ENG_ID_LEN + 1];
+	if (r == 0 && *infra && eng_container_resolve(s, infra, ignore, NULL) == 0)
+		r = eng_container_destroy(s, infra, true, false, err);
 	if (r == 0)
 		pod_event(s, pod, "remove");
 	json_decref(pod);

@@ -232,6 +232,15 @@ remember() {
 	run berth pod kill taken
 	assert_failure 125
 	assert_output --partial "no containers in pod"
+	# the infra goes with its pod only; container prune passes over it (podman's)
+	infra=$(berth pod inspect --format '{{.InfraContainerID}}' taken)
+	run berth rm -f "$infra"
+	assert_failure
+	assert_output --partial "is the infra container of pod"
+	run berth container prune -f
+	assert_success
+	run berth ps -aq --no-trunc
+	assert_output "$infra"
 	# nothing made by the refusals: one pod, its infra only
 	run berth pod ls --format '{{.Name}} {{.NumberOfContainers}}'
 	assert_output "taken 1"
