@@ -25,6 +25,9 @@ enum img_archive_format { IMG_ARCHIVE_DOCKER, IMG_ARCHIVE_OCI };
  * (NULL: this host's). */
 int img_archive_load(struct img_store *s, int fd, const struct img_platform *platform,
 		     json_t *report, struct berr **err);
+/* The same for the built-in image made on first use: not a load anyone asked for, so not an
+ * event in the store's log. */
+int img_archive_load_builtin(struct img_store *s, int fd, json_t *report, struct berr **err);
 
 /* Write the named images to fd. */
 int img_archive_save(struct img_store *s, char *const *names, size_t n,

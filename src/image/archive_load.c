@@ -30,6 +30,7 @@ struct load {
 	json_t *links; /* archive path → archive path it links to */
 	json_t *meta;  /* "manifest.json" etc. → parsed JSON */
 	size_t entries;
+	bool events; /* a load the user asked for: in the event log */
 };
 
 /* "./a//b" → "a/b"; NULL for names we ignore (absolute, with "..", or empty). */
@@ -274,7 +275,7 @@ static int load_docker(struct load *l, json_t *manifest, bool commit, json_t *re
 		}
 		if (r == 0 && commit && !(tags && tags[0]))
 			report_loaded(report, NULL, id);
-		if (r == 0 && commit)
+		if (r == 0 && commit && l->events)
 			img_event(l->store, id, "load", id);
 		strv_free(tags);
 		if (r < 0)
@@ -347,7 +348,8 @@ static int load_oci(struct load *l, json_t *index, const struct img_platform *wa
 			return -EIO;
 		if (commit) {
 			report_loaded(report, name, id);
-			img_event(l->store, id, "load", id);
+			if (l->events)
+				img_event(l->store, id, "load", id);
 		}
 	}
 	return 0;
@@ -403,14 +405,17 @@ static int load_stream(struct load *l, int fd, const struct img_platform *platfo
 			  "index.json (oci-archive)");
 }
 
-int img_archive_load(struct img_store *s, int fd, const struct img_platform *platform,
-		     json_t *report, struct berr **err)
+static int load_all(struct img_store *s, int fd, const struct img_platform *platform,
+		    json_t *report, bool events, struct berr **err)
 {
 	int busy = img_store_busy(s, err);
 	if (busy < 0)
 		return busy;
-	struct load l = {
-	    .store = s, .files = json_object(), .links = json_object(), .meta = json_object()};
+	struct load l = {.store = s,
+			 .files = json_object(),
+			 .links = json_object(),
+			 .meta = json_object(),
+			 .events = events};
 	int r = load_stream(&l, fd, platform, report, err);
 	if (l.ar)
 		archive_read_free(l.ar);
@@ -422,4 +427,15 @@ int img_archive_load(struct img_store *s, int fd, const struct img_platform *pla
 	 * was. On success, so are the blobs of other platforms an OCI index brought along. */
 	(void)img_store_gc(s, NULL, NULL);
 	return r < 0 ? berr_wrap(err, "load") : 0;
+}
+
+int img_archive_load(struct img_store *s, int fd, const struct img_platform *platform,
+		     json_t *report, struct berr **err)
+{
+	return load_all(s, fd, platform, report, true, err);
+}
+
+int img_archive_load_builtin(struct img_store *s, int fd, json_t *report, struct berr **err)
+{
+	return load_all(s, fd, NULL, report, false, err);
 }

@@ -74,7 +74,7 @@ int img_builtin_ensure(struct img_store *s, struct berr **err)
 	if (fd < 0)
 		return berr_set(err, errno, "open '%s'", path);
 	json_t *report = json_array();
-	int r = img_archive_load(s, fd, NULL, report, err);
+	int r = img_archive_load_builtin(s, fd, report, err);
 	json_decref(report);
 	return r < 0 ? berr_wrap(err, "built-in image '%s'", path) : 0;
 }
