@@ -81,6 +81,8 @@ store_teardown() {
 	for id in $ids; do
 		"$BERTH" --root "$STORE" --runroot "$RUNROOT" rm -f "$id" >/dev/null 2>&1 || true
 	done
+	# the test's own networks: their bridges are the suite's namespace's, not the store's
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" network prune -f >/dev/null 2>&1 || true
 	for id in $ids $(cat "$WORK/ids" 2>/dev/null); do
 		m=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/berth/$id" 2>/dev/null)
 		[ -z "$m" ] || left="$left $m"
