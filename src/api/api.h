@@ -18,6 +18,10 @@ struct api_opts {
 	const char *root, *runroot; /* the stores, as the command line's --root and --runroot */
 	const char *uri;            /* "unix:///run/berth/berth.sock" (NULL: that) */
 	int idle_s;                 /* exit after this long without a request; 0: never */
+	/* tcp:// only: dockerd's --tlsverify, the CA that signs the clients' certificates, and
+	 * the service's own certificate and key (PEM files) */
+	bool tlsverify;
+	const char *tlscacert, *tlscert, *tlskey;
 };
 
 #define API_DEFAULT_URI "unix:///run/berth/berth.sock"

@@ -14,21 +14,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "api/routes.h"
+#include "api/tls.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
+
+/* One connection's state. */
+struct conn {
+	const struct api_ctx *ctx;
+	bool closed;
+	/* TLS, in the relay of an upgraded connection (upgraded_tls): the session's process
+	 * (a pidfd), MHD's handle, the session's end of the socketpair, the TCP socket */
+	int session;
+	struct MHD_UpgradeResponseHandle *urh;
+	int app, tcp;
+	int eof_seen; /* the client half-closed: loops since (stdin's end passed on at 2) */
+};
 
 /* ---- replies ---- */
 
@@ -209,12 +224,55 @@ struct upgrade {
 	void *ctx;
 };
 
+/* With TLS, sock is one end of a socketpair whose other end MHD relays to and from the TLS
+ * connection, inside MHD_run: a session that blocks here would stop the relay. So the session
+ * keeps this process (its pid is what an attach's await mark names, exec's runner is its
+ * child) and ends with it, and a child takes MHD's loop over, relaying until the session's
+ * process is gone (api_http_serve watches its pidfd) and then closing the upgrade. */
+static void upgraded_tls(struct conn *cn, struct upgrade *u, struct MHD_Connection *c,
+			 const char *extra, size_t n, int sock,
+			 struct MHD_UpgradeResponseHandle *urh)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	fflush(NULL);
+	pid_t pid = pidfd >= 0 ? fork() : -1;
+	if (pid == 0) { /* the relay: back to MHD's loop (the session's ctx is the session's) */
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->session = pidfd;
+		cn->urh = urh;
+		cn->app = sock;
+		cn->tcp = ci ? ci->connect_fd : -1;
+		free(u);
+		return;
+	}
+	if (pidfd >= 0)
+		(void)close(pidfd);
+	if (pid < 0) { /* no relay, no session: the client sees the stream end */
+		free(u);
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		return;
+	}
+	/* the session: blocking I/O on its end, as on a unix socket */
+	int fl = fcntl(sock, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
+	u->fn(u->ctx, sock, extra, n);
+	_exit(0);
+}
+
 static void upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
 		     size_t n, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
-	(void)c;
 	(void)con_cls;
 	struct upgrade *u = cls;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *cn = ci ? ci->socket_context : NULL;
+	if (cn && cn->ctx->tls) {
+		upgraded_tls(cn, u, c, extra, n, sock, urh);
+		return;
+	}
 	u->fn(u->ctx, sock, extra, n);
 	free(u);
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -381,11 +439,6 @@ char **api_query_all(struct api_req *r, const char *key)
 
 /* ---- the connection ---- */
 
-struct conn {
-	const struct api_ctx *ctx;
-	bool closed;
-};
-
 /* "/v1.41/x" -> 141 and "/x"; none: 0 and the url. -1: a prefix that is not a version. */
 static int split_version(const char *url, const char **out_path)
 {
@@ -475,6 +528,25 @@ static void spill(struct api_req *r, const char *data, size_t n)
 		r->body_errno = errno;
 }
 
+/* dockerd's --tlsverify refuses a client without a trusted certificate in the handshake; MHD
+ * only asks for one, so the refusal is the first answer instead, and nothing else is served:
+ * true and *out when c's client is refused. */
+static bool refused(struct conn *cn, struct MHD_Connection *c, enum MHD_Result *out)
+{
+	struct berr *err = NULL;
+	if (!cn->ctx->tls || api_tls_check_peer(c, &err) == 0)
+		return false;
+	struct api_req tmp = {.ctx = cn->ctx, .conn = c, .body_fd = -1};
+	unsigned status = berr_code(err) == EACCES ? 401 : 403;
+	api_reply_berr(&tmp, err);
+	tmp.status = status;
+	common_headers(tmp.resp);
+	MHD_add_response_header(tmp.resp, "Connection", "close");
+	*out = MHD_queue_response(c, status, tmp.resp);
+	MHD_destroy_response(tmp.resp);
+	return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -483,6 +555,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn *cn = cls;
 	struct api_req *r = *con_cls;
 	if (!r) { /* the headers: the body, if any, comes next */
+		enum MHD_Result no;
+		if (refused(cn, c, &no))
+			return no;
 		r = xzalloc(sizeof(*r));
 		r->ctx = cn->ctx;
 		r->conn = c;
@@ -540,24 +615,69 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	(void)c;
-	(void)socket_ctx;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_ctx = cls; /* for upgraded() */
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
 		((struct conn *)cls)->closed = true;
 }
 
+static struct MHD_Daemon *start_daemon(struct conn *cn)
+{
+	const unsigned flags = MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_UPGRADE;
+	const struct api_tls *t = cn->ctx->tls;
+	if (!t)
+		return MHD_start_daemon(
+		    flags, 0, NULL, NULL, on_request, cn, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		    NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, cn,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)0, MHD_OPTION_END);
+	/* HTTPS_MEM_TRUST: MHD asks the client for a certificate; refused() checks it */
+	return MHD_start_daemon(
+	    flags | MHD_USE_TLS, 0, NULL, NULL, on_request, cn, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, cn,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)0, MHD_OPTION_HTTPS_MEM_KEY, t->key,
+	    MHD_OPTION_HTTPS_MEM_CERT, t->cert, MHD_OPTION_HTTPS_MEM_TRUST, t->ca, MHD_OPTION_END);
+}
+
+/* In the relay of a TLS upgrade (upgraded_tls), after each round of MHD's: the session's
+ * end closes the upgrade; a client that is gone, or has closed its side (stdin's end), is
+ * passed on to the session, as a unix socket would show it. MHD passes neither: it stops
+ * reading the client and keeps the socketpair open. */
+static void relay_round(struct conn *cn, const fd_set *rs)
+{
+	if (cn->session >= 0 && FD_ISSET(cn->session, rs)) {
+		(void)close(cn->session);
+		cn->session = -1;
+		MHD_upgrade_action(cn->urh, MHD_UPGRADE_ACTION_CLOSE);
+		return;
+	}
+	if (cn->session < 0 || cn->tcp < 0)
+		return;
+	struct pollfd pf = {.fd = cn->tcp, .events = POLLRDHUP};
+	int queued = 0;
+	if (poll(&pf, 1, 0) <= 0)
+		return;
+	if (pf.revents & (POLLHUP | POLLERR)) {
+		(void)shutdown(cn->app, SHUT_RDWR);
+	} else if ((pf.revents & POLLRDHUP) && ioctl(cn->tcp, FIONREAD, &queued) == 0 && !queued &&
+		   cn->eof_seen < 2 && ++cn->eof_seen == 2) {
+		/* two rounds after the last byte came: MHD has passed on what it had read */
+		(void)shutdown(cn->app, SHUT_RD);
+	}
+}
+
 void api_http_serve(const struct api_ctx *ctx, int fd)
 {
-	struct conn cn = {.ctx = ctx};
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_UPGRADE, 0, NULL, NULL, on_request, &cn,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, &cn, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)0, MHD_OPTION_END);
+	struct conn cn = {.ctx = ctx, .session = -1, .app = -1, .tcp = -1};
+	struct MHD_Daemon *d = start_daemon(&cn);
 	if (!d) {
 		(void)close(fd);
 		return;
 	}
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (MHD_add_connection(d, fd, (struct sockaddr *)&addr, sizeof(addr)) != MHD_YES) {
+	struct sockaddr_storage addr = {.ss_family = AF_UNIX};
+	socklen_t alen = sizeof(addr);
+	if (getpeername(fd, (struct sockaddr *)&addr, &alen) < 0 || addr.ss_family == AF_UNIX)
+		alen = sizeof(struct sockaddr_un);
+	if (MHD_add_connection(d, fd, (struct sockaddr *)&addr, alen) != MHD_YES) {
 		MHD_stop_daemon(d);
 		return;
 	}
@@ -576,13 +696,27 @@ void api_http_serve(const struct api_ctx *ctx, int fd)
 					      .tv_usec = (suseconds_t)(ms % 1000) * 1000};
 			tvp = &tv;
 		}
+		if (cn.session >= 0) {
+			FD_SET(cn.session, &rs);
+			max = cn.session > max ? cn.session : max;
+			if (cn.eof_seen == 1 && (!tvp || tv.tv_sec || tv.tv_usec > 50000)) {
+				tv = (struct timeval){.tv_usec = 50000};
+				tvp = &tv;
+			}
+		}
 		if (max < 0 && !tvp) { /* nothing left to watch: an upgraded connection closed */
 			MHD_run_from_select(d, &rs, &ws, &es);
 			break;
 		}
-		if (select(max + 1, &rs, &ws, &es, tvp) < 0 && errno != EINTR)
-			break;
+		if (select(max + 1, &rs, &ws, &es, tvp) < 0) {
+			if (errno != EINTR)
+				break;
+			FD_ZERO(&rs);
+			FD_ZERO(&ws);
+			FD_ZERO(&es);
+		}
 		MHD_run_from_select(d, &rs, &ws, &es);
+		relay_round(&cn, &rs);
 	}
 	MHD_stop_daemon(d);
 }

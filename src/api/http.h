@@ -14,6 +14,7 @@
 
 #include "engine/container.h"
 
+struct api_tls;
 struct berr;
 struct MHD_Connection;
 struct MHD_Response;
@@ -27,6 +28,7 @@ struct MHD_Response;
 /* What every request of the connection shares. */
 struct api_ctx {
 	struct eng_store es;
+	const struct api_tls *tls; /* tcp://: TLS, clients' certificates checked (api/tls.h) */
 };
 
 struct api_req {

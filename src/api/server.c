@@ -1,7 +1,10 @@
-/* The service's listener (see api.h): the socket, a process a connection, the idle timeout. */
+/* The service's listener (see api.h): the socket (unix, or tcp:// with TLS: api/tls.h), a
+ * process a connection, the idle timeout. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 
 #include "api/api.h"
 #include "api/http.h"
+#include "api/tls.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -58,20 +62,85 @@ static char *activated_path(int fd)
 	return xstrndup(a.sun_path, n - offsetof(struct sockaddr_un, sun_path));
 }
 
-/* "unix:///run/berth/berth.sock" -> "/run/berth/berth.sock"; other schemes refused. */
-static int socket_path(const char *uri, char **out, struct berr **err)
+/* "unix:///run/berth/berth.sock" -> "/run/berth/berth.sock"; "tcp://..." -> NULL and *out_tcp
+ * the address after the scheme; other schemes refused. */
+static int socket_path(const char *uri, char **out, const char **out_tcp, struct berr **err)
 {
 	if (!strncmp(uri, "unix://", 7) && uri[7] == '/') {
 		*out = xstrdup(uri + 7);
 		return 0;
 	}
-	if (!strncmp(uri, "tcp://", 6))
-		return berr_plain(err, ENOTSUP,
-				  "%s: TCP needs TLS with verified client certificates "
-				  "(--tlsverify), which berth does not serve yet; plain TCP would "
-				  "give root to anyone who can reach it",
-				  uri);
-	return berr_plain(err, EINVAL, "%s: a unix:///path URI", uri);
+	if (!strncmp(uri, "tcp://", 6)) {
+		*out_tcp = uri + 6;
+		return 0;
+	}
+	return berr_plain(err, EINVAL, "%s: a unix:///path or tcp://host:port URI", uri);
+}
+
+/* A numeric "127.0.0.1:2376" or "[::1]:2376" (no port: 2376, dockerd's TLS port); names are
+ * not resolved, so what is listened on is what was written. */
+static int tcp_addr(const char *hp, struct sockaddr_storage *out, socklen_t *out_len,
+		    struct berr **err)
+{
+	char host[64];
+	const char *port = NULL, *end;
+	if (hp[0] == '[') {
+		end = strchr(hp, ']');
+		if (end && end[1] == ':')
+			port = end + 2;
+		else if (end && end[1])
+			end = NULL;
+		hp++;
+	} else {
+		end = strrchr(hp, ':');
+		port = end ? end + 1 : NULL;
+		end = end ? end : hp + strlen(hp);
+	}
+	if (!end || (size_t)(end - hp) >= sizeof(host))
+		return berr_plain(err, EINVAL, "tcp://%s: a numeric host:port", hp);
+	memcpy(host, hp, (size_t)(end - hp));
+	host[end - hp] = '\0';
+	char *pe = NULL;
+	long p = port ? strtol(port, &pe, 10) : 2376;
+	if ((port && (!*port || *pe)) || p < 1 || p > 65535)
+		return berr_plain(err, EINVAL, "tcp://%s: a port from 1 to 65535", hp);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)p);
+		*out_len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)p);
+		*out_len = sizeof(*a6);
+	} else {
+		return berr_plain(err, EINVAL,
+				  "tcp://%s: '%s' is not a numeric IPv4 or [IPv6] address", hp,
+				  host);
+	}
+	return 0;
+}
+
+static int listen_tcp(const char *hp, struct berr **err)
+{
+	struct sockaddr_storage a;
+	socklen_t len = 0;
+	int r = tcp_addr(hp, &a, &len, err);
+	if (r < 0)
+		return r;
+	int fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return berr_set(err, errno, "socket");
+	int on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, len) < 0 || listen(fd, 128) < 0) {
+		r = berr_set(err, errno, "listen on tcp://%s", hp);
+		(void)close(fd);
+		return r;
+	}
+	return fd;
 }
 
 /* Who may use the socket at path: the group "berth" when there is one (Docker's "docker"
@@ -130,38 +199,61 @@ static double mono(void)
 }
 
 /* A connection's own process: served, then it ends. */
-__attribute__((noreturn)) static void serve_child(const struct api_opts *o, int lfd, int cfd)
+__attribute__((noreturn)) static void serve_child(const struct api_opts *o,
+						  const struct api_tls *tls, int lfd, int cfd)
 {
 	(void)close(lfd);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot}};
+	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot}, .tls = tls};
 	api_http_serve(&ctx, cfd);
 	_exit(0);
+}
+
+/* The socket to serve: made from o->uri, or the one systemd passed; *tls set for tcp://. */
+static int open_listener(const struct api_opts *o, char **path, struct api_tls **tls,
+			 struct berr **err)
+{
+	const char *tcp = NULL;
+	int lfd = activated();
+	if (lfd < 0 && socket_path(o->uri ? o->uri : API_DEFAULT_URI, path, &tcp, err) < 0)
+		return -EINVAL;
+	int r = api_tls_load(o, tcp != NULL, tls, err);
+	if (r < 0) {
+		if (lfd >= 0)
+			(void)close(lfd);
+		return r;
+	}
+	if (lfd < 0)
+		lfd = tcp ? listen_tcp(tcp, err) : listen_unix(*path, err);
+	if (lfd < 0)
+		api_tls_free(take_ptr(tls));
+	return lfd;
 }
 
 int api_serve(const struct api_opts *o, struct berr **err)
 {
 	autofree char *path = NULL;
-	int lfd = activated();
-	if (lfd < 0) {
-		if (socket_path(o->uri ? o->uri : API_DEFAULT_URI, &path, err) < 0)
-			return -EINVAL;
-		lfd = listen_unix(path, err);
-		if (lfd < 0)
-			return lfd;
-	} else { /* systemd made it (and removes it): only who may use it is ours to say */
+	struct api_tls *tls = NULL;
+	int lfd = open_listener(o, &path, &tls, err);
+	if (lfd < 0)
+		return lfd;
+	if (!path && !tls) { /* systemd made it (and removes it): only who may use it is ours */
 		autofree char *given = activated_path(lfd);
 		int r = given ? give_access(given, err) : 0;
-		if (r < 0)
+		if (r < 0) {
+			(void)close(lfd);
 			return r;
+		}
 	}
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_debug("serving the Docker API on %s", path ? path : "the socket systemd gave");
+	log_debug("serving the Docker API on %s", path  ? path
+						  : tls ? o->uri
+							: "the socket systemd gave");
 	size_t live = 0;
 	double idle_since = mono();
 	while (!stopping) {
@@ -179,7 +271,7 @@ int api_serve(const struct api_opts *o, struct berr **err)
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0)
-			serve_child(o, lfd, cfd);
+			serve_child(o, tls, lfd, cfd);
 		(void)close(cfd);
 		if (pid > 0)
 			live++;
@@ -189,5 +281,6 @@ int api_serve(const struct api_opts *o, struct berr **err)
 	(void)close(lfd);
 	if (path)
 		(void)unlink(path);
+	api_tls_free(tls);
 	return 0;
 }
