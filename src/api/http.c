@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -42,7 +41,7 @@ struct conn {
 	int session;
 	struct MHD_UpgradeResponseHandle *urh;
 	int app, tcp;
-	int eof_seen; /* the client half-closed: loops since (stdin's end passed on at 2) */
+	bool input_ended; /* the client's input ended: passed on to the session */
 };
 
 /* ---- replies ---- */
@@ -638,10 +637,26 @@ static struct MHD_Daemon *start_daemon(struct conn *cn)
 	    MHD_OPTION_HTTPS_MEM_CERT, t->cert, MHD_OPTION_HTTPS_MEM_TRUST, t->ca, MHD_OPTION_END);
 }
 
-/* In the relay of a TLS upgrade (upgraded_tls), after each round of MHD's: the session's
- * end closes the upgrade; a client that is gone, or has closed its side (stdin's end), is
- * passed on to the session, as a unix socket would show it. MHD passes neither: it stops
- * reading the client and keeps the socketpair open. */
+/* In the relay of a TLS upgrade (upgraded_tls), whether the client's input has ended (a
+ * half-close, or close_notify) and MHD has passed all of it on: MHD then no longer reads the
+ * TLS socket (it watches it for reading while its input buffer has room and the input goes
+ * on) and writes nothing more to the socketpair (it watches that for writing while it holds
+ * input), i.e. the TCP socket is not in rs and nothing else is in ws (daemon.c's
+ * urh_to_fdset, 0.9.75). */
+static bool relay_input_done(const struct conn *cn, const fd_set *rs, const fd_set *ws, int max)
+{
+	if (FD_ISSET(cn->tcp, rs))
+		return false;
+	for (int fd = 0; fd <= max; fd++)
+		if (fd != cn->tcp && FD_ISSET(fd, ws))
+			return false;
+	return true;
+}
+
+/* In the relay, after each round of MHD's: the session's end closes the upgrade; a client
+ * whose input ended, or who is gone, is passed on to the session as a unix socket would show
+ * it (a read that returns 0; a hang-up). MHD passes neither: it stops reading the client and
+ * keeps the socketpair open. */
 static void relay_round(struct conn *cn, const fd_set *rs)
 {
 	if (cn->session >= 0 && FD_ISSET(cn->session, rs)) {
@@ -652,17 +667,17 @@ static void relay_round(struct conn *cn, const fd_set *rs)
 	}
 	if (cn->session < 0 || cn->tcp < 0)
 		return;
-	struct pollfd pf = {.fd = cn->tcp, .events = POLLRDHUP};
-	int queued = 0;
-	if (poll(&pf, 1, 0) <= 0)
-		return;
-	if (pf.revents & (POLLHUP | POLLERR)) {
+	struct pollfd pf = {.fd = cn->tcp, .events = 0};
+	if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
 		(void)shutdown(cn->app, SHUT_RDWR);
-	} else if ((pf.revents & POLLRDHUP) && ioctl(cn->tcp, FIONREAD, &queued) == 0 && !queued &&
-		   cn->eof_seen < 2 && ++cn->eof_seen == 2) {
-		/* two rounds after the last byte came: MHD has passed on what it had read */
-		(void)shutdown(cn->app, SHUT_RD);
-	}
+}
+
+int api_http_load(struct berr **err)
+{
+	if (MHD_is_feature_supported(MHD_FEATURE_UPGRADE) != MHD_YES)
+		return berr_plain(err, ENOTSUP,
+				  "libmicrohttpd has no upgrade support: attach and exec need it");
+	return 0;
 }
 
 void api_http_serve(const struct api_ctx *ctx, int fd)
@@ -697,12 +712,13 @@ void api_http_serve(const struct api_ctx *ctx, int fd)
 			tvp = &tv;
 		}
 		if (cn.session >= 0) {
+			if (cn.tcp >= 0 && !cn.input_ended &&
+			    relay_input_done(&cn, &rs, &ws, max)) {
+				cn.input_ended = true;
+				(void)shutdown(cn.app, SHUT_RD);
+			}
 			FD_SET(cn.session, &rs);
 			max = cn.session > max ? cn.session : max;
-			if (cn.eof_seen == 1 && (!tvp || tv.tv_sec || tv.tv_usec > 50000)) {
-				tv = (struct timeval){.tv_usec = 50000};
-				tvp = &tv;
-			}
 		}
 		if (max < 0 && !tvp) { /* nothing left to watch: an upgraded connection closed */
 			MHD_run_from_select(d, &rs, &ws, &es);

@@ -50,6 +50,10 @@ struct api_req {
 
 /* Serve the connection on fd until the client closes it; then returns. */
 void api_http_serve(const struct api_ctx *ctx, int fd);
+/* In the listener, before any connection: libmicrohttpd loaded once (each connection's child
+ * inherits it mapped: loading it and GnuTLS's nine libraries in every child cost 2 ms of CPU
+ * a request, bench/api) and able to hand over a hijacked stream (ENOTSUP if not). */
+int api_http_load(struct berr **err);
 
 /* A query parameter (NULL: not given); a boolean as Docker reads one ("1", "true", "True":
  * true; "0", "false", "": false; absent: def); an integer (absent: def; bad: -1 and *bad). */

@@ -38,6 +38,7 @@ DLIB_FORWARD(mhd, struct MHD_Response *, MHD_create_response_from_buffer,
 DLIB_FORWARD(mhd, struct MHD_Response *, MHD_create_response_for_upgrade,
 	     (MHD_UpgradeHandler h, void *cls), (h, cls))
 DLIB_FORWARD_VOID(mhd, MHD_destroy_response, (struct MHD_Response * r), (r))
+DLIB_FORWARD(mhd, enum MHD_Result, MHD_is_feature_supported, (enum MHD_FEATURE feature), (feature))
 DLIB_FORWARD(mhd, enum MHD_Result, MHD_add_response_header,
 	     (struct MHD_Response * r, const char *h, const char *v), (r, h, v))
 

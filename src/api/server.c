@@ -236,6 +236,8 @@ int api_serve(const struct api_opts *o, struct berr **err)
 {
 	autofree char *path = NULL;
 	struct api_tls *tls = NULL;
+	if (api_http_load(err) < 0)
+		return -ENOTSUP;
 	int lfd = open_listener(o, &path, &tls, err);
 	if (lfd < 0)
 		return lfd;
