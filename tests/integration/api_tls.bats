@@ -71,7 +71,7 @@ tdocker() {
 		--tlskey "$T/key.pem" -H "tcp://127.0.0.1:$PORT" "$@"
 }
 
-@test "api tls: the docker CLI with a client certificate: version, run (attach), exec" {
+@test "api tls: the docker CLI with a client certificate: version, run (attach, stdin), exec" {
 	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
 	export DOCKER_CONFIG="$WORK/docker-config"
 	tls_service_start
@@ -86,12 +86,23 @@ tdocker() {
 	assert_equal "$status" 3
 	assert_line out
 	assert_line err
+	# stdin through TLS, and its end (the CLI's close_notify) passed on
+	run sh -c "printf 'one\ntwo\n' | timeout -s KILL 30 /usr/bin/docker --tlsverify \
+		--tlscacert $T/ca.pem --tlscert $T/cert.pem --tlskey $T/key.pem \
+		-H tcp://127.0.0.1:$PORT run -i --rm berth/default wc -l"
+	assert_success
+	assert_output 2
 	# exec into a running container
 	run tdocker run -d --name tls1 berth/default sleep 60
 	assert_success
 	run tdocker exec tls1 sh -c 'echo in-exec; exit 4'
 	assert_equal "$status" 4
 	assert_output in-exec
+	run sh -c "echo piped | timeout -s KILL 30 /usr/bin/docker --tlsverify \
+		--tlscacert $T/ca.pem --tlscert $T/cert.pem --tlskey $T/key.pem \
+		-H tcp://127.0.0.1:$PORT exec -i tls1 cat"
+	assert_success
+	assert_output piped
 	run tdocker rm -f tls1
 	assert_success
 }
