@@ -86,7 +86,8 @@ static void mark_stopping(const struct eng_store *s, const char *id)
 	(void)fs_write_file(AT_FDCWD, marker, "", 0, 0600, NULL);
 }
 
-/* dockerd's "kill" event, with the signal's number */
+/* dockerd's "kill" event, with the signal's number: logged before the signal is sent, as
+ * the monitor logs the die it causes as soon as it sees it */
 static void kill_event(const struct eng_store *s, const char *id, json_t *rec, int sig)
 {
 	json_t *more = json_pack("{s:o}", "signal", json_sprintf("%d", sig));
@@ -102,9 +103,8 @@ int eng_container_kill(const struct eng_store *s, const char *id, int sig, struc
 	json_t *rec = eng_container_load(s, id, NULL);
 	if (rec && (sig == SIGKILL || sig == stop_signal(rec)))
 		mark_stopping(s, id);
+	kill_event(s, id, rec, sig); /* before: the monitor's die may come at once */
 	int r = send_signal(s, id, sig, false, err);
-	if (r == 0)
-		kill_event(s, id, rec, sig);
 	json_decref(rec);
 	return r;
 }
@@ -141,12 +141,12 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 		(void)unlink(paused);
 	}
 	mark_stopping(s, id);
-	if (send_signal(s, id, sig, false, NULL) == 0)
-		kill_event(s, id, rec, sig);
+	kill_event(s, id, rec, sig);
+	(void)send_signal(s, id, sig, false, NULL);
 	bool stopped = wait_stopped(s, id, (long)timeout_s * 1000);
 	if (!stopped) {
-		(void)send_signal(s, id, SIGKILL, true, NULL);
 		kill_event(s, id, rec, SIGKILL);
+		(void)send_signal(s, id, SIGKILL, true, NULL);
 		stopped = wait_stopped(s, id, 10000);
 	}
 	if (stopped)
@@ -264,8 +264,8 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 					  "container before attempting removal or force remove",
 					  id);
 		mark_stopping(s, id);
-		(void)send_signal(s, id, SIGKILL, true, NULL);
 		kill_event(s, id, NULL, SIGKILL);
+		(void)send_signal(s, id, SIGKILL, true, NULL);
 		(void)wait_stopped(s, id, 10000);
 	}
 	clear_leftovers(s, id);

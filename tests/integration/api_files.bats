@@ -13,26 +13,7 @@ setup() {
 	api_service_start
 }
 
-# The service's processes other than the listener, after a moment for those whose client just
-# left.
-service_children() {
-	local left
-	for _ in $(seq 30); do
-		left=$(pgrep -f "system service --time 0 unix://$WORK/" | grep -vx "$SERVICE" || true)
-		[ -n "$left" ] || return 0
-		sleep 0.1
-	done
-	echo "$left"
-}
-
-teardown() {
-	local busy=""
-	[ -z "${SERVICE:-}" ] || busy=$(service_children)
-	local left
-	left=$(api_service_stop)
-	store_teardown
-	[ -z "$busy$left" ] || { echo "left behind: $busy $left" >&2; return 1; }
-}
+teardown() { api_teardown; }
 
 docker() { timeout 30 /usr/bin/docker "$@"; }
 api() { curl -s --unix-socket "$SOCK" "$@"; }
@@ -266,7 +247,7 @@ v"
 	# the reader stops after a few bytes and goes: the tar's writer and the root's mount end
 	api -N "http://d/containers/big1/export" | head -c 1000 >/dev/null
 	api -N "http://d/containers/big1/archive?path=/bin" | head -c 1000 >/dev/null
-	[ -z "$(service_children)" ]
+	[ -z "$(api_service_children)" ]
 	root_unmounted "$id"
 	docker rm big1
 }

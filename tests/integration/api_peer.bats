@@ -8,34 +8,13 @@
 load helpers
 
 DOCKER=/usr/bin/docker # /usr/local/bin/docker, first in PATH, is another docker's CLI
-DOCKERD_HELPER="$BATS_TEST_DIRNAME/../helpers/dockerd"
 
 setup_file() {
-	local missing
-	for missing in /usr/sbin/dockerd "$DOCKER"; do
-		[ -x "$missing" ] && continue
-		export NO_DOCKER="$missing is missing (Debian's docker.io)"
-		return 0
-	done
-	DOCKERD_DIR=$(mktemp -d /tmp/berth-dockerd.XXXXXX)
-	export DOCKERD_DIR
-	PEER=$("$DOCKERD_HELPER" start "$DOCKERD_DIR") || return 1
-	export PEER
-	local store r=0
-	store=$(mktemp -d /tmp/berth-store.XXXXXX)
-	"$BERTH" --root "$store/root" --runroot "$store/run" save -o "$BATS_FILE_TMPDIR/default.tar" \
-		berth/default &&
-		DOCKER_CONFIG="$DOCKERD_DIR/client" "$DOCKER" -H "$PEER" load -i "$BATS_FILE_TMPDIR/default.tar" >/dev/null || r=1
-	rm -rf "$store"
-	if [ $r -ne 0 ]; then
-		"$DOCKERD_HELPER" stop "$DOCKERD_DIR"
-		return 1
-	fi
+	dockerd_peer_start || return 1
+	export PEER="${DOCKERD_HOST:-}"
 }
 
-teardown_file() {
-	[ -z "${DOCKERD_DIR:-}" ] || "$DOCKERD_HELPER" stop "$DOCKERD_DIR"
-}
+teardown_file() { dockerd_peer_stop; }
 
 setup() {
 	[ -z "${NO_DOCKER:-}" ] || skip "$NO_DOCKER"

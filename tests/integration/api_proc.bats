@@ -13,25 +13,7 @@ setup() {
 	api_service_start
 }
 
-# The service's processes other than the listener (connections, stats writers), after a
-# moment for those whose client just left.
-service_children() {
-	local left
-	for _ in $(seq 30); do
-		left=$(pgrep -f "system service --time 0 unix://$WORK/" | grep -vx "$SERVICE" || true)
-		[ -n "$left" ] || return 0
-		sleep 0.1
-	done
-	echo "$left"
-}
-
-teardown() {
-	local busy="" left
-	[ -z "${SERVICE:-}" ] || busy=$(service_children)
-	left=$(api_service_stop)
-	store_teardown
-	[ -z "$busy$left" ] || { echo "left behind: $busy $left" >&2; return 1; }
-}
+teardown() { api_teardown; }
 
 docker() { timeout 30 /usr/bin/docker "$@"; }
 api() { curl -s --unix-socket "$SOCK" "$@"; }

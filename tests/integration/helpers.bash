@@ -250,6 +250,61 @@ api_service_start() {
 	export DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$WORK/docker-config"
 }
 
+# dockerd_peer_start: for setup_file, a peer dockerd of the file's own (tests/helpers/dockerd:
+# namespaces, storage and cgroups of its own, offline) with berth's built-in image loaded;
+# DOCKERD_DIR and DOCKERD_HOST exported. Without Debian's docker.io, NO_DOCKER says what is
+# missing (bats cannot skip from setup_file: each test's setup skips on it).
+dockerd_peer_start() {
+	local missing helper="$BATS_TEST_DIRNAME/../helpers/dockerd"
+	for missing in /usr/sbin/dockerd /usr/bin/docker; do
+		[ -x "$missing" ] && continue
+		export NO_DOCKER="$missing is missing (Debian's docker.io)"
+		return 0
+	done
+	DOCKERD_DIR=$(mktemp -d /tmp/berth-dockerd.XXXXXX)
+	export DOCKERD_DIR
+	DOCKERD_HOST=$("$helper" start "$DOCKERD_DIR") || return 1
+	export DOCKERD_HOST
+	local store r=0
+	store=$(mktemp -d /tmp/berth-store.XXXXXX)
+	"$BERTH" --root "$store/root" --runroot "$store/run" save -o "$BATS_FILE_TMPDIR/default.tar" \
+		berth/default &&
+		DOCKER_CONFIG="$DOCKERD_DIR/client" /usr/bin/docker -H "$DOCKERD_HOST" \
+			load -i "$BATS_FILE_TMPDIR/default.tar" >/dev/null || r=1
+	rm -rf "$store"
+	if [ $r -ne 0 ]; then
+		"$helper" stop "$DOCKERD_DIR"
+		return 1
+	fi
+}
+
+# dockerd_peer_stop: for teardown_file; the peer, its processes, mounts, cgroups and DIR go.
+dockerd_peer_stop() {
+	[ -z "${DOCKERD_DIR:-}" ] || "$BATS_TEST_DIRNAME/../helpers/dockerd" stop "$DOCKERD_DIR"
+}
+
+# api_service_children: the service's processes other than the listener (connections, exec
+# runners), after a moment for those whose client just left.
+api_service_children() {
+	local left
+	for _ in $(seq 30); do
+		left=$(pgrep -f "system service --time 0 unix://$WORK/" | grep -vx "$SERVICE" || true)
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
+
+# api_teardown: a test of the service ends: no connection's process outlives its client, the
+# service stops and leaves nothing, then the store goes (store_teardown).
+api_teardown() {
+	local busy="" left
+	[ -z "${SERVICE:-}" ] || busy=$(api_service_children)
+	left=$(api_service_stop)
+	store_teardown
+	[ -z "$busy$left" ] || { echo "left behind: $busy $left" >&2; return 1; }
+}
+
 # api_service_stop: the service stopped; prints the processes of it that outlived it (a
 # connection's process that did not end with its client), for the caller to fail on.
 api_service_stop() {
