@@ -248,3 +248,45 @@ fake_links() {
 	refute_output --partial got-a-terminal
 	! is_berth || assert_output --partial "/dev/pts/ptmx"
 }
+
+@test "CVE-2019-5736: what a container reaches through /proc/<pid>/exe of the runtime is a sealed copy, not the host's binary" {
+	local sum
+	sum=$(sha256sum <"$XRT")
+	# A startContainer hook runs in the container, after pivot_root, as a child of the
+	# runtime's process that entered it: where the attack opened /proc/<pid>/exe. It writes to
+	# it at once, and again through an fd it keeps, from a process that stays behind until
+	# the runtime is gone (the attack's second step). What it writes is the ELF magic's first
+	# byte over itself: a runtime that let it through would still be whole, and the test fails.
+	cat >"$ROOTFS/hook.sh" <<'SH'
+#!/bin/sh
+rt=$PPID
+readlink /proc/$rt/exe > /exe-link
+(printf '\177' 1<> /proc/$rt/exe) 2> /exe-err-live
+echo $? > /exe-rc-live
+exec 3< /proc/$rt/exe
+(while [ ! -e /go ]; do sleep 0.05; done
+ printf '\177' | dd of=/proc/self/fd/3 bs=1 count=1 conv=notrunc 2> /exe-err-after
+ echo $? > /exe-rc-after) </dev/null >/dev/null 2>&1 &
+SH
+	chmod +x "$ROOTFS/hook.sh"
+	ln -sf busybox "$ROOTFS/bin/dd"
+	set_config "$BUNDLE" '.process.args = ["sleep", "30"] | .process.terminal = false |
+		.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "/hook.sh"]}]'
+	# detached: once the command returns, no process of the runtime runs here any more
+	run xrt run --detach "$ID"
+	touch "$ROOTFS/go"
+	for _ in $(seq 100); do [ -s "$ROOTFS/exe-rc-after" ] && break; sleep 0.05; done
+	[ "$(sha256sum <"$XRT")" = "$sum" ]
+	[ "$(cat "$ROOTFS/exe-rc-live")" != 0 ]
+	[ "$(cat "$ROOTFS/exe-rc-after")" != 0 ]
+	if is_berth; then
+		assert_success
+		run cat "$ROOTFS/exe-link"
+		assert_output --regexp '^/memfd:'
+		# sealed against writes: refused even once nothing runs it (busy while it runs)
+		run cat "$ROOTFS/exe-err-after"
+		assert_output --partial 'Operation not permitted'
+	fi
+	echo "CVE-2019-5736 $(cat "$ROOTFS/exe-link") live: $(cat "$ROOTFS/exe-err-live")" \
+		"after: $(cat "$ROOTFS/exe-err-after")" >>"${ESCAPE_LOG:-/dev/null}"
+}

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include "image/builtin.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/selfexec.h"
 #include "util/version.h"
 
 int cli_fail(struct berr *err)
@@ -38,46 +37,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	return 1;
-}
-
-/* CVE-2019-5736: a container process can reach the runtime's binary through /proc/PID/exe of
- * a process that joined it, and write to it. So the commands that enter a container run from
- * an anonymous, sealed memfd copy: nothing on the host can be overwritten through it. */
-static int ensure_sealed_self(char **argv)
-{
-	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	int seals = fcntl(self, F_GET_SEALS);
-	if (seals >= 0 && (seals & F_SEAL_WRITE)) {
-		close(self);
-		return 0; /* already running from our sealed copy */
-	}
-	struct stat st;
-	int mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0 || fstat(self, &st) < 0) {
-		close(self);
-		return -errno;
-	}
-	off_t off = 0;
-	while (off < st.st_size) {
-		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
-		if (n <= 0) {
-			close(self);
-			close(mfd);
-			return -EIO;
-		}
-	}
-	close(self);
-	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-		close(mfd);
-		return -errno;
-	}
-	extern char **environ;
-	fexecve(mfd, argv, environ);
-	int e = errno;
-	close(mfd);
-	return -e;
 }
 
 static void usage(FILE *f)
@@ -197,14 +156,17 @@ static int apply_globals(struct cli_opts *o, const struct globals *g)
 }
 
 /* Before a command that starts a process: the guest init found beside this binary, then a
- * sealed copy of it to run from (which has no directory). 0, or -1 (said). */
+ * sealed copy of it to run from (which has no directory). CVE-2019-5736: a container process
+ * can reach the runtime's binary through /proc/PID/exe of a process that joined it, and write
+ * to it; run from an anonymous memfd sealed against writes (util/selfexec), nothing on the
+ * host can be overwritten through it. 0, or -1 (said). */
 static int prepare_to_start(char **argv)
 {
 	char *init = getenv("BERTH_VM_INIT") ? NULL : img_builtin_file("berth-vm-init", NULL);
 	if (init)
 		setenv("BERTH_VM_INIT", init, 0);
 	free(init);
-	int r = ensure_sealed_self(argv);
+	int r = selfexec_is_sealed() ? 0 : selfexec_sealed(argv);
 	if (r < 0) {
 		fprintf(stderr, "berth-runtime: cannot run from a sealed copy of itself: %s\n",
 			strerror(-r));
