@@ -15,6 +15,7 @@
 #include "util/filter.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct sink {
 	int fd;
@@ -27,8 +28,10 @@ static int send_event(json_t *ev, void *ctx)
 	if (!eng_event_match(k->filters, ev))
 		return 0;
 	autofree char *text = json_dumps(ev, JSON_COMPACT);
-	if (!text || fs_write_all(k->fd, text, strlen(text)) < 0 ||
-	    fs_write_all(k->fd, "\n", 1) < 0)
+	/* the document and its newline in one write, so in one chunk: docker-py's decoder takes
+	 * a chunk of only "\n" at the end of the stream for a document that does not parse */
+	autofree char *line = text ? xasprintf("%s\n", text) : NULL;
+	if (!line || fs_write_all(k->fd, line, strlen(line)) < 0)
 		return 1; /* the reader left */
 	return 0;
 }

@@ -90,8 +90,9 @@ static void emit(struct stream_out *w, json_t *msg)
 	json_decref(msg);
 	if (!text)
 		return;
-	(void)fs_write_all(w->fd, text, strlen(text));
-	(void)fs_write_all(w->fd, "\r\n", 2);
+	/* one write, one chunk (see events.c) */
+	autofree char *line = xasprintf("%s\r\n", text);
+	(void)fs_write_all(w->fd, line, strlen(line));
 	w->wrote = true;
 }
 

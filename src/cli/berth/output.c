@@ -124,8 +124,8 @@ int64_t out_when_ns(const char *s)
 	if (t)
 		return (int64_t)t * 1000000000LL;
 	size_t digits = strspn(s, "0123456789");
-	if (digits && (!s[digits] || (s[digits] == '.' && !s[digits + 1 + strspn(s + digits + 1,
-										    "0123456789")])))
+	if (digits && (!s[digits] ||
+		       (s[digits] == '.' && !s[digits + 1 + strspn(s + digits + 1, "0123456789")])))
 		return (int64_t)(strtod(s, NULL) * 1e9); /* a Unix time, as docker takes it */
 	double total = 0;
 	const char *p = s;
