@@ -121,11 +121,11 @@ static void test_normalize(void **state)
 		fail_msg("%s", msg);
 	char *base = strrchr(dir, '/') + 1;
 	char *want_name = xstrdup(base);
-	for (char *c = want_name; *c; c++)
+	for (char *c = want_name; *c;) /* the name's rules: lower case, no dots */
 		if (*c == '.')
-			memmove(c, c + 1, strlen(c));
+			memmove(c, c + 1, strlen(c)); /* c is the next character now */
 		else
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c), c++;
 	assert_string_equal(p->name, want_name);
 	check(p, "services.web.image", "'nginx:1.2'");
 	check(p, "services.web.ports",
