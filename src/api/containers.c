@@ -402,6 +402,19 @@ int api_container_delete(struct api_req *r)
 
 /* ---- the list ---- */
 
+static char *item_text(const struct eng_store *s, json_t *rec, json_t *st, const char *id,
+		       bool size)
+{
+	if (!size)
+		return eng_container_summary_text(s, rec, st, id);
+	json_t *sum = eng_container_summary(s, rec, st, id, true);
+	char *text = json_dumps(sum, JSON_COMPACT);
+	json_decref(sum);
+	if (!text)
+		abort(); /* jansson fails only for want of memory */
+	return text;
+}
+
 int api_containers_list(struct api_req *r)
 {
 	struct berr *err = NULL;
@@ -425,22 +438,32 @@ int api_containers_list(struct api_req *r)
 		json_decref(filters);
 		return api_reply_berr(r, err);
 	}
-	json_t *list = json_array();
-	for (size_t i = 0; ids[i] && (limit <= 0 || (long long)json_array_size(list) < limit);
-	     i++) {
-		json_t *rec = eng_container_load(&r->ctx->es, ids[i], NULL);
+	/* the items as text, most of them made before (eng_container_summary_text) */
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		abort();
+	fputc('[', out);
+	for (size_t i = 0; ids[i] && (limit <= 0 || (long long)n < limit); i++) {
+		json_t *rec = eng_container_peek(&r->ctx->es, ids[i], NULL);
 		json_t *st = rec ? eng_state_load(&r->ctx->es, ids[i]) : NULL;
-		bool keep = rec && (every || json_is_true(json_object_get(st, "Running"))) &&
-			    eng_container_filter(filters, rec, st, ids[i]);
-		if (keep)
-			json_array_append_new(
-			    list, eng_container_summary(&r->ctx->es, rec, st, ids[i], size));
+		if (rec && (every || json_is_true(json_object_get(st, "Running"))) &&
+		    eng_container_filter(filters, rec, st, ids[i])) {
+			autofree char *item = item_text(&r->ctx->es, rec, st, ids[i], size);
+			fprintf(out, "%s%s", n++ ? "," : "", item);
+		}
 		json_decref(rec);
 		json_decref(st);
 	}
+	fputs("]\n", out);
+	if (fclose(out) != 0)
+		abort();
 	strv_free(ids);
 	json_decref(filters);
-	return api_reply_json(r, 200, list);
+	int ret = api_reply_text(r, 200, "application/json", text, len);
+	free(text);
+	return ret;
 }
 
 /* ---- logs ---- */

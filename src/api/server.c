@@ -21,6 +21,9 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "api/tls.h"
+#include "engine/container.h"
+#include "engine/container_view.h"
+#include "engine/record_cache.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -200,13 +203,15 @@ static double mono(void)
 
 /* A connection's own process: served, then it ends. */
 __attribute__((noreturn)) static void serve_child(const struct api_opts *o,
-						  const struct api_tls *tls, int lfd, int cfd)
+						  const struct api_tls *tls,
+						  struct eng_record_cache *records, int lfd,
+						  int cfd)
 {
 	(void)close(lfd);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot}, .tls = tls};
+	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot, records}, .tls = tls};
 	api_http_serve(&ctx, cfd);
 	_exit(0);
 }
@@ -256,8 +261,13 @@ int api_serve(const struct api_opts *o, struct berr **err)
 	log_debug("serving the Docker API on %s", path  ? path
 						  : tls ? o->uri
 							: "the socket systemd gave");
+	/* the records parsed here and the list items made from them, between connections, are
+	 * every connection's (inherited by fork): a list or a name lookup parses and makes only
+	 * what changed since (engine/record_cache.h) */
+	struct eng_store es = {(char *)o->root, (char *)o->runroot, eng_record_cache_new()};
+	eng_container_summaries_warm(&es);
 	size_t live = 0;
-	double idle_since = mono();
+	double idle_since = mono(), fresh_at = mono();
 	while (!stopping) {
 		for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) > 0;)
 			if (live && --live == 0)
@@ -265,15 +275,20 @@ int api_serve(const struct api_opts *o, struct berr **err)
 		if (o->idle_s > 0 && !live && mono() - idle_since >= o->idle_s)
 			break;
 		struct pollfd pf = {.fd = lfd, .events = POLLIN};
-		if (poll(&pf, 1, 200) <= 0)
+		if (poll(&pf, 1, 200) <= 0) {
+			if (mono() - fresh_at >= 1) { /* idle: catch up with the store */
+				eng_container_summaries_warm(&es);
+				fresh_at = mono();
+			}
 			continue;
+		}
 		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd < 0)
 			continue;
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0)
-			serve_child(o, tls, lfd, cfd);
+			serve_child(o, tls, es.records, lfd, cfd);
 		(void)close(cfd);
 		if (pid > 0)
 			live++;
@@ -284,5 +299,6 @@ int api_serve(const struct api_opts *o, struct berr **err)
 	if (path)
 		(void)unlink(path);
 	api_tls_free(tls);
+	eng_record_cache_free(es.records);
 	return 0;
 }

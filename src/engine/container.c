@@ -16,6 +16,7 @@
 
 #include "engine/event.h"
 #include "engine/network.h"
+#include "engine/record_cache.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -114,6 +115,33 @@ json_t *eng_container_load(const struct eng_store *s, const char *id, struct ber
 	return json_load_path(AT_FDCWD, path, RECORD_MAX, err);
 }
 
+json_t *eng_container_peek(const struct eng_store *s, const char *id, struct berr **err)
+{
+	if (!s->records)
+		return eng_container_load(s, id, err);
+	autofree char *path = eng_container_path(s, id, "container.json");
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return eng_container_load(s, id, err);
+	json_t *rec = eng_record_cache_get(s->records, id, &st);
+	if (rec)
+		return rec;
+	/* the identity kept is that of the file read (fstat), whatever the path names now */
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat fst;
+	if (fd < 0 || fstat(fd, &fst) < 0)
+		return eng_container_load(s, id, err);
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (fs_read_fd(fd, RECORD_MAX, &data, &len, err) < 0 ||
+	    !(rec = json_load_text(data, len, err))) {
+		berr_wrap(err, "read '%s'", path);
+		return NULL;
+	}
+	eng_record_cache_put(s->records, id, &fst, rec);
+	return rec;
+}
+
 int eng_container_save(const struct eng_store *s, const char *id, json_t *record, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "container.json");
@@ -128,7 +156,7 @@ static char *find_name(const struct eng_store *s, const char *name)
 		return NULL;
 	char *found = NULL;
 	for (size_t i = 0; ids[i] && !found; i++) {
-		json_t *rec = eng_container_load(s, ids[i], NULL);
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
 		if (rec && !strcmp(name_of(rec), name))
 			found = xstrdup(ids[i]);
 		json_decref(rec);
@@ -223,7 +251,7 @@ int eng_container_resolve(const struct eng_store *s, const char *ref, char out_i
 			r = 0;
 			break;
 		}
-		json_t *rec = eng_container_load(s, ids[i], NULL);
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
 		bool named = rec && !strcmp(name_of(rec), want);
 		json_decref(rec);
 		if (named) {
@@ -378,7 +406,7 @@ void eng_image_roots(json_t *keep, void *ctx)
 	if (eng_container_list(s, &ids, NULL) < 0)
 		return;
 	for (size_t i = 0; ids[i]; i++) {
-		json_t *rec = eng_container_load(s, ids[i], NULL);
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
 		size_t k;
 		json_t *v;
 		json_array_foreach(json_object_get(rec, "Layers"), k, v)
@@ -396,7 +424,7 @@ bool eng_image_in_use(const char *image_id, void *ctx)
 		return false;
 	bool used = false;
 	for (size_t i = 0; ids[i] && !used; i++) {
-		json_t *rec = eng_container_load(s, ids[i], NULL);
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
 		const char *img = json_string_value(json_object_get(rec, "Image"));
 		used = img && !strcmp(img, image_id);
 		json_decref(rec);

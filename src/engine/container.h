@@ -21,8 +21,9 @@ struct berr;
 #define ENG_ID_LEN 64
 
 struct eng_store {
-	char *root;    /* the engine's root (also the image store's) */
-	char *runroot; /* runtime state, attach sockets: /run/berth */
+	char *root;                       /* the engine's root (also the image store's) */
+	char *runroot;                    /* runtime state, attach sockets: /run/berth */
+	struct eng_record_cache *records; /* parsed records (engine/record_cache.h), or NULL */
 };
 
 /* Under the containers lock, before a new record is written: takes what must be unique
@@ -40,6 +41,9 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 int eng_container_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
 			  struct berr **err);
 json_t *eng_container_load(const struct eng_store *s, const char *id, struct berr **err);
+/* The record as eng_container_load reads it, shared with s->records when there is a cache
+ * (read-only: a caller that changes it changes every later reader's): for lists and lookups. */
+json_t *eng_container_peek(const struct eng_store *s, const char *id, struct berr **err);
 int eng_container_save(const struct eng_store *s, const char *id, json_t *record,
 		       struct berr **err);
 /* Every container id, newest first. */

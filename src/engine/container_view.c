@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/record_cache.h"
 #include "engine/volume.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -275,6 +276,41 @@ json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *st
 			    json_pack("{s:O}", "Networks", nets ? nets : json_object()));
 	json_object_set_new(out, "Mounts", summary_mounts(s, rec));
 	return out;
+}
+
+char *eng_container_summary_text(const struct eng_store *s, json_t *rec, json_t *state,
+				 const char *id)
+{
+	autofree char *status = eng_container_status_text(state, time(NULL));
+	autofree char *st = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+	autofree char *key = xasprintf("%s\n%s", st ? st : "", status);
+	const char *made = eng_record_cache_view(s->records, id, rec, key);
+	if (made)
+		return xstrdup(made);
+	json_t *sum = eng_container_summary(s, rec, state, id, false);
+	char *text = json_dumps(sum, JSON_COMPACT);
+	json_decref(sum);
+	if (!text)
+		abort(); /* jansson fails only for want of memory */
+	eng_record_cache_set_view(s->records, id, rec, key, text);
+	return text;
+}
+
+void eng_container_summaries_warm(const struct eng_store *s)
+{
+	char **ids = NULL;
+	eng_record_cache_refresh(s);
+	if (!s->records || eng_container_list(s, &ids, NULL) < 0)
+		return;
+	for (size_t i = 0; ids[i]; i++) {
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
+		json_t *st = rec ? eng_state_load(s, ids[i]) : NULL;
+		if (rec)
+			free(eng_container_summary_text(s, rec, st, ids[i]));
+		json_decref(rec);
+		json_decref(st);
+	}
+	strv_free(ids);
 }
 
 /* The filters. */

@@ -23,6 +23,14 @@ json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool si
  * Status, HostConfig {NetworkMode}, NetworkSettings {Networks}, Mounts. */
 json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *state, const char *id,
 			      bool size);
+/* eng_container_summary without sizes, as compact JSON text (caller frees): the one made
+ * before when s->records holds this parse of the record and it was made for the same state
+ * and Status wording. */
+char *eng_container_summary_text(const struct eng_store *s, json_t *rec, json_t *state,
+				 const char *id);
+/* s->records brought up to the store, each container's summary text made (the API's
+ * listener, between connections: its connections inherit both). */
+void eng_container_summaries_warm(const struct eng_store *s);
 /* "Up 5 minutes", "Up 2 hours (Paused)", "Up 3 seconds (healthy)", "Exited (0) 2 minutes
  * ago", "Restarting (1) 5 seconds ago", "Created", as Docker's State.String(); now is the
  * present (time(NULL)), given so that tests can fix it. Caller frees. */

@@ -151,6 +151,35 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	assert_success
 }
 
+@test "api: the list follows every change the command line makes, at once (the listener's record cache)" {
+	berth create --name cache-a berth/default sleep 30 >/dev/null
+	sleep 1.5 # the listener, idle, has read the record and made its list item
+	run docker ps -a --format '{{.Names}} {{.State}}'
+	assert_output 'cache-a created'
+	# each change is seen by the next request, before the listener catches up
+	berth rename cache-a cache-b
+	run docker ps -a --format '{{.Names}} {{.State}}'
+	assert_output 'cache-b created'
+	berth start cache-b >/dev/null
+	run docker ps --format '{{.Names}} {{.State}} {{.Status}}'
+	assert_output --regexp '^cache-b running Up '
+	run docker ps -a --filter name=cache-b -q
+	assert_output "$(berth inspect -f '{{.Id}}' cache-b | cut -c1-12)"
+	berth kill cache-b >/dev/null
+	berth wait cache-b >/dev/null || true
+	run docker ps -a --format '{{.Names}} {{.State}}'
+	assert_output 'cache-b exited'
+	berth rm cache-b >/dev/null
+	run docker ps -a -q
+	assert_output ''
+	run docker inspect cache-b
+	assert_failure
+	berth create --name cache-b berth/default true >/dev/null # the name again, a new record
+	run docker ps -a --format '{{.Names}} {{.Command}}'
+	assert_output 'cache-b "true"'
+	berth rm cache-b >/dev/null
+}
+
 @test "system service: its socket's mode, the idle timeout, TCP refused" {
 	[ "$(stat -c %a "$SOCK")" = 600 ] || [ "$(stat -c %a "$SOCK")" = 660 ]
 	# a second service on the same socket is refused while the first answers

@@ -1,0 +1,179 @@
+/* Parsed container records by file identity (see record_cache.h). An open-addressing table
+ * keyed by container id; a file's identity is its device, inode, size, modification and change
+ * times: records are replaced by rename (json_write_atomic), which gives a new inode and a new
+ * change time, so a record read after any rewrite is never taken for the old one. */
+#include "engine/record_cache.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/container.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+struct entry {
+	char id[ENG_ID_LEN + 1]; /* "" for a free slot */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	json_t *rec;
+	char *view_key, *view; /* a text made from rec and what view_key names, or NULL */
+};
+
+struct eng_record_cache {
+	struct entry *slots;
+	size_t cap, used; /* cap a power of two, used at most half of it */
+};
+
+struct eng_record_cache *eng_record_cache_new(void)
+{
+	struct eng_record_cache *c = xzalloc(sizeof(*c));
+	c->cap = 64;
+	c->slots = xcalloc(c->cap, sizeof(*c->slots));
+	return c;
+}
+
+static void forget(struct entry *e)
+{
+	json_decref(e->rec);
+	free(e->view_key);
+	free(e->view);
+	e->rec = NULL;
+	e->view_key = e->view = NULL;
+}
+
+void eng_record_cache_free(struct eng_record_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++)
+		forget(&c->slots[i]);
+	free(c->slots);
+	free(c);
+}
+
+/* FNV-1a of the id (ids are random hex already; names are not keys here) */
+static size_t hash(const char *id)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static struct entry *slot(struct entry *slots, size_t cap, const char *id)
+{
+	for (size_t i = hash(id) & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!slots[i].id[0] || !strcmp(slots[i].id, id))
+			return &slots[i];
+}
+
+static bool same_file(const struct entry *e, const struct stat *st)
+{
+	return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+	       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       e->ctime.tv_sec == st->st_ctim.tv_sec && e->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+json_t *eng_record_cache_get(struct eng_record_cache *c, const char *id, const struct stat *st)
+{
+	if (strlen(id) != ENG_ID_LEN)
+		return NULL;
+	struct entry *e = slot(c->slots, c->cap, id);
+	return e->id[0] && same_file(e, st) ? json_incref(e->rec) : NULL;
+}
+
+static void grow(struct eng_record_cache *c)
+{
+	size_t cap = c->cap * 2;
+	struct entry *slots = xcalloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->slots[i].id[0])
+			*slot(slots, cap, c->slots[i].id) = c->slots[i];
+	free(c->slots);
+	c->slots = slots;
+	c->cap = cap;
+}
+
+void eng_record_cache_put(struct eng_record_cache *c, const char *id, const struct stat *st,
+			  json_t *rec)
+{
+	if (strlen(id) != ENG_ID_LEN)
+		return;
+	if (2 * (c->used + 1) > c->cap)
+		grow(c);
+	struct entry *e = slot(c->slots, c->cap, id);
+	if (!e->id[0]) {
+		memcpy(e->id, id, sizeof(e->id));
+		c->used++;
+	}
+	forget(e);
+	e->rec = json_incref(rec);
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+}
+
+void eng_record_cache_refresh(const struct eng_store *s)
+{
+	struct eng_record_cache *c = s->records;
+	char **ids = NULL;
+	if (!c || eng_container_list(s, &ids, NULL) < 0)
+		return;
+	/* the listed ones, read through the cache (parsed again where changed), into a new table:
+	 * what was removed is left behind and freed */
+	struct eng_record_cache fresh = {.cap = 64};
+	size_t n = 0;
+	while (ids[n])
+		n++;
+	while (fresh.cap < 2 * n)
+		fresh.cap *= 2;
+	fresh.slots = xcalloc(fresh.cap, sizeof(*fresh.slots));
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec = eng_container_peek(s, ids[i], NULL);
+		struct entry *e = slot(c->slots, c->cap, ids[i]);
+		if (rec && e->id[0] && e->rec == rec) {
+			*slot(fresh.slots, fresh.cap, ids[i]) = *e;
+			*e = (struct entry){.id = ""}; /* moved */
+			fresh.used++;
+		}
+		json_decref(rec);
+	}
+	strv_free(ids);
+	for (size_t i = 0; i < c->cap; i++)
+		forget(&c->slots[i]);
+	free(c->slots);
+	*c = fresh;
+}
+
+/* the entry holding this very parse of id's record, or NULL */
+static struct entry *holding(struct eng_record_cache *c, const char *id, json_t *rec)
+{
+	if (!c || strlen(id) != ENG_ID_LEN)
+		return NULL;
+	struct entry *e = slot(c->slots, c->cap, id);
+	return e->id[0] && e->rec == rec ? e : NULL;
+}
+
+const char *eng_record_cache_view(struct eng_record_cache *c, const char *id, json_t *rec,
+				  const char *key)
+{
+	struct entry *e = holding(c, id, rec);
+	return e && e->view_key && !strcmp(e->view_key, key) ? e->view : NULL;
+}
+
+void eng_record_cache_set_view(struct eng_record_cache *c, const char *id, json_t *rec,
+			       const char *key, const char *text)
+{
+	struct entry *e = holding(c, id, rec);
+	if (!e)
+		return;
+	free(e->view_key);
+	free(e->view);
+	e->view_key = xstrdup(key);
+	e->view = xstrdup(text);
+}
