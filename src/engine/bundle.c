@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "engine/seccomp.h"
+#include "engine/systemd.h"
 #include "engine/user.h"
 #include "engine/userns.h"
 #include "image/config.h"
@@ -568,8 +569,11 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 				    json_pack("[s, s, s, s, s]", "rbind", "nosuid", "noexec",
 					      "nodev", o->privileged ? "rw" : "ro"));
 	}
-	return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion", "1.1.0",
-			 "process", process, "root", "path", rootfs, "readonly", o->read_only,
-			 "hostname", hostname, "mounts", mounts, "linux", linux_, "annotations",
-			 annotations);
+	json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion",
+				 "1.1.0", "process", process, "root", "path", rootfs, "readonly",
+				 o->read_only, "hostname", hostname, "mounts", mounts, "linux",
+				 linux_, "annotations", annotations);
+	if (o->systemd)
+		eng_systemd_spec(spec, id, dir);
+	return spec;
 }

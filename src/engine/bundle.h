@@ -37,6 +37,7 @@ struct eng_run_opts {
 	const char *seccomp;  /* NULL: berth's default; "unconfined"; or a profile file */
 	char *const *devices; /* --device HOST[:CONTAINER][:PERMISSIONS] */
 	json_t *idmappings;   /* HostConfig.IDMappings (userns.h), or NULL: no user namespace */
+	bool systemd;         /* systemd mode (engine/systemd.h: Config.SystemdMode) */
 };
 
 /* The process args: (--entrypoint or the image's Entrypoint) + (cmd or the image's Cmd, which

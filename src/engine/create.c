@@ -13,6 +13,7 @@
 #include "engine/network.h"
 #include "engine/pod.h"
 #include "engine/port.h"
+#include "engine/systemd.h"
 #include "engine/user.h"
 #include "engine/userns.h"
 #include "engine/volume.h"
@@ -68,7 +69,7 @@ static json_t *restart_policy(const char *s, struct berr **err)
 
 /* The effective Config, as Docker stores it. */
 static json_t *config_json(const struct eng_create *c, const struct img_config *ic, json_t *env,
-			   json_t *entrypoint, json_t *cmd)
+			   json_t *entrypoint, json_t *cmd, bool systemd)
 {
 	const struct eng_run_opts *o = &c->run;
 	json_t *labels = json_object();
@@ -89,7 +90,11 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 	json_t *bindings = json_object();
 	(void)eng_port_parse(c->publish, bindings, exposed, NULL);
 	json_decref(bindings);
-	const char *stop = o->stop_signal ? o->stop_signal : ic->stop_signal;
+	/* the flag's, the image's, then systemd's shutdown request (podman's order) */
+	const char *stop = o->stop_signal    ? o->stop_signal
+			   : ic->stop_signal ? ic->stop_signal
+			   : systemd         ? ENG_SYSTEMD_STOP_SIGNAL
+					     : NULL;
 	json_t *cfg = json_pack(
 	    "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:o, s:o, s:s, s:o, s:s, s:o, s:o, "
 	    "s:o}",
@@ -117,6 +122,14 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 		json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout));
 	if (c->mac) /* Docker's place for it before API 1.44; the endpoint's is the one used */
 		json_object_set_new(cfg, "MacAddress", json_string(c->mac));
+	if (systemd) {
+		json_object_set_new(cfg, "SystemdMode", json_true()); /* podman's field */
+		/* systemd as PID 1 points its stdio at /dev/null and writes its boot and shutdown
+		 * to /dev/console (systemd's main.c, make_null_stdio): the console is a pty the
+		 * monitor holds, as with -t, so its output is in `logs` and `attach` reaches the
+		 * getty Debian starts there (console-getty.service) */
+		json_object_set_new(cfg, "Tty", json_true());
+	}
 	return cfg;
 }
 
@@ -274,7 +287,34 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 struct decisions {
 	json_t *restart, *spec, *ports, *mounts, *idmaps;
 	char *userns_mode, *net_mode;
+	bool systemd;
 };
+
+/* --systemd: on for an init as the command (or always); systemd must then be PID 1 of a
+ * container, not of a VM (yet) nor under --init's reaper. */
+static int decide_systemd(const struct eng_create *c, json_t *spec, bool *out_on, struct berr **err)
+{
+	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+	json_t *cmd = json_array();
+	for (size_t i = c->run.init ? 2 : 0; i < json_array_size(args); i++)
+		json_array_append(cmd, json_array_get(args, i));
+	bool on = false;
+	int r = eng_systemd_decide(c->systemd, cmd, &on, err);
+	json_decref(cmd);
+	if (r < 0)
+		return r;
+	bool vm = c->isolation && !strcmp(c->isolation, "vm");
+	if (on && vm && c->systemd && !strcmp(c->systemd, "always"))
+		return berr_plain(err, EINVAL,
+				  "--systemd=always: systemd mode is a container's; "
+				  "--isolation vm does not have it yet");
+	if (on && !vm && c->run.init)
+		return berr_plain(err, EINVAL,
+				  "--init and --systemd: systemd must be the container's PID 1 "
+				  "(use --systemd=false to run it under --init)");
+	*out_on = on && !vm;
+	return 0;
+}
 
 /* Every decision once now, with a stand-in user: bad input creates nothing. */
 static int decide(const struct eng_store *s, const struct eng_create *c,
@@ -293,7 +333,9 @@ static int decide(const struct eng_store *s, const struct eng_create *c,
 	snprintf(probe.home, sizeof(probe.home), "/");
 	if (!(d->spec = eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err)))
 		return -EINVAL;
-	int r = eng_userns_plan(&c->userns, &d->userns_mode, &d->idmaps, err);
+	int r = decide_systemd(c, d->spec, &d->systemd, err);
+	if (r == 0)
+		r = eng_userns_plan(&c->userns, &d->userns_mode, &d->idmaps, err);
 	if (r == 0)
 		r = check_vm(c, err);
 	if (r == 0)
@@ -333,7 +375,7 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 	    "Path", json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
 	    json_array(), "Image", json_string_value(json_object_get(img, "id")), "ImageName",
 	    c->image, "Driver", "overlay", "Config",
-	    config_json(c, ic, eng_config_env(&c->run, ic), entry, cmd), "HostConfig",
+	    config_json(c, ic, eng_config_env(&c->run, ic), entry, cmd, d->systemd), "HostConfig",
 	    host_config(c, d->restart, d->ports), "Layers", json_object_get(img, "layers"),
 	    "Platform", "linux", "MountLabel", "");
 	json_t *rest = json_array();
@@ -499,6 +541,7 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->console_rows = (unsigned)json_integer_value(json_array_get(size, 0));
 	o->console_cols = (unsigned)json_integer_value(json_array_get(size, 1));
 	o->stop_signal = json_string_value(json_object_get(cfg, "StopSignal"));
+	o->systemd = json_is_true(json_object_get(cfg, "SystemdMode"));
 	w->labels = xcalloc(json_object_size(json_object_get(cfg, "Labels")) + 1, sizeof(char *));
 	const char *k;
 	json_t *v;
@@ -609,6 +652,10 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
 	if (r == 0)
 		r = join_network(s, rec, spec, err);
+	if (r == 0 && w.o.systemd) {
+		eng_systemd_unshadow(spec, plan);
+		r = eng_systemd_host_files(dir, err);
+	}
 	if (r == 0) {
 		eng_mounts_spec(s, plan, w.o.idmappings != NULL, json_object_get(spec, "mounts"));
 		r = eng_mounts_populate(s, plan, rootfs, err);

@@ -40,6 +40,7 @@ struct eng_create {
 								   *const *add_hosts;
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */
 	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
+	const char *systemd; /* --systemd: "true" (NULL), "false" or "always" (engine/systemd.h) */
 };
 
 /* The fields of a Docker HostConfig that the record keeps as Docker names them (read-only

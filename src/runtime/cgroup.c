@@ -271,6 +271,40 @@ int rt_cgroup_enter_self(const char *path, bool v2_done, struct berr **err)
 	return r;
 }
 
+char *rt_cgroup_exec_path(const char *path, pid_t init_pid)
+{
+	if (rt_cgroup_mode() != RT_CGROUP_V2 || init_pid <= 0)
+		return xstrdup(path);
+	/* cgroup-v2.rst, "No Internal Process Constraint": a cgroup that hands controllers to
+	 * its children (cgroup.subtree_control not empty) takes no processes. A system
+	 * container's systemd does that in its root once it has moved itself to /init.scope;
+	 * an exec then joins its init's cgroup, as runc's exec does. */
+	autofree char *ctl = xasprintf(CG_ROOT "%s/cgroup.subtree_control", path);
+	char buf[256] = "";
+	int fd = open(ctl, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		(void)close(fd);
+	if (n <= 0 || buf[0] == '\n')
+		return xstrdup(path);
+	autofree char *file = xasprintf("/proc/%d/cgroup", (int)init_pid);
+	autofree char *data = NULL;
+	if (fs_read_file(AT_FDCWD, file, 64 << 10, &data, NULL, NULL) < 0)
+		return xstrdup(path);
+	/* "0::/berth/<id>/init.scope": ours is the host's cgroup namespace; the init's cgroup
+	 * must be below the container's (the container decides its layout there, no more) */
+	char *line = strstr(data, "0::");
+	if (line != data && (!line || line[-1] != '\n'))
+		return xstrdup(path);
+	line += 3;
+	line[strcspn(line, "\n")] = '\0';
+	size_t len = strlen(path);
+	if (strncmp(line, path, len) || (line[len] != '/' && line[len] != '\0') ||
+	    strstr(line, "/../") || strstr(line, "/.."))
+		return xstrdup(path);
+	return xstrdup(line);
+}
+
 int rt_cgroup_open_v2(const char *path)
 {
 	autofree char *dir =
@@ -328,8 +362,9 @@ int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct ber
 	else
 		file = xasprintf(CG_ROOT "/pids%s/cgroup.procs", path);
 	autofree char *data = NULL;
-	if (fs_read_file(AT_FDCWD, file, 16 << 20, &data, NULL, err) < 0)
-		return -berr_code(*err);
+	int r = fs_read_file(AT_FDCWD, file, 16 << 20, &data, NULL, err);
+	if (r < 0)
+		return r;
 	size_t n = 0, cap = 16;
 	pid_t *pids = xcalloc(cap, sizeof(pid_t));
 	for (char *s = data; *s;) {
@@ -357,23 +392,49 @@ bool rt_cgroup_exists(const char *path)
 	return any;
 }
 
+/* How deep below a container's cgroup rt_cgroup_destroy goes: the container may make its own
+ * cgroups where it can write (a system container's systemd makes slices and scopes, three or
+ * four levels), and a container is not let to make the runtime recurse without end. */
+#define CG_DESTROY_DEPTH 32
+
+/* Remove dir's child cgroups, deepest first (a cgroup with children cannot be removed, and
+ * rmdir says EBUSY then, as for one with tasks), then dir. */
+static int destroy_tree(const char *dir, int depth, struct berr **err)
+{
+	int r = 0;
+	DIR *d = depth < CG_DESTROY_DEPTH ? opendir(dir) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		autofree char *child = xasprintf("%s/%s", dir, de->d_name);
+		int cr = destroy_tree(child, depth + 1, r == 0 ? err : NULL);
+		if (r == 0)
+			r = cr;
+	}
+	if (d)
+		closedir(d);
+	/* rmdir can see EBUSY for a moment after the last task exits: retry briefly (a cgroup
+	 * still busy after that is left, without an error, as before) */
+	for (int i = 0; i < 200; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return r;
+		if (errno != EBUSY)
+			return r < 0 ? r : berr_set(err, errno, "remove cgroup '%s'", dir);
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+	}
+	return r;
+}
+
 int rt_cgroup_destroy(const char *path, struct berr **err)
 {
 	char **dirs = cgroup_dirs(path);
 	int r = 0;
 	for (char **d = dirs; *d; d++) {
-		/* rmdir can see EBUSY for a moment after the last task exits: retry briefly. */
-		for (int i = 0; i < 200; i++) {
-			if (rmdir(*d) == 0 || errno == ENOENT)
-				break;
-			if (errno != EBUSY) {
-				if (r == 0)
-					r = berr_set(err, errno, "remove cgroup '%s'", *d);
-				break;
-			}
-			struct timespec ts = {0, 5000000};
-			nanosleep(&ts, NULL);
-		}
+		int dr = destroy_tree(*d, 0, r == 0 ? err : NULL);
+		if (r == 0)
+			r = dr;
 	}
 	free_dirs(dirs);
 	return r;

@@ -53,13 +53,18 @@ int rt_cgroup_enter(const char *path, pid_t pid, struct berr **err);
 /* Move the calling single-threaded process into an existing cgroup, the cheap way on v1
  * (see cgroup.c); v2_done: it is in the v2 (or hybrid "unified") cgroup already. */
 int rt_cgroup_enter_self(const char *path, bool v2_done, struct berr **err);
+/* The cgroup an exec joins: the container's (path), or on a v2 host where the container has
+ * made its cgroup one that hands controllers to its children, its init's (init_pid's, below
+ * path). Caller frees. */
+char *rt_cgroup_exec_path(const char *path, pid_t init_pid);
 /* O_DIRECTORY fd of the cgroup in the v2 tree (the "unified" one on a hybrid host), for
  * clone3(CLONE_INTO_CGROUP); -1 if there is none. */
 int rt_cgroup_open_v2(const char *path);
 int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
 /* Pids in the cgroup (from the pids/freezer/v2 tree); caller frees. */
 int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);
-/* Remove the cgroup directories (they must be empty of processes). */
+/* Remove the cgroup directories with the cgroups made below them (all must be empty of
+ * processes). */
 int rt_cgroup_destroy(const char *path, struct berr **err);
 /* Whether the cgroup is there in any hierarchy. */
 bool rt_cgroup_exists(const char *path);

@@ -164,6 +164,8 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	if (o->process->terminal && !o->console_socket && !o->has_console_fd)
 		return berr_set(err, EINVAL, "--tty with --detach needs --console-socket");
 	rt_caps_check(o->process);
+	autofree char *exec_cgroup =
+	    st->cgroup_path ? rt_cgroup_exec_path(st->cgroup_path, st->pid) : NULL;
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
 		return -EINVAL;
@@ -191,7 +193,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 				  .console_fd = console_fd,
 				  .preserve_fds = o->preserve_fds,
 				  .seccomp = seccomp,
-				  .cgroup_path = st->cgroup_path,
+				  .cgroup_path = exec_cgroup,
 				  .id = o->id,
 				  .bundle = st->bundle,
 				  .procfd = procfd};

@@ -243,6 +243,12 @@ static void run_flags_clear(struct run_flags *f)
 	    {"pod", 0, FLAG_STRING, &(f).c.pod, "Run the container in an existing pod", "string"},  \
 	    {"init", 0, FLAG_BOOL, &(f).c.run.init,                                                 \
 	     "Run an init inside the container that forwards signals and reaps processes"},         \
+	    {"systemd",                                                                             \
+	     0,                                                                                     \
+	     FLAG_STRING,                                                                           \
+	     &(f).c.systemd,                                                                        \
+	     "Run container in systemd mode (\"true\", \"false\", \"always\")",                     \
+	     "string"},                                                                             \
 	{                                                                                           \
 		"quiet", 'q', FLAG_BOOL, &(f).quiet, "Suppress the pull output"                     \
 	}

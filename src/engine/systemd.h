@@ -1,0 +1,39 @@
+/* System containers (issue #20): a container whose PID 1 is systemd, set up as podman's
+ * `--systemd` does and as systemd's container interface asks (systemd's
+ * docs/CONTAINER_INTERFACE.md): `container=berth` and `container_uuid` in PID 1's environment,
+ * tmpfs on /run, /run/lock, /tmp and /var/log/journal, /run/host/container-manager and
+ * /run/host/os-release, SIGRTMIN+3 as the stop signal (systemd's "halt"), and a cgroup
+ * systemd may write: its own subtree, in its own cgroup namespace. Whether a container runs in
+ * systemd mode is decided once, at create (Config.SystemdMode, podman's field); the rest is
+ * applied to the bundle at every start. */
+#ifndef BERTH_ENGINE_SYSTEMD_H
+#define BERTH_ENGINE_SYSTEMD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct berr;
+
+/* systemd's shutdown request (systemd(1), "SIGRTMIN+3: Halts the machine"): the stop signal
+ * of a container in systemd mode when neither --stop-signal nor the image names one. */
+#define ENG_SYSTEMD_STOP_SIGNAL "SIGRTMIN+3"
+
+/* --systemd's value ("true", the default when NULL; "false"; "always") and the container's
+ * process args: whether it runs in systemd mode. "true" turns it on when the command is
+ * /sbin/init, /usr/sbin/init, /usr/local/sbin/init or a file named systemd (podman's list; a
+ * leading "/bin/sh -c" is looked past, as podman does). EINVAL for another value. */
+int eng_systemd_decide(const char *value, json_t *args, bool *out_on, struct berr **err);
+
+/* The bundle's changes for systemd mode (spec: the config.json made by eng_bundle_spec; id:
+ * the container's; dir: its directory, where /run/host's files are). */
+void eng_systemd_spec(json_t *spec, const char *id, const char *dir);
+
+/* Drop systemd mode's tmpfs mounts where the user mounts something of their own (plan:
+ * HostConfig.Mounts), as podman does. */
+void eng_systemd_unshadow(json_t *spec, json_t *plan);
+
+/* Write <dir>/host/container-manager ("berth") and <dir>/host/os-release (the host's), which
+ * the container sees read-only at /run/host. */
+int eng_systemd_host_files(const char *dir, struct berr **err);
+
+#endif
