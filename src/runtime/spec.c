@@ -12,6 +12,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 int rt_spec_parse_linux(struct rt_spec *spec, json_t *linux_obj, struct berr **err);
@@ -64,15 +65,16 @@ static int parse_caps(struct rt_process *p, json_t *caps, struct berr **err)
 				return berr_set(
 				    err, EINVAL,
 				    "process.capabilities.%s: expected array of strings", sets[s]);
+			/* runtime-spec 1.1 (config.md, "capabilities"): a capability that
+			 * cannot be mapped or granted is logged as a warning and the runtime
+			 * does not fail; runc 1.2 and crun skip such names likewise */
 			int cap = rt_cap_from_name(json_string_value(v));
-			if (cap < 0)
-				return berr_set(err, EINVAL,
-						"process.capabilities.%s: unknown capability '%s'",
-						sets[s], json_string_value(v));
-			/* A cap the kernel does not know cannot be granted; runc and crun
-			 * skip it with a warning rather than fail. */
-			if (cap > rt_cap_last())
+			if (cap < 0 || cap > rt_cap_last()) {
+				log_warn("process.capabilities.%s: capability '%s' %s, ignored",
+					 sets[s], json_string_value(v),
+					 cap < 0 ? "unknown" : "not known to this kernel");
 				continue;
+			}
 			p->caps[s] |= 1ULL << cap;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 #include "vm/shim.h"
 
@@ -67,11 +68,12 @@ static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct
 		/* As runc and crun: bounding, effective and permitted; ambient only where the
 		 * process's inheritable set already has it (ambient needs inheritable). */
 		int c = rt_cap_from_name(*caps);
-		if (c < 0)
-			return berr_set(err, EINVAL, "--cap: unknown capability '%s'", *caps);
 		pr->has_caps = true;
-		if (c > rt_cap_last())
-			continue; /* as in config.json: a cap this kernel lacks cannot be granted */
+		if (c < 0 || c > rt_cap_last()) { /* as in config.json (runtime/spec.c) */
+			log_warn("--cap: capability '%s' %s, ignored", *caps,
+				 c < 0 ? "unknown" : "not known to this kernel");
+			continue;
+		}
 		uint64_t bit = 1ULL << c;
 		pr->caps[RT_CAP_BOUNDING] |= bit;
 		pr->caps[RT_CAP_EFFECTIVE] |= bit;
