@@ -1,11 +1,13 @@
 /* Loading docker-archive and oci-archive tars into the store (see archive.h). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "image/archive.h"
@@ -16,6 +18,7 @@
 #include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -372,16 +375,114 @@ static int read_all(struct load *l, struct berr **err)
 	}
 }
 
+/* Stream a regular file of the layout into a blob; expect is the digest its name promises. */
+static int copy_blob(struct load *l, int fd, const char *name, const char *expect,
+		     struct berr **err)
+{
+	struct img_blob_writer *w = NULL;
+	if (img_blob_begin(l->store, expect, -1, &w, err) < 0)
+		return -EIO;
+	autofree char *buf = xmalloc(1 << 16);
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 16);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			img_blob_abort(w);
+			return berr_set(err, errno, "read '%s'", name);
+		}
+		if (n == 0)
+			break;
+		if (img_blob_write(w, buf, (size_t)n, err) < 0) {
+			img_blob_abort(w);
+			return -EIO;
+		}
+	}
+	char digest[IMG_DIGEST_LEN + 1];
+	if (img_blob_commit(w, digest, err) < 0)
+		return berr_wrap(err, "'%s'", name);
+	json_object_set_new(l->files, name, json_string(digest));
+	return 0;
+}
+
+/* name in the layout, parsed into l->meta (absent: nothing) */
+static int read_meta_file(struct load *l, int dir, const char *name, struct berr **err)
+{
+	if (faccessat(dir, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
+	autoclose int fd = fs_open_regular(dir, name, NULL, err);
+	if (fd < 0)
+		return berr_wrap(err, "open '%s'", name);
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (fs_read_fd(fd, META_MAX, &data, &len, err) < 0)
+		return berr_wrap(err, "read '%s'", name);
+	json_t *j = json_load_text(data, len, err);
+	if (!j)
+		return berr_wrap(err, "'%s'", name);
+	json_object_set_new(l->meta, name, j);
+	return 0;
+}
+
+/* An OCI image layout directory (podman's and skopeo's oci: transport) read as an oci-archive
+ * is: oci-layout, index.json and the regular files of blobs/sha256, each checked against the
+ * digest its name says. Symbolic links are not followed (a layout made of links to elsewhere
+ * is refused at the first one the index needs). */
+static int read_layout_dir(struct load *l, int dir, struct berr **err)
+{
+	int r = read_meta_file(l, dir, "oci-layout", err);
+	if (r == 0)
+		r = read_meta_file(l, dir, "index.json", err);
+	if (r < 0)
+		return r;
+	if (!json_object_get(l->meta, "index.json"))
+		return berr_plain(err, EINVAL,
+				  "not an image layout directory: it has no index.json (only OCI "
+				  "image layouts and archives are loaded)");
+	autoclose int bfd =
+	    openat(dir, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return errno == ENOENT ? 0 : berr_set(err, errno, "open 'blobs/sha256'");
+	autoclosedir DIR *d = fdopendir(bfd);
+	if (!d)
+		return berr_set(err, errno, "read 'blobs/sha256'");
+	bfd = -1; /* the DIR has it */
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64)
+			continue;
+		if (++l->entries > ENTRIES_MAX)
+			return berr_plain(err, E2BIG, "more than %d entries", ENTRIES_MAX);
+		autoclose int fd = fs_open_regular(dirfd(d), de->d_name, NULL, err);
+		if (fd < 0)
+			return berr_wrap(err, "blobs/sha256/%s", de->d_name);
+		autofree char *name = xasprintf("blobs/sha256/%s", de->d_name);
+		autofree char *expect = xasprintf("sha256:%s", de->d_name);
+		if ((r = copy_blob(l, fd, name, expect, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int load_stream(struct load *l, int fd, const struct img_platform *platform, json_t *report,
 		       struct berr **err)
 {
-	l->ar = archive_read_new();
-	archive_read_support_filter_all(l->ar);
-	archive_read_support_format_tar(l->ar);
-	if (archive_read_open_fd(l->ar, fd, 1 << 16) != ARCHIVE_OK)
-		return berr_plain(err, EIO, "read archive: %s", archive_error_string(l->ar));
-	if (read_all(l, err) < 0)
-		return -EIO;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return berr_set(err, errno, "stat the input");
+	if (S_ISDIR(st.st_mode)) {
+		int r = read_layout_dir(l, fd, err);
+		if (r < 0)
+			return r;
+	} else {
+		l->ar = archive_read_new();
+		archive_read_support_filter_all(l->ar);
+		archive_read_support_format_tar(l->ar);
+		if (archive_read_open_fd(l->ar, fd, 1 << 16) != ARCHIVE_OK)
+			return berr_plain(err, EIO, "read archive: %s",
+					  archive_error_string(l->ar));
+		if (read_all(l, err) < 0)
+			return -EIO;
+	}
 	json_t *manifest = json_object_get(l->meta, "manifest.json");
 	json_t *index = json_object_get(l->meta, "index.json");
 	if (manifest) {

@@ -120,6 +120,50 @@ teardown() { store_teardown; }
 	assert_line "Loaded image: berth/default:latest"
 }
 
+@test "load -i DIR: an OCI image layout directory, as podman and skopeo take one (issue #23)" {
+	"$MKIMAGE" good "$WORK/g.tar" --name docker.io/library/layered:latest --layers 2
+	berth load -i "$WORK/g.tar" >/dev/null
+	id=$(berth image inspect -f '{{.Id}}' layered)
+	berth save --format oci-archive -o "$WORK/o.tar" layered
+	mkdir "$WORK/dir"
+	tar -C "$WORK/dir" -xf "$WORK/o.tar"
+	berth rmi layered >/dev/null
+	run berth load -i "$WORK/dir"
+	assert_success
+	assert_output "Loaded image: layered:latest"
+	[ "$(berth image inspect -f '{{.Id}}' layered)" = "$id" ]
+	m=$(berth image mount layered)
+	[ "$(cat "$m/shared")" = "from layer 1" ]
+	berth image unmount layered
+	# skopeo's own layout (its ref names are tags only: the image comes in by its id)
+	berth rmi layered >/dev/null
+	skopeo copy -q oci-archive:"$WORK/o.tar":docker.io/library/layered:latest oci:"$WORK/sk":v1
+	run berth load -i "$WORK/sk"
+	assert_success
+	assert_output "Loaded image ID: $id"
+	berth rmi "$id" >/dev/null
+	# a blob that is not what its name says, a link where a blob should be, no index: each
+	# refused by name, and the store as it was
+	before=$(ls "$STORE/blobs/sha256" | sort)
+	blob=$(ls "$WORK/dir/blobs/sha256" | head -1)
+	cp -r "$WORK/dir" "$WORK/bad" && echo x >>"$WORK/bad/blobs/sha256/$blob"
+	run berth load -i "$WORK/bad"
+	assert_failure
+	assert_output --partial "$blob"
+	rm -r "$WORK/bad" && cp -r "$WORK/dir" "$WORK/bad"
+	mv "$WORK/bad/blobs/sha256/$blob" "$WORK/real" && ln -s "$WORK/real" "$WORK/bad/blobs/sha256/$blob"
+	run berth load -i "$WORK/bad"
+	assert_failure
+	assert_output --partial "$blob"
+	mkdir "$WORK/empty"
+	run berth load -i "$WORK/empty"
+	assert_failure
+	assert_output --partial "no index.json"
+	[ "$(ls "$STORE/blobs/sha256" | sort)" = "$before" ]
+	run berth images -q layered
+	assert_output ""
+}
+
 @test "an image of 120 layers: past a page of overlay options (lowerdir+ where the kernel has it)" {
 	"$MKIMAGE" good "$WORK/many.tar" --name docker.io/library/many:1 --layers 120
 	berth load -i "$WORK/many.tar" >/dev/null
