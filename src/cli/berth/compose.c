@@ -1,23 +1,18 @@
-/* berth compose: the project's options (-f, -p, --env-file, --profile) and its commands. Only
- * `config` so far: the project as compose/project.c decides it, printed as `docker compose
- * config` (v2) prints it. Exit statuses as Compose v2's: 14 when no compose file is found, 15
- * for a file that is not valid. */
+/* berth compose: the project's options (-f, -p, --env-file, --profile), the project loaded
+ * from them, and the command table. `config` is here: the project as compose/project.c
+ * decides it, printed as `docker compose config` (v2) prints it; up and down are in
+ * compose_up.c, the commands on existing containers in compose_ops.c. Exit statuses as
+ * Compose v2's: 14 when no compose file is found, 15 for a file that is not valid. */
+#include "cli/berth/compose.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/berth/berth.h"
-#include "cli/berth/flags.h"
-#include "compose/project.h"
 #include "compose/yaml.h"
 #include "util/cleanup.h"
 #include "util/err.h"
-
-struct compose_opts {
-	struct flag_list files, env_files, profiles;
-	const char *project_name;
-};
 
 static int load_fail(struct berr *err)
 {
@@ -37,6 +32,43 @@ static void warnings(json_t *w)
 		fprintf(stderr, "WARN[0000] %s\n", json_string_value(s));
 	}
 	json_decref(seen);
+}
+
+void compose_progress(void *ctx, const char *kind, const char *name, const char *status)
+{
+	if (!strcmp(kind, "WARN"))
+		fprintf(stderr, "WARN[0000] %s\n", name);
+	else
+		fprintf(stderr, " %s %s  %s\n", kind, name, status);
+}
+
+int compose_load(struct compose_opts *co, struct compose_project *out)
+{
+	struct cmp_options o = {
+	    .files = co->files.v,
+	    .project_name = co->project_name,
+	    .env_files = co->env_files.v,
+	    .profiles = co->profiles.v,
+	};
+	struct berr *err = NULL;
+	*out = (struct compose_project){0};
+	if (cmp_project_load(&o, &out->model, &err) < 0)
+		return load_fail(err);
+	warnings(out->model->warnings);
+	struct app_plan_opts po = {.workdir = out->model->dir, .config_files = co->files.v};
+	if (app_plan_make(out->model->model, &po, &out->plan, &err) < 0) {
+		compose_project_clear(out);
+		return cli_fail(err, 15);
+	}
+	warnings(out->plan->warnings);
+	return 0;
+}
+
+void compose_project_clear(struct compose_project *p)
+{
+	app_plan_free(p->plan);
+	cmp_project_free(p->model);
+	*p = (struct compose_project){0};
 }
 
 static void print_keys(json_t *obj)
@@ -99,6 +131,58 @@ static int compose_config(struct compose_opts *co, int argc, char **argv)
 	return status;
 }
 
+static int compose_start(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "start", argc, argv);
+}
+static int compose_stop(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "stop", argc, argv);
+}
+static int compose_restart(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "restart", argc, argv);
+}
+static int compose_kill(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "kill", argc, argv);
+}
+static int compose_rm(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "rm", argc, argv);
+}
+static int compose_pause(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "pause", argc, argv);
+}
+static int compose_unpause(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_simple(o, co, "unpause", argc, argv);
+}
+static int config_cmd(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	return compose_config(co, argc, argv);
+}
+
+static const struct {
+	const char *name, *summary;
+	int (*run)(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+} commands[] = {
+    {"config", "Parse, resolve and render compose file in canonical format", config_cmd},
+    {"down", "Stop and remove containers, networks", compose_down},
+    {"kill", "Force stop service containers", compose_kill},
+    {"logs", "View output from containers", compose_logs},
+    {"ls", "List running compose projects", compose_ls},
+    {"pause", "Pause services", compose_pause},
+    {"ps", "List containers", compose_ps},
+    {"restart", "Restart service containers", compose_restart},
+    {"rm", "Removes stopped service containers", compose_rm},
+    {"start", "Start services", compose_start},
+    {"stop", "Stop services", compose_stop},
+    {"unpause", "Unpause services", compose_unpause},
+    {"up", "Create and start containers", compose_up},
+    {NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "\nUsage:  berth compose [OPTIONS] COMMAND\n\n"
@@ -108,8 +192,9 @@ static void usage(FILE *f)
 		   "  -f, --file stringArray      Compose configuration files\n"
 		   "  -p, --project-name string   Project name\n"
 		   "      --profile stringArray   Specify a profile to enable\n"
-		   "\nCommands:\n"
-		   "  config      Parse, resolve and render compose file in canonical format\n");
+		   "\nCommands:\n");
+	for (size_t i = 0; commands[i].name; i++)
+		fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].summary);
 }
 
 int cmd_compose(struct cli_opts *o, int argc, char **argv)
@@ -132,13 +217,16 @@ int cmd_compose(struct cli_opts *o, int argc, char **argv)
 	} else if (n == 0) {
 		usage(stderr);
 		status = 125;
-	} else if (!strcmp(pos[0], "config")) {
-		status = compose_config(&co, n - 1, (char **)pos + 1);
 	} else {
-		fprintf(stderr,
-			"berth: 'compose %s' is not a berth command (only config is, so far)\n",
-			pos[0]);
-		status = 125;
+		size_t i = 0;
+		while (commands[i].name && strcmp(commands[i].name, pos[0]))
+			i++;
+		if (commands[i].name) {
+			status = commands[i].run(o, &co, n - 1, (char **)pos + 1);
+		} else {
+			fprintf(stderr, "berth: 'compose %s' is not a berth command\n", pos[0]);
+			status = 125;
+		}
 	}
 	flag_list_free(&co.files);
 	flag_list_free(&co.env_files);

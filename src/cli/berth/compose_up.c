@@ -1,0 +1,210 @@
+/* berth compose up and down: flags as Compose v2's, the doing in app/up.c and app/down.c.
+ * Without -d, up follows the services' logs (compose_logs.c) until they end or a signal
+ * comes; then, as Compose, it stops them. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/down.h"
+#include "app/up.h"
+#include "cli/berth/compose.h"
+#include "engine/monitor.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/json.h"
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = 1;
+}
+
+/* --scale svc=N into {svc: N}; NULL after printing why not. */
+static json_t *scale_map(const struct flag_list *l, const struct app_plan *p)
+{
+	json_t *m = json_object();
+	for (int i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		char *end = NULL;
+		long n = eq ? strtol(eq + 1, &end, 10) : -1;
+		autofree char *name = eq ? strndup(l->v[i], (size_t)(eq - l->v[i])) : NULL;
+		if (!eq || *end || n < 0 || n > 1000 || !app_plan_service(p, name)) {
+			cli_error(125,
+				  "invalid --scale '%s': SERVICE=NUM, a service of the project",
+				  l->v[i]);
+			json_decref(m);
+			return NULL;
+		}
+		json_object_set_new(m, name, json_integer(n));
+	}
+	return m;
+}
+
+/* The containers up made for the selected services, for the attached logs. */
+static json_t *selected_containers(struct eng_store *es, const struct app_plan *p, json_t *sel)
+{
+	json_t *all = app_containers(es, p->project, NULL), *out = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(all, i, c)
+	{
+		if (json_object_get(sel, json_string_value(json_object_get(c, "Service"))) &&
+		    !json_is_true(json_object_get(c, "OneOff")))
+			json_array_append(out, c);
+	}
+	json_decref(all);
+	return out;
+}
+
+static int attached(struct cli_opts *o, struct eng_store *es, const struct app_plan *p, json_t *sel,
+		    long timeout)
+{
+	json_t *cs = selected_containers(es, p, sel);
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	compose_follow(o, cs, true, -1, false, true, &interrupted);
+	int status = 0;
+	if (interrupted) {
+		fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		struct app_progress pr = {compose_progress, NULL};
+		size_t i;
+		json_t *c;
+		json_array_foreach(cs, i, c)
+		{
+			const char *name = json_string_value(json_object_get(c, "Name"));
+			app_report(&pr, "Container", name, "Stopping");
+			struct berr *err = NULL;
+			if (eng_container_stop(es, json_string_value(json_object_get(c, "Id")),
+					       (int)timeout, &err) < 0)
+				status = cli_fail(err, 1);
+			else
+				app_report(&pr, "Container", name, "Stopped");
+		}
+		status = status ? status : 130;
+	}
+	json_decref(cs);
+	return status;
+}
+
+int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	bool detach = false, build = false;
+	long timeout = -1;
+	const char *pull = NULL;
+	struct flag_list scale = {0};
+	struct app_up_opts uo = {.progress = {compose_progress, NULL}};
+	const struct flag flags[] = {
+	    {"detach", 'd', FLAG_BOOL, &detach, "Detached mode: Run containers in the background"},
+	    {"no-deps", 0, FLAG_BOOL, &uo.no_deps, "Don't start linked services"},
+	    {"force-recreate", 0, FLAG_BOOL, &uo.force_recreate,
+	     "Recreate containers even if their configuration hasn't changed"},
+	    {"no-recreate", 0, FLAG_BOOL, &uo.no_recreate,
+	     "If containers already exist, don't recreate them"},
+	    {"remove-orphans", 0, FLAG_BOOL, &uo.remove_orphans,
+	     "Remove containers for services not defined in the Compose file"},
+	    {"no-start", 0, FLAG_BOOL, &uo.no_start,
+	     "Don't start the services after creating them"},
+	    {"wait", 0, FLAG_BOOL, &uo.wait, "Wait for services to be running|healthy"},
+	    {"scale", 0, FLAG_LIST, &scale, "Scale SERVICE to NUM instances", "scale"},
+	    {"pull", 0, FLAG_STRING, &pull,
+	     "Pull image before running (\"always\"|\"missing\"|\"never\")", "string"},
+	    {"timeout", 't', FLAG_INT, &timeout, "Shutdown timeout in seconds", "int"},
+	    {"build", 0, FLAG_BOOL, &build, "Build images before starting containers"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose up", "[OPTIONS] [SERVICE...]",
+				     "Create and start containers", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0) {
+		flag_list_free(&scale);
+		return n == -2 ? 0 : 125;
+	}
+	if (build) {
+		flag_list_free(&scale);
+		return cli_error(125, "--build is not supported yet: build with berth build");
+	}
+	struct compose_project cp;
+	int st = compose_load(co, &cp);
+	if (st) {
+		flag_list_free(&scale);
+		return st;
+	}
+	uo.services = (char *const *)pos;
+	uo.pull = pull;
+	uo.scale = scale_map(&scale, cp.plan);
+	flag_list_free(&scale);
+	if (!uo.scale) {
+		compose_project_clear(&cp);
+		return 125;
+	}
+	if (uo.wait)
+		detach = true;
+	struct eng_store es = cli_engine(o);
+	autoptr(img_store) is = cli_store(o);
+	struct berr *err = NULL;
+	if (!is)
+		st = 125;
+	else if (app_up(&es, is, cp.plan, &uo, &err) < 0)
+		st = cli_fail(err, 1);
+	if (!st && !detach) {
+		json_t *sel = app_selected(cp.plan, uo.services, uo.no_deps, NULL);
+		st = attached(o, &es, cp.plan, sel, timeout);
+		json_decref(sel);
+	}
+	json_decref(uo.scale);
+	compose_project_clear(&cp);
+	return st;
+}
+
+int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	long timeout = -1;
+	const char *rmi = NULL;
+	struct app_down_opts d = {.progress = {compose_progress, NULL}};
+	const struct flag flags[] = {
+	    {"volumes", 'v', FLAG_BOOL, &d.volumes,
+	     "Remove named volumes declared in the \"volumes\" section of the Compose file and "
+	     "anonymous volumes attached to containers"},
+	    {"remove-orphans", 0, FLAG_BOOL, &d.remove_orphans,
+	     "Remove containers for services not defined in the Compose file"},
+	    {"timeout", 't', FLAG_INT, &timeout, "Specify a shutdown timeout in seconds", "int"},
+	    {"rmi", 0, FLAG_STRING, &rmi, "Remove images used by services (not supported yet)",
+	     "string"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose down", "[OPTIONS]",
+				     "Stop and remove containers, networks", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	if (n > 0)
+		return cli_error(125, "\"berth compose down\" accepts no arguments");
+	if (rmi)
+		return cli_error(125, "--rmi is not supported yet");
+	d.timeout_s = (int)timeout;
+	struct compose_project cp = {0};
+	struct eng_store es = cli_engine(o);
+	struct berr *err = NULL;
+	int st = 0;
+	if (co->project_name && !co->files.n) {
+		/* -p alone: the project's objects by their labels, with or without a file */
+		autofree char *name = cmp_project_name_normalize(co->project_name);
+		if (app_down(&es, NULL, name, &d, &err) < 0)
+			st = cli_fail(err, 1);
+		return st;
+	}
+	st = compose_load(co, &cp);
+	if (st)
+		return st;
+	if (app_down(&es, cp.plan, cp.plan->project, &d, &err) < 0)
+		st = cli_fail(err, 1);
+	compose_project_clear(&cp);
+	return st;
+}

@@ -1,0 +1,232 @@
+/* app/plan.c and app/service.c: a Compose model (the shape `berth compose config --format
+ * json` prints) made into the engine's options: dependency order, Compose's names and labels,
+ * each mapped field, the config hash, and the fields refused by name. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+// clang-format on
+
+#include "app/plan.h"
+#include "util/err.h"
+#include "util/json.h"
+
+static const char *const model_text =
+    "{\"name\": \"shop\","
+    " \"services\": {"
+    "  \"web\": {\"image\": \"berth/default\", \"command\": [\"httpd\", \"-f\"],"
+    "   \"entrypoint\": [\"/bin/sh\", \"-c\"],"
+    "   \"environment\": {\"A\": \"1\", \"UNSET\": null},"
+    "   \"depends_on\": {\"db\": {\"condition\": \"service_healthy\", \"required\": true}},"
+    "   \"ports\": [{\"mode\": \"ingress\", \"protocol\": \"tcp\", \"published\": \"8080\","
+    "     \"target\": 80},"
+    "    {\"host_ip\": \"127.0.0.1\", \"protocol\": \"udp\", \"target\": 53}],"
+    "   \"networks\": {\"front\": {\"aliases\": [\"www\"]}, \"back\": {\"priority\": 10,"
+    "     \"ipv4_address\": \"172.30.0.9\"}},"
+    "   \"volumes\": [{\"type\": \"volume\", \"source\": \"data\", \"target\": \"/data\","
+    "     \"read_only\": true},"
+    "    {\"type\": \"bind\", \"source\": \"/srv\", \"target\": \"/srv\","
+    "     \"bind\": {\"create_host_path\": true}},"
+    "    {\"type\": \"tmpfs\", \"target\": \"/t\", \"tmpfs\": {\"size\": 1024}}],"
+    "   \"ulimits\": {\"nofile\": {\"soft\": 10, \"hard\": 20}, \"nproc\": 5},"
+    "   \"deploy\": {\"replicas\": 2, \"resources\": {\"limits\": {\"memory\": \"64m\","
+    "     \"cpus\": \"0.5\", \"pids\": 100}}},"
+    "   \"healthcheck\": {\"test\": [\"CMD-SHELL\", \"true\"], \"interval\": \"2s\","
+    "     \"retries\": 4},"
+    "   \"stop_grace_period\": \"1m30s\", \"restart\": \"unless-stopped\","
+    "   \"labels\": {\"tier\": \"front\"}, \"extra_hosts\": [\"h=1.2.3.4\"]},"
+    "  \"db\": {\"image\": \"pg\", \"container_name\": \"the-db\"}"
+    " },"
+    " \"networks\": {\"front\": {\"name\": \"shop_front\"}, \"back\": {\"name\": \"shop_back\","
+    "   \"ipam\": {\"config\": [{\"subnet\": \"172.30.0.0/24\"}]}},"
+    "   \"default\": {\"name\": \"shop_default\"}, \"ext\": {\"name\": \"outside\","
+    "   \"external\": true}},"
+    " \"volumes\": {\"data\": {\"name\": \"shop_data\"}}"
+    "}";
+
+static struct app_plan *make(const char *text, char **out_err)
+{
+	json_error_t je;
+	json_t *m = json_loads(text, 0, &je);
+	assert_non_null(m);
+	struct app_plan_opts o = {.workdir = "/w"};
+	struct app_plan *p = NULL;
+	struct berr *err = NULL;
+	*out_err = NULL;
+	if (app_plan_make(m, &o, &p, &err) < 0) {
+		*out_err = berr_string(err);
+		berr_free(err);
+	}
+	json_decref(m);
+	return p;
+}
+
+static bool has(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void test_order_and_names(void **state)
+{
+	char *e;
+	struct app_plan *p = make(model_text, &e);
+	assert_non_null(p);
+	assert_int_equal(p->n_services, 2);
+	assert_string_equal(p->services[0].name, "db"); /* web depends on db */
+	assert_string_equal(p->services[1].name, "web");
+	const struct app_service *web = app_plan_service(p, "web");
+	char *name = app_container_name(p, web, 2);
+	assert_string_equal(name, "shop-web-2");
+	free(name);
+	name = app_container_name(p, app_plan_service(p, "db"), 1);
+	assert_string_equal(name, "the-db");
+	free(name);
+	assert_int_equal(web->replicas, 2);
+	char **l = app_container_labels(web, 2, false);
+	assert_true(has(l, "com.docker.compose.project=shop"));
+	assert_true(has(l, "com.docker.compose.service=web"));
+	assert_true(has(l, "com.docker.compose.container-number=2"));
+	assert_true(has(l, "com.docker.compose.oneoff=False"));
+	assert_true(has(l, "com.docker.compose.project.working_dir=/w"));
+	assert_true(has(l, "com.docker.compose.depends_on=db:service_healthy:true"));
+	assert_true(has(l, "tier=front"));
+	strv_free(l);
+	assert_int_equal(p->n_networks, 4);
+	assert_string_equal(p->networks[1].name, "shop_back");
+	assert_string_equal(p->networks[1].net.subnet, "172.30.0.0/24");
+	assert_true(has(p->networks[1].labels, "com.docker.compose.network=back"));
+	assert_true(p->networks[3].external);
+	assert_true(has(p->volumes[0].labels, "com.docker.compose.volume=data"));
+	app_plan_free(p);
+}
+
+static void test_fields(void **state)
+{
+	char *e;
+	struct app_plan *p = make(model_text, &e);
+	assert_non_null(p);
+	const struct eng_create *c = &app_plan_service(p, "web")->c;
+	assert_string_equal(c->image, "berth/default");
+	assert_string_equal(c->run.cmd[0], "httpd");
+	assert_string_equal(c->run.entrypoint, "/bin/sh");
+	assert_string_equal(c->run.entrypoint_rest[0], "-c");
+	assert_true(has(c->run.env, "A=1"));
+	assert_int_equal(strv_len(c->run.env), 1); /* null: left out */
+	assert_true(has(c->publish, "8080:80/tcp"));
+	assert_true(has(c->publish, "127.0.0.1::53/udp"));
+	assert_true(has(c->mounts, "type=volume,source=shop_data,target=/data,readonly"));
+	assert_true(has(c->mounts, "type=tmpfs,target=/t,tmpfs-size=1024"));
+	assert_true(has(c->volumes, "/srv:/srv"));
+	assert_true(has(c->run.ulimits, "nofile=10:20"));
+	assert_true(has(c->run.ulimits, "nproc=5"));
+	assert_int_equal(c->run.memory, 64 << 20);
+	assert_true(c->run.cpus > 0.49 && c->run.cpus < 0.51);
+	assert_int_equal(c->run.pids_limit, 100);
+	assert_int_equal(c->stop_timeout, 90);
+	assert_string_equal(c->restart, "unless-stopped");
+	assert_true(has(c->add_hosts, "h:1.2.3.4"));
+	assert_int_equal(json_integer_value(json_object_get(c->healthcheck, "Interval")),
+			 2000000000LL);
+	assert_int_equal(json_integer_value(json_object_get(c->healthcheck, "Retries")), 4);
+	/* back (priority 10) first, with its address; front attached after, aliases kept */
+	assert_string_equal(c->run.network, "shop_back");
+	assert_string_equal(c->ip, "172.30.0.9");
+	assert_true(has(c->aliases, "web"));
+	const struct app_service *web = app_plan_service(p, "web");
+	assert_int_equal(web->n_attach, 1);
+	assert_string_equal(web->attach[0].name, "shop_front");
+	assert_true(has(web->attach[0].aliases, "web"));
+	assert_true(has(web->attach[0].aliases, "www"));
+	/* no networks: the default one */
+	assert_string_equal(app_plan_service(p, "db")->c.run.network, "shop_default");
+	app_plan_free(p);
+}
+
+/* The hash follows the service's config, not its replicas. */
+static void test_hash(void **state)
+{
+	char *e;
+	struct app_plan *a = make(model_text, &e);
+	json_error_t je;
+	json_t *m = json_loads(model_text, 0, &je);
+	json_t *web = json_object_get(json_object_get(m, "services"), "web");
+	json_object_set_new(json_object_get(web, "deploy"), "replicas", json_integer(5));
+	char *text = json_dumps(m, 0);
+	struct app_plan *b = make(text, &e);
+	free(text);
+	assert_string_equal(app_plan_service(a, "web")->hash, app_plan_service(b, "web")->hash);
+	json_object_set_new(web, "user", json_string("nobody"));
+	text = json_dumps(m, 0);
+	struct app_plan *c = make(text, &e);
+	free(text);
+	assert_string_not_equal(app_plan_service(a, "web")->hash, app_plan_service(c, "web")->hash);
+	assert_string_equal(app_plan_service(a, "db")->hash, app_plan_service(c, "db")->hash);
+	json_decref(m);
+	app_plan_free(a);
+	app_plan_free(b);
+	app_plan_free(c);
+}
+
+static void refused(const char *svc, const char *want)
+{
+	char *text = NULL;
+	if (asprintf(&text,
+		     "{\"name\": \"p\", \"services\": {\"s\": %s}, \"networks\": {\"default\":"
+		     " {\"name\": \"p_default\"}}}",
+		     svc) < 0)
+		fail();
+	char *e;
+	struct app_plan *p = make(text, &e);
+	free(text);
+	assert_null(p);
+	assert_non_null(e);
+	if (!strstr(e, want))
+		fail_msg("'%s' does not say '%s'", e, want);
+	free(e);
+}
+
+static void test_refused(void **state)
+{
+	refused("{\"image\": \"x\", \"secrets\": [{\"source\": \"a\"}]}",
+		"'secrets' is not supported");
+	refused("{\"build\": {\"context\": \"/b\"}}", "build is not supported");
+	refused("{\"image\": \"x\", \"container_name\": \"c\", \"deploy\": {\"replicas\": 2}}",
+		"container_name");
+	refused("{\"image\": \"x\", \"isolation\": \"hyperv\"}", "isolation 'hyperv'");
+	refused("{\"image\": \"x\", \"logging\": {\"driver\": \"syslog\"}}", "logging driver");
+	refused("{\"image\": \"x\", \"security_opt\": [\"apparmor=x\"]}", "security_opt");
+}
+
+static void test_warned(void **state)
+{
+	char *e;
+	struct app_plan *p = make("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+				  " \"platform\": \"linux/amd64\"}}, \"networks\": {\"default\":"
+				  " {\"name\": \"p_default\"}}}",
+				  &e);
+	assert_non_null(p);
+	assert_int_equal(json_array_size(p->warnings), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(p->warnings, 0)), "platform"));
+	app_plan_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_order_and_names),
+	    cmocka_unit_test(test_fields),
+	    cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_warned),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
