@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build/jobs.h"
+#include "build/ssh.h"
 #include "build/step.h"
 #include "engine/commit.h"
 #include "engine/tarball.h"
@@ -133,6 +134,8 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 			      .workdir = xasprintf("%s/build", is->root)};
 	int r = bld_session_open(b.workdir, &b.session, err);
 	if (r == 0)
+		r = bld_ssh_agents_start(&b, err);
+	if (r == 0)
 		r = open_context(&b, err);
 	if (r == 0) {
 		warn_unused(&b);
@@ -153,6 +156,7 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 		bld_vars_clear(&b.states[i].vars);
 	}
 	free(b.states);
+	bld_ssh_agents_stop(&b);
 	bld_session_close(&b.session);
 	free(b.workdir);
 	(void)munmap(steps, sizeof(unsigned));

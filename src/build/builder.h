@@ -53,6 +53,13 @@ struct bld_secret {
 	char *env; /* a variable of berth's environment, or NULL */
 };
 
+/* --ssh ID[=SOCKET|KEY[,KEY...]] (build/ssh.h): paths NULL-terminated, never empty (the
+ * parser puts $SSH_AUTH_SOCK there when none is given) */
+struct bld_ssh {
+	char *id;
+	char **paths;
+};
+
 struct bld_opts {
 	const char *file_name; /* for messages: "Containerfile" */
 	const char *text;      /* the Containerfile */
@@ -76,6 +83,10 @@ struct bld_opts {
 	const char *vm_init_path;
 	const struct bld_secret *secrets;
 	size_t n_secrets;
+	const struct bld_ssh *ssh; /* --ssh: the agents RUN --mount=type=ssh may use */
+	size_t n_ssh;
+	/* --allow security.insecure: RUN --security=insecure runs privileged (else refused) */
+	bool allow_insecure;
 	/* The image ref names, made present by the --pull policy: its id into out_id (72 bytes). */
 	int (*image)(void *image_ctx, const char *ref, char *out_id, struct berr **err);
 	void *image_ctx;

@@ -2,9 +2,9 @@
  * with the defaults its dockerfile2llb/convert_runmount.go, convert_secrets.go and
  * convert_ssh.go then fill in, and `--network` / `--security`
  * (instructions/commands_run{network,security}.go). Deciding only: nothing here mounts, reads a
- * secret or opens a socket; the executor does, and refuses what berth does not offer yet:
- * type=ssh (parsed, then refused: no agent forwarding yet, TODO(#17)) and --security=insecure
- * (parsed, then refused without an entitlement, as BuildKit's security.insecure).
+ * secret or opens a socket; the executor (run.c) does: type=ssh through build/ssh.h, and
+ * --security=insecure only with the build's entitlement (--allow security.insecure, as
+ * BuildKit's), else refused.
  *
  * A --mount value is read twice, as BuildKit does:
  *   - when the plan is made (bld_mount_from): only the CSV syntax and `from`, which names a stage
@@ -82,7 +82,7 @@ enum bld_run_network {
 
 enum bld_run_security {
 	BLD_RUN_SANDBOX,  /* the default */
-	BLD_RUN_INSECURE, /* refused by the executor without an entitlement */
+	BLD_RUN_INSECURE, /* privileged; refused without the build's entitlement */
 };
 
 /* Every --mount of a RUN, and its --network and --security. */

@@ -19,6 +19,7 @@
 #include "build/copy.h"
 #include "build/instruction.h"
 #include "build/mount.h"
+#include "build/ssh.h"
 #include "build/step.h"
 #include "engine/attach.h"
 #include "engine/create.h"
@@ -88,7 +89,8 @@ int bld_run_step(const struct eng_store *s, struct img_store *is, const struct b
 		    .network = r->network ? r->network : "bridge",
 		    .labels = (char *const[]){"org.berth.build=1", (char *)r->session, NULL},
 		    .ulimits = r->ulimits,
-		    .shm_size = r->shm_size},
+		    .shm_size = r->shm_size,
+		    .privileged = r->privileged},
 	    .add_hosts = r->add_hosts,
 	    .stop_timeout = -1,
 	    .attach_stdout = true,
@@ -125,6 +127,9 @@ struct run_mounts {
 	size_t n_env;
 	char **dests; /* where they go in the container */
 	size_t n_dests;
+	pid_t *relays; /* ssh agent relays (ssh.h) */
+	size_t n_relays;
+	char *ssh_sock; /* the first ssh mount's target: SSH_AUTH_SOCK, or NULL */
 };
 
 #define PUSH(arr, n, v)                                                                            \
@@ -136,6 +141,10 @@ struct run_mounts {
 
 static void run_mounts_release(struct run_mounts *m)
 {
+	for (size_t i = 0; i < m->n_relays; i++)
+		bld_ssh_relay_stop(m->relays[i]);
+	free(m->relays);
+	free(m->ssh_sock);
 	for (size_t i = 0; i < m->n_fds; i++)
 		(void)close(m->fds[i]);
 	for (size_t i = m->n_mounts; i-- > 0;) {
@@ -350,6 +359,30 @@ static int secret_mount(struct bld_build *b, const struct bld_mount *mt, const c
 	return 0;
 }
 
+/* An ssh agent's socket for the RUN (ssh.h), read-only unless rw: a relay's socket of this
+ * step's, never the agent's own; nothing when the agent was not given and it is optional. */
+static int ssh_mount(struct bld_build *b, const struct bld_mount *mt, const char *dest,
+		     struct run_mounts *m, struct berr **err)
+{
+	if (!m->ssh_sock)
+		m->ssh_sock = xstrdup(dest);
+	if (b->o->isolation)
+		return berr_plain(err, ENOTSUP,
+				  "RUN --mount=type=ssh with --isolation vm: an agent's socket "
+				  "cannot reach a VM");
+	char *dir = NULL;
+	pid_t pid = 0;
+	int r = bld_ssh_socket(b, mt, &dir, &pid, err);
+	if (r <= 0)
+		return r;
+	PUSH(m->dirs, m->n_dirs, dir);
+	PUSH(m->relays, m->n_relays, pid);
+	PUSH(m->specs, m->n,
+	     xasprintf("type=bind,source=%s/agent,target=%s%s", dir, dest,
+		       mt->readonly ? ",readonly" : ""));
+	return 0;
+}
+
 /* Every --mount of the RUN into container --mount specs and key words. */
 static int run_mounts(struct bld_build *b, struct bld_state *st, const struct bld_plan_step *step,
 		      const struct bld_run_flags *f, struct run_mounts *m, struct berr **err)
@@ -393,10 +426,8 @@ static int run_mounts(struct bld_build *b, struct bld_state *st, const struct bl
 		case BLD_MOUNT_SECRET:
 			r = secret_mount(b, mt, dest, m, err);
 			break;
-		default:
-			r = berr_plain(err, ENOTSUP,
-				       "RUN --mount=type=ssh is not supported yet (no agent "
-				       "forwarding)");
+		case BLD_MOUNT_SSH:
+			r = ssh_mount(b, mt, dest, m, err);
 			break;
 		}
 		free(src);
@@ -467,6 +498,16 @@ static char **run_argv(struct bld_build *b, json_t *config, const struct bld_ins
 	}
 	v[n] = cmd;
 	return v;
+}
+
+/* env (the stage's ENV and ARGs) has a "key=..." entry. */
+static bool strv_has_key(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, n) && (*env)[n] == '=')
+			return true;
+	return false;
 }
 
 /* BuildKit's history line for a RUN with ARGs: "RUN |2 A=1 B=2 /bin/sh -c ...". */
@@ -569,7 +610,7 @@ static int clean_stubs(struct bld_build *b, const char *parent, const struct run
 
 /* Run it, and its container's changes become the step's image. */
 static int run_and_commit(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
-			  char *const *argv, char *const *env, const char *network,
+			  char *const *argv, char *const *env, const struct bld_run_flags *f,
 			  struct run_mounts *m, const char *key, const char *created_by,
 			  struct berr **err)
 {
@@ -577,7 +618,8 @@ static int run_and_commit(struct bld_build *b, struct bld_state *st, const struc
 	struct bld_run r = {.image = st->id,
 			    .argv = argv,
 			    .env = env,
-			    .network = network,
+			    .network = run_network(b, f),
+			    .privileged = f->security == BLD_RUN_INSECURE,
 			    .mounts = m->specs,
 			    .isolation = b->o->isolation,
 			    .vm_init_path = b->o->vm_init_path,
@@ -626,9 +668,9 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 	struct run_mounts m = {0};
 	char **argv = NULL, **env = NULL, **args = NULL;
 	int r = bld_run_flags_parse(in, &x, &f, err);
-	if (r == 0 && f.security == BLD_RUN_INSECURE)
-		r = berr_plain(err, EPERM,
-			       "RUN --security=insecure needs an entitlement berth does not give");
+	/* BuildKit's ValidateEntitlements: the build must be given the entitlement */
+	if (r == 0 && f.security == BLD_RUN_INSECURE && !b->o->allow_insecure)
+		r = berr_plain(err, EPERM, "security.insecure is not allowed");
 	if (r == 0)
 		r = run_mounts(b, st, step, &f, &m, err);
 	if (r == 0 && !(argv = run_argv(b, st->config, in, &m, err)))
@@ -643,10 +685,19 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 			env[n] = xstrdup(m.env[i]);
 			env[n + 1] = NULL;
 		}
+		/* llb's ExecState: SSH_AUTH_SOCK the first ssh mount's, unless the RUN has one */
+		if (m.ssh_sock && !strv_has_key(env, "SSH_AUTH_SOCK")) {
+			size_t n = strv_len(env);
+			env = xrealloc(env, (n + 2) * sizeof(*env));
+			env[n] = xasprintf("SSH_AUTH_SOCK=%s", m.ssh_sock);
+			env[n + 1] = NULL;
+		}
 		args = bld_vars_run_args(&st->vars);
 		for (char **a = args; *a; a++)
 			PUSH(m.extra, m.n_extra, xasprintf("arg=%s", *a));
 		PUSH(m.extra, m.n_extra, xasprintf("network=%s", network));
+		if (f.security == BLD_RUN_INSECURE)
+			PUSH(m.extra, m.n_extra, xstrdup("security=insecure"));
 		PUSH(m.extra, m.n_extra,
 		     xasprintf("isolation=%s", b->o->isolation ? b->o->isolation : ""));
 		bld_cache_key(st->id, in, m.extra, key);
@@ -655,7 +706,7 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 			r = 1;
 		} else if (r == 0) {
 			autofree char *by = run_created_by(in, st->config, args);
-			r = run_and_commit(b, st, in, argv, env, network, &m, key, by, err);
+			r = run_and_commit(b, st, in, argv, env, &f, &m, key, by, err);
 		}
 	}
 	strv_free(argv);

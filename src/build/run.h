@@ -19,6 +19,7 @@ struct bld_run {
 	const char *network;   /* "bridge" (RUN --network=default), "none", "host" */
 	char *const *mounts;   /* --mount specs (engine/volume.h), or NULL */
 	const char *isolation; /* NULL, or "vm" */
+	bool privileged;       /* RUN --security=insecure, allowed by --allow security.insecure */
 	char *const *add_hosts, *const *ulimits; /* --add-host, --ulimit, or NULL */
 	int64_t shm_size;                        /* 0: the engine's default */
 	const char *vm_init_path;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "build/builder.h"
 #include "build/cache.h"
@@ -26,6 +27,14 @@ struct bld_state {
 	bool done;
 };
 
+/* An agent the build forwards (ssh.h): the socket RUN's relays connect to; pid: an agent of
+ * the build's own holding --ssh's keys, else 0 (the user's socket). */
+struct bld_ssh_agent {
+	const char *id;
+	char *sock;
+	pid_t pid;
+};
+
 /* The build under way. */
 struct bld_build {
 	const struct eng_store *s;
@@ -39,6 +48,8 @@ struct bld_build {
 	struct bld_session session;  /* this build's overlays and scratch files (session.h) */
 	unsigned step;               /* the "#N" of this process's step under way */
 	unsigned *steps; /* the last "#N" given out: shared memory, the stage jobs' too (jobs.h) */
+	struct bld_ssh_agent *agents; /* one per --ssh, made by bld_ssh_agents_start */
+	size_t n_agents;
 };
 
 /* The context a reference reads files from: the build's (BLD_REF_NONE), a named one

@@ -17,6 +17,7 @@
 #include "build/cache.h"
 #include "build/context_tar.h"
 #include "build/request.h"
+#include "build/ssh.h"
 #include "cli/berth/berth.h"
 #include "cli/berth/build_progress.h"
 #include "cli/berth/flags.h"
@@ -43,7 +44,8 @@ static void on_signal(int sig)
 }
 
 struct build_flags {
-	struct flag_list tags, build_args, labels, secrets, add_hosts, ulimits, contexts;
+	struct flag_list tags, build_args, labels, secrets, add_hosts, ulimits, contexts, ssh,
+	    allow;
 	const char *file, *target, *pull, *platform, *iidfile, *network, *progress, *isolation;
 	const char *output, *shm_size;
 	long jobs;
@@ -188,6 +190,39 @@ static void secrets_free(struct bld_secret *v, size_t n)
 	free(v);
 }
 
+/* --ssh default|ID[=SOCKET|KEY[,KEY...]] (build/ssh.h), checked before the build. */
+static int ssh_agents(const struct flag_list *l, struct bld_ssh **out)
+{
+	struct bld_ssh *v = xcalloc((size_t)l->n + 1, sizeof(*v));
+	*out = v;
+	for (int i = 0; i < l->n; i++) {
+		struct berr *err = NULL;
+		if (bld_ssh_parse(l->v[i], &v[i], &err) < 0)
+			return cli_fail(err, 125);
+	}
+	return 0;
+}
+
+static void ssh_agents_free(struct bld_ssh *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		bld_ssh_clear(&v[i]);
+	free(v);
+}
+
+/* --allow: BuildKit's entitlements (network.host is always granted here, as dockerd grants
+ * it); security.insecure lets RUN --security=insecure run privileged. */
+static int entitlements(const struct flag_list *l, bool *out_insecure)
+{
+	for (int i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i], "security.insecure"))
+			*out_insecure = true;
+		else if (strcmp(l->v[i], "network.host"))
+			return cli_error(125, "unknown entitlement %s", l->v[i]);
+	}
+	return 0;
+}
+
 /* -t values as names the store takes; checked before the build. 125 said on a bad one. */
 static int tag_names(const struct flag_list *l, char ***out)
 {
@@ -318,6 +353,12 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	size_t n_sec = 0, n_args = 0;
 	if (!st)
 		st = secrets(&f->secrets, &sec, &n_sec);
+	struct bld_ssh *ssh = NULL;
+	bool insecure = false;
+	if (!st)
+		st = ssh_agents(&f->ssh, &ssh);
+	if (!st)
+		st = entitlements(&f->allow, &insecure);
 	struct bld_named_context *nc = xcalloc((size_t)f->contexts.n + 1, sizeof(*nc));
 	for (int i = 0; !st && i < f->contexts.n; i++) {
 		struct berr *err = NULL;
@@ -352,6 +393,9 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .vm_init_path = BERTH_DATADIR "/berth-vm-init",
 	    .secrets = sec,
 	    .n_secrets = n_sec,
+	    .ssh = ssh,
+	    .n_ssh = (size_t)f->ssh.n,
+	    .allow_insecure = insecure,
 	    .image = base_image,
 	    .image_ctx = &ic,
 	    .event = build_progress_event,
@@ -378,6 +422,7 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 		st = deliver(is, f, out, tags, id, mode == BUILD_PROGRESS_QUIET);
 	strv_free(tags);
 	secrets_free(sec, n_sec);
+	ssh_agents_free(ssh, (size_t)f->ssh.n);
 	for (int i = 0; i < f->contexts.n; i++)
 		bld_named_context_clear(&nc[i]);
 	free(nc);
@@ -413,6 +458,8 @@ static void build_flags_free(struct build_flags *f)
 	flag_list_free(&f->add_hosts);
 	flag_list_free(&f->ulimits);
 	flag_list_free(&f->contexts);
+	flag_list_free(&f->ssh);
+	flag_list_free(&f->allow);
 }
 
 /* docker's --pull is a boolean: bare, it means always (podman's takes a value). */
@@ -442,6 +489,11 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	    {"quiet", 'q', FLAG_BOOL, &f.quiet, "Suppress the build output and print image ID"},
 	    {"iidfile", 0, FLAG_STRING, &f.iidfile, "Write the image ID to the file"},
 	    {"secret", 0, FLAG_LIST, &f.secrets, "Secret to expose to the build (id=ID,src=FILE)"},
+	    {"ssh", 0, FLAG_LIST, &f.ssh,
+	     "SSH agent socket or keys to expose to the build "
+	     "(default|<id>[=<socket>|<key>[,<key>]])"},
+	    {"allow", 0, FLAG_LIST, &f.allow,
+	     "Allow extra privileged entitlement (security.insecure, network.host)"},
 	    {"network", 0, FLAG_STRING, &f.network,
 	     "Networking mode for RUN (default, none, host)"},
 	    {"progress", 0, FLAG_STRING, &f.progress, "Progress output: auto, plain, tty, quiet"},
