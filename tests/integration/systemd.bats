@@ -112,6 +112,14 @@ wait_running() {
 	run berth logs "$NAME"
 	assert_output --partial "Welcome to"
 	assert_output --partial "Debian GNU/Linux 12 (bookworm)"
+	# Debian's getty on the console (console-getty.service) greets with /etc/issue there
+	# (its "login: " prompt has no newline, so the log holds it back)
+	for _ in $(seq 1 50); do
+		berth logs "$NAME" 2>&1 | grep -q 'Debian GNU/Linux 12 .* console' && break
+		sleep 0.1
+	done
+	run berth logs "$NAME"
+	assert_output --regexp 'Debian GNU/Linux 12 [0-9a-f]{12} console'
 	t0=$(date +%s)
 	berth stop "$NAME" >/dev/null
 	t1=$(date +%s)
