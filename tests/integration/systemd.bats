@@ -162,6 +162,11 @@ wait_running() {
 	run berth create --systemd=always --init "$IMAGE"
 	assert_failure 125
 	assert_output --partial "systemd must be the container's PID 1"
+	run berth create --userns auto "$IMAGE"
+	assert_failure 125
+	assert_output --partial "systemd mode in a user namespace is not supported yet"
+	# bad input creates nothing: the three above are all there is
+	[ "$(berth ps -aq | wc -l)" -eq 3 ]
 	# /sbin/init without systemd mode: none of the setup, and systemd cannot run
 	berth run -d --name "$NAME" --network none --systemd=false "$IMAGE" >/dev/null
 	run berth inspect -f '{{.Config.SystemdMode}} {{.Config.StopSignal}} {{.Config.Tty}}' "$NAME"
