@@ -308,6 +308,7 @@ lo"
 	assert_equal "$(echo "$output" | wc -l)" 2
 	# until: only what was made before then; nothing here is an hour old
 	run berth container prune -f --filter until=1h
+	assert_success
 	refute_output --partial "Deleted"
 	run berth network prune -f --filter until=1h
 	assert_output ""
@@ -613,6 +614,7 @@ A /tmp/new"
 	done
 	[ ! -e /tmp/evil ]
 	run berth diff tars
+	assert_success
 	refute_output --partial evil
 	# the destination is a directory; a directory does not replace a file
 	run berth cp - tars:/data/a <"$WORK/in.tar"

@@ -59,6 +59,7 @@ c, a = s.accept(); c.sendall(("seen " + a[0] + "\n").encode()); c.close()' >"$WO
 	# a container that stops is forgotten by the others
 	berth rm -f db >/dev/null
 	run berth exec web cat /etc/hosts
+	assert_success
 	refute_output --partial database
 	# the default bridge resolves nothing but --add-host
 	run berth run --rm --add-host dbhost:10.1.2.3 berth/default sh -c 'cat /etc/hosts'
@@ -131,6 +132,7 @@ s.sendto(b'hi', ('10.$N.0.1', 5353)); print(s.recv(200).decode())"
 	run curl -s --max-time 2 http://127.0.0.1:8080/
 	assert_failure
 	run nft list map inet berth pub4
+	assert_success
 	refute_output --partial "8080"
 	# -P publishes what the image exposes
 	mkdir -p "$WORK/root/bin" && cp "$BUSYBOX" "$WORK/root/bin/busybox"
@@ -220,6 +222,7 @@ none"
 	run berth exec c1 ip link show eth1
 	assert_failure
 	run berth exec peer cat /etc/hosts
+	assert_success
 	refute_output --partial c1alias
 	# bad input
 	run berth network create --subnet 10.94.0.0/25 overlapping
@@ -418,6 +421,7 @@ none"
 	run berth system check --repair
 	assert_success
 	run nft list map inet berth pub4
+	assert_success
 	refute_output --partial 8181
 	run berth system check
 	assert_output "No problems found"

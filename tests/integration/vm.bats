@@ -353,18 +353,37 @@ teardown() {
 	assert_output ""
 }
 
-# 20 boots in a row, in four tests (each under the suite's per-test timeout): none may hang
+# 20 boots in a row, in four tests (each under the suite's per-test timeout): none may hang,
+# and each group boots a different guest shape, so each test checks something of its own
+# boots FIRST LAST [RUN FLAGS...] -- SCRIPT: boot i of FIRST..LAST runs SCRIPT (with $i set)
+# and must print "boot i" and whatever its flags add
 boots() {
-	for i in $(seq "$1"); do
-		run timeout 40 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --isolation vm berth/default echo "boot $i"
+	local first=$1 last=$2 i
+	shift 2
+	local flags=()
+	while [ "$1" != -- ]; do flags+=("$1") && shift; done
+	shift
+	for i in $(seq "$first" "$last"); do
+		run timeout 40 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --isolation vm \
+			"${flags[@]}" -e i="$i" berth/default sh -c "$1"
 		assert_success
-		assert_output "boot $i"
+		assert_line "boot $i"
 	done
 }
-@test "vm: boots 1-5 in a row" { boots 5; }
-@test "vm: boots 6-10 in a row" { boots 5; }
-@test "vm: boots 11-15 in a row" { boots 5; }
-@test "vm: boots 16-20 in a row" { boots 5; }
+@test "vm: boots 1-5 in a row" { boots 1 5 -- 'echo boot $i'; }
+@test "vm: boots 6-10 in a row, each writing a volume" {
+	mkdir "$WORK/vol"
+	boots 6 10 -v "$WORK/vol:/data" -- 'echo boot $i; echo $i >/data/boot$i'
+	[ "$(cat "$WORK"/vol/boot* | sort -n)" = "$(seq 6 10)" ]
+}
+@test "vm: boots 11-15 in a row, without a network" {
+	boots 11 15 --network none -- 'echo boot $i; echo nets: $(ls /sys/class/net)'
+	assert_line "nets: lo"
+}
+@test "vm: boots 16-20 in a row, each with its own environment, user and directory" {
+	boots 16 20 -e X=x -u 1000:1000 -w /tmp -- 'echo boot $i; echo "$X $(id -u) $(pwd)"'
+	assert_line "x 1000 /tmp"
+}
 
 @test "berth-runtime-vm: create, state, start, kill, delete; run's exit code" {
 	local RTVM="$BUILD/bin/berth-runtime-vm" root="$WORK/rt"
