@@ -23,6 +23,11 @@
 #include "util/xalloc.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
+/* How deep below a container's cgroup the runtime walks (removing, listing pids): the
+ * container may make its own cgroups where it can write (a system container's systemd makes
+ * slices and scopes, three or four levels), and it is not let to make the runtime recurse
+ * without end. */
+#define CG_WALK_DEPTH 32
 
 void rt_cgroup_plan_add(struct rt_cgroup_plan *plan, const char *controller, const char *file,
 			const char *fmt, ...)
@@ -354,28 +359,53 @@ int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err)
 	return berr_set(err, ETIMEDOUT, "freeze cgroup '%s'", path);
 }
 
-int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err)
+/* Append the pids of dir/cgroup.procs, then of the cgroups below it (a container may make
+ * its own where it can write: a system container's systemd on v2 moves every process into
+ * them), at most CG_WALK_DEPTH deep. Only dir itself must be readable. */
+static int pids_tree(const char *dir, int depth, pid_t **pids, size_t *n, size_t *cap,
+		     struct berr **err)
 {
-	autofree char *file = NULL;
-	if (rt_cgroup_mode() == RT_CGROUP_V2)
-		file = xasprintf(CG_ROOT "%s/cgroup.procs", path);
-	else
-		file = xasprintf(CG_ROOT "/pids%s/cgroup.procs", path);
+	autofree char *file = xasprintf("%s/cgroup.procs", dir);
 	autofree char *data = NULL;
 	int r = fs_read_file(AT_FDCWD, file, 16 << 20, &data, NULL, err);
 	if (r < 0)
 		return r;
-	size_t n = 0, cap = 16;
-	pid_t *pids = xcalloc(cap, sizeof(pid_t));
 	for (char *s = data; *s;) {
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (end == s)
 			break;
-		if (n == cap)
-			pids = xrealloc(pids, (cap *= 2) * sizeof(pid_t));
-		pids[n++] = (pid_t)v;
+		if (*n == *cap)
+			*pids = xrealloc(*pids, (*cap *= 2) * sizeof(pid_t));
+		(*pids)[(*n)++] = (pid_t)v;
 		s = end + strspn(end, "\n");
+	}
+	DIR *d = depth < CG_WALK_DEPTH ? opendir(dir) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		autofree char *child = xasprintf("%s/%s", dir, de->d_name);
+		(void)pids_tree(child, depth + 1, pids, n, cap, NULL);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err)
+{
+	autofree char *dir = NULL;
+	if (rt_cgroup_mode() == RT_CGROUP_V2)
+		dir = xasprintf(CG_ROOT "%s", path);
+	else
+		dir = xasprintf(CG_ROOT "/pids%s", path);
+	size_t n = 0, cap = 16;
+	pid_t *pids = xcalloc(cap, sizeof(pid_t));
+	int r = pids_tree(dir, 0, &pids, &n, &cap, err);
+	if (r < 0) {
+		free(pids);
+		return r;
 	}
 	*out_pids = pids;
 	*out_n = n;
@@ -392,17 +422,12 @@ bool rt_cgroup_exists(const char *path)
 	return any;
 }
 
-/* How deep below a container's cgroup rt_cgroup_destroy goes: the container may make its own
- * cgroups where it can write (a system container's systemd makes slices and scopes, three or
- * four levels), and a container is not let to make the runtime recurse without end. */
-#define CG_DESTROY_DEPTH 32
-
 /* Remove dir's child cgroups, deepest first (a cgroup with children cannot be removed, and
  * rmdir says EBUSY then, as for one with tasks), then dir. */
 static int destroy_tree(const char *dir, int depth, struct berr **err)
 {
 	int r = 0;
-	DIR *d = depth < CG_DESTROY_DEPTH ? opendir(dir) : NULL;
+	DIR *d = depth < CG_WALK_DEPTH ? opendir(dir) : NULL;
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

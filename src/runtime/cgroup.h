@@ -61,7 +61,7 @@ char *rt_cgroup_exec_path(const char *path, pid_t init_pid);
  * clone3(CLONE_INTO_CGROUP); -1 if there is none. */
 int rt_cgroup_open_v2(const char *path);
 int rt_cgroup_freeze(const char *path, bool frozen, struct berr **err);
-/* Pids in the cgroup (from the pids/freezer/v2 tree); caller frees. */
+/* Pids in the cgroup and the cgroups below it (from the pids or the v2 tree); caller frees. */
 int rt_cgroup_pids(const char *path, pid_t **out_pids, size_t *out_n, struct berr **err);
 /* Remove the cgroup directories with the cgroups made below them (all must be empty of
  * processes). */
