@@ -95,6 +95,10 @@ json_t *bld_image_config(struct bld_build *b, const char *id, struct berr **err)
 int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 		  const struct bld_plan_step *step, const struct bld_instr *in, struct berr **err);
 
+/* COPY or ADD (copy_step.c), on st. */
+int bld_copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_plan_step *step,
+		   const struct bld_instr *in, struct berr **err);
+
 /* One stage of the plan, from its base to its last step (stage.c). */
 int bld_stage_build(struct bld_build *b, size_t stage, struct berr **err);
 

@@ -202,9 +202,54 @@ ADD ftp://127.0.0.1/x /x"
 	run berth build "$CTX"
 	assert_equal "$status" 1
 	assert_output --partial "only http:// and https:// URLs"
+}
+
+@test "build_add_url: URLs, local files and here-documents in one ADD or COPY, in the order written" {
+	echo local >"$CTX/local"
+	echo "from the context" >"$CTX/same"
 	containerfile "FROM berth/default
-ADD $URL/files/hello.txt local /x/"
-	run berth build "$CTX"
-	assert_equal "$status" 1
-	assert_output --partial "URLs ('$URL/files/hello.txt') and files together is not supported"
+ADD $URL/files/hello.txt local <<EOF /x/
+here
+EOF
+COPY <<same same /y/
+from the here-document
+same
+COPY same <<same /w/
+from the here-document
+same
+ADD <<EOF $URL/files/hello.txt /tmp
+in tmp
+EOF
+RUN cat /x/hello.txt /x/local /x/EOF /y/same /w/same /tmp/EOF /tmp/hello.txt && \\
+    stat -c '%n %a %u' /x/hello.txt /x/local /x/EOF"
+	run berth build --progress plain -t mixed "$CTX"
+	assert_success
+	assert_output --regexp '[0-9] hello.*[0-9] local.*[0-9] here.*[0-9] from the context.*[0-9] from the here-document.*[0-9] in tmp.*[0-9] hello'
+	assert_output --partial "/x/hello.txt 600 0"
+	assert_output --partial "/x/local 644 0"
+	assert_output --partial "/x/EOF 644 0"
+	# the same again: every step from the cache; another local file: the ADD runs again
+	run berth build --progress plain "$CTX"
+	assert_success
+	assert_output --regexp '#2 \[stage-0 2/6\] ADD[^#]*#2 CACHED'
+	echo changed >"$CTX/local"
+	run berth build --progress plain "$CTX"
+	assert_success
+	refute_output --regexp '#2 \[stage-0 2/6\] ADD[^#]*#2 CACHED'
+	assert_output --partial changed
+	# several sources: the destination must be a directory
+	containerfile "FROM berth/default
+COPY <<EOF local /file
+x
+EOF"
+	run berth build -t bad "$CTX"
+	assert_failure 1
+	assert_output --partial "Containerfile:2: when using COPY with more than one source file, the destination must be a directory and end with a /"
+	containerfile "FROM berth/default
+ADD $URL/files/missing local /x/"
+	run berth build -t bad "$CTX"
+	assert_failure 1
+	assert_output --partial 404
+	run berth images -q bad
+	assert_output ''
 }
