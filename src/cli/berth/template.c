@@ -1,5 +1,7 @@
 /* A subset of Go's text/template over JSON (see template.h). Parsing builds a tree of text,
- * actions, if and range; an action's pipeline is tokenised when it runs. */
+ * actions, if and range, and checks every pipeline as Go's parser does (a syntax error or an
+ * unknown function in a branch never taken is still an error); a pipeline is tokenised again
+ * when it runs. */
 #include "cli/berth/template.h"
 
 #include <ctype.h>
@@ -173,6 +175,8 @@ static char *unescape(const char *s)
 	return out;
 }
 
+static int check_nodes(const struct node *nodes, size_t n, struct berr **err);
+
 struct tmpl *tmpl_parse(const char *text, struct berr **err)
 {
 	autofree char *src = unescape(text);
@@ -185,6 +189,10 @@ struct tmpl *tmpl_parse(const char *text, struct berr **err)
 	}
 	if (stop) {
 		berr_plain(err, EINVAL, "template: unexpected {{%s}}", stop);
+		tmpl_free(t);
+		return NULL;
+	}
+	if (check_nodes(t->nodes, t->n, err) < 0) {
 		tmpl_free(t);
 		return NULL;
 	}
@@ -364,6 +372,62 @@ static const char *declaration(const char *text, char **v1, char **v2)
 	*v1 = names[0];
 	*v2 = names[1];
 	return p + 2;
+}
+
+/* What Go's parser rejects in a pipeline, before anything runs: a lexing error, an empty
+ * command, a name that is no function (in parentheses too). */
+static int check_pipeline(const char *text, int depth, struct berr **err)
+{
+	if (depth > DEPTH_MAX)
+		return berr_plain(err, EINVAL, "template: nested too deeply");
+	char *v1 = NULL, *v2 = NULL;
+	const char *decl = declaration(text, &v1, &v2);
+	free(v1);
+	free(v2);
+	const char *p = decl ? decl : text;
+	for (size_t n = 0;;) {
+		struct tok t;
+		int r = lex_token(&p, &t, err);
+		if (r < 0)
+			return r;
+		if (t.kind == T_PIPE || t.kind == T_END) {
+			if (n == 0)
+				return berr_plain(err, EINVAL,
+						  "template: missing value for command");
+			if (t.kind == T_END)
+				return 0;
+			n = 0;
+			continue;
+		}
+		if (t.kind == T_IDENT && strcmp(t.text, "true") && strcmp(t.text, "false") &&
+		    strcmp(t.text, "nil") && !tmpl_func_defined(t.text))
+			r = berr_plain(err, EINVAL, "template: function \"%s\" not defined",
+				       t.text);
+		else if (t.kind == T_PAREN)
+			r = check_pipeline(t.text, depth + 1, err);
+		free(t.text);
+		free(t.fields);
+		if (r < 0)
+			return r;
+		n++;
+	}
+}
+
+static int check_nodes(const struct node *nodes, size_t n, struct berr **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct node *nd = &nodes[i];
+		if (nd->kind == N_TEXT)
+			continue;
+		int r = check_pipeline(nd->text, 0, err);
+		if (r == 0)
+			r = check_nodes(nd->body, nd->n_body, err);
+		if (r == 0)
+			r = check_nodes(nd->alt, nd->n_alt, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* ".A.B" on dot: a new reference, NULL for a missing key. */

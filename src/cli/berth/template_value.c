@@ -217,14 +217,23 @@ static json_t *fn_printf(json_t **a, size_t n, struct berr **err)
 	return r;
 }
 
+static const struct {
+	const char *name;
+	size_t min, max;
+} arity[] = {{"json", 1, 1},     {"index", 1, 15},  {"join", 2, 2},  {"len", 1, 1},
+	     {"upper", 1, 1},    {"lower", 1, 1},   {"title", 1, 1}, {"split", 2, 2},
+	     {"println", 0, 15}, {"printf", 1, 15}, {"print", 0, 15}};
+
+bool tmpl_func_defined(const char *fn)
+{
+	for (size_t i = 0; i < sizeof(arity) / sizeof(arity[0]); i++)
+		if (!strcmp(arity[i].name, fn))
+			return true;
+	return false;
+}
+
 json_t *tmpl_call(const char *fn, json_t **a, size_t n, struct berr **err)
 {
-	static const struct {
-		const char *name;
-		size_t min, max;
-	} arity[] = {{"json", 1, 1},     {"index", 1, 15},  {"join", 2, 2},  {"len", 1, 1},
-		     {"upper", 1, 1},    {"lower", 1, 1},   {"title", 1, 1}, {"split", 2, 2},
-		     {"println", 0, 15}, {"printf", 1, 15}, {"print", 0, 15}};
 	size_t i = 0;
 	for (; i < sizeof(arity) / sizeof(arity[0]); i++)
 		if (!strcmp(arity[i].name, fn))

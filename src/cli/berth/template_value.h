@@ -25,5 +25,7 @@ bool tmpl_truthy(json_t *v);
 /* The function fn (json, index, join, len, upper, lower, title, split, print, println,
  * printf) of n arguments: a new reference, or NULL with err. */
 json_t *tmpl_call(const char *fn, json_t **a, size_t n, struct berr **err);
+/* Whether fn is one of the functions tmpl_call knows. */
+bool tmpl_func_defined(const char *fn);
 
 #endif

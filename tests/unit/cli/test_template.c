@@ -126,6 +126,31 @@ static void errors(void **state)
 	expect_fail("{{.Name 1}}", "non-function");
 }
 
+/* Go rejects at parse what a branch never taken holds (issue #23): nothing is printed */
+static void expect_parse_fail(const char *tmpl, const char *what)
+{
+	struct berr *err = NULL;
+	assert_null(tmpl_parse(tmpl, &err));
+	char *msg = berr_string(err);
+	if (!strstr(msg, what))
+		fail_msg("'%s': error '%s' does not say '%s'", tmpl, msg, what);
+	free(msg);
+	berr_free(err);
+}
+
+static void parse_checks_every_branch(void **state)
+{
+	expect_parse_fail("{{if false}}{{nosuch .Name}}{{end}}", "function \"nosuch\" not defined");
+	expect_parse_fail("{{.Name}}{{if false}}{{.Name | }}{{end}}", "missing value for command");
+	expect_parse_fail("{{range .List}}{{else}}{{\"open}}{{end}}", "unterminated string");
+	expect_parse_fail("{{with .Name}}{{len (nosuch)}}{{end}}",
+			  "function \"nosuch\" not defined");
+	expect_parse_fail("{{$x := }}", "missing value for command");
+	expect_parse_fail("{{if}}x{{end}}", "missing value for command");
+	/* and what is fine stays fine */
+	expect("{{if false}}{{json .Name | upper}}{{else}}ok{{end}}", "ok");
+}
+
 static void flags(void **state)
 {
 	bool d = false, i = false, t = false, rm = true;
@@ -216,10 +241,10 @@ static void prune_filters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(values),         cmocka_unit_test(control),
-	    cmocka_unit_test(variables),      cmocka_unit_test(prune_filters),
-	    cmocka_unit_test(errors),         cmocka_unit_test(flags),
-	    cmocka_unit_test(sizes_and_ages),
+	    cmocka_unit_test(values),    cmocka_unit_test(control),
+	    cmocka_unit_test(variables), cmocka_unit_test(prune_filters),
+	    cmocka_unit_test(errors),    cmocka_unit_test(parse_checks_every_branch),
+	    cmocka_unit_test(flags),     cmocka_unit_test(sizes_and_ages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
