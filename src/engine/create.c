@@ -660,7 +660,9 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 		r = join_network(s, rec, spec, err);
 	if (r == 0 && w.o.systemd) {
 		eng_systemd_unshadow(spec, plan);
-		r = eng_systemd_host_files(dir, err);
+		r = eng_systemd_host_check(err);
+		if (r == 0)
+			r = eng_systemd_host_files(dir, err);
 	}
 	if (r == 0) {
 		eng_mounts_spec(s, plan, w.o.idmappings != NULL, json_object_get(spec, "mounts"));

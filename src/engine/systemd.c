@@ -181,6 +181,16 @@ void eng_systemd_unshadow(json_t *spec, json_t *plan)
 	}
 }
 
+int eng_systemd_host_check(struct berr **err)
+{
+	if (rt_cgroup_mode() == RT_CGROUP_V2 || host_hierarchy("systemd", CGROUP_SUPER_MAGIC) ||
+	    host_hierarchy("unified", CGROUP2_SUPER_MAGIC))
+		return 0;
+	return berr_plain(err, ENOTSUP,
+			  "--systemd: this host has no cgroup systemd could be given (no cgroup2, "
+			  "no name=systemd hierarchy at /sys/fs/cgroup/systemd)");
+}
+
 int eng_systemd_host_files(const char *dir, struct berr **err)
 {
 	autofree char *host = xasprintf("%s/host", dir);

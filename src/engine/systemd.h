@@ -32,6 +32,10 @@ void eng_systemd_spec(json_t *spec, const char *id, const char *dir);
  * HostConfig.Mounts), as podman does. */
 void eng_systemd_unshadow(json_t *spec, json_t *plan);
 
+/* Whether this host can give systemd a cgroup of its own: cgroup2 (the whole tree, or the
+ * hybrid host's "unified") or a name=systemd v1 hierarchy. ENOTSUP saying so otherwise. */
+int eng_systemd_host_check(struct berr **err);
+
 /* Write <dir>/host/container-manager ("berth") and <dir>/host/os-release (the host's), which
  * the container sees read-only at /run/host. */
 int eng_systemd_host_files(const char *dir, struct berr **err);
