@@ -35,11 +35,36 @@
 #include "util/procfs.h"
 #include "util/xalloc.h"
 
-#define CHECK(ctx, expr)                                                                           \
-	do {                                                                                       \
-		if ((expr) < 0)                                                                    \
-			rt_sync_fail((ctx)->sync_fd, err);                                         \
-	} while (0)
+/* A step that failed (r < 0) ends the process here: its error, *err, goes to the parent over
+ * the sync socket (rt_sync_fail exits). err is passed by address so that it is read after
+ * the step set it. */
+static void must(const struct rt_init_ctx *ctx, int r, struct berr **err)
+{
+	if (r < 0)
+		rt_sync_fail(ctx->sync_fd, *err);
+}
+
+/* A failure of a call that gives a code, not an error value (a syscall: errno; a sync
+ * message: its negative return): the error made here goes to the parent, the process ends. */
+__attribute__((noreturn, format(printf, 3, 4))) static void fail(const struct rt_init_ctx *ctx,
+								 int code, const char *fmt, ...)
+{
+	struct berr *err = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	berr_setv(&err, code, fmt, ap);
+	va_end(ap);
+	rt_sync_fail(ctx->sync_fd, err);
+}
+
+/* A message to the parent that must go (the sync socket gives -errno, sets no error). */
+static void must_send(const struct rt_init_ctx *ctx, enum rt_msg_type type, int64_t value,
+		      const char *what)
+{
+	int r = rt_sync_send(ctx->sync_fd, type, value);
+	if (r < 0)
+		fail(ctx, -r, "send %s to the runtime", what);
+}
 
 /* A failure after the sync socket may be gone (past `start`): the caller of `run` or the
  * container's log is the only one left to tell. */
@@ -147,42 +172,41 @@ static void setup_container(struct rt_init_ctx *ctx, bool has_runtime_hooks)
 		/* The config's mounts go on while the parent records the state. */
 		rootfd = rt_mount_prepare(spec, ctx->mount_source_fds, ctx->cgroup_path, await_go,
 					  ctx, &err);
-		CHECK(ctx, rootfd);
+		must(ctx, rootfd, &err);
 	} else {
 		rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)
-			rt_sync_fail(
-			    ctx->sync_fd,
-			    (berr_set(&err, errno, "open rootfs '%s'", spec->root_path), err));
+			fail(ctx, errno, "open rootfs '%s'", spec->root_path);
 	}
 	if (ctx->process && ctx->process->cwd) {
 		int fd = path_mkdir_in_root(rootfd, ctx->process->cwd, 0755, &err);
-		CHECK(ctx, fd);
+		must(ctx, fd, &err);
 		(void)close(fd);
 	}
 	if (has_runtime_hooks) {
-		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_RUNTIME_HOOKS, 0));
+		must_send(ctx, RT_MSG_RUNTIME_HOOKS, 0, "runtime hooks");
 		struct rt_msg m;
-		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_HOOKS_DONE, &m, &err));
+		must(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_HOOKS_DONE, &m, &err), &err);
 	}
 	if (spec->hooks[RT_HOOK_CREATE_CONTAINER].n) {
 		autofree char *st = state_json(ctx, "created", ctx->host_pid);
-		CHECK(ctx, rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_CONTAINER], "createContainer",
-					st, &err));
+		must(ctx,
+		     rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_CONTAINER], "createContainer", st,
+				  &err),
+		     &err);
 	}
 	if (spec->ns[RT_NS_MOUNT].enabled) {
-		CHECK(ctx, rt_mount_enter_root(spec, rootfd, ctx->no_pivot, &err));
-		CHECK(ctx, write_sysctls(ctx, &err));
-		CHECK(ctx, rt_mask_apply(spec, &err));
+		must(ctx, rt_mount_enter_root(spec, rootfd, ctx->no_pivot, &err), &err);
+		must(ctx, write_sysctls(ctx, &err), &err);
+		must(ctx, rt_mask_apply(spec, &err), &err);
 	} else {
 		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-			rt_sync_fail(ctx->sync_fd,
-				     (berr_set(&err, errno, "chroot into rootfs"), err));
+			fail(ctx, errno, "chroot into rootfs");
 	}
 	(void)close(rootfd);
 	if (!spec->ns[RT_NS_MOUNT].enabled)
-		CHECK(ctx, write_sysctls(ctx, &err));
-	CHECK(ctx, set_names(spec, &err));
+		must(ctx, write_sysctls(ctx, &err), &err);
+	must(ctx, set_names(spec, &err), &err);
 }
 
 /* Load the filter. A notify fd goes to the runtime, which hands it to the listener: the
@@ -192,15 +216,15 @@ static void load_seccomp(struct rt_init_ctx *ctx)
 {
 	struct berr *err = NULL;
 	int fd;
-	CHECK(ctx, rt_seccomp_load(ctx->seccomp, &fd, &err));
+	must(ctx, rt_seccomp_load(ctx->seccomp, &fd, &err), &err);
 	if (fd < 0)
 		return;
 	int r = rt_sync_send_fd(ctx->sync_fd, RT_MSG_SECCOMP_FD, fd);
 	(void)close(fd);
 	if (r < 0)
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, -r, "send seccomp notify fd"), err));
+		fail(ctx, -r, "send seccomp notify fd");
 	struct rt_msg m;
-	CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_SECCOMP_DONE, &m, &err));
+	must(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_SECCOMP_DONE, &m, &err), &err);
 }
 
 /* The process settings, up to no_new_privs; returns the executable's path. Sets
@@ -212,10 +236,7 @@ static char *apply_process(struct rt_init_ctx *ctx, bool *seccomp_loaded)
 	struct berr *err = NULL;
 	if (p->terminal) {
 		if (ctx->console_fd < 0)
-			rt_sync_fail(
-			    ctx->sync_fd,
-			    (berr_set(&err, EINVAL, "process.terminal needs --console-socket"),
-			     err));
+			fail(ctx, EINVAL, "process.terminal needs --console-socket");
 		autoclose int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		struct rt_console con = {.rootfd = rootfd,
 					 .procfd = ctx->procfd,
@@ -223,18 +244,18 @@ static char *apply_process(struct rt_init_ctx *ctx, bool *seccomp_loaded)
 					 .rows = p->console_height,
 					 .cols = p->console_width};
 		if (rootfd < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "open /"), err));
-		CHECK(ctx, rt_console_setup(ctx->console_fd, &con, &err));
+			fail(ctx, errno, "open /");
+		must(ctx, rt_console_setup(ctx->console_fd, &con, &err), &err);
 		(void)close(ctx->console_fd);
 	}
-	CHECK(ctx, rt_process_oom_score(p, ctx->procfd, &err));
-	CHECK(ctx, rt_process_rlimits(p, &err));
+	must(ctx, rt_process_oom_score(p, ctx->procfd, &err), &err);
+	must(ctx, rt_process_rlimits(p, &err), &err);
 	rt_process_home_env(p);
 	char *exe = rt_process_find_exec(p, &err);
 	if (!exe)
 		rt_sync_fail(ctx->sync_fd, err);
 	/* Before any seccomp filter: a profile may well refuse close_range. */
-	CHECK(ctx, rt_process_fds(ctx->preserve_fds, ctx->procfd, &err));
+	must(ctx, rt_process_fds(ctx->preserve_fds, ctx->procfd, &err), &err);
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before the
 	 * capabilities go (runc does the same); with it, as late as possible. */
 	if (ctx->seccomp && !p->no_new_privileges) {
@@ -245,9 +266,9 @@ static char *apply_process(struct rt_init_ctx *ctx, bool *seccomp_loaded)
 			   ? json_object_get(spec->annotations, "run.oci.keep_original_groups")
 			   : NULL;
 	bool keep_groups = json_is_string(keep) && !strcmp(json_string_value(keep), "1");
-	CHECK(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, keep_groups, &err));
+	must(ctx, rt_process_identity(p, spec->ns[RT_NS_USER].enabled, keep_groups, &err), &err);
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "set no_new_privs"), err));
+		fail(ctx, errno, "set no_new_privs");
 	/* A listener needs the sync socket, which create closes at READY. */
 	if (ctx->seccomp && !*seccomp_loaded && ctx->seccomp->listener_path &&
 	    *ctx->seccomp->listener_path && !ctx->exec_mode) {
@@ -263,7 +284,7 @@ static void wait_for_start(struct rt_init_ctx *ctx)
 {
 	const struct rt_spec *spec = ctx->spec;
 	struct berr *err = NULL;
-	CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_READY, 0));
+	must_send(ctx, RT_MSG_READY, 0, "ready");
 	(void)close(ctx->sync_fd);
 	ctx->sync_fd = -1;
 	char c;
@@ -294,17 +315,16 @@ __attribute__((noreturn)) static void stage2(struct rt_init_ctx *ctx)
 
 	/* exec, or a container without a mount namespace: no mounts to do meanwhile. */
 	if (ctx->exec_mode || !spec->ns[RT_NS_MOUNT].enabled)
-		CHECK(ctx, await_go(ctx, &err));
+		must(ctx, await_go(ctx, &err), &err);
 	bool seccomp_loaded = false;
 	bool new_userns = ctx->unshare_flags & CLONE_NEWUSER;
 	if (new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		rt_sync_fail(ctx->sync_fd,
-			     (berr_set(&err, errno, "become root in user namespace"), err));
+		fail(ctx, errno, "become root in user namespace");
 	if (setsid() < 0 && !ctx->exec_mode)
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "setsid"), err));
+		fail(ctx, errno, "setsid");
 	umask(0); /* device nodes and mount points get exactly the modes we ask for */
 	if (!ctx->exec_mode && !ctx->no_new_keyring)
-		CHECK(ctx, join_keyring(ctx, &err));
+		must(ctx, join_keyring(ctx, &err), &err);
 
 	if (!ctx->exec_mode) {
 		bool runtime_hooks =
@@ -384,36 +404,38 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	/* Die with the runtime if it dies before we are set up. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (ctx->cgroup_path)
-		CHECK(ctx, rt_cgroup_enter_self(ctx->cgroup_path, ctx->cgroup_v2_done, &err));
-	CHECK(ctx, rt_ns_join(ctx->ns_fds, &err));
+		must(ctx, rt_cgroup_enter_self(ctx->cgroup_path, ctx->cgroup_v2_done, &err), &err);
+	must(ctx, rt_ns_join(ctx->ns_fds, &err), &err);
 	if (ctx->unshare_flags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)
-			rt_sync_fail(ctx->sync_fd,
-				     (berr_set(&err, errno, "create user namespace"), err));
+			fail(ctx, errno, "create user namespace");
 		/* The parent writes our maps; dumpable lets it open /proc/PID/uid_map. */
-		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-		CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_USERNS_READY, 0));
-		CHECK(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_USERNS_MAPPED, &m, &err));
-		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			fail(ctx, errno, "make the runtime's process dumpable for its maps");
+		must_send(ctx, RT_MSG_USERNS_READY, 0, "userns ready");
+		must(ctx, rt_sync_expect(ctx->sync_fd, RT_MSG_USERNS_MAPPED, &m, &err), &err);
+		/* Not dumpable again before anything of the container's can run beside us: a
+		 * dumpable process of the container's user may be ptraced and its /proc/PID/fd
+		 * opened by the container's own processes, and this one holds the host's procfs
+		 * and the sync socket (runc's CVE-2016-9962). Failing to reset it is fatal. */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			fail(ctx, errno, "make the runtime's process not dumpable");
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno,
-							     "become root in user "
-							     "namespace"),
-						    err));
+			fail(ctx, errno, "become root in user namespace");
 	}
 	int flags = ctx->unshare_flags & ~CLONE_NEWUSER;
 	if (flags && unshare(flags) < 0)
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "create namespaces"), err));
+		fail(ctx, errno, "create namespaces");
 	if (ctx->spec->time_offsets && (flags & CLONE_NEWTIME) &&
 	    write_time_offsets(ctx->procfd, ctx->spec->time_offsets, &err) < 0)
 		rt_sync_fail(ctx->sync_fd, err);
 	pid_t pid = fork();
 	if (pid < 0)
-		rt_sync_fail(ctx->sync_fd, (berr_set(&err, errno, "fork container process"), err));
+		fail(ctx, errno, "fork container process");
 	if (pid == 0) {
 		(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 		stage2(ctx);
 	}
-	CHECK(ctx, rt_sync_send(ctx->sync_fd, RT_MSG_INIT_PID, pid));
+	must_send(ctx, RT_MSG_INIT_PID, pid, "init pid");
 	_exit(0);
 }

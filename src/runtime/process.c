@@ -74,12 +74,29 @@ char *rt_process_find_exec(const struct rt_process *p, struct berr **err)
 	return NULL;
 }
 
+/* The order is the point (capabilities(7), "Effect of user ID changes on capabilities";
+ * bubblewrap's drop_privs and runc's finalizeNamespace take the same steps):
+ * 1. The bounding set first, while we still hold CAP_SETPCAP, which dropping from it needs;
+ *    after it, no execve can bring back a capability outside it (file capabilities and
+ *    setuid-root binaries are capped by it).
+ * 2. Supplementary groups while we are still root: setgroups needs CAP_SETGID, and leaving
+ *    the runtime's own groups in place would hand them to the container.
+ * 3. KEEPCAPS, then gid before uid: a setresuid that leaves no id 0 empties the permitted
+ *    set unless KEEPCAPS is on (the effective set is emptied either way, and step 4 sets it),
+ *    and with the uid no longer 0 and the effective set empty, setresgid would fail. All
+ *    three ids at once (real, effective, saved): a saved id of 0 would let the process
+ *    become root again.
+ * 4. KEEPCAPS off again (execve clears it too; nothing between here and there should run
+ *    with it), then the configured sets (rt_caps_apply: effective, permitted, inheritable,
+ *    ambient), which can only narrow what step 3 kept. */
 int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_groups,
 			struct berr **err)
 {
 	if (p->has_caps && rt_caps_drop_bounding(p->caps, err) < 0)
 		return -EPERM;
-	/* setgroups is denied in a user namespace whose setgroups file says "deny". */
+	/* setgroups is denied in a user namespace whose setgroups file says "deny" (a map
+	 * written without CAP_SETGID in the parent): the groups are then the namespace's
+	 * overflow group, which grants nothing. */
 	if (!keep_groups && setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
 	    !(in_userns && errno == EPERM))
 		return berr_set(err, errno, "setgroups");
