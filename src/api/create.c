@@ -288,6 +288,9 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 int api_create_decode(json_t *cfg, struct eng_create *c, struct api_create_owned *own,
 		      struct berr **err)
 {
+	/* dockerd has no systemd mode: an /sbin/init command gets none of it (nor the terminal
+	 * systemd mode gives, which would change the attach and logs framing a client reads) */
+	c->systemd = "false";
 	int r = decode_config(cfg, c, own, err);
 	json_t *hc = json_object_get(cfg, "HostConfig");
 	return r < 0 || !json_is_object(hc) ? r : decode_host(cfg, hc, c, own, err);

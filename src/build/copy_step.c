@@ -11,6 +11,8 @@
 
 #include "build/copy.h"
 #include "build/fetch.h"
+#include "build/git.h"
+#include "build/ssh.h"
 #include "build/step.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -44,7 +46,9 @@ struct copy_source {
 	char *heredoc; /* a directory of here-document bodies */
 	char *fetched; /* a directory of downloads: the i-th URL's file in <i>/ */
 	char **srcs;   /* with fetched: the sources that select them */
-	bool image;    /* an image's files (from_id, "" for scratch): mounted by image_source */
+	char **keys;   /* with fetched: a git source's key word (its commit), else NULL */
+	size_t n_keys;
+	bool image; /* an image's files (from_id, "" for scratch): mounted by image_source */
 	int fd;
 	struct bld_root root;
 };
@@ -61,17 +65,49 @@ static void copy_source_release(struct copy_source *cs)
 		(void)fs_rm_rf(AT_FDCWD, cs->fetched, NULL);
 	free(cs->fetched);
 	strv_free(cs->srcs);
+	for (size_t i = 0; i < cs->n_keys; i++)
+		free(cs->keys[i]);
+	free(cs->keys);
 	*cs = (struct copy_source){.fd = -1};
 }
 
-/* The kinds of in's sources, as BuildKit's dispatchCopy takes them: here-documents (*out_here),
- * local paths (*out_paths), ADD's http(s) URLs (*out_n), which are downloaded; git
- * repositories and other schemes refused, COPY refuses URLs; --checksum (into checksum, ""
- * without it) only with one source, an http(s) one. */
-static int url_sources(const struct bld_instr *in, size_t *out_n, size_t *out_paths,
-		       size_t *out_here, char checksum[BLD_FETCH_DIGEST_LEN + 1], struct berr **err)
+/* The --exclude flags of in (NULL-terminated, borrowed). */
+static char **flag_all(const struct bld_instr *in, const char *name, size_t *out_n)
 {
-	size_t n_http = 0, n_paths = 0, n_other = 0;
+	char **v = xcalloc(in->n_flags + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < in->n_flags; i++)
+		if (!strcmp(in->flags[i].name, name))
+			v[n++] = in->flags[i].value;
+	*out_n = n;
+	return v;
+}
+
+static bool flag_true(const struct bld_instr *in, const char *name)
+{
+	const char *v = bld_instr_flag(in, name);
+	return v && strcmp(v, "false") != 0;
+}
+
+/* --checksum of a git source: a prefix of the commit's name (hex), as BuildKit's GitChecksum. */
+static int git_checksum(const char *sum, char checksum[BLD_FETCH_DIGEST_LEN + 1], struct berr **err)
+{
+	size_t n = strspn(sum, "0123456789abcdef");
+	if (sum[n] || !n || n > BLD_GIT_COMMIT_MAX)
+		return berr_plain(err, EINVAL, "invalid checksum '%s' for a git source", sum);
+	snprintf(checksum, BLD_FETCH_DIGEST_LEN + 1, "%s", sum);
+	return 0;
+}
+
+/* The kinds of in's sources, as BuildKit's dispatchCopy takes them: here-documents (*out_here),
+ * local paths (*out_paths), ADD's http(s) URLs and git repositories (*out_n, of which *out_git
+ * are git), which are fetched; other schemes refused, COPY refuses URLs and git; --checksum
+ * (into checksum, "" without it) only with one source, an http(s) or git one. */
+static int url_sources(const struct bld_instr *in, size_t *out_n, size_t *out_git,
+		       size_t *out_paths, size_t *out_here, char checksum[BLD_FETCH_DIGEST_LEN + 1],
+		       struct berr **err)
+{
+	size_t n_http = 0, n_paths = 0, n_other = 0, n_git = 0;
 	for (size_t i = 0; i + 1 < in->n_args; i++) {
 		if (in->arg_heredoc && in->arg_heredoc[i] >= 0) {
 			n_other++;
@@ -86,9 +122,10 @@ static int url_sources(const struct bld_instr *in, size_t *out_n, size_t *out_pa
 		if (in->kind != BLD_ADD)
 			return berr_plain(err, EINVAL, "source can't be a %s for COPY ('%s')",
 					  k == BLD_SOURCE_GIT ? "git ref" : "URL", s);
-		if (k == BLD_SOURCE_GIT)
-			return berr_plain(err, ENOTSUP,
-					  "ADD of a git repository ('%s') is not supported yet", s);
+		if (k == BLD_SOURCE_GIT) {
+			n_git++;
+			continue;
+		}
 		if (k == BLD_SOURCE_URL)
 			return berr_plain(
 			    err, ENOTSUP,
@@ -98,24 +135,55 @@ static int url_sources(const struct bld_instr *in, size_t *out_n, size_t *out_pa
 	const char *sum = bld_instr_flag(in, "checksum");
 	*checksum = '\0';
 	if (sum && *sum) {
-		if (n_http + n_paths != 1) /* here-documents are not counted */
+		if (n_http + n_git + n_paths != 1) /* here-documents are not counted */
 			return berr_plain(err, EINVAL,
 					  "checksum can't be specified for multiple sources");
-		if (!n_http)
+		if (!n_http && !n_git)
 			return berr_plain(err, EINVAL, "checksum requires HTTP(S) or Git sources");
-		int r = bld_fetch_checksum_parse(sum, checksum, err);
+		int r = n_git ? git_checksum(sum, checksum, err)
+			      : bld_fetch_checksum_parse(sum, checksum, err);
 		if (r < 0)
 			return r;
 	}
-	*out_n = n_http;
+	*out_n = n_http + n_git;
+	*out_git = n_git;
 	*out_paths = n_paths;
 	*out_here = n_other;
 	return 0;
 }
 
+/* A git source checked out into sub (git.h): its source for the plan is the checkout (or its
+ * subdirectory), whose contents the directory rule copies into the destination; its key word
+ * the remote, the commit, the subdirectory and --keep-git-dir (BuildKit's git source keys by
+ * the commit, not by the files). */
+static int git_source(struct bld_build *b, const struct bld_instr *in, const char *src,
+		      const char *dir, const char *sub, const char *checksum, char **out_src,
+		      char **out_key, struct berr **err)
+{
+	struct bld_git_ref ref;
+	if (bld_git_ref_parse(src, &ref, err) < 0)
+		return -EINVAL;
+	struct bld_git_opts o = {.ref = &ref,
+				 .keep_git_dir = flag_true(in, "keep-git-dir"),
+				 .checksum = *checksum ? checksum : NULL,
+				 .ssh_sock = bld_ssh_agent_sock(b, "default")};
+	char commit[BLD_GIT_COMMIT_MAX + 1];
+	autofree char *path = xasprintf("%s/%s", dir, sub);
+	int r = bld_git_fetch(path, &o, commit, err);
+	if (r == 0) {
+		*out_src = ref.subdir ? xasprintf("%s/repo/%s", sub, ref.subdir)
+				      : xasprintf("%s/repo", sub);
+		*out_key = xasprintf("git=%s#%s:%s,keep=%d", ref.remote, commit,
+				     ref.subdir ? ref.subdir : "", o.keep_git_dir);
+	}
+	bld_git_ref_clear(&ref);
+	return r;
+}
+
 /* The URLs of in downloaded, each into a directory of its own (two may give the same name),
  * as the root the copy plan takes them from: the owners of its files are not kept, as the
- * context's are not (BuildKit's HTTP source makes them 0:0). */
+ * context's are not (BuildKit's HTTP source makes them 0:0). Git repositories are checked
+ * out there the same way. */
 static int fetch_source(struct bld_build *b, const struct bld_instr *in, const char *checksum,
 			struct copy_source *out, struct berr **err)
 {
@@ -128,6 +196,8 @@ static int fetch_source(struct bld_build *b, const struct bld_instr *in, const c
 		return berr_set(err, errno, "open '%s'", out->fetched);
 	size_t n = in->n_args - 1;
 	out->srcs = xcalloc(n + 1, sizeof(*out->srcs));
+	out->keys = xcalloc(n, sizeof(*out->keys));
+	out->n_keys = n;
 	for (size_t i = 0; i < n; i++) {
 		if ((in->arg_heredoc && in->arg_heredoc[i] >= 0) ||
 		    bld_fetch_kind(in->args[i]) == BLD_SOURCE_LOCAL)
@@ -136,6 +206,13 @@ static int fetch_source(struct bld_build *b, const struct bld_instr *in, const c
 		snprintf(sub, sizeof(sub), "%zu", i);
 		if (mkdirat(dfd, sub, 0700) < 0)
 			return berr_set(err, errno, "create '%s/%s'", out->fetched, sub);
+		if (bld_fetch_kind(in->args[i]) == BLD_SOURCE_GIT) {
+			int r = git_source(b, in, in->args[i], out->fetched, sub, checksum,
+					   &out->srcs[i], &out->keys[i], err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		autoclose int sfd =
 		    openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
@@ -213,24 +290,6 @@ static int image_source(struct bld_build *b, const char *id, struct copy_source 
 	out->fd = open(out->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	out->root = (struct bld_root){.fd = out->fd};
 	return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->mount) : 0;
-}
-
-/* The --exclude flags of in (NULL-terminated, borrowed). */
-static char **flag_all(const struct bld_instr *in, const char *name, size_t *out_n)
-{
-	char **v = xcalloc(in->n_flags + 1, sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; i < in->n_flags; i++)
-		if (!strcmp(in->flags[i].name, name))
-			v[n++] = in->flags[i].value;
-	*out_n = n;
-	return v;
-}
-
-static bool flag_true(const struct bld_instr *in, const char *name)
-{
-	const char *v = bld_instr_flag(in, name);
-	return v && strcmp(v, "false") != 0;
 }
 
 static int copy_plan(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
@@ -316,6 +375,8 @@ static int copy_mixed(struct bld_build *b, struct bld_state *st, const struct bl
 		char sum[BLD_COPY_DIGEST_LEN + 1];
 		if (r == 0 && k == PART_LOCAL && src[k].image)
 			extra[i] = xasprintf("from=%s", from_id);
+		else if (r == 0 && k == PART_URL && src[k].keys[i])
+			extra[i] = xstrdup(src[k].keys[i]);
 		else if (r == 0 && (r = bld_copy_checksum(plans[i], sum, err)) == 0)
 			extra[i] = xasprintf("checksum=%s", sum);
 	}
@@ -328,10 +389,10 @@ static int copy_mixed(struct bld_build *b, struct bld_state *st, const struct bl
 		struct bld_step_root root;
 		r = bld_step_root_make(b, st->id, &root, err);
 		autoclose int dir =
-		    r == 0 && !plans[0]->dest_dir
+		    r == 0 && n > 1 && !plans[0]->dest_dir
 			? path_open_in_root(root.fd, plans[0]->dest, O_PATH | O_DIRECTORY, 0, NULL)
 			: -1;
-		if (r == 0 && !plans[0]->dest_dir && dir < 0)
+		if (r == 0 && n > 1 && !plans[0]->dest_dir && dir < 0)
 			r = berr_plain(err, EINVAL,
 				       "when using %s with more than one source file, the "
 				       "destination must be a directory and end with a /",
@@ -366,9 +427,9 @@ int bld_copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_p
 	size_t n_here = 0;
 	struct copy_source src = {.fd = -1};
 	char from_id[BLD_ID_LEN + 1] = "", checksum[BLD_FETCH_DIGEST_LEN + 1];
-	size_t n_url = 0, n_paths = 0;
-	int r = url_sources(in, &n_url, &n_paths, &n_here, checksum, err);
-	if (r == 0 && (!!n_url + !!n_paths + !!n_here) > 1)
+	size_t n_url = 0, n_git = 0, n_paths = 0;
+	int r = url_sources(in, &n_url, &n_git, &n_paths, &n_here, checksum, err);
+	if (r == 0 && ((!!n_url + !!n_paths + !!n_here) > 1 || n_git))
 		return copy_mixed(b, st, step, in, checksum, err);
 	if (r == 0)
 		r = n_url ? fetch_source(b, in, checksum, &src, err)

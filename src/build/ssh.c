@@ -252,6 +252,12 @@ static int listen_socket(const char *dir, const struct bld_mount *mt, struct ber
 	return take_fd(&lfd);
 }
 
+const char *bld_ssh_agent_sock(const struct bld_build *b, const char *id)
+{
+	const struct bld_ssh_agent *a = find_agent(b, id);
+	return a ? a->sock : NULL;
+}
+
 int bld_ssh_socket(struct bld_build *b, const struct bld_mount *mt, char **out_dir, pid_t *out_pid,
 		   struct berr **err)
 {

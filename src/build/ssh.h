@@ -41,6 +41,10 @@ void bld_ssh_agents_stop(struct bld_build *b);
  * from the client" (no --ssh at all), "unset ssh forward key ID". */
 int bld_ssh_socket(struct bld_build *b, const struct bld_mount *mt, char **out_dir, pid_t *out_pid,
 		   struct berr **err);
+/* The socket of the agent --ssh named id (the user's, or the build's own for keys), or NULL:
+ * what git reaches ssh remotes with (ADD of git@host:repo, BuildKit's "default" agent). */
+const char *bld_ssh_agent_sock(const struct bld_build *b, const char *id);
+
 /* The relay stopped (SIGKILL, reaped); its socket stays for the caller's directory cleanup. */
 void bld_ssh_relay_stop(pid_t pid);
 

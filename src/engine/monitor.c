@@ -415,6 +415,13 @@ static int relay(struct monitor *m)
 	bool ctl_open = m->ctl >= 0;
 	int code = -1;
 	struct timespec ended = {0};
+	/* A pty's master reads EIO while no one has its slave open, and a process may close
+	 * its terminal and open it again later (systemd as PID 1 points its stdio at /dev/null
+	 * and opens /dev/console for each message): hold the slave while the init lives, so the
+	 * output ends when the init and everything it left with the terminal are gone. */
+	autoclose int slave = m->tty && m->master >= 0
+				  ? ioctl(m->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)
+				  : -1;
 	for (;;) {
 		struct pollfd p[7 + MAX_CLIENTS + 1 + ENG_SESSION_CLIENTS];
 		size_t n = 0;
@@ -452,6 +459,10 @@ static int relay(struct monitor *m)
 			if (c >= 0 && code < 0) {
 				code = c;
 				clock_gettime(CLOCK_MONOTONIC, &ended);
+				if (slave >= 0) {
+					(void)close(slave);
+					slave = -1;
+				}
 			}
 		}
 		if (p[1].revents & POLLIN) {
