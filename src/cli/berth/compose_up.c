@@ -74,18 +74,25 @@ static int attached(struct cli_opts *o, struct eng_store *es, const struct app_p
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 		struct app_progress pr = {compose_progress, NULL};
-		size_t i;
-		json_t *c;
-		json_array_foreach(cs, i, c)
-		{
-			const char *name = json_string_value(json_object_get(c, "Name"));
-			app_report(&pr, "Container", name, "Stopping");
-			struct berr *err = NULL;
-			if (eng_container_stop(es, json_string_value(json_object_get(c, "Id")),
-					       (int)timeout, &err) < 0)
-				status = cli_fail(err, 1);
-			else
-				app_report(&pr, "Container", name, "Stopped");
+		/* dependents first: the plan's order backwards */
+		for (size_t k = p->n_services; k > 0; k--) {
+			size_t i;
+			json_t *c;
+			json_array_foreach(cs, i, c)
+			{
+				const char *svc = json_string_value(json_object_get(c, "Service"));
+				if (strcmp(svc, p->services[k - 1].name))
+					continue;
+				const char *name = json_string_value(json_object_get(c, "Name"));
+				app_report(&pr, "Container", name, "Stopping");
+				struct berr *err = NULL;
+				if (eng_container_stop(es,
+						       json_string_value(json_object_get(c, "Id")),
+						       (int)timeout, &err) < 0)
+					status = cli_fail(err, 1);
+				else
+					app_report(&pr, "Container", name, "Stopped");
+			}
 		}
 		status = status ? status : 130;
 	}

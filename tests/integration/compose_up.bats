@@ -1,0 +1,282 @@
+#!/usr/bin/env bats
+# berth compose up/down/ps/logs/ls/stop/start/rm (issue #19, src/app/): a project's networks,
+# volumes and containers made with Compose v2's names and labels, healthcheck-gated startup,
+# services reaching each other by name and alias, a published port reached on 127.0.0.1, a
+# second up that makes again only what changed, replicas and --scale, a failure half-way that
+# names its service and leaves the others, a file that is not valid creating nothing, and down
+# -v leaving nothing. Only the built-in image (offline): busybox's httpd, wget and sh.
+load helpers
+
+setup() {
+	store_setup
+	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+	mkdir -p "$WORK/shop"
+	cd "$WORK/shop"
+}
+
+teardown() {
+	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
+	[ -z "$UPPID" ] || kill "$UPPID" 2>/dev/null || true
+	net_teardown
+	store_teardown
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+}
+
+# db serves a page on a user network, healthy once it does; web waits for that, fetches the
+# page by db's alias and serves it on a published port.
+shop_file() {
+	cat >compose.yaml <<YML
+services:
+  db:
+    image: berth/default
+    command: ["sh", "-c", "mkdir -p /www && echo from-db-\$\$(cat /data/n 2>/dev/null || echo 0) >/www/index.html && echo 1 >/data/n && exec httpd -f -p 8000 -h /www"]
+    init: true
+    volumes: [data:/data]
+    networks:
+      back:
+        aliases: [database]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8000/"]
+      interval: 1s
+      retries: 20
+  web:
+    image: berth/default
+    command: ["sh", "-c", "wget -q -O /www/index.html http://database:8000/ && echo fetched && exec httpd -f -p 80 -h /www"]
+    environment:
+      GEN: "\${GEN:-1}"
+    init: true
+    tmpfs: [/www]
+    ports: ["127.0.0.1:18080:80"]
+    depends_on:
+      db:
+        condition: service_healthy
+    networks: [back, default]
+networks:
+  back:
+volumes:
+  data:
+YML
+}
+
+@test "compose up -d: networks, a volume, healthcheck-gated start, names, a published port; ps; down -v leaves nothing" {
+	shop_file
+	run berth compose up -d
+	assert_success
+	assert_line " Network shop_back  Created"
+	assert_line " Network shop_default  Created"
+	assert_line " Volume \"shop_data\"  Created"
+	assert_line " Container shop-db-1  Started"
+	assert_line " Container shop-db-1  Healthy"
+	assert_line " Container shop-web-1  Started"
+	# db was healthy before web was even created
+	[ "$(echo "$output" | grep -n 'shop-db-1  Healthy' | cut -d: -f1)" -lt \
+		"$(echo "$output" | grep -n 'shop-web-1  Creating' | cut -d: -f1)" ]
+	for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/ >/dev/null && break; sleep 0.1; done
+	run curl -sf http://127.0.0.1:18080/
+	assert_success
+	assert_output "from-db-0"
+	run berth compose ps
+	assert_success
+	assert_line --index 0 --regexp '^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$'
+	assert_line --regexp '^shop-db-1 +berth/default +.* db +.*Up .*\(healthy\)'
+	assert_line --regexp '^shop-web-1 +berth/default +.* web +.*127.0.0.1:18080->80/tcp$'
+	run berth compose ps --services
+	assert_output "$(printf 'db\nweb')"
+	run berth compose ps --format json
+	[ "$(echo "$output" | jq -rs 'map(.Service + ":" + .State + ":" + .Project) | join(",")')" = \
+		"db:running:shop,web:running:shop" ]
+	run berth inspect --format '{{index .Config.Labels "com.docker.compose.project"}} {{index .Config.Labels "com.docker.compose.service"}} {{index .Config.Labels "com.docker.compose.container-number"}} {{index .Config.Labels "com.docker.compose.oneoff"}}' shop-web-1
+	assert_output "shop web 1 False"
+	run berth network inspect --format '{{index .Labels "com.docker.compose.project"}} {{index .Labels "com.docker.compose.network"}}' shop_back
+	assert_output "shop back"
+	run berth compose logs web
+	assert_success
+	assert_output "web-1  | fetched"
+	run berth compose ls
+	assert_line --regexp '^shop +running\(2\) +'
+	run berth compose down -v
+	assert_success
+	assert_line " Container shop-web-1  Removed"
+	assert_line " Container shop-db-1  Removed"
+	assert_line " Network shop_back  Removed"
+	assert_line " Volume \"shop_data\"  Removed"
+	# web (the dependent) went first
+	[ "$(echo "$output" | grep -n 'shop-web-1  Removed' | cut -d: -f1)" -lt \
+		"$(echo "$output" | grep -n 'shop-db-1  Stopping' | cut -d: -f1)" ]
+	[ -z "$(berth ps -aq)" ]
+	run berth network ls --format '{{.Name}}'
+	refute_output --partial shop_
+	[ -z "$(berth volume ls -q)" ]
+}
+
+@test "compose up: a second up makes again only the service whose config changed; the volume stays" {
+	shop_file
+	run berth compose up -d
+	assert_success
+	db=$(berth inspect --format '{{.Id}}' shop-db-1)
+	web=$(berth inspect --format '{{.Id}}' shop-web-1)
+	run berth compose up -d
+	assert_success
+	assert_line " Container shop-db-1  Running"
+	assert_line " Container shop-web-1  Running"
+	[ "$(berth inspect --format '{{.Id}}' shop-web-1)" = "$web" ]
+	GEN=2 run berth compose up -d
+	assert_success
+	assert_line " Container shop-db-1  Running"
+	assert_line " Container shop-web-1  Recreated"
+	[ "$(berth inspect --format '{{.Id}}' shop-db-1)" = "$db" ]
+	[ "$(berth inspect --format '{{.Id}}' shop-web-1)" != "$web" ]
+	run berth compose up -d --force-recreate db
+	assert_success
+	assert_line " Container shop-db-1  Recreated"
+	# the named volume kept what the first db wrote
+	for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/ >/dev/null && break; sleep 0.1; done
+	run berth compose down
+	assert_success
+	refute_line --partial "Volume"
+	[ "$(berth volume ls -q)" = shop_data ]
+}
+
+@test "compose up: replicas and --scale; stop, start, rm; --remove-orphans" {
+	cat >compose.yaml <<'YML'
+services:
+  w:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    deploy:
+      replicas: 2
+  solo:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+YML
+	run berth compose up -d
+	assert_success
+	assert_line " Container shop-w-1  Started"
+	assert_line " Container shop-w-2  Started"
+	run berth compose up -d --scale w=1
+	assert_success
+	assert_line " Container shop-w-2  Removed"
+	run berth compose ps -a --format json
+	[ "$(echo "$output" | jq -rs 'map(.Name) | join(",")')" = "shop-solo-1,shop-w-1" ]
+	run berth compose stop solo
+	assert_success
+	assert_line " Container shop-solo-1  Stopped"
+	run berth compose ps
+	refute_output --partial shop-solo-1
+	run berth compose start
+	assert_success
+	assert_line " Container shop-solo-1  Started"
+	run berth compose rm -fs solo
+	assert_success
+	assert_line " Container shop-solo-1  Removed"
+	sed -i '/^  solo:/,$d' compose.yaml
+	berth run -d --name stray -l com.docker.compose.project=shop -l com.docker.compose.service=gone berth/default sleep 1000
+	run berth compose up -d
+	assert_success
+	assert_line --partial "Found orphan containers ([stray])"
+	run berth compose up -d --remove-orphans
+	assert_line " Container stray  Removed"
+}
+
+@test "compose up: a failure half-way names its service and leaves the others; a bad file creates nothing" {
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    ports: ["127.0.0.1:18081:80"]
+  b:
+    image: berth/default
+    command: ["sleep", "1000"]
+    depends_on: [a]
+    ports: ["127.0.0.1:18081:81"]
+YML
+	run berth compose up -d
+	assert_failure
+	assert_output --partial "service b"
+	assert_output --partial "already allocated"
+	run berth compose ps --format json
+	[ "$(echo "$output" | jq -rs 'map(.Name) | join(",")')" = "shop-a-1" ]
+	run berth compose down
+	assert_success
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    restrat: always
+YML
+	run berth compose up -d
+	[ "$status" -eq 15 ]
+	assert_output --partial "restrat"
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    secrets: [s]
+secrets:
+  s:
+    file: ./s.txt
+YML
+	run berth compose up -d
+	[ "$status" -eq 15 ]
+	assert_output --partial "'secrets' is not supported"
+	[ -z "$(berth ps -aq)" ]
+	run berth network ls --format '{{.Name}}'
+	refute_output --partial shop_
+}
+
+@test "compose up: service_completed_successfully waits for exit 0, and fails naming the service" {
+	cat >compose.yaml <<'YML'
+services:
+  init:
+    image: berth/default
+    command: ["sh", "-c", "exit ${CODE:-0}"]
+  app:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    depends_on:
+      init:
+        condition: service_completed_successfully
+YML
+	run berth compose up -d
+	assert_success
+	assert_line " Container shop-init-1  Exited"
+	assert_line " Container shop-app-1  Started"
+	berth compose down >/dev/null
+	CODE=3 run berth compose up -d
+	assert_failure
+	assert_output --partial "service \"init\" didn't complete successfully: exit 3"
+	run berth compose ps -a --format json
+	[ "$(echo "$output" | jq -rs 'map(.Name) | join(",")')" = "shop-init-1" ]
+}
+
+@test "compose up without -d: prefixed logs until a signal, then the services stop" {
+	cat >compose.yaml <<'YML'
+services:
+  talk:
+    image: berth/default
+    command: ["sh", "-c", "echo hello; exec sleep 1000"]
+    init: true
+YML
+	# the binary itself, not the helper function (a background function is a subshell,
+	# which would get the signal)
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" compose up >"$WORK/out" 2>"$WORK/err" &
+	UPPID=$!
+	for _ in $(seq 100); do grep -q hello "$WORK/out" && break; sleep 0.1; done
+	kill -INT "$UPPID"
+	st=0
+	wait "$UPPID" || st=$?
+	UPPID=
+	[ "$st" -eq 130 ]
+	run cat "$WORK/out"
+	assert_line "talk-1  | hello"
+	run cat "$WORK/err"
+	assert_line "Gracefully stopping... (press Ctrl+C again to force)"
+	assert_line " Container shop-talk-1  Stopped"
+	run berth compose ps -a --format json
+	[ "$(echo "$output" | jq -r .State)" = exited ]
+}
