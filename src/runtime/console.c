@@ -26,6 +26,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "util/mountfd.h"
 #include "util/path.h"
@@ -45,19 +46,8 @@ int rt_console_connect(const char *path, struct berr **err)
 
 int rt_console_send(int sock, int fd, const char *name, struct berr **err)
 {
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		return berr_set(err, errno, "send terminal to console socket");
-	return 0;
+	int r = fdpass_send(sock, name, strlen(name), fd);
+	return r < 0 ? berr_set(err, -r, "send terminal to console socket") : 0;
 }
 
 #ifndef DEVPTS_SUPER_MAGIC
@@ -174,19 +164,9 @@ int rt_console_open(bool has_fd, int fd, const char *path, int *out, struct berr
 int rt_console_recv(int sock, int flags, struct berr **err)
 {
 	char name[256];
-	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return berr_set(err, n < 0 ? errno : EPROTO, "receive the container's terminal");
 	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	ssize_t n = fdpass_recv(sock, name, sizeof(name), flags, &fd);
+	if (fd < 0)
+		return berr_set(err, n < 0 ? (int)-n : EPROTO, "receive the container's terminal");
 	return fd;
 }

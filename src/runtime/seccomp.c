@@ -22,6 +22,7 @@
 #include "util/cleanup.h"
 #include "util/digest.h"
 #include "util/err.h"
+#include "util/fdpass.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -292,19 +293,8 @@ int rt_seccomp_send_listener(const struct rt_seccomp *sc, int notify_fd, pid_t p
 				sc->listener_metadata, "state", st ? st : json_object());
 	autofree char *text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
-	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
-		return berr_set(err, errno, "send to seccomp listener");
-	return 0;
+	int r = fdpass_send(s, text, strlen(text), notify_fd);
+	return r < 0 ? berr_set(err, -r, "send to seccomp listener") : 0;
 }
 
 /* The compiled program, as the kernel takes it. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/fdpass.h"
 
 int rt_sync_send(int fd, enum rt_msg_type type, int64_t value)
 {
@@ -24,43 +25,18 @@ int rt_sync_send(int fd, enum rt_msg_type type, int64_t value)
 int rt_sync_send_fd(int fd, enum rt_msg_type type, int passed_fd)
 {
 	struct rt_msg m = {.type = type, .value = -1};
-	struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct rt_msg, text)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	return fdpass_send(fd, &m, offsetof(struct rt_msg, text), passed_fd);
 }
 
 int rt_sync_recv(int fd, struct rt_msg *out, struct berr **err)
 {
 	memset(out, 0, sizeof(*out));
-	struct iovec iov = {.iov_base = out, .iov_len = sizeof(*out)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-		int passed;
-		memcpy(&passed, CMSG_DATA(c), sizeof(int));
+	int passed = -1;
+	ssize_t n = fdpass_recv(fd, out, sizeof(*out), 0, &passed);
+	if (passed >= 0)
 		out->value = passed;
-	}
 	if (n < 0)
-		return berr_set(err, errno, "read from container process");
+		return berr_set(err, (int)-n, "read from container process");
 	if (n == 0)
 		return berr_set(err, EPIPE, "container process exited during setup");
 	if ((size_t)n < offsetof(struct rt_msg, text))
