@@ -280,3 +280,54 @@ YML
 	run berth compose ps -a --format json
 	[ "$(echo "$output" | jq -r .State)" = exited ]
 }
+
+@test "compose exec, run, port, top, images, pause, kill: the service's container found by its labels" {
+	cat >compose.yaml <<'YML'
+services:
+  db:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    ports: ["127.0.0.1:18090:80"]
+  app:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    environment: {X: from-file}
+    depends_on: [db]
+YML
+	# run brings up the dependencies first, then the one-off container, gone with --rm
+	run berth compose run --rm -T app sh -c 'echo X=$X; grep -c " db " /etc/hosts'
+	assert_success
+	assert_line " Container shop-db-1  Started"
+	assert_line "X=from-file"
+	assert_line "1"
+	run berth compose ps -a --format json
+	[ "$(echo "$output" | jq -rs 'map(.Name) | join(",")')" = "shop-db-1" ]
+	id=$(berth compose run -d app true 2>/dev/null)
+	run berth inspect --format '{{.Name}} {{index .Config.Labels "com.docker.compose.oneoff"}}' "$id"
+	assert_output --regexp '^/?shop-app-run-[0-9a-f]{12} True$'
+	run berth compose exec -T -e Y=2 db sh -c 'echo Y=$Y; exit 3'
+	[ "$status" -eq 3 ]
+	assert_output "Y=2"
+	run berth compose exec -T app true
+	assert_failure
+	assert_output --partial 'service "app" is not running'
+	run berth compose port db 80
+	assert_output "127.0.0.1:18090"
+	run berth compose top db
+	assert_line --index 0 shop-db-1
+	assert_output --partial "sleep 1000"
+	run berth compose images -q
+	[ "$(echo "$output" | sort -u | wc -l)" -eq 1 ]
+	run berth compose pause db
+	assert_line " Container shop-db-1  Paused"
+	run berth compose unpause db
+	assert_line " Container shop-db-1  Unpaused"
+	run berth compose kill db
+	assert_line " Container shop-db-1  Killed"
+	run berth compose down
+	assert_success
+	assert_line --regexp "^ Container shop-app-run-[0-9a-f]{12}  Removed$"
+	[ -z "$(berth ps -aq)" ]
+}

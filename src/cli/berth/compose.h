@@ -34,6 +34,13 @@ int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 int compose_ls(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_simple(struct cli_opts *o, struct compose_opts *co, const char *what, int argc,
 		   char **argv);
+/* compose_run.c */
+int compose_exec(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_top(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_port(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_pull(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_images(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 /* Follow the containers' logs, each line prefixed "name  | " (compose_logs.c). stop: set by a
  * signal handler, asked between reads. */
 int compose_follow(struct cli_opts *o, json_t *containers, bool follow, long tail, bool timestamps,
