@@ -17,6 +17,7 @@ setup() {
 teardown() {
 	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
 	[ -z "$UPPID" ] || kill "$UPPID" 2>/dev/null || true
+	[ -z "${SERVICE:-}" ] || api_service_stop >/dev/null
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
@@ -330,4 +331,34 @@ YML
 	assert_success
 	assert_line --regexp "^ Container shop-app-run-[0-9a-f]{12}  Removed$"
 	[ -z "$(berth ps -aq)" ]
+}
+
+# Debian's docker-compose 1.29 through berth's API service on the same store: each finds the
+# other's containers by Compose's labels. v1 names containers proj_web_1 (v2 and berth:
+# proj-web-1) and hashes the config otherwise, so berth's up makes v1's containers again.
+@test "compose: docker-compose 1.29's containers found by berth compose, berth's by docker-compose" {
+	command -v docker-compose >/dev/null || skip "docker-compose is not installed"
+	api_service_start
+	cat >compose.yaml <<'YML'
+services:
+  web:
+    image: berth/default
+    command: ["sleep", "300"]
+    stop_signal: SIGKILL
+YML
+	run timeout 60 docker-compose up -d
+	assert_success
+	run berth compose ps --format json
+	[ "$(echo "$output" | jq -r '.Name + " " + .Service')" = "shop_web_1 web" ]
+	run berth compose up -d
+	assert_success
+	assert_line " Container shop-web-1  Recreated"
+	run timeout 30 docker-compose ps
+	assert_line --regexp '^shop-web-1 +sleep 300 +Up'
+	run timeout 60 docker-compose down
+	assert_success
+	[ -z "$(berth ps -aq)" ]
+	run api_service_stop
+	SERVICE=
+	[ -z "$output" ]
 }

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compose/yaml.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
+#include "util/xalloc.h"
 
 static int load_fail(struct berr *err)
 {
@@ -42,6 +45,38 @@ void compose_progress(void *ctx, const char *kind, const char *name, const char 
 		fprintf(stderr, " %s %s  %s\n", kind, name, status);
 }
 
+/* The files, absolute, for the config_files label: those of -f, or the one found in the
+ * project directory (with its override), as compose/project.c looks for them. */
+static char **config_files(struct compose_opts *co, const char *dir)
+{
+	static const char *const names[] = {"compose.yaml", "compose.yml", "docker-compose.yml",
+					    "docker-compose.yaml"};
+	static const char *const over[] = {"compose.override.yaml", "compose.override.yml",
+					   "docker-compose.override.yml",
+					   "docker-compose.override.yaml"};
+	char **v = xcalloc((size_t)co->files.n + 3, sizeof(*v));
+	int n = 0;
+	autofree char *cwd = getcwd(NULL, 0);
+	for (int i = 0; i < co->files.n; i++)
+		v[n++] = co->files.v[i][0] == '/' || !cwd ? xstrdup(co->files.v[i])
+							  : xasprintf("%s/%s", cwd, co->files.v[i]);
+	for (size_t i = 0; co->files.n == 0 && i < 4 && n == 0; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		if (access(p, F_OK) == 0)
+			v[n++] = p;
+		else
+			free(p);
+	}
+	for (size_t i = 0; co->files.n == 0 && n == 1 && i < 4; i++) {
+		char *p = xasprintf("%s/%s", dir, over[i]);
+		if (access(p, F_OK) == 0)
+			v[n++] = p;
+		else
+			free(p);
+	}
+	return v;
+}
+
 int compose_load(struct compose_opts *co, struct compose_project *out)
 {
 	struct cmp_options o = {
@@ -55,8 +90,12 @@ int compose_load(struct compose_opts *co, struct compose_project *out)
 	if (cmp_project_load(&o, &out->model, &err) < 0)
 		return load_fail(err);
 	warnings(out->model->warnings);
-	struct app_plan_opts po = {.workdir = out->model->dir, .config_files = co->files.v};
-	if (app_plan_make(out->model->model, &po, &out->plan, &err) < 0) {
+	char **files = config_files(co, out->model->dir);
+	struct app_plan_opts po = {.workdir = out->model->dir,
+				   .config_files = (const char *const *)files};
+	int r = app_plan_make(out->model->model, &po, &out->plan, &err);
+	strv_free(files);
+	if (r < 0) {
 		compose_project_clear(out);
 		return cli_fail(err, 15);
 	}
