@@ -174,26 +174,32 @@ static int header(struct tarball *t, struct archive_entry *e, struct berr **err)
 	return 0;
 }
 
-/* A whiteout or opaque marker: an empty file under the image spec's name. */
-static int marker(struct tarball *t, const char *name, struct berr **err)
+/* A whiteout or opaque marker: an empty file under the image spec's name; a whiteout with
+ * the times of the device it stands for (the applier gives them back to the device it makes,
+ * so a kept upper directory and an unpacked layer agree), the opaque marker with none. */
+static int marker(struct tarball *t, const char *name, const struct stat *st, struct berr **err)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_size(e, 0);
+	if (st) {
+		archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+		archive_entry_set_atime(e, st->st_atim.tv_sec, st->st_atim.tv_nsec);
+	}
 	int r = header(t, e, err);
 	archive_entry_free(e);
 	return r;
 }
 
 /* overlayfs' whiteout, a 0:0 character device NAME, as the spec's ".wh.NAME" */
-static int whiteout(struct tarball *t, const char *rel, struct berr **err)
+static int whiteout(struct tarball *t, const char *rel, const struct stat *st, struct berr **err)
 {
 	const char *slash = strrchr(rel, '/');
 	autofree char *wh = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
 				  : xasprintf(".wh.%s", rel);
-	return marker(t, wh, err);
+	return marker(t, wh, st, err);
 }
 
 /* The xattrs a layer carries: security.capability (kept by the writer), the opaque mark. */
@@ -319,7 +325,7 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 	if (fstat(pathfd, &st) < 0)
 		return berr_set(err, errno, "stat '%s'", name);
 	if (t->kind == LAYER && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
-		return whiteout(t, name, err);
+		return whiteout(t, name, &st, err);
 	struct seen **first = links_find(&t->links, &st);
 	if (first)
 		return hard_link(t, &st, name, first, err);
@@ -358,7 +364,7 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 		char v[2] = "";
 		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
 			autofree char *opq = xasprintf("%s/.wh..wh..opq", name);
-			r = marker(t, opq, err);
+			r = marker(t, opq, NULL, err);
 		}
 	}
 	/* as libarchive's ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS did: a mount point is listed, its

@@ -170,7 +170,19 @@ static int make_room(struct apply *a, int parent, const char *name, bool new_is_
 	return fs_rm_rf(parent, name, err);
 }
 
-static int whiteout(struct apply *a, int parent, const char *base, struct berr **err)
+static void entry_times(struct archive_entry *e, struct timespec t[2])
+{
+	t[0] = (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)};
+	t[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+	if (!archive_entry_atime_is_set(e))
+		t[0] = t[1];
+}
+
+/* A ".wh.NAME" entry as overlayfs' whiteout: a 0:0 character device NAME with the entry's
+ * times (so that a layer's tree is the same whether unpacked or kept from the directory the
+ * layer was written from); ".wh..wh..opq" as the opaque mark. */
+static int whiteout(struct apply *a, int parent, const char *base, struct archive_entry *e,
+		    struct berr **err)
 {
 	a->stats->whiteouts++;
 	if (!strcmp(base, OPAQUE)) {
@@ -186,6 +198,10 @@ static int whiteout(struct apply *a, int parent, const char *base, struct berr *
 		return -EIO;
 	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return berr_set(err, errno, "whiteout '%s'", name);
+	struct timespec t[2];
+	entry_times(e, t);
+	if (utimensat(parent, name, t, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_set(err, errno, "whiteout '%s': set times", name);
 	return 0;
 }
 
@@ -211,14 +227,6 @@ static int hardlink(struct apply *a, int parent, const char *name, const char *r
 	if (linkat(AT_FDCWD, path_fd(tfd, fdpath), parent, name, AT_SYMLINK_FOLLOW) < 0)
 		return berr_set(err, errno, "hardlink to '%s'", raw_target);
 	return 0;
-}
-
-static void entry_times(struct archive_entry *e, struct timespec t[2])
-{
-	t[0] = (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)};
-	t[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
-	if (!archive_entry_atime_is_set(e))
-		t[0] = t[1];
 }
 
 /* A regular file, all through its fd: created with its final permission bits (the umask is
@@ -343,7 +351,7 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	if (parent < 0)
 		return -EIO;
 	if (!a->plain && !strncmp(base, WHITEOUT, strlen(WHITEOUT)))
-		return whiteout(a, parent, base, err);
+		return whiteout(a, parent, base, e, err);
 	if (archive_entry_hardlink(e))
 		return hardlink(a, parent, base, archive_entry_hardlink(e), err);
 	if (archive_entry_filetype(e) == AE_IFREG)

@@ -41,6 +41,7 @@ DLIB_FORWARD_VOID(la, archive_entry_set_uid, (entry * e, la_int64_t v), (e, v))
 DLIB_FORWARD_VOID(la, archive_entry_set_gid, (entry * e, la_int64_t v), (e, v))
 DLIB_FORWARD_VOID(la, archive_entry_set_size, (entry * e, la_int64_t v), (e, v))
 DLIB_FORWARD_VOID(la, archive_entry_set_mtime, (entry * e, time_t t, long ns), (e, t, ns))
+DLIB_FORWARD_VOID(la, archive_entry_set_atime, (entry * e, time_t t, long ns), (e, t, ns))
 DLIB_FORWARD_VOID(la, archive_entry_xattr_add_entry,
 		  (entry * e, const char *name, const void *value, size_t size),
 		  (e, name, value, size))
