@@ -342,16 +342,39 @@ static int replicas(const struct app_service *svc, const struct app_up_opts *o)
 	return json_is_integer(n) ? (int)json_integer_value(n) : svc->replicas;
 }
 
-/* One container of the service: kept, started, made again or made. */
-static int converge_one(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
-			const struct app_service *svc, int number, json_t *have,
-			const struct app_up_opts *o, struct berr **err)
+/* What up does, for the rooms of one service. */
+struct up_ctx {
+	const struct eng_store *s;
+	struct img_store *is;
+	const struct app_plan *p;
+	const struct app_up_opts *o;
+	json_t *made; /* {service: true}: a container of it made (again) */
+};
+
+/* A container kept whose dependency was made again (depends_on's restart: true). */
+static int restart_kept(const struct eng_store *s, const char *name, const char *id,
+			const struct app_progress *pr, struct berr **err)
 {
+	app_report(pr, "Container", name, "Restarting");
+	if (eng_container_restart(s, id, -1, err) < 0)
+		return berr_wrap(err, "restart container %s", name);
+	app_report(pr, "Container", name, "Started");
+	return 0;
+}
+
+/* One container of the service: kept, started, made again or made (1). */
+static int converge_one(const struct up_ctx *u, const struct app_service *svc, int number,
+			json_t *have, bool restart, struct berr **err)
+{
+	const struct eng_store *s = u->s;
+	const struct app_up_opts *o = u->o;
 	const struct app_progress *pr = &o->progress;
-	autofree char *name = app_container_name(p, svc, number);
+	autofree char *name = app_container_name(u->p, svc, number);
 	bool stale = have && (o->force_recreate || strcmp(str(have, "Hash"), svc->hash));
 	if (have && (!stale || o->no_recreate)) {
 		const char *state = str(have, "State");
+		if (restart && !strcmp(state, "running") && !o->no_start)
+			return restart_kept(s, name, str(have, "Id"), pr, err);
 		if (!strcmp(state, "running") || !strcmp(state, "paused")) {
 			app_report(pr, "Container", name, "Running");
 			return 0;
@@ -364,16 +387,32 @@ static int converge_one(const struct eng_store *s, struct img_store *is, const s
 	}
 	char id[ENG_ID_LEN + 1];
 	app_report(pr, "Container", name, have ? "Recreate" : "Creating");
-	if (app_container_create(s, is, p, svc, NULL, name, number, false, id, err) < 0)
+	if (app_container_create(s, u->is, u->p, svc, NULL, name, number, false, id, err) < 0)
 		return berr_wrap(err, "create container %s", name);
 	app_report(pr, "Container", name, have ? "Recreated" : "Created");
+	json_object_set_new(u->made, svc->name, json_true());
 	return o->no_start ? 0 : start(s, name, id, pr, err);
 }
 
-static int service_up(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
-		      const struct app_service *svc, json_t *selected, const struct app_up_opts *o,
+/* Whether a dependency with restart: true was made (again) by this up. */
+static bool dep_made(const struct up_ctx *u, const struct app_service *svc)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(svc->depends_on, k, v)
+	{
+		if (json_is_true(json_object_get(v, "restart")) && json_object_get(u->made, k))
+			return true;
+	}
+	return false;
+}
+
+static int service_up(const struct up_ctx *u, const struct app_service *svc, json_t *selected,
 		      struct berr **err)
 {
+	const struct eng_store *s = u->s;
+	const struct app_plan *p = u->p;
+	const struct app_up_opts *o = u->o;
 	if (!o->no_start && !o->no_deps &&
 	    app_wait_deps(s, p, svc, selected, &o->progress, err) < 0)
 		return -EIO;
@@ -381,8 +420,9 @@ static int service_up(const struct eng_store *s, struct img_store *is, const str
 	if (!all)
 		return -EIO;
 	int n = replicas(svc, o), r = 0;
+	bool restart = dep_made(u, svc);
 	for (int i = 1; i <= n && r == 0; i++)
-		r = converge_one(s, is, p, svc, i, find(all, svc->name, i), o, err);
+		r = converge_one(u, svc, i, find(all, svc->name, i), restart, err);
 	size_t i;
 	json_t *c;
 	json_array_foreach(all, i, c)
@@ -472,11 +512,13 @@ int app_up(const struct eng_store *s, struct img_store *is, const struct app_pla
 		r = volumes(s, p, &o->progress, err);
 	if (r == 0)
 		r = orphans(s, p, o, err);
+	struct up_ctx u = {s, is, p, o, json_object()};
 	for (size_t i = 0; r == 0 && i < p->n_services; i++) {
 		const struct app_service *svc = &p->services[i];
-		if (json_object_get(sel, svc->name) && service_up(s, is, p, svc, sel, o, err) < 0)
+		if (json_object_get(sel, svc->name) && service_up(&u, svc, sel, err) < 0)
 			r = berr_wrap(err, "service %s", svc->name);
 	}
+	json_decref(u.made);
 	if (r == 0 && o->wait && !o->no_start)
 		r = wait_all(s, p, sel, &o->progress, err);
 	json_decref(sel);

@@ -32,6 +32,8 @@ services:
     image: berth/default
     command: ["sh", "-c", "mkdir -p /www && echo from-db-\$\$(cat /data/n 2>/dev/null || echo 0) >/www/index.html && echo 1 >/data/n && exec httpd -f -p 8000 -h /www"]
     init: true
+    environment:
+      DBGEN: "\${DBGEN:-1}"
     volumes: [data:/data]
     networks:
       back:
@@ -51,6 +53,7 @@ services:
     depends_on:
       db:
         condition: service_healthy
+        restart: true
     networks: [back, default]
 networks:
   back:
@@ -127,6 +130,13 @@ YML
 	assert_line " Container shop-web-1  Recreated"
 	[ "$(berth inspect --format '{{.Id}}' shop-db-1)" = "$db" ]
 	[ "$(berth inspect --format '{{.Id}}' shop-web-1)" != "$web" ]
+	web=$(berth inspect --format '{{.Id}}' shop-web-1)
+	DBGEN=2 GEN=2 run berth compose up -d
+	assert_success
+	assert_line " Container shop-db-1  Recreated"
+	# depends_on's restart: true: web is restarted (not made again) after db
+	assert_line " Container shop-web-1  Restarting"
+	[ "$(berth inspect --format '{{.Id}}' shop-web-1)" = "$web" ]
 	run berth compose up -d --force-recreate db
 	assert_success
 	assert_line " Container shop-db-1  Recreated"
@@ -152,7 +162,7 @@ services:
     command: ["sleep", "1000"]
     stop_grace_period: 0s
 YML
-	run berth compose up -d
+	run berth compose up -d --wait
 	assert_success
 	assert_line " Container shop-w-1  Started"
 	assert_line " Container shop-w-2  Started"
