@@ -17,9 +17,11 @@ setup() {
 teardown() {
 	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
 	[ -z "$UPPID" ] || kill "$UPPID" 2>/dev/null || true
-	[ -z "${SERVICE:-}" ] || api_service_stop >/dev/null
+	local svc=""
+	[ -z "${SERVICE:-}" ] || svc=$(api_service_stop)
 	net_teardown
 	store_teardown
+	[ -z "$svc" ] || LEFT="$LEFT service:$svc"
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 }
 
@@ -368,7 +370,4 @@ YML
 	run timeout 60 docker-compose down
 	assert_success
 	[ -z "$(berth ps -aq)" ]
-	run api_service_stop
-	SERVICE=
-	[ -z "$output" ]
 }
