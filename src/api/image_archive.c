@@ -2,9 +2,9 @@
  * `import` call (image/archive.h): GET /images/get?names=a&names=b and /images/{name}/get
  * (docker save: a docker-archive tar, written by a child into the response as it goes), POST
  * /images/load (docker load: the body's archive; Docker's {"stream": "Loaded image: ..."}
- * messages) and POST /images/create?fromSrc=- (docker import: the body's root filesystem
- * tar; {"status": "sha256:..."}). A body of any size comes as a file (api_body_fd); a bad
- * archive is refused whole, the store left as it was. */
+ * messages) and POST /images/create?fromSrc=- or =URL (docker import: the body's root
+ * filesystem tar, or the URL's; {"status": "sha256:..."}). A body of any size comes as a file
+ * (api_body_fd); a bad archive is refused whole, the store left as it was. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "api/images.h"
 #include "api/routes.h"
+#include "build/fetch.h"
 #include "image/archive.h"
 #include "image/builtin.h"
 #include "image/image.h"
@@ -20,6 +21,7 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -126,14 +128,44 @@ int api_images_load(struct api_req *r)
 	return api_reply_text(r, 200, "application/json", text, strlen(text));
 }
 
+/* fromSrc=URL: the file downloaded as ADD downloads one (build/fetch.h: bounded, any status
+ * but 2xx an error), into the store's tmp/ while the store is held busy (its collection
+ * leaves it alone), then unlinked and read from its fd. A URL without a scheme is http://'s,
+ * as dockerd takes it. */
+static int download(struct api_req *r, struct img_store *s, const char *src, struct berr **err)
+{
+	autofree char *url = strstr(src, "://") ? xstrdup(src) : xasprintf("http://%s", src);
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return berr_plain(err, EINVAL,
+				  "import from '%s': only http and https URLs are "
+				  "downloaded",
+				  src);
+	autoclose int busy = img_store_busy(s, err);
+	if (busy < 0)
+		return busy;
+	autofree char *dir = xasprintf("%s/tmp/import-XXXXXX", r->ctx->es.root);
+	autofree char *tmp = xasprintf("%s/tmp", r->ctx->es.root);
+	(void)mkdir(tmp, 0700);
+	if (!mkdtemp(dir))
+		return berr_set(err, errno, "import: make '%s'", dir);
+	autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct bld_fetched got = {0};
+	int fd = dfd < 0 ? berr_set(err, errno, "open '%s'", dir)
+			 : bld_fetch(dfd, &(struct bld_fetch_opts){.url = url}, &got, err);
+	if (fd == 0) {
+		fd = openat(dfd, got.name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			fd = berr_set(err, errno, "open the download");
+	}
+	bld_fetched_clear(&got);
+	(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+	return fd;
+}
+
 int api_image_import(struct api_req *r)
 {
 	const char *src = api_query(r, "fromSrc");
-	if (strcmp(src, "-"))
-		return api_reply_error(r, 501,
-				       "importing from a URL (%s) is not supported: download "
-				       "it and send it in the request's body (fromSrc=-)",
-				       src);
+	bool from_url = strcmp(src, "-") != 0;
 	const char *repo = api_query(r, "repo"), *tag = api_query(r, "tag");
 	const char *platform = api_query(r, "platform");
 	autofree char *name = NULL;
@@ -149,14 +181,19 @@ int api_image_import(struct api_req *r)
 				.changes = changes,
 				.platform = platform && *platform ? &p : NULL};
 	char id[80];
-	autoclose int fd = api_body_fd(r, &err);
-	autoptr(img_store) s = fd >= 0 ? api_image_store(r, &err) : NULL;
-	int rr = s ? img_archive_import(s, fd, &in, id, &err) : -EIO;
+	autoptr(img_store) s = api_image_store(r, &err);
+	autoclose int fd = !s ? -EIO : from_url ? download(r, s, src, &err) : api_body_fd(r, &err);
+	int rr = fd >= 0 ? img_archive_import(s, fd, &in, id, &err) : fd;
 	strv_free(changes);
 	img_platform_clear(&p);
 	if (rr < 0)
 		return api_reply_berr(r, err);
 	autofree char *text = xstrdup("");
+	if (from_url) /* dockerd's first message (its progress bars are left out) */
+		add_message(&text,
+			    json_pack("{s:o}", "status",
+				      json_sprintf("Downloading from %s%s",
+						   strstr(src, "://") ? "" : "http://", src)));
 	add_message(&text, json_pack("{s:s}", "status", id));
 	return api_reply_text(r, 200, "application/json", text, strlen(text));
 }

@@ -16,6 +16,7 @@ setup() {
 
 teardown() {
 	registry_stop
+	[ ! -f "$WORK/http.pid" ] || kill "$(cat "$WORK/http.pid")" 2>/dev/null || true
 	local left
 	left=$(api_service_stop)
 	store_teardown
@@ -154,12 +155,32 @@ rootfs_tar() {
 	assert_success
 	run docker run --rm imp:2 echo stdin
 	assert_output stdin
-	# a URL: refused with a clear error, nothing made
-	run docker import http://127.0.0.1:1/root.tar imp:3
+	# from a URL (a web server of the test's own, on this namespace's loopback), with or
+	# without its scheme as dockerd takes it
+	python3 -m http.server --bind 127.0.0.1 --directory "$WORK" 18081 >/dev/null 2>&1 3>&- &
+	echo $! >"$WORK/http.pid"
+	for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18081/ && break; sleep 0.1; done
+	run docker import --change 'CMD ["echo", "from a URL"]' http://127.0.0.1:18081/root.tar imp:3
+	assert_success
+	assert_line --index 0 'Downloading from http://127.0.0.1:18081/root.tar'
+	assert_line --index 1 --regexp '^sha256:[0-9a-f]{64}$'
+	run docker run --rm imp:3
+	assert_output "from a URL"
+	run curl -s --unix-socket "$SOCK" -X POST "http://x/v1.41/images/create?fromSrc=127.0.0.1:18081/root.tar&repo=imp&tag=5"
+	assert_line --index 0 --partial '{"status":"Downloading from http://127.0.0.1:18081/root.tar"}'
+	assert_line --index 1 --regexp '^\{"status":"sha256:[0-9a-f]{64}"\}'
+	# a URL that is not there, a server that is not there, a scheme that is not the web's:
+	# the reason, and nothing made
+	run docker import http://127.0.0.1:18081/nothing.tar imp:6
 	assert_failure
-	assert_output --partial 'importing from a URL'
-	run berth images -q imp:3
+	assert_output --partial '404'
+	run docker import http://127.0.0.1:1/root.tar imp:6
+	assert_failure
+	run curl -s --unix-socket "$SOCK" -X POST "http://x/v1.41/images/create?fromSrc=file:///etc/passwd&repo=imp&tag=6"
+	assert_output --partial 'only http and https URLs'
+	run berth images -q imp:6
 	assert_output ""
+	[ -z "$(ls "$STORE/tmp" | grep import-)" ]
 	# a bad tar: nothing made
 	echo junk >"$WORK/junk.tar"
 	run docker import "$WORK/junk.tar" imp:4
