@@ -215,6 +215,22 @@ YML
 	[ "$(echo "$output" | jq -rs 'map(.Name) | join(",")')" = "shop-a-1" ]
 	run berth compose down
 	assert_success
+	# an image that is not there fails before anything is made
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+  b:
+    image: berth-test/missing
+    pull_policy: never
+YML
+	run berth compose up -d
+	assert_failure
+	assert_output --partial "service 'b'"
+	assert_output --partial "no such image: berth-test/missing"
+	[ -z "$(berth ps -aq)" ]
+	run berth network ls --format '{{.Name}}'
+	refute_output --partial shop_
 	cat >compose.yaml <<'YML'
 services:
   a:

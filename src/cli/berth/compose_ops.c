@@ -240,8 +240,8 @@ int compose_ls(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 			continue;
 		autofree char *status =
 		    running == total ? xasprintf("running(%lld)", (long long)running)
-		    : running        ? xasprintf("running(%lld), exited(%lld)", (long long)running,
-						 (long long)(total - running))
+		    : running        ? xasprintf("exited(%lld), running(%lld)",
+						 (long long)(total - running), (long long)running)
 				     : xasprintf("exited(%lld)", (long long)total);
 		autofree char *row = xasprintf("%s\t%s\t%s", k, status, str(v, "files"));
 		if (quiet)
