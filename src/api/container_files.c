@@ -21,6 +21,7 @@
 #include "api/routes.h"
 #include "engine/rootfs.h"
 #include "image/auth.h"
+#include "image/layer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -174,7 +175,8 @@ int api_container_archive(struct api_req *r)
  * extracted into the directory path names. img_layer_untar's rules bound it: no entry leaves
  * the directory (absolute names, "..", links out), and a directory and a non-directory never
  * replace one another, which is what noOverwriteDirNonDir=true asks (the docker CLI's) and
- * what berth does either way. copyUIDGID: owners come from the tar as sent, either way. */
+ * what berth does either way. Owners come from the tar as sent; with copyUIDGID (`docker cp
+ * -a`) and a container User, every entry is that user's (eng_files_owner). */
 int api_container_archive_put(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
@@ -182,13 +184,23 @@ int api_container_archive_put(struct api_req *r)
 	if (api_container_target(r, id) < 0 || !(path = path_param(r)))
 		return 0;
 	struct berr *err = NULL;
+	struct img_owner owner;
+	bool owned = false;
+	if (api_query_bool(r, "copyUIDGID", false) &&
+	    eng_files_owner(&r->ctx->es, id, &owner, &owned, &err) < 0) {
+		/* the container's own User, not the request, is at fault: dockerd's 500 (not a
+		 * 404, which the docker CLI would show as a missing path) */
+		autofree char *msg = berr_string(err);
+		berr_free(err);
+		return api_reply_error(r, 500, "%s", msg);
+	}
 	autoclose int body = api_body_fd(r, &err);
 	if (body < 0)
 		return api_reply_berr(r, err);
 	struct eng_files f;
 	if (eng_files_open(&r->ctx->es, id, path, &f, &err) < 0)
 		return reply_files_err(r, path, err);
-	int rr = eng_files_tar_in(&f, body, &err);
+	int rr = eng_files_tar_in_owned(&f, body, owned ? &owner : NULL, &err);
 	eng_files_close(&f);
 	if (rr < 0)
 		return reply_files_err(r, path, err);

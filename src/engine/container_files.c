@@ -16,6 +16,7 @@
 
 #include "engine/container.h"
 #include "engine/tarball.h"
+#include "engine/user.h"
 #include "image/layer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -319,7 +320,8 @@ static int enter(const struct eng_files *f, struct idshift_creds *c, struct berr
 	return 0;
 }
 
-int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err)
+int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
+			   struct berr **err)
 {
 	struct idshift_creds c;
 	int r = enter(f, &c, err);
@@ -330,9 +332,40 @@ int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err)
 	if (to < 0)
 		r = berr_wrap(err, "destination '%s' must be a directory", f->path);
 	else
-		r = img_layer_untar(to, tar_fd, f->view.in, err);
+		r = img_layer_untar_owned(to, tar_fd, f->view.in, owner, err);
 	idshift_fs_leave(&c);
 	return r;
+}
+
+int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err)
+{
+	return eng_files_tar_in_owned(f, tar_fd, NULL, err);
+}
+
+int eng_files_owner(const struct eng_store *s, const char *id, struct img_owner *out, bool *out_set,
+		    struct berr **err)
+{
+	*out_set = false;
+	json_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return -ENOENT;
+	autofree char *user = xstrdup(
+	    json_string_value(json_object_get(json_object_get(rec, "Config"), "User")) ?: "");
+	json_decref(rec);
+	if (!*user)
+		return 0;
+	struct eng_view v;
+	int r = eng_rootfs_view(s, id, "/", &v, err);
+	if (r < 0)
+		return r;
+	struct eng_user u;
+	r = eng_user_resolve(v.fd, user, &u, err);
+	eng_rootfs_view_release(&v);
+	if (r < 0)
+		return berr_wrap(err, "copy as the container's user '%s'", user);
+	*out = (struct img_owner){.uid = (uint32_t)u.uid, .gid = (uint32_t)u.gid};
+	*out_set = true;
+	return 0;
 }
 
 static int copy_in(const struct eng_files *f, const char *src, struct berr **err)

@@ -58,6 +58,16 @@ int eng_files_tar_out(const struct eng_files *f, bool follow, int out_fd, struct
  * ENOENT (no such path), ENOTDIR (not a directory), EROFS (f->ro), EEXIST (a directory and a
  * non-directory would replace one another). */
 int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err);
+/* eng_files_tar_in with every entry owned by owner (NULL: the tar's owners). */
+struct img_owner;
+int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
+			   struct berr **err);
+/* The owner `cp -a` (copyUIDGID) gives what it copies into container id: its User resolved
+ * against its own /etc/passwd and /etc/group (Docker's tarCopyOptions; dockerd looks the name
+ * up on the host, which is its bug). 0 with *out_set false when the container has no User
+ * (the tar's owners stay, as Docker's). Call it before eng_files_open: it takes the root. */
+int eng_files_owner(const struct eng_store *s, const char *id, struct img_owner *out, bool *out_set,
+		    struct berr **err);
 /* berth cp CONTAINER:SRC HOSTPATH and HOSTPATH CONTAINER:DEST: the entry into (an existing
  * directory) or as host_dest; host_src into (an existing directory) or as f's path. */
 int eng_files_copy_out(const struct eng_files *f, const char *host_dest, struct berr **err);

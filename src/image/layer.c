@@ -498,7 +498,7 @@ static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
 }
 
 static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
-		 struct img_layer_stats *stats, struct berr **err)
+		 const struct img_owner *owner, struct img_layer_stats *stats, struct berr **err)
 {
 	struct img_layer_stats local = {0};
 	struct apply a = {
@@ -519,6 +519,10 @@ static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			r = berr_plain(err, EIO, "layer: %s", archive_error_string(ar));
 			break;
+		}
+		if (owner) {
+			archive_entry_set_uid(e, owner->uid);
+			archive_entry_set_gid(e, owner->gid);
 		}
 		if (ids) {
 			archive_entry_set_uid(e, idshift_uid(ids, (uint32_t)archive_entry_uid(e)));
@@ -547,10 +551,16 @@ static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
 
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
 {
-	return apply(rootfd, tar_fd, false, NULL, stats, err);
+	return apply(rootfd, tar_fd, false, NULL, NULL, stats, err);
 }
 
 int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err)
 {
-	return apply(dirfd, tar_fd, true, ids, NULL, err);
+	return apply(dirfd, tar_fd, true, ids, NULL, NULL, err);
+}
+
+int img_layer_untar_owned(int dirfd, int tar_fd, const struct idshift *ids,
+			  const struct img_owner *owner, struct berr **err)
+{
+	return apply(dirfd, tar_fd, true, ids, owner, NULL, err);
 }

@@ -33,5 +33,12 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
  * as Docker's cp). Owners (translated by ids, or NULL), modes and times come from the tar. */
 struct idshift;
 int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err);
+/* The same with every entry's owner uid:gid (in the tar's terms, before ids translates them),
+ * whatever the tar says: Docker's ChownOpts (`docker cp -a` into a container with a User). */
+struct img_owner {
+	uint32_t uid, gid;
+};
+int img_layer_untar_owned(int dirfd, int tar_fd, const struct idshift *ids,
+			  const struct img_owner *owner, struct berr **err);
 
 #endif

@@ -100,6 +100,31 @@ one"
 	assert_output one
 }
 
+@test "api files: docker cp -a (copyUIDGID) gives what it copies the container's user; without it the tar's owners stay" {
+	docker run -d --name owned --user 1234:5678 berth/default sleep 60
+	mkdir -p "$WORK/tree/sub" && echo x >"$WORK/tree/sub/f" && chown -R 42:43 "$WORK/tree"
+	docker cp -a "$WORK/tree" owned:/tmp/a
+	docker cp "$WORK/tree" owned:/tmp/plain
+	run -0 docker exec owned stat -c '%n %u:%g' /tmp/a /tmp/a/sub /tmp/a/sub/f /tmp/plain/sub/f
+	assert_output "/tmp/a 1234:5678
+/tmp/a/sub 1234:5678
+/tmp/a/sub/f 1234:5678
+/tmp/plain/sub/f 42:43"
+	# a user the container's own /etc/passwd does not have: the reason, nothing copied
+	docker create --name named --user nosuchuser berth/default true
+	run docker cp -a "$WORK/tree" named:/
+	assert_failure
+	assert_output --partial "nosuchuser"
+	run -0 docker diff named
+	assert_output ""
+	# no User: as without -a
+	docker run -d --name root berth/default sleep 60
+	docker cp -a "$WORK/tree" root:/tmp/a
+	run -0 docker exec root stat -c '%u:%g' /tmp/a/sub/f
+	assert_output "42:43"
+	docker rm -f owned named root >/dev/null
+}
+
 @test "api files: links in the container and hostile tars stay inside it, both ways" {
 	docker run -d --name esc1 berth/default sh -c 'echo container-shadow >/etc/shadow; ln -s / /escape; ln -s ../../.. /up; ln -s /etc/shadow /sh; sleep 60'
 	for _ in $(seq 50); do docker exec esc1 test -e /sh && break; sleep 0.1; done
