@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "app/stop.h"
 #include "engine/container.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
@@ -17,55 +18,52 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The position of the container's service in the plan's order (orphans last: first down). */
-static size_t rank(const struct app_plan *p, json_t *c)
+static int remove_level(const struct eng_store *s, json_t *level, const struct app_down_opts *o,
+			struct berr **err)
 {
-	for (size_t i = 0; p && i < p->n_services; i++)
-		if (!strcmp(p->services[i].name, str(c, "Service")))
-			return i;
-	return (size_t)-1;
+	int r = app_stop_all(s, level, o->timeout_s, &o->progress, err);
+	size_t i;
+	json_t *c;
+	json_array_foreach(level, i, c)
+	{
+		if (r < 0)
+			break;
+		const char *name = str(c, "Name");
+		app_report(&o->progress, "Container", name, "Removing");
+		r = eng_container_destroy(s, str(c, "Id"), true, o->volumes, err);
+		if (r == 0)
+			app_report(&o->progress, "Container", name, "Removed");
+		else
+			berr_wrap(err, "container %s", name);
+	}
+	return r;
 }
 
+/* Dependents first, each level's containers stopped at once (stop.h). */
 static int containers(const struct eng_store *s, const struct app_plan *p, const char *project,
 		      const struct app_down_opts *o, struct berr **err)
 {
 	json_t *all = app_containers(s, project, err);
 	if (!all)
 		return -EIO;
-	int r = 0;
-	/* dependents first: from the end of the plan's order */
-	for (size_t n = json_array_size(all); n > 0 && r == 0; n--) {
-		size_t best = 0;
-		for (size_t i = 1; i < json_array_size(all); i++)
-			if (rank(p, json_array_get(all, i)) + 1 >
-			    rank(p, json_array_get(all, best)) + 1)
-				best = i;
-		json_t *c = json_incref(json_array_get(all, best));
-		json_array_remove(all, best);
-		const char *name = str(c, "Name"), *id = str(c, "Id");
-		bool orphan = p && rank(p, c) == (size_t)-1;
-		if (orphan && !o->remove_orphans) {
-			json_decref(c);
-			continue;
-		}
-		const char *state = str(c, "State");
-		if (!strcmp(state, "running") || !strcmp(state, "paused") ||
-		    !strcmp(state, "restarting")) {
-			app_report(&o->progress, "Container", name, "Stopping");
-			r = eng_container_stop(s, id, o->timeout_s, err);
-			if (r == 0)
-				app_report(&o->progress, "Container", name, "Stopped");
-		}
-		if (r == 0) {
-			app_report(&o->progress, "Container", name, "Removing");
-			r = eng_container_destroy(s, id, true, o->volumes, err);
-		}
-		if (r == 0)
-			app_report(&o->progress, "Container", name, "Removed");
-		else
-			berr_wrap(err, "container %s", name);
-		json_decref(c);
+	json_t *ours = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(all, i, c)
+	{
+		bool orphan = p && !app_plan_service(p, str(c, "Service"));
+		if (!orphan || o->remove_orphans)
+			json_array_append(ours, c);
 	}
+	json_t *levels = app_stop_levels(p, ours);
+	int r = 0;
+	json_array_foreach(levels, i, c)
+	{
+		if (r == 0)
+			r = remove_level(s, c, o, err);
+	}
+	json_decref(levels);
+	json_decref(ours);
 	json_decref(all);
 	return r;
 }

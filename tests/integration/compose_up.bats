@@ -18,7 +18,15 @@ teardown() {
 	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
 	[ -z "$UPPID" ] || kill "$UPPID" 2>/dev/null || true
 	local svc=""
-	[ -z "${SERVICE:-}" ] || svc=$(api_service_stop)
+	if [ -n "${SERVICE:-}" ]; then
+		# the service and its connection processes take a moment to end (longer under ASan)
+		kill "$SERVICE" 2>/dev/null || true
+		for _ in $(seq 50); do
+			pgrep -f "system service --time 0 unix://$WORK/" >/dev/null || break
+			sleep 0.1
+		done
+		svc=$(api_service_stop)
+	fi
 	net_teardown
 	store_teardown
 	[ -z "$svc" ] || LEFT="$LEFT service:$svc"
@@ -386,4 +394,33 @@ YML
 	run timeout 60 docker-compose down
 	assert_success
 	[ -z "$(berth ps -aq)" ]
+}
+
+@test "compose down: independent services stop at the same time, dependents first" {
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 3s
+  b:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 3s
+  c:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 3s
+    depends_on: [a, b]
+YML
+	run berth compose up -d
+	assert_success
+	# sleep as PID 1 ignores SIGTERM: each stop waits its 3 s; c, then a and b together (9 s one after the other)
+	t0=$(date +%s%N)
+	run berth compose down
+	t1=$(date +%s%N)
+	assert_success
+	[ $(((t1 - t0) / 1000000)) -lt 8500 ]
+	[ "$(echo "$output" | grep -n 'shop-c-1  Stopped' | cut -d: -f1)" -lt \
+		"$(echo "$output" | grep -n 'shop-a-1  Stopping' | cut -d: -f1)" ]
 }

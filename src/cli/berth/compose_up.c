@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/down.h"
+#include "app/stop.h"
 #include "app/up.h"
 #include "cli/berth/compose.h"
 #include "engine/monitor.h"
@@ -74,26 +75,16 @@ static int attached(struct cli_opts *o, struct eng_store *es, const struct app_p
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 		struct app_progress pr = {compose_progress, NULL};
-		/* dependents first: the plan's order backwards */
-		for (size_t k = p->n_services; k > 0; k--) {
-			size_t i;
-			json_t *c;
-			json_array_foreach(cs, i, c)
-			{
-				const char *svc = json_string_value(json_object_get(c, "Service"));
-				if (strcmp(svc, p->services[k - 1].name))
-					continue;
-				const char *name = json_string_value(json_object_get(c, "Name"));
-				app_report(&pr, "Container", name, "Stopping");
-				struct berr *err = NULL;
-				if (eng_container_stop(es,
-						       json_string_value(json_object_get(c, "Id")),
-						       (int)timeout, &err) < 0)
-					status = cli_fail(err, 1);
-				else
-					app_report(&pr, "Container", name, "Stopped");
-			}
+		json_t *levels = app_stop_levels(p, cs);
+		size_t i;
+		json_t *level;
+		json_array_foreach(levels, i, level)
+		{
+			struct berr *err = NULL;
+			if (app_stop_all(es, level, (int)timeout, &pr, &err) < 0)
+				status = cli_fail(err, 1);
 		}
+		json_decref(levels);
 		status = status ? status : 130;
 	}
 	json_decref(cs);

@@ -14,6 +14,7 @@
 // clang-format on
 
 #include "app/plan.h"
+#include "app/stop.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -219,6 +220,24 @@ static void test_warned(void **state)
 	app_plan_free(p);
 }
 
+/* Dependents stop first: web (nothing depends on it) before db, orphans in the first level. */
+static void test_stop_levels(void **state)
+{
+	char *e;
+	struct app_plan *p = make(model_text, &e);
+	assert_non_null(p);
+	json_t *cs = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}]", "Service", "db", "Service", "web",
+			       "Service", "web", "Service", "gone");
+	json_t *levels = app_stop_levels(p, cs);
+	char *text = json_dumps(levels, JSON_COMPACT);
+	assert_string_equal(text, "[[{\"Service\":\"web\"},{\"Service\":\"web\"},{\"Service\":"
+				  "\"gone\"}],[{\"Service\":\"db\"}]]");
+	free(text);
+	json_decref(levels);
+	json_decref(cs);
+	app_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +246,7 @@ int main(void)
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_warned),
+	    cmocka_unit_test(test_stop_levels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
