@@ -574,6 +574,6 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 				 o->read_only, "hostname", hostname, "mounts", mounts, "linux",
 				 linux_, "annotations", annotations);
 	if (o->systemd)
-		eng_systemd_spec(spec, id, dir);
+		eng_systemd_spec(spec, id, dir, o->vm);
 	return spec;
 }

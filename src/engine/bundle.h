@@ -38,6 +38,7 @@ struct eng_run_opts {
 	char *const *devices; /* --device HOST[:CONTAINER][:PERMISSIONS] */
 	json_t *idmappings;   /* HostConfig.IDMappings (userns.h), or NULL: no user namespace */
 	bool systemd;         /* systemd mode (engine/systemd.h: Config.SystemdMode) */
+	bool vm;              /* --isolation vm (HostConfig.Isolation): systemd mode is a VM's */
 };
 
 /* The process args: (--entrypoint or the image's Entrypoint) + (cmd or the image's Cmd, which

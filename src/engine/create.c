@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/event.h"
+#include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
 #include "engine/pod.h"
@@ -290,8 +291,8 @@ struct decisions {
 	bool systemd;
 };
 
-/* --systemd: on for an init as the command (or always); systemd must then be PID 1 of a
- * container, not of a VM (yet) nor under --init's reaper. */
+/* --systemd: on for an init as the command (or always); systemd must then be PID 1 of the
+ * container (or of the VM's guest), not under --init's reaper. */
 static int decide_systemd(const struct eng_create *c, json_t *spec, bool *out_on, struct berr **err)
 {
 	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
@@ -303,16 +304,12 @@ static int decide_systemd(const struct eng_create *c, json_t *spec, bool *out_on
 	json_decref(cmd);
 	if (r < 0)
 		return r;
-	bool vm = c->isolation && !strcmp(c->isolation, "vm");
-	if (on && vm && c->systemd && !strcmp(c->systemd, "always"))
-		return berr_plain(err, EINVAL,
-				  "--systemd=always: systemd mode is a container's; "
-				  "--isolation vm does not have it yet");
-	if (on && !vm && c->run.init)
+	/* under --isolation vm, --init is refused anyway (check_vm) */
+	if (on && c->run.init)
 		return berr_plain(err, EINVAL,
 				  "--init and --systemd: systemd must be the container's PID 1 "
 				  "(use --systemd=false to run it under --init)");
-	*out_on = on && !vm;
+	*out_on = on;
 	return 0;
 }
 
@@ -548,6 +545,7 @@ static void opts_from_record(json_t *rec, struct owned_opts *w)
 	o->console_cols = (unsigned)json_integer_value(json_array_get(size, 1));
 	o->stop_signal = json_string_value(json_object_get(cfg, "StopSignal"));
 	o->systemd = json_is_true(json_object_get(cfg, "SystemdMode"));
+	o->vm = eng_is_vm(rec);
 	w->labels = xcalloc(json_object_size(json_object_get(cfg, "Labels")) + 1, sizeof(char *));
 	const char *k;
 	json_t *v;
@@ -658,7 +656,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
 	if (r == 0)
 		r = join_network(s, rec, spec, err);
-	if (r == 0 && w.o.systemd) {
+	/* a VM's guest has cgroups and /run/host of its own making */
+	if (r == 0 && w.o.systemd && !w.o.vm) {
 		eng_systemd_unshadow(spec, plan);
 		r = eng_systemd_host_check(err);
 		if (r == 0)

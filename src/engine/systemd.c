@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "vm/guestcfg.h"
 
 /* podman's useSystemdCommands, and any file named systemd (/lib/systemd/systemd) */
 static bool is_init(const char *cmd)
@@ -134,8 +135,15 @@ static void cgroup_mounts(json_t *spec)
 	}
 }
 
-void eng_systemd_spec(json_t *spec, const char *id, const char *dir)
+void eng_systemd_spec(json_t *spec, const char *id, const char *dir, bool vm)
 {
+	if (vm) {
+		json_t *a = json_object_get(spec, "annotations");
+		if (!json_is_object(a))
+			json_object_set_new(spec, "annotations", a = json_object());
+		json_object_set_new(a, VM_SYSTEMD_ANNOTATION, json_string("true"));
+		return;
+	}
 	json_t *env = json_object_get(json_object_get(spec, "process"), "env");
 	/* systemd(1) "$container": which manager runs it (systemd-detect-virt says
 	 * "container-other" for a name it does not know); "$container_uuid": the machine id it

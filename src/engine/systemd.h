@@ -25,8 +25,12 @@ struct berr;
 int eng_systemd_decide(const char *value, json_t *args, bool *out_on, struct berr **err);
 
 /* The bundle's changes for systemd mode (spec: the config.json made by eng_bundle_spec; id:
- * the container's; dir: its directory, where /run/host's files are). */
-void eng_systemd_spec(json_t *spec, const char *id, const char *dir);
+ * the container's; dir: its directory, where /run/host's files are). For a VM (vm) only the
+ * annotation that tells the guest init to hand over (vm/guestcfg.h): the guest is a machine,
+ * not a container, so none of the container interface (its environment, /run/host, tmpfs
+ * mounts the guest's systemd makes itself or keeps on its disk, a cgroup: the guest kernel's
+ * are its own). */
+void eng_systemd_spec(json_t *spec, const char *id, const char *dir, bool vm);
 
 /* Drop systemd mode's tmpfs mounts where the user mounts something of their own (plan:
  * HostConfig.Mounts), as podman does. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,17 @@ int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct 
 		put(&r, "hostname", spec->hostname);
 	if (spec->root_readonly)
 		put(&r, "readonly", "1");
+	const char *sd =
+	    json_string_value(json_object_get(spec->annotations, VM_SYSTEMD_ANNOTATION));
+	if (sd && !strcmp(sd, "true")) {
+		out->systemd = true;
+		put(&r, "systemd", "1");
+		const char *id =
+		    json_string_value(json_object_get(spec->annotations, "org.berth.container.id"));
+		size_t n = id ? strspn(id, "0123456789abcdef") : 0;
+		if (n >= 32)
+			snprintf(out->machine_id, sizeof(out->machine_id), "%.32s", id);
+	}
 	int rc = plan_mounts(spec, out, &r, err);
 	if (rc < 0) {
 		free(r.s);

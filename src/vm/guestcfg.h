@@ -25,6 +25,10 @@ struct vm_share {
 
 #define VM_FILES_MAX 16
 
+/* config.json's annotation (value "true") for systemd mode: the image's init becomes the
+ * guest's PID 1 (docs/DESIGN.md, "A system image as a VM") */
+#define VM_SYSTEMD_ANNOTATION "org.berth.systemd"
+
 struct vm_guest_plan {
 	struct vm_share shares[VM_SHARES_MAX]; /* [0] is the root */
 	size_t n_shares;
@@ -32,6 +36,12 @@ struct vm_guest_plan {
 		char *source, *destination;
 	} files[VM_FILES_MAX]; /* files carried as content (sent again when they change) */
 	size_t n_files;
+	/* systemd mode (the annotation ENG's bundle sets, VM_SYSTEMD_ANNOTATION): the guest
+	 * init hands over to the image's init; machine_id: the container's id's first 32 digits,
+	 * which systemd takes when the image's /etc/machine-id is empty (as container_uuid in a
+	 * container) */
+	bool systemd;
+	char machine_id[33];
 	char *config; /* the records */
 	size_t config_len;
 };

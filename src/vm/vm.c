@@ -294,6 +294,20 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 			r = berr_set(err, errno, "socketpair");
 	if (r == 0) {
 		cmdline = vm_kernel_cmdline(v->accel, vm_host_tsc_khz());
+		if (g.systemd) {
+			/* kernel-command-line(7): the status lines `logs` shows (the kernel's
+			 * "quiet" would hide them); no getty on the serial port, which is the
+			 * kernel's log (without udev, as in a minimal image, its device never
+			 * shows up and the boot waits 90 s for it), but one on the console,
+			 * berth's pty, as in a system container (`attach`); the machine id as a
+			 * container's */
+			char *more = xasprintf("%s systemd.show_status=1 systemd.getty_auto=0 "
+					       "systemd.wants=console-getty.service%s%s",
+					       cmdline, *g.machine_id ? " systemd.machine_id=" : "",
+					       g.machine_id);
+			free(cmdline);
+			cmdline = more;
+		}
 		p.cmdline = cmdline;
 		int theirs[N_PORTS + VM_NICS_MAX];
 		for (int i = 0; i < N_PORTS; i++)

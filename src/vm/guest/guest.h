@@ -34,6 +34,11 @@ const char *config_value(const struct config *c, const char *key);
  * and the reason in why. */
 pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, int *code,
 		 char *why, size_t why_len);
+/* PID 1 becomes the image's init (systemd mode): the command of c, in this process, with its
+ * env and cwd and with every signal unblocked; not its user, limits or capabilities (the
+ * machine's init is root with everything, as in any VM: the guest's kernel is the wall).
+ * Returns only when it could not: the status a shell would give, the reason in why. */
+int proc_exec_init(const struct config *c, char *why, size_t why_len);
 /* The exit status of a wait status, as a shell gives it. */
 int proc_status(int wstatus);
 /* Read and write all, retrying on EINTR; a non-blocking fd is waited for. */
@@ -50,5 +55,8 @@ void setup_network(const struct config *c);
  * to tty_port: control messages, exec sessions on the port berth.exec (exec_port, or -1).
  * Its exit status. */
 int supervise(pid_t pid, int master, int tty_port, int exec_port);
+/* The same loop when systemd is PID 1 (systemd mode): the host's "signal N" for PID 1
+ * (SIGRTMIN+3, halt, as SIGRTMIN+4, poweroff), until the machine shuts down: 0 then. */
+int agent(int master, int tty_port, int exec_port);
 
 #endif

@@ -15,6 +15,9 @@
  *      the init answers "started\n" when the process runs and "exit N\n" when it ends,
  *      then powers the VM off
  *   5. the port berth.exec: processes run into the VM while it runs (session.c, vm/proto.h)
+ *   6. or, with "systemd" (a system image: --systemd), instead of 3 to 5 in this process: the
+ *      image's init exec'd as PID 1, a pty as its /dev/console, and a child of ours, the
+ *      agent, keeping the ports (hand_over())
  * Anything that fails before the process runs is written to the serial console and to the
  * control port as "error CODE MESSAGE\n" (CODE as `docker run`'s: 126, 127, 125). */
 #define _GNU_SOURCE
@@ -29,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -313,6 +318,69 @@ static void wait_go(void)
 	}
 }
 
+/* The console a system's init writes to: a new pty's slave bound over /dev/console (what
+ * berth gives a system container), its master relayed to the host's berth.stdout, so that
+ * `logs` has systemd's boot and shutdown. The slave stays open in the agent: a pty's master
+ * reads EIO whenever no one has the slave open, and systemd opens and closes the console for
+ * each message. The serial port (the kernel's console=ttyS0) stays the kernel's. */
+static int console_pty(int *out_slave)
+{
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	unsigned n;
+	int unlock = 0;
+	char slave[64];
+	if (m < 0 || ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0)
+		fail(125, "open the console's terminal: %s", strerror(errno));
+	snprintf(slave, sizeof(slave), "/dev/pts/%u", n);
+	*out_slave = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*out_slave < 0 || mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		fail(125, "bind %s on /dev/console: %s", slave, strerror(errno));
+	return m;
+}
+
+/* systemd mode ("systemd=1"): hand over to the image's init as PID 1, as any Linux system
+ * boots, with the root, network and ports ready. The channel stays ours: a child made before
+ * the exec (the agent) keeps the ports, the console and the exec sessions; it says "started"
+ * once the exec has happened (the close-on-exec pipe closes) and "exit 0" when the machine
+ * powers off. Never returns: the init runs, or the VM ends with the reason. */
+static void __attribute__((noreturn)) hand_over(const struct config *c, int tty_port, int exec_port)
+{
+	int slave = -1, master = console_pty(&slave), sync_pipe[2];
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
+		fail(125, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		fail(125, "fork the agent: %s", strerror(errno));
+	if (pid == 0) {
+		close(sync_pipe[1]);
+		char b;
+		ssize_t k;
+		do
+			k = read(sync_pipe[0], &b, 1);
+		while (k < 0 && errno == EINTR);
+		if (k != 0)
+			_exit(1); /* the exec failed: PID 1 says why and powers off */
+		close(sync_pipe[0]);
+		setsid();
+		/* named for `ps` and systemctl status in the guest (its cmdline stays /init) */
+		(void)prctl(PR_SET_NAME, "berth-agent");
+		(void)write_full(ctl, "started\n", 8);
+		int code = agent(master, tty_port, exec_port);
+		char line[32];
+		int n = snprintf(line, sizeof(line), "exit %d\n", code);
+		(void)write_full(ctl, line, (size_t)n);
+		fsync(ctl);
+		_exit(0);
+	}
+	close(sync_pipe[0]);
+	close(master);
+	close(slave);
+	char why[600];
+	int code = proc_exec_init(c, why, sizeof(why));
+	(void)!write(sync_pipe[1], "x", 1);
+	fail(code, "%s", why);
+}
+
 int main(void)
 {
 	mkdir("/dev", 0755);
@@ -345,6 +413,8 @@ int main(void)
 	/* "wait=1": an OCI create; the process runs when the host says "go" (its start) */
 	if (config_value(&c, "wait"))
 		wait_go();
+	if (config_value(&c, "systemd"))
+		hand_over(&c, out, exec_port);
 	int code = 125, master = -1;
 	char why[600];
 	pid_t pid = proc_spawn(&c, in, out, err_, &master, &code, why, sizeof(why));

@@ -191,6 +191,33 @@ static char **vector(const struct config *c, const char *key)
 	return out;
 }
 
+int proc_exec_init(const struct config *c, char *why, size_t why_len)
+{
+	char **args = vector(c, "arg"), **env = vector(c, "env");
+	char exe[4096];
+	int code = 125;
+	if (!args || !env || !args[0]) {
+		snprintf(why, why_len, "%s",
+			 args && env ? "no command specified" : "out of memory");
+	} else if (find_exec(args[0], env, exe, sizeof(exe)) < 0) {
+		code = 127;
+		snprintf(why, why_len, "exec: \"%s\": executable file not found in $PATH", args[0]);
+	} else {
+		const char *cwd = config_value(c, "cwd");
+		if (cwd && chdir(cwd) < 0)
+			(void)!chdir("/");
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(exe, args, env);
+		code = errno == ENOENT ? 127 : 126;
+		snprintf(why, why_len, "exec %s: %s", exe, strerror(errno));
+	}
+	free(args);
+	free(env);
+	return code;
+}
+
 pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, int *code,
 		 char *why, size_t why_len)
 {

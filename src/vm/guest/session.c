@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@ struct session {
 struct loop {
 	int sfd, exec, tty_port, master; /* master: the VM's process's terminal */
 	pid_t pid;
-	int code; /* the VM's process's, -1 while it runs */
+	bool agent; /* systemd is PID 1 and pid; we are its agent (see agent()) */
+	int code;   /* the VM's process's, -1 while it runs */
 	struct session s[SESSIONS_MAX];
 	unsigned char *in;
 	size_t in_len, in_cap;
@@ -263,9 +265,13 @@ static void control_line(struct loop *l, const char *line)
 {
 	int sig;
 	struct winsize ws = {0};
-	if (sscanf(line, "signal %d", &sig) == 1 && sig > 0 && sig < 65)
+	if (sscanf(line, "signal %d", &sig) == 1 && sig > 0 && sig < 65) {
+		/* systemd's halt (a system container's stop signal) leaves a VM halted, and
+		 * QEMU with it, for good: a VM's is poweroff (systemd(1): SIGRTMIN+4) */
+		if (l->agent && sig == SIGRTMIN + 3)
+			sig = SIGRTMIN + 4;
 		(void)kill(l->pid, sig);
-	else if (sscanf(line, "resize %hu %hu", &ws.ws_row, &ws.ws_col) == 2 && l->master >= 0)
+	} else if (sscanf(line, "resize %hu %hu", &ws.ws_row, &ws.ws_col) == 2 && l->master >= 0)
 		(void)ioctl(l->master, TIOCSWINSZ, &ws);
 }
 
@@ -288,11 +294,24 @@ static void control(struct loop *l)
 		l->line_len = 0; /* a line too long from the host: dropped */
 }
 
+/* Whether PID 1 is systemd's last step (systemd-shutdown, exec'd by systemd to kill what is
+ * left, unmount and power off): its comm, cut at 15 characters. */
+static bool shutting_down(void)
+{
+	char comm[32] = "";
+	int fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	return k > 0 && !strncmp(comm, "systemd-shutdow", 15);
+}
+
 static void reap(struct loop *l)
 {
 	struct signalfd_siginfo si;
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si))
-		;
+		if (l->agent && si.ssi_signo == SIGTERM && shutting_down())
+			l->code = 0; /* the machine powers off: said to the host, then gone */
 	int st;
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -317,13 +336,20 @@ static bool tty_copy(int from, int to)
 	return k > 0 && write_full(to, buf, (size_t)k) == 0;
 }
 
-int supervise(pid_t pid, int master, int tty_port, int exec_port)
+static int run(pid_t pid, int master, int tty_port, int exec_port, bool agent)
 {
-	struct loop l = {
-	    .exec = exec_port, .tty_port = tty_port, .master = master, .pid = pid, .code = -1};
+	struct loop l = {.exec = exec_port,
+			 .tty_port = tty_port,
+			 .master = master,
+			 .pid = pid,
+			 .agent = agent,
+			 .code = -1};
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	if (agent)
+		sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	l.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (master >= 0)
 		(void)fcntl(master, F_SETFL, O_NONBLOCK);
@@ -379,4 +405,19 @@ int supervise(pid_t pid, int master, int tty_port, int exec_port)
 			break;
 	}
 	return l.code;
+}
+
+int supervise(pid_t pid, int master, int tty_port, int exec_port)
+{
+	return run(pid, master, tty_port, exec_port, false);
+}
+
+/* The agent beside systemd: PID 1 is not our child, so the loop never sees it exit; the host's
+ * signals go to it, its console's pty is relayed, execs run as ever. We live outside every
+ * unit, so systemd's stop of its units leaves us be; its last step, systemd-shutdown, sends
+ * SIGTERM to every process left (systemd's "killing spree"): then the machine is on its way
+ * off, and we end, having said so. */
+int agent(int master, int tty_port, int exec_port)
+{
+	return run(1, master, tty_port, exec_port, true);
 }

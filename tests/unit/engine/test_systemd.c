@@ -82,13 +82,13 @@ static bool has_env(json_t *spec, const char *kv)
 	return false;
 }
 
-static json_t *spec_of(bool systemd, char *const *env)
+static json_t *spec_vm(bool systemd, bool vm, char *const *env)
 {
 	static const char cfg[] = "{\"config\":{\"Cmd\":[\"/sbin/init\"]},"
 				  "\"rootfs\":{\"type\":\"layers\"}}";
 	struct img_config *c = NULL;
 	assert_int_equal(img_config_parse(cfg, strlen(cfg), &c, NULL), 0);
-	struct eng_run_opts o = {.systemd = systemd, .env = env};
+	struct eng_run_opts o = {.systemd = systemd, .vm = vm, .env = env};
 	struct eng_user u = {0};
 	strcpy(u.home, "/root");
 	json_t *spec = eng_bundle_spec(
@@ -97,6 +97,11 @@ static json_t *spec_of(bool systemd, char *const *env)
 	img_config_free(c);
 	assert_non_null(spec);
 	return spec;
+}
+
+static json_t *spec_of(bool systemd, char *const *env)
+{
+	return spec_vm(systemd, false, env);
 }
 
 static void spec_systemd(void **state)
@@ -136,6 +141,21 @@ static void spec_plain(void **state)
 	json_decref(spec);
 }
 
+/* a VM (issue #20): the guest init's annotation, none of the container interface */
+static void spec_systemd_vm(void **state)
+{
+	json_t *spec = spec_vm(true, true, NULL);
+	json_t *a = json_object_get(spec, "annotations");
+	assert_string_equal(json_string_value(json_object_get(a, "org.berth.systemd")), "true");
+	assert_false(has_env(spec, "container=berth"));
+	assert_null(mount_at(spec, "/run"));
+	assert_null(mount_at(spec, "/run/host"));
+	json_decref(spec);
+	spec = spec_of(true, NULL);
+	assert_null(json_object_get(json_object_get(spec, "annotations"), "org.berth.systemd"));
+	json_decref(spec);
+}
+
 static void unshadow(void **state)
 {
 	json_t *spec = spec_of(true, NULL);
@@ -152,7 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(decide_by_command), cmocka_unit_test(decide_bad_value),
 	    cmocka_unit_test(spec_systemd),      cmocka_unit_test(spec_plain),
-	    cmocka_unit_test(unshadow),
+	    cmocka_unit_test(unshadow),          cmocka_unit_test(spec_systemd_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

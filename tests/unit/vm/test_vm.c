@@ -186,6 +186,44 @@ static const char *rec(const struct vm_guest_plan *g, const char *key, int nth)
 	return NULL;
 }
 
+/* systemd mode (issue #20): the bundle's annotation has the guest hand over to the image's
+ * init, with the container's machine id */
+static void guest_plan_systemd(void **state)
+{
+	char dir[] = "/tmp/berth-vmplan.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cfg[1024];
+	snprintf(cfg, sizeof(cfg),
+		 "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"%s\"},\"process\":{"
+		 "\"args\":[\"/sbin/init\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
+		 "\"annotations\":{\"org.berth.systemd\":\"true\",\"org.berth.container.id\":"
+		 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}",
+		 dir);
+	struct rt_spec *spec = rt_spec_parse(cfg, strlen(cfg), dir, NULL);
+	assert_non_null(spec);
+	struct vm_guest_plan g;
+	assert_int_equal(vm_guest_plan(spec, &g, NULL), 0);
+	assert_true(g.systemd);
+	assert_string_equal(rec(&g, "systemd", 0), "1");
+	assert_string_equal(g.machine_id, "0123456789abcdef0123456789abcdef");
+	vm_guest_plan_clear(&g);
+	rt_spec_free(spec);
+	/* without it, the process runs as ever */
+	snprintf(cfg, sizeof(cfg),
+		 "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"%s\"},\"process\":{"
+		 "\"args\":[\"/sbin/init\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
+		 "\"annotations\":{\"org.berth.systemd\":\"false\"}}",
+		 dir);
+	spec = rt_spec_parse(cfg, strlen(cfg), dir, NULL);
+	assert_non_null(spec);
+	assert_int_equal(vm_guest_plan(spec, &g, NULL), 0);
+	assert_false(g.systemd);
+	assert_null(rec(&g, "systemd", 0));
+	vm_guest_plan_clear(&g);
+	rt_spec_free(spec);
+	rmdir(dir);
+}
+
 static void guest_plan(void **state)
 {
 	char dir[] = "/tmp/berth-vmplan.XXXXXX";
@@ -534,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(modules),
 	    cmocka_unit_test(command_line),
 	    cmocka_unit_test(guest_plan),
+	    cmocka_unit_test(guest_plan_systemd),
 	    cmocka_unit_test(frames),
 	    cmocka_unit_test(sessions),
 	    cmocka_unit_test(qmp),
