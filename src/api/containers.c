@@ -447,7 +447,7 @@ int api_containers_list(struct api_req *r)
 	fputc('[', out);
 	for (size_t i = 0; ids[i] && (limit <= 0 || (long long)n < limit); i++) {
 		json_t *rec = eng_container_peek(&r->ctx->es, ids[i], NULL);
-		json_t *st = rec ? eng_state_load(&r->ctx->es, ids[i]) : NULL;
+		json_t *st = rec ? eng_state_peek(&r->ctx->es, ids[i]) : NULL;
 		if (rec && (every || json_is_true(json_object_get(st, "Running"))) &&
 		    eng_container_filter(filters, rec, st, ids[i])) {
 			autofree char *item = item_text(&r->ctx->es, rec, st, ids[i], size);

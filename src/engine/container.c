@@ -339,6 +339,29 @@ static bool alive(json_t *st, const char *pid_key, const char *start_key)
 	return pid > 0 && rt_proc_start_time(pid) == start && start != 0;
 }
 
+json_t *eng_state_peek(const struct eng_store *s, const char *id)
+{
+	if (!s->records)
+		return eng_state_load(s, id);
+	autofree char *path = eng_container_path(s, id, "state.json");
+	struct stat st;
+	bool absent = stat(path, &st) < 0;
+	if (absent && errno != ENOENT)
+		return eng_state_load(s, id);
+	json_t *state = eng_record_cache_state(s->records, id, absent ? NULL : &st);
+	if (state)
+		return state;
+	/* read after the stat: a rewrite in between is newer than the identity kept, and the
+	 * next stat sees it */
+	state = eng_state_load(s, id);
+	const char *status = json_string_value(json_object_get(state, "Status"));
+	if (status &&
+	    (!strcmp(status, "created") || !strcmp(status, "exited") || !strcmp(status, "dead")) &&
+	    !json_object_get(state, "MonitorLost"))
+		eng_record_cache_set_state(s->records, id, absent ? NULL : &st, state);
+	return state;
+}
+
 json_t *eng_state_load(const struct eng_store *s, const char *id)
 {
 	autofree char *path = eng_container_path(s, id, "state.json");

@@ -63,6 +63,11 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
  * whose monitor or process is gone is reported "exited" with Error saying so. Never NULL:
  * a container without a state file is "created". */
 json_t *eng_state_load(const struct eng_store *s, const char *id);
+/* eng_state_load's answer, shared with s->records (read-only) when it is settled: created
+ * (no state.json), exited or dead, which nothing alive can change until the file does. A
+ * running, paused or restarting one is loaded each time (its monitor's and process's lives
+ * decide it). */
+json_t *eng_state_peek(const struct eng_store *s, const char *id);
 /* Whether eng_state_load found the container "running" with its monitor gone (killed, or
  * the host went down): what system check and system boot reap. */
 bool eng_state_monitor_lost(json_t *state);

@@ -281,9 +281,14 @@ json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *st
 char *eng_container_summary_text(const struct eng_store *s, json_t *rec, json_t *state,
 				 const char *id)
 {
+	/* what of the state the item shows: State, the Status wording, a running one's Ports */
 	autofree char *status = eng_container_status_text(state, time(NULL));
-	autofree char *st = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
-	autofree char *key = xasprintf("%s\n%s", st ? st : "", status);
+	bool running = json_is_true(json_object_get(state, "Running"));
+	autofree char *ports = running ? json_dumps(json_object_get(state, "Ports"),
+						    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+				       : NULL;
+	autofree char *key =
+	    xasprintf("%s\n%s\n%s", str(state, "Status"), status, ports ? ports : "");
 	const char *made = eng_record_cache_view(s->records, id, rec, key);
 	if (made)
 		return xstrdup(made);
@@ -304,7 +309,7 @@ void eng_container_summaries_warm(const struct eng_store *s)
 		return;
 	for (size_t i = 0; ids[i]; i++) {
 		json_t *rec = eng_container_peek(s, ids[i], NULL);
-		json_t *st = rec ? eng_state_load(s, ids[i]) : NULL;
+		json_t *st = rec ? eng_state_peek(s, ids[i]) : NULL;
 		if (rec)
 			free(eng_container_summary_text(s, rec, st, ids[i]));
 		json_decref(rec);

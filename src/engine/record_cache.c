@@ -12,14 +12,24 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-struct entry {
-	char id[ENG_ID_LEN + 1]; /* "" for a free slot */
+/* What says a file is the one read before. */
+struct file_id {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
+};
+
+struct entry {
+	char id[ENG_ID_LEN + 1]; /* "" for a free slot */
+	struct file_id file;     /* container.json's */
 	json_t *rec;
 	char *view_key, *view; /* a text made from rec and what view_key names, or NULL */
+	/* a settled state (engine/container.h eng_state_peek) and its state.json's identity;
+	 * state_absent: made for no file at all */
+	struct file_id state_file;
+	bool state_absent;
+	json_t *state;
 };
 
 struct eng_record_cache {
@@ -38,9 +48,10 @@ struct eng_record_cache *eng_record_cache_new(void)
 static void forget(struct entry *e)
 {
 	json_decref(e->rec);
+	json_decref(e->state);
 	free(e->view_key);
 	free(e->view);
-	e->rec = NULL;
+	e->rec = e->state = NULL;
 	e->view_key = e->view = NULL;
 }
 
@@ -70,11 +81,20 @@ static struct entry *slot(struct entry *slots, size_t cap, const char *id)
 			return &slots[i];
 }
 
-static bool same_file(const struct entry *e, const struct stat *st)
+static bool same_file(const struct file_id *f, const struct stat *st)
 {
-	return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
-	       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-	       e->ctime.tv_sec == st->st_ctim.tv_sec && e->ctime.tv_nsec == st->st_ctim.tv_nsec;
+	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+static struct file_id file_id_of(const struct stat *st)
+{
+	return (struct file_id){.dev = st->st_dev,
+				.ino = st->st_ino,
+				.size = st->st_size,
+				.mtime = st->st_mtim,
+				.ctime = st->st_ctim};
 }
 
 json_t *eng_record_cache_get(struct eng_record_cache *c, const char *id, const struct stat *st)
@@ -82,7 +102,7 @@ json_t *eng_record_cache_get(struct eng_record_cache *c, const char *id, const s
 	if (strlen(id) != ENG_ID_LEN)
 		return NULL;
 	struct entry *e = slot(c->slots, c->cap, id);
-	return e->id[0] && same_file(e, st) ? json_incref(e->rec) : NULL;
+	return e->id[0] && same_file(&e->file, st) ? json_incref(e->rec) : NULL;
 }
 
 static void grow(struct eng_record_cache *c)
@@ -111,11 +131,7 @@ void eng_record_cache_put(struct eng_record_cache *c, const char *id, const stru
 	}
 	forget(e);
 	e->rec = json_incref(rec);
-	e->dev = st->st_dev;
-	e->ino = st->st_ino;
-	e->size = st->st_size;
-	e->mtime = st->st_mtim;
-	e->ctime = st->st_ctim;
+	e->file = file_id_of(st);
 }
 
 void eng_record_cache_refresh(const struct eng_store *s)
@@ -176,4 +192,30 @@ void eng_record_cache_set_view(struct eng_record_cache *c, const char *id, json_
 	free(e->view);
 	e->view_key = xstrdup(key);
 	e->view = xstrdup(text);
+}
+
+json_t *eng_record_cache_state(struct eng_record_cache *c, const char *id, const struct stat *st)
+{
+	if (!c || strlen(id) != ENG_ID_LEN)
+		return NULL;
+	struct entry *e = slot(c->slots, c->cap, id);
+	if (!e->id[0] || !e->state || e->state_absent != !st ||
+	    (st && !same_file(&e->state_file, st)))
+		return NULL;
+	return json_incref(e->state);
+}
+
+void eng_record_cache_set_state(struct eng_record_cache *c, const char *id, const struct stat *st,
+				json_t *state)
+{
+	if (!c || strlen(id) != ENG_ID_LEN)
+		return;
+	struct entry *e = slot(c->slots, c->cap, id);
+	if (!e->id[0])
+		return; /* its record is not here: neither is its state */
+	json_decref(e->state);
+	e->state = json_incref(state);
+	e->state_absent = !st;
+	if (st)
+		e->state_file = file_id_of(st);
 }

@@ -33,6 +33,13 @@ const char *eng_record_cache_view(struct eng_record_cache *c, const char *id, js
 void eng_record_cache_set_view(struct eng_record_cache *c, const char *id, json_t *rec,
 			       const char *key, const char *text);
 
+/* A settled state of id (see eng_state_peek) read from a state.json like st (NULL: made for
+ * none), a new reference; or NULL. */
+json_t *eng_record_cache_state(struct eng_record_cache *c, const char *id, const struct stat *st);
+/* Remember state (a reference is taken) for id, whose record must be here already. */
+void eng_record_cache_set_state(struct eng_record_cache *c, const char *id, const struct stat *st,
+				json_t *state);
+
 /* Bring the cache up to the store: every container's record read again where its file
  * changed, the removed ones forgotten. */
 void eng_record_cache_refresh(const struct eng_store *s);

@@ -156,6 +156,61 @@ static void a_view_lives_as_long_as_its_parse(void **state)
 	json_decref(b);
 }
 
+static void write_state(struct fixture *f, const char *id, const char *text)
+{
+	char *path = eng_container_path(&f->s, id, "state.json");
+	json_t *st = json_loads(text, 0, NULL);
+	assert_non_null(st);
+	assert_int_equal(json_write_atomic(st, path, NULL), 0);
+	json_decref(st);
+	free(path);
+}
+
+static const char *status_of(json_t *st)
+{
+	return json_string_value(json_object_get(st, "Status"));
+}
+
+static void settled_states_kept_running_ones_read_each_time(void **state)
+{
+	struct fixture *f = *state;
+	char id[ENG_ID_LEN + 1];
+	id_of(id, 5);
+	write_record(f, id, "/s");
+	json_decref(eng_container_peek(&f->s, id, NULL));
+	/* no state.json: created, kept */
+	json_t *a = eng_state_peek(&f->s, id), *b = eng_state_peek(&f->s, id);
+	assert_string_equal(status_of(a), "created");
+	assert_ptr_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	/* exited: read once the file is there, then kept */
+	write_state(f, id, "{\"Status\":\"exited\",\"ExitCode\":3}");
+	a = eng_state_peek(&f->s, id);
+	b = eng_state_peek(&f->s, id);
+	assert_string_equal(status_of(a), "exited");
+	assert_ptr_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	/* running (its monitor is gone here, so it is found exited): never kept */
+	write_state(f, id,
+		    "{\"Status\":\"running\",\"Running\":true,\"MonitorPid\":1,"
+		    "\"MonitorStart\":1}");
+	a = eng_state_peek(&f->s, id);
+	b = eng_state_peek(&f->s, id);
+	assert_ptr_not_equal(a, b);
+	assert_true(json_is_true(json_object_get(a, "MonitorLost")));
+	json_decref(a);
+	json_decref(b);
+	/* and what peek gives is what load gives */
+	write_state(f, id, "{\"Status\":\"exited\",\"ExitCode\":4}");
+	a = eng_state_peek(&f->s, id);
+	b = eng_state_load(&f->s, id);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+}
+
 static void without_a_cache_each_read_parses(void **state)
 {
 	struct fixture *f = *state;
@@ -177,6 +232,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(read_again_after_a_rewrite, setup, teardown),
 	    cmocka_unit_test_setup_teardown(removed_ones_forgotten, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_view_lives_as_long_as_its_parse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(settled_states_kept_running_ones_read_each_time, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(without_a_cache_each_read_parses, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
