@@ -30,13 +30,11 @@ int cmd_save(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth save", "[OPTIONS] IMAGE [IMAGE...]",
 				     "Save one or more images to a tar archive (streamed to STDOUT "
 				     "by default)",
-				     true};
+				     true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth save\" requires at least 1 argument");
+		return flags_status(n);
 	enum img_archive_format f;
 	if (!strcmp(format, "docker-archive") || !strcmp(format, "docker"))
 		f = IMG_ARCHIVE_DOCKER;
@@ -85,13 +83,12 @@ int cmd_load(struct cli_opts *o, int argc, char **argv)
 	     "Load the image of this platform from a multi-platform archive", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth load", "[OPTIONS]",
-				     "Load an image from a tar archive or STDIN", true};
+				     "Load an image from a tar archive or STDIN", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 0)
-		return cli_error(125, "\"berth load\" accepts no arguments");
+		return flags_status(n);
 	if (!input && isatty(STDIN_FILENO))
 		return cli_error(1, "requested load from stdin, but stdin is empty");
 	struct berr *err = NULL;
@@ -148,18 +145,16 @@ int cmd_import(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth import", "[OPTIONS] file|- [REPOSITORY[:TAG]]",
 				     "Import the contents from a tarball to create a filesystem "
 				     "image",
-				     true};
+				     true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
 	int status = 0;
 	struct berr *err = NULL;
 	struct img_platform p = {0};
 	autoptr(img_store) s = NULL;
 	autoclose int fd = -1;
-	if (n < 1 || n > 2) {
-		status = cli_error(125, "\"berth import\" requires 1 or 2 arguments");
+	if (n < 0) {
+		status = flags_status(n);
 		goto out;
 	}
 	if (strstr(pos[0], "://")) {
@@ -181,7 +176,7 @@ int cmd_import(struct cli_opts *o, int argc, char **argv)
 		goto out;
 	}
 	char created[40], id[80];
-	struct img_import in = {.name = n == 2 ? pos[1] : NULL,
+	struct img_import in = {.name = n >= 2 ? pos[1] : NULL, /* Docker ignores any after */
 				.message = message,
 				.changes = (char *const *)changes.v,
 				.created = source_date(created),

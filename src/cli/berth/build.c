@@ -509,26 +509,23 @@ int cmd_build(struct cli_opts *o, int argc, char **argv)
 	     "Output destination (type=local,dest=DIR | type=tar,dest=FILE | DIR | -)"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth build", "[OPTIONS] PATH | -",
-				     "Build an image from a Containerfile", true};
+				     "Build an image from a Containerfile", true,
+				     FLAG_EXACT_ARGS(1)};
 	argc = take_bare_pull(argc, argv, &f);
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0) { /* --help (-2), or a bad flag */
+	if (n < 0) { /* --help, a bad flag, or not exactly one PATH */
 		build_flags_free(&f);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
-	int st = 0;
-	if (n != 1)
-		st = cli_error(125, "\"berth build\" requires exactly 1 argument");
-	if (!st)
-		st = check_flags(&f);
+	int st = check_flags(&f);
 	struct output out = {0};
 	if (!st)
 		st = parse_output(f.output, &out); /* a bad -o fails before the build */
 	autofree char *text = NULL, *file_path = NULL;
 	struct bld_context_tar tar = {.session = {.lock_fd = -1}};
 	size_t len = 0;
-	const char *context = n == 1 ? pos[0] : NULL;
+	const char *context = pos[0];
 	struct berr *err = NULL;
 	if (!st && !strcmp(context, "-")) {
 		if (stdin_context(o, &text, &len, &tar, &err) < 0)
@@ -570,13 +567,13 @@ static int cmd_builder_prune(struct cli_opts *o, int argc, char **argv)
 	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"},
 	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=)"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth builder prune", "[OPTIONS]", "Remove build cache",
-				     true};
+	const struct flag_cmd cmd = {"berth builder prune", "[OPTIONS]", "Remove build cache", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&filters);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct prune_filter pf = {0};
 	int st = prune_filter_parse(&filters, true, &pf);

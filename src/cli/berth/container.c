@@ -456,8 +456,6 @@ static bool attached(const struct run_flags *f, const char *stream)
 static int create_container(struct cli_opts *o, struct run_flags *f, int n, const char **pos,
 			    char out_id[ENG_ID_LEN + 1])
 {
-	if (n < 1)
-		return cli_error(125, "\"berth %s\" requires at least 1 argument", "run");
 	f->c.image = pos[0];
 	f->c.run.cmd = n > 1 ? (char *const *)pos + 1 : NULL;
 	struct flag_list env = {0};
@@ -536,12 +534,13 @@ static int run_or_create(struct cli_opts *o, int argc, char **argv, bool run)
 	const struct flag create_flags[] = {CREATE_FLAGS(f), FLAG_END};
 	const struct flag_cmd cmd = {
 	    run ? "berth run" : "berth create", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
-	    run ? "Create and run a new container from an image" : "Create a new container", false};
+	    run ? "Create and run a new container from an image" : "Create a new container", false,
+	    FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, run ? run_flags : create_flags, argc, argv, &pos);
 	if (n < 0) {
 		run_flags_clear(&f);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	if (!run)
 		f.detach = true;
@@ -616,12 +615,13 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 0, FLAG_LIST, &filters, "Filter the containers --all starts", "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth start", "[OPTIONS] CONTAINER [CONTAINER...]",
-				     "Start one or more stopped containers", true};
+				     "Start one or more stopped containers", true,
+				     FLAG_MIN_ARGS(0)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&filters);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct eng_store es = cli_engine(o);
 	const char **named = NULL, **list = pos;
@@ -641,8 +641,10 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 	flag_list_free(&filters);
 	if (n < 0)
 		return cli_error(125, "--all (with --filter) takes no containers, nor -a or -i");
-	if (n < 1 && !all)
-		return cli_error(125, "\"berth start\" requires at least 1 argument");
+	struct flag_cmd one = cmd; /* Docker's RequiresMinArgs(1), unless --all (podman's) */
+	one.min_args = 1;
+	if (!all && flags_check_args(&one, n) < 0)
+		return flags_status(FLAGS_NARGS);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[ENG_ID_LEN + 1];

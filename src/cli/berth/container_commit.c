@@ -23,18 +23,15 @@ int cmd_commit(struct cli_opts *o, int argc, char **argv)
 	    {"pause", 'p', FLAG_BOOL, &pause, "Pause container during commit"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth commit", "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
-				     "Create a new image from a container's changes", true};
+				     "Create a new image from a container's changes", true,
+				     FLAG_RANGE_ARGS(1, 2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int status = 0;
-	if (n < 0)
-		status = n == -2 ? 0 : 125;
-	else if (n < 1 || n > 2)
-		status = cli_error(125, "\"berth commit\" requires 1 or 2 arguments");
-	if (n < 0 || status) {
+	if (n < 0) {
 		flag_list_free(&changes);
-		return status;
+		return flags_status(n);
 	}
+	int status = 0;
 	c.name = n == 2 ? pos[1] : NULL;
 	c.changes = (char *const *)changes.v;
 	c.pause = pause;

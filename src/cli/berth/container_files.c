@@ -41,13 +41,11 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 				     "CONTAINER:SRC_PATH DEST_PATH|SRC_PATH CONTAINER:DEST_PATH",
 				     "Copy files/folders between a container and the local "
 				     "filesystem",
-				     true};
+				     true, FLAG_EXACT_ARGS(2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 2)
-		return cli_error(125, "\"berth cp\" requires exactly 2 arguments");
+		return flags_status(n);
 	const char *spath = NULL, *dpath = NULL;
 	autofree char *sc = split_container(pos[0], &spath);
 	autofree char *dc = split_container(pos[1], &dpath);
@@ -79,13 +77,11 @@ int cmd_diff(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth diff", "CONTAINER",
 				     "Inspect changes to files or directories on a container's "
 				     "filesystem",
-				     true};
+				     true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth diff\" requires exactly 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
@@ -116,13 +112,12 @@ int cmd_export(struct cli_opts *o, int argc, char **argv)
 	    {"output", 'o', FLAG_STRING, &output, "Write to a file, instead of STDOUT", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth export", "[OPTIONS] CONTAINER",
-				     "Export a container's filesystem as a tar archive", true};
+				     "Export a container's filesystem as a tar archive", true,
+				     FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth export\" requires exactly 1 argument");
+		return flags_status(n);
 	if (!output && isatty(STDOUT_FILENO))
 		return cli_error(1, "cowardly refusing to save to a terminal. Use the -o flag or "
 				    "redirect");

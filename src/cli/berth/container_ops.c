@@ -71,13 +71,11 @@ static int stop_or_restart(struct cli_opts *o, int argc, char **argv, bool resta
 	const struct flag_cmd cmd = {
 	    restart ? "berth restart" : "berth stop", "[OPTIONS] CONTAINER [CONTAINER...]",
 	    restart ? "Restart one or more containers" : "Stop one or more running containers",
-	    true};
+	    true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
+		return flags_status(n);
 	return each(o, n, pos, restart ? do_restart : do_stop, &timeout, true);
 }
 
@@ -103,13 +101,11 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv)
 	    {"signal", 's', FLAG_STRING, &signal, "Signal to send to the container", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth kill", "[OPTIONS] CONTAINER [CONTAINER...]",
-				     "Kill one or more running containers", true};
+				     "Kill one or more running containers", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth kill\" requires at least 1 argument");
+		return flags_status(n);
 	int sig = sig_parse(signal);
 	if (sig <= 0)
 		return cli_error(125, "invalid signal: %s", signal);
@@ -131,13 +127,11 @@ int cmd_rm(struct cli_opts *o, int argc, char **argv)
 	     "Remove anonymous volumes associated with the container"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth rm", "[OPTIONS] CONTAINER [CONTAINER...]",
-				     "Remove one or more containers", true};
+				     "Remove one or more containers", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth rm\" requires at least 1 argument");
+		return flags_status(n);
 	bool f[2] = {force, volumes};
 	return each(o, n, pos, do_rm, f, true);
 }
@@ -146,13 +140,11 @@ int cmd_rename(struct cli_opts *o, int argc, char **argv)
 {
 	const struct flag flags[] = {FLAG_END};
 	const struct flag_cmd cmd = {"berth rename", "CONTAINER NEW_NAME", "Rename a container",
-				     true};
+				     true, FLAG_EXACT_ARGS(2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 2)
-		return cli_error(125, "\"berth rename\" requires exactly 2 arguments");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
@@ -172,7 +164,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth container prune", "[OPTIONS]",
-				     "Remove all stopped containers", true};
+				     "Remove all stopped containers", true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	struct berr *err = NULL;
@@ -180,7 +172,7 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 	json_t *f = n < 0 ? NULL : filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	if (!f || eng_container_prune_check(f, &err) < 0) {
 		json_decref(f);
 		return cli_fail(err, 125);
@@ -324,21 +316,20 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	    {"privileged", 0, FLAG_BOOL, &privileged, NULL},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth exec", "[OPTIONS] CONTAINER COMMAND [ARG...]",
-				     "Execute a command in a running container", false};
+				     "Execute a command in a running container", false,
+				     FLAG_MIN_ARGS(2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&env);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
 	struct rt_process *pr = NULL;
 	int status = 0;
-	if (n < 2)
-		status = cli_error(125, "\"berth exec\" requires at least 2 arguments");
-	else if (eng_container_resolve(&es, pos[0], id, &err) < 0)
+	if (eng_container_resolve(&es, pos[0], id, &err) < 0)
 		status = cli_fail(err, 1);
 	else if (is_paused(&es, id))
 		status = cli_error(1, "container %s is paused, unpause the container before exec",

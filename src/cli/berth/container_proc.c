@@ -51,13 +51,11 @@ int cmd_attach(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth attach", "[OPTIONS] CONTAINER",
 				     "Attach local standard input, output, and error streams to a "
 				     "running container",
-				     true};
+				     true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth attach\" requires exactly 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	int st = running(&es, pos[0], id);
@@ -89,13 +87,11 @@ static int pause_or_resume(struct cli_opts *o, int argc, char **argv, bool pause
 				     "CONTAINER [CONTAINER...]",
 				     pause ? "Pause all processes within one or more containers"
 					   : "Unpause all processes within one or more containers",
-				     true};
+				     true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -129,11 +125,15 @@ int cmd_unpause(struct cli_opts *o, int argc, char **argv)
  * the docker CLI prints it. */
 int cmd_top(struct cli_opts *o, int argc, char **argv)
 {
-	if (argc < 1 || !strcmp(argv[0], "--help"))
-		return argc < 1 ? cli_error(125, "\"berth top\" requires at least 1 argument")
-				: (printf("\nUsage:  berth top CONTAINER [ps OPTIONS]\n\nDisplay "
-					  "the running processes of a container\n"),
-				   0);
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth top", "CONTAINER [ps OPTIONS]",
+				     "Display the running processes of a container", false,
+				     FLAG_MIN_ARGS(1)};
+	autofree const char **pos = NULL;
+	argc = flags_parse(&cmd, flags, argc, argv, &pos); /* the ps options follow CONTAINER */
+	if (argc < 0)
+		return flags_status(argc);
+	argv = (char **)pos;
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	int st = running(&es, argv[0], id);
@@ -253,11 +253,12 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv)
 	    FLAG_END};
 	const struct flag_cmd cmd = {
 	    "berth stats", "[OPTIONS] [CONTAINER...]",
-	    "Display a live stream of container(s) resource usage statistics", true};
+	    "Display a live stream of container(s) resource usage statistics", true,
+	    FLAG_MIN_ARGS(0)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	int status = stats_ids(&es, n, pos, &ids);
@@ -312,13 +313,11 @@ int cmd_port(struct cli_opts *o, int argc, char **argv)
 	const struct flag flags[] = {FLAG_END};
 	const struct flag_cmd cmd = {"berth port", "CONTAINER [PRIVATE_PORT[/PROTO]]",
 				     "List port mappings or a specific mapping for the container",
-				     true};
+				     true, FLAG_RANGE_ARGS(1, 2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1 || n > 2)
-		return cli_error(125, "\"berth port\" requires 1 or 2 arguments");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
 	struct berr *err = NULL;
@@ -388,13 +387,12 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 	     "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth update", "[OPTIONS] CONTAINER [CONTAINER...]",
-				     "Update configuration of one or more containers", true};
+				     "Update configuration of one or more containers", true,
+				     FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth update\" requires at least 1 argument");
+		return flags_status(n);
 	int64_t mem = memory ? eng_parse_bytes(memory) : 0;
 	int64_t sw = swap ? (!strcmp(swap, "-1") ? -1 : eng_parse_bytes(swap)) : 0;
 	double c = cpus ? strtod(cpus, NULL) : 0;

@@ -236,11 +236,14 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	    {"size", 's', FLAG_BOOL, &p.size, "Display total file sizes"},
 	    {"pod", 'p', FLAG_BOOL, &p.pod, "Show the pod of each container (podman's)"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth ps", "[OPTIONS]", "List containers", true};
+	const struct flag_cmd cmd = {"berth ps", "[OPTIONS]", "List containers", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
+	if (n < 0) {
+		flag_list_free(&p.filters);
+		return flags_status(n);
+	}
 	struct eng_store es = cli_engine(o);
 	json_t *filters = NULL;
 	ps_pod_filter(&es, &p);
@@ -292,13 +295,12 @@ int cmd_inspect(struct cli_opts *o, int argc, char **argv)
 	    {"size", 's', FLAG_BOOL, &size, "Display total file sizes if the type is container"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth inspect", "[OPTIONS] NAME|ID [NAME|ID...]",
-				     "Return low-level information on containers or images", true};
+				     "Return low-level information on containers or images", true,
+				     FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth inspect\" requires at least 1 argument");
+		return flags_status(n);
 	if (type && strcmp(type, "container") && strcmp(type, "image"))
 		return cli_error(125, "\"%s\" is not a valid value for --type", type);
 	if (type && !strcmp(type, "image"))
@@ -372,13 +374,11 @@ int cmd_logs(struct cli_opts *o, int argc, char **argv)
 	    {"details", 0, FLAG_BOOL, &(bool){0}, NULL},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth logs", "[OPTIONS] CONTAINER",
-				     "Fetch the logs of a container", true};
+				     "Fetch the logs of a container", true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth logs\" requires exactly 1 argument");
+		return flags_status(n);
 	struct eng_logs_opts lo = {.tail = -1, .follow = follow};
 	if (strcmp(tail, "all")) {
 		char *end = NULL;
@@ -405,13 +405,11 @@ int cmd_wait(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth wait", "CONTAINER [CONTAINER...]",
 				     "Block until one or more containers stop, then print their "
 				     "exit codes",
-				     true};
+				     true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth wait\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {

@@ -84,16 +84,13 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 	    {"until", 0, FLAG_STRING, &until, "Stream events until this timestamp", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth events", "[OPTIONS]",
-				     "Get real time events from the server", true};
+				     "Get real time events from the server", true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&filters);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
-	if (n)
-		return flag_list_free(&filters),
-		       cli_error(125, "\"berth events\" accepts no arguments");
 	struct berr *err = NULL;
 	struct printer p = {.filters =
 				filter_parse_args((char *const *)filters.v, filters.n, &err)};

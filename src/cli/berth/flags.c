@@ -2,6 +2,7 @@
 #include "cli/berth/flags.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,16 @@ void flag_list_free(struct flag_list *l)
 	l->n = 0;
 }
 
+/* "\nUsage:  berth rename CONTAINER NEW_NAME\n\nRename a container\n" */
+static void usage(FILE *f, const struct flag_cmd *cmd)
+{
+	fprintf(f, "\nUsage:  %s%s%s\n\n%s\n", cmd->name, *cmd->usage ? " " : "", cmd->usage,
+		cmd->summary);
+}
+
 static void help(const struct flag_cmd *cmd, const struct flag *flags)
 {
-	printf("\nUsage:  %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	usage(stdout, cmd);
 	bool any = false;
 	for (const struct flag *f = flags; f->name; f++)
 		any |= f->help != NULL;
@@ -149,6 +157,39 @@ static int parse_short(const struct flag_cmd *cmd, const struct flag *flags, int
 	return 0;
 }
 
+int flags_status(int r)
+{
+	return r == FLAGS_HELP ? 0 : r == FLAGS_NARGS ? 1 : 125;
+}
+
+static const char *arguments(int n)
+{
+	return n == 1 ? "argument" : "arguments";
+}
+
+/* Docker's cli/required.go messages, and its usage line and summary after them. */
+int flags_check_args(const struct flag_cmd *cmd, int n)
+{
+	int max = cmd->max_args == FLAG_ARGS_NONE ? 0 : cmd->max_args ? cmd->max_args : INT_MAX;
+	if (n >= cmd->min_args && n <= max)
+		return n;
+	fprintf(stderr, "\"%s\" ", cmd->name);
+	if (max == 0)
+		fprintf(stderr, "accepts no arguments");
+	else if (cmd->min_args == max)
+		fprintf(stderr, "requires exactly %d %s", max, arguments(max));
+	else if (max == INT_MAX)
+		fprintf(stderr, "requires at least %d %s", cmd->min_args, arguments(cmd->min_args));
+	else if (cmd->min_args == 0)
+		fprintf(stderr, "requires at most %d %s", max, arguments(max));
+	else
+		fprintf(stderr, "requires at least %d and at most %d %s", cmd->min_args, max,
+			arguments(max));
+	fprintf(stderr, ".\nSee '%s --help'.\n", cmd->name);
+	usage(stderr, cmd);
+	return FLAGS_NARGS;
+}
+
 int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, char **argv,
 		const char ***out_pos)
 {
@@ -171,14 +212,18 @@ int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, 
 		if (!strcmp(a, "--help") || (!strcmp(a, "-h") && !find_short(flags, 'h'))) {
 			help(cmd, flags);
 			free(pos);
-			return -2;
+			return FLAGS_HELP;
 		}
 		int r = a[1] == '-' ? parse_long(cmd, flags, argc, argv, &i)
 				    : parse_short(cmd, flags, argc, argv, &i);
 		if (r < 0) {
 			free(pos);
-			return -1;
+			return FLAGS_ERROR;
 		}
+	}
+	if (flags_check_args(cmd, npos) < 0) {
+		free(pos);
+		return FLAGS_NARGS;
 	}
 	*out_pos = pos;
 	return npos;

@@ -165,13 +165,13 @@ int cmd_images(struct cli_opts *o, int argc, char **argv)
 	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth images", "[OPTIONS] [REPOSITORY[:TAG]]", "List images",
-				     true};
+				     true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 1)
-		return cli_error(125, "\"berth images\" requires at most 1 argument");
+	if (n < 0) {
+		flag_list_free(&io.filters);
+		return flags_status(n);
+	}
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
@@ -238,13 +238,11 @@ int cmd_rmi(struct cli_opts *o, int argc, char **argv)
 	    {"no-prune", 0, FLAG_BOOL, &no_prune, "Do not delete untagged parents"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth rmi", "[OPTIONS] IMAGE [IMAGE...]",
-				     "Remove one or more images", true};
+				     "Remove one or more images", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth rmi\" requires at least 1 argument");
+		return flags_status(n);
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
@@ -267,13 +265,12 @@ int cmd_tag(struct cli_opts *o, int argc, char **argv)
 {
 	const struct flag flags[] = {FLAG_END};
 	const struct flag_cmd cmd = {"berth tag", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-				     "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", true};
+				     "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", true,
+				     FLAG_EXACT_ARGS(2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 2)
-		return cli_error(125, "\"berth tag\" requires exactly 2 arguments");
+		return flags_status(n);
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
@@ -336,12 +333,12 @@ int cmd_image_prune(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
 	     "filter"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth image prune", "[OPTIONS]", "Remove unused images",
-				     true};
+	const struct flag_cmd cmd = {"berth image prune", "[OPTIONS]", "Remove unused images", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	struct prune_filter pf = {0};
-	int r = n < 0 ? (n == -2 ? 0 : 125) : prune_filter_parse(&filters, true, &pf);
+	int r = n < 0 ? flags_status(n) : prune_filter_parse(&filters, true, &pf);
 	flag_list_free(&filters);
 	if (n >= 0 && r == 0 &&
 	    (force ||
@@ -412,13 +409,11 @@ static int image_mount(struct cli_opts *o, int argc, char **argv, bool unmount)
 				     unmount ? "Unmount an image's root filesystem"
 					     : "Mount an image's root filesystem read-only and "
 					       "print where",
-				     true};
+				     true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"%s\" requires at least 1 argument", cmd.name);
+		return flags_status(n);
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;

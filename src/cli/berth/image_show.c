@@ -31,13 +31,12 @@ int cmd_image_inspect(struct cli_opts *o, int argc, char **argv)
 	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth image inspect", "[OPTIONS] IMAGE [IMAGE...]",
-				     "Display detailed information on one or more images", true};
+				     "Display detailed information on one or more images", true,
+				     FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth image inspect\" requires at least 1 argument");
+		return flags_status(n);
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;
@@ -118,13 +117,11 @@ int cmd_history(struct cli_opts *o, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth history", "[OPTIONS] IMAGE",
-				     "Show the history of an image", true};
+				     "Show the history of an image", true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth history\" requires exactly 1 argument");
+		return flags_status(n);
 	autoptr(img_store) s = cli_store(o);
 	if (!s)
 		return 125;

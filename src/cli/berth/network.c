@@ -44,16 +44,18 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 	    {"attachable", 0, FLAG_BOOL, &attachable, "Accepted (every network is attachable)"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network create", "[OPTIONS] NETWORK",
-				     "Create a network", true};
+				     "Create a network", true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int status = n < 0 ? (n == -2 ? 0 : 125) : 0;
-	if (n >= 0 && n != 1)
-		status = cli_error(125, "\"berth network create\" requires exactly 1 argument");
-	else if (n >= 0 && strcmp(driver, "bridge"))
+	int status = 0;
+	if (n < 0) {
+		status = flags_status(n); /* nothing more for --help either */
+		goto out;
+	}
+	if (strcmp(driver, "bridge"))
 		status =
 		    cli_error(125, "network driver '%s' is not available: only bridge", driver);
-	else if (n >= 0 && (subnets.n > 2 || gateways.n > subnets.n))
+	else if (subnets.n > 2 || gateways.n > subnets.n)
 		status =
 		    cli_error(125, "one --subnet of each family, a --gateway for each at most");
 	struct eng_network_opts no = {.internal = internal,
@@ -80,6 +82,7 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 		else
 			printf("%s\n", id);
 	}
+out:;
 	struct flag_list *all[] = {&labels, &opts, &subnets, &gateways};
 	for (size_t i = 0; i < 4; i++)
 		flag_list_free(all[i]);
@@ -100,12 +103,13 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	     "dangling=true|false, scope=local)",
 	     "filter"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth network ls", "[OPTIONS]", "List networks", true};
+	const struct flag_cmd cmd = {"berth network ls", "[OPTIONS]", "List networks", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&filters);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct berr *err = NULL;
 	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
@@ -163,13 +167,12 @@ static int network_inspect(struct cli_opts *o, int argc, char **argv)
 	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network inspect", "[OPTIONS] NETWORK [NETWORK...]",
-				     "Display detailed information on one or more networks", true};
+				     "Display detailed information on one or more networks", true,
+				     FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth network inspect\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	json_t *out = json_array();
 	int status = 0;
@@ -201,13 +204,11 @@ static int network_rm(struct cli_opts *o, int argc, char **argv)
 	    {"force", 'f', FLAG_BOOL, &force, "Do not error if the network does not exist"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network rm", "NETWORK [NETWORK...]",
-				     "Remove one or more networks", true};
+				     "Remove one or more networks", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth network rm\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -244,14 +245,14 @@ static int network_prune(struct cli_opts *o, int argc, char **argv)
 	     "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth network prune", "[OPTIONS]",
-				     "Remove all unused networks", true};
+				     "Remove all unused networks", true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	struct prune_filter pf = {0};
 	int bad = n < 0 ? 0 : prune_filter_parse(&filters, true, &pf);
 	flag_list_free(&filters);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	if (bad)
 		return bad;
 	if (!force && !prune_confirm("WARNING! This will remove all custom networks not used by at "
@@ -289,15 +290,13 @@ static int connect_or_not(struct cli_opts *o, int argc, char **argv, bool connec
 				     "[OPTIONS] NETWORK CONTAINER",
 				     connect ? "Connect a container to a network"
 					     : "Disconnect a container from a network",
-				     true};
+				     true, FLAG_EXACT_ARGS(2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, connect ? cflags : dflags, argc, argv, &pos);
-	int status = n < 0 ? (n == -2 ? 0 : 125) : 0;
-	if (n >= 0 && n != 2)
-		status = cli_error(125, "\"%s\" requires exactly 2 arguments", cmd.name);
-	if (!status && ip && ip6)
+	int status = n < 0 ? flags_status(n) : 0;
+	if (n >= 0 && ip && ip6)
 		status = cli_error(125, "one of --ip and --ip6, not both");
-	if (!status) {
+	if (n >= 0 && !status) { /* not after --help either */
 		struct eng_store es = cli_engine(o);
 		struct berr *err = NULL;
 		char id[ENG_ID_LEN + 1];

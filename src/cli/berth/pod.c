@@ -38,15 +38,13 @@ static int pod_create(struct cli_opts *o, int argc, char **argv)
 	     "Namespaces the pod's containers share (default \"ipc,net,uts\"; none)", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS]", "Create a new empty pod",
-				     true};
+				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0 || n > 0) {
+	if (n < 0) {
 		flag_list_free(&labels);
 		flag_list_free(&publish);
-		return n == -2 ? 0
-		       : n > 0 ? cli_error(125, "\"berth pod create\" takes no arguments")
-			       : 125;
+		return flags_status(n);
 	}
 	c.labels = (char *const *)labels.v;
 	c.publish = (char *const *)publish.v;
@@ -93,11 +91,13 @@ static int pod_ls(struct cli_opts *o, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &format, "Pretty-print pods using a Go template", "string"},
 	    {"filter", 'f', FLAG_LIST, &fl, "Filter output (name, id, label, status)", "filter"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth pod ps", "[OPTIONS]", "List pods", true};
+	const struct flag_cmd cmd = {"berth pod ps", "[OPTIONS]", "List pods", true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return n == -2 ? 0 : 125;
+	if (n < 0) {
+		flag_list_free(&fl);
+		return flags_status(n);
+	}
 	struct berr *err = NULL;
 	json_t *filters = filter_parse_args((char *const *)fl.v, fl.n, &err);
 	flag_list_free(&fl);
@@ -145,13 +145,11 @@ static int pod_inspect(struct cli_opts *o, int argc, char **argv)
 				      "Format the output using a Go template", "string"},
 				     FLAG_END};
 	const struct flag_cmd cmd = {"berth pod inspect", "[OPTIONS] POD [POD...]",
-				     "Display a pod configuration", true};
+				     "Display a pod configuration", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth pod inspect\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	json_t *docs = json_array();
 	int st = 0;
@@ -190,9 +188,6 @@ struct pod_action {
 static int each_pod(struct cli_opts *o, const struct pod_action *a, int n, const char **pos,
 		    bool all, void *ctx)
 {
-	if (n < 1 && !all)
-		return cli_error(125, "\"berth pod %s\" requires at least 1 argument (or --all)",
-				 a->name);
 	if (n > 0 && all)
 		return cli_error(125, "--all and pods cannot be given together");
 	struct eng_store es = cli_engine(o);
@@ -271,11 +266,16 @@ static int pod_act(struct cli_opts *o, int argc, char **argv, const struct pod_a
 		flags[1] = (struct flag){"force", 'f', FLAG_BOOL, &force,
 					 "Stop and remove the pod's running containers too"};
 	autofree char *name = xasprintf("berth pod %s", a->name);
-	const struct flag_cmd cmd = {name, "[OPTIONS] POD [POD...]", a->summary, true};
+	const struct flag_cmd cmd = {name, "[OPTIONS] POD [POD...]", a->summary, true,
+				     FLAG_MIN_ARGS(0)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	struct flag_cmd one = cmd; /* at least one pod, unless --all */
+	one.min_args = 1;
+	if (n >= 0 && !all)
+		n = flags_check_args(&one, n);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	int sig = sig_parse(signal);
 	if (sig <= 0)
 		return cli_error(125, "invalid signal: %s", signal);
@@ -335,11 +335,15 @@ static int running_of(struct eng_store *es, const char *ref, char ***out)
 /* The processes of every running container of the pod, as `top` lists one's. */
 static int pod_top(struct cli_opts *o, int argc, char **argv)
 {
-	if (argc < 1 || !strcmp(argv[0], "--help"))
-		return argc < 1 ? cli_error(125, "\"berth pod top\" requires at least 1 argument")
-				: (printf("\nUsage:  berth pod top POD [ps OPTIONS]\n\nDisplay "
-					  "the running processes of the containers in a pod\n"),
-				   0);
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth pod top", "POD [ps OPTIONS]",
+				     "Display the running processes of the containers in a pod",
+				     false, FLAG_MIN_ARGS(1)};
+	autofree const char **pos = NULL;
+	argc = flags_parse(&cmd, flags, argc, argv, &pos); /* the ps options follow POD */
+	if (argc < 0)
+		return flags_status(argc);
+	argv = (char **)pos;
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	int st = running_of(&es, argv[0], &ids);
@@ -394,11 +398,12 @@ static int pod_stats(struct cli_opts *o, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &format, "Pretty-print using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pod stats", "[OPTIONS] [POD...]",
-				     "Display a live stream of resource usage of pods", true};
+				     "Display a live stream of resource usage of pods", true,
+				     FLAG_MIN_ARGS(0)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char **pods = NULL;
 	struct berr *err = NULL;
@@ -440,11 +445,12 @@ static int pod_prune(struct cli_opts *o, int argc, char **argv)
 	const struct flag flags[] = {
 	    {"force", 'f', FLAG_BOOL, &force, "Do not prompt for confirmation"}, FLAG_END};
 	const struct flag_cmd cmd = {"berth pod prune", "[OPTIONS]",
-				     "Remove all stopped pods and their containers", true};
+				     "Remove all stopped pods and their containers", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	if (!force && !prune_confirm("WARNING! This will remove all stopped/exited pods.."))
 		return 0;
 	struct eng_store es = cli_engine(o);

@@ -154,13 +154,11 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 	    REG_FLAGS(rf),
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pull", "[OPTIONS] NAME[:TAG|@DIGEST]",
-				     "Download an image from a registry", true};
+				     "Download an image from a registry", true, FLAG_EXACT_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 1)
-		return cli_error(125, "\"berth pull\" requires exactly 1 argument");
+		return flags_status(n);
 	if (all_tags && strpbrk(strrchr(pos[0], '/') ? strrchr(pos[0], '/') : pos[0], ":@"))
 		return cli_error(125, "tag can't be used with --all-tags/-a");
 	struct img_pull_opts po = {0};
@@ -250,13 +248,11 @@ int cmd_push(struct cli_opts *o, int argc, char **argv)
 	const struct flag flags[] = {
 	    {"quiet", 'q', FLAG_BOOL, &quiet, "Suppress verbose output"}, REG_FLAGS(rf), FLAG_END};
 	const struct flag_cmd cmd = {"berth push", "[OPTIONS] NAME[:TAG] [DESTINATION]",
-				     "Upload an image to a registry", true};
+				     "Upload an image to a registry", true, FLAG_RANGE_ARGS(1, 2)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1 || n > 2)
-		return cli_error(125, "\"berth push\" requires 1 or 2 arguments");
+		return flags_status(n);
 	struct img_push_opts po = {0};
 	if (http_opts(&rf, &po.http) < 0)
 		return 125;
@@ -321,13 +317,11 @@ int cmd_login(struct cli_opts *o, int argc, char **argv)
 	    REG_FLAGS(rf),
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth login", "[OPTIONS] [SERVER]", "Log in to a registry",
-				     true};
+				     true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 1)
-		return cli_error(125, "\"berth login\" requires at most 1 argument");
+		return flags_status(n);
 	autofree char *domain = img_auth_domain(n ? pos[0] : "docker.io");
 	struct img_http_opts ho;
 	if (http_opts(&rf, &ho) < 0)
@@ -359,13 +353,12 @@ int cmd_logout(struct cli_opts *o, int argc, char **argv)
 	const struct flag flags[] = {
 	    {"authfile", 0, FLAG_STRING, &authfile, "Path of the authentication file", "path"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth logout", "[SERVER]", "Log out from a registry", true};
+	const struct flag_cmd cmd = {"berth logout", "[SERVER]", "Log out from a registry", true,
+				     FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 1)
-		return cli_error(125, "\"berth logout\" requires at most 1 argument");
+		return flags_status(n);
 	if (authfile)
 		setenv("REGISTRY_AUTH_FILE", authfile, 1);
 	autofree char *domain = img_auth_domain(n ? pos[0] : "docker.io");

@@ -28,13 +28,11 @@ int cmd_system_service(struct cli_opts *o, int argc, char **argv)
 				     "Run the API service (Docker Engine API "
 				     "1.41"
 				     ")",
-				     true};
+				     true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 1)
-		return cli_error(125, "\"berth system service\" accepts at most 1 argument");
+		return flags_status(n);
 	if (time_s < 0)
 		return cli_error(125, "--time %ld: 0 (never) or more seconds", time_s);
 	struct api_opts ao = {.root = o->root,

@@ -51,13 +51,11 @@ int cmd_version(struct cli_opts *o, int argc, char **argv)
 	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth version", "[OPTIONS]",
-				     "Show the berth version information", true};
+				     "Show the berth version information", true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 0)
-		return cli_error(125, "\"berth version\" accepts no arguments");
+		return flags_status(n);
 	json_t *doc = eng_system_version();
 	json_t *details =
 	    json_object_get(json_array_get(json_object_get(doc, "Components"), 1), "Details");
@@ -91,11 +89,11 @@ int cmd_info(struct cli_opts *o, int argc, char **argv)
 	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth info", "[OPTIONS]", "Display system-wide information",
-				     true};
+				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	json_t *info = eng_system_info(&es);
 	if (format) {
@@ -133,11 +131,12 @@ static int system_df(struct cli_opts *o, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    {"verbose", 'v', FLAG_BOOL, &(bool){0}, NULL},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth system df", "[OPTIONS]", "Show berth disk usage", true};
+	const struct flag_cmd cmd = {"berth system df", "[OPTIONS]", "Show berth disk usage", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct eng_counts c;
 	struct eng_store es = cli_engine(o);
 	eng_system_count(&es, &c);
@@ -198,12 +197,13 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (until=, label=, label!=)",
 	     "filter"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth system prune", "[OPTIONS]", "Remove unused data", true};
+	const struct flag_cmd cmd = {"berth system prune", "[OPTIONS]", "Remove unused data", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	/* every filter checked before anything goes (volumes have no until) */
 	struct prune_filter pf = {0};
-	int r = n < 0 ? (n == -2 ? 0 : 125) : prune_filter_parse(&filters, !volumes, &pf);
+	int r = n < 0 ? flags_status(n) : prune_filter_parse(&filters, !volumes, &pf);
 	prune_filter_free(&pf);
 	if (n < 0 || r) {
 		flag_list_free(&filters);
@@ -409,11 +409,11 @@ static int system_check(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth system check", "[OPTIONS]",
 				     "Check the store for what an interrupted berth left, and "
 				     "repair it",
-				     true};
+				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct finding f = {.repair = repair};
 	check_builds(o, &f); /* first: a build's containers are its to remove */
 	check_containers(o, &f);
@@ -436,13 +436,11 @@ static int system_boot(struct cli_opts *o, int argc, char **argv)
 	const struct flag_cmd cmd = {"berth system boot", "",
 				     "Start the containers whose restart policy brings them back "
 				     "after the host went down",
-				     true};
+				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 0)
-		return cli_error(125, "\"berth system boot\" accepts no arguments");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
 	struct berr *err = NULL;

@@ -27,14 +27,12 @@ static int volume_create(struct cli_opts *o, int argc, char **argv)
 	    {"driver", 'd', FLAG_STRING, &driver, "Specify volume driver name (local)", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth volume create", "[OPTIONS] [VOLUME]", "Create a volume",
-				     true};
+				     true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	int status = 0;
 	if (n < 0)
-		status = n == -2 ? 0 : 125;
-	else if (n > 1)
-		status = cli_error(125, "\"berth volume create\" requires at most 1 argument");
+		status = flags_status(n);
 	else if (strcmp(driver, "local"))
 		status = cli_error(125, "volume driver '%s' is not available: only local", driver);
 	if (n < 0 || status) {
@@ -64,12 +62,13 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 'f', FLAG_LIST, &filters, "Provide filter values (dangling=, name=, label=)",
 	     "filter"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth volume ls", "[OPTIONS]", "List volumes", true};
+	const struct flag_cmd cmd = {"berth volume ls", "[OPTIONS]", "List volumes", true,
+				     FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&filters);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct berr *err = NULL;
 	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
@@ -117,13 +116,12 @@ static int volume_inspect(struct cli_opts *o, int argc, char **argv)
 	    {"format", 'f', FLAG_STRING, &format, "Format output using a Go template", "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth volume inspect", "[OPTIONS] VOLUME [VOLUME...]",
-				     "Display detailed information on one or more volumes", true};
+				     "Display detailed information on one or more volumes", true,
+				     FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth volume inspect\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	json_t *out = json_array();
 	int status = 0;
@@ -155,13 +153,11 @@ static int volume_rm(struct cli_opts *o, int argc, char **argv)
 	    {"force", 'f', FLAG_BOOL, &force, "Force the removal of one or more volumes"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth volume rm", "[OPTIONS] VOLUME [VOLUME...]",
-				     "Remove one or more volumes", true};
+				     "Remove one or more volumes", true, FLAG_MIN_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n < 1)
-		return cli_error(125, "\"berth volume rm\" requires at least 1 argument");
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -194,14 +190,14 @@ static int volume_prune(struct cli_opts *o, int argc, char **argv)
 	    {"filter", 0, FLAG_LIST, &filters, "Provide filter values (label=, label!=)", "filter"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth volume prune", "[OPTIONS]", "Remove unused volumes",
-				     true};
+				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	struct prune_filter pf = {0};
 	int bad = n < 0 ? 0 : prune_filter_parse(&filters, false, &pf);
 	flag_list_free(&filters);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	if (bad)
 		return bad;
 	if (!force && !prune_confirm("WARNING! This will remove anonymous local volumes not used "
