@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/event.h"
 #include "engine/tarball.h"
 #include "engine/user.h"
 #include "image/layer.h"
@@ -96,6 +97,8 @@ int eng_files_open(const struct eng_store *s, const char *id, const char *path,
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
 		return -ENOENT;
+	out->store = s;
+	snprintf(out->id, sizeof(out->id), "%s", id);
 	int r = eng_rootfs_view(s, id, path, &out->view, err);
 	if (r == 0) {
 		out->path = xstrdup(path);
@@ -305,7 +308,10 @@ int eng_files_tar_out(const struct eng_files *f, bool follow, int out_fd, struct
 	if (fd < 0)
 		return fd;
 	/* "/" as Docker's: "/", "/bin", ... (the docker CLI rebases on "/") */
-	return eng_tarball_write(fd, NULL, f->name, out_fd, f->view.out, err);
+	int r = eng_tarball_write(fd, NULL, f->name, out_fd, f->view.out, err);
+	if (r == 0)
+		eng_event_container(f->store, f->id, NULL, "archive-path", NULL);
+	return r;
 }
 
 /* Before a write: refused where Docker refuses it; into a running container's idmapped view,
@@ -334,6 +340,8 @@ int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct i
 	else
 		r = img_layer_untar_owned(to, tar_fd, f->view.in, owner, err);
 	idshift_fs_leave(&c);
+	if (r == 0)
+		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
 	return r;
 }
 
@@ -400,6 +408,8 @@ int eng_files_copy_in(const struct eng_files *f, const char *host_src, struct be
 		return r;
 	r = copy_in(f, host_src, err);
 	idshift_fs_leave(&c);
+	if (r == 0)
+		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
 	return r;
 }
 
@@ -430,9 +440,12 @@ int eng_files_copy_out(const struct eng_files *f, const char *dest, struct berr 
 	autoclose int to = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (to < 0)
 		return berr_set(err, errno, "'%s'", ddir);
-	if (!strcmp(sbase, "."))
-		return fs_copy_tree(from, to, true, f->view.out, err);
-	return fs_copy_entry_as(from, sbase, to, dbase, true, f->view.out, err);
+	int r = strcmp(sbase, ".")
+		    ? fs_copy_entry_as(from, sbase, to, dbase, true, f->view.out, err)
+		    : fs_copy_tree(from, to, true, f->view.out, err);
+	if (r == 0)
+		eng_event_container(f->store, f->id, NULL, "archive-path", NULL);
+	return r;
 }
 
 int eng_files_export(const struct eng_rootfs *root, int out_fd, struct berr **err)

@@ -22,8 +22,11 @@ struct berr;
 struct eng_store;
 
 /* A path in a container, open for one copy (between eng_files_open and eng_files_close: a
- * stopped container's root stays mounted, under its mount.lock). */
+ * stopped container's root stays mounted, under its mount.lock). A copy out is dockerd's
+ * container event "archive-path", a copy in "extract-to-dir". */
 struct eng_files {
+	const struct eng_store *store;
+	char id[65]; /* the container's (for its events) */
 	struct eng_view view;
 	char *path;     /* as given */
 	char *name;     /* Docker's name of it: its last name as given */

@@ -62,6 +62,16 @@ void eng_event_volume(const struct eng_store *s, const char *name, const char *a
 	json_decref(attrs);
 }
 
+void eng_event_volume_mount(const struct eng_store *s, const char *name, const char *container,
+			    const char *destination, bool rw)
+{
+	json_t *attrs = json_pack("{s:s, s:s, s:s, s:s, s:s}", "container", container,
+				  "destination", destination, "driver", "local", "propagation", "",
+				  "read/write", rw ? "true" : "false");
+	eventlog_append(s->root, "volume", "mount", name, attrs);
+	json_decref(attrs);
+}
+
 void eng_event_pod(const struct eng_store *s, const char *pod_id, const char *name,
 		   const char *action)
 {

@@ -23,6 +23,10 @@ void eng_event_network(const struct eng_store *s, const char *net_id, const char
 /* A volume event: driver (local), plus container (and destination) for mount. */
 void eng_event_volume(const struct eng_store *s, const char *name, const char *action,
 		      const char *container, const char *destination);
+/* dockerd's volume "mount" of a container's start: container, destination, driver,
+ * propagation and read/write. */
+void eng_event_volume_mount(const struct eng_store *s, const char *name, const char *container,
+			    const char *destination, bool rw);
 /* A pod event (podman's Type "pod": create, start, stop, kill, remove): the pod's name. */
 void eng_event_pod(const struct eng_store *s, const char *pod_id, const char *name,
 		   const char *action);

@@ -31,6 +31,7 @@
 #include "engine/pod.h"
 #include "engine/rootfs.h"
 #include "engine/session.h"
+#include "engine/volume.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "image/unpack.h"
@@ -584,6 +585,7 @@ static void mark_running(struct monitor *m)
 	json_object_set(m->state, "Ports", m->ep.settings ? m->ep.settings : json_null());
 	if (m->health)
 		eng_health_start(m->health, m->state);
+	eng_volume_events(m->s, m->id, m->rec, true);
 	eng_event_container(m->s, m->id, m->rec, "start", NULL);
 	save_state(m);
 }
@@ -625,6 +627,7 @@ static int run_once(struct monitor *m, bool first)
 	if (m->proc.exit_code >= 0 && eng_is_vm(m->rec))
 		code = m->proc.exit_code;
 	eng_endpoints_detach(m->s, m->id, m->rec, &m->ep);
+	eng_volume_events(m->s, m->id, m->rec, false);
 	mark_exited(m, code);
 	return code;
 }

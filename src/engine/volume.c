@@ -422,3 +422,22 @@ int eng_mounts_populate(const struct eng_store *s, json_t *plan, const char *roo
 	}
 	return 0;
 }
+
+void eng_volume_events(const struct eng_store *s, const char *cid, json_t *rec, bool mount)
+{
+	size_t k;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), k, m)
+	{
+		const char *type = json_string_value(json_object_get(m, "Type"));
+		const char *src = json_string_value(json_object_get(m, "Source"));
+		const char *dst = json_string_value(json_object_get(m, "Destination"));
+		if (!type || strcmp(type, "volume") || !src || !dst)
+			continue;
+		if (mount)
+			eng_event_volume_mount(s, src, cid, dst,
+					       json_is_true(json_object_get(m, "RW")));
+		else
+			eng_event_volume(s, src, "unmount", cid, NULL);
+	}
+}

@@ -23,6 +23,9 @@ int eng_volume_remove(const struct eng_store *s, const char *name, bool force, s
 /* The containers (ids) whose records mount the volume. */
 bool eng_volume_in_use(const struct eng_store *s, const char *name);
 char *eng_volume_data(const struct eng_store *s, const char *name);
+/* dockerd's volume events of a container's life: "mount" of each named volume its record
+ * mounts (at its start, after its networks), or "unmount" (at its end, before its die). */
+void eng_volume_events(const struct eng_store *s, const char *cid, json_t *rec, bool mount);
 
 /* -v SRC:DST[:OPTS] / -v DST, --mount k=v,..., --tmpfs DST[:OPTS] → a list of
  * {"Type": "bind"|"volume"|"tmpfs", "Source", "Destination", "RW", "Options": [...]} with

@@ -40,21 +40,45 @@ actions() {
 volume create evvol
 container create ev1
 network connect evnet
+volume mount evvol
 container start ev1
 container kill ev1
 container kill ev1
 network disconnect evnet
+volume unmount evvol
 container die ev1
 container stop ev1
 container destroy ev1
 volume destroy evvol
 network destroy evnet"
+	# a volume's mount names the container, where and how (as dockerd's)
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter event=mount
+	assert_output --regexp ' volume mount evvol \(container=[0-9a-f]{64}, destination=/data, driver=local, propagation=, read/write=true\)$'
 	# the default line: time, type, action, id, the attributes sorted
 	run berth events --since "$T0" --until "$(date +%s.%N)" --filter event=die
 	assert_output --regexp '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z container die [0-9a-f]{64} \(exitCode=137, image=berth/default, name=ev1, team=a\)$'
 	run berth events --since "$T0" --until "$(date +%s.%N)" --filter event=kill --format '{{.Actor.Attributes.signal}}'
 	assert_output "15
 9"
+}
+
+@test "events: a copy out is archive-path, a copy in extract-to-dir, as dockerd logs them" {
+	berth create --name evcp berth/default true >/dev/null
+	echo hi >"$WORK/hi"
+	T0=$(date +%s.%N)
+	berth cp "$WORK/hi" evcp:/hi
+	berth cp evcp:/hi "$WORK/back"
+	berth cp evcp:/hi - >/dev/null
+	tar -C "$WORK" -cf - hi | berth cp - evcp:/
+	run berth cp "$WORK/nothing" evcp:/x # a failed copy is no event
+	assert_failure
+	run actions --filter container=evcp
+	assert_success
+	assert_output "container extract-to-dir evcp
+container archive-path evcp
+container archive-path evcp
+container extract-to-dir evcp"
+	berth rm evcp >/dev/null
 }
 
 @test "events: filters (type, event, container, image, label, network, volume) as docker's" {
