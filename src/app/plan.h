@@ -45,9 +45,10 @@ struct app_attach {
 
 struct app_service {
 	const char *name;
-	const char *image;
-	char hash[65]; /* sha256 of the service's config, replicas left out */
-	int replicas;  /* deploy.replicas / scale (1) */
+	const char *image; /* image:, else "<project>-<service>" when it is built */
+	json_t *build;     /* the build section, or NULL */
+	char hash[65];     /* sha256 of the service's config, replicas left out */
+	int replicas;      /* deploy.replicas / scale (1) */
 	const char *container_name;
 	const char *pull_policy;     /* "missing", "always", "never" */
 	const char *network_service; /* network_mode "service:x": x */

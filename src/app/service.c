@@ -551,8 +551,9 @@ static const char *const mapped[] = {"image",
 				     "security_opt",
 				     "devices",
 				     "pull_policy",
+				     "build",
 				     NULL};
-static const char *const inert[] = {"links", "logging", "platform", "build", NULL};
+static const char *const inert[] = {"links", "logging", "platform", NULL};
 
 static bool listed(const char *const *l, const char *k)
 {
@@ -579,12 +580,6 @@ static int check_fields(const struct app_plan *p, const char *name, json_t *svc,
 			return berr_plain(err, ENOTSUP,
 					  "service '%s': logging driver '%s' is not supported",
 					  name, drv);
-		if (!strcmp(k, "build") && !str(svc, "image"))
-			return berr_plain(
-			    err, ENOTSUP,
-			    "service '%s': build is not supported by berth compose yet "
-			    "(build the image with berth build and name it in image:)",
-			    name);
 		json_array_append_new(p->warnings,
 				      json_sprintf("service \"%s\": %s is ignored", name, k));
 	}
@@ -605,6 +600,38 @@ static int check_fields(const struct app_plan *p, const char *name, json_t *svc,
 							   "ignored",
 							   name, k));
 	}
+	return 0;
+}
+
+/* build: what berth's builder takes; the rest refused by name (cache_from and the like change
+ * only how fast it goes: warned about). */
+static int build_section(const struct app_plan *p, struct app_service *s, json_t *svc,
+			 struct berr **err)
+{
+	static const char *const keys[] = {
+	    "context",  "dockerfile", "dockerfile_inline", "args",     "target", "labels",
+	    "no_cache", "network",    "extra_hosts",       "shm_size", "pull",   NULL};
+	static const char *const slow[] = {"cache_from", "cache_to", "tags", NULL};
+	json_t *b = json_object_get(svc, "build");
+	if (!b)
+		return 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(b, k, v)
+	{
+		if (listed(slow, k) || !strncmp(k, "x-", 2))
+			json_array_append_new(
+			    p->warnings,
+			    json_sprintf("service \"%s\": build.%s is ignored", s->name, k));
+		else if (!listed(keys, k))
+			return berr_plain(
+			    err, ENOTSUP,
+			    "service '%s': build.%s is not supported by berth compose yet", s->name,
+			    k);
+	}
+	s->build = b;
+	if (!s->image)
+		s->image = keep_str(s, json_sprintf("%s-%s", p->project, s->name));
 	return 0;
 }
 
@@ -629,6 +656,9 @@ int app_service_map(const struct app_plan *p, json_t *svc, struct app_service *s
 	if (r < 0)
 		return r;
 	s->image = str(svc, "image");
+	r = build_section(p, s, svc, err);
+	if (r < 0)
+		return r;
 	if (!s->image)
 		return berr_plain(err, EINVAL,
 				  "service '%s' has neither an image nor a build context", s->name);

@@ -94,6 +94,16 @@ int app_pull(struct img_store *is, const struct app_plan *p, json_t *selected, c
 		const struct app_service *svc = &p->services[i];
 		if (!json_object_get(selected, svc->name))
 			continue;
+		if (svc->build && (!pull || strcmp(pull, "always"))) {
+			/* built (app/build.h) when missing; pulled only when asked for */
+			json_t *rec = img_image_lookup(is, svc->image, NULL);
+			json_decref(rec);
+			if (!rec)
+				return berr_plain(err, ENOENT,
+						  "service '%s': image %s is not built", svc->name,
+						  svc->image);
+			continue;
+		}
 		const char *policy = pull ? pull : svc->pull_policy ? svc->pull_policy : "missing";
 		if (!strcmp(policy, "if_not_present"))
 			policy = "missing";
@@ -342,6 +352,17 @@ static int replicas(const struct app_service *svc, const struct app_up_opts *o)
 	return json_is_integer(n) ? (int)json_integer_value(n) : svc->replicas;
 }
 
+/* Whether the service's image (name) is now another than the container was made from (pulled
+ * or built since), which Compose v2 makes the container again for too. */
+static bool image_changed(struct img_store *is, const char *image, json_t *have)
+{
+	json_t *img = img_image_lookup(is, image, NULL);
+	const char *now = str(img, "id"), *was = str(json_object_get(have, "Record"), "Image");
+	bool changed = now && was && strcmp(now, was);
+	json_decref(img);
+	return changed;
+}
+
 /* What up does, for the rooms of one service. */
 struct up_ctx {
 	const struct eng_store *s;
@@ -370,7 +391,8 @@ static int converge_one(const struct up_ctx *u, const struct app_service *svc, i
 	const struct app_up_opts *o = u->o;
 	const struct app_progress *pr = &o->progress;
 	autofree char *name = app_container_name(u->p, svc, number);
-	bool stale = have && (o->force_recreate || strcmp(str(have, "Hash"), svc->hash));
+	bool stale = have && (o->force_recreate || strcmp(str(have, "Hash"), svc->hash) ||
+			      image_changed(u->is, svc->image, have));
 	if (have && (!stale || o->no_recreate)) {
 		const char *state = str(have, "State");
 		if (restart && !strcmp(state, "running") && !o->no_start)

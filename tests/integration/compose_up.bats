@@ -424,3 +424,56 @@ YML
 	[ "$(echo "$output" | grep -n 'shop-c-1  Stopped' | cut -d: -f1)" -lt \
 		"$(echo "$output" | grep -n 'shop-a-1  Stopping' | cut -d: -f1)" ]
 }
+
+@test "compose build, and up: a service's image built when missing, again with --build, its container made again" {
+	mkdir -p app
+	cat >app/Dockerfile <<'EOF2'
+FROM berth/default
+ARG GREETING=hi
+RUN echo "$GREETING v1" >/greeting
+CMD cat /greeting; exec sleep 1000
+EOF2
+	cat >compose.yaml <<'YML'
+services:
+  app:
+    build:
+      context: ./app
+      args:
+        GREETING: hello
+    stop_signal: SIGKILL
+YML
+	run berth compose up -d
+	assert_success
+	assert_line " Service app  Built"
+	assert_line " Container shop-app-1  Started"
+	run berth images --format '{{.Repository}}'
+	assert_line shop-app
+	for _ in $(seq 50); do berth logs shop-app-1 | grep -q hello && break; sleep 0.1; done
+	run berth logs shop-app-1
+	assert_output "hello v1"
+	id=$(berth inspect --format '{{.Id}}' shop-app-1)
+	# built already: not again
+	run berth compose up -d
+	assert_success
+	refute_line --partial "Built"
+	assert_line " Container shop-app-1  Running"
+	sed -i 's/v1/v2/' app/Dockerfile
+	run berth compose build
+	assert_success
+	assert_line " Service app  Built"
+	# the image changed: up makes the container again from it
+	run berth compose up -d
+	assert_success
+	assert_line " Container shop-app-1  Recreated"
+	for _ in $(seq 50); do berth logs shop-app-1 | grep -q v2 && break; sleep 0.1; done
+	run berth logs shop-app-1
+	assert_output "hello v2"
+	sed -i 's/v2/v3/' app/Dockerfile
+	run berth compose up -d --build
+	assert_success
+	assert_line " Service app  Built"
+	assert_line " Container shop-app-1  Recreated"
+	run berth compose down
+	assert_success
+	berth rmi shop-app >/dev/null
+}

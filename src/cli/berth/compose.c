@@ -207,6 +207,7 @@ static const struct {
 	const char *name, *summary;
 	int (*run)(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 } commands[] = {
+    {"build", "Build or rebuild services", compose_build},
     {"config", "Parse, resolve and render compose file in canonical format", config_cmd},
     {"down", "Stop and remove containers, networks", compose_down},
     {"exec", "Execute a command in a running container", compose_exec},

@@ -28,6 +28,7 @@ void compose_progress(void *ctx, const char *kind, const char *name, const char 
 /* compose_up.c */
 int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_build(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 /* compose_ops.c */
 int compose_ps(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/build.h"
 #include "app/down.h"
 #include "app/stop.h"
 #include "app/up.h"
+#include "cli/berth/build_progress.h"
 #include "cli/berth/compose.h"
 #include "engine/monitor.h"
 #include "image/store.h"
@@ -22,6 +24,60 @@ static volatile int interrupted;
 static void on_signal(int sig)
 {
 	interrupted = 1;
+}
+
+/* The selected services' builds (only_missing: the images not there yet), progress as berth
+ * build's plain one; 0 or the exit status after printing why. */
+static int build_images(struct eng_store *es, struct img_store *is, const struct app_plan *p,
+			json_t *sel, bool only_missing, bool no_cache, const char *pull, bool quiet)
+{
+	struct build_progress *bp =
+	    build_progress_new(quiet ? BUILD_PROGRESS_QUIET : BUILD_PROGRESS_PLAIN);
+	struct app_build_opts bo = {.no_cache = no_cache,
+				    .pull = pull,
+				    .event = build_progress_event,
+				    .ctx = bp,
+				    .interrupted = &interrupted,
+				    .progress = {quiet ? NULL : compose_progress, NULL}};
+	struct berr *err = NULL;
+	int r = app_build(es, is, p, sel, only_missing, &bo, &err);
+	build_progress_end(bp, r == 0);
+	build_progress_free(bp);
+	return r < 0 ? cli_fail(err, 1) : 0;
+}
+
+int compose_build(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	bool no_cache = false, pull = false, quiet = false;
+	const struct flag flags[] = {
+	    {"no-cache", 0, FLAG_BOOL, &no_cache, "Do not use cache when building the image"},
+	    {"pull", 0, FLAG_BOOL, &pull, "Always attempt to pull a newer version of the image"},
+	    {"quiet", 'q', FLAG_BOOL, &quiet, "Don't print anything to STDOUT"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose build", "[OPTIONS] [SERVICE...]",
+				     "Build or rebuild services", true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return n == -2 ? 0 : 125;
+	struct compose_project cp;
+	int st = compose_load(co, &cp);
+	if (st)
+		return st;
+	struct berr *err = NULL;
+	json_t *sel = app_selected(cp.plan, (char *const *)pos, true, &err);
+	struct eng_store es = cli_engine(o);
+	autoptr(img_store) is = sel ? cli_store(o) : NULL;
+	if (!sel)
+		st = cli_fail(err, 1);
+	else if (!is)
+		st = 125;
+	else
+		st = build_images(&es, is, cp.plan, sel, false, no_cache, pull ? "always" : NULL,
+				  quiet);
+	json_decref(sel);
+	compose_project_clear(&cp);
+	return st;
 }
 
 /* --scale svc=N into {svc: N}; NULL after printing why not. */
@@ -124,10 +180,6 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 		flag_list_free(&scale);
 		return n == -2 ? 0 : 125;
 	}
-	if (build) {
-		flag_list_free(&scale);
-		return cli_error(125, "--build is not supported yet: build with berth build");
-	}
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	if (st) {
@@ -147,15 +199,18 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 	struct eng_store es = cli_engine(o);
 	autoptr(img_store) is = cli_store(o);
 	struct berr *err = NULL;
+	json_t *sel = is ? app_selected(cp.plan, uo.services, uo.no_deps, &err) : NULL;
 	if (!is)
 		st = 125;
-	else if (app_up(&es, is, cp.plan, &uo, &err) < 0)
+	else if (!sel)
 		st = cli_fail(err, 1);
-	if (!st && !detach) {
-		json_t *sel = app_selected(cp.plan, uo.services, uo.no_deps, NULL);
+	else
+		st = build_images(&es, is, cp.plan, sel, !build, false, NULL, false);
+	if (!st && app_up(&es, is, cp.plan, &uo, &err) < 0)
+		st = cli_fail(err, 1);
+	if (!st && !detach)
 		st = attached(o, &es, cp.plan, sel, timeout);
-		json_decref(sel);
-	}
+	json_decref(sel);
 	json_decref(uo.scale);
 	compose_project_clear(&cp);
 	return st;

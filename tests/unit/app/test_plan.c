@@ -199,7 +199,8 @@ static void test_refused(void **state)
 {
 	refused("{\"image\": \"x\", \"secrets\": [{\"source\": \"a\"}]}",
 		"'secrets' is not supported");
-	refused("{\"build\": {\"context\": \"/b\"}}", "build is not supported");
+	refused("{\"build\": {\"context\": \"/b\", \"ssh\": [\"default\"]}}",
+		"build.ssh is not supported");
 	refused("{\"image\": \"x\", \"container_name\": \"c\", \"deploy\": {\"replicas\": 2}}",
 		"container_name");
 	refused("{\"image\": \"x\", \"isolation\": \"hyperv\"}", "isolation 'hyperv'");
@@ -217,6 +218,22 @@ static void test_warned(void **state)
 	assert_non_null(p);
 	assert_int_equal(json_array_size(p->warnings), 1);
 	assert_non_null(strstr(json_string_value(json_array_get(p->warnings, 0)), "platform"));
+	app_plan_free(p);
+}
+
+/* A service built without image: is named <project>-<service>, its build section kept. */
+static void test_build(void **state)
+{
+	char *e;
+	struct app_plan *p =
+	    make("{\"name\": \"p\", \"services\": {\"s\": {\"build\": {\"context\":"
+		 " \"/b\", \"dockerfile\": \"Dockerfile\"}}}, \"networks\": "
+		 "{\"default\": {\"name\": \"p_default\"}}}",
+		 &e);
+	assert_non_null(p);
+	assert_string_equal(p->services[0].image, "p-s");
+	assert_string_equal(p->services[0].c.image, "p-s");
+	assert_non_null(p->services[0].build);
 	app_plan_free(p);
 }
 
@@ -247,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_warned),
 	    cmocka_unit_test(test_stop_levels),
+	    cmocka_unit_test(test_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

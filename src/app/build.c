@@ -1,0 +1,182 @@
+/* A service's build section through berth's builder (build.h). */
+#include "app/build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build/context_tar.h"
+#include "engine/bundle.h"
+#include "image/builtin.h"
+#include "image/http.h"
+#include "image/image.h"
+#include "image/pull.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+struct base_ctx {
+	struct img_store *is;
+	const char *pull;
+};
+
+/* A FROM image: present by the pull policy, its id. */
+static int base_image(void *ctx, const char *ref, char *out_id, struct berr **err)
+{
+	struct base_ctx *c = ctx;
+	int r = 0;
+	json_t *rec = NULL;
+	if (img_builtin_is(ref))
+		r = img_builtin_ensure(c->is, err) < 0 ? -EIO : 0;
+	else if (!strcmp(c->pull, "always") || !(rec = img_image_lookup(c->is, ref, NULL))) {
+		struct img_pull_opts po = {0};
+		img_http_opts_default(&po.http);
+		r = img_pull(c->is, ref, &po, NULL, NULL, err) < 0 ? -EIO : 0;
+	}
+	json_decref(rec);
+	if (r < 0)
+		return r;
+	rec = img_image_lookup(c->is, ref, err);
+	if (!rec)
+		return -ENOENT;
+	snprintf(out_id, IMG_DIGEST_LEN + 1, "%s", str(rec, "id"));
+	json_decref(rec);
+	return 0;
+}
+
+/* args {k: v} (null: the variable of our environment, or left out) → bld_kv. */
+static struct bld_kv *build_args(json_t *args, size_t *out_n)
+{
+	struct bld_kv *kv = xcalloc(json_object_size(args) + 1, sizeof(*kv));
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(args, k, v)
+	{
+		const char *val = json_is_string(v) ? json_string_value(v) : getenv(k);
+		if (!val)
+			continue;
+		kv[n].key = xstrdup(k);
+		kv[n++].value = xstrdup(val);
+	}
+	*out_n = n;
+	return kv;
+}
+
+static void build_args_free(struct bld_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+/* The Containerfile: dockerfile_inline, or dockerfile (relative: to the context). */
+static int containerfile(json_t *b, char **out_path, char **out_text, size_t *out_len,
+			 struct berr **err)
+{
+	const char *inl = str(b, "dockerfile_inline"), *f = str(b, "dockerfile");
+	if (inl) {
+		*out_text = xstrdup(inl);
+		*out_len = strlen(inl);
+		return 0;
+	}
+	*out_path = f && f[0] == '/' ? xstrdup(f) : xasprintf("%s/%s", str(b, "context"), f);
+	return fs_read_file(AT_FDCWD, *out_path, BLD_CONTAINERFILE_MAX, out_text, out_len, err);
+}
+
+static int build_one(const struct eng_store *s, struct img_store *is, const struct app_service *svc,
+		     const struct app_build_opts *o, struct berr **err)
+{
+	json_t *b = svc->build;
+	const char *ctx = str(b, "context");
+	if (!ctx || ctx[0] != '/')
+		return berr_plain(err, ENOTSUP, "build context '%s': only a directory is supported",
+				  ctx ? ctx : "");
+	autofree char *path = NULL, *text = NULL;
+	size_t len = 0, n_args = 0;
+	int r = containerfile(b, &path, &text, &len, err);
+	if (r < 0)
+		return r;
+	json_t *labels = json_array(), *hosts = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(b, "labels"), k, v)
+	    json_array_append_new(labels, json_sprintf("%s=%s", k, json_string_value(v)));
+	size_t i;
+	json_array_foreach(json_object_get(b, "extra_hosts"), i, v) json_array_append(hosts, v);
+	char **lv = xcalloc(json_array_size(labels) + 1, sizeof(*lv));
+	char **hv = xcalloc(json_array_size(hosts) + 1, sizeof(*hv));
+	for (i = 0; i < json_array_size(labels); i++)
+		lv[i] = (char *)json_string_value(json_array_get(labels, i));
+	for (i = 0; i < json_array_size(hosts); i++)
+		hv[i] = (char *)json_string_value(json_array_get(hosts, i));
+	struct bld_kv *args = build_args(json_object_get(b, "args"), &n_args);
+	struct base_ctx bc = {is, o->pull ? o->pull : "missing"};
+	const char *name = path ? strrchr(path, '/') + 1 : "Dockerfile";
+	json_t *shm = json_object_get(b, "shm_size");
+	struct bld_opts bo = {
+	    .file_name = name,
+	    .text = text,
+	    .len = len,
+	    .context = ctx,
+	    .dockerfile = path,
+	    .build_args = args,
+	    .n_build_args = n_args,
+	    .target = str(b, "target"),
+	    .no_cache = o->no_cache || json_is_true(json_object_get(b, "no_cache")),
+	    .labels = lv,
+	    .network = str(b, "network") ? str(b, "network") : "bridge",
+	    .add_hosts = hv,
+	    .shm_size = json_is_integer(shm)  ? json_integer_value(shm)
+			: json_is_string(shm) ? eng_parse_bytes(json_string_value(shm))
+					      : 0,
+	    .image = base_image,
+	    .image_ctx = &bc,
+	    .event = o->event,
+	    .ctx = o->ctx,
+	    .interrupted = o->interrupted,
+	};
+	char id[IMG_DIGEST_LEN + 1];
+	app_report(&o->progress, "Service", svc->name, "Building");
+	r = bld_build(s, is, &bo, id, err);
+	if (r == 0)
+		r = img_image_tag(is, id, svc->image, err);
+	if (r == 0)
+		app_report(&o->progress, "Service", svc->name, "Built");
+	build_args_free(args, n_args);
+	free(lv);
+	free(hv);
+	json_decref(labels);
+	json_decref(hosts);
+	return r;
+}
+
+int app_build(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
+	      json_t *selected, bool only_missing, const struct app_build_opts *o,
+	      struct berr **err)
+{
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct app_service *svc = &p->services[i];
+		if (!svc->build || !json_object_get(selected, svc->name))
+			continue;
+		json_t *rec = only_missing ? img_image_lookup(is, svc->image, NULL) : NULL;
+		json_decref(rec);
+		if (rec)
+			continue;
+		if (build_one(s, is, svc, o, err) < 0)
+			return berr_wrap(err, "service %s: build", svc->name);
+	}
+	return 0;
+}
