@@ -3,17 +3,22 @@
 # the container's PID 1 under `--systemd` (podman's flag), reaches `running`, logs its boot to
 # the console `logs` reads, shuts down cleanly on `stop` (SIGRTMIN+3, not SIGKILL), boots
 # again on `restart`, and leaves no cgroup and no mount behind. `--systemd=false` gives none of
-# it.
+# it. The issue's proof: Debian's nginx, enabled by its package, starts under that systemd and
+# answers through a published port; `journalctl` (-b, -u) and `systemctl restart` work inside;
+# `stop` shuts it all down (the console shows it) and leaves no process, no port, no cgroup.
 #
-# The image is scripts/system-image's tar (mmdebstrap from Debian's archive), made once by
-# scripts/setup into /var/cache/berth (or $BERTH_SYSTEM_TAR) and imported once per run into
-# this file's store; without it (and without a network to make it: the suite runs in a
-# network namespace of its own) the tests are skipped.
+# The images are scripts/system-image's tars (mmdebstrap from Debian's archive; the second one
+# `--include nginx`), made once by scripts/setup into /var/cache/berth (or $BERTH_SYSTEM_TAR
+# and $BERTH_SYSTEM_NGINX_TAR) and imported once per run into this file's store; without them
+# (and without a network to make them: the suite runs in a network namespace of its own) the
+# tests that need them are skipped.
 
 load helpers
 
 SYSTEM_TAR=${BERTH_SYSTEM_TAR:-/var/cache/berth/debian-bookworm-systemd.tar}
 IMAGE=debian:system
+NGINX_TAR=${BERTH_SYSTEM_NGINX_TAR:-/var/cache/berth/debian-bookworm-systemd-nginx.tar}
+NGINX_IMAGE=debian:system-nginx
 # booting and stopping a whole system a few times on a busy machine
 BATS_TEST_TIMEOUT=$((${BATS_TEST_TIMEOUT:-60} > 120 ? ${BATS_TEST_TIMEOUT:-60} : 120))
 
@@ -22,10 +27,16 @@ setup_file() {
 		BERTH_SYSTEM_TAR=$SYSTEM_TAR "$BATS_TEST_DIRNAME/../../scripts/system-image" --tar-only \
 			>/dev/null 2>&1 || true
 	fi
+	if [ ! -s "$NGINX_TAR" ]; then
+		BERTH_SYSTEM_TAR=$NGINX_TAR "$BATS_TEST_DIRNAME/../../scripts/system-image" --tar-only \
+			--include nginx >/dev/null 2>&1 || true
+	fi
 	[ -s "$SYSTEM_TAR" ] || return 0
 	store_setup
 	export STORE WORK RUNROOT
 	berth import --change 'CMD ["/sbin/init"]' "$SYSTEM_TAR" "$IMAGE" >/dev/null
+	[ ! -s "$NGINX_TAR" ] ||
+		berth import --change 'CMD ["/sbin/init"]' "$NGINX_TAR" "$NGINX_IMAGE" >/dev/null
 }
 
 teardown_file() {
@@ -177,4 +188,104 @@ wait_running() {
 	refute_line /run
 	refute_line /run/host
 	refute_line /var/log/journal
+}
+
+# host_pids ID: the host's pids of every process in the container's cgroups (systemd's below
+# them too), one per line
+host_pids() {
+	find /sys/fs/cgroup -path "*/berth/$1*" -name cgroup.procs -exec cat {} + 2>/dev/null |
+		sort -un
+}
+
+@test "systemd: Debian's nginx starts under systemd, answers on a published port; journalctl, systemctl restart, stop" {
+	[ -s "$NGINX_TAR" ] ||
+		skip "no nginx system image at $NGINX_TAR: run scripts/system-image --tar-only --include nginx"
+	berth run -d --name "$NAME" --stop-timeout 20 -p 127.0.0.1:18080:80 "$NGINX_IMAGE" >/dev/null
+	id=$(berth inspect -f '{{.Id}}' "$NAME")
+	run wait_running "$NAME"
+	assert_success
+	# enabled by Debian's package (multi-user.target.wants), started by systemd at boot
+	run berth exec "$NAME" systemctl is-active nginx
+	assert_output active
+	run berth exec "$NAME" systemctl show -P ControlGroup nginx
+	assert_output /system.slice/nginx.service
+	run curl -s --max-time 5 http://127.0.0.1:18080/
+	assert_success
+	assert_output --partial "<title>Welcome to nginx!</title>"
+	# the journal: this boot, from journald's start to the end of the start-up, and nginx's
+	# unit
+	run berth exec "$NAME" journalctl -b --no-pager
+	assert_success
+	assert_output --partial "Journal started"
+	assert_output --partial "Started nginx.service"
+	assert_output --partial "Reached target multi-user.target"
+	assert_output --partial "Startup finished"
+	run berth exec "$NAME" journalctl -u nginx --no-pager -o cat
+	assert_success
+	assert_line --partial "Starting nginx.service"
+	assert_line --partial "Started nginx.service"
+	refute_line --partial "Stopped nginx.service"
+	# systemctl restart: a new main process, and it answers again
+	pid0=$(berth exec "$NAME" systemctl show -P MainPID nginx)
+	[ "$pid0" -gt 1 ]
+	run berth exec "$NAME" systemctl restart nginx
+	assert_success
+	pid1=$(berth exec "$NAME" systemctl show -P MainPID nginx)
+	[ "$pid1" -gt 1 ]
+	[ "$pid1" != "$pid0" ]
+	run berth exec "$NAME" systemctl is-active nginx
+	assert_output active
+	run berth exec "$NAME" journalctl -u nginx --no-pager -o cat
+	assert_line --partial "Stopped nginx.service"
+	[ "$(grep -c 'Started nginx.service' <<<"$output")" -eq 2 ]
+	run curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/
+	assert_output 200
+	# every process of the container as the host sees it, nginx's among them
+	pids=$(host_pids "$id")
+	nginx=0
+	for p in $pids; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != nginx ] || nginx=$((nginx + 1))
+	done
+	[ "$nginx" -ge 2 ] || { echo "nginx's processes not found among: $pids" >&2; false; }
+	# stop: systemd stops nginx and the rest and halts (exit 0, not SIGKILL's 137); the
+	# journal is volatile (/var/log/journal is a tmpfs), the console's account is in logs
+	berth stop "$NAME" >/dev/null
+	run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$NAME"
+	assert_output "exited 0"
+	# (without the console's colours)
+	run sh -c "$BERTH --root $STORE --runroot $RUNROOT logs $NAME | sed 's/\x1b\[[0-9;]*m//g'"
+	assert_output --partial "Stopping nginx.service"
+	assert_output --partial "Stopped nginx.service"
+	assert_output --partial "Reached target shutdown.target"
+	assert_output --partial "Halting system"
+	for p in $pids; do
+		! grep -qs "$id" "/proc/$p/cgroup" || { echo "process $p outlived stop" >&2; false; }
+	done
+	run curl -s --max-time 2 http://127.0.0.1:18080/
+	assert_failure
+	# nothing left: no cgroup (systemd's own below the container's), no veth, no published port
+	[ -z "$(host_pids "$id")" ]
+	berth rm "$NAME" >/dev/null
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/berth/$id" 2>/dev/null)" ]
+	[ "$(ip -br link | awk '$1 ~ /^veth/' | wc -l)" -eq 0 ]
+	run nft list map inet berth pub4
+	refute_output --partial 18080
+}
+
+@test "systemd: --systemd=always on an image without systemd is refused, naming what is missing; nothing is created" {
+	# TODO(#20): the engine does not check yet (run gives sh on a console with systemd's
+	# environment): /tmp/notes/h5-systemd-check.md for src/engine (h4's); remove this skip
+	# with that change
+	skip "--systemd=always does not yet look for systemd in the image"
+	# berth/default has /sbin/init, but it is busybox's: no systemd to run in systemd mode
+	run berth run -d --name "$NAME" --network none --systemd=always berth/default
+	assert_failure 125
+	assert_output --partial "--systemd=always"
+	assert_output --partial "'berth/default'"
+	assert_output --partial "no systemd"
+	run berth create --name "$NAME" --network none --systemd=always berth/default /sbin/init
+	assert_failure 125
+	assert_output --partial "no systemd"
+	[ -z "$(berth ps -aq)" ]
+	[ -z "$(ls "$STORE/containers" 2>/dev/null)" ]
 }
