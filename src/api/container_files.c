@@ -71,6 +71,8 @@ struct held {
 	bool files; /* which of the two is held */
 	struct eng_files f;
 	struct eng_rootfs root;
+	const struct eng_store *store; /* with root: whose */
+	char id[ENG_ID_LEN + 1];
 };
 
 static ssize_t held_read(void *cls, char *buf, size_t max)
@@ -121,7 +123,7 @@ static int reply_tar(struct api_req *r, struct held *h, const char *stat_header)
 	if (pid == 0) {
 		(void)close(p[0]);
 		int rr = h->files ? eng_files_tar_out(&h->f, false, p[1], NULL)
-				  : eng_files_export(&h->root, p[1], NULL);
+				  : eng_files_export(h->store, h->id, &h->root, p[1], NULL);
 		_exit(rr < 0 ? 1 : 0);
 	}
 	(void)close(p[1]);
@@ -219,6 +221,8 @@ int api_container_export(struct api_req *r)
 		free(h);
 		return api_reply_berr(r, err);
 	}
+	h->store = &r->ctx->es;
+	memcpy(h->id, id, sizeof(h->id));
 	return reply_tar(r, h, NULL);
 }
 

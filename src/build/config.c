@@ -239,7 +239,9 @@ static void append_quoted(char **out, char *const *v, size_t n)
 {
 	char *s = xstrdup("[");
 	for (size_t i = 0; i < n; i++) {
-		autofree char *w = json_dumps(json_string(v[i]), JSON_ENCODE_ANY);
+		json_t *j = json_string(v[i]);
+		autofree char *w = json_dumps(j, JSON_ENCODE_ANY);
+		json_decref(j);
 		char *t = xasprintf("%s%s%s", s, i ? " " : "", w ? w : "\"\"");
 		free(s);
 		s = t;

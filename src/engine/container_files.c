@@ -376,7 +376,8 @@ int eng_files_owner(const struct eng_store *s, const char *id, struct img_owner 
 	return 0;
 }
 
-static int copy_in(const struct eng_files *f, const char *src, struct berr **err)
+static int copy_in(const struct eng_files *f, const char *src, const struct img_owner *owner,
+		   struct berr **err)
 {
 	int rootfd = f->view.fd;
 	autofree char *copy = xstrdup(src);
@@ -390,23 +391,35 @@ static int copy_in(const struct eng_files *f, const char *src, struct berr **err
 		return berr_set(err, errno, "'%s'", src);
 	/* an existing directory in the container takes it by its name, else dest names it */
 	autoclose int to = path_open_in_root(rootfd, f->view.rel, O_RDONLY | O_DIRECTORY, 0, NULL);
-	if (to >= 0)
-		return fs_copy_entry_as(from, sbase, to, sbase, true, f->view.in, err);
 	autofree char *ddir = NULL, *dbase = NULL;
-	split_path(f->view.rel, &ddir, &dbase);
-	to = path_open_in_root(rootfd, ddir, O_RDONLY | O_DIRECTORY, 0, err);
-	if (to < 0)
-		return berr_wrap(err, "'%s'", f->path);
-	return fs_copy_entry_as(from, sbase, to, dbase, true, f->view.in, err);
+	if (to < 0) {
+		split_path(f->view.rel, &ddir, &dbase);
+		to = path_open_in_root(rootfd, ddir, O_RDONLY | O_DIRECTORY, 0, err);
+		if (to < 0)
+			return berr_wrap(err, "'%s'", f->path);
+	}
+	const char *name = dbase ? dbase : sbase;
+	int r = fs_copy_entry_as(from, sbase, to, name, true, f->view.in, err);
+	/* cp -a: what was copied is the container's user's (in the view's ids) */
+	if (r == 0 && owner)
+		r = fs_chown_tree(to, name, idshift_uid(f->view.in, owner->uid),
+				  idshift_gid(f->view.in, owner->gid), err);
+	return r;
 }
 
 int eng_files_copy_in(const struct eng_files *f, const char *host_src, struct berr **err)
+{
+	return eng_files_copy_in_owned(f, host_src, NULL, err);
+}
+
+int eng_files_copy_in_owned(const struct eng_files *f, const char *host_src,
+			    const struct img_owner *owner, struct berr **err)
 {
 	struct idshift_creds c;
 	int r = enter(f, &c, err);
 	if (r < 0)
 		return r;
-	r = copy_in(f, host_src, err);
+	r = copy_in(f, host_src, owner, err);
 	idshift_fs_leave(&c);
 	if (r == 0)
 		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
@@ -448,7 +461,11 @@ int eng_files_copy_out(const struct eng_files *f, const char *dest, struct berr 
 	return r;
 }
 
-int eng_files_export(const struct eng_rootfs *root, int out_fd, struct berr **err)
+int eng_files_export(const struct eng_store *s, const char *id, const struct eng_rootfs *root,
+		     int out_fd, struct berr **err)
 {
-	return eng_tarball_write(AT_FDCWD, root->path, "", out_fd, NULL, err);
+	int r = eng_tarball_write(AT_FDCWD, root->path, "", out_fd, NULL, err);
+	if (r == 0)
+		eng_event_container(s, id, NULL, "export", NULL);
+	return r;
 }

@@ -75,8 +75,13 @@ int eng_files_owner(const struct eng_store *s, const char *id, struct img_owner 
  * directory) or as host_dest; host_src into (an existing directory) or as f's path. */
 int eng_files_copy_out(const struct eng_files *f, const char *host_dest, struct berr **err);
 int eng_files_copy_in(const struct eng_files *f, const char *host_src, struct berr **err);
+/* eng_files_copy_in with what is copied owned by owner (NULL: the files' own owners). */
+int eng_files_copy_in_owned(const struct eng_files *f, const char *host_src,
+			    const struct img_owner *owner, struct berr **err);
 
-/* The whole root (acquired with eng_rootfs_acquire) as a tar on out_fd: export. */
-int eng_files_export(const struct eng_rootfs *root, int out_fd, struct berr **err);
+/* The whole root of container id (acquired with eng_rootfs_acquire) as a tar on out_fd:
+ * export, dockerd's container event "export". */
+int eng_files_export(const struct eng_store *s, const char *id, const struct eng_rootfs *root,
+		     int out_fd, struct berr **err);
 
 #endif

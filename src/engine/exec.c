@@ -330,6 +330,27 @@ static void record_end(const struct eng_store *s, const char *cid, const char *e
 	json_decref(rec);
 }
 
+int eng_exec_announce(const struct eng_store *s, const char *cid, const struct eng_exec_config *c,
+		      char out_id[ENG_ID_LEN + 1], struct berr **err)
+{
+	int r = eng_exec_add(s, cid, c, false, true, true, out_id, err);
+	if (r < 0)
+		return r;
+	autofree char *path = record_path(s, cid, out_id, "json");
+	json_t *rec = json_load_path(AT_FDCWD, path, EXEC_RECORD_MAX, NULL);
+	if (rec)
+		exec_event(s, cid, rec, "exec_start");
+	json_decref(rec);
+	return 0;
+}
+
+void eng_exec_finish(const struct eng_store *s, const char *cid, const char *exec_id, int status)
+{
+	record_end(s, cid, exec_id, status);
+	autofree char *path = record_path(s, cid, exec_id, "json");
+	(void)unlink(path);
+}
+
 /* The one start: the pid file is made here (O_EXCL), the runtime writes the pid into it. */
 static int claim(const struct eng_store *s, const char *cid, const char *exec_id, bool ended,
 		 struct berr **err)

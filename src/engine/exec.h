@@ -41,6 +41,12 @@ int eng_exec_ready(const struct eng_store *s, const char *id, struct berr **err)
 int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_exec_config *c,
 		 bool open_stdin, bool open_stdout, bool open_stderr, char out_id[ENG_ID_LEN + 1],
 		 struct berr **err);
+/* The command line's exec (`berth exec`, which runs the process itself): a record and
+ * dockerd's events as the API's execs have them: exec_create and exec_start now, exec_die
+ * with its status at eng_exec_finish, which then removes the record. */
+int eng_exec_announce(const struct eng_store *s, const char *cid, const struct eng_exec_config *c,
+		      char out_id[ENG_ID_LEN + 1], struct berr **err);
+void eng_exec_finish(const struct eng_store *s, const char *cid, const char *exec_id, int status);
 /* The record of an exec id, found in whichever container holds it (out_cid); ENOENT "No such
  * exec instance". Running and Pid are what is true now: its process lives. */
 json_t *eng_exec_load(const struct eng_store *s, const char *exec_id, char out_cid[ENG_ID_LEN + 1],

@@ -426,6 +426,45 @@ int64_t fs_disk_usage(int dirfd, const char *name)
 	return du(dirfd, name, 0);
 }
 
+/* One entry, opened O_PATH | O_NOFOLLOW from its directory's fd and changed through that fd;
+ * a directory's entries the same way from the directory's own fd (O_NOFOLLOW: a name swapped
+ * for a link meanwhile is refused, never followed). */
+static int chown_tree(int at, const char *name, uid_t uid, gid_t gid, int depth, struct berr **err)
+{
+	if (depth > 64)
+		return berr_plain(err, ELOOP, "'%s': more than 64 levels", name);
+	autoclose int fd = openat(at, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return berr_set(err, errno, "'%s'", name);
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return berr_set(err, errno, "chown '%s'", name);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	int dfd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclosedir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (dfd >= 0)
+			(void)close(dfd);
+		return berr_set(err, e, "'%s'", name);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int r = chown_tree(dirfd(d), de->d_name, uid, gid, depth + 1, err);
+		if (r < 0)
+			return berr_wrap(err, "'%s'", name);
+	}
+	return 0;
+}
+
+int fs_chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid, struct berr **err)
+{
+	return chown_tree(dirfd, name, uid, gid, 0, err);
+}
+
 int fs_lock(const char *path, struct berr **err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -37,6 +37,9 @@ int fs_unix_addr(const char *path, struct sockaddr_un *out, int *out_dirfd, stru
 
 /* An exclusive flock on path (made 0600 if missing); the fd holds it until closed. */
 int fs_lock(const char *path, struct berr **err);
+/* dirfd/name and everything under it owned by uid:gid, through fds and O_NOFOLLOW (a name
+ * swapped for a link meanwhile is refused, never followed); links themselves are changed. */
+int fs_chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid, struct berr **err);
 /* Bytes of the regular files under dirfd/name (symlinks not followed, 64 levels at most). */
 int64_t fs_disk_usage(int dirfd, const char *name);
 /* An fd (O_RDONLY | O_NONBLOCK) to read the regular file dirfd/name, a symbolic link at name

@@ -628,6 +628,31 @@ A /tmp/new"
 	[ "$(berth cp tars:/data/a - | tar -xOf -)" = a ]
 }
 
+@test "cp -a: what is copied in is the container's user's, by its own /etc/passwd; without -a the owners stay" {
+	berth create --name cpa --user 4321:8765 berth/default true >/dev/null
+	mkdir -p "$WORK/t/sub" && echo x >"$WORK/t/sub/f" && ln -s sub/f "$WORK/t/l" && chown -R 42:43 "$WORK/t"
+	chown -h 42:43 "$WORK/t/l"
+	berth cp -a "$WORK/t" cpa:/owned
+	berth cp "$WORK/t" cpa:/kept
+	tar -C "$WORK" -cf - t | berth cp -a - cpa:/
+	berth cp cpa:/ - | tar -tvf - 2>/dev/null | awk '{print $2, $6}' | grep -E ' /(owned|kept|t)(/|$)' | sort >"$WORK/owners"
+	run cat "$WORK/owners"
+	assert_line "4321/8765 /owned/sub/f"
+	assert_line "4321/8765 /owned/l"
+	assert_line "4321/8765 /owned/"
+	assert_line "42/43 /kept/sub/f"
+	assert_line "4321/8765 /t/sub/f"
+	refute_line --regexp '^42/43 /(owned|t)/'
+	# a user the container's files do not know: the reason, nothing copied
+	berth create --name cpu --user nosuchuser berth/default true >/dev/null
+	run berth cp -a "$WORK/t" cpu:/t
+	assert_failure
+	assert_output --partial "nosuchuser"
+	run berth diff cpu
+	assert_output ""
+	berth rm cpa cpu >/dev/null
+}
+
 @test "cp sees what the container sees: its volumes and tmpfs while it runs, volumes after" {
 	id=$(berth run -d --name live -v cpvol:/vol --tmpfs /scratch berth/default sh -c 'ln -s / /esc; sleep 100')
 	echo "$id" >>"$WORK/ids"

@@ -62,7 +62,7 @@ network destroy evnet"
 9"
 }
 
-@test "events: a copy out is archive-path, a copy in extract-to-dir, as dockerd logs them" {
+@test "events: a copy out is archive-path, a copy in extract-to-dir, export export, as dockerd logs them" {
 	berth create --name evcp berth/default true >/dev/null
 	echo hi >"$WORK/hi"
 	T0=$(date +%s.%N)
@@ -72,13 +72,35 @@ network destroy evnet"
 	tar -C "$WORK" -cf - hi | berth cp - evcp:/
 	run berth cp "$WORK/nothing" evcp:/x # a failed copy is no event
 	assert_failure
+	berth export evcp >/dev/null
 	run actions --filter container=evcp
 	assert_success
 	assert_output "container extract-to-dir evcp
 container archive-path evcp
 container archive-path evcp
-container extract-to-dir evcp"
+container extract-to-dir evcp
+container export evcp"
 	berth rm evcp >/dev/null
+}
+
+@test "events: berth exec's own execs are logged as the API's (exec_create, exec_start, exec_die with its status)" {
+	berth run -d --name evx berth/default sleep 30 >/dev/null
+	T0=$(date +%s.%N)
+	berth exec evx true
+	run berth exec evx sh -c 'exit 3'
+	assert_equal "$status" 3
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter container=evx \
+		--format '{{.Action}}|{{.Actor.Attributes.exitCode}}|{{len .Actor.Attributes.execID}}'
+	assert_output "exec_create: true |<no value>|64
+exec_start: true |<no value>|64
+exec_die|0|64
+exec_create: sh -c exit 3|<no value>|64
+exec_start: sh -c exit 3|<no value>|64
+exec_die|3|64"
+	# the records go with their ends: inspect lists no exec
+	run berth inspect -f '{{len .ExecIDs}}' evx
+	assert_output 0
+	berth rm -f evx >/dev/null
 }
 
 @test "events: filters (type, event, container, image, label, network, volume) as docker's" {

@@ -13,6 +13,7 @@
 #include "cli/berth/flags.h"
 #include "engine/container.h"
 #include "engine/rootfs.h"
+#include "image/layer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -32,9 +33,9 @@ static char *split_container(const char *arg, const char **out_path)
 
 int cmd_cp(struct cli_opts *o, int argc, char **argv)
 {
-	bool follow = false;
+	bool follow = false, archive = false;
 	const struct flag flags[] = {
-	    {"archive", 'a', FLAG_BOOL, &(bool){0}, "Archive mode (copy all uid/gid information)"},
+	    {"archive", 'a', FLAG_BOOL, &archive, "Archive mode (copy all uid/gid information)"},
 	    {"follow-link", 'L', FLAG_BOOL, &follow, "Always follow symbol link in SRC_PATH"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth cp",
@@ -57,6 +58,12 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	if (eng_container_resolve(&es, sc ? sc : dc, id, &err) < 0)
 		return cli_fail(err, 1);
+	/* -a into a container: what is copied is its User's (as docker cp -a); out of one, the
+	 * owners are kept either way */
+	struct img_owner owner;
+	bool owned = false;
+	if (archive && dc && eng_files_owner(&es, id, &owner, &owned, &err) < 0)
+		return cli_fail(err, 1);
 	struct eng_files f;
 	if (eng_files_open(&es, id, sc ? spath : dpath, &f, &err) < 0)
 		return cli_fail(err, 1);
@@ -65,8 +72,8 @@ int cmd_cp(struct cli_opts *o, int argc, char **argv)
 		r = tar ? eng_files_tar_out(&f, follow, STDOUT_FILENO, &err)
 			: eng_files_copy_out(&f, pos[1], &err);
 	else
-		r = tar ? eng_files_tar_in(&f, STDIN_FILENO, &err)
-			: eng_files_copy_in(&f, pos[0], &err);
+		r = tar ? eng_files_tar_in_owned(&f, STDIN_FILENO, owned ? &owner : NULL, &err)
+			: eng_files_copy_in_owned(&f, pos[0], owned ? &owner : NULL, &err);
 	eng_files_close(&f);
 	return r < 0 ? cli_fail(err, 1) : 0;
 }
@@ -134,7 +141,7 @@ int cmd_export(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	if (fd < 0)
 		status = cli_error(1, "open '%s': %s", output ? output : "stdout", strerror(errno));
-	else if (eng_files_export(&r, fd, &err) < 0)
+	else if (eng_files_export(&es, id, &r, fd, &err) < 0)
 		status = cli_fail(err, 1);
 	eng_rootfs_release(&r);
 	return status;

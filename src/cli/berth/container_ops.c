@@ -26,6 +26,7 @@
 #include "util/err.h"
 #include "util/filter.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/signal.h"
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
@@ -334,21 +335,29 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	else if (is_paused(&es, id))
 		status = cli_error(1, "container %s is paused, unpause the container before exec",
 				   pos[0]);
-	else if (eng_exec_process(&es, id,
-				  &(struct eng_exec_config){.cmd = (char **)pos + 1,
-							    .env = (char *const *)env.v,
-							    .workdir = workdir,
-							    .user = user,
-							    .tty = tty,
-							    .privileged = privileged},
-				  &pr, &err) < 0)
+	const struct eng_exec_config ec = {.cmd = (char **)pos + 1,
+					   .env = (char *const *)env.v,
+					   .workdir = workdir,
+					   .user = user,
+					   .tty = tty,
+					   .privileged = privileged};
+	if (!status && eng_exec_process(&es, id, &ec, &pr, &err) < 0)
 		status = cli_fail(err, 126);
+	/* its record and events, as the API's execs (a failure to log is no failure to run) */
+	char exec_id[ENG_ID_LEN + 1] = "";
+	if (!status && eng_exec_announce(&es, id, &ec, exec_id, &err) < 0) {
+		log_debug("exec events: %s", err->msg);
+		berr_clear(&err);
+		exec_id[0] = '\0';
+	}
 	flag_list_free(&env);
 	if (status)
 		return status;
 	if (eng_container_is_vm(&es, id)) {
 		status = exec_vm(&es, id, pr, interactive, detach);
 		rt_process_free(pr);
+		if (exec_id[0] && !detach)
+			eng_exec_finish(&es, id, exec_id, status);
 		return status;
 	}
 	/* without -i the command reads nothing, as with Docker */
@@ -376,7 +385,12 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	rt_process_free(pr);
 	if (r < 0) {
 		int code = berr_code(err);
-		return cli_fail(err, code == ENOENT ? 127 : code == EACCES ? 126 : 126);
+		status = code == ENOENT ? 127 : 126;
+		if (exec_id[0])
+			eng_exec_finish(&es, id, exec_id, status);
+		return cli_fail(err, status);
 	}
+	if (exec_id[0] && !detach)
+		eng_exec_finish(&es, id, exec_id, status);
 	return status;
 }
