@@ -54,7 +54,7 @@ INIT     := $(BUILD)/share/berth/berth-init
 PAUSE    := $(BUILD)/share/berth/berth-pause
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api bench-system fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT) $(PAUSE)
 
 $(BUILD)/%.o: %.c
@@ -188,6 +188,9 @@ bench-build: all
 
 bench-api: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/api
+
+bench-system: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/system
 
 clean:
 	rm -rf build
