@@ -473,7 +473,74 @@ YML
 	assert_success
 	assert_line " Service app  Built"
 	assert_line " Container shop-app-1  Recreated"
+	# --rmi local: the image built under the project's name goes with the project
+	run berth compose down --rmi local
+	assert_success
+	assert_line " Image shop-app  Removed"
+	run berth images --format '{{.Repository}}'
+	refute_line shop-app
+}
+
+@test "compose: usage errors as Compose v2's (cobra's messages, status 1); no command is the help" {
+	run berth compose exec web
+	[ "$status" -eq 1 ]
+	assert_output "berth: requires at least 2 arg(s), only received 1"
+	run berth compose run
+	[ "$status" -eq 1 ]
+	assert_output "berth: requires at least 1 arg(s), only received 0"
+	run berth compose port web
+	[ "$status" -eq 1 ]
+	assert_output "berth: requires at least 2 arg(s), only received 1"
+	run berth compose ls extra
+	[ "$status" -eq 1 ]
+	assert_output 'berth: unknown command "extra" for "berth compose ls"'
+	run berth compose ps --bogus
+	[ "$status" -eq 1 ]
+	assert_output "berth: unknown flag: --bogus"
+	run berth compose down --rmi some
+	[ "$status" -eq 1 ]
+	assert_output 'berth: invalid value for --rmi: "some"'
+	run berth compose nothing
+	[ "$status" -eq 1 ]
+	assert_line 'berth: unknown berth command: "compose nothing"'
+	run berth compose
+	assert_success
+	assert_line --partial "Usage:  berth compose"
+	run berth compose up --help
+	assert_success
+}
+
+@test "compose down SERVICE: that service and its dependents go, the rest stays, the network in use kept" {
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+  b:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+  c:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    depends_on: [b]
+YML
+	run berth compose up -d
+	assert_success
+	run berth compose down b
+	assert_success
+	assert_line " Container shop-c-1  Removed"
+	assert_line " Container shop-b-1  Removed"
+	refute_line --partial "shop-a-1"
+	assert_line " Network shop_default  Resource is still in use"
+	run berth compose ps --services
+	assert_output a
+	run berth compose down nothing
+	[ "$status" -eq 1 ]
+	assert_output "berth: no such service: nothing"
 	run berth compose down
 	assert_success
-	berth rmi shop-app >/dev/null
+	assert_line " Network shop_default  Removed"
 }

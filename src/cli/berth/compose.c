@@ -130,13 +130,18 @@ static int compose_config(struct compose_opts *co, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &format, "Format the output. Values: [yaml | json]",
 	     "string"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose config", "[OPTIONS]",
+	const struct flag_cmd cmd = {"berth compose config",
+				     "[OPTIONS]",
 				     "Parse, resolve and render compose file in canonical format",
-				     true};
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
+	if (n > 0)
+		return cli_error(1, "selecting services in config is not supported yet");
 	if (strcmp(format, "yaml") && strcmp(format, "json"))
 		return cli_error(16, "unsupported format '%s': yaml or json", format);
 	struct cmp_options o = {
@@ -253,16 +258,18 @@ int cmd_compose(struct cli_opts *o, int argc, char **argv)
 	     "stringArray"},
 	    {"profile", 0, FLAG_LIST, &co.profiles, "Specify a profile to enable", "stringArray"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose", "[OPTIONS] COMMAND",
-				     "Define and run multi-container applications", false};
+	const struct flag_cmd cmd = {
+	    "berth compose", "[OPTIONS] COMMAND", "Define and run multi-container applications",
+	    false,           FLAG_MIN_ARGS(0),    .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	int status;
+	/* as Compose v2: no command is its help (exit 0), an unknown one the help and exit 1 */
 	if (n < 0) {
-		status = n == -2 ? 0 : 125;
+		status = flags_status(n);
 	} else if (n == 0) {
-		usage(stderr);
-		status = 125;
+		usage(stdout);
+		status = 0;
 	} else {
 		size_t i = 0;
 		while (commands[i].name && strcmp(commands[i].name, pos[0]))
@@ -270,8 +277,8 @@ int cmd_compose(struct cli_opts *o, int argc, char **argv)
 		if (commands[i].name) {
 			status = commands[i].run(o, &co, n - 1, (char **)pos + 1);
 		} else {
-			fprintf(stderr, "berth: 'compose %s' is not a berth command\n", pos[0]);
-			status = 125;
+			usage(stdout);
+			status = cli_error(1, "unknown berth command: \"compose %s\"", pos[0]);
 		}
 	}
 	flag_list_free(&co.files);

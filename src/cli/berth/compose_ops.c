@@ -128,11 +128,12 @@ int compose_ps(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 				      "Format the output. Values: [table | json]", "string"},
 				     FLAG_END};
 	const struct flag_cmd cmd = {"berth compose ps", "[OPTIONS] [SERVICE...]",
-				     "List containers", true};
+				     "List containers",  true,
+				     FLAG_MIN_ARGS(0),   .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return cli_error(1, "unsupported format '%s': table or json", format);
 	struct compose_project cp;
@@ -183,12 +184,16 @@ int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	    {"no-log-prefix", 0, FLAG_BOOL, &no_prefix, "Don't print prefix in logs"},
 	    {"no-color", 0, FLAG_BOOL, &(bool){0}, "Produce monochrome output"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose logs", "[OPTIONS] [SERVICE...]",
-				     "View output from containers", true};
+	const struct flag_cmd cmd = {"berth compose logs",
+				     "[OPTIONS] [SERVICE...]",
+				     "View output from containers",
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	char *end = NULL;
 	long t = strcmp(tail, "all") ? strtol(tail, &end, 10) : -1;
 	if (end && (*end || t < 0))
@@ -214,12 +219,13 @@ int compose_ls(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 	    {"format", 0, FLAG_STRING, &format, "Format the output. Values: [table | json]",
 	     "string"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose ls", "[OPTIONS]",
-				     "List running compose projects", true};
+	const struct flag_cmd cmd = {
+	    "berth compose ls", "[OPTIONS]",  "List running compose projects", true,
+	    FLAG_NO_ARGS,       .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
 	json_t *ps = app_projects(&es, &err);
@@ -372,11 +378,12 @@ int compose_simple(struct cli_opts *o, struct compose_opts *co, const char *what
 				   : !strcmp(what, "rm")   ? rm_flags
 							   : none;
 	autofree char *name = xasprintf("berth compose %s", what);
-	const struct flag_cmd cmd = {name, "[OPTIONS] [SERVICE...]", what, true};
+	const struct flag_cmd cmd = {name, "[OPTIONS] [SERVICE...]", what,
+				     true, FLAG_MIN_ARGS(0),         .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	sp.sig = sig_parse(signal);
 	if (sp.sig <= 0)
 		return cli_error(1, "invalid signal: %s", signal);

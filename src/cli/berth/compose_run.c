@@ -86,13 +86,17 @@ int compose_exec(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	     "string"},
 	    {"interactive", 'i', FLAG_BOOL, &interactive, "Keep STDIN open even if not attached"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose exec", "[OPTIONS] SERVICE COMMAND [ARGS...]",
-				     "Execute a command in a running container", false};
+	const struct flag_cmd cmd = {"berth compose exec",
+				     "[OPTIONS] SERVICE COMMAND [ARGS...]",
+				     "Execute a command in a running container",
+				     false,
+				     FLAG_MIN_ARGS(2),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0 || n < 2) {
+	if (n < 0) {
 		flag_list_free(&env);
-		return n == -2 ? 0 : n < 0 ? 125 : cli_error(1, "requires at least 2 arguments");
+		return flags_status(n);
 	}
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
@@ -242,11 +246,15 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 	     "string"},
 	    {"interactive", 'i', FLAG_BOOL, &(bool){true}, "Keep STDIN open even if not attached"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose run", "[OPTIONS] SERVICE [COMMAND] [ARGS...]",
-				     "Run a one-off command on a service", false};
+	const struct flag_cmd cmd = {"berth compose run",
+				     "[OPTIONS] SERVICE [COMMAND] [ARGS...]",
+				     "Run a one-off command on a service",
+				     false,
+				     FLAG_MIN_ARGS(1),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int st = n < 0 ? (n == -2 ? 0 : 125) : n < 1 ? cli_error(1, "requires at least 1 arg") : 0;
+	int st = n < 0 ? flags_status(n) : 0;
 	if (!st && r.labels.n)
 		st = cli_error(1, "--label is not supported yet");
 	struct compose_project cp = {0};
@@ -281,12 +289,13 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 int compose_top(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
 {
 	const struct flag flags[] = {FLAG_END};
-	const struct flag_cmd cmd = {"berth compose top", "[SERVICES...]",
-				     "Display the running processes", true};
+	const struct flag_cmd cmd = {
+	    "berth compose top", "[SERVICES...]", "Display the running processes", true,
+	    FLAG_MIN_ARGS(0),    .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	if (st)
@@ -325,14 +334,16 @@ int compose_port(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				      "Index of the container if service has multiple replicas",
 				      "int"},
 				     FLAG_END};
-	const struct flag_cmd cmd = {"berth compose port", "[OPTIONS] SERVICE PRIVATE_PORT",
-				     "Print the public port for a port binding", true};
+	const struct flag_cmd cmd = {"berth compose port",
+				     "[OPTIONS] SERVICE PRIVATE_PORT",
+				     "Print the public port for a port binding",
+				     true,
+				     FLAG_MIN_ARGS(2),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n != 2)
-		return cli_error(1, "\"berth compose port\" requires 2 arguments");
+		return flags_status(n);
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	char id[65];
@@ -352,12 +363,13 @@ int compose_pull(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	    {"quiet", 'q', FLAG_BOOL, &quiet, "Pull without printing progress information"},
 	    {"ignore-pull-failures", 0, FLAG_BOOL, &(bool){0}, NULL},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose pull", "[OPTIONS] [SERVICE...]",
-				     "Pull service images", true};
+	const struct flag_cmd cmd = {"berth compose pull",  "[OPTIONS] [SERVICE...]",
+				     "Pull service images", true,
+				     FLAG_MIN_ARGS(0),      .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	if (st)
@@ -382,12 +394,16 @@ int compose_images(struct cli_opts *o, struct compose_opts *co, int argc, char *
 	bool quiet = false;
 	const struct flag flags[] = {{"quiet", 'q', FLAG_BOOL, &quiet, "Only display IDs"},
 				     FLAG_END};
-	const struct flag_cmd cmd = {"berth compose images", "[OPTIONS] [SERVICE...]",
-				     "List images used by the created containers", true};
+	const struct flag_cmd cmd = {"berth compose images",
+				     "[OPTIONS] [SERVICE...]",
+				     "List images used by the created containers",
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	if (st)

@@ -54,12 +54,16 @@ int compose_build(struct cli_opts *o, struct compose_opts *co, int argc, char **
 	    {"pull", 0, FLAG_BOOL, &pull, "Always attempt to pull a newer version of the image"},
 	    {"quiet", 'q', FLAG_BOOL, &quiet, "Don't print anything to STDOUT"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose build", "[OPTIONS] [SERVICE...]",
-				     "Build or rebuild services", true};
+	const struct flag_cmd cmd = {"berth compose build",
+				     "[OPTIONS] [SERVICE...]",
+				     "Build or rebuild services",
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
 	if (st)
@@ -172,13 +176,17 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 	    {"timeout", 't', FLAG_INT, &timeout, "Shutdown timeout in seconds", "int"},
 	    {"build", 0, FLAG_BOOL, &build, "Build images before starting containers"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose up", "[OPTIONS] [SERVICE...]",
-				     "Create and start containers", true};
+	const struct flag_cmd cmd = {"berth compose up",
+				     "[OPTIONS] [SERVICE...]",
+				     "Create and start containers",
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0) {
 		flag_list_free(&scale);
-		return n == -2 ? 0 : 125;
+		return flags_status(n);
 	}
 	struct compose_project cp;
 	int st = compose_load(co, &cp);
@@ -228,20 +236,26 @@ int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	    {"remove-orphans", 0, FLAG_BOOL, &d.remove_orphans,
 	     "Remove containers for services not defined in the Compose file"},
 	    {"timeout", 't', FLAG_INT, &timeout, "Specify a shutdown timeout in seconds", "int"},
-	    {"rmi", 0, FLAG_STRING, &rmi, "Remove images used by services (not supported yet)",
+	    {"rmi", 0, FLAG_STRING, &rmi,
+	     "Remove images used by services. \"local\" remove only images that don't have a "
+	     "custom tag (\"local\"|\"all\")",
 	     "string"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose down", "[OPTIONS]",
-				     "Stop and remove containers, networks", true};
+	const struct flag_cmd cmd = {"berth compose down",
+				     "[OPTIONS] [SERVICES]",
+				     "Stop and remove containers, networks",
+				     true,
+				     FLAG_MIN_ARGS(0),
+				     .cobra = true};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
-		return n == -2 ? 0 : 125;
-	if (n > 0)
-		return cli_error(125, "\"berth compose down\" accepts no arguments");
-	if (rmi)
-		return cli_error(125, "--rmi is not supported yet");
+		return flags_status(n);
+	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
+		return cli_error(1, "invalid value for --rmi: \"%s\"", rmi);
 	d.timeout_s = (int)timeout;
+	d.services = (char *const *)pos;
+	d.rmi = rmi;
 	struct compose_project cp = {0};
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
@@ -256,7 +270,14 @@ int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	st = compose_load(co, &cp);
 	if (st)
 		return st;
-	if (app_down(&es, cp.plan, cp.plan->project, &d, &err) < 0)
+	for (int i = 0; i < n && !st; i++)
+		if (!app_plan_service(cp.plan, pos[i]))
+			st = cli_error(1, "no such service: %s", pos[i]);
+	autoptr(img_store) is = !st && rmi ? cli_store(o) : NULL;
+	if (!st && rmi && !is)
+		st = 125;
+	d.images = is;
+	if (!st && app_down(&es, cp.plan, cp.plan->project, &d, &err) < 0)
 		st = cli_fail(err, 1);
 	compose_project_clear(&cp);
 	return st;

@@ -54,7 +54,11 @@ static int fail(const struct flag_cmd *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	fprintf(stderr, "berth: ");
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nSee '%s --help'.\n", cmd->name);
+	/* a cobra plugin's flag error is its StatusError: the message alone */
+	if (cmd->cobra)
+		fprintf(stderr, "\n");
+	else
+		fprintf(stderr, "\nSee '%s --help'.\n", cmd->name);
 	va_end(ap);
 	return -1;
 }
@@ -133,12 +137,8 @@ static int parse_short(const struct flag_cmd *cmd, const struct flag *flags, int
 	const char *a = argv[*i];
 	for (size_t k = 1; a[k]; k++) {
 		const struct flag *f = find_short(flags, a[k]);
-		if (!f) {
-			fprintf(stderr,
-				"berth: unknown shorthand flag: '%c' in %s\nSee '%s --help'.\n",
-				a[k], a, cmd->name);
-			return -1;
-		}
+		if (!f)
+			return fail(cmd, "unknown shorthand flag: '%c' in %s", a[k], a);
 		if (f->kind == FLAG_BOOL) {
 			if (a[k + 1] == '=')
 				return set(cmd, f, a + k + 2);
@@ -159,7 +159,7 @@ static int parse_short(const struct flag_cmd *cmd, const struct flag *flags, int
 
 int flags_status(int r)
 {
-	return r == FLAGS_HELP ? 0 : r == FLAGS_NARGS ? 1 : 125;
+	return r == FLAGS_HELP ? 0 : r == FLAGS_NARGS || r == FLAGS_USAGE ? 1 : 125;
 }
 
 static const char *arguments(int n)
@@ -167,12 +167,35 @@ static const char *arguments(int n)
 	return n == 1 ? "argument" : "arguments";
 }
 
-/* Docker's cli/required.go messages, and its usage line and summary after them. */
-int flags_check_args(const struct flag_cmd *cmd, int n)
+/* cobra's args.go messages (NoArgs, MinimumNArgs, MaximumNArgs, ExactArgs, RangeArgs), as
+ * Compose v2 prints them: the error alone, status 1. */
+static int cobra_args(const struct flag_cmd *cmd, int n, int max, const char *first)
+{
+	fprintf(stderr, "berth: ");
+	if (max == 0 && first)
+		fprintf(stderr, "unknown command \"%s\" for \"%s\"\n", first, cmd->name);
+	else if (cmd->min_args == max)
+		fprintf(stderr, "accepts %d arg(s), received %d\n", max, n);
+	else if (max == INT_MAX)
+		fprintf(stderr, "requires at least %d arg(s), only received %d\n", cmd->min_args,
+			n);
+	else if (cmd->min_args == 0)
+		fprintf(stderr, "accepts at most %d arg(s), received %d\n", max, n);
+	else
+		fprintf(stderr, "accepts between %d and %d arg(s), received %d\n", cmd->min_args,
+			max, n);
+	return FLAGS_NARGS;
+}
+
+/* Docker's cli/required.go messages, and its usage line and summary after them (first: the
+ * first positional, for cobra's NoArgs message, or NULL). */
+static int check_args(const struct flag_cmd *cmd, int n, const char *first)
 {
 	int max = cmd->max_args == FLAG_ARGS_NONE ? 0 : cmd->max_args ? cmd->max_args : INT_MAX;
 	if (n >= cmd->min_args && n <= max)
 		return n;
+	if (cmd->cobra)
+		return cobra_args(cmd, n, max, first);
 	fprintf(stderr, "\"%s\" ", cmd->name);
 	if (max == 0)
 		fprintf(stderr, "accepts no arguments");
@@ -188,6 +211,11 @@ int flags_check_args(const struct flag_cmd *cmd, int n)
 	fprintf(stderr, ".\nSee '%s --help'.\n", cmd->name);
 	usage(stderr, cmd);
 	return FLAGS_NARGS;
+}
+
+int flags_check_args(const struct flag_cmd *cmd, int n)
+{
+	return check_args(cmd, n, NULL);
 }
 
 int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, char **argv,
@@ -218,10 +246,10 @@ int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, 
 				    : parse_short(cmd, flags, argc, argv, &i);
 		if (r < 0) {
 			free(pos);
-			return FLAGS_ERROR;
+			return cmd->cobra ? FLAGS_USAGE : FLAGS_ERROR;
 		}
 	}
-	if (flags_check_args(cmd, npos) < 0) {
+	if (check_args(cmd, npos, pos[0]) < 0) {
 		free(pos);
 		return FLAGS_NARGS;
 	}

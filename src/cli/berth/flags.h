@@ -55,6 +55,10 @@ struct flag_cmd {
 	 * its bounds yet). */
 	int min_args;
 	int max_args;
+	/* Compose v2's usage errors instead of Docker's (a cobra command in a CLI plugin): cobra's
+	 * own messages for the positional count ("requires at least 2 arg(s), only received 1"),
+	 * without the usage after them, and exit status 1 for a bad flag as for a bad count. */
+	bool cobra;
 };
 
 /* What flags_parse returns besides a count. */
@@ -62,6 +66,7 @@ enum {
 	FLAGS_ERROR = -1, /* a bad flag: exit 125, as Docker's flag errors do */
 	FLAGS_HELP = -2,  /* --help was printed: exit 0 */
 	FLAGS_NARGS = -3, /* the positional count is outside the command's bounds: exit 1 */
+	FLAGS_USAGE = -4, /* a bad flag of a cobra command (Compose v2's): exit 1 */
 };
 
 /* Parse argv (without the command name). On success the positionals are in out_pos (argv's
@@ -75,7 +80,7 @@ int flags_parse(const struct flag_cmd *cmd, const struct flag *flags, int argc, 
  * a copy with the strict ones. */
 int flags_check_args(const struct flag_cmd *cmd, int n);
 /* The exit status for a flags_parse result < 0: 0 for --help, 125 for a flag error, 1 for a
- * wrong number of arguments (Docker's statuses). */
+ * wrong number of arguments (Docker's statuses) or a cobra command's flag error. */
 int flags_status(int r);
 void flag_list_free(struct flag_list *l);
 

@@ -216,6 +216,45 @@ static void check_args(void **state)
 	free(msg);
 }
 
+/* Compose v2's commands (cobra in a CLI plugin): cobra's messages alone, and a bad flag
+ * exits 1 as a bad count does. */
+static void cobra(void **state)
+{
+	const struct flag_cmd exec = {"berth compose exec", "SERVICE COMMAND", "Execute", false,
+				      FLAG_MIN_ARGS(2),     .cobra = true};
+	const struct flag_cmd ls = {"berth compose ls", "[OPTIONS]",  "List", true,
+				    FLAG_NO_ARGS,       .cobra = true};
+	const struct flag_cmd pair = {"berth compose x",     "A [B]",      "X", true,
+				      FLAG_RANGE_ARGS(1, 2), .cobra = true};
+	const struct flag_cmd one = {"berth compose y",  "A",          "Y", true,
+				     FLAG_EXACT_ARGS(1), .cobra = true};
+	const struct flag_cmd most = {"berth compose z", "[A]",        "Z", true,
+				      FLAG_MAX_ARGS(1),  .cobra = true};
+	const struct {
+		const struct flag_cmd *cmd;
+		const char *args, *msg;
+		int r;
+	} cases[] = {
+	    {&exec, "web", "berth: requires at least 2 arg(s), only received 1\n", FLAGS_NARGS},
+	    {&ls, "a b", "berth: unknown command \"a\" for \"berth compose ls\"\n", FLAGS_NARGS},
+	    {&pair, "a b c", "berth: accepts between 1 and 2 arg(s), received 3\n", FLAGS_NARGS},
+	    {&one, "", "berth: accepts 1 arg(s), received 0\n", FLAGS_NARGS},
+	    {&most, "a b", "berth: accepts at most 1 arg(s), received 2\n", FLAGS_NARGS},
+	    {&ls, "--bogus", "berth: unknown flag: --bogus\n", FLAGS_USAGE},
+	    {&ls, "-Z", "berth: unknown shorthand flag: 'Z' in -Z\n", FLAGS_USAGE},
+	    {&exec, "web sh", "", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *msg = NULL;
+		int r = run(cases[i].cmd, cases[i].args, &msg);
+		if (r != cases[i].r || strcmp(msg, cases[i].msg))
+			fail_msg("%s '%s': %d '%s', not %d '%s'", cases[i].cmd->name, cases[i].args,
+				 r, msg, cases[i].r, cases[i].msg);
+		free(msg);
+	}
+	assert_int_equal(flags_status(FLAGS_USAGE), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(unstated),
 	    cmocka_unit_test(order_and_status),
 	    cmocka_unit_test(check_args),
+	    cmocka_unit_test(cobra),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
