@@ -107,6 +107,13 @@ wait_running() {
 	assert_output --partial "Welcome to"
 	assert_output --partial "Debian GNU/Linux 12 (bookworm)"
 	assert_output --partial "Reached target"
+	# Debian's getty on that console (console-getty.service) greets with /etc/issue
+	for _ in $(seq 1 50); do
+		berth logs "$NAME" 2>&1 | grep -q 'Debian GNU/Linux 12 .* console' && break
+		sleep 0.1
+	done
+	run berth logs "$NAME"
+	assert_output --regexp 'Debian GNU/Linux 12 [0-9a-f]+ console'
 	# stop: SIGRTMIN+3 becomes the guest's poweroff; the VM ends with it, well before the
 	# timeout (25 s) would kill it (137)
 	start=$(date +%s)
@@ -122,8 +129,7 @@ wait_running() {
 	assert_failure
 }
 
-@test "vm systemd: --systemd's default follows the command; a service behind a published port" {
-	[ -s "$NGINX_TAR" ] || skip "no system image with nginx at $NGINX_TAR: run scripts/system-image --include nginx --tar-only"
+@test "vm systemd: --systemd's default follows the command; a missing init is an error" {
 	# /sbin/init as the command: systemd mode; another command, or --systemd=false: none
 	run berth create --isolation vm "$IMAGE" true
 	assert_success
@@ -135,8 +141,18 @@ wait_running() {
 	assert_output "<no value> <no value>"
 	run -125 berth create --isolation vm --systemd=maybe "$IMAGE"
 	assert_output --partial "invalid --systemd 'maybe'"
+	# an init that is not there: the guest says so, the VM ends
+	run -127 berth run --rm --isolation vm --network none --systemd=always "$IMAGE" /nosuch/init
+	assert_output --partial 'exec: "/nosuch/init": executable file not found'
+	run berth ps -aq --filter status=running
+	assert_output ""
+}
+
+@test "vm systemd: a Debian service under the guest's systemd answers on a published port" {
+	[ -s "$NGINX_TAR" ] || skip "no system image with nginx at $NGINX_TAR: run scripts/system-image --include nginx --tar-only"
 	berth network create vsnet >/dev/null
-	berth run -d --name "$NAME" --isolation vm --network vsnet -p 8089:80 "$IMAGE-nginx" >/dev/null
+	berth run -d --name "$NAME" --isolation vm --network vsnet -p 8089:80 --stop-timeout 25 \
+		"$IMAGE-nginx" >/dev/null
 	run berth inspect -f '{{.Config.SystemdMode}}' "$NAME"
 	assert_output true
 	run wait_running "$NAME"
