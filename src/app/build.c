@@ -13,6 +13,8 @@
 #include "image/http.h"
 #include "image/image.h"
 #include "image/pull.h"
+#include "image/push.h"
+#include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -153,6 +155,11 @@ static int build_one(const struct eng_store *s, struct img_store *is, const stru
 	r = bld_build(s, is, &bo, id, err);
 	if (r == 0)
 		r = img_image_tag(is, id, svc->image, err);
+	json_array_foreach(json_object_get(b, "tags"), i, v)
+	{
+		if (r == 0)
+			r = img_image_tag(is, id, json_string_value(v), err);
+	}
 	if (r == 0)
 		app_report(&o->progress, "Service", svc->name, "Built");
 	build_args_free(args, n_args);
@@ -177,6 +184,74 @@ int app_build(const struct eng_store *s, struct img_store *is, const struct app_
 			continue;
 		if (build_one(s, is, svc, o, err) < 0)
 			return berr_wrap(err, "service %s: build", svc->name);
+	}
+	return 0;
+}
+
+/* dockerd's default insecure registry: 127.0.0.0/8 (and localhost, which resolves there). */
+static bool loopback(const char *image)
+{
+	struct img_ref ref = {0};
+	if (img_ref_parse(image, &ref, NULL) < 0)
+		return false;
+	const char *d = ref.domain;
+	bool yes =
+	    !strncmp(d, "127.", 4) || !strcmp(d, "localhost") || !strncmp(d, "localhost:", 10);
+	img_ref_clear(&ref);
+	return yes;
+}
+
+static int push_one(struct img_store *is, const char *tag, const struct app_progress *pr,
+		    struct berr **err)
+{
+	struct img_push_opts po = {0};
+	img_http_opts_default(&po.http);
+	po.http.tls_verify = !loopback(tag);
+	app_report(pr, "Image", tag, "Pushing");
+	int r = img_push(is, tag, NULL, &po, NULL, err);
+	if (r < 0)
+		return berr_wrap(err, "push %s", tag);
+	app_report(pr, "Image", tag, "Pushed");
+	return 0;
+}
+
+int app_push(struct img_store *is, const struct app_plan *p, json_t *selected, bool ignore_failures,
+	     const struct app_progress *progress, struct berr **err)
+{
+	json_t *model = json_object_get(p->model, "services");
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct app_service *svc = &p->services[i];
+		if (!json_object_get(selected, svc->name))
+			continue;
+		json_t *m = json_object_get(model, svc->name);
+		if (!svc->build || !json_object_get(m, "image")) {
+			app_report(progress, "Service", svc->name, "Skipped");
+			continue;
+		}
+		json_t *tags = json_array();
+		json_array_append_new(tags, json_string(svc->image));
+		json_array_extend(tags, json_object_get(svc->build, "tags"));
+		size_t k;
+		json_t *t;
+		int r = 0;
+		json_array_foreach(tags, k, t)
+		{
+			struct berr *e = NULL;
+			if (push_one(is, json_string_value(t), progress, &e) == 0)
+				continue;
+			if (!ignore_failures) {
+				r = berr_wrap(&e, "service %s", svc->name);
+				*err = e;
+				break;
+			}
+			autofree char *msg = berr_string(e);
+			autofree char *line = xasprintf("Pushing %s: %s", svc->name, msg);
+			app_report(progress, "WARN", line, "");
+			berr_free(e);
+		}
+		json_decref(tags);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

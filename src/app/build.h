@@ -1,7 +1,8 @@
 /* compose build, and up's builds: a service's `build:` section (context, dockerfile or
  * dockerfile_inline, args, target, labels, no_cache, network, extra_hosts, shm_size) made
  * into its image by berth's builder (build/builder.h) and named as the service's image
- * (image:, else "<project>-<service>", Compose v2's name). */
+ * (image:, else "<project>-<service>", Compose v2's name) and its build.tags; compose push
+ * of those images. */
 #ifndef BERTH_APP_BUILD_H
 #define BERTH_APP_BUILD_H
 
@@ -30,5 +31,13 @@ struct app_build_opts {
 int app_build(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
 	      json_t *selected, bool only_missing, const struct app_build_opts *o,
 	      struct berr **err);
+
+/* compose push: the image of each selected service that is built and named (image:), and
+ * its build.tags, as Compose v2 pushes them ("Skipped" for the others); ignore_failures: a
+ * failed push reported and passed over. A registry on the loopback (127.0.0.0/8, localhost)
+ * is spoken to over plain HTTP when it does not do TLS, as dockerd takes 127.0.0.0/8 for an
+ * insecure registry by default. */
+int app_push(struct img_store *is, const struct app_plan *p, json_t *selected, bool ignore_failures,
+	     const struct app_progress *progress, struct berr **err);
 
 #endif

@@ -1,10 +1,17 @@
-/* compose up (up.h): images, networks, volumes, then containers service by service. */
+/* compose up (up.h): images, networks, volumes, then containers service by service, the
+ * services of one level of the dependency graph at once (a child process each, as stop.c
+ * stops them: the engine is single-threaded), as Compose v2 starts independent services
+ * together. */
 #include "app/up.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/container.h"
 #include "engine/create.h"
@@ -16,6 +23,7 @@
 #include "image/http.h"
 #include "image/image.h"
 #include "image/pull.h"
+#include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -159,13 +167,40 @@ static int volumes(const struct eng_store *s, const struct app_plan *p,
 	return 0;
 }
 
+/* labels with each "k=v" of more put in: a label of the same key replaced (run --label). */
+static char **labels_with(char **labels, char *const *more)
+{
+	for (size_t i = 0; more && more[i]; i++) {
+		const char *eq = strchr(more[i], '=');
+		size_t klen = eq ? (size_t)(eq - more[i]) : strlen(more[i]);
+		size_t n = strv_len(labels), k = 0;
+		while (k < n && !(strncmp(labels[k], more[i], klen) == 0 && labels[k][klen] == '='))
+			k++;
+		if (k == n) {
+			labels = xrealloc(labels, (n + 2) * sizeof(*labels));
+			labels[n + 1] = NULL;
+		} else {
+			free(labels[k]);
+		}
+		labels[k] = eq ? xstrdup(more[i]) : xasprintf("%s=", more[i]);
+	}
+	return labels;
+}
+
+int app_resources(const struct eng_store *s, const struct app_plan *p,
+		  const struct app_progress *pr, struct berr **err)
+{
+	int r = networks(s, p, pr, err);
+	return r < 0 ? r : volumes(s, p, pr, err);
+}
+
 int app_container_create(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
 			 const struct app_service *svc, const struct eng_create *c,
 			 const char *name, int number, bool oneoff, char out_id[65],
 			 struct berr **err)
 {
 	struct eng_create cc = c ? *c : svc->c;
-	char **labels = app_container_labels(svc, number, oneoff);
+	char **labels = labels_with(app_container_labels(svc, number, oneoff), cc.run.labels);
 	autofree char *init = NULL, *vm_init = NULL, *mode = NULL;
 	cc.name = name;
 	cc.run.labels = labels;
@@ -403,12 +438,11 @@ static int converge_one(const struct up_ctx *u, const struct app_service *svc, i
 		}
 		return o->no_start ? 0 : start(s, name, str(have, "Id"), pr, err);
 	}
-	if (have) {
-		if (remove_one(s, have, NULL, err) < 0)
-			return -EIO;
-	}
-	char id[ENG_ID_LEN + 1];
+	/* Compose v2 says Recreate before it stops the old one */
 	app_report(pr, "Container", name, have ? "Recreate" : "Creating");
+	if (have && remove_one(s, have, NULL, err) < 0)
+		return -EIO;
+	char id[ENG_ID_LEN + 1];
 	if (app_container_create(s, u->is, u->p, svc, NULL, name, number, false, id, err) < 0)
 		return berr_wrap(err, "create container %s", name);
 	app_report(pr, "Container", name, have ? "Recreated" : "Created");
@@ -521,6 +555,127 @@ static int wait_all(const struct eng_store *s, const struct app_plan *p, json_t 
 	return r;
 }
 
+json_t *app_up_levels(const struct app_plan *p, json_t *selected)
+{
+	int *level = xcalloc(p->n_services + 1, sizeof(*level));
+	json_t *levels = json_array();
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct app_service *svc = &p->services[i];
+		if (!json_object_get(selected, svc->name))
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const char *dep = p->services[j].name;
+			bool on = json_object_get(svc->depends_on, dep) ||
+				  (svc->network_service && !strcmp(svc->network_service, dep));
+			if (on && json_object_get(selected, dep) && level[j] + 1 > level[i])
+				level[i] = level[j] + 1;
+		}
+		while ((int)json_array_size(levels) <= level[i])
+			json_array_append_new(levels, json_array());
+		json_array_append_new(json_array_get(levels, (size_t)level[i]),
+				      json_string(svc->name));
+	}
+	free(level);
+	return levels;
+}
+
+#define APP_UP_MSG_MAX 4096
+
+/* What a child tells its parent: the error's code (0: none), whether a container was made. */
+struct up_word {
+	int32_t code;
+	uint8_t made;
+};
+
+static void up_child(struct up_ctx *u, const struct app_service *svc, json_t *sel, int fd)
+{
+	struct berr *err = NULL;
+	struct up_word w = {0};
+	int r = img_store_fork(u->is, &err);
+	if (r == 0 && service_up(u, svc, sel, &err) < 0)
+		r = berr_wrap(&err, "service %s", svc->name);
+	w.code = r < 0 ? (berr_code(err) ? berr_code(err) : EIO) : 0;
+	w.made = json_object_get(u->made, svc->name) != NULL;
+	autofree char *msg = r < 0 ? berr_string(err) : NULL;
+	(void)!write(fd, &w, sizeof(w));
+	if (msg)
+		(void)!write(fd, msg, strnlen(msg, APP_UP_MSG_MAX));
+	_exit(r < 0);
+}
+
+static int up_reap(struct up_ctx *u, const struct app_service *svc, pid_t pid, int fd, int r,
+		   struct berr **err)
+{
+	char buf[sizeof(struct up_word) + APP_UP_MSG_MAX + 1];
+	ssize_t n, got = 0;
+	while (got < (ssize_t)sizeof(buf) - 1 &&
+	       ((n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	buf[got] = 0;
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	struct up_word w = {EIO, 0};
+	if (got >= (ssize_t)sizeof(w))
+		memcpy(&w, buf, sizeof(w));
+	if (w.made)
+		json_object_set_new(u->made, svc->name, json_true());
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && w.code == 0;
+	if (!ok && r == 0)
+		r = berr_plain(err, w.code > 0 ? w.code : EIO, "%s",
+			       got > (ssize_t)sizeof(w) ? buf + sizeof(w)
+							: "service up ended abnormally");
+	return r;
+}
+
+/* One level's services: in this process when there is one, else a child each; the first
+ * failure once all have ended (what the others made stays, as Compose leaves it). */
+static int up_level(struct up_ctx *u, json_t *level, json_t *sel, struct berr **err)
+{
+	size_t n = json_array_size(level);
+	const struct app_plan *p = u->p;
+	if (n == 1) {
+		const struct app_service *svc =
+		    app_plan_service(p, json_string_value(json_array_get(level, 0)));
+		return service_up(u, svc, sel, err) < 0 ? berr_wrap(err, "service %s", svc->name)
+							: 0;
+	}
+	pid_t *pids = xcalloc(n, sizeof(*pids));
+	int *fds = xcalloc(n, sizeof(*fds));
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct app_service *svc =
+		    app_plan_service(p, json_string_value(json_array_get(level, i)));
+		int pp[2];
+		fds[i] = -1;
+		if (r < 0 || pipe2(pp, O_CLOEXEC) < 0) {
+			r = r ? r : berr_set(err, errno, "pipe");
+			continue;
+		}
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(pp[0]);
+			up_child(u, svc, sel, pp[1]);
+		}
+		close(pp[1]);
+		fds[i] = pp[0];
+		if (pids[i] < 0)
+			r = r ? r : berr_set(err, errno, "fork");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct app_service *svc =
+		    app_plan_service(p, json_string_value(json_array_get(level, i)));
+		if (pids[i] > 0)
+			r = up_reap(u, svc, pids[i], fds[i], r, err);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	free(pids);
+	free(fds);
+	return r;
+}
+
 int app_up(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
 	   const struct app_up_opts *o, struct berr **err)
 {
@@ -529,17 +684,19 @@ int app_up(const struct eng_store *s, struct img_store *is, const struct app_pla
 		return -EINVAL;
 	int r = app_pull(is, p, sel, o->pull, &o->progress, err);
 	if (r == 0)
-		r = networks(s, p, &o->progress, err);
-	if (r == 0)
-		r = volumes(s, p, &o->progress, err);
+		r = app_resources(s, p, &o->progress, err);
 	if (r == 0)
 		r = orphans(s, p, o, err);
 	struct up_ctx u = {s, is, p, o, json_object()};
-	for (size_t i = 0; r == 0 && i < p->n_services; i++) {
-		const struct app_service *svc = &p->services[i];
-		if (json_object_get(sel, svc->name) && service_up(&u, svc, sel, err) < 0)
-			r = berr_wrap(err, "service %s", svc->name);
+	json_t *levels = app_up_levels(p, sel);
+	size_t i;
+	json_t *level;
+	json_array_foreach(levels, i, level)
+	{
+		if (r == 0)
+			r = up_level(&u, level, sel, err);
 	}
+	json_decref(levels);
 	json_decref(u.made);
 	if (r == 0 && o->wait && !o->no_start)
 		r = wait_all(s, p, sel, &o->progress, err);

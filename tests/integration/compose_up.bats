@@ -27,6 +27,7 @@ teardown() {
 		done
 		svc=$(api_service_stop)
 	fi
+	registry_stop
 	net_teardown
 	store_teardown
 	[ -z "$svc" ] || LEFT="$LEFT service:$svc"
@@ -543,4 +544,141 @@ YML
 	run berth compose down
 	assert_success
 	assert_line " Network shop_default  Removed"
+}
+
+@test "compose up: the services of one level of the dependency graph are made at the same time" {
+	cat >compose.yaml <<'YML'
+services:
+  a:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 3s
+    environment: {GEN: "${GEN:-1}"}
+  b:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_grace_period: 3s
+    environment: {GEN: "${GEN:-1}"}
+  c:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    depends_on: [a, b]
+YML
+	run berth compose up -d
+	assert_success
+	# a and b changed: each is stopped (sleep as PID 1 ignores SIGTERM: its whole 3 s) and made
+	# again, both at once (6 s one after the other); c, the next level, after both
+	t0=$(date +%s%N)
+	GEN=2 run berth compose up -d
+	t1=$(date +%s%N)
+	assert_success
+	assert_line " Container shop-a-1  Recreated"
+	assert_line " Container shop-b-1  Recreated"
+	assert_line " Container shop-c-1  Running"
+	[ $(((t1 - t0) / 1000000)) -lt 5500 ]
+	[ "$(echo "$output" | grep -n 'shop-b-1  Recreate$' | cut -d: -f1)" -lt \
+		"$(echo "$output" | grep -n 'shop-a-1  Recreated' | cut -d: -f1)" ]
+	[ "$(echo "$output" | grep -n 'shop-a-1  Recreate$' | cut -d: -f1)" -lt \
+		"$(echo "$output" | grep -n 'shop-b-1  Recreated' | cut -d: -f1)" ]
+	run berth compose ps --services
+	assert_output "$(printf 'a\nb\nc')"
+	run berth compose down -t 0
+	assert_success
+}
+
+@test "compose run: --label adds or overrides a label, --service-ports publishes the service's ports, -p others" {
+	cat >compose.yaml <<'YML'
+services:
+  web:
+    image: berth/default
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    ports: ["127.0.0.1:18095:80"]
+    labels: {tier: front, keep: "yes"}
+YML
+	run berth compose run -d --label tier=back --label extra=1 --service-ports web sleep 1000
+	assert_success
+	# the network made first, as Compose's run makes it
+	assert_line " Network shop_default  Created"
+	id=${lines[${#lines[@]} - 1]}
+	run berth inspect --format '{{index .Config.Labels "tier"}} {{index .Config.Labels "keep"}} {{index .Config.Labels "extra"}} {{index .Config.Labels "com.docker.compose.oneoff"}}' "$id"
+	assert_output "back yes 1 True"
+	run berth port "$id"
+	assert_output "80/tcp -> 127.0.0.1:18095"
+	id=$(berth compose run -d -p 127.0.0.1:18096:80 web sleep 1000)
+	run berth port "$id"
+	assert_output "80/tcp -> 127.0.0.1:18096"
+	id=$(berth compose run -d web sleep 1000)
+	run berth port "$id"
+	assert_output ""
+	run berth compose down --remove-orphans -t 0
+	assert_success
+}
+
+@test "compose push: a built service's image and its build.tags, others skipped" {
+	registry_start plain
+	mkdir -p app
+	printf 'FROM berth/default\nRUN echo pushed >/note\n' >app/Dockerfile
+	cat >compose.yaml <<YML
+services:
+  app:
+    image: $REG/shop/app:1
+    build:
+      context: ./app
+      tags: ["$REG/shop/app:extra"]
+  other:
+    image: berth/default
+YML
+	run berth compose build
+	assert_success
+	run berth compose push
+	assert_success
+	assert_line " Image $REG/shop/app:1  Pushed"
+	assert_line " Image $REG/shop/app:extra  Pushed"
+	assert_line " Service other  Skipped"
+	run curl -sf "http://$REG/v2/shop/app/tags/list"
+	assert_success
+	[ "$(echo "$output" | jq -r '.tags | sort | join(",")')" = "1,extra" ]
+	# a registry that is not there: the service named, status 1; --ignore-push-failures goes on
+	registry_stop
+	run berth compose push app
+	[ "$status" -eq 1 ]
+	assert_output --partial "berth: service app: push $REG/shop/app:1"
+	run berth compose push --ignore-push-failures
+	assert_success
+	assert_line --partial "Pushing app: push $REG/shop/app:1"
+	berth rmi "$REG/shop/app:1" "$REG/shop/app:extra" >/dev/null
+}
+
+@test "compose logs and up on a terminal: each container's prefix in its colour; --no-color and NO_COLOR turn it off" {
+	cat >compose.yaml <<'YML'
+services:
+  one:
+    image: berth/default
+    command: ["sh", "-c", "echo hello-one; exec sleep 1000"]
+    stop_signal: SIGKILL
+  two:
+    image: berth/default
+    command: ["sh", "-c", "echo hello-two; exec sleep 1000"]
+    stop_signal: SIGKILL
+YML
+	run berth compose up -d
+	assert_success
+	for _ in $(seq 50); do berth compose logs | grep -q hello-two && break; sleep 0.1; done
+	b="$BERTH --root $STORE --runroot $RUNROOT"
+	run script -qec "timeout --foreground 30 $b compose logs" /dev/null
+	assert_success
+	assert_output --partial $'\e[36mone-1  | \e[0mhello-one'
+	assert_output --partial $'\e[33mtwo-1  | \e[0mhello-two'
+	run script -qec "timeout --foreground 30 $b compose logs --no-color" /dev/null
+	refute_output --partial $'\e['
+	assert_output --partial "one-1  | hello-one"
+	run script -qec "NO_COLOR=1 timeout --foreground 30 $b compose logs" /dev/null
+	refute_output --partial $'\e['
+	# not a terminal: no colour (the other tests' exact lines)
+	run berth compose logs one
+	assert_output "one-1  | hello-one"
+	run berth compose down -t 0
+	assert_success
 }

@@ -224,6 +224,7 @@ static const struct {
     {"port", "Print the public port for a port binding", compose_port},
     {"ps", "List containers", compose_ps},
     {"pull", "Pull service images", compose_pull},
+    {"push", "Push service images", compose_push},
     {"restart", "Restart service containers", compose_restart},
     {"rm", "Removes stopped service containers", compose_rm},
     {"run", "Run a one-off command on a service", compose_run},

@@ -41,10 +41,20 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 int compose_top(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_port(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_pull(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
+int compose_push(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_images(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
-/* Follow the containers' logs, each line prefixed "name  | " (compose_logs.c). stop: set by a
- * signal handler, asked between reads. */
-int compose_follow(struct cli_opts *o, json_t *containers, bool follow, long tail, bool timestamps,
-		   bool prefix, volatile int *stop);
+/* How compose_follow shows the logs. */
+struct compose_follow_opts {
+	bool follow, timestamps;
+	bool prefix;        /* "web-1  | " before each line */
+	bool color;         /* the prefixes coloured, a colour per container (compose_color()) */
+	long tail;          /* -1: all */
+	volatile int *stop; /* set by a signal handler, asked between reads; or NULL */
+};
+/* Follow the containers' logs, each line prefixed "web-1  | " (compose_logs.c). */
+int compose_follow(struct cli_opts *o, json_t *containers, const struct compose_follow_opts *fo);
+/* Whether the prefixes are coloured, as Compose v2 decides: stdout a terminal, no --no-color,
+ * NO_COLOR unset or empty. */
+bool compose_color(bool no_color);
 
 #endif

@@ -174,7 +174,7 @@ int compose_ps(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 
 int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
 {
-	bool follow = false, ts = false, no_prefix = false;
+	bool follow = false, ts = false, no_prefix = false, no_color = false;
 	const char *tail = "all";
 	const struct flag flags[] = {
 	    {"follow", 'f', FLAG_BOOL, &follow, "Follow log output"},
@@ -182,7 +182,7 @@ int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	    {"tail", 'n', FLAG_STRING, &tail, "Number of lines to show from the end of the logs",
 	     "string"},
 	    {"no-log-prefix", 0, FLAG_BOOL, &no_prefix, "Don't print prefix in logs"},
-	    {"no-color", 0, FLAG_BOOL, &(bool){0}, "Produce monochrome output"},
+	    {"no-color", 0, FLAG_BOOL, &no_color, "Produce monochrome output"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth compose logs",
 				     "[OPTIONS] [SERVICE...]",
@@ -203,7 +203,12 @@ int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	int st = project_containers(o, co, pos, false, &cp, &cs);
 	if (st)
 		return st;
-	compose_follow(o, cs, follow, t, ts, !no_prefix, NULL);
+	struct compose_follow_opts fo = {.follow = follow,
+					 .timestamps = ts,
+					 .prefix = !no_prefix,
+					 .color = compose_color(no_color),
+					 .tail = t};
+	compose_follow(o, cs, &fo);
 	json_decref(cs);
 	compose_project_clear(&cp);
 	return 0;

@@ -1,5 +1,5 @@
-/* berth compose exec, run, top, port, pull and images. exec, top and port find the service's
- * container by its labels and hand it to the command line's own `berth exec|top|port`, so
+/* berth compose exec, run, top, port, pull, push and images. exec, top and port find the
+ * service's container by its labels and hand it to the command line's own `berth exec|top|port`, so
  * what they print and how they exit is theirs; run makes a one-off container of the service
  * (app_container_create, `.oneoff=True`, named <project>-<service>-run-<12 hex>) and starts it
  * attached as `berth start -a` does. */
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/build.h"
 #include "app/up.h"
 #include "cli/berth/compose.h"
 #include "engine/monitor.h"
@@ -140,7 +141,7 @@ int compose_exec(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 
 /* run's container: the service's options with the command line's changes. */
 struct run_over {
-	bool no_tty, rm, detach;
+	bool no_tty, rm, detach, service_ports;
 	const char *entrypoint, *user, *workdir, *name;
 	struct flag_list env, labels, publish;
 };
@@ -171,7 +172,17 @@ static int run_create(struct cli_opts *o, struct compose_project *cp, const stru
 	c.attach_stdin = !r->detach;
 	c.attach_stdout = c.attach_stderr = !r->detach;
 	c.auto_remove = r->rm;
-	c.publish = (char *const *)r->publish.v; /* Compose's run publishes only with -p */
+	/* Compose's run publishes the service's ports only with --service-ports; -p's always */
+	json_t *pub = json_array();
+	for (size_t i = 0; r->service_ports && svc->c.publish && svc->c.publish[i]; i++)
+		json_array_append_new(pub, json_string(svc->c.publish[i]));
+	for (int i = 0; i < r->publish.n; i++)
+		json_array_append_new(pub, json_string(r->publish.v[i]));
+	char **pubv = xcalloc(json_array_size(pub) + 1, sizeof(*pubv));
+	for (size_t i = 0; i < json_array_size(pub); i++)
+		pubv[i] = (char *)json_string_value(json_array_get(pub, i));
+	c.publish = pubv;
+	c.run.labels = (char **)r->labels.v;
 	c.restart = NULL;
 	uint8_t rnd[6];
 	char hex[13];
@@ -189,11 +200,21 @@ static int run_create(struct cli_opts *o, struct compose_project *cp, const stru
 	autoptr(img_store) is = cli_store(o);
 	struct berr *err = NULL;
 	int st = is ? 0 : 125;
+	/* the service's image pulled when missing and the project's networks and volumes made,
+	 * as up would (Compose's run does) */
+	json_t *one = json_pack("{s:b}", svc->name, 1);
+	struct app_progress pr = {compose_progress, NULL};
+	if (!st && (app_pull(is, cp->plan, one, NULL, &pr, &err) < 0 ||
+		    app_resources(&es, cp->plan, &pr, &err) < 0))
+		st = cli_fail(err, 1);
+	json_decref(one);
 	if (!st && app_container_create(&es, is, cp->plan, svc, &c, r->name ? r->name : name, 1,
 					true, out_id, &err) < 0)
 		st = cli_fail(err, 1);
 	free(envv);
 	json_decref(env);
+	free(pubv);
+	json_decref(pub);
 	return st;
 }
 
@@ -240,6 +261,8 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 	     "string"},
 	    {"name", 0, FLAG_STRING, &r.name, "Assign a name to the container", "string"},
 	    {"no-deps", 0, FLAG_BOOL, &no_deps, "Don't start linked services"},
+	    {"service-ports", 'P', FLAG_BOOL, &r.service_ports,
+	     "Run command with all service's ports enabled and mapped to the host"},
 	    {"no-TTY", 'T', FLAG_BOOL, &r.no_tty, "Disable pseudo-TTY allocation"},
 	    {"user", 'u', FLAG_STRING, &r.user, "Run as specified username or uid", "string"},
 	    {"workdir", 'w', FLAG_STRING, &r.workdir, "Working directory inside the container",
@@ -255,8 +278,6 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	int st = n < 0 ? flags_status(n) : 0;
-	if (!st && r.labels.n)
-		st = cli_error(1, "--label is not supported yet");
 	struct compose_project cp = {0};
 	if (!st && n >= 0)
 		st = compose_load(co, &cp);
@@ -383,6 +404,42 @@ int compose_pull(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	else if (!is)
 		st = 125;
 	else if (app_pull(is, cp.plan, sel, "always", &pr, &err) < 0)
+		st = cli_fail(err, 1);
+	json_decref(sel);
+	compose_project_clear(&cp);
+	return st;
+}
+
+int compose_push(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
+{
+	bool quiet = false, ignore = false, deps = false;
+	const struct flag flags[] = {
+	    {"ignore-push-failures", 0, FLAG_BOOL, &ignore,
+	     "Push what it can and ignores images with push failures"},
+	    {"include-deps", 0, FLAG_BOOL, &deps,
+	     "Also push images of services declared as dependencies"},
+	    {"quiet", 'q', FLAG_BOOL, &quiet, "Push without printing progress information"},
+	    FLAG_END};
+	const struct flag_cmd cmd = {"berth compose push",  "[OPTIONS] [SERVICE...]",
+				     "Push service images", true,
+				     FLAG_MIN_ARGS(0),      .cobra = true};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return flags_status(n);
+	struct compose_project cp;
+	int st = compose_load(co, &cp);
+	if (st)
+		return st;
+	struct berr *err = NULL;
+	json_t *sel = app_selected(cp.plan, (char *const *)pos, !deps, &err);
+	autoptr(img_store) is = sel ? cli_store(o) : NULL;
+	struct app_progress pr = {quiet ? NULL : compose_progress, NULL};
+	if (!sel)
+		st = cli_fail(err, 1);
+	else if (!is)
+		st = 125;
+	else if (app_push(is, cp.plan, sel, ignore, &pr, &err) < 0)
 		st = cli_fail(err, 1);
 	json_decref(sel);
 	compose_project_clear(&cp);

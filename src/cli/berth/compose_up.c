@@ -122,13 +122,16 @@ static json_t *selected_containers(struct eng_store *es, const struct app_plan *
 }
 
 static int attached(struct cli_opts *o, struct eng_store *es, const struct app_plan *p, json_t *sel,
-		    long timeout)
+		    long timeout, struct compose_follow_opts *fo)
 {
 	json_t *cs = selected_containers(es, p, sel);
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	compose_follow(o, cs, true, -1, false, true, &interrupted);
+	fo->follow = true;
+	fo->tail = -1;
+	fo->stop = &interrupted;
+	compose_follow(o, cs, fo);
 	int status = 0;
 	if (interrupted) {
 		fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
@@ -153,7 +156,7 @@ static int attached(struct cli_opts *o, struct eng_store *es, const struct app_p
 
 int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)
 {
-	bool detach = false, build = false;
+	bool detach = false, build = false, no_color = false, no_prefix = false;
 	long timeout = -1;
 	const char *pull = NULL;
 	struct flag_list scale = {0};
@@ -175,6 +178,8 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 	     "Pull image before running (\"always\"|\"missing\"|\"never\")", "string"},
 	    {"timeout", 't', FLAG_INT, &timeout, "Shutdown timeout in seconds", "int"},
 	    {"build", 0, FLAG_BOOL, &build, "Build images before starting containers"},
+	    {"no-color", 0, FLAG_BOOL, &no_color, "Produce monochrome output"},
+	    {"no-log-prefix", 0, FLAG_BOOL, &no_prefix, "Don't print prefix in logs"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth compose up",
 				     "[OPTIONS] [SERVICE...]",
@@ -217,7 +222,9 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 	if (!st && app_up(&es, is, cp.plan, &uo, &err) < 0)
 		st = cli_fail(err, 1);
 	if (!st && !detach)
-		st = attached(o, &es, cp.plan, sel, timeout);
+		st = attached(o, &es, cp.plan, sel, timeout,
+			      &(struct compose_follow_opts){.prefix = !no_prefix,
+							    .color = compose_color(no_color)});
 	json_decref(sel);
 	json_decref(uo.scale);
 	compose_project_clear(&cp);

@@ -15,6 +15,7 @@
 
 #include "app/plan.h"
 #include "app/stop.h"
+#include "app/up.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -255,6 +256,38 @@ static void test_stop_levels(void **state)
 	app_plan_free(p);
 }
 
+/* up's levels: independent services together, a dependent one level past its deepest
+ * dependency; services not selected left out and not counted. */
+static void test_up_levels(void **state)
+{
+	char *e;
+	struct app_plan *p =
+	    make("{\"name\": \"p\", \"services\": {"
+		 " \"a\": {\"image\": \"i\"}, \"b\": {\"image\": \"i\"},"
+		 " \"c\": {\"image\": \"i\", \"depends_on\": {\"a\": {}, \"b\": {}}},"
+		 " \"d\": {\"image\": \"i\", \"depends_on\": {\"c\": {}}},"
+		 " \"e\": {\"image\": \"i\", \"depends_on\": {\"a\": {}}}},"
+		 " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+		 &e);
+	assert_non_null(p);
+	json_t *all =
+	    json_pack("{s:b, s:b, s:b, s:b, s:b}", "a", 1, "b", 1, "c", 1, "d", 1, "e", 1);
+	json_t *levels = app_up_levels(p, all);
+	char *text = json_dumps(levels, JSON_COMPACT);
+	assert_string_equal(text, "[[\"a\",\"b\"],[\"c\",\"e\"],[\"d\"]]");
+	free(text);
+	json_decref(levels);
+	json_t *some = json_pack("{s:b, s:b}", "c", 1, "d", 1); /* --no-deps c d */
+	levels = app_up_levels(p, some);
+	text = json_dumps(levels, JSON_COMPACT);
+	assert_string_equal(text, "[[\"c\"],[\"d\"]]");
+	free(text);
+	json_decref(levels);
+	json_decref(some);
+	json_decref(all);
+	app_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_warned),
 	    cmocka_unit_test(test_stop_levels),
 	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_up_levels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
