@@ -32,7 +32,7 @@ endif
 CFLAGS   += -std=gnu11 $(WARN) $(OPT) -MMD -MP
 
 LIB_SRC  := $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/net/*.c src/vm/*.c src/engine/*.c \
-            src/build/*.c src/api/*.c src/compose/*.c src/app/*.c)
+            src/build/*.c src/api/*.c src/compose/*.c src/kube/*.c src/app/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libberth.a
 

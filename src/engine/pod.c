@@ -322,7 +322,10 @@ static bool strv_any(char *const *v)
 /* What a member may not decide for itself, podman's words. */
 static int member_check(const struct eng_create *c, json_t *pod, struct berr **err)
 {
-	if (c->isolation && !strcmp(c->isolation, "vm"))
+	/* a VM joins no namespace of the host's: only a pod that shares none (--share none,
+	 * kube play's pods of VMs) takes one */
+	if (c->isolation && !strcmp(c->isolation, "vm") &&
+	    json_array_size(json_object_get(pod, "SharedNamespaces")))
 		return berr_plain(err, EINVAL, "--pod: pods of VMs are not there yet (issue #19)");
 	if (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host"))
 		return berr_plain(err, EINVAL, "--pod: --userns is not supported in a pod yet");

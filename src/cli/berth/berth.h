@@ -108,6 +108,8 @@ int cmd_network(struct cli_opts *o, int argc, char **argv);
 int cmd_image(struct cli_opts *o, int argc, char **argv);
 /* pod.c */
 int cmd_pod(struct cli_opts *o, int argc, char **argv);
+/* kube.c */
+int cmd_kube(struct cli_opts *o, int argc, char **argv);
 /* build.c */
 int cmd_build(struct cli_opts *o, int argc, char **argv);
 int cmd_builder(struct cli_opts *o, int argc, char **argv);

@@ -43,6 +43,7 @@ static const struct cli_command commands[] = {
     {"volume", "Manage volumes", cmd_volume},
     {"network", "Manage networks", cmd_network},
     {"pod", "Manage pods (create, ls, inspect, start, stop, rm, ...)", cmd_pod},
+    {"kube", "Play, take down and generate Kubernetes YAML (play, down, generate)", cmd_kube},
     {"system", "Manage berth (df, prune, check, info)", cmd_system},
     {"info", "Display system-wide information", cmd_info},
     {"events", "Get real time events from the server", cmd_events},
