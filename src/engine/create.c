@@ -314,8 +314,9 @@ static int decide_systemd(const struct eng_create *c, json_t *spec, bool *out_on
 }
 
 /* Every decision once now, with a stand-in user: bad input creates nothing. */
-static int decide(const struct eng_store *s, const struct eng_create *c,
-		  const struct img_config *ic, struct decisions *d, struct berr **err)
+static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
+		  const struct eng_create *c, const struct img_config *ic, struct decisions *d,
+		  struct berr **err)
 {
 	if (!(d->restart = restart_policy(c->restart, err)))
 		return -EINVAL;
@@ -331,6 +332,9 @@ static int decide(const struct eng_store *s, const struct eng_create *c,
 	if (!(d->spec = eng_bundle_spec(&c->run, ic, &probe, "0", "/", "/", err)))
 		return -EINVAL;
 	int r = decide_systemd(c, d->spec, &d->systemd, err);
+	if (r == 0 && d->systemd)
+		r = eng_systemd_image(is, json_object_get(img, "layers"), c->image, c->systemd,
+				      &d->systemd, err);
 	if (r == 0)
 		r = eng_userns_plan(&c->userns, &d->userns_mode, &d->idmaps, err);
 	/* the container's root would need its cgroups chowned to it (as LXC does), and the
@@ -419,7 +423,7 @@ static int create(const struct eng_store *s, struct img_store *is, const struct 
 		r = img_config_parse(cdata, clen, &ic, err);
 	struct decisions d = {.ports = json_object()};
 	if (r == 0)
-		r = decide(s, c, ic, &d, err);
+		r = decide(s, is, img, c, ic, &d, err);
 	json_t *rec = NULL;
 	if (r == 0) {
 		rec = new_record(c, ic, img, &d);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include "image/layers_find.h"
 #include "runtime/cgroup.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -187,6 +188,29 @@ void eng_systemd_unshadow(json_t *spec, json_t *plan)
 			}
 		}
 	}
+}
+
+int eng_systemd_image(struct img_store *is, json_t *layers, const char *image, const char *value,
+		      bool *inout_on, struct berr **err)
+{
+	/* the physical paths: a merged-/usr image (Debian 12) has /lib as a link to usr/lib,
+	 * which the lookup does not follow */
+	static const char *const where[] = {"usr/lib/systemd/systemd", "lib/systemd/systemd"};
+	if (!*inout_on)
+		return 0;
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		int r = img_layers_find(is, layers, where[i], err);
+		if (r != 0)
+			return r < 0 ? berr_wrap(err, "look for systemd in image '%s'", image) : 0;
+	}
+	if (value && !strcmp(value, "always"))
+		return berr_plain(err, EINVAL,
+				  "--systemd=always: image '%s' has no systemd (no "
+				  "/usr/lib/systemd/systemd or /lib/systemd/systemd): use an image "
+				  "with systemd as its init (scripts/system-image)",
+				  image);
+	*inout_on = false;
+	return 0;
 }
 
 int eng_systemd_host_check(struct berr **err)

@@ -40,6 +40,16 @@ void eng_systemd_unshadow(json_t *spec, json_t *plan);
  * hybrid host's "unified") or a name=systemd v1 hierarchy. ENOTSUP saying so otherwise. */
 int eng_systemd_host_check(struct berr **err);
 
+/* Whether the image (its record's "layers", bottom first; image: its name, for the message)
+ * has systemd, once systemd mode is on (*inout_on): /usr/lib/systemd/systemd or
+ * /lib/systemd/systemd in its layers. Without it, `--systemd=always` (value) is refused
+ * (EINVAL, naming the image and what is missing: nothing is made), and `true`'s decision
+ * (the command is an init, but another one, as busybox's /sbin/init) becomes off, so that
+ * such an init runs as with Docker, with its own stop signal. */
+struct img_store;
+int eng_systemd_image(struct img_store *is, json_t *layers, const char *image, const char *value,
+		      bool *inout_on, struct berr **err);
+
 /* Write <dir>/host/container-manager ("berth") and <dir>/host/os-release (the host's), which
  * the container sees read-only at /run/host. */
 int eng_systemd_host_files(const char *dir, struct berr **err);
