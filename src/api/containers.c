@@ -284,7 +284,7 @@ struct waiter {
  * did). */
 static int read_exit(int mon, int client)
 {
-	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	for (;;) {
 		struct pollfd pf[2] = {{.fd = mon, .events = POLLIN}, {.fd = client, .events = 0}};
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
@@ -293,11 +293,11 @@ static int read_exit(int mon, int client)
 			return -1;
 		if (!pf[0].revents)
 			continue;
-		enum eng_stream st;
+		enum frame_stream st;
 		size_t len = 0;
-		if (eng_frame_read(mon, &st, buf, &len) <= 0)
+		if (frame_read(mon, &st, buf, &len) <= 0)
 			return -1;
-		if (st == ENG_EXIT)
+		if (st == FRAME_EXIT)
 			return (int)strtol(buf, NULL, 10);
 	}
 }
@@ -598,9 +598,9 @@ static int to_client(int sock, const struct attach *a, int stream, const char *d
 
 static void relay(struct attach *a, int sock, int mon, const char *extra, size_t n)
 {
-	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	if (a->in && n)
-		(void)eng_frame_write(mon, ENG_STDIN, extra, n);
+		(void)frame_write(mon, FRAME_STDIN, extra, n);
 	bool input = a->in;
 	for (;;) {
 		struct pollfd pf[2] = {{.fd = mon, .events = POLLIN},
@@ -611,20 +611,20 @@ static void relay(struct attach *a, int sock, int mon, const char *extra, size_t
 			return;
 		}
 		if (pf[0].revents) {
-			enum eng_stream st;
+			enum frame_stream st;
 			size_t len = 0;
-			if (eng_frame_read(mon, &st, buf, &len) <= 0 || st == ENG_EXIT)
+			if (frame_read(mon, &st, buf, &len) <= 0 || st == FRAME_EXIT)
 				return;
-			if ((st == ENG_STDOUT || st == ENG_STDERR) &&
-			    to_client(sock, a, st == ENG_STDERR ? 2 : 1, buf, len) < 0)
+			if ((st == FRAME_STDOUT || st == FRAME_STDERR) &&
+			    to_client(sock, a, st == FRAME_STDERR ? 2 : 1, buf, len) < 0)
 				return;
 		}
 		if (input && (pf[1].revents & POLLIN)) {
-			ssize_t k = read(sock, buf, ENG_FRAME_MAX);
+			ssize_t k = read(sock, buf, FRAME_MAX);
 			if (k > 0) {
-				(void)eng_frame_write(mon, ENG_STDIN, buf, (size_t)k);
+				(void)frame_write(mon, FRAME_STDIN, buf, (size_t)k);
 			} else { /* the client closed its input: the process's stdin ends */
-				(void)eng_frame_write(mon, ENG_STDIN_EOF, NULL, 0);
+				(void)frame_write(mon, FRAME_STDIN_EOF, NULL, 0);
 				input = false;
 			}
 		} else if (!input && (pf[1].revents & (POLLHUP | POLLERR))) {

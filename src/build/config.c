@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define PORT_RANGE_MAX 65536 /* ports one EXPOSE word may stand for */
@@ -328,7 +329,7 @@ void bld_config_history(json_t *image_config, const char *created_by, bool empty
 		json_object_set_new(image_config, "history", hist);
 	}
 	char now[40];
-	json_t *h = json_pack("{s:s,s:s,s:s}", "created", img_time_now(now), "created_by",
+	json_t *h = json_pack("{s:s,s:s,s:s}", "created", timefmt_now(now), "created_by",
 			      created_by, "comment", "buildkit.dockerfile.v0");
 	if (empty_layer)
 		json_object_set_new(h, "empty_layer", json_true());

@@ -35,7 +35,7 @@
 /* Output frames until the exit status. */
 static int relay(int sock, const struct bld_run *r, int *out_status, struct berr **err)
 {
-	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	sigset_t block, open_mask;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -52,16 +52,16 @@ static int relay(int sock, const struct bld_run *r, int *out_status, struct berr
 			return berr_plain(err, EINTR, "the build was interrupted");
 		if (pr <= 0)
 			continue;
-		enum eng_stream st;
+		enum frame_stream st;
 		size_t len;
-		int n = eng_frame_read(sock, &st, buf, &len);
+		int n = frame_read(sock, &st, buf, &len);
 		if (n <= 0)
 			return berr_plain(err, EIO, "the RUN container's monitor went away");
-		if (st == ENG_EXIT) {
+		if (st == FRAME_EXIT) {
 			*out_status = (int)strtol(buf, NULL, 10);
 			return 0;
 		}
-		if ((st == ENG_STDOUT || st == ENG_STDERR) && r->output)
+		if ((st == FRAME_STDOUT || st == FRAME_STDERR) && r->output)
 			r->output(r->ctx, (int)st, buf, len);
 	}
 }

@@ -21,6 +21,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 struct bld_context *bld_ref_context(struct bld_build *b, const struct bld_ref *ref)
@@ -187,7 +188,7 @@ int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *creat
 {
 	json_t *cfg = json_deep_copy(st->config);
 	char now[40];
-	json_object_set_new(cfg, "created", json_string(img_time_now(now)));
+	json_object_set_new(cfg, "created", json_string(timefmt_now(now)));
 	bld_config_history(cfg, created_by, upper == NULL);
 	struct eng_derive d = {.parent = *st->id ? st->id : NULL,
 			       .config = cfg,

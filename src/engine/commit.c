@@ -30,6 +30,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 struct tar {
@@ -118,7 +119,7 @@ static json_t *new_config(json_t *base, json_t *rec, const struct eng_commit *c,
 			return NULL;
 		}
 	char now[40];
-	img_time_now(now);
+	timefmt_now(now);
 	json_object_set_new(cfg, "created", json_string(now));
 	if (c->author)
 		json_object_set_new(cfg, "author", json_string(c->author));

@@ -279,11 +279,11 @@ int eng_container_resize(const struct eng_store *s, const char *id, unsigned row
 	autoclose int sock = eng_attach_connect(s, id, err);
 	if (sock < 0)
 		return sock;
-	/* the monitor's ENG_RESIZE, as an attached client sends it on SIGWINCH: it sets the
+	/* the monitor's FRAME_RESIZE, as an attached client sends it on SIGWINCH: it sets the
 	 * size on its pty master (a VM: the guest's console); without a terminal it drops it */
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%u %u", rows, cols);
-	r = eng_frame_write(sock, ENG_RESIZE, buf, (size_t)n);
+	r = frame_write(sock, FRAME_RESIZE, buf, (size_t)n);
 	if (r < 0)
 		return berr_set(err, -r, "resize container %.12s", id);
 	/* our end of input; then the monitor's output to us drained until it drops us (it

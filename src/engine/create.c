@@ -22,11 +22,11 @@
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/store.h"
-#include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "vm/accel.h"
 #include "vm/vm.h"
@@ -378,7 +378,7 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 						      : NULL;
 	char now[40];
 	json_t *rec = json_pack(
-	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "Created", img_time_now(now),
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "Created", timefmt_now(now),
 	    "Path", json_string_value(json_array_get(args, c->run.init ? 2 : 0)), "Args",
 	    json_array(), "Image", json_string_value(json_object_get(img, "id")), "ImageName",
 	    c->image, "Driver", "overlay", "Config",

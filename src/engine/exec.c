@@ -418,27 +418,27 @@ runner(const struct eng_store *s, const char *cid, const char *exec_id, struct r
 	_exit(status);
 }
 
-/* ---- a VM's exec: its monitor relays the process to the guest (engine/session.h) ---- */
+/* ---- a VM's exec: its monitor relays the process to the guest (vm/session.h) ---- */
 
 /* The session's output to where the exec's stdio goes; 1 at the end (*status set). */
 static int vm_output(int sock, int out, int errfd, char *buf, int *status)
 {
-	enum eng_stream st;
+	enum frame_stream st;
 	size_t len = 0;
-	if (eng_frame_read(sock, &st, buf, &len) <= 0) {
+	if (frame_read(sock, &st, buf, &len) <= 0) {
 		*status = 126;
 		return 1;
 	}
-	if (st == ENG_STDOUT && out >= 0)
+	if (st == FRAME_STDOUT && out >= 0)
 		(void)fs_write_all(out, buf, len);
-	else if (st == ENG_STDERR && errfd >= 0)
+	else if (st == FRAME_STDERR && errfd >= 0)
 		(void)fs_write_all(errfd, buf, len);
-	else if (st == ENG_EXIT || st == ENG_ERROR) { /* ERROR: "CODE message" */
+	else if (st == FRAME_EXIT || st == FRAME_ERROR) { /* ERROR: "CODE message" */
 		char *msg = strchr(buf, ' ');
 		*status = atoi(buf);
-		if (st == ENG_ERROR && errfd >= 0 && msg)
+		if (st == FRAME_ERROR && errfd >= 0 && msg)
 			(void)dprintf(errfd, "%s\n", msg + 1);
-		if (st == ENG_ERROR && *status <= 0)
+		if (st == FRAME_ERROR && *status <= 0)
 			*status = 126;
 		return 1;
 	}
@@ -472,12 +472,12 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 	(void)fs_replace_file(pidfile, pid, (size_t)n, 0600, NULL);
 	size_t len = 0;
 	autofree char *records = vm_guest_process(pr, &len);
-	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	signal(SIGPIPE, SIG_IGN);
 	autoclose int sock = eng_attach_connect(s, cid, NULL);
 	bool open_in = in >= 0;
-	if (sock < 0 || eng_frame_write(sock, ENG_EXEC, records, len) < 0 ||
-	    (!open_in && eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0) < 0)) {
+	if (sock < 0 || frame_write(sock, FRAME_EXEC, records, len) < 0 ||
+	    (!open_in && frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0)) {
 		record_end(s, cid, exec_id, 126);
 		_exit(126);
 	}
@@ -492,11 +492,11 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 		if (pf[0].revents && vm_output(sock, out, errfd, buf, &status))
 			break;
 		if (open_in && pf[1].revents) {
-			ssize_t k = read(in, buf, ENG_FRAME_MAX);
+			ssize_t k = read(in, buf, FRAME_MAX);
 			if (k > 0) {
-				(void)eng_frame_write(sock, ENG_STDIN, buf, (size_t)k);
+				(void)frame_write(sock, FRAME_STDIN, buf, (size_t)k);
 			} else if (k == 0 || errno != EINTR) {
-				(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+				(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 				open_in = false;
 			}
 		}

@@ -3,7 +3,7 @@
  * The monitor relays the same way for both: what create gives it are its ends of the
  * process's stdio (pipes or a pty master, or the VM's virtio-serial ports) and, for a VM, the
  * control port on which the guest reports its process's exit status and the exec channel
- * (vm/proto.h) the monitor relays `berth exec` sessions on (engine/session.h). */
+ * (vm/proto.h) the monitor relays `berth exec` sessions on (vm/session.h). */
 #ifndef BERTH_ENGINE_EXECUTOR_H
 #define BERTH_ENGINE_EXECUTOR_H
 

@@ -11,15 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/session.h"
-#include "image/unpack.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
+#include "vm/session.h"
 
 #define OUTPUT_MAX 4096
 #define LOG_KEEP   5
@@ -193,7 +193,7 @@ static void run_check(struct eng_health *h, int out)
 		size_t len = 0;
 		char *recs = vm_guest_process(p, &len);
 		signal(SIGPIPE, SIG_IGN);
-		_exit(eng_session_run(h->attach, recs, len, 1, ms > 0 ? (int)ms : 1));
+		_exit(vm_session_run(h->attach, recs, len, 1, ms > 0 ? (int)ms : 1));
 	}
 	struct rt_exec_opts eo = {.root = h->rtroot, .id = h->id, .process = p};
 	int status = 0;
@@ -284,7 +284,7 @@ bool eng_health_reaped(struct eng_health *h, pid_t pid, int status, json_t *stat
 	}
 	json_object_set_new(hs, "FailingStreak", json_integer(streak));
 	char end[40];
-	img_time_now(end);
+	timefmt_now(end);
 	h->output[h->output_len] = '\0';
 	json_t *log = json_object_get(hs, "Log");
 	json_array_append_new(log, json_pack("{s:s, s:s, s:i, s:s%}", "Start", end, "End", end,

@@ -18,13 +18,13 @@
 #include "engine/executor.h"
 #include "engine/monitor.h"
 #include "engine/pod.h"
-#include "image/unpack.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/signal.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static bool is_running(const struct eng_store *s, const char *id)
@@ -65,7 +65,7 @@ static int send_signal(const struct eng_store *s, const char *id, int sig, bool 
 		return berr_set(err, errno, "reach the monitor of %.12s", id);
 	char num[16];
 	int n = snprintf(num, sizeof(num), "%d", sig);
-	int r = eng_frame_write(fd, ENG_SIGNAL, num, (size_t)n);
+	int r = frame_write(fd, FRAME_SIGNAL, num, (size_t)n);
 	return r < 0 ? berr_set(err, -r, "signal %.12s", id) : 0;
 }
 
@@ -222,7 +222,7 @@ int eng_container_reap(const struct eng_store *s, const char *id, int code, cons
 	clear_leftovers(s, id);
 	json_t *st = eng_state_load(s, id);
 	char now[40];
-	img_time_now(now);
+	timefmt_now(now);
 	json_object_set_new(st, "Status", json_string("exited"));
 	json_object_set_new(st, "Running", json_false());
 	json_object_set_new(st, "MonitorPid", json_integer(0));

@@ -30,11 +30,9 @@
 #include "engine/logfile.h"
 #include "engine/pod.h"
 #include "engine/rootfs.h"
-#include "engine/session.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
 #include "image/store.h"
-#include "image/unpack.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
@@ -43,7 +41,9 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/selfexec.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
+#include "vm/session.h"
 
 #define MAX_CLIENTS    16
 #define ATTACH_WAIT_MS 30000
@@ -214,8 +214,8 @@ struct monitor {
 	const struct eng_executor *x;
 	struct eng_exec_ctx xc;
 	struct eng_proc proc;
-	int ctl;                           /* the process's control channel (a VM's), or -1 */
-	struct eng_session_clients x_sess; /* execs the executor runs itself (a VM's) */
+	int ctl;                          /* the process's control channel (a VM's), or -1 */
+	struct vm_session_clients x_sess; /* execs the executor runs itself (a VM's) */
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,7 +323,7 @@ static int start_status(const struct berr *err)
 
 static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 {
-	char buf[ENG_FRAME_MAX];
+	char buf[FRAME_MAX];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
@@ -333,7 +333,7 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 	}
 	eng_log_write(&m->log, stream, buf, (size_t)n);
 	for (size_t i = 0; i < m->n_clients;) {
-		if (eng_frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
+		if (frame_write(m->clients[i], stream, buf, (size_t)n) < 0)
 			drop_client(m, i);
 		else
 			i++;
@@ -342,28 +342,28 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 
 static void client_input(struct monitor *m, size_t i)
 {
-	static char buf[ENG_FRAME_MAX + 1];
-	enum eng_stream s;
+	static char buf[FRAME_MAX + 1];
+	enum frame_stream s;
 	size_t len;
-	if (eng_frame_read(m->clients[i], &s, buf, &len) <= 0) {
+	if (frame_read(m->clients[i], &s, buf, &len) <= 0) {
 		drop_client(m, i);
 		return;
 	}
-	if (s == ENG_EXEC) {
-		eng_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
+	if (s == FRAME_EXEC) {
+		vm_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
 		return;
 	}
 	int to = m->tty ? m->master : m->in;
-	if (s == ENG_STDIN && to >= 0)
+	if (s == FRAME_STDIN && to >= 0)
 		(void)fs_write_all(to, buf, len);
-	else if (s == ENG_STDIN_EOF && !m->tty && m->in >= 0) {
+	else if (s == FRAME_STDIN_EOF && !m->tty && m->in >= 0) {
 		(void)close(m->in);
 		m->in = -1;
-	} else if (s == ENG_SIGNAL && m->pid > 0) {
+	} else if (s == FRAME_SIGNAL && m->pid > 0) {
 		int sig = atoi(buf);
 		if (sig > 0 && sig < 65)
 			(void)m->x->signal(&m->xc, &m->proc, sig, NULL);
-	} else if (s == ENG_RESIZE && m->tty) {
+	} else if (s == FRAME_RESIZE && m->tty) {
 		struct winsize ws = {0};
 		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) != 2)
 			return;
@@ -424,7 +424,7 @@ static int relay(struct monitor *m)
 				  ? ioctl(m->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)
 				  : -1;
 	for (;;) {
-		struct pollfd p[7 + MAX_CLIENTS + 1 + ENG_SESSION_CLIENTS];
+		struct pollfd p[7 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
@@ -439,7 +439,7 @@ static int relay(struct monitor *m)
 		for (size_t i = 0; i < nc; i++)
 			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 		size_t xs = n; /* the exec sessions' */
-		n += eng_session_clients_poll(&m->x_sess, p + xs);
+		n += vm_session_clients_poll(&m->x_sess, p + xs);
 		if (code >= 0 && !out_open && !err_open)
 			return code;
 		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
@@ -483,7 +483,7 @@ static int relay(struct monitor *m)
 			ctl_open = false;
 		if (p[6].revents & POLLIN)
 			m->x->files_changed(&m->proc);
-		eng_session_clients_handle(&m->x_sess, p + xs, n - xs);
+		vm_session_clients_handle(&m->x_sess, p + xs, n - xs);
 		/* clients last: dropping or taking one reorders the list (new ones, at its end,
 		 * wait for the next poll) */
 		for (size_t i = nc; i-- > 0;)
@@ -496,7 +496,7 @@ static int relay(struct monitor *m)
 static void close_stdio(struct monitor *m)
 {
 	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl, &m->proc.exec};
-	eng_session_clients_clear(&m->x_sess);
+	vm_session_clients_clear(&m->x_sess);
 	for (size_t i = 0; i < 6; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -544,7 +544,7 @@ static int start_proc(struct monitor *m)
 	m->in = m->proc.in;
 	m->master = m->proc.master;
 	m->ctl = m->proc.ctl;
-	eng_session_clients_init(&m->x_sess, m->proc.exec);
+	vm_session_clients_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {
 		close_stdio(m);
 		r = start_failed(m, start_status(err), err, true);
@@ -573,7 +573,7 @@ static int start_proc(struct monitor *m)
 static void mark_running(struct monitor *m)
 {
 	char t[40];
-	img_time_now(t);
+	timefmt_now(t);
 	autofree char *paused = eng_container_path(m->s, m->id, "paused");
 	(void)unlink(paused); /* a new start is not paused, whatever the last one was */
 	set_status(m, "running");
@@ -593,7 +593,7 @@ static void mark_running(struct monitor *m)
 static void mark_exited(struct monitor *m, int code)
 {
 	char t[40];
-	img_time_now(t);
+	timefmt_now(t);
 	json_object_del(m->state, "Ports");
 	set_status(m, "exited");
 	autofree char *stopping = eng_container_path(m->s, m->id, "stopping");
@@ -724,7 +724,7 @@ static void finish(struct monitor *m, int code)
 	for (size_t i = 0; i < m->n_clients; i++) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", code);
-		(void)eng_frame_write(m->clients[i], ENG_EXIT, buf, (size_t)n);
+		(void)frame_write(m->clients[i], FRAME_EXIT, buf, (size_t)n);
 		(void)close(m->clients[i]);
 	}
 	m->n_clients = 0;

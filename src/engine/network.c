@@ -16,7 +16,6 @@
 
 #include "engine/container.h"
 #include "engine/event.h"
-#include "image/unpack.h"
 #include "net/ipam.h"
 #include "net/link.h"
 #include "net/netlink.h"
@@ -26,6 +25,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define NETWORKS_MAX 1000
@@ -361,7 +361,7 @@ static json_t *make_record(const struct eng_store *s, const struct eng_network_o
 		char now[40];
 		rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:{}, s:O}, s:b, s:b, s:b, "
 				"s:{s:s}, s:b, s:O, s:O}",
-				"Name", o->name, "Id", id, "Created", img_time_now(now), "Scope",
+				"Name", o->name, "Id", id, "Created", timefmt_now(now), "Scope",
 				"local", "Driver", "bridge", "EnableIPv6", o->ipv6, "IPAM",
 				"Driver", "default", "Options", "Config", cfg, "Internal",
 				o->internal, "Attachable", 0, "Ingress", 0, "ConfigFrom", "Network",

@@ -17,12 +17,12 @@
 #include "engine/monitor.h"
 #include "engine/network.h"
 #include "image/builtin.h"
-#include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define POD_RECORD_MAX (1 << 20)
@@ -290,7 +290,7 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 	autofree char *name = c->name ? xstrdup(c->name) : eng_name_random();
 	char now[40];
 	json_t *rec =
-	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "Name", name, "Created", img_time_now(now),
+	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "Name", name, "Created", timefmt_now(now),
 		      "Hostname", c->hostname ? c->hostname : name, "Labels",
 		      labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "");
 	char id[ENG_ID_LEN + 1];

@@ -19,6 +19,7 @@
 #include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 /* The tarball's bytes: what was read already (first), then the rest of the fd. */
@@ -171,7 +172,7 @@ static int import_locked(struct img_store *s, int fd, const struct img_import *i
 	if (lfd < 0 || img_snapshot_unpack(s, NULL, lfd, layer, NULL, chain, err) < 0)
 		return -EIO;
 	char now[40];
-	json_t *cfg = make_config(in, chain, in->created ? in->created : img_time_now(now), err);
+	json_t *cfg = make_config(in, chain, in->created ? in->created : timefmt_now(now), err);
 	if (!cfg)
 		return -EINVAL;
 	char cfg_digest[IMG_DIGEST_LEN + 1], mdigest[IMG_DIGEST_LEN + 1];

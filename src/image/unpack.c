@@ -14,18 +14,8 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
-
-const char *img_time_now(char buf[40])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
-	return buf;
-}
 
 /* Unpack the manifest's layers bottom up; chains (n entries) get their chain ids. */
 static int unpack_layers(struct img_store *s, const struct img_install *in,
@@ -69,8 +59,8 @@ static json_t *make_record(const struct img_install *in, const struct img_manife
 			 m->config.digest, "manifest", in->manifest_digest, "manifest_type",
 			 m->media_type, "index", in->index_digest, "config_size",
 			 (json_int_t)m->config.size, "layers", json_incref(chains), "blobs", blobs,
-			 "created", c->created, "added", img_time_now(now), "size",
-			 (json_int_t)size, "names", "digests");
+			 "created", c->created, "added", timefmt_now(now), "size", (json_int_t)size,
+			 "names", "digests");
 }
 
 int img_unpack_install(struct img_store *s, const struct img_install *in, char *out_id,

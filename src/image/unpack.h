@@ -28,8 +28,4 @@ struct img_install {
 int img_unpack_install(struct img_store *s, const struct img_install *in, char *out_id,
 		       struct berr **err);
 
-/* An RFC 3339 UTC time with nanoseconds, as Docker writes them ("2026-12-02T09:13:48.1Z").
- * buf: 40 bytes. */
-const char *img_time_now(char buf[40]);
-
 #endif

@@ -50,3 +50,14 @@ const char *timefmt_duration(long secs, char buf[48])
 		snprintf(buf, 48, "%ld years", days / 365);
 	return buf;
 }
+
+const char *timefmt_now(char buf[40])
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+	return buf;
+}

@@ -10,5 +10,8 @@
 time_t timefmt_parse(const char *s);
 /* go-units HumanDuration: "Less than a second", "5 seconds", "About a minute". buf: 48. */
 const char *timefmt_duration(long secs, char buf[48]);
+/* Now as an RFC 3339 UTC time with nanoseconds, as Docker writes them
+ * ("2026-12-02T09:13:48.123456789Z"). buf: 40 bytes. */
+const char *timefmt_now(char buf[40]);
 
 #endif

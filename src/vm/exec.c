@@ -1,5 +1,5 @@
 /* berth-runtime-vm exec (see shim.h): the process goes to the container's shim as an exec
- * session (engine/session.h) on <root>/.vm/<id>/exec.sock, and the shim relays it to the
+ * session (vm/session.h) on <root>/.vm/<id>/exec.sock, and the shim relays it to the
  * guest init. A relay process stands for it on the host, as runc's exec'd process would: its
  * pid is the pid file's, its stdio (or the pty whose master went to --console-socket) the
  * process's, the signals it gets go to the process, and it exits with the process's status. */
@@ -18,11 +18,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "engine/attach.h"
 #include "runtime/console.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/frame.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
@@ -50,13 +50,13 @@ static int connect_shim(const char *root, const char *id, struct berr **err)
 static int started(int sock, char *buf, struct berr **err)
 {
 	for (;;) {
-		enum eng_stream s;
+		enum frame_stream s;
 		size_t len;
-		if (eng_frame_read(sock, &s, buf, &len) <= 0)
+		if (frame_read(sock, &s, buf, &len) <= 0)
 			return berr_plain(err, EIO, "exec: the VM's shim went away");
-		if (s == ENG_STARTED)
+		if (s == FRAME_STARTED)
 			return 0;
-		if (s == ENG_ERROR) {
+		if (s == FRAME_ERROR) {
 			const char *sp = strchr(buf, ' ');
 			int code = atoi(buf);
 			return berr_plain(err,
@@ -83,7 +83,7 @@ static int relay(int sock, bool tty, char *buf)
 		struct winsize ws;
 		if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row) {
 			int n = snprintf(buf, 64, "%u %u", ws.ws_row, ws.ws_col);
-			(void)eng_frame_write(sock, ENG_RESIZE, buf, (size_t)n);
+			(void)frame_write(sock, FRAME_RESIZE, buf, (size_t)n);
 		}
 	}
 	for (;;) {
@@ -99,31 +99,31 @@ static int relay(int sock, bool tty, char *buf)
 				int n;
 				if (si.ssi_signo == SIGWINCH && ioctl(0, TIOCGWINSZ, &ws) == 0) {
 					n = snprintf(buf, 64, "%u %u", ws.ws_row, ws.ws_col);
-					(void)eng_frame_write(sock, ENG_RESIZE, buf, (size_t)n);
+					(void)frame_write(sock, FRAME_RESIZE, buf, (size_t)n);
 				} else if (si.ssi_signo != SIGWINCH) {
 					n = snprintf(buf, 16, "%u", si.ssi_signo);
-					(void)eng_frame_write(sock, ENG_SIGNAL, buf, (size_t)n);
+					(void)frame_write(sock, FRAME_SIGNAL, buf, (size_t)n);
 				}
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t k = read(0, buf, ENG_FRAME_MAX);
+			ssize_t k = read(0, buf, FRAME_MAX);
 			if (k <= 0) {
 				in_open = false;
-				(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+				(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 			} else {
-				(void)eng_frame_write(sock, ENG_STDIN, buf, (size_t)k);
+				(void)frame_write(sock, FRAME_STDIN, buf, (size_t)k);
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			enum eng_stream s;
+			enum frame_stream s;
 			size_t len;
-			if (eng_frame_read(sock, &s, buf, &len) <= 0)
+			if (frame_read(sock, &s, buf, &len) <= 0)
 				return 255; /* the shim went away: the VM with it */
-			if (s == ENG_EXIT)
+			if (s == FRAME_EXIT)
 				return atoi(buf);
-			if (s == ENG_STDOUT || s == ENG_STDERR)
-				(void)fs_write_all(s == ENG_STDERR && !tty ? 2 : 1, buf, len);
+			if (s == FRAME_STDOUT || s == FRAME_STDERR)
+				(void)fs_write_all(s == FRAME_STDERR && !tty ? 2 : 1, buf, len);
 		}
 	}
 }
@@ -145,7 +145,7 @@ relay_main(int sock, const struct vm_rt_exec *o, char *buf, int ready)
 		if (cs < 0 || rt_console_setup(cs, &con, &err) < 0) {
 			char *msg = berr_string(err);
 			dprintf(ready, "%s", msg ? msg : "the terminal");
-			(void)eng_frame_write(sock, ENG_SIGNAL, "9", 1);
+			(void)frame_write(sock, FRAME_SIGNAL, "9", 1);
 			_exit(255);
 		}
 		(void)close(cs);
@@ -176,8 +176,8 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 	if (sock < 0)
 		return -EIO;
 	signal(SIGPIPE, SIG_IGN);
-	autofree char *buf = xmalloc(ENG_FRAME_MAX + 1);
-	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0)
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
+	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
 		return berr_plain(err, EIO, "exec: the VM's shim went away");
 	if (started(sock, buf, err) < 0)
 		return -EIO;

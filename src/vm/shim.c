@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/session.h"
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/spec.h"
@@ -34,6 +33,7 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "vm/netns.h"
+#include "vm/session.h"
 #include "vm/vm.h"
 
 #define START_WAIT_S 60
@@ -91,11 +91,11 @@ struct shim {
 	int netns;                       /* config.json's network namespace, or -1 */
 	struct vm_nic nics[VM_NICS_MAX]; /* its interfaces, taken over (vm/netns.h) */
 	size_t n_nics;
-	int listener;                 /* <root>/.vm/<id>/exec.sock: berth-runtime-vm exec */
-	struct eng_session_clients x; /* the execs */
+	int listener;                /* <root>/.vm/<id>/exec.sock: berth-runtime-vm exec */
+	struct vm_session_clients x; /* the execs */
 };
 
-/* A connection to exec.sock: its first frame must be ENG_EXEC (a second at most). */
+/* A connection to exec.sock: its first frame must be FRAME_EXEC (a second at most). */
 static void exec_client(struct shim *sh)
 {
 	int fd = accept4(sh->listener, NULL, NULL, SOCK_CLOEXEC);
@@ -103,16 +103,16 @@ static void exec_client(struct shim *sh)
 		return;
 	struct timeval tv = {2, 0};
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	static char buf[ENG_FRAME_MAX + 1];
-	enum eng_stream s;
+	static char buf[FRAME_MAX + 1];
+	enum frame_stream s;
 	size_t len;
-	if (eng_frame_read(fd, &s, buf, &len) <= 0 || s != ENG_EXEC) {
+	if (frame_read(fd, &s, buf, &len) <= 0 || s != FRAME_EXEC) {
 		(void)close(fd);
 		return;
 	}
 	tv.tv_sec = 0;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	eng_session_clients_add(&sh->x, fd, buf, len);
+	vm_session_clients_add(&sh->x, fd, buf, len);
 }
 
 static int listen_exec(struct shim *sh, struct berr **err)
@@ -162,21 +162,21 @@ static int relay(struct shim *sh)
 {
 	struct vm *v = &sh->v;
 	bool in_open = v->in >= 0 || sh->tty, out_open = true, err_open = true, ctl_open = true;
-	eng_session_clients_init(&sh->x, v->exec);
+	vm_session_clients_init(&sh->x, v->exec);
 	for (;;) {
-		struct pollfd p[7 + ENG_SESSION_CLIENTS] = {
+		struct pollfd p[7 + VM_SESSION_CLIENTS] = {
 		    {.fd = sh->sfd, .events = POLLIN},
 		    {.fd = in_open ? 0 : -1, .events = POLLIN},
 		    {.fd = out_open ? v->out : -1, .events = POLLIN},
 		    {.fd = err_open ? v->err : -1, .events = POLLIN},
 		    {.fd = ctl_open ? v->ctl : -1, .events = POLLIN},
 		    {.fd = sh->listener, .events = POLLIN}};
-		size_t n = 6 + eng_session_clients_poll(&sh->x, p + 6);
+		size_t n = 6 + vm_session_clients_poll(&sh->x, p + 6);
 		if (poll(p, n, -1) < 0 && errno != EINTR)
 			break;
 		if (p[5].revents & POLLIN)
 			exec_client(sh);
-		eng_session_clients_handle(&sh->x, p + 6, n - 6);
+		vm_session_clients_handle(&sh->x, p + 6, n - 6);
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sh->sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -201,7 +201,7 @@ static int relay(struct shim *sh)
 						if (errno == EAGAIN)
 							break;
 					vm_ctl_read(v);
-					eng_session_clients_clear(&sh->x);
+					vm_session_clients_clear(&sh->x);
 					return v->exit_code >= 0 ? v->exit_code : 255;
 				}
 			}

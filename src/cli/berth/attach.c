@@ -31,7 +31,7 @@ static void send_size(int sock)
 		return;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
-	(void)eng_frame_write(sock, ENG_RESIZE, buf, (size_t)n);
+	(void)frame_write(sock, FRAME_RESIZE, buf, (size_t)n);
 }
 
 struct keys {
@@ -62,7 +62,7 @@ static bool detach_keys(struct keys *k, char *buf, size_t *len)
 static int pump(const struct eng_store *s, const char *id, int sock, const struct cli_attach *a,
 		int sfd)
 {
-	static char buf[ENG_FRAME_MAX + 1];
+	static char buf[FRAME_MAX + 1];
 	bool in_open = a->stdin_ && !a->tty_raw ? true : a->stdin_;
 	struct keys keys = {0};
 	for (;;) {
@@ -81,36 +81,36 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, buf, ENG_FRAME_MAX);
+			ssize_t n = read(STDIN_FILENO, buf, FRAME_MAX);
 			if (n <= 0) {
 				in_open = false;
-				(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+				(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 			} else {
 				size_t len = (size_t)n;
 				bool detach = a->tty_raw && detach_keys(&keys, buf, &len);
 				if (len)
-					(void)eng_frame_write(sock, ENG_STDIN, buf, len);
+					(void)frame_write(sock, FRAME_STDIN, buf, len);
 				if (detach)
 					return -1;
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			enum eng_stream st;
+			enum frame_stream st;
 			size_t len;
-			int r = eng_frame_read(sock, &st, buf, &len);
+			int r = frame_read(sock, &st, buf, &len);
 			if (r <= 0)
 				return 255; /* the monitor went away */
-			if (st == ENG_EXIT)
+			if (st == FRAME_EXIT)
 				return (int)strtol(buf, NULL, 10);
-			if (st == ENG_ERROR) { /* an exec that could not be run: "CODE message" */
+			if (st == FRAME_ERROR) { /* an exec that could not be run: "CODE message" */
 				char *msg = strchr(buf, ' ');
 				int code = atoi(buf);
 				fprintf(stderr, "berth: %s\n", msg ? msg + 1 : buf);
 				return code > 0 ? code : 126;
 			}
-			if (st == ENG_STDOUT && a->stdout_)
+			if (st == FRAME_STDOUT && a->stdout_)
 				(void)fs_write_all(STDOUT_FILENO, buf, len);
-			if (st == ENG_STDERR && a->stderr_)
+			if (st == FRAME_STDERR && a->stderr_)
 				(void)fs_write_all(STDERR_FILENO, buf, len);
 		}
 	}

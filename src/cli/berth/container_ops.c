@@ -244,25 +244,25 @@ static bool is_paused(struct eng_store *es, const char *id)
 /* The first frame back: 0 once it runs, else its status with the error printed. */
 static int exec_started(int sock)
 {
-	static char buf[ENG_FRAME_MAX + 1];
-	enum eng_stream st;
+	static char buf[FRAME_MAX + 1];
+	enum frame_stream st;
 	size_t len;
 	for (;;) {
-		if (eng_frame_read(sock, &st, buf, &len) <= 0)
+		if (frame_read(sock, &st, buf, &len) <= 0)
 			return cli_error(126, "the container's monitor went away");
-		if (st == ENG_STARTED)
+		if (st == FRAME_STARTED)
 			return 0;
-		if (st == ENG_ERROR) {
+		if (st == FRAME_ERROR) {
 			char *msg = strchr(buf, ' ');
 			int code = atoi(buf);
 			return cli_error(code > 0 ? code : 126, "%s", msg ? msg + 1 : buf);
 		}
-		if (st == ENG_EXIT)
+		if (st == FRAME_EXIT)
 			return atoi(buf);
 	}
 }
 
-/* exec into a VM: its monitor relays the process to the guest (engine/session.h). */
+/* exec into a VM: its monitor relays the process to the guest (vm/session.h). */
 static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, bool interactive,
 		   bool detach)
 {
@@ -285,10 +285,10 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 	/* an exec that fails at once is answered and dropped before our next write: its answer
 	 * is read all the same, and the write's EPIPE must not kill us */
 	signal(SIGPIPE, SIG_IGN);
-	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0)
+	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
 		return cli_error(126, "exec: the container's monitor went away");
 	if (!interactive)
-		(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+		(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 	if (detach)
 		return exec_started(sock);
 	struct cli_attach a = {.stdin_ = interactive,

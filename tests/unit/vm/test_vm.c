@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/session.h"
 #include "runtime/spec.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -31,6 +30,7 @@
 #include "vm/proto.h"
 #include "vm/qemu.h"
 #include "vm/qmp.h"
+#include "vm/session.h"
 #include "vm/shim.h"
 #include "vm/vm.h"
 
@@ -336,13 +336,13 @@ static void frames(void **state)
 
 struct got {
 	unsigned id[8];
-	enum eng_stream s[8];
+	enum frame_stream s[8];
 	char data[8][64];
 	bool end[8];
 	size_t n;
 };
 
-static void deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
+static void deliver(void *ctx, unsigned id, enum frame_stream s, const char *data, size_t len,
 		    bool end)
 {
 	struct got *g = ctx;
@@ -372,12 +372,12 @@ static void sessions(void **state)
 {
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct eng_sessions x;
-	eng_sessions_init(&x, sv[0]);
-	unsigned id = eng_session_open(&x, "arg=true", 9, none_in_use, NULL);
+	struct vm_sessions x;
+	vm_sessions_init(&x, sv[0]);
+	unsigned id = vm_session_open(&x, "arg=true", 9, none_in_use, NULL);
 	assert_int_equal(id, 2);
-	eng_session_input(&x, id, ENG_SIGNAL, "15", 2);
-	eng_session_input(&x, id, ENG_DETACH, "", 0); /* not an input: dropped */
+	vm_session_input(&x, id, FRAME_SIGNAL, "15", 2);
+	vm_session_input(&x, id, FRAME_DETACH, "", 0); /* not an input: dropped */
 	unsigned char buf[256];
 	ssize_t k = read(sv[1], buf, sizeof(buf));
 	enum vm_frame t;
@@ -398,25 +398,25 @@ static void sessions(void **state)
 	unsigned char h[VM_FRAME_HEADER];
 	vm_frame_header(h, VM_X_EXIT, 2, 1);
 	assert_int_equal(write(sv[1], h, 3), 3);
-	assert_true(eng_sessions_read(&x, deliver, &g));
+	assert_true(vm_sessions_read(&x, deliver, &g));
 	assert_int_equal(g.n, 2);
 	assert_int_equal(write(sv[1], h + 3, 5), 5);
 	assert_int_equal(write(sv[1], "7", 1), 1);
-	assert_true(eng_sessions_read(&x, deliver, &g));
+	assert_true(vm_sessions_read(&x, deliver, &g));
 	assert_int_equal(g.n, 3);
-	assert_int_equal(g.s[0], ENG_STARTED);
-	assert_int_equal(g.s[1], ENG_STDERR);
+	assert_int_equal(g.s[0], FRAME_STARTED);
+	assert_int_equal(g.s[1], FRAME_STDERR);
 	assert_string_equal(g.data[1], "oops");
 	assert_false(g.end[1]);
-	assert_int_equal(g.s[2], ENG_EXIT);
+	assert_int_equal(g.s[2], FRAME_EXIT);
 	assert_string_equal(g.data[2], "7");
 	assert_true(g.end[2]);
 	/* a frame only the host sends, from the guest: the channel is dropped */
 	put(sv[1], VM_X_OPEN, 3, "arg=sh");
-	assert_false(eng_sessions_read(&x, deliver, &g));
+	assert_false(vm_sessions_read(&x, deliver, &g));
 	assert_int_equal(x.fd, -1);
-	assert_int_equal(eng_session_open(&x, "", 0, none_in_use, NULL), 0);
-	eng_sessions_clear(&x);
+	assert_int_equal(vm_session_open(&x, "", 0, none_in_use, NULL), 0);
+	vm_sessions_clear(&x);
 	close(sv[0]);
 	close(sv[1]);
 }

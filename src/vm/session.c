@@ -1,5 +1,5 @@
 /* Exec sessions on an executor's channel (see session.h). */
-#include "engine/session.h"
+#include "vm/session.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -17,13 +17,13 @@
 #include "util/xalloc.h"
 #include "vm/proto.h"
 
-void eng_sessions_init(struct eng_sessions *x, int fd)
+void vm_sessions_init(struct vm_sessions *x, int fd)
 {
 	memset(x, 0, sizeof(*x));
 	x->fd = fd;
 }
 
-void eng_sessions_clear(struct eng_sessions *x)
+void vm_sessions_clear(struct vm_sessions *x)
 {
 	free(x->buf);
 	x->buf = NULL;
@@ -31,7 +31,7 @@ void eng_sessions_clear(struct eng_sessions *x)
 	x->fd = -1; /* the channel is the executor's */
 }
 
-static int send_frame(struct eng_sessions *x, enum vm_frame t, unsigned id, const void *data,
+static int send_frame(struct vm_sessions *x, enum vm_frame t, unsigned id, const void *data,
 		      size_t len)
 {
 	unsigned char h[VM_FRAME_HEADER];
@@ -41,8 +41,8 @@ static int send_frame(struct eng_sessions *x, enum vm_frame t, unsigned id, cons
 	return 0;
 }
 
-unsigned eng_session_open(struct eng_sessions *x, const char *records, size_t len,
-			  bool (*in_use)(void *ctx, unsigned id), void *ctx)
+unsigned vm_session_open(struct vm_sessions *x, const char *records, size_t len,
+			 bool (*in_use)(void *ctx, unsigned id), void *ctx)
 {
 	if (x->fd < 0 || len > VM_FRAME_MAX)
 		return 0;
@@ -57,18 +57,18 @@ unsigned eng_session_open(struct eng_sessions *x, const char *records, size_t le
 	return id;
 }
 
-void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, const char *data,
-		       size_t len)
+void vm_session_input(struct vm_sessions *x, unsigned id, enum frame_stream s, const char *data,
+		      size_t len)
 {
 	static const enum vm_frame to[] = {
-	    [ENG_STDIN] = VM_X_STDIN,
-	    [ENG_STDIN_EOF] = VM_X_STDIN_EOF,
-	    [ENG_RESIZE] = VM_X_RESIZE,
-	    [ENG_SIGNAL] = VM_X_SIGNAL,
+	    [FRAME_STDIN] = VM_X_STDIN,
+	    [FRAME_STDIN_EOF] = VM_X_STDIN_EOF,
+	    [FRAME_RESIZE] = VM_X_RESIZE,
+	    [FRAME_SIGNAL] = VM_X_SIGNAL,
 	};
 	if (x->fd < 0 || (size_t)s >= sizeof(to) / sizeof(to[0]) || !to[s])
 		return;
-	/* a frame of ours is at most ENG_FRAME_MAX, the guest's VM_FRAME_MAX: in pieces */
+	/* a frame of ours is at most FRAME_MAX, the guest's VM_FRAME_MAX: in pieces */
 	do {
 		size_t n = len > VM_FRAME_MAX ? VM_FRAME_MAX : len;
 		if (send_frame(x, to[s], id, data, n) < 0)
@@ -78,7 +78,7 @@ void eng_session_input(struct eng_sessions *x, unsigned id, enum eng_stream s, c
 	} while (len);
 }
 
-bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void *ctx)
+bool vm_sessions_read(struct vm_sessions *x, vm_session_deliver deliver, void *ctx)
 {
 	if (x->fd < 0)
 		return false;
@@ -107,12 +107,13 @@ bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void
 			break;
 		const char *data = (const char *)x->buf + off + VM_FRAME_HEADER;
 		if (t == VM_X_STARTED)
-			deliver(ctx, id, ENG_STARTED, data, len, false);
+			deliver(ctx, id, FRAME_STARTED, data, len, false);
 		else if (t == VM_X_STDOUT || t == VM_X_STDERR)
-			deliver(ctx, id, t == VM_X_STDOUT ? ENG_STDOUT : ENG_STDERR, data, len,
+			deliver(ctx, id, t == VM_X_STDOUT ? FRAME_STDOUT : FRAME_STDERR, data, len,
 				false);
 		else if (t == VM_X_EXIT || t == VM_X_ERROR)
-			deliver(ctx, id, t == VM_X_EXIT ? ENG_EXIT : ENG_ERROR, data, len, true);
+			deliver(ctx, id, t == VM_X_EXIT ? FRAME_EXIT : FRAME_ERROR, data, len,
+				true);
 		else
 			ok = false; /* a frame only the host sends */
 		off += (size_t)n;
@@ -128,45 +129,45 @@ bool eng_sessions_read(struct eng_sessions *x, eng_session_deliver deliver, void
 
 /* ---- the clients ---- */
 
-void eng_session_clients_init(struct eng_session_clients *c, int channel)
+void vm_session_clients_init(struct vm_session_clients *c, int channel)
 {
 	memset(c, 0, sizeof(*c));
-	eng_sessions_init(&c->x, channel);
+	vm_sessions_init(&c->x, channel);
 }
 
-static void drop(struct eng_session_clients *c, size_t i, bool eof)
+static void drop(struct vm_session_clients *c, size_t i, bool eof)
 {
 	if (eof && c->id[i])
-		eng_session_input(&c->x, c->id[i], ENG_STDIN_EOF, NULL, 0);
+		vm_session_input(&c->x, c->id[i], FRAME_STDIN_EOF, NULL, 0);
 	(void)close(c->fd[i]);
 	c->n--;
 	c->fd[i] = c->fd[c->n];
 	c->id[i] = c->id[c->n];
 }
 
-void eng_session_clients_clear(struct eng_session_clients *c)
+void vm_session_clients_clear(struct vm_session_clients *c)
 {
 	while (c->n)
 		drop(c, c->n - 1, false);
-	eng_sessions_clear(&c->x);
+	vm_sessions_clear(&c->x);
 }
 
 static bool in_use(void *ctx, unsigned id)
 {
-	const struct eng_session_clients *c = ctx;
+	const struct vm_session_clients *c = ctx;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->id[i] == id)
 			return true;
 	return false;
 }
 
-void eng_session_clients_add(struct eng_session_clients *c, int fd, const char *records, size_t len)
+void vm_session_clients_add(struct vm_session_clients *c, int fd, const char *records, size_t len)
 {
 	unsigned id =
-	    c->n < ENG_SESSION_CLIENTS ? eng_session_open(&c->x, records, len, in_use, c) : 0;
+	    c->n < VM_SESSION_CLIENTS ? vm_session_open(&c->x, records, len, in_use, c) : 0;
 	if (!id) {
 		static const char msg[] = "125 no exec is possible here now";
-		(void)eng_frame_write(fd, ENG_ERROR, msg, sizeof(msg) - 1);
+		(void)frame_write(fd, FRAME_ERROR, msg, sizeof(msg) - 1);
 		(void)close(fd);
 		return;
 	}
@@ -174,7 +175,7 @@ void eng_session_clients_add(struct eng_session_clients *c, int fd, const char *
 	c->id[c->n++] = id;
 }
 
-size_t eng_session_clients_poll(const struct eng_session_clients *c, struct pollfd *p)
+size_t vm_session_clients_poll(const struct vm_session_clients *c, struct pollfd *p)
 {
 	p[0] = (struct pollfd){.fd = c->x.fd, .events = POLLIN};
 	for (size_t i = 0; i < c->n; i++)
@@ -182,14 +183,14 @@ size_t eng_session_clients_poll(const struct eng_session_clients *c, struct poll
 	return 1 + c->n;
 }
 
-static void deliver(void *ctx, unsigned id, enum eng_stream s, const char *data, size_t len,
+static void deliver(void *ctx, unsigned id, enum frame_stream s, const char *data, size_t len,
 		    bool end)
 {
-	struct eng_session_clients *c = ctx;
+	struct vm_session_clients *c = ctx;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->id[i] != id)
 			continue;
-		bool gone = eng_frame_write(c->fd[i], s, data, len) < 0;
+		bool gone = frame_write(c->fd[i], s, data, len) < 0;
 		/* at its end there is nothing more to tell the guest */
 		if (gone || end)
 			drop(c, i, !end);
@@ -197,10 +198,10 @@ static void deliver(void *ctx, unsigned id, enum eng_stream s, const char *data,
 	}
 }
 
-void eng_session_clients_handle(struct eng_session_clients *c, const struct pollfd *p, size_t n)
+void vm_session_clients_handle(struct vm_session_clients *c, const struct pollfd *p, size_t n)
 {
 	/* the clients first, by fd: the guest's frames may drop one and reorder the list */
-	static char buf[ENG_FRAME_MAX + 1];
+	static char buf[FRAME_MAX + 1];
 	for (size_t k = n; k-- > 1;) {
 		if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -209,15 +210,15 @@ void eng_session_clients_handle(struct eng_session_clients *c, const struct poll
 			i++;
 		if (i == c->n)
 			continue;
-		enum eng_stream s;
+		enum frame_stream s;
 		size_t len;
-		if (eng_frame_read(c->fd[i], &s, buf, &len) <= 0)
+		if (frame_read(c->fd[i], &s, buf, &len) <= 0)
 			drop(c, i, true);
 		else
-			eng_session_input(&c->x, c->id[i], s, buf, len);
+			vm_session_input(&c->x, c->id[i], s, buf, len);
 	}
 	if (n && p[0].revents & (POLLIN | POLLHUP | POLLERR))
-		(void)eng_sessions_read(&c->x, deliver, c);
+		(void)vm_sessions_read(&c->x, deliver, c);
 }
 
 /* ---- the client's side ---- */
@@ -229,8 +230,8 @@ static int64_t mono_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int eng_session_run(const char *attach_path, const char *records, size_t len, int out,
-		    int timeout_ms)
+int vm_session_run(const char *attach_path, const char *records, size_t len, int out,
+		   int timeout_ms)
 {
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
@@ -242,32 +243,32 @@ int eng_session_run(const char *attach_path, const char *records, size_t len, in
 	}
 	/* a process that fails at once is answered and dropped before our next write: the
 	 * answer is read all the same (the caller ignores SIGPIPE) */
-	if (eng_frame_write(sock, ENG_EXEC, records, len) < 0) {
+	if (frame_write(sock, FRAME_EXEC, records, len) < 0) {
 		dprintf(out, "the container's monitor went away\n");
 		return 126;
 	}
-	(void)eng_frame_write(sock, ENG_STDIN_EOF, NULL, 0);
+	(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 	int64_t deadline = mono_ms() + timeout_ms;
-	char *buf = xmalloc(ENG_FRAME_MAX + 1);
+	char *buf = xmalloc(FRAME_MAX + 1);
 	int code = -1;
 	while (code < 0) {
 		int64_t left = deadline - mono_ms();
 		struct pollfd p = {.fd = sock, .events = POLLIN};
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-			(void)eng_frame_write(sock, ENG_SIGNAL, "9", 1);
+			(void)frame_write(sock, FRAME_SIGNAL, "9", 1);
 			code = 137;
 			break;
 		}
-		enum eng_stream st;
+		enum frame_stream st;
 		size_t n;
-		if (eng_frame_read(sock, &st, buf, &n) <= 0) {
+		if (frame_read(sock, &st, buf, &n) <= 0) {
 			dprintf(out, "the container's monitor went away\n");
 			code = 126;
-		} else if (st == ENG_STDOUT || st == ENG_STDERR) {
+		} else if (st == FRAME_STDOUT || st == FRAME_STDERR) {
 			(void)fs_write_all(out, buf, n);
-		} else if (st == ENG_EXIT) {
+		} else if (st == FRAME_EXIT) {
 			code = atoi(buf);
-		} else if (st == ENG_ERROR) {
+		} else if (st == FRAME_ERROR) {
 			const char *sp = strchr(buf, ' '), *text = sp ? sp + 1 : buf;
 			(void)fs_write_all(out, text, strlen(text));
 			(void)fs_write_all(out, "\n", 1);

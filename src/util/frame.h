@@ -1,0 +1,36 @@
+/* The frames of the stream between a container's monitor and the commands attached to it
+ * (engine/attach.h), which a VM's exec sessions (vm/session.h) carry too: as Docker's attach
+ * stream has them, 8 bytes (stream, 0, 0, 0, length big-endian) then the payload, with
+ * streams of berth's own for the exit status, window sizes and the end of stdin. */
+#ifndef BERTH_UTIL_FRAME_H
+#define BERTH_UTIL_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_MAX (64 << 10)
+
+enum frame_stream {
+	FRAME_STDIN = 0,
+	FRAME_STDOUT = 1,
+	FRAME_STDERR = 2,
+	FRAME_EXIT = 3,      /* monitor → client: the exit status, as decimal text */
+	FRAME_RESIZE = 4,    /* client → monitor: "rows cols" */
+	FRAME_STDIN_EOF = 5, /* client → monitor: no more input */
+	FRAME_DETACH = 6,    /* monitor → client: stdin said the detach keys */
+	FRAME_SIGNAL = 7,    /* client → monitor: a signal for the process, as decimal text */
+	/* `berth exec` into a container whose executor runs execs itself (a VM): the client's
+	 * first frame, then its frames are its own process's (vm/session.h) */
+	FRAME_EXEC = 8,     /* client → monitor: the process, as the guest's records */
+	FRAME_ERROR = 9,    /* monitor → client: "CODE message": it could not be run; the end */
+	FRAME_STARTED = 10, /* monitor → client: it runs */
+	FRAME_STREAM_LAST = FRAME_STARTED,
+};
+
+/* The whole frame, or -errno. */
+int frame_write(int fd, enum frame_stream s, const void *data, size_t len);
+/* One frame into buf (cap >= FRAME_MAX + 1, NUL-terminated); 0 at a clean end, 1 with a
+ * frame, -errno on error or a malformed frame. */
+int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len);
+
+#endif
