@@ -273,10 +273,6 @@ host_pids() {
 }
 
 @test "systemd: --systemd=always on an image without systemd is refused, naming what is missing; nothing is created" {
-	# TODO(#20): the engine does not check yet (run gives sh on a console with systemd's
-	# environment): /tmp/notes/h5-systemd-check.md for src/engine (h4's); remove this skip
-	# with that change
-	skip "--systemd=always does not yet look for systemd in the image"
 	# berth/default has /sbin/init, but it is busybox's: no systemd to run in systemd mode
 	run berth run -d --name "$NAME" --network none --systemd=always berth/default
 	assert_failure 125
