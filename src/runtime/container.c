@@ -27,6 +27,7 @@
 #include "runtime/mount.h"
 #include "runtime/namespace.h"
 #include "runtime/notify.h"
+#include "runtime/rootless.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -102,10 +103,7 @@ static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *secc
 			return -EIO;
 		switch (m.type) {
 		case RT_MSG_USERNS_READY:
-			if (rt_ns_write_idmap(procfd, stage1, "uid_map", spec->uid_mappings,
-					      spec->n_uid_mappings, false, err) < 0 ||
-			    rt_ns_write_idmap(procfd, stage1, "gid_map", spec->gid_mappings,
-					      spec->n_gid_mappings, false, err) < 0)
+			if (rt_rootless_write_maps(procfd, stage1, spec, err) < 0)
 				return berr_wrap(err, "write id mappings");
 			(void)rt_sync_send(sock, RT_MSG_USERNS_MAPPED, 0);
 			break;
@@ -293,6 +291,34 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 	return rt_mount_open_sources(spec, c->devices_dir, &c->source_fds, err);
 }
 
+/* The cgroup. Rootless (runc's rule), one the user cannot make is skipped with a warning
+ * when nothing but device rules depends on it (the devices are the config's binds anyway),
+ * and an error naming the cause when limits are asked for. */
+static int make_cgroup(const struct rt_create_opts *o, struct rt_state *st, json_t *res,
+		       struct creation *c, struct berr **err)
+{
+	struct berr *cause = NULL;
+	int r = rt_cgroup_create(st->cgroup_path, res, &cause);
+	c->cgroup_made = true; /* even a failed create may have made some: destroy them */
+	if (r == 0)
+		return 0;
+	int code = berr_code(cause);
+	if (!o->rootless || (code != EACCES && code != EPERM && code != EROFS)) {
+		*err = cause;
+		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
+	}
+	(void)rt_cgroup_destroy(st->cgroup_path, NULL);
+	c->cgroup_made = false;
+	if (rt_rootless_wants_limits(res))
+		return rt_rootless_limits_error(res, cause, err);
+	autofree char *why = berr_string(cause);
+	berr_free(cause);
+	log_warn("rootless: container '%s' runs without a cgroup of its own (%s)", o->id, why);
+	free(st->cgroup_path);
+	st->cgroup_path = NULL;
+	return 0;
+}
+
 /* The cgroup, then stage 1 born in it (init.h). */
 static int spawn(const struct rt_create_opts *o, const struct rt_spec *spec,
 		 struct rt_seccomp *seccomp, struct rt_state *st, struct creation *c,
@@ -316,12 +342,13 @@ static int spawn(const struct rt_create_opts *o, const struct rt_spec *spec,
 				  .procfd = c->procfd};
 	memcpy(ctx.ns_fds, c->ns_fds, sizeof(c->ns_fds));
 	json_t *res = effective_resources(spec);
-	int r = rt_cgroup_create(st->cgroup_path, res, err);
+	int r = make_cgroup(o, st, res, c, err);
 	json_decref(res);
-	c->cgroup_made = true; /* even a failed create may have made some: destroy them */
 	if (r < 0)
-		return berr_wrap(err, "cgroup '%s'", st->cgroup_path);
-	c->stage1 = fork_into_cgroup(st->cgroup_path, &ctx.cgroup_v2_done);
+		return r;
+	ctx.cgroup_path = st->cgroup_path;
+	c->stage1 =
+	    st->cgroup_path ? fork_into_cgroup(st->cgroup_path, &ctx.cgroup_v2_done) : fork();
 	if (c->stage1 < 0)
 		return berr_set(err, errno, "fork");
 	if (c->stage1 == 0) {
@@ -494,15 +521,15 @@ int rt_container_kill(const char *root, const char *id, int sig, bool all, struc
 	if (s == RT_STATUS_STOPPED && !all)
 		/* runc's words: containerd's shim takes them for "already finished" */
 		return berr_set(err, EINVAL, "cannot kill '%s': container not running", id);
-	if (all && st->cgroup_path) {
+	if (all) {
 		pid_t *pids = NULL;
 		size_t n = 0;
-		if (rt_cgroup_pids(st->cgroup_path, &pids, &n, NULL) == 0) {
+		if (rt_container_pids(root, id, &pids, &n, NULL) == 0) {
 			for (size_t i = 0; i < n; i++)
 				(void)kill(pids[i], sig);
 			free(pids);
 		}
-		if (s == RT_STATUS_PAUSED)
+		if (s == RT_STATUS_PAUSED && st->cgroup_path)
 			(void)rt_cgroup_freeze(st->cgroup_path, false, NULL);
 		return 0;
 	}
@@ -587,6 +614,15 @@ json_t *rt_container_list(const char *root, struct berr **err)
 	return arr;
 }
 
+/* A rootless container whose cgroup was skipped at create (make_cgroup). */
+static int no_cgroup(const char *id, const char *what, struct berr **err)
+{
+	return berr_plain(err, ENOTSUP,
+			  "cannot %s container '%s': it has no cgroup of its own (rootless, "
+			  "cgroups not delegated to this user)",
+			  what, id);
+}
+
 int rt_container_pause(const char *root, const char *id, bool pause, struct berr **err)
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
@@ -598,6 +634,8 @@ int rt_container_pause(const char *root, const char *id, bool pause, struct berr
 				rt_status_name(s));
 	if (!pause && s != RT_STATUS_PAUSED)
 		return berr_set(err, EINVAL, "cannot resume container '%s': it is not paused", id);
+	if (!st->cgroup_path)
+		return no_cgroup(id, pause ? "pause" : "resume", err);
 	return rt_cgroup_freeze(st->cgroup_path, pause, err);
 }
 
@@ -608,6 +646,8 @@ int rt_container_update(const char *root, const char *id, json_t *resources, str
 		return -ENOENT;
 	if (rt_state_status(st) == RT_STATUS_STOPPED)
 		return berr_set(err, EINVAL, "cannot update container '%s': it is stopped", id);
+	if (!st->cgroup_path)
+		return no_cgroup(id, "update", err);
 	return rt_cgroup_update(st->cgroup_path, resources, err);
 }
 
@@ -617,6 +657,9 @@ int rt_container_pids(const char *root, const char *id, pid_t **out_pids, size_t
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
 		return -ENOENT;
+	if (!st->cgroup_path) /* rootless, without a cgroup */
+		return rt_rootless_pids(rt_state_status(st) == RT_STATUS_STOPPED ? 0 : st->pid,
+					st->pid_start, out_pids, out_n, err);
 	return rt_cgroup_pids(st->cgroup_path, out_pids, out_n, err);
 }
 
@@ -625,5 +668,9 @@ json_t *rt_container_stats(const char *root, const char *id, struct berr **err)
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
 		return NULL;
+	if (!st->cgroup_path) {
+		no_cgroup(id, "read the stats of", err);
+		return NULL;
+	}
 	return rt_cgroup_stats(st->cgroup_path);
 }

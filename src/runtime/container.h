@@ -30,6 +30,9 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool no_new_keyring; /* keep the caller's session keyring (runc's --no-new-keyring) */
 	bool systemd_cgroup;
+	/* runc's --rootless: a cgroup the caller may not make is skipped when no limit needs it
+	 * (rootless.h). */
+	bool rootless;
 };
 
 int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err);

@@ -200,6 +200,26 @@ static int remount_bind(const char *target, unsigned long flags, struct berr **e
 static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgroup_path,
 			   const char *target, struct berr **err);
 
+/* A new sysfs shows the network devices of the mounter's network namespace, and the kernel
+ * allows it only to those with CAP_SYS_ADMIN over that namespace: in a user namespace without
+ * a network namespace of its own (rootless, or --network host) it is EPERM. The host's /sys is
+ * bound instead, recursively, with the flags asked for, as runc and crun do. fd is the checked
+ * target (check_target ran on it). */
+static int bind_sys(int rootfd, const struct rt_mount *m, int fd, struct berr **err)
+{
+	char fdpath[32];
+	if (mount("/sys", path_fd(fd, fdpath), NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berr_set(err, errno,
+				"bind /sys (no sysfs of its own without a network "
+				"namespace of its own)");
+	autoclose int top = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+	if (top < 0)
+		return top;
+	unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	int r = flags ? remount_bind(path_fd(top, fdpath), flags, err) : 0;
+	return r < 0 ? berr_set(err, -r, "remount /sys") : 0;
+}
+
 static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, int source_fd,
 		     const char *cgroup_path, struct berr **err)
 {
@@ -249,7 +269,10 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 	} else {
 		const char *fstype = !strcmp(type, "cgroup") ? "cgroup2" : type;
 		unsigned long flags = m->flags & ~MS_REMOUNT;
-		if (mount(m->source ? m->source : fstype, fdpath, fstype, flags, m->data) < 0)
+		int r = mount(m->source ? m->source : fstype, fdpath, fstype, flags, m->data);
+		if (r < 0 && errno == EPERM && !strcmp(fstype, "sysfs"))
+			return bind_sys(rootfd, m, fd, err);
+		if (r < 0)
 			return berr_set(err, errno, "mount %s", fstype);
 		(void)close(fd);
 		fd = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);

@@ -158,6 +158,23 @@ static int open_device(const struct rt_spec *spec, const struct rt_device *d, co
 	return take_fd(&fd);
 }
 
+/* Started by an ordinary user (rootless.h): open_tree(OPEN_TREE_CLONE) in the host's mount
+ * namespace needs CAP_SYS_ADMIN there, and mknod too. Nothing is prepared: the container binds
+ * its sources by path from its own mount namespace, reaching exactly what the user reaches
+ * (its root is the user, other ids are nobody), and binds the host's node of each device's
+ * path, as runc does in a user namespace (dev.c checks the node's numbers). An idmapped mount
+ * needs CAP_SYS_ADMIN where the file system was mounted: refused. */
+static int rootless_sources(const struct rt_spec *spec, struct berr **err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].idmap)
+			return berr_plain(err, EPERM,
+					  "mount '%s': idmapped mounts need root (mount_setattr "
+					  "with MOUNT_ATTR_IDMAP), and the runtime runs as uid %u",
+					  spec->mounts[i].destination, (unsigned)geteuid());
+	return 0;
+}
+
 int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int **out_fds,
 			  struct berr **err)
 {
@@ -167,6 +184,8 @@ int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int *
 	for (size_t i = 0; i < spec->n_mounts + spec->n_devices; i++)
 		fds[i] = -1;
 	*out_fds = fds;
+	if (geteuid() != 0)
+		return rootless_sources(spec, err);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct rt_mount *m = &spec->mounts[i];
 		if (!m->bind || !m->source || !(userns || m->idmap))

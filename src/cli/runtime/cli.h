@@ -10,7 +10,8 @@ struct cli_opts {
 	const char *root;
 	bool systemd_cgroup;
 	bool debug;
-	bool vm; /* called as berth-runtime-vm: every container a VM */
+	bool vm;       /* called as berth-runtime-vm: every container a VM */
+	bool rootless; /* --rootless true|false|auto (auto: not root on the host) */
 };
 
 struct cli_command {

@@ -110,6 +110,7 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	    .no_pivot = cli_has(create_flags, &p, "no-pivot"),
 	    .no_new_keyring = cli_has(create_flags, &p, "no-new-keyring"),
 	    .systemd_cgroup = o->systemd_cgroup,
+	    .rootless = o->rootless,
 	};
 	bool detach = cli_has(create_flags, &p, "detach");
 	struct berr *err = NULL;

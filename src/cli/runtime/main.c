@@ -11,10 +11,12 @@
 
 #include "cli/runtime/cli.h"
 #include "image/builtin.h"
+#include "runtime/rootless.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/selfexec.h"
 #include "util/version.h"
+#include "util/xalloc.h"
 
 int cli_fail(struct berr *err)
 {
@@ -47,7 +49,10 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f,
 		"\nGlobal options:\n"
-		"  --root DIR              state directory (default /run/berth-runtime)\n"
+		"  --root DIR              state directory (default /run/berth-runtime; as a\n"
+		"                          user $XDG_RUNTIME_DIR/berth-runtime)\n"
+		"  --rootless true|false|auto  skip cgroups the user cannot make (auto: when\n"
+		"                          not root)\n"
 		"  --log FILE              log to FILE (default stderr)\n"
 		"  --log-format text|json  log format\n"
 		"  --debug                 debug logging\n"
@@ -80,7 +85,7 @@ static int value_of(int *i, int argc, char **argv, const char *name, const char 
 
 /* The global flags, as they come before the command. */
 struct globals {
-	const char *log_path, *log_format, *cgroup_manager;
+	const char *log_path, *log_format, *cgroup_manager, *rootless;
 };
 
 /* Reads the global flags into o and g: the index of the command, 0 when a flag was the whole
@@ -105,8 +110,15 @@ static int global_flags(struct cli_opts *o, struct globals *g, int argc, char **
 			o->debug = true;
 		else if (!strcmp(a, "--systemd-cgroup"))
 			o->systemd_cgroup = true;
-		else if (!strcmp(a, "--rootless") || !strncmp(a, "--rootless=", 11))
-			;
+		else if (!strncmp(a, "--rootless=", 11))
+			g->rootless = a + 11;
+		else if (!strcmp(a, "--rootless"))
+			/* runc's flag takes a value; a bare one (as we used to accept) is true */
+			g->rootless = i + 1 < argc && (!strcmp(argv[i + 1], "true") ||
+						       !strcmp(argv[i + 1], "false") ||
+						       !strcmp(argv[i + 1], "auto"))
+					  ? argv[++i]
+					  : "true";
 		else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			/* The feature line as crun prints it; clients (and crun's tests) read it.
 			 * SYSTEMD_NOTIFY: the NOTIFY_SOCKET proxy, not the systemd cgroup
@@ -142,6 +154,12 @@ static int apply_globals(struct cli_opts *o, const struct globals *g)
 		fprintf(stderr, "berth-runtime: unknown log format '%s'\n", g->log_format);
 		return -1;
 	}
+	const char *rl = g->rootless ? g->rootless : "auto";
+	if (strcmp(rl, "true") && strcmp(rl, "false") && strcmp(rl, "auto")) {
+		fprintf(stderr, "berth-runtime: --rootless: '%s' is not true, false or auto\n", rl);
+		return -1;
+	}
+	o->rootless = !strcmp(rl, "auto") ? rt_rootless_detect() : !strcmp(rl, "true");
 	log_setup(log_fd, !strcmp(g->log_format, "json") ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
 		  o->debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
 	if (!g->cgroup_manager || !strcmp(g->cgroup_manager, "cgroupfs") ||
@@ -175,10 +193,43 @@ static int prepare_to_start(char **argv)
 	return 0;
 }
 
+/* The state root when --root is not given. As root, /run/berth-runtime. As a user (runc's
+ * rule: an effective uid other than 0), $XDG_RUNTIME_DIR/berth-runtime (runc:
+ * $XDG_RUNTIME_DIR/runc), which pam_systemd makes per user with mode 0700; without it,
+ * /tmp/berth-runtime-UID (as podman's /tmp/podman-run-UID), which another user may have made
+ * first: it must be a directory of ours that no one else can enter, or we refuse it. Returns
+ * a static string or a malloc'd one that lives as long as the process; NULL (said) when the
+ * /tmp directory cannot be trusted. */
+static const char *default_root(void)
+{
+	if (geteuid() == 0)
+		return "/run/berth-runtime";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg)
+		return xasprintf("%s/berth-runtime", xdg);
+	char *dir = xasprintf("/tmp/berth-runtime-%u", (unsigned)geteuid());
+	struct stat st;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "berth-runtime: create state root '%s': %s\n", dir,
+			strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		fprintf(stderr,
+			"berth-runtime: state root '%s' is not a private directory of uid %u "
+			"(someone else made it?): set XDG_RUNTIME_DIR or use --root\n",
+			dir, (unsigned)geteuid());
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 int main(int argc, char **argv)
 {
-	struct cli_opts o = {
-	    .root = getenv("XDG_RUNTIME_DIR") && getuid() != 0 ? NULL : "/run/berth-runtime"};
+	struct cli_opts o = {.root = NULL};
 	struct globals g = {.log_format = "text"};
 	/* berth-runtime-vm (a link to this binary): every container is a VM */
 	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -186,8 +237,8 @@ int main(int argc, char **argv)
 	int i = global_flags(&o, &g, argc, argv);
 	if (i <= 0)
 		return i < 0;
-	if (!o.root)
-		o.root = "/run/berth-runtime";
+	if (!o.root && !(o.root = default_root()))
+		return 1;
 	if (apply_globals(&o, &g) < 0)
 		return 1;
 	if (i >= argc) {

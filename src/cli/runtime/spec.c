@@ -2,6 +2,7 @@
  * features.md: what this runtime understands). */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +69,55 @@ static const char default_spec[] =
 static const struct cli_flag spec_flags[] = {
     {"bundle", 'b', true, false}, {"rootless", 0, false, false}, {NULL, 0, false, false}};
 
+/* runc's `spec --rootless` (specconv.ToRootless): a user namespace mapping the caller's own
+ * uid and gid to 0, no network namespace (a user could not give it a link), uid=/gid= mount
+ * options dropped (ids not in the map), /sys bound from the host (sysfs wants the network
+ * namespace's owner), no resources (no cgroup to apply them to). */
+static char *rootless_spec(void)
+{
+	json_t *spec = json_loads(default_spec, 0, NULL);
+	json_t *lnx = json_object_get(spec, "linux");
+	json_t *nss = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(lnx, "namespaces"), i, v)
+	{
+		const char *t = json_string_value(json_object_get(v, "type"));
+		if (t && strcmp(t, "network") && strcmp(t, "user"))
+			json_array_append(nss, v);
+	}
+	json_array_append_new(nss, json_pack("{s:s}", "type", "user"));
+	json_object_set_new(lnx, "namespaces", nss);
+	json_object_set_new(lnx, "uidMappings",
+			    json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID",
+				      (json_int_t)geteuid(), "size", 1));
+	json_object_set_new(lnx, "gidMappings",
+			    json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID",
+				      (json_int_t)getegid(), "size", 1));
+	json_object_del(lnx, "resources");
+	json_array_foreach(json_object_get(spec, "mounts"), i, v)
+	{
+		const char *dst = json_string_value(json_object_get(v, "destination"));
+		if (dst && !strcmp(dst, "/sys")) {
+			json_object_set_new(v, "type", json_string("none"));
+			json_object_set_new(v, "source", json_string("/sys"));
+			json_object_set_new(
+			    v, "options",
+			    json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
+			continue;
+		}
+		json_t *opts = json_object_get(v, "options");
+		for (size_t k = json_array_size(opts); k-- > 0;) {
+			const char *o = json_string_value(json_array_get(opts, k));
+			if (o && (!strncmp(o, "uid=", 4) || !strncmp(o, "gid=", 4)))
+				json_array_remove(opts, k);
+		}
+	}
+	char *text = json_dumps(spec, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	json_decref(spec);
+	return text;
+}
+
 int cmd_spec(struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_parsed p;
@@ -78,7 +128,9 @@ int cmd_spec(struct cli_opts *o, int argc, char **argv)
 	autofree char *path = xasprintf("%s/config.json", bundle ? bundle : ".");
 	if (access(path, F_OK) == 0)
 		return cli_usage_error("spec", "'%s' exists already; remove it first", path);
-	if (fs_write_file(AT_FDCWD, path, default_spec, sizeof(default_spec) - 1, 0644, &err) < 0)
+	autofree char *rootless = cli_has(spec_flags, &p, "rootless") ? rootless_spec() : NULL;
+	const char *text = rootless ? rootless : default_spec;
+	if (fs_write_file(AT_FDCWD, path, text, strlen(text), 0644, &err) < 0)
 		return cli_fail(err);
 	return 0;
 }
