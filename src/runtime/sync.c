@@ -43,7 +43,8 @@ int rt_sync_recv(int fd, struct rt_msg *out, struct berr **err)
 		return berr_set(err, EPROTO, "short message from container process");
 	out->text[sizeof(out->text) - 1] = '\0';
 	if (out->type == RT_MSG_ERROR)
-		return berr_set(err, out->code, "%s", out->text);
+		return out->value == 1 ? berr_plain(err, out->code, "%s", out->text)
+				       : berr_set(err, out->code, "%s", out->text);
 	return 0;
 }
 
@@ -60,7 +61,11 @@ int rt_sync_expect(int fd, enum rt_msg_type want, struct rt_msg *out, struct ber
 void rt_sync_fail(int fd, struct berr *err)
 {
 	struct rt_msg m = {.type = RT_MSG_ERROR, .code = berr_code(err)};
-	/* The code travels separately; the text is the chain without the strerror tail. */
+	/* The code travels separately; the text is the chain without the strerror tail, which
+	 * the parent adds again unless the innermost message says it all (plain) */
+	for (struct berr *e = err; e; e = e->cause)
+		if (!e->cause)
+			m.value = e->plain;
 	size_t len = 0;
 	for (struct berr *e = err; e && len < sizeof(m.text) - 1; e = e->cause) {
 		int w = snprintf(m.text + len, sizeof(m.text) - len, "%s%s", len ? ": " : "",

@@ -24,7 +24,7 @@ enum rt_msg_type {
 struct rt_msg {
 	int32_t type;
 	int32_t code;
-	int64_t value;
+	int64_t value; /* RT_MSG_ERROR: 1 when the error's message says it all (berr_plain) */
 	char text[2048];
 };
 
