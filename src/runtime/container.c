@@ -369,6 +369,14 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	autoptr(rt_spec) spec = load_config(o, &text, &len, err);
 	if (!spec)
 		return -EINVAL;
+	/* runc's check (configs/validate): an ordinary user can make the other namespaces
+	 * only as root of a user namespace of its own. */
+	if (geteuid() != 0 && !spec->ns[RT_NS_USER].enabled)
+		return berr_plain(
+		    err, EPERM,
+		    "rootless container requires user namespaces (the runtime runs as "
+		    "uid %u; 'berth-runtime spec --rootless' writes such a config)",
+		    (unsigned)geteuid());
 	rt_caps_check(spec->process);
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))

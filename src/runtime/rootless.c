@@ -169,18 +169,23 @@ int rt_rootless_write_maps(int procfd, pid_t pid, const struct rt_spec *spec, st
 	return r < 0 ? helper_failed("/etc/subgid", "--add-subgids", err) : 0;
 }
 
+/* Is resources.key a limit? Device rules are not, nor an empty or null entry. */
+static bool is_limit(const char *key, json_t *v)
+{
+	if (!strcmp(key, "devices") || json_is_null(v))
+		return false;
+	return !(json_is_object(v) && json_object_size(v) == 0) &&
+	       !(json_is_array(v) && json_array_size(v) == 0);
+}
+
 bool rt_rootless_wants_limits(json_t *resources)
 {
 	const char *key;
 	json_t *v;
 	json_object_foreach(resources, key, v)
 	{
-		if (!strcmp(key, "devices") || json_is_null(v))
-			continue;
-		if ((json_is_object(v) && json_object_size(v) == 0) ||
-		    (json_is_array(v) && json_array_size(v) == 0))
-			continue;
-		return true;
+		if (is_limit(key, v))
+			return true;
 	}
 	return false;
 }
@@ -193,7 +198,7 @@ int rt_rootless_limits_error(json_t *resources, struct berr *cause, struct berr 
 	json_t *v;
 	json_object_foreach(resources, key, v)
 	{
-		if (strcmp(key, "devices") && !json_is_null(v) && len < sizeof(keys) - 1)
+		if (is_limit(key, v) && len < sizeof(keys) - 1)
 			len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s",
 						len ? ", " : "", key);
 	}

@@ -172,7 +172,7 @@ teardown() {
 	[ ! -e "$RL_XDG/berth-runtime/$ID" ]
 }
 
-@test "a memory limit without delegated cgroups is refused, naming the cause; --rootless false needs the cgroup" {
+@test "a memory limit without delegated cgroups is refused, naming the cause; --rootless false needs the cgroup; no userns, no container" {
 	set_user_config '.linux.resources = {"memory":{"limit":104857600}}'
 	run urt run "$ID"
 	assert_failure
@@ -188,6 +188,12 @@ teardown() {
 	assert_success
 	run urt --rootless nonsense run "$ID"
 	assert_failure
+	# a config without a user namespace: runc's words, before anything is made
+	set_user_config '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	run urt run "$ID"
+	assert_failure
+	assert_output --partial "rootless container requires user namespaces"
+	[ ! -e "$RL_XDG/berth-runtime/$ID" ]
 }
 
 @test "sysfs: its own with a network namespace of its own, the host's /sys bound without one" {
