@@ -140,6 +140,13 @@ teardown() {
 	assert_output --partial sleep
 	run urt list -q
 	assert_line "$ID"
+	# no cgroup to freeze or read: said, not crashed
+	run urt pause "$ID"
+	assert_failure
+	assert_output --partial "has no cgroup of its own"
+	run urt events --stats "$ID"
+	assert_failure
+	assert_output --partial "has no cgroup of its own"
 	run urt kill "$ID" KILL
 	assert_success
 	for _ in $(seq 50); do urt state "$ID" | grep -q stopped && break; sleep 0.1; done

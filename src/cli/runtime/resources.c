@@ -213,7 +213,8 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 	autoptr(rt_state) st = rt_state_load(o->root, id, &err);
 	if (!st)
 		return cli_fail(err);
-	int64_t ooms = rt_cgroup_oom_kills(st->cgroup_path);
+	/* a rootless container without a cgroup: its stats below say so */
+	int64_t ooms = st->cgroup_path ? rt_cgroup_oom_kills(st->cgroup_path) : -1;
 	double next = 0;
 	for (;;) {
 		double t = now_seconds();
@@ -226,7 +227,7 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 				return 0;
 			next = t + interval;
 		}
-		int64_t k = rt_cgroup_oom_kills(st->cgroup_path);
+		int64_t k = st->cgroup_path ? rt_cgroup_oom_kills(st->cgroup_path) : -1;
 		if (ooms >= 0 && k > ooms)
 			print_event("oom", id, NULL);
 		ooms = k;
