@@ -77,7 +77,7 @@ setup() {
 	as_user mkdir -p "$B/rootfs/bin" "$B/rootfs/tmp" "$B/data"
 	as_user cp "$BUSYBOX" "$B/rootfs/bin/busybox"
 	as_user cp "$PROBE" "$B/rootfs/bin/probe"
-	for c in sh true cat ls sleep touch chown stat id; do as_user ln -s busybox "$B/rootfs/bin/$c"; done
+	for c in sh true cat ls sleep touch chown stat id grep; do as_user ln -s busybox "$B/rootfs/bin/$c"; done
 	(cd "$B" && as_user "$RUNTIME" spec --rootless)
 	set_user_config '.process.terminal = false | .process.args = ["probe","ids"] | .root.readonly = false
 		| .mounts += [{"destination":"/data","type":"bind","source":"'"$B"'/data","options":["rbind","rw"]}]'
@@ -217,6 +217,28 @@ teardown() {
 	assert_output --partial "Read-only file system"
 	# lo alone: the container's own network namespace (the warning and touch's line aside)
 	[ "$(printf '%s\n' "$output" | grep -v -e warning -e Read-only)" = lo ]
+}
+
+@test "linux.devices: the host's nodes bound in (no mknod), with the host's permissions" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	devs='{"path":"/dev/fuse","type":"c","major":10,"minor":229}'
+	echo 'stat -c "%F %t:%T" /dev/fuse' | as_user tee "$B/rootfs/check" >/dev/null
+	# /dev/kvm (root:kvm 0660, the user not in kvm): bound, but no more usable than outside
+	if [ -c /dev/kvm ] && ! id -nG "$RL_USER" | grep -qw kvm; then
+		devs="$devs"',{"path":"/dev/kvm","type":"c","major":10,"minor":232}'
+		echo "cat /dev/kvm 2>&1 | grep -o 'Permission denied'" | as_user tee -a "$B/rootfs/check" >/dev/null
+	fi
+	set_user_config ".linux.devices = [$devs] | .process.args = [\"sh\",\"/check\"]"
+	run urt run "$ID"
+	assert_success
+	assert_line "character special file a:e5"
+	if [[ $devs == *kvm* ]]; then assert_line "Permission denied"; fi
+	# a device the host does not have cannot be made
+	set_user_config '.linux.devices = [{"path":"/dev/berth-nosuch","type":"c","major":1,"minor":3}]'
+	run urt run "$ID"
+	assert_failure
+	assert_output --partial "/dev/berth-nosuch"
+	[ ! -e "$RL_XDG/berth-runtime/$ID" ]
 }
 
 @test "nothing the user could not reach: root's files, root's containers" {
