@@ -54,7 +54,7 @@ INIT     := $(BUILD)/share/berth/berth-init
 PAUSE    := $(BUILD)/share/berth/berth-pause
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api bench-system fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api bench-system bench-compose fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT) $(PAUSE)
 
 $(BUILD)/%.o: %.c
@@ -191,6 +191,9 @@ bench-api: all
 
 bench-system: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/system
+
+bench-compose: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/compose
 
 clean:
 	rm -rf build
