@@ -32,7 +32,7 @@ static const char *const inert[] = {"terminationMessagePath",
 /* A key of a ConfigMap or Secret as text; NULL (with an error) when absent and not optional,
  * or when it holds a NUL. */
 static int ref_value(const struct kdoc *d, const char *path, json_t *store, const char *kind,
-		     json_t *ref, json_t *env, const char *var, struct berr **err)
+		     json_t *ref, json_t *env, const char *var, bool for_down, struct berr **err)
 {
 	static const char *const rkeys[] = {"name", "key", "optional", NULL};
 	const char *name = NULL, *key = NULL;
@@ -48,7 +48,7 @@ static int ref_value(const struct kdoc *d, const char *path, json_t *store, cons
 		return r;
 	json_t *b64 = json_object_get(json_object_get(store, name), key);
 	if (!b64)
-		return optional
+		return optional || for_down
 			   ? 0
 			   : kfail(d, path, err, "no %s '%s' with a key '%s'", kind, name, key);
 	size_t n;
@@ -95,7 +95,7 @@ static int env_from(struct kmodel *m, const struct kdoc *d, json_t *c, const cha
 		if (r < 0)
 			return r;
 		json_t *data = json_object_get(cm ? m->configmaps : m->secrets, name);
-		if (!data && !optional)
+		if (!data && !optional && !m->o->for_down)
 			return kfail(d, rp, err, "no %s named '%s'", cm ? "ConfigMap" : "Secret",
 				     name);
 		const char *k;
@@ -146,7 +146,7 @@ static int env_var(struct kmodel *m, const struct kdoc *d, const struct kpod *kp
 	if (cm || sec) {
 		autofree char *p = kpath(fp, cm ? "configMapKeyRef" : "secretKeyRef");
 		return ref_value(d, p, cm ? m->configmaps : m->secrets, cm ? "ConfigMap" : "Secret",
-				 cm ? cm : sec, env, name, err);
+				 cm ? cm : sec, env, name, m->o->for_down, err);
 	}
 	autofree char *p = kpath(fp, "fieldRef");
 	static const char *const rkeys[] = {"fieldPath", "apiVersion", NULL};

@@ -36,6 +36,8 @@ struct kube_opts {
 	const char *file;        /* the name errors give */
 	json_t *configmaps;      /* documents (kube_documents) of --configmap files, or NULL */
 	bool vm_runtime_classes; /* runtimeClassName naming "vm"/"kata" runs the pod as VMs */
+	bool for_down;           /* kube down: the names matter, not what ConfigMaps and Secrets
+				    the pods refer to (each reference taken as optional) */
 };
 
 /* The documents of text → the model above. EINVAL with file:line: key for bad input. */

@@ -26,12 +26,15 @@ static bool separator(const char *line, const char *end)
 	return end - line == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r';
 }
 
-/* Only comments and blanks: nothing to play. */
+/* Only comments, blanks and the markers "---" and "...": nothing to play. */
 static bool blank(const char *s, size_t n)
 {
 	bool comment = false;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
+		bool bol = i == 0 || s[i - 1] == '\n';
+		if (bol && n - i >= 3 && (!strncmp(s + i, "---", 3) || !strncmp(s + i, "...", 3)))
+			i += 2;
+		else if (s[i] == '\n')
 			comment = false;
 		else if (s[i] == '#')
 			comment = true;
@@ -223,19 +226,18 @@ static int pvc(struct kmodel *m, const struct kdoc *d, struct berr **err)
 		r = kfail(d, "metadata.name", err, "a volume '%s' is declared twice", name);
 	if (r < 0)
 		return r;
-	/* the claim's size, access modes and storage class say nothing to a local volume */
-	const char *k;
-	json_t *v;
-	json_object_foreach(spec, k, v)
-	{
-		autofree char *p = kpath("spec", k);
-		kwarn(d, p, "ignored (berth's volumes are local directories)");
-	}
+	/* the claim's size, access modes and storage class are a cluster's business: a local
+	 * volume has none of them */
+	static const char *const spec_keys[] = {"accessModes", "resources",  "storageClassName",
+						"volumeMode",  "volumeName", "selector",
+						"dataSource",  NULL};
+	if ((r = kkeys(d, spec, "spec", spec_keys, NULL, err)) < 0)
+		return r;
 	labels = json_object_get(meta, "labels");
 	json_object_set_new(m->volumes, name,
-			    json_pack("{s:s, s:s, s:O, s:[]}", "name", name, "kind",
+			    json_pack("{s:s, s:s, s:o, s:[]}", "name", name, "kind",
 				      "persistentVolumeClaim", "labels",
-				      labels ? labels : json_object(), "files"));
+				      labels ? json_incref(labels) : json_object(), "files"));
 	return 0;
 }
 

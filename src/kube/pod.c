@@ -88,7 +88,7 @@ static int data_volume(struct kmodel *m, const struct kdoc *d, json_t *src, cons
 	if (r < 0)
 		return r;
 	json_t *data = json_object_get(store, name);
-	if (!data && !optional)
+	if (!data && !optional && !m->o->for_down)
 		return kfail(d, path, err, "no %s named '%s' in the file", kind, name);
 	json_t *vol = json_object_get(m->volumes, name);
 	if (vol && strcmp(json_string_value(json_object_get(vol, "kind")), kind))
@@ -111,14 +111,16 @@ static int data_volume(struct kmodel *m, const struct kdoc *d, json_t *src, cons
 			r = kint(d, it, ip, "mode", 0, 0777, &fmode, err);
 		if (r == 0)
 			r = file_name(d, ip, fpath, err);
-		if (r == 0 && !json_object_get(data, key))
+		if (r == 0 && !json_object_get(data, key) && !m->o->for_down)
 			r = kfail(d, ip, err, "%s '%s' has no key '%s'", kind, name, key);
 		if (r < 0) {
 			json_decref(files);
 			return r;
 		}
-		json_array_append_new(files, json_pack("{s:s, s:O, s:I}", "path", fpath, "data",
-						       json_object_get(data, key), "mode", fmode));
+		json_t *val = json_object_get(data, key);
+		if (val) /* absent only for kube down */
+			json_array_append_new(files, json_pack("{s:s, s:O, s:I}", "path", fpath,
+							       "data", val, "mode", fmode));
 	}
 	const char *k;
 	json_t *v;
@@ -361,11 +363,11 @@ static json_t *pod_record(const char *name, const char *kind, const char *hostna
 {
 	json_t *labels = json_object_get(meta, "labels");
 	json_t *ann = json_object_get(meta, "annotations");
-	json_t *p =
-	    json_pack("{s:s, s:s, s:s, s:O, s:O, s:[], s:b, s:s, s:[], s:{}}", "name", name, "kind",
-		      kind, "hostname", hostname, "labels", labels ? labels : json_object(),
-		      "annotations", ann ? ann : json_object(), "publish", "vm", vm, "restart",
-		      restart, "containers", "port_names");
+	json_t *p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:[], s:b, s:s, s:[], s:{}}", "name", name,
+			      "kind", kind, "hostname", hostname, "labels",
+			      labels ? json_incref(labels) : json_object(), "annotations",
+			      ann ? json_incref(ann) : json_object(), "publish", "vm", vm,
+			      "restart", restart, "containers", "port_names");
 	if (grace >= 0)
 		json_object_set_new(p, "stop_grace_period", json_integer(grace));
 	return p;

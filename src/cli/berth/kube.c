@@ -55,7 +55,7 @@ static int configmaps(const struct flag_list *l, json_t **out, struct berr **err
 }
 
 /* The file's model, its warnings printed. 0 or the exit status. */
-static int load_model(const char *path, const struct flag_list *cms, json_t **out)
+static int load_model(const char *path, const struct flag_list *cms, bool for_down, json_t **out)
 {
 	struct berr *err = NULL;
 	autofree char *text = NULL;
@@ -63,7 +63,8 @@ static int load_model(const char *path, const struct flag_list *cms, json_t **ou
 	json_auto_t *cm = NULL;
 	if (read_yaml(path, &text, &n, &err) < 0 || configmaps(cms, &cm, &err) < 0)
 		return cli_fail(err, 125);
-	struct kube_opts ko = {.file = path, .configmaps = cm, .vm_runtime_classes = true};
+	struct kube_opts ko = {
+	    .file = path, .configmaps = cm, .vm_runtime_classes = true, .for_down = for_down};
 	if (kube_model(text, n, &ko, out, &err) < 0)
 		return cli_fail(err, 125);
 	size_t i;
@@ -86,7 +87,7 @@ static void print_ids(const char *one, const char *many, json_t *ids)
 static int down(struct cli_opts *o, const char *path, const struct flag_list *cms, bool force)
 {
 	json_auto_t *model = NULL;
-	int st = load_model(path, cms, &model);
+	int st = load_model(path, cms, true, &model);
 	if (st)
 		return st;
 	struct eng_store es = cli_engine(o);
@@ -132,7 +133,7 @@ static int kube_play(struct cli_opts *o, int argc, char **argv)
 		return st;
 	}
 	json_auto_t *model = NULL;
-	st = load_model(pos[0], &cms, &model);
+	st = load_model(pos[0], &cms, false, &model);
 	flag_list_free(&cms);
 	if (st)
 		return st;
