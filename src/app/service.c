@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/files.h"
 #include "app/plan.h"
 #include "engine/bundle.h"
 #include "engine/health.h"
@@ -231,17 +232,20 @@ static int volume(const struct app_plan *p, struct app_service *s, json_t *v, js
 			  type);
 }
 
-static int volumes(const struct app_plan *p, struct app_service *s, json_t *list, struct berr **err)
+/* volumes, then secrets and configs (app/files.h): all mounts. */
+static int volumes(const struct app_plan *p, struct app_service *s, json_t *svc, struct berr **err)
 {
 	json_t *mounts = json_array(), *binds = json_array();
 	size_t i;
 	json_t *v;
 	int r = 0;
-	json_array_foreach(list, i, v)
+	json_array_foreach(json_object_get(svc, "volumes"), i, v)
 	{
 		if ((r = volume(p, s, v, mounts, binds, err)) < 0)
 			break;
 	}
+	if (r == 0)
+		r = app_service_files(p, s->name, svc, mounts, err);
 	s->c.mounts = vec(s, mounts);
 	s->c.volumes = vec(s, binds);
 	return r;
@@ -552,6 +556,8 @@ static const char *const mapped[] = {"image",
 				     "devices",
 				     "pull_policy",
 				     "build",
+				     "secrets",
+				     "configs",
 				     NULL};
 static const char *const inert[] = {"links", "logging", "platform", NULL};
 
@@ -671,7 +677,7 @@ int app_service_map(const struct app_plan *p, json_t *svc, struct app_service *s
 	net_options(s, svc);
 	r = healthcheck(s, json_object_get(svc, "healthcheck"), err);
 	if (r == 0)
-		r = volumes(p, s, json_object_get(svc, "volumes"), err);
+		r = volumes(p, s, svc, err);
 	if (r == 0)
 		r = networks(p, s, svc, err);
 	if (r == 0)

@@ -682,3 +682,32 @@ YML
 	run berth compose down -t 0
 	assert_success
 }
+
+@test "compose up: secrets and configs from files, bound read-only where Compose puts them" {
+	echo s3cret >token.txt
+	echo "setting=1" >app.conf
+	cat >compose.yaml <<'YML'
+services:
+  app:
+    image: berth/default
+    command: ["sh", "-c", "cat /run/secrets/token /run/secrets/other /conf /etc/app.conf; exec sleep 1000"]
+    stop_signal: SIGKILL
+    secrets: [token, {source: token, target: other}]
+    configs: [{source: conf}, {source: conf, target: /etc/app.conf}]
+secrets:
+  token: {file: ./token.txt}
+configs:
+  conf: {file: ./app.conf}
+YML
+	run berth compose up -d
+	assert_success
+	for _ in $(seq 50); do berth compose logs | grep -q "setting=1" && break; sleep 0.1; done
+	run berth compose logs --no-log-prefix
+	assert_output "$(printf 's3cret\ns3cret\nsetting=1\nsetting=1')"
+	run berth compose exec -T app sh -c 'echo x >/run/secrets/token'
+	assert_failure
+	assert_output --partial "Read-only file system"
+	[ "$(cat token.txt)" = s3cret ]
+	run berth compose down -t 0
+	assert_success
+}

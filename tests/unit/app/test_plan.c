@@ -199,7 +199,7 @@ static void refused(const char *svc, const char *want)
 static void test_refused(void **state)
 {
 	refused("{\"image\": \"x\", \"secrets\": [{\"source\": \"a\"}]}",
-		"'secrets' is not supported");
+		"secret 'a': only a file source is supported");
 	refused("{\"build\": {\"context\": \"/b\", \"ssh\": [\"default\"]}}",
 		"build.ssh is not supported");
 	refused("{\"image\": \"x\", \"container_name\": \"c\", \"deploy\": {\"replicas\": 2}}",
@@ -256,6 +256,41 @@ static void test_stop_levels(void **state)
 	app_plan_free(p);
 }
 
+/* Secrets and configs with a file: bound read-only, a secret under /run/secrets (its name or
+ * a relative target), a config at /<name> or its absolute target; mode only warned about. */
+static void test_files(void **state)
+{
+	char *e;
+	struct app_plan *p = make(
+	    "{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+	    " \"secrets\": [{\"source\": \"api\"}, {\"source\": \"api\", \"target\": \"key\"}],"
+	    " \"configs\": [{\"source\": \"web\"}, {\"source\": \"web\", \"target\":"
+	    " \"/etc/w.conf\", \"mode\": 288}]}},"
+	    " \"secrets\": {\"api\": {\"file\": \"/s/api.txt\"}, \"env\": {\"environment\": "
+	    "\"X\"}},"
+	    " \"configs\": {\"web\": {\"file\": \"/c/w.conf\"}},"
+	    " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+	    &e);
+	assert_non_null(p);
+	char *const *m = p->services[0].c.mounts;
+	assert_true(has(m, "type=bind,source=/s/api.txt,target=/run/secrets/api,readonly"));
+	assert_true(has(m, "type=bind,source=/s/api.txt,target=/run/secrets/key,readonly"));
+	assert_true(has(m, "type=bind,source=/c/w.conf,target=/web,readonly"));
+	assert_true(has(m, "type=bind,source=/c/w.conf,target=/etc/w.conf,readonly"));
+	assert_int_equal(json_array_size(p->warnings), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(p->warnings, 0)), "mode"));
+	app_plan_free(p);
+	/* an environment secret: not yet */
+	p = make("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+		 " \"secrets\": [{\"source\": \"env\"}]}}, \"secrets\": {\"env\": "
+		 "{\"environment\": \"X\"}},"
+		 " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+		 &e);
+	assert_null(p);
+	assert_non_null(strstr(e, "secret 'env': only a file source"));
+	free(e);
+}
+
 /* up's levels: independent services together, a dependent one level past its deepest
  * dependency; services not selected left out and not counted. */
 static void test_up_levels(void **state)
@@ -299,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_stop_levels),
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_up_levels),
+	    cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
