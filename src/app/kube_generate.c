@@ -358,9 +358,16 @@ static json_t *service_doc(json_t *pod, json_t *ports_list)
 		json_int_t port = json_integer_value(json_object_get(p, "containerPort"));
 		if (!host)
 			continue;
+		/* podman names a port by its number; names and ports are unique in a Service */
+		json_int_t sport = port;
+		for (size_t j = 0; j < i; j++) {
+			json_t *q = json_array_get(ports_list, j);
+			if (json_integer_value(json_object_get(q, "containerPort")) == port)
+				sport = host; /* a second container on the same port */
+		}
 		json_array_append_new(sp, json_pack("{s:o, s:I, s:I, s:O, s:I}", "name",
-						    json_sprintf("%lld", (long long)port),
-						    "nodePort", host, "port", port, "protocol",
+						    json_sprintf("%lld", (long long)sport),
+						    "nodePort", host, "port", sport, "protocol",
 						    json_object_get(p, "protocol"), "targetPort",
 						    port));
 	}
@@ -372,30 +379,18 @@ static json_t *service_doc(json_t *pod, json_t *ports_list)
 			 "type", "NodePort");
 }
 
-/* One pod's or lone container's documents appended to docs. */
-static int generate_one(const struct gen *g, const char *ref, bool service, json_t *docs,
-			struct berr **err)
+/* The Pod (and Service) of a pod (members: its containers, ports the infra's), or of
+ * containers of no pod (pod NULL: named after the first, "-pod" since the name is taken, as
+ * podman does; each container's ports its own). */
+static int pod_docs(const struct gen *g, json_t *pod, char *const *members, bool service,
+		    json_t *docs, struct berr **err)
 {
-	char id[ENG_ID_LEN + 1];
-	json_auto_t *pod = NULL;
-	char **members = NULL;
-	json_auto_t *ports_rec = NULL;
-	const char *name;
-	if (eng_pod_resolve(g->s, ref, id, NULL) == 0 && (pod = eng_pod_load(g->s, id, err))) {
-		members = eng_pod_containers(g->s, id, false);
-		const char *infra = str(pod, "InfraContainerId");
-		if (infra && *infra)
-			ports_rec = eng_container_load(g->s, infra, NULL);
-		name = str(pod, "Name");
-	} else if (eng_container_resolve(g->s, ref, id, NULL) == 0) {
-		members = xcalloc(2, sizeof(*members));
-		members[0] = xstrdup(id);
-		name = NULL;
-	} else {
-		return berr_plain(err, ENOENT, "%s: no such pod or container", ref);
-	}
-	json_t *ctrs = json_array(), *vols = json_array(), *first = NULL;
-	autofree char *pod_name = name ? xstrdup(name) : NULL;
+	json_t *ctrs = json_array(), *vols = json_array(), *first = NULL, *all = json_array();
+	json_auto_t *infra = NULL;
+	const char *infra_id = str(pod, "InfraContainerId");
+	if (infra_id && *infra_id)
+		infra = eng_container_load(g->s, infra_id, NULL);
+	autofree char *pod_name = pod ? xstrdup(str(pod, "Name")) : NULL;
 	int r = 0;
 	for (size_t i = 0; members && members[i]; i++) {
 		json_t *rec = eng_container_load(g->s, members[i], err);
@@ -403,33 +398,41 @@ static int generate_one(const struct gen *g, const char *ref, bool service, json
 			r = -ENOENT;
 			break;
 		}
-		if (!pod_name) { /* podman: the container's name, "-pod" since it is taken */
+		if (!pod_name) {
 			const char *cn = str(rec, "Name") ?: "";
 			pod_name = xasprintf("%s-pod", *cn == '/' ? cn + 1 : cn);
 		}
-		if (!ports_rec)
-			ports_rec = json_incref(rec);
 		if (!first)
 			first = json_incref(rec);
-		json_array_append_new(ctrs, container(g, rec, pod ? pod_name : "", vols));
+		json_t *c = container(g, rec, pod ? pod_name : "", vols);
+		/* a pod's ports are its infra's, on its first container (podman's place) */
+		json_t *pl = (!pod || !infra_id || !*infra_id || i == 0)
+				 ? ports(json_object_get(infra ? infra : rec, "HostConfig"))
+				 : json_array();
+		if (json_array_size(pl))
+			json_object_set(c, "ports", pl);
+		json_array_extend(all, pl);
+		json_decref(pl);
+		json_array_append_new(ctrs, c);
 		json_decref(rec);
 	}
-	strv_free(members);
-	json_t *plist = ports(json_object_get(ports_rec, "HostConfig"));
 	if (r == 0 && json_array_size(ctrs) == 0)
 		r = berr_plain(err, EINVAL, "pod %s has no containers to generate", pod_name);
 	if (r == 0) {
-		if (json_array_size(plist))
-			json_object_set(json_array_get(ctrs, 0), "ports", plist);
 		json_t *doc =
 		    pod_doc(pod_name, json_object_get(pod, "Labels"),
 			    pod ? str(pod, "Hostname") : NULL, ctrs, vols, restart_policy(first));
+		/* a VM's pod plays back as one (kube/pod.c reads a handler naming vm so) */
+		const char *iso = str(json_object_get(first, "HostConfig"), "Isolation");
+		if (iso && !strcmp(iso, "vm"))
+			json_object_set_new(json_object_get(doc, "spec"), "runtimeClassName",
+					    json_string("berth-runtime-vm"));
 		json_array_append_new(docs, doc);
 		if (service)
-			json_array_append_new(docs, service_doc(doc, plist));
+			json_array_append_new(docs, service_doc(doc, all));
 	}
 	json_decref(first);
-	json_decref(plist);
+	json_decref(all);
 	json_decref(ctrs);
 	json_decref(vols);
 	return r;
@@ -440,9 +443,28 @@ int app_kube_generate(const struct eng_store *s, struct img_store *is, char *con
 {
 	struct gen g = {s, is};
 	json_auto_t *docs = json_array();
-	for (size_t i = 0; refs && refs[i]; i++)
-		if (generate_one(&g, refs[i], service, docs, err) < 0)
-			return -ENOENT;
+	size_t n = strv_len(refs), n_lone = 0;
+	char **lone = xcalloc(n + 1, sizeof(*lone));
+	int r = 0;
+	/* pods each a Pod; the containers named together one Pod (podman's) */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char id[ENG_ID_LEN + 1];
+		if (eng_pod_resolve(s, refs[i], id, NULL) == 0) {
+			json_auto_t *pod = eng_pod_load(s, id, err);
+			char **members = pod ? eng_pod_containers(s, id, false) : NULL;
+			r = pod ? pod_docs(&g, pod, members, service, docs, err) : -ENOENT;
+			strv_free(members);
+		} else if (eng_container_resolve(s, refs[i], id, NULL) == 0) {
+			lone[n_lone++] = xstrdup(id);
+		} else {
+			r = berr_plain(err, ENOENT, "%s: no such pod or container", refs[i]);
+		}
+	}
+	if (r == 0 && n_lone)
+		r = pod_docs(&g, NULL, lone, service, docs, err);
+	strv_free(lone);
+	if (r < 0)
+		return r;
 	fprintf(f,
 		"# Save the output of this file and use kubectl create -f to import\n"
 		"# it into Kubernetes.\n#\n# Created with berth-%s\n",
@@ -453,8 +475,7 @@ int app_kube_generate(const struct eng_store *s, struct img_store *is, char *con
 	{
 		if (i)
 			fprintf(f, "---\n");
-		int r = cmp_yaml_emit(d, f, err);
-		if (r < 0)
+		if ((r = cmp_yaml_emit(d, f, err)) < 0)
 			return r;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "app/service.h"
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/network.h"
 #include "engine/pod.h"
 #include "engine/volume.h"
 #include "image/builtin.h"
@@ -114,11 +115,15 @@ static int image_present(struct img_store *is, const char *image, const char *po
 	return img_pull(is, image, &po, NULL, NULL, err) < 0 ? -EIO : 0;
 }
 
-/* Everything that can be known before making anything: images, names. */
+/* Everything that can be known before making anything: the network, images, names. */
 static int precheck(const struct eng_store *s, struct img_store *is, const struct kplan *k,
-		    bool replace, struct berr **err)
+		    bool replace, const char *network, struct berr **err)
 {
 	int r = img_builtin_ensure(is, err) < 0 ? -EIO : 0; /* the infra containers' */
+	json_t *net = r == 0 && network ? eng_network_load(s, network, err) : NULL;
+	if (r == 0 && network && !net)
+		return -ENOENT;
+	json_decref(net);
 	for (size_t i = 0; r == 0 && i < k->n_pods; i++) {
 		const struct kpod_plan *kp = &k->pods[i];
 		const char *name = str(kp->pod, "name");
@@ -325,7 +330,7 @@ int app_kube_play(const struct eng_store *s, struct img_store *is, json_t *model
 	struct kplan k = {0};
 	int r = kplan_make(model, &k, err);
 	if (r == 0)
-		r = precheck(s, is, &k, o->replace, err);
+		r = precheck(s, is, &k, o->replace, o->network, err);
 	json_t *report = json_pack("{s:[], s:[]}", "Pods", "Volumes");
 	for (size_t i = 0; r == 0 && o->replace && i < k.n_pods; i++)
 		r = remove_pod(s, str(k.pods[i].pod, "name"), NULL, NULL, err);

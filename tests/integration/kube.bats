@@ -316,8 +316,11 @@ YML
 	run berth kube play app.yaml
 	assert_failure 125
 	assert_output --partial "app.yaml:49: Pod web: spec.containers[0].env[1].valueFrom.secretKeyRef: no Secret 'sec' with a key 'PASS'"
-	# an image that is not there fails before anything is made
+	# a network that is not there, an image that is not there: nothing is made
 	app_file
+	run berth kube play --network nosuch app.yaml
+	assert_failure 125
+	assert_output "berth: network nosuch not found"
 	sed -i 's|image: berth/default|image: localhost:1/none:latest|' app.yaml
 	run berth kube play app.yaml
 	assert_failure 125
@@ -459,11 +462,19 @@ kubectl_check() {
 	run berth run -d --name lone -p 18090:80 -e X=1 berth/default sleep 100
 	assert_success
 	remember
-	run berth kube generate lone
+	run berth create --name lone2 -w /srv berth/default sleep 100
+	assert_success
+	remember
+	# the containers named together are one Pod, named after the first (podman's)
+	run berth kube generate lone lone2
 	assert_success
 	assert_line "  name: lone-pod"
 	assert_line "  - name: lone"
+	assert_line "  - name: lone2"
+	assert_line "    workingDir: /srv"
 	assert_line "      hostPort: 18090"
+	run grep -c '^kind: Pod' <(berth kube generate lone lone2)
+	assert_output 1
 	run berth kube generate nosuch
 	assert_failure 125
 	assert_output "berth: nosuch: no such pod or container"
