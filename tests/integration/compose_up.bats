@@ -254,13 +254,18 @@ services:
   a:
     image: berth/default
     secrets: [s]
+    ipc: host
 secrets:
   s:
-    file: ./s.txt
+    environment: HOME
 YML
 	run berth compose up -d
 	[ "$status" -eq 15 ]
-	assert_output --partial "'secrets' is not supported"
+	assert_output --partial "'ipc' is not supported"
+	sed -i '/ipc: host/d' compose.yaml
+	run berth compose up -d
+	[ "$status" -eq 15 ]
+	assert_output --partial "secret 's': only a file source is supported"
 	[ -z "$(berth ps -aq)" ]
 	run berth network ls --format '{{.Name}}'
 	refute_output --partial shop_
