@@ -180,16 +180,6 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	berth rm cache-b >/dev/null
 }
 
-@test "api: a create for /sbin/init gets no systemd mode, as with dockerd (the CLI's --systemd=true does)" {
-	docker create --name via-api berth/default /sbin/init >/dev/null
-	run docker inspect -f '{{.Config.Tty}} {{.Config.StopSignal}}' via-api
-	assert_output 'false '
-	berth create --name via-cli berth/default /sbin/init >/dev/null
-	run berth inspect -f '{{.Config.Tty}}' via-cli
-	assert_output 'true'
-	berth rm via-api via-cli >/dev/null
-}
-
 @test "system service: its socket's mode, the idle timeout, TCP refused" {
 	[ "$(stat -c %a "$SOCK")" = 600 ] || [ "$(stat -c %a "$SOCK")" = 660 ]
 	# a second service on the same socket is refused while the first answers

@@ -285,3 +285,15 @@ host_pids() {
 	[ -z "$(berth ps -aq)" ]
 	[ -z "$(ls "$STORE/containers" 2>/dev/null)" ]
 }
+
+@test "systemd: a Docker API create of a system image's /sbin/init gets no systemd mode, as dockerd; the CLI's does" {
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	api_service_start
+	timeout 30 /usr/bin/docker create --name "$NAME-api" "$IMAGE" /sbin/init >/dev/null
+	run timeout 30 /usr/bin/docker inspect -f '{{.Config.Tty}} {{.Config.StopSignal}}' "$NAME-api"
+	api_service_stop >/dev/null
+	assert_output 'false '
+	berth create --name "$NAME-cli" "$IMAGE" /sbin/init >/dev/null
+	run berth inspect -f '{{.Config.Tty}} {{.Config.StopSignal}}' "$NAME-cli"
+	assert_output 'true SIGRTMIN+3'
+}
