@@ -65,7 +65,43 @@ static int file_name(const struct kdoc *d, const char *path, const char *name, s
 	return 0;
 }
 
-/* configMap/secret volume: the model's volume named after the object, with its files. */
+/* items: the keys picked, each as the file its path names. */
+static int item_files(const struct kmodel *m, const struct kdoc *d, json_t *items, const char *path,
+		      const char *kind, const char *name, json_t *data, int64_t mode, json_t *files,
+		      struct berr **err)
+{
+	static const char *const keys[] = {"key", "path", "mode", NULL};
+	autofree char *p = kpath(path, "items");
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		autofree char *ip = kpath_i(p, i);
+		const char *key = NULL, *fpath = NULL;
+		int64_t fmode = mode;
+		int r = kkeys(d, it, ip, keys, NULL, err);
+		if (r == 0)
+			r = kstr_req(d, it, ip, "key", &key, err);
+		if (r == 0)
+			r = kstr_req(d, it, ip, "path", &fpath, err);
+		if (r == 0)
+			r = kint(d, it, ip, "mode", 0, 0777, &fmode, err);
+		if (r == 0)
+			r = file_name(d, ip, fpath, err);
+		json_t *val = r == 0 ? json_object_get(data, key) : NULL;
+		if (r == 0 && !val && !m->o->for_down)
+			r = kfail(d, ip, err, "%s '%s' has no key '%s'", kind, name, key);
+		if (r < 0)
+			return r;
+		if (val) /* absent only for kube down */
+			json_array_append_new(files, json_pack("{s:s, s:O, s:I}", "path", fpath,
+							       "data", val, "mode", fmode));
+	}
+	return 0;
+}
+
+/* configMap/secret volume: the model's volume named after the object, with its files (every
+ * key, or the items). */
 static int data_volume(struct kmodel *m, const struct kdoc *d, json_t *src, const char *path,
 		       const char *kind, const char *name_key, json_t *store, const char **out,
 		       struct berr **err)
@@ -93,141 +129,84 @@ static int data_volume(struct kmodel *m, const struct kdoc *d, json_t *src, cons
 	json_t *vol = json_object_get(m->volumes, name);
 	if (vol && strcmp(json_string_value(json_object_get(vol, "kind")), kind))
 		return kfail(d, path, err, "a volume '%s' is declared twice", name);
-	json_t *files = json_array();
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it)
-	{
-		static const char *const ikeys[] = {"key", "path", "mode", NULL};
-		autofree char *ip = kpath_i(path, i);
-		const char *key = NULL, *fpath = NULL;
-		int64_t fmode = mode;
-		r = kkeys(d, it, ip, ikeys, NULL, err);
-		if (r == 0)
-			r = kstr_req(d, it, ip, "key", &key, err);
-		if (r == 0)
-			r = kstr_req(d, it, ip, "path", &fpath, err);
-		if (r == 0)
-			r = kint(d, it, ip, "mode", 0, 0777, &fmode, err);
-		if (r == 0)
-			r = file_name(d, ip, fpath, err);
-		if (r == 0 && !json_object_get(data, key) && !m->o->for_down)
-			r = kfail(d, ip, err, "%s '%s' has no key '%s'", kind, name, key);
-		if (r < 0) {
-			json_decref(files);
-			return r;
-		}
-		json_t *val = json_object_get(data, key);
-		if (val) /* absent only for kube down */
-			json_array_append_new(files, json_pack("{s:s, s:O, s:I}", "path", fpath,
-							       "data", val, "mode", fmode));
-	}
+	json_auto_t *files = json_array();
+	if (items && (r = item_files(m, d, items, path, kind, name, data, mode, files, err)) < 0)
+		return r;
 	const char *k;
 	json_t *v;
 	json_object_foreach(items ? NULL : data, k, v)
 	{
-		if ((r = file_name(d, path, k, err)) < 0) {
-			json_decref(files);
+		if ((r = file_name(d, path, k, err)) < 0)
 			return r;
-		}
 		json_array_append_new(
 		    files, json_pack("{s:s, s:O, s:I}", "path", k, "data", v, "mode", mode));
 	}
 	/* one volume per object: the last pod's items win when pods pick differently */
 	json_object_set_new(m->volumes, name,
-			    json_pack("{s:s, s:s, s:{}, s:o}", "name", name, "kind", kind, "labels",
+			    json_pack("{s:s, s:s, s:{}, s:O}", "name", name, "kind", kind, "labels",
 				      "files", files));
 	*out = json_string_value(json_object_get(json_object_get(m->volumes, name), "name"));
 	return 0;
 }
 
-/* One entry of spec.volumes → its mount's compose form (without the target). */
-static int volume(struct kmodel *m, const struct kdoc *d, const char *pod, json_t *v,
-		  const char *path, json_t **out, struct berr **err)
+static int host_path(const struct kdoc *d, json_t *hp, const char *p, json_t **out,
+		     struct berr **err)
 {
-	static const char *const keys[] = {
-	    "name", "hostPath", "emptyDir", "configMap", "secret", "persistentVolumeClaim", NULL};
-	json_t *hp = NULL, *ed = NULL, *cm = NULL, *sec = NULL, *pvc = NULL;
-	int r = kkeys(d, v, path, keys, NULL, err);
+	static const char *const keys[] = {"path", "type", NULL};
+	const char *name = NULL, *type = "";
+	int r = kkeys(d, hp, p, keys, NULL, err);
 	if (r == 0)
-		r = kobj(d, v, path, "hostPath", &hp, err);
+		r = kstr_req(d, hp, p, "path", &name, err);
 	if (r == 0)
-		r = kobj(d, v, path, "emptyDir", &ed, err);
-	if (r == 0)
-		r = kobj(d, v, path, "configMap", &cm, err);
-	if (r == 0)
-		r = kobj(d, v, path, "secret", &sec, err);
-	if (r == 0)
-		r = kobj(d, v, path, "persistentVolumeClaim", &pvc, err);
+		r = kstr(d, hp, p, "type", &type, err);
+	if (r == 0 && name[0] != '/')
+		r = kfail(d, p, err, "path '%s' must be absolute", name);
 	if (r < 0)
 		return r;
-	if (!!hp + !!ed + !!cm + !!sec + !!pvc != 1)
-		return kfail(d, path, err,
-			     "one of hostPath, emptyDir, configMap, secret, persistentVolumeClaim");
+	/* DirectoryOrCreate makes the directory as -v does; the others must exist */
+	*out = json_pack("{s:s, s:s, s:{s:b}}", "type", "bind", "source", name, "bind",
+			 "create_host_path", !strcmp(type, "DirectoryOrCreate"));
+	return 0;
+}
+
+/* emptyDir: the pod's own volume "<pod>-<name>", shared by its containers and gone with the
+ * pod; medium Memory a tmpfs (one a container). */
+static int empty_dir(struct kmodel *m, const struct kdoc *d, const char *pod, const char *vol,
+		     json_t *ed, const char *p, json_t **out, struct berr **err)
+{
+	static const char *const keys[] = {"medium", "sizeLimit", NULL};
+	const char *medium = "", *size = NULL;
+	int r = kkeys(d, ed, p, keys, NULL, err);
+	if (r == 0)
+		r = kstr(d, ed, p, "medium", &medium, err);
+	if (r == 0)
+		r = kstr(d, ed, p, "sizeLimit", &size, err);
+	if (r < 0)
+		return r;
+	if (!strcmp(medium, "Memory")) {
+		int64_t b = size ? kube_quantity_bytes(size) : 0;
+		if (b < 0)
+			return kfail(d, p, err, "sizeLimit '%s' is not a quantity", size);
+		*out = json_pack("{s:s, s:{s:I}}", "type", "tmpfs", "tmpfs", "size", (json_int_t)b);
+		if (!b)
+			json_object_del(json_object_get(*out, "tmpfs"), "size");
+		return 0;
+	}
+	autofree char *vname = xasprintf("%s-%s", pod, vol);
+	json_object_set_new(m->volumes, vname,
+			    json_pack("{s:s, s:s, s:{}, s:[], s:s}", "name", vname, "kind",
+				      "emptyDir", "labels", "files", "pod", pod));
+	*out = json_pack("{s:s, s:s}", "type", "volume", "source", vname);
+	return 0;
+}
+
+static int claim(struct kmodel *m, const struct kdoc *d, json_t *pvc, const char *p, json_t **out,
+		 struct berr **err)
+{
+	static const char *const keys[] = {"claimName", "readOnly", NULL};
 	const char *name = NULL;
-	if (hp) {
-		autofree char *p = kpath(path, "hostPath");
-		static const char *const hkeys[] = {"path", "type", NULL};
-		const char *type = "";
-		r = kkeys(d, hp, p, hkeys, NULL, err);
-		if (r == 0)
-			r = kstr_req(d, hp, p, "path", &name, err);
-		if (r == 0)
-			r = kstr(d, hp, p, "type", &type, err);
-		if (r == 0 && name[0] != '/')
-			r = kfail(d, p, err, "path '%s' must be absolute", name);
-		if (r < 0)
-			return r;
-		/* DirectoryOrCreate makes the directory as -v does; the others must exist */
-		*out = json_pack("{s:s, s:s, s:{s:b}}", "type", "bind", "source", name, "bind",
-				 "create_host_path", !strcmp(type, "DirectoryOrCreate"));
-		return 0;
-	}
-	if (ed) {
-		autofree char *p = kpath(path, "emptyDir");
-		static const char *const ekeys[] = {"medium", "sizeLimit", NULL};
-		const char *medium = "", *size = NULL;
-		r = kkeys(d, ed, p, ekeys, NULL, err);
-		if (r == 0)
-			r = kstr(d, ed, p, "medium", &medium, err);
-		if (r == 0)
-			r = kstr(d, ed, p, "sizeLimit", &size, err);
-		if (r < 0)
-			return r;
-		if (!strcmp(medium, "Memory")) {
-			int64_t b = size ? kube_quantity_bytes(size) : 0;
-			if (b < 0)
-				return kfail(d, p, err, "sizeLimit '%s' is not a quantity", size);
-			*out = json_pack("{s:s, s:{s:I}}", "type", "tmpfs", "tmpfs", "size",
-					 (json_int_t)b);
-			if (!b)
-				json_object_del(json_object_get(*out, "tmpfs"), "size");
-			return 0;
-		}
-		/* the pod's own volume, shared by its containers and gone with the pod */
-		autofree char *vname =
-		    xasprintf("%s-%s", pod, json_string_value(json_object_get(v, "name")));
-		json_object_set_new(m->volumes, vname,
-				    json_pack("{s:s, s:s, s:{}, s:[], s:s}", "name", vname, "kind",
-					      "emptyDir", "labels", "files", "pod", pod));
-		*out = json_pack("{s:s, s:s}", "type", "volume", "source", vname);
-		return 0;
-	}
-	if (cm || sec) {
-		autofree char *p = kpath(path, cm ? "configMap" : "secret");
-		r = data_volume(m, d, cm ? cm : sec, p, cm ? "configMap" : "secret",
-				cm ? "name" : "secretName", cm ? m->configmaps : m->secrets, &name,
-				err);
-		if (r < 0)
-			return r;
-		*out =
-		    json_pack("{s:s, s:s, s:b}", "type", "volume", "source", name, "read_only", 1);
-		return 0;
-	}
-	autofree char *p = kpath(path, "persistentVolumeClaim");
-	static const char *const pkeys[] = {"claimName", "readOnly", NULL};
 	bool ro = false;
-	r = kkeys(d, pvc, p, pkeys, NULL, err);
+	int r = kkeys(d, pvc, p, keys, NULL, err);
 	if (r == 0)
 		r = kstr_req(d, pvc, p, "claimName", &name, err);
 	if (r == 0)
@@ -244,6 +223,49 @@ static int volume(struct kmodel *m, const struct kdoc *d, const char *pod, json_
 					      "persistentVolumeClaim", "labels", "files"));
 	*out = json_pack("{s:s, s:s, s:b}", "type", "volume", "source", name, "read_only", ro);
 	return 0;
+}
+
+/* One entry of spec.volumes (its name checked) → its mount's compose form (no target). */
+static int volume(struct kmodel *m, const struct kdoc *d, const char *pod, const char *vol,
+		  json_t *v, const char *path, json_t **out, struct berr **err)
+{
+	static const char *const keys[] = {
+	    "name", "hostPath", "emptyDir", "configMap", "secret", "persistentVolumeClaim", NULL};
+	json_t *hp = NULL, *ed = NULL, *cm = NULL, *sec = NULL, *pvc = NULL;
+	int r = kkeys(d, v, path, keys, NULL, err);
+	if (r == 0)
+		r = kobj(d, v, path, "hostPath", &hp, err);
+	if (r == 0)
+		r = kobj(d, v, path, "emptyDir", &ed, err);
+	if (r == 0)
+		r = kobj(d, v, path, "configMap", &cm, err);
+	if (r == 0)
+		r = kobj(d, v, path, "secret", &sec, err);
+	if (r == 0)
+		r = kobj(d, v, path, "persistentVolumeClaim", &pvc, err);
+	if (r == 0 && !!hp + !!ed + !!cm + !!sec + !!pvc != 1)
+		r = kfail(d, path, err,
+			  "one of hostPath, emptyDir, configMap, secret, persistentVolumeClaim");
+	if (r < 0)
+		return r;
+	autofree char *p = kpath(path, hp    ? "hostPath"
+				       : ed  ? "emptyDir"
+				       : cm  ? "configMap"
+				       : sec ? "secret"
+					     : "persistentVolumeClaim");
+	if (hp)
+		return host_path(d, hp, p, out, err);
+	if (ed)
+		return empty_dir(m, d, pod, vol, ed, p, out, err);
+	if (pvc)
+		return claim(m, d, pvc, p, out, err);
+	const char *name = NULL;
+	r = data_volume(m, d, cm ? cm : sec, p, cm ? "configMap" : "secret",
+			cm ? "name" : "secretName", cm ? m->configmaps : m->secrets, &name, err);
+	if (r == 0)
+		*out =
+		    json_pack("{s:s, s:s, s:b}", "type", "volume", "source", name, "read_only", 1);
+	return r;
 }
 
 static int volumes(struct kmodel *m, const struct kdoc *d, const char *pod, json_t *spec,
@@ -263,10 +285,13 @@ static int volumes(struct kmodel *m, const struct kdoc *d, const char *pod, json
 			r = kfail(d, vp, err, "must be a mapping");
 		if (r == 0)
 			r = kstr_req(d, v, vp, "name", &name, err);
+		autofree char *np = kpath(vp, "name");
+		if (r == 0)
+			r = kname(d, np, name, 63, err);
 		if (r == 0 && json_object_get(out, name))
 			r = kfail(d, vp, err, "volume '%s' is declared twice", name);
 		if (r == 0)
-			r = volume(m, d, pod, v, vp, &mount, err);
+			r = volume(m, d, pod, name, v, vp, &mount, err);
 		if (r < 0)
 			return r;
 		json_object_set_new(out, name, mount);

@@ -31,6 +31,23 @@ static bool selects(json_t *selector, json_t *pod)
 	return true;
 }
 
+/* The first pod the selector picks (a warning when it picks more), or NULL. */
+static json_t *selected(struct kmodel *m, const struct kdoc *d, json_t *sel)
+{
+	json_t *pod = NULL;
+	size_t i, n = 0;
+	json_t *p;
+	json_array_foreach(m->pods, i, p)
+	{
+		if (selects(sel, p) && n++ == 0)
+			pod = p;
+	}
+	if (n > 1)
+		kwarn(d, "spec.selector", "selects %zu pods: published on %s only", n,
+		      json_string_value(json_object_get(pod, "name")));
+	return pod;
+}
+
 struct sport {
 	int64_t port, node;
 	json_t *target; /* a number or a name */
@@ -135,17 +152,8 @@ int kube_service(struct kmodel *m, const struct kdoc *d, struct berr **err)
 		r = kstr_req(d, meta, "metadata", "name", &name, err);
 	if (r < 0)
 		return r;
-	json_t *pod = NULL;
-	size_t i, n = 0;
-	json_t *p;
-	json_array_foreach(m->pods, i, p)
-	{
-		if (selects(sel, p) && n++ == 0)
-			pod = p;
-	}
-	if (n > 1)
-		kwarn(d, "spec.selector", "selects %zu pods: published on %s only", n,
-		      json_string_value(json_object_get(pod, "name")));
+	json_t *pod = selected(m, d, sel);
+	size_t i;
 	json_t *e;
 	json_array_foreach(list, i, e)
 	{

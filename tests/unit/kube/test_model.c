@@ -234,6 +234,12 @@ static void test_errors(void **state)
 	    {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
 	     "  - name: c\n    image: i\n    volumeMounts: [{name: v, mountPath: /v}]\n",
 	     "app.yaml:8: Pod p: spec.containers[0].volumeMounts[0]: no volume named 'v'"},
+	    {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n---\n"
+	     "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, "
+	     "image: i}]\n  volumes:\n  - name: v\n    configMap:\n      name: a\n"
+	     "      items:\n      - {key: x, path: y}\n",
+	     "app.yaml:16: Pod p: spec.volumes[0].configMap.items[0]: configMap 'a' has no key "
+	     "'x'"},
 	    {"a: [1\n", "app.yaml:"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
