@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/project.h"
 #include "compose/yaml.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -43,6 +44,36 @@ void compose_progress(void *ctx, const char *kind, const char *name, const char 
 		fprintf(stderr, "WARN[0000] %s\n", name);
 	else
 		fprintf(stderr, " %s %s  %s\n", kind, name, status);
+}
+
+int compose_check_services(const struct app_plan *p, const char *const *services)
+{
+	for (size_t i = 0; services && services[i]; i++)
+		if (!app_plan_service(p, services[i]))
+			return cli_error(1, "no such service: %s", services[i]);
+	return 0;
+}
+
+json_t *compose_containers(const struct eng_store *es, const struct app_plan *p,
+			   const char *const *services, bool oneoff, struct berr **err)
+{
+	json_t *all = app_containers(es, p->project, err);
+	if (!all)
+		return NULL;
+	json_t *sel = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(all, i, c)
+	{
+		const char *svc = json_string_value(json_object_get(c, "Service"));
+		bool named = !services || !services[0];
+		for (size_t k = 0; services && services[k]; k++)
+			named = named || !strcmp(services[k], svc ? svc : "");
+		if (named && (oneoff || !json_is_true(json_object_get(c, "OneOff"))))
+			json_array_append(sel, c);
+	}
+	json_decref(all);
+	return sel;
 }
 
 /* The files, absolute, for the config_files label: those of -f, or the one found in the
@@ -101,6 +132,14 @@ int compose_load(struct compose_opts *co, struct compose_project *out)
 	}
 	warnings(out->plan->warnings);
 	return 0;
+}
+
+bool compose_open(struct compose_opts *co, const struct flag_cmd *cmd, const struct flag *flags,
+		  int argc, char **argv, const char ***pos, struct compose_project *cp, int *status)
+{
+	int n = flags_parse(cmd, flags, argc, argv, pos);
+	*status = n < 0 ? flags_status(n) : compose_load(co, cp);
+	return n >= 0 && *status == 0;
 }
 
 void compose_project_clear(struct compose_project *p)

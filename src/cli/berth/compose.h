@@ -22,8 +22,24 @@ struct compose_project {
  * file that is not valid or cannot be run). */
 int compose_load(struct compose_opts *co, struct compose_project *out);
 void compose_project_clear(struct compose_project *p);
+/* A compose command's start: its flags parsed (the positionals, NULL-terminated, in *pos for
+ * the caller to free) and the project loaded into cp; true to go on (*status 0), or false with
+ * *status the exit status (0 after --help) and nothing to clear. */
+bool compose_open(struct compose_opts *co, const struct flag_cmd *cmd, const struct flag *flags,
+		  int argc, char **argv, const char ***pos, struct compose_project *cp,
+		  int *status);
 /* Progress lines as Compose v2 prints them without a terminal: " Container x  Started". */
 void compose_progress(void *ctx, const char *kind, const char *name, const char *status);
+/* 0, or 1 after printing "no such service: x" for the first of services (NULL-terminated)
+ * that is not a service of the plan. */
+int compose_check_services(const struct app_plan *p, const char *const *services);
+/* The project's containers (app_containers) of the services named (NULL-terminated; none or
+ * NULL: all of them), one-off containers left out unless oneoff; NULL on failure. */
+json_t *compose_containers(const struct eng_store *es, const struct app_plan *p,
+			   const char *const *services, bool oneoff, struct berr **err);
+/* "0.0.0.0:8080->80/tcp, 443/tcp": a container summary's Ports as ps prints them, for berth ps
+ * and compose ps (container_show.c). */
+char *cli_ports_text(json_t *ports);
 
 /* compose_up.c */
 int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);

@@ -34,61 +34,27 @@ static int project_containers(struct cli_opts *o, struct compose_opts *co, const
 	int st = compose_load(co, cp);
 	if (st)
 		return st;
-	for (size_t i = 0; services && services[i]; i++)
-		if (!app_plan_service(cp->plan, services[i])) {
-			compose_project_clear(cp);
-			return cli_error(1, "no such service: %s", services[i]);
-		}
+	st = compose_check_services(cp->plan, services);
+	if (st) {
+		compose_project_clear(cp);
+		return st;
+	}
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	json_t *all = app_containers(&es, cp->plan->project, &err);
-	if (!all) {
+	json_t *sel = compose_containers(&es, cp->plan, services, oneoff, &err);
+	if (!sel) {
 		compose_project_clear(cp);
 		return cli_fail(err, 1);
 	}
-	json_t *sel = json_array();
-	size_t i;
-	json_t *c;
-	json_array_foreach(all, i, c)
-	{
-		bool named = !services || !services[0];
-		for (size_t k = 0; services && services[k]; k++)
-			named = named || !strcmp(services[k], str(c, "Service"));
-		if (named && (oneoff || !json_is_true(json_object_get(c, "OneOff"))))
-			json_array_append(sel, c);
-	}
-	json_decref(all);
 	*out = sel;
 	return 0;
-}
-
-static char *ports_text(json_t *ports)
-{
-	char *out = xstrdup("");
-	size_t i;
-	json_t *p;
-	json_array_foreach(ports, i, p)
-	{
-		json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
-		char *part =
-		    json_object_get(p, "PublicPort")
-			? xasprintf("%s:%lld->%lld/%s", str(p, "IP"),
-				    (long long)json_integer_value(json_object_get(p, "PublicPort")),
-				    (long long)priv, str(p, "Type"))
-			: xasprintf("%lld/%s", (long long)priv, str(p, "Type"));
-		char *next = xasprintf("%s%s%s", out, *out ? ", " : "", part);
-		free(part);
-		free(out);
-		out = next;
-	}
-	return out;
 }
 
 static void ps_row(struct eng_store *es, json_t *c, bool json, struct table *t)
 {
 	json_t *sum = eng_container_summary(es, json_object_get(c, "Record"),
 					    json_object_get(c, "Stateful"), str(c, "Id"), false);
-	autofree char *ports = ports_text(json_object_get(sum, "Ports"));
+	autofree char *ports = cli_ports_text(json_object_get(sum, "Ports"));
 	char ago[48];
 	time_t created = (time_t)json_integer_value(json_object_get(sum, "Created"));
 	out_since(created, ago);

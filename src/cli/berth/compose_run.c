@@ -31,11 +31,13 @@ static const char *str(json_t *o, const char *key)
 static int service_container(struct cli_opts *o, struct compose_project *cp, const char *service,
 			     long index, bool any, char out_id[65])
 {
-	if (!app_plan_service(cp->plan, service))
-		return cli_error(1, "no such service: %s", service);
+	const char *const one[] = {service, NULL};
+	int st = compose_check_services(cp->plan, one);
+	if (st)
+		return st;
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	json_t *all = app_containers(&es, cp->plan->project, &err);
+	json_t *all = compose_containers(&es, cp->plan, one, false, &err);
 	if (!all)
 		return cli_fail(err, 1);
 	bool found = false;
@@ -43,9 +45,7 @@ static int service_container(struct cli_opts *o, struct compose_project *cp, con
 	json_t *c;
 	json_array_foreach(all, i, c)
 	{
-		if (strcmp(str(c, "Service"), service) ||
-		    json_is_true(json_object_get(c, "OneOff")) ||
-		    json_integer_value(json_object_get(c, "Number")) != index ||
+		if (json_integer_value(json_object_get(c, "Number")) != index ||
 		    (!any && strcmp(str(c, "State"), "running")))
 			continue;
 		snprintf(out_id, 65, "%s", str(c, "Id"));
@@ -94,18 +94,16 @@ int compose_exec(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     FLAG_MIN_ARGS(2),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0) {
-		flag_list_free(&env);
-		return flags_status(n);
-	}
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
+	int st;
 	char id[65];
-	if (!st)
+	bool go = compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st);
+	if (go) {
 		st = service_container(o, &cp, pos[0], index, false, id);
-	compose_project_clear(&cp);
-	if (st) {
+		compose_project_clear(&cp);
+		go = !st;
+	}
+	if (!go) {
 		flag_list_free(&env);
 		return st;
 	}
@@ -131,7 +129,7 @@ int compose_exec(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 			add(&a, opt[i][1]);
 		}
 	add(&a, id);
-	for (int i = 1; i < n; i++)
+	for (int i = 1; pos[i]; i++)
 		add(&a, pos[i]);
 	flag_list_free(&env);
 	st = cmd_exec(o, a.n - 1, a.v + 1);
@@ -314,26 +312,20 @@ int compose_top(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 	    "berth compose top", "[SERVICES...]", "Display the running processes", true,
 	    FLAG_MIN_ARGS(0),    .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
 		return st;
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	json_t *all = app_containers(&es, cp.plan->project, &err);
+	json_t *all = compose_containers(&es, cp.plan, pos, true, &err);
 	if (!all)
 		st = cli_fail(err, 1);
 	size_t i;
 	json_t *c;
 	json_array_foreach(all, i, c)
 	{
-		bool named = n == 0;
-		for (int k = 0; k < n; k++)
-			named = named || !strcmp(pos[k], str(c, "Service"));
-		if (!named || strcmp(str(c, "State"), "running"))
+		if (strcmp(str(c, "State"), "running"))
 			continue;
 		printf("%s\n", str(c, "Name"));
 		fflush(stdout);
@@ -362,14 +354,12 @@ int compose_port(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     FLAG_MIN_ARGS(2),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
+		return st;
 	char id[65];
-	if (!st)
-		st = service_container(o, &cp, pos[0], index, false, id);
+	st = service_container(o, &cp, pos[0], index, false, id);
 	compose_project_clear(&cp);
 	if (st)
 		return st;
@@ -388,12 +378,9 @@ int compose_pull(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     "Pull service images", true,
 				     FLAG_MIN_ARGS(0),      .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
 		return st;
 	struct berr *err = NULL;
 	json_t *sel = app_selected(cp.plan, (char *const *)pos, true, &err);
@@ -424,12 +411,9 @@ int compose_push(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     "Push service images", true,
 				     FLAG_MIN_ARGS(0),      .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
 		return st;
 	struct berr *err = NULL;
 	json_t *sel = app_selected(cp.plan, (char *const *)pos, !deps, &err);
@@ -458,16 +442,13 @@ int compose_images(struct cli_opts *o, struct compose_opts *co, int argc, char *
 				     FLAG_MIN_ARGS(0),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
 		return st;
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	json_t *all = app_containers(&es, cp.plan->project, &err);
+	json_t *all = compose_containers(&es, cp.plan, pos, true, &err);
 	if (!all)
 		st = cli_fail(err, 1);
 	if (!quiet && all)
@@ -477,11 +458,6 @@ int compose_images(struct cli_opts *o, struct compose_opts *co, int argc, char *
 	json_t *c;
 	json_array_foreach(all, i, c)
 	{
-		bool named = n == 0;
-		for (int k = 0; k < n; k++)
-			named = named || !strcmp(pos[k], str(c, "Service"));
-		if (!named)
-			continue;
 		json_t *rec = json_object_get(c, "Record");
 		const char *image = str(rec, "ImageName"), *iid = str(rec, "Image");
 		if (!strncmp(iid, "sha256:", 7))

@@ -61,12 +61,9 @@ int compose_build(struct cli_opts *o, struct compose_opts *co, int argc, char **
 				     FLAG_MIN_ARGS(0),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
 		return st;
 	struct berr *err = NULL;
 	json_t *sel = app_selected(cp.plan, (char *const *)pos, true, &err);
@@ -277,9 +274,7 @@ int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 	st = compose_load(co, &cp);
 	if (st)
 		return st;
-	for (int i = 0; i < n && !st; i++)
-		if (!app_plan_service(cp.plan, pos[i]))
-			st = cli_error(1, "no such service: %s", pos[i]);
+	st = compose_check_services(cp.plan, pos);
 	autoptr(img_store) is = !st && rmi ? cli_store(o) : NULL;
 	if (!st && rmi && !is)
 		st = 125;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/berth/berth.h"
+#include "cli/berth/compose.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
@@ -120,8 +121,7 @@ int cli_container_filters(struct eng_store *es, const struct flag_list *list, js
 	return 0;
 }
 
-/* "0.0.0.0:8080->80/tcp, :::8080->80/tcp, 443/tcp" from the summary's Ports */
-static char *ports_text(json_t *ports)
+char *cli_ports_text(json_t *ports)
 {
 	char *out = xstrdup("");
 	size_t i;
@@ -170,7 +170,7 @@ static json_t *ps_row(json_t *sum, bool no_trunc)
 	autofree char *cmdline = command_text(str(sum, "Command"), !no_trunc);
 	autofree char *short_id = xasprintf("%.12s", id);
 	autofree char *labels = joined_keys(json_object_get(sum, "Labels"), true);
-	autofree char *ports = ports_text(json_object_get(sum, "Ports"));
+	autofree char *ports = cli_ports_text(json_object_get(sum, "Ports"));
 	autofree char *nets = joined_keys(
 	    json_object_get(json_object_get(sum, "NetworkSettings"), "Networks"), false);
 	const char *name = json_string_value(json_array_get(json_object_get(sum, "Names"), 0));
