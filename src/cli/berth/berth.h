@@ -71,6 +71,9 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv);
  * (eng_container_filter); 0, or the exit status after printing why not. */
 struct flag_list;
 int cli_container_filters(struct eng_store *es, const struct flag_list *list, json_t **out);
+/* "0.0.0.0:8080->80/tcp, 443/tcp": a container summary's Ports as ps prints them, for berth ps
+ * and compose ps (container_show.c). */
+char *cli_ports_text(json_t *ports);
 int cmd_inspect(struct cli_opts *o, int argc, char **argv);
 int cmd_logs(struct cli_opts *o, int argc, char **argv);
 int cmd_events(struct cli_opts *o, int argc, char **argv);

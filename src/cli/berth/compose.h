@@ -37,9 +37,6 @@ int compose_check_services(const struct app_plan *p, const char *const *services
  * NULL: all of them), one-off containers left out unless oneoff; NULL on failure. */
 json_t *compose_containers(const struct eng_store *es, const struct app_plan *p,
 			   const char *const *services, bool oneoff, struct berr **err);
-/* "0.0.0.0:8080->80/tcp, 443/tcp": a container summary's Ports as ps prints them, for berth ps
- * and compose ps (container_show.c). */
-char *cli_ports_text(json_t *ports);
 
 /* compose_up.c */
 int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cli/berth/berth.h"
-#include "cli/berth/compose.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
