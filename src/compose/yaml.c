@@ -60,7 +60,9 @@ static char *child_path(struct parser *p)
 	struct frame *f = &p->stack[p->depth - 1];
 	if (json_is_array(f->node))
 		return xasprintf("%s[%zu]", f->path, json_array_size(f->node));
-	return *f->path ? xasprintf("%s.%s", f->path, f->key) : xstrdup(f->key);
+	/* a merge key's value ("<<: {...}" or "<<: [...]") has no key of its own */
+	const char *key = f->key ? f->key : "<<";
+	return *f->path ? xasprintf("%s.%s", f->path, key) : xstrdup(key);
 }
 
 static unsigned long child_line(struct parser *p, unsigned long line)

@@ -63,6 +63,11 @@ static void test_anchors_merge_keys(void **state)
 	json_array_append_new(json_object_get(j, "m"), json_integer(3));
 	assert_int_equal(json_array_size(json_object_get(j, "l")), 2);
 	json_decref(j);
+	/* a merge key's own mapping or sequence written in place, at the top too (fuzz_compose
+	 * found the top one crashing: its value had no key to name its path) */
+	j = parse("<<: {a: {b: 1}}\nc: 2\nd:\n  <<: [{e: 3}]\n", NULL, NULL);
+	assert_json(j, "{\"a\":{\"b\":1},\"c\":2,\"d\":{\"e\":3}}");
+	json_decref(j);
 }
 
 static void test_errors(void **state)
