@@ -52,6 +52,10 @@ static int one(const struct app_plan *p, const char *service, bool secret, json_
 							   "(a bind keeps the file's)",
 							   service, kind, source, unkept[i]));
 	autofree char *target = target_of(secret, source, str(ref, "target"));
+	if (strchr(target, ',') || strchr(target, '='))
+		return berr_plain(err, EINVAL,
+				  "service '%s': %s '%s': target '%s' has a ',' or '='", service,
+				  kind, source, target);
 	json_array_append_new(mounts,
 			      json_sprintf("type=bind,source=%s,target=%s,readonly", file, target));
 	return 0;

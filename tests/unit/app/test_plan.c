@@ -289,6 +289,15 @@ static void test_files(void **state)
 	assert_null(p);
 	assert_non_null(strstr(e, "secret 'env': only a file source"));
 	free(e);
+	/* a target that would be read as more of the mount's options */
+	p = make("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+		 " \"secrets\": [{\"source\": \"api\", \"target\": \"k,source=/etc\"}]}},"
+		 " \"secrets\": {\"api\": {\"file\": \"/s/api.txt\"}},"
+		 " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+		 &e);
+	assert_null(p);
+	assert_non_null(strstr(e, "has a ',' or '='"));
+	free(e);
 }
 
 /* up's levels: independent services together, a dependent one level past its deepest
