@@ -154,7 +154,10 @@ void eng_record_cache_refresh(const struct eng_store *s)
 		struct entry *e = slot(c->slots, c->cap, ids[i]);
 		if (rec && e->id[0] && e->rec == rec) {
 			*slot(fresh.slots, fresh.cap, ids[i]) = *e;
-			*e = (struct entry){.id = ""}; /* moved */
+			/* moved: what it points to is the new table's now; the id stays, so that
+			 * probing for the ids after it still finds them */
+			e->rec = e->state = NULL;
+			e->view_key = e->view = NULL;
 			fresh.used++;
 		}
 		json_decref(rec);
