@@ -16,6 +16,9 @@ bats_require_minimum_version 1.5.0
 SYSTEM_TAR=${BERTH_SYSTEM_TAR:-/var/cache/berth/debian-bookworm-systemd.tar}
 NGINX_TAR=${BERTH_SYSTEM_NGINX_TAR:-/var/cache/berth/debian-bookworm-systemd-nginx.tar}
 IMAGE=debian:system
+# a TCG boot of a whole Debian system plus a stop takes ~30 s on a quiet machine; CI's busier
+# run once passed 60 s
+BATS_TEST_TIMEOUT=$((${BATS_TEST_TIMEOUT:-60} > 180 ? ${BATS_TEST_TIMEOUT:-60} : 180))
 
 setup_file() {
 	[ -s "$SYSTEM_TAR" ] || return 0
