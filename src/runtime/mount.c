@@ -292,13 +292,36 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 }
 
 /* On a v1 host a "cgroup" mount shows the container's own cgroup in each hierarchy: a tmpfs
- * with one bind per hierarchy (what runc does without a cgroup namespace). */
+ * with one bind per hierarchy (what runc does without a cgroup namespace). The tmpfs is new and
+ * nothing else writes to it: each hierarchy's directory is made and reached from the tmpfs's own
+ * fd (one component, no link can be in it), not resolved from the root again. */
+static int bind_cgroup_v1(int top, const char *name, const char *src, unsigned long ro,
+			  struct berr **err)
+{
+	if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "make cgroup directory '%s'", name);
+	autoclose int fd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char fdpath[32];
+	if (fd < 0 || mount(src, path_fd(fd, fdpath), NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berr_set(err, errno, "bind cgroup '%s'", name);
+	(void)close(fd);
+	/* the bind is on top of fd's directory: reopen to reach it */
+	fd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		(void)remount_bind(path_fd(fd, fdpath), MS_NOSUID | MS_NODEV | MS_NOEXEC | ro,
+				   NULL);
+	return 0;
+}
+
 static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgroup_path,
 			   const char *target, struct berr **err)
 {
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
 		return berr_set(err, errno, "mount tmpfs for cgroups");
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	autoclose int top = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+	if (top < 0)
+		return top;
+	autofclose FILE *f = fopen("/proc/self/cgroup", "re");
 	char line[4096];
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -311,39 +334,22 @@ static int mount_cgroup_v1(int rootfd, const struct rt_mount *m, const char *cgr
 		const char *name = *ctl ? ctl : "unified";
 		if (!strncmp(name, "name=", 5))
 			name += 5;
+		if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
 		autofree char *src =
 		    xasprintf("/sys/fs/cgroup/%s%s", name, cgroup_path ? cgroup_path : path);
-		autofree char *dst = xasprintf("%s/%s", m->destination, name);
-		struct rt_mount sub = {.destination = dst};
-		autoclose int fd = open_target(rootfd, &sub, true, err);
-		if (fd < 0) {
-			fclose(f);
-			return fd;
-		}
-		char fdpath[32];
 		if (access(src, F_OK) < 0)
 			continue;
-		if (mount(src, path_fd(fd, fdpath), NULL, MS_BIND | MS_REC, NULL) < 0) {
-			fclose(f);
-			return berr_set(err, errno, "bind cgroup '%s'", name);
-		}
-		(void)close(fd);
-		fd = path_open_in_root(rootfd, dst, O_PATH, 0, NULL);
-		if (fd >= 0)
-			(void)remount_bind(
-			    path_fd(fd, fdpath),
-			    MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY), NULL);
+		int r = bind_cgroup_v1(top, name, src, m->flags & MS_RDONLY, err);
+		if (r < 0)
+			return r;
 	}
-	if (f)
-		fclose(f);
-	if (m->flags & MS_RDONLY) {
-		autoclose int fd = path_open_in_root(rootfd, m->destination, O_PATH, 0, err);
-		char fdpath[32];
-		if (fd < 0 || remount_bind(path_fd(fd, fdpath),
-					   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
-			return -EINVAL;
-	}
-	return 0;
+	if (!(m->flags & MS_RDONLY))
+		return 0;
+	char fdpath[32];
+	int r =
+	    remount_bind(path_fd(top, fdpath), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	return r < 0 ? berr_set(err, -r, "remount cgroups read-only") : 0;
 }
 
 int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const char *cgroup_path,
