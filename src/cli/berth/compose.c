@@ -138,7 +138,7 @@ bool compose_open(struct compose_opts *co, const struct flag_cmd *cmd, const str
 		  int argc, char **argv, const char ***pos, struct compose_project *cp, int *status)
 {
 	int n = flags_parse(cmd, flags, argc, argv, pos);
-	*status = n < 0 ? flags_status(n) : compose_load(co, cp);
+	*status = n < 0 ? flags_status(n) : cp ? compose_load(co, cp) : 0;
 	return n >= 0 && *status == 0;
 }
 

@@ -24,7 +24,9 @@ int compose_load(struct compose_opts *co, struct compose_project *out);
 void compose_project_clear(struct compose_project *p);
 /* A compose command's start: its flags parsed (the positionals, NULL-terminated, in *pos for
  * the caller to free) and the project loaded into cp; true to go on (*status 0), or false with
- * *status the exit status (0 after --help) and nothing to clear. */
+ * *status the exit status (0 after --help, or compose_load's) and nothing to clear. cp NULL:
+ * the flags only (down, whose --rmi Compose v2 checks before the project, and whose -p alone
+ * needs no file). A command checks its flags' values after this. */
 bool compose_open(struct compose_opts *co, const struct flag_cmd *cmd, const struct flag *flags,
 		  int argc, char **argv, const char ***pos, struct compose_project *cp,
 		  int *status);

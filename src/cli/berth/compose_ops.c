@@ -26,15 +26,12 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* The project's containers of the services named (all when none), one-offs left out unless
- * oneoff; 0 or an exit status. */
-static int project_containers(struct cli_opts *o, struct compose_opts *co, const char **services,
-			      bool oneoff, struct compose_project *cp, json_t **out)
+/* The loaded project's containers of the services named (all when none), one-offs left out
+ * unless oneoff; 0, or an exit status after clearing cp. */
+static int project_containers(struct cli_opts *o, const char **services, bool oneoff,
+			      struct compose_project *cp, json_t **out)
 {
-	int st = compose_load(co, cp);
-	if (st)
-		return st;
-	st = compose_check_services(cp->plan, services);
+	int st = compose_check_services(cp->plan, services);
 	if (st) {
 		compose_project_clear(cp);
 		return st;
@@ -97,14 +94,16 @@ int compose_ps(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 				     "List containers",  true,
 				     FLAG_MIN_ARGS(0),   .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_error(1, "unsupported format '%s': table or json", format);
 	struct compose_project cp;
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
+		return st;
+	if (strcmp(format, "table") && strcmp(format, "json")) {
+		compose_project_clear(&cp);
+		return cli_error(1, "unsupported format '%s': table or json", format);
+	}
 	json_t *cs = NULL;
-	int st = project_containers(o, co, pos, true, &cp, &cs);
+	st = project_containers(o, pos, true, &cp, &cs);
 	if (st)
 		return st;
 	struct eng_store es = cli_engine(o);
@@ -157,16 +156,18 @@ int compose_logs(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     FLAG_MIN_ARGS(0),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
+	struct compose_project cp;
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
+		return st;
 	char *end = NULL;
 	long t = strcmp(tail, "all") ? strtol(tail, &end, 10) : -1;
-	if (end && (*end || t < 0))
+	if (end && (*end || t < 0)) {
+		compose_project_clear(&cp);
 		return cli_error(1, "invalid --tail '%s'", tail);
-	struct compose_project cp;
+	}
 	json_t *cs = NULL;
-	int st = project_containers(o, co, pos, false, &cp, &cs);
+	st = project_containers(o, pos, false, &cp, &cs);
 	if (st)
 		return st;
 	struct compose_follow_opts fo = {.follow = follow,
@@ -352,15 +353,17 @@ int compose_simple(struct cli_opts *o, struct compose_opts *co, const char *what
 	const struct flag_cmd cmd = {name, "[OPTIONS] [SERVICE...]", what,
 				     true, FLAG_MIN_ARGS(0),         .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
-	sp.sig = sig_parse(signal);
-	if (sp.sig <= 0)
-		return cli_error(1, "invalid signal: %s", signal);
 	struct compose_project cp;
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st))
+		return st;
+	sp.sig = sig_parse(signal);
+	if (sp.sig <= 0) {
+		compose_project_clear(&cp);
+		return cli_error(1, "invalid signal: %s", signal);
+	}
 	json_t *cs = NULL;
-	int st = project_containers(o, co, pos, !strcmp(what, "rm"), &cp, &cs);
+	st = project_containers(o, pos, !strcmp(what, "rm"), &cp, &cs);
 	if (st)
 		return st;
 	struct eng_store es = cli_engine(o);

@@ -144,6 +144,13 @@ struct run_over {
 	struct flag_list env, labels, publish;
 };
 
+static void run_over_clear(struct run_over *r)
+{
+	flag_list_free(&r->env);
+	flag_list_free(&r->labels);
+	flag_list_free(&r->publish);
+}
+
 static int run_create(struct cli_opts *o, struct compose_project *cp, const struct app_service *svc,
 		      const struct run_over *r, char *const *cmd, char out_id[65])
 {
@@ -274,13 +281,14 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 				     FLAG_MIN_ARGS(1),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int st = n < 0 ? flags_status(n) : 0;
 	struct compose_project cp = {0};
-	if (!st && n >= 0)
-		st = compose_load(co, &cp);
-	const struct app_service *svc = st ? NULL : app_plan_service(cp.plan, pos[0]);
-	if (!st && !svc)
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st)) {
+		run_over_clear(&r);
+		return st;
+	}
+	const struct app_service *svc = app_plan_service(cp.plan, pos[0]);
+	if (!svc)
 		st = cli_error(1, "no such service: %s", pos[0]);
 	if (!st && !no_deps)
 		st = run_deps(o, &cp, pos[0]);
@@ -299,9 +307,7 @@ int compose_run(struct cli_opts *o, struct compose_opts *co, int argc, char **ar
 		st = cmd_start(o, 3, (char *[]){"-a", "-i", id, NULL});
 	}
 	compose_project_clear(&cp);
-	flag_list_free(&r.env);
-	flag_list_free(&r.labels);
-	flag_list_free(&r.publish);
+	run_over_clear(&r);
 	return st;
 }
 

@@ -185,14 +185,9 @@ int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **arg
 				     FLAG_MIN_ARGS(0),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0) {
-		flag_list_free(&scale);
-		return flags_status(n);
-	}
 	struct compose_project cp;
-	int st = compose_load(co, &cp);
-	if (st) {
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, &cp, &st)) {
 		flag_list_free(&scale);
 		return st;
 	}
@@ -252,18 +247,17 @@ int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 				     FLAG_MIN_ARGS(0),
 				     .cobra = true};
 	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
+	int st;
+	if (!compose_open(co, &cmd, flags, argc, argv, &pos, NULL, &st))
+		return st;
+	/* before the project, as Compose v2's PreRunE */
 	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
 		return cli_error(1, "invalid value for --rmi: \"%s\"", rmi);
 	d.timeout_s = (int)timeout;
 	d.services = (char *const *)pos;
 	d.rmi = rmi;
-	struct compose_project cp = {0};
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
-	int st = 0;
 	if (co->project_name && !co->files.n) {
 		/* -p alone: the project's objects by their labels, with or without a file */
 		autofree char *name = cmp_project_name_normalize(co->project_name);
@@ -271,6 +265,7 @@ int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **a
 			st = cli_fail(err, 1);
 		return st;
 	}
+	struct compose_project cp;
 	st = compose_load(co, &cp);
 	if (st)
 		return st;
