@@ -15,10 +15,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "engine/attach.h"
@@ -445,28 +447,58 @@ static int vm_output(int sock, int out, int errfd, char *buf, int *status)
 	return 0;
 }
 
+/* A VM's exec with a terminal: a pty of the host's stands for the guest's, so that the API
+ * and resize see what a runtime exec gives them. Its master goes to the API on the console
+ * socket (fd 3), its slave becomes our controlling terminal and stdio, raw (the guest's pty
+ * does the line discipline and the echo). A size set on it (eng_exec_resize sets it on our fd
+ * 0) sends SIGWINCH to us, the session's leader (tty_ioctl(4)), which the runner passes on
+ * to the guest's pty as a RESIZE frame. SIGWINCH is blocked first, for a signalfd: a resize
+ * that comes before the runner polls is pending, not lost. Returns that signalfd, -1 on
+ * failure. */
+static int vm_terminal(void)
+{
+	sigset_t winch;
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	(void)sigprocmask(SIG_BLOCK, &winch, NULL);
+	struct rt_console con = {.rootfd = -1};
+	if (setsid() < 0 || rt_console_setup(3, &con, NULL) < 0)
+		return -1;
+	(void)close(3);
+	struct termios t;
+	if (tcgetattr(0, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(0, TCSANOW, &t);
+	}
+	return signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The terminal's size (our fd 0, the pty's slave) to the guest's process; none while unset. */
+static void vm_send_size(int sock)
+{
+	struct winsize ws;
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
+		return;
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%u %u", ws.ws_row, ws.ws_col);
+	(void)frame_write(sock, FRAME_RESIZE, text, (size_t)n);
+}
+
 /* The runner of a VM's exec: the process goes to the container's monitor as its session's
- * first frame; then frames both ways until its end. With a terminal, the API gets one end of a
- * socket pair where a pty master would be (the guest's pty is the guest's). The runner's own
- * pid stands for the process (Running, and a client that leaves kills it: its session ends,
- * and the monitor ends the guest's process with it). Never returns. */
+ * first frame; then frames both ways until its end. With a terminal, the API gets the master
+ * of a host pty whose size follows to the guest's (vm_terminal). The runner's own pid stands
+ * for the process (Running, resize through its fd 0, and a client that leaves kills it: its
+ * session ends, and the monitor ends the guest's process with it). Never returns. */
 static void __attribute__((noreturn))
 vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struct rt_process *pr,
 	  const struct eng_exec_io *io)
 {
 	bool console = keep_stdio(io);
-	int in = io->in >= 0 ? 0 : -1, out = 1, errfd = 2, status = 126;
-	if (console) {
-		int sp[2];
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
-		    rt_console_send(3, sp[0], "vm", NULL) < 0)
-			_exit(126);
-		(void)close(sp[0]);
-		(void)close(3);
-		in = out = errfd = sp[1];
-	}
+	int in = io->in >= 0 || console ? 0 : -1, winch = -1, status = 126;
+	if (console && (winch = vm_terminal()) < 0)
+		_exit(126);
+	/* the pid once the terminal is our fd 0: a resize that finds it running finds the pty */
 	autofree char *pidfile = record_path(s, cid, exec_id, "pid");
-	(void)fs_replace_file(pidfile, "", 0, 0600, NULL);
 	char pid[16];
 	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	(void)fs_replace_file(pidfile, pid, (size_t)n, 0600, NULL);
@@ -481,16 +513,22 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 		record_end(s, cid, exec_id, 126);
 		_exit(126);
 	}
+	if (console)
+		vm_send_size(sock);
 	for (;;) {
-		struct pollfd pf[2] = {{.fd = sock, .events = POLLIN},
-				       {.fd = open_in ? in : -1, .events = POLLIN}};
-		if (poll(pf, 2, -1) < 0) {
+		struct pollfd pf[3] = {{.fd = sock, .events = POLLIN},
+				       {.fd = open_in ? in : -1, .events = POLLIN},
+				       {.fd = winch, .events = POLLIN}};
+		if (poll(pf, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pf[0].revents && vm_output(sock, out, errfd, buf, &status))
+		if (pf[0].revents && vm_output(sock, 1, console ? 1 : 2, buf, &status))
 			break;
+		struct signalfd_siginfo si;
+		if (pf[2].revents && read(winch, &si, sizeof(si)) > 0)
+			vm_send_size(sock);
 		if (open_in && pf[1].revents) {
 			ssize_t k = read(in, buf, FRAME_MAX);
 			if (k > 0) {

@@ -168,3 +168,47 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 	assert_output --regexp '"Running":false'
 	docker rm -f exv
 }
+
+@test "api exec: a VM container's terminal takes the size of the CLI's and of POST /exec/{id}/resize" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import docker' 2>/dev/null ||
+		skip "Debian's python3-docker is not installed"
+	docker run -d --name exw --isolation vm berth/default sleep 300
+	# the guest's pty starts without a size (busybox's stty size prints none): the process
+	# waits until the size the CLI sends after the start reaches it (never: the timeout, 124)
+	run script -qec "stty rows 27 cols 93; DOCKER_HOST=$DOCKER_HOST timeout --foreground 60 /usr/bin/docker exec -it exw sh -c 'until s=\$(stty size 2>/dev/null) && [ -n \"\$s\" ]; do sleep 0.1; done; echo size \$s; exit 5'" /dev/null
+	assert_equal "$status" 5
+	assert_output --partial 'size 27 93'
+	# the resize endpoint on its own connection, while the process runs, as often as asked
+	run timeout 90 /usr/bin/python3 - <<-'PY'
+		import docker, os, socket
+		c = docker.APIClient(base_url=os.environ["DOCKER_HOST"], version="1.41", timeout=60)
+		script = ('echo ready; for want in "41 121" "12 34"; do '
+		      'until [ "$(stty size)" = "$want" ]; do sleep 0.1; done; echo "got $want"; '
+		      'done; exit 7')
+		e = c.exec_create("exw", ["sh", "-c", script], tty=True)["Id"]
+		sock = c.exec_start(e, tty=True, socket=True)._sock
+		sock.settimeout(60)
+		out = b""
+		for want, (h, w) in ((b"ready", (41, 121)), (b"got 41 121", (12, 34))):
+		    while want not in out:
+		        chunk = sock.recv(4096)
+		        assert chunk, out
+		        out += chunk
+		    c.exec_resize(e, height=h, width=w)
+		while True:
+		    chunk = sock.recv(4096)
+		    if not chunk:
+		        break
+		    out += chunk
+		print(out.decode().replace("\r", ""))
+		print("exit", c.exec_inspect(e)["ExitCode"])
+	PY
+	assert_success
+	assert_line 'got 41 121'
+	assert_line 'got 12 34'
+	assert_line 'exit 7'
+	docker rm -f exw
+}
