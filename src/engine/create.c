@@ -130,6 +130,10 @@ static json_t *config_json(const struct eng_create *c, const struct img_config *
 		 * monitor holds, as with -t, so its output is in `logs` and `attach` reaches the
 		 * getty Debian starts there (console-getty.service) */
 		json_object_set_new(cfg, "Tty", json_true());
+		/* and a console takes input: attach (ours, docker's over the API) sends stdin
+		 * where OpenStdin says so, and a login there needs it (lxc-console, incus
+		 * console); the monitor writes it to the pty, nothing waits on it */
+		json_object_set_new(cfg, "OpenStdin", json_true());
 	}
 	return cfg;
 }
