@@ -14,6 +14,7 @@
 # tests that need them are skipped.
 
 load helpers
+load console
 
 SYSTEM_TAR=${BERTH_SYSTEM_TAR:-/var/cache/berth/debian-bookworm-systemd.tar}
 IMAGE=debian:system
@@ -116,7 +117,7 @@ wait_running() {
 	assert_output --partial "Startup finished"
 }
 
-@test "systemd: logs show the boot, stop is a clean shutdown within the timeout, restart boots again" {
+@test "systemd: logs show the boot, attach reaches the console's getty, stop is a clean shutdown within the timeout, restart boots again" {
 	berth run -d --name "$NAME" --network none --stop-timeout 20 "$IMAGE" >/dev/null
 	run wait_running "$NAME"
 	assert_success
@@ -131,6 +132,16 @@ wait_running() {
 	done
 	run berth logs "$NAME"
 	assert_output --regexp 'Debian GNU/Linux 12 [0-9a-f]{12} console'
+	# attach (without -i at run: a console takes input): the getty asks for a login, a key
+	# typed reaches the console's terminal, ctrl-p ctrl-q detaches, the system runs on
+	if command -v script >/dev/null; then
+		run console_attach "$NAME" "$BATS_TEST_TMPDIR/console"
+		assert_output --regexp '[0-9a-f]{12} login: x'
+		assert_output --partial "read escape sequence"
+		assert_line --partial "rc=0"
+		run berth inspect -f '{{.State.Status}} {{.Config.OpenStdin}}' "$NAME"
+		assert_output "running true"
+	fi
 	t0=$(date +%s)
 	berth stop "$NAME" >/dev/null
 	t1=$(date +%s)

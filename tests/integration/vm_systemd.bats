@@ -11,6 +11,7 @@
 # Debian to `running` in about 20 s here, a stop takes about 5.
 
 load helpers
+load console
 bats_require_minimum_version 1.5.0
 
 SYSTEM_TAR=${BERTH_SYSTEM_TAR:-/var/cache/berth/debian-bookworm-systemd.tar}
@@ -77,7 +78,7 @@ wait_running() {
 	[ "$state" = running ]
 }
 
-@test "vm systemd: --systemd=always boots Debian in a VM to running; logs, exec; stop powers it off" {
+@test "vm systemd: --systemd=always boots Debian in a VM to running; logs, exec, attach to the console; stop powers it off" {
 	berth run -d --name "$NAME" --network none --isolation vm --systemd=always \
 		--stop-timeout 25 "$IMAGE" >/dev/null
 	run wait_running "$NAME"
@@ -117,6 +118,22 @@ wait_running() {
 	done
 	run berth logs "$NAME"
 	assert_output --regexp 'Debian GNU/Linux 12 [0-9a-f]+ console'
+	# attach: the guest's console, in a terminal; its getty asks for a login, a key typed
+	# there reaches it (the guest's pty echoes it), ctrl-p ctrl-q detaches and the VM runs on
+	run berth inspect -f '{{.Config.OpenStdin}} {{.Config.Tty}}' "$NAME"
+	assert_output "true true"
+	if command -v script >/dev/null; then
+		run console_attach "$NAME" "$BATS_TEST_TMPDIR/console"
+		assert_output --partial "${id:0:12} login: x"
+		assert_output --partial "read escape sequence"
+		assert_line --partial "rc=0"
+		run berth inspect -f '{{.State.Status}}' "$NAME"
+		assert_output running
+		# what the console wrote while attached is in the log too (the prompt, ended
+		# by the Enter typed there)
+		run berth logs "$NAME"
+		assert_output --partial "${id:0:12} login:"
+	fi
 	# stop: SIGRTMIN+3 becomes the guest's poweroff; the VM ends with it, well before the
 	# timeout (25 s) would kill it (137)
 	start=$(date +%s)
