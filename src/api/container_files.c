@@ -8,12 +8,14 @@
  * child is stopped and waited for, and the root released (unmounted, its lock let go). */
 #include "engine/container_files.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,8 +46,37 @@ static int reply_files_err(struct api_req *r, const char *path, struct berr *err
 		berr_free(err);
 		return api_reply_error(r, 403, "%s", msg);
 	}
+	case EEXIST: { /* a directory and a non-directory (noOverwriteDirNonDir): dockerd 20.10's
+			* untar runs in a child process (chrootarchive), whose error it wraps so */
+		const struct berr *in = err;
+		while (in->cause)
+			in = in->cause;
+		int rr = api_reply_error(r, 500, "Error processing tar file(exit status 1): %s",
+					 in->msg);
+		berr_free(err);
+		return rr;
+	}
 	}
 	return api_reply_berr(r, err);
+}
+
+/* A flag of the query as dockerd's httputils.BoolValue reads it: true unless absent, empty,
+ * "0", "no", "false" or "none" (any case, spaces around taken off). */
+static bool query_flag(struct api_req *r, const char *key)
+{
+	const char *v = api_query(r, key);
+	if (!v)
+		return false;
+	while (isspace((unsigned char)*v))
+		v++;
+	size_t n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	static const char *const no[] = {"", "0", "no", "false", "none"};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strlen(no[i]) == n && !strncasecmp(v, no[i], n))
+			return false;
+	return true;
 }
 
 /* The path parameter, or NULL after a 400 reply (dockerd: "Path cannot be empty"). */
@@ -175,10 +206,11 @@ int api_container_archive(struct api_req *r)
 
 /* PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=&copyUIDGID=: the body, a tar,
  * extracted into the directory path names. img_layer_untar's rules bound it: no entry leaves
- * the directory (absolute names, "..", links out), and a directory and a non-directory never
- * replace one another, which is what noOverwriteDirNonDir=true asks (the docker CLI's) and
- * what berth does either way. Owners come from the tar as sent; with copyUIDGID (`docker cp
- * -a`) and a container User, every entry is that user's (eng_files_owner). */
+ * the directory (absolute names, "..", links out). With noOverwriteDirNonDir (the docker
+ * CLI's cp always sends it) a directory and a non-directory never replace one another:
+ * dockerd's 500; without it (the API's default) they do, as any entry replaces what is there.
+ * Owners come from the tar as sent; with copyUIDGID (`docker cp -a`) and a container User,
+ * every entry is that user's (eng_files_owner). */
 int api_container_archive_put(struct api_req *r)
 {
 	char id[ENG_ID_LEN + 1];
@@ -188,7 +220,7 @@ int api_container_archive_put(struct api_req *r)
 	struct berr *err = NULL;
 	struct img_owner owner;
 	bool owned = false;
-	if (api_query_bool(r, "copyUIDGID", false) &&
+	if (query_flag(r, "copyUIDGID") &&
 	    eng_files_owner(&r->ctx->es, id, &owner, &owned, &err) < 0) {
 		/* the container's own User, not the request, is at fault: dockerd's 500 (not a
 		 * 404, which the docker CLI would show as a missing path) */
@@ -202,7 +234,8 @@ int api_container_archive_put(struct api_req *r)
 	struct eng_files f;
 	if (eng_files_open(&r->ctx->es, id, path, &f, &err) < 0)
 		return reply_files_err(r, path, err);
-	int rr = eng_files_tar_in_owned(&f, body, owned ? &owner : NULL, &err);
+	int rr = eng_files_tar_in_opts(&f, body, owned ? &owner : NULL,
+				       !query_flag(r, "noOverwriteDirNonDir"), &err);
 	eng_files_close(&f);
 	if (rr < 0)
 		return reply_files_err(r, path, err);

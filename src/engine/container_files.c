@@ -326,23 +326,43 @@ static int enter(const struct eng_files *f, struct idshift_creds *c, struct berr
 	return 0;
 }
 
-int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
-			   struct berr **err)
+/* The directory a copy goes into, as messages name it: dockerd's resolved path (a running
+ * container's view is its whole tree), else the path as given. */
+static char *dest_name(const struct eng_files *f)
+{
+	autofree char *abs = xasprintf("/%s", f->view.root.path ? f->path : f->view.rel);
+	char *resolved = f->view.root.path ? NULL : resolve(f->view.fd, abs, NULL);
+	return resolved ? resolved : path_clean(abs);
+}
+
+int eng_files_tar_in_opts(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
+			  bool replace_dir_nondir, struct berr **err)
 {
 	struct idshift_creds c;
 	int r = enter(f, &c, err);
 	if (r < 0)
 		return r;
+	autofree char *dest = dest_name(f);
+	struct img_untar_opts o = {.ids = f->view.in,
+				   .owner = owner,
+				   .replace_dir_nondir = replace_dir_nondir,
+				   .dest = dest};
 	autoclose int to =
 	    path_open_in_root(f->view.fd, f->view.rel, O_RDONLY | O_DIRECTORY, 0, err);
 	if (to < 0)
 		r = berr_wrap(err, "destination '%s' must be a directory", f->path);
 	else
-		r = img_layer_untar_owned(to, tar_fd, f->view.in, owner, err);
+		r = img_layer_untar_opts(to, tar_fd, &o, err);
 	idshift_fs_leave(&c);
 	if (r == 0)
 		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
 	return r;
+}
+
+int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
+			   struct berr **err)
+{
+	return eng_files_tar_in_opts(f, tar_fd, owner, false, err);
 }
 
 int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err)

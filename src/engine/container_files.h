@@ -65,6 +65,13 @@ int eng_files_tar_in(const struct eng_files *f, int tar_fd, struct berr **err);
 struct img_owner;
 int eng_files_tar_in_owned(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
 			   struct berr **err);
+/* The same, and with replace_dir_nondir a directory and a non-directory replace one another
+ * (Docker's noOverwriteDirNonDir=false, its API's default); without it that is EEXIST with
+ * dockerd's message, the entry named as the container sees it: `cannot overwrite directory
+ * "/tmp/d" with non-directory "/tmp"` (a running container's path with its links resolved, as
+ * dockerd's; a stopped one's as given, cleaned). */
+int eng_files_tar_in_opts(const struct eng_files *f, int tar_fd, const struct img_owner *owner,
+			  bool replace_dir_nondir, struct berr **err);
 /* The owner `cp -a` (copyUIDGID) gives what it copies into container id: its User resolved
  * against its own /etc/passwd and /etc/group (Docker's tarCopyOptions; dockerd looks the name
  * up on the host, which is its bug). 0 with *out_set false when the container has no User

@@ -42,9 +42,14 @@ struct apply {
 	 * is removed (the fd could then name a directory no longer in the tree). */
 	char *parent_rel;
 	int parent_fd;
-	/* img_layer_untar: ".wh." names are ordinary, and a directory never replaces a
-	 * non-directory or the other way round */
+	/* img_layer_untar: ".wh." names are ordinary */
 	bool plain;
+	/* img_layer_untar unless asked otherwise: a directory never replaces a non-directory or
+	 * the other way round (Docker's NoOverwriteDirNonDir), refused with Docker's message,
+	 * which names the entry (entry, "/a/b") under dest (the directory as the caller names it)
+	 */
+	bool keep_dir_nondir;
+	const char *dest, *entry;
 };
 
 static void forget_parent(struct apply *a)
@@ -160,10 +165,15 @@ static int make_room(struct apply *a, int parent, const char *name, bool new_is_
 		return errno == ENOENT ? 0 : berr_set(err, errno, "stat '%s'", name);
 	if (new_is_dir && S_ISDIR(st.st_mode))
 		return 0;
-	if (a->plain && (new_is_dir || S_ISDIR(st.st_mode)))
-		return berr_plain(err, EEXIST, "cannot overwrite %s '%s' with %s",
-				  new_is_dir ? "non-directory" : "directory", name,
-				  new_is_dir ? "directory" : "non-directory");
+	if (a->keep_dir_nondir && (new_is_dir || S_ISDIR(st.st_mode))) {
+		/* pkg/archive's Unpack: `cannot overwrite directory "/tmp/d" with non-directory
+		 * "/tmp"`, the entry's path under the destination, then the destination */
+		const char *dest = a->dest ? a->dest : "/";
+		return berr_plain(err, EEXIST, "cannot overwrite %s \"%s%s\" with %s \"%s\"",
+				  new_is_dir ? "non-directory" : "directory",
+				  strcmp(dest, "/") ? dest : "", a->entry ? a->entry : name,
+				  new_is_dir ? "directory" : "non-directory", dest);
+	}
 	/* parent itself stays valid: only its entry goes */
 	if (a->parent_fd != parent)
 		forget_parent(a);
@@ -343,6 +353,7 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	a->stats->entries++;
 	if (!strcmp(rel, "/"))
 		return 0; /* the layer's root: keep ours */
+	a->entry = rel;
 	char *slash = strrchr(rel, '/');
 	*slash = '\0';
 	const char *base = slash + 1;
@@ -497,12 +508,20 @@ static void digest_of(struct sha256 *h, char out[IMG_LAYER_DIGEST_LEN + 1])
 	digest_to_hex(bin, SHA256_LEN, out + 7);
 }
 
-static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
-		 const struct img_owner *owner, struct img_layer_stats *stats, struct berr **err)
+/* o: NULL for an image layer, else a plain tar's options */
+static int apply(int rootfd, int tar_fd, const struct img_untar_opts *o,
+		 struct img_layer_stats *stats, struct berr **err)
 {
 	struct img_layer_stats local = {0};
-	struct apply a = {
-	    .rootfd = rootfd, .stats = stats ? stats : &local, .parent_fd = -1, .plain = plain};
+	bool plain = o != NULL;
+	const struct idshift *ids = o ? o->ids : NULL;
+	const struct img_owner *owner = o ? o->owner : NULL;
+	struct apply a = {.rootfd = rootfd,
+			  .stats = stats ? stats : &local,
+			  .parent_fd = -1,
+			  .plain = plain,
+			  .keep_dir_nondir = plain && !o->replace_dir_nondir,
+			  .dest = o ? o->dest : NULL};
 	/* files are created with their modes exactly; restored below */
 	mode_t old_umask = umask(0);
 	memset(a.stats, 0, sizeof(*a.stats));
@@ -530,6 +549,7 @@ static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
 		}
 		if (apply_entry(&a, ar, e, err) < 0)
 			r = berr_wrap(err, "layer entry '%s'", archive_entry_pathname(e));
+		a.entry = NULL;
 	}
 	if (r == 0)
 		r = drain(c, err);
@@ -551,16 +571,16 @@ static int apply(int rootfd, int tar_fd, bool plain, const struct idshift *ids,
 
 int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struct berr **err)
 {
-	return apply(rootfd, tar_fd, false, NULL, NULL, stats, err);
+	return apply(rootfd, tar_fd, NULL, stats, err);
 }
 
 int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err)
 {
-	return apply(dirfd, tar_fd, true, ids, NULL, NULL, err);
+	struct img_untar_opts o = {.ids = ids};
+	return apply(dirfd, tar_fd, &o, NULL, err);
 }
 
-int img_layer_untar_owned(int dirfd, int tar_fd, const struct idshift *ids,
-			  const struct img_owner *owner, struct berr **err)
+int img_layer_untar_opts(int dirfd, int tar_fd, const struct img_untar_opts *o, struct berr **err)
 {
-	return apply(dirfd, tar_fd, true, ids, owner, NULL, err);
+	return apply(dirfd, tar_fd, o, NULL, err);
 }

@@ -11,6 +11,7 @@
 #ifndef BERTH_IMAGE_LAYER_H
 #define BERTH_IMAGE_LAYER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct berr;
@@ -33,12 +34,22 @@ int img_layer_apply(int rootfd, int tar_fd, struct img_layer_stats *stats, struc
  * as Docker's cp). Owners (translated by ids, or NULL), modes and times come from the tar. */
 struct idshift;
 int img_layer_untar(int dirfd, int tar_fd, const struct idshift *ids, struct berr **err);
-/* The same with every entry's owner uid:gid (in the tar's terms, before ids translates them),
- * whatever the tar says: Docker's ChownOpts (`docker cp -a` into a container with a User). */
+/* img_layer_untar with options: owner, when set, is every entry's uid:gid (in the tar's
+ * terms, before ids translates them), whatever the tar says: Docker's ChownOpts (`docker cp
+ * -a` into a container with a User). replace_dir_nondir: a directory and a non-directory
+ * replace one another, as any other entry replaces what is there (Docker's
+ * noOverwriteDirNonDir=false); without it that is refused, EEXIST with Docker's message,
+ * `cannot overwrite directory "/tmp/d" with non-directory "/tmp"`, the entry named under dest
+ * (the directory as the caller names it; NULL: "/"). */
 struct img_owner {
 	uint32_t uid, gid;
 };
-int img_layer_untar_owned(int dirfd, int tar_fd, const struct idshift *ids,
-			  const struct img_owner *owner, struct berr **err);
+struct img_untar_opts {
+	const struct idshift *ids;
+	const struct img_owner *owner;
+	bool replace_dir_nondir;
+	const char *dest;
+};
+int img_layer_untar_opts(int dirfd, int tar_fd, const struct img_untar_opts *o, struct berr **err);
 
 #endif

@@ -100,6 +100,60 @@ one"
 	assert_output one
 }
 
+@test "api files: noOverwriteDirNonDir: set, a directory and a non-directory do not replace each other (dockerd's 500); unset they do" {
+	docker run -d --name ow1 berth/default sh -c 'mkdir -p /tmp/d/sub; echo f >/tmp/f; ln -s /tmp /l; echo up; sleep 60'
+	for _ in $(seq 100); do docker logs ow1 2>/dev/null | grep -q up && break; sleep 0.1; done
+	mkdir -p "$WORK/dirs/f" "$WORK/files"
+	echo in >"$WORK/dirs/f/x"
+	echo file >"$WORK/files/d"
+	tar -C "$WORK/dirs" -cf "$WORK/dir.tar" f
+	tar -C "$WORK/files" -cf "$WORK/file.tar" d
+	put() { api -o "$WORK/body" -w '%{http_code}' -X PUT -H 'Content-Type: application/x-tar' --data-binary @"$WORK/$1" "http://d/containers/$2/archive?path=$3"; }
+	# set: any value dockerd's BoolValue takes as true; the path named as dockerd names it,
+	# as the container sees it with its links resolved
+	for v in true 1 YES; do
+		run -0 put dir.tar ow1 "/tmp&noOverwriteDirNonDir=$v"
+		assert_output 500
+		run -0 jq -r .message "$WORK/body"
+		assert_output 'Error processing tar file(exit status 1): cannot overwrite non-directory "/tmp/f" with directory "/tmp"'
+	done
+	run -0 put file.tar ow1 "/l/.&noOverwriteDirNonDir=1"
+	assert_output 500
+	run -0 jq -r .message "$WORK/body"
+	assert_output 'Error processing tar file(exit status 1): cannot overwrite directory "/tmp/d" with non-directory "/tmp"'
+	run -0 docker exec ow1 sh -c 'test -f /tmp/f && test -d /tmp/d/sub && echo unchanged'
+	assert_output unchanged
+	# the docker CLI's cp always sets it
+	mkdir -p "$WORK/cli/f"
+	run docker cp "$WORK/cli/f" ow1:/tmp
+	assert_failure
+	assert_output 'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/tmp/f" with directory "/tmp"'
+	# unset (false, none, or absent: the API's default): each replaces the other, a
+	# non-empty directory too
+	run -0 put dir.tar ow1 "/tmp&noOverwriteDirNonDir=false"
+	assert_output 200
+	run -0 put file.tar ow1 "/tmp"
+	assert_output 200
+	run -0 docker exec ow1 sh -c 'cat /tmp/f/x /tmp/d'
+	assert_output "in
+file"
+	run -0 put dir.tar ow1 "/tmp&noOverwriteDirNonDir=none"
+	assert_output 200
+	# a stopped container's root, the same both ways
+	docker create --name ow2 berth/default true
+	mkdir -p "$WORK/stopped/passwd"
+	tar -C "$WORK/stopped" -cf "$WORK/stopped.tar" passwd
+	run -0 put stopped.tar ow2 "/etc&noOverwriteDirNonDir=true"
+	assert_output 500
+	run -0 jq -r .message "$WORK/body"
+	assert_output 'Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"'
+	run -0 put stopped.tar ow2 "/etc"
+	assert_output 200
+	run -0 sh -c "timeout 30 /usr/bin/docker cp ow2:/etc/passwd - | tar -tf -"
+	assert_output passwd/
+	root_unmounted "$(docker inspect -f '{{.Id}}' ow2)"
+}
+
 @test "api files: docker cp -a (copyUIDGID) gives what it copies the container's user; without it the tar's owners stay" {
 	docker run -d --name owned --user 1234:5678 berth/default sleep 60
 	mkdir -p "$WORK/tree/sub" && echo x >"$WORK/tree/sub/f" && chown -R 42:43 "$WORK/tree"

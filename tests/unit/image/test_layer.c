@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -329,6 +330,55 @@ static void untar_chmod_not_through_swapped_link(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 }
 
+/* A plain tar into a container (cp): a directory and a non-directory do not replace each other
+ * unless asked (Docker's noOverwriteDirNonDir), refused with Docker's message, the entry named
+ * under the destination the caller names */
+static int untar_one(const struct ent *e, bool replace, struct berr **err)
+{
+	int fd = make_tar(e, 1, PLAIN);
+	struct img_untar_opts o = {.replace_dir_nondir = replace, .dest = "/tmp"};
+	int r = img_layer_untar_opts(layerfd, fd, &o, err);
+	close(fd);
+	return r;
+}
+
+static void untar_dir_nondir(void **state)
+{
+	assert_int_equal(fs_write_file(AT_FDCWD, at("layer/f"), "f", 1, 0644, NULL), 0);
+	assert_int_equal(mkdir(at("layer/d"), 0755), 0);
+	assert_int_equal(mkdir(at("layer/d/sub"), 0755), 0);
+	const struct ent dir = {"f", AE_IFDIR, 0755}, file = {"d", AE_IFREG, 0644, "new"};
+	const struct {
+		const struct ent *e;
+		const char *msg;
+	} refused[] = {
+	    {&dir, "cannot overwrite non-directory \"/tmp/f\" with directory \"/tmp\""},
+	    {&file, "cannot overwrite directory \"/tmp/d\" with non-directory \"/tmp\""},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct berr *err = NULL;
+		assert_int_equal(untar_one(refused[i].e, false, &err), -EEXIST);
+		assert_int_equal(berr_code(err), EEXIST);
+		char *text = berr_string(err);
+		assert_non_null(strstr(text, refused[i].msg));
+		free(text);
+		berr_clear(&err);
+	}
+	struct stat st;
+	assert_int_equal(lstat(at("layer/f"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(lstat(at("layer/d/sub"), &st), 0);
+	/* asked: each replaces the other, a directory with its contents */
+	struct berr *err = NULL;
+	assert_int_equal(untar_one(&dir, true, &err), 0);
+	assert_int_equal(untar_one(&file, true, &err), 0);
+	assert_int_equal(lstat(at("layer/f"), &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(lstat(at("layer/d"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 3);
+}
+
 static void hostile_hardlinks(void **state)
 {
 	assert_int_equal(fs_write_file(AT_FDCWD, at("outside/secret"), "s", 1, 0600, NULL), 0);
@@ -428,6 +478,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hostile_hardlinks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dir_times_not_through_replaced_parent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(untar_chmod_not_through_swapped_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(untar_dir_nondir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(digests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_stream, setup, teardown),
 	};
