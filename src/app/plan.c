@@ -255,6 +255,7 @@ int app_plan_make(json_t *model, const struct app_plan_opts *o, struct app_plan 
 	p->warnings = json_array();
 	p->project = str(model, "name");
 	p->workdir = xstrdup(o->workdir ? o->workdir : "");
+	p->environment = o->environment ? json_incref(o->environment) : json_object();
 	p->config_files = xstrdup("");
 	for (size_t i = 0; o->config_files && o->config_files[i]; i++) {
 		char *more = xasprintf("%s%s%s", p->config_files, i ? "," : "", o->config_files[i]);
@@ -294,6 +295,7 @@ void app_plan_free(struct app_plan *p)
 	free(p->workdir);
 	free(p->config_files);
 	json_decref(p->warnings);
+	json_decref(p->environment);
 	json_decref(p->keep);
 	json_decref(p->model);
 	free(p);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/create.h"
 #include "engine/network.h"
@@ -43,6 +44,18 @@ struct app_attach {
 	char *const *aliases;
 };
 
+/* A secret's or config's file that is copied into each container after it is made (a source
+ * of environment: or content:, as Compose v2's injectSecrets/injectConfigs); a file: source is
+ * a bind among c.mounts instead. */
+struct app_file {
+	const char *kind;    /* "secret" or "config" */
+	const char *source;  /* its key in the model */
+	const char *target;  /* absolute, clean ("/run/secrets/token") */
+	const char *content; /* len bytes */
+	size_t len;
+	uint32_t mode, uid, gid;
+};
+
 struct app_service {
 	const char *name;
 	const char *image; /* image:, else "<project>-<service>" when it is built */
@@ -57,6 +70,8 @@ struct app_service {
 	struct eng_create c;         /* all but the name and the per-container labels */
 	struct app_attach *attach;   /* further networks */
 	size_t n_attach;
+	struct app_file *files; /* copied in after create (files.h) */
+	size_t n_files;
 	char *const *labels; /* the user's and the project's, not the number */
 	/* what the pointers above point into */
 	json_t *keep;
@@ -72,13 +87,16 @@ struct app_plan {
 	size_t n_networks, n_volumes;
 	struct app_service *services; /* dependencies first */
 	size_t n_services;
-	json_t *warnings; /* strings: fields carried on without effect */
-	json_t *keep;     /* what the resources point into */
+	json_t *warnings;    /* strings: fields carried on without effect */
+	json_t *keep;        /* what the resources point into */
+	json_t *environment; /* the project's variables ({name: value}) */
 };
 
 struct app_plan_opts {
 	const char *workdir;             /* the project directory (label) */
 	const char *const *config_files; /* the files, for the label; may be NULL */
+	json_t *environment; /* the project's variables (cmp_project's), which an environment:
+			      * source of a secret or config reads; NULL: none */
 };
 
 /* model → plan. EINVAL naming the service and field for what cannot be done (an unknown

@@ -245,7 +245,7 @@ static int volumes(const struct app_plan *p, struct app_service *s, json_t *svc,
 			break;
 	}
 	if (r == 0)
-		r = app_service_files(p, s->name, svc, mounts, err);
+		r = app_service_files(p, s, svc, mounts, err);
 	s->c.mounts = vec(s, mounts);
 	s->c.volumes = vec(s, binds);
 	return r;
@@ -698,5 +698,6 @@ void app_service_clear(struct app_service *s)
 		free(s->vecs[i]);
 	free(s->vecs);
 	free(s->attach);
+	free(s->files);
 	json_decref(s->keep);
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/files.h"
 #include "engine/container.h"
 #include "engine/create.h"
 #include "engine/endpoint.h"
@@ -229,6 +230,9 @@ int app_container_create(const struct eng_store *s, struct img_store *is, const 
 			berr_wrap(err, "connect to network %s", a->name);
 		}
 	}
+	/* secrets and configs of environment: or content:, copied in before it starts */
+	if (r == 0 && (r = app_files_copy(s, svc, out_id, err)) < 0)
+		(void)eng_container_destroy(s, out_id, true, true, NULL);
 	strv_free(labels);
 	return r;
 }

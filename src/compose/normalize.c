@@ -629,10 +629,15 @@ static int file_refs(json_t *svc, const char *key, const char *path, json_t *pos
 	json_array_foreach(v, i, e)
 	{
 		autofree char *p = item(kp, i);
-		if (json_is_string(e))
+		if (json_is_string(e)) {
 			json_array_set_new(v, i, json_pack("{sO}", "source", e));
-		else if (!json_is_object(e) || !json_is_string(json_object_get(e, "source")))
+			continue;
+		}
+		if (!json_is_object(e) || !json_is_string(json_object_get(e, "source")))
 			return cmp_errf(err, pos, p, "must be a name or a mapping with a source");
+		int r = cmp_schema_file_ref(e, p, pos, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@ void cmp_project_free(struct cmp_project *p)
 	json_decref(p->profiles);
 	json_decref(p->warnings);
 	json_decref(p->pos);
+	json_decref(p->environment);
 	free(p);
 }
 
@@ -273,7 +274,7 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 	json_decref(l.chain);
 	json_decref(files);
 	json_decref(shown);
-	json_decref(vars);
+	p->environment = vars;
 	return r;
 }
 

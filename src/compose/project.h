@@ -21,12 +21,15 @@ struct cmp_options {
 };
 
 struct cmp_project {
-	char *name;       /* "myapp" */
-	char *dir;        /* the project directory (absolute) */
-	json_t *model;    /* {name, services, networks, volumes, secrets, configs, x-...} */
-	json_t *profiles; /* every profile any service names, sorted */
-	json_t *warnings; /* strings to show the user ("The "X" variable is not set...") */
-	json_t *pos;      /* dotted path → "file:line" */
+	char *name;          /* "myapp" */
+	char *dir;           /* the project directory (absolute) */
+	json_t *model;       /* {name, services, networks, volumes, secrets, configs, x-...} */
+	json_t *profiles;    /* every profile any service names, sorted */
+	json_t *warnings;    /* strings to show the user ("The "X" variable is not set...") */
+	json_t *pos;         /* dotted path → "file:line" */
+	json_t *environment; /* the project's variables (the process's, over .env or --env-file):
+			      * what interpolation saw, and what secrets and configs with an
+			      * `environment:` source read, as Compose v2's project.Environment */
 };
 
 /* Load, merge, interpolate, normalize and check. Errors: ENOENT when no compose file is found

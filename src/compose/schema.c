@@ -28,6 +28,7 @@ enum kind {
 	K_BUILD,   /* string or the build table */
 	K_HEALTH,  /* the healthcheck table */
 	K_LOGGING, /* the logging table */
+	K_MODE,    /* a file mode: a number, or a string read as octal ("0440"), 0 to 07777 */
 };
 
 struct key {
@@ -183,6 +184,12 @@ static const struct key secret_keys[] = {
     {NULL, K_ANY},
 };
 
+/* a service's secret or config in the long syntax */
+static const struct key file_ref_keys[] = {
+    {"source", K_STR}, {"target", K_STR}, {"uid", K_STR},
+    {"gid", K_STR},    {"mode", K_MODE},  {NULL, K_ANY},
+};
+
 static const struct key top_keys[] = {
     {"version", K_ANY},  {"name", K_STR},    {"services", K_OBJ},
     {"networks", K_OBJ}, {"volumes", K_OBJ}, {"secrets", K_OBJ},
@@ -233,6 +240,25 @@ static bool scalar(json_t *v)
 
 static int check_keys(json_t *obj, const struct key *keys, const char *path, json_t *pos,
 		      struct berr **err);
+
+/* A mode as compose-go's FileMode takes it: a number as it is, a string as octal. */
+static int check_mode(json_t *obj, const char *key, json_t *v, const char *path, json_t *pos,
+		      struct berr **err)
+{
+	long long n = json_is_integer(v) ? json_integer_value(v) : -1;
+	if (json_is_string(v)) {
+		char *end = NULL;
+		n = strtoll(json_string_value(v), &end, 8);
+		if (!*json_string_value(v) || *end)
+			n = -1;
+	} else if (!json_is_integer(v)) {
+		return want(err, pos, path, "a number or an octal string", v);
+	}
+	if (n < 0 || n > 07777)
+		return cmp_errf(err, pos, path, "must be a file mode from 0 to 07777");
+	json_object_set_new(obj, key, json_integer(n));
+	return 0;
+}
 
 /* Check (and where the type allows, convert) obj[key]. */
 static int check_value(json_t *obj, const char *key, enum kind kind, const char *path, json_t *pos,
@@ -329,6 +355,8 @@ static int check_value(json_t *obj, const char *key, enum kind kind, const char 
 		if (!json_is_object(v))
 			return want(err, pos, path, "a mapping", v);
 		return check_keys(v, logging_keys, path, pos, err);
+	case K_MODE:
+		return check_mode(obj, key, v, path, pos, err);
 	}
 	return 0;
 }
@@ -393,4 +421,9 @@ int cmp_schema_check(json_t *file, json_t *pos, struct berr **err)
 	if (r == 0)
 		r = check_section(file, "configs", secret_keys, pos, err);
 	return r;
+}
+
+int cmp_schema_file_ref(json_t *ref, const char *path, json_t *pos, struct berr **err)
+{
+	return check_keys(ref, file_ref_keys, path, pos, err);
 }

@@ -15,6 +15,10 @@ struct berr;
  * allowed anywhere, never checked. */
 int cmp_schema_check(json_t *file, json_t *pos, struct berr **err);
 
+/* A service's secret or config in the long syntax (at path): source, target, uid, gid (a
+ * number becomes its text) and mode (an octal string becomes its number). */
+int cmp_schema_file_ref(json_t *ref, const char *path, json_t *pos, struct berr **err);
+
 /* "file:line: path: message" as an error (EINVAL). */
 int cmp_errf(struct berr **err, json_t *pos, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -175,7 +175,13 @@ json_t *cmp_yaml_scalar(const char *s)
 	const char *d = s + (*s == '-' || *s == '+');
 	char *end;
 	errno = 0;
-	if (all_digits(d, "0123456789")) {
+	/* a leading 0 is octal, YAML 1.1's spelling that yaml.v3 still reads (its resolve():
+	 * strconv.ParseInt(s, 0, 64)): a file's `mode: 0440` is 288, as Compose reads it */
+	if (d[0] == '0' && d[1] && all_digits(d + 1, "01234567")) {
+		long long v = strtoll(s, &end, 8);
+		if (!errno && !*end)
+			return json_integer(v);
+	} else if (all_digits(d, "0123456789")) {
 		long long v = strtoll(s, &end, 10);
 		if (!errno && !*end)
 			return json_integer(v);

@@ -123,7 +123,8 @@ int compose_load(struct compose_opts *co, struct compose_project *out)
 	warnings(out->model->warnings);
 	char **files = config_files(co, out->model->dir);
 	struct app_plan_opts po = {.workdir = out->model->dir,
-				   .config_files = (const char *const *)files};
+				   .config_files = (const char *const *)files,
+				   .environment = out->model->environment};
 	int r = app_plan_make(out->model->model, &po, &out->plan, &err);
 	strv_free(files);
 	if (r < 0) {

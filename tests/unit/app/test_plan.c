@@ -13,6 +13,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "app/files.h"
 #include "app/plan.h"
 #include "app/stop.h"
 #include "app/up.h"
@@ -52,12 +53,14 @@ static const char *const model_text =
     " \"volumes\": {\"data\": {\"name\": \"shop_data\"}}"
     "}";
 
-static struct app_plan *make(const char *text, char **out_err)
+/* The plan of a model (JSON text), the project's variables env (or NULL); or NULL and the
+ * error's text. */
+static struct app_plan *make_env(const char *text, json_t *env, char **out_err)
 {
 	json_error_t je;
 	json_t *m = json_loads(text, 0, &je);
 	assert_non_null(m);
-	struct app_plan_opts o = {.workdir = "/w"};
+	struct app_plan_opts o = {.workdir = "/w", .environment = env};
 	struct app_plan *p = NULL;
 	struct berr *err = NULL;
 	*out_err = NULL;
@@ -67,6 +70,11 @@ static struct app_plan *make(const char *text, char **out_err)
 	}
 	json_decref(m);
 	return p;
+}
+
+static struct app_plan *make(const char *text, char **out_err)
+{
+	return make_env(text, NULL, out_err);
 }
 
 static bool has(char *const *v, const char *s)
@@ -199,7 +207,7 @@ static void refused(const char *svc, const char *want)
 static void test_refused(void **state)
 {
 	refused("{\"image\": \"x\", \"secrets\": [{\"source\": \"a\"}]}",
-		"secret 'a': only a file source is supported");
+		"secret 'a': it has no file, environment or content source");
 	refused("{\"build\": {\"context\": \"/b\", \"ssh\": [\"default\"]}}",
 		"build.ssh is not supported");
 	refused("{\"image\": \"x\", \"container_name\": \"c\", \"deploy\": {\"replicas\": 2}}",
@@ -279,15 +287,17 @@ static void test_files(void **state)
 	assert_true(has(m, "type=bind,source=/c/w.conf,target=/etc/w.conf,readonly"));
 	assert_int_equal(json_array_size(p->warnings), 1);
 	assert_non_null(strstr(json_string_value(json_array_get(p->warnings, 0)), "mode"));
+	assert_int_equal(p->services[0].n_files, 0);
 	app_plan_free(p);
-	/* an environment secret: not yet */
+	/* an environment secret whose variable is not set */
 	p = make("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
 		 " \"secrets\": [{\"source\": \"env\"}]}}, \"secrets\": {\"env\": "
-		 "{\"environment\": \"X\"}},"
+		 "{\"environment\": \"X\", \"name\": \"p_env\"}},"
 		 " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
 		 &e);
 	assert_null(p);
-	assert_non_null(strstr(e, "secret 'env': only a file source"));
+	assert_non_null(strstr(e, "secret 'env': environment variable \"X\" required by file "
+				  "\"p_env\" is not set"));
 	free(e);
 	/* a target that would be read as more of the mount's options */
 	p = make("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
@@ -298,6 +308,97 @@ static void test_files(void **state)
 	assert_null(p);
 	assert_non_null(strstr(e, "has a ',' or '='"));
 	free(e);
+}
+
+/* Secrets and configs of environment: or content: are files to copy in: their content read
+ * from the project's variables or the model, targets cleaned as Go's path.Join, mode 0444 and
+ * 0:0 unless given; the tar that carries one is a valid ustar entry. */
+static void test_copied_files(void **state)
+{
+	char *e;
+	json_t *env = json_pack("{s:s, s:s}", "TOKEN", "s3cret", "EMPTY", "");
+	struct app_plan *p = make_env(
+	    "{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+	    " \"secrets\": [{\"source\": \"tok\"}, {\"source\": \"tok\", \"target\":"
+	    " \"../../etc/./t\", \"mode\": 256, \"uid\": \"100\", \"gid\": \"101\"},"
+	    " {\"source\": \"empty\"}],"
+	    " \"configs\": [{\"source\": \"inline\"}, {\"source\": \"inline\", \"target\":"
+	    " \"etc/app.conf\"}, {\"source\": \"none\"}]}},"
+	    " \"secrets\": {\"tok\": {\"environment\": \"TOKEN\"}, \"empty\": {\"environment\":"
+	    " \"EMPTY\"}},"
+	    " \"configs\": {\"inline\": {\"content\": \"a=1\\n\"}, \"none\": {\"content\": \"\"}},"
+	    " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+	    env, &e);
+	json_decref(env);
+	if (!p)
+		fail_msg("%s", e);
+	const struct app_service *s = &p->services[0];
+	assert_int_equal(strv_len(s->c.mounts), 0);
+	assert_int_equal(s->n_files, 5);
+	assert_string_equal(s->files[0].target, "/run/secrets/tok");
+	assert_string_equal(s->files[0].content, "s3cret");
+	assert_int_equal(s->files[0].mode, 0444);
+	assert_string_equal(s->files[1].target, "/etc/t"); /* path.Join's, above /run clamped */
+	assert_int_equal(s->files[1].mode, 0400);
+	assert_int_equal(s->files[1].uid, 100);
+	assert_int_equal(s->files[1].gid, 101);
+	/* a variable set but empty: an empty file; an empty content: none (warned), as v2 */
+	assert_string_equal(s->files[2].target, "/run/secrets/empty");
+	assert_int_equal(s->files[2].len, 0);
+	assert_string_equal(s->files[3].target, "/inline");
+	assert_int_equal(s->files[3].len, 4);
+	assert_string_equal(s->files[4].target, "/etc/app.conf");
+	assert_string_equal(s->files[4].kind, "config");
+	assert_int_equal(json_array_size(p->warnings), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(p->warnings, 0)),
+			       "config 'none': its content is empty"));
+	/* the tar: one ustar entry, its checksum right, two zero blocks after its data */
+	size_t len = 0;
+	char *t = app_file_tar(&s->files[1], 1000, &len);
+	assert_int_equal(len, 512 * 4);
+	assert_string_equal(t, "etc/t");
+	assert_string_equal(t + 100, "0000400");
+	assert_string_equal(t + 108, "0000144");
+	assert_string_equal(t + 116, "0000145");
+	assert_string_equal(t + 124, "00000000006");
+	assert_string_equal(t + 136, "00000001750");
+	assert_int_equal(t[156], '0');
+	assert_string_equal(t + 257, "ustar");
+	unsigned sum = 0;
+	for (size_t i = 0; i < 512; i++)
+		sum += i >= 148 && i < 156 ? ' ' : (unsigned char)t[i];
+	assert_int_equal(strtoul(t + 148, NULL, 8), sum);
+	assert_memory_equal(t + 512, "s3cret", 6);
+	for (size_t i = 512 + 6; i < len; i++)
+		assert_int_equal(t[i], 0);
+	free(t);
+	app_plan_free(p);
+	/* a long target: split into the header's prefix and name */
+	struct app_file f = {
+	    .target = "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"
+		      "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	    .content = "",
+	    .mode = 0444};
+	t = app_file_tar(&f, 0, &len);
+	assert_string_equal(t,
+			    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_string_equal(t + 345,
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	free(t);
+	/* a uid that is not a number */
+	env = json_pack("{s:s}", "T", "x");
+	p = make_env("{\"name\": \"p\", \"services\": {\"s\": {\"image\": \"x\","
+		     " \"secrets\": [{\"source\": \"t\", \"uid\": \"root\"}]}},"
+		     " \"secrets\": {\"t\": {\"environment\": \"T\"}},"
+		     " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+		     env, &e);
+	json_decref(env);
+	assert_null(p);
+	assert_non_null(strstr(e, "secret 't': uid 'root' must be a number"));
+	free(e);
+	char *tg = app_file_target(false, "c", "/..");
+	assert_string_equal(tg, "/");
+	free(tg);
 }
 
 /* up's levels: independent services together, a dependent one level past its deepest
@@ -344,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_up_levels),
 	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_copied_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -307,6 +307,15 @@ static void test_errors(void **state)
 	    {"services:\n  web: {}\n",
 	     "e.yaml:2: services.web: service 'web' has neither an image nor a build context "
 	     "specified"},
+	    {"services:\n  web:\n    image: x\n    secrets:\n      - {source: s, mode: '9'}\n"
+	     "secrets: {s: {environment: X}}\n",
+	     "e.yaml:5: services.web.secrets[0].mode: must be a file mode from 0 to 07777"},
+	    {"services:\n  web:\n    image: x\n    configs:\n      - {source: c, mode: 010000}\n"
+	     "configs: {c: {content: x}}\n",
+	     "e.yaml:5: services.web.configs[0].mode: must be a file mode from 0 to 07777"},
+	    {"services:\n  web:\n    image: x\n    configs:\n      - {source: c, path: /x}\n"
+	     "configs: {c: {content: x}}\n",
+	     "e.yaml:5: services.web.configs[0].path: unknown key 'path'"},
 	};
 	const char *files[] = {"e.yaml", NULL};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -328,6 +337,31 @@ static void test_errors(void **state)
 	berr_free(err);
 }
 
+/* Secrets and configs: the long syntax's mode an octal string or a number (YAML's 0440 is
+ * octal, as yaml.v3 reads it), uid and gid strings; an environment: source kept as written,
+ * the project's variables kept for up to read it. */
+static void test_file_refs(void **state)
+{
+	put("f.yaml",
+	    "services:\n  web:\n    image: x\n    secrets:\n"
+	    "      - tok\n      - {source: tok, mode: 0440, uid: 100, gid: '101'}\n"
+	    "      - {source: tok, mode: '0640'}\n    configs: [{source: c, mode: 384}]\n"
+	    "secrets: {tok: {environment: TAG}}\nconfigs: {c: {content: 'a ${TAG} $$b'}}\n");
+	const char *files[] = {"f.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	check(p, "services.web.secrets",
+	      "[{'source':'tok'},{'gid':'101','mode':288,'source':'tok','uid':'100'},"
+	      "{'mode':416,'source':'tok'}]");
+	check(p, "services.web.configs", "[{'mode':384,'source':'c'}]");
+	check(p, "secrets.tok.environment", "'TAG'");
+	check(p, "configs.c.content", "'a 1.2 $b'");
+	assert_string_equal(json_string_value(json_object_get(p->environment, "TAG")), "1.2");
+	cmp_project_free(p);
+}
+
 static void test_names(void **state)
 {
 	char *n = cmp_project_name_normalize("My App_1-x.y");
@@ -347,6 +381,7 @@ int main(void)
 	    cmocka_unit_test(test_normalize),       cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_extends_include), cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_file_refs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -43,10 +43,12 @@ static void test_scalars(void **state)
 {
 	json_t *j =
 	    parse("a: yes\nb: true\nc: 80:80\nd: 0x1f\ne: 1.5\nf: ~\ng: '1'\nh: 010\ni: -3\n"
-		  "j: !!str 5\nk: False\nl:\n",
+		  "j: !!str 5\nk: False\nl:\nm: 0440\nn: 0o17\no: 0\np: -010\n",
 		  NULL, NULL);
+	/* a leading 0 is octal, as yaml.v3 reads it (a secret's `mode: 0440`) */
 	assert_json(j, "{\"a\":\"yes\",\"b\":true,\"c\":\"80:80\",\"d\":31,\"e\":1.5,\"f\":null,"
-		       "\"g\":\"1\",\"h\":10,\"i\":-3,\"j\":\"5\",\"k\":false,\"l\":null}");
+		       "\"g\":\"1\",\"h\":8,\"i\":-3,\"j\":\"5\",\"k\":false,\"l\":null,"
+		       "\"m\":288,\"n\":15,\"o\":0,\"p\":-8}");
 	json_decref(j);
 }
 
