@@ -341,12 +341,6 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 				      &d->systemd, err);
 	if (r == 0)
 		r = eng_userns_plan(&c->userns, &d->userns_mode, &d->idmaps, err);
-	/* the container's root would need its cgroups chowned to it (as LXC does), and the
-	 * runtime opens a user namespace's bind sources before it makes the cgroup */
-	if (r == 0 && d->systemd && d->idmaps)
-		r = berr_plain(err, EINVAL,
-			       "--systemd and --userns: systemd mode in a user namespace is not "
-			       "supported yet (use --systemd=false)");
 	if (r == 0)
 		r = check_vm(c, err);
 	if (r == 0)

@@ -21,6 +21,7 @@
 
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
+#include "runtime/cgroup_owner.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -288,7 +289,7 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 	if (c->procfd < 0)
 		return c->procfd;
 	c->devices_dir = xasprintf("%s/devices", st->dir);
-	return rt_mount_open_sources(spec, c->devices_dir, &c->source_fds, err);
+	return 0; /* the binds' sources once the cgroup is made (spawn): one may be in it */
 }
 
 /* The cgroup. Rootless (runc's rule), one the user cannot make is skipped with a warning
@@ -344,9 +345,16 @@ static int spawn(const struct rt_create_opts *o, const struct rt_spec *spec,
 	json_t *res = effective_resources(spec);
 	int r = make_cgroup(o, st, res, c, err);
 	json_decref(res);
+	/* a system container in a user namespace: its root owns its cgroup where it may write
+	 * it, and binds it from the host (cgroup_owner.h) */
+	if (r == 0)
+		r = rt_cgroup_delegate(spec, st->cgroup_path, err);
+	if (r == 0)
+		r = rt_mount_open_sources(spec, c->devices_dir, &c->source_fds, err);
 	if (r < 0)
 		return r;
 	ctx.cgroup_path = st->cgroup_path;
+	ctx.mount_source_fds = c->source_fds;
 	c->stage1 =
 	    st->cgroup_path ? fork_into_cgroup(st->cgroup_path, &ctx.cgroup_v2_done) : fork();
 	if (c->stage1 < 0)
