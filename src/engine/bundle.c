@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "engine/container.h"
 #include "engine/seccomp.h"
 #include "engine/systemd.h"
 #include "engine/user.h"
@@ -49,6 +50,16 @@ static const char *const readonly_paths[] = {
 char *eng_bundle_cgroup(const char *id)
 {
 	return xasprintf("/berth/%s", id);
+}
+
+char *eng_container_cgroup(const struct eng_store *s, const char *id)
+{
+	json_t *rec = eng_container_load(s, id, NULL);
+	const char *parent =
+	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "CgroupParent"));
+	char *path = parent && *parent ? xasprintf("%s/%s", parent, id) : eng_bundle_cgroup(id);
+	json_decref(rec);
+	return path;
 }
 
 int64_t eng_parse_bytes(const char *s)

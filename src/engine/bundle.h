@@ -65,6 +65,10 @@ extern const char *const eng_default_caps[];
 /* "512m", "1g", "1024" (bytes), as Docker's --memory and --shm-size read them; -1 on error. */
 /* A container's cgroupsPath: /berth/<id> in every hierarchy. */
 char *eng_bundle_cgroup(const char *id);
+/* The cgroup a container of the store has: "<HostConfig.CgroupParent>/<id>" for a pod's
+ * member (engine/pod.h), else eng_bundle_cgroup's. */
+struct eng_store;
+char *eng_container_cgroup(const struct eng_store *s, const char *id);
 int64_t eng_parse_bytes(const char *s);
 
 #endif

@@ -238,7 +238,7 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 		return r;
 	pid_t *pids = NULL;
 	size_t n = 0;
-	autofree char *cgroup = eng_bundle_cgroup(id);
+	autofree char *cgroup = eng_container_cgroup(s, id);
 	if ((r = rt_cgroup_pids(cgroup, &pids, &n, err)) < 0)
 		return r;
 	/* argv: ps, the arguments split at each space (empty pieces left out), -q<pids> */

@@ -624,6 +624,10 @@ static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, st
 		    err) < 0 ||
 	    join_ns(s, json_string_value(json_object_get(hc, "UTSMode")), "uts", "ns/uts", spec,
 		    err) < 0 ||
+	    join_ns(s, json_string_value(json_object_get(hc, "PidMode")), "pid", "ns/pid", spec,
+		    err) < 0 ||
+	    join_ns(s, json_string_value(json_object_get(hc, "CgroupnsMode")), "cgroup",
+		    "ns/cgroup", spec, err) < 0 ||
 	    join_ns(s, mode, "network", "ns/net", spec, err) < 0)
 		return -EINVAL;
 	if (!mode || strncmp(mode, "container:", 10))
@@ -658,6 +662,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
 	if (r == 0)
 		r = join_network(s, rec, spec, err);
+	if (r == 0)
+		r = eng_pod_bundle(s, id, rec, spec, err); /* a pod's cgroup and /dev/shm */
 	/* a VM's guest has cgroups and /run/host of its own making */
 	if (r == 0 && w.o.systemd && !w.o.vm) {
 		eng_systemd_unshadow(spec, plan);

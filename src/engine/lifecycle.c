@@ -179,15 +179,15 @@ int eng_container_wait(const struct eng_store *s, const char *id, int *out_code,
 	return 0;
 }
 
-bool eng_container_cgroup_left(const char *id)
+bool eng_container_cgroup_left(const struct eng_store *s, const char *id)
 {
-	autofree char *path = eng_bundle_cgroup(id);
+	autofree char *path = eng_container_cgroup(s, id);
 	return rt_cgroup_exists(path);
 }
 
-int eng_container_cgroup_clear(const char *id, struct berr **err)
+int eng_container_cgroup_clear(const struct eng_store *s, const char *id, struct berr **err)
 {
-	autofree char *path = eng_bundle_cgroup(id);
+	autofree char *path = eng_container_cgroup(s, id);
 	if (!rt_cgroup_exists(path))
 		return 0;
 	pid_t *pids = NULL;
@@ -207,7 +207,7 @@ static void clear_leftovers(const struct eng_store *s, const char *id)
 	autofree char *root = eng_runtime_root(s);
 	(void)rt_container_kill(root, id, SIGKILL, true, NULL);
 	(void)rt_container_delete(root, id, true, NULL);
-	(void)eng_container_cgroup_clear(id, NULL);
+	(void)eng_container_cgroup_clear(s, id, NULL);
 	autofree char *rootfs = eng_container_path(s, id, "rootfs");
 	(void)umount2(rootfs, MNT_DETACH);
 	autofree char *sock = eng_attach_path(s, id);

@@ -70,8 +70,8 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 int eng_container_reap(const struct eng_store *s, const char *id, int code, const char *why,
 		       struct berr **err);
 /* Whether a cgroup of the container is there; remove it (its processes killed first). */
-bool eng_container_cgroup_left(const char *id);
-int eng_container_cgroup_clear(const char *id, struct berr **err);
+bool eng_container_cgroup_left(const struct eng_store *s, const char *id);
+int eng_container_cgroup_clear(const struct eng_store *s, const char *id, struct berr **err);
 /* Whether its restart policy starts a container again when the host comes up (`berth system
  * boot`), as a Docker daemon does at its start: always; unless-stopped unless it was stopped
  * by hand; never on-failure (a host going down is not the container's failure) nor one that

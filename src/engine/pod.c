@@ -27,9 +27,8 @@
 
 #define POD_RECORD_MAX (1 << 20)
 
-/* The namespaces a pod may share, podman's names; cgroup and pid are podman's too, not ours
- * yet. */
-static const char *const shareable[] = {"ipc", "net", "uts", NULL};
+/* The namespaces a pod may share, podman's names. */
+static const char *const shareable[] = {"cgroup", "ipc", "net", "pid", "uts", NULL};
 
 static char *pod_path(const struct eng_store *s, const char *id, const char *file)
 {
@@ -148,48 +147,69 @@ char **eng_pod_containers(const struct eng_store *s, const char *id, bool infra)
 	return out;
 }
 
-/* --share: each of ipc, net, uts, or none (alone); into an array of names. */
-static json_t *share_parse(const char *share, struct berr **err)
+/* --share, podman's: a list replacing the default "ipc,net,uts", or "+list" adding to it;
+ * "none" (or "") shares nothing and makes no infra; "none" within a list shares nothing but
+ * keeps the infra (podman 4.3 does both). Into an array of names; out_infra: whether the pod
+ * gets an infra container. */
+static json_t *share_parse(const struct eng_pod_create *c, bool *out_infra, struct berr **err)
 {
+	const char *share = c->share;
+	bool nothing = share && (!*share || !strcmp(share, "none"));
+	if (c->no_infra && share && !nothing) {
+		berr_plain(err, EINVAL,
+			   "cannot set share(%s) namespaces without an infra container", share);
+		return NULL;
+	}
+	*out_infra = !c->no_infra && !nothing;
 	json_t *out = json_array();
-	if (!share)
-		share = "ipc,net,uts";
-	if (!strcmp(share, "none"))
+	if (!*out_infra)
 		return out;
-	autofree char *copy = xstrdup(share);
-	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+	autofree char *list = !share          ? xstrdup("ipc,net,uts")
+			      : *share == '+' ? xasprintf("ipc,net,uts,%s", share + 1)
+					      : xstrdup(share);
+	bool none = false;
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		bool known = false;
+		bool known = !strcmp(t, "none");
+		none = none || known;
 		for (const char *const *k = shareable; *k; k++)
 			known = known || !strcmp(*k, t);
 		if (!known) {
 			json_decref(out);
-			berr_plain(err, EINVAL,
-				   "invalid kernel namespace to share: %s. Options are: ipc, net, "
-				   "uts or none",
-				   t);
+			berr_plain(
+			    err, EINVAL,
+			    "invalid kernel namespace to share: %s. Options are: cgroup, ipc, "
+			    "net, pid, uts or none",
+			    t);
 			return NULL;
 		}
-		bool dup = false;
+		bool dup = !strcmp(t, "none");
 		size_t i;
 		json_t *v;
 		json_array_foreach(out, i, v) dup = dup || !strcmp(json_string_value(v), t);
 		if (!dup)
 			json_array_append_new(out, json_string(t));
 	}
+	if (none)
+		json_array_clear(out);
 	return out;
 }
 
-static bool shares(json_t *pod, const char *ns)
+static bool shares_ns(json_t *list, const char *ns)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(pod, "SharedNamespaces"), i, v)
+	json_array_foreach(list, i, v)
 	{
 		if (!strcmp(json_string_value(v) ?: "", ns))
 			return true;
 	}
 	return false;
+}
+
+static bool shares(json_t *pod, const char *ns)
+{
+	return shares_ns(json_object_get(pod, "SharedNamespaces"), ns);
 }
 
 /* Under pods.lock: the record, its name free among pods. */
@@ -224,30 +244,67 @@ static int pod_add(const struct eng_store *s, json_t *rec, char out_id[ENG_ID_LE
 	return 0;
 }
 
+/* --infra-command: a JSON array of strings, or words split at white space (podman's). */
+static char **infra_argv(const char *cmd, struct berr **err)
+{
+	json_t *j = *cmd == '[' ? json_loads(cmd, 0, NULL) : NULL;
+	size_t n = 0, i;
+	json_t *v;
+	char **argv = xcalloc(strlen(cmd) / 2 + 2 + json_array_size(j), sizeof(char *));
+	if (j) {
+		json_array_foreach(j, i, v)
+		{
+			if (json_is_string(v))
+				argv[n++] = xstrdup(json_string_value(v));
+		}
+		if (n != json_array_size(j))
+			n = 0;
+	} else {
+		autofree char *copy = xstrdup(cmd);
+		for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t;
+		     t = strtok_r(NULL, " \t\n", &save))
+			argv[n++] = xstrdup(t);
+	}
+	json_decref(j);
+	if (n == 0) {
+		strv_free(argv);
+		berr_plain(err, EINVAL, "invalid --infra-command '%s'", cmd);
+		return NULL;
+	}
+	return argv;
+}
+
 /* The infra container: the built-in image (it is there offline) with berth-pause bound in
- * read-only as its only process, the pod's network, ports and hostname. */
+ * read-only as its only process, or --infra-image and --infra-command; the pod's network,
+ * ports, hostname and cgroup. */
 static int infra_create(const struct eng_store *s, struct img_store *is,
 			const struct eng_pod_create *c, json_t *pod, char out_id[ENG_ID_LEN + 1],
 			struct berr **err)
 {
-	if (!c->pause_path)
+	if (!c->infra_image && !c->pause_path)
 		return berr_plain(err, ENOENT, "berth's berth-pause is not installed");
-	if (img_builtin_ensure(is, err) < 0)
+	if (!c->infra_image && img_builtin_ensure(is, err) < 0)
 		return -EIO;
+	char **argv = c->infra_command ? infra_argv(c->infra_command, err) : NULL;
+	if (c->infra_command && !argv)
+		return -EINVAL;
 	const char *id = json_string_value(json_object_get(pod, "Id"));
-	autofree char *name = xasprintf("%.12s-infra", id);
+	autofree char *name = c->infra_name ? xstrdup(c->infra_name) : xasprintf("%.12s-infra", id);
 	autofree char *bind = xasprintf("%s:/berth-pause:ro", c->pause_path);
 	char *volumes[] = {bind, NULL};
-	struct eng_create ic = {.image = "berth/default",
+	struct eng_create ic = {.image = c->infra_image ? c->infra_image : "berth/default",
 				.name = name,
 				.stop_timeout = -1,
-				.volumes = volumes,
+				.volumes = c->infra_image ? NULL : volumes,
 				.publish = c->publish};
-	ic.run.entrypoint = "/berth-pause";
+	ic.run.entrypoint = argv ? argv[0] : c->infra_image ? NULL : "/berth-pause";
+	ic.run.entrypoint_rest = argv ? argv + 1 : NULL;
 	ic.run.network = c->network ? c->network : ENG_NET_DEFAULT;
+	ic.run.shm_size = c->shm_size;
 	if (shares(pod, "uts"))
 		ic.run.hostname = json_string_value(json_object_get(pod, "Hostname"));
 	int r = eng_create(s, is, &ic, out_id, err);
+	strv_free(argv);
 	if (r < 0)
 		return r;
 	json_t *rec = eng_container_load(s, out_id, err);
@@ -255,6 +312,10 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 		return -EIO;
 	json_object_set_new(rec, "Pod", json_string(id));
 	json_object_set_new(rec, "PodInfra", json_true());
+	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
+	if (*cgroup)
+		json_object_set_new(json_object_get(rec, "HostConfig"), "CgroupParent",
+				    json_string(cgroup));
 	r = eng_container_save(s, out_id, rec, err);
 	json_decref(rec);
 	return r;
@@ -271,39 +332,92 @@ static json_t *labels_json(char *const *labels)
 	return o;
 }
 
-int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct eng_pod_create *c,
-		   char out_id[ENG_ID_LEN + 1], struct berr **err)
+/* What create checks before anything is made: the name, --share, --cgroup-parent, the limits,
+ * ports without an infra. The namespaces and limits are returned. */
+static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t **out_limits,
+			bool *out_infra, struct berr **err)
 {
 	if (c->name && !eng_name_valid(c->name))
 		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
 				  c->name);
-	json_t *ns = share_parse(c->share, err);
+	if (c->infra_name && !eng_name_valid(c->infra_name))
+		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
+				  c->infra_name);
+	if (c->cgroup_parent && eng_pod_cgroup_parent_check(c->cgroup_parent, err) < 0)
+		return -EINVAL;
+	json_t *ns = share_parse(c, out_infra, err);
 	if (!ns)
 		return -EINVAL;
-	bool infra = json_array_size(ns) > 0;
-	if (!infra && c->publish && *c->publish) {
+	json_t *limits = eng_pod_limits(c, err);
+	int r = limits ? 0 : -EINVAL;
+	if (r == 0 && shares_ns(ns, "cgroup") && !c->no_share_parent)
+		r = berr_plain(err, EINVAL,
+			       "cannot define the pod as the cgroup parent at the same time as "
+			       "joining the infra container's cgroupNS");
+	if (r == 0 && json_object_size(limits) && c->no_share_parent)
+		r = berr_plain(err, EINVAL,
+			       "--cpus, --cpuset-cpus and --memory limit the pod's cgroup: not "
+			       "with --share-parent=false");
+	if (r == 0 && !*out_infra && c->publish && *c->publish)
+		r = berr_plain(err, EINVAL,
+			       "you must have an infra container to publish port bindings to the "
+			       "host");
+	if (r < 0) {
 		json_decref(ns);
-		return berr_plain(err, EINVAL,
-				  "you must have an infra container to publish port bindings to "
-				  "the host");
+		json_decref(limits);
+		return r;
 	}
-	autofree char *name = c->name ? xstrdup(c->name) : eng_name_random();
-	char now[40];
-	json_t *rec =
-	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "Name", name, "Created", timefmt_now(now),
-		      "Hostname", c->hostname ? c->hostname : name, "Labels",
-		      labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "");
-	char id[ENG_ID_LEN + 1];
-	int r = pod_add(s, rec, id, err);
+	*out_ns = ns;
+	*out_limits = limits;
+	return 0;
+}
+
+/* The record's cgroup, then the infra; the pod goes again when either fails. */
+static int create_parts(const struct eng_store *s, struct img_store *is,
+			const struct eng_pod_create *c, json_t *rec, bool infra, struct berr **err)
+{
+	const char *id = json_string_value(json_object_get(rec, "Id"));
+	const char *parent = json_string_value(json_object_get(rec, "CgroupParent"));
+	if (!c->no_share_parent)
+		json_object_set_new(rec, "CgroupPath",
+				    json_sprintf("%s/%s", strcmp(parent, "/") ? parent : "", id));
+	int r = eng_pod_cgroup_ensure(rec, err);
 	char infra_id[ENG_ID_LEN + 1];
-	if (r == 0 && infra && (r = infra_create(s, is, c, rec, infra_id, err)) < 0) {
+	if (r == 0 && infra && (r = infra_create(s, is, c, rec, infra_id, err)) == 0)
+		json_object_set_new(rec, "InfraContainerId", json_string(infra_id));
+	if (r == 0)
+		r = pod_save(s, id, rec, err);
+	if (r < 0) {
+		eng_pod_cgroup_remove(rec);
 		autofree char *dir = pod_path(s, id, NULL);
 		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
 	}
-	if (r == 0 && infra) {
-		json_object_set_new(rec, "InfraContainerId", json_string(infra_id));
-		r = pod_save(s, id, rec, err);
-	}
+	return r;
+}
+
+int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct eng_pod_create *c,
+		   char out_id[ENG_ID_LEN + 1], struct berr **err)
+{
+	json_t *ns = NULL, *limits = NULL;
+	bool infra = false;
+	int r = create_check(c, &ns, &limits, &infra, err);
+	if (r < 0)
+		return r;
+	autofree char *name = c->name ? xstrdup(c->name) : eng_name_random();
+	/* a relative parent is placed under the hierarchies' roots, as runc's cgroupfs does */
+	autofree char *parent = !c->cgroup_parent          ? xstrdup("/berth")
+				: *c->cgroup_parent == '/' ? xstrdup(c->cgroup_parent)
+							   : xasprintf("/%s", c->cgroup_parent);
+	char now[40];
+	json_t *rec = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:I, s:o}", "Name", name, "Created",
+	    timefmt_now(now), "Hostname", c->hostname ? c->hostname : name, "Labels",
+	    labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "", "CgroupParent",
+	    parent, "CgroupPath", "", "ShmSize", (json_int_t)c->shm_size, "Limits", limits);
+	char id[ENG_ID_LEN + 1];
+	r = pod_add(s, rec, id, err);
+	if (r == 0)
+		r = create_parts(s, is, c, rec, infra, err);
 	if (r == 0) {
 		eng_event_pod(s, id, name, "create");
 		memcpy(out_id, id, sizeof(id));
@@ -369,6 +483,10 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 		if (shares(pod, "uts"))
 			out->run.hostname = keep[2] =
 			    xstrdup(json_string_value(json_object_get(pod, "Hostname")) ?: "");
+		/* podman's: the pod's --shm-size is its members' (with a shared ipc, the pod's
+		 * /dev/shm is theirs anyway) */
+		if (!out->run.shm_size)
+			out->run.shm_size = json_integer_value(json_object_get(pod, "ShmSize"));
 	}
 	json_decref(pod);
 	return r;
@@ -384,6 +502,14 @@ void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t
 		json_object_set_new(hc, "IpcMode", json_sprintf("container:%s", infra));
 	if (shares(pod, "uts"))
 		json_object_set_new(hc, "UTSMode", json_sprintf("container:%s", infra));
+	if (shares(pod, "pid"))
+		json_object_set_new(hc, "PidMode", json_sprintf("container:%s", infra));
+	if (shares(pod, "cgroup"))
+		json_object_set_new(hc, "CgroupnsMode", json_sprintf("container:%s", infra));
+	/* its cgroup below the pod's (pod_cgroup.c) */
+	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
+	if (*cgroup)
+		json_object_set_new(hc, "CgroupParent", json_string(cgroup));
 	json_decref(pod);
 }
 

@@ -1,19 +1,24 @@
 /* Pods, as podman 4 has them (issue #19): a group of containers that share the network, IPC
- * and UTS namespaces of one infra container, whose process is berth-pause (src/init), and
- * whose ports are the pod's. On disk:
+ * and UTS (or as --share says, also pid and cgroup) namespaces of one infra container, whose
+ * process is berth-pause (src/init), and whose ports are the pod's. On disk:
  *   <root>/pods/<id>/pod.json   Id, Name, Created, Hostname, Labels, SharedNamespaces,
- *                               InfraContainerId ("" for a pod that shares nothing)
+ *                               InfraContainerId ("" for a pod that shares nothing),
+ *                               CgroupParent, CgroupPath ("": no cgroup of its own), ShmSize,
+ *                               Limits (podman's inspect fields)
+ *   <root>/pods/<id>/shm        the pod's /dev/shm, a tmpfs (pod_cgroup.c)
  * Creating and removing take <root>/pods.lock, which keeps names unique among pods. A pod
  * does not list its containers: each container's record names its pod ("Pod": the pod's id;
  * the infra's also "PodInfra": true), so removing a container needs no change to the pod.
  * The members join the infra's namespaces as --network container:ID does (HostConfig's
- * NetworkMode, IpcMode and UTSMode "container:<infra id>", joined by eng_bundle_write).
+ * NetworkMode, IpcMode, UTSMode, PidMode, CgroupnsMode "container:<infra id>", joined by
+ * eng_bundle_write).
  * Both front ends call these; only the printing (tables, ages) is theirs. */
 #ifndef BERTH_ENGINE_POD_H
 #define BERTH_ENGINE_POD_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine/container.h"
 
@@ -27,13 +32,27 @@ struct eng_pod_create {
 	char *const *labels;    /* "k=v" */
 	char *const *publish;   /* -p, on the infra container */
 	const char *network;    /* --network: the infra's (NULL: the default bridge) */
-	const char *share;      /* --share: "ipc,net,uts" (NULL), a subset, or "none" */
+	const char *share;      /* --share: "ipc,net,uts" (NULL), a list, "+pid", or "none" */
 	const char *pause_path; /* berth-pause on the host (bound read-only into the infra) */
+	/* the infra container: none with no_infra (--infra=false); --infra-image (NULL: the
+	 * built-in image running berth-pause), --infra-command (a JSON array or words),
+	 * --infra-name (NULL: "<pod id:12>-infra") */
+	bool no_infra;
+	const char *infra_image, *infra_command, *infra_name;
+	int64_t shm_size; /* --shm-size of the pod's /dev/shm (0: 64 MiB) */
+	/* the pod's cgroup "<cgroup_parent or /berth>/<id>", its members' parent unless
+	 * no_share_parent (--share-parent=false), with --cpus, --cpuset-cpus, --memory */
+	const char *cgroup_parent;
+	bool no_share_parent;
+	double cpus;
+	const char *cpuset_cpus;
+	int64_t memory;
 };
 
-/* Create the pod and its infra container (from the built-in image, its process berth-pause;
- * none with --share none, as podman's). EEXIST when the name is taken among pods, EINVAL for a
- * bad name, --share or -p; nothing is left on failure. out_id gets the pod's id. */
+/* Create the pod, its cgroup and its infra container (from the built-in image, its process
+ * berth-pause; none with --share none or no_infra, as podman's). EEXIST when the name is taken
+ * among pods, EINVAL for a bad name, --share, limit or -p; nothing is left on failure. out_id
+ * gets the pod's id. */
 int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct eng_pod_create *c,
 		   char out_id[ENG_ID_LEN + 1], struct berr **err);
 /* The id of a pod's name, full id or unique id prefix; ENOENT "no pod with name or ID REF
@@ -56,11 +75,16 @@ int eng_pod_stop(const struct eng_store *s, const char *id, int timeout_s, struc
 int eng_pod_restart(const struct eng_store *s, const char *id, struct berr **err);
 int eng_pod_kill(const struct eng_store *s, const char *id, int sig, struct berr **err);
 int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct berr **err);
+/* Pause (or unpause) every running (paused) container of the pod, the infra's too, as
+ * podman's pod pause (none to act on is no error, as podman's). */
+int eng_pod_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err);
 /* Remove every pod none of whose containers runs; their ids appended to out_removed. */
 int eng_pod_prune(const struct eng_store *s, json_t *out_removed, struct berr **err);
 
-/* podman's pod inspect document: Id, Name, Created, State, Hostname, Labels,
- * InfraContainerID, SharedNamespaces, NumContainers, Containers [{Id, Name, State}]. */
+/* podman's pod inspect document: Id, Name, Created, State, Hostname, Labels, CreateCgroup,
+ * CgroupParent, CgroupPath, CreateInfra, InfraContainerID, SharedNamespaces, NumContainers,
+ * Containers [{Id, Name, State}], and the limits set (cpu_period, cpu_quota, cpuset_cpus,
+ * memory_limit, memory_swap). */
 json_t *eng_pod_inspect(const struct eng_store *s, const char *id, struct berr **err);
 /* The filters of `pod ps --filter` (name, id, label, status): EINVAL for another key or a
  * status podman does not have; then whether an inspect document passes them. */
@@ -75,6 +99,21 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 			struct eng_create *out, char *keep[3], struct berr **err);
 /* The record's Pod, IpcMode and UTSMode for a member of the pod c->pod (a full id). */
 void eng_pod_member_record(const struct eng_store *s, const char *pod, json_t *rec);
+/* ---- pod_cgroup.c: the pod's cgroup and /dev/shm ---- */
+/* EINVAL for a --cgroup-parent that is no path below the hierarchies' roots. */
+int eng_pod_cgroup_parent_check(const char *parent, struct berr **err);
+/* The record's Limits of c's --cpus, --cpuset-cpus, --memory (podman's inspect fields
+ * cpu_period, cpu_quota, cpuset_cpus, memory_limit, memory_swap); NULL with EINVAL. */
+json_t *eng_pod_limits(const struct eng_pod_create *c, struct berr **err);
+/* Make the pod's cgroup with its limits (again: after a reboot it is gone); 0 without one. */
+int eng_pod_cgroup_ensure(json_t *pod, struct berr **err);
+void eng_pod_cgroup_remove(json_t *pod);
+void eng_pod_shm_remove(const struct eng_store *s, const char *pod_id);
+/* At each start of a pod's container (eng_bundle_write): its cgroupsPath under the pod's
+ * cgroup (made first), and the pod's /dev/shm bound in when the pod shares ipc. */
+int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
+		   struct berr **err);
+
 /* Before a container starts: a member's infra is started when it does not run (podman starts
  * the pod's infra as a dependency). */
 int eng_pod_before_start(const struct eng_store *s, const char *id, struct berr **err);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/container_proc.h"
 #include "engine/event.h"
 #include "engine/monitor.h"
 #include "engine/pod.h"
@@ -167,14 +168,42 @@ int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct
 	 * that then fails to go is an ordinary container, for rm. A pod whose infra alone runs
 	 * is not refused: nothing of the user's runs. */
 	if (r == 0) {
+		eng_pod_shm_remove(s, id); /* before its directory: a mount point in it */
 		autofree char *dir = xasprintf("%s/pods/%s", s->root, id);
 		r = fs_rm_rf(AT_FDCWD, dir, err);
 	}
 	char ignore[ENG_ID_LEN + 1];
 	if (r == 0 && *infra && eng_container_resolve(s, infra, ignore, NULL) == 0)
 		r = eng_container_destroy(s, infra, true, false, err);
-	if (r == 0)
+	if (r == 0) {
+		eng_pod_cgroup_remove(pod);
 		pod_event(s, pod, "remove");
+	}
+	json_decref(pod);
+	return r;
+}
+
+int eng_pod_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err)
+{
+	json_t *pod = eng_pod_load(s, id, err);
+	if (!pod)
+		return -ENOENT;
+	char **all = eng_pod_containers(s, id, true);
+	int r = 0;
+	/* podman's: a pod with nothing to pause (unpause) is no error */
+	for (size_t i = 0; all[i]; i++) {
+		json_t *st = eng_state_load(s, all[i]);
+		bool paused = json_is_true(json_object_get(st, "Paused"));
+		bool up = json_is_true(json_object_get(st, "Running"));
+		json_decref(st);
+		if (!up || paused == pause)
+			continue;
+		struct berr *e = NULL;
+		r = first(r, eng_container_pause(s, all[i], pause, &e), err, &e);
+	}
+	strv_free(all);
+	if (r == 0)
+		pod_event(s, pod, pause ? "pause" : "unpause");
 	json_decref(pod);
 	return r;
 }

@@ -66,15 +66,21 @@ json_t *eng_pod_inspect(const struct eng_store *s, const char *id, struct berr *
 		json_decref(st);
 	}
 	strv_free(ids);
-	json_t *doc = json_pack(
-	    "{s:O, s:O, s:O, s:s, s:O, s:O, s:b, s:O, s:O, s:I, s:o}", "Id",
-	    json_object_get(pod, "Id"), "Name", json_object_get(pod, "Name"), "Created",
-	    json_object_get(pod, "Created"), "State", pod_state(ctrs), "Hostname",
-	    json_object_get(pod, "Hostname"), "Labels", json_object_get(pod, "Labels"),
-	    "CreateInfra", *(json_string_value(json_object_get(pod, "InfraContainerId")) ?: ""),
-	    "InfraContainerID", json_object_get(pod, "InfraContainerId"), "SharedNamespaces",
-	    json_object_get(pod, "SharedNamespaces"), "NumContainers",
-	    (json_int_t)json_array_size(ctrs), "Containers", ctrs);
+	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
+	json_t *doc =
+	    json_pack("{s:O, s:O, s:O, s:s, s:O, s:O, s:b, s:s, s:s, s:b, s:O, s:O, s:I, s:o}",
+		      "Id", json_object_get(pod, "Id"), "Name", json_object_get(pod, "Name"),
+		      "Created", json_object_get(pod, "Created"), "State", pod_state(ctrs),
+		      "Hostname", json_object_get(pod, "Hostname"), "Labels",
+		      json_object_get(pod, "Labels"), "CreateCgroup", *cgroup != 0, "CgroupParent",
+		      json_string_value(json_object_get(pod, "CgroupParent")) ?: "/berth",
+		      "CgroupPath", cgroup, "CreateInfra",
+		      *(json_string_value(json_object_get(pod, "InfraContainerId")) ?: ""),
+		      "InfraContainerID", json_object_get(pod, "InfraContainerId"),
+		      "SharedNamespaces", json_object_get(pod, "SharedNamespaces"), "NumContainers",
+		      (json_int_t)json_array_size(ctrs), "Containers", ctrs);
+	/* podman's limits, each only when set */
+	json_object_update(doc, json_object_get(pod, "Limits"));
 	json_decref(pod);
 	return doc;
 }

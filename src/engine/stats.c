@@ -109,7 +109,7 @@ int eng_stats_sample(const struct eng_store *s, const char *id, struct eng_stats
 	json_t *state = eng_state_load(s, id);
 	clock_gettime(CLOCK_REALTIME, &x.read);
 	clock_gettime(CLOCK_MONOTONIC, &x.mono);
-	autofree char *cgroup = eng_bundle_cgroup(id);
+	autofree char *cgroup = eng_container_cgroup(s, id);
 	if (json_is_true(json_object_get(state, "Running")) &&
 	    rt_cgroup_usage_read(cgroup, &x.cg, NULL) == 0) {
 		x.running = true;

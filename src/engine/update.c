@@ -223,7 +223,7 @@ static int apply(const struct eng_store *s, const char *id, bool vm, json_t *res
 	if (vm) {
 		/* a VM's memory is its own, fixed at boot; its CPU limits are QEMU's cgroup's */
 		json_object_del(res, "memory");
-		autofree char *cgroup = eng_bundle_cgroup(id);
+		autofree char *cgroup = eng_container_cgroup(s, id);
 		return json_object_size(res) ? rt_cgroup_update(cgroup, res, err) : 0;
 	}
 	autofree char *rtroot = eng_runtime_root(s);

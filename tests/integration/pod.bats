@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# Pods, as podman 4 has them (issue #19, first step): `berth pod create|ls|inspect|start|stop|
-# restart|kill|rm|top|stats|prune`, an infra container running berth-pause that holds the
-# pod's network, IPC and UTS namespaces, `run --pod` (the container joins them; its ports are
-# the pod's), `ps --pod`, pod events, podman's errors, and nothing left behind. Where podman
+# Pods, as podman 4 has them (issue #19): `berth pod create|ls|inspect|start|stop|restart|kill|
+# rm|pause|unpause|logs|top|stats|prune`, an infra container running berth-pause (or
+# --infra-image/--infra-command) that holds the pod's network, IPC and UTS namespaces (pid and
+# cgroup with --share), one /dev/shm, the pod's cgroup with its limits as its members' parent,
+# `run --pod` (the container joins them; its ports are the pod's), `ps --pod`, pod events,
+# `system prune`, podman's errors, and nothing left behind. Where podman
 # 4.3 decides, it was asked (see docs/DESIGN.md "Pods").
 
 load helpers
@@ -13,7 +15,10 @@ setup() {
 }
 
 teardown() {
+	[ ! -f "$WORK/follower" ] || kill "$(cat "$WORK/follower")" 2>/dev/null || true
 	berth pod rm -af >/dev/null 2>&1 || true
+	# a --cgroup-parent of a test's own stays, as podman leaves its parent
+	[ ! -f "$WORK/cgparent" ] || find /sys/fs/cgroup -maxdepth 2 -type d -path "*$(cat "$WORK/cgparent")" -delete 2>/dev/null || true
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
@@ -220,9 +225,28 @@ remember() {
 	run berth run --rm --pod taken --hostname h berth/default true
 	assert_failure 125
 	assert_output --partial "cannot set hostname when joining the pod UTS namespace"
-	run berth pod create --share ipc,pid
+	run berth pod create --share ipc,bogus
 	assert_failure 125
-	assert_output --partial "invalid kernel namespace to share: pid"
+	assert_output --partial "invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
+	run berth pod create --share +pid,+ipc
+	assert_failure 125
+	assert_output --partial "invalid kernel namespace to share: +ipc"
+	run berth pod create --share cgroup
+	assert_failure 125
+	assert_output --partial "cannot define the pod as the cgroup parent at the same time as joining the infra container's cgroupNS"
+	run berth pod create --infra=false --share net
+	assert_failure 125
+	assert_output --partial "cannot set share(net) namespaces without an infra container"
+	run berth pod create --cpus lots
+	assert_failure 125
+	run berth pod create --memory 64m --share-parent=false
+	assert_failure 125
+	run berth pod create --cgroup-parent /a/../b
+	assert_failure 125
+	assert_output --partial "invalid cgroup parent"
+	run berth pod create --infra-name taken-infra --infra-command '[1]'
+	assert_failure 125
+	assert_output --partial "invalid --infra-command"
 	run berth pod create --share none -p 8080:80
 	assert_failure 125
 	assert_output --partial "you must have an infra container to publish port bindings"
@@ -276,8 +300,210 @@ remember() {
 	run berth ps -aq
 	assert_output ""
 	[ -z "$(ls "$STORE/pods")" ]
-	for id in $(cat "$WORK/ids"); do
-		[ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/berth/$id" 2>/dev/null)" ]
+	for id in $(cat "$WORK/ids") $busy $idle; do
+		[ -z "$(find /sys/fs/cgroup -maxdepth 5 -type d -path "*/berth/*$id" 2>/dev/null)" ]
 	done
 	! grep -q "$STORE" /proc/self/mountinfo
+}
+
+@test "pod: --share pid (+pid): members see each other's processes, berth-pause as PID 1" {
+	run berth pod create --name pids --share +pid
+	assert_success
+	run berth pod inspect --format '{{range .SharedNamespaces}}{{.}} {{end}}' pids
+	assert_output "ipc net uts pid "
+	berth run -d --pod pids --name pa berth/default sleep 600 >/dev/null
+	berth run -d --pod pids --name pb berth/default sleep 700 >/dev/null
+	remember pids
+	run berth exec pb ps -o pid,args
+	assert_success
+	assert_line --regexp '^ *1 /berth-pause$'
+	assert_line --regexp 'sleep 600$'
+	assert_line --regexp 'sleep 700$'
+	[ "$(berth exec pa readlink /proc/self/ns/pid)" = "$(berth exec pb readlink /proc/self/ns/pid)" ]
+	# a member stopped and started joins again (the infra's pid, checked at each start)
+	berth stop -t 1 pa >/dev/null
+	berth start pa >/dev/null
+	run berth exec pa ps -o args
+	assert_line 'sleep 700'
+	# without pid in --share each container is PID 1 of its own
+	berth pod create --name nopids >/dev/null
+	berth run -d --pod nopids --name pc berth/default sleep 600 >/dev/null
+	remember nopids
+	run berth exec pc ps -o pid,args
+	assert_line --regexp '^ *1 sleep 600$'
+	refute_line --partial berth-pause
+}
+
+@test "pod: --share cgroup with --share-parent=false shares the infra's cgroup namespace" {
+	run berth pod create --name cgns --share cgroup,ipc --share-parent=false
+	assert_success
+	run berth pod inspect --format '{{.CreateCgroup}}|{{.CgroupPath}}|{{.SharedNamespaces}}' cgns
+	assert_output 'false||[cgroup ipc]'
+	berth run -d --pod cgns --name ga berth/default sleep 600 >/dev/null
+	berth run -d --pod cgns --name gb berth/default sleep 600 >/dev/null
+	remember cgns
+	infra=$(berth pod inspect --format '{{.InfraContainerID}}' cgns)
+	a=$(berth exec ga readlink /proc/self/ns/cgroup)
+	[ -n "$a" ] && [ "$a" = "$(berth exec gb readlink /proc/self/ns/cgroup)" ]
+	[ "$a" = "$(berth exec "$infra" readlink /proc/self/ns/cgroup)" ]
+	# not the net namespace: only what --share names
+	[ "$(berth exec ga readlink /proc/self/ns/net)" != "$(berth exec gb readlink /proc/self/ns/net)" ]
+}
+
+@test "pod: members share the pod's /dev/shm with ipc (--shm-size); without ipc each has its own" {
+	pod=$(berth pod create --name shm --shm-size 2m)
+	berth run -d --pod shm --name wa berth/default sleep 600 >/dev/null
+	berth run -d --pod shm --name wb berth/default sleep 600 >/dev/null
+	remember shm
+	berth exec wa sh -c 'echo shared-bytes > /dev/shm/x'
+	run berth exec wb cat /dev/shm/x
+	assert_success
+	assert_output shared-bytes
+	run berth exec wb df -k /dev/shm
+	assert_line --regexp ' 2048 '
+	# one tmpfs on the host, the pod's, while the pod is there
+	grep -q " $STORE/pods/$pod/shm " /proc/self/mountinfo
+	# a pod sharing no ipc: each member's /dev/shm is its own, of the pod's size (podman's)
+	berth pod create --name noshm --share net --shm-size 3m >/dev/null
+	berth run -d --pod noshm --name wc berth/default sleep 600 >/dev/null
+	berth run -d --pod noshm --name wd berth/default sleep 600 >/dev/null
+	remember noshm
+	berth exec wc sh -c 'echo mine > /dev/shm/x'
+	run berth exec wd cat /dev/shm/x
+	assert_failure
+	run berth exec wd df -k /dev/shm
+	assert_line --regexp ' 3072 '
+	berth pod rm -f shm >/dev/null
+	! grep -q " $STORE/pods/$pod/shm " /proc/self/mountinfo
+}
+
+# The v1 (or v2) file of a cgroup.
+cgfile() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup$2/$3"; else echo "/sys/fs/cgroup/$1$2/$3"; fi
+}
+
+@test "pod: --cpus, --cpuset-cpus, --memory on the pod's cgroup, its members' parent; --cgroup-parent" {
+	pod=$(berth pod create --name lim --cpus 0.5 --cpuset-cpus 0 --memory 64m)
+	run berth pod inspect --format '{{.CreateCgroup}} {{.CgroupParent}} {{.CgroupPath}} {{.cpu_period}} {{.cpu_quota}} {{.cpuset_cpus}} {{.memory_limit}} {{.memory_swap}}' lim
+	assert_output "true /berth /berth/$pod 100000 50000 0 67108864 134217728"
+	berth run -d --pod lim --name la berth/default sleep 600 >/dev/null
+	remember lim
+	la=$(berth inspect --format '{{.Id}}' la)
+	pid=$(berth inspect --format '{{.State.Pid}}' la)
+	grep -q ":memory:/berth/$pod/$la\$" /proc/$pid/cgroup || grep -q "^0::/berth/$pod/$la\$" /proc/$pid/cgroup
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		[ "$(cat "$(cgfile x /berth/$pod memory.max)")" = 67108864 ]
+		[ "$(cat "$(cgfile x /berth/$pod cpu.max)")" = "50000 100000" ]
+	else
+		[ "$(cat "$(cgfile memory /berth/$pod memory.limit_in_bytes)")" = 67108864 ]
+		[ "$(cat "$(cgfile cpu /berth/$pod cpu.cfs_quota_us)")" = 50000 ]
+		[ "$(cat "$(cgfile cpuset /berth/$pod cpuset.cpus)")" = 0 ]
+	fi
+	run berth exec la grep Cpus_allowed_list /proc/self/status
+	assert_output --regexp ':\s+0$'
+	# the pod's memory bounds its members: 100 MiB in a member's own /dev/shm is too much
+	berth pod create --name small --share net --memory 32m --shm-size 256m >/dev/null
+	run berth run --rm --pod small berth/default sh -c 'head -c 100m /dev/zero > /dev/shm/big; echo written'
+	assert_failure 137
+	run berth run --rm --pod small berth/default sh -c 'head -c 8m /dev/zero > /dev/shm/big; echo written'
+	assert_success
+	assert_output written
+	# --cgroup-parent; the cgroups go with the pods
+	parent=/berth-podtest-$BATS_TEST_NUMBER-$$
+	echo "$parent" >"$WORK/cgparent"
+	other=$(berth pod create --name parented --cgroup-parent "$parent")
+	berth run -d --pod parented --name lb berth/default sleep 600 >/dev/null
+	lb=$(berth inspect --format '{{.Id}}' lb)
+	run berth pod inspect --format '{{.CgroupParent}} {{.CgroupPath}}' parented
+	assert_output "$parent $parent/$other"
+	grep -q "$parent/$other/$lb\$" /proc/$(berth inspect --format '{{.State.Pid}}' lb)/cgroup
+	berth pod rm -af >/dev/null
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d \( -path "*/berth/$pod" -o -path "*$parent/$other" \) 2>/dev/null)" ]
+}
+
+@test "pod: --infra-image, --infra-command, --infra-name, --infra=false" {
+	run berth pod create --name custom --infra-image berth/default --infra-command 'sleep 900' --infra-name custom-infra
+	assert_success
+	run berth pod inspect --format '{{range .Containers}}{{.Name}}{{end}}' custom
+	assert_output custom-infra
+	berth pod start custom >/dev/null
+	run berth ps --format '{{.Names}} {{.Command}}'
+	assert_output 'custom-infra "sleep 900"'
+	berth pod create --name jsoncmd --infra-command '["sleep", "901"]' >/dev/null
+	berth pod start jsoncmd >/dev/null
+	run berth ps --filter pod=jsoncmd --format '{{.Command}}'
+	assert_output '"sleep 901"'
+	run berth pod create --name noinfra --infra=false
+	assert_success
+	run berth pod inspect --format '{{.CreateInfra}}|{{.InfraContainerID}}|{{.SharedNamespaces}}|{{.NumContainers}}' noinfra
+	assert_output 'false||[]|0'
+	# an infra name in use: nothing made
+	run berth pod create --name clash --infra-name custom-infra
+	assert_failure 125
+	run berth pod ls --format '{{.Name}}'
+	refute_line clash
+	remember custom
+	remember jsoncmd
+}
+
+@test "pod: pause, unpause, logs (-c, -n, --tail, -t, --since, -f), system prune takes stopped pods" {
+	pod=$(berth pod create --name lg)
+	berth run -d --pod lg --name alpha berth/default sh -c 'echo a1; echo a2; sleep 600' >/dev/null
+	berth run -d --pod lg --name beta berth/default sh -c 'echo b1; sleep 600' >/dev/null
+	remember lg
+	alpha=$(berth inspect --format '{{.Id}}' alpha)
+	beta=$(berth inspect --format '{{.Id}}' beta)
+	for _ in $(seq 50); do berth logs beta | grep -q b1 && berth logs alpha | grep -q a2 && break; sleep 0.1; done
+	run berth pod logs lg
+	assert_success
+	assert_output "$(printf '%s a1\n%s a2\n%s b1' "${alpha:0:12}" "${alpha:0:12}" "${beta:0:12}")"
+	run berth pod logs --names lg
+	assert_output "$(printf 'alpha a1\nalpha a2\nbeta b1')"
+	run berth pod logs -c alpha --tail 1 lg
+	assert_output a2
+	run berth pod logs -t -n lg
+	assert_line --regexp '^beta [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z b1$'
+	run berth pod logs -t -c beta lg
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z b1$'
+	run berth pod logs --since 2099-01-01T00:00:00Z lg
+	assert_success
+	assert_output ""
+	run berth pod logs -c nosuch lg
+	assert_failure 125
+	assert_output --partial "container nosuch is not in pod lg: no such container"
+	run berth pod logs nosuchpod
+	assert_failure 125
+	# -f: what a member writes later, until the pod stops
+	berth pod logs -f -n lg >"$WORK/follow" 2>&1 3>&- &
+	follower=$!
+	echo "$follower" >"$WORK/follower"
+	sleep 0.5
+	berth exec alpha sh -c 'echo late > /proc/1/fd/1'
+	for _ in $(seq 50); do grep -q 'alpha late' "$WORK/follow" && break; sleep 0.1; done
+	grep -q '^alpha late$' "$WORK/follow"
+	# pause, unpause: every container of the pod, the infra's too
+	run berth pod pause lg
+	assert_success
+	assert_output "$pod"
+	run berth pod inspect --format '{{.State}} {{range .Containers}}{{.State}} {{end}}' lg
+	assert_output "Paused paused paused paused "
+	run berth pod unpause lg
+	assert_success
+	run berth pod inspect --format '{{.State}}' lg
+	assert_output Running
+	berth pod stop -t 1 lg >/dev/null
+	for _ in $(seq 100); do kill -0 "$follower" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$follower" 2>/dev/null
+	# system prune: pods without a running container go first (podman's)
+	up=$(berth pod create --name up)
+	berth run -d --pod up --name runs berth/default sleep 600 >/dev/null
+	remember up
+	run berth system prune -f
+	assert_success
+	assert_line --index 0 "Deleted Pods"
+	assert_line "$pod"
+	run berth pod ls --format '{{.Name}}'
+	assert_output up
+	run berth ps -a --format '{{.Names}}'
+	refute_line alpha
 }

@@ -1,6 +1,6 @@
 /* berth pod: podman 4's pod commands (issue #19) on the engine's pods (engine/pod.h): create,
- * ls (ps, list), inspect, start, stop, restart, kill, rm, top, stats, prune. Errors exit 125,
- * as podman's do. */
+ * ls (ps, list), inspect, start, stop, restart, kill, rm, pause, unpause, logs (pod_logs.c),
+ * top, stats, prune. Errors exit 125, as podman's do. */
 #include "engine/pod.h"
 
 #include <errno.h>
@@ -13,7 +13,9 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "cli/berth/pod.h"
 #include "cli/berth/prune.h"
+#include "engine/bundle.h"
 #include "engine/container_proc.h"
 #include "image/builtin.h"
 #include "image/store.h"
@@ -24,10 +26,26 @@
 #include "util/signal.h"
 #include "util/xalloc.h"
 
+/* --shm-size, --memory, --cpus into c; 125 after an error message. */
+static int create_sizes(struct eng_pod_create *c, const char *shm, const char *memory,
+			const char *cpus)
+{
+	if (shm && (c->shm_size = eng_parse_bytes(shm)) <= 0)
+		return cli_error(125, "invalid size: '%s'", shm);
+	if (memory && (c->memory = eng_parse_bytes(memory)) <= 0)
+		return cli_error(125, "invalid size: '%s'", memory);
+	char *end = NULL;
+	if (cpus && ((c->cpus = strtod(cpus, &end)) <= 0 || *end))
+		return cli_error(125, "invalid argument \"%s\" for \"--cpus\" flag", cpus);
+	return 0;
+}
+
 static int pod_create(struct cli_opts *o, int argc, char **argv)
 {
 	struct eng_pod_create c = {0};
 	struct flag_list labels = {0}, publish = {0};
+	bool infra = true, share_parent = true;
+	const char *shm = NULL, *memory = NULL, *cpus = NULL;
 	const struct flag flags[] = {
 	    {"name", 'n', FLAG_STRING, &c.name, "Assign a name to the pod", "string"},
 	    {"hostname", 0, FLAG_STRING, &c.hostname, "Set the pod's hostname", "string"},
@@ -35,26 +53,47 @@ static int pod_create(struct cli_opts *o, int argc, char **argv)
 	    {"publish", 'p', FLAG_LIST, &publish, "Publish a port of the pod to the host", "list"},
 	    {"network", 0, FLAG_STRING, &c.network, "Connect the pod to a network", "string"},
 	    {"share", 0, FLAG_STRING, &c.share,
-	     "Namespaces the pod's containers share (default \"ipc,net,uts\"; none)", "string"},
+	     "Namespaces the pod's containers share: cgroup, ipc, net, pid, uts, none (default "
+	     "\"ipc,net,uts\"; \"+pid\" adds to it)",
+	     "string"},
+	    {"infra", 0, FLAG_BOOL, &infra, "Create an infra container (default true)"},
+	    {"infra-image", 0, FLAG_STRING, &c.infra_image,
+	     "Image of the infra container (default: berth's, running berth-pause)", "string"},
+	    {"infra-command", 0, FLAG_STRING, &c.infra_command,
+	     "Command of the infra container (a JSON array or words)", "string"},
+	    {"infra-name", 0, FLAG_STRING, &c.infra_name, "Name of the infra container", "string"},
+	    {"shm-size", 0, FLAG_STRING, &shm, "Size of the pod's /dev/shm (default 64m)", "bytes"},
+	    {"cgroup-parent", 0, FLAG_STRING, &c.cgroup_parent,
+	     "Parent cgroup of the pod's cgroup (default /berth)", "string"},
+	    {"share-parent", 0, FLAG_BOOL, &share_parent,
+	     "The pod's cgroup is its containers' parent (default true)"},
+	    {"cpus", 0, FLAG_STRING, &cpus, "Number of CPUs of the pod", "decimal"},
+	    {"cpuset-cpus", 0, FLAG_STRING, &c.cpuset_cpus,
+	     "CPUs in which the pod's containers may run (0-3, 0,1)", "string"},
+	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit of the pod", "bytes"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS]", "Create a new empty pod",
 				     true, FLAG_NO_ARGS};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0) {
-		flag_list_free(&labels);
-		flag_list_free(&publish);
-		return flags_status(n);
-	}
+	int st = n < 0 ? flags_status(n) : create_sizes(&c, shm, memory, cpus);
+	c.no_infra = !infra;
+	c.no_share_parent = !share_parent;
 	c.labels = (char *const *)labels.v;
 	c.publish = (char *const *)publish.v;
 	struct berr *err = NULL;
 	autofree char *pause = img_builtin_file("berth-pause", NULL);
 	c.pause_path = pause;
-	autoptr(img_store) is = cli_store(o);
+	autoptr(img_store) is = st ? NULL : cli_store(o);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];
-	int st = !is ? 125 : eng_pod_create(&es, is, &c, id, &err) < 0 ? cli_fail(err, 125) : 0;
+	if (!st && !is)
+		st = 125;
+	/* an --infra-image not in the store is pulled, as run pulls its image */
+	if (!st && infra && c.infra_image && cli_image_present(is, c.infra_image, NULL, &err) < 0)
+		st = cli_fail(err, 125);
+	if (!st && eng_pod_create(&es, is, &c, id, &err) < 0)
+		st = cli_fail(err, 125);
 	if (!st)
 		printf("%s\n", id);
 	flag_list_free(&labels);
@@ -235,12 +274,24 @@ static int act_rm(const struct eng_store *s, const char *id, void *ctx, struct b
 	return eng_pod_remove(s, id, *(bool *)ctx, err);
 }
 
+static int act_pause(const struct eng_store *s, const char *id, void *ctx, struct berr **err)
+{
+	return eng_pod_pause(s, id, true, err);
+}
+
+static int act_unpause(const struct eng_store *s, const char *id, void *ctx, struct berr **err)
+{
+	return eng_pod_pause(s, id, false, err);
+}
+
 static const struct pod_action actions[] = {
     {"start", "Start one or more pods", act_start},
     {"stop", "Stop one or more pods", act_stop},
     {"restart", "Restart one or more pods", act_restart},
     {"kill", "Send the specified signal or SIGKILL to containers in pod", act_kill},
     {"rm", "Remove one or more stopped pods and containers", act_rm},
+    {"pause", "Pause one or more pods", act_pause},
+    {"unpause", "Unpause one or more pods", act_unpause},
 };
 
 /* The flags of each action: --all, and stop's -t, kill's -s, rm's -f. */
@@ -308,6 +359,16 @@ static int pod_kill(struct cli_opts *o, int argc, char **argv)
 static int pod_rm(struct cli_opts *o, int argc, char **argv)
 {
 	return pod_act(o, argc, argv, &actions[4]);
+}
+
+static int pod_pause(struct cli_opts *o, int argc, char **argv)
+{
+	return pod_act(o, argc, argv, &actions[5]);
+}
+
+static int pod_unpause(struct cli_opts *o, int argc, char **argv)
+{
+	return pod_act(o, argc, argv, &actions[6]);
 }
 
 /* The running containers of the pod named by ref (the infra's too); 125 after an error. */
@@ -464,6 +525,21 @@ static int pod_prune(struct cli_opts *o, int argc, char **argv)
 	return st;
 }
 
+int cli_pod_prune_all(struct cli_opts *o)
+{
+	struct eng_store es = cli_engine(o);
+	json_t *removed = json_array();
+	struct berr *err = NULL;
+	int st = eng_pod_prune(&es, removed, &err) < 0 ? cli_fail(err, 125) : 0;
+	if (json_array_size(removed))
+		puts("Deleted Pods");
+	size_t i;
+	json_t *v;
+	json_array_foreach(removed, i, v) puts(json_string_value(v));
+	json_decref(removed);
+	return st;
+}
+
 int cmd_pod(struct cli_opts *o, int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
@@ -477,6 +553,9 @@ int cmd_pod(struct cli_opts *o, int argc, char **argv)
 	    {"restart", "Restart one or more pods", pod_restart},
 	    {"kill", "Send a signal to the containers of one or more pods", pod_kill},
 	    {"rm", "Remove one or more pods", pod_rm},
+	    {"pause", "Pause one or more pods", pod_pause},
+	    {"unpause", "Unpause one or more pods", pod_unpause},
+	    {"logs", "Fetch logs for pod with one or more containers", cmd_pod_logs},
 	    {"top", "Display the running processes of the containers in a pod", pod_top},
 	    {"stats", "Display resource usage of the containers of pods", pod_stats},
 	    {"prune", "Remove all stopped pods and their containers", pod_prune},

@@ -16,6 +16,7 @@
 #include "cli/berth/flags.h"
 #include "cli/berth/format.h"
 #include "cli/berth/output.h"
+#include "cli/berth/pod.h"
 #include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
@@ -210,7 +211,8 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		return r;
 	}
 	autofree char *warning = xasprintf(
-	    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by "
+	    "WARNING! This will remove:\n  - all pods without a running container\n  - all "
+	    "stopped containers\n  - all networks not used by "
 	    "at least one container\n%s  - all %s",
 	    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
 	    all ? "images without at least one container associated to them\n  - all build cache"
@@ -219,9 +221,10 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return 0;
 	}
+	r = cli_pod_prune_all(o); /* podman's: pods with no running container, first */
 	int k;
 	autofree char **c = prune_args(false, false, &filters, &k);
-	r = cmd_container_prune(o, k, c);
+	r |= cmd_container_prune(o, k, c);
 	if (volumes) {
 		autofree char **v = prune_args(true, false, &filters, &k);
 		r |= cmd_volume(o, k, v);
@@ -310,8 +313,8 @@ static void check_containers(struct cli_opts *o, struct finding *f)
 		}
 		const char *status = json_string_value(json_object_get(st, "Status")) ?: "";
 		bool ended = !strcmp(status, "exited") || !strcmp(status, "created");
-		if (ended && eng_container_cgroup_left(id)) {
-			bool fixed = f->repair && eng_container_cgroup_clear(id, NULL) == 0;
+		if (ended && eng_container_cgroup_left(&es, id)) {
+			bool fixed = f->repair && eng_container_cgroup_clear(&es, id, NULL) == 0;
 			report(f, fixed, "container %.12s: its cgroup is left behind", id);
 		}
 		autofree char *rootfs = eng_container_path(&es, id, "rootfs");

@@ -1,0 +1,215 @@
+/* What a pod is to the kernel besides namespaces (see pod.h): its cgroup, the parent of its
+ * containers' with the pod's limits (podman's --cgroup-parent, --cpus, --cpuset-cpus,
+ * --memory on pod create), and the /dev/shm its containers share with its IPC namespace.
+ *
+ * The cgroup is "<CgroupParent>/<pod id>" (CgroupParent "/berth" unless --cgroup-parent, as
+ * podman's cgroupfs manager puts pods under "/libpod_parent"), made by the runtime's own code
+ * (rt_cgroup_create: every v1 hierarchy and the unified tree of a hybrid host, a cpuset level
+ * given its parent's cpus and mems) at pod create and again before each of its containers
+ * starts (after a reboot it is gone), and removed with the pod. A member's record keeps
+ * HostConfig.CgroupParent, the pod's path, so its own cgroup is "<pod's>/<its id>": the pod's
+ * memory and CPU limits bound all of them together (cgroup v1 and v2 are hierarchical).
+ *
+ * A shared IPC namespace is not a shared /dev/shm: POSIX shared memory is files in a tmpfs
+ * each container mounts for itself. As podman (and Docker's --ipc container:X) does, the pod's
+ * /dev/shm is one tmpfs on the host, <root>/pods/<id>/shm (--shm-size), mounted when the infra
+ * starts and bound as /dev/shm into the infra and every member; it goes with the pod. A bind
+ * from another mount namespace (/proc/<infra>/root/dev/shm) is not possible: mount(2) refuses
+ * a source outside the caller's namespace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "engine/bundle.h"
+#include "engine/executor.h"
+#include "engine/pod.h"
+#include "runtime/cgroup.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+#define POD_SHM_DEFAULT (64LL << 20)
+
+int eng_pod_cgroup_parent_check(const char *parent, struct berr **err)
+{
+	/* a path below the hierarchies' roots: no "..", no empty or control characters */
+	bool bad = !*parent || strlen(parent) > 512 || strstr(parent, "..");
+	for (const char *p = parent; *p && !bad; p++)
+		bad = (unsigned char)*p < 0x20 || *p == 0x7f;
+	return bad ? berr_plain(err, EINVAL, "invalid cgroup parent '%s'", parent) : 0;
+}
+
+json_t *eng_pod_limits(const struct eng_pod_create *c, struct berr **err)
+{
+	json_t *lim = json_object();
+	if (c->cpus < 0 || c->memory < 0) {
+		json_decref(lim);
+		berr_plain(err, EINVAL, "invalid pod resource limits: negative value");
+		return NULL;
+	}
+	/* podman's fields and conversions: a period of 100 ms, swap twice the memory */
+	if (c->cpus > 0) {
+		json_object_set_new(lim, "cpu_period", json_integer(100000));
+		json_object_set_new(lim, "cpu_quota", json_integer((json_int_t)(c->cpus * 100000)));
+	}
+	if (c->cpuset_cpus && *c->cpuset_cpus) {
+		if (strspn(c->cpuset_cpus, "0123456789,-") != strlen(c->cpuset_cpus)) {
+			json_decref(lim);
+			berr_plain(err, EINVAL, "invalid value '%s' for --cpuset-cpus",
+				   c->cpuset_cpus);
+			return NULL;
+		}
+		json_object_set_new(lim, "cpuset_cpus", json_string(c->cpuset_cpus));
+	}
+	if (c->memory > 0) {
+		json_object_set_new(lim, "memory_limit", json_integer(c->memory));
+		json_object_set_new(lim, "memory_swap", json_integer(2 * c->memory));
+	}
+	return lim;
+}
+
+/* The pod's limits as OCI linux.resources, for the runtime's cgroup planner. */
+static json_t *pod_resources(json_t *pod)
+{
+	json_t *lim = json_object_get(pod, "Limits"), *res = json_object(), *cpu = json_object();
+	json_t *v;
+	if ((v = json_object_get(lim, "cpu_period")))
+		json_object_set(cpu, "period", v);
+	if ((v = json_object_get(lim, "cpu_quota")))
+		json_object_set(cpu, "quota", v);
+	if ((v = json_object_get(lim, "cpuset_cpus")))
+		json_object_set(cpu, "cpus", v);
+	if (json_object_size(cpu))
+		json_object_set(res, "cpu", cpu);
+	json_decref(cpu);
+	if ((v = json_object_get(lim, "memory_limit")))
+		json_object_set_new(res, "memory",
+				    json_pack("{s:O, s:O}", "limit", v, "swap",
+					      json_object_get(lim, "memory_swap")));
+	return res;
+}
+
+int eng_pod_cgroup_ensure(json_t *pod, struct berr **err)
+{
+	const char *path = json_string_value(json_object_get(pod, "CgroupPath"));
+	if (!path || !*path)
+		return 0;
+	json_t *res = pod_resources(pod);
+	int r = rt_cgroup_create(path, res, err);
+	json_decref(res);
+	if (r < 0)
+		berr_wrap(err, "create the cgroup of pod %s",
+			  json_string_value(json_object_get(pod, "Name")) ?: "");
+	return r;
+}
+
+void eng_pod_cgroup_remove(json_t *pod)
+{
+	const char *path = json_string_value(json_object_get(pod, "CgroupPath"));
+	if (!path || !*path || !rt_cgroup_exists(path))
+		return;
+	/* the members' processes are gone with their containers; a cgroup whose last task is
+	 * still exiting refuses rmdir for a moment */
+	for (int i = 0; i < 50 && rt_cgroup_destroy(path, NULL) < 0; i++)
+		usleep(20000);
+}
+
+static char *shm_path(const struct eng_store *s, const char *pod_id)
+{
+	return xasprintf("%s/pods/%s/shm", s->root, pod_id);
+}
+
+/* Whether path is a tmpfs of its own (not the directory on the store's file system). */
+static bool shm_mounted(const char *path)
+{
+	struct statfs sf;
+	struct stat st, up;
+	autofree char *parent = xasprintf("%s/..", path);
+	return statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && stat(path, &st) == 0 &&
+	       stat(parent, &up) == 0 && st.st_dev != up.st_dev;
+}
+
+static int shm_ensure(json_t *pod, const char *path, struct berr **err)
+{
+	if (shm_mounted(path))
+		return 0;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s'", path);
+	json_int_t size = json_integer_value(json_object_get(pod, "ShmSize"));
+	autofree char *opts =
+	    xasprintf("mode=1777,size=%lld", (long long)(size > 0 ? size : POD_SHM_DEFAULT));
+	if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+		return berr_set(err, errno, "mount the /dev/shm of pod %s",
+				json_string_value(json_object_get(pod, "Name")) ?: "");
+	return 0;
+}
+
+void eng_pod_shm_remove(const struct eng_store *s, const char *pod_id)
+{
+	autofree char *path = shm_path(s, pod_id);
+	if (shm_mounted(path))
+		(void)umount2(path, MNT_DETACH);
+}
+
+/* The spec's /dev/shm becomes a bind of the pod's. */
+static void shm_bind(json_t *spec, const char *path)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		if (strcmp(json_string_value(json_object_get(m, "destination")) ?: "", "/dev/shm"))
+			continue;
+		json_object_set_new(m, "type", json_string("bind"));
+		json_object_set_new(m, "source", json_string(path));
+		json_object_set_new(
+		    m, "options",
+		    json_pack("[s, s, s, s, s]", "rbind", "rprivate", "nosuid", "noexec", "nodev"));
+	}
+}
+
+static bool has(json_t *pod, const char *ns)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(pod, "SharedNamespaces"), i, v)
+	{
+		if (!strcmp(json_string_value(v) ?: "", ns))
+			return true;
+	}
+	return false;
+}
+
+int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
+		   struct berr **err)
+{
+	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
+	if (!pod_id)
+		return 0;
+	json_t *pod = eng_pod_load(s, pod_id, NULL);
+	if (!pod)
+		return 0; /* its pod is gone: an ordinary container now */
+	autofree char *cgroup = eng_container_cgroup(s, id);
+	json_object_set_new(json_object_get(spec, "linux"), "cgroupsPath", json_string(cgroup));
+	int r = eng_pod_cgroup_ensure(pod, err);
+	const char *infra = json_string_value(json_object_get(pod, "InfraContainerId")) ?: "";
+	bool vm = eng_is_vm(rec);
+	if (r == 0 && *infra && has(pod, "ipc") && !vm) {
+		autofree char *path = shm_path(s, pod_id);
+		r = shm_ensure(pod, path, err);
+		if (r == 0)
+			shm_bind(spec, path);
+	}
+	json_decref(pod);
+	return r;
+}
