@@ -342,6 +342,8 @@ static int build(struct build_job *j, const struct bld_context_tar *t, char *out
 		build_stream_text(&j->out, "[Warning] cachefrom is not used: berth's build "
 					   "cache is the store's own step images\n");
 	struct eng_store es = j->r->ctx->es;
+	/* the guest init beside the binary first, as a container's (api/containers.c) */
+	autofree char *vm_init = img_builtin_file("berth-vm-init", NULL);
 	struct bld_opts bo = {
 	    .file_name = base,
 	    .text = text,
@@ -354,7 +356,7 @@ static int build(struct build_job *j, const struct bld_context_tar *t, char *out
 	    .no_cache = j->q->no_cache,
 	    .labels = j->q->labels,
 	    .network = j->q->network,
-	    .vm_init_path = BERTH_DATADIR "/berth-vm-init",
+	    .vm_init_path = vm_init ? vm_init : BERTH_DATADIR "/berth-vm-init",
 	    .image = base_image,
 	    .image_ctx = j,
 	    .event = build_stream_event,

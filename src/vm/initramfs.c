@@ -197,26 +197,3 @@ char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char
 	}
 	return path;
 }
-
-int vm_initramfs_write(const char *base, const void *config, size_t len, const char *out_path,
-		       struct berr **err)
-{
-	autoclose int in = open(base, O_RDONLY | O_CLOEXEC);
-	autoclose int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (in < 0 || out < 0)
-		return berr_set(err, errno, "initramfs '%s'", out_path);
-	char buf[1 << 16];
-	ssize_t k;
-	while ((k = read(in, buf, sizeof(buf))) > 0)
-		if (fs_write_all(out, buf, (size_t)k) < 0)
-			return berr_set(err, errno, "write '%s'", out_path);
-	if (k < 0)
-		return berr_set(err, errno, "read '%s'", base);
-	struct vm_cpio c = {0};
-	vm_cpio_file(&c, "berth/config", 0600, config, len);
-	vm_cpio_trailer(&c);
-	int r =
-	    fs_write_all(out, c.data, c.len) < 0 ? berr_set(err, errno, "write '%s'", out_path) : 0;
-	vm_cpio_free(&c);
-	return r;
-}

@@ -1,8 +1,10 @@
 /* berth's initramfs for a VM: the guest init (share/berth/berth-vm-init, static) as /init, the
  * kernel modules it loads (what `wanted` names and what they need, from modules.dep, in
  * load order) under /lib/modules with their order in /modules, and the directories the init
- * mounts on. Built once per (init, kernel) and kept under the cache directory; each boot
- * appends a small archive with /berth/config (cpio.h: archives concatenate). */
+ * mounts on. Built once per guest shape (init, kernel's modules, the modules wanted), kept
+ * under the cache directory and given to every VM of that shape as it is: nothing in it is a
+ * container's (the config goes on berth.ctl, vm/proto.h), so a template of the shape can
+ * hold it too. */
 #ifndef BERTH_VM_INITRAMFS_H
 #define BERTH_VM_INITRAMFS_H
 
@@ -22,8 +24,5 @@ char **vm_modules_order(const char *modules_dep, const char *const *wanted, stru
  * missing; its path (caller frees). */
 char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char *modules_dir,
 			struct berr **err);
-/* base followed by an archive holding /berth/config, into out_path (0600). */
-int vm_initramfs_write(const char *base, const void *config, size_t len, const char *out_path,
-		       struct berr **err);
 
 #endif

@@ -3,7 +3,13 @@
  * frames of 8 bytes (type, 0, session id: 16 bits big-endian, payload length: 32 bits
  * big-endian) and the payload. Header-only: the guest init is built without berth's
  * libraries. Either side treats the other as untrusted: a frame over VM_FRAME_MAX or of an
- * unknown type ends the channel. */
+ * unknown type ends the channel.
+ *
+ * The control port berth.ctl starts with one frame of the same shape, host → guest: the
+ * VM's config (VM_C_CONFIG, session 0, at most VM_CONFIG_MAX), the first thing the host
+ * writes there; lines follow it both ways ("started", "signal N", ...). The config is not in
+ * the initramfs, so that one initramfs serves every VM of a guest shape and a template can be
+ * saved before anything of a container exists (docs/DESIGN.md "VM templates"). */
 #ifndef BERTH_VM_PROTO_H
 #define BERTH_VM_PROTO_H
 
@@ -26,6 +32,10 @@ enum vm_frame {
 	VM_X_ERROR = 10,    /* guest → host: "CODE message", it could not be run; the end */
 	VM_X_FILE = 11,     /* host → guest, session 0: "PATH\0CONTENT", a bound file changed */
 };
+
+/* berth.ctl's one frame: not an exec frame (vm_frame_parse refuses its type) */
+#define VM_C_CONFIG   0x43
+#define VM_CONFIG_MAX (8 << 20) /* the records: 16 bound files of 256 KiB fit, with room */
 
 static inline void vm_frame_header(unsigned char h[VM_FRAME_HEADER], enum vm_frame type,
 				   unsigned id, size_t len)
@@ -55,6 +65,17 @@ static inline long vm_frame_parse(const unsigned char *buf, size_t have, enum vm
 	*id = (unsigned)buf[2] << 8 | buf[3];
 	*len = n;
 	return have < VM_FRAME_HEADER + (size_t)n ? 0 : (long)(VM_FRAME_HEADER + n);
+}
+
+/* The config frame's header at the start of buf (VM_FRAME_HEADER bytes): its payload's
+ * length, or -1 when it is not one (another type, a session, over VM_CONFIG_MAX). */
+static inline long vm_config_parse(const unsigned char buf[VM_FRAME_HEADER])
+{
+	uint32_t n = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 |
+		     (uint32_t)buf[7];
+	if (buf[0] != VM_C_CONFIG || buf[1] || buf[2] || buf[3] || n > VM_CONFIG_MAX)
+		return -1;
+	return (long)n;
 }
 
 #endif

@@ -234,10 +234,11 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 	if (o->mem_mb && o->mem_mb < VM_MEM_MIN_MB)
 		return berr_plain(err, EINVAL, "a VM needs %u MiB of memory at least, not %u",
 				  VM_MEM_MIN_MB, o->mem_mb);
-	autofree char *base = vm_initramfs_base(o->cache_dir, o->init_path, modules, err);
-	if (!base)
+	/* the initramfs has nothing of the container's (its config goes on berth.ctl): the one
+	 * of this guest shape, cached, is the VM's as it is */
+	*initrd = vm_initramfs_base(o->cache_dir, o->init_path, modules, err);
+	if (!*initrd)
 		return -EIO;
-	*initrd = state_file(v, "initramfs.cpio");
 	if (o->n_nics > VM_NICS_MAX)
 		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
 	/* "net=IFNAME MAC MTU ADDR4 GW4 ADDR6 GW6" ("-": none): the guest sets its interfaces */
@@ -252,7 +253,62 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 	}
 	if (o->wait_go)
 		add_record(g, "wait=1"); /* the guest waits for "go" */
-	return vm_initramfs_write(base, g->config, g->config_len, *initrd, err);
+	if (g->config_len > VM_CONFIG_MAX)
+		return berr_plain(err, E2BIG, "the VM's config is %zu bytes, more than %d MiB",
+				  g->config_len, VM_CONFIG_MAX >> 20);
+	return 0;
+}
+
+/* Write what waits for the control port, as much as it takes now: it is non-blocking, and
+ * the guest reads its config only once it has loaded its modules and found the port (the
+ * rest is written while the caller waits for the guest's first word). 0, or -errno when
+ * the port is gone (QEMU ended: the wait says why). */
+static int ctl_flush(struct vm *v)
+{
+	int r = 0;
+	while (v->ctl_out_off < v->ctl_out_len) {
+		ssize_t k = send(v->ctl, v->ctl_out + v->ctl_out_off,
+				 v->ctl_out_len - v->ctl_out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN)
+			return 0;
+		if (k < 0) {
+			r = -errno; /* dropped: no one will read it */
+			break;
+		}
+		v->ctl_out_off += (size_t)k;
+	}
+	free(v->ctl_out);
+	v->ctl_out = NULL;
+	v->ctl_out_len = v->ctl_out_off = 0;
+	return r;
+}
+
+/* data for the control port, after what waits there already (the config first). A guest
+ * that reads nothing holds up a bounded amount: past it a line is refused (EAGAIN), as a
+ * full port refused it before there was a queue. */
+static int ctl_send(struct vm *v, const void *data, size_t len)
+{
+	if (v->ctl < 0)
+		return -EBADF;
+	if (v->ctl_out_len - v->ctl_out_off + len > VM_FRAME_HEADER + VM_CONFIG_MAX + 4096)
+		return -EAGAIN;
+	v->ctl_out = xrealloc(v->ctl_out, v->ctl_out_len + len);
+	memcpy(v->ctl_out + v->ctl_out_len, data, len);
+	v->ctl_out_len += len;
+	return ctl_flush(v);
+}
+
+/* The config frame (vm/proto.h): the first thing on berth.ctl. */
+static void send_config(struct vm *v, const struct vm_guest_plan *g)
+{
+	size_t n = VM_FRAME_HEADER + g->config_len;
+	autofree unsigned char *f = xmalloc(n);
+	vm_frame_header(f, (enum vm_frame)VM_C_CONFIG, 0, g->config_len);
+	memcpy(f + VM_FRAME_HEADER, g->config, g->config_len);
+	/* a port gone already (QEMU failed) is for the wait for the guest to report */
+	(void)ctl_send(v, f, n);
 }
 
 int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
@@ -324,6 +380,8 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 	v->exec = pairs[4][0];
 	if (v->ctl >= 0)
 		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
+	if (r == 0)
+		send_config(v, &g);
 	for (size_t i = 0; i < VM_SHARES_MAX; i++)
 		free(sockets[i]);
 	/* the bound files: watched, sent again when they change */
@@ -425,7 +483,7 @@ int vm_wait_ready(struct vm *v, int timeout_s, struct berr **err)
 
 int vm_go(struct vm *v)
 {
-	return fs_write_all(v->ctl, "go\n", 3) < 0 ? -errno : 0;
+	return ctl_send(v, "go\n", 3);
 }
 
 bool vm_hypervisor_available(void)
@@ -477,7 +535,9 @@ static int wait_line(struct vm *v, const char *want, int timeout_s, struct berr 
 				 : "did not start its process in time",
 			    q && *q ? q : "(nothing)", tail && *tail ? tail : "(nothing)");
 		}
-		struct pollfd p = {.fd = v->ctl, .events = POLLIN};
+		/* the config, while the guest takes it; a port gone is QEMU's end (above) */
+		(void)ctl_flush(v);
+		struct pollfd p = {.fd = v->ctl, .events = POLLIN | (v->ctl_out_len ? POLLOUT : 0)};
 		(void)poll(&p, 1, 100);
 	}
 }
@@ -504,7 +564,7 @@ int vm_signal(struct vm *v, int sig)
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "signal %d\n", sig);
-	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
+	return ctl_send(v, buf, (size_t)n);
 }
 
 void vm_files_changed(struct vm *v, int exec)
@@ -548,7 +608,7 @@ int vm_resize(struct vm *v, unsigned rows, unsigned cols)
 {
 	char buf[48];
 	int n = snprintf(buf, sizeof(buf), "resize %u %u\n", rows, cols);
-	return fs_write_all(v->ctl, buf, (size_t)n) < 0 ? -errno : 0;
+	return ctl_send(v, buf, (size_t)n);
 }
 
 char *vm_console_tail(const struct vm *v, size_t max)
@@ -613,6 +673,9 @@ void vm_stop(struct vm *v, bool reaped_qemu)
 		free(v->files[i].destination);
 	}
 	v->n_files = 0;
+	free(v->ctl_out);
+	v->ctl_out = NULL;
+	v->ctl_out_len = v->ctl_out_off = 0;
 	if (v->cgroup)
 		(void)rt_cgroup_destroy(v->cgroup, NULL);
 	free(v->cgroup);

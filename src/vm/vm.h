@@ -1,12 +1,12 @@
 /* A VM running a bundle (issue #7; docs/DESIGN.md "VM isolation"): the executor beside the
- * runtime. vm_boot makes the plan (accelerator, kernel, initramfs with the guest's config,
- * virtiofs shares, virtio-serial ports), starts a virtiofsd per share and QEMU, all children
- * of the caller, in a state directory of mode 0700. The caller then has the host ends of the
- * guest's stdin/stdout/stderr (a terminal: stdout both ways), its exec channel and its
- * control port: vm_wait_started waits for the guest's
- * "started" (or its error), vm_ctl_read takes "exit N", vm_signal sends a signal to the
- * process, vm_stop ends the VM (QMP quit, then SIGKILL) and removes what vm_boot made. The
- * guest is as untrusted as a container: what it sends is parsed in bounded lines. */
+ * runtime. vm_boot makes the plan (accelerator, kernel, the initramfs of the guest's shape,
+ * virtiofs shares, virtio-serial ports, the guest's config sent first on its control port), starts
+ * a virtiofsd per share and QEMU, all children of the caller, in a state directory of mode 0700.
+ * The caller then has the host ends of the guest's stdin/stdout/stderr (a terminal: stdout both
+ * ways), its exec channel and its control port: vm_wait_started waits for the guest's "started" (or
+ * its error), vm_ctl_read takes "exit N", vm_signal sends a signal to the process, vm_stop ends the
+ * VM (QMP quit, then SIGKILL) and removes what vm_boot made. The guest is as untrusted as a
+ * container: what it sends is parsed in bounded lines. */
 #ifndef BERTH_VM_VM_H
 #define BERTH_VM_VM_H
 
@@ -54,6 +54,8 @@ struct vm {
 	char *warning; /* why TCG, or NULL */
 	char line[256];
 	size_t line_len;
+	unsigned char *ctl_out; /* what waits to be written to ctl: the config, lines after it */
+	size_t ctl_out_len, ctl_out_off;
 	int exit_code; /* -1 until "exit N" */
 };
 

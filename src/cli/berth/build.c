@@ -24,6 +24,7 @@
 #include "cli/berth/output.h"
 #include "cli/berth/prune.h"
 #include "engine/bundle.h"
+#include "image/builtin.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/store.h"
@@ -373,6 +374,9 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	(void)bld_network_mode(f->network, &network, NULL); /* checked before */
 	struct eng_store es = cli_engine(o);
 	const char *name = file_path ? strrchr(file_path, '/') : NULL;
+	/* the guest init beside the binary first, as run's: an installed one may be another
+	 * version's, and the host and the init speak one protocol (vm/proto.h) */
+	autofree char *vm_init = img_builtin_file("berth-vm-init", NULL);
 	struct bld_opts bo = {
 	    .file_name = name        ? name + 1
 			 : file_path ? file_path
@@ -390,7 +394,7 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .labels = (char *const *)f->labels.v,
 	    .network = network,
 	    .isolation = f->isolation && !strcmp(f->isolation, "vm") ? "vm" : NULL,
-	    .vm_init_path = BERTH_DATADIR "/berth-vm-init",
+	    .vm_init_path = vm_init ? vm_init : BERTH_DATADIR "/berth-vm-init",
 	    .secrets = sec,
 	    .n_secrets = n_sec,
 	    .ssh = ssh,

@@ -1,21 +1,25 @@
 /* berth's guest init: PID 1 in a VM (issue #7, docs/DESIGN.md "VM isolation"). Static, no
- * library but libc; it trusts nothing but what the host put into its initramfs.
+ * library but libc; it trusts nothing but its initramfs and what the host sends on berth.ctl.
  *
  *   1. /dev, /proc, /sys; the kernel modules listed in /modules, in order (virtio over MMIO,
  *      virtio-serial, fuse and virtiofs: the cloud kernel has them as modules)
- *   2. the container's root, a virtiofs share tagged "root", at /rootfs; each volume (tag
- *      "volN") at its destination; /proc, /sys, /dev, /dev/pts, /dev/shm and the files the
- *      config gives (hosts, hostname, resolv.conf) inside it; then the root is entered
- *   3. the process as /berth/config says (NUL-separated "key=value" records: arg, env, cwd,
- *      uid, gid, group, hostname, rlimit, caps, nnp, readonly, file, volume, tmpfs, tty):
- *      stdin, stdout and stderr are virtio-serial ports named berth.stdin, berth.stdout,
- *      berth.stderr; with "tty" the process gets a pty, relayed both ways on berth.stdout
- *   4. the control port berth.ctl: with "wait=1" the init says "ready\n" and waits for "go\n"
- *      (an OCI create, then start); the host sends "signal N\n" and "resize ROWS COLS\n";
- *      the init answers "started\n" when the process runs and "exit N\n" when it ends,
- *      then powers the VM off
- *   5. the port berth.exec: processes run into the VM while it runs (session.c, vm/proto.h)
- *   6. or, with "systemd" (a system image: --systemd), instead of 3 to 5 in this process: the
+ *   2. the control port berth.ctl, waited for, and its first frame: the config (vm/proto.h,
+ *      NUL-separated "key=value" records: arg, env, cwd, uid, gid, group, hostname, rlimit,
+ *      caps, nnp, readonly, file, volume, tmpfs, tty, net, wait, systemd). Nothing before
+ *      this point is a container's: a template is saved here (docs/DESIGN.md "VM templates")
+ *   3. the container's root, a virtiofs share tagged "root", at /rootfs; each volume (tag
+ *      "volN") at its destination, each share waited for; /proc, /sys, /dev, /dev/pts,
+ *      /dev/shm and the files the config gives (hosts, hostname, resolv.conf) inside it; then
+ *      the root is entered
+ *   4. the process as the config says: stdin, stdout and stderr are virtio-serial ports named
+ *      berth.stdin, berth.stdout, berth.stderr; with "tty" the process gets a pty, relayed
+ *      both ways on berth.stdout
+ *   5. then berth.ctl carries lines: with "wait=1" the init says "ready\n" and waits for
+ *      "go\n" (an OCI create, then start); the host sends "signal N\n" and "resize ROWS
+ *      COLS\n"; the init answers "started\n" when the process runs and "exit N\n" when it
+ *      ends, then powers the VM off
+ *   6. the port berth.exec: processes run into the VM while it runs (session.c, vm/proto.h)
+ *   7. or, with "systemd" (a system image: --systemd), instead of 4 to 6 in this process: the
  *      image's init exec'd as PID 1, a pty as its /dev/console, and a child of ours, the
  *      agent, keeping the ports (hand_over())
  * Anything that fails before the process runs is written to the serial console and to the
@@ -42,9 +46,12 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "vm/proto.h"
 
-#define CONFIG_MAX  (1 << 20)
-#define PORT_WAIT_S 10
+#define PORT_WAIT_S   10
+#define CTL_WAIT_S    120 /* a template's clone plugs it in after the restore */
+#define CONFIG_WAIT_S 60
+#define SHARE_WAIT_S  10
 
 int ctl = -1;
 
@@ -98,19 +105,48 @@ void config_index(struct config *c)
 	}
 }
 
+/* n bytes from the control port, waited for until deadline (CLOCK_MONOTONIC seconds). The
+ * port is non-blocking (see main), and nothing past the config is read: the lines after it
+ * are the loop's. */
+static void read_ctl(void *buf, size_t n, time_t deadline)
+{
+	for (size_t have = 0; have < n;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec >= deadline)
+			fail(125, "no config from the host on berth.ctl in %d s (%zu of %zu bytes)",
+			     CONFIG_WAIT_S, have, n);
+		struct pollfd pf = {.fd = ctl, .events = POLLIN};
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		ssize_t k = read(ctl, (char *)buf + have, n - have);
+		if (k > 0)
+			have += (size_t)k;
+		else if (k < 0 && errno != EAGAIN && errno != EINTR)
+			fail(125, "read berth.ctl: %s", strerror(errno));
+		else if (k == 0) /* the host's end is not connected (yet): a port reads 0 */
+			nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+}
+
+/* The VM's config: the first frame on berth.ctl (vm/proto.h), not a file of the initramfs, so
+ * the initramfs is the same for every VM and a template can be saved before it comes. */
 static void read_config(struct config *c)
 {
-	int fd = open("/berth/config", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fail(125, "open /berth/config: %s", strerror(errno));
-	c->data = malloc(CONFIG_MAX + 1);
-	ssize_t k;
-	while (c->data && c->len < CONFIG_MAX &&
-	       (k = read(fd, c->data + c->len, CONFIG_MAX - c->len)) > 0)
-		c->len += (size_t)k;
-	close(fd);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	time_t deadline = now.tv_sec + CONFIG_WAIT_S;
+	unsigned char h[VM_FRAME_HEADER];
+	read_ctl(h, sizeof(h), deadline);
+	long len = vm_config_parse(h);
+	if (len < 0)
+		fail(125, "berth.ctl: not a config frame (type %u, %u bytes at most)", h[0],
+		     VM_CONFIG_MAX);
+	c->data = malloc((size_t)len + 1);
 	if (!c->data)
-		fail(125, "out of memory");
+		fail(125, "out of memory for a config of %ld bytes", len);
+	read_ctl(c->data, (size_t)len, deadline);
+	c->len = (size_t)len;
 	c->data[c->len] = '\0';
 	config_index(c);
 }
@@ -153,11 +189,12 @@ static void load_modules(void)
 		fclose(f);
 }
 
-/* The /dev node of the virtio-serial port named name, waited for (the driver probes the
- * devices after the modules load). */
-static int open_port(const char *name, int flags)
+/* The /dev node of the virtio-serial port named name, waited for wait_s seconds (the driver
+ * probes the devices after the modules load; a template's clone plugs them in after its
+ * restore). */
+static int open_port(const char *name, int flags, int wait_s)
 {
-	for (int tries = 0; tries < PORT_WAIT_S * 100; tries++) {
+	for (int tries = 0; tries < wait_s * 100; tries++) {
 		DIR *d = opendir("/sys/class/virtio-ports");
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
@@ -186,7 +223,7 @@ static int open_port(const char *name, int flags)
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	fail(125, "no virtio-serial port named %s", name);
+	fail(125, "no virtio-serial port named %s after %d s", name, wait_s);
 }
 
 static void mount_or_fail(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -198,6 +235,25 @@ static void mount_or_fail(const char *src, const char *dst, const char *type, un
 }
 
 /* ---- the root ---- */
+
+/* The virtiofs share tagged tag on where, waited for: a template's clone plugs its shares in
+ * after the restore, and the guest's probe of a hot-plugged device takes a while, during
+ * which the mount fails with EINVAL (fs/fuse/virtio_fs.c: "virtio-fs: tag <%s> not found").
+ * A cold boot's shares are there when the module has loaded: its first try mounts. */
+static void mount_share(const char *tag, const char *where, unsigned long flags)
+{
+	mkdir(where, 0755);
+	for (int tries = 0;; tries++) {
+		if (mount(tag, where, "virtiofs", flags, NULL) == 0)
+			return;
+		if (errno != EINVAL)
+			fail(125, "mount virtiofs '%s' on %s: %s", tag, where, strerror(errno));
+		if (tries >= SHARE_WAIT_S * 100)
+			fail(125, "no virtiofs share tagged '%s' after %d s (mount on %s: %s)", tag,
+			     SHARE_WAIT_S, where, strerror(errno));
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+}
 
 #define BOUND_MAX 16
 static struct bound {
@@ -239,7 +295,7 @@ static void make_target(const char *path, bool file)
 static void setup_root(const struct config *c)
 {
 	/* read-write while the mount points are made; read-only after, when asked */
-	mount_or_fail("root", "/rootfs", "virtiofs", 0, NULL);
+	mount_share("root", "/rootfs", 0);
 	/* volumes: "volume=TAG:DEST:ro|rw" */
 	for (const char **v = config_values(c, "volume", NULL); *v; v++) {
 		char tag[64], dest[4096], mode[4];
@@ -248,7 +304,7 @@ static void setup_root(const struct config *c)
 		make_target(dest, false);
 		char where[4200];
 		snprintf(where, sizeof(where), "/rootfs%s", dest);
-		mount_or_fail(tag, where, "virtiofs", strcmp(mode, "ro") ? 0 : MS_RDONLY, NULL);
+		mount_share(tag, where, strcmp(mode, "ro") ? 0 : MS_RDONLY);
 	}
 	for (const char **v = config_values(c, "tmpfs", NULL); *v; v++) {
 		make_target(*v, false);
@@ -393,19 +449,21 @@ int main(void)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	/* non-blocking: a port whose host end has nothing to send may still poll readable */
-	ctl = open_port("berth.ctl", O_RDWR | O_NONBLOCK);
-	int exec_port = open_port("berth.exec", O_RDWR | O_NONBLOCK);
+	/* non-blocking: a port whose host end has nothing to send may still poll readable. A
+	 * template is saved while the init waits here: nothing of a container is in the guest
+	 * yet, and what comes next (the config, the ports, shares and NICs) is the clone's */
+	ctl = open_port("berth.ctl", O_RDWR | O_NONBLOCK, CTL_WAIT_S);
 	struct config c = {0};
 	read_config(&c);
+	int exec_port = open_port("berth.exec", O_RDWR | O_NONBLOCK, PORT_WAIT_S);
 	const char *host = config_value(&c, "hostname");
 	if (host)
 		sethostname(host, strlen(host));
 	setup_network(&c);
 	bool tty = config_value(&c, "tty");
-	int in = tty ? -1 : open_port("berth.stdin", O_RDONLY);
-	int out = open_port("berth.stdout", tty ? O_RDWR : O_WRONLY);
-	int err_ = tty ? -1 : open_port("berth.stderr", O_WRONLY);
+	int in = tty ? -1 : open_port("berth.stdin", O_RDONLY, PORT_WAIT_S);
+	int out = open_port("berth.stdout", tty ? O_RDWR : O_WRONLY, PORT_WAIT_S);
+	int err_ = tty ? -1 : open_port("berth.stderr", O_WRONLY, PORT_WAIT_S);
 	setup_root(&c);
 	if (chdir("/rootfs") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
