@@ -67,6 +67,13 @@ struct eng_exec_io {
  * is no one's (*out_runner 0) and io is ignored. A container that is not running: EBUSY. */
 int eng_exec_start(const struct eng_store *s, const char *cid, const char *exec_id,
 		   const struct eng_exec_io *io, bool detach, pid_t *out_runner, struct berr **err);
+/* `berth exec -d`: process pr (taken as it is; its terminal dropped: no one would read it) of
+ * container cid started now, an error when it cannot start (its code the runtime's or, a
+ * VM's, ENOENT/EACCES for the guest's 127/126), then left to a runner of its own session that
+ * waits for its end and ends the record exec_id (eng_exec_finish: exec_die with its status;
+ * "": none), as dockerd logs a detached exec's end. Its stdio is /dev/null. */
+int eng_exec_detached(const struct eng_store *s, const char *cid, const char *exec_id,
+		      struct rt_process *pr, struct berr **err);
 /* The running process's pid, or 0. */
 pid_t eng_exec_pid(const struct eng_store *s, const char *cid, const char *exec_id);
 /* Give the exec's terminal a size (ENOTTY when it has none, ESRCH when it is not running). */

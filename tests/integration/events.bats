@@ -4,6 +4,7 @@
 # GET /events (Debian's docker CLI 20.10 `docker events` through `berth system service`).
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	store_setup
@@ -101,6 +102,55 @@ exec_die|3|64"
 	run berth inspect -f '{{len .ExecIDs}}' evx
 	assert_output 0
 	berth rm -f evx >/dev/null
+}
+
+# wait_exec_die CONTAINER [SECONDS]: until the log has an exec_die of it since T0
+wait_exec_die() {
+	local _
+	for _ in $(seq $((${2:-30} * 10))); do
+		berth events --since "$T0" --until "$(date +%s.%N)" --filter container="$1" \
+			--filter event=exec_die --format x | grep -q x && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "events: berth exec -d logs its exec's end too (exec_die with the exit code), as dockerd's detached execs" {
+	berth run -d --name evy berth/default sleep 60 >/dev/null
+	T0=$(date +%s.%N)
+	run berth exec -d evy sh -c 'exit 4'
+	assert_success
+	assert_output ""
+	wait_exec_die evy
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter container=evy \
+		--format '{{.Action}}|{{.Actor.Attributes.exitCode}}|{{len .Actor.Attributes.execID}}'
+	assert_output "exec_create: sh -c exit 4|<no value>|64
+exec_start: sh -c exit 4|<no value>|64
+exec_die|4|64"
+	# its record goes with its end, as a foreground exec's
+	run berth inspect -f '{{len .ExecIDs}}' evy
+	assert_output 0
+	# what cannot start is the caller's error, as docker exec -d's
+	run -127 berth exec -d evy /nonexistent
+	# the caller's stdout is not the process's: \$(...) does not wait for its end
+	run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec -d evy sleep 40
+	assert_success
+	berth rm -f evy >/dev/null
+}
+
+@test "events: berth exec -d into a VM container (--isolation vm) logs its exec_die" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	berth run -d --name evv --isolation vm berth/default sleep 300 >/dev/null
+	T0=$(date +%s.%N)
+	run berth exec -d evv sh -c 'sleep 1; exit 5'
+	assert_success
+	wait_exec_die evv 120
+	run berth events --since "$T0" --until "$(date +%s.%N)" --filter container=evv \
+		--filter event=exec_die --format '{{.Actor.Attributes.exitCode}}'
+	assert_output 5
+	run -127 berth exec -d evv /nonexistent
+	berth rm -f evv >/dev/null
 }
 
 @test "events: filters (type, event, container, image, label, network, volume) as docker's" {

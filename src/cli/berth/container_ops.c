@@ -241,30 +241,8 @@ static bool is_paused(struct eng_store *es, const char *id)
 	return paused;
 }
 
-/* The first frame back: 0 once it runs, else its status with the error printed. */
-static int exec_started(int sock)
-{
-	static char buf[FRAME_MAX + 1];
-	enum frame_stream st;
-	size_t len;
-	for (;;) {
-		if (frame_read(sock, &st, buf, &len) <= 0)
-			return cli_error(126, "the container's monitor went away");
-		if (st == FRAME_STARTED)
-			return 0;
-		if (st == FRAME_ERROR) {
-			char *msg = strchr(buf, ' ');
-			int code = atoi(buf);
-			return cli_error(code > 0 ? code : 126, "%s", msg ? msg + 1 : buf);
-		}
-		if (st == FRAME_EXIT)
-			return atoi(buf);
-	}
-}
-
 /* exec into a VM: its monitor relays the process to the guest (vm/session.h). */
-static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, bool interactive,
-		   bool detach)
+static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, bool interactive)
 {
 	json_t *st = eng_state_load(es, id);
 	bool up = json_is_true(json_object_get(st, "Running"));
@@ -272,7 +250,7 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 	if (!up)
 		return cli_error(1, "container %.12s is not running", id);
 	struct winsize ws;
-	if (pr->terminal && !detach && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+	if (pr->terminal && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
 		pr->console_height = ws.ws_row;
 		pr->console_width = ws.ws_col;
 	}
@@ -289,8 +267,6 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 		return cli_error(126, "exec: the container's monitor went away");
 	if (!interactive)
 		(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
-	if (detach)
-		return exec_started(sock);
 	struct cli_attach a = {.stdin_ = interactive,
 			       .stdout_ = true,
 			       .stderr_ = true,
@@ -298,6 +274,27 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 			       .sig_proxy = false};
 	int code = cli_attach_run(es, id, sock, &a);
 	return code < 0 ? 0 : code;
+}
+
+/* exec -d: started now (a process that cannot start is our error, as with Docker), then
+ * left to a runner that logs its end (engine/exec_detach.c). */
+static int exec_detached(struct eng_store *es, const char *id, const char *exec_id,
+			 struct rt_process *pr)
+{
+	json_t *st = eng_state_load(es, id);
+	bool up = json_is_true(json_object_get(st, "Running"));
+	json_decref(st);
+	struct berr *err = NULL;
+	int r = !up && eng_container_is_vm(es, id)
+		    ? berr_plain(&err, EBUSY, "container %.12s is not running", id)
+		    : eng_exec_detached(es, id, exec_id, pr, &err);
+	rt_process_free(pr);
+	if (r == 0)
+		return 0;
+	int status = r == -EBUSY ? 1 : berr_code(err) == ENOENT ? 127 : 126;
+	if (*exec_id)
+		eng_exec_finish(es, id, exec_id, status);
+	return cli_fail(err, status);
 }
 
 int cmd_exec(struct cli_opts *o, int argc, char **argv)
@@ -353,15 +350,17 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 	flag_list_free(&env);
 	if (status)
 		return status;
+	if (detach)
+		return exec_detached(&es, id, exec_id, pr);
 	if (eng_container_is_vm(&es, id)) {
-		status = exec_vm(&es, id, pr, interactive, detach);
+		status = exec_vm(&es, id, pr, interactive);
 		rt_process_free(pr);
-		if (exec_id[0] && !detach)
+		if (exec_id[0])
 			eng_exec_finish(&es, id, exec_id, status);
 		return status;
 	}
 	/* without -i the command reads nothing, as with Docker */
-	if (!interactive && !detach) {
+	if (!interactive) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, 0);
@@ -369,9 +368,9 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		}
 	}
 	autofree char *rtroot = eng_runtime_root(&es);
-	struct rt_exec_opts eo = {.root = rtroot, .id = id, .process = pr, .detach = detach};
+	struct rt_exec_opts eo = {.root = rtroot, .id = id, .process = pr};
 	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
-	if (tty && !detach) {
+	if (tty) {
 		if (rt_terminal_open(&term, &err) < 0 || rt_terminal_start(&term, &err) < 0) {
 			rt_terminal_close(&term);
 			rt_process_free(pr);
@@ -390,7 +389,7 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 			eng_exec_finish(&es, id, exec_id, status);
 		return cli_fail(err, status);
 	}
-	if (exec_id[0] && !detach)
+	if (exec_id[0])
 		eng_exec_finish(&es, id, exec_id, status);
 	return status;
 }
