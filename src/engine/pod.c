@@ -403,6 +403,12 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 	int r = create_check(c, &ns, &limits, &infra, err);
 	if (r < 0)
 		return r;
+	autofree char *old = c->replace && c->name ? find_name(s, c->name) : NULL;
+	if (old && (r = eng_pod_remove(s, old, true, err)) < 0) {
+		json_decref(ns);
+		json_decref(limits);
+		return r;
+	}
 	autofree char *name = c->name ? xstrdup(c->name) : eng_name_random();
 	/* a relative parent is placed under the hierarchies' roots, as runc's cgroupfs does */
 	autofree char *parent = !c->cgroup_parent          ? xstrdup("/berth")

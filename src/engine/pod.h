@@ -47,6 +47,7 @@ struct eng_pod_create {
 	double cpus;
 	const char *cpuset_cpus;
 	int64_t memory;
+	bool replace; /* --replace: a pod of that name is removed first (its containers too) */
 };
 
 /* Create the pod, its cgroup and its infra container (from the built-in image, its process

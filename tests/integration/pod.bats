@@ -507,3 +507,30 @@ cgfile() {
 	run berth ps -a --format '{{.Names}}'
 	refute_line alpha
 }
+
+@test "pod: create NAME, --replace, exists (podman's)" {
+	first=$(berth pod create byname)
+	run berth pod inspect --format '{{.Id}}' byname
+	assert_output "$first"
+	run berth pod create --name a b
+	assert_failure 125
+	assert_output --partial "cannot specify --name and NAME at the same time"
+	run berth pod exists byname
+	assert_success
+	run berth pod exists nosuch
+	assert_failure 1
+	run berth pod exists
+	assert_failure
+	assert_output --partial "requires exactly 1 argument"
+	berth run -d --pod byname --name inner berth/default sleep 600 >/dev/null
+	run berth pod create byname
+	assert_failure 125
+	# --replace: the pod of that name goes, running containers and all
+	second=$(berth pod create --replace byname)
+	[ "$second" != "$first" ]
+	run berth pod ls --format '{{.ID}} {{.Name}}'
+	assert_output "${second:0:12} byname"
+	run berth ps -a --format '{{.Names}}'
+	refute_line inner
+	remember byname
+}

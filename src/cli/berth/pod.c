@@ -1,6 +1,6 @@
 /* berth pod: podman 4's pod commands (issue #19) on the engine's pods (engine/pod.h): create,
- * ls (ps, list), inspect, start, stop, restart, kill, rm, pause, unpause, logs (pod_logs.c),
- * top, stats, prune. Errors exit 125, as podman's do. */
+ * ls (ps, list), inspect, exists, start, stop, restart, kill, rm, pause, unpause, logs
+ * (pod_logs.c), top, stats, prune. Errors exit 125, as podman's do. */
 #include "engine/pod.h"
 
 #include <errno.h>
@@ -71,12 +71,18 @@ static int pod_create(struct cli_opts *o, int argc, char **argv)
 	    {"cpuset-cpus", 0, FLAG_STRING, &c.cpuset_cpus,
 	     "CPUs in which the pod's containers may run (0-3, 0,1)", "string"},
 	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit of the pod", "bytes"},
+	    {"replace", 0, FLAG_BOOL, &c.replace, "If a pod with the same name exists, replace it"},
 	    FLAG_END};
-	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS]", "Create a new empty pod",
-				     true, FLAG_NO_ARGS};
+	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS] [NAME]",
+				     "Create a new empty pod", true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	int st = n < 0 ? flags_status(n) : create_sizes(&c, shm, memory, cpus);
+	/* podman 4.3's positional NAME */
+	if (!st && n == 1 && c.name)
+		st = cli_error(125, "cannot specify --name and NAME at the same time");
+	else if (!st && n == 1)
+		c.name = pos[0];
 	c.no_infra = !infra;
 	c.no_share_parent = !share_parent;
 	c.labels = (char *const *)labels.v;
@@ -525,6 +531,22 @@ static int pod_prune(struct cli_opts *o, int argc, char **argv)
 	return st;
 }
 
+/* podman's: exit 0 when the pod exists, 1 when not. */
+static int pod_exists(struct cli_opts *o, int argc, char **argv)
+{
+	const struct flag flags[] = {FLAG_END};
+	const struct flag_cmd cmd = {"berth pod exists", "POD",
+				     "Check if a pod exists in local storage", true,
+				     FLAG_EXACT_ARGS(1)};
+	autofree const char **pos = NULL;
+	int n = flags_parse(&cmd, flags, argc, argv, &pos);
+	if (n < 0)
+		return flags_status(n);
+	struct eng_store es = cli_engine(o);
+	char id[ENG_ID_LEN + 1];
+	return eng_pod_resolve(&es, pos[0], id, NULL) == 0 ? 0 : 1;
+}
+
 int cli_pod_prune_all(struct cli_opts *o)
 {
 	struct eng_store es = cli_engine(o);
@@ -548,6 +570,7 @@ int cmd_pod(struct cli_opts *o, int argc, char **argv)
 	    {"ps", NULL, pod_ls},
 	    {"list", NULL, pod_ls},
 	    {"inspect", "Display a pod configuration", pod_inspect},
+	    {"exists", "Check if a pod exists in local storage", pod_exists},
 	    {"start", "Start one or more pods", pod_start},
 	    {"stop", "Stop one or more pods", pod_stop},
 	    {"restart", "Restart one or more pods", pod_restart},
