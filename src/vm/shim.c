@@ -34,6 +34,7 @@
 #include "util/xalloc.h"
 #include "vm/netns.h"
 #include "vm/session.h"
+#include "vm/shim_systemd.h"
 #include "vm/vm.h"
 
 #define START_WAIT_S 60
@@ -311,13 +312,31 @@ static void vm_size(const struct rt_spec *spec, struct vm_opts *vo)
 		vo->mem_mb = (unsigned)strtoul(mb, NULL, 10);
 }
 
+/* config.json, in systemd mode rewritten for a VM first (shim_systemd.h). */
+static struct rt_spec *load_spec(const char *config, const char *bundle, const char *id,
+				 struct berr **err)
+{
+	autofree char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, config, RT_SPEC_MAX_BYTES, &text, &len, err) < 0)
+		return NULL;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	autofree char *systemd = j && vm_rt_systemd(j, id) ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	struct rt_spec *spec = systemd ? rt_spec_parse(systemd, strlen(systemd), bundle, err)
+				       : rt_spec_parse(text, len, bundle, err);
+	if (!spec)
+		berr_wrap(err, "load '%s'", config);
+	return spec;
+}
+
 /* In the shim, before its report: the VM booted to "ready". */
 static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundle,
 		struct berr **err)
 {
 	autofree char *config =
 	    o->config ? xstrdup(o->config) : xasprintf("%s/config.json", bundle);
-	autoptr(rt_spec) spec = rt_spec_load(config, bundle, err);
+	autoptr(rt_spec) spec = load_spec(config, bundle, o->id, err);
 	if (!spec)
 		return -EINVAL;
 	sh->tty = spec->process && spec->process->terminal;
