@@ -316,10 +316,11 @@ host_pids() {
 	berth stop "$NAME" >/dev/null
 	run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$NAME"
 	assert_output "exited 0"
-	# (without the console's colours)
+	# (without the console's colours; the getty's stop hangs the console up, vhangup(2) as
+	# its unit's TTYVHangup asks, and a status line written in that instant is lost: one of
+	# nginx's two lines is enough)
 	run sh -c "$BERTH --root $STORE --runroot $RUNROOT logs $NAME | sed 's/\x1b\[[0-9;]*m//g'"
-	assert_output --partial "Stopping nginx.service"
-	assert_output --partial "Stopped nginx.service"
+	assert_output --regexp "Stopp(ing|ed) nginx.service"
 	assert_output --partial "Reached target shutdown.target"
 	assert_output --partial "Halting system"
 	for p in $pids; do
