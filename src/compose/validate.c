@@ -16,16 +16,17 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-static void set_missing(json_t *deps, const char *svc)
+static void set_missing(json_t *deps, const char *svc, bool restart)
 {
 	if (!json_object_get(deps, svc))
 		json_object_set_new(deps, svc,
 				    json_pack("{sssbsb}", "condition", "service_started", "restart",
-					      1, "required", 1));
+					      restart, "required", 1));
 }
 
-/* links, network_mode/ipc/pid "service:x" and volumes_from are dependencies too (compose-go's
- * normalize does the same). */
+/* links, network_mode/ipc/pid "service:x" and volumes_from are dependencies too, as
+ * compose-go's normalize makes them (volumes_from's without restart: a new x need not
+ * restart it). */
 static void implicit_deps(json_t *svc)
 {
 	json_t *deps = json_object_get(svc, "depends_on");
@@ -40,13 +41,13 @@ static void implicit_deps(json_t *svc)
 		char *colon = strchr(name, ':');
 		if (colon)
 			*colon = 0;
-		set_missing(deps, name);
+		set_missing(deps, name, true);
 	}
 	static const char *const ns[] = {"network_mode", "ipc", "pid"};
 	for (i = 0; i < 3; i++) {
 		const char *m = json_string_value(json_object_get(svc, ns[i]));
 		if (m && !strncmp(m, "service:", 8))
-			set_missing(deps, m + 8);
+			set_missing(deps, m + 8, true);
 	}
 	json_array_foreach(json_object_get(svc, "volumes_from"), i, e)
 	{
@@ -57,7 +58,7 @@ static void implicit_deps(json_t *svc)
 		char *colon = strchr(name, ':');
 		if (colon)
 			*colon = 0;
-		set_missing(deps, name);
+		set_missing(deps, name, false);
 	}
 	if (fresh && json_object_size(fresh))
 		json_object_set(svc, "depends_on", fresh);
@@ -279,6 +280,24 @@ static void resources(json_t *model, const char *project)
 				json_object_set_new(v, "name", json_string(k));
 			else
 				json_object_set_new(v, "name", json_sprintf("%s_%s", project, k));
+		}
+		if (sec && !json_object_size(sec))
+			json_object_del(model, kinds[i]);
+	}
+}
+
+void cmp_drop_unused(json_t *model)
+{
+	static const char *const kinds[] = {"networks", "volumes", "secrets", "configs"};
+	for (size_t i = 0; i < 4; i++) {
+		json_t *sec = json_object_get(model, kinds[i]);
+		const char *k;
+		json_t *v;
+		void *tmp;
+		json_object_foreach_safe(sec, tmp, k, v)
+		{
+			if (!used(model, kinds[i], k))
+				json_object_del(sec, k);
 		}
 		if (sec && !json_object_size(sec))
 			json_object_del(model, kinds[i]);

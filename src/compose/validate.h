@@ -11,5 +11,8 @@ struct berr;
  * the variables (process environment over .env) that fill `environment: [NAME]`. model is
  * replaced in place by the normalized project. */
 int cmp_finalize(json_t *model, const char *name, json_t *vars, json_t *pos, struct berr **err);
+/* The networks, volumes, secrets and configs no service of model uses left out (compose-go's
+ * WithoutUnnecessaryResources), an emptied section with them. */
+void cmp_drop_unused(json_t *model);
 
 #endif

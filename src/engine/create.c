@@ -14,6 +14,7 @@
 #include "engine/network.h"
 #include "engine/pod.h"
 #include "engine/port.h"
+#include "engine/share.h"
 #include "engine/systemd.h"
 #include "engine/user.h"
 #include "engine/userns.h"
@@ -293,6 +294,7 @@ struct decisions {
 	json_t *restart, *spec, *ports, *mounts, *idmaps;
 	char *userns_mode, *net_mode;
 	bool systemd;
+	struct eng_share share; /* --ipc, --pid, --volumes-from */
 };
 
 /* --systemd: on for an init as the command (or always); systemd must then be PID 1 of the
@@ -355,6 +357,8 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 	if (r == 0 &&
 	    !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err)))
 		r = -EINVAL;
+	if (r == 0)
+		r = eng_share_decide(s, c, d->idmaps != NULL, d->mounts, &d->share, err);
 	return r;
 }
 
@@ -391,6 +395,7 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 	json_object_set(hc, "Mounts", d->mounts);
 	json_object_set_new(hc, "UsernsMode", json_string(d->userns_mode));
 	json_object_set_new(hc, "NetworkMode", json_string(d->net_mode));
+	eng_share_record(&d->share, hc);
 	bool vm = c->isolation && !strcmp(c->isolation, "vm");
 	json_object_set_new(hc, "Isolation", json_string(vm ? "vm" : "default"));
 	if (vm) {
@@ -444,6 +449,7 @@ static int create(const struct eng_store *s, struct img_store *is, const struct 
 	json_decref(d.spec);
 	free(d.userns_mode);
 	free(d.net_mode);
+	eng_share_clear(&d.share);
 	json_decref(img);
 	return r;
 }
@@ -485,7 +491,9 @@ void eng_remove_anonymous_volumes(const struct eng_store *s, json_t *rec)
 	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, m)
 	{
 		const char *name = json_string_value(json_object_get(m, "Source"));
-		if (strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume"))
+		/* a volume of --volumes-from is its donor's */
+		if (strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume") ||
+		    json_object_get(m, "From"))
 			continue;
 		json_t *v = eng_volume_load(s, name, NULL);
 		if (v && json_is_true(json_object_get(v, "Anonymous")))
@@ -662,6 +670,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	json_t *plan = json_object_get(json_object_get(rec, "HostConfig"), "Mounts");
 	if (r == 0)
 		r = join_network(s, rec, spec, err);
+	if (r == 0)
+		eng_share_spec(rec, spec); /* --ipc host|none, --pid host */
 	if (r == 0)
 		r = eng_pod_bundle(s, id, rec, spec, err); /* a pod's cgroup and /dev/shm */
 	/* a VM's guest has cgroups and /run/host of its own making */

@@ -41,6 +41,10 @@ struct eng_create {
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */
 	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
 	const char *systemd; /* --systemd: "true" (NULL), "false" or "always" (engine/systemd.h) */
+	/* --ipc, --pid and --volumes-from (engine/share.h): NULL, or "host", "container:X", ...;
+	 * "X[:ro|:rw]" */
+	const char *ipc, *pid;
+	char *const *volumes_from;
 };
 
 /* The fields of a Docker HostConfig that the record keeps as Docker names them (read-only

@@ -254,18 +254,18 @@ services:
   a:
     image: berth/default
     secrets: [s]
-    ipc: host
+    blkio_config: {weight: 300}
 secrets:
   s:
-    environment: HOME
+    external: true
 YML
 	run berth compose up -d
 	[ "$status" -eq 15 ]
-	assert_output --partial "'ipc' is not supported"
-	sed -i '/ipc: host/d' compose.yaml
+	assert_output --partial "'blkio_config' is not supported"
+	sed -i '/blkio_config/d' compose.yaml
 	run berth compose up -d
 	[ "$status" -eq 15 ]
-	assert_output --partial "secret 's': only a file source is supported"
+	assert_output --partial "secret 's': unsupported external secret s"
 	[ -z "$(berth ps -aq)" ]
 	run berth network ls --format '{{.Name}}'
 	refute_output --partial shop_

@@ -38,7 +38,7 @@ struct run_flags {
 	const char *cpus_s;
 	struct flag_list env, env_file, labels, cap_add, cap_drop, ulimits, sysctls, security_opt,
 	    attach, volumes, mounts, tmpfs, devices, uidmap, gidmap, publish, aliases, dns,
-	    dns_search, dns_options, add_hosts, networks, expose;
+	    dns_search, dns_options, add_hosts, networks, expose, volumes_from;
 	char **net_names; /* --network's values, each split at ',' (podman's a,b) */
 	const char *ip, *ip6;
 	char *vm_init_path;
@@ -55,7 +55,7 @@ static void run_flags_clear(struct run_flags *f)
 				 &f->attach,    &f->volumes,  &f->mounts,     &f->tmpfs,
 				 &f->devices,   &f->uidmap,   &f->gidmap,     &f->publish,
 				 &f->aliases,   &f->dns,      &f->dns_search, &f->dns_options,
-				 &f->add_hosts, &f->networks, &f->expose};
+				 &f->add_hosts, &f->networks, &f->expose,     &f->volumes_from};
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		flag_list_free(l[i]);
 	free(f->init_path);
@@ -184,6 +184,14 @@ static void run_flags_clear(struct run_flags *f)
 	    {"mount", 0, FLAG_LIST, &(f).mounts, "Attach a filesystem mount to the container",      \
 	     "mount"},                                                                              \
 	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
+	    {"volumes-from",                                                                        \
+	     0,                                                                                     \
+	     FLAG_LIST,                                                                             \
+	     &(f).volumes_from,                                                                     \
+	     "Mount volumes from the specified container(s)",                                       \
+	     "list"},                                                                               \
+	    {"ipc", 0, FLAG_STRING, &(f).c.ipc, "IPC mode to use", "string"},                       \
+	    {"pid", 0, FLAG_STRING, &(f).c.pid, "PID namespace to use", "string"},                  \
 	    {"device", 0, FLAG_LIST, &(f).devices, "Add a host device to the container", "list"},   \
 	    {"health-cmd", 0, FLAG_STRING, &(f).health_cmd, "Command to run to check health",       \
 	     "string"},                                                                             \
@@ -470,6 +478,7 @@ static int create_container(struct cli_opts *o, struct run_flags *f, int n, cons
 	f->c.run.sysctls = (char *const *)f->sysctls.v;
 	f->c.volumes = (char *const *)f->volumes.v;
 	f->c.mounts = (char *const *)f->mounts.v;
+	f->c.volumes_from = (char *const *)f->volumes_from.v;
 	f->c.tmpfs = (char *const *)f->tmpfs.v;
 	f->c.run.devices = (char *const *)f->devices.v;
 	f->c.publish = (char *const *)f->publish.v;

@@ -401,6 +401,48 @@ static void test_copied_files(void **state)
 	free(tg);
 }
 
+/* ipc, pid and volumes_from: service:x is x's first container (its container_name if it has
+ * one), container:x is x; the engine's modes (engine/share.h) as they are. */
+static void test_shared(void **state)
+{
+	char *e;
+	struct app_plan *p =
+	    make("{\"name\": \"p\", \"services\": {"
+		 " \"db\": {\"image\": \"i\", \"ipc\": \"shareable\"},"
+		 " \"named\": {\"image\": \"i\", \"container_name\": \"the-named\"},"
+		 " \"web\": {\"image\": \"i\", \"ipc\": \"service:db\", \"pid\":"
+		 " \"service:named\", \"volumes_from\": [\"db\", \"named:ro\","
+		 " \"container:ext:rw\", \"container:ext2\"]},"
+		 " \"host\": {\"image\": \"i\", \"ipc\": \"host\", \"pid\": \"host\"},"
+		 " \"other\": {\"image\": \"i\", \"ipc\": \"container:c1\", \"pid\":"
+		 " \"container:c2\"}},"
+		 " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+		 &e);
+	if (!p)
+		fail_msg("%s", e);
+	const struct app_service *web = app_plan_service(p, "web");
+	assert_string_equal(web->c.ipc, "container:p-db-1");
+	assert_string_equal(web->c.pid, "container:the-named");
+	assert_int_equal(strv_len(web->c.volumes_from), 4);
+	assert_string_equal(web->c.volumes_from[0], "p-db-1");
+	assert_string_equal(web->c.volumes_from[1], "the-named:ro");
+	assert_string_equal(web->c.volumes_from[2], "ext:rw");
+	assert_string_equal(web->c.volumes_from[3], "ext2");
+	assert_string_equal(app_plan_service(p, "db")->c.ipc, "shareable");
+	assert_null(app_plan_service(p, "db")->c.pid);
+	assert_null(app_plan_service(p, "db")->c.volumes_from);
+	assert_string_equal(app_plan_service(p, "host")->c.ipc, "host");
+	assert_string_equal(app_plan_service(p, "host")->c.pid, "host");
+	assert_string_equal(app_plan_service(p, "other")->c.ipc, "container:c1");
+	assert_string_equal(app_plan_service(p, "other")->c.pid, "container:c2");
+	app_plan_free(p);
+	refused("{\"image\": \"x\", \"ipc\": \"bogus\"}", "ipc 'bogus': invalid IPC mode");
+	refused("{\"image\": \"x\", \"pid\": \"private\"}", "pid 'private': invalid PID mode");
+	refused("{\"image\": \"x\", \"pid\": \"service:\"}", "invalid PID mode");
+	refused("{\"image\": \"x\", \"volumes_from\": [\"a:z\"]}",
+		"volumes_from 'a:z': the mode is ro or rw");
+}
+
 /* up's levels: independent services together, a dependent one level past its deepest
  * dependency; services not selected left out and not counted. */
 static void test_up_levels(void **state)
@@ -446,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(test_up_levels),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_copied_files),
+	    cmocka_unit_test(test_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

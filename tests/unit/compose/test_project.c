@@ -362,6 +362,27 @@ static void test_file_refs(void **state)
 	cmp_project_free(p);
 }
 
+/* ipc, pid and volumes_from name services: they are dependencies, as compose-go adds them
+ * (volumes_from's without restart); container: names no service. */
+static void test_implicit_deps(void **state)
+{
+	put("d.yaml", "services:\n  a:\n    image: x\n    ipc: service:b\n"
+		      "    volumes_from: ['c:ro', 'container:ext']\n  b:\n    image: x\n"
+		      "  c:\n    image: x\n    pid: service:b\n");
+	const char *files[] = {"d.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	check(p, "services.a.depends_on",
+	      "{'b':{'condition':'service_started','required':true,'restart':true},"
+	      "'c':{'condition':'service_started','required':true,'restart':false}}");
+	check(p, "services.c.depends_on",
+	      "{'b':{'condition':'service_started','required':true,'restart':true}}");
+	check(p, "services.a.volumes_from", "['c:ro','container:ext']");
+	cmp_project_free(p);
+}
+
 static void test_names(void **state)
 {
 	char *n = cmp_project_name_normalize("My App_1-x.y");
@@ -381,7 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_normalize),       cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_extends_include), cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_file_refs),
+	    cmocka_unit_test(test_file_refs),       cmocka_unit_test(test_implicit_deps),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
