@@ -169,13 +169,20 @@ static void profiles(struct cmp_project *p, const struct cmp_options *o, json_t 
 	json_t *active = json_array();
 	for (size_t i = 0; o->profiles && o->profiles[i]; i++)
 		json_array_append_new(active, json_string(o->profiles[i]));
+	json_t *svcs = json_object_get(p->model, "services");
+	for (size_t i = 0; o->services && o->services[i]; i++) {
+		size_t k;
+		json_t *pr;
+		json_array_foreach(
+		    json_object_get(json_object_get(svcs, o->services[i]), "profiles"), k, pr)
+		    json_array_append(active, pr);
+	}
 	const char *env = json_string_value(json_object_get(vars, "COMPOSE_PROFILES"));
 	autofree char *copy = xstrdup(env ? env : "");
 	for (char *s = copy, *tok; (tok = strsep(&s, ","));)
 		if (*tok)
 			json_array_append_new(active, json_string(tok));
 	json_t *all = json_object();
-	json_t *svcs = json_object_get(p->model, "services");
 	const char *name;
 	json_t *svc;
 	void *tmp;
@@ -276,6 +283,59 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 	json_decref(shown);
 	p->environment = vars;
 	return r;
+}
+
+/* name and what it depends on into set, dependencies first into order (if not NULL). */
+static void walk(json_t *svcs, const char *name, json_t *set, json_t *order)
+{
+	if (json_object_get(set, name))
+		return;
+	json_object_set_new(set, name, json_true());
+	/* the model's keys are sorted (validate.c): depends_on's too */
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(json_object_get(svcs, name), "depends_on"), k, v)
+	{
+		if (json_object_get(svcs, k))
+			walk(svcs, k, set, order);
+	}
+	if (order)
+		json_array_append_new(order, json_string(name));
+}
+
+json_t *cmp_project_service_order(const struct cmp_project *p)
+{
+	json_t *svcs = json_object_get(p->model, "services");
+	json_t *set = json_object(), *order = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(svcs, k, v) walk(svcs, k, set, order);
+	json_decref(set);
+	return order;
+}
+
+int cmp_project_select(struct cmp_project *p, const char *const *services, struct berr **err)
+{
+	json_t *svcs = json_object_get(p->model, "services");
+	for (size_t i = 0; services && services[i]; i++)
+		if (!json_object_get(svcs, services[i]))
+			return berr_plain(err, ENOENT, "no such service: %s", services[i]);
+	if (!services || !services[0])
+		return 0;
+	json_t *set = json_object();
+	for (size_t i = 0; services[i]; i++)
+		walk(svcs, services[i], set, NULL);
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(svcs, tmp, k, v)
+	{
+		if (!json_object_get(set, k))
+			json_object_del(svcs, k);
+	}
+	json_decref(set);
+	cmp_drop_unused(p->model);
+	return 0;
 }
 
 int cmp_project_load(const struct cmp_options *o, struct cmp_project **out, struct berr **err)

@@ -18,6 +18,8 @@ struct cmp_options {
 	const char *const *profiles;  /* --profile */
 	const char *workdir;          /* NULL: the current directory */
 	char *const *environ;         /* NULL: the process's */
+	const char *const *services;  /* named on the command line (config SERVICE...): their
+					 profiles active too, as compose-go's WithServicesEnabled */
 };
 
 struct cmp_project {
@@ -37,6 +39,14 @@ struct cmp_project {
  * not valid. */
 int cmp_project_load(const struct cmp_options *o, struct cmp_project **out, struct berr **err);
 void cmp_project_free(struct cmp_project *p);
+
+/* Only the services named and those they depend on, with what they use (compose-go's
+ * WithSelectedServices, then WithoutUnnecessaryResources): `config SERVICE...`. ENOENT "no
+ * such service: x", p unchanged. */
+int cmp_project_select(struct cmp_project *p, const char *const *services, struct berr **err);
+/* The services' names, each after those it depends on (a walk in name order, compose-go's
+ * ForEachService), as `config --services` lists them. */
+json_t *cmp_project_service_order(const struct cmp_project *p);
 
 /* "My App" → "myapp": lower case, only [a-z0-9_-], as Compose names a project after its
  * directory (caller frees). */

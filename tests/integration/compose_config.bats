@@ -9,6 +9,7 @@
 load helpers
 
 setup() {
+	load_libs
 	command -v docker-compose >/dev/null || skip "docker-compose is not installed"
 	WORK=$(mktemp -d /tmp/berth-compose-config.XXXXXX)
 	mkdir -p "$WORK/proj/data"
@@ -110,4 +111,50 @@ both() {
 	cd "$WORK" && mkdir empty && cd empty
 	run "$BERTH_BIN" compose config
 	[ "$status" -eq 14 ]
+}
+
+@test "compose config SERVICE: those services, what they depend on and what they use; --images, --hash, -o" {
+	cd "$WORK/proj"
+	# web depends on db: both, and the networks and volume they use
+	run "$BERTH_BIN" compose config --format json web
+	assert_success
+	[ "$(echo "$output" | jq -c '[(.services | keys), (.networks | keys), (.volumes | keys)]')" = \
+		'[["db","web"],["back","front"],["dbdata"]]' ]
+	run "$BERTH_BIN" compose config --format json db
+	[ "$(echo "$output" | jq -c '[(.services | keys), (.networks | keys), (.volumes | keys)]')" = \
+		'[["db"],["back"],["dbdata"]]' ]
+	# a service of an inactive profile, named, is active (v2's WithServicesEnabled)
+	run "$BERTH_BIN" compose config --format json debug
+	assert_success
+	[ "$(echo "$output" | jq -c '[(.services | keys), (.networks | keys), .volumes]')" = \
+		'[["debug"],["default"],null]' ]
+	run "$BERTH_BIN" compose config nope
+	[ "$status" -eq 1 ]
+	assert_output "berth: no such service: nope"
+	# --services lists them all, dependencies first, whatever is named
+	run "$BERTH_BIN" compose config --services web
+	assert_output "$(printf 'db\nweb')"
+	run "$BERTH_BIN" compose config --images
+	assert_output "$(printf 'postgres\nnginx:1.27')"
+	run "$BERTH_BIN" compose --profile tools config --images debug
+	assert_output busybox
+	# --hash: "service hash" in name order, a change to web changing web's only
+	run "$BERTH_BIN" compose config --hash '*'
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^db\ [0-9a-f]{64}$ ]] && [[ "${lines[1]}" =~ ^web\ [0-9a-f]{64}$ ]]
+	local before=("${lines[@]}")
+	run env TAG=2 "$BERTH_BIN" compose config --hash web,db
+	[ "${lines[0]}" = "${before[0]}" ] && [ "${lines[1]}" != "${before[1]}" ]
+	run "$BERTH_BIN" compose config --hash nope
+	[ "$status" -eq 1 ]
+	assert_output "berth: no such service: nope"
+	# -o: the file, nothing on stdout
+	run "$BERTH_BIN" compose config -o "$WORK/out.yaml" db
+	assert_success
+	assert_output ""
+	diff "$WORK/out.yaml" <("$BERTH_BIN" compose config db)
+	run "$BERTH_BIN" compose config -q web
+	assert_success
+	assert_output ""
 }

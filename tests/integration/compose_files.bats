@@ -74,6 +74,9 @@ file_facts() {
 	assert_output "$(printf '600 0 0\nhello bob\n$HOME stays')"
 	run file_facts /envcfg
 	assert_output "$(printf '444 0 0\ncfg-from-env')"
+	# config --hash is the hash up labels the container with
+	run berth compose config --hash app
+	assert_output "app $(berth inspect -f '{{index .Config.Labels "com.docker.compose.config-hash"}}' shop-app-1)"
 	# made again (another value): the new container has the new file
 	export TOKEN=changed
 	run berth compose up -d --force-recreate

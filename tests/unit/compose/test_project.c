@@ -383,6 +383,54 @@ static void test_implicit_deps(void **state)
 	cmp_project_free(p);
 }
 
+/* config SERVICE: the services named and their dependencies, the resources they use; a
+ * named service of an inactive profile active; --services' order dependencies first. */
+static void test_select(void **state)
+{
+	put("s.yaml",
+	    "services:\n  web:\n    image: x\n    depends_on: [db]\n    networks: [front]\n"
+	    "  db:\n    image: x\n    volumes: [data:/d]\n    networks: [back]\n"
+	    "  a:\n    image: x\n    depends_on: [web]\n"
+	    "  tool:\n    image: x\n    profiles: [t]\n"
+	    "networks: {front: {}, back: {}}\nvolumes: {data: {}}\n");
+	const char *files[] = {"s.yaml", NULL};
+	char *msg;
+	struct cmp_project *p = load(files, NULL, &msg);
+	if (!p)
+		fail_msg("%s", msg);
+	json_t *order = cmp_project_service_order(p);
+	char *text = json_dumps(order, JSON_COMPACT);
+	assert_string_equal(text, "[\"db\",\"web\",\"a\"]");
+	free(text);
+	json_decref(order);
+	struct berr *err = NULL;
+	const char *bad[] = {"web", "nope", NULL};
+	assert_int_equal(cmp_project_select(p, bad, &err), -ENOENT);
+	berr_free(err);
+	err = NULL;
+	const char *sel[] = {"web", NULL};
+	assert_int_equal(cmp_project_select(p, sel, &err), 0);
+	check(p, "services.a", "absent");
+	check(p, "services.db.image", "'x'");
+	json_t *m = p->model;
+	assert_non_null(json_object_get(json_object_get(m, "volumes"), "data"));
+	assert_int_equal(json_object_size(json_object_get(m, "networks")), 2);
+	assert_non_null(json_object_get(json_object_get(m, "networks"), "front"));
+	cmp_project_free(p);
+	/* a named service's profiles are active */
+	const char *tool[] = {"tool", NULL};
+	struct cmp_options o = {.files = files, .workdir = dir, .environ = env, .services = tool};
+	p = NULL;
+	assert_int_equal(cmp_project_load(&o, &p, &err), 0);
+	assert_int_equal(cmp_project_select(p, tool, &err), 0);
+	check(p, "services.tool.profiles", "['t']");
+	check(p, "services.web", "absent");
+	check(p, "volumes", "absent");
+	assert_int_equal(json_object_size(json_object_get(p->model, "networks")), 1);
+	assert_non_null(json_object_get(json_object_get(p->model, "networks"), "default"));
+	cmp_project_free(p);
+}
+
 static void test_names(void **state)
 {
 	char *n = cmp_project_name_normalize("My App_1-x.y");
@@ -403,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_extends_include), cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_file_refs),       cmocka_unit_test(test_implicit_deps),
+	    cmocka_unit_test(test_select),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
