@@ -404,6 +404,8 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 			json_object_set_new(hc, "VmAccel", json_string(c->vm_accel));
 		if (c->vm_kernel)
 			json_object_set_new(hc, "VmKernel", json_string(c->vm_kernel));
+		if (c->vm_template)
+			json_object_set_new(hc, "VmTemplate", json_true());
 	}
 	json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
 	if (d->idmaps)

@@ -40,6 +40,7 @@ struct eng_create {
 								   *const *add_hosts;
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */
 	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
+	bool vm_template;    /* --vm-template: from a pre-booted template (vm/template.h) */
 	const char *systemd; /* --systemd: "true" (NULL), "false" or "always" (engine/systemd.h) */
 	/* --ipc, --pid and --volumes-from (engine/share.h): NULL, or "host", "container:X", ...;
 	 * "X[:ro|:rw]" */

@@ -124,6 +124,7 @@ static int vm_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 			    .init_path = hc_str(c->rec, "VmInitPath"),
 			    .kernel = hc_str(c->rec, "VmKernel"),
 			    .accel = hc_str(c->rec, "VmAccel"),
+			    .template = json_is_true(json_object_get(hc, "VmTemplate")),
 			    .mem_mb = mem > 0 ? (unsigned)(mem >> 20) : 0,
 			    .cpus = nano > 0 ? (unsigned)((nano + 999999999) / 1000000000) : 0,
 			    .spec = spec,

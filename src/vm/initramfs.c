@@ -24,6 +24,9 @@
 
 const char *const vm_modules_wanted[] = {"virtio_mmio", "virtio_console", "virtiofs", "virtio_net",
 					 NULL};
+/* virtio over PCI first: the rest probe their devices as they load */
+const char *const vm_modules_wanted_pci[] = {"virtio_pci", "virtio_console", "virtiofs",
+					     "virtio_net", NULL};
 
 /* The modules.dep line of module name ("virtio_mmio" matches ".../virtio_mmio.ko:"). */
 static const char *dep_line(const char *dep, const char *name, size_t *out_len)
@@ -130,14 +133,15 @@ static int add_file(struct vm_cpio *c, const char *name, const char *path, mode_
 
 /* The key of a base archive: the init's and the modules' identity (size and time), and which
  * modules. */
-static void base_key(const char *init_path, const char *modules_dir, char out[65])
+static void base_key(const char *init_path, const char *modules_dir, const char *const *mods,
+		     char out[65])
 {
 	struct stat a = {0}, b = {0};
 	(void)stat(init_path, &a);
 	autofree char *dep = xasprintf("%s/modules.dep", modules_dir);
 	(void)stat(dep, &b);
 	char wanted[256] = "";
-	for (const char *const *m = vm_modules_wanted; *m; m++)
+	for (const char *const *m = mods; *m; m++)
 		snprintf(wanted + strlen(wanted), sizeof(wanted) - strlen(wanted), " %s", *m);
 	autofree char *id = xasprintf("%s %lld %lld %s %lld %lld%s", init_path,
 				      (long long)a.st_size, (long long)a.st_mtime, modules_dir,
@@ -146,10 +150,10 @@ static void base_key(const char *init_path, const char *modules_dir, char out[65
 }
 
 char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char *modules_dir,
-			struct berr **err)
+			const char *const *wanted, struct berr **err)
 {
 	char key[65];
-	base_key(init_path, modules_dir, key);
+	base_key(init_path, modules_dir, wanted, key);
 	char *path = xasprintf("%s/initramfs-%.16s.cpio", cache_dir, key);
 	if (access(path, R_OK) == 0)
 		return path;
@@ -159,7 +163,7 @@ char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char
 	char **order = NULL;
 	struct vm_cpio c = {0};
 	int r = fs_read_file(AT_FDCWD, deppath, MODULES_DEP_MAX, &dep, &dlen, err);
-	if (r == 0 && !(order = vm_modules_order(dep, vm_modules_wanted, err)))
+	if (r == 0 && !(order = vm_modules_order(dep, wanted, err)))
 		r = -ENOENT;
 	static const char *const dirs[] = {"dev",         "proc", "sys",         "rootfs", "berth",
 					   "berth/files", "lib",  "lib/modules", NULL};

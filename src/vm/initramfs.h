@@ -15,14 +15,16 @@ struct berr;
 /* What the guest needs of a Debian cloud kernel: virtio over MMIO (found through microvm's
  * ACPI tables), virtio-serial, virtiofs. */
 extern const char *const vm_modules_wanted[];
+/* The same over PCI (q35: a template's machine). */
+extern const char *const vm_modules_wanted_pci[];
 
 /* The modules (paths as modules.dep has them) for wanted and their dependencies, each after
  * what it needs; NULL-terminated, caller frees (strv_free). ENOENT names a missing one. */
 char **vm_modules_order(const char *modules_dep, const char *const *wanted, struct berr **err);
 
-/* The cached base archive for init and modules_dir (/lib/modules/<release>), made if
- * missing; its path (caller frees). */
+/* The cached archive for init, modules_dir (/lib/modules/<release>) and the modules wanted
+ * (vm_modules_wanted or _pci), made if missing; its path (caller frees). */
 char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char *modules_dir,
-			struct berr **err);
+			const char *const *wanted, struct berr **err);
 
 #endif

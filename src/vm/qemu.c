@@ -28,48 +28,60 @@ static void add(struct argv *a, const char *fmt, ...)
 	a->v[++a->n] = NULL;
 }
 
-/* microvm: no PCI, no firmware, devices on virtio-mmio described by ACPI (the Debian cloud
- * kernel has no CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), modern virtio (vhost-user-fs speaks no
- * legacy). Guest memory is a shared memfd: virtiofsd maps it. */
-static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
+/* What both machines share: the accelerator, memory, the sandbox, kernel, console, QMP. Guest
+ * memory is shared (virtiofsd maps it): a memfd, or the file of a template or a clone. */
+static void head(struct argv *a, const struct vm_hypervisor *h, const struct vm_plan *p,
+		 const char *machine)
 {
-	struct argv a = {0};
-	add(&a, "%s", h->binary);
-	add(&a, "-M");
-	add(&a, "microvm,acpi=on,pcie=off,rtc=on,memory-backend=mem");
-	add(&a, "-accel");
+	add(a, "%s", h->binary);
+	add(a, "-M");
+	add(a, "%s", machine);
+	add(a, "-accel");
 	/* TCG's translation cache is 1 GiB by default, most of what a VM costs in memory; 64 MiB
 	 * is plenty for one process in a small guest */
-	add(&a, "%s", p->accel == VM_ACCEL_KVM ? "kvm" : "tcg,tb-size=64");
+	add(a, "%s", p->accel == VM_ACCEL_KVM ? "kvm" : "tcg,tb-size=64");
 	if (p->accel == VM_ACCEL_KVM) {
-		add(&a, "-cpu");
-		add(&a, "host");
+		add(a, "-cpu");
+		add(a, "host");
 	}
-	add(&a, "-global");
-	add(&a, "virtio-mmio.force-legacy=false");
-	add(&a, "-m");
-	add(&a, "%u", p->mem_mb);
-	add(&a, "-smp");
-	add(&a, "%u", p->cpus ? p->cpus : 1);
-	add(&a, "-object");
-	add(&a, "memory-backend-memfd,id=mem,size=%uM,share=on", p->mem_mb);
+	add(a, "-m");
+	add(a, "%u", p->mem_mb);
+	add(a, "-smp");
+	add(a, "%u", p->cpus ? p->cpus : 1);
+	add(a, "-object");
+	if (p->ram_path)
+		add(a, "memory-backend-file,id=mem,size=%uM,mem-path=%s,share=on", p->mem_mb,
+		    p->ram_path);
+	else
+		add(a, "memory-backend-memfd,id=mem,size=%uM,share=on", p->mem_mb);
 	static const char *const fixed[] = {"-nodefaults", "-no-user-config", "-display",
 					    "none",        "-no-reboot",      NULL};
 	for (const char *const *f = fixed; *f; f++)
-		add(&a, "%s", *f);
+		add(a, "%s", *f);
 	/* QEMU's own seccomp filter: no new privileges, no processes, no priority changes */
-	add(&a, "-sandbox");
-	add(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
-	add(&a, "-kernel");
-	add(&a, "%s", p->kernel);
-	add(&a, "-initrd");
-	add(&a, "%s", p->initrd);
-	add(&a, "-append");
-	add(&a, "%s", p->cmdline);
-	add(&a, "-serial");
-	add(&a, "file:%s", p->console_log);
-	add(&a, "-qmp");
-	add(&a, "unix:%s,server=on,wait=off", p->qmp_socket);
+	add(a, "-sandbox");
+	add(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	add(a, "-kernel");
+	add(a, "%s", p->kernel);
+	add(a, "-initrd");
+	add(a, "%s", p->initrd);
+	add(a, "-append");
+	add(a, "%s", p->cmdline);
+	add(a, "-serial");
+	add(a, "file:%s", p->console_log);
+	add(a, "-qmp");
+	add(a, "unix:%s,server=on,wait=off", p->qmp_socket);
+}
+
+/* microvm: no PCI, no firmware, devices on virtio-mmio described by ACPI (the Debian cloud
+ * kernel has no CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), modern virtio (vhost-user-fs speaks no
+ * legacy). */
+static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
+{
+	struct argv a = {0};
+	head(&a, h, p, "microvm,acpi=on,pcie=off,rtc=on,memory-backend=mem");
+	add(&a, "-global");
+	add(&a, "virtio-mmio.force-legacy=false");
 	for (size_t i = 0; i < p->n_shares; i++) {
 		add(&a, "-chardev");
 		add(&a, "socket,id=fs%zu,path=%s", i, p->shares[i].socket);
@@ -100,7 +112,44 @@ static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
 const struct vm_hypervisor vm_qemu_microvm = {
     .name = "qemu-microvm", .binary = "qemu-system-x86_64", .command_line = microvm};
 
-char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz)
+/* q35, for templates (issue #21; docs/DESIGN.md "VM templates"): PCIe, so what is a clone's own
+ * is plugged in after its restore, each device into a root port of its own (rp1...). The
+ * template has the machine, the root ports and the virtio-serial bus, nothing else; a clone
+ * (p->incoming) the same with its backends (chardevs, netdevs) on the command line and their
+ * devices added over QMP once it runs (vm/template.c). */
+static char **q35(const struct vm_hypervisor *h, const struct vm_plan *p)
+{
+	struct argv a = {0};
+	head(&a, h, p, "q35,memory-backend=mem");
+	for (unsigned i = 1; i <= p->root_ports; i++) {
+		add(&a, "-device");
+		add(&a, "pcie-root-port,id=rp%u,chassis=%u,slot=%u", i, i, i);
+	}
+	add(&a, "-device");
+	add(&a, "virtio-serial-pci,id=vser,max_ports=%d", VM_PORTS_MAX);
+	for (size_t i = 0; i < p->n_shares; i++) {
+		add(&a, "-chardev");
+		add(&a, "socket,id=fs%zu,path=%s", i, p->shares[i].socket);
+	}
+	for (size_t i = 0; i < p->n_ports; i++) {
+		add(&a, "-chardev");
+		add(&a, "socket,id=port%zu,fd=%d", i, p->ports[i].fd);
+	}
+	for (size_t i = 0; i < p->n_nics; i++) {
+		add(&a, "-netdev");
+		add(&a, "tap,id=net%zu,fd=%d", i, p->nics[i].fd);
+	}
+	if (p->incoming) {
+		add(&a, "-incoming");
+		add(&a, "defer");
+	}
+	return a.v;
+}
+
+const struct vm_hypervisor vm_qemu_q35 = {
+    .name = "qemu-q35", .binary = "qemu-system-x86_64", .command_line = q35};
+
+char *vm_kernel_cmdline_pci(enum vm_accel accel, unsigned tsc_khz, bool pci)
 {
 	/* quiet: the console is a log, and writing it costs a TCG guest time. panic=-1: a
 	 * guest that panics reboots, which -no-reboot turns into QEMU's exit. Under TCG the
@@ -108,8 +157,13 @@ char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz)
 	 * rate (the host's: TCG's TSC is the host's) it skips that, and its timers run right
 	 * (a made-up rate disables the APIC timer, and then nothing sleeping ever wakes). */
 	if (accel == VM_ACCEL_TCG)
-		return xasprintf("console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=%u "
+		return xasprintf("console=ttyS0 quiet panic=-1%s tsc_early_khz=%u "
 				 "tsc=reliable no_timer_check",
-				 tsc_khz);
-	return xstrdup("console=ttyS0 quiet panic=-1 pci=off");
+				 pci ? "" : " pci=off", tsc_khz);
+	return xasprintf("console=ttyS0 quiet panic=-1%s", pci ? "" : " pci=off");
+}
+
+char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz)
+{
+	return vm_kernel_cmdline_pci(accel, tsc_khz, false);
 }

@@ -4,6 +4,7 @@
 #ifndef BERTH_VM_QEMU_H
 #define BERTH_VM_QEMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ struct vm_plan {
 	enum vm_accel accel;
 	const char *kernel, *initrd, *cmdline;
 	unsigned mem_mb, cpus;
+	const char *ram_path;    /* guest memory in this file (share=on), not a memfd, or NULL */
+	bool incoming;           /* q35: a template's clone (-incoming defer; devices by QMP) */
+	unsigned root_ports;     /* q35: PCIe root ports rp1... for the devices plugged later */
 	const char *console_log; /* the serial console, into this file */
 	const char *qmp_socket;  /* QMP, a socket QEMU listens on */
 	struct {
@@ -51,8 +55,12 @@ struct vm_hypervisor {
 };
 
 extern const struct vm_hypervisor vm_qemu_microvm;
+extern const struct vm_hypervisor vm_qemu_q35;
 
-/* The guest kernel's command line for accel (tsc_khz: the host's TSC rate, for TCG). */
+/* The guest kernel's command line for accel (tsc_khz: the host's TSC rate, for TCG), for
+ * microvm (the kernel does not probe for PCI). */
 char *vm_kernel_cmdline(enum vm_accel accel, unsigned tsc_khz);
+/* The same for a machine with PCI (pci: q35) or without. */
+char *vm_kernel_cmdline_pci(enum vm_accel accel, unsigned tsc_khz, bool pci);
 
 #endif

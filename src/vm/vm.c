@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,11 +27,13 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 #include "vm/accel.h"
 #include "vm/initramfs.h"
 #include "vm/proto.h"
 #include "vm/qmp.h"
+#include "vm/template.h"
 
 #define VIRTIOFSD     "/usr/lib/qemu/virtiofsd"
 #define PORT_FD_FIRST 10
@@ -76,7 +79,7 @@ static int make_cgroup(struct vm *v, const struct vm_opts *o, unsigned mem_mb, s
 /* QEMU needs no capability: what it opens (the kernel, the initramfs, /dev/kvm, its sockets)
  * is root's to open by ownership. So it runs with none, and no way to get any back
  * (no_new_privs; -sandbox also denies it setuid). */
-static void drop_capabilities(void)
+void vm_drop_capabilities(void)
 {
 	for (int cap = 0; cap < 64; cap++)
 		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
@@ -86,8 +89,7 @@ static void drop_capabilities(void)
 		_exit(125);
 }
 
-/* In a child before its exec: into the VM's cgroup, stdio on these (-1: /dev/null). */
-static void child_setup(const char *cgroup, int in, int out, int err_)
+void vm_child_setup(const char *cgroup, int in, int out, int err_)
 {
 	if (cgroup && rt_cgroup_enter_self(cgroup, false, NULL) < 0)
 		_exit(125);
@@ -131,7 +133,7 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 		return berr_set(err, e, "fork virtiofsd");
 	}
 	if (pid == 0) {
-		child_setup(v->cgroup, -1, logfd, logfd);
+		vm_child_setup(v->cgroup, -1, logfd, logfd);
 		/* fd 3, without close-on-exec (dup2 onto itself would keep the flag) */
 		if (lfd == 3)
 			(void)fcntl(3, F_SETFD, 0);
@@ -165,10 +167,9 @@ static const char *const port_names[N_PORTS] = {"berth.ctl", "berth.stdin", "ber
 						"berth.stderr", "berth.exec"};
 
 /* theirs: QEMU's ends of the ports, then the TAPs (o->n_nics), onto fixed numbers. */
-static int start_qemu(struct vm *v, const struct vm_opts *o, struct vm_plan *p,
-		      int theirs[N_PORTS + VM_NICS_MAX], struct berr **err)
+static int start_qemu(struct vm *v, const struct vm_opts *o, const struct vm_hypervisor *h,
+		      struct vm_plan *p, int theirs[N_PORTS + VM_NICS_MAX], struct berr **err)
 {
-	const struct vm_hypervisor *h = hypervisors[0];
 	for (size_t i = 0; i < N_PORTS; i++) {
 		p->ports[i].name = port_names[i];
 		p->ports[i].fd = PORT_FD_FIRST + (int)i;
@@ -193,7 +194,7 @@ static int start_qemu(struct vm *v, const struct vm_opts *o, struct vm_plan *p,
 		return berr_set(err, e, "fork QEMU");
 	}
 	if (pid == 0) {
-		child_setup(v->cgroup, -1, logfd, logfd);
+		vm_child_setup(v->cgroup, -1, logfd, logfd);
 		/* the sockets are named relative to the state directory */
 		if (chdir(v->state_dir) < 0)
 			_exit(126);
@@ -203,7 +204,7 @@ static int start_qemu(struct vm *v, const struct vm_opts *o, struct vm_plan *p,
 			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
 		for (int i = 0; i < n_fds; i++)
 			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
-		drop_capabilities();
+		vm_drop_capabilities();
 		execvp(argv[0], argv);
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -223,8 +224,8 @@ static void add_record(struct vm_guest_plan *g, const char *rec)
 	g->config_len += n;
 }
 
-static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, char **kernel,
-		char **initrd, struct berr **err)
+static int plan(const struct vm_opts *o, struct vm *v, bool pci, struct vm_guest_plan *g,
+		char **kernel, char **initrd, struct berr **err)
 {
 	autofree char *modules = NULL;
 	if (vm_accel_pick(o->accel, &v->accel, &v->warning, err) < 0 ||
@@ -236,7 +237,8 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 				  VM_MEM_MIN_MB, o->mem_mb);
 	/* the initramfs has nothing of the container's (its config goes on berth.ctl): the one
 	 * of this guest shape, cached, is the VM's as it is */
-	*initrd = vm_initramfs_base(o->cache_dir, o->init_path, modules, err);
+	*initrd = vm_initramfs_base(o->cache_dir, o->init_path, modules,
+				    pci ? vm_modules_wanted_pci : vm_modules_wanted, err);
 	if (!*initrd)
 		return -EIO;
 	if (o->n_nics > VM_NICS_MAX)
@@ -253,6 +255,21 @@ static int plan(const struct vm_opts *o, struct vm *v, struct vm_guest_plan *g, 
 	}
 	if (o->wait_go)
 		add_record(g, "wait=1"); /* the guest waits for "go" */
+	/* the guest's clock and random seed (guest/init.c take_identity): a clone of a template
+	 * has the template's until it takes these */
+	unsigned char seed[32];
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		return berr_set(err, errno, "the guest's random seed");
+	char rec[96];
+	snprintf(rec, sizeof(rec), "time=%lld.%09ld", (long long)now.tv_sec, now.tv_nsec);
+	add_record(g, rec);
+	int n = snprintf(rec, sizeof(rec), "seed=");
+	for (size_t i = 0; i < sizeof(seed); i++)
+		n += snprintf(rec + n, sizeof(rec) - (size_t)n, "%02x", seed[i]);
+	add_record(g, rec);
+	explicit_bzero(seed, sizeof(seed));
 	if (g->config_len > VM_CONFIG_MAX)
 		return berr_plain(err, E2BIG, "the VM's config is %zu bytes, more than %d MiB",
 				  g->config_len, VM_CONFIG_MAX >> 20);
@@ -311,7 +328,44 @@ static void send_config(struct vm *v, const struct vm_guest_plan *g)
 	(void)ctl_send(v, f, n);
 }
 
+/* A clone of the template of p's shape (made first if missing): its RAM copied into the state
+ * directory, QEMU restored from the template's state (a template has no systemd mode: its
+ * kernel command line is another). Until the restore, p is the template's. */
+static int clone_plan(struct vm *v, const struct vm_opts *o, const struct vm_guest_plan *g,
+		      struct vm_plan *p, char **out_tpl, struct berr **err)
+{
+	if (g->systemd)
+		return berr_plain(err, ENOTSUP, "a system image's VM boots cold");
+	if (g->n_shares + o->n_nics > VM_TEMPLATE_ROOT_PORTS)
+		return berr_plain(err, E2BIG, "more shares and networks than a template has ports");
+	autofree char *tpl = vm_template_get(o->cache_dir, p, err);
+	autofree char *ram = state_file(v, "ram");
+	if (!tpl || vm_template_copy_ram(tpl, ram, err) < 0)
+		return -EIO;
+	p->ram_path = "ram"; /* in the state directory, QEMU's cwd */
+	p->incoming = true;
+	p->root_ports = VM_TEMPLATE_ROOT_PORTS;
+	*out_tpl = take_ptr(&tpl);
+	return 0;
+}
+
+static int boot(const struct vm_opts *o, struct vm *v, bool clone, struct berr **err);
+
 int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
+{
+	if (o->template) {
+		struct berr *why = NULL;
+		if (boot(o, out, true, &why) == 0)
+			return 0;
+		autofree char *msg = berr_string(why);
+		log_debug("VM '%s' boots cold, not from a template: %s", o->id ? o->id : "", msg);
+		berr_free(why);
+		vm_stop(out, false);
+	}
+	return boot(o, out, false, err);
+}
+
+static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr **err)
 {
 	struct vm *v = out;
 	memset(v, 0, sizeof(*v));
@@ -325,7 +379,8 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 	autofree char *cmdline = NULL, *console = state_file(v, "console.log");
 	const char *qmp = "qmp.sock"; /* relative to the state directory, QEMU's cwd */
 	memset(&g, 0, sizeof(g));
-	int r = plan(o, v, &g, &kernel, &initrd, err);
+	autofree char *tpl = NULL;
+	int r = plan(o, v, clone, &g, &kernel, &initrd, err);
 	if (r == 0)
 		r = make_cgroup(v, o, o->mem_mb ? o->mem_mb : VM_MEM_DEFAULT_MB, err);
 	struct vm_plan p = {.accel = v->accel,
@@ -349,7 +404,7 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) < 0)
 			r = berr_set(err, errno, "socketpair");
 	if (r == 0) {
-		cmdline = vm_kernel_cmdline(v->accel, vm_host_tsc_khz());
+		cmdline = vm_kernel_cmdline_pci(v->accel, vm_host_tsc_khz(), clone);
 		if (g.systemd) {
 			/* kernel-command-line(7): the status lines `logs` shows (the kernel's
 			 * "quiet" would hide them); no getty on the serial port, which is the
@@ -368,7 +423,14 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 		int theirs[N_PORTS + VM_NICS_MAX];
 		for (int i = 0; i < N_PORTS; i++)
 			theirs[i] = pairs[i][1];
-		r = start_qemu(v, o, &p, theirs, err);
+		if (clone)
+			r = clone_plan(v, o, &g, &p, &tpl, err);
+		if (r == 0)
+			r = start_qemu(v, o, clone ? &vm_qemu_q35 : hypervisors[0], &p, theirs,
+				       err);
+		autofree char *qmp_path = state_file(v, qmp);
+		if (r == 0 && clone)
+			r = vm_template_restore(qmp_path, tpl, &p, err);
 	}
 	for (int i = 0; i < N_PORTS; i++)
 		if (pairs[i][1] >= 0)

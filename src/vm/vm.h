@@ -37,6 +37,8 @@ struct vm_opts {
 	bool wait_go; /* the guest waits for vm_go before it runs the process (OCI create) */
 	const struct vm_nic *nics; /* its networks' TAPs (the caller keeps its fds) */
 	size_t n_nics;
+	bool template; /* from a template of its shape (vm/template.h), else (or if that
+			* fails: why at debug level) a cold boot */
 };
 
 struct vm {
@@ -88,5 +90,11 @@ char *vm_console_tail(const struct vm *v, size_t max);
 /* End it: QMP quit, SIGKILL if it lingers, the virtiofsds, the state directory. Reaps the
  * children unless the caller did (reaped_qemu). */
 void vm_stop(struct vm *v, bool reaped_qemu);
+
+/* For src/vm's own children (QEMU, virtiofsd), before their exec: into cgroup (NULL: stay),
+ * stdio on these (-1: /dev/null), no signal blocked, killed with their parent. */
+void vm_child_setup(const char *cgroup, int in, int out, int err_);
+/* No capability, and no way to get one (QEMU needs none). */
+void vm_drop_capabilities(void);
 
 #endif

@@ -230,6 +230,8 @@ static void run_flags_clear(struct run_flags *f)
 	    {"vm-accel", 0, FLAG_STRING, &(f).c.vm_accel, "Accelerator of a VM (auto, kvm, tcg)",   \
 	     "string"},                                                                             \
 	    {"vm-kernel", 0, FLAG_STRING, &(f).c.vm_kernel, "Guest kernel of a VM", "path"},        \
+	    {"vm-template", 0, FLAG_BOOL, &(f).c.vm_template,                                       \
+	     "Start a VM from a pre-booted template of its shape (experimental)"},                  \
 	    {"userns",                                                                              \
 	     0,                                                                                     \
 	     FLAG_STRING,                                                                           \

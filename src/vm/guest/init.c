@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/random.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -220,6 +221,10 @@ static int open_port(const char *name, int flags, int wait_s)
 		}
 		if (d)
 			closedir(d);
+		/* on the console only (no port yet): where a template is saved
+		 * (vm/template.c waits for this line) */
+		if (tries == 0 && ctl < 0)
+			say("berth-init: waiting for port %s\n", name);
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -232,6 +237,39 @@ static void mount_or_fail(const char *src, const char *dst, const char *type, un
 	mkdir(dst, 0755);
 	if (mount(src, dst, type, flags, data) < 0)
 		fail(125, "mount %s on %s: %s", type ? type : src, dst, strerror(errno));
+}
+
+/* A clone of a template restores the template's clock and the state of its random number
+ * generator: the host's time ("time=SEC.NSEC", taken as the config was made: set only when
+ * ours is behind it, so a cold boot keeps its RTC's, which is later) and 32 random bytes of
+ * the host's ("seed=HEX", credited and the CRNG reseeded, so no two VMs share a stream;
+ * random(4), RNDADDENTROPY and RNDRESEEDCRNG). */
+static void take_identity(const struct config *c)
+{
+	const char *t = config_value(c, "time");
+	long long sec = 0;
+	long nsec = 0;
+	struct timespec now;
+	if (t && sscanf(t, "%lld.%ld", &sec, &nsec) == 2 && nsec >= 0 && nsec < 1000000000L &&
+	    clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec < sec) {
+		struct timespec host = {.tv_sec = (time_t)sec, .tv_nsec = nsec};
+		if (clock_settime(CLOCK_REALTIME, &host) < 0)
+			say("berth-init: set the clock: %s\n", strerror(errno));
+	}
+	const char *seed = config_value(c, "seed");
+	struct {
+		int entropy_count, buf_size;
+		unsigned char buf[32];
+	} e = {.entropy_count = 256, .buf_size = 32};
+	for (size_t i = 0; seed && i < sizeof(e.buf); i++)
+		if (sscanf(seed + 2 * i, "%2hhx", &e.buf[i]) != 1)
+			fail(125, "bad seed record");
+	int fd = seed ? open("/dev/urandom", O_RDWR | O_CLOEXEC) : -1;
+	if (seed && (fd < 0 || ioctl(fd, RNDADDENTROPY, &e) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0))
+		fail(125, "seed the guest's random numbers: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	memset(&e, 0, sizeof(e));
 }
 
 /* ---- the root ---- */
@@ -455,6 +493,7 @@ int main(void)
 	ctl = open_port("berth.ctl", O_RDWR | O_NONBLOCK, CTL_WAIT_S);
 	struct config c = {0};
 	read_config(&c);
+	take_identity(&c);
 	int exec_port = open_port("berth.exec", O_RDWR | O_NONBLOCK, PORT_WAIT_S);
 	const char *host = config_value(&c, "hostname");
 	if (host)

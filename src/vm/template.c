@@ -1,0 +1,354 @@
+/* VM templates: made once per guest shape, restored per clone (see template.h). Single-
+ * threaded; forks QEMU, which execs at once. */
+#include "vm/template.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+#include "vm/qmp_conn.h"
+#include "vm/vm.h"
+
+#define MAKE_TIMEOUT_S     120 /* a q35 boot to the init's wait, under TCG on a busy host */
+#define MIGRATE_TIMEOUT_MS 30000
+#define READY_LINE         "berth-init: waiting for port berth.ctl"
+
+static void stat_id(char *buf, size_t cap, const char *path)
+{
+	struct stat st = {0};
+	(void)stat(path, &st);
+	size_t n = strlen(buf);
+	snprintf(buf + n, cap - n, "%s %lld %lld|", path, (long long)st.st_size,
+		 (long long)st.st_mtime);
+}
+
+/* QEMU's binary as execvp finds it (its identity is part of the key: another QEMU may
+ * restore nothing of this one's state). */
+static char *qemu_binary(const char *name)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", d, name);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(name);
+}
+
+/* The template's name: everything a clone must share with it. */
+static void template_key(const struct vm_plan *p, char out[65])
+{
+	char id[4096] = "";
+	autofree char *qemu = qemu_binary(vm_qemu_q35.binary);
+	stat_id(id, sizeof(id), qemu);
+	stat_id(id, sizeof(id), p->kernel);
+	stat_id(id, sizeof(id), p->initrd);
+	size_t n = strlen(id);
+	snprintf(id + n, sizeof(id) - n, "%s|%u %u %d %u", p->cmdline, p->mem_mb, p->cpus,
+		 (int)p->accel, VM_TEMPLATE_ROOT_PORTS);
+	sha256_hex(id, strlen(id), out);
+}
+
+static bool console_says(const char *dir, const char *line)
+{
+	autofree char *path = xasprintf("%s/console.log", dir);
+	autofree char *data = NULL;
+	size_t len = 0;
+	return fs_read_file(AT_FDCWD, path, 1 << 20, &data, &len, NULL) == 0 && strstr(data, line);
+}
+
+static pid_t spawn(const struct vm_plan *p, const char *dir, struct berr **err)
+{
+	char **argv = vm_qemu_q35.command_line(&vm_qemu_q35, p);
+	autofree char *log = xasprintf("%s/qemu.log", dir);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		strv_free(argv);
+		if (logfd >= 0)
+			(void)close(logfd);
+		return berr_set(err, e, "fork QEMU for a template");
+	}
+	if (pid == 0) {
+		vm_child_setup(NULL, -1, logfd, logfd);
+		if (chdir(dir) < 0)
+			_exit(126);
+		vm_drop_capabilities();
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	strv_free(argv);
+	if (logfd >= 0)
+		(void)close(logfd);
+	return pid;
+}
+
+static int migrate_wait(struct vm_qmp *q, struct berr **err)
+{
+	for (;;) {
+		json_t *st = NULL;
+		int r = vm_qmp_run(q, "query-migrate", NULL, -1, &st, err);
+		if (r < 0)
+			return r;
+		const char *s = json_string_value(json_object_get(st, "status"));
+		bool done = s && !strcmp(s, "completed"), failed = s && !strcmp(s, "failed");
+		autofree char *why =
+		    failed ? xstrdup(json_string_value(json_object_get(st, "error-desc"))
+					 ?: "(no reason)")
+			   : NULL;
+		json_decref(st);
+		if (done)
+			return 0;
+		if (failed)
+			return berr_plain(err, EIO, "migration failed: %s", why);
+		(void)poll(NULL, 0, 10);
+	}
+}
+
+static json_t *caps(void)
+{
+	return json_pack("{s:[{s:s,s:b}]}", "capabilities", "capability", "x-ignore-shared",
+			 "state", 1);
+}
+
+/* Boot the template in dir until the init waits for berth.ctl, then save it. */
+static int make(const struct vm_plan *base, const char *dir, struct berr **err)
+{
+	struct vm_plan p = {.accel = base->accel,
+			    .kernel = base->kernel,
+			    .initrd = base->initrd,
+			    .cmdline = base->cmdline,
+			    .mem_mb = base->mem_mb,
+			    .cpus = base->cpus,
+			    .ram_path = "ram",
+			    .root_ports = VM_TEMPLATE_ROOT_PORTS,
+			    .console_log = "console.log",
+			    .qmp_socket = "qmp.sock"};
+	pid_t pid = spawn(&p, dir, err);
+	if (pid < 0)
+		return -EIO;
+	int r = 0;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!console_says(dir, READY_LINE)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			pid = 0;
+			r = berr_plain(err, EIO, "its QEMU ended before the guest was ready");
+			break;
+		}
+		if (now.tv_sec - t0.tv_sec > MAKE_TIMEOUT_S) {
+			r = berr_plain(err, ETIMEDOUT, "its guest was not ready in %d s",
+				       MAKE_TIMEOUT_S);
+			break;
+		}
+		(void)poll(NULL, 0, 50);
+	}
+	autofree char *qmp = xasprintf("%s/qmp.sock", dir);
+	autofree char *state = xasprintf("%s/state", dir);
+	struct vm_qmp q = {.fd = -1};
+	autoclose int out = -1;
+	if (r == 0)
+		r = vm_qmp_open(qmp, MIGRATE_TIMEOUT_MS, &q, err);
+	if (r == 0 && (out = open(state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		r = berr_set(err, errno, "create '%s'", state);
+	/* stopped first: a clone restores paused, and is let go once its devices are in */
+	if (r == 0)
+		r = vm_qmp_run(&q, "migrate-set-capabilities", caps(), -1, NULL, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "stop", NULL, -1, NULL, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "getfd", json_pack("{s:s}", "fdname", "out"), out, NULL, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "migrate", json_pack("{s:s}", "uri", "fd:out"), -1, NULL, err);
+	if (r == 0)
+		r = migrate_wait(&q, err);
+	if (r == 0 && fsync(out) < 0)
+		r = berr_set(err, errno, "write '%s'", state);
+	if (q.fd >= 0)
+		(void)vm_qmp_run(&q, "quit", NULL, -1, NULL, NULL);
+	vm_qmp_close(&q);
+	for (int i = 0; pid > 0 && i < 300; i++, (void)poll(NULL, 0, 10))
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			pid = 0;
+	if (pid > 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	return r;
+}
+
+char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct berr **err)
+{
+	char key[65];
+	template_key(p, key);
+	char *dir = xasprintf("%s/template-%.16s", cache_dir, key);
+	autofree char *ready = xasprintf("%s/state", dir);
+	if (access(ready, R_OK) == 0)
+		return dir;
+	/* one maker at a time; whoever waited finds it made */
+	autofree char *lockp = xasprintf("%s/template-%.16s.lock", cache_dir, key);
+	autoclose int lock = -1;
+	if (fs_mkdir_p(cache_dir, 0700, err) < 0) {
+		free(dir);
+		return NULL;
+	}
+	lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+		berr_set(err, errno, "lock '%s'", lockp);
+		free(dir);
+		return NULL;
+	}
+	if (access(ready, R_OK) == 0)
+		return dir;
+	autofree char *tmp = xasprintf("%s.tmp", dir);
+	(void)fs_rm_rf(AT_FDCWD, tmp, NULL);
+	(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = mkdir(tmp, 0700) < 0 ? berr_set(err, errno, "create '%s'", tmp) : make(p, tmp, err);
+	/* the state is written last, and the directory renamed whole: a template with a state
+	 * is complete */
+	if (r == 0 && rename(tmp, dir) < 0)
+		r = berr_set(err, errno, "rename '%s'", tmp);
+	if (r < 0) {
+		autofree char *tail = NULL;
+		autofree char *con = xasprintf("%s/console.log", tmp);
+		size_t len = 0;
+		if (fs_read_file(AT_FDCWD, con, 1 << 20, &tail, &len, NULL) == 0 && len > 300)
+			memmove(tail, tail + len - 300, 301);
+		log_debug("VM template '%s': console: %s", dir, tail ? tail : "(none)");
+		(void)fs_rm_rf(AT_FDCWD, tmp, NULL);
+		berr_wrap(err, "make the VM template '%s'", dir);
+		free(dir);
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("VM template '%s' made in %ld ms", dir,
+		  (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return dir;
+}
+
+int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **err)
+{
+	autofree char *src = xasprintf("%s/ram", tpl_dir);
+	autoclose int in = open(src, O_RDONLY | O_CLOEXEC);
+	autoclose int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct stat st;
+	if (in < 0 || out < 0 || fstat(in, &st) < 0)
+		return berr_set(err, errno, "copy '%s'", src);
+	if (ftruncate(out, st.st_size) < 0)
+		return berr_set(err, errno, "size '%s'", path);
+	autofree char *buf = xmalloc(1 << 20);
+	/* only the extents with data: most of a guest's RAM was never touched */
+	for (off_t pos = 0;;) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			return 0;
+		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
+		if (data < 0 || hole < 0)
+			return berr_set(err, errno, "read '%s'", src);
+		for (pos = data; pos < hole;) {
+			size_t want =
+			    (size_t)(hole - pos) < (1 << 20) ? (size_t)(hole - pos) : 1 << 20;
+			ssize_t k = pread(in, buf, want, pos);
+			if (k <= 0)
+				return berr_set(err, k < 0 ? errno : EIO, "read '%s'", src);
+			if (pwrite(out, buf, (size_t)k, pos) != k)
+				return berr_set(err, errno, "write '%s'", path);
+			pos += k;
+		}
+	}
+}
+
+/* The clone's own devices, each added once it runs: shares and NICs into root ports, the
+ * ports on the template's virtio-serial bus. */
+static int plug(struct vm_qmp *q, const struct vm_plan *p, struct berr **err)
+{
+	unsigned port = 1;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < p->n_shares; i++) {
+		char chardev[32], id[32], bus[32];
+		snprintf(chardev, sizeof(chardev), "fs%zu", i);
+		snprintf(id, sizeof(id), "fsdev%zu", i);
+		snprintf(bus, sizeof(bus), "rp%u", port++);
+		r = vm_qmp_run(q, "device_add",
+			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "vhost-user-fs-pci",
+					 "chardev", chardev, "tag", p->shares[i].tag, "bus", bus,
+					 "id", id),
+			       -1, NULL, err);
+	}
+	for (size_t i = 0; r == 0 && i < p->n_nics; i++) {
+		const uint8_t *m = p->nics[i].mac;
+		char netdev[32], id[32], bus[32], mac[18];
+		snprintf(netdev, sizeof(netdev), "net%zu", i);
+		snprintf(id, sizeof(id), "nic%zu", i);
+		snprintf(bus, sizeof(bus), "rp%u", port++);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			 m[4], m[5]);
+		r = vm_qmp_run(q, "device_add",
+			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "virtio-net-pci",
+					 "netdev", netdev, "mac", mac, "bus", bus, "id", id),
+			       -1, NULL, err);
+	}
+	for (size_t i = 0; r == 0 && i < p->n_ports; i++) {
+		char chardev[32], id[32];
+		snprintf(chardev, sizeof(chardev), "port%zu", i);
+		snprintf(id, sizeof(id), "vport%zu", i);
+		r = vm_qmp_run(q, "device_add",
+			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "virtserialport", "bus",
+					 "vser.0", "chardev", chardev, "name", p->ports[i].name,
+					 "id", id),
+			       -1, NULL, err);
+	}
+	return r;
+}
+
+int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct vm_plan *p,
+			struct berr **err)
+{
+	if (p->n_shares + p->n_nics > VM_TEMPLATE_ROOT_PORTS)
+		return berr_plain(err, E2BIG, "%zu shares and NICs, %d root ports",
+				  p->n_shares + p->n_nics, VM_TEMPLATE_ROOT_PORTS);
+	autofree char *state = xasprintf("%s/state", tpl_dir);
+	autoclose int in = open(state, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return berr_set(err, errno, "open '%s'", state);
+	struct vm_qmp q = {.fd = -1};
+	int r = vm_qmp_open(qmp_path, MIGRATE_TIMEOUT_MS, &q, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "migrate-set-capabilities", caps(), -1, NULL, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "getfd", json_pack("{s:s}", "fdname", "in"), in, NULL, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "migrate-incoming", json_pack("{s:s}", "uri", "fd:in"), -1, NULL,
+			       err);
+	if (r == 0)
+		r = migrate_wait(&q, err);
+	if (r == 0)
+		r = vm_qmp_run(&q, "cont", NULL, -1, NULL, err);
+	if (r == 0)
+		r = plug(&q, p, err);
+	vm_qmp_close(&q);
+	return r;
+}

@@ -1,0 +1,30 @@
+/* VM templates (issue #21; docs/DESIGN.md "VM templates"): a q35 guest booted once to the
+ * point where berth's init waits for its control port, before anything of a container, and
+ * saved (its RAM in a file, its devices' state in another: QEMU's migration with
+ * x-ignore-shared); a clone is QEMU started on a copy of that RAM with -incoming, restored,
+ * and then given what is its own over QMP: its virtiofs shares and NICs (each into a PCIe
+ * root port of the template's) and its virtio-serial ports; its config follows on berth.ctl
+ * as for a cold boot. QEMU 7.2 can neither migrate virtiofs nor map copy-on-write RAM for it:
+ * the RAM is a copy per clone (sparse), not shared. */
+#ifndef BERTH_VM_TEMPLATE_H
+#define BERTH_VM_TEMPLATE_H
+
+#include "vm/qemu.h"
+
+struct berr;
+
+/* Root ports in a template: a clone plugs at most this many shares and NICs together. */
+#define VM_TEMPLATE_ROOT_PORTS 6
+
+/* The directory of the template for p (its machine, kernel, initramfs, command line, memory,
+ * vCPUs and accelerator; p's devices are not looked at), made under cache_dir first if it is
+ * missing or another QEMU's: "ram", "state". Caller frees. */
+char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct berr **err);
+/* A copy of the template's RAM at path, holes kept (what the template never touched). */
+int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **err);
+/* Restore a clone whose QEMU (p->incoming, its QMP on qmp_path) is starting, then plug in
+ * p's shares, NICs and ports. */
+int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct vm_plan *p,
+			struct berr **err);
+
+#endif

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# --vm-template=true (issue #21, experimental): a VM restored from a q35 template of its shape,
+# made on first use under the store, its shares, NICs and ports plugged in after the restore.
+# A clone is told apart from a cold boot by its kernel's command line: q35 has PCI, berth's
+# microvm boots with pci=off. Skipped where QEMU or the guest kernel is missing.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	store_setup
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+}
+
+teardown() {
+	net_teardown
+	store_teardown
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+	local left
+	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
+	[ -z "$left" ] || {
+		echo "left behind: $left" >&2
+		pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
+		return 1
+	}
+}
+
+@test "vm template: a clone runs the container: output, exit code, a volume both ways, its own clock and seed" {
+	mkdir "$WORK/vol"
+	echo from-host >"$WORK/vol/in"
+	run berth run --rm --isolation vm --vm-template=true --network none -v "$WORK/vol:/data" \
+		berth/default sh -c 'cat /proc/cmdline; cat /data/in; echo from-guest >/data/out; exit 3'
+	assert_equal "$status" 3
+	assert_line from-host
+	refute_output --partial pci=off
+	assert_equal "$(cat "$WORK/vol/out")" from-guest
+	# made once, kept under the store
+	run ls -d "$STORE"/vm/template-*/
+	assert_equal "${#lines[@]}" 1
+	[ -s "${lines[0]}state" ]
+	# two clones of one template: each its own random stream and boot id, the host's time
+	local a b
+	a=$(berth run --rm --isolation vm --vm-template=true --network none berth/default \
+		sh -c 'cat /proc/cmdline /proc/sys/kernel/random/boot_id; head -c 32 /dev/urandom | od -An -tx1; date +%s')
+	b=$(berth run --rm --isolation vm --vm-template=true --network none berth/default \
+		sh -c 'cat /proc/cmdline /proc/sys/kernel/random/boot_id; head -c 32 /dev/urandom | od -An -tx1; date +%s')
+	run echo "$a"
+	refute_output --partial pci=off
+	[ "$(sed -n 2p <<<"$a")" != "$(sed -n 2p <<<"$b")" ]
+	[ "$(sed -n 3,4p <<<"$a")" != "$(sed -n 3,4p <<<"$b")" ]
+	local t now
+	t=$(tail -1 <<<"$b")
+	now=$(date +%s)
+	[ $((now - t)) -lt 60 ] && [ $((t - now)) -lt 5 ]
+	run ls -d "$STORE"/vm/template-*/
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "vm template: a clone on a network, exec into it, stop" {
+	berth run -d --name tpl1 --isolation vm --vm-template=true berth/default sleep 300
+	for _ in $(seq 600); do
+		[ "$(berth inspect -f '{{.State.Status}}' tpl1)" = running ] && break
+		sleep 0.1
+	done
+	local gw
+	gw=$(berth inspect -f '{{.NetworkSettings.Gateway}}' tpl1)
+	[ -n "$gw" ]
+	run berth exec tpl1 sh -c "cat /proc/cmdline; ip -4 addr show eth0; hostname; ping -c 1 -W 5 $gw"
+	assert_success
+	refute_output --partial pci=off
+	assert_output --partial "inet $(berth inspect -f '{{.NetworkSettings.IPAddress}}' tpl1)/"
+	assert_line "$(berth inspect -f '{{.Id}}' tpl1 | cut -c1-12)"
+	assert_output --partial "1 packets received"
+	run berth stop -t 2 tpl1
+	assert_success
+	run berth inspect -f '{{.State.Status}}' tpl1
+	assert_output exited
+	berth rm tpl1
+}
+
+@test "vm template: what a template cannot hold boots cold; --vm-template=false boots cold" {
+	# more shares than the template's root ports: a cold boot, which works
+	local vols=()
+	for i in 1 2 3 4 5 6 7; do
+		mkdir "$WORK/v$i"
+		vols+=(-v "$WORK/v$i:/v$i")
+	done
+	run berth run --rm --isolation vm --vm-template=true --network none "${vols[@]}" \
+		berth/default sh -c 'cat /proc/cmdline; ls -d /v7'
+	assert_success
+	assert_output --partial pci=off
+	assert_line /v7
+	run berth run --rm --isolation vm --vm-template=false --network none berth/default \
+		cat /proc/cmdline
+	assert_success
+	assert_output --partial pci=off
+	run ls "$STORE"/vm/
+	refute_output --partial template-
+}
