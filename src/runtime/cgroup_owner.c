@@ -86,7 +86,10 @@ static int give(const char *dir, uid_t uid, gid_t gid, struct berr **err)
 
 char *rt_cgroup_delegated_dir(const struct rt_mount *m, const char *cgroup_path)
 {
-	if (m->flags & MS_RDONLY || m->attr_set & MOUNT_ATTR_RDONLY)
+	/* a container placed in a hierarchy's root (cgroupsPath "/") gets nothing: the host's
+	 * own cgroup.procs is never given away */
+	if (m->flags & MS_RDONLY || m->attr_set & MOUNT_ATTR_RDONLY || !cgroup_path[0] ||
+	    !strcmp(cgroup_path, "/"))
 		return NULL;
 	if (!m->bind) {
 		bool cg = m->type && (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"));

@@ -66,6 +66,15 @@ static void test_others_refused(void **state)
 	struct rt_mount tmpfs = {
 	    .destination = "/sys/fs/cgroup", .source = "tmpfs", .type = "tmpfs"};
 	assert_null(rt_cgroup_delegated_dir(&tmpfs, CG));
+	/* a container in a hierarchy's root: the host's own root cgroup is never given */
+	struct rt_mount top = {.destination = "/sys/fs/cgroup/systemd",
+			       .source = "/sys/fs/cgroup/systemd/",
+			       .bind = true};
+	assert_null(rt_cgroup_delegated_dir(&top, "/"));
+	top.source = "/sys/fs/cgroup/systemd";
+	assert_null(rt_cgroup_delegated_dir(&top, ""));
+	struct rt_mount v2 = {.destination = "/sys/fs/cgroup", .type = "cgroup2"};
+	assert_null(rt_cgroup_delegated_dir(&v2, "/"));
 }
 
 int main(void)
