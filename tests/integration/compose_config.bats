@@ -5,7 +5,9 @@
 # and berth leave out those of inactive profiles), prints ports and short volumes in their
 # short string form ("8080:80/tcp", "/abs:/d:ro"; v2: long form, published a string), keeps
 # `version`, keeps a command string unsplit and environment numbers as numbers, does not name networks and volumes <project>_<name>, and lists depends_on
-# without `required`. Those fields are compared with v2's shapes on berth's side only.
+# without `required`, and writes volumes_from as `service:x:ro`, `container:y:rw` (v2 keeps
+# them as written, and adds their implicit depends_on). Those fields are compared with v2's
+# shapes on berth's side only.
 load helpers
 
 setup() {
@@ -157,4 +159,22 @@ both() {
 	run "$BERTH_BIN" compose config -q web
 	assert_success
 	assert_output ""
+}
+
+@test "compose config: ipc and pid as docker-compose; volumes_from as written, with its implicit depends_on" {
+	cat >"$WORK/proj/reader.yml" <<'YML'
+services:
+  reader:
+    image: busybox
+    volumes_from: ["db:ro", "container:outside"]
+    ipc: service:db
+    pid: host
+YML
+	both '.services.reader | {ipc, pid}' -f docker-compose.yml -f reader.yml
+	both '.services.reader.volumes_from | length' -f docker-compose.yml -f reader.yml
+	run jq -c '.services.reader | [.volumes_from, .depends_on]' \
+		<(cd "$WORK/proj" && "$BERTH_BIN" compose -f docker-compose.yml -f reader.yml config --format json)
+	[ "$output" = '[["db:ro","container:outside"],{"db":{"condition":"service_started","required":true,"restart":true}}]' ]
+	run bash -c "cd '$WORK/proj' && timeout 30 docker-compose -f docker-compose.yml -f reader.yml config"
+	[[ "$output" == *"service:db:ro"* ]]
 }
