@@ -1,6 +1,6 @@
 /* Secrets and configs of a service (files.h), as Compose v2 gives them to a container of a
  * local engine. A `file:` source is bound read-only (compose's buildContainerSecretMounts and
- * ConfigMounts, before v2.30 copied files too); an `environment:` or `content:` source is a
+ * ConfigMounts; its recent releases copy files too); an `environment:` or `content:` source is a
  * file copied into the container after it is made and before it starts, as its
  * injectSecrets/injectConfigs do (pkg/compose/secrets.go: a one-file tar extracted at "/"
  * with CopyToContainer, mode 0444 unless given, owner uid:gid, 0:0 unless given). The copy
