@@ -53,6 +53,39 @@ static void test_million_a_streamed(void **state)
 			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* The portable block function (a stream's first 64 KiB) and OpenSSL's (the rest) share one
+ * state: every length around a block and around the switch, in one piece and in pieces of
+ * every phase, against OpenSSL's own one-shot SHA256(). */
+static void check_against_openssl(const uint8_t *data, size_t len, size_t step)
+{
+	uint8_t want[SHA256_LEN], got[SHA256_LEN];
+	SHA256(data, len, want);
+	struct sha256 s;
+	sha256_init(&s);
+	for (size_t done = 0; done < len;) {
+		size_t n = step < len - done ? step : len - done;
+		sha256_update(&s, data + done, n);
+		done += n;
+	}
+	sha256_final(&s, got);
+	assert_memory_equal(got, want, SHA256_LEN);
+}
+
+static void test_small_and_switch(void **state)
+{
+	size_t max = 64 * 1024 + 300;
+	uint8_t *data = malloc(max);
+	assert_non_null(data);
+	for (size_t i = 0; i < max; i++)
+		data[i] = (uint8_t)(i * 131 + (i >> 8));
+	for (size_t len = 0; len <= 300; len++)
+		check_against_openssl(data, len, len ? len : 1);
+	for (size_t len = 64 * 1024 - 130; len <= max; len++)
+		for (size_t step = 1; step < 200; step += 61)
+			check_against_openssl(data, len, step == 1 ? len : step * 17);
+	free(data);
+}
+
 static void test_parse(void **state)
 {
 	char hex[SHA256_HEX_LEN + 1];
@@ -76,6 +109,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vectors),
 	    cmocka_unit_test(test_million_a_streamed),
+	    cmocka_unit_test(test_small_and_switch),
 	    cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests_name("util/digest", tests, NULL, NULL);
