@@ -66,10 +66,22 @@ static int mask_path(struct masks *m, const char *path, struct berr **err)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return berr_set(err, errno, "mask '%s'", path);
+	if (S_ISDIR(st.st_mode) && m->tmpfs_fd < 0) {
+		/* The new tmpfs itself goes on the first directory, and the others get copies of
+		 * it: a detached mount left at the end would be dissolved at its close, and that
+		 * waits for an RCU grace period (namespace_unlock), 1-3 ms on a busy machine. */
+		autoclose int tmpfs = mountfd_empty_tmpfs(err);
+		if (tmpfs < 0)
+			return berr_wrap(err, "mask '%s'", path);
+		if (syscall(SYS_move_mount, tmpfs, "", fd, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return berr_set(err, errno, "mask '%s'", path);
+		m->tmpfs_fd = take_fd(&tmpfs);
+		return 0;
+	}
 	int *src = S_ISDIR(st.st_mode) ? &m->tmpfs_fd : &m->null_fd;
 	if (*src < 0)
-		*src = S_ISDIR(st.st_mode) ? mountfd_empty_tmpfs(err)
-					   : rt_dev_open_null(m->rootfd, err);
+		*src = rt_dev_open_null(m->rootfd, err);
 	if (*src < 0)
 		return berr_wrap(err, "mask '%s'", path);
 	if (mountfd_bind(*src, fd, false, 0, err) < 0)

@@ -109,6 +109,16 @@ static int replace_file(const char *path, const void *data, size_t len, mode_t m
 		(void)unlink(tmp);
 		return berr_set(err, -r, "write '%s'", tmp);
 	}
+	/* Not durable: a rename over an existing file makes ext4 start writing the new one out
+	 * at once (auto_da_alloc, ext4(5)), which allocates its blocks, and freeing those costs
+	 * again when it goes (a synchronous discard on a disk mounted with -o discard); a state
+	 * file replaced or removed within seconds never needs either. Exchanging the names and
+	 * removing the old file under the temporary one is the same atomic replacement for a
+	 * reader, without that heuristic. */
+	if (!durable && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		(void)unlink(tmp);
+		return 0;
+	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;
 		(void)unlink(tmp);
