@@ -145,6 +145,12 @@ json_t *eng_container_peek(const struct eng_store *s, const char *id, struct ber
 int eng_container_save(const struct eng_store *s, const char *id, json_t *record, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "container.json");
+	/* a container that removes itself at its end (--rm) is not made durable: a crash loses
+	 * what it was to remove anyway (podman's --rm containers are volatile the same way), and
+	 * the fsync cost a flush of the disk, and forced the blocks that deleting the record then
+	 * has to free again (a synchronous discard on a disk mounted with it) */
+	if (json_is_true(json_object_get(json_object_get(record, "HostConfig"), "AutoRemove")))
+		return json_replace_file(record, path, err);
 	return json_write_atomic(record, path, err);
 }
 

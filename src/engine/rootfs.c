@@ -55,7 +55,10 @@ int eng_rootfs_mount(const struct eng_store *s, const char *id, json_t *rec, str
 	char **chains = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		chains[i] = (char *)json_string_value(json_array_get(layers, i));
-	int r = img_snapshot_mount(st, chains, n, upper, work, rootfs, err);
+	/* --rm: the changes go with the container, so nothing syncs them (podman's rule) */
+	bool vol = json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
+	int r = vol ? img_snapshot_mount_volatile(st, chains, n, upper, work, rootfs, err)
+		    : img_snapshot_mount(st, chains, n, upper, work, rootfs, err);
 	free(chains);
 	return r;
 }

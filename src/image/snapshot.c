@@ -239,7 +239,7 @@ int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **er
  * more of them fit in the one page mount(2) takes for options: 70 bytes a layer. Past a page
  * (about 55 layers) the options go one by one through fsconfig (mount_fsconfig). */
 static char *mount_options(char *const *chains, size_t n, const char *upper, const char *work,
-			   struct berr **err)
+			   bool vol, struct berr **err)
 {
 	size_t cap = 64 + n * 72 + (upper ? strlen(upper) + strlen(work) + 32 : 0);
 	char *opts = xmalloc(cap);
@@ -252,8 +252,8 @@ static char *mount_options(char *const *chains, size_t n, const char *upper, con
 	if (n < 2)
 		len += (size_t)snprintf(opts + len, cap - len, "%s.empty", n ? ":" : "");
 	if (upper)
-		len +=
-		    (size_t)snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
+		len += (size_t)snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s%s", upper,
+					work, vol ? ",volatile" : "");
 	return opts;
 }
 
@@ -329,20 +329,78 @@ static int mount_from(int dirfd, const char *opts, bool rdonly, const char *targ
 	return 0;
 }
 
-int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
-		       const char *work, const char *target, struct berr **err)
+/* This boot's id (random at each boot, proc(5)), or NULL. */
+static char *boot_id(void)
+{
+	char *id = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &id, &len, NULL) < 0)
+		return NULL;
+	return id;
+}
+
+/* A volatile overlay leaves work/incompat/volatile in its work dir, and overlayfs refuses any
+ * later mount of that upper while it is there: after a crash the upper may have lost writes
+ * (Documentation/filesystems/overlayfs.rst, "Volatile mount"). The boot id written beside the
+ * work dir at a volatile mount tells whether the machine has gone down since: if not, the
+ * mark is removed and the upper mounted again (a container's `cp` before its start, or its
+ * restart); after a reboot it stays, and the mount fails. */
+static int volatile_prepare(const char *work, bool vol, struct berr **err)
+{
+	autofree char *mark = xasprintf("%s/work/incompat/volatile", work);
+	autofree char *boot_path = xasprintf("%s.boot", work);
+	struct stat st;
+	bool marked = lstat(mark, &st) == 0;
+	autofree char *now = marked || vol ? boot_id() : NULL;
+	if (marked) {
+		autofree char *then = NULL;
+		size_t len = 0;
+		if (!now || fs_read_file(AT_FDCWD, boot_path, 64, &then, &len, NULL) < 0 ||
+		    strcmp(now, then))
+			return berr_plain(err, EUCLEAN,
+					  "the container's changes were mounted volatile (--rm) "
+					  "before the machine went down: they may be incomplete, "
+					  "remove the container");
+		autofree char *incompat = xasprintf("%s/work/incompat", work);
+		if (fs_rm_rf(AT_FDCWD, incompat, err) < 0)
+			return -EIO;
+	}
+	if (!vol)
+		return 0;
+	if (!now)
+		return berr_plain(err, ENOENT, "read /proc/sys/kernel/random/boot_id");
+	return fs_replace_file(boot_path, now, strlen(now), 0600, err);
+}
+
+static int snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
+			  const char *work, bool vol, const char *target, struct berr **err)
 {
 	if (check_chains(s, chains, n, err) < 0)
 		return -EIO;
 	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
-	autofree char *opts = mount_options(chains, n, upper, work, err);
+	if (upper && volatile_prepare(work, vol, err) < 0)
+		return -EIO;
+	autofree char *opts = mount_options(chains, n, upper, work, vol, err);
 	if (!opts)
 		return -E2BIG;
 	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (layers < 0)
 		return berr_set(err, errno, "open '%s/layers'", s->root);
 	return mount_from(layers, opts, !upper, target, err);
+}
+
+int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
+		       const char *work, const char *target, struct berr **err)
+{
+	return snapshot_mount(s, chains, n, upper, work, false, target, err);
+}
+
+int img_snapshot_mount_volatile(struct img_store *s, char *const *chains, size_t n,
+				const char *upper, const char *work, const char *target,
+				struct berr **err)
+{
+	return snapshot_mount(s, chains, n, upper, work, true, target, err);
 }
 
 /* A clone of dirfd/path with the idmapping, attached at scratchfd/name. */

@@ -46,6 +46,13 @@ int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **er
  * (both NULL: a read-only mount of the layers alone). */
 int img_snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
 		       const char *work, const char *target, struct berr **err);
+/* The same with overlayfs's "volatile" option (Linux 5.10, podman's for --rm containers):
+ * nothing syncs the upper's filesystem, neither an fsync in the container nor the unmount,
+ * which otherwise writes back every dirty page of that whole filesystem, whoever's. For an
+ * upper that is thrown away at its end; one left by a crash can no longer be mounted. */
+int img_snapshot_mount_volatile(struct img_store *s, char *const *chains, size_t n,
+				const char *upper, const char *work, const char *target,
+				struct berr **err);
 
 /* The same for a container in a user namespace: every layer and upper_parent (holding diff/
  * and work/) cloned with MOUNT_ATTR_IDMAP of userns_fd (a user namespace with the container's
