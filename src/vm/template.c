@@ -2,6 +2,7 @@
  * threaded; forks QEMU, which execs at once. */
 #include "vm/template.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -54,18 +55,64 @@ static char *qemu_binary(const char *name)
 	return xstrdup(name);
 }
 
-/* The template's name: everything a clone must share with it. */
-static void template_key(const struct vm_plan *p, char out[65])
+/* The template's name: everything a clone must share with it, as text (id, kept in the
+ * template as "shape": the files first, "PATH SIZE MTIME|" each) and its digest (out). */
+static void template_key(const struct vm_plan *p, char id[4096], char out[65])
 {
-	char id[4096] = "";
+	id[0] = '\0';
 	autofree char *qemu = qemu_binary(vm_qemu_q35.binary);
-	stat_id(id, sizeof(id), qemu);
-	stat_id(id, sizeof(id), p->kernel);
-	stat_id(id, sizeof(id), p->initrd);
+	stat_id(id, 4096, qemu);
+	stat_id(id, 4096, p->kernel);
+	stat_id(id, 4096, p->initrd);
 	size_t n = strlen(id);
-	snprintf(id + n, sizeof(id) - n, "%s|%u %u %d %u", p->cmdline, p->mem_mb, p->cpus,
-		 (int)p->accel, VM_TEMPLATE_ROOT_PORTS);
+	snprintf(id + n, 4096 - n, "%s|%u %u %d %u", p->cmdline, p->mem_mb, p->cpus, (int)p->accel,
+		 VM_TEMPLATE_ROOT_PORTS);
 	sha256_hex(id, strlen(id), out);
+}
+
+/* Whether the files a template was made of (its shape's first three) are unchanged. */
+static bool still_current(const char *shape)
+{
+	const char *s = shape;
+	for (int i = 0; i < 3; i++) {
+		char path[1024];
+		long long size, mtime;
+		int used = 0;
+		struct stat st;
+		if (sscanf(s, "%1023s %lld %lld|%n", path, &size, &mtime, &used) != 3 || !used ||
+		    stat(path, &st) < 0 || st.st_size != size || st.st_mtime != mtime)
+			return false;
+		s += used;
+	}
+	return true;
+}
+
+/* Templates of files since changed (a new kernel, guest init or QEMU) are removed once a new
+ * one is made: nothing will restore them again. One being made (locked) is left alone. */
+static void prune_stale(const char *cache_dir, const char *keep)
+{
+	autoclosedir DIR *d = opendir(cache_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		const char *name = de->d_name;
+		if (strncmp(name, "template-", 9) || strchr(name, '.'))
+			continue;
+		autofree char *dir = xasprintf("%s/%s", cache_dir, name);
+		autofree char *shape_path = xasprintf("%s/shape", dir);
+		autofree char *shape = NULL;
+		size_t len = 0;
+		if (!strcmp(dir, keep) ||
+		    (fs_read_file(AT_FDCWD, shape_path, 8192, &shape, &len, NULL) == 0 &&
+		     still_current(shape)))
+			continue;
+		autofree char *lockp = xasprintf("%s.lock", dir);
+		autoclose int lock = open(lockp, O_RDWR | O_CLOEXEC);
+		if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		log_debug("VM template '%s' removed: made of files since changed", dir);
+		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
+		(void)unlink(lockp);
+	}
 }
 
 static bool console_says(const char *dir, const char *line)
@@ -200,8 +247,8 @@ static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 
 char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct berr **err)
 {
-	char key[65];
-	template_key(p, key);
+	char key[65], shape[4096];
+	template_key(p, shape, key);
 	char *dir = xasprintf("%s/template-%.16s", cache_dir, key);
 	autofree char *ready = xasprintf("%s/state", dir);
 	if (access(ready, R_OK) == 0)
@@ -226,7 +273,12 @@ char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct ber
 	(void)fs_rm_rf(AT_FDCWD, dir, NULL);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int r = mkdir(tmp, 0700) < 0 ? berr_set(err, errno, "create '%s'", tmp) : make(p, tmp, err);
+	autofree char *shape_path = xasprintf("%s/shape", tmp);
+	int r = mkdir(tmp, 0700) < 0
+		    ? berr_set(err, errno, "create '%s'", tmp)
+		    : fs_write_file_atomic(shape_path, shape, strlen(shape), 0600, err);
+	if (r == 0)
+		r = make(p, tmp, err);
 	/* the state is written last, and the directory renamed whole: a template with a state
 	 * is complete */
 	if (r == 0 && rename(tmp, dir) < 0)
@@ -246,6 +298,7 @@ char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct ber
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("VM template '%s' made in %ld ms", dir,
 		  (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	prune_stale(cache_dir, dir);
 	return dir;
 }
 
@@ -351,4 +404,19 @@ int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct 
 		r = plug(&q, p, err);
 	vm_qmp_close(&q);
 	return r;
+}
+
+void vm_template_note(const char *cache_dir, const char *id, const char *why)
+{
+	autofree char *path = xasprintf("%s/template.log", cache_dir);
+	struct stat st;
+	int trunc = stat(path, &st) == 0 && st.st_size > (64 << 10) ? O_TRUNC : 0;
+	autoclose int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | trunc, 0600);
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32] = "";
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (fd >= 0)
+		(void)dprintf(fd, "%s %s boots cold: %s\n", when, id ? id : "-", why ? why : "");
 }

@@ -26,5 +26,8 @@ int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **er
  * p's shares, NICs and ports. */
 int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct vm_plan *p,
 			struct berr **err);
+/* Why VM id booted cold: a line in <cache_dir>/template.log (its monitor logs nowhere a user
+ * sees; the file starts again past 64 KiB). */
+void vm_template_note(const char *cache_dir, const char *id, const char *why);
 
 #endif

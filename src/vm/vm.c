@@ -359,6 +359,7 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 			return 0;
 		autofree char *msg = berr_string(why);
 		log_debug("VM '%s' boots cold, not from a template: %s", o->id ? o->id : "", msg);
+		vm_template_note(o->cache_dir, o->id, msg);
 		berr_free(why);
 		vm_stop(out, false);
 	}

@@ -91,10 +91,37 @@ teardown() {
 	assert_success
 	assert_output --partial pci=off
 	assert_line /v7
+	# why, in the store (the monitor's own log goes nowhere)
+	run cat "$STORE/vm/template.log"
+	assert_output --partial "boots cold: more shares and networks than a template has ports"
 	run berth run --rm --isolation vm --vm-template=false --network none berth/default \
 		cat /proc/cmdline
 	assert_success
 	assert_output --partial pci=off
 	run ls "$STORE"/vm/
 	refute_output --partial template-
+}
+
+@test "vm template: a new kernel makes a new template, and the old one goes" {
+	local k
+	k=$(ls /boot/vmlinuz-*-cloud-amd64 | sort -V | tail -1)
+	cp "$k" "$WORK/$(basename "$k")"
+	k="$WORK/$(basename "$k")"
+	run berth run --rm --isolation vm --vm-template=true --vm-kernel "$k" --network none \
+		berth/default cat /proc/cmdline
+	assert_success
+	refute_output --partial pci=off
+	local old
+	old=$(ls -d "$STORE"/vm/template-*/)
+	[ -n "$old" ]
+	# the same kernel, changed (its time): the template is another's
+	touch -d '1 hour ago' "$k"
+	run berth run --rm --isolation vm --vm-template=true --vm-kernel "$k" --network none \
+		berth/default cat /proc/cmdline
+	assert_success
+	refute_output --partial pci=off
+	run ls -d "$STORE"/vm/template-*/
+	assert_equal "${#lines[@]}" 1
+	[ "${lines[0]}" != "$old" ]
+	[ ! -e "$old" ]
 }
