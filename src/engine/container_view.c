@@ -66,7 +66,10 @@ char *eng_container_command(json_t *rec)
 	json_t *v;
 	json_array_foreach(json_object_get(rec, "Args"), i, v)
 	{
-		char *next = xasprintf("%s %s", out, json_string_value(v) ?: "");
+		/* as dockerd's list (daemon/list.go): an argument with a space in single quotes */
+		const char *arg = json_string_value(v) ?: "";
+		const char *q = strchr(arg, ' ') ? "'" : "";
+		char *next = xasprintf("%s %s%s%s", out, q, arg, q);
 		free(out);
 		out = next;
 	}

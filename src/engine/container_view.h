@@ -35,7 +35,8 @@ void eng_container_summaries_warm(const struct eng_store *s);
  * ago", "Restarting (1) 5 seconds ago", "Created", as Docker's State.String(); now is the
  * present (time(NULL)), given so that tests can fix it. Caller frees. */
 char *eng_container_status_text(json_t *state, time_t now);
-/* Path and Args as one line, space-separated (Docker's Command). Caller frees. */
+/* Path and Args as one line, space-separated, an argument with a space in single quotes
+ * (Docker's Command: sh -c 'exit 2'). Caller frees. */
 char *eng_container_command(json_t *rec);
 /* The bytes of the container's own changes (its upper directory), and with its image's
  * layers: Docker's SizeRw and SizeRootFs. */

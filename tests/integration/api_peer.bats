@@ -214,6 +214,10 @@ N=(--network none)
 	# podman's list names the image localhost/berth/default:latest: dockerd's alone
 	same ps -a --filter name=pc --format '{{.Names}} {{.Image}}'
 	same3 ps -a --filter name=pc2 --format '{{.Names}} {{.Status}}'
+	# the command as dockerd's list writes it (an argument with a space quoted); podman's
+	# leaves the entrypoint out ("-c exit 2")
+	same ps -a --filter name=pc1 --format '{{.Names}} {{.Command}}'
+	same ps -a --no-trunc --filter name=pc1 --format '{{.Command}}'
 }
 
 @test "api peer: errors (unknown container, image, a conflict) are dockerd's" {

@@ -87,7 +87,7 @@ static void summary(void **unused)
 	char *text = json_dumps(sum, JSON_COMPACT);
 	assert_string_equal(
 	    text, "{\"Id\":\"0123456789abcdef\",\"Names\":[\"/web\"],\"Image\":\"busybox:1\","
-		  "\"ImageID\":\"sha256:feedface\",\"Command\":\"sh -c sleep 9\","
+		  "\"ImageID\":\"sha256:feedface\",\"Command\":\"sh -c 'sleep 9'\","
 		  "\"Created\":1704067200,\"Ports\":[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,"
 		  "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"PrivatePort\":443,\"Type\":\"tcp\"}],"
 		  "\"Labels\":{\"team\":\"a\",\"tier\":\"web\"},\"State\":\"running\","
