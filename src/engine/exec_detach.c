@@ -149,8 +149,7 @@ static void __attribute__((noreturn)) runner(const struct eng_store *s, const ch
 						 : run_runtime(s, cid, pr, pidfile);
 	if (*exec_id)
 		eng_exec_finish(s, cid, exec_id, status);
-	else
-		(void)unlink(pidfile);
+	(void)unlink(pidfile); /* the record's end is written: nothing stands for the process */
 	_exit(0);
 }
 

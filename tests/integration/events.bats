@@ -127,7 +127,12 @@ wait_exec_die() {
 	assert_output "exec_create: sh -c exit 4|<no value>|64
 exec_start: sh -c exit 4|<no value>|64
 exec_die|4|64"
-	# its record goes with its end, as a foreground exec's
+	# its record (and pid file) go with its end, as a foreground exec's record (just after
+	# the event is written)
+	cid=$(berth inspect -f '{{.Id}}' evy)
+	for _ in $(seq 100); do [ -z "$(ls "$STORE/containers/$cid/execs")" ] && break; sleep 0.1; done
+	run ls "$STORE/containers/$cid/execs"
+	assert_output ""
 	run berth inspect -f '{{len .ExecIDs}}' evy
 	assert_output 0
 	# what cannot start is the caller's error, as docker exec -d's
