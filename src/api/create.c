@@ -63,6 +63,54 @@ static char **pairs(json_t *obj, struct api_create_owned *own)
 	return keep(own, v);
 }
 
+/* Whether a bind ("src:dst[:opts]") or a --mount ("...,target=dst,...") already has dst. */
+static bool mounted_at(char *const *binds, char *const *mounts, const char *dst)
+{
+	size_t n = strlen(dst);
+	for (; binds && *binds; binds++) {
+		const char *d = strchr(*binds, ':');
+		if (d && !strncmp(d + 1, dst, n) && (d[1 + n] == '\0' || d[1 + n] == ':'))
+			return true;
+	}
+	for (; mounts && *mounts; mounts++) {
+		for (const char *f = *mounts; f; f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL) {
+			const char *eq = strchr(f, '=');
+			size_t k = eq ? (size_t)(eq - f) : 0;
+			bool key = (k == 6 && !strncmp(f, "target", 6)) ||
+				   (k == 11 && !strncmp(f, "destination", 11)) ||
+				   (k == 3 && !strncmp(f, "dst", 3));
+			if (key && !strncmp(eq + 1, dst, n) &&
+			    (eq[1 + n] == '\0' || eq[1 + n] == ','))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Config.Volumes {"/data": {}}: anonymous volumes, as `-v /data` (the docker CLI sends its
+ * -v without a source there); a Bind or a Mount at the same place wins, as dockerd's. */
+static char **volumes_of(json_t *vols, char *const *binds, char *const *mounts,
+			 struct api_create_owned *own)
+{
+	size_t nb = 0;
+	while (binds && binds[nb])
+		nb++;
+	if (!json_is_object(vols) || !json_object_size(vols))
+		return (char **)binds;
+	char **v = xcalloc(nb + json_object_size(vols) + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < nb; i++)
+		v[n++] = xstrdup(binds[i]);
+	const char *dst;
+	json_t *x;
+	json_object_foreach(vols, dst, x)
+	{
+		if (!mounted_at(binds, mounts, dst))
+			v[n++] = xstrdup(dst);
+	}
+	return keep(own, v);
+}
+
 /* PortBindings {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} as -p's "ip:host:80/tcp". */
 static char **publish_of(json_t *bindings, struct api_create_owned *own)
 {
@@ -234,6 +282,8 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 		r = strv_at(hc, "HostConfig", "DnsOptions", own, (char ***)&c->dns_options, err);
 	if (r == 0)
 		r = strv_at(hc, "HostConfig", "ExtraHosts", own, (char ***)&c->add_hosts, err);
+	if (r == 0)
+		r = strv_at(hc, "HostConfig", "VolumesFrom", own, (char ***)&c->volumes_from, err);
 	char **secopt = NULL;
 	if (r == 0)
 		r = strv_at(hc, "HostConfig", "SecurityOpt", own, &secopt, err);
@@ -254,6 +304,8 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	c->publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
 	c->mounts = (char *const *)mounts_of(json_object_get(hc, "Mounts"), own);
 	c->tmpfs = (char *const *)tmpfs_of(json_object_get(hc, "Tmpfs"), own);
+	c->volumes =
+	    (char *const *)volumes_of(json_object_get(cfg, "Volumes"), c->volumes, c->mounts, own);
 	o->ulimits = ulimits_of(json_object_get(hc, "Ulimits"), own);
 	o->sysctls = pairs(json_object_get(hc, "Sysctls"), own);
 	o->devices = devices_of(json_object_get(hc, "Devices"), own);
@@ -271,6 +323,10 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	}
 	const char *iso = str(hc, "Isolation");
 	c->isolation = iso && *iso && strcmp(iso, "default") ? iso : NULL;
+	/* "" is the daemon's default, as no --ipc/--pid (engine/share.h checks the rest) */
+	const char *ipc = str(hc, "IpcMode"), *pid = str(hc, "PidMode");
+	c->ipc = ipc && *ipc ? ipc : NULL;
+	c->pid = pid && *pid ? pid : NULL;
 	const char *userns = str(hc, "UsernsMode");
 	c->userns.mode = userns && *userns ? userns : NULL;
 	/* NetworkingConfig: the aliases and address on the network of NetworkMode */

@@ -303,3 +303,37 @@ print(sorted(r["ContainersDeleted"]), r["SpaceReclaimed"] >= 200 * 1024)'
 	run api -X POST -w '%{http_code}' -o /dev/null 'http://d/containers/rs1/resize?h=20&w=50'
 	assert_output 409
 }
+
+@test "api create: HostConfig's IpcMode, PidMode and VolumesFrom, as docker run's --ipc, --pid and --volumes-from" {
+	# -v /data: the CLI sends it as Config.Volumes, an anonymous volume
+	docker run -d --name donor --ipc shareable -v /data berth/default sh -c 'echo kept > /data/f; exec sleep 1000'
+	for _ in $(seq 50); do docker exec donor test -s /data/f && break; sleep 0.1; done
+	run berth inspect -f '{{range .Mounts}}{{.Type}} {{.Destination}}{{end}}' donor
+	assert_output "volume /data"
+	run docker run --rm --volumes-from donor:ro berth/default sh -c 'cat /data/f; touch /data/g'
+	assert_failure
+	assert_line kept
+	assert_output --partial 'Read-only file system'
+	# the donor's pid namespace: its sleep is seen; the host's: our own shell is seen
+	run docker run --rm --pid container:donor berth/default ps -o comm
+	assert_success
+	assert_line sleep
+	run docker run --rm --pid host berth/default sh -c "test -d /proc/$$ && echo host"
+	assert_output host
+	# the donor's IPC namespace (shareable): the same ipc namespace id
+	want=$(readlink /proc/$(berth inspect -f '{{.State.Pid}}' donor)/ns/ipc)
+	run docker run --rm --ipc container:donor berth/default readlink /proc/self/ns/ipc
+	assert_output "$want"
+	run docker create --name sh1 --ipc host --pid host --volumes-from donor berth/default true
+	assert_success
+	run docker inspect -f '{{.HostConfig.IpcMode}} {{.HostConfig.PidMode}} {{len .HostConfig.VolumesFrom}}' sh1
+	assert_output "host host 1"
+	# dockerd's refusals, nothing made
+	run docker run --rm --ipc bogus berth/default true
+	assert_failure
+	assert_output --partial 'invalid IPC mode: bogus'
+	run docker run --rm --volumes-from nosuch berth/default true
+	assert_failure
+	run berth ps -a --format '{{.Names}}'
+	refute_line --regexp '^(bogus|nosuch)'
+}
