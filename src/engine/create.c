@@ -14,6 +14,7 @@
 #include "engine/network.h"
 #include "engine/pod.h"
 #include "engine/port.h"
+#include "engine/rootless.h"
 #include "engine/share.h"
 #include "engine/systemd.h"
 #include "engine/user.h"
@@ -354,6 +355,8 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 	}
 	if (r == 0)
 		r = check_network(s, c, &d->net_mode, err);
+	if (r == 0)
+		r = eng_rootless_check(d->spec, d->net_mode, err);
 	if (r == 0 &&
 	    !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err)))
 		r = -EINVAL;

@@ -11,6 +11,7 @@
 
 #include "engine/container.h"
 #include "engine/endpoint.h"
+#include "engine/rootless.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
@@ -61,7 +62,11 @@ static int rt_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 				    .id = c->id,
 				    .bundle = c->dir,
 				    .has_console_fd = c->tty,
-				    .console_fd = sock[1]};
+				    .console_fd = sock[1],
+				    /* the rootless engine: no cgroup (it refused limits at create,
+				     * engine/rootless.h) */
+				    .rootless = eng_rootless(),
+				    .no_cgroup = eng_rootless()};
 	int r = rt_container_create(&co, &p->pid, err);
 	dup2(null, 0);
 	dup2(null, 1);

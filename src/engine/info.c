@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/container_view.h"
+#include "engine/rootless.h"
 #include "engine/volume.h"
 #include "engine/volume_view.h"
 #include "image/image.h"
@@ -181,6 +182,10 @@ json_t *eng_system_info(const struct eng_store *s)
 	    "Swarm", "NodeID", "", "NodeAddr", "", "LocalNodeState", "inactive", "ControlAvailable",
 	    0, "LiveRestoreEnabled", 0, "SecurityOptions", "name=seccomp,profile=default",
 	    "Warnings");
+	/* Docker's rootless mode says so here, podman's as host.security.rootless */
+	if (eng_rootless())
+		json_array_append_new(json_object_get(info, "SecurityOptions"),
+				      json_string("name=rootless"));
 	vm_fields(info);
 	return info;
 }

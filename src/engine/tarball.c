@@ -33,6 +33,7 @@
 #include "util/idshift.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 #define DEPTH_MAX 256
@@ -208,8 +209,8 @@ static bool layer_xattr(const char *name, int fd)
 	if (!strcmp(name, "security.capability"))
 		return true;
 	char v[2] = "";
-	return !strcmp(name, "trusted.overlay.opaque") &&
-	       fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+	const char *opaque = userns_overlay_opaque();
+	return !strcmp(name, opaque) && fgetxattr(fd, opaque, v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
 /* --normalize: the other xattrs of an open file or directory removed. */
@@ -362,7 +363,7 @@ static int add_fd(struct tarball *t, int pathfd, const char *name, int *out_dir,
 		r = strip_xattrs(fd, name, err);
 	if (r == 0 && S_ISDIR(st.st_mode) && t->kind == LAYER) {
 		char v[2] = "";
-		if (fgetxattr(fd, "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
+		if (fgetxattr(fd, userns_overlay_opaque(), v, 1) == 1 && v[0] == 'y') {
 			autofree char *opq = xasprintf("%s/.wh..wh..opq", name);
 			r = marker(t, opq, NULL, err);
 		}

@@ -20,6 +20,7 @@
 #include "util/fs.h"
 #include "util/idshift.h"
 #include "util/path.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 #define WHITEOUT ".wh."
@@ -114,8 +115,13 @@ static int parent_dir(struct apply *a, const char *rel, bool create, struct berr
 	return a->parent_fd;
 }
 
+/* A layer's own user.overlay.* xattrs are dropped where overlayfs reads its marks from them
+ * (a user namespace's "userxattr" mount, snapshot.c): an image must not redirect or make
+ * opaque what it likes. */
 static bool keep_xattr(const char *name)
 {
+	if (!strncmp(name, "user.overlay.", 13))
+		return userns_is_initial();
 	return !strncmp(name, "user.", 5) || !strcmp(name, "security.capability") ||
 	       !strncmp(name, "system.posix_acl_", 17);
 }
@@ -197,7 +203,7 @@ static int whiteout(struct apply *a, int parent, const char *base, struct archiv
 	a->stats->whiteouts++;
 	if (!strcmp(base, OPAQUE)) {
 		char fdpath[32];
-		if (setxattr(path_fd(parent, fdpath), "trusted.overlay.opaque", "y", 1, 0) < 0)
+		if (setxattr(path_fd(parent, fdpath), userns_overlay_opaque(), "y", 1, 0) < 0)
 			return berr_set(err, errno, "mark directory opaque");
 		return 0;
 	}
@@ -294,6 +300,11 @@ static int create_node(struct apply *a, struct archive *ar, struct archive_entry
 		return 0;
 	case AE_IFCHR:
 	case AE_IFBLK:
+		/* no device can be made in a user namespace (rootless berth): skipped, as
+		 * containers/storage does there; the runtime binds the container's devices */
+		if (!userns_is_initial())
+			return 1;
+		/* fall through */
 	case AE_IFIFO:
 		if (mknodat(parent, name, type | 0600, archive_entry_rdev(e)) < 0)
 			return berr_set(err, errno, "mknod");

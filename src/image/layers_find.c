@@ -14,6 +14,7 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 #define COMPONENTS_MAX 64
@@ -23,7 +24,7 @@ enum found { FOUND, HIDDEN, ABSENT }; /* ABSENT: look in the layer below */
 static bool opaque(int dirfd)
 {
 	char v[2] = "";
-	return fgetxattr(dirfd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+	return fgetxattr(dirfd, userns_overlay_opaque(), v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
 /* path's components (n of them) in one layer's diff directory (fd, which this closes). */

@@ -23,6 +23,7 @@
 #include "util/fs.h"
 #include "util/idshift.h"
 #include "util/json.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 /* "layers/<hex>" for a checked chain id. */
@@ -281,8 +282,10 @@ static int mount_fsconfig(char *opts, bool rdonly, const char *target)
 	for (char *save = NULL, *o = strtok_r(opts, ",", &save); r == 0 && o;
 	     o = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(o, '=');
-		if (!eq)
+		if (!eq) {
+			r = (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, o, NULL, 0);
 			continue;
+		}
 		*eq = '\0';
 		if (strcmp(o, "lowerdir")) {
 			r = (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, o, eq + 1, 0);
@@ -302,10 +305,16 @@ static int mount_fsconfig(char *opts, bool rdonly, const char *target)
 	return (int)syscall(SYS_move_mount, m, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
 }
 
-/* mount(2) of the overlay with the cwd at dirfd, where the option's names are. */
-static int mount_from(int dirfd, const char *opts, bool rdonly, const char *target,
+/* mount(2) of the overlay with the cwd at dirfd, where the option's names are. Inside a user
+ * namespace that is not the host's (rootless berth, engine/rootless.h), overlayfs keeps its
+ * opaque and redirect marks in "user.overlay." xattrs ("userxattr", Linux 5.11): setting
+ * trusted.* there needs CAP_SYS_ADMIN on the host, and without it removing a lower directory
+ * fails with EIO. The layers' own marks are written the same way (layer.c). */
+static int mount_from(int dirfd, const char *given, bool rdonly, const char *target,
 		      struct berr **err)
 {
+	autofree char *userx = userns_is_initial() ? NULL : xasprintf("%s,userxattr", given);
+	const char *opts = userx ? userx : given;
 	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0 || fchdir(dirfd) < 0)
 		return berr_set(err, errno, "enter the overlay's layer directory");

@@ -227,17 +227,17 @@ int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **e
 	return r;
 }
 
+static int open_tun(void *ctx)
+{
+	return open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+}
+
 int net_tap_open(int netns_fd, const char *name, bool excl, int *out_fd, struct berr **err)
 {
-	int self;
-	if (net_ns_enter(netns_fd, &self, err) < 0)
-		return -EIO;
 	/* the TAP belongs to the namespace /dev/net/tun was opened in */
-	autoclose int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	int e = errno;
-	net_ns_leave(self);
+	autoclose int fd = net_ns_fd(netns_fd, open_tun, NULL, "open /dev/net/tun", err);
 	if (fd < 0)
-		return berr_set(err, e, "open /dev/net/tun");
+		return fd;
 	struct ifreq ifr = {0};
 	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (excl ? IFF_TUN_EXCL : 0));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fdpass.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 int net_ns_enter(int netns_fd, int *out_self, struct berr **err)
@@ -46,18 +49,77 @@ void net_ns_leave(int self)
 	(void)close(self);
 }
 
-/* Enter netns_fd for the one socket() call; the socket stays there. */
-int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err)
+/* A child that enters the namespace, makes the descriptor and sends it home (it never has to
+ * come back). */
+static int fd_from_child(int netns_fd, int (*make)(void *ctx), void *ctx, const char *what,
+			 struct berr **err)
 {
-	memset(nl, 0, sizeof(*nl));
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return berr_set(err, errno, "socketpair");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return berr_set(err, e, "fork");
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		int code = setns(netns_fd, CLONE_NEWNET) < 0 ? errno : 0;
+		int fd = code ? -1 : make(ctx);
+		if (fd < 0 && !code)
+			code = errno;
+		/* SCM_RIGHTS takes no -1: a failure goes as the code alone */
+		_exit(fd >= 0 ? fdpass_send(sv[1], &code, sizeof(code), fd) < 0
+			      : write(sv[1], &code, sizeof(code)) != sizeof(code));
+	}
+	(void)close(sv[1]);
+	int code = EIO, fd = -1;
+	ssize_t got = fdpass_recv(sv[0], &code, sizeof(code), 0, &fd);
+	(void)close(sv[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(code) && !code && fd >= 0)
+		return fd;
+	if (fd >= 0)
+		(void)close(fd);
+	return berr_set(err, got == (ssize_t)sizeof(code) && code ? code : EIO, "%s", what);
+}
+
+int net_ns_fd(int netns_fd, int (*make)(void *ctx), void *ctx, const char *what, struct berr **err)
+{
+	if (netns_fd >= 0 && !userns_is_initial())
+		return fd_from_child(netns_fd, make, ctx, what, err);
 	int self;
 	if (net_ns_enter(netns_fd, &self, err) < 0)
 		return -EIO;
-	struct mnl_socket *sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int fd = make(ctx);
 	int e = errno;
 	net_ns_leave(self);
-	if (!sk)
+	if (fd < 0)
+		return berr_set(err, e, "%s", what);
+	return fd;
+}
+
+static int netlink_socket(void *ctx)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/* The socket is made in netns_fd's namespace, where it stays. */
+int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err)
+{
+	memset(nl, 0, sizeof(*nl));
+	int fd = net_ns_fd(netns_fd, netlink_socket, NULL, "netlink socket", err);
+	if (fd < 0)
+		return fd;
+	struct mnl_socket *sk = mnl_socket_fdopen(fd);
+	int e = errno;
+	if (!sk) {
+		(void)close(fd);
 		return berr_set(err, e, "netlink socket");
+	}
 	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {
 		e = errno;
 		mnl_socket_close(sk);

@@ -27,6 +27,12 @@ struct net_nl {
  * process lost in a container's namespace could trust nothing after). */
 int net_ns_enter(int netns_fd, int *out_self, struct berr **err);
 void net_ns_leave(int self);
+/* A descriptor that make(ctx) returns (or -1 with errno; the error then says what failed)
+ * made inside the namespace of netns_fd (-1: ours), where it stays. Inside a user namespace that is
+ * not the host's (the rootless engine, engine/rootless.h) the way back to our own network namespace
+ * (the host's) is refused, setns(2) needing CAP_SYS_ADMIN over its owner: there a child makes it
+ * and sends it home (SCM_RIGHTS). */
+int net_ns_fd(int netns_fd, int (*make)(void *ctx), void *ctx, const char *what, struct berr **err);
 /* A socket in the namespace of netns_fd (-1: ours). */
 int net_nl_open(struct net_nl *nl, int netns_fd, struct berr **err);
 void net_nl_close(struct net_nl *nl);

@@ -298,6 +298,11 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 static int make_cgroup(const struct rt_create_opts *o, struct rt_state *st, json_t *res,
 		       struct creation *c, struct berr **err)
 {
+	if (o->no_cgroup && !rt_rootless_wants_limits(res)) {
+		free(st->cgroup_path);
+		st->cgroup_path = NULL;
+		return 0;
+	}
 	struct berr *cause = NULL;
 	int r = rt_cgroup_create(st->cgroup_path, res, &cause);
 	c->cgroup_made = true; /* even a failed create may have made some: destroy them */

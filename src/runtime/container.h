@@ -33,6 +33,10 @@ struct rt_create_opts {
 	/* runc's --rootless: a cgroup the caller may not make is skipped when no limit needs it
 	 * (rootless.h). */
 	bool rootless;
+	/* No cgroup at all, and no warning: the caller (the rootless engine without delegated
+	 * cgroups, engine/rootless.h) has refused limits itself. Limits asked for all the same
+	 * are tried, and fail as rootless does. */
+	bool no_cgroup;
 };
 
 int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct berr **err);

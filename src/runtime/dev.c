@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/path.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 struct default_dev {
@@ -148,7 +149,9 @@ static int default_devices(int rootfd, const struct rt_spec *spec, bool userns, 
 
 int rt_dev_setup(int rootfd, const struct rt_spec *spec, const int *node_fds, struct berr **err)
 {
-	bool userns = spec->ns[RT_NS_USER].enabled;
+	/* a user namespace of its own, or the runtime already in one (the rootless engine's,
+	 * engine/rootless.h; runc's RunningInUserNS): mknod is refused either way */
+	bool userns = spec->ns[RT_NS_USER].enabled || !userns_is_initial();
 	if (!dev_is_bind(spec) && default_devices(rootfd, spec, userns, err) < 0)
 		return -EINVAL;
 	for (size_t j = 0; j < spec->n_devices; j++)

@@ -65,6 +65,8 @@ int cmd_start(struct cli_opts *o, int argc, char **argv);
 int cmd_container_monitor(struct cli_opts *o, int argc, char **argv);
 /* system.c */
 int cmd_version(struct cli_opts *o, int argc, char **argv);
+/* unshare.c */
+int cmd_unshare(struct cli_opts *o, int argc, char **argv);
 /* container_show.c */
 int cmd_ps(struct cli_opts *o, int argc, char **argv);
 /* The --filter KEY=VALUE list of ps and start --all as the engine's checked filter map

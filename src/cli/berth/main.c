@@ -7,6 +7,7 @@
 
 #include "cli/berth/berth.h"
 #include "engine/container.h"
+#include "engine/rootless.h"
 #include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -64,6 +65,7 @@ static const struct cli_command commands[] = {
     {"login", "Log in to a registry", cmd_login},
     {"logout", "Log out from a registry", cmd_logout},
     {"version", "Show the berth version", cmd_version},
+    {"unshare", "Run a command in the rootless user's namespace (podman's)", cmd_unshare},
     {"container-monitor", NULL, cmd_container_monitor}, /* berth's own, not for users */
     {NULL, NULL, NULL},
 };
@@ -137,9 +139,11 @@ static void usage(FILE *f)
 			fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\nGlobal Options:\n"
 		   "      --root string   where berth keeps its state (default /var/lib/berth, "
-		   "or $BERTH_ROOT)\n"
+		   "or $BERTH_ROOT;\n"
+		   "                      an ordinary user's: $XDG_DATA_HOME/berth)\n"
 		   "      --runroot string  where running containers' state goes (default "
-		   "/run/berth, or $BERTH_RUNROOT)\n"
+		   "/run/berth, or $BERTH_RUNROOT;\n"
+		   "                      an ordinary user's: $XDG_RUNTIME_DIR/berth)\n"
 		   "  -D, --debug         debug output\n"
 		   "  -v, --version       print the version\n"
 		   "\nRun 'berth COMMAND --help' for more information on a command.\n");
@@ -148,10 +152,6 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	struct cli_opts o = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
-	if (!o.root || !*o.root)
-		o.root = "/var/lib/berth";
-	if (!o.runroot || !*o.runroot)
-		o.runroot = "/run/berth";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -180,6 +180,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 125;
 	}
+	/* an ordinary user: the user's own store and run root, then the user's namespaces
+	 * (engine/rootless.h); root's defaults are unchanged */
+	bool rootless = geteuid() != 0;
+	if (!o.root || !*o.root)
+		o.root = rootless ? eng_rootless_default_root() : "/var/lib/berth";
+	if ((!o.runroot || !*o.runroot) && !rootless)
+		o.runroot = "/run/berth";
+	struct berr *err = NULL;
+	char *runroot = NULL;
+	if ((!o.runroot || !*o.runroot) && eng_rootless_default_runroot(&runroot, &err) < 0)
+		return cli_fail(err, 125);
+	if (runroot)
+		o.runroot = runroot;
 	/* exec enters a container's namespaces: from a sealed copy of ourselves, so the host's
 	 * binary is out of the container's reach (CVE-2019-5736) */
 	bool enters = !strcmp(argv[i], "exec") || (!strcmp(argv[i], "container") && i + 1 < argc &&
@@ -190,6 +203,8 @@ int main(int argc, char **argv)
 			strerror(-r));
 		return 125;
 	}
+	if (rootless && strcmp(argv[i], "version") && eng_rootless_enter(o.runroot, &err) < 0)
+		return cli_fail(err, 125);
 	for (const struct cli_command *c = commands; c->name; c++)
 		if (!strcmp(c->name, argv[i]))
 			return c->run(&o, argc - i - 1, argv + i + 1);

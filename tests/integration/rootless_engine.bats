@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# The berth engine run by an ordinary user (issue #22, rootless podman 4's model): a real user
+# made here (useradd, a range in /etc/subuid and /etc/subgid), berth run as that user with
+# setpriv. Its store under ~/.local/share/berth, its run root under XDG_RUNTIME_DIR, one user
+# namespace (0: the user, 1..: the range) held by a pause process, overlayfs mounted inside it.
+# Everything the user made (processes, the pause process, files) is gone after the file.
+
+load helpers
+
+# Why a part cannot run on this host, or nothing.
+userns_blocked() {
+	local f
+	f=/proc/sys/kernel/unprivileged_userns_clone
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/user/max_user_namespaces
+	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
+	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
+}
+
+setup_file() {
+	export RE_BLOCKED
+	RE_BLOCKED=$(userns_blocked)
+	[ -z "$RE_BLOCKED" ] || return 0
+	export RE_USER="bre$$" RE_NOSUB="brn$$"
+	# no automatic ranges: the test writes the user's own; the second user has none
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_USER"
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_NOSUB"
+	export RE_UID RE_GID RE_NOSUB_UID
+	RE_UID=$(id -u "$RE_USER")
+	RE_GID=$(id -g "$RE_USER")
+	RE_NOSUB_UID=$(id -u "$RE_NOSUB")
+	# a range of our own, beside rootless.bats' (which starts at 3 * 2^30)
+	export RE_SUB=$((3489660928 + ($$ % 4096) * 65536))
+	echo "$RE_USER:$RE_SUB:65536" >>/etc/subuid
+	echo "$RE_USER:$RE_SUB:65536" >>/etc/subgid
+	export RE_XDG="/run/user/$RE_UID" RE_MADE_RUN_USER=
+	[ -d /run/user ] || RE_MADE_RUN_USER=1
+	mkdir -p "$RE_XDG"
+	chown "$RE_UID:$RE_GID" "$RE_XDG"
+	chmod 0700 "$RE_XDG"
+	export RE_WORK
+	RE_WORK=$(mktemp -d /tmp/berth-rootless-engine.XXXXXX)
+	chmod 0755 "$RE_WORK"
+	mkdir "$RE_WORK/home"
+	chown "$RE_UID:$RE_GID" "$RE_WORK/home"
+}
+
+# Every process of the user's or of its range (a container's other users), killed.
+kill_user_procs() {
+	local pids="" p uid
+	for p in /proc/[0-9]*; do
+		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		if [ "$uid" = "$RE_UID" ] || [ "$uid" = "$RE_NOSUB_UID" ] ||
+			{ [ "$uid" -ge "$RE_SUB" ] && [ "$uid" -lt $((RE_SUB + 65536)) ]; }; then
+			pids="$pids ${p#/proc/}"
+		fi
+	done
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	[ -n "$pids" ]
+}
+
+teardown_file() {
+	[ -n "${RE_USER:-}" ] || return 0
+	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
+	rm -rf "$RE_WORK" "$RE_XDG" "/tmp/berth-run-$RE_UID" "/tmp/berth-run-$RE_NOSUB_UID"
+	[ -z "$RE_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
+	sed -i "/^$RE_USER:/d" /etc/subuid /etc/subgid
+	userdel "$RE_USER" 2>/dev/null || true
+	userdel "$RE_NOSUB" 2>/dev/null || true
+	! kill_user_procs
+}
+
+# ub ARGS...: berth as the test's user, with a clean environment, its home and runtime dir.
+ub() {
+	setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RE_WORK/home" \
+		XDG_RUNTIME_DIR="$RE_XDG" "$BERTH" "$@"
+}
+
+RE_STORE() { echo "$RE_WORK/home/.local/share/berth"; }
+
+setup() {
+	load_libs
+	[ -z "$RE_BLOCKED" ] || skip "rootless berth cannot run here: $RE_BLOCKED"
+	N="re$$-$BATS_TEST_NUMBER"
+}
+
+teardown() {
+	[ -z "$RE_BLOCKED" ] || return 0
+	registry_stop
+	[ -z "${STORE:-}" ] || store_teardown
+	local ids
+	ids=$(ub ps -aq 2>/dev/null || true)
+	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	ub volume prune -f >/dev/null 2>&1 || true
+}
+
+@test "defaults: the user's store under ~/.local/share/berth, run root under XDG_RUNTIME_DIR; info says rootless" {
+	run ub info --format '{{.DockerRootDir}} {{.RunRoot}} {{json .SecurityOptions}}'
+	assert_success
+	assert_output "$(RE_STORE) $RE_XDG/berth [\"name=seccomp,profile=default\",\"name=rootless\"]"
+	[ "$(stat -c %U "$(RE_STORE)")" = "$RE_USER" ]
+	[ "$(stat -c %U:%a "$RE_XDG/berth")" = "$RE_USER:700" ]
+	# XDG_DATA_HOME moves the store, as podman's
+	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RE_WORK/home" XDG_DATA_HOME="$RE_WORK/home/data" XDG_RUNTIME_DIR="$RE_XDG" \
+		"$BERTH" info --format '{{.DockerRootDir}}'
+	assert_output "$RE_WORK/home/data/berth"
+	# root's defaults are unchanged (root is not in a user namespace: no "rootless")
+	run env -u BERTH_ROOT -u BERTH_RUNROOT "$BERTH" info --format '{{.DockerRootDir}} {{.RunRoot}} {{json .SecurityOptions}}'
+	assert_output '/var/lib/berth /run/berth ["name=seccomp,profile=default"]'
+}
+
+@test "unshare: root inside, the user's range from 1; one pause process for every command; refused as root" {
+	run ub unshare sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; echo "$BERTH_ROOT $BERTH_RUNROOT"'
+	assert_success
+	assert_line --index 0 0
+	assert_line --regexp "^ +0 +$RE_UID +1\$"
+	assert_line --regexp "^ +1 +$RE_SUB +65536\$"
+	assert_line --regexp "^ +0 +$RE_GID +1\$"
+	assert_line "$(RE_STORE) $RE_XDG/berth"
+	pid=$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")
+	[ "$(cat "/proc/$pid/comm")" = berth-pause ]
+	# a second command joins the same namespaces
+	run ub unshare readlink /proc/self/ns/user /proc/self/ns/mnt
+	assert_line --index 0 "$(readlink "/proc/$pid/ns/user")"
+	assert_line --index 1 "$(readlink "/proc/$pid/ns/mnt")"
+	[ "$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")" = "$pid" ]
+	# the pause process gone, the next command makes it again
+	kill -KILL "$pid"
+	run ub unshare true
+	assert_success
+	[ "$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")" != "$pid" ]
+	# the exit status is the command's
+	run ub unshare sh -c 'exit 7'
+	assert_failure 7
+	run "$BERTH" unshare true
+	assert_failure 125
+	assert_output "berth: please use unshare with rootless"
+}
+
+@test "a user without a range in /etc/subuid: the error names the file and the usermod line; nothing made" {
+	run setpriv --reuid="$RE_NOSUB_UID" --regid="$RE_NOSUB_UID" --init-groups -- env -i \
+		PATH=/usr/bin:/bin HOME=/nonexistent "$BERTH" ps
+	assert_failure 125
+	assert_output --partial "/etc/subuid has no range for '$RE_NOSUB'"
+	assert_output --regexp "add a range as root, e.g. 'usermod --add-subuids [0-9]+-[0-9]+ $RE_NOSUB'"
+	# no process of its is left (the half-made pause process is killed)
+	run pgrep -u "$RE_NOSUB_UID"
+	assert_failure
+	# without XDG_RUNTIME_DIR its run root is a private /tmp/berth-run-UID
+	[ "$(stat -c %U:%a "/tmp/berth-run-$RE_NOSUB_UID")" = "$RE_NOSUB:700" ]
+}
+
+@test "without XDG_RUNTIME_DIR: a private /tmp/berth-run-UID; one made by someone else is refused" {
+	dir="/tmp/berth-run-$RE_UID"
+	rm -rf "$dir"
+	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RE_WORK/home" "$BERTH" info --format '{{.RunRoot}}'
+	assert_success
+	assert_output "$dir"
+	[ "$(stat -c %U:%a "$dir")" = "$RE_USER:700" ]
+	kill -KILL "$(cut -d' ' -f1 "$dir/pause.pid")"
+	rm -rf "$dir"
+	mkdir -m 0777 "$dir"
+	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RE_WORK/home" "$BERTH" ps
+	assert_failure 125
+	assert_output --partial "run root '$dir' is not a private directory of uid $RE_UID"
+	rm -rf "$dir"
+}
+
+@test "run --rm, run -d, ps, logs, exec, stop, rm as the user; the container's root is the user on the host" {
+	run ub run --rm --network none berth/default sh -c 'echo hi; id -u; cat /proc/self/uid_map'
+	assert_success
+	assert_line --index 0 hi
+	assert_line --index 1 0
+	assert_line --regexp "^ +0 +$RE_UID +1\$"
+	# no cgroup, and no warning about it in the container's output
+	refute_output --partial cgroup
+	run ub run -d --name "$N" --network none berth/default sh -c 'echo started; exec sleep 300'
+	assert_success
+	id=$output
+	run ub ps --format '{{.Names}} {{.Status}}'
+	assert_line --regexp "^$N Up "
+	run ub logs "$N"
+	assert_output started
+	run ub exec "$N" sh -c 'id -u; cat /proc/1/comm'
+	assert_success
+	assert_output $'0\nsleep'
+	pid=$(ub inspect -f '{{.State.Pid}}' "$N")
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = "$RE_UID" ]
+	# another user in the container is one of the range's: container uid 1000 is RE_SUB + 999
+	run ub exec -u 1000 "$N" sh -c 'sleep 30 & echo $!'
+	assert_success
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$(pgrep -P "$pid" -n sleep || pgrep -u $((RE_SUB + 999)) -n sleep)/status")" = "$((RE_SUB + 999))" ]
+	run ub stop -t 1 "$N"
+	assert_success
+	run ub ps -a --format '{{.Names}} {{.State}}'
+	assert_line "$N exited"
+	run ub rm "$N"
+	assert_success
+	[ ! -e "$(RE_STORE)/containers/$id" ]
+	# root does not see the user's containers
+	run env -u BERTH_ROOT -u BERTH_RUNROOT "$BERTH" ps -aq --no-trunc
+	refute_output --partial "$id"
+}
+
+@test "limits without delegated cgroups are refused, saying why; a bridge network too; nothing made" {
+	for opt in "-m 64m" "--cpus 1" "--pids-limit 10"; do
+		run ub run --rm --network none $opt berth/default true
+		assert_failure 125
+		assert_output --partial "cgroups are not delegated to uid $RE_UID"
+	done
+	assert_output --partial "rootless: limits (pids) need a cgroup"
+	run ub run --rm --network bridge berth/default true
+	assert_failure 125
+	assert_output --partial "rootless: network 'bridge' needs root"
+	run ub ps -aq
+	assert_output ""
+	# the host's network works as the user's own
+	run ub run --rm --network host berth/default cat /proc/net/dev
+	assert_success
+	assert_output --partial "lo:"
+}
+
+@test "pull from a local registry: layers unpacked with the mapped ids, whiteouts and opaque directories in the user's overlay" {
+	store_setup
+	registry_start plain
+	# an image made by root: a layer with files of uid 1000 and 42:43 and a device node, and
+	# a layer that removes a file (whiteout) and makes a directory again (opaque)
+	mkdir -p "$WORK/t/bin" "$WORK/t/home/app/sub" "$WORK/t/gone/deep" "$WORK/t/dev"
+	cp "$BUSYBOX" "$WORK/t/bin/busybox"
+	for c in sh ls cat stat rm mkdir echo id; do ln -s busybox "$WORK/t/bin/$c"; done
+	echo old >"$WORK/t/home/app/f"
+	echo x >"$WORK/t/gone/deep/y"
+	mknod "$WORK/t/dev/null2" c 1 3
+	chown -R 1000:1000 "$WORK/t/home/app"
+	chown 42:43 "$WORK/t/gone/deep/y"
+	tar -C "$WORK/t" -cf "$WORK/t.tar" .
+	berth import "$WORK/t.tar" base:1 >/dev/null
+	berth run --name mk --network none base:1 sh -c 'rm /home/app/f; rm -rf /gone/deep; mkdir /gone/deep; echo new >/gone/deep/z'
+	berth commit mk "$REG/re/img:1" >/dev/null
+	berth push --tls-verify=false "$REG/re/img:1" >/dev/null
+	run ub pull --tls-verify=false "$REG/re/img:1"
+	assert_success
+	assert_line "Status: Downloaded newer image for $REG/re/img:1"
+	run ub images --format '{{.Repository}}:{{.Tag}}'
+	assert_line "$REG/re/img:1"
+	# on disk, the range's ids: container uid 1000 is RE_SUB + 999, 42 is RE_SUB + 41
+	layer=$(dirname "$(find "$(RE_STORE)/layers" -path '*/diff/gone/deep/y')")
+	[ "$(stat -c %u:%g "$layer/y")" = "$((RE_SUB + 41)):$((RE_SUB + 42))" ]
+	f=$(find "$(RE_STORE)/layers" -path '*/diff/home/app/sub' | head -1)
+	[ "$(stat -c %u:%g "$f")" = "$((RE_SUB + 999)):$((RE_SUB + 999))" ]
+	# the device was skipped (none can be made in a user namespace), the rest unpacked
+	[ -z "$(find "$(RE_STORE)/layers" -path '*/diff/dev/null2')" ]
+	run ub run --rm --network none "$REG/re/img:1" sh -c 'stat -c "%u:%g %n" /home/app/sub /gone/deep/y /gone/deep/z 2>&1; ls /home/app'
+	assert_success
+	assert_line "1000:1000 /home/app/sub"
+	assert_line --partial "can't stat '/gone/deep/y'"
+	assert_line "0:0 /gone/deep/z"
+	refute_line f
+	# a file the container writes as uid 1000 lands as RE_SUB + 999 in its upper directory
+	run ub run --name "$N" --network none -u 1000 "$REG/re/img:1" sh -c 'echo w >/home/app/sub/w'
+	assert_success
+	id=$(ub inspect -f '{{.Id}}' "$N")
+	[ "$(stat -c %u "$(RE_STORE)/containers/$id/diff/home/app/sub/w")" = "$((RE_SUB + 999))" ]
+	# and the removals work in the container's own overlay as well (user.overlay xattrs)
+	run ub run --rm --network none "$REG/re/img:1" sh -c 'rm -rf /gone && mkdir /gone && ls -A /gone && echo ok'
+	assert_output ok
+}
+
+@test "volumes: volume create and -v keep data across containers; a bind of the user's directory is written as the user" {
+	run ub volume create "$N"
+	assert_output "$N"
+	run ub run --rm --network none -v "$N:/data" berth/default sh -c 'echo kept >/data/f'
+	assert_success
+	run ub run --rm --network none -v "$N:/data" berth/default cat /data/f
+	assert_output kept
+	mkdir "$RE_WORK/bind$BATS_TEST_NUMBER"
+	chown "$RE_UID:$RE_GID" "$RE_WORK/bind$BATS_TEST_NUMBER"
+	run ub run --rm --network none -v "$RE_WORK/bind$BATS_TEST_NUMBER:/b" berth/default sh -c 'echo b >/b/x'
+	assert_success
+	[ "$(stat -c %u:%g "$RE_WORK/bind$BATS_TEST_NUMBER/x")" = "$RE_UID:$RE_GID" ]
+	run ub volume rm "$N"
+	assert_success
+}
+
+@test "nothing the user could not reach: a file only root may read, bound in, stays unread" {
+	install -d -m 0755 "$RE_WORK/rootonly"
+	echo secret >"$RE_WORK/rootonly/f"
+	chmod 0600 "$RE_WORK/rootonly/f"
+	run ub run --rm --network none --cap-add DAC_OVERRIDE -v "$RE_WORK/rootonly:/s:ro" berth/default sh -c 'cat /s/f || echo denied'
+	assert_success
+	assert_line denied
+	refute_line secret
+	# nor root's store
+	run ub --root /var/lib/berth images
+	assert_failure
+}
