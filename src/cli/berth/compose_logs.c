@@ -13,40 +13,13 @@
 #include <unistd.h>
 
 #include "cli/berth/compose.h"
+#include "cli/berth/output.h"
 #include "engine/logs.h"
 #include "engine/monitor.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
-
-struct follower {
-	const char *prefix;
-	bool timestamps;
-};
-
-static void write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-static void line(const struct eng_log_entry *e, void *ctx)
-{
-	const struct follower *f = ctx;
-	size_t len = strlen(e->text);
-	bool nl = len && e->text[len - 1] == '\n';
-	autofree char *out =
-	    xasprintf("%s%s%s%s%s", f->prefix, f->timestamps && e->time ? e->time : "",
-		      f->timestamps && e->time ? " " : "", e->text, nl ? "" : "\n");
-	write_all(e->stream == 2 ? STDERR_FILENO : STDOUT_FILENO, out, strlen(out));
-}
 
 /* Compose v2's rainbow: cyan, yellow, green, magenta, blue, then the same bold. */
 static const char *const rainbow[] = {"36",   "33",   "32",   "35",   "34",
@@ -81,7 +54,7 @@ static void exited(const char *name, int code, const char *color)
 	autofree char *msg =
 	    color ? xasprintf("\033[%sm%s exited with code %d\n\033[0m", color, name, code)
 		  : xasprintf("%s exited with code %d\n", name, code);
-	write_all(STDOUT_FILENO, msg, strlen(msg));
+	(void)fs_write_all(STDOUT_FILENO, msg, strlen(msg));
 }
 
 static void child(struct cli_opts *o, json_t *c, const char *name, const char *prefix,
@@ -90,11 +63,11 @@ static void child(struct cli_opts *o, json_t *c, const char *name, const char *p
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	struct eng_store es = cli_engine(o);
-	struct follower f = {prefix, fo->timestamps};
+	struct out_log_prefix f = {prefix, fo->timestamps};
 	struct eng_logs_opts lo = {.tail = fo->tail, .follow = fo->follow};
 	const char *id = json_string_value(json_object_get(c, "Id"));
 	struct berr *err = NULL;
-	if (eng_container_logs(&es, id, &lo, line, &f, &err) < 0)
+	if (eng_container_logs(&es, id, &lo, out_log_line, &f, &err) < 0)
 		_exit(cli_fail(err, 1));
 	int code = 0;
 	if (fo->follow && eng_container_wait(&es, id, &code, NULL) == 0)

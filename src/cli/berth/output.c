@@ -4,7 +4,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "engine/logs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -141,4 +145,15 @@ int64_t out_when_ns(const char *s)
 		p = end + 1;
 	}
 	return ((int64_t)time(NULL) - (int64_t)total) * 1000000000LL;
+}
+
+void out_log_line(const struct eng_log_entry *e, void *ctx)
+{
+	const struct out_log_prefix *p = ctx;
+	size_t len = strlen(e->text);
+	bool nl = len && e->text[len - 1] == '\n';
+	bool ts = p->timestamps && e->time;
+	autofree char *out = xasprintf("%s%s%s%s%s", p->prefix, ts ? e->time : "", ts ? " " : "",
+				       e->text, nl ? "" : "\n");
+	(void)fs_write_all(e->stream == 2 ? STDERR_FILENO : STDOUT_FILENO, out, strlen(out));
 }

@@ -4,6 +4,7 @@
 #ifndef BERTH_CLI_BERTH_OUTPUT_H
 #define BERTH_CLI_BERTH_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -29,5 +30,15 @@ time_t out_parse_time(const char *s);
 int64_t out_when_ns(const char *s);
 /* "2026-12-02 09:13:48 +0000 UTC", as Go prints a time. buf: 48 bytes. */
 const char *out_go_time(time_t when, char buf[48]);
+
+/* A log line of one of several containers (compose's and pod's logs): "PREFIX [TIME ]TEXT\n"
+ * written whole, in one write, to the entry's stream, so the lines of containers read at
+ * once by several processes never mix. ctx: a struct out_log_prefix. */
+struct out_log_prefix {
+	const char *prefix;
+	bool timestamps;
+};
+struct eng_log_entry;
+void out_log_line(const struct eng_log_entry *e, void *ctx);
 
 #endif

@@ -23,36 +23,6 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-struct pod_line {
-	const char *prefix;
-	bool timestamps;
-};
-
-static void write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-/* One entry, whole, in one write: "PREFIX [TIME ]TEXT". */
-static void line(const struct eng_log_entry *e, void *ctx)
-{
-	const struct pod_line *p = ctx;
-	size_t len = strlen(e->text);
-	bool nl = len && e->text[len - 1] == '\n';
-	autofree char *out =
-	    xasprintf("%s%s%s%s%s", p->prefix, p->timestamps && e->time ? e->time : "",
-		      p->timestamps && e->time ? " " : "", e->text, nl ? "" : "\n");
-	write_all(e->stream == 2 ? STDERR_FILENO : STDOUT_FILENO, out, strlen(out));
-}
-
 /* The pod's containers to read (ids; only ref's with --container); 125 after an error. */
 static int which(struct eng_store *es, const char *pod_ref, const char *ctr, char ***out)
 {
@@ -110,9 +80,9 @@ static int follow_all(struct eng_store *es, char **ids, const struct eng_logs_op
 		autofree char *prefix = prefix_of(es, ids[i], names, none);
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			struct pod_line p = {prefix, ts};
+			struct out_log_prefix p = {prefix, ts};
 			struct berr *err = NULL;
-			_exit(eng_container_logs(es, ids[i], lo, line, &p, &err) < 0
+			_exit(eng_container_logs(es, ids[i], lo, out_log_line, &p, &err) < 0
 				  ? cli_fail(err, 125)
 				  : 0);
 		}
@@ -169,9 +139,9 @@ int cmd_pod_logs(struct cli_opts *o, int argc, char **argv)
 	}
 	for (size_t i = 0; ids[i] && !st; i++) {
 		autofree char *prefix = prefix_of(&es, ids[i], names, ctr != NULL);
-		struct pod_line p = {prefix, ts};
+		struct out_log_prefix p = {prefix, ts};
 		struct berr *err = NULL;
-		if (eng_container_logs(&es, ids[i], &lo, line, &p, &err) < 0)
+		if (eng_container_logs(&es, ids[i], &lo, out_log_line, &p, &err) < 0)
 			st = cli_fail(err, 125);
 	}
 	strv_free(ids);
