@@ -35,6 +35,7 @@
 #include "vm/netns.h"
 #include "vm/session.h"
 #include "vm/shim_systemd.h"
+#include "vm/template.h"
 #include "vm/vm.h"
 
 #define START_WAIT_S 60
@@ -354,7 +355,9 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 			     .init_path = o->init_path,
 			     .accel = o->accel,
 			     .spec = spec,
-			     .wait_go = true};
+			     .wait_go = true,
+			     /* a clone of a template, when the bundle asks (vm/template.h) */
+			     .template = vm_template_wanted(spec->annotations)};
 	const struct rt_namespace *ns = &spec->ns[RT_NS_NET];
 	if (ns->enabled && ns->path) {
 		/* podman's, CNI's: the guest becomes its interfaces */

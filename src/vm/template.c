@@ -420,3 +420,10 @@ void vm_template_note(const char *cache_dir, const char *id, const char *why)
 	if (fd >= 0)
 		(void)dprintf(fd, "%s %s boots cold: %s\n", when, id ? id : "-", why ? why : "");
 }
+
+bool vm_template_wanted(const json_t *annotations)
+{
+	const char *v =
+	    json_string_value(json_object_get((json_t *)annotations, VM_TEMPLATE_ANNOTATION));
+	return v && !strcmp(v, "true");
+}

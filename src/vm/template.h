@@ -9,9 +9,16 @@
 #ifndef BERTH_VM_TEMPLATE_H
 #define BERTH_VM_TEMPLATE_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "vm/qemu.h"
 
 struct berr;
+
+/* config.json's annotation (value "true") that asks berth-runtime-vm for a clone, as
+ * `berth run --vm-template=true` does */
+#define VM_TEMPLATE_ANNOTATION "org.berth.vm.template"
 
 /* Root ports in a template: a clone plugs at most this many shares and NICs together. */
 #define VM_TEMPLATE_ROOT_PORTS 6
@@ -29,5 +36,7 @@ int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct 
 /* Why VM id booted cold: a line in <cache_dir>/template.log (its monitor logs nowhere a user
  * sees; the file starts again past 64 KiB). */
 void vm_template_note(const char *cache_dir, const char *id, const char *why);
+/* Whether annotations (config.json's, or NULL) ask for a template. */
+bool vm_template_wanted(const json_t *annotations);
 
 #endif

@@ -14,6 +14,13 @@ setup() {
 }
 
 teardown() {
+	# a berth-runtime-vm test that failed half way leaves its shim (QEMU goes with it)
+	local shims
+	shims=$(pgrep -f "berth-runtime(-vm)? --root $WORK/" || true)
+	[ -z "$shims" ] || { pkill -9 -f "berth-runtime(-vm)? --root $WORK/"; sleep 0.5; }
+	for d in /sys/fs/cgroup/*/berth/vmtpl* /sys/fs/cgroup/berth/vmtpl*; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
@@ -124,4 +131,20 @@ teardown() {
 	assert_equal "${#lines[@]}" 1
 	[ "${lines[0]}" != "$old" ]
 	[ ! -e "$old" ]
+}
+
+@test "vm template: berth-runtime-vm clones when the bundle asks (org.berth.vm.template=true)" {
+	local RTVM="$BUILD/bin/berth-runtime-vm" root="$WORK/rt"
+	make_bundle "$WORK/b"
+	set_config "$WORK/b" '.annotations["org.berth.vm.template"] = "true" | .process.args = ["sh", "-c", "cat /proc/cmdline; exit 6"]'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl1
+	assert_equal "$status" 6
+	assert_output --partial console=ttyS0
+	refute_output --partial pci=off
+	ls -d "$root"/.vm/.cache/template-*/
+	# without it, a cold boot
+	set_config "$WORK/b" 'del(.annotations["org.berth.vm.template"])'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl2
+	assert_equal "$status" 6
+	assert_output --partial pci=off
 }
