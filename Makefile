@@ -5,9 +5,9 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DEBUG    ?= 0
 PKGS     := jansson libseccomp libarchive libcrypto libcurl libmnl libnftables libmicrohttpd yaml-0.1
-# libcurl, libarchive, libmicrohttpd and libcrypto are opened on first use (util/dlib.h): their
-# headers, not their link
-LINKPKGS := jansson libseccomp libmnl libnftables
+# libcurl, libarchive, libmicrohttpd, libcrypto and libnftables are opened on first use
+# (util/dlib.h): their headers, not their link
+LINKPKGS := jansson libseccomp libmnl
 # libyaml (compose files) is linked: it needs only libc and costs no start-up time
 LINKPKGS += yaml-0.1
 
