@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "image/config.h"
+#include "image/fuse_overlay.h"
 #include "image/layer.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -313,7 +314,10 @@ static int mount_fsconfig(char *opts, bool rdonly, const char *target)
 static int mount_from(int dirfd, const char *given, bool rdonly, const char *target,
 		      struct berr **err)
 {
-	autofree char *userx = userns_is_initial() ? NULL : xasprintf("%s,userxattr", given);
+	bool userns = !userns_is_initial();
+	if (userns && img_fuse_overlay_forced())
+		return img_fuse_overlay_mount(dirfd, given, rdonly, target, err);
+	autofree char *userx = userns ? xasprintf("%s,userxattr", given) : NULL;
 	const char *opts = userx ? userx : given;
 	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0 || fchdir(dirfd) < 0)
@@ -333,6 +337,10 @@ static int mount_from(int dirfd, const char *given, bool rdonly, const char *tar
 	}
 	if (fchdir(cwd) < 0)
 		abort(); /* the directory we were in is still open: cannot fail */
+	/* overlayfs refused in a user namespace (before Linux 5.11, or a file system it will not
+	 * stack on there): fuse-overlayfs, as podman's rootless mount_program */
+	if (r < 0 && userns && (e == EPERM || e == EINVAL || e == ENODEV || e == EOPNOTSUPP))
+		return img_fuse_overlay_mount(dirfd, given, rdonly, target, err);
 	if (r < 0)
 		return berr_set(err, e, "mount overlay at '%s'", target);
 	return 0;

@@ -273,6 +273,23 @@ teardown() {
 	assert_output ok
 }
 
+@test "fuse-overlayfs as the fallback (forced with BERTH_OVERLAY=fuse-overlayfs): the container's root, its removals, no daemon left" {
+	command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RE_WORK/home" XDG_RUNTIME_DIR="$RE_XDG" BERTH_OVERLAY=fuse-overlayfs \
+		"$BERTH" run --rm --network none berth/default sh -c \
+		'grep " / / " /proc/self/mountinfo; rm -rf /usr && mkdir /usr && ls -A /usr && echo new >/usr/f && cat /usr/f'
+	assert_success
+	assert_line --partial "fuse.fuse-overlayfs"
+	assert_line new
+	# unmounted with the container: its daemon is gone (a zombie aside, until its reaper runs)
+	live_fuse() { ps -u "$RE_UID" -o stat=,comm= | grep -v '^Z' | grep -q fuse-overlayfs; }
+	for _ in $(seq 50); do live_fuse || break; sleep 0.1; done
+	run live_fuse
+	assert_failure
+}
+
 @test "volumes: volume create and -v keep data across containers; a bind of the user's directory is written as the user" {
 	run ub volume create "$N"
 	assert_output "$N"
