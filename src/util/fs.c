@@ -114,10 +114,17 @@ static int replace_file(const char *path, const void *data, size_t len, mode_t m
 	 * again when it goes (a synchronous discard on a disk mounted with -o discard); a state
 	 * file replaced or removed within seconds never needs either. Exchanging the names and
 	 * removing the old file under the temporary one is the same atomic replacement for a
-	 * reader, without that heuristic. */
-	if (!durable && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+	 * reader, without that heuristic. Only over a regular file: rename(2) refuses to put a
+	 * file over a directory, an exchange would not. */
+	struct stat st;
+	if (!durable && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (unlink(tmp) == 0 || errno != EISDIR)
+			return 0;
+		/* a directory came there since lstat: put it back, and fail as rename would */
+		(void)renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE);
 		(void)unlink(tmp);
-		return 0;
+		return berr_set(err, EISDIR, "rename '%s'", path);
 	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,39 @@ static void open_regular_refuses_others(void **state)
 	berr_clear(&err);
 }
 
+static bool only_entries(const char *rel, int want)
+{
+	char cmd[PATH_MAX + 32];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq %d", at(rel), want);
+	return system(cmd) == 0;
+}
+
+/* fs_replace_file (issue #23): over a regular file, the names are exchanged and the old file
+ * removed (no temporary left); a new name is made; over a directory or a symbolic link it
+ * does what rename(2) does (refuses a directory, replaces the link itself). */
+static void replace_file_as_rename(void **state)
+{
+	struct berr *err = NULL;
+	assert_int_equal(fs_replace_file(at("ctr/f"), "one", 3, 0600, NULL), 0);
+	assert_int_equal(fs_replace_file(at("ctr/f"), "two!", 4, 0600, NULL), 0);
+	struct stat st;
+	assert_int_equal(lstat(at("ctr/f"), &st), 0);
+	assert_int_equal(st.st_size, 4);
+	assert_true(only_entries("ctr", 1));
+	assert_int_equal(mkdir(at("ctr/d"), 0755), 0);
+	assert_int_equal(fs_replace_file(at("ctr/d"), "x", 1, 0600, &err), -EISDIR);
+	berr_clear(&err);
+	assert_int_equal(lstat(at("ctr/d"), &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(symlink("../outside/target", at("ctr/l")), 0);
+	assert_int_equal(fs_replace_file(at("ctr/l"), "mine", 4, 0600, NULL), 0);
+	assert_int_equal(lstat(at("ctr/l"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(lstat(at("outside/target"), &st), 0);
+	assert_int_equal(st.st_size, 6);
+	assert_true(only_entries("ctr", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +204,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(chmod_not_through_swapped_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(scratch_name_not_guessable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(open_regular_refuses_others, setup, teardown),
+	    cmocka_unit_test_setup_teardown(replace_file_as_rename, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
