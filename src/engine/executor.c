@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/xalloc.h"
+#include "vm/template.h"
 #include "vm/vm.h"
 
 static const char *hc_str(json_t *rec, const char *k)
@@ -228,4 +229,11 @@ static const struct eng_executor *const executors[] = {&runtime_executor, &vm_ex
 const struct eng_executor *eng_executor_for(json_t *rec)
 {
 	return eng_is_vm(rec) ? executors[1] : executors[0];
+}
+
+int eng_vm_template_prune(const struct eng_store *s, int64_t until_ns, int *count, int64_t *bytes,
+			  struct berr **err)
+{
+	autofree char *cache = xasprintf("%s/vm", s->root);
+	return vm_template_prune(cache, until_ns, count, bytes, err);
 }

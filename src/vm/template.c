@@ -421,6 +421,63 @@ void vm_template_note(const char *cache_dir, const char *id, const char *why)
 		(void)dprintf(fd, "%s %s boots cold: %s\n", when, id ? id : "-", why ? why : "");
 }
 
+/* Bytes on disk of the files in dir (a template is flat; its RAM file is sparse). */
+static int64_t dir_blocks(const char *dir)
+{
+	autoclosedir DIR *d = opendir(dir);
+	struct dirent *de;
+	int64_t sum = 0;
+	struct stat st;
+	while (d && (de = readdir(d)))
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			sum += (int64_t)st.st_blocks * 512;
+	return sum;
+}
+
+/* Remove the template (or the half-made one) at cache_dir/name unless it is being made, or
+ * was made at or after until_ns (0: any time). */
+static void prune_one(const char *cache_dir, const char *name, int64_t until_ns, int *count,
+		      int64_t *bytes)
+{
+	size_t base = strcspn(name, ".");
+	autofree char *dir = xasprintf("%s/%s", cache_dir, name);
+	autofree char *lockp = xasprintf("%s/%.*s.lock", cache_dir, (int)base, name);
+	struct stat st;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	if (until_ns && (int64_t)st.st_mtime * 1000000000 >= until_ns)
+		return;
+	autoclose int lock = open(lockp, O_RDWR | O_CLOEXEC);
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0)
+		return; /* being made */
+	int64_t size = dir_blocks(dir);
+	if (fs_rm_rf(AT_FDCWD, dir, NULL) < 0)
+		return;
+	if (!name[base]) {
+		(*count)++;
+		(void)unlink(lockp);
+	}
+	*bytes += size;
+}
+
+int vm_template_prune(const char *cache_dir, int64_t until_ns, int *count, int64_t *bytes,
+		      struct berr **err)
+{
+	*count = 0;
+	*bytes = 0;
+	autoclosedir DIR *d = opendir(cache_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : berr_set(err, errno, "open '%s'", cache_dir);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *dot = strchr(de->d_name, '.');
+		if (!strncmp(de->d_name, "template-", 9) && (!dot || !strcmp(dot, ".tmp")))
+			prune_one(cache_dir, de->d_name, until_ns, count, bytes);
+	}
+	return 0;
+}
+
 bool vm_template_wanted(const json_t *annotations)
 {
 	const char *v =

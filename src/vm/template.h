@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vm/qemu.h"
 
@@ -36,6 +37,10 @@ int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct 
 /* Why VM id booted cold: a line in <cache_dir>/template.log (its monitor logs nowhere a user
  * sees; the file starts again past 64 KiB). */
 void vm_template_note(const char *cache_dir, const char *id, const char *why);
+/* system prune: remove the templates under cache_dir (and any left half made) made before
+ * until_ns (0: all), except one being made; count and bytes (on disk) say what went. */
+int vm_template_prune(const char *cache_dir, int64_t until_ns, int *count, int64_t *bytes,
+		      struct berr **err);
 /* Whether annotations (config.json's, or NULL) ask for a template. */
 bool vm_template_wanted(const json_t *annotations);
 

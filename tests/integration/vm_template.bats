@@ -133,6 +133,40 @@ teardown() {
 	[ ! -e "$old" ]
 }
 
+@test "vm template: system prune removes the templates and says the space; one being made is kept" {
+	run berth run --rm --isolation vm --vm-template=true --network none berth/default true
+	assert_success
+	local tpl
+	tpl=$(ls -d "$STORE"/vm/template-*/)
+	[ -s "${tpl}state" ]
+	# made just now: not before until=1h, kept
+	run berth system prune -f --filter until=1h
+	assert_success
+	refute_output --partial "VM templates"
+	[ -d "$tpl" ]
+	# a half-made one nobody makes any more, and one being made (its lock held here)
+	mkdir "$STORE/vm/template-00000000000000aa.tmp" "$STORE/vm/template-00000000000000bb.tmp"
+	head -c 4096 /dev/urandom >"$STORE/vm/template-00000000000000aa.tmp/ram"
+	local fd
+	exec {fd}>"$STORE/vm/template-00000000000000bb.lock"
+	flock "$fd"
+	run berth system prune -f
+	exec {fd}>&-
+	assert_success
+	assert_line "Deleted VM templates: 1"
+	assert_output --regexp "Total reclaimed space: [0-9.]+MB"
+	[ ! -e "$tpl" ]
+	[ ! -e "$STORE/vm/template-00000000000000aa.tmp" ]
+	[ -d "$STORE/vm/template-00000000000000bb.tmp" ]
+	run ls "$STORE"/vm/
+	refute_line --regexp '^template-[0-9a-f]{16}$'
+	# made again on the next use
+	run berth run --rm --isolation vm --vm-template=true --network none berth/default cat /proc/cmdline
+	assert_success
+	refute_output --partial pci=off
+	ls -d "$STORE"/vm/template-*/
+}
+
 @test "vm template: berth-runtime-vm clones when the bundle asks (org.berth.vm.template=true)" {
 	local RTVM="$BUILD/bin/berth-runtime-vm" root="$WORK/rt"
 	make_bundle "$WORK/b"

@@ -20,6 +20,7 @@
 #include "cli/berth/prune.h"
 #include "engine/container.h"
 #include "engine/endpoint.h"
+#include "engine/executor.h"
 #include "engine/info.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
@@ -187,6 +188,27 @@ static char **prune_args(bool sub, bool all, const struct flag_list *filters, in
 	return v;
 }
 
+/* The VM templates (made again on a VM's first start), by until as the build cache: what
+ * went is said when anything did. */
+static int prune_vm_templates(struct cli_opts *o, const struct flag_list *filters)
+{
+	struct prune_filter pf = {0};
+	for (int i = 0; i < filters->n; i++)
+		if (!strncmp(filters->v[i], "until=", 6))
+			pf.until_ns = out_when_ns(filters->v[i] + 6);
+	struct eng_store es = cli_engine(o);
+	struct berr *err = NULL;
+	int count = 0;
+	int64_t bytes = 0;
+	if (eng_vm_template_prune(&es, pf.until_ns, &count, &bytes, &err) < 0)
+		return cli_fail(err, 1);
+	char size[32];
+	if (count)
+		printf("Deleted VM templates: %d\nTotal reclaimed space: %s\n", count,
+		       out_size(bytes, size));
+	return 0;
+}
+
 static int system_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool all = false, force = false, volumes = false;
@@ -213,7 +235,7 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 	autofree char *warning = xasprintf(
 	    "WARNING! This will remove:\n  - all pods without a running container\n  - all "
 	    "stopped containers\n  - all networks not used by "
-	    "at least one container\n%s  - all %s",
+	    "at least one container\n%s  - all %s\n  - all VM templates",
 	    volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
 	    all ? "images without at least one container associated to them\n  - all build cache"
 		: "dangling images\n  - all dangling build cache");
@@ -249,6 +271,7 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 			bv[nb++] = (char *)filters.v[i];
 		}
 	r |= cmd_builder(o, nb, bv);
+	r |= prune_vm_templates(o, &filters);
 	flag_list_free(&filters);
 	return r;
 }
