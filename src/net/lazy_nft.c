@@ -1,8 +1,8 @@
 /* The libnftables functions berth calls, forwarded to libnftables.so.1 once it is first needed
  * (see util/dlib.h). libnftables brings libnftnl, libxtables and libgmp: their relocated data
- * cost every container's monitor about 110 kB of private memory (and their pages about 300 kB
- * more while it is the only berth process) although only published ports and networks' rules
- * use them (net/nft.c), once, at the start. */
+ * cost every container's monitor about 110 kB of private memory (290 kB of PSS in all while it
+ * is the only berth process) although only published ports and networks' rules use them
+ * (net/nft.c), once, at the start. */
 #include <nftables/libnftables.h>
 
 #include "util/dlib.h"
