@@ -12,6 +12,7 @@
 #include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
+#include "engine/pasta.h"
 #include "engine/pod.h"
 #include "engine/port.h"
 #include "engine/rootless.h"
@@ -217,7 +218,7 @@ static int network_exists(const struct eng_store *s, const char *name, struct be
 static int check_network(const struct eng_store *s, const struct eng_create *c, char **out_mode,
 			 struct berr **err)
 {
-	const char *mode = c->run.network ? c->run.network : ENG_NET_DEFAULT;
+	const char *mode = eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT);
 	bool net = eng_network_mode_is_net(mode);
 	if (!net && (c->ip || c->mac || (c->aliases && *c->aliases)))
 		return berr_plain(
@@ -226,7 +227,8 @@ static int check_network(const struct eng_store *s, const struct eng_create *c, 
 	if (c->mac && eng_network_check_mac(c->mac, err) < 0)
 		return -EINVAL;
 	/* with the host's network they mean nothing, and Docker ignores them there */
-	if (!net && strcmp(mode, "host") && ((c->publish && *c->publish) || c->publish_all))
+	if (!net && strcmp(mode, "host") && !eng_pasta_mode(mode) &&
+	    ((c->publish && *c->publish) || c->publish_all))
 		return berr_plain(err, EINVAL,
 				  "conflicting options: port publishing and the network mode '%s'",
 				  mode);

@@ -15,6 +15,7 @@
 #include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
+#include "engine/pasta.h"
 #include "net/link.h"
 #include "net/netlink.h"
 #include "net/nft.h"
@@ -358,6 +359,8 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 		return -EIO;
 	if (net_loopback_up(netns, err) < 0)
 		return -EIO;
+	if (eng_pasta_mode(mode))
+		return eng_pasta_attach(s, id, rec, pid, &out->settings, err);
 	if (!json_object_size(networks_of(rec)))
 		return 0;
 	autoclose int lock = eng_network_lock(s, err);
@@ -393,6 +396,8 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 			  struct eng_endpoints *e)
 {
 	autoclose int lock = json_object_size(networks_of(rec)) ? eng_network_lock(s, NULL) : -1;
+	if (eng_pasta_mode(str(json_object_get(rec, "HostConfig"), "NetworkMode")))
+		eng_pasta_detach(s, id);
 	unpublish(e);
 	/* the record as it is now: network connect may have added to it */
 	json_t *now = eng_container_load(s, id, NULL);

@@ -53,7 +53,7 @@ static const char *str(json_t *o, const char *k)
 bool eng_network_mode_is_net(const char *mode)
 {
 	return mode && *mode && strcmp(mode, "none") && strcmp(mode, "host") &&
-	       strncmp(mode, "container:", 10);
+	       strcmp(mode, "pasta") && strncmp(mode, "container:", 10);
 }
 
 const char *eng_network_bridge(json_t *net)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "engine/network.h"
+#include "engine/pasta.h"
 #include "image/builtin.h"
 #include "runtime/rootless.h"
 #include "runtime/spec.h"
@@ -389,9 +390,12 @@ int eng_rootless_enter(const char *runroot, struct berr **err)
 	if (lock < 0)
 		return lock;
 	pid_t pid = pause_alive(pidfile);
-	if (pid > 0)
-		return join(pid, err);
-	int r = start_pause(&pid, err);
+	int r = pid > 0 ? join(pid, err) : -ESRCH;
+	/* a pause process that is ending (killed, its namespaces already gone) is replaced */
+	if (r != -ENOENT && r != -ESRCH)
+		return r;
+	berr_clear(err);
+	r = start_pause(&pid, err);
 	if (r < 0)
 		return r;
 	char text[64];
@@ -439,6 +443,13 @@ static void limit_names(json_t *resources, char *buf, size_t cap)
 	}
 }
 
+const char *eng_rootless_network(const char *mode)
+{
+	if (eng_rootless() && mode && !strcmp(mode, ENG_NET_DEFAULT) && eng_pasta_available())
+		return "pasta";
+	return mode;
+}
+
 int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 {
 	if (!eng_rootless())
@@ -460,9 +471,11 @@ int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 				       "user: that needs cgroup v2 with systemd's Delegate=yes");
 	}
 	if (net_mode && eng_network_mode_is_net(net_mode))
-		return berr_plain(err, EPERM,
-				  "rootless: network '%s' needs root (a bridge, veth pairs and "
-				  "nftables on the host); use --network none or host",
-				  net_mode);
+		return berr_plain(
+		    err, EPERM,
+		    "rootless: network '%s' needs root (a bridge, veth pairs and "
+		    "nftables on the host); use --network pasta (Debian's passt), none "
+		    "or host",
+		    net_mode);
 	return 0;
 }

@@ -51,6 +51,11 @@ int eng_rootless_enter(const char *runroot, struct berr **err);
  * nftables). EPERM. */
 int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err);
 
+/* The network a rootless container gets for mode: the default "bridge" is pasta when pasta
+ * is installed (podman 4's rootless default is slirp4netns, pasta with --network pasta;
+ * Docker's rootless "bridge" is user-mode networking too). Anything else, and as root: mode. */
+const char *eng_rootless_network(const char *mode);
+
 /* Whether this berth runs inside a user namespace (the rootless engine after
  * eng_rootless_enter, or root inside someone's container): what it cannot do there (a bridge,
  * nftables, cgroups without delegation) is refused with the reason. */

@@ -90,6 +90,8 @@ setup() {
 
 teardown() {
 	[ -z "$RE_BLOCKED" ] || return 0
+	stop_pid "${SRV_PID:-}"
+	[ -z "${RE_VETH:-}" ] || ip link del "$RE_VETH" 2>/dev/null || true
 	registry_stop
 	[ -z "${STORE:-}" ] || store_teardown
 	local ids
@@ -216,9 +218,12 @@ teardown() {
 		assert_output --partial "cgroups are not delegated to uid $RE_UID"
 	done
 	assert_output --partial "rootless: limits (pids) need a cgroup"
-	run ub run --rm --network bridge berth/default true
+	# a user network's record can be made, but no container can join it
+	ub network create "$N" >/dev/null
+	run ub run --rm --network "$N" berth/default true
 	assert_failure 125
-	assert_output --partial "rootless: network 'bridge' needs root"
+	assert_output --partial "rootless: network '$N' needs root"
+	ub network rm "$N" >/dev/null
 	run ub ps -aq
 	assert_output ""
 	# the host's network works as the user's own
@@ -288,6 +293,51 @@ teardown() {
 	for _ in $(seq 50); do live_fuse || break; sleep 0.1; done
 	run live_fuse
 	assert_failure
+}
+
+@test "network pasta: the default; -p reached from the host, outbound through the host's sockets; ports below 1024 refused naming the sysctl" {
+	command -v pasta >/dev/null || skip "pasta is not installed (Debian's passt)"
+	# pasta copies the host's address and default route: this suite's namespace gets an
+	# interface of its own for them (a veth pair, gone in teardown)
+	RE_VETH="bre$$a"
+	ip link add "$RE_VETH" type veth peer name "bre$$b"
+	ip link set "bre$$b" up
+	ip addr add 198.51.100.2/24 dev "$RE_VETH"
+	ip link set "$RE_VETH" up
+	ip route add default via 198.51.100.1 dev "$RE_VETH"
+	port=$(free_port)
+	run ub run -d --name "$N" -p "$port:80" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N"
+	assert_output pasta
+	run ub port "$N"
+	assert_output "80/tcp -> 0.0.0.0:$port"
+	for _ in $(seq 50); do curl -s -m 2 "http://127.0.0.1:$port/i" >/dev/null && break; sleep 0.1; done
+	run curl -s -m 5 "http://127.0.0.1:$port/i"
+	assert_output hello
+	run ub exec "$N" ip -4 addr show
+	assert_output --partial "198.51.100.2/24"
+	# outbound: a server at another address of this namespace (the container has the host's
+	# own), reached through pasta's sockets on the host
+	ip addr add 198.51.100.7/24 dev "bre$$b"
+	mkdir -p "$RE_WORK/www$BATS_TEST_NUMBER"
+	echo from-host >"$RE_WORK/www$BATS_TEST_NUMBER/h"
+	sport=$(free_port)
+	python3 -m http.server -b 198.51.100.7 -d "$RE_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
+	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
+	assert_output from-host
+	run ub rm -f "$N"
+	assert_success
+	# its pasta went with it
+	for _ in $(seq 50); do pgrep -u "$RE_UID" -x pasta >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RE_UID" -x pasta
+	assert_failure
+	# --network pasta by name too; a port below 1024 needs the sysctl
+	run ub run --rm --network pasta -p 80:80 berth/default true
+	assert_failure 125
+	assert_output --partial "net.ipv4.ip_unprivileged_port_start"
 }
 
 @test "volumes: volume create and -v keep data across containers; a bind of the user's directory is written as the user" {

@@ -1,0 +1,191 @@
+/* pasta for a container (see pasta.h). */
+#include "engine/pasta.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/port.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define PASTA_ARGS_MAX 64
+
+bool eng_pasta_mode(const char *mode)
+{
+	return mode && !strcmp(mode, "pasta");
+}
+
+bool eng_pasta_available(void)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		autofree char *p = xasprintf("%s/pasta", d);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static char *dir_of(const struct eng_store *s, const char *id)
+{
+	return xasprintf("%s/%s", s->runroot, id);
+}
+
+/* The namespace at <runroot>/<id>/netns (a bind of /proc/PID/ns/net). */
+static int bind_netns(const char *dir, pid_t pid, struct berr **err)
+{
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -EIO;
+	autofree char *file = xasprintf("%s/netns", dir);
+	autofree char *src = xasprintf("/proc/%d/ns/net", (int)pid);
+	(void)umount2(file, MNT_DETACH);
+	autoclose int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "create '%s'", file);
+	if (mount(src, file, NULL, MS_BIND, NULL) < 0)
+		return berr_set(err, errno, "bind the network namespace at '%s'", file);
+	return 0;
+}
+
+/* pasta's -t/-u specs for the holds: "[ADDR/]HOSTPORT:PORT", joined with commas. */
+static void port_specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap)
+{
+	snprintf(tcp, cap, "none");
+	snprintf(udp, cap, "none");
+	size_t lt = 0, lu = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool is_udp = !strcmp(h[i].proto, "udp");
+		char *buf = is_udp ? udp : tcp;
+		size_t *len = is_udp ? &lu : &lt;
+		if (*len >= cap - 1)
+			continue;
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s%s%u:%u", *len ? "," : "",
+					 h[i].any ? "" : h[i].host_ip, h[i].any ? "" : "/",
+					 h[i].host_port, h[i].port);
+	}
+}
+
+/* Run pasta; it configures the namespace, forks its daemon (pid in pidfile) and returns.
+ * Its complaint goes in the error. */
+static int run_pasta(char *const argv[], struct berr **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return berr_set(err, e, "fork pasta");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(126);
+		/* the daemon outlives us: nothing of ours but stdio */
+		(void)syscall(SYS_close_range, 3, ~0U, 0);
+		execvp(argv[0], argv);
+		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
+		_exit(127);
+	}
+	(void)close(p[1]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	char msg[512];
+	size_t len = 0;
+	ssize_t got;
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while (len < sizeof(msg) - 1 && (got = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += (size_t)got;
+	(void)close(p[0]);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	msg[len] = '\0';
+	/* its last line says why ("Failed to send ... to syslog" may come first) */
+	char *last = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
+		return berr_plain(
+		    err, ENOENT,
+		    "--network pasta: pasta is not installed (Debian's package passt)");
+	return berr_plain(err, EIO,
+			  "--network pasta: %s (pasta copies the host's addresses and default "
+			  "route into the container)",
+			  *last ? last : "pasta failed");
+}
+
+int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
+		     json_t **out_settings, struct berr **err)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_t *bindings = json_object_get(hc, "PortBindings");
+	json_t *exposed = json_object_get(json_object_get(rec, "Config"), "ExposedPorts");
+	bool all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	struct eng_port_hold *h = NULL;
+	size_t n = 0;
+	/* the ports chosen (a free one where none is given), then let go for pasta to take */
+	int r = 0;
+	if (json_object_size(bindings) || all)
+		r = eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all, false,
+				     &h, &n, err);
+	/* Docker's rootless documentation names the same knob */
+	if (r < 0 && berr_code(*err) == EACCES)
+		return berr_wrap(err,
+				 "publish ports: a port below 1024 needs privilege on the host "
+				 "(as root, 'sysctl net.ipv4.ip_unprivileged_port_start=N' "
+				 "lets users bind from N on)");
+	if (r < 0)
+		return r;
+	char tcp[1024], udp[1024];
+	port_specs(h, n, tcp, udp, sizeof(tcp));
+	json_t *settings = eng_port_settings(exposed, bindings, h, n);
+	eng_port_release(h, n);
+	autofree char *dir = dir_of(s, id);
+	autofree char *ns = xasprintf("%s/netns", dir);
+	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
+	r = bind_netns(dir, pid, err);
+	char *argv[] = {
+	    "pasta",       "--config-net", "--quiet", "--netns", ns,      "--netns-only",
+	    "--no-map-gw", "-t",           tcp,       "-u",      udp,     "-T",
+	    "none",        "-U",           "none",    "-P",      pidfile, NULL};
+	if (r == 0)
+		r = run_pasta(argv, err);
+	if (r < 0) {
+		json_decref(settings);
+		eng_pasta_detach(s, id);
+		return r;
+	}
+	*out_settings = settings;
+	return 0;
+}
+
+void eng_pasta_detach(const struct eng_store *s, const char *id)
+{
+	autofree char *dir = dir_of(s, id);
+	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
+	autofree char *ns = xasprintf("%s/netns", dir);
+	autofree char *text = NULL;
+	int pid = 0;
+	/* pasta's own pid file: it ends on SIGTERM */
+	if (fs_read_file(AT_FDCWD, pidfile, 64, &text, NULL, NULL) == 0 &&
+	    sscanf(text, "%d", &pid) == 1 && pid > 1)
+		(void)kill(pid, SIGTERM);
+	(void)unlink(pidfile);
+	(void)umount2(ns, MNT_DETACH);
+	(void)unlink(ns);
+}
