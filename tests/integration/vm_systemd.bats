@@ -17,9 +17,9 @@ bats_require_minimum_version 1.5.0
 SYSTEM_TAR=${BERTH_SYSTEM_TAR:-/var/cache/berth/debian-bookworm-systemd.tar}
 NGINX_TAR=${BERTH_SYSTEM_NGINX_TAR:-/var/cache/berth/debian-bookworm-systemd-nginx.tar}
 IMAGE=debian:system
-# a TCG boot of a whole Debian system plus a stop takes ~30 s on a quiet machine; CI's busier
-# run once passed 60 s
-BATS_TEST_TIMEOUT=$((${BATS_TEST_TIMEOUT:-60} > 180 ? ${BATS_TEST_TIMEOUT:-60} : 180))
+# a TCG boot of a whole Debian system plus a stop takes ~30 s on a quiet machine, two
+# minutes on a busy one
+BATS_TEST_TIMEOUT=$((${BATS_TEST_TIMEOUT:-60} > 240 ? ${BATS_TEST_TIMEOUT:-60} : 240))
 
 setup_file() {
 	[ -s "$SYSTEM_TAR" ] || return 0
@@ -80,7 +80,7 @@ wait_running() {
 
 @test "vm systemd: --systemd=always boots Debian in a VM to running; logs, exec, attach to the console; stop powers it off" {
 	berth run -d --name "$NAME" --network none --isolation vm --systemd=always \
-		--stop-timeout 25 "$IMAGE" >/dev/null
+		--stop-timeout 60 "$IMAGE" >/dev/null
 	run wait_running "$NAME"
 	assert_success
 	# PID 1 is the image's systemd, in the guest kernel's own cgroup2, at its init.scope
@@ -134,13 +134,11 @@ wait_running() {
 		run berth logs "$NAME"
 		assert_output --partial "${id:0:12} login:"
 	fi
-	# stop: SIGRTMIN+3 becomes the guest's poweroff; the VM ends with it, well before the
-	# timeout (25 s) would kill it (137)
+	# stop: SIGRTMIN+3 becomes the guest's poweroff; the VM ends with it (exit 0 and the
+	# power-off in its console), not killed when the timeout (60 s) runs out (137)
 	start=$(date +%s)
 	berth stop "$NAME" >/dev/null
-	took=$(($(date +%s) - start))
-	echo "stop took ${took}s"
-	[ "$took" -lt 25 ]
+	echo "stop took $(($(date +%s) - start))s"
 	run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$NAME"
 	assert_output "exited 0"
 	run berth logs "$NAME"
@@ -171,7 +169,7 @@ wait_running() {
 @test "vm systemd: a Debian service under the guest's systemd answers on a published port" {
 	[ -s "$NGINX_TAR" ] || skip "no system image with nginx at $NGINX_TAR: run scripts/system-image --include nginx --tar-only"
 	berth network create vsnet >/dev/null
-	berth run -d --name "$NAME" --isolation vm --network vsnet -p 8089:80 --stop-timeout 25 \
+	berth run -d --name "$NAME" --isolation vm --network vsnet -p 8089:80 --stop-timeout 60 \
 		"$IMAGE-nginx" >/dev/null
 	run berth inspect -f '{{.Config.SystemdMode}}' "$NAME"
 	assert_output true
