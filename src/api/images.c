@@ -36,12 +36,23 @@ struct img_store *api_image_store(struct api_req *r, struct berr **err)
 	return s;
 }
 
+/* The reference dockerd's "No such image" names (daemon/images/errors.go,
+ * ErrImageDoesNotExist): an id of 64 hex digits as its digest, a name as reference.TagNameOnly
+ * and FamiliarString make it ("busybox" is "busybox:latest"). Caller frees. */
+static char *missing_ref(const char *name)
+{
+	if (strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64)
+		return xasprintf("sha256:%s", name);
+	return img_name_familiar(name);
+}
+
 int api_reply_image_berr(struct api_req *r, struct berr *err, const char *name)
 {
 	if (berr_code(err) != ENOENT)
 		return api_reply_berr(r, err);
 	berr_free(err);
-	return api_reply_error(r, 404, "No such image: %s", name);
+	autofree char *ref = missing_ref(name);
+	return api_reply_error(r, 404, "No such image: %s", ref);
 }
 
 /* reference.FamiliarMatch: a pattern (path.Match's) against "name:tag", or against the name. */
@@ -131,7 +142,14 @@ int api_image_inspect(struct api_req *r)
 	struct berr *err = NULL;
 	autoptr(img_store) s = api_image_store(r, &err);
 	json_t *doc = s ? img_image_inspect(s, r->param, &err) : NULL;
-	return doc ? api_reply_json(r, 200, doc) : api_reply_image_berr(r, err, r->param);
+	if (doc)
+		return api_reply_json(r, 200, doc);
+	if (berr_code(err) != ENOENT)
+		return api_reply_berr(r, err);
+	berr_free(err);
+	/* dockerd's LookupImage wraps GetImage's error with the name as given */
+	autofree char *ref = missing_ref(r->param);
+	return api_reply_error(r, 404, "no such image: %s: No such image: %s", r->param, ref);
 }
 
 /* ---- tag, remove ---- */

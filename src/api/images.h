@@ -14,7 +14,8 @@ struct img_store;
 
 /* The store, with the engine's containers keeping their layers (as the command line's). */
 struct img_store *api_image_store(struct api_req *r, struct berr **err);
-/* err (taken) as the reply: ENOENT as Docker's 404 "No such image: NAME", else as
+/* err (taken) as the reply: ENOENT as dockerd's 404 "No such image: REF" (REF: NAME:latest for
+ * a NAME without tag, sha256:ID for an id), else as
  * api_reply_berr says it. */
 int api_reply_image_berr(struct api_req *r, struct berr *err, const char *name);
 

@@ -103,6 +103,17 @@ static int ipam_of(json_t *ipam, struct eng_network_opts *o, struct berr **err)
 	return 0;
 }
 
+/* dockerd 20.10's own network drivers (libnetwork's drivers/), which berth has not all */
+static bool known_driver(const char *driver)
+{
+	static const char *const known[] = {"bridge", "host",    "null",   "macvlan",
+					    "ipvlan", "overlay", "remote", NULL};
+	for (size_t i = 0; known[i]; i++)
+		if (!strcmp(driver, known[i]))
+			return true;
+	return false;
+}
+
 int api_network_create(struct api_req *r)
 {
 	struct berr *err = NULL;
@@ -118,6 +129,9 @@ int api_network_create(struct api_req *r)
 	int ret;
 	if (!o.name || !*o.name)
 		ret = api_reply_error(r, 400, "a network needs a Name");
+	else if (driver && *driver && strcmp(driver, "bridge") && !known_driver(driver))
+		/* dockerd looks for a plugin of that name */
+		ret = api_reply_error(r, 404, "plugin \"%s\" not found", driver);
 	else if (driver && *driver && strcmp(driver, "bridge"))
 		ret = api_reply_error(r, 400, "network driver '%s' is not available: only bridge",
 				      driver);
@@ -149,8 +163,15 @@ int api_network_delete(struct api_req *r)
 	if (!strcmp(r->param, "host") || !strcmp(r->param, "none"))
 		return api_reply_error(r, 403, "%s is a pre-defined network and cannot be removed",
 				       r->param);
-	return eng_network_remove(&r->ctx->es, r->param, &err) < 0 ? api_reply_berr(r, err)
-								   : api_reply_empty(r, 204);
+	if (eng_network_remove(&r->ctx->es, r->param, &err) == 0)
+		return api_reply_empty(r, 204);
+	/* a network with endpoints: libnetwork's ActiveEndpointsError is a Forbidden one */
+	if (berr_code(err) == EBUSY) {
+		autofree char *msg = berr_string(err);
+		berr_free(err);
+		return api_reply_error(r, 403, "%s", msg);
+	}
+	return api_reply_berr(r, err);
 }
 
 /* The body's Container resolved to an id; replied (404/400) when it is not one. */

@@ -1,6 +1,6 @@
-/* Docker's documents of a container: inspect, the list item, Status text and the list's
- * filters (see container_view.h). Read from the record and the state alone (and the disk for
- * sizes); nothing here changes a container. */
+/* Docker's documents of a container: the list item, Status text and the list's filters (see
+ * container_view.h; the inspect document is container_inspect.c's). Read from the record and the
+ * state alone (and the disk for sizes); nothing here changes a container. */
 #include "engine/container_view.h"
 
 #include <errno.h>
@@ -25,11 +25,6 @@ static const char *str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : "";
-}
-
-static const char *zero_time(const char *t)
-{
-	return *t ? t : "0001-01-01T00:00:00Z";
 }
 
 char *eng_container_status_text(json_t *st, time_t now)
@@ -95,109 +90,6 @@ void eng_container_size(const struct eng_store *s, json_t *rec, const char *id, 
 	*out_rootfs = own + layers;
 }
 
-/* Docker's NetworkSettings: the record's networks, the running one's ports, and the legacy
- * top-level fields of the default network. */
-static json_t *network_settings(json_t *rec, json_t *st, const char *id)
-{
-	json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
-	bool running = json_is_true(json_object_get(st, "Running"));
-	json_t *ports = running && json_is_object(json_object_get(st, "Ports"))
-			    ? json_incref(json_object_get(st, "Ports"))
-			    : json_object();
-	json_t *def = json_object_get(nets, "bridge");
-	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
-	json_t *out = json_pack(
-	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:O}", "Bridge", "",
-	    "SandboxID", running ? id : "", "Ports", ports, "SandboxKey", "", "Gateway",
-	    str(def, "Gateway"), "IPAddress", str(def, "IPAddress"), "IPPrefixLen",
-	    (int)json_integer_value(json_object_get(def, "IPPrefixLen")), "IPv6Gateway",
-	    str(def, "IPv6Gateway"), "GlobalIPv6Address", str(def, "GlobalIPv6Address"),
-	    "GlobalIPv6PrefixLen",
-	    (int)json_integer_value(json_object_get(def, "GlobalIPv6PrefixLen")), "MacAddress",
-	    str(def, "MacAddress"), "EndpointID", "", "Networks", nets ? nets : json_object());
-	if (running && pid > 0)
-		json_object_set_new(out, "SandboxKey", json_sprintf("/proc/%d/ns/net", (int)pid));
-	return out;
-}
-
-static json_t *inspect_state(json_t *st)
-{
-	const char *status = str(st, "Status");
-	json_t *state = json_pack(
-	    "{s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:s, s:s, s:s}", "Status", status, "Running",
-	    json_is_true(json_object_get(st, "Running")), "Paused", !strcmp(status, "paused"),
-	    "Restarting", !strcmp(status, "restarting"), "OOMKilled", 0, "Dead", 0, "Pid",
-	    (json_int_t)json_integer_value(json_object_get(st, "Pid")), "ExitCode",
-	    (json_int_t)json_integer_value(json_object_get(st, "ExitCode")), "Error",
-	    str(st, "Error"), "StartedAt", zero_time(str(st, "StartedAt")), "FinishedAt",
-	    zero_time(str(st, "FinishedAt")));
-	if (json_object_get(st, "Health"))
-		json_object_set(state, "Health", json_object_get(st, "Health"));
-	return state;
-}
-
-/* Where the container's files are: its directory's names, in Docker's fields. */
-static void inspect_paths(const struct eng_store *s, const char *id, json_t *out)
-{
-	autofree char *dir = eng_container_path(s, id, NULL);
-	json_object_set_new(out, "ResolvConfPath", json_sprintf("%s/resolv.conf", dir));
-	json_object_set_new(out, "HostnamePath", json_sprintf("%s/hostname", dir));
-	json_object_set_new(out, "HostsPath", json_sprintf("%s/hosts", dir));
-	json_object_set_new(out, "LogPath", json_sprintf("%s/%s-json.log", dir, id));
-}
-
-static json_t *graph_driver(const struct eng_store *s, const char *id)
-{
-	autofree char *dir = eng_container_path(s, id, NULL);
-	autofree char *upper = xasprintf("%s/diff", dir);
-	autofree char *merged = xasprintf("%s/rootfs", dir);
-	autofree char *work = xasprintf("%s/work", dir);
-	return json_pack("{s:{s:s, s:s, s:s}, s:s}", "Data", "UpperDir", upper, "MergedDir", merged,
-			 "WorkDir", work, "Name", "overlay");
-}
-
-static json_t *summary_mounts(const struct eng_store *s, json_t *rec);
-
-json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool size,
-			      struct berr **err)
-{
-	json_t *rec = eng_container_load(s, id, err);
-	if (!rec)
-		return NULL;
-	json_t *st = eng_state_load(s, id);
-	json_t *out = json_object();
-	const char *head[] = {"Id", "Created", "Path", "Args"};
-	for (size_t i = 0; i < 4; i++)
-		json_object_set(out, head[i], json_object_get(rec, head[i]));
-	json_object_set_new(out, "State", inspect_state(st));
-	json_object_set(out, "Image", json_object_get(rec, "Image"));
-	inspect_paths(s, id, out);
-	const char *rest[] = {"Name", "Driver", "Platform", "MountLabel"};
-	for (size_t i = 0; i < 4; i++)
-		json_object_set(out, rest[i], json_object_get(rec, rest[i]));
-	json_object_set_new(out, "RestartCount",
-			    json_integer(json_integer_value(json_object_get(st, "RestartCount"))));
-	json_t *host = json_deep_copy(json_object_get(rec, "HostConfig"));
-	/* the log driver berth has, as Docker names it (the SDKs read it after a run) */
-	if (json_is_object(host) && !json_object_get(host, "LogConfig"))
-		json_object_set_new(host, "LogConfig",
-				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
-	json_object_set_new(out, "HostConfig", host ? host : json_null());
-	json_object_set_new(out, "GraphDriver", graph_driver(s, id));
-	if (size) {
-		int64_t rw = 0, rootfs = 0;
-		eng_container_size(s, rec, id, &rw, &rootfs);
-		json_object_set_new(out, "SizeRw", json_integer(rw));
-		json_object_set_new(out, "SizeRootFs", json_integer(rootfs));
-	}
-	json_object_set_new(out, "Mounts", summary_mounts(s, rec));
-	json_object_set(out, "Config", json_object_get(rec, "Config"));
-	json_object_set_new(out, "NetworkSettings", network_settings(rec, st, id));
-	json_decref(st);
-	json_decref(rec);
-	return out;
-}
-
 /* Docker's Port list of a running container: a published port once per binding (IP,
  * PrivatePort, PublicPort, Type), an exposed one without a binding as PrivatePort and Type. */
 static json_t *summary_ports(json_t *st)
@@ -229,8 +121,7 @@ static json_t *summary_ports(json_t *st)
 	return out;
 }
 
-/* Docker's MountPoint for each entry of the record's mount plan. */
-static json_t *summary_mounts(const struct eng_store *s, json_t *rec)
+json_t *eng_container_mounts(const struct eng_store *s, json_t *rec)
 {
 	json_t *out = json_array();
 	size_t i;
@@ -240,13 +131,18 @@ static json_t *summary_mounts(const struct eng_store *s, json_t *rec)
 		const char *type = str(m, "Type");
 		bool volume = !strcmp(type, "volume");
 		autofree char *data = volume ? eng_volume_data(s, str(m, "Source")) : NULL;
-		json_array_append_new(
-		    out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type, "Name",
-				   volume ? str(m, "Source") : "", "Source",
-				   volume ? data : str(m, "Source"), "Destination",
-				   str(m, "Destination"), "Driver", volume ? "local" : "", "Mode",
-				   "", "RW", json_is_true(json_object_get(m, "RW")), "Propagation",
-				   !strcmp(type, "bind") ? "rprivate" : ""));
+		json_t *mp = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type,
+				       "Name", volume ? str(m, "Source") : "", "Source",
+				       volume ? data : str(m, "Source"), "Destination",
+				       str(m, "Destination"), "Driver", volume ? "local" : "",
+				       "Mode", "", "RW", json_is_true(json_object_get(m, "RW")),
+				       "Propagation", !strcmp(type, "bind") ? "rprivate" : "");
+		/* omitempty in dockerd's MountPoint: only a volume has them */
+		if (!volume) {
+			json_object_del(mp, "Name");
+			json_object_del(mp, "Driver");
+		}
+		json_array_append_new(out, mp);
 	}
 	return out;
 }
@@ -277,7 +173,7 @@ json_t *eng_container_summary(const struct eng_store *s, json_t *rec, json_t *st
 				      str(json_object_get(rec, "HostConfig"), "NetworkMode")));
 	json_object_set_new(out, "NetworkSettings",
 			    json_pack("{s:O}", "Networks", nets ? nets : json_object()));
-	json_object_set_new(out, "Mounts", summary_mounts(s, rec));
+	json_object_set_new(out, "Mounts", eng_container_mounts(s, rec));
 	return out;
 }
 

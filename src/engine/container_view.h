@@ -14,10 +14,15 @@
 
 struct berr;
 
-/* Docker's ContainerInspectResponse: the record, its State, where its files are and its
- * NetworkSettings; with size, SizeRw and SizeRootFs too. ENOENT when there is no record. */
+/* Docker's ContainerInspectResponse (container_inspect.c): dockerd 20.10's keys in its order,
+ * with dockerd's value ("", 0, false, null, []) where berth has none of its own; with size,
+ * SizeRw and SizeRootFs too. Only what berth alone has adds keys: Config.SystemdMode
+ * (podman's), HostConfig's IDMappings and a VM's Vm* keys. ENOENT when there is no record. */
 json_t *eng_container_inspect(const struct eng_store *s, const char *id, bool size,
 			      struct berr **err);
+/* The inspect document's HostConfig of a record's (hc): dockerd's keys and forms (Binds of
+ * the mount plan's binds and named volumes, Ulimits and Devices as objects, its defaults). */
+json_t *eng_container_inspect_host(const struct eng_store *s, json_t *hc);
 /* Docker's ContainerSummary: Id, Names, Image (as the user named it), ImageID, Command,
  * Created (unix seconds), Ports (a running one's), [SizeRw, SizeRootFs,] Labels, State,
  * Status, HostConfig {NetworkMode}, NetworkSettings {Networks}, Mounts. */
@@ -35,6 +40,9 @@ void eng_container_summaries_warm(const struct eng_store *s);
  * ago", "Restarting (1) 5 seconds ago", "Created", as Docker's State.String(); now is the
  * present (time(NULL)), given so that tests can fix it. Caller frees. */
 char *eng_container_status_text(json_t *state, time_t now);
+/* Docker's MountPoint list (Type, Name, Source, Destination, Driver, Mode, RW, Propagation)
+ * of the record's mount plan. */
+json_t *eng_container_mounts(const struct eng_store *s, json_t *rec);
 /* Path and Args as one line, space-separated, an argument with a space in single quotes
  * (Docker's Command: sh -c 'exit 2'). Caller frees. */
 char *eng_container_command(json_t *rec);

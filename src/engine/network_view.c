@@ -67,9 +67,14 @@ static json_t *pseudo(const char *name, const char *driver)
 	char id[SHA256_HEX_LEN + 1];
 	autofree char *seed = xasprintf("berth network %s", name);
 	sha256_hex(seed, strlen(seed), id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{}, s:{}}", "Name", name, "Id", id,
-			 "Driver", driver, "Scope", "local", "EnableIPv6", 0, "Internal", 0,
-			 "Labels", "Options");
+	/* dockerd's keys, in its order; no creation time: dockerd's is its own start's */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:n, s:[]}, s:b, s:b, s:b, "
+			 "s:{s:s}, s:b, s:{}, s:{}, s:{}}",
+			 "Name", name, "Id", id, "Created", "0001-01-01T00:00:00Z", "Scope",
+			 "local", "Driver", driver, "EnableIPv6", 0, "IPAM", "Driver", "default",
+			 "Options", "Config", "Internal", 0, "Attachable", 0, "Ingress", 0,
+			 "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options",
+			 "Labels");
 }
 
 /* The document of a record: a bridge name berth chose (br-<id>, as dockerd names it) is not

@@ -126,13 +126,16 @@ int eng_volume_list(const struct eng_store *s, char ***out, struct berr **err)
 	return 0;
 }
 
-bool eng_volume_in_use(const struct eng_store *s, const char *name)
+/* The ids of the containers that mount volume name, as dockerd lists them (", " between)
+ * in "volume is in use - [ID, ID]"; "" when none does. Caller frees. */
+static char *volume_users(const struct eng_store *s, const char *name)
 {
 	char **ids = NULL;
+	char *users = xstrdup("");
 	if (eng_container_list(s, &ids, NULL) < 0)
-		return false;
-	bool used = false;
-	for (size_t i = 0; ids[i] && !used; i++) {
+		return users;
+	for (size_t i = 0; ids[i]; i++) {
+		bool used = false;
 		json_t *rec = eng_container_load(s, ids[i], NULL);
 		size_t k;
 		json_t *m;
@@ -144,9 +147,20 @@ bool eng_volume_in_use(const struct eng_store *s, const char *name)
 			used |= type && src && !strcmp(type, "volume") && !strcmp(src, name);
 		}
 		json_decref(rec);
+		if (!used)
+			continue;
+		char *more = xasprintf("%s%s%s", users, *users ? ", " : "", ids[i]);
+		free(users);
+		users = more;
 	}
 	strv_free(ids);
-	return used;
+	return users;
+}
+
+bool eng_volume_in_use(const struct eng_store *s, const char *name)
+{
+	autofree char *users = volume_users(s, name);
+	return *users;
 }
 
 int eng_volume_remove(const struct eng_store *s, const char *name, bool force, struct berr **err)
@@ -155,8 +169,9 @@ int eng_volume_remove(const struct eng_store *s, const char *name, bool force, s
 	if (!rec)
 		return -ENOENT;
 	json_decref(rec);
-	if (!force && eng_volume_in_use(s, name))
-		return berr_plain(err, EBUSY, "remove %s: volume is in use", name);
+	autofree char *users = force ? NULL : volume_users(s, name);
+	if (users && *users)
+		return berr_plain(err, EBUSY, "remove %s: volume is in use - [%s]", name, users);
 	autofree char *dir = volume_dir(s, name);
 	int r = fs_rm_rf(AT_FDCWD, dir, err);
 	if (r == 0)

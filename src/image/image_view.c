@@ -74,30 +74,46 @@ json_t *img_image_inspect_of(struct img_store *s, json_t *rec, const struct img_
 		json_array_append_new(layers, json_string(c->diff_ids[i]));
 	size_t i;
 	json_t *v;
+	/* as dockerd's overlay2 shows an image: its top layer the UpperDir, those under it the
+	 * LowerDir (top first, as overlayfs lists them; none for one layer); berth never mounts
+	 * an image's top layer alone, so no MergedDir or WorkDir of its own ("") */
+	json_t *layer_dirs = json_object_get(rec, "layers");
+	size_t n = json_array_size(layer_dirs);
 	autofree char *lowers = xstrdup("");
-	json_array_foreach(json_object_get(rec, "layers"), i, v)
+	json_array_foreach(layer_dirs, i, v)
 	{
-		/* top layer first, as overlayfs lists them */
+		if (i + 1 == n)
+			break;
 		char *next = xasprintf("%s/layers/%s/diff%s%s", s->root, json_string_value(v) + 7,
 				       i ? ":" : "", lowers);
 		free(lowers);
 		lowers = next;
 	}
+	json_t *data = json_object();
+	if (*lowers)
+		json_object_set_new(data, "LowerDir", json_string(lowers));
+	json_object_set_new(data, "MergedDir", json_string(""));
+	json_object_set_new(
+	    data, "UpperDir",
+	    n ? json_sprintf("%s/layers/%s/diff", s->root,
+			     json_string_value(json_array_get(layer_dirs, n - 1)) + 7)
+	      : json_string(""));
+	json_object_set_new(data, "WorkDir", json_string(""));
 	const char *comment = "";
 	if (c->n_history && c->history[c->n_history - 1].comment)
 		comment = c->history[c->n_history - 1].comment;
 	json_int_t size = json_integer_value(json_object_get(rec, "size"));
 	json_t *j = json_pack(
 	    "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:I, s:I, "
-	    "s:{s:{s:s}, s:s}, s:{s:s, s:o}, s:{s:s}}",
+	    "s:{s:o, s:s}, s:{s:s, s:o}, s:{s:s}}",
 	    "Id", str(rec, "id"), "RepoTags", familiar_list(json_object_get(rec, "names")),
 	    "RepoDigests", familiar_list(json_object_get(rec, "digests")), "Parent", "", "Comment",
 	    comment, "Created", c->created ? c->created : "", "Container", "", "ContainerConfig",
 	    docker_config(NULL), "DockerVersion", "", "Author", c->author ? c->author : "",
 	    "Config", docker_config(json_object_get(c->raw, "config")), "Architecture",
 	    c->platform.arch, "Os", c->platform.os, "Size", size, "VirtualSize", size,
-	    "GraphDriver", "Data", "LowerDir", lowers, "Name", "overlay", "RootFS", "Type",
-	    "layers", "Layers", layers, "Metadata", "LastTagTime", str(rec, "added"));
+	    "GraphDriver", "Data", data, "Name", "overlay", "RootFS", "Type", "layers", "Layers",
+	    layers, "Metadata", "LastTagTime", str(rec, "added"));
 	if (c->platform.variant) {
 		/* Docker puts Variant after Architecture; the order of keys is kept */
 		json_t *copy = json_object();

@@ -297,9 +297,39 @@ same_status() {
 # keys SIDE JQ: the sorted keys of what JQ picks of SIDE's body, one line
 keys() { jq -c "$2 | keys" "$WORK/$1.body"; }
 
+# keydiff JQ: where what JQ picks of berth's body and of dockerd's differ in their keys, one
+# line each ("missing .HostConfig.Init", "extra .Config.X"): recursively where both values
+# are objects, and in two lists of objects as the union of their items' keys (dockerd's
+# Mounts come in no fixed order); nothing when the same
+keydiff() {
+	jq -rn --slurpfile b "$WORK/b.body" --slurpfile d "$WORK/d.body" '
+		def kd($b; $d; $p):
+			if ($b|type) == "object" and ($d|type) == "object" then
+				[($d|keys[]) as $k | select($b|has($k)|not) | "missing \($p).\($k)"] +
+				[($b|keys[]) as $k | select($d|has($k)|not) | "extra \($p).\($k)"] +
+				[($d|keys[]) as $k | select($b|has($k)) | kd($b[$k]; $d[$k]; "\($p).\($k)")[]]
+			elif ($b|type) == "array" and ($d|type) == "array" and
+				($b|length) > 0 and ($d|length) > 0 and
+				($b + $d | all(type == "object")) then kd($b | add; $d | add; "\($p)[]")
+			else [] end;
+		kd($b[0] | '"$1"'; $d[0] | '"$1"'; "")[]'
+}
+
 @test "api peer: statuses, error bodies and documents' shapes (curl) are dockerd's, and podman's where it agrees" {
-	# an unknown container or image: 404 with {"message": ...} from all three
+	# an unknown container or image: 404 with {"message": ...} from all three; an image's
+	# named as dockerd names it (nosuch:latest; inspect's with the name given first)
 	same_status GET /containers/nosuch/json
+	same_status GET /images/nosuch/json
+	same_status GET /images/nosuch:1/json
+	# (an id: podman 4.3 answers 500)
+	PODMAN_HOST='' same_status GET /images/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/json
+	same_status DELETE /images/nosuch
+	same_status GET /images/nosuch/history
+	same_status POST '/images/nosuch/tag?repo=x'
+	same_status GET /networks/nosuch
+	same_status DELETE /networks/nosuch
+	same_status GET /volumes/nosuch
+	same_status DELETE /volumes/nosuch
 	same_status POST /containers/nosuch/start
 	same_status POST /containers/nosuch/stop
 	same_status DELETE /containers/nosuch
@@ -314,19 +344,71 @@ keys() { jq -c "$2 | keys" "$WORK/$1.body"; }
 		run jq -n --argjson b "$(keys b '.[0] | del(.HostConfig)')" --argjson p "$(keys p '.[0]')" '$b - $p'
 		assert_output '[]'
 	fi
-	# inspect: State and RestartPolicy have dockerd's keys; the document and its
-	# NetworkSettings no key dockerd's has not (dockerd has more: AppArmorProfile, ExecIDs,
-	# ProcessLabel; link-local and secondary addresses); podman's all of berth's (and more)
+	# inspect: dockerd's keys, all of them and no other, down to HostConfig's, Config's,
+	# GraphDriver's and each network's (with and without ?size=true); podman's has all of
+	# berth's top-level and State keys (and more)
 	for side in b d ${PODMAN_HOST:+p}; do req $side GET /containers/ps1/json; done
-	for part in .State .HostConfig.RestartPolicy; do
-		assert_equal "$(keys b "$part")" "$(keys d "$part")"
-	done
-	for part in . .NetworkSettings .State .HostConfig.RestartPolicy; do
-		run jq -n --argjson b "$(keys b "$part")" --argjson d "$(keys d "$part")" '$b - $d'
-		assert_output '[]'
+	run keydiff .
+	assert_output ''
+	for part in . .State; do
 		[ -n "${PODMAN_HOST:-}" ] || continue
 		run jq -n --argjson b "$(keys b "$part")" --argjson p "$(keys p "$part")" '$b - $p'
 		assert_output '[]'
+	done
+	for side in b d; do req $side GET '/containers/ps1/json?size=true'; done
+	run keydiff .
+	assert_output ''
+	[ "$(jq '.SizeRw | type' "$WORK/b.body")" = '"number"' ]
+	# a created container with a volume, a bind, a user network, a label, ulimits and --init
+	# (omitempty keys of dockerd's: Init, Sysctls), and an exec in a running one (ExecIDs)
+	for side in b d; do
+		on $side volume create pv1
+		on $side network create pn1
+		on $side create --name pc3 --network pn1 -v pv1:/v -v /tmp:/t:ro -l a=b --init \
+			--sysctl net.ipv4.ip_forward=1 --ulimit nofile=100:200 --cap-drop NET_RAW $IMG
+		req $side GET /containers/pc3/json
+	done
+	run keydiff .
+	assert_output ''
+	# (dockerd adds its --default-ulimit nproc after the container's own)
+	local f='[.HostConfig.Binds, .HostConfig.Init, .HostConfig.Sysctls, .HostConfig.Ulimits[0], .HostConfig.CapDrop, .ExecIDs]'
+	assert_equal "$(jq -c "$f" "$WORK/b.body")" "$(jq -c "$f" "$WORK/d.body")"
+	local exec_id
+	for side in b d; do
+		req $side POST /containers/ps1/exec '{"Cmd": ["true"]}'
+		exec_id=$(jq -r .Id "$WORK/$side.body")
+		req $side GET /containers/ps1/json
+		assert_equal "$(jq -c .ExecIDs "$WORK/$side.body")" "[\"$exec_id\"]"
+	done
+	# images, networks (a user one and none), volumes: dockerd's keys, recursively (a
+	# network's Containers apart: ids as keys, and dockerd lists a created container there
+	# too, berth only those with an endpoint, which a start makes)
+	for path in /images/$IMG/json /networks/pn1 /networks/none /volumes/pv1; do
+		for side in b d; do req $side GET "$path"; done
+		assert_equal "$(cat "$WORK/b.code") $(cat "$WORK/d.code")" "200 200"
+		run keydiff 'del(.Containers?)'
+		assert_output ''
+	done
+	# in use: a volume's removal 409 naming its containers, a network's with a running
+	# container on it 403 (libnetwork's active endpoints are Forbidden)
+	local m
+	for side in b d; do
+		on $side run -d --name pc4 --network pn1 -v pv1:/v $IMG sleep 60
+		req $side DELETE /volumes/pv1
+		m=$(jq -r .message "$WORK/$side.body" | sed 's/[0-9a-f]\{64\}/ID/g')
+		echo "$(cat "$WORK/$side.code") $m" >"$WORK/$side.vol"
+		req $side DELETE /networks/pn1
+		m=$(jq -r .message "$WORK/$side.body" | sed 's/[0-9a-f]\{64\}/ID/g')
+		echo "$(cat "$WORK/$side.code") $m" >"$WORK/$side.net"
+	done
+	assert_equal "$(cat "$WORK/b.vol")" "409 remove pv1: volume is in use - [ID, ID]"
+	assert_equal "$(cat "$WORK/d.vol")" "409 remove pv1: volume is in use - [ID, ID]"
+	assert_equal "$(cat "$WORK/b.net")" "$(cat "$WORK/d.net")"
+	assert_equal "$(cut -c1-4 "$WORK/b.net")" "403 "
+	for side in b d; do
+		on $side rm -f pc3 pc4
+		on $side network rm pn1
+		on $side volume rm pv1
 	done
 	# where podman 4.3 answers otherwise, dockerd's statuses: a running container's removal
 	# and a name in use are 409 (podman: 500), a signal that does not exist 400 (podman: 500),

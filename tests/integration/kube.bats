@@ -149,8 +149,8 @@ fetch() {
 	assert_failure
 	run berth inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}' web-srv
 	assert_output "67108864 500000000 always"
-	run berth inspect --format '{{.HostConfig.NoNewPrivileges}} {{.HostConfig.CapDrop}}' web-client
-	assert_output "true [NET_RAW]"
+	run berth inspect --format '{{.HostConfig.SecurityOpt}} {{.HostConfig.CapDrop}}' web-client
+	assert_output "[no-new-privileges] [NET_RAW]"
 	# the liveness probe is the healthcheck
 	for _ in $(seq 50); do
 		[ "$(berth inspect --format '{{.State.Health.Status}}' web-srv)" = healthy ] && break
@@ -441,8 +441,8 @@ kubectl_check() {
 	what() {
 		local c
 		for c in web-srv web-client; do
-			berth inspect --format '{{.Config.Image}} {{json .Config.Entrypoint}} {{json .Config.Cmd}} {{json .HostConfig.Mounts}}' "$c" |
-				sed 's/"Source":"[0-9a-f]\{64\}"//g'
+			berth inspect --format '{{.Config.Image}} {{json .Config.Entrypoint}} {{json .Config.Cmd}} {{json .HostConfig.Binds}} {{json .Mounts}}' "$c" |
+				sed 's/[0-9a-f]\{64\}//g'
 			berth inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$c" | sort
 		done
 		berth port "$(berth pod inspect --format '{{.InfraContainerID}}' web)"

@@ -1,6 +1,7 @@
 /* A container's documents as the engine makes them for both front ends: Status text, the
- * command line, the list item of a record built here, and the list's filters. The inspect
- * document and sizes read the disk: the integration tests' (container.bats). */
+ * command line, the list item of a record built here, the list's filters and the inspect
+ * document's HostConfig. The rest of the inspect document and sizes read the disk: the
+ * integration tests' (container.bats; api_peer.bats compares its keys with dockerd's). */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
 #include <errno.h>
@@ -93,7 +94,7 @@ static void summary(void **unused)
 		  "\"Labels\":{\"team\":\"a\",\"tier\":\"web\"},\"State\":\"running\","
 		  "\"HostConfig\":{\"NetworkMode\":\"bridge\"},\"NetworkSettings\":{\"Networks\":"
 		  "{\"bridge\":{\"NetworkID\":\"abc123\"}}},\"Mounts\":[{\"Type\":\"bind\","
-		  "\"Name\":\"\",\"Source\":\"/srv\",\"Destination\":\"/data\",\"Driver\":\"\","
+		  "\"Source\":\"/srv\",\"Destination\":\"/data\","
 		  "\"Mode\":\"\",\"RW\":false,\"Propagation\":\"rprivate\"}]}");
 	free(text);
 	json_decref(sum);
@@ -189,9 +190,60 @@ static void filter_maps(void **unused)
 	berr_free(err);
 }
 
+/* The record's HostConfig (as create.c writes it) in dockerd 20.10's keys, order and forms. */
+static void inspect_host(void **unused)
+{
+	struct eng_store s = {"/nonexistent", "/nonexistent"};
+	json_t *hc = state(
+	    "{\"AutoRemove\": false, \"NetworkMode\": \"none\", \"PidsLimit\": 0,"
+	    " \"CapAdd\": [], \"CapDrop\": [\"NET_RAW\"], \"Ulimits\": [\"nofile=100:200\", "
+	    "\"nproc=5\"],"
+	    " \"Sysctls\": {}, \"ShmSize\": 0, \"Init\": true, \"InitPath\": \"/x\","
+	    " \"NoNewPrivileges\": true, \"SecurityOpt\": [\"no-new-privileges\"],"
+	    " \"Devices\": [\"/dev/fuse\", \"/dev/a:/dev/b:r\"], \"Isolation\": \"default\","
+	    " \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/h\", \"Destination\": \"/c\","
+	    " \"RW\": false}, {\"Type\": \"tmpfs\", \"Destination\": \"/t\", \"RW\": true}]}");
+	json_t *out = eng_container_inspect_host(&s, hc);
+	/* dockerd's 65 keys, and Tmpfs and Init, which are there only when set */
+	assert_int_equal(json_object_size(out), 67);
+	void *it = json_object_iter(out);
+	assert_string_equal(json_object_iter_key(it), "Binds");
+	char *text = json_dumps(
+	    json_pack("[O, O, O, O, O, O, O, O, O, O, O, O]", json_object_get(out, "Binds"),
+		      json_object_get(out, "Tmpfs"), json_object_get(out, "Ulimits"),
+		      json_object_get(out, "Devices"), json_object_get(out, "PidsLimit"),
+		      json_object_get(out, "CapAdd"), json_object_get(out, "CapDrop"),
+		      json_object_get(out, "Init"), json_object_get(out, "IpcMode"),
+		      json_object_get(out, "ShmSize"), json_object_get(out, "Isolation"),
+		      json_object_get(out, "LogConfig")),
+	    JSON_COMPACT);
+	assert_string_equal(
+	    text, "[[\"/h:/c:ro\"],{\"/t\":\"\"},[{\"Name\":\"nofile\",\"Hard\":200,\"Soft\":100},"
+		  "{\"Name\":\"nproc\",\"Hard\":5,\"Soft\":5}],[{\"PathOnHost\":\"/dev/fuse\","
+		  "\"PathInContainer\":\"/dev/fuse\",\"CgroupPermissions\":\"rwm\"},"
+		  "{\"PathOnHost\":\"/dev/a\",\"PathInContainer\":\"/dev/b\",\"CgroupPermissions\":"
+		  "\"r\"}],null,null,[\"NET_RAW\"],true,\"private\",67108864,\"\",{\"Type\":"
+		  "\"json-file\",\"Config\":{}}]");
+	free(text);
+	/* berth's own keys are not dockerd's; omitempty ones without a value are left out */
+	static const char *const absent[] = {"NoNewPrivileges", "InitPath", "Mounts", "Sysctls",
+					     "StorageOpt"};
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		assert_null(json_object_get(out, absent[i]));
+	json_decref(out);
+	json_object_del(hc, "Init");
+	json_object_del(hc, "Mounts");
+	out = eng_container_inspect_host(&s, hc);
+	assert_int_equal(json_object_size(out), 65);
+	assert_true(json_is_null(json_object_get(out, "Binds")));
+	json_decref(out);
+	json_decref(hc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(status_text), cmocka_unit_test(summary),
+					   cmocka_unit_test(inspect_host),
 					   cmocka_unit_test(filters),
 					   cmocka_unit_test(filter_maps)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
