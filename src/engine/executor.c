@@ -231,6 +231,11 @@ const struct eng_executor *eng_executor_for(json_t *rec)
 	return eng_is_vm(rec) ? executors[1] : executors[0];
 }
 
+bool eng_vm_template_default(void)
+{
+	return vm_template_default();
+}
+
 int eng_vm_template_prune(const struct eng_store *s, int64_t until_ns, int *count, int64_t *bytes,
 			  struct berr **err)
 {

@@ -478,9 +478,23 @@ int vm_template_prune(const char *cache_dir, int64_t until_ns, int *count, int64
 	return 0;
 }
 
+bool vm_template_default(void)
+{
+	const char *v = getenv("BERTH_VM_TEMPLATE");
+	if (v && (!strcmp(v, "1") || !strcmp(v, "true")))
+		return true;
+	if (v && (!strcmp(v, "0") || !strcmp(v, "false")))
+		return false;
+	return false;
+}
+
 bool vm_template_wanted(const json_t *annotations)
 {
 	const char *v =
 	    json_string_value(json_object_get((json_t *)annotations, VM_TEMPLATE_ANNOTATION));
-	return v && !strcmp(v, "true");
+	if (v && !strcmp(v, "true"))
+		return true;
+	if (v && !strcmp(v, "false"))
+		return false;
+	return vm_template_default();
 }

@@ -20,6 +20,14 @@ cgroup_dir() {
 	fi
 }
 
+# Under BERTH_VM_TEMPLATE=1 (every VM a clone of a template, unless it says otherwise) a VM
+# that booted cold is a failure: the reasons, from the store's (and berth-runtime-vm's)
+# template.log.
+cold_boots() {
+	[ "${BERTH_VM_TEMPLATE:-}" = 1 ] || return 0
+	cat "$STORE/vm/template.log" "$WORK"/*/.vm/.cache/template.log 2>/dev/null || true
+}
+
 teardown() {
 	# a berth-runtime-vm test that failed half way leaves its shims (QEMU and virtiofsd go
 	# with them): gone before the store, and counted
@@ -29,10 +37,13 @@ teardown() {
 	for d in /sys/fs/cgroup/*/berth/vmc /sys/fs/cgroup/*/berth/vmr* /sys/fs/cgroup/berth/vm[cr]*; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
+	local cold
+	cold=$(cold_boots)
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 	[ -z "$shims" ] || { echo "left behind: berth-runtime-vm shims $shims" >&2; return 1; }
+	[ -z "$cold" ] || { echo "not from the template: $cold" >&2; return 1; }
 	# nothing of the VMs may remain
 	local left
 	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK)|virtiofsd.*($STORE|$WORK)" || true)

@@ -176,8 +176,8 @@ teardown() {
 	assert_output --partial console=ttyS0
 	refute_output --partial pci=off
 	ls -d "$root"/.vm/.cache/template-*/
-	# without it, a cold boot
-	set_config "$WORK/b" 'del(.annotations["org.berth.vm.template"])'
+	# "false": a cold boot
+	set_config "$WORK/b" '.annotations["org.berth.vm.template"] = "false"'
 	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl2
 	assert_equal "$status" 6
 	assert_output --partial pci=off

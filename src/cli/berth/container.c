@@ -17,6 +17,7 @@
 #include "engine/attach.h"
 #include "engine/container_view.h"
 #include "engine/create.h"
+#include "engine/executor.h"
 #include "engine/health.h"
 #include "engine/monitor.h"
 #include "image/builtin.h"
@@ -535,7 +536,9 @@ static int start_container(struct cli_opts *o, const char *id, const struct cli_
 
 static int run_or_create(struct cli_opts *o, int argc, char **argv, bool run)
 {
-	struct run_flags f = {.c = {.stop_timeout = -1}, .sig_proxy = true, .stop_timeout = -1};
+	struct run_flags f = {.c = {.stop_timeout = -1, .vm_template = eng_vm_template_default()},
+			      .sig_proxy = true,
+			      .stop_timeout = -1};
 	const struct flag run_flags[] = {
 	    {"detach", 'd', FLAG_BOOL, &f.detach,
 	     "Run container in background and print container ID"},
