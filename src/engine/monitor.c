@@ -30,6 +30,7 @@
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/pod.h"
+#include "engine/pod_vm.h"
 #include "engine/rootfs.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
@@ -673,7 +674,8 @@ static int setup(struct monitor *m, unsigned wait_attach, struct berr **err)
 		autofree char *config = eng_container_path(m->s, m->id, "config.json");
 		eng_health_by_session(m->health, attach, config);
 	}
-	m->x = eng_executor_for(m->rec);
+	/* a member of a pod of one VM runs in the pod's VM (engine/pod_vm.h) */
+	m->x = eng_pod_vm_executor(m->rec) ?: eng_executor_for(m->rec);
 	m->xc = (struct eng_exec_ctx){.s = m->s,
 				      .id = m->id,
 				      .rtroot = m->rtroot,

@@ -16,6 +16,7 @@
 #include "engine/event.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
+#include "engine/pod_vm.h"
 #include "image/builtin.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -291,13 +292,34 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 	const char *id = json_string_value(json_object_get(pod, "Id"));
 	autofree char *name = c->infra_name ? xstrdup(c->infra_name) : xasprintf("%.12s-infra", id);
 	autofree char *bind = xasprintf("%s:/berth-pause:ro", c->pause_path);
-	char *volumes[] = {bind, NULL};
+	char *volumes[] = {bind, NULL, NULL};
+	/* a pod of one VM: berth-pause's directory (a file that big is no bound file of a
+	 * VM's) and the share its members' roots are bound into */
+	bool vm = eng_pod_is_vm(pod);
+	autofree char *share =
+	    vm ? eng_pod_vm_share(s, json_string_value(json_object_get(pod, "Id"))) : NULL;
+	autofree char *pause_dir = vm && c->pause_path ? xstrdup(c->pause_path) : NULL;
+	if (pause_dir && strrchr(pause_dir, '/'))
+		*strrchr(pause_dir, '/') = '\0';
+	autofree char *bind_dir = pause_dir ? xasprintf("%s:/.berth:ro", pause_dir) : NULL;
+	autofree char *bind_share = vm ? xasprintf("%s:%s", share, POD_VM_GUEST_DIR) : NULL;
+	if (vm) {
+		volumes[0] = c->infra_image ? bind_share : bind_dir;
+		volumes[1] = c->infra_image ? NULL : bind_share;
+	}
 	struct eng_create ic = {.image = c->infra_image ? c->infra_image : "berth/default",
 				.name = name,
 				.stop_timeout = -1,
-				.volumes = c->infra_image ? NULL : volumes,
+				.volumes = c->infra_image && !vm ? NULL : volumes,
 				.publish = c->publish};
-	ic.run.entrypoint = argv ? argv[0] : c->infra_image ? NULL : "/berth-pause";
+	if (vm) {
+		ic.isolation = "vm";
+		ic.vm_init_path = c->vm_init_path;
+	}
+	ic.run.entrypoint = argv             ? argv[0]
+			    : c->infra_image ? NULL
+			    : vm             ? "/.berth/berth-pause"
+					     : "/berth-pause";
 	ic.run.entrypoint_rest = argv ? argv + 1 : NULL;
 	ic.run.network = c->network ? c->network : ENG_NET_DEFAULT;
 	ic.run.shm_size = c->shm_size;
@@ -332,6 +354,24 @@ static json_t *labels_json(char *const *labels)
 	return o;
 }
 
+/* --isolation: vm needs the infra (the VM) and its guest init. */
+static int vm_check(const struct eng_pod_create *c, bool infra, struct berr **err)
+{
+	const char *iso = c->isolation;
+	if (!iso || !strcmp(iso, "default") || !strcmp(iso, "process"))
+		return 0;
+	if (strcmp(iso, "vm"))
+		return berr_plain(err, EINVAL, "invalid --isolation '%s': default, process or vm",
+				  iso);
+	if (!infra)
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: the pod's VM is its infra container: not with "
+				  "--infra=false or --share none");
+	if (!c->vm_init_path)
+		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
+	return 0;
+}
+
 /* What create checks before anything is made: the name, --share, --cgroup-parent, the limits,
  * ports without an infra. The namespaces and limits are returned. */
 static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t **out_limits,
@@ -348,6 +388,11 @@ static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t 
 	json_t *ns = share_parse(c, out_infra, err);
 	if (!ns)
 		return -EINVAL;
+	int vr = vm_check(c, *out_infra, err);
+	if (vr < 0) {
+		json_decref(ns);
+		return vr;
+	}
 	json_t *limits = eng_pod_limits(c, err);
 	int r = limits ? 0 : -EINVAL;
 	if (r == 0 && shares_ns(ns, "cgroup") && !c->no_share_parent)
@@ -420,6 +465,8 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 	    timefmt_now(now), "Hostname", c->hostname ? c->hostname : name, "Labels",
 	    labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "", "CgroupParent",
 	    parent, "CgroupPath", "", "ShmSize", (json_int_t)c->shm_size, "Limits", limits);
+	if (c->isolation && !strcmp(c->isolation, "vm"))
+		json_object_set_new(rec, "Isolation", json_string("vm"));
 	char id[ENG_ID_LEN + 1];
 	r = pod_add(s, rec, id, err);
 	if (r == 0)
@@ -444,7 +491,7 @@ static int member_check(const struct eng_create *c, json_t *pod, struct berr **e
 {
 	/* a VM joins no namespace of the host's: only a pod that shares none (--share none,
 	 * kube play's pods of VMs) takes one */
-	if (c->isolation && !strcmp(c->isolation, "vm") &&
+	if (c->isolation && !strcmp(c->isolation, "vm") && !eng_pod_is_vm(pod) &&
 	    json_array_size(json_object_get(pod, "SharedNamespaces")))
 		return berr_plain(err, EINVAL, "--pod: pods of VMs are not there yet (issue #19)");
 	if (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host"))
@@ -484,7 +531,10 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 	if (r == 0) {
 		*out = *c;
 		out->pod = keep[0] = xstrdup(id);
-		if (shares(pod, "net"))
+		/* in a pod of one VM the VM's network is the member's (engine/pod_vm.h) */
+		if (eng_pod_is_vm(pod))
+			out->run.network = keep[1] = xstrdup("none");
+		else if (shares(pod, "net"))
 			out->run.network = keep[1] = xasprintf("container:%s", infra);
 		if (shares(pod, "uts"))
 			out->run.hostname = keep[2] =
@@ -504,13 +554,19 @@ void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t
 	json_t *hc = json_object_get(rec, "HostConfig");
 	const char *infra = json_string_value(json_object_get(pod, "InfraContainerId")) ?: "";
 	json_object_set_new(rec, "Pod", json_string(pod_id));
-	if (shares(pod, "ipc"))
+	/* a member of a pod of one VM: the VM's namespaces are its own (engine/pod_vm.h) */
+	bool vm = eng_pod_is_vm(pod);
+	if (vm) {
+		json_object_set_new(hc, "Isolation", json_string("vm"));
+		json_object_set_new(hc, "VmPod", json_true());
+	}
+	if (!vm && shares(pod, "ipc"))
 		json_object_set_new(hc, "IpcMode", json_sprintf("container:%s", infra));
-	if (shares(pod, "uts"))
+	if (!vm && shares(pod, "uts"))
 		json_object_set_new(hc, "UTSMode", json_sprintf("container:%s", infra));
-	if (shares(pod, "pid"))
+	if (!vm && shares(pod, "pid"))
 		json_object_set_new(hc, "PidMode", json_sprintf("container:%s", infra));
-	if (shares(pod, "cgroup"))
+	if (!vm && shares(pod, "cgroup"))
 		json_object_set_new(hc, "CgroupnsMode", json_sprintf("container:%s", infra));
 	/* its cgroup below the pod's (pod_cgroup.c) */
 	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";

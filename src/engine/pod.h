@@ -48,6 +48,9 @@ struct eng_pod_create {
 	const char *cpuset_cpus;
 	int64_t memory;
 	bool replace; /* --replace: a pod of that name is removed first (its containers too) */
+	/* --isolation vm: the pod is one VM, its infra's, which runs every member (engine/
+	 * pod_vm.h); vm_init_path: the guest init */
+	const char *isolation, *vm_init_path;
 };
 
 /* Create the pod, its cgroup and its infra container (from the built-in image, its process

@@ -27,6 +27,7 @@
 #include "engine/bundle.h"
 #include "engine/executor.h"
 #include "engine/pod.h"
+#include "engine/pod_vm.h"
 #include "runtime/cgroup.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -204,6 +205,9 @@ int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_
 	int r = eng_pod_cgroup_ensure(pod, err);
 	const char *infra = json_string_value(json_object_get(pod, "InfraContainerId")) ?: "";
 	bool vm = eng_is_vm(rec);
+	/* a pod of one VM: its share, mounted before the VM's virtiofsd starts */
+	if (r == 0 && eng_pod_is_vm(pod))
+		r = eng_pod_vm_share_ensure(s, pod_id, err);
 	if (r == 0 && *infra && has(pod, "ipc") && !vm) {
 		autofree char *path = shm_path(s, pod_id);
 		r = shm_ensure(pod, path, err);

@@ -11,6 +11,7 @@
 #include "engine/event.h"
 #include "engine/monitor.h"
 #include "engine/pod.h"
+#include "engine/pod_vm.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -169,6 +170,7 @@ int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct
 	 * is not refused: nothing of the user's runs. */
 	if (r == 0) {
 		eng_pod_shm_remove(s, id); /* before its directory: a mount point in it */
+		eng_pod_vm_share_remove(s, id);
 		autofree char *dir = xasprintf("%s/pods/%s", s->root, id);
 		r = fs_rm_rf(AT_FDCWD, dir, err);
 	}

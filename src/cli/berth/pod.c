@@ -72,6 +72,9 @@ static int pod_create(struct cli_opts *o, int argc, char **argv)
 	     "CPUs in which the pod's containers may run (0-3, 0,1)", "string"},
 	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit of the pod", "bytes"},
 	    {"replace", 0, FLAG_BOOL, &c.replace, "If a pod with the same name exists, replace it"},
+	    {"isolation", 0, FLAG_STRING, &c.isolation,
+	     "vm: the pod is one VM, which runs all its containers (default, process: none)",
+	     "string"},
 	    FLAG_END};
 	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS] [NAME]",
 				     "Create a new empty pod", true, FLAG_MAX_ARGS(1)};
@@ -90,6 +93,10 @@ static int pod_create(struct cli_opts *o, int argc, char **argv)
 	struct berr *err = NULL;
 	autofree char *pause = img_builtin_file("berth-pause", NULL);
 	c.pause_path = pause;
+	autofree char *vm_init = c.isolation && !strcmp(c.isolation, "vm")
+				     ? img_builtin_file("berth-vm-init", NULL)
+				     : NULL;
+	c.vm_init_path = vm_init;
 	autoptr(img_store) is = st ? NULL : cli_store(o);
 	struct eng_store es = cli_engine(o);
 	char id[ENG_ID_LEN + 1];

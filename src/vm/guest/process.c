@@ -7,12 +7,14 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -143,8 +145,38 @@ static int open_pty(const struct config *c, char *slave, size_t len)
 	return m;
 }
 
-/* The child's side: its stdio, cwd, limits and identity, then the program. What fails is
- * written to report as "CODE message". */
+/* A pod member's root ("root=" record: a directory of the pod's share, where the host bound
+ * the member's overlay): a mount namespace of its own, the guest's /dev, a new /proc and
+ * /sys, then pivot_root into it (chroot where pivot_root cannot). The failure into why. */
+static int enter_root(const char *root, char *why, size_t len)
+{
+	char path[4096];
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return snprintf(why, len, "the root %s: %s", root, strerror(errno)), -1;
+	static const struct {
+		const char *dir, *type, *src;
+		unsigned long flags;
+	} m[] = {{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+		 {"dev", NULL, "/dev", MS_BIND | MS_REC},
+		 {"sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY}};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, m[i].dir);
+		(void)mkdir(path, 0755);
+		if (mount(m[i].src, path, m[i].type, m[i].flags, NULL) < 0 && i < 2)
+			return snprintf(why, len, "mount /%s: %s", m[i].dir, strerror(errno)), -1;
+	}
+	if (chdir(root) < 0)
+		return snprintf(why, len, "chdir %s: %s", root, strerror(errno)), -1;
+	if (syscall(SYS_pivot_root, ".", ".") == 0)
+		(void)umount2(".", MNT_DETACH);
+	else if (chroot(".") < 0)
+		return snprintf(why, len, "enter %s: %s", root, strerror(errno)), -1;
+	return chdir("/") < 0 ? snprintf(why, len, "chdir /: %s", strerror(errno)), -1 : 0;
+}
+
+/* The child's side: its stdio, root, cwd, limits and identity, then the program. What fails
+ * is written to report as "CODE message". */
 static void __attribute__((noreturn)) child(const struct config *c, const char *exe, char **args,
 					    char **env, int fds[3], const char *slave, int report)
 {
@@ -162,12 +194,23 @@ static void __attribute__((noreturn)) child(const struct config *c, const char *
 	dup2(fds[0], 0);
 	dup2(fds[1], 1);
 	dup2(fds[2], 2);
+	char why[512], found[4096];
+	const char *root = config_value(c, "root");
+	if (root && enter_root(root, why, sizeof(why)) < 0) {
+		dprintf(report, "125 %s", why);
+		_exit(125);
+	}
+	if (root && find_exec(args[0], env, found, sizeof(found)) < 0) {
+		dprintf(report, "127 exec: \"%s\": executable file not found in $PATH", args[0]);
+		_exit(127);
+	}
+	if (root)
+		exe = found;
 	const char *cwd = config_value(c, "cwd");
 	if (cwd && chdir(cwd) < 0) {
 		dprintf(report, "125 chdir to cwd (\"%s\"): %s", cwd, strerror(errno));
 		_exit(125);
 	}
-	char why[512];
 	if (set_limits(c, why, sizeof(why)) < 0 || set_identity(c, why, sizeof(why)) < 0) {
 		dprintf(report, "125 %s", why);
 		_exit(125);
@@ -232,7 +275,10 @@ pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, 
 			 args && env ? "no command specified" : "out of memory");
 		goto out;
 	}
-	if (find_exec(args[0], env, exe, sizeof(exe)) < 0) {
+	/* a pod member's executable is looked for in its root, by the child */
+	if (config_value(c, "root"))
+		snprintf(exe, sizeof(exe), "%s", args[0]);
+	else if (find_exec(args[0], env, exe, sizeof(exe)) < 0) {
 		*code = 127;
 		snprintf(why, why_len, "exec: \"%s\": executable file not found in $PATH", args[0]);
 		goto out;

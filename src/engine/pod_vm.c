@@ -1,0 +1,288 @@
+/* A pod of one VM (see pod_vm.h): the share, and the executor of its members. */
+#include "engine/pod_vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/attach.h"
+#include "engine/container.h"
+#include "engine/executor.h"
+#include "engine/pod.h"
+#include "engine/pod_vm_exec.h"
+#include "runtime/spec.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/frame.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+#include "vm/guestcfg.h"
+#include "vm/proto.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+bool eng_pod_is_vm(json_t *pod)
+{
+	const char *iso = json_string_value(json_object_get(pod, "Isolation"));
+	return iso && !strcmp(iso, "vm");
+}
+
+char *eng_pod_vm_share(const struct eng_store *s, const char *pod_id)
+{
+	return xasprintf("%s/pods/%s/vm", s->root, pod_id);
+}
+
+static bool mount_root(const char *path)
+{
+	struct statx st;
+	return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &st) == 0 &&
+	       (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (st.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+int eng_pod_vm_share_ensure(const struct eng_store *s, const char *pod_id, struct berr **err)
+{
+	autofree char *path = eng_pod_vm_share(s, pod_id);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "mkdir %s", path);
+	if (mount_root(path))
+		return 0;
+	/* shared before virtiofsd copies it (as a slave): later mounts under it reach it */
+	if (mount(path, path, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, path, NULL, MS_SHARED, NULL) < 0)
+		return berr_set(err, errno, "mount the VM share of pod %.12s", pod_id);
+	return 0;
+}
+
+void eng_pod_vm_share_remove(const struct eng_store *s, const char *pod_id)
+{
+	autofree char *path = eng_pod_vm_share(s, pod_id);
+	while (mount_root(path) && umount2(path, MNT_DETACH) == 0)
+		;
+}
+
+/* ---- a member: an exec session of the infra's monitor, in its own root ---- */
+
+struct member {
+	int sock;  /* to the infra's monitor: the session */
+	char *mnt; /* <share>/<id>, the bind of the member's root */
+};
+
+/* Its records: the bundle's process, and the root the guest enters. */
+static char *member_records(const struct eng_exec_ctx *c, size_t *len, struct berr **err)
+{
+	autofree char *config = xasprintf("%s/config.json", c->dir);
+	autoptr(rt_spec) spec = rt_spec_load(config, c->dir, err);
+	if (!spec || !spec->process)
+		return spec ? (berr_plain(err, EINVAL, "config.json has no process"), NULL) : NULL;
+	char *recs = vm_guest_process(spec->process, len);
+	autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
+	size_t n = strlen(root) + 1;
+	recs = xrealloc(recs, *len + n);
+	memcpy(recs + *len, root, n);
+	*len += n;
+	return recs;
+}
+
+static int member_bind(const struct eng_exec_ctx *c, const char *pod_id, struct member *m,
+		       struct berr **err)
+{
+	autofree char *config = xasprintf("%s/config.json", c->dir);
+	autoptr(rt_spec) spec = rt_spec_load(config, c->dir, err);
+	if (!spec)
+		return -EINVAL;
+	if (eng_pod_vm_share_ensure(c->s, pod_id, err) < 0)
+		return -EIO;
+	autofree char *share = eng_pod_vm_share(c->s, pod_id);
+	m->mnt = xasprintf("%s/%s", share, c->id);
+	if (mkdir(m->mnt, 0755) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "mkdir %s", m->mnt);
+	if (mount(spec->root_path, m->mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berr_set(err, errno, "bind the root into the pod's VM share");
+	return 0;
+}
+
+/* The infra's answer to the session: 0 once it runs, its error else. */
+static int member_started(int sock, char *buf, struct berr **err)
+{
+	for (;;) {
+		enum frame_stream st;
+		size_t len;
+		if (frame_read(sock, &st, buf, &len) <= 0)
+			return berr_plain(err, EIO, "the pod's VM went away");
+		if (st == FRAME_STARTED)
+			return 0;
+		if (st == FRAME_ERROR) {
+			int code = atoi(buf);
+			const char *sp = strchr(buf, ' ');
+			return berr_plain(err,
+					  code == 127   ? ENOENT
+					  : code == 126 ? EACCES
+							: EIO,
+					  "%s", sp ? sp + 1 : buf);
+		}
+	}
+}
+
+/* The relay (the member's process for its monitor): stdin to the session, its output to the
+ * pipes, execs both ways (pod_vm_exec.h), until its exit status (137 when the pod's VM goes
+ * first). */
+static int relay(int sock, int in, int out, int errfd, struct pod_vm_execs *x)
+{
+	char *buf = xmalloc(FRAME_MAX + VM_FRAME_HEADER + 1);
+	bool in_open = in >= 0;
+	if (!in_open)
+		(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
+	struct pollfd p[3 + POD_VM_EXECS_MAX];
+	for (;;) {
+		p[0] = (struct pollfd){.fd = sock, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = in_open ? in : -1, .events = POLLIN};
+		size_t n = pod_vm_execs_poll(x, p + 2);
+		if (poll(p, 2 + n, -1) < 0 && errno != EINTR)
+			return 255;
+		pod_vm_execs_handle(x, p + 2, n, buf);
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t k = read(in, buf, FRAME_MAX);
+			in_open = k > 0;
+			(void)frame_write(sock, k > 0 ? FRAME_STDIN : FRAME_STDIN_EOF, buf,
+					  k > 0 ? (size_t)k : 0);
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		enum frame_stream st;
+		size_t len;
+		if (frame_read(sock, &st, buf, &len) <= 0)
+			return 137;
+		if (st == FRAME_EXIT)
+			return atoi(buf);
+		if (st == FRAME_STDOUT || st == FRAME_STDERR)
+			(void)fs_write_all(st == FRAME_STDERR ? errfd : out, buf, len);
+	}
+}
+
+static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct member *m,
+		       const char *infra, struct berr **err)
+{
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (c->open_stdin && pipe2(in, O_CLOEXEC) < 0) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN);
+		(void)close(ex[0]);
+		autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
+		struct pod_vm_execs x = {.chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
+		_exit(relay(m->sock, in[0], out[1], errp[1], &x));
+	}
+	int theirs[] = {out[1], errp[1], in[0], ex[1]};
+	for (size_t i = 0; i < 4; i++)
+		if (theirs[i] >= 0)
+			(void)close(theirs[i]);
+	p->out = out[0];
+	p->err = errp[0];
+	p->in = in[1];
+	p->exec = ex[0];
+	if (pid < 0)
+		return berr_set(err, errno, "fork the relay of a container in a pod's VM");
+	p->pid = pid;
+	return 0;
+}
+
+static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err)
+{
+	if (c->tty)
+		return berr_plain(err, EINVAL,
+				  "a container in a pod's VM has no terminal yet (-t, issue #19)");
+	const char *pod_id = json_string_value(json_object_get(c->rec, "Pod"));
+	json_t *pod = pod_id ? eng_pod_load(c->s, pod_id, err) : NULL;
+	if (!pod)
+		return -ENOENT;
+	autofree char *infra =
+	    xstrdup(json_string_value(json_object_get(pod, "InfraContainerId")) ?: "");
+	json_decref(pod);
+	size_t len = 0;
+	autofree char *recs = member_records(c, &len, err);
+	if (!recs)
+		return -EINVAL;
+	struct member *m = xzalloc(sizeof(*m));
+	m->sock = -1;
+	p->priv = m;
+	if (member_bind(c, pod_id, m, err) < 0)
+		return -EIO;
+	m->sock = eng_attach_connect(c->s, infra, err);
+	if (m->sock < 0)
+		return berr_wrap(err, "the VM of pod %.12s", pod_id), -EIO;
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
+	if (frame_write(m->sock, FRAME_EXEC, recs, len) < 0)
+		return berr_plain(err, EIO, "the pod's VM went away");
+	if (member_started(m->sock, buf, err) < 0)
+		return -EIO;
+	return member_fork(c, p, m, infra, err);
+}
+
+static int member_start(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err)
+{
+	return 0; /* it runs since its create */
+}
+
+static int member_signal(const struct eng_exec_ctx *c, struct eng_proc *p, int sig,
+			 struct berr **err)
+{
+	struct member *m = p->priv;
+	char b[16];
+	int n = snprintf(b, sizeof(b), "%d", sig);
+	if (!m || m->sock < 0 || frame_write(m->sock, FRAME_SIGNAL, b, (size_t)n) < 0) {
+		if (p->pid > 0 && sig == SIGKILL)
+			(void)kill(p->pid, SIGKILL);
+		else
+			return berr_plain(err, ESRCH, "the pod's VM went away");
+	}
+	return 0;
+}
+
+static void member_destroy(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped)
+{
+	struct member *m = p->priv;
+	if (!m)
+		return;
+	if (!reaped && p->pid > 0) {
+		(void)kill(p->pid, SIGKILL);
+		(void)waitpid(p->pid, NULL, 0);
+	}
+	if (m->sock >= 0)
+		(void)close(m->sock);
+	if (m->mnt) {
+		(void)umount2(m->mnt, MNT_DETACH);
+		(void)rmdir(m->mnt);
+	}
+	free(m->mnt);
+	free(m);
+	p->priv = NULL;
+}
+
+static const struct eng_executor member_executor = {.name = "vm-pod",
+						    .create = member_create,
+						    .start = member_start,
+						    .signal = member_signal,
+						    .destroy = member_destroy};
+
+const struct eng_executor *eng_pod_vm_executor(json_t *rec)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	return json_is_true(json_object_get(hc, "VmPod")) ? &member_executor : NULL;
+}

@@ -1,0 +1,32 @@
+/* A pod whose containers share one VM, as Kata's (issue #19; docs/DESIGN.md "Pods of VMs"):
+ * `pod create --isolation vm` boots the infra container as a VM, with the pod's share
+ * <root>/pods/<id>/vm bound in at POD_VM_GUEST_DIR (a virtiofs share like any volume). The
+ * share is a mount of its own, shared (MS_SHARED) before the VM's virtiofsd starts, so that
+ * what is mounted under it later reaches virtiofsd's slave copy. Each member's monitor binds
+ * the member's overlay root at <share>/<member id> and runs the member's process as an exec
+ * session of the infra's monitor whose records name that root ("root="): the guest agent
+ * runs it in a mount namespace of its own pivoted there, in the VM's network. */
+#ifndef BERTH_ENGINE_POD_VM_H
+#define BERTH_ENGINE_POD_VM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct berr;
+struct eng_executor;
+struct eng_store;
+
+#define POD_VM_GUEST_DIR "/.berth-pod"
+
+/* Whether the pod's record says it is one VM ("Isolation": "vm"). */
+bool eng_pod_is_vm(json_t *pod);
+/* A member's executor (its record has HostConfig.VmPod), else NULL. */
+const struct eng_executor *eng_pod_vm_executor(json_t *rec);
+/* <root>/pods/<id>/vm (caller frees). */
+char *eng_pod_vm_share(const struct eng_store *s, const char *pod_id);
+/* The share made a shared mount of its own, if it is not one yet. */
+int eng_pod_vm_share_ensure(const struct eng_store *s, const char *pod_id, struct berr **err);
+/* It and what is under it unmounted (lazily). */
+void eng_pod_vm_share_remove(const struct eng_store *s, const char *pod_id);
+
+#endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# A pod of one VM (`pod create --isolation vm`, as Kata's): the infra is the VM, each member
+# runs in it, in a root of its own (its overlay, bound on the host into the pod's virtiofs
+# share) and in the VM's network. Skipped where QEMU or the guest kernel is missing. TCG is
+# slow: generous timeouts, no timing assertions.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	store_setup
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+}
+
+# The state directories of this store's QEMUs (each runs in its own).
+qemu_dirs() {
+	local p
+	for p in $(pgrep qemu-system); do
+		readlink "/proc/$p/cwd" || true
+	done | grep "^$RUNROOT/" || true
+}
+
+bt() { timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"; }
+
+teardown() {
+	local p
+	for p in $(bt pod ps -q 2>/dev/null); do
+		bt pod rm -f "$p" >/dev/null 2>&1 || true
+	done
+	net_teardown
+	store_teardown
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+	local left
+	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
+	[ -z "$left" ] || {
+		echo "left behind: $left" >&2
+		pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
+		return 1
+	}
+}
+
+@test "vm pod: two members in one VM reach each other on localhost, each with its logs and exit code" {
+	run bt pod create --isolation vm --network none vp
+	assert_success
+	pod=$output
+	run bt run -d --pod vp --name srv berth/default \
+		sh -c 'uname -r; echo hello-over-lo | nc -l -p 7000 127.0.0.1; echo srv-out; echo srv-err >&2; exit 4'
+	assert_success
+	srv=$output
+	# the client retries until the server listens (TCG boots and starts slowly)
+	run bt run --pod vp --name cli berth/default \
+		sh -c 'for i in $(seq 100); do nc -w 5 127.0.0.1 7000 && break; sleep 0.2; done; echo cli-err >&2; exit 3'
+	assert_equal "$status" 3
+	assert_line hello-over-lo
+	assert_line cli-err
+	# one VM for the pod: one QEMU, the infra's (it runs in its state directory)
+	infra=$(bt pod inspect -f '{{.InfraContainerID}}' vp)
+	[ -n "$infra" ]
+	run qemu_dirs
+	assert_output "$RUNROOT/$infra/vm"
+	run bt wait srv
+	assert_output 4
+	run bt logs srv
+	assert_line --regexp '^6\.[0-9.]+-[0-9]+-cloud-amd64$'
+	refute_line "$(uname -r)"
+	assert_line srv-out
+	assert_line srv-err
+	run bt inspect -f '{{.State.ExitCode}}' srv cli
+	assert_output $'4\n3'
+	run bt logs cli
+	assert_line hello-over-lo
+	# the member's root is bound into the pod's share while it runs, and only then
+	run grep -c " $STORE/pods/$pod/vm/" /proc/self/mountinfo
+	assert_output 0
+}
+
+@test "vm pod: exec into a member runs in its root; stop, and pod rm -f leaves nothing" {
+	run bt pod create --isolation vm --network none vp2
+	assert_success
+	pod=$output
+	run bt run -d --pod vp2 --name one berth/default sh -c 'echo one-up; sleep 600'
+	assert_success
+	run bt run -d --pod vp2 --name two berth/default sleep 600
+	assert_success
+	two=$output
+	run bt exec two sh -c 'echo mine > /only-two; hostname'
+	assert_success
+	assert_output vp2
+	run bt exec one cat /only-two
+	assert_failure
+	run bt exec two cat /only-two
+	assert_output mine
+	# on the host the file is in two's own upper layer
+	[ "$(cat "$STORE/containers/$two/diff/only-two")" = mine ]
+	run bt exec -i one sh -c 'cat; exit 6' <<<"stdin-to-exec"
+	assert_equal "$status" 6
+	assert_output stdin-to-exec
+	run -127 bt exec one nosuchcommand
+	run bt logs one
+	assert_output one-up
+	run bt stop -t 30 one
+	assert_success
+	run bt inspect -f '{{.State.ExitCode}}' one
+	assert_output 143
+	grep -q " $STORE/pods/$pod/vm " /proc/self/mountinfo
+	run bt pod rm -f vp2
+	assert_success
+	run grep -E " ($STORE|$RUNROOT)/" /proc/self/mountinfo
+	assert_failure
+	run pgrep -af "qemu-system.*$RUNROOT|virtiofsd.*$STORE"
+	assert_failure
+	[ ! -e "$STORE/pods/$pod" ]
+	run bt ps -aq
+	assert_output ""
+}
+
+@test "vm pod: what is refused" {
+	run bt pod create --isolation vm --share none nope
+	assert_failure
+	assert_output --partial "the pod's VM is its infra container"
+	run bt pod create --isolation vmx nope
+	assert_failure
+	assert_output --partial "invalid --isolation 'vmx'"
+	run bt pod create --isolation vm --network none vp3
+	assert_success
+	run bt run --pod vp3 -t berth/default true
+	assert_failure
+	assert_output --partial "no terminal yet"
+}
