@@ -21,7 +21,7 @@ TEST_LIBS := $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(DEBUG),1)
 BUILD    ?= build/debug
-OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DBERTH_DEBUG
 LDOPT    := -fsanitize=address,undefined
 else
 BUILD    ?= build/release

@@ -17,6 +17,15 @@ int berr_setv(struct berr **err, int code, const char *fmt, va_list ap)
 		e->code = code;
 		if (vasprintf(&e->msg, fmt, ap) < 0)
 			e->msg = xstrdup("(no message)");
+#ifdef BERTH_DEBUG
+		/* One error a slot (DESIGN "Errors"): a second set is a caller that set its own
+		 * error over a callee's instead of wrapping it (berr_wrap) or returning it. */
+		if (*err) {
+			fprintf(stderr, "berth: bug: an error set over another: '%s' over '%s'\n",
+				e->msg, (*err)->msg);
+			abort();
+		}
+#endif
 		/* A second error on the same slot would hide the first: keep the chain. */
 		e->cause = *err;
 		*err = e;

@@ -3,10 +3,13 @@
 // clang-format off
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 // clang-format on
@@ -74,6 +77,28 @@ static void test_negative_code_normalised(void **state)
 	berr_free(err);
 }
 
+/* A second berr_set on a slot already set: a bug, which a debug build (DEBUG=1) aborts on; a
+ * release build keeps both, the newer outermost. */
+static void test_set_over_set(void **state)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct berr *err = NULL;
+		(void)berr_set(&err, ENOENT, "first");
+		(void)berr_set(&err, EPERM, "second");
+		char *s = berr_string(err);
+		_exit(strcmp(s, "second: first: No such file or directory") ? 1 : 0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+#ifdef BERTH_DEBUG
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+#else
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +107,7 @@ int main(void)
 	    cmocka_unit_test(test_set_zero_code),
 	    cmocka_unit_test(test_null_slot_is_ok),
 	    cmocka_unit_test(test_negative_code_normalised),
+	    cmocka_unit_test(test_set_over_set),
 	};
 	return cmocka_run_group_tests_name("util/err", tests, NULL, NULL);
 }
