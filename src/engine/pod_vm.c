@@ -186,7 +186,8 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 		signal(SIGPIPE, SIG_IGN);
 		(void)close(ex[0]);
 		autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
-		struct pod_vm_execs x = {.chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
+		struct pod_vm_execs x = {
+		    .chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
 		_exit(relay(m->sock, in[0], out[1], errp[1], &x));
 	}
 	int theirs[] = {out[1], errp[1], in[0], ex[1]};

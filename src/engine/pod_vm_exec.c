@@ -55,8 +55,7 @@ static void drop(struct pod_vm_execs *x, size_t i)
 	x->id[i] = x->id[x->n];
 }
 
-static void open_session(struct pod_vm_execs *x, unsigned id, const unsigned char *data,
-			 size_t len)
+static void open_session(struct pod_vm_execs *x, unsigned id, const unsigned char *data, size_t len)
 {
 	static const char full[] = "125 too many execs at once";
 	static const char gone[] = "125 the pod's VM is not running";

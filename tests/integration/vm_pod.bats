@@ -89,6 +89,11 @@ teardown() {
 	assert_output vp2
 	run bt exec one cat /only-two
 	assert_failure
+	# the pod's hostname and hosts file are every member's, as in podman's pods
+	run bt exec one cat /etc/hostname
+	assert_output vp2
+	run bt exec one grep -w vp2 /etc/hosts
+	assert_success
 	run bt exec two cat /only-two
 	assert_output mine
 	# on the host the file is in two's own upper layer

@@ -166,6 +166,16 @@ static int enter_root(const char *root, char *why, size_t len)
 		if (mount(m[i].src, path, m[i].type, m[i].flags, NULL) < 0 && i < 2)
 			return snprintf(why, len, "mount /%s: %s", m[i].dir, strerror(errno)), -1;
 	}
+	/* the pod's hosts, resolv.conf and hostname (the VM's, bound in from the host) are the
+	 * member's too, as podman's pod members share the infra's; over the member's own files
+	 * only (what a link there names is in this namespace alone, which drops the old root) */
+	static const char *const shared[] = {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"};
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s%s", root, shared[i]);
+		if (access(shared[i], R_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			(void)mount(shared[i], path, NULL, MS_BIND, NULL);
+	}
 	if (chdir(root) < 0)
 		return snprintf(why, len, "chdir %s: %s", root, strerror(errno)), -1;
 	if (syscall(SYS_pivot_root, ".", ".") == 0)
