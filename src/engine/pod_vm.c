@@ -25,6 +25,7 @@
 #include "util/err.h"
 #include "util/frame.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
 #include "vm/proto.h"
@@ -96,6 +97,37 @@ static char *member_records(const struct eng_exec_ctx *c, size_t *len, struct be
 	return recs;
 }
 
+/* The member's directories bound in (-v, volumes), under its root's bind in the share: the
+ * mounts reach virtiofsd's view as the root's did. Bound files are the pod's (the guest binds
+ * the VM's hosts, resolv.conf and hostname); tmpfs mounts are not there yet. */
+static int member_volumes(const struct rt_spec *spec, const char *mnt, struct berr **err)
+{
+	autoclose int root = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return berr_set(err, errno, "open %s", mnt);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct rt_mount *mt = &spec->mounts[i];
+		struct stat st;
+		if (!mt->bind || !mt->source || stat(mt->source, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		autoclose int dst = path_mkdir_in_root(root, mt->destination, 0755, err);
+		if (dst < 0)
+			return -EIO;
+		/* a detached copy, made read-only before it is attached: a remount would not
+		 * reach virtiofsd's copy, an attached mount's flags do */
+		autoclose int tree = open_tree(AT_FDCWD, mt->source,
+					       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (tree < 0 ||
+		    ((mt->flags & MS_RDONLY) &&
+		     mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0) ||
+		    move_mount(tree, "", dst, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return berr_set(err, errno, "bind %s into the pod's VM share", mt->source);
+	}
+	return 0;
+}
+
 static int member_bind(const struct eng_exec_ctx *c, const char *pod_id, struct member *m,
 		       struct berr **err)
 {
@@ -111,7 +143,7 @@ static int member_bind(const struct eng_exec_ctx *c, const char *pod_id, struct 
 		return berr_set(err, errno, "mkdir %s", m->mnt);
 	if (mount(spec->root_path, m->mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return berr_set(err, errno, "bind the root into the pod's VM share");
-	return 0;
+	return member_volumes(spec, m->mnt, err);
 }
 
 /* The infra's answer to the session: 0 once it runs, its error else. */

@@ -120,6 +120,28 @@ teardown() {
 	assert_output ""
 }
 
+@test "vm pod: a member's volumes, read-write, read-only and named, seen both ways" {
+	mkdir -p "$WORK/rw" "$WORK/ro"
+	echo ro-content >"$WORK/ro/f"
+	run bt pod create --isolation vm --network none vp4
+	assert_success
+	run bt run --rm --pod vp4 -v "$WORK/rw:/data" -v "$WORK/ro:/ro:ro" -v vpnamed:/nv berth/default \
+		sh -c 'echo from-guest > /data/x; cat /ro/f; echo no > /ro/g || echo ro-refused; echo shared > /nv/y'
+	assert_success
+	assert_line ro-content
+	assert_line ro-refused
+	[ "$(cat "$WORK/rw/x")" = from-guest ]
+	[ ! -e "$WORK/ro/g" ]
+	# another member sees the named volume
+	run bt run --rm --pod vp4 -v vpnamed:/nv berth/default cat /nv/y
+	assert_output shared
+	run bt pod rm -f vp4
+	assert_success
+	bt volume rm vpnamed >/dev/null
+	run grep -E " ($STORE|$RUNROOT|$WORK)/" /proc/self/mountinfo
+	assert_failure
+}
+
 @test "vm pod: what is refused" {
 	run bt pod create --isolation vm --share none nope
 	assert_failure
