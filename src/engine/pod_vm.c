@@ -204,25 +204,54 @@ static int relay(int sock, int in, int out, int errfd, struct pod_vm_execs *x)
 	}
 }
 
+/* Close every fd from 3 up but those in keep. */
+static void close_except(const int *keep, size_t n)
+{
+	unsigned from = 3;
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > from)
+			(void)close_range(from, next - 1, 0);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
 static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct member *m,
 		       const char *infra, struct berr **err)
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (c->open_stdin && pipe2(in, O_CLOEXEC) < 0) ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0)
+	/* a terminal: the guest's pty, relayed both ways on one socket the monitor takes for
+	 * its master (as a VM's stdout port) */
+	if (c->tty ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) < 0
+		   : pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+			 (c->open_stdin && pipe2(in, O_CLOEXEC) < 0))
 		return berr_set(err, errno, "pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0)
+		return berr_set(err, errno, "socketpair");
+	if (c->tty) {
+		in[0] = errp[1] = out[1];
+		p->master = out[0];
+		out[0] = -1;
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
-		(void)close(ex[0]);
+		/* none of the monitor's fds (its close of stdin must reach us as an end of
+		 * file, its clients' closes theirs) */
+		int keep[] = {m->sock, in[0], out[1], errp[1], ex[1]};
+		close_except(keep, 5);
 		autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
 		struct pod_vm_execs x = {
 		    .chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
 		_exit(relay(m->sock, in[0], out[1], errp[1], &x));
 	}
-	int theirs[] = {out[1], errp[1], in[0], ex[1]};
+	int theirs[] = {out[1], c->tty ? -1 : errp[1], c->tty ? -1 : in[0], ex[1]};
 	for (size_t i = 0; i < 4; i++)
 		if (theirs[i] >= 0)
 			(void)close(theirs[i]);
@@ -238,9 +267,6 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 
 static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err)
 {
-	if (c->tty)
-		return berr_plain(err, EINVAL,
-				  "a container in a pod's VM has no terminal yet (-t, issue #19)");
 	const char *pod_id = json_string_value(json_object_get(c->rec, "Pod"));
 	json_t *pod = pod_id ? eng_pod_load(c->s, pod_id, err) : NULL;
 	if (!pod)
@@ -288,6 +314,14 @@ static int member_signal(const struct eng_exec_ctx *c, struct eng_proc *p, int s
 	return 0;
 }
 
+static int member_resize(struct eng_proc *p, unsigned rows, unsigned cols)
+{
+	struct member *m = p->priv;
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%u %u", rows, cols);
+	return m && m->sock >= 0 ? frame_write(m->sock, FRAME_RESIZE, b, (size_t)n) : -ESRCH;
+}
+
 static void member_destroy(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped)
 {
 	struct member *m = p->priv;
@@ -312,6 +346,7 @@ static const struct eng_executor member_executor = {.name = "vm-pod",
 						    .create = member_create,
 						    .start = member_start,
 						    .signal = member_signal,
+						    .resize = member_resize,
 						    .destroy = member_destroy};
 
 const struct eng_executor *eng_pod_vm_executor(json_t *rec)

@@ -142,7 +142,7 @@ teardown() {
 	assert_failure
 }
 
-@test "vm pod: what is refused" {
+@test "vm pod: a member's stdin and terminal; what is refused" {
 	run bt pod create --isolation vm --share none nope
 	assert_failure
 	assert_output --partial "the pod's VM is its infra container"
@@ -151,7 +151,11 @@ teardown() {
 	assert_output --partial "invalid --isolation 'vmx'"
 	run bt pod create --isolation vm --network none vp3
 	assert_success
-	run bt run --pod vp3 -t berth/default true
-	assert_failure
-	assert_output --partial "no terminal yet"
+	run bt run -i --rm --pod vp3 berth/default sh -c 'cat; echo end' <<<"to-stdin"
+	assert_success
+	assert_output $'to-stdin\nend'
+	# -t: the guest's pty (the caller's size: vm.bats checks it through script(1))
+	run bt run -t --rm --pod vp3 berth/default sh -c 'tty; exit 2'
+	assert_equal "$status" 2
+	assert_line --regexp '^/dev/pts/[0-9]+'
 }
