@@ -197,7 +197,7 @@ int api_image_delete(struct api_req *r)
 		return api_reply_berr(r, err);
 	json_t *report = json_array();
 	struct eng_store es = r->ctx->es;
-	if (img_image_remove(s, r->param, api_query_bool(r, "force", false), eng_image_in_use, &es,
+	if (img_image_remove(s, r->param, api_query_bool(r, "force", false), eng_image_use, &es,
 			     report, &err) < 0) {
 		json_decref(report);
 		return api_reply_image_berr(r, err, r->param);

@@ -216,7 +216,7 @@ static int images(const struct eng_store *s, const struct app_plan *p,
 			break;
 		json_t *report = json_array();
 		app_report(&o->progress, "Image", k, "Removing");
-		r = img_image_remove(o->images, k, false, eng_image_in_use, (void *)s, report, err);
+		r = img_image_remove(o->images, k, false, eng_image_use, (void *)s, report, err);
 		if (r == 0) {
 			app_report(&o->progress, "Image", k, "Removed");
 		} else if (r == -ENOENT) {

@@ -445,19 +445,36 @@ void eng_image_roots(json_t *keep, void *ctx)
 	strv_free(ids);
 }
 
-bool eng_image_in_use(const char *image_id, void *ctx)
+enum img_use eng_image_use(const char *image_id, void *ctx, char *who)
 {
 	const struct eng_store *s = ctx;
 	char **ids = NULL;
 	if (eng_container_list(s, &ids, NULL) < 0)
-		return false;
-	bool used = false;
-	for (size_t i = 0; ids[i] && !used; i++) {
+		return IMG_UNUSED;
+	enum img_use use = IMG_UNUSED;
+	for (size_t i = 0; ids[i] && use != IMG_USED_RUNNING; i++) {
 		json_t *rec = eng_container_peek(s, ids[i], NULL);
 		const char *img = json_string_value(json_object_get(rec, "Image"));
-		used = img && !strcmp(img, image_id);
+		if (img && !strcmp(img, image_id)) {
+			json_t *st = eng_state_peek(s, ids[i]);
+			const char *status = json_string_value(json_object_get(st, "Status"));
+			bool running =
+			    status && (!strcmp(status, "running") || !strcmp(status, "paused") ||
+				       !strcmp(status, "restarting"));
+			if (running || use == IMG_UNUSED) {
+				use = running ? IMG_USED_RUNNING : IMG_USED_STOPPED;
+				snprintf(who, 65, "%s", ids[i]);
+			}
+			json_decref(st);
+		}
 		json_decref(rec);
 	}
 	strv_free(ids);
-	return used;
+	return use;
+}
+
+bool eng_image_in_use(const char *image_id, void *ctx)
+{
+	char who[65];
+	return eng_image_use(image_id, ctx, who) != IMG_UNUSED;
 }

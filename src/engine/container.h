@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "image/image.h"
+
 struct berr;
 
 #define ENG_ID_LEN 64
@@ -80,7 +82,10 @@ int eng_state_save(const struct eng_store *s, const char *id, json_t *state, str
 
 /* For the image store's collector (img_store.roots): every container's layers. */
 void eng_image_roots(json_t *keep, void *ctx);
-/* For rmi: whether a container (running or not) was made from the image. */
+/* For rmi (img_in_use_fn; ctx the eng_store): whether containers were made from the image,
+ * a running (or paused, restarting) one first, its id in who (65 bytes). */
+enum img_use eng_image_use(const char *image_id, void *ctx, char *who);
+/* For prune and the build cache: whether any container (running or not) uses it. */
 bool eng_image_in_use(const char *image_id, void *ctx);
 
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */

@@ -318,9 +318,38 @@ static void untag(json_t *rec, const char *key, json_t *report)
 	}
 }
 
-static int remove_locked(json_t *images, const char *name, bool force,
-			 bool (*in_use)(const char *, void *), void *ctx, json_t *report,
-			 struct berr **err)
+/* dockerd's conflicts for a container that uses the image (image_delete.go): by_name, the
+ * image's last name; 1 when with force a running container keeps the image, only untagged. */
+static int use_conflict(const char *name, const char *id, bool by_name, bool force,
+			img_in_use_fn in_use, void *ctx, struct berr **err)
+{
+	char who[65] = "";
+	enum img_use use = in_use ? in_use(id, ctx, who) : IMG_UNUSED;
+	if (use == IMG_UNUSED)
+		return 0;
+	if (by_name && !force)
+		return berr_plain(err, EBUSY,
+				  "conflict: unable to remove repository reference \"%s\" (must "
+				  "force) - container %.12s is using its referenced image %.12s",
+				  name, who, id + 7);
+	if (by_name)
+		return use == IMG_USED_RUNNING ? 1 : 0;
+	if (use == IMG_USED_RUNNING)
+		return berr_plain(err, EBUSY,
+				  "conflict: unable to delete %.12s (cannot be forced) - image is "
+				  "being used by running container %.12s",
+				  id + 7, who);
+	if (!force)
+		return berr_plain(
+		    err, EBUSY,
+		    "conflict: unable to delete %.12s (must be forced) - image is being "
+		    "used by stopped container %.12s",
+		    id + 7, who);
+	return 0;
+}
+
+static int remove_locked(json_t *images, const char *name, bool force, img_in_use_fn in_use,
+			 void *ctx, json_t *report, struct berr **err)
 {
 	json_t *rec = img_image_find(images, name, err);
 	if (!rec)
@@ -340,11 +369,17 @@ static int remove_locked(json_t *images, const char *name, bool force,
 				  "conflict: unable to delete %.12s (must be forced) - image is "
 				  "referenced in multiple repositories",
 				  id + 7);
-	if (in_use && in_use(id, ctx) && !force)
-		return berr_plain(err, EBUSY,
-				  "conflict: unable to remove image %s: image is in use by a "
-				  "container",
-				  name);
+	int c = use_conflict(name, id, by_name, force, in_use, ctx, err);
+	if (c < 0)
+		return c;
+	if (c == 1) { /* forced by name, a running container uses it: the name goes */
+		while (json_array_size(names) + json_array_size(digests) > 0) {
+			json_t *list = json_array_size(names) ? names : digests;
+			autofree char *k = xstrdup(json_string_value(json_array_get(list, 0)));
+			untag(rec, k, report);
+		}
+		return 0;
+	}
 	size_t i;
 	json_t *v;
 	json_array_foreach(names, i, v)
@@ -356,9 +391,8 @@ static int remove_locked(json_t *images, const char *name, bool force,
 	return 0;
 }
 
-int img_image_remove(struct img_store *s, const char *name, bool force,
-		     bool (*in_use)(const char *id, void *ctx), void *ctx, json_t *report,
-		     struct berr **err)
+int img_image_remove(struct img_store *s, const char *name, bool force, img_in_use_fn in_use,
+		     void *ctx, json_t *report, struct berr **err)
 {
 	if (img_store_lock(s, true, err) < 0)
 		return -EIO;

@@ -34,14 +34,21 @@ int img_image_commit(struct img_store *s, json_t *rec, const char *name, const c
 /* Give the image `source` names the additional name `target` (a reference with a tag). */
 int img_image_tag(struct img_store *s, const char *source, const char *target, struct berr **err);
 
-/* Remove as `docker rmi` does: a name of an image with other names is only untagged; an id
- * (or the last name) deletes the record, unless it has several names and force is off.
- * in_use (or NULL) tells whether a container uses an image id: then refused unless force.
- * Each step is appended to report as "Untagged: NAME" or "Deleted: ID". Blobs and layers no
- * image uses any more are then collected (img_store_gc). */
-int img_image_remove(struct img_store *s, const char *name, bool force,
-		     bool (*in_use)(const char *id, void *ctx), void *ctx, json_t *report,
-		     struct berr **err);
+/* Whether containers use an image, and the first that does (its id in who, 65 bytes): a
+ * running one (running, paused, restarting) before a stopped one. */
+enum img_use { IMG_UNUSED, IMG_USED_STOPPED, IMG_USED_RUNNING };
+typedef enum img_use (*img_in_use_fn)(const char *image_id, void *ctx, char *who);
+
+/* Remove as `docker rmi` (dockerd 20.10's image_delete.go) does: a name of an image with other
+ * names is only untagged; an id (or the last name) deletes the record, unless it has several
+ * names and force is off. in_use (or NULL) says whether containers use it: by id, a running
+ * one refuses even force ("cannot be forced"), a stopped one refuses unless force; by its last
+ * name, any refuses unless force, and with force a running one leaves the image there,
+ * untagged. EBUSY with dockerd's words. Each step is appended to report as "Untagged: NAME"
+ * or "Deleted: ID". Blobs and layers no image uses any more are then collected
+ * (img_store_gc). */
+int img_image_remove(struct img_store *s, const char *name, bool force, img_in_use_fn in_use,
+		     void *ctx, json_t *report, struct berr **err);
 
 /* Remove blobs and unpacked layers that no record refers to, and temp files. Skipped (0) while
  * a pull or load holds the store busy (img_store_busy), since what it wrote is not yet in a

@@ -198,7 +198,7 @@ rootfs_tar() {
 	run api http://d/images/imp:1/history
 	assert_output --regexp '^\[\{"Id":"sha256:[0-9a-f]{64}","Created":[0-9]+,"CreatedBy":"[^"]*","Tags":\["imp:1"\],"Size":[0-9]+,"Comment":"from a tar"\}\]$'
 	run api -w ' %{http_code}' http://d/images/nosuch/history
-	assert_output '{"message":"No such image: nosuch"}
+	assert_output '{"message":"No such image: nosuch:latest"}
  404'
 }
 

@@ -406,14 +406,36 @@ ${id:0:12}"
 	assert_failure
 }
 
-@test "rmi: an image a container uses is refused; -f keeps the layers the container needs" {
+@test "rmi: an image a container uses is refused as dockerd refuses; -f keeps the layers the container needs" {
 	berth tag berth/default mine:1
 	berth rmi berth/default >/dev/null
-	id=$(berth create mine:1 echo still-here)
-	echo "$id" >>"$WORK/ids"
+	img=$(berth image inspect -f '{{.Id}}' mine:1)
+	img=${img#sha256:}
+	# a running container: by id not even with -f; by its last name, -f only untags it
+	run_id=$(berth run -d mine:1 sleep 1000)
+	echo "$run_id" >>"$WORK/ids"
+	run berth rmi -f "$img"
+	assert_failure
+	assert_output "berth: conflict: unable to delete ${img:0:12} (cannot be forced) - image is being used by running container ${run_id:0:12}"
 	run berth rmi mine:1
 	assert_failure
-	assert_output --partial "in use by a container"
+	assert_output "berth: conflict: unable to remove repository reference \"mine:1\" (must force) - container ${run_id:0:12} is using its referenced image ${img:0:12}"
+	run berth rmi -f mine:1
+	assert_success
+	assert_output "Untagged: docker.io/library/mine:1"
+	run berth image inspect -f '{{.RepoTags}}' "$img"
+	assert_output "[]"
+	berth rm -f "$run_id" >/dev/null
+	berth tag "$img" mine:1
+	# a stopped one: refused without -f, by id or name; -f deletes it
+	id=$(berth create mine:1 echo still-here)
+	echo "$id" >>"$WORK/ids"
+	run berth rmi "$img"
+	assert_failure
+	assert_output --partial "conflict: unable to delete ${img:0:12} (must be forced) - image is being used by stopped container ${id:0:12}"
+	run berth rmi mine:1
+	assert_failure
+	assert_output --partial "(must force) - container ${id:0:12} is using its referenced image"
 	run berth rmi -f mine:1
 	assert_success
 	run berth start -a "$id"

@@ -251,7 +251,7 @@ int cmd_rmi(struct cli_opts *o, int argc, char **argv)
 		json_t *report = json_array();
 		struct berr *err = NULL;
 		struct eng_store es = cli_engine(o);
-		if (img_image_remove(s, pos[i], force, eng_image_in_use, &es, report, &err) < 0)
+		if (img_image_remove(s, pos[i], force, eng_image_use, &es, report, &err) < 0)
 			status = cli_fail(err, 1);
 		size_t k;
 		json_t *line;
