@@ -97,33 +97,72 @@ static char *member_records(const struct eng_exec_ctx *c, size_t *len, struct be
 	return recs;
 }
 
-/* The member's directories bound in (-v, volumes), under its root's bind in the share: the
- * mounts reach virtiofsd's view as the root's did. Bound files are the pod's (the guest binds
- * the VM's hosts, resolv.conf and hostname); tmpfs mounts are not there yet. */
-static int member_volumes(const struct rt_spec *spec, const char *mnt, struct berr **err)
+/* /dev, /proc and /sys are the guest's (process.c), whatever the bundle mounts there. */
+static bool guest_own(const char *dest)
 {
-	autoclose int root = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	static const char *const own[] = {"/dev", "/proc", "/sys"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(own[i]);
+		if (!strncmp(dest, own[i], n) && (dest[n] == '/' || !dest[n]))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the bundle's mount is made under the member's root on the host: a directory bound
+ * in (-v, volumes) or a tmpfs. Bound files are the pod's (the guest binds the VM's hosts,
+ * resolv.conf and hostname). */
+static bool member_mount(const struct rt_mount *mt)
+{
+	struct stat st;
+	if (mt->type && !strcmp(mt->type, "tmpfs"))
+		return !guest_own(mt->destination);
+	return mt->bind && mt->source && stat(mt->source, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A detached copy of path, made read-only before it is attached at dst (an fd, or the path
+ * dst_path): a remount would not reach virtiofsd's copy, an attached mount's flags do. */
+static int attach_copy(const char *path, bool readonly, int dst, const char *dst_path)
+{
+	autoclose int tree =
+	    open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (tree < 0 || (readonly && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro,
+						   sizeof(ro)) < 0))
+		return -errno;
+	unsigned flags = MOVE_MOUNT_F_EMPTY_PATH | (dst_path ? 0 : MOVE_MOUNT_T_EMPTY_PATH);
+	return move_mount(tree, "", dst_path ? AT_FDCWD : dst, dst_path ? dst_path : "", flags) < 0
+		   ? -errno
+		   : 0;
+}
+
+/* The member's mounts under its root's bind in the share (so they reach virtiofsd's view as
+ * the root did); their mount points made first in the root itself, which may be read-only
+ * where they are mounted. tmpfs is made on the host. */
+static int member_mounts(const struct rt_spec *spec, const char *mnt, bool points,
+			 struct berr **err)
+{
+	autoclose int root = open(points ? spec->root_path : mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return berr_set(err, errno, "open %s", mnt);
+		return berr_set(err, errno, "open %s", points ? spec->root_path : mnt);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct rt_mount *mt = &spec->mounts[i];
-		struct stat st;
-		if (!mt->bind || !mt->source || stat(mt->source, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (!member_mount(mt))
 			continue;
 		autoclose int dst = path_mkdir_in_root(root, mt->destination, 0755, err);
 		if (dst < 0)
 			return -EIO;
-		/* a detached copy, made read-only before it is attached: a remount would not
-		 * reach virtiofsd's copy, an attached mount's flags do */
-		autoclose int tree = open_tree(AT_FDCWD, mt->source,
-					       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-		if (tree < 0 ||
-		    ((mt->flags & MS_RDONLY) &&
-		     mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0) ||
-		    move_mount(tree, "", dst, "",
-			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			return berr_set(err, errno, "bind %s into the pod's VM share", mt->source);
+		char fdp[32];
+		if (points)
+			continue;
+		if (!mt->bind) {
+			if (mount("tmpfs", path_fd(dst, fdp), "tmpfs", mt->flags, mt->data) < 0)
+				return berr_set(err, errno, "mount the tmpfs %s", mt->destination);
+			continue;
+		}
+		int r = attach_copy(mt->source, mt->flags & MS_RDONLY, dst, NULL);
+		if (r < 0)
+			return berr_set(err, -r, "bind %s into the pod's VM share", mt->source);
 	}
 	return 0;
 }
@@ -141,9 +180,12 @@ static int member_bind(const struct eng_exec_ctx *c, const char *pod_id, struct 
 	m->mnt = xasprintf("%s/%s", share, c->id);
 	if (mkdir(m->mnt, 0755) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "mkdir %s", m->mnt);
-	if (mount(spec->root_path, m->mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return berr_set(err, errno, "bind the root into the pod's VM share");
-	return member_volumes(spec, m->mnt, err);
+	if (member_mounts(spec, m->mnt, true, err) < 0)
+		return -EIO;
+	int r = attach_copy(spec->root_path, spec->root_readonly, -1, m->mnt);
+	if (r < 0)
+		return berr_set(err, -r, "bind the root into the pod's VM share");
+	return member_mounts(spec, m->mnt, false, err);
 }
 
 /* The infra's answer to the session: 0 once it runs, its error else. */

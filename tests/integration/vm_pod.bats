@@ -81,7 +81,8 @@ teardown() {
 	pod=$output
 	run bt run -d --pod vp2 --name one berth/default sh -c 'echo one-up; sleep 600'
 	assert_success
-	run bt run -d --pod vp2 --name two berth/default sleep 600
+	run bt run -d --pod vp2 --name two --health-cmd 'test -s /etc/hostname' --health-interval 1s \
+		berth/default sleep 600
 	assert_success
 	two=$output
 	run bt exec two sh -c 'echo mine > /only-two; hostname'
@@ -104,6 +105,13 @@ teardown() {
 	run -127 bt exec one nosuchcommand
 	run bt logs one
 	assert_output one-up
+	# health checks run in the member's root as exec sessions
+	for _ in $(seq 120); do
+		[ "$(bt inspect -f '{{.State.Health.Status}}' two)" = healthy ] && break
+		sleep 0.5
+	done
+	run bt inspect -f '{{.State.Health.Status}}' two
+	assert_output healthy
 	run bt stop -t 30 one
 	assert_success
 	run bt inspect -f '{{.State.ExitCode}}' one
@@ -120,18 +128,28 @@ teardown() {
 	assert_output ""
 }
 
-@test "vm pod: a member's volumes, read-write, read-only and named, seen both ways" {
+@test "vm pod: a member's volumes, read-write, read-only and named, seen both ways; its tmpfs" {
 	mkdir -p "$WORK/rw" "$WORK/ro"
 	echo ro-content >"$WORK/ro/f"
 	run bt pod create --isolation vm --network none vp4
 	assert_success
-	run bt run --rm --pod vp4 -v "$WORK/rw:/data" -v "$WORK/ro:/ro:ro" -v vpnamed:/nv berth/default \
-		sh -c 'echo from-guest > /data/x; cat /ro/f; echo no > /ro/g || echo ro-refused; echo shared > /nv/y'
+	run bt run --rm --pod vp4 -v "$WORK/rw:/data" -v "$WORK/ro:/ro:ro" -v vpnamed:/nv \
+		--tmpfs /scratch --tmpfs /rot:ro berth/default \
+		sh -c 'echo from-guest > /data/x; cat /ro/f; echo no > /ro/g || echo ro-refused; echo shared > /nv/y
+			echo t > /scratch/a && cat /scratch/a; touch /rot/x || echo rot-refused'
 	assert_success
+	assert_line t
+	assert_line rot-refused
 	assert_line ro-content
 	assert_line ro-refused
 	[ "$(cat "$WORK/rw/x")" = from-guest ]
 	[ ! -e "$WORK/ro/g" ]
+	# a read-only root, its mount points made before it is attached
+	run bt run --rm --pod vp4 --read-only -v "$WORK/rw:/new/data" berth/default \
+		sh -c 'touch /x || echo root-refused; echo two > /new/data/z'
+	assert_success
+	assert_output --partial root-refused
+	[ "$(cat "$WORK/rw/z")" = two ]
 	# another member sees the named volume
 	run bt run --rm --pod vp4 -v vpnamed:/nv berth/default cat /nv/y
 	assert_output shared
