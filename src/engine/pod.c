@@ -25,6 +25,7 @@
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
+#include "vm/vm.h"
 
 #define POD_RECORD_MAX (1 << 20)
 
@@ -315,6 +316,11 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 	if (vm) {
 		ic.isolation = "vm";
 		ic.vm_init_path = c->vm_init_path;
+		/* the pod's limits size its VM: the guest gets what QEMU's own leaves of
+		 * --memory (the VM's cgroup is the guest's memory and that), vCPUs --cpus */
+		if (c->memory)
+			ic.run.memory = c->memory - ((int64_t)VM_OVERHEAD_MB << 20);
+		ic.run.cpus = c->cpus;
 	}
 	ic.run.entrypoint = argv             ? argv[0]
 			    : c->infra_image ? NULL
@@ -369,6 +375,11 @@ static int vm_check(const struct eng_pod_create *c, bool infra, struct berr **er
 				  "--infra=false or --share none");
 	if (!c->vm_init_path)
 		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
+	if (c->memory && c->memory < (int64_t)(VM_MEM_MIN_MB + VM_OVERHEAD_MB) << 20)
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: a pod's VM needs --memory %um at least (%u MiB "
+				  "for the guest, %u for QEMU)",
+				  VM_MEM_MIN_MB + VM_OVERHEAD_MB, VM_MEM_MIN_MB, VM_OVERHEAD_MB);
 	return 0;
 }
 

@@ -131,8 +131,13 @@ teardown() {
 @test "vm pod: a member's volumes, read-write, read-only and named, seen both ways; its tmpfs" {
 	mkdir -p "$WORK/rw" "$WORK/ro"
 	echo ro-content >"$WORK/ro/f"
-	run bt pod create --isolation vm --network none vp4
+	# the pod's --memory and --cpus size its VM (QEMU's own 256 MiB taken from the memory)
+	run bt pod create --isolation vm --memory 640m --cpus 2 --network none vp4
 	assert_success
+	run bt run --rm --pod vp4 berth/default sh -c 'nproc; awk "/MemTotal/ {print \$2}" /proc/meminfo'
+	assert_success
+	assert_line --index 0 2
+	[ "${lines[1]}" -gt 300000 ] && [ "${lines[1]}" -lt 400000 ]
 	run bt run --rm --pod vp4 -v "$WORK/rw:/data" -v "$WORK/ro:/ro:ro" -v vpnamed:/nv \
 		--tmpfs /scratch --tmpfs /rot:ro berth/default \
 		sh -c 'echo from-guest > /data/x; cat /ro/f; echo no > /ro/g || echo ro-refused; echo shared > /nv/y
@@ -164,6 +169,9 @@ teardown() {
 	run bt pod create --isolation vm --share none nope
 	assert_failure
 	assert_output --partial "the pod's VM is its infra container"
+	run bt pod create --isolation vm --memory 300m nope
+	assert_failure
+	assert_output --partial "a pod's VM needs --memory 384m at least"
 	run bt pod create --isolation vmx nope
 	assert_failure
 	assert_output --partial "invalid --isolation 'vmx'"
