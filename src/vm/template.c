@@ -485,7 +485,7 @@ bool vm_template_default(void)
 		return true;
 	if (v && (!strcmp(v, "0") || !strcmp(v, "false")))
 		return false;
-	return false;
+	return true;
 }
 
 bool vm_template_wanted(const json_t *annotations)

@@ -41,9 +41,9 @@ void vm_template_note(const char *cache_dir, const char *id, const char *why);
  * until_ns (0: all), except one being made; count and bytes (on disk) say what went. */
 int vm_template_prune(const char *cache_dir, int64_t until_ns, int *count, int64_t *bytes,
 		      struct berr **err);
-/* Whether a VM starts from a template when nothing says: false; BERTH_VM_TEMPLATE=1 (or
- * true; 0 or false) in the environment says otherwise, a test and debug knob (the VM tests
- * run under it to check that clones do what cold boots do). */
+/* Whether a VM starts from a template when nothing says: true (one that a template cannot
+ * hold boots cold); BERTH_VM_TEMPLATE=0 (or false; 1 or true) in the environment says
+ * otherwise, a test and debug knob. */
 bool vm_template_default(void);
 /* Whether annotations (config.json's, or NULL) ask for a template: "true" or "false", else
  * vm_template_default(). */

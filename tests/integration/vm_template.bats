@@ -64,6 +64,17 @@ teardown() {
 	assert_equal "${#lines[@]}" 1
 }
 
+@test "vm template: the default is a clone; BERTH_VM_TEMPLATE=0 makes it a cold boot" {
+	run berth run --rm --isolation vm --network none berth/default cat /proc/cmdline
+	assert_success
+	refute_output --partial pci=off
+	ls -d "$STORE"/vm/template-*/
+	BERTH_VM_TEMPLATE=0 run berth run --rm --isolation vm --network none berth/default \
+		cat /proc/cmdline
+	assert_success
+	assert_output --partial pci=off
+}
+
 @test "vm template: a clone on a network, exec into it, stop" {
 	berth run -d --name tpl1 --isolation vm --vm-template=true berth/default sleep 300
 	for _ in $(seq 600); do

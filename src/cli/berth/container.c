@@ -232,7 +232,7 @@ static void run_flags_clear(struct run_flags *f)
 	     "string"},                                                                             \
 	    {"vm-kernel", 0, FLAG_STRING, &(f).c.vm_kernel, "Guest kernel of a VM", "path"},        \
 	    {"vm-template", 0, FLAG_BOOL, &(f).c.vm_template,                                       \
-	     "Start a VM from a pre-booted template of its shape (experimental)"},                  \
+	     "Start a VM from a pre-booted template of its shape (default true)"},                  \
 	    {"userns",                                                                              \
 	     0,                                                                                     \
 	     FLAG_STRING,                                                                           \
