@@ -373,10 +373,16 @@ json_t *api_body_json(struct api_req *r, struct berr **err)
 	if (!r->body || !r->body_len)
 		return json_object();
 	json_error_t e;
-	json_t *doc = json_loadb(r->body, r->body_len, 0, &e);
+	json_t *doc = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &e);
 	if (!doc) {
 		berr_plain(err, EINVAL, "invalid JSON: %s", e.text);
 		return NULL;
+	}
+	/* Go's decoder takes null into a struct as nothing: the docker CLI 20.10 sends a commit
+	 * without changes so (its nil *container.Config) */
+	if (json_is_null(doc)) {
+		json_decref(doc);
+		return json_object();
 	}
 	if (!json_is_object(doc)) {
 		json_decref(doc);

@@ -540,7 +540,8 @@ int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const
 	const char *name = str(net, "Name");
 	int r = 0;
 	if (!json_object_get(networks_of(rec), name))
-		r = berr_plain(err, ENOENT, "container %.12s is not connected to network %s", cid,
+		/* dockerd's words and its 500 (a plain error there) */
+		r = berr_plain(err, ENOTCONN, "container %s is not connected to network %s", cid,
 			       name);
 	if (r == 0) {
 		if (is_running(s, cid))

@@ -715,8 +715,12 @@ int eng_network_claim(const struct eng_store *s, json_t *rec, const char *ref, c
 		nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
 	}
 	int r = 0;
-	if (json_object_get(nets, name))
-		r = berr_plain(err, EEXIST, "container is already connected to network %s", name);
+	if (json_object_get(nets, name)) {
+		/* dockerd's (libnetwork's) words, a 403 */
+		const char *cname = str(rec, "Name") ? str(rec, "Name") : cid;
+		r = berr_plain(err, EPERM, "endpoint with name %s already exists in network %s",
+			       cname + (*cname == '/'), name);
+	}
 	if (r == 0 && ip && !strcmp(name, ENG_NET_DEFAULT))
 		r = berr_plain(err, EINVAL,
 			       "user specified IP address is supported on user defined networks "

@@ -242,6 +242,68 @@ N=(--network none)
 	same_err exec pe1 true
 }
 
+# same_err_ids ARGS...: same_err with every id (12 to 64 hex digits) read as ID: the two
+# sides' containers have ids of their own.
+same_err_ids() {
+	on b "$@"
+	on d "$@"
+	local b d
+	b="$(cat "$WORK/b.rc") $(sed 's/[0-9a-f]\{12,64\}/ID/g' "$WORK/b.err")"
+	d="$(cat "$WORK/d.rc") $(sed 's/[0-9a-f]\{12,64\}/ID/g' "$WORK/d.err")"
+	[ "$b" = "$d" ] || { echo "docker $*: berth '$b' dockerd '$d'" >&2; return 1; }
+}
+
+@test "api peer: rmi of an image in use, a second connect, a disconnect of what is not connected: dockerd's refusals" {
+	# an image of one name (committed on each side), a running container of it
+	for side in b d; do
+		on $side run "${N[@]}" --name pc $IMG true
+		on $side commit pc pe:img
+		on $side rm pc
+		on $side run -d "${N[@]}" --name pe2 pe:img sleep 60
+	done
+	# by its last name, without -f
+	same_err_ids rmi pe:img
+	grep -q 'unable to remove repository reference "pe:img" (must force)' "$WORK/b.err"
+	# by id, even with -f: each side's own id
+	for side in b d; do
+		on $side image inspect -f '{{.Id}}' pe:img
+		id=$(cat "$WORK/$side.out")
+		on $side rmi -f "${id#sha256:}"
+		echo "$(cat "$WORK/$side.rc") $(sed 's/[0-9a-f]\{12,64\}/ID/g' "$WORK/$side.err")" >"$WORK/$side.rmi"
+	done
+	[ "$(cat "$WORK/b.rmi")" = "$(cat "$WORK/d.rmi")" ] ||
+		{ echo "rmi -f ID: berth '$(cat "$WORK/b.rmi")' dockerd '$(cat "$WORK/d.rmi")'" >&2; false; }
+	grep -q 'cannot be forced) - image is being used by running container' "$WORK/b.rmi"
+	# -f by name only untags it: the image stays, its container runs on
+	same rmi -f pe:img
+	grep -qx 'Untagged: pe:img' "$WORK/b.out"
+	on b ps -q --filter name=pe2
+	[ -n "$(cat "$WORK/b.out")" ]
+	# a second connect (403), a disconnect from a network it is not on (dockerd's 500)
+	on b network create pn1
+	on d network create pn1
+	on b network create pn2
+	on d network create pn2
+	on b run -d --network pn1 --name pe3 $IMG sleep 60
+	on d run -d --network pn1 --name pe3 $IMG sleep 60
+	same_err_ids network connect pn1 pe3
+	grep -q 'endpoint with name pe3 already exists in network pn1' "$WORK/b.err"
+	same_err_ids network disconnect pn2 pe3
+	grep -q 'is not connected to network pn2' "$WORK/b.err"
+	# the statuses, through the API itself
+	for path in /networks/pn1/connect /networks/pn2/disconnect; do
+		req b POST $path '{"Container": "pe3"}'
+		req d POST $path '{"Container": "pe3"}'
+		[ "$(cat "$WORK/b.code")" = "$(cat "$WORK/d.code")" ] ||
+			{ echo "$path: berth $(cat "$WORK/b.code"), dockerd $(cat "$WORK/d.code")" >&2; false; }
+	done
+	for side in b d; do
+		on $side rm -f pe2 pe3
+		on $side network rm pn1 pn2
+		on $side image prune -f
+	done
+}
+
 # podman 4.3's service answers GET /events?since=&until= with nothing from its file backend:
 # the events are compared with dockerd's alone
 @test "api peer: a container's events are dockerd's (create, start, exec, kill, die, destroy)" {
