@@ -319,6 +319,18 @@ static json_t *inspect_config(json_t *rec)
 		have = json_object();
 	if (!json_object_size(json_object_get(have, "ExposedPorts")))
 		json_object_del(have, "ExposedPorts");
+	/* dockerd's generateHostname: no --hostname is the id's first 12 digits (the name the
+	 * container has), the host's own with --network host */
+	const char *h = str(have, "Hostname");
+	if (!h || !*h) {
+		const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
+		char host[256] = "";
+		if (mode && !strcmp(mode, "host") && gethostname(host, sizeof(host) - 1) == 0)
+			json_object_set_new(have, "Hostname", json_string(host));
+		else
+			json_object_set_new(have, "Hostname",
+					    json_sprintf("%.12s", str(rec, "Id") ?: ""));
+	}
 	json_t *out = json_object();
 	put_keys(out, config_keys, have);
 	return out;

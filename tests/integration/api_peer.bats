@@ -218,6 +218,15 @@ N=(--network none)
 	# leaves the entrypoint out ("-c exit 2")
 	same ps -a --filter name=pc1 --format '{{.Names}} {{.Command}}'
 	same ps -a --no-trunc --filter name=pc1 --format '{{.Command}}'
+	# no --hostname: the id's first 12 digits (dockerd's generateHostname), as the container
+	# calls itself; --hostname's own
+	on_all create "${N[@]}" --name pc3 --hostname hh $IMG
+	same inspect -f '{{.Config.Hostname}}' pc3
+	for side in b d; do
+		on $side inspect -f '{{.Id}} {{.Config.Hostname}}' pc1
+		read -r id host <"$WORK/$side.out"
+		[ "$host" = "${id:0:12}" ] || { echo "$side: hostname '$host' of $id" >&2; false; }
+	done
 }
 
 @test "api peer: errors (unknown container, image, a conflict) are dockerd's" {
