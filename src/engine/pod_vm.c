@@ -77,8 +77,16 @@ void eng_pod_vm_share_remove(const struct eng_store *s, const char *pod_id)
 /* ---- a member: an exec session of the infra's monitor, in its own root ---- */
 
 struct member {
-	int sock;  /* to the infra's monitor: the session */
+	int sock;  /* to the infra's monitor: the session (the relay's to write) */
+	int ctl;   /* to the relay: signals and window sizes for it to send, or -1 */
 	char *mnt; /* <share>/<id>, the bind of the member's root */
+};
+
+/* What the monitor asks the relay to send, in one atomic write to a pipe (so that its frames
+ * and the relay's never interleave on the session's socket). */
+struct relay_msg {
+	unsigned char stream; /* FRAME_SIGNAL, FRAME_RESIZE */
+	char text[31];
 };
 
 /* Its records: the bundle's process, and the root the guest enters. */
@@ -213,20 +221,28 @@ static int member_started(int sock, char *buf, struct berr **err)
 /* The relay (the member's process for its monitor): stdin to the session, its output to the
  * pipes, execs both ways (pod_vm_exec.h), until its exit status (137 when the pod's VM goes
  * first). */
-static int relay(int sock, int in, int out, int errfd, struct pod_vm_execs *x)
+static int relay(int sock, int in, int out, int errfd, int ctl, struct pod_vm_execs *x)
 {
 	char *buf = xmalloc(FRAME_MAX + VM_FRAME_HEADER + 1);
 	bool in_open = in >= 0;
 	if (!in_open)
 		(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
-	struct pollfd p[3 + POD_VM_EXECS_MAX];
+	struct pollfd p[4 + POD_VM_EXECS_MAX];
 	for (;;) {
 		p[0] = (struct pollfd){.fd = sock, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = in_open ? in : -1, .events = POLLIN};
-		size_t n = pod_vm_execs_poll(x, p + 2);
-		if (poll(p, 2 + n, -1) < 0 && errno != EINTR)
+		p[2] = (struct pollfd){.fd = ctl, .events = POLLIN};
+		size_t n = pod_vm_execs_poll(x, p + 3);
+		if (poll(p, 3 + n, -1) < 0 && errno != EINTR)
 			return 255;
-		pod_vm_execs_handle(x, p + 2, n, buf);
+		pod_vm_execs_handle(x, p + 3, n, buf);
+		struct relay_msg msg;
+		if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    read(ctl, &msg, sizeof(msg)) == (ssize_t)sizeof(msg))
+			(void)frame_write(sock, (enum frame_stream)msg.stream, msg.text,
+					  strnlen(msg.text, sizeof(msg.text)));
+		else if (p[2].revents & (POLLHUP | POLLERR))
+			ctl = -1; /* the monitor went: PR_SET_PDEATHSIG ends us */
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t k = read(in, buf, FRAME_MAX);
 			in_open = k > 0;
@@ -267,14 +283,16 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 		       const char *infra, struct berr **err)
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
+	int ctl[2] = {-1, -1};
 	/* a terminal: the guest's pty, relayed both ways on one socket the monitor takes for
 	 * its master (as a VM's stdout port) */
 	if (c->tty ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) < 0
 		   : pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 			 (c->open_stdin && pipe2(in, O_CLOEXEC) < 0))
 		return berr_set(err, errno, "pipe");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0 || pipe2(ctl, O_CLOEXEC) < 0)
 		return berr_set(err, errno, "socketpair");
+	m->ctl = ctl[1];
 	if (c->tty) {
 		in[0] = errp[1] = out[1];
 		p->master = out[0];
@@ -286,15 +304,15 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 		signal(SIGPIPE, SIG_IGN);
 		/* none of the monitor's fds (its close of stdin must reach us as an end of
 		 * file, its clients' closes theirs) */
-		int keep[] = {m->sock, in[0], out[1], errp[1], ex[1]};
-		close_except(keep, 5);
+		int keep[] = {m->sock, in[0], out[1], errp[1], ex[1], ctl[0]};
+		close_except(keep, 6);
 		autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
 		struct pod_vm_execs x = {
 		    .chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
-		_exit(relay(m->sock, in[0], out[1], errp[1], &x));
+		_exit(relay(m->sock, in[0], out[1], errp[1], ctl[0], &x));
 	}
-	int theirs[] = {out[1], c->tty ? -1 : errp[1], c->tty ? -1 : in[0], ex[1]};
-	for (size_t i = 0; i < 4; i++)
+	int theirs[] = {out[1], c->tty ? -1 : errp[1], c->tty ? -1 : in[0], ex[1], ctl[0]};
+	for (size_t i = 0; i < 5; i++)
 		if (theirs[i] >= 0)
 			(void)close(theirs[i]);
 	p->out = out[0];
@@ -321,7 +339,7 @@ static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struc
 	if (!recs)
 		return -EINVAL;
 	struct member *m = xzalloc(sizeof(*m));
-	m->sock = -1;
+	m->sock = m->ctl = -1;
 	p->priv = m;
 	if (member_bind(c, pod_id, m, err) < 0)
 		return -EIO;
@@ -345,9 +363,9 @@ static int member_signal(const struct eng_exec_ctx *c, struct eng_proc *p, int s
 			 struct berr **err)
 {
 	struct member *m = p->priv;
-	char b[16];
-	int n = snprintf(b, sizeof(b), "%d", sig);
-	if (!m || m->sock < 0 || frame_write(m->sock, FRAME_SIGNAL, b, (size_t)n) < 0) {
+	struct relay_msg msg = {.stream = FRAME_SIGNAL};
+	snprintf(msg.text, sizeof(msg.text), "%d", sig);
+	if (!m || m->ctl < 0 || write(m->ctl, &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
 		if (p->pid > 0 && sig == SIGKILL)
 			(void)kill(p->pid, SIGKILL);
 		else
@@ -359,9 +377,11 @@ static int member_signal(const struct eng_exec_ctx *c, struct eng_proc *p, int s
 static int member_resize(struct eng_proc *p, unsigned rows, unsigned cols)
 {
 	struct member *m = p->priv;
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%u %u", rows, cols);
-	return m && m->sock >= 0 ? frame_write(m->sock, FRAME_RESIZE, b, (size_t)n) : -ESRCH;
+	struct relay_msg msg = {.stream = FRAME_RESIZE};
+	snprintf(msg.text, sizeof(msg.text), "%u %u", rows, cols);
+	return m && m->ctl >= 0 && write(m->ctl, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)
+		   ? 0
+		   : -ESRCH;
 }
 
 static void member_destroy(const struct eng_exec_ctx *c, struct eng_proc *p, bool reaped)
@@ -375,6 +395,8 @@ static void member_destroy(const struct eng_exec_ctx *c, struct eng_proc *p, boo
 	}
 	if (m->sock >= 0)
 		(void)close(m->sock);
+	if (m->ctl >= 0)
+		(void)close(m->ctl);
 	if (m->mnt) {
 		(void)umount2(m->mnt, MNT_DETACH);
 		(void)rmdir(m->mnt);

@@ -116,6 +116,17 @@ teardown() {
 	assert_success
 	run bt inspect -f '{{.State.ExitCode}}' one
 	assert_output 143
+	# started again, in a root bound again
+	run bt start one
+	assert_success
+	for _ in $(seq 120); do
+		[ "$(bt logs one | grep -c one-up)" = 2 ] && break
+		sleep 0.5
+	done
+	run bt logs one
+	assert_output $'one-up\none-up'
+	run bt exec one cat /etc/hostname
+	assert_output vp2
 	grep -q " $STORE/pods/$pod/vm " /proc/self/mountinfo
 	run bt pod rm -f vp2
 	assert_success
