@@ -504,7 +504,10 @@ static int member_check(const struct eng_create *c, json_t *pod, struct berr **e
 	 * kube play's pods of VMs) takes one */
 	if (c->isolation && !strcmp(c->isolation, "vm") && !eng_pod_is_vm(pod) &&
 	    json_array_size(json_object_get(pod, "SharedNamespaces")))
-		return berr_plain(err, EINVAL, "--pod: pods of VMs are not there yet (issue #19)");
+		return berr_plain(
+		    err, EINVAL,
+		    "--pod: a VM joins no namespace of a pod's infra: a pod whose "
+		    "containers run in one VM is made with pod create --isolation vm");
 	if (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host"))
 		return berr_plain(err, EINVAL, "--pod: --userns is not supported in a pod yet");
 	if (!shares(pod, "net"))

@@ -186,6 +186,11 @@ teardown() {
 	run bt pod create --isolation vmx nope
 	assert_failure
 	assert_output --partial "invalid --isolation 'vmx'"
+	run bt pod create --network none plain
+	assert_success
+	run bt run --rm --pod plain --isolation vm berth/default true
+	assert_failure
+	assert_output --partial "pod create --isolation vm"
 	run bt pod create --isolation vm --network none vp3
 	assert_success
 	run bt run -i --rm --pod vp3 berth/default sh -c 'cat; echo end' <<<"to-stdin"
