@@ -13,12 +13,13 @@ setup() {
 	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
 }
 
-# The state directories of this store's QEMUs (each runs in its own).
+# The state directories of this store's QEMUs (each runs in its own); with -p their pids.
 qemu_dirs() {
-	local p
+	local p d
 	for p in $(pgrep qemu-system); do
-		readlink "/proc/$p/cwd" || true
-	done | grep "^$RUNROOT/" || true
+		d=$(readlink "/proc/$p/cwd") || continue
+		case $d in "$RUNROOT"/*) [ "$1" = -p ] && echo "$p" || echo "$d" ;; esac
+	done
 }
 
 bt() { timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"; }
@@ -33,6 +34,9 @@ teardown() {
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 	local left
 	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
+	local qemus
+	qemus=$(qemu_dirs -p)
+	[ -z "$qemus" ] || { left="$left QEMU $qemus"; kill -9 $qemus; }
 	[ -z "$left" ] || {
 		echo "left behind: $left" >&2
 		pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
@@ -132,8 +136,10 @@ teardown() {
 	assert_success
 	run grep -E " ($STORE|$RUNROOT)/" /proc/self/mountinfo
 	assert_failure
-	run pgrep -af "qemu-system.*$RUNROOT|virtiofsd.*$STORE"
+	run pgrep -af "virtiofsd.*$STORE"
 	assert_failure
+	run qemu_dirs
+	assert_output ""
 	[ ! -e "$STORE/pods/$pod" ]
 	run bt ps -aq
 	assert_output ""
