@@ -13,11 +13,11 @@ setup() {
 	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
 }
 
-# Under BERTH_VM_TEMPLATE=1 (every VM a clone of a template, unless it says otherwise) a VM
-# that booted cold is a failure: the reasons, from the store's (and berth-runtime-vm's)
+# With templates the default (unless BERTH_VM_TEMPLATE=0) a VM that was to be a clone and
+# booted cold is a failure: the reasons, from the store's (and berth-runtime-vm's)
 # template.log.
 cold_boots() {
-	[ "${BERTH_VM_TEMPLATE:-}" = 1 ] || return 0
+	[ "${BERTH_VM_TEMPLATE:-1}" != 0 ] || return 0
 	cat "$STORE/vm/template.log" "$WORK"/*/.vm/.cache/template.log 2>/dev/null || true
 }
 
