@@ -18,6 +18,7 @@
 #include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
+#include "engine/pod_vm.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -48,7 +49,11 @@ static int running_status(const struct eng_store *s, const char *id, char out[16
 	return 0;
 }
 
-int eng_container_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err)
+/* Pause: a VM's vCPUs stop (QMP), a container's cgroup freezes; a member of a pod of one VM
+ * has neither of its own: only its marker (freeze false), the pod's VM being paused by
+ * eng_pod_pause. */
+static int pause_one(const struct eng_store *s, const char *id, bool pause, bool freeze,
+		     struct berr **err)
 {
 	char status[16];
 	int r = running_status(s, id, status, err);
@@ -60,11 +65,10 @@ int eng_container_pause(const struct eng_store *s, const char *id, bool pause, s
 		return berr_plain(err, EBUSY, "Container %s is already paused", id);
 	if (!pause && !paused)
 		return berr_plain(err, EBUSY, "Container %s is not paused", id);
-	/* a VM: its vCPUs stop (QMP); a container: its cgroup freezes */
-	if (eng_container_is_vm(s, id)) {
+	if (freeze && eng_container_is_vm(s, id)) {
 		autofree char *vmdir = xasprintf("%s/%s/vm", s->runroot, id);
 		r = vm_pause(vmdir, pause, err);
-	} else {
+	} else if (freeze) {
 		autofree char *rtroot = eng_runtime_root(s);
 		r = rt_container_pause(rtroot, id, pause, err);
 	}
@@ -77,6 +81,25 @@ int eng_container_pause(const struct eng_store *s, const char *id, bool pause, s
 		(void)unlink(marker);
 	eng_event_container(s, id, NULL, pause ? "pause" : "unpause", NULL);
 	return 0;
+}
+
+int eng_container_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err)
+{
+	json_t *rec = eng_container_load(s, id, NULL);
+	bool member = rec && eng_pod_vm_executor(rec);
+	json_decref(rec);
+	if (member)
+		return berr_plain(err, ENOTSUP,
+				  "container %.12s runs in its pod's VM, which pauses as a whole: "
+				  "berth pod %s",
+				  id, pause ? "pause" : "unpause");
+	return pause_one(s, id, pause, true, err);
+}
+
+int eng_container_pause_mark(const struct eng_store *s, const char *id, bool pause,
+			     struct berr **err)
+{
+	return pause_one(s, id, pause, false, err);
 }
 
 /* ---- top ---- */

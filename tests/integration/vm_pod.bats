@@ -206,4 +206,22 @@ teardown() {
 	run bt run -t --rm --pod vp3 berth/default sh -c 'tty; exit 2'
 	assert_equal "$status" 2
 	assert_line --regexp '^/dev/pts/[0-9]+'
+	# pause: a member alone cannot (its VM is the pod's), the pod pauses as a whole: the VM
+	# stops (the infra paused) and its members say so; unpause lets them go on
+	bt run -d --pod vp3 --name m1 berth/default sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/tmp/t; sleep 0.1; done' >/dev/null
+	run bt pause m1
+	assert_failure
+	assert_output --partial "runs in its pod's VM, which pauses as a whole: berth pod pause"
+	run bt pod pause vp3
+	assert_success
+	run bt inspect -f '{{.State.Status}}' m1 "$(bt pod inspect -f '{{.InfraContainerID}}' vp3)"
+	assert_output $'paused\npaused'
+	run bt pod unpause vp3
+	assert_success
+	run bt inspect -f '{{.State.Status}}' m1
+	assert_output running
+	a=$(bt exec m1 cat /tmp/t)
+	sleep 1
+	b=$(bt exec m1 cat /tmp/t)
+	[ "$b" -gt "$a" ]
 }
