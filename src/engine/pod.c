@@ -2,6 +2,7 @@
  * (see pod.h). The lifecycle is in pod_lifecycle.c, the documents in pod_view.c. */
 #include "engine/pod.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -388,7 +389,9 @@ static int vm_check(const struct eng_pod_create *c, bool infra, struct berr **er
 static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t **out_limits,
 			bool *out_infra, struct berr **err)
 {
-	if (c->name && !eng_name_valid(c->name))
+	/* podman's rule for a pod's name (libpod's NameRegex: one character is a name) */
+	if (c->name && !(isalnum((unsigned char)c->name[0]) && !c->name[1]) &&
+	    !eng_name_valid(c->name))
 		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
 				  c->name);
 	if (c->infra_name && !eng_name_valid(c->infra_name))

@@ -441,8 +441,9 @@ keydiff() {
 	done
 	run keydiff .
 	assert_output ''
-	# (dockerd adds its --default-ulimit nproc after the container's own)
-	local f='[.HostConfig.Binds, .HostConfig.Init, .HostConfig.Sysctls, .HostConfig.Ulimits[0], .HostConfig.CapDrop, .ExecIDs]'
+	# (dockerd adds its --default-ulimit nproc after the container's own; the docker CLI
+	# sends -v's Binds in its Go map's order, which changes from run to run: sorted)
+	local f='[(.HostConfig.Binds | sort), .HostConfig.Init, .HostConfig.Sysctls, .HostConfig.Ulimits[0], .HostConfig.CapDrop, .ExecIDs]'
 	assert_equal "$(jq -c "$f" "$WORK/b.body")" "$(jq -c "$f" "$WORK/d.body")"
 	local exec_id
 	for side in b d; do

@@ -83,7 +83,10 @@ same_as_docker() {
 	run berth pod start
 	assert_failure 1
 	assert_line --index 0 '"berth pod start" requires at least 1 argument.'
-	run berth pod create x
+	# pod create takes a name (podman 4.3's), one
+	run berth pod create x y
 	assert_failure 1
-	assert_line --index 0 '"berth pod create" accepts no arguments.'
+	assert_line --index 0 '"berth pod create" requires at most 1 argument.'
+	run berth pod ps -q
+	assert_output ""
 }

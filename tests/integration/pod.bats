@@ -533,4 +533,11 @@ cgfile() {
 	run berth ps -a --format '{{.Names}}'
 	refute_line inner
 	remember byname
+	# one character is a pod's name (podman's NameRegex); a bad one is refused
+	run berth pod create x
+	assert_success
+	remember x
+	run berth pod create -- -x
+	assert_failure 125
+	assert_output --partial "names must match"
 }
