@@ -18,17 +18,6 @@
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
 
-/* podman's useSystemdCommands, and any file named systemd (/lib/systemd/systemd) */
-static bool is_init(const char *cmd)
-{
-	static const char *const inits[] = {"/sbin/init", "/usr/sbin/init", "/usr/local/sbin/init"};
-	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
-		if (!strcmp(cmd, inits[i]))
-			return true;
-	const char *slash = strrchr(cmd, '/');
-	return !strcmp(slash ? slash + 1 : cmd, "systemd");
-}
-
 int eng_systemd_decide(const char *value, json_t *args, bool *out_on, struct berr **err)
 {
 	if (!value || !strcmp(value, "true")) {
@@ -38,7 +27,7 @@ int eng_systemd_decide(const char *value, json_t *args, bool *out_on, struct ber
 		    !strcmp(json_string_value(json_array_get(args, 0)) ?: "", "/bin/sh") &&
 		    !strcmp(json_string_value(json_array_get(args, 1)) ?: "", "-c"))
 			first = 2;
-		*out_on = is_init(json_string_value(json_array_get(args, first)) ?: "");
+		*out_on = vm_is_init_command(json_string_value(json_array_get(args, first)) ?: "");
 		return 0;
 	}
 	if (!strcmp(value, "false") || !strcmp(value, "always")) {

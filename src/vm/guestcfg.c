@@ -220,3 +220,13 @@ void vm_guest_plan_clear(struct vm_guest_plan *p)
 	free(p->config);
 	memset(p, 0, sizeof(*p));
 }
+
+bool vm_is_init_command(const char *cmd)
+{
+	static const char *const inits[] = {"/sbin/init", "/usr/sbin/init", "/usr/local/sbin/init"};
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
+		if (!strcmp(cmd, inits[i]))
+			return true;
+	const char *slash = strrchr(cmd, '/');
+	return !strcmp(slash ? slash + 1 : cmd, "systemd");
+}

@@ -52,5 +52,9 @@ int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct 
 /* The records of a process alone: an exec's OPEN (vm/proto.h). Caller frees. */
 char *vm_guest_process(const struct rt_process *pr, size_t *out_len);
 void vm_guest_plan_clear(struct vm_guest_plan *p);
+/* Whether a command is an init that systemd mode means (podman's useSystemdCommands:
+ * /sbin/init, /usr/sbin/init, /usr/local/sbin/init, and any file named systemd): decided
+ * the same for a container (engine/systemd.c) and a VM's bundle (vm/shim_systemd.c). */
+bool vm_is_init_command(const char *cmd);
 
 #endif

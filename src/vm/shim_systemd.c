@@ -21,17 +21,6 @@
 
 #include "vm/guestcfg.h"
 
-/* podman's useSystemdCommands, and any file named systemd (/lib/systemd/systemd) */
-static bool is_init(const char *cmd)
-{
-	static const char *const inits[] = {"/sbin/init", "/usr/sbin/init", "/usr/local/sbin/init"};
-	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
-		if (!strcmp(cmd, inits[i]))
-			return true;
-	const char *slash = strrchr(cmd, '/');
-	return !strcmp(slash ? slash + 1 : cmd, "systemd");
-}
-
 static const char *str(json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
@@ -62,7 +51,7 @@ static bool wanted(json_t *spec)
 	if (manager && !strcmp(manager, "libpod"))
 		return env_find(json_object_get(process, "env"), "container_uuid") >= 0;
 	const char *cmd = json_string_value(json_array_get(json_object_get(process, "args"), 0));
-	return cmd && is_init(cmd);
+	return cmd && vm_is_init_command(cmd);
 }
 
 /* Whether a mount at d is a container's, not a machine's: at or below /sys/fs/cgroup, or
