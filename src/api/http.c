@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "api/routes.h"
 #include "api/tls.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -502,7 +501,7 @@ static void dispatch(struct api_req *r, const char *url)
 		api_reply_error(r, 500, "request body: %s", strerror(r->body_errno));
 		return;
 	}
-	api_route(r);
+	r->ctx->route(r);
 	if (!r->resp)
 		api_reply_error(r, 500, "no reply for %s %s", r->method, r->path);
 }

@@ -1,7 +1,7 @@
 /* One connection of the service (internal to src/api): HTTP through libmicrohttpd, each
- * request routed (routes.c) to its handler, which answers with one of the replies below.
- * Docker's conventions: JSON bodies, errors as {"message": "..."} with 400 (bad input), 404
- * (no such object), 409 (a conflict), 500; every response carries Api-Version,
+ * request routed (by the context's route: routes.c's api_route) to its handler, which answers with
+ * one of the replies below. Docker's conventions: JSON bodies, errors as {"message": "..."} with
+ * 400 (bad input), 404 (no such object), 409 (a conflict), 500; every response carries Api-Version,
  * Docker-Experimental and Ostype, as dockerd's do. */
 #ifndef BERTH_API_HTTP_H
 #define BERTH_API_HTTP_H
@@ -25,9 +25,14 @@ struct MHD_Response;
 /* a longer body (an image archive, a root filesystem tar) is spilled to a file, up to this */
 #define API_UPLOAD_MAX (64ull << 30)
 
+struct api_req;
+
 /* What every request of the connection shares. */
 struct api_ctx {
 	struct eng_store es;
+	/* the request's handler (routes.c's api_route, given by server.c): this room serves
+	 * HTTP and knows no handler, the handlers use its replies */
+	void (*route)(struct api_req *r);
 	const struct api_tls *tls; /* tcp://: TLS, clients' certificates checked (api/tls.h) */
 };
 

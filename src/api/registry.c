@@ -1,6 +1,6 @@
 /* The service's image endpoints that talk to registries: pull (POST /images/create?fromImage=),
  * push (POST /images/{name}/push), POST /auth and GET /images/search, on the image layer's
- * img_pull, img_push, img_auth_login and img_search, which `berth pull`, `push` and `login`
+ * img_pull, img_push, img_login and img_search, which `berth pull`, `push` and `login`
  * call too. Pull and push answer with Docker's JSON progress messages, written by a child of
  * the connection's process into a pipe the response reads. As dockerd's default, registries
  * on the loopback may speak plain HTTP (or unverified TLS); the client's credentials come in
@@ -19,6 +19,7 @@
 #include "image/auth.h"
 #include "image/builtin.h"
 #include "image/image.h"
+#include "image/login.h"
 #include "image/pull.h"
 #include "image/push.h"
 #include "image/reference.h"
@@ -367,7 +368,7 @@ int api_auth(struct api_req *r)
 	o.tls_verify = !api_registry_loopback(domain);
 	o.user = user ? user : "";
 	o.pass = pass ? pass : "";
-	int rr = img_auth_login(domain, &o, &err);
+	int rr = img_login(domain, &o, &err);
 	json_decref(body);
 	if (rr < 0 && berr_code(err) == EACCES) { /* bad credentials: 401, as dockerd's */
 		autofree char *msg = berr_string(err);

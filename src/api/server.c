@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "api/http.h"
+#include "api/routes.h"
 #include "api/tls.h"
 #include "engine/container.h"
 #include "engine/container_view.h"
@@ -211,7 +212,8 @@ __attribute__((noreturn)) static void serve_child(const struct api_opts *o,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	struct api_ctx ctx = {.es = {(char *)o->root, (char *)o->runroot, records}, .tls = tls};
+	struct api_ctx ctx = {
+	    .es = {(char *)o->root, (char *)o->runroot, records}, .tls = tls, .route = api_route};
 	api_http_serve(&ctx, cfd);
 	_exit(0);
 }

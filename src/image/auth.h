@@ -9,7 +9,6 @@
 #include <stddef.h>
 
 struct berr;
-struct img_http_opts;
 
 /* The file's path (caller frees). */
 char *img_auth_path(void);
@@ -22,11 +21,6 @@ int img_auth_remove(const char *domain, struct berr **err);
 /* The registry domain a `login` server names: "https://host/v1/" is "host"; Docker Hub's
  * aliases (index.docker.io, registry-1.docker.io) are docker.io. Caller frees. */
 char *img_auth_domain(const char *server);
-/* Whether the registry takes the credentials in o: GET /v2/ answered 200 after any challenge,
- * as dockerd's login asks it. Any other answer fails with dockerd's words, "login attempt to
- * https://HOST/v2/ failed with status: 401 Unauthorized" (EACCES for 401 and 403, else EIO);
- * nothing is stored (img_auth_set does that). */
-int img_auth_login(const char *domain, const struct img_http_opts *o, struct berr **err);
 
 /* Base64 (RFC 4648) of len bytes; caller frees. */
 char *img_base64(const void *data, size_t len);

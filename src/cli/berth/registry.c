@@ -12,6 +12,7 @@
 #include "image/auth.h"
 #include "image/builtin.h"
 #include "image/image.h"
+#include "image/login.h"
 #include "image/manifest.h"
 #include "image/pull.h"
 #include "image/push.h"
@@ -341,7 +342,7 @@ int cmd_login(struct cli_opts *o, int argc, char **argv)
 	ho.user = u;
 	ho.pass = pw;
 	struct berr *err = NULL;
-	if (img_auth_login(domain, &ho, &err) < 0 || img_auth_set(domain, u, pw, &err) < 0)
+	if (img_login(domain, &ho, &err) < 0 || img_auth_set(domain, u, pw, &err) < 0)
 		return cli_fail(err, 1);
 	printf("Login Succeeded\n");
 	return 0;
