@@ -17,6 +17,7 @@
 #include "engine/event.h"
 #include "engine/network.h"
 #include "engine/record_cache.h"
+#include "engine/share.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -294,6 +295,7 @@ int eng_container_remove(const struct eng_store *s, const char *id, struct berr 
 	if (rec)
 		eng_network_release(s, rec, NULL);
 	json_decref(rec);
+	eng_share_shm_release(s, id); /* a mount point in dir */
 	return fs_rm_rf(AT_FDCWD, dir, err);
 }
 

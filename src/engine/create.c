@@ -680,6 +680,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	if (r == 0)
 		eng_share_spec(rec, spec); /* --ipc host|none, --pid host */
 	if (r == 0)
+		r = eng_share_shm(s, id, rec, spec, err); /* shareable, container:X */
+	if (r == 0)
 		r = eng_pod_bundle(s, id, rec, spec, err); /* a pod's cgroup and /dev/shm */
 	/* a VM's guest has cgroups and /run/host of its own making */
 	if (r == 0 && w.o.systemd && !w.o.vm) {

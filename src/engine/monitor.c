@@ -32,6 +32,7 @@
 #include "engine/pod.h"
 #include "engine/pod_vm.h"
 #include "engine/rootfs.h"
+#include "engine/share.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
 #include "image/store.h"
@@ -715,6 +716,7 @@ static void finish(struct monitor *m, int code)
 {
 	eng_log_close(&m->log);
 	unmount_root(m);
+	eng_share_shm_release(m->s, m->id);
 	autofree char *sock = eng_attach_path(m->s, m->id);
 	(void)unlink(sock);
 	autofree char *dir = xasprintf("%s/%s", m->s->runroot, m->id);

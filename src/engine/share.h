@@ -34,5 +34,12 @@ void eng_share_clear(struct eng_share *d);
 /* The host's modes on a spec: no ipc namespace and the host's /dev/shm bound for IpcMode
  * host, no /dev/shm for IpcMode none, no pid namespace for PidMode host. */
 void eng_share_spec(json_t *rec, json_t *spec);
+/* /dev/shm of IpcMode shareable (a tmpfs on the host, <container dir>/shm, mounted now if it
+ * is not, bound as the spec's /dev/shm) and of container:X (X's tmpfs bound, when X is
+ * shareable), as dockerd's setupIpcDirs. Not for a pod's member (its pod's /dev/shm). */
+int eng_share_shm(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
+		  struct berr **err);
+/* The shareable /dev/shm of container id unmounted (its monitor's end, its removal). */
+void eng_share_shm_release(const struct eng_store *s, const char *id);
 
 #endif

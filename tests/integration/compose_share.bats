@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # What a container shares with another or with the host (issue #19, engine/share.c): `berth
-# run --volumes-from X[:ro|:rw]`, `--ipc host|none|shareable|private|container:X`, `--pid
-# host|container:X` as Docker's, and compose's `volumes_from` (service[:mode] and
+# run --volumes-from X[:ro|:rw]`, `--ipc host|none|shareable|private|container:X` (X's IPC
+# namespace and, X shareable, X's /dev/shm), `--pid host|container:X` as Docker's, and compose's `volumes_from` (service[:mode] and
 # container:name[:mode]), `ipc:` and `pid:` (service:x, container:x, host, ...) mapped to them,
 # the service named started first (the implicit dependency Compose v2 adds). Namespaces are
 # compared by their /proc/<pid>/ns links. Only the built-in image (busybox).
@@ -99,6 +99,40 @@ ns_of() {
 	assert_output ""
 }
 
+@test "run --ipc shareable and container:X: X's /dev/shm too, as dockerd's (a tmpfs on the host, gone with X)" {
+	run berth run -d --name shr --network none --ipc shareable --shm-size 8m berth/default \
+		sh -c 'echo hi >/dev/shm/f; exec sleep 1000'
+	assert_success
+	for _ in $(seq 50); do berth exec shr cat /dev/shm/f >/dev/null 2>&1 && break; sleep 0.1; done
+	# the joiner sees X's files and X sees the joiner's; the size is X's --shm-size
+	run berth run --rm --network none --ipc container:shr --shm-size 16m berth/default \
+		sh -c 'cat /dev/shm/f; echo back >/dev/shm/g; df -k /dev/shm | tail -n 1'
+	assert_success
+	assert_line --index 0 hi
+	[ "$(echo "${lines[1]}" | awk '{print $2}')" = 8192 ]
+	run berth exec shr cat /dev/shm/g
+	assert_output back
+	grep -q " $STORE/containers/.*/shm " /proc/self/mountinfo
+	# a donor of berth's unset mode: its IPC namespace is joined, its /dev/shm is its own
+	run berth run -d --name plain --network none berth/default sh -c 'echo p >/dev/shm/p; exec sleep 1000'
+	assert_success
+	for _ in $(seq 50); do berth exec plain cat /dev/shm/p >/dev/null 2>&1 && break; sleep 0.1; done
+	run berth run --rm --network none --ipc container:plain berth/default ls /dev/shm
+	assert_success
+	assert_output ""
+	# the shareable tmpfs goes when X stops (its monitor), and again nothing at rm
+	run berth stop -t 0 shr
+	assert_success
+	run grep " $STORE/containers/.*/shm " /proc/self/mountinfo
+	assert_failure
+	run berth start shr
+	assert_success
+	run berth rm -f shr plain
+	assert_success
+	run grep " $STORE/" /proc/self/mountinfo
+	assert_failure
+}
+
 @test "compose volumes_from, ipc and pid: a service's container or a container, the service started first" {
 	run berth run -d --name outside --network none -v /ext berth/default \
 		sh -c 'echo ext >/ext/e; exec sleep 1000'
@@ -148,6 +182,12 @@ YML
 	assert_failure
 	assert_output --partial "Read-only file system"
 	[ "$(ns_of shop-reader-1 ipc)" = "$(ns_of shop-data-1 ipc)" ]
+	# ipc: service:data is data's /dev/shm too (data is shareable, as Docker needs)
+	run berth compose exec -T data sh -c 'echo s >/dev/shm/s'
+	assert_success
+	run berth compose exec -T reader cat /dev/shm/s
+	assert_success
+	assert_output s
 	[ "$(ns_of shop-reader-1 pid)" = "$(ns_of shop-data-1 pid)" ]
 	[ "$(ns_of shop-hosted-1 ipc)" = "$(readlink /proc/self/ns/ipc)" ]
 	[ "$(ns_of shop-hosted-1 pid)" = "$(readlink /proc/self/ns/pid)" ]
