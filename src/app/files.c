@@ -1,6 +1,7 @@
 /* Secrets and configs of a service (files.h), as Compose v2 gives them to a container of a
  * local engine. A `file:` source is bound read-only (compose's buildContainerSecretMounts and
- * ConfigMounts; its recent releases copy files too); an `environment:` or `content:` source is a
+ * ConfigMounts, which warn that uid, gid and mode are ignored: outside Swarm no release copies
+ * a file source); an `environment:` or `content:` source is a
  * file copied into the container after it is made and before it starts, as its
  * injectSecrets/injectConfigs do (pkg/compose/secrets.go: a one-file tar extracted at "/"
  * with CopyToContainer, mode 0444 unless given, owner uid:gid, 0:0 unless given). The copy
@@ -175,13 +176,15 @@ static int one(const struct app_plan *p, struct app_service *s, bool secret, jso
 		return copied(p, s, secret, ref, def, what, err);
 	if (strchr(file, ',') || strchr(file, '='))
 		return berr_plain(err, EINVAL, "%s: file '%s' has a ',' or '='", what, file);
-	static const char *const unkept[] = {"uid", "gid", "mode"};
-	for (size_t i = 0; i < 3; i++)
-		if (json_object_get(ref, unkept[i]))
-			json_array_append_new(p->warnings,
-					      json_sprintf("service \"%s\": %s %s: %s is ignored "
-							   "(a bind keeps the file's)",
-							   s->name, kind, source, unkept[i]));
+	/* v2's words (buildContainerSecretMounts, buildContainerConfigMounts): a bind keeps the
+	 * file's own owner and mode */
+	if (json_object_get(ref, "uid") || json_object_get(ref, "gid") ||
+	    json_object_get(ref, "mode"))
+		json_array_append_new(
+		    p->warnings,
+		    json_sprintf(
+			"%s `uid`, `gid` and `mode` are not supported, they will be ignored",
+			secret ? "secrets" : "config"));
 	autofree char *target = app_file_target(secret, source, str(ref, "target"));
 	if (strchr(target, ',') || strchr(target, '='))
 		return berr_plain(err, EINVAL, "%s: target '%s' has a ',' or '='", what, target);

@@ -15,9 +15,9 @@ struct berr;
 struct eng_store;
 
 /* svc's secrets and configs: the --mount specs of file sources appended to mounts
- * ("type=bind,source=F,target=T,readonly"; uid, gid and mode warned about in p->warnings: a
- * bind keeps the file's own), the others into s->files (their content read now: a variable
- * that is not set is an error before anything is made). ENOTSUP naming the service for an
+ * ("type=bind,source=F,target=T,readonly"; uid, gid or mode warned about in p->warnings with
+ * v2's words: a bind keeps the file's own), the others into s->files (their content read now: a
+ * variable that is not set is an error before anything is made). ENOTSUP naming the service for an
  * external one, a driver or template_driver, or one without a source. */
 int app_service_files(const struct app_plan *p, struct app_service *s, json_t *svc, json_t *mounts,
 		      struct berr **err);
