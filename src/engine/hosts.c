@@ -14,29 +14,8 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
-
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (t->len + (size_t)n + 1 > t->cap) {
-		t->cap = (t->len + (size_t)n + 1) * 2;
-		t->s = xrealloc(t->s, t->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
 
 static const char *str(json_t *o, const char *k)
 {
@@ -55,10 +34,10 @@ static const char *mode_of(json_t *rec)
 
 char *eng_hosts_text(json_t *rec, const char *hostname, json_t *peers)
 {
-	struct text t = {0};
-	put(&t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-		"ff02::2\tip6-allrouters\n");
+	struct strbuf t = {0};
+	strbuf_addf(&t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+			"ff02::2\tip6-allrouters\n");
 	size_t i;
 	json_t *h;
 	/* --add-host NAME:IP (or NAME=IP); an IPv6 address has colons of its own */
@@ -67,7 +46,7 @@ char *eng_hosts_text(json_t *rec, const char *hostname, json_t *peers)
 		const char *e = json_string_value(h);
 		const char *sep = e ? strpbrk(e, ":=") : NULL;
 		if (sep)
-			put(&t, "%s\t%.*s\n", sep + 1, (int)(sep - e), e);
+			strbuf_addf(&t, "%s\t%.*s\n", sep + 1, (int)(sep - e), e);
 	}
 	const char *k;
 	json_t *n;
@@ -79,20 +58,21 @@ char *eng_hosts_text(json_t *rec, const char *hostname, json_t *peers)
 		for (int f = 0; f < 2; f++) {
 			if (!mine[f] || !*mine[f])
 				continue;
-			put(&t, "%s\t%s\n", mine[f], hostname);
+			strbuf_addf(&t, "%s\t%s\n", mine[f], hostname);
 			own = true;
 		}
 	}
 	const char *mode = mode_of(rec);
 	if (!own && !(mode && !strcmp(mode, "host")))
-		put(&t, "127.0.1.1\t%s\n", hostname);
+		strbuf_addf(&t, "127.0.1.1\t%s\n", hostname);
 	json_t *p;
 	json_array_foreach(peers, i, p)
 	{
-		put(&t, "%s\t", json_string_value(json_array_get(p, 0)));
+		strbuf_addf(&t, "%s\t", json_string_value(json_array_get(p, 0)));
 		for (size_t j = 1; j < json_array_size(p); j++)
-			put(&t, "%s%s", j > 1 ? " " : "", json_string_value(json_array_get(p, j)));
-		put(&t, "\n");
+			strbuf_addf(&t, "%s%s", j > 1 ? " " : "",
+				    json_string_value(json_array_get(p, j)));
+		strbuf_addf(&t, "\n");
 	}
 	return t.s;
 }
@@ -104,13 +84,14 @@ char *eng_resolv_text(json_t *rec, const char *host_resolv)
 	       *opts = json_object_get(hc, "DnsOptions");
 	const char *mode = mode_of(rec);
 	bool host_net = mode && !strcmp(mode, "host");
-	struct text t = {0};
-	put(&t, "%s", "");
+	struct strbuf t = {0};
+	strbuf_addf(&t, "%s", "");
 	size_t i;
 	json_t *v;
 	bool any_ns = false;
 	if (json_array_size(dns)) {
-		json_array_foreach(dns, i, v) put(&t, "nameserver %s\n", json_string_value(v));
+		json_array_foreach(dns, i, v)
+		    strbuf_addf(&t, "nameserver %s\n", json_string_value(v));
 		any_ns = true;
 	}
 	/* the host's lines, without what the flags replace; loopback name servers would be
@@ -129,21 +110,21 @@ char *eng_resolv_text(json_t *rec, const char *host_resolv)
 				continue;
 		}
 		any_ns |= ns;
-		put(&t, "%s\n", line);
+		strbuf_addf(&t, "%s\n", line);
 	}
 	if (json_array_size(search)) {
-		put(&t, "search");
-		json_array_foreach(search, i, v) put(&t, " %s", json_string_value(v));
-		put(&t, "\n");
+		strbuf_addf(&t, "search");
+		json_array_foreach(search, i, v) strbuf_addf(&t, " %s", json_string_value(v));
+		strbuf_addf(&t, "\n");
 	}
 	if (json_array_size(opts)) {
-		put(&t, "options");
-		json_array_foreach(opts, i, v) put(&t, " %s", json_string_value(v));
-		put(&t, "\n");
+		strbuf_addf(&t, "options");
+		json_array_foreach(opts, i, v) strbuf_addf(&t, " %s", json_string_value(v));
+		strbuf_addf(&t, "\n");
 	}
 	/* Docker's fallback when nothing is left */
 	if (!any_ns)
-		put(&t, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+		strbuf_addf(&t, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 	return t.s;
 }
 

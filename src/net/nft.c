@@ -9,159 +9,140 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define T "inet " NET_NFT_TABLE
 
-/* A growing string of commands. */
-struct cmds {
-	char *s;
-	size_t len, cap;
-};
-
-static void add(struct cmds *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct cmds *c, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(c->s ? c->s + c->len : NULL, c->s ? c->cap - c->len : 0, fmt, ap);
-		va_end(ap);
-		if (c->s && (size_t)n < c->cap - c->len) {
-			c->len += (size_t)n;
-			return;
-		}
-		c->cap = c->cap * 2 + (size_t)n + 256;
-		c->s = xrealloc(c->s, c->cap);
-		if (c->len == 0)
-			c->s[0] = '\0';
-	}
-}
-
 /* dnat by the published-port maps, the host address given first, then any: a packet not
  * to one of this host's addresses leaves at once, so a new connection costs one FIB
  * lookup (nat chains see only a connection's first packet) */
-static void dnat_rules(struct cmds *c, const char *chain)
+static void dnat_rules(struct strbuf *c, const char *chain)
 {
 	static const char *const fam[][2] = {{"ip", "4"}, {"ip6", "6"}};
-	add(c, "add rule " T " %s fib daddr type != local return\n", chain);
+	strbuf_addf(c, "add rule " T " %s fib daddr type != local return\n", chain);
 	for (int i = 0; i < 2; i++) {
-		add(c,
-		    "add rule " T " %s meta nfproto %s dnat %s to %s daddr "
-		    ". meta l4proto . th dport map @pub%s_ip\n",
-		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][0], fam[i][1]);
-		add(c,
-		    "add rule " T " %s meta nfproto %s dnat %s to meta l4proto "
-		    ". th dport map @pub%s\n",
-		    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][1]);
+		strbuf_addf(c,
+			    "add rule " T " %s meta nfproto %s dnat %s to %s daddr "
+			    ". meta l4proto . th dport map @pub%s_ip\n",
+			    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][0], fam[i][1]);
+		strbuf_addf(c,
+			    "add rule " T " %s meta nfproto %s dnat %s to meta l4proto "
+			    ". th dport map @pub%s\n",
+			    chain, i ? "ipv6" : "ipv4", fam[i][0], fam[i][1]);
 	}
 }
 
 char *net_nft_base(void)
 {
-	struct cmds c = {0};
-	add(&c, "add table " T "\n");
-	add(&c, "add set " T " bridges { type ifname; }\n");
-	add(&c, "add set " T " nat4 { type ipv4_addr; flags interval; }\n");
-	add(&c, "add set " T " nat6 { type ipv6_addr; flags interval; }\n");
-	add(&c,
-	    "add map " T " pub4 { type inet_proto . inet_service : ipv4_addr . inet_service; }\n");
-	add(&c,
-	    "add map " T " pub6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n");
-	add(&c, "add map " T " pub4_ip { type ipv4_addr . inet_proto . inet_service : "
-		"ipv4_addr . inet_service; }\n");
-	add(&c, "add map " T " pub6_ip { type ipv6_addr . inet_proto . inet_service : "
-		"ipv6_addr . inet_service; }\n");
-	add(&c, "add map " T " fwd_in { type ifname : verdict; }\n");
-	add(&c, "add map " T " fwd_out { type ifname : verdict; }\n");
+	struct strbuf c = {0};
+	strbuf_addf(&c, "add table " T "\n");
+	strbuf_addf(&c, "add set " T " bridges { type ifname; }\n");
+	strbuf_addf(&c, "add set " T " nat4 { type ipv4_addr; flags interval; }\n");
+	strbuf_addf(&c, "add set " T " nat6 { type ipv6_addr; flags interval; }\n");
+	strbuf_addf(&c, "add map " T
+			" pub4 { type inet_proto . inet_service : ipv4_addr . inet_service; }\n");
+	strbuf_addf(&c, "add map " T
+			" pub6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n");
+	strbuf_addf(&c, "add map " T " pub4_ip { type ipv4_addr . inet_proto . inet_service : "
+			"ipv4_addr . inet_service; }\n");
+	strbuf_addf(&c, "add map " T " pub6_ip { type ipv6_addr . inet_proto . inet_service : "
+			"ipv6_addr . inet_service; }\n");
+	strbuf_addf(&c, "add map " T " fwd_in { type ifname : verdict; }\n");
+	strbuf_addf(&c, "add map " T " fwd_out { type ifname : verdict; }\n");
 	/* published ports, from other hosts and from this one */
-	add(&c, "add chain " T " prerouting { type nat hook prerouting priority dstnat; "
-		"policy accept; }\n");
-	add(&c, "flush chain " T " prerouting\n");
+	strbuf_addf(&c, "add chain " T " prerouting { type nat hook prerouting priority dstnat; "
+			"policy accept; }\n");
+	strbuf_addf(&c, "flush chain " T " prerouting\n");
 	dnat_rules(&c, "prerouting");
-	add(&c, "add chain " T " output { type nat hook output priority -100; policy accept; }\n");
-	add(&c, "flush chain " T " output\n");
+	strbuf_addf(&c, "add chain " T
+			" output { type nat hook output priority -100; policy accept; }\n");
+	strbuf_addf(&c, "flush chain " T " output\n");
 	dnat_rules(&c, "output");
-	add(&c, "add chain " T " postrouting { type nat hook postrouting priority srcnat; "
-		"policy accept; }\n");
-	add(&c, "flush chain " T " postrouting\n");
-	add(&c, "add rule " T " postrouting ip saddr @nat4 ip daddr != @nat4 masquerade\n");
-	add(&c, "add rule " T " postrouting ip6 saddr @nat6 ip6 daddr != @nat6 masquerade\n");
+	strbuf_addf(&c, "add chain " T " postrouting { type nat hook postrouting priority srcnat; "
+			"policy accept; }\n");
+	strbuf_addf(&c, "flush chain " T " postrouting\n");
+	strbuf_addf(&c, "add rule " T " postrouting ip saddr @nat4 ip daddr != @nat4 masquerade\n");
+	strbuf_addf(&c,
+		    "add rule " T " postrouting ip6 saddr @nat6 ip6 daddr != @nat6 masquerade\n");
 	/* 127.0.0.1:PORT → a container: the source must become the bridge's address */
-	add(&c, "add rule " T " postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n");
+	strbuf_addf(&c, "add rule " T
+			" postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n");
 	/* a container reaching a published port: the reply must come back through us */
-	add(&c, "add rule " T " postrouting ct status dnat ip saddr @nat4 oifname @bridges "
-		"masquerade\n");
-	add(&c, "add rule " T " postrouting ct status dnat ip6 saddr @nat6 oifname @bridges "
-		"masquerade\n");
-	add(&c, "add chain " T " forward { type filter hook forward priority filter; "
-		"policy accept; }\n");
-	add(&c, "flush chain " T " forward\n");
+	strbuf_addf(&c, "add rule " T " postrouting ct status dnat ip saddr @nat4 oifname @bridges "
+			"masquerade\n");
+	strbuf_addf(&c,
+		    "add rule " T " postrouting ct status dnat ip6 saddr @nat6 oifname @bridges "
+		    "masquerade\n");
+	strbuf_addf(&c, "add chain " T " forward { type filter hook forward priority filter; "
+			"policy accept; }\n");
+	strbuf_addf(&c, "flush chain " T " forward\n");
 	/* a flow's later packets are taken at once: every flow here was let through by the
 	 * bridges' chains when it began */
-	add(&c, "add rule " T " forward ct state established,related accept\n");
-	add(&c, "add rule " T " forward iifname vmap @fwd_in\n");
-	add(&c, "add rule " T " forward oifname vmap @fwd_out\n");
+	strbuf_addf(&c, "add rule " T " forward ct state established,related accept\n");
+	strbuf_addf(&c, "add rule " T " forward iifname vmap @fwd_in\n");
+	strbuf_addf(&c, "add rule " T " forward oifname vmap @fwd_out\n");
 	return c.s;
 }
 
 char *net_nft_network(const struct net_nft_network *n, bool add_)
 {
-	struct cmds c = {0};
+	struct strbuf c = {0};
 	const char *b = n->bridge;
 	if (!add_) {
-		add(&c, "delete element " T " fwd_in { \"%s\" }\n", b);
-		add(&c, "delete element " T " fwd_out { \"%s\" }\n", b);
-		add(&c, "delete element " T " bridges { \"%s\" }\n", b);
+		strbuf_addf(&c, "delete element " T " fwd_in { \"%s\" }\n", b);
+		strbuf_addf(&c, "delete element " T " fwd_out { \"%s\" }\n", b);
+		strbuf_addf(&c, "delete element " T " bridges { \"%s\" }\n", b);
 		if (n->subnet4 && !n->internal)
-			add(&c, "delete element " T " nat4 { %s }\n", n->subnet4);
+			strbuf_addf(&c, "delete element " T " nat4 { %s }\n", n->subnet4);
 		if (n->subnet6 && !n->internal)
-			add(&c, "delete element " T " nat6 { %s }\n", n->subnet6);
-		add(&c, "delete chain " T " in-%s\n", b);
-		add(&c, "delete chain " T " out-%s\n", b);
+			strbuf_addf(&c, "delete element " T " nat6 { %s }\n", n->subnet6);
+		strbuf_addf(&c, "delete chain " T " in-%s\n", b);
+		strbuf_addf(&c, "delete chain " T " out-%s\n", b);
 		return c.s;
 	}
 	/* from the bridge: to itself (bridged traffic seen here with br_netfilter), never to
 	 * another of our bridges but through a published port (as Docker and netavark let it:
 	 * isolation stops direct connections only), out unless the network is internal */
-	add(&c, "add chain " T " in-%s\n", b);
-	add(&c, "flush chain " T " in-%s\n", b);
-	add(&c, "add rule " T " in-%s oifname \"%s\" accept\n", b, b);
+	strbuf_addf(&c, "add chain " T " in-%s\n", b);
+	strbuf_addf(&c, "flush chain " T " in-%s\n", b);
+	strbuf_addf(&c, "add rule " T " in-%s oifname \"%s\" accept\n", b, b);
 	if (!n->internal)
-		add(&c, "add rule " T " in-%s ct status dnat accept\n", b);
-	add(&c, "add rule " T " in-%s oifname @bridges drop\n", b);
-	add(&c, "add rule " T " in-%s %s\n", b, n->internal ? "drop" : "accept");
+		strbuf_addf(&c, "add rule " T " in-%s ct status dnat accept\n", b);
+	strbuf_addf(&c, "add rule " T " in-%s oifname @bridges drop\n", b);
+	strbuf_addf(&c, "add rule " T " in-%s %s\n", b, n->internal ? "drop" : "accept");
 	/* to the bridge from elsewhere: published ports only (replies are taken in forward) */
-	add(&c, "add chain " T " out-%s\n", b);
-	add(&c, "flush chain " T " out-%s\n", b);
+	strbuf_addf(&c, "add chain " T " out-%s\n", b);
+	strbuf_addf(&c, "flush chain " T " out-%s\n", b);
 	if (!n->internal)
-		add(&c, "add rule " T " out-%s ct status dnat accept\n", b);
-	add(&c, "add rule " T " out-%s drop\n", b);
-	add(&c, "add element " T " bridges { \"%s\" }\n", b);
-	add(&c, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", b, b);
-	add(&c, "add element " T " fwd_out { \"%s\" : jump out-%s }\n", b, b);
+		strbuf_addf(&c, "add rule " T " out-%s ct status dnat accept\n", b);
+	strbuf_addf(&c, "add rule " T " out-%s drop\n", b);
+	strbuf_addf(&c, "add element " T " bridges { \"%s\" }\n", b);
+	strbuf_addf(&c, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", b, b);
+	strbuf_addf(&c, "add element " T " fwd_out { \"%s\" : jump out-%s }\n", b, b);
 	if (n->subnet4 && !n->internal)
-		add(&c, "add element " T " nat4 { %s }\n", n->subnet4);
+		strbuf_addf(&c, "add element " T " nat4 { %s }\n", n->subnet4);
 	if (n->subnet6 && !n->internal)
-		add(&c, "add element " T " nat6 { %s }\n", n->subnet6);
+		strbuf_addf(&c, "add element " T " nat6 { %s }\n", n->subnet6);
 	return c.s;
 }
 
 char *net_nft_ports(const struct net_nft_port *p, size_t n, bool add_)
 {
-	struct cmds c = {0};
-	add(&c, "%s", "");
+	struct strbuf c = {0};
+	strbuf_addf(&c, "%s", "");
 	for (size_t i = 0; i < n; i++) {
 		bool v6 = strchr(p[i].addr, ':') != NULL;
 		const char *verb = add_ ? "add" : "delete";
 		/* an IPv6 address in a concatenation needs no brackets; a port follows '.' */
 		if (p[i].host_ip)
-			add(&c, "%s element " T " pub%s_ip { %s . %s . %u : %s . %u }\n", verb,
-			    v6 ? "6" : "4", p[i].host_ip, p[i].proto, p[i].host_port, p[i].addr,
-			    p[i].port);
+			strbuf_addf(&c, "%s element " T " pub%s_ip { %s . %s . %u : %s . %u }\n",
+				    verb, v6 ? "6" : "4", p[i].host_ip, p[i].proto, p[i].host_port,
+				    p[i].addr, p[i].port);
 		else
-			add(&c, "%s element " T " pub%s { %s . %u : %s . %u }\n", verb,
-			    v6 ? "6" : "4", p[i].proto, p[i].host_port, p[i].addr, p[i].port);
+			strbuf_addf(&c, "%s element " T " pub%s { %s . %u : %s . %u }\n", verb,
+				    v6 ? "6" : "4", p[i].proto, p[i].host_port, p[i].addr,
+				    p[i].port);
 	}
 	return c.s;
 }

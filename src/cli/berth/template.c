@@ -14,6 +14,7 @@
 #include "cli/berth/template_value.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define DEPTH_MAX 32
@@ -276,15 +277,15 @@ static int lex_token(const char **pp, struct tok *t, struct berr **err)
 		p++;
 	} else if (*p == '"' || *p == '`') {
 		char q = *p++;
-		struct tmpl_buf b = {0};
-		tmpl_buf_puts(&b, "");
+		struct strbuf b = {0};
+		strbuf_adds(&b, "");
 		for (; *p && *p != q; p++) {
 			if (q == '"' && *p == '\\' && p[1]) {
 				p++;
 				char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-				tmpl_buf_put(&b, &c, 1);
+				strbuf_add(&b, &c, 1);
 			} else {
-				tmpl_buf_put(&b, p, 1);
+				strbuf_add(&b, p, 1);
 			}
 		}
 		if (*p != q) {
@@ -597,12 +598,12 @@ static json_t *pipeline(const char *text, json_t *dot, struct scope *sc, bool *o
 }
 
 static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct scope *sc,
-		      struct tmpl_buf *b, struct berr **err);
+		      struct strbuf *b, struct berr **err);
 
 /* The body once for each element of v (an object's in key order), its variables k and e
  * (either NULL) the key or index and the element; the else part when v is empty. */
 static int exec_range(const struct node *nd, json_t *v, const char *k, const char *e, json_t *dot,
-		      struct scope *sc, struct tmpl_buf *b, struct berr **err)
+		      struct scope *sc, struct strbuf *b, struct berr **err)
 {
 	size_t count = json_is_array(v)    ? json_array_size(v)
 		       : json_is_object(v) ? json_object_size(v)
@@ -638,7 +639,7 @@ static int exec_range(const struct node *nd, json_t *v, const char *k, const cha
 /* An if or with: the body (dot the value, for with) when the value is true, else the else
  * part. */
 static int exec_branch(const struct node *nd, json_t *v, json_t *dot, struct scope *sc,
-		       struct tmpl_buf *b, struct berr **err)
+		       struct strbuf *b, struct berr **err)
 {
 	if (tmpl_truthy(v))
 		return exec_nodes(nd->body, nd->n_body, nd->kind == N_WITH ? v : dot, sc, b, err);
@@ -647,7 +648,7 @@ static int exec_branch(const struct node *nd, json_t *v, json_t *dot, struct sco
 
 /* One action, if, with or range, with the variables it declares: an action's stay to the
  * end of its block, the others' are their body's. */
-static int exec_node(const struct node *nd, json_t *dot, struct scope *sc, struct tmpl_buf *b,
+static int exec_node(const struct node *nd, json_t *dot, struct scope *sc, struct strbuf *b,
 		     struct berr **err)
 {
 	autofree char *v1 = NULL, *v2 = NULL;
@@ -675,13 +676,13 @@ static int exec_node(const struct node *nd, json_t *dot, struct scope *sc, struc
 
 /* A list of nodes: what it declares goes when it ends. */
 static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct scope *sc,
-		      struct tmpl_buf *b, struct berr **err)
+		      struct strbuf *b, struct berr **err)
 {
 	size_t base = sc->n;
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (nodes[i].kind == N_TEXT)
-			tmpl_buf_puts(b, nodes[i].text);
+			strbuf_adds(b, nodes[i].text);
 		else
 			r = exec_node(&nodes[i], dot, sc, b, err);
 	}
@@ -691,8 +692,8 @@ static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct sc
 
 char *tmpl_exec(const struct tmpl *t, json_t *data, struct berr **err)
 {
-	struct tmpl_buf b = {0};
-	tmpl_buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "");
 	struct scope sc = {.n = 0};
 	(void)scope_push(&sc, "", json_incref(data), NULL);
 	int r = exec_nodes(t->nodes, t->n, data, &sc, &b, err);

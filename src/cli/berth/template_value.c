@@ -9,25 +9,10 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* ---- values ---- */
-
-void tmpl_buf_put(struct tmpl_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void tmpl_buf_puts(struct tmpl_buf *b, const char *s)
-{
-	tmpl_buf_put(b, s, strlen(s));
-}
 
 int tmpl_cmp_keys(const void *a, const void *b)
 {
@@ -35,31 +20,31 @@ int tmpl_cmp_keys(const void *a, const void *b)
 }
 
 /* As Go's fmt prints a value with %v. NULL is a missing key. */
-void tmpl_print(struct tmpl_buf *b, json_t *v)
+void tmpl_print(struct strbuf *b, json_t *v)
 {
 	char num[64];
 	if (!v) {
-		tmpl_buf_puts(b, "<no value>");
+		strbuf_adds(b, "<no value>");
 	} else if (json_is_string(v)) {
-		tmpl_buf_put(b, json_string_value(v), json_string_length(v));
+		strbuf_add(b, json_string_value(v), json_string_length(v));
 	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		tmpl_buf_puts(b, num);
+		strbuf_adds(b, num);
 	} else if (json_is_real(v)) {
 		snprintf(num, sizeof(num), "%g", json_real_value(v));
-		tmpl_buf_puts(b, num);
+		strbuf_adds(b, num);
 	} else if (json_is_boolean(v)) {
-		tmpl_buf_puts(b, json_is_true(v) ? "true" : "false");
+		strbuf_adds(b, json_is_true(v) ? "true" : "false");
 	} else if (json_is_null(v)) {
-		tmpl_buf_puts(b, "<nil>");
+		strbuf_adds(b, "<nil>");
 	} else if (json_is_array(v)) {
-		tmpl_buf_puts(b, "[");
+		strbuf_adds(b, "[");
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
-				tmpl_buf_puts(b, " ");
+				strbuf_adds(b, " ");
 			tmpl_print(b, json_array_get(v, i));
 		}
-		tmpl_buf_puts(b, "]");
+		strbuf_adds(b, "]");
 	} else {
 		size_t n = json_object_size(v), i = 0;
 		const char **keys = xcalloc(n + 1, sizeof(char *));
@@ -67,23 +52,23 @@ void tmpl_print(struct tmpl_buf *b, json_t *v)
 		json_t *val;
 		json_object_foreach(v, k, val) keys[i++] = k;
 		qsort(keys, n, sizeof(char *), tmpl_cmp_keys);
-		tmpl_buf_puts(b, "map[");
+		strbuf_adds(b, "map[");
 		for (i = 0; i < n; i++) {
 			if (i)
-				tmpl_buf_puts(b, " ");
-			tmpl_buf_puts(b, keys[i]);
-			tmpl_buf_puts(b, ":");
+				strbuf_adds(b, " ");
+			strbuf_adds(b, keys[i]);
+			strbuf_adds(b, ":");
 			tmpl_print(b, json_object_get(v, keys[i]));
 		}
-		tmpl_buf_puts(b, "]");
+		strbuf_adds(b, "]");
 		free(keys);
 	}
 }
 
 static char *to_string(json_t *v)
 {
-	struct tmpl_buf b = {0};
-	tmpl_buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "");
 	tmpl_print(&b, v);
 	return b.s;
 }
@@ -135,11 +120,11 @@ static json_t *fn_join(json_t **a, struct berr **err)
 		berr_plain(err, EINVAL, "template: join wants a list and a separator");
 		return NULL;
 	}
-	struct tmpl_buf b = {0};
-	tmpl_buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "");
 	for (size_t i = 0; i < json_array_size(a[0]); i++) {
 		if (i)
-			tmpl_buf_puts(&b, json_string_value(a[1]));
+			strbuf_adds(&b, json_string_value(a[1]));
 		tmpl_print(&b, json_array_get(a[0], i));
 	}
 	json_t *r = json_string(b.s);
@@ -188,17 +173,17 @@ static json_t *fn_printf(json_t **a, size_t n, struct berr **err)
 		berr_plain(err, EINVAL, "template: printf wants a format");
 		return NULL;
 	}
-	struct tmpl_buf b = {0};
-	tmpl_buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "");
 	size_t next = 1;
 	for (const char *f = json_string_value(a[0]); *f; f++) {
 		if (*f != '%' || !f[1]) {
-			tmpl_buf_put(&b, f, 1);
+			strbuf_add(&b, f, 1);
 			continue;
 		}
 		char c = *++f;
 		if (c == '%') {
-			tmpl_buf_puts(&b, "%");
+			strbuf_adds(&b, "%");
 			continue;
 		}
 		json_t *v = next < n ? a[next++] : NULL;
@@ -207,7 +192,7 @@ static json_t *fn_printf(json_t **a, size_t n, struct berr **err)
 			json_t *j = json_string(s);
 			autofree char *q = json_dumps(j, JSON_ENCODE_ANY);
 			json_decref(j);
-			tmpl_buf_puts(&b, q);
+			strbuf_adds(&b, q);
 		} else {
 			tmpl_print(&b, v);
 		}
@@ -268,15 +253,15 @@ json_t *tmpl_call(const char *fn, json_t **a, size_t n, struct berr **err)
 		return fn_split(a, err);
 	if (!strcmp(fn, "printf"))
 		return fn_printf(a, n, err);
-	struct tmpl_buf b = {0};
-	tmpl_buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "");
 	for (size_t k = 0; k < n; k++) {
 		if (k)
-			tmpl_buf_puts(&b, " ");
+			strbuf_adds(&b, " ");
 		tmpl_print(&b, a[k]);
 	}
 	if (!strcmp(fn, "println"))
-		tmpl_buf_puts(&b, "\n");
+		strbuf_adds(&b, "\n");
 	json_t *r = json_string(b.s);
 	free(b.s);
 	return r;

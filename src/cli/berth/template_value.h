@@ -8,18 +8,12 @@
 #include <stddef.h>
 
 struct berr;
+struct strbuf;
 
-struct tmpl_buf {
-	char *s;
-	size_t len, cap;
-};
-
-void tmpl_buf_put(struct tmpl_buf *b, const char *s, size_t n);
-void tmpl_buf_puts(struct tmpl_buf *b, const char *s);
 /* For qsort of object keys: Go prints and ranges over a map in key order. */
 int tmpl_cmp_keys(const void *a, const void *b);
 /* As Go's fmt prints a value with %v. NULL is a missing key ("<no value>"). */
-void tmpl_print(struct tmpl_buf *b, json_t *v);
+void tmpl_print(struct strbuf *b, json_t *v);
 /* Go's truth: not nil, false, 0, "" or empty. */
 bool tmpl_truthy(json_t *v);
 /* The function fn (json, index, join, len, upper, lower, title, split, print, println,
