@@ -3,20 +3,16 @@
  * child with an environment of its own, never through a shell. */
 #include "build/git.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define GIT_OUT_MAX (64 << 10) /* what is kept of git's stdout or stderr */
@@ -95,62 +91,8 @@ static char *redacted(const char *remote)
 	return xasprintf("%.*sxxxxx%s", (int)(auth - remote), remote, at);
 }
 
-/* Both of a child's pipes read to their ends, each kept up to GIT_OUT_MAX. */
-static void drain(int out, int errfd, char **out_stdout, char **out_stderr)
-{
-	struct pollfd pf[2] = {{.fd = out, .events = POLLIN}, {.fd = errfd, .events = POLLIN}};
-	char *buf[2] = {xcalloc(1, GIT_OUT_MAX + 1), xcalloc(1, GIT_OUT_MAX + 1)};
-	size_t len[2] = {0, 0};
-	int open_ends = 2;
-	while (open_ends && poll(pf, 2, -1) >= 0) {
-		for (int i = 0; i < 2; i++) {
-			if (pf[i].fd < 0 || !pf[i].revents)
-				continue;
-			char chunk[4096];
-			ssize_t n = read(pf[i].fd, chunk, sizeof(chunk));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				pf[i].fd = -1;
-				open_ends--;
-				continue;
-			}
-			size_t take =
-			    (size_t)n < GIT_OUT_MAX - len[i] ? (size_t)n : GIT_OUT_MAX - len[i];
-			memcpy(buf[i] + len[i], chunk, take);
-			len[i] += take;
-		}
-	}
-	*out_stdout = buf[0];
-	*out_stderr = buf[1];
-}
-
-static _Noreturn void git_child(const char *dir, char *const *argv, const char *ssh_sock, int out,
-				int errfd)
-{
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null < 0 || chdir(dir) < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 ||
-	    dup2(errfd, 2) < 0)
-		_exit(126);
-	umask(022);
-	const char *path = getenv("PATH");
-	char *env[] = {
-	    xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin"),
-	    xasprintf("HOME=%s", dir), /* no user's configuration or credentials */
-	    "GIT_CONFIG_NOSYSTEM=1",
-	    "GIT_CONFIG_GLOBAL=/dev/null",
-	    "GIT_TERMINAL_PROMPT=0",
-	    "GIT_SSH_COMMAND=ssh -F /dev/null -o StrictHostKeyChecking=no -o BatchMode=yes",
-	    "LC_ALL=C",
-	    ssh_sock ? xasprintf("SSH_AUTH_SOCK=%s", ssh_sock) : NULL,
-	    NULL,
-	};
-	execvpe("git", argv, env);
-	_exit(127);
-}
-
-/* git ARGS... in dir; 0 when it exits 0, else its last line of stderr in *out_msg.
- * *out_stdout (when asked) gets what it printed. */
+/* git ARGS... in dir, with an environment of its own; 0 when it exits 0, else its last line
+ * of stderr in *out_msg. *out_stdout (when asked) gets what it printed. */
 static int git(const char *dir, const char *ssh_sock, char **out_stdout, char **out_msg,
 	       const char *const *args)
 {
@@ -159,43 +101,42 @@ static int git(const char *dir, const char *ssh_sock, char **out_stdout, char **
 	size_t n = 5;
 	for (size_t i = 0; args[i] && n < GIT_ARGS; i++)
 		argv[n++] = args[i];
-	int po[2], pe[2];
-	if (pipe2(po, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(pe, O_CLOEXEC) < 0) {
-		int e = errno;
-		(void)close(po[0]);
-		(void)close(po[1]);
-		return -e;
-	}
-	pid_t pid = fork();
-	if (pid == 0)
-		git_child(dir, (char *const *)argv, ssh_sock, po[1], pe[1]);
-	(void)close(po[1]);
-	(void)close(pe[1]);
-	autofree char *out = NULL, *errtext = NULL;
-	if (pid > 0)
-		drain(po[0], pe[0], &out, &errtext);
-	(void)close(po[0]);
-	(void)close(pe[0]);
-	if (pid < 0)
-		return -errno;
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (out_stdout)
-			*out_stdout = take_ptr(&out);
-		return 0;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -ENOENT;
-	size_t len = strlen(errtext);
-	while (len && isspace((unsigned char)errtext[len - 1]))
-		errtext[--len] = '\0';
-	char *nl = strrchr(errtext, '\n');
-	*out_msg = xstrdup(nl ? nl + 1 : *errtext ? errtext : "git failed");
-	return -EIO;
+	const char *path = getenv("PATH");
+	autofree char *path_var =
+	    xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	autofree char *home_var =
+	    xasprintf("HOME=%s", dir); /* no user's configuration or credentials */
+	autofree char *sock_var = ssh_sock ? xasprintf("SSH_AUTH_SOCK=%s", ssh_sock) : NULL;
+	char *env[] = {
+	    path_var,
+	    home_var,
+	    "GIT_CONFIG_NOSYSTEM=1",
+	    "GIT_CONFIG_GLOBAL=/dev/null",
+	    "GIT_TERMINAL_PROMPT=0",
+	    "GIT_SSH_COMMAND=ssh -F /dev/null -o StrictHostKeyChecking=no -o BatchMode=yes",
+	    "LC_ALL=C",
+	    sock_var,
+	    NULL,
+	};
+	struct spawn_opts o = {.argv = argv,
+			       .envp = env,
+			       .dir = dir,
+			       .out = SPAWN_OUT_CAPTURE,
+			       .out_max = GIT_OUT_MAX,
+			       .err_max = GIT_OUT_MAX,
+			       .umask = 022};
+	struct spawn_result res;
+	struct berr *err = NULL;
+	int r = spawn_run(&o, &res, &err);
+	berr_clear(&err); /* the caller words its own error from r and *out_msg */
+	if (r == 0 && out_stdout)
+		*out_stdout = take_ptr(&res.out);
+	if (res.not_found)
+		r = -ENOENT;
+	else if (r == -EIO)
+		*out_msg = xstrdup(*res.err ? spawn_last_line(res.err) : "git failed");
+	spawn_result_free(&res);
+	return r;
 }
 
 /* A name git may take for a commit: hex, 4 to 64 digits. */

@@ -36,6 +36,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define SSH_PATHS_MAX   64   /* keys in one --ssh */
@@ -339,68 +340,41 @@ static _Noreturn void agent_init(pid_t builder, const char *dir)
 	_exit(0);
 }
 
-/* ssh-add's stderr (its last line) for the error, or "". */
-static char *read_message(int fd)
-{
-	char *msg = NULL;
-	size_t len = 0;
-	if (fs_read_fd(fd, SSH_ADD_ERR_MAX, &msg, &len, NULL) < 0)
-		return xstrdup("");
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
-		msg[--len] = '\0';
-	char *nl = strrchr(msg, '\n');
-	if (nl) {
-		char *t = xstrdup(nl + 1);
-		free(msg);
-		return t;
-	}
-	return msg;
-}
-
-/* ssh-add of the keys into the agent at dir/agent; no passphrase is asked for. */
+/* ssh-add of the keys into the agent at dir/agent; no passphrase is asked for (a session of
+ * its own has no terminal to ask on, and no askpass program is tried). Its last line of output
+ * is the error. */
 static int add_keys(const char *dir, char *const *keys, const char *id, struct berr **err)
 {
 	size_t n = strv_len(keys);
-	char **argv = xcalloc(n + 3, sizeof(*argv));
+	autofree const char **argv = xcalloc(n + 3, sizeof(*argv));
 	argv[0] = "ssh-add";
 	argv[1] = "-q";
 	for (size_t i = 0; i < n; i++)
 		argv[i + 2] = keys[i];
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(argv);
-		return berr_set(err, errno, "load ssh keys for '%s'", id);
+	char **env = spawn_env((const char *const[]){"SSH_AUTH_SOCK=agent",
+						     "SSH_ASKPASS_REQUIRE=never", "DISPLAY", NULL});
+	struct spawn_opts o = {.argv = argv,
+			       .envp = env,
+			       .dir = dir,
+			       .out = SPAWN_OUT_STDERR,
+			       .err_max = SSH_ADD_ERR_MAX,
+			       .setsid = true};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, err);
+	strv_free(env);
+	if (r < 0 && res.not_found) {
+		berr_clear(err);
+		r = berr_plain(err, ENOENT,
+			       "--ssh %s: keys need openssh's ssh-add, which is not installed", id);
+	} else if (r == -EIO) {
+		berr_clear(err);
+		r = berr_plain(err, EINVAL, "--ssh %s: failed to load the keys: %s", id,
+			       *res.err ? spawn_last_line(res.err) : "ssh-add failed");
+	} else if (r < 0) {
+		r = berr_wrap(err, "load ssh keys for '%s'", id);
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null < 0 || chdir(dir) < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 ||
-		    dup2(pfd[1], 2) < 0)
-			_exit(126);
-		(void)setenv("SSH_AUTH_SOCK", "agent", 1);
-		(void)setenv("SSH_ASKPASS_REQUIRE", "never", 1);
-		(void)unsetenv("DISPLAY");
-		(void)setsid(); /* no terminal to ask a passphrase on */
-		execvp("ssh-add", argv);
-		_exit(127);
-	}
-	free(argv);
-	(void)close(pfd[1]);
-	autofree char *msg = pid > 0 ? read_message(pfd[0]) : NULL;
-	(void)close(pfd[0]);
-	int status = 0;
-	if (pid < 0)
-		return berr_set(err, errno, "load ssh keys for '%s'", id);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return berr_plain(err, ENOENT,
-				  "--ssh %s: keys need openssh's ssh-add, which is not installed",
-				  id);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return berr_plain(err, EINVAL, "--ssh %s: failed to load the keys: %s", id,
-				  *msg ? msg : "ssh-add failed");
-	return 0;
+	spawn_result_free(&res);
+	return r;
 }
 
 /* An agent of the build's own with keys (absolute paths) loaded. */

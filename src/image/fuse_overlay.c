@@ -4,16 +4,12 @@
 #include "image/fuse_overlay.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 bool img_fuse_overlay_forced(void)
@@ -29,50 +25,23 @@ int img_fuse_overlay_mount(int dirfd, const char *opts, bool rdonly, const char 
 			   struct berr **err)
 {
 	autofree char *all = xasprintf("%s%s", opts, rdonly ? ",ro" : "");
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return berr_set(err, e, "fork fuse-overlayfs");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || fchdir(dirfd) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-		    dup2(p[1], 2) < 0)
-			_exit(126);
-		/* the daemon outlives us: nothing of ours but stdio (a test's pipe would stay) */
-		(void)syscall(SYS_close_range, 3, ~0U, 0);
-		execlp("fuse-overlayfs", "fuse-overlayfs", "-o", all, target, (char *)NULL);
-		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
-		_exit(127);
-	}
-	(void)close(p[1]);
-	char msg[512];
-	size_t len = 0;
-	ssize_t got;
-	/* the daemon keeps stderr: read only what the first process said before it ended */
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	while (len < sizeof(msg) - 1 && (got = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-		len += (size_t)got;
-	(void)close(p[0]);
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
-	msg[len] = '\0';
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	const char *argv[] = {"fuse-overlayfs", "-o", all, target, NULL};
+	/* the daemon outlives us: nothing of ours but stdio (a test's pipe would stay) */
+	struct spawn_opts o = {
+	    .argv = argv, .dirfd = dirfd, .has_dirfd = true, .err_max = 511, .close_others = true};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, err);
+	bool not_found = res.not_found;
+	spawn_result_free(&res);
+	if (r == 0)
 		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
+	if (not_found) {
+		berr_clear(err);
 		return berr_plain(
 		    err, ENOENT,
 		    "mount overlay at '%s': overlayfs is not allowed here and "
 		    "fuse-overlayfs is not installed (Debian's package fuse-overlayfs)",
 		    target);
-	return berr_plain(err, EIO, "mount overlay at '%s' with fuse-overlayfs: %s", target,
-			  *msg ? msg : "failed");
+	}
+	return berr_wrap(err, "mount overlay at '%s' with fuse-overlayfs", target);
 }

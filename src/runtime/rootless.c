@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/namespace.h"
@@ -21,6 +20,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/procfs.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 bool rt_rootless_detect(void)
@@ -80,51 +80,22 @@ static int run_helper(const char *helper, pid_t pid, const struct rt_idmap *maps
 		argv[3 + 3 * i] = xasprintf("%u", maps[i].host_id);
 		argv[4 + 3 * i] = xasprintf("%u", maps[i].size);
 	}
-	int pipefd[2] = {-1, -1};
-	int r = 0;
-	pid_t child = -1;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = berr_set(err, errno, "pipe");
-		goto out;
-	}
-	child = fork();
-	if (child < 0) {
-		r = berr_set(err, errno, "fork %s", helper);
-		goto out;
-	}
-	if (child == 0) {
-		(void)dup2(pipefd[1], 2);
-		execvp(helper, argv);
-		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
-		_exit(127);
-	}
-	(void)close(pipefd[1]);
-	pipefd[1] = -1;
-	char msg[512];
-	size_t len = 0;
-	ssize_t got;
-	while (len < sizeof(msg) - 1 &&
-	       (got = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-		len += (size_t)got;
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
-	msg[len] = '\0';
-	int status = 0;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
+	struct spawn_opts o = {.argv = (const char *const *)argv, .err_max = 511};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, err);
+	if (r < 0 && res.not_found) {
+		berr_clear(err);
 		r = berr_plain(err, ENOENT,
 			       "%s not found: a map of more than the user's own id needs it "
 			       "(Debian's package uidmap)",
 			       helper);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	} else if (r == -EIO) {
+		berr_clear(err);
 		/* newuidmap names itself first: "newuidmap: uid range [1-65537) -> ..." */
-		r = *msg ? berr_plain(err, EPERM, "%s", msg)
-			 : berr_plain(err, EPERM, "%s failed", helper);
-out:
-	for (int i = 0; i < 2; i++)
-		if (pipefd[i] >= 0)
-			(void)close(pipefd[i]);
+		r = *res.err ? berr_plain(err, EPERM, "%s", res.err)
+			     : berr_plain(err, EPERM, "%s failed", helper);
+	}
+	spawn_result_free(&res);
 	for (char **a = argv; *a; a++)
 		free(*a);
 	free(argv);
