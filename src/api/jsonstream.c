@@ -7,31 +7,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util/xalloc.h"
+#include "util/strbuf.h"
 
 #define LINE_MAX_BYTES (1u << 20)
 
 /* The pipe's first line (a message ends with "\r\n"), or NULL at its end. */
 static char *first_line(int fd)
 {
-	size_t n = 0, cap = 256;
-	char *line = xmalloc(cap);
+	struct strbuf line = {0};
 	for (;;) {
 		char c;
 		ssize_t k = read(fd, &c, 1);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			free(line);
+			strbuf_clear(&line);
 			return NULL;
 		}
-		if (n + 2 >= cap)
-			line = xrealloc(line, cap *= 2);
-		line[n++] = c;
-		if (c == '\n' || n > LINE_MAX_BYTES) {
-			line[n] = '\0';
-			return line;
-		}
+		strbuf_addc(&line, c);
+		if (c == '\n' || line.len > LINE_MAX_BYTES)
+			return strbuf_take(&line);
 	}
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 int berr_setv(struct berr **err, int code, const char *fmt, va_list ap)
@@ -81,41 +82,24 @@ int berr_code(const struct berr *err)
 
 char *berr_string(const struct berr *err)
 {
-	size_t cap = 256, len = 0;
-	char *out = xmalloc(cap);
-	out[0] = '\0';
+	struct strbuf out = {0};
 	int last_code = 0;
 	bool plain = false;
 	for (const struct berr *e = err; e; e = e->cause) {
-		const char *part = e->msg ? e->msg : "";
-		size_t need = len + strlen(part) + 3;
-		if (need > cap) {
-			cap = need * 2;
-			out = xrealloc(out, cap);
-		}
-		if (len) {
-			memcpy(out + len, ": ", 2);
-			len += 2;
-		}
-		memcpy(out + len, part, strlen(part) + 1);
-		len += strlen(part);
+		if (out.len)
+			strbuf_adds(&out, ": ");
+		strbuf_adds(&out, e->msg ? e->msg : "");
 		if (!e->cause) {
 			last_code = e->code;
 			plain = e->plain;
 		}
 	}
 	if (last_code && !plain) {
-		const char *s = strerror(last_code);
-		size_t need = len + strlen(s) + 3;
-		if (need > cap)
-			out = xrealloc(out, need);
-		if (len) {
-			memcpy(out + len, ": ", 2);
-			len += 2;
-		}
-		memcpy(out + len, s, strlen(s) + 1);
+		if (out.len)
+			strbuf_adds(&out, ": ");
+		strbuf_adds(&out, strerror(last_code));
 	}
-	return out;
+	return strbuf_take(&out);
 }
 
 void berr_free(struct berr *err)
