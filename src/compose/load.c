@@ -18,6 +18,7 @@
 #include "compose/merge.h"
 #include "compose/normalize.h"
 #include "compose/schema.h"
+#include "compose/variables.h"
 #include "compose/yaml.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -59,12 +60,17 @@ static json_t *parse_file(struct cmp_loader *l, const char *path, const char *di
 	int r = m ? 0 : -EINVAL;
 	if (m && !json_is_object(m))
 		r = berr_plain(err, EINVAL, "%s: the top level must be a mapping", display);
-	if (r == 0)
+	if (r == 0 && l->variables) {
+		cmp_variables_extract(m, l->variables);
+		json_decref(pos);
+		return m;
+	}
+	if (r == 0 && !l->no_interpolate)
 		r = cmp_interpolate_tree(m, "", l->vars, pos, l->warnings, err);
 	if (r == 0)
 		r = cmp_schema_check(m, pos, err);
 	if (r == 0)
-		r = cmp_normalize_file(m, dir, pos, err);
+		r = cmp_normalize_file(m, l->no_paths ? NULL : dir, l->no_interpolate, pos, err);
 	json_object_update(l->pos, pos);
 	json_decref(pos);
 	if (r < 0) {
@@ -274,7 +280,7 @@ json_t *cmp_load_file(struct cmp_loader *l, const char *path, const char *displa
 	json_t *svc;
 	json_object_foreach(json_object_get(m, "services"), name, svc)
 	{
-		if (r == 0)
+		if (r == 0 && !l->variables)
 			r = extend(l, m, name, path, dir, 0, err);
 	}
 	if (r < 0) {

@@ -4,6 +4,7 @@
 #define BERTH_COMPOSE_LOAD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct berr;
 
@@ -15,6 +16,11 @@ struct cmp_loader {
 	json_t *warnings; /* strings */
 	json_t *chain;    /* absolute paths of the files being loaded (an include cycle) */
 	const char *workdir;
+	bool no_interpolate; /* config --no-interpolate: values as written */
+	bool no_paths;       /* config --no-path-resolution: relative paths as written */
+	json_t *variables;   /* config --variables: each file's variables (variables.h) into it,
+				the files read only (not interpolated, checked or normalized) and
+				their includes followed */
 };
 
 /* The file at path (absolute) as a normalized model; display names it in errors, dir is

@@ -18,6 +18,8 @@
 
 char *cmp_abs_path(const char *dir, const char *path)
 {
+	if (!dir)
+		return xstrdup(path); /* config --no-path-resolution */
 	autofree char *joined = NULL;
 	if (path[0] == '~' && (path[1] == '/' || !path[1])) {
 		const char *home = getenv("HOME");
@@ -333,7 +335,15 @@ static int port_long(json_t *e, json_t *out, const char *path, json_t *pos, stru
 	return 0;
 }
 
-static int ports(json_t *svc, const char *path, json_t *pos, struct berr **err)
+/* Not interpolated (config --no-interpolate), an entry that holds a variable stays as written,
+ * as compose-go's transform.Canonical keeps a value it cannot parse when interpolation is
+ * skipped. */
+static bool uninterpolated(bool raw, json_t *e)
+{
+	return raw && json_is_string(e) && strchr(json_string_value(e), '$');
+}
+
+static int ports(json_t *svc, bool raw, const char *path, json_t *pos, struct berr **err)
 {
 	json_t *v = json_object_get(svc, "ports");
 	if (!v || json_is_null(v))
@@ -348,7 +358,9 @@ static int ports(json_t *svc, const char *path, json_t *pos, struct berr **err)
 	json_array_foreach(v, i, e)
 	{
 		autofree char *p = item(pp, i);
-		if (json_is_integer(e))
+		if (uninterpolated(raw, e))
+			json_array_append(out, e);
+		else if (json_is_integer(e))
 			json_array_append_new(out,
 					      port_entry(NULL, json_integer_value(e), NULL, "tcp"));
 		else if (json_is_string(e))
@@ -486,7 +498,8 @@ static int volume_long(json_t *e, const char *dir, json_t *out, const char *path
 	return 0;
 }
 
-static int volumes(json_t *svc, const char *dir, const char *path, json_t *pos, struct berr **err)
+static int volumes(json_t *svc, const char *dir, bool raw, const char *path, json_t *pos,
+		   struct berr **err)
 {
 	json_t *v = json_object_get(svc, "volumes");
 	if (!v || json_is_null(v))
@@ -501,7 +514,9 @@ static int volumes(json_t *svc, const char *dir, const char *path, json_t *pos, 
 	json_array_foreach(v, i, e)
 	{
 		autofree char *p = item(vp, i);
-		if (json_is_string(e))
+		if (uninterpolated(raw, e))
+			json_array_append(out, e);
+		else if (json_is_string(e))
 			r = volume_short(json_string_value(e), dir, out, p, pos, err);
 		else if (json_is_object(e))
 			r = volume_long(e, dir, out, p, pos, err);
@@ -708,12 +723,15 @@ static int healthcheck(json_t *svc)
 	return 0;
 }
 
-static int service(json_t *svc, const char *dir, const char *path, json_t *pos, struct berr **err)
+static int service(json_t *svc, const char *dir, bool raw, const char *path, json_t *pos,
+		   struct berr **err)
 {
 	int r = build(svc, dir, path, pos, err);
-	if (r == 0)
+	/* a command string is split when the project is made (compose-go's ShellCommand), not
+	 * in the model that --no-interpolate prints */
+	if (r == 0 && !raw)
 		r = command(svc, "command", path, pos, err);
-	if (r == 0)
+	if (r == 0 && !raw)
 		r = command(svc, "entrypoint", path, pos, err);
 	if (r == 0)
 		r = list_to_map(svc, "environment", false, path, pos, err);
@@ -726,11 +744,11 @@ static int service(json_t *svc, const char *dir, const char *path, json_t *pos, 
 	if (r == 0)
 		r = env_file(svc, dir, path, pos, err);
 	if (r == 0)
-		r = ports(svc, path, pos, err);
+		r = ports(svc, raw, path, pos, err);
 	if (r == 0)
 		r = expose(svc, path, pos, err);
 	if (r == 0)
-		r = volumes(svc, dir, path, pos, err);
+		r = volumes(svc, dir, raw, path, pos, err);
 	if (r == 0)
 		r = depends_on(svc, path, pos, err);
 	if (r == 0)
@@ -752,7 +770,7 @@ static int service(json_t *svc, const char *dir, const char *path, json_t *pos, 
 	return r;
 }
 
-int cmp_normalize_file(json_t *file, const char *dir, json_t *pos, struct berr **err)
+int cmp_normalize_file(json_t *file, const char *dir, bool raw, json_t *pos, struct berr **err)
 {
 	const char *k;
 	json_t *v;
@@ -764,7 +782,7 @@ int cmp_normalize_file(json_t *file, const char *dir, json_t *pos, struct berr *
 			json_object_set_new(svcs, k, v);
 		}
 		autofree char *p = xasprintf("services.%s", k);
-		int r = service(v, dir, p, pos, err);
+		int r = service(v, dir, raw, p, pos, err);
 		if (r < 0)
 			return r;
 	}

@@ -9,14 +9,17 @@
 #define BERTH_COMPOSE_NORMALIZE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct berr;
 
-/* The services, networks, volumes, secrets and configs of one file, in place. */
-int cmp_normalize_file(json_t *file, const char *dir, json_t *pos, struct berr **err);
+/* The services, networks, volumes, secrets and configs of one file, in place (dir NULL:
+ * relative paths left as written; raw: the file is not interpolated, and a port or volume
+ * that holds a variable is left as written). */
+int cmp_normalize_file(json_t *file, const char *dir, bool raw, json_t *pos, struct berr **err);
 
 /* dir/path cleaned ("." and ".." resolved lexically, as Go's filepath.Join), or path itself
- * cleaned when absolute; "~" is $HOME. */
+ * cleaned when absolute; "~" is $HOME. dir NULL: path as written (no resolution). */
 char *cmp_abs_path(const char *dir, const char *path);
 
 /* Words of a command string as compose-go's shellwords splits them (quotes, backslashes). */

@@ -230,7 +230,10 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 			       .pos = p->pos,
 			       .warnings = p->warnings,
 			       .chain = json_array(),
-			       .workdir = cwd};
+			       .workdir = cwd,
+			       .no_interpolate = o->no_interpolate,
+			       .no_paths = o->no_path_resolution,
+			       .variables = o->variables};
 	int r = find_files(o, vars, cwd, files, shown, err);
 	if (r == 0) {
 		autofree char *first = xstrdup(json_string_value(json_array_get(files, 0)));
@@ -258,11 +261,19 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 			break;
 		}
 		if (p->model) {
-			cmp_merge(p->model, m, "");
+			if (!o->variables)
+				cmp_merge(p->model, m, "");
 			json_decref(m);
 		} else {
 			p->model = m;
 		}
+	}
+	if (o->variables) {
+		json_decref(l.chain);
+		json_decref(files);
+		json_decref(shown);
+		p->environment = vars;
+		return r;
 	}
 	if (r == 0)
 		r = project_name(o, vars, p->model, p->dir, &p->name, err);
@@ -276,7 +287,11 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 	}
 	if (r == 0) {
 		profiles(p, o, vars);
-		r = cmp_finalize(p->model, p->name, vars, p->pos, err);
+		r = cmp_finalize(p->model, p->name, vars, p->pos,
+				 (o->no_normalize ? CMP_NO_NORMALIZE : 0) |
+				     (o->no_consistency ? CMP_NO_CONSISTENCY : 0) |
+				     (o->no_env_resolution ? CMP_NO_ENV_RESOLUTION : 0),
+				 err);
 	}
 	json_decref(l.chain);
 	json_decref(files);

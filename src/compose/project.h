@@ -6,6 +6,7 @@
 #define BERTH_COMPOSE_PROJECT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct berr;
 
@@ -20,6 +21,15 @@ struct cmp_options {
 	char *const *environ;         /* NULL: the process's */
 	const char *const *services;  /* named on the command line (config SERVICE...): their
 					 profiles active too, as compose-go's WithServicesEnabled */
+	/* config's switches, as compose-go's loader options of the same names */
+	bool no_interpolate;     /* values as written (WithInterpolation(false)) */
+	bool no_normalize;       /* no implicit depends_on, default network, resource names */
+	bool no_path_resolution; /* relative paths as written (WithResolvedPaths(false)) */
+	bool no_consistency;     /* references, cycles, container names not checked */
+	bool no_env_resolution;  /* env_file kept, not read into environment */
+	json_t *variables;       /* config --variables: only the files' variables into it (the
+				    files read as written, with their includes; name, profiles
+				    and the checks left out) */
 };
 
 struct cmp_project {

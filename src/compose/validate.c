@@ -187,30 +187,44 @@ static int visit(json_t *svcs, const char *name, json_t *state, json_t *pos, int
 	return 0;
 }
 
-static int services(json_t *model, json_t *vars, json_t *pos, struct berr **err)
+/* The implicit `default` network a service names, when no network of the model is so named. */
+static void default_network(json_t *model, json_t *svc)
+{
+	json_t *nets = json_object_get(model, "networks");
+	if (json_object_get(json_object_get(svc, "networks"), "default") &&
+	    !json_object_get(nets, "default"))
+		json_object_set_new(nets, "default", json_object());
+}
+
+static int services(json_t *model, json_t *vars, json_t *pos, unsigned flags, struct berr **err)
 {
 	json_t *svcs = json_object_get(model, "services");
 	json_t *names = json_object();
 	const char *name;
 	json_t *svc;
 	int r = 0;
+	bool check = !(flags & CMP_NO_CONSISTENCY);
 	json_object_foreach(svcs, name, svc)
 	{
 		autofree char *path = xasprintf("services.%s", name);
-		implicit_deps(svc);
-		if (!json_object_get(svc, "networks") && !json_object_get(svc, "network_mode"))
-			json_object_set_new(svc, "networks", json_pack("{sn}", "default"));
-		if (!json_object_get(svc, "image") && !json_object_get(svc, "build"))
+		if (!(flags & CMP_NO_NORMALIZE)) {
+			implicit_deps(svc);
+			if (!json_object_get(svc, "networks") &&
+			    !json_object_get(svc, "network_mode"))
+				json_object_set_new(svc, "networks", json_pack("{sn}", "default"));
+			default_network(model, svc);
+		}
+		if (check && !json_object_get(svc, "image") && !json_object_get(svc, "build"))
 			r = cmp_errf(err, pos, path,
 				     "service '%s' has neither an image nor a build "
 				     "context specified",
 				     name);
-		if (r == 0)
+		if (r == 0 && !(flags & CMP_NO_ENV_RESOLUTION))
 			r = environment(svc, path, vars, pos, err);
-		if (r == 0)
+		if (r == 0 && check)
 			r = refs(model, name, svc, pos, err);
 		const char *cn = json_string_value(json_object_get(svc, "container_name"));
-		if (r == 0 && cn && json_object_get(names, cn)) {
+		if (r == 0 && check && cn && json_object_get(names, cn)) {
 			autofree char *p = xasprintf("%s.container_name", path);
 			r = cmp_errf(err, pos, p,
 				     "services '%s' and '%s' have the same container_name '%s'",
@@ -223,7 +237,8 @@ static int services(json_t *model, json_t *vars, json_t *pos, struct berr **err)
 	}
 	json_decref(names);
 	json_t *state = json_object();
-	json_object_foreach(svcs, name, svc) if (r == 0) r = visit(svcs, name, state, pos, 0, err);
+	json_object_foreach(svcs, name, svc) if (r == 0 && check) r =
+	    visit(svcs, name, state, pos, 0, err);
 	json_decref(state);
 	return r;
 }
@@ -333,17 +348,21 @@ static json_t *sorted(json_t *j)
 	return o;
 }
 
-int cmp_finalize(json_t *model, const char *name, json_t *vars, json_t *pos, struct berr **err)
+int cmp_finalize(json_t *model, const char *name, json_t *vars, json_t *pos, unsigned flags,
+		 struct berr **err)
 {
 	static const char *const order[] = {"services", "networks", "volumes", "secrets",
 					    "configs"};
 	for (size_t i = 0; i < 3; i++)
 		if (!json_object_get(model, order[i]))
 			json_object_set_new(model, order[i], json_object());
-	int r = services(model, vars, pos, err);
+	int r = services(model, vars, pos, flags, err);
 	if (r < 0)
 		return r;
-	resources(model, name);
+	if (flags & CMP_NO_NORMALIZE)
+		cmp_drop_unused(model);
+	else
+		resources(model, name);
 	json_t *out = json_pack("{ss}", "name", name);
 	for (size_t i = 0; i < 5; i++) {
 		json_t *v = json_object_get(model, order[i]);

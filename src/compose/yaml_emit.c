@@ -23,10 +23,22 @@ static int scalar(yaml_emitter_t *e, const char *s, bool quote)
 	return emit(e, &ev);
 }
 
+/* YAML 1.1's booleans, which yaml.v3 quotes too (its isOldBool), so that a YAML 1.1 reader
+ * (docker-compose 1.x, PyYAML) reads a string back */
+static bool old_bool(const char *s)
+{
+	static const char *const words[] = {"y", "Y", "yes", "Yes", "YES", "on",  "On",  "ON",
+					    "n", "N", "no",  "No",  "NO",  "off", "Off", "OFF"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(s, words[i]))
+			return true;
+	return false;
+}
+
 static int string(yaml_emitter_t *e, const char *s)
 {
 	json_t *as = cmp_yaml_scalar(s);
-	bool quote = !json_is_string(as);
+	bool quote = !json_is_string(as) || old_bool(s);
 	json_decref(as);
 	return scalar(e, s, quote);
 }

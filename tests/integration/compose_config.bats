@@ -178,3 +178,127 @@ YML
 	run bash -c "cd '$WORK/proj' && timeout 30 docker-compose -f docker-compose.yml -f reader.yml config"
 	[[ "$output" == *"service:db:ro"* ]]
 }
+
+@test "compose config: \$ written \$\$ as docker-compose (v2's escapeDollarSign); --no-interpolate keeps values as written" {
+	cat >"$WORK/proj/dollar.yml" <<'YML'
+services:
+  e:
+    image: "busybox:${TAG:-1.36}"
+    command: echo $$HOME
+    environment: ["D=a$$b", "FROM_ENV=${FROM_ENV}"]
+    ports: ["${PORT-8080}:80"]
+    volumes: ["./data:/d"]
+YML
+	both '.services.e | {environment, image}' -f dollar.yml
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f dollar.yml config"
+	assert_success
+	assert_line "    - \$\$HOME"
+	assert_line "      D: a\$\$b"
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f dollar.yml config --format json | jq -c .services.e.command"
+	assert_output '["echo","$$HOME"]'
+	# not interpolated: v1 agrees on these fields (its ports refuse a variable, v2's keep it)
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose config --no-interpolate --format json | jq -S -c '.services.web | {image, environment}'"
+	assert_success
+	v1=$(cd "$WORK/proj" && timeout 30 docker-compose config --no-interpolate |
+		python3 -c 'import sys, yaml, json; json.dump(yaml.safe_load(sys.stdin), sys.stdout)' |
+		jq -S -c '.services.web | {image, environment}')
+	[ "$output" = "$v1" ]
+	[ "$(echo "$output" | jq -r .image)" = 'nginx:${TAG:-1.25}' ]
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f dollar.yml config --no-interpolate"
+	assert_success
+	assert_line '    command: echo $$HOME'
+	assert_line '    - ${PORT-8080}:80'
+	assert_line '    image: busybox:${TAG:-1.36}'
+}
+
+@test "compose config --variables: v2's table, json and yaml; required, defaults and alternatives, nested ones too" {
+	cat >"$WORK/proj/vars.yml" <<'YML'
+x-extra: "${EXTRA:+on}"
+services:
+  e:
+    image: "busybox:${TAG:-1.36}"
+    command: echo $$NOTAVAR ${GREETING:?say hi} $PLAIN
+    environment:
+      X: "${NESTED:-${INNER}}"
+      Y: "${TAG}"
+    ports: ["${PORT-8080}:80"]
+YML
+	# nothing is required to be set to list them (v2 reads the files without interpolation)
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables"
+	assert_success
+	local sp20='                    '
+	assert_output "$(printf '%s\n' \
+		"NAME${sp20:4}REQUIRED${sp20:8}DEFAULT VALUE${sp20:13}ALTERNATE VALUE" \
+		"EXTRA${sp20:5}false${sp20:5}${sp20}on" \
+		"GREETING${sp20:8}true${sp20:4}${sp20}" \
+		"INNER${sp20:5}false${sp20:5}${sp20}" \
+		"NESTED${sp20:6}false${sp20:5}\${INNER}${sp20:8}" \
+		"PLAIN${sp20:5}false${sp20:5}${sp20}" \
+		"PORT${sp20:4}false${sp20:5}8080${sp20:4}" \
+		"TAG${sp20:3}false${sp20:5}1.36${sp20:4}")"
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables --format json"
+	assert_success
+	[ "${lines[0]}" = "{" ]
+	[ "$(echo "$output" | jq -c '.GREETING')" = '{"Name":"GREETING","DefaultValue":"","PresenceValue":"","Required":true}' ]
+	[ "$(echo "$output" | jq -r '.TAG.DefaultValue, .EXTRA.PresenceValue')" = "$(printf '1.36\non')" ]
+	[ "$(echo "$output" | jq -r 'keys | join(",")')" = EXTRA,GREETING,INNER,NESTED,PLAIN,PORT,TAG ]
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables --format yaml"
+	assert_success
+	assert_line '  presencevalue: "on"'
+	assert_line '  required: true'
+	# -q prints nothing
+	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables -q"
+	assert_success
+	assert_output ""
+}
+
+@test "compose config --no-normalize, --no-path-resolution, --no-consistency, --no-env-resolution, --environment" {
+	cat >"$WORK/proj/loose.yml" <<'YML'
+services:
+  a:
+    image: busybox
+    volumes: ["./data:/d"]
+    depends_on: [nope]
+    networks: [ghost]
+    env_file: [./a.env]
+    links: [b]
+  b:
+    image: busybox
+YML
+	echo "FROMFILE=1" >"$WORK/proj/a.env"
+	cd "$WORK/proj"
+	# what does not hold together is refused, unless not checked
+	run "$BERTH_BIN" compose -f loose.yml config
+	[ "$status" -eq 15 ]
+	assert_output --partial "service 'a' depends on undefined service 'nope'"
+	run "$BERTH_BIN" compose -f loose.yml config --no-consistency --format json
+	assert_success
+	[ "$(echo "$output" | jq -c '.services.a.depends_on | keys')" = '["b","nope"]' ]
+	[ "$(echo "$output" | jq -c '.services.a.networks')" = '{"ghost":null}' ]
+	[ "$(echo "$output" | jq -r '.services.a.volumes[0].source')" = "$WORK/proj/data" ]
+	[ "$(echo "$output" | jq -r '.services.a.environment.FROMFILE')" = 1 ]
+	# paths as written; env_file kept
+	run "$BERTH_BIN" compose -f loose.yml config --no-consistency --no-path-resolution --no-env-resolution --format json
+	assert_success
+	[ "$(echo "$output" | jq -r '.services.a.volumes[0].source')" = "./data" ]
+	[ "$(echo "$output" | jq -c '.services.a.env_file')" = '[{"path":"./a.env","required":true}]' ]
+	[ "$(echo "$output" | jq -c '.services.a.environment')" = null ]
+	# not normalized: no implicit dependency (links), no default network, no resource names
+	run "$BERTH_BIN" compose config --no-normalize --format json
+	assert_success
+	[ "$(echo "$output" | jq -c '.services.db.networks')" = '{"back":null}' ]
+	[ "$(echo "$output" | jq -c '.networks.back')" = '{}' ]
+	run "$BERTH_BIN" compose config --format json
+	[ "$(echo "$output" | jq -r '.networks.back.name')" = proj_back ]
+	run "$BERTH_BIN" compose -f loose.yml config --no-consistency --no-normalize --format json
+	assert_success
+	[ "$(echo "$output" | jq -c '.services.a.depends_on | keys')" = '["nope"]' ]
+	[ "$(echo "$output" | jq -c '.services.b.networks')" = null ]
+	# --environment: what interpolation saw, .env under the process's
+	run env FROM_ENV=proc "$BERTH_BIN" compose config --environment
+	assert_success
+	assert_line "TAG=1.27"
+	assert_line "FROM_ENV=proc"
+	# sorted as Go's sort.Strings (bytes)
+	[ "$(echo "$output" | grep -n '^FROM_ENV=' | cut -d: -f1)" -lt "$(echo "$output" | grep -n '^TAG=' | cut -d: -f1)" ]
+}

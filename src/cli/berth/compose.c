@@ -1,6 +1,5 @@
 /* berth compose: the project's options (-f, -p, --env-file, --profile), the project loaded
- * from them, and the command table. `config` is here: the project as compose/project.c
- * decides it, printed as `docker compose config` (v2) prints it; up and down are in
+ * from them, and the command table. `config` is in compose_config.c, up and down in
  * compose_up.c, the commands on existing containers in compose_ops.c. Exit statuses as
  * Compose v2's: 14 when no compose file is found, 15 for a file that is not valid. */
 #include "cli/berth/compose.h"
@@ -18,12 +17,12 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static int load_fail(struct berr *err)
+int compose_load_fail(struct berr *err)
 {
 	return cli_fail(err, berr_code(err) == ENOENT ? 14 : 15);
 }
 
-static void warnings(json_t *w)
+void compose_warnings(json_t *w)
 {
 	json_t *seen = json_object();
 	size_t i;
@@ -119,8 +118,8 @@ int compose_load(struct compose_opts *co, struct compose_project *out)
 	struct berr *err = NULL;
 	*out = (struct compose_project){0};
 	if (cmp_project_load(&o, &out->model, &err) < 0)
-		return load_fail(err);
-	warnings(out->model->warnings);
+		return compose_load_fail(err);
+	compose_warnings(out->model->warnings);
 	char **files = config_files(co, out->model->dir);
 	struct app_plan_opts po = {.workdir = out->model->dir,
 				   .config_files = (const char *const *)files,
@@ -131,7 +130,7 @@ int compose_load(struct compose_opts *co, struct compose_project *out)
 		compose_project_clear(out);
 		return cli_fail(err, 15);
 	}
-	warnings(out->plan->warnings);
+	compose_warnings(out->plan->warnings);
 	return 0;
 }
 
@@ -148,174 +147,6 @@ void compose_project_clear(struct compose_project *p)
 	app_plan_free(p->plan);
 	cmp_project_free(p->model);
 	*p = (struct compose_project){0};
-}
-
-static void print_keys(json_t *obj)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v) printf("%s\n", k);
-}
-
-static void print_strings(json_t *arr)
-{
-	size_t i;
-	json_t *s;
-	json_array_foreach(arr, i, s) printf("%s\n", json_string_value(s));
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* --hash SERVICES|"*": "name hash" (the config hash in com.docker.compose.config-hash) of each,
- * in name order, as v2's; the plan is made for it. */
-static int print_hashes(struct cmp_project *p, const char *which)
-{
-	struct app_plan_opts po = {.workdir = p->dir, .environment = p->environment};
-	struct app_plan *plan = NULL;
-	struct berr *err = NULL;
-	if (app_plan_make(p->model, &po, &plan, &err) < 0)
-		return cli_fail(err, 15);
-	json_t *svcs = json_object_get(p->model, "services");
-	size_t n = 0;
-	char **names = xcalloc(json_object_size(svcs) + strlen(which) + 2, sizeof(*names));
-	autofree char *copy = xstrdup(which);
-	if (!strcmp(which, "*")) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(svcs, k, v) names[n++] = (char *)k;
-	} else {
-		for (char *c = copy, *tok; (tok = strsep(&c, ","));)
-			names[n++] = tok;
-	}
-	qsort(names, n, sizeof(*names), str_cmp);
-	int st = 0;
-	for (size_t i = 0; i < n && !st; i++) {
-		const struct app_service *s = app_plan_service(plan, names[i]);
-		if (s)
-			printf("%s %s\n", s->name, s->hash);
-		else
-			st = cli_error(1, "no such service: %s", names[i]);
-	}
-	free(names);
-	app_plan_free(plan);
-	return st;
-}
-
-/* The model, as YAML or JSON, to stdout or to output (-o). */
-static int print_model(struct cmp_project *p, const char *format, const char *output)
-{
-	FILE *f = output ? fopen(output, "we") : stdout;
-	if (!f)
-		return cli_error(1, "open '%s': %s", output, strerror(errno));
-	struct berr *err = NULL;
-	int st = 0;
-	if (!strcmp(format, "json")) {
-		if (json_dumpf(p->model, f, JSON_INDENT(2)) < 0 || fprintf(f, "\n") < 0)
-			st = cli_error(1, "write: %s", strerror(errno));
-	} else if (cmp_yaml_emit(p->model, f, &err) < 0) {
-		st = cli_fail(err, 1);
-	}
-	if (output && fclose(f) != 0 && !st)
-		st = cli_error(1, "write '%s': %s", output, strerror(errno));
-	return st;
-}
-
-struct config_flags {
-	bool services, volumes, profiles, images, quiet;
-	const char *format, *hash, *output;
-};
-
-/* What config prints once the project is loaded (and, with services named, selected). */
-static int config_print(struct cmp_project *p, const struct config_flags *cf)
-{
-	if (cf->quiet)
-		return 0;
-	if (cf->services) {
-		json_t *order = cmp_project_service_order(p);
-		print_strings(order);
-		json_decref(order);
-		return 0;
-	}
-	if (cf->volumes) {
-		print_keys(json_object_get(p->model, "volumes"));
-		return 0;
-	}
-	if (cf->hash)
-		return print_hashes(p, cf->hash);
-	if (cf->profiles) {
-		print_strings(p->profiles);
-		return 0;
-	}
-	if (cf->images) {
-		/* image:, else the name a build gives it (app/service.c's), as v2's
-		 * GetImageNameOrDefault */
-		const char *k;
-		json_t *v;
-		json_object_foreach(json_object_get(p->model, "services"), k, v)
-		{
-			const char *img = json_string_value(json_object_get(v, "image"));
-			if (img)
-				printf("%s\n", img);
-			else
-				printf("%s-%s\n", p->name, k);
-		}
-		return 0;
-	}
-	return print_model(p, cf->format, cf->output);
-}
-
-static int compose_config(struct compose_opts *co, int argc, char **argv)
-{
-	struct config_flags cf = {.format = "yaml"};
-	const struct flag flags[] = {
-	    {"services", 0, FLAG_BOOL, &cf.services, "Print the service names, one per line."},
-	    {"volumes", 0, FLAG_BOOL, &cf.volumes, "Print the volume names, one per line."},
-	    {"profiles", 0, FLAG_BOOL, &cf.profiles, "Print the profile names, one per line."},
-	    {"images", 0, FLAG_BOOL, &cf.images, "Print the image names, one per line."},
-	    {"hash", 0, FLAG_STRING, &cf.hash, "Print the service config hash, one per line.",
-	     "string"},
-	    {"quiet", 'q', FLAG_BOOL, &cf.quiet,
-	     "Only validate the configuration, don't print anything"},
-	    {"format", 0, FLAG_STRING, &cf.format, "Format the output. Values: [yaml | json]",
-	     "string"},
-	    {"output", 'o', FLAG_STRING, &cf.output, "Save to file (default to stdout)", "string"},
-	    FLAG_END};
-	const struct flag_cmd cmd = {"berth compose config",
-				     "[OPTIONS] [SERVICE...]",
-				     "Parse, resolve and render compose file in canonical format",
-				     true,
-				     FLAG_MIN_ARGS(0),
-				     .cobra = true};
-	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	if (n < 0)
-		return flags_status(n);
-	if (strcmp(cf.format, "yaml") && strcmp(cf.format, "json"))
-		return cli_error(16, "unsupported format '%s': yaml or json", cf.format);
-	/* --services, --volumes and --hash are of the whole project, as v2's */
-	bool select = n > 0 && !cf.services && !cf.volumes && !cf.hash;
-	struct cmp_options o = {
-	    .files = co->files.v,
-	    .project_name = co->project_name,
-	    .env_files = co->env_files.v,
-	    .profiles = co->profiles.v,
-	    .services = select ? pos : NULL,
-	};
-	struct cmp_project *p = NULL;
-	struct berr *err = NULL;
-	if (cmp_project_load(&o, &p, &err) < 0)
-		return load_fail(err);
-	warnings(p->warnings);
-	int status = 0;
-	if (select && cmp_project_select(p, pos, &err) < 0)
-		status = cli_fail(err, 1);
-	else
-		status = config_print(p, &cf);
-	cmp_project_free(p);
-	return status;
 }
 
 static int compose_start(struct cli_opts *o, struct compose_opts *co, int argc, char **argv)

@@ -40,6 +40,12 @@ int compose_check_services(const struct app_plan *p, const char *const *services
 json_t *compose_containers(const struct eng_store *es, const struct app_plan *p,
 			   const char *const *services, bool oneoff, struct berr **err);
 
+/* The loader's failure printed: exit 14 when no compose file is found, else 15. */
+int compose_load_fail(struct berr *err);
+/* Warnings printed to stderr as Compose's "WARN[0000] ...", each text once. */
+void compose_warnings(json_t *w);
+/* compose_config.c */
+int compose_config(struct compose_opts *co, int argc, char **argv);
 /* compose_up.c */
 int compose_up(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);
 int compose_down(struct cli_opts *o, struct compose_opts *co, int argc, char **argv);

@@ -17,6 +17,7 @@
 // clang-format on
 
 #include "compose/project.h"
+#include "compose/variables.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -444,6 +445,32 @@ static void test_names(void **state)
 	free(msg);
 }
 
+/* config --variables: compose-go's ExtractVariables and combineVariable */
+static void test_variables(void **state)
+{
+	json_t *m = json_pack("{s:[s,s], s:{s:s}, s:s, s:s}", "a",
+			      "$$NOT ${REQ:?need ${MSG}} $PLAIN-x ${1BAD} $", "${D:-one} ${D:-two}",
+			      "env", "k", "${ALT:+on} ${REQ} ${N:-${INNER:-deep}}", "open",
+			      "${UNCLOSED:-x", "keys-${ARE}", "");
+	json_t *v = json_object();
+	cmp_variables_extract(m, v);
+	char *got = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(
+	    got, "{\"ALT\":{\"DefaultValue\":\"\",\"Name\":\"ALT\",\"PresenceValue\":\"on\","
+		 "\"Required\":false},\"D\":{\"DefaultValue\":\"one\",\"Name\":\"D\","
+		 "\"PresenceValue\":\"\",\"Required\":false},\"INNER\":{\"DefaultValue\":"
+		 "\"deep\",\"Name\":\"INNER\",\"PresenceValue\":\"\",\"Required\":false},"
+		 "\"MSG\":{\"DefaultValue\":\"\",\"Name\":\"MSG\",\"PresenceValue\":\"\","
+		 "\"Required\":false},\"N\":{\"DefaultValue\":\"${INNER:-deep}\",\"Name\":"
+		 "\"N\",\"PresenceValue\":\"\",\"Required\":false},\"PLAIN\":{"
+		 "\"DefaultValue\":\"\",\"Name\":\"PLAIN\",\"PresenceValue\":\"\","
+		 "\"Required\":false},\"REQ\":{\"DefaultValue\":\"\",\"Name\":\"REQ\","
+		 "\"PresenceValue\":\"\",\"Required\":true}}");
+	free(got);
+	json_decref(v);
+	json_decref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,7 +478,7 @@ int main(void)
 	    cmocka_unit_test(test_extends_include), cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_file_refs),       cmocka_unit_test(test_implicit_deps),
-	    cmocka_unit_test(test_select),
+	    cmocka_unit_test(test_select),          cmocka_unit_test(test_variables),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
