@@ -297,6 +297,54 @@ static int exec_detached(struct eng_store *es, const char *id, const char *exec_
 	return cli_fail(err, status);
 }
 
+/* exec into a VM in the foreground; its end recorded as the API's execs are. */
+static int exec_in_vm(struct eng_store *es, const char *id, const char *exec_id,
+		      struct rt_process *pr, bool interactive)
+{
+	int status = exec_vm(es, id, pr, interactive);
+	rt_process_free(pr);
+	if (exec_id[0])
+		eng_exec_finish(es, id, exec_id, status);
+	return status;
+}
+
+/* exec through the runtime (runc exec) in the foreground: its status is ours, Docker's 126
+ * or 127 when it could not start. */
+static int exec_runtime(struct eng_store *es, const char *id, const char *exec_id,
+			struct rt_process *pr, bool tty, bool interactive)
+{
+	struct berr *err = NULL;
+	int status = 0;
+	/* without -i the command reads nothing, as with Docker */
+	if (!interactive) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	autofree char *rtroot = eng_runtime_root(es);
+	struct rt_exec_opts eo = {.root = rtroot, .id = id, .process = pr};
+	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
+	if (tty) {
+		if (rt_terminal_open(&term, &err) < 0 || rt_terminal_start(&term, &err) < 0) {
+			rt_terminal_close(&term);
+			rt_process_free(pr);
+			return cli_fail(err, 126);
+		}
+		eo.has_console_fd = true;
+		eo.console_fd = term.sock[1];
+	}
+	int r = rt_container_exec(&eo, &status, &err);
+	rt_terminal_close(&term);
+	rt_process_free(pr);
+	if (r < 0)
+		status = berr_code(err) == ENOENT ? 127 : 126;
+	if (exec_id[0])
+		eng_exec_finish(es, id, exec_id, status);
+	return r < 0 ? cli_fail(err, status) : status;
+}
+
 int cmd_exec(struct cli_opts *o, int argc, char **argv)
 {
 	bool interactive = false, tty = false, detach = false, privileged = false;
@@ -352,44 +400,7 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv)
 		return status;
 	if (detach)
 		return exec_detached(&es, id, exec_id, pr);
-	if (eng_container_is_vm(&es, id)) {
-		status = exec_vm(&es, id, pr, interactive);
-		rt_process_free(pr);
-		if (exec_id[0])
-			eng_exec_finish(&es, id, exec_id, status);
-		return status;
-	}
-	/* without -i the command reads nothing, as with Docker */
-	if (!interactive) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, 0);
-			close(null);
-		}
-	}
-	autofree char *rtroot = eng_runtime_root(&es);
-	struct rt_exec_opts eo = {.root = rtroot, .id = id, .process = pr};
-	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
-	if (tty) {
-		if (rt_terminal_open(&term, &err) < 0 || rt_terminal_start(&term, &err) < 0) {
-			rt_terminal_close(&term);
-			rt_process_free(pr);
-			return cli_fail(err, 126);
-		}
-		eo.has_console_fd = true;
-		eo.console_fd = term.sock[1];
-	}
-	int r = rt_container_exec(&eo, &status, &err);
-	rt_terminal_close(&term);
-	rt_process_free(pr);
-	if (r < 0) {
-		int code = berr_code(err);
-		status = code == ENOENT ? 127 : 126;
-		if (exec_id[0])
-			eng_exec_finish(&es, id, exec_id, status);
-		return cli_fail(err, status);
-	}
-	if (exec_id[0])
-		eng_exec_finish(&es, id, exec_id, status);
-	return status;
+	if (eng_container_is_vm(&es, id))
+		return exec_in_vm(&es, id, exec_id, pr, interactive);
+	return exec_runtime(&es, id, exec_id, pr, tty, interactive);
 }
