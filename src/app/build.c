@@ -84,6 +84,55 @@ static void build_args_free(struct bld_kv *kv, size_t n)
 	free(kv);
 }
 
+static void secrets_free(struct bld_secret *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].src);
+		free(v[i].env);
+	}
+	free(v);
+}
+
+/* build.secrets as Compose v2 hands them to BuildKit (its addSecretsConfig): the id is the
+ * target, else the source's name; a `file:` secret is its file (src=), an `environment:` one
+ * the variable (env=, read from berth's environment as buildx's provider reads its own);
+ * any other source refused with v2's words; uid, gid and mode warned about. */
+static int build_secrets(json_t *model, const struct app_service *svc,
+			 const struct app_progress *pr, struct bld_secret **out, size_t *out_n,
+			 struct berr **err)
+{
+	json_t *refs = json_object_get(svc->build, "secrets");
+	struct bld_secret *v = xcalloc(json_array_size(refs) + 1, sizeof(*v));
+	size_t i, n = 0;
+	json_t *ref;
+	json_array_foreach(refs, i, ref)
+	{
+		const char *source = str(ref, "source") ? str(ref, "source") : "";
+		json_t *def = json_object_get(json_object_get(model, "secrets"), source);
+		if (!str(def, "file") && !str(def, "environment")) {
+			secrets_free(v, n);
+			return berr_plain(err, ENOTSUP,
+					  "build.secrets only supports environment or file-based "
+					  "secrets: \"%s\"",
+					  source);
+		}
+		v[n].id = xstrdup(str(ref, "target") ? str(ref, "target") : source);
+		v[n].src = str(def, "file") ? xstrdup(str(def, "file")) : NULL;
+		v[n].env = v[n].src ? NULL : xstrdup(str(def, "environment"));
+		n++;
+		if (json_object_get(ref, "uid") || json_object_get(ref, "gid") ||
+		    json_object_get(ref, "mode"))
+			app_report(pr, "WARN",
+				   "secrets `uid`, `gid` and `mode` are not supported by BuildKit, "
+				   "they will be ignored",
+				   "");
+	}
+	*out = v;
+	*out_n = n;
+	return 0;
+}
+
 /* The Containerfile: dockerfile_inline, or dockerfile (relative: to the context). */
 static int containerfile(json_t *b, char **out_path, char **out_text, size_t *out_len,
 			 struct berr **err)
@@ -98,8 +147,9 @@ static int containerfile(json_t *b, char **out_path, char **out_text, size_t *ou
 	return fs_read_file(AT_FDCWD, *out_path, BLD_CONTAINERFILE_MAX, out_text, out_len, err);
 }
 
-static int build_one(const struct eng_store *s, struct img_store *is, const struct app_service *svc,
-		     const struct app_build_opts *o, struct berr **err)
+static int build_one(const struct eng_store *s, struct img_store *is, json_t *model,
+		     const struct app_service *svc, const struct app_build_opts *o,
+		     struct berr **err)
 {
 	json_t *b = svc->build;
 	const char *ctx = str(b, "context");
@@ -107,10 +157,15 @@ static int build_one(const struct eng_store *s, struct img_store *is, const stru
 		return berr_plain(err, ENOTSUP, "build context '%s': only a directory is supported",
 				  ctx ? ctx : "");
 	autofree char *path = NULL, *text = NULL;
-	size_t len = 0, n_args = 0;
-	int r = containerfile(b, &path, &text, &len, err);
-	if (r < 0)
+	size_t len = 0, n_args = 0, n_sec = 0;
+	struct bld_secret *sec = NULL;
+	int r = build_secrets(model, svc, &o->progress, &sec, &n_sec, err);
+	if (r == 0)
+		r = containerfile(b, &path, &text, &len, err);
+	if (r < 0) {
+		secrets_free(sec, n_sec);
 		return r;
+	}
 	json_t *labels = json_array(), *hosts = json_array();
 	const char *k;
 	json_t *v;
@@ -144,6 +199,8 @@ static int build_one(const struct eng_store *s, struct img_store *is, const stru
 	    .shm_size = json_is_integer(shm)  ? json_integer_value(shm)
 			: json_is_string(shm) ? eng_parse_bytes(json_string_value(shm))
 					      : 0,
+	    .secrets = sec,
+	    .n_secrets = n_sec,
 	    .image = base_image,
 	    .image_ctx = &bc,
 	    .event = o->event,
@@ -163,6 +220,7 @@ static int build_one(const struct eng_store *s, struct img_store *is, const stru
 	if (r == 0)
 		app_report(&o->progress, "Service", svc->name, "Built");
 	build_args_free(args, n_args);
+	secrets_free(sec, n_sec);
 	free(lv);
 	free(hv);
 	json_decref(labels);
@@ -182,7 +240,7 @@ int app_build(const struct eng_store *s, struct img_store *is, const struct app_
 		json_decref(rec);
 		if (rec)
 			continue;
-		if (build_one(s, is, svc, o, err) < 0)
+		if (build_one(s, is, p->model, svc, o, err) < 0)
 			return berr_wrap(err, "service %s: build", svc->name);
 	}
 	return 0;

@@ -1,6 +1,6 @@
 /* compose build, and up's builds: a service's `build:` section (context, dockerfile or
- * dockerfile_inline, args, target, labels, no_cache, network, extra_hosts, shm_size) made
- * into its image by berth's builder (build/builder.h) and named as the service's image
+ * dockerfile_inline, args, target, labels, no_cache, network, extra_hosts, shm_size, secrets)
+ * made into its image by berth's builder (build/builder.h) and named as the service's image
  * (image:, else "<project>-<service>", Compose v2's name) and its build.tags; compose push
  * of those images. */
 #ifndef BERTH_APP_BUILD_H

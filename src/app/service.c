@@ -618,8 +618,8 @@ static int build_section(const struct app_plan *p, struct app_service *s, json_t
 			 struct berr **err)
 {
 	static const char *const keys[] = {
-	    "context", "dockerfile",  "dockerfile_inline", "args", "target", "labels", "no_cache",
-	    "network", "extra_hosts", "shm_size",          "pull", "tags",   NULL};
+	    "context", "dockerfile",  "dockerfile_inline", "args", "target", "labels",  "no_cache",
+	    "network", "extra_hosts", "shm_size",          "pull", "tags",   "secrets", NULL};
 	static const char *const slow[] = {"cache_from", "cache_to", NULL};
 	json_t *b = json_object_get(svc, "build");
 	if (!b)

@@ -171,6 +171,9 @@ static bool is_url(const char *s)
 	return strstr(s, "://") || !strncmp(s, "git@", 4) || !strncmp(s, "github.com/", 11);
 }
 
+static int file_refs(json_t *svc, const char *key, const char *path, json_t *pos,
+		     struct berr **err);
+
 static int build(json_t *svc, const char *dir, const char *path, json_t *pos, struct berr **err)
 {
 	json_t *b = json_object_get(svc, "build");
@@ -191,6 +194,8 @@ static int build(json_t *svc, const char *dir, const char *path, json_t *pos, st
 	int r = list_to_map(b, "args", false, p, pos, err);
 	if (r == 0)
 		r = list_to_map(b, "labels", true, p, pos, err);
+	if (r == 0)
+		r = file_refs(b, "secrets", p, pos, err);
 	return r;
 }
 

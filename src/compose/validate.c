@@ -149,17 +149,21 @@ static int refs(json_t *model, const char *name, json_t *svc, json_t *pos, struc
 		return cmp_errf(err, pos, p, "service '%s' refers to undefined volume '%s'", name,
 				src);
 	}
-	static const char *const kinds[] = {"secrets", "configs"};
-	for (size_t j = 0; j < 2; j++)
-		json_array_foreach(json_object_get(svc, kinds[j]), i, v)
+	static const char *const kinds[] = {"secrets", "configs", "build.secrets"};
+	for (size_t j = 0; j < 3; j++) {
+		json_t *list = j < 2 ? json_object_get(svc, kinds[j])
+				     : json_object_get(json_object_get(svc, "build"), "secrets");
+		json_array_foreach(list, i, v)
 		{
 			const char *src = json_string_value(json_object_get(v, "source"));
-			if (json_object_get(json_object_get(model, kinds[j]), src))
+			json_t *defs = json_object_get(model, j == 1 ? "configs" : "secrets");
+			if (json_object_get(defs, src))
 				continue;
 			autofree char *p = xasprintf("services.%s.%s[%zu]", name, kinds[j], i);
 			return cmp_errf(err, pos, p, "service '%s' refers to undefined %.6s '%s'",
-					name, kinds[j], src);
+					name, j == 1 ? "configs" : "secrets", src);
 		}
+	}
 	return 0;
 }
 
@@ -260,6 +264,13 @@ static bool used(json_t *model, const char *kind, const char *key)
 		{
 			const char *src = json_string_value(json_object_get(v, "source"));
 			if (src && !strcmp(src, key))
+				return true;
+		}
+		/* a secret a build mounts (build.secrets) */
+		json_array_foreach(json_object_get(json_object_get(svc, "build"), kind), i, v)
+		{
+			const char *src = json_string_value(json_object_get(v, "source"));
+			if (!strcmp(kind, "secrets") && src && !strcmp(src, key))
 				return true;
 		}
 	}
