@@ -16,6 +16,8 @@
 #include "engine/hosts.h"
 #include "engine/network.h"
 #include "engine/pasta.h"
+#include "engine/rootless.h"
+#include "engine/rootless_netns.h"
 #include "net/link.h"
 #include "net/netlink.h"
 #include "net/nft.h"
@@ -347,6 +349,34 @@ static void endpoint_events(const struct eng_store *s, const char *id, json_t *r
 	}
 }
 
+/* The rootless engine's user networks: the same interfaces, made inside the rootless network
+ * namespace (rootless_netns.h), in a child that has joined it. */
+struct rootless_ctx {
+	const struct eng_store *s;
+	const char *id;
+	int netns;
+};
+
+static int attach_inside(void *p, json_t *rec, struct berr **err)
+{
+	struct rootless_ctx *c = p;
+	struct eng_endpoints none = {0};
+	autoclose int lock = eng_network_lock(c->s, err);
+	return lock < 0 ? -EIO : attach_locked(c->s, c->id, rec, c->netns, NULL, &none, err);
+}
+
+static int attach_rootless(const struct eng_store *s, const char *id, json_t *rec, int netns,
+			   struct eng_endpoints *out, struct berr **err)
+{
+	struct rootless_ctx c = {s, id, netns};
+	int r = eng_rlnet_attach(s, id, rec, attach_inside, &c, &out->settings, err);
+	if (r == 0) {
+		eng_hosts_refresh(s, rec, NULL, id);
+		endpoint_events(s, id, rec, "connect");
+	}
+	return r;
+}
+
 int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
 			 struct eng_endpoints *out, struct berr **err)
 {
@@ -363,6 +393,8 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 		return eng_pasta_attach(s, id, rec, pid, &out->settings, err);
 	if (!json_object_size(networks_of(rec)))
 		return 0;
+	if (eng_rootless())
+		return attach_rootless(s, id, rec, netns, out, err);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return -EIO;
@@ -398,6 +430,8 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 	autoclose int lock = json_object_size(networks_of(rec)) ? eng_network_lock(s, NULL) : -1;
 	if (eng_pasta_mode(str(json_object_get(rec, "HostConfig"), "NetworkMode")))
 		eng_pasta_detach(s, id);
+	if (eng_rootless())
+		eng_rlnet_detach(s, id);
 	unpublish(e);
 	/* the record as it is now: network connect may have added to it */
 	json_t *now = eng_container_load(s, id, NULL);

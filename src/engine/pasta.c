@@ -1,4 +1,5 @@
-/* pasta for a container (see pasta.h). */
+/* pasta or slirp4netns for a container, pasta for the rootless network namespace (see
+ * pasta.h). */
 #include "engine/pasta.h"
 
 #include <errno.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "engine/port.h"
+#include "engine/portfwd.h"
+#include "engine/slirp.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -22,20 +25,38 @@
 
 bool eng_pasta_mode(const char *mode)
 {
-	return mode && !strcmp(mode, "pasta");
+	return mode && (!strcmp(mode, "pasta") || eng_slirp_mode(mode));
 }
 
-bool eng_pasta_available(void)
+bool eng_usermode_available(const char *name)
 {
 	const char *path = getenv("PATH");
 	autofree char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
 	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
 	     d = strtok_r(NULL, ":", &save)) {
-		autofree char *p = xasprintf("%s/pasta", d);
+		autofree char *p = xasprintf("%s/%s", d, name);
 		if (access(p, X_OK) == 0)
 			return true;
 	}
 	return false;
+}
+
+bool eng_pasta_available(void)
+{
+	return eng_usermode_available("pasta");
+}
+
+int eng_usermode_check(const char *mode, struct berr **err)
+{
+	struct eng_slirp_opts o;
+	if (mode && !strncmp(mode, "pasta:", 6))
+		return berr_plain(err, EINVAL,
+				  "invalid network mode '%s': berth takes no options for pasta "
+				  "(it forwards the ports of -p)",
+				  mode);
+	if (eng_slirp_mode(mode) && eng_slirp_parse(mode, &o, err) < 0)
+		return berr_wrap(err, "--network %s", mode);
+	return 0;
 }
 
 static char *dir_of(const struct eng_store *s, const char *id)
@@ -95,8 +116,12 @@ static int run_pasta(char *const argv[], struct berr **err)
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(126);
-		/* the daemon outlives us: nothing of ours but stdio */
+		/* the daemon outlives us: nothing of ours but stdio, and not the monitor's
+		 * blocked signals (SIGTERM, which stops it, among them) */
 		(void)syscall(SYS_close_range, 3, ~0U, 0);
+		sigset_t none;
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
 		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
 		_exit(127);
@@ -129,20 +154,19 @@ static int run_pasta(char *const argv[], struct berr **err)
 			  *last ? last : "pasta failed");
 }
 
-int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
-		     json_t **out_settings, struct berr **err)
+int eng_usermode_ports(json_t *rec, struct eng_port_hold **out, size_t *out_n,
+		       json_t **out_settings, struct berr **err)
 {
 	json_t *hc = json_object_get(rec, "HostConfig");
 	json_t *bindings = json_object_get(hc, "PortBindings");
 	json_t *exposed = json_object_get(json_object_get(rec, "Config"), "ExposedPorts");
 	bool all = json_is_true(json_object_get(hc, "PublishAllPorts"));
-	struct eng_port_hold *h = NULL;
-	size_t n = 0;
-	/* the ports chosen (a free one where none is given), then let go for pasta to take */
+	*out = NULL;
+	*out_n = 0;
 	int r = 0;
 	if (json_object_size(bindings) || all)
 		r = eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all, false,
-				     &h, &n, err);
+				     out, out_n, err);
 	/* Docker's rootless documentation names the same knob */
 	if (r < 0 && berr_code(*err) == EACCES)
 		return berr_wrap(err,
@@ -151,11 +175,62 @@ int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid
 				 "lets users bind from N on)");
 	if (r < 0)
 		return r;
+	*out_settings = eng_port_settings(exposed, bindings, *out, *out_n);
+	return 0;
+}
+
+/* slirp4netns for the container, and berth's forwarder for its ports (podman's
+ * port_handler=rootlesskit: a process that holds the host's ports and connects to the
+ * container's 10.0.2.100 from inside its namespace). */
+static int slirp_attach(const char *dir, const char *mode, pid_t pid, struct eng_port_hold *h,
+			size_t n, struct berr **err)
+{
+	struct eng_slirp_opts o;
+	int r = eng_slirp_parse(mode, &o, err);
+	autofree char *ns = xasprintf("%s/netns", dir);
+	autofree char *pidfile = xasprintf("%s/slirp4netns.pid", dir);
+	autofree char *fwdfile = xasprintf("%s/portfwd.pid", dir);
+	if (r == 0)
+		r = bind_netns(dir, pid, err);
+	if (r == 0)
+		r = eng_slirp_start(ns, &o, pidfile, err);
+	if (r < 0 || !n)
+		return r < 0 ? berr_wrap(err, "--network %s", mode) : 0;
+	char guest[48];
+	eng_slirp_guest_addr(&o, guest);
+	autoclose int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return berr_set(err, errno, "open '%s'", ns);
+	return eng_portfwd_start(h, n, nsfd, guest, NULL, fwdfile, err);
+}
+
+int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
+		     json_t **out_settings, struct berr **err)
+{
+	struct eng_port_hold *h = NULL;
+	size_t n = 0;
+	json_t *settings = NULL;
+	/* the ports chosen (a free one where none is given), then let go for pasta to take */
+	int r = eng_usermode_ports(rec, &h, &n, &settings, err);
+	if (r < 0)
+		return r;
+	autofree char *dir = dir_of(s, id);
+	const char *mode =
+	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
+	if (eng_slirp_mode(mode)) {
+		r = slirp_attach(dir, mode, pid, h, n, err);
+		eng_port_release(h, n);
+		if (r < 0) {
+			json_decref(settings);
+			eng_pasta_detach(s, id);
+			return r;
+		}
+		*out_settings = settings;
+		return 0;
+	}
 	char tcp[1024], udp[1024];
 	port_specs(h, n, tcp, udp, sizeof(tcp));
-	json_t *settings = eng_port_settings(exposed, bindings, h, n);
 	eng_port_release(h, n);
-	autofree char *dir = dir_of(s, id);
 	autofree char *ns = xasprintf("%s/netns", dir);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	r = bind_netns(dir, pid, err);
@@ -186,6 +261,19 @@ void eng_pasta_detach(const struct eng_store *s, const char *id)
 	    sscanf(text, "%d", &pid) == 1 && pid > 1)
 		(void)kill(pid, SIGTERM);
 	(void)unlink(pidfile);
+	autofree char *fwd = xasprintf("%s/portfwd.pid", dir);
+	autofree char *slirp = xasprintf("%s/slirp4netns.pid", dir);
+	eng_portfwd_stop(fwd);
+	eng_slirp_stop(slirp);
 	(void)umount2(ns, MNT_DETACH);
 	(void)unlink(ns);
+}
+
+int eng_pasta_start_ns(const char *ns_path, const char *pidfile, struct berr **err)
+{
+	char *argv[] = {
+	    "pasta",       "--config-net", "--quiet", "--netns", (char *)ns_path, "--netns-only",
+	    "--no-map-gw", "-t",           "none",    "-u",      "none",          "-T",
+	    "none",        "-U",           "none",    "-P",      (char *)pidfile, NULL};
+	return run_pasta(argv, err);
 }

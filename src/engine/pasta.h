@@ -12,17 +12,35 @@
 
 struct berr;
 
-/* "pasta" as a network mode (the rootless engine's default when pasta is installed). */
+struct eng_port_hold;
+
+/* "pasta" or "slirp4netns[:OPTIONS]" as a network mode: a user-mode network of the
+ * container's own (pasta is the rootless engine's default when it is installed, slirp4netns
+ * when only it is). */
 bool eng_pasta_mode(const char *mode);
 bool eng_pasta_available(void);
+/* Whether the program name is in PATH. */
+bool eng_usermode_available(const char *name);
+/* A mode's options checked before anything is made: slirp4netns's as podman's (slirp.h),
+ * none for pasta. EINVAL naming the option. */
+int eng_usermode_check(const char *mode, struct berr **err);
+/* The record's published ports reserved on the host (ports below 1024 refused naming the
+ * sysctl) and NetworkSettings.Ports for them. */
+int eng_usermode_ports(json_t *rec, struct eng_port_hold **out, size_t *out_n,
+		       json_t **out_settings, struct berr **err);
+/* pasta for the namespace at ns_path without ports (the rootless network namespace's way
+ * out: the host's addresses and default route copied in); its pid in pidfile. */
+int eng_pasta_start_ns(const char *ns_path, const char *pidfile, struct berr **err);
 
 /* pasta for container id (rec) whose init is pid, with its published ports (ports below 1024
  * need the host's privilege, and pasta's error says so); out_settings gets
  * NetworkSettings.Ports. The namespace is bound at <runroot>/<id>/netns for pasta to open
- * (opening /proc/PID/ns/net needs a ptrace check pasta, without capabilities, fails). */
+ * (opening /proc/PID/ns/net needs a ptrace check pasta, without capabilities, fails).
+ * With slirp4netns: slirp4netns (podman's options) and, for published ports, berth's
+ * forwarder (portfwd.h) connecting to the container's 10.0.2.100 inside its namespace. */
 int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid_t pid,
 		     json_t **out_settings, struct berr **err);
-/* pasta stopped, the namespace's bind removed. */
+/* pasta (or slirp4netns and the forwarder) stopped, the namespace's bind removed. */
 void eng_pasta_detach(const struct eng_store *s, const char *id);
 
 #endif

@@ -29,6 +29,8 @@
 
 #include "engine/network.h"
 #include "engine/pasta.h"
+#include "engine/rootless_netns.h"
+#include "engine/slirp.h"
 #include "image/builtin.h"
 #include "runtime/rootless.h"
 #include "runtime/spec.h"
@@ -447,11 +449,15 @@ const char *eng_rootless_network(const char *mode)
 {
 	if (eng_rootless() && mode && !strcmp(mode, ENG_NET_DEFAULT) && eng_pasta_available())
 		return "pasta";
+	if (eng_rootless() && mode && !strcmp(mode, ENG_NET_DEFAULT) && eng_slirp_available())
+		return "slirp4netns";
 	return mode;
 }
 
 int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 {
+	if (eng_usermode_check(net_mode, err) < 0)
+		return -EINVAL;
 	if (!eng_rootless())
 		return 0;
 	json_t *res = json_object_get(json_object_get(spec, "linux"), "resources");
@@ -470,12 +476,11 @@ int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 				     : "this host has cgroup v1, which cannot be delegated to a "
 				       "user: that needs cgroup v2 with systemd's Delegate=yes");
 	}
-	if (net_mode && eng_network_mode_is_net(net_mode))
-		return berr_plain(
-		    err, EPERM,
-		    "rootless: network '%s' needs root (a bridge, veth pairs and "
-		    "nftables on the host); use --network pasta (Debian's passt), none "
-		    "or host",
-		    net_mode);
+	/* user networks live in the rootless network namespace (rootless_netns.h) */
+	if (net_mode && eng_network_mode_is_net(net_mode) && !eng_rlnet_possible())
+		return berr_plain(err, EPERM,
+				  "rootless: network '%s' needs pasta (Debian's passt) or "
+				  "slirp4netns for the rootless network namespace's way out",
+				  net_mode);
 	return 0;
 }

@@ -272,8 +272,10 @@ static void split_networks(struct run_flags *f)
 	f->net_names = xcalloc(1, sizeof(char *));
 	for (int i = 0; i < f->networks.n; i++) {
 		autofree char *copy = xstrdup(f->networks.v[i]);
-		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
-		     t = strtok_r(NULL, ",", &save)) {
+		/* a mode with options (slirp4netns:a=1,b=2) is one value, as podman's */
+		const char *sep = strchr(copy, ':') ? "" : ",";
+		for (char *save = NULL, *t = strtok_r(copy, sep, &save); t;
+		     t = strtok_r(NULL, sep, &save)) {
 			f->net_names = xrealloc(f->net_names, (n + 2) * sizeof(char *));
 			f->net_names[n++] = xstrdup(t);
 			f->net_names[n] = NULL;

@@ -1,0 +1,250 @@
+/* slirp4netns for a network namespace (see slirp.h). */
+#include "engine/slirp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/pasta.h"
+#include "net/addr.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define SLIRP_ARGS_MAX 24
+#define SLIRP_NAME     "slirp4netns"
+
+bool eng_slirp_mode(const char *mode)
+{
+	return mode && !strncmp(mode, SLIRP_NAME, 11) && (!mode[11] || mode[11] == ':');
+}
+
+bool eng_slirp_available(void)
+{
+	return eng_usermode_available(SLIRP_NAME);
+}
+
+static int parse_bool(const char *key, const char *v, bool *out, struct berr **err)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "false")) {
+		*out = !strcmp(v, "true");
+		return 0;
+	}
+	return berr_plain(err, EINVAL, "cannot parse %s=%s for slirp4netns: true or false", key, v);
+}
+
+static int parse_addr(const char *key, const char *v, int family, char *out, size_t cap,
+		      struct berr **err)
+{
+	struct net_addr a;
+	bool cidr = !strcmp(key, "cidr");
+	/* slirp4netns takes a prefix of 1 to 25 (its guest is the network's .100) */
+	if (net_addr_parse(v, &a) < 0 || a.family != family || strlen(v) >= cap ||
+	    (cidr && (!strchr(v, '/') || a.prefix < 1 || a.prefix > 25)) ||
+	    (!cidr && strchr(v, '/')))
+		return berr_plain(err, EINVAL, "invalid %s for slirp4netns: '%s'", key, v);
+	snprintf(out, cap, "%s", v);
+	return 0;
+}
+
+/* One "key=value" of mode's options. */
+static int parse_one(const char *kv, struct eng_slirp_opts *o, struct berr **err)
+{
+	const char *eq = strchr(kv, '=');
+	autofree char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+	const char *v = eq ? eq + 1 : "";
+	if (!strcmp(k, "allow_host_loopback"))
+		return parse_bool(k, v, &o->host_loopback, err);
+	if (!strcmp(k, "enable_ipv6"))
+		return parse_bool(k, v, &o->ipv6, err);
+	if (!strcmp(k, "cidr"))
+		return parse_addr(k, v, AF_INET, o->cidr, sizeof(o->cidr), err);
+	if (!strcmp(k, "outbound_addr"))
+		return parse_addr(k, v, AF_INET, o->outbound4, sizeof(o->outbound4), err);
+	if (!strcmp(k, "outbound_addr6"))
+		return parse_addr(k, v, AF_INET6, o->outbound6, sizeof(o->outbound6), err);
+	if (!strcmp(k, "mtu")) {
+		char *end = NULL;
+		long m = strtol(v, &end, 10);
+		if (!*v || *end || m < 68 || m > 65521)
+			return berr_plain(err, EINVAL, "invalid mtu for slirp4netns: '%s'", v);
+		o->mtu = (unsigned)m;
+		return 0;
+	}
+	if (!strcmp(k, "port_handler")) {
+		if (strcmp(v, "rootlesskit") && strcmp(v, "slirp4netns"))
+			return berr_plain(err, EINVAL,
+					  "unknown port_handler for slirp4netns: \"%s\" "
+					  "(rootlesskit or slirp4netns)",
+					  v);
+		return 0;
+	}
+	/* podman's words (libpod/networking_slirp4netns.go) */
+	return berr_plain(err, EINVAL, "unknown option for slirp4netns: \"%s\"", kv);
+}
+
+int eng_slirp_parse(const char *mode, struct eng_slirp_opts *out, struct berr **err)
+{
+	struct eng_slirp_opts o = {.mtu = 65520};
+	const char *opts = mode && mode[11] == ':' ? mode + 12 : "";
+	autofree char *copy = xstrdup(opts);
+	if (strlen(opts) > 1024)
+		return berr_plain(err, EINVAL, "slirp4netns options too long");
+	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save))
+		if (parse_one(kv, &o, err) < 0)
+			return -EINVAL;
+	*out = o;
+	return 0;
+}
+
+void eng_slirp_guest_addr(const struct eng_slirp_opts *o, char out[48])
+{
+	struct in_addr a = {htonl(0x0a000200)}; /* 10.0.2.0 */
+	char net[48];
+	snprintf(net, sizeof(net), "%s", o->cidr);
+	char *slash = strchr(net, '/');
+	if (slash)
+		*slash = '\0';
+	if (*net && inet_pton(AF_INET, net, &a) != 1)
+		a.s_addr = htonl(0x0a000200);
+	a.s_addr = htonl(ntohl(a.s_addr) + 100);
+	inet_ntop(AF_INET, &a, out, 48);
+}
+
+/* The child: a session of its own, /dev/null for stdin and stdout, stderr to err_fd, the
+ * ready pipe as fd 3, nothing else of ours. */
+static _Noreturn void exec_slirp(char *const argv[], int ready, int err_fd)
+{
+	(void)setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0 ||
+	    dup2(ready, 3) < 0)
+		_exit(126);
+	(void)syscall(SYS_close_range, 4, ~0U, 0);
+	/* not the monitor's blocked signals: SIGTERM stops it */
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+	dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
+	_exit(127);
+}
+
+/* What slirp4netns said on stderr, its last line. */
+static void last_words(int fd, char *msg, size_t cap)
+{
+	size_t len = 0;
+	ssize_t got;
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (len < cap - 1 && (got = read(fd, msg + len, cap - 1 - len)) > 0)
+		len += (size_t)got;
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	msg[len] = '\0';
+	char *nl = strrchr(msg, '\n');
+	if (nl)
+		memmove(msg, nl + 1, strlen(nl + 1) + 1);
+}
+
+static int run(char *const argv[], const char *pidfile, struct berr **err)
+{
+	int ready[2], ep[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		int e = errno;
+		(void)close(ready[0]);
+		(void)close(ready[1]);
+		return berr_set(err, e, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_slirp(argv, ready[1], ep[1]);
+	(void)close(ready[1]);
+	(void)close(ep[1]);
+	char c = 0;
+	ssize_t got = pid > 0 ? read(ready[0], &c, 1) : -1;
+	(void)close(ready[0]);
+	char msg[512] = "";
+	if (pid > 0 && got != 1) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		last_words(ep[0], msg, sizeof(msg));
+	}
+	(void)close(ep[0]);
+	if (pid < 0)
+		return berr_set(err, errno, "fork slirp4netns");
+	if (got != 1 && !strcmp(msg, "not found"))
+		return berr_plain(err, ENOENT,
+				  "slirp4netns is not installed (Debian's package slirp4netns)");
+	if (got != 1)
+		return berr_plain(err, EIO, "slirp4netns: %s",
+				  *msg ? msg : "it ended at its start");
+	char text[32];
+	int len = snprintf(text, sizeof(text), "%d\n", (int)pid);
+	int r = fs_write_file_atomic(pidfile, text, (size_t)len, 0600, err);
+	if (r < 0)
+		(void)kill(pid, SIGKILL);
+	return r;
+}
+
+int eng_slirp_start(const char *ns_path, const struct eng_slirp_opts *o, const char *pidfile,
+		    struct berr **err)
+{
+	char mtu[32], cidr[64], out4[80], out6[96];
+	char *argv[SLIRP_ARGS_MAX];
+	size_t n = 0;
+	snprintf(mtu, sizeof(mtu), "--mtu=%u", o->mtu ? o->mtu : 65520);
+	argv[n++] = SLIRP_NAME;
+	argv[n++] = "--configure";
+	argv[n++] = mtu;
+	argv[n++] = "--ready-fd=3";
+	argv[n++] = "--netns-type=path";
+	/* podman's default: the host's 127.0.0.1 is not the container's 10.0.2.2 */
+	if (!o->host_loopback)
+		argv[n++] = "--disable-host-loopback";
+	if (o->ipv6)
+		argv[n++] = "--enable-ipv6";
+	if (*o->cidr) {
+		snprintf(cidr, sizeof(cidr), "--cidr=%s", o->cidr);
+		argv[n++] = cidr;
+	}
+	if (*o->outbound4) {
+		snprintf(out4, sizeof(out4), "--outbound-addr=%s", o->outbound4);
+		argv[n++] = out4;
+	}
+	if (*o->outbound6) {
+		snprintf(out6, sizeof(out6), "--outbound-addr6=%s", o->outbound6);
+		argv[n++] = out6;
+	}
+	argv[n++] = (char *)ns_path;
+	argv[n++] = "tap0";
+	argv[n] = NULL;
+	return run(argv, pidfile, err);
+}
+
+void eng_slirp_stop(const char *pidfile)
+{
+	autofree char *text = NULL;
+	int pid = 0;
+	if (fs_read_file(AT_FDCWD, pidfile, 64, &text, NULL, NULL) == 0 &&
+	    sscanf(text, "%d", &pid) == 1 && pid > 1) {
+		char path[64];
+		autofree char *comm = NULL;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		/* only our slirp4netns: the number may be another process's by now */
+		if (fs_read_file(AT_FDCWD, path, 64, &comm, NULL, NULL) == 0 &&
+		    !strncmp(comm, SLIRP_NAME, strlen(SLIRP_NAME)))
+			(void)kill(pid, SIGTERM);
+	}
+	(void)unlink(pidfile);
+}

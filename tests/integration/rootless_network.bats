@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# Networks of an ordinary user (issue #22, rootless podman 4's model): user networks inside one
+# rootless network namespace per user (made in the user's user namespace, held by a holder
+# process, its way out through pasta or slirp4netns), containers on them reaching each other by
+# name and the host side, -p reached from the host through berth's forwarder; slirp4netns as a
+# mode of its own with podman's options. As rootless_engine.bats: a real user made here
+# (useradd, a range in /etc/subuid and /etc/subgid), berth run as that user with setpriv.
+# Nothing of the user's (processes, the namespace's bind mount, files) is left after a test.
+
+load helpers
+
+userns_blocked() {
+	local f
+	f=/proc/sys/kernel/unprivileged_userns_clone
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/user/max_user_namespaces
+	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
+	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
+	command -v pasta >/dev/null || command -v slirp4netns >/dev/null ||
+		{ echo "neither pasta nor slirp4netns is installed"; return; }
+}
+
+setup_file() {
+	export RN_BLOCKED
+	RN_BLOCKED=$(userns_blocked)
+	[ -z "$RN_BLOCKED" ] || return 0
+	export RN_USER="brn$$x"
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RN_USER"
+	export RN_UID RN_GID
+	RN_UID=$(id -u "$RN_USER")
+	RN_GID=$(id -g "$RN_USER")
+	# a range of our own, above rootless_engine.bats' (3489660928 + up to 2^28)
+	export RN_SUB=$((3758096384 + ($$ % 4096) * 65536))
+	echo "$RN_USER:$RN_SUB:65536" >>/etc/subuid
+	echo "$RN_USER:$RN_SUB:65536" >>/etc/subgid
+	export RN_XDG="/run/user/$RN_UID" RN_MADE_RUN_USER=
+	[ -d /run/user ] || RN_MADE_RUN_USER=1
+	mkdir -p "$RN_XDG"
+	chown "$RN_UID:$RN_GID" "$RN_XDG"
+	chmod 0700 "$RN_XDG"
+	export RN_WORK
+	RN_WORK=$(mktemp -d /tmp/berth-rootless-network.XXXXXX)
+	chmod 0755 "$RN_WORK"
+	mkdir "$RN_WORK/home"
+	chown "$RN_UID:$RN_GID" "$RN_WORK/home"
+	# pasta and slirp4netns copy or route through the host's interface: this suite's
+	# namespace gets one of its own (a veth pair, gone with the namespace), and a second
+	# address on its peer for a server the containers reach
+	export RN_VETH="brn$$a"
+	ip link add "$RN_VETH" type veth peer name "brn$$b"
+	ip link set "brn$$b" up
+	ip addr add 198.51.100.2/24 dev "$RN_VETH"
+	ip link set "$RN_VETH" up
+	ip route add default via 198.51.100.1 dev "$RN_VETH"
+	ip addr add 198.51.100.7/24 dev "brn$$b"
+}
+
+# Every process of the user's or of its range, killed; whether there was one.
+kill_user_procs() {
+	local pids="" p uid
+	for p in /proc/[0-9]*; do
+		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		if [ "$uid" = "$RN_UID" ] || { [ "$uid" -ge "$RN_SUB" ] && [ "$uid" -lt $((RN_SUB + 65536)) ]; }; then
+			pids="$pids ${p#/proc/}"
+		fi
+	done
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	[ -n "$pids" ]
+}
+
+teardown_file() {
+	[ -n "${RN_USER:-}" ] || return 0
+	ip link del "$RN_VETH" 2>/dev/null || true
+	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
+	rm -rf "$RN_WORK" "$RN_XDG" "/tmp/berth-run-$RN_UID"
+	[ -z "$RN_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
+	sed -i "/^$RN_USER:/d" /etc/subuid /etc/subgid
+	userdel "$RN_USER" 2>/dev/null || true
+	! kill_user_procs
+}
+
+# ub ARGS...: berth as the test's user (RN_PATH: another PATH).
+ub() {
+	setpriv --reuid="$RN_UID" --regid="$RN_GID" --init-groups -- \
+		env -i PATH="${RN_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" HOME="$RN_WORK/home" \
+		XDG_RUNTIME_DIR="$RN_XDG" "$BERTH" "$@"
+}
+
+# The user's processes whose name (comm) is all of the regular expression $1; fails on none.
+user_procs() { pgrep -u "$RN_UID" -x "$1"; }
+
+# Wait until no process of the user's is named $1.
+gone() {
+	for _ in $(seq 100); do user_procs "$1" >/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
+# The rootless network namespace and everything of it gone: its holder, its way out, its
+# forwarders, its directory and its bind mount (in the user's mount namespace).
+assert_no_netns() {
+	run gone berth-netns
+	assert_success
+	run gone "pasta|passt.*"
+	assert_success
+	run gone slirp4netns
+	assert_success
+	run gone berth-portfwd
+	assert_success
+	[ ! -e "$RN_XDG/berth/rootless-netns" ]
+	local pause
+	pause=$(cut -d' ' -f1 "$RN_XDG/berth/pause.pid")
+	run grep rootless-netns "/proc/$pause/mountinfo"
+	assert_failure
+}
+
+# A server on the host side of this namespace (not the user's): serves "from-host" at
+# http://198.51.100.7:$SPORT/h.
+host_server() {
+	mkdir -p "$RN_WORK/www"
+	echo from-host >"$RN_WORK/www/h"
+	SPORT=$(free_port)
+	python3 -m http.server -b 198.51.100.7 -d "$RN_WORK/www" "$SPORT" >/dev/null 2>&1 3>&- &
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$SPORT/h" >/dev/null && break; sleep 0.1; done
+}
+
+# Wait until http://127.0.0.1:$1/i answers.
+wait_http() {
+	for _ in $(seq 100); do curl -s -m 2 "http://127.0.0.1:$1/i" >/dev/null && return 0; sleep 0.1; done
+}
+
+setup() {
+	load_libs
+	[ -z "$RN_BLOCKED" ] || skip "rootless networks cannot run here: $RN_BLOCKED"
+	N="rn$$-$BATS_TEST_NUMBER"
+}
+
+teardown() {
+	[ -z "$RN_BLOCKED" ] || return 0
+	stop_pid "${SRV_PID:-}"
+	local ids
+	ids=$(ub ps -aq 2>/dev/null || true)
+	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	ub network prune -f >/dev/null 2>&1 || true
+	ub system prune -f >/dev/null 2>&1 || true
+}
+
+@test "a user network: two containers reach each other by name, and the host side; the namespace goes with the last one" {
+	run ub network create "$N"
+	assert_success
+	run ub run -d --name "$N-web" --network "$N" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	# the holder and the way out, the user's own; the container's address on the network
+	user_procs berth-netns
+	run ub inspect -f "{{(index .NetworkSettings.Networks \"$N\").IPAddress}}" "$N-web"
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+	addr=$output
+	# the second container by name, and by address
+	run ub run --rm --name "$N-cli" --network "$N" berth/default sh -c "for i in \$(seq 50); do wget -q -O - http://$N-web/i && break; sleep 0.1; done"
+	assert_success
+	assert_output hello
+	run ub run --rm --network "$N" berth/default wget -q -O - "http://$addr/i"
+	assert_output hello
+	# nothing of it on the host's side: no bridge here, the address not routed here
+	run ip -o link show type bridge
+	refute_output --partial "br-"
+	# outbound: the host side's server, through the namespace's way out
+	host_server
+	run ub exec "$N-web" wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	assert_output from-host
+	run ub rm -f "$N-web"
+	assert_success
+	assert_no_netns
+	run ub network rm "$N"
+	assert_success
+}
+
+@test "-p on a user network reaches the container from the host; the forwarder goes with it" {
+	ub network create "$N" >/dev/null
+	port=$(free_port)
+	run ub run -d --name "$N" --network "$N" -p "$port:80" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub port "$N"
+	assert_line "80/tcp -> 0.0.0.0:$port"
+	wait_http "$port"
+	run curl -s -m 5 "http://127.0.0.1:$port/i"
+	assert_output hello
+	# and at the host's other address
+	run curl -s -m 5 "http://198.51.100.2:$port/i"
+	assert_output hello
+	user_procs berth-portfwd
+	run ub rm -f "$N"
+	assert_success
+	assert_no_netns
+	# the port is free again
+	run curl -s -m 2 "http://127.0.0.1:$port/i"
+	assert_failure
+	# a port below 1024 needs the sysctl
+	run ub run --rm --network "$N" -p 80:80 berth/default true
+	assert_failure 125
+	assert_output --partial "net.ipv4.ip_unprivileged_port_start"
+	assert_no_netns
+}
+
+@test "two user networks at once; system prune removes a namespace no running container uses" {
+	ub network create "$N-a" >/dev/null
+	ub network create "$N-b" >/dev/null
+	run ub run -d --name "$N-1" --network "$N-a" berth/default sleep 300
+	assert_success
+	run ub run -d --name "$N-2" --network "$N-b" berth/default sleep 300
+	assert_success
+	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	# the first going leaves the namespace to the second
+	ub rm -f "$N-1" >/dev/null
+	user_procs berth-netns
+	run ub exec "$N-2" ip -4 -o addr show eth0
+	assert_success
+	# a monitor killed with its container leaves its use behind: prune drops it
+	mon=$(pgrep -u "$RN_UID" -f "berth.*monitor.*$(ub inspect -f '{{.Id}}' "$N-2")" | head -1 || true)
+	pid=$(ub inspect -f '{{.State.Pid}}' "$N-2")
+	[ -z "$mon" ] || kill -KILL $mon
+	kill -KILL "$pid"
+	sleep 0.5
+	run ub system prune -f
+	assert_success
+	assert_no_netns
+}
+
+@test "--network slirp4netns: outbound, -p, podman's options; unknown ones refused" {
+	command -v slirp4netns >/dev/null || skip "slirp4netns is not installed"
+	port=$(free_port)
+	run ub run -d --name "$N" --network slirp4netns -p "$port:80" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N"
+	assert_output slirp4netns
+	run ub exec "$N" ip -4 -o addr show tap0
+	assert_output --partial "10.0.2.100/24"
+	wait_http "$port"
+	run curl -s -m 5 "http://127.0.0.1:$port/i"
+	assert_output hello
+	host_server
+	run ub exec "$N" wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_output from-host
+	run ub rm -f "$N"
+	assert_success
+	run gone slirp4netns
+	assert_success
+	run gone berth-portfwd
+	assert_success
+	# podman's options
+	run ub run --rm --network slirp4netns:cidr=10.9.0.0/24,mtu=1500,port_handler=slirp4netns,allow_host_loopback=true,enable_ipv6=false berth/default sh -c 'ip -4 -o addr show tap0; cat /sys/class/net/tap0/mtu'
+	assert_success
+	assert_line --partial "10.9.0.100/24"
+	assert_line 1500
+	run ub run --rm --network slirp4netns:bogus=1 berth/default true
+	assert_failure 125
+	assert_output --partial 'unknown option for slirp4netns: "bogus=1"'
+	run ub run --rm --network slirp4netns:port_handler=nope berth/default true
+	assert_failure 125
+	assert_output --partial "port_handler"
+	run ub run --rm --network pasta:-T,80 berth/default true
+	assert_failure 125
+	assert_output --partial "berth takes no options for pasta"
+	run ub ps -aq
+	assert_output ""
+	run gone slirp4netns
+	assert_success
+}
+
+@test "without pasta: slirp4netns is the default and the rootless network namespace's way out" {
+	command -v slirp4netns >/dev/null || skip "slirp4netns is not installed"
+	# a PATH with everything of /usr/bin but pasta
+	mkdir -p "$RN_WORK/nopasta"
+	for f in /usr/bin/*; do
+		case "${f##*/}" in pasta | pasta.avx2 | passt | passt.avx2) ;; *) ln -sf "$f" "$RN_WORK/nopasta/" ;; esac
+	done
+	RN_PATH="$RN_WORK/nopasta:/usr/sbin:/sbin"
+	run ub run --rm berth/default ip -4 -o addr show tap0
+	assert_success
+	assert_output --partial "10.0.2.100/24"
+	ub network create "$N" >/dev/null
+	host_server
+	run ub run --rm --network "$N" berth/default wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	assert_output from-host
+	run user_procs "pasta|passt.*"
+	assert_failure
+	assert_no_netns
+}
