@@ -13,6 +13,7 @@
 
 #include "engine/container.h"
 #include "engine/create.h"
+#include "engine/executor.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -266,8 +267,8 @@ int eng_share_shm(const struct eng_store *s, const char *id, json_t *rec, json_t
 {
 	json_t *hc = json_object_get(rec, "HostConfig");
 	const char *ipc = str(hc, "IpcMode") ?: "";
-	if (json_object_get(rec, "Pod"))
-		return 0; /* its pod's /dev/shm (pod_cgroup.c) */
+	if (json_object_get(rec, "Pod") || eng_is_vm(rec))
+		return 0; /* its pod's /dev/shm (pod_cgroup.c); a guest's is its own */
 	if (!strncmp(ipc, "container:", 10) && ipc[10] && !strchr(ipc + 10, '/')) {
 		autofree char *donor = eng_container_path(s, ipc + 10, "shm");
 		if (shm_mounted(donor))
