@@ -3,8 +3,8 @@
  * (app_service_map, with a plan that knows only the model's volumes), every image present
  * (pulled by its policy), no name taken; then doing: volumes (a ConfigMap's or Secret's
  * filled with its keys, one file each, as podman fills them), then per pod the berth pod
- * (its infra publishing the pod's ports, or for a pod of VMs no infra and the ports on the
- * one container), its containers joined to it, and the start. */
+ * (its infra publishing the pod's ports; a VM runtimeClassName's pod is one VM, as Kata's:
+ * `pod create --isolation vm`), its containers joined to it, and the start. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -233,29 +233,17 @@ static char **pod_labels(json_t *pod)
 }
 
 static int make_containers(const struct eng_store *s, struct img_store *is,
-			   const struct kpod_plan *kp, const char *pod_id,
-			   const struct app_kube_play_opts *o, json_t *ids, struct berr **err)
+			   const struct kpod_plan *kp, const char *pod_id, json_t *ids,
+			   struct berr **err)
 {
 	bool vm = json_is_true(json_object_get(kp->pod, "vm"));
-	autofree char *vm_init = vm ? img_builtin_file("berth-vm-init", err) : NULL;
-	if (vm && !vm_init)
-		return -ENOENT;
-	json_t *publish = json_object_get(kp->pod, "publish");
-	char **pub = xcalloc(json_array_size(publish) + 1, sizeof(*pub));
-	for (size_t i = 0; i < json_array_size(publish); i++)
-		pub[i] = (char *)json_string_value(json_array_get(publish, i));
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < kp->n; i++) {
 		struct eng_create c = kp->svcs[i].c;
 		c.name = kp->svcs[i].name;
 		c.pod = pod_id;
-		if (vm) { /* no infra: the one container is the pod's network */
-			c.vm_init_path = vm_init;
-			c.publish = pub;
-			c.run.hostname = str(kp->pod, "hostname");
-			if (o->network)
-				c.run.network = o->network;
-		}
+		if (vm) /* the pod's VM runs it (engine/pod_vm.h) */
+			c.isolation = NULL;
 		char id[ENG_ID_LEN + 1];
 		r = eng_create(s, is, &c, id, err);
 		if (r < 0)
@@ -263,7 +251,6 @@ static int make_containers(const struct eng_store *s, struct img_store *is,
 		else
 			json_array_append_new(ids, json_string(id));
 	}
-	free(pub);
 	return r;
 }
 
@@ -275,17 +262,22 @@ static int make_pod(const struct eng_store *s, struct img_store *is, const struc
 	autofree char *pause = img_builtin_file("berth-pause", err);
 	if (!pause)
 		return -ENOENT;
+	/* a VM runtimeClassName: the pod is one VM, its infra's, as Kata's */
+	autofree char *vm_init = vm ? img_builtin_file("berth-vm-init", err) : NULL;
+	if (vm && !vm_init)
+		return -ENOENT;
 	char **labels = pod_labels(pod);
 	json_t *publish = json_object_get(pod, "publish");
 	char **pub = xcalloc(json_array_size(publish) + 1, sizeof(*pub));
-	for (size_t i = 0; !vm && i < json_array_size(publish); i++)
+	for (size_t i = 0; i < json_array_size(publish); i++)
 		pub[i] = (char *)json_string_value(json_array_get(publish, i));
 	struct eng_pod_create pc = {.name = str(pod, "name"),
 				    .hostname = str(pod, "hostname"),
 				    .labels = labels,
 				    .publish = pub,
 				    .network = o->network,
-				    .share = vm ? "none" : NULL,
+				    .isolation = vm ? "vm" : NULL,
+				    .vm_init_path = vm_init,
 				    .pause_path = pause};
 	char id[ENG_ID_LEN + 1];
 	int r = eng_pod_create(s, is, &pc, id, err);
@@ -294,7 +286,7 @@ static int make_pod(const struct eng_store *s, struct img_store *is, const struc
 	if (r < 0)
 		return r;
 	json_t *ids = json_array();
-	r = make_containers(s, is, kp, id, o, ids, err);
+	r = make_containers(s, is, kp, id, ids, err);
 	if (r == 0 && o->start)
 		r = eng_pod_start(s, id, err);
 	if (r < 0) { /* this pod goes; those before it stay, as podman leaves them */

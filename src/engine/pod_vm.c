@@ -89,20 +89,53 @@ struct relay_msg {
 	char text[31];
 };
 
-/* Its records: the bundle's process, and the root the guest enters. */
-static char *member_records(const struct eng_exec_ctx *c, size_t *len, struct berr **err)
+/* One more record ("key=value", NUL-terminated) at the end of recs. */
+static char *add_record(char *recs, size_t *len, char *rec)
+{
+	size_t n = strlen(rec) + 1;
+	recs = xrealloc(recs, *len + n);
+	memcpy(recs + *len, rec, n);
+	*len += n;
+	free(rec);
+	return recs;
+}
+
+/* The member's limits for its cgroup in the guest (member.c there), from the bundle's
+ * linux.resources: memory.max, cpu.max, pids.max. */
+static char *limit_records(char *recs, size_t *len, json_t *res)
+{
+	json_t *mem = json_object_get(res, "memory"), *cpu = json_object_get(res, "cpu");
+	json_int_t limit = json_integer_value(json_object_get(mem, "limit"));
+	json_int_t quota = json_integer_value(json_object_get(cpu, "quota"));
+	json_int_t period = json_integer_value(json_object_get(cpu, "period"));
+	json_int_t pids =
+	    json_integer_value(json_object_get(json_object_get(res, "pids"), "limit"));
+	if (limit > 0)
+		recs = add_record(recs, len, xasprintf("memory=%lld", (long long)limit));
+	if (quota > 0)
+		recs = add_record(recs, len,
+				  xasprintf("cpu=%lld %lld", (long long)quota,
+					    (long long)(period > 0 ? period : 100000)));
+	if (pids > 0)
+		recs = add_record(recs, len, xasprintf("pids=%lld", (long long)pids));
+	return recs;
+}
+
+/* Its records: the bundle's process, the root the guest enters, its id (its cgroup there)
+ * and limits, and a PID namespace of its own unless the pod shares pid (as Kata's). */
+static char *member_records(const struct eng_exec_ctx *c, bool own_pidns, size_t *len,
+			    struct berr **err)
 {
 	autofree char *config = xasprintf("%s/config.json", c->dir);
 	autoptr(rt_spec) spec = rt_spec_load(config, c->dir, err);
 	if (!spec || !spec->process)
 		return spec ? (berr_plain(err, EINVAL, "config.json has no process"), NULL) : NULL;
 	char *recs = vm_guest_process(spec->process, len);
-	autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
-	size_t n = strlen(root) + 1;
-	recs = xrealloc(recs, *len + n);
-	memcpy(recs + *len, root, n);
-	*len += n;
-	return recs;
+	recs = add_record(recs, len, xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id));
+	recs = add_record(recs, len, xasprintf("member=%s", c->id));
+	if (own_pidns)
+		recs = add_record(recs, len, xstrdup("pidns=1"));
+	return limit_records(recs, len, spec->resources);
 }
 
 /* /dev, /proc and /sys are the guest's (process.c), whatever the bundle mounts there. */
@@ -308,7 +341,7 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 		close_except(keep, 6);
 		autofree char *root = xasprintf("root=%s/%s", POD_VM_GUEST_DIR, c->id);
 		struct pod_vm_execs x = {
-		    .chan = ex[1], .s = c->s, .infra = infra, .root_rec = root};
+		    .chan = ex[1], .s = c->s, .infra = infra, .root_rec = root, .member = c->id};
 		_exit(relay(m->sock, in[0], out[1], errp[1], ctl[0], &x));
 	}
 	int theirs[] = {out[1], c->tty ? -1 : errp[1], c->tty ? -1 : in[0], ex[1], ctl[0]};
@@ -325,6 +358,19 @@ static int member_fork(const struct eng_exec_ctx *c, struct eng_proc *p, struct 
 	return 0;
 }
 
+/* Whether the pod's members share a PID namespace (--share pid). */
+static bool shares_pid(json_t *pod)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(pod, "SharedNamespaces"), i, v)
+	{
+		if (!strcmp(json_string_value(v) ?: "", "pid"))
+			return true;
+	}
+	return false;
+}
+
 static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct berr **err)
 {
 	const char *pod_id = json_string_value(json_object_get(c->rec, "Pod"));
@@ -333,9 +379,10 @@ static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struc
 		return -ENOENT;
 	autofree char *infra =
 	    xstrdup(json_string_value(json_object_get(pod, "InfraContainerId")) ?: "");
+	bool own_pidns = !shares_pid(pod);
 	json_decref(pod);
 	size_t len = 0;
-	autofree char *recs = member_records(c, &len, err);
+	autofree char *recs = member_records(c, own_pidns, &len, err);
 	if (!recs)
 		return -EINVAL;
 	struct member *m = xzalloc(sizeof(*m));

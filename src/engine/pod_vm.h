@@ -29,4 +29,17 @@ int eng_pod_vm_share_ensure(const struct eng_store *s, const char *pod_id, struc
 /* It and what is under it unmounted (lazily). */
 void eng_pod_vm_share_remove(const struct eng_store *s, const char *pod_id);
 
+/* Whether id is the infra of a pod of one VM (its processes are QEMU's on the host: pod top
+ * shows its members' in the guest). */
+bool eng_pod_vm_infra(const struct eng_store *s, const char *id);
+struct eng_stats_sample;
+/* top of a member (its record rec; running): ps -ef's columns of its processes in the guest
+ * (its cgroup there), as eng_container_top's document; other ps arguments are refused. */
+int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const char *ps_args,
+		   json_t **out_doc, struct berr **err);
+/* A stats sample of a running member: its cgroup in the guest, the guest's CPU time and
+ * memory (the limit when it has none of its own). */
+int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
+		     struct eng_stats_sample *x, struct berr **err);
+
 #endif

@@ -63,10 +63,14 @@ static void open_session(struct pod_vm_execs *x, unsigned id, const unsigned cha
 		send_vm(x, VM_X_ERROR, id, full, sizeof(full) - 1);
 		return;
 	}
-	size_t rl = strlen(x->root_rec) + 1;
-	autofree char *recs = xmalloc(len + rl);
+	/* its root, for a guest that cannot join the member (its process gone) */
+	autofree char *join = xasprintf("join=%s", x->member);
+	size_t rl = strlen(x->root_rec) + 1, jl = strlen(join) + 1;
+	autofree char *recs = xmalloc(len + rl + jl);
 	memcpy(recs, data, len);
 	memcpy(recs + len, x->root_rec, rl);
+	memcpy(recs + len + rl, join, jl);
+	rl += jl;
 	int fd = eng_attach_connect(x->s, x->infra, NULL);
 	if (fd < 0 || frame_write(fd, FRAME_EXEC, recs, len + rl) < 0) {
 		if (fd >= 0)

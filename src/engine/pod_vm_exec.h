@@ -15,6 +15,7 @@ struct pod_vm_execs {
 	const struct eng_store *s;
 	const char *infra;    /* the pod's infra container */
 	const char *root_rec; /* "root=..." */
+	const char *member;   /* its id: an exec joins its namespaces and cgroup ("join=") */
 	unsigned id[POD_VM_EXECS_MAX];
 	int fd[POD_VM_EXECS_MAX]; /* each session's connection to the infra's monitor */
 	size_t n;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/bundle.h"
+#include "engine/pod_vm.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -110,8 +111,12 @@ int eng_stats_sample(const struct eng_store *s, const char *id, struct eng_stats
 	clock_gettime(CLOCK_REALTIME, &x.read);
 	clock_gettime(CLOCK_MONOTONIC, &x.mono);
 	autofree char *cgroup = eng_container_cgroup(s, id);
-	if (json_is_true(json_object_get(state, "Running")) &&
-	    rt_cgroup_usage_read(cgroup, &x.cg, NULL) == 0) {
+	/* a member of a pod of one VM: its cgroup is the guest's */
+	if (json_is_true(json_object_get(state, "Running")) && eng_pod_vm_executor(rec)) {
+		if (eng_pod_vm_stats(s, rec, id, &x, NULL) < 0)
+			x = (struct eng_stats_sample){.read = x.read, .mono = x.mono};
+	} else if (json_is_true(json_object_get(state, "Running")) &&
+		   rt_cgroup_usage_read(cgroup, &x.cg, NULL) == 0) {
 		x.running = true;
 		system_cpu(&x.system_cpu_ns, &x.online_cpus);
 		long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);

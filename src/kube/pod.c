@@ -348,8 +348,8 @@ static int pod_user(const struct kdoc *d, json_t *spec, const char *path, char *
 	return r;
 }
 
-/* runtimeClassName naming a VM handler ("kata", "berth-runtime-vm", "vm"): the pod's
- * containers are VMs (berth's reading; podman ignores the field). */
+/* runtimeClassName naming a VM handler ("kata", "berth-vm", "berth-runtime-vm"): the pod is
+ * one VM, as Kata's (berth's reading; podman ignores the field). */
 static bool vm_class(const char *rc)
 {
 	autofree char *l = xstrdup(rc);
@@ -406,11 +406,6 @@ static int containers(struct kmodel *m, const struct kdoc *d, const struct kpod 
 	int r = karr(d, spec, path, "containers", &list, err);
 	if (r == 0 && !json_array_size(list))
 		r = kfail(d, p, err, "a pod needs at least one container");
-	if (r == 0 && kp->vm && json_array_size(list) > 1) {
-		autofree char *rp = kpath(path, "runtimeClassName");
-		r = kfail(d, rp, err,
-			  "a pod run as VMs has one container in berth (pods of VMs: issue #19)");
-	}
 	size_t i;
 	json_t *c;
 	json_array_foreach(list, i, c)

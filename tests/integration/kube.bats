@@ -484,6 +484,65 @@ kubectl_check() {
 	assert_output ""
 }
 
+@test "kube play: runtimeClassName berth-vm makes the pod one VM (as Kata's); kube down removes it" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	# README's RuntimeClass for berth-runtime-vm is berth-vm
+	cat >vmpod.yaml <<'YML'
+apiVersion: v1
+kind: Pod
+metadata: {name: vmtwo}
+spec:
+  runtimeClassName: berth-vm
+  containers:
+  - name: web
+    image: berth/default
+    command: ["httpd", "-f", "-p", "80", "-h", "/tmp"]
+    ports: [{containerPort: 80, hostPort: 18082}]
+  - name: side
+    image: berth/default
+    command: ["sh", "-c", "mkdir -p /tmp/o; for i in $(seq 600); do wget -q -O /tmp/o/h http://127.0.0.1:80/hostname 2>/dev/null && break; sleep 0.5; done; cat /tmp/o/h; sleep 600"]
+    resources: {limits: {memory: 100Mi}}
+YML
+	run berth kube play vmpod.yaml
+	assert_success
+	remember
+	run berth pod inspect --format '{{.InfraContainerID}}' vmtwo
+	assert_success
+	infra=$output
+	run berth inspect --format '{{.HostConfig.Isolation}}' "$infra" vmtwo-web vmtwo-side
+	assert_output $'vm\nvm\nvm'
+	# one QEMU for the pod: the infra's (it runs in its state directory)
+	local p qemus=""
+	for p in $(pgrep qemu-system); do
+		case $(readlink "/proc/$p/cwd") in "$RUNROOT"/*) qemus="$qemus $(readlink "/proc/$p/cwd")" ;; esac
+	done
+	[ "$qemus" = " $RUNROOT/$infra/vm" ]
+	# the members reach each other on the VM's localhost, the hostPort reaches the VM
+	berth exec vmtwo-web sh -c "hostname >/tmp/hostname"
+	for _ in $(seq 240); do
+		[ "$(berth logs vmtwo-side 2>/dev/null)" = vmtwo ] && break
+		sleep 0.5
+	done
+	run berth logs vmtwo-side
+	assert_output vmtwo
+	run fetch http://127.0.0.1:18082/hostname
+	assert_success
+	assert_output vmtwo
+	# the container's limit is its own, in the guest
+	run berth stats --no-stream --format '{{.MemUsage}}' vmtwo-side
+	assert_output --regexp ' / 100MiB$'
+	run berth kube down vmpod.yaml
+	assert_success
+	run berth pod ps -q
+	assert_output ""
+	run berth ps -aq
+	assert_output ""
+	for p in $(pgrep qemu-system); do
+		case $(readlink "/proc/$p/cwd") in "$RUNROOT"/*) false ;; esac
+	done
+}
+
 @test "kube play: runtimeClassName kata runs the pod's container as a VM (berth's reading)" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
 	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"

@@ -116,10 +116,11 @@ teardown() {
 	done
 	run bt inspect -f '{{.State.Health.Status}}' two
 	assert_output healthy
-	run bt stop -t 30 one
+	# its sh is PID 1 of its own PID namespace, which ignores SIGTERM (as in Docker): killed
+	run bt stop -t 2 one
 	assert_success
 	run bt inspect -f '{{.State.ExitCode}}' one
-	assert_output 143
+	assert_output 137
 	# started again, in a root bound again
 	run bt start one
 	assert_success
@@ -149,12 +150,14 @@ teardown() {
 	mkdir -p "$WORK/rw" "$WORK/ro"
 	echo ro-content >"$WORK/ro/f"
 	# the pod's --memory and --cpus size its VM (QEMU's own 256 MiB taken from the memory)
-	run bt pod create --isolation vm --memory 640m --cpus 2 --network none vp4
+	# --share +pid: the members share the VM's PID namespace (each has one of its own else)
+	run bt pod create --isolation vm --memory 640m --cpus 2 --share +pid --network none vp4
 	assert_success
-	run bt run --rm --pod vp4 berth/default sh -c 'nproc; awk "/MemTotal/ {print \$2}" /proc/meminfo'
+	run bt run --rm --pod vp4 berth/default sh -c 'nproc; awk "/MemTotal/ {print \$2}" /proc/meminfo; echo $$'
 	assert_success
 	assert_line --index 0 2
 	[ "${lines[1]}" -gt 300000 ] && [ "${lines[1]}" -lt 400000 ]
+	[ "${lines[2]}" -gt 1 ]
 	run bt run --rm --pod vp4 -v "$WORK/rw:/data" -v "$WORK/ro:/ro:ro" -v vpnamed:/nv \
 		--tmpfs /scratch --tmpfs /rot:ro berth/default \
 		sh -c 'echo from-guest > /data/x; cat /ro/f; echo no > /ro/g || echo ro-refused; echo shared > /nv/y
@@ -224,4 +227,62 @@ teardown() {
 	sleep 1
 	b=$(bt exec m1 cat /tmp/t)
 	[ "$b" -gt "$a" ]
+}
+
+@test "vm pod: a member's own PID namespace, cgroup and limits in the guest; top and stats of it; exec joins it" {
+	run bt pod create --isolation vm --network none vp5
+	assert_success
+	run bt run -d --pod vp5 --name lim -m 200m --cpus 0.5 --pids-limit 40 berth/default \
+		sh -c 'echo $$ >/tmp/pid; exec sleep 600'
+	assert_success
+	run bt run -d --pod vp5 --name other berth/default sleep 601
+	assert_success
+	for _ in $(seq 240); do
+		bt exec lim test -s /tmp/pid 2>/dev/null && bt exec other true 2>/dev/null && break
+		sleep 0.5
+	done
+	# its own PID namespace (as Kata's containers): its process is PID 1 there, and an exec
+	# joins it, seeing the member's processes only
+	run bt exec lim cat /tmp/pid
+	assert_output 1
+	run bt exec lim sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline; echo; done'
+	assert_success
+	assert_line --index 0 'sleep 600 '
+	assert_line 'sleep 600 '
+	refute_line 'sleep 601 '
+	# an exec of the other member is in that one's namespace (its PID 1 the other's sleep)
+	run bt exec other sh -c 'echo $$'
+	assert_success
+	[ "$output" -gt 1 ]
+	# top: the member's processes in the guest (its cgroup there), ps -ef's columns
+	run bt top lim
+	assert_success
+	assert_line --index 0 --regexp '^UID +PID +PPID +C +STIME +TTY +TIME +CMD$'
+	assert_line --regexp '^root +[0-9]+ +1 .* sleep 600$'
+	refute_line --regexp ' sleep 601$'
+	run bt top lim aux
+	assert_failure
+	assert_output --partial "pod's VM"
+	run bt pod top vp5
+	assert_success
+	assert_line --regexp ' sleep 600$'
+	assert_line --regexp ' sleep 601$'
+	refute_output --partial qemu-system
+	# stats: its cgroup's limit (the VM's memory without one), its pids
+	run bt stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' lim other
+	assert_success
+	assert_line --regexp '^lim [0-9.]+[KMG]i?B / 200MiB 1$'
+	assert_line --regexp '^other [0-9.]+[KMG]i?B / [0-9.]+MiB 1$'
+	run bt pod stats --no-stream --format '{{.Name}} {{.MemUsage}}' vp5
+	assert_success
+	assert_line --regexp '^lim .* / 200MiB$'
+	# the limits hold in the guest: memory (the OOM killer ends what asks for more), pids
+	run bt exec lim dd if=/dev/zero of=/dev/null bs=250M count=1
+	assert_equal "$status" 137
+	run bt exec other dd if=/dev/zero of=/dev/null bs=250M count=1
+	assert_success
+	run bt exec lim sh -c 'for i in $(seq 60); do sleep 30 & done; echo started'
+	assert_output --partial "can't fork"
+	run bt pod rm -f vp5
+	assert_success
 }

@@ -17,6 +17,7 @@
 #include "cli/berth/prune.h"
 #include "engine/bundle.h"
 #include "engine/container_proc.h"
+#include "engine/pod_vm.h"
 #include "image/builtin.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -428,17 +429,21 @@ static int pod_top(struct cli_opts *o, int argc, char **argv)
 		args = t;
 	}
 	struct table *t = st ? NULL : table_new();
+	bool titled = false;
 	for (size_t i = 0; !st && ids[i]; i++) {
 		json_t *doc = NULL;
 		struct berr *err = NULL;
+		if (eng_pod_vm_infra(&es, ids[i]))
+			continue; /* the pod's VM: its QEMU's, not the pod's processes */
 		if (eng_container_top(&es, ids[i], args, &doc, &err) < 0) {
 			st = cli_fail(err, 125);
 			break;
 		}
 		size_t r, c;
 		json_t *row, *cell, *rows = json_array();
-		if (i == 0)
+		if (!titled)
 			json_array_append(rows, json_object_get(doc, "Titles"));
+		titled = true;
 		json_array_foreach(json_object_get(doc, "Processes"), r, row)
 		    json_array_append(rows, row);
 		json_array_foreach(rows, r, row)

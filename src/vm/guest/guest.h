@@ -48,6 +48,24 @@ int write_full(int fd, const void *buf, size_t len);
  * place when the host sends it again; -1 for a path that was not bound. */
 int bound_file(const char *path);
 
+/* member.c: what a pod member has of its own in the pod's VM: its cgroup, PID namespace,
+ * and an exec's entry into them ("member=", "join=", "pidns" records). */
+struct member_spawn {
+	int cg;        /* the member's cgroup.procs, for the child to join, or -1 */
+	int mnt;       /* the member's mount namespace, for an exec to join, or -1 */
+	int own_pidns; /* PID 1's own PID namespace while its next child's is another, or -1 */
+};
+/* In PID 1 before the fork (its next child's PID namespace set). -1: why says. */
+int member_prepare(const struct config *c, struct member_spawn *m, char *why, size_t len);
+/* In PID 1 after the fork (pid: the child, or -1): PID 1's namespace back, fds closed. */
+void member_after_fork(const struct config *c, struct member_spawn *m, pid_t pid);
+/* In the child: the cgroup joined, and an exec's mounts. -1: why says. */
+int member_enter(struct member_spawn *m, char *why, size_t len);
+/* A member's process was reaped: its cgroup goes. */
+void member_reaped(pid_t pid);
+/* query.c: "query=top|stats" for "member=ID", answered by a child writing to out. */
+pid_t member_query(const struct config *c, int out, int *code, char *why, size_t len);
+
 /* net.c: lo up, and each "net=" record's interface (found by its MAC) set up. */
 void setup_network(const struct config *c);
 

@@ -187,8 +187,9 @@ static int enter_root(const char *root, char *why, size_t len)
 
 /* The child's side: its stdio, root, cwd, limits and identity, then the program. What fails
  * is written to report as "CODE message". */
-static void __attribute__((noreturn)) child(const struct config *c, const char *exe, char **args,
-					    char **env, int fds[3], const char *slave, int report)
+static void __attribute__((noreturn))
+child(const struct config *c, const char *exe, char **args, char **env, int fds[3],
+      const char *slave, int report, struct member_spawn *m)
 {
 	setsid();
 	if (slave) {
@@ -206,7 +207,13 @@ static void __attribute__((noreturn)) child(const struct config *c, const char *
 	dup2(fds[2], 2);
 	char why[512], found[4096];
 	const char *root = config_value(c, "root");
-	if (root && enter_root(root, why, sizeof(why)) < 0) {
+	if (member_enter(m, why, sizeof(why)) < 0) {
+		dprintf(report, "125 %s", why);
+		_exit(125);
+	}
+	if (m->mnt >= 0) /* an exec in the member's own mounts: its root already */
+		root = "/";
+	else if (root && enter_root(root, why, sizeof(why)) < 0) {
 		dprintf(report, "125 %s", why);
 		_exit(125);
 	}
@@ -280,6 +287,7 @@ pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, 
 	pid_t pid = -1;
 	char exe[4096], slave[64];
 	int sync_pipe[2] = {-1, -1};
+	struct member_spawn m = {.cg = -1, .mnt = -1, .own_pidns = -1};
 	if (!args || !env || !args[0]) {
 		snprintf(why, why_len, "%s",
 			 args && env ? "no command specified" : "out of memory");
@@ -297,14 +305,25 @@ pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, 
 		snprintf(why, why_len, "open a terminal: %s", strerror(errno));
 		goto out;
 	}
-	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		snprintf(why, why_len, "fork: %s", strerror(errno));
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0) {
+		snprintf(why, why_len, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	if (member_prepare(c, &m, why, why_len) < 0) {
+		member_after_fork(c, &m, -1);
+		goto out;
+	}
+	pid = fork();
 	if (pid == 0) {
 		close(sync_pipe[0]);
 		int fds[3] = {in, out, err};
-		child(c, exe, args, env, fds, *master >= 0 ? slave : NULL, sync_pipe[1]);
+		child(c, exe, args, env, fds, *master >= 0 ? slave : NULL, sync_pipe[1], &m);
+	}
+	int fork_errno = errno;
+	member_after_fork(c, &m, pid);
+	if (pid < 0) {
+		snprintf(why, why_len, "fork: %s", strerror(fork_errno));
+		goto out;
 	}
 	close(sync_pipe[1]);
 	sync_pipe[1] = -1;
@@ -318,6 +337,7 @@ pid_t proc_spawn(const struct config *c, int in, int out, int err, int *master, 
 		*code = atoi(msg) ? atoi(msg) : 125;
 		snprintf(why, why_len, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
 		waitpid(pid, NULL, 0);
+		member_reaped(pid);
 		pid = -1;
 	}
 out:

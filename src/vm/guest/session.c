@@ -138,6 +138,8 @@ static void open_session(struct loop *l, unsigned id, const unsigned char *data,
 	else if (!tty && (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0 ||
 			  pipe2(err, O_CLOEXEC | O_NONBLOCK) < 0))
 		snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+	else if (config_value(&s->cfg, "query")) /* top or stats of a pod member */
+		pid = member_query(&s->cfg, out[1], &code, why, sizeof(why));
 	else
 		pid =
 		    proc_spawn(&s->cfg, in[0], out[1], err[1], &s->master, &code, why, sizeof(why));
@@ -315,6 +317,7 @@ static void reap(struct loop *l)
 	int st;
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		member_reaped(p);
 		if (p == l->pid)
 			l->code = proc_status(st);
 		for (size_t i = 0; i < SESSIONS_MAX; i++)

@@ -226,9 +226,6 @@ static void test_errors(void **state)
 	    {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
 	     "  - {name: c, image: i}\n  - {name: c, image: j}\n",
 	     "app.yaml:7: Pod p: spec.containers[1].name: container 'c' is declared twice"},
-	    {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  runtimeClassName: kata\n"
-	     "  containers:\n  - {name: a, image: i}\n  - {name: b, image: i}\n",
-	     "app.yaml:5: Pod p: spec.runtimeClassName: a pod run as VMs has one container"},
 	    {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 	     "app.yaml: ConfigMaps and Secrets are not standalone objects"},
 	    {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"

@@ -1,0 +1,169 @@
+/* top and stats of a member of a pod of one VM (see pod_vm.h): the member's processes and
+ * cgroup are the guest's, so the guest answers (vm/guest/query.c) an exec session of the
+ * infra's monitor whose records are a query ("query=top|stats", "member=ID") with its output. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/attach.h"
+#include "engine/container_proc.h"
+#include "engine/pod.h"
+#include "engine/pod_vm.h"
+#include "engine/stats.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/frame.h"
+#include "util/xalloc.h"
+
+#define ANSWER_MAX (4u << 20)
+
+/* The guest's answer to query about member id (its record rec), NUL-terminated. */
+static int query(const struct eng_store *s, json_t *rec, const char *id, const char *what,
+		 char **out, struct berr **err)
+{
+	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
+	json_t *pod = pod_id ? eng_pod_load(s, pod_id, err) : NULL;
+	if (!pod)
+		return -ENOENT;
+	autofree char *infra =
+	    xstrdup(json_string_value(json_object_get(pod, "InfraContainerId")) ?: "");
+	json_decref(pod);
+	autoclose int sock = eng_attach_connect(s, infra, err);
+	if (sock < 0)
+		return berr_wrap(err, "the VM of pod %.12s", pod_id), -EIO;
+	char recs[160];
+	int n = snprintf(recs, sizeof(recs), "query=%s%cmember=%s", what, '\0', id);
+	if (frame_write(sock, FRAME_EXEC, recs, (size_t)n + 1) < 0 ||
+	    frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0)
+		return berr_plain(err, EIO, "the pod's VM went away");
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
+	char *text = xstrdup("");
+	size_t have = 0;
+	for (;;) {
+		enum frame_stream st;
+		size_t len;
+		if (frame_read(sock, &st, buf, &len) <= 0) {
+			free(text);
+			return berr_plain(err, EIO, "the pod's VM went away");
+		}
+		if (st == FRAME_ERROR || (st == FRAME_EXIT && strcmp(buf, "0"))) {
+			free(text);
+			return berr_plain(err, EIO, "%s of container %.12s in its pod's VM: %s",
+					  what, id, buf);
+		}
+		if (st == FRAME_EXIT)
+			break;
+		if (st == FRAME_STDOUT && have + len < ANSWER_MAX) {
+			text = xrealloc(text, have + len + 1);
+			memcpy(text + have, buf, len);
+			have += len;
+			text[have] = '\0';
+		}
+	}
+	*out = text;
+	return 0;
+}
+
+bool eng_pod_vm_infra(const struct eng_store *s, const char *id)
+{
+	json_t *rec = eng_container_load(s, id, NULL);
+	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
+	json_t *pod = pod_id && json_is_true(json_object_get(rec, "PodInfra"))
+			  ? eng_pod_load(s, pod_id, NULL)
+			  : NULL;
+	bool vm = pod && eng_pod_is_vm(pod);
+	json_decref(pod);
+	json_decref(rec);
+	return vm;
+}
+
+int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const char *ps_args,
+		   json_t **out_doc, struct berr **err)
+{
+	if (strcmp(ps_args, "-ef"))
+		return berr_plain(err, EINVAL,
+				  "container %.12s runs in its pod's VM, where top shows ps -ef's "
+				  "columns only (no ps arguments)",
+				  id);
+	autofree char *text = NULL;
+	int r = query(s, rec, id, "top", &text, err);
+	if (r < 0)
+		return r;
+	/* "PIDS p..." first: the member's processes (its cgroup's) */
+	char *nl = strchr(text, '\n');
+	if (strncmp(text, "PIDS", 4) || !nl)
+		return berr_plain(err, EIO, "top of container %.12s: a bad answer", id);
+	*nl = '\0';
+	pid_t *pids = xcalloc(strlen(text) / 2 + 1, sizeof(*pids));
+	size_t n = 0;
+	for (char *save = NULL, *t = strtok_r(text + 4, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save))
+		pids[n++] = (pid_t)atoi(t);
+	*out_doc = eng_top_parse(nl + 1, pids, n, err);
+	free(pids);
+	return *out_doc ? 0 : -EIO;
+}
+
+/* "key value" lines: the value of key (0 when absent or "max"). */
+static uint64_t value(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = text; p && *p;) {
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+/* memory.stat's keys ("stat.KEY N") as {KEY: N}. */
+static json_t *mem_stat(const char *text)
+{
+	json_t *o = json_object();
+	for (const char *p = strstr(text, "stat."); p; p = strstr(p, "\nstat.")) {
+		if (*p == '\n')
+			p++;
+		p += 5;
+		const char *sp = strchr(p, ' ');
+		const char *nl = strchr(p, '\n');
+		if (!sp || (nl && nl < sp))
+			continue;
+		autofree char *k = xstrndup(p, (size_t)(sp - p));
+		json_object_set_new(o, k, json_integer((json_int_t)strtoull(sp + 1, NULL, 10)));
+	}
+	return o;
+}
+
+int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
+		     struct eng_stats_sample *x, struct berr **err)
+{
+	autofree char *t = NULL;
+	int r = query(s, rec, id, "stats", &t, err);
+	if (r < 0)
+		return r;
+	struct rt_cgroup_usage *u = &x->cg;
+	u->v2 = true;
+	u->cpu_total_ns = value(t, "usage_usec") * 1000;
+	u->cpu_user_ns = value(t, "user_usec") * 1000;
+	u->cpu_kernel_ns = value(t, "system_usec") * 1000;
+	u->throttle_periods = value(t, "nr_periods");
+	u->throttled_periods = value(t, "nr_throttled");
+	u->throttled_ns = value(t, "throttled_usec") * 1000;
+	u->mem_usage = value(t, "memory.current");
+	u->mem_limit = value(t, "memory.max");
+	u->mem_failcnt = value(t, "events.oom");
+	u->mem_stat = mem_stat(t);
+	u->pids = value(t, "pids.current");
+	u->pids_limit = value(t, "pids.max");
+	x->running = true;
+	x->system_cpu_ns = value(t, "system_ns");
+	x->online_cpus = (unsigned)value(t, "cpus");
+	/* no limit of its own: the VM's memory */
+	uint64_t vm = value(t, "memtotal");
+	x->mem_limit = u->mem_limit && (!vm || u->mem_limit < vm) ? u->mem_limit : vm;
+	return 0;
+}
