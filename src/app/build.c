@@ -246,8 +246,7 @@ int app_build(const struct eng_store *s, struct img_store *is, const struct app_
 	return 0;
 }
 
-/* dockerd's default insecure registry: 127.0.0.0/8 (and localhost, which resolves there). */
-static bool loopback(const char *image)
+bool app_image_loopback(const char *image)
 {
 	struct img_ref ref = {0};
 	if (img_ref_parse(image, &ref, NULL) < 0)
@@ -264,7 +263,7 @@ static int push_one(struct img_store *is, const char *tag, const struct app_prog
 {
 	struct img_push_opts po = {0};
 	img_http_opts_default(&po.http);
-	po.http.tls_verify = !loopback(tag);
+	po.http.tls_verify = !app_image_loopback(tag);
 	app_report(pr, "Image", tag, "Pushing");
 	int r = img_push(is, tag, NULL, &po, NULL, err);
 	if (r < 0)

@@ -39,5 +39,8 @@ int app_build(const struct eng_store *s, struct img_store *is, const struct app_
  * insecure registry by default. */
 int app_push(struct img_store *is, const struct app_plan *p, json_t *selected, bool ignore_failures,
 	     const struct app_progress *progress, struct berr **err);
+/* Whether image's registry is on the loopback: dockerd's default insecure registry,
+ * 127.0.0.0/8 (and localhost, which resolves there). */
+bool app_image_loopback(const char *image);
 
 #endif

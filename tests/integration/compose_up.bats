@@ -704,6 +704,44 @@ YML
 	berth rmi "$REG/shop/app:1" "$REG/shop/app:extra" >/dev/null
 }
 
+@test "compose config --resolve-image-digests: each image: pinned to its registry's digest now, as v2's WithImagesResolved" {
+	registry_start plain
+	run berth tag berth/default "$REG/shop/base:1"
+	assert_success
+	run berth push --tls-verify=false "$REG/shop/base:1"
+	assert_success
+	local digest
+	digest=$(curl -sfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		-H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+		-H 'Accept: application/vnd.oci.image.index.v1+json' \
+		-H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+		"http://$REG/v2/shop/base/manifests/1" | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}')
+	[[ "$digest" == sha256:* ]]
+	cat >compose.yaml <<YML
+services:
+  app:
+    image: $REG/shop/base:1
+  pinned:
+    image: $REG/shop/base@$digest
+  built:
+    build: ./nowhere
+YML
+	run berth compose config --resolve-image-digests --format json
+	assert_success
+	[ "$(echo "$output" | jq -r .services.app.image)" = "$REG/shop/base:1@$digest" ]
+	[ "$(echo "$output" | jq -r .services.pinned.image)" = "$REG/shop/base@$digest" ]
+	[ "$(echo "$output" | jq -r .services.built.image)" = null ]
+	# without the switch nothing is asked
+	run berth compose config --format json
+	[ "$(echo "$output" | jq -r .services.app.image)" = "$REG/shop/base:1" ]
+	# a tag the registry does not have: the service and the image named, status 1
+	sed -i 's|shop/base:1$|shop/base:nope|' compose.yaml
+	run berth compose config --resolve-image-digests
+	[ "$status" -eq 1 ]
+	assert_output --partial "berth: service app: resolve image '$REG/shop/base:nope'"
+	berth rmi "$REG/shop/base:1" >/dev/null
+}
+
 @test "compose logs and up on a terminal: each container's prefix in its colour; --no-color and NO_COLOR turn it off" {
 	cat >compose.yaml <<'YML'
 services:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/digests.h"
 #include "app/project.h"
 #include "cli/berth/compose.h"
 #include "compose/yaml.h"
@@ -204,6 +205,7 @@ static void print_environment(json_t *env)
 struct config_flags {
 	bool services, volumes, profiles, images, quiet, variables, environment;
 	bool no_interpolate, no_normalize, no_path_resolution, no_consistency, no_env_resolution;
+	bool resolve_image_digests;
 	const char *format, *hash, *output;
 };
 
@@ -247,6 +249,9 @@ static int config_print(struct cmp_project *p, const struct config_flags *cf)
 		print_environment(p->environment);
 		return 0;
 	}
+	struct berr *err = NULL;
+	if (cf->resolve_image_digests && app_resolve_image_digests(p->model, &err) < 0)
+		return cli_fail(err, 1);
 	return print_model(p, cf->format ? cf->format : "yaml", cf->output, !cf->no_interpolate);
 }
 
@@ -265,6 +270,8 @@ int compose_config(struct compose_opts *co, int argc, char **argv)
 	    {"format", 0, FLAG_STRING, &cf.format, "Format the output. Values: [yaml | json]",
 	     "string"},
 	    {"output", 'o', FLAG_STRING, &cf.output, "Save to file (default to stdout)", "string"},
+	    {"resolve-image-digests", 0, FLAG_BOOL, &cf.resolve_image_digests,
+	     "Pin image tags to digests"},
 	    {"no-interpolate", 0, FLAG_BOOL, &cf.no_interpolate,
 	     "Don't interpolate environment variables"},
 	    {"no-normalize", 0, FLAG_BOOL, &cf.no_normalize, "Don't normalize compose model"},
