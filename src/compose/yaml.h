@@ -32,5 +32,7 @@ json_t *cmp_yaml_scalar(const char *s);
 /* Write j as a YAML document (block style, keys in j's order, strings quoted only where a
  * plain scalar would read as something else). */
 int cmp_yaml_emit(json_t *j, FILE *f, struct berr **err);
+/* The same with indent spaces a level (2 above; yaml.v3's Marshal indents 4). */
+int cmp_yaml_emit_indent(json_t *j, FILE *f, int indent, struct berr **err);
 
 #endif

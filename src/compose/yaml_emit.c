@@ -94,11 +94,17 @@ static int node(yaml_emitter_t *e, json_t *j, int depth)
 
 int cmp_yaml_emit(json_t *j, FILE *f, struct berr **err)
 {
+	return cmp_yaml_emit_indent(j, f, 2, err);
+}
+
+int cmp_yaml_emit_indent(json_t *j, FILE *f, int indent, struct berr **err)
+{
 	yaml_emitter_t e;
 	yaml_event_t ev;
 	if (!yaml_emitter_initialize(&e))
 		return berr_set(err, ENOMEM, "yaml emitter");
 	yaml_emitter_set_output_file(&e, f);
+	yaml_emitter_set_indent(&e, indent);
 	yaml_emitter_set_unicode(&e, 1);
 	yaml_emitter_set_width(&e, -1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);

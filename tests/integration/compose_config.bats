@@ -244,8 +244,8 @@ YML
 	[ "$(echo "$output" | jq -r 'keys | join(",")')" = EXTRA,GREETING,INNER,NESTED,PLAIN,PORT,TAG ]
 	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables --format yaml"
 	assert_success
-	assert_line '  presencevalue: "on"'
-	assert_line '  required: true'
+	assert_line '    presencevalue: "on"'
+	assert_line '    required: true'
 	# -q prints nothing
 	run bash -c "cd '$WORK/proj' && '$BERTH_BIN' compose -f vars.yml config --variables -q"
 	assert_success

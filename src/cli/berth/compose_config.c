@@ -121,7 +121,7 @@ static int var_cmp(const void *a, const void *b)
 /* `config --variables`: v2's table (NAME REQUIRED DEFAULT VALUE ALTERNATE VALUE, Go's
  * tabwriter with compose's settings: minimum width 20, padding 3; rows by name, where v2's
  * follow its map's random order), `--format json` (its formatter's 4-space indent, then an
- * empty line) or yaml (yaml.v3's lower-cased field names). */
+ * empty line) or yaml (yaml.v3's Marshal: lower-cased field names, 4 spaces). */
 static int print_variables(json_t *vars, const char *format)
 {
 	size_t n = json_object_size(vars), i = 0;
@@ -154,7 +154,7 @@ static int print_variables(json_t *vars, const char *format)
 				      "presencevalue", json_object_get(rows[i], "PresenceValue"),
 				      "required", json_object_get(rows[i], "Required")));
 		struct berr *err = NULL;
-		if (cmp_yaml_emit(y, stdout, &err) < 0)
+		if (cmp_yaml_emit_indent(y, stdout, 4, &err) < 0)
 			st = cli_fail(err, 1);
 		json_decref(y);
 		free(rows);
