@@ -1,14 +1,11 @@
-/* The build context and the selection of COPY/ADD sources (see context.h).
+/* The build context and the selection of COPY/ADD sources (see context.h); a source name is
+ * resolved to its descriptor by source.c, which says which attack that stops.
  *
- * The attack this file stops: a Containerfile (often someone else's, built from a checkout)
- * names what is copied into the image, and the checkout holds what it likes. A symbolic link
- * "key -> /home/me/.ssh/id_ed25519" or "up -> ../../.." must not carry host files into an
- * image, nor a FIFO hang the build, nor a device node make us read a disk. So in the context
- * every name is opened below the context's own fd, one component at a time with O_PATH |
- * O_NOFOLLOW; links are read and followed by us, and refused when they leave the context
- * (RESOLVE_BENEATH's rule, done by hand so that each link can also be checked against the
- * ignore file); special files are refused from their lstat, never opened. A stage's root is
- * an image we built: links there resolve inside it (path_open_in_root). */
+ * Below a resolved source, nothing is followed: the walk lists links as links, opens each
+ * directory by name with O_NOFOLLOW and checks it is still the one it stat'ed, and refuses
+ * FIFOs, sockets and device nodes from their lstat, never opening them (a FIFO would hang the
+ * build, a device node make us read a disk). The walk that reads a selection again for the
+ * copy checks every entry against what was selected. */
 #include "build/context.h"
 
 #include <dirent.h>
@@ -22,6 +19,7 @@
 #include <unistd.h>
 
 #include "build/ignore.h"
+#include "build/source.h"
 #include "build/text.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -37,16 +35,6 @@ struct bld_context {
 
 /* ---- paths ---- */
 
-static enum bld_ignore_verdict verdict(const struct bld_ignore *ign, const char *path, bool dir)
-{
-	return ign ? bld_ignore_match(ign, path, dir) : BLD_IGNORE_KEEP;
-}
-
-static char *join(const char *a, const char *b)
-{
-	return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -59,11 +47,6 @@ static unsigned components(const char *path)
 	for (const char *p = path; *p; p++)
 		n += *p == '/';
 	return n;
-}
-
-static int not_found(const char *name, struct berr **err)
-{
-	return berr_plain(err, ENOENT, "\"/%s\": not found", name);
 }
 
 static const char *kind_name(mode_t mode)
@@ -90,204 +73,6 @@ static int refuse_special(const char *path, mode_t mode, struct berr **err)
 			  "'%s' in the build context is %s: only files, directories and "
 			  "symbolic links can be copied",
 			  path, kind_name(mode));
-}
-
-int bld_source_clean(const char *src, bool refuse_up, char **out, struct berr **err)
-{
-	int depth = 0;
-	for (const char *p = src; *p;) {
-		while (*p == '/')
-			p++;
-		size_t n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			depth--;
-		else if (n && !(n == 1 && p[0] == '.'))
-			depth++;
-		if (depth < 0 && refuse_up)
-			return berr_plain(err, EXDEV, "'%s' leads outside the build context", src);
-		depth = depth < 0 ? 0 : depth;
-		p += n;
-	}
-	autofree char *clean = path_clean(src);
-	*out = xstrdup(clean + 1);
-	return 0;
-}
-
-/* ---- resolving a source ---- */
-
-#define RESOLVE_DEPTH_MAX 256
-
-struct resolved {
-	int fd;       /* O_PATH, links followed */
-	char *path;   /* context: where it is, relative to the root ("" the root); else NULL */
-	bool ignored; /* context: a directory the ignore file excludes (exceptions may keep some
-			 of what it holds) */
-};
-
-static void resolved_clear(struct resolved *r)
-{
-	if (r->fd >= 0)
-		(void)close(r->fd);
-	free(r->path);
-	*r = (struct resolved){.fd = -1};
-}
-
-struct beneath {
-	const struct bld_root *root;
-	const char *src;
-	int fds[RESOLVE_DEPTH_MAX + 1]; /* fds[0] the root (not owned) */
-	size_t ends[RESOLVE_DEPTH_MAX + 1];
-	unsigned depth;
-	struct bld_buf path;
-	int links;
-};
-
-static void beneath_pop(struct beneath *b)
-{
-	(void)close(b->fds[b->depth]);
-	b->depth--;
-	b->path.len = b->ends[b->depth];
-	if (b->path.s)
-		b->path.s[b->path.len] = '\0';
-}
-
-static void beneath_push(struct beneath *b, int fd, const char *name)
-{
-	if (b->path.len)
-		bld_buf_addc(&b->path, '/');
-	bld_buf_add(&b->path, name, strlen(name));
-	b->fds[++b->depth] = fd;
-	b->ends[b->depth] = b->path.len;
-}
-
-/* A link met on the way (fd its O_PATH handle, cand its path): its target joins the rest of
- * the walk, resolved with the context as the root, as BuildKit's scoped resolution does: an
- * absolute target starts again at the context's top, ".." stops there. */
-static int beneath_link(struct beneath *b, int fd, const char *cand, char **todo, struct berr **err)
-{
-	if (++b->links > BLD_SYMLINKS_MAX)
-		return berr_plain(err, ELOOP, "\"/%s\": too many levels of symbolic links", b->src);
-	char target[PATH_MAX];
-	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-	if (n < 0)
-		return berr_set(err, errno, "readlink '%s'", cand);
-	target[n] = '\0';
-	while (target[0] == '/' && b->depth > 0)
-		beneath_pop(b);
-	char *next = xasprintf("%s/%s", target, *todo);
-	free(*todo);
-	*todo = next;
-	return 0;
-}
-
-/* One name of the walk: into a directory, through a link, or the last one. 1: go on, 0: done. */
-static int beneath_step(struct beneath *b, const char *name, bool last, char **todo,
-			struct berr **err)
-{
-	if (!strcmp(name, "..")) { /* only from a link's target: the source's own are refused */
-		if (b->depth > 0)
-			beneath_pop(b);
-		return 1;
-	}
-	int fd = openat(b->fds[b->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR
-			   ? not_found(b->src, err)
-			   : berr_set(err, errno, "open '%s'", name);
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		(void)close(fd);
-		return berr_set(err, errno, "stat '%s'", name);
-	}
-	autofree char *cand = join(b->path.s ? b->path.s : "", name);
-	bool dir = S_ISDIR(st.st_mode);
-	enum bld_ignore_verdict v = verdict(b->root->ignore, cand, dir);
-	int r = 1;
-	if (v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir))
-		r = not_found(b->src, err); /* never sent to the builder */
-	else if (S_ISLNK(st.st_mode))
-		r = beneath_link(b, fd, cand, todo, err);
-	else if (!dir && !last)
-		r = not_found(b->src, err);
-	else if (b->depth >= RESOLVE_DEPTH_MAX)
-		r = berr_plain(err, ENAMETOOLONG, "\"/%s\": too deep", b->src);
-	if (r < 0 || S_ISLNK(st.st_mode)) {
-		(void)close(fd);
-		return r < 0 ? r : 1;
-	}
-	beneath_push(b, fd, name);
-	return dir;
-}
-
-static int resolve_beneath(const struct bld_root *root, const char *src, struct resolved *out,
-			   struct berr **err)
-{
-	struct beneath b = {.root = root, .src = src};
-	b.fds[0] = root->fd;
-	bld_buf_add(&b.path, "", 0);
-	autofree char *todo = xstrdup(src);
-	int r = 0;
-	for (;;) {
-		char *p = todo + strspn(todo, "/");
-		if (!*p)
-			break;
-		size_t n = strcspn(p, "/");
-		autofree char *name = xstrndup(p, n);
-		char *rest = xstrdup(p + n);
-		free(todo);
-		todo = rest;
-		if (!strcmp(name, "."))
-			continue;
-		if (n > NAME_MAX) {
-			r = berr_plain(err, ENAMETOOLONG, "\"/%s\": name too long", src);
-			break;
-		}
-		r = beneath_step(&b, name, rest[strspn(rest, "/")] == '\0', &todo, err);
-		if (r <= 0)
-			break;
-	}
-	struct stat st;
-	if (r >= 0) {
-		out->fd = b.depth ? b.fds[b.depth--]
-				  : openat(root->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (out->fd < 0 || fstat(out->fd, &st) < 0)
-			r = berr_set(err, errno, "open '%s' in the build context", src);
-		out->path = bld_buf_take(&b.path);
-		out->ignored = r >= 0 && S_ISDIR(st.st_mode) &&
-			       verdict(root->ignore, out->path, true) == BLD_IGNORE_EXCLUDE;
-	}
-	for (; b.depth > 0; b.depth--)
-		(void)close(b.fds[b.depth]);
-	bld_buf_clear(&b.path);
-	return r < 0 ? r : 0;
-}
-
-/* Hand e over as this function's error (err may be NULL). */
-static int pass(struct berr **err, struct berr *e, int r)
-{
-	if (err && !*err)
-		*err = e;
-	else
-		berr_free(e);
-	return r;
-}
-
-/* src (clean, relative) in root, links followed. */
-static int resolve(const struct bld_root *root, const char *src, struct resolved *out,
-		   struct berr **err)
-{
-	*out = (struct resolved){.fd = -1};
-	if (root->context)
-		return resolve_beneath(root, src, out, err);
-	struct berr *e = NULL;
-	out->fd = path_open_in_root(root->fd, *src ? src : ".", O_PATH, 0, &e);
-	if (out->fd >= 0)
-		return 0;
-	if (berr_code(e) == ENOENT || berr_code(e) == ENOTDIR) {
-		berr_free(e);
-		return not_found(src, err);
-	}
-	return pass(err, e, out->fd);
 }
 
 /* ---- selection ---- */
@@ -435,15 +220,15 @@ static void filter(const struct sel *s, const char *rel, bool dir, unsigned dept
 	*skip = false;
 	*self = true;
 	if (s->root->ignore) {
-		autofree char *cpath = join(s->base, rel);
+		autofree char *cpath = bld_source_join(s->base, rel);
 		enum bld_ignore_verdict v = bld_ignore_match(s->root->ignore, cpath, dir);
 		*skip |= v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir);
 		*self &= v == BLD_IGNORE_KEEP;
 	}
-	enum bld_ignore_verdict v = verdict(s->o->exclude, rel, dir);
+	enum bld_ignore_verdict v = bld_source_verdict(s->o->exclude, rel, dir);
 	*skip |= v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !dir);
 	*self &= v == BLD_IGNORE_KEEP;
-	if (s->o->include && verdict(s->o->include, rel, dir) == BLD_IGNORE_KEEP) {
+	if (s->o->include && bld_source_verdict(s->o->include, rel, dir) == BLD_IGNORE_KEEP) {
 		/* not included: a directory may still lead to what is, unless it leaves the
 		 * pattern's literal leading part */
 		*self = false;
@@ -466,7 +251,7 @@ static int walk_entry(struct sel *s, int dirfd, const char *name, struct bld_buf
 	if (skip)
 		return 0;
 	if (s->root->context && !dir && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		autofree char *cpath = join(s->base, rel->s);
+		autofree char *cpath = bld_source_join(s->base, rel->s);
 		return refuse_special(cpath, st.st_mode, err);
 	}
 	char *link = NULL;
@@ -530,19 +315,19 @@ static bool selected(const struct bld_match *m, const char *path)
  * without patterns (missing is an error). */
 static int select_one(struct sel *s, const char *name, bool explicit, struct berr **err)
 {
-	struct resolved res = {.fd = -1};
-	int r = resolve(s->root, name, &res, err);
+	struct bld_resolved res = {.fd = -1};
+	int r = bld_resolve(s->root, name, &res, err);
 	if (r < 0)
 		return r;
 	struct stat st;
 	if (fstat(res.fd, &st) < 0) {
 		r = berr_set(err, errno, "stat '%s'", name);
-		resolved_clear(&res);
+		bld_resolved_clear(&res);
 		return r;
 	}
 	if (s->root->context && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
 		r = refuse_special(res.path, st.st_mode, err);
-		resolved_clear(&res);
+		bld_resolved_clear(&res);
 		return r;
 	}
 	struct bld_selection *o = s->out;
@@ -562,10 +347,10 @@ static int select_one(struct sel *s, const char *name, bool explicit, struct ber
 	}
 	bool gone = r == 0 && res.ignored && s->m->n == 1;
 	if (r == 0 && s->o->required && !selected(s->m, s->o->required)) {
-		autofree char *full = join(name, s->o->required);
-		r = not_found(full, err);
+		autofree char *full = bld_source_join(name, s->o->required);
+		r = bld_source_not_found(full, err);
 	} else if (gone && explicit) {
-		r = not_found(name, err);
+		r = bld_source_not_found(name, err);
 	}
 	if (r < 0 || gone) {
 		for (size_t i = 0; i < s->m->n; i++)
@@ -574,7 +359,7 @@ static int select_one(struct sel *s, const char *name, bool explicit, struct ber
 		match_clear(s->m);
 		o->n--;
 	}
-	resolved_clear(&res);
+	bld_resolved_clear(&res);
 	return r;
 }
 
@@ -592,11 +377,11 @@ static int select_glob(struct sel *s, int dirfd, const char *dir, const char *ct
 		if (r < 0 || !m || fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		bool isdir = S_ISDIR(st.st_mode);
-		autofree char *cpath = join(ctxdir, names[i]);
-		enum bld_ignore_verdict v = verdict(s->root->ignore, cpath, isdir);
+		autofree char *cpath = bld_source_join(ctxdir, names[i]);
+		enum bld_ignore_verdict v = bld_source_verdict(s->root->ignore, cpath, isdir);
 		if (v == BLD_IGNORE_PRUNE || (v == BLD_IGNORE_EXCLUDE && !isdir))
 			continue; /* not in the context the builder sees */
-		autofree char *name = join(dir, names[i]);
+		autofree char *name = bld_source_join(dir, names[i]);
 		if (n == 1) {
 			r = select_one(s, name, false, err);
 		} else if (isdir) {
@@ -628,10 +413,10 @@ static int select_wild(struct sel *s, const char *clean, struct berr **err)
 		bld_buf_add(&dir, comps[i], strlen(comps[i]));
 	}
 	int r = 0;
-	struct resolved res = {.fd = -1};
+	struct bld_resolved res = {.fd = -1};
 	if (k == n) {
 		r = select_one(s, dir.s, true, err);
-	} else if ((r = resolve(s->root, dir.s, &res, err)) == 0) {
+	} else if ((r = bld_resolve(s->root, dir.s, &res, err)) == 0) {
 		autoclose int fd = openat(res.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			r = select_glob(s, fd, dir.s, res.path ? res.path : "", comps + k, n - k,
@@ -639,7 +424,7 @@ static int select_wild(struct sel *s, const char *clean, struct berr **err)
 		else if (errno != ENOTDIR) /* not a directory: nothing matches (filepath.Walk) */
 			r = berr_set(err, errno, "open '%s'", dir.s);
 	}
-	resolved_clear(&res);
+	bld_resolved_clear(&res);
 	bld_buf_clear(&dir);
 	for (size_t i = 0; i < n; i++)
 		free(comps[i]);
@@ -687,19 +472,19 @@ int bld_walk_start(struct bld_walk *w, const struct bld_root *root, const struct
 		   struct berr **err)
 {
 	*w = (struct bld_walk){.root = root, .m = m, .cur = -1};
-	struct resolved res;
-	int r = resolve(root, m->name, &res, err);
+	struct bld_resolved res;
+	int r = bld_resolve(root, m->name, &res, err);
 	if (r == 0)
 		r = walk_check(&m->v[0], res.fd, m->name, err);
 	if (r < 0) {
-		resolved_clear(&res);
+		bld_resolved_clear(&res);
 		return r;
 	}
 	if (S_ISDIR(m->v[0].mode))
 		w->dirs[w->n_dirs++] = take_fd(&res.fd);
 	else
 		w->cur = take_fd(&res.fd);
-	resolved_clear(&res);
+	bld_resolved_clear(&res);
 	return 0;
 }
 
@@ -774,17 +559,21 @@ static int read_context_file(const struct bld_root *root, const char *name, char
 			     size_t *out_len, struct berr **err)
 {
 	*out = NULL;
-	struct resolved res;
+	struct bld_resolved res;
 	struct berr *e = NULL;
-	int r = resolve(root, name, &res, &e);
+	int r = bld_resolve(root, name, &res, &e);
 	if (r < 0 && berr_code(e) == ENOENT) {
 		berr_free(e);
 		return 0;
 	}
+	if (r < 0 && err && !*err)
+		*err = e;
+	else if (r < 0)
+		berr_free(e);
 	if (r < 0)
-		return pass(err, e, r);
+		return r;
 	autoclose int fd = fs_open_regular(res.fd, NULL, NULL, err);
-	resolved_clear(&res);
+	bld_resolved_clear(&res);
 	if (fd < 0 || fs_read_fd(fd, BLD_IGNORE_FILE_MAX, out, out_len, err) < 0)
 		return berr_wrap(err, "read '%s'", name);
 	return 0;
