@@ -716,7 +716,7 @@ static void finish(struct monitor *m, int code)
 {
 	eng_log_close(&m->log);
 	unmount_root(m);
-	eng_share_shm_release(m->s, m->id);
+	eng_share_shm_release_monitor(m->s, m->id);
 	autofree char *sock = eng_attach_path(m->s, m->id);
 	(void)unlink(sock);
 	autofree char *dir = xasprintf("%s/%s", m->s->runroot, m->id);

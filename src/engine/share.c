@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "engine/container.h"
 #include "engine/create.h"
@@ -297,4 +298,16 @@ void eng_share_shm_release(const struct eng_store *s, const char *id)
 	while (shm_mounted(path) && umount2(path, MNT_DETACH) == 0)
 		;
 	(void)rmdir(path);
+}
+
+void eng_share_shm_release_monitor(const struct eng_store *s, const char *id)
+{
+	/* stop returns once the end is recorded, before this monitor ends: a start at once has
+	 * a monitor of its own, which mounted (or kept) the tmpfs its container binds now */
+	json_t *st = eng_state_load(s, id);
+	json_int_t owner = json_integer_value(json_object_get(st, "MonitorPid"));
+	json_decref(st);
+	if (owner && owner != (json_int_t)getpid())
+		return;
+	eng_share_shm_release(s, id);
 }

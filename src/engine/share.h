@@ -39,7 +39,10 @@ void eng_share_spec(json_t *rec, json_t *spec);
  * shareable), as dockerd's setupIpcDirs. Not for a pod's member (its pod's /dev/shm). */
 int eng_share_shm(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
 		  struct berr **err);
-/* The shareable /dev/shm of container id unmounted (its monitor's end, its removal). */
+/* The shareable /dev/shm of container id unmounted (its removal). */
 void eng_share_shm_release(const struct eng_store *s, const char *id);
+/* The same at the end of its monitor (the caller), unless the state names another monitor
+ * (a start right after a stop). */
+void eng_share_shm_release_monitor(const struct eng_store *s, const char *id);
 
 #endif

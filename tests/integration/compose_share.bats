@@ -120,9 +120,14 @@ ns_of() {
 	run berth run --rm --network none --ipc container:plain berth/default ls /dev/shm
 	assert_success
 	assert_output ""
-	# the shareable tmpfs goes when X stops (its monitor), and again nothing at rm
+	# the shareable tmpfs goes when X stops (its monitor ends just after stop returns), and
+	# again nothing at rm
 	run berth stop -t 0 shr
 	assert_success
+	for _ in $(seq 100); do
+		grep -q " $STORE/containers/.*/shm " /proc/self/mountinfo || break
+		sleep 0.1
+	done
 	run grep " $STORE/containers/.*/shm " /proc/self/mountinfo
 	assert_failure
 	run berth start shr
