@@ -26,6 +26,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 #include "vm/netns.h"
 
@@ -716,7 +717,7 @@ static void check_network(const struct eng_store *s, json_t *out, json_t *net, b
 	describe(net, &b, &nn, s4, s6);
 	unsigned index = 0;
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, NULL) == 0) {
+	if (userns_is_initial() && net_nl_open(&nl, -1, NULL) == 0) {
 		index = b.name ? net_nl_ifindex(&nl, b.name) : 0;
 		net_nl_close(&nl);
 	}
@@ -741,8 +742,13 @@ json_t *eng_network_check(const struct eng_store *s, bool repair)
 	json_t *nets = eng_network_list(s, NULL);
 	autoclose int lock = eng_network_lock(s, NULL);
 	json_t *live = live_addresses(s, &stopped);
-	check_interfaces(out, stopped, repair);
-	check_ports(out, live, repair);
+	/* rootless (issue #22): the host's interfaces, bridges and nftables are root's, which
+	 * the user's namespace neither owns nor may repair (a bridge named as the user's
+	 * network's would be root's, not its) */
+	if (userns_is_initial()) {
+		check_interfaces(out, stopped, repair);
+		check_ports(out, live, repair);
+	}
 	size_t i;
 	json_t *net;
 	json_array_foreach(nets, i, net) check_network(s, out, net, repair);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/rootless.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -58,6 +59,10 @@ static void sleep_ms(long ms)
 static int make_cgroup(struct vm *v, const struct vm_opts *o, unsigned mem_mb, struct berr **err)
 {
 	const struct rt_spec *spec = o->spec;
+	/* rootless (issue #22): no cgroup is the user's to make without delegation (the engine
+	 * refuses limits then, engine/rootless.h); QEMU and virtiofsd run in the caller's */
+	if (rt_rootless_detect())
+		return 0;
 	v->cgroup = rt_cgroup_path(spec->cgroups_path, o->id ? o->id : "vm");
 	json_t *res = json_object();
 	json_object_set_new(

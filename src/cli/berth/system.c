@@ -24,6 +24,7 @@
 #include "engine/info.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
+#include "engine/rootless_report.h"
 #include "engine/volume.h"
 #include "image/image.h"
 #include "image/store.h"
@@ -427,6 +428,22 @@ static void check_networks(struct cli_opts *o, struct finding *f)
 	report_all(f, eng_network_check(&es, f->repair));
 }
 
+/* As a user (rootless): what it has and lacks, one line each; facts, not problems (the
+ * findings below are what --repair can mend). */
+static void rootless_facts(struct cli_opts *o)
+{
+	json_t *facts = eng_rootless_report(o->runroot);
+	size_t i;
+	json_t *x;
+	json_array_foreach(facts, i, x)
+	{
+		printf("rootless: %s %s\n",
+		       json_is_true(json_object_get(x, "Has")) ? "has" : "lacks",
+		       json_string_value(json_object_get(x, "What")));
+	}
+	json_decref(facts);
+}
+
 static int system_check(struct cli_opts *o, int argc, char **argv)
 {
 	bool repair = false;
@@ -441,6 +458,7 @@ static int system_check(struct cli_opts *o, int argc, char **argv)
 	if (n < 0)
 		return flags_status(n);
 	struct finding f = {.repair = repair};
+	rootless_facts(o);
 	check_builds(o, &f); /* first: a build's containers are its to remove */
 	check_containers(o, &f);
 	check_networks(o, &f); /* after: a repaired container leaves its interfaces */

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# berth build, system check and --isolation vm run by an ordinary user (issue #22), as
+# rootless_engine.bats does it: a real user made here (useradd, a range in /etc/subuid and
+# /etc/subgid), berth run as that user with setpriv. Everything the user made (processes,
+# QEMU and virtiofsd, files) is gone after the file.
+
+load helpers
+
+# Why a part cannot run on this host, or nothing.
+userns_blocked() {
+	local f
+	f=/proc/sys/kernel/unprivileged_userns_clone
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/user/max_user_namespaces
+	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
+	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
+}
+
+setup_file() {
+	export RB_BLOCKED
+	RB_BLOCKED=$(userns_blocked)
+	[ -z "$RB_BLOCKED" ] || return 0
+	export RB_USER="brb$$"
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RB_USER"
+	export RB_UID RB_GID
+	RB_UID=$(id -u "$RB_USER")
+	RB_GID=$(id -g "$RB_USER")
+	# a range of our own, above rootless_engine.bats' (which ends at 3758096384)
+	export RB_SUB=$((3825205248 + ($$ % 1024) * 65536))
+	echo "$RB_USER:$RB_SUB:65536" >>/etc/subuid
+	echo "$RB_USER:$RB_SUB:65536" >>/etc/subgid
+	export RB_XDG="/run/user/$RB_UID" RB_MADE_RUN_USER=
+	[ -d /run/user ] || RB_MADE_RUN_USER=1
+	mkdir -p "$RB_XDG"
+	chown "$RB_UID:$RB_GID" "$RB_XDG"
+	chmod 0700 "$RB_XDG"
+	export RB_WORK
+	RB_WORK=$(mktemp -d /tmp/berth-rootless-build.XXXXXX)
+	chmod 0755 "$RB_WORK"
+	mkdir "$RB_WORK/home"
+	chown "$RB_UID:$RB_GID" "$RB_WORK/home"
+}
+
+# Every process of the user's or of its range, killed; true when there was one.
+kill_user_procs() {
+	local pids="" p uid
+	for p in /proc/[0-9]*; do
+		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		if [ "$uid" = "$RB_UID" ] || { [ "$uid" -ge "$RB_SUB" ] && [ "$uid" -lt $((RB_SUB + 65536)) ]; }; then
+			pids="$pids ${p#/proc/}"
+		fi
+	done
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	[ -n "$pids" ]
+}
+
+teardown_file() {
+	[ -n "${RB_USER:-}" ] || return 0
+	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
+	rm -rf "$RB_WORK" "$RB_XDG" "/tmp/berth-run-$RB_UID"
+	[ -z "$RB_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
+	sed -i "/^$RB_USER:/d" /etc/subuid /etc/subgid
+	userdel "$RB_USER" 2>/dev/null || true
+	! kill_user_procs
+}
+
+# ub ARGS...: berth as the test's user, with a clean environment, its home and runtime dir.
+ub() {
+	setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
+		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" "$@"
+}
+
+RB_STORE() { echo "$RB_WORK/home/.local/share/berth"; }
+
+setup() {
+	load_libs
+	[ -z "$RB_BLOCKED" ] || skip "rootless berth cannot run here: $RB_BLOCKED"
+	N="rb$$-$BATS_TEST_NUMBER"
+}
+
+teardown() {
+	[ -z "$RB_BLOCKED" ] || return 0
+	ip link del berth0 2>/dev/null || true
+	local ids
+	ids=$(ub ps -aq 2>/dev/null || true)
+	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	ub rmi -f "$N" >/dev/null 2>&1 || true
+}
+
+@test "build as the user: RUN as root of the user namespace, COPY, --chown; layers on disk with the mapped ids; the image runs as the user" {
+	ctx="$RB_WORK/ctx$BATS_TEST_NUMBER"
+	mkdir -p "$ctx"
+	echo copied >"$ctx/f.txt"
+	cat >"$ctx/Containerfile" <<-'EOF'
+		FROM berth/default
+		RUN mkdir -p /app && echo built >/app/b && chown 1000:1000 /app/b && cat /proc/self/uid_map
+		COPY f.txt /app/f.txt
+		COPY --chown=42:43 f.txt /app/g.txt
+		CMD ["sh", "-c", "cat /app/b /app/f.txt; stat -c '%u:%g %n' /app/b /app/f.txt /app/g.txt"]
+	EOF
+	chmod -R a+rX "$ctx"
+	run ub build --network none -t "$N" "$ctx"
+	assert_success
+	# RUN in the user's namespace: 0 is the user, 1.. its range
+	assert_output --regexp "RUN .* +0 +$RB_UID +1"
+	assert_output --regexp "RUN .* +1 +$RB_SUB +65536"
+	run ub images --format '{{.Repository}}'
+	assert_line "$N"
+	run ub run --rm --network none "$N"
+	assert_success
+	assert_line built
+	assert_line copied
+	assert_line "1000:1000 /app/b"
+	assert_line "0:0 /app/f.txt"
+	assert_line "42:43 /app/g.txt"
+	# on disk: container uid 1000 is RB_SUB + 999, 42:43 is RB_SUB + 41:42, 0 the user
+	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/b')
+	[ "$(stat -c %u:%g "$f")" = "$((RB_SUB + 999)):$((RB_SUB + 999))" ]
+	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/g.txt')
+	[ "$(stat -c %u:%g "$f")" = "$((RB_SUB + 41)):$((RB_SUB + 42))" ]
+	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/f.txt')
+	[ "$(stat -c %u:%g "$f")" = "$RB_UID:$RB_GID" ]
+	# again: every step from the cache; the build left nothing behind
+	run ub build --network none -t "$N" "$ctx"
+	assert_success
+	assert_output --partial CACHED
+	run ub ps -aq
+	assert_output ""
+	run ub system check
+	assert_success
+	assert_line "No problems found"
+	# root's store has none of it
+	run env -u BERTH_ROOT -u BERTH_RUNROOT "$BERTH" images --format '{{.Repository}}'
+	refute_line "$N"
+}
+
+@test "build as the user: a failing RUN is the build's error; its container and mounts are gone" {
+	ctx="$RB_WORK/ctx$BATS_TEST_NUMBER"
+	mkdir -p "$ctx"
+	printf 'FROM berth/default\nRUN id -u && cat /proc/self/uid_map | wc -l\nRUN exit 3\n' >"$ctx/Containerfile"
+	chmod -R a+rX "$ctx"
+	run ub build --network none "$ctx"
+	assert_failure
+	assert_output --partial "exit 3"
+	assert_output --partial "did not complete successfully: exit code: 3"
+	run ub ps -aq
+	assert_output ""
+}
+
+@test "system check as the user: what it has and lacks, one line each, then the store's findings" {
+	# a bridge named as the user's default network's: root's, not a finding of the user's
+	ub run --rm --network none berth/default true
+	ip link add berth0 type bridge
+	ip link set berth0 up
+	run ub system check
+	assert_success
+	assert_line --index 0 "rootless: has subordinate ids: uids $RB_SUB-$((RB_SUB + 65535)) (/etc/subuid), gids $RB_SUB-$((RB_SUB + 65535)) (/etc/subgid)"
+	assert_line --regexp "^rootless: has newuidmap: /.*/newuidmap \((setuid|file capabilities)\)$"
+	assert_line --regexp "^rootless: has newgidmap: /.*/newgidmap \((setuid|file capabilities)\)$"
+	assert_line --regexp "^rootless: (has overlayfs in the user namespace \(userxattr; kernel|lacks overlayfs in the user namespace: )"
+	assert_line --regexp "^rootless: (has|lacks) fuse-overlayfs: "
+	if command -v pasta >/dev/null; then
+		assert_line "rootless: has pasta: $(command -v pasta) (the default network, -p)"
+	else
+		assert_line --partial "rootless: lacks pasta: not installed (Debian's package passt)"
+	fi
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	if [ "$start" -gt 0 ]; then
+		assert_line --partial "rootless: lacks ports below $start: -p refuses them; as root, 'sysctl net.ipv4.ip_unprivileged_port_start=0'"
+	fi
+	if [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+		assert_line --partial "rootless: lacks cgroup delegation: this host has cgroup v1"
+	else
+		assert_line --regexp "^rootless: (has|lacks) cgroup delegation: cgroup v2"
+	fi
+	# KVM: the user's own right to open /dev/kvm (not root's)
+	if setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- sh -c ': <>/dev/kvm' 2>/dev/null; then
+		assert_line "rootless: has KVM: /dev/kvm (--isolation vm at full speed)"
+	else
+		assert_line --regexp "^rootless: lacks KVM: /dev/kvm: .*: --isolation vm emulates the CPU \(TCG, much slower\); as root, add the user to group kvm$"
+	fi
+	assert_line --regexp "^rootless: (has|lacks) QEMU"
+	assert_line "No problems found"
+	refute_output --partial "network bridge"
+	# the overlay probe's scratch directory is gone, and nothing is mounted there
+	run find "$RB_XDG/berth" -maxdepth 1 -name 'overlay-probe.*'
+	assert_output ""
+	# as root: no rootless lines (and root's bridge would be root's finding)
+	ip link del berth0
+	store_setup
+	run berth system check
+	assert_success
+	refute_output --partial "rootless:"
+	store_teardown
+}
+
+@test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); exec, stop, rm; other networks refused, saying why" {
+	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
+	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
+	run ub run --rm --isolation vm berth/default true
+	assert_failure 125
+	assert_output --partial "--isolation vm as a user (rootless): the VM's network needs root"
+	assert_output --partial "use --network none"
+	run ub ps -aq
+	assert_output ""
+	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
+		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run --rm --isolation vm --network none \
+		berth/default sh -c 'echo in-vm; id -u'
+	assert_success
+	assert_line in-vm
+	assert_line 0
+	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
+		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run -d --name "$N" --isolation vm --network none \
+		berth/default sleep 600
+	assert_success
+	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
+	run ub exec "$N" sh -c 'echo w >/root/w && cat /root/w'
+	assert_success
+	assert_output w
+	# QEMU and virtiofsd are the user's processes on the host
+	q=$(pgrep -u "$RB_UID" -x qemu-system-x86 || pgrep -u "$RB_UID" -f qemu-system-x86_64 | head -1)
+	[ -n "$q" ]
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$q/status")" = "$RB_UID" ]
+	run pgrep -u "$RB_UID" -f virtiofsd
+	assert_success
+	run ub stop -t 2 "$N"
+	assert_success
+	run ub rm "$N"
+	assert_success
+	for _ in $(seq 100); do pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd'
+	assert_failure
+}
