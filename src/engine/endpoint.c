@@ -448,8 +448,8 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 	json_decref(now);
 }
 
-int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
-			 int netns, struct berr **err)
+static int connect_here(const struct eng_store *s, const char *id, json_t *rec, const char *name,
+			int netns, struct berr **err)
 {
 	json_t *n = json_object_get(networks_of(rec), name);
 	if (!n)
@@ -482,6 +482,34 @@ int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec,
 	return r;
 }
 
+/* The rootless engine's connect and disconnect: inside the rootless network namespace. */
+struct connect_ctx {
+	const struct eng_store *s;
+	const char *id, *name;
+	int netns;
+};
+
+static int connect_inside(void *p, json_t *rec, struct berr **err)
+{
+	struct connect_ctx *c = p;
+	return connect_here(c->s, c->id, rec, c->name, c->netns, err);
+}
+
+int eng_endpoint_connect(const struct eng_store *s, const char *id, json_t *rec, const char *name,
+			 int netns, struct berr **err)
+{
+	struct connect_ctx c = {s, id, name, netns};
+	if (eng_rootless())
+		return eng_rlnet_run(s, id, true, connect_inside, &c, rec, err);
+	return connect_here(s, id, rec, name, netns, err);
+}
+
+static int disconnect_inside(void *p, json_t *rec, struct berr **err)
+{
+	(void)net_endpoint_remove(p, NULL);
+	return 0;
+}
+
 void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *rec,
 			     const char *name)
 {
@@ -491,7 +519,10 @@ void eng_endpoint_disconnect(const struct eng_store *s, const char *id, json_t *
 		return;
 	char host_if[16];
 	eng_endpoint_name(id, nid, host_if);
-	(void)net_endpoint_remove(host_if, NULL);
+	if (eng_rootless())
+		(void)eng_rlnet_run(s, id, false, disconnect_inside, host_if, rec, NULL);
+	else
+		(void)net_endpoint_remove(host_if, NULL);
 }
 
 /* ---- network connect and disconnect ---- */

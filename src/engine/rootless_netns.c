@@ -335,6 +335,43 @@ static int forward_ports(const struct eng_store *s, const char *id, json_t *rec,
 	return 0;
 }
 
+/* Under the lock: fn(ctx, rec) inside the namespace for container id (made if need be when
+ * make, and marked as used by id); a failure drops a mark it made, and the namespace when
+ * that was its only use. */
+static int run_locked(const struct eng_store *s, const char *id, bool make, eng_rlnet_inside_fn fn,
+		      void *ctx, json_t *rec, int *out_nsfd, struct berr **err)
+{
+	autofree char *mark = xasprintf("%s/rootless-netns/users/%s", s->runroot, id);
+	if (!make && holder_alive(s) <= 0)
+		return 0;
+	bool marked = access(mark, F_OK) == 0;
+	int nsfd = ensure_ns(s, err);
+	if (nsfd < 0)
+		return nsfd;
+	int r = marked ? 0 : fs_replace_file(mark, "", 0, 0600, err);
+	if (r == 0)
+		r = run_inside(nsfd, fn, ctx, rec, err);
+	if (r < 0 && !marked) {
+		(void)unlink(mark);
+		if (!in_use(s, id, false))
+			remove_ns(s);
+	}
+	if (r == 0 && out_nsfd)
+		*out_nsfd = nsfd;
+	else
+		(void)close(nsfd);
+	return r;
+}
+
+int eng_rlnet_run(const struct eng_store *s, const char *id, bool make, eng_rlnet_inside_fn fn,
+		  void *ctx, json_t *rec, struct berr **err)
+{
+	autoclose int lock = rl_lock(s, err);
+	if (lock < 0)
+		return -EIO;
+	return run_locked(s, id, make, fn, ctx, rec, NULL, err);
+}
+
 int eng_rlnet_attach(const struct eng_store *s, const char *id, json_t *rec,
 		     eng_rlnet_inside_fn inside, void *ctx, json_t **out_settings,
 		     struct berr **err)
@@ -342,18 +379,14 @@ int eng_rlnet_attach(const struct eng_store *s, const char *id, json_t *rec,
 	autoclose int lock = rl_lock(s, err);
 	if (lock < 0)
 		return -EIO;
-	autoclose int nsfd = ensure_ns(s, err);
-	if (nsfd < 0)
-		return nsfd;
-	autofree char *mark = xasprintf("%s/rootless-netns/users/%s", s->runroot, id);
-	int r = fs_replace_file(mark, "", 0, 0600, err);
-	json_t *bare = r == 0 ? without_ports(rec) : NULL;
-	if (r == 0)
-		r = run_inside(nsfd, inside, ctx, bare, err);
+	json_t *bare = without_ports(rec);
+	autoclose int nsfd = -1;
+	int r = run_locked(s, id, true, inside, ctx, bare, &nsfd, err);
 	json_decref(bare);
 	if (r == 0)
 		r = forward_ports(s, id, rec, nsfd, out_settings, err);
 	if (r < 0) {
+		autofree char *mark = xasprintf("%s/rootless-netns/users/%s", s->runroot, id);
 		(void)unlink(mark);
 		if (!in_use(s, id, false))
 			remove_ns(s);

@@ -36,6 +36,11 @@ typedef int (*eng_rlnet_inside_fn)(void *ctx, json_t *rec, struct berr **err);
 int eng_rlnet_attach(const struct eng_store *s, const char *id, json_t *rec,
 		     eng_rlnet_inside_fn inside, void *ctx, json_t **out_settings,
 		     struct berr **err);
+/* fn(ctx, rec) run inside the namespace for container id, which then uses it (network
+ * connect and disconnect of a running container); with make false, nothing when there is no
+ * namespace. */
+int eng_rlnet_run(const struct eng_store *s, const char *id, bool make, eng_rlnet_inside_fn fn,
+		  void *ctx, json_t *rec, struct berr **err);
 /* The container's forwarder stopped and its use dropped; the namespace removed after its last
  * user. Nothing when it had none. */
 void eng_rlnet_detach(const struct eng_store *s, const char *id);

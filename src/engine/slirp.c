@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,25 +33,32 @@ bool eng_slirp_available(void)
 	return eng_usermode_available(SLIRP_NAME);
 }
 
+/* The messages are podman 4's (libpod/networking_slirp4netns.go). */
 static int parse_bool(const char *key, const char *v, bool *out, struct berr **err)
 {
 	if (!strcmp(v, "true") || !strcmp(v, "false")) {
 		*out = !strcmp(v, "true");
 		return 0;
 	}
-	return berr_plain(err, EINVAL, "cannot parse %s=%s for slirp4netns: true or false", key, v);
+	return berr_plain(err, EINVAL, "invalid value of %s for slirp4netns: \"%s\"", key, v);
 }
 
+/* cidr (IPv4, a prefix of 1 to 25: slirp4netns's guest is the network's .100), or an
+ * outbound address of family or the name of an interface here (podman's). */
 static int parse_addr(const char *key, const char *v, int family, char *out, size_t cap,
 		      struct berr **err)
 {
 	struct net_addr a;
 	bool cidr = !strcmp(key, "cidr");
-	/* slirp4netns takes a prefix of 1 to 25 (its guest is the network's .100) */
-	if (net_addr_parse(v, &a) < 0 || a.family != family || strlen(v) >= cap ||
-	    (cidr && (!strchr(v, '/') || a.prefix < 1 || a.prefix > 25)) ||
-	    (!cidr && strchr(v, '/')))
-		return berr_plain(err, EINVAL, "invalid %s for slirp4netns: '%s'", key, v);
+	bool ok = net_addr_parse(v, &a) == 0 && a.family == family && strlen(v) < cap &&
+		  (cidr ? strchr(v, '/') && a.prefix >= 1 && a.prefix <= 25 : !strchr(v, '/'));
+	if (!ok && !cidr && strlen(v) < IF_NAMESIZE && if_nametoindex(v))
+		ok = true;
+	if (!ok && cidr)
+		return berr_plain(err, EINVAL, "invalid cidr \"%s\"", v);
+	if (!ok)
+		return berr_plain(err, EINVAL, "invalid %s%s \"%s\"", key,
+				  family == AF_INET6 ? ":" : "", v);
 	snprintf(out, cap, "%s", v);
 	return 0;
 }
@@ -59,8 +67,10 @@ static int parse_addr(const char *key, const char *v, int family, char *out, siz
 static int parse_one(const char *kv, struct eng_slirp_opts *o, struct berr **err)
 {
 	const char *eq = strchr(kv, '=');
-	autofree char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
-	const char *v = eq ? eq + 1 : "";
+	if (!eq)
+		return berr_plain(err, EINVAL, "unknown option for slirp4netns: \"%s\"", kv);
+	autofree char *k = xstrndup(kv, (size_t)(eq - kv));
+	const char *v = eq + 1;
 	if (!strcmp(k, "allow_host_loopback"))
 		return parse_bool(k, v, &o->host_loopback, err);
 	if (!strcmp(k, "enable_ipv6"))
@@ -75,25 +85,23 @@ static int parse_one(const char *kv, struct eng_slirp_opts *o, struct berr **err
 		char *end = NULL;
 		long m = strtol(v, &end, 10);
 		if (!*v || *end || m < 68 || m > 65521)
-			return berr_plain(err, EINVAL, "invalid mtu for slirp4netns: '%s'", v);
+			return berr_plain(err, EINVAL, "invalid mtu \"%s\"", v);
 		o->mtu = (unsigned)m;
 		return 0;
 	}
 	if (!strcmp(k, "port_handler")) {
 		if (strcmp(v, "rootlesskit") && strcmp(v, "slirp4netns"))
 			return berr_plain(err, EINVAL,
-					  "unknown port_handler for slirp4netns: \"%s\" "
-					  "(rootlesskit or slirp4netns)",
-					  v);
+					  "unknown port_handler for slirp4netns: \"%s\"", v);
 		return 0;
 	}
-	/* podman's words (libpod/networking_slirp4netns.go) */
 	return berr_plain(err, EINVAL, "unknown option for slirp4netns: \"%s\"", kv);
 }
 
 int eng_slirp_parse(const char *mode, struct eng_slirp_opts *out, struct berr **err)
 {
-	struct eng_slirp_opts o = {.mtu = 65520};
+	/* podman 4's defaults: IPv6 on, the host's loopback not reachable */
+	struct eng_slirp_opts o = {.mtu = 65520, .ipv6 = true};
 	const char *opts = mode && mode[11] == ':' ? mode + 12 : "";
 	autofree char *copy = xstrdup(opts);
 	if (strlen(opts) > 1024)
@@ -102,6 +110,8 @@ int eng_slirp_parse(const char *mode, struct eng_slirp_opts *out, struct berr **
 	     kv = strtok_r(NULL, ",", &save))
 		if (parse_one(kv, &o, err) < 0)
 			return -EINVAL;
+	if (*o.outbound6 && !o.ipv6)
+		return berr_plain(err, EINVAL, "enable_ipv6=true is required for outbound_addr6");
 	*out = o;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* slirp4netns (podman's rootless network before pasta, issue #22): a user-mode TCP/IP stack
  * for one network namespace, the fallback where pasta is not installed and a mode of its own,
  * `--network slirp4netns[:OPTION,...]`, with podman's options: allow_host_loopback=BOOL,
- * enable_ipv6=BOOL, cidr=CIDR, mtu=N, outbound_addr=IPv4, outbound_addr6=IPv6 and
+ * enable_ipv6=BOOL, cidr=CIDR, mtu=N, outbound_addr=IPv4|IF, outbound_addr6=IPv6|IF and
  * port_handler=rootlesskit|slirp4netns (berth's own forwarder, portfwd.h, serves both). The
  * container gets 10.0.2.100 (the cidr's .100), its gateway .2 and DNS .3, as podman's. */
 #ifndef BERTH_ENGINE_SLIRP_H

@@ -206,7 +206,7 @@ teardown() {
 	assert_no_netns
 }
 
-@test "two user networks at once; system prune removes a namespace no running container uses" {
+@test "two user networks at once; network connect and disconnect; system prune removes a namespace no running container uses" {
 	ub network create "$N-a" >/dev/null
 	ub network create "$N-b" >/dev/null
 	run ub run -d --name "$N-1" --network "$N-a" berth/default sleep 300
@@ -219,6 +219,16 @@ teardown() {
 	user_procs berth-netns
 	run ub exec "$N-2" ip -4 -o addr show eth0
 	assert_success
+	# network connect and disconnect while it runs: its eth1 inside the namespace
+	run ub network connect "$N-a" "$N-2"
+	assert_success
+	run ub exec "$N-2" ip -4 -o addr show eth1
+	assert_success
+	assert_output --partial "inet "
+	run ub network disconnect "$N-a" "$N-2"
+	assert_success
+	run ub exec "$N-2" ip -o link show eth1
+	assert_failure
 	# a monitor killed with its container leaves its use behind: prune drops it
 	mon=$(pgrep -u "$RN_UID" -f "berth.*monitor.*$(ub inspect -f '{{.Id}}' "$N-2")" | head -1 || true)
 	pid=$(ub inspect -f '{{.State.Pid}}' "$N-2")

@@ -32,6 +32,7 @@ static void options(void **state)
 	assert_int_equal(eng_slirp_parse("slirp4netns", &o, NULL), 0);
 	assert_int_equal(o.mtu, 65520);
 	assert_false(o.host_loopback);
+	assert_true(o.ipv6);
 	assert_int_equal(eng_slirp_parse("slirp4netns:allow_host_loopback=true,enable_ipv6=true,"
 					 "cidr=10.9.0.0/24,mtu=1500,outbound_addr=192.0.2.1,"
 					 "port_handler=slirp4netns",
@@ -48,14 +49,25 @@ static void options(void **state)
 	assert_int_equal(eng_slirp_parse("slirp4netns", &o, NULL), 0);
 	eng_slirp_guest_addr(&o, guest);
 	assert_string_equal(guest, "10.0.2.100");
+	assert_int_equal(
+	    eng_slirp_parse("slirp4netns:outbound_addr=lo,enable_ipv6=false", &o, NULL), 0);
+	assert_string_equal(o.outbound4, "lo");
+	assert_false(o.ipv6);
 }
 
 static void refused(void **state)
 {
-	const char *bad[] = {"slirp4netns:bogus=1",           "slirp4netns:mtu=x",
-			     "slirp4netns:mtu=70000",         "slirp4netns:cidr=10.9.0.0/30",
-			     "slirp4netns:cidr=10.9.0.0",     "slirp4netns:allow_host_loopback=yes",
-			     "slirp4netns:port_handler=nope", "slirp4netns:outbound_addr=::1"};
+	const char *bad[] = {"slirp4netns:bogus=1",
+			     "slirp4netns:mtu=x",
+			     "slirp4netns:mtu=70000",
+			     "slirp4netns:cidr=10.9.0.0/30",
+			     "slirp4netns:cidr=10.9.0.0",
+			     "slirp4netns:allow_host_loopback=yes",
+			     "slirp4netns:port_handler=nope",
+			     "slirp4netns:outbound_addr=::1",
+			     "slirp4netns:mtu",
+			     "slirp4netns:outbound_addr=no-such-if0",
+			     "slirp4netns:enable_ipv6=false,outbound_addr6=::1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct eng_slirp_opts o;
 		struct berr *err = NULL;
