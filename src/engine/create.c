@@ -475,11 +475,11 @@ int eng_create(const struct eng_store *s, struct img_store *is, const struct eng
 		return create(s, is, c, out_id, err);
 	/* --pod: the pod decides the namespaces it shares and the ports (pod.h) */
 	struct eng_create in_pod;
-	char *keep[3] = {NULL, NULL, NULL};
+	char *keep[ENG_POD_KEEP] = {NULL};
 	int r = eng_pod_member_plan(s, c, &in_pod, keep, err);
 	if (r == 0)
 		r = create(s, is, &in_pod, out_id, err);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < ENG_POD_KEEP; i++)
 		free(keep[i]);
 	return r;
 }

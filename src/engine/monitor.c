@@ -732,6 +732,8 @@ static void finish(struct monitor *m, int code)
 			eng_event_container(m->s, m->id, m->rec, "destroy", NULL);
 		eng_remove_anonymous_volumes(m->s, m->rec);
 	}
+	/* a pod's --exit-policy stop: done before an attached run hears of the exit */
+	eng_pod_after_exit(m->s, m->id, m->rec);
 	for (size_t i = 0; i < m->n_clients; i++) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", code);

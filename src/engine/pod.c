@@ -30,10 +30,7 @@
 
 #define POD_RECORD_MAX (1 << 20)
 
-/* The namespaces a pod may share, podman's names. */
-static const char *const shareable[] = {"cgroup", "ipc", "net", "pid", "uts", NULL};
-
-static char *pod_path(const struct eng_store *s, const char *id, const char *file)
+char *eng_pod_path(const struct eng_store *s, const char *id, const char *file)
 {
 	return file ? xasprintf("%s/pods/%s/%s", s->root, id, file)
 		    : xasprintf("%s/pods/%s", s->root, id);
@@ -41,13 +38,13 @@ static char *pod_path(const struct eng_store *s, const char *id, const char *fil
 
 json_t *eng_pod_load(const struct eng_store *s, const char *id, struct berr **err)
 {
-	autofree char *path = pod_path(s, id, "pod.json");
+	autofree char *path = eng_pod_path(s, id, "pod.json");
 	return json_load_path(AT_FDCWD, path, POD_RECORD_MAX, err);
 }
 
-static int pod_save(const struct eng_store *s, const char *id, json_t *rec, struct berr **err)
+int eng_pod_save(const struct eng_store *s, const char *id, json_t *rec, struct berr **err)
 {
-	autofree char *path = pod_path(s, id, "pod.json");
+	autofree char *path = eng_pod_path(s, id, "pod.json");
 	return json_write_atomic(rec, path, err);
 }
 
@@ -87,7 +84,7 @@ int eng_pod_list(const struct eng_store *s, char ***out_ids, struct berr **err)
 }
 
 /* The id of the pod named name, or NULL. */
-static char *find_name(const struct eng_store *s, const char *name)
+char *eng_pod_find_name(const struct eng_store *s, const char *name)
 {
 	char **ids = NULL;
 	if (eng_pod_list(s, &ids, NULL) < 0)
@@ -106,7 +103,7 @@ static char *find_name(const struct eng_store *s, const char *name)
 int eng_pod_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_ID_LEN + 1],
 		    struct berr **err)
 {
-	autofree char *named = find_name(s, ref);
+	autofree char *named = eng_pod_find_name(s, ref);
 	if (named) {
 		memcpy(out_id, named, ENG_ID_LEN + 1);
 		return 0;
@@ -150,54 +147,6 @@ char **eng_pod_containers(const struct eng_store *s, const char *id, bool infra)
 	return out;
 }
 
-/* --share, podman's: a list replacing the default "ipc,net,uts", or "+list" adding to it;
- * "none" (or "") shares nothing and makes no infra; "none" within a list shares nothing but
- * keeps the infra (podman 4.3 does both). Into an array of names; out_infra: whether the pod
- * gets an infra container. */
-static json_t *share_parse(const struct eng_pod_create *c, bool *out_infra, struct berr **err)
-{
-	const char *share = c->share;
-	bool nothing = share && (!*share || !strcmp(share, "none"));
-	if (c->no_infra && share && !nothing) {
-		berr_plain(err, EINVAL,
-			   "cannot set share(%s) namespaces without an infra container", share);
-		return NULL;
-	}
-	*out_infra = !c->no_infra && !nothing;
-	json_t *out = json_array();
-	if (!*out_infra)
-		return out;
-	autofree char *list = !share          ? xstrdup("ipc,net,uts")
-			      : *share == '+' ? xasprintf("ipc,net,uts,%s", share + 1)
-					      : xstrdup(share);
-	bool none = false;
-	for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		bool known = !strcmp(t, "none");
-		none = none || known;
-		for (const char *const *k = shareable; *k; k++)
-			known = known || !strcmp(*k, t);
-		if (!known) {
-			json_decref(out);
-			berr_plain(
-			    err, EINVAL,
-			    "invalid kernel namespace to share: %s. Options are: cgroup, ipc, "
-			    "net, pid, uts or none",
-			    t);
-			return NULL;
-		}
-		bool dup = !strcmp(t, "none");
-		size_t i;
-		json_t *v;
-		json_array_foreach(out, i, v) dup = dup || !strcmp(json_string_value(v), t);
-		if (!dup)
-			json_array_append_new(out, json_string(t));
-	}
-	if (none)
-		json_array_clear(out);
-	return out;
-}
-
 static bool shares_ns(json_t *list, const char *ns)
 {
 	size_t i;
@@ -210,287 +159,9 @@ static bool shares_ns(json_t *list, const char *ns)
 	return false;
 }
 
-static bool shares(json_t *pod, const char *ns)
+bool eng_pod_shares(json_t *pod, const char *ns)
 {
 	return shares_ns(json_object_get(pod, "SharedNamespaces"), ns);
-}
-
-/* Under pods.lock: the record, its name free among pods. */
-static int pod_add(const struct eng_store *s, json_t *rec, char out_id[ENG_ID_LEN + 1],
-		   struct berr **err)
-{
-	autofree char *dir = xasprintf("%s/pods", s->root);
-	if (fs_mkdir_p(dir, 0700, err) < 0)
-		return -EIO;
-	autofree char *lockpath = xasprintf("%s/pods.lock", s->root);
-	autoclose int lock = fs_lock(lockpath, err);
-	if (lock < 0)
-		return -EIO;
-	const char *name = json_string_value(json_object_get(rec, "Name"));
-	autofree char *owner = find_name(s, name);
-	if (owner)
-		return berr_plain(err, EEXIST, "name \"%s\" is in use: pod already exists", name);
-	uint8_t raw[32];
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-		return berr_set(err, errno, "random id");
-	char id[ENG_ID_LEN + 1];
-	digest_to_hex(raw, sizeof(raw), id);
-	autofree char *pdir = pod_path(s, id, NULL);
-	if (mkdir(pdir, 0700) < 0)
-		return berr_set(err, errno, "create '%s'", pdir);
-	json_object_set_new(rec, "Id", json_string(id));
-	if (pod_save(s, id, rec, err) < 0) {
-		(void)fs_rm_rf(AT_FDCWD, pdir, NULL);
-		return -EIO;
-	}
-	memcpy(out_id, id, sizeof(id));
-	return 0;
-}
-
-/* --infra-command: a JSON array of strings, or words split at white space (podman's). */
-static char **infra_argv(const char *cmd, struct berr **err)
-{
-	json_t *j = *cmd == '[' ? json_loads(cmd, 0, NULL) : NULL;
-	size_t n = 0, i;
-	json_t *v;
-	char **argv = xcalloc(strlen(cmd) / 2 + 2 + json_array_size(j), sizeof(char *));
-	if (j) {
-		json_array_foreach(j, i, v)
-		{
-			if (json_is_string(v))
-				argv[n++] = xstrdup(json_string_value(v));
-		}
-		if (n != json_array_size(j))
-			n = 0;
-	} else {
-		autofree char *copy = xstrdup(cmd);
-		for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t;
-		     t = strtok_r(NULL, " \t\n", &save))
-			argv[n++] = xstrdup(t);
-	}
-	json_decref(j);
-	if (n == 0) {
-		strv_free(argv);
-		berr_plain(err, EINVAL, "invalid --infra-command '%s'", cmd);
-		return NULL;
-	}
-	return argv;
-}
-
-/* The infra container: the built-in image (it is there offline) with berth-pause bound in
- * read-only as its only process, or --infra-image and --infra-command; the pod's network,
- * ports, hostname and cgroup. */
-static int infra_create(const struct eng_store *s, struct img_store *is,
-			const struct eng_pod_create *c, json_t *pod, char out_id[ENG_ID_LEN + 1],
-			struct berr **err)
-{
-	if (!c->infra_image && !c->pause_path)
-		return berr_plain(err, ENOENT, "berth's berth-pause is not installed");
-	if (!c->infra_image && img_builtin_ensure(is, err) < 0)
-		return -EIO;
-	char **argv = c->infra_command ? infra_argv(c->infra_command, err) : NULL;
-	if (c->infra_command && !argv)
-		return -EINVAL;
-	const char *id = json_string_value(json_object_get(pod, "Id"));
-	autofree char *name = c->infra_name ? xstrdup(c->infra_name) : xasprintf("%.12s-infra", id);
-	autofree char *bind = xasprintf("%s:/berth-pause:ro", c->pause_path);
-	char *volumes[] = {bind, NULL, NULL};
-	/* a pod of one VM: berth-pause's directory (a file that big is no bound file of a
-	 * VM's) and the share its members' roots are bound into */
-	bool vm = eng_pod_is_vm(pod);
-	autofree char *share =
-	    vm ? eng_pod_vm_share(s, json_string_value(json_object_get(pod, "Id"))) : NULL;
-	autofree char *pause_dir = vm && c->pause_path ? xstrdup(c->pause_path) : NULL;
-	if (pause_dir && strrchr(pause_dir, '/'))
-		*strrchr(pause_dir, '/') = '\0';
-	autofree char *bind_dir = pause_dir ? xasprintf("%s:/.berth:ro", pause_dir) : NULL;
-	autofree char *bind_share = vm ? xasprintf("%s:%s", share, POD_VM_GUEST_DIR) : NULL;
-	if (vm) {
-		volumes[0] = c->infra_image ? bind_share : bind_dir;
-		volumes[1] = c->infra_image ? NULL : bind_share;
-	}
-	struct eng_create ic = {.image = c->infra_image ? c->infra_image : "berth/default",
-				.name = name,
-				.stop_timeout = -1,
-				.volumes = c->infra_image && !vm ? NULL : volumes,
-				.publish = c->publish};
-	if (vm) {
-		ic.isolation = "vm";
-		ic.vm_init_path = c->vm_init_path;
-		/* the pod's limits size its VM: the guest gets what QEMU's own leaves of
-		 * --memory (the VM's cgroup is the guest's memory and that), vCPUs --cpus */
-		if (c->memory)
-			ic.run.memory = c->memory - ((int64_t)VM_OVERHEAD_MB << 20);
-		ic.run.cpus = c->cpus;
-	}
-	ic.run.entrypoint = argv             ? argv[0]
-			    : c->infra_image ? NULL
-			    : vm             ? "/.berth/berth-pause"
-					     : "/berth-pause";
-	ic.run.entrypoint_rest = argv ? argv + 1 : NULL;
-	ic.run.network = c->network ? c->network : ENG_NET_DEFAULT;
-	ic.run.shm_size = c->shm_size;
-	if (shares(pod, "uts"))
-		ic.run.hostname = json_string_value(json_object_get(pod, "Hostname"));
-	int r = eng_create(s, is, &ic, out_id, err);
-	strv_free(argv);
-	if (r < 0)
-		return r;
-	json_t *rec = eng_container_load(s, out_id, err);
-	if (!rec)
-		return -EIO;
-	json_object_set_new(rec, "Pod", json_string(id));
-	json_object_set_new(rec, "PodInfra", json_true());
-	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
-	if (*cgroup)
-		json_object_set_new(json_object_get(rec, "HostConfig"), "CgroupParent",
-				    json_string(cgroup));
-	r = eng_container_save(s, out_id, rec, err);
-	json_decref(rec);
-	return r;
-}
-
-static json_t *labels_json(char *const *labels)
-{
-	json_t *o = json_object();
-	for (char *const *l = labels; l && *l; l++) {
-		const char *eq = strchr(*l, '=');
-		autofree char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
-/* --isolation: vm needs the infra (the VM) and its guest init. */
-static int vm_check(const struct eng_pod_create *c, bool infra, struct berr **err)
-{
-	const char *iso = c->isolation;
-	if (!iso || !strcmp(iso, "default") || !strcmp(iso, "process"))
-		return 0;
-	if (strcmp(iso, "vm"))
-		return berr_plain(err, EINVAL, "invalid --isolation '%s': default, process or vm",
-				  iso);
-	if (!infra)
-		return berr_plain(err, EINVAL,
-				  "--isolation vm: the pod's VM is its infra container: not with "
-				  "--infra=false or --share none");
-	if (!c->vm_init_path)
-		return berr_plain(err, ENOENT, "the guest init berth-vm-init is not installed");
-	if (c->memory && c->memory < (int64_t)(VM_MEM_MIN_MB + VM_OVERHEAD_MB) << 20)
-		return berr_plain(err, EINVAL,
-				  "--isolation vm: a pod's VM needs --memory %um at least (%u MiB "
-				  "for the guest, %u for QEMU)",
-				  VM_MEM_MIN_MB + VM_OVERHEAD_MB, VM_MEM_MIN_MB, VM_OVERHEAD_MB);
-	return 0;
-}
-
-/* What create checks before anything is made: the name, --share, --cgroup-parent, the limits,
- * ports without an infra. The namespaces and limits are returned. */
-static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t **out_limits,
-			bool *out_infra, struct berr **err)
-{
-	/* podman's rule for a pod's name (libpod's NameRegex: one character is a name) */
-	if (c->name && !(isalnum((unsigned char)c->name[0]) && !c->name[1]) &&
-	    !eng_name_valid(c->name))
-		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
-				  c->name);
-	if (c->infra_name && !eng_name_valid(c->infra_name))
-		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
-				  c->infra_name);
-	if (c->cgroup_parent && eng_pod_cgroup_parent_check(c->cgroup_parent, err) < 0)
-		return -EINVAL;
-	json_t *ns = share_parse(c, out_infra, err);
-	if (!ns)
-		return -EINVAL;
-	int vr = vm_check(c, *out_infra, err);
-	if (vr < 0) {
-		json_decref(ns);
-		return vr;
-	}
-	json_t *limits = eng_pod_limits(c, err);
-	int r = limits ? 0 : -EINVAL;
-	if (r == 0 && shares_ns(ns, "cgroup") && !c->no_share_parent)
-		r = berr_plain(err, EINVAL,
-			       "cannot define the pod as the cgroup parent at the same time as "
-			       "joining the infra container's cgroupNS");
-	if (r == 0 && json_object_size(limits) && c->no_share_parent)
-		r = berr_plain(err, EINVAL,
-			       "--cpus, --cpuset-cpus and --memory limit the pod's cgroup: not "
-			       "with --share-parent=false");
-	if (r == 0 && !*out_infra && c->publish && *c->publish)
-		r = berr_plain(err, EINVAL,
-			       "you must have an infra container to publish port bindings to the "
-			       "host");
-	if (r < 0) {
-		json_decref(ns);
-		json_decref(limits);
-		return r;
-	}
-	*out_ns = ns;
-	*out_limits = limits;
-	return 0;
-}
-
-/* The record's cgroup, then the infra; the pod goes again when either fails. */
-static int create_parts(const struct eng_store *s, struct img_store *is,
-			const struct eng_pod_create *c, json_t *rec, bool infra, struct berr **err)
-{
-	const char *id = json_string_value(json_object_get(rec, "Id"));
-	const char *parent = json_string_value(json_object_get(rec, "CgroupParent"));
-	if (!c->no_share_parent)
-		json_object_set_new(rec, "CgroupPath",
-				    json_sprintf("%s/%s", strcmp(parent, "/") ? parent : "", id));
-	int r = eng_pod_cgroup_ensure(rec, err);
-	char infra_id[ENG_ID_LEN + 1];
-	if (r == 0 && infra && (r = infra_create(s, is, c, rec, infra_id, err)) == 0)
-		json_object_set_new(rec, "InfraContainerId", json_string(infra_id));
-	if (r == 0)
-		r = pod_save(s, id, rec, err);
-	if (r < 0) {
-		eng_pod_cgroup_remove(rec);
-		autofree char *dir = pod_path(s, id, NULL);
-		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
-	}
-	return r;
-}
-
-int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct eng_pod_create *c,
-		   char out_id[ENG_ID_LEN + 1], struct berr **err)
-{
-	json_t *ns = NULL, *limits = NULL;
-	bool infra = false;
-	int r = create_check(c, &ns, &limits, &infra, err);
-	if (r < 0)
-		return r;
-	autofree char *old = c->replace && c->name ? find_name(s, c->name) : NULL;
-	if (old && (r = eng_pod_remove(s, old, true, err)) < 0) {
-		json_decref(ns);
-		json_decref(limits);
-		return r;
-	}
-	autofree char *name = c->name ? xstrdup(c->name) : eng_name_random();
-	/* a relative parent is placed under the hierarchies' roots, as runc's cgroupfs does */
-	autofree char *parent = !c->cgroup_parent          ? xstrdup("/berth")
-				: *c->cgroup_parent == '/' ? xstrdup(c->cgroup_parent)
-							   : xasprintf("/%s", c->cgroup_parent);
-	char now[40];
-	json_t *rec = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:I, s:o}", "Name", name, "Created",
-	    timefmt_now(now), "Hostname", c->hostname ? c->hostname : name, "Labels",
-	    labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "", "CgroupParent",
-	    parent, "CgroupPath", "", "ShmSize", (json_int_t)c->shm_size, "Limits", limits);
-	if (c->isolation && !strcmp(c->isolation, "vm"))
-		json_object_set_new(rec, "Isolation", json_string("vm"));
-	char id[ENG_ID_LEN + 1];
-	r = pod_add(s, rec, id, err);
-	if (r == 0)
-		r = create_parts(s, is, c, rec, infra, err);
-	if (r == 0) {
-		eng_event_pod(s, id, name, "create");
-		memcpy(out_id, id, sizeof(id));
-	}
-	json_decref(rec);
-	return r;
 }
 
 /* ---- a container joining a pod ---- */
@@ -513,7 +184,7 @@ static int member_check(const struct eng_create *c, json_t *pod, struct berr **e
 		    "containers run in one VM is made with pod create --isolation vm");
 	if (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host"))
 		return berr_plain(err, EINVAL, "--pod: --userns is not supported in a pod yet");
-	if (!shares(pod, "net"))
+	if (!eng_pod_shares(pod, "net"))
 		return 0;
 	if (strv_any(c->publish) || c->publish_all || strv_any(c->expose))
 		return berr_plain(err, EINVAL,
@@ -530,8 +201,56 @@ static int member_check(const struct eng_create *c, json_t *pod, struct berr **e
 	return 0;
 }
 
+/* first then more (json strings, or C strings), NULL-terminated in one allocation: one
+ * free() releases it (the plan's keep[] are plain free()d). */
+static char **strv_block(const char *first, json_t *more, char *const *rest)
+{
+	size_t n = (first != NULL) + json_array_size(more), bytes = first ? strlen(first) + 1 : 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(more, i, v) bytes += strlen(json_string_value(v) ?: "") + 1;
+	for (char *const *r = rest; r && *r; r++, n++)
+		bytes += strlen(*r) + 1;
+	char **out = xmalloc((n + 1) * sizeof(char *) + bytes);
+	char *at = (char *)(out + n + 1);
+	size_t k = 0;
+#define STRV_PUT(str) (out[k++] = strcpy(at, (str)), at += strlen(at) + 1)
+	if (first)
+		STRV_PUT(first);
+	json_array_foreach(more, i, v) STRV_PUT(json_string_value(v) ?: "");
+	for (char *const *r = rest; r && *r; r++)
+		STRV_PUT(*r);
+#undef STRV_PUT
+	out[k] = NULL;
+	return out;
+}
+
+/* What a member inherits of the infra (podman's InfraInherit, pod_create.c): the infra's
+ * mounts (as --volumes-from the infra: the same named and anonymous volumes; berth-pause's
+ * bind is dropped by eng_pod_member_record), its devices before the member's, its seccomp
+ * profile unless the member names one, its no-new-privileges. */
+static void inherit_plan(json_t *pod, const char *infra, struct eng_create *out,
+			 char *keep[ENG_POD_KEEP])
+{
+	json_t *in = json_object_get(pod, "Inherit");
+	if (!in || !*infra)
+		return;
+	if (json_is_true(json_object_get(in, "Mounts")))
+		out->volumes_from =
+		    (char *const *)(keep[3] = (char *)strv_block(infra, NULL, out->volumes_from));
+	json_t *devices = json_object_get(in, "Devices");
+	if (json_array_size(devices))
+		out->run.devices =
+		    (char *const *)(keep[4] = (char *)strv_block(NULL, devices, out->run.devices));
+	const char *seccomp = json_string_value(json_object_get(in, "Seccomp"));
+	if (seccomp && !out->run.seccomp)
+		out->run.seccomp = keep[5] = xstrdup(seccomp);
+	out->run.no_new_privileges =
+	    out->run.no_new_privileges || json_is_true(json_object_get(in, "NoNewPrivileges"));
+}
+
 int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
-			struct eng_create *out, char *keep[3], struct berr **err)
+			struct eng_create *out, char *keep[ENG_POD_KEEP], struct berr **err)
 {
 	char id[ENG_ID_LEN + 1];
 	if (eng_pod_resolve(s, c->pod, id, err) < 0)
@@ -540,7 +259,7 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 	if (!pod)
 		return -EIO;
 	int r = member_check(c, pod, err);
-	if (r == 0 && shares(pod, "uts") && c->run.hostname && *c->run.hostname)
+	if (r == 0 && eng_pod_shares(pod, "uts") && c->run.hostname && *c->run.hostname)
 		r = berr_plain(err, EINVAL,
 			       "invalid config provided: cannot set hostname when joining the pod "
 			       "UTS namespace: invalid configuration");
@@ -551,18 +270,39 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 		/* in a pod of one VM the VM's network is the member's (engine/pod_vm.h) */
 		if (eng_pod_is_vm(pod))
 			out->run.network = keep[1] = xstrdup("none");
-		else if (shares(pod, "net"))
+		else if (eng_pod_shares(pod, "net"))
 			out->run.network = keep[1] = xasprintf("container:%s", infra);
-		if (shares(pod, "uts"))
+		if (eng_pod_shares(pod, "uts"))
 			out->run.hostname = keep[2] =
 			    xstrdup(json_string_value(json_object_get(pod, "Hostname")) ?: "");
 		/* podman's: the pod's --shm-size is its members' (with a shared ipc, the pod's
 		 * /dev/shm is theirs anyway) */
 		if (!out->run.shm_size)
 			out->run.shm_size = json_integer_value(json_object_get(pod, "ShmSize"));
+		if (!eng_pod_is_vm(pod))
+			inherit_plan(pod, infra, out, keep);
 	}
 	json_decref(pod);
 	return r;
+}
+
+/* The infra's mounts came as --volumes-from the infra (inherit_plan): but for berth-pause's
+ * bind, and not named in VolumesFrom (the member did not ask for it; podman's shows none). */
+static void drop_infra_own(json_t *hc, const char *infra)
+{
+	json_t *mounts = json_object_get(hc, "Mounts"), *from = json_object_get(hc, "VolumesFrom");
+	for (size_t i = json_array_size(mounts); i-- > 0;) {
+		json_t *m = json_array_get(mounts, i);
+		if (!strcmp(json_string_value(json_object_get(m, "From")) ?: "", infra) &&
+		    !strcmp(json_string_value(json_object_get(m, "Destination")) ?: "",
+			    "/berth-pause"))
+			json_array_remove(mounts, i);
+	}
+	for (size_t i = json_array_size(from); i-- > 0;)
+		if (!strcmp(json_string_value(json_array_get(from, i)) ?: "", infra))
+			json_array_remove(from, i);
+	if (from && !json_array_size(from))
+		json_object_del(hc, "VolumesFrom");
 }
 
 void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t *rec)
@@ -577,14 +317,16 @@ void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t
 		json_object_set_new(hc, "Isolation", json_string("vm"));
 		json_object_set_new(hc, "VmPod", json_true());
 	}
-	if (!vm && shares(pod, "ipc"))
+	if (!vm && eng_pod_shares(pod, "ipc"))
 		json_object_set_new(hc, "IpcMode", json_sprintf("container:%s", infra));
-	if (!vm && shares(pod, "uts"))
+	if (!vm && eng_pod_shares(pod, "uts"))
 		json_object_set_new(hc, "UTSMode", json_sprintf("container:%s", infra));
-	if (!vm && shares(pod, "pid"))
+	if (!vm && eng_pod_shares(pod, "pid"))
 		json_object_set_new(hc, "PidMode", json_sprintf("container:%s", infra));
-	if (!vm && shares(pod, "cgroup"))
+	if (!vm && eng_pod_shares(pod, "cgroup"))
 		json_object_set_new(hc, "CgroupnsMode", json_sprintf("container:%s", infra));
+	if (*infra)
+		drop_infra_own(hc, infra);
 	/* its cgroup below the pod's (pod_cgroup.c) */
 	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
 	if (*cgroup)
@@ -620,7 +362,7 @@ int eng_pod_infra_guard(const struct eng_store *s, json_t *rec, struct berr **er
 	const char *pod = json_string_value(json_object_get(rec, "Pod"));
 	if (!pod || !json_is_true(json_object_get(rec, "PodInfra")))
 		return 0;
-	autofree char *path = pod_path(s, pod, "pod.json");
+	autofree char *path = eng_pod_path(s, pod, "pod.json");
 	if (access(path, F_OK) < 0)
 		return 0; /* its pod is being removed, or gone */
 	return berr_plain(err, EBUSY,

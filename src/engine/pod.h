@@ -4,7 +4,9 @@
  *   <root>/pods/<id>/pod.json   Id, Name, Created, Hostname, Labels, SharedNamespaces,
  *                               InfraContainerId ("" for a pod that shares nothing),
  *                               CgroupParent, CgroupPath ("": no cgroup of its own), ShmSize,
- *                               Limits (podman's inspect fields)
+ *                               Limits (podman's inspect fields), ExitPolicy,
+ *                               InfraConfig, Inherit (what members get of the infra),
+ *                               SecurityOpt, VolumesFrom (pod_create.c)
  *   <root>/pods/<id>/shm        the pod's /dev/shm, a tmpfs (pod_cgroup.c)
  * Creating and removing take <root>/pods.lock, which keeps names unique among pods. A pod
  * does not list its containers: each container's record names its pod ("Pod": the pod's id;
@@ -47,6 +49,29 @@ struct eng_pod_create {
 	double cpus;
 	const char *cpuset_cpus;
 	int64_t memory;
+	/* and --cpu-shares, --cpuset-mems, --memory-swap (-1: unlimited; 0: twice --memory),
+	 * --blkio-weight, --blkio-weight-device, --device-read-bps, --device-write-bps
+	 * ("DEVICE:WEIGHT", "DEVICE:RATE"), as podman puts them on the pod's cgroup */
+	int64_t cpu_shares, memory_swap, blkio_weight;
+	const char *cpuset_mems;
+	char *const *blkio_weight_device, *const *device_read_bps, *const *device_write_bps;
+	/* the infra's network, which the members share (podman's InfraConfig): --add-host,
+	 * --dns, --dns-search, --dns-option, --network-alias, --ip (or --ip6), --mac-address;
+	 * no_hosts (--no-hosts) is refused: berth always writes a container's /etc/hosts */
+	char *const *add_hosts, *const *dns, *const *dns_search, *const *dns_options,
+								     *const *aliases;
+	const char *ip, *mac;
+	bool no_hosts;
+	/* the infra's, and each member's too (podman's InfraInherit): -v, --volumes-from (the
+	 * infra's mounts), --device, --security-opt (seccomp=, no-new-privileges); --sysctl the
+	 * infra's (the members see those of the namespaces they share) */
+	char *const *volumes, *const *volumes_from, *const *devices, *const *security_opts,
+									 *const *sysctls;
+	/* --pid (host: the infra's, and with --share pid the members'), --uts (private only),
+	 * --userns, --uidmap, --gidmap (host only: refused otherwise) */
+	const char *pid, *uts, *userns;
+	char *const *uidmap, *const *gidmap;
+	const char *exit_policy; /* --exit-policy: "continue" (NULL) or "stop" */
 	bool replace; /* --replace: a pod of that name is removed first (its containers too) */
 	/* --isolation vm: the pod is one VM, its infra's, which runs every member (engine/
 	 * pod_vm.h); vm_init_path: the guest init */
@@ -98,11 +123,26 @@ bool eng_pod_filter(json_t *filters, json_t *doc);
 /* For create --pod: c with the pod's namespaces in out (pod: the pod's full id; NetworkMode
  * container:<infra>, the pod's hostname), refusing what the pod decides (-p, --expose,
  * --network, --hostname) as podman does, and what pods cannot do yet (--isolation vm,
- * --userns). The strings out points to live in keep (free each with free()). */
+ * --userns), and with what it inherits of the infra (podman's InfraInherit: its mounts as
+ * --volumes-from, its devices, seccomp profile and no-new-privileges). The strings out points
+ * to live in keep (free each with free()). */
+#define ENG_POD_KEEP 6
 int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
-			struct eng_create *out, char *keep[3], struct berr **err);
+			struct eng_create *out, char *keep[ENG_POD_KEEP], struct berr **err);
 /* The record's Pod, IpcMode and UTSMode for a member of the pod c->pod (a full id). */
 void eng_pod_member_record(const struct eng_store *s, const char *pod, json_t *rec);
+/* After a member's monitor saw it exit (monitor.c): with --exit-policy stop, the pod is
+ * stopped when no other member of it is left that has not exited (podman's
+ * stopIfOnlyInfraRemains). Errors are dropped: nobody waits for them. */
+void eng_pod_after_exit(const struct eng_store *s, const char *id, json_t *rec);
+
+/* ---- within pod*.c ---- */
+char *eng_pod_path(const struct eng_store *s, const char *id, const char *file);
+int eng_pod_save(const struct eng_store *s, const char *id, json_t *rec, struct berr **err);
+/* The id of the pod named name, or NULL. */
+char *eng_pod_find_name(const struct eng_store *s, const char *name);
+bool eng_pod_shares(json_t *pod, const char *ns);
+
 /* ---- pod_cgroup.c: the pod's cgroup and /dev/shm ---- */
 /* EINVAL for a --cgroup-parent that is no path below the hierarchies' roots. */
 int eng_pod_cgroup_parent_check(const char *parent, struct berr **err);

@@ -18,9 +18,11 @@
  * a source outside the caller's namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -50,6 +52,68 @@ int eng_pod_cgroup_parent_check(const char *parent, struct berr **err)
 	return bad ? berr_plain(err, EINVAL, "invalid cgroup parent '%s'", parent) : 0;
 }
 
+/* "DEVICE:N" of --blkio-weight-device (key "Weight") or --device-*-bps (key "Rate", a size)
+ * appended to *out as podman's inspect shows them: {"Path", key}. */
+static int device_limits(char *const *v, const char *flag, const char *key, json_t *lim,
+			 const char *field, struct berr **err)
+{
+	for (; v && *v; v++) {
+		const char *colon = strrchr(*v, ':');
+		autofree char *path = colon ? xstrndup(*v, (size_t)(colon - *v)) : NULL;
+		char *end = NULL;
+		int64_t n = !colon                 ? -1
+			    : !strcmp(key, "Rate") ? eng_parse_bytes(colon + 1)
+						   : strtoll(colon + 1, &end, 10);
+		struct stat st;
+		if (n < 0 || (end && (*end || n < 10 || n > 1000)) || !path || *path != '/')
+			return berr_plain(err, EINVAL, "invalid value '%s' for --%s", *v, flag);
+		if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+			return berr_plain(err, EINVAL, "--%s: '%s' is not a block device", flag,
+					  path);
+		json_t *a = json_object_get(lim, field);
+		if (!a)
+			json_object_set_new(lim, field, a = json_array());
+		json_array_append_new(a, json_pack("{s:s, s:I}", "Path", path, key, (json_int_t)n));
+	}
+	return 0;
+}
+
+/* --cpu-shares, --cpuset-mems, --memory-swap, the block I/O limits (podman's fields). */
+static int more_limits(const struct eng_pod_create *c, json_t *lim, struct berr **err)
+{
+	if (c->cpu_shares < 0 || c->blkio_weight < 0 || c->memory_swap < -1)
+		return berr_plain(err, EINVAL, "invalid pod resource limits: negative value");
+	if (c->memory_swap && !c->memory)
+		return berr_plain(err, EINVAL,
+				  "you should always set the memory limit when using the "
+				  "memoryswap limit");
+	if (c->memory_swap > 0 && c->memory_swap < c->memory)
+		return berr_plain(err, EINVAL,
+				  "minimum memoryswap limit should be larger than memory limit");
+	if (c->blkio_weight && (c->blkio_weight < 10 || c->blkio_weight > 1000))
+		return berr_plain(err, EINVAL, "invalid --blkio-weight %lld: 10 to 1000",
+				  (long long)c->blkio_weight);
+	if (c->cpu_shares)
+		json_object_set_new(lim, "cpu_shares", json_integer(c->cpu_shares));
+	if (c->cpuset_mems && *c->cpuset_mems) {
+		if (strspn(c->cpuset_mems, "0123456789,-") != strlen(c->cpuset_mems))
+			return berr_plain(err, EINVAL, "invalid value '%s' for --cpuset-mems",
+					  c->cpuset_mems);
+		json_object_set_new(lim, "cpuset_mems", json_string(c->cpuset_mems));
+	}
+	if (c->blkio_weight)
+		json_object_set_new(lim, "blkio_weight", json_integer(c->blkio_weight));
+	int r = device_limits(c->blkio_weight_device, "blkio-weight-device", "Weight", lim,
+			      "blkio_weight_device", err);
+	if (r == 0)
+		r = device_limits(c->device_read_bps, "device-read-bps", "Rate", lim,
+				  "device_read_bps", err);
+	if (r == 0)
+		r = device_limits(c->device_write_bps, "device-write-bps", "Rate", lim,
+				  "device_write_bps", err);
+	return r;
+}
+
 json_t *eng_pod_limits(const struct eng_pod_create *c, struct berr **err)
 {
 	json_t *lim = json_object();
@@ -74,9 +138,50 @@ json_t *eng_pod_limits(const struct eng_pod_create *c, struct berr **err)
 	}
 	if (c->memory > 0) {
 		json_object_set_new(lim, "memory_limit", json_integer(c->memory));
-		json_object_set_new(lim, "memory_swap", json_integer(2 * c->memory));
+		json_object_set_new(lim, "memory_swap",
+				    json_integer(c->memory_swap ? c->memory_swap : 2 * c->memory));
+	}
+	if (more_limits(c, lim, err) < 0) {
+		json_decref(lim);
+		return NULL;
 	}
 	return lim;
+}
+
+/* A list of {"Path", key} as OCI's [{major, minor, oci_key}], the device numbers of now (a
+ * device gone since is left out). */
+static json_t *oci_devices(json_t *list, const char *key, const char *oci_key)
+{
+	json_t *out = json_array(), *d;
+	size_t i;
+	json_array_foreach(list, i, d)
+	{
+		struct stat st;
+		if (stat(json_string_value(json_object_get(d, "Path")) ?: "", &st) < 0 ||
+		    !S_ISBLK(st.st_mode))
+			continue;
+		json_array_append_new(out, json_pack("{s:I, s:I, s:O}", "major",
+						     (json_int_t)major(st.st_rdev), "minor",
+						     (json_int_t)minor(st.st_rdev), oci_key,
+						     json_object_get(d, key)));
+	}
+	return out;
+}
+
+static json_t *blkio_resources(json_t *lim)
+{
+	json_t *bio = json_object(), *v;
+	static const char *const lists[][4] = {
+	    {"blkio_weight_device", "Weight", "weightDevice", "weight"},
+	    {"device_read_bps", "Rate", "throttleReadBpsDevice", "rate"},
+	    {"device_write_bps", "Rate", "throttleWriteBpsDevice", "rate"}};
+	if ((v = json_object_get(lim, "blkio_weight")))
+		json_object_set(bio, "weight", v);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if ((v = json_object_get(lim, lists[i][0])))
+			json_object_set_new(bio, lists[i][2],
+					    oci_devices(v, lists[i][1], lists[i][3]));
+	return bio;
 }
 
 /* The pod's limits as OCI linux.resources, for the runtime's cgroup planner. */
@@ -90,6 +195,10 @@ static json_t *pod_resources(json_t *pod)
 		json_object_set(cpu, "quota", v);
 	if ((v = json_object_get(lim, "cpuset_cpus")))
 		json_object_set(cpu, "cpus", v);
+	if ((v = json_object_get(lim, "cpuset_mems")))
+		json_object_set(cpu, "mems", v);
+	if ((v = json_object_get(lim, "cpu_shares")))
+		json_object_set(cpu, "shares", v);
 	if (json_object_size(cpu))
 		json_object_set(res, "cpu", cpu);
 	json_decref(cpu);
@@ -97,6 +206,10 @@ static json_t *pod_resources(json_t *pod)
 		json_object_set_new(res, "memory",
 				    json_pack("{s:O, s:O}", "limit", v, "swap",
 					      json_object_get(lim, "memory_swap")));
+	json_t *bio = blkio_resources(lim);
+	if (json_object_size(bio))
+		json_object_set(res, "blockIO", bio);
+	json_decref(bio);
 	return res;
 }
 

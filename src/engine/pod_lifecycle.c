@@ -176,7 +176,7 @@ int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct
 	}
 	char ignore[ENG_ID_LEN + 1];
 	if (r == 0 && *infra && eng_container_resolve(s, infra, ignore, NULL) == 0)
-		r = eng_container_destroy(s, infra, true, false, err);
+		r = eng_container_destroy(s, infra, true, true, err); /* its -v /anon too */
 	if (r == 0) {
 		eng_pod_cgroup_remove(pod);
 		pod_event(s, pod, "remove");
@@ -238,4 +238,33 @@ int eng_pod_prune(const struct eng_store *s, json_t *out_removed, struct berr **
 	}
 	strv_free(ids);
 	return r;
+}
+
+void eng_pod_after_exit(const struct eng_store *s, const char *id, json_t *rec)
+{
+	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
+	if (!pod_id || json_is_true(json_object_get(rec, "PodInfra")))
+		return;
+	json_t *pod = eng_pod_load(s, pod_id, NULL);
+	const char *infra = json_string_value(json_object_get(pod, "InfraContainerId")) ?: "";
+	bool stop = !strcmp(json_string_value(json_object_get(pod, "ExitPolicy")) ?: "", "stop");
+	char **members = stop ? eng_pod_containers(s, pod_id, false) : NULL;
+	/* podman's: any member that has not exited (created, running, paused) keeps the pod */
+	for (size_t i = 0; members && members[i] && stop; i++) {
+		if (!strcmp(members[i], id))
+			continue;
+		json_t *st = eng_state_load(s, members[i]);
+		const char *status = json_string_value(json_object_get(st, "Status")) ?: "created";
+		stop = !strcmp(status, "exited") || !strcmp(status, "dead");
+		json_decref(st);
+	}
+	strv_free(members);
+	/* the infra alone runs: the pod stops (its members have; this one's monitor is ours) */
+	struct berr *e = NULL;
+	if (stop && *infra && running(s, infra)) {
+		if (eng_container_stop(s, infra, -1, &e) == 0)
+			pod_event(s, pod, "stop");
+		berr_free(e);
+	}
+	json_decref(pod);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/container_view.h"
 #include "engine/pod.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -48,6 +49,59 @@ static const char *pod_state(json_t *ctrs)
 	return stopped > 0 ? "Stopped" : "Created";
 }
 
+/* "key" of pod into doc when it is set (not null, not empty). */
+static void copy_set(json_t *doc, const char *key, json_t *pod, const char *pod_key)
+{
+	json_t *v = json_object_get(pod, pod_key);
+	if (v && !json_is_null(v) && (!json_is_array(v) || json_array_size(v)))
+		json_object_set(doc, key, v);
+}
+
+/* What podman's inspect shows of its infra: ExitPolicy (after Created), InfraConfig (after
+ * InfraContainerID: the pod's network, DNS and hosts, ports, pid, userns and uts), then
+ * mounts, security_opt and volumes_from, each only when set. */
+static void infra_parts(const struct eng_store *s, json_t *pod, json_t *doc)
+{
+	json_t *out = json_object(), *mounts = NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(doc, key, v)
+	{
+		json_object_set(out, key, v);
+		if (!strcmp(key, "Created"))
+			json_object_set_new(
+			    out, "ExitPolicy",
+			    json_string(json_string_value(json_object_get(pod, "ExitPolicy"))
+					    ?: "continue"));
+		const char *infra = json_string_value(json_object_get(pod, "InfraContainerId"));
+		json_t *cfg = json_object_get(pod, "InfraConfig");
+		if (strcmp(key, "InfraContainerID") || !infra || !*infra || !cfg)
+			continue;
+		json_t *rec = eng_container_load(s, infra, NULL);
+		json_t *hc = json_object_get(rec, "HostConfig"), *ports;
+		ports = json_object_get(hc, "PortBindings");
+		json_t *ic = json_pack("{s:O}", "PortBindings", ports ? ports : json_object());
+		json_object_update(ic, cfg);
+		json_object_set_new(out, "InfraConfig", ic);
+		mounts = rec ? eng_container_mounts(s, rec) : NULL;
+		for (size_t i = json_array_size(mounts); i-- > 0;)
+			if (!strcmp(json_string_value(
+					json_object_get(json_array_get(mounts, i), "Destination"))
+					?: "",
+				    "/berth-pause"))
+				json_array_remove(mounts, i);
+		json_decref(rec);
+	}
+	if (json_array_size(mounts))
+		json_object_set(out, "mounts", mounts);
+	json_decref(mounts);
+	copy_set(out, "security_opt", pod, "SecurityOpt");
+	copy_set(out, "volumes_from", pod, "VolumesFrom");
+	json_object_clear(doc);
+	json_object_update(doc, out);
+	json_decref(out);
+}
+
 json_t *eng_pod_inspect(const struct eng_store *s, const char *id, struct berr **err)
 {
 	json_t *pod = eng_pod_load(s, id, err);
@@ -81,6 +135,7 @@ json_t *eng_pod_inspect(const struct eng_store *s, const char *id, struct berr *
 		      (json_int_t)json_array_size(ctrs), "Containers", ctrs);
 	/* podman's limits, each only when set */
 	json_object_update(doc, json_object_get(pod, "Limits"));
+	infra_parts(s, pod, doc);
 	json_decref(pod);
 	return doc;
 }

@@ -541,3 +541,178 @@ cgfile() {
 	assert_failure 125
 	assert_output --partial "names must match"
 }
+
+@test "pod: --add-host, --dns*, --ip, --mac-address, --network-alias are the infra's, seen by members; InfraConfig" {
+	berth network create --subnet 10.89.7.0/24 h6podnet >/dev/null
+	pod=$(berth pod create --name netp --network h6podnet --ip 10.89.7.50 --mac-address 92:d0:c6:0a:29:33 \
+		--network-alias palias --add-host foo.example:10.1.2.3 --dns 192.0.2.53 --dns-search ex.test \
+		--dns-option ndots:2)
+	remember netp
+	run berth run --rm --pod netp berth/default sh -c 'cat /etc/hosts /etc/resolv.conf /sys/class/net/eth0/address; ip -4 addr show eth0'
+	assert_success
+	assert_line --regexp '^10\.1\.2\.3\s+foo\.example$'
+	assert_line 'nameserver 192.0.2.53'
+	assert_line 'search ex.test'
+	assert_line 'options ndots:2'
+	assert_line '92:d0:c6:0a:29:33'
+	assert_output --partial 'inet 10.89.7.50/24'
+	# the pod's alias names it on its network, for others there
+	run berth run --rm --network h6podnet berth/default cat /etc/hosts
+	assert_line --regexp '^10\.89\.7\.50\s.*palias'
+	run berth pod inspect netp
+	assert_success
+	[ "$(echo "$output" | jq -c '[.ExitPolicy, .InfraConfig.DNSServer, .InfraConfig.DNSSearch, .InfraConfig.DNSOption, .InfraConfig.HostAdd, .InfraConfig.Networks, .InfraConfig.StaticIP, .InfraConfig.StaticMAC, .InfraConfig.HostNetwork]')" = \
+	  '["continue",["192.0.2.53"],["ex.test"],["ndots:2"],["foo.example:10.1.2.3"],["h6podnet"],"10.89.7.50","92:d0:c6:0a:29:33",false]' ]
+	berth pod rm -f netp >/dev/null
+}
+
+@test "pod: -v, --volumes-from, --device, --security-opt, --sysctl on the infra; its members inherit them" {
+	berth run -d --name donor -v /donated berth/default sh -c 'echo gift > /donated/g; sleep 600' >/dev/null
+	mkdir "$WORK/bind"
+	echo bound >"$WORK/bind/b"
+	berth pod create --name vols -v h6podvol:/data -v /anon -v "$WORK/bind:/bind:ro" --volumes-from donor \
+		--device /dev/null:/dev/podnull --security-opt no-new-privileges \
+		--sysctl net.ipv4.ip_unprivileged_port_start=99 >/dev/null
+	remember vols
+	berth run --rm --pod vols berth/default sh -c 'echo hi > /data/x; echo yo > /anon/y' >/dev/null
+	# the same named and anonymous volumes, binds, devices, security and the shared netns's sysctl
+	run berth run --rm --pod vols berth/default sh -c 'cat /data/x /anon/y /bind/b /donated/g; test -c /dev/podnull && echo dev; grep NoNewPrivs /proc/self/status; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; test -e /berth-pause || echo nopause; touch /bind/no 2>/dev/null || echo ro'
+	assert_success
+	assert_output "$(printf 'hi\nyo\nbound\ngift\ndev\nNoNewPrivs:\t1\n99\nnopause\nro')"
+	# a member's own -v wins over the pod's at the same place (as --volumes-from's)
+	run berth run --rm --pod vols -v h6other:/data berth/default sh -c 'ls /data | wc -l'
+	assert_output 0
+	run berth pod inspect vols
+	[ "$(echo "$output" | jq -c '[.mounts[].Destination] | sort')" = '["/anon","/bind","/data","/donated"]' ]
+	[ "$(echo "$output" | jq -c '[.security_opt, .volumes_from]')" = '[["no-new-privileges"],["donor"]]' ]
+	# the pod's anonymous volume goes with it (podman's), its named one stays
+	anon=$(echo "$output" | jq -r '.mounts[] | select(.Destination == "/anon") | .Name')
+	berth pod rm -f vols >/dev/null
+	run berth volume ls -q
+	refute_line "$anon"
+	assert_line h6podvol
+}
+
+@test "pod: --pid host with --share +pid: the members see the host's processes" {
+	berth pod create --name hostpid --pid host --share +pid >/dev/null
+	remember hostpid
+	run berth run --rm --pod hostpid berth/default cat /proc/1/comm
+	assert_success
+	assert_output "$(cat /proc/1/comm)"
+	run berth pod inspect --format '{{.InfraConfig.pid_ns}}' hostpid
+	assert_output host
+}
+
+@test "pod: --cpu-shares, --cpuset-mems, --memory-swap, --device-read-bps, --device-write-bps on the pod's cgroup" {
+	dev=/dev/$(basename "$(dirname "$(grep -l . /sys/block/*/dev | grep -v -e loop -e zram | head -1)")")
+	[ -b "$dev" ] || skip "no block device"
+	majmin=$(cat /sys/block/"$(basename "$dev")"/dev)
+	pod=$(berth pod create --name res --cpu-shares 512 --cpuset-mems 0 --memory 100m --memory-swap 200m \
+		--device-read-bps "$dev:1mb" --device-write-bps "$dev:2mb")
+	run berth pod inspect res
+	[ "$(echo "$output" | jq -c '[.cpu_shares, .cpuset_mems, .memory_limit, .memory_swap, .device_read_bps, .device_write_bps]')" = \
+	  "[512,\"0\",104857600,209715200,[{\"Path\":\"$dev\",\"Rate\":1048576}],[{\"Path\":\"$dev\",\"Rate\":2097152}]]" ]
+	berth run -d --pod res --name rm1 berth/default sleep 600 >/dev/null
+	remember res
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		grep -q "^$majmin rbps=1048576 wbps=2097152" "$(cgfile x /berth/$pod io.max)"
+		[ "$(cat "$(cgfile x /berth/$pod memory.swap.max)")" = 104857600 ]
+		[ "$(cat "$(cgfile x /berth/$pod cpuset.mems)")" = 0 ]
+	else
+		[ "$(cat "$(cgfile cpu /berth/$pod cpu.shares)")" = 512 ]
+		[ "$(cat "$(cgfile cpuset /berth/$pod cpuset.mems)")" = 0 ]
+		[ "$(cat "$(cgfile blkio /berth/$pod blkio.throttle.read_bps_device)")" = "$majmin 1048576" ]
+		[ "$(cat "$(cgfile blkio /berth/$pod blkio.throttle.write_bps_device)")" = "$majmin 2097152" ]
+		[ ! -f "$(cgfile memory /berth/$pod memory.memsw.limit_in_bytes)" ] ||
+			[ "$(cat "$(cgfile memory /berth/$pod memory.memsw.limit_in_bytes)")" = 209715200 ]
+	fi
+	# --blkio-weight where the kernel has no weight file: refused, nothing left
+	if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && [ ! -f /sys/fs/cgroup/blkio/blkio.weight ]; then
+		run berth pod create --name weighted --blkio-weight 300
+		assert_failure 125
+		assert_output --partial blkio.weight
+		run berth pod exists weighted
+		assert_failure 1
+	fi
+}
+
+@test "pod: --exit-policy stop stops the pod when its last member exits; continue keeps it" {
+	berth pod create --name stopper --exit-policy stop >/dev/null
+	berth pod create --name keeper >/dev/null
+	remember stopper
+	remember keeper
+	run berth pod inspect --format '{{.ExitPolicy}}' stopper
+	assert_output stop
+	run berth run --rm --pod stopper berth/default true
+	assert_success
+	run berth pod inspect --format '{{.State}}' stopper
+	assert_output Exited
+	# a member that has not exited keeps it: it stops after the last one
+	berth run -d --pod stopper --name long berth/default sleep 600 >/dev/null
+	berth run --pod stopper --name short berth/default true
+	run berth pod inspect --format '{{.State}}' stopper
+	assert_output Degraded
+	berth stop -t 1 long >/dev/null
+	# stop returns once long has exited; its monitor stops the pod right after
+	for _ in $(seq 100); do
+		[ "$(berth pod inspect --format '{{.State}}' stopper)" = Exited ] && break
+		sleep 0.3
+	done
+	run berth pod inspect --format '{{.State}}' stopper
+	assert_output Exited
+	berth run --rm --pod keeper berth/default true
+	run berth pod inspect --format '{{.State}} {{.ExitPolicy}}' keeper
+	assert_output "Running continue"
+	run berth pod create --exit-policy bogus
+	assert_failure 125
+	assert_output --partial 'invalid pod exit policy: "bogus"'
+}
+
+@test "pod: --pod-id-file, --label-file; what berth cannot do is refused, nothing made" {
+	printf '# labels\ntier=back\n\nteam=b\n' >"$WORK/labels"
+	pod=$(berth pod create --name idf --pod-id-file "$WORK/podid" --label-file "$WORK/labels" -l team=c)
+	remember idf
+	[ "$(cat "$WORK/podid")" = "$pod" ]
+	run berth pod inspect --format '{{.Labels.tier}} {{.Labels.team}}' idf
+	assert_output "back c"
+	run berth pod create --pod-id-file "$WORK/podid"
+	assert_failure 125
+	assert_output --partial "pod id file exists. Ensure another pod is not using it or delete $WORK/podid"
+	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts host" "--no-hosts" \
+		"--no-hosts --add-host a:1.2.3.4" "--infra=false --dns 1.1.1.1" "--share none -v /x" \
+		"--blkio-weight 5" "--memory-swap 200m" "--memory 100m --memory-swap 50m" \
+		"--security-opt label=disable" "--device-read-bps /dev/null:1mb" "--cpuset-mems x"; do
+		run berth pod create --name refused $args
+		assert_failure 125
+		[ -n "$output" ]
+	done
+	run berth pod create --no-hosts
+	assert_output --partial "--no-hosts: berth always writes a pod's /etc/hosts"
+	run berth pod create --infra=false --no-hosts
+	assert_output --partial "cannot specify --no-hosts without an infra container"
+	run berth pod create --gpus all
+	assert_output --partial "--gpus: berth has no GPU support"
+	run berth pod ls -q
+	assert_output "$pod"
+}
+
+@test "pod: inspect shows the infra's settings and the pod's limits where podman 4.3's does" {
+	command -v podman >/dev/null || skip "podman is not installed"
+	PM="$WORK/pm"
+	mkdir -p "$PM"
+	pm() { timeout 120 podman --root "$PM/storage" --runroot "$PM/run" --tmpdir "$PM/tmp" --cgroup-manager cgroupfs --events-backend file "$@"; }
+	flags=(--dns 192.0.2.53 --dns-search ex.test --dns-option ndots:2 --add-host foo.example:10.1.2.3
+		--cpu-shares 512 --cpuset-mems 0 --memory 100m --memory-swap 200m --exit-policy stop
+		--security-opt no-new-privileges -v /tmp:/hosttmp)
+	pm pod create --name cmp "${flags[@]}" >/dev/null || { pm system reset -f >/dev/null 2>&1; skip "podman cannot make a pod here"; }
+	want=$(pm pod inspect cmp)
+	pm pod rm -f cmp >/dev/null
+	pm system reset -f >/dev/null 2>&1 || true
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$PM/" | sort -r); do umount -l "$m"; done
+	rm -rf "$PM"
+	berth pod create --name cmp "${flags[@]}" >/dev/null
+	remember cmp
+	got=$(berth pod inspect cmp)
+	q='[.ExitPolicy, (.InfraConfig | keys), .InfraConfig.DNSServer, .InfraConfig.DNSSearch, .InfraConfig.DNSOption, .InfraConfig.HostAdd, .InfraConfig.pid_ns, .InfraConfig.userns, .InfraConfig.uts_ns, .cpu_shares, .cpuset_mems, .memory_limit, .memory_swap, .security_opt, [.mounts[] | .Destination, .RW]]'
+	[ "$(echo "$got" | jq -c "$q")" = "$(echo "$want" | jq -c "$q")" ]
+}

@@ -27,94 +27,6 @@
 #include "util/signal.h"
 #include "util/xalloc.h"
 
-/* --shm-size, --memory, --cpus into c; 125 after an error message. */
-static int create_sizes(struct eng_pod_create *c, const char *shm, const char *memory,
-			const char *cpus)
-{
-	if (shm && (c->shm_size = eng_parse_bytes(shm)) <= 0)
-		return cli_error(125, "invalid size: '%s'", shm);
-	if (memory && (c->memory = eng_parse_bytes(memory)) <= 0)
-		return cli_error(125, "invalid size: '%s'", memory);
-	char *end = NULL;
-	if (cpus && ((c->cpus = strtod(cpus, &end)) <= 0 || *end))
-		return cli_error(125, "invalid argument \"%s\" for \"--cpus\" flag", cpus);
-	return 0;
-}
-
-static int pod_create(struct cli_opts *o, int argc, char **argv)
-{
-	struct eng_pod_create c = {0};
-	struct flag_list labels = {0}, publish = {0};
-	bool infra = true, share_parent = true;
-	const char *shm = NULL, *memory = NULL, *cpus = NULL;
-	const struct flag flags[] = {
-	    {"name", 'n', FLAG_STRING, &c.name, "Assign a name to the pod", "string"},
-	    {"hostname", 0, FLAG_STRING, &c.hostname, "Set the pod's hostname", "string"},
-	    {"label", 'l', FLAG_LIST, &labels, "Set metadata on the pod", "list"},
-	    {"publish", 'p', FLAG_LIST, &publish, "Publish a port of the pod to the host", "list"},
-	    {"network", 0, FLAG_STRING, &c.network, "Connect the pod to a network", "string"},
-	    {"share", 0, FLAG_STRING, &c.share,
-	     "Namespaces the pod's containers share: cgroup, ipc, net, pid, uts, none (default "
-	     "\"ipc,net,uts\"; \"+pid\" adds to it)",
-	     "string"},
-	    {"infra", 0, FLAG_BOOL, &infra, "Create an infra container (default true)"},
-	    {"infra-image", 0, FLAG_STRING, &c.infra_image,
-	     "Image of the infra container (default: berth's, running berth-pause)", "string"},
-	    {"infra-command", 0, FLAG_STRING, &c.infra_command,
-	     "Command of the infra container (a JSON array or words)", "string"},
-	    {"infra-name", 0, FLAG_STRING, &c.infra_name, "Name of the infra container", "string"},
-	    {"shm-size", 0, FLAG_STRING, &shm, "Size of the pod's /dev/shm (default 64m)", "bytes"},
-	    {"cgroup-parent", 0, FLAG_STRING, &c.cgroup_parent,
-	     "Parent cgroup of the pod's cgroup (default /berth)", "string"},
-	    {"share-parent", 0, FLAG_BOOL, &share_parent,
-	     "The pod's cgroup is its containers' parent (default true)"},
-	    {"cpus", 0, FLAG_STRING, &cpus, "Number of CPUs of the pod", "decimal"},
-	    {"cpuset-cpus", 0, FLAG_STRING, &c.cpuset_cpus,
-	     "CPUs in which the pod's containers may run (0-3, 0,1)", "string"},
-	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit of the pod", "bytes"},
-	    {"replace", 0, FLAG_BOOL, &c.replace, "If a pod with the same name exists, replace it"},
-	    {"isolation", 0, FLAG_STRING, &c.isolation,
-	     "vm: the pod is one VM, which runs all its containers (default, process: none)",
-	     "string"},
-	    FLAG_END};
-	const struct flag_cmd cmd = {"berth pod create", "[OPTIONS] [NAME]",
-				     "Create a new empty pod", true, FLAG_MAX_ARGS(1)};
-	autofree const char **pos = NULL;
-	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int st = n < 0 ? flags_status(n) : create_sizes(&c, shm, memory, cpus);
-	/* podman 4.3's positional NAME */
-	if (!st && n == 1 && c.name)
-		st = cli_error(125, "cannot specify --name and NAME at the same time");
-	else if (!st && n == 1)
-		c.name = pos[0];
-	c.no_infra = !infra;
-	c.no_share_parent = !share_parent;
-	c.labels = (char *const *)labels.v;
-	c.publish = (char *const *)publish.v;
-	struct berr *err = NULL;
-	autofree char *pause = img_builtin_file("berth-pause", NULL);
-	c.pause_path = pause;
-	autofree char *vm_init = c.isolation && !strcmp(c.isolation, "vm")
-				     ? img_builtin_file("berth-vm-init", NULL)
-				     : NULL;
-	c.vm_init_path = vm_init;
-	autoptr(img_store) is = st ? NULL : cli_store(o);
-	struct eng_store es = cli_engine(o);
-	char id[ENG_ID_LEN + 1];
-	if (!st && !is)
-		st = 125;
-	/* an --infra-image not in the store is pulled, as run pulls its image */
-	if (!st && infra && c.infra_image && cli_image_present(is, c.infra_image, NULL, &err) < 0)
-		st = cli_fail(err, 125);
-	if (!st && eng_pod_create(&es, is, &c, id, &err) < 0)
-		st = cli_fail(err, 125);
-	if (!st)
-		printf("%s\n", id);
-	flag_list_free(&labels);
-	flag_list_free(&publish);
-	return st;
-}
-
 /* podman's `pod ps` row of the inspect document. */
 static json_t *ls_row(json_t *doc, bool no_trunc)
 {
@@ -577,7 +489,7 @@ int cli_pod_prune_all(struct cli_opts *o)
 int cmd_pod(struct cli_opts *o, int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
-	    {"create", "Create a new empty pod", pod_create},
+	    {"create", "Create a new empty pod", cmd_pod_create},
 	    {"ls", "List pods", pod_ls},
 	    {"ps", NULL, pod_ls},
 	    {"list", NULL, pod_ls},
