@@ -342,31 +342,76 @@ static int deliver(struct img_store *is, const struct build_flags *f, const stru
 	return 0;
 }
 
+/* What the flags give the build besides its options, read and checked before it. */
+struct build_inputs {
+	char **tags;
+	struct bld_secret *sec;
+	size_t n_sec;
+	struct bld_ssh *ssh;
+	size_t n_ssh;
+	bool insecure;
+	struct bld_named_context *nc;
+	size_t n_nc;
+	struct bld_kv *args;
+	size_t n_args;
+};
+
+/* 0, or the exit status after saying what is wrong. */
+static int inputs_read(const struct build_flags *f, struct build_inputs *in)
+{
+	*in = (struct build_inputs){.n_ssh = (size_t)f->ssh.n, .n_nc = (size_t)f->contexts.n};
+	int st = tag_names(&f->tags, &in->tags);
+	if (!st)
+		st = secrets(&f->secrets, &in->sec, &in->n_sec);
+	if (!st)
+		st = ssh_agents(&f->ssh, &in->ssh);
+	if (!st)
+		st = entitlements(&f->allow, &in->insecure);
+	in->nc = xcalloc(in->n_nc + 1, sizeof(*in->nc));
+	for (size_t i = 0; !st && i < in->n_nc; i++) {
+		struct berr *err = NULL;
+		if (bld_named_context_parse(f->contexts.v[i], &in->nc[i], &err) < 0)
+			st = cli_fail(err, 125);
+	}
+	in->args = build_args(&f->build_args, &in->n_args);
+	return st;
+}
+
+static void inputs_free(struct build_inputs *in)
+{
+	strv_free(in->tags);
+	secrets_free(in->sec, in->n_sec);
+	ssh_agents_free(in->ssh, in->n_ssh);
+	for (size_t i = 0; i < in->n_nc; i++)
+		bld_named_context_clear(&in->nc[i]);
+	free(in->nc);
+	build_args_free(in->args, in->n_args);
+}
+
+/* The build, its image's id in id; 0, or 1 after BuildKit's "ERROR: failed to solve". */
+static int solve(struct eng_store *es, struct img_store *is, const struct bld_opts *bo,
+		 struct build_progress *pr, char id[IMG_DIGEST_LEN + 1])
+{
+	struct berr *err = NULL;
+	int r = bld_build(es, is, bo, id, &err);
+	build_progress_end(pr, r == 0);
+	if (r == 0)
+		return 0;
+	char *msg = berr_string(err);
+	fprintf(stderr, "ERROR: failed to solve: %s\n", msg);
+	free(msg);
+	berr_free(err);
+	return 1;
+}
+
 static int run_build(struct cli_opts *o, struct build_flags *f, const struct output *out,
 		     const char *context, const char *file_path, const char *text, size_t len)
 {
 	autoptr(img_store) is = cli_store(o);
 	if (!is)
 		return 125;
-	char **tags = NULL;
-	int st = tag_names(&f->tags, &tags);
-	struct bld_secret *sec = NULL;
-	size_t n_sec = 0, n_args = 0;
-	if (!st)
-		st = secrets(&f->secrets, &sec, &n_sec);
-	struct bld_ssh *ssh = NULL;
-	bool insecure = false;
-	if (!st)
-		st = ssh_agents(&f->ssh, &ssh);
-	if (!st)
-		st = entitlements(&f->allow, &insecure);
-	struct bld_named_context *nc = xcalloc((size_t)f->contexts.n + 1, sizeof(*nc));
-	for (int i = 0; !st && i < f->contexts.n; i++) {
-		struct berr *err = NULL;
-		if (bld_named_context_parse(f->contexts.v[i], &nc[i], &err) < 0)
-			st = cli_fail(err, 125);
-	}
-	struct bld_kv *args = build_args(&f->build_args, &n_args);
+	struct build_inputs in;
+	int st = inputs_read(f, &in);
 	enum build_progress_mode mode = build_progress_mode(f->progress, f->quiet);
 	struct build_progress *pr = build_progress_new(mode);
 	struct image_ctx ic = {.is = is, .pull = pull_policy(f)};
@@ -385,21 +430,21 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .len = len,
 	    .context = context,
 	    .dockerfile = file_path,
-	    .build_args = args,
-	    .n_build_args = n_args,
+	    .build_args = in.args,
+	    .n_build_args = in.n_args,
 	    .target = f->target,
-	    .contexts = nc,
-	    .n_contexts = (size_t)f->contexts.n,
+	    .contexts = in.nc,
+	    .n_contexts = in.n_nc,
 	    .no_cache = f->no_cache,
 	    .labels = (char *const *)f->labels.v,
 	    .network = network,
 	    .isolation = f->isolation && !strcmp(f->isolation, "vm") ? "vm" : NULL,
 	    .vm_init_path = vm_init ? vm_init : BERTH_DATADIR "/berth-vm-init",
-	    .secrets = sec,
-	    .n_secrets = n_sec,
-	    .ssh = ssh,
-	    .n_ssh = (size_t)f->ssh.n,
-	    .allow_insecure = insecure,
+	    .secrets = in.sec,
+	    .n_secrets = in.n_sec,
+	    .ssh = in.ssh,
+	    .n_ssh = in.n_ssh,
+	    .allow_insecure = in.insecure,
 	    .image = base_image,
 	    .image_ctx = &ic,
 	    .event = build_progress_event,
@@ -411,26 +456,11 @@ static int run_build(struct cli_opts *o, struct build_flags *f, const struct out
 	    .shm_size = f->shm_size ? eng_parse_bytes(f->shm_size) : 0,
 	};
 	char id[IMG_DIGEST_LEN + 1];
-	struct berr *err = NULL;
-	int r = st ? -1 : bld_build(&es, is, &bo, id, &err);
 	if (!st)
-		build_progress_end(pr, r == 0);
-	if (!st && r < 0) {
-		char *msg = berr_string(err);
-		fprintf(stderr, "ERROR: failed to solve: %s\n", msg);
-		free(msg);
-		berr_free(err);
-		st = 1;
-	}
+		st = solve(&es, is, &bo, pr, id);
 	if (!st)
-		st = deliver(is, f, out, tags, id, mode == BUILD_PROGRESS_QUIET);
-	strv_free(tags);
-	secrets_free(sec, n_sec);
-	ssh_agents_free(ssh, (size_t)f->ssh.n);
-	for (int i = 0; i < f->contexts.n; i++)
-		bld_named_context_clear(&nc[i]);
-	free(nc);
-	build_args_free(args, n_args);
+		st = deliver(is, f, out, in.tags, id, mode == BUILD_PROGRESS_QUIET);
+	inputs_free(&in);
 	build_progress_free(pr);
 	return st;
 }
