@@ -364,8 +364,11 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 	}
 	if (r == 0)
 		r = check_network(s, c, &d->net_mode, err);
+	/* a VM's -m and --cpus size its guest (its cgroup is skipped as a user, vm.c): only a
+	 * container's limits need a delegated cgroup */
+	bool vm = c->isolation && !strcmp(c->isolation, "vm");
 	if (r == 0)
-		r = eng_rootless_check(d->spec, d->net_mode, err);
+		r = eng_rootless_check(vm ? NULL : d->spec, d->net_mode, err);
 	if (r == 0 &&
 	    !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err)))
 		r = -EINVAL;

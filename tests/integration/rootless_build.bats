@@ -198,7 +198,7 @@ teardown() {
 	store_teardown
 }
 
-@test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); exec, stop, rm; other networks refused, saying why" {
+@test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); -m and --cpus size the guest; exec, stop, rm; other networks refused, saying why" {
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
 	run ub run --rm --isolation vm berth/default true
@@ -210,10 +210,14 @@ teardown() {
 	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
 		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run --rm --isolation vm --network none \
-		berth/default sh -c 'echo in-vm; id -u'
+		-m 300m --cpus 2 berth/default sh -c 'echo in-vm; id -u; nproc; grep MemTotal /proc/meminfo'
 	assert_success
 	assert_line in-vm
-	assert_line 0
+	assert_line --index 1 0
+	# -m and --cpus size the guest: no cgroup is needed for them (a container's are refused)
+	assert_line --index 2 2
+	mem=$(echo "${lines[3]}" | awk '{print $2}')
+	[ "$mem" -gt 200000 ] && [ "$mem" -lt 310000 ]
 	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
 		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run -d --name "$N" --isolation vm --network none \
