@@ -80,6 +80,12 @@ int berr_code(const struct berr *err)
 	return code;
 }
 
+int berr_ret(struct berr *const *err)
+{
+	int code = err ? berr_code(*err) : 0;
+	return code > 0 ? -code : -EINVAL;
+}
+
 char *berr_string(const struct berr *err)
 {
 	struct strbuf out = {0};

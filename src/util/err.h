@@ -28,6 +28,9 @@ int berr_plain(struct berr **err, int code, const char *fmt, ...)
 int berr_wrap(struct berr **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The code of the innermost cause that has one. */
 int berr_code(const struct berr *err);
+/* What to return after a callee that returns a pointer (NULL on failure) set *err: -its code,
+ * -EINVAL when it holds none or err is NULL (never 0: that would read as success). */
+int berr_ret(struct berr *const *err);
 /* "outer: inner: strerror(code)" — caller frees. */
 char *berr_string(const struct berr *err);
 void berr_free(struct berr *err);

@@ -305,17 +305,17 @@ static int copy_entry(int from, int to, const char *name, int depth, bool replac
 	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return berr_set(err, errno, "stat '%s'", name);
 	struct stat old;
+	int r = 0;
 	/* replace: what is in the way goes, unless both are directories */
 	if (replace && fstatat(to, name, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !(S_ISDIR(old.st_mode) && S_ISDIR(st.st_mode)) && fs_rm_rf(to, name, err) < 0)
-		return -EIO;
+	    !(S_ISDIR(old.st_mode) && S_ISDIR(st.st_mode)) && (r = fs_rm_rf(to, name, err)) < 0)
+		return r;
 	/* Owner and mode go through the fd of what was made, never through to/name again: when
 	 * to is a running container's directory, the container can swap name for a symbolic link
 	 * to a host file (/etc/shadow) between our create and our chmod, and fchmodat() follows
 	 * the last name (AT_SYMLINK_NOFOLLOW needs fchmodat2, Linux 6.6), relative to berth's
 	 * root, which is the host's. */
 	autoclose int made = -1;
-	int r = 0;
 	if (S_ISDIR(st.st_mode))
 		r = copy_dir(from, to, name, &st, depth, replace, ids, &made, err);
 	else if (S_ISLNK(st.st_mode))

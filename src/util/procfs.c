@@ -161,8 +161,9 @@ int procfs_openat(int procfd, const char *path, int flags, struct berr **err)
 	char rel[4096];
 	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) /* O_TMPFILE holds O_DIRECTORY */
 		return berr_set(err, EINVAL, "procfs files are never created ('%s')", path);
-	if (expand_self(procfd, path, rel, sizeof(rel), err) < 0)
-		return -ENOENT;
+	int r = expand_self(procfd, path, rel, sizeof(rel), err);
+	if (r < 0)
+		return r;
 	struct open_how how = {
 	    .flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC),
 	    .resolve =

@@ -79,6 +79,18 @@ static void test_negative_code_normalised(void **state)
 
 /* A second berr_set on a slot already set: a bug, which a debug build (DEBUG=1) aborts on; a
  * release build keeps both, the newer outermost. */
+/* After a callee that returns NULL: its code, never 0 */
+static void test_ret_after_pointer_callee(void **state)
+{
+	struct berr *err = NULL;
+	assert_int_equal(berr_ret(&err), -EINVAL);
+	assert_int_equal(berr_ret(NULL), -EINVAL);
+	berr_set(&err, EACCES, "open 'x'");
+	berr_wrap(&err, "load 'y'");
+	assert_int_equal(berr_ret(&err), -EACCES);
+	berr_free(err);
+}
+
 static void test_set_over_set(void **state)
 {
 	pid_t pid = fork();
@@ -108,6 +120,7 @@ int main(void)
 	    cmocka_unit_test(test_null_slot_is_ok),
 	    cmocka_unit_test(test_negative_code_normalised),
 	    cmocka_unit_test(test_set_over_set),
+	    cmocka_unit_test(test_ret_after_pointer_callee),
 	};
 	return cmocka_run_group_tests_name("util/err", tests, NULL, NULL);
 }
