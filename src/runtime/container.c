@@ -99,9 +99,10 @@ static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *secc
 		       struct rt_state *st, int sock, pid_t stage1, int procfd, struct berr **err)
 {
 	struct rt_msg m;
+	int r;
 	for (;;) {
-		if (rt_sync_recv(sock, &m, err) < 0)
-			return -EIO;
+		if ((r = rt_sync_recv(sock, &m, err)) < 0)
+			return r;
 		switch (m.type) {
 		case RT_MSG_USERNS_READY:
 			if (rt_rootless_write_maps(procfd, stage1, spec, err) < 0)
@@ -113,8 +114,8 @@ static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *secc
 			int status;
 			(void)waitpid(stage1, &status, 0);
 			st->pid_start = rt_proc_start_time(st->pid);
-			if (rt_state_save(st, err) < 0)
-				return -EIO;
+			if ((r = rt_state_save(st, err)) < 0)
+				return r;
 			(void)rt_sync_send(sock, RT_MSG_GO, st->pid);
 			break;
 		}
@@ -123,10 +124,11 @@ static int drive_setup(const struct rt_spec *spec, const struct rt_seccomp *secc
 			/* The state hooks see is "created", as crun gives it (runtime-tools
 			 * checks). */
 			autofree char *sj = rt_state_spec_json(st, RT_STATUS_CREATED, ann);
-			if (rt_hooks_run(&spec->hooks[RT_HOOK_PRESTART], "prestart", sj, err) < 0 ||
-			    rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_RUNTIME], "createRuntime", sj,
-					 err) < 0)
-				return -EIO;
+			if ((r = rt_hooks_run(&spec->hooks[RT_HOOK_PRESTART], "prestart", sj,
+					      err)) < 0 ||
+			    (r = rt_hooks_run(&spec->hooks[RT_HOOK_CREATE_RUNTIME], "createRuntime",
+					      sj, err)) < 0)
+				return r;
 			(void)rt_sync_send(sock, RT_MSG_HOOKS_DONE, 0);
 			break;
 		}
@@ -265,24 +267,25 @@ static int make_state(const struct rt_create_opts *o, struct rt_spec *spec, cons
 {
 	autofree char *fifo = xasprintf("%s/exec.fifo", st->dir);
 	autofree char *config_copy = xasprintf("%s/config.json", st->dir);
-	if (fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err) < 0 ||
-	    rt_state_save(st, err) < 0)
-		return -EIO;
+	int r;
+	if ((r = fs_write_file(AT_FDCWD, config_copy, text, len, 0600, err)) < 0 ||
+	    (r = rt_state_save(st, err)) < 0)
+		return r;
 	if (mkfifo(fifo, 0600) < 0)
 		return berr_set(err, errno, "create exec fifo");
 	st->notify_socket = (char *)rt_notify_socket();
-	if (st->notify_socket && (rt_notify_prepare(spec, st->dir, st->notify_socket, err) < 0 ||
-				  rt_state_save(st, err) < 0))
-		return -EIO;
+	if (st->notify_socket &&
+	    ((r = rt_notify_prepare(spec, st->dir, st->notify_socket, err)) < 0 ||
+	     (r = rt_state_save(st, err)) < 0))
+		return r;
 	/* O_RDWR: opening does not block, and the init's read waits for start's byte. */
 	c->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
 	if (c->fifo_fd < 0)
 		return berr_set(err, errno, "open exec fifo");
-	if (rt_console_open(o->has_console_fd, o->console_fd, o->console_socket, &c->console_fd,
-			    err) < 0)
-		return -EIO;
-	if (rt_ns_open_paths(spec, c->ns_fds, err) < 0)
-		return -EIO;
+	if ((r = rt_console_open(o->has_console_fd, o->console_fd, o->console_socket,
+				 &c->console_fd, err)) < 0 ||
+	    (r = rt_ns_open_paths(spec, c->ns_fds, err)) < 0)
+		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sv) < 0)
 		return berr_set(err, errno, "socketpair");
 	c->procfd = rt_init_procfs(o->preserve_fds + (o->listen_fds > 0 ? o->listen_fds : 0), err);
@@ -377,11 +380,13 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 {
 	autofree char *text = NULL;
 	size_t len = 0;
-	if (rt_state_validate_id(o->id, err) < 0 || check_systemd(o->systemd_cgroup, err) < 0)
-		return -EINVAL;
+	int r;
+	if ((r = rt_state_validate_id(o->id, err)) < 0 ||
+	    (r = check_systemd(o->systemd_cgroup, err)) < 0)
+		return r;
 	autoptr(rt_spec) spec = load_config(o, &text, &len, err);
 	if (!spec)
-		return -EINVAL;
+		return berr_ret(err);
 	/* runc's check (configs/validate): an ordinary user can make the other namespaces
 	 * only as root of a user namespace of its own. */
 	if (geteuid() != 0 && !spec->ns[RT_NS_USER].enabled)
@@ -393,12 +398,12 @@ int rt_container_create(const struct rt_create_opts *o, pid_t *out_pid, struct b
 	rt_caps_check(spec->process);
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
-		return -EINVAL;
+		return berr_ret(err);
 	struct rt_state st = {.id = (char *)o->id,
 			      .bundle = (char *)o->bundle,
 			      .rootfs = spec->root_path,
 			      .owner = getuid()};
-	int r = rt_state_create_dir(o->root, o->id, &st.dir, err);
+	r = rt_state_create_dir(o->root, o->id, &st.dir, err);
 	if (r < 0) {
 		rt_seccomp_free(seccomp);
 		return r;
@@ -470,7 +475,7 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	enum rt_status s = rt_state_status(st);
 	/* A create still under way (another caller polls state, then starts): wait for it. */
 	for (int i = 0; s == RT_STATUS_CREATING && i < 1000; i++) {
@@ -478,7 +483,7 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 		nanosleep(&ts, NULL);
 		rt_state_free(st);
 		if (!(st = rt_state_load(root, id, err)))
-			return -ENOENT;
+			return berr_ret(err);
 		s = rt_state_status(st);
 	}
 	if (s != RT_STATUS_CREATED)
@@ -486,7 +491,7 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 				rt_status_name(s));
 	autoptr(rt_spec) spec = rt_container_spec(root, id, err);
 	if (!spec)
-		return -EINVAL;
+		return berr_ret(err);
 	if (!spec->process)
 		return berr_set(err, EINVAL, "cannot start container '%s': config has no process",
 				id);
@@ -494,9 +499,9 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 	autoclose int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "open exec fifo of '%s'", id);
-	int notify_fd = -1;
-	if (st->notify_socket && rt_notify_listen(st->dir, &notify_fd, err) < 0)
-		return -EIO;
+	int notify_fd = -1, r;
+	if (st->notify_socket && (r = rt_notify_listen(st->dir, &notify_fd, err)) < 0)
+		return r;
 	char c = '0';
 	if (write(fd, &c, 1) != 1) {
 		if (notify_fd >= 0)
@@ -512,9 +517,8 @@ int rt_container_start(const char *root, const char *id, struct berr **err)
 		rt_hooks_run_warn(&spec->hooks[RT_HOOK_POSTSTART], "poststart", sj);
 	}
 	/* As runc and crun: start returns once the service said READY=1 (or ended). */
-	if (notify_fd >= 0 &&
-	    rt_notify_forward(notify_fd, st->notify_socket, st->pid, st->pid_start, err) < 0)
-		return -EIO;
+	if (notify_fd >= 0)
+		return rt_notify_forward(notify_fd, st->notify_socket, st->pid, st->pid_start, err);
 	return 0;
 }
 
@@ -537,7 +541,7 @@ int rt_container_kill(const char *root, const char *id, int sig, bool all, struc
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	enum rt_status s = rt_state_status(st);
 	if (s == RT_STATUS_STOPPED && !all)
 		/* runc's words: containerd's shim takes them for "already finished" */
@@ -561,7 +565,7 @@ int rt_container_delete(const char *root, const char *id, bool force, struct ber
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	enum rt_status s = rt_state_status(st);
 	if (s != RT_STATUS_STOPPED && s != RT_STATUS_CREATING) {
 		/* As runc and crun, a created container (its process never started) goes
@@ -648,7 +652,7 @@ int rt_container_pause(const char *root, const char *id, bool pause, struct berr
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	enum rt_status s = rt_state_status(st);
 	if (pause && s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
 		return berr_set(err, EINVAL, "cannot pause container '%s': it is %s", id,
@@ -664,7 +668,7 @@ int rt_container_update(const char *root, const char *id, json_t *resources, str
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	if (rt_state_status(st) == RT_STATUS_STOPPED)
 		return berr_set(err, EINVAL, "cannot update container '%s': it is stopped", id);
 	if (!st->cgroup_path)
@@ -677,7 +681,7 @@ int rt_container_pids(const char *root, const char *id, pid_t **out_pids, size_t
 {
 	autoptr(rt_state) st = rt_state_load(root, id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	if (!st->cgroup_path) /* rootless, without a cgroup */
 		return rt_rootless_pids(rt_state_status(st) == RT_STATUS_STOPPED ? 0 : st->pid,
 					st->pid_start, out_pids, out_n, err);
