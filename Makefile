@@ -54,7 +54,7 @@ INIT     := $(BUILD)/share/berth/berth-init
 PAUSE    := $(BUILD)/share/berth/berth-pause
 VM_INIT  := $(BUILD)/share/berth/berth-vm-init
 
-.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api bench-system bench-compose fuzz
+.PHONY: all check unit integration format format-check install clean conformance bench bench-pull bench-build bench-run bench-net bench-vm bench-vm-boots bench-compare bench-api bench-system bench-compose bench-rootless fuzz
 all: $(RUNTIME) $(RUNTIME_VM) $(BERTH) $(PROBE) $(DEFAULT_IMAGE) $(INIT) $(VM_INIT) $(PAUSE)
 
 $(BUILD)/%.o: %.c
@@ -194,6 +194,9 @@ bench-system: all
 
 bench-compose: all
 	@BERTH_BUILD=$(abspath $(BUILD)) bench/compose
+
+bench-rootless: all
+	@BERTH_BUILD=$(abspath $(BUILD)) bench/rootless
 
 clean:
 	rm -rf build
