@@ -132,14 +132,15 @@ int rt_console_setup(int sock, const struct rt_console *c, struct berr **err)
 				     .ws_col = (unsigned short)c->cols};
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	if (c->bind_console && bind_console(c->rootfd, slave, err) < 0)
-		return -EPERM;
+	int r;
+	if (c->bind_console && (r = bind_console(c->rootfd, slave, err)) < 0)
+		return r;
 	int ptn = 0;
 	char name[64] = "/dev/pts/?";
 	if (ioctl(master, TIOCGPTN, &ptn) == 0)
 		snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
-	if (rt_console_send(sock, master, name, err) < 0)
-		return -EIO;
+	if ((r = rt_console_send(sock, master, name, err)) < 0)
+		return r;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return berr_set(err, errno, "set controlling terminal");
 	for (int i = 0; i < 3; i++)

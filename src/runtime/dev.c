@@ -127,8 +127,9 @@ static int default_devices(int rootfd, const struct rt_spec *spec, bool userns, 
 				      .type = 'c',
 				      .major = default_devs[i].major,
 				      .minor = default_devs[i].minor};
-		if (make_device(rootfd, &d, userns, -1, err) < 0)
-			return -EINVAL;
+		int r = make_device(rootfd, &d, userns, -1, err);
+		if (r < 0)
+			return r;
 	}
 	static const char *const links[][2] = {
 	    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
@@ -152,13 +153,13 @@ int rt_dev_setup(int rootfd, const struct rt_spec *spec, const int *node_fds, st
 	/* a user namespace of its own, or the runtime already in one (the rootless engine's,
 	 * engine/rootless.h; runc's RunningInUserNS): mknod is refused either way */
 	bool userns = spec->ns[RT_NS_USER].enabled || !userns_is_initial();
-	if (!dev_is_bind(spec) && default_devices(rootfd, spec, userns, err) < 0)
-		return -EINVAL;
-	for (size_t j = 0; j < spec->n_devices; j++)
-		if (make_device(rootfd, &spec->devices[j], userns, node_fds ? node_fds[j] : -1,
-				err) < 0)
-			return -EINVAL;
-	return 0;
+	int r = 0;
+	if (!dev_is_bind(spec))
+		r = default_devices(rootfd, spec, userns, err);
+	for (size_t j = 0; r == 0 && j < spec->n_devices; j++)
+		r = make_device(rootfd, &spec->devices[j], userns, node_fds ? node_fds[j] : -1,
+				err);
+	return r < 0 ? r : 0;
 }
 
 int rt_dev_open_null(int rootfd, struct berr **err)

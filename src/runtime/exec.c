@@ -153,14 +153,14 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 {
 	autoptr(rt_state) st = rt_state_load(o->root, o->id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	enum rt_status s = rt_state_status(st);
 	if (s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
 		return berr_set(err, EINVAL, "cannot exec in container '%s': it is %s", o->id,
 				rt_status_name(s));
 	autoptr(rt_spec) spec = rt_container_spec(o->root, o->id, err);
 	if (!spec)
-		return -EINVAL;
+		return berr_ret(err);
 	if (o->process->terminal && !o->console_socket && !o->has_console_fd)
 		return berr_set(err, EINVAL, "--tty with --detach needs --console-socket");
 	rt_caps_check(o->process);
@@ -168,7 +168,7 @@ int rt_container_exec(const struct rt_exec_opts *o, int *out_status, struct berr
 	    st->cgroup_path ? rt_cgroup_exec_path(st->cgroup_path, st->pid) : NULL;
 	struct rt_seccomp *seccomp = NULL;
 	if (spec->seccomp && !(seccomp = rt_seccomp_build(spec->seccomp, o->root, err)))
-		return -EINVAL;
+		return berr_ret(err);
 	int sv[2] = {-1, -1}, console_fd = -1, procfd = -1, ns_fds[RT_NS_COUNT];
 	int r = open_container_ns(st->pid, ns_fds, err);
 	if (r == 0 && (procfd = rt_init_procfs(o->preserve_fds, err)) < 0)

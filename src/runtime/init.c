@@ -128,8 +128,9 @@ static int await_go(void *arg, struct berr **err)
 {
 	struct rt_init_ctx *ctx = arg;
 	struct rt_msg m;
-	if (rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, err) < 0)
-		return -EIO;
+	int r = rt_sync_expect(ctx->sync_fd, RT_MSG_GO, &m, err);
+	if (r < 0)
+		return r;
 	ctx->host_pid = (pid_t)m.value;
 	return 0;
 }

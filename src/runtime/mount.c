@@ -151,8 +151,9 @@ static int check_target(int fd, const char *rootfs, const struct rt_mount *m, in
 			struct berr **err)
 {
 	char real[4096];
-	if (real_path(fd, m->destination, real, sizeof(real), err) < 0)
-		return -EINVAL;
+	int r = real_path(fd, m->destination, real, sizeof(real), err);
+	if (r < 0)
+		return r;
 	const char *type = m->type ? m->type : "";
 	autofree char *clean = path_clean(m->destination);
 	if (!strcmp(type, "proc") || !strcmp(type, "sysfs") || !strcmp(clean, "/proc") ||
@@ -238,8 +239,9 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 	autoclose int fd = open_target(rootfd, m, is_dir, err);
 	if (fd < 0)
 		return fd;
-	if (check_target(fd, rootfs, m, source_fd, err) < 0)
-		return -EPERM;
+	int r = check_target(fd, rootfs, m, source_fd, err);
+	if (r < 0)
+		return r;
 	const char *type = m->type ? m->type : "";
 	char fdpath[32];
 	path_fd(fd, fdpath);
@@ -260,7 +262,7 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 		path_fd(fd, fdpath);
 		unsigned long flags = m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
 		if (flags || m->clear_flags) {
-			int r = remount_bind(fdpath, flags, err);
+			r = remount_bind(fdpath, flags, err);
 			if (r < 0)
 				return berr_set(err, -r, "remount '%s'", m->destination);
 		}
@@ -269,7 +271,7 @@ static int mount_one(int rootfd, const char *rootfs, const struct rt_mount *m, i
 	} else {
 		const char *fstype = !strcmp(type, "cgroup") ? "cgroup2" : type;
 		unsigned long flags = m->flags & ~MS_REMOUNT;
-		int r = mount(m->source ? m->source : fstype, fdpath, fstype, flags, m->data);
+		r = mount(m->source ? m->source : fstype, fdpath, fstype, flags, m->data);
 		if (r < 0 && errno == EPERM && !strcmp(fstype, "sysfs"))
 			return bind_sys(rootfd, m, fd, err);
 		if (r < 0)
@@ -378,10 +380,12 @@ int rt_mount_prepare(const struct rt_spec *spec, const int *source_fds, const ch
 		if (mount_one(rootfd, rootfs_real, &spec->mounts[i],
 			      source_fds ? source_fds[i] : -1, cgroup_path, err) < 0)
 			return berr_wrap(err, "mount '%s'", spec->mounts[i].destination);
-	if (pause && pause(arg, err) < 0)
-		return -EIO;
-	if (rt_dev_setup(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err) < 0)
-		return -EINVAL;
+	int r;
+	if (pause && (r = pause(arg, err)) < 0)
+		return r;
+	if ((r = rt_dev_setup(rootfd, spec, source_fds ? source_fds + spec->n_mounts : NULL, err)) <
+	    0)
+		return r;
 	return take_fd(&rootfd);
 }
 

@@ -44,8 +44,9 @@ int rt_notify_prepare(struct rt_spec *spec, const char *state_dir, const char *h
 	if (chown(dir, host_root(spec->uid_mappings, spec->n_uid_mappings),
 		  host_root(spec->gid_mappings, spec->n_gid_mappings)) < 0)
 		return berr_set(err, errno, "chown '%s'", dir);
-	if (rt_spec_add_bind(spec, dir, host_socket, err) < 0)
-		return -EINVAL;
+	int r = rt_spec_add_bind(spec, dir, host_socket, err);
+	if (r < 0)
+		return r;
 	char **env = spec->process->env;
 	size_t n = strv_len(env);
 	for (size_t i = 0; i < n; i++) {

@@ -92,8 +92,9 @@ char *rt_process_find_exec(const struct rt_process *p, struct berr **err)
 int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_groups,
 			struct berr **err)
 {
-	if (p->has_caps && rt_caps_drop_bounding(p->caps, err) < 0)
-		return -EPERM;
+	int r;
+	if (p->has_caps && (r = rt_caps_drop_bounding(p->caps, err)) < 0)
+		return r;
 	/* setgroups is denied in a user namespace whose setgroups file says "deny" (a map
 	 * written without CAP_SETGID in the parent): the groups are then the namespace's
 	 * overflow group, which grants nothing. */
@@ -108,8 +109,8 @@ int rt_process_identity(const struct rt_process *p, bool in_userns, bool keep_gr
 		return berr_set(err, errno, "setuid %u", (unsigned)p->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return berr_set(err, errno, "reset keep capabilities");
-	if (p->has_caps && rt_caps_apply(p->caps, err) < 0)
-		return -EPERM;
+	if (p->has_caps && (r = rt_caps_apply(p->caps, err)) < 0)
+		return r;
 	umask(p->has_umask ? p->umask : 022);
 	if (chdir(p->cwd) < 0)
 		return berr_set(err, errno, "chdir to cwd '%s'", p->cwd);

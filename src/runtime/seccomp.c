@@ -82,21 +82,22 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, 
 	json_t *args = NULL;
 	if (!json_is_object(rule))
 		return berr_set(err, EINVAL, "%s: expected objects", w);
-	if (json_opt_str(rule, w, "action", &action_name, err) < 0 ||
-	    json_opt_i64(rule, w, "errnoRet", &errno_ret, &has_errno, err) < 0 ||
-	    json_opt_strv(rule, w, "names", &names, err) < 0 ||
-	    json_opt_array(rule, w, "args", &args, err) < 0) {
+	int r;
+	if ((r = json_opt_str(rule, w, "action", &action_name, err)) < 0 ||
+	    (r = json_opt_i64(rule, w, "errnoRet", &errno_ret, &has_errno, err)) < 0 ||
+	    (r = json_opt_strv(rule, w, "names", &names, err)) < 0 ||
+	    (r = json_opt_array(rule, w, "args", &args, err)) < 0) {
 		strv_free(names);
-		return -EINVAL;
+		return r;
 	}
 	uint32_t action;
 	if (!action_name) {
 		strv_free(names);
 		return berr_set(err, EINVAL, "%s: action missing", w);
 	}
-	if (parse_action(action_name, errno_ret, has_errno, &action, err) < 0) {
+	if ((r = parse_action(action_name, errno_ret, has_errno, &action, err)) < 0) {
 		strv_free(names);
-		return -EINVAL;
+		return r;
 	}
 	*notify |= action == SCMP_ACT_NOTIFY;
 	size_t nargs = json_array_size(args);
@@ -121,7 +122,7 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, 
 		    index > 5 || parse_op(op, &cmp[i].op, err) < 0) {
 			strv_free(names);
 			if (err && *err)
-				return -EINVAL;
+				return berr_ret(err);
 			return berr_set(err, EINVAL, "%s.args[%zu]: index (0..5) and op required",
 					w, i);
 		}
@@ -129,7 +130,7 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t default_action, 
 		cmp[i].datum_a = value;
 		cmp[i].datum_b = two;
 	}
-	int r = 0;
+	r = 0;
 	for (char **n = names; n && *n && r == 0; n++) {
 		int nr = seccomp_syscall_resolve_name(*n);
 		if (nr == __NR_SCMP_ERROR)
@@ -178,9 +179,10 @@ static int set_flags(struct rt_seccomp *sc, char **flags, struct berr **err)
 static int listener_fields(json_t *sj, struct rt_seccomp *sc, struct berr **err)
 {
 	const char *w = "linux.seccomp", *lpath = NULL, *lmeta = NULL;
-	if (json_opt_str(sj, w, "listenerPath", &lpath, err) < 0 ||
-	    json_opt_str(sj, w, "listenerMetadata", &lmeta, err) < 0)
-		return -EINVAL;
+	int r;
+	if ((r = json_opt_str(sj, w, "listenerPath", &lpath, err)) < 0 ||
+	    (r = json_opt_str(sj, w, "listenerMetadata", &lmeta, err)) < 0)
+		return r;
 	if (sc->notify && (!lpath || !*lpath))
 		return berr_set(err, EINVAL, "%s.listenerPath: required with SCMP_ACT_NOTIFY", w);
 	sc->listener_path = lpath ? xstrdup(lpath) : NULL;
