@@ -9,17 +9,11 @@
 load helpers
 
 setup() {
-	store_setup
-	command -v nft >/dev/null || skip "nft (nftables) is not installed"
-	mkdir -p "$WORK/shop"
-	cd "$WORK/shop"
+	compose_setup
 }
 
 teardown() {
-	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
-	net_teardown
-	store_teardown
-	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+	compose_teardown
 }
 
 files_file() {

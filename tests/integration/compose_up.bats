@@ -8,14 +8,13 @@
 load helpers
 
 setup() {
-	store_setup
-	command -v nft >/dev/null || skip "nft (nftables) is not installed"
-	mkdir -p "$WORK/shop"
-	cd "$WORK/shop"
+	compose_setup
 }
 
+# the project down first, then what a test started beside it (a `compose up` in the
+# background, the API service, a registry), then the rest of compose_teardown
 teardown() {
-	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
+	compose_down
 	[ -z "$UPPID" ] || kill "$UPPID" 2>/dev/null || true
 	local svc=""
 	if [ -n "${SERVICE:-}" ]; then
@@ -28,10 +27,7 @@ teardown() {
 		svc=$(api_service_stop)
 	fi
 	registry_stop
-	net_teardown
-	store_teardown
-	[ -z "$svc" ] || LEFT="$LEFT service:$svc"
-	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+	compose_teardown ${svc:+"service:$svc"}
 }
 
 # db serves a page on a user network, healthy once it does; web waits for that, fetches the

@@ -239,6 +239,61 @@ net_teardown() {
 	nft delete table inet berth 2>/dev/null || true
 }
 
+# compose_setup: a store of the test's own and a project directory $WORK/shop, the current
+# directory (compose_up.bats, compose_files.bats, compose_share.bats).
+compose_setup() {
+	store_setup
+	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+	mkdir -p "$WORK/shop"
+	cd "$WORK/shop"
+}
+
+# compose_down: the project in $WORK/shop down, its volumes too.
+compose_down() {
+	cd "$WORK/shop" 2>/dev/null && berth compose down -v -t 0 >/dev/null 2>&1
+}
+
+# compose_teardown [LEFTOVER...]: the project down, then its networks and the store; fails
+# naming what was left behind, with the leftovers the caller found itself.
+compose_teardown() {
+	compose_down
+	net_teardown
+	store_teardown
+	[ $# -eq 0 ] || LEFT="$LEFT $*"
+	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
+}
+
+# podman as a client of one of our runtimes (podman.bats, podman_vm_systemd.bats), with a
+# store of the test file's own, cgroupfs and no network stack. podman_peer_setup NAME RUNTIME
+# (from setup_file) makes PM_DIR, /tmp/NAME.XXXXXX, and names the OCI runtime.
+podman_peer_setup() {
+	export PM_DIR PM_RUNTIME=$2
+	PM_DIR=$(mktemp -d "/tmp/$1.XXXXXX")
+}
+
+# podman_peer ARGS: podman run from PM_DIR (conmon drops a file named "oom" into its working
+# directory after an OOM kill).
+podman_peer() {
+	(cd "$PM_DIR" && podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
+		--cgroup-manager cgroupfs --events-backend file --runtime "$PM_RUNTIME" "$@")
+}
+
+# podman_peer_teardown CGROUP (from teardown_file): podman's containers and images removed,
+# the cgroups it left under /CGROUP (its conmon's) and PM_DIR.
+podman_peer_teardown() {
+	[ -n "${PM_DIR:-}" ] || return 0
+	podman_peer rm -af -t 0 >/dev/null 2>&1 || true
+	podman_peer rmi -af >/dev/null 2>&1 || true
+	local d
+	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+		rmdir "$d" 2>/dev/null || true
+	done
+	grep -q "$PM_DIR" /proc/self/mountinfo && umount -R "$PM_DIR" 2>/dev/null
+	rm -rf "$PM_DIR"
+}
+
 # api_service_start: `berth system service` on $WORK/api.sock (SOCK), its pid in SERVICE, the
 # docker CLI and SDKs pointed at it (DOCKER_HOST) with a config directory of the test's own.
 api_service_start() {

@@ -6,7 +6,7 @@ load helpers
 
 setup_file() {
 	command -v podman >/dev/null || return 0
-	export PM_DIR=$(mktemp -d /tmp/berth-podman.XXXXXX)
+	podman_peer_setup berth-podman "$RUNTIME"
 	mkdir -p "$PM_DIR/rootfs/bin"
 	cp "$BUSYBOX" "$PM_DIR/rootfs/bin/busybox"
 	cp "$PROBE" "$PM_DIR/rootfs/bin/probe"
@@ -15,19 +15,10 @@ setup_file() {
 	pm import "$PM_DIR/rootfs.tar" localhost/berth-test:latest >/dev/null
 }
 
+# podman leaves its own conmon cgroup under the parent; ours is gone with each container.
 teardown_file() {
 	command -v podman >/dev/null || return 0
-	pm rm -af >/dev/null 2>&1 || true
-	pm rmi -af >/dev/null 2>&1 || true
-	# podman leaves its own conmon cgroup under the parent; ours is gone with each container.
-	local d
-	for d in /sys/fs/cgroup/*/berth-podman-test /sys/fs/cgroup/berth-podman-test; do
-		[ -d "$d" ] || continue
-		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
-		rmdir "$d" 2>/dev/null || true
-	done
-	grep -q "$PM_DIR" /proc/self/mountinfo && umount -R "$PM_DIR" 2>/dev/null
-	rm -rf "$PM_DIR"
+	podman_peer_teardown berth-podman-test
 }
 
 setup() {
@@ -35,12 +26,8 @@ setup() {
 	command -v podman >/dev/null || skip "podman is not installed"
 }
 
-# podman with its own storage, berth-runtime as the OCI runtime, cgroupfs, no network stack.
-# From PM_DIR: conmon drops a file named "oom" into its working directory after an OOM kill.
-pm() {
-	cd "$PM_DIR" && podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --cgroup-manager cgroupfs \
-		--events-backend file --runtime "$RUNTIME" "$@"
-}
+# podman with its own storage, berth-runtime as the OCI runtime (helpers.bash's podman_peer).
+pm() { podman_peer "$@"; }
 
 # The flags every container needs here: root lacks CAP_SYS_RESOURCE, its hard nofile is 20000.
 RUN_FLAGS=(--network none --cgroup-parent /berth-podman-test

@@ -25,22 +25,12 @@ have_all() {
 
 setup_file() {
 	have_all || return 0
-	export PM_DIR=$(mktemp -d /tmp/berth-podman-vmsys.XXXXXX)
+	podman_peer_setup berth-podman-vmsys "$BUILD/bin/berth-runtime-vm"
 	pmv import --change 'CMD ["/sbin/init"]' "$SYSTEM_TAR" localhost/debian-system >/dev/null
 }
 
 teardown_file() {
-	[ -n "${PM_DIR:-}" ] || return 0
-	pmv rm -af -t 0 >/dev/null 2>&1 || true
-	pmv rmi -af >/dev/null 2>&1 || true
-	local d
-	for d in /sys/fs/cgroup/*/berth-podman-vmsys /sys/fs/cgroup/berth-podman-vmsys; do
-		[ -d "$d" ] || continue
-		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
-		rmdir "$d" 2>/dev/null || true
-	done
-	grep -q "$PM_DIR" /proc/self/mountinfo && umount -R "$PM_DIR" 2>/dev/null
-	rm -rf "$PM_DIR"
+	podman_peer_teardown berth-podman-vmsys
 }
 
 setup() {
@@ -60,12 +50,8 @@ teardown() {
 	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
 }
 
-# podman with its own store, berth-runtime-vm as the OCI runtime, cgroupfs, no network stack.
-pmv() {
-	(cd "$PM_DIR" && podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
-		--cgroup-manager cgroupfs --events-backend file \
-		--runtime "$BUILD/bin/berth-runtime-vm" "$@")
-}
+# podman with its own store, berth-runtime-vm as the OCI runtime (helpers.bash's podman_peer).
+pmv() { podman_peer "$@"; }
 
 # The flags every container needs here: root lacks CAP_SYS_RESOURCE, its hard nofile is 20000.
 RUN_FLAGS=(--network none --cgroup-parent /berth-podman-vmsys
