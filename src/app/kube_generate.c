@@ -422,11 +422,12 @@ static int pod_docs(const struct gen *g, json_t *pod, char *const *members, bool
 		json_t *doc =
 		    pod_doc(pod_name, json_object_get(pod, "Labels"),
 			    pod ? str(pod, "Hostname") : NULL, ctrs, vols, restart_policy(first));
-		/* a VM's pod plays back as one (kube/pod.c reads a handler naming vm so) */
+		/* a VM's pod plays back as one VM (kube/pod.c reads a class naming vm so), and
+		 * on a cluster runs under README's RuntimeClass for berth-runtime-vm */
 		const char *iso = str(json_object_get(first, "HostConfig"), "Isolation");
 		if (iso && !strcmp(iso, "vm"))
 			json_object_set_new(json_object_get(doc, "spec"), "runtimeClassName",
-					    json_string("berth-runtime-vm"));
+					    json_string("berth-vm"));
 		json_array_append_new(docs, doc);
 		if (service)
 			json_array_append_new(docs, service_doc(doc, all));

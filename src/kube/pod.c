@@ -439,6 +439,10 @@ int kube_pod_add(struct kmodel *m, const struct kdoc *d, const char *name, json_
 	int64_t grace = -1;
 	autofree char *user = NULL;
 	int r = pod_checks(d, spec, spec_path, &vm, err);
+	/* berth's bundle annotation (berth-runtime-vm reads it; podman passes a Pod's on) */
+	const char *iso = json_string_value(
+	    json_object_get(json_object_get(meta, "annotations"), "org.berth.isolation"));
+	vm = vm || (iso && !strcmp(iso, "vm"));
 	if (r == 0)
 		r = kstr(d, spec, spec_path, "hostname", &hostname, err);
 	if (r == 0)

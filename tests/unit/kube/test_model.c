@@ -191,6 +191,21 @@ static void test_pod_ports_and_vm(void **state)
 	json_decref(m);
 }
 
+/* berth's bundle annotation org.berth.isolation=vm on a Pod makes it one VM too. */
+static void test_pod_vm_annotation(void **state)
+{
+	const char *y = "apiVersion: v1\nkind: Pod\n"
+			"metadata: {name: p, annotations: {org.berth.isolation: vm}}\nspec:\n"
+			"  containers:\n  - {name: a, image: i}\n  - {name: b, image: i}\n";
+	char *e = NULL;
+	json_t *m = model_of(y, &e);
+	assert_null(e);
+	json_t *p = json_array_get(json_object_get(m, "pods"), 0);
+	assert_true(json_is_true(json_object_get(p, "vm")));
+	assert_string_equal(s_at(p, "containers/1/service/isolation"), "vm");
+	json_decref(m);
+}
+
 /* Each bad input: the error names the file, the line and the key. */
 static void test_errors(void **state)
 {
@@ -286,9 +301,9 @@ static void test_quantities(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_deployment), cmocka_unit_test(test_pod_ports_and_vm),
-	    cmocka_unit_test(test_errors),     cmocka_unit_test(test_documents),
-	    cmocka_unit_test(test_quantities),
+	    cmocka_unit_test(test_deployment),        cmocka_unit_test(test_pod_ports_and_vm),
+	    cmocka_unit_test(test_pod_vm_annotation), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_documents),         cmocka_unit_test(test_quantities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
