@@ -428,11 +428,12 @@ static bool shares_namespace(const struct eng_store *s, const char *id)
 void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec,
 			  struct eng_endpoints *e)
 {
+	/* first: its lock is taken before the networks' (as attach's child does) */
+	if (eng_rootless())
+		eng_rlnet_detach(s, id);
 	autoclose int lock = json_object_size(networks_of(rec)) ? eng_network_lock(s, NULL) : -1;
 	if (eng_pasta_mode(str(json_object_get(rec, "HostConfig"), "NetworkMode")))
 		eng_pasta_detach(s, id);
-	if (eng_rootless())
-		eng_rlnet_detach(s, id);
 	unpublish(e);
 	/* the record as it is now: network connect may have added to it */
 	json_t *now = eng_container_load(s, id, NULL);

@@ -12,7 +12,8 @@
  *   <runroot>/rootless-netns/holder.pid   "PID START" of the holder
  *   <runroot>/rootless-netns/pasta.pid    (or slirp4netns.pid) its way out
  *   <runroot>/rootless-netns/users/<id>   the containers attached now
- *   <runroot>/rootless-netns.lock         taken for each of these changes
+ *   <runroot>/rootless-netns.lock         taken for each of these changes, before
+ *                                         networks.lock when both are held
  * The namespace, its holder and its way out go when the last container using it detaches,
  * and at system prune when no running container uses it. */
 #ifndef BERTH_ENGINE_ROOTLESS_NETNS_H

@@ -124,7 +124,9 @@ host_server() {
 	SPORT=$(free_port)
 	python3 -m http.server -b 198.51.100.7 -d "$RN_WORK/www" "$SPORT" >/dev/null 2>&1 3>&- &
 	SRV_PID=$!
-	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$SPORT/h" >/dev/null && break; sleep 0.1; done
+	for _ in $(seq 300); do curl -s -m 1 "http://198.51.100.7:$SPORT/h" >/dev/null && return 0; sleep 0.1; done
+	echo "the host side's server did not start" >&2
+	return 1
 }
 
 # Wait until http://127.0.0.1:$1/i answers.
