@@ -304,6 +304,22 @@ static bool has(json_t *pod, const char *ns)
 	return false;
 }
 
+/* --uts host: the infra is in the host's UTS namespace (the spec's left out) and so are the
+ * members that share it; none of them may set the hostname, which would be the host's. */
+static void uts_host(json_t *pod, json_t *rec, json_t *spec)
+{
+	bool infra = json_is_true(json_object_get(rec, "PodInfra"));
+	if (!infra && !has(pod, "uts"))
+		return; /* a UTS namespace of its own */
+	json_object_del(spec, "hostname");
+	json_object_del(spec, "domainname");
+	json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
+	for (size_t i = json_array_size(ns); infra && i-- > 0;)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type")) ?: "",
+			    "uts"))
+			json_array_remove(ns, i);
+}
+
 int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
 		   struct berr **err)
 {
@@ -321,6 +337,8 @@ int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_
 	/* a pod of one VM: its share, mounted before the VM's virtiofsd starts */
 	if (r == 0 && eng_pod_is_vm(pod))
 		r = eng_pod_vm_share_ensure(s, pod_id, err);
+	if (r == 0 && !strcmp(json_string_value(json_object_get(pod, "UtsNs")) ?: "", "host"))
+		uts_host(pod, rec, spec);
 	if (r == 0 && *infra && has(pod, "ipc") && !vm) {
 		autofree char *path = shm_path(s, pod_id);
 		r = shm_ensure(pod, path, err);

@@ -158,6 +158,11 @@ static bool any(char *const *v)
 	return v && *v;
 }
 
+static bool uts_host(const struct eng_pod_create *c)
+{
+	return c->uts && !strcmp(c->uts, "host");
+}
+
 /* --security-opt as run reads it: no-new-privileges and seccomp=PROFILE (berth has no
  * SELinux or AppArmor labels); out_nnp and out_seccomp set when given. */
 static int security_parse(char *const *opts, bool *out_nnp, const char **out_seccomp,
@@ -201,29 +206,31 @@ static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct 
 		return berr_plain(err, EINVAL,
 				  "--userns, --uidmap, --gidmap: a pod's user namespace is not "
 				  "supported yet");
-	if (c->uts && *c->uts && strcmp(c->uts, "private"))
+	if (c->uts && *c->uts && strcmp(c->uts, "private") && strcmp(c->uts, "host"))
+		return berr_plain(err, EINVAL, "--uts '%s': a pod's is private or host", c->uts);
+	if (uts_host(c) && c->hostname)
 		return berr_plain(err, EINVAL,
-				  "--uts '%s': a pod's UTS namespace is its own (private) only",
-				  c->uts);
+				  "--hostname and --uts host: the pod's hostname is the host's");
 	if (c->pid && *c->pid && strcmp(c->pid, "private") && strcmp(c->pid, "host"))
 		return berr_plain(err, EINVAL, "--pid '%s': a pod's is private or host", c->pid);
 	bool on_infra = any(c->add_hosts) || any(c->dns) || any(c->dns_search) ||
 			any(c->dns_options) || any(c->aliases) || c->ip || c->mac ||
 			any(c->volumes) || any(c->volumes_from) || any(c->devices) ||
 			any(c->security_opts) || any(c->sysctls) ||
-			(c->pid && !strcmp(c->pid, "host"));
+			(c->pid && !strcmp(c->pid, "host")) || uts_host(c);
 	if (on_infra && !infra)
-		return berr_plain(err, EINVAL,
-				  "--add-host, --dns*, --ip, --mac-address, --network-alias, -v, "
-				  "--volumes-from, --device, --security-opt, --sysctl and --pid go "
-				  "on the pod's infra container: not with --infra=false or --share "
-				  "none");
+		return berr_plain(
+		    err, EINVAL,
+		    "--add-host, --dns*, --ip, --mac-address, --network-alias, -v, "
+		    "--volumes-from, --device, --security-opt, --sysctl, --pid and "
+		    "--uts go on the pod's infra container: not with --infra=false or "
+		    "--share none");
 	if (on_infra && c->isolation && !strcmp(c->isolation, "vm"))
 		return berr_plain(
 		    err, EINVAL,
 		    "--add-host, --dns*, --ip, --mac-address, --network-alias, -v, "
-		    "--volumes-from, --device, --security-opt, --sysctl and --pid: not "
-		    "with --isolation vm yet");
+		    "--volumes-from, --device, --security-opt, --sysctl, --pid and --uts: "
+		    "not with --isolation vm yet");
 	return 0;
 }
 
@@ -266,7 +273,7 @@ static json_t *infra_config(const struct eng_pod_create *c)
 			 "NoManageHosts", 0, "HostAdd", strv_or_null(c->add_hosts), "Networks",
 			 c->network ? c->network : ENG_NET_DEFAULT, "NetworkOptions", "pid_ns",
 			 c->pid && !strcmp(c->pid, "host") ? "host" : "private", "userns", "host",
-			 "uts_ns", "private");
+			 "uts_ns", uts_host(c) ? "host" : "private");
 }
 
 /* What each member inherits of the infra (podman's InfraInherit), for pod.c's plan: its
@@ -344,7 +351,9 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 	ic.run.entrypoint_rest = argv ? argv + 1 : NULL;
 	ic.run.network = c->network ? c->network : ENG_NET_DEFAULT;
 	ic.run.shm_size = c->shm_size;
-	if (eng_pod_shares(pod, "uts"))
+	/* with --uts host the host's hostname stays as it is (pod_cgroup.c's eng_pod_bundle
+	 * leaves the spec's out) */
+	if (eng_pod_shares(pod, "uts") && !uts_host(c))
 		ic.run.hostname = json_string_value(json_object_get(pod, "Hostname"));
 	int r = eng_create(s, is, &ic, out_id, err);
 	strv_free(argv);
@@ -355,6 +364,9 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 		return -EIO;
 	json_object_set_new(rec, "Pod", json_string(id));
 	json_object_set_new(rec, "PodInfra", json_true());
+	if (uts_host(c))
+		json_object_set_new(json_object_get(rec, "HostConfig"), "UTSMode",
+				    json_string("host"));
 	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
 	if (*cgroup)
 		json_object_set_new(json_object_get(rec, "HostConfig"), "CgroupParent",
@@ -490,16 +502,21 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 				: *c->cgroup_parent == '/' ? xstrdup(c->cgroup_parent)
 							   : xasprintf("/%s", c->cgroup_parent);
 	char now[40];
-	json_t *rec = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:I, s:o}", "Name", name, "Created",
-	    timefmt_now(now), "Hostname", c->hostname ? c->hostname : name, "Labels",
-	    labels_json(c->labels), "SharedNamespaces", ns, "InfraContainerId", "", "CgroupParent",
-	    parent, "CgroupPath", "", "ShmSize", (json_int_t)c->shm_size, "Limits", limits);
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:I, s:o}", "Name", name,
+				"Created", timefmt_now(now), "Hostname",
+				c->hostname   ? c->hostname
+				: uts_host(c) ? ""
+					      : name,
+				"Labels", labels_json(c->labels), "SharedNamespaces", ns,
+				"InfraContainerId", "", "CgroupParent", parent, "CgroupPath", "",
+				"ShmSize", (json_int_t)c->shm_size, "Limits", limits);
 	if (c->isolation && !strcmp(c->isolation, "vm"))
 		json_object_set_new(rec, "Isolation", json_string("vm"));
 	json_object_set_new(
 	    rec, "ExitPolicy",
 	    json_string(c->exit_policy && *c->exit_policy ? c->exit_policy : "continue"));
+	if (infra && uts_host(c))
+		json_object_set_new(rec, "UtsNs", json_string("host"));
 	if (infra) {
 		json_object_set_new(rec, "InfraConfig", infra_config(c));
 		json_object_set_new(rec, "Inherit", inherit_json(c));

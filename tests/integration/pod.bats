@@ -678,7 +678,7 @@ cgfile() {
 	run berth pod create --pod-id-file "$WORK/podid"
 	assert_failure 125
 	assert_output --partial "pod id file exists. Ensure another pod is not using it or delete $WORK/podid"
-	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts host" "--no-hosts" \
+	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts ns:/proc/1/ns/uts" "--no-hosts" \
 		"--no-hosts --add-host a:1.2.3.4" "--infra=false --dns 1.1.1.1" "--share none -v /x" \
 		"--blkio-weight 5" "--memory-swap 200m" "--memory 100m --memory-swap 50m" \
 		"--security-opt label=disable" "--device-read-bps /dev/null:1mb" "--cpuset-mems x"; do
@@ -715,4 +715,27 @@ cgfile() {
 	got=$(berth pod inspect cmp)
 	q='[.ExitPolicy, (.InfraConfig | keys), .InfraConfig.DNSServer, .InfraConfig.DNSSearch, .InfraConfig.DNSOption, .InfraConfig.HostAdd, .InfraConfig.pid_ns, .InfraConfig.userns, .InfraConfig.uts_ns, .cpu_shares, .cpuset_mems, .memory_limit, .memory_swap, .security_opt, [.mounts[] | .Destination, .RW]]'
 	[ "$(echo "$got" | jq -c "$q")" = "$(echo "$want" | jq -c "$q")" ]
+}
+
+@test "pod: --uts host: the infra and the members sharing uts have the host's hostname, and leave it alone" {
+	before=$(hostname)
+	# the "host" here is a UTS namespace of the test's own: a mistake renames it, not the machine
+	run unshare --uts -- sh -c 'hostname berth-utstest
+		"$0" --root "$1" --runroot "$2" pod create --name utsh --uts host >/dev/null &&
+		"$0" --root "$1" --runroot "$2" run --rm --pod utsh berth/default hostname &&
+		"$0" --root "$1" --runroot "$2" pod create --name utsown --uts host --share net >/dev/null &&
+		"$0" --root "$1" --runroot "$2" run --rm --pod utsown berth/default hostname && hostname' \
+		"$BERTH" "$STORE" "$RUNROOT"
+	assert_success
+	assert_line --index 0 berth-utstest
+	refute_line --index 1 berth-utstest
+	assert_line --index 2 berth-utstest
+	[ "$(hostname)" = "$before" ]
+	remember utsh
+	remember utsown
+	run berth pod inspect --format '{{.Hostname}}/{{.InfraConfig.uts_ns}}' utsh
+	assert_output /host
+	run berth pod create --uts host --hostname x
+	assert_failure 125
+	assert_output --partial "--hostname and --uts host: the pod's hostname is the host's"
 }
