@@ -323,6 +323,10 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	}
 	const char *iso = str(hc, "Isolation");
 	c->isolation = iso && *iso && strcmp(iso, "default") ? iso : NULL;
+	/* berth's own (inspect shows it): a VM from a template or cold; absent, the engine's
+	 * default */
+	json_t *tpl = json_object_get(hc, "VmTemplate");
+	c->vm_template = json_is_boolean(tpl) ? (json_is_true(tpl) ? 1 : -1) : 0;
 	/* "" is the daemon's default, as no --ipc/--pid (engine/share.h checks the rest) */
 	const char *ipc = str(hc, "IpcMode"), *pid = str(hc, "PidMode");
 	c->ipc = ipc && *ipc ? ipc : NULL;

@@ -419,8 +419,10 @@ static json_t *new_record(const struct eng_create *c, const struct img_config *i
 			json_object_set_new(hc, "VmAccel", json_string(c->vm_accel));
 		if (c->vm_kernel)
 			json_object_set_new(hc, "VmKernel", json_string(c->vm_kernel));
-		if (c->vm_template)
-			json_object_set_new(hc, "VmTemplate", json_true());
+		/* decided here for every creator (CLI, API, compose, build, pods); a record
+		 * made before this had the key only when true (executor.c: missing is false) */
+		bool tpl = c->vm_template ? c->vm_template > 0 : eng_vm_template_default();
+		json_object_set_new(hc, "VmTemplate", json_boolean(tpl));
 	}
 	json_object_set_new(rec, "NetworkSettings", json_pack("{s:{}}", "Networks"));
 	if (d->idmaps)

@@ -40,7 +40,9 @@ struct eng_create {
 								   *const *add_hosts;
 	/* --isolation vm: the guest init (a file of ours), --vm-accel, --vm-kernel */
 	const char *isolation, *vm_accel, *vm_kernel, *vm_init_path;
-	bool vm_template;    /* --vm-template: from a pre-booted template (vm/template.h) */
+	/* --vm-template: 1 from a pre-booted template of its shape (vm/template.h), -1 a cold
+	 * boot, 0 unsaid: eng_vm_template_default() (the record says true or false) */
+	int vm_template;
 	const char *systemd; /* --systemd: "true" (NULL), "false" or "always" (engine/systemd.h) */
 	/* --ipc, --pid and --volumes-from (engine/share.h): NULL, or "host", "container:X", ...;
 	 * "X[:ro|:rw]" */

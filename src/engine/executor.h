@@ -56,8 +56,10 @@ const struct eng_executor *eng_executor_for(json_t *rec);
 bool eng_is_vm(json_t *rec);
 /* The same by id (false for one that does not exist). */
 bool eng_container_is_vm(const struct eng_store *s, const char *id);
-/* Whether a VM starts from a template when its creator does not say (--vm-template):
- * vm_template_default() (vm/template.h: the BERTH_VM_TEMPLATE knob). */
+/* Whether a VM starts from a template when its creator does not say (eng_create's
+ * vm_template 0: the CLI without --vm-template, the API, compose, build, a pod's VM):
+ * vm_template_default() (vm/template.h: the BERTH_VM_TEMPLATE knob). The record's
+ * HostConfig.VmTemplate keeps what was decided; a record without it boots cold. */
 bool eng_vm_template_default(void);
 /* system prune: the VM templates under the store (<root>/vm/template-*, vm/template.h) made
  * before until_ns (0: all), but one being made; count and bytes say what went. */

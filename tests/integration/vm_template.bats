@@ -14,6 +14,12 @@ setup() {
 }
 
 teardown() {
+	# the API's service, a pod of one VM, of a test that failed half way
+	[ -z "${SERVICE:-}" ] || api_service_stop >/dev/null
+	local p
+	for p in $(berth pod ps -q 2>/dev/null); do
+		timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" pod rm -f "$p" >/dev/null 2>&1 || true
+	done
 	# a berth-runtime-vm test that failed half way leaves its shim (QEMU goes with it)
 	local shims
 	shims=$(pgrep -f "berth-runtime(-vm)? --root $WORK/" || true)
@@ -192,4 +198,134 @@ teardown() {
 	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl2
 	assert_equal "$status" 6
 	assert_output --partial pci=off
+}
+
+# What a container's record (its HostConfig) says of its VM: true, false, or null.
+vm_template_of() {
+	local id
+	id=$(berth inspect -f '{{.Id}}' "$1") || return 1
+	jq -r .HostConfig.VmTemplate "$STORE/containers/$id/container.json"
+}
+
+# The engine decides: every creator's VM is a clone unless it says otherwise (the record's
+# HostConfig.VmTemplate, true or false); a record made before that (no key) boots cold.
+@test "vm template: the engine records the choice: unsaid is the default, --vm-template=false, BERTH_VM_TEMPLATE=0; a record without it boots cold" {
+	run berth create --isolation vm --network none berth/default true
+	assert_success
+	run vm_template_of "$output"
+	assert_output true
+	run berth create --isolation vm --vm-template=false --network none berth/default true
+	run vm_template_of "$output"
+	assert_output false
+	run berth create --isolation vm --vm-template --network none berth/default true
+	run vm_template_of "$output"
+	assert_output true
+	BERTH_VM_TEMPLATE=0 run berth create --isolation vm --network none berth/default true
+	run vm_template_of "$output"
+	assert_output false
+	BERTH_VM_TEMPLATE=0 run berth create --isolation vm --vm-template=true --network none \
+		berth/default true
+	run vm_template_of "$output"
+	assert_output true
+	berth rm $(berth ps -aq)
+	# a record of before: the key only when true; without it, a cold boot
+	local id
+	id=$(berth create --isolation vm --network none berth/default cat /proc/cmdline)
+	local rec="$STORE/containers/$id/container.json"
+	jq 'del(.HostConfig.VmTemplate)' "$rec" >"$rec.new" && mv "$rec.new" "$rec"
+	run berth start -a "$id"
+	assert_success
+	assert_output --partial pci=off
+	berth rm "$id"
+	run ls "$STORE"/vm/
+	refute_output --partial template-
+}
+
+@test "vm template: a VM container of the Docker API is a clone; HostConfig.VmTemplate false boots cold" {
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	api_service_start
+	run timeout 300 /usr/bin/docker run --rm --isolation vm --network none berth/default \
+		cat /proc/cmdline
+	assert_success
+	assert_output --partial console=
+	refute_output --partial pci=off
+	ls -d "$STORE"/vm/template-*/
+	# berth's own key in the create body: a cold boot
+	run curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' -d \
+		'{"Image": "berth/default", "Cmd": ["cat", "/proc/cmdline"], "HostConfig": {"Isolation": "vm", "NetworkMode": "none", "VmTemplate": false}}' \
+		http://d/containers/create?name=apicold
+	assert_output --partial '"Id"'
+	run timeout 30 /usr/bin/docker inspect -f '{{.HostConfig.Isolation}}' apicold
+	assert_output vm
+	run vm_template_of apicold
+	assert_output false
+	run timeout 300 /usr/bin/docker start -a apicold
+	assert_success
+	assert_output --partial pci=off
+	timeout 30 /usr/bin/docker rm apicold
+	# no VM was to be a clone and booted cold
+	run cat "$STORE/vm/template.log"
+	refute_output --partial "boots cold"
+}
+
+@test "vm template: build --isolation vm runs its RUN steps in clones" {
+	mkdir -p "$WORK/ctx"
+	printf 'FROM berth/default\nRUN cat /proc/cmdline > /cmdline\n' >"$WORK/ctx/Containerfile"
+	run berth build --isolation vm -t tplbuilt "$WORK/ctx"
+	assert_success
+	run berth run --rm tplbuilt cat /cmdline
+	assert_output --partial console=
+	refute_output --partial pci=off
+	ls -d "$STORE"/vm/template-*/
+	run cat "$STORE/vm/template.log"
+	refute_output --partial "boots cold"
+	berth rmi tplbuilt
+}
+
+@test "vm template: a pod of one VM: its VM (the infra) is a clone, and its members run in it" {
+	run berth pod create --isolation vm --network none tplpod
+	assert_success
+	run timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm --pod tplpod \
+		berth/default sh -c 'cat /proc/cmdline; echo member-ran'
+	assert_success
+	assert_line member-ran
+	assert_output --partial console=
+	refute_output --partial pci=off
+	run vm_template_of "$(berth pod inspect -f '{{.InfraContainerID}}' tplpod)"
+	assert_output true
+	ls -d "$STORE"/vm/template-*/
+	run cat "$STORE/vm/template.log"
+	refute_output --partial "boots cold"
+	run timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" pod rm -f tplpod
+	assert_success
+}
+
+@test "vm template: a compose service with isolation: vm is a clone" {
+	mkdir "$WORK/proj"
+	cd "$WORK/proj"
+	cat >compose.yaml <<'YML'
+services:
+  vmsvc:
+    image: berth/default
+    isolation: vm
+    network_mode: none
+    command: ["sh", "-c", "cat /proc/cmdline; echo svc-ran"]
+YML
+	run timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" compose up -d
+	assert_success
+	local id
+	id=$(berth ps -aq --filter label=com.docker.compose.service=vmsvc)
+	[ -n "$id" ]
+	run timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" wait "$id"
+	assert_output 0
+	run berth logs "$id"
+	assert_line svc-ran
+	assert_output --partial console=
+	refute_output --partial pci=off
+	run vm_template_of "$id"
+	assert_output true
+	run timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" compose down -t 0
+	assert_success
+	run cat "$STORE/vm/template.log"
+	refute_output --partial "boots cold"
 }

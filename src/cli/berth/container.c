@@ -231,7 +231,7 @@ static void run_flags_clear(struct run_flags *f)
 	    {"vm-accel", 0, FLAG_STRING, &(f).c.vm_accel, "Accelerator of a VM (auto, kvm, tcg)",   \
 	     "string"},                                                                             \
 	    {"vm-kernel", 0, FLAG_STRING, &(f).c.vm_kernel, "Guest kernel of a VM", "path"},        \
-	    {"vm-template", 0, FLAG_BOOL, &(f).c.vm_template,                                       \
+	    {"vm-template", 0, FLAG_TRISTATE, &(f).c.vm_template,                                   \
 	     "Start a VM from a pre-booted template of its shape (default true)"},                  \
 	    {"userns",                                                                              \
 	     0,                                                                                     \
@@ -538,9 +538,7 @@ static int start_container(struct cli_opts *o, const char *id, const struct cli_
 
 static int run_or_create(struct cli_opts *o, int argc, char **argv, bool run)
 {
-	struct run_flags f = {.c = {.stop_timeout = -1, .vm_template = eng_vm_template_default()},
-			      .sig_proxy = true,
-			      .stop_timeout = -1};
+	struct run_flags f = {.c = {.stop_timeout = -1}, .sig_proxy = true, .stop_timeout = -1};
 	const struct flag run_flags[] = {
 	    {"detach", 'd', FLAG_BOOL, &f.detach,
 	     "Run container in background and print container ID"},

@@ -24,6 +24,12 @@ static void usage(FILE *f, const struct flag_cmd *cmd)
 		cmd->summary);
 }
 
+/* A flag that takes no value unless with "=" (--detach, --vm-template=false). */
+static bool is_bool(const struct flag *f)
+{
+	return f->kind == FLAG_BOOL || f->kind == FLAG_TRISTATE;
+}
+
 static void help(const struct flag_cmd *cmd, const struct flag *flags)
 {
 	usage(stdout, cmd);
@@ -37,7 +43,7 @@ static void help(const struct flag_cmd *cmd, const struct flag *flags)
 		if (!f->help)
 			continue;
 		char left[64];
-		const char *val = f->kind == FLAG_BOOL ? "" : f->value ? f->value : "string";
+		const char *val = is_bool(f) ? "" : f->value ? f->value : "string";
 		if (f->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s %s", f->short_name, f->name, val);
 		else
@@ -83,13 +89,20 @@ static int set(const struct flag_cmd *cmd, const struct flag *f, const char *val
 {
 	switch (f->kind) {
 	case FLAG_BOOL:
+	case FLAG_TRISTATE: {
+		bool b;
 		if (!value || !strcmp(value, "true") || !strcmp(value, "1"))
-			*(bool *)f->target = true;
+			b = true;
 		else if (!strcmp(value, "false") || !strcmp(value, "0"))
-			*(bool *)f->target = false;
+			b = false;
 		else
 			return fail(cmd, "invalid boolean value '%s'", value);
+		if (f->kind == FLAG_BOOL)
+			*(bool *)f->target = b;
+		else
+			*(int *)f->target = b ? 1 : -1;
 		return 0;
+	}
 	case FLAG_STRING:
 		*(const char **)f->target = value;
 		return 0;
@@ -123,7 +136,7 @@ static int parse_long(const struct flag_cmd *cmd, const struct flag *flags, int 
 	const struct flag *f = find_long(flags, name, len);
 	if (!f)
 		return fail(cmd, "unknown flag: %s", argv[*i]);
-	if (f->kind == FLAG_BOOL || eq)
+	if (is_bool(f) || eq)
 		return set(cmd, f, eq ? eq + 1 : NULL);
 	if (*i + 1 >= argc)
 		return fail(cmd, "flag needs an argument: --%s", f->name);
@@ -139,7 +152,7 @@ static int parse_short(const struct flag_cmd *cmd, const struct flag *flags, int
 		const struct flag *f = find_short(flags, a[k]);
 		if (!f)
 			return fail(cmd, "unknown shorthand flag: '%c' in %s", a[k], a);
-		if (f->kind == FLAG_BOOL) {
+		if (is_bool(f)) {
 			if (a[k + 1] == '=')
 				return set(cmd, f, a + k + 2);
 			if (set(cmd, f, NULL) < 0)

@@ -12,6 +12,9 @@ enum flag_kind {
 	FLAG_STRING, /* const char ** (the argv string) */
 	FLAG_LIST,   /* struct flag_list * (each occurrence appended) */
 	FLAG_INT,    /* long * */
+	/* int *: a boolean whose absence is its own value: untouched when not given (the caller's
+	 * 0), 1 true, -1 false (--vm-template: the engine decides when unsaid) */
+	FLAG_TRISTATE,
 };
 
 struct flag_list {

@@ -255,6 +255,41 @@ static void cobra(void **state)
 	assert_int_equal(flags_status(FLAGS_USAGE), 1);
 }
 
+/* FLAG_TRISTATE: untouched when not given, 1 bare or =true, -1 =false, a bad value refused. */
+static void tristate(void **state)
+{
+	const struct flag_cmd cmd = {"berth run", "IMAGE", "Run", false, FLAG_MIN_ARGS(1)};
+	const struct {
+		const char *args[3];
+		int r, want;
+	} cases[] = {
+	    {{"img"}, 1, 0},
+	    {{"--tpl", "img"}, 1, 1},
+	    {{"--tpl=true", "img"}, 1, 1},
+	    {{"--tpl=false", "img"}, 1, -1},
+	    {{"--tpl=0", "img"}, 1, -1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int tpl = 0, argc = 0;
+		char *argv[4] = {NULL};
+		while (argc < 3 && cases[i].args[argc]) {
+			argv[argc] = (char *)cases[i].args[argc];
+			argc++;
+		}
+		const struct flag flags[] = {{"tpl", 0, FLAG_TRISTATE, &tpl, "T"}, FLAG_END};
+		const char **pos = NULL;
+		assert_int_equal(flags_parse(&cmd, flags, argc, argv, &pos), cases[i].r);
+		free(pos);
+		assert_int_equal(tpl, cases[i].want);
+	}
+	int tpl = 0;
+	char *bad[] = {"--tpl=maybe", "img", NULL};
+	const struct flag flags[] = {{"tpl", 0, FLAG_TRISTATE, &tpl, "T"}, FLAG_END};
+	const char **pos = NULL;
+	assert_int_equal(flags_parse(&cmd, flags, 2, bad, &pos), FLAGS_ERROR);
+	assert_int_equal(tpl, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +302,7 @@ int main(void)
 	    cmocka_unit_test(order_and_status),
 	    cmocka_unit_test(check_args),
 	    cmocka_unit_test(cobra),
+	    cmocka_unit_test(tristate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
