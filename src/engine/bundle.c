@@ -18,9 +18,11 @@
 #include "engine/user.h"
 #include "engine/userns.h"
 #include "image/config.h"
+#include "runtime/cgroup_owner.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 /* moby's oci/caps/defaults.go */
@@ -49,7 +51,9 @@ static const char *const readonly_paths[] = {
 
 char *eng_bundle_cgroup(const char *id)
 {
-	return xasprintf("/berth/%s", id);
+	/* rootless (eng_rootless): below the user's delegated cgroup v2 subtree, if it has one */
+	autofree char *base = !userns_is_initial() ? rt_cgroup_user_base(NULL) : NULL;
+	return xasprintf("%s/berth/%s", base ? base : "", id);
 }
 
 char *eng_container_cgroup(const struct eng_store *s, const char *id)

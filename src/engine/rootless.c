@@ -32,6 +32,7 @@
 #include "engine/rootless_netns.h"
 #include "engine/slirp.h"
 #include "image/builtin.h"
+#include "runtime/cgroup_owner.h"
 #include "runtime/rootless.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -461,20 +462,26 @@ int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 	if (!eng_rootless())
 		return 0;
 	json_t *res = json_object_get(json_object_get(spec, "linux"), "resources");
-	if (rt_rootless_wants_limits(res)) {
+	autofree char *self = NULL, *base = NULL;
+	if (rt_rootless_wants_limits(res) && !(base = rt_cgroup_user_base(&self))) {
 		char names[256];
 		limit_names(res, names, sizeof(names));
 		bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-		/* cgroup v1 cannot be delegated safely (cgroups(7)); with v2, berth does not yet
-		 * place rootless containers in the user's delegated subtree */
+		/* cgroup v1 cannot be delegated safely (cgroups(7)); on v2 the containers go
+		 * below the user's delegated subtree (eng_bundle_cgroup), when berth runs in one */
+		autofree char *why =
+		    v2 ? xasprintf("berth runs in cgroup '%s', which is not the user's: run it in "
+				   "the user's systemd instance, whose user@.service has "
+				   "Delegate=yes, e.g. 'systemd-run --user --scope berth ...'",
+				   self ? self : "?")
+		       : xstrdup("this host has cgroup v1 (or v1 beside v2), which cannot be "
+				 "delegated to a user: that needs cgroup v2 with systemd's "
+				 "Delegate=yes");
 		return berr_plain(err, EPERM,
 				  "rootless: limits (%s) need a cgroup, and cgroups are not "
 				  "delegated to uid %lu (%s); run without -m/--memory, --cpus, "
 				  "--pids-limit and the like, or as root",
-				  names, host_uid(),
-				  v2 ? "berth does not use a delegated cgroup v2 subtree yet"
-				     : "this host has cgroup v1, which cannot be delegated to a "
-				       "user: that needs cgroup v2 with systemd's Delegate=yes");
+				  names, host_uid(), why);
 	}
 	/* user networks live in the rootless network namespace (rootless_netns.h) */
 	if (net_mode && eng_network_mode_is_net(net_mode) && !eng_rlnet_possible())

@@ -20,6 +20,7 @@
 #include "runtime/cgroup_devices.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/userns.h"
 #include "util/xalloc.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
@@ -223,7 +224,10 @@ static int apply_plan(const char *path, json_t *resources, struct berr **err)
 				      plan.writes[i].file);
 	}
 	rt_cgroup_plan_clear(&plan);
-	if (r == 0 && rt_cgroup_mode() == RT_CGROUP_V2)
+	/* outside the initial user namespace (rootless, in a delegated subtree) no eBPF program
+	 * can be attached (CAP_BPF is the host's): the devices are those the config binds in,
+	 * as runc and crun do rootless */
+	if (r == 0 && rt_cgroup_mode() == RT_CGROUP_V2 && userns_is_initial())
 		r = devices_v2(path, resources, err);
 	return r;
 }
@@ -324,6 +328,8 @@ int rt_cgroup_create(const char *path, json_t *resources, struct berr **err)
 	for (char **d = dirs; *d && r == 0; d++)
 		r = mkdir_levels(*d, strstr(*d, "/cpuset/") != NULL, err);
 	free_dirs(dirs);
+	if (r == 0 && rt_cgroup_mode() == RT_CGROUP_V2)
+		rt_cgroup_v2_enable(CG_ROOT, path);
 	if (r == 0)
 		r = apply_plan(path, resources, err);
 	return r;

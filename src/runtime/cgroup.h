@@ -46,6 +46,8 @@ enum rt_cgroup_mode rt_cgroup_mode(void);
 char *rt_cgroup_path(const char *cgroups_path, const char *id);
 /* Create the cgroup everywhere and apply resources (rt_cgroup_enter moves processes in). */
 int rt_cgroup_create(const char *path, json_t *resources, struct berr **err);
+/* v2: each level above the cgroup at root+path hands its controllers down (cgroup_v2.c). */
+void rt_cgroup_v2_enable(const char *root, const char *path);
 /* Apply resources to an existing cgroup (update). */
 int rt_cgroup_update(const char *path, json_t *resources, struct berr **err);
 /* Move pid into an existing cgroup. */

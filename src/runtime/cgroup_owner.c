@@ -124,3 +124,48 @@ int rt_cgroup_delegate(const struct rt_spec *spec, const char *cgroup_path, stru
 	}
 	return 0;
 }
+
+/* "0::PATH" of /proc/self/cgroup (the v2 tree's line), or NULL. */
+static char *self_cgroup(void)
+{
+	autofree char *data = NULL;
+	if (fs_read_file(AT_FDCWD, "/proc/self/cgroup", 64 << 10, &data, NULL, NULL) < 0)
+		return NULL;
+	char *line = strstr(data, "0::/");
+	if (!line || (line != data && line[-1] != '\n'))
+		return NULL;
+	line += 3;
+	line[strcspn(line, "\n")] = '\0';
+	return strstr(line, "/..") ? NULL : xstrdup(line);
+}
+
+static bool owned(const char *dir, const char *name)
+{
+	autofree char *p = xasprintf("%s%s%s", dir, name ? "/" : "", name ? name : "");
+	struct stat st;
+	return lstat(p, &st) == 0 && st.st_uid == geteuid();
+}
+
+char *rt_cgroup_user_base(char **out_self)
+{
+	if (out_self)
+		*out_self = NULL;
+	if (rt_cgroup_mode() != RT_CGROUP_V2)
+		return NULL;
+	autofree char *self = self_cgroup();
+	if (!self)
+		return NULL;
+	if (out_self)
+		*out_self = xstrdup(self);
+	/* up from our own cgroup while the level is ours; the tree's root never is */
+	autofree char *dir = xasprintf(CG_ROOT "%s", self);
+	char *best = NULL;
+	size_t rlen = strlen(CG_ROOT);
+	while (strlen(dir) > rlen && owned(dir, NULL) && owned(dir, "cgroup.procs") &&
+	       owned(dir, "cgroup.subtree_control")) {
+		free(best);
+		best = xstrdup(dir + rlen);
+		*strrchr(dir, '/') = '\0';
+	}
+	return best;
+}

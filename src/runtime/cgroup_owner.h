@@ -23,4 +23,11 @@ int rt_cgroup_delegate(const struct rt_spec *spec, const char *cgroup_path, stru
 struct rt_mount;
 char *rt_cgroup_delegated_dir(const struct rt_mount *m, const char *cgroup_path);
 
+/* A rootless caller's delegated cgroup v2 subtree (systemd's Delegate=yes, as user@UID.service
+ * has it): the highest cgroup above and including the caller's own (/proc/self/cgroup) whose
+ * directory, cgroup.procs and cgroup.subtree_control the caller's uid owns; NULL on v1 or a
+ * hybrid host, or when the caller's own cgroup is not its (a login session's scope). The
+ * caller's cgroup goes to *out_self when out_self is not NULL. Caller frees both. */
+char *rt_cgroup_user_base(char **out_self);
+
 #endif

@@ -3,13 +3,18 @@
  * (cpu.shares → cpu.weight, blkio weight → io.weight, swap = memsw - memory). Device rules
  * are no file write on v2: cgroup.c attaches them as an eBPF program (cgroup_devices.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/cgroup.h"
+#include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 static void limit(struct rt_cgroup_plan *plan, const char *file, int64_t v)
 {
@@ -157,3 +162,59 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 }
 
 const struct rt_cgroup_ops rt_cgroup_v2_ops = {.name = "v2", .plan = plan_v2};
+
+/* One level: each controller the cgroup has (cgroup.controllers) and does not hand down yet,
+ * "+NAME" into its cgroup.subtree_control, one at a time as runc does, so that one the kernel
+ * refuses (a threaded subtree, a realtime cpu) leaves the others on. A file we may not write
+ * (an ancestor that is root's, above a rootless user's delegated subtree) is left as it is:
+ * the controllers there are what the delegation gave. */
+static void enable_level(const char *dir)
+{
+	autofree char *avail_file = xasprintf("%s/cgroup.controllers", dir);
+	autofree char *ctl_file = xasprintf("%s/cgroup.subtree_control", dir);
+	autofree char *avail = NULL, *on = NULL;
+	if (fs_read_file(AT_FDCWD, avail_file, 4096, &avail, NULL, NULL) < 0 ||
+	    fs_read_file(AT_FDCWD, ctl_file, 4096, &on, NULL, NULL) < 0)
+		return;
+	on[strcspn(on, "\n")] = '\0';
+	autofree char *have = xasprintf(" %s ", on);
+	char *save = NULL;
+	for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		autofree char *word = xasprintf(" %s ", c);
+		if (strstr(have, word))
+			continue;
+		int fd = open(ctl_file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		autofree char *plus = xasprintf("+%s", c);
+		(void)fs_write_all(fd, plus, strlen(plus));
+		(void)close(fd);
+	}
+}
+
+/* cgroup-v2.rst, "Enabling and Disabling": a controller's files (memory.max, pids.max) are in a
+ * cgroup only when its parent hands the controller down. berth makes the levels of its path
+ * itself (/berth, then /berth/<id>): each one above the container's hands down what it has,
+ * from the tree's root (which systemd as PID 1 has already set up) to the container's parent,
+ * as runc and crun do. The container's own cgroup is left as it is: a leaf, or for a system
+ * container the root its systemd enables controllers below. */
+void rt_cgroup_v2_enable(const char *root, const char *path)
+{
+	autofree char *p = xasprintf("%s%s", root, path);
+	char *last = strrchr(p, '/');
+	size_t rlen = strlen(root);
+	if (!last || (size_t)(last - p) < rlen)
+		return;
+	*last = '\0';
+	/* root, then each level of path above the last */
+	for (char *s = p + rlen;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			enable_level(p);
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
+}
