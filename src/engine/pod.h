@@ -57,7 +57,7 @@ struct eng_pod_create {
 	char *const *blkio_weight_device, *const *device_read_bps, *const *device_write_bps;
 	/* the infra's network, which the members share (podman's InfraConfig): --add-host,
 	 * --dns, --dns-search, --dns-option, --network-alias, --ip (or --ip6), --mac-address;
-	 * no_hosts (--no-hosts) is refused: berth always writes a container's /etc/hosts */
+	 * no_hosts (--no-hosts): the infra and the members in its network have the image's */
 	char *const *add_hosts, *const *dns, *const *dns_search, *const *dns_options,
 								     *const *aliases;
 	const char *ip, *mac;

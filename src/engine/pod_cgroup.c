@@ -304,6 +304,19 @@ static bool has(json_t *pod, const char *ns)
 	return false;
 }
 
+/* --no-hosts: the infra and the members in its network have the image's /etc/hosts, berth's
+ * is not bound over it (podman's NoManageHosts). */
+static void no_hosts(json_t *spec)
+{
+	json_t *mounts = json_object_get(spec, "mounts");
+	for (size_t i = json_array_size(mounts); i-- > 0;)
+		if (!strcmp(
+			json_string_value(json_object_get(json_array_get(mounts, i), "destination"))
+			    ?: "",
+			"/etc/hosts"))
+			json_array_remove(mounts, i);
+}
+
 /* --uts host: the infra is in the host's UTS namespace (the spec's left out) and so are the
  * members that share it; none of them may set the hostname, which would be the host's. */
 static void uts_host(json_t *pod, json_t *rec, json_t *spec)
@@ -339,6 +352,9 @@ int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_
 		r = eng_pod_vm_share_ensure(s, pod_id, err);
 	if (r == 0 && !strcmp(json_string_value(json_object_get(pod, "UtsNs")) ?: "", "host"))
 		uts_host(pod, rec, spec);
+	if (r == 0 && json_is_true(json_object_get(pod, "NoHosts")) &&
+	    (json_is_true(json_object_get(rec, "PodInfra")) || has(pod, "net")))
+		no_hosts(spec);
 	if (r == 0 && *infra && has(pod, "ipc") && !vm) {
 		autofree char *path = shm_path(s, pod_id);
 		r = shm_ensure(pod, path, err);

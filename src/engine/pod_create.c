@@ -197,10 +197,6 @@ static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct 
 				  "cannot specify --no-hosts without an infra container");
 	if (c->no_hosts && any(c->add_hosts))
 		return berr_plain(err, EINVAL, "--no-hosts and --add-host cannot be set together");
-	if (c->no_hosts)
-		return berr_plain(err, EINVAL,
-				  "--no-hosts: berth always writes a pod's /etc/hosts (not "
-				  "supported)");
 	if ((c->userns && *c->userns && strcmp(c->userns, "host")) || any(c->uidmap) ||
 	    any(c->gidmap))
 		return berr_plain(err, EINVAL,
@@ -217,7 +213,7 @@ static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct 
 			any(c->dns_options) || any(c->aliases) || c->ip || c->mac ||
 			any(c->volumes) || any(c->volumes_from) || any(c->devices) ||
 			any(c->security_opts) || any(c->sysctls) ||
-			(c->pid && !strcmp(c->pid, "host")) || uts_host(c);
+			(c->pid && !strcmp(c->pid, "host")) || uts_host(c) || c->no_hosts;
 	if (on_infra && !infra)
 		return berr_plain(
 		    err, EINVAL,
@@ -229,8 +225,8 @@ static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct 
 		return berr_plain(
 		    err, EINVAL,
 		    "--add-host, --dns*, --ip, --mac-address, --network-alias, -v, "
-		    "--volumes-from, --device, --security-opt, --sysctl, --pid and --uts: "
-		    "not with --isolation vm yet");
+		    "--volumes-from, --device, --security-opt, --sysctl, --pid, --uts and "
+		    "--no-hosts: not with --isolation vm yet");
 	return 0;
 }
 
@@ -270,10 +266,10 @@ static json_t *infra_config(const struct eng_pod_create *c)
 			 c->ip ? c->ip : "", "StaticMAC", c->mac ? c->mac : "",
 			 "NoManageResolvConf", 0, "DNSServer", strv_or_null(c->dns), "DNSSearch",
 			 strv_or_null(c->dns_search), "DNSOption", strv_or_null(c->dns_options),
-			 "NoManageHosts", 0, "HostAdd", strv_or_null(c->add_hosts), "Networks",
-			 c->network ? c->network : ENG_NET_DEFAULT, "NetworkOptions", "pid_ns",
-			 c->pid && !strcmp(c->pid, "host") ? "host" : "private", "userns", "host",
-			 "uts_ns", uts_host(c) ? "host" : "private");
+			 "NoManageHosts", c->no_hosts, "HostAdd", strv_or_null(c->add_hosts),
+			 "Networks", c->network ? c->network : ENG_NET_DEFAULT, "NetworkOptions",
+			 "pid_ns", c->pid && !strcmp(c->pid, "host") ? "host" : "private", "userns",
+			 "host", "uts_ns", uts_host(c) ? "host" : "private");
 }
 
 /* What each member inherits of the infra (podman's InfraInherit), for pod.c's plan: its
@@ -517,6 +513,8 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 	    json_string(c->exit_policy && *c->exit_policy ? c->exit_policy : "continue"));
 	if (infra && uts_host(c))
 		json_object_set_new(rec, "UtsNs", json_string("host"));
+	if (infra && c->no_hosts)
+		json_object_set_new(rec, "NoHosts", json_true());
 	if (infra) {
 		json_object_set_new(rec, "InfraConfig", infra_config(c));
 		json_object_set_new(rec, "Inherit", inherit_json(c));

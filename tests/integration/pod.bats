@@ -678,7 +678,7 @@ cgfile() {
 	run berth pod create --pod-id-file "$WORK/podid"
 	assert_failure 125
 	assert_output --partial "pod id file exists. Ensure another pod is not using it or delete $WORK/podid"
-	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts ns:/proc/1/ns/uts" "--no-hosts" \
+	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts ns:/proc/1/ns/uts" \
 		"--no-hosts --add-host a:1.2.3.4" "--infra=false --dns 1.1.1.1" "--share none -v /x" \
 		"--blkio-weight 5" "--memory-swap 200m" "--memory 100m --memory-swap 50m" \
 		"--security-opt label=disable" "--device-read-bps /dev/null:1mb" "--cpuset-mems x"; do
@@ -686,8 +686,8 @@ cgfile() {
 		assert_failure 125
 		[ -n "$output" ]
 	done
-	run berth pod create --no-hosts
-	assert_output --partial "--no-hosts: berth always writes a pod's /etc/hosts"
+	run berth pod create --no-hosts --add-host a:1.2.3.4
+	assert_output --partial "--no-hosts and --add-host cannot be set together"
 	run berth pod create --infra=false --no-hosts
 	assert_output --partial "cannot specify --no-hosts without an infra container"
 	run berth pod create --gpus all
@@ -738,4 +738,18 @@ cgfile() {
 	run berth pod create --uts host --hostname x
 	assert_failure 125
 	assert_output --partial "--hostname and --uts host: the pod's hostname is the host's"
+}
+
+@test "pod: --no-hosts: the infra and its network's members have the image's /etc/hosts" {
+	berth pod create --name nohosts --no-hosts >/dev/null
+	berth pod create --name nohostsipc --no-hosts --share ipc >/dev/null
+	remember nohosts
+	remember nohostsipc
+	# the built-in image's /etc/hosts is empty; berth's names localhost and the pod
+	run berth run --rm --pod nohosts berth/default wc -c /etc/hosts
+	assert_output --regexp '^0 '
+	run berth run --rm --pod nohostsipc berth/default grep -c ip6-allnodes /etc/hosts
+	assert_output 1
+	run berth pod inspect --format '{{.InfraConfig.NoManageHosts}}' nohosts
+	assert_output true
 }
