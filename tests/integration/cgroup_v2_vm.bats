@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# berth on the hosts most users have (issues #20 and #22): a pure cgroup v2 host with systemd
+# as PID 1. These machines are a v1/v2 hybrid without systemd, so the proof runs berth inside
+# a VM whose guest is such a host: scripts/system-image --berth-guest's Debian 12 (systemd,
+# D-Bus, a user session, uidmap, passt and the libraries berth's binaries need) booted with
+# `--isolation vm --systemd`, berth's build under test bound in at /opt/berth, the kernel's
+# modules at /lib/modules (overlay). Inside the guest, berth's stores are on a tmpfs
+# (overlayfs takes no upper directory on virtiofs, the guest's root).
+#
+# Proven there: the guest's cgroup2 alone at /sys/fs/cgroup; root's containers get their
+# limits (berth hands the controllers down its cgroup levels, as runc does: systemd enables
+# only memory and pids at the root); a system container boots its systemd to running in a
+# cgroup namespace of its own whose cgroup its systemd writes, with -m as its memory.max; and
+# a rootless user's limits apply in the user's delegated subtree (user@UID.service,
+# Delegate=yes, started by `loginctl enable-linger`), and are refused, saying why, from a
+# cgroup that is not the user's.
+#
+# TCG: the guest boots to running in one to two minutes on a busy 2-core machine, and each
+# step inside it is slow: the three default tests take 3 to 7 minutes (a quiet or a busy
+# machine). The system container's (importing a system tree inside the guest, booting and
+# stopping it) adds 2-3 more, so it runs only with BERTH_CGROUP_V2_VM_SYSTEM=1;
+# BERTH_CGROUP_V2_VM=0 skips the file. Without QEMU, the guest kernel or the tar (made
+# from Debian's archive, scripts/setup does it once), the tests are skipped.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+GUEST_TAR=${BERTH_GUEST_TAR:-/var/cache/berth/debian-bookworm-systemd-berth.tar}
+GUEST_IMAGE=debian:system-berth
+VM=cg2-guest
+# a TCG boot of the guest and an import inside it, on a machine others use too
+BATS_TEST_TIMEOUT=$((${BATS_TEST_TIMEOUT:-60} > 480 ? ${BATS_TEST_TIMEOUT:-60} : 480))
+
+setup_file() {
+	[ "${BERTH_CGROUP_V2_VM:-1}" != 0 ] || return 0
+	if [ ! -s "$GUEST_TAR" ]; then
+		BERTH_SYSTEM_TAR=$GUEST_TAR "$BATS_TEST_DIRNAME/../../scripts/system-image" --tar-only \
+			--berth-guest >/dev/null 2>&1 || true
+	fi
+	[ -s "$GUEST_TAR" ] || return 0
+	store_setup
+	export STORE WORK RUNROOT
+	berth import --change 'CMD ["/sbin/init"]' "$GUEST_TAR" "$GUEST_IMAGE" >/dev/null
+}
+
+teardown_file() {
+	[ -n "${STORE:-}" ] || return 0
+	berth rm -f "$VM" >/dev/null 2>&1 || true
+	store_teardown
+}
+
+setup() {
+	load_libs
+	[ "${BERTH_CGROUP_V2_VM:-1}" != 0 ] || skip "BERTH_CGROUP_V2_VM=0"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	[ -s "$GUEST_TAR" ] ||
+		skip "no guest image at $GUEST_TAR: run scripts/system-image --berth-guest --tar-only"
+	if [ "$BATS_TEST_NUMBER" -gt 1 ]; then
+		[ -e "$WORK/guest-up" ] || skip "the guest did not boot (the first test)"
+	fi
+}
+
+# g CMD...: a command in the guest, as its root (berth exec --privileged: mount, useradd)
+g() {
+	timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec --privileged "$VM" "$@"
+}
+
+# gb ARGS...: the guest's berth as the guest's root, its store on the guest's tmpfs
+gb() {
+	g /opt/berth/bin/berth "$@"
+}
+
+@test "cgroup v2 vm: the guest is a pure cgroup v2 host under systemd" {
+	berth run -d --name "$VM" --network none --isolation vm --systemd=always -m 2g --cpus 2 \
+		--stop-timeout 60 -v "$BERTH_BUILD:/opt/berth:ro" -v /lib/modules:/lib/modules:ro \
+		"$GUEST_IMAGE" >/dev/null
+	local state="" i
+	for i in $(seq 1 100); do
+		state=$(timeout 120 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec "$VM" \
+			systemctl is-system-running --wait 2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 1
+	done
+	[ "$state" = running ] || g systemctl --failed --no-pager >&2 || true
+	assert_equal "$state" running
+	run g cat /proc/1/comm
+	assert_output systemd
+	# cgroup2 alone at /sys/fs/cgroup: no v1 hierarchy, no hybrid "unified"
+	run g stat -f -c %T /sys/fs/cgroup
+	assert_output cgroup2fs
+	run g sh -c 'grep -c " cgroup " /proc/mounts; test -e /sys/fs/cgroup/unified'
+	assert_line --index 0 0
+	assert_failure 1
+	run g cat /sys/fs/cgroup/cgroup.controllers
+	assert_output --partial memory
+	assert_output --partial pids
+	assert_output --partial cpu
+	# the stores on a tmpfs: root's, and the test user's home
+	run g sh -c 'mkdir -p /var/lib/berth /home && mount -t tmpfs -o size=1200m tmpfs /var/lib/berth &&
+		mount -t tmpfs -o size=400m tmpfs /home && /opt/berth/bin/berth version'
+	assert_success
+	touch "$WORK/guest-up"
+}
+
+@test "cgroup v2 vm: root's -m, --pids-limit and --cpus become memory.max, pids.max and cpu.max" {
+	run gb run --rm --network none -m 64m --pids-limit 50 --cpus 0.5 berth/default \
+		sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max
+			cat /proc/self/cgroup'
+	assert_success
+	assert_line --index 0 67108864
+	assert_line --index 1 50
+	assert_line --index 2 "50000 100000"
+	# its own cgroup namespace: its cgroup is its root
+	assert_line --index 3 "0::/"
+	# the levels berth made hand the controllers down; nothing left of the container
+	run g cat /sys/fs/cgroup/berth/cgroup.subtree_control
+	assert_output --partial memory
+	assert_output --partial pids
+	run g find /sys/fs/cgroup/berth -mindepth 1 -type d
+	assert_output ""
+}
+
+@test "cgroup v2 vm: a system container boots to running in a cgroup its systemd writes; -m is its memory.max" {
+	[ "${BERTH_CGROUP_V2_VM_SYSTEM:-0}" = 1 ] ||
+		skip "the system container in the guest (2-3 minutes more): BERTH_CGROUP_V2_VM_SYSTEM=1"
+	# the guest's own system tree (systemd-sysv, dbus), as berth's image inside the guest
+	run g sh -c 'tar -C / --one-file-system -cf - --exclude=./proc --exclude=./sys \
+		--exclude=./dev --exclude=./run --exclude=./tmp --exclude=./opt/berth \
+		--exclude=./lib/modules --exclude=./usr/lib/modules --exclude=./var/lib/berth \
+		--exclude=./home . | /opt/berth/bin/berth import --change "CMD [\"/sbin/init\"]" - sys:inner'
+	assert_success
+	run gb run -d --name inner --network none -m 64m --systemd=always sys:inner
+	assert_success
+	local state="" i
+	for i in $(seq 1 100); do
+		state=$(g timeout 60 /opt/berth/bin/berth exec inner systemctl is-system-running --wait \
+			2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 1
+	done
+	[ "$state" = running ] || gb exec inner systemctl --failed --no-pager >&2 || true
+	assert_equal "$state" running
+	# (systemd 252 does not know berth's name)
+	run gb exec inner systemd-detect-virt --container
+	assert_output container-other
+	# its cgroup namespace is its own; its systemd moved itself to /init.scope there and
+	# enabled controllers for its units in the container's cgroup
+	run g readlink /proc/1/ns/cgroup
+	guest_ns=$output
+	run gb exec inner readlink /proc/1/ns/cgroup
+	refute_output "$guest_ns"
+	run gb exec inner cat /proc/1/cgroup
+	assert_output 0::/init.scope
+	id=$(gb inspect -f '{{.Id}}' inner)
+	run g cat "/sys/fs/cgroup/berth/$id/cgroup.subtree_control"
+	assert_output --partial memory
+	run g cat "/sys/fs/cgroup/berth/$id/init.scope/cgroup.procs"
+	assert_success
+	refute_output ""
+	run g cat "/sys/fs/cgroup/berth/$id/memory.max"
+	assert_output 67108864
+	run gb exec inner cat /sys/fs/cgroup/memory.max
+	assert_output 67108864
+	run gb exec inner systemctl is-active systemd-journald
+	assert_output active
+	run gb stop inner
+	assert_success
+	run gb inspect -f '{{.State.Status}} {{.State.ExitCode}}' inner
+	assert_output "exited 0"
+	gb rm inner >/dev/null
+	gb rmi sys:inner >/dev/null
+	run g test -e "/sys/fs/cgroup/berth/$id"
+	assert_failure
+}
+
+@test "cgroup v2 vm: a rootless user's -m applies in the delegated subtree, and is refused outside it" {
+	# a user with a subordinate range and a systemd instance of its own (lingering: its
+	# user@UID.service, Delegate=yes, runs without a login)
+	run g sh -c 'useradd -m -s /bin/sh cg2user && echo cg2user:200000:65536 >/etc/subuid &&
+		echo cg2user:200000:65536 >/etc/subgid && loginctl enable-linger cg2user && id -u cg2user'
+	assert_success
+	uid=${lines[-1]}
+	local i
+	for i in $(seq 1 60); do
+		g systemctl is-active --quiet "user@$uid.service" && g test -S "/run/user/$uid/bus" && break
+		sleep 1
+	done
+	run g cat "/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service/cgroup.controllers"
+	assert_output --partial memory
+	env="XDG_RUNTIME_DIR=/run/user/$uid DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus"
+	# in the user's systemd instance (a scope of user@UID.service): the limit applies
+	run g runuser -u cg2user -- env $env systemd-run --user --scope --quiet \
+		/opt/berth/bin/berth run --rm --network none -m 64m berth/default \
+		cat /sys/fs/cgroup/memory.max
+	assert_success
+	assert_output 67108864
+	# --cpus and --pids-limit too (Debian 12's user@.service delegates cpu, memory, pids)
+	run g runuser -u cg2user -- env $env systemd-run --user --scope --quiet \
+		/opt/berth/bin/berth run --rm --network none --cpus 0.5 --pids-limit 50 berth/default \
+		cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max
+	assert_success
+	assert_line --index 0 "50000 100000"
+	assert_line --index 1 50
+	# the container's cgroup was below the user's subtree, and is gone
+	run g find "/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service/berth" -mindepth 1 -type d
+	assert_output ""
+	# from a cgroup that is not the user's (berth exec's, root's): refused, saying why
+	run g runuser -u cg2user -- env $env /opt/berth/bin/berth run --rm --network none -m 64m \
+		berth/default true
+	assert_failure 125
+	assert_output --partial "rootless: limits (memory) need a cgroup, and cgroups are not delegated to uid $uid"
+	assert_output --partial "berth runs in cgroup '/init.scope', which is not the user's: run it in the user's systemd instance"
+	# without limits it runs there
+	run g runuser -u cg2user -- env $env /opt/berth/bin/berth run --rm --network none \
+		berth/default echo hello
+	assert_output hello
+}
