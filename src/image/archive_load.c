@@ -212,11 +212,10 @@ static int docker_manifest(struct load *l, json_t *item, char *out_digest, struc
 		}
 		json_array_append_new(ldesc, descriptor(l->store, sniff_layer(l->store, d), d));
 	}
-	json_t *m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType",
-			      IMG_MT_OCI_MANIFEST, "config",
-			      descriptor(l->store, IMG_MT_OCI_CONFIG, cfg_digest), "layers", ldesc);
+	json_auto_t *m = json_pack(
+	    "{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", IMG_MT_OCI_MANIFEST, "config",
+	    descriptor(l->store, IMG_MT_OCI_CONFIG, cfg_digest), "layers", ldesc);
 	autofree char *text = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
 	return img_blob_put(l->store, text, strlen(text), NULL, out_digest, err);
 }
 

@@ -138,7 +138,8 @@ static int put_decompressed(struct save *sv, const char *name, const char *diges
 
 static int save_docker(struct save *sv, struct item *items, size_t n, struct berr **err)
 {
-	json_t *manifest = json_array(), *repos = json_object();
+	json_auto_t *manifest = json_array();
+	json_auto_t *repos = json_object();
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct item *it = &items[i];
@@ -179,8 +180,6 @@ static int save_docker(struct save *sv, struct item *items, size_t n, struct ber
 	}
 	autofree char *mtext = json_dumps(manifest, JSON_COMPACT);
 	autofree char *rtext = json_dumps(repos, JSON_COMPACT);
-	json_decref(manifest);
-	json_decref(repos);
 	if (r == 0)
 		r = put_file(sv, "manifest.json", mtext, strlen(mtext), err);
 	if (r == 0 && json_object_size(repos))
@@ -196,8 +195,8 @@ static int save_oci(struct save *sv, struct item *items, size_t n, struct berr *
 		r = header(sv, "blobs", 0, true, err);
 	if (r == 0)
 		r = header(sv, "blobs/sha256", 0, true, err);
-	json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
-				  IMG_MT_OCI_INDEX, "manifests");
+	json_auto_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
+				       IMG_MT_OCI_INDEX, "manifests");
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct item *it = &items[i];
 		const char *mdigest = json_string_value(json_object_get(it->rec, "manifest"));
@@ -227,7 +226,6 @@ static int save_oci(struct save *sv, struct item *items, size_t n, struct berr *
 		json_array_append_new(json_object_get(index, "manifests"), desc);
 	}
 	autofree char *text = json_dumps(index, JSON_COMPACT);
-	json_decref(index);
 	if (r == 0)
 		r = put_file(sv, "index.json", text, strlen(text), err);
 	return r;
@@ -280,7 +278,7 @@ int img_archive_save(struct img_store *s, char *const *names, size_t n,
 {
 	if (img_store_lock(s, false, err) < 0)
 		return -EIO;
-	json_t *all = img_store_load_images(s, err);
+	json_auto_t *all = img_store_load_images(s, err);
 	img_store_unlock(s);
 	if (!all)
 		return -EIO;
@@ -316,6 +314,5 @@ int img_archive_save(struct img_store *s, char *const *names, size_t n,
 	for (size_t i = 0; i < n; i++)
 		item_clear(&items[i]);
 	free(items);
-	json_decref(all);
 	return r < 0 ? berr_wrap(err, "save") : 0;
 }

@@ -76,34 +76,30 @@ int img_auth_get(const char *domain, char **out_user, char **out_pass, struct be
 {
 	*out_user = *out_pass = NULL;
 	autofree char *path = img_auth_path();
-	json_t *j = load(path, err);
+	json_auto_t *j = load(path, err);
 	if (!j)
 		return -EINVAL;
 	json_t *e = find_entry(json_object_get(j, "auths"), domain);
 	const char *b64 = json_string_value(json_object_get(e, "auth"));
-	int r = 0;
-	if (b64 && *b64) {
-		size_t n = strlen(b64);
-		autofree unsigned char *raw = xmalloc(n + 1);
-		int len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
-		/* EVP_DecodeBlock counts the padding's zero bytes */
-		while (len > 0 && n > 0 && b64[n - 1] == '=') {
-			len--;
-			n--;
-		}
-		char *colon = len > 0 ? memchr(raw, ':', (size_t)len) : NULL;
-		if (!colon) {
-			r = berr_plain(err, EINVAL, "'%s': the credentials for %s are malformed",
-				       path, domain);
-		} else {
-			raw[len] = '\0';
-			*colon = '\0';
-			*out_user = xstrdup((char *)raw);
-			*out_pass = xstrdup(colon + 1);
-		}
+	if (!b64 || !*b64)
+		return 0;
+	size_t n = strlen(b64);
+	autofree unsigned char *raw = xmalloc(n + 1);
+	int len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
+	/* EVP_DecodeBlock counts the padding's zero bytes */
+	while (len > 0 && n > 0 && b64[n - 1] == '=') {
+		len--;
+		n--;
 	}
-	json_decref(j);
-	return r;
+	char *colon = len > 0 ? memchr(raw, ':', (size_t)len) : NULL;
+	if (!colon)
+		return berr_plain(err, EINVAL, "'%s': the credentials for %s are malformed", path,
+				  domain);
+	raw[len] = '\0';
+	*colon = '\0';
+	*out_user = xstrdup((char *)raw);
+	*out_pass = xstrdup(colon + 1);
+	return 0;
 }
 
 static int save(const char *path, json_t *j, struct berr **err)
@@ -122,7 +118,7 @@ static int save(const char *path, json_t *j, struct berr **err)
 int img_auth_set(const char *domain, const char *user, const char *pass, struct berr **err)
 {
 	autofree char *path = img_auth_path();
-	json_t *j = load(path, err);
+	json_auto_t *j = load(path, err);
 	if (!j)
 		return -EINVAL;
 	json_t *auths = json_object_get(j, "auths");
@@ -133,31 +129,24 @@ int img_auth_set(const char *domain, const char *user, const char *pass, struct 
 	autofree char *pair = xasprintf("%s:%s", user, pass);
 	autofree char *b64 = img_base64(pair, strlen(pair));
 	json_object_set_new(auths, key_of(domain), json_pack("{s:s}", "auth", b64));
-	int r = save(path, j, err);
-	json_decref(j);
-	return r;
+	return save(path, j, err);
 }
 
 int img_auth_remove(const char *domain, struct berr **err)
 {
 	autofree char *path = img_auth_path();
-	json_t *j = load(path, err);
+	json_auto_t *j = load(path, err);
 	if (!j)
 		return -EINVAL;
 	json_t *auths = json_object_get(j, "auths");
 	json_t *e = find_entry(auths, domain);
-	int r = 0;
-	if (!e) {
-		r = berr_plain(err, ENOENT, "not logged in to %s", domain);
-	} else {
-		const char *k;
-		json_t *v;
-		void *tmp;
-		json_object_foreach_safe(auths, tmp, k, v) if (v == e) json_object_del(auths, k);
-		r = save(path, j, err);
-	}
-	json_decref(j);
-	return r;
+	if (!e)
+		return berr_plain(err, ENOENT, "not logged in to %s", domain);
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(auths, tmp, k, v) if (v == e) json_object_del(auths, k);
+	return save(path, j, err);
 }
 
 char *img_auth_domain(const char *server)

@@ -62,19 +62,16 @@ char *img_builtin_path(struct berr **err)
 
 int img_builtin_ensure(struct img_store *s, struct berr **err)
 {
-	json_t *rec = img_image_lookup(s, IMG_BUILTIN_NAME, NULL);
-	if (rec) {
-		json_decref(rec);
+	json_auto_t *rec = img_image_lookup(s, IMG_BUILTIN_NAME, NULL);
+	if (rec)
 		return 0;
-	}
 	autofree char *path = img_builtin_path(err);
 	if (!path)
 		return -ENOENT;
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "open '%s'", path);
-	json_t *report = json_array();
+	json_auto_t *report = json_array();
 	int r = img_archive_load_builtin(s, fd, report, err);
-	json_decref(report);
 	return r < 0 ? berr_wrap(err, "built-in image '%s'", path) : 0;
 }

@@ -169,7 +169,7 @@ static int expose(json_t *cfg, const char *args, struct berr **err)
 
 static int volume(json_t *cfg, const char *args, struct berr **err)
 {
-	json_t *list = NULL;
+	json_auto_t *list = NULL;
 	if (args[0] == '[') {
 		list = command(args, false, err);
 		if (!list)
@@ -187,7 +187,6 @@ static int volume(json_t *cfg, const char *args, struct berr **err)
 	json_t *v;
 	json_array_foreach(list, i, v)
 	    json_object_set_new(object_in(cfg, "Volumes"), json_string_value(v), json_object());
-	json_decref(list);
 	return 0;
 }
 

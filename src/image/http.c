@@ -468,7 +468,8 @@ static int fetch_token(struct img_http *h, const char *ch, struct berr **err)
 				       : "authentication required");
 	else if (resp.status != 200)
 		r = berr_plain(err, EIO, "get a token from %s: HTTP %ld", realm, resp.status);
-	json_t *j = r == 0 ? json_load_text(resp.body ? resp.body : "", resp.body_len, err) : NULL;
+	json_auto_t *j =
+	    r == 0 ? json_load_text(resp.body ? resp.body : "", resp.body_len, err) : NULL;
 	const char *tok = json_string_value(json_object_get(j, "token"));
 	if (!tok)
 		tok = json_string_value(json_object_get(j, "access_token"));
@@ -480,7 +481,6 @@ static int fetch_token(struct img_http *h, const char *ch, struct berr **err)
 		h->token = xstrdup(tok);
 		pthread_mutex_unlock(&h->lock);
 	}
-	json_decref(j);
 	img_http_resp_clear(&resp);
 	return r;
 }
@@ -622,7 +622,7 @@ int img_http_do(struct img_http *h, const struct img_http_req *rq, struct img_ht
 /* The registry's error body: {"errors": [{"code": "...", "message": "..."}]}. */
 int img_http_status_error(const struct img_http_resp *r, const char *what, struct berr **err)
 {
-	json_t *j = r->body ? json_loads(r->body, 0, NULL) : NULL;
+	json_auto_t *j = r->body ? json_loads(r->body, 0, NULL) : NULL;
 	json_t *e0 = json_array_get(json_object_get(j, "errors"), 0);
 	const char *msg = json_string_value(json_object_get(e0, "message"));
 	const char *code = json_string_value(json_object_get(e0, "code"));
@@ -630,14 +630,9 @@ int img_http_status_error(const struct img_http_resp *r, const char *what, struc
 		: r->status == 401 || r->status == 403 ? EACCES
 		: r->status == 429                     ? EAGAIN
 						       : EIO;
-	int rc;
 	const char *text = msg ? msg : code;
 	if (text)
-		rc = berr_plain(err, e, "%s%s%s (HTTP %ld)", what ? what : "", what ? ": " : "",
-				text, r->status);
-	else
-		rc = berr_plain(err, e, "%s%sHTTP %ld", what ? what : "", what ? ": " : "",
-				r->status);
-	json_decref(j);
-	return rc;
+		return berr_plain(err, e, "%s%s%s (HTTP %ld)", what ? what : "", what ? ": " : "",
+				  text, r->status);
+	return berr_plain(err, e, "%s%sHTTP %ld", what ? what : "", what ? ": " : "", r->status);
 }

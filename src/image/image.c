@@ -142,14 +142,12 @@ json_t *img_image_lookup(struct img_store *s, const char *name, struct berr **er
 {
 	if (img_store_lock(s, false, err) < 0)
 		return NULL;
-	json_t *all = img_store_images_view(s, err);
+	json_auto_t *all = img_store_images_view(s, err);
 	img_store_unlock(s);
 	if (!all)
 		return NULL;
 	json_t *rec = img_image_find(json_object_get(all, "images"), name, err);
-	rec = rec ? json_deep_copy(rec) : NULL; /* the caller's to change */
-	json_decref(all);
-	return rec;
+	return rec ? json_deep_copy(rec) : NULL; /* the caller's to change */
 }
 
 /* Take name away from every record but keep; returns how many lost it. */
@@ -191,7 +189,7 @@ int img_image_commit(struct img_store *s, json_t *rec, const char *name, const c
 {
 	if (img_store_lock(s, true, err) < 0)
 		return -EIO;
-	json_t *all = img_store_load_images(s, err);
+	json_auto_t *all = img_store_load_images(s, err);
 	int r = all ? 0 : -EIO;
 	if (r == 0) {
 		json_t *images = json_object_get(all, "images");
@@ -213,7 +211,6 @@ int img_image_commit(struct img_store *s, json_t *rec, const char *name, const c
 			take_name(images, name, cur);
 		r = img_store_save_images(s, all, err);
 	}
-	json_decref(all);
 	img_store_unlock(s);
 	return r;
 }
@@ -221,9 +218,8 @@ int img_image_commit(struct img_store *s, json_t *rec, const char *name, const c
 void img_event(struct img_store *s, const char *id, const char *action, const char *name)
 {
 	autofree char *familiar = strncmp(name, "sha256:", 7) ? img_name_familiar(name) : NULL;
-	json_t *attrs = json_pack("{s:s}", "name", familiar ? familiar : name);
+	json_auto_t *attrs = json_pack("{s:s}", "name", familiar ? familiar : name);
 	eventlog_append(s->root, "image", action, id, attrs);
-	json_decref(attrs);
 }
 
 int img_image_tag(struct img_store *s, const char *source, const char *target, struct berr **err)
@@ -240,7 +236,7 @@ int img_image_tag(struct img_store *s, const char *source, const char *target, s
 	img_ref_clear(&ref);
 	if (img_store_lock(s, true, err) < 0)
 		return -EIO;
-	json_t *all = img_store_load_images(s, err);
+	json_auto_t *all = img_store_load_images(s, err);
 	int r = all ? 0 : -EIO;
 	json_t *rec = all ? img_image_find(json_object_get(all, "images"), source, err) : NULL;
 	if (r == 0 && !rec)
@@ -253,7 +249,6 @@ int img_image_tag(struct img_store *s, const char *source, const char *target, s
 		if (r == 0)
 			img_event(s, id_of(rec), "tag", name);
 	}
-	json_decref(all);
 	img_store_unlock(s);
 	return r;
 }
@@ -396,7 +391,7 @@ int img_image_remove(struct img_store *s, const char *name, bool force, img_in_u
 {
 	if (img_store_lock(s, true, err) < 0)
 		return -EIO;
-	json_t *all = img_store_load_images(s, err);
+	json_auto_t *all = img_store_load_images(s, err);
 	int r = all ? 0 : -EIO;
 	json_t *rec = all ? img_image_find(json_object_get(all, "images"), name, NULL) : NULL;
 	autofree char *id = rec ? xstrdup(id_of(rec)) : NULL;
@@ -406,7 +401,6 @@ int img_image_remove(struct img_store *s, const char *name, bool force, img_in_u
 				  err);
 	if (r == 0)
 		r = img_store_save_images(s, all, err);
-	json_decref(all);
 	img_store_unlock(s);
 	if (r < 0)
 		return r;
@@ -539,10 +533,10 @@ int img_store_gc(struct img_store *s, long long *out_freed, struct berr **err)
 	if (img_store_lock(s, true, err) < 0)
 		return -EIO;
 	long long freed = 0;
-	json_t *all = img_store_load_images(s, err);
+	json_auto_t *all = img_store_load_images(s, err);
 	int r = all ? 0 : -EIO;
 	if (r == 0) {
-		json_t *keep = referenced(json_object_get(all, "images"));
+		json_auto_t *keep = referenced(json_object_get(all, "images"));
 		if (s->roots)
 			s->roots(keep, s->roots_ctx);
 		r = sweep(s, "blobs/sha256", keep, false, &freed, err);
@@ -550,9 +544,7 @@ int img_store_gc(struct img_store *s, long long *out_freed, struct berr **err)
 			r = sweep(s, "layers", keep, true, &freed, err);
 		if (r == 0)
 			r = sweep_tmp(s, err);
-		json_decref(keep);
 	}
-	json_decref(all);
 	img_store_unlock(s);
 	if (r == 0 && out_freed)
 		*out_freed = freed;

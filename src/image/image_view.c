@@ -134,12 +134,11 @@ json_t *img_image_inspect_of(struct img_store *s, json_t *rec, const struct img_
 json_t *img_image_inspect(struct img_store *s, const char *name, struct berr **err)
 {
 	struct img_config *c = NULL;
-	json_t *rec = img_image_open(s, name, &c, err);
+	json_auto_t *rec = img_image_open(s, name, &c, err);
 	if (!rec)
 		return NULL;
 	json_t *out = img_image_inspect_of(s, rec, c);
 	img_config_free(c);
-	json_decref(rec);
 	return out;
 }
 
@@ -150,10 +149,9 @@ static json_t *labels_of(struct img_store *s, json_t *rec)
 	size_t len = 0;
 	json_t *labels = NULL;
 	if (img_blob_read(s, str(rec, "id"), IMG_CONFIG_MAX, &data, &len, NULL) == 0) {
-		json_t *c = json_load_text(data, len, NULL);
+		json_auto_t *c = json_load_text(data, len, NULL);
 		labels = json_object_get(json_object_get(c, "config"), "Labels");
 		labels = json_is_object(labels) ? json_incref(labels) : NULL;
-		json_decref(c);
 	}
 	return labels ? labels : json_object();
 }

@@ -172,22 +172,21 @@ static int import_locked(struct img_store *s, int fd, const struct img_import *i
 	if (lfd < 0 || img_snapshot_unpack(s, NULL, lfd, layer, NULL, chain, err) < 0)
 		return -EIO;
 	char now[40];
-	json_t *cfg = make_config(in, chain, in->created ? in->created : timefmt_now(now), err);
+	json_auto_t *cfg =
+	    make_config(in, chain, in->created ? in->created : timefmt_now(now), err);
 	if (!cfg)
 		return -EINVAL;
 	char cfg_digest[IMG_DIGEST_LEN + 1], mdigest[IMG_DIGEST_LEN + 1];
 	int64_t cfg_size, msize;
 	int r = put_json(s, cfg, cfg_digest, &cfg_size, err);
-	json_decref(cfg);
 	if (r < 0)
 		return r;
-	json_t *m =
+	json_auto_t *m =
 	    json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
 		      "mediaType", IMG_MT_OCI_MANIFEST, "config", "mediaType", IMG_MT_OCI_CONFIG,
 		      "digest", cfg_digest, "size", (json_int_t)cfg_size, "layers", "mediaType", mt,
 		      "digest", layer, "size", (json_int_t)layer_size);
 	r = put_json(s, m, mdigest, &msize, err);
-	json_decref(m);
 	if (r < 0)
 		return r;
 	struct img_install inst = {.manifest_digest = mdigest, .name = name};

@@ -188,7 +188,7 @@ int img_manifest_parse(const char *data, size_t len, const char *media_type,
 	if (len > IMG_MANIFEST_MAX)
 		return berr_plain(err, EFBIG, "manifest of %zu bytes, more than the %d allowed",
 				  len, IMG_MANIFEST_MAX);
-	json_t *doc = json_load_text(data, len, err);
+	json_auto_t *doc = json_load_text(data, len, err);
 	if (!doc)
 		return berr_wrap(err, "manifest");
 	autoptr(img_manifest) m = xzalloc(sizeof(*m));
@@ -210,7 +210,6 @@ int img_manifest_parse(const char *data, size_t len, const char *media_type,
 	if (r == 0 && m->kind == IMG_KIND_INDEX)
 		r = parse_list(doc, "manifests", IMG_INDEX_MAX, &m->manifests, &m->n_manifests,
 			       err);
-	json_decref(doc);
 	if (r < 0)
 		return berr_wrap(err, "manifest");
 	*out = take_ptr(&m);

@@ -212,10 +212,8 @@ static int fetch_and_install(struct fetch *f, const char *mdigest, const char *i
 
 static bool already_there(struct img_store *s, const char *name, const char *mdigest)
 {
-	json_t *rec = img_image_lookup(s, name, NULL);
-	bool same = rec && !strcmp(json_string_value(json_object_get(rec, "manifest")), mdigest);
-	json_decref(rec);
-	return same;
+	json_auto_t *rec = img_image_lookup(s, name, NULL);
+	return rec && !strcmp(json_string_value(json_object_get(rec, "manifest")), mdigest);
 }
 
 static int pull_ref(struct img_store *s, const struct img_ref *ref, const struct img_pull_opts *o,
@@ -257,12 +255,11 @@ int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *
 	int r;
 	if (img_builtin_is(name)) {
 		r = img_builtin_ensure(s, err);
-		json_t *rec = r == 0 ? img_image_lookup(s, IMG_BUILTIN_NAME, err) : NULL;
+		json_auto_t *rec = r == 0 ? img_image_lookup(s, IMG_BUILTIN_NAME, err) : NULL;
 		if (rec && out_id)
 			snprintf(out_id, IMG_DIGEST_LEN + 1, "%s",
 				 json_string_value(json_object_get(rec, "id")));
 		r = rec ? 0 : -ENOENT;
-		json_decref(rec);
 	} else {
 		int busy = img_store_busy(s, err);
 		r = busy < 0 ? busy : pull_ref(s, &ref, o, out_id, err);

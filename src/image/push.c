@@ -113,23 +113,20 @@ static int push_image(struct push *p, const struct img_ref *dest, char *out_dige
 		snprintf(out_digest, IMG_DIGEST_LEN + 1, "%s", mdigest);
 	/* the registry has it now under this repository, as Docker records it */
 	autofree char *rd = xasprintf("%s@%s", repo, mdigest);
-	json_t *upd = json_pack("{s:s}", "id", json_string_value(json_object_get(p->rec, "id")));
-	int r = img_image_commit(p->store, upd, NULL, rd, err);
-	json_decref(upd);
-	return r;
+	json_auto_t *upd =
+	    json_pack("{s:s}", "id", json_string_value(json_object_get(p->rec, "id")));
+	return img_image_commit(p->store, upd, NULL, rd, err);
 }
 
 int img_push(struct img_store *s, const char *name, const char *dest, const struct img_push_opts *o,
 	     char *out_digest, struct berr **err)
 {
-	json_t *rec = img_image_lookup(s, name, err);
+	json_auto_t *rec = img_image_lookup(s, name, err);
 	if (!rec)
 		return berr_wrap(err, "push %s", name);
 	struct img_ref ref;
-	if (img_ref_parse(dest ? dest : name, &ref, err) < 0) {
-		json_decref(rec);
+	if (img_ref_parse(dest ? dest : name, &ref, err) < 0)
 		return berr_wrap(err, "push %s", name);
-	}
 	struct push p = {.store = s, .o = o, .rec = rec};
 	int r = 0;
 	if (ref.digest && ref.tag) {
@@ -149,6 +146,5 @@ int img_push(struct img_store *s, const char *name, const char *dest, const stru
 	}
 	img_registry_free(p.reg);
 	img_ref_clear(&ref);
-	json_decref(rec);
 	return r < 0 ? berr_wrap(err, "push %s", dest ? dest : name) : 0;
 }

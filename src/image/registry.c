@@ -107,7 +107,7 @@ int img_registry_tags(struct img_registry *r, char ***out, struct berr **err)
 			return -EIO;
 		}
 		int rc = resp.status == 200 ? 0 : img_http_status_error(&resp, NULL, err);
-		json_t *doc =
+		json_auto_t *doc =
 		    rc == 0 ? json_loadb(resp.body ? resp.body : "", resp.body_len, 0, NULL) : NULL;
 		json_t *list = json_object_get(doc, "tags");
 		if (rc == 0 && !json_is_array(list) && !json_is_null(list))
@@ -128,7 +128,6 @@ int img_registry_tags(struct img_registry *r, char ***out, struct berr **err)
 			tags[n] = NULL;
 			got++;
 		}
-		json_decref(doc);
 		img_http_resp_clear(&resp);
 		if (rc < 0) {
 			strv_free(tags);

@@ -61,7 +61,7 @@ static int search_at(struct img_http *h, const char *url, json_t **out, struct b
 	if (img_http_do(h, &rq, &resp, err) < 0)
 		return unreachable(h, url, err);
 	int r = 0;
-	json_t *doc = NULL;
+	json_auto_t *doc = NULL;
 	if (resp.status != 200) {
 		r = berr_plain(err, EIO, "Unexpected status code %ld", resp.status);
 	} else {
@@ -89,7 +89,6 @@ static int search_at(struct img_http *h, const char *url, json_t **out, struct b
 		}
 		*out = list;
 	}
-	json_decref(doc);
 	return r;
 }
 

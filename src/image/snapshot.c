@@ -58,12 +58,11 @@ static int64_t record_i64(struct img_store *s, const char *chain, const char *ke
 	if (!dir)
 		return -1;
 	autofree char *rec = xasprintf("%s/layer.json", dir);
-	json_t *j = json_load_path(s->dirfd, rec, 1 << 16, NULL);
+	json_auto_t *j = json_load_path(s->dirfd, rec, 1 << 16, NULL);
 	int64_t v = -1;
 	bool set = false;
 	if (j && json_opt_i64(j, "", key, &v, &set, NULL) < 0)
 		set = false;
-	json_decref(j);
 	return set ? v : -1;
 }
 
@@ -113,12 +112,11 @@ static int check_digests(const struct img_layer_stats *st, const char *expect_bl
 static int write_record(struct img_store *s, const char *tmp, const struct img_layer_stats *st,
 			const char *parent, struct berr **err)
 {
-	json_t *rec =
+	json_auto_t *rec =
 	    json_pack("{s:s, s:s?, s:I, s:I, s:s, s:I}", "diff_id", st->diff_id, "parent", parent,
 		      "size", (json_int_t)st->bytes, "tar_size", (json_int_t)st->diff_size, "blob",
 		      st->blob_digest, "blob_size", (json_int_t)st->blob_size);
 	autofree char *text = json_dumps(rec, JSON_COMPACT);
-	json_decref(rec);
 	autofree char *path = xasprintf("%s/layer.json", tmp);
 	autoclose int fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || fs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)

@@ -322,10 +322,8 @@ json_t *img_store_images_view(struct img_store *s, struct berr **err)
 
 json_t *img_store_load_images(struct img_store *s, struct berr **err)
 {
-	json_t *view = img_store_images_view(s, err);
-	json_t *copy = view ? json_deep_copy(view) : NULL;
-	json_decref(view);
-	return copy;
+	json_auto_t *view = img_store_images_view(s, err);
+	return view ? json_deep_copy(view) : NULL;
 }
 
 int img_store_save_images(struct img_store *s, json_t *records, struct berr **err)

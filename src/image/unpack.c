@@ -87,17 +87,15 @@ int img_unpack_install(struct img_store *s, const struct img_install *in, char *
 		return berr_plain(err, EINVAL,
 				  "the manifest has %zu layers but the image config lists %zu",
 				  m->n_layers, c->n_diff_ids);
-	json_t *chains = json_array();
+	json_auto_t *chains = json_array();
 	int64_t size = 0;
 	int r = unpack_layers(s, in, m, c, chains, &size, err);
 	if (r == 0 && !in->unpack_only) {
-		json_t *rec = make_record(in, m, c, chains, size);
+		json_auto_t *rec = make_record(in, m, c, chains, size);
 		if (in->build_key)
 			json_object_set_new(rec, "build_key", json_string(in->build_key));
 		r = img_image_commit(s, rec, in->name, in->repo_digest, err);
-		json_decref(rec);
 	}
-	json_decref(chains);
 	if (r == 0 && out_id)
 		snprintf(out_id, IMG_DIGEST_LEN + 1, "%s", m->config.digest);
 	return r;
