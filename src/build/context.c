@@ -25,6 +25,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct bld_context {
@@ -236,11 +237,11 @@ static void filter(const struct sel *s, const char *rel, bool dir, unsigned dept
 	}
 }
 
-static int walk_dir(struct sel *s, int dirfd, struct bld_buf *rel, unsigned depth,
+static int walk_dir(struct sel *s, int dirfd, struct strbuf *rel, unsigned depth,
 		    struct berr **err);
 
 /* One name in directory dirfd, rel its path below the match. */
-static int walk_entry(struct sel *s, int dirfd, const char *name, struct bld_buf *rel,
+static int walk_entry(struct sel *s, int dirfd, const char *name, struct strbuf *rel,
 		      unsigned depth, struct berr **err)
 {
 	struct stat st;
@@ -278,8 +279,7 @@ static int walk_entry(struct sel *s, int dirfd, const char *name, struct bld_buf
 	return r;
 }
 
-static int walk_dir(struct sel *s, int dirfd, struct bld_buf *rel, unsigned depth,
-		    struct berr **err)
+static int walk_dir(struct sel *s, int dirfd, struct strbuf *rel, unsigned depth, struct berr **err)
 {
 	if (depth > s->lim.depth)
 		return berr_plain(err, ELOOP, "'%s': directories nested more than %u deep",
@@ -290,8 +290,8 @@ static int walk_dir(struct sel *s, int dirfd, struct bld_buf *rel, unsigned dept
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		size_t mark = rel->len;
 		if (mark)
-			bld_buf_addc(rel, '/');
-		bld_buf_add(rel, names[i], strlen(names[i]));
+			strbuf_addc(rel, '/');
+		strbuf_add(rel, names[i], strlen(names[i]));
 		r = walk_entry(s, dirfd, names[i], rel, depth, err);
 		rel->len = mark;
 		rel->s[mark] = '\0';
@@ -339,11 +339,11 @@ static int select_one(struct sel *s, const char *name, bool explicit, struct ber
 	r = add_entry(s, xstrdup(""), &st, NULL, err);
 	if (r == 0 && S_ISDIR(st.st_mode)) {
 		autoclose int dir = openat(res.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		struct bld_buf rel = {0};
-		bld_buf_add(&rel, "", 0);
+		struct strbuf rel = {0};
+		strbuf_add(&rel, "", 0);
 		r = dir < 0 ? berr_set(err, errno, "open '%s'", name)
 			    : walk_dir(s, dir, &rel, 0, err);
-		bld_buf_clear(&rel);
+		strbuf_clear(&rel);
 	}
 	bool gone = r == 0 && res.ignored && s->m->n == 1;
 	if (r == 0 && s->o->required && !selected(s->m, s->o->required)) {
@@ -405,12 +405,12 @@ static int select_wild(struct sel *s, const char *clean, struct berr **err)
 		bld_strv_push(&comps, &n, xstrdup(c));
 	while (k < n && !bld_has_wildcards(comps[k]))
 		k++;
-	struct bld_buf dir = {0};
-	bld_buf_add(&dir, "", 0);
+	struct strbuf dir = {0};
+	strbuf_add(&dir, "", 0);
 	for (size_t i = 0; i < k; i++) {
 		if (i)
-			bld_buf_addc(&dir, '/');
-		bld_buf_add(&dir, comps[i], strlen(comps[i]));
+			strbuf_addc(&dir, '/');
+		strbuf_add(&dir, comps[i], strlen(comps[i]));
 	}
 	int r = 0;
 	struct bld_resolved res = {.fd = -1};
@@ -425,7 +425,7 @@ static int select_wild(struct sel *s, const char *clean, struct berr **err)
 			r = berr_set(err, errno, "open '%s'", dir.s);
 	}
 	bld_resolved_clear(&res);
-	bld_buf_clear(&dir);
+	strbuf_clear(&dir);
 	for (size_t i = 0; i < n; i++)
 		free(comps[i]);
 	free(comps);

@@ -21,6 +21,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct parser {
@@ -166,18 +167,18 @@ static bool trim_continuation(const char *s, size_t *n, char escape)
 	return false;
 }
 
-static int add_text(struct parser *p, struct bld_buf *b, const char *s, size_t n, unsigned start,
+static int add_text(struct parser *p, struct strbuf *b, const char *s, size_t n, unsigned start,
 		    struct berr **err)
 {
 	if (b->len + n > BLD_INSTR_TEXT_MAX)
 		return berr_plain(err, E2BIG, "%s:%u: instruction longer than %u bytes", p->name,
 				  start, BLD_INSTR_TEXT_MAX);
-	bld_buf_add(b, s, n);
+	strbuf_add(b, s, n);
 	return 0;
 }
 
 /* The rest of an instruction after its first line: its continuation lines joined. */
-static int read_continuation(struct parser *p, struct bld_buf *b, unsigned start, struct berr **err)
+static int read_continuation(struct parser *p, struct strbuf *b, unsigned start, struct berr **err)
 {
 	const char *s;
 	size_t n;
@@ -216,12 +217,12 @@ static char *strip_tabs(const char *s)
 
 /* The bodies of the here-documents in->heredocs names, in order. When onbuild is given, each
  * is also added to it as BuildKit writes an ONBUILD trigger: "\n" body delimiter. */
-static int read_heredocs(struct parser *p, struct bld_instr *in, struct bld_buf *onbuild,
+static int read_heredocs(struct parser *p, struct bld_instr *in, struct strbuf *onbuild,
 			 struct berr **err)
 {
 	for (size_t i = 0; i < in->n_heredocs; i++) {
 		struct bld_heredoc *h = &in->heredocs[i];
-		struct bld_buf body = {0};
+		struct strbuf body = {0};
 		size_t name_len = strlen(h->name);
 		bool ended = false;
 		const char *s;
@@ -239,24 +240,24 @@ static int read_heredocs(struct parser *p, struct bld_instr *in, struct bld_buf 
 			if (ended)
 				break;
 			if (body.len + n > BLD_HEREDOC_MAX) {
-				bld_buf_clear(&body);
+				strbuf_clear(&body);
 				return berr_plain(err, E2BIG,
 						  "%s:%u: here-document '%s' longer than %u bytes",
 						  p->name, in->line, h->name, BLD_HEREDOC_MAX);
 			}
-			bld_buf_add(&body, s, n);
+			strbuf_add(&body, s, n);
 		}
 		if (!ended) {
-			bld_buf_clear(&body);
+			strbuf_clear(&body);
 			return r < 0 ? r
 				     : berr_plain(err, EINVAL, "%s:%u: unterminated heredoc",
 						  p->name, in->line);
 		}
-		autofree char *raw = bld_buf_take(&body);
+		autofree char *raw = strbuf_take(&body);
 		if (onbuild) {
-			bld_buf_addc(onbuild, '\n');
-			bld_buf_add(onbuild, raw, strlen(raw));
-			bld_buf_add(onbuild, h->name, name_len);
+			strbuf_addc(onbuild, '\n');
+			strbuf_add(onbuild, raw, strlen(raw));
+			strbuf_add(onbuild, h->name, name_len);
 		}
 		h->content = h->strip_tabs ? strip_tabs(raw) : take_ptr(&raw);
 	}
@@ -264,13 +265,13 @@ static int read_heredocs(struct parser *p, struct bld_instr *in, struct bld_buf 
 }
 
 /* ONBUILD's entry in the image config: the line without "ONBUILD", then the bodies. */
-static void onbuild_text(struct bld_instr *in, struct bld_buf *b)
+static void onbuild_text(struct bld_instr *in, struct strbuf *b)
 {
 	const char *t = in->original + strlen("ONBUILD");
 	while (re_space(*t))
 		t++;
 	char *text = xasprintf("%s%s", t, b->s ? b->s : "");
-	bld_buf_clear(b);
+	strbuf_clear(b);
 	in->trigger_text = text;
 }
 
@@ -322,14 +323,14 @@ static int place(struct parser *p, struct bld_instr *in, struct berr **err)
 static int instruction(struct parser *p, const char *s, size_t n, struct berr **err)
 {
 	unsigned start = p->lineno;
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	bool end = trim_continuation(s, &n, p->file->escape);
 	if (end && n == 0)
 		return 0;
 	int r = add_text(p, &b, s, n, start, err);
 	if (r == 0 && !end)
 		r = read_continuation(p, &b, start, err);
-	autofree char *line = bld_buf_take(&b);
+	autofree char *line = strbuf_take(&b);
 	if (r < 0)
 		return r;
 	struct bld_instr in = {0};
@@ -345,7 +346,7 @@ static int instruction(struct parser *p, const char *s, size_t n, struct berr **
 	in.end_line = docs->end_line = p->lineno;
 	if (r == 0)
 		r = place(p, &in, err);
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	bld_instr_clear(&in);
 	return r;
 }

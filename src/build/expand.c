@@ -13,6 +13,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct lexer {
@@ -27,7 +28,7 @@ struct lexer {
 /* wordsStruct: words split on white space that came from the text or from a variable, never
  * on white space from quotes or escapes ("raw"). */
 struct splitter {
-	struct bld_buf cur;
+	struct strbuf cur;
 	bool in_word;
 	char **v;
 	size_t n;
@@ -37,7 +38,7 @@ static void split_raw(struct splitter *w, const char *s, size_t n)
 {
 	if (!w)
 		return;
-	bld_buf_add(&w->cur, s, n);
+	strbuf_add(&w->cur, s, n);
 	w->in_word = true;
 }
 
@@ -51,17 +52,17 @@ static void split_add(struct splitter *w, const char *s, size_t n)
 		if (bld_space_len(s + i, n - i) == 0) {
 			split_raw(w, s + i, rl);
 		} else if (w->in_word && w->cur.len) {
-			bld_strv_push(&w->v, &w->n, bld_buf_take(&w->cur));
+			bld_strv_push(&w->v, &w->n, strbuf_take(&w->cur));
 			w->in_word = false;
 		}
 	}
 }
 
-static int put(struct lexer *l, struct bld_buf *b, const char *s, size_t n)
+static int put(struct lexer *l, struct strbuf *b, const char *s, size_t n)
 {
 	if (b->len + n > BLD_EXPAND_MAX)
 		return berr_plain(l->err, E2BIG, "expansion longer than %u bytes", BLD_EXPAND_MAX);
-	bld_buf_add(b, s, n);
+	strbuf_add(b, s, n);
 	return 0;
 }
 
@@ -75,7 +76,7 @@ static int fail(struct lexer *l, const char *msg)
 	return berr_plain(l->err, EINVAL, "%s", msg);
 }
 
-static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct bld_buf *out,
+static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct strbuf *out,
 			   struct splitter *words);
 
 /* processName: a run of digits, one special parameter, or [A-Za-z0-9_]+. */
@@ -102,7 +103,7 @@ static const char *lookup(const struct lexer *l, const char *name)
 }
 
 /* "${name<op><word>}" as written, for BLD_EXPAND_KEEP_UNSET. */
-static int keep(struct lexer *l, struct bld_buf *out, const char *name, const char *op,
+static int keep(struct lexer *l, struct strbuf *out, const char *name, const char *op,
 		const char *word)
 {
 	autofree char *s = xasprintf("${%s%s%s}", name, op, word);
@@ -115,25 +116,25 @@ static int brace_word(struct lexer *l, int stop, bool raw, const char *eof_msg, 
 	if (l->depth >= BLD_EXPAND_DEPTH)
 		return berr_plain(l->err, E2BIG, "substitutions nested deeper than %d",
 				  BLD_EXPAND_DEPTH);
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	l->depth++;
 	int r = process_stop_on(l, stop, raw, &b, NULL);
 	l->depth--;
 	if (r < 0) {
-		bld_buf_clear(&b);
+		strbuf_clear(&b);
 		if (peek(l) < 0) {
 			berr_clear(l->err);
 			return fail(l, eof_msg);
 		}
 		return r;
 	}
-	*out = bld_buf_take(&b);
+	*out = strbuf_take(&b);
 	return 0;
 }
 
 /* ${name-word} ${name:-word} ${name+word} ${name:+word} ${name?word} ${name:?word}
  * ${name#pat} ${name##pat} ${name%pat} ${name%%pat}; op is the character after the name. */
-static int modifier(struct lexer *l, struct bld_buf *out, const char *name, char op)
+static int modifier(struct lexer *l, struct strbuf *out, const char *name, char op)
 {
 	bool null_is_unset = op == ':';
 	char ops[3] = {op, 0, 0};
@@ -186,7 +187,7 @@ static int modifier(struct lexer *l, struct bld_buf *out, const char *name, char
 }
 
 /* ${name/pat/repl} and ${name//pat/repl}. */
-static int replace(struct lexer *l, struct bld_buf *out, const char *name)
+static int replace(struct lexer *l, struct strbuf *out, const char *name)
 {
 	bool all = peek(l) == '/';
 	l->pos += all;
@@ -208,7 +209,7 @@ static int replace(struct lexer *l, struct bld_buf *out, const char *name)
 }
 
 /* processDollar: at '$'. */
-static int dollar(struct lexer *l, struct bld_buf *out)
+static int dollar(struct lexer *l, struct strbuf *out)
 {
 	l->pos++;
 	if (peek(l) != '{') {
@@ -257,7 +258,7 @@ static int dollar(struct lexer *l, struct bld_buf *out)
 }
 
 /* processSingleQuote: everything up to the next ' is literal. */
-static int single_quote(struct lexer *l, struct bld_buf *out)
+static int single_quote(struct lexer *l, struct strbuf *out)
 {
 	bool raw = l->x->flags & BLD_EXPAND_RAW_QUOTES;
 	size_t start = ++l->pos;
@@ -271,7 +272,7 @@ static int single_quote(struct lexer *l, struct bld_buf *out)
 }
 
 /* processDoubleQuote: $ expands; the escape character escapes only " $ and itself. */
-static int double_quote(struct lexer *l, struct bld_buf *out)
+static int double_quote(struct lexer *l, struct strbuf *out)
 {
 	bool raw = l->x->flags & BLD_EXPAND_RAW_QUOTES;
 	char esc = l->x->escape;
@@ -307,7 +308,7 @@ static int double_quote(struct lexer *l, struct bld_buf *out)
 }
 
 /* processPossibleHeredoc: "<<" and the blanks after it stay together in one word. */
-static int heredoc_op(struct lexer *l, struct bld_buf *out)
+static int heredoc_op(struct lexer *l, struct strbuf *out)
 {
 	size_t start = l->pos++;
 	if (peek(l) == '<') {
@@ -319,7 +320,7 @@ static int heredoc_op(struct lexer *l, struct bld_buf *out)
 }
 
 /* processStopOn: the text up to stop (-1: the end). */
-static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct bld_buf *out,
+static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct strbuf *out,
 			   struct splitter *words)
 {
 	bool saved = l->raw_escapes;
@@ -335,7 +336,7 @@ static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct b
 			return 0;
 		}
 		if (c == '$' || c == '<' || (quotes && (c == '\'' || c == '"'))) {
-			struct bld_buf part = {0};
+			struct strbuf part = {0};
 			r = c == '$'   ? dollar(l, &part)
 			    : c == '<' ? heredoc_op(l, &part)
 			    : c == '"' ? double_quote(l, &part)
@@ -346,7 +347,7 @@ static int process_stop_on(struct lexer *l, int stop, bool raw_escapes, struct b
 				split_add(words, part.s, part.len);
 			else if (r == 0)
 				split_raw(words, part.s, part.len);
-			bld_buf_clear(&part);
+			strbuf_clear(&part);
 			continue;
 		}
 		size_t w = bld_rune_len(l->s + l->pos, l->len - l->pos);
@@ -385,22 +386,22 @@ static int process(const struct bld_expand *x, const char *word, char **out_word
 			  .len = strlen(word),
 			  .raw_escapes = x->flags & BLD_EXPAND_RAW_ESCAPES,
 			  .err = err};
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	struct splitter w = {0};
 	int r = process_stop_on(&l, -1, l.raw_escapes, &b, out_words ? &w : NULL);
 	if (r < 0) {
-		bld_buf_clear(&b);
-		bld_buf_clear(&w.cur);
+		strbuf_clear(&b);
+		strbuf_clear(&w.cur);
 		strv_free(w.v);
 		return berr_wrap(err, "failed to process '%s'", word);
 	}
 	if (out_word)
-		*out_word = bld_buf_take(&b);
-	bld_buf_clear(&b);
+		*out_word = strbuf_take(&b);
+	strbuf_clear(&b);
 	if (out_words) {
 		if (w.cur.len)
-			bld_strv_push(&w.v, &w.n, bld_buf_take(&w.cur));
-		bld_buf_clear(&w.cur);
+			bld_strv_push(&w.v, &w.n, strbuf_take(&w.cur));
+		strbuf_clear(&w.cur);
 		*out_words = w.v ? w.v : xcalloc(1, sizeof(char *));
 	}
 	return 0;

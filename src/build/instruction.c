@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* parser.go's reWhitespace: what separates words in FROM, EXPOSE, ADD, COPY, VOLUME. */
@@ -130,7 +131,7 @@ static int json_or_words(struct bld_instr *in, const char *rest, struct berr **e
 struct words {
 	char **v;
 	size_t n;
-	struct bld_buf cur;
+	struct strbuf cur;
 	bool blank_ok;
 };
 
@@ -139,9 +140,9 @@ static int words_end(struct words *ws, struct berr **err)
 	if (ws->blank_ok || ws->cur.len) {
 		if (ws->n >= BLD_ARGS_MAX)
 			return too_many(err);
-		bld_strv_push(&ws->v, &ws->n, bld_buf_take(&ws->cur));
+		bld_strv_push(&ws->v, &ws->n, strbuf_take(&ws->cur));
 	}
-	bld_buf_clear(&ws->cur);
+	strbuf_clear(&ws->cur);
 	ws->blank_ok = false;
 	return 0;
 }
@@ -185,11 +186,11 @@ static int parse_words(const char *s, char escape, struct words *ws, struct berr
 					continue; /* an escape at the very end is dropped */
 				/* Outside quotes the escape stays with what it escapes, quote or
 				 * not. */
-				bld_buf_addc(&ws->cur, ch);
+				strbuf_addc(&ws->cur, ch);
 				pos += w;
 				w = bld_rune_len(s + pos, len - pos);
 			}
-			bld_buf_add(&ws->cur, s + pos, w);
+			strbuf_add(&ws->cur, s + pos, w);
 			continue;
 		}
 		if (ch == quote) {
@@ -199,11 +200,11 @@ static int parse_words(const char *s, char escape, struct words *ws, struct berr
 				phase = WORD;
 				continue;
 			}
-			bld_buf_addc(&ws->cur, ch);
+			strbuf_addc(&ws->cur, ch);
 			pos += w;
 			w = bld_rune_len(s + pos, len - pos);
 		}
-		bld_buf_add(&ws->cur, s + pos, w);
+		strbuf_add(&ws->cur, s + pos, w);
 	}
 	return phase == SPACES ? 0 : words_end(ws, err);
 }
@@ -256,7 +257,7 @@ static int name_val(struct bld_instr *in, const char *rest, char escape, struct 
 	}
 out:
 	strv_free(ws.v);
-	bld_buf_clear(&ws.cur);
+	strbuf_clear(&ws.cur);
 	return r;
 }
 
@@ -278,7 +279,7 @@ static int arg_words(struct bld_instr *in, const char *rest, char escape, struct
 			r = push_pair(in, xstrdup(ws.v[i]), NULL, false, err);
 	}
 	strv_free(ws.v);
-	bld_buf_clear(&ws.cur);
+	strbuf_clear(&ws.cur);
 	return r;
 }
 
@@ -305,7 +306,7 @@ static int extract_flags(const char *s, char escape, struct words *ws, size_t *o
 			if (is_ascii_space(ch)) {
 				phase = SPACES;
 				if (ws->cur.len == 2 && !memcmp(ws->cur.s, "--", 2)) {
-					bld_buf_clear(&ws->cur);
+					strbuf_clear(&ws->cur);
 					*out_rest = pos;
 					return 0;
 				}
@@ -329,11 +330,11 @@ static int extract_flags(const char *s, char escape, struct words *ws, size_t *o
 			}
 			ch = s[++pos];
 		}
-		bld_buf_addc(&ws->cur, ch);
+		strbuf_addc(&ws->cur, ch);
 	}
 	*out_rest = len;
 	if (phase == SPACES || (ws->cur.len == 2 && !memcmp(ws->cur.s, "--", 2))) {
-		bld_buf_clear(&ws->cur);
+		strbuf_clear(&ws->cur);
 		return 0;
 	}
 	return words_end(ws, err);
@@ -747,7 +748,7 @@ int bld_instr_parse(const char *line, char escape, struct bld_instr *out, struct
 		r = spec->check(&in, err);
 out:
 	strv_free(flags.v);
-	bld_buf_clear(&flags.cur);
+	strbuf_clear(&flags.cur);
 	if (r < 0) {
 		bld_instr_clear(&in);
 		return r;

@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 static const char *const type_names[] = {
@@ -117,30 +118,30 @@ static int csv_fields(const char *s, char ***out, struct berr **err)
 			pos = end + 1;
 			continue;
 		}
-		struct bld_buf b = {0};
+		struct strbuf b = {0};
 		pos++;
 		for (;;) {
 			const char *q = memchr(s + pos, '"', len - pos);
 			if (!q) {
-				bld_buf_clear(&b);
+				strbuf_clear(&b);
 				strv_free(v);
 				return csv_error(err, pos, false);
 			}
-			bld_buf_add(&b, s + pos, (size_t)(q - (s + pos)));
+			strbuf_add(&b, s + pos, (size_t)(q - (s + pos)));
 			pos = (size_t)(q - s) + 1;
 			if (pos < len && s[pos] == '"') {
-				bld_buf_addc(&b, '"');
+				strbuf_addc(&b, '"');
 				pos++;
 				continue;
 			}
 			if (pos < len && s[pos] != ',') {
-				bld_buf_clear(&b);
+				strbuf_clear(&b);
 				strv_free(v);
 				return csv_error(err, pos - 1, false);
 			}
 			break;
 		}
-		bld_strv_push(&v, &n, bld_buf_take(&b));
+		bld_strv_push(&v, &n, strbuf_take(&b));
 		if (pos >= len)
 			break;
 		pos++; /* the comma */

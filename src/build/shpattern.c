@@ -10,6 +10,7 @@
 #include "build/text.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 enum op { OP_CHAR, OP_ANY, OP_SPLIT, OP_JMP, OP_MATCH };
@@ -260,18 +261,18 @@ int bld_shpat_trim_suffix(const char *value, const char *pattern, bool greedy, c
 
 /* Regexp.expand with no capture groups but the whole match: $0 or ${0} is the match, $$ is $,
  * any other $name or ${name} is empty, a $ that starts no name is itself. */
-static void expand_template(struct bld_buf *b, const char *t, const char *m, size_t mlen)
+static void expand_template(struct strbuf *b, const char *t, const char *m, size_t mlen)
 {
 	while (*t) {
 		const char *d = strchr(t, '$');
 		if (!d) {
-			bld_buf_add(b, t, strlen(t));
+			strbuf_add(b, t, strlen(t));
 			return;
 		}
-		bld_buf_add(b, t, (size_t)(d - t));
+		strbuf_add(b, t, (size_t)(d - t));
 		t = d + 1;
 		if (*t == '$') {
-			bld_buf_addc(b, '$');
+			strbuf_addc(b, '$');
 			t++;
 			continue;
 		}
@@ -282,11 +283,11 @@ static void expand_template(struct bld_buf *b, const char *t, const char *m, siz
 		       (name[n] >= '0' && name[n] <= '9') || name[n] == '_')
 			n++;
 		if (n == 0 || (brace && name[n] != '}')) {
-			bld_buf_addc(b, '$');
+			strbuf_addc(b, '$');
 			continue;
 		}
 		if (n == 1 && name[0] == '0')
-			bld_buf_add(b, m, mlen);
+			strbuf_add(b, m, mlen);
 		t = name + n + brace;
 	}
 }
@@ -299,14 +300,14 @@ int bld_shpat_replace(const char *value, const char *pattern, const char *repl, 
 	int r = vm_open(&vm, &p, pattern, true, err);
 	if (r < 0)
 		return r;
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	size_t len = strlen(value), last_end = 0, search = 0, ms, me;
 	/* Regexp.replaceAll: after an empty match move on by a character, and put no second
 	 * replacement right behind a match. */
 	while (search <= len && (r = run(&vm, value, len, search, false, &ms, &me, err)) > 0) {
-		bld_buf_add(&b, value + last_end, ms - last_end);
+		strbuf_add(&b, value + last_end, ms - last_end);
 		if (!all)
-			bld_buf_add(&b, repl, strlen(repl));
+			strbuf_add(&b, repl, strlen(repl));
 		else if (me > last_end || ms == 0)
 			expand_template(&b, repl, value + ms, me - ms);
 		last_end = me;
@@ -322,10 +323,10 @@ int bld_shpat_replace(const char *value, const char *pattern, const char *repl, 
 	}
 	vm_close(&vm, &p);
 	if (r < 0) {
-		bld_buf_clear(&b);
+		strbuf_clear(&b);
 		return r;
 	}
-	bld_buf_add(&b, value + last_end, len - last_end);
-	*out = bld_buf_take(&b);
+	strbuf_add(&b, value + last_end, len - last_end);
+	*out = strbuf_take(&b);
 	return 0;
 }

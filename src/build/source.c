@@ -24,6 +24,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/path.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 enum bld_ignore_verdict bld_source_verdict(const struct bld_ignore *ign, const char *path, bool dir)
@@ -78,7 +79,7 @@ struct beneath {
 	int fds[RESOLVE_DEPTH_MAX + 1]; /* fds[0] the root (not owned) */
 	size_t ends[RESOLVE_DEPTH_MAX + 1];
 	unsigned depth;
-	struct bld_buf path;
+	struct strbuf path;
 	int links;
 };
 
@@ -94,8 +95,8 @@ static void beneath_pop(struct beneath *b)
 static void beneath_push(struct beneath *b, int fd, const char *name)
 {
 	if (b->path.len)
-		bld_buf_addc(&b->path, '/');
-	bld_buf_add(&b->path, name, strlen(name));
+		strbuf_addc(&b->path, '/');
+	strbuf_add(&b->path, name, strlen(name));
 	b->fds[++b->depth] = fd;
 	b->ends[b->depth] = b->path.len;
 }
@@ -164,7 +165,7 @@ static int resolve_beneath(const struct bld_root *root, const char *src, struct 
 {
 	struct beneath b = {.root = root, .src = src};
 	b.fds[0] = root->fd;
-	bld_buf_add(&b.path, "", 0);
+	strbuf_add(&b.path, "", 0);
 	autofree char *todo = xstrdup(src);
 	int r = 0;
 	for (;;) {
@@ -192,14 +193,14 @@ static int resolve_beneath(const struct bld_root *root, const char *src, struct 
 				  : openat(root->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (out->fd < 0 || fstat(out->fd, &st) < 0)
 			r = berr_set(err, errno, "open '%s' in the build context", src);
-		out->path = bld_buf_take(&b.path);
+		out->path = strbuf_take(&b.path);
 		out->ignored =
 		    r >= 0 && S_ISDIR(st.st_mode) &&
 		    bld_source_verdict(root->ignore, out->path, true) == BLD_IGNORE_EXCLUDE;
 	}
 	for (; b.depth > 0; b.depth--)
 		(void)close(b.fds[b.depth]);
-	bld_buf_clear(&b.path);
+	strbuf_clear(&b.path);
 	return r < 0 ? r : 0;
 }
 

@@ -7,36 +7,6 @@
 
 #include "util/xalloc.h"
 
-void bld_buf_add(struct bld_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	if (n)
-		memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void bld_buf_addc(struct bld_buf *b, char c)
-{
-	bld_buf_add(b, &c, 1);
-}
-
-char *bld_buf_take(struct bld_buf *b)
-{
-	char *s = b->s ? b->s : xstrdup("");
-	*b = (struct bld_buf){0};
-	return s;
-}
-
-void bld_buf_clear(struct bld_buf *b)
-{
-	free(b->s);
-	*b = (struct bld_buf){0};
-}
-
 size_t bld_rune_len(const char *s, size_t n)
 {
 	if (n == 0)

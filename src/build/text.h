@@ -1,5 +1,6 @@
-/* Text helpers the build front end shares (internal to src/build/): a growing string, Go's idea
- * of white space (unicode.IsSpace) and of a rune's width in UTF-8, and a growing string vector.
+/* Text helpers the build front end shares (internal to src/build/; its growing string is
+ * util/strbuf): Go's idea of white space (unicode.IsSpace) and of a rune's width in UTF-8, and
+ * a growing string vector.
  * BuildKit is written in Go and decodes runes where it splits words; these keep our splitting
  * on the same characters. Byte-oriented otherwise: invalid UTF-8 is carried through untouched. */
 #ifndef BERTH_BUILD_TEXT_H
@@ -8,17 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct bld_buf {
-	char *s; /* NUL-terminated once anything was added; NULL when empty */
-	size_t len, cap;
-};
-
-void bld_buf_add(struct bld_buf *b, const char *s, size_t n);
-void bld_buf_addc(struct bld_buf *b, char c);
-/* The string built so far (never NULL); b is empty again. */
-char *bld_buf_take(struct bld_buf *b);
-void bld_buf_clear(struct bld_buf *b);
 
 /* Bytes of the UTF-8 rune at s[0..n) (1 for an invalid or truncated sequence, 0 when n == 0). */
 size_t bld_rune_len(const char *s, size_t n);

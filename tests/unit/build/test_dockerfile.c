@@ -20,11 +20,12 @@
 #include "build/instruction.h"
 #include "build/text.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 
 /* strconv.Quote for the ASCII and printable UTF-8 the cases use. */
-static void quote(struct bld_buf *b, const char *s)
+static void quote(struct strbuf *b, const char *s)
 {
-	bld_buf_addc(b, '"');
+	strbuf_addc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *e = c == '"'    ? "\\\""
@@ -43,39 +44,39 @@ static void quote(struct bld_buf *b, const char *s)
 			e = hex;
 		}
 		if (e)
-			bld_buf_add(b, e, strlen(e));
+			strbuf_add(b, e, strlen(e));
 		else
-			bld_buf_addc(b, (char)c);
+			strbuf_addc(b, (char)c);
 	}
-	bld_buf_addc(b, '"');
+	strbuf_addc(b, '"');
 }
 
-static void word(struct bld_buf *b, const char *s)
+static void word(struct strbuf *b, const char *s)
 {
-	bld_buf_addc(b, ' ');
+	strbuf_addc(b, ' ');
 	quote(b, s);
 }
 
 /* Node.Dump of one instruction, from our struct. */
-static void dump_instr(struct bld_buf *b, const struct bld_instr *in)
+static void dump_instr(struct strbuf *b, const struct bld_instr *in)
 {
 	const char *name = bld_kind_name(in->kind);
 	for (const char *c = name; *c; c++)
-		bld_buf_addc(b, (char)(*c - 'A' + 'a'));
+		strbuf_addc(b, (char)(*c - 'A' + 'a'));
 	if (in->n_flags) {
-		bld_buf_add(b, " [", 2);
+		strbuf_add(b, " [", 2);
 		for (size_t i = 0; i < in->n_flags; i++) {
-			struct bld_buf fw = {0};
-			bld_buf_add(&fw, "--", 2);
-			bld_buf_add(&fw, in->flags[i].name, strlen(in->flags[i].name));
-			bld_buf_addc(&fw, '=');
-			bld_buf_add(&fw, in->flags[i].value, strlen(in->flags[i].value));
+			struct strbuf fw = {0};
+			strbuf_add(&fw, "--", 2);
+			strbuf_add(&fw, in->flags[i].name, strlen(in->flags[i].name));
+			strbuf_addc(&fw, '=');
+			strbuf_add(&fw, in->flags[i].value, strlen(in->flags[i].value));
 			if (i)
-				bld_buf_addc(b, ' ');
+				strbuf_addc(b, ' ');
 			quote(b, fw.s);
-			bld_buf_clear(&fw);
+			strbuf_clear(&fw);
 		}
-		bld_buf_addc(b, ']');
+		strbuf_addc(b, ']');
 	}
 	if (in->kind == BLD_HEALTHCHECK)
 		word(b, in->health.test == BLD_HEALTH_NONE ? "NONE" : "CMD");
@@ -97,31 +98,31 @@ static void dump_instr(struct bld_buf *b, const struct bld_instr *in)
 		word(b, kv->eq ? "=" : "");
 	}
 	if (in->trigger) {
-		bld_buf_add(b, " (", 2);
+		strbuf_add(b, " (", 2);
 		dump_instr(b, in->trigger);
-		bld_buf_addc(b, ')');
+		strbuf_addc(b, ')');
 	}
 }
 
 static char *dump(const struct bld_file *f)
 {
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; i < f->n_meta_args; i++) {
-		bld_buf_addc(&b, '(');
+		strbuf_addc(&b, '(');
 		dump_instr(&b, &f->meta_args[i]);
-		bld_buf_add(&b, ")\n", 2);
+		strbuf_add(&b, ")\n", 2);
 	}
 	for (size_t s = 0; s < f->n_stages; s++) {
-		bld_buf_addc(&b, '(');
+		strbuf_addc(&b, '(');
 		dump_instr(&b, &f->stages[s].from);
-		bld_buf_add(&b, ")\n", 2);
+		strbuf_add(&b, ")\n", 2);
 		for (size_t i = 0; i < f->stages[s].n_instrs; i++) {
-			bld_buf_addc(&b, '(');
+			strbuf_addc(&b, '(');
 			dump_instr(&b, &f->stages[s].instrs[i]);
-			bld_buf_add(&b, ")\n", 2);
+			strbuf_add(&b, ")\n", 2);
 		}
 	}
-	return bld_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 static struct bld_file *parse_ok(const char *text)
@@ -1634,14 +1635,14 @@ static void copy_is_deep(void **state)
 	for (size_t i = 0; i < f->stages[0].n_instrs; i++) {
 		struct bld_instr c;
 		bld_instr_copy(&c, &f->stages[0].instrs[i]);
-		struct bld_buf a = {0}, b = {0};
+		struct strbuf a = {0}, b = {0};
 		dump_instr(&a, &c);
 		bld_instr_clear(&f->stages[0].instrs[i]);
 		dump_instr(&b, &c);
 		assert_true(b.len > 0);
 		f->stages[0].instrs[i] = c;
-		bld_buf_clear(&a);
-		bld_buf_clear(&b);
+		strbuf_clear(&a);
+		strbuf_clear(&b);
 	}
 	assert_string_equal(f->stages[0].instrs[0].trigger->heredocs[1].content, "b\n");
 	assert_string_equal(f->stages[0].instrs[0].trigger_text,
@@ -1706,32 +1707,32 @@ static void errors_file(void **state)
 	free(big);
 
 	/* An instruction of more than a MiB, in continuation lines. */
-	struct bld_buf b = {0};
-	bld_buf_add(&b, "FROM x\nRUN a \\\n", 15);
+	struct strbuf b = {0};
+	strbuf_add(&b, "FROM x\nRUN a \\\n", 15);
 	char line[1002];
 	memset(line, 'b', 998);
 	memcpy(line + 998, " \\\n", 4);
 	for (size_t i = 0; i < 1100; i++)
-		bld_buf_add(&b, line, 1001);
-	bld_buf_add(&b, "c\n", 2);
+		strbuf_add(&b, line, 1001);
+	strbuf_add(&b, "c\n", 2);
 	expect_error(b.s, "Containerfile:2: instruction longer than");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 
 	/* Line, instruction and stage counts. */
-	bld_buf_add(&b, "FROM x\n", 7);
+	strbuf_add(&b, "FROM x\n", 7);
 	for (size_t i = 0; i < BLD_INSTRS_MAX; i++)
-		bld_buf_add(&b, "USER a\n", 7);
+		strbuf_add(&b, "USER a\n", 7);
 	expect_error(b.s, "Containerfile:10001: more than 10000 instructions");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	for (size_t i = 0; i <= BLD_STAGES_MAX; i++)
-		bld_buf_add(&b, "FROM x\n", 7);
+		strbuf_add(&b, "FROM x\n", 7);
 	expect_error(b.s, "Containerfile:1001: more than 1000 stages");
-	bld_buf_clear(&b);
-	bld_buf_add(&b, "FROM x\n", 7);
+	strbuf_clear(&b);
+	strbuf_add(&b, "FROM x\n", 7);
 	for (size_t i = 0; i < BLD_LINES_MAX; i++)
-		bld_buf_add(&b, "\n", 1);
+		strbuf_add(&b, "\n", 1);
 	expect_error(b.s, "Containerfile: more than 200000 lines");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 }
 
 static void errors_heredoc(void **state)
@@ -1748,17 +1749,17 @@ static void errors_heredoc(void **state)
 	expect_error("FROM x\nCOPY <<EOF it's /x\n",
 		     "COPY source '<<EOF' names a here-document that the line does not open");
 
-	struct bld_buf b = {0};
-	bld_buf_add(&b, "FROM x\nRUN <<EOF\n", 17);
+	struct strbuf b = {0};
+	strbuf_add(&b, "FROM x\nRUN <<EOF\n", 17);
 	char line[1025];
 	memset(line, 'y', 1023);
 	line[1023] = '\n';
 	line[1024] = '\0';
 	for (size_t i = 0; i <= BLD_HEREDOC_MAX / 1024; i++)
-		bld_buf_add(&b, line, 1024);
-	bld_buf_add(&b, "EOF\n", 4);
+		strbuf_add(&b, line, 1024);
+	strbuf_add(&b, "EOF\n", 4);
 	expect_error(b.s, "Containerfile:2: here-document 'EOF' longer than");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 }
 
 /* instructions/parse_test.go: TestCommandsExactlyOneArgument, ...AtLeastOneArgument,
@@ -1817,23 +1818,23 @@ static void errors_arguments(void **state)
 	expect_error("FROM x\nONBUILD FOO bar\n", "unknown instruction: FOO");
 	expect_error("FROM x\nONBUILD COPY a\n", "COPY requires at least two arguments");
 
-	struct bld_buf b = {0};
-	bld_buf_add(&b, "FROM x\nEXPOSE", 13);
+	struct strbuf b = {0};
+	strbuf_add(&b, "FROM x\nEXPOSE", 13);
 	for (size_t i = 0; i <= BLD_ARGS_MAX; i++)
-		bld_buf_add(&b, " 1", 2);
+		strbuf_add(&b, " 1", 2);
 	expect_error(b.s, "more than 4096 arguments");
-	bld_buf_clear(&b);
-	bld_buf_add(&b, "FROM x\nENV", 10);
+	strbuf_clear(&b);
+	strbuf_add(&b, "FROM x\nENV", 10);
 	for (size_t i = 0; i <= BLD_ARGS_MAX; i++)
-		bld_buf_add(&b, " a=1", 4);
+		strbuf_add(&b, " a=1", 4);
 	expect_error(b.s, "more than 4096 arguments");
-	bld_buf_clear(&b);
-	bld_buf_add(&b, "FROM x\nRUN", 10);
+	strbuf_clear(&b);
+	strbuf_add(&b, "FROM x\nRUN", 10);
 	for (size_t i = 0; i <= BLD_ARGS_MAX; i++)
-		bld_buf_add(&b, " --mount=a", 10);
-	bld_buf_add(&b, " x", 2);
+		strbuf_add(&b, " --mount=a", 10);
+	strbuf_add(&b, " x", 2);
 	expect_error(b.s, "more than 4096 arguments");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 }
 
 static void errors_flags(void **state)

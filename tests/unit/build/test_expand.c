@@ -21,6 +21,7 @@
 #include "build/text.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 
 /* moby/buildkit frontend/dockerfile/shell/envVarTest (the lines for all platforms and Unix),
  * with PWD=/home SHELL=bash KOREAN=한국어 NULL= as TestShellParser4EnvVars sets them;
@@ -384,13 +385,13 @@ static void check_word(struct bld_env *env, char escape, const char *in, const c
 
 static char *joined(char **v)
 {
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; v[i]; i++) {
 		if (i)
-			bld_buf_addc(&b, ',');
-		bld_buf_add(&b, v[i], strlen(v[i]));
+			strbuf_addc(&b, ',');
+		strbuf_add(&b, v[i], strlen(v[i]));
 	}
-	return bld_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 static void check_words(struct bld_env *env, const char *in, const char *want)
@@ -805,32 +806,32 @@ static void limits(void **state)
 	check_word(&env, '\\', "${BIG//a/aa}", NULL);
 	check_word(&env, '\\', "${BIG##*a}", "");
 
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; i <= BLD_EXPAND_DEPTH; i++)
-		bld_buf_add(&b, "${x:-", 5);
+		strbuf_add(&b, "${x:-", 5);
 	for (size_t i = 0; i <= BLD_EXPAND_DEPTH; i++)
-		bld_buf_addc(&b, '}');
+		strbuf_addc(&b, '}');
 	check_word(&env, '\\', b.s, NULL);
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	for (size_t i = 0; i < BLD_EXPAND_DEPTH - 1; i++)
-		bld_buf_add(&b, "${x:-", 5);
-	bld_buf_addc(&b, 'y');
+		strbuf_add(&b, "${x:-", 5);
+	strbuf_addc(&b, 'y');
 	for (size_t i = 0; i < BLD_EXPAND_DEPTH - 1; i++)
-		bld_buf_addc(&b, '}');
+		strbuf_addc(&b, '}');
 	check_word(&env, '\\', b.s, "y");
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 
 	/* a pattern too long, and one too costly for its value */
-	bld_buf_add(&b, "${BIG#", 6);
+	strbuf_add(&b, "${BIG#", 6);
 	for (size_t i = 0; i <= BLD_SHPAT_MAX; i++)
-		bld_buf_addc(&b, 'a');
-	bld_buf_addc(&b, '}');
+		strbuf_addc(&b, 'a');
+	strbuf_addc(&b, '}');
 	check_word(&env, '\\', b.s, NULL);
-	bld_buf_clear(&b);
-	bld_buf_add(&b, "${BIG//", 7);
+	strbuf_clear(&b);
+	strbuf_add(&b, "${BIG//", 7);
 	for (size_t i = 0; i < 200; i++)
-		bld_buf_add(&b, "*a", 2);
-	bld_buf_add(&b, "b/x}", 4);
+		strbuf_add(&b, "*a", 2);
+	strbuf_add(&b, "b/x}", 4);
 	struct bld_expand x = {.escape = '\\', .lookup = bld_env_lookup, .ctx = &env};
 	char *out = NULL;
 	struct berr *err = NULL;
@@ -839,7 +840,7 @@ static void limits(void **state)
 	assert_non_null(strstr(msg, "pattern substitution too costly"));
 	free(msg);
 	berr_free(err);
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	bld_env_clear(&env);
 }
 

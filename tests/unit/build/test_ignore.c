@@ -17,6 +17,7 @@
 #include "build/ignore.h"
 #include "build/text.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 
 /* moby/patternmatcher patternmatcher_test.go TestMatches: pattern, path, excluded. */
 static const struct {
@@ -458,9 +459,9 @@ static void directories(void **state)
 static void limits(void **state)
 {
 	(void)state;
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; i <= BLD_IGNORE_PATTERNS_MAX; i++)
-		bld_buf_add(&b, "a\n", 2);
+		strbuf_add(&b, "a\n", 2);
 	struct bld_ignore *ign = NULL;
 	struct berr *err = NULL;
 	assert_true(bld_ignore_parse(b.s, b.len, &ign, &err) < 0);
@@ -468,15 +469,15 @@ static void limits(void **state)
 	assert_string_equal(msg, "more than 10000 patterns");
 	free(msg);
 	berr_clear(&err);
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	for (size_t i = 0; i <= BLD_IGNORE_PATTERN_MAX; i++)
-		bld_buf_addc(&b, 'a');
+		strbuf_addc(&b, 'a');
 	assert_true(bld_ignore_parse(b.s, b.len, &ign, &err) < 0);
 	msg = berr_string(err);
 	assert_string_equal(msg, "line 1: pattern longer than 4096 bytes");
 	free(msg);
 	berr_clear(&err);
-	bld_buf_clear(&b);
+	strbuf_clear(&b);
 	char *big = calloc(1, BLD_IGNORE_FILE_MAX + 1);
 	assert_true(bld_ignore_parse(big, BLD_IGNORE_FILE_MAX + 1, &ign, &err) < 0);
 	msg = berr_string(err);

@@ -26,6 +26,7 @@
 #include "build/text.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 
 static const struct bld_platform amd64 = {"linux", "amd64", ""};
 
@@ -74,17 +75,17 @@ static struct bld_plan *plan_of(const struct bld_file *f, const char *const *arg
 	return p;
 }
 
-static void add_line(struct bld_buf *b, const char *a, const char *c)
+static void add_line(struct strbuf *b, const char *a, const char *c)
 {
-	bld_buf_add(b, a, strlen(a));
-	bld_buf_add(b, c, strlen(c));
-	bld_buf_addc(b, '\n');
+	strbuf_add(b, a, strlen(a));
+	strbuf_add(b, c, strlen(c));
+	strbuf_addc(b, '\n');
 }
 
 /* The executor's walk of one stage, as far as variables go: ARG and ENV change vars; USER,
  * WORKDIR and the like are expanded as the builder does; a RUN's command is expanded with its
  * environment, as the shell in the container would (quotes go). One line per instruction. */
-static int walk(const struct bld_plan *p, size_t stage, struct bld_vars *v, struct bld_buf *out,
+static int walk(const struct bld_plan *p, size_t stage, struct bld_vars *v, struct strbuf *out,
 		struct berr **err)
 {
 	const struct bld_plan_stage *ps = &p->stages[stage];
@@ -117,7 +118,7 @@ static int walk(const struct bld_plan *p, size_t stage, struct bld_vars *v, stru
 		for (size_t k = 0; in->kind == BLD_ENV && k < o.n_pairs; k++)
 			bld_vars_env(v, o.pairs[k].key, o.pairs[k].value);
 		if (o.n_args) {
-			bld_buf_add(out, bld_kind_name(o.kind), strlen(bld_kind_name(o.kind)));
+			strbuf_add(out, bld_kind_name(o.kind), strlen(bld_kind_name(o.kind)));
 			add_line(out, " ", o.args[0]);
 		}
 		bld_instr_clear(&o);
@@ -129,7 +130,7 @@ static int walk(const struct bld_plan *p, size_t stage, struct bld_vars *v, stru
  * walking the stages it is built FROM. */
 static char *walk_target(const struct bld_plan *p)
 {
-	struct bld_buf out = {0};
+	struct strbuf out = {0};
 	struct bld_vars vars[8];
 	size_t chain[8], n = 0;
 	for (size_t s = p->target;; s = p->stages[s].base.stage) {
@@ -153,7 +154,7 @@ static char *walk_target(const struct bld_plan *p)
 	}
 	for (size_t i = 0; i < n; i++)
 		bld_vars_clear(&vars[i]);
-	return bld_buf_take(&out);
+	return strbuf_take(&out);
 }
 
 static const struct {
@@ -346,13 +347,13 @@ static void scope(void **state)
 
 static char *joined(char *const *v)
 {
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
-			bld_buf_addc(&b, ' ');
-		bld_buf_add(&b, v[i], strlen(v[i]));
+			strbuf_addc(&b, ' ');
+		strbuf_add(&b, v[i], strlen(v[i]));
 	}
-	return bld_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 static void expect_joined(char *const *v, const char *want)
@@ -603,13 +604,13 @@ static void resolution(void **state)
 
 static char *list(const size_t *v, size_t n)
 {
-	struct bld_buf b = {0};
+	struct strbuf b = {0};
 	for (size_t i = 0; i < n; i++) {
 		char num[24];
 		snprintf(num, sizeof(num), "%s%zu", i ? " " : "", v[i]);
-		bld_buf_add(&b, num, strlen(num));
+		strbuf_add(&b, num, strlen(num));
 	}
-	return bld_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 /* --build-context: a named context comes before stages, images and scratch; an image one
