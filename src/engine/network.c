@@ -16,9 +16,6 @@
 
 #include "engine/container.h"
 #include "engine/event.h"
-#include "engine/rootless.h"
-#include "engine/rootless_netns.h"
-#include "engine/slirp.h"
 #include "net/ipam.h"
 #include "net/link.h"
 #include "net/netlink.h"
@@ -56,8 +53,8 @@ static const char *str(json_t *o, const char *k)
 bool eng_network_mode_is_net(const char *mode)
 {
 	return mode && *mode && strcmp(mode, "none") && strcmp(mode, "host") &&
-	       strcmp(mode, "pasta") && strncmp(mode, "pasta:", 6) && !eng_slirp_mode(mode) &&
-	       strncmp(mode, "container:", 10);
+	       strcmp(mode, "pasta") && strncmp(mode, "pasta:", 6) &&
+	       strncmp(mode, "slirp4netns", 11) && strncmp(mode, "container:", 10);
 }
 
 const char *eng_network_bridge(json_t *net)
@@ -608,9 +605,6 @@ int eng_network_remove(const struct eng_store *s, const char *ref, struct berr *
 
 int eng_network_prune_default(const struct eng_store *s, struct berr **err)
 {
-	/* a user's bridges are in the rootless network namespace, which goes when unused */
-	if (eng_rootless())
-		return eng_rlnet_prune(s, err);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return -EIO;

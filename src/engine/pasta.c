@@ -28,19 +28,6 @@ bool eng_pasta_mode(const char *mode)
 	return mode && (!strcmp(mode, "pasta") || eng_slirp_mode(mode));
 }
 
-bool eng_usermode_available(const char *name)
-{
-	const char *path = getenv("PATH");
-	autofree char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		autofree char *p = xasprintf("%s/%s", d, name);
-		if (access(p, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 bool eng_pasta_available(void)
 {
 	return eng_usermode_available("pasta");

@@ -19,8 +19,6 @@ struct eng_port_hold;
  * when only it is). */
 bool eng_pasta_mode(const char *mode);
 bool eng_pasta_available(void);
-/* Whether the program name is in PATH. */
-bool eng_usermode_available(const char *name);
 /* A mode's options checked before anything is made: slirp4netns's as podman's (slirp.h),
  * none for pasta. EINVAL naming the option. */
 int eng_usermode_check(const char *mode, struct berr **err);

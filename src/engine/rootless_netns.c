@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/container.h"
 #include "engine/pasta.h"
 #include "engine/port.h"
 #include "engine/portfwd.h"

@@ -20,10 +20,10 @@
 #define BERTH_ENGINE_ROOTLESS_NETNS_H
 
 #include <jansson.h>
-
-#include "engine/container.h"
+#include <stdbool.h>
 
 struct berr;
+struct eng_store;
 
 /* What runs inside the namespace for the container: its interfaces on its networks (rec has
  * no published ports: the forwarder holds those). In a child process that has joined the

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/pasta.h"
 #include "net/addr.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -26,6 +25,19 @@
 bool eng_slirp_mode(const char *mode)
 {
 	return mode && !strncmp(mode, SLIRP_NAME, 11) && (!mode[11] || mode[11] == ':');
+}
+
+bool eng_usermode_available(const char *name)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		autofree char *p = xasprintf("%s/%s", d, name);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool eng_slirp_available(void)

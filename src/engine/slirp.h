@@ -17,6 +17,8 @@ struct eng_slirp_opts {
 	char cidr[48], outbound4[48], outbound6[64];
 };
 
+/* Whether the program name is in PATH (slirp4netns, pasta). */
+bool eng_usermode_available(const char *name);
 /* Whether mode is "slirp4netns" or "slirp4netns:OPTIONS". */
 bool eng_slirp_mode(const char *mode);
 bool eng_slirp_available(void);

@@ -24,6 +24,7 @@
 #include "engine/info.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
+#include "engine/rootless_netns.h"
 #include "engine/rootless_report.h"
 #include "engine/volume.h"
 #include "image/image.h"
@@ -258,6 +259,9 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 	struct eng_store es = cli_engine(o);
 	struct berr *err = NULL;
 	if (eng_network_prune_default(&es, &err) < 0)
+		r |= cli_fail(err, 1);
+	/* a user's rootless network namespace, when no running container uses it */
+	if (eng_rlnet_prune(&es, &err) < 0)
 		r |= cli_fail(err, 1);
 	autofree char **iv = prune_args(false, all, &filters, &k);
 	r |= cmd_image_prune(o, k, iv);
