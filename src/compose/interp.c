@@ -14,23 +14,8 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
-
-struct buf {
-	char *s;
-	size_t n, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = 0;
-}
 
 static bool name_start(char c)
 {
@@ -43,11 +28,11 @@ static bool name_char(char c)
 }
 
 static int expand(const char *s, size_t len, json_t *vars, json_t *warnings, int depth,
-		  struct buf *b, struct berr **err);
+		  struct strbuf *b, struct berr **err);
 
 /* ${...}: body is what lies between the braces. */
 static int braced(const char *body, size_t len, json_t *vars, json_t *warnings, int depth,
-		  struct buf *b, struct berr **err)
+		  struct strbuf *b, struct berr **err)
 {
 	size_t n = 0;
 	while (n < len && name_char(body[n]))
@@ -66,7 +51,7 @@ static int braced(const char *body, size_t len, json_t *vars, json_t *warnings, 
 							   name));
 			val = "";
 		}
-		put(b, val, strlen(val));
+		strbuf_add(b, val, strlen(val));
 		return 0;
 	}
 	bool colon = body[n] == ':';
@@ -80,7 +65,7 @@ static int braced(const char *body, size_t len, json_t *vars, json_t *warnings, 
 	switch (body[op]) {
 	case '-':
 		if (set) {
-			put(b, val, strlen(val));
+			strbuf_add(b, val, strlen(val));
 			return 0;
 		}
 		return expand(arg, arg_len, vars, warnings, depth + 1, b, err);
@@ -88,14 +73,14 @@ static int braced(const char *body, size_t len, json_t *vars, json_t *warnings, 
 		return set ? expand(arg, arg_len, vars, warnings, depth + 1, b, err) : 0;
 	default: {
 		if (set) {
-			put(b, val, strlen(val));
+			strbuf_add(b, val, strlen(val));
 			return 0;
 		}
-		struct buf m = {0};
+		struct strbuf m = {0};
 		int r = expand(arg, arg_len, vars, warnings, depth + 1, &m, err);
 		if (r == 0)
 			r = berr_plain(err, EINVAL, "required variable %s is missing a value%s%s",
-				       name, m.n ? ": " : "", m.n ? m.s : "");
+				       name, m.len ? ": " : "", m.len ? m.s : "");
 		free(m.s);
 		return r;
 	}
@@ -103,22 +88,22 @@ static int braced(const char *body, size_t len, json_t *vars, json_t *warnings, 
 }
 
 static int expand(const char *s, size_t len, json_t *vars, json_t *warnings, int depth,
-		  struct buf *b, struct berr **err)
+		  struct strbuf *b, struct berr **err)
 {
 	if (depth > 16)
 		return berr_plain(err, EINVAL, "interpolation nested deeper than 16 levels");
-	put(b, "", 0);
+	strbuf_add(b, "", 0);
 	for (size_t i = 0; i < len;) {
 		if (s[i] != '$') {
 			size_t j = i;
 			while (j < len && s[j] != '$')
 				j++;
-			put(b, s + i, j - i);
+			strbuf_add(b, s + i, j - i);
 			i = j;
 			continue;
 		}
 		if (i + 1 < len && s[i + 1] == '$') {
-			put(b, "$", 1);
+			strbuf_add(b, "$", 1);
 			i += 2;
 		} else if (i + 1 < len && s[i + 1] == '{') {
 			size_t j = i + 2;
@@ -157,7 +142,7 @@ static int expand(const char *s, size_t len, json_t *vars, json_t *warnings, int
 
 int cmp_interpolate(const char *s, json_t *vars, json_t *warnings, char **out, struct berr **err)
 {
-	struct buf b = {0};
+	struct strbuf b = {0};
 	int r = expand(s, strlen(s), vars, warnings, 0, &b, err);
 	if (r < 0) {
 		free(b.s);
@@ -247,8 +232,8 @@ static int env_value(const char *v, const char *file, unsigned line, json_t *var
 		*res = json_stringn_nocheck(v + 1, end - v - 1);
 		return 0;
 	}
-	struct buf raw = {0};
-	put(&raw, "", 0);
+	struct strbuf raw = {0};
+	strbuf_add(&raw, "", 0);
 	if (n > 0 && v[0] == '"') {
 		size_t i = 1;
 		for (; i < n && v[i] != '"'; i++) {
@@ -257,7 +242,7 @@ static int env_value(const char *v, const char *file, unsigned line, json_t *var
 				c = v[++i];
 				c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
 			}
-			put(&raw, &c, 1);
+			strbuf_add(&raw, &c, 1);
 		}
 		if (i >= n) {
 			free(raw.s);
@@ -268,13 +253,13 @@ static int env_value(const char *v, const char *file, unsigned line, json_t *var
 		size_t len = hash ? (size_t)(hash - v) : n;
 		while (len > 0 && isspace((unsigned char)v[len - 1]))
 			len--;
-		put(&raw, v, len);
+		strbuf_add(&raw, v, len);
 	}
 	/* earlier lines of the file first, then the environment */
 	json_t *scope = json_deep_copy(vars);
 	json_object_update(scope, out);
-	struct buf b = {0};
-	int r = expand(raw.s, raw.n, scope, NULL, 0, &b, err);
+	struct strbuf b = {0};
+	int r = expand(raw.s, raw.len, scope, NULL, 0, &b, err);
 	json_decref(scope);
 	free(raw.s);
 	if (r < 0) {
