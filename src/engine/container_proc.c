@@ -24,6 +24,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 #include "vm/vm.h"
 
@@ -208,43 +209,22 @@ static int ps_args_check(const char *a, struct berr **err)
 /* Run ps with argv; its stdout (bounded) in *out_text, or its first line of stderr in err. */
 static int ps_run(char **argv, char **out_text, struct berr **err)
 {
-	int out[2], errp[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "ps");
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		(void)close(out[0]), (void)close(out[1]);
-		return berr_set(err, errno, "ps");
-	}
-	pid_t child = fork();
-	if (child == 0) {
-		(void)dup2(out[1], STDOUT_FILENO);
-		(void)dup2(errp[1], STDERR_FILENO);
-		execvp("ps", argv);
-		_exit(127);
-	}
-	(void)close(out[1]);
-	(void)close(errp[1]);
-	char *text = NULL, *etext = NULL;
-	int rr = child < 0 ? -errno : fs_read_fd(out[0], PS_OUT_MAX, &text, NULL, NULL);
-	(void)close(out[0]);
-	if (child > 0 && rr < 0)
-		(void)kill(child, SIGKILL);
-	(void)fs_read_fd(errp[0], 1 << 16, &etext, NULL, NULL);
-	(void)close(errp[0]);
-	int ws = 0;
-	while (child > 0 && waitpid(child, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (child < 0 || rr < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws)) {
-		size_t n = etext ? strcspn(etext, "\n") : 0;
-		int r = n ? berr_plain(err, EINVAL, "ps: %.*s", (int)n, etext)
-			  : berr_plain(err, EINVAL, "ps: exit status %d",
-				       WIFEXITED(ws) ? WEXITSTATUS(ws) : 1);
-		free(text);
-		free(etext);
+	struct spawn_opts o = {
+	    .argv = (const char *const *)argv, .out = SPAWN_OUT_CAPTURE, .out_max = PS_OUT_MAX};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, NULL);
+	if (r < 0) {
+		size_t n = strcspn(res.err, "\n");
+		r = n ? berr_plain(err, EINVAL, "ps: %.*s", (int)n, res.err)
+		      : berr_plain(
+			    err, EINVAL, "ps: exit status %d",
+			    res.status >= 0 && WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 1);
+		spawn_result_free(&res);
 		return r;
 	}
-	free(etext);
-	*out_text = text ? text : xstrdup("");
+	*out_text = res.out;
+	res.out = NULL;
+	spawn_result_free(&res);
 	return 0;
 }
 
