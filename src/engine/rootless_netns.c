@@ -55,11 +55,10 @@ bool eng_rlnet_possible(void)
 
 /* ---- the holder ---- */
 
-/* The holder the pid file names, if it is still that process and holds the bound namespace. */
-static pid_t holder_alive(const struct eng_store *s)
+/* The holder the pid file names, if it is still that process (its start time as written). */
+static pid_t holder_pid(const struct eng_store *s)
 {
 	autofree char *pidfile = rl_path(s, "holder.pid");
-	autofree char *ns = rl_path(s, "net");
 	autofree char *text = NULL;
 	int pid;
 	unsigned long long start;
@@ -67,10 +66,20 @@ static pid_t holder_alive(const struct eng_store *s)
 	    sscanf(text, "%d %llu", &pid, &start) != 2 || pid <= 0 ||
 	    rt_proc_start_time(pid) != start)
 		return 0;
+	return pid;
+}
+
+/* The holder, if it is alive and holds the bound namespace (a pause process that was killed
+ * took its mount namespace, and the bind, with it). */
+static pid_t holder_alive(const struct eng_store *s)
+{
+	autofree char *ns = rl_path(s, "net");
+	pid_t pid = holder_pid(s);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 	struct stat a, b;
-	if (stat(path, &a) < 0 || stat(ns, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+	if (!pid || stat(path, &a) < 0 || stat(ns, &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)
 		return 0;
 	return pid;
 }
@@ -161,7 +170,7 @@ static void stop_helpers(const struct eng_store *s)
 static void remove_ns(const struct eng_store *s)
 {
 	stop_helpers(s);
-	pid_t pid = holder_alive(s);
+	pid_t pid = holder_pid(s);
 	if (pid > 0)
 		(void)kill(pid, SIGKILL);
 	autofree char *ns = rl_path(s, "net");
