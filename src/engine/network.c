@@ -53,8 +53,8 @@ static const char *str(json_t *o, const char *k)
 bool eng_network_mode_is_net(const char *mode)
 {
 	return mode && *mode && strcmp(mode, "none") && strcmp(mode, "host") &&
-	       strcmp(mode, "pasta") && strncmp(mode, "pasta:", 6) &&
-	       strncmp(mode, "slirp4netns", 11) && strncmp(mode, "container:", 10);
+	       strcmp(mode, "pasta") && strncmp(mode, "pasta:", 6) && strcmp(mode, "slirp4netns") &&
+	       strncmp(mode, "slirp4netns:", 12) && strncmp(mode, "container:", 10);
 }
 
 const char *eng_network_bridge(json_t *net)
