@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define PASTA_ARGS_MAX 64
@@ -89,56 +90,26 @@ static void port_specs(const struct eng_port_hold *h, size_t n, char *tcp, char 
  * Its complaint goes in the error. */
 static int run_pasta(char *const argv[], struct berr **err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return berr_set(err, e, "fork pasta");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(126);
-		/* the daemon outlives us: nothing of ours but stdio, and not the monitor's
-		 * blocked signals (SIGTERM, which stops it, among them) */
-		(void)syscall(SYS_close_range, 3, ~0U, 0);
-		sigset_t none;
-		sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		execvp(argv[0], argv);
-		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
-		_exit(127);
-	}
-	(void)close(p[1]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	char msg[512];
-	size_t len = 0;
-	ssize_t got;
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	while (len < sizeof(msg) - 1 && (got = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-		len += (size_t)got;
-	(void)close(p[0]);
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
-	msg[len] = '\0';
-	/* its last line says why ("Failed to send ... to syslog" may come first) */
-	char *last = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	/* the daemon outlives us: nothing of ours but stdio (close_others), and not the
+	 * monitor's blocked signals (SIGTERM, which stops it, among them: spawn clears them) */
+	struct spawn_opts o = {
+	    .argv = (const char *const *)argv, .err_max = 511, .close_others = true};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, NULL);
+	if (r == 0) {
+		spawn_result_free(&res);
 		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
-		return berr_plain(
-		    err, ENOENT,
-		    "--network pasta: pasta is not installed (Debian's package passt)");
-	return berr_plain(err, EIO,
-			  "--network pasta: %s (pasta copies the host's addresses and default "
-			  "route into the container)",
-			  *last ? last : "pasta failed");
+	}
+	if (res.not_found)
+		r = berr_plain(err, ENOENT,
+			       "--network pasta: pasta is not installed (Debian's package passt)");
+	else /* its last line says why ("Failed to send ... to syslog" may come first) */
+		r = berr_plain(err, EIO,
+			       "--network pasta: %s (pasta copies the host's addresses and default "
+			       "route into the container)",
+			       *res.err ? spawn_last_line(res.err) : "pasta failed");
+	spawn_result_free(&res);
+	return r;
 }
 
 int eng_usermode_ports(json_t *rec, struct eng_port_hold **out, size_t *out_n,
