@@ -275,13 +275,17 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 		return berr_plain(err, EINVAL,
 				  "--isolation vm: --init and --userns are a "
 				  "container's, not a VM's");
-	/* rootless (issue #22): a VM's interfaces are taps on a bridge of the host's, root's */
-	if (eng_rootless() && (!c->run.network || strcmp(c->run.network, "none")))
+	/* rootless (issue #22): a VM's network is passt's (engine/passt.h) or none; a tap on a
+	 * bridge of the host's is root's */
+	const char *vnet =
+	    eng_rootless() ? eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT)
+			   : "none";
+	if (strcmp(vnet, "none") && strcmp(vnet, "pasta"))
 		return berr_plain(err, EPERM,
-				  "--isolation vm as a user (rootless): the VM's network needs "
-				  "root (a tap on a bridge of the host's); use --network none "
-				  "(a user-mode network through passt's socket, which QEMU 7.2 "
-				  "takes with -netdev stream, is not done yet)");
+				  "--isolation vm as a user (rootless): network '%s' needs root (a "
+				  "tap on a bridge of the host's); use the default network (passt, "
+				  "Debian's package passt) or --network none",
+				  vnet);
 	if (c->run.memory && c->run.memory < ((int64_t)VM_MEM_MIN_MB << 20))
 		return berr_plain(err, EINVAL, "--isolation vm: a VM needs --memory %um at least",
 				  VM_MEM_MIN_MB);

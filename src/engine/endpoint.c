@@ -15,6 +15,7 @@
 #include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
+#include "engine/passt.h"
 #include "engine/pasta.h"
 #include "engine/rootless.h"
 #include "engine/rootless_netns.h"
@@ -326,6 +327,13 @@ int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *r
 {
 	memset(out, 0, sizeof(*out));
 	nics->n = 0;
+	/* rootless (issue #22): passt on a socket for the default network (passt.h) */
+	const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
+	if (mode && !strcmp(mode, "pasta")) {
+		int r = eng_passt_attach_vm(s, id, rec, &nics->nic[0], &out->settings, err);
+		nics->n = r == 0;
+		return r;
+	}
 	if (!json_object_size(networks_of(rec)))
 		return 0;
 	autoclose int lock = eng_network_lock(s, err);

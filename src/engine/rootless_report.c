@@ -161,6 +161,12 @@ static void network(json_t *out)
 		fact(out, false,
 		     "pasta: not installed (Debian's package passt): only --network none or host, "
 		     "no -p");
+	if (find_program("passt", p, sizeof(p)))
+		fact(out, true, "passt: %s (a VM's network, -p)", p);
+	else
+		fact(
+		    out, false,
+		    "passt: not installed (Debian's package passt): a VM only with --network none");
 	autofree char *text = NULL;
 	long start = 1024;
 	if (fs_read_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", 64, &text, NULL,
@@ -218,9 +224,7 @@ static void vm(json_t *out)
 		     strerror(e));
 	}
 	if (vm_hypervisor_available() && access(VIRTIOFSD, X_OK) == 0)
-		fact(out, true,
-		     "QEMU and virtiofsd for --isolation vm, run as the user (with --network "
-		     "none: a VM's network is not rootless yet)");
+		fact(out, true, "QEMU and virtiofsd for --isolation vm, run as the user");
 	else
 		fact(out, false,
 		     "QEMU or virtiofsd (packages qemu-system-x86, qemu-system-common): no "

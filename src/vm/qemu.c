@@ -76,6 +76,17 @@ static void head(struct argv *a, const struct vm_hypervisor *h, const struct vm_
 /* microvm: no PCI, no firmware, devices on virtio-mmio described by ACPI (the Debian cloud
  * kernel has no CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), modern virtio (vhost-user-fs speaks no
  * legacy). */
+/* NIC i's backend: its TAP, or (rootless) the stream socket passt holds the other end of
+ * (QEMU 7.2's stream netdev, as podman machine and libvirt's passt backend use it). */
+static void netdev(struct argv *a, const struct vm_plan *p, size_t i)
+{
+	add(a, "-netdev");
+	if (p->nics[i].stream)
+		add(a, "stream,id=net%zu,server=off,addr.type=fd,addr.str=%d", i, p->nics[i].fd);
+	else
+		add(a, "tap,id=net%zu,fd=%d", i, p->nics[i].fd);
+}
+
 static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
 {
 	struct argv a = {0};
@@ -100,8 +111,7 @@ static char **microvm(const struct vm_hypervisor *h, const struct vm_plan *p)
 	}
 	for (size_t i = 0; i < p->n_nics; i++) {
 		const uint8_t *m = p->nics[i].mac;
-		add(&a, "-netdev");
-		add(&a, "tap,id=net%zu,fd=%d", i, p->nics[i].fd);
+		netdev(&a, p, i);
 		add(&a, "-device");
 		add(&a, "virtio-net-device,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x", i,
 		    m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -135,10 +145,8 @@ static char **q35(const struct vm_hypervisor *h, const struct vm_plan *p)
 		add(&a, "-chardev");
 		add(&a, "socket,id=port%zu,fd=%d", i, p->ports[i].fd);
 	}
-	for (size_t i = 0; i < p->n_nics; i++) {
-		add(&a, "-netdev");
-		add(&a, "tap,id=net%zu,fd=%d", i, p->nics[i].fd);
-	}
+	for (size_t i = 0; i < p->n_nics; i++)
+		netdev(&a, p, i);
 	if (p->incoming) {
 		add(&a, "-incoming");
 		add(&a, "defer");

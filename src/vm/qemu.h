@@ -13,7 +13,8 @@
 
 /* A network interface of the guest: a TAP of the host's (in a bridge) as virtio-net. */
 struct vm_nic {
-	int fd; /* the TAP's queue */
+	int fd;      /* the TAP's queue */
+	bool stream; /* fd is a connected stream socket (passt's, engine/passt.h), not a TAP */
 	uint8_t mac[6];
 	char ifname[16]; /* in the guest: eth0, ... */
 	uint32_t mtu;
@@ -41,7 +42,8 @@ struct vm_plan {
 	} ports[VM_PORTS_MAX];
 	size_t n_ports;
 	struct {
-		int fd; /* QEMU's TAP fd */
+		int fd;      /* QEMU's TAP fd */
+		bool stream; /* a stream socket's (passt), not a TAP's */
 		const uint8_t *mac;
 	} nics[VM_NICS_MAX];
 	size_t n_nics;

@@ -184,6 +184,7 @@ static int start_qemu(struct vm *v, const struct vm_opts *o, const struct vm_hyp
 	for (size_t i = 0; i < o->n_nics; i++) {
 		p->nics[i].fd = PORT_FD_FIRST + N_PORTS + (int)i;
 		p->nics[i].mac = o->nics[i].mac;
+		p->nics[i].stream = o->nics[i].stream;
 		theirs[N_PORTS + i] = o->nics[i].fd;
 	}
 	p->n_nics = o->n_nics;

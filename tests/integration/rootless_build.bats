@@ -84,6 +84,8 @@ setup() {
 
 teardown() {
 	[ -z "$RB_BLOCKED" ] || return 0
+	stop_pid "${SRV_PID:-}"
+	[ -z "${RB_VETH:-}" ] || ip link del "$RB_VETH" 2>/dev/null || true
 	ip link del berth0 2>/dev/null || true
 	local ids
 	ids=$(ub ps -aq 2>/dev/null || true)
@@ -168,6 +170,11 @@ teardown() {
 	else
 		assert_line --partial "rootless: lacks pasta: not installed (Debian's package passt)"
 	fi
+	if command -v passt >/dev/null; then
+		assert_line "rootless: has passt: $(command -v passt) (a VM's network, -p)"
+	else
+		assert_line --partial "rootless: lacks passt: not installed"
+	fi
 	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	if [ "$start" -gt 0 ]; then
 		assert_line --partial "rootless: lacks ports below $start: -p refuses them; as root, 'sysctl net.ipv4.ip_unprivileged_port_start=0'"
@@ -198,15 +205,9 @@ teardown() {
 	store_teardown
 }
 
-@test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); -m and --cpus size the guest; exec, stop, rm; other networks refused, saying why" {
+@test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); -m and --cpus size the guest; exec, stop, rm" {
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
-	run ub run --rm --isolation vm berth/default true
-	assert_failure 125
-	assert_output --partial "--isolation vm as a user (rootless): the VM's network needs root"
-	assert_output --partial "use --network none"
-	run ub ps -aq
-	assert_output ""
 	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
 		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run --rm --isolation vm --network none \
@@ -228,9 +229,8 @@ teardown() {
 	assert_success
 	assert_output w
 	# QEMU and virtiofsd are the user's processes on the host
-	q=$(pgrep -u "$RB_UID" -x qemu-system-x86 || pgrep -u "$RB_UID" -f qemu-system-x86_64 | head -1)
-	[ -n "$q" ]
-	[ "$(awk '/^Uid:/ {print $2}' "/proc/$q/status")" = "$RB_UID" ]
+	run pgrep -u "$RB_UID" -f qemu-system-x86_64
+	assert_success
 	run pgrep -u "$RB_UID" -f virtiofsd
 	assert_success
 	run ub stop -t 2 "$N"
@@ -240,4 +240,62 @@ teardown() {
 	for _ in $(seq 100); do pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
 	run pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd'
 	assert_failure
+}
+
+@test "--isolation vm as the user, its network through passt: -p reached from the host, outbound through the host's sockets; a user network refused, saying why" {
+	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
+	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
+	command -v passt >/dev/null || skip "passt is not installed (Debian's passt)"
+	# passt copies the host's address and default route: this suite's namespace gets an
+	# interface of its own for them (a veth pair, gone in teardown)
+	RB_VETH="brb$$a"
+	ip link add "$RB_VETH" type veth peer name "brb$$b"
+	ip link set "brb$$b" up
+	ip addr add 198.51.100.2/24 dev "$RB_VETH"
+	ip link set "$RB_VETH" up
+	ip route add default via 198.51.100.1 dev "$RB_VETH"
+	port=$(free_port)
+	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
+		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
+		berth/default sh -c 'echo hello-vm >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N"
+	assert_output pasta
+	run ub port "$N"
+	assert_output "80/tcp -> 0.0.0.0:$port"
+	for _ in $(seq 300); do curl -s -m 2 "http://127.0.0.1:$port/i" >/dev/null && break; sleep 1; done
+	run curl -s -m 5 "http://127.0.0.1:$port/i"
+	assert_output hello-vm
+	# the guest has the host's address and default route, as pasta gives a container
+	run ub exec "$N" ip -4 addr show eth0
+	assert_output --partial "198.51.100.2/24"
+	run ub exec "$N" ip route
+	assert_line --partial "default via 198.51.100.1"
+	# outbound: a server at another address of this namespace, reached through passt
+	ip addr add 198.51.100.7/24 dev "brb$$b"
+	mkdir -p "$RB_WORK/www$BATS_TEST_NUMBER"
+	echo from-host >"$RB_WORK/www$BATS_TEST_NUMBER/h"
+	sport=$(free_port)
+	python3 -m http.server -b 198.51.100.7 -d "$RB_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
+	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
+	assert_output from-host
+	# passt is the user's, and goes with the VM
+	run pgrep -u "$RB_UID" -f passt
+	assert_success
+	run ub rm -f "$N"
+	assert_success
+	for _ in $(seq 100); do pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd|passt'
+	assert_failure
+	# a user network's bridge is the rootless network namespace's: no tap for a VM there
+	ub network create "$N" >/dev/null
+	run ub run --rm --isolation vm --network "$N" berth/default true
+	assert_failure 125
+	assert_output --partial "--isolation vm as a user (rootless): network '$N' needs root"
+	ub network rm "$N" >/dev/null
+	run ub ps -aq
+	assert_output ""
 }

@@ -1,0 +1,168 @@
+/* passt for a rootless VM (see passt.h). */
+#include "engine/passt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "engine/pasta.h"
+#include "engine/port.h"
+#include "net/iface.h"
+#include "net/netlink.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+#include "vm/netns.h"
+
+/* The host's interface with an IPv4 address and a default route: what passt copies. */
+static int host_link(struct net_iface *out, struct berr **err)
+{
+	struct net_nl nl;
+	if (net_nl_open(&nl, -1, err) < 0)
+		return -EIO;
+	struct net_iface *ifs = NULL;
+	size_t n = 0;
+	int r = net_iface_list(&nl, &ifs, &n, err);
+	net_nl_close(&nl);
+	if (r < 0)
+		return r;
+	r = -ENETUNREACH;
+	for (size_t i = 0; i < n && r < 0; i++)
+		if (ifs[i].addr4.family && ifs[i].gw4.family) {
+			*out = ifs[i];
+			r = 0;
+		}
+	free(ifs);
+	if (r < 0)
+		return berr_plain(err, ENETUNREACH,
+				  "passt: the host has no interface with an IPv4 address and a "
+				  "default route for the VM to copy");
+	return 0;
+}
+
+/* passt's -t/-u specs for the holds: "[ADDR/]HOSTPORT:PORT", joined with commas. */
+static void specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap)
+{
+	snprintf(tcp, cap, "none");
+	snprintf(udp, cap, "none");
+	size_t lt = 0, lu = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool is_udp = !strcmp(h[i].proto, "udp");
+		char *buf = is_udp ? udp : tcp;
+		size_t *len = is_udp ? &lu : &lt;
+		if (*len >= cap - 1)
+			continue;
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s%s%u:%u", *len ? "," : "",
+					 h[i].any ? "" : h[i].host_ip, h[i].any ? "" : "/",
+					 h[i].host_port, h[i].port);
+	}
+}
+
+/* Run passt with sock as its fd 3; it forks its daemon (pid in pidfile) and returns. */
+static int run_passt(int sock, char *const argv[], struct berr **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berr_set(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return berr_set(err, e, "fork passt");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0 ||
+		    dup2(sock, 3) < 0) /* dup2 clears close-on-exec */
+			_exit(126);
+		/* the daemon outlives us: nothing of ours but stdio and its socket */
+		(void)syscall(SYS_close_range, 4, ~0U, 0);
+		execvp(argv[0], argv);
+		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
+		_exit(127);
+	}
+	(void)close(p[1]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	char msg[512];
+	ssize_t got = 0;
+	size_t len = 0;
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while (len < sizeof(msg) - 1 && (got = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += (size_t)got;
+	(void)close(p[0]);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	msg[len] = '\0';
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
+		return berr_plain(err, ENOENT, "passt is not installed (Debian's package passt)");
+	const char *last = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
+	return berr_plain(err, EIO, "passt: %s", *last ? last : "failed");
+}
+
+/* A locally administered MAC from the container's id, as the bridge's endpoints have. */
+static void mac_of(const char *id, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0;
+		sscanf(id + 2 * i, "%2x", &v);
+		mac[2 + i] = (uint8_t)v;
+	}
+}
+
+int eng_passt_attach_vm(const struct eng_store *s, const char *id, json_t *rec, struct vm_nic *nic,
+			json_t **out_settings, struct berr **err)
+{
+	struct net_iface host;
+	if (host_link(&host, err) < 0)
+		return -ENETUNREACH;
+	struct eng_port_hold *h = NULL;
+	size_t n = 0;
+	int r = eng_usermode_ports(rec, &h, &n, out_settings, err);
+	if (r < 0)
+		return r;
+	char tcp[1024], udp[1024];
+	specs(h, n, tcp, udp, sizeof(tcp));
+	autofree char *dir = xasprintf("%s/%s", s->runroot, id);
+	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
+	int sv[2] = {-1, -1};
+	r = fs_mkdir_p(dir, 0700, err);
+	if (r == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		r = berr_set(err, errno, "socketpair");
+	/* passt binds the ports itself: ours are let go just before */
+	eng_port_release(h, n);
+	char *argv[] = {"passt", "--quiet", "--one-off", "--fd", "3", "-P",
+			pidfile, "-t",      tcp,         "-u",   udp, NULL};
+	if (r == 0)
+		r = run_passt(sv[1], argv, err);
+	if (sv[1] >= 0)
+		(void)close(sv[1]);
+	if (r < 0) {
+		if (sv[0] >= 0)
+			(void)close(sv[0]);
+		json_decref(*out_settings);
+		*out_settings = NULL;
+		return r;
+	}
+	uint8_t mac[6];
+	mac_of(id, mac);
+	struct net_addr none = {0};
+	vm_nic_describe(nic, mac, "eth0", 1500, &host.addr4, &host.gw4, &none, &none);
+	nic->fd = sv[0];
+	nic->stream = true;
+	return 0;
+}
