@@ -72,13 +72,14 @@ static int read_meta(struct load *l, const char *name, struct berr **err)
 static int read_blob(struct load *l, const char *name, const char *expect, struct berr **err)
 {
 	struct img_blob_writer *w = NULL;
-	if (img_blob_begin(l->store, expect, -1, &w, err) < 0)
-		return -EIO;
+	int r = img_blob_begin(l->store, expect, -1, &w, err);
+	if (r < 0)
+		return r;
 	const void *buf;
 	size_t size;
 	int64_t offset;
 	for (;;) {
-		int r = archive_read_data_block(l->ar, &buf, &size, &offset);
+		r = archive_read_data_block(l->ar, &buf, &size, &offset);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
@@ -86,9 +87,9 @@ static int read_blob(struct load *l, const char *name, const char *expect, struc
 			return berr_plain(err, EIO, "read '%s': %s", name,
 					  archive_error_string(l->ar));
 		}
-		if (img_blob_write(w, buf, size, err) < 0) {
+		if ((r = img_blob_write(w, buf, size, err)) < 0) {
 			img_blob_abort(w);
-			return -EIO;
+			return r;
 		}
 	}
 	char digest[IMG_DIGEST_LEN + 1];
@@ -197,7 +198,7 @@ static int docker_manifest(struct load *l, json_t *item, char *out_digest, struc
 		return berr_plain(err, EINVAL, "manifest.json: an entry without Config or Layers");
 	const char *cfg_digest = file_digest(l, cfg, err);
 	if (!cfg_digest)
-		return -ENOENT;
+		return berr_ret(err);
 	json_t *ldesc = json_array();
 	size_t i;
 	json_t *v;
@@ -207,7 +208,7 @@ static int docker_manifest(struct load *l, json_t *item, char *out_digest, struc
 		    json_is_string(v) ? file_digest(l, json_string_value(v), err) : NULL;
 		if (!d) {
 			json_decref(ldesc);
-			return json_is_string(v) ? -ENOENT
+			return json_is_string(v) ? berr_ret(err)
 						 : berr_plain(err, EINVAL, "manifest.json: Layers");
 		}
 		json_array_append_new(ldesc, descriptor(l->store, sniff_layer(l->store, d), d));
@@ -255,16 +256,17 @@ static int load_docker(struct load *l, json_t *manifest, bool commit, json_t *re
 		return berr_plain(err, EINVAL, "manifest.json: expected a list");
 	size_t i;
 	json_t *item;
+	int r;
 	json_array_foreach(manifest, i, item)
 	{
 		char mdigest[IMG_DIGEST_LEN + 1], id[IMG_DIGEST_LEN + 1];
-		if (docker_manifest(l, item, mdigest, err) < 0)
-			return -EINVAL;
+		if ((r = docker_manifest(l, item, mdigest, err)) < 0)
+			return r;
 		char **tags = NULL;
 		if (json_opt_strv(item, "manifest.json", "RepoTags", &tags, err) < 0)
 			return -EINVAL;
 		autofree char *first = tags && tags[0] ? normal_name(tags[0], err) : NULL;
-		int r = tags && tags[0] && !first ? -EINVAL : 0;
+		r = tags && tags[0] && !first ? berr_ret(err) : 0;
 		struct img_install in = {
 		    .manifest_digest = mdigest, .name = first, .unpack_only = !commit};
 		if (r == 0)
@@ -312,11 +314,12 @@ static int oci_pick(struct load *l, const struct img_descriptor *d, const struct
 		return 0;
 	autofree char *data = NULL;
 	size_t len = 0;
-	if (img_blob_read(l->store, d->digest, IMG_MANIFEST_MAX, &data, &len, err) < 0)
-		return -EIO;
+	int r = img_blob_read(l->store, d->digest, IMG_MANIFEST_MAX, &data, &len, err);
+	if (r < 0)
+		return r;
 	autoptr(img_manifest) idx = NULL;
-	if (img_manifest_parse(data, len, d->media_type, &idx, err) < 0)
-		return -EINVAL;
+	if ((r = img_manifest_parse(data, len, d->media_type, &idx, err)) < 0)
+		return r;
 	int k = img_index_select(idx, want, err);
 	if (k < 0)
 		return k;
@@ -333,21 +336,22 @@ static int load_oci(struct load *l, json_t *index, const struct img_platform *wa
 	if (img_manifest_parse(text, strlen(text), IMG_MT_OCI_INDEX, &idx, err) < 0)
 		return berr_wrap(err, "index.json");
 	json_t *descs = json_object_get(index, "manifests");
+	int r;
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		char mdigest[IMG_DIGEST_LEN + 1], idigest[IMG_DIGEST_LEN + 1];
 		char id[IMG_DIGEST_LEN + 1];
-		if (oci_pick(l, &idx->manifests[i], want, mdigest, idigest, err) < 0)
-			return -EINVAL;
+		if ((r = oci_pick(l, &idx->manifests[i], want, mdigest, idigest, err)) < 0)
+			return r;
 		const char *raw = oci_entry_name(json_array_get(descs, i));
 		autofree char *name = raw ? normal_name(raw, err) : NULL;
 		if (raw && !name)
-			return -EINVAL;
+			return berr_ret(err);
 		struct img_install in = {.manifest_digest = mdigest,
 					 .index_digest = idigest[0] ? idigest : NULL,
 					 .name = name,
 					 .unpack_only = !commit};
-		if (img_unpack_install(l->store, &in, id, err) < 0)
-			return -EIO;
+		if ((r = img_unpack_install(l->store, &in, id, err)) < 0)
+			return r;
 		if (commit) {
 			report_loaded(report, name, id);
 			if (l->events)
@@ -360,6 +364,7 @@ static int load_oci(struct load *l, json_t *index, const struct img_platform *wa
 static int read_all(struct load *l, struct berr **err)
 {
 	struct archive_entry *e;
+	int r;
 	for (;;) {
 		int h = archive_read_next_header(l->ar, &e);
 		if (h == ARCHIVE_EOF)
@@ -369,8 +374,8 @@ static int read_all(struct load *l, struct berr **err)
 					  archive_error_string(l->ar));
 		if (++l->entries > ENTRIES_MAX)
 			return berr_plain(err, E2BIG, "more than %d entries", ENTRIES_MAX);
-		if (read_entry(l, e, err) < 0)
-			return -EIO;
+		if ((r = read_entry(l, e, err)) < 0)
+			return r;
 	}
 }
 
@@ -379,8 +384,9 @@ static int copy_blob(struct load *l, int fd, const char *name, const char *expec
 		     struct berr **err)
 {
 	struct img_blob_writer *w = NULL;
-	if (img_blob_begin(l->store, expect, -1, &w, err) < 0)
-		return -EIO;
+	int r = img_blob_begin(l->store, expect, -1, &w, err);
+	if (r < 0)
+		return r;
 	autofree char *buf = xmalloc(1 << 16);
 	for (;;) {
 		ssize_t n = read(fd, buf, 1 << 16);
@@ -392,9 +398,9 @@ static int copy_blob(struct load *l, int fd, const char *name, const char *expec
 		}
 		if (n == 0)
 			break;
-		if (img_blob_write(w, buf, (size_t)n, err) < 0) {
+		if ((r = img_blob_write(w, buf, (size_t)n, err)) < 0) {
 			img_blob_abort(w);
-			return -EIO;
+			return r;
 		}
 	}
 	char digest[IMG_DIGEST_LEN + 1];
@@ -468,8 +474,9 @@ static int load_stream(struct load *l, int fd, const struct img_platform *platfo
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return berr_set(err, errno, "stat the input");
+	int r;
 	if (S_ISDIR(st.st_mode)) {
-		int r = read_layout_dir(l, fd, err);
+		r = read_layout_dir(l, fd, err);
 		if (r < 0)
 			return r;
 	} else {
@@ -479,14 +486,14 @@ static int load_stream(struct load *l, int fd, const struct img_platform *platfo
 		if (archive_read_open_fd(l->ar, fd, 1 << 16) != ARCHIVE_OK)
 			return berr_plain(err, EIO, "read archive: %s",
 					  archive_error_string(l->ar));
-		if (read_all(l, err) < 0)
-			return -EIO;
+		if ((r = read_all(l, err)) < 0)
+			return r;
 	}
 	json_t *manifest = json_object_get(l->meta, "manifest.json");
 	json_t *index = json_object_get(l->meta, "index.json");
 	if (manifest) {
-		if (load_docker(l, manifest, false, report, err) < 0)
-			return -EIO;
+		if ((r = load_docker(l, manifest, false, report, err)) < 0)
+			return r;
 		return load_docker(l, manifest, true, report, err);
 	}
 	if (index) {
@@ -494,7 +501,7 @@ static int load_stream(struct load *l, int fd, const struct img_platform *platfo
 		if (!platform)
 			img_platform_host(&host);
 		const struct img_platform *want = platform ? platform : &host;
-		int r = load_oci(l, index, want, false, report, err);
+		r = load_oci(l, index, want, false, report, err);
 		if (r == 0)
 			r = load_oci(l, index, want, true, report, err);
 		img_platform_clear(&host);

@@ -58,8 +58,9 @@ static int put_data(struct save *sv, const void *data, size_t len, struct berr *
 static int put_file(struct save *sv, const char *name, const void *data, size_t len,
 		    struct berr **err)
 {
-	if (header(sv, name, (int64_t)len, false, err) < 0)
-		return -EIO;
+	int r = header(sv, name, (int64_t)len, false, err);
+	if (r < 0)
+		return r;
 	return put_data(sv, data, len, err);
 }
 
@@ -78,18 +79,19 @@ static int put_blob(struct save *sv, const char *name, const char *digest, struc
 		return 0;
 	autoclose int fd = img_blob_open(sv->store, digest, err);
 	if (fd < 0)
-		return -EIO;
+		return fd;
 	off_t size = lseek(fd, 0, SEEK_END);
 	if (size < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return berr_set(err, errno, "blob %s", digest);
-	if (header(sv, name, size, false, err) < 0)
-		return -EIO;
+	int r = header(sv, name, size, false, err);
+	if (r < 0)
+		return r;
 	for (off_t done = 0; done < size;) {
 		ssize_t n = read(fd, sv->buf, sizeof(sv->buf));
 		if (n <= 0)
 			return berr_set(err, n < 0 ? errno : EIO, "read blob %s", digest);
-		if (put_data(sv, sv->buf, (size_t)n, err) < 0)
-			return -EIO;
+		if ((r = put_data(sv, sv->buf, (size_t)n, err)) < 0)
+			return r;
 		done += n;
 	}
 	return 0;
@@ -106,7 +108,7 @@ static int put_decompressed(struct save *sv, const char *name, const char *diges
 		return berr_plain(err, ENOENT, "layer %s has no recorded size", chain);
 	autoclose int fd = img_blob_open(sv->store, digest, err);
 	if (fd < 0)
-		return -EIO;
+		return fd;
 	struct archive *raw = archive_read_new();
 	archive_read_support_filter_all(raw);
 	archive_read_support_format_raw(raw);
@@ -245,7 +247,7 @@ static int item_load(struct img_store *s, json_t *images, const char *name, stru
 {
 	json_t *rec = img_image_find(images, name, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	it->rec = json_incref(rec);
 	struct img_ref ref;
 	if (img_ref_parse(name, &ref, NULL) == 0) {
@@ -276,14 +278,15 @@ static int item_load(struct img_store *s, json_t *images, const char *name, stru
 int img_archive_save(struct img_store *s, char *const *names, size_t n,
 		     enum img_archive_format format, int fd, struct berr **err)
 {
-	if (img_store_lock(s, false, err) < 0)
-		return -EIO;
+	int r = img_store_lock(s, false, err);
+	if (r < 0)
+		return r;
 	json_auto_t *all = img_store_load_images(s, err);
 	img_store_unlock(s);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	struct item *items = xcalloc(n ? n : 1, sizeof(*items));
-	int r = 0;
+	r = 0;
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = item_load(s, json_object_get(all, "images"), names[i], &items[i], err);
 	struct save *sv = xzalloc(sizeof(*sv));

@@ -78,7 +78,7 @@ int img_auth_get(const char *domain, char **out_user, char **out_pass, struct be
 	autofree char *path = img_auth_path();
 	json_auto_t *j = load(path, err);
 	if (!j)
-		return -EINVAL;
+		return berr_ret(err);
 	json_t *e = find_entry(json_object_get(j, "auths"), domain);
 	const char *b64 = json_string_value(json_object_get(e, "auth"));
 	if (!b64 || !*b64)
@@ -108,8 +108,9 @@ static int save(const char *path, json_t *j, struct berr **err)
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (access(dir, F_OK) < 0 && fs_mkdir_p(dir, 0700, err) < 0)
-			return -EIO;
+		int r;
+		if (access(dir, F_OK) < 0 && (r = fs_mkdir_p(dir, 0700, err)) < 0)
+			return r;
 	}
 	autofree char *text = json_dumps(j, JSON_INDENT(8));
 	return fs_write_file_atomic(path, text, strlen(text), 0600, err);
@@ -120,7 +121,7 @@ int img_auth_set(const char *domain, const char *user, const char *pass, struct 
 	autofree char *path = img_auth_path();
 	json_auto_t *j = load(path, err);
 	if (!j)
-		return -EINVAL;
+		return berr_ret(err);
 	json_t *auths = json_object_get(j, "auths");
 	if (!json_is_object(auths)) {
 		auths = json_object();
@@ -137,7 +138,7 @@ int img_auth_remove(const char *domain, struct berr **err)
 	autofree char *path = img_auth_path();
 	json_auto_t *j = load(path, err);
 	if (!j)
-		return -EINVAL;
+		return berr_ret(err);
 	json_t *auths = json_object_get(j, "auths");
 	json_t *e = find_entry(auths, domain);
 	if (!e)

@@ -67,7 +67,7 @@ int img_builtin_ensure(struct img_store *s, struct berr **err)
 		return 0;
 	autofree char *path = img_builtin_path(err);
 	if (!path)
-		return -ENOENT;
+		return berr_ret(err);
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "open '%s'", path);

@@ -109,7 +109,7 @@ static int pairs(json_t *cfg, bool env, const char *args, struct berr **err)
 {
 	char **w = img_change_words(args, err);
 	if (!w)
-		return -EINVAL;
+		return berr_ret(err);
 	int r = 0;
 	if (w[0] && !strchr(w[0], '=')) {
 		const char *rest = args + strcspn(args, " \t");
@@ -143,7 +143,7 @@ static int expose(json_t *cfg, const char *args, struct berr **err)
 {
 	char **w = img_change_words(args, err);
 	if (!w)
-		return -EINVAL;
+		return berr_ret(err);
 	int r = 0;
 	for (size_t i = 0; w[i] && r == 0; i++) {
 		char *slash = strchr(w[i], '/');
@@ -173,11 +173,11 @@ static int volume(json_t *cfg, const char *args, struct berr **err)
 	if (args[0] == '[') {
 		list = command(args, false, err);
 		if (!list)
-			return -EINVAL;
+			return berr_ret(err);
 	} else {
 		char **w = img_change_words(args, err);
 		if (!w)
-			return -EINVAL;
+			return berr_ret(err);
 		list = json_array();
 		for (size_t i = 0; w[i]; i++)
 			json_array_append_new(list, json_string(w[i]));
@@ -203,7 +203,7 @@ int img_change_apply(json_t *cfg, const char *instruction, struct berr **err)
 	if (!strcasecmp(key, "CMD") || !strcasecmp(key, "ENTRYPOINT")) {
 		json_t *c = command(args, true, err);
 		if (!c)
-			return -EINVAL;
+			return berr_ret(err);
 		json_object_set_new(cfg, !strcasecmp(key, "CMD") ? "Cmd" : "Entrypoint", c);
 		return 0;
 	}

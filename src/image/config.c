@@ -160,10 +160,11 @@ static int parse_doc(json_t *doc, struct img_config *c, struct berr **err)
 	c->platform.variant = variant && *variant ? xstrdup(variant) : NULL;
 	c->created = dup_opt(created);
 	c->author = dup_opt(author);
-	if (cfg && parse_run_config(cfg, c, err) < 0)
-		return -EINVAL;
-	if (parse_rootfs(doc, c, err) < 0 || parse_history(doc, c, err) < 0)
-		return -EINVAL;
+	int r;
+	if (cfg && (r = parse_run_config(cfg, c, err)) < 0)
+		return r;
+	if ((r = parse_rootfs(doc, c, err)) < 0 || (r = parse_history(doc, c, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -58,6 +58,7 @@ static int load_cas(struct img_http *h, const char *dir, struct berr **err)
 	}
 	struct dirent *de;
 	bool any = false;
+	int r;
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		if (n < 5 || strcmp(de->d_name + n - 4, ".crt"))
@@ -65,9 +66,9 @@ static int load_cas(struct img_http *h, const char *dir, struct berr **err)
 		autofree char *path = xasprintf("%s/%s", dir, de->d_name);
 		autofree char *pem = NULL;
 		size_t plen = 0;
-		if (fs_read_file(AT_FDCWD, path, CA_MAX, &pem, &plen, err) < 0) {
+		if ((r = fs_read_file(AT_FDCWD, path, CA_MAX, &pem, &plen, err)) < 0) {
 			free(blob);
-			return -EIO;
+			return r;
 		}
 		blob = xrealloc(blob, len + plen + 2);
 		memcpy(blob + len, pem, plen);
@@ -562,6 +563,7 @@ int img_http_do(struct img_http *h, const struct img_http_req *rq, struct img_ht
 	struct xfer x = {.rq = rq, .resp = &resp, .done = rq->resume_from};
 	bool auth_tried = false;
 	int attempt_no = 0;
+	int r;
 	for (;;) {
 		img_http_resp_clear(&resp);
 		x.cap = 0;
@@ -601,9 +603,9 @@ int img_http_do(struct img_http *h, const struct img_http_req *rq, struct img_ht
 		if (resp.status == 401 && !auth_tried) {
 			auth_tried = true;
 			autofree char *ch = resp.range ? xstrdup(resp.range) : NULL;
-			if (challenge(h, ch, err) < 0) {
+			if ((r = challenge(h, ch, err)) < 0) {
 				img_http_resp_clear(&resp);
-				return -EACCES;
+				return r;
 			}
 			continue;
 		}

@@ -187,10 +187,11 @@ bool img_image_is_build_cache(json_t *rec)
 int img_image_commit(struct img_store *s, json_t *rec, const char *name, const char *repo_digest,
 		     struct berr **err)
 {
-	if (img_store_lock(s, true, err) < 0)
-		return -EIO;
+	int r = img_store_lock(s, true, err);
+	if (r < 0)
+		return r;
 	json_auto_t *all = img_store_load_images(s, err);
-	int r = all ? 0 : -EIO;
+	r = all ? 0 : berr_ret(err);
 	if (r == 0) {
 		json_t *images = json_object_get(all, "images");
 		json_t *cur = find_id(images, id_of(rec));
@@ -225,8 +226,9 @@ void img_event(struct img_store *s, const char *id, const char *action, const ch
 int img_image_tag(struct img_store *s, const char *source, const char *target, struct berr **err)
 {
 	struct img_ref ref;
-	if (img_ref_parse(target, &ref, err) < 0)
-		return -EINVAL;
+	int r = img_ref_parse(target, &ref, err);
+	if (r < 0)
+		return r;
 	if (ref.digest) {
 		img_ref_clear(&ref);
 		return berr_plain(err, EINVAL, "refusing to create a tag with a digest reference");
@@ -234,13 +236,13 @@ int img_image_tag(struct img_store *s, const char *source, const char *target, s
 	autofree char *repo = img_ref_repository(&ref);
 	autofree char *name = xasprintf("%s:%s", repo, ref.tag);
 	img_ref_clear(&ref);
-	if (img_store_lock(s, true, err) < 0)
-		return -EIO;
+	if ((r = img_store_lock(s, true, err)) < 0)
+		return r;
 	json_auto_t *all = img_store_load_images(s, err);
-	int r = all ? 0 : -EIO;
+	r = all ? 0 : berr_ret(err);
 	json_t *rec = all ? img_image_find(json_object_get(all, "images"), source, err) : NULL;
 	if (r == 0 && !rec)
-		r = -ENOENT;
+		r = berr_ret(err);
 	/* a name already there is not written again (a build tagging what it found cached) */
 	if (r == 0 && !list_has(json_object_get(rec, "names"), name)) {
 		add_unique(rec, "names", name);
@@ -348,7 +350,7 @@ static int remove_locked(json_t *images, const char *name, bool force, img_in_us
 {
 	json_t *rec = img_image_find(images, name, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	const char *id = id_of(rec);
 	json_t *names = json_object_get(rec, "names");
 	json_t *digests = json_object_get(rec, "digests");
@@ -389,10 +391,11 @@ static int remove_locked(json_t *images, const char *name, bool force, img_in_us
 int img_image_remove(struct img_store *s, const char *name, bool force, img_in_use_fn in_use,
 		     void *ctx, json_t *report, struct berr **err)
 {
-	if (img_store_lock(s, true, err) < 0)
-		return -EIO;
+	int r = img_store_lock(s, true, err);
+	if (r < 0)
+		return r;
 	json_auto_t *all = img_store_load_images(s, err);
-	int r = all ? 0 : -EIO;
+	r = all ? 0 : berr_ret(err);
 	json_t *rec = all ? img_image_find(json_object_get(all, "images"), name, NULL) : NULL;
 	autofree char *id = rec ? xstrdup(id_of(rec)) : NULL;
 	size_t before = json_array_size(report);
@@ -466,6 +469,7 @@ static int sweep(struct img_store *s, const char *dir, json_t *keep, bool layers
 		return berr_set(err, errno, "read '%s/%s'", s->root, dir);
 	}
 	struct dirent *de;
+	int r;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -478,8 +482,8 @@ static int sweep(struct img_store *s, const char *dir, json_t *keep, bool layers
 		struct stat st;
 		if (layers) {
 			int64_t size = img_snapshot_size(s, digest);
-			if (img_snapshot_remove(s, digest, err) < 0)
-				return -EIO;
+			if ((r = img_snapshot_remove(s, digest, err)) < 0)
+				return r;
 			*freed += size > 0 ? size : 0;
 		} else {
 			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -505,6 +509,7 @@ static int sweep_tmp(struct img_store *s, struct berr **err)
 	}
 	struct dirent *de;
 	time_t now = time(NULL);
+	int r;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -514,8 +519,8 @@ static int sweep_tmp(struct img_store *s, struct berr **err)
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    now - st.st_mtime < 24 * 3600)
 			continue;
-		if (fs_rm_rf(dirfd(d), de->d_name, err) < 0)
-			return -EIO;
+		if ((r = fs_rm_rf(dirfd(d), de->d_name, err)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -530,11 +535,12 @@ int img_store_gc(struct img_store *s, long long *out_freed, struct berr **err)
 			*out_freed = 0;
 		return 0; /* a pull is under way: the next collection gets what is left */
 	}
-	if (img_store_lock(s, true, err) < 0)
-		return -EIO;
+	int r = img_store_lock(s, true, err);
+	if (r < 0)
+		return r;
 	long long freed = 0;
 	json_auto_t *all = img_store_load_images(s, err);
-	int r = all ? 0 : -EIO;
+	r = all ? 0 : berr_ret(err);
 	if (r == 0) {
 		json_auto_t *keep = referenced(json_object_get(all, "images"));
 		if (s->roots)

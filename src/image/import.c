@@ -71,9 +71,7 @@ static int store_decompressed(struct img_blob_writer *w, int fd, const char *fir
 		if (n < 0)
 			r = berr_plain(err, EINVAL, "decompress the tarball: %s",
 				       archive_error_string(a));
-		else if (img_blob_write(w, buf, (size_t)n, err) < 0)
-			r = -EIO;
-		else
+		else if ((r = img_blob_write(w, buf, (size_t)n, err)) == 0)
 			total += n;
 	}
 	archive_read_free(a);
@@ -87,8 +85,9 @@ static int store_stream(struct img_store *s, int fd, char *out_digest, const cha
 			int64_t *out_size, struct berr **err)
 {
 	struct img_blob_writer *w = NULL;
-	if (img_blob_begin(s, NULL, -1, &w, err) < 0)
-		return -EIO;
+	int r = img_blob_begin(s, NULL, -1, &w, err);
+	if (r < 0)
+		return r;
 	autofree char *buf = xmalloc(1 << 16);
 	int64_t total = 0;
 	*out_mt = IMG_MT_OCI_LAYER;
@@ -110,16 +109,17 @@ static int store_stream(struct img_store *s, int fd, char *out_digest, const cha
 				*out_mt = IMG_MT_OCI_LAYER_ZSTD;
 			else if ((m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') ||
 				 (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')) {
-				if (store_decompressed(w, fd, buf, (size_t)n, out_size, err) < 0) {
+				if ((r = store_decompressed(w, fd, buf, (size_t)n, out_size, err)) <
+				    0) {
 					img_blob_abort(w);
-					return -EIO;
+					return r;
 				}
 				return img_blob_commit(w, out_digest, err);
 			}
 		}
-		if (img_blob_write(w, buf, (size_t)n, err) < 0) {
+		if ((r = img_blob_write(w, buf, (size_t)n, err)) < 0) {
 			img_blob_abort(w);
-			return -EIO;
+			return r;
 		}
 		total += n;
 	}
@@ -166,19 +166,22 @@ static int import_locked(struct img_store *s, int fd, const struct img_import *i
 	char layer[IMG_DIGEST_LEN + 1], chain[IMG_CHAIN_LEN + 1];
 	const char *mt;
 	int64_t layer_size = 0;
-	if (store_stream(s, fd, layer, &mt, &layer_size, err) < 0)
-		return -EIO;
+	int r = store_stream(s, fd, layer, &mt, &layer_size, err);
+	if (r < 0)
+		return r;
 	autoclose int lfd = img_blob_open(s, layer, err);
-	if (lfd < 0 || img_snapshot_unpack(s, NULL, lfd, layer, NULL, chain, err) < 0)
-		return -EIO;
+	if (lfd < 0)
+		return lfd;
+	if ((r = img_snapshot_unpack(s, NULL, lfd, layer, NULL, chain, err)) < 0)
+		return r;
 	char now[40];
 	json_auto_t *cfg =
 	    make_config(in, chain, in->created ? in->created : timefmt_now(now), err);
 	if (!cfg)
-		return -EINVAL;
+		return berr_ret(err);
 	char cfg_digest[IMG_DIGEST_LEN + 1], mdigest[IMG_DIGEST_LEN + 1];
 	int64_t cfg_size, msize;
-	int r = put_json(s, cfg, cfg_digest, &cfg_size, err);
+	r = put_json(s, cfg, cfg_digest, &cfg_size, err);
 	if (r < 0)
 		return r;
 	json_auto_t *m =
@@ -197,10 +200,11 @@ int img_archive_import(struct img_store *s, int fd, const struct img_import *in,
 		       struct berr **err)
 {
 	autofree char *name = NULL;
+	int r;
 	if (in->name) {
 		struct img_ref ref;
-		if (img_ref_parse(in->name, &ref, err) < 0)
-			return -EINVAL;
+		if ((r = img_ref_parse(in->name, &ref, err)) < 0)
+			return r;
 		if (ref.digest) {
 			img_ref_clear(&ref);
 			return berr_plain(err, EINVAL, "'%s': an import cannot be named by digest",
@@ -213,7 +217,7 @@ int img_archive_import(struct img_store *s, int fd, const struct img_import *in,
 	int busy = img_store_busy(s, err);
 	if (busy < 0)
 		return busy;
-	int r = import_locked(s, fd, in, name, out_id, err);
+	r = import_locked(s, fd, in, name, out_id, err);
 	(void)close(busy);
 	if (r < 0) {
 		(void)img_store_gc(s, NULL, NULL);

@@ -210,8 +210,9 @@ static int whiteout(struct apply *a, int parent, const char *base, struct archiv
 	const char *name = base + strlen(WHITEOUT);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
 		return berr_plain(err, EINVAL, "bad whiteout '%s'", base);
-	if (make_room(a, parent, name, false, err) < 0)
-		return -EIO;
+	int r = make_room(a, parent, name, false, err);
+	if (r < 0)
+		return r;
 	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return berr_set(err, errno, "whiteout '%s'", name);
 	struct timespec t[2];
@@ -226,7 +227,7 @@ static int hardlink(struct apply *a, int parent, const char *name, const char *r
 {
 	autofree char *target = entry_name(raw_target, err);
 	if (!target)
-		return -EINVAL;
+		return berr_ret(err);
 	char *slash = strrchr(target, '/');
 	const char *tbase = slash ? slash + 1 : target;
 	if (slash)
@@ -237,8 +238,9 @@ static int hardlink(struct apply *a, int parent, const char *name, const char *r
 	autoclose int tfd = openat(tdir, tbase, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0)
 		return berr_set(err, errno, "hardlink target '%s'", raw_target);
-	if (make_room(a, parent, name, false, err) < 0)
-		return -EIO;
+	int r = make_room(a, parent, name, false, err);
+	if (r < 0)
+		return r;
 	char fdpath[32];
 	if (linkat(AT_FDCWD, path_fd(tfd, fdpath), parent, name, AT_SYMLINK_FOLLOW) < 0)
 		return berr_set(err, errno, "hardlink to '%s'", raw_target);
@@ -254,15 +256,16 @@ static int regular_file(struct apply *a, struct archive *ar, struct archive_entr
 	mode_t perm = archive_entry_perm(e) & 07777;
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	autoclose int fd = openat(parent, name, flags, perm & 0777);
+	int r;
 	if (fd < 0 && errno == EEXIST) {
-		if (make_room(a, parent, name, false, err) < 0)
-			return -EIO;
+		if ((r = make_room(a, parent, name, false, err)) < 0)
+			return r;
 		fd = openat(parent, name, flags, perm & 0777);
 	}
 	if (fd < 0)
 		return berr_set(err, errno, "create");
-	if (write_data(ar, fd, a, err) < 0)
-		return -EIO;
+	if ((r = write_data(ar, fd, a, err)) < 0)
+		return r;
 	if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
 		return berr_set(err, errno, "chown");
 	if ((perm & 07000) && fchmod(fd, perm) < 0)
@@ -287,8 +290,9 @@ static int create_node(struct apply *a, struct archive *ar, struct archive_entry
 		       const char *name, struct berr **err)
 {
 	mode_t type = archive_entry_filetype(e);
-	if (make_room(a, parent, name, type == AE_IFDIR, err) < 0)
-		return -EIO;
+	int r = make_room(a, parent, name, type == AE_IFDIR, err);
+	if (r < 0)
+		return r;
 	switch (type) {
 	case AE_IFDIR:
 		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
@@ -337,8 +341,9 @@ static int set_meta(struct apply *a, struct archive_entry *e, int parent, const 
 	/* after chown, which clears set-id bits */
 	if (!link && chmod(path_fd(fd, fdpath), archive_entry_perm(e) & 07777) < 0)
 		return berr_set(err, errno, "chmod");
-	if (!link && set_xattrs(fd, e, err) < 0)
-		return -EIO;
+	int r;
+	if (!link && (r = set_xattrs(fd, e, err)) < 0)
+		return r;
 	struct timespec t[2];
 	entry_times(e, t);
 	if (S_ISDIR(st.st_mode)) {
@@ -360,7 +365,7 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 {
 	autofree char *rel = entry_name(archive_entry_pathname(e), err);
 	if (!rel)
-		return -EINVAL;
+		return berr_ret(err);
 	a->stats->entries++;
 	if (!strcmp(rel, "/"))
 		return 0; /* the layer's root: keep ours */
@@ -371,7 +376,7 @@ static int apply_entry(struct apply *a, struct archive *ar, struct archive_entry
 	int parent = parent_dir(a, rel, true, err);
 	*slash = '/';
 	if (parent < 0)
-		return -EIO;
+		return parent;
 	if (!a->plain && !strncmp(base, WHITEOUT, strlen(WHITEOUT)))
 		return whiteout(a, parent, base, e, err);
 	if (archive_entry_hardlink(e))

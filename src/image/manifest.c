@@ -103,11 +103,12 @@ static int parse_descriptor(json_t *o, const char *where, struct img_descriptor 
 		return berr_wrap(err, "%s.digest", where);
 	if (size < 0)
 		return berr_plain(err, EINVAL, "%s.size: negative", where);
+	int r;
 	if (platform) {
 		char pw[64];
 		snprintf(pw, sizeof(pw), "%s.platform", where);
-		if (parse_platform(platform, pw, &out->platform, err) < 0)
-			return -EINVAL;
+		if ((r = parse_platform(platform, pw, &out->platform, err)) < 0)
+			return r;
 		out->has_platform = true;
 	}
 	out->media_type = xstrdup(mt);
@@ -128,21 +129,24 @@ static int parse_list(json_t *doc, const char *key, size_t max, struct img_descr
 	if (n > max)
 		return berr_plain(err, E2BIG, "%zu %s, more than the %zu allowed", n, key, max);
 	*out = xcalloc(n ? n : 1, sizeof(**out));
+	int r;
 	for (*out_n = 0; *out_n < n; (*out_n)++) {
 		char where[64];
 		snprintf(where, sizeof(where), "%s[%zu]", key, *out_n);
-		if (parse_descriptor(json_array_get(arr, *out_n), where, &(*out)[*out_n], err) < 0)
-			return -EINVAL;
+		if ((r = parse_descriptor(json_array_get(arr, *out_n), where, &(*out)[*out_n],
+					  err)) < 0)
+			return r;
 	}
 	return 0;
 }
 
 static int parse_manifest(json_t *doc, struct img_manifest *m, struct berr **err)
 {
-	if (parse_descriptor(json_object_get(doc, "config"), "config", &m->config, err) < 0)
-		return -EINVAL;
-	if (parse_list(doc, "layers", IMG_LAYERS_MAX, &m->layers, &m->n_layers, err) < 0)
-		return -EINVAL;
+	int r = parse_descriptor(json_object_get(doc, "config"), "config", &m->config, err);
+	if (r < 0)
+		return r;
+	if ((r = parse_list(doc, "layers", IMG_LAYERS_MAX, &m->layers, &m->n_layers, err)) < 0)
+		return r;
 	for (size_t i = 0; i < m->n_layers; i++)
 		if (!img_media_type_is_layer(m->layers[i].media_type))
 			return berr_plain(err, EINVAL, "layers[%zu]: unsupported media type '%s'",

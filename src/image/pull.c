@@ -117,9 +117,10 @@ static int fetch_layers(struct fetch *f, const struct img_manifest *m, struct be
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	if (f->failed) {
+		int r = berr_ret(&f->err); /* the first worker's error, its code */
 		if (err)
 			*err = take_ptr(&f->err);
-		return -EIO;
+		return r;
 	}
 	return 0;
 }
@@ -134,13 +135,14 @@ static int resolve(struct img_registry *reg, struct img_store *s, const struct i
 	size_t len = 0;
 	char digest[IMG_DIGEST_LEN + 1];
 	const char *reference = ref->digest ? ref->digest : ref->tag;
-	if (img_registry_get_manifest(reg, reference, &data, &len, &mt, digest, err) < 0)
-		return -EIO;
+	int r = img_registry_get_manifest(reg, reference, &data, &len, &mt, digest, err);
+	if (r < 0)
+		return r;
 	autoptr(img_manifest) m = NULL;
-	if (img_manifest_parse(data, len, mt, &m, err) < 0)
-		return -EINVAL;
-	if (img_blob_put(s, data, len, digest, NULL, err) < 0)
-		return -EIO;
+	if ((r = img_manifest_parse(data, len, mt, &m, err)) < 0)
+		return r;
+	if ((r = img_blob_put(s, data, len, digest, NULL, err)) < 0)
+		return r;
 	out_index[0] = '\0';
 	if (m->kind == IMG_KIND_MANIFEST) {
 		memcpy(out_manifest, digest, sizeof(digest));
@@ -151,12 +153,13 @@ static int resolve(struct img_registry *reg, struct img_store *s, const struct i
 		return k;
 	memcpy(out_index, digest, sizeof(digest));
 	autofree char *mdata = NULL, *mmt = NULL;
-	if (img_registry_get_manifest(reg, m->manifests[k].digest, &mdata, &len, &mmt, out_manifest,
-				      err) < 0)
-		return -EIO;
+	if ((r = img_registry_get_manifest(reg, m->manifests[k].digest, &mdata, &len, &mmt,
+					   out_manifest, err)) < 0)
+		return r;
 	autoptr(img_manifest) inner = NULL;
-	if (img_manifest_parse(mdata, len, mmt ? mmt : m->manifests[k].media_type, &inner, err) < 0)
-		return -EINVAL;
+	if ((r = img_manifest_parse(mdata, len, mmt ? mmt : m->manifests[k].media_type, &inner,
+				    err)) < 0)
+		return r;
 	if (inner->kind != IMG_KIND_MANIFEST)
 		return berr_plain(err, EINVAL, "%s: an index inside an index",
 				  m->manifests[k].digest);
@@ -189,17 +192,18 @@ static int fetch_and_install(struct fetch *f, const char *mdigest, const char *i
 {
 	autofree char *data = NULL;
 	size_t len = 0;
-	if (img_blob_read(f->store, mdigest, IMG_MANIFEST_MAX, &data, &len, err) < 0)
-		return -EIO;
+	int r = img_blob_read(f->store, mdigest, IMG_MANIFEST_MAX, &data, &len, err);
+	if (r < 0)
+		return r;
 	autoptr(img_manifest) m = NULL;
-	if (img_manifest_parse(data, len, NULL, &m, err) < 0)
-		return -EINVAL;
+	if ((r = img_manifest_parse(data, len, NULL, &m, err)) < 0)
+		return r;
 	if (!img_blob_has(f->store, m->config.digest) &&
 	    img_registry_get_blob(f->reg, f->store, m->config.digest, m->config.size, NULL, NULL,
 				  err) < 0)
 		return berr_wrap(err, "image config");
-	if (fetch_layers(f, m, err) < 0)
-		return -EIO;
+	if ((r = fetch_layers(f, m, err)) < 0)
+		return r;
 	struct extract_ctx x = {f, m};
 	struct img_install in = {.manifest_digest = mdigest,
 				 .index_digest = idigest[0] ? idigest : NULL,
@@ -220,8 +224,9 @@ static int pull_ref(struct img_store *s, const struct img_ref *ref, const struct
 		    char *out_id, struct berr **err)
 {
 	autoptr(img_registry) reg = NULL;
-	if (img_registry_open(ref, &o->http, false, &reg, err) < 0)
-		return -EIO;
+	int r = img_registry_open(ref, &o->http, false, &reg, err);
+	if (r < 0)
+		return r;
 	struct fetch f = {.reg = reg, .store = s, .o = o};
 	pthread_mutex_init(&f.lock, NULL);
 	autofree char *repo = img_ref_repository(ref);
@@ -230,7 +235,7 @@ static int pull_ref(struct img_store *s, const struct img_ref *ref, const struct
 	if (!o->platform)
 		img_platform_host(&host);
 	char mdigest[IMG_DIGEST_LEN + 1], idigest[IMG_DIGEST_LEN + 1];
-	int r = resolve(reg, s, ref, o->platform ? o->platform : &host, mdigest, idigest, err);
+	r = resolve(reg, s, ref, o->platform ? o->platform : &host, mdigest, idigest, err);
 	img_platform_clear(&host);
 	autofree char *name = ref->tag ? xasprintf("%s:%s", repo, ref->tag) : NULL;
 	const char *top = idigest[0] ? idigest : mdigest;
@@ -250,16 +255,17 @@ int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *
 	     char **out_name, struct berr **err)
 {
 	struct img_ref ref;
-	if (img_ref_parse(name, &ref, err) < 0)
-		return -EINVAL;
-	int r;
+	int r = img_ref_parse(name, &ref, err);
+	if (r < 0)
+		return r;
 	if (img_builtin_is(name)) {
 		r = img_builtin_ensure(s, err);
 		json_auto_t *rec = r == 0 ? img_image_lookup(s, IMG_BUILTIN_NAME, err) : NULL;
 		if (rec && out_id)
 			snprintf(out_id, IMG_DIGEST_LEN + 1, "%s",
 				 json_string_value(json_object_get(rec, "id")));
-		r = rec ? 0 : -ENOENT;
+		if (r == 0 && !rec)
+			r = berr_ret(err);
 	} else {
 		int busy = img_store_busy(s, err);
 		r = busy < 0 ? busy : pull_ref(s, &ref, o, out_id, err);
@@ -288,11 +294,12 @@ int img_pull(struct img_store *s, const char *name, const struct img_pull_opts *
 int img_pull_tags(const char *name, const struct img_pull_opts *o, char ***out, struct berr **err)
 {
 	struct img_ref ref = {0};
-	if (img_ref_parse(name, &ref, err) < 0)
-		return -EINVAL;
+	int r = img_ref_parse(name, &ref, err);
+	if (r < 0)
+		return r;
 	autoptr(img_registry) reg = NULL;
 	char **tags = NULL;
-	int r = img_registry_open(&ref, &o->http, false, &reg, err) < 0 ? -EIO : 0;
+	r = img_registry_open(&ref, &o->http, false, &reg, err);
 	if (r == 0)
 		r = img_registry_tags(reg, &tags, err);
 	autofree char *repo = r == 0 ? img_ref_repository(&ref) : NULL;

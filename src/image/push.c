@@ -62,17 +62,18 @@ static int push_blob(struct push *p, const struct img_descriptor *d, bool is_lay
 {
 	snprintf(p->id, sizeof(p->id), "%.12s", d->digest + 7);
 	bool has = false;
-	if (img_registry_has_blob(p->reg, d->digest, &has, err) < 0)
-		return -EIO;
+	int r = img_registry_has_blob(p->reg, d->digest, &has, err);
+	if (r < 0)
+		return r;
 	if (has) {
 		if (is_layer)
 			emit(p, IMG_PUSH_EXISTS, p->id, NULL, 0, 0);
 		return 0;
 	}
 	bool mounted = false;
-	if (img_registry_put_blob(p->reg, p->store, d->digest, from, is_layer ? on_progress : NULL,
-				  p, &mounted, err) < 0)
-		return -EIO;
+	if ((r = img_registry_put_blob(p->reg, p->store, d->digest, from,
+				       is_layer ? on_progress : NULL, p, &mounted, err)) < 0)
+		return r;
 	if (is_layer && mounted)
 		emit(p, IMG_PUSH_MOUNTED, p->id, from, 0, 0);
 	else if (is_layer)
@@ -87,11 +88,14 @@ static int push_image(struct push *p, const struct img_ref *dest, char *out_dige
 	const char *mtype = json_string_value(json_object_get(p->rec, "manifest_type"));
 	autofree char *data = NULL;
 	size_t len = 0;
-	if (!mdigest || img_blob_read(p->store, mdigest, IMG_MANIFEST_MAX, &data, &len, err) < 0)
-		return -EIO;
+	if (!mdigest)
+		return berr_plain(err, EIO, "the image's record names no manifest");
+	int r = img_blob_read(p->store, mdigest, IMG_MANIFEST_MAX, &data, &len, err);
+	if (r < 0)
+		return r;
 	autoptr(img_manifest) m = NULL;
-	if (img_manifest_parse(data, len, mtype, &m, err) < 0)
-		return -EINVAL;
+	if ((r = img_manifest_parse(data, len, mtype, &m, err)) < 0)
+		return r;
 	autofree char *repo = img_ref_repository(dest);
 	emit(p, IMG_PUSH_START, NULL, repo, 0, 0);
 	for (size_t i = 0; i < m->n_layers; i++) {
@@ -101,13 +105,13 @@ static int push_image(struct push *p, const struct img_ref *dest, char *out_dige
 	}
 	autofree char *from = mount_source(p);
 	for (size_t i = 0; i < m->n_layers; i++)
-		if (push_blob(p, &m->layers[i], true, from, err) < 0)
-			return -EIO;
+		if ((r = push_blob(p, &m->layers[i], true, from, err)) < 0)
+			return r;
 	if (push_blob(p, &m->config, false, from, err) < 0)
 		return berr_wrap(err, "image config");
 	const char *reference = dest->tag ? dest->tag : dest->digest;
-	if (img_registry_put_manifest(p->reg, reference, data, len, m->media_type, err) < 0)
-		return -EIO;
+	if ((r = img_registry_put_manifest(p->reg, reference, data, len, m->media_type, err)) < 0)
+		return r;
 	emit(p, IMG_PUSH_DONE, reference, mdigest, 0, (int64_t)len);
 	if (out_digest)
 		snprintf(out_digest, IMG_DIGEST_LEN + 1, "%s", mdigest);

@@ -196,11 +196,10 @@ int img_ref_parse(const char *s, struct img_ref *out, struct berr **err)
 		}
 		out->tag = xstrdup(colon + 1);
 	}
-	if (!*name || split_name(name, s, out, err) < 0) {
-		if (!*name)
-			invalid(err, "no repository name", s);
+	int r = *name ? split_name(name, s, out, err) : invalid(err, "no repository name", s);
+	if (r < 0) {
 		img_ref_clear(out);
-		return -EINVAL;
+		return r;
 	}
 	if (!out->tag && !out->digest)
 		out->tag = xstrdup("latest");

@@ -25,9 +25,10 @@ int img_registry_open(const struct img_ref *ref, const struct img_http_opts *o, 
 	struct img_registry *r = xzalloc(sizeof(*r));
 	r->domain = xstrdup(ref->domain);
 	r->path = xstrdup(ref->path);
-	if (img_http_open(ref->domain, o, &r->http, err) < 0) {
+	int rc;
+	if ((rc = img_http_open(ref->domain, o, &r->http, err)) < 0) {
 		img_registry_free(r);
-		return -EIO;
+		return rc;
 	}
 	autofree char *scope =
 	    xasprintf("repository:%s:%s", ref->path, push ? "pull,push" : "pull");
@@ -57,9 +58,10 @@ int img_registry_get_manifest(struct img_registry *r, const char *reference, cha
 				  .body_fd = -1,
 				  .max_body = IMG_MANIFEST_MAX};
 	struct img_http_resp resp;
-	if (img_http_do(r->http, &rq, &resp, err) < 0)
-		return -EIO;
-	int rc = 0;
+	int rc = img_http_do(r->http, &rq, &resp, err);
+	if (rc < 0)
+		return rc;
+	rc = 0;
 	if (resp.status != 200)
 		rc = img_http_status_error(&resp, NULL, err);
 	char digest[IMG_DIGEST_LEN + 1] = "sha256:";
@@ -92,6 +94,7 @@ int img_registry_tags(struct img_registry *r, char ***out, struct berr **err)
 {
 	char **tags = xcalloc(1, sizeof(char *));
 	size_t n = 0;
+	int rc;
 	for (;;) {
 		autofree char *url =
 		    n ? xasprintf("/v2/%s/tags/list?n=%d&last=%s", r->path, TAGS_PAGE, tags[n - 1])
@@ -102,11 +105,11 @@ int img_registry_tags(struct img_registry *r, char ***out, struct berr **err)
 					  .body_fd = -1,
 					  .max_body = IMG_MANIFEST_MAX};
 		struct img_http_resp resp;
-		if (img_http_do(r->http, &rq, &resp, err) < 0) {
+		if ((rc = img_http_do(r->http, &rq, &resp, err)) < 0) {
 			strv_free(tags);
-			return -EIO;
+			return rc;
 		}
-		int rc = resp.status == 200 ? 0 : img_http_status_error(&resp, NULL, err);
+		rc = resp.status == 200 ? 0 : img_http_status_error(&resp, NULL, err);
 		json_auto_t *doc =
 		    rc == 0 ? json_loadb(resp.body ? resp.body : "", resp.body_len, 0, NULL) : NULL;
 		json_t *list = json_object_get(doc, "tags");
@@ -150,8 +153,9 @@ int img_registry_get_blob(struct img_registry *r, struct img_store *s, const cha
 {
 	struct img_blob_writer *w = NULL;
 	int64_t have = 0;
-	if (img_blob_begin_partial(s, digest, size, &w, &have, err) < 0)
-		return -EIO;
+	int rc = img_blob_begin_partial(s, digest, size, &w, &have, err);
+	if (rc < 0)
+		return rc;
 	autofree char *url = xasprintf("/v2/%s/blobs/%s", r->path, digest);
 	struct img_http_req rq = {.method = "GET",
 				  .url = url,
@@ -170,7 +174,7 @@ int img_registry_get_blob(struct img_registry *r, struct img_store *s, const cha
 		img_blob_abort(w);
 		return berr_wrap(err, "blob %s", digest);
 	}
-	int rc = 0;
+	rc = 0;
 	if (resp.status != 200 && resp.status != 206) {
 		autofree char *what = xasprintf("%s/%s: blob %s", r->domain, r->path, digest);
 		rc = img_http_status_error(&resp, what, err);
@@ -189,9 +193,10 @@ int img_registry_has_blob(struct img_registry *r, const char *digest, bool *out,
 	autofree char *url = xasprintf("/v2/%s/blobs/%s", r->path, digest);
 	struct img_http_req rq = {.method = "HEAD", .url = url, .body_fd = -1};
 	struct img_http_resp resp;
-	if (img_http_do(r->http, &rq, &resp, err) < 0)
-		return -EIO;
-	int rc = 0;
+	int rc = img_http_do(r->http, &rq, &resp, err);
+	if (rc < 0)
+		return rc;
+	rc = 0;
 	if (resp.status == 200)
 		*out = true;
 	else if (resp.status == 404)
@@ -219,9 +224,10 @@ static int start_upload(struct img_registry *r, const char *digest, const char *
 					: xasprintf("/v2/%s/blobs/uploads/", r->path);
 	struct img_http_req rq = {.method = "POST", .url = url, .body_fd = -1};
 	struct img_http_resp resp;
-	if (img_http_do(r->http, &rq, &resp, err) < 0)
-		return -EIO;
-	int rc = 0;
+	int rc = img_http_do(r->http, &rq, &resp, err);
+	if (rc < 0)
+		return rc;
+	rc = 0;
 	*out_mounted = resp.status == 201 && mount_from;
 	if (!*out_mounted && resp.status != 202) {
 		autofree char *what = xasprintf("%s/%s: start upload", r->domain, r->path);
@@ -241,6 +247,7 @@ static int start_upload(struct img_registry *r, const char *digest, const char *
 static int send_chunks(struct img_registry *r, int fd, int64_t size, char **location,
 		       img_progress_fn progress, void *ctx, struct berr **err)
 {
+	int rc;
 	for (int64_t off = 0; off < size;) {
 		int64_t n = size - off < IMG_UPLOAD_CHUNK ? size - off : IMG_UPLOAD_CHUNK;
 		char range[64];
@@ -255,9 +262,9 @@ static int send_chunks(struct img_registry *r, int fd, int64_t size, char **loca
 					  .content_range = range,
 					  .no_retry = true};
 		struct img_http_resp resp;
-		if (img_http_do(r->http, &rq, &resp, err) < 0)
-			return -EIO;
-		int rc = 0;
+		if ((rc = img_http_do(r->http, &rq, &resp, err)) < 0)
+			return rc;
+		rc = 0;
 		if (resp.status != 202 || !resp.location) {
 			autofree char *what =
 			    xasprintf("%s/%s: upload chunk %s", r->domain, r->path, range);
@@ -284,19 +291,20 @@ int img_registry_put_blob(struct img_registry *r, struct img_store *s, const cha
 {
 	autoclose int fd = img_blob_open(s, digest, err);
 	if (fd < 0)
-		return -EIO;
+		return fd;
 	off_t size = lseek(fd, 0, SEEK_END);
 	if (size < 0)
 		return berr_set(err, errno, "blob %s", digest);
 	autofree char *location = NULL;
 	*out_mounted = false;
-	if (start_upload(r, digest, mount_from, &location, out_mounted, err) < 0)
-		return -EIO;
+	int rc = start_upload(r, digest, mount_from, &location, out_mounted, err);
+	if (rc < 0)
+		return rc;
 	if (*out_mounted)
 		return 0;
 	bool chunked = size > IMG_UPLOAD_CHUNK;
-	if (chunked && send_chunks(r, fd, size, &location, progress, ctx, err) < 0)
-		return -EIO;
+	if (chunked && (rc = send_chunks(r, fd, size, &location, progress, ctx, err)) < 0)
+		return rc;
 	autofree char *param = xasprintf("digest=%s", digest);
 	autofree char *url = with_param(location, param);
 	struct img_http_req rq = {.method = "PUT",
@@ -308,9 +316,9 @@ int img_registry_put_blob(struct img_registry *r, struct img_store *s, const cha
 				  .progress_ctx = ctx,
 				  .no_retry = true};
 	struct img_http_resp resp;
-	if (img_http_do(r->http, &rq, &resp, err) < 0)
-		return -EIO;
-	int rc = 0;
+	if ((rc = img_http_do(r->http, &rq, &resp, err)) < 0)
+		return rc;
+	rc = 0;
 	if (resp.status != 201) {
 		autofree char *what =
 		    xasprintf("%s/%s: upload blob %s", r->domain, r->path, digest);
@@ -331,9 +339,10 @@ int img_registry_put_manifest(struct img_registry *r, const char *reference, con
 				  .body_len = len,
 				  .body_fd = -1};
 	struct img_http_resp resp;
-	if (img_http_do(r->http, &rq, &resp, err) < 0)
-		return -EIO;
-	int rc = 0;
+	int rc = img_http_do(r->http, &rq, &resp, err);
+	if (rc < 0)
+		return rc;
+	rc = 0;
 	if (resp.status != 201) {
 		autofree char *what =
 		    xasprintf("%s/%s:%s: push manifest", r->domain, r->path, reference);

@@ -129,17 +129,18 @@ static int publish(struct img_store *s, const char *tmp, const char *chain, stru
 {
 	autofree char *dir = layer_dir(chain, err);
 	if (!dir)
-		return -EINVAL;
-	if (ensure_layers_dir(s, err) < 0)
-		return -EIO;
+		return berr_ret(err);
+	int r = ensure_layers_dir(s, err);
+	if (r < 0)
+		return r;
 	if (renameat(s->dirfd, tmp, s->dirfd, dir) == 0)
 		return 0;
 	if ((errno == EEXIST || errno == ENOTEMPTY) && img_snapshot_has(s, chain))
 		return 0;
 	/* a directory without its record is a leftover of a crash: replace it */
 	if (errno == EEXIST || errno == ENOTEMPTY) {
-		if (fs_rm_rf(s->dirfd, dir, err) < 0)
-			return -EIO;
+		if ((r = fs_rm_rf(s->dirfd, dir, err)) < 0)
+			return r;
 		if (renameat(s->dirfd, tmp, s->dirfd, dir) == 0)
 			return 0;
 	}
@@ -151,12 +152,13 @@ int img_snapshot_unpack(struct img_store *s, const char *parent_chain, int fd,
 			char out_chain[IMG_CHAIN_LEN + 1], struct berr **err)
 {
 	autofree char *tmp = NULL;
-	if (make_temp(s, &tmp, err) < 0)
-		return -EIO;
+	int r = make_temp(s, &tmp, err);
+	if (r < 0)
+		return r;
 	autofree char *diff = xasprintf("%s/diff", tmp);
 	autoclose int rootfd = openat(s->dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct img_layer_stats st;
-	int r = rootfd < 0 ? berr_set(err, errno, "open '%s'", diff) : 0;
+	r = rootfd < 0 ? berr_set(err, errno, "open '%s'", diff) : 0;
 	if (r == 0)
 		r = img_layer_apply(rootfd, fd, &st, err);
 	if (r == 0)
@@ -227,7 +229,7 @@ int img_snapshot_remove(struct img_store *s, const char *chain, struct berr **er
 {
 	autofree char *dir = layer_dir(chain, err);
 	if (!dir)
-		return -EINVAL;
+		return berr_ret(err);
 	/* the record goes first: a half-removed layer is then not taken for a whole one */
 	autofree char *rec = xasprintf("%s/layer.json", dir);
 	if (unlinkat(s->dirfd, rec, 0) < 0 && errno != ENOENT)
@@ -260,9 +262,10 @@ static char *mount_options(char *const *chains, size_t n, const char *upper, con
 static int check_chains(struct img_store *s, char *const *chains, size_t n, struct berr **err)
 {
 	char hex[SHA256_HEX_LEN + 1];
+	int r;
 	for (size_t i = 0; i < n; i++) {
-		if (digest_parse(chains[i], hex, err) < 0)
-			return -EINVAL;
+		if ((r = digest_parse(chains[i], hex, err)) < 0)
+			return r;
 		if (!img_snapshot_has(s, chains[i]))
 			return berr_plain(err, ENOENT, "layer %s is not in the store", chains[i]);
 	}
@@ -367,6 +370,7 @@ static int volatile_prepare(const char *work, bool vol, struct berr **err)
 	struct stat st;
 	bool marked = lstat(mark, &st) == 0;
 	autofree char *now = marked || vol ? boot_id() : NULL;
+	int r;
 	if (marked) {
 		autofree char *then = NULL;
 		size_t len = 0;
@@ -377,8 +381,8 @@ static int volatile_prepare(const char *work, bool vol, struct berr **err)
 					  "before the machine went down: they may be incomplete, "
 					  "remove the container");
 		autofree char *incompat = xasprintf("%s/work/incompat", work);
-		if (fs_rm_rf(AT_FDCWD, incompat, err) < 0)
-			return -EIO;
+		if ((r = fs_rm_rf(AT_FDCWD, incompat, err)) < 0)
+			return r;
 	}
 	if (!vol)
 		return 0;
@@ -390,15 +394,16 @@ static int volatile_prepare(const char *work, bool vol, struct berr **err)
 static int snapshot_mount(struct img_store *s, char *const *chains, size_t n, const char *upper,
 			  const char *work, bool vol, const char *target, struct berr **err)
 {
-	if (check_chains(s, chains, n, err) < 0)
-		return -EIO;
+	int r = check_chains(s, chains, n, err);
+	if (r < 0)
+		return r;
 	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
-	if (upper && volatile_prepare(work, vol, err) < 0)
-		return -EIO;
+	if (upper && (r = volatile_prepare(work, vol, err)) < 0)
+		return r;
 	autofree char *opts = mount_options(chains, n, upper, work, vol, err);
 	if (!opts)
-		return -E2BIG;
+		return berr_ret(err);
 	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (layers < 0)
 		return berr_set(err, errno, "open '%s/layers'", s->root);
@@ -455,9 +460,10 @@ static int mount_as(int dirfd, const char *opts, const char *target, uid_t uid, 
 		    struct berr **err)
 {
 	struct idshift_creds c;
-	if (idshift_fs_enter(uid, gid, &c, err) < 0)
-		return -EPERM;
-	int r = mount_from(dirfd, opts, false, target, err);
+	int r = idshift_fs_enter(uid, gid, &c, err);
+	if (r < 0)
+		return r;
+	r = mount_from(dirfd, opts, false, target, err);
 	idshift_fs_leave(&c);
 	return r;
 }
@@ -466,8 +472,9 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
 				const char *scratch, const char *target, struct berr **err)
 {
-	if (check_chains(s, chains, n, err) < 0)
-		return -EIO;
+	int r = check_chains(s, chains, n, err);
+	if (r < 0)
+		return r;
 	if (mkdir(scratch, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create '%s'", scratch);
 	autoclose int scratchfd = open(scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -477,7 +484,7 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 	size_t cap = 64 + n * 12;
 	autofree char *opts = xmalloc(cap);
 	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
-	int r = 0;
+	r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char name[24];
 		snprintf(name, sizeof(name), "%zu", i);
@@ -497,5 +504,5 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 	/* the overlay holds private clones of its layers: ours can go at once */
 	detach_all(scratchfd, scratch, n);
 	(void)rmdir(scratch);
-	return r < 0 ? -EIO : 0;
+	return r < 0 ? r : 0;
 }

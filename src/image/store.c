@@ -20,8 +20,9 @@
 
 int img_store_open(const char *root, struct img_store **out, struct berr **err)
 {
-	if (fs_mkdir_p(root, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(root, 0700, err);
+	if (r < 0)
+		return r;
 	autoptr(img_store) s = xzalloc(sizeof(*s));
 	s->root = xstrdup(root);
 	s->lock_fd = -1;
@@ -99,8 +100,9 @@ int img_blob_begin(struct img_store *s, const char *expect_digest, int64_t expec
 		   struct img_blob_writer **out, struct berr **err)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	if (expect_digest && digest_parse(expect_digest, hex, err) < 0)
-		return -EINVAL;
+	int r;
+	if (expect_digest && (r = digest_parse(expect_digest, hex, err)) < 0)
+		return r;
 	/* Unnamed until it is proven: O_TMPFILE, linked in at commit. */
 	int fd = openat(s->dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -132,8 +134,9 @@ int img_blob_begin_partial(struct img_store *s, const char *digest, int64_t size
 			   struct img_blob_writer **out, int64_t *out_have, struct berr **err)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	if (digest_parse(digest, hex, err) < 0)
-		return -EINVAL;
+	int r = digest_parse(digest, hex, err);
+	if (r < 0)
+		return r;
 	autofree char *name = xasprintf("tmp/%s.partial", hex);
 	autoclose int fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -187,7 +190,7 @@ static int link_blob(struct img_blob_writer *w, const char *digest, struct berr 
 {
 	autofree char *rel = blob_path(digest, err);
 	if (!rel)
-		return -EINVAL;
+		return berr_ret(err);
 	if (fsync(w->fd) < 0)
 		return berr_set(err, errno, "fsync blob %s", digest);
 	char fdpath[64];
@@ -231,11 +234,12 @@ int img_blob_put(struct img_store *s, const void *data, size_t len, const char *
 		 char *out_digest, struct berr **err)
 {
 	struct img_blob_writer *w = NULL;
-	if (img_blob_begin(s, expect_digest, (int64_t)len, &w, err) < 0)
-		return -EIO;
-	if (img_blob_write(w, data, len, err) < 0) {
+	int r = img_blob_begin(s, expect_digest, (int64_t)len, &w, err);
+	if (r < 0)
+		return r;
+	if ((r = img_blob_write(w, data, len, err)) < 0) {
 		img_blob_abort(w);
-		return -EIO;
+		return r;
 	}
 	return img_blob_commit(w, out_digest, err);
 }
@@ -250,7 +254,7 @@ int img_blob_open(struct img_store *s, const char *digest, struct berr **err)
 {
 	autofree char *rel = blob_path(digest, err);
 	if (!rel)
-		return -EINVAL;
+		return berr_ret(err);
 	int fd = openat(s->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return berr_set(err, errno, "blob %s", digest);
@@ -281,7 +285,7 @@ int img_blob_remove(struct img_store *s, const char *digest, struct berr **err)
 {
 	autofree char *rel = blob_path(digest, err);
 	if (!rel)
-		return -EINVAL;
+		return berr_ret(err);
 	if (unlinkat(s->dirfd, rel, 0) < 0 && errno != ENOENT)
 		return berr_set(err, errno, "remove blob %s", digest);
 	return 0;

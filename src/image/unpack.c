@@ -68,11 +68,12 @@ int img_unpack_install(struct img_store *s, const struct img_install *in, char *
 {
 	autofree char *mdata = NULL;
 	size_t mlen = 0;
-	if (img_blob_read(s, in->manifest_digest, IMG_MANIFEST_MAX, &mdata, &mlen, err) < 0)
-		return -EIO;
+	int r = img_blob_read(s, in->manifest_digest, IMG_MANIFEST_MAX, &mdata, &mlen, err);
+	if (r < 0)
+		return r;
 	autoptr(img_manifest) m = NULL;
-	if (img_manifest_parse(mdata, mlen, NULL, &m, err) < 0)
-		return -EINVAL;
+	if ((r = img_manifest_parse(mdata, mlen, NULL, &m, err)) < 0)
+		return r;
 	if (m->kind != IMG_KIND_MANIFEST)
 		return berr_plain(err, EINVAL, "%s is an index, not an image manifest",
 				  in->manifest_digest);
@@ -81,15 +82,15 @@ int img_unpack_install(struct img_store *s, const struct img_install *in, char *
 	if (img_blob_read(s, m->config.digest, IMG_CONFIG_MAX, &cdata, &clen, err) < 0)
 		return berr_wrap(err, "image config");
 	autoptr(img_config) c = NULL;
-	if (img_config_parse(cdata, clen, &c, err) < 0)
-		return -EINVAL;
+	if ((r = img_config_parse(cdata, clen, &c, err)) < 0)
+		return r;
 	if (c->n_diff_ids != m->n_layers)
 		return berr_plain(err, EINVAL,
 				  "the manifest has %zu layers but the image config lists %zu",
 				  m->n_layers, c->n_diff_ids);
 	json_auto_t *chains = json_array();
 	int64_t size = 0;
-	int r = unpack_layers(s, in, m, c, chains, &size, err);
+	r = unpack_layers(s, in, m, c, chains, &size, err);
 	if (r == 0 && !in->unpack_only) {
 		json_auto_t *rec = make_record(in, m, c, chains, size);
 		if (in->build_key)

@@ -52,10 +52,11 @@ static int drop_stale_addrs(struct net_nl *nl, unsigned index, const struct net_
 {
 	struct net_addr *v = NULL;
 	size_t n = 0;
-	if (net_iface_addrs(nl, index, &v, &n, err) < 0)
-		return -EIO;
+	int r = net_iface_addrs(nl, index, &v, &n, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF], s[NET_ADDR_STRLEN];
-	int r = 0;
+	r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct net_addr *gw = v[i].family == AF_INET ? &b->gw4 : &b->gw6;
 		if (gw->family && net_addr_equal(&v[i], gw) && v[i].prefix == gw->prefix)
@@ -74,10 +75,11 @@ static int drop_stale_addrs(struct net_nl *nl, unsigned index, const struct net_
 int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, -1, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF];
-	int r = 0;
+	r = 0;
 	unsigned index = net_nl_ifindex(&nl, b->name);
 	char kind[16];
 	/* a link of that name that is not a bridge is someone else's: never taken over */
@@ -129,10 +131,11 @@ int net_bridge_ensure(const struct net_bridge *b, unsigned *out_index, struct be
 static int del_link(const char *name, const char *what, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, -1, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF];
-	int r = net_nl_talk(&nl, net_nl_msg_link_del(buf, name), err);
+	r = net_nl_talk(&nl, net_nl_msg_link_del(buf, name), err);
 	net_nl_close(&nl);
 	if (r < 0 && r != -ENODEV && r != -ENOENT)
 		return berr_set(err, -r, "remove %s '%s'", what, name);
@@ -142,10 +145,11 @@ static int del_link(const char *name, const char *what, struct berr **err)
 int net_bridge_remove(const char *name, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, -1, err);
+	if (r < 0)
+		return r;
 	char kind[16];
-	int r = net_iface_kind(&nl, name, kind);
+	r = net_iface_kind(&nl, name, kind);
 	net_nl_close(&nl);
 	if (r == -ENODEV)
 		return 0;
@@ -167,10 +171,11 @@ int net_endpoint_remove(const char *host_if, struct berr **err)
 static int configure_peer(int netns_fd, const struct net_endpoint *e, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, netns_fd, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, netns_fd, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF];
-	int r = 0;
+	r = 0;
 	unsigned index = net_nl_ifindex(&nl, e->if_name);
 	if (!index)
 		r = berr_plain(err, ENODEV, "no %s in the container", e->if_name);
@@ -197,10 +202,11 @@ static int configure_peer(int netns_fd, const struct net_endpoint *e, struct ber
 int net_endpoint_add(int netns_fd, const struct net_endpoint *e, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, -1, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF];
-	int r = 0;
+	r = 0;
 	unsigned master = net_nl_ifindex(&nl, e->bridge);
 	if (!master)
 		r = berr_plain(err, ENODEV, "bridge '%s' is missing", e->bridge);
@@ -250,15 +256,16 @@ int net_tap_open(int netns_fd, const char *name, bool excl, int *out_fd, struct 
 int net_tap_add(const struct net_endpoint *e, int *out_fd, struct berr **err)
 {
 	int fd;
-	if (net_tap_open(-1, e->host_if, false, &fd, err) < 0)
-		return -EIO;
+	int r = net_tap_open(-1, e->host_if, false, &fd, err);
+	if (r < 0)
+		return r;
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0) {
+	if ((r = net_nl_open(&nl, -1, err)) < 0) {
 		(void)close(fd);
-		return -EIO;
+		return r;
 	}
 	char buf[NET_NL_BUF];
-	int r = 0;
+	r = 0;
 	unsigned master = net_nl_ifindex(&nl, e->bridge), index = net_nl_ifindex(&nl, e->host_if);
 	if (!master || !index)
 		r = berr_plain(err, ENODEV, "%s '%s' is missing", master ? "TAP" : "bridge",
@@ -282,10 +289,11 @@ int net_tap_add(const struct net_endpoint *e, int *out_fd, struct berr **err)
 int net_loopback_up(int netns_fd, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, netns_fd, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, netns_fd, err);
+	if (r < 0)
+		return r;
 	char buf[NET_NL_BUF];
-	int r = net_nl_talk(&nl, net_nl_msg_link_up(buf, 1), err); /* lo is always 1 */
+	r = net_nl_talk(&nl, net_nl_msg_link_up(buf, 1), err); /* lo is always 1 */
 	net_nl_close(&nl);
 	if (r < 0)
 		return berr_set(err, -r, "bring up lo");
