@@ -109,7 +109,7 @@ rootfs_tar() {
 	run docker run --rm second:1 cat /f2
 	assert_output second:1
 	# corrupt archives: one clear error, the store as it was
-	before=$(berth images --no-trunc)
+	before=$(berth images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}')
 	state=$(store_state)
 	head -c 20000 "$WORK/two.tar" >"$WORK/cut.tar"
 	echo 'not an archive' >"$WORK/junk.tar"
@@ -118,7 +118,7 @@ rootfs_tar() {
 		assert_failure
 		assert_output --partial 'Error response from daemon: '
 		[ "${#lines[@]}" -eq 1 ]
-		[ "$(berth images --no-trunc)" = "$before" ]
+		[ "$(berth images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}')" = "$before" ]
 		[ "$(store_state)" = "$state" ]
 	done
 	run api -w ' %{http_code}' -X POST --data-binary "@$WORK/junk.tar" http://d/images/load
