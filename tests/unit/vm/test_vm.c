@@ -131,20 +131,24 @@ static bool has(char **argv, const char *a, const char *b)
 
 static void command_line(void **state)
 {
-	struct vm_plan p = {.accel = VM_ACCEL_TCG,
-			    .kernel = "/boot/vmlinuz",
-			    .initrd = "/s/initramfs.cpio",
-			    .cmdline = "console=ttyS0",
-			    .mem_mb = 256,
-			    .cpus = 2,
-			    .console_log = "/s/console.log",
-			    .qmp_socket = "/s/qmp.sock",
-			    .shares = {{"root", "/s/root.sock"}, {"vol0", "/s/vol0.sock"}},
-			    .n_shares = 2,
-			    .ports = {{"berth.ctl", 10}},
-			    .n_ports = 1,
-			    .nics = {{15, (const uint8_t[]){0x02, 0x42, 0xac, 0x11, 0, 2}}},
-			    .n_nics = 1};
+	struct vm_plan p = {
+	    .accel = VM_ACCEL_TCG,
+	    .kernel = "/boot/vmlinuz",
+	    .initrd = "/s/initramfs.cpio",
+	    .cmdline = "console=ttyS0",
+	    .mem_mb = 256,
+	    .cpus = 2,
+	    .console_log = "/s/console.log",
+	    .qmp_socket = "/s/qmp.sock",
+	    .shares = {{"root", "/s/root.sock"}, {"vol0", "/s/vol0.sock"}},
+	    .n_shares = 2,
+	    .ports = {{"berth.ctl", 10}},
+	    .n_ports = 1,
+	    .nics = {{.fd = 15, .mac = (const uint8_t[]){0x02, 0x42, 0xac, 0x11, 0, 2}},
+		     {.fd = 16,
+		      .stream = true,
+		      .mac = (const uint8_t[]){0x02, 0x42, 0xac, 0x11, 0, 3}}},
+	    .n_nics = 2};
 	char **argv = vm_qemu_microvm.command_line(&vm_qemu_microvm, &p);
 	assert_string_equal(argv[0], "qemu-system-x86_64");
 	assert_true(has(argv, "-M", "microvm,acpi=on"));
@@ -159,6 +163,8 @@ static void command_line(void **state)
 	assert_true(has(argv, "-device", "virtserialport,chardev=port0,name=berth.ctl"));
 	assert_true(has(argv, "-qmp", "unix:/s/qmp.sock,server=on,wait=off"));
 	assert_true(has(argv, "-netdev", "tap,id=net0,fd=15"));
+	/* a rootless VM's NIC: passt's end of a socket pair (QEMU 7.2's stream netdev) */
+	assert_true(has(argv, "-netdev", "stream,id=net1,server=off,addr.type=fd,addr.str=16"));
 	assert_true(has(argv, "-device", "virtio-net-device,netdev=net0,mac=02:42:ac:11:00:02"));
 	assert_false(has(argv, "-cpu", NULL)); /* host CPU only with KVM */
 	strv_free(argv);
