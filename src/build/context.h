@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "build/glob.h"
+#include "build/source.h" /* struct bld_root, bld_source_clean */
 
 struct berr;
 struct bld_ignore;
@@ -53,7 +54,6 @@ struct bld_ignore;
 #define BLD_SELECT_ENTRIES_MAX 1000000u      /* entries one COPY/ADD selects */
 #define BLD_SELECT_BYTES_MAX   (64ull << 30) /* bytes of regular files one COPY/ADD selects */
 #define BLD_SELECT_DEPTH_MAX   128u          /* directories below a selected entry */
-#define BLD_SYMLINKS_MAX       40            /* symbolic links followed for one source */
 
 struct bld_limits {
 	uint64_t entries, bytes; /* 0: the defaults above */
@@ -83,12 +83,6 @@ int bld_context_fd(const struct bld_context *ctx);
 const struct bld_ignore *bld_context_ignore(const struct bld_context *ctx);
 const char *bld_context_ignore_name(const struct bld_context *ctx);
 
-/* Where COPY and ADD read from. */
-struct bld_root {
-	int fd;                          /* a directory fd of the root (not owned) */
-	const struct bld_ignore *ignore; /* the context's ignore rules, or NULL */
-	bool context;                    /* the build context's rules (see above), else a stage's */
-};
 void bld_context_root(const struct bld_context *ctx, struct bld_root *out);
 
 /* One file, directory, link or node that a selection holds, as lstat saw it (a selected
@@ -127,9 +121,6 @@ struct bld_select_opts {
 	struct bld_limits limits;
 };
 
-/* src cleaned as Go's path.Join("/", src) cleans it, without the leading '/'; with refuse_up
- * (the context) a ".." that would climb above the root is refused instead of clamped. */
-int bld_source_clean(const char *src, bool refuse_up, char **out, struct berr **err);
 /* Resolve src (variables already expanded) in root and append what it selects to sel. */
 int bld_select(const struct bld_root *root, const char *src, const struct bld_select_opts *o,
 	       struct bld_selection *sel, struct berr **err);

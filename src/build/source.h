@@ -1,16 +1,29 @@
 /* A COPY/ADD source name resolved in its root (the build context or a stage's root, see
  * context.h): the one place that follows a source's links, beneath the context by hand and
  * in a stage with path_open_in_root. For context.c's selection and walk; others go through
- * context.h. */
+ * context.h (which includes this room: this room includes none of context's). */
 #ifndef BERTH_BUILD_SOURCE_H
 #define BERTH_BUILD_SOURCE_H
 
 #include <stdbool.h>
 
-#include "build/context.h"
 #include "build/ignore.h"
 
 struct berr;
+
+#define BLD_SYMLINKS_MAX 40 /* symbolic links followed for one source */
+
+/* Where COPY and ADD read from: the build context (its ignore rules apply, see context.h) or a
+ * stage's root. */
+struct bld_root {
+	int fd;                          /* a directory fd of the root (not owned) */
+	const struct bld_ignore *ignore; /* the context's ignore rules, or NULL */
+	bool context;                    /* the build context's rules, else a stage's */
+};
+
+/* src cleaned as Go's path.Join("/", src) cleans it, without the leading '/'; with refuse_up
+ * (the context) a ".." that would climb above the root is refused instead of clamped. */
+int bld_source_clean(const char *src, bool refuse_up, char **out, struct berr **err);
 
 struct bld_resolved {
 	int fd;       /* O_PATH, links followed */
