@@ -17,7 +17,7 @@
 #include "engine/event.h"
 #include "engine/network.h"
 #include "engine/record_cache.h"
-#include "engine/share.h"
+#include "engine/shm.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -295,7 +295,9 @@ int eng_container_remove(const struct eng_store *s, const char *id, struct berr 
 	if (rec)
 		eng_network_release(s, rec, NULL);
 	json_decref(rec);
-	eng_share_shm_release(s, id); /* a mount point in dir */
+	/* an --ipc shareable container's /dev/shm (engine/share.c): a mount point in dir */
+	autofree char *shm = eng_container_path(s, id, "shm");
+	eng_shm_unmount(shm);
 	return fs_rm_rf(AT_FDCWD, dir, err);
 }
 

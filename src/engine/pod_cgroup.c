@@ -30,18 +30,13 @@
 #include "engine/executor.h"
 #include "engine/pod.h"
 #include "engine/pod_vm.h"
+#include "engine/shm.h"
 #include "runtime/cgroup.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-
-#define POD_SHM_DEFAULT (64LL << 20)
 
 int eng_pod_cgroup_parent_check(const char *parent, struct berr **err)
 {
@@ -243,53 +238,10 @@ static char *shm_path(const struct eng_store *s, const char *pod_id)
 	return xasprintf("%s/pods/%s/shm", s->root, pod_id);
 }
 
-/* Whether path is a tmpfs of its own (not the directory on the store's file system). */
-static bool shm_mounted(const char *path)
-{
-	struct statfs sf;
-	struct stat st, up;
-	autofree char *parent = xasprintf("%s/..", path);
-	return statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && stat(path, &st) == 0 &&
-	       stat(parent, &up) == 0 && st.st_dev != up.st_dev;
-}
-
-static int shm_ensure(json_t *pod, const char *path, struct berr **err)
-{
-	if (shm_mounted(path))
-		return 0;
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return berr_set(err, errno, "create '%s'", path);
-	json_int_t size = json_integer_value(json_object_get(pod, "ShmSize"));
-	autofree char *opts =
-	    xasprintf("mode=1777,size=%lld", (long long)(size > 0 ? size : POD_SHM_DEFAULT));
-	if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-		return berr_set(err, errno, "mount the /dev/shm of pod %s",
-				json_string_value(json_object_get(pod, "Name")) ?: "");
-	return 0;
-}
-
 void eng_pod_shm_remove(const struct eng_store *s, const char *pod_id)
 {
 	autofree char *path = shm_path(s, pod_id);
-	if (shm_mounted(path))
-		(void)umount2(path, MNT_DETACH);
-}
-
-/* The spec's /dev/shm becomes a bind of the pod's. */
-static void shm_bind(json_t *spec, const char *path)
-{
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m)
-	{
-		if (strcmp(json_string_value(json_object_get(m, "destination")) ?: "", "/dev/shm"))
-			continue;
-		json_object_set_new(m, "type", json_string("bind"));
-		json_object_set_new(m, "source", json_string(path));
-		json_object_set_new(
-		    m, "options",
-		    json_pack("[s, s, s, s, s]", "rbind", "rprivate", "nosuid", "noexec", "nodev"));
-	}
+	eng_shm_unmount(path);
 }
 
 static bool has(json_t *pod, const char *ns)
@@ -357,9 +309,13 @@ int eng_pod_bundle(const struct eng_store *s, const char *id, json_t *rec, json_
 		no_hosts(spec);
 	if (r == 0 && *infra && has(pod, "ipc") && !vm) {
 		autofree char *path = shm_path(s, pod_id);
-		r = shm_ensure(pod, path, err);
+		autofree char *what =
+		    xasprintf("the /dev/shm of pod %s",
+			      json_string_value(json_object_get(pod, "Name")) ?: "");
+		r = eng_shm_mount(path, json_integer_value(json_object_get(pod, "ShmSize")), what,
+				  err);
 		if (r == 0)
-			shm_bind(spec, path);
+			eng_shm_bind(spec, path);
 	}
 	json_decref(pod);
 	return r;

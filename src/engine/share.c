@@ -15,16 +15,11 @@
 #include "engine/container.h"
 #include "engine/create.h"
 #include "engine/executor.h"
+#include "engine/shm.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-
-#define SHM_DEFAULT (64LL << 20) /* Docker's default --shm-size */
 
 static const char *str(json_t *o, const char *key)
 {
@@ -238,31 +233,6 @@ void eng_share_spec(json_t *rec, json_t *spec)
  * which --ipc container:X accepts, dockerd refusing it) has no such tmpfs: the joiner keeps a
  * /dev/shm of its own. The tmpfs goes when X's monitor ends or X is removed
  * (eng_share_shm_release); a joiner's bind keeps its file system alive until it stops. */
-static bool shm_mounted(const char *path)
-{
-	struct statfs sf;
-	struct stat st, up;
-	autofree char *parent = xasprintf("%s/..", path);
-	return statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && stat(path, &st) == 0 &&
-	       stat(parent, &up) == 0 && st.st_dev != up.st_dev;
-}
-
-static void shm_bind(json_t *spec, const char *path)
-{
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m)
-	{
-		if (strcmp(str(m, "destination") ?: "", "/dev/shm"))
-			continue;
-		json_object_set_new(m, "type", json_string("bind"));
-		json_object_set_new(m, "source", json_string(path));
-		json_object_set_new(
-		    m, "options",
-		    json_pack("[s, s, s, s, s]", "rbind", "rprivate", "nosuid", "noexec", "nodev"));
-	}
-}
-
 int eng_share_shm(const struct eng_store *s, const char *id, json_t *rec, json_t *spec,
 		  struct berr **err)
 {
@@ -272,32 +242,24 @@ int eng_share_shm(const struct eng_store *s, const char *id, json_t *rec, json_t
 		return 0; /* its pod's /dev/shm (pod_cgroup.c); a guest's is its own */
 	if (!strncmp(ipc, "container:", 10) && ipc[10] && !strchr(ipc + 10, '/')) {
 		autofree char *donor = eng_container_path(s, ipc + 10, "shm");
-		if (shm_mounted(donor))
-			shm_bind(spec, donor);
+		if (eng_shm_mounted(donor))
+			eng_shm_bind(spec, donor);
 		return 0;
 	}
 	if (strcmp(ipc, "shareable"))
 		return 0;
 	autofree char *path = eng_container_path(s, id, "shm");
-	if (!shm_mounted(path)) {
-		json_int_t size = json_integer_value(json_object_get(hc, "ShmSize"));
-		autofree char *opts =
-		    xasprintf("mode=1777,size=%lld", (long long)(size > 0 ? size : SHM_DEFAULT));
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return berr_set(err, errno, "create '%s'", path);
-		if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-			return berr_set(err, errno, "mount the shareable /dev/shm of %.12s", id);
-	}
-	shm_bind(spec, path);
-	return 0;
+	autofree char *what = xasprintf("the shareable /dev/shm of %.12s", id);
+	int r = eng_shm_mount(path, json_integer_value(json_object_get(hc, "ShmSize")), what, err);
+	if (r == 0)
+		eng_shm_bind(spec, path);
+	return r;
 }
 
 void eng_share_shm_release(const struct eng_store *s, const char *id)
 {
 	autofree char *path = eng_container_path(s, id, "shm");
-	while (shm_mounted(path) && umount2(path, MNT_DETACH) == 0)
-		;
-	(void)rmdir(path);
+	eng_shm_unmount(path);
 }
 
 void eng_share_shm_release_monitor(const struct eng_store *s, const char *id)
