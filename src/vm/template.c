@@ -23,8 +23,8 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "vm/child.h"
 #include "vm/qmp_conn.h"
-#include "vm/vm.h"
 
 #define MAKE_TIMEOUT_S     120 /* a q35 boot to the init's wait, under TCG on a busy host */
 #define MIGRATE_TIMEOUT_MS 30000
@@ -125,29 +125,9 @@ static bool console_says(const char *dir, const char *line)
 
 static pid_t spawn(const struct vm_plan *p, const char *dir, struct berr **err)
 {
-	char **argv = vm_qemu_q35.command_line(&vm_qemu_q35, p);
-	autofree char *log = xasprintf("%s/qemu.log", dir);
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		strv_free(argv);
-		if (logfd >= 0)
-			(void)close(logfd);
-		return berr_set(err, e, "fork QEMU for a template");
-	}
-	if (pid == 0) {
-		vm_child_setup(NULL, -1, logfd, logfd);
-		if (chdir(dir) < 0)
-			_exit(126);
-		vm_drop_capabilities();
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	strv_free(argv);
-	if (logfd >= 0)
-		(void)close(logfd);
-	return pid;
+	pid_t pid =
+	    vm_qemu_start(vm_qemu_q35.command_line(&vm_qemu_q35, p), dir, NULL, NULL, 0, 0, err);
+	return pid < 0 ? berr_wrap(err, "a template's QEMU") : pid;
 }
 
 static int migrate_wait(struct vm_qmp *q, struct berr **err)

@@ -4,14 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +29,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "vm/accel.h"
+#include "vm/child.h"
 #include "vm/initramfs.h"
 #include "vm/proto.h"
 #include "vm/qmp.h"
@@ -79,37 +78,6 @@ static int make_cgroup(struct vm *v, const struct vm_opts *o, unsigned mem_mb, s
 		return berr_wrap(err, "the VM's cgroup");
 	}
 	return 0;
-}
-
-/* QEMU needs no capability: what it opens (the kernel, the initramfs, /dev/kvm, its sockets)
- * is root's to open by ownership. So it runs with none, and no way to get any back
- * (no_new_privs; -sandbox also denies it setuid). */
-void vm_drop_capabilities(void)
-{
-	for (int cap = 0; cap < 64; cap++)
-		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {{0, 0, 0}, {0, 0, 0}};
-	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(125);
-}
-
-void vm_child_setup(const char *cgroup, int in, int out, int err_)
-{
-	if (cgroup && rt_cgroup_enter_self(cgroup, false, NULL) < 0)
-		_exit(125);
-	/* QEMU and virtiofsd end with whoever runs the VM (a monitor, berth-runtime-vm's
-	 * shim): a VM nobody watches would be out of anyone's reach */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* the monitor's and the shim's blocked signals (their signalfd's) are not theirs: a
-	 * virtiofsd with SIGTERM blocked outlives its stop by the second we then wait */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	int null = open("/dev/null", O_RDWR);
-	dup2(in >= 0 ? in : null, 0);
-	dup2(out >= 0 ? out : null, 1);
-	dup2(err_ >= 0 ? err_ : null, 2);
 }
 
 /* A virtiofsd for the share. The listening socket is made here and handed over (--fd): with
@@ -188,36 +156,10 @@ static int start_qemu(struct vm *v, const struct vm_opts *o, const struct vm_hyp
 		theirs[N_PORTS + i] = o->nics[i].fd;
 	}
 	p->n_nics = o->n_nics;
-	char **argv = h->command_line(h, p);
-	autofree char *log = state_file(v, "qemu.log");
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		strv_free(argv);
-		if (logfd >= 0)
-			(void)close(logfd);
-		return berr_set(err, e, "fork QEMU");
-	}
-	if (pid == 0) {
-		vm_child_setup(v->cgroup, -1, logfd, logfd);
-		/* the sockets are named relative to the state directory */
-		if (chdir(v->state_dir) < 0)
-			_exit(126);
-		/* out of the way first: a port's fd may already be one of the numbers below */
-		int high[N_PORTS + VM_NICS_MAX];
-		for (int i = 0; i < n_fds; i++)
-			high[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 100);
-		for (int i = 0; i < n_fds; i++)
-			dup2(high[i], PORT_FD_FIRST + i); /* dup2 clears close-on-exec */
-		vm_drop_capabilities();
-		execvp(argv[0], argv);
-		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	strv_free(argv);
-	if (logfd >= 0)
-		(void)close(logfd);
+	pid_t pid = vm_qemu_start(h->command_line(h, p), v->state_dir, v->cgroup, theirs, n_fds,
+				  PORT_FD_FIRST, err);
+	if (pid < 0)
+		return (int)pid;
 	v->qemu = pid;
 	return 0;
 }

@@ -91,10 +91,4 @@ char *vm_console_tail(const struct vm *v, size_t max);
  * children unless the caller did (reaped_qemu). */
 void vm_stop(struct vm *v, bool reaped_qemu);
 
-/* For src/vm's own children (QEMU, virtiofsd), before their exec: into cgroup (NULL: stay),
- * stdio on these (-1: /dev/null), no signal blocked, killed with their parent. */
-void vm_child_setup(const char *cgroup, int in, int out, int err_);
-/* No capability, and no way to get one (QEMU needs none). */
-void vm_drop_capabilities(void);
-
 #endif
