@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 #include "vm/netns.h"
 
@@ -48,68 +49,25 @@ static int host_link(struct net_iface *out, struct berr **err)
 	return 0;
 }
 
-/* passt's -t/-u specs for the holds: "[ADDR/]HOSTPORT:PORT", joined with commas. */
-static void specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap)
-{
-	snprintf(tcp, cap, "none");
-	snprintf(udp, cap, "none");
-	size_t lt = 0, lu = 0;
-	for (size_t i = 0; i < n; i++) {
-		bool is_udp = !strcmp(h[i].proto, "udp");
-		char *buf = is_udp ? udp : tcp;
-		size_t *len = is_udp ? &lu : &lt;
-		if (*len >= cap - 1)
-			continue;
-		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s%s%u:%u", *len ? "," : "",
-					 h[i].any ? "" : h[i].host_ip, h[i].any ? "" : "/",
-					 h[i].host_port, h[i].port);
-	}
-}
-
-/* Run passt with sock as its fd 3; it forks its daemon (pid in pidfile) and returns. */
+/* Run passt with sock as its fd 3; it forks its daemon (pid in pidfile) and returns. The
+ * daemon outlives us: nothing of ours but stdio and its socket, and none of our blocked
+ * signals (SIGTERM stops it). */
 static int run_passt(int sock, char *const argv[], struct berr **err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return berr_set(err, e, "fork passt");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0 ||
-		    dup2(sock, 3) < 0) /* dup2 clears close-on-exec */
-			_exit(126);
-		/* the daemon outlives us: nothing of ours but stdio and its socket */
-		(void)syscall(SYS_close_range, 4, ~0U, 0);
-		execvp(argv[0], argv);
-		dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
-		_exit(127);
-	}
-	(void)close(p[1]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	char msg[512];
-	ssize_t got = 0;
-	size_t len = 0;
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	while (len < sizeof(msg) - 1 && (got = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-		len += (size_t)got;
-	(void)close(p[0]);
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
-	msg[len] = '\0';
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strcmp(msg, "not found"))
-		return berr_plain(err, ENOENT, "passt is not installed (Debian's package passt)");
-	const char *last = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
-	return berr_plain(err, EIO, "passt: %s", *last ? last : "failed");
+	struct spawn_opts o = {.argv = (const char *const *)argv,
+			       .err_max = 511,
+			       .fd3 = sock,
+			       .has_fd3 = true,
+			       .close_others = true};
+	struct spawn_result res;
+	int r = spawn_run(&o, &res, NULL);
+	if (r < 0)
+		r = res.not_found
+			? berr_plain(err, ENOENT, "passt is not installed (Debian's package passt)")
+			: berr_plain(err, EIO, "passt: %s",
+				     *res.err ? spawn_last_line(res.err) : "failed");
+	spawn_result_free(&res);
+	return r;
 }
 
 /* A locally administered MAC from the container's id, as the bridge's endpoints have. */
@@ -136,7 +94,7 @@ int eng_passt_attach_vm(const struct eng_store *s, const char *id, json_t *rec, 
 	if (r < 0)
 		return r;
 	char tcp[1024], udp[1024];
-	specs(h, n, tcp, udp, sizeof(tcp));
+	eng_port_specs(h, n, tcp, udp, sizeof(tcp));
 	autofree char *dir = xasprintf("%s/%s", s->runroot, id);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	int sv[2] = {-1, -1};

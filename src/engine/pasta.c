@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/pidfile.h"
 #include "util/spawn.h"
 #include "util/xalloc.h"
 
@@ -66,24 +67,6 @@ static int bind_netns(const char *dir, pid_t pid, struct berr **err)
 	if (mount(src, file, NULL, MS_BIND, NULL) < 0)
 		return berr_set(err, errno, "bind the network namespace at '%s'", file);
 	return 0;
-}
-
-/* pasta's -t/-u specs for the holds: "[ADDR/]HOSTPORT:PORT", joined with commas. */
-static void port_specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap)
-{
-	snprintf(tcp, cap, "none");
-	snprintf(udp, cap, "none");
-	size_t lt = 0, lu = 0;
-	for (size_t i = 0; i < n; i++) {
-		bool is_udp = !strcmp(h[i].proto, "udp");
-		char *buf = is_udp ? udp : tcp;
-		size_t *len = is_udp ? &lu : &lt;
-		if (*len >= cap - 1)
-			continue;
-		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s%s%u:%u", *len ? "," : "",
-					 h[i].any ? "" : h[i].host_ip, h[i].any ? "" : "/",
-					 h[i].host_port, h[i].port);
-	}
 }
 
 /* Run pasta; it configures the namespace, forks its daemon (pid in pidfile) and returns.
@@ -187,7 +170,7 @@ int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid
 		return 0;
 	}
 	char tcp[1024], udp[1024];
-	port_specs(h, n, tcp, udp, sizeof(tcp));
+	eng_port_specs(h, n, tcp, udp, sizeof(tcp));
 	eng_port_release(h, n);
 	autofree char *ns = xasprintf("%s/netns", dir);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
@@ -212,13 +195,10 @@ void eng_pasta_detach(const struct eng_store *s, const char *id)
 	autofree char *dir = dir_of(s, id);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	autofree char *ns = xasprintf("%s/netns", dir);
-	autofree char *text = NULL;
-	int pid = 0;
-	/* pasta's own pid file: it ends on SIGTERM */
-	if (fs_read_file(AT_FDCWD, pidfile, 64, &text, NULL, NULL) == 0 &&
-	    sscanf(text, "%d", &pid) == 1 && pid > 1)
-		(void)kill(pid, SIGTERM);
-	(void)unlink(pidfile);
+	/* pasta's own pid file (or a rootless VM's passt's, engine/passt.c): it ends on
+	 * SIGTERM; only while the number is still one of theirs */
+	static const char *const names[] = {"pasta", "passt", NULL};
+	pidfile_kill(pidfile, names, SIGTERM, false);
 	autofree char *fwd = xasprintf("%s/portfwd.pid", dir);
 	autofree char *slirp = xasprintf("%s/slirp4netns.pid", dir);
 	eng_portfwd_stop(fwd);

@@ -352,3 +352,20 @@ json_t *eng_port_settings(json_t *exposed, json_t *bindings, const struct eng_po
 	}
 	return ports;
 }
+
+void eng_port_specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap)
+{
+	snprintf(tcp, cap, "none");
+	snprintf(udp, cap, "none");
+	size_t lt = 0, lu = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool is_udp = !strcmp(h[i].proto, "udp");
+		char *buf = is_udp ? udp : tcp;
+		size_t *len = is_udp ? &lu : &lt;
+		if (*len >= cap - 1)
+			continue;
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s%s%u:%u", *len ? "," : "",
+					 h[i].any ? "" : h[i].host_ip, h[i].any ? "" : "/",
+					 h[i].host_port, h[i].port);
+	}
+}

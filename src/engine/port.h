@@ -35,6 +35,9 @@ struct eng_port_hold {
 int eng_port_reserve(json_t *bindings, json_t *exposed, bool publish_all, bool v6,
 		     struct eng_port_hold **out, size_t *out_n, struct berr **err);
 void eng_port_release(struct eng_port_hold *h, size_t n);
+/* The holds as pasta's and passt's -t and -u take them: "[ADDR/]HOSTPORT:PORT" joined with
+ * commas, "none" for none; what does not fit in cap is left out. */
+void eng_port_specs(const struct eng_port_hold *h, size_t n, char *tcp, char *udp, size_t cap);
 /* NetworkSettings.Ports: every exposed or bound port, with its holds (null: none). */
 json_t *eng_port_settings(json_t *exposed, json_t *bindings, const struct eng_port_hold *h,
 			  size_t n);

@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/pidfile.h"
 #include "util/xalloc.h"
 
 #define FWD_NAME        "berth-portfwd"
@@ -306,18 +307,8 @@ int eng_portfwd_start(const struct eng_port_hold *h, size_t n, int netns_fd, con
 
 void eng_portfwd_stop(const char *pidfile)
 {
-	autofree char *text = NULL;
-	int pid = 0;
-	if (fs_read_file(AT_FDCWD, pidfile, 64, &text, NULL, NULL) == 0 &&
-	    sscanf(text, "%d", &pid) == 1 && pid > 1) {
-		/* only the forwarder's group: a pid file left by a killed monitor may name a
-		 * process that has since taken its number */
-		char path[64];
-		autofree char *comm = NULL;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		if (fs_read_file(AT_FDCWD, path, 64, &comm, NULL, NULL) == 0 &&
-		    !strncmp(comm, FWD_NAME, strlen(FWD_NAME)))
-			(void)kill(-pid, SIGKILL);
-	}
-	(void)unlink(pidfile);
+	/* only the forwarder's group: a pid file left by a killed monitor may name a process
+	 * that has since taken its number */
+	static const char *const names[] = {FWD_NAME, NULL};
+	pidfile_kill(pidfile, names, SIGKILL, true);
 }

@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/pidfile.h"
 #include "util/xalloc.h"
 
 #define SLIRP_ARGS_MAX 24
@@ -256,17 +257,7 @@ int eng_slirp_start(const char *ns_path, const struct eng_slirp_opts *o, const c
 
 void eng_slirp_stop(const char *pidfile)
 {
-	autofree char *text = NULL;
-	int pid = 0;
-	if (fs_read_file(AT_FDCWD, pidfile, 64, &text, NULL, NULL) == 0 &&
-	    sscanf(text, "%d", &pid) == 1 && pid > 1) {
-		char path[64];
-		autofree char *comm = NULL;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		/* only our slirp4netns: the number may be another process's by now */
-		if (fs_read_file(AT_FDCWD, path, 64, &comm, NULL, NULL) == 0 &&
-		    !strncmp(comm, SLIRP_NAME, strlen(SLIRP_NAME)))
-			(void)kill(pid, SIGTERM);
-	}
-	(void)unlink(pidfile);
+	/* only our slirp4netns: the number may be another process's by now */
+	static const char *const names[] = {SLIRP_NAME, NULL};
+	pidfile_kill(pidfile, names, SIGTERM, false);
 }

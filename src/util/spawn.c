@@ -131,8 +131,12 @@ static int plan_files(const struct spawn_opts *o, int errfd, int outfd,
 		    fa, o->out == SPAWN_OUT_CAPTURE ? outfd : errfd, STDOUT_FILENO);
 	if (!r)
 		r = posix_spawn_file_actions_adddup2(fa, errfd, STDERR_FILENO);
+	/* after the pipes went to 1 and 2 (one of them may be 3); fd3 is above 9 (spawn_run) */
+	if (!r && o->has_fd3)
+		r = posix_spawn_file_actions_adddup2(fa, o->fd3, 3);
 	if (!r && o->close_others)
-		r = posix_spawn_file_actions_addclosefrom_np(fa, STDERR_FILENO + 1);
+		r = posix_spawn_file_actions_addclosefrom_np(fa,
+							     o->has_fd3 ? 4 : STDERR_FILENO + 1);
 	return r;
 }
 
@@ -235,6 +239,22 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct b
 {
 	const char *name = o->argv[0];
 	int pe[2] = {-1, -1}, po[2] = {-1, -1};
+	/* fd3 out of the way of the numbers the child's file actions write (dup2 of a descriptor
+	 * onto itself would keep its close-on-exec) */
+	struct spawn_opts moved;
+	autoclose int fd3 = -1;
+	if (o->has_fd3) {
+		fd3 = fcntl(o->fd3, F_DUPFD_CLOEXEC, 10);
+		if (fd3 < 0) {
+			*out_res = (struct spawn_result){.status = -1};
+			out_res->out = xstrdup("");
+			out_res->err = xstrdup("");
+			return berr_set(err, errno, "%s: its descriptor", name);
+		}
+		moved = *o;
+		moved.fd3 = fd3;
+		o = &moved;
+	}
 	int r = pipe_above_stdio(pe);
 	if (r == 0 && o->out == SPAWN_OUT_CAPTURE)
 		r = pipe_above_stdio(po);

@@ -27,6 +27,8 @@ struct spawn_opts {
 	const char *dir;         /* it starts there, when set */
 	int dirfd;               /* ... or in this directory, when has_dirfd */
 	bool has_dirfd;
+	int fd3; /* given to it as its fd 3 (passt's socket), when has_fd3 */
+	bool has_fd3;
 	enum spawn_stdout out; /* stdin is always /dev/null */
 	size_t out_max;        /* bytes of stdout kept; 0: SPAWN_TEXT_MAX */
 	size_t err_max;        /* bytes of stderr kept; 0: SPAWN_TEXT_MAX */

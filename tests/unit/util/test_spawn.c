@@ -203,6 +203,36 @@ static void directory_umask_and_descriptors(void **state)
 	(void)close(keep);
 }
 
+/* A descriptor handed over as fd 3 (passt's socket), the others closed: from a number of
+ * its own, and from 3 itself (a dup2 onto itself would have kept close-on-exec). */
+static void a_descriptor_as_fd3(void **state)
+{
+	struct spawn_result res;
+	struct berr *err = NULL;
+	for (int round = 0; round < 2; round++) {
+		int p[2];
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		assert_int_equal(write(p[1], "via3", 4), 4);
+		(void)close(p[1]);
+		int fd = round == 0 ? fcntl(p[0], F_DUPFD_CLOEXEC, 20) : p[0];
+		if (round == 1 && fd != 3 && fcntl(3, F_GETFD) < 0)
+			fd = dup3(p[0], 3, O_CLOEXEC);
+		assert_true(fd >= 0);
+		if (fd != p[0])
+			(void)close(p[0]);
+		assert_int_equal(sh((struct spawn_opts){.out = SPAWN_OUT_CAPTURE,
+							.fd3 = fd,
+							.has_fd3 = true,
+							.close_others = true},
+				    "cat <&3; [ ! -e /proc/self/fd/4 ] && echo :closed", &res,
+				    &err),
+				 0);
+		assert_string_equal(res.out, "via3:closed\n");
+		spawn_result_free(&res);
+		(void)close(fd);
+	}
+}
+
 /* A program that leaves a daemon holding its stderr: the first process's end is the end. */
 static void a_daemon_is_not_waited_for(void **state)
 {
@@ -246,6 +276,7 @@ int main(void)
 	    cmocka_unit_test(timeout_kills),
 	    cmocka_unit_test(exec_failure_reported),
 	    cmocka_unit_test(directory_umask_and_descriptors),
+	    cmocka_unit_test(a_descriptor_as_fd3),
 	    cmocka_unit_test(a_daemon_is_not_waited_for),
 	    cmocka_unit_test(environment_changed),
 	};
