@@ -12,6 +12,7 @@
 #include "engine/pod.h"
 #include "engine/pod_vm.h"
 #include "engine/stats.h"
+#include "runtime/cgroup_stats.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/frame.h"
@@ -106,20 +107,6 @@ int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const
 	return *out_doc ? 0 : -EIO;
 }
 
-/* "key value" lines: the value of key (0 when absent or "max"). */
-static uint64_t value(const char *text, const char *key)
-{
-	size_t n = strlen(key);
-	for (const char *p = text; p && *p;) {
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return strtoull(p + n + 1, NULL, 10);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
 /* memory.stat's keys ("stat.KEY N") as {KEY: N}. */
 static json_t *mem_stat(const char *text)
 {
@@ -147,23 +134,23 @@ int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
 		return r;
 	struct rt_cgroup_usage *u = &x->cg;
 	u->v2 = true;
-	u->cpu_total_ns = value(t, "usage_usec") * 1000;
-	u->cpu_user_ns = value(t, "user_usec") * 1000;
-	u->cpu_kernel_ns = value(t, "system_usec") * 1000;
-	u->throttle_periods = value(t, "nr_periods");
-	u->throttled_periods = value(t, "nr_throttled");
-	u->throttled_ns = value(t, "throttled_usec") * 1000;
-	u->mem_usage = value(t, "memory.current");
-	u->mem_limit = value(t, "memory.max");
-	u->mem_failcnt = value(t, "events.oom");
+	u->cpu_total_ns = rt_cgroup_keyed(t, "usage_usec") * 1000;
+	u->cpu_user_ns = rt_cgroup_keyed(t, "user_usec") * 1000;
+	u->cpu_kernel_ns = rt_cgroup_keyed(t, "system_usec") * 1000;
+	u->throttle_periods = rt_cgroup_keyed(t, "nr_periods");
+	u->throttled_periods = rt_cgroup_keyed(t, "nr_throttled");
+	u->throttled_ns = rt_cgroup_keyed(t, "throttled_usec") * 1000;
+	u->mem_usage = rt_cgroup_keyed(t, "memory.current");
+	u->mem_limit = rt_cgroup_keyed(t, "memory.max");
+	u->mem_failcnt = rt_cgroup_keyed(t, "events.oom");
 	u->mem_stat = mem_stat(t);
-	u->pids = value(t, "pids.current");
-	u->pids_limit = value(t, "pids.max");
+	u->pids = rt_cgroup_keyed(t, "pids.current");
+	u->pids_limit = rt_cgroup_keyed(t, "pids.max");
 	x->running = true;
-	x->system_cpu_ns = value(t, "system_ns");
-	x->online_cpus = (unsigned)value(t, "cpus");
+	x->system_cpu_ns = rt_cgroup_keyed(t, "system_ns");
+	x->online_cpus = (unsigned)rt_cgroup_keyed(t, "cpus");
 	/* no limit of its own: the VM's memory */
-	uint64_t vm = value(t, "memtotal");
+	uint64_t vm = rt_cgroup_keyed(t, "memtotal");
 	x->mem_limit = u->mem_limit && (!vm || u->mem_limit < vm) ? u->mem_limit : vm;
 	return 0;
 }

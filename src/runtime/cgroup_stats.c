@@ -37,8 +37,7 @@ static uint64_t number(const char *path, const char *ctl, const char *file)
 	return t ? strtoull(t, NULL, 10) : 0;
 }
 
-/* The value of "key N" in a flat-keyed file (cpu.stat, memory.stat, memory.events), or 0. */
-static uint64_t keyed(const char *text, const char *key)
+uint64_t rt_cgroup_keyed(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 	for (const char *p = text; p && *p;) {
@@ -129,12 +128,12 @@ static void read_v1(const char *path, struct rt_cgroup_usage *u)
 			json_array_append_new(u->cpu_percpu_ns, json_integer((json_int_t)v));
 	}
 	autofree char *st = slurp(path, "cpuacct", "cpuacct.stat");
-	u->cpu_user_ns = ticks_ns(keyed(st, "user"));
+	u->cpu_user_ns = ticks_ns(rt_cgroup_keyed(st, "user"));
 	autofree char *cpu = slurp(path, "cpu", "cpu.stat");
-	u->cpu_kernel_ns = ticks_ns(keyed(st, "system"));
-	u->throttle_periods = keyed(cpu, "nr_periods");
-	u->throttled_periods = keyed(cpu, "nr_throttled");
-	u->throttled_ns = keyed(cpu, "throttled_time");
+	u->cpu_kernel_ns = ticks_ns(rt_cgroup_keyed(st, "system"));
+	u->throttle_periods = rt_cgroup_keyed(cpu, "nr_periods");
+	u->throttled_periods = rt_cgroup_keyed(cpu, "nr_throttled");
+	u->throttled_ns = rt_cgroup_keyed(cpu, "throttled_time");
 	u->mem_usage = number(path, "memory", "memory.usage_in_bytes");
 	u->mem_max_usage = number(path, "memory", "memory.max_usage_in_bytes");
 	u->mem_limit = number(path, "memory", "memory.limit_in_bytes");
@@ -157,16 +156,16 @@ static void read_v2(const char *path, struct rt_cgroup_usage *u)
 {
 	u->v2 = true;
 	autofree char *cpu = slurp(path, NULL, "cpu.stat");
-	u->cpu_total_ns = keyed(cpu, "usage_usec") * 1000;
-	u->cpu_user_ns = keyed(cpu, "user_usec") * 1000;
-	u->cpu_kernel_ns = keyed(cpu, "system_usec") * 1000;
-	u->throttle_periods = keyed(cpu, "nr_periods");
-	u->throttled_periods = keyed(cpu, "nr_throttled");
-	u->throttled_ns = keyed(cpu, "throttled_usec") * 1000;
+	u->cpu_total_ns = rt_cgroup_keyed(cpu, "usage_usec") * 1000;
+	u->cpu_user_ns = rt_cgroup_keyed(cpu, "user_usec") * 1000;
+	u->cpu_kernel_ns = rt_cgroup_keyed(cpu, "system_usec") * 1000;
+	u->throttle_periods = rt_cgroup_keyed(cpu, "nr_periods");
+	u->throttled_periods = rt_cgroup_keyed(cpu, "nr_throttled");
+	u->throttled_ns = rt_cgroup_keyed(cpu, "throttled_usec") * 1000;
 	u->mem_usage = number(path, NULL, "memory.current");
 	u->mem_limit = number(path, NULL, "memory.max");
 	autofree char *events = slurp(path, NULL, "memory.events");
-	u->mem_failcnt = keyed(events, "oom");
+	u->mem_failcnt = rt_cgroup_keyed(events, "oom");
 	autofree char *mem = slurp(path, NULL, "memory.stat");
 	u->mem_stat = keyed_all(mem);
 	u->pids = number(path, NULL, "pids.current");

@@ -33,6 +33,9 @@ struct rt_cgroup_usage {
 int rt_cgroup_usage_read(const char *path, struct rt_cgroup_usage *out, struct berr **err);
 void rt_cgroup_usage_clear(struct rt_cgroup_usage *u);
 
+/* The value of "key N" in a flat-keyed text (cpu.stat, memory.stat, memory.events), or 0
+ * (absent, or "max"). */
+uint64_t rt_cgroup_keyed(const char *text, const char *key);
 /* Parsers of the files (for tests): "8:0 Read 4096" lines (v1) and "8:0 rbytes=1 wbytes=2"
  * lines (v2) appended to u->io_bytes with the read and write sums. */
 void rt_cgroup_parse_blkio_v1(const char *text, struct rt_cgroup_usage *u);
