@@ -294,6 +294,87 @@ podman_peer_teardown() {
 	rm -rf "$PM_DIR"
 }
 
+# ---- a real unprivileged user for the rootless tests (issue #22) ----
+
+# userns_blocked [newuidmap]: why an ordinary user cannot make a user namespace here (or,
+# with "newuidmap", lacks Debian's uidmap too), or nothing.
+userns_blocked() {
+	local f
+	f=/proc/sys/kernel/unprivileged_userns_clone
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/user/max_user_namespaces
+	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
+	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
+	[ "${1:-}" != newuidmap ] || command -v newuidmap >/dev/null ||
+		{ echo "no newuidmap (Debian's uidmap)"; return; }
+}
+
+# rootless_user_make NAME SUB WORK: the user NAME (no automatic subordinate ranges: useradd
+# adds some when /etc/subuid exists; the test writes its own), SUB..SUB+65535 its range in
+# /etc/subuid and /etc/subgid (a file's own, far from the auto pool [2^30, 2^31) and from
+# the other files' users), /run/user/UID its runtime directory as pam_systemd makes it, and a
+# directory /tmp/WORK.XXXXXX holding its home. Exports RU_USER RU_UID RU_GID RU_SUB RU_XDG
+# RU_WORK RU_MADE_RUN_USER.
+rootless_user_make() {
+	export RU_USER=$1 RU_SUB=$2 RU_UID RU_GID RU_XDG RU_WORK RU_MADE_RUN_USER=
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RU_USER"
+	RU_UID=$(id -u "$RU_USER")
+	RU_GID=$(id -g "$RU_USER")
+	echo "$RU_USER:$RU_SUB:65536" >>/etc/subuid
+	echo "$RU_USER:$RU_SUB:65536" >>/etc/subgid
+	RU_XDG="/run/user/$RU_UID"
+	[ -d /run/user ] || RU_MADE_RUN_USER=1
+	mkdir -p "$RU_XDG"
+	chown "$RU_UID:$RU_GID" "$RU_XDG"
+	chmod 0700 "$RU_XDG"
+	RU_WORK=$(mktemp -d "/tmp/$3.XXXXXX")
+	chmod 0755 "$RU_WORK"
+	mkdir "$RU_WORK/home"
+	chown "$RU_UID:$RU_GID" "$RU_WORK/home"
+}
+
+# rootless_user_kill [UID...]: every process of the user's, of its range (a container's other
+# users) or of these uids, killed; whether there was one.
+rootless_user_kill() {
+	local pids="" p uid u mine
+	for p in /proc/[0-9]*; do
+		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		mine=
+		[ "$uid" = "$RU_UID" ] && mine=1
+		[ "$uid" -ge "$RU_SUB" ] && [ "$uid" -lt $((RU_SUB + 65536)) ] && mine=1
+		for u in "$@"; do [ "$uid" = "$u" ] && mine=1; done
+		[ -z "$mine" ] || pids="$pids ${p#/proc/}"
+	done
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	[ -n "$pids" ]
+}
+
+# rootless_user_remove [USER...]: the user's processes ended, its directories, range and
+# account removed (and these other users'); fails if a process of theirs is left.
+rootless_user_remove() {
+	[ -n "${RU_USER:-}" ] || return 0
+	local others=() u
+	for u in "$@"; do others+=("$(id -u "$u")"); done
+	for _ in $(seq 50); do rootless_user_kill "${others[@]}" || break; sleep 0.1; done
+	rm -rf "$RU_WORK" "$RU_XDG" "/tmp/berth-run-$RU_UID"
+	for u in "${others[@]}"; do rm -rf "/tmp/berth-run-$u"; done
+	[ -z "$RU_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
+	sed -i "/^$RU_USER:/d" /etc/subuid /etc/subgid
+	userdel "$RU_USER" 2>/dev/null || true
+	for u in "$@"; do userdel "$u" 2>/dev/null || true; done
+	! rootless_user_kill "${others[@]}"
+}
+
+# ub ARGS...: berth as the test's user, with a clean environment (RU_PATH: another PATH), its
+# home and runtime directory.
+ub() {
+	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH="${RU_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" "$@"
+}
+
 # api_service_start: `berth system service` on $WORK/api.sock (SOCK), its pid in SERVICE, the
 # docker CLI and SDKs pointed at it (DOCKER_HOST) with a config directory of the test's own.
 api_service_start() {

@@ -6,17 +6,6 @@
 
 load helpers
 
-# Why a part cannot run on this host, or nothing.
-userns_blocked() {
-	local f
-	f=/proc/sys/kernel/unprivileged_userns_clone
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/user/max_user_namespaces
-	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
-}
-
 setup_file() {
 	export RL_BLOCKED
 	RL_BLOCKED=$(userns_blocked)

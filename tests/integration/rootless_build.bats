@@ -6,75 +6,19 @@
 
 load helpers
 
-# Why a part cannot run on this host, or nothing.
-userns_blocked() {
-	local f
-	f=/proc/sys/kernel/unprivileged_userns_clone
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/user/max_user_namespaces
-	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
-	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
-}
-
 setup_file() {
 	export RB_BLOCKED
-	RB_BLOCKED=$(userns_blocked)
+	RB_BLOCKED=$(userns_blocked newuidmap)
 	[ -z "$RB_BLOCKED" ] || return 0
-	export RB_USER="brb$$"
-	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RB_USER"
-	export RB_UID RB_GID
-	RB_UID=$(id -u "$RB_USER")
-	RB_GID=$(id -g "$RB_USER")
 	# a range of our own, above rootless_engine.bats' (which ends at 3758096384)
-	export RB_SUB=$((3825205248 + ($$ % 1024) * 65536))
-	echo "$RB_USER:$RB_SUB:65536" >>/etc/subuid
-	echo "$RB_USER:$RB_SUB:65536" >>/etc/subgid
-	export RB_XDG="/run/user/$RB_UID" RB_MADE_RUN_USER=
-	[ -d /run/user ] || RB_MADE_RUN_USER=1
-	mkdir -p "$RB_XDG"
-	chown "$RB_UID:$RB_GID" "$RB_XDG"
-	chmod 0700 "$RB_XDG"
-	export RB_WORK
-	RB_WORK=$(mktemp -d /tmp/berth-rootless-build.XXXXXX)
-	chmod 0755 "$RB_WORK"
-	mkdir "$RB_WORK/home"
-	chown "$RB_UID:$RB_GID" "$RB_WORK/home"
-}
-
-# Every process of the user's or of its range, killed; true when there was one.
-kill_user_procs() {
-	local pids="" p uid
-	for p in /proc/[0-9]*; do
-		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
-		[ -n "$uid" ] || continue
-		if [ "$uid" = "$RB_UID" ] || { [ "$uid" -ge "$RB_SUB" ] && [ "$uid" -lt $((RB_SUB + 65536)) ]; }; then
-			pids="$pids ${p#/proc/}"
-		fi
-	done
-	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-	[ -n "$pids" ]
+	rootless_user_make "brb$$" $((3825205248 + ($$ % 1024) * 65536)) berth-rootless-build
 }
 
 teardown_file() {
-	[ -n "${RB_USER:-}" ] || return 0
-	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
-	rm -rf "$RB_WORK" "$RB_XDG" "/tmp/berth-run-$RB_UID"
-	[ -z "$RB_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
-	sed -i "/^$RB_USER:/d" /etc/subuid /etc/subgid
-	userdel "$RB_USER" 2>/dev/null || true
-	! kill_user_procs
+	rootless_user_remove
 }
 
-# ub ARGS...: berth as the test's user, with a clean environment, its home and runtime dir.
-ub() {
-	setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
-		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" "$@"
-}
-
-RB_STORE() { echo "$RB_WORK/home/.local/share/berth"; }
+RU_STORE() { echo "$RU_WORK/home/.local/share/berth"; }
 
 setup() {
 	load_libs
@@ -94,7 +38,7 @@ teardown() {
 }
 
 @test "build as the user: RUN as root of the user namespace, COPY, --chown; layers on disk with the mapped ids; the image runs as the user" {
-	ctx="$RB_WORK/ctx$BATS_TEST_NUMBER"
+	ctx="$RU_WORK/ctx$BATS_TEST_NUMBER"
 	mkdir -p "$ctx"
 	echo copied >"$ctx/f.txt"
 	cat >"$ctx/Containerfile" <<-'EOF'
@@ -108,8 +52,8 @@ teardown() {
 	run ub build --network none -t "$N" "$ctx"
 	assert_success
 	# RUN in the user's namespace: 0 is the user, 1.. its range
-	assert_output --regexp "RUN .* +0 +$RB_UID +1"
-	assert_output --regexp "RUN .* +1 +$RB_SUB +65536"
+	assert_output --regexp "RUN .* +0 +$RU_UID +1"
+	assert_output --regexp "RUN .* +1 +$RU_SUB +65536"
 	run ub images --format '{{.Repository}}'
 	assert_line "$N"
 	run ub run --rm --network none "$N"
@@ -119,13 +63,13 @@ teardown() {
 	assert_line "1000:1000 /app/b"
 	assert_line "0:0 /app/f.txt"
 	assert_line "42:43 /app/g.txt"
-	# on disk: container uid 1000 is RB_SUB + 999, 42:43 is RB_SUB + 41:42, 0 the user
-	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/b')
-	[ "$(stat -c %u:%g "$f")" = "$((RB_SUB + 999)):$((RB_SUB + 999))" ]
-	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/g.txt')
-	[ "$(stat -c %u:%g "$f")" = "$((RB_SUB + 41)):$((RB_SUB + 42))" ]
-	f=$(find "$(RB_STORE)/layers" -path '*/diff/app/f.txt')
-	[ "$(stat -c %u:%g "$f")" = "$RB_UID:$RB_GID" ]
+	# on disk: container uid 1000 is RU_SUB + 999, 42:43 is RU_SUB + 41:42, 0 the user
+	f=$(find "$(RU_STORE)/layers" -path '*/diff/app/b')
+	[ "$(stat -c %u:%g "$f")" = "$((RU_SUB + 999)):$((RU_SUB + 999))" ]
+	f=$(find "$(RU_STORE)/layers" -path '*/diff/app/g.txt')
+	[ "$(stat -c %u:%g "$f")" = "$((RU_SUB + 41)):$((RU_SUB + 42))" ]
+	f=$(find "$(RU_STORE)/layers" -path '*/diff/app/f.txt')
+	[ "$(stat -c %u:%g "$f")" = "$RU_UID:$RU_GID" ]
 	# again: every step from the cache; the build left nothing behind
 	run ub build --network none -t "$N" "$ctx"
 	assert_success
@@ -141,7 +85,7 @@ teardown() {
 }
 
 @test "build as the user: a failing RUN is the build's error; its container and mounts are gone" {
-	ctx="$RB_WORK/ctx$BATS_TEST_NUMBER"
+	ctx="$RU_WORK/ctx$BATS_TEST_NUMBER"
 	mkdir -p "$ctx"
 	printf 'FROM berth/default\nRUN id -u && cat /proc/self/uid_map | wc -l\nRUN exit 3\n' >"$ctx/Containerfile"
 	chmod -R a+rX "$ctx"
@@ -160,7 +104,7 @@ teardown() {
 	ip link set berth0 up
 	run ub system check
 	assert_success
-	assert_line --index 0 "rootless: has subordinate ids: uids $RB_SUB-$((RB_SUB + 65535)) (/etc/subuid), gids $RB_SUB-$((RB_SUB + 65535)) (/etc/subgid)"
+	assert_line --index 0 "rootless: has subordinate ids: uids $RU_SUB-$((RU_SUB + 65535)) (/etc/subuid), gids $RU_SUB-$((RU_SUB + 65535)) (/etc/subgid)"
 	assert_line --regexp "^rootless: has newuidmap: /.*/newuidmap \((setuid|file capabilities)\)$"
 	assert_line --regexp "^rootless: has newgidmap: /.*/newgidmap \((setuid|file capabilities)\)$"
 	assert_line --regexp "^rootless: (has overlayfs in the user namespace \(userxattr; kernel|lacks overlayfs in the user namespace: )"
@@ -185,7 +129,7 @@ teardown() {
 		assert_line --regexp "^rootless: (has|lacks) cgroup delegation: cgroup v2"
 	fi
 	# KVM: the user's own right to open /dev/kvm (not root's)
-	if setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- sh -c ': <>/dev/kvm' 2>/dev/null; then
+	if setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- sh -c ': <>/dev/kvm' 2>/dev/null; then
 		assert_line "rootless: has KVM: /dev/kvm (--isolation vm at full speed)"
 	else
 		assert_line --regexp "^rootless: lacks KVM: /dev/kvm: .*: --isolation vm emulates the CPU \(TCG, much slower\); as root, add the user to group kvm$"
@@ -194,7 +138,7 @@ teardown() {
 	assert_line "No problems found"
 	refute_output --partial "network bridge"
 	# the overlay probe's scratch directory is gone, and nothing is mounted there
-	run find "$RB_XDG/berth" -maxdepth 1 -name 'overlay-probe.*'
+	run find "$RU_XDG/berth" -maxdepth 1 -name 'overlay-probe.*'
 	assert_output ""
 	# as root: no rootless lines (and root's bridge would be root's finding)
 	ip link del berth0
@@ -208,9 +152,9 @@ teardown() {
 @test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); -m and --cpus size the guest; exec, stop, rm" {
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
-	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
-		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run --rm --isolation vm --network none \
+	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run --rm --isolation vm --network none \
 		-m 300m --cpus 2 berth/default sh -c 'echo in-vm; id -u; nproc; grep MemTotal /proc/meminfo'
 	assert_success
 	assert_line in-vm
@@ -219,9 +163,9 @@ teardown() {
 	assert_line --index 2 2
 	mem=$(echo "${lines[3]}" | awk '{print $2}')
 	[ "$mem" -gt 200000 ] && [ "$mem" -lt 310000 ]
-	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
-		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run -d --name "$N" --isolation vm --network none \
+	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm --network none \
 		berth/default sleep 600
 	assert_success
 	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
@@ -229,16 +173,16 @@ teardown() {
 	assert_success
 	assert_output w
 	# QEMU and virtiofsd are the user's processes on the host
-	run pgrep -u "$RB_UID" -f qemu-system-x86_64
+	run pgrep -u "$RU_UID" -f qemu-system-x86_64
 	assert_success
-	run pgrep -u "$RB_UID" -f virtiofsd
+	run pgrep -u "$RU_UID" -f virtiofsd
 	assert_success
 	run ub stop -t 2 "$N"
 	assert_success
 	run ub rm "$N"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd'
+	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd'
 	assert_failure
 }
 
@@ -255,9 +199,9 @@ teardown() {
 	ip link set "$RB_VETH" up
 	ip route add default via 198.51.100.1 dev "$RB_VETH"
 	port=$(free_port)
-	run timeout 300 setpriv --reuid="$RB_UID" --regid="$RB_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RB_WORK/home" \
-		XDG_RUNTIME_DIR="$RB_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
+	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
 		berth/default sh -c 'echo hello-vm >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
 	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N"
@@ -274,21 +218,21 @@ teardown() {
 	assert_line --partial "default via 198.51.100.1"
 	# outbound: a server at another address of this namespace, reached through passt
 	ip addr add 198.51.100.7/24 dev "brb$$b"
-	mkdir -p "$RB_WORK/www$BATS_TEST_NUMBER"
-	echo from-host >"$RB_WORK/www$BATS_TEST_NUMBER/h"
+	mkdir -p "$RU_WORK/www$BATS_TEST_NUMBER"
+	echo from-host >"$RU_WORK/www$BATS_TEST_NUMBER/h"
 	sport=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RB_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
+	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
 	SRV_PID=$!
 	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
 	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
 	assert_output from-host
 	# passt is the user's, and goes with the VM
-	run pgrep -u "$RB_UID" -f passt
+	run pgrep -u "$RU_UID" -f passt
 	assert_success
 	run ub rm -f "$N"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RB_UID" -f 'qemu-system|virtiofsd|passt'
+	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt'
 	assert_failure
 	# a user network's bridge is the rootless network namespace's: no tap for a VM there
 	ub network create "$N" >/dev/null

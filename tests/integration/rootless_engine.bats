@@ -7,80 +7,23 @@
 
 load helpers
 
-# Why a part cannot run on this host, or nothing.
-userns_blocked() {
-	local f
-	f=/proc/sys/kernel/unprivileged_userns_clone
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/user/max_user_namespaces
-	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
-	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
-}
-
 setup_file() {
 	export RE_BLOCKED
-	RE_BLOCKED=$(userns_blocked)
+	RE_BLOCKED=$(userns_blocked newuidmap)
 	[ -z "$RE_BLOCKED" ] || return 0
-	export RE_USER="bre$$" RE_NOSUB="brn$$"
-	# no automatic ranges: the test writes the user's own; the second user has none
-	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_USER"
-	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_NOSUB"
-	export RE_UID RE_GID RE_NOSUB_UID
-	RE_UID=$(id -u "$RE_USER")
-	RE_GID=$(id -g "$RE_USER")
-	RE_NOSUB_UID=$(id -u "$RE_NOSUB")
 	# a range of our own, beside rootless.bats' (which starts at 3 * 2^30)
-	export RE_SUB=$((3489660928 + ($$ % 4096) * 65536))
-	echo "$RE_USER:$RE_SUB:65536" >>/etc/subuid
-	echo "$RE_USER:$RE_SUB:65536" >>/etc/subgid
-	export RE_XDG="/run/user/$RE_UID" RE_MADE_RUN_USER=
-	[ -d /run/user ] || RE_MADE_RUN_USER=1
-	mkdir -p "$RE_XDG"
-	chown "$RE_UID:$RE_GID" "$RE_XDG"
-	chmod 0700 "$RE_XDG"
-	export RE_WORK
-	RE_WORK=$(mktemp -d /tmp/berth-rootless-engine.XXXXXX)
-	chmod 0755 "$RE_WORK"
-	mkdir "$RE_WORK/home"
-	chown "$RE_UID:$RE_GID" "$RE_WORK/home"
-}
-
-# Every process of the user's or of its range (a container's other users), killed.
-kill_user_procs() {
-	local pids="" p uid
-	for p in /proc/[0-9]*; do
-		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
-		[ -n "$uid" ] || continue
-		if [ "$uid" = "$RE_UID" ] || [ "$uid" = "$RE_NOSUB_UID" ] ||
-			{ [ "$uid" -ge "$RE_SUB" ] && [ "$uid" -lt $((RE_SUB + 65536)) ]; }; then
-			pids="$pids ${p#/proc/}"
-		fi
-	done
-	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-	[ -n "$pids" ]
+	rootless_user_make "bre$$" $((3489660928 + ($$ % 4096) * 65536)) berth-rootless-engine
+	# a second user, without a range
+	export RE_NOSUB="brn$$" RE_NOSUB_UID
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_NOSUB"
+	RE_NOSUB_UID=$(id -u "$RE_NOSUB")
 }
 
 teardown_file() {
-	[ -n "${RE_USER:-}" ] || return 0
-	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
-	rm -rf "$RE_WORK" "$RE_XDG" "/tmp/berth-run-$RE_UID" "/tmp/berth-run-$RE_NOSUB_UID"
-	[ -z "$RE_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
-	sed -i "/^$RE_USER:/d" /etc/subuid /etc/subgid
-	userdel "$RE_USER" 2>/dev/null || true
-	userdel "$RE_NOSUB" 2>/dev/null || true
-	! kill_user_procs
+	rootless_user_remove "$RE_NOSUB"
 }
 
-# ub ARGS...: berth as the test's user, with a clean environment, its home and runtime dir.
-ub() {
-	setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RE_WORK/home" \
-		XDG_RUNTIME_DIR="$RE_XDG" "$BERTH" "$@"
-}
-
-RE_STORE() { echo "$RE_WORK/home/.local/share/berth"; }
+RU_STORE() { echo "$RU_WORK/home/.local/share/berth"; }
 
 setup() {
 	load_libs
@@ -103,14 +46,14 @@ teardown() {
 @test "defaults: the user's store under ~/.local/share/berth, run root under XDG_RUNTIME_DIR; info says rootless" {
 	run ub info --format '{{.DockerRootDir}} {{.RunRoot}} {{json .SecurityOptions}}'
 	assert_success
-	assert_output "$(RE_STORE) $RE_XDG/berth [\"name=seccomp,profile=default\",\"name=rootless\"]"
-	[ "$(stat -c %U "$(RE_STORE)")" = "$RE_USER" ]
-	[ "$(stat -c %U:%a "$RE_XDG/berth")" = "$RE_USER:700" ]
+	assert_output "$(RU_STORE) $RU_XDG/berth [\"name=seccomp,profile=default\",\"name=rootless\"]"
+	[ "$(stat -c %U "$(RU_STORE)")" = "$RU_USER" ]
+	[ "$(stat -c %U:%a "$RU_XDG/berth")" = "$RU_USER:700" ]
 	# XDG_DATA_HOME moves the store, as podman's
-	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
-		HOME="$RE_WORK/home" XDG_DATA_HOME="$RE_WORK/home/data" XDG_RUNTIME_DIR="$RE_XDG" \
+	run setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RU_WORK/home" XDG_DATA_HOME="$RU_WORK/home/data" XDG_RUNTIME_DIR="$RU_XDG" \
 		"$BERTH" info --format '{{.DockerRootDir}}'
-	assert_output "$RE_WORK/home/data/berth"
+	assert_output "$RU_WORK/home/data/berth"
 	# root's defaults are unchanged (root is not in a user namespace: no "rootless")
 	run env -u BERTH_ROOT -u BERTH_RUNROOT "$BERTH" info --format '{{.DockerRootDir}} {{.RunRoot}} {{json .SecurityOptions}}'
 	assert_output '/var/lib/berth /run/berth ["name=seccomp,profile=default"]'
@@ -120,22 +63,22 @@ teardown() {
 	run ub unshare sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; echo "$BERTH_ROOT $BERTH_RUNROOT"'
 	assert_success
 	assert_line --index 0 0
-	assert_line --regexp "^ +0 +$RE_UID +1\$"
-	assert_line --regexp "^ +1 +$RE_SUB +65536\$"
-	assert_line --regexp "^ +0 +$RE_GID +1\$"
-	assert_line "$(RE_STORE) $RE_XDG/berth"
-	pid=$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")
+	assert_line --regexp "^ +0 +$RU_UID +1\$"
+	assert_line --regexp "^ +1 +$RU_SUB +65536\$"
+	assert_line --regexp "^ +0 +$RU_GID +1\$"
+	assert_line "$(RU_STORE) $RU_XDG/berth"
+	pid=$(cut -d' ' -f1 "$RU_XDG/berth/pause.pid")
 	[ "$(cat "/proc/$pid/comm")" = berth-pause ]
 	# a second command joins the same namespaces
 	run ub unshare readlink /proc/self/ns/user /proc/self/ns/mnt
 	assert_line --index 0 "$(readlink "/proc/$pid/ns/user")"
 	assert_line --index 1 "$(readlink "/proc/$pid/ns/mnt")"
-	[ "$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")" = "$pid" ]
+	[ "$(cut -d' ' -f1 "$RU_XDG/berth/pause.pid")" = "$pid" ]
 	# the pause process gone, the next command makes it again
 	kill -KILL "$pid"
 	run ub unshare true
 	assert_success
-	[ "$(cut -d' ' -f1 "$RE_XDG/berth/pause.pid")" != "$pid" ]
+	[ "$(cut -d' ' -f1 "$RU_XDG/berth/pause.pid")" != "$pid" ]
 	# the exit status is the command's
 	run ub unshare sh -c 'exit 7'
 	assert_failure 7
@@ -158,20 +101,20 @@ teardown() {
 }
 
 @test "without XDG_RUNTIME_DIR: a private /tmp/berth-run-UID; one made by someone else is refused" {
-	dir="/tmp/berth-run-$RE_UID"
+	dir="/tmp/berth-run-$RU_UID"
 	rm -rf "$dir"
-	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
-		HOME="$RE_WORK/home" "$BERTH" info --format '{{.RunRoot}}'
+	run setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RU_WORK/home" "$BERTH" info --format '{{.RunRoot}}'
 	assert_success
 	assert_output "$dir"
-	[ "$(stat -c %U:%a "$dir")" = "$RE_USER:700" ]
+	[ "$(stat -c %U:%a "$dir")" = "$RU_USER:700" ]
 	kill -KILL "$(cut -d' ' -f1 "$dir/pause.pid")"
 	rm -rf "$dir"
 	mkdir -m 0777 "$dir"
-	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
-		HOME="$RE_WORK/home" "$BERTH" ps
+	run setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RU_WORK/home" "$BERTH" ps
 	assert_failure 125
-	assert_output --partial "run root '$dir' is not a private directory of uid $RE_UID"
+	assert_output --partial "run root '$dir' is not a private directory of uid $RU_UID"
 	rm -rf "$dir"
 }
 
@@ -180,7 +123,7 @@ teardown() {
 	assert_success
 	assert_line --index 0 hi
 	assert_line --index 1 0
-	assert_line --regexp "^ +0 +$RE_UID +1\$"
+	assert_line --regexp "^ +0 +$RU_UID +1\$"
 	# no cgroup, and no warning about it in the container's output
 	refute_output --partial cgroup
 	run ub run -d --name "$N" --network none berth/default sh -c 'echo started; exec sleep 300'
@@ -194,18 +137,18 @@ teardown() {
 	assert_success
 	assert_output $'0\nsleep'
 	pid=$(ub inspect -f '{{.State.Pid}}' "$N")
-	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = "$RE_UID" ]
-	# another user in the container is one of the range's: container uid 1000 is RE_SUB + 999
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = "$RU_UID" ]
+	# another user in the container is one of the range's: container uid 1000 is RU_SUB + 999
 	run ub exec -u 1000 "$N" sh -c 'sleep 30 & echo $!'
 	assert_success
-	[ "$(awk '/^Uid:/ {print $2}' "/proc/$(pgrep -P "$pid" -n sleep || pgrep -u $((RE_SUB + 999)) -n sleep)/status")" = "$((RE_SUB + 999))" ]
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$(pgrep -P "$pid" -n sleep || pgrep -u $((RU_SUB + 999)) -n sleep)/status")" = "$((RU_SUB + 999))" ]
 	run ub stop -t 1 "$N"
 	assert_success
 	run ub ps -a --format '{{.Names}} {{.State}}'
 	assert_line "$N exited"
 	run ub rm "$N"
 	assert_success
-	[ ! -e "$(RE_STORE)/containers/$id" ]
+	[ ! -e "$(RU_STORE)/containers/$id" ]
 	# root does not see the user's containers
 	run env -u BERTH_ROOT -u BERTH_RUNROOT "$BERTH" ps -aq --no-trunc
 	refute_output --partial "$id"
@@ -215,7 +158,7 @@ teardown() {
 	for opt in "-m 64m" "--cpus 1" "--pids-limit 10"; do
 		run ub run --rm --network none $opt berth/default true
 		assert_failure 125
-		assert_output --partial "cgroups are not delegated to uid $RE_UID"
+		assert_output --partial "cgroups are not delegated to uid $RU_UID"
 	done
 	assert_output --partial "rootless: limits (pids) need a cgroup"
 	# (user networks: rootless_network.bats)
@@ -250,24 +193,24 @@ teardown() {
 	assert_line "Status: Downloaded newer image for $REG/re/img:1"
 	run ub images --format '{{.Repository}}:{{.Tag}}'
 	assert_line "$REG/re/img:1"
-	# on disk, the range's ids: container uid 1000 is RE_SUB + 999, 42 is RE_SUB + 41
-	layer=$(dirname "$(find "$(RE_STORE)/layers" -path '*/diff/gone/deep/y')")
-	[ "$(stat -c %u:%g "$layer/y")" = "$((RE_SUB + 41)):$((RE_SUB + 42))" ]
-	f=$(find "$(RE_STORE)/layers" -path '*/diff/home/app/sub' | head -1)
-	[ "$(stat -c %u:%g "$f")" = "$((RE_SUB + 999)):$((RE_SUB + 999))" ]
+	# on disk, the range's ids: container uid 1000 is RU_SUB + 999, 42 is RU_SUB + 41
+	layer=$(dirname "$(find "$(RU_STORE)/layers" -path '*/diff/gone/deep/y')")
+	[ "$(stat -c %u:%g "$layer/y")" = "$((RU_SUB + 41)):$((RU_SUB + 42))" ]
+	f=$(find "$(RU_STORE)/layers" -path '*/diff/home/app/sub' | head -1)
+	[ "$(stat -c %u:%g "$f")" = "$((RU_SUB + 999)):$((RU_SUB + 999))" ]
 	# the device was skipped (none can be made in a user namespace), the rest unpacked
-	[ -z "$(find "$(RE_STORE)/layers" -path '*/diff/dev/null2')" ]
+	[ -z "$(find "$(RU_STORE)/layers" -path '*/diff/dev/null2')" ]
 	run ub run --rm --network none "$REG/re/img:1" sh -c 'stat -c "%u:%g %n" /home/app/sub /gone/deep/y /gone/deep/z 2>&1; ls /home/app'
 	assert_success
 	assert_line "1000:1000 /home/app/sub"
 	assert_line --partial "can't stat '/gone/deep/y'"
 	assert_line "0:0 /gone/deep/z"
 	refute_line f
-	# a file the container writes as uid 1000 lands as RE_SUB + 999 in its upper directory
+	# a file the container writes as uid 1000 lands as RU_SUB + 999 in its upper directory
 	run ub run --name "$N" --network none -u 1000 "$REG/re/img:1" sh -c 'echo w >/home/app/sub/w'
 	assert_success
 	id=$(ub inspect -f '{{.Id}}' "$N")
-	[ "$(stat -c %u "$(RE_STORE)/containers/$id/diff/home/app/sub/w")" = "$((RE_SUB + 999))" ]
+	[ "$(stat -c %u "$(RU_STORE)/containers/$id/diff/home/app/sub/w")" = "$((RU_SUB + 999))" ]
 	# and the removals work in the container's own overlay as well (user.overlay xattrs)
 	run ub run --rm --network none "$REG/re/img:1" sh -c 'rm -rf /gone && mkdir /gone && ls -A /gone && echo ok'
 	assert_output ok
@@ -276,15 +219,15 @@ teardown() {
 @test "fuse-overlayfs as the fallback (forced with BERTH_OVERLAY=fuse-overlayfs): the container's root, its removals, no daemon left" {
 	command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
 	[ -c /dev/fuse ] || skip "no /dev/fuse"
-	run setpriv --reuid="$RE_UID" --regid="$RE_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
-		HOME="$RE_WORK/home" XDG_RUNTIME_DIR="$RE_XDG" BERTH_OVERLAY=fuse-overlayfs \
+	run setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- env -i PATH=/usr/bin:/bin \
+		HOME="$RU_WORK/home" XDG_RUNTIME_DIR="$RU_XDG" BERTH_OVERLAY=fuse-overlayfs \
 		"$BERTH" run --rm --network none berth/default sh -c \
 		'grep " / / " /proc/self/mountinfo; rm -rf /usr && mkdir /usr && ls -A /usr && echo new >/usr/f && cat /usr/f'
 	assert_success
 	assert_line --partial "fuse.fuse-overlayfs"
 	assert_line new
 	# unmounted with the container: its daemon is gone (a zombie aside, until its reaper runs)
-	live_fuse() { ps -u "$RE_UID" -o stat=,comm= | grep -v '^Z' | grep -q fuse-overlayfs; }
+	live_fuse() { ps -u "$RU_UID" -o stat=,comm= | grep -v '^Z' | grep -q fuse-overlayfs; }
 	for _ in $(seq 50); do live_fuse || break; sleep 0.1; done
 	run live_fuse
 	assert_failure
@@ -315,10 +258,10 @@ teardown() {
 	# outbound: a server at another address of this namespace (the container has the host's
 	# own), reached through pasta's sockets on the host
 	ip addr add 198.51.100.7/24 dev "bre$$b"
-	mkdir -p "$RE_WORK/www$BATS_TEST_NUMBER"
-	echo from-host >"$RE_WORK/www$BATS_TEST_NUMBER/h"
+	mkdir -p "$RU_WORK/www$BATS_TEST_NUMBER"
+	echo from-host >"$RU_WORK/www$BATS_TEST_NUMBER/h"
 	sport=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RE_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
+	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
 	SRV_PID=$!
 	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
 	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
@@ -326,8 +269,8 @@ teardown() {
 	run ub rm -f "$N"
 	assert_success
 	# its pasta went with it
-	for _ in $(seq 50); do pgrep -u "$RE_UID" -x pasta >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RE_UID" -x pasta
+	for _ in $(seq 50); do pgrep -u "$RU_UID" -x pasta >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -x pasta
 	assert_failure
 	# --network pasta by name too; a port below 1024 needs the sysctl
 	run ub run --rm --network pasta -p 80:80 berth/default true
@@ -342,20 +285,20 @@ teardown() {
 	assert_success
 	run ub run --rm --network none -v "$N:/data" berth/default cat /data/f
 	assert_output kept
-	mkdir "$RE_WORK/bind$BATS_TEST_NUMBER"
-	chown "$RE_UID:$RE_GID" "$RE_WORK/bind$BATS_TEST_NUMBER"
-	run ub run --rm --network none -v "$RE_WORK/bind$BATS_TEST_NUMBER:/b" berth/default sh -c 'echo b >/b/x'
+	mkdir "$RU_WORK/bind$BATS_TEST_NUMBER"
+	chown "$RU_UID:$RU_GID" "$RU_WORK/bind$BATS_TEST_NUMBER"
+	run ub run --rm --network none -v "$RU_WORK/bind$BATS_TEST_NUMBER:/b" berth/default sh -c 'echo b >/b/x'
 	assert_success
-	[ "$(stat -c %u:%g "$RE_WORK/bind$BATS_TEST_NUMBER/x")" = "$RE_UID:$RE_GID" ]
+	[ "$(stat -c %u:%g "$RU_WORK/bind$BATS_TEST_NUMBER/x")" = "$RU_UID:$RU_GID" ]
 	run ub volume rm "$N"
 	assert_success
 }
 
 @test "nothing the user could not reach: a file only root may read, bound in, stays unread" {
-	install -d -m 0755 "$RE_WORK/rootonly"
-	echo secret >"$RE_WORK/rootonly/f"
-	chmod 0600 "$RE_WORK/rootonly/f"
-	run ub run --rm --network none --cap-add DAC_OVERRIDE -v "$RE_WORK/rootonly:/s:ro" berth/default sh -c 'cat /s/f || echo denied'
+	install -d -m 0755 "$RU_WORK/rootonly"
+	echo secret >"$RU_WORK/rootonly/f"
+	chmod 0600 "$RU_WORK/rootonly/f"
+	run ub run --rm --network none --cap-add DAC_OVERRIDE -v "$RU_WORK/rootonly:/s:ro" berth/default sh -c 'cat /s/f || echo denied'
 	assert_success
 	assert_line denied
 	refute_line secret

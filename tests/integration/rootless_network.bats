@@ -9,42 +9,14 @@
 
 load helpers
 
-userns_blocked() {
-	local f
-	f=/proc/sys/kernel/unprivileged_userns_clone
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/user/max_user_namespaces
-	[ ! -e "$f" ] || [ "$(cat "$f")" -gt 0 ] || { echo "$f is 0"; return; }
-	f=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
-	[ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || { echo "$f is 1"; return; }
-	command -v newuidmap >/dev/null || { echo "no newuidmap (Debian's uidmap)"; return; }
-	command -v pasta >/dev/null || command -v slirp4netns >/dev/null ||
-		{ echo "neither pasta nor slirp4netns is installed"; return; }
-}
-
 setup_file() {
 	export RN_BLOCKED
-	RN_BLOCKED=$(userns_blocked)
+	RN_BLOCKED=$(userns_blocked newuidmap)
+	[ -n "$RN_BLOCKED" ] || command -v pasta >/dev/null || command -v slirp4netns >/dev/null ||
+		RN_BLOCKED="neither pasta nor slirp4netns is installed"
 	[ -z "$RN_BLOCKED" ] || return 0
-	export RN_USER="brn$$x"
-	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RN_USER"
-	export RN_UID RN_GID
-	RN_UID=$(id -u "$RN_USER")
-	RN_GID=$(id -g "$RN_USER")
 	# a range of our own, above rootless_engine.bats' (3489660928 + up to 2^28)
-	export RN_SUB=$((3758096384 + ($$ % 4096) * 65536))
-	echo "$RN_USER:$RN_SUB:65536" >>/etc/subuid
-	echo "$RN_USER:$RN_SUB:65536" >>/etc/subgid
-	export RN_XDG="/run/user/$RN_UID" RN_MADE_RUN_USER=
-	[ -d /run/user ] || RN_MADE_RUN_USER=1
-	mkdir -p "$RN_XDG"
-	chown "$RN_UID:$RN_GID" "$RN_XDG"
-	chmod 0700 "$RN_XDG"
-	export RN_WORK
-	RN_WORK=$(mktemp -d /tmp/berth-rootless-network.XXXXXX)
-	chmod 0755 "$RN_WORK"
-	mkdir "$RN_WORK/home"
-	chown "$RN_UID:$RN_GID" "$RN_WORK/home"
+	rootless_user_make "brn$$x" $((3758096384 + ($$ % 4096) * 65536)) berth-rootless-network
 	# pasta and slirp4netns copy or route through the host's interface: this suite's
 	# namespace gets one of its own (a veth pair, gone with the namespace), and a second
 	# address on its peer for a server the containers reach
@@ -57,40 +29,13 @@ setup_file() {
 	ip addr add 198.51.100.7/24 dev "brn$$b"
 }
 
-# Every process of the user's or of its range, killed; whether there was one.
-kill_user_procs() {
-	local pids="" p uid
-	for p in /proc/[0-9]*; do
-		uid=$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null) || continue
-		[ -n "$uid" ] || continue
-		if [ "$uid" = "$RN_UID" ] || { [ "$uid" -ge "$RN_SUB" ] && [ "$uid" -lt $((RN_SUB + 65536)) ]; }; then
-			pids="$pids ${p#/proc/}"
-		fi
-	done
-	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-	[ -n "$pids" ]
-}
-
 teardown_file() {
-	[ -n "${RN_USER:-}" ] || return 0
-	ip link del "$RN_VETH" 2>/dev/null || true
-	for _ in $(seq 50); do kill_user_procs || break; sleep 0.1; done
-	rm -rf "$RN_WORK" "$RN_XDG" "/tmp/berth-run-$RN_UID"
-	[ -z "$RN_MADE_RUN_USER" ] || rmdir /run/user 2>/dev/null || true
-	sed -i "/^$RN_USER:/d" /etc/subuid /etc/subgid
-	userdel "$RN_USER" 2>/dev/null || true
-	! kill_user_procs
-}
-
-# ub ARGS...: berth as the test's user (RN_PATH: another PATH).
-ub() {
-	setpriv --reuid="$RN_UID" --regid="$RN_GID" --init-groups -- \
-		env -i PATH="${RN_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" HOME="$RN_WORK/home" \
-		XDG_RUNTIME_DIR="$RN_XDG" "$BERTH" "$@"
+	[ -z "${RN_VETH:-}" ] || ip link del "$RN_VETH" 2>/dev/null || true
+	rootless_user_remove
 }
 
 # The user's processes whose name (comm) is all of the regular expression $1; fails on none.
-user_procs() { pgrep -u "$RN_UID" -x "$1"; }
+user_procs() { pgrep -u "$RU_UID" -x "$1"; }
 
 # Wait until no process of the user's is named $1.
 gone() {
@@ -109,9 +54,9 @@ assert_no_netns() {
 	assert_success
 	run gone berth-portfwd
 	assert_success
-	[ ! -e "$RN_XDG/berth/rootless-netns" ]
+	[ ! -e "$RU_XDG/berth/rootless-netns" ]
 	local pause
-	pause=$(cut -d' ' -f1 "$RN_XDG/berth/pause.pid")
+	pause=$(cut -d' ' -f1 "$RU_XDG/berth/pause.pid")
 	run grep rootless-netns "/proc/$pause/mountinfo"
 	assert_failure
 }
@@ -119,10 +64,10 @@ assert_no_netns() {
 # A server on the host side of this namespace (not the user's): serves "from-host" at
 # http://198.51.100.7:$SPORT/h.
 host_server() {
-	mkdir -p "$RN_WORK/www"
-	echo from-host >"$RN_WORK/www/h"
+	mkdir -p "$RU_WORK/www"
+	echo from-host >"$RU_WORK/www/h"
 	SPORT=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RN_WORK/www" "$SPORT" >/dev/null 2>&1 3>&- &
+	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www" "$SPORT" >/dev/null 2>&1 3>&- &
 	SRV_PID=$!
 	for _ in $(seq 300); do curl -s -m 1 "http://198.51.100.7:$SPORT/h" >/dev/null && return 0; sleep 0.1; done
 	echo "the host side's server did not start" >&2
@@ -232,7 +177,7 @@ teardown() {
 	run ub exec "$N-2" ip -o link show eth1
 	assert_failure
 	# a monitor killed with its container leaves its use behind: prune drops it
-	mon=$(pgrep -u "$RN_UID" -f "berth.*monitor.*$(ub inspect -f '{{.Id}}' "$N-2")" | head -1 || true)
+	mon=$(pgrep -u "$RU_UID" -f "berth.*monitor.*$(ub inspect -f '{{.Id}}' "$N-2")" | head -1 || true)
 	pid=$(ub inspect -f '{{.State.Pid}}' "$N-2")
 	[ -z "$mon" ] || kill -KILL $mon
 	kill -KILL "$pid"
@@ -286,11 +231,11 @@ teardown() {
 @test "without pasta: slirp4netns is the default and the rootless network namespace's way out" {
 	command -v slirp4netns >/dev/null || skip "slirp4netns is not installed"
 	# a PATH with everything of /usr/bin but pasta
-	mkdir -p "$RN_WORK/nopasta"
+	mkdir -p "$RU_WORK/nopasta"
 	for f in /usr/bin/*; do
-		case "${f##*/}" in pasta | pasta.avx2 | passt | passt.avx2) ;; *) ln -sf "$f" "$RN_WORK/nopasta/" ;; esac
+		case "${f##*/}" in pasta | pasta.avx2 | passt | passt.avx2) ;; *) ln -sf "$f" "$RU_WORK/nopasta/" ;; esac
 	done
-	RN_PATH="$RN_WORK/nopasta:/usr/sbin:/sbin"
+	RU_PATH="$RU_WORK/nopasta:/usr/sbin:/sbin"
 	run ub run --rm berth/default ip -4 -o addr show tap0
 	assert_success
 	assert_output --partial "10.0.2.100/24"
