@@ -12,7 +12,6 @@
 #include <sys/types.h>
 
 #include "engine/port.h"
-#include "vm/qemu.h"
 
 struct berr;
 struct eng_store;
@@ -37,12 +36,10 @@ void eng_endpoints_detach(const struct eng_store *s, const char *id, json_t *rec
 			  struct eng_endpoints *e);
 
 /* A VM's place on its networks, before it boots: for each network a TAP in the bridge (named
- * as a veth's host end would be) and what the guest sets on its ethN; ports and hosts files
- * as for a container. The TAPs go when QEMU and we close their fds; detach as above. */
-struct eng_vm_nics {
-	struct vm_nic nic[VM_NICS_MAX];
-	size_t n;
-};
+ * as a veth's host end would be) and what the guest sets on its ethN (struct eng_vm_nics,
+ * executor.h: the VM executor takes them); ports and hosts files as for a container. The TAPs
+ * go when QEMU and we close their fds; detach as above. */
+struct eng_vm_nics;
 int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *rec,
 			    struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err);
 /* Our ends of the TAPs (QEMU has its own once it runs). */

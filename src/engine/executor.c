@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "engine/container.h"
-#include "engine/endpoint.h"
 #include "engine/rootless.h"
 #include "runtime/console.h"
 #include "runtime/container.h"

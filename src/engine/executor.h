@@ -12,9 +12,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "vm/qemu.h"
+
 struct berr;
 struct eng_store;
-struct eng_vm_nics;
+
+/* A VM's NICs, made by engine/endpoint.c before it boots (eng_endpoints_attach_vm). */
+struct eng_vm_nics {
+	struct vm_nic nic[VM_NICS_MAX];
+	size_t n;
+};
 
 struct eng_exec_ctx {
 	const struct eng_store *s;
@@ -23,7 +30,7 @@ struct eng_exec_ctx {
 	const char *dir;    /* the bundle: containers/<id> */
 	json_t *rec;
 	bool tty, open_stdin;
-	const struct eng_vm_nics *nics; /* a VM's networks (endpoint.h), for its create */
+	const struct eng_vm_nics *nics; /* a VM's networks, for its create */
 };
 
 struct eng_proc {
