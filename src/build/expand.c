@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build/dockerfile.h"
+#include "build/instr.h"
 #include "build/shpattern.h"
 #include "build/text.h"
 #include "util/cleanup.h"
@@ -15,6 +15,8 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+
+_Static_assert(BLD_SHPAT_RESULT_MAX == BLD_EXPAND_MAX, "a pattern's result is one expanded word");
 
 struct lexer {
 	const struct bld_expand *x;

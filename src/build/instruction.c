@@ -610,7 +610,6 @@ static const struct flag_spec health_flags[] = {
     {"start-interval", FLAG_STRING}, {"retries", FLAG_STRING}, {NULL, 0}};
 
 struct kind_spec {
-	const char *name;
 	enum arg_form form;
 	const struct flag_spec *flags;
 	int (*check)(struct bld_instr *in, struct berr **err);
@@ -618,30 +617,25 @@ struct kind_spec {
 
 /* Every instruction of frontend 1.x, indexed by enum bld_kind. */
 static const struct kind_spec kinds[] = {
-    [BLD_FROM] = {"FROM", FORM_BLANKS, from_flags, check_from},
-    [BLD_RUN] = {"RUN", FORM_MAYBE_JSON, run_flags, check_run},
-    [BLD_CMD] = {"CMD", FORM_MAYBE_JSON, no_flags, NULL},
-    [BLD_LABEL] = {"LABEL", FORM_NAME_VAL, no_flags, check_some},
-    [BLD_MAINTAINER] = {"MAINTAINER", FORM_STRING, no_flags, check_one},
-    [BLD_EXPOSE] = {"EXPOSE", FORM_BLANKS, no_flags, check_some},
-    [BLD_ENV] = {"ENV", FORM_NAME_VAL, no_flags, check_some},
-    [BLD_ADD] = {"ADD", FORM_JSON_OR_BLANKS, add_flags, check_copy},
-    [BLD_COPY] = {"COPY", FORM_JSON_OR_BLANKS, copy_flags, check_copy},
-    [BLD_ENTRYPOINT] = {"ENTRYPOINT", FORM_MAYBE_JSON, no_flags, NULL},
-    [BLD_VOLUME] = {"VOLUME", FORM_JSON_OR_BLANKS, no_flags, check_volume},
-    [BLD_USER] = {"USER", FORM_STRING, no_flags, check_one},
-    [BLD_WORKDIR] = {"WORKDIR", FORM_STRING, no_flags, check_one},
-    [BLD_ARG] = {"ARG", FORM_ARG, no_flags, check_some},
-    [BLD_ONBUILD] = {"ONBUILD", FORM_SUB, no_flags, check_some},
-    [BLD_STOPSIGNAL] = {"STOPSIGNAL", FORM_STRING, no_flags, check_one},
-    [BLD_HEALTHCHECK] = {"HEALTHCHECK", FORM_HEALTH, health_flags, bld_health_check},
-    [BLD_SHELL] = {"SHELL", FORM_MAYBE_JSON, no_flags, check_shell},
+    [BLD_FROM] = {FORM_BLANKS, from_flags, check_from},
+    [BLD_RUN] = {FORM_MAYBE_JSON, run_flags, check_run},
+    [BLD_CMD] = {FORM_MAYBE_JSON, no_flags, NULL},
+    [BLD_LABEL] = {FORM_NAME_VAL, no_flags, check_some},
+    [BLD_MAINTAINER] = {FORM_STRING, no_flags, check_one},
+    [BLD_EXPOSE] = {FORM_BLANKS, no_flags, check_some},
+    [BLD_ENV] = {FORM_NAME_VAL, no_flags, check_some},
+    [BLD_ADD] = {FORM_JSON_OR_BLANKS, add_flags, check_copy},
+    [BLD_COPY] = {FORM_JSON_OR_BLANKS, copy_flags, check_copy},
+    [BLD_ENTRYPOINT] = {FORM_MAYBE_JSON, no_flags, NULL},
+    [BLD_VOLUME] = {FORM_JSON_OR_BLANKS, no_flags, check_volume},
+    [BLD_USER] = {FORM_STRING, no_flags, check_one},
+    [BLD_WORKDIR] = {FORM_STRING, no_flags, check_one},
+    [BLD_ARG] = {FORM_ARG, no_flags, check_some},
+    [BLD_ONBUILD] = {FORM_SUB, no_flags, check_some},
+    [BLD_STOPSIGNAL] = {FORM_STRING, no_flags, check_one},
+    [BLD_HEALTHCHECK] = {FORM_HEALTH, health_flags, bld_health_check},
+    [BLD_SHELL] = {FORM_MAYBE_JSON, no_flags, check_shell},
 };
-
-const char *bld_kind_name(enum bld_kind kind)
-{
-	return (size_t)kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[kind].name : "?";
-}
 
 /* parseSubCommand + parseOnBuild: the trigger word is checked before the trigger is read. */
 static int parse_onbuild(struct bld_instr *in, const char *rest, char escape, struct berr **err)
@@ -703,9 +697,11 @@ static int parse_form(const struct kind_spec *spec, struct bld_instr *in, const 
 
 static const struct kind_spec *find_kind(const char *word, size_t n)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strlen(kinds[i].name) == n && !strncasecmp(kinds[i].name, word, n))
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *name = bld_kind_name((enum bld_kind)i);
+		if (strlen(name) == n && !strncasecmp(name, word, n))
 			return &kinds[i];
+	}
 	return NULL;
 }
 

@@ -5,7 +5,9 @@
 #ifndef BERTH_BUILD_INSTRUCTION_H
 #define BERTH_BUILD_INSTRUCTION_H
 
-#include "build/dockerfile.h"
+#include "build/instr.h"
+
+struct berr;
 
 /* Parse one logical line (continuations joined, no comments) into *out. Everything but line
  * numbers and here-document bodies is filled in: the here-documents the line names are listed

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build/expand.h"
 #include "build/text.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -311,9 +310,9 @@ int bld_shpat_replace(const char *value, const char *pattern, const char *repl, 
 		else if (me > last_end || ms == 0)
 			expand_template(&b, repl, value + ms, me - ms);
 		last_end = me;
-		if (b.len > BLD_EXPAND_MAX) {
+		if (b.len > BLD_SHPAT_RESULT_MAX) {
 			r = berr_plain(err, E2BIG, "expansion longer than %u bytes",
-				       BLD_EXPAND_MAX);
+				       BLD_SHPAT_RESULT_MAX);
 			break;
 		}
 		if (!all)

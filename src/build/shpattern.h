@@ -14,6 +14,9 @@ struct berr;
 
 #define BLD_SHPAT_MAX    65536      /* bytes of a pattern */
 #define BLD_SHPAT_BUDGET (1u << 24) /* matcher steps for one substitution */
+/* bytes of a replacement's result: an expanded word's limit (BLD_EXPAND_MAX, asserted equal in
+ * expand.c) */
+#define BLD_SHPAT_RESULT_MAX (1u << 20)
 
 /* ${x#p} (greedy false) and ${x##p} (greedy true): value without its matching prefix. */
 int bld_shpat_trim_prefix(const char *value, const char *pattern, bool greedy, char **out,

@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "build/builder.h"
 #include "build/cache.h"
 #include "build/config.h"
 #include "build/context.h"
+#include "build/opts.h"
 #include "build/plan.h"
 #include "build/session.h"
 
