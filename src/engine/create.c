@@ -651,7 +651,9 @@ static int join_network(const struct eng_store *s, json_t *rec, json_t *spec, st
 {
 	json_t *hc = json_object_get(rec, "HostConfig");
 	const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
-	if (join_ns(s, json_string_value(json_object_get(hc, "IpcMode")), "ipc", "ns/ipc", spec,
+	if (join_ns(s, json_string_value(json_object_get(hc, "UsernsMode")), "user", "ns/user",
+		    spec, err) < 0 ||
+	    join_ns(s, json_string_value(json_object_get(hc, "IpcMode")), "ipc", "ns/ipc", spec,
 		    err) < 0 ||
 	    join_ns(s, json_string_value(json_object_get(hc, "UTSMode")), "uts", "ns/uts", spec,
 		    err) < 0 ||

@@ -182,8 +182,22 @@ static int member_check(const struct eng_create *c, json_t *pod, struct berr **e
 		    err, EINVAL,
 		    "--pod: a VM joins no namespace of a pod's infra: a pod whose "
 		    "containers run in one VM is made with pod create --isolation vm");
-	if (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host"))
-		return berr_plain(err, EINVAL, "--pod: --userns is not supported in a pod yet");
+	/* a member's user namespace is its pod's (the infra's, when the pod has one) */
+	const char *infra = json_string_value(json_object_get(pod, "InfraContainerId")) ?: "";
+	if (*infra && (strv_any(c->userns.uidmap) || strv_any(c->userns.gidmap)))
+		return berr_plain(err, EINVAL,
+				  "cannot specify a new uid/gid map when entering a pod with an "
+				  "infra container: invalid argument");
+	bool own = c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host");
+	if (eng_pod_shares(pod, "user") && c->userns.mode && *c->userns.mode)
+		return berr_plain(err, EINVAL,
+				  "--pod: the pod's members run in its user namespace: not "
+				  "--userns %s",
+				  c->userns.mode);
+	if (own)
+		return berr_plain(err, EINVAL,
+				  "--pod: a member's user namespace is its pod's: give --userns to "
+				  "pod create");
 	if (!eng_pod_shares(pod, "net"))
 		return 0;
 	if (strv_any(c->publish) || c->publish_all || strv_any(c->expose))
@@ -305,6 +319,21 @@ static void drop_infra_own(json_t *hc, const char *infra)
 		json_object_del(hc, "VolumesFrom");
 }
 
+/* A member of a pod with a user namespace joins the infra's (create.c's bundle joins
+ * UsernsMode container:X): the infra's IDMappings are its own too, so its root and volumes are
+ * idmapped as the infra's are and its spec's maps are the namespace's; the range stays the
+ * infra's (eng_userns_claim finds no Auto to claim). */
+static void member_userns(const struct eng_store *s, const char *infra, json_t *hc)
+{
+	json_t *irec = eng_container_load(s, infra, NULL);
+	json_t *maps = json_object_get(json_object_get(irec, "HostConfig"), "IDMappings");
+	if (json_object_get(maps, "UidMap")) {
+		json_object_set_new(hc, "IDMappings", json_deep_copy(maps));
+		json_object_set_new(hc, "UsernsMode", json_sprintf("container:%s", infra));
+	}
+	json_decref(irec);
+}
+
 void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t *rec)
 {
 	json_t *pod = eng_pod_load(s, pod_id, NULL);
@@ -325,6 +354,8 @@ void eng_pod_member_record(const struct eng_store *s, const char *pod_id, json_t
 		json_object_set_new(hc, "PidMode", json_sprintf("container:%s", infra));
 	if (!vm && eng_pod_shares(pod, "cgroup"))
 		json_object_set_new(hc, "CgroupnsMode", json_sprintf("container:%s", infra));
+	if (!vm && *infra && eng_pod_shares(pod, "user"))
+		member_userns(s, infra, hc);
 	if (*infra)
 		drop_infra_own(hc, infra);
 	/* its cgroup below the pod's (pod_cgroup.c) */

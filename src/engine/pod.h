@@ -67,8 +67,10 @@ struct eng_pod_create {
 	 * infra's (the members see those of the namespaces they share) */
 	char *const *volumes, *const *volumes_from, *const *devices, *const *security_opts,
 									 *const *sysctls;
-	/* --pid (host: the infra's, and with --share pid the members'), --uts (private only),
-	 * --userns, --uidmap, --gidmap (host only: refused otherwise) */
+	/* --pid (host: the infra's, and with --share pid the members'), --uts (private or
+	 * host), --userns, --uidmap, --gidmap: the infra's user namespace (engine/userns.h),
+	 * "user" among the shared namespaces, which every member joins (UsernsMode
+	 * container:<infra>, the infra's IDMappings); keep-id and nomap are refused */
 	const char *pid, *uts, *userns;
 	char *const *uidmap, *const *gidmap;
 	const char *exit_policy; /* --exit-policy: "continue" (NULL) or "stop" */
@@ -123,13 +125,16 @@ bool eng_pod_filter(json_t *filters, json_t *doc);
 /* For create --pod: c with the pod's namespaces in out (pod: the pod's full id; NetworkMode
  * container:<infra>, the pod's hostname), refusing what the pod decides (-p, --expose,
  * --network, --hostname) as podman does, and what pods cannot do yet (--isolation vm,
- * --userns), and with what it inherits of the infra (podman's InfraInherit: its mounts as
+ * a member's own --userns, --uidmap, --gidmap), and with what it inherits of the infra (podman's
+ * InfraInherit: its mounts as
  * --volumes-from, its devices, seccomp profile and no-new-privileges). The strings out points
  * to live in keep (free each with free()). */
 #define ENG_POD_KEEP 6
 int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 			struct eng_create *out, char *keep[ENG_POD_KEEP], struct berr **err);
-/* The record's Pod, IpcMode and UTSMode for a member of the pod c->pod (a full id). */
+/* The record's Pod, IpcMode, UTSMode (and the other shared namespaces' modes), and with the
+ * pod's user namespace UsernsMode container:<infra> and the infra's IDMappings, for a member
+ * of the pod c->pod (a full id). */
 void eng_pod_member_record(const struct eng_store *s, const char *pod, json_t *rec);
 /* After a member's monitor saw it exit (monitor.c): with --exit-policy stop, the pod is
  * stopped when no other member of it is left that has not exited (podman's

@@ -18,6 +18,8 @@
 #include "engine/network.h"
 #include "engine/pod.h"
 #include "engine/pod_vm.h"
+#include "engine/rootless.h"
+#include "engine/userns.h"
 #include "image/builtin.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -180,6 +182,56 @@ static int security_parse(char *const *opts, bool *out_nnp, const char **out_sec
 	return 0;
 }
 
+/* --userns (but "" and host), --uidmap, --gidmap: the pod has a user namespace, its infra's,
+ * which every member joins (podman's: "user" among the pod's shared namespaces). */
+static bool userns_wanted(const struct eng_pod_create *c)
+{
+	return (c->userns && *c->userns && strcmp(c->userns, "host")) || any(c->uidmap) ||
+	       any(c->gidmap);
+}
+
+/* The pod's user namespace as the infra's --userns (engine/userns.h): keep-id and nomap map
+ * the user running podman, root has none to map (podman's words); not without an infra, not
+ * in a VM, not with a namespace of the host's, which a member could not join from inside the
+ * pod's user namespace (the runtime joins that one first, as runc does). */
+static int userns_check(const struct eng_pod_create *c, bool infra, struct berr **err)
+{
+	if (!userns_wanted(c))
+		return 0;
+	const char *m = c->userns ? c->userns : "";
+	bool keep = !strcmp(m, "keep-id") || !strncmp(m, "keep-id:", 8);
+	if (keep || !strcmp(m, "nomap"))
+		return eng_rootless()
+			   ? berr_plain(err, EINVAL,
+					"--userns %s: not supported by berth yet (auto, "
+					"auto:size=N, --uidmap and --gidmap are)",
+					m)
+			   : berr_plain(err, EINVAL, "%s is only supported in rootless mode",
+					keep ? "keep-id" : "nomap");
+	if (!infra)
+		return berr_plain(err, EINVAL,
+				  "--userns, --uidmap, --gidmap: a pod's user namespace is its "
+				  "infra container's: not with --infra=false or --share none");
+	if (c->isolation && !strcmp(c->isolation, "vm"))
+		return berr_plain(err, EINVAL,
+				  "--isolation vm: --userns, --uidmap and --gidmap are a "
+				  "container's, not a VM's");
+	if ((c->network && !strcmp(c->network, "host")) || uts_host(c) ||
+	    (c->pid && !strcmp(c->pid, "host")))
+		return berr_plain(
+		    err, EINVAL,
+		    "--userns, --uidmap, --gidmap and --network, --pid or --uts host: "
+		    "the pod's members join its user namespace first, and the host's "
+		    "namespaces are not that namespace's to join");
+	char *mode = NULL;
+	json_t *maps = NULL;
+	struct eng_userns_opts o = {.mode = c->userns, .uidmap = c->uidmap, .gidmap = c->gidmap};
+	int r = eng_userns_plan(&o, &mode, &maps, err);
+	free(mode);
+	json_decref(maps);
+	return r;
+}
+
 /* What goes on the infra: refused without one (nothing would hold it: podman's words for
  * --no-hosts), or where berth cannot do it. */
 static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct berr **err)
@@ -197,11 +249,6 @@ static int infra_flags_check(const struct eng_pod_create *c, bool infra, struct 
 				  "cannot specify --no-hosts without an infra container");
 	if (c->no_hosts && any(c->add_hosts))
 		return berr_plain(err, EINVAL, "--no-hosts and --add-host cannot be set together");
-	if ((c->userns && *c->userns && strcmp(c->userns, "host")) || any(c->uidmap) ||
-	    any(c->gidmap))
-		return berr_plain(err, EINVAL,
-				  "--userns, --uidmap, --gidmap: a pod's user namespace is not "
-				  "supported yet");
 	if (c->uts && *c->uts && strcmp(c->uts, "private") && strcmp(c->uts, "host"))
 		return berr_plain(err, EINVAL, "--uts '%s': a pod's is private or host", c->uts);
 	if (uts_host(c) && c->hostname)
@@ -269,7 +316,10 @@ static json_t *infra_config(const struct eng_pod_create *c)
 			 "NoManageHosts", c->no_hosts, "HostAdd", strv_or_null(c->add_hosts),
 			 "Networks", c->network ? c->network : ENG_NET_DEFAULT, "NetworkOptions",
 			 "pid_ns", c->pid && !strcmp(c->pid, "host") ? "host" : "private", "userns",
-			 "host", "uts_ns", uts_host(c) ? "host" : "private");
+			 !userns_wanted(c)         ? "host"
+			 : c->userns && *c->userns ? c->userns
+						   : "private",
+			 "uts_ns", uts_host(c) ? "host" : "private");
 }
 
 /* What each member inherits of the infra (podman's InfraInherit), for pod.c's plan: its
@@ -331,6 +381,8 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 				.volumes = c->infra_image && !vm ? volumes + 1 : volumes,
 				.publish = c->publish};
 	infra_network(c, &ic);
+	ic.userns =
+	    (struct eng_userns_opts){.mode = c->userns, .uidmap = c->uidmap, .gidmap = c->gidmap};
 	if (vm) {
 		ic.isolation = "vm";
 		ic.vm_init_path = c->vm_init_path;
@@ -427,6 +479,8 @@ static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t 
 	int vr = vm_check(c, *out_infra, err);
 	if (vr == 0)
 		vr = infra_flags_check(c, *out_infra, err);
+	if (vr == 0)
+		vr = userns_check(c, *out_infra, err);
 	if (vr < 0) {
 		json_decref(ns);
 		return vr;
@@ -513,6 +567,9 @@ int eng_pod_create(const struct eng_store *s, struct img_store *is, const struct
 	    json_string(c->exit_policy && *c->exit_policy ? c->exit_policy : "continue"));
 	if (infra && uts_host(c))
 		json_object_set_new(rec, "UtsNs", json_string("host"));
+	/* the infra's user namespace is the members' (pod.c's eng_pod_member_record) */
+	if (infra && userns_wanted(c))
+		json_array_append_new(ns, json_string("user"));
 	if (infra && c->no_hosts)
 		json_object_set_new(rec, "NoHosts", json_true());
 	if (infra) {

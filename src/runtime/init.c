@@ -406,7 +406,15 @@ void rt_init_stage1(struct rt_init_ctx *ctx)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (ctx->cgroup_path)
 		must(ctx, rt_cgroup_enter_self(ctx->cgroup_path, ctx->cgroup_v2_done, &err), &err);
+	bool joined_user = ctx->ns_fds[RT_NS_USER] >= 0;
 	must(ctx, rt_ns_join(ctx->ns_fds, &err), &err);
+	/* A joined user namespace (a pod's, runc's order: it first): its root, as a new one's
+	 * below, so what the mounts make is owned inside (the host's root is unmapped there).
+	 * Where the maps leave 0 out the ids stay as they were (EINVAL) and the process's own
+	 * user is set later all the same. */
+	if (joined_user && ((setresgid(0, 0, 0) < 0 && errno != EINVAL) ||
+			    (setresuid(0, 0, 0) < 0 && errno != EINVAL)))
+		fail(ctx, errno, "become root in the joined user namespace");
 	if (ctx->unshare_flags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			fail(ctx, errno, "create user namespace");

@@ -178,8 +178,9 @@ static int rootless_sources(const struct rt_spec *spec, struct berr **err)
 int rt_mount_open_sources(const struct rt_spec *spec, const char *workdir, int **out_fds,
 			  struct berr **err)
 {
-	/* A new user namespace that is not ours cannot be trusted to reach the sources. */
-	bool userns = spec->ns[RT_NS_USER].enabled && !spec->ns[RT_NS_USER].path;
+	/* A user namespace that is not ours, new or joined (a pod's), cannot be trusted to reach
+	 * the sources: its root is not the host's. */
+	bool userns = spec->ns[RT_NS_USER].enabled;
 	int *fds = xcalloc(spec->n_mounts + spec->n_devices + 1, sizeof(int));
 	for (size_t i = 0; i < spec->n_mounts + spec->n_devices; i++)
 		fds[i] = -1;

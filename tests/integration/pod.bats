@@ -678,7 +678,7 @@ cgfile() {
 	run berth pod create --pod-id-file "$WORK/podid"
 	assert_failure 125
 	assert_output --partial "pod id file exists. Ensure another pod is not using it or delete $WORK/podid"
-	for args in "--gpus all" "--userns auto" "--uidmap 0:100000:65536" "--uts ns:/proc/1/ns/uts" \
+	for args in "--gpus all" "--userns keep-id" "--uidmap 0:1" "--uts ns:/proc/1/ns/uts" \
 		"--no-hosts --add-host a:1.2.3.4" "--infra=false --dns 1.1.1.1" "--share none -v /x" \
 		"--blkio-weight 5" "--memory-swap 200m" "--memory 100m --memory-swap 50m" \
 		"--security-opt label=disable" "--device-read-bps /dev/null:1mb" "--cpuset-mems x"; do
