@@ -692,6 +692,10 @@ cgfile() {
 	assert_output --partial "cannot specify --no-hosts without an infra container"
 	run berth pod create --gpus all
 	assert_output --partial "--gpus: berth has no GPU support"
+	# --help only prints
+	run berth pod create --help
+	assert_success
+	assert_line --partial "Usage:  berth pod create [OPTIONS] [NAME]"
 	run berth pod ls -q
 	assert_output "$pod"
 }

@@ -14,6 +14,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/progress.h"
+#include "cli/berth/shared_flags.h"
 #include "engine/attach.h"
 #include "engine/container_view.h"
 #include "engine/create.h"
@@ -131,14 +132,11 @@ static void run_flags_clear(struct run_flags *f)
 	    {"dns-opt", 0, FLAG_LIST, &(f).dns_options, NULL},                                      \
 	    {"add-host", 0, FLAG_LIST, &(f).add_hosts, "Add a custom host-to-IP mapping (host:ip)", \
 	     "list"},                                                                               \
-	    {"memory", 'm', FLAG_STRING, &(f).memory, "Memory limit", "bytes"},                     \
-	    {"memory-swap",                                                                         \
-	     0,                                                                                     \
-	     FLAG_STRING,                                                                           \
-	     &(f).memory_swap,                                                                      \
-	     "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",                 \
-	     "bytes"},                                                                              \
-	    {"cpus", 0, FLAG_STRING, &(f).cpus_s, "Number of CPUs", "decimal"},                     \
+	    FLAG_MEMORY((f).memory, "Memory limit"),                                                \
+	    FLAG_MEMORY_SWAP(                                                                       \
+		(f).memory_swap,                                                                    \
+		"Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),             \
+	    FLAG_CPUS((f).cpus_s, "Number of CPUs"),                                                \
 	    {"cpu-shares", 'c', FLAG_INT, &(f).cpu_shares, "CPU shares (relative weight)", "int"},  \
 	    {"cpuset-cpus",                                                                         \
 	     0,                                                                                     \
@@ -181,19 +179,14 @@ static void run_flags_clear(struct run_flags *f)
 	     "Pull image before running (\"always\", \"missing\", \"never\")",                      \
 	     "string"},                                                                             \
 	    {"attach", 'a', FLAG_LIST, &(f).attach, "Attach to STDIN, STDOUT or STDERR", "list"},   \
-	    {"volume", 'v', FLAG_LIST, &(f).volumes, "Bind mount a volume", "list"},                \
+	    FLAG_VOLUME((f).volumes, "Bind mount a volume"),                                        \
 	    {"mount", 0, FLAG_LIST, &(f).mounts, "Attach a filesystem mount to the container",      \
 	     "mount"},                                                                              \
 	    {"tmpfs", 0, FLAG_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list"},                 \
-	    {"volumes-from",                                                                        \
-	     0,                                                                                     \
-	     FLAG_LIST,                                                                             \
-	     &(f).volumes_from,                                                                     \
-	     "Mount volumes from the specified container(s)",                                       \
-	     "list"},                                                                               \
+	    FLAG_VOLUMES_FROM((f).volumes_from),                                                    \
 	    {"ipc", 0, FLAG_STRING, &(f).c.ipc, "IPC mode to use", "string"},                       \
 	    {"pid", 0, FLAG_STRING, &(f).c.pid, "PID namespace to use", "string"},                  \
-	    {"device", 0, FLAG_LIST, &(f).devices, "Add a host device to the container", "list"},   \
+	    FLAG_DEVICE((f).devices, "Add a host device to the container"),                         \
 	    {"health-cmd", 0, FLAG_STRING, &(f).health_cmd, "Command to run to check health",       \
 	     "string"},                                                                             \
 	    {"health-interval",                                                                     \

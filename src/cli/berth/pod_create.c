@@ -12,6 +12,7 @@
 #include "cli/berth/berth.h"
 #include "cli/berth/flags.h"
 #include "cli/berth/pod.h"
+#include "cli/berth/shared_flags.h"
 #include "engine/bundle.h"
 #include "engine/pod.h"
 #include "image/builtin.h"
@@ -197,14 +198,9 @@ static int create_run(struct cli_opts *o, struct create_flags *f)
 
 /* ... the infra's own, which its members inherit (mounts, devices, security) or see */
 #define POD_INFRA_FLAGS(f)                                                                         \
-	{"volume", 'v', FLAG_LIST, &(f).volumes, "Bind mount a volume into the pod", "list"},      \
-	    {"volumes-from",                                                                       \
-	     0,                                                                                    \
-	     FLAG_LIST,                                                                            \
-	     &(f).volumes_from,                                                                    \
-	     "Mount volumes from the specified container(s)",                                      \
-	     "list"},                                                                              \
-	    {"device", 0, FLAG_LIST, &(f).devices, "Add a host device to the pod", "list"},        \
+	FLAG_VOLUME((f).volumes, "Bind mount a volume into the pod"),                              \
+	    FLAG_VOLUMES_FROM((f).volumes_from),                                                   \
+	    FLAG_DEVICE((f).devices, "Add a host device to the pod"),                              \
 	    {"security-opt", 0, FLAG_LIST, &(f).security_opts, "Security options", "list"},        \
 	    {"sysctl", 0, FLAG_LIST, &(f).sysctls, "Sysctl options", "map"},                       \
 	    {"pid",   0, FLAG_STRING, &(f).c.pid, "PID namespace of the pod (host, private)",      \
@@ -227,12 +223,8 @@ static int create_run(struct cli_opts *o, struct create_flags *f)
 	     &(f).c.cpuset_mems,                                                                   \
 	     "Memory nodes in which the pod's containers may allocate (0-3, 0,1)",                 \
 	     "string"},                                                                            \
-	    {"memory-swap",                                                                        \
-	     0,                                                                                    \
-	     FLAG_STRING,                                                                          \
-	     &(f).memory_swap,                                                                     \
-	     "Memory plus swap limit of the pod ('-1': unlimited swap)",                           \
-	     "bytes"},                                                                             \
+	    FLAG_MEMORY_SWAP((f).memory_swap,                                                      \
+			     "Memory plus swap limit of the pod ('-1': unlimited swap)"),          \
 	    {"blkio-weight",                                                                       \
 	     0,                                                                                    \
 	     FLAG_INT,                                                                             \
@@ -287,10 +279,10 @@ int cmd_pod_create(struct cli_opts *o, int argc, char **argv)
 	     "Parent cgroup of the pod's cgroup (default /berth)", "string"},
 	    {"share-parent", 0, FLAG_BOOL, &f.share_parent,
 	     "The pod's cgroup is its containers' parent (default true)"},
-	    {"cpus", 0, FLAG_STRING, &f.cpus, "Number of CPUs of the pod", "decimal"},
+	    FLAG_CPUS(f.cpus, "Number of CPUs of the pod"),
 	    {"cpuset-cpus", 0, FLAG_STRING, &c->cpuset_cpus,
 	     "CPUs in which the pod's containers may run (0-3, 0,1)", "string"},
-	    {"memory", 'm', FLAG_STRING, &f.memory, "Memory limit of the pod", "bytes"},
+	    FLAG_MEMORY(f.memory, "Memory limit of the pod"),
 	    POD_RESOURCE_FLAGS(f),
 	    {"exit-policy", 0, FLAG_STRING, &c->exit_policy,
 	     "Behaviour when the last container exits (continue, stop)", "string"},
@@ -306,7 +298,11 @@ int cmd_pod_create(struct cli_opts *o, int argc, char **argv)
 				     "Create a new empty pod", true, FLAG_MAX_ARGS(1)};
 	autofree const char **pos = NULL;
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
-	int st = n < 0 ? flags_status(n) : create_sizes(&f);
+	if (n < 0) { /* --help (0) too: nothing is made */
+		create_flags_free(&f);
+		return flags_status(n);
+	}
+	int st = create_sizes(&f);
 	/* podman 4.3's positional NAME */
 	if (!st && n == 1 && c->name)
 		st = cli_error(125, "cannot specify --name and NAME at the same time");
