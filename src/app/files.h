@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "app/plan.h"
+#include "app/plan_types.h"
 
 struct berr;
 struct eng_store;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "app/files.h"
-#include "app/plan.h"
+#include "app/plan_types.h"
 #include "engine/bundle.h"
 #include "engine/health.h"
 #include "util/cleanup.h"
