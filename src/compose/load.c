@@ -55,14 +55,13 @@ static json_t *parse_file(struct cmp_loader *l, const char *path, const char *di
 		berr_wrap(err, "read '%s'", display);
 		return NULL;
 	}
-	json_t *pos = json_object();
+	json_auto_t *pos = json_object();
 	json_t *m = cmp_yaml_parse(data, len, display, pos, err);
-	int r = m ? 0 : -EINVAL;
+	int r = m ? 0 : berr_ret(err);
 	if (m && !json_is_object(m))
 		r = berr_plain(err, EINVAL, "%s: the top level must be a mapping", display);
 	if (r == 0 && l->variables) {
 		cmp_variables_extract(m, l->variables);
-		json_decref(pos);
 		return m;
 	}
 	if (r == 0 && !l->no_interpolate)
@@ -72,7 +71,6 @@ static json_t *parse_file(struct cmp_loader *l, const char *path, const char *di
 	if (r == 0)
 		r = cmp_normalize_file(m, l->no_paths ? NULL : dir, l->no_interpolate, pos, err);
 	json_object_update(l->pos, pos);
-	json_decref(pos);
 	if (r < 0) {
 		json_decref(m);
 		return NULL;
@@ -93,31 +91,20 @@ static json_t *extends_base(struct cmp_loader *l, json_t *model, json_t *ext, co
 		cmp_errf(err, l->pos, spath, "extends needs a service");
 		return NULL;
 	}
-	json_t *from = json_incref(model);
-	autofree char *fpath = NULL;
-	autofree char *fdir = NULL;
-	if (file) {
-		fpath = cmp_abs_path(dir, file);
-		fdir = dir_of(fpath);
-		json_decref(from);
-		from = parse_file(l, fpath, fpath, fdir, err);
-		if (!from)
-			return NULL;
-	}
+	autofree char *fpath = file ? cmp_abs_path(dir, file) : NULL;
+	autofree char *fdir = file ? dir_of(fpath) : NULL;
+	json_auto_t *from = file ? parse_file(l, fpath, fpath, fdir, err) : json_incref(model);
+	if (!from)
+		return NULL;
 	json_t *svcs = json_object_get(from, "services");
 	if (!json_object_get(svcs, base)) {
 		cmp_errf(err, l->pos, spath, "extends: cannot find service '%s'%s%s", base,
 			 file ? " in " : "", file ? file : "");
-		json_decref(from);
 		return NULL;
 	}
-	if (extend(l, from, base, fpath ? fpath : path, fpath ? fdir : dir, depth + 1, err) < 0) {
-		json_decref(from);
+	if (extend(l, from, base, fpath ? fpath : path, fpath ? fdir : dir, depth + 1, err) < 0)
 		return NULL;
-	}
-	json_t *b = json_deep_copy(json_object_get(svcs, base));
-	json_decref(from);
-	return b;
+	return json_deep_copy(json_object_get(svcs, base));
 }
 
 static int extend(struct cmp_loader *l, json_t *model, const char *name, const char *path,
@@ -136,7 +123,7 @@ static int extend(struct cmp_loader *l, json_t *model, const char *name, const c
 		return cmp_errf(err, l->pos, spath, "must be a service's name or a mapping");
 	json_t *base = extends_base(l, model, ext, spath, path, dir, depth, err);
 	if (!base)
-		return -EINVAL;
+		return berr_ret(err);
 	json_object_del(svc, "extends");
 	cmp_merge(base, svc, name);
 	json_object_set_new(svcs, name, base);
@@ -224,7 +211,7 @@ static int include_one(struct cmp_loader *l, json_t *model, json_t *entry, const
 		autofree char *f = cmp_abs_path(dir, json_string_value(p));
 		json_t *m = cmp_load_file(&sub, f, f, idir, err);
 		if (!m) {
-			r = -EINVAL;
+			r = berr_ret(err);
 			continue;
 		}
 		if (merged) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compose/interp.h"
+#include "compose/normalize_parts.h"
 #include "compose/schema.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -93,12 +94,12 @@ int cmp_shell_split(const char *s, json_t **out, struct berr **err)
 	return 0;
 }
 
-static char *sub(const char *path, const char *key)
+char *cmp_norm_sub(const char *path, const char *key)
 {
 	return xasprintf("%s.%s", path, key);
 }
 
-static char *item(const char *path, size_t i)
+char *cmp_norm_item(const char *path, size_t i)
 {
 	return xasprintf("%s[%zu]", path, i);
 }
@@ -110,8 +111,8 @@ static int list_to_map(json_t *obj, const char *key, bool empty, const char *pat
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v))
 		return 0;
-	json_t *null_value = empty ? json_string("") : json_null();
-	json_t *m = json_object();
+	json_auto_t *null_value = empty ? json_string("") : json_null();
+	json_auto_t *m = json_object();
 	size_t i;
 	json_t *e;
 	if (json_is_array(v)) {
@@ -121,9 +122,7 @@ static int list_to_map(json_t *obj, const char *key, bool empty, const char *pat
 			const char *eq = strchr(s, '=');
 			autofree char *k = eq ? xstrndup(s, eq - s) : xstrdup(s);
 			if (!*k) {
-				json_decref(m);
-				json_decref(null_value);
-				autofree char *p = item(path, i);
+				autofree char *p = cmp_norm_item(path, i);
 				return cmp_errf(err, pos, p, "'%s' has no name", s);
 			}
 			json_object_set_new(m, k, eq ? json_string(eq + 1) : json_copy(null_value));
@@ -141,8 +140,7 @@ static int list_to_map(json_t *obj, const char *key, bool empty, const char *pat
 			}
 		}
 	}
-	json_object_set_new(obj, key, m);
-	json_decref(null_value);
+	json_object_set(obj, key, m);
 	return 0;
 }
 
@@ -159,7 +157,7 @@ static int command(json_t *obj, const char *key, const char *path, json_t *pos, 
 	if (!json_is_string(v))
 		return 0;
 	if (cmp_shell_split(json_string_value(v), &words, err) < 0) {
-		autofree char *p = sub(path, key);
+		autofree char *p = cmp_norm_sub(path, key);
 		return berr_wrap(err, "%s: %s", cmp_where(pos, p), p);
 	}
 	json_object_set_new(obj, key, words);
@@ -190,7 +188,7 @@ static int build(json_t *svc, const char *dir, const char *path, json_t *pos, st
 	json_object_set_new(b, "context", json_string(abs));
 	if (!json_object_get(b, "dockerfile") && !json_object_get(b, "dockerfile_inline"))
 		json_object_set_new(b, "dockerfile", json_string("Dockerfile"));
-	autofree char *p = sub(path, "build");
+	autofree char *p = cmp_norm_sub(path, "build");
 	int r = list_to_map(b, "args", false, p, pos, err);
 	if (r == 0)
 		r = list_to_map(b, "labels", true, p, pos, err);
@@ -198,95 +196,6 @@ static int build(json_t *svc, const char *dir, const char *path, json_t *pos, st
 		r = file_refs(b, "secrets", p, pos, err);
 	return r;
 }
-
-static int port_num(const char *s, long *lo, long *hi)
-{
-	char *end;
-	*lo = strtol(s, &end, 10);
-	*hi = *lo;
-	if (end == s || *lo < 0 || *lo > 65535)
-		return -1;
-	if (*end == '-') {
-		const char *h = end + 1;
-		*hi = strtol(h, &end, 10);
-		if (end == h || *hi < *lo || *hi > 65535)
-			return -1;
-	}
-	return *end ? -1 : 0;
-}
-
-static json_t *port_entry(const char *ip, long target, const char *published, const char *proto)
-{
-	json_t *e = json_pack("{ss}", "mode", "ingress");
-	if (ip && *ip)
-		json_object_set_new(e, "host_ip", json_string(ip));
-	json_object_set_new(e, "target", json_integer(target));
-	if (published && *published)
-		json_object_set_new(e, "published", json_string(published));
-	json_object_set_new(e, "protocol", json_string(proto));
-	return e;
-}
-
-/* [HOST_IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/PROTOCOL], ranges expanded as Docker's
- * nat.ParsePortSpec does. */
-static int port_short(const char *spec, json_t *out, const char *path, json_t *pos,
-		      struct berr **err)
-{
-	autofree char *s = xstrdup(spec);
-	const char *proto = "tcp";
-	char *slash = strrchr(s, '/');
-	if (slash) {
-		*slash = 0;
-		proto = slash + 1;
-	}
-	char *ip = NULL, *host = NULL, *cont = s;
-	if (s[0] == '[') {
-		char *close = strchr(s, ']');
-		if (!close || close[1] != ':')
-			return cmp_errf(err, pos, path, "invalid port '%s'", spec);
-		*close = 0;
-		ip = s + 1;
-		host = close + 2;
-	}
-	char *c1 = strrchr(host ? host : s, ':');
-	if (c1) {
-		*c1 = 0;
-		cont = c1 + 1;
-		if (!host) {
-			host = s;
-			char *c0 = strrchr(s, ':');
-			if (c0) {
-				*c0 = 0;
-				ip = s;
-				host = c0 + 1;
-			}
-		}
-	} else if (host) {
-		cont = host;
-		host = NULL;
-	}
-	long clo, chi, hlo = 0, hhi = 0;
-	bool has_host = host && *host;
-	if (port_num(cont, &clo, &chi) < 0 || (has_host && port_num(host, &hlo, &hhi) < 0) ||
-	    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
-		return cmp_errf(err, pos, path, "invalid port '%s'", spec);
-	if (has_host && chi != clo && hhi - hlo != chi - clo)
-		return cmp_errf(err, pos, path,
-				"invalid ranges specified for container and host ports in '%s'",
-				spec);
-	for (long p = clo; p <= chi; p++) {
-		char pub[32] = "";
-		if (has_host && chi != clo)
-			snprintf(pub, sizeof pub, "%ld", hlo + (p - clo));
-		else if (has_host)
-			snprintf(pub, sizeof pub, hlo == hhi ? "%ld" : "%ld-%ld", hlo, hhi);
-		json_array_append_new(out, port_entry(ip, p, pub, proto));
-	}
-	return 0;
-}
-
-static const char *const port_keys[] = {"name",      "mode",     "host_ip",      "target",
-					"published", "protocol", "app_protocol", NULL};
 
 static bool known(const char *const *keys, const char *k)
 {
@@ -298,244 +207,25 @@ static bool known(const char *const *keys, const char *k)
 	return false;
 }
 
-static int unknown_keys(json_t *obj, const char *const *keys, const char *path, json_t *pos,
-			struct berr **err)
+int cmp_norm_unknown_keys(json_t *obj, const char *const *keys, const char *path, json_t *pos,
+			  struct berr **err)
 {
 	const char *k;
 	json_t *v;
 	json_object_foreach(obj, k, v) if (!known(keys, k))
 	{
-		autofree char *p = sub(path, k);
+		autofree char *p = cmp_norm_sub(path, k);
 		return cmp_errf(err, pos, p, "unknown key '%s'", k);
 	}
-	return 0;
-}
-
-static int port_long(json_t *e, json_t *out, const char *path, json_t *pos, struct berr **err)
-{
-	int r = unknown_keys(e, port_keys, path, pos, err);
-	if (r < 0)
-		return r;
-	json_t *t = json_object_get(e, "target");
-	if (json_is_string(t)) {
-		long lo, hi;
-		if (port_num(json_string_value(t), &lo, &hi) < 0 || lo != hi)
-			return cmp_errf(err, pos, path, "invalid target '%s'",
-					json_string_value(t));
-		json_object_set_new(e, "target", json_integer(lo));
-	} else if (!json_is_integer(t)) {
-		return cmp_errf(err, pos, path, "a port needs a target (an integer)");
-	}
-	json_t *pub = json_object_get(e, "published");
-	if (json_is_integer(pub))
-		json_object_set_new(e, "published",
-				    json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(pub)));
-	else if (pub && !json_is_string(pub))
-		return cmp_errf(err, pos, path, "published must be a string or an integer");
-	if (!json_object_get(e, "mode"))
-		json_object_set_new(e, "mode", json_string("ingress"));
-	if (!json_object_get(e, "protocol"))
-		json_object_set_new(e, "protocol", json_string("tcp"));
-	json_array_append(out, e);
 	return 0;
 }
 
 /* Not interpolated (config --no-interpolate), an entry that holds a variable stays as written,
  * as compose-go's transform.Canonical keeps a value it cannot parse when interpolation is
  * skipped. */
-static bool uninterpolated(bool raw, json_t *e)
+bool cmp_norm_uninterpolated(bool raw, json_t *e)
 {
 	return raw && json_is_string(e) && strchr(json_string_value(e), '$');
-}
-
-static int ports(json_t *svc, bool raw, const char *path, json_t *pos, struct berr **err)
-{
-	json_t *v = json_object_get(svc, "ports");
-	if (!v || json_is_null(v))
-		return 0;
-	autofree char *pp = sub(path, "ports");
-	if (!json_is_array(v))
-		return cmp_errf(err, pos, pp, "must be a sequence");
-	json_t *out = json_array();
-	size_t i;
-	json_t *e;
-	int r = 0;
-	json_array_foreach(v, i, e)
-	{
-		autofree char *p = item(pp, i);
-		if (uninterpolated(raw, e))
-			json_array_append(out, e);
-		else if (json_is_integer(e))
-			json_array_append_new(out,
-					      port_entry(NULL, json_integer_value(e), NULL, "tcp"));
-		else if (json_is_string(e))
-			r = port_short(json_string_value(e), out, p, pos, err);
-		else if (json_is_object(e))
-			r = port_long(e, out, p, pos, err);
-		else
-			r = cmp_errf(err, pos, p,
-				     "a port must be a string, an integer or a mapping");
-		if (r < 0)
-			break;
-	}
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	json_object_set_new(svc, "ports", out);
-	return 0;
-}
-
-static int expose(json_t *svc, const char *path, json_t *pos, struct berr **err)
-{
-	json_t *v = json_object_get(svc, "expose");
-	if (!json_is_array(v))
-		return v && !json_is_null(v)
-			   ? cmp_errf(err, pos, path, "expose: must be a sequence")
-			   : 0;
-	size_t i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-	{
-		if (json_is_integer(e))
-			json_array_set_new(
-			    v, i, json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(e)));
-		else if (!json_is_string(e)) {
-			autofree char *p = xasprintf("%s.expose[%zu]", path, i);
-			return cmp_errf(err, pos, p, "must be a string or an integer");
-		}
-	}
-	return 0;
-}
-
-static const char *const volume_keys[] = {"type", "source", "target", "read_only", "consistency",
-					  "bind", "volume", "tmpfs",  "image",     NULL};
-
-static bool is_path(const char *s)
-{
-	return s[0] == '/' || s[0] == '.' || s[0] == '~';
-}
-
-/* SOURCE:TARGET[:MODE], TARGET alone an anonymous volume; MODE is a comma list of ro, rw,
- * z, Z, nocopy, a propagation, a consistency (as compose-go's ParseVolume). */
-static int volume_short(const char *spec, const char *dir, json_t *out, const char *path,
-			json_t *pos, struct berr **err)
-{
-	autofree char *s = xstrdup(spec);
-	char *parts[4] = {0};
-	int n = 0;
-	for (char *p = s, *tok; (tok = strsep(&p, ":"));) {
-		if (n == 3)
-			return cmp_errf(err, pos, path, "invalid volume '%s'", spec);
-		parts[n++] = tok;
-	}
-	json_t *v = json_object();
-	if (n == 1) {
-		json_object_set_new(v, "type", json_string("volume"));
-		json_object_set_new(v, "target", json_string(parts[0]));
-		json_object_set_new(v, "volume", json_object());
-		json_array_append_new(out, v);
-		return 0;
-	}
-	if (!*parts[0] || !*parts[1]) {
-		json_decref(v);
-		return cmp_errf(err, pos, path, "invalid volume '%s'", spec);
-	}
-	bool bind = is_path(parts[0]);
-	json_object_set_new(v, "type", json_string(bind ? "bind" : "volume"));
-	autofree char *src = bind ? cmp_abs_path(dir, parts[0]) : xstrdup(parts[0]);
-	json_object_set_new(v, "source", json_string(src));
-	json_object_set_new(v, "target", json_string(parts[1]));
-	json_t *opts = bind ? json_pack("{sb}", "create_host_path", 1) : json_object();
-	for (char *m = parts[2], *tok; m && (tok = strsep(&m, ","));) {
-		if (!strcmp(tok, "ro"))
-			json_object_set_new(v, "read_only", json_true());
-		else if (!strcmp(tok, "rw"))
-			;
-		else if (!strcmp(tok, "z") || !strcmp(tok, "Z"))
-			json_object_set_new(opts, "selinux", json_string(tok));
-		else if (!strcmp(tok, "nocopy") && !bind)
-			json_object_set_new(opts, "nocopy", json_true());
-		else if (strstr(":shared:rshared:slave:rslave:private:rprivate:", tok) && bind &&
-			 *tok)
-			json_object_set_new(opts, "propagation", json_string(tok));
-		else if (!strcmp(tok, "consistent") || !strcmp(tok, "cached") ||
-			 !strcmp(tok, "delegated"))
-			json_object_set_new(v, "consistency", json_string(tok));
-		else {
-			json_decref(v);
-			json_decref(opts);
-			return cmp_errf(err, pos, path, "invalid mode '%s' in volume '%s'", tok,
-					spec);
-		}
-	}
-	json_object_set_new(v, bind ? "bind" : "volume", opts);
-	json_array_append_new(out, v);
-	return 0;
-}
-
-static int volume_long(json_t *e, const char *dir, json_t *out, const char *path, json_t *pos,
-		       struct berr **err)
-{
-	int r = unknown_keys(e, volume_keys, path, pos, err);
-	if (r < 0)
-		return r;
-	const char *type = json_string_value(json_object_get(e, "type"));
-	if (!type || !strstr(" bind volume tmpfs npipe cluster image ", type) || !*type ||
-	    strchr(type, ' '))
-		return cmp_errf(err, pos, path,
-				"a volume needs a type (bind, volume, tmpfs, npipe, cluster, "
-				"image)");
-	if (!json_is_string(json_object_get(e, "target")))
-		return cmp_errf(err, pos, path, "a volume needs a target (a string)");
-	const char *src = json_string_value(json_object_get(e, "source"));
-	if (!strcmp(type, "bind")) {
-		if (!src)
-			return cmp_errf(err, pos, path, "a bind mount needs a source");
-		autofree char *abs = cmp_abs_path(dir, src);
-		json_object_set_new(e, "source", json_string(abs));
-	}
-	json_t *ro = json_object_get(e, "read_only");
-	if (json_is_string(ro))
-		json_object_set_new(e, "read_only",
-				    json_boolean(!strcmp(json_string_value(ro), "true")));
-	json_array_append(out, e);
-	return 0;
-}
-
-static int volumes(json_t *svc, const char *dir, bool raw, const char *path, json_t *pos,
-		   struct berr **err)
-{
-	json_t *v = json_object_get(svc, "volumes");
-	if (!v || json_is_null(v))
-		return 0;
-	autofree char *vp = sub(path, "volumes");
-	if (!json_is_array(v))
-		return cmp_errf(err, pos, vp, "must be a sequence");
-	json_t *out = json_array();
-	size_t i;
-	json_t *e;
-	int r = 0;
-	json_array_foreach(v, i, e)
-	{
-		autofree char *p = item(vp, i);
-		if (uninterpolated(raw, e))
-			json_array_append(out, e);
-		else if (json_is_string(e))
-			r = volume_short(json_string_value(e), dir, out, p, pos, err);
-		else if (json_is_object(e))
-			r = volume_long(e, dir, out, p, pos, err);
-		else
-			r = cmp_errf(err, pos, p, "a volume must be a string or a mapping");
-		if (r < 0)
-			break;
-	}
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	json_object_set_new(svc, "volumes", out);
-	return 0;
 }
 
 static const char *const depends_keys[] = {"condition", "restart", "required", NULL};
@@ -545,39 +235,37 @@ static int depends_on(json_t *svc, const char *path, json_t *pos, struct berr **
 	json_t *v = json_object_get(svc, "depends_on");
 	if (!v || json_is_null(v))
 		return 0;
-	autofree char *dp = sub(path, "depends_on");
-	json_t *m = json_object();
+	autofree char *dp = cmp_norm_sub(path, "depends_on");
 	size_t i;
 	const char *k;
 	json_t *e;
 	if (json_is_array(v)) {
+		json_auto_t *m = json_object();
 		json_array_foreach(v, i, e)
 		{
 			if (!json_is_string(e)) {
-				json_decref(m);
-				autofree char *p = item(dp, i);
+				autofree char *p = cmp_norm_item(dp, i);
 				return cmp_errf(err, pos, p, "must be a service's name");
 			}
 			json_object_set_new(
 			    m, json_string_value(e),
 			    json_pack("{sssb}", "condition", "service_started", "required", 1));
 		}
-		json_object_set_new(svc, "depends_on", m);
+		json_object_set(svc, "depends_on", m);
 		return 0;
 	}
-	json_decref(m);
 	if (!json_is_object(v))
 		return cmp_errf(err, pos, dp, "must be a sequence or a mapping");
 	json_object_foreach(v, k, e)
 	{
-		autofree char *p = sub(dp, k);
+		autofree char *p = cmp_norm_sub(dp, k);
 		if (json_is_null(e)) {
 			e = json_object();
 			json_object_set_new(v, k, e);
 		}
 		if (!json_is_object(e))
 			return cmp_errf(err, pos, p, "must be a mapping");
-		int r = unknown_keys(e, depends_keys, p, pos, err);
+		int r = cmp_norm_unknown_keys(e, depends_keys, p, pos, err);
 		if (r < 0)
 			return r;
 		const char *c = json_string_value(json_object_get(e, "condition"));
@@ -601,7 +289,7 @@ static int networks(json_t *svc, const char *path, json_t *pos, struct berr **er
 	json_t *v = json_object_get(svc, "networks");
 	if (!v || json_is_null(v))
 		return 0;
-	autofree char *np = sub(path, "networks");
+	autofree char *np = cmp_norm_sub(path, "networks");
 	size_t i;
 	const char *k;
 	json_t *e;
@@ -611,7 +299,7 @@ static int networks(json_t *svc, const char *path, json_t *pos, struct berr **er
 		{
 			if (!json_is_string(e)) {
 				json_decref(m);
-				autofree char *p = item(np, i);
+				autofree char *p = cmp_norm_item(np, i);
 				return cmp_errf(err, pos, p, "must be a network's name");
 			}
 			json_object_set_new(m, json_string_value(e), json_null());
@@ -623,12 +311,12 @@ static int networks(json_t *svc, const char *path, json_t *pos, struct berr **er
 		return cmp_errf(err, pos, np, "must be a sequence or a mapping");
 	json_object_foreach(v, k, e)
 	{
-		autofree char *p = sub(np, k);
+		autofree char *p = cmp_norm_sub(np, k);
 		if (json_is_null(e))
 			continue;
 		if (!json_is_object(e))
 			return cmp_errf(err, pos, p, "must be a mapping or null");
-		int r = unknown_keys(e, svc_net_keys, p, pos, err);
+		int r = cmp_norm_unknown_keys(e, svc_net_keys, p, pos, err);
 		if (r < 0)
 			return r;
 	}
@@ -641,14 +329,14 @@ static int file_refs(json_t *svc, const char *key, const char *path, json_t *pos
 	json_t *v = json_object_get(svc, key);
 	if (!v || json_is_null(v))
 		return 0;
-	autofree char *kp = sub(path, key);
+	autofree char *kp = cmp_norm_sub(path, key);
 	if (!json_is_array(v))
 		return cmp_errf(err, pos, kp, "must be a sequence");
 	size_t i;
 	json_t *e;
 	json_array_foreach(v, i, e)
 	{
-		autofree char *p = item(kp, i);
+		autofree char *p = cmp_norm_item(kp, i);
 		if (json_is_string(e)) {
 			json_array_set_new(v, i, json_pack("{sO}", "source", e));
 			continue;
@@ -669,14 +357,14 @@ static int env_file(json_t *svc, const char *dir, const char *path, json_t *pos,
 	json_t *v = json_object_get(svc, "env_file");
 	if (!v || json_is_null(v))
 		return 0;
-	autofree char *ep = sub(path, "env_file");
+	autofree char *ep = cmp_norm_sub(path, "env_file");
 	if (!json_is_array(v))
 		return cmp_errf(err, pos, ep, "must be a string or a sequence");
 	size_t i;
 	json_t *e;
 	json_array_foreach(v, i, e)
 	{
-		autofree char *p = item(ep, i);
+		autofree char *p = cmp_norm_item(ep, i);
 		json_t *o = json_is_string(e) ? json_pack("{sO}", "path", e) : json_deep_copy(e);
 		const char *f = json_string_value(json_object_get(o, "path"));
 		if (!f) {
@@ -749,11 +437,11 @@ static int service(json_t *svc, const char *dir, bool raw, const char *path, jso
 	if (r == 0)
 		r = env_file(svc, dir, path, pos, err);
 	if (r == 0)
-		r = ports(svc, raw, path, pos, err);
+		r = cmp_norm_ports(svc, raw, path, pos, err);
 	if (r == 0)
-		r = expose(svc, path, pos, err);
+		r = cmp_norm_expose(svc, path, pos, err);
 	if (r == 0)
-		r = volumes(svc, dir, raw, path, pos, err);
+		r = cmp_norm_volumes(svc, dir, raw, path, pos, err);
 	if (r == 0)
 		r = depends_on(svc, path, pos, err);
 	if (r == 0)

@@ -221,24 +221,11 @@ static void profiles(struct cmp_project *p, const struct cmp_options *o, json_t 
 		}
 }
 
-static int load(struct cmp_project *p, const struct cmp_options *o, const char *cwd,
-		struct berr **err)
+/* --env-file's files, else the project directory's .env, into vars. */
+static int load_env(const struct cmp_project *p, const struct cmp_options *o, const char *cwd,
+		    json_t *vars, struct berr **err)
 {
-	json_t *vars = process_env(o->environ ? o->environ : environ);
-	json_t *files = json_array(), *shown = json_array();
-	struct cmp_loader l = {.vars = vars,
-			       .pos = p->pos,
-			       .warnings = p->warnings,
-			       .chain = json_array(),
-			       .workdir = cwd,
-			       .no_interpolate = o->no_interpolate,
-			       .no_paths = o->no_path_resolution,
-			       .variables = o->variables};
-	int r = find_files(o, vars, cwd, files, shown, err);
-	if (r == 0) {
-		autofree char *first = xstrdup(json_string_value(json_array_get(files, 0)));
-		p->dir = xstrdup(dirname(first));
-	}
+	int r = 0;
 	for (size_t i = 0; r == 0 && o->env_files && o->env_files[i]; i++) {
 		autofree char *ef = cmp_abs_path(cwd, o->env_files[i]);
 		r = cmp_load_env_file(ef, vars, err);
@@ -248,18 +235,21 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 		if (access(ef, F_OK) == 0)
 			r = cmp_load_env_file(ef, vars, err);
 	}
+	return r;
+}
+
+/* Each file loaded and merged onto the first (--variables: only read). */
+static int load_files(struct cmp_project *p, const struct cmp_options *o, struct cmp_loader *l,
+		      json_t *files, json_t *shown, struct berr **err)
+{
 	size_t i;
 	json_t *f;
 	json_array_foreach(files, i, f)
 	{
-		if (r < 0)
-			break;
-		json_t *m = cmp_load_file(&l, json_string_value(f),
+		json_t *m = cmp_load_file(l, json_string_value(f),
 					  json_string_value(json_array_get(shown, i)), p->dir, err);
-		if (!m) {
-			r = -berr_code(*err) ?: -EINVAL;
-			break;
-		}
+		if (!m)
+			return berr_ret(err);
 		if (p->model) {
 			if (!o->variables)
 				cmp_merge(p->model, m, "");
@@ -268,21 +258,21 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 			p->model = m;
 		}
 	}
-	if (o->variables) {
-		json_decref(l.chain);
-		json_decref(files);
-		json_decref(shown);
-		p->environment = vars;
-		return r;
-	}
-	if (r == 0)
-		r = project_name(o, vars, p->model, p->dir, &p->name, err);
+	return 0;
+}
+
+/* The merged model made the project's: its name, `version` dropped with v2's warning, profiles,
+ * the defaults and checks of the whole (cmp_finalize). */
+static int finish(struct cmp_project *p, const struct cmp_options *o, json_t *vars,
+		  const char *first_shown, struct berr **err)
+{
+	int r = project_name(o, vars, p->model, p->dir, &p->name, err);
 	if (r == 0 && json_object_get(p->model, "version")) {
 		json_array_append_new(
 		    p->warnings, json_sprintf("%s: the attribute `version` is obsolete, it will "
 					      "be ignored, please remove it to avoid potential "
 					      "confusion",
-					      json_string_value(json_array_get(shown, 0))));
+					      first_shown));
 		json_object_del(p->model, "version");
 	}
 	if (r == 0) {
@@ -293,10 +283,34 @@ static int load(struct cmp_project *p, const struct cmp_options *o, const char *
 				     (o->no_env_resolution ? CMP_NO_ENV_RESOLUTION : 0),
 				 err);
 	}
-	json_decref(l.chain);
-	json_decref(files);
-	json_decref(shown);
+	return r;
+}
+
+static int load(struct cmp_project *p, const struct cmp_options *o, const char *cwd,
+		struct berr **err)
+{
+	json_t *vars = process_env(o->environ ? o->environ : environ);
 	p->environment = vars;
+	json_auto_t *files = json_array(), *shown = json_array(), *chain = json_array();
+	struct cmp_loader l = {.vars = vars,
+			       .pos = p->pos,
+			       .warnings = p->warnings,
+			       .chain = chain,
+			       .workdir = cwd,
+			       .no_interpolate = o->no_interpolate,
+			       .no_paths = o->no_path_resolution,
+			       .variables = o->variables};
+	int r = find_files(o, vars, cwd, files, shown, err);
+	if (r == 0) {
+		autofree char *first = xstrdup(json_string_value(json_array_get(files, 0)));
+		p->dir = xstrdup(dirname(first));
+	}
+	if (r == 0)
+		r = load_env(p, o, cwd, vars, err);
+	if (r == 0)
+		r = load_files(p, o, &l, files, shown, err);
+	if (r == 0 && !o->variables)
+		r = finish(p, o, vars, json_string_value(json_array_get(shown, 0)), err);
 	return r;
 }
 

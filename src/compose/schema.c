@@ -260,50 +260,104 @@ static int check_mode(json_t *obj, const char *key, json_t *v, const char *path,
 	return 0;
 }
 
-/* Check (and where the type allows, convert) obj[key]. */
-static int check_value(json_t *obj, const char *key, enum kind kind, const char *path, json_t *pos,
-		       struct berr **err)
+/* A scalar kind: K_STR (a number's text taken, as yaml.v3 reads `hostname: 1234` as an int),
+ * K_INT (a numeric string converted), K_BOOL ("true"/"false" converted), K_NUMSTR. */
+static int check_scalar(json_t *obj, const char *key, enum kind kind, json_t *v, const char *path,
+			json_t *pos, struct berr **err)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t i;
-	json_t *e;
-	if (json_is_null(v) && kind != K_BOOL && kind != K_INT)
-		return 0;
+	const char *s = json_string_value(v);
 	switch (kind) {
-	case K_ANY:
-		return 0;
 	case K_STR:
 		if (json_is_number(v)) {
-			/* yaml.v3 reads `hostname: 1234` as an int; a string field takes its text
-			 */
-			char *s = json_dumps(v, JSON_ENCODE_ANY);
-			json_object_set_new(obj, key, json_string(s));
-			free(s);
+			char *text = json_dumps(v, JSON_ENCODE_ANY);
+			json_object_set_new(obj, key, json_string(text));
+			free(text);
 			return 0;
 		}
-		return json_is_string(v) ? 0 : want(err, pos, path, "a string", v);
+		return s ? 0 : want(err, pos, path, "a string", v);
 	case K_INT:
-		if (json_is_string(v)) {
+		if (s) {
 			char *end;
-			long long n = strtoll(json_string_value(v), &end, 10);
-			if (*json_string_value(v) && !*end) {
+			long long n = strtoll(s, &end, 10);
+			if (*s && !*end) {
 				json_object_set_new(obj, key, json_integer(n));
 				return 0;
 			}
 		}
 		return json_is_integer(v) ? 0 : want(err, pos, path, "an integer", v);
 	case K_BOOL:
-		if (json_is_string(v) && (!strcmp(json_string_value(v), "true") ||
-					  !strcmp(json_string_value(v), "false"))) {
-			json_object_set_new(obj, key,
-					    json_boolean(!strcmp(json_string_value(v), "true")));
+		if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+			json_object_set_new(obj, key, json_boolean(!strcmp(s, "true")));
 			return 0;
 		}
 		return json_is_boolean(v) ? 0 : want(err, pos, path, "a boolean", v);
+	default: /* K_NUMSTR */
+		return s || json_is_number(v) ? 0 : want(err, pos, path, "a number or a string", v);
+	}
+}
+
+/* Each entry of the sequence v a string (numbers too, when numbers_too). */
+static int check_strings(json_t *v, bool numbers_too, const char *path, json_t *pos,
+			 struct berr **err)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		if (json_is_string(e) || (numbers_too && json_is_number(e)))
+			continue;
+		autofree char *p = xasprintf("%s[%zu]", path, i);
+		return want(err, pos, p, "a string", e);
+	}
+	return 0;
+}
+
+/* ["A=1"] or {A: 1}: a sequence of strings, or a mapping of scalars. */
+static int check_list_or_map(json_t *v, const char *path, json_t *pos, struct berr **err)
+{
+	if (json_is_array(v))
+		return check_strings(v, false, path, pos, err);
+	if (!json_is_object(v))
+		return want(err, pos, path, "a mapping or a sequence", v);
+	const char *k;
+	json_t *e;
+	json_object_foreach(v, k, e) if (!scalar(e))
+	{
+		autofree char *p = xasprintf("%s.%s", path, k);
+		return want(err, pos, p, "a string, a number, a boolean or null", e);
+	}
+	return 0;
+}
+
+/* A mapping whose keys are checked against keys (K_BUILD also takes a string). */
+static int check_table(json_t *v, enum kind kind, const char *path, json_t *pos, struct berr **err)
+{
+	if (kind == K_BUILD && json_is_string(v))
+		return 0;
+	if (!json_is_object(v))
+		return want(err, pos, path, kind == K_BUILD ? "a string or a mapping" : "a mapping",
+			    v);
+	const struct key *keys = kind == K_BUILD    ? build_keys
+				 : kind == K_HEALTH ? health_keys
+						    : logging_keys;
+	return check_keys(v, keys, path, pos, err);
+}
+
+/* Check (and where the type allows, convert) obj[key]. */
+static int check_value(json_t *obj, const char *key, enum kind kind, const char *path, json_t *pos,
+		       struct berr **err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (json_is_null(v) && kind != K_BOOL && kind != K_INT)
+		return 0;
+	switch (kind) {
+	case K_ANY:
+		return 0;
+	case K_STR:
+	case K_INT:
+	case K_BOOL:
 	case K_NUMSTR:
-		return json_is_string(v) || json_is_number(v)
-			   ? 0
-			   : want(err, pos, path, "a number or a string", v);
+		return check_scalar(obj, key, kind, v, path, pos, err);
 	case K_STR_OR_LIST:
 		if (json_is_string(v))
 			return 0;
@@ -311,30 +365,9 @@ static int check_value(json_t *obj, const char *key, enum kind kind, const char 
 	case K_STRLIST:
 		if (!json_is_array(v))
 			return want(err, pos, path, "a sequence of strings", v);
-		json_array_foreach(v, i, e) if (!json_is_string(e) && !json_is_number(e))
-		{
-			autofree char *p = xasprintf("%s[%zu]", path, i);
-			return want(err, pos, p, "a string", e);
-		}
-		return 0;
+		return check_strings(v, true, path, pos, err);
 	case K_LIST_OR_MAP:
-		if (json_is_array(v)) {
-			json_array_foreach(v, i, e) if (!json_is_string(e))
-			{
-				autofree char *p = xasprintf("%s[%zu]", path, i);
-				return want(err, pos, p, "a string", e);
-			}
-			return 0;
-		}
-		if (!json_is_object(v))
-			return want(err, pos, path, "a mapping or a sequence", v);
-		const char *k;
-		json_object_foreach(v, k, e) if (!scalar(e))
-		{
-			autofree char *p = xasprintf("%s.%s", path, k);
-			return want(err, pos, p, "a string, a number, a boolean or null", e);
-		}
-		return 0;
+		return check_list_or_map(v, path, pos, err);
 	case K_OBJ:
 		return json_is_object(v) ? 0 : want(err, pos, path, "a mapping", v);
 	case K_STR_OR_OBJ:
@@ -342,19 +375,9 @@ static int check_value(json_t *obj, const char *key, enum kind kind, const char 
 			   ? 0
 			   : want(err, pos, path, "a string or a mapping", v);
 	case K_BUILD:
-		if (json_is_string(v))
-			return 0;
-		if (!json_is_object(v))
-			return want(err, pos, path, "a string or a mapping", v);
-		return check_keys(v, build_keys, path, pos, err);
 	case K_HEALTH:
-		if (!json_is_object(v))
-			return want(err, pos, path, "a mapping", v);
-		return check_keys(v, health_keys, path, pos, err);
 	case K_LOGGING:
-		if (!json_is_object(v))
-			return want(err, pos, path, "a mapping", v);
-		return check_keys(v, logging_keys, path, pos, err);
+		return check_table(v, kind, path, pos, err);
 	case K_MODE:
 		return check_mode(obj, key, v, path, pos, err);
 	}

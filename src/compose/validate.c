@@ -70,7 +70,7 @@ static int environment(json_t *svc, const char *path, json_t *vars, json_t *pos,
 {
 	json_t *env = json_object_get(svc, "environment");
 	json_t *files = json_object_get(svc, "env_file");
-	json_t *from_files = json_object();
+	json_auto_t *from_files = json_object();
 	size_t i;
 	json_t *f;
 	json_array_foreach(files, i, f)
@@ -78,12 +78,10 @@ static int environment(json_t *svc, const char *path, json_t *vars, json_t *pos,
 		const char *p = json_string_value(json_object_get(f, "path"));
 		if (!json_is_true(json_object_get(f, "required")) && access(p, F_OK) != 0)
 			continue;
-		json_t *got = json_object();
+		json_auto_t *got = json_object();
 		int r = cmp_load_env_file(p, got, err);
 		json_object_update(from_files, got);
-		json_decref(got);
 		if (r < 0) {
-			json_decref(from_files);
 			autofree char *ep = xasprintf("%s.env_file[%zu]", path, i);
 			return berr_wrap(err, "%s: %s", cmp_where(pos, ep), ep);
 		}
@@ -94,7 +92,6 @@ static int environment(json_t *svc, const char *path, json_t *vars, json_t *pos,
 		json_object_set_new(svc, "environment", env);
 	}
 	json_object_update_missing(env, from_files);
-	json_decref(from_files);
 	const char *k;
 	json_t *v;
 	json_object_foreach(env, k, v)
