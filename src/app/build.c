@@ -37,22 +37,22 @@ static int base_image(void *ctx, const char *ref, char *out_id, struct berr **er
 {
 	struct base_ctx *c = ctx;
 	int r = 0;
-	json_t *rec = NULL;
-	if (img_builtin_is(ref))
-		r = img_builtin_ensure(c->is, err) < 0 ? -EIO : 0;
-	else if (!strcmp(c->pull, "always") || !(rec = img_image_lookup(c->is, ref, NULL))) {
+	if (img_builtin_is(ref)) {
+		r = img_builtin_ensure(c->is, err);
+	} else {
+		json_auto_t *had =
+		    strcmp(c->pull, "always") ? img_image_lookup(c->is, ref, NULL) : NULL;
 		struct img_pull_opts po = {0};
 		img_http_opts_default(&po.http);
-		r = img_pull(c->is, ref, &po, NULL, NULL, err) < 0 ? -EIO : 0;
+		if (!had)
+			r = img_pull(c->is, ref, &po, NULL, NULL, err);
 	}
-	json_decref(rec);
 	if (r < 0)
 		return r;
-	rec = img_image_lookup(c->is, ref, err);
+	json_auto_t *rec = img_image_lookup(c->is, ref, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	snprintf(out_id, IMG_DIGEST_LEN + 1, "%s", str(rec, "id"));
-	json_decref(rec);
 	return 0;
 }
 
@@ -147,6 +147,37 @@ static int containerfile(json_t *b, char **out_path, char **out_text, size_t *ou
 	return fs_read_file(AT_FDCWD, *out_path, BLD_CONTAINERFILE_MAX, out_text, out_len, err);
 }
 
+/* A NULL-terminated vector of arr's strings, pointing into arr (free the vector only). */
+static char **strings_of(json_t *arr)
+{
+	char **v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		v[i] = (char *)json_string_value(json_array_get(arr, i));
+	return v;
+}
+
+/* bo built into svc's image, then tagged with build.tags too. */
+static int build_tagged(const struct eng_store *s, struct img_store *is, const struct bld_opts *bo,
+			const struct app_service *svc, const struct app_build_opts *o,
+			struct berr **err)
+{
+	char id[IMG_DIGEST_LEN + 1];
+	app_report(&o->progress, "Service", svc->name, "Building");
+	int r = bld_build(s, is, bo, id, err);
+	if (r == 0)
+		r = img_image_tag(is, id, svc->image, err);
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(svc->build, "tags"), i, v)
+	{
+		if (r == 0)
+			r = img_image_tag(is, id, json_string_value(v), err);
+	}
+	if (r == 0)
+		app_report(&o->progress, "Service", svc->name, "Built");
+	return r;
+}
+
 static int build_one(const struct eng_store *s, struct img_store *is, json_t *model,
 		     const struct app_service *svc, const struct app_build_opts *o,
 		     struct berr **err)
@@ -166,25 +197,18 @@ static int build_one(const struct eng_store *s, struct img_store *is, json_t *mo
 		secrets_free(sec, n_sec);
 		return r;
 	}
-	json_t *labels = json_array(), *hosts = json_array();
+	json_auto_t *labels = json_array();
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(b, "labels"), k, v)
 	    json_array_append_new(labels, json_sprintf("%s=%s", k, json_string_value(v)));
-	size_t i;
-	json_array_foreach(json_object_get(b, "extra_hosts"), i, v) json_array_append(hosts, v);
-	char **lv = xcalloc(json_array_size(labels) + 1, sizeof(*lv));
-	char **hv = xcalloc(json_array_size(hosts) + 1, sizeof(*hv));
-	for (i = 0; i < json_array_size(labels); i++)
-		lv[i] = (char *)json_string_value(json_array_get(labels, i));
-	for (i = 0; i < json_array_size(hosts); i++)
-		hv[i] = (char *)json_string_value(json_array_get(hosts, i));
+	autofree char **lv = strings_of(labels);
+	autofree char **hv = strings_of(json_object_get(b, "extra_hosts"));
 	struct bld_kv *args = build_args(json_object_get(b, "args"), &n_args);
 	struct base_ctx bc = {is, o->pull ? o->pull : "missing"};
-	const char *name = path ? strrchr(path, '/') + 1 : "Dockerfile";
 	json_t *shm = json_object_get(b, "shm_size");
 	struct bld_opts bo = {
-	    .file_name = name,
+	    .file_name = path ? strrchr(path, '/') + 1 : "Dockerfile",
 	    .text = text,
 	    .len = len,
 	    .context = ctx,
@@ -207,24 +231,9 @@ static int build_one(const struct eng_store *s, struct img_store *is, json_t *mo
 	    .ctx = o->ctx,
 	    .interrupted = o->interrupted,
 	};
-	char id[IMG_DIGEST_LEN + 1];
-	app_report(&o->progress, "Service", svc->name, "Building");
-	r = bld_build(s, is, &bo, id, err);
-	if (r == 0)
-		r = img_image_tag(is, id, svc->image, err);
-	json_array_foreach(json_object_get(b, "tags"), i, v)
-	{
-		if (r == 0)
-			r = img_image_tag(is, id, json_string_value(v), err);
-	}
-	if (r == 0)
-		app_report(&o->progress, "Service", svc->name, "Built");
+	r = build_tagged(s, is, &bo, svc, o, err);
 	build_args_free(args, n_args);
 	secrets_free(sec, n_sec);
-	free(lv);
-	free(hv);
-	json_decref(labels);
-	json_decref(hosts);
 	return r;
 }
 

@@ -70,7 +70,7 @@ static int containers(const struct eng_store *s, const struct app_plan *p, const
 {
 	json_t *all = app_containers(s, project, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	json_t *ours = json_array(), *sel = selection(p, o->services);
 	size_t i;
 	json_t *c;

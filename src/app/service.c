@@ -33,11 +33,13 @@ char *const *app_service_vec(struct app_service *s, json_t *arr)
 
 #define vec app_service_vec
 
-static const char *keep_str(struct app_service *s, json_t *str)
+const char *app_service_keep(struct app_service *s, json_t *str)
 {
 	json_array_append_new(s->keep, str);
 	return json_string_value(str);
 }
+
+#define keep_str app_service_keep
 
 static const char *str(json_t *o, const char *key)
 {
@@ -644,83 +646,6 @@ static int build_section(const struct app_plan *p, struct app_service *s, json_t
 	return 0;
 }
 
-/* The container a "service:x" names: x's first (or its container_name), as Compose v2 picks
- * it; "container:x" names x itself. */
-static const char *peer_container(const struct app_plan *p, struct app_service *s, const char *ref)
-{
-	if (!strncmp(ref, "container:", 10))
-		return ref + 10;
-	const char *name = ref + 8;
-	json_t *peer = json_object_get(json_object_get(p->model, "services"), name);
-	const char *cn = str(peer, "container_name");
-	return cn ? cn : keep_str(s, json_sprintf("%s-%s-1", p->project, name));
-}
-
-/* ipc: and pid: (the engine's --ipc and --pid, engine/share.h); service:x becomes x's
- * container. */
-static int namespace_mode(const struct app_plan *p, struct app_service *s, json_t *svc,
-			  const char *key, const char *const *names, const char **out,
-			  struct berr **err)
-{
-	const char *v = str(svc, key);
-	*out = NULL;
-	if (!v)
-		return 0;
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(v, names[i])) {
-			*out = v;
-			return 0;
-		}
-	bool ref = (!strncmp(v, "service:", 8) && v[8]) || (!strncmp(v, "container:", 10) && v[10]);
-	if (!ref)
-		return berr_plain(err, EINVAL, "service '%s': %s '%s': invalid %s mode", s->name,
-				  key, v, !strcmp(key, "ipc") ? "IPC" : "PID");
-	*out = keep_str(s, json_sprintf("container:%s", peer_container(p, s, v)));
-	return 0;
-}
-
-/* volumes_from: "x[:ro|:rw]" a service's container, "container:x[:ro|:rw]" a container. */
-static int volumes_from(const struct app_plan *p, struct app_service *s, json_t *svc,
-			struct berr **err)
-{
-	json_t *out = json_array();
-	size_t i;
-	json_t *e;
-	json_array_foreach(json_object_get(svc, "volumes_from"), i, e)
-	{
-		const char *v = json_string_value(e) ?: "";
-		bool container = !strncmp(v, "container:", 10);
-		autofree char *ref = container ? xstrdup(v) : xasprintf("service:%s", v);
-		char *colon = strchr(ref + (container ? 10 : 8), ':');
-		const char *mode = colon ? colon + 1 : NULL;
-		if (colon)
-			*colon = 0;
-		if (mode && strcmp(mode, "ro") && strcmp(mode, "rw")) {
-			json_decref(out);
-			return berr_plain(err, EINVAL,
-					  "service '%s': volumes_from '%s': the mode is ro or rw",
-					  s->name, v);
-		}
-		const char *name = peer_container(p, s, ref);
-		json_array_append_new(out,
-				      mode ? json_sprintf("%s:%s", name, mode) : json_string(name));
-	}
-	s->c.volumes_from = json_array_size(out) ? vec(s, out) : (json_decref(out), NULL);
-	return 0;
-}
-
-static int shared(const struct app_plan *p, struct app_service *s, json_t *svc, struct berr **err)
-{
-	static const char *const ipcs[] = {"none", "private", "shareable", "host", NULL};
-	static const char *const pids[] = {"host", NULL};
-	int r = namespace_mode(p, s, svc, "ipc", ipcs, &s->c.ipc, err);
-	if (r == 0)
-		r = namespace_mode(p, s, svc, "pid", pids, &s->c.pid, err);
-	if (r == 0)
-		r = volumes_from(p, s, svc, err);
-	return r;
-}
-
 static int isolation(struct app_service *s, json_t *svc, struct berr **err)
 {
 	const char *iso = str(svc, "isolation");
@@ -770,7 +695,7 @@ int app_service_map(const struct app_plan *p, json_t *svc, struct app_service *s
 	if (r == 0)
 		r = isolation(s, svc, err);
 	if (r == 0)
-		r = shared(p, s, svc, err);
+		r = app_service_shared(p, s, svc, err);
 	return r;
 }
 

@@ -18,5 +18,12 @@ void app_service_clear(struct app_service *s);
 /* arr (a new reference, of strings) kept with the service: a NULL-terminated vector of its
  * strings, freed with it. */
 char *const *app_service_vec(struct app_service *s, json_t *arr);
+/* str (a new reference, a string) kept with the service: its text. */
+const char *app_service_keep(struct app_service *s, json_t *str);
+/* ipc:, pid: and volumes_from: into out->c (service_share.c), after isolation: (a VM's service
+ * gets no IPC mode of Docker's). EINVAL naming service and field for a bad mode, or an ipc:
+ * service:x whose x is not shareable (dockerd's words). */
+int app_service_shared(const struct app_plan *p, struct app_service *out, json_t *svc,
+		       struct berr **err);
 
 #endif

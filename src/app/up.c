@@ -80,7 +80,7 @@ static int image_present(struct img_store *is, const char *image, const char *pu
 			 const struct app_progress *pr, const char *svc, struct berr **err)
 {
 	if (img_builtin_is(image))
-		return img_builtin_ensure(is, err) < 0 ? -EIO : 0;
+		return img_builtin_ensure(is, err);
 	json_t *rec = img_image_lookup(is, image, NULL);
 	json_decref(rec);
 	if (rec && strcmp(pull, "always"))
@@ -93,7 +93,7 @@ static int image_present(struct img_store *is, const char *image, const char *pu
 	int r = img_pull(is, image, &po, NULL, NULL, err);
 	if (r == 0)
 		app_report(pr, "Service", svc, "Pulled");
-	return r < 0 ? -EIO : 0;
+	return r;
 }
 
 int app_pull(struct img_store *is, const struct app_plan *p, json_t *selected, const char *pull,
@@ -195,6 +195,28 @@ int app_resources(const struct eng_store *s, const struct app_plan *p,
 	return r < 0 ? r : volumes(s, p, pr, err);
 }
 
+/* ipc: container:X (a service's is checked by the plan): X must be shareable as dockerd's
+ * getIpcContainer wants (IpcMode shareable or host, or X joined another's); the engine also
+ * lets in a container of berth's unset mode, which Docker's default ("private") would not. One
+ * that does not resolve is left to eng_create's message. */
+static int ipc_donor(const struct eng_store *s, const struct app_service *svc, const char *ipc,
+		     struct berr **err)
+{
+	char id[ENG_ID_LEN + 1];
+	if (!ipc || strncmp(ipc, "container:", 10) || eng_container_resolve(s, ipc + 10, id, NULL))
+		return 0;
+	json_auto_t *rec = eng_container_load(s, id, err);
+	if (!rec)
+		return berr_ret(err);
+	const char *m = str(json_object_get(rec, "HostConfig"), "IpcMode");
+	if (m && (!strcmp(m, "shareable") || !strcmp(m, "host") || !strncmp(m, "container:", 10)))
+		return 0;
+	return berr_plain(err, EINVAL,
+			  "service '%s': ipc '%s': container %s: non-shareable IPC (hint: use "
+			  "IpcMode:shareable for the donor container)",
+			  svc->name, ipc, ipc + 10);
+}
+
 int app_container_create(const struct eng_store *s, struct img_store *is, const struct app_plan *p,
 			 const struct app_service *svc, const struct eng_create *c,
 			 const char *name, int number, bool oneoff, char out_id[65],
@@ -207,11 +229,11 @@ int app_container_create(const struct eng_store *s, struct img_store *is, const 
 	cc.run.labels = labels;
 	int r = 0;
 	if (svc->init && !(init = img_builtin_file("berth-init", err)))
-		r = -ENOENT;
+		r = berr_ret(err);
 	cc.run.init = svc->init;
 	cc.run.init_path = init;
 	if (r == 0 && svc->vm && !(vm_init = img_builtin_file("berth-vm-init", err)))
-		r = -ENOENT;
+		r = berr_ret(err);
 	cc.vm_init_path = vm_init;
 	if (r == 0 && svc->network_service) {
 		const struct app_service *peer = app_plan_service(p, svc->network_service);
@@ -220,6 +242,8 @@ int app_container_create(const struct eng_store *s, struct img_store *is, const 
 		mode = xasprintf("container:%s", peer_name);
 		cc.run.network = mode;
 	}
+	if (r == 0)
+		r = ipc_donor(s, svc, cc.ipc, err);
 	if (r == 0)
 		r = eng_create(s, is, &cc, out_id, err);
 	for (size_t i = 0; r == 0 && i < svc->n_attach; i++) {
@@ -312,7 +336,7 @@ int app_wait_deps(const struct eng_store *s, const struct app_plan *p,
 		return 0;
 	json_t *all = app_containers(s, p->project, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	int r = 0;
 	const char *k;
 	json_t *v;
@@ -444,8 +468,9 @@ static int converge_one(const struct up_ctx *u, const struct app_service *svc, i
 	}
 	/* Compose v2 says Recreate before it stops the old one */
 	app_report(pr, "Container", name, have ? "Recreate" : "Creating");
-	if (have && remove_one(s, have, NULL, err) < 0)
-		return -EIO;
+	int r = have ? remove_one(s, have, NULL, err) : 0;
+	if (r < 0)
+		return r;
 	char id[ENG_ID_LEN + 1];
 	if (app_container_create(s, u->is, u->p, svc, NULL, name, number, false, id, err) < 0)
 		return berr_wrap(err, "create container %s", name);
@@ -473,13 +498,14 @@ static int service_up(const struct up_ctx *u, const struct app_service *svc, jso
 	const struct eng_store *s = u->s;
 	const struct app_plan *p = u->p;
 	const struct app_up_opts *o = u->o;
-	if (!o->no_start && !o->no_deps &&
-	    app_wait_deps(s, p, svc, selected, &o->progress, err) < 0)
-		return -EIO;
+	int r =
+	    o->no_start || o->no_deps ? 0 : app_wait_deps(s, p, svc, selected, &o->progress, err);
+	if (r < 0)
+		return r;
 	json_t *all = app_containers(s, p->project, err);
 	if (!all)
-		return -EIO;
-	int n = replicas(svc, o), r = 0;
+		return berr_ret(err);
+	int n = replicas(svc, o);
 	bool restart = dep_made(u, svc);
 	for (int i = 1; i <= n && r == 0; i++)
 		r = converge_one(u, svc, i, find(all, svc->name, i), restart, err);
@@ -502,7 +528,7 @@ static int orphans(const struct eng_store *s, const struct app_plan *p, const st
 {
 	json_t *all = app_containers(s, p->project, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	autofree char *names = xstrdup("");
 	int r = 0;
 	size_t i;
@@ -537,7 +563,7 @@ static int wait_all(const struct eng_store *s, const struct app_plan *p, json_t 
 {
 	json_t *all = app_containers(s, p->project, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	int r = 0;
 	size_t i;
 	json_t *c;
@@ -598,7 +624,7 @@ static void up_child(struct up_ctx *u, const struct app_service *svc, json_t *se
 	int r = img_store_fork(u->is, &err);
 	if (r == 0 && service_up(u, svc, sel, &err) < 0)
 		r = berr_wrap(&err, "service %s", svc->name);
-	w.code = r < 0 ? (berr_code(err) ? berr_code(err) : EIO) : 0;
+	w.code = r < 0 ? -r : 0; /* the chain's code (DESIGN.md "Errors") */
 	w.made = json_object_get(u->made, svc->name) != NULL;
 	autofree char *msg = r < 0 ? berr_string(err) : NULL;
 	(void)!write(fd, &w, sizeof(w));
@@ -685,7 +711,7 @@ int app_up(const struct eng_store *s, struct img_store *is, const struct app_pla
 {
 	json_t *sel = app_selected(p, o->services, o->no_deps, err);
 	if (!sel)
-		return -EINVAL;
+		return berr_ret(err);
 	int r = app_pull(is, p, sel, o->pull, &o->progress, err);
 	if (r == 0)
 		r = app_resources(s, p, &o->progress, err);

@@ -221,3 +221,54 @@ YML
 	run berth ps -aq
 	assert_output ""
 }
+
+@test "compose ipc: a donor must be shareable as dockerd's (a service without ipc: is Docker's private)" {
+	# service:x with x of the default mode, or private: refused before anything is made,
+	# with dockerd's words (Docker refuses it at the joiner's start)
+	for mode in '' 'ipc: private' 'ipc: none'; do
+		printf 'services:\n  a:\n    image: berth/default\n    ipc: service:b\n  b:\n    image: berth/default\n    %s\n' "$mode" >compose.yaml
+		run berth compose up -d
+		[ "$status" -eq 15 ]
+		assert_output "berth: service 'a': ipc 'service:b': container shop-b-1: non-shareable IPC (hint: use IpcMode:shareable for the donor container)"
+	done
+	run berth ps -aq
+	assert_output ""
+	# a service without ipc: records dockerd's default, which `run --ipc container:` may not join
+	cat >compose.yaml <<'YML'
+services:
+  plain:
+    image: berth/default
+    command: ["sleep", "1004"]
+    stop_signal: SIGKILL
+    network_mode: none
+YML
+	run berth compose up -d
+	assert_success
+	run berth inspect -f '{{.HostConfig.IpcMode}}' shop-plain-1
+	assert_output private
+	run berth run --rm --network none --ipc container:shop-plain-1 berth/default true
+	[ "$status" -eq 125 ]
+	assert_output --partial "non-shareable IPC (hint: use IpcMode:shareable for the donor container)"
+	run berth compose down -t 0
+	assert_success
+	# container:x: x of berth's unset mode (run without --ipc) is refused as Docker's private
+	# one would be, naming the service; a shareable x is joined
+	run berth run -d --name outside --network none berth/default sleep 1005
+	assert_success
+	run berth run -d --name open --network none --ipc shareable berth/default sleep 1006
+	assert_success
+	printf 'services:\n  a:\n    image: berth/default\n    command: ["sleep", "1007"]\n    network_mode: none\n    ipc: container:outside\n' >compose.yaml
+	run berth compose up -d
+	assert_failure
+	assert_output --partial "service 'a': ipc 'container:outside': container outside: non-shareable IPC (hint: use IpcMode:shareable for the donor container)"
+	run berth ps -aq --filter label=com.docker.compose.project=shop
+	assert_output ""
+	sed -i 's/container:outside/container:open/' compose.yaml
+	run berth compose up -d
+	assert_success
+	[ "$(ns_of shop-a-1 ipc)" = "$(ns_of open ipc)" ]
+	run berth compose down -t 0
+	assert_success
+	run berth rm -f outside open
+	assert_success
+}

@@ -402,7 +402,8 @@ static void test_copied_files(void **state)
 }
 
 /* ipc, pid and volumes_from: service:x is x's first container (its container_name if it has
- * one), container:x is x; the engine's modes (engine/share.h) as they are. */
+ * one), container:x is x; the engine's modes (engine/share.h) as they are, no ipc: Docker's
+ * private; an ipc: service:x whose x is not shareable refused. */
 static void test_shared(void **state)
 {
 	char *e;
@@ -435,7 +436,36 @@ static void test_shared(void **state)
 	assert_string_equal(app_plan_service(p, "host")->c.pid, "host");
 	assert_string_equal(app_plan_service(p, "other")->c.ipc, "container:c1");
 	assert_string_equal(app_plan_service(p, "other")->c.pid, "container:c2");
+	/* no ipc: is dockerd's default, private (which no one may join) */
+	assert_string_equal(app_plan_service(p, "named")->c.ipc, "private");
 	app_plan_free(p);
+	/* a donor that is not shareable (no ipc:, private, none) refused as dockerd does; host and
+	 * a donor that joined another's are shareable */
+	static const char *const donors[] = {"", ", \"ipc\": \"private\"", ", \"ipc\": \"none\"",
+					     ", \"ipc\": \"host\"", ", \"ipc\": \"container:c\""};
+	for (size_t i = 0; i < sizeof donors / sizeof *donors; i++) {
+		char *text = NULL;
+		if (asprintf(&text,
+			     "{\"name\": \"p\", \"services\": {\"a\": {\"image\": \"i\","
+			     " \"ipc\": \"service:b\"}, \"b\": {\"image\": \"i\"%s}},"
+			     " \"networks\": {\"default\": {\"name\": \"p_default\"}}}",
+			     donors[i]) < 0)
+			fail();
+		p = make(text, &e);
+		free(text);
+		if (i < 3) {
+			assert_null(p);
+			assert_string_equal(e, "service 'a': ipc 'service:b': container p-b-1: "
+					       "non-shareable IPC (hint: use IpcMode:shareable for "
+					       "the donor container)");
+			free(e);
+		} else {
+			if (!p)
+				fail_msg("%s", e);
+			assert_string_equal(app_plan_service(p, "a")->c.ipc, "container:p-b-1");
+			app_plan_free(p);
+		}
+	}
 	refused("{\"image\": \"x\", \"ipc\": \"bogus\"}", "ipc 'bogus': invalid IPC mode");
 	refused("{\"image\": \"x\", \"pid\": \"private\"}", "pid 'private': invalid PID mode");
 	refused("{\"image\": \"x\", \"pid\": \"service:\"}", "invalid PID mode");
