@@ -684,6 +684,6 @@ int api_container_attach(struct api_req *r)
 	if (a->stream && !running(r, id)) /* its start will wait for us */
 		await_mark(&r->ctx->es, id, true);
 	if (a->stream)
-		eng_event_container(&r->ctx->es, id, NULL, "attach", NULL);
+		eng_container_event(&r->ctx->es, id, "attach", NULL);
 	return api_reply_upgrade(r, attached, a);
 }

@@ -1,7 +1,6 @@
 /* Container records (see container.h). */
 #include "engine/container.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,32 +23,18 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/randid.h"
 #include "util/xalloc.h"
 
 #define RECORD_MAX (8 << 20)
-
-char *eng_container_path(const struct eng_store *s, const char *id, const char *file)
-{
-	return file ? xasprintf("%s/containers/%s/%s", s->root, id, file)
-		    : xasprintf("%s/containers/%s", s->root, id);
-}
-
-bool eng_name_valid(const char *name)
-{
-	if (!name || !isalnum((unsigned char)name[0]) || strlen(name) < 2 || strlen(name) > 253)
-		return false;
-	for (const char *p = name + 1; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-			return false;
-	return true;
-}
 
 /* flock on <root>/containers.lock; returns the fd to close. */
 static int lock_store(const struct eng_store *s, struct berr **err)
 {
 	autofree char *dir = xasprintf("%s/containers", s->root);
-	if (fs_mkdir_p(dir, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
 	autofree char *path = xasprintf("%s/containers.lock", s->root);
 	return fs_lock(path, err);
 }
@@ -143,6 +128,32 @@ json_t *eng_container_peek(const struct eng_store *s, const char *id, struct ber
 	return rec;
 }
 
+void eng_container_event(const struct eng_store *s, const char *id, const char *action,
+			 json_t *more)
+{
+	json_auto_t *rec = eng_container_peek(s, id, NULL);
+	eng_event_container(s, id, rec, action, more);
+}
+
+void eng_record_cache_refresh(const struct eng_store *s)
+{
+	char **ids = NULL;
+	if (!s->records || eng_container_list(s, &ids, NULL) < 0)
+		return;
+	size_t n = 0;
+	while (ids[n])
+		n++;
+	/* each record read through the cache (parsed again where changed), then only those kept */
+	json_t **recs = xcalloc(n + 1, sizeof(*recs));
+	for (size_t i = 0; i < n; i++)
+		recs[i] = eng_container_peek(s, ids[i], NULL);
+	eng_record_cache_keep(s->records, ids, recs, n);
+	for (size_t i = 0; i < n; i++)
+		json_decref(recs[i]);
+	free(recs);
+	strv_free(ids);
+}
+
 int eng_container_save(const struct eng_store *s, const char *id, json_t *record, struct berr **err)
 {
 	autofree char *path = eng_container_path(s, id, "container.json");
@@ -186,7 +197,7 @@ char *eng_name_random(void)
 	    "lovelace",  "meitner",  "newton",   "noether", "pasteur",  "ritchie",
 	    "shannon",   "thompson", "torvalds", "turing",  "wozniak",  "yalow"};
 	unsigned r[2];
-	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+	if (rand_bytes(r, sizeof(r), NULL) < 0)
 		r[0] = (unsigned)getpid(), r[1] = (unsigned)time(NULL);
 	return xasprintf("%s_%s", left[r[0] % (sizeof(left) / sizeof(left[0]))],
 			 right[r[1] % (sizeof(right) / sizeof(right[0]))]);
@@ -202,7 +213,7 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 				  name);
 	autoclose int lock = lock_store(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	autofree char *chosen = name ? xstrdup(name) : NULL;
 	autofree char *owner = name ? find_name(s, name) : NULL;
 	if (owner)
@@ -223,21 +234,20 @@ int eng_container_add(const struct eng_store *s, json_t *record, const char *nam
 		}
 		free(taken);
 	}
-	uint8_t raw[32];
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-		return berr_set(err, errno, "random id");
 	char id[ENG_ID_LEN + 1];
-	digest_to_hex(raw, sizeof(raw), id);
+	int r = rand_hex_id(id, ENG_ID_LEN, err);
+	if (r < 0)
+		return r;
 	autofree char *dir = eng_container_path(s, id, NULL);
 	if (mkdir(dir, 0700) < 0)
 		return berr_set(err, errno, "create '%s'", dir);
 	autofree char *full = xasprintf("/%s", chosen);
 	json_object_set_new(record, "Id", json_string(id));
 	json_object_set_new(record, "Name", json_string(full));
-	if ((claim && claim(s, record, ctx, err) < 0) ||
-	    eng_container_save(s, id, record, err) < 0) {
+	if ((claim && (r = claim(s, record, ctx, err)) < 0) ||
+	    (r = eng_container_save(s, id, record, err)) < 0) {
 		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
-		return -EIO;
+		return r;
 	}
 	memcpy(out_id, id, sizeof(id));
 	return 0;
@@ -248,10 +258,12 @@ int eng_container_resolve(const struct eng_store *s, const char *ref, char out_i
 {
 	const char *want = ref[0] == '/' ? ref + 1 : ref;
 	char **ids = NULL;
-	if (eng_container_list(s, &ids, err) < 0)
-		return -EIO;
+	int r = eng_container_list(s, &ids, err);
+	if (r < 0)
+		return r;
 	const char *by_prefix = NULL;
-	int prefix_hits = 0, r = -ENOENT;
+	int prefix_hits = 0;
+	r = -ENOENT;
 	for (size_t i = 0; ids[i]; i++) {
 		if (!strcmp(ids[i], want)) {
 			memcpy(out_id, ids[i], ENG_ID_LEN + 1);
@@ -287,7 +299,7 @@ int eng_container_remove(const struct eng_store *s, const char *id, struct berr 
 {
 	autoclose int lock = lock_store(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	autofree char *dir = eng_container_path(s, id, NULL);
 	/* its addresses go back to their networks first: a lease without a record is found
 	 * by system check, a record without its lease would be a lie */
@@ -314,14 +326,14 @@ int eng_container_rename(const struct eng_store *s, const char *id, const char *
 		return berr_plain(err, EINVAL, "invalid container name '%s'", name);
 	autoclose int lock = lock_store(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	autofree char *owner = find_name(s, name);
 	if (owner)
 		return berr_plain(err, EEXIST, "the name \"%s\" is already in use by container %s",
 				  name, owner);
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -EIO;
+		return berr_ret(err);
 	autofree char *full = xasprintf("/%s", name);
 	json_t *old = json_pack("{s:O}", "oldName", json_object_get(rec, "Name"));
 	json_object_set_new(rec, "Name", json_string(full));

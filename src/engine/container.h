@@ -16,17 +16,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "engine/store.h"
 #include "image/image.h"
 
 struct berr;
-
-#define ENG_ID_LEN 64
-
-struct eng_store {
-	char *root;                       /* the engine's root (also the image store's) */
-	char *runroot;                    /* runtime state, attach sockets: /run/berth */
-	struct eng_record_cache *records; /* parsed records (engine/record_cache.h), or NULL */
-};
 
 /* Under the containers lock, before a new record is written: takes what must be unique
  * among containers (a range of host ids, an address) and notes it in the record. */
@@ -52,11 +45,16 @@ int eng_container_save(const struct eng_store *s, const char *id, json_t *record
 int eng_container_list(const struct eng_store *s, char ***out_ids, struct berr **err);
 /* Remove the directory (the caller has stopped it and unmounted its root). */
 int eng_container_remove(const struct eng_store *s, const char *id, struct berr **err);
-/* <root>/containers/<id>/<file> (caller frees). */
-char *eng_container_path(const struct eng_store *s, const char *id, const char *file);
 /* containers.lock (the fd holds it): around a change of a record that must not race
  * another, e.g. network connect. */
 int eng_container_lock(const struct eng_store *s, struct berr **err);
+/* A container event (engine/event.h) with the attributes of its record as it is now (the id
+ * only when the container is gone); more as eng_event_container's. */
+void eng_container_event(const struct eng_store *s, const char *id, const char *action,
+			 json_t *more);
+/* Bring the store's record cache (s->records, engine/record_cache.h) up to the store: every
+ * container's record read again where its file changed, the removed ones forgotten. */
+void eng_record_cache_refresh(const struct eng_store *s);
 /* Rename: the new name must be free. */
 int eng_container_rename(const struct eng_store *s, const char *id, const char *name,
 			 struct berr **err);
@@ -88,8 +86,6 @@ enum img_use eng_image_use(const char *image_id, void *ctx, char *who);
 /* For prune and the build cache: whether any container (running or not) uses it. */
 bool eng_image_in_use(const char *image_id, void *ctx);
 
-/* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-bool eng_name_valid(const char *name);
 /* Docker's generated name, "brave_turing" (caller frees; not checked for being free). */
 char *eng_name_random(void);
 

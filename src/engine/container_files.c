@@ -310,7 +310,7 @@ int eng_files_tar_out(const struct eng_files *f, bool follow, int out_fd, struct
 	/* "/" as Docker's: "/", "/bin", ... (the docker CLI rebases on "/") */
 	int r = eng_tarball_write(fd, NULL, f->name, out_fd, f->view.out, err);
 	if (r == 0)
-		eng_event_container(f->store, f->id, NULL, "archive-path", NULL);
+		eng_container_event(f->store, f->id, "archive-path", NULL);
 	return r;
 }
 
@@ -355,7 +355,7 @@ int eng_files_tar_in_opts(const struct eng_files *f, int tar_fd, const struct im
 		r = img_layer_untar_opts(to, tar_fd, &o, err);
 	idshift_fs_leave(&c);
 	if (r == 0)
-		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
+		eng_container_event(f->store, f->id, "extract-to-dir", NULL);
 	return r;
 }
 
@@ -442,7 +442,7 @@ int eng_files_copy_in_owned(const struct eng_files *f, const char *host_src,
 	r = copy_in(f, host_src, owner, err);
 	idshift_fs_leave(&c);
 	if (r == 0)
-		eng_event_container(f->store, f->id, NULL, "extract-to-dir", NULL);
+		eng_container_event(f->store, f->id, "extract-to-dir", NULL);
 	return r;
 }
 
@@ -477,7 +477,7 @@ int eng_files_copy_out(const struct eng_files *f, const char *dest, struct berr 
 		    ? fs_copy_entry_as(from, sbase, to, dbase, true, f->view.out, err)
 		    : fs_copy_tree(from, to, true, f->view.out, err);
 	if (r == 0)
-		eng_event_container(f->store, f->id, NULL, "archive-path", NULL);
+		eng_container_event(f->store, f->id, "archive-path", NULL);
 	return r;
 }
 
@@ -486,6 +486,6 @@ int eng_files_export(const struct eng_store *s, const char *id, const struct eng
 {
 	int r = eng_tarball_write(AT_FDCWD, root->path, "", out_fd, NULL, err);
 	if (r == 0)
-		eng_event_container(s, id, NULL, "export", NULL);
+		eng_container_event(s, id, "export", NULL);
 	return r;
 }

@@ -80,7 +80,7 @@ static int pause_one(const struct eng_store *s, const char *id, bool pause, bool
 		(void)close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 	else
 		(void)unlink(marker);
-	eng_event_container(s, id, NULL, pause ? "pause" : "unpause", NULL);
+	eng_container_event(s, id, pause ? "pause" : "unpause", NULL);
 	return 0;
 }
 
@@ -245,7 +245,7 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 		r = eng_pod_vm_top(s, rec, id, ps_args, out_doc, err);
 		json_decref(rec);
 		if (r == 0)
-			eng_event_container(s, id, NULL, "top", NULL);
+			eng_container_event(s, id, "top", NULL);
 		return r;
 	}
 	json_decref(rec);
@@ -275,7 +275,7 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 	free(pids);
 	if (!doc)
 		return r < 0 ? r : -EINVAL;
-	eng_event_container(s, id, NULL, "top", NULL);
+	eng_container_event(s, id, "top", NULL);
 	*out_doc = doc;
 	return 0;
 }
@@ -309,7 +309,7 @@ int eng_container_resize(const struct eng_store *s, const char *id, unsigned row
 		;
 	json_t *more = json_pack("{s:o, s:o}", "height", json_sprintf("%u", rows), "width",
 				 json_sprintf("%u", cols));
-	eng_event_container(s, id, NULL, "resize", more);
+	eng_container_event(s, id, "resize", more);
 	json_decref(more);
 	return 0;
 }

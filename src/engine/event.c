@@ -16,8 +16,6 @@ static const char *str(json_t *o, const char *key)
 void eng_event_container(const struct eng_store *s, const char *id, json_t *rec, const char *action,
 			 json_t *more)
 {
-	json_t *own = rec ? NULL : eng_container_load(s, id, NULL);
-	rec = rec ? rec : own;
 	json_t *attrs = json_object();
 	json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
 	const char *key;
@@ -35,7 +33,6 @@ void eng_event_container(const struct eng_store *s, const char *id, json_t *rec,
 	json_object_update(attrs, more);
 	eventlog_append(s->root, "container", action, id, attrs);
 	json_decref(attrs);
-	json_decref(own);
 }
 
 void eng_event_network(const struct eng_store *s, const char *net_id, const char *name,

@@ -7,14 +7,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "engine/container.h"
+#include "engine/store.h"
 
 struct berr;
 
-/* A container event: the attributes image, name and the container's labels, plus those in
- * more (NULL or an object of strings, not stolen: exitCode for die, signal for kill, execID
- * for exec_*). rec may be NULL (the record is loaded; a container already gone gets its id
- * only). */
+/* A container event: the attributes image, name and the container's labels from its record
+ * rec, plus those in more (NULL or an object of strings, not stolen: exitCode for die, signal
+ * for kill, execID for exec_*). rec NULL: the id only (a container already gone); a caller
+ * without the record at hand calls engine/container.h's eng_container_event, which loads it. */
 void eng_event_container(const struct eng_store *s, const char *id, json_t *rec, const char *action,
 			 json_t *more);
 /* A network event: name and type, plus container for connect and disconnect. */

@@ -172,7 +172,7 @@ static void exec_event(const struct eng_store *s, const char *cid, json_t *rec, 
 		    more, "exitCode",
 		    json_sprintf("%d", (int)json_integer_value(json_object_get(rec, "ExitCode"))));
 	}
-	eng_event_container(s, cid, NULL, action, more);
+	eng_container_event(s, cid, action, more);
 	json_decref(more);
 	free(action);
 }

@@ -165,7 +165,7 @@ int eng_container_restart(const struct eng_store *s, const char *id, int timeout
 	if (sock >= 0)
 		(void)close(sock);
 	if (r == 0)
-		eng_event_container(s, id, NULL, "restart", NULL);
+		eng_container_event(s, id, "restart", NULL);
 	return r;
 }
 

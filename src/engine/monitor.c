@@ -165,7 +165,7 @@ int eng_monitor_start(const struct eng_store *s, const char *id, bool attach, in
 		sock = eng_attach_connect(s, id, err);
 		if (sock < 0)
 			return sock;
-		eng_event_container(s, id, NULL, "attach", NULL); /* as dockerd, before the start */
+		eng_container_event(s, id, "attach", NULL); /* as dockerd, before the start */
 		r = eng_monitor_report(rep, &kind, &pid, out_status, err);
 	}
 	if (r < 0) {

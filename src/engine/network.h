@@ -37,6 +37,8 @@ int eng_network_create(const struct eng_store *s, const struct eng_network_opts 
 /* By name, id or unique id prefix; ENOENT "network X not found". The default network is
  * recorded when first named. */
 json_t *eng_network_load(const struct eng_store *s, const char *ref, struct berr **err);
+/* Under the networks lock: the default network's record, made when first needed. */
+json_t *eng_network_default_locked(const struct eng_store *s, struct berr **err);
 /* Every network record (the default one made if missing), by name. */
 json_t *eng_network_list(const struct eng_store *s, struct berr **err);
 /* EBUSY while a container has an address on it; the default network cannot go. Its links

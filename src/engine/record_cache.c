@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine/container.h"
+#include "engine/store.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -134,25 +134,21 @@ void eng_record_cache_put(struct eng_record_cache *c, const char *id, const stru
 	e->file = file_id_of(st);
 }
 
-void eng_record_cache_refresh(const struct eng_store *s)
+void eng_record_cache_keep(struct eng_record_cache *c, char *const *ids, json_t *const *recs,
+			   size_t n)
 {
-	struct eng_record_cache *c = s->records;
-	char **ids = NULL;
-	if (!c || eng_container_list(s, &ids, NULL) < 0)
+	if (!c)
 		return;
-	/* the listed ones, read through the cache (parsed again where changed), into a new table:
-	 * what was removed is left behind and freed */
+	/* the listed ones into a new table: what was removed is left behind and freed */
 	struct eng_record_cache fresh = {.cap = 64};
-	size_t n = 0;
-	while (ids[n])
-		n++;
 	while (fresh.cap < 2 * n)
 		fresh.cap *= 2;
 	fresh.slots = xcalloc(fresh.cap, sizeof(*fresh.slots));
 	for (size_t i = 0; i < n; i++) {
-		json_t *rec = eng_container_peek(s, ids[i], NULL);
+		if (strlen(ids[i]) != ENG_ID_LEN)
+			continue;
 		struct entry *e = slot(c->slots, c->cap, ids[i]);
-		if (rec && e->id[0] && e->rec == rec) {
+		if (recs[i] && e->id[0] && e->rec == recs[i]) {
 			*slot(fresh.slots, fresh.cap, ids[i]) = *e;
 			/* moved: what it points to is the new table's now; the id stays, so that
 			 * probing for the ids after it still finds them */
@@ -160,9 +156,7 @@ void eng_record_cache_refresh(const struct eng_store *s)
 			e->view_key = e->view = NULL;
 			fresh.used++;
 		}
-		json_decref(rec);
 	}
-	strv_free(ids);
 	for (size_t i = 0; i < c->cap; i++)
 		forget(&c->slots[i]);
 	free(c->slots);

@@ -10,9 +10,9 @@
 #define BERTH_ENGINE_RECORD_CACHE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
-struct eng_store;
 struct eng_record_cache;
 
 struct eng_record_cache *eng_record_cache_new(void);
@@ -40,8 +40,10 @@ json_t *eng_record_cache_state(struct eng_record_cache *c, const char *id, const
 void eng_record_cache_set_state(struct eng_record_cache *c, const char *id, const struct stat *st,
 				json_t *state);
 
-/* Bring the cache up to the store: every container's record read again where its file
- * changed, the removed ones forgotten. */
-void eng_record_cache_refresh(const struct eng_store *s);
+/* Keep only the entries of these n ids that hold the very record recs[i] (a container's record
+ * just read through the cache, or NULL); forget the rest (engine/container.h's
+ * eng_record_cache_refresh, which reads them). */
+void eng_record_cache_keep(struct eng_record_cache *c, char *const *ids, json_t *const *recs,
+			   size_t n);
 
 #endif
