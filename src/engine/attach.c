@@ -18,8 +18,9 @@ int eng_attach_connect(const struct eng_store *s, const char *id, struct berr **
 	autofree char *path = eng_attach_path(s, id);
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(path, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return berr_set(err, errno, "socket");

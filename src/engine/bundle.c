@@ -519,7 +519,7 @@ static int add_seccomp(json_t *linux_, const struct eng_run_opts *o, json_t *pro
 	json_t *sc =
 	    o->seccomp ? eng_seccomp_file(o->seccomp, caps, err) : eng_seccomp_default(caps);
 	if (!sc)
-		return -EINVAL;
+		return berr_ret(err);
 	json_object_set_new(linux_, "seccomp", sc);
 	return 0;
 }

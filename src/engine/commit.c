@@ -170,7 +170,7 @@ static int parent_docs(struct img_store *is, const char *parent, json_t **out_ma
 	}
 	json_t *img = img_image_lookup(is, parent, err);
 	if (!img)
-		return -ENOENT;
+		return berr_ret(err);
 	autofree char *mdata = NULL, *cdata = NULL;
 	size_t mlen = 0, clen = 0;
 	const char *mdigest = json_string_value(json_object_get(img, "manifest"));
@@ -287,7 +287,7 @@ static int commit_locked(const struct eng_store *s, struct img_store *is, json_t
 	json_t *cfg = new_config(base, rec, c, err);
 	json_decref(base);
 	if (!cfg)
-		return -EINVAL;
+		return berr_ret(err);
 	autofree char *upper = eng_container_path(s, id, "diff");
 	struct eng_derive d = {.parent = image, .config = cfg, .upper = upper, .name = name};
 	r = derive_locked(is, &d, out_id, err);
@@ -300,10 +300,10 @@ int eng_commit(const struct eng_store *s, struct img_store *is, const char *id,
 {
 	autofree char *name = c->name ? normal_name(c->name, err) : NULL;
 	if (c->name && !name)
-		return -EINVAL;
+		return berr_ret(err);
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -EIO;
+		return berr_ret(err);
 	/* -p: the files do not change under the tar while it is written */
 	json_t *st = eng_state_load(s, id);
 	bool paused = false;

@@ -96,7 +96,7 @@ int eng_files_open(const struct eng_store *s, const char *id, const char *path,
 	memset(out, 0, sizeof(*out));
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	out->store = s;
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	int r = eng_rootfs_view(s, id, path, &out->view, err);
@@ -321,9 +321,7 @@ static int enter(const struct eng_files *f, struct idshift_creds *c, struct berr
 	memset(c, 0, sizeof(*c));
 	if (f->ro)
 		return berr_plain(err, EROFS, "%s", f->ro);
-	if (f->view.in && idshift_fs_enter(f->view.root_uid, f->view.root_gid, c, err) < 0)
-		return -EPERM;
-	return 0;
+	return f->view.in ? idshift_fs_enter(f->view.root_uid, f->view.root_gid, c, err) : 0;
 }
 
 /* The directory a copy goes into, as messages name it: dockerd's resolved path (a running
@@ -376,7 +374,7 @@ int eng_files_owner(const struct eng_store *s, const char *id, struct img_owner 
 	*out_set = false;
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	autofree char *user = xstrdup(
 	    json_string_value(json_object_get(json_object_get(rec, "Config"), "User")) ?: "");
 	json_decref(rec);

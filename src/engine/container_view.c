@@ -270,7 +270,7 @@ int eng_container_filter_check(const struct eng_store *s, json_t *filters, struc
 				return r;
 			json_t *rec = eng_container_load(s, id, err);
 			if (!rec)
-				return -ENOENT;
+				return berr_ret(err);
 			/* the engine's times are fixed-width RFC 3339 UTC: text order is time
 			 * order */
 			json_array_set_new(vals, i, json_string(str(rec, "Created")));

@@ -181,8 +181,9 @@ static void plan_interface(const char *id, json_t *n, json_t *net, const char *i
 static int add_tap(const struct net_endpoint *e, struct vm_nic *nic, struct berr **err)
 {
 	memset(nic, 0, sizeof(*nic));
-	if (net_tap_add(e, &nic->fd, err) < 0)
-		return -EIO;
+	int r = net_tap_add(e, &nic->fd, err);
+	if (r < 0)
+		return r;
 	vm_nic_describe(nic, e->mac, e->if_name, e->mtu, &e->addr4, &e->gw4, &e->addr6, &e->gw6);
 	return 0;
 }
@@ -198,8 +199,9 @@ static int add_interface(const char *id, json_t *n, json_t *net, int netns, cons
 		return net_endpoint_add(netns, &e, err);
 	if (nics->n == VM_NICS_MAX)
 		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
-	if (add_tap(&e, &nics->nic[nics->n], err) < 0)
-		return -EIO;
+	int r = add_tap(&e, &nics->nic[nics->n], err);
+	if (r < 0)
+		return r;
 	nics->n++;
 	return 0;
 }
@@ -252,9 +254,10 @@ static int publish(json_t *rec, json_t *first, struct eng_endpoints *out, struct
 		out->settings = eng_port_settings(exposed, bindings, NULL, 0);
 		return 0;
 	}
-	if (eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all, a6 && *a6,
-			     &out->ports, &out->n_ports, err) < 0)
-		return -EADDRINUSE;
+	int r = eng_port_reserve(bindings, json_is_object(exposed) ? exposed : NULL, all, a6 && *a6,
+				 &out->ports, &out->n_ports, err);
+	if (r < 0)
+		return r;
 	autofree char *add = port_rules(out->ports, out->n_ports, a4, a6, true);
 	out->unpublish = port_rules(out->ports, out->n_ports, a4, a6, false);
 	if (add && net_nft_run(add, err) < 0)
@@ -338,7 +341,7 @@ int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *r
 		return 0;
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	int r = attach_locked(s, id, rec, -1, nics, out, err);
 	if (r == 0)
 		eng_hosts_refresh(s, rec, NULL, id);
@@ -395,9 +398,10 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 		return 0;
 	autoclose int netns = open_netns(pid, err);
 	if (netns < 0)
-		return -EIO;
-	if (net_loopback_up(netns, err) < 0)
-		return -EIO;
+		return netns;
+	int r = net_loopback_up(netns, err);
+	if (r < 0)
+		return r;
 	if (eng_pasta_mode(mode))
 		return eng_pasta_attach(s, id, rec, pid, &out->settings, err);
 	if (!json_object_size(networks_of(rec)))
@@ -406,8 +410,8 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 		return attach_rootless(s, id, rec, netns, out, err);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
-		return -EIO;
-	int r = attach_locked(s, id, rec, netns, NULL, out, err);
+		return lock;
+	r = attach_locked(s, id, rec, netns, NULL, out, err);
 	if (r == 0) {
 		eng_hosts_refresh(s, rec, NULL, id);
 		endpoint_events(s, id, rec, "connect");
@@ -465,10 +469,10 @@ static int connect_here(const struct eng_store *s, const char *id, json_t *rec, 
 		return berr_plain(err, ENOENT, "container is not connected to network %s", name);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	json_t *net = eng_network_load(s, str(n, "NetworkID"), err);
 	if (!net)
-		return -ENOENT;
+		return berr_ret(err);
 	/* the next ethN the container does not have */
 	struct net_nl nl;
 	char ifname[16] = "eth0";
@@ -563,10 +567,10 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 {
 	autoclose int lock = eng_container_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	json_t *rec = eng_container_load(s, cid, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
 	int r = 0;
 	if (!eng_network_mode_is_net(mode))
@@ -605,12 +609,12 @@ int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const
 {
 	autoclose int lock = eng_container_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	json_t *rec = eng_container_load(s, cid, err);
 	json_t *net = rec ? eng_network_load(s, net_ref, err) : NULL;
 	if (!net) {
 		json_decref(rec);
-		return -ENOENT;
+		return berr_ret(err);
 	}
 	const char *name = str(net, "Name");
 	int r = 0;

@@ -36,6 +36,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/randid.h"
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
 
@@ -183,11 +184,10 @@ int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_ex
 {
 	if (!c->cmd || !c->cmd[0])
 		return berr_plain(err, EINVAL, "No exec command specified");
-	uint8_t raw[32];
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-		return berr_set(err, errno, "random id");
 	char id[ENG_ID_LEN + 1];
-	digest_to_hex(raw, sizeof(raw), id);
+	int r = rand_hex_id(id, ENG_ID_LEN, err);
+	if (r < 0)
+		return r;
 	autofree char *dir = eng_container_path(s, cid, "execs");
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create '%s'", dir);
@@ -202,7 +202,7 @@ int eng_exec_add(const struct eng_store *s, const char *cid, const struct eng_ex
 		      "CanRemove", 0, "DetachKeys", "", "Env", json_strv(c->env, strv_len(c->env)),
 		      "WorkingDir", c->workdir ? c->workdir : "");
 	autofree char *path = record_path(s, cid, id, "json");
-	int r = json_replace_file(rec, path, err);
+	r = json_replace_file(rec, path, err);
 	if (r == 0)
 		exec_event(s, cid, rec, "exec_create");
 	json_decref(rec);

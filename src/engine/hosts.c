@@ -259,8 +259,9 @@ int eng_hosts_write(const struct eng_store *s, const char *id, json_t *rec, cons
 	const char *files[][2] = {{"hosts", hosts}, {"hostname", name}, {"resolv.conf", resolv}};
 	for (size_t i = 0; i < 3; i++) {
 		autofree char *p = xasprintf("%s/%s", dir, files[i][0]);
-		if (fs_replace_file(p, files[i][1], strlen(files[i][1]), 0644, err) < 0)
-			return -EIO;
+		int r = fs_replace_file(p, files[i][1], strlen(files[i][1]), 0644, err);
+		if (r < 0)
+			return r;
 		if ((uid || gid) && chown(p, uid, gid) < 0)
 			return berr_set(err, errno, "chown '%s'", p);
 	}

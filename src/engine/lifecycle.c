@@ -58,14 +58,15 @@ static int send_signal(const struct eng_store *s, const char *id, int sig, bool 
 	autofree char *path = eng_attach_path(s, id);
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(path, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	autoclose int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return berr_set(err, errno, "reach the monitor of %.12s", id);
 	char num[16];
 	int n = snprintf(num, sizeof(num), "%d", sig);
-	int r = frame_write(fd, FRAME_SIGNAL, num, (size_t)n);
+	r = frame_write(fd, FRAME_SIGNAL, num, (size_t)n);
 	return r < 0 ? berr_set(err, -r, "signal %.12s", id) : 0;
 }
 
@@ -126,7 +127,7 @@ int eng_container_stop(const struct eng_store *s, const char *id, int timeout_s,
 		return 0; /* Docker: stopping a stopped container is fine */
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -EIO;
+		return berr_ret(err);
 	json_t *cfg = json_object_get(rec, "Config");
 	if (timeout_s < 0) {
 		json_t *t = json_object_get(cfg, "StopTimeout");

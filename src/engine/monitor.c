@@ -247,13 +247,14 @@ static void set_status(struct monitor *m, const char *status)
 static int listen_attach(struct monitor *m, struct berr **err)
 {
 	autofree char *dir = xasprintf("%s/%s", m->s->runroot, m->id);
-	if (fs_mkdir_p(dir, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
 	autofree char *path = eng_attach_path(m->s, m->id);
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	if ((r = fs_unix_addr(path, &a, &dirfd, err)) < 0)
+		return r;
 	(void)unlink(path);
 	m->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (m->listener < 0 || bind(m->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
@@ -412,6 +413,36 @@ static int reap(struct monitor *m)
 	return code;
 }
 
+/* The relay's poll set: the signalfd, the attach listener, stdout, stderr, the health
+ * check's timer (while the init lives), the executor's control and watch descriptors, each
+ * attach client, then the exec sessions' from *out_xs on. Returns how many. */
+static size_t poll_set(struct monitor *m, struct pollfd *p, bool out_open, bool err_open,
+		       bool ctl_open, bool alive, size_t *out_xs)
+{
+	size_t n = 0;
+	p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
+	p[n++] =
+	    (struct pollfd){.fd = out_open ? (m->tty ? m->master : m->out) : -1, .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = err_open ? m->errp : -1, .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = alive ? eng_health_fd(m->health) : -1, .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
+	for (size_t i = 0; i < m->n_clients; i++)
+		p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
+	*out_xs = n;
+	return n + vm_session_clients_poll(&m->x_sess, p + n);
+}
+
+/* The signalfd said SIGCHLD: drained, and the init's exit code if it ended (reap), else -1. */
+static int reaped(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sfd, &si, sizeof(si)) == sizeof(si))
+		;
+	return reap(m);
+}
+
 /* Relay until the init has exited and its output is drained. */
 static int relay(struct monitor *m)
 {
@@ -428,21 +459,8 @@ static int relay(struct monitor *m)
 				  : -1;
 	for (;;) {
 		struct pollfd p[7 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
-		size_t n = 0;
-		p[n++] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = m->listener, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = out_open ? (m->tty ? m->master : m->out) : -1,
-					 .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = err_open ? m->errp : -1, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = code < 0 ? eng_health_fd(m->health) : -1,
-					 .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
-		size_t nc = m->n_clients;
-		for (size_t i = 0; i < nc; i++)
-			p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
-		size_t xs = n; /* the exec sessions' */
-		n += vm_session_clients_poll(&m->x_sess, p + xs);
+		size_t nc = m->n_clients, xs; /* xs: where the exec sessions' start */
+		size_t n = poll_set(m, p, out_open, err_open, ctl_open, code < 0, &xs);
 		if (code >= 0 && !out_open && !err_open)
 			return code;
 		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
@@ -455,18 +473,13 @@ static int relay(struct monitor *m)
 		}
 		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			return code >= 0 ? code : 255;
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			while (read(m->sfd, &si, sizeof(si)) == sizeof(si))
-				;
-			int c = reap(m);
-			if (c >= 0 && code < 0) {
-				code = c;
-				clock_gettime(CLOCK_MONOTONIC, &ended);
-				if (slave >= 0) {
-					(void)close(slave);
-					slave = -1;
-				}
+		int c = p[0].revents & POLLIN ? reaped(m) : -1;
+		if (c >= 0 && code < 0) {
+			code = c;
+			clock_gettime(CLOCK_MONOTONIC, &ended);
+			if (slave >= 0) {
+				(void)close(slave);
+				slave = -1;
 			}
 		}
 		if (p[1].revents & POLLIN) {
@@ -661,7 +674,7 @@ static int setup(struct monitor *m, unsigned wait_attach, struct berr **err)
 {
 	m->rec = eng_container_load(m->s, m->id, err);
 	if (!m->rec)
-		return -EIO;
+		return berr_ret(err);
 	json_t *cfg = json_object_get(m->rec, "Config");
 	m->tty = json_is_true(json_object_get(cfg, "Tty"));
 	m->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
@@ -700,15 +713,16 @@ static int setup(struct monitor *m, unsigned wait_attach, struct berr **err)
 		return berr_set(err, errno, "signalfd");
 	autofree char *log = eng_container_path(m->s, m->id, NULL);
 	autofree char *logpath = xasprintf("%s/%s-json.log", log, m->id);
-	if (eng_log_open(&m->log, logpath, err) < 0 || listen_attach(m, err) < 0)
-		return -EIO;
+	int r;
+	if ((r = eng_log_open(&m->log, logpath, err)) < 0 || (r = listen_attach(m, err)) < 0)
+		return r;
 	if (wait_attach) {
 		report(m, "L\n");
-		if (wait_clients(m, wait_attach, err) < 0)
-			return -EIO;
+		if ((r = wait_clients(m, wait_attach, err)) < 0)
+			return r;
 	}
-	if (eng_rootfs_mount_locked(m->s, m->id, m->rec, err) < 0)
-		return -EIO;
+	if ((r = eng_rootfs_mount_locked(m->s, m->id, m->rec, err)) < 0)
+		return r;
 	return eng_bundle_write(m->s, m->id, m->rec, m->rootfs, err);
 }
 

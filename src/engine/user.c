@@ -152,8 +152,9 @@ int eng_user_resolve(int rootfd, const char *spec, struct eng_user *out, struct 
 		u.uid = (uid_t)n;
 		u.gid = 0; /* a uid with no passwd entry gets group 0, as with Docker */
 	}
-	if (group && group_of(groups, group, &u.gid, err) < 0)
-		return -ENOENT;
+	int r = group ? group_of(groups, group, &u.gid, err) : 0;
+	if (r < 0)
+		return r;
 	*out = u;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/randid.h"
 #include "util/xalloc.h"
 
 static char *volume_dir(const struct eng_store *s, const char *name)
@@ -38,10 +39,9 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 {
 	char buf[ENG_ID_LEN + 1];
 	if (!name) {
-		uint8_t raw[32];
-		if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-			return berr_set(err, errno, "random name");
-		digest_to_hex(raw, sizeof(raw), buf);
+		int r = rand_hex_id(buf, ENG_ID_LEN, err);
+		if (r < 0)
+			return r;
 		name = buf;
 	} else if (!eng_name_valid(name)) {
 		return berr_plain(err, EINVAL,
@@ -52,8 +52,9 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 	autofree char *dir = volume_dir(s, name);
 	autofree char *data = eng_volume_data(s, name);
 	autofree char *parent = xasprintf("%s/volumes", s->root);
-	if (fs_mkdir_p(parent, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(parent, 0700, err);
+	if (r < 0)
+		return r;
 	if (mkdir(dir, 0700) < 0) {
 		if (errno != EEXIST)
 			return berr_set(err, errno, "create volume '%s'", name);
@@ -79,7 +80,7 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 				"Driver", "local", "Mountpoint", data, "Name", name, "Labels", lab,
 				"Scope", "local", "Options", "Anonymous", anonymous);
 	autofree char *path = xasprintf("%s/volume.json", dir);
-	int r = json_write_atomic(rec, path, err);
+	r = json_write_atomic(rec, path, err);
 	json_decref(rec);
 	if (r < 0) {
 		(void)fs_rm_rf(AT_FDCWD, dir, NULL);
@@ -167,7 +168,7 @@ int eng_volume_remove(const struct eng_store *s, const char *name, bool force, s
 {
 	json_t *rec = eng_volume_load(s, name, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	json_decref(rec);
 	autofree char *users = force ? NULL : volume_users(s, name);
 	if (users && *users)
@@ -234,13 +235,15 @@ static int parse_volume(const struct eng_store *s, const char *spec, json_t *pla
 	char name[ENG_ID_LEN + 1];
 	if (src && src[0] == '/') {
 		struct stat st;
-		if (stat(src, &st) < 0 && fs_mkdir_p(src, 0755, err) < 0) /* as Docker's -v */
-			return -EIO;
+		int r = stat(src, &st) < 0 ? fs_mkdir_p(src, 0755, err) : 0; /* as Docker's -v */
+		if (r < 0)
+			return r;
 		json_array_append_new(plan, mount_entry("bind", src, dst, rw, NULL));
 		return 0;
 	}
-	if (eng_volume_create(s, src, NULL, !src, true, name, err) < 0)
-		return -EIO;
+	int r = eng_volume_create(s, src, NULL, !src, true, name, err);
+	if (r < 0)
+		return r;
 	json_array_append_new(plan, mount_entry("volume", name, dst, rw, NULL));
 	return 0;
 }
