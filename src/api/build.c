@@ -99,53 +99,46 @@ static json_t *query_json(struct api_req *r, const char *key, const char *what, 
 /* buildargs {"K": "V", "K2": null} (null: named, not set: left out) and labels {"k": "v"}. */
 static int read_maps(struct api_req *r, struct build_query *q, struct berr **err)
 {
-	json_t *args = query_json(r, "buildargs", "build args", err);
+	json_auto_t *args = query_json(r, "buildargs", "build args", err);
 	if (!args && *err)
-		return -EINVAL;
+		return berr_ret(err);
+	if (args && !json_is_object(args))
+		return berr_plain(err, EINVAL, "error reading build args: not an object");
 	const char *k;
 	json_t *v;
 	q->args = xcalloc(json_object_size(args) + 1, sizeof(*q->args));
 	json_object_foreach(args, k, v)
 	{
-		if (!json_is_string(v) && !json_is_null(v)) {
-			json_decref(args);
+		if (!json_is_string(v) && !json_is_null(v))
 			return berr_plain(err, EINVAL,
 					  "error reading build args: '%s' is not a string", k);
-		}
 		if (json_is_null(v))
 			continue;
 		q->args[q->n_args++] =
 		    (struct bld_kv){xstrdup(k), xstrdup(json_string_value(v)), true};
 	}
-	if (args && !json_is_object(args))
-		(void)berr_plain(err, EINVAL, "error reading build args: not an object");
-	json_decref(args);
-	if (*err)
-		return -EINVAL;
-	json_t *labels = query_json(r, "labels", "labels", err);
+	json_auto_t *labels = query_json(r, "labels", "labels", err);
 	if (!labels && *err)
-		return -EINVAL;
+		return berr_ret(err);
+	if (labels && !json_is_object(labels))
+		return berr_plain(err, EINVAL, "error reading labels: not an object");
 	q->labels = xcalloc(json_object_size(labels) + 1, sizeof(char *));
 	size_t n = 0;
 	json_object_foreach(labels, k, v)
 	{
 		q->labels[n++] = xasprintf("%s=%s", k, json_string_value(v) ?: "");
 	}
-	int bad = labels && !json_is_object(labels);
-	json_decref(labels);
-	return bad ? berr_plain(err, EINVAL, "error reading labels: not an object") : 0;
+	return 0;
 }
 
 /* ulimits [{"Name": "nofile", "Soft": 1024, "Hard": 2048}], cachefrom ["img"] */
 static int read_lists(struct api_req *r, struct build_query *q, struct berr **err)
 {
-	json_t *ul = query_json(r, "ulimits", "ulimit settings", err);
+	json_auto_t *ul = query_json(r, "ulimits", "ulimit settings", err);
 	if (!ul && *err)
-		return -EINVAL;
-	if (ul && !json_is_array(ul)) {
-		json_decref(ul);
+		return berr_ret(err);
+	if (ul && !json_is_array(ul))
 		return berr_plain(err, EINVAL, "error reading ulimit settings: not an array");
-	}
 	q->ulimits = xcalloc(json_array_size(ul) + 1, sizeof(char *));
 	size_t i;
 	json_t *u;
@@ -153,20 +146,16 @@ static int read_lists(struct api_req *r, struct build_query *q, struct berr **er
 	{
 		const char *name = json_string_value(json_object_get(u, "Name"));
 		json_t *soft = json_object_get(u, "Soft"), *hard = json_object_get(u, "Hard");
-		if (!name || !json_is_integer(soft) || !json_is_integer(hard)) {
-			json_decref(ul);
+		if (!name || !json_is_integer(soft) || !json_is_integer(hard))
 			return berr_plain(err, EINVAL,
 					  "error reading ulimit settings: Name, Soft and Hard");
-		}
 		q->ulimits[i] = xasprintf("%s=%lld:%lld", name, (long long)json_integer_value(soft),
 					  (long long)json_integer_value(hard));
 	}
-	json_decref(ul);
-	json_t *cf = query_json(r, "cachefrom", "cache from", err);
+	json_auto_t *cf = query_json(r, "cachefrom", "cache from", err);
 	if (!cf && *err)
-		return -EINVAL;
+		return berr_ret(err);
 	q->cache_from = json_array_size(cf) > 0;
-	json_decref(cf);
 	return 0;
 }
 
@@ -193,9 +182,13 @@ static int refused(struct api_req *r, struct berr **err)
 
 static int read_query(struct api_req *r, struct build_query *q, struct berr **err)
 {
-	if (refused(r, err) < 0 || bld_platform_check(api_query(r, "platform"), err) < 0 ||
-	    bld_network_mode(api_query(r, "networkmode"), &q->network, err) < 0)
-		return -EINVAL;
+	int rr = refused(r, err);
+	if (rr == 0)
+		rr = bld_platform_check(api_query(r, "platform"), err);
+	if (rr == 0)
+		rr = bld_network_mode(api_query(r, "networkmode"), &q->network, err);
+	if (rr < 0)
+		return rr;
 	bool bad = false;
 	long long shm = api_query_int(r, "shmsize", 0, &bad);
 	if (bad || shm < 0)
@@ -207,9 +200,8 @@ static int read_query(struct api_req *r, struct build_query *q, struct berr **er
 	q->pull = api_query_bool(r, "pull", false);
 	q->quiet = api_query_bool(r, "q", false);
 	q->extra_hosts = api_query_all(r, "extrahosts");
-	if (read_maps(r, q, err) < 0 || read_lists(r, q, err) < 0)
-		return -EINVAL;
-	return 0;
+	rr = read_maps(r, q, err);
+	return rr < 0 ? rr : read_lists(r, q, err);
 }
 
 /* ---- the build, in a child ---- */
@@ -250,9 +242,9 @@ static void registry_login(json_t *auths, const char *domain, struct img_http_op
 static int base_image(void *ctx, const char *ref, char *out_id, struct berr **err)
 {
 	struct build_job *j = ctx;
+	int r = 0;
 	if (img_builtin_is(ref)) {
-		if (img_builtin_ensure(j->is, err) < 0)
-			return -EIO;
+		r = img_builtin_ensure(j->is, err);
 	} else {
 		json_t *rec = img_image_lookup(j->is, ref, NULL);
 		json_decref(rec);
@@ -265,13 +257,14 @@ static int base_image(void *ctx, const char *ref, char *out_id, struct berr **er
 				registry_login(j->auths, parsed.domain, &po.http);
 				img_ref_clear(&parsed);
 			}
-			if (img_pull(j->is, ref, &po, NULL, NULL, err) < 0)
-				return -EIO;
+			r = img_pull(j->is, ref, &po, NULL, NULL, err);
 		}
 	}
+	if (r < 0)
+		return r;
 	json_t *rec = img_image_lookup(j->is, ref, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	snprintf(out_id, IMG_DIGEST_LEN + 1, "%s", json_string_value(json_object_get(rec, "id")));
 	json_decref(rec);
 	return 0;

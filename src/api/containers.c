@@ -52,15 +52,15 @@ int api_container_create(struct api_req *r)
 	autofree char *init = NULL, *vm_init = NULL;
 	if (rr == 0 && c.run.init &&
 	    !(c.run.init_path = init = img_builtin_file("berth-init", &err)))
-		rr = -ENOENT;
+		rr = berr_ret(&err);
 	if (rr == 0 && c.isolation && !strcmp(c.isolation, "vm") &&
 	    !(c.vm_init_path = vm_init = img_builtin_file("berth-vm-init", &err)))
-		rr = -ENOENT;
+		rr = berr_ret(&err);
 	autoptr(img_store) is = NULL;
-	if (rr == 0 && img_store_open(r->ctx->es.root, &is, &err) < 0)
-		rr = -EIO;
-	if (rr == 0 && img_builtin_is(c.image) && img_builtin_ensure(is, &err) < 0)
-		rr = -EIO;
+	if (rr == 0)
+		rr = img_store_open(r->ctx->es.root, &is, &err);
+	if (rr == 0 && img_builtin_is(c.image))
+		rr = img_builtin_ensure(is, &err);
 	char id[ENG_ID_LEN + 1];
 	if (rr == 0)
 		rr = eng_create(&r->ctx->es, is, &c, id, &err);

@@ -42,8 +42,10 @@ static int strv_at(json_t *o, const char *where, const char *key, struct api_cre
 	if (json_is_string(v)) { /* Docker's strslice: a string is a list of one */
 		s = xcalloc(2, sizeof(*s));
 		s[0] = xstrdup(json_string_value(v));
-	} else if (json_opt_strv(o, where, key, &s, err) < 0) {
-		return -EINVAL;
+	} else {
+		int r = json_opt_strv(o, where, key, &s, err);
+		if (r < 0)
+			return r;
 	}
 	*out = keep(own, s);
 	return 0;

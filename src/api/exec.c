@@ -248,7 +248,7 @@ static void started(void *ctx, int sock, const char *extra, size_t n)
 		e.master = rt_console_recv(sock_in, 0, &err);
 		(void)close(sock_in);
 		if (e.master < 0)
-			r = -EIO;
+			r = e.master; /* its error's code */
 	}
 	if (r < 0) { /* as dockerd: the start's error in the stream */
 		autofree char *msg = berr_string(err);

@@ -292,7 +292,7 @@ static int prune_plan(struct api_req *r, struct prune_ctx *pc, struct eng_image_
 	static const char *const keys[] = {"dangling", "until", "label", "label!", NULL};
 	pc->filters = filter_parse_json(api_query(r, "filters"), err);
 	if (!pc->filters)
-		return -EINVAL;
+		return berr_ret(err);
 	int rr = filter_check(pc->filters, keys, err);
 	if (rr < 0)
 		return rr;

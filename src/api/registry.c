@@ -260,17 +260,18 @@ static int push_job(struct api_req *r, struct stream_out *w, void *ctx, struct b
 	autofree char *user = NULL, *pass = NULL;
 	http_opts(r, names[0], &po.http, &user, &pass);
 	struct img_ref ref;
-	if (img_ref_parse(names[0], &ref, err) < 0)
-		return -EINVAL;
+	int rr = img_ref_parse(names[0], &ref, err);
+	if (rr < 0)
+		return rr;
 	autofree char *repo = img_ref_repository(&ref);
 	img_ref_clear(&ref);
 	emit(w, json_pack("{s:s++}", "status", "The push refers to repository [", repo, "]"));
 	autoptr(img_store) s = api_image_store(r, err);
 	if (!s)
-		return -EIO;
+		return berr_ret(err);
 	for (size_t i = 0; names[i]; i++) {
 		char digest[80];
-		int rr = img_push(s, names[i], NULL, &po, digest, err);
+		rr = img_push(s, names[i], NULL, &po, digest, err);
 		if (rr < 0)
 			return rr;
 		struct img_ref one;

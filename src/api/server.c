@@ -169,8 +169,9 @@ static int listen_unix(const char *path, struct berr **err)
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (fs_mkdir_p(dir, 0755, err) < 0)
-			return -EIO;
+		int r = fs_mkdir_p(dir, 0755, err);
+		if (r < 0)
+			return r;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -224,9 +225,10 @@ static int open_listener(const struct api_opts *o, char **path, struct api_tls *
 {
 	const char *tcp = NULL;
 	int lfd = activated();
-	if (lfd < 0 && socket_path(o->uri ? o->uri : API_DEFAULT_URI, path, &tcp, err) < 0)
-		return -EINVAL;
-	int r = api_tls_load(o, tcp != NULL, tls, err);
+	int r = lfd < 0 ? socket_path(o->uri ? o->uri : API_DEFAULT_URI, path, &tcp, err) : 0;
+	if (r < 0)
+		return r;
+	r = api_tls_load(o, tcp != NULL, tls, err);
 	if (r < 0) {
 		if (lfd >= 0)
 			(void)close(lfd);
@@ -243,14 +245,15 @@ int api_serve(const struct api_opts *o, struct berr **err)
 {
 	autofree char *path = NULL;
 	struct api_tls *tls = NULL;
-	if (api_http_load(err) < 0)
-		return -ENOTSUP;
+	int r = api_http_load(err);
+	if (r < 0)
+		return r;
 	int lfd = open_listener(o, &path, &tls, err);
 	if (lfd < 0)
 		return lfd;
 	if (!path && !tls) { /* systemd made it (and removes it): only who may use it is ours */
 		autofree char *given = activated_path(lfd);
-		int r = given ? give_access(given, err) : 0;
+		r = given ? give_access(given, err) : 0;
 		if (r < 0) {
 			(void)close(lfd);
 			return r;

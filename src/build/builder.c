@@ -104,7 +104,7 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 {
 	autoptr(bld_file) f = bld_file_parse(o->file_name, o->text, o->len, err);
 	if (!f)
-		return -EINVAL;
+		return berr_ret(err);
 	if (!f->n_stages)
 		return berr_plain(err, EINVAL, "%s: no FROM instruction, nothing to build",
 				  o->file_name);
@@ -115,8 +115,9 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 				   .n_contexts = o->n_contexts};
 	host_platform(&po.host);
 	struct bld_plan *plan = NULL;
-	if (bld_plan_make(f, &po, &plan, err) < 0)
-		return -EINVAL;
+	int pr = bld_plan_make(f, &po, &plan, err);
+	if (pr < 0)
+		return pr;
 	/* the "#N" counter, shared with the stage jobs */
 	unsigned *steps =
 	    mmap(NULL, sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -184,8 +185,8 @@ int bld_export(struct img_store *is, const char *id, enum bld_export type, const
 		r = eng_tarball_write(rootfd, NULL, "", out_fd, NULL, err);
 	} else if (r == 0) {
 		autoclose int destfd = -1;
-		if (fs_mkdir_p(dest, 0755, err) < 0)
-			r = -EIO;
+		if ((r = fs_mkdir_p(dest, 0755, err)) < 0)
+			;
 		else if ((destfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			r = berr_set(err, errno, "open '%s'", dest);
 		else

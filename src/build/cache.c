@@ -65,7 +65,7 @@ int bld_cache_find(struct img_store *is, const char *key, char *out_id, struct b
 {
 	json_t *all = load_images(is, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	int found = 0;
 	size_t i;
 	json_t *rec;
@@ -91,7 +91,7 @@ int bld_cache_prune(const struct eng_store *s, struct img_store *is,
 	*out_freed = 0;
 	json_t *all = load_images(is, err);
 	if (!all)
-		return -EIO;
+		return berr_ret(err);
 	int r = 0;
 	size_t i;
 	json_t *rec;

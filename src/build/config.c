@@ -166,9 +166,11 @@ static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
 				    json_string(in->n_args ? in->args[0] : ""));
 		return 0;
 	case BLD_EXPOSE:
-		for (size_t i = 0; i < in->n_args; i++)
-			if (expose_word(object_in(run, "ExposedPorts"), in->args[i], err) < 0)
-				return -EINVAL;
+		for (size_t i = 0; i < in->n_args; i++) {
+			int r = expose_word(object_in(run, "ExposedPorts"), in->args[i], err);
+			if (r < 0)
+				return r;
+		}
 		return 0;
 	case BLD_VOLUME:
 		for (size_t i = 0; i < in->n_args; i++) {

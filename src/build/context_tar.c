@@ -44,10 +44,10 @@ int bld_context_tar_open(const char *workdir, int tar_fd, struct bld_context_tar
 {
 	*out = (struct bld_context_tar){.session = {.lock_fd = -1}};
 	struct bld_session s;
-	if (bld_session_open(workdir, &s, err) < 0)
-		return -EIO;
+	int r = bld_session_open(workdir, &s, err);
+	if (r < 0)
+		return r;
 	autofree char *dir = xasprintf("%s/context", s.dir);
-	int r = 0;
 	if (mkdir(dir, 0755) < 0)
 		r = berr_set(err, errno, "create '%s'", dir);
 	autoclose int dfd =

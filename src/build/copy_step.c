@@ -32,8 +32,9 @@ static int heredoc_files(const struct bld_instr *in, const char *dir, struct ber
 		const char *c = h->content ? h->content : "";
 		if (strchr(h->name, '/') || !strcmp(h->name, ".") || !strcmp(h->name, ".."))
 			return berr_plain(err, EINVAL, "here-document name '%s'", h->name);
-		if (fs_write_file(dfd, h->name, c, strlen(c), 0644, err) < 0)
-			return -EIO;
+		int r = fs_write_file(dfd, h->name, c, strlen(c), 0644, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -161,8 +162,9 @@ static int git_source(struct bld_build *b, const struct bld_instr *in, const cha
 		      char **out_key, struct berr **err)
 {
 	struct bld_git_ref ref;
-	if (bld_git_ref_parse(src, &ref, err) < 0)
-		return -EINVAL;
+	int pr = bld_git_ref_parse(src, &ref, err);
+	if (pr < 0)
+		return pr;
 	struct bld_git_opts o = {.ref = &ref,
 				 .keep_git_dir = flag_true(in, "keep-git-dir"),
 				 .checksum = *checksum ? checksum : NULL,
@@ -190,7 +192,7 @@ static int fetch_source(struct bld_build *b, const struct bld_instr *in, const c
 	*out = (struct copy_source){.fd = -1};
 	out->fetched = bld_work_dir(b, "fetch", err);
 	if (!out->fetched)
-		return -EIO;
+		return berr_ret(err);
 	autoclose int dfd = open(out->fetched, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return berr_set(err, errno, "open '%s'", out->fetched);
@@ -243,9 +245,10 @@ static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
 	if (n_here) {
 		out->heredoc = bld_work_dir(b, "heredoc", err);
 		if (!out->heredoc)
-			return -EIO;
-		if (heredoc_files(in, out->heredoc, err) < 0)
-			return -EIO;
+			return berr_ret(err);
+		int r = heredoc_files(in, out->heredoc, err);
+		if (r < 0)
+			return r;
 		out->fd = open(out->heredoc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		out->root = (struct bld_root){.fd = out->fd};
 		return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->heredoc) : 0;
@@ -266,11 +269,13 @@ static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
 					  b->plan->stages[step->from.stage].name);
 		image = b->states[step->from.stage].id;
 		break;
-	case BLD_REF_IMAGE:
-		if (b->o->image(b->o->image_ctx, step->from.image, from_id, err) < 0)
-			return -EIO;
+	case BLD_REF_IMAGE: {
+		int r = b->o->image(b->o->image_ctx, step->from.image, from_id, err);
+		if (r < 0)
+			return r;
 		image = from_id;
 		break;
+	}
 	default: /* scratch: nothing to copy from */
 		image = "";
 		break;
@@ -285,8 +290,9 @@ static int copy_source(struct bld_build *b, const struct bld_plan_step *step,
 static int image_source(struct bld_build *b, const char *id, struct copy_source *out,
 			struct berr **err)
 {
-	if (bld_image_root_make(b, id, &out->mount, err) < 0)
-		return -EIO;
+	int r = bld_image_root_make(b, id, &out->mount, err);
+	if (r < 0)
+		return r;
 	out->fd = open(out->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	out->root = (struct bld_root){.fd = out->fd};
 	return out->fd < 0 ? berr_set(err, errno, "open '%s'", out->mount) : 0;

@@ -338,9 +338,11 @@ int bld_jobs_build(struct bld_build *b, unsigned jobs, struct berr **err)
 {
 	const struct bld_plan *p = b->plan;
 	if (jobs <= 1) {
-		for (size_t i = 0; i < p->n_order; i++)
-			if (bld_stage_build(b, p->order[i], err) < 0)
-				return -EIO;
+		for (size_t i = 0; i < p->n_order; i++) {
+			int r = bld_stage_build(b, p->order[i], err);
+			if (r < 0)
+				return r;
+		}
 		return 0;
 	}
 	autofree bool *started = xcalloc(p->n_stages, sizeof(*started));

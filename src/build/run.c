@@ -99,8 +99,9 @@ int bld_run_step(const struct eng_store *s, struct img_store *is, const struct b
 	    .isolation = r->isolation,
 	    .vm_init_path = r->vm_init_path,
 	};
-	if (eng_create(s, is, &c, out_id, err) < 0)
-		return -EIO;
+	int cr = eng_create(s, is, &c, out_id, err);
+	if (cr < 0)
+		return cr;
 	int rr = start_attached(s, out_id, r, out_status, err);
 	if (rr < 0)
 		(void)eng_container_destroy(s, out_id, true, true, NULL);
@@ -223,13 +224,15 @@ static int bind_source(struct bld_build *b, const struct bld_mount *mt, const st
 			return berr_plain(err, EINVAL, "stage %s is not built yet",
 					  b->plan->stages[from->stage].name);
 		const char *image = from->kind == BLD_REF_STAGE ? b->states[from->stage].id : id;
-		if (from->kind == BLD_REF_IMAGE &&
-		    b->o->image(b->o->image_ctx, from->image, id, err) < 0)
-			return -EIO;
+		int ir = from->kind == BLD_REF_IMAGE
+			     ? b->o->image(b->o->image_ctx, from->image, id, err)
+			     : 0;
 		char *dir = NULL;
-		if (bld_image_root_make(b, from->kind == BLD_REF_SCRATCH ? "" : image, &dir, err) <
-		    0)
-			return -EIO;
+		if (ir == 0)
+			ir = bld_image_root_make(b, from->kind == BLD_REF_SCRATCH ? "" : image,
+						 &dir, err);
+		if (ir < 0)
+			return ir;
 		PUSH(m->mounts, m->n_mounts, dir);
 		rootfd = own = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)
@@ -249,7 +252,7 @@ static int bind_writable(struct bld_build *b, struct run_mounts *m, char **src, 
 {
 	char *dir = bld_work_dir(b, "bind", err);
 	if (!dir)
-		return -EIO;
+		return berr_ret(err);
 	PUSH(m->dirs, m->n_dirs, dir);
 	autofree char *upper = xasprintf("%s/u", dir), *work = xasprintf("%s/w", dir);
 	char *merged = xasprintf("%s/m", dir);
@@ -278,9 +281,10 @@ static int cache_dir(struct bld_build *b, const struct bld_mount *mt, struct run
 	sha256_hex(mt->id, strlen(mt->id), hex);
 	autofree char *root = xasprintf("%s/cache", b->workdir);
 	char *dir = xasprintf("%s/%s", root, hex);
-	if (fs_mkdir_p(root, 0700, err) < 0) {
+	int r = fs_mkdir_p(root, 0700, err);
+	if (r < 0) {
 		free(dir);
-		return -EIO;
+		return r;
 	}
 	if (mkdir(dir, mt->mode ? mt->mode : 0755) == 0) {
 		if (chown(dir, mt->uid, mt->gid) < 0 ||
@@ -306,7 +310,7 @@ static int cache_dir(struct bld_build *b, const struct bld_mount *mt, struct run
 			/* private and taken: a directory of this RUN's own */
 			dir = bld_work_dir(b, "cache", err);
 			if (!dir)
-				return -EIO;
+				return berr_ret(err);
 			PUSH(m->dirs, m->n_dirs, xstrdup(dir));
 		} else {
 			PUSH(m->locks, m->n_locks, lock);
@@ -349,7 +353,7 @@ static int secret_mount(struct bld_build *b, const struct bld_mount *mt, const c
 		return 0;
 	char *dir = bld_work_dir(b, "secret", err);
 	if (!dir)
-		return -EIO;
+		return berr_ret(err);
 	PUSH(m->dirs, m->n_dirs, dir);
 	autofree char *file = xasprintf("%s/s", dir);
 	if (fs_write_file(AT_FDCWD, file, value, len, mt->mode ? mt->mode : 0400, err) < 0 ||
@@ -392,14 +396,15 @@ static int run_mounts(struct bld_build *b, struct bld_state *st, const struct bl
 	for (size_t i = 0; i < f->n_mounts; i++) {
 		const struct bld_mount *mt = &f->mounts[i];
 		autofree char *dest = NULL;
-		if (mt->target && bld_mount_dest(mt, wd && *wd ? wd : "/", &dest, err) < 0)
-			return -EINVAL;
+		int r = mt->target ? bld_mount_dest(mt, wd && *wd ? wd : "/", &dest, err) : 0;
+		if (r < 0)
+			return r;
 		if (dest && strchr(dest, ','))
 			return berr_plain(err, ENOTSUP, "a mount target with a comma ('%s')", dest);
 		const struct bld_ref none = {0};
 		const struct bld_ref *from = i < step->n_mount_from ? &step->mount_from[i] : &none;
 		char *src = NULL;
-		int r = 0;
+		r = 0;
 		switch (mt->type) {
 		case BLD_MOUNT_BIND:
 			r = bind_source(b, mt, from, m, &src, err);
@@ -575,8 +580,9 @@ static int clean_stubs(struct bld_build *b, const char *parent, const struct run
 	if (!m->n_dests)
 		return 0;
 	char *lower = NULL;
-	if (bld_image_root_make(b, parent, &lower, err) < 0)
-		return -EIO;
+	int r = bld_image_root_make(b, parent, &lower, err);
+	if (r < 0)
+		return r;
 	autoclose int lowerfd = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	autoclose int upperfd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; lowerfd >= 0 && upperfd >= 0 && i < m->n_dests; i++) {
@@ -674,7 +680,7 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 	if (r == 0)
 		r = run_mounts(b, st, step, &f, &m, err);
 	if (r == 0 && !(argv = run_argv(b, st->config, in, &m, err)))
-		r = -EIO;
+		r = berr_ret(err);
 	char key[BLD_KEY_LEN + 1];
 	const char *network = run_network(b, &f);
 	if (r == 0) {

@@ -25,14 +25,14 @@
 int bld_session_open(const char *workdir, struct bld_session *out, struct berr **err)
 {
 	*out = (struct bld_session){.lock_fd = -1};
-	if (fs_mkdir_p(workdir, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(workdir, 0700, err);
+	if (r < 0)
+		return r;
 	autofree char *tmp = xasprintf("%s/" NEW_PREFIX "XXXXXX", workdir);
 	if (!mkdtemp(tmp))
 		return berr_set(err, errno, "create '%s'", tmp);
 	autofree char *lock = xasprintf("%s/lock", tmp);
 	autoclose int fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int r = 0;
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
 		r = berr_set(err, errno, "lock '%s'", lock);
 	/* the same random suffix, under the name a check looks at */

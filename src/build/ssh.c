@@ -272,7 +272,7 @@ int bld_ssh_socket(struct bld_build *b, const struct bld_mount *mt, char **out_d
 		return berr_plain(err, ENOENT, "unset ssh forward key %s", id);
 	char *dir = bld_work_dir(b, "ssh", err);
 	if (!dir)
-		return -EIO;
+		return berr_ret(err);
 	int lfd = listen_socket(dir, mt, err);
 	pid_t parent = getpid(), pid = lfd < 0 ? -1 : fork();
 	if (pid == 0)
@@ -383,7 +383,7 @@ static int agent_spawn(struct bld_build *b, const struct bld_ssh *s, char **keys
 {
 	char *dir = bld_work_dir(b, "ssh-agent", err);
 	if (!dir)
-		return -EIO;
+		return berr_ret(err);
 	a->sock = xasprintf("%s/agent", dir);
 	pid_t builder = getpid(), pid = fork();
 	if (pid == 0)

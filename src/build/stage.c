@@ -105,11 +105,12 @@ static int stage_base(struct bld_build *b, size_t si, struct bld_state *st, stru
 		return 0;
 	}
 	case BLD_REF_IMAGE: {
-		if (b->o->image(b->o->image_ctx, ps->base.image, st->id, err) < 0)
-			return -EIO;
+		int r = b->o->image(b->o->image_ctx, ps->base.image, st->id, err);
+		if (r < 0)
+			return r;
 		st->config = bld_image_config(b, st->id, err);
 		if (!st->config)
-			return -EIO;
+			return berr_ret(err);
 		break;
 	}
 	default: /* scratch */
@@ -143,10 +144,11 @@ static char **meta_extra(const struct bld_state *st, const struct bld_instr *in)
 static int meta_instr(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
 		      struct berr **err)
 {
-	if (in->kind == BLD_ARG)
-		for (size_t i = 0; i < in->n_pairs; i++)
-			if (bld_vars_arg(&st->vars, &in->pairs[i], err) < 0)
-				return -EINVAL;
+	for (size_t i = 0; in->kind == BLD_ARG && i < in->n_pairs; i++) {
+		int r = bld_vars_arg(&st->vars, &in->pairs[i], err);
+		if (r < 0)
+			return r;
+	}
 	if (in->kind == BLD_ENV)
 		for (size_t i = 0; i < in->n_pairs; i++)
 			bld_vars_env(&st->vars, in->pairs[i].key, in->pairs[i].value);
@@ -207,16 +209,16 @@ static int workdir_instr(struct bld_build *b, struct bld_state *st, const struct
 	const char *user =
 	    json_string_value(json_object_get(json_object_get(st->config, "config"), "User"));
 	struct bld_step_root root;
-	if (bld_step_root_make(b, st->id, &root, err) < 0)
-		return -EIO;
+	if ((r = bld_step_root_make(b, st->id, &root, err)) < 0)
+		return r;
 	bool made = false;
 	int have = path_open_in_root(root.fd, wd, O_PATH | O_DIRECTORY, 0, NULL);
 	if (have >= 0)
 		(void)close(have); /* nothing may hold the root open when it is sealed */
 	else {
 		struct eng_user u = {0};
-		if (user && *user && eng_user_resolve(root.fd, user, &u, err) < 0)
-			r = -EINVAL;
+		if (user && *user)
+			r = eng_user_resolve(root.fd, user, &u, err);
 		if (r == 0)
 			r = mkdir_owned(root.fd, wd, u.uid, u.gid, err);
 		made = r == 0;

@@ -84,7 +84,7 @@ int bld_step_root_make(struct bld_build *b, const char *parent, struct bld_step_
 	*out = (struct bld_step_root){.fd = -1};
 	out->dir = bld_work_dir(b, "step", err);
 	if (!out->dir)
-		return -EIO;
+		return berr_ret(err);
 	out->upper = xasprintf("%s/upper", out->dir);
 	out->merged = xasprintf("%s/merged", out->dir);
 	autofree char *work = xasprintf("%s/work", out->dir);
@@ -134,7 +134,7 @@ int bld_image_root_make(struct bld_build *b, const char *image, char **out_dir, 
 {
 	char *dir = bld_work_dir(b, "from", err);
 	if (!dir)
-		return -EIO;
+		return berr_ret(err);
 	size_t n = 0;
 	char **chains = image_chains(b, image, &n, err);
 	int r = chains ? img_snapshot_mount(b->is, chains, n, NULL, NULL, dir, err) : -ENOENT;
@@ -176,7 +176,7 @@ int bld_step_cached(struct bld_build *b, struct bld_state *st, const char *key, 
 		return found;
 	json_t *cfg = bld_image_config(b, id, err);
 	if (!cfg)
-		return -EIO;
+		return berr_ret(err);
 	json_decref(st->config);
 	st->config = cfg;
 	memcpy(st->id, id, sizeof(st->id));
@@ -205,7 +205,7 @@ int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *creat
 	json_t *stored = bld_image_config(b, id, err);
 	json_decref(cfg);
 	if (!stored)
-		return -EIO;
+		return berr_ret(err);
 	json_decref(st->config);
 	st->config = stored;
 	memcpy(st->id, id, sizeof(st->id));
