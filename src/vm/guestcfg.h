@@ -42,6 +42,8 @@ struct vm_guest_plan {
 	 * container) */
 	bool systemd;
 	char machine_id[33];
+	/* the root as a read-only disk (vm/rootimg.h), not a share: a copy-on-write clone's */
+	bool block_root;
 	char *config; /* the records */
 	size_t config_len;
 };

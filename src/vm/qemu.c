@@ -29,7 +29,8 @@ static void add(struct argv *a, const char *fmt, ...)
 }
 
 /* What both machines share: the accelerator, memory, the sandbox, kernel, console, QMP. Guest
- * memory is shared (virtiofsd maps it): a memfd, or the file of a template or a clone. */
+ * memory is shared (virtiofsd maps it): a memfd, or the file of a template or a clone; a clone
+ * with no virtiofs maps its template's file copy-on-write (ram_private). */
 static void head(struct argv *a, const struct vm_hypervisor *h, const struct vm_plan *p,
 		 const char *machine)
 {
@@ -50,8 +51,8 @@ static void head(struct argv *a, const struct vm_hypervisor *h, const struct vm_
 	add(a, "%u", p->cpus ? p->cpus : 1);
 	add(a, "-object");
 	if (p->ram_path)
-		add(a, "memory-backend-file,id=mem,size=%uM,mem-path=%s,share=on", p->mem_mb,
-		    p->ram_path);
+		add(a, "memory-backend-file,id=mem,size=%uM,mem-path=%s,share=%s", p->mem_mb,
+		    p->ram_path, p->ram_private ? "off" : "on");
 	else
 		add(a, "memory-backend-memfd,id=mem,size=%uM,share=on", p->mem_mb);
 	static const char *const fixed[] = {"-nodefaults", "-no-user-config", "-display",
@@ -147,6 +148,10 @@ static char **q35(const struct vm_hypervisor *h, const struct vm_plan *p)
 	}
 	for (size_t i = 0; i < p->n_nics; i++)
 		netdev(&a, p, i);
+	for (size_t i = 0; i < p->n_disks; i++) {
+		add(&a, "-drive");
+		add(&a, "if=none,id=disk%zu,file=%s,format=raw,readonly=on", i, p->disks[i].path);
+	}
 	if (p->incoming) {
 		add(&a, "-incoming");
 		add(&a, "defer");

@@ -28,6 +28,8 @@ struct vm_plan {
 	const char *kernel, *initrd, *cmdline;
 	unsigned mem_mb, cpus;
 	const char *ram_path;    /* guest memory in this file (share=on), not a memfd, or NULL */
+	bool ram_private;        /* ram_path mapped copy-on-write (share=off): a clone with no
+				  * vhost-user device maps its template's RAM file itself */
 	bool incoming;           /* q35: a template's clone (-incoming defer; devices by QMP) */
 	unsigned root_ports;     /* q35: PCIe root ports rp1... for the devices plugged later */
 	const char *console_log; /* the serial console, into this file */
@@ -47,6 +49,10 @@ struct vm_plan {
 		const uint8_t *mac;
 	} nics[VM_NICS_MAX];
 	size_t n_nics;
+	struct {
+		const char *path; /* q35: a raw image, read-only (a clone's block root) */
+	} disks[2];
+	size_t n_disks;
 };
 
 struct vm_hypervisor {

@@ -25,6 +25,7 @@
 #include "util/xalloc.h"
 #include "vm/child.h"
 #include "vm/qmp_conn.h"
+#include "vm/rootimg.h"
 
 #define MAKE_TIMEOUT_S     120 /* a q35 boot to the init's wait, under TCG on a busy host */
 #define MIGRATE_TIMEOUT_MS 30000
@@ -314,12 +315,22 @@ int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **er
 	}
 }
 
-/* The clone's own devices, each added once it runs: shares and NICs into root ports, the
- * ports on the template's virtio-serial bus. */
+/* The clone's own devices, each added once it runs: disks, shares and NICs into root ports,
+ * the ports on the template's virtio-serial bus. */
 static int plug(struct vm_qmp *q, const struct vm_plan *p, struct berr **err)
 {
 	unsigned port = 1;
 	int r = 0;
+	for (size_t i = 0; r == 0 && i < p->n_disks; i++) {
+		char drive[32], id[32], bus[32];
+		snprintf(drive, sizeof(drive), "disk%zu", i);
+		snprintf(id, sizeof(id), "blk%zu", i);
+		snprintf(bus, sizeof(bus), "rp%u", port++);
+		r = vm_qmp_run(q, "device_add",
+			       json_pack("{s:s,s:s,s:s,s:s}", "driver", "virtio-blk-pci", "drive",
+					 drive, "bus", bus, "id", id),
+			       -1, NULL, err);
+	}
 	for (size_t i = 0; r == 0 && i < p->n_shares; i++) {
 		char chardev[32], id[32], bus[32];
 		snprintf(chardev, sizeof(chardev), "fs%zu", i);
@@ -360,9 +371,9 @@ static int plug(struct vm_qmp *q, const struct vm_plan *p, struct berr **err)
 int vm_template_restore(const char *qmp_path, const char *tpl_dir, const struct vm_plan *p,
 			struct berr **err)
 {
-	if (p->n_shares + p->n_nics > VM_TEMPLATE_ROOT_PORTS)
-		return berr_plain(err, E2BIG, "%zu shares and NICs, %d root ports",
-				  p->n_shares + p->n_nics, VM_TEMPLATE_ROOT_PORTS);
+	if (p->n_disks + p->n_shares + p->n_nics > VM_TEMPLATE_ROOT_PORTS)
+		return berr_plain(err, E2BIG, "%zu disks, shares and NICs, %d root ports",
+				  p->n_disks + p->n_shares + p->n_nics, VM_TEMPLATE_ROOT_PORTS);
 	autofree char *state = xasprintf("%s/state", tpl_dir);
 	autoclose int in = open(state, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -455,6 +466,9 @@ int vm_template_prune(const char *cache_dir, int64_t until_ns, int *count, int64
 		if (!strncmp(de->d_name, "template-", 9) && (!dot || !strcmp(dot, ".tmp")))
 			prune_one(cache_dir, de->d_name, until_ns, count, bytes);
 	}
+	/* the clones' root images go with them (their space counted, not their number) */
+	int images = 0;
+	vm_rootimg_prune(cache_dir, until_ns, &images, bytes);
 	return 0;
 }
 

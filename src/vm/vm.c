@@ -33,6 +33,7 @@
 #include "vm/initramfs.h"
 #include "vm/proto.h"
 #include "vm/qmp.h"
+#include "vm/rootimg.h"
 #include "vm/template.h"
 
 #define VIRTIOFSD     "/usr/lib/qemu/virtiofsd"
@@ -191,6 +192,13 @@ static int plan(const struct vm_opts *o, struct vm *v, bool pci, struct vm_guest
 		return -EIO;
 	if (o->n_nics > VM_NICS_MAX)
 		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
+	/* a clone whose root is all it shares, read-only: its root a disk, and no vhost-user
+	 * device, so its RAM is its template's, copy-on-write (clone_plan) */
+	if (pci && g->n_shares == 1 && g->shares[0].readonly && !g->systemd &&
+	    !strchr(o->cache_dir, ',')) {
+		g->block_root = true;
+		add_record(g, "rootdev=/dev/vda");
+	}
 	/* "net=IFNAME MAC MTU ADDR4 GW4 ADDR6 GW6" ("-": none): the guest sets its interfaces */
 	for (size_t i = 0; i < o->n_nics; i++) {
 		const struct vm_nic *n = &o->nics[i];
@@ -280,17 +288,31 @@ static void send_config(struct vm *v, const struct vm_guest_plan *g)
  * directory, QEMU restored from the template's state (a template has no systemd mode: its
  * kernel command line is another). Until the restore, p is the template's. */
 static int clone_plan(struct vm *v, const struct vm_opts *o, const struct vm_guest_plan *g,
-		      struct vm_plan *p, char **out_tpl, struct berr **err)
+		      struct vm_plan *p, char **out_tpl, char *own[2], struct berr **err)
 {
 	if (g->systemd)
 		return berr_plain(err, ENOTSUP, "a system image's VM boots cold");
 	if (g->n_shares + o->n_nics > VM_TEMPLATE_ROOT_PORTS)
 		return berr_plain(err, E2BIG, "more shares and networks than a template has ports");
 	autofree char *tpl = vm_template_get(o->cache_dir, p, err);
-	autofree char *ram = state_file(v, "ram");
-	if (!tpl || vm_template_copy_ram(tpl, ram, err) < 0)
+	if (!tpl)
 		return -EIO;
-	p->ram_path = "ram"; /* in the state directory, QEMU's cwd */
+	if (g->block_root) {
+		/* the template's RAM itself, copy-on-write: its pages are every such clone's */
+		own[0] = vm_rootimg_get(o->cache_dir, g->shares[0].source, err);
+		if (!own[0])
+			return -EIO;
+		own[1] = xasprintf("%s/ram", tpl);
+		p->disks[0].path = own[0];
+		p->n_disks = 1;
+		p->ram_path = own[1];
+		p->ram_private = true;
+	} else {
+		autofree char *ram = state_file(v, "ram");
+		if (vm_template_copy_ram(tpl, ram, err) < 0)
+			return -EIO;
+		p->ram_path = "ram"; /* in the state directory, QEMU's cwd */
+	}
 	p->incoming = true;
 	p->root_ports = VM_TEMPLATE_ROOT_PORTS;
 	*out_tpl = take_ptr(&tpl);
@@ -329,6 +351,7 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 	const char *qmp = "qmp.sock"; /* relative to the state directory, QEMU's cwd */
 	memset(&g, 0, sizeof(g));
 	autofree char *tpl = NULL;
+	char *own[2] = {NULL, NULL}; /* a block root's image and the template's RAM file */
 	int r = plan(o, v, clone, &g, &kernel, &initrd, err);
 	if (r == 0)
 		r = make_cgroup(v, o, o->mem_mb ? o->mem_mb : VM_MEM_DEFAULT_MB, err);
@@ -340,7 +363,7 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 			    .console_log = console,
 			    .qmp_socket = qmp};
 	char *sockets[VM_SHARES_MAX] = {0};
-	for (size_t i = 0; r == 0 && i < g.n_shares; i++) {
+	for (size_t i = 0; r == 0 && !g.block_root && i < g.n_shares; i++) {
 		r = start_fsd(v, &g.shares[i], &sockets[i], err);
 		p.shares[i].tag = g.shares[i].tag;
 		p.shares[i].socket = sockets[i] ? strrchr(sockets[i], '/') + 1 : NULL;
@@ -373,7 +396,7 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 		for (int i = 0; i < N_PORTS; i++)
 			theirs[i] = pairs[i][1];
 		if (clone)
-			r = clone_plan(v, o, &g, &p, &tpl, err);
+			r = clone_plan(v, o, &g, &p, &tpl, own, err);
 		if (r == 0)
 			r = start_qemu(v, o, clone ? &vm_qemu_q35 : hypervisors[0], &p, theirs,
 				       err);
@@ -395,6 +418,8 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 		send_config(v, &g);
 	for (size_t i = 0; i < VM_SHARES_MAX; i++)
 		free(sockets[i]);
+	free(own[0]);
+	free(own[1]);
 	/* the bound files: watched, sent again when they change */
 	v->watch = r == 0 && g.n_files ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
 	for (size_t i = 0; i < g.n_files; i++) {

@@ -103,6 +103,56 @@ teardown() {
 	berth rm tpl1
 }
 
+@test "vm template: a read-only root with no share is a disk, the clone's RAM its template's, copy-on-write" {
+	berth run -d --name ro1 --isolation vm --network none --read-only --tmpfs /scratch \
+		berth/default sleep 300
+	for _ in $(seq 600); do
+		[ "$(berth inspect -f '{{.State.Status}}' ro1)" = running ] && break
+		sleep 0.1
+	done
+	# QEMU maps the template's own RAM file, share=off, and has the root as a disk; no
+	# virtiofsd (a vhost-user device would need the RAM shared)
+	local id q
+	id=$(berth inspect -f '{{.Id}}' ro1)
+	q=$(pgrep -af "qemu-system.*$RUNROOT/$id/" || true)
+	[[ "$q" == *"mem-path=$STORE/vm/template-"*"/ram,share=off"* ]]
+	[[ "$q" == *"-drive if=none,id=disk0,file=$STORE/vm/rootimg-"*".ext4,format=raw,readonly=on"* ]]
+	run pgrep -f "virtiofsd.*$STORE/containers/$id"
+	assert_failure
+	run berth exec ro1 sh -c 'cat /proc/cmdline; grep " / " /proc/mounts; cat /etc/hostname;
+		echo x >/scratch/y && cat /scratch/y; echo x >/etc/z'
+	assert_failure
+	refute_output --partial pci=off
+	assert_output --partial "overlay / overlay ro"
+	assert_line "$(echo "$id" | cut -c1-12)"
+	assert_line x
+	assert_output --partial "Read-only file system"
+	# cp out of it reads the container's root as before; into it is refused as for any
+	# read-only root
+	run berth cp ro1:/bin/busybox "$WORK/bb"
+	assert_success
+	cmp "$WORK/bb" "$(ls "$STORE"/layers/*/diff/bin/busybox | head -1)"
+	berth rm -f ro1
+	# one image for the same root, made once; a VM with a volume keeps its virtiofs root
+	mkdir "$WORK/vol"
+	run berth run --rm --isolation vm --network none --read-only berth/default cat /proc/cmdline
+	assert_success
+	refute_output --partial pci=off
+	run berth run --rm --isolation vm --network none --read-only -v "$WORK/vol:/data" \
+		berth/default sh -c 'grep " / " /proc/mounts'
+	assert_success
+	assert_output --partial "root / virtiofs ro"
+	run ls "$STORE"/vm/
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^rootimg-.*\.ext4$')" 1
+	# nothing booted cold
+	[ ! -e "$STORE/vm/template.log" ]
+	# system prune removes the images with the templates
+	run berth system prune -f
+	assert_success
+	run ls "$STORE"/vm/
+	refute_output --partial rootimg-
+}
+
 @test "vm template: what a template cannot hold boots cold; --vm-template=false boots cold" {
 	# more shares than the template's root ports: a cold boot, which works
 	local vols=()

@@ -5,9 +5,10 @@
  *      virtio-serial, fuse and virtiofs: the cloud kernel has them as modules)
  *   2. the control port berth.ctl, waited for, and its first frame: the config (vm/proto.h,
  *      NUL-separated "key=value" records: arg, env, cwd, uid, gid, group, hostname, rlimit,
- *      caps, nnp, readonly, file, volume, tmpfs, tty, net, wait, systemd). Nothing before
- *      this point is a container's: a template is saved here (docs/DESIGN.md "VM templates")
- *   3. the container's root, a virtiofs share tagged "root", at /rootfs; each volume (tag
+ *      caps, nnp, readonly, rootdev, file, volume, tmpfs, tty, net, wait, systemd). Nothing
+ *      before this point is a container's: a template is saved here (docs/DESIGN.md "VM templates")
+ *   3. the container's root, a virtiofs share tagged "root" (or, "rootdev", a read-only
+ *      disk under a tmpfs overlay: a copy-on-write clone's), at /rootfs; each volume (tag
  *      "volN") at its destination, each share waited for; /proc, /sys, /dev, /dev/pts,
  *      /dev/shm and the files the config gives (hosts, hostname, resolv.conf) inside it; then
  *      the root is entered
@@ -293,6 +294,30 @@ static void mount_share(const char *tag, const char *where, unsigned long flags)
 	}
 }
 
+/* "rootdev=DEV": a template's clone with no virtiofs (its RAM is the template's, copy-on-
+ * write, which no vhost-user device can use): the root is a read-only ext4 disk of the
+ * container's files, plugged in after the restore (waited for as a share is), under an
+ * overlay whose upper layer is a tmpfs of the guest's: the mount points made below and
+ * nothing else land there (the host gives a clone this root only when it is read-only). */
+static void mount_block_root(const char *dev)
+{
+	struct stat st;
+	for (int tries = 0; stat(dev, &st) < 0 || !S_ISBLK(st.st_mode); tries++) {
+		if (tries >= SHARE_WAIT_S * 100)
+			fail(125, "no disk %s after %d s", dev, SHARE_WAIT_S);
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+	mkdir("/berth/lower", 0755);
+	mkdir("/berth/rw", 0755);
+	mkdir("/rootfs", 0755);
+	mount_or_fail(dev, "/berth/lower", "ext4", MS_RDONLY | MS_NODEV, NULL);
+	mount_or_fail("tmpfs", "/berth/rw", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	mkdir("/berth/rw/upper", 0755);
+	mkdir("/berth/rw/work", 0755);
+	mount_or_fail("overlay", "/rootfs", "overlay", 0,
+		      "lowerdir=/berth/lower,upperdir=/berth/rw/upper,workdir=/berth/rw/work");
+}
+
 #define BOUND_MAX 16
 static struct bound {
 	const char *path;
@@ -333,7 +358,11 @@ static void make_target(const char *path, bool file)
 static void setup_root(const struct config *c)
 {
 	/* read-write while the mount points are made; read-only after, when asked */
-	mount_share("root", "/rootfs", 0);
+	const char *dev = config_value(c, "rootdev");
+	if (dev)
+		mount_block_root(dev);
+	else
+		mount_share("root", "/rootfs", 0);
 	/* volumes: "volume=TAG:DEST:ro|rw" */
 	for (const char **v = config_values(c, "volume", NULL); *v; v++) {
 		char tag[64], dest[4096], mode[4];
