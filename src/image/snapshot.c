@@ -10,12 +10,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "image/config.h"
 #include "image/fuse_overlay.h"
+#include "image/idmap_refused.h"
 #include "image/layer.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -431,9 +433,22 @@ static int attach_idmapped(int dirfd, const char *path, int userns_fd, int scrat
 	    (int)syscall(SYS_open_tree, dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (fd < 0)
 		return berr_set(err, errno, "clone '%s' for an idmapped layer", path);
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return berr_set(err, errno, "idmap '%s'", path);
+	/* private: a clone of a shared mount (a systemd host's) is its peer, so the overlay
+	 * mounted on the store would propagate into it, and detaching the clone would then
+	 * propagate the overlay's unmount back to the container's root */
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
+				  .propagation = MS_PRIVATE,
+				  .userns_fd = (uint64_t)userns_fd};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		int e = errno;
+		struct statfs sf;
+		const char *why = e == EINVAL && fstatfs(fd, &sf) == 0
+				      ? img_idmap_refused_hint((unsigned long)sf.f_type)
+				      : NULL;
+		if (why) /* the file system takes no idmapping */
+			return berr_plain(err, e, "idmap '%s': %s", path, why);
+		return berr_set(err, e, "idmap '%s'", path);
+	}
 	if (mkdirat(scratchfd, name, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create idmap mount point '%s'", name);
 	if (syscall(SYS_move_mount, fd, "", scratchfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -495,6 +510,11 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 		len += (size_t)snprintf(opts + len, cap - len, "%zu%s", n - 1 - i,
 					i + 1 < n ? ":" : "");
 	}
+	/* a volatile mount of the same upper (the plain one that filled the volumes of a --rm
+	 * container) left its mark in the work dir, which overlayfs refuses */
+	autofree char *work = xasprintf("%s/work", upper_parent);
+	if (r == 0)
+		r = volatile_prepare(work, false, err);
 	if (r == 0)
 		r = attach_idmapped(AT_FDCWD, upper_parent, userns_fd, scratchfd, "u", err);
 	if (r == 0) {

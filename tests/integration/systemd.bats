@@ -61,6 +61,8 @@ teardown() {
 		left="$left$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/berth/$id" 2>/dev/null)"
 	done
 	left="$left$(awk '{print $5}' /proc/self/mountinfo | grep -E "^($STORE|$RUNROOT)/" || true)"
+	# the shared store's bind (the test with a systemd host's propagation)
+	! mountpoint -q "$STORE" || umount "$STORE"
 	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
 }
 
@@ -249,6 +251,23 @@ userns_boot() {
 	done
 	run berth logs "$NAME"
 	assert_output --partial "System Shutdown"
+}
+
+@test "systemd: --userns auto with the store under shared propagation (a systemd host's mounts) boots on the image's root" {
+	# systemd makes every mount shared. A clone of a shared mount is its peer: the idmapped
+	# layers' clones, detached once the overlay is mounted, took the container's root with
+	# them (the overlay's unmount propagated back), and the runtime found an empty directory
+	# ("mkdir '/proc': Permission denied")
+	mount --bind "$STORE" "$STORE"
+	mount --make-shared "$STORE"
+	run userns_boot "$NAME" --userns auto
+	assert_success
+	run berth exec "$NAME" sh -c 'test -s /etc/os-release && mkdir /made && stat -c %u /made'
+	assert_success
+	assert_output 0
+	berth stop "$NAME" >/dev/null
+	run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$NAME"
+	assert_output "exited 0"
 }
 
 # host_pids ID: the host's pids of every process in the container's cgroups (systemd's below
