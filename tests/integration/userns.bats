@@ -90,3 +90,25 @@ teardown() { store_teardown; }
 	assert_output 5:6
 	berth rm -f "$id" >/dev/null
 }
+
+@test "--userns auto with a volume, with --rm or not, and with a host directory: the root mounts" {
+	# the volume is filled through a plain (volatile with --rm) mount first; the idmapped one
+	# then mounts the same upper and work directories
+	run berth run --rm --userns auto -v urmvol:/x berth/default sh -c 'touch /x/f; echo ok'
+	assert_success
+	assert_output ok
+	[ -e "$STORE/volumes/urmvol/_data/f" ]
+	run berth run --userns auto -v urmvol:/x berth/default ls /x
+	assert_success
+	assert_output f
+	mkdir "$WORK/hostdir"
+	touch "$WORK/hostdir/g"
+	run berth run --rm --userns auto -v "$WORK/hostdir:/x" berth/default ls /x
+	assert_success
+	assert_output g
+	run berth run --userns auto -v "$WORK/hostdir:/x" berth/default ls /x
+	assert_success
+	assert_output g
+	berth rm -f $(berth ps -aq) >/dev/null
+	[ -z "$(grep -F "$STORE" /proc/self/mountinfo)" ]
+}
