@@ -31,6 +31,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/vm.h"
 
 #define KUBE_LABEL_KIND "io.berth.kube.kind" /* on the volumes play makes */
 
@@ -254,6 +255,29 @@ static int make_containers(const struct eng_store *s, struct img_store *is,
 	return r;
 }
 
+/* A VM pod's size from its containers' limits, as Kata's static sandbox sizing: the default
+ * guest memory plus the sum of their memory limits, the default vCPU plus the sum of their
+ * CPU limits rounded up (at most the host's CPUs, Kata's default_maxvcpus); nothing where no
+ * container has a limit (the VM's defaults then). The pod's memory is the VM's cgroup's:
+ * the guest's and QEMU's own (pod_create.c). */
+static void vm_size(const struct kpod_plan *kp, struct eng_pod_create *pc)
+{
+	int64_t mem = 0;
+	double cpus = 0;
+	for (size_t i = 0; i < kp->n; i++) {
+		mem += kp->svcs[i].c.run.memory > 0 ? kp->svcs[i].c.run.memory : 0;
+		cpus += kp->svcs[i].c.run.cpus > 0 ? kp->svcs[i].c.run.cpus : 0;
+	}
+	if (mem)
+		pc->memory = mem + ((int64_t)(VM_MEM_DEFAULT_MB + VM_OVERHEAD_MB) << 20);
+	if (cpus > 0) {
+		long host = sysconf(_SC_NPROCESSORS_ONLN);
+		double whole = (double)(long)cpus;
+		double v = 1 + whole + (cpus - whole > 1e-9 ? 1 : 0);
+		pc->cpus = host > 0 && v > (double)host ? (double)host : v;
+	}
+}
+
 static int make_pod(const struct eng_store *s, struct img_store *is, const struct kpod_plan *kp,
 		    const struct app_kube_play_opts *o, json_t *report, struct berr **err)
 {
@@ -279,6 +303,8 @@ static int make_pod(const struct eng_store *s, struct img_store *is, const struc
 				    .isolation = vm ? "vm" : NULL,
 				    .vm_init_path = vm_init,
 				    .pause_path = pause};
+	if (vm)
+		vm_size(kp, &pc);
 	char id[ENG_ID_LEN + 1];
 	int r = eng_pod_create(s, is, &pc, id, err);
 	strv_free(labels);

@@ -100,24 +100,34 @@ static char *add_record(char *recs, size_t *len, char *rec)
 	return recs;
 }
 
-/* The member's limits for its cgroup in the guest (member.c there), from the bundle's
- * linux.resources: memory.max, cpu.max, pids.max. */
-static char *limit_records(char *recs, size_t *len, json_t *res)
+char *eng_pod_vm_limit_records(char *recs, size_t *len, json_t *res)
 {
 	json_t *mem = json_object_get(res, "memory"), *cpu = json_object_get(res, "cpu");
 	json_int_t limit = json_integer_value(json_object_get(mem, "limit"));
 	json_int_t quota = json_integer_value(json_object_get(cpu, "quota"));
 	json_int_t period = json_integer_value(json_object_get(cpu, "period"));
-	json_int_t pids =
-	    json_integer_value(json_object_get(json_object_get(res, "pids"), "limit"));
+	json_int_t shares = json_integer_value(json_object_get(cpu, "shares"));
+	json_t *pids = json_object_get(json_object_get(res, "pids"), "limit");
 	if (limit > 0)
 		recs = add_record(recs, len, xasprintf("memory=%lld", (long long)limit));
 	if (quota > 0)
 		recs = add_record(recs, len,
 				  xasprintf("cpu=%lld %lld", (long long)quota,
 					    (long long)(period > 0 ? period : 100000)));
-	if (pids > 0)
-		recs = add_record(recs, len, xasprintf("pids=%lld", (long long)pids));
+	else if (quota < 0 || period > 0) /* no quota (-1), or a new period alone */
+		recs = add_record(
+		    recs, len,
+		    xasprintf("cpu=max %lld", (long long)(period > 0 ? period : 100000)));
+	/* runc's cpu.shares to cpu.weight */
+	if (shares >= 2)
+		recs = add_record(
+		    recs, len,
+		    xasprintf("weight=%lld", 1 + ((long long)shares - 2) * 9999 / 262142));
+	if (json_integer_value(pids) > 0)
+		recs = add_record(recs, len,
+				  xasprintf("pids=%lld", (long long)json_integer_value(pids)));
+	else if (pids)
+		recs = add_record(recs, len, xstrdup("pids=max"));
 	return recs;
 }
 
@@ -135,7 +145,7 @@ static char *member_records(const struct eng_exec_ctx *c, bool own_pidns, size_t
 	recs = add_record(recs, len, xasprintf("member=%s", c->id));
 	if (own_pidns)
 		recs = add_record(recs, len, xstrdup("pidns=1"));
-	return limit_records(recs, len, spec->resources);
+	return eng_pod_vm_limit_records(recs, len, spec->resources);
 }
 
 /* /dev, /proc and /sys are the guest's (process.c), whatever the bundle mounts there. */

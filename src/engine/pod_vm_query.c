@@ -1,6 +1,7 @@
-/* top and stats of a member of a pod of one VM (see pod_vm.h): the member's processes and
- * cgroup are the guest's, so the guest answers (vm/guest/query.c) an exec session of the
- * infra's monitor whose records are a query ("query=top|stats", "member=ID") with its output. */
+/* top, stats and update of a member of a pod of one VM (see pod_vm.h): the member's processes
+ * and cgroup are the guest's, so the guest answers (vm/guest/query.c) an exec session of the
+ * infra's monitor whose records are a query ("query=top|stats|update", "member=ID", and the
+ * query's own) with its output. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,10 @@
 
 #define ANSWER_MAX (4u << 20)
 
-/* The guest's answer to query about member id (its record rec), NUL-terminated. */
+/* The guest's answer to query about member id (its record rec), NUL-terminated; more: further
+ * records (more_len bytes) or NULL. */
 static int query(const struct eng_store *s, json_t *rec, const char *id, const char *what,
-		 char **out, struct berr **err)
+		 const char *more, size_t more_len, char **out, struct berr **err)
 {
 	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
 	json_t *pod = pod_id ? eng_pod_load(s, pod_id, err) : NULL;
@@ -34,9 +36,14 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 	autoclose int sock = eng_attach_connect(s, infra, err);
 	if (sock < 0)
 		return berr_wrap(err, "the VM of pod %.12s", pod_id), -EIO;
-	char recs[160];
-	int n = snprintf(recs, sizeof(recs), "query=%s%cmember=%s", what, '\0', id);
-	if (frame_write(sock, FRAME_EXEC, recs, (size_t)n + 1) < 0 ||
+	size_t n = strlen("query=") + strlen(what) + 1 + strlen("member=") + strlen(id) + 1;
+	if (n + more_len > FRAME_MAX)
+		return berr_plain(err, EINVAL, "%s of container %.12s: too long", what, id);
+	autofree char *recs = xmalloc(n + more_len + 1);
+	snprintf(recs, n + 1, "query=%s%cmember=%s", what, '\0', id);
+	if (more_len)
+		memcpy(recs + n, more, more_len);
+	if (frame_write(sock, FRAME_EXEC, recs, n + more_len) < 0 ||
 	    frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0)
 		return berr_plain(err, EIO, "the pod's VM went away");
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
@@ -50,9 +57,17 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 			return berr_plain(err, EIO, "the pod's VM went away");
 		}
 		if (st == FRAME_ERROR || (st == FRAME_EXIT && strcmp(buf, "0"))) {
+			/* the guest's reason: its output's last line (an error frame's text) */
+			char *nl = have ? strrchr(text, '\n') : NULL;
+			while (nl && nl > text && !nl[1]) {
+				*nl = '\0';
+				nl = strrchr(text, '\n');
+			}
+			int r =
+			    berr_plain(err, EIO, "%s of container %.12s in its pod's VM: %s", what,
+				       id, st == FRAME_EXIT && have ? (nl ? nl + 1 : text) : buf);
 			free(text);
-			return berr_plain(err, EIO, "%s of container %.12s in its pod's VM: %s",
-					  what, id, buf);
+			return r;
 		}
 		if (st == FRAME_EXIT)
 			break;
@@ -83,13 +98,12 @@ bool eng_pod_vm_infra(const struct eng_store *s, const char *id)
 int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const char *ps_args,
 		   json_t **out_doc, struct berr **err)
 {
-	if (strcmp(ps_args, "-ef"))
-		return berr_plain(err, EINVAL,
-				  "container %.12s runs in its pod's VM, where top shows ps -ef's "
-				  "columns only (no ps arguments)",
-				  id);
+	autofree char *cols = eng_pod_vm_ps_columns(ps_args, err);
+	if (!cols)
+		return -EINVAL;
+	autofree char *more = xasprintf("ps=%s", cols);
 	autofree char *text = NULL;
-	int r = query(s, rec, id, "top", &text, err);
+	int r = query(s, rec, id, "top", more, strlen(more) + 1, &text, err);
 	if (r < 0)
 		return r;
 	/* "PIDS p..." first: the member's processes (its cgroup's) */
@@ -105,6 +119,26 @@ int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const
 	*out_doc = eng_top_parse(nl + 1, pids, n, err);
 	free(pids);
 	return *out_doc ? 0 : -EIO;
+}
+
+/* The lines of text that begin with prefix, without it (caller frees). */
+static char *prefixed_lines(const char *text, const char *prefix)
+{
+	size_t pl = strlen(prefix), have = 0;
+	char *out = xstrdup("");
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len >= pl && !strncmp(p, prefix, pl)) {
+			out = xrealloc(out, have + len - pl + 2);
+			memcpy(out + have, p + pl, len - pl);
+			have += len - pl;
+			out[have++] = '\n';
+			out[have] = '\0';
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return out;
 }
 
 /* memory.stat's keys ("stat.KEY N") as {KEY: N}. */
@@ -129,7 +163,7 @@ int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
 		     struct eng_stats_sample *x, struct berr **err)
 {
 	autofree char *t = NULL;
-	int r = query(s, rec, id, "stats", &t, err);
+	int r = query(s, rec, id, "stats", NULL, 0, &t, err);
 	if (r < 0)
 		return r;
 	struct rt_cgroup_usage *u = &x->cg;
@@ -152,5 +186,34 @@ int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
 	/* no limit of its own: the VM's memory */
 	uint64_t vm = rt_cgroup_keyed(t, "memtotal");
 	x->mem_limit = u->mem_limit && (!vm || u->mem_limit < vm) ? u->mem_limit : vm;
+	/* io.stat's lines ("io LINE") and the VM's /proc/net/dev ("net LINE") */
+	autofree char *io = prefixed_lines(t, "io ");
+	autofree char *net = prefixed_lines(t, "net ");
+	rt_cgroup_parse_io_v2(io, u);
+	x->networks = eng_stats_parse_netdev(net, &x->net_rx_bytes, &x->net_tx_bytes);
 	return 0;
+}
+
+int eng_pod_vm_update(const struct eng_store *s, json_t *rec, const char *id, json_t *res,
+		      json_t *hc, struct berr **err)
+{
+	/* the cgroup's cpu.max is quota and period together: both from the record */
+	json_t *full = json_deep_copy(res);
+	json_t *cpu = json_object_get(full, "cpu");
+	if (json_object_get(cpu, "quota") || json_object_get(cpu, "period")) {
+		json_int_t nano = json_integer_value(json_object_get(hc, "NanoCpus"));
+		json_int_t quota = json_integer_value(json_object_get(hc, "CpuQuota"));
+		json_int_t period = json_integer_value(json_object_get(hc, "CpuPeriod"));
+		if (nano > 0)
+			quota = nano * 100000 / 1000000000, period = 100000;
+		json_object_set_new(cpu, "quota", json_integer(quota > 0 ? quota : -1));
+		json_object_set_new(cpu, "period", json_integer(period > 0 ? period : 100000));
+	}
+	size_t len = 0;
+	autofree char *recs = eng_pod_vm_limit_records(NULL, &len, full);
+	json_decref(full);
+	if (!len)
+		return 0;
+	autofree char *text = NULL;
+	return query(s, rec, id, "update", recs, len, &text, err);
 }

@@ -13,6 +13,7 @@
 #include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/monitor.h"
+#include "engine/pod_vm.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -257,7 +258,10 @@ int eng_container_update(const struct eng_store *s, const char *id, json_t *chan
 	if (r == 0) {
 		record(&u, hc);
 		json_t *res = resources(&u, hc);
-		if (up && json_object_size(res))
+		/* a member of a pod of one VM: its cgroup is the guest's */
+		if (up && json_object_size(res) && eng_pod_vm_executor(rec))
+			r = eng_pod_vm_update(s, rec, id, res, hc, err);
+		else if (up && json_object_size(res))
 			r = apply(s, id, eng_is_vm(rec), res, err);
 		json_decref(res);
 	}

@@ -502,7 +502,7 @@ spec:
   - name: side
     image: berth/default
     command: ["sleep", "600"]
-    resources: {limits: {memory: 100Mi}}
+    resources: {limits: {memory: 100Mi, cpu: 500m}}
 YML
 	run berth kube play vmpod.yaml
 	assert_success
@@ -533,6 +533,16 @@ YML
 	# the container's limit is its own, in the guest
 	run berth stats --no-stream --format '{{.MemUsage}}' vmtwo-side
 	assert_output --regexp ' / 100MiB$'
+	# the VM is sized as Kata's: the default 512 MiB and 1 vCPU, plus the containers' limits
+	# (100Mi; 500m rounded up), QEMU's 256 MiB on top in the pod's limit
+	run berth inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}' "$infra"
+	# (Kata's default_maxvcpus: the host's CPUs at most)
+	local vcpus=$(($(nproc) < 2 ? $(nproc) : 2))
+	assert_output "$(((512 + 100) << 20)) ${vcpus}000000000"
+	run berth exec vmtwo-side grep -c ^processor /proc/cpuinfo
+	assert_output "$vcpus"
+	run berth exec vmtwo-side awk '/^MemTotal/ {print ($2 > 540000)}' /proc/meminfo
+	assert_output 1
 	# generate names the class again, so the YAML plays back as one VM
 	run berth kube generate vmtwo
 	assert_success

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ITEMS_MAX 4096
@@ -61,10 +62,14 @@ int member_prepare(const struct config *c, struct member_spawn *m, char *why, si
 void member_after_fork(const struct config *c, struct member_spawn *m, pid_t pid);
 /* In the child: the cgroup joined, and an exec's mounts. -1: why says. */
 int member_enter(struct member_spawn *m, char *why, size_t len);
+/* The limit records ("memory=", "cpu=", "weight=", "pids=") written to member id's cgroup. */
+int member_limits(const char *id, const struct config *c, char *why, size_t len);
 /* A member's process was reaped: its cgroup goes. */
 void member_reaped(pid_t pid);
-/* query.c: "query=top|stats" for "member=ID", answered by a child writing to out. */
+/* query.c: "query=top|stats|update" for "member=ID", answered by a child writing to out. */
 pid_t member_query(const struct config *c, int out, int *code, char *why, size_t len);
+/* ps.c: ps's table of pids, the columns of spec ("KEY=HEADER,..."; ps -ef's when NULL). */
+int ps_table(FILE *f, const char *id, const char *spec, const int *pids, size_t n);
 
 /* net.c: lo up, and each "net=" record's interface (found by its MAC) set up. */
 void setup_network(const struct config *c);

@@ -3,7 +3,8 @@
  * ("member=ID" on its process, "join=ID" on an exec, "query=top|stats" with "member=ID"):
  *   - a cgroup of its own, /sys/fs/cgroup/ID on the guest's cgroup v2 hierarchy (mounted here
  *     at the first member), with the limits its records give ("memory=", "cpu=QUOTA PERIOD",
- *     "pids="), which its process and every exec of it join
+ *     "weight=", "pids="), which its process and every exec of it join; an update's query
+ *     writes them again
  *   - a PID namespace of its own ("pidns"): PID 1 unshares one for its next child, forks and
  *     goes back to its own; an exec joins the member's (and its mount namespace) the same way
  *   - top and stats answered from that cgroup and /proc, as the output of a child process. */
@@ -107,9 +108,32 @@ static int cgroup_root(char *why, size_t len)
 		return 0;
 	if (mount("cgroup2", CG_DIR, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return snprintf(why, len, "mount cgroup2 on " CG_DIR ": %s", strerror(errno)), -1;
-	static const char *const ctl[] = {"+cpu", "+memory", "+pids"};
-	for (size_t i = 0; i < 3; i++)
+	static const char *const ctl[] = {"+cpu", "+memory", "+pids", "+io"};
+	for (size_t i = 0; i < 4; i++)
 		(void)write_file(CG_DIR, "cgroup.subtree_control", ctl[i]);
+	return 0;
+}
+
+int member_limits(const char *id, const struct config *c, char *why, size_t len)
+{
+	char dir[4700];
+	if (!good_id(id))
+		return snprintf(why, len, "bad member id"), -1;
+	snprintf(dir, sizeof(dir), CG_DIR "/%s", id);
+	static const struct {
+		const char *rec, *file;
+	} lim[] = {{"memory", "memory.max"},
+		   {"swap", "memory.swap.max"},
+		   {"cpu", "cpu.max"},
+		   {"weight", "cpu.weight"},
+		   {"pids", "pids.max"}};
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		const char *v = config_value(c, lim[i].rec);
+		if (v && write_file(dir, lim[i].file, v) < 0 && errno != ENOENT)
+			return snprintf(why, len, "set %s to %s: %s", lim[i].file, v,
+					strerror(errno)),
+			       -1;
+	}
 	return 0;
 }
 
@@ -125,19 +149,8 @@ static int member_cgroup(const char *id, const struct config *c, char *why, size
 	snprintf(dir, sizeof(dir), CG_DIR "/%s", id);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return snprintf(why, len, "mkdir %s: %s", dir, strerror(errno)), -1;
-	static const struct {
-		const char *rec, *file;
-	} lim[] = {{"memory", "memory.max"},
-		   {"swap", "memory.swap.max"},
-		   {"cpu", "cpu.max"},
-		   {"pids", "pids.max"}};
-	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
-		const char *v = config_value(c, lim[i].rec);
-		if (v && write_file(dir, lim[i].file, v) < 0 && errno != ENOENT)
-			return snprintf(why, len, "set %s to %s: %s", lim[i].file, v,
-					strerror(errno)),
-			       -1;
-	}
+	if (member_limits(id, c, why, len) < 0)
+		return -1;
 	char procs[4800];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	int fd = open(procs, O_WRONLY | O_CLOEXEC);
