@@ -5,7 +5,9 @@
  * and then given what is its own over QMP: its virtiofs shares and NICs (each into a PCIe
  * root port of the template's) and its virtio-serial ports; its config follows on berth.ctl
  * as for a cold boot. QEMU 7.2 can neither migrate virtiofs nor map copy-on-write RAM for it:
- * the RAM is a copy per clone (sparse), not shared. */
+ * a clone with virtiofs has a copy of the RAM (sparse), not shared; one with none (a read-only
+ * root as a disk, vm/rootimg.h) maps the template's RAM file copy-on-write and plugs the disk
+ * in first. */
 #ifndef BERTH_VM_TEMPLATE_H
 #define BERTH_VM_TEMPLATE_H
 
