@@ -92,6 +92,34 @@ static void q35_clone(void **state)
 	strv_free(a);
 }
 
+/* A copy-on-write clone (a read-only root as a disk, no vhost-user device): the template's
+ * own RAM file mapped share=off, the disk's backend read-only on the command line. */
+static void q35_cow_clone(void **state)
+{
+	struct vm_plan p = {.accel = VM_ACCEL_TCG,
+			    .kernel = "/boot/k",
+			    .initrd = "/i",
+			    .cmdline = "console=ttyS0",
+			    .mem_mb = 512,
+			    .ram_path = "/s/vm/template-1/ram",
+			    .ram_private = true,
+			    .incoming = true,
+			    .root_ports = VM_TEMPLATE_ROOT_PORTS,
+			    .console_log = "console.log",
+			    .qmp_socket = "qmp.sock",
+			    .disks = {{"/s/vm/rootimg-2.ext4"}},
+			    .n_disks = 1};
+	char **a = vm_qemu_q35.command_line(&vm_qemu_q35, &p);
+	assert_true(has(a, "-object",
+			"memory-backend-file,id=mem,size=512M,mem-path=/s/vm/template-1/ram,"
+			"share=off"));
+	assert_true(
+	    has(a, "-drive", "if=none,id=disk0,file=/s/vm/rootimg-2.ext4,format=raw,readonly=on"));
+	assert_false(has_prefix(a, "socket,id=fs"));
+	assert_false(has_prefix(a, "virtio-blk"));
+	strv_free(a);
+}
+
 static void cmdline_pci(void **state)
 {
 	char *c = vm_kernel_cmdline_pci(VM_ACCEL_TCG, 1000, true);
@@ -108,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(q35_template),
 	    cmocka_unit_test(q35_clone),
+	    cmocka_unit_test(q35_cow_clone),
 	    cmocka_unit_test(cmdline_pci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
