@@ -45,6 +45,22 @@ teardown_file() {
 	}
 }
 
+teardown() {
+	api_service_stop >/dev/null
+}
+
+# Traffic both ways on the VM's interface (its counters are the member's): the member pings
+# the bridge's gateway, the host the VM's address.
+traffic() {
+	local infra ip gw
+	infra=$(bt pod inspect -f '{{.InfraContainerID}}' vpm)
+	ip=$(bt inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$infra")
+	gw=$(bt inspect -f '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}' "$infra")
+	[ -n "$ip" ] && [ -n "$gw" ] || return 1
+	bt exec mb ping -c 2 -W 5 "$gw" >/dev/null 2>&1 || true
+	"$BUSYBOX" ping -c 2 -W 5 "$ip" >/dev/null 2>&1 || true
+}
+
 setup() {
 	load_libs
 	vm_missing && skip "qemu-system-x86 or linux-image-cloud-amd64 is not installed"
@@ -124,13 +140,7 @@ setup() {
 }
 
 @test "vm pod member: its stats show the pod's network counters (the VM's interface)" {
-	infra=$(bt pod inspect -f '{{.InfraContainerID}}' vpm)
-	ip=$(bt inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$infra")
-	gw=$(bt inspect -f '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}' "$infra")
-	[ -n "$ip" ] && [ -n "$gw" ]
-	# traffic both ways on the VM's interface: its counters are the member's
-	bt exec mb ping -c 2 -W 5 "$gw" >/dev/null 2>&1 || true
-	"$BUSYBOX" ping -c 2 -W 5 "$ip" >/dev/null 2>&1 || true
+	traffic
 	run bt stats --no-stream --format '{{.Name}} {{.NetIO}}' mb
 	assert_success
 	assert_output --regexp '^mb [0-9.]+[kMG]?B / [0-9.]+[kMG]?B$'
@@ -139,4 +149,23 @@ setup() {
 	run bt stats --no-stream --format '{{.Name}} {{.BlockIO}}' mb
 	assert_success
 	assert_output --regexp '^mb [0-9.]+[kMG]?B / [0-9.]+[kMG]?B$'
+}
+
+@test "vm pod member: Docker's client: top with ps options, update, stats through the API" {
+	traffic
+	api_service_start
+	run timeout 60 /usr/bin/docker top mb -o pid,args
+	assert_success
+	assert_line --index 0 --regexp '^PID +COMMAND$'
+	assert_line --regexp '^[0-9]+ +sleep 600$'
+	run timeout 60 /usr/bin/docker top mb -o pid,wchan
+	assert_failure
+	assert_output --partial "the format key 'wchan' is not supported"
+	run timeout 60 /usr/bin/docker update --memory 300m --memory-swap -1 mb
+	assert_success
+	run timeout 60 /usr/bin/docker stats --no-stream --format '{{.MemUsage}} {{.NetIO}}' mb
+	assert_success
+	assert_output --regexp ' / 300MiB [0-9.]+[kMG]?B / [0-9.]+[kMG]?B$'
+	refute_output --regexp ' 0B / 0B$'
+	api_service_stop
 }
