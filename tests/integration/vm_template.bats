@@ -243,6 +243,13 @@ teardown() {
 	assert_output --partial console=ttyS0
 	refute_output --partial pci=off
 	ls -d "$root"/.vm/.cache/template-*/
+	# a read-only root: a disk, the RAM the template's copy-on-write
+	set_config "$WORK/b" '.root.readonly = true | .process.args = ["sh", "-c", "grep \" / \" /proc/mounts; exit 7"]'
+	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl3
+	assert_equal "$status" 7
+	assert_output --partial "overlay / overlay ro"
+	ls "$root"/.vm/.cache/rootimg-*.ext4
+	set_config "$WORK/b" '.root.readonly = false | .process.args = ["sh", "-c", "cat /proc/cmdline; exit 6"]'
 	# "false": a cold boot
 	set_config "$WORK/b" '.annotations["org.berth.vm.template"] = "false"'
 	run "$RTVM" --root "$root" run --bundle "$WORK/b" vmtpl2
