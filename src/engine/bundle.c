@@ -524,6 +524,40 @@ static int add_seccomp(json_t *linux_, const struct eng_run_opts *o, json_t *pro
 	return 0;
 }
 
+/* config.json's "linux": namespaces, resources, sysctls, the cgroup, devices, the id maps
+ * (*out_userns: there are), masked and read-only paths and the seccomp profile. */
+static json_t *linux_json(const struct eng_run_opts *o, const char *id, json_t *process,
+			  bool *out_userns, struct berr **err)
+{
+	json_auto_t *sysctl = sysctls_json(o->sysctls, err);
+	if (!sysctl)
+		return NULL;
+	json_auto_t *res = resources_json(o), *nodes = json_array();
+	if (devices_json(o->devices, nodes, json_object_get(res, "devices"), err) < 0)
+		return NULL;
+	bool host_net = o->network && !strcmp(o->network, "host");
+	json_auto_t *uidmap = eng_userns_oci(json_object_get(o->idmappings, "UidMap"));
+	json_auto_t *gidmap = eng_userns_oci(json_object_get(o->idmappings, "GidMap"));
+	bool userns = json_array_size(uidmap) > 0;
+	autofree char *cgroup = eng_bundle_cgroup(id);
+	json_auto_t *linux_ =
+	    json_pack("{s:o, s:O, s:O, s:s, s:O}", "namespaces", namespaces_json(host_net, userns),
+		      "resources", res, "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
+	if (userns) {
+		json_object_set(linux_, "uidMappings", uidmap);
+		json_object_set(linux_, "gidMappings", gidmap);
+	}
+	if (!o->privileged) {
+		json_object_set_new(linux_, "maskedPaths", strv_json((char *const *)masked_paths));
+		json_object_set_new(linux_, "readonlyPaths",
+				    strv_json((char *const *)readonly_paths));
+	}
+	if (add_seccomp(linux_, o, process, err) < 0)
+		return NULL;
+	*out_userns = userns;
+	return take_ptr(&linux_);
+}
+
 json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c,
 			const struct eng_user *u, const char *id, const char *rootfs,
 			const char *dir, struct berr **err)
@@ -531,48 +565,15 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 	char short_id[13];
 	snprintf(short_id, sizeof(short_id), "%.12s", id);
 	const char *hostname = o->hostname && *o->hostname ? o->hostname : short_id;
-	json_t *process = process_json(o, c, u, hostname, err);
+	json_auto_t *process = process_json(o, c, u, hostname, err);
 	if (!process)
 		return NULL;
-	json_t *sysctl = sysctls_json(o->sysctls, err);
-	if (!sysctl) {
-		json_decref(process);
+	bool userns = false;
+	json_t *linux_ = linux_json(o, id, process, &userns, err);
+	if (!linux_)
 		return NULL;
-	}
-	json_t *res = resources_json(o), *nodes = json_array();
-	if (devices_json(o->devices, nodes, json_object_get(res, "devices"), err) < 0) {
-		json_decref(process);
-		json_decref(sysctl);
-		json_decref(res);
-		json_decref(nodes);
-		return NULL;
-	}
 	bool host_net = o->network && !strcmp(o->network, "host");
-	json_t *uidmap = eng_userns_oci(json_object_get(o->idmappings, "UidMap"));
-	json_t *gidmap = eng_userns_oci(json_object_get(o->idmappings, "GidMap"));
-	bool userns = json_array_size(uidmap) > 0;
-	json_t *ns = namespaces_json(host_net, userns);
 	json_t *annotations = annotations_json(o, id);
-	autofree char *cgroup = eng_bundle_cgroup(id);
-	json_t *linux_ = json_pack("{s:o, s:o, s:o, s:s, s:o}", "namespaces", ns, "resources", res,
-				   "sysctl", sysctl, "cgroupsPath", cgroup, "devices", nodes);
-	if (userns) {
-		json_object_set(linux_, "uidMappings", uidmap);
-		json_object_set(linux_, "gidMappings", gidmap);
-	}
-	json_decref(uidmap);
-	json_decref(gidmap);
-	if (!o->privileged) {
-		json_object_set_new(linux_, "maskedPaths", strv_json((char *const *)masked_paths));
-		json_object_set_new(linux_, "readonlyPaths",
-				    strv_json((char *const *)readonly_paths));
-	}
-	if (add_seccomp(linux_, o, process, err) < 0) {
-		json_decref(process);
-		json_decref(linux_);
-		json_decref(annotations);
-		return NULL;
-	}
 	json_t *mounts = mounts_json(o, dir);
 	/* sysfs can only be mounted by the owner of the network namespace: with the host's and
 	 * a user namespace of its own, the container gets the host's /sys bound, as with runc */
@@ -584,7 +585,7 @@ json_t *eng_bundle_spec(const struct eng_run_opts *o, const struct img_config *c
 				    json_pack("[s, s, s, s, s]", "rbind", "nosuid", "noexec",
 					      "nodev", o->privileged ? "rw" : "ro"));
 	}
-	json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion",
+	json_t *spec = json_pack("{s:s, s:O, s:{s:s, s:b}, s:s, s:o, s:o, s:o}", "ociVersion",
 				 "1.1.0", "process", process, "root", "path", rootfs, "readonly",
 				 o->read_only, "hostname", hostname, "mounts", mounts, "linux",
 				 linux_, "annotations", annotations);

@@ -75,17 +75,20 @@ static int layer_blob(struct img_store *is, const char *upper, struct eng_layer_
 		archive_write_free(t->ar);
 	}
 	if (t->err) {
+		int code = berr_code(t->err);
 		if (r == 0 && err)
 			*err = take_ptr(&t->err);
 		berr_free(t->err);
-		r = r ? r : -EIO;
+		r = r ? r : -(code > 0 ? code : EIO);
 	}
 	struct stat st;
 	if (r == 0) {
 		r = img_blob_commit(t->w, out_digest, err);
 		autoclose int bfd = r == 0 ? img_blob_open(is, out_digest, err) : -1;
-		if (r == 0 && (bfd < 0 || fstat(bfd, &st) < 0))
-			r = -EIO;
+		if (r == 0 && bfd < 0)
+			r = bfd;
+		else if (r == 0 && fstat(bfd, &st) < 0)
+			r = berr_set(err, errno, "stat the layer blob");
 		if (r == 0)
 			*out_size = st.st_size;
 	} else {

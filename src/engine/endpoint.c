@@ -374,7 +374,7 @@ static int attach_inside(void *p, json_t *rec, struct berr **err)
 	struct rootless_ctx *c = p;
 	struct eng_endpoints none = {0};
 	autoclose int lock = eng_network_lock(c->s, err);
-	return lock < 0 ? -EIO : attach_locked(c->s, c->id, rec, c->netns, NULL, &none, err);
+	return lock < 0 ? lock : attach_locked(c->s, c->id, rec, c->netns, NULL, &none, err);
 }
 
 static int attach_rootless(const struct eng_store *s, const char *id, json_t *rec, int netns,
@@ -568,40 +568,40 @@ int eng_network_connect(const struct eng_store *s, const char *net_ref, const ch
 	autoclose int lock = eng_container_lock(s, err);
 	if (lock < 0)
 		return lock;
-	json_t *rec = eng_container_load(s, cid, err);
+	json_auto_t *rec = eng_container_load(s, cid, err);
 	if (!rec)
 		return berr_ret(err);
 	const char *mode = str(json_object_get(rec, "HostConfig"), "NetworkMode");
-	int r = 0;
 	if (!eng_network_mode_is_net(mode))
-		r = berr_plain(err, EINVAL,
-			       "container sharing network namespace with another container or "
-			       "host cannot be connected to any other network");
+		return berr_plain(err, EINVAL,
+				  "container sharing network namespace with another container or "
+				  "host cannot be connected to any other network");
 	/* a VM's NICs are made at its boot: connect while it runs would need a hot-plug */
-	autoclose int netns = r == 0 ? running_netns(s, cid) : -1;
-	if (r == 0 && eng_is_vm(rec) && netns >= 0)
-		r = berr_plain(err, EINVAL,
-			       "a running VM (--isolation vm) cannot be connected to a network: "
-			       "stop it first");
-	json_t *net = r == 0 ? eng_network_load(s, net_ref, err) : NULL;
-	if (r == 0 && !net)
-		r = -ENOENT;
-	const char *name = net ? str(net, "Name") : NULL;
-	if (r == 0)
-		r = eng_network_claim(s, rec, net_ref, ip, NULL, aliases, err);
-	if (r == 0 && (r = eng_container_save(s, cid, rec, err)) < 0)
+	autoclose int netns = running_netns(s, cid);
+	if (eng_is_vm(rec) && netns >= 0)
+		return berr_plain(err, EINVAL,
+				  "a running VM (--isolation vm) cannot be connected to a network: "
+				  "stop it first");
+	json_auto_t *net = eng_network_load(s, net_ref, err);
+	if (!net)
+		return berr_ret(err);
+	const char *name = str(net, "Name");
+	int r = eng_network_claim(s, rec, net_ref, ip, NULL, aliases, err);
+	if (r < 0)
+		return r;
+	if ((r = eng_container_save(s, cid, rec, err)) < 0) {
 		eng_network_release(s, rec, name);
-	if (r == 0 && netns >= 0 && (r = eng_endpoint_connect(s, cid, rec, name, netns, err)) < 0) {
+		return r;
+	}
+	if (netns >= 0 && (r = eng_endpoint_connect(s, cid, rec, name, netns, err)) < 0) {
 		/* as it was: no interface, no lease, not in the record */
 		eng_network_release(s, rec, name);
 		json_object_del(networks_of(rec), name);
 		(void)eng_container_save(s, cid, rec, NULL);
+		return r;
 	}
-	if (r == 0)
-		eng_event_network(s, str(net, "Id"), name, "connect", cid);
-	json_decref(net);
-	json_decref(rec);
-	return r;
+	eng_event_network(s, str(net, "Id"), name, "connect", cid);
+	return 0;
 }
 
 int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const char *cid,
@@ -610,34 +610,28 @@ int eng_network_disconnect(const struct eng_store *s, const char *net_ref, const
 	autoclose int lock = eng_container_lock(s, err);
 	if (lock < 0)
 		return lock;
-	json_t *rec = eng_container_load(s, cid, err);
-	json_t *net = rec ? eng_network_load(s, net_ref, err) : NULL;
-	if (!net) {
-		json_decref(rec);
+	json_auto_t *rec = eng_container_load(s, cid, err);
+	json_auto_t *net = rec ? eng_network_load(s, net_ref, err) : NULL;
+	if (!net)
 		return berr_ret(err);
-	}
 	const char *name = str(net, "Name");
-	int r = 0;
 	if (!json_object_get(networks_of(rec), name))
 		/* dockerd's words and its 500 (a plain error there) */
-		r = berr_plain(err, ENOTCONN, "container %s is not connected to network %s", cid,
-			       name);
-	if (r == 0) {
-		if (is_running(s, cid))
-			eng_endpoint_disconnect(s, cid, rec, name);
-		eng_network_release(s, rec, name);
-		json_t *old = json_deep_copy(rec);
-		json_object_del(networks_of(rec), name);
-		r = eng_container_save(s, cid, rec, err);
+		return berr_plain(err, ENOTCONN, "container %s is not connected to network %s", cid,
+				  name);
+	if (is_running(s, cid))
+		eng_endpoint_disconnect(s, cid, rec, name);
+	eng_network_release(s, rec, name);
+	json_auto_t *old = json_deep_copy(rec);
+	json_object_del(networks_of(rec), name);
+	int r = eng_container_save(s, cid, rec, err);
+	{
 		/* the peers that knew it by that network forget it */
 		autoclose int nlock = eng_network_lock(s, NULL);
 		eng_hosts_refresh(s, old, NULL, NULL);
-		json_decref(old);
 	}
 	if (r == 0)
 		eng_event_network(s, str(net, "Id"), name, "disconnect", cid);
-	json_decref(net);
-	json_decref(rec);
 	return r;
 }
 

@@ -249,12 +249,16 @@ static int parse_volume(const struct eng_store *s, const char *spec, json_t *pla
 }
 
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,tmpfs-size=,tmpfs-mode= */
-static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan, struct berr **err)
+/* A --mount's fields. */
+struct mount_spec {
+	const char *type, *src, *dst;
+	bool rw;
+	json_t *opts; /* tmpfs-size and tmpfs-mode as mount options */
+};
+
+/* --mount's key=value fields into m (copy, spec's copy, is cut in place). */
+static int mount_fields(const char *spec, char *copy, struct mount_spec *m, struct berr **err)
 {
-	autofree char *copy = xstrdup(spec);
-	const char *type = "volume", *src = NULL, *dst = NULL;
-	bool rw = true;
-	json_t *opts = json_array();
 	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
 	     kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
@@ -262,51 +266,61 @@ static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan
 		if (eq)
 			*eq = '\0';
 		if (!strcmp(kv, "type"))
-			type = v;
+			m->type = v;
 		else if (!strcmp(kv, "source") || !strcmp(kv, "src"))
-			src = v;
+			m->src = v;
 		else if (!strcmp(kv, "target") || !strcmp(kv, "destination") || !strcmp(kv, "dst"))
-			dst = v;
+			m->dst = v;
 		else if (!strcmp(kv, "readonly") || !strcmp(kv, "ro"))
-			rw = !strcmp(v, "false") || !strcmp(v, "0");
+			m->rw = !strcmp(v, "false") || !strcmp(v, "0");
 		else if (!strcmp(kv, "tmpfs-size"))
-			json_array_append_new(opts, json_sprintf("size=%s", v));
+			json_array_append_new(m->opts, json_sprintf("size=%s", v));
 		else if (!strcmp(kv, "tmpfs-mode"))
-			json_array_append_new(opts, json_sprintf("mode=%s", v));
+			json_array_append_new(m->opts, json_sprintf("mode=%s", v));
 		else if (strcmp(kv, "bind-propagation") && strcmp(kv, "volume-nocopy") &&
-			 strcmp(kv, "consistency")) {
-			json_decref(opts);
+			 strcmp(kv, "consistency"))
 			return berr_plain(err, EINVAL, "invalid --mount '%s': unknown field '%s'",
 					  spec, kv);
-		}
 	}
-	int r = 0;
-	if (!dst || dst[0] != '/')
-		r = berr_plain(err, EINVAL, "invalid --mount '%s': target must be absolute", spec);
-	else if (has_dest(plan, dst))
-		r = berr_plain(err, EINVAL, "duplicate mount point: %s", dst);
-	else if (!strcmp(type, "bind")) {
+	return 0;
+}
+
+static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan, struct berr **err)
+{
+	autofree char *copy = xstrdup(spec);
+	json_auto_t *opts = json_array();
+	struct mount_spec m = {.type = "volume", .rw = true, .opts = opts};
+	int r = mount_fields(spec, copy, &m, err);
+	if (r < 0)
+		return r;
+	if (!m.dst || m.dst[0] != '/')
+		return berr_plain(err, EINVAL, "invalid --mount '%s': target must be absolute",
+				  spec);
+	if (has_dest(plan, m.dst))
+		return berr_plain(err, EINVAL, "duplicate mount point: %s", m.dst);
+	if (!strcmp(m.type, "bind")) {
 		struct stat st;
-		if (!src || src[0] != '/' || stat(src, &st) < 0)
-			r = berr_plain(err, ENOENT,
-				       "invalid --mount '%s': bind source path does "
-				       "not exist: %s",
-				       spec, src ? src : "");
-		else
-			json_array_append_new(plan, mount_entry("bind", src, dst, rw, NULL));
-	} else if (!strcmp(type, "volume")) {
-		char name[ENG_ID_LEN + 1];
-		r = eng_volume_create(s, src, NULL, !src, true, name, err);
-		if (r == 0)
-			json_array_append_new(plan, mount_entry("volume", name, dst, rw, NULL));
-	} else if (!strcmp(type, "tmpfs")) {
-		json_array_append_new(plan,
-				      mount_entry("tmpfs", "tmpfs", dst, rw, json_incref(opts)));
-	} else {
-		r = berr_plain(err, EINVAL, "invalid --mount '%s': unknown type '%s'", spec, type);
+		if (!m.src || m.src[0] != '/' || stat(m.src, &st) < 0)
+			return berr_plain(
+			    err, ENOENT,
+			    "invalid --mount '%s': bind source path does not exist: %s", spec,
+			    m.src ? m.src : "");
+		json_array_append_new(plan, mount_entry("bind", m.src, m.dst, m.rw, NULL));
+		return 0;
 	}
-	json_decref(opts);
-	return r;
+	if (!strcmp(m.type, "volume")) {
+		char name[ENG_ID_LEN + 1];
+		if ((r = eng_volume_create(s, m.src, NULL, !m.src, true, name, err)) < 0)
+			return r;
+		json_array_append_new(plan, mount_entry("volume", name, m.dst, m.rw, NULL));
+		return 0;
+	}
+	if (!strcmp(m.type, "tmpfs")) {
+		json_array_append_new(
+		    plan, mount_entry("tmpfs", "tmpfs", m.dst, m.rw, json_incref(opts)));
+		return 0;
+	}
+	return berr_plain(err, EINVAL, "invalid --mount '%s': unknown type '%s'", spec, m.type);
 }
 
 static int parse_tmpfs(const char *spec, json_t *plan, struct berr **err)
