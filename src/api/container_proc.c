@@ -244,17 +244,14 @@ int api_container_resize(struct api_req *r)
 int api_containers_prune(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	if (!filters || eng_container_prune_check(filters, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || eng_container_prune_check(filters, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	json_t *gone = json_array();
 	uint64_t bytes = 0;
 	/* one that cannot go is left, as dockerd's prune leaves it (and logs it) */
 	if (eng_container_prune(&r->ctx->es, filters, gone, &bytes, &err) < 0)
 		berr_free(err);
-	json_decref(filters);
 	return api_reply_json(r, 200,
 			      json_pack("{s:o, s:I}", "ContainersDeleted", gone, "SpaceReclaimed",
 					(json_int_t)bytes));

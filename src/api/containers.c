@@ -37,7 +37,7 @@
 int api_container_create(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *cfg = api_body_json(r, &err);
+	json_auto_t *cfg = api_body_json(r, &err); /* c.image is its: released on return */
 	if (!cfg)
 		return api_reply_berr(r, err);
 	struct eng_create c = {.stop_timeout = -1};
@@ -74,10 +74,8 @@ int api_container_create(struct api_req *r)
 		} else {
 			rr = api_reply_berr(r, err);
 		}
-		json_decref(cfg); /* c.image was its */
 		return rr;
 	}
-	json_decref(cfg);
 	return api_reply_json(r, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
 }
 
@@ -418,26 +416,20 @@ static char *item_text(const struct eng_store *s, json_t *rec, json_t *st, const
 int api_containers_list(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	if (!filters || eng_container_filter_check(&r->ctx->es, filters, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || eng_container_filter_check(&r->ctx->es, filters, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	bool bad = false;
 	bool all = api_query_bool(r, "all", false), size = api_query_bool(r, "size", false);
 	long long limit = api_query_int(r, "limit", -1, &bad);
-	if (bad) {
-		json_decref(filters);
+	if (bad)
 		return api_reply_error(r, 400, "invalid limit: %s", api_query(r, "limit"));
-	}
 	/* as dockerd: without all, the running ones, unless a status filter says otherwise */
 	bool every = all || filter_values(filters, "status") || filter_values(filters, "exited") ||
 		     limit > 0;
 	char **ids = NULL;
-	if (eng_container_list(&r->ctx->es, &ids, &err) < 0) {
-		json_decref(filters);
+	if (eng_container_list(&r->ctx->es, &ids, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	/* the items as text, most of them made before (eng_container_summary_text) */
 	char *text = NULL;
 	size_t len = 0, n = 0;
@@ -446,21 +438,18 @@ int api_containers_list(struct api_req *r)
 		abort();
 	fputc('[', out);
 	for (size_t i = 0; ids[i] && (limit <= 0 || (long long)n < limit); i++) {
-		json_t *rec = eng_container_peek(&r->ctx->es, ids[i], NULL);
-		json_t *st = rec ? eng_state_peek(&r->ctx->es, ids[i]) : NULL;
+		json_auto_t *rec = eng_container_peek(&r->ctx->es, ids[i], NULL);
+		json_auto_t *st = rec ? eng_state_peek(&r->ctx->es, ids[i]) : NULL;
 		if (rec && (every || json_is_true(json_object_get(st, "Running"))) &&
 		    eng_container_filter(filters, rec, st, ids[i])) {
 			autofree char *item = item_text(&r->ctx->es, rec, st, ids[i], size);
 			fprintf(out, "%s%s", n++ ? "," : "", item);
 		}
-		json_decref(rec);
-		json_decref(st);
 	}
 	fputs("]\n", out);
 	if (fclose(out) != 0)
 		abort();
 	strv_free(ids);
-	json_decref(filters);
 	int ret = api_reply_text(r, 200, "application/json", text, len);
 	free(text);
 	return ret;

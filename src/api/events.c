@@ -45,19 +45,15 @@ int api_events(struct api_req *r)
 	if (bad)
 		return api_reply_error(r, 400, "invalid since or until: %s, %s",
 				       api_query(r, "since") ?: "", api_query(r, "until") ?: "");
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	if (!filters || eng_event_filter_check(filters, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || eng_event_filter_check(filters, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		json_decref(filters);
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		(void)close(p[0]);
@@ -76,7 +72,6 @@ int api_events(struct api_req *r)
 		_exit(0);
 	}
 	(void)close(p[1]);
-	json_decref(filters);
 	if (pid < 0) {
 		(void)close(p[0]);
 		return api_reply_error(r, 500, "fork: %s", strerror(errno));

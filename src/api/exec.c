@@ -274,17 +274,14 @@ static void started(void *ctx, int sock, const char *extra, size_t n)
 int api_exec_start(struct api_req *r)
 {
 	char cid[ENG_ID_LEN + 1];
-	json_t *rec = target(r, cid);
+	json_auto_t *rec = target(r, cid);
 	if (!rec)
 		return 0;
 	struct berr *err = NULL;
-	json_t *body = api_body_json(r, &err);
-	if (!body) {
-		json_decref(rec);
+	json_auto_t *body = api_body_json(r, &err);
+	if (!body)
 		return api_reply_berr(r, err);
-	}
 	bool detach = json_is_true(json_object_get(body, "Detach"));
-	json_decref(body);
 	struct session *x = xzalloc(sizeof(*x));
 	x->es = r->ctx->es;
 	memcpy(x->cid, cid, sizeof(cid));
@@ -295,7 +292,6 @@ int api_exec_start(struct api_req *r)
 	x->tty = json_is_true(json_object_get(json_object_get(rec, "ProcessConfig"), "tty"));
 	bool begun = json_is_integer(json_object_get(rec, "ExitCode")) ||
 		     json_is_true(json_object_get(rec, "Running"));
-	json_decref(rec);
 	int rr = 0;
 	pid_t runner = 0;
 	if (detach)

@@ -110,11 +110,9 @@ int api_images_load(struct api_req *r)
 	autoptr(img_store) s = api_image_store(r, &err);
 	if (!s)
 		return api_reply_berr(r, err);
-	json_t *report = json_array();
-	if (img_archive_load(s, fd, NULL, report, &err) < 0) {
-		json_decref(report);
+	json_auto_t *report = json_array();
+	if (img_archive_load(s, fd, NULL, report, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	/* quiet leaves out the layers' progress bars, which this load does not draw anyway */
 	autofree char *text = xstrdup("");
 	size_t i;
@@ -124,7 +122,6 @@ int api_images_load(struct api_req *r)
 		autofree char *s1 = xasprintf("%s\n", json_string_value(line));
 		add_message(&text, json_pack("{s:s}", "stream", s1));
 	}
-	json_decref(report);
 	return api_reply_text(r, 200, "application/json", text, strlen(text));
 }
 

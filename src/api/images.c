@@ -97,18 +97,14 @@ static bool keep_references(json_t *sum, json_t *patterns)
 int api_images_list(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
 	static const char *const keys[] = {"dangling", "label", "reference", NULL};
-	if (!filters || filter_check(filters, keys, &err) < 0) {
-		json_decref(filters);
+	if (!filters || filter_check(filters, keys, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	autoptr(img_store) s = api_image_store(r, &err);
-	json_t *all = s ? img_store_images_view(s, &err) : NULL;
-	if (!all) {
-		json_decref(filters);
+	json_auto_t *all = s ? img_store_images_view(s, &err) : NULL;
+	if (!all)
 		return api_reply_berr(r, err);
-	}
 	bool every = api_query_bool(r, "all", false);
 	json_t *dangling = filter_values(filters, "dangling");
 	const char *want_dangling = json_string_value(json_array_get(dangling, 0));
@@ -132,8 +128,6 @@ int api_images_list(struct api_req *r)
 		}
 		json_array_append_new(list, sum);
 	}
-	json_decref(all);
-	json_decref(filters);
 	return api_reply_json(r, 200, list);
 }
 
@@ -195,16 +189,12 @@ int api_image_delete(struct api_req *r)
 	autoptr(img_store) s = api_image_store(r, &err);
 	if (!s)
 		return api_reply_berr(r, err);
-	json_t *report = json_array();
+	json_auto_t *report = json_array();
 	struct eng_store es = r->ctx->es;
 	if (img_image_remove(s, r->param, api_query_bool(r, "force", false), eng_image_use, &es,
-			     report, &err) < 0) {
-		json_decref(report);
+			     report, &err) < 0)
 		return api_reply_image_berr(r, err, r->param);
-	}
-	json_t *out = report_items(report);
-	json_decref(report);
-	return api_reply_json(r, 200, out);
+	return api_reply_json(r, 200, report_items(report));
 }
 
 int api_image_create(struct api_req *r)
@@ -315,22 +305,16 @@ int api_images_prune(struct api_req *r)
 	struct prune_ctx pc = {0};
 	struct eng_image_prune p;
 	struct berr *err = NULL;
-	if (prune_plan(r, &pc, &p, &err) < 0) {
-		json_decref(pc.filters);
+	int rr = prune_plan(r, &pc, &p, &err);
+	json_auto_t *filters = pc.filters; /* pc's, released on return */
+	if (rr < 0)
 		return api_reply_berr(r, err);
-	}
 	autoptr(img_store) s = api_image_store(r, &err);
-	json_t *report = json_array();
+	json_auto_t *report = json_array();
 	int64_t freed = 0;
-	if (!s || eng_image_prune(&r->ctx->es, s, &p, report, &freed, &err) < 0) {
-		json_decref(report);
-		json_decref(pc.filters);
+	if (!s || eng_image_prune(&r->ctx->es, s, &p, report, &freed, &err) < 0)
 		return api_reply_berr(r, err);
-	}
-	json_t *items = report_items(report);
-	json_decref(report);
-	json_decref(pc.filters);
-	return api_reply_json(
-	    r, 200,
-	    json_pack("{s:o, s:I}", "ImagesDeleted", items, "SpaceReclaimed", (json_int_t)freed));
+	return api_reply_json(r, 200,
+			      json_pack("{s:o, s:I}", "ImagesDeleted", report_items(report),
+					"SpaceReclaimed", (json_int_t)freed));
 }

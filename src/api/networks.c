@@ -27,20 +27,16 @@ static const char *str(json_t *o, const char *k)
 int api_networks_list(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	json_t *nets = NULL;
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	json_auto_t *nets = NULL;
 	if (!filters || eng_network_filter_check(filters, &err) < 0 ||
-	    !(nets = eng_network_docs(&r->ctx->es, &err))) {
-		json_decref(filters);
+	    !(nets = eng_network_docs(&r->ctx->es, &err)))
 		return api_reply_berr(r, err);
-	}
 	json_t *list = json_array();
 	size_t i;
 	json_t *net;
 	json_array_foreach(nets, i, net) if (eng_network_filter(&r->ctx->es, filters, net))
 	    json_array_append(list, net);
-	json_decref(nets);
-	json_decref(filters);
 	return api_reply_json(r, 200, list);
 }
 
@@ -280,23 +276,19 @@ int api_networks_prune(struct api_req *r)
 {
 	struct berr *err = NULL;
 	static const char *const keys[] = {"until", "label", "label!", NULL};
-	struct prune_ctx p = {.filters = filter_parse_json(api_query(r, "filters"), &err)};
-	if (!p.filters || filter_check(p.filters, keys, &err) < 0) {
-		json_decref(p.filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	struct prune_ctx p = {.filters = filters};
+	if (!filters || filter_check(filters, keys, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	const char *until = json_string_value(json_array_get(filter_values(p.filters, "until"), 0));
 	if (until) {
 		char *end = NULL;
 		long long secs = strtoll(until, &end, 10);
 		p.until = end && !*end && end != until ? (time_t)secs : timefmt_parse(until);
-		if (!p.until) {
-			json_decref(p.filters);
+		if (!p.until)
 			return api_reply_error(r, 400, "invalid filter 'until=%s'", until);
-		}
 	}
 	json_t *gone = json_array();
 	eng_network_prune(&r->ctx->es, prune_match, &p, gone);
-	json_decref(p.filters);
 	return api_reply_json(r, 200, json_pack("{s:o}", "NetworksDeleted", gone));
 }

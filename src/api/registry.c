@@ -390,11 +390,9 @@ int api_images_search(struct api_req *r)
 	long long limit = api_query_int(r, "limit", IMG_SEARCH_LIMIT, &bad);
 	if (bad)
 		return api_reply_error(r, 400, "invalid limit '%s'", api_query(r, "limit"));
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	if (!filters || img_search_filter_check(filters, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || img_search_filter_check(filters, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	const char *term = api_query(r, "term");
 	struct img_http_opts o;
 	img_http_opts_default(&o);
@@ -402,17 +400,13 @@ int api_images_search(struct api_req *r)
 	o.retries = 0; /* dockerd asks once */
 	autofree char *user = NULL, *pass = NULL;
 	registry_auth(r, &o, &user, &pass);
-	json_t *results = NULL;
-	if (img_search(term ? term : "", (long)limit, &o, &results, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *results = NULL;
+	if (img_search(term ? term : "", (long)limit, &o, &results, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	json_t *list = json_array();
 	size_t i;
 	json_t *v;
 	json_array_foreach(results, i, v) if (img_search_filter(filters, v))
 	    json_array_append(list, v);
-	json_decref(results);
-	json_decref(filters);
 	return api_reply_json(r, 200, list);
 }

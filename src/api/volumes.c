@@ -18,16 +18,12 @@
 int api_volumes_list(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
-	if (!filters || eng_volume_filter_check(filters, &err) < 0) {
-		json_decref(filters);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	if (!filters || eng_volume_filter_check(filters, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	char **names = NULL;
-	if (eng_volume_list(&r->ctx->es, &names, &err) < 0) {
-		json_decref(filters);
+	if (eng_volume_list(&r->ctx->es, &names, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	json_t *list = json_array();
 	for (size_t i = 0; names[i]; i++) {
 		json_t *v = eng_volume_inspect(&r->ctx->es, names[i], false, NULL);
@@ -36,7 +32,6 @@ int api_volumes_list(struct api_req *r)
 		json_decref(v);
 	}
 	strv_free(names);
-	json_decref(filters);
 	return api_reply_json(r, 200, json_pack("{s:o, s:n}", "Volumes", list, "Warnings"));
 }
 
@@ -149,17 +144,14 @@ static bool prune_match(void *ctx, json_t *vol)
 int api_volumes_prune(struct api_req *r)
 {
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_json(api_query(r, "filters"), &err);
+	json_auto_t *filters = filter_parse_json(api_query(r, "filters"), &err);
 	static const char *const keys[] = {"label", "label!", NULL};
-	if (!filters || filter_check(filters, keys, &err) < 0) {
-		json_decref(filters);
+	if (!filters || filter_check(filters, keys, &err) < 0)
 		return api_reply_berr(r, err);
-	}
 	json_t *gone = json_array();
 	uint64_t bytes = 0;
 	/* API 1.41 prunes every unused volume; anonymous only came with 1.42's `all` */
 	eng_volume_prune(&r->ctx->es, true, prune_match, filters, gone, &bytes);
-	json_decref(filters);
 	return api_reply_json(
 	    r, 200,
 	    json_pack("{s:o, s:I}", "VolumesDeleted", gone, "SpaceReclaimed", (json_int_t)bytes));

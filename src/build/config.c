@@ -226,14 +226,13 @@ int bld_config_apply(json_t *image_config, struct bld_config_state *st, const st
 		     struct berr **err)
 {
 	/* on a copy: a failure leaves the caller's config as it was */
-	json_t *copy = json_deep_copy(image_config);
+	json_auto_t *copy = json_deep_copy(image_config);
 	struct bld_config_state s = *st;
 	int r = apply(copy, object_in(copy, "config"), &s, in, err);
 	if (r == 0) {
 		json_object_update(image_config, copy);
 		*st = s;
 	}
-	json_decref(copy);
 	return r;
 }
 

@@ -186,7 +186,7 @@ int bld_step_cached(struct bld_build *b, struct bld_state *st, const char *key, 
 int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *created_by,
 		    const char *upper, bool give, const char *key, struct berr **err)
 {
-	json_t *cfg = json_deep_copy(st->config);
+	json_auto_t *cfg = json_deep_copy(st->config);
 	char now[40];
 	json_object_set_new(cfg, "created", json_string(timefmt_now(now)));
 	bld_config_history(cfg, created_by, upper == NULL);
@@ -197,13 +197,10 @@ int bld_step_commit(struct bld_build *b, struct bld_state *st, const char *creat
 			       .give_upper = give};
 	char id[BLD_ID_LEN + 1];
 	int r = eng_image_derive(b->is, &d, id, err);
-	if (r < 0) {
-		json_decref(cfg);
+	if (r < 0)
 		return r;
-	}
 	/* the config as stored: with the new layer's diff id */
 	json_t *stored = bld_image_config(b, id, err);
-	json_decref(cfg);
 	if (!stored)
 		return berr_ret(err);
 	json_decref(st->config);
