@@ -266,9 +266,9 @@ static int decode_config(json_t *cfg, struct eng_create *c, struct api_create_ow
 	return 0;
 }
 
-/* HostConfig, and the endpoint of its NetworkMode's network in NetworkingConfig. */
-static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api_create_owned *own,
-		       struct berr **err)
+/* HostConfig's lists of strings, and what SecurityOpt asks (no-new-privileges, seccomp). */
+static int host_lists(json_t *hc, struct eng_create *c, struct api_create_owned *own,
+		      struct berr **err)
 {
 	struct eng_run_opts *o = &c->run;
 	int r = strv_at(hc, "HostConfig", "Binds", own, (char ***)&c->volumes, err);
@@ -300,20 +300,12 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 		else
 			return berr_plain(err, EINVAL, "unsupported security option '%s'", *s);
 	}
-	const char *net = str(hc, "NetworkMode");
-	o->network = net && *net && strcmp(net, "default") ? net : "bridge";
-	c->publish = publish_of(json_object_get(hc, "PortBindings"), own);
-	c->publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
-	c->mounts = (char *const *)mounts_of(json_object_get(hc, "Mounts"), own);
-	c->tmpfs = (char *const *)tmpfs_of(json_object_get(hc, "Tmpfs"), own);
-	c->volumes =
-	    (char *const *)volumes_of(json_object_get(cfg, "Volumes"), c->volumes, c->mounts, own);
-	o->ulimits = ulimits_of(json_object_get(hc, "Ulimits"), own);
-	o->sysctls = pairs(json_object_get(hc, "Sysctls"), own);
-	o->devices = devices_of(json_object_get(hc, "Devices"), own);
-	eng_host_config_limits(hc, o);
-	o->init = json_is_true(json_object_get(hc, "Init"));
-	c->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+	return 0;
+}
+
+/* RestartPolicy, Isolation, berth's VmTemplate and the namespace modes. */
+static void host_modes(json_t *hc, struct eng_create *c, struct api_create_owned *own)
+{
 	json_t *rp = json_object_get(hc, "RestartPolicy");
 	const char *rname = str(rp, "Name");
 	long long retries = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
@@ -335,6 +327,31 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	c->pid = pid && *pid ? pid : NULL;
 	const char *userns = str(hc, "UsernsMode");
 	c->userns.mode = userns && *userns ? userns : NULL;
+}
+
+/* HostConfig, and the endpoint of its NetworkMode's network in NetworkingConfig. */
+static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api_create_owned *own,
+		       struct berr **err)
+{
+	struct eng_run_opts *o = &c->run;
+	int r = host_lists(hc, c, own, err);
+	if (r < 0)
+		return r;
+	const char *net = str(hc, "NetworkMode");
+	o->network = net && *net && strcmp(net, "default") ? net : "bridge";
+	c->publish = publish_of(json_object_get(hc, "PortBindings"), own);
+	c->publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	c->mounts = (char *const *)mounts_of(json_object_get(hc, "Mounts"), own);
+	c->tmpfs = (char *const *)tmpfs_of(json_object_get(hc, "Tmpfs"), own);
+	c->volumes =
+	    (char *const *)volumes_of(json_object_get(cfg, "Volumes"), c->volumes, c->mounts, own);
+	o->ulimits = ulimits_of(json_object_get(hc, "Ulimits"), own);
+	o->sysctls = pairs(json_object_get(hc, "Sysctls"), own);
+	o->devices = devices_of(json_object_get(hc, "Devices"), own);
+	eng_host_config_limits(hc, o);
+	o->init = json_is_true(json_object_get(hc, "Init"));
+	c->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+	host_modes(hc, c, own);
 	/* NetworkingConfig: the aliases and address on the network of NetworkMode */
 	json_t *ep = json_object_get(
 	    json_object_get(json_object_get(cfg, "NetworkingConfig"), "EndpointsConfig"),

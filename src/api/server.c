@@ -241,6 +241,41 @@ static int open_listener(const struct api_opts *o, char **path, struct api_tls *
 	return lfd;
 }
 
+/* Each connection on lfd served in a child of its own, until a signal stops the service or
+ * it has been idle o->idle_s seconds with no connection open. */
+static void serve_loop(const struct api_opts *o, struct api_tls *tls, int lfd, struct eng_store *es)
+{
+	size_t live = 0;
+	double idle_since = mono(), fresh_at = mono();
+	while (!stopping) {
+		for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) > 0;)
+			if (live && --live == 0)
+				idle_since = mono();
+		if (o->idle_s > 0 && !live && mono() - idle_since >= o->idle_s)
+			break;
+		struct pollfd pf = {.fd = lfd, .events = POLLIN};
+		if (poll(&pf, 1, 200) <= 0) {
+			if (mono() - fresh_at >= 1) { /* idle: catch up with the store */
+				eng_container_summaries_warm(es);
+				fresh_at = mono();
+			}
+			continue;
+		}
+		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			serve_child(o, tls, es->records, lfd, cfd);
+		(void)close(cfd);
+		if (pid > 0)
+			live++;
+		else
+			log_warn("fork for a connection: %s", strerror(errno));
+	}
+}
+
 int api_serve(const struct api_opts *o, struct berr **err)
 {
 	autofree char *path = NULL;
@@ -271,35 +306,7 @@ int api_serve(const struct api_opts *o, struct berr **err)
 	 * what changed since (engine/record_cache.h) */
 	struct eng_store es = {(char *)o->root, (char *)o->runroot, eng_record_cache_new()};
 	eng_container_summaries_warm(&es);
-	size_t live = 0;
-	double idle_since = mono(), fresh_at = mono();
-	while (!stopping) {
-		for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) > 0;)
-			if (live && --live == 0)
-				idle_since = mono();
-		if (o->idle_s > 0 && !live && mono() - idle_since >= o->idle_s)
-			break;
-		struct pollfd pf = {.fd = lfd, .events = POLLIN};
-		if (poll(&pf, 1, 200) <= 0) {
-			if (mono() - fresh_at >= 1) { /* idle: catch up with the store */
-				eng_container_summaries_warm(&es);
-				fresh_at = mono();
-			}
-			continue;
-		}
-		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid == 0)
-			serve_child(o, tls, es.records, lfd, cfd);
-		(void)close(cfd);
-		if (pid > 0)
-			live++;
-		else
-			log_warn("fork for a connection: %s", strerror(errno));
-	}
+	serve_loop(o, tls, lfd, &es);
 	(void)close(lfd);
 	if (path)
 		(void)unlink(path);

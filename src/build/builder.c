@@ -99,6 +99,52 @@ static void warn_unused(struct bld_build *b)
 	bld_event(b, (struct bld_event){.kind = BLD_EV_WARNING, .name = msg});
 }
 
+/* The build proper: its session, agents and context, every stage the plan orders, the labels;
+ * out_id gets the target stage's image. */
+static int build_run(struct bld_build *b, char *out_id, struct berr **err)
+{
+	const struct bld_plan *plan = b->plan;
+	int r = bld_session_open(b->workdir, &b->session, err);
+	if (r == 0)
+		r = bld_ssh_agents_start(b, err);
+	if (r == 0)
+		r = open_context(b, err);
+	if (r == 0) {
+		warn_unused(b);
+		r = bld_jobs_build(b, b->o->jobs, err);
+	}
+	struct bld_state *last = &b->states[plan->target];
+	if (r == 0)
+		r = apply_labels(b, last, err);
+	if (r == 0 && !*last->id)
+		r = berr_plain(err, EINVAL,
+			       "the target stage '%s' is empty (FROM scratch and nothing "
+			       "else): no image to make",
+			       plan->stages[plan->target].name);
+	if (r == 0)
+		memcpy(out_id, last->id, BLD_ID_LEN + 1);
+	return r;
+}
+
+/* What the build holds released (safe after a build_run that failed anywhere); the plan is
+ * the caller's. */
+static void build_release(struct bld_build *b)
+{
+	for (size_t i = 0; i < b->plan->n_stages; i++) {
+		json_decref(b->states[i].config);
+		bld_vars_clear(&b->states[i].vars);
+	}
+	free(b->states);
+	bld_ssh_agents_stop(b);
+	bld_session_close(&b->session);
+	free(b->workdir);
+	(void)munmap(b->steps, sizeof(unsigned));
+	bld_context_free(b->context);
+	for (size_t i = 0; b->named && i < b->plan->n_contexts; i++)
+		bld_context_free(b->named[i]);
+	free(b->named);
+}
+
 int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_opts *o,
 	      char *out_id, struct berr **err)
 {
@@ -133,38 +179,8 @@ int bld_build(const struct eng_store *s, struct img_store *is, const struct bld_
 			      .plan = plan,
 			      .states = xcalloc(plan->n_stages, sizeof(struct bld_state)),
 			      .workdir = xasprintf("%s/build", is->root)};
-	int r = bld_session_open(b.workdir, &b.session, err);
-	if (r == 0)
-		r = bld_ssh_agents_start(&b, err);
-	if (r == 0)
-		r = open_context(&b, err);
-	if (r == 0) {
-		warn_unused(&b);
-		r = bld_jobs_build(&b, o->jobs, err);
-	}
-	struct bld_state *last = &b.states[plan->target];
-	if (r == 0)
-		r = apply_labels(&b, last, err);
-	if (r == 0 && !*last->id)
-		r = berr_plain(err, EINVAL,
-			       "the target stage '%s' is empty (FROM scratch and nothing "
-			       "else): no image to make",
-			       plan->stages[plan->target].name);
-	if (r == 0)
-		memcpy(out_id, last->id, BLD_ID_LEN + 1);
-	for (size_t i = 0; i < plan->n_stages; i++) {
-		json_decref(b.states[i].config);
-		bld_vars_clear(&b.states[i].vars);
-	}
-	free(b.states);
-	bld_ssh_agents_stop(&b);
-	bld_session_close(&b.session);
-	free(b.workdir);
-	(void)munmap(steps, sizeof(unsigned));
-	bld_context_free(b.context);
-	for (size_t i = 0; b.named && i < plan->n_contexts; i++)
-		bld_context_free(b.named[i]);
-	free(b.named);
+	int r = build_run(&b, out_id, err);
+	build_release(&b);
 	bld_plan_free(plan);
 	return r;
 }

@@ -148,8 +148,8 @@ char *bld_config_workdir(json_t *image_config, const char *path)
 }
 
 /* in's effect on run (the "config" object) and image_config. */
-static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
-		 const struct bld_instr *in, struct berr **err)
+/* ENV LABEL EXPOSE VOLUME: each adds its arguments to a map of the run config. */
+static int apply_map(json_t *run, const struct bld_instr *in, struct berr **err)
 {
 	switch (in->kind) {
 	case BLD_ENV:
@@ -160,10 +160,6 @@ static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
 		for (size_t i = 0; i < in->n_pairs; i++)
 			json_object_set_new(object_in(run, "Labels"), in->pairs[i].key,
 					    json_string(in->pairs[i].value ?: ""));
-		return 0;
-	case BLD_MAINTAINER:
-		json_object_set_new(image_config, "author",
-				    json_string(in->n_args ? in->args[0] : ""));
 		return 0;
 	case BLD_EXPOSE:
 		for (size_t i = 0; i < in->n_args; i++) {
@@ -179,6 +175,24 @@ static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
 						  "VOLUME specified can not be an empty string");
 			json_object_set_new(object_in(run, "Volumes"), in->args[i], json_object());
 		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int apply(json_t *image_config, json_t *run, struct bld_config_state *st,
+		 const struct bld_instr *in, struct berr **err)
+{
+	switch (in->kind) {
+	case BLD_ENV:
+	case BLD_LABEL:
+	case BLD_EXPOSE:
+	case BLD_VOLUME:
+		return apply_map(run, in, err);
+	case BLD_MAINTAINER:
+		json_object_set_new(image_config, "author",
+				    json_string(in->n_args ? in->args[0] : ""));
 		return 0;
 	case BLD_USER:
 		json_object_set_new(run, "User", json_string(in->n_args ? in->args[0] : ""));

@@ -424,6 +424,24 @@ static int copy_mixed(struct bld_build *b, struct bld_state *st, const struct bl
 	return r;
 }
 
+/* The plan's copy made on an overlay of st's image, and that made the step's image. */
+static int copy_commit(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
+		       struct bld_copy_plan *plan, const char *key, struct berr **err)
+{
+	struct bld_step_root root;
+	int r = bld_step_root_make(b, st->id, &root, err);
+	struct bld_copy_env env = {.tmpdir = b->session.dir};
+	if (r == 0)
+		r = bld_copy_apply(plan, root.fd, &env, err);
+	autofree char *by = bld_config_created_by(in, NULL);
+	if (r == 0)
+		r = bld_step_root_seal(&root, err);
+	if (r == 0)
+		r = bld_step_commit(b, st, by, root.upper, true, key, err);
+	bld_step_root_release(&root);
+	return r;
+}
+
 int bld_copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_plan_step *step,
 		   const struct bld_instr *in, struct berr **err)
 {
@@ -470,19 +488,8 @@ int bld_copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_p
 		bld_cache_key(*st->id ? st->id : NULL, in, extra, key);
 		r = bld_step_cached(b, st, key, err);
 	}
-	if (r == 0) {
-		struct bld_step_root root;
-		r = bld_step_root_make(b, st->id, &root, err);
-		struct bld_copy_env env = {.tmpdir = b->session.dir};
-		if (r == 0)
-			r = bld_copy_apply(plan, root.fd, &env, err);
-		autofree char *by = bld_config_created_by(in, NULL);
-		if (r == 0)
-			r = bld_step_root_seal(&root, err);
-		if (r == 0)
-			r = bld_step_commit(b, st, by, root.upper, true, key, err);
-		bld_step_root_release(&root);
-	}
+	if (r == 0)
+		r = copy_commit(b, st, in, plan, key, err);
 	bld_copy_plan_free(plan);
 	copy_source_release(&src);
 	return r;

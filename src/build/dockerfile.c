@@ -87,21 +87,19 @@ static bool is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* DirectiveParser.ParseLine: "#" then ^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$ with a known key.
- * *out_is tells whether the line was a directive (it is then also a comment). */
-static int directive(struct parser *p, const char *s, size_t n, bool *out_is, struct berr **err)
+/* The line as DirectiveParser's expression reads it: "#" then
+ * ^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$. True, with the key (*key_n bytes at *key) and the
+ * value, when it matches. */
+static bool directive_parts(const char *s, size_t n, const char **key, size_t *key_n,
+			    const char **value, size_t *value_n)
 {
-	*out_is = false;
-	if (p->directives_done)
-		return 0;
-	p->directives_done = true; /* until shown otherwise below */
 	if (n == 0 || s[0] != '#')
-		return 0;
+		return false;
 	s++;
 	n--;
 	trim_left_space(&s, &n);
 	if (n == 0 || !is_alpha(s[0]))
-		return 0;
+		return false;
 	size_t k = 1;
 	while (k < n && (is_alpha(s[k]) || (s[k] >= '0' && s[k] <= '9')))
 		k++;
@@ -109,7 +107,7 @@ static int directive(struct parser *p, const char *s, size_t n, bool *out_is, st
 	while (i < n && re_space(s[i]))
 		i++;
 	if (i >= n || s[i] != '=')
-		return 0;
+		return false;
 	size_t vs = ++i, ve = n;
 	while (vs < n && re_space(s[vs]))
 		vs++;
@@ -117,9 +115,28 @@ static int directive(struct parser *p, const char *s, size_t n, bool *out_is, st
 		ve--;
 	if (vs == ve) {
 		if (i == n)
-			return 0;
+			return false;
 		vs = n - 1; /* .+? needs one character: the last blank, as Go's matcher takes it */
 	}
+	*key = s;
+	*key_n = k;
+	*value = s + vs;
+	*value_n = ve - vs;
+	return true;
+}
+
+/* DirectiveParser.ParseLine: a directive line (directive_parts) with a known key. *out_is
+ * tells whether the line was a directive (it is then also a comment). */
+static int directive(struct parser *p, const char *line, size_t n, bool *out_is, struct berr **err)
+{
+	*out_is = false;
+	if (p->directives_done)
+		return 0;
+	p->directives_done = true; /* until shown otherwise below */
+	const char *s, *v;
+	size_t k, vn;
+	if (!directive_parts(line, n, &s, &k, &v, &vn))
+		return 0;
 	bool *seen = NULL;
 	char **slot = NULL;
 	if (k == 6 && !strncasecmp(s, "syntax", k)) {
@@ -141,13 +158,13 @@ static int directive(struct parser *p, const char *s, size_t n, bool *out_is, st
 							   : "escape");
 	*seen = true;
 	if (slot) {
-		*slot = xstrndup(s + vs, ve - vs);
-	} else if (ve - vs == 1 && (s[vs] == '\\' || s[vs] == '`')) {
-		p->file->escape = s[vs];
+		*slot = xstrndup(v, vn);
+	} else if (vn == 1 && (v[0] == '\\' || v[0] == '`')) {
+		p->file->escape = v[0];
 	} else {
 		return berr_plain(err, EINVAL,
 				  "%s:%u: invalid escape token '%.*s' does not match ` or \\",
-				  p->name, p->lineno, (int)(ve - vs), s + vs);
+				  p->name, p->lineno, (int)vn, v);
 	}
 	p->directives_done = false;
 	*out_is = true;

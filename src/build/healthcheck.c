@@ -29,6 +29,39 @@ static uint64_t duration_unit(const char *u, size_t n)
 	return 0;
 }
 
+/* The number before a unit, moving *sp past it (Go's leadingInt and leadingFraction): the
+ * integer part into *out_v, the fraction as *out_f / *out_scale (digits beyond what fits are
+ * dropped). False when the integer part exceeds 1<<63 or there is no digit at all. */
+static bool duration_number(const char **sp, uint64_t *out_v, uint64_t *out_f, double *out_scale)
+{
+	const uint64_t lim = 1ull << 63;
+	const char *s = *sp, *start = s;
+	uint64_t v = 0, f = 0;
+	double scale = 1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > lim / 10 || (v = v * 10 + (uint64_t)(*s - '0')) > lim)
+			return false;
+	}
+	bool digits = s != start;
+	if (*s == '.') {
+		bool overflow = false;
+		for (start = ++s; *s >= '0' && *s <= '9'; s++) {
+			uint64_t y = f * 10 + (uint64_t)(*s - '0');
+			overflow = overflow || f > (lim - 1) / 10 || y > lim;
+			if (!overflow) {
+				f = y;
+				scale *= 10;
+			}
+		}
+		digits = digits || s != start;
+	}
+	*sp = s;
+	*out_v = v;
+	*out_f = f;
+	*out_scale = scale;
+	return digits;
+}
+
 static int go_duration(const char *orig, int64_t *out, struct berr **err)
 {
 	const uint64_t lim = 1ull << 63;
@@ -44,29 +77,11 @@ static int go_duration(const char *orig, int64_t *out, struct berr **err)
 	if (!*s)
 		goto invalid;
 	while (*s) {
-		uint64_t v = 0, f = 0;
-		double scale = 1;
+		uint64_t v, f;
+		double scale;
 		if (*s != '.' && (*s < '0' || *s > '9'))
 			goto invalid;
-		const char *start = s;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (v > lim / 10 || (v = v * 10 + (uint64_t)(*s - '0')) > lim)
-				goto invalid;
-		}
-		bool digits = s != start;
-		if (*s == '.') {
-			bool overflow = false;
-			for (start = ++s; *s >= '0' && *s <= '9'; s++) {
-				uint64_t y = f * 10 + (uint64_t)(*s - '0');
-				overflow = overflow || f > (lim - 1) / 10 || y > lim;
-				if (!overflow) {
-					f = y;
-					scale *= 10;
-				}
-			}
-			digits = digits || s != start;
-		}
-		if (!digits)
+		if (!duration_number(&s, &v, &f, &scale))
 			goto invalid;
 		const char *u = s;
 		while (*s && *s != '.' && (*s < '0' || *s > '9'))

@@ -661,6 +661,26 @@ static int run_and_commit(struct bld_build *b, struct bld_state *st, const struc
 	return rr;
 }
 
+/* The RUN's environment: the stage's variables, then what its mounts add (a secret's env=),
+ * and SSH_AUTH_SOCK the first ssh mount's unless the RUN sets one (llb's ExecState). */
+static char **run_env(const struct bld_state *st, const struct run_mounts *m)
+{
+	char **env = bld_vars_run_env(&st->vars);
+	for (size_t i = 0; i < m->n_env; i++) {
+		size_t n = strv_len(env);
+		env = xrealloc(env, (n + 2) * sizeof(*env));
+		env[n] = xstrdup(m->env[i]);
+		env[n + 1] = NULL;
+	}
+	if (m->ssh_sock && !strv_has_key(env, "SSH_AUTH_SOCK")) {
+		size_t n = strv_len(env);
+		env = xrealloc(env, (n + 2) * sizeof(*env));
+		env[n] = xasprintf("SSH_AUTH_SOCK=%s", m->ssh_sock);
+		env[n + 1] = NULL;
+	}
+	return env;
+}
+
 int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 		  const struct bld_plan_step *step, const struct bld_instr *in, struct berr **err)
 {
@@ -684,20 +704,7 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 	char key[BLD_KEY_LEN + 1];
 	const char *network = run_network(b, &f);
 	if (r == 0) {
-		env = bld_vars_run_env(&st->vars);
-		for (size_t i = 0; i < m.n_env; i++) {
-			size_t n = strv_len(env);
-			env = xrealloc(env, (n + 2) * sizeof(*env));
-			env[n] = xstrdup(m.env[i]);
-			env[n + 1] = NULL;
-		}
-		/* llb's ExecState: SSH_AUTH_SOCK the first ssh mount's, unless the RUN has one */
-		if (m.ssh_sock && !strv_has_key(env, "SSH_AUTH_SOCK")) {
-			size_t n = strv_len(env);
-			env = xrealloc(env, (n + 2) * sizeof(*env));
-			env[n] = xasprintf("SSH_AUTH_SOCK=%s", m.ssh_sock);
-			env[n + 1] = NULL;
-		}
+		env = run_env(st, &m);
 		args = bld_vars_run_args(&st->vars);
 		for (char **a = args; *a; a++)
 			PUSH(m.extra, m.n_extra, xasprintf("arg=%s", *a));
@@ -708,9 +715,7 @@ int bld_run_instr(struct bld_build *b, size_t stage, struct bld_state *st,
 		     xasprintf("isolation=%s", b->o->isolation ? b->o->isolation : ""));
 		bld_cache_key(st->id, in, m.extra, key);
 		r = bld_step_cached(b, st, key, err);
-		if (r == 1) {
-			r = 1;
-		} else if (r == 0) {
+		if (r == 0) {
 			autofree char *by = run_created_by(in, st->config, args);
 			r = run_and_commit(b, st, in, argv, env, &f, &m, key, by, err);
 		}
