@@ -20,6 +20,7 @@
 // clang-format on
 
 #include "build/context.h"
+#include "build/context_tar.h"
 #include "build/ignore.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -526,6 +527,25 @@ static void walk_again(void **state)
 	bld_context_free(ctx);
 }
 
+/* DESIGN's error rule: a session or tar context that cannot be made returns the code its
+ * callee set (a work directory under a regular file: ENOTDIR), not a fixed -EIO. */
+static void session_error_code(void **state)
+{
+	struct berr *err = NULL;
+	struct bld_session s;
+	assert_int_equal(bld_session_open(at("outside/build"), &s, &err), -ENOTDIR);
+	assert_int_equal(berr_code(err), ENOTDIR);
+	berr_free(err);
+	err = NULL;
+	struct bld_context_tar t;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(bld_context_tar_open(at("outside/build"), fd, &t, &err), -ENOTDIR);
+	assert_int_equal(berr_code(err), ENOTDIR);
+	berr_free(err);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +564,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(include_pattern, setup, teardown),
 	    cmocka_unit_test_setup_teardown(stage_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(walk_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(session_error_code, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
