@@ -344,6 +344,9 @@ lo"
 	echo "$id" >>"$WORK/ids"
 	mon=$(jq -r .MonitorPid "$STORE/containers/$id/state.json")
 	kill -9 "$mon"
+	# kill(2) returns before the monitor has died: wait until it is a zombie or gone (on a
+	# busy machine inspect could otherwise still find it alive)
+	timeout 10 sh -c 'while [ -e /proc/$1 ] && ! grep -q ") [ZX] " /proc/$1/stat; do sleep 0.05; done' sh "$mon"
 	run berth inspect -f '{{.State.Status}} {{.State.Error}}' "$id"
 	assert_output --partial "running the container's monitor is gone"
 	pid=$(jq -r .Pid "$STORE/containers/$id/state.json")
