@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "engine/port.h"
 #include "engine/portfwd.h"
 #include "engine/slirp.h"
+#include "net/netlink.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -69,31 +73,144 @@ static int bind_netns(const char *dir, pid_t pid, struct berr **err)
 	return 0;
 }
 
+/* pasta's failure as our error: not installed, or its last line of stderr (the one that says
+ * why: "Failed to send ... to syslog" may come first). */
+static int pasta_failed(int r, struct spawn_result *res, struct berr **err)
+{
+	if (res->not_found)
+		r = berr_plain(err, ENOENT,
+			       "--network pasta: pasta is not installed (Debian's package passt)");
+	else if (r < 0)
+		r = berr_plain(err, EIO,
+			       "--network pasta: %s (pasta copies the host's addresses and default "
+			       "route into the container)",
+			       *res->err ? spawn_last_line(res->err) : "pasta failed");
+	spawn_result_free(res);
+	return r;
+}
+
+/* Whether the host has a default route of family (not the loopback's "unreachable" one of
+ * IPv6): pasta configures that family in the namespace when it has (--config-net). */
+static bool host_default_route(int family)
+{
+	autofclose FILE *f =
+	    fopen(family == AF_INET ? "/proc/net/route" : "/proc/net/ipv6_route", "re");
+	char line[512], dev[64];
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char dst[40];
+		unsigned plen = 0;
+		if (family == AF_INET && sscanf(line, "%63s %39s", dev, dst) == 2 &&
+		    !strcmp(dst, "00000000"))
+			return true;
+		if (family == AF_INET6 &&
+		    sscanf(line, "%39s %x %*s %*s %*s %*s %*s %*s %*s %63s", dst, &plen, dev) ==
+			3 &&
+		    plen == 0 && strspn(dst, "0") == 32 && strcmp(dev, "lo"))
+			return true;
+	}
+	return false;
+}
+
+/* A route socket in the container's namespace, told of new routes (made there: net_ns_fd). */
+static int route_socket(void *ctx)
+{
+	(void)ctx;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE};
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		(void)close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The default routes that came on fd (bit 0: IPv4's, bit 1: IPv6's). */
+static unsigned routes_seen(int fd)
+{
+	unsigned seen = 0;
+	char buf[8192] __attribute__((aligned(4)));
+	ssize_t n;
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			const struct rtmsg *rt = NLMSG_DATA(h);
+			if (h->nlmsg_type != RTM_NEWROUTE ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) || rt->rtm_dst_len ||
+			    rt->rtm_table != RT_TABLE_MAIN)
+				continue;
+			seen |= rt->rtm_family == AF_INET    ? 1u
+				: rt->rtm_family == AF_INET6 ? 2u
+							     : 0;
+		}
+	}
+	return seen;
+}
+
+/* Until pasta's first process ends (its daemon forked, or its failure), or, sooner, until
+ * the namespace has the default routes pasta sets last in its configuration (want: the
+ * families the host has): from there the container may run, its first packets waiting in
+ * the TAP's queue for the daemon. What pasta does after (its socket pools and sandbox, about
+ * half of its start) then overlaps the container's start. Its first process, not waited
+ * for, is left for the caller's reaping (the monitor's waitpid(-1, ...)); pasta ignores
+ * SIGPIPE, so the stderr pipe we close cannot kill it. */
+static int wait_configured(struct spawn_proc *p, int nl, unsigned want, int *out_pidfd,
+			   struct berr **err)
+{
+	unsigned seen = 0;
+	for (int i = 0; i < 30 && p->pidfd >= 0; i++) {
+		struct pollfd pf[2] = {{.fd = p->pidfd, .events = POLLIN},
+				       {.fd = nl, .events = POLLIN}};
+		if (poll(pf, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents) /* it ended first: its status tells */
+			break;
+		seen |= routes_seen(nl);
+		if ((seen & want) == want) {
+			*out_pidfd = p->pidfd; /* for detach to wait on (pasta_starting) */
+			p->pidfd = -1;
+			spawn_proc_close(p);
+			return 0;
+		}
+	}
+	struct spawn_result res;
+	int r = spawn_finish(p, &res, err);
+	return pasta_failed(r, &res, err);
+}
+
 /* Run pasta; it configures the namespace, forks its daemon (pid in pidfile) and returns.
- * Its complaint goes in the error. */
-static int run_pasta(char *const argv[], struct berr **err)
+ * Its complaint goes in the error. With nsfd (>= 0, the namespace it configures, and no
+ * ports of ours to bind: their failure comes after the routes), return once the routes are
+ * there (wait_configured), *out_pidfd then pasta's first process, still at its start. */
+static int run_pasta(char *const argv[], int nsfd, int *out_pidfd, struct berr **err)
 {
 	/* the daemon outlives us: nothing of ours but stdio (close_others), and not the
 	 * monitor's blocked signals (SIGTERM, which stops it, among them: spawn clears them) */
 	struct spawn_opts o = {
 	    .argv = (const char *const *)argv, .err_max = 511, .close_others = true};
+	unsigned want =
+	    (host_default_route(AF_INET) ? 1u : 0) | (host_default_route(AF_INET6) ? 2u : 0);
+	autoclose int nl =
+	    nsfd >= 0 && want ? net_ns_fd(nsfd, route_socket, NULL, "route socket", NULL) : -1;
+	struct spawn_proc p;
+	spawn_start(&o, &p);
+	if (nl >= 0 && p.r == 0 && p.pidfd >= 0)
+		return wait_configured(&p, nl, want, out_pidfd, err);
 	struct spawn_result res;
-	int r = spawn_run(&o, &res, NULL);
-	if (r == 0) {
-		spawn_result_free(&res);
-		return 0;
-	}
-	if (res.not_found)
-		r = berr_plain(err, ENOENT,
-			       "--network pasta: pasta is not installed (Debian's package passt)");
-	else /* its last line says why ("Failed to send ... to syslog" may come first) */
-		r = berr_plain(err, EIO,
-			       "--network pasta: %s (pasta copies the host's addresses and default "
-			       "route into the container)",
-			       *res.err ? spawn_last_line(res.err) : "pasta failed");
-	spawn_result_free(&res);
-	return r;
+	int r = spawn_finish(&p, &res, err);
+	return pasta_failed(r, &res, err);
 }
+
+/* pasta's first process, when the monitor went on before it ended (wait_configured): detach
+ * waits for it, the daemon's pid file being written at its end. One container per monitor. */
+static struct {
+	int pidfd;
+	char dir[4096];
+} starting = {.pidfd = -1};
 
 int eng_usermode_ports(json_t *rec, struct eng_port_hold **out, size_t *out_n,
 		       json_t **out_settings, struct berr **err)
@@ -175,12 +292,15 @@ int eng_pasta_attach(const struct eng_store *s, const char *id, json_t *rec, pid
 	autofree char *ns = xasprintf("%s/netns", dir);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	r = bind_netns(dir, pid, err);
+	autoclose int nsfd = r == 0 && !n ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
 	char *argv[] = {
 	    "pasta",       "--config-net", "--quiet", "--netns", ns,      "--netns-only",
 	    "--no-map-gw", "-t",           tcp,       "-u",      udp,     "-T",
 	    "none",        "-U",           "none",    "-P",      pidfile, NULL};
 	if (r == 0)
-		r = run_pasta(argv, err);
+		r = run_pasta(argv, nsfd, &starting.pidfd, err);
+	if (r == 0 && starting.pidfd >= 0)
+		snprintf(starting.dir, sizeof(starting.dir), "%s", dir);
 	if (r < 0) {
 		json_decref(settings);
 		eng_pasta_detach(s, id);
@@ -195,8 +315,17 @@ void eng_pasta_detach(const struct eng_store *s, const char *id)
 	autofree char *dir = dir_of(s, id);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	autofree char *ns = xasprintf("%s/netns", dir);
+	/* a pasta still at its start (wait_configured) is not waited for either: it watches
+	 * the namespace's file from before it configured it, and its daemon ends once it sees
+	 * the file gone (pasta's --netns without --no-netns-quit) */
+	if (starting.pidfd >= 0 && !strcmp(starting.dir, dir)) {
+		(void)close(starting.pidfd);
+		starting.pidfd = -1;
+	}
 	/* pasta's own pid file (or a rootless VM's passt's, engine/passt.c): it ends on
-	 * SIGTERM; only while the number is still one of theirs */
+	 * SIGTERM; only while the number is still one of theirs. Its end is not waited for:
+	 * its namespaces and buffers torn down take it 40 to 60 ms here, which it spends
+	 * while the container is removed (podman 5 leaves pasta to end on its own too). */
 	static const char *const names[] = {"pasta", "passt", NULL};
 	pidfile_kill(pidfile, names, SIGTERM, false);
 	autofree char *fwd = xasprintf("%s/portfwd.pid", dir);
@@ -213,5 +342,6 @@ int eng_pasta_start_ns(const char *ns_path, const char *pidfile, struct berr **e
 	    "pasta",       "--config-net", "--quiet", "--netns", (char *)ns_path, "--netns-only",
 	    "--no-map-gw", "-t",           "none",    "-u",      "none",          "-T",
 	    "none",        "-U",           "none",    "-P",      (char *)pidfile, NULL};
-	return run_pasta(argv, err);
+	int none = -1;
+	return run_pasta(argv, -1, &none, err);
 }

@@ -192,9 +192,9 @@ static int64_t now_ms(void)
 /* Read the pipes until the program ends (its status in *out_status), or -ETIMEDOUT when the
  * deadline passes first. Its end is a poll event on a pidfd (Linux 5.3); without one the loop
  * looks every 10 ms. */
-static int wait_reading(pid_t pid, struct sink *s, size_t n, int timeout_ms, int *out_status)
+static int wait_reading(pid_t pid, int pidfd, struct sink *s, size_t n, int timeout_ms,
+			int *out_status)
 {
-	autoclose int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 	for (;;) {
 		int status = 0;
@@ -235,10 +235,16 @@ static int ended_badly(const char *name, const struct spawn_result *res, struct 
 	return berr_plain(err, EIO, "'%s' was killed by signal %d", name, WTERMSIG(st));
 }
 
-int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct berr **err)
+/* Its pipes made and the program started; p->r is -errno when it could not be. The read
+ * ends are kept in p; fd3 is moved above 9 for the time of the start. */
+static void start_proc(const struct spawn_opts *o, struct spawn_proc *p)
 {
-	const char *name = o->argv[0];
 	int pe[2] = {-1, -1}, po[2] = {-1, -1};
+	*p = (struct spawn_proc){.pid = -1, .errfd = -1, .outfd = -1, .pidfd = -1};
+	p->name = o->argv[0];
+	p->err_max = o->err_max;
+	p->out_max = o->out_max;
+	p->timeout_ms = o->timeout_ms;
 	/* fd3 out of the way of the numbers the child's file actions write (dup2 of a descriptor
 	 * onto itself would keep its close-on-exec) */
 	struct spawn_opts moved;
@@ -246,10 +252,9 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct b
 	if (o->has_fd3) {
 		fd3 = fcntl(o->fd3, F_DUPFD_CLOEXEC, 10);
 		if (fd3 < 0) {
-			*out_res = (struct spawn_result){.status = -1};
-			out_res->out = xstrdup("");
-			out_res->err = xstrdup("");
-			return berr_set(err, errno, "%s: its descriptor", name);
+			p->r = -errno;
+			p->fd3_failed = true;
+			return;
 		}
 		moved = *o;
 		moved.fd3 = fd3;
@@ -258,40 +263,76 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct b
 	int r = pipe_above_stdio(pe);
 	if (r == 0 && o->out == SPAWN_OUT_CAPTURE)
 		r = pipe_above_stdio(po);
-	pid_t pid = -1;
 	if (r == 0)
-		r = start(o, pe[1], po[1], &pid);
+		r = start(o, pe[1], po[1], &p->pid);
 	/* the write ends are the child's now: our copies would keep the pipes from their ends */
 	if (pe[1] >= 0)
 		(void)close(pe[1]);
 	if (po[1] >= 0)
 		(void)close(po[1]);
+	p->errfd = pe[0];
+	p->outfd = po[0];
+	p->r = r;
+	if (r == 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+}
+
+void spawn_start(const struct spawn_opts *o, struct spawn_proc *out_p)
+{
+	start_proc(o, out_p);
+}
+
+void spawn_proc_close(struct spawn_proc *p)
+{
+	int *fds[] = {&p->errfd, &p->outfd, &p->pidfd};
+	for (size_t i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			(void)close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int spawn_finish(struct spawn_proc *p, struct spawn_result *out_res, struct berr **err)
+{
+	const char *name = p->name;
+	int r = p->r;
 	struct sink s[2];
-	sink_init(&s[0], pe[0], o->err_max);
-	sink_init(&s[1], po[0], o->out_max);
+	sink_init(&s[0], p->errfd, p->err_max);
+	sink_init(&s[1], p->outfd, p->out_max);
+	p->errfd = p->outfd = -1; /* the sinks' now */
 	int status = -1;
-	int w = r == 0 ? wait_reading(pid, s, 2, o->timeout_ms, &status) : 0;
+	int w = r == 0 ? wait_reading(p->pid, p->pidfd, s, 2, p->timeout_ms, &status) : 0;
 	if (w == -ETIMEDOUT) {
-		(void)kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		(void)kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	for (int i = 0; i < 2; i++)
 		sink_drain(&s[i]);
+	spawn_proc_close(p);
 	*out_res = (struct spawn_result){.status = status,
 					 .not_found = r == -ENOENT,
 					 .err = sink_text(&s[0], true),
 					 .out = sink_text(&s[1], false)};
+	if (p->fd3_failed)
+		return berr_set(err, -r, "%s: its descriptor", name);
 	if (r < 0)
 		return berr_set(err, -r, "run '%s'", name);
 	if (w == -ETIMEDOUT)
 		return berr_plain(err, ETIMEDOUT, "'%s' did not finish in %d ms%s%s", name,
-				  o->timeout_ms, *out_res->err ? ": " : "", out_res->err);
+				  p->timeout_ms, *out_res->err ? ": " : "", out_res->err);
 	if (w < 0)
 		return berr_set(err, -w, "wait for '%s'", name);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return ended_badly(name, out_res, err);
+}
+
+int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct berr **err)
+{
+	struct spawn_proc p;
+	start_proc(o, &p);
+	return spawn_finish(&p, out_res, err);
 }
 
 void spawn_result_free(struct spawn_result *r)

@@ -55,6 +55,27 @@ struct spawn_result {
 int spawn_run(const struct spawn_opts *o, struct spawn_result *out_res, struct berr **err);
 void spawn_result_free(struct spawn_result *r);
 
+/* The same in two steps, for a caller with something to do while the program runs (pasta
+ * configuring a namespace that the caller watches): spawn_start starts it (p->r < 0 when it
+ * could not: spawn_finish then says why, not_found included), spawn_finish waits and says
+ * as spawn_run does. A caller that does not wait calls spawn_proc_close
+ * instead: the program's stderr pipe closes (it may get EPIPE or SIGPIPE) and the child is
+ * left for the caller's own reaping (waitpid(-1, ...)). */
+struct spawn_proc {
+	pid_t pid; /* -1 when it could not start */
+	int pidfd; /* readable when it has ended (-1 before Linux 5.3) */
+	int errfd; /* its stderr's read end */
+	int outfd; /* its stdout's, when captured */
+	int r;     /* 0, or -errno when it could not start */
+	bool fd3_failed;
+	const char *name; /* o->argv[0], which must outlive the spawn_proc */
+	size_t err_max, out_max;
+	int timeout_ms;
+};
+void spawn_start(const struct spawn_opts *o, struct spawn_proc *out_p);
+int spawn_finish(struct spawn_proc *p, struct spawn_result *out_res, struct berr **err);
+void spawn_proc_close(struct spawn_proc *p);
+
 /* The last line of text (text itself when it has one line). */
 const char *spawn_last_line(const char *text);
 

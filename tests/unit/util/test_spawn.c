@@ -268,6 +268,50 @@ static void environment_changed(void **state)
 	assert_string_equal(getenv("BERTH_TEST_SET"), "old"); /* ours unchanged */
 }
 
+/* In two steps: the caller works while it runs (here: reads what it wrote on fd 3), then
+ * hears its end as spawn_run says it; one that could not start is told at the finish. */
+static void started_then_finished(void **state)
+{
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	const char *argv[] = {"sh", "-c", "echo ready >&3; echo bad thing >&2; exit 2", NULL};
+	struct spawn_proc proc;
+	spawn_start(&(struct spawn_opts){.argv = argv, .fd3 = p[1], .has_fd3 = true}, &proc);
+	assert_int_equal(proc.r, 0);
+	assert_true(proc.pid > 0);
+	assert_true(proc.pidfd >= 0);
+	close(p[1]);
+	char buf[16] = "";
+	assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 6);
+	assert_string_equal(buf, "ready\n");
+	close(p[0]);
+	struct spawn_result res;
+	struct berr *err = NULL;
+	assert_int_equal(spawn_finish(&proc, &res, &err), -EIO);
+	assert_string_equal(err->msg, "bad thing");
+	assert_int_equal(WEXITSTATUS(res.status), 2);
+	assert_int_equal(proc.pidfd, -1); /* closed */
+	berr_clear(&err);
+	spawn_result_free(&res);
+
+	const char *none[] = {"berth-test-no-such-program", NULL};
+	spawn_start(&(struct spawn_opts){.argv = none}, &proc);
+	assert_int_equal(proc.r, -ENOENT);
+	assert_int_equal(spawn_finish(&proc, &res, &err), -ENOENT);
+	assert_true(res.not_found);
+	berr_clear(&err);
+	spawn_result_free(&res);
+
+	/* one not waited for: closed, and reaped by the caller */
+	const char *t[] = {"true", NULL};
+	spawn_start(&(struct spawn_opts){.argv = t}, &proc);
+	pid_t pid = proc.pid;
+	spawn_proc_close(&proc);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +323,7 @@ int main(void)
 	    cmocka_unit_test(a_descriptor_as_fd3),
 	    cmocka_unit_test(a_daemon_is_not_waited_for),
 	    cmocka_unit_test(environment_changed),
+	    cmocka_unit_test(started_then_finished),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
