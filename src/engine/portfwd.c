@@ -220,7 +220,10 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The child: its own process group and stdio; listening; into the namespace; ready. */
+/* The child: its own process group and stdio; listening; into the namespace; ready. Forked,
+ * not started through util/spawn, which only execs a program: this runs berth's own code
+ * (serve) with the host's sockets and then the namespace, and keeps its listening sockets
+ * where util/daemon's detach would close every descriptor. */
 static _Noreturn void child(int *fds, const bool *udp, const struct target *t, size_t n,
 			    int netns_fd, int report)
 {

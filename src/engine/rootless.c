@@ -20,10 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +35,7 @@
 #include "runtime/spec.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
+#include "util/daemon.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/userns.h"
@@ -217,23 +216,11 @@ static _Noreturn void child_fail(int sock, const char *what)
  * Reaps nothing: it has no children (berth's monitors are their own, reparented). */
 static _Noreturn void pause_forever(const char *bin)
 {
-	(void)setsid();
-	if (chdir("/") < 0)
+	if (daemon_detach() < 0)
 		_exit(1);
-	int null = open("/dev/null", O_RDWR);
-	for (int fd = 0; fd < 3; fd++)
-		if (null >= 0 && null != fd)
-			(void)dup2(null, fd);
-	(void)syscall(SYS_close_range, 3, ~0U, 0);
 	if (bin)
 		execl(bin, "berth-pause", (char *)NULL);
-	(void)prctl(PR_SET_NAME, "berth-pause", 0, 0, 0);
-	struct sigaction sa = {.sa_handler = SIG_IGN};
-	int ignored[] = {SIGHUP, SIGINT, SIGPIPE, SIGUSR1, SIGUSR2, SIGQUIT};
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		(void)sigaction(ignored[i], &sa, NULL);
-	for (;;)
-		pause();
+	daemon_sleep("berth-pause");
 }
 
 /* The child: a user namespace (its maps written by the parent through newuidmap and

@@ -14,10 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +27,7 @@
 #include "net/link.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
+#include "util/daemon.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -92,24 +91,9 @@ static _Noreturn void holder(int sock)
 	int e = errno;
 	if (write(sock, &c, 1) != 1 || c == 'E' || read(sock, &c, 1) != 1)
 		_exit(e ? e : 1);
-	(void)setsid();
-	if (chdir("/") < 0)
+	if (daemon_detach() < 0)
 		_exit(1);
-	int null = open("/dev/null", O_RDWR);
-	for (int fd = 0; fd < 3; fd++)
-		if (null >= 0 && null != fd)
-			(void)dup2(null, fd);
-	(void)syscall(SYS_close_range, 3, ~0U, 0);
-	(void)prctl(PR_SET_NAME, "berth-netns", 0, 0, 0);
-	sigset_t none;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	struct sigaction ign = {.sa_handler = SIG_IGN};
-	int ignored[] = {SIGHUP, SIGINT, SIGPIPE, SIGUSR1, SIGUSR2, SIGQUIT};
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		(void)sigaction(ignored[i], &ign, NULL);
-	for (;;)
-		pause();
+	daemon_sleep("berth-netns");
 }
 
 /* The holder started and its namespace bound at ns; its pid file written. */

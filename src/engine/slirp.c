@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/addr.h"
@@ -18,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/pidfile.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define SLIRP_ARGS_MAX 24
@@ -143,75 +142,50 @@ void eng_slirp_guest_addr(const struct eng_slirp_opts *o, char out[48])
 	inet_ntop(AF_INET, &a, out, 48);
 }
 
-/* The child: a session of its own, /dev/null for stdin and stdout, stderr to err_fd, the
- * ready pipe as fd 3, nothing else of ours. */
-static _Noreturn void exec_slirp(char *const argv[], int ready, int err_fd)
-{
-	(void)setsid();
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0 ||
-	    dup2(ready, 3) < 0)
-		_exit(126);
-	(void)syscall(SYS_close_range, 4, ~0U, 0);
-	/* not the monitor's blocked signals: SIGTERM stops it */
-	sigset_t none;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], argv);
-	dprintf(2, "%s", errno == ENOENT ? "not found" : strerror(errno));
-	_exit(127);
-}
-
-/* What slirp4netns said on stderr, its last line. */
-static void last_words(int fd, char *msg, size_t cap)
-{
-	size_t len = 0;
-	ssize_t got;
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (len < cap - 1 && (got = read(fd, msg + len, cap - 1 - len)) > 0)
-		len += (size_t)got;
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
-	msg[len] = '\0';
-	char *nl = strrchr(msg, '\n');
-	if (nl)
-		memmove(msg, nl + 1, strlen(nl + 1) + 1);
-}
-
+/* slirp4netns started through util/spawn (a session of its own, stdin and stdout on
+ * /dev/null, nothing else of ours but the ready pipe as its fd 3, none of the monitor's
+ * blocked signals: SIGTERM stops it); it writes to fd 3 once the namespace is configured
+ * (--ready-fd 3), and ends at its start with its reason on stderr. Not waited for after. */
 static int run(char *const argv[], const char *pidfile, struct berr **err)
 {
-	int ready[2], ep[2];
+	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berr_set(err, errno, "pipe");
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		int e = errno;
-		(void)close(ready[0]);
-		(void)close(ready[1]);
-		return berr_set(err, e, "pipe");
-	}
-	pid_t pid = fork();
-	if (pid == 0)
-		exec_slirp(argv, ready[1], ep[1]);
+	struct spawn_opts o = {.argv = (const char *const *)argv,
+			       .err_max = 511,
+			       .setsid = true,
+			       .close_others = true,
+			       .fd3 = ready[1],
+			       .has_fd3 = true};
+	struct spawn_proc p;
+	spawn_start(&o, &p);
 	(void)close(ready[1]);
-	(void)close(ep[1]);
 	char c = 0;
-	ssize_t got = pid > 0 ? read(ready[0], &c, 1) : -1;
+	ssize_t got = p.r == 0 ? read(ready[0], &c, 1) : -1;
 	(void)close(ready[0]);
-	char msg[512] = "";
-	if (pid > 0 && got != 1) {
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		last_words(ep[0], msg, sizeof(msg));
+	if (got != 1) {
+		if (p.r == 0)
+			(void)kill(p.pid, SIGKILL);
+		struct spawn_result res;
+		struct berr *why = NULL;
+		int failed = p.r; /* spawn_finish closes p */
+		int r = spawn_finish(&p, &res, &why);
+		berr_clear(&why);
+		if (res.not_found)
+			r = berr_plain(
+			    err, ENOENT,
+			    "slirp4netns is not installed (Debian's package slirp4netns)");
+		else if (failed < 0)
+			r = berr_set(err, -failed, "run slirp4netns");
+		else
+			r = berr_plain(err, EIO, "slirp4netns: %s",
+				       *res.err ? spawn_last_line(res.err)
+						: "it ended at its start");
+		spawn_result_free(&res);
+		return r;
 	}
-	(void)close(ep[0]);
-	if (pid < 0)
-		return berr_set(err, errno, "fork slirp4netns");
-	if (got != 1 && !strcmp(msg, "not found"))
-		return berr_plain(err, ENOENT,
-				  "slirp4netns is not installed (Debian's package slirp4netns)");
-	if (got != 1)
-		return berr_plain(err, EIO, "slirp4netns: %s",
-				  *msg ? msg : "it ended at its start");
+	pid_t pid = p.pid;
+	spawn_proc_close(&p);
 	char text[32];
 	int len = snprintf(text, sizeof(text), "%d\n", (int)pid);
 	int r = fs_write_file_atomic(pidfile, text, (size_t)len, 0600, err);
