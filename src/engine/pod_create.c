@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,10 +21,10 @@
 #include "engine/userns.h"
 #include "image/builtin.h"
 #include "util/cleanup.h"
-#include "util/digest.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/randid.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "vm/vm.h"
@@ -96,11 +95,10 @@ static int pod_add(const struct eng_store *s, json_t *rec, char out_id[ENG_ID_LE
 	autofree char *owner = eng_pod_find_name(s, name);
 	if (owner)
 		return berr_plain(err, EEXIST, "name \"%s\" is in use: pod already exists", name);
-	uint8_t raw[32];
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-		return berr_set(err, errno, "random id");
 	char id[ENG_ID_LEN + 1];
-	digest_to_hex(raw, sizeof(raw), id);
+	int r = rand_hex_id(id, ENG_ID_LEN, err);
+	if (r < 0)
+		return r;
 	autofree char *pdir = eng_pod_path(s, id, NULL);
 	if (mkdir(pdir, 0700) < 0)
 		return berr_set(err, errno, "create '%s'", pdir);
