@@ -687,7 +687,7 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 	autoclose int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct eng_user u;
 	int r = rootfd < 0 ? berr_set(err, errno, "open '%s'", rootfs)
-			   : eng_user_resolve(rootfd, w.o.user, &u, err);
+			   : eng_user_for(rootfd, w.o.user, w.o.idmappings, w.o.workdir, &u, err);
 	struct img_config none = {0};
 	json_t *spec = r == 0 ? eng_bundle_spec(&w.o, &none, &u, id, rootfs, dir, err) : NULL;
 	if (r == 0 && !spec)
@@ -709,7 +709,8 @@ int eng_bundle_write(const struct eng_store *s, const char *id, json_t *rec, con
 			r = eng_systemd_host_files(dir, err);
 	}
 	if (r == 0) {
-		eng_mounts_spec(s, plan, w.o.idmappings != NULL, json_object_get(spec, "mounts"));
+		eng_mounts_spec(s, plan, w.o.idmappings != NULL && !eng_rootless(),
+				json_object_get(spec, "mounts"));
 		r = eng_mounts_populate(s, plan, rootfs, err);
 	}
 	int64_t uid = eng_userns_host_id(json_object_get(w.o.idmappings, "UidMap"), 0);

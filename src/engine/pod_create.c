@@ -198,14 +198,9 @@ static int userns_check(const struct eng_pod_create *c, bool infra, struct berr 
 		return 0;
 	const char *m = c->userns ? c->userns : "";
 	bool keep = !strcmp(m, "keep-id") || !strncmp(m, "keep-id:", 8);
-	if (keep || !strcmp(m, "nomap"))
-		return eng_rootless()
-			   ? berr_plain(err, EINVAL,
-					"--userns %s: not supported by berth yet (auto, "
-					"auto:size=N, --uidmap and --gidmap are)",
-					m)
-			   : berr_plain(err, EINVAL, "%s is only supported in rootless mode",
-					keep ? "keep-id" : "nomap");
+	if ((keep || !strcmp(m, "nomap")) && !eng_rootless())
+		return berr_plain(err, EINVAL, "%s is only supported in rootless mode",
+				  keep ? "keep-id" : "nomap");
 	if (!infra)
 		return berr_plain(err, EINVAL,
 				  "--userns, --uidmap, --gidmap: a pod's user namespace is its "
@@ -489,6 +484,10 @@ static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t 
 		r = berr_plain(err, EINVAL,
 			       "cannot define the pod as the cgroup parent at the same time as "
 			       "joining the infra container's cgroupNS");
+	if (r == 0 && json_object_size(limits) && eng_rootless())
+		r = berr_plain(err, EPERM,
+			       "rootless: --cpus, --memory and the other limits of a pod need a "
+			       "cgroup of the pod's, and berth makes none as a user");
 	if (r == 0 && json_object_size(limits) && c->no_share_parent)
 		r = berr_plain(err, EINVAL,
 			       "--cpus, --cpuset-cpus, --memory and the other resource limits "
@@ -513,7 +512,9 @@ static int create_parts(const struct eng_store *s, struct img_store *is,
 {
 	const char *id = json_string_value(json_object_get(rec, "Id"));
 	const char *parent = json_string_value(json_object_get(rec, "CgroupParent"));
-	if (!c->no_share_parent)
+	/* rootless (rootless.h): no cgroup of the pod's, as podman's with cgroupfs; a member's
+	 * limits are refused as a container's are */
+	if (!c->no_share_parent && !eng_rootless())
 		json_object_set_new(rec, "CgroupPath",
 				    json_sprintf("%s/%s", strcmp(parent, "/") ? parent : "", id));
 	int r = eng_pod_cgroup_ensure(rec, err);

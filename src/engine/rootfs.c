@@ -126,6 +126,9 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	autofree char *dir = eng_container_path(s, id, NULL);
 	if (grant_traverse(s, dir, g[0].host_id, err) < 0)
 		return -EIO;
+	int mapped = eng_userns_mount_mapped(s, id, rec, err); /* rootless: fuse-overlayfs */
+	if (mapped != 0)
+		return mapped < 0 ? mapped : 0;
 	autofree char *upper = eng_container_path(s, id, "diff");
 	autofree char *work = eng_container_path(s, id, "work");
 	autofree char *scratch = eng_container_path(s, id, "idmap");

@@ -4,14 +4,18 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -157,4 +161,105 @@ int eng_user_resolve(int rootfd, const char *spec, struct eng_user *out, struct 
 		return r;
 	*out = u;
 	return 0;
+}
+
+/* The host id that this (the rootless engine's) user namespace maps its 0 to: the user's. */
+static long own_id(const char *file)
+{
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, file, 1 << 16, &data, &len, NULL) < 0)
+		return -1;
+	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long in, out, size;
+		if (sscanf(line, "%lu %lu %lu", &in, &out, &size) == 3 && in == 0)
+			return (long)out;
+	}
+	return -1;
+}
+
+/* Append line to the container's /etc/<name> (a regular file only; none: nothing). */
+static int append_db(int rootfd, const char *name, const char *old, const char *line,
+		     struct berr **err)
+{
+	autoclose int path = path_open_in_root(rootfd, name, O_PATH, 0, NULL);
+	autoclose int fd = path >= 0 ? fs_open_regular(path, NULL, NULL, NULL) : -1;
+	if (fd < 0)
+		return 0;
+	autofree char *p = xasprintf("/proc/self/fd/%d", fd);
+	autoclose int w = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (w < 0)
+		return berr_set(err, errno, "open '%s' in the container", name);
+	size_t n = strlen(old);
+	autofree char *text = xasprintf("%s%s", n && old[n - 1] != '\n' ? "\n" : "", line);
+	if (fs_write_all(w, text, strlen(text)) < 0)
+		return berr_set(err, errno, "write '%s' in the container", name);
+	return 0;
+}
+
+/* podman's home for the entry: the user's home where the container has it (or a directory
+ * above it, the nearest), else the working directory. */
+static void keep_id_home(int rootfd, const char *home, const char *workdir, char *out, size_t n)
+{
+	snprintf(out, n, "%s", workdir && *workdir ? workdir : "/");
+	autofree char *h = xstrdup(home && *home == '/' ? home : "/");
+	while (strcmp(h, "/") && *h) {
+		autoclose int fd = path_open_in_root(rootfd, h, O_PATH, 0, NULL);
+		if (fd >= 0) {
+			snprintf(out, n, "%s", h);
+			return;
+		}
+		char *slash = strrchr(h, '/');
+		if (slash == h)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/* keep-id (podman's AddCurrentUserPasswdEntry): the user's passwd entry, with the ids inside,
+ * and its group's, where the container's files have neither name nor id. */
+static int keep_id_entries(int rootfd, uid_t uid, gid_t gid, const char *workdir, struct berr **err)
+{
+	long hu = own_id("/proc/self/uid_map"), hg = own_id("/proc/self/gid_map");
+	struct passwd *pw = hu >= 0 ? getpwuid((uid_t)hu) : NULL;
+	if (!pw)
+		return 0;
+	autofree char *name = xstrdup(pw->pw_name);
+	autofree char *gecos = xstrdup(pw->pw_gecos ? pw->pw_gecos : "");
+	char home[256];
+	keep_id_home(rootfd, pw->pw_dir, workdir, home, sizeof(home));
+	autofree char *passwd = read_db(rootfd, "/etc/passwd");
+	int r = 0;
+	if (passwd && !find_line(passwd, name, (long)uid)) {
+		autofree char *line = xasprintf("%s:*:%u:%u:%s:%s:/bin/sh\n", name, (unsigned)uid,
+						(unsigned)gid, gecos, home);
+		r = append_db(rootfd, "/etc/passwd", passwd, line, err);
+	}
+	struct group *gr = r == 0 && hg >= 0 ? getgrgid((gid_t)hg) : NULL;
+	autofree char *groups = gr ? read_db(rootfd, "/etc/group") : NULL;
+	if (groups && !find_line(groups, gr->gr_name, (long)gid)) {
+		autofree char *line = xasprintf("%s:x:%u:%s\n", gr->gr_name, (unsigned)gid, name);
+		r = append_db(rootfd, "/etc/group", groups, line, err);
+	}
+	return r;
+}
+
+int eng_user_for(int rootfd, const char *spec, json_t *idmappings, const char *workdir,
+		 struct eng_user *out, struct berr **err)
+{
+	const char *keep = json_string_value(json_object_get(idmappings, "KeepId"));
+	unsigned uid, gid;
+	if (!keep || sscanf(keep, "%u:%u", &uid, &gid) != 2)
+		return eng_user_resolve(rootfd, spec, out, err);
+	int r = keep_id_entries(rootfd, (uid_t)uid, (gid_t)gid, workdir, err);
+	if (r < 0)
+		return r;
+	if (spec && *spec)
+		return eng_user_resolve(rootfd, spec, out, err);
+	r = eng_user_resolve(rootfd, keep, out, err);
+	if (r == 0) /* the group given, not the entry's groups: podman's "UID:GID" user */
+		out->n_groups = 0;
+	return r;
 }

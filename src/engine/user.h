@@ -5,6 +5,7 @@
 #ifndef BERTH_ENGINE_USER_H
 #define BERTH_ENGINE_USER_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,5 +20,12 @@ struct eng_user {
 };
 
 int eng_user_resolve(int rootfd, const char *spec, struct eng_user *out, struct berr **err);
+
+/* The process's user for a container with these IDMappings (userns.h): as eng_user_resolve,
+ * but with rootless keep-id ("KeepId" in them) the user's passwd and group entries are added
+ * to the container's files where missing (podman's, its home the user's where the container
+ * has it, else workdir), and with no spec the process runs as the KeepId ids. */
+int eng_user_for(int rootfd, const char *spec, json_t *idmappings, const char *workdir,
+		 struct eng_user *out, struct berr **err);
 
 #endif

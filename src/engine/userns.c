@@ -7,13 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/container.h"
+#include "engine/rootless.h"
+#include "image/snapshot.h"
+#include "image/store.h"
 #include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define POOLS_MAX 64
@@ -79,6 +84,92 @@ static int64_t auto_size(const char *mode, struct berr **err)
 	return size < 0 ? ENG_USERNS_SIZE : size;
 }
 
+/* The engine's own user namespace as rootless.h makes it (0: the user, 1..: the ranges):
+ * *outside0 the host id of its 0, *total how many ids from 1 on its other lines map. */
+static int own_map(const char *file, uint32_t *outside0, uint64_t *total, struct berr **err)
+{
+	autofree char *data = NULL;
+	size_t len = 0;
+	if (fs_read_file(AT_FDCWD, file, 1 << 16, &data, &len, err) < 0)
+		return berr_ret(err);
+	*outside0 = 0;
+	*total = 0;
+	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long in, out, size;
+		if (sscanf(line, "%llu %llu %llu", &in, &out, &size) != 3)
+			continue;
+		if (in == 0)
+			*outside0 = (uint32_t)out;
+		else
+			*total += size;
+	}
+	return 0;
+}
+
+/* podman's GetKeepIDMapping (rootless): the user's id (or uid=/gid=) is the user, 0 up to it
+ * the ranges from 1, the rest of the ranges above it where they are. */
+static json_t *keep_id_list(uint32_t id, uint64_t max)
+{
+	json_t *a = json_array();
+	uint64_t low = id < max ? id : max;
+	if (low)
+		json_array_append_new(a, json_sprintf("0:1:%" PRIu64, low));
+	json_array_append_new(a, json_sprintf("%u:0:1", id));
+	if (max > id)
+		json_array_append_new(a, json_sprintf("%u:%u:%" PRIu64, id + 1, id + 1, max - id));
+	return a;
+}
+
+/* "keep-id[:uid=N,gid=N]": *uid and *gid the ids inside (the user's own by default). */
+static int keep_id_opts(const char *mode, uint32_t *uid, uint32_t *gid, struct berr **err)
+{
+	if (!mode[7])
+		return 0;
+	autofree char *opts = xstrdup(mode + 8);
+	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		char *end = NULL;
+		bool u = !strncmp(t, "uid=", 4), g = !strncmp(t, "gid=", 4);
+		errno = 0;
+		unsigned long long v = u || g ? strtoull(t + 4, &end, 10) : 0;
+		if ((!u && !g) || !t[4] || *end || errno || v >= UINT32_MAX || t[4] == '-')
+			return berr_plain(err, EINVAL, "invalid --userns option '%s' in '%s'", t,
+					  mode);
+		*(u ? uid : gid) = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* keep-id and nomap (podman's, rootless only): maps into the engine's own namespace. */
+static int plan_rootless(const char *mode, bool keep, json_t **out_maps, struct berr **err)
+{
+	if (!eng_rootless())
+		return berr_plain(err, EINVAL, "%s is only supported in rootless mode",
+				  keep ? "keep-id" : "nomap");
+	uint32_t user, group;
+	uint64_t umax, gmax;
+	if (own_map("/proc/self/uid_map", &user, &umax, err) < 0 ||
+	    own_map("/proc/self/gid_map", &group, &gmax, err) < 0)
+		return berr_ret(err);
+	if (!keep) {
+		if (!umax || !gmax)
+			return berr_plain(err, EINVAL,
+					  "nomap requires additional UIDs or GIDs defined in "
+					  "/etc/subuid and /etc/subgid to function correctly");
+		*out_maps =
+		    json_pack("{s:[o], s:[o]}", "UidMap", json_sprintf("0:1:%" PRIu64, umax),
+			      "GidMap", json_sprintf("0:1:%" PRIu64, gmax));
+		return 0;
+	}
+	uint32_t uid = user, gid = group;
+	if (keep_id_opts(mode, &uid, &gid, err) < 0)
+		return -EINVAL;
+	*out_maps = json_pack("{s:o, s:o, s:o}", "UidMap", keep_id_list(uid, umax), "GidMap",
+			      keep_id_list(gid, gmax), "KeepId", json_sprintf("%u:%u", uid, gid));
+	return 0;
+}
+
 int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **out_maps,
 		    struct berr **err)
 {
@@ -108,12 +199,25 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 		*out_maps = json_pack("{s:o, s:o}", "UidMap", u, "GidMap", g);
 		return 0;
 	}
+	bool keep = !strcmp(mode, "keep-id") || !strncmp(mode, "keep-id:", 8);
+	if (keep || !strcmp(mode, "nomap")) {
+		if (explicit)
+			return berr_plain(err, EINVAL,
+					  "--userns=%s cannot be used with --uidmap or --gidmap",
+					  mode);
+		if (plan_rootless(mode, keep, out_maps, err) < 0)
+			return -EINVAL;
+		*out_mode = xstrdup(mode);
+		return 0;
+	}
 	int64_t size = auto_size(mode, err);
 	if (size == -EINVAL)
 		return -EINVAL;
 	if (size < 0)
-		return berr_plain(
-		    err, EINVAL, "unsupported --userns '%s': host, auto[:size=N] or private", mode);
+		return berr_plain(err, EINVAL,
+				  "unsupported --userns '%s': host, auto[:size=N], private, "
+				  "keep-id[:uid=N,gid=N] or nomap",
+				  mode);
 	if (explicit)
 		return berr_plain(err, EINVAL,
 				  "--userns=%s cannot be used with --uidmap or --gidmap", mode);
@@ -289,4 +393,80 @@ int64_t eng_userns_host_id(json_t *list, uint32_t id)
 			return (int64_t)m[1] + (id - m[0]);
 	}
 	return -1;
+}
+
+/* Whether some entry of list maps host id host. */
+static bool host_mapped(json_t *list, uint32_t host)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		uint32_t m[3];
+		if (parse_map(json_string_value(v) ?: "", m) == 0 && host >= m[1] &&
+		    host - m[1] < m[2])
+			return true;
+	}
+	return false;
+}
+
+/* The maps as fuse-overlayfs takes them: "C:H:S:C:H:S...". */
+static char *fuse_mapping(json_t *list)
+{
+	struct strbuf b = {0};
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) strbuf_addf(&b, "%s%s", i ? ":" : "", json_string_value(v));
+	return strbuf_take(&b);
+}
+
+/* Where the user (the engine's 0) is not in the container's maps (nomap, --uidmap), the
+ * runtime, as the container's root, must pass through the store's parents, which are the
+ * user's: one that others may not search is named, with the fix. */
+static int check_reach(const struct eng_store *s, json_t *maps, struct berr **err)
+{
+	if (host_mapped(json_object_get(maps, "UidMap"), 0))
+		return 0;
+	autofree char *dir = xstrdup(s->root);
+	for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
+		*slash = '\0';
+		struct stat st;
+		if (stat(dir, &st) == 0 && st.st_uid == 0 && !(st.st_mode & S_IXOTH))
+			return berr_plain(err, EACCES,
+					  "the container's root, which is not you, cannot reach "
+					  "berth's store through '%s' (mode %04o): give others "
+					  "search permission (chmod o+x '%s') or put the store "
+					  "elsewhere (XDG_DATA_HOME)",
+					  dir, (unsigned)(st.st_mode & 07777), dir);
+	}
+	return 0;
+}
+
+int eng_userns_mount_mapped(const struct eng_store *s, const char *id, json_t *rec,
+			    struct berr **err)
+{
+	if (!eng_rootless())
+		return 0;
+	json_t *maps = json_object_get(json_object_get(rec, "HostConfig"), "IDMappings");
+	int r = check_reach(s, maps, err);
+	if (r < 0)
+		return r;
+	autofree char *upper = eng_container_path(s, id, "diff");
+	autofree char *work = eng_container_path(s, id, "work");
+	autofree char *rootfs = eng_container_path(s, id, "rootfs");
+	if ((r = fs_mkdir_p(upper, 0755, err)) < 0 || (r = fs_mkdir_p(work, 0700, err)) < 0 ||
+	    (r = fs_mkdir_p(rootfs, 0755, err)) < 0)
+		return r;
+	autoptr(img_store) st = NULL;
+	if ((r = img_store_open(s->root, &st, err)) < 0)
+		return r;
+	json_t *layers = json_object_get(rec, "Layers");
+	size_t n = json_array_size(layers);
+	autofree char **chains = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		chains[i] = (char *)json_string_value(json_array_get(layers, i));
+	autofree char *u = fuse_mapping(json_object_get(maps, "UidMap"));
+	autofree char *g = fuse_mapping(json_object_get(maps, "GidMap"));
+	r = img_snapshot_mount_mapped(st, chains, n, upper, work, u, g, rootfs, err);
+	return r < 0 ? r : 1;
 }

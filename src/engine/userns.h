@@ -8,7 +8,13 @@
  * pool [2^30, 2^31): ranges of SIZE (65536 unless `auto:size=N`) that no other container's
  * mapping overlaps. The image's files keep their ids on disk: the container's root is an
  * overlay of idmapped layers (image/snapshot.c), and volumes are idmapped binds, so what the
- * container writes as its root is stored as 0. */
+ * container writes as its root is stored as 0.
+ *
+ * As a user (rootless.h), podman's `keep-id[:uid=N,gid=N]` and `nomap` map into the engine's own
+ * namespace (0: the user, 1..: the user's ranges): keep-id maps the user to its own id inside
+ * (or uid=/gid=), 0 up to it to the ranges from 1, the rest of the ranges above it; its
+ * IDMappings keep "KeepId": "UID:GID", the process's default user (user.h: eng_user_for).
+ * nomap maps the ranges from 0 and leaves the user out. As root both are refused. */
 #ifndef BERTH_ENGINE_USERNS_H
 #define BERTH_ENGINE_USERNS_H
 
@@ -26,7 +32,9 @@ struct rt_idmap;
 #define ENG_USERNS_SIZE       65536
 
 struct eng_userns_opts {
-	const char *mode; /* --userns: NULL, "", "host", "auto[:size=N]", "private" */
+	/* --userns: NULL, "", "host", "auto[:size=N]", "private"; rootless also
+	 * "keep-id[:uid=N,gid=N]" and "nomap" */
+	const char *mode;
 	char *const *uidmap, *const *gidmap; /* "CONTAINER:HOST:SIZE" */
 };
 
@@ -43,6 +51,12 @@ int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct b
  * overlaps none of taken (n pairs of [start, start + len)); -1 when none is free. */
 int64_t eng_userns_pick(uint64_t pool_start, uint64_t pool_len, const uint64_t (*taken)[2],
 			size_t n, uint64_t size);
+
+/* A rootless engine (rootless.h) cannot idmap the store's file system: the root of a container
+ * with IDMappings is mounted through fuse-overlayfs with its maps (image/snapshot.h), 1. As
+ * root: 0, nothing done (the caller idmaps). */
+int eng_userns_mount_mapped(const struct eng_store *s, const char *id, json_t *rec,
+			    struct berr **err);
 
 /* "C:H:S" strings → OCI's [{"containerID", "hostID", "size"}]; NULL for a bad entry. */
 json_t *eng_userns_oci(json_t *list);

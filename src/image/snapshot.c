@@ -425,6 +425,28 @@ int img_snapshot_mount_volatile(struct img_store *s, char *const *chains, size_t
 	return snapshot_mount(s, chains, n, upper, work, true, target, err);
 }
 
+int img_snapshot_mount_mapped(struct img_store *s, char *const *chains, size_t n, const char *upper,
+			      const char *work, const char *uidmapping, const char *gidmapping,
+			      const char *target, struct berr **err)
+{
+	int r = check_chains(s, chains, n, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(s->dirfd, "layers/.empty", 0755) < 0 && errno != EEXIST)
+		return berr_set(err, errno, "create '%s/layers/.empty'", s->root);
+	if ((r = volatile_prepare(work, false, err)) < 0)
+		return r;
+	autofree char *opts = mount_options(chains, n, upper, work, false, err);
+	if (!opts)
+		return berr_ret(err);
+	autofree char *all =
+	    xasprintf("%s,uidmapping=%s,gidmapping=%s", opts, uidmapping, gidmapping);
+	autoclose int layers = openat(s->dirfd, "layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (layers < 0)
+		return berr_set(err, errno, "open '%s/layers'", s->root);
+	return img_fuse_overlay_mount(layers, all, false, target, err);
+}
+
 /* A clone of dirfd/path with the idmapping, attached at scratchfd/name. */
 static int attach_idmapped(int dirfd, const char *path, int userns_fd, int scratchfd,
 			   const char *name, struct berr **err)

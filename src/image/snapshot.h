@@ -63,4 +63,12 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
 				const char *scratch, const char *target, struct berr **err);
 
+/* Where idmapped mounts cannot be made (a rootless engine: the store's file system belongs to
+ * the host's user namespace), the same view through fuse-overlayfs's own mapping (podman's
+ * rootless mount_program): uidmapping and gidmapping are the container's maps as
+ * "CONTAINER:HOST:SIZE[:CONTAINER:HOST:SIZE...]", ids on disk are the container's. */
+int img_snapshot_mount_mapped(struct img_store *s, char *const *chains, size_t n, const char *upper,
+			      const char *work, const char *uidmapping, const char *gidmapping,
+			      const char *target, struct berr **err);
+
 #endif
