@@ -283,6 +283,22 @@ char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct ber
 	return dir;
 }
 
+/* buf (len bytes of the RAM at pos) into out, its pages of zeros left holes: they read as
+ * zeros, and take no memory until the guest writes them (a fifth of what a template
+ * touched, here). */
+static int write_nonzero(int out, const char *buf, size_t len, off_t pos)
+{
+	static const char zero[4096];
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < sizeof(zero) ? len - off : sizeof(zero);
+		if (memcmp(buf + off, zero, n) &&
+		    pwrite(out, buf + off, n, pos + (off_t)off) != (ssize_t)n)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
 int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **err)
 {
 	autofree char *src = xasprintf("%s/ram", tpl_dir);
@@ -308,7 +324,7 @@ int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **er
 			ssize_t k = pread(in, buf, want, pos);
 			if (k <= 0)
 				return berr_set(err, k < 0 ? errno : EIO, "read '%s'", src);
-			if (pwrite(out, buf, (size_t)k, pos) != k)
+			if (write_nonzero(out, buf, (size_t)k, pos) < 0)
 				return berr_set(err, errno, "write '%s'", path);
 			pos += k;
 		}

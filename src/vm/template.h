@@ -30,7 +30,8 @@ struct berr;
  * vCPUs and accelerator; p's devices are not looked at), made under cache_dir first if it is
  * missing or another QEMU's: "ram", "state". Caller frees. */
 char *vm_template_get(const char *cache_dir, const struct vm_plan *p, struct berr **err);
-/* A copy of the template's RAM at path, holes kept (what the template never touched). */
+/* A copy of the template's RAM at path, holes kept (what the template never touched) and made
+ * where its pages are zeros. */
 int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **err);
 /* Restore a clone whose QEMU (p->incoming, its QMP on qmp_path) is starting, then plug in
  * p's shares, NICs and ports. */
