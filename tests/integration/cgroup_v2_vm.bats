@@ -4,8 +4,10 @@
 # a VM whose guest is such a host: scripts/system-image --berth-guest's Debian 12 (systemd,
 # D-Bus, a user session, uidmap, passt and the libraries berth's binaries need) booted with
 # `--isolation vm --systemd`, berth's build under test bound in at /opt/berth, the kernel's
-# modules at /lib/modules (overlay). Inside the guest, berth's stores are on a tmpfs
-# (overlayfs takes no upper directory on virtiofs, the guest's root).
+# modules at /lib/modules (overlay). Inside the guest, root's store is an ext4 file system in a
+# file on a tmpfs, mounted through a loop device, and the test user's on a tmpfs (overlayfs
+# takes no upper directory on virtiofs, the guest's root; --userns needs idmapped layers,
+# which the guest kernel's tmpfs (Linux 6.1) does not take: tmpfs does from 6.3).
 #
 # Proven there: the guest's cgroup2 alone at /sys/fs/cgroup; root's containers get their
 # limits (berth hands the controllers down its cgroup levels, as runc does: systemd enables
@@ -13,12 +15,15 @@
 # cgroup namespace of its own whose cgroup its systemd writes, with -m as its memory.max; and
 # a rootless user's limits apply in the user's delegated subtree (user@UID.service,
 # Delegate=yes, started by `loginctl enable-linger`), and are refused, saying why, from a
-# cgroup that is not the user's.
+# cgroup that is not the user's. A system container with --userns auto boots to running
+# there too: its root a range of the guest's ids, its cgroup its root's; and on a store that
+# cannot be idmapped (tmpfs on this kernel) --userns is refused, saying why.
 #
 # TCG: the guest boots to running in one to two minutes on a busy 2-core machine, and each
 # step inside it is slow: the three default tests take 3 to 7 minutes (a quiet or a busy
-# machine). The system container's (importing a system tree inside the guest, booting and
-# stopping it) adds 2-3 more, so it runs only with BERTH_CGROUP_V2_VM_SYSTEM=1;
+# machine). The system containers' (importing a system tree inside the guest, booting and
+# stopping it, then again with --userns auto) add 3-5 more, so they run only with
+# BERTH_CGROUP_V2_VM_SYSTEM=1;
 # BERTH_CGROUP_V2_VM=0 skips the file. Without QEMU, the guest kernel or the tar (made
 # from Debian's archive, scripts/setup does it once), the tests are skipped.
 
@@ -66,9 +71,34 @@ g() {
 	timeout 300 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec --privileged "$VM" "$@"
 }
 
-# gb ARGS...: the guest's berth as the guest's root, its store on the guest's tmpfs
+# gb ARGS...: the guest's berth as the guest's root, its store on the guest's ext4 disk
 gb() {
 	g /opt/berth/bin/berth "$@"
+}
+
+# sys_image: the guest's own system tree (systemd-sysv, dbus) as berth's image sys:inner inside
+# the guest, unless it is there (the system container tests share it)
+sys_image() {
+	gb image inspect sys:inner >/dev/null 2>&1 && return 0
+	g sh -c 'tar -C / --one-file-system -cf - --exclude=./proc --exclude=./sys \
+		--exclude=./dev --exclude=./run --exclude=./tmp --exclude=./opt/berth \
+		--exclude=./lib/modules --exclude=./usr/lib/modules --exclude=./var/lib/berth \
+		--exclude=./srv/disk --exclude=./home . |
+		/opt/berth/bin/berth import --change "CMD [\"/sbin/init\"]" - sys:inner'
+}
+
+# inner_running NAME: the guest's system container NAME reaches running (the failed units
+# named otherwise)
+inner_running() {
+	local state="" i
+	for i in $(seq 1 100); do
+		state=$(g timeout 60 /opt/berth/bin/berth exec "$1" systemctl is-system-running --wait \
+			2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 1
+	done
+	echo "state: $state"
+	[ "$state" = running ] || { gb exec "$1" systemctl --failed --no-pager >&2; return 1; }
 }
 
 @test "cgroup v2 vm: the guest is a pure cgroup v2 host under systemd" {
@@ -96,9 +126,13 @@ gb() {
 	assert_output --partial memory
 	assert_output --partial pids
 	assert_output --partial cpu
-	# the stores on a tmpfs: root's, and the test user's home
-	run g sh -c 'mkdir -p /var/lib/berth /home && mount -t tmpfs -o size=1200m tmpfs /var/lib/berth &&
-		mount -t tmpfs -o size=400m tmpfs /home && /opt/berth/bin/berth version'
+	# root's store on ext4 (in a file on a tmpfs: discard gives freed blocks back), the test
+	# user's home on a tmpfs
+	run g sh -c 'set -e; modprobe loop 2>/dev/null || true; mkdir -p /var/lib/berth /home /srv/disk
+		mount -t tmpfs -o size=1300m tmpfs /srv/disk; truncate -s 1250m /srv/disk/store.ext4
+		mkfs.ext4 -q /srv/disk/store.ext4
+		mount -o loop,discard /srv/disk/store.ext4 /var/lib/berth
+		mount -t tmpfs -o size=400m tmpfs /home; /opt/berth/bin/berth version'
 	assert_success
 	touch "$WORK/guest-up"
 }
@@ -124,23 +158,12 @@ gb() {
 @test "cgroup v2 vm: a system container boots to running in a cgroup its systemd writes; -m is its memory.max" {
 	[ "${BERTH_CGROUP_V2_VM_SYSTEM:-0}" = 1 ] ||
 		skip "the system container in the guest (2-3 minutes more): BERTH_CGROUP_V2_VM_SYSTEM=1"
-	# the guest's own system tree (systemd-sysv, dbus), as berth's image inside the guest
-	run g sh -c 'tar -C / --one-file-system -cf - --exclude=./proc --exclude=./sys \
-		--exclude=./dev --exclude=./run --exclude=./tmp --exclude=./opt/berth \
-		--exclude=./lib/modules --exclude=./usr/lib/modules --exclude=./var/lib/berth \
-		--exclude=./home . | /opt/berth/bin/berth import --change "CMD [\"/sbin/init\"]" - sys:inner'
+	run sys_image
 	assert_success
 	run gb run -d --name inner --network none -m 64m --systemd=always sys:inner
 	assert_success
-	local state="" i
-	for i in $(seq 1 100); do
-		state=$(g timeout 60 /opt/berth/bin/berth exec inner systemctl is-system-running --wait \
-			2>/dev/null) && break
-		[ "$state" = degraded ] && break
-		sleep 1
-	done
-	[ "$state" = running ] || gb exec inner systemctl --failed --no-pager >&2 || true
-	assert_equal "$state" running
+	run inner_running inner
+	assert_success
 	# (systemd 252 does not know berth's name)
 	run gb exec inner systemd-detect-virt --container
 	assert_output container-other
@@ -169,9 +192,65 @@ gb() {
 	run gb inspect -f '{{.State.Status}} {{.State.ExitCode}}' inner
 	assert_output "exited 0"
 	gb rm inner >/dev/null
+	run g test -e "/sys/fs/cgroup/berth/$id"
+	assert_failure
+}
+
+@test "cgroup v2 vm: a system container with --userns auto boots to running; its root is a range of the guest's ids, its cgroup its root's" {
+	[ "${BERTH_CGROUP_V2_VM_SYSTEM:-0}" = 1 ] ||
+		skip "the system container in the guest (2-3 minutes more): BERTH_CGROUP_V2_VM_SYSTEM=1"
+	run sys_image
+	assert_success
+	run gb run -d --name inner-u --network none -m 64m --stop-timeout 60 --userns auto \
+		--systemd=always sys:inner
+	assert_success
+	run inner_running inner-u
+	assert_success
+	run gb exec inner-u cat /proc/self/uid_map
+	assert_success
+	read -r cid hid size <<<"$output"
+	assert_equal "$cid $size" "0 65536"
+	[ "$hid" -gt 0 ]
+	# systemd in /init.scope of its own cgroup namespace, the container's cgroup its root's
+	# (the files delegation names), the limits the guest root's
+	run gb exec inner-u cat /proc/1/cgroup
+	assert_output 0::/init.scope
+	id=$(gb inspect -f '{{.Id}}' inner-u)
+	run g stat -c %u:%g "/sys/fs/cgroup/berth/$id" "/sys/fs/cgroup/berth/$id/cgroup.procs" \
+		"/sys/fs/cgroup/berth/$id/memory.max"
+	assert_line --index 0 "$hid:$hid"
+	assert_line --index 1 "$hid:$hid"
+	assert_line --index 2 0:0
+	run gb exec inner-u cat /sys/fs/cgroup/memory.max
+	assert_output 67108864
+	run gb exec inner-u systemctl is-active systemd-journald systemd-logind dbus
+	assert_success
+	# the tmpfs of a system container belong to its root; what its root writes in the image's
+	# tree is stored as 0 (idmapped layers)
+	run gb exec inner-u stat -c %u /run /tmp /var/log/journal
+	assert_output $'0\n0\n0'
+	run gb exec inner-u sh -c 'mkdir /made && touch /var/tmp/made && stat -c %u /made'
+	assert_output 0
+	run g stat -c %u "/var/lib/berth/containers/$id/diff/var/tmp/made"
+	assert_output 0
+	run gb stop inner-u
+	assert_success
+	run gb inspect -f '{{.State.Status}} {{.State.ExitCode}}' inner-u
+	[ "$output" = "exited 0" ] || gb logs inner-u 2>&1 | tail -30 >&2
+	assert_output "exited 0"
+	gb rm inner-u >/dev/null
 	gb rmi sys:inner >/dev/null
 	run g test -e "/sys/fs/cgroup/berth/$id"
 	assert_failure
+	# a store on the guest's tmpfs: this kernel cannot idmap it, and says so (from Linux 6.3
+	# tmpfs takes idmapped mounts, and the container runs)
+	run g sh -c 'mkdir -p /run/st-tmpfs && /opt/berth/bin/berth --root /run/st-tmpfs/root \
+		--runroot /run/st-tmpfs/run run --rm --network none --userns auto berth/default \
+		echo ran; echo "rc=$?"; rm -rf /run/st-tmpfs'
+	if [ "${lines[-1]}" != rc=0 ]; then
+		assert_line rc=125
+		assert_output --partial "the store is on tmpfs, which Linux idmaps from 6.3 on, not this kernel"
+	fi
 }
 
 @test "cgroup v2 vm: a rootless user's -m applies in the delegated subtree, and is refused outside it" {
