@@ -442,6 +442,13 @@ const char *eng_rootless_network(const char *mode)
 	return mode;
 }
 
+const char *eng_rootless_network_asked(const char *asked)
+{
+	if (!asked || !*asked || !strcmp(asked, "default"))
+		return eng_rootless_network(ENG_NET_DEFAULT);
+	return asked;
+}
+
 int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err)
 {
 	if (eng_usermode_check(net_mode, err) < 0)

@@ -55,6 +55,16 @@ int eng_rootless_check(json_t *spec, const char *net_mode, struct berr **err);
  * is installed (podman 4's rootless default is slirp4netns, pasta with --network pasta;
  * Docker's rootless "bridge" is user-mode networking too). Anything else, and as root: mode. */
 const char *eng_rootless_network(const char *mode);
+/* The same for what the user asked, telling none from "bridge" said (podman 4's rule): NULL,
+ * "" or "default" (nothing asked) is eng_rootless_network's default (pasta, else
+ * slirp4netns); "bridge" said is the user's default bridge network, which for a rootless
+ * engine lives in the rootless network namespace (rootless_netns.h: containers on it reach
+ * each other by address, the way out through that namespace's pasta), as podman 4's
+ * --network bridge joins its "podman" network there. Anything else, and as root: asked (the
+ * default "bridge" for nothing). Not called yet: engine/create.c's check_network and
+ * check_vm call eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT),
+ * and the CLI and the API fill "bridge" in for nothing asked. */
+const char *eng_rootless_network_asked(const char *asked);
 
 /* Whether this berth runs inside a user namespace (the rootless engine after
  * eng_rootless_enter, or root inside someone's container): what it cannot do there (a bridge,
