@@ -48,13 +48,18 @@ int api_container_create(struct api_req *r)
 		name = xstrdup(qname[0] == '/' ? qname + 1 : qname);
 	c.name = name;
 	int rr = api_create_decode(cfg, &c, &own, &err);
+	/* dockerd's default IPC mode for an empty IpcMode: "private" (its default-ipc-mode), or
+	 * "shareable" for a client older than API 1.40, which expects that (moby's
+	 * postContainersCreate); so a donor is joinable as it would be on dockerd */
+	bool vm = c.isolation && !strcmp(c.isolation, "vm");
+	if (rr == 0 && !c.ipc && !vm)
+		c.ipc = r->version < 140 ? "shareable" : "private";
 	/* the files of ours --init and --isolation vm put in the container */
 	autofree char *init = NULL, *vm_init = NULL;
 	if (rr == 0 && c.run.init &&
 	    !(c.run.init_path = init = img_builtin_file("berth-init", &err)))
 		rr = berr_ret(&err);
-	if (rr == 0 && c.isolation && !strcmp(c.isolation, "vm") &&
-	    !(c.vm_init_path = vm_init = img_builtin_file("berth-vm-init", &err)))
+	if (rr == 0 && vm && !(c.vm_init_path = vm_init = img_builtin_file("berth-vm-init", &err)))
 		rr = berr_ret(&err);
 	autoptr(img_store) is = NULL;
 	if (rr == 0)

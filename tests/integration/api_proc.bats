@@ -337,3 +337,22 @@ print(sorted(r["ContainersDeleted"]), r["SpaceReclaimed"] >= 200 * 1024)'
 	run berth ps -a --format '{{.Names}}'
 	refute_line --regexp '^(bogus|nosuch)'
 }
+
+@test "api create: an empty IpcMode is dockerd's default, private (shareable for a client older than API 1.40), and a private donor cannot be joined" {
+	docker run -d --name priv berth/default sleep 1000
+	run docker inspect -f '{{.HostConfig.IpcMode}}' priv
+	assert_output private
+	run docker run --rm --ipc container:priv berth/default true
+	assert_failure
+	assert_output --partial 'non-shareable IPC (hint: use IpcMode:shareable for the donor container)'
+	# an API 1.39 client (docker-compose 1.29's are older) gets shareable, as dockerd gives it
+	run api -X POST -H 'Content-Type: application/json' -d '{"Image": "berth/default", "Cmd": ["sleep", "1000"]}' 'http://d/v1.39/containers/create?name=old'
+	assert_output --partial '"Id"'
+	run docker inspect -f '{{.HostConfig.IpcMode}}' old
+	assert_output shareable
+	docker start old
+	want=$(readlink /proc/$(berth inspect -f '{{.State.Pid}}' old)/ns/ipc)
+	run docker run --rm --ipc container:old berth/default readlink /proc/self/ns/ipc
+	assert_output "$want"
+	docker rm -f priv old
+}
