@@ -33,24 +33,24 @@ static int read_yaml(const char *path, char **out, size_t *out_len, struct berr 
 /* --configmap FILE[,FILE...] (repeatable) → [{"file", "docs"}]. */
 static int configmaps(const struct flag_list *l, json_t **out, struct berr **err)
 {
-	json_t *all = json_array();
+	json_auto_t *all = json_array();
 	for (int i = 0; i < l->n; i++) {
 		autofree char *list = xstrdup(l->v[i]);
 		char *save = NULL;
 		for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
 			autofree char *text = NULL;
 			size_t n = 0;
-			json_t *docs = NULL;
-			if (read_yaml(f, &text, &n, err) < 0 ||
-			    !(docs = kube_documents(text, n, f, err))) {
-				json_decref(all);
-				return -EINVAL;
-			}
+			int r = read_yaml(f, &text, &n, err);
+			if (r < 0)
+				return r;
+			json_t *docs = kube_documents(text, n, f, err);
+			if (!docs)
+				return berr_ret(err);
 			json_array_append_new(all,
 					      json_pack("{s:s, s:o}", "file", f, "docs", docs));
 		}
 	}
-	*out = all;
+	*out = take_ptr(&all);
 	return 0;
 }
 

@@ -112,6 +112,7 @@ static int parse_list(struct lexer *lx, int depth, struct node **out, size_t *ou
 	struct node *nodes = NULL;
 	size_t n = 0;
 	*stop = NULL;
+	int r = 0;
 	bool is_action;
 	char *piece;
 	while ((piece = next_piece(lx, &is_action, err))) {
@@ -140,24 +141,24 @@ static int parse_list(struct lexer *lx, int depth, struct node **out, size_t *ou
 		nd->kind = keyword(a, "if") ? N_IF : keyword(a, "with") ? N_WITH : N_RANGE;
 		nd->text = trimmed(a + (nd->kind == N_IF ? 2 : nd->kind == N_WITH ? 4 : 5));
 		autofree char *s1 = NULL, *s2 = NULL;
-		if (parse_list(lx, depth + 1, &nd->body, &nd->n_body, &s1, err) < 0)
+		r = parse_list(lx, depth + 1, &nd->body, &nd->n_body, &s1, err);
+		if (r == 0 && s1 && !strcmp(s1, "else"))
+			r = parse_list(lx, depth + 1, &nd->alt, &nd->n_alt, &s2, err);
+		if (r == 0 && !(s1 && !strcmp(s1, "end")) && !(s2 && !strcmp(s2, "end")))
+			r = berr_plain(err, EINVAL, "template: unexpected EOF (missing {{end}})");
+		if (r < 0)
 			goto fail;
-		if (s1 && !strcmp(s1, "else") &&
-		    parse_list(lx, depth + 1, &nd->alt, &nd->n_alt, &s2, err) < 0)
-			goto fail;
-		if (!(s1 && !strcmp(s1, "end")) && !(s2 && !strcmp(s2, "end"))) {
-			berr_plain(err, EINVAL, "template: unexpected EOF (missing {{end}})");
-			goto fail;
-		}
 	}
-	if (err && *err)
+	if (err && *err) {
+		r = berr_ret(err);
 		goto fail;
+	}
 	*out = nodes;
 	*out_n = n;
 	return 0;
 fail:
 	nodes_free(nodes, n);
-	return -EINVAL;
+	return r;
 }
 
 /* Docker's formatter turns the two-character "\t" and "\n" into the real ones first. */
@@ -658,7 +659,7 @@ static int exec_node(const struct node *nd, json_t *dot, struct scope *sc, struc
 	bool ok;
 	json_t *v = pipeline(text ? text : nd->text, dot, sc, &ok, err);
 	if (!ok)
-		return -EINVAL;
+		return berr_ret(err);
 	int r = 0;
 	size_t base = sc->n;
 	if (nd->kind == N_RANGE) /* one variable is the element; two, the key and the element */
@@ -687,7 +688,7 @@ static int exec_nodes(const struct node *nodes, size_t n, json_t *dot, struct sc
 			r = exec_node(&nodes[i], dot, sc, b, err);
 	}
 	scope_pop_to(sc, base);
-	return r < 0 ? -EINVAL : 0;
+	return r < 0 ? r : 0;
 }
 
 char *tmpl_exec(const struct tmpl *t, json_t *data, struct berr **err)
