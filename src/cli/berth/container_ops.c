@@ -170,20 +170,17 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	struct berr *err = NULL;
 	/* the filters checked before the question: a bad one removes nothing */
-	json_t *f = n < 0 ? NULL : filter_parse_args((char *const *)filters.v, filters.n, &err);
+	json_auto_t *f =
+	    n < 0 ? NULL : filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
 	if (n < 0)
 		return flags_status(n);
-	if (!f || eng_container_prune_check(f, &err) < 0) {
-		json_decref(f);
+	if (!f || eng_container_prune_check(f, &err) < 0)
 		return cli_fail(err, 125);
-	}
-	if (!force && !prune_confirm("WARNING! This will remove all stopped containers.")) {
-		json_decref(f);
+	if (!force && !prune_confirm("WARNING! This will remove all stopped containers."))
 		return 0;
-	}
 	struct eng_store es = cli_engine(o);
-	json_t *gone = json_array();
+	json_auto_t *gone = json_array();
 	uint64_t bytes = 0;
 	int status = eng_container_prune(&es, f, gone, &bytes, &err) < 0 ? cli_fail(err, 1) : 0;
 	size_t i;
@@ -193,8 +190,6 @@ int cmd_container_prune(struct cli_opts *o, int argc, char **argv)
 	char size[32];
 	printf("%sTotal reclaimed space: %s\n", json_array_size(gone) ? "\n" : "",
 	       out_size((int64_t)bytes, size));
-	json_decref(gone);
-	json_decref(f);
 	return status;
 }
 

@@ -399,8 +399,8 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 	if ((memory && mem < 0) || (swap && sw < -1) || (cpus && c <= 0))
 		return cli_error(125, "invalid value for --memory, --memory-swap or --cpus");
 	/* Docker's UpdateConfig, as the docker CLI sends it */
-	json_t *changes = json_pack("{s:I, s:I, s:I}", "Memory", (json_int_t)mem, "MemorySwap",
-				    (json_int_t)sw, "NanoCpus", (json_int_t)(c * 1e9));
+	json_auto_t *changes = json_pack("{s:I, s:I, s:I}", "Memory", (json_int_t)mem, "MemorySwap",
+					 (json_int_t)sw, "NanoCpus", (json_int_t)(c * 1e9));
 	if (shares >= 0)
 		json_object_set_new(changes, "CpuShares", json_integer(shares));
 	if (cpuset)
@@ -408,10 +408,8 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 	if (pids)
 		json_object_set_new(changes, "PidsLimit", json_integer(pids));
 	json_t *policy = restart ? restart_policy(restart) : NULL;
-	if (restart && !policy) {
-		json_decref(changes);
+	if (restart && !policy)
 		return 125;
-	}
 	if (policy)
 		json_object_set_new(changes, "RestartPolicy", policy);
 	struct eng_store es = cli_engine(o);
@@ -426,6 +424,5 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		}
 		printf("%s\n", pos[i]);
 	}
-	json_decref(changes);
 	return status;
 }

@@ -244,7 +244,7 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 		return flags_status(n);
 	}
 	struct eng_store es = cli_engine(o);
-	json_t *filters = NULL;
+	json_auto_t *filters = NULL;
 	ps_pod_filter(&es, &p);
 	int status = cli_container_filters(&es, &p.filters, &filters);
 	if (status) {
@@ -255,11 +255,11 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	char **ids = NULL;
 	struct berr *err = NULL;
 	if (eng_container_list(&es, &ids, &err) < 0) {
-		json_decref(filters);
 		flag_list_free(&p.filters);
+		json_decref(p.pods);
 		return cli_fail(err, 1);
 	}
-	json_t *rows = json_array();
+	json_auto_t *rows = json_array();
 	long limit = p.latest ? 1 : p.last;
 	for (size_t i = 0; ids[i] && (limit <= 0 || (long)i < limit); i++) {
 		json_t *rec = eng_container_load(&es, ids[i], NULL);
@@ -276,8 +276,6 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	}
 	strv_free(ids);
 	status = ps_print(&p, rows);
-	json_decref(rows);
-	json_decref(filters);
 	json_decref(p.pods);
 	flag_list_free(&p.filters);
 	return status;

@@ -92,13 +92,11 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 		return flags_status(n);
 	}
 	struct berr *err = NULL;
-	struct printer p = {.filters =
-				filter_parse_args((char *const *)filters.v, filters.n, &err)};
+	json_auto_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
-	if (!p.filters || eng_event_filter_check(p.filters, &err) < 0) {
-		json_decref(p.filters);
+	if (!fm || eng_event_filter_check(fm, &err) < 0)
 		return cli_fail(err, 125);
-	}
+	struct printer p = {.filters = fm};
 	struct eventlog_read r = {
 	    .since_ns = out_when_ns(since), .until_ns = out_when_ns(until), .stop_fd = -1};
 	int status = 0;
@@ -119,6 +117,5 @@ int cmd_events(struct cli_opts *o, int argc, char **argv)
 			status = 1;
 	}
 	tmpl_free(p.t);
-	json_decref(p.filters);
 	return status;
 }

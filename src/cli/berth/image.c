@@ -123,11 +123,10 @@ static void rows_of(json_t *rec, json_t *sum, const struct images_opts *io, cons
 		 * intermediate images) */
 		if (img_image_is_build_cache(rec) && !io->all)
 			return;
-		json_t *row = image_row(sum, "<none>", "<none>", NULL, io);
+		json_auto_t *row = image_row(sum, "<none>", "<none>", NULL, io);
 		json_object_set(row, "_labels", labels);
 		if (keep_row(row, rec, io, repo_filter))
 			json_array_append(rows, row);
-		json_decref(row);
 		return;
 	}
 	json_array_foreach(json_object_get(sum, "RepoTags"), i, v)
@@ -136,12 +135,11 @@ static void rows_of(json_t *rec, json_t *sum, const struct images_opts *io, cons
 		if (img_ref_parse(json_string_value(v), &ref, NULL) < 0)
 			continue;
 		autofree char *fam = img_ref_familiar(&ref);
-		json_t *row =
+		json_auto_t *row =
 		    image_row(sum, fam, ref.tag ? ref.tag : "<none>", digest_for(sum, fam), io);
 		json_object_set(row, "_labels", labels);
 		if (keep_row(row, rec, io, repo_filter))
 			json_array_append(rows, row);
-		json_decref(row);
 		img_ref_clear(&ref);
 	}
 }

@@ -112,19 +112,15 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 		return flags_status(n);
 	}
 	struct berr *err = NULL;
-	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
+	json_auto_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
-	if (!fm || eng_network_filter_check(fm, &err) < 0) {
-		json_decref(fm);
+	if (!fm || eng_network_filter_check(fm, &err) < 0)
 		return cli_fail(err, 125);
-	}
 	struct eng_store es = cli_engine(o);
-	json_t *nets = eng_network_docs(&es, &err);
-	if (!nets) {
-		json_decref(fm);
+	json_auto_t *nets = eng_network_docs(&es, &err);
+	if (!nets)
 		return cli_fail(err, 1);
-	}
-	json_t *rows = json_array();
+	json_auto_t *rows = json_array();
 	size_t i;
 	json_t *net;
 	int status = 0;
@@ -146,17 +142,13 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	if (quiet) {
 		json_array_foreach(rows, i, net) puts(str(net, "ID"));
 	} else {
-		json_t *headers =
+		json_auto_t *headers =
 		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "NETWORK ID", "Name",
 			      "NAME", "Driver", "DRIVER", "Scope", "SCOPE", "IPv6", "IPV6",
 			      "Internal", "INTERNAL", "CreatedAt", "CREATED AT");
 		status = fmt_rows(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
 				  headers, rows);
-		json_decref(headers);
 	}
-	json_decref(rows);
-	json_decref(nets);
-	json_decref(fm);
 	return status;
 }
 

@@ -64,19 +64,15 @@ static int pod_ls(struct cli_opts *o, int argc, char **argv)
 		return flags_status(n);
 	}
 	struct berr *err = NULL;
-	json_t *filters = filter_parse_args((char *const *)fl.v, fl.n, &err);
+	json_auto_t *filters = filter_parse_args((char *const *)fl.v, fl.n, &err);
 	flag_list_free(&fl);
-	if (!filters || eng_pod_filter_check(filters, &err) < 0) {
-		json_decref(filters);
+	if (!filters || eng_pod_filter_check(filters, &err) < 0)
 		return cli_fail(err, 125);
-	}
 	struct eng_store es = cli_engine(o);
 	char **ids = NULL;
-	if (eng_pod_list(&es, &ids, &err) < 0) {
-		json_decref(filters);
+	if (eng_pod_list(&es, &ids, &err) < 0)
 		return cli_fail(err, 125);
-	}
-	json_t *rows = json_array();
+	json_auto_t *rows = json_array();
 	for (size_t i = 0; ids[i]; i++) {
 		json_t *doc = eng_pod_inspect(&es, ids[i], NULL);
 		if (doc && eng_pod_filter(filters, doc)) {
@@ -87,8 +83,7 @@ static int pod_ls(struct cli_opts *o, int argc, char **argv)
 		json_decref(doc);
 	}
 	strv_free(ids);
-	json_decref(filters);
-	json_t *headers =
+	json_auto_t *headers =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "POD ID", "Name", "NAME",
 		      "Status", "STATUS", "Created", "CREATED", "InfraID", "INFRA ID",
 		      "NumberOfContainers", "# OF CONTAINERS", "Labels", "LABELS");
@@ -98,8 +93,6 @@ static int pod_ls(struct cli_opts *o, int argc, char **argv)
 				"table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraID}}"
 				"\t{{.NumberOfContainers}}",
 				headers, rows);
-	json_decref(headers);
-	json_decref(rows);
 	return st;
 }
 

@@ -71,12 +71,10 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		return flags_status(n);
 	}
 	struct berr *err = NULL;
-	json_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
+	json_auto_t *fm = filter_parse_args((char *const *)filters.v, filters.n, &err);
 	flag_list_free(&filters);
-	if (!fm || eng_volume_filter_check(fm, &err) < 0) {
-		json_decref(fm);
+	if (!fm || eng_volume_filter_check(fm, &err) < 0)
 		return cli_fail(err, 125);
-	}
 	struct eng_store es = cli_engine(o);
 	char **names = NULL;
 	eng_volume_list(&es, &names, NULL);
@@ -92,7 +90,6 @@ static int volume_ls(struct cli_opts *o, int argc, char **argv)
 		json_decref(v);
 	}
 	strv_free(names);
-	json_decref(fm);
 	int status = 0;
 	if (quiet) {
 		size_t i;

@@ -298,7 +298,7 @@ static int cmd_list(struct cli_opts *o, int argc, char **argv)
 	if (cli_parse("list", list_flags, argc, argv, &p) < 0)
 		return 1;
 	const char *format = cli_get(list_flags, &p, "format");
-	json_t *arr = rt_container_list(o->root, &err);
+	json_auto_t *arr = rt_container_list(o->root, &err);
 	if (!arr)
 		return cli_fail(err);
 	json_t *vms = vm_rt_list(o->root);
@@ -311,7 +311,6 @@ static int cmd_list(struct cli_opts *o, int argc, char **argv)
 		printf("%s\n", json_array_size(arr) ? text : "null");
 		free(text);
 	} else if (format && strcmp(format, "table")) {
-		json_decref(arr);
 		return cli_usage_error("list", "unknown format '%s'", format);
 	} else if (cli_has(list_flags, &p, "quiet")) {
 		json_array_foreach(arr, i, c)
@@ -329,7 +328,6 @@ static int cmd_list(struct cli_opts *o, int argc, char **argv)
 			       json_string_value(json_object_get(c, "created")), "root");
 		}
 	}
-	json_decref(arr);
 	return 0;
 }
 

@@ -95,7 +95,7 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		return 1;
 	if (p.npos != 1)
 		return cli_usage_error("update", "expects exactly one container id");
-	json_t *res = NULL;
+	json_auto_t *res = NULL;
 	const char *file = cli_get(update_flags, &p, "resources");
 	if (file) {
 		res = json_load_path(AT_FDCWD, !strcmp(file, "-") ? "/dev/stdin" : file, 1 << 20,
@@ -117,11 +117,9 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		   {"cpu-period", "cpu", "period", false}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *v = cli_get(update_flags, &p, map[i].flag);
-		if (v && set_num(res, map[i].section, map[i].key, v, map[i].size) < 0) {
-			json_decref(res);
+		if (v && set_num(res, map[i].section, map[i].key, v, map[i].size) < 0)
 			return cli_usage_error("update", "--%s: invalid value '%s'", map[i].flag,
 					       v);
-		}
 	}
 	const char *cpus = cli_get(update_flags, &p, "cpuset-cpus");
 	const char *mems = cli_get(update_flags, &p, "cpuset-mems");
@@ -136,7 +134,6 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 	}
 	int r = vm_rt_exists(o->root, p.pos[0]) ? vm_rt_update(o->root, p.pos[0], res, &err)
 						: rt_container_update(o->root, p.pos[0], res, &err);
-	json_decref(res);
 	return r < 0 ? cli_fail(err) : 0;
 }
 
