@@ -217,8 +217,8 @@ int eventlog_read(const char *root, const struct eventlog_read *o, eventlog_fn f
 			r = drain(&rd, old, err);
 		rd.len = 0;
 	}
-	if (!r && fs_mkdir_p(root, 0700, err) < 0) /* a store no one has used yet */
-		r = -EIO;
+	if (!r)
+		r = fs_mkdir_p(root, 0700, err); /* a store no one has used yet */
 	autoclose int fd = r ? -1 : open_log(root, LOG_NAME, true);
 	if (!r && fd < 0)
 		r = berr_set(err, errno, "open the event log in %s", root);

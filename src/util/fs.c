@@ -401,9 +401,8 @@ int fs_copy_entry_as(int from, const char *name, int to, const char *to_name, bo
 		return sfd;
 	int r = copy_entry(from, sfd, name, 0, false, ids, err);
 	struct stat st;
-	if (r == 0 && replace && fstatat(to, to_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    fs_rm_rf(to, to_name, err) < 0)
-		r = -EIO;
+	if (r == 0 && replace && fstatat(to, to_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		r = fs_rm_rf(to, to_name, err);
 	if (r == 0 && renameat(sfd, name, to, to_name) < 0)
 		r = berr_set(err, errno, "rename to '%s'", to_name);
 	/* what is left goes through the scratch's own fd; by name only the directory, which

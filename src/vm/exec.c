@@ -34,8 +34,9 @@ static int connect_shim(const char *root, const char *id, struct berr **err)
 	autofree char *path = xasprintf("%s/.vm/%s/exec.sock", root, id);
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(path, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		int e = errno;
@@ -163,7 +164,7 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 {
 	json_t *st = vm_rt_state(o->root, o->id, err);
 	if (!st)
-		return -ENOENT;
+		return berr_ret(err);
 	bool running = !strcmp(json_string_value(json_object_get(st, "status")) ?: "", "running");
 	json_decref(st);
 	if (!running)
@@ -174,13 +175,14 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 	autofree char *records = vm_guest_process(o->process, &len);
 	autoclose int sock = connect_shim(o->root, o->id, err);
 	if (sock < 0)
-		return -EIO;
+		return sock;
 	signal(SIGPIPE, SIG_IGN);
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
 		return berr_plain(err, EIO, "exec: the VM's shim went away");
-	if (started(sock, buf, err) < 0)
-		return -EIO;
+	int r = started(sock, buf, err);
+	if (r < 0)
+		return r;
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berr_set(err, errno, "pipe");
@@ -205,9 +207,10 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 	if (o->pid_file) {
 		char p[32];
 		int n = snprintf(p, sizeof(p), "%d", (int)pid);
-		if (fs_replace_file(o->pid_file, p, (size_t)n, 0644, err) < 0) {
+		r = fs_replace_file(o->pid_file, p, (size_t)n, 0644, err);
+		if (r < 0) {
 			(void)kill(pid, SIGKILL);
-			return -EIO;
+			return r;
 		}
 	}
 	if (o->detach) {
@@ -222,8 +225,7 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	int ws;
 	for (;;) {
-		pid_t r = waitpid(pid, &ws, WNOHANG);
-		if (r == pid)
+		if (waitpid(pid, &ws, WNOHANG) == pid)
 			break;
 		struct pollfd p = {.fd = sfd, .events = POLLIN};
 		(void)poll(&p, 1, 100);

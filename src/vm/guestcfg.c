@@ -94,8 +94,9 @@ static int plan_mounts(const struct rt_spec *spec, struct vm_guest_plan *p, stru
 				return berr_plain(
 				    err, E2BIG, "bind of file '%s': a VM takes files up to %d KiB",
 				    m->source, VM_FILE_MAX >> 10);
-			if (fs_read_file(AT_FDCWD, m->source, VM_FILE_MAX, &data, &len, err) < 0)
-				return -EIO;
+			int rc = fs_read_file(AT_FDCWD, m->source, VM_FILE_MAX, &data, &len, err);
+			if (rc < 0)
+				return rc;
 			if (memchr(data, '\0', len))
 				return berr_plain(err, EINVAL,
 						  "bind of file '%s': binary files are "

@@ -88,9 +88,11 @@ static int add_path(const char *dep, const char *path, char **out, size_t *n, in
 	for (char *save = NULL, *t = strtok_r(deps, " \t", &save); t && k < ORDER_MAX;
 	     t = strtok_r(NULL, " \t", &save))
 		items[k++] = t;
-	for (size_t i = k; i-- > 0;)
-		if (add_path(dep, items[i], out, n, depth + 1, err) < 0)
-			return -ENOENT;
+	for (size_t i = k; i-- > 0;) {
+		int r = add_path(dep, items[i], out, n, depth + 1, err);
+		if (r < 0)
+			return r;
+	}
 	if (*n >= ORDER_MAX)
 		return berr_plain(err, E2BIG, "more than %d modules", ORDER_MAX);
 	out[(*n)++] = xstrdup(path);
@@ -126,8 +128,9 @@ static int add_file(struct vm_cpio *c, const char *name, const char *path, mode_
 {
 	autofree char *data = NULL;
 	size_t len = 0;
-	if (fs_read_file(AT_FDCWD, path, max, &data, &len, err) < 0)
-		return -EIO;
+	int r = fs_read_file(AT_FDCWD, path, max, &data, &len, err);
+	if (r < 0)
+		return r;
 	vm_cpio_file(c, name, mode, data, len);
 	return 0;
 }
@@ -165,7 +168,7 @@ char *vm_initramfs_base(const char *cache_dir, const char *init_path, const char
 	struct vm_cpio c = {0};
 	int r = fs_read_file(AT_FDCWD, deppath, MODULES_DEP_MAX, &dep, &dlen, err);
 	if (r == 0 && !(order = vm_modules_order(dep, wanted, err)))
-		r = -ENOENT;
+		r = berr_ret(err);
 	static const char *const dirs[] = {"dev",         "proc", "sys",         "rootfs", "berth",
 					   "berth/files", "lib",  "lib/modules", NULL};
 	for (const char *const *d = dirs; r == 0 && *d; d++)

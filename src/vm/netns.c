@@ -25,13 +25,13 @@ static int tap_beside(struct net_nl *nl, int netns_fd, const struct net_iface *f
 	char name[16];
 	snprintf(name, sizeof(name), "btap%u", f->index);
 	autoclose int fd = -1;
-	if (net_tap_open(netns_fd, name, true, &fd, err) < 0)
-		return -EIO;
+	int r = net_tap_open(netns_fd, name, true, &fd, err);
+	if (r < 0)
+		return r;
 	unsigned tap = net_nl_ifindex(nl, name);
 	if (!tap)
 		return berr_plain(err, ENODEV, "TAP '%s' is missing", name);
 	char buf[NET_NL_BUF];
-	int r;
 	const char *what = "set the MTU of";
 	if ((r = net_nl_talk(nl, net_nl_msg_link_mtu(buf, tap, f->mtu), err)) == 0) {
 		what = "add an ingress qdisc to";
@@ -131,11 +131,12 @@ int vm_netns_take(int netns_fd, struct vm_nic *out, size_t max, size_t *out_n, s
 				  "it is the runtime's own (the host's): a VM cannot take over "
 				  "its interfaces");
 	struct net_nl nl;
-	if (net_nl_open(&nl, netns_fd, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, netns_fd, err);
+	if (r < 0)
+		return r;
 	struct net_iface *f = NULL;
 	size_t nf = 0, n = 0;
-	int r = net_iface_list(&nl, &f, &nf, err);
+	r = net_iface_list(&nl, &f, &nf, err);
 	for (size_t i = 0; r == 0 && i < nf; i++) {
 		if (!takeable(&f[i]))
 			continue;

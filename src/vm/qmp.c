@@ -76,8 +76,9 @@ int vm_qmp_command(const char *socket_path, const char *command, int timeout_ms,
 {
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(socket_path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(socket_path, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	autoclose int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return berr_set(err, errno, "connect to QMP '%s'", socket_path);
@@ -94,14 +95,18 @@ int vm_qmp_command(const char *socket_path, const char *command, int timeout_ms,
 	    !strstr(greeting, "\"QMP\""))
 		return berr_plain(err, EPROTO, "QMP '%s': no greeting", socket_path);
 	static const char caps[] = "{\"execute\": \"qmp_capabilities\"}\n";
-	if (fs_write_all(fd, caps, sizeof(caps) - 1) < 0 || reply(fd, &deadline, err) < 0)
-		return -EIO;
+	r = fs_write_all(fd, caps, sizeof(caps) - 1);
+	if (r < 0)
+		return berr_set(err, -r, "QMP send");
+	r = reply(fd, &deadline, err);
+	if (r < 0)
+		return r;
 	char cmd[256];
 	int n = snprintf(cmd, sizeof(cmd), "{\"execute\": \"%s\"}\n", command);
 	if (fs_write_all(fd, cmd, (size_t)n) < 0)
 		return berr_set(err, errno, "QMP send");
 	/* after "quit" QEMU may close before it answers */
-	int r = reply(fd, &deadline, err);
+	r = reply(fd, &deadline, err);
 	if (r < 0 && !strcmp(command, "quit")) {
 		berr_clear(err);
 		return 0;

@@ -58,8 +58,9 @@ int vm_qmp_open(const char *socket_path, int timeout_ms, struct vm_qmp *out, str
 	}
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(socket_path, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(socket_path, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	/* QEMU makes its socket a moment after it starts */
 	for (;;) {
 		q.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -75,7 +76,7 @@ int vm_qmp_open(const char *socket_path, int timeout_ms, struct vm_qmp *out, str
 		(void)poll(NULL, 0, 5);
 	}
 	autofree char *line = xmalloc(LINE_MAX_);
-	int r = read_line(&q, line, LINE_MAX_);
+	r = read_line(&q, line, LINE_MAX_);
 	if (r < 0 || !strstr(line, "\"QMP\"")) {
 		vm_qmp_close(&q);
 		return berr_plain(err, EPROTO, "QMP '%s': no greeting", socket_path);

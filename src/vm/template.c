@@ -174,7 +174,7 @@ static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 			    .qmp_socket = "qmp.sock"};
 	pid_t pid = spawn(&p, dir, err);
 	if (pid < 0)
-		return -EIO;
+		return (int)pid;
 	int r = 0;
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

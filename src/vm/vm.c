@@ -93,8 +93,9 @@ static int start_fsd(struct vm *v, const struct vm_share *sh, char **out_socket,
 		return berr_set(err, errno, "virtiofsd (%s, from qemu-system-common)", VIRTIOFSD);
 	struct sockaddr_un a;
 	autoclose int dirfd = -1;
-	if (fs_unix_addr(sock, &a, &dirfd, err) < 0)
-		return -ENAMETOOLONG;
+	int r = fs_unix_addr(sock, &a, &dirfd, err);
+	if (r < 0)
+		return r;
 	autoclose int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 1) < 0)
 		return berr_set(err, errno, "virtiofs socket '%s'", sock);
@@ -177,10 +178,13 @@ static int plan(const struct vm_opts *o, struct vm *v, bool pci, struct vm_guest
 		char **kernel, char **initrd, struct berr **err)
 {
 	autofree char *modules = NULL;
-	if (vm_accel_pick(o->accel, &v->accel, &v->warning, err) < 0 ||
-	    vm_kernel_find(o->kernel, kernel, &modules, err) < 0 ||
-	    vm_guest_plan(o->spec, g, err) < 0)
-		return -EINVAL;
+	int r = vm_accel_pick(o->accel, &v->accel, &v->warning, err);
+	if (r == 0)
+		r = vm_kernel_find(o->kernel, kernel, &modules, err);
+	if (r == 0)
+		r = vm_guest_plan(o->spec, g, err);
+	if (r < 0)
+		return r;
 	if (o->mem_mb && o->mem_mb < VM_MEM_MIN_MB)
 		return berr_plain(err, EINVAL, "a VM needs %u MiB of memory at least, not %u",
 				  VM_MEM_MIN_MB, o->mem_mb);
@@ -189,7 +193,7 @@ static int plan(const struct vm_opts *o, struct vm *v, bool pci, struct vm_guest
 	*initrd = vm_initramfs_base(o->cache_dir, o->init_path, modules,
 				    pci ? vm_modules_wanted_pci : vm_modules_wanted, err);
 	if (!*initrd)
-		return -EIO;
+		return berr_ret(err);
 	if (o->n_nics > VM_NICS_MAX)
 		return berr_plain(err, E2BIG, "a VM takes %d networks at most", VM_NICS_MAX);
 	/* a clone whose root is all it shares, read-only: its root a disk, and no vhost-user
@@ -296,12 +300,12 @@ static int clone_plan(struct vm *v, const struct vm_opts *o, const struct vm_gue
 		return berr_plain(err, E2BIG, "more shares and networks than a template has ports");
 	autofree char *tpl = vm_template_get(o->cache_dir, p, err);
 	if (!tpl)
-		return -EIO;
+		return berr_ret(err);
 	if (g->block_root) {
 		/* the template's RAM itself, copy-on-write: its pages are every such clone's */
 		own[0] = vm_rootimg_get(o->cache_dir, g->shares[0].source, err);
 		if (!own[0])
-			return -EIO;
+			return berr_ret(err);
 		own[1] = xasprintf("%s/ram", tpl);
 		p->disks[0].path = own[0];
 		p->n_disks = 1;
@@ -309,8 +313,9 @@ static int clone_plan(struct vm *v, const struct vm_opts *o, const struct vm_gue
 		p->ram_private = true;
 	} else {
 		autofree char *ram = state_file(v, "ram");
-		if (vm_template_copy_ram(tpl, ram, err) < 0)
-			return -EIO;
+		int r = vm_template_copy_ram(tpl, ram, err);
+		if (r < 0)
+			return r;
 		p->ram_path = "ram"; /* in the state directory, QEMU's cwd */
 	}
 	p->incoming = true;
