@@ -27,11 +27,12 @@
 static int host_link(struct net_iface *out, struct berr **err)
 {
 	struct net_nl nl;
-	if (net_nl_open(&nl, -1, err) < 0)
-		return -EIO;
+	int r = net_nl_open(&nl, -1, err);
+	if (r < 0)
+		return r;
 	struct net_iface *ifs = NULL;
 	size_t n = 0;
-	int r = net_iface_list(&nl, &ifs, &n, err);
+	r = net_iface_list(&nl, &ifs, &n, err);
 	net_nl_close(&nl);
 	if (r < 0)
 		return r;
@@ -86,11 +87,12 @@ int eng_passt_attach_vm(const struct eng_store *s, const char *id, json_t *rec, 
 			json_t **out_settings, struct berr **err)
 {
 	struct net_iface host;
-	if (host_link(&host, err) < 0)
-		return -ENETUNREACH;
+	int r = host_link(&host, err);
+	if (r < 0)
+		return r;
 	struct eng_port_hold *h = NULL;
 	size_t n = 0;
-	int r = eng_usermode_ports(rec, &h, &n, out_settings, err);
+	r = eng_usermode_ports(rec, &h, &n, out_settings, err);
 	if (r < 0)
 		return r;
 	char tcp[1024], udp[1024];

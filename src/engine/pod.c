@@ -109,8 +109,9 @@ int eng_pod_resolve(const struct eng_store *s, const char *ref, char out_id[ENG_
 		return 0;
 	}
 	char **ids = NULL;
-	if (eng_pod_list(s, &ids, err) < 0)
-		return -EIO;
+	int r = eng_pod_list(s, &ids, err);
+	if (r < 0)
+		return r;
 	const char *hit = NULL;
 	int hits = 0;
 	for (size_t i = 0; ids[i] && *ref; i++)
@@ -267,12 +268,13 @@ int eng_pod_member_plan(const struct eng_store *s, const struct eng_create *c,
 			struct eng_create *out, char *keep[ENG_POD_KEEP], struct berr **err)
 {
 	char id[ENG_ID_LEN + 1];
-	if (eng_pod_resolve(s, c->pod, id, err) < 0)
-		return -ENOENT;
+	int r = eng_pod_resolve(s, c->pod, id, err);
+	if (r < 0)
+		return r;
 	json_t *pod = eng_pod_load(s, id, err);
 	if (!pod)
-		return -EIO;
-	int r = member_check(c, pod, err);
+		return berr_ret(err);
+	r = member_check(c, pod, err);
 	if (r == 0 && eng_pod_shares(pod, "uts") && c->run.hostname && *c->run.hostname)
 		r = berr_plain(err, EINVAL,
 			       "invalid config provided: cannot set hostname when joining the pod "

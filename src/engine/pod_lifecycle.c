@@ -71,7 +71,7 @@ int eng_pod_start(const struct eng_store *s, const char *id, struct berr **err)
 	const char *infra;
 	json_t *pod = pod_and_infra(s, id, &infra, err);
 	if (!pod)
-		return -ENOENT;
+		return berr_ret(err);
 	int r = *infra ? start_one(s, infra, err) : 0;
 	char **members = r == 0 ? eng_pod_containers(s, id, false) : NULL;
 	for (size_t i = 0; members && members[i]; i++) {
@@ -90,7 +90,7 @@ int eng_pod_stop(const struct eng_store *s, const char *id, int timeout_s, struc
 	const char *infra;
 	json_t *pod = pod_and_infra(s, id, &infra, err);
 	if (!pod)
-		return -ENOENT;
+		return berr_ret(err);
 	char **members = eng_pod_containers(s, id, false);
 	int r = 0;
 	for (size_t i = 0; members[i]; i++) {
@@ -119,7 +119,7 @@ int eng_pod_kill(const struct eng_store *s, const char *id, int sig, struct berr
 	const char *infra;
 	json_t *pod = pod_and_infra(s, id, &infra, err);
 	if (!pod)
-		return -ENOENT;
+		return berr_ret(err);
 	char **all = eng_pod_containers(s, id, false);
 	size_t n = 0;
 	while (all[n])
@@ -152,7 +152,7 @@ int eng_pod_remove(const struct eng_store *s, const char *id, bool force, struct
 	const char *infra;
 	json_t *pod = pod_and_infra(s, id, &infra, err);
 	if (!pod)
-		return -ENOENT;
+		return berr_ret(err);
 	char **members = eng_pod_containers(s, id, false);
 	int r = 0;
 	/* podman's: stopped containers go with the pod, running ones only with force */
@@ -189,7 +189,7 @@ int eng_pod_pause(const struct eng_store *s, const char *id, bool pause, struct 
 {
 	json_t *pod = eng_pod_load(s, id, err);
 	if (!pod)
-		return -ENOENT;
+		return berr_ret(err);
 	char **all = eng_pod_containers(s, id, true);
 	int r = 0;
 	/* podman's: a pod with nothing to pause (unpause) is no error */
@@ -219,9 +219,9 @@ int eng_pod_pause(const struct eng_store *s, const char *id, bool pause, struct 
 int eng_pod_prune(const struct eng_store *s, json_t *out_removed, struct berr **err)
 {
 	char **ids = NULL;
-	if (eng_pod_list(s, &ids, err) < 0)
-		return -EIO;
-	int r = 0;
+	int r = eng_pod_list(s, &ids, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; ids[i]; i++) {
 		char **all = eng_pod_containers(s, ids[i], true);
 		bool any = false;

@@ -202,7 +202,7 @@ static int member_mounts(const struct rt_spec *spec, const char *mnt, bool point
 			continue;
 		autoclose int dst = path_mkdir_in_root(root, mt->destination, 0755, err);
 		if (dst < 0)
-			return -EIO;
+			return dst;
 		char fdp[32];
 		if (points)
 			continue;
@@ -224,16 +224,18 @@ static int member_bind(const struct eng_exec_ctx *c, const char *pod_id, struct 
 	autofree char *config = xasprintf("%s/config.json", c->dir);
 	autoptr(rt_spec) spec = rt_spec_load(config, c->dir, err);
 	if (!spec)
-		return -EINVAL;
-	if (eng_pod_vm_share_ensure(c->s, pod_id, err) < 0)
-		return -EIO;
+		return berr_ret(err);
+	int r = eng_pod_vm_share_ensure(c->s, pod_id, err);
+	if (r < 0)
+		return r;
 	autofree char *share = eng_pod_vm_share(c->s, pod_id);
 	m->mnt = xasprintf("%s/%s", share, c->id);
 	if (mkdir(m->mnt, 0755) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "mkdir %s", m->mnt);
-	if (member_mounts(spec, m->mnt, true, err) < 0)
-		return -EIO;
-	int r = attach_copy(spec->root_path, spec->root_readonly, -1, m->mnt);
+	r = member_mounts(spec, m->mnt, true, err);
+	if (r < 0)
+		return r;
+	r = attach_copy(spec->root_path, spec->root_readonly, -1, m->mnt);
 	if (r < 0)
 		return berr_set(err, -r, "bind the root into the pod's VM share");
 	return member_mounts(spec, m->mnt, false, err);
@@ -386,7 +388,7 @@ static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struc
 	const char *pod_id = json_string_value(json_object_get(c->rec, "Pod"));
 	json_t *pod = pod_id ? eng_pod_load(c->s, pod_id, err) : NULL;
 	if (!pod)
-		return -ENOENT;
+		return pod_id ? berr_ret(err) : -ENOENT;
 	autofree char *infra =
 	    xstrdup(json_string_value(json_object_get(pod, "InfraContainerId")) ?: "");
 	bool own_pidns = !shares_pid(pod);
@@ -394,20 +396,22 @@ static int member_create(const struct eng_exec_ctx *c, struct eng_proc *p, struc
 	size_t len = 0;
 	autofree char *recs = member_records(c, own_pidns, &len, err);
 	if (!recs)
-		return -EINVAL;
+		return berr_ret(err);
 	struct member *m = xzalloc(sizeof(*m));
 	m->sock = m->ctl = -1;
 	p->priv = m;
-	if (member_bind(c, pod_id, m, err) < 0)
-		return -EIO;
+	int r = member_bind(c, pod_id, m, err);
+	if (r < 0)
+		return r;
 	m->sock = eng_attach_connect(c->s, infra, err);
 	if (m->sock < 0)
-		return berr_wrap(err, "the VM of pod %.12s", pod_id), -EIO;
+		return berr_wrap(err, "the VM of pod %.12s", pod_id);
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	if (frame_write(m->sock, FRAME_EXEC, recs, len) < 0)
 		return berr_plain(err, EIO, "the pod's VM went away");
-	if (member_started(m->sock, buf, err) < 0)
-		return -EIO;
+	r = member_started(m->sock, buf, err);
+	if (r < 0)
+		return r;
 	return member_fork(c, p, m, infra, err);
 }
 

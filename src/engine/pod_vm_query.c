@@ -29,13 +29,13 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 	const char *pod_id = json_string_value(json_object_get(rec, "Pod"));
 	json_t *pod = pod_id ? eng_pod_load(s, pod_id, err) : NULL;
 	if (!pod)
-		return -ENOENT;
+		return pod_id ? berr_ret(err) : -ENOENT;
 	autofree char *infra =
 	    xstrdup(json_string_value(json_object_get(pod, "InfraContainerId")) ?: "");
 	json_decref(pod);
 	autoclose int sock = eng_attach_connect(s, infra, err);
 	if (sock < 0)
-		return berr_wrap(err, "the VM of pod %.12s", pod_id), -EIO;
+		return berr_wrap(err, "the VM of pod %.12s", pod_id);
 	size_t n = strlen("query=") + strlen(what) + 1 + strlen("member=") + strlen(id) + 1;
 	if (n + more_len > FRAME_MAX)
 		return berr_plain(err, EINVAL, "%s of container %.12s: too long", what, id);
@@ -100,7 +100,7 @@ int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const
 {
 	autofree char *cols = eng_pod_vm_ps_columns(ps_args, err);
 	if (!cols)
-		return -EINVAL;
+		return berr_ret(err);
 	autofree char *more = xasprintf("ps=%s", cols);
 	autofree char *text = NULL;
 	int r = query(s, rec, id, "top", more, strlen(more) + 1, &text, err);

@@ -46,10 +46,10 @@ int eng_rootfs_mount(const struct eng_store *s, const char *id, json_t *rec, str
 	autofree char *work = eng_container_path(s, id, "work");
 	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0 ||
 	    fs_mkdir_p(rootfs, 0755, err) < 0)
-		return -EIO;
+		return berr_ret(err);
 	autoptr(img_store) st = NULL;
 	if (img_store_open(s->root, &st, err) < 0)
-		return -EIO;
+		return berr_ret(err);
 	json_t *layers = json_object_get(rec, "Layers");
 	size_t n = json_array_size(layers);
 	char **chains = xcalloc(n + 1, sizeof(char *));
@@ -105,9 +105,10 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	json_array_foreach(json_object_get(hc, "Mounts"), i, m) volumes |=
 	    !strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume");
 	if (volumes) {
-		if (eng_rootfs_mount(s, id, rec, err) < 0)
-			return -EIO;
-		int r = eng_mounts_populate(s, json_object_get(hc, "Mounts"), rootfs, err);
+		int r = eng_rootfs_mount(s, id, rec, err);
+		if (r < 0)
+			return r;
+		r = eng_mounts_populate(s, json_object_get(hc, "Mounts"), rootfs, err);
 		(void)umount2(rootfs, MNT_DETACH);
 		if (r < 0)
 			return r;
@@ -119,13 +120,14 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 		return berr_plain(err, EINVAL, "container %.12s: bad IDMappings", id);
 	autoclose int ns = rt_ns_userns_fd(u, (size_t)nu, g, (size_t)ng, false, err);
 	if (ns < 0)
-		return -EIO;
+		return ns;
 	autoptr(img_store) st = NULL;
 	if (img_store_open(s->root, &st, err) < 0)
-		return -EIO;
+		return berr_ret(err);
 	autofree char *dir = eng_container_path(s, id, NULL);
-	if (grant_traverse(s, dir, g[0].host_id, err) < 0)
-		return -EIO;
+	int r = grant_traverse(s, dir, g[0].host_id, err);
+	if (r < 0)
+		return r;
 	int mapped = eng_userns_mount_mapped(s, id, rec, err); /* rootless: fuse-overlayfs */
 	if (mapped != 0)
 		return mapped < 0 ? mapped : 0;
@@ -134,7 +136,7 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	autofree char *scratch = eng_container_path(s, id, "idmap");
 	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0 ||
 	    fs_mkdir_p(rootfs, 0755, err) < 0)
-		return -EIO;
+		return berr_ret(err);
 	json_t *layers = json_object_get(rec, "Layers");
 	size_t n = json_array_size(layers);
 	autofree char **chains = xcalloc(n + 1, sizeof(char *));
@@ -149,7 +151,7 @@ int eng_rootfs_mount_locked(const struct eng_store *s, const char *id, json_t *r
 {
 	autoclose int lock = lock_mount(s, id, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	if (json_object_get(json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"),
 			    "UidMap"))
 		return mount_idmapped(s, id, rec, err);
@@ -228,11 +230,12 @@ static json_t *mount_for(json_t *rec, const char *path, size_t *out_len)
 static int stopped_view(const struct eng_store *s, const char *id, const char *path,
 			struct eng_view *out, struct berr **err)
 {
-	if (eng_rootfs_acquire(s, id, &out->root, err) < 0)
-		return -EIO;
+	int r = eng_rootfs_acquire(s, id, &out->root, err);
+	if (r < 0)
+		return r;
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -EIO;
+		return berr_ret(err);
 	autofree char *abs = xasprintf("/%s", path);
 	autofree char *clean = path_clean(abs);
 	size_t n = 0;

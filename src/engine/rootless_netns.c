@@ -193,9 +193,10 @@ static int ensure_ns(const struct eng_store *s, struct berr **err)
 				  "rootless: user networks need pasta (Debian's passt) or "
 				  "slirp4netns for their way out, and neither is installed");
 	autofree char *users = rl_path(s, "users");
-	if (fs_mkdir_p(users, 0700, err) < 0)
-		return -EIO;
-	int r = start_holder(s, ns, err);
+	int r = fs_mkdir_p(users, 0700, err);
+	if (r < 0)
+		return r;
+	r = start_holder(s, ns, err);
 	autoclose int fd = r == 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
 	if (r == 0 && fd < 0)
 		r = berr_set(err, errno, "open '%s'", ns);
@@ -362,7 +363,7 @@ int eng_rlnet_run(const struct eng_store *s, const char *id, bool make, eng_rlne
 {
 	autoclose int lock = rl_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	return run_locked(s, id, make, fn, ctx, rec, NULL, err);
 }
 
@@ -372,7 +373,7 @@ int eng_rlnet_attach(const struct eng_store *s, const char *id, json_t *rec,
 {
 	autoclose int lock = rl_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	json_t *bare = without_ports(rec);
 	autoclose int nsfd = -1;
 	int r = run_locked(s, id, true, inside, ctx, bare, &nsfd, err);
@@ -408,7 +409,7 @@ int eng_rlnet_prune(const struct eng_store *s, struct berr **err)
 		return 0;
 	autoclose int lock = rl_lock(s, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	if (!in_use(s, NULL, true))
 		remove_ns(s);
 	return 0;

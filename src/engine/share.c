@@ -33,7 +33,7 @@ static int donor_ipc(const struct eng_store *s, const char *id, const char *give
 {
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	const char *m = str(json_object_get(rec, "HostConfig"), "IpcMode");
 	bool closed = m && (!strcmp(m, "private") || !strcmp(m, "none"));
 	json_decref(rec);
@@ -99,7 +99,7 @@ static int volumes_from(const struct eng_store *s, const char *spec, json_t *pla
 		return berr_wrap(err, "--volumes-from");
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	size_t i;
 	json_t *mt;
 	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, mt)

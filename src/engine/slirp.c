@@ -121,7 +121,7 @@ int eng_slirp_parse(const char *mode, struct eng_slirp_opts *out, struct berr **
 	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
 	     kv = strtok_r(NULL, ",", &save))
 		if (parse_one(kv, &o, err) < 0)
-			return -EINVAL;
+			return berr_ret(err);
 	if (*o.outbound6 && !o.ipv6)
 		return berr_plain(err, EINVAL, "enable_ipv6=true is required for outbound_addr6");
 	*out = o;

@@ -106,7 +106,7 @@ int eng_stats_sample(const struct eng_store *s, const char *id, struct eng_stats
 	struct eng_stats_sample x = {0};
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	json_t *state = eng_state_load(s, id);
 	clock_gettime(CLOCK_REALTIME, &x.read);
 	clock_gettime(CLOCK_MONOTONIC, &x.mono);

@@ -245,7 +245,7 @@ int eng_container_update(const struct eng_store *s, const char *id, json_t *chan
 		return r;
 	json_t *rec = eng_container_load(s, id, err);
 	if (!rec)
-		return -ENOENT;
+		return berr_ret(err);
 	json_t *hc = json_object_get(rec, "HostConfig");
 	if (!json_is_object(hc)) {
 		hc = json_object();

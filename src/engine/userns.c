@@ -163,8 +163,9 @@ static int plan_rootless(const char *mode, bool keep, json_t **out_maps, struct 
 		return 0;
 	}
 	uint32_t uid = user, gid = group;
-	if (keep_id_opts(mode, &uid, &gid, err) < 0)
-		return -EINVAL;
+	int r = keep_id_opts(mode, &uid, &gid, err);
+	if (r < 0)
+		return r;
 	*out_maps = json_pack("{s:o, s:o, s:o}", "UidMap", keep_id_list(uid, umax), "GidMap",
 			      keep_id_list(gid, gmax), "KeepId", json_sprintf("%u:%u", uid, gid));
 	return 0;
@@ -188,7 +189,7 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 		json_t *g = u ? map_list(o->gidmap, "--gidmap", err) : NULL;
 		if (!g) {
 			json_decref(u);
-			return -EINVAL;
+			return berr_ret(err);
 		}
 		/* only one of them given: the other is the same, as podman has it */
 		if (!json_array_size(u))
@@ -205,8 +206,9 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 			return berr_plain(err, EINVAL,
 					  "--userns=%s cannot be used with --uidmap or --gidmap",
 					  mode);
-		if (plan_rootless(mode, keep, out_maps, err) < 0)
-			return -EINVAL;
+		int r = plan_rootless(mode, keep, out_maps, err);
+		if (r < 0)
+			return r;
 		*out_mode = xstrdup(mode);
 		return 0;
 	}
@@ -335,11 +337,13 @@ int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct b
 	uint64_t size = (uint64_t)json_integer_value(want);
 	const char *self = json_string_value(json_object_get(rec, "Id"));
 	json_t *u = NULL, *g = NULL;
-	if (claim_one(s, self, "UidMap", "/etc/subuid", size, &u, err) < 0)
-		return -ENOSPC;
-	if (claim_one(s, self, "GidMap", "/etc/subgid", size, &g, err) < 0) {
+	int r = claim_one(s, self, "UidMap", "/etc/subuid", size, &u, err);
+	if (r < 0)
+		return r;
+	r = claim_one(s, self, "GidMap", "/etc/subgid", size, &g, err);
+	if (r < 0) {
 		json_decref(u);
-		return -ENOSPC;
+		return r;
 	}
 	json_object_del(maps, "Auto");
 	json_object_set_new(maps, "UidMap", u);
