@@ -338,7 +338,8 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	if (r < 0)
 		return r;
 	const char *net = str(hc, "NetworkMode");
-	o->network = net && *net && strcmp(net, "default") ? net : "bridge";
+	/* "" and "default" are nothing asked: the engine's default (rootless.h) */
+	o->network = net && *net && strcmp(net, "default") ? net : NULL;
 	c->publish = publish_of(json_object_get(hc, "PortBindings"), own);
 	c->publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
 	c->mounts = (char *const *)mounts_of(json_object_get(hc, "Mounts"), own);
@@ -355,7 +356,7 @@ static int decode_host(json_t *cfg, json_t *hc, struct eng_create *c, struct api
 	/* NetworkingConfig: the aliases and address on the network of NetworkMode */
 	json_t *ep = json_object_get(
 	    json_object_get(json_object_get(cfg, "NetworkingConfig"), "EndpointsConfig"),
-	    o->network);
+	    o->network ? o->network : "bridge");
 	if (json_is_object(ep)) {
 		r = strv_at(ep, "EndpointsConfig", "Aliases", own, (char ***)&c->aliases, err);
 		const char *ip = str(json_object_get(ep, "IPAMConfig"), "IPv4Address");

@@ -86,7 +86,8 @@ int bld_run_step(const struct eng_store *s, struct img_store *is, const struct b
 	    .run = {.cmd = r->argv,
 		    .entrypoint = "", /* RUN ignores the image's ENTRYPOINT */
 		    .env = r->env,
-		    .network = r->network ? r->network : "bridge",
+		    /* the build's default is the engine's (pasta as a user), not "bridge" said */
+		    .network = r->network && strcmp(r->network, "bridge") ? r->network : NULL,
 		    .labels = (char *const[]){"org.berth.build=1", (char *)r->session, NULL},
 		    .ulimits = r->ulimits,
 		    .shm_size = r->shm_size,

@@ -189,15 +189,23 @@ static json_t *host_config(const struct eng_create *c, json_t *restart, json_t *
 	return hc;
 }
 
+/* What claim needs: the create, and the network mode check_network decided (the default
+ * "bridge" for nothing asked as root, pasta for it as a user). */
+struct claim_ctx {
+	const struct eng_create *c;
+	const char *mode;
+};
+
 /* Under the containers lock: the user namespace's ids, then the network's address. */
 static int claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err)
 {
-	const struct eng_create *c = ctx;
+	const struct claim_ctx *x = ctx;
+	const struct eng_create *c = x->c;
 	if (eng_userns_claim(s, rec, NULL, err) < 0)
 		return -ENOSPC;
-	if (!eng_network_mode_is_net(c->run.network))
+	if (!eng_network_mode_is_net(x->mode))
 		return 0;
-	int r = eng_network_claim(s, rec, c->run.network, c->ip, c->mac, c->aliases, err);
+	int r = eng_network_claim(s, rec, x->mode, c->ip, c->mac, c->aliases, err);
 	for (char *const *n = c->more_networks; r == 0 && n && *n; n++)
 		r = eng_network_claim(s, rec, *n, NULL, NULL, NULL, err);
 	return r;
@@ -218,7 +226,9 @@ static int network_exists(const struct eng_store *s, const char *name, struct be
 static int check_network(const struct eng_store *s, const struct eng_create *c, char **out_mode,
 			 struct berr **err)
 {
-	const char *mode = eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT);
+	/* run.network NULL is nothing asked: "bridge" as root, pasta as a user; "bridge" said
+	 * is the default bridge network for both (rootless.h) */
+	const char *mode = eng_rootless_network_asked(c->run.network);
 	bool net = eng_network_mode_is_net(mode);
 	if (!net && (c->ip || c->mac || (c->aliases && *c->aliases)))
 		return berr_plain(
@@ -277,9 +287,7 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 				  "container's, not a VM's");
 	/* rootless (issue #22): a VM's network is passt's (engine/passt.h) or none; a tap on a
 	 * bridge of the host's is root's */
-	const char *vnet =
-	    eng_rootless() ? eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT)
-			   : "none";
+	const char *vnet = eng_rootless() ? eng_rootless_network_asked(c->run.network) : "none";
 	if (strcmp(vnet, "none") && strcmp(vnet, "pasta"))
 		return berr_plain(err, EPERM,
 				  "--isolation vm as a user (rootless): network '%s' needs root (a "
@@ -455,7 +463,8 @@ static int create(const struct eng_store *s, struct img_store *is, const struct 
 		rec = new_record(c, ic, img, &d);
 		if (c->pod)
 			eng_pod_member_record(s, c->pod, rec);
-		r = eng_container_add(s, rec, c->name, claim, (void *)c, out_id, err);
+		struct claim_ctx x = {.c = c, .mode = d.net_mode};
+		r = eng_container_add(s, rec, c->name, claim, &x, out_id, err);
 		if (r == 0)
 			eng_event_container(s, out_id, rec, "create", NULL);
 		if (r < 0) {

@@ -390,7 +390,7 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 			    : vm             ? "/.berth/berth-pause"
 					     : "/berth-pause";
 	ic.run.entrypoint_rest = argv ? argv + 1 : NULL;
-	ic.run.network = c->network ? c->network : ENG_NET_DEFAULT;
+	ic.run.network = c->network; /* NULL: the engine's default (pasta as a user) */
 	ic.run.shm_size = c->shm_size;
 	/* with --uts host the host's hostname stays as it is (pod_cgroup.c's eng_pod_bundle
 	 * leaves the spec's out) */

@@ -61,9 +61,9 @@ const char *eng_rootless_network(const char *mode);
  * engine lives in the rootless network namespace (rootless_netns.h: containers on it reach
  * each other by address, the way out through that namespace's pasta), as podman 4's
  * --network bridge joins its "podman" network there. Anything else, and as root: asked (the
- * default "bridge" for nothing). Not called yet: engine/create.c's check_network and
- * check_vm call eng_rootless_network(c->run.network ? c->run.network : ENG_NET_DEFAULT),
- * and the CLI and the API fill "bridge" in for nothing asked. */
+ * default "bridge" for nothing). engine/create.c's check_network and check_vm ask it of
+ * eng_create's run.network, which every creator leaves NULL for nothing asked (the CLI, the
+ * API's "" and "default", a build's RUN, a pod's infra container). */
 const char *eng_rootless_network_asked(const char *asked);
 
 /* Whether this berth runs inside a user namespace (the rootless engine after

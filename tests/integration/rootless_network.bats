@@ -126,6 +126,53 @@ teardown() {
 	assert_success
 }
 
+@test "--network bridge said: the user's default bridge network in the namespace, containers reach each other; none said is still pasta" {
+	command -v pasta >/dev/null || skip "pasta is not installed"
+	# podman 4: an explicit --network bridge joins its "podman" network in the rootless
+	# network namespace; nothing said is pasta
+	run ub run -d --name "$N-a" --network bridge berth/default sleep 300
+	assert_success
+	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N-a"
+	assert_output bridge
+	user_procs berth-netns
+	run ub inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-a"
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+	a=$output
+	run ub run -d --name "$N-b" --network bridge berth/default sleep 300
+	assert_success
+	run ub inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-b"
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+	b=$output
+	[ "$a" != "$b" ]
+	# one namespace for both
+	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	run ub exec "$N-b" ping -c 1 -W 5 "$a"
+	assert_success
+	run ub exec "$N-a" ping -c 1 -W 5 "$b"
+	assert_success
+	# nothing of it on the host's side: no bridge here
+	run ip -o link show type bridge
+	refute_output --partial berth0
+	# outbound through the namespace's way out
+	host_server
+	run ub exec "$N-a" wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	assert_output from-host
+	# none said: pasta, as before, no address on the bridge network
+	run ub create --name "$N-c" berth/default wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	run ub inspect -f '{{.HostConfig.NetworkMode}} {{len .NetworkSettings.Networks}}' "$N-c"
+	assert_output "pasta 0"
+	run ub start -a "$N-c"
+	assert_success
+	assert_output from-host
+	run ub rm -f "$N-a" "$N-b" "$N-c"
+	assert_success
+	assert_no_netns
+	run ub ps -aq
+	assert_output ""
+}
+
 @test "-p on a user network reaches the container from the host; the forwarder goes with it" {
 	ub network create "$N" >/dev/null
 	port=$(free_port)

@@ -339,9 +339,11 @@ static int check_resources(struct run_flags *f)
 static int check_network_flags(struct run_flags *f)
 {
 	split_networks(f);
-	f->c.run.network = f->net_names[0] ? f->net_names[0] : "bridge";
+	/* none given is NULL: the engine's default (pasta as a user, rootless.h) */
+	f->c.run.network = f->net_names[0];
 	f->c.more_networks = f->net_names[0] ? f->net_names + 1 : NULL;
-	if (!strcmp(f->c.run.network, "host") && (f->publish.n || f->c.publish_all))
+	if (f->c.run.network && !strcmp(f->c.run.network, "host") &&
+	    (f->publish.n || f->c.publish_all))
 		fprintf(stderr, "WARNING: Published ports are discarded when using host network "
 				"mode\n");
 	if (f->ip && f->ip6)
@@ -426,7 +428,7 @@ static int check_flags(struct run_flags *f)
 int cli_image_present(struct img_store *is, const char *name, const char *pull, struct berr **err)
 {
 	if (img_builtin_is(name))
-		return img_builtin_ensure(is, err);
+		return img_builtin_ensure(is, err) < 0 ? -EIO : 0;
 	pull = pull ? pull : "missing";
 	if (strcmp(pull, "missing") && strcmp(pull, "always") && strcmp(pull, "never"))
 		return berr_plain(err, EINVAL, "invalid pull policy '%s'", pull);
@@ -440,8 +442,7 @@ int cli_image_present(struct img_store *is, const char *name, const char *pull, 
 		fprintf(stderr, "Unable to find image '%s' locally\n", name);
 	struct img_pull_opts po = {0};
 	img_http_opts_default(&po.http);
-	int r = img_pull(is, name, &po, NULL, NULL, err);
-	return r < 0 ? r : 0;
+	return img_pull(is, name, &po, NULL, NULL, err) < 0 ? -EIO : 0;
 }
 
 static int ensure_image(struct cli_opts *o, struct img_store *is, const char *name,
