@@ -428,7 +428,7 @@ static int check_flags(struct run_flags *f)
 int cli_image_present(struct img_store *is, const char *name, const char *pull, struct berr **err)
 {
 	if (img_builtin_is(name))
-		return img_builtin_ensure(is, err) < 0 ? -EIO : 0;
+		return img_builtin_ensure(is, err);
 	pull = pull ? pull : "missing";
 	if (strcmp(pull, "missing") && strcmp(pull, "always") && strcmp(pull, "never"))
 		return berr_plain(err, EINVAL, "invalid pull policy '%s'", pull);
@@ -442,7 +442,8 @@ int cli_image_present(struct img_store *is, const char *name, const char *pull, 
 		fprintf(stderr, "Unable to find image '%s' locally\n", name);
 	struct img_pull_opts po = {0};
 	img_http_opts_default(&po.http);
-	return img_pull(is, name, &po, NULL, NULL, err) < 0 ? -EIO : 0;
+	int r = img_pull(is, name, &po, NULL, NULL, err);
+	return r < 0 ? r : 0;
 }
 
 static int ensure_image(struct cli_opts *o, struct img_store *is, const char *name,
