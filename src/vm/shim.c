@@ -90,6 +90,7 @@ struct shim {
 	struct vm v;
 	int fifo, sfd;
 	bool tty;                        /* a terminal: stdio is a pty's slave, v.out both ways */
+	bool systemd;                    /* a system's init is PID 1 (see stdin_to) */
 	int netns;                       /* config.json's network namespace, or -1 */
 	struct vm_nic nics[VM_NICS_MAX]; /* its interfaces, taken over (vm/netns.h) */
 	size_t n_nics;
@@ -159,6 +160,18 @@ static void follow_size(struct shim *sh)
 		(void)vm_resize(&sh->v, ws.ws_row, ws.ws_col);
 }
 
+/* Where the shim's stdin goes: with a terminal the guest's pty master (v.out both ways); a
+ * system's init without one has no stdin (-1: read and dropped). systemd as PID 1 puts
+ * /dev/null on its stdio, and crun with podman's --systemd and no -t gives it no /dev/console:
+ * what `podman attach` types goes nowhere there, so here neither; nothing in the guest reads
+ * its stdin port then, which a write would block on once QEMU's buffer is full. */
+static int stdin_to(const struct shim *sh)
+{
+	if (sh->tty)
+		return sh->v.out;
+	return sh->systemd ? -1 : sh->v.in;
+}
+
 /* Relay until QEMU ends: stdio both ways, signals to the guest. The process's status. */
 static int relay(struct shim *sh)
 {
@@ -208,7 +221,7 @@ static int relay(struct shim *sh)
 				}
 			}
 		}
-		if ((p[1].revents & (POLLIN | POLLHUP)) && pump(0, sh->tty ? v->out : v->in) < 0) {
+		if ((p[1].revents & (POLLIN | POLLHUP)) && pump(0, stdin_to(sh)) < 0) {
 			in_open = false;
 			if (!sh->tty) {
 				(void)close(v->in); /* the guest's stdin ends */
@@ -315,7 +328,7 @@ static void vm_size(const struct rt_spec *spec, struct vm_opts *vo)
 
 /* config.json, in systemd mode rewritten for a VM first (shim_systemd.h). */
 static struct rt_spec *load_spec(const char *config, const char *bundle, const char *id,
-				 struct berr **err)
+				 bool *systemd_out, struct berr **err)
 {
 	autofree char *text = NULL;
 	size_t len = 0;
@@ -324,6 +337,7 @@ static struct rt_spec *load_spec(const char *config, const char *bundle, const c
 	json_t *j = json_loadb(text, len, 0, NULL);
 	autofree char *systemd = j && vm_rt_systemd(j, id) ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
+	*systemd_out = systemd != NULL;
 	struct rt_spec *spec = systemd ? rt_spec_parse(systemd, strlen(systemd), bundle, err)
 				       : rt_spec_parse(text, len, bundle, err);
 	if (!spec)
@@ -337,7 +351,7 @@ static int boot(struct shim *sh, const struct vm_rt_create *o, const char *bundl
 {
 	autofree char *config =
 	    o->config ? xstrdup(o->config) : xasprintf("%s/config.json", bundle);
-	autoptr(rt_spec) spec = load_spec(config, bundle, o->id, err);
+	autoptr(rt_spec) spec = load_spec(config, bundle, o->id, &sh->systemd, err);
 	if (!spec)
 		return -EINVAL;
 	sh->tty = spec->process && spec->process->terminal;

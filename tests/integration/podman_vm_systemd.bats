@@ -6,6 +6,8 @@
 # (container_uuid in the environment) and makes the guest a machine (no container=podman,
 # no /run/.containerenv, no host cgroup binds: vm/shim_systemd.c). `exec`, `logs` (the
 # console) and `stop` (SIGRTMIN+3 becomes the guest's poweroff: exit 0) work through podman.
+# Without -t, typing into `podman attach` reaches no console, as with crun (the standard,
+# tested beside it here).
 #
 # Skipped without podman, QEMU, the guest kernel or the system image (scripts/system-image's
 # tar, as in vm_systemd.bats). podman keeps its store in a directory of this file's own; its
@@ -53,23 +55,40 @@ teardown() {
 # podman with its own store, berth-runtime-vm as the OCI runtime (helpers.bash's podman_peer).
 pmv() { podman_peer "$@"; }
 
+# wait_running NAME: until NAME's systemd says running (asserted; degraded names its failed
+# units), through `exec` (the VM's channel answers before its systemd does).
+wait_running() {
+	local state="" i
+	for i in $(seq 1 100); do
+		state=$(cd "$PM_DIR" && timeout -k 5 60 podman --root "$PM_DIR/storage" \
+			--runroot "$PM_DIR/run" --cgroup-manager cgroupfs --events-backend file \
+			--runtime "$PM_RUNTIME" exec "$1" \
+			systemctl is-system-running --wait 2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 1
+	done
+	[ "$state" = degraded ] && pmv exec "$1" systemctl --failed --no-pager >&2
+	assert_equal "$state" running
+}
+
+# type_into NAME: `podman attach NAME` without a terminal (NAME has none: run without -t)
+# types a login name, then MORE bytes (0: none) of zeros, and is ended after a while, as the
+# output of a non-tty attach has no end before the container's; its output in $output.
+# Without --sig-proxy=false the timeout's SIGTERM would go to the container's systemd.
+type_into() {
+	run timeout -k 5 20 bash -c '{ sleep 3; printf "root\n"; head -c "$2" /dev/zero; sleep 8; } |
+		(cd "$PM_DIR" && exec podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
+			--cgroup-manager cgroupfs --events-backend file --runtime "$PM_RUNTIME" \
+			attach --sig-proxy=false "$1")' bash "$1" "${2:-0}"
+}
+
 # The flags every container needs here: root lacks CAP_SYS_RESOURCE, its hard nofile is 20000.
 RUN_FLAGS=(--network none --cgroup-parent /berth-podman-vmsys
 	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 @test "podman --runtime berth-runtime-vm: a system image's /sbin/init boots as the VM's systemd to running; exec, logs, stop powers it off" {
 	pmv run -d --name pvsys "${RUN_FLAGS[@]}" localhost/debian-system >/dev/null
-	local state="" i
-	for i in $(seq 1 100); do
-		state=$(timeout 60 podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
-			--cgroup-manager cgroupfs --events-backend file \
-			--runtime "$BUILD/bin/berth-runtime-vm" exec pvsys \
-			systemctl is-system-running --wait 2>/dev/null) && break
-		[ "$state" = degraded ] && break
-		sleep 1
-	done
-	[ "$state" = degraded ] && pmv exec pvsys systemctl --failed --no-pager >&2
-	assert_equal "$state" running
+	wait_running pvsys
 	run pmv exec pvsys cat /proc/1/comm
 	assert_output systemd
 	# a machine: the hypervisor named, no container (no container=podman, no
@@ -98,6 +117,70 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-vmsys
 	assert_output "exited 0"
 	run pmv logs pvsys
 	assert_output --partial "System Power Off"
+	run pgrep -af "qemu-system.*$PM_DIR"
+	assert_failure
+}
+
+# The standard: podman with crun, --systemd=always and no -t. podman gives the container no
+# /dev/console without a terminal, so systemd's console-getty.service is skipped
+# (ConditionPathExists=/dev/console) and systemd, as PID 1, puts /dev/null on its own stdio:
+# what `podman attach` types goes nowhere and asks no login.
+@test "podman --systemd=always without -t, crun (the standard): no console, typing into podman attach reaches no login" {
+	command -v crun >/dev/null || skip "crun is not installed"
+	pmv run -d -i --runtime crun --systemd=always --name pcsys "${RUN_FLAGS[@]}" \
+		localhost/debian-system /sbin/init >/dev/null
+	wait_running pcsys
+	run pmv exec pcsys test -e /dev/console
+	assert_failure
+	run pmv exec pcsys systemctl is-active console-getty.service
+	assert_output inactive
+	run pmv exec pcsys readlink /proc/1/fd/0
+	assert_output /dev/null
+	type_into pcsys
+	refute_output --partial "Password:"
+	run pmv logs pcsys
+	refute_output --partial "Password:"
+	run pmv exec pcsys pidof login
+	assert_failure
+	run pmv rm -f -t 0 pcsys
+	assert_success
+}
+
+# The same with berth-runtime-vm: a VM always has a console (berth's pty over the guest's
+# /dev/console), whose output is the container's (logs, attach) and where a getty asks for a
+# login; without -t what `podman attach` types goes nowhere, as with crun (the shim drops its
+# stdin: vm/shim.c's stdin_to), and 8 MiB of it leave the shim relaying (writing them to the
+# guest's stdin port, which nothing reads in a system's guest, blocked the shim once QEMU's
+# buffers were full). With -t the console is the terminal both ways.
+@test "podman --systemd=always without -t, berth-runtime-vm: typing into podman attach reaches no login, as with crun" {
+	pmv run -d -i --systemd=always --name pvin "${RUN_FLAGS[@]}" localhost/debian-system \
+		/sbin/init >/dev/null
+	wait_running pvin
+	run pmv exec pvin systemctl is-active console-getty.service
+	assert_output active
+	# the getty's prompt comes a moment after systemd says running
+	local i
+	for i in $(seq 1 60); do
+		run pmv logs pvin
+		[[ "$output" == *"login:"* ]] && break
+		sleep 1
+	done
+	assert_output --partial "login:"
+	type_into pvin $((8 << 20))
+	refute_output --partial "Password:"
+	run pmv logs pvin
+	refute_output --partial "Password:"
+	run pmv exec pvin pidof login
+	assert_failure
+	# the shim still relays: an exec answers, and stop powers the machine off
+	run pmv exec pvin echo still here
+	assert_output "still here"
+	run pmv stop -t 120 pvin
+	assert_success
+	run pmv inspect -f '{{.State.Status}} {{.State.ExitCode}}' pvin
+	assert_output "exited 0"
+	run pmv rm -f -t 0 pvin
+	assert_success
 	run pgrep -af "qemu-system.*$PM_DIR"
 	assert_failure
 }
