@@ -59,6 +59,8 @@ int cmd_logout(struct cli_opts *o, int argc, char **argv);
 /* The image name names in the store, pulled by the policy pull ("missing", NULL; "always";
  * "never"); berth/default loaded from the built-in archive. */
 int cli_image_present(struct img_store *is, const char *name, const char *pull, struct berr **err);
+/* The container id's state says it runs. */
+bool cli_running(struct eng_store *es, const char *id);
 int cmd_run(struct cli_opts *o, int argc, char **argv);
 int cmd_create(struct cli_opts *o, int argc, char **argv);
 int cmd_start(struct cli_opts *o, int argc, char **argv);

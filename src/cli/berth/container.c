@@ -589,6 +589,12 @@ int cmd_create(struct cli_opts *o, int argc, char **argv)
 	return run_or_create(o, argc, argv, false);
 }
 
+bool cli_running(struct eng_store *es, const char *id)
+{
+	json_auto_t *st = eng_state_load(es, id);
+	return json_is_true(json_object_get(st, "Running"));
+}
+
 /* The stopped containers start --all names (those --filter keeps), as podman's. */
 static const char **start_all(struct eng_store *es, json_t *filters, int *out_n)
 {
@@ -612,6 +618,33 @@ static const char **start_all(struct eng_store *es, json_t *filters, int *out_n)
 	strv_free(ids);
 	*out_n = n;
 	return out;
+}
+
+/* start's one container (a running one only named): 0 or the exit status. */
+static int start_one(struct cli_opts *o, struct eng_store *es, const char *name, bool attach,
+		     bool interactive)
+{
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(es, name, id, &err) < 0)
+		return cli_fail(err, 1);
+	if (cli_running(es, id)) {
+		if (!attach)
+			printf("%s\n", name);
+		return 0;
+	}
+	json_t *rec = eng_container_load(es, id, NULL);
+	bool tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
+	json_decref(rec);
+	struct cli_attach a = {.stdin_ = interactive,
+			       .stdout_ = true,
+			       .stderr_ = true,
+			       .tty_raw = tty,
+			       .sig_proxy = !tty};
+	int r = start_container(o, id, &a, attach || interactive, false);
+	if (!attach && !interactive && r == 0)
+		printf("%s\n", name);
+	return r;
 }
 
 int cmd_start(struct cli_opts *o, int argc, char **argv)
@@ -657,31 +690,7 @@ int cmd_start(struct cli_opts *o, int argc, char **argv)
 		return flags_status(FLAGS_NARGS);
 	int status = 0;
 	for (int i = 0; i < n; i++) {
-		char id[ENG_ID_LEN + 1];
-		struct berr *err = NULL;
-		if (eng_container_resolve(&es, list[i], id, &err) < 0) {
-			status = cli_fail(err, 1);
-			continue;
-		}
-		json_t *st = eng_state_load(&es, id);
-		bool running = json_is_true(json_object_get(st, "Running"));
-		json_decref(st);
-		if (running) {
-			if (!attach)
-				printf("%s\n", list[i]);
-			continue;
-		}
-		json_t *rec = eng_container_load(&es, id, NULL);
-		bool tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
-		json_decref(rec);
-		struct cli_attach a = {.stdin_ = interactive,
-				       .stdout_ = true,
-				       .stderr_ = true,
-				       .tty_raw = tty,
-				       .sig_proxy = !tty};
-		int r = start_container(o, id, &a, attach || interactive, false);
-		if (!attach && !interactive && r == 0)
-			printf("%s\n", list[i]);
+		int r = start_one(o, &es, list[i], attach, interactive);
 		if (r)
 			status = r;
 	}

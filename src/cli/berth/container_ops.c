@@ -239,10 +239,7 @@ static bool is_paused(struct eng_store *es, const char *id)
 /* exec into a VM: its monitor relays the process to the guest (vm/session.h). */
 static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, bool interactive)
 {
-	json_t *st = eng_state_load(es, id);
-	bool up = json_is_true(json_object_get(st, "Running"));
-	json_decref(st);
-	if (!up)
+	if (!cli_running(es, id))
 		return cli_error(1, "container %.12s is not running", id);
 	struct winsize ws;
 	if (pr->terminal && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
@@ -276,9 +273,7 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 static int exec_detached(struct eng_store *es, const char *id, const char *exec_id,
 			 struct rt_process *pr)
 {
-	json_t *st = eng_state_load(es, id);
-	bool up = json_is_true(json_object_get(st, "Running"));
-	json_decref(st);
+	bool up = cli_running(es, id);
 	struct berr *err = NULL;
 	int r = !up && eng_container_is_vm(es, id)
 		    ? berr_plain(&err, EBUSY, "container %.12s is not running", id)

@@ -33,10 +33,7 @@ static int running(struct eng_store *es, const char *ref, char id[ENG_ID_LEN + 1
 	struct berr *err = NULL;
 	if (eng_container_resolve(es, ref, id, &err) < 0)
 		return cli_fail(err, 1);
-	json_t *st = eng_state_load(es, id);
-	bool up = json_is_true(json_object_get(st, "Running"));
-	json_decref(st);
-	if (!up)
+	if (!cli_running(es, id))
 		return cli_error(1, "container %s is not running", ref);
 	return 0;
 }
@@ -240,6 +237,24 @@ static int stats_ids(struct eng_store *es, int n, const char **pos, char ***out_
 	return 0;
 }
 
+/* A sample of each container, its row against its previous sample, which it replaces. */
+static json_t *stats_rows(struct eng_store *es, char **ids, struct eng_stats_sample *prev, bool all)
+{
+	json_t *rows = json_array();
+	for (size_t i = 0; ids[i]; i++) {
+		struct eng_stats_sample cur = {0};
+		/* a container that does not run: a row of zeros with -a only */
+		if (eng_stats_sample(es, ids[i], &cur, NULL) < 0 || (!cur.running && !all)) {
+			eng_stats_sample_clear(&cur);
+			continue;
+		}
+		json_array_append_new(rows, stats_row(es, ids[i], &prev[i], &cur));
+		eng_stats_sample_clear(&prev[i]);
+		prev[i] = cur;
+	}
+	return rows;
+}
+
 int cmd_stats(struct cli_opts *o, int argc, char **argv)
 {
 	bool no_stream = false, all = false;
@@ -275,19 +290,7 @@ int cmd_stats(struct cli_opts *o, int argc, char **argv)
 	for (;;) {
 		struct timespec t = {0, 500 * 1000000L};
 		nanosleep(&t, NULL);
-		json_t *rows = json_array();
-		for (size_t i = 0; i < count; i++) {
-			struct eng_stats_sample cur = {0};
-			/* a container that does not run: a row of zeros with -a only */
-			if (eng_stats_sample(&es, ids[i], &cur, NULL) < 0 ||
-			    (!cur.running && !all)) {
-				eng_stats_sample_clear(&cur);
-				continue;
-			}
-			json_array_append_new(rows, stats_row(&es, ids[i], &prev[i], &cur));
-			eng_stats_sample_clear(&prev[i]);
-			prev[i] = cur;
-		}
+		json_t *rows = stats_rows(&es, ids, prev, all);
 		if (!no_stream)
 			printf("\033[2J\033[H");
 		status =

@@ -281,6 +281,28 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv)
 	return status;
 }
 
+/* name's document appended to out; without --type, an image of that name inspected (printed)
+ * when no container has it, as Docker falls back. 0 or the exit status. */
+static int inspect_one(struct cli_opts *o, struct eng_store *es, const char *name, const char *type,
+		       const char *format, bool size, json_t *out)
+{
+	char id[ENG_ID_LEN + 1];
+	struct berr *err = NULL;
+	if (eng_container_resolve(es, name, id, &err) < 0) {
+		berr_free(err);
+		if (type)
+			return cli_error(1, "no such container: %s", name);
+		char *args[] = {format ? "--format" : (char *)name, format ? (char *)format : NULL,
+				(char *)name, NULL};
+		return format ? cmd_image_inspect(o, 3, args) : cmd_image_inspect(o, 1, args);
+	}
+	json_t *j = eng_container_inspect(es, id, size, &err);
+	if (!j)
+		return cli_fail(err, 1);
+	json_array_append_new(out, j);
+	return 0;
+}
+
 int cmd_inspect(struct cli_opts *o, int argc, char **argv)
 {
 	const char *format = NULL, *type = NULL;
@@ -306,41 +328,12 @@ int cmd_inspect(struct cli_opts *o, int argc, char **argv)
 	json_t *out = json_array();
 	int status = 0;
 	for (int i = 0; i < n; i++) {
-		char id[ENG_ID_LEN + 1];
-		struct berr *err = NULL;
-		if (eng_container_resolve(&es, pos[i], id, &err) < 0) {
-			berr_free(err);
-			if (!type) {
-				/* Docker falls back to an image of that name */
-				char *args[] = {format ? "--format" : (char *)pos[i],
-						format ? (char *)format : NULL, (char *)pos[i],
-						NULL};
-				int r = format ? cmd_image_inspect(o, 3, args)
-					       : cmd_image_inspect(o, 1, args);
-				if (r)
-					status = r;
-				continue;
-			}
-			status = cli_error(1, "no such container: %s", pos[i]);
-			continue;
-		}
-		json_t *j = eng_container_inspect(&es, id, size, &err);
-		if (!j) {
-			status = cli_fail(err, 1);
-			continue;
-		}
-		json_array_append_new(out, j);
+		int r = inspect_one(o, &es, pos[i], type, format, size, out);
+		if (r)
+			status = r;
 	}
-	if (json_array_size(out)) {
-		if (format) {
-			if (fmt_each(format, out))
-				status = 1;
-		} else {
-			char *text = json_dumps(out, JSON_INDENT(4));
-			puts(text);
-			free(text);
-		}
-	}
+	if (fmt_inspect(format, out))
+		status = 1;
 	json_decref(out);
 	return status;
 }

@@ -90,3 +90,15 @@ int fmt_each(const char *format, json_t *values)
 	tmpl_free(t);
 	return status;
 }
+
+int fmt_inspect(const char *format, json_t *docs)
+{
+	if (!json_array_size(docs))
+		return 0;
+	if (format)
+		return fmt_each(format, docs) ? 1 : 0;
+	char *text = json_dumps(docs, JSON_INDENT(4));
+	puts(text);
+	free(text);
+	return 0;
+}

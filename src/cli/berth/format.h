@@ -12,5 +12,8 @@
 int fmt_rows(const char *format, const char *table, json_t *headers, json_t *rows);
 /* One value per template (inspect's --format): each result on its own line. */
 int fmt_each(const char *format, json_t *values);
+/* inspect's output of docs: each by --format, or the list as JSON; nothing when it is empty.
+ * 0, or 1 when the template failed (said). */
+int fmt_inspect(const char *format, json_t *docs);
 
 #endif

@@ -150,6 +150,54 @@ static int by_created_desc(const void *a, const void *b)
 	return strcmp(str(y, "created"), str(x, "created"));
 }
 
+/* The rows of every image in all's "images", newest first. */
+static json_t *images_rows(struct img_store *s, json_t *all, const struct images_opts *io,
+			   const char *repo_filter)
+{
+	json_t *images = json_object_get(all, "images");
+	size_t count = json_array_size(images), i;
+	autofree json_t **sorted = xcalloc(count + 1, sizeof(json_t *));
+	for (i = 0; i < count; i++)
+		sorted[i] = json_array_get(images, i);
+	qsort(sorted, count, sizeof(json_t *), by_created_desc);
+	json_t *rows = json_array();
+	for (i = 0; i < count; i++) {
+		json_auto_t *sum = img_image_summary(s, sorted[i]);
+		rows_of(sorted[i], sum, io, repo_filter, rows);
+	}
+	return rows;
+}
+
+/* -q: each image id once; else the table or --format. The exit status. */
+static int images_print(const struct images_opts *io, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+	if (io->quiet) {
+		json_auto_t *seen = json_object();
+		json_array_foreach(rows, i, row)
+		{
+			const char *id = str(row, "ID");
+			if (!json_object_get(seen, id))
+				puts(id);
+			json_object_set_new(seen, id, json_true());
+		}
+		return 0;
+	}
+	json_auto_t *headers = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", "REPOSITORY",
+	    "Tag", "TAG", "Digest", "DIGEST", "ID", "IMAGE ID", "CreatedSince", "CREATED",
+	    "CreatedAt", "CREATED AT", "Size", "SIZE", "VirtualSize", "VIRTUAL SIZE", "SharedSize",
+	    "SHARED SIZE", "UniqueSize", "UNIQUE SIZE", "Containers", "CONTAINERS");
+	json_array_foreach(rows, i, row) json_object_del(row, "_labels");
+	return fmt_rows(io->format,
+			io->digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}"
+				      "\t{{.CreatedSince}}\t{{.Size}}"
+				    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{."
+				      "CreatedSince}}\t{{.Size}}",
+			headers, rows);
+}
+
 int cmd_images(struct cli_opts *o, int argc, char **argv)
 {
 	struct images_opts io = {0};
@@ -174,56 +222,12 @@ int cmd_images(struct cli_opts *o, int argc, char **argv)
 	if (!s)
 		return 125;
 	struct berr *err = NULL;
-	json_t *all = load_all(s, &err);
+	json_auto_t *all = load_all(s, &err);
 	if (!all)
 		return cli_fail(err, 1);
-	json_t *images = json_object_get(all, "images");
-	size_t count = json_array_size(images), i;
-	json_t **sorted = xcalloc(count + 1, sizeof(json_t *));
-	for (i = 0; i < count; i++)
-		sorted[i] = json_array_get(images, i);
-	qsort(sorted, count, sizeof(json_t *), by_created_desc);
-	json_t *rows = json_array();
 	/* a filter without a tag matches the repository's every tag */
-	autofree char *repo_filter = n == 1 ? xstrdup(pos[0]) : NULL;
-	for (i = 0; i < count; i++) {
-		json_t *sum = img_image_summary(s, sorted[i]);
-		rows_of(sorted[i], sum, &io, repo_filter, rows);
-		json_decref(sum);
-	}
-	free(sorted);
-	int status = 0;
-	if (io.quiet) {
-		json_t *seen = json_object();
-		json_t *row;
-		json_array_foreach(rows, i, row)
-		{
-			const char *id = str(row, "ID");
-			if (!json_object_get(seen, id))
-				puts(id);
-			json_object_set_new(seen, id, json_true());
-		}
-		json_decref(seen);
-	} else {
-		json_t *headers = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository",
-		    "REPOSITORY", "Tag", "TAG", "Digest", "DIGEST", "ID", "IMAGE ID",
-		    "CreatedSince", "CREATED", "CreatedAt", "CREATED AT", "Size", "SIZE",
-		    "VirtualSize", "VIRTUAL SIZE", "SharedSize", "SHARED SIZE", "UniqueSize",
-		    "UNIQUE SIZE", "Containers", "CONTAINERS");
-		json_t *row;
-		json_array_foreach(rows, i, row) json_object_del(row, "_labels");
-		status =
-		    fmt_rows(io.format,
-			     io.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}"
-					  "\t{{.CreatedSince}}\t{{.Size}}"
-					: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{."
-					  "CreatedSince}}\t{{.Size}}",
-			     headers, rows);
-		json_decref(headers);
-	}
-	json_decref(rows);
-	json_decref(all);
+	json_auto_t *rows = images_rows(s, all, &io, n == 1 ? pos[0] : NULL);
+	int status = images_print(&io, rows);
 	flag_list_free(&io.filters);
 	return status;
 }

@@ -89,6 +89,18 @@ out:;
 	return status;
 }
 
+/* A network's row of network ls. */
+static json_t *ls_row(json_t *net, bool no_trunc)
+{
+	char id[13];
+	snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", no_trunc ? str(net, "Id") : id, "Name",
+	    str(net, "Name"), "Driver", str(net, "Driver"), "Scope", "local", "IPv6",
+	    json_is_true(json_object_get(net, "EnableIPv6")) ? "true" : "false", "Internal",
+	    eng_network_internal(net) ? "true" : "false", "CreatedAt", str(net, "Created") ?: "");
+}
+
 static int network_ls(struct cli_opts *o, int argc, char **argv)
 {
 	bool quiet = false, no_trunc = false;
@@ -126,18 +138,8 @@ static int network_ls(struct cli_opts *o, int argc, char **argv)
 	int status = 0;
 	json_array_foreach(nets, i, net)
 	{
-		if (!eng_network_filter(&es, fm, net))
-			continue;
-		char id[13];
-		snprintf(id, sizeof(id), "%.12s", str(net, "Id"));
-		json_array_append_new(
-		    rows,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
-			      no_trunc ? str(net, "Id") : id, "Name", str(net, "Name"), "Driver",
-			      str(net, "Driver"), "Scope", "local", "IPv6",
-			      json_is_true(json_object_get(net, "EnableIPv6")) ? "true" : "false",
-			      "Internal", eng_network_internal(net) ? "true" : "false", "CreatedAt",
-			      str(net, "Created") ?: ""));
+		if (eng_network_filter(&es, fm, net))
+			json_array_append_new(rows, ls_row(net, no_trunc));
 	}
 	if (quiet) {
 		json_array_foreach(rows, i, net) puts(str(net, "ID"));
@@ -177,14 +179,8 @@ static int network_inspect(struct cli_opts *o, int argc, char **argv)
 		}
 		json_array_append_new(out, net);
 	}
-	if (format && json_array_size(out)) {
-		if (fmt_each(format, out))
-			status = 1;
-	} else if (json_array_size(out)) {
-		char *text = json_dumps(out, JSON_INDENT(4));
-		puts(text);
-		free(text);
-	}
+	if (fmt_inspect(format, out))
+		status = 1;
 	json_decref(out);
 	return status;
 }

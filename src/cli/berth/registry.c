@@ -143,6 +143,46 @@ static void on_pull(enum img_pull_event ev, const char *id, const char *text, in
 	}
 }
 
+/* NAME has a tag or a digest (after its last '/'). */
+static bool has_tag(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	return strpbrk(slash ? slash : name, ":@") != NULL;
+}
+
+/* name, or with all_tags its repository's every tag, pulled with progress: the exit status. */
+static int pull_names(struct img_store *s, const char *name, struct img_pull_opts *po, bool quiet,
+		      bool all_tags)
+{
+	struct berr *err = NULL;
+	char **names = NULL;
+	int status = 0;
+	if (all_tags && img_pull_tags(name, po, &names, &err) < 0)
+		status = cli_fail(err, 1);
+	else if (!all_tags && !has_tag(name) && !quiet)
+		printf("Using default tag: latest\n");
+	for (size_t i = 0; status == 0 && (all_tags ? names[i] != NULL : i == 0); i++) {
+		struct progress *pr = progress_new(stdout, quiet);
+		po->event = on_pull;
+		po->ctx = pr;
+		char *got = NULL;
+		if (img_pull(s, all_tags ? names[i] : name, po, NULL, &got, &err) < 0)
+			status = cli_fail(err, 1);
+		else if (!all_tags)
+			printf("%s\n", got);
+		free(got);
+		progress_free(pr);
+	}
+	if (all_tags && status == 0 && !quiet) {
+		autofree char *first = names[0] ? xstrdup(names[0]) : NULL;
+		if (first)
+			*strrchr(first, ':') = '\0';
+		printf("%s\n", first ? first : name);
+	}
+	strv_free(names);
+	return status;
+}
+
 int cmd_pull(struct cli_opts *o, int argc, char **argv)
 {
 	struct reg_flags rf = {.tls_verify = true, .retry = -1};
@@ -160,7 +200,7 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return flags_status(n);
-	if (all_tags && strpbrk(strrchr(pos[0], '/') ? strrchr(pos[0], '/') : pos[0], ":@"))
+	if (all_tags && has_tag(pos[0]))
 		return cli_error(125, "tag can't be used with --all-tags/-a");
 	struct img_pull_opts po = {0};
 	if (http_opts(&rf, &po.http) < 0)
@@ -173,37 +213,7 @@ int cmd_pull(struct cli_opts *o, int argc, char **argv)
 	}
 	po.platform = platform ? &p : NULL;
 	autoptr(img_store) s = cli_store(o);
-	int status = 0;
-	if (!s) {
-		status = 125;
-	} else {
-		char **names = NULL;
-		if (all_tags && img_pull_tags(pos[0], &po, &names, &err) < 0)
-			status = cli_fail(err, 1);
-		else if (!all_tags &&
-			 !strpbrk(strrchr(pos[0], '/') ? strrchr(pos[0], '/') : pos[0], ":@") &&
-			 !quiet)
-			printf("Using default tag: latest\n");
-		for (size_t i = 0; status == 0 && (all_tags ? names[i] != NULL : i == 0); i++) {
-			struct progress *pr = progress_new(stdout, quiet);
-			po.event = on_pull;
-			po.ctx = pr;
-			char *name = NULL;
-			if (img_pull(s, all_tags ? names[i] : pos[0], &po, NULL, &name, &err) < 0)
-				status = cli_fail(err, 1);
-			else if (!all_tags)
-				printf("%s\n", name);
-			free(name);
-			progress_free(pr);
-		}
-		if (all_tags && status == 0 && !quiet) {
-			autofree char *first = names[0] ? xstrdup(names[0]) : NULL;
-			if (first)
-				*strrchr(first, ':') = '\0';
-			printf("%s\n", first ? first : pos[0]);
-		}
-		strv_free(names);
-	}
+	int status = s ? pull_names(s, pos[0], &po, quiet, all_tags) : 125;
 	img_platform_clear(&p);
 	reg_flags_clear(&rf);
 	return status;

@@ -211,6 +211,51 @@ static int prune_vm_templates(struct cli_opts *o, const struct flag_list *filter
 	return 0;
 }
 
+/* The build cache, by its one filter (until). */
+static int prune_build_cache(struct cli_opts *o, const struct flag_list *filters)
+{
+	autofree char **bv = xcalloc((size_t)filters->n * 2 + 3, sizeof(*bv));
+	int nb = 0;
+	bv[nb++] = "prune";
+	bv[nb++] = "-f";
+	for (int i = 0; i < filters->n; i++)
+		if (!strncmp(filters->v[i], "until=", 6)) {
+			bv[nb++] = "--filter";
+			bv[nb++] = (char *)filters->v[i];
+		}
+	return cmd_builder(o, nb, bv);
+}
+
+/* system prune's prunes in podman's order: pods with no running container first. The
+ * statuses or'ed. */
+static int prune_each(struct cli_opts *o, const struct flag_list *filters, bool volumes, bool all)
+{
+	int r = cli_pod_prune_all(o);
+	int k;
+	autofree char **c = prune_args(false, false, filters, &k);
+	r |= cmd_container_prune(o, k, c);
+	if (volumes) {
+		autofree char **v = prune_args(true, false, filters, &k);
+		r |= cmd_volume(o, k, v);
+	}
+	autofree char **nv = prune_args(true, false, filters, &k);
+	r |= cmd_network(o, k, nv);
+	/* the default bridge and berth's table, when no container runs on them */
+	struct eng_store es = cli_engine(o);
+	struct berr *err = NULL;
+	if (eng_network_prune_default(&es, &err) < 0)
+		r |= cli_fail(err, 1);
+	/* a user's rootless network namespace, when no running container uses it */
+	struct berr *err2 = NULL;
+	if (eng_rlnet_prune(&es, &err2) < 0)
+		r |= cli_fail(err2, 1);
+	autofree char **iv = prune_args(false, all, filters, &k);
+	r |= cmd_image_prune(o, k, iv);
+	r |= prune_build_cache(o, filters);
+	r |= prune_vm_templates(o, filters);
+	return r;
+}
+
 static int system_prune(struct cli_opts *o, int argc, char **argv)
 {
 	bool all = false, force = false, volumes = false;
@@ -245,38 +290,7 @@ static int system_prune(struct cli_opts *o, int argc, char **argv)
 		flag_list_free(&filters);
 		return 0;
 	}
-	r = cli_pod_prune_all(o); /* podman's: pods with no running container, first */
-	int k;
-	autofree char **c = prune_args(false, false, &filters, &k);
-	r |= cmd_container_prune(o, k, c);
-	if (volumes) {
-		autofree char **v = prune_args(true, false, &filters, &k);
-		r |= cmd_volume(o, k, v);
-	}
-	autofree char **nv = prune_args(true, false, &filters, &k);
-	r |= cmd_network(o, k, nv);
-	/* the default bridge and berth's table, when no container runs on them */
-	struct eng_store es = cli_engine(o);
-	struct berr *err = NULL;
-	if (eng_network_prune_default(&es, &err) < 0)
-		r |= cli_fail(err, 1);
-	/* a user's rootless network namespace, when no running container uses it */
-	if (eng_rlnet_prune(&es, &err) < 0)
-		r |= cli_fail(err, 1);
-	autofree char **iv = prune_args(false, all, &filters, &k);
-	r |= cmd_image_prune(o, k, iv);
-	/* the build cache, by its one filter (until) */
-	autofree char **bv = xcalloc((size_t)filters.n * 2 + 3, sizeof(*bv));
-	int nb = 0;
-	bv[nb++] = "prune";
-	bv[nb++] = "-f";
-	for (int i = 0; i < filters.n; i++)
-		if (!strncmp(filters.v[i], "until=", 6)) {
-			bv[nb++] = "--filter";
-			bv[nb++] = (char *)filters.v[i];
-		}
-	r |= cmd_builder(o, nb, bv);
-	r |= prune_vm_templates(o, &filters);
+	r = prune_each(o, &filters, volumes, all);
 	flag_list_free(&filters);
 	return r;
 }
@@ -308,6 +322,22 @@ static bool mounted(const char *dir)
 
 /* Containers: half records, running ones whose monitor is gone, roots mounted without a
  * running container, runtime records and sockets nobody owns. */
+/* The runtime's records of containers that are not running. */
+static void check_runtime_records(struct eng_store *es, const char *rtroot, struct finding *f)
+{
+	json_auto_t *list = rt_container_list(rtroot, NULL);
+	size_t i;
+	json_t *c;
+	json_array_foreach(list, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+		if (!id || cli_running(es, id))
+			continue;
+		bool fixed = f->repair && rt_container_delete(rtroot, id, true, NULL) == 0;
+		report(f, fixed, "runtime record %.12s: no running container", id);
+	}
+}
+
 static void check_containers(struct cli_opts *o, struct finding *f)
 {
 	struct eng_store es = cli_engine(o);
@@ -352,22 +382,7 @@ static void check_containers(struct cli_opts *o, struct finding *f)
 		}
 		json_decref(st);
 	}
-	/* the runtime's records of containers that are not running */
-	json_t *list = rt_container_list(rtroot, NULL);
-	size_t i;
-	json_t *c;
-	json_array_foreach(list, i, c)
-	{
-		const char *id = json_string_value(json_object_get(c, "id"));
-		json_t *st = id ? eng_state_load(&es, id) : NULL;
-		bool live = st && json_is_true(json_object_get(st, "Running"));
-		json_decref(st);
-		if (!id || live)
-			continue;
-		bool fixed = f->repair && rt_container_delete(rtroot, id, true, NULL) == 0;
-		report(f, fixed, "runtime record %.12s: no running container", id);
-	}
-	json_decref(list);
+	check_runtime_records(&es, rtroot, f);
 }
 
 /* Images: leftovers the collector removes (unreferenced blobs and layers, temp files),

@@ -478,6 +478,41 @@ static json_t *paren_value(struct tok *t, json_t *dot, struct scope *sc, struct 
 	return f;
 }
 
+/* One argument's value; NULL with *err set when it has none. */
+static json_t *arg_value(struct tok *t, json_t *dot, struct scope *sc, struct berr **err)
+{
+	struct berr *e = NULL;
+	json_t *v = NULL;
+	if (t->kind == T_FIELD)
+		v = field(dot, t->text, &e);
+	else if (t->kind == T_VAR)
+		v = var_value(sc, t->text, &e);
+	else if (t->kind == T_PAREN)
+		v = paren_value(t, dot, sc, &e);
+	else if (t->kind == T_STRING)
+		return json_string(t->text);
+	else if (t->kind == T_NUMBER)
+		return json_integer(strtoll(t->text, NULL, 10));
+	else if (!strcmp(t->text, "true") || !strcmp(t->text, "false"))
+		return json_boolean(!strcmp(t->text, "true"));
+	else if (!strcmp(t->text, "nil"))
+		return json_null();
+	else
+		return berr_plain(err, EINVAL, "template: '%s' is not a value", t->text), NULL;
+	if (e) {
+		json_decref(v);
+		pass_err(err, e);
+		return NULL;
+	}
+	return v;
+}
+
+static void args_free(json_t **args, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		json_decref(args[k]);
+}
+
 /* One command: a value, or a function with arguments (and the piped value last). */
 static json_t *run_command(struct tok *toks, size_t n, json_t *dot, struct scope *sc, json_t *piped,
 			   bool has_piped, struct berr **err)
@@ -489,58 +524,26 @@ static json_t *run_command(struct tok *toks, size_t n, json_t *dot, struct scope
 	if (n > 15)
 		return berr_plain(err, E2BIG, "template: too many arguments"), NULL;
 	for (size_t i = fn ? 1 : 0; i < n; i++) {
-		struct tok *t = &toks[i];
-		json_t *v = NULL;
-		if (t->kind == T_FIELD || t->kind == T_VAR) {
-			struct berr *e = NULL;
-			v = t->kind == T_FIELD ? field(dot, t->text, &e)
-					       : var_value(sc, t->text, &e);
-			if (e) {
-				for (size_t k = 0; k < na; k++)
-					json_decref(args[k]);
-				pass_err(err, e);
-				return NULL;
-			}
-		} else if (t->kind == T_PAREN) {
-			struct berr *e = NULL;
-			v = paren_value(t, dot, sc, &e);
-			if (e) {
-				for (size_t k = 0; k < na; k++)
-					json_decref(args[k]);
-				pass_err(err, e);
-				return NULL;
-			}
-		} else if (t->kind == T_STRING) {
-			v = json_string(t->text);
-		} else if (t->kind == T_NUMBER) {
-			v = json_integer(strtoll(t->text, NULL, 10));
-		} else if (!strcmp(t->text, "true") || !strcmp(t->text, "false")) {
-			v = json_boolean(!strcmp(t->text, "true"));
-		} else if (!strcmp(t->text, "nil")) {
-			v = json_null();
-		} else {
-			for (size_t k = 0; k < na; k++)
-				json_decref(args[k]);
-			berr_plain(err, EINVAL, "template: '%s' is not a value", t->text);
+		struct berr *e = NULL;
+		json_t *v = arg_value(&toks[i], dot, sc, &e);
+		if (e) {
+			args_free(args, na);
+			pass_err(err, e);
 			return NULL;
 		}
 		args[na++] = v;
 	}
 	if (has_piped)
 		args[na++] = json_incref(piped);
-	if (!fn) {
-		if (na != 1) {
-			for (size_t k = 0; k < na; k++)
-				json_decref(args[k]);
-			berr_plain(err, EINVAL,
-				   "template: can't give an argument to a non-function");
-			return NULL;
-		}
-		return args[0];
+	if (!fn && na != 1) {
+		args_free(args, na);
+		berr_plain(err, EINVAL, "template: can't give an argument to a non-function");
+		return NULL;
 	}
+	if (!fn)
+		return args[0];
 	json_t *r = tmpl_call(toks[0].text, args, na, err);
-	for (size_t k = 0; k < na; k++)
-		json_decref(args[k]);
+	args_free(args, na);
 	return r;
 }
 

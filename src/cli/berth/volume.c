@@ -131,14 +131,8 @@ static int volume_inspect(struct cli_opts *o, int argc, char **argv)
 		}
 		json_array_append_new(out, v);
 	}
-	if (format && json_array_size(out)) {
-		if (fmt_each(format, out))
-			status = 1;
-	} else if (json_array_size(out)) {
-		char *text = json_dumps(out, JSON_INDENT(4));
-		puts(text);
-		free(text);
-	}
+	if (fmt_inspect(format, out))
+		status = 1;
 	json_decref(out);
 	return status;
 }

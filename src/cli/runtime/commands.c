@@ -83,6 +83,24 @@ static int vm_create(struct cli_opts *o, const struct rt_create_opts *co, bool r
 	return status;
 }
 
+/* The container created, the console's master taken when we relay it, and started for run;
+ * deleted again when a step after the create fails. */
+static int create_started(struct cli_opts *o, const struct rt_create_opts *co,
+			  struct rt_terminal *term, bool run, pid_t *pid, struct berr **err)
+{
+	int r = rt_container_create(co, pid, err);
+	rt_terminal_handed_over(term);
+	if (r < 0)
+		return r;
+	if (term->sock[0] >= 0)
+		r = rt_terminal_adopt(term, err);
+	if (r == 0 && run)
+		r = rt_container_start(o->root, co->id, err);
+	if (r < 0)
+		(void)rt_container_delete(o->root, co->id, true, NULL);
+	return r;
+}
+
 static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv, bool run)
 {
 	struct cli_parsed p;
@@ -133,16 +151,7 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 		}
 	}
 	pid_t pid;
-	int r = rt_container_create(&co, &pid, &err);
-	rt_terminal_handed_over(&term);
-	if (r == 0 && term.sock[0] >= 0 && rt_terminal_adopt(&term, &err) < 0) {
-		(void)rt_container_delete(o->root, co.id, true, NULL);
-		r = -1;
-	}
-	if (r == 0 && run && rt_container_start(o->root, co.id, &err) < 0) {
-		(void)rt_container_delete(o->root, co.id, true, NULL);
-		r = -1;
-	}
+	int r = create_started(o, &co, &term, run, &pid, &err);
 	if (r < 0 || !run || detach) {
 		rt_terminal_close(&term);
 		return r < 0 ? cli_fail(err) : 0;

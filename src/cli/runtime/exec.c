@@ -38,6 +38,41 @@ static const struct cli_flag exec_flags[] = {{"process", 'p', true, false},
 					     {"cgroup", 0, true, true},
 					     {NULL, 0, false, false}};
 
+/* --cap NAME, as runc and crun: bounding, effective and permitted; ambient only where the
+ * process's inheritable set already has it (ambient needs inheritable). */
+static void add_cap(struct rt_process *pr, const char *name)
+{
+	int c = rt_cap_from_name(name);
+	pr->has_caps = true;
+	if (c < 0 || c > rt_cap_last()) { /* as in config.json (runtime/spec.c) */
+		log_warn("--cap: capability '%s' %s, ignored", name,
+			 c < 0 ? "unknown" : "not known to this kernel");
+		return;
+	}
+	uint64_t bit = 1ULL << c;
+	pr->caps[RT_CAP_BOUNDING] |= bit;
+	pr->caps[RT_CAP_EFFECTIVE] |= bit;
+	pr->caps[RT_CAP_PERMITTED] |= bit;
+	if (pr->caps[RT_CAP_INHERITABLE] & bit)
+		pr->caps[RT_CAP_AMBIENT] |= bit;
+}
+
+/* --env K=V: the same name given again replaces the old value. */
+static void set_env(struct rt_process *pr, const char *kv)
+{
+	size_t n = strv_len(pr->env);
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(pr->env[i], kv, klen) && pr->env[i][klen] == '=') {
+			free(pr->env[i]);
+			pr->env[i] = xstrdup(kv);
+			return;
+		}
+	pr->env = xrealloc(pr->env, (n + 2) * sizeof(char *));
+	pr->env[n] = xstrdup(kv);
+	pr->env[n + 1] = NULL;
+}
+
 static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct berr **err)
 {
 	const char *v;
@@ -64,41 +99,11 @@ static int apply_flags(struct rt_process *pr, const struct cli_parsed *p, struct
 		pr->additional_gids[pr->n_additional_gids++] = (gid_t)atoi(*gids);
 	}
 	const char **caps = cli_list(exec_flags, p, "cap");
-	for (; caps && *caps; caps++) {
-		/* As runc and crun: bounding, effective and permitted; ambient only where the
-		 * process's inheritable set already has it (ambient needs inheritable). */
-		int c = rt_cap_from_name(*caps);
-		pr->has_caps = true;
-		if (c < 0 || c > rt_cap_last()) { /* as in config.json (runtime/spec.c) */
-			log_warn("--cap: capability '%s' %s, ignored", *caps,
-				 c < 0 ? "unknown" : "not known to this kernel");
-			continue;
-		}
-		uint64_t bit = 1ULL << c;
-		pr->caps[RT_CAP_BOUNDING] |= bit;
-		pr->caps[RT_CAP_EFFECTIVE] |= bit;
-		pr->caps[RT_CAP_PERMITTED] |= bit;
-		if (pr->caps[RT_CAP_INHERITABLE] & bit)
-			pr->caps[RT_CAP_AMBIENT] |= bit;
-	}
+	for (; caps && *caps; caps++)
+		add_cap(pr, *caps);
 	const char **env = cli_list(exec_flags, p, "env");
-	for (; env && *env; env++) {
-		size_t n = strv_len(pr->env);
-		/* Same name given again replaces the old value. */
-		size_t klen = strcspn(*env, "=");
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (!strncmp(pr->env[i], *env, klen) && pr->env[i][klen] == '=')
-				break;
-		if (i < n) {
-			free(pr->env[i]);
-			pr->env[i] = xstrdup(*env);
-			continue;
-		}
-		pr->env = xrealloc(pr->env, (n + 2) * sizeof(char *));
-		pr->env[n] = xstrdup(*env);
-		pr->env[n + 1] = NULL;
-	}
+	for (; env && *env; env++)
+		set_env(pr, *env);
 	return 0;
 }
 
