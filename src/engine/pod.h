@@ -70,7 +70,8 @@ struct eng_pod_create {
 	/* --pid (host: the infra's, and with --share pid the members'), --uts (private or
 	 * host), --userns, --uidmap, --gidmap: the infra's user namespace (engine/userns.h),
 	 * "user" among the shared namespaces, which every member joins (UsernsMode
-	 * container:<infra>, the infra's IDMappings); keep-id and nomap are refused */
+	 * container:<infra>, the infra's IDMappings); keep-id and nomap only as a user (in
+	 * the engine's own namespace, as podman's rootless pods); as root, podman's refusal */
 	const char *pid, *uts, *userns;
 	char *const *uidmap, *const *gidmap;
 	const char *exit_policy; /* --exit-policy: "continue" (NULL) or "stop" */
