@@ -240,15 +240,13 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 	if (r < 0 || (r = running_status(s, id, status, err)) < 0)
 		return r;
 	/* a member of a pod of one VM: its processes are the guest's */
-	json_t *rec = eng_container_load(s, id, NULL);
+	json_auto_t *rec = eng_container_load(s, id, NULL);
 	if (rec && eng_pod_vm_executor(rec)) {
 		r = eng_pod_vm_top(s, rec, id, ps_args, out_doc, err);
-		json_decref(rec);
 		if (r == 0)
 			eng_container_event(s, id, "top", NULL);
 		return r;
 	}
-	json_decref(rec);
 	pid_t *pids = NULL;
 	size_t n = 0;
 	autofree char *cgroup = eng_container_cgroup(s, id);

@@ -111,26 +111,23 @@ static int more_limits(const struct eng_pod_create *c, json_t *lim, struct berr 
 
 json_t *eng_pod_limits(const struct eng_pod_create *c, struct berr **err)
 {
-	json_t *lim = json_object();
 	if (c->cpus < 0 || c->memory < 0) {
-		json_decref(lim);
 		berr_plain(err, EINVAL, "invalid pod resource limits: negative value");
 		return NULL;
 	}
+	bool cpuset = c->cpuset_cpus && *c->cpuset_cpus;
+	if (cpuset && strspn(c->cpuset_cpus, "0123456789,-") != strlen(c->cpuset_cpus)) {
+		berr_plain(err, EINVAL, "invalid value '%s' for --cpuset-cpus", c->cpuset_cpus);
+		return NULL;
+	}
+	json_t *lim = json_object();
 	/* podman's fields and conversions: a period of 100 ms, swap twice the memory */
 	if (c->cpus > 0) {
 		json_object_set_new(lim, "cpu_period", json_integer(100000));
 		json_object_set_new(lim, "cpu_quota", json_integer((json_int_t)(c->cpus * 100000)));
 	}
-	if (c->cpuset_cpus && *c->cpuset_cpus) {
-		if (strspn(c->cpuset_cpus, "0123456789,-") != strlen(c->cpuset_cpus)) {
-			json_decref(lim);
-			berr_plain(err, EINVAL, "invalid value '%s' for --cpuset-cpus",
-				   c->cpuset_cpus);
-			return NULL;
-		}
+	if (cpuset)
 		json_object_set_new(lim, "cpuset_cpus", json_string(c->cpuset_cpus));
-	}
 	if (c->memory > 0) {
 		json_object_set_new(lim, "memory_limit", json_integer(c->memory));
 		json_object_set_new(lim, "memory_swap",

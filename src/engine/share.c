@@ -150,7 +150,8 @@ int eng_share_decide(const struct eng_store *s, const struct eng_create *c, bool
 	static const char *const ipcs[] = {"none", "private", "shareable", "host", NULL};
 	static const char *const pids[] = {"host", NULL};
 	struct eng_share d = {0};
-	json_t *more = json_array(), *from = json_array();
+	json_auto_t *more = json_array();
+	json_t *from = json_array();
 	int r = mode(s, c->ipc, ipcs, "IPC", &d.ipc, err);
 	if (r == 0)
 		r = mode(s, c->pid, pids, "PID", &d.pid, err);
@@ -160,12 +161,10 @@ int eng_share_decide(const struct eng_store *s, const struct eng_create *c, bool
 		r = volumes_from(s, *v, mounts, more, from, err);
 	if (r < 0) {
 		eng_share_clear(&d);
-		json_decref(more);
 		json_decref(from);
 		return r;
 	}
 	json_array_extend(mounts, more);
-	json_decref(more);
 	d.volumes_from = json_array_size(from) ? from : (json_decref(from), NULL);
 	*out = d;
 	return 0;
