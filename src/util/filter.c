@@ -55,7 +55,7 @@ json_t *filter_parse_json(const char *text, struct berr **err)
 {
 	if (!text || !*text)
 		return json_object();
-	json_t *in = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	json_auto_t *in = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	json_t *map = json_object();
 	size_t count = 0;
 	const char *k;
@@ -87,10 +87,8 @@ json_t *filter_parse_json(const char *text, struct berr **err)
 			goto bad;
 		}
 	}
-	json_decref(in);
 	return map;
 bad:
-	json_decref(in);
 	json_decref(map);
 	berr_plain(err, EINVAL, "invalid filter: expected a JSON object of lists of strings");
 	return NULL;

@@ -57,17 +57,13 @@ static int reply(int fd, const struct timespec *deadline, struct berr **err)
 		int r = read_line(fd, buf, sizeof(buf), deadline);
 		if (r < 0)
 			return berr_set(err, -r, "QMP");
-		json_t *j = json_loads(buf, 0, NULL);
-		bool ret = json_object_get(j, "return") != NULL;
+		json_auto_t *j = json_loads(buf, 0, NULL);
 		json_t *e = json_object_get(j, "error");
 		if (e) {
 			const char *d = json_string_value(json_object_get(e, "desc"));
-			berr_plain(err, EIO, "QMP: %s", d ? d : "error");
-			json_decref(j);
-			return -EIO;
+			return berr_plain(err, EIO, "QMP: %s", d ? d : "error");
 		}
-		json_decref(j);
-		if (ret)
+		if (json_object_get(j, "return"))
 			return 0;
 	}
 }

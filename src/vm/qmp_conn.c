@@ -128,22 +128,18 @@ int vm_qmp_run(struct vm_qmp *q, const char *command, json_t *args, int pass_fd,
 		r = read_line(q, buf, LINE_MAX_);
 		if (r < 0)
 			return berr_set(err, -r, "QMP %s", command);
-		json_t *j = json_loads(buf, 0, NULL);
+		json_auto_t *j = json_loads(buf, 0, NULL); /* else an event, skipped */
 		json_t *e = json_object_get(j, "error");
 		if (e) {
 			const char *d = json_string_value(json_object_get(e, "desc"));
-			r = berr_plain(err, EIO, "QMP %s: %s", command, d ? d : "error");
-			json_decref(j);
-			return r;
+			return berr_plain(err, EIO, "QMP %s: %s", command, d ? d : "error");
 		}
 		json_t *ret = json_object_get(j, "return");
 		if (ret) {
 			if (out_ret)
 				*out_ret = json_incref(ret);
-			json_decref(j);
 			return 0;
 		}
-		json_decref(j); /* an event */
 	}
 }
 
