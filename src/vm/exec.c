@@ -160,29 +160,10 @@ relay_main(int sock, const struct vm_rt_exec *o, char *buf, int ready)
 	_exit(relay(sock, o->process->terminal, buf));
 }
 
-int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
+/* The relay's process, once it has started (with its terminal when one was asked for). */
+static int start_relay(int sock, const struct vm_rt_exec *o, char *buf, pid_t *out_pid,
+		       struct berr **err)
 {
-	json_t *st = vm_rt_state(o->root, o->id, err);
-	if (!st)
-		return berr_ret(err);
-	bool running = !strcmp(json_string_value(json_object_get(st, "status")) ?: "", "running");
-	json_decref(st);
-	if (!running)
-		return berr_plain(err, EINVAL, "cannot exec in a container that is not running");
-	if (o->process->terminal && o->detach && !o->console_socket)
-		return berr_plain(err, EINVAL, "exec --tty --detach needs --console-socket");
-	size_t len = 0;
-	autofree char *records = vm_guest_process(o->process, &len);
-	autoclose int sock = connect_shim(o->root, o->id, err);
-	if (sock < 0)
-		return sock;
-	signal(SIGPIPE, SIG_IGN);
-	autofree char *buf = xmalloc(FRAME_MAX + 1);
-	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
-		return berr_plain(err, EIO, "exec: the VM's shim went away");
-	int r = started(sock, buf, err);
-	if (r < 0)
-		return r;
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berr_set(err, errno, "pipe");
@@ -204,20 +185,13 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 		(void)waitpid(pid, NULL, 0);
 		return berr_plain(err, EIO, "exec: %s", buf);
 	}
-	if (o->pid_file) {
-		char p[32];
-		int n = snprintf(p, sizeof(p), "%d", (int)pid);
-		r = fs_replace_file(o->pid_file, p, (size_t)n, 0644, err);
-		if (r < 0) {
-			(void)kill(pid, SIGKILL);
-			return r;
-		}
-	}
-	if (o->detach) {
-		*out_status = 0;
-		return 0;
-	}
-	/* in the foreground: what we get is the process's too */
+	*out_pid = pid;
+	return 0;
+}
+
+/* In the foreground: what we get is the process's too. Its status, a shell's way. */
+static int wait_relay(pid_t pid)
+{
 	sigset_t set;
 	sigfillset(&set);
 	sigdelset(&set, SIGCHLD);
@@ -235,6 +209,42 @@ int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
 	}
 	if (sfd >= 0)
 		(void)close(sfd);
-	*out_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+int vm_rt_exec(const struct vm_rt_exec *o, int *out_status, struct berr **err)
+{
+	json_auto_t *st = vm_rt_state(o->root, o->id, err);
+	if (!st)
+		return berr_ret(err);
+	if (strcmp(json_string_value(json_object_get(st, "status")) ?: "", "running"))
+		return berr_plain(err, EINVAL, "cannot exec in a container that is not running");
+	if (o->process->terminal && o->detach && !o->console_socket)
+		return berr_plain(err, EINVAL, "exec --tty --detach needs --console-socket");
+	size_t len = 0;
+	autofree char *records = vm_guest_process(o->process, &len);
+	autoclose int sock = connect_shim(o->root, o->id, err);
+	if (sock < 0)
+		return sock;
+	signal(SIGPIPE, SIG_IGN);
+	autofree char *buf = xmalloc(FRAME_MAX + 1);
+	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
+		return berr_plain(err, EIO, "exec: the VM's shim went away");
+	int r = started(sock, buf, err);
+	pid_t pid = -1;
+	if (r == 0)
+		r = start_relay(sock, o, buf, &pid, err);
+	if (r < 0)
+		return r;
+	if (o->pid_file) {
+		char p[32];
+		int n = snprintf(p, sizeof(p), "%d", (int)pid);
+		r = fs_replace_file(o->pid_file, p, (size_t)n, 0644, err);
+		if (r < 0) {
+			(void)kill(pid, SIGKILL);
+			return r;
+		}
+	}
+	*out_status = o->detach ? 0 : wait_relay(pid);
 	return 0;
 }

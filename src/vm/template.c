@@ -159,6 +159,25 @@ static json_t *caps(void)
 			 "state", 1);
 }
 
+/* Until the init in dir waits for berth.ctl; *pid is 0 once its QEMU has ended. */
+static int wait_ready(const char *dir, pid_t *pid, struct berr **err)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!console_says(dir, READY_LINE)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = 0;
+			return berr_plain(err, EIO, "its QEMU ended before the guest was ready");
+		}
+		if (now.tv_sec - t0.tv_sec > MAKE_TIMEOUT_S)
+			return berr_plain(err, ETIMEDOUT, "its guest was not ready in %d s",
+					  MAKE_TIMEOUT_S);
+		(void)poll(NULL, 0, 50);
+	}
+	return 0;
+}
+
 /* Boot the template in dir until the init waits for berth.ctl, then save it. */
 static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 {
@@ -175,23 +194,7 @@ static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 	pid_t pid = spawn(&p, dir, err);
 	if (pid < 0)
 		return (int)pid;
-	int r = 0;
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!console_says(dir, READY_LINE)) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			pid = 0;
-			r = berr_plain(err, EIO, "its QEMU ended before the guest was ready");
-			break;
-		}
-		if (now.tv_sec - t0.tv_sec > MAKE_TIMEOUT_S) {
-			r = berr_plain(err, ETIMEDOUT, "its guest was not ready in %d s",
-				       MAKE_TIMEOUT_S);
-			break;
-		}
-		(void)poll(NULL, 0, 50);
-	}
+	int r = wait_ready(dir, &pid, err);
 	autofree char *qmp = xasprintf("%s/qmp.sock", dir);
 	autofree char *state = xasprintf("%s/state", dir);
 	struct vm_qmp q = {.fd = -1};

@@ -341,6 +341,77 @@ int vm_boot(const struct vm_opts *o, struct vm *out, struct berr **err)
 	return boot(o, out, false, err);
 }
 
+/* A virtiofsd for each share (none for a block root), named in p as it starts. */
+static int start_shares(struct vm *v, const struct vm_guest_plan *g, struct vm_plan *p,
+			char *sockets[VM_SHARES_MAX], struct berr **err)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && !g->block_root && i < g->n_shares; i++) {
+		r = start_fsd(v, &g->shares[i], &sockets[i], err);
+		p->shares[i].tag = g->shares[i].tag;
+		p->shares[i].socket = sockets[i] ? strrchr(sockets[i], '/') + 1 : NULL;
+		p->n_shares = i + 1;
+	}
+	return r;
+}
+
+/* The ports' socket pairs (all -1 on the way in): the host's end [0], QEMU's [1]. */
+static int open_ports(int pairs[N_PORTS][2], struct berr **err)
+{
+	for (int i = 0; i < N_PORTS; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) < 0)
+			return berr_set(err, errno, "socketpair");
+	return 0;
+}
+
+/* QEMU's ends are closed (it has its own now); the host's become v's ports. */
+static void keep_ports(struct vm *v, int pairs[N_PORTS][2])
+{
+	for (int i = 0; i < N_PORTS; i++)
+		if (pairs[i][1] >= 0)
+			(void)close(pairs[i][1]);
+	v->ctl = pairs[0][0];
+	v->in = pairs[1][0];
+	v->out = pairs[2][0];
+	v->err = pairs[3][0];
+	v->exec = pairs[4][0];
+	if (v->ctl >= 0)
+		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
+}
+
+/* The kernel's command line; a system image's tells systemd more. Caller frees. */
+static char *guest_cmdline(const struct vm *v, const struct vm_guest_plan *g, bool clone)
+{
+	char *cmdline = vm_kernel_cmdline_pci(v->accel, vm_host_tsc_khz(), clone);
+	if (!g->systemd)
+		return cmdline;
+	/* kernel-command-line(7): the status lines `logs` shows (the kernel's "quiet" would
+	 * hide them); no getty on the serial port, which is the kernel's log (without udev, as
+	 * in a minimal image, its device never shows up and the boot waits 90 s for it), but
+	 * one on the console, berth's pty, as in a system container (`attach`); the machine
+	 * id as a container's */
+	char *more =
+	    xasprintf("%s systemd.show_status=1 systemd.getty_auto=0 "
+		      "systemd.wants=console-getty.service%s%s",
+		      cmdline, *g->machine_id ? " systemd.machine_id=" : "", g->machine_id);
+	free(cmdline);
+	return more;
+}
+
+/* The bound files move from g to v: watched once it boots, sent again when they change. */
+static void keep_files(struct vm *v, struct vm_guest_plan *g, bool booted)
+{
+	v->watch = booted && g->n_files ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+	for (size_t i = 0; i < g->n_files; i++) {
+		v->files[i] = g->files[i];
+		g->files[i] = (struct vm_file){0};
+		if (v->watch >= 0)
+			(void)inotify_add_watch(v->watch, v->files[i].source, IN_CLOSE_WRITE);
+	}
+	v->n_files = g->n_files;
+	g->n_files = 0;
+}
+
 static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr **err)
 {
 	struct vm *v = out;
@@ -368,34 +439,15 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 			    .console_log = console,
 			    .qmp_socket = qmp};
 	char *sockets[VM_SHARES_MAX] = {0};
-	for (size_t i = 0; r == 0 && !g.block_root && i < g.n_shares; i++) {
-		r = start_fsd(v, &g.shares[i], &sockets[i], err);
-		p.shares[i].tag = g.shares[i].tag;
-		p.shares[i].socket = sockets[i] ? strrchr(sockets[i], '/') + 1 : NULL;
-		p.n_shares = i + 1;
-	}
+	if (r == 0)
+		r = start_shares(v, &g, &p, sockets, err);
 	int pairs[N_PORTS][2];
 	for (int i = 0; i < N_PORTS; i++)
 		pairs[i][0] = pairs[i][1] = -1;
-	for (int i = 0; r == 0 && i < N_PORTS; i++)
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) < 0)
-			r = berr_set(err, errno, "socketpair");
+	if (r == 0)
+		r = open_ports(pairs, err);
 	if (r == 0) {
-		cmdline = vm_kernel_cmdline_pci(v->accel, vm_host_tsc_khz(), clone);
-		if (g.systemd) {
-			/* kernel-command-line(7): the status lines `logs` shows (the kernel's
-			 * "quiet" would hide them); no getty on the serial port, which is the
-			 * kernel's log (without udev, as in a minimal image, its device never
-			 * shows up and the boot waits 90 s for it), but one on the console,
-			 * berth's pty, as in a system container (`attach`); the machine id as a
-			 * container's */
-			char *more = xasprintf("%s systemd.show_status=1 systemd.getty_auto=0 "
-					       "systemd.wants=console-getty.service%s%s",
-					       cmdline, *g.machine_id ? " systemd.machine_id=" : "",
-					       g.machine_id);
-			free(cmdline);
-			cmdline = more;
-		}
+		cmdline = guest_cmdline(v, &g, clone);
 		p.cmdline = cmdline;
 		int theirs[N_PORTS + VM_NICS_MAX];
 		for (int i = 0; i < N_PORTS; i++)
@@ -409,32 +461,14 @@ static int boot(const struct vm_opts *o, struct vm *out, bool clone, struct berr
 		if (r == 0 && clone)
 			r = vm_template_restore(qmp_path, tpl, &p, err);
 	}
-	for (int i = 0; i < N_PORTS; i++)
-		if (pairs[i][1] >= 0)
-			(void)close(pairs[i][1]);
-	v->ctl = pairs[0][0];
-	v->in = pairs[1][0];
-	v->out = pairs[2][0];
-	v->err = pairs[3][0];
-	v->exec = pairs[4][0];
-	if (v->ctl >= 0)
-		(void)fcntl(v->ctl, F_SETFL, O_NONBLOCK);
+	keep_ports(v, pairs);
 	if (r == 0)
 		send_config(v, &g);
 	for (size_t i = 0; i < VM_SHARES_MAX; i++)
 		free(sockets[i]);
 	free(own[0]);
 	free(own[1]);
-	/* the bound files: watched, sent again when they change */
-	v->watch = r == 0 && g.n_files ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
-	for (size_t i = 0; i < g.n_files; i++) {
-		v->files[i] = g.files[i];
-		g.files[i] = (struct vm_file){0};
-		if (v->watch >= 0)
-			(void)inotify_add_watch(v->watch, v->files[i].source, IN_CLOSE_WRITE);
-	}
-	v->n_files = g.n_files;
-	g.n_files = 0;
+	keep_files(v, &g, r == 0);
 	vm_guest_plan_clear(&g);
 	if (r < 0)
 		vm_stop(v, false);
