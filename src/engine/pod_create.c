@@ -85,27 +85,29 @@ static int pod_add(const struct eng_store *s, json_t *rec, char out_id[ENG_ID_LE
 		   struct berr **err)
 {
 	autofree char *dir = xasprintf("%s/pods", s->root);
-	if (fs_mkdir_p(dir, 0700, err) < 0)
-		return -EIO;
+	int r = fs_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
 	autofree char *lockpath = xasprintf("%s/pods.lock", s->root);
 	autoclose int lock = fs_lock(lockpath, err);
 	if (lock < 0)
-		return -EIO;
+		return lock;
 	const char *name = json_string_value(json_object_get(rec, "Name"));
 	autofree char *owner = eng_pod_find_name(s, name);
 	if (owner)
 		return berr_plain(err, EEXIST, "name \"%s\" is in use: pod already exists", name);
 	char id[ENG_ID_LEN + 1];
-	int r = rand_hex_id(id, ENG_ID_LEN, err);
+	r = rand_hex_id(id, ENG_ID_LEN, err);
 	if (r < 0)
 		return r;
 	autofree char *pdir = eng_pod_path(s, id, NULL);
 	if (mkdir(pdir, 0700) < 0)
 		return berr_set(err, errno, "create '%s'", pdir);
 	json_object_set_new(rec, "Id", json_string(id));
-	if (eng_pod_save(s, id, rec, err) < 0) {
+	r = eng_pod_save(s, id, rec, err);
+	if (r < 0) {
 		(void)fs_rm_rf(AT_FDCWD, pdir, NULL);
-		return -EIO;
+		return r;
 	}
 	memcpy(out_id, id, sizeof(id));
 	return 0;
@@ -329,6 +331,36 @@ static json_t *inherit_json(const struct eng_pod_create *c)
 	return o;
 }
 
+/* A pod of one VM: the infra is the VM; the pod's limits size it: the guest gets what QEMU's
+ * own leaves of --memory (the VM's cgroup is the guest's memory and that), vCPUs --cpus. */
+static void infra_vm(const struct eng_pod_create *c, struct eng_create *ic)
+{
+	ic->isolation = "vm";
+	ic->vm_init_path = c->vm_init_path;
+	if (c->memory)
+		ic->run.memory = c->memory - ((int64_t)VM_OVERHEAD_MB << 20);
+	ic->run.cpus = c->cpus;
+}
+
+/* The infra's record as the pod's: its pod, the infra mark, --uts host, the pod's cgroup. */
+static int infra_mark(const struct eng_store *s, const struct eng_pod_create *c, json_t *pod,
+		      const char *infra_id, struct berr **err)
+{
+	json_auto_t *rec = eng_container_load(s, infra_id, err);
+	if (!rec)
+		return berr_ret(err);
+	json_object_set_new(rec, "Pod", json_string(json_string_value(json_object_get(pod, "Id"))));
+	json_object_set_new(rec, "PodInfra", json_true());
+	if (uts_host(c))
+		json_object_set_new(json_object_get(rec, "HostConfig"), "UTSMode",
+				    json_string("host"));
+	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
+	if (*cgroup)
+		json_object_set_new(json_object_get(rec, "HostConfig"), "CgroupParent",
+				    json_string(cgroup));
+	return eng_container_save(s, infra_id, rec, err);
+}
+
 /* The infra container: the built-in image (it is there offline) with berth-pause bound in
  * read-only as its only process, or --infra-image and --infra-command; the pod's network,
  * ports, hostname and cgroup. */
@@ -338,11 +370,12 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 {
 	if (!c->infra_image && !c->pause_path)
 		return berr_plain(err, ENOENT, "berth's berth-pause is not installed");
-	if (!c->infra_image && img_builtin_ensure(is, err) < 0)
-		return -EIO;
+	int r = c->infra_image ? 0 : img_builtin_ensure(is, err);
+	if (r < 0)
+		return r;
 	char **argv = c->infra_command ? infra_argv(c->infra_command, err) : NULL;
 	if (c->infra_command && !argv)
-		return -EINVAL;
+		return berr_ret(err);
 	const char *id = json_string_value(json_object_get(pod, "Id"));
 	autofree char *name = c->infra_name ? xstrdup(c->infra_name) : xasprintf("%.12s-infra", id);
 	autofree char *bind = xasprintf("%s:/berth-pause:ro", c->pause_path);
@@ -376,15 +409,8 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 	infra_network(c, &ic);
 	ic.userns =
 	    (struct eng_userns_opts){.mode = c->userns, .uidmap = c->uidmap, .gidmap = c->gidmap};
-	if (vm) {
-		ic.isolation = "vm";
-		ic.vm_init_path = c->vm_init_path;
-		/* the pod's limits size its VM: the guest gets what QEMU's own leaves of
-		 * --memory (the VM's cgroup is the guest's memory and that), vCPUs --cpus */
-		if (c->memory)
-			ic.run.memory = c->memory - ((int64_t)VM_OVERHEAD_MB << 20);
-		ic.run.cpus = c->cpus;
-	}
+	if (vm)
+		infra_vm(c, &ic);
 	ic.run.entrypoint = argv             ? argv[0]
 			    : c->infra_image ? NULL
 			    : vm             ? "/.berth/berth-pause"
@@ -396,25 +422,9 @@ static int infra_create(const struct eng_store *s, struct img_store *is,
 	 * leaves the spec's out) */
 	if (eng_pod_shares(pod, "uts") && !uts_host(c))
 		ic.run.hostname = json_string_value(json_object_get(pod, "Hostname"));
-	int r = eng_create(s, is, &ic, out_id, err);
+	r = eng_create(s, is, &ic, out_id, err);
 	strv_free(argv);
-	if (r < 0)
-		return r;
-	json_t *rec = eng_container_load(s, out_id, err);
-	if (!rec)
-		return -EIO;
-	json_object_set_new(rec, "Pod", json_string(id));
-	json_object_set_new(rec, "PodInfra", json_true());
-	if (uts_host(c))
-		json_object_set_new(json_object_get(rec, "HostConfig"), "UTSMode",
-				    json_string("host"));
-	const char *cgroup = json_string_value(json_object_get(pod, "CgroupPath")) ?: "";
-	if (*cgroup)
-		json_object_set_new(json_object_get(rec, "HostConfig"), "CgroupParent",
-				    json_string(cgroup));
-	r = eng_container_save(s, out_id, rec, err);
-	json_decref(rec);
-	return r;
+	return r < 0 ? r : infra_mark(s, c, pod, out_id, err);
 }
 
 static json_t *labels_json(char *const *labels)
@@ -464,12 +474,13 @@ static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t 
 	if (c->infra_name && !eng_name_valid(c->infra_name))
 		return berr_plain(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: '%s'",
 				  c->infra_name);
-	if (c->cgroup_parent && eng_pod_cgroup_parent_check(c->cgroup_parent, err) < 0)
-		return -EINVAL;
+	int vr = c->cgroup_parent ? eng_pod_cgroup_parent_check(c->cgroup_parent, err) : 0;
+	if (vr < 0)
+		return vr;
 	json_t *ns = share_parse(c, out_infra, err);
 	if (!ns)
-		return -EINVAL;
-	int vr = vm_check(c, *out_infra, err);
+		return berr_ret(err);
+	vr = vm_check(c, *out_infra, err);
 	if (vr == 0)
 		vr = infra_flags_check(c, *out_infra, err);
 	if (vr == 0)
@@ -479,7 +490,7 @@ static int create_check(const struct eng_pod_create *c, json_t **out_ns, json_t 
 		return vr;
 	}
 	json_t *limits = eng_pod_limits(c, err);
-	int r = limits ? 0 : -EINVAL;
+	int r = limits ? 0 : berr_ret(err);
 	if (r == 0 && list_has(ns, "cgroup") && !c->no_share_parent)
 		r = berr_plain(err, EINVAL,
 			       "cannot define the pod as the cgroup parent at the same time as "
