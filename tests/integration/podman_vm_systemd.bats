@@ -7,7 +7,7 @@
 # no /run/.containerenv, no host cgroup binds: vm/shim_systemd.c). `exec`, `logs` (the
 # console) and `stop` (SIGRTMIN+3 becomes the guest's poweroff: exit 0) work through podman.
 # Without -t, typing into `podman attach` reaches no console, as with crun (the standard,
-# tested beside it here).
+# tested beside it here); with -t, podman attach is the console's terminal (the getty).
 #
 # Skipped without podman, QEMU, the guest kernel or the system image (scripts/system-image's
 # tar, as in vm_systemd.bats). podman keeps its store in a directory of this file's own; its
@@ -80,6 +80,34 @@ type_into() {
 		(cd "$PM_DIR" && exec podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
 			--cgroup-manager cgroupfs --events-backend file --runtime "$PM_RUNTIME" \
 			attach --sig-proxy=false "$1")' bash "$1" "${2:-0}"
+}
+
+# console_login NAME OUT: `podman attach NAME` (run with -t) in a terminal of script(1)'s, as
+# a user would: Enter until the console's getty asks for a login ("login: " in OUT, the
+# transcript), then "root" and Enter until login asks for the password, then the detach keys,
+# ctrl-p ctrl-q. The transcript ends with the attach's exit status ("rc=N"); the attach is
+# killed after 120 s (rc=124).
+console_login() {
+	local name=$1 out=$2
+	: >"$out"
+	{
+		for _ in $(seq 1 200); do
+			printf '\r'
+			sleep 0.5
+			grep -q 'login: ' "$out" && break
+		done
+		printf 'root\r'
+		for _ in $(seq 1 100); do
+			sleep 0.3
+			grep -q 'Password:' "$out" && break
+		done
+		# one key at a time: podman 4.3 here passed both on when they came in one write
+		printf '\020'
+		sleep 0.5
+		printf '\021'
+	} | script -qfec "cd '$PM_DIR' && timeout --foreground -k 5 120 podman --root '$PM_DIR/storage' \
+		--runroot '$PM_DIR/run' --cgroup-manager cgroupfs --events-backend file \
+		--runtime '$PM_RUNTIME' attach '$name'; echo rc=\$?" "$out" >/dev/null
 }
 
 # The flags every container needs here: root lacks CAP_SYS_RESOURCE, its hard nofile is 20000.
@@ -180,6 +208,26 @@ RUN_FLAGS=(--network none --cgroup-parent /berth-podman-vmsys
 	run pmv inspect -f '{{.State.Status}} {{.State.ExitCode}}' pvin
 	assert_output "exited 0"
 	run pmv rm -f -t 0 pvin
+	assert_success
+	run pgrep -af "qemu-system.*$PM_DIR"
+	assert_failure
+}
+
+# With -t, as with crun's -t (whose /dev/console is podman's pty, the getty there): the
+# console is `podman attach`'s terminal both ways, and podman's detach keys leave it running.
+@test "podman -t --systemd=always, berth-runtime-vm: podman attach types into the console's getty (login, password prompt) and detaches" {
+	pmv run -d -t --systemd=always --name pvtty "${RUN_FLAGS[@]}" localhost/debian-system \
+		/sbin/init >/dev/null
+	wait_running pvtty
+	local out=$BATS_TEST_TMPDIR/console
+	console_login pvtty "$out"
+	run cat -v "$out"
+	assert_output --partial "login: root"
+	assert_output --partial "Password:"
+	assert_output --partial "rc=0"
+	run pmv inspect -f '{{.State.Status}}' pvtty
+	assert_output running
+	run pmv rm -f -t 0 pvtty
 	assert_success
 	run pgrep -af "qemu-system.*$PM_DIR"
 	assert_failure
