@@ -272,7 +272,7 @@ int eng_container_top(const struct eng_store *s, const char *id, const char *ps_
 	json_t *doc = r < 0 ? NULL : eng_top_parse(text, pids, n, err);
 	free(pids);
 	if (!doc)
-		return r < 0 ? r : -EINVAL;
+		return r < 0 ? r : berr_ret(err);
 	eng_container_event(s, id, "top", NULL);
 	*out_doc = doc;
 	return 0;

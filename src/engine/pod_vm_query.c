@@ -118,7 +118,7 @@ int eng_pod_vm_top(const struct eng_store *s, json_t *rec, const char *id, const
 		pids[n++] = (pid_t)atoi(t);
 	*out_doc = eng_top_parse(nl + 1, pids, n, err);
 	free(pids);
-	return *out_doc ? 0 : -EIO;
+	return *out_doc ? 0 : berr_ret(err);
 }
 
 /* The lines of text that begin with prefix, without it (caller frees). */

@@ -168,7 +168,7 @@ int eng_rootfs_acquire(const struct eng_store *s, const char *id, struct eng_roo
 		return 0; /* the monitor's: it stays while the container runs */
 	out->lock_fd = lock_mount(s, id, err);
 	json_t *rec = out->lock_fd >= 0 ? eng_container_load(s, id, err) : NULL;
-	int r = rec ? 0 : -EIO;
+	int r = rec ? 0 : berr_ret(err);
 	/* between our look and the lock a start may have mounted it */
 	if (r == 0 && !is_mounted(out->path)) {
 		r = eng_rootfs_mount(s, id, rec, err);
