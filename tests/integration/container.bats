@@ -10,6 +10,13 @@ bats_require_minimum_version 1.5.0
 setup() { store_setup; }
 teardown() { store_teardown; }
 
+# kill_dead PID: SIGKILL, and back once PID is a zombie or gone: kill(2) returns before its
+# target has died, and on a busy machine berth could otherwise still find it alive
+kill_dead() {
+	kill -9 "$1"
+	timeout 10 sh -c 'while [ -e /proc/$1 ] && ! grep -q ") [ZX] " /proc/$1/stat; do sleep 0.05; done' sh "$1"
+}
+
 @test "run: output and exit code come back; --rm leaves nothing" {
 	run berth run --rm berth/default sh -c 'echo out; echo err >&2; exit 3'
 	assert_equal "$status" 3
@@ -343,10 +350,7 @@ lo"
 	id=$(berth run -d berth/default sleep 100)
 	echo "$id" >>"$WORK/ids"
 	mon=$(jq -r .MonitorPid "$STORE/containers/$id/state.json")
-	kill -9 "$mon"
-	# kill(2) returns before the monitor has died: wait until it is a zombie or gone (on a
-	# busy machine inspect could otherwise still find it alive)
-	timeout 10 sh -c 'while [ -e /proc/$1 ] && ! grep -q ") [ZX] " /proc/$1/stat; do sleep 0.05; done' sh "$mon"
+	kill_dead "$mon"
 	run berth inspect -f '{{.State.Status}} {{.State.Error}}' "$id"
 	assert_output --partial "running the container's monitor is gone"
 	pid=$(jq -r .Pid "$STORE/containers/$id/state.json")
@@ -498,7 +502,7 @@ ${id:0:12}"
 	id=$(berth run -d berth/default sleep 100)
 	echo "$id" >>"$WORK/ids"
 	sleep 0.3
-	kill -9 "$(jq -r .MonitorPid "$STORE/containers/$id/state.json")"
+	kill_dead "$(jq -r .MonitorPid "$STORE/containers/$id/state.json")"
 	run berth system check
 	assert_failure
 	assert_output --partial "its monitor is gone"
