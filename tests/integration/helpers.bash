@@ -414,6 +414,17 @@ dockerd_peer_start() {
 	fi
 }
 
+# vm_left: for a VM test's teardown: fails, naming and killing them, when a QEMU or virtiofsd
+# of this test's store, work or run root is left
+vm_left() {
+	local left
+	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
+	[ -n "$left" ] || return 0
+	echo "left behind: $left" >&2
+	pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
+	return 1
+}
+
 # dockerd_peer_stop: for teardown_file; the peer, its processes, mounts, cgroups and DIR go.
 dockerd_peer_stop() {
 	[ -z "${DOCKERD_DIR:-}" ] || "$BATS_TEST_DIRNAME/../helpers/dockerd" stop "$DOCKERD_DIR"

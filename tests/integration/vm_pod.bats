@@ -32,16 +32,10 @@ teardown() {
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
-	local left
-	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
 	local qemus
 	qemus=$(qemu_dirs -p)
-	[ -z "$qemus" ] || { left="$left QEMU $qemus"; kill -9 $qemus; }
-	[ -z "$left" ] || {
-		echo "left behind: $left" >&2
-		pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
-		return 1
-	}
+	[ -z "$qemus" ] || { echo "left behind: QEMU $qemus" >&2; kill -9 $qemus; vm_left; return 1; }
+	vm_left
 }
 
 @test "vm pod: two members in one VM reach each other on localhost, each with its logs and exit code" {

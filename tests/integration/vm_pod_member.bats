@@ -36,13 +36,7 @@ teardown_file() {
 	net_teardown
 	store_teardown
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
-	local left
-	left=$(pgrep -af "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)" || true)
-	[ -z "$left" ] || {
-		echo "left behind: $left" >&2
-		pkill -9 -f "qemu-system.*($RUNROOT|$WORK|$STORE)|virtiofsd.*($STORE|$WORK)"
-		return 1
-	}
+	vm_left
 }
 
 teardown() {
