@@ -84,9 +84,6 @@ struct monitor {
 	struct eng_proc proc;
 	int ctl;                          /* the process's control channel (a VM's), or -1 */
 	struct vm_session_clients x_sess; /* execs the executor runs itself (a VM's) */
-	/* stdin the process has not taken yet: written as it reads, no client read meanwhile */
-	char *pend;
-	size_t pend_len, pend_off;
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -212,67 +209,6 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 	}
 }
 
-static void set_nonblock(int fd)
-{
-	int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
-	if (fl >= 0)
-		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-/* Where a client's stdin goes: the terminal, the stdin pipe, or nowhere (-1). */
-static int stdin_fd(const struct monitor *m)
-{
-	return m->tty ? m->master : m->in;
-}
-
-static void pend_clear(struct monitor *m)
-{
-	free(m->pend);
-	m->pend = NULL;
-	m->pend_len = m->pend_off = 0;
-}
-
-/* As much of buf as the process takes now (`to` does not block); the rest is pending, and
- * no client is read until it is written (relay polls `to` for it): a process that does not
- * read its stdin holds its clients back, as a full pipe would, and never the monitor, which
- * goes on relaying output, signals and execs. A reader that is gone drops it, as before. */
-static void stdin_write(struct monitor *m, int to, const char *buf, size_t len)
-{
-	size_t w = 0;
-	while (w < len) {
-		ssize_t k = write(to, buf + w, len - w);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			if (errno == EAGAIN)
-				break;
-			return;
-		}
-		w += (size_t)k;
-	}
-	if (w == len)
-		return;
-	m->pend = xmalloc(len - w);
-	memcpy(m->pend, buf + w, len - w);
-	m->pend_len = len - w;
-	m->pend_off = 0;
-}
-
-/* `to` can take more: the pending stdin, as much as it takes. */
-static void stdin_flush(struct monitor *m, int to)
-{
-	ssize_t k = to >= 0 ? write(to, m->pend + m->pend_off, m->pend_len - m->pend_off) : -1;
-	if (k < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (k < 0) {
-		pend_clear(m);
-		return;
-	}
-	m->pend_off += (size_t)k;
-	if (m->pend_off == m->pend_len)
-		pend_clear(m);
-}
-
 static void client_input(struct monitor *m, size_t i)
 {
 	static char buf[FRAME_MAX + 1];
@@ -286,11 +222,10 @@ static void client_input(struct monitor *m, size_t i)
 		vm_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
 		return;
 	}
-	int to = stdin_fd(m);
+	int to = m->tty ? m->master : m->in;
 	if (s == FRAME_STDIN && to >= 0)
-		stdin_write(m, to, buf, len);
+		(void)fs_write_all(to, buf, len);
 	else if (s == FRAME_STDIN_EOF && !m->tty && m->in >= 0) {
-		pend_clear(m);
 		(void)close(m->in);
 		m->in = -1;
 	} else if (s == FRAME_SIGNAL && m->pid > 0) {
@@ -344,9 +279,8 @@ static int reap(struct monitor *m)
 }
 
 /* The relay's poll set: the signalfd, the attach listener, stdout, stderr, the health
- * check's timer (while the init lives), the executor's control and watch descriptors, stdin
- * while some is pending, each attach client (none while stdin is pending), then the exec
- * sessions' from *out_xs on. Returns how many. */
+ * check's timer (while the init lives), the executor's control and watch descriptors, each
+ * attach client, then the exec sessions' from *out_xs on. Returns how many. */
 static size_t poll_set(struct monitor *m, struct pollfd *p, bool out_open, bool err_open,
 		       bool ctl_open, bool alive, size_t *out_xs)
 {
@@ -359,9 +293,8 @@ static size_t poll_set(struct monitor *m, struct pollfd *p, bool out_open, bool 
 	p[n++] = (struct pollfd){.fd = alive ? eng_health_fd(m->health) : -1, .events = POLLIN};
 	p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
 	p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
-	p[n++] = (struct pollfd){.fd = m->pend ? stdin_fd(m) : -1, .events = POLLOUT};
 	for (size_t i = 0; i < m->n_clients; i++)
-		p[n++] = (struct pollfd){.fd = m->pend ? -1 : m->clients[i], .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
 	*out_xs = n;
 	return n + vm_session_clients_poll(&m->x_sess, p + n);
 }
@@ -390,7 +323,7 @@ static int relay(struct monitor *m)
 				  ? ioctl(m->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)
 				  : -1;
 	for (;;) {
-		struct pollfd p[8 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
+		struct pollfd p[7 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
 		size_t nc = m->n_clients, xs; /* xs: where the exec sessions' start */
 		size_t n = poll_set(m, p, out_open, err_open, ctl_open, code < 0, &xs);
 		if (code >= 0 && !out_open && !err_open)
@@ -431,14 +364,12 @@ static int relay(struct monitor *m)
 			ctl_open = false;
 		if (p[6].revents & POLLIN)
 			m->x->files_changed(&m->proc);
-		if (p[7].revents & (POLLOUT | POLLHUP | POLLERR))
-			stdin_flush(m, stdin_fd(m));
 		vm_session_clients_handle(&m->x_sess, p + xs, n - xs);
 		/* clients last: dropping or taking one reorders the list (new ones, at its end,
-		 * wait for the next poll); none once stdin is pending, which keeps its order */
+		 * wait for the next poll) */
 		for (size_t i = nc; i-- > 0;)
-			if (!m->pend && i < m->n_clients && p[8 + i].fd == m->clients[i] &&
-			    p[8 + i].revents & (POLLIN | POLLHUP | POLLERR))
+			if (i < m->n_clients && p[7 + i].fd == m->clients[i] &&
+			    p[7 + i].revents & (POLLIN | POLLHUP | POLLERR))
 				client_input(m, i);
 	}
 }
@@ -447,7 +378,6 @@ static void close_stdio(struct monitor *m)
 {
 	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl, &m->proc.exec};
 	vm_session_clients_clear(&m->x_sess);
-	pend_clear(m);
 	for (size_t i = 0; i < 6; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -494,9 +424,6 @@ static int start_proc(struct monitor *m)
 	m->errp = m->proc.err;
 	m->in = m->proc.in;
 	m->master = m->proc.master;
-	/* stdin is written as the process takes it (stdin_write); the terminal's reads wait
-	 * for poll and take EAGAIN as nothing yet (forward_output) */
-	set_nonblock(m->tty ? m->master : m->in);
 	m->ctl = m->proc.ctl;
 	vm_session_clients_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {
