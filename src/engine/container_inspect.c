@@ -142,8 +142,11 @@ static void binds_of(const struct eng_store *s, json_t *plan, json_t *fix)
 		} else if (strcmp(type, "bind")) {
 			continue;
 		}
-		json_array_append_new(binds,
-				      json_sprintf("%s:%s%s", src, str(m, "Destination"), ro));
+		/* an idmap option as -v took it, after ro (podman lists its options there) */
+		json_t *idmap = json_array_get(json_object_get(m, "Options"), 0);
+		json_array_append_new(binds, json_sprintf("%s:%s%s%s%s", src, str(m, "Destination"),
+							  ro, idmap ? (*ro ? "," : ":") : "",
+							  idmap ? json_string_value(idmap) : ""));
 	}
 	json_object_set_new(fix, "Binds", json_array_size(binds) ? binds : json_null());
 	if (!json_array_size(binds))

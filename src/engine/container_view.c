@@ -142,6 +142,10 @@ json_t *eng_container_mounts(const struct eng_store *s, json_t *rec)
 			json_object_del(mp, "Name");
 			json_object_del(mp, "Driver");
 		}
+		/* a bind's or volume's idmap option in podman's Options (dockerd has none) */
+		json_t *opts = json_object_get(m, "Options");
+		if (strcmp(type, "tmpfs") && json_array_size(opts))
+			json_object_set(mp, "Options", opts);
 		json_array_append_new(out, mp);
 	}
 	return out;

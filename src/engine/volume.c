@@ -199,6 +199,103 @@ static bool has_dest(json_t *plan, const char *dst)
 	return false;
 }
 
+/* One list of an idmap option's ranges, "[@]F-H-N[#[@]F-H-N...]" from p to end (crun's syntax,
+ * which berth-runtime reads in runtime/mount_source.c; "@" ranges are resolved there against
+ * the container's maps). Only the form is checked: 32-bit ids and a count above 0. */
+static bool idmap_ranges_valid(const char *p, const char *end)
+{
+	for (;;) {
+		if (*p == '@')
+			p++;
+		for (int i = 0; i < 3; i++) {
+			if (i > 0 && *p++ != '-')
+				return false;
+			if (*p < '0' || *p > '9')
+				return false;
+			char *e;
+			errno = 0;
+			unsigned long v = strtoul(p, &e, 10);
+			if (errno || v > UINT32_MAX || (i == 2 && v == 0))
+				return false;
+			p = e;
+		}
+		if (p == end)
+			return true;
+		if (*p++ != '#')
+			return false;
+	}
+}
+
+/* podman's idmap option of -v and --mount (podman-run(1) --mount; podman 4.3 passes -v's on
+ * as well): "idmap" or "idmap=true" asks for a mount idmapped to the container's user
+ * namespace, "idmap=false" for none, "idmap=uids=F-H-N[#...];gids=F-H-N[#...]" for one of
+ * its own mapping. value: what follows "idmap=", NULL for a bare "idmap". *out_opt: the
+ * runtime's option, or NULL for none. A container without a user namespace is no error here:
+ * as with podman, its runtime refuses a bare idmap when the container starts. */
+static int idmap_option(const char *value, char **out_opt, struct berr **err)
+{
+	if (!value || !strcmp(value, "true")) {
+		*out_opt = xstrdup("idmap");
+		return 0;
+	}
+	if (!strcmp(value, "false")) {
+		*out_opt = NULL;
+		return 0;
+	}
+	bool uids = false, gids = false, ok = *value;
+	for (const char *p = value; ok && *p;) {
+		const char *end = strchrnul(p, ';');
+		bool *seen = !strncmp(p, "uids=", 5)   ? &uids
+			     : !strncmp(p, "gids=", 5) ? &gids
+						       : NULL;
+		ok = seen && !*seen && idmap_ranges_valid(p + 5, end);
+		if (seen)
+			*seen = true;
+		p = *end ? end + 1 : end;
+	}
+	if (!ok)
+		return berr_plain(err, EINVAL,
+				  "invalid idmap option 'idmap=%s': want idmap, idmap=true|false "
+				  "or idmap=uids=F-H-N[#F-H-N...];gids=F-H-N[#F-H-N...]",
+				  value);
+	*out_opt = xasprintf("idmap=%s", value);
+	return 0;
+}
+
+/* An idmap option o ("idmap" or "idmap=...") of a -v or --mount into opts, the plan entry's
+ * Options; given twice, refused as podman does. */
+static int idmap_add(json_t *opts, bool *seen, const char *value, struct berr **err)
+{
+	if (*seen)
+		return berr_plain(err, EINVAL, "the 'idmap' option can only be set once");
+	*seen = true;
+	autofree char *opt = NULL;
+	int r = idmap_option(value, &opt, err);
+	if (r == 0 && opt)
+		json_array_append_new(opts, json_string(opt));
+	return r;
+}
+
+/* -v's OPTS (comma-separated): *rw and the plan entry's opts. */
+static int volume_options(char *text, bool *rw, json_t *opts, struct berr **err)
+{
+	bool idmap = false;
+	for (char *save = NULL, *o = text ? strtok_r(text, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
+		int r = 0;
+		if (!strcmp(o, "ro"))
+			*rw = false;
+		else if (!strcmp(o, "idmap") || !strncmp(o, "idmap=", 6))
+			r = idmap_add(opts, &idmap, o[5] ? o + 6 : NULL, err);
+		else if (strcmp(o, "rw") && strcmp(o, "z") && strcmp(o, "Z") &&
+			 strcmp(o, "rprivate") && strcmp(o, "private") && strcmp(o, "nocopy"))
+			r = berr_plain(err, EINVAL, "unknown option '%s'", o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* -v SRC:DST[:OPTS] or -v DST. */
 static int parse_volume(const struct eng_store *s, const char *spec, json_t *plan,
 			struct berr **err)
@@ -214,16 +311,11 @@ static int parse_volume(const struct eng_store *s, const char *spec, json_t *pla
 		return berr_plain(err, EINVAL, "invalid volume specification: '%s'", spec);
 	const char *src = n >= 2 ? parts[0] : NULL, *dst = n >= 2 ? parts[1] : parts[0];
 	bool rw = true;
-	for (char *save = NULL, *o = n == 3 ? strtok_r(parts[2], ",", &save) : NULL; o;
-	     o = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(o, "ro"))
-			rw = false;
-		else if (strcmp(o, "rw") && strcmp(o, "z") && strcmp(o, "Z") &&
-			 strcmp(o, "rprivate") && strcmp(o, "private") && strcmp(o, "nocopy"))
-			return berr_plain(err, EINVAL,
-					  "invalid volume specification: '%s': "
-					  "unknown option '%s'",
-					  spec, o);
+	json_auto_t *opts = json_array();
+	int r = volume_options(n == 3 ? parts[2] : NULL, &rw, opts, err);
+	if (r < 0) {
+		berr_wrap(err, "invalid volume specification: '%s'", spec);
+		return r;
 	}
 	if (dst[0] != '/')
 		return berr_plain(err, EINVAL,
@@ -235,25 +327,27 @@ static int parse_volume(const struct eng_store *s, const char *spec, json_t *pla
 	char name[ENG_ID_LEN + 1];
 	if (src && src[0] == '/') {
 		struct stat st;
-		int r = stat(src, &st) < 0 ? fs_mkdir_p(src, 0755, err) : 0; /* as Docker's -v */
+		r = stat(src, &st) < 0 ? fs_mkdir_p(src, 0755, err) : 0; /* as Docker's -v */
 		if (r < 0)
 			return r;
-		json_array_append_new(plan, mount_entry("bind", src, dst, rw, NULL));
+		json_array_append_new(plan, mount_entry("bind", src, dst, rw, json_incref(opts)));
 		return 0;
 	}
-	int r = eng_volume_create(s, src, NULL, !src, true, name, err);
+	r = eng_volume_create(s, src, NULL, !src, true, name, err);
 	if (r < 0)
 		return r;
-	json_array_append_new(plan, mount_entry("volume", name, dst, rw, NULL));
+	json_array_append_new(plan, mount_entry("volume", name, dst, rw, json_incref(opts)));
 	return 0;
 }
 
-/* --mount type=bind|volume|tmpfs,source=,target=,readonly,tmpfs-size=,tmpfs-mode= */
+/* --mount type=bind|volume|tmpfs,source=,target=,readonly,tmpfs-size=,tmpfs-mode=,idmap */
 /* A --mount's fields. */
 struct mount_spec {
 	const char *type, *src, *dst;
 	bool rw;
-	json_t *opts; /* tmpfs-size and tmpfs-mode as mount options */
+	bool idmap;     /* an idmap field was given */
+	json_t *opts;   /* tmpfs-size and tmpfs-mode as mount options */
+	json_t *idmaps; /* a bind's or volume's idmap option, as -v's */
 };
 
 /* --mount's key=value fields into m (copy, spec's copy, is cut in place). */
@@ -265,6 +359,7 @@ static int mount_fields(const char *spec, char *copy, struct mount_spec *m, stru
 		const char *v = eq ? eq + 1 : "true";
 		if (eq)
 			*eq = '\0';
+		int r = 0;
 		if (!strcmp(kv, "type"))
 			m->type = v;
 		else if (!strcmp(kv, "source") || !strcmp(kv, "src"))
@@ -273,14 +368,19 @@ static int mount_fields(const char *spec, char *copy, struct mount_spec *m, stru
 			m->dst = v;
 		else if (!strcmp(kv, "readonly") || !strcmp(kv, "ro"))
 			m->rw = !strcmp(v, "false") || !strcmp(v, "0");
+		else if (!strcmp(kv, "idmap"))
+			r = idmap_add(m->idmaps, &m->idmap, eq ? v : NULL, err);
 		else if (!strcmp(kv, "tmpfs-size"))
 			json_array_append_new(m->opts, json_sprintf("size=%s", v));
 		else if (!strcmp(kv, "tmpfs-mode"))
 			json_array_append_new(m->opts, json_sprintf("mode=%s", v));
 		else if (strcmp(kv, "bind-propagation") && strcmp(kv, "volume-nocopy") &&
 			 strcmp(kv, "consistency"))
-			return berr_plain(err, EINVAL, "invalid --mount '%s': unknown field '%s'",
-					  spec, kv);
+			r = berr_plain(err, EINVAL, "unknown field '%s'", kv);
+		if (r < 0) {
+			berr_wrap(err, "invalid --mount '%s'", spec);
+			return r;
+		}
 	}
 	return 0;
 }
@@ -289,7 +389,8 @@ static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan
 {
 	autofree char *copy = xstrdup(spec);
 	json_auto_t *opts = json_array();
-	struct mount_spec m = {.type = "volume", .rw = true, .opts = opts};
+	json_auto_t *idmaps = json_array();
+	struct mount_spec m = {.type = "volume", .rw = true, .opts = opts, .idmaps = idmaps};
 	int r = mount_fields(spec, copy, &m, err);
 	if (r < 0)
 		return r;
@@ -305,16 +406,21 @@ static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan
 			    err, ENOENT,
 			    "invalid --mount '%s': bind source path does not exist: %s", spec,
 			    m.src ? m.src : "");
-		json_array_append_new(plan, mount_entry("bind", m.src, m.dst, m.rw, NULL));
+		json_array_append_new(plan,
+				      mount_entry("bind", m.src, m.dst, m.rw, json_incref(idmaps)));
 		return 0;
 	}
 	if (!strcmp(m.type, "volume")) {
 		char name[ENG_ID_LEN + 1];
 		if ((r = eng_volume_create(s, m.src, NULL, !m.src, true, name, err)) < 0)
 			return r;
-		json_array_append_new(plan, mount_entry("volume", name, m.dst, m.rw, NULL));
+		json_array_append_new(
+		    plan, mount_entry("volume", name, m.dst, m.rw, json_incref(idmaps)));
 		return 0;
 	}
+	if (!strcmp(m.type, "tmpfs") && m.idmap) /* podman's words; tmpfs has no ids to map */
+		return berr_plain(err, EINVAL, "invalid --mount '%s': idmap: invalid mount option",
+				  spec);
 	if (!strcmp(m.type, "tmpfs")) {
 		json_array_append_new(
 		    plan, mount_entry("tmpfs", "tmpfs", m.dst, m.rw, json_incref(opts)));
@@ -401,8 +507,11 @@ void eng_mounts_spec(const struct eng_store *s, json_t *plan, bool idmap, json_t
 		bool volume = !strcmp(type, "volume");
 		autofree char *data = volume ? eng_volume_data(s, src) : xstrdup(src);
 		json_t *opts = json_pack("[s, s, s]", "rbind", "rprivate", rw ? "rw" : "ro");
+		/* the idmap option a -v or --mount asked for (bind or volume) */
+		json_t *own = json_object_get(m, "Options");
+		json_array_extend(opts, own);
 		/* a volume keeps its ids on disk: the container's root owns what root owns */
-		if (idmap && volume)
+		if (idmap && volume && !json_array_size(own))
 			json_array_append_new(opts, json_string("idmap"));
 		json_array_append_new(mounts,
 				      json_pack("{s:s, s:s, s:s, s:o}", "destination", dst, "type",

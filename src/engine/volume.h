@@ -30,11 +30,12 @@ void eng_volume_events(const struct eng_store *s, const char *cid, json_t *rec, 
 /* -v SRC:DST[:OPTS] / -v DST, --mount k=v,..., --tmpfs DST[:OPTS] → a list of
  * {"Type": "bind"|"volume"|"tmpfs", "Source", "Destination", "RW", "Options": [...]} with
  * volumes created as needed and anonymous ones for the image's Volumes not otherwise mounted.
- * Bad specs are EINVAL naming them. */
+ * A bind's or volume's Options hold podman's idmap option ("idmap" or "idmap=uids=...;gids=...")
+ * when one was asked for, a tmpfs's its mount options. Bad specs are EINVAL naming them. */
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
 			char *const *tmpfs, char *const *image_volumes, struct berr **err);
 /* The OCI mounts for a plan (appended to mounts); idmap: volumes as idmapped binds (the
- * container has a user namespace). */
+ * container has a user namespace); a bind or volume with an idmap option gets that one. */
 void eng_mounts_spec(const struct eng_store *s, json_t *plan, bool idmap, json_t *mounts);
 /* Fill each named volume that is still empty from what the image has at its destination
  * (Docker's copy-up), once; rootfs is mounted. */

@@ -1,0 +1,130 @@
+/* engine/volume.c's plan and spec halves for podman's idmap option (issue #19): -v's and
+ * --mount's "idmap", "idmap=true|false" and "idmap=uids=...;gids=..." into the plan entry's
+ * Options, bad ones refused with EINVAL, and the runtime's option in the OCI mount (a
+ * volume's automatic idmap not added twice). Binds of an existing directory only: no store
+ * is touched. */
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
+// clang-format off
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+// clang-format on
+
+#include "engine/store.h"
+#include "engine/volume.h"
+#include "util/err.h"
+
+static struct eng_store store = {.root = (char *)"/nonexistent/berth-test-store"};
+
+/* The plan of one -v (or --mount when mount) as compact JSON of its Options, or the error. */
+static char *plan_options(const char *v, bool mount)
+{
+	char *const one[] = {(char *)v, NULL};
+	struct berr *err = NULL;
+	json_t *plan =
+	    eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL, NULL, &err);
+	if (!plan) {
+		assert_int_equal(berr_code(err), EINVAL);
+		berr_free(err);
+		return strdup("EINVAL");
+	}
+	assert_null(err);
+	char *out = json_dumps(json_object_get(json_array_get(plan, 0), "Options"), JSON_COMPACT);
+	json_decref(plan);
+	return out;
+}
+
+static void check(const char *v, bool mount, const char *want)
+{
+	char *got = plan_options(v, mount);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_volume_idmap_plan(void **state)
+{
+	check("/tmp:/x", false, "[]");
+	check("/tmp:/x:idmap", false, "[\"idmap\"]");
+	check("/tmp:/x:ro,idmap", false, "[\"idmap\"]");
+	check("/tmp:/x:idmap=true", false, "[\"idmap\"]");
+	check("/tmp:/x:idmap=false", false, "[]");
+	check("/tmp:/x:idmap=uids=0-1000-10#10-2000-5;gids=@0-1-1", false,
+	      "[\"idmap=uids=0-1000-10#10-2000-5;gids=@0-1-1\"]");
+	check("type=bind,src=/tmp,dst=/x,idmap", true, "[\"idmap\"]");
+	check("type=bind,src=/tmp,dst=/x,idmap=uids=0-1-1", true, "[\"idmap=uids=0-1-1\"]");
+	check("type=bind,src=/tmp,dst=/x,idmap=false", true, "[]");
+	static const char *const bad[] = {"/tmp:/x:idmap,idmap",
+					  "/tmp:/x:idmap=",
+					  "/tmp:/x:idmap=yes",
+					  "/tmp:/x:idmap=uids=",
+					  "/tmp:/x:idmap=uids=0-1",
+					  "/tmp:/x:idmap=uids=0-1-0",
+					  "/tmp:/x:idmap=uids=0-1-1#",
+					  "/tmp:/x:idmap=uids=0-1-1x",
+					  "/tmp:/x:idmap=uids=-1-1-1",
+					  "/tmp:/x:idmap=uids=0-4294967296-1",
+					  "/tmp:/x:idmap=gids=0-1-1;gids=0-1-1",
+					  "/tmp:/x:idmap=users=0-1-1",
+					  NULL};
+	for (size_t i = 0; bad[i]; i++)
+		check(bad[i], false, "EINVAL");
+	check("type=bind,src=/tmp,dst=/x,idmap,idmap=true", true, "EINVAL");
+	check("type=tmpfs,dst=/x,idmap", true, "EINVAL");
+}
+
+/* The OCI mount's options for a plan entry, as "a b c". */
+static char *spec_options(const char *type, const char *opt, bool userns)
+{
+	json_t *plan = json_pack("[{s:s, s:s, s:s, s:b, s:[]}]", "Type", type, "Source",
+				 !strcmp(type, "bind") ? "/src" : "vol", "Destination", "/x", "RW",
+				 1, "Options");
+	if (opt)
+		json_array_append_new(json_object_get(json_array_get(plan, 0), "Options"),
+				      json_string(opt));
+	json_t *mounts = json_array();
+	eng_mounts_spec(&store, plan, userns, mounts);
+	char out[256] = "";
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(json_array_get(mounts, 0), "options"), i, o)
+	{
+		strcat(out, i ? " " : "");
+		strcat(out, json_string_value(o));
+	}
+	json_decref(mounts);
+	json_decref(plan);
+	return strdup(out);
+}
+
+static void check_spec(const char *type, const char *opt, bool userns, const char *want)
+{
+	char *got = spec_options(type, opt, userns);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_volume_idmap_spec(void **state)
+{
+	check_spec("bind", NULL, true, "rbind rprivate rw");
+	check_spec("bind", "idmap", true, "rbind rprivate rw idmap");
+	check_spec("bind", "idmap", false, "rbind rprivate rw idmap");
+	check_spec("bind", "idmap=uids=0-1-1", false, "rbind rprivate rw idmap=uids=0-1-1");
+	check_spec("volume", NULL, true, "rbind rprivate rw idmap");
+	check_spec("volume", NULL, false, "rbind rprivate rw");
+	check_spec("volume", "idmap", true, "rbind rprivate rw idmap");
+	check_spec("volume", "idmap=gids=0-1-1", true, "rbind rprivate rw idmap=gids=0-1-1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_volume_idmap_plan),
+	    cmocka_unit_test(test_volume_idmap_spec),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
