@@ -141,24 +141,6 @@ static char *prefixed_lines(const char *text, const char *prefix)
 	return out;
 }
 
-/* memory.stat's keys ("stat.KEY N") as {KEY: N}. */
-static json_t *mem_stat(const char *text)
-{
-	json_t *o = json_object();
-	for (const char *p = strstr(text, "stat."); p; p = strstr(p, "\nstat.")) {
-		if (*p == '\n')
-			p++;
-		p += 5;
-		const char *sp = strchr(p, ' ');
-		const char *nl = strchr(p, '\n');
-		if (!sp || (nl && nl < sp))
-			continue;
-		autofree char *k = xstrndup(p, (size_t)(sp - p));
-		json_object_set_new(o, k, json_integer((json_int_t)strtoull(sp + 1, NULL, 10)));
-	}
-	return o;
-}
-
 int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
 		     struct eng_stats_sample *x, struct berr **err)
 {
@@ -166,30 +148,26 @@ int eng_pod_vm_stats(const struct eng_store *s, json_t *rec, const char *id,
 	int r = query(s, rec, id, "stats", NULL, 0, &t, err);
 	if (r < 0)
 		return r;
-	struct rt_cgroup_usage *u = &x->cg;
-	u->v2 = true;
-	u->cpu_total_ns = rt_cgroup_keyed(t, "usage_usec") * 1000;
-	u->cpu_user_ns = rt_cgroup_keyed(t, "user_usec") * 1000;
-	u->cpu_kernel_ns = rt_cgroup_keyed(t, "system_usec") * 1000;
-	u->throttle_periods = rt_cgroup_keyed(t, "nr_periods");
-	u->throttled_periods = rt_cgroup_keyed(t, "nr_throttled");
-	u->throttled_ns = rt_cgroup_keyed(t, "throttled_usec") * 1000;
-	u->mem_usage = rt_cgroup_keyed(t, "memory.current");
-	u->mem_limit = rt_cgroup_keyed(t, "memory.max");
-	u->mem_failcnt = rt_cgroup_keyed(t, "events.oom");
-	u->mem_stat = mem_stat(t);
-	u->pids = rt_cgroup_keyed(t, "pids.current");
-	u->pids_limit = rt_cgroup_keyed(t, "pids.max");
+	/* the guest's lines (vm/guest/query.c): cpu.stat's as they are, the one-number files
+	 * as "FILE N", memory.events' as "events.KEY N", memory.stat's as "stat.KEY N" and
+	 * io.stat's as "io LINE" */
+	autofree char *cur = prefixed_lines(t, "memory.current ");
+	autofree char *max = prefixed_lines(t, "memory.max ");
+	autofree char *events = prefixed_lines(t, "events.");
+	autofree char *mem = prefixed_lines(t, "stat.");
+	autofree char *pids = prefixed_lines(t, "pids.current ");
+	autofree char *pids_max = prefixed_lines(t, "pids.max ");
+	autofree char *io = prefixed_lines(t, "io ");
+	const struct rt_cgroup_v2_files f = {t, cur, max, events, mem, pids, pids_max, io};
+	rt_cgroup_v2_usage_parse(&f, &x->cg);
 	x->running = true;
 	x->system_cpu_ns = rt_cgroup_keyed(t, "system_ns");
 	x->online_cpus = (unsigned)rt_cgroup_keyed(t, "cpus");
 	/* no limit of its own: the VM's memory */
-	uint64_t vm = rt_cgroup_keyed(t, "memtotal");
-	x->mem_limit = u->mem_limit && (!vm || u->mem_limit < vm) ? u->mem_limit : vm;
-	/* io.stat's lines ("io LINE") and the VM's /proc/net/dev ("net LINE") */
-	autofree char *io = prefixed_lines(t, "io ");
+	uint64_t vm = rt_cgroup_keyed(t, "memtotal"), lim = x->cg.mem_limit;
+	x->mem_limit = lim && (!vm || lim < vm) ? lim : vm;
+	/* the VM's /proc/net/dev ("net LINE") */
 	autofree char *net = prefixed_lines(t, "net ");
-	rt_cgroup_parse_io_v2(io, u);
 	x->networks = eng_stats_parse_netdev(net, &x->net_rx_bytes, &x->net_tx_bytes);
 	return 0;
 }

@@ -30,11 +30,16 @@ static char *slurp(const char *path, const char *ctl, const char *file)
 	return data;
 }
 
-/* A file holding one number; "max" (v2's none) and a missing file are 0. */
+/* A file's text holding one number; "max" (v2's none) and a missing file (NULL) are 0. */
+static uint64_t text_number(const char *text)
+{
+	return text ? strtoull(text, NULL, 10) : 0;
+}
+
 static uint64_t number(const char *path, const char *ctl, const char *file)
 {
 	autofree char *t = slurp(path, ctl, file);
-	return t ? strtoull(t, NULL, 10) : 0;
+	return text_number(t);
 }
 
 uint64_t rt_cgroup_keyed(const char *text, const char *key)
@@ -152,26 +157,36 @@ static void read_v1(const char *path, struct rt_cgroup_usage *u)
 	rt_cgroup_parse_blkio_v1(io, u);
 }
 
-static void read_v2(const char *path, struct rt_cgroup_usage *u)
+void rt_cgroup_v2_usage_parse(const struct rt_cgroup_v2_files *f, struct rt_cgroup_usage *u)
 {
 	u->v2 = true;
+	u->cpu_total_ns = rt_cgroup_keyed(f->cpu_stat, "usage_usec") * 1000;
+	u->cpu_user_ns = rt_cgroup_keyed(f->cpu_stat, "user_usec") * 1000;
+	u->cpu_kernel_ns = rt_cgroup_keyed(f->cpu_stat, "system_usec") * 1000;
+	u->throttle_periods = rt_cgroup_keyed(f->cpu_stat, "nr_periods");
+	u->throttled_periods = rt_cgroup_keyed(f->cpu_stat, "nr_throttled");
+	u->throttled_ns = rt_cgroup_keyed(f->cpu_stat, "throttled_usec") * 1000;
+	u->mem_usage = text_number(f->memory_current);
+	u->mem_limit = text_number(f->memory_max);
+	u->mem_failcnt = rt_cgroup_keyed(f->memory_events, "oom");
+	u->mem_stat = keyed_all(f->memory_stat);
+	u->pids = text_number(f->pids_current);
+	u->pids_limit = text_number(f->pids_max);
+	rt_cgroup_parse_io_v2(f->io_stat, u);
+}
+
+static void read_v2(const char *path, struct rt_cgroup_usage *u)
+{
 	autofree char *cpu = slurp(path, NULL, "cpu.stat");
-	u->cpu_total_ns = rt_cgroup_keyed(cpu, "usage_usec") * 1000;
-	u->cpu_user_ns = rt_cgroup_keyed(cpu, "user_usec") * 1000;
-	u->cpu_kernel_ns = rt_cgroup_keyed(cpu, "system_usec") * 1000;
-	u->throttle_periods = rt_cgroup_keyed(cpu, "nr_periods");
-	u->throttled_periods = rt_cgroup_keyed(cpu, "nr_throttled");
-	u->throttled_ns = rt_cgroup_keyed(cpu, "throttled_usec") * 1000;
-	u->mem_usage = number(path, NULL, "memory.current");
-	u->mem_limit = number(path, NULL, "memory.max");
+	autofree char *cur = slurp(path, NULL, "memory.current");
+	autofree char *max = slurp(path, NULL, "memory.max");
 	autofree char *events = slurp(path, NULL, "memory.events");
-	u->mem_failcnt = rt_cgroup_keyed(events, "oom");
 	autofree char *mem = slurp(path, NULL, "memory.stat");
-	u->mem_stat = keyed_all(mem);
-	u->pids = number(path, NULL, "pids.current");
-	u->pids_limit = number(path, NULL, "pids.max");
+	autofree char *pids = slurp(path, NULL, "pids.current");
+	autofree char *pids_max = slurp(path, NULL, "pids.max");
 	autofree char *io = slurp(path, NULL, "io.stat");
-	rt_cgroup_parse_io_v2(io, u);
+	const struct rt_cgroup_v2_files f = {cpu, cur, max, events, mem, pids, pids_max, io};
+	rt_cgroup_v2_usage_parse(&f, u);
 }
 
 int rt_cgroup_usage_read(const char *path, struct rt_cgroup_usage *out, struct berr **err)

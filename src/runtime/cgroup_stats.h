@@ -33,6 +33,15 @@ struct rt_cgroup_usage {
 int rt_cgroup_usage_read(const char *path, struct rt_cgroup_usage *out, struct berr **err);
 void rt_cgroup_usage_clear(struct rt_cgroup_usage *u);
 
+/* A v2 cgroup's files as text, each NULL when it is not there: read from the host's cgroupfs
+ * (rt_cgroup_usage_read) or a VM guest's answer (engine/pod_vm_query.c). */
+struct rt_cgroup_v2_files {
+	const char *cpu_stat, *memory_current, *memory_max, *memory_events, *memory_stat;
+	const char *pids_current, *pids_max, *io_stat;
+};
+/* u (zeroed by the caller) filled from the v2 files; what a file does not say stays 0. */
+void rt_cgroup_v2_usage_parse(const struct rt_cgroup_v2_files *f, struct rt_cgroup_usage *u);
+
 /* The value of "key N" in a flat-keyed text (cpu.stat, memory.stat, memory.events), or 0
  * (absent, or "max"). */
 uint64_t rt_cgroup_keyed(const char *text, const char *key);

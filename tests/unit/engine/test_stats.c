@@ -1,5 +1,5 @@
 /* What the process and stats endpoints parse: ps output (top), /proc/<pid>/net/dev, the
- * cgroup's block I/O files (v1 and v2), prune's until, and the stats document's shape. */
+ * cgroup's block I/O files (v1 and v2) and v2 files, prune's until, the stats document's shape. */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
 #include <errno.h>
@@ -97,6 +97,42 @@ static void blkio(void **state)
 	rt_cgroup_usage_clear(&u);
 }
 
+/* The v2 files' text, as the host's cgroupfs or a VM's guest gives it; "max" and a file that
+ * is not there are 0. */
+static void v2_usage(void **state)
+{
+	struct rt_cgroup_usage u = {0};
+	const struct rt_cgroup_v2_files f = {
+	    .cpu_stat = "usage_usec 30\nuser_usec 20\nsystem_usec 10\nnr_periods 4\n"
+			"nr_throttled 2\nthrottled_usec 7\n",
+	    .memory_current = "4096\n",
+	    .memory_max = "max\n",
+	    .memory_events = "low 0\nhigh 0\nmax 3\noom 1\noom_kill 5\n",
+	    .memory_stat = "anon 100\nfile 200\n",
+	    .pids_max = "64\n",
+	    .io_stat = "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n",
+	};
+	rt_cgroup_v2_usage_parse(&f, &u);
+	assert_true(u.v2);
+	assert_int_equal(u.cpu_total_ns, 30000);
+	assert_int_equal(u.cpu_user_ns, 20000);
+	assert_int_equal(u.cpu_kernel_ns, 10000);
+	assert_int_equal(u.throttle_periods, 4);
+	assert_int_equal(u.throttled_periods, 2);
+	assert_int_equal(u.throttled_ns, 7000);
+	assert_int_equal(u.mem_usage, 4096);
+	assert_int_equal(u.mem_limit, 0);
+	assert_int_equal(u.mem_failcnt, 1);
+	char *s = dump(json_incref(u.mem_stat));
+	assert_string_equal(s, "{\"anon\":100,\"file\":200}");
+	free(s);
+	assert_int_equal(u.pids, 0);
+	assert_int_equal(u.pids_limit, 64);
+	assert_int_equal(u.io_read_bytes, 10);
+	assert_int_equal(u.io_write_bytes, 20);
+	rt_cgroup_usage_clear(&u);
+}
+
 static void until(void **state)
 {
 	time_t now = 1700000000;
@@ -130,8 +166,8 @@ static void zero_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(top),   cmocka_unit_test(netdev),        cmocka_unit_test(blkio),
-	    cmocka_unit_test(until), cmocka_unit_test(zero_document),
+	    cmocka_unit_test(top),      cmocka_unit_test(netdev), cmocka_unit_test(blkio),
+	    cmocka_unit_test(v2_usage), cmocka_unit_test(until),  cmocka_unit_test(zero_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
