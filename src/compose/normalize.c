@@ -169,8 +169,8 @@ static bool is_url(const char *s)
 	return strstr(s, "://") || !strncmp(s, "git@", 4) || !strncmp(s, "github.com/", 11);
 }
 
-static int file_refs(json_t *svc, const char *key, const char *path, json_t *pos,
-		     struct berr **err);
+static int file_ref(json_t *e, json_t *out, const char *path, json_t *pos, const void *ctx,
+		    struct berr **err);
 
 static int build(json_t *svc, const char *dir, const char *path, json_t *pos, struct berr **err)
 {
@@ -193,7 +193,7 @@ static int build(json_t *svc, const char *dir, const char *path, json_t *pos, st
 	if (r == 0)
 		r = list_to_map(b, "labels", true, p, pos, err);
 	if (r == 0)
-		r = file_refs(b, "secrets", p, pos, err);
+		r = cmp_norm_each(b, "secrets", false, p, pos, file_ref, NULL, err);
 	return r;
 }
 
@@ -226,6 +226,35 @@ int cmp_norm_unknown_keys(json_t *obj, const char *const *keys, const char *path
 bool cmp_norm_uninterpolated(bool raw, json_t *e)
 {
 	return raw && json_is_string(e) && strchr(json_string_value(e), '$');
+}
+
+int cmp_norm_each(json_t *svc, const char *key, bool raw, const char *path, json_t *pos,
+		  int (*one)(json_t *e, json_t *out, const char *path, json_t *pos, const void *ctx,
+			     struct berr **err),
+		  const void *ctx, struct berr **err)
+{
+	json_t *v = json_object_get(svc, key);
+	if (!v || json_is_null(v))
+		return 0;
+	autofree char *kp = cmp_norm_sub(path, key);
+	if (!json_is_array(v))
+		return cmp_errf(err, pos, kp, "must be a sequence");
+	json_auto_t *out = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		autofree char *p = cmp_norm_item(kp, i);
+		int r = 0;
+		if (cmp_norm_uninterpolated(raw, e))
+			json_array_append(out, e);
+		else
+			r = one(e, out, p, pos, ctx, err);
+		if (r < 0)
+			return r;
+	}
+	json_object_set(svc, key, out);
+	return 0;
 }
 
 static const char *const depends_keys[] = {"condition", "restart", "required", NULL};
@@ -324,29 +353,19 @@ static int networks(json_t *svc, const char *path, json_t *pos, struct berr **er
 }
 
 /* secrets/configs of a service: "name" → {source: name}. */
-static int file_refs(json_t *svc, const char *key, const char *path, json_t *pos, struct berr **err)
+static int file_ref(json_t *e, json_t *out, const char *path, json_t *pos, const void *ctx,
+		    struct berr **err)
 {
-	json_t *v = json_object_get(svc, key);
-	if (!v || json_is_null(v))
+	if (json_is_string(e)) {
+		json_array_append_new(out, json_pack("{sO}", "source", e));
 		return 0;
-	autofree char *kp = cmp_norm_sub(path, key);
-	if (!json_is_array(v))
-		return cmp_errf(err, pos, kp, "must be a sequence");
-	size_t i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-	{
-		autofree char *p = cmp_norm_item(kp, i);
-		if (json_is_string(e)) {
-			json_array_set_new(v, i, json_pack("{sO}", "source", e));
-			continue;
-		}
-		if (!json_is_object(e) || !json_is_string(json_object_get(e, "source")))
-			return cmp_errf(err, pos, p, "must be a name or a mapping with a source");
-		int r = cmp_schema_file_ref(e, p, pos, err);
-		if (r < 0)
-			return r;
 	}
+	if (!json_is_object(e) || !json_is_string(json_object_get(e, "source")))
+		return cmp_errf(err, pos, path, "must be a name or a mapping with a source");
+	int r = cmp_schema_file_ref(e, path, pos, err);
+	if (r < 0)
+		return r;
+	json_array_append(out, e);
 	return 0;
 }
 
@@ -447,9 +466,9 @@ static int service(json_t *svc, const char *dir, bool raw, const char *path, jso
 	if (r == 0)
 		r = networks(svc, path, pos, err);
 	if (r == 0)
-		r = file_refs(svc, "secrets", path, pos, err);
+		r = cmp_norm_each(svc, "secrets", false, path, pos, file_ref, NULL, err);
 	if (r == 0)
-		r = file_refs(svc, "configs", path, pos, err);
+		r = cmp_norm_each(svc, "configs", false, path, pos, file_ref, NULL, err);
 	if (r == 0)
 		r = devices(svc, path, pos, err);
 	if (r == 0)

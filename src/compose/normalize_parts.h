@@ -20,6 +20,14 @@ int cmp_norm_unknown_keys(json_t *obj, const char *const *keys, const char *path
 /* raw (not interpolated) and e a string that holds a variable: left as written. */
 bool cmp_norm_uninterpolated(bool raw, json_t *e);
 
+/* svc[key], a sequence, replaced by its entries each normalized by one: e's long form appended
+ * to out, path naming the entry, ctx passed on. An entry cmp_norm_uninterpolated keeps is kept
+ * as written. Absent or null: nothing to do. */
+int cmp_norm_each(json_t *svc, const char *key, bool raw, const char *path, json_t *pos,
+		  int (*one)(json_t *e, json_t *out, const char *path, json_t *pos, const void *ctx,
+			     struct berr **err),
+		  const void *ctx, struct berr **err);
+
 /* ports: integers, short strings and mappings → long entries; expose: integers → strings. */
 int cmp_norm_ports(json_t *svc, bool raw, const char *path, json_t *pos, struct berr **err);
 int cmp_norm_expose(json_t *svc, const char *path, json_t *pos, struct berr **err);

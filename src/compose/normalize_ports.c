@@ -130,42 +130,23 @@ static int port_long(json_t *e, json_t *out, const char *path, json_t *pos, stru
 	return 0;
 }
 
+static int port_one(json_t *e, json_t *out, const char *path, json_t *pos, const void *ctx,
+		    struct berr **err)
+{
+	if (json_is_integer(e)) {
+		json_array_append_new(out, port_entry(NULL, json_integer_value(e), NULL, "tcp"));
+		return 0;
+	}
+	if (json_is_string(e))
+		return port_short(json_string_value(e), out, path, pos, err);
+	if (json_is_object(e))
+		return port_long(e, out, path, pos, err);
+	return cmp_errf(err, pos, path, "a port must be a string, an integer or a mapping");
+}
+
 int cmp_norm_ports(json_t *svc, bool raw, const char *path, json_t *pos, struct berr **err)
 {
-	json_t *v = json_object_get(svc, "ports");
-	if (!v || json_is_null(v))
-		return 0;
-	autofree char *pp = cmp_norm_sub(path, "ports");
-	if (!json_is_array(v))
-		return cmp_errf(err, pos, pp, "must be a sequence");
-	json_t *out = json_array();
-	size_t i;
-	json_t *e;
-	int r = 0;
-	json_array_foreach(v, i, e)
-	{
-		autofree char *p = cmp_norm_item(pp, i);
-		if (cmp_norm_uninterpolated(raw, e))
-			json_array_append(out, e);
-		else if (json_is_integer(e))
-			json_array_append_new(out,
-					      port_entry(NULL, json_integer_value(e), NULL, "tcp"));
-		else if (json_is_string(e))
-			r = port_short(json_string_value(e), out, p, pos, err);
-		else if (json_is_object(e))
-			r = port_long(e, out, p, pos, err);
-		else
-			r = cmp_errf(err, pos, p,
-				     "a port must be a string, an integer or a mapping");
-		if (r < 0)
-			break;
-	}
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	json_object_set_new(svc, "ports", out);
-	return 0;
+	return cmp_norm_each(svc, "ports", raw, path, pos, port_one, NULL, err);
 }
 
 int cmp_norm_expose(json_t *svc, const char *path, json_t *pos, struct berr **err)

@@ -112,37 +112,18 @@ static int volume_long(json_t *e, const char *dir, json_t *out, const char *path
 	return 0;
 }
 
+static int volume_one(json_t *e, json_t *out, const char *path, json_t *pos, const void *dir,
+		      struct berr **err)
+{
+	if (json_is_string(e))
+		return volume_short(json_string_value(e), dir, out, path, pos, err);
+	if (json_is_object(e))
+		return volume_long(e, dir, out, path, pos, err);
+	return cmp_errf(err, pos, path, "a volume must be a string or a mapping");
+}
+
 int cmp_norm_volumes(json_t *svc, const char *dir, bool raw, const char *path, json_t *pos,
 		     struct berr **err)
 {
-	json_t *v = json_object_get(svc, "volumes");
-	if (!v || json_is_null(v))
-		return 0;
-	autofree char *vp = cmp_norm_sub(path, "volumes");
-	if (!json_is_array(v))
-		return cmp_errf(err, pos, vp, "must be a sequence");
-	json_t *out = json_array();
-	size_t i;
-	json_t *e;
-	int r = 0;
-	json_array_foreach(v, i, e)
-	{
-		autofree char *p = cmp_norm_item(vp, i);
-		if (cmp_norm_uninterpolated(raw, e))
-			json_array_append(out, e);
-		else if (json_is_string(e))
-			r = volume_short(json_string_value(e), dir, out, p, pos, err);
-		else if (json_is_object(e))
-			r = volume_long(e, dir, out, p, pos, err);
-		else
-			r = cmp_errf(err, pos, p, "a volume must be a string or a mapping");
-		if (r < 0)
-			break;
-	}
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	json_object_set_new(svc, "volumes", out);
-	return 0;
+	return cmp_norm_each(svc, "volumes", raw, path, pos, volume_one, dir, err);
 }
