@@ -358,6 +358,37 @@ static int mixed_roots(struct bld_build *b, const struct bld_plan_step *step,
 	return r;
 }
 
+/* The plans' copies made on an overlay of st's image, and that made the step's image. More than
+ * one plan (one per source) copy into one destination, which must be a directory. */
+static int copy_commit(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
+		       struct bld_copy_plan *const *plans, size_t n, const char *key,
+		       struct berr **err)
+{
+	struct bld_step_root root;
+	int r = bld_step_root_make(b, st->id, &root, err);
+	autoclose int dir =
+	    r == 0 && n > 1 && !plans[0]->dest_dir
+		? path_open_in_root(root.fd, plans[0]->dest, O_PATH | O_DIRECTORY, 0, NULL)
+		: -1;
+	if (r == 0 && n > 1 && !plans[0]->dest_dir && dir < 0)
+		r = berr_plain(err, EINVAL,
+			       "when using %s with more than one source file, the "
+			       "destination must be a directory and end with a /",
+			       bld_kind_name(in->kind));
+	if (dir >= 0)
+		(void)close(take_fd(&dir)); /* nothing may hold the root when sealed */
+	struct bld_copy_env env = {.tmpdir = b->session.dir};
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = bld_copy_apply(plans[i], root.fd, &env, err);
+	autofree char *by = bld_config_created_by(in, NULL);
+	if (r == 0)
+		r = bld_step_root_seal(&root, err);
+	if (r == 0)
+		r = bld_step_commit(b, st, by, root.upper, true, key, err);
+	bld_step_root_release(&root);
+	return r;
+}
+
 /* Sources of more than one kind in one COPY/ADD (here-documents, URLs, local paths), as
  * BuildKit allows: one plan a source, over that source's root, applied one after another in
  * the order written (BuildKit chains one copy action a source). The key holds each plan's
@@ -391,54 +422,14 @@ static int copy_mixed(struct bld_build *b, struct bld_state *st, const struct bl
 		bld_cache_key(*st->id ? st->id : NULL, in, extra, key);
 		r = bld_step_cached(b, st, key, err);
 	}
-	if (r == 0) {
-		struct bld_step_root root;
-		r = bld_step_root_make(b, st->id, &root, err);
-		autoclose int dir =
-		    r == 0 && n > 1 && !plans[0]->dest_dir
-			? path_open_in_root(root.fd, plans[0]->dest, O_PATH | O_DIRECTORY, 0, NULL)
-			: -1;
-		if (r == 0 && n > 1 && !plans[0]->dest_dir && dir < 0)
-			r = berr_plain(err, EINVAL,
-				       "when using %s with more than one source file, the "
-				       "destination must be a directory and end with a /",
-				       bld_kind_name(in->kind));
-		if (dir >= 0)
-			(void)close(take_fd(&dir)); /* nothing may hold the root when sealed */
-		struct bld_copy_env env = {.tmpdir = b->session.dir};
-		for (size_t i = 0; r == 0 && i < n; i++)
-			r = bld_copy_apply(plans[i], root.fd, &env, err);
-		autofree char *by = bld_config_created_by(in, NULL);
-		if (r == 0)
-			r = bld_step_root_seal(&root, err);
-		if (r == 0)
-			r = bld_step_commit(b, st, by, root.upper, true, key, err);
-		bld_step_root_release(&root);
-	}
+	if (r == 0)
+		r = copy_commit(b, st, in, plans, n, key, err);
 	for (size_t i = 0; i < n; i++)
 		bld_copy_plan_free(plans[i]);
 	free(plans);
 	strv_free(extra);
 	for (int i = 0; i < 3; i++)
 		copy_source_release(&src[i]);
-	return r;
-}
-
-/* The plan's copy made on an overlay of st's image, and that made the step's image. */
-static int copy_commit(struct bld_build *b, struct bld_state *st, const struct bld_instr *in,
-		       struct bld_copy_plan *plan, const char *key, struct berr **err)
-{
-	struct bld_step_root root;
-	int r = bld_step_root_make(b, st->id, &root, err);
-	struct bld_copy_env env = {.tmpdir = b->session.dir};
-	if (r == 0)
-		r = bld_copy_apply(plan, root.fd, &env, err);
-	autofree char *by = bld_config_created_by(in, NULL);
-	if (r == 0)
-		r = bld_step_root_seal(&root, err);
-	if (r == 0)
-		r = bld_step_commit(b, st, by, root.upper, true, key, err);
-	bld_step_root_release(&root);
 	return r;
 }
 
@@ -489,7 +480,7 @@ int bld_copy_instr(struct bld_build *b, struct bld_state *st, const struct bld_p
 		r = bld_step_cached(b, st, key, err);
 	}
 	if (r == 0)
-		r = copy_commit(b, st, in, plan, key, err);
+		r = copy_commit(b, st, in, &plan, 1, key, err);
 	bld_copy_plan_free(plan);
 	copy_source_release(&src);
 	return r;
