@@ -334,6 +334,18 @@ int vm_template_copy_ram(const char *tpl_dir, const char *path, struct berr **er
 	}
 }
 
+/* device_add of dev (its driver and own keys; taken) as id_prefix<i> on the next root port. */
+static int add_on_port(struct vm_qmp *q, json_t *dev, const char *id_prefix, size_t i,
+		       unsigned *port, struct berr **err)
+{
+	char id[32], bus[32];
+	snprintf(id, sizeof(id), "%s%zu", id_prefix, i);
+	snprintf(bus, sizeof(bus), "rp%u", (*port)++);
+	json_object_set_new(dev, "bus", json_string(bus));
+	json_object_set_new(dev, "id", json_string(id));
+	return vm_qmp_run(q, "device_add", dev, -1, NULL, err);
+}
+
 /* The clone's own devices, each added once it runs: disks, shares and NICs into root ports,
  * the ports on the template's virtio-serial bus. */
 static int plug(struct vm_qmp *q, const struct vm_plan *p, struct berr **err)
@@ -341,38 +353,30 @@ static int plug(struct vm_qmp *q, const struct vm_plan *p, struct berr **err)
 	unsigned port = 1;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < p->n_disks; i++) {
-		char drive[32], id[32], bus[32];
+		char drive[32];
 		snprintf(drive, sizeof(drive), "disk%zu", i);
-		snprintf(id, sizeof(id), "blk%zu", i);
-		snprintf(bus, sizeof(bus), "rp%u", port++);
-		r = vm_qmp_run(q, "device_add",
-			       json_pack("{s:s,s:s,s:s,s:s}", "driver", "virtio-blk-pci", "drive",
-					 drive, "bus", bus, "id", id),
-			       -1, NULL, err);
+		r = add_on_port(q,
+				json_pack("{s:s,s:s}", "driver", "virtio-blk-pci", "drive", drive),
+				"blk", i, &port, err);
 	}
 	for (size_t i = 0; r == 0 && i < p->n_shares; i++) {
-		char chardev[32], id[32], bus[32];
+		char chardev[32];
 		snprintf(chardev, sizeof(chardev), "fs%zu", i);
-		snprintf(id, sizeof(id), "fsdev%zu", i);
-		snprintf(bus, sizeof(bus), "rp%u", port++);
-		r = vm_qmp_run(q, "device_add",
-			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "vhost-user-fs-pci",
-					 "chardev", chardev, "tag", p->shares[i].tag, "bus", bus,
-					 "id", id),
-			       -1, NULL, err);
+		r = add_on_port(q,
+				json_pack("{s:s,s:s,s:s}", "driver", "vhost-user-fs-pci", "chardev",
+					  chardev, "tag", p->shares[i].tag),
+				"fsdev", i, &port, err);
 	}
 	for (size_t i = 0; r == 0 && i < p->n_nics; i++) {
 		const uint8_t *m = p->nics[i].mac;
-		char netdev[32], id[32], bus[32], mac[18];
+		char netdev[32], mac[18];
 		snprintf(netdev, sizeof(netdev), "net%zu", i);
-		snprintf(id, sizeof(id), "nic%zu", i);
-		snprintf(bus, sizeof(bus), "rp%u", port++);
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
 			 m[4], m[5]);
-		r = vm_qmp_run(q, "device_add",
-			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "virtio-net-pci",
-					 "netdev", netdev, "mac", mac, "bus", bus, "id", id),
-			       -1, NULL, err);
+		r = add_on_port(q,
+				json_pack("{s:s,s:s,s:s}", "driver", "virtio-net-pci", "netdev",
+					  netdev, "mac", mac),
+				"nic", i, &port, err);
 	}
 	for (size_t i = 0; r == 0 && i < p->n_ports; i++) {
 		char chardev[32], id[32];
