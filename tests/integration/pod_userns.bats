@@ -7,22 +7,14 @@
 # refused.
 
 load helpers
+load pod
 
 setup() {
-	store_setup
-	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+	pod_setup
 }
 
 teardown() {
-	berth pod rm -af >/dev/null 2>&1 || true
-	net_teardown
-	store_teardown
-	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
-}
-
-# Every container of the pod (the infra's too), remembered for store_teardown's cgroup check.
-remember() {
-	berth pod inspect --format '{{range .Containers}}{{.Id}} {{end}}' "$1" | tr ' ' '\n' >>"$WORK/ids"
+	pod_teardown
 }
 
 @test "pod --userns auto: members share the infra's user namespace, maps, network and volumes" {
