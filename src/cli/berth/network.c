@@ -24,6 +24,26 @@ static const char *str(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* The driver checked, and the --subnet flags and their --gateway ones in no (IPv4 first): 0,
+ * or the status of a usage error. */
+static int create_subnets(const char *driver, const struct flag_list *subnets,
+			  const struct flag_list *gateways, struct eng_network_opts *no)
+{
+	if (strcmp(driver, "bridge"))
+		return cli_error(125, "network driver '%s' is not available: only bridge", driver);
+	if (subnets->n > 2 || gateways->n > subnets->n)
+		return cli_error(125, "one --subnet of each family, a --gateway for each at most");
+	for (int i = 0; i < subnets->n; i++) {
+		bool v6 = strchr(subnets->v[i], ':') != NULL;
+		*(v6 ? &no->subnet6 : &no->subnet) = subnets->v[i];
+		if (i < gateways->n)
+			*(v6 ? &no->gateway6 : &no->gateway) = gateways->v[i];
+	}
+	if (!no->subnet && no->subnet6 && no->ip_range)
+		return cli_error(125, "--ip-range needs an IPv4 --subnet");
+	return 0;
+}
+
 static int network_create(struct cli_opts *o, int argc, char **argv)
 {
 	struct flag_list labels = {0}, opts = {0}, subnets = {0}, gateways = {0};
@@ -52,26 +72,12 @@ static int network_create(struct cli_opts *o, int argc, char **argv)
 		status = flags_status(n); /* nothing more for --help either */
 		goto out;
 	}
-	if (strcmp(driver, "bridge"))
-		status =
-		    cli_error(125, "network driver '%s' is not available: only bridge", driver);
-	else if (subnets.n > 2 || gateways.n > subnets.n)
-		status =
-		    cli_error(125, "one --subnet of each family, a --gateway for each at most");
 	struct eng_network_opts no = {.internal = internal,
 				      .ipv6 = ipv6,
 				      .ip_range = ip_range,
 				      .labels = (char *const *)labels.v,
 				      .options = (char *const *)opts.v};
-	/* subnets and their gateways, IPv4 first */
-	for (int i = 0; !status && i < subnets.n; i++) {
-		bool v6 = strchr(subnets.v[i], ':') != NULL;
-		*(v6 ? &no.subnet6 : &no.subnet) = subnets.v[i];
-		if (i < gateways.n)
-			*(v6 ? &no.gateway6 : &no.gateway) = gateways.v[i];
-	}
-	if (!status && !no.subnet && no.subnet6 && ip_range)
-		status = cli_error(125, "--ip-range needs an IPv4 --subnet");
+	status = create_subnets(driver, &subnets, &gateways, &no);
 	if (!status) {
 		no.name = pos[0];
 		struct eng_store es = cli_engine(o);
