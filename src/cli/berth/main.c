@@ -149,6 +149,25 @@ static void usage(FILE *f)
 		   "\nRun 'berth COMMAND --help' for more information on a command.\n");
 }
 
+/* The store and run root not given: root's /var/lib/berth and /run/berth; an ordinary user's
+ * own (engine/rootless.h), whose namespaces main enters next. */
+static int default_roots(struct cli_opts *o, bool rootless, struct berr **err)
+{
+	if (!o->root || !*o->root)
+		o->root = rootless ? eng_rootless_default_root() : "/var/lib/berth";
+	if ((!o->runroot || !*o->runroot) && !rootless)
+		o->runroot = "/run/berth";
+	if (o->runroot && *o->runroot)
+		return 0;
+	char *runroot = NULL;
+	int r = eng_rootless_default_runroot(&runroot, err);
+	if (r < 0)
+		return r;
+	if (runroot)
+		o->runroot = runroot;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
@@ -180,19 +199,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 125;
 	}
-	/* an ordinary user: the user's own store and run root, then the user's namespaces
-	 * (engine/rootless.h); root's defaults are unchanged */
 	bool rootless = geteuid() != 0;
-	if (!o.root || !*o.root)
-		o.root = rootless ? eng_rootless_default_root() : "/var/lib/berth";
-	if ((!o.runroot || !*o.runroot) && !rootless)
-		o.runroot = "/run/berth";
 	struct berr *err = NULL;
-	char *runroot = NULL;
-	if ((!o.runroot || !*o.runroot) && eng_rootless_default_runroot(&runroot, &err) < 0)
+	if (default_roots(&o, rootless, &err) < 0)
 		return cli_fail(err, 125);
-	if (runroot)
-		o.runroot = runroot;
 	/* exec enters a container's namespaces: from a sealed copy of ourselves, so the host's
 	 * binary is out of the container's reach (CVE-2019-5736) */
 	bool enters = !strcmp(argv[i], "exec") || (!strcmp(argv[i], "container") && i + 1 < argc &&
