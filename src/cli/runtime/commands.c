@@ -101,6 +101,21 @@ static int create_started(struct cli_opts *o, const struct rt_create_opts *co,
 	return r;
 }
 
+/* run in the foreground: we are the reaper of its init, our grandchild, and without a console
+ * socket, a terminal the config asks for is relayed to our own stdio (term). */
+static int foreground(struct rt_create_opts *co, struct rt_terminal *term, struct berr **err)
+{
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (co->console_socket)
+		return 0;
+	int r = rt_terminal_open(term, err);
+	if (r < 0)
+		return r;
+	co->has_console_fd = true;
+	co->console_fd = term->sock[1];
+	return 0;
+}
+
 static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv, bool run)
 {
 	struct cli_parsed p;
@@ -136,22 +151,11 @@ static int do_create(struct cli_opts *o, const char *cmd, int argc, char **argv,
 	    co.config ? xstrdup(co.config) : xasprintf("%s/config.json", abs_bundle);
 	if (vm_rt_wanted(config, o->vm))
 		return vm_create(o, &co, run, detach, cli_has(create_flags, &p, "keep"));
-	/* run in the foreground waits for the init, our grandchild: be its reaper. Without a
-	 * console socket, a terminal the config asks for is relayed to our own stdio. */
 	struct rt_terminal term = {.sock = {-1, -1}, .master = -1};
-	if (run && !detach) {
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		if (!co.console_socket) {
-			if (rt_terminal_open(&term, &err) < 0) {
-				rt_terminal_close(&term);
-				return cli_fail(err);
-			}
-			co.has_console_fd = true;
-			co.console_fd = term.sock[1];
-		}
-	}
+	int r = run && !detach ? foreground(&co, &term, &err) : 0;
 	pid_t pid;
-	int r = create_started(o, &co, &term, run, &pid, &err);
+	if (r == 0)
+		r = create_started(o, &co, &term, run, &pid, &err);
 	if (r < 0 || !run || detach) {
 		rt_terminal_close(&term);
 		return r < 0 ? cli_fail(err) : 0;
