@@ -32,6 +32,9 @@ int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2,
  * the group's usage (125 for an unknown one). */
 int cli_group(struct cli_opts *o, const char *group, const char *what,
 	      const struct cli_command *sub, int argc, char **argv);
+/* An rm of name done with r (its error in err): the name printed (Docker's output), or the
+ * error printed, none with force for one that does not exist; 0, or 1 when it failed. */
+int cli_rm_result(int r, struct berr *err, bool force, const char *name);
 /* The engine's store for the command line's --root and --runroot. */
 struct eng_store cli_engine(struct cli_opts *o);
 /* The image store under the root (exit status 125 printed on failure: NULL). */
@@ -83,6 +86,13 @@ int cmd_logs(struct cli_opts *o, int argc, char **argv);
 int cmd_events(struct cli_opts *o, int argc, char **argv);
 int cmd_wait(struct cli_opts *o, int argc, char **argv);
 /* container_ops.c */
+/* Each named container resolved and acted on (ctx passed on), its name as given printed when
+ * print is set (Docker's output); a failure is printed and the others still run: 0, or 1 when
+ * any failed. */
+int cli_each_container(struct cli_opts *o, int n, const char **pos,
+		       int (*act)(struct eng_store *es, const char *id, void *ctx,
+				  struct berr **err),
+		       void *ctx, bool print);
 int cmd_stop(struct cli_opts *o, int argc, char **argv);
 int cmd_restart(struct cli_opts *o, int argc, char **argv);
 int cmd_kill(struct cli_opts *o, int argc, char **argv);

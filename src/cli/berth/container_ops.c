@@ -31,10 +31,10 @@
 #include "util/xalloc.h"
 #include "vm/guestcfg.h"
 
-/* Each named container: resolve, act, print the name as given (Docker's output). */
-static int each(struct cli_opts *o, int n, const char **pos,
-		int (*act)(struct eng_store *es, const char *id, void *ctx, struct berr **err),
-		void *ctx, bool print)
+int cli_each_container(struct cli_opts *o, int n, const char **pos,
+		       int (*act)(struct eng_store *es, const char *id, void *ctx,
+				  struct berr **err),
+		       void *ctx, bool print)
 {
 	struct eng_store es = cli_engine(o);
 	int status = 0;
@@ -77,7 +77,7 @@ static int stop_or_restart(struct cli_opts *o, int argc, char **argv, bool resta
 	int n = flags_parse(&cmd, flags, argc, argv, &pos);
 	if (n < 0)
 		return flags_status(n);
-	return each(o, n, pos, restart ? do_restart : do_stop, &timeout, true);
+	return cli_each_container(o, n, pos, restart ? do_restart : do_stop, &timeout, true);
 }
 
 int cmd_stop(struct cli_opts *o, int argc, char **argv)
@@ -110,7 +110,7 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv)
 	int sig = sig_parse(signal);
 	if (sig <= 0)
 		return cli_error(125, "invalid signal: %s", signal);
-	return each(o, n, pos, do_kill, &sig, true);
+	return cli_each_container(o, n, pos, do_kill, &sig, true);
 }
 
 static int do_rm(struct eng_store *es, const char *id, void *ctx, struct berr **err)
@@ -134,7 +134,7 @@ int cmd_rm(struct cli_opts *o, int argc, char **argv)
 	if (n < 0)
 		return flags_status(n);
 	bool f[2] = {force, volumes};
-	return each(o, n, pos, do_rm, f, true);
+	return cli_each_container(o, n, pos, do_rm, f, true);
 }
 
 int cmd_rename(struct cli_opts *o, int argc, char **argv)

@@ -374,6 +374,11 @@ static json_t *restart_policy(const char *restart)
 			 colon ? atoi(colon + 1) : 0);
 }
 
+static int do_update(struct eng_store *es, const char *id, void *changes, struct berr **err)
+{
+	return eng_container_update(es, id, changes, err);
+}
+
 int cmd_update(struct cli_opts *o, int argc, char **argv)
 {
 	const char *memory = NULL, *swap = NULL, *cpus = NULL, *cpuset = NULL, *restart = NULL;
@@ -415,17 +420,5 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 		return 125;
 	if (policy)
 		json_object_set_new(changes, "RestartPolicy", policy);
-	struct eng_store es = cli_engine(o);
-	int status = 0;
-	for (int i = 0; i < n; i++) {
-		char id[ENG_ID_LEN + 1];
-		struct berr *err = NULL;
-		if (eng_container_resolve(&es, pos[i], id, &err) < 0 ||
-		    eng_container_update(&es, id, changes, &err) < 0) {
-			status = cli_fail(err, 1);
-			continue;
-		}
-		printf("%s\n", pos[i]);
-	}
-	return status;
+	return cli_each_container(o, n, pos, do_update, changes, true);
 }

@@ -79,6 +79,19 @@ int cli_fail(struct berr *err, int status)
 	return status;
 }
 
+int cli_rm_result(int r, struct berr *err, bool force, const char *name)
+{
+	if (r >= 0) {
+		printf("%s\n", name);
+		return 0;
+	}
+	if (force && berr_code(err) == ENOENT) {
+		berr_free(err);
+		return 0;
+	}
+	return cli_fail(err, 1);
+}
+
 int cli_error(int status, const char *fmt, ...)
 {
 	va_list ap;

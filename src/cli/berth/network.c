@@ -212,14 +212,8 @@ static int network_rm(struct cli_opts *o, int argc, char **argv)
 					   pos[i]);
 			continue;
 		}
-		if (eng_network_remove(&es, pos[i], &err) < 0) {
-			if (force && berr_code(err) == ENOENT)
-				berr_free(err);
-			else
-				status = cli_fail(err, 1);
-			continue;
-		}
-		printf("%s\n", pos[i]);
+		int r = eng_network_remove(&es, pos[i], &err);
+		status = cli_rm_result(r, err, force, pos[i]) ?: status;
 	}
 	return status;
 }

@@ -154,14 +154,8 @@ static int volume_rm(struct cli_opts *o, int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		struct berr *err = NULL;
 		/* -f removes what does not exist silently, not what is in use */
-		if (eng_volume_remove(&es, pos[i], false, &err) < 0) {
-			if (force && berr_code(err) == ENOENT)
-				berr_free(err);
-			else
-				status = cli_fail(err, 1);
-			continue;
-		}
-		printf("%s\n", pos[i]);
+		int r = eng_volume_remove(&es, pos[i], false, &err);
+		status = cli_rm_result(r, err, force, pos[i]) ?: status;
 	}
 	return status;
 }
