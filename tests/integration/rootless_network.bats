@@ -88,6 +88,7 @@ setup() {
 teardown() {
 	[ -z "$RN_BLOCKED" ] || return 0
 	stop_pid "${SRV_PID:-}"
+	stop_pid "${SVC_PID:-}"
 	local ids
 	ids=$(ub ps -aq 2>/dev/null || true)
 	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
@@ -169,6 +170,47 @@ teardown() {
 	run ub rm -f "$N-a" "$N-b" "$N-c"
 	assert_success
 	assert_no_netns
+	run ub ps -aq
+	assert_output ""
+}
+
+@test "--network bridge through the Engine API: berth system service as the user, the docker CLI; the same namespace and addresses as the CLI's" {
+	command -v pasta >/dev/null || skip "pasta is not installed"
+	[ -x /usr/bin/docker ] || skip "Debian's docker.io (the docker CLI) is not installed"
+	sock="$RU_WORK/home/api.sock"
+	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME="$RU_WORK/home" XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" system service --time 0 "unix://$sock" \
+		>"$RU_WORK/service.log" 2>&1 &
+	SVC_PID=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	dk() { DOCKER_CONFIG="$RU_WORK/docker-config" timeout 30 /usr/bin/docker -H "unix://$sock" "$@"; }
+	run dk run -d --name "$N-a" --network bridge berth/default sleep 300
+	assert_success
+	run dk run -d --name "$N-b" --network bridge berth/default sleep 300
+	assert_success
+	run dk inspect -f '{{.HostConfig.NetworkMode}} {{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-a" "$N-b"
+	assert_line --index 0 --regexp '^bridge [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+	assert_line --index 1 --regexp '^bridge [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+	b=${lines[1]#bridge }
+	# the user's one rootless network namespace, as the CLI's containers have it
+	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	run ub inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-b"
+	assert_output "$b"
+	run dk exec "$N-a" ping -c 1 -W 5 "$b"
+	assert_success
+	host_server
+	run dk exec "$N-b" wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	assert_output from-host
+	# the docker CLI's "default" (nothing said) is pasta, as the CLI's none said
+	run dk run --rm --name "$N-c" berth/default wget -q -O - "http://198.51.100.7:$SPORT/h"
+	assert_success
+	assert_output from-host
+	run dk rm -f "$N-a" "$N-b"
+	assert_success
+	assert_no_netns
+	stop_pid "$SVC_PID"
+	SVC_PID=
 	run ub ps -aq
 	assert_output ""
 }
