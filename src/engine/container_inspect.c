@@ -334,6 +334,11 @@ static json_t *inspect_config(json_t *rec)
 			json_object_set_new(have, "Hostname",
 					    json_sprintf("%.12s", str(rec, "Id") ?: ""));
 	}
+	/* podman's keep-id without --user: the process runs as the user's ids, "UID:GID" */
+	const char *keep =
+	    str(json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"), "KeepId");
+	if (*keep && !*str(have, "User"))
+		json_object_set_new(have, "User", json_string(keep));
 	json_t *out = json_object();
 	put_keys(out, config_keys, have);
 	return out;

@@ -23,6 +23,13 @@
 
 #define POOLS_MAX 64
 
+/* One kind of id: its maps' key in IDMappings, the file of its ranges, the engine's own map. */
+struct id_kind {
+	const char *key, *subids, *own;
+};
+static const struct id_kind uids = {"UidMap", "/etc/subuid", "/proc/self/uid_map"};
+static const struct id_kind gids = {"GidMap", "/etc/subgid", "/proc/self/gid_map"};
+
 /* "C:H:S" with each part a number and the ranges inside 32 bits. */
 static int parse_map(const char *s, uint32_t out[3])
 {
@@ -61,11 +68,19 @@ static json_t *map_list(char *const *maps, const char *flag, struct berr **err)
 	return a;
 }
 
+/* The size of an auto range without size=: a user's ids are few (65536 is Debian's range), so
+ * a rootless one is podman's auto-userns-min-size (storage.conf), what podman 4.3 gives an
+ * image whose ids fit in it (it estimates from the image; berth does not look). */
+static int64_t auto_default(void)
+{
+	return eng_rootless() ? ENG_USERNS_SIZE_ROOTLESS : ENG_USERNS_SIZE;
+}
+
 /* "auto", "auto:size=N", "private": the size of the range; -1 for anything else. */
 static int64_t auto_size(const char *mode, struct berr **err)
 {
 	if (!strcmp(mode, "private") || !strcmp(mode, "auto"))
-		return ENG_USERNS_SIZE;
+		return auto_default();
 	if (strncmp(mode, "auto:", 5))
 		return -1;
 	int64_t size = -1;
@@ -81,7 +96,7 @@ static int64_t auto_size(const char *mode, struct berr **err)
 			return berr_plain(err, EINVAL, "invalid --userns size '%s'", t + 5);
 		size = v;
 	}
-	return size < 0 ? ENG_USERNS_SIZE : size;
+	return size < 0 ? auto_default() : size;
 }
 
 /* The engine's own user namespace as rootless.h makes it (0: the user, 1..: the ranges):
@@ -103,6 +118,34 @@ static int own_map(const char *file, uint32_t *outside0, uint64_t *total, struct
 			*outside0 = (uint32_t)out;
 		else
 			*total += size;
+	}
+	return 0;
+}
+
+/* As a user, the middle ids of --uidmap and --gidmap are the engine's own namespace's
+ * (podman's rootless "container_id:intermediate_id:size": 0 the user, 1..R the user's ranges):
+ * an id past R is refused here, naming what there is, not by the kernel at start (EPERM
+ * writing uid_map). As root they are the host's: nothing to check. */
+static int within_own(json_t *list, const struct id_kind *k, const char *flag, struct berr **err)
+{
+	if (!eng_rootless())
+		return 0;
+	uint32_t user;
+	uint64_t total;
+	if (own_map(k->own, &user, &total, err) < 0)
+		return berr_ret(err);
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		uint32_t m[3];
+		if (parse_map(json_string_value(v) ?: "", m) == 0 &&
+		    (uint64_t)m[1] + m[2] > total + 1)
+			return berr_plain(err, EINVAL,
+					  "invalid %s '%s': as a user the middle ids are your "
+					  "namespace's, 0 (you) and 1 to %" PRIu64
+					  " (your subordinate ids in %s)",
+					  flag, json_string_value(v), total, k->subids);
 	}
 	return 0;
 }
@@ -149,8 +192,7 @@ static int plan_rootless(const char *mode, bool keep, json_t **out_maps, struct 
 				  keep ? "keep-id" : "nomap");
 	uint32_t user, group;
 	uint64_t umax, gmax;
-	if (own_map("/proc/self/uid_map", &user, &umax, err) < 0 ||
-	    own_map("/proc/self/gid_map", &group, &gmax, err) < 0)
+	if (own_map(uids.own, &user, &umax, err) < 0 || own_map(gids.own, &group, &gmax, err) < 0)
 		return berr_ret(err);
 	if (!keep) {
 		if (!umax || !gmax)
@@ -171,33 +213,47 @@ static int plan_rootless(const char *mode, bool keep, json_t **out_maps, struct 
 	return 0;
 }
 
+/* --uidmap and --gidmap given (with --userns "" or host): the maps as given, "private". */
+static int plan_explicit(const struct eng_userns_opts *o, json_t **out_maps, struct berr **err)
+{
+	if (o->mode && !strcmp(o->mode, "host"))
+		return berr_plain(err, EINVAL,
+				  "--userns=host cannot be used with --uidmap or --gidmap");
+	json_t *u = map_list(o->uidmap, "--uidmap", err);
+	json_t *g = u ? map_list(o->gidmap, "--gidmap", err) : NULL;
+	if (!g) {
+		json_decref(u);
+		return berr_ret(err);
+	}
+	int r = within_own(u, &uids, "--uidmap", err);
+	if (r == 0)
+		r = within_own(g, &gids, "--gidmap", err);
+	if (r < 0) {
+		json_decref(u);
+		json_decref(g);
+		return r;
+	}
+	/* only one of them given: the other is the same, as podman has it (a user whose
+	 * subgid ranges are fewer than its subuid ones then meets the kernel's EPERM) */
+	if (!json_array_size(u))
+		json_array_extend(u, g);
+	if (!json_array_size(g))
+		json_array_extend(g, u);
+	*out_maps = json_pack("{s:o, s:o}", "UidMap", u, "GidMap", g);
+	return 0;
+}
+
 int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **out_maps,
 		    struct berr **err)
 {
 	const char *mode = o->mode ? o->mode : "";
 	bool explicit = (o->uidmap && *o->uidmap) || (o->gidmap && *o->gidmap);
 	if (!*mode || !strcmp(mode, "host")) {
-		if (!explicit) {
-			*out_mode = xstrdup(mode);
-			*out_maps = NULL;
-			return 0;
-		}
-		if (!strcmp(mode, "host"))
-			return berr_plain(err, EINVAL,
-					  "--userns=host cannot be used with --uidmap or --gidmap");
-		json_t *u = map_list(o->uidmap, "--uidmap", err);
-		json_t *g = u ? map_list(o->gidmap, "--gidmap", err) : NULL;
-		if (!g) {
-			json_decref(u);
-			return berr_ret(err);
-		}
-		/* only one of them given: the other is the same, as podman has it */
-		if (!json_array_size(u))
-			json_array_extend(u, g);
-		if (!json_array_size(g))
-			json_array_extend(g, u);
-		*out_mode = xstrdup("private");
-		*out_maps = json_pack("{s:o, s:o}", "UidMap", u, "GidMap", g);
+		*out_maps = NULL;
+		int r = explicit ? plan_explicit(o, out_maps, err) : 0;
+		if (r < 0)
+			return r;
+		*out_mode = xstrdup(explicit ? "private" : mode);
 		return 0;
 	}
 	bool keep = !strcmp(mode, "keep-id") || !strncmp(mode, "keep-id:", 8);
@@ -229,9 +285,8 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 }
 
 int64_t eng_userns_pick(uint64_t pool_start, uint64_t pool_len, const uint64_t (*taken)[2],
-			size_t n, uint64_t size)
+			size_t n, uint64_t size, uint64_t align)
 {
-	uint64_t align = size < ENG_USERNS_SIZE ? size : ENG_USERNS_SIZE;
 	uint64_t at = (pool_start + align - 1) / align * align;
 	while (at + size <= pool_start + pool_len) {
 		uint64_t next = 0;
@@ -307,14 +362,40 @@ static uint64_t (*taken_ranges(const struct eng_store *s, const char *key, const
 	return t;
 }
 
-static int claim_one(const struct eng_store *s, const char *self, const char *key, const char *file,
+/* Where auto ranges come from and how they are placed: as root the "containers" entries of
+ * /etc/subuid or /etc/subgid (podman's) or berth's pool, each range aligned to its size (up to
+ * ENG_USERNS_SIZE); as a user the engine's own namespace's ids from 1, the user's ranges
+ * (podman's rootless auto: intermediate ids, first fit, no alignment). */
+static int auto_pools(const struct id_kind *k, uint64_t pools[POOLS_MAX][2], size_t *out_n,
+		      uint64_t *out_align, uint64_t size, struct berr **err)
+{
+	if (!eng_rootless()) {
+		*out_n = read_pools(k->subids, pools);
+		*out_align = size < ENG_USERNS_SIZE ? size : ENG_USERNS_SIZE;
+		return 0;
+	}
+	uint32_t user;
+	uint64_t total;
+	if (own_map(k->own, &user, &total, err) < 0)
+		return berr_ret(err);
+	pools[0][0] = 1;
+	pools[0][1] = total;
+	*out_n = 1;
+	*out_align = 1;
+	return 0;
+}
+
+static int claim_one(const struct eng_store *s, const char *self, const struct id_kind *k,
 		     uint64_t size, json_t **out, struct berr **err)
 {
-	uint64_t pools[POOLS_MAX][2];
-	size_t np = read_pools(file, pools), nt = 0;
-	autofree uint64_t(*taken)[2] = taken_ranges(s, key, self, &nt);
+	uint64_t pools[POOLS_MAX][2], align = 1;
+	size_t np = 0, nt = 0;
+	int r = auto_pools(k, pools, &np, &align, size, err);
+	if (r < 0)
+		return r;
+	autofree uint64_t(*taken)[2] = taken_ranges(s, k->key, self, &nt);
 	for (size_t i = 0; i < np; i++) {
-		int64_t at = eng_userns_pick(pools[i][0], pools[i][1], taken, nt, size);
+		int64_t at = eng_userns_pick(pools[i][0], pools[i][1], taken, nt, size, align);
 		if (at >= 0) {
 			*out = json_pack("[s]", "");
 			json_array_set_new(*out, 0,
@@ -322,10 +403,16 @@ static int claim_one(const struct eng_store *s, const char *self, const char *ke
 			return 0;
 		}
 	}
+	if (eng_rootless())
+		return berr_plain(err, ENOSPC,
+				  "no free range of %" PRIu64 " ids for --userns=auto among your "
+				  "%" PRIu64 " subordinate ids (%s): other containers' maps hold "
+				  "the rest (a keep-id or nomap container holds them all)",
+				  size, pools[0][1], k->subids);
 	return berr_plain(err, ENOSPC,
 			  "no free range of %" PRIu64 " ids for --userns=auto in %s "
 			  "(containers:START:COUNT) or berth's pool",
-			  size, file);
+			  size, k->subids);
 }
 
 int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err)
@@ -337,10 +424,10 @@ int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct b
 	uint64_t size = (uint64_t)json_integer_value(want);
 	const char *self = json_string_value(json_object_get(rec, "Id"));
 	json_t *u = NULL, *g = NULL;
-	int r = claim_one(s, self, "UidMap", "/etc/subuid", size, &u, err);
+	int r = claim_one(s, self, &uids, size, &u, err);
 	if (r < 0)
 		return r;
-	r = claim_one(s, self, "GidMap", "/etc/subgid", size, &g, err);
+	r = claim_one(s, self, &gids, size, &g, err);
 	if (r < 0) {
 		json_decref(u);
 		return r;

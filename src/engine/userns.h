@@ -14,7 +14,12 @@
  * namespace (0: the user, 1..: the user's ranges): keep-id maps the user to its own id inside
  * (or uid=/gid=), 0 up to it to the ranges from 1, the rest of the ranges above it; its
  * IDMappings keep "KeepId": "UID:GID", the process's default user (user.h: eng_user_for).
- * nomap maps the ranges from 0 and leaves the user out. As root both are refused. */
+ * nomap maps the ranges from 0 and leaves the user out. As root both are refused.
+ * As a user, `--uidmap`/`--gidmap` C:H:S take H in that namespace (podman's rootless
+ * "container_id:intermediate_id:size"; one past the user's ranges is refused at create), and
+ * `auto` picks its range there too: from the intermediate ids 1.. (the user's ranges), first
+ * fit, clear of every other container's maps (a keep-id or nomap one holds them all, as
+ * podman's), of size 1024 unless `auto:size=N` (podman's auto-userns-min-size). */
 #ifndef BERTH_ENGINE_USERNS_H
 #define BERTH_ENGINE_USERNS_H
 
@@ -30,6 +35,8 @@ struct rt_idmap;
 #define ENG_USERNS_POOL_START (1ULL << 30)
 #define ENG_USERNS_POOL_LEN   (1ULL << 30)
 #define ENG_USERNS_SIZE       65536
+/* a user's auto range without size= (podman's auto-userns-min-size) */
+#define ENG_USERNS_SIZE_ROOTLESS 1024
 
 struct eng_userns_opts {
 	/* --userns: NULL, "", "host", "auto[:size=N]", "private"; rootless also
@@ -47,10 +54,10 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
  * ranges, clear of every other container's. */
 int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err);
 
-/* The first start >= pool_start, aligned to size, of a range of size ids inside the pool that
- * overlaps none of taken (n pairs of [start, start + len)); -1 when none is free. */
+/* The first start >= pool_start, a multiple of align, of a range of size ids inside the pool
+ * that overlaps none of taken (n pairs of [start, start + len)); -1 when none is free. */
 int64_t eng_userns_pick(uint64_t pool_start, uint64_t pool_len, const uint64_t (*taken)[2],
-			size_t n, uint64_t size);
+			size_t n, uint64_t size, uint64_t align);
 
 /* A rootless engine (rootless.h) cannot idmap the store's file system: the root of a container
  * with IDMappings is mounted through fuse-overlayfs with its maps (image/snapshot.h), 1. As

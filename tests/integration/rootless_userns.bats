@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# --userns keep-id[:uid=N,gid=N] and nomap as an ordinary user (issue #22, podman 4.3's rootless
-# modes): keep-id maps the user to its own id inside and runs the process as it, nomap leaves
-# the user out of the container's namespace; a pod's keep-id namespace is every member's. A
-# real user made here (as rootless_engine.bats does), berth run as it with setpriv.
+# --userns keep-id[:uid=N,gid=N], nomap, auto[:size=N] and --uidmap/--gidmap as an ordinary user
+# (issue #22, podman 4.3's rootless modes): keep-id maps the user to its own id inside and runs
+# the process as it, nomap leaves the user out of the container's namespace, auto and the maps
+# take the user's intermediate ids (0 the user, 1.. its subordinate ids); a pod's keep-id
+# namespace is every member's. A real user made here (as rootless_engine.bats does), berth run
+# as it with setpriv.
 
 load helpers
 
@@ -99,6 +101,92 @@ teardown() {
 	run ub pod inspect -f '{{.InfraConfig.userns}}' "$N"
 	assert_output keep-id
 	ub pod rm -f "$N" >/dev/null
+}
+
+# The container's root (auto, --uidmap without the user) is not the user: the store's parents
+# must be searchable by others (the nomap test shows the message that says so).
+store_reachable() {
+	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- mkdir -p "$RU_WORK/home/.local/share"
+	chmod o+x "$RU_WORK/home/.local" "$RU_WORK/home/.local/share"
+}
+
+# host_uid NAME: the host uid of the container's process
+host_uid() {
+	awk '/^Uid:/ {print $2}' "/proc/$(ub inspect -f '{{.State.Pid}}' "$1")/status"
+}
+
+@test "auto as the user: ranges of the user's own subordinate ids, 1024 by default, never one twice" {
+	store_reachable
+	run ub run --rm --network none --userns auto berth/default \
+		sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /made; stat -c %u:%g /made'
+	assert_success
+	# podman 4.3's: intermediate ids from 1 (the first subordinate id), first fit
+	assert_line --index 0 --regexp "^ +0 +1 +1024\$"
+	assert_line --index 1 --regexp "^ +0 +1 +1024\$"
+	assert_line --index 2 0
+	assert_line --index 3 0:0
+	# two at once: ranges side by side, each the container's root on the host
+	ub run -d --name "$N-a" --network none --userns auto berth/default sleep 300
+	ub run -d --name "$N-b" --network none --userns auto:size=2000 berth/default sleep 300
+	run ub inspect -f '{{json .HostConfig.IDMappings}}' "$N-a" "$N-b"
+	assert_line --index 0 '{"UidMap":["0:1:1024"],"GidMap":["0:1:1024"]}'
+	assert_line --index 1 '{"UidMap":["0:1025:2000"],"GidMap":["0:1025:2000"]}'
+	[ "$(host_uid "$N-a")" = "$RU_SUB" ]
+	[ "$(host_uid "$N-b")" = $((RU_SUB + 1024)) ]
+	# what is left is too small, and a keep-id container holds every id (podman's)
+	run ub create --network none --userns auto:size=65536 berth/default true
+	assert_failure 125
+	assert_output --partial "no free range of 65536 ids for --userns=auto among your 65536 subordinate ids (/etc/subuid)"
+	ub rm -f "$N-a" "$N-b" >/dev/null
+	ub create --name "$N-k" --network none --userns keep-id berth/default true >/dev/null
+	run ub create --network none --userns auto berth/default true
+	assert_failure 125
+	assert_output --partial "a keep-id or nomap container holds them all"
+	ub rm -f "$N-k" >/dev/null
+	run ub run --rm --network none --userns auto:size=65536 berth/default cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp "^ +0 +1 +65536\$"
+}
+
+@test "--uidmap and --gidmap as the user: the middle ids are the user's namespace's (0 the user)" {
+	store_reachable
+	run ub run --rm --network none --uidmap 0:1:1000 --gidmap 0:1:2000 berth/default \
+		sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u'
+	assert_success
+	assert_line --index 0 --regexp "^ +0 +1 +1000\$"
+	assert_line --index 1 --regexp "^ +0 +1 +2000\$"
+	assert_line --index 2 0
+	# the user as the container's 1000, its root the first subordinate id
+	data="$RU_WORK/home/data-$BATS_TEST_NUMBER"
+	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- mkdir "$data"
+	ub run -d --name "$N" --network none --uidmap 0:1:1000 --uidmap 1000:0:1 -v "$data:/data" \
+		berth/default sleep 300
+	[ "$(host_uid "$N")" = "$RU_SUB" ]
+	run ub exec -u 1000 "$N" sh -c 'touch /data/by1000; stat -c %u /data'
+	assert_success
+	assert_output 1000
+	[ "$(stat -c %U "$data/by1000")" = "$RU_USER" ]
+	# past the user's 65536 subordinate ids: refused at create, nothing made
+	ub rm -f "$N" >/dev/null
+	run ub run --rm --network none --uidmap 0:1:65537 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --uidmap '0:1:65537': as a user the middle ids are your namespace's, 0 (you) and 1 to 65536 (your subordinate ids in /etc/subuid)"
+	run ub create --network none --gidmap 0:65536:2 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --gidmap '0:65536:2'"
+	run ub ps -aq
+	assert_output ""
+}
+
+@test "inspect of a keep-id container: Config.User is the ids it runs as, podman's UID:GID" {
+	ub create --name "$N-1" --network none --userns keep-id berth/default true >/dev/null
+	ub create --name "$N-2" --network none --userns keep-id:uid=200,gid=210 berth/default true >/dev/null
+	ub create --name "$N-3" --network none --userns keep-id --user 0 berth/default true >/dev/null
+	run ub inspect -f '{{.Config.User}}' "$N-1" "$N-2" "$N-3"
+	assert_success
+	assert_output "$RU_UID:$RU_GID
+200:210
+0"
 }
 
 @test "keep-id and nomap as root: podman's words, nothing made" {

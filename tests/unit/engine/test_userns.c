@@ -78,18 +78,24 @@ static void plans(void **state)
 static void pick(void **state)
 {
 	const uint64_t base = 1ULL << 30;
-	assert_int_equal(eng_userns_pick(base, 1 << 20, NULL, 0, 65536), (int64_t)base);
+	assert_int_equal(eng_userns_pick(base, 1 << 20, NULL, 0, 65536, 65536), (int64_t)base);
 	uint64_t taken[][2] = {{base, 65536}, {base + 65536, 1}, {base + 3 * 65536, 65536}};
 	/* past the first two (the second ends inside the next aligned range) */
-	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 65536),
+	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 65536, 65536),
 			 (int64_t)(base + 2 * 65536));
 	/* a small one fits right after the single id, aligned to its size */
-	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 1024),
+	assert_int_equal(eng_userns_pick(base, 1 << 20, taken, 3, 1024, 1024),
 			 (int64_t)(base + 65536 + 1024));
 	/* the pool is full */
-	assert_int_equal(eng_userns_pick(base, 2 * 65536, taken, 3, 65536), -1);
+	assert_int_equal(eng_userns_pick(base, 2 * 65536, taken, 3, 65536, 65536), -1);
 	/* a range the pool does not start aligned */
-	assert_int_equal(eng_userns_pick(100, 200000, NULL, 0, 65536), 65536);
+	assert_int_equal(eng_userns_pick(100, 200000, NULL, 0, 65536, 65536), 65536);
+	/* a user's (align 1, podman's first fit): intermediate ids from 1, right after another's */
+	uint64_t mine[][2] = {{1, 1024}, {3025, 10}};
+	assert_int_equal(eng_userns_pick(1, 65536, NULL, 0, 1024, 1), 1);
+	assert_int_equal(eng_userns_pick(1, 65536, mine, 2, 2000, 1), 1025);
+	assert_int_equal(eng_userns_pick(1, 65536, mine, 2, 2001, 1), 3035);
+	assert_int_equal(eng_userns_pick(1, 65536, mine, 2, 65536 - 3034 + 1, 1), -1);
 }
 
 static void maps(void **state)
