@@ -11,6 +11,7 @@
 
 #include "engine/container.h"
 #include "engine/rootless.h"
+#include "image/layers_find.h"
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "runtime/spec.h"
@@ -69,11 +70,11 @@ static json_t *map_list(char *const *maps, const char *flag, struct berr **err)
 }
 
 /* The size of an auto range without size=: a user's ids are few (65536 is Debian's range), so
- * a rootless one is podman's auto-userns-min-size (storage.conf), what podman 4.3 gives an
- * image whose ids fit in it (it estimates from the image; berth does not look). */
+ * a rootless one is estimated from the image when the range is claimed (0 here: image_ids),
+ * as podman's; root's is ENG_USERNS_SIZE. */
 static int64_t auto_default(void)
 {
-	return eng_rootless() ? ENG_USERNS_SIZE_ROOTLESS : ENG_USERNS_SIZE;
+	return eng_rootless() ? 0 : ENG_USERNS_SIZE;
 }
 
 /* "auto", "auto:size=N", "private": the size of the range; -1 for anything else. */
@@ -415,6 +416,57 @@ static int claim_one(const struct eng_store *s, const char *self, const struct i
 			  size, k->subids);
 }
 
+/* One past the largest id a passwd (fields 3 and 4) or group (field 3) text names, nobody
+ * and nogroup (and 65534) aside, as c/storage's parseMountedFiles: else most images would
+ * want 65536 ids. */
+static uint64_t db_ids(const char *text, bool passwd)
+{
+	uint64_t size = 0;
+	autofree char *copy = xstrdup(text);
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = {NULL};
+		char *p = line;
+		for (int i = 0; i < 4 && p; i++) {
+			f[i] = p;
+			if ((p = strchr(p, ':')))
+				*p++ = '\0';
+		}
+		if (!strcmp(f[0], "nobody") || !strcmp(f[0], "nogroup"))
+			continue;
+		for (int i = 2; i < (passwd ? 4 : 3); i++) {
+			char *end = NULL;
+			errno = 0;
+			unsigned long long v = f[i] && *f[i] ? strtoull(f[i], &end, 10) : 65534;
+			if (!errno && !*end && v != 65534 && v < UINT32_MAX && v + 1 > size)
+				size = v + 1;
+		}
+	}
+	return size;
+}
+
+/* podman's estimate of an auto range for an image (c/storage getMaxSizeFromImage): at least
+ * ENG_USERNS_SIZE_ROOTLESS (its auto-userns-min-size), one past the largest id the image's
+ * /etc/passwd and /etc/group name. (c/storage also counts the ids of the layers' files, which
+ * it records at unpack; berth does not.) An image it cannot read counts as none. */
+static uint64_t image_ids(const struct eng_store *s, json_t *layers)
+{
+	static const char *const files[] = {"etc/passwd", "etc/group"};
+	uint64_t size = ENG_USERNS_SIZE_ROOTLESS;
+	autoptr(img_store) st = NULL;
+	if (!json_array_size(layers) || img_store_open(s->root, &st, NULL) < 0)
+		return size;
+	for (size_t i = 0; i < 2; i++) {
+		autoclose int fd = img_layers_open(st, layers, files[i], NULL);
+		autofree char *text = NULL;
+		if (fd < 0 || fs_read_fd(fd, 1 << 20, &text, NULL, NULL) < 0)
+			continue;
+		uint64_t n = db_ids(text, i == 0);
+		size = n > size ? n : size;
+	}
+	return size;
+}
+
 int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct berr **err)
 {
 	json_t *maps = json_object_get(json_object_get(rec, "HostConfig"), "IDMappings");
@@ -422,6 +474,12 @@ int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct b
 	if (!json_is_integer(want))
 		return 0;
 	uint64_t size = (uint64_t)json_integer_value(want);
+	if (!size && (size = image_ids(s, json_object_get(rec, "Layers"))) > ENG_USERNS_SIZE)
+		return berr_plain(err, ENOSPC,
+				  "the container needs a user namespace with size %" PRIu64
+				  " that is bigger than the maximum value allowed with userns=auto "
+				  "%d (podman's words): give --userns auto:size=N",
+				  size, ENG_USERNS_SIZE);
 	const char *self = json_string_value(json_object_get(rec, "Id"));
 	json_t *u = NULL, *g = NULL;
 	int r = claim_one(s, self, &uids, size, &u, err);

@@ -19,7 +19,8 @@
  * "container_id:intermediate_id:size"; one past the user's ranges is refused at create), and
  * `auto` picks its range there too: from the intermediate ids 1.. (the user's ranges), first
  * fit, clear of every other container's maps (a keep-id or nomap one holds them all, as
- * podman's), of size 1024 unless `auto:size=N` (podman's auto-userns-min-size). */
+ * podman's); without size= its size is estimated from the image as podman's (at least 1024,
+ * one past the largest id its /etc/passwd and /etc/group name, at most 65536). */
 #ifndef BERTH_ENGINE_USERNS_H
 #define BERTH_ENGINE_USERNS_H
 
@@ -35,7 +36,7 @@ struct rt_idmap;
 #define ENG_USERNS_POOL_START (1ULL << 30)
 #define ENG_USERNS_POOL_LEN   (1ULL << 30)
 #define ENG_USERNS_SIZE       65536
-/* a user's auto range without size= (podman's auto-userns-min-size) */
+/* the least a user's auto range without size= has (podman's auto-userns-min-size) */
 #define ENG_USERNS_SIZE_ROOTLESS 1024
 
 struct eng_userns_opts {
@@ -46,7 +47,8 @@ struct eng_userns_opts {
 };
 
 /* The decision: *out_mode the UsernsMode to record, *out_maps the IDMappings (NULL: no user
- * namespace; {"Auto": size} for a range picked at create). EINVAL names a bad value. */
+ * namespace; {"Auto": size} for a range picked at create, size 0 for one estimated from the
+ * image then). EINVAL names a bad value. */
 int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **out_maps,
 		    struct berr **err);
 

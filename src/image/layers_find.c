@@ -14,6 +14,7 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/userns.h"
 #include "util/xalloc.h"
 
@@ -27,8 +28,9 @@ static bool opaque(int dirfd)
 	return fgetxattr(dirfd, userns_overlay_opaque(), v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
-/* path's components (n of them) in one layer's diff directory (fd, which this closes). */
-static enum found in_layer(int fd, char **comp, size_t n)
+/* path's components (n of them) in one layer's diff directory (fd, which this closes). out_fd
+ * (or NULL): for a regular file found, an fd to read it (fs_open_regular), else -1. */
+static enum found in_layer(int fd, char **comp, size_t n, int *out_fd)
 {
 	bool was_opaque = false;
 	enum found r = ABSENT;
@@ -44,6 +46,8 @@ static enum found in_layer(int fd, char **comp, size_t n)
 		}
 		if (i + 1 == n) {
 			r = S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? FOUND : HIDDEN;
+			if (out_fd && S_ISREG(st.st_mode))
+				*out_fd = fs_open_regular(fd, comp[i], &st, NULL);
 			break;
 		}
 		if (!S_ISDIR(st.st_mode)) {
@@ -64,7 +68,9 @@ static enum found in_layer(int fd, char **comp, size_t n)
 	return r;
 }
 
-int img_layers_find(struct img_store *s, json_t *chains, const char *path, struct berr **err)
+/* img_layers_find, and with out_fd img_layers_open's fd. */
+static int lookup(struct img_store *s, json_t *chains, const char *path, int *out_fd,
+		  struct berr **err)
 {
 	autofree char *copy = xstrdup(path);
 	char *comp[COMPONENTS_MAX];
@@ -87,9 +93,25 @@ int img_layers_find(struct img_store *s, json_t *chains, const char *path, struc
 		int fd = openat(s->dirfd, diff, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return berr_set(err, errno, "layer '%s'", chain);
-		enum found f = in_layer(fd, comp, n);
+		enum found f = in_layer(fd, comp, n, out_fd);
 		if (f != ABSENT)
 			return f == FOUND;
 	}
 	return 0;
+}
+
+int img_layers_find(struct img_store *s, json_t *chains, const char *path, struct berr **err)
+{
+	return lookup(s, chains, path, NULL, err);
+}
+
+int img_layers_open(struct img_store *s, json_t *chains, const char *path, struct berr **err)
+{
+	int fd = -1;
+	int r = lookup(s, chains, path, &fd, err);
+	if (r < 0)
+		return r;
+	if (fd < 0)
+		return berr_plain(err, ENOENT, "no regular file '%s' in the image", path);
+	return fd;
 }

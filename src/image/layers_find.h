@@ -16,5 +16,8 @@ struct img_store;
  * the way, or an opaque directory on the way that lacks the rest, hides the layers below, as
  * overlayfs does. A layer that is not unpacked, or a path that is not relative: an error. */
 int img_layers_find(struct img_store *s, json_t *chains, const char *path, struct berr **err);
+/* The same lookup, to read what it finds: an fd (O_RDONLY) of the regular file at path, or
+ * ENOENT where the merged tree has none there or has a symlink (not followed). */
+int img_layers_open(struct img_store *s, json_t *chains, const char *path, struct berr **err);
 
 #endif

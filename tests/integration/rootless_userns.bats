@@ -115,7 +115,7 @@ host_uid() {
 	awk '/^Uid:/ {print $2}' "/proc/$(ub inspect -f '{{.State.Pid}}' "$1")/status"
 }
 
-@test "auto as the user: ranges of the user's own subordinate ids, 1024 by default, never one twice" {
+@test "auto as the user: ranges of the user's own subordinate ids (1024 for an image of few ids), never one twice" {
 	store_reachable
 	run ub run --rm --network none --userns auto berth/default \
 		sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /made; stat -c %u:%g /made'
@@ -146,6 +146,34 @@ host_uid() {
 	run ub run --rm --network none --userns auto:size=65536 berth/default cat /proc/self/uid_map
 	assert_success
 	assert_output --regexp "^ +0 +1 +65536\$"
+}
+
+@test "auto as the user without size=: the image's /etc/passwd and /etc/group make the size, podman's estimate" {
+	store_reachable
+	# an image naming user 5000 (group 5001) and group 7000: ids up to 7000
+	ub run --name "$N-mk" --network none berth/default \
+		sh -c 'echo app:x:5000:5001::/:/bin/sh >>/etc/passwd; echo grp:x:7000: >>/etc/group'
+	ub commit "$N-mk" "$N/ids" >/dev/null
+	run ub run --rm --network none --userns auto --user 5000:7000 "$N/ids" \
+		sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g'
+	assert_success
+	# podman 4.3 gives 5001 here: its c/storage reads no /etc/group and skips a gid just
+	# above the largest uid; berth maps every id the image names
+	assert_line --index 0 --regexp "^ +0 +1 +7001\$"
+	assert_line --index 1 --regexp "^ +0 +1 +7001\$"
+	assert_line --index 2 5000
+	assert_line --index 3 7000
+	# an id past podman's auto-userns-max-size (65536): said, with the way out
+	ub run --name "$N-big" --network none berth/default sh -c 'echo big:x:70000:0::/:/bin/sh >>/etc/passwd'
+	ub commit "$N-big" "$N/big" >/dev/null
+	run ub create --network none --userns auto "$N/big" true
+	assert_failure 125
+	assert_output --partial "needs a user namespace with size 70001 that is bigger than the maximum value allowed with userns=auto 65536"
+	run ub run --rm --network none --userns auto:size=100 "$N/big" cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp "^ +0 +1 +100\$"
+	ub rm "$N-mk" "$N-big" >/dev/null
+	ub rmi "$N/ids" "$N/big" >/dev/null
 }
 
 @test "--uidmap and --gidmap as the user: the middle ids are the user's namespace's (0 the user)" {

@@ -1,5 +1,6 @@
 /* img_layers_find: a path in an image's layers as overlayfs would show it, read from the
- * unpacked layers (issue #20: whether an image has systemd). */
+ * unpacked layers (issue #20: whether an image has systemd); img_layers_open reads it (issue
+ * #22: the ids a rootless --userns auto needs). */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
 #include <setjmp.h>
@@ -108,6 +109,36 @@ static void upper_hides(void **state)
 		assert_int_equal(find(f, "usr/lib/systemd/systemd"), 0);
 }
 
+/* img_layers_open: the topmost layer's file, to read; no file or a link there is ENOENT */
+static void open_reads_top(void **state)
+{
+	struct fixture *f = *state;
+	char p[512];
+	const char *texts[] = {L1 ":one", L2 ":two"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/layers/%.64s/diff/etc/passwd", f->dir, texts[i]);
+		put(f, i ? L2 : L1, "etc/passwd", "file");
+		FILE *fp = fopen(p, "we");
+		assert_non_null(fp);
+		fputs(texts[i] + 65, fp);
+		fclose(fp);
+	}
+	json_t *chains = json_pack("[s, s]", "sha256:" L1, "sha256:" L2);
+	struct berr *err = NULL;
+	int fd = img_layers_open(&f->s, chains, "etc/passwd", &err);
+	assert_true(fd >= 0);
+	char buf[8] = "";
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 3);
+	assert_string_equal(buf, "two");
+	close(fd);
+	assert_int_equal(img_layers_open(&f->s, chains, "etc/none", &err), -ENOENT);
+	berr_free(err);
+	err = NULL;
+	assert_int_equal(img_layers_open(&f->s, chains, "lib", &err), -ENOENT);
+	berr_free(err);
+	json_decref(chains);
+}
+
 static void bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -137,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(lower_layer_seen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(upper_hides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(open_reads_top, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
