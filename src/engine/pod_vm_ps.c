@@ -77,18 +77,24 @@ static const struct {
 	"stime=START,time=TIME,args=COMMAND"
 #define FMT_BSD "pid=PID,tty=TTY,stat=STAT,time=TIME,args=COMMAND"
 
+/* A header is a word of the table the guest writes and the host splits at blanks, one of
+ * the "ps=" record's pieces (split at ','): any printable bytes but blanks, '=' and ':' too
+ * (procps takes them: "pid=A=B:C" is headed "A=B:C"). procps's empty header (no header line
+ * when all are) is not written by the guest's table: refused. */
 static bool head_ok(const char *h)
 {
 	if (!*h)
 		return false;
 	for (; *h; h++)
-		if (!((*h >= 'A' && *h <= 'Z') || (*h >= 'a' && *h <= 'z') ||
-		      (*h >= '0' && *h <= '9') || strchr("%_-", *h)))
+		if ((unsigned char)*h <= ' ' || *h == 0x7f)
 			return false;
 	return true;
 }
 
-/* One -o list (keys split at ',' or ' ', a KEY=HEADER last) appended to cols. */
+/* One -o list appended to cols: keys split at ',' or ' ', each KEY or KEY=HEADER. A header ends
+ * at the next ',' as in procps-ng 4 (Debian 12's ps, in every PS_PERSONALITY): "pid=A,comm" is
+ * two columns, A and COMMAND, and "pid=A,B" an unknown key B (ps(1) says the personality
+ * may make "A,B" one header: none does in 4.0.2). */
 static int add_list(char **cols, const char *list, struct berr **err)
 {
 	autofree char *l = xstrdup(list);
@@ -106,15 +112,13 @@ static int add_list(char **cols, const char *list, struct berr **err)
 			    "(pid, ppid, user, uid, comm, args, %%cpu, %%mem, vsz, rss, "
 			    "tty, stat, stime, time, etime and their aliases are)",
 			    t);
-		if (eq && (!head_ok(eq + 1) || (save && *save)))
+		if (eq && !head_ok(eq + 1))
 			return berr_plain(
 			    err, EINVAL, "ps in a pod's VM: a header must be a word: '%s'", eq + 1);
 		char *c = xasprintf("%s%s%s=%s", *cols, **cols ? "," : "", ps_keys[i].key,
 				    eq ? eq + 1 : ps_keys[i].head);
 		free(*cols);
 		*cols = c;
-		if (eq)
-			break; /* procps: a header runs to the end of the list (a word here) */
 	}
 	return 0;
 }

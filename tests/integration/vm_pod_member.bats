@@ -55,6 +55,18 @@ traffic() {
 	"$BUSYBOX" ping -c 2 -W 5 "$ip" >/dev/null 2>&1 || true
 }
 
+# A member's cgroup files in the guest, read there (its own are not mounted in its root): a
+# privileged exec joins its cgroup and mount namespace, mounts the guest's cgroup2 hierarchy
+# (no cgroup namespace: its path is /proc/self/cgroup's) and leaves nothing mounted.
+cg_read() {
+	local member=$1
+	shift
+	bt exec --privileged "$member" sh -c 'd=/tmp/.cg; mkdir -p $d &&
+		mount -t cgroup2 cgroup2 $d || exit 1
+		(cd $d$(cut -d: -f3 /proc/self/cgroup) && cat "$@"); r=$?
+		umount $d; rmdir $d; exit $r' sh "$@"
+}
+
 setup() {
 	load_libs
 	vm_missing && skip "qemu-system-x86 or linux-image-cloud-amd64 is not installed"
@@ -91,6 +103,14 @@ setup() {
 	run bt top mb -o pid,comm=NAME
 	assert_success
 	assert_line --index 0 --regexp '^PID +NAME$'
+	# a header ends at ',' as in the host's ps (procps-ng 4): one more column, or a bad key
+	run bt top mb -o pid,comm=NAME,args
+	assert_success
+	assert_line --index 0 --regexp '^PID +NAME +COMMAND$'
+	assert_line --regexp '^[0-9]+ +sleep +sleep 600$'
+	run bt top mb -o pid,comm=A,B
+	assert_failure
+	assert_output --partial "the format key 'B' is not supported"
 	run bt top mb -o pid,wchan
 	assert_failure
 	assert_output --partial "the format key 'wchan' is not supported"
@@ -105,6 +125,11 @@ setup() {
 @test "vm pod member: update of its memory, pids and CPU limits reaches its cgroup in the guest" {
 	run bt stats --no-stream --format '{{.MemUsage}}' mb
 	assert_output --regexp ' / 200MiB$'
+	# --cpus 0.5 as cpu.max, no --cpu-shares: the default weight
+	run cg_read mb cpu.max cpu.weight
+	assert_success
+	assert_output "50000 100000
+100"
 	# the limits hold first: 250 MiB is too much for 200m, 60 processes for 40
 	run bt exec mb dd if=/dev/zero of=/dev/null bs=250M count=1
 	assert_equal "$status" 137
@@ -113,6 +138,13 @@ setup() {
 	run bt update -m 400m --memory-swap -1 --pids-limit 200 --cpus 1 --cpu-shares 512 mb
 	assert_success
 	assert_output mb
+	# runc's cpu.shares to cpu.weight: 1 + (512 - 2) * 9999 / 262142
+	run cg_read mb cpu.max cpu.weight memory.max pids.max
+	assert_success
+	assert_output "100000 100000
+20
+419430400
+200"
 	run bt stats --no-stream --format '{{.MemUsage}}' mb
 	assert_output --regexp ' / 400MiB$'
 	run bt exec mb dd if=/dev/zero of=/dev/null bs=250M count=1
@@ -162,4 +194,34 @@ setup() {
 	assert_output --regexp ' / 300MiB [0-9.]+[kMG]?B / [0-9.]+[kMG]?B$'
 	refute_output --regexp ' 0B / 0B$'
 	api_service_stop
+}
+
+@test "vm pod member: Docker's client: update of its CPU quota and period reaches cpu.max" {
+	# a member without --cpus: quota and period are not NanoCpus' (which they conflict with)
+	bt run -d --pod vpm --name mq --cpu-shares 2048 berth/default sleep 600 >/dev/null
+	run cg_read mq cpu.max cpu.weight
+	assert_success
+	assert_output "max 100000
+79"
+	api_service_start
+	run timeout 60 /usr/bin/docker update --cpu-quota 30000 --cpu-period 60000 mq
+	assert_success
+	run cg_read mq cpu.max
+	assert_output "30000 60000"
+	# a period alone keeps the quota (cpu.max holds both), and -1 is no quota
+	run timeout 60 /usr/bin/docker update --cpu-period 80000 mq
+	assert_success
+	run cg_read mq cpu.max
+	assert_output "30000 80000"
+	run timeout 60 /usr/bin/docker update --cpu-quota -1 mq
+	assert_success
+	run cg_read mq cpu.max
+	assert_output "max 80000"
+	run timeout 60 /usr/bin/docker update --cpu-quota 20000 mb
+	assert_failure
+	assert_output --partial "CPU Quota cannot be updated as NanoCPUs has already been set"
+	api_service_stop
+	run bt inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuShares}}' mq
+	assert_output '-1 80000 2048'
+	bt rm -f mq >/dev/null
 }

@@ -52,6 +52,10 @@ static void formats(void **state)
 	expect("-opid,uid", "pid=PID,uid=UID");
 	expect("axo pid,etime", "pid=PID,etime=ELAPSED");
 	expect("-o pid -o comm=NAME", "pid=PID,comm=NAME");
+	/* a header ends at ',' (procps-ng 4's ps -o pid=A,comm: columns A and COMMAND) */
+	expect("-o pid=A,comm", "pid=A,comm=COMMAND");
+	expect("-o comm=A,pid=B", "comm=A,pid=B");
+	expect("-o pid=A=B:C/é,%cpu=X%", "pid=A=B:C/é,pcpu=X%");
 }
 
 static void refusals(void **state)
@@ -60,7 +64,8 @@ static void refusals(void **state)
 	refused("-C sleep", "'-C' is not supported");
 	refused("--forest", "'--forest' is not supported");
 	refused("-o pid,wchan", "the format key 'wchan' is not supported");
-	refused("-o pid,comm=A,B", "a header must be a word");
+	refused("-o pid,comm=A,B", "the format key 'B' is not supported");
+	refused("-o pid=", "a header must be a word");
 	refused("-o", "the format list is missing");
 	refused("e", "'e' is not supported");
 }
