@@ -182,6 +182,7 @@ int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct 
 	    .tag = "root", .source = xstrdup(spec->root_path), .readonly = spec->root_readonly};
 	out->n_shares = 1;
 	put_process(&r, pr);
+	out->tty = pr->terminal;
 	if (spec->hostname)
 		put(&r, "hostname", spec->hostname);
 	if (spec->root_readonly)

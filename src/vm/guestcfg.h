@@ -42,6 +42,9 @@ struct vm_guest_plan {
 	 * container) */
 	bool systemd;
 	char machine_id[33];
+	/* the process has a terminal (config.json's process.terminal: -t): in systemd mode the
+	 * console gets a getty only then (vm.c's guest_cmdline) */
+	bool tty;
 	/* the root as a read-only disk (vm/rootimg.h), not a share: a copy-on-write clone's */
 	bool block_root;
 	char *config; /* the records */

@@ -387,13 +387,14 @@ static char *guest_cmdline(const struct vm *v, const struct vm_guest_plan *g, bo
 		return cmdline;
 	/* kernel-command-line(7): the status lines `logs` shows (the kernel's "quiet" would
 	 * hide them); no getty on the serial port, which is the kernel's log (without udev, as
-	 * in a minimal image, its device never shows up and the boot waits 90 s for it), but
-	 * one on the console, berth's pty, as in a system container (`attach`); the machine
-	 * id as a container's */
-	char *more =
-	    xasprintf("%s systemd.show_status=1 systemd.getty_auto=0 "
-		      "systemd.wants=console-getty.service%s%s",
-		      cmdline, *g->machine_id ? " systemd.machine_id=" : "", g->machine_id);
+	 * in a minimal image, its device never shows up and the boot waits 90 s for it); one on
+	 * the console, berth's pty, only with a terminal (-t: `attach` logs in there), as a
+	 * system container's: without one podman gives systemd no /dev/console, so no
+	 * console-getty, and a prompt no input reaches has no place in `logs`; the machine id
+	 * as a container's */
+	char *more = xasprintf("%s systemd.show_status=1 systemd.getty_auto=0%s%s%s", cmdline,
+			       g->tty ? " systemd.wants=console-getty.service" : "",
+			       *g->machine_id ? " systemd.machine_id=" : "", g->machine_id);
 	free(cmdline);
 	return more;
 }

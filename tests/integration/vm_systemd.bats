@@ -118,6 +118,13 @@ wait_running() {
 	done
 	run berth logs "$NAME"
 	assert_output --regexp 'Debian GNU/Linux 12 [0-9a-f]+ console'
+	# it is console-getty.service, which the kernel's command line wants when the container
+	# has a terminal (berth's systemd mode always gives one: Tty true below; without one,
+	# podman_vm_systemd.bats, none); no getty on the serial port (systemd.getty_auto=0)
+	run berth exec "$NAME" systemctl is-active console-getty.service
+	assert_output active
+	run berth exec "$NAME" systemctl list-units --no-legend --plain --state=active '*getty*.service'
+	refute_output --partial serial-getty
 	# attach: the guest's console, in a terminal; its getty asks for a login, a key typed
 	# there reaches it (the guest's pty echoes it), ctrl-p ctrl-q detaches and the VM runs on
 	run berth inspect -f '{{.Config.OpenStdin}} {{.Config.Tty}}' "$NAME"

@@ -212,6 +212,8 @@ static void guest_plan_systemd(void **state)
 	assert_true(g.systemd);
 	assert_string_equal(rec(&g, "systemd", 0), "1");
 	assert_string_equal(g.machine_id, "0123456789abcdef0123456789abcdef");
+	/* no process.terminal: no getty on the guest's console (vm.c's guest_cmdline) */
+	assert_false(g.tty);
 	vm_guest_plan_clear(&g);
 	rt_spec_free(spec);
 	/* without it, the process runs as ever */
@@ -295,6 +297,7 @@ static void guest_plan(void **state)
 	assert_non_null(spec);
 	assert_int_equal(vm_guest_plan(spec, &g, &err), 0);
 	assert_string_equal(rec(&g, "tty", 0), "1");
+	assert_true(g.tty);
 	assert_string_equal(rec(&g, "rows", 0), "24");
 	assert_string_equal(rec(&g, "cols", 0), "80");
 	vm_guest_plan_clear(&g);
