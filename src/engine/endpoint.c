@@ -399,7 +399,8 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 	autoclose int netns = open_netns(pid, err);
 	if (netns < 0)
 		return netns;
-	int r = net_loopback_up(netns, err);
+	/* pasta brings the loopback up itself, before the routes its attach waits for */
+	int r = mode && !strcmp(mode, "pasta") ? 0 : net_loopback_up(netns, err);
 	if (r < 0)
 		return r;
 	if (eng_pasta_mode(mode))

@@ -182,12 +182,26 @@ static int wait_configured(struct spawn_proc *p, int nl, unsigned want, int *out
 	return pasta_failed(r, &res, err);
 }
 
-/* Run pasta; it configures the namespace, forks its daemon (pid in pidfile) and returns.
+/* pasta's AVX2 build where the CPU has AVX2 (pasta.avx2, a link to passt.avx2 installed
+ * beside pasta): pasta would exec it itself, a second exec and dynamic link before it
+ * configures anything (about 2 ms of CPU before the routes here); pasta elsewhere. */
+static const char *pasta_program(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx2") && eng_usermode_available("pasta.avx2"))
+		return "pasta.avx2";
+#endif
+	return "pasta";
+}
+
+/* Run pasta (argv[0] becomes pasta_program()'s name); it configures the namespace, forks its
+ * daemon (pid in pidfile) and returns.
  * Its complaint goes in the error. With nsfd (>= 0, the namespace it configures, and no
  * ports of ours to bind: their failure comes after the routes), return once the routes are
  * there (wait_configured), *out_pidfd then pasta's first process, still at its start. */
-static int run_pasta(char *const argv[], int nsfd, int *out_pidfd, struct berr **err)
+static int run_pasta(char *argv[], int nsfd, int *out_pidfd, struct berr **err)
 {
+	argv[0] = (char *)pasta_program();
 	/* the daemon outlives us: nothing of ours but stdio (close_others), and not the
 	 * monitor's blocked signals (SIGTERM, which stops it, among them: spawn clears them) */
 	struct spawn_opts o = {
@@ -315,25 +329,32 @@ void eng_pasta_detach(const struct eng_store *s, const char *id)
 	autofree char *dir = dir_of(s, id);
 	autofree char *pidfile = xasprintf("%s/pasta.pid", dir);
 	autofree char *ns = xasprintf("%s/netns", dir);
-	/* a pasta still at its start (wait_configured) is not waited for either: it watches
-	 * the namespace's file from before it configured it, and its daemon ends once it sees
-	 * the file gone (pasta's --netns without --no-netns-quit) */
+	/* A pasta still at its start (wait_configured) is killed: what it had left to do (its
+	 * socket pools, sandbox and daemon, 15 ms of CPU here) is for a container that is gone,
+	 * and, let run, it could write its pid file after the directory was cleaned, which then
+	 * stayed (after 5 of 100 run --rm on a busy machine). A daemon it forked already ends
+	 * as the namespace's file goes (below), or on SIGTERM by its pid file. */
 	if (starting.pidfd >= 0 && !strcmp(starting.dir, dir)) {
+		(void)syscall(SYS_pidfd_send_signal, starting.pidfd, SIGKILL, NULL, 0);
 		(void)close(starting.pidfd);
 		starting.pidfd = -1;
 	}
+	/* The namespace's file goes first: pasta's daemon watches its directory and ends when
+	 * the file goes (--netns without --no-netns-quit), but Debian 12's pasta looks at the
+	 * first event of each read only, and the pid file's removal just before hid this one:
+	 * a daemon whose pid file was not written yet then ran on for good. */
+	(void)umount2(ns, MNT_DETACH);
+	(void)unlink(ns);
+	autofree char *fwd = xasprintf("%s/portfwd.pid", dir);
+	autofree char *slirp = xasprintf("%s/slirp4netns.pid", dir);
+	eng_portfwd_stop(fwd);
+	eng_slirp_stop(slirp);
 	/* pasta's own pid file (or a rootless VM's passt's, engine/passt.c): it ends on
 	 * SIGTERM; only while the number is still one of theirs. Its end is not waited for:
 	 * its namespaces and buffers torn down take it 40 to 60 ms here, which it spends
 	 * while the container is removed (podman 5 leaves pasta to end on its own too). */
 	static const char *const names[] = {"pasta", "passt", NULL};
 	pidfile_kill(pidfile, names, SIGTERM, false);
-	autofree char *fwd = xasprintf("%s/portfwd.pid", dir);
-	autofree char *slirp = xasprintf("%s/slirp4netns.pid", dir);
-	eng_portfwd_stop(fwd);
-	eng_slirp_stop(slirp);
-	(void)umount2(ns, MNT_DETACH);
-	(void)unlink(ns);
 }
 
 int eng_pasta_start_ns(const char *ns_path, const char *pidfile, struct berr **err)
