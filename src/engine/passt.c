@@ -23,8 +23,10 @@
 #include "util/xalloc.h"
 #include "vm/netns.h"
 
-/* The host's interface with an IPv4 address and a default route: what passt copies. */
-static int host_link(struct net_iface *out, struct berr **err)
+/* The host's interfaces passt copies: *out4 the one with an IPv4 address and a default route
+ * (needed), *out6 the one with a global IPv6 address and a default route (family 0: none,
+ * and passt then has no IPv6 either: its -6 needs both). */
+static int host_links(struct net_iface *out4, struct net_addr out6[2], struct berr **err)
 {
 	struct net_nl nl;
 	int r = net_nl_open(&nl, -1, err);
@@ -37,11 +39,17 @@ static int host_link(struct net_iface *out, struct berr **err)
 	if (r < 0)
 		return r;
 	r = -ENETUNREACH;
-	for (size_t i = 0; i < n && r < 0; i++)
-		if (ifs[i].addr4.family && ifs[i].gw4.family) {
-			*out = ifs[i];
+	memset(out6, 0, 2 * sizeof(*out6));
+	for (size_t i = 0; i < n; i++) {
+		if (r < 0 && ifs[i].addr4.family && ifs[i].gw4.family) {
+			*out4 = ifs[i];
 			r = 0;
 		}
+		if (!out6[0].family && ifs[i].addr6.family && ifs[i].gw6.family) {
+			out6[0] = ifs[i].addr6;
+			out6[1] = ifs[i].gw6;
+		}
+	}
 	free(ifs);
 	if (r < 0)
 		return berr_plain(err, ENETUNREACH,
@@ -87,7 +95,8 @@ int eng_passt_attach_vm(const struct eng_store *s, const char *id, json_t *rec, 
 			json_t **out_settings, struct berr **err)
 {
 	struct net_iface host;
-	int r = host_link(&host, err);
+	struct net_addr v6[2];
+	int r = host_links(&host, v6, err);
 	if (r < 0)
 		return r;
 	struct eng_port_hold *h = NULL;
@@ -120,8 +129,7 @@ int eng_passt_attach_vm(const struct eng_store *s, const char *id, json_t *rec, 
 	}
 	uint8_t mac[6];
 	mac_of(id, mac);
-	struct net_addr none = {0};
-	vm_nic_describe(nic, mac, "eth0", 1500, &host.addr4, &host.gw4, &none, &none);
+	vm_nic_describe(nic, mac, "eth0", 1500, &host.addr4, &host.gw4, &v6[0], &v6[1]);
 	nic->fd = sv[0];
 	nic->stream = true;
 	return 0;

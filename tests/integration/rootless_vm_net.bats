@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# The network of a VM run by an ordinary user (--isolation vm, issue #22): passt's, with the
+# host's IPv6 as a rootless container's pasta has it. A real user made here (useradd, a range
+# in /etc/subuid and /etc/subgid), berth run as that user with setpriv. The "host" is this
+# suite's network namespace, given an interface of its own (a veth pair with IPv4 and IPv6
+# addresses and default routes, gone in teardown). Everything the user made is gone after.
+
+load helpers
+
+setup_file() {
+	export RV_BLOCKED
+	RV_BLOCKED=$(userns_blocked newuidmap)
+	[ -z "$RV_BLOCKED" ] || return 0
+	# a range of our own, above rootless_userns.bats' (which ends at 4093640704)
+	rootless_user_make "brv$$" $((4093640704 + ($$ % 1024) * 65536)) berth-rootless-vm-net
+}
+
+teardown_file() {
+	rootless_user_remove
+}
+
+setup() {
+	load_libs
+	[ -z "$RV_BLOCKED" ] || skip "rootless berth cannot run here: $RV_BLOCKED"
+	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
+	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
+	command -v passt >/dev/null || skip "passt is not installed (Debian's passt)"
+	N="rv$$-$BATS_TEST_NUMBER"
+	RV_PING=$(sysctl -n net.ipv4.ping_group_range)
+	RV_VETH="brv$$a"
+	ip link add "$RV_VETH" type veth peer name "brv$$b"
+	ip link set "brv$$b" up
+	ip addr add 198.51.100.2/24 dev "$RV_VETH"
+	ip link set "$RV_VETH" up
+	ip route add default via 198.51.100.1 dev "$RV_VETH"
+}
+
+teardown() {
+	[ -z "$RV_BLOCKED" ] || return 0
+	stop_pid "${SRV_PID:-}"
+	stop_pid "${SRV6_PID:-}"
+	[ -z "${RV_VETH:-}" ] || ip link del "$RV_VETH" 2>/dev/null || true
+	[ -z "${RV_PING:-}" ] || sysctl -qw net.ipv4.ping_group_range="$RV_PING"
+	local ids
+	ids=$(ub ps -aq 2>/dev/null || true)
+	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+}
+
+# serve ADDR PORT DIR: a python HTTP server on ADDR (IPv6 too), its pid in the named variable
+serve() {
+	python3 -c 'import functools, http.server, socket, sys
+class S(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[3])
+S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1 3>&- &
+}
+
+@test "--isolation vm as the user, passt's IPv6: the host's address and default route, a link-local one; TCP and ping over IPv6 to another host, the gateway is the host's ::1, -p reached on ::1" {
+	ip addr add 2001:db8:5::2/64 dev "$RV_VETH" nodad
+	ip -6 route add default via 2001:db8:5::1 dev "$RV_VETH"
+	ip addr add 2001:db8:5::7/64 dev "brv$$b" nodad
+	# passt's ICMP echo goes through the user's ping sockets
+	sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+	port=$(free_port)
+	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
+		berth/default sh -c 'echo hello-vm6 >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
+	# the host's IPv6 address and default route, as pasta gives a rootless container, and
+	# the kernel's link-local address
+	run ub exec "$N" ip -6 addr show eth0
+	assert_output --partial "inet6 2001:db8:5::2/64 scope global"
+	assert_output --regexp "inet6 fe80::[0-9a-f:]+/64 scope link"
+	run ub exec "$N" ip -6 route
+	assert_line --partial "default via 2001:db8:5::1 dev eth0"
+	# TCP over IPv6 to another host's address, through passt's IPv6 sockets
+	mkdir -p "$RU_WORK/www$BATS_TEST_NUMBER"
+	echo from-host6 >"$RU_WORK/www$BATS_TEST_NUMBER/h"
+	sport=$(free_port)
+	serve 2001:db8:5::7 "$sport" "$RU_WORK/www$BATS_TEST_NUMBER"
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -s -m 1 "http://[2001:db8:5::7]:$sport/h" >/dev/null && break; sleep 0.1; done
+	run ub exec "$N" wget -q -O - "http://[2001:db8:5::7]:$sport/h"
+	assert_output from-host6
+	# the gateway's address is the host itself (passt maps it to the host's ::1)
+	lport=$(free_port)
+	serve ::1 "$lport" "$RU_WORK/www$BATS_TEST_NUMBER"
+	SRV6_PID=$!
+	for _ in $(seq 50); do curl -s -m 1 "http://[::1]:$lport/h" >/dev/null && break; sleep 0.1; done
+	run ub exec "$N" wget -q -O - "http://[2001:db8:5::1]:$lport/h"
+	assert_output from-host6
+	# ping -6, answered through passt's ICMPv6 echo
+	run ub exec "$N" ping -6 -c 1 -W 10 2001:db8:5::7
+	assert_success
+	assert_output --partial "1 packets received"
+	# -p's port answers on the host's IPv6 loopback too
+	for _ in $(seq 300); do curl -s -m 2 "http://127.0.0.1:$port/i" >/dev/null && break; sleep 1; done
+	run curl -s -m 5 -g "http://[::1]:$port/i"
+	assert_output hello-vm6
+	run ub rm -f "$N"
+	assert_success
+	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt'
+	assert_failure
+}
