@@ -196,7 +196,7 @@ setup() {
 	api_service_stop
 }
 
-@test "vm pod member: Docker's client: update of its CPU quota and period reaches cpu.max" {
+@test "vm pod member: update of its CPU quota and period (Docker's client, berth's) reaches cpu.max" {
 	# a member without --cpus: quota and period are not NanoCpus' (which they conflict with)
 	bt run -d --pod vpm --name mq --cpu-shares 2048 berth/default sleep 600 >/dev/null
 	run cg_read mq cpu.max cpu.weight
@@ -208,19 +208,20 @@ setup() {
 	assert_success
 	run cg_read mq cpu.max
 	assert_output "30000 60000"
-	# a period alone keeps the quota (cpu.max holds both), and -1 is no quota
-	run timeout 60 /usr/bin/docker update --cpu-period 80000 mq
+	api_service_stop
+	# berth's flags, as Docker's: a period alone keeps the quota (cpu.max holds both), and -1
+	# is no quota
+	run bt update --cpu-period 80000 mq
 	assert_success
 	run cg_read mq cpu.max
 	assert_output "30000 80000"
-	run timeout 60 /usr/bin/docker update --cpu-quota -1 mq
+	run bt update --cpu-quota -1 mq
 	assert_success
 	run cg_read mq cpu.max
 	assert_output "max 80000"
-	run timeout 60 /usr/bin/docker update --cpu-quota 20000 mb
+	run bt update --cpu-quota 20000 mb
 	assert_failure
 	assert_output --partial "CPU Quota cannot be updated as NanoCPUs has already been set"
-	api_service_stop
 	run bt inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuShares}}' mq
 	assert_output '-1 80000 2048'
 	bt rm -f mq >/dev/null

@@ -382,12 +382,16 @@ static int do_update(struct eng_store *es, const char *id, void *changes, struct
 int cmd_update(struct cli_opts *o, int argc, char **argv)
 {
 	const char *memory = NULL, *swap = NULL, *cpus = NULL, *cpuset = NULL, *restart = NULL;
-	long shares = -1, pids = 0;
+	long shares = -1, pids = 0, quota = 0, period = 0;
 	const struct flag flags[] = {
 	    {"memory", 'm', FLAG_STRING, &memory, "Memory limit", "bytes"},
 	    {"memory-swap", 0, FLAG_STRING, &swap, "Swap limit equal to memory plus swap", "bytes"},
 	    {"cpus", 0, FLAG_STRING, &cpus, "Number of CPUs", "decimal"},
 	    {"cpu-shares", 'c', FLAG_INT, &shares, "CPU shares (relative weight)", "int"},
+	    {"cpu-period", 0, FLAG_INT, &period, "Limit CPU CFS (Completely Fair Scheduler) period",
+	     "int"},
+	    {"cpu-quota", 0, FLAG_INT, &quota, "Limit CPU CFS (Completely Fair Scheduler) quota",
+	     "int"},
 	    {"cpuset-cpus", 0, FLAG_STRING, &cpuset, "CPUs in which to allow execution", "string"},
 	    {"pids-limit", 0, FLAG_INT, &pids, "Tune container pids limit (-1 for unlimited)",
 	     "int"},
@@ -411,6 +415,10 @@ int cmd_update(struct cli_opts *o, int argc, char **argv)
 					 (json_int_t)sw, "NanoCpus", (json_int_t)(c * 1e9));
 	if (shares >= 0)
 		json_object_set_new(changes, "CpuShares", json_integer(shares));
+	if (quota)
+		json_object_set_new(changes, "CpuQuota", json_integer(quota));
+	if (period)
+		json_object_set_new(changes, "CpuPeriod", json_integer(period));
 	if (cpuset)
 		json_object_set_new(changes, "CpusetCpus", json_string(cpuset));
 	if (pids)
