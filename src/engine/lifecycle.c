@@ -16,6 +16,7 @@
 #include "engine/create.h"
 #include "engine/event.h"
 #include "engine/executor.h"
+#include "engine/layer_copies.h"
 #include "engine/monitor.h"
 #include "engine/pod.h"
 #include "runtime/cgroup.h"
@@ -276,6 +277,8 @@ int eng_container_destroy(const struct eng_store *s, const char *id, bool force,
 		eng_event_container(s, id, rec, "destroy", NULL);
 	if (r == 0 && rec && volumes)
 		eng_remove_anonymous_volumes(s, rec);
+	if (r == 0) /* the layer copies only it used (a store that takes no idmapping) */
+		(void)eng_layer_copies_prune(s, NULL);
 	json_decref(rec);
 	return r;
 }

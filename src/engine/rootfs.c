@@ -15,6 +15,7 @@
 
 #include "engine/container.h"
 #include "engine/executor.h"
+#include "engine/layer_copies.h"
 #include "engine/userns.h"
 #include "engine/volume.h"
 #include "image/snapshot.h"
@@ -142,7 +143,10 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	autofree char **chains = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
 		chains[i] = (char *)json_string_value(json_array_get(layers, i));
-	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, u[0].host_id, g[0].host_id,
+	/* for a layer whose file system refuses the idmapping; those no container uses go */
+	autofree struct idshift *map = eng_layer_copies_shift(maps);
+	(void)eng_layer_copies_prune(s, NULL);
+	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, map, u[0].host_id, g[0].host_id,
 					   scratch, rootfs, err);
 }
 

@@ -19,6 +19,7 @@
 #include "image/fuse_overlay.h"
 #include "image/idmap_refused.h"
 #include "image/layer.h"
+#include "image/layer_chown.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -26,6 +27,7 @@
 #include "util/fs.h"
 #include "util/idshift.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/userns.h"
 #include "util/xalloc.h"
 
@@ -447,9 +449,11 @@ int img_snapshot_mount_mapped(struct img_store *s, char *const *chains, size_t n
 	return img_fuse_overlay_mount(layers, all, false, target, err);
 }
 
-/* A clone of dirfd/path with the idmapping, attached at scratchfd/name. */
+/* A clone of dirfd/path with the idmapping (userns_fd -1: none), attached at scratchfd/name.
+ * out_refused (or NULL): whether the file system refused the idmapping (mount_setattr(2)'s
+ * EINVAL for a file system without FS_ALLOW_IDMAP). */
 static int attach_idmapped(int dirfd, const char *path, int userns_fd, int scratchfd,
-			   const char *name, struct berr **err)
+			   const char *name, bool *out_refused, struct berr **err)
 {
 	autoclose int fd =
 	    (int)syscall(SYS_open_tree, dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -458,11 +462,13 @@ static int attach_idmapped(int dirfd, const char *path, int userns_fd, int scrat
 	/* private: a clone of a shared mount (a systemd host's) is its peer, so the overlay
 	 * mounted on the store would propagate into it, and detaching the clone would then
 	 * propagate the overlay's unmount back to the container's root */
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
+	struct mount_attr attr = {.attr_set = userns_fd >= 0 ? MOUNT_ATTR_IDMAP : 0,
 				  .propagation = MS_PRIVATE,
 				  .userns_fd = (uint64_t)userns_fd};
 	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		int e = errno;
+		if (out_refused)
+			*out_refused = e == EINVAL;
 		struct statfs sf;
 		const char *why = e == EINVAL && fstatfs(fd, &sf) == 0
 				      ? img_idmap_refused_hint((unsigned long)sf.f_type)
@@ -505,9 +511,42 @@ static int mount_as(int dirfd, const char *opts, const char *target, uid_t uid, 
 	return r;
 }
 
+/* Layer i idmapped at scratchfd/name or, where its file system refuses that and map is given,
+ * its copy with the owners shifted (image/layer_chown.h, podman's answer there). */
+static int attach_layer(struct img_store *s, const char *chain, int userns_fd,
+			const struct idshift *map, int scratchfd, const char *name,
+			struct berr **err)
+{
+	autofree char *dir = layer_dir(chain, err);
+	if (!dir)
+		return berr_ret(err);
+	autofree char *diff = xasprintf("%s/diff", dir);
+	bool refused = false;
+	int r = attach_idmapped(s->dirfd, diff, userns_fd, scratchfd, name, &refused, err);
+	if (r == 0 || !refused || !map)
+		return r;
+	autofree char *copy = NULL;
+	bool made = false;
+	struct berr *why = NULL;
+	r = img_layer_chown_get(s, chain, map, &copy, &made, &why);
+	autofree char *refusal = berr_string(*err);
+	berr_clear(err);
+	if (r < 0) { /* the refusal stays the first thing said, the copy's failure after it */
+		*err = why;
+		return berr_wrap(err, "%s, and a copy chowned to the container's ids failed",
+				 refusal);
+	}
+	if (made)
+		log_warn("layer %.12s: its file system takes no idmapped mount, using a copy "
+			 "chowned to the container's ids",
+			 chain + 7);
+	return attach_idmapped(s->dirfd, copy, -1, scratchfd, name, NULL, err);
+}
+
 int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t n,
-				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
-				const char *scratch, const char *target, struct berr **err)
+				const char *upper_parent, int userns_fd, const struct idshift *map,
+				uid_t uid, gid_t gid, const char *scratch, const char *target,
+				struct berr **err)
 {
 	int r = check_chains(s, chains, n, err);
 	if (r < 0)
@@ -521,24 +560,21 @@ int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t
 	size_t cap = 64 + n * 12;
 	autofree char *opts = xmalloc(cap);
 	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
-	r = 0;
+	/* a volatile mount of the same upper (the plain one that filled the volumes of a --rm
+	 * container) left its mark in the work dir, which overlayfs refuses */
+	autofree char *work = xasprintf("%s/work", upper_parent);
+	r = volatile_prepare(work, false, err);
+	/* the upper first: where it is refused too, no layer is copied for nothing */
+	if (r == 0)
+		r = attach_idmapped(AT_FDCWD, upper_parent, userns_fd, scratchfd, "u", NULL, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char name[24];
 		snprintf(name, sizeof(name), "%zu", i);
-		autofree char *dir = layer_dir(chains[i], err);
-		autofree char *diff = xasprintf("%s/diff", dir);
-		r = attach_idmapped(s->dirfd, diff, userns_fd, scratchfd, name, err);
+		r = attach_layer(s, chains[i], userns_fd, map, scratchfd, name, err);
 		/* overlayfs lists the top layer first */
 		len += (size_t)snprintf(opts + len, cap - len, "%zu%s", n - 1 - i,
 					i + 1 < n ? ":" : "");
 	}
-	/* a volatile mount of the same upper (the plain one that filled the volumes of a --rm
-	 * container) left its mark in the work dir, which overlayfs refuses */
-	autofree char *work = xasprintf("%s/work", upper_parent);
-	if (r == 0)
-		r = volatile_prepare(work, false, err);
-	if (r == 0)
-		r = attach_idmapped(AT_FDCWD, upper_parent, userns_fd, scratchfd, "u", err);
 	if (r == 0) {
 		snprintf(opts + len, cap - len, ",upperdir=u/diff,workdir=u/work");
 		r = mount_as(scratchfd, opts, target, uid, gid, err);

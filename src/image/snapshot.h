@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 struct berr;
+struct idshift;
 struct img_store;
 
 #define IMG_CHAIN_LEN 71
@@ -58,10 +59,14 @@ int img_snapshot_mount_volatile(struct img_store *s, char *const *chains, size_t
  * and work/) cloned with MOUNT_ATTR_IDMAP of userns_fd (a user namespace with the container's
  * maps), attached under scratch for the mount and detached after, so that files keep their
  * ids on disk and the container's root owns what the image's root owns; uid and gid are the
- * host ids of the container's root. Linux 5.19. */
+ * host ids of the container's root. Linux 5.19. A layer whose file system refuses the
+ * idmapping is replaced by its copy with the owners shifted by map (image/layer_chown.h); the
+ * upper is never copied: the container's changes stay in its own ids on disk, which commit,
+ * cp and diff read, so a refused upper is an error naming the file system. */
 int img_snapshot_mount_idmapped(struct img_store *s, char *const *chains, size_t n,
-				const char *upper_parent, int userns_fd, uid_t uid, gid_t gid,
-				const char *scratch, const char *target, struct berr **err);
+				const char *upper_parent, int userns_fd, const struct idshift *map,
+				uid_t uid, gid_t gid, const char *scratch, const char *target,
+				struct berr **err);
 
 /* Where idmapped mounts cannot be made (a rootless engine: the store's file system belongs to
  * the host's user namespace), the same view through fuse-overlayfs's own mapping (podman's

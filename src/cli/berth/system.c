@@ -22,6 +22,7 @@
 #include "engine/endpoint.h"
 #include "engine/executor.h"
 #include "engine/info.h"
+#include "engine/layer_copies.h"
 #include "engine/monitor.h"
 #include "engine/network.h"
 #include "engine/rootless_netns.h"
@@ -249,6 +250,10 @@ static int prune_each(struct cli_opts *o, const struct flag_list *filters, bool 
 	struct berr *err2 = NULL;
 	if (eng_rlnet_prune(&es, &err2) < 0)
 		r |= cli_fail(err2, 1);
+	/* layer copies with shifted owners that no container uses (image/layer_chown.h) */
+	struct berr *err3 = NULL;
+	if (eng_layer_copies_prune(&es, &err3) < 0)
+		r |= cli_fail(err3, 1);
 	autofree char **iv = prune_args(false, all, filters, &k);
 	r |= cmd_image_prune(o, k, iv);
 	r |= prune_build_cache(o, filters);
