@@ -2,26 +2,41 @@
 #include "util/frame.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/fs.h"
+
+/* The 8 bytes before a frame's payload. */
+static void header(unsigned char h[8], enum frame_stream s, size_t len)
+{
+	h[0] = (unsigned char)s;
+	h[1] = h[2] = h[3] = 0;
+	for (int i = 0; i < 4; i++)
+		h[4 + i] = (unsigned char)(len >> (24 - 8 * i));
+}
 
 int frame_write(int fd, enum frame_stream s, const void *data, size_t len)
 {
 	if (len > FRAME_MAX)
 		return -EMSGSIZE;
-	unsigned char h[8] = {(unsigned char)s,
-			      0,
-			      0,
-			      0,
-			      (unsigned char)(len >> 24),
-			      (unsigned char)(len >> 16),
-			      (unsigned char)(len >> 8),
-			      (unsigned char)len};
+	unsigned char h[8];
+	header(h, s, len);
 	int r = fs_write_all(fd, h, sizeof(h));
 	if (r == 0 && len)
 		r = fs_write_all(fd, data, len);
 	return r;
+}
+
+int frame_send_empty(int sock, enum frame_stream s)
+{
+	unsigned char h[8];
+	header(h, s, 0);
+	ssize_t k;
+	do
+		k = send(sock, h, sizeof(h), MSG_NOSIGNAL);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)sizeof(h) ? 0 : k < 0 ? -errno : -EPIPE;
 }
 
 static int read_full(int fd, void *buf, size_t n)

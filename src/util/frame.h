@@ -29,6 +29,9 @@ enum frame_stream {
 
 /* The whole frame, or -errno. */
 int frame_write(int fd, enum frame_stream s, const void *data, size_t len);
+/* A frame without payload (FRAME_STDIN_EOF, say) on a socket, without SIGPIPE when the peer
+ * has gone: 0 or -errno. */
+int frame_send_empty(int sock, enum frame_stream s);
 /* One frame into buf (cap >= FRAME_MAX + 1, NUL-terminated); 0 at a clean end, 1 with a
  * frame, -errno on error or a malformed frame. */
 int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len);
