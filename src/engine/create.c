@@ -285,14 +285,15 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 		return berr_plain(err, EINVAL,
 				  "--isolation vm: --init and --userns are a "
 				  "container's, not a VM's");
-	/* rootless (issue #22): a VM's network is passt's (engine/passt.h) or none; a tap on a
-	 * bridge of the host's is root's */
+	/* rootless (issue #22): a VM's network is passt's (engine/passt.h), none, or a user
+	 * network's (a TAP on its bridge in the rootless network namespace); slirp4netns has no
+	 * end for a VM */
 	const char *vnet = eng_rootless() ? eng_rootless_network_asked(c->run.network) : "none";
-	if (strcmp(vnet, "none") && strcmp(vnet, "pasta"))
+	if (!strncmp(vnet, "slirp4netns", 11))
 		return berr_plain(err, EPERM,
-				  "--isolation vm as a user (rootless): network '%s' needs root (a "
-				  "tap on a bridge of the host's); use the default network (passt, "
-				  "Debian's package passt) or --network none",
+				  "--isolation vm as a user (rootless): network '%s' is a "
+				  "container's; use the default network (passt, Debian's package "
+				  "passt), a user network or --network none",
 				  vnet);
 	if (c->run.memory && c->run.memory < ((int64_t)VM_MEM_MIN_MB << 20))
 		return berr_plain(err, EINVAL, "--isolation vm: a VM needs --memory %um at least",

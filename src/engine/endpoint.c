@@ -25,6 +25,7 @@
 #include "util/cleanup.h"
 #include "util/digest.h"
 #include "util/err.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/userns.h"
@@ -325,6 +326,9 @@ void eng_vm_nics_close(struct eng_vm_nics *nics)
 		nics->n = 0;
 }
 
+static int attach_rootless(const struct eng_store *s, const char *id, json_t *rec, int netns,
+			   struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err);
+
 int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *rec,
 			    struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err)
 {
@@ -339,6 +343,8 @@ int eng_endpoints_attach_vm(const struct eng_store *s, const char *id, json_t *r
 	}
 	if (!json_object_size(networks_of(rec)))
 		return 0;
+	if (eng_rootless())
+		return attach_rootless(s, id, rec, -1, nics, out, err);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return lock;
@@ -362,11 +368,13 @@ static void endpoint_events(const struct eng_store *s, const char *id, json_t *r
 }
 
 /* The rootless engine's user networks: the same interfaces, made inside the rootless network
- * namespace (rootless_netns.h), in a child that has joined it. */
+ * namespace (rootless_netns.h), in a child that has joined it. A VM's TAPs (nics) come back
+ * over sock, each NIC with its fd, as the child ends. */
 struct rootless_ctx {
 	const struct eng_store *s;
 	const char *id;
-	int netns;
+	int netns, sock;
+	struct eng_vm_nics *nics;
 };
 
 static int attach_inside(void *p, json_t *rec, struct berr **err)
@@ -374,14 +382,41 @@ static int attach_inside(void *p, json_t *rec, struct berr **err)
 	struct rootless_ctx *c = p;
 	struct eng_endpoints none = {0};
 	autoclose int lock = eng_network_lock(c->s, err);
-	return lock < 0 ? lock : attach_locked(c->s, c->id, rec, c->netns, NULL, &none, err);
+	int r = lock < 0 ? lock : attach_locked(c->s, c->id, rec, c->netns, c->nics, &none, err);
+	for (size_t i = 0; r == 0 && c->nics && i < c->nics->n; i++)
+		if ((r = fdpass_send(c->sock, &c->nics->nic[i], sizeof(struct vm_nic),
+				     c->nics->nic[i].fd)) < 0)
+			r = berr_set(err, -r, "hand over the TAP of '%s'", c->nics->nic[i].ifname);
+	return r;
+}
+
+/* What attach_inside sent: the NICs with their fds. */
+static void take_nics(int sock, struct eng_vm_nics *nics)
+{
+	struct vm_nic nic;
+	int fd = -1;
+	while (nics->n < VM_NICS_MAX &&
+	       fdpass_recv(sock, &nic, sizeof(nic), MSG_DONTWAIT, &fd) == sizeof(nic)) {
+		nic.fd = fd;
+		nics->nic[nics->n++] = nic;
+	}
 }
 
 static int attach_rootless(const struct eng_store *s, const char *id, json_t *rec, int netns,
-			   struct eng_endpoints *out, struct berr **err)
+			   struct eng_vm_nics *nics, struct eng_endpoints *out, struct berr **err)
 {
-	struct rootless_ctx c = {s, id, netns};
+	int sv[2] = {-1, -1};
+	if (nics && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return berr_set(err, errno, "socketpair");
+	struct rootless_ctx c = {s, id, netns, sv[1], nics};
 	int r = eng_rlnet_attach(s, id, rec, attach_inside, &c, &out->settings, err);
+	if (nics) {
+		take_nics(sv[0], nics);
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		if (r < 0)
+			eng_vm_nics_close(nics);
+	}
 	if (r == 0) {
 		eng_hosts_refresh(s, rec, NULL, id);
 		endpoint_events(s, id, rec, "connect");
@@ -408,7 +443,7 @@ int eng_endpoints_attach(const struct eng_store *s, const char *id, json_t *rec,
 	if (!json_object_size(networks_of(rec)))
 		return 0;
 	if (eng_rootless())
-		return attach_rootless(s, id, rec, netns, out, err);
+		return attach_rootless(s, id, rec, netns, NULL, out, err);
 	autoclose int lock = eng_network_lock(s, err);
 	if (lock < 0)
 		return lock;

@@ -105,3 +105,45 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt'
 	assert_failure
 }
+
+@test "--isolation vm as the user on a user network: a TAP on its bridge in the rootless network namespace; the VM and containers on it reach each other; nothing left" {
+	run ub network create "$N"
+	assert_success
+	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
+		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N-vm" --isolation vm --network "$N" \
+		berth/default sh -c 'echo hello-vm >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub run -d --name "$N-c" --network "$N" berth/default \
+		sh -c 'echo hello-container >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	for _ in $(seq 300); do ub exec "$N-vm" true 2>/dev/null && break; sleep 1; done
+	vip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-vm")
+	cip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-c")
+	[ -n "$vip" ] && [ -n "$cip" ] && [ "$vip" != "$cip" ]
+	# the guest has the network's address on eth0, its gateway the bridge's
+	run ub exec "$N-vm" ip -4 addr show eth0
+	assert_output --partial "inet $vip/"
+	# both ways across the bridge of the rootless network namespace: the VM to the
+	# container, a container to the VM (by address and by name)
+	run ub exec "$N-vm" ping -c 1 -W 10 "$cip"
+	assert_success
+	assert_output --partial "1 packets received"
+	run ub exec "$N-vm" wget -q -O - "http://$cip/i"
+	assert_output hello-container
+	run ub run --rm --network "$N" berth/default wget -q -O - "http://$vip/i"
+	assert_output hello-vm
+	run ub run --rm --network "$N" berth/default wget -q -O - "http://$N-vm/i"
+	assert_output hello-vm
+	run ub rm -f "$N-vm" "$N-c"
+	assert_success
+	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd'
+	assert_failure
+	run ub network rm "$N"
+	assert_success
+	run ub ps -aq
+	assert_output ""
+	# the rootless network namespace went with its last user
+	[ ! -e "$RU_XDG/berth/rootless-netns/holder.pid" ]
+}
