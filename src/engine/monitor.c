@@ -49,6 +49,8 @@
 
 #define MAX_CLIENTS    16
 #define ATTACH_WAIT_MS 30000
+#define PEND_MAX       (MAX_CLIENTS * FRAME_MAX) /* stdin kept for a process not reading it */
+#define FRESH_MS       1000 /* a new client's pause of the output: fresh_wait_ms */
 
 char *eng_runtime_root(const struct eng_store *s)
 {
@@ -70,6 +72,8 @@ struct monitor {
 	int report;
 	int listener;
 	int clients[MAX_CLIENTS];
+	bool held[MAX_CLIENTS]; /* some of its stdin is pending: not read until it is written */
+	long fresh_until[MAX_CLIENTS]; /* CLOCK_MONOTONIC ms, while it has sent nothing, or 0 */
 	size_t n_clients;
 	int sfd;
 	struct eng_log log;
@@ -84,6 +88,11 @@ struct monitor {
 	struct eng_proc proc;
 	int ctl;                          /* the process's control channel (a VM's), or -1 */
 	struct vm_session_clients x_sess; /* execs the executor runs itself (a VM's) */
+	/* stdin the process has not taken yet, in the order it came, and an end of stdin that
+	 * came after it: written as the process reads (stdin_write) */
+	char *pend;
+	size_t pend_len, pend_off;
+	bool pend_eof;
 };
 
 static void report(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -128,7 +137,14 @@ static int listen_attach(struct monitor *m, struct berr **err)
 	return 0;
 }
 
-static void add_client(struct monitor *m, int fd)
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+static void add_client(struct monitor *m, int fd, long fresh_until)
 {
 	if (m->n_clients == MAX_CLIENTS) {
 		(void)close(fd);
@@ -137,6 +153,8 @@ static void add_client(struct monitor *m, int fd)
 	/* blocking writes to a client: a slow one slows the container's output, not its log */
 	int fl = fcntl(fd, F_GETFL);
 	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	m->held[m->n_clients] = false;
+	m->fresh_until[m->n_clients] = fresh_until;
 	m->clients[m->n_clients++] = fd;
 }
 
@@ -144,7 +162,10 @@ static void add_client(struct monitor *m, int fd)
 static int take_client(struct monitor *m, size_t i)
 {
 	int fd = m->clients[i];
-	m->clients[i] = m->clients[--m->n_clients];
+	m->n_clients--;
+	m->clients[i] = m->clients[m->n_clients];
+	m->held[i] = m->held[m->n_clients];
+	m->fresh_until[i] = m->fresh_until[m->n_clients];
 	return fd;
 }
 
@@ -169,7 +190,7 @@ static int wait_clients(struct monitor *m, unsigned n, struct berr **err)
 		int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			return berr_set(err, errno, "accept");
-		add_client(m, fd);
+		add_client(m, fd, 0);
 	}
 	return 0;
 }
@@ -209,6 +230,82 @@ static void forward_output(struct monitor *m, int stream, int fd, bool *open_)
 	}
 }
 
+static void set_nonblock(int fd)
+{
+	int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Where a client's stdin goes: the terminal, the stdin pipe, or nowhere (-1). */
+static int stdin_fd(const struct monitor *m)
+{
+	return m->tty ? m->master : m->in;
+}
+
+/* The pending stdin written, or dropped (its reader is gone, or the process ended): the
+ * clients it held are read again, and an end of stdin that waited for it closes the pipe. */
+static void pend_done(struct monitor *m)
+{
+	free(m->pend);
+	m->pend = NULL;
+	m->pend_len = m->pend_off = 0;
+	memset(m->held, 0, sizeof(m->held));
+	if (m->pend_eof && m->in >= 0) {
+		(void)close(m->in);
+		m->in = -1;
+	}
+	m->pend_eof = false;
+}
+
+/* Client i's stdin: as much as the process takes now (`to` does not block) unless some is
+ * pending already; the rest is pending after it, and client i is not read until all of it is
+ * written (relay polls `to` for room). A process that does not read its stdin holds back the
+ * clients that write to it, as a full pipe holds its writers, never the monitor or another
+ * client (output, signals, execs and resizes go on). A reader that is gone drops it, as
+ * before. Each held client adds one frame at most; PEND_MAX bounds what clients that wrote
+ * and left can leave behind. */
+static void stdin_write(struct monitor *m, size_t i, int to, const char *buf, size_t len)
+{
+	size_t w = 0;
+	while (!m->pend && w < len) {
+		ssize_t k = write(to, buf + w, len - w);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno != EAGAIN)
+			return;
+		if (k < 0)
+			break;
+		w += (size_t)k;
+	}
+	size_t left = m->pend_len - m->pend_off;
+	if (w == len)
+		return;
+	m->held[i] = true;
+	if (left + len - w > PEND_MAX)
+		return; /* over the bound: dropped (the clients that wrote the rest are gone) */
+	char *p = xmalloc(left + len - w);
+	if (left)
+		memcpy(p, m->pend + m->pend_off, left);
+	memcpy(p + left, buf + w, len - w);
+	free(m->pend);
+	m->pend = p;
+	m->pend_len = left + len - w;
+	m->pend_off = 0;
+}
+
+/* `to` can take more: the pending stdin, as much as it takes. */
+static void stdin_flush(struct monitor *m, int to)
+{
+	ssize_t k = to >= 0 ? write(to, m->pend + m->pend_off, m->pend_len - m->pend_off) : -1;
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (k >= 0)
+		m->pend_off += (size_t)k;
+	if (k < 0 || m->pend_off == m->pend_len)
+		pend_done(m);
+}
+
 static void client_input(struct monitor *m, size_t i)
 {
 	static char buf[FRAME_MAX + 1];
@@ -218,13 +315,16 @@ static void client_input(struct monitor *m, size_t i)
 		drop_client(m, i);
 		return;
 	}
+	m->fresh_until[i] = 0;
 	if (s == FRAME_EXEC) {
 		vm_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
 		return;
 	}
-	int to = m->tty ? m->master : m->in;
+	int to = stdin_fd(m);
 	if (s == FRAME_STDIN && to >= 0)
-		(void)fs_write_all(to, buf, len);
+		stdin_write(m, i, to, buf, len);
+	else if (s == FRAME_STDIN_EOF && !m->tty && m->in >= 0 && m->pend)
+		m->pend_eof = true; /* after what is pending */
 	else if (s == FRAME_STDIN_EOF && !m->tty && m->in >= 0) {
 		(void)close(m->in);
 		m->in = -1;
@@ -279,8 +379,9 @@ static int reap(struct monitor *m)
 }
 
 /* The relay's poll set: the signalfd, the attach listener, stdout, stderr, the health
- * check's timer (while the init lives), the executor's control and watch descriptors, each
- * attach client, then the exec sessions' from *out_xs on. Returns how many. */
+ * check's timer (while the init lives), the executor's control and watch descriptors, stdin
+ * while some is pending, each attach client, then the exec sessions' from *out_xs on.
+ * Returns how many. */
 static size_t poll_set(struct monitor *m, struct pollfd *p, bool out_open, bool err_open,
 		       bool ctl_open, bool alive, size_t *out_xs)
 {
@@ -293,8 +394,9 @@ static size_t poll_set(struct monitor *m, struct pollfd *p, bool out_open, bool 
 	p[n++] = (struct pollfd){.fd = alive ? eng_health_fd(m->health) : -1, .events = POLLIN};
 	p[n++] = (struct pollfd){.fd = ctl_open ? m->ctl : -1, .events = POLLIN};
 	p[n++] = (struct pollfd){.fd = m->proc.watch, .events = POLLIN};
-	for (size_t i = 0; i < m->n_clients; i++)
-		p[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
+	p[n++] = (struct pollfd){.fd = m->pend ? stdin_fd(m) : -1, .events = POLLOUT};
+	for (size_t i = 0; i < m->n_clients; i++) /* a held one: only its end (POLLHUP) */
+		p[n++] = (struct pollfd){.fd = m->clients[i], .events = m->held[i] ? 0 : POLLIN};
 	*out_xs = n;
 	return n + vm_session_clients_poll(&m->x_sess, p + n);
 }
@@ -306,6 +408,49 @@ static int reaped(struct monitor *m)
 	while (read(m->sfd, &si, sizeof(si)) == sizeof(si))
 		;
 	return reap(m);
+}
+
+/* A VM's execs come on the attach socket too, each client's first frame FRAME_EXEC
+ * (vm/session.h); until a new client has sent a frame it may be an exec whose FRAME_EXEC is
+ * on its way, and the container's output must not reach it: that exec's output would begin
+ * with the console's (vm_systemd.bats once saw agetty's "\r\n" before a machine id). So no
+ * output is read while a client accepted less than FRESH_MS ago has sent nothing: an exec's
+ * client sends its frame at once, an attach client that sends nothing gets the output after
+ * that pause, none of it lost. Only a VM's clients are fresh (accept_client). Returns the
+ * ms the pause has left, -1 for none. */
+static int fresh_wait_ms(struct monitor *m)
+{
+	long now = now_ms(), wait = -1;
+	for (size_t i = 0; i < m->n_clients; i++) {
+		if (m->fresh_until[i] <= now)
+			m->fresh_until[i] = 0;
+		else if (m->fresh_until[i] - now > wait)
+			wait = m->fresh_until[i] - now;
+	}
+	return (int)wait;
+}
+
+static void accept_client(struct monitor *m)
+{
+	int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		add_client(m, fd, m->proc.exec >= 0 ? now_ms() + FRESH_MS : 0);
+}
+
+/* After poll, the nc clients' pollfds at p: last, as dropping or taking a client reorders
+ * the list (new ones, at its end, wait for the next poll). A held client is not read (its
+ * frames keep their order behind its pending stdin); one that is gone is dropped. */
+static void clients_input(struct monitor *m, const struct pollfd *p, size_t nc)
+{
+	for (size_t i = nc; i-- > 0;) {
+		if (i >= m->n_clients || p[i].fd != m->clients[i] ||
+		    !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (m->held[i])
+			drop_client(m, i);
+		else
+			client_input(m, i);
+	}
 }
 
 /* Relay until the init has exited and its output is drained. */
@@ -323,12 +468,16 @@ static int relay(struct monitor *m)
 				  ? ioctl(m->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)
 				  : -1;
 	for (;;) {
-		struct pollfd p[7 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
+		struct pollfd p[8 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
 		size_t nc = m->n_clients, xs; /* xs: where the exec sessions' start */
-		size_t n = poll_set(m, p, out_open, err_open, ctl_open, code < 0, &xs);
+		int pause = fresh_wait_ms(m);
+		size_t n = poll_set(m, p, out_open && pause < 0, err_open && pause < 0, ctl_open,
+				    code < 0, &xs);
 		if (code >= 0 && !out_open && !err_open)
 			return code;
 		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
+		if (pause >= 0 && (timeout < 0 || pause < timeout))
+			timeout = pause;
 		if (code >= 0) {
 			/* the init is gone: give what is still buffered two seconds */
 			struct timespec t;
@@ -347,15 +496,12 @@ static int relay(struct monitor *m)
 				slave = -1;
 			}
 		}
-		if (p[1].revents & POLLIN) {
-			int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				add_client(m, fd);
-		}
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
 			forward_output(m, 1, m->tty ? m->master : m->out, &out_open);
 		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
 			forward_output(m, 2, m->errp, &err_open);
+		if (p[1].revents & POLLIN) /* after the output: none of this round for it */
+			accept_client(m);
 		if (code < 0)
 			eng_health_tick(m->health, m->state);
 		if (p[5].revents & POLLIN)
@@ -364,13 +510,10 @@ static int relay(struct monitor *m)
 			ctl_open = false;
 		if (p[6].revents & POLLIN)
 			m->x->files_changed(&m->proc);
+		if (m->pend && p[7].revents & (POLLOUT | POLLHUP | POLLERR))
+			stdin_flush(m, stdin_fd(m));
 		vm_session_clients_handle(&m->x_sess, p + xs, n - xs);
-		/* clients last: dropping or taking one reorders the list (new ones, at its end,
-		 * wait for the next poll) */
-		for (size_t i = nc; i-- > 0;)
-			if (i < m->n_clients && p[7 + i].fd == m->clients[i] &&
-			    p[7 + i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_input(m, i);
+		clients_input(m, p + 8, nc);
 	}
 }
 
@@ -378,6 +521,7 @@ static void close_stdio(struct monitor *m)
 {
 	int *fds[] = {&m->out, &m->errp, &m->in, &m->master, &m->ctl, &m->proc.exec};
 	vm_session_clients_clear(&m->x_sess);
+	pend_done(m);
 	for (size_t i = 0; i < 6; i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -424,6 +568,9 @@ static int start_proc(struct monitor *m)
 	m->errp = m->proc.err;
 	m->in = m->proc.in;
 	m->master = m->proc.master;
+	/* stdin is written as the process takes it (stdin_write); the terminal's reads wait
+	 * for poll and take EAGAIN as nothing yet (forward_output) */
+	set_nonblock(m->tty ? m->master : m->in);
 	m->ctl = m->proc.ctl;
 	vm_session_clients_init(&m->x_sess, m->proc.exec);
 	if (r < 0) {

@@ -484,6 +484,31 @@ ${id:0:12}"
 	assert_output exited
 }
 
+@test "attach: stdin a container never reads holds back its client, not the monitor: output still reaches the log, stop works" {
+	# -i and a process that never reads its stdin: the pipe fills (64 KiB); the monitor used
+	# to block in its write, and then relayed nothing more (the log stopped)
+	id=$(berth run -d -i berth/default sh -c 'i=0; while :; do i=$((i+1)); echo line$i; sleep 0.2; done')
+	echo "$id" >>"$WORK/ids"
+	head -c 8388608 /dev/zero >"$WORK/zeros"
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" attach "$id" <"$WORK/zeros" >/dev/null 2>&1 3>&- &
+	apid=$!
+	sleep 2
+	n1=$(berth logs "$id" | wc -l)
+	sleep 2
+	n2=$(berth logs "$id" | wc -l)
+	kill -9 "$apid"
+	wait "$apid" || true
+	[ "$n2" -gt "$n1" ]
+	run berth stop -t 1 "$id"
+	assert_success
+	run berth inspect -f '{{.State.Status}}' "$id"
+	assert_output exited
+	# stdin a process does read still arrives whole, past the pipe's size
+	run sh -c "head -c 1048576 /dev/zero | timeout 60 \"$BERTH\" --root \"$STORE\" --runroot \"$RUNROOT\" run --rm -i berth/default wc -c"
+	assert_success
+	assert_output 1048576
+}
+
 @test "--init: a reaper at PID 1 passes SIGTERM on and returns the command's status" {
 	run berth run --rm --init berth/default sh -c 'cat /proc/1/cmdline | tr "\0" " "; exit 4'
 	assert_equal "$status" 4
