@@ -18,7 +18,7 @@ DOCKER=/usr/bin/docker # /usr/local/bin/docker, first in PATH, is another docker
 PODMAN_CGROUP=/berth-podman-peer # podman's containers' (and conmon's) cgroups, removed at the end
 pm() {
 	podman --root "$PODMAN_DIR/storage" --runroot "$PODMAN_DIR/run" --tmpdir "$PODMAN_DIR/tmp" \
-		--cgroup-manager cgroupfs --events-backend file "$@"
+		--cgroup-manager cgroupfs --events-backend file --runtime "$(peer_runtime)" "$@"
 }
 podman_peer_start() {
 	if ! command -v podman >/dev/null; then
@@ -30,7 +30,8 @@ podman_peer_start() {
 	# podman itself in the background (not pm, whose subshell $! would name), its stdio to a
 	# log and fd 3 closed: bats waits for whoever holds fd 3
 	podman --root "$PODMAN_DIR/storage" --runroot "$PODMAN_DIR/run" --tmpdir "$PODMAN_DIR/tmp" \
-		--cgroup-manager cgroupfs --events-backend file system service --time 0 "$PODMAN_HOST" \
+		--cgroup-manager cgroupfs --events-backend file --runtime "$(peer_runtime)" \
+		system service --time 0 "$PODMAN_HOST" \
 		</dev/null >"$PODMAN_DIR/service.log" 2>&1 3>&- &
 	export PODMAN_PID=$!
 	local _ store r=0

@@ -294,6 +294,11 @@ podman_peer_teardown() {
 	rm -rf "$PM_DIR"
 }
 
+# peer_runtime [--why]: the OCI runtime for podman, buildah and podman-compose as peers (not as
+# clients of our runtimes): crun, their default, where it can run, else runc (a hybrid host
+# crun refuses); with --why, why crun cannot run here, or nothing (tests/helpers/peer-runtime).
+peer_runtime() { "$(dirname "${BASH_SOURCE[0]}")/../helpers/peer-runtime" "$@"; }
+
 # ---- a real unprivileged user for the rootless tests (issue #22) ----
 
 # userns_blocked [newuidmap]: why an ordinary user cannot make a user namespace here (or,
