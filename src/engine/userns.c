@@ -569,10 +569,11 @@ static char *fuse_mapping(json_t *list)
 	return strbuf_take(&b);
 }
 
-/* Where the user (the engine's 0) is not in the container's maps (nomap, --uidmap), the
- * runtime, as the container's root, must pass through the store's parents, which are the
- * user's: one that others may not search is named, with the fix. */
-static int check_reach(const struct eng_store *s, json_t *maps, struct berr **err)
+/* Where the user (the engine's 0) is not in the container's maps (auto, nomap, --uidmap), the
+ * runtime, as the container's root, must pass through the store's parents. As podman does
+ * (libpod's makeAccessible, the home's 0700 included), the user's own that others may not
+ * search get that permission (o+x alone: names stay unlisted); someone else's is named. */
+static int grant_reach(const struct eng_store *s, json_t *maps, struct berr **err)
 {
 	if (host_mapped(json_object_get(maps, "UidMap"), 0))
 		return 0;
@@ -580,13 +581,17 @@ static int check_reach(const struct eng_store *s, json_t *maps, struct berr **er
 	for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
 		*slash = '\0';
 		struct stat st;
-		if (stat(dir, &st) == 0 && st.st_uid == 0 && !(st.st_mode & S_IXOTH))
+		if (stat(dir, &st) < 0 || (st.st_mode & S_IXOTH))
+			continue;
+		if (st.st_uid != 0)
 			return berr_plain(err, EACCES,
 					  "the container's root, which is not you, cannot reach "
-					  "berth's store through '%s' (mode %04o): give others "
-					  "search permission (chmod o+x '%s') or put the store "
-					  "elsewhere (XDG_DATA_HOME)",
+					  "berth's store through '%s' (mode %04o, not yours): its "
+					  "owner may give others search permission (chmod o+x "
+					  "'%s'), or put the store elsewhere (XDG_DATA_HOME)",
 					  dir, (unsigned)(st.st_mode & 07777), dir);
+		if (chmod(dir, (st.st_mode & 07777) | S_IXOTH) < 0)
+			return berr_set(err, errno, "give others search permission on '%s'", dir);
 	}
 	return 0;
 }
@@ -597,7 +602,7 @@ int eng_userns_mount_mapped(const struct eng_store *s, const char *id, json_t *r
 	if (!eng_rootless())
 		return 0;
 	json_t *maps = json_object_get(json_object_get(rec, "HostConfig"), "IDMappings");
-	int r = check_reach(s, maps, err);
+	int r = grant_reach(s, maps, err);
 	if (r < 0)
 		return r;
 	autofree char *upper = eng_container_path(s, id, "diff");
