@@ -422,8 +422,9 @@ runner(const struct eng_store *s, const char *cid, const char *exec_id, struct r
 
 /* ---- a VM's exec: its monitor relays the process to the guest (vm/session.h) ---- */
 
-/* The session's output to where the exec's stdio goes; 1 at the end (*status set). */
-static int vm_output(int sock, int out, int errfd, char *buf, int *status)
+/* The session's output to where the exec's stdio goes (from FRAME_STARTED on: *started,
+ * frame_exec_early); 1 at the end (*status set). */
+static int vm_output(int sock, int out, int errfd, char *buf, bool *started, int *status)
 {
 	enum frame_stream st;
 	size_t len = 0;
@@ -431,6 +432,8 @@ static int vm_output(int sock, int out, int errfd, char *buf, int *status)
 		*status = 126;
 		return 1;
 	}
+	if (frame_exec_early(started, st))
+		return 0;
 	if (st == FRAME_STDOUT && out >= 0)
 		(void)fs_write_all(out, buf, len);
 	else if (st == FRAME_STDERR && errfd >= 0)
@@ -507,7 +510,7 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	signal(SIGPIPE, SIG_IGN);
 	autoclose int sock = eng_attach_connect(s, cid, NULL);
-	bool open_in = in >= 0;
+	bool open_in = in >= 0, started = false;
 	if (sock < 0 || frame_write(sock, FRAME_EXEC, records, len) < 0 ||
 	    (!open_in && frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0)) {
 		record_end(s, cid, exec_id, 126);
@@ -524,7 +527,7 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 				continue;
 			break;
 		}
-		if (pf[0].revents && vm_output(sock, 1, console ? 1 : 2, buf, &status))
+		if (pf[0].revents && vm_output(sock, 1, console ? 1 : 2, buf, &started, &status))
 			break;
 		struct signalfd_siginfo si;
 		if (pf[2].revents && read(winch, &si, sizeof(si)) > 0)

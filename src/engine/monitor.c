@@ -50,7 +50,6 @@
 #define MAX_CLIENTS    16
 #define ATTACH_WAIT_MS 30000
 #define PEND_MAX       (MAX_CLIENTS * FRAME_MAX) /* stdin kept for a process not reading it */
-#define FRESH_MS       1000 /* a new client's pause of the output: fresh_wait_ms */
 
 char *eng_runtime_root(const struct eng_store *s)
 {
@@ -73,7 +72,6 @@ struct monitor {
 	int listener;
 	int clients[MAX_CLIENTS];
 	bool held[MAX_CLIENTS]; /* some of its stdin is pending: not read until it is written */
-	long fresh_until[MAX_CLIENTS]; /* CLOCK_MONOTONIC ms, while it has sent nothing, or 0 */
 	size_t n_clients;
 	int sfd;
 	struct eng_log log;
@@ -137,14 +135,7 @@ static int listen_attach(struct monitor *m, struct berr **err)
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
-}
-
-static void add_client(struct monitor *m, int fd, long fresh_until)
+static void add_client(struct monitor *m, int fd)
 {
 	if (m->n_clients == MAX_CLIENTS) {
 		(void)close(fd);
@@ -154,7 +145,6 @@ static void add_client(struct monitor *m, int fd, long fresh_until)
 	int fl = fcntl(fd, F_GETFL);
 	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	m->held[m->n_clients] = false;
-	m->fresh_until[m->n_clients] = fresh_until;
 	m->clients[m->n_clients++] = fd;
 }
 
@@ -165,7 +155,6 @@ static int take_client(struct monitor *m, size_t i)
 	m->n_clients--;
 	m->clients[i] = m->clients[m->n_clients];
 	m->held[i] = m->held[m->n_clients];
-	m->fresh_until[i] = m->fresh_until[m->n_clients];
 	return fd;
 }
 
@@ -190,7 +179,7 @@ static int wait_clients(struct monitor *m, unsigned n, struct berr **err)
 		int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			return berr_set(err, errno, "accept");
-		add_client(m, fd, 0);
+		add_client(m, fd);
 	}
 	return 0;
 }
@@ -315,7 +304,6 @@ static void client_input(struct monitor *m, size_t i)
 		drop_client(m, i);
 		return;
 	}
-	m->fresh_until[i] = 0;
 	if (s == FRAME_EXEC) {
 		vm_session_clients_add(&m->x_sess, take_client(m, i), buf, len);
 		return;
@@ -410,31 +398,11 @@ static int reaped(struct monitor *m)
 	return reap(m);
 }
 
-/* A VM's execs come on the attach socket too, each client's first frame FRAME_EXEC
- * (vm/session.h); until a new client has sent a frame it may be an exec whose FRAME_EXEC is
- * on its way, and the container's output must not reach it: that exec's output would begin
- * with the console's (vm_systemd.bats once saw agetty's "\r\n" before a machine id). So no
- * output is read while a client accepted less than FRESH_MS ago has sent nothing: an exec's
- * client sends its frame at once, an attach client that sends nothing gets the output after
- * that pause, none of it lost. Only a VM's clients are fresh (accept_client). Returns the
- * ms the pause has left, -1 for none. */
-static int fresh_wait_ms(struct monitor *m)
-{
-	long now = now_ms(), wait = -1;
-	for (size_t i = 0; i < m->n_clients; i++) {
-		if (m->fresh_until[i] <= now)
-			m->fresh_until[i] = 0;
-		else if (m->fresh_until[i] - now > wait)
-			wait = m->fresh_until[i] - now;
-	}
-	return (int)wait;
-}
-
 static void accept_client(struct monitor *m)
 {
 	int fd = accept4(m->listener, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
-		add_client(m, fd, m->proc.exec >= 0 ? now_ms() + FRESH_MS : 0);
+		add_client(m, fd);
 }
 
 /* After poll, the nc clients' pollfds at p: last, as dropping or taking a client reorders
@@ -470,14 +438,10 @@ static int relay(struct monitor *m)
 	for (;;) {
 		struct pollfd p[8 + MAX_CLIENTS + 1 + VM_SESSION_CLIENTS];
 		size_t nc = m->n_clients, xs; /* xs: where the exec sessions' start */
-		int pause = fresh_wait_ms(m);
-		size_t n = poll_set(m, p, out_open && pause < 0, err_open && pause < 0, ctl_open,
-				    code < 0, &xs);
+		size_t n = poll_set(m, p, out_open, err_open, ctl_open, code < 0, &xs);
 		if (code >= 0 && !out_open && !err_open)
 			return code;
 		int timeout = code >= 0 ? 100 : eng_health_wait_ms(m->health);
-		if (pause >= 0 && (timeout < 0 || pause < timeout))
-			timeout = pause;
 		if (code >= 0) {
 			/* the init is gone: give what is still buffered two seconds */
 			struct timespec t;

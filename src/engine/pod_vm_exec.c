@@ -53,6 +53,7 @@ static void drop(struct pod_vm_execs *x, size_t i)
 	x->n--;
 	x->fd[i] = x->fd[x->n];
 	x->id[i] = x->id[x->n];
+	x->started[i] = x->started[x->n];
 }
 
 static void open_session(struct pod_vm_execs *x, unsigned id, const unsigned char *data, size_t len)
@@ -79,6 +80,7 @@ static void open_session(struct pod_vm_execs *x, unsigned id, const unsigned cha
 		return;
 	}
 	x->fd[x->n] = fd;
+	x->started[x->n] = false;
 	x->id[x->n++] = id;
 }
 
@@ -119,6 +121,8 @@ static void from_infra(struct pod_vm_execs *x, size_t i, char *buf)
 		drop(x, i);
 		return;
 	}
+	if (frame_exec_early(&x->started[i], s))
+		return;
 	if (s == FRAME_STARTED)
 		send_vm(x, VM_X_STARTED, id, NULL, 0);
 	else if (s == FRAME_STDOUT || s == FRAME_STDERR)

@@ -4,6 +4,7 @@
 #define BERTH_ENGINE_POD_VM_EXEC_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct eng_store;
@@ -17,7 +18,8 @@ struct pod_vm_execs {
 	const char *root_rec; /* "root=..." */
 	const char *member;   /* its id: an exec joins its namespaces and cgroup ("join=") */
 	unsigned id[POD_VM_EXECS_MAX];
-	int fd[POD_VM_EXECS_MAX]; /* each session's connection to the infra's monitor */
+	int fd[POD_VM_EXECS_MAX];       /* each session's connection to the infra's monitor */
+	bool started[POD_VM_EXECS_MAX]; /* its FRAME_STARTED came (frame_exec_early) */
 	size_t n;
 };
 

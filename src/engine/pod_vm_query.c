@@ -52,6 +52,7 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	char *text = xstrdup("");
 	size_t have = 0;
+	bool started = false;
 	for (;;) {
 		enum frame_stream st;
 		size_t len;
@@ -59,6 +60,8 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 			free(text);
 			return berr_plain(err, EIO, "the pod's VM went away");
 		}
+		if (frame_exec_early(&started, st))
+			continue;
 		if (st == FRAME_ERROR || (st == FRAME_EXIT && strcmp(buf, "0"))) {
 			/* the guest's reason: its output's last line (an error frame's text) */
 			char *nl = have ? strrchr(text, '\n') : NULL;

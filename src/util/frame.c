@@ -71,3 +71,10 @@ int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len
 	*out_len = len;
 	return 1;
 }
+
+bool frame_exec_early(bool *started, enum frame_stream s)
+{
+	if (s == FRAME_STARTED)
+		*started = true;
+	return !*started && (s == FRAME_STDOUT || s == FRAME_STDERR);
+}

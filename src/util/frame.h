@@ -5,6 +5,7 @@
 #ifndef BERTH_UTIL_FRAME_H
 #define BERTH_UTIL_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +36,11 @@ int frame_send_empty(int sock, enum frame_stream s);
 /* One frame into buf (cap >= FRAME_MAX + 1, NUL-terminated); 0 at a clean end, 1 with a
  * frame, -errno on error or a malformed frame. */
 int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len);
+/* For a frame s read on a connection whose first frame was FRAME_EXEC: true for output that
+ * came before the exec's FRAME_STARTED, to be dropped. Until the monitor read FRAME_EXEC the
+ * connection was an attach client and may have got the container's output (a console's
+ * "\r\n"); the exec's own comes after FRAME_STARTED, which the monitor sends first (or
+ * FRAME_ERROR, and no output). *started, false at first, is set at FRAME_STARTED. */
+bool frame_exec_early(bool *started, enum frame_stream s);
 
 #endif

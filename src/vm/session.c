@@ -251,6 +251,7 @@ int vm_session_run(const char *attach_path, const char *records, size_t len, int
 	int64_t deadline = mono_ms() + timeout_ms;
 	char *buf = xmalloc(FRAME_MAX + 1);
 	int code = -1;
+	bool started = false;
 	while (code < 0) {
 		int64_t left = deadline - mono_ms();
 		struct pollfd p = {.fd = sock, .events = POLLIN};
@@ -264,6 +265,8 @@ int vm_session_run(const char *attach_path, const char *records, size_t len, int
 		if (frame_read(sock, &st, buf, &n) <= 0) {
 			dprintf(out, "the container's monitor went away\n");
 			code = 126;
+		} else if (frame_exec_early(&started, st)) {
+			continue;
 		} else if (st == FRAME_STDOUT || st == FRAME_STDERR) {
 			(void)fs_write_all(out, buf, n);
 		} else if (st == FRAME_EXIT) {

@@ -65,6 +65,7 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 	static char buf[FRAME_MAX + 1];
 	bool in_open = a->stdin_ && !a->tty_raw ? true : a->stdin_;
 	struct keys keys = {0};
+	bool started = !a->exec;
 	for (;;) {
 		struct pollfd p[3] = {{.fd = sock, .events = POLLIN},
 				      {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
@@ -100,6 +101,8 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 			int r = frame_read(sock, &st, buf, &len);
 			if (r <= 0)
 				return 255; /* the monitor went away */
+			if (frame_exec_early(&started, st))
+				continue;
 			if (st == FRAME_EXIT)
 				return (int)strtol(buf, NULL, 10);
 			if (st == FRAME_ERROR) { /* an exec that could not be run: "CODE message" */

@@ -11,6 +11,7 @@ struct cli_attach {
 	bool stdin_, stdout_, stderr_;
 	bool tty_raw;   /* the container has a terminal: ours goes raw, sizes follow */
 	bool sig_proxy; /* signals we receive go to the container */
+	bool exec;      /* an exec's connection (FRAME_EXEC sent): frame_exec_early's */
 };
 
 /* Relay until the container ends: its exit status; -1 when the user detached. */

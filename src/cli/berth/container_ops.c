@@ -263,7 +263,8 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 			       .stdout_ = true,
 			       .stderr_ = true,
 			       .tty_raw = pr->terminal,
-			       .sig_proxy = false};
+			       .sig_proxy = false,
+			       .exec = true};
 	int code = cli_attach_run(es, id, sock, &a);
 	return code < 0 ? 0 : code;
 }

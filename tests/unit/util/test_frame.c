@@ -71,12 +71,32 @@ static void test_malformed(void **state)
 	(void)close(sv[1]);
 }
 
+/* An exec's connection: output before FRAME_STARTED is the container's, dropped; what
+ * follows is the exec's, and an attach's frames (started from the first) are all kept. */
+static void test_exec_early(void **state)
+{
+	(void)state;
+	bool started = false;
+	assert_true(frame_exec_early(&started, FRAME_STDOUT));
+	assert_true(frame_exec_early(&started, FRAME_STDERR));
+	assert_false(frame_exec_early(&started, FRAME_ERROR));
+	assert_false(started);
+	assert_false(frame_exec_early(&started, FRAME_STARTED));
+	assert_true(started);
+	assert_false(frame_exec_early(&started, FRAME_STDOUT));
+	assert_false(frame_exec_early(&started, FRAME_STDERR));
+	assert_false(frame_exec_early(&started, FRAME_EXIT));
+	bool attach = true;
+	assert_false(frame_exec_early(&attach, FRAME_STDOUT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_peer_gone),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_exec_early),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
