@@ -15,6 +15,7 @@
 #include "engine/executor.h"
 #include "engine/hosts.h"
 #include "engine/network.h"
+#include "engine/network_firewall.h"
 #include "engine/passt.h"
 #include "engine/pasta.h"
 #include "engine/rootless.h"
@@ -64,86 +65,6 @@ static int open_netns(pid_t pid, struct berr **err)
 	if (fd < 0)
 		return berr_set(err, errno, "open '%s'", path);
 	return fd;
-}
-
-/* <runroot>/networks/<id>: the index of the bridge whose firewall chains were made, and the
- * rules' version (NET_NFT_RULES). An nft transaction costs 10 to 20 ms here (the kernel waits
- * for RCU grace periods), a tenth of a start: it is run when the bridge is new or the rules
- * have changed (a berth of another version made them), not at every start. system check
- * finds chains someone flushed. */
-static char *marker_path(const struct eng_store *s, json_t *net)
-{
-	return xasprintf("%s/networks/%s", s->runroot, str(net, "Id"));
-}
-
-static bool firewall_done(const struct eng_store *s, json_t *net, unsigned index)
-{
-	autofree char *p = marker_path(s, net);
-	autofree char *data = NULL;
-	size_t len = 0;
-	unsigned made = 0, rules = 0;
-	return fs_read_file(AT_FDCWD, p, 32, &data, &len, NULL) == 0 &&
-	       sscanf(data, "%u %u", &made, &rules) == 2 && made == index && index &&
-	       rules == NET_NFT_RULES;
-}
-
-static void firewall_mark(const struct eng_store *s, json_t *net, unsigned index)
-{
-	autofree char *dir = xasprintf("%s/networks", s->runroot);
-	autofree char *p = marker_path(s, net);
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%u %u\n", index, NET_NFT_RULES);
-	if (fs_mkdir_p(dir, 0700, NULL) == 0)
-		(void)fs_replace_file(p, buf, (size_t)n, 0600, NULL);
-}
-
-static void describe(json_t *net, struct net_bridge *b, struct net_nft_network *nn,
-		     char s4[NET_ADDR_STRLEN], char s6[NET_ADDR_STRLEN])
-{
-	*b = (struct net_bridge){.name = eng_network_bridge(net),
-				 .mtu = eng_network_mtu(net),
-				 .internal = eng_network_internal(net)};
-	struct net_addr sn4, sn6;
-	bool v4 = eng_network_subnet(net, AF_INET, &sn4, &b->gw4);
-	bool v6 = eng_network_subnet(net, AF_INET6, &sn6, &b->gw6);
-	if (!v4)
-		b->gw4.family = 0;
-	if (!v6)
-		b->gw6.family = 0;
-	*nn = (struct net_nft_network){
-	    .bridge = b->name,
-	    .subnet4 = v4 ? net_addr_cidr(&sn4, s4, NET_ADDR_STRLEN) : NULL,
-	    .subnet6 = v6 ? net_addr_cidr(&sn6, s6, NET_ADDR_STRLEN) : NULL,
-	    .internal = b->internal};
-}
-
-/* The network's firewall table and chains (one idempotent batch). */
-static int make_firewall(const struct net_nft_network *nn, struct berr **err)
-{
-	autofree char *base = net_nft_base();
-	autofree char *mine = net_nft_network(nn, true);
-	autofree char *both = xasprintf("%s%s", base, mine);
-	return net_nft_run(both, err);
-}
-
-/* The network's bridge and firewall chains, made if missing (idempotent). */
-static int ensure_network(const struct eng_store *s, json_t *net, struct berr **err)
-{
-	struct net_bridge b;
-	struct net_nft_network nn;
-	char s4[NET_ADDR_STRLEN], s6[NET_ADDR_STRLEN];
-	describe(net, &b, &nn, s4, s6);
-	if (!b.name)
-		return berr_plain(err, EINVAL, "network %s has no bridge", str(net, "Name"));
-	unsigned index = 0;
-	if (net_bridge_ensure(&b, &index, err) < 0)
-		return berr_wrap(err, "network %s", str(net, "Name"));
-	if (firewall_done(s, net, index))
-		return 0;
-	if (make_firewall(&nn, err) < 0)
-		return berr_wrap(err, "firewall of network %s", str(net, "Name"));
-	firewall_mark(s, net, index);
-	return 0;
 }
 
 /* The interface ifname of the container on network n (its record entry), host_if its
@@ -299,7 +220,7 @@ static int attach_locked(const struct eng_store *s, const char *id, json_t *rec,
 		}
 		char ifname[16];
 		snprintf(ifname, sizeof(ifname), "eth%zu", i);
-		r = ensure_network(s, net, err);
+		r = eng_network_ensure(s, net, err);
 		if (r == 0)
 			r = add_interface(id, n, net, netns, ifname, i == 0, nics, err);
 		json_decref(net);
@@ -522,7 +443,7 @@ static int connect_here(const struct eng_store *s, const char *id, json_t *rec, 
 		net_nl_close(&nl);
 	bool only = json_object_size(networks_of(rec)) == 1;
 	if (r == 0)
-		r = ensure_network(s, net, err);
+		r = eng_network_ensure(s, net, err);
 	if (r == 0)
 		r = add_interface(id, n, net, netns, ifname, only, NULL, err);
 	json_decref(net);
@@ -788,7 +709,7 @@ static void check_network(const struct eng_store *s, json_t *out, json_t *net, b
 	struct net_bridge b;
 	struct net_nft_network nn;
 	char s4[NET_ADDR_STRLEN], s6[NET_ADDR_STRLEN];
-	describe(net, &b, &nn, s4, s6);
+	eng_network_describe(net, &b, &nn, s4, s6);
 	unsigned index = 0;
 	struct net_nl nl;
 	if (userns_is_initial() && net_nl_open(&nl, -1, NULL) == 0) {
@@ -797,9 +718,9 @@ static void check_network(const struct eng_store *s, json_t *out, json_t *net, b
 	}
 	autofree char *chain = xasprintf("in-%s", b.name ? b.name : "");
 	if (index && !net_nft_chain_exists(chain)) {
-		bool fixed = repair && make_firewall(&nn, NULL) == 0;
+		bool fixed = repair && eng_network_firewall(&nn, NULL) == 0;
 		if (fixed)
-			firewall_mark(s, net, index);
+			eng_network_firewall_mark(s, net, index);
 		add_finding(out, fixed, "network %s: its bridge is up without its firewall chains",
 			    str(net, "Name"));
 	}
