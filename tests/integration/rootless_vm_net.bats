@@ -69,8 +69,13 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	assert_success
 	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
 	# the host's IPv6 address and default route, as pasta gives a rootless container, and
-	# the kernel's link-local address
-	run ub exec "$N" ip -6 addr show eth0
+	# the kernel's link-local address, which it adds once eth0 has its carrier: a loaded CI
+	# run once saw the guest's first exec before that (NO-CARRIER, the global address set)
+	for _ in $(seq 60); do
+		run ub exec "$N" ip -6 addr show eth0
+		[[ "$output" =~ inet6\ fe80::[0-9a-f:]+/64\ scope\ link ]] && break
+		sleep 0.5
+	done
 	assert_output --partial "inet6 2001:db8:5::2/64 scope global"
 	assert_output --regexp "inet6 fe80::[0-9a-f:]+/64 scope link"
 	run ub exec "$N" ip -6 route
