@@ -213,10 +213,8 @@ static int copy_entry(struct copy *c, int from, int to, const char *name, const 
 					  DEPTH_MAX);
 		if (mkdirat(to, name, 0700) < 0)
 			return berr_set(err, errno, "create '%s'", path);
-		autoclose int sub_from =
-		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		autoclose int sub_to =
-		    openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		autoclose int sub_from = fs_open_dir(from, name);
+		autoclose int sub_to = fs_open_dir(to, name);
 		if (sub_from < 0 || sub_to < 0)
 			return berr_set(err, errno, "open '%s'", path);
 		r = copy_children(c, sub_from, sub_to, path, depth + 1, err);
@@ -242,23 +240,14 @@ static int copy_entry(struct copy *c, int from, int to, const char *name, const 
 static int copy_children(struct copy *c, int from, int to, const char *path, int depth,
 			 struct berr **err)
 {
-	int dup = fcntl(from, F_DUPFD_CLOEXEC, 3);
-	if (dup < 0)
+	autoclosedir DIR *d = fs_opendir_at(from, NULL);
+	if (!d)
 		return berr_set(err, errno, "read '%s'", path);
-	autoclosedir DIR *d = fdopendir(dup);
-	if (!d) {
-		(void)close(dup);
-		return berr_set(err, errno, "read '%s'", path);
-	}
 	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	while ((de = fs_readdir(d))) {
 		int r = copy_entry(c, from, to, de->d_name, path, depth, err);
 		if (r < 0)
 			return r;
-		errno = 0;
 	}
 	return errno ? berr_set(err, errno, "read '%s'", path) : 0;
 }
@@ -272,8 +261,8 @@ static int copy_layer(int layer, int dir, const char *tmp, const struct idshift 
 		return berr_set(err, errno ? errno : ENOTDIR, "open the layer's tree");
 	if (mkdirat(dir, tmp, 0700) < 0)
 		return berr_set(err, errno, "create '%s'", tmp);
-	autoclose int from = openat(layer, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	autoclose int to = openat(dir, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int from = fs_open_dir(layer, "diff");
+	autoclose int to = fs_open_dir(dir, tmp);
 	if (from < 0 || to < 0)
 		return berr_set(err, errno, "open the layer's tree");
 	struct copy c = {.map = map,
@@ -322,10 +311,9 @@ int img_layer_chown_get(struct img_store *s, const char *chain, const struct ids
 	autofree char *name = xasprintf("%s.%s", hex, key);
 	if (mkdirat(s->dirfd, IMG_LAYER_CHOWN_DIR, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "create '%s/" IMG_LAYER_CHOWN_DIR "'", s->root);
-	autoclose int dir =
-	    openat(s->dirfd, IMG_LAYER_CHOWN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int dir = fs_open_dir(s->dirfd, IMG_LAYER_CHOWN_DIR);
 	if (dir < 0)
-		return berr_set(err, errno, "open '%s/" IMG_LAYER_CHOWN_DIR "'", s->root);
+		return berr_set(err, -dir, "open '%s/" IMG_LAYER_CHOWN_DIR "'", s->root);
 	int r = 0;
 	if (faccessat(dir, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		r = make(s, dir, hex, name, map, err);
@@ -348,25 +336,18 @@ int img_layer_chown_prune(struct img_store *s,
 			  bool (*keep)(void *ctx, const char *hex, const char *key), void *ctx,
 			  struct berr **err)
 {
-	autoclose int dir =
-	    openat(s->dirfd, IMG_LAYER_CHOWN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int dir = fs_open_dir(s->dirfd, IMG_LAYER_CHOWN_DIR);
 	if (dir < 0)
-		return errno == ENOENT ? 0 : berr_set(err, errno, "open " IMG_LAYER_CHOWN_DIR);
-	int dup = fcntl(dir, F_DUPFD_CLOEXEC, 3);
-	autoclosedir DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-	if (!d) {
-		if (dup >= 0)
-			(void)close(dup);
+		return dir == -ENOENT ? 0 : berr_set(err, -dir, "open " IMG_LAYER_CHOWN_DIR);
+	autoclosedir DIR *d = fs_opendir_at(dir, NULL);
+	if (!d)
 		return berr_set(err, errno, "read " IMG_LAYER_CHOWN_DIR);
-	}
 	struct dirent *de;
 	int r = 0;
-	while ((de = readdir(d))) {
+	while ((de = fs_readdir(d))) {
 		const char *n = de->d_name;
 		char hex[SHA256_HEX_LEN + 1];
 		bool go;
-		if (!strcmp(n, ".") || !strcmp(n, ".."))
-			continue;
 		if (!strncmp(n, ".tmp-", 5)) {
 			go = stale_tmp(n);
 		} else if (strlen(n) == 2 * SHA256_HEX_LEN + 1 && n[SHA256_HEX_LEN] == '.') {

@@ -164,6 +164,32 @@ int fs_mkdir_p(const char *path, mode_t mode, struct berr **err)
 	return 0;
 }
 
+int fs_open_dir(int dirfd, const char *name)
+{
+	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		      : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
+}
+
+DIR *fs_opendir_at(int dirfd, const char *name)
+{
+	autoclose int fd = fs_open_dir(dirfd, name);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		fd = -1; /* the stream's now */
+	return d;
+}
+
+struct dirent *fs_readdir(DIR *d)
+{
+	struct dirent *de;
+	do {
+		errno = 0;
+		de = readdir(d);
+	} while (de && (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")));
+	return de;
+}
+
 static int rm_rf_at(int parent, const char *name, dev_t dev, int depth, struct berr **err)
 {
 	struct stat st;
@@ -181,18 +207,11 @@ static int rm_rf_at(int parent, const char *name, dev_t dev, int depth, struct b
 		return berr_set(err, EXDEV, "'%s' is a mount point", name);
 	if (depth > 256)
 		return berr_set(err, ELOOP, "'%s' is nested too deeply", name);
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	autoclosedir DIR *d = fs_opendir_at(parent, name);
+	if (!d)
 		return berr_set(err, errno, "open '%s'", name);
-	autoclosedir DIR *d = fdopendir(fd);
-	if (!d) {
-		(void)close(fd);
-		return berr_set(err, errno, "opendir '%s'", name);
-	}
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	while ((de = fs_readdir(d))) {
 		if (rm_rf_at(dirfd(d), de->d_name, dev, depth + 1, err) < 0)
 			return berr_wrap(err, "in '%s'", name);
 	}
@@ -247,8 +266,8 @@ static int copy_dir(int from, int to, const char *name, const struct stat *st, i
 {
 	if (mkdirat(to, name, st->st_mode & 07777) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "mkdir '%s'", name);
-	autoclose int a = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	autoclose int b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int a = fs_open_dir(from, name);
+	autoclose int b = fs_open_dir(to, name);
 	if (a < 0 || b < 0)
 		return berr_set(err, errno, "open '%s'", name);
 	int r = copy_tree(a, b, depth + 1, replace, ids, err);
@@ -341,19 +360,13 @@ static int copy_tree(int from, int to, int depth, bool replace, const struct ids
 	if (depth > FS_COPY_DEPTH_MAX)
 		return berr_plain(err, ELOOP, "directories nested more than %d deep",
 				  FS_COPY_DEPTH_MAX);
-	int dup = fcntl(from, F_DUPFD_CLOEXEC, 3);
-	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-	if (!d) {
-		if (dup >= 0)
-			(void)close(dup);
+	autoclosedir DIR *d = fs_opendir_at(from, NULL);
+	if (!d)
 		return berr_set(err, errno, "read directory");
-	}
 	struct dirent *de;
 	int r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = copy_entry(from, to, de->d_name, depth, replace, ids, err);
-	closedir(d);
+	while (r == 0 && (de = fs_readdir(d)))
+		r = copy_entry(from, to, de->d_name, depth, replace, ids, err);
 	return r;
 }
 
@@ -378,7 +391,7 @@ static int scratch_dir(int dir, char out_name[32], struct berr **err)
 				continue;
 			return berr_set(err, errno, "mkdir '%s'", out_name);
 		}
-		int fd = openat(dir, out_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = fs_open_dir(dir, out_name);
 		if (fd < 0) {
 			int e = errno;
 			(void)unlinkat(dir, out_name, AT_REMOVEDIR);
@@ -421,19 +434,13 @@ static int64_t du(int at, const char *name, int depth)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
 		return S_ISREG(st.st_mode) ? st.st_size : 0;
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
+	autoclosedir DIR *d = fs_opendir_at(at, name);
+	if (!d)
 		return 0;
-	}
 	int64_t total = 0;
 	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			total += du(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
+	while ((de = fs_readdir(d)))
+		total += du(dirfd(d), de->d_name, depth + 1);
 	return total;
 }
 
@@ -457,18 +464,11 @@ static int chown_tree(int at, const char *name, uid_t uid, gid_t gid, int depth,
 		return berr_set(err, errno, "chown '%s'", name);
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	int dfd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	autoclosedir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		int e = errno;
-		if (dfd >= 0)
-			(void)close(dfd);
-		return berr_set(err, e, "'%s'", name);
-	}
+	autoclosedir DIR *d = fs_opendir_at(at, name);
+	if (!d)
+		return berr_set(err, errno, "'%s'", name);
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	while ((de = fs_readdir(d))) {
 		int r = chown_tree(dirfd(d), de->d_name, uid, gid, depth + 1, err);
 		if (r < 0)
 			return berr_wrap(err, "'%s'", name);

@@ -3,6 +3,7 @@
 #ifndef BERTH_UTIL_FS_H
 #define BERTH_UTIL_FS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,15 @@ int fs_write_all(int fd, const void *data, size_t len);
 int fs_mkdir_p(const char *path, mode_t mode, struct berr **err);
 /* Remove a tree without crossing mount points or following symlinks. */
 int fs_rm_rf(int dirfd, const char *name, struct berr **err);
+
+/* dirfd/name opened to read as a directory (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC: a
+ * symbolic link at name is refused, not followed); name NULL: a new fd of dirfd itself, whose
+ * position is then shared with dirfd. The fd, or -errno (errno set too). */
+int fs_open_dir(int dirfd, const char *name);
+/* The same as a stream that owns its fd (dirfd stays the caller's); NULL with errno set. */
+DIR *fs_opendir_at(int dirfd, const char *name);
+/* The next entry of d but "." and ".."; NULL at the end (errno 0) or on failure (errno set). */
+struct dirent *fs_readdir(DIR *d);
 
 /* An AF_UNIX address for path. A path longer than sun_path is reached through its directory:
  * *out_dirfd gets an O_PATH fd of it (keep it open until bind or connect is done) and the

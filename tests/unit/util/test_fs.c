@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,6 +198,46 @@ static void replace_file_as_rename(void **state)
 	assert_true(only_entries("ctr", 3));
 }
 
+/* fs_open_dir and fs_opendir_at: a link at the name is refused, not followed; no name: a new
+ * fd of the directory; fs_readdir lists every entry but "." and "..", then NULL with errno 0. */
+static void opendir_and_readdir(void **state)
+{
+	(void)state;
+	assert_int_equal(fs_write_file(AT_FDCWD, at("host/f"), "x", 1, 0644, NULL), 0);
+	assert_int_equal(mkdir(at("host/d"), 0755), 0);
+	assert_int_equal(symlink("d", at("host/l")), 0);
+	assert_int_equal(fs_open_dir(host, "l"), -ENOTDIR); /* d, not followed */
+	assert_null(fs_opendir_at(host, "l"));
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(fs_open_dir(host, "f"), -ENOTDIR);
+	assert_int_equal(fs_open_dir(host, "none"), -ENOENT);
+	int fd = fs_open_dir(host, NULL);
+	assert_true(fd >= 3 && fd != host);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	(void)close(fd);
+	DIR *d = fs_opendir_at(host, NULL);
+	assert_non_null(d);
+	assert_true(dirfd(d) != host);
+	unsigned seen = 0, n = 0;
+	struct dirent *de;
+	while ((de = fs_readdir(d))) {
+		const char *m = de->d_name;
+		n++;
+		seen |= (unsigned)!strcmp(m, "f") | (unsigned)!strcmp(m, "d") << 1 |
+			(unsigned)!strcmp(m, "l") << 2;
+	}
+	assert_int_equal(errno, 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(seen, 7);
+	closedir(d);
+	d = fs_opendir_at(host, "d");
+	assert_non_null(d);
+	assert_null(fs_readdir(d));
+	assert_int_equal(errno, 0);
+	closedir(d);
+	assert_int_equal(fcntl(host, F_GETFD), FD_CLOEXEC); /* still the caller's, open */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +246,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(scratch_name_not_guessable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(open_regular_refuses_others, setup, teardown),
 	    cmocka_unit_test_setup_teardown(replace_file_as_rename, setup, teardown),
+	    cmocka_unit_test_setup_teardown(opendir_and_readdir, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
