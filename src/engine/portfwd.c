@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -277,24 +278,15 @@ int eng_portfwd_start(const struct eng_port_hold *h, size_t n, int netns_fd, con
 		fds[i] = h[i].fd;
 		udp[i] = !strcmp(h[i].proto, "udp");
 	}
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return berr_set(err, e, "fork the port forwarder");
-	}
-	if (pid == 0) {
-		(void)close(p[0]);
-		child(fds, udp, t, n, netns_fd, p[1]);
-	}
-	(void)close(p[1]);
+	int report;
+	pid_t pid = child_fork_piped(&report);
+	if (pid < 0)
+		return berr_set(err, (int)-pid, "fork the port forwarder");
+	if (pid == 0)
+		child(fds, udp, t, n, netns_fd, report);
 	int code = EIO;
-	ssize_t got = read(p[0], &code, sizeof(code));
-	(void)close(p[0]);
+	ssize_t got = read(report, &code, sizeof(code));
+	(void)close(report);
 	if (got != sizeof(code) || code) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
