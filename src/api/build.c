@@ -38,6 +38,7 @@
 #include "image/pull.h"
 #include "image/reference.h"
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -450,23 +451,14 @@ int api_build(struct api_req *r)
 		berr_free(err);
 		return api_reply_error(r, 500, "%s", msg);
 	}
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		query_free(&q);
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(p[0]);
-		build_child(r, &q, p[1]);
-	}
-	(void)close(p[1]);
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid == 0)
+		build_child(r, &q, fd);
 	query_free(&q);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_jsonstream(r, p[0], pid);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_jsonstream(r, fd, pid);
 }
 
 int api_build_session(struct api_req *r)

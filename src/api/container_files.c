@@ -24,6 +24,7 @@
 #include "engine/rootfs.h"
 #include "image/auth.h"
 #include "image/layer.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -140,25 +141,18 @@ static void held_done(void *cls)
  * with what it writes; h is taken. */
 static int reply_tar(struct api_req *r, struct held *h, const char *stat_header)
 {
-	int p[2] = {-1, -1};
-	pid_t pid = -1;
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		int e = errno;
-		if (p[0] >= 0) {
-			(void)close(p[0]);
-			(void)close(p[1]);
-		}
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid < 0) {
 		held_release(h);
-		return api_reply_error(r, 500, "pipe or fork: %s", strerror(e));
+		return api_reply_error(r, 500, "pipe or fork: %s", strerror((int)-pid));
 	}
 	if (pid == 0) {
-		(void)close(p[0]);
-		int rr = h->files ? eng_files_tar_out(&h->f, false, p[1], NULL)
-				  : eng_files_export(h->store, h->id, &h->root, p[1], NULL);
+		int rr = h->files ? eng_files_tar_out(&h->f, false, fd, NULL)
+				  : eng_files_export(h->store, h->id, &h->root, fd, NULL);
 		_exit(rr < 0 ? 1 : 0);
 	}
-	(void)close(p[1]);
-	h->fd = p[0];
+	h->fd = fd;
 	h->pid = pid;
 	api_reply_stream(r, 200, "application/x-tar", held_read, held_done, h);
 	if (stat_header)

@@ -19,6 +19,7 @@
 #include "engine/container_prune.h"
 #include "engine/stats.h"
 #include "engine/update.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/filter.h"
@@ -125,21 +126,15 @@ int api_container_stats(struct api_req *r)
 		eng_stats_sample_clear(&b);
 		return api_reply_json(r, 200, doc);
 	}
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
 	if (pid == 0) {
-		(void)close(p[0]);
-		stats_stream(s, id, name, p[1], api_client_fd(r));
+		stats_stream(s, id, name, fd, api_client_fd(r));
 		_exit(0);
 	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_piped(r, 200, "application/json", p[0], pid, NULL);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_piped(r, 200, "application/json", fd, pid, NULL);
 }
 
 static int pause_or_resume(struct api_req *r, bool pause)

@@ -27,6 +27,7 @@
 #include "engine/monitor.h"
 #include "image/builtin.h"
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/filter.h"
@@ -544,22 +545,16 @@ int api_container_logs(struct api_req *r)
 	json_t *rec = eng_container_load(&r->ctx->es, id, NULL);
 	w.tty = json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
 	json_decref(rec);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
 	if (pid == 0) {
-		(void)close(p[0]);
-		w.fd = p[1];
+		w.fd = fd;
 		(void)eng_container_logs(&r->ctx->es, id, &o, log_entry, &w, NULL);
 		_exit(0);
 	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_piped(r, 200, "application/vnd.docker.raw-stream", p[0], pid, NULL);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_piped(r, 200, "application/vnd.docker.raw-stream", fd, pid, NULL);
 }
 
 /* ---- attach: the hijacked stream ---- */

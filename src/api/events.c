@@ -9,6 +9,7 @@
 
 #include "api/routes.h"
 #include "engine/event.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/eventlog.h"
@@ -51,14 +52,11 @@ int api_events(struct api_req *r)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
 	if (pid == 0) {
-		(void)close(p[0]);
 		signal(SIGPIPE, SIG_IGN);
-		struct sink k = {.fd = p[1], .filters = filters};
+		struct sink k = {.fd = fd, .filters = filters};
 		/* dockerd: until in the past ends the stream at once; otherwise it follows */
 		struct eventlog_read o = {.since_ns = since,
 					  .until_ns = until,
@@ -71,10 +69,7 @@ int api_events(struct api_req *r)
 		}
 		_exit(0);
 	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_piped(r, 200, "application/json", p[0], pid, NULL);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_piped(r, 200, "application/json", fd, pid, NULL);
 }

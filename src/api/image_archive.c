@@ -19,6 +19,7 @@
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -45,20 +46,13 @@ static const char *unknown_name(struct img_store *s, char **names, struct berr *
 /* The archive, written by a child into a pipe the response reads as it comes. */
 static int reply_save(struct api_req *r, struct img_store *s, char **names, size_t n)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(p[0]);
-		_exit(img_archive_save(s, names, n, IMG_ARCHIVE_DOCKER, p[1], NULL) < 0);
-	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_piped(r, 200, "application/x-tar", p[0], pid, NULL);
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid == 0)
+		_exit(img_archive_save(s, names, n, IMG_ARCHIVE_DOCKER, fd, NULL) < 0);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_piped(r, 200, "application/x-tar", fd, pid, NULL);
 }
 
 int api_images_get(struct api_req *r)

@@ -25,6 +25,7 @@
 #include "image/reference.h"
 #include "image/search.h"
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/filter.h"
@@ -125,20 +126,13 @@ __attribute__((noreturn)) static void job_child(struct api_req *r, stream_job jo
  * something, else its error's status. */
 static int reply_streamed(struct api_req *r, stream_job job, void *ctx)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return api_reply_error(r, 500, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(p[0]);
-		job_child(r, job, ctx, p[1]);
-	}
-	(void)close(p[1]);
-	if (pid < 0) {
-		(void)close(p[0]);
-		return api_reply_error(r, 500, "fork: %s", strerror(errno));
-	}
-	return api_reply_jsonstream(r, p[0], pid);
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid == 0)
+		job_child(r, job, ctx, fd);
+	if (pid < 0)
+		return api_reply_error(r, 500, "fork: %s", strerror((int)-pid));
+	return api_reply_jsonstream(r, fd, pid);
 }
 
 /* The options for a registry of name's domain, with the client's credentials. */
