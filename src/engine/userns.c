@@ -23,6 +23,8 @@
 #include "util/xalloc.h"
 
 #define POOLS_MAX 64
+/* the maps auto's uidmapping= (or gidmapping=) may force (a map takes 340 lines) */
+#define AUTO_FORCED_MAX 64
 
 /* One kind of id: its maps' key in IDMappings, the file of its ranges, the engine's own map. */
 struct id_kind {
@@ -77,8 +79,40 @@ static int64_t auto_default(void)
 	return eng_rootless() ? 0 : ENG_USERNS_SIZE;
 }
 
-/* "auto", "auto:size=N", "private": the size of the range; -1 for anything else. */
-static int64_t auto_size(const char *mode, struct berr **err)
+/* One option of auto's: "size=N", or "uidmapping=C:H:S" / "gidmapping=C:H:S" (podman's: that
+ * map forced into the namespace, as many as given) appended to maps' UidMap or GidMap. */
+static int auto_opt(const char *t, const char *mode, int64_t *size, json_t *maps, struct berr **err)
+{
+	static const char *const keys[][2] = {{"uidmapping=", "UidMap"}, {"gidmapping=", "GidMap"}};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(keys[i][0]);
+		if (strncmp(t, keys[i][0], n))
+			continue;
+		uint32_t v[3];
+		json_t *list = json_object_get(maps, keys[i][1]);
+		if (!list)
+			json_object_set_new(maps, keys[i][1], list = json_array());
+		if (parse_map(t + n, v) < 0 || json_array_size(list) >= AUTO_FORCED_MAX)
+			return berr_plain(err, EINVAL,
+					  "invalid --userns option '%s' in '%s': expected %.*s"
+					  "CONTAINER_ID:HOST_ID:SIZE, at most %d of each",
+					  t, mode, (int)n, keys[i][0], AUTO_FORCED_MAX);
+		json_array_append_new(list, json_string(t + n));
+		return 0;
+	}
+	char *end = NULL;
+	if (strncmp(t, "size=", 5) || !t[5])
+		return berr_plain(err, EINVAL, "invalid --userns option '%s' in '%s'", t, mode);
+	long long v = strtoll(t + 5, &end, 10);
+	if (*end || v < 1 || v > (long long)ENG_USERNS_POOL_LEN)
+		return berr_plain(err, EINVAL, "invalid --userns size '%s'", t + 5);
+	*size = v;
+	return 0;
+}
+
+/* "auto[:OPTIONS]", "private": the size of the range, the maps forced into it in maps; -1 for
+ * anything else. */
+static int64_t auto_size(const char *mode, json_t *maps, struct berr **err)
 {
 	if (!strcmp(mode, "private") || !strcmp(mode, "auto"))
 		return auto_default();
@@ -88,14 +122,9 @@ static int64_t auto_size(const char *mode, struct berr **err)
 	autofree char *opts = xstrdup(mode + 5);
 	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		char *end = NULL;
-		if (strncmp(t, "size=", 5) || !t[5])
-			return berr_plain(err, EINVAL, "invalid --userns option '%s' in '%s'", t,
-					  mode);
-		long long v = strtoll(t + 5, &end, 10);
-		if (*end || v < 1 || v > (long long)ENG_USERNS_POOL_LEN)
-			return berr_plain(err, EINVAL, "invalid --userns size '%s'", t + 5);
-		size = v;
+		int r = auto_opt(t, mode, &size, maps, err);
+		if (r < 0)
+			return r;
 	}
 	return size < 0 ? auto_default() : size;
 }
@@ -127,9 +156,10 @@ static int own_map(const char *file, uint32_t *outside0, uint64_t *total, struct
  * (podman's rootless "container_id:intermediate_id:size": 0 the user, 1..R the user's ranges):
  * an id past R is refused here, naming what there is, not by the kernel at start (EPERM
  * writing uid_map). As root they are the host's: nothing to check. */
-static int within_own(json_t *list, const struct id_kind *k, const char *flag, struct berr **err)
+static int within_own(json_t *list, const struct id_kind *k, const char *flag, const char *note,
+		      struct berr **err)
 {
-	if (!eng_rootless())
+	if (!eng_rootless() || !json_array_size(list))
 		return 0;
 	uint32_t user;
 	uint64_t total;
@@ -143,10 +173,10 @@ static int within_own(json_t *list, const struct id_kind *k, const char *flag, s
 		if (parse_map(json_string_value(v) ?: "", m) == 0 &&
 		    (uint64_t)m[1] + m[2] > total + 1)
 			return berr_plain(err, EINVAL,
-					  "invalid %s '%s': as a user the middle ids are your "
+					  "invalid %s '%s'%s: as a user the middle ids are your "
 					  "namespace's, 0 (you) and 1 to %" PRIu64
 					  " (your subordinate ids in %s)",
-					  flag, json_string_value(v), total, k->subids);
+					  flag, json_string_value(v), note, total, k->subids);
 	}
 	return 0;
 }
@@ -226,21 +256,54 @@ static int plan_explicit(const struct eng_userns_opts *o, json_t **out_maps, str
 		json_decref(u);
 		return berr_ret(err);
 	}
-	int r = within_own(u, &uids, "--uidmap", err);
+	/* only one of them given: the other is the same, as podman has it; checked against
+	 * the other kind's ids too (a user with fewer subgids than subuids would meet the
+	 * kernel's EPERM at start) */
+	bool u_given = json_array_size(u), g_given = json_array_size(g);
+	if (!u_given)
+		json_array_extend(u, g);
+	if (!g_given)
+		json_array_extend(g, u);
+	int r = within_own(
+	    u, &uids, u_given ? "--uidmap" : "--gidmap",
+	    u_given ? "" : " for the uids too (without --uidmap it is both: give --uidmap)", err);
 	if (r == 0)
-		r = within_own(g, &gids, "--gidmap", err);
+		r = within_own(
+		    g, &gids, g_given ? "--gidmap" : "--uidmap",
+		    g_given ? "" : " for the gids too (without --gidmap it is both: give --gidmap)",
+		    err);
 	if (r < 0) {
 		json_decref(u);
 		json_decref(g);
 		return r;
 	}
-	/* only one of them given: the other is the same, as podman has it (a user whose
-	 * subgid ranges are fewer than its subuid ones then meets the kernel's EPERM) */
-	if (!json_array_size(u))
-		json_array_extend(u, g);
-	if (!json_array_size(g))
-		json_array_extend(g, u);
 	*out_maps = json_pack("{s:o, s:o}", "UidMap", u, "GidMap", g);
+	return 0;
+}
+
+/* "auto[:OPTIONS]" or "private": {"Auto": size} and the maps it forces (claimed then). */
+static int plan_auto(const char *mode, bool explicit, json_t **out_maps, struct berr **err)
+{
+	json_auto_t *maps = json_object();
+	int64_t size = auto_size(mode, maps, err);
+	if (size == -EINVAL)
+		return -EINVAL;
+	if (size < 0)
+		return berr_plain(err, EINVAL,
+				  "unsupported --userns '%s': host, auto[:size=N], private, "
+				  "keep-id[:uid=N,gid=N] or nomap",
+				  mode);
+	if (explicit)
+		return berr_plain(err, EINVAL,
+				  "--userns=%s cannot be used with --uidmap or --gidmap", mode);
+	int r = within_own(json_object_get(maps, "UidMap"), &uids, "--userns uidmapping", "", err);
+	if (r == 0)
+		r = within_own(json_object_get(maps, "GidMap"), &gids, "--userns gidmapping", "",
+			       err);
+	if (r < 0)
+		return r;
+	json_object_set_new(maps, "Auto", json_integer(size));
+	*out_maps = json_incref(maps);
 	return 0;
 }
 
@@ -269,19 +332,10 @@ int eng_userns_plan(const struct eng_userns_opts *o, char **out_mode, json_t **o
 		*out_mode = xstrdup(mode);
 		return 0;
 	}
-	int64_t size = auto_size(mode, err);
-	if (size == -EINVAL)
-		return -EINVAL;
-	if (size < 0)
-		return berr_plain(err, EINVAL,
-				  "unsupported --userns '%s': host, auto[:size=N], private, "
-				  "keep-id[:uid=N,gid=N] or nomap",
-				  mode);
-	if (explicit)
-		return berr_plain(err, EINVAL,
-				  "--userns=%s cannot be used with --uidmap or --gidmap", mode);
+	int r = plan_auto(mode, explicit, out_maps, err);
+	if (r < 0)
+		return r;
 	*out_mode = xstrdup(mode);
-	*out_maps = json_pack("{s:I}", "Auto", (json_int_t)size);
 	return 0;
 }
 
@@ -327,40 +381,122 @@ static size_t read_pools(const char *file, uint64_t pools[POOLS_MAX][2])
 	return n;
 }
 
-/* Host ranges of every other container's maps of one kind. */
+/* The host ranges of list's maps appended to *t (n of *cap). */
+static void add_ranges(uint64_t (**t)[2], size_t *n, size_t *cap, json_t *list)
+{
+	size_t k;
+	json_t *v;
+	json_array_foreach(list, k, v)
+	{
+		uint32_t m[3];
+		if (parse_map(json_string_value(v) ?: "", m) < 0)
+			continue;
+		if (*n == *cap)
+			*t = xrealloc(*t, (*cap *= 2) * sizeof(**t));
+		(*t)[*n][0] = m[1];
+		(*t)[(*n)++][1] = m[2];
+	}
+}
+
+/* Host ranges of every other container's maps of one kind, and of more (this one's forced). */
 static uint64_t (*taken_ranges(const struct eng_store *s, const char *key, const char *self,
-			       size_t *out_n))[2]
+			       json_t *more, size_t *out_n))[2]
 {
 	char **ids = NULL;
 	size_t n = 0, cap = 16;
 	uint64_t(*t)[2] = xcalloc(cap, sizeof(*t));
+	add_ranges(&t, &n, &cap, more);
 	if (eng_container_list(s, &ids, NULL) < 0) {
-		*out_n = 0;
+		*out_n = n;
 		return t;
 	}
 	for (size_t i = 0; ids[i]; i++) {
 		if (self && !strcmp(ids[i], self))
 			continue;
 		json_t *rec = eng_container_load(s, ids[i], NULL);
-		json_t *list = json_object_get(
-		    json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"), key);
-		size_t k;
-		json_t *v;
-		json_array_foreach(list, k, v)
-		{
-			uint32_t m[3];
-			if (parse_map(json_string_value(v) ?: "", m) < 0)
-				continue;
-			if (n == cap)
-				t = xrealloc(t, (cap *= 2) * sizeof(*t));
-			t[n][0] = m[1];
-			t[n++][1] = m[2];
-		}
+		add_ranges(
+		    &t, &n, &cap,
+		    json_object_get(
+			json_object_get(json_object_get(rec, "HostConfig"), "IDMappings"), key));
 		json_decref(rec);
 	}
 	strv_free(ids);
 	*out_n = n;
 	return t;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The container ids 0..size-1 that forced's maps leave, as [start, end) runs in order. */
+static size_t auto_runs(uint64_t size, json_t *forced, uint64_t runs[AUTO_FORCED_MAX + 1][2])
+{
+	uint64_t f[AUTO_FORCED_MAX][2];
+	size_t nf = 0, n = 0, i;
+	json_t *v;
+	json_array_foreach(forced, i, v)
+	{
+		uint32_t m[3];
+		if (nf < AUTO_FORCED_MAX && parse_map(json_string_value(v) ?: "", m) == 0) {
+			f[nf][0] = m[0];
+			f[nf++][1] = (uint64_t)m[0] + m[2];
+		}
+	}
+	qsort(f, nf, sizeof(f[0]), range_cmp);
+	uint64_t at = 0;
+	for (i = 0; i <= nf && at < size; i++) {
+		uint64_t end = i < nf && f[i][0] < size ? f[i][0] : size;
+		if (end > at) {
+			runs[n][0] = at;
+			runs[n++][1] = end;
+		}
+		if (i < nf && f[i][1] > at)
+			at = f[i][1];
+	}
+	return n;
+}
+
+uint64_t eng_userns_auto_need(uint64_t size, json_t *forced)
+{
+	uint64_t runs[AUTO_FORCED_MAX + 1][2], need = 0;
+	size_t n = auto_runs(size, forced, runs);
+	for (size_t i = 0; i < n; i++)
+		need += runs[i][1] - runs[i][0];
+	return need;
+}
+
+json_t *eng_userns_auto_maps(uint64_t size, json_t *forced, uint64_t at)
+{
+	uint64_t runs[AUTO_FORCED_MAX + 1][2], m[2 * AUTO_FORCED_MAX + 1][3];
+	size_t n = auto_runs(size, forced, runs), nm = 0, i;
+	for (i = 0; i < n; i++) {
+		uint64_t len = runs[i][1] - runs[i][0];
+		m[nm][0] = runs[i][0];
+		m[nm][1] = at;
+		m[nm++][2] = len;
+		at += len;
+	}
+	json_t *v;
+	json_array_foreach(forced, i, v)
+	{
+		uint32_t f[3];
+		if (i < AUTO_FORCED_MAX && parse_map(json_string_value(v) ?: "", f) == 0) {
+			m[nm][0] = f[0];
+			m[nm][1] = f[1];
+			m[nm++][2] = f[2];
+		}
+	}
+	/* in the order of the container's ids: the root's first (rootfs.c takes the first
+	 * line's host ids for the container root's) */
+	qsort(m, nm, sizeof(m[0]), range_cmp);
+	json_t *a = json_array();
+	for (i = 0; i < nm; i++)
+		json_array_append_new(
+		    a, json_sprintf("%" PRIu64 ":%" PRIu64 ":%" PRIu64, m[i][0], m[i][1], m[i][2]));
+	return a;
 }
 
 /* Where auto ranges come from and how they are placed: as root the "containers" entries of
@@ -386,21 +522,24 @@ static int auto_pools(const struct id_kind *k, uint64_t pools[POOLS_MAX][2], siz
 	return 0;
 }
 
+/* One kind's maps of an auto range of size: the ids forced (uidmapping= or gidmapping=, as
+ * c/storage's getAutoUserNSIDMappings: left out of the range's container ids and of the host
+ * ids it may take), the rest from a free range of the pool. */
 static int claim_one(const struct eng_store *s, const char *self, const struct id_kind *k,
-		     uint64_t size, json_t **out, struct berr **err)
+		     uint64_t size, json_t *forced, json_t **out, struct berr **err)
 {
 	uint64_t pools[POOLS_MAX][2], align = 1;
 	size_t np = 0, nt = 0;
 	int r = auto_pools(k, pools, &np, &align, size, err);
 	if (r < 0)
 		return r;
-	autofree uint64_t(*taken)[2] = taken_ranges(s, k->key, self, &nt);
+	uint64_t need = eng_userns_auto_need(size, forced);
+	autofree uint64_t(*taken)[2] = taken_ranges(s, k->key, self, forced, &nt);
 	for (size_t i = 0; i < np; i++) {
-		int64_t at = eng_userns_pick(pools[i][0], pools[i][1], taken, nt, size, align);
+		int64_t at =
+		    need ? eng_userns_pick(pools[i][0], pools[i][1], taken, nt, need, align) : 0;
 		if (at >= 0) {
-			*out = json_pack("[s]", "");
-			json_array_set_new(*out, 0,
-					   json_sprintf("0:%" PRId64 ":%" PRIu64, at, size));
+			*out = eng_userns_auto_maps(size, forced, (uint64_t)at);
 			return 0;
 		}
 	}
@@ -409,11 +548,11 @@ static int claim_one(const struct eng_store *s, const char *self, const struct i
 				  "no free range of %" PRIu64 " ids for --userns=auto among your "
 				  "%" PRIu64 " subordinate ids (%s): other containers' maps hold "
 				  "the rest (a keep-id or nomap container holds them all)",
-				  size, pools[0][1], k->subids);
+				  need, pools[0][1], k->subids);
 	return berr_plain(err, ENOSPC,
 			  "no free range of %" PRIu64 " ids for --userns=auto in %s "
 			  "(containers:START:COUNT) or berth's pool",
-			  size, k->subids);
+			  need, k->subids);
 }
 
 /* One past the largest id a passwd (fields 3 and 4) or group (field 3) text names, nobody
@@ -482,10 +621,10 @@ int eng_userns_claim(const struct eng_store *s, json_t *rec, void *ctx, struct b
 				  size, ENG_USERNS_SIZE);
 	const char *self = json_string_value(json_object_get(rec, "Id"));
 	json_t *u = NULL, *g = NULL;
-	int r = claim_one(s, self, &uids, size, &u, err);
+	int r = claim_one(s, self, &uids, size, json_object_get(maps, "UidMap"), &u, err);
 	if (r < 0)
 		return r;
-	r = claim_one(s, self, &gids, size, &g, err);
+	r = claim_one(s, self, &gids, size, json_object_get(maps, "GidMap"), &g, err);
 	if (r < 0) {
 		json_decref(u);
 		return r;

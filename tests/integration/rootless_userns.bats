@@ -29,6 +29,7 @@ setup() {
 teardown() {
 	[ -z "$RX_BLOCKED" ] || return 0
 	[ -z "${STORE:-}" ] || store_teardown
+	[ -z "${RX_FEW:-}" ] || few_user_remove
 	local ids
 	ids=$(ub ps -aq 2>/dev/null || true)
 	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
@@ -219,6 +220,121 @@ host_uid() {
 	assert_failure 125
 	assert_output --partial "invalid --gidmap '0:65536:2'"
 	run ub ps -aq
+	assert_output ""
+}
+
+@test "auto:uidmapping= and gidmapping= as the user: maps forced in (intermediate ids), left out of the range" {
+	data="$RU_WORK/home/data-$BATS_TEST_NUMBER"
+	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- mkdir "$data"
+	# the user (intermediate 0) as the container's 1000, the other 1999 ids from the range
+	ub run -d --name "$N" --network none -v "$data:/data" \
+		--userns auto:size=2000,uidmapping=1000:0:1,gidmapping=1000:0:1 berth/default sleep 300
+	run ub inspect -f '{{json .HostConfig.IDMappings}}' "$N"
+	assert_output '{"UidMap":["0:1:1000","1000:0:1","1001:1001:999"],"GidMap":["0:1:1000","1000:0:1","1001:1001:999"]}'
+	[ "$(host_uid "$N")" = "$RU_SUB" ]
+	run ub exec -u 1000:1000 "$N" sh -c 'touch /data/by1000; cat /proc/self/uid_map'
+	assert_success
+	assert_line --index 0 --regexp "^ +0 +1 +1000\$"
+	assert_line --index 1 --regexp "^ +1000 +0 +1\$"
+	assert_line --index 2 --regexp "^ +1001 +1001 +999\$"
+	[ "$(stat -c %U:%G "$data/by1000")" = "$RU_USER:$RU_USER" ]
+	# another auto container's range is clear of them all
+	ub create --name "$N-b" --network none --userns auto:size=1000 berth/default true >/dev/null
+	run ub inspect -f '{{json .HostConfig.IDMappings}}' "$N-b"
+	assert_output '{"UidMap":["0:2000:1000"],"GidMap":["0:2000:1000"]}'
+	# several, no size= (the image's estimate, 1024): the forced ids are not the range's
+	ub run -d --name "$N-c" --network none \
+		--userns auto:uidmapping=0:3050:1,uidmapping=1:3051:1,gidmapping=0:3050:1 \
+		berth/default sleep 300
+	run ub inspect -f '{{json .HostConfig.IDMappings}}' "$N-c"
+	assert_output '{"UidMap":["0:3050:1","1:3051:1","2:3052:1022"],"GidMap":["0:3050:1","1:3051:1023"]}'
+	[ "$(host_uid "$N-c")" = $((RU_SUB + 3049)) ]
+	# past the user's ids, or not C:H:S: refused at create, nothing made
+	run ub create --network none --userns auto:uidmapping=0:1:65537 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --userns uidmapping '0:1:65537': as a user the middle ids are your namespace's, 0 (you) and 1 to 65536 (your subordinate ids in /etc/subuid)"
+	run ub create --network none --userns auto:size=10,gidmapping=0:1 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --userns option 'gidmapping=0:1' in 'auto:size=10,gidmapping=0:1': expected gidmapping=CONTAINER_ID:HOST_ID:SIZE"
+	run ub ps -aq
+	assert_success
+	[ "${#lines[@]}" = 3 ]
+}
+
+# few_user_make: a second user, RX_FEW, whose /etc/subgid range (1000) is smaller than its
+# /etc/subuid one (65536; both inside the file's user's range, so teardown_file's kill finds
+# its containers too); uf runs berth as it. few_user_remove undoes it all.
+few_user_make() {
+	export RX_FEW="brxf$$" RX_FEW_UID
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RX_FEW"
+	RX_FEW_UID=$(id -u "$RX_FEW")
+	echo "$RX_FEW:$RU_SUB:65536" >>/etc/subuid
+	echo "$RX_FEW:$RU_SUB:1000" >>/etc/subgid
+	install -d -o "$RX_FEW_UID" -g "$RX_FEW_UID" -m 0700 "$RU_WORK/few" "$RU_WORK/few-run"
+}
+
+few_user_remove() {
+	local ids
+	ids=$(uf ps -aq 2>/dev/null || true)
+	[ -z "$ids" ] || uf rm -f $ids >/dev/null 2>&1 || true
+	for _ in $(seq 50); do rootless_user_kill "$RX_FEW_UID" || break; sleep 0.1; done
+	rm -rf "$RU_WORK/few" "$RU_WORK/few-run" "/tmp/berth-run-$RX_FEW_UID"
+	sed -i "/^$RX_FEW:/d" /etc/subuid /etc/subgid
+	userdel "$RX_FEW"
+	RX_FEW=
+}
+
+uf() {
+	setpriv --reuid="$RX_FEW_UID" --regid="$RX_FEW_UID" --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/few" \
+		XDG_RUNTIME_DIR="$RU_WORK/few-run" "$BERTH" "$@"
+}
+
+@test "--uidmap alone as a user with fewer subgids than subuids: refused at create, the subgids named" {
+	few_user_make
+	# podman uses the one map for both: past the user's 1000 gids the kernel would refuse it
+	# at start (EPERM)
+	run uf create --network none --uidmap 0:1:2000 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --uidmap '0:1:2000' for the gids too (without --gidmap it is both: give --gidmap): as a user the middle ids are your namespace's, 0 (you) and 1 to 1000 (your subordinate ids in /etc/subgid)"
+	run uf create --network none --gidmap 0:1:1001 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --gidmap '0:1:1001': as a user the middle ids are your namespace's, 0 (you) and 1 to 1000 (your subordinate ids in /etc/subgid)"
+	run uf ps -aq
+	assert_success
+	assert_output ""
+	# within both, or with a --gidmap of its own: runs
+	run uf run --rm --network none --uidmap 0:1:1000 berth/default cat /proc/self/gid_map
+	assert_success
+	assert_output --regexp "^ +0 +1 +1000\$"
+	run uf run --rm --network none --uidmap 0:1:2000 --gidmap 0:1:1000 berth/default \
+		cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp "^ +0 +1 +2000\$"
+}
+
+@test "auto:uidmapping= as root: host ids, left out of the range" {
+	store_setup
+	run berth run --rm --network none --userns auto:size=1024,uidmapping=1000:5000:1 \
+		berth/default cat /proc/self/uid_map /proc/self/gid_map
+	assert_success
+	[ "${#lines[@]}" = 4 ]
+	read -r c0 h0 n0 <<<"${lines[0]}"
+	[ "$c0 $n0" = "0 1000" ]
+	assert_line --index 1 --regexp "^ +1000 +5000 +1\$"
+	assert_line --index 2 --regexp "^ +1001 +$((h0 + 1000)) +23\$"
+	assert_line --index 3 --regexp "^ +0 +[0-9]+ +1024\$"
+	# the root's own: what it writes is stored as 0 all the same
+	run berth run --rm --network none --userns auto:size=1024,uidmapping=0:5000:1 \
+		berth/default sh -c 'touch /made; stat -c %u /made; cat /proc/self/uid_map'
+	assert_success
+	assert_line --index 0 0
+	assert_line --index 1 --regexp "^ +0 +5000 +1\$"
+	assert_line --index 2 --regexp "^ +1 +[0-9]+ +1023\$"
+	run berth run --rm --network none --userns auto:gidmapping=0:1 berth/default true
+	assert_failure 125
+	assert_output --partial "invalid --userns option 'gidmapping=0:1'"
+	run berth ps -aq
 	assert_output ""
 }
 

@@ -75,6 +75,70 @@ static void plans(void **state)
 	assert_null(plan_json("host", u, NULL, &rc));
 }
 
+/* podman's auto:uidmapping= and gidmapping= (as root here: host ids, nothing to check) */
+static void plans_forced(void **state)
+{
+	int rc;
+	char *s = plan_json("auto:uidmapping=1000:5000:1,size=2000,uidmapping=0:7000:2,"
+			    "gidmapping=5:6:7",
+			    NULL, NULL, &rc);
+	assert_string_equal(s, "auto:uidmapping=1000:5000:1,size=2000,uidmapping=0:7000:2,"
+			       "gidmapping=5:6:7 {\"Auto\":2000,\"GidMap\":[\"5:6:7\"],"
+			       "\"UidMap\":[\"1000:5000:1\",\"0:7000:2\"]}");
+	free(s);
+	s = plan_json("auto:gidmapping=0:1:1", NULL, NULL, &rc);
+	assert_string_equal(s, "auto:gidmapping=0:1:1 {\"Auto\":65536,\"GidMap\":[\"0:1:1\"]}");
+	free(s);
+	const char *bad[] = {
+	    "auto:uidmapping=0:1",     "auto:uidmapping=",        "auto:gidmapping=0:1:0",
+	    "auto:uidmapping=a:1:1",   "auto:uidmapping=0:1:2:3", "auto:uidmap=0:1:1",
+	    "private:uidmapping=0:1:1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_null(plan_json(bad[i], NULL, NULL, &rc));
+		assert_int_equal(rc, -EINVAL);
+	}
+	char *many = xstrdup("auto:size=1");
+	for (int i = 0; i < 65; i++) {
+		char *next = xasprintf("%s,uidmapping=%d:%d:1", many, i, i);
+		free(many);
+		many = next;
+	}
+	assert_null(plan_json(many, NULL, NULL, &rc));
+	free(many);
+}
+
+/* list as compact JSON is want (list freed) */
+static void assert_list(json_t *list, const char *want)
+{
+	char *s = json_dumps(list, JSON_COMPACT);
+	assert_string_equal(s, want);
+	free(s);
+	json_decref(list);
+}
+
+/* the forced maps' container ids are left out of the range, in runs (c/storage's), the
+ * lines in the order of the container ids */
+static void auto_maps(void **state)
+{
+	json_t *f = json_pack("[s, s, s]", "1000:0:1", "10:9000:5", "12:9100:5");
+	assert_int_equal(eng_userns_auto_need(2000, f), 2000 - 1 - 7);
+	assert_list(eng_userns_auto_maps(2000, f, 1),
+		    "[\"0:1:10\",\"10:9000:5\",\"12:9100:5\",\"17:11:983\",\"1000:0:1\","
+		    "\"1001:994:999\"]");
+	/* forced past the range, or covering it all */
+	json_t *past = json_pack("[s]", "5000:0:1");
+	assert_int_equal(eng_userns_auto_need(1024, past), 1024);
+	json_t *all = json_pack("[s]", "0:7:1024");
+	assert_int_equal(eng_userns_auto_need(1024, all), 0);
+	assert_list(eng_userns_auto_maps(1024, all, 0), "[\"0:7:1024\"]");
+	/* none forced: the one range */
+	assert_int_equal(eng_userns_auto_need(1024, NULL), 1024);
+	assert_list(eng_userns_auto_maps(1024, NULL, 1025), "[\"0:1025:1024\"]");
+	json_decref(f);
+	json_decref(past);
+	json_decref(all);
+}
+
 static void pick(void **state)
 {
 	const uint64_t base = 1ULL << 30;
@@ -121,9 +185,8 @@ static void maps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(plans),
-	    cmocka_unit_test(pick),
-	    cmocka_unit_test(maps),
+	    cmocka_unit_test(plans), cmocka_unit_test(plans_forced), cmocka_unit_test(auto_maps),
+	    cmocka_unit_test(pick),  cmocka_unit_test(maps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
