@@ -1,8 +1,11 @@
 /* Copies of image layers with their owners shifted, and when they go (see layer_copies.h). */
 #include "engine/layer_copies.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "engine/container.h"
@@ -71,11 +74,35 @@ static bool keep(void *ctx, const char *hex, const char *key)
 	return json_object_get(ctx, name) != NULL;
 }
 
+static int lock_copies(const struct eng_store *s, bool exclusive, struct berr **err)
+{
+	autofree char *path = xasprintf("%s/" IMG_LAYER_CHOWN_DIR ".lock", s->root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berr_set(err, errno, "open '%s'", path);
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			(void)close(fd);
+			return berr_set(err, e, "lock '%s'", path);
+		}
+	return fd;
+}
+
+int eng_layer_copies_hold(const struct eng_store *s, struct berr **err)
+{
+	return lock_copies(s, false, err);
+}
+
 int eng_layer_copies_prune(const struct eng_store *s, struct berr **err)
 {
 	autofree char *dir = xasprintf("%s/" IMG_LAYER_CHOWN_DIR, s->root);
 	if (access(dir, F_OK) < 0)
 		return 0; /* the common case: no copy was ever made */
+	/* no mount between the records' look and the removal (eng_layer_copies_hold) */
+	autoclose int lock = lock_copies(s, true, err);
+	if (lock < 0)
+		return lock;
 	json_auto_t *used = in_use(s, err);
 	if (!used)
 		return berr_ret(err);

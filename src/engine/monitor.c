@@ -28,6 +28,7 @@
 #include "engine/event.h"
 #include "engine/executor.h"
 #include "engine/health.h"
+#include "engine/layer_copies.h"
 #include "engine/logfile.h"
 #include "engine/pod.h"
 #include "engine/pod_vm.h"
@@ -718,8 +719,10 @@ static void finish(struct monitor *m, int code)
 	/* --rm: gone before the attached command hears of the exit, as with Docker */
 	json_t *host = json_object_get(m->rec, "HostConfig");
 	if (json_is_true(json_object_get(host, "AutoRemove"))) {
-		if (eng_container_remove(m->s, m->id, NULL) == 0)
+		if (eng_container_remove(m->s, m->id, NULL) == 0) {
 			eng_event_container(m->s, m->id, m->rec, "destroy", NULL);
+			(void)eng_layer_copies_prune(m->s, NULL); /* those only it used, as rm */
+		}
 		eng_remove_anonymous_volumes(m->s, m->rec);
 	}
 	/* a pod's --exit-policy stop: done before an attached run hears of the exit */

@@ -146,6 +146,9 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	/* for a layer whose file system refuses the idmapping; those no container uses go */
 	autofree struct idshift *map = eng_layer_copies_shift(maps);
 	(void)eng_layer_copies_prune(s, NULL);
+	autoclose int held = eng_layer_copies_hold(s, err); /* until the overlay holds them */
+	if (held < 0)
+		return held;
 	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, map, u[0].host_id, g[0].host_id,
 					   scratch, rootfs, err);
 }
