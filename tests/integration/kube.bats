@@ -9,24 +9,16 @@
 # same application; runtimeClassName kata running the pod as a VM. Only the built-in image
 # (offline): busybox's httpd, wget and sh.
 load helpers
+load pod
 
 setup() {
-	store_setup
-	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+	pod_setup
 	cd "$WORK"
 }
 
 teardown() {
 	[ -z "${FAKE_API:-}" ] || kill "$FAKE_API" 2>/dev/null || true
-	berth pod rm -af >/dev/null 2>&1 || true
-	net_teardown
-	store_teardown
-	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
-}
-
-# Every container of the store, for store_teardown's cgroup check.
-remember() {
-	berth ps -aq --no-trunc >>"$WORK/ids"
+	pod_teardown
 }
 
 app_file() {

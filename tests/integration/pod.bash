@@ -1,4 +1,4 @@
-# What pod.bats and pod_userns.bats share: the set-up, the clean-up and remember.
+# What pod.bats, pod_userns.bats and kube.bats share: the set-up, the clean-up and remember.
 
 pod_setup() {
 	store_setup
@@ -14,7 +14,12 @@ pod_teardown() {
 	[ -z "$LEFT" ] || { echo "left behind:$LEFT" >&2; return 1; }
 }
 
-# Every container of the pod (the infra's too), remembered for store_teardown's cgroup check.
+# remember [POD]: every container of the pod POD (the infra's too), or of the store, remembered
+# for store_teardown's cgroup check.
 remember() {
-	berth pod inspect --format '{{range .Containers}}{{.Id}} {{end}}' "$1" | tr ' ' '\n' >>"$WORK/ids"
+	if [ $# -gt 0 ]; then
+		berth pod inspect --format '{{range .Containers}}{{.Id}} {{end}}' "$1" | tr ' ' '\n'
+	else
+		berth ps -aq --no-trunc
+	fi >>"$WORK/ids"
 }
