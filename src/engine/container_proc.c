@@ -84,12 +84,18 @@ static int pause_one(const struct eng_store *s, const char *id, bool pause, bool
 	return 0;
 }
 
-int eng_container_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err)
+/* A member of a pod of one VM: no VM or cgroup of its own to pause. */
+static bool in_pod_vm(const struct eng_store *s, const char *id)
 {
 	json_t *rec = eng_container_load(s, id, NULL);
 	bool member = rec && eng_pod_vm_executor(rec);
 	json_decref(rec);
-	if (member)
+	return member;
+}
+
+int eng_container_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err)
+{
+	if (in_pod_vm(s, id))
 		return berr_plain(err, ENOTSUP,
 				  "container %.12s runs in its pod's VM, which pauses as a whole: "
 				  "berth pod %s",
@@ -97,10 +103,10 @@ int eng_container_pause(const struct eng_store *s, const char *id, bool pause, s
 	return pause_one(s, id, pause, true, err);
 }
 
-int eng_container_pause_mark(const struct eng_store *s, const char *id, bool pause,
-			     struct berr **err)
+int eng_container_pause_in_pod(const struct eng_store *s, const char *id, bool pause,
+			       struct berr **err)
 {
-	return pause_one(s, id, pause, false, err);
+	return pause_one(s, id, pause, !in_pod_vm(s, id), err);
 }
 
 /* ---- top ---- */

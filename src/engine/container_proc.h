@@ -18,10 +18,11 @@ struct berr;
 /* Pause (or unpause) the container id (resolved): "Container ID is not running", "... is
  * already paused", "... is not paused" (EBUSY). */
 int eng_container_pause(const struct eng_store *s, const char *id, bool pause, struct berr **err);
-/* The same for a member of a pod of one VM, whose VM eng_pod_pause pauses: only its state
- * (the "paused" marker and the event), no freezing of its own. */
-int eng_container_pause_mark(const struct eng_store *s, const char *id, bool pause,
-			     struct berr **err);
+/* The same as its pod pauses it (eng_pod_pause): a member of a pod of one VM, whose VM is
+ * the pod's and pauses with it, gets only its state (the "paused" marker and the event), no
+ * freezing of its own; any other container as eng_container_pause. */
+int eng_container_pause_in_pod(const struct eng_store *s, const char *id, bool pause,
+			       struct berr **err);
 
 /* The running container's processes as dockerd's top gives them: {Titles, Processes} from
  * `ps ARGS -q<pids>` (ARGS: ps_args split at spaces, "-ef" when NULL or empty; without -q

@@ -202,12 +202,7 @@ int eng_pod_pause(const struct eng_store *s, const char *id, bool pause, struct 
 			continue;
 		struct berr *e = NULL;
 		/* a pod of one VM: the infra's VM pauses as a whole, its members are marked */
-		json_t *rec = eng_container_load(s, all[i], NULL);
-		bool member = rec && eng_pod_vm_executor(rec);
-		json_decref(rec);
-		int one = member ? eng_container_pause_mark(s, all[i], pause, &e)
-				 : eng_container_pause(s, all[i], pause, &e);
-		r = first(r, one, err, &e);
+		r = first(r, eng_container_pause_in_pod(s, all[i], pause, &e), err, &e);
 	}
 	strv_free(all);
 	if (r == 0)
