@@ -14,6 +14,7 @@
 #include "engine/network.h"
 #include "engine/pasta.h"
 #include "engine/pod.h"
+#include "engine/pod_vm.h"
 #include "engine/port.h"
 #include "engine/rootless.h"
 #include "engine/share.h"
@@ -342,6 +343,16 @@ static int decide_systemd(const struct eng_create *c, json_t *spec, bool *out_on
 	return 0;
 }
 
+/* Whether the container runs in a VM's guest: --isolation vm, or a member of a pod of one VM
+ * (whose record says so from eng_pod_member_record on). */
+static bool in_guest(const struct eng_store *s, const struct eng_create *c)
+{
+	json_t *pod = c->pod ? eng_pod_load(s, c->pod, NULL) : NULL;
+	bool vm = (c->isolation && !strcmp(c->isolation, "vm")) || (pod && eng_pod_is_vm(pod));
+	json_decref(pod);
+	return vm;
+}
+
 /* Every decision once now, with a stand-in user: bad input creates nothing. */
 static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 		  const struct eng_create *c, const struct img_config *ic, struct decisions *d,
@@ -382,11 +393,14 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 	bool vm = c->isolation && !strcmp(c->isolation, "vm");
 	if (r == 0)
 		r = eng_rootless_check(vm ? NULL : d->spec, d->net_mode, err);
-	if (r == 0 &&
-	    !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes, err)))
+	bool guest = in_guest(s, c); /* no idmap there (volume.h) */
+	if (r == 0 && !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes,
+						    guest, err)))
 		r = -EINVAL;
 	if (r == 0)
 		r = eng_share_decide(s, c, d->idmaps != NULL, d->mounts, &d->share, err);
+	if (r == 0 && guest) /* --volumes-from's too */
+		r = eng_mounts_guest_check(d->mounts, err);
 	return r;
 }
 

@@ -2,7 +2,9 @@
  * VolumesFrom: the modes' spellings and messages of its runconfig and daemon
  * (daemon/container_operations_unix.go), the mounts of a volumes-from container copied at
  * create as its registerMountPoints copies them (the container's own win at a destination;
- * :ro makes one read-only, :rw keeps the donor's). */
+ * :ro makes one read-only, :rw keeps the donor's). Docker has no idmap: a donor's idmap
+ * option comes along as podman 4.3 brings it, with the mount's other options: without a
+ * mode (then it maps to the new container's own user namespace), not with :ro or :rw. */
 #include "engine/share.h"
 
 #include <errno.h>
@@ -110,6 +112,10 @@ static int volumes_from(const struct eng_store *s, const char *spec, json_t *pla
 		json_t *cp = json_deep_copy(mt);
 		if (!strcmp(m, "ro"))
 			json_object_set_new(cp, "RW", json_false());
+		/* podman 4.3 (getVolumesFrom): a mode given replaces the donor's mount options,
+		 * so its idmap (a bind's or volume's Options, volume.h) stays behind */
+		if (*m && strcmp(str(mt, "Type") ?: "", "tmpfs"))
+			json_object_set_new(cp, "Options", json_array());
 		json_object_set_new(cp, "From", json_string(id));
 		json_array_append_new(more, cp);
 	}

@@ -23,7 +23,8 @@ struct eng_share {
 /* c's --ipc, --pid and --volumes-from checked (Docker's messages: "invalid IPC mode: x");
  * each volumes-from container's HostConfig.Mounts appended to mounts (the plan), but for a
  * destination the plan has already (the container's own win, as Docker's), read-only with
- * :ro, marked "From": the donor's id (its anonymous volumes stay the donor's). userns: the
+ * :ro, marked "From": the donor's id (its anonymous volumes stay the donor's); a bind's or
+ * volume's idmap option comes along without a mode only, as podman's does. userns: the
  * container has a user namespace (the host's namespaces are refused with it, as Docker
  * refuses them under userns-remap). Nothing is written on failure. */
 int eng_share_decide(const struct eng_store *s, const struct eng_create *c, bool userns,

@@ -276,6 +276,40 @@ static int idmap_add(json_t *opts, bool *seen, const char *value, struct berr **
 	return r;
 }
 
+/* idmap in a VM (--isolation vm, a member of a pod of one VM): a VM has no user namespace
+ * (--userns is refused with --isolation vm) for a bare idmap to map to, and an own mapping
+ * (idmap=uids=...) has nowhere to be made either: a VM's mounts reach its guest over
+ * virtiofs, and Debian 12's virtiofsd (QEMU 7.2's C one) has no option that translates ids
+ * (--help: xattrmap maps xattr names only), while the guest's kernel (6.1) cannot idmap a
+ * FUSE mount (FS_ALLOW_IDMAP came to FUSE in Linux 6.12). Left alone, the option would be
+ * dropped without a word (the files showing the host's ids), so it is refused. */
+int eng_mounts_guest_check(json_t *plan, struct berr **err)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(plan, i, m)
+	{
+		const char *type = json_string_value(json_object_get(m, "Type")) ?: "";
+		if (!strcmp(type, "tmpfs") || !json_array_size(json_object_get(m, "Options")))
+			continue;
+		const char *from = json_string_value(json_object_get(m, "From"));
+		return berr_plain(err, EINVAL,
+				  "mount '%s'%s%.12s: idmap is not possible in a VM: a VM has no "
+				  "user namespace to map to, and its mounts reach the guest over "
+				  "virtiofs, which maps no ids",
+				  json_string_value(json_object_get(m, "Destination")),
+				  from ? " of --volumes-from " : "", from ? from : "");
+	}
+	return 0;
+}
+
+/* One entry's idmap option (opts, its Options) refused for a guest before its volume is made. */
+static int guest_idmap(bool guest, const char *dst, json_t *opts, struct berr **err)
+{
+	json_auto_t *one = json_pack("[{s:s, s:O}]", "Destination", dst, "Options", opts);
+	return guest ? eng_mounts_guest_check(one, err) : 0;
+}
+
 /* -v's OPTS (comma-separated): *rw and the plan entry's opts. */
 static int volume_options(char *text, bool *rw, json_t *opts, struct berr **err)
 {
@@ -297,7 +331,7 @@ static int volume_options(char *text, bool *rw, json_t *opts, struct berr **err)
 }
 
 /* -v SRC:DST[:OPTS] or -v DST. */
-static int parse_volume(const struct eng_store *s, const char *spec, json_t *plan,
+static int parse_volume(const struct eng_store *s, const char *spec, bool guest, json_t *plan,
 			struct berr **err)
 {
 	autofree char *copy = xstrdup(spec);
@@ -324,6 +358,9 @@ static int parse_volume(const struct eng_store *s, const char *spec, json_t *pla
 				  spec);
 	if (has_dest(plan, dst))
 		return berr_plain(err, EINVAL, "duplicate mount point: %s", dst);
+	r = guest_idmap(guest, dst, opts, err);
+	if (r < 0)
+		return r;
 	char name[ENG_ID_LEN + 1];
 	if (src && src[0] == '/') {
 		struct stat st;
@@ -385,7 +422,8 @@ static int mount_fields(const char *spec, char *copy, struct mount_spec *m, stru
 	return 0;
 }
 
-static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan, struct berr **err)
+static int parse_mount(const struct eng_store *s, const char *spec, bool guest, json_t *plan,
+		       struct berr **err)
 {
 	autofree char *copy = xstrdup(spec);
 	json_auto_t *opts = json_array();
@@ -399,6 +437,8 @@ static int parse_mount(const struct eng_store *s, const char *spec, json_t *plan
 				  spec);
 	if (has_dest(plan, m.dst))
 		return berr_plain(err, EINVAL, "duplicate mount point: %s", m.dst);
+	if (strcmp(m.type, "tmpfs") && (r = guest_idmap(guest, m.dst, idmaps, err)) < 0)
+		return r;
 	if (!strcmp(m.type, "bind")) {
 		struct stat st;
 		if (!m.src || m.src[0] != '/' || stat(m.src, &st) < 0)
@@ -448,14 +488,15 @@ static int parse_tmpfs(const char *spec, json_t *plan, struct berr **err)
 }
 
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
-			char *const *tmpfs, char *const *image_volumes, struct berr **err)
+			char *const *tmpfs, char *const *image_volumes, bool guest,
+			struct berr **err)
 {
 	json_t *plan = json_array();
 	int r = 0;
 	for (char *const *v = volumes; r == 0 && v && *v; v++)
-		r = parse_volume(s, *v, plan, err);
+		r = parse_volume(s, *v, guest, plan, err);
 	for (char *const *m = mounts; r == 0 && m && *m; m++)
-		r = parse_mount(s, *m, plan, err);
+		r = parse_mount(s, *m, guest, plan, err);
 	for (char *const *t = tmpfs; r == 0 && t && *t; t++)
 		r = parse_tmpfs(*t, plan, err);
 	/* the image's VOLUMEs not mounted otherwise get anonymous volumes */

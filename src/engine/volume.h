@@ -31,9 +31,15 @@ void eng_volume_events(const struct eng_store *s, const char *cid, json_t *rec, 
  * {"Type": "bind"|"volume"|"tmpfs", "Source", "Destination", "RW", "Options": [...]} with
  * volumes created as needed and anonymous ones for the image's Volumes not otherwise mounted.
  * A bind's or volume's Options hold podman's idmap option ("idmap" or "idmap=uids=...;gids=...")
- * when one was asked for, a tmpfs's its mount options. Bad specs are EINVAL naming them. */
+ * when one was asked for, a tmpfs's its mount options. Bad specs are EINVAL naming them;
+ * guest: the container is a VM, whose mounts take no idmap (eng_mounts_guest_check), refused
+ * before the volume of that entry is made. */
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
-			char *const *tmpfs, char *const *image_volumes, struct berr **err);
+			char *const *tmpfs, char *const *image_volumes, bool guest,
+			struct berr **err);
+/* EINVAL naming the first bind or volume of a plan with an idmap option: a VM's mounts reach
+ * its guest over virtiofs, and neither a user namespace nor virtiofsd maps their ids. */
+int eng_mounts_guest_check(json_t *plan, struct berr **err);
 /* The OCI mounts for a plan (appended to mounts); idmap: volumes as idmapped binds (the
  * container has a user namespace); a bind or volume with an idmap option gets that one. */
 void eng_mounts_spec(const struct eng_store *s, json_t *plan, bool idmap, json_t *mounts);

@@ -83,6 +83,14 @@ static int plan_mounts(const struct rt_spec *spec, struct vm_guest_plan *p, stru
 						  m->destination, m->type ? m->type : "?");
 			continue;
 		}
+		/* podman's idmap (a runtime's mount option, as crun's): a VM has no user
+		 * namespace, and virtiofs maps no ids (engine/volume.c's eng_mounts_guest_check
+		 * refuses it at berth's create): dropped, the files would show the host's ids */
+		if (m->idmap)
+			return berr_plain(err, EINVAL,
+					  "mount '%s': idmap is not possible in a VM: a VM has no "
+					  "user namespace, and virtiofs maps no ids",
+					  m->destination);
 		struct stat st;
 		if (!m->source || stat(m->source, &st) < 0)
 			return berr_set(err, errno, "bind source '%s'", m->source ? m->source : "");

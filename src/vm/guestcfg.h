@@ -51,8 +51,8 @@ struct vm_guest_plan {
 	size_t config_len;
 };
 
-/* The plan for spec: EINVAL for what a VM cannot do (a mount of another kind, more shares
- * than VM_SHARES_MAX, a bound file too big). */
+/* The plan for spec: EINVAL for what a VM cannot do (a mount of another kind, an idmapped
+ * bind, more shares than VM_SHARES_MAX, a bound file too big). */
 int vm_guest_plan(const struct rt_spec *spec, struct vm_guest_plan *out, struct berr **err);
 /* The records of a process alone: an exec's OPEN (vm/proto.h). Caller frees. */
 char *vm_guest_process(const struct rt_process *pr, size_t *out_len);

@@ -15,6 +15,7 @@ setup() {
 
 teardown() {
 	berth pod rm -af >/dev/null 2>&1 || true
+	vm_left || true
 	store_teardown
 }
 
@@ -138,4 +139,74 @@ root_writes() {
 	assert_output ""
 	run berth volume ls -q
 	assert_output ""
+}
+
+# podman 4.3 (observed with crun: podman run --volumes-from X, its getVolumesFrom) copies a
+# donor's bind with its options, idmap too, when no mode is given, and replaces them with the
+# mode given (ro, rw, z): the idmap stays behind then.
+@test "--volumes-from a container with an idmap bind: the option comes along without a mode, not with :ro or :rw, as podman's" {
+	run berth create --name idonor --uidmap 0:300000:65536 --gidmap 0:300000:65536 \
+		-v "$WORK/bind:/data:idmap" berth/default true
+	assert_success
+	# no mode: idmapped to the new container's own user namespace
+	run berth run --rm --uidmap 0:400000:65536 --gidmap 0:400000:65536 --volumes-from idonor \
+		berth/default sh -c 'touch /data/from && stat -c %u:%g /data/from-host /data/from'
+	assert_success
+	assert_output "0:0
+0:0"
+	[ "$(stat -c %u:%g "$WORK/bind/from")" = 0:0 ]
+	id=$(berth create --uidmap 0:400000:65536 --gidmap 0:400000:65536 --volumes-from idonor \
+		berth/default true)
+	run berth inspect -f '{{range .Mounts}}{{.Destination}} {{.Options}} {{.RW}}{{end}}' "$id"
+	assert_output "/data [idmap] true"
+	berth rm -f "$id" >/dev/null
+	for mode in ro rw; do
+		id=$(berth create --uidmap 0:400000:65536 --gidmap 0:400000:65536 \
+			--volumes-from "idonor:$mode" berth/default stat -c %u:%g /data/from-host)
+		run berth inspect -f '{{json .Mounts}}' "$id"
+		refute_output --partial idmap
+		run berth start -a "$id"
+		assert_success
+		assert_output 65534:65534
+		berth rm -f "$id" >/dev/null
+	done
+}
+
+# A VM has no user namespace (--userns is refused with --isolation vm) and its mounts reach the
+# guest over virtiofs, which maps no ids: idmap is refused at create rather than dropped.
+@test "idmap with --isolation vm or in a pod of one VM: refused at create with 125, nothing made" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || skip "linux-image-cloud-amd64 is not installed"
+	why="idmap is not possible in a VM: a VM has no user namespace to map to, and its mounts reach the guest over virtiofs, which maps no ids"
+	run berth create --isolation vm -v "$WORK/bind:/data:idmap" berth/default true
+	assert_equal "$status" 125
+	assert_output "berth: mount '/data': $why"
+	run berth create --isolation vm \
+		--mount "type=volume,src=vmvol,dst=/v,idmap=uids=0-1000-1;gids=0-1000-1" berth/default true
+	assert_equal "$status" 125
+	assert_output "berth: mount '/v': $why"
+	run berth create --name idonor --uidmap 0:300000:65536 --gidmap 0:300000:65536 \
+		-v "$WORK/bind:/data:idmap" berth/default true
+	assert_success
+	donor=$output
+	run berth create --isolation vm --volumes-from idonor berth/default true
+	assert_equal "$status" 125
+	assert_output "berth: mount '/data' of --volumes-from ${donor:0:12}: $why"
+	run berth pod create --isolation vm --name ivp --network none
+	assert_success
+	run berth create --pod ivp -v "$WORK/bind:/data:idmap" berth/default true
+	assert_equal "$status" 125
+	assert_output "berth: mount '/data': $why"
+	# the donor and the pod's infra only
+	names=$(berth ps -a --format '{{.Names}}' | sort | tr '\n' ' ')
+	[[ "$names" =~ ^[0-9a-f]{12}-infra\ idonor\ $ ]]
+	run berth volume ls -q
+	assert_output ""
+	# without its idmap (a mode given), the donor's bind reaches the VM
+	run berth run --rm --isolation vm --volumes-from idonor:ro berth/default \
+		sh -c 'stat -c %u:%g /data/from-host; touch /data/no'
+	assert_failure
+	assert_output --partial "0:0"
+	assert_output --partial "Read-only file system"
+	berth pod rm -f ivp >/dev/null
 }

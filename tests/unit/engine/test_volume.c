@@ -26,8 +26,8 @@ static char *plan_options(const char *v, bool mount)
 {
 	char *const one[] = {(char *)v, NULL};
 	struct berr *err = NULL;
-	json_t *plan =
-	    eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL, NULL, &err);
+	json_t *plan = eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL, NULL,
+				       false, &err);
 	if (!plan) {
 		assert_int_equal(berr_code(err), EINVAL);
 		berr_free(err);
@@ -120,11 +120,47 @@ static void test_volume_idmap_spec(void **state)
 	check_spec("volume", "idmap=gids=0-1-1", true, "rbind rprivate rw idmap=gids=0-1-1");
 }
 
+/* A VM's guest (issue #19): a bind's or volume's idmap refused by the plan and by the check
+ * of a whole plan (--volumes-from's entries), naming the destination; the rest passes. */
+static void test_volume_idmap_guest(void **state)
+{
+	static const char *const refused[] = {"/tmp:/x:idmap", "/tmp:/x:ro,idmap=uids=0-1-1",
+					      "type=bind,src=/tmp,dst=/x,idmap=true", NULL};
+	for (size_t i = 0; refused[i]; i++) {
+		char *const one[] = {(char *)refused[i], NULL};
+		bool mount = !strncmp(refused[i], "type=", 5);
+		struct berr *err = NULL;
+		assert_null(eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL,
+					    NULL, true, &err));
+		assert_int_equal(berr_code(err), EINVAL);
+		char *msg = berr_string(err);
+		assert_non_null(strstr(msg, "mount '/x': idmap is not possible in a VM"));
+		free(msg);
+		berr_free(err);
+	}
+	char *const fine[] = {"/tmp:/x", "/tmp:/y:idmap=false", NULL};
+	char *const tmpfs[] = {"/t:size=1m", NULL};
+	json_t *plan = eng_mounts_plan(&store, fine, NULL, tmpfs, NULL, true, NULL);
+	assert_non_null(plan);
+	assert_int_equal(eng_mounts_guest_check(plan, NULL), 0);
+	json_array_append_new(plan,
+			      json_pack("{s:s, s:s, s:s, s:b, s:[s]}", "Type", "volume", "Source",
+					"v", "Destination", "/from", "RW", 1, "Options", "idmap"));
+	struct berr *err = NULL;
+	assert_int_equal(eng_mounts_guest_check(plan, &err), -EINVAL);
+	char *msg = berr_string(err);
+	assert_non_null(strstr(msg, "mount '/from': idmap"));
+	free(msg);
+	berr_free(err);
+	json_decref(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_volume_idmap_plan),
 	    cmocka_unit_test(test_volume_idmap_spec),
+	    cmocka_unit_test(test_volume_idmap_guest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
