@@ -373,9 +373,13 @@ rootless_user_remove() {
 }
 
 # ub ARGS...: berth as the test's user, with a clean environment (RU_PATH: another PATH), its
-# home and runtime directory.
-ub() {
-	setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
+# home and runtime directory. ub_within SECONDS ARGS...: the same, ended by timeout(1) after
+# SECONDS (a VM's start).
+ub() { ub_within "" "$@"; }
+ub_within() {
+	local seconds=$1
+	shift
+	${seconds:+timeout "$seconds"} setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
 		env -i PATH="${RU_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" HOME="$RU_WORK/home" \
 		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" "$@"
 }

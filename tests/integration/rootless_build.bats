@@ -5,35 +5,26 @@
 # QEMU and virtiofsd, files) is gone after the file.
 
 load helpers
+load rootless
 
 setup_file() {
-	export RB_BLOCKED
-	RB_BLOCKED=$(userns_blocked newuidmap)
-	[ -z "$RB_BLOCKED" ] || return 0
 	# a range of our own, above rootless_engine.bats' (which ends at 3758096384)
-	rootless_user_make "brb$$" $((3825205248 + ($$ % 1024) * 65536)) berth-rootless-build
+	rootless_file_setup "brb$$" $((3825205248 + ($$ % 1024) * 65536)) berth-rootless-build
 }
 
 teardown_file() {
 	rootless_user_remove
 }
 
-RU_STORE() { echo "$RU_WORK/home/.local/share/berth"; }
-
 setup() {
-	load_libs
-	[ -z "$RB_BLOCKED" ] || skip "rootless berth cannot run here: $RB_BLOCKED"
-	N="rb$$-$BATS_TEST_NUMBER"
+	rootless_setup rb
 }
 
 teardown() {
-	[ -z "$RB_BLOCKED" ] || return 0
-	stop_pid "${SRV_PID:-}"
-	[ -z "${RB_VETH:-}" ] || ip link del "$RB_VETH" 2>/dev/null || true
+	[ -z "$RU_BLOCKED" ] || return 0
+	rootless_teardown
+	rootless_uplink_remove
 	ip link del berth0 2>/dev/null || true
-	local ids
-	ids=$(ub ps -aq 2>/dev/null || true)
-	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
 	ub rmi -f "$N" >/dev/null 2>&1 || true
 }
 
@@ -152,9 +143,7 @@ teardown() {
 @test "--isolation vm as the user: QEMU and virtiofsd run as the user (TCG without /dev/kvm); -m and --cpus size the guest; exec, stop, rm" {
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
-	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
-		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run --rm --isolation vm --network none \
+	run ub_within 300 run --rm --isolation vm --network none \
 		-m 300m --cpus 2 berth/default sh -c 'echo in-vm; id -u; nproc; grep MemTotal /proc/meminfo'
 	assert_success
 	assert_line in-vm
@@ -163,45 +152,33 @@ teardown() {
 	assert_line --index 2 2
 	mem=$(echo "${lines[3]}" | awk '{print $2}')
 	[ "$mem" -gt 200000 ] && [ "$mem" -lt 310000 ]
-	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
-		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm --network none \
-		berth/default sleep 600
+	run ub_within 300 run -d --name "$N" --isolation vm --network none berth/default sleep 600
 	assert_success
 	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
 	run ub exec "$N" sh -c 'echo w >/root/w && cat /root/w'
 	assert_success
 	assert_output w
 	# QEMU and virtiofsd are the user's processes on the host
-	run pgrep -u "$RU_UID" -f qemu-system-x86_64
+	run rootless_procs -f qemu-system-x86_64
 	assert_success
-	run pgrep -u "$RU_UID" -f virtiofsd
+	run rootless_procs -f virtiofsd
 	assert_success
 	run ub stop -t 2 "$N"
 	assert_success
 	run ub rm "$N"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd'
-	assert_failure
+	run rootless_gone -f 'qemu-system|virtiofsd'
+	assert_success
 }
 
 @test "--isolation vm as the user, its network through passt: -p reached from the host, outbound through the host's sockets; slirp4netns refused, saying why" {
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
 	command -v passt >/dev/null || skip "passt is not installed (Debian's passt)"
-	# passt copies the host's address and default route: this suite's namespace gets an
-	# interface of its own for them (a veth pair, gone in teardown)
-	RB_VETH="brb$$a"
-	ip link add "$RB_VETH" type veth peer name "brb$$b"
-	ip link set "brb$$b" up
-	ip addr add 198.51.100.2/24 dev "$RB_VETH"
-	ip link set "$RB_VETH" up
-	ip route add default via 198.51.100.1 dev "$RB_VETH"
+	# an address and default route for passt to copy (gone in teardown)
+	rootless_uplink "brb$$"
 	port=$(free_port)
-	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
-		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
+	run ub_within 300 run -d --name "$N" --isolation vm -p "$port:80" \
 		berth/default sh -c 'echo hello-vm >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
 	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N"
@@ -217,23 +194,16 @@ teardown() {
 	run ub exec "$N" ip route
 	assert_line --partial "default via 198.51.100.1"
 	# outbound: a server at another address of this namespace, reached through passt
-	ip addr add 198.51.100.7/24 dev "brb$$b"
-	mkdir -p "$RU_WORK/www$BATS_TEST_NUMBER"
-	echo from-host >"$RU_WORK/www$BATS_TEST_NUMBER/h"
-	sport=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
-	SRV_PID=$!
-	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
-	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
+	rootless_host_server
+	run ub exec "$N" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_output from-host
 	# passt is the user's, and goes with the VM
-	run pgrep -u "$RU_UID" -f passt
+	run rootless_procs -f passt
 	assert_success
 	run ub rm -f "$N"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt'
-	assert_failure
+	run rootless_gone -f 'qemu-system|virtiofsd|passt'
+	assert_success
 	# slirp4netns has no end for a VM (a user network's TAP: rootless_vm_net.bats)
 	run ub run --rm --isolation vm --network slirp4netns berth/default true
 	assert_failure 125

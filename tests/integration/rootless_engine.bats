@@ -6,13 +6,12 @@
 # Everything the user made (processes, the pause process, files) is gone after the file.
 
 load helpers
+load rootless
 
 setup_file() {
-	export RE_BLOCKED
-	RE_BLOCKED=$(userns_blocked newuidmap)
-	[ -z "$RE_BLOCKED" ] || return 0
 	# a range of our own, beside rootless.bats' (which starts at 3 * 2^30)
-	rootless_user_make "bre$$" $((3489660928 + ($$ % 4096) * 65536)) berth-rootless-engine
+	rootless_file_setup "bre$$" $((3489660928 + ($$ % 4096) * 65536)) berth-rootless-engine
+	[ -z "$RU_BLOCKED" ] || return 0
 	# a second user, without a range
 	export RE_NOSUB="brn$$" RE_NOSUB_UID
 	useradd -M -d /nonexistent -s /usr/sbin/nologin -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RE_NOSUB"
@@ -23,23 +22,16 @@ teardown_file() {
 	rootless_user_remove "$RE_NOSUB"
 }
 
-RU_STORE() { echo "$RU_WORK/home/.local/share/berth"; }
-
 setup() {
-	load_libs
-	[ -z "$RE_BLOCKED" ] || skip "rootless berth cannot run here: $RE_BLOCKED"
-	N="re$$-$BATS_TEST_NUMBER"
+	rootless_setup re
 }
 
 teardown() {
-	[ -z "$RE_BLOCKED" ] || return 0
-	stop_pid "${SRV_PID:-}"
-	[ -z "${RE_VETH:-}" ] || ip link del "$RE_VETH" 2>/dev/null || true
+	[ -z "$RU_BLOCKED" ] || return 0
+	rootless_teardown
+	rootless_uplink_remove
 	registry_stop
 	[ -z "${STORE:-}" ] || store_teardown
-	local ids
-	ids=$(ub ps -aq 2>/dev/null || true)
-	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
 	ub volume prune -f >/dev/null 2>&1 || true
 }
 
@@ -235,14 +227,8 @@ teardown() {
 
 @test "network pasta: the default; -p reached from the host, outbound through the host's sockets; ports below 1024 refused naming the sysctl" {
 	command -v pasta >/dev/null || skip "pasta is not installed (Debian's passt)"
-	# pasta copies the host's address and default route: this suite's namespace gets an
-	# interface of its own for them (a veth pair, gone in teardown)
-	RE_VETH="bre$$a"
-	ip link add "$RE_VETH" type veth peer name "bre$$b"
-	ip link set "bre$$b" up
-	ip addr add 198.51.100.2/24 dev "$RE_VETH"
-	ip link set "$RE_VETH" up
-	ip route add default via 198.51.100.1 dev "$RE_VETH"
+	# an address and default route for pasta to copy (gone in teardown)
+	rootless_uplink "bre$$"
 	port=$(free_port)
 	run ub run -d --name "$N" -p "$port:80" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
@@ -263,14 +249,8 @@ teardown() {
 	assert_output --partial "198.51.100.2/24"
 	# outbound: a server at another address of this namespace (the container has the host's
 	# own), reached through pasta's sockets on the host
-	ip addr add 198.51.100.7/24 dev "bre$$b"
-	mkdir -p "$RU_WORK/www$BATS_TEST_NUMBER"
-	echo from-host >"$RU_WORK/www$BATS_TEST_NUMBER/h"
-	sport=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www$BATS_TEST_NUMBER" "$sport" >/dev/null 2>&1 3>&- &
-	SRV_PID=$!
-	for _ in $(seq 50); do curl -s -m 1 "http://198.51.100.7:$sport/h" >/dev/null && break; sleep 0.1; done
-	run ub exec "$N" wget -q -O - "http://198.51.100.7:$sport/h"
+	rootless_host_server
+	run ub exec "$N" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_output from-host
 	run ub rm -f "$N"
 	assert_success
@@ -283,7 +263,7 @@ teardown() {
 	# without ports the container starts once pasta has set the routes, before its daemon
 	# runs: its first connection goes out; run --rm does not wait for pasta's end (its
 	# teardown, 40 to 60 ms, overlaps the container's removal), but none is left behind
-	run ub run --rm berth/default wget -q -O - "http://198.51.100.7:$sport/h"
+	run ub run --rm berth/default wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_success
 	assert_output from-host
 	for _ in $(seq 50); do live_pasta || break; sleep 0.1; done

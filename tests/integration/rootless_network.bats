@@ -8,51 +8,33 @@
 # Nothing of the user's (processes, the namespace's bind mount, files) is left after a test.
 
 load helpers
+load rootless
 
 setup_file() {
-	export RN_BLOCKED
-	RN_BLOCKED=$(userns_blocked newuidmap)
-	[ -n "$RN_BLOCKED" ] || command -v pasta >/dev/null || command -v slirp4netns >/dev/null ||
-		RN_BLOCKED="neither pasta nor slirp4netns is installed"
-	[ -z "$RN_BLOCKED" ] || return 0
+	command -v pasta >/dev/null || command -v slirp4netns >/dev/null ||
+		RU_BLOCKED="neither pasta nor slirp4netns is installed"
 	# a range of our own, above rootless_engine.bats' (3489660928 + up to 2^28)
-	rootless_user_make "brn$$x" $((3758096384 + ($$ % 4096) * 65536)) berth-rootless-network
-	# pasta and slirp4netns copy or route through the host's interface: this suite's
-	# namespace gets one of its own (a veth pair, gone with the namespace), and a second
-	# address on its peer for a server the containers reach
-	export RN_VETH="brn$$a"
-	ip link add "$RN_VETH" type veth peer name "brn$$b"
-	ip link set "brn$$b" up
-	ip addr add 198.51.100.2/24 dev "$RN_VETH"
-	ip link set "$RN_VETH" up
-	ip route add default via 198.51.100.1 dev "$RN_VETH"
-	ip addr add 198.51.100.7/24 dev "brn$$b"
+	rootless_file_setup "brn$$x" $((3758096384 + ($$ % 4096) * 65536)) berth-rootless-network
+	# pasta and slirp4netns copy or route through the host's interface: one for the whole
+	# file, gone in teardown_file
+	[ -n "$RU_BLOCKED" ] || rootless_uplink "brn$$"
 }
 
 teardown_file() {
-	[ -z "${RN_VETH:-}" ] || ip link del "$RN_VETH" 2>/dev/null || true
+	rootless_uplink_remove
 	rootless_user_remove
-}
-
-# The user's processes whose name (comm) is all of the regular expression $1; fails on none.
-user_procs() { pgrep -u "$RU_UID" -x "$1"; }
-
-# Wait until no process of the user's is named $1.
-gone() {
-	for _ in $(seq 100); do user_procs "$1" >/dev/null || return 0; sleep 0.1; done
-	return 1
 }
 
 # The rootless network namespace and everything of it gone: its holder, its way out, its
 # forwarders, its directory and its bind mount (in the user's mount namespace).
 assert_no_netns() {
-	run gone berth-netns
+	run rootless_gone -x berth-netns
 	assert_success
-	run gone "pasta|passt.*"
+	run rootless_gone -x "pasta|passt.*"
 	assert_success
-	run gone slirp4netns
+	run rootless_gone -x slirp4netns
 	assert_success
-	run gone berth-portfwd
+	run rootless_gone -x berth-portfwd
 	assert_success
 	[ ! -e "$RU_XDG/berth/rootless-netns" ]
 	local pause
@@ -61,37 +43,19 @@ assert_no_netns() {
 	assert_failure
 }
 
-# A server on the host side of this namespace (not the user's): serves "from-host" at
-# http://198.51.100.7:$SPORT/h.
-host_server() {
-	mkdir -p "$RU_WORK/www"
-	echo from-host >"$RU_WORK/www/h"
-	SPORT=$(free_port)
-	python3 -m http.server -b 198.51.100.7 -d "$RU_WORK/www" "$SPORT" >/dev/null 2>&1 3>&- &
-	SRV_PID=$!
-	for _ in $(seq 300); do curl -s -m 1 "http://198.51.100.7:$SPORT/h" >/dev/null && return 0; sleep 0.1; done
-	echo "the host side's server did not start" >&2
-	return 1
-}
-
 # Wait until http://127.0.0.1:$1/i answers.
 wait_http() {
 	for _ in $(seq 100); do curl -s -m 2 "http://127.0.0.1:$1/i" >/dev/null && return 0; sleep 0.1; done
 }
 
 setup() {
-	load_libs
-	[ -z "$RN_BLOCKED" ] || skip "rootless networks cannot run here: $RN_BLOCKED"
-	N="rn$$-$BATS_TEST_NUMBER"
+	rootless_setup rn
 }
 
 teardown() {
-	[ -z "$RN_BLOCKED" ] || return 0
-	stop_pid "${SRV_PID:-}"
+	[ -z "$RU_BLOCKED" ] || return 0
 	stop_pid "${SVC_PID:-}"
-	local ids
-	ids=$(ub ps -aq 2>/dev/null || true)
-	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	rootless_teardown
 	ub network prune -f >/dev/null 2>&1 || true
 	ub system prune -f >/dev/null 2>&1 || true
 }
@@ -102,7 +66,7 @@ teardown() {
 	run ub run -d --name "$N-web" --network "$N" berth/default sh -c 'echo hello >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
 	# the holder and the way out, the user's own; the container's address on the network
-	user_procs berth-netns
+	rootless_procs -x berth-netns
 	run ub inspect -f "{{(index .NetworkSettings.Networks \"$N\").IPAddress}}" "$N-web"
 	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
 	addr=$output
@@ -116,7 +80,7 @@ teardown() {
 	run ip -o link show type bridge
 	refute_output --partial "br-"
 	# outbound: the host side's server, through the namespace's way out
-	host_server
+	rootless_host_server
 	run ub exec "$N-web" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_success
 	assert_output from-host
@@ -135,7 +99,7 @@ teardown() {
 	assert_success
 	run ub inspect -f '{{.HostConfig.NetworkMode}}' "$N-a"
 	assert_output bridge
-	user_procs berth-netns
+	rootless_procs -x berth-netns
 	run ub inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-a"
 	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
 	a=$output
@@ -146,7 +110,7 @@ teardown() {
 	b=$output
 	[ "$a" != "$b" ]
 	# one namespace for both
-	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	[ "$(rootless_procs -x berth-netns | wc -l)" = 1 ]
 	run ub exec "$N-b" ping -c 1 -W 5 "$a"
 	assert_success
 	run ub exec "$N-a" ping -c 1 -W 5 "$b"
@@ -155,7 +119,7 @@ teardown() {
 	run ip -o link show type bridge
 	refute_output --partial berth0
 	# outbound through the namespace's way out
-	host_server
+	rootless_host_server
 	run ub exec "$N-a" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_success
 	assert_output from-host
@@ -193,12 +157,12 @@ teardown() {
 	assert_line --index 1 --regexp '^bridge [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
 	b=${lines[1]#bridge }
 	# the user's one rootless network namespace, as the CLI's containers have it
-	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	[ "$(rootless_procs -x berth-netns | wc -l)" = 1 ]
 	run ub inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' "$N-b"
 	assert_output "$b"
 	run dk exec "$N-a" ping -c 1 -W 5 "$b"
 	assert_success
-	host_server
+	rootless_host_server
 	run dk exec "$N-b" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_success
 	assert_output from-host
@@ -228,7 +192,7 @@ teardown() {
 	# and at the host's other address
 	run curl -s -m 5 "http://198.51.100.2:$port/i"
 	assert_output hello
-	user_procs berth-portfwd
+	rootless_procs -x berth-portfwd
 	run ub rm -f "$N"
 	assert_success
 	assert_no_netns
@@ -249,10 +213,10 @@ teardown() {
 	assert_success
 	run ub run -d --name "$N-2" --network "$N-b" berth/default sleep 300
 	assert_success
-	[ "$(user_procs berth-netns | wc -l)" = 1 ]
+	[ "$(rootless_procs -x berth-netns | wc -l)" = 1 ]
 	# the first going leaves the namespace to the second
 	ub rm -f "$N-1" >/dev/null
-	user_procs berth-netns
+	rootless_procs -x berth-netns
 	run ub exec "$N-2" ip -4 -o addr show eth0
 	assert_success
 	# network connect and disconnect while it runs: its eth1 inside the namespace
@@ -288,14 +252,14 @@ teardown() {
 	wait_http "$port"
 	run curl -s -m 5 "http://127.0.0.1:$port/i"
 	assert_output hello
-	host_server
+	rootless_host_server
 	run ub exec "$N" wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_output from-host
 	run ub rm -f "$N"
 	assert_success
-	run gone slirp4netns
+	run rootless_gone -x slirp4netns
 	assert_success
-	run gone berth-portfwd
+	run rootless_gone -x berth-portfwd
 	assert_success
 	# podman's options
 	run ub run --rm --network slirp4netns:cidr=10.9.0.0/24,mtu=1500,port_handler=slirp4netns,allow_host_loopback=true,enable_ipv6=false berth/default sh -c 'ip -4 -o addr show tap0; cat /sys/class/net/tap0/mtu'
@@ -313,7 +277,7 @@ teardown() {
 	assert_output --partial "berth takes no options for pasta"
 	run ub ps -aq
 	assert_output ""
-	run gone slirp4netns
+	run rootless_gone -x slirp4netns
 	assert_success
 }
 
@@ -329,11 +293,11 @@ teardown() {
 	assert_success
 	assert_output --partial "10.0.2.100/24"
 	ub network create "$N" >/dev/null
-	host_server
+	rootless_host_server
 	run ub run --rm --network "$N" berth/default wget -q -O - "http://198.51.100.7:$SPORT/h"
 	assert_success
 	assert_output from-host
-	run user_procs "pasta|passt.*"
+	run rootless_procs -x "pasta|passt.*"
 	assert_failure
 	assert_no_netns
 }
