@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/monitor.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -109,21 +110,12 @@ int app_stop_all(const struct eng_store *s, json_t *containers, int timeout_s,
 		fds[i] = -1;
 		if (!running(c))
 			continue;
-		int p[2];
-		if (pipe2(p, O_CLOEXEC) < 0) {
-			r = r ? r : berr_set(err, errno, "pipe");
-			continue;
-		}
 		app_report(pr, "Container", str(c, "Name"), "Stopping");
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			close(p[0]);
-			child(s, c, timeout_s, p[1]);
-		}
-		close(p[1]);
-		fds[i] = p[0];
+		pids[i] = child_fork_piped(&fds[i]);
+		if (pids[i] == 0)
+			child(s, c, timeout_s, fds[i]);
 		if (pids[i] < 0)
-			r = r ? r : berr_set(err, errno, "fork");
+			r = r ? r : berr_set(err, (int)-pids[i], "fork");
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (pids[i] > 0)

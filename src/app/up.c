@@ -25,6 +25,7 @@
 #include "image/image.h"
 #include "image/pull.h"
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -677,21 +678,14 @@ static int up_level(struct up_ctx *u, json_t *level, json_t *sel, struct berr **
 	for (size_t i = 0; i < n; i++) {
 		const struct app_service *svc =
 		    app_plan_service(p, json_string_value(json_array_get(level, i)));
-		int pp[2];
 		fds[i] = -1;
-		if (r < 0 || pipe2(pp, O_CLOEXEC) < 0) {
-			r = r ? r : berr_set(err, errno, "pipe");
+		if (r < 0)
 			continue;
-		}
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			close(pp[0]);
-			up_child(u, svc, sel, pp[1]);
-		}
-		close(pp[1]);
-		fds[i] = pp[0];
+		pids[i] = child_fork_piped(&fds[i]);
+		if (pids[i] == 0)
+			up_child(u, svc, sel, fds[i]);
 		if (pids[i] < 0)
-			r = r ? r : berr_set(err, errno, "fork");
+			r = berr_set(err, (int)-pids[i], "fork");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct app_service *svc =

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "image/store.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -159,32 +160,25 @@ __attribute__((noreturn)) static void job_child(struct bld_build *b, size_t si, 
 static int job_start(struct bld_build *b, struct job *run, size_t n_run, size_t si,
 		     struct berr **err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return berr_set(err, e, "fork a job for stage %s", b->plan->stages[si].name);
-	}
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid < 0)
+		return berr_set(err, (int)-pid, "fork a job for stage %s",
+				b->plan->stages[si].name);
 	if (pid == 0) {
 		/* a killed build takes its jobs with it: they stop as on Ctrl-C */
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			(void)raise(SIGTERM);
 		/* the other jobs' pipes are theirs: an open write end here would hide their EOF */
-		(void)close(p[0]);
 		for (size_t i = 0; i < n_run; i++)
 			(void)close(run[i].fd);
-		job_child(b, si, p[1]);
+		job_child(b, si, fd);
 	}
-	(void)close(p[1]);
-	run[n_run] = (struct job){.pid = pid, .fd = p[0], .stage = si};
+	run[n_run] = (struct job){.pid = pid, .fd = fd, .stage = si};
 	return 0;
 }
 

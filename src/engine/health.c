@@ -13,6 +13,7 @@
 
 #include "runtime/container.h"
 #include "runtime/spec.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -208,22 +209,15 @@ static void run_check(struct eng_health *h, int out)
 
 static void start_check(struct eng_health *h)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int fd;
+	pid_t pid = child_fork_piped(&fd);
+	if (pid == 0)
+		run_check(h, fd);
+	if (pid < 0)
 		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		run_check(h, p[1]);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return;
-	}
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	h->pid = pid;
-	h->out = p[0];
+	h->out = fd;
 	h->output_len = 0;
 	h->check_started = now_ns();
 }

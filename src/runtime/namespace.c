@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -112,27 +113,19 @@ int rt_ns_write_idmap(int procfd, pid_t pid, const char *file, const struct rt_i
 int rt_ns_userns_fd(const struct rt_idmap *uids, size_t nu, const struct rt_idmap *gids, size_t ng,
 		    bool mount_order, struct berr **err)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return berr_set(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		(void)close(pipefd[0]);
-		(void)close(pipefd[1]);
-		return berr_set(err, e, "fork");
-	}
+	int said;
+	pid_t pid = child_fork_piped(&said);
+	if (pid < 0)
+		return berr_set(err, (int)-pid, "fork");
 	if (pid == 0) {
-		(void)close(pipefd[0]);
 		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
-		(void)!write(pipefd[1], &c, 1);
+		(void)!write(said, &c, 1);
 		for (;;)
 			pause();
 	}
-	(void)close(pipefd[1]);
 	char c = 'n';
-	(void)!read(pipefd[0], &c, 1);
-	(void)close(pipefd[0]);
+	(void)!read(said, &c, 1);
+	(void)close(said);
 	int fd = -1;
 	autoclose int procfd = c == 'y' ? procfs_open(err) : -1;
 	autofree char *nsdir = xasprintf("%d/ns", (int)pid);
