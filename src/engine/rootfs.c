@@ -119,6 +119,8 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	int ng = eng_userns_idmaps(json_object_get(maps, "GidMap"), &g);
 	if (nu <= 0 || ng <= 0)
 		return berr_plain(err, EINVAL, "container %.12s: bad IDMappings", id);
+	uid_t root_uid = (uid_t)eng_userns_root_id(json_object_get(maps, "UidMap"));
+	gid_t root_gid = (gid_t)eng_userns_root_id(json_object_get(maps, "GidMap"));
 	autoclose int ns = rt_ns_userns_fd(u, (size_t)nu, g, (size_t)ng, false, err);
 	if (ns < 0)
 		return ns;
@@ -126,7 +128,7 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	if (img_store_open(s->root, &st, err) < 0)
 		return berr_ret(err);
 	autofree char *dir = eng_container_path(s, id, NULL);
-	int r = grant_traverse(s, dir, g[0].host_id, err);
+	int r = grant_traverse(s, dir, root_gid, err);
 	if (r < 0)
 		return r;
 	int mapped = eng_userns_mount_mapped(s, id, rec, err); /* rootless: fuse-overlayfs */
@@ -149,8 +151,8 @@ static int mount_idmapped(const struct eng_store *s, const char *id, json_t *rec
 	autoclose int held = eng_layer_copies_hold(s, err); /* until the overlay holds them */
 	if (held < 0)
 		return held;
-	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, map, u[0].host_id, g[0].host_id,
-					   scratch, rootfs, err);
+	return img_snapshot_mount_idmapped(st, chains, n, dir, ns, map, root_uid, root_gid, scratch,
+					   rootfs, err);
 }
 
 int eng_rootfs_mount_locked(const struct eng_store *s, const char *id, json_t *rec,

@@ -489,8 +489,7 @@ json_t *eng_userns_auto_maps(uint64_t size, json_t *forced, uint64_t at)
 			m[nm++][2] = f[2];
 		}
 	}
-	/* in the order of the container's ids: the root's first (rootfs.c takes the first
-	 * line's host ids for the container root's) */
+	/* in the order of the container's ids, the root's first */
 	qsort(m, nm, sizeof(m[0]), range_cmp);
 	json_t *a = json_array();
 	for (i = 0; i < nm; i++)
@@ -681,6 +680,15 @@ int64_t eng_userns_host_id(json_t *list, uint32_t id)
 			return (int64_t)m[1] + (id - m[0]);
 	}
 	return -1;
+}
+
+int64_t eng_userns_root_id(json_t *list)
+{
+	uint32_t m[3];
+	int64_t root = eng_userns_host_id(list, 0);
+	if (root < 0 && parse_map(json_string_value(json_array_get(list, 0)) ?: "", m) == 0)
+		root = m[1];
+	return root;
 }
 
 /* Whether some entry of list maps host id host. */

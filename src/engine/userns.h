@@ -85,5 +85,8 @@ json_t *eng_userns_oci(json_t *list);
 int eng_userns_idmaps(json_t *list, struct rt_idmap **out);
 /* The host id that id maps to, or -1. */
 int64_t eng_userns_host_id(json_t *list, uint32_t id);
+/* The host id of the container's root: the line that maps 0, whatever the lines' order
+ * (--uidmap's are the user's), else the first line's; -1 for an empty list. */
+int64_t eng_userns_root_id(json_t *list);
 
 #endif

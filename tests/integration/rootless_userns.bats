@@ -338,6 +338,20 @@ uf() {
 	assert_output ""
 }
 
+@test "--uidmap lines in any order: the container's root is the line that maps 0, as a user and as root" {
+	run ub run --rm --network none --uidmap 1:2:1000 --uidmap 0:1:1 berth/default \
+		sh -c 'touch /made; stat -c %u:%g /made; cat /proc/self/uid_map'
+	assert_success
+	assert_line --index 0 0:0
+	assert_line --index 1 --regexp "^ +1 +2 +1000\$"
+	assert_line --index 2 --regexp "^ +0 +1 +1\$"
+	store_setup
+	run berth run --rm --network none --uidmap 1:1073741825:1000 --uidmap 0:1073741824:1 \
+		berth/default sh -c 'touch /made; stat -c %u:%g /made'
+	assert_success
+	assert_output 0:0
+}
+
 @test "inspect of a keep-id container: Config.User is the ids it runs as, podman's UID:GID" {
 	ub create --name "$N-1" --network none --userns keep-id berth/default true >/dev/null
 	ub create --name "$N-2" --network none --userns keep-id:uid=200,gid=210 berth/default true >/dev/null

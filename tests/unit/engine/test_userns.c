@@ -169,6 +169,14 @@ static void maps(void **state)
 	assert_int_equal(eng_userns_host_id(l, 9), 100009);
 	assert_int_equal(eng_userns_host_id(l, 12), 5002);
 	assert_int_equal(eng_userns_host_id(l, 15), -1);
+	/* the root's line wherever it is, else the first */
+	json_t *any = json_pack("[s, s]", "1:7:10", "0:5:1");
+	assert_int_equal(eng_userns_root_id(any), 5);
+	json_t *no_root = json_pack("[s]", "1:7:10");
+	assert_int_equal(eng_userns_root_id(no_root), 7);
+	assert_int_equal(eng_userns_root_id(NULL), -1);
+	json_decref(any);
+	json_decref(no_root);
 	json_t *oci = eng_userns_oci(l);
 	char *s = json_dumps(oci, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "[{\"containerID\":0,\"hostID\":100000,\"size\":10},"
