@@ -22,12 +22,14 @@
 #define MODULE_MAX      (64 << 20)
 #define ORDER_MAX       64
 
-const char *const vm_modules_wanted[] = {"virtio_mmio", "virtio_console", "virtiofs", "virtio_net",
-					 NULL};
+/* virtio_balloon last: a VM's memory given back (vm/qemu.c), the init sets its reporting */
+const char *const vm_modules_wanted[] = {"virtio_mmio", "virtio_console", "virtiofs",
+					 "virtio_net",  "virtio_balloon", NULL};
 /* virtio over PCI first: the rest probe their devices as they load. A clone's root may be a
  * read-only ext4 disk (ext4 is built in) under a tmpfs overlay: virtio_blk, overlay. */
 const char *const vm_modules_wanted_pci[] = {
-    "virtio_pci", "virtio_console", "virtiofs", "virtio_net", "virtio_blk", "overlay", NULL};
+    "virtio_pci", "virtio_console", "virtiofs",       "virtio_net",
+    "virtio_blk", "overlay",        "virtio_balloon", NULL};
 
 /* The modules.dep line of module name ("virtio_mmio" matches ".../virtio_mmio.ko:"). */
 static const char *dep_line(const char *dep, const char *name, size_t *out_len)

@@ -30,6 +30,9 @@ struct vm_plan {
 	const char *ram_path;    /* guest memory in this file (share=on), not a memfd, or NULL */
 	bool ram_private;        /* ram_path mapped copy-on-write (share=off): a clone with no
 				  * vhost-user device maps its template's RAM file itself */
+	bool no_balloon;         /* no virtio-balloon (free page reporting): its discards punch
+				  * holes in the RAM's file, which a clone mapping its template's
+				  * file copy-on-write must not (QEMU 7.2); implied by ram_private */
 	bool incoming;           /* q35: a template's clone (-incoming defer; devices by QMP) */
 	unsigned root_ports;     /* q35: PCIe root ports rp1... for the devices plugged later */
 	const char *console_log; /* the serial console, into this file */
@@ -64,6 +67,9 @@ struct vm_hypervisor {
 
 extern const struct vm_hypervisor vm_qemu_microvm;
 extern const struct vm_hypervisor vm_qemu_q35;
+
+/* Whether p's VM has a virtio-balloon with free page reporting (see no_balloon). */
+bool vm_qemu_balloon(const struct vm_plan *p);
 
 /* The guest kernel's command line for accel (tsc_khz: the host's TSC rate, for TCG), for
  * microvm (the kernel does not probe for PCI). */

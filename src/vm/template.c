@@ -66,8 +66,9 @@ static void template_key(const struct vm_plan *p, char id[4096], char out[65])
 	stat_id(id, 4096, p->kernel);
 	stat_id(id, 4096, p->initrd);
 	size_t n = strlen(id);
-	snprintf(id + n, 4096 - n, "%s|%u %u %d %u", p->cmdline, p->mem_mb, p->cpus, (int)p->accel,
-		 VM_TEMPLATE_ROOT_PORTS);
+	/* a clone mapping the template's RAM copy-on-write has one of its own, with no balloon */
+	snprintf(id + n, 4096 - n, "%s|%u %u %d %u%s", p->cmdline, p->mem_mb, p->cpus,
+		 (int)p->accel, VM_TEMPLATE_ROOT_PORTS, vm_qemu_balloon(p) ? " balloon" : "");
 	sha256_hex(id, strlen(id), out);
 }
 
@@ -178,6 +179,27 @@ static int wait_ready(const char *dir, pid_t *pid, struct berr **err)
 	return 0;
 }
 
+/* Until the guest has given back what it freed while it booted (the unpacked initramfs, the
+ * modules' loading): its balloon driver reports free pages 2 s after they are freed, and QEMU
+ * punches them out of the RAM file, which every clone copies. Done when the file has not
+ * shrunk for a second, at least 3 s after the init's word, 15 s at most. */
+static void wait_reported(const char *dir)
+{
+	autofree char *ram = xasprintf("%s/ram", dir);
+	struct stat st;
+	blkcnt_t first = -1, last = -1;
+	int ms = 0, still_ms = 0;
+	for (; ms < 15000 && stat(ram, &st) == 0; ms += 250, (void)poll(NULL, 0, 250)) {
+		still_ms = last < 0 || st.st_blocks < last ? 0 : still_ms + 250;
+		first = first < 0 ? st.st_blocks : first;
+		last = st.st_blocks;
+		if (ms >= 3000 && still_ms >= 1000)
+			break;
+	}
+	log_debug("VM template '%s': its RAM file %lld to %lld KiB in %d ms", dir,
+		  (long long)first / 2, (long long)last / 2, ms);
+}
+
 /* Boot the template in dir until the init waits for berth.ctl, then save it. */
 static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 {
@@ -188,6 +210,7 @@ static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 			    .mem_mb = base->mem_mb,
 			    .cpus = base->cpus,
 			    .ram_path = "ram",
+			    .no_balloon = !vm_qemu_balloon(base),
 			    .root_ports = VM_TEMPLATE_ROOT_PORTS,
 			    .console_log = "console.log",
 			    .qmp_socket = "qmp.sock"};
@@ -195,6 +218,8 @@ static int make(const struct vm_plan *base, const char *dir, struct berr **err)
 	if (pid < 0)
 		return (int)pid;
 	int r = wait_ready(dir, &pid, err);
+	if (r == 0 && !p.no_balloon)
+		wait_reported(dir);
 	autofree char *qmp = xasprintf("%s/qmp.sock", dir);
 	autofree char *state = xasprintf("%s/state", dir);
 	struct vm_qmp q = {.fd = -1};

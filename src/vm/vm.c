@@ -298,6 +298,7 @@ static int clone_plan(struct vm *v, const struct vm_opts *o, const struct vm_gue
 		return berr_plain(err, ENOTSUP, "a system image's VM boots cold");
 	if (g->n_shares + o->n_nics > VM_TEMPLATE_ROOT_PORTS)
 		return berr_plain(err, E2BIG, "more shares and networks than a template has ports");
+	p->ram_private = g->block_root; /* its template is another (vm/template.c) */
 	autofree char *tpl = vm_template_get(o->cache_dir, p, err);
 	if (!tpl)
 		return berr_ret(err);

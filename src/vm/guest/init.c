@@ -191,6 +191,20 @@ static void load_modules(void)
 		fclose(f);
 }
 
+/* The balloon's free page reporting (virtio_balloon: the host takes back what the guest frees)
+ * reports free blocks of 2^order pages and more. The kernel's order is 9 (2 MiB), and most of a
+ * small guest's free memory is in smaller pieces: with 0 a clone's RAM copy was 67 MiB, with 9
+ * 85 (2026-12-08, docs/DESIGN.md "VM templates"). No balloon: nothing reports. */
+static void report_order(const char *order)
+{
+	int fd = open("/sys/module/page_reporting/parameters/page_reporting_order",
+		      O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, order, strlen(order));
+		close(fd);
+	}
+}
+
 /* The /dev node of the virtio-serial port named name, waited for wait_s seconds (the driver
  * probes the devices after the modules load; a template's clone plugs them in after its
  * restore). */
@@ -511,6 +525,7 @@ int main(void)
 	mount_or_fail("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_or_fail("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	load_modules();
+	report_order("0");
 	/* SIGCHLD through supervise's signalfd; the processes start with nothing blocked */
 	sigset_t chld;
 	sigemptyset(&chld);

@@ -53,6 +53,8 @@ static void q35_template(void **state)
 	assert_true(has(a, "-device", "pcie-root-port,id=rp2,chassis=2,slot=2"));
 	assert_false(has_prefix(a, "pcie-root-port,id=rp3"));
 	assert_true(has(a, "-device", "virtio-serial-pci,id=vser,max_ports=8"));
+	/* the guest gives back what it frees; in the template too, so the file is sparser */
+	assert_true(has(a, "-device", "virtio-balloon-pci,id=balloon,free-page-reporting=on"));
 	assert_true(has(a, "-sandbox",
 			"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
 	assert_false(has_prefix(a, "-incoming"));
@@ -86,6 +88,7 @@ static void q35_clone(void **state)
 	assert_true(has(a, "-chardev", "socket,id=port0,fd=10"));
 	assert_true(has(a, "-netdev", "tap,id=net0,fd=15"));
 	assert_true(has(a, "-incoming", "defer"));
+	assert_true(has(a, "-device", "virtio-balloon-pci,id=balloon,free-page-reporting=on"));
 	assert_false(has_prefix(a, "vhost-user-fs"));
 	assert_false(has_prefix(a, "virtserialport"));
 	assert_false(has_prefix(a, "virtio-net"));
@@ -117,6 +120,8 @@ static void q35_cow_clone(void **state)
 	    has(a, "-drive", "if=none,id=disk0,file=/s/vm/rootimg-2.ext4,format=raw,readonly=on"));
 	assert_false(has_prefix(a, "socket,id=fs"));
 	assert_false(has_prefix(a, "virtio-blk"));
+	/* QEMU 7.2 would punch its discards into the template's file */
+	assert_false(has_prefix(a, "virtio-balloon"));
 	strv_free(a);
 }
 

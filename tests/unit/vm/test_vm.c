@@ -89,7 +89,10 @@ static const char dep[] = "kernel/fs/fuse/virtiofs.ko: kernel/drivers/virtio/vir
 			  "kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko "
 			  "kernel/drivers/virtio/virtio_ring.ko\n"
 			  "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
-			  "kernel/net/core/failover.ko:\n";
+			  "kernel/net/core/failover.ko:\n"
+			  "kernel/drivers/virtio/virtio_balloon.ko: "
+			  "kernel/drivers/virtio/virtio.ko "
+			  "kernel/drivers/virtio/virtio_ring.ko\n";
 
 static size_t index_of(char **v, const char *s)
 {
@@ -107,12 +110,13 @@ static void modules(void **state)
 	size_t n = 0;
 	while (order[n])
 		n++;
-	assert_int_equal(n, 9); /* each once */
+	assert_int_equal(n, 10); /* each once */
 	assert_true(index_of(order, "/failover.ko") < index_of(order, "/net_failover.ko"));
 	assert_true(index_of(order, "/net_failover.ko") < index_of(order, "/virtio_net.ko"));
 	assert_true(index_of(order, "/virtio_ring.ko") < index_of(order, "/virtio.ko"));
 	assert_true(index_of(order, "/virtio.ko") < index_of(order, "/virtio_mmio.ko"));
 	assert_true(index_of(order, "/fuse.ko") < index_of(order, "/virtiofs.ko"));
+	assert_true(index_of(order, "/virtio.ko") < index_of(order, "/virtio_balloon.ko"));
 	strv_free(order);
 	struct berr *err = NULL;
 	const char *const missing[] = {"9pnet_virtio", NULL};
