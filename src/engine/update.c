@@ -20,6 +20,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "vm/balloon.h"
 
 #define MIN_MEMORY (6 << 20) /* dockerd's linuxMinMemory (20.10) */
 
@@ -222,10 +223,17 @@ static int apply(const struct eng_store *s, const char *id, bool vm, json_t *res
 {
 	json_t *swap = json_object_get(json_object_get(res, "memory"), "swap");
 	if (vm) {
-		/* a VM's memory is its own, fixed at boot; its CPU limits are QEMU's cgroup's */
+		/* a VM's memory is its guest's: its balloon gives the guest less of what it booted
+		 * with (never more), the record boots the next one with it; its CPU limits are
+		 * QEMU's cgroup's */
+		json_t *limit = json_object_get(json_object_get(res, "memory"), "limit");
+		autofree char *vmdir = xasprintf("%s/%s/vm", s->runroot, id);
+		int r = limit ? vm_balloon_set(vmdir, json_integer_value(limit), err) : 0;
 		json_object_del(res, "memory");
 		autofree char *cgroup = eng_container_cgroup(s, id);
-		return json_object_size(res) ? rt_cgroup_update(cgroup, res, err) : 0;
+		if (r == 0 && json_object_size(res))
+			r = rt_cgroup_update(cgroup, res, err);
+		return r;
 	}
 	autofree char *rtroot = eng_runtime_root(s);
 	if (swap) {
