@@ -20,6 +20,7 @@
 #include "runtime/cgroup_devices.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/userns.h"
 #include "util/xalloc.h"
 
@@ -42,6 +43,23 @@ void rt_cgroup_plan_add(struct rt_cgroup_plan *plan, const char *controller, con
 	plan->writes = xrealloc(plan->writes, (plan->n + 1) * sizeof(*plan->writes));
 	plan->writes[plan->n++] =
 	    (struct rt_cgroup_write){xstrdup(controller), xstrdup(file), value};
+}
+
+int rt_cgroup_plan_sections(json_t *resources, const struct rt_cgroup_section *sections, size_t n,
+			    struct rt_cgroup_plan *plan, struct berr **err)
+{
+	for (size_t i = 0; resources && i < n; i++) {
+		const struct rt_cgroup_section *s = &sections[i];
+		json_t *part = NULL;
+		int r = s->array
+			    ? json_opt_array(resources, "linux.resources", s->key, &part, err)
+			    : json_opt_object(resources, "linux.resources", s->key, &part, err);
+		if (r >= 0 && part)
+			r = s->plan(part, plan, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 void rt_cgroup_plan_clear(struct rt_cgroup_plan *plan)

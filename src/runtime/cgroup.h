@@ -35,6 +35,18 @@ struct rt_cgroup_ops {
 
 extern const struct rt_cgroup_ops rt_cgroup_v1_ops, rt_cgroup_v2_ops;
 
+/* A part of linux.resources ("memory", an object; "hugepageLimits", an array) and what one
+ * version plans for it. */
+struct rt_cgroup_section {
+	const char *key;
+	bool array;
+	int (*plan)(json_t *part, struct rt_cgroup_plan *plan, struct berr **err);
+};
+/* Each of sections[0..n) that resources (NULL: none) has, checked for its type and handed to
+ * its plan, in the table's order (the order of the writes); the first failure's code. */
+int rt_cgroup_plan_sections(json_t *resources, const struct rt_cgroup_section *sections, size_t n,
+			    struct rt_cgroup_plan *plan, struct berr **err);
+
 void rt_cgroup_plan_add(struct rt_cgroup_plan *plan, const char *controller, const char *file,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void rt_cgroup_plan_clear(struct rt_cgroup_plan *plan);

@@ -215,50 +215,43 @@ static int network(json_t *n, struct rt_cgroup_plan *plan, struct berr **err)
 	return 0;
 }
 
+static int pids(json_t *p, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	int64_t limit = 0;
+	bool set = false;
+	int r = json_opt_i64(p, "linux.resources.pids", "limit", &limit, &set, err);
+	if (r < 0)
+		return r;
+	if (set && limit > 0)
+		rt_cgroup_plan_add(plan, "pids", "pids.max", "%" PRId64, limit);
+	else if (set)
+		rt_cgroup_plan_add(plan, "pids", "pids.max", "max");
+	return 0;
+}
+
+static int unified(json_t *u, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	if (!json_object_size(u))
+		return 0;
+	return berr_set(err, EOPNOTSUPP,
+			"linux.resources.unified: needs cgroup v2 (this host uses v1)");
+}
+
+static const struct rt_cgroup_section sections[] = {
+    {"memory", false, memory},
+    {"cpu", false, cpu},
+    {"pids", false, pids},
+    {"blockIO", false, blkio},
+    {"hugepageLimits", true, hugetlb},
+    {"network", false, network},
+    {"devices", true, devices},
+    {"unified", false, unified},
+};
+
 static int plan_v1(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 {
-	json_t *o = NULL;
-	const char *w = "linux.resources";
-	if (!res)
-		return 0;
-	if (json_opt_object(res, w, "memory", &o, err) < 0 || (o && memory(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "cpu", &o, err) < 0 || (o && cpu(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "pids", &o, err) < 0)
-		return -EINVAL;
-	if (o) {
-		int64_t limit = 0;
-		bool set = false;
-		if (json_opt_i64(o, "linux.resources.pids", "limit", &limit, &set, err) < 0)
-			return -EINVAL;
-		if (set && limit > 0)
-			rt_cgroup_plan_add(plan, "pids", "pids.max", "%" PRId64, limit);
-		else if (set)
-			rt_cgroup_plan_add(plan, "pids", "pids.max", "max");
-	}
-	o = NULL;
-	if (json_opt_object(res, w, "blockIO", &o, err) < 0 || (o && blkio(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_array(res, w, "hugepageLimits", &o, err) < 0 ||
-	    (o && hugetlb(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "network", &o, err) < 0 || (o && network(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_array(res, w, "devices", &o, err) < 0 || (o && devices(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "unified", &o, err) < 0)
-		return -EINVAL;
-	if (o && json_object_size(o))
-		return berr_set(err, EOPNOTSUPP,
-				"linux.resources.unified: needs cgroup v2 (this host uses v1)");
-	return 0;
+	return rt_cgroup_plan_sections(res, sections, sizeof(sections) / sizeof(*sections), plan,
+				       err);
 }
 
 const struct rt_cgroup_ops rt_cgroup_v1_ops = {.name = "v1", .plan = plan_v1};

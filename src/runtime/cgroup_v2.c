@@ -88,52 +88,45 @@ static int cpu(json_t *c, struct rt_cgroup_plan *plan, struct berr **err)
 	return 0;
 }
 
-static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
+static int pids(json_t *p, struct rt_cgroup_plan *plan, struct berr **err)
 {
-	json_t *o = NULL;
-	const char *w = "linux.resources";
-	if (!res)
-		return 0;
-	if (json_opt_object(res, w, "memory", &o, err) < 0 || (o && memory(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "cpu", &o, err) < 0 || (o && cpu(o, plan, err) < 0))
-		return -EINVAL;
-	o = NULL;
-	if (json_opt_object(res, w, "pids", &o, err) < 0)
-		return -EINVAL;
-	if (o) {
-		int64_t l = 0;
-		bool set = false;
-		if (json_opt_i64(o, "linux.resources.pids", "limit", &l, &set, err) < 0)
-			return -EINVAL;
-		if (set)
-			limit(plan, "pids.max", l > 0 ? l : -1);
-	}
-	o = NULL;
-	if (json_opt_object(res, w, "blockIO", &o, err) < 0)
-		return -EINVAL;
-	if (o) {
-		int64_t weight = 0;
-		bool set = false;
-		if (json_opt_i64(o, "linux.resources.blockIO", "weight", &weight, &set, err) < 0)
-			return -EINVAL;
-		if (set && weight > 0)
-			rt_cgroup_plan_add(plan, "", "io.weight", "%" PRId64,
-					   1 + (weight - 10) * 9999 / 990);
-	}
-	o = NULL;
-	if (json_opt_array(res, w, "hugepageLimits", &o, err) < 0)
-		return -EINVAL;
+	int64_t l = 0;
+	bool set = false;
+	int r = json_opt_i64(p, "linux.resources.pids", "limit", &l, &set, err);
+	if (r < 0)
+		return r;
+	if (set)
+		limit(plan, "pids.max", l > 0 ? l : -1);
+	return 0;
+}
+
+static int blkio(json_t *b, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	int64_t weight = 0;
+	bool set = false;
+	int r = json_opt_i64(b, "linux.resources.blockIO", "weight", &weight, &set, err);
+	if (r < 0)
+		return r;
+	if (set && weight > 0)
+		rt_cgroup_plan_add(plan, "", "io.weight", "%" PRId64,
+				   1 + (weight - 10) * 9999 / 990);
+	return 0;
+}
+
+static int hugetlb(json_t *arr, struct rt_cgroup_plan *plan, struct berr **err)
+{
 	size_t i;
 	json_t *h;
-	json_array_foreach(o, i, h)
+	json_array_foreach(arr, i, h)
 	{
 		const char *size = NULL;
 		uint64_t l = 0;
-		if (json_opt_str(h, "linux.resources.hugepageLimits", "pageSize", &size, err) < 0 ||
-		    json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &l, NULL, err) < 0)
-			return -EINVAL;
+		int r = json_opt_str(h, "linux.resources.hugepageLimits", "pageSize", &size, err);
+		if (r >= 0)
+			r = json_opt_u64(h, "linux.resources.hugepageLimits", "limit", &l, NULL,
+					 err);
+		if (r < 0)
+			return r;
 		if (!size || strchr(size, '/'))
 			return berr_set(err, EINVAL,
 					"linux.resources.hugepageLimits: bad pageSize");
@@ -141,12 +134,14 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 		snprintf(file, sizeof(file), "hugetlb.%s.max", size);
 		rt_cgroup_plan_add(plan, "", file, "%" PRIu64, l);
 	}
-	o = NULL;
-	if (json_opt_object(res, w, "unified", &o, err) < 0)
-		return -EINVAL;
+	return 0;
+}
+
+static int unified(json_t *u, struct rt_cgroup_plan *plan, struct berr **err)
+{
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v)
+	json_object_foreach(u, key, v)
 	{
 		if (!json_is_string(v))
 			return berr_set(err, EINVAL, "linux.resources.unified.%s: expected string",
@@ -156,9 +151,24 @@ static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
 					key);
 		rt_cgroup_plan_add(plan, "", key, "%s", json_string_value(v));
 	}
-	/* linux.resources.devices: not a file write on v2 but an eBPF program, which the
-	 * doer attaches (rt_cgroup_devices_v2 in cgroup.c). */
 	return 0;
+}
+
+/* linux.resources.devices: not a file write on v2 but an eBPF program, which the doer
+ * attaches (rt_cgroup_devices_v2 in cgroup.c); network: no controller on v2. */
+static const struct rt_cgroup_section sections[] = {
+    {"memory", false, memory},
+    {"cpu", false, cpu},
+    {"pids", false, pids},
+    {"blockIO", false, blkio},
+    {"hugepageLimits", true, hugetlb},
+    {"unified", false, unified},
+};
+
+static int plan_v2(json_t *res, struct rt_cgroup_plan *plan, struct berr **err)
+{
+	return rt_cgroup_plan_sections(res, sections, sizeof(sections) / sizeof(*sections), plan,
+				       err);
 }
 
 const struct rt_cgroup_ops rt_cgroup_v2_ops = {.name = "v2", .plan = plan_v2};
