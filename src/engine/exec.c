@@ -429,10 +429,12 @@ static int vm_output(int sock, int out, int errfd, char *buf, bool *started, int
 	enum frame_stream st;
 	size_t len = 0;
 	if (frame_read(sock, &st, buf, &len) <= 0) {
+		if (errfd >= 0)
+			(void)dprintf(errfd, "the container's monitor went away\n");
 		*status = 126;
 		return 1;
 	}
-	if (frame_exec_early(started, st))
+	if (frame_exec_early(started, &st, buf, &len))
 		return 0;
 	if (st == FRAME_STDOUT && out >= 0)
 		(void)fs_write_all(out, buf, len);
@@ -511,8 +513,7 @@ vm_runner(const struct eng_store *s, const char *cid, const char *exec_id, struc
 	signal(SIGPIPE, SIG_IGN);
 	autoclose int sock = eng_attach_connect(s, cid, NULL);
 	bool open_in = in >= 0, started = false;
-	if (sock < 0 || frame_write(sock, FRAME_EXEC, records, len) < 0 ||
-	    (!open_in && frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0)) {
+	if (sock < 0 || frame_exec_send(sock, records, len, open_in) < 0) {
 		record_end(s, cid, exec_id, 126);
 		_exit(126);
 	}

@@ -98,8 +98,7 @@ static int run_vm(const struct eng_store *s, const char *cid, struct rt_process 
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	struct berr *err = NULL;
 	autoclose int sock = eng_attach_connect(s, cid, &err);
-	if (sock < 0 || frame_write(sock, FRAME_EXEC, records, len) < 0 ||
-	    frame_write(sock, FRAME_STDIN_EOF, NULL, 0) < 0) {
+	if (sock < 0 || frame_exec_send(sock, records, len, false) < 0) {
 		autofree char *msg = err ? berr_string(err)
 					 : xstrdup("the container's monitor "
 						   "went away");
@@ -116,6 +115,8 @@ static int run_vm(const struct eng_store *s, const char *cid, struct rt_process 
 				report_error(EIO, "the container's monitor went away");
 			return 255;
 		}
+		if (frame_exec_early(&started, &st, buf, &got))
+			continue;
 		if (st == FRAME_ERROR && !started) {
 			const char *sp = strchr(buf, ' ');
 			int code = atoi(buf);
@@ -125,10 +126,8 @@ static int run_vm(const struct eng_store *s, const char *cid, struct rt_process 
 				     sp ? sp + 1 : buf);
 			_exit(0);
 		}
-		if (!started && (st == FRAME_STARTED || st == FRAME_EXIT)) {
-			started = true;
+		if (st == FRAME_STARTED)
 			(void)close(REPORT_FD);
-		}
 		if (st == FRAME_EXIT || st == FRAME_ERROR)
 			return st == FRAME_EXIT ? atoi(buf) : 126;
 	}

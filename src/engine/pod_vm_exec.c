@@ -121,7 +121,7 @@ static void from_infra(struct pod_vm_execs *x, size_t i, char *buf)
 		drop(x, i);
 		return;
 	}
-	if (frame_exec_early(&x->started[i], s))
+	if (frame_exec_early(&x->started[i], &s, buf, &len))
 		return;
 	if (s == FRAME_STARTED)
 		send_vm(x, VM_X_STARTED, id, NULL, 0);

@@ -43,12 +43,10 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 	snprintf(recs, n + 1, "query=%s%cmember=%s", what, '\0', id);
 	if (more_len)
 		memcpy(recs + n, more, more_len);
-	if (frame_write(sock, FRAME_EXEC, recs, n + more_len) < 0)
-		return berr_plain(err, EIO, "the pod's VM went away");
 	/* the guest may answer, and the monitor end the session, before the end of stdin is
-	 * written (a loaded host): then that write fails, without SIGPIPE, and the answer is
-	 * read all the same */
-	(void)frame_send_empty(sock, FRAME_STDIN_EOF);
+	 * written (a loaded host): the answer is read all the same */
+	if (frame_exec_send(sock, recs, n + more_len, false) < 0)
+		return berr_plain(err, EIO, "the pod's VM went away");
 	autofree char *buf = xmalloc(FRAME_MAX + 1);
 	char *text = xstrdup("");
 	size_t have = 0;
@@ -60,7 +58,7 @@ static int query(const struct eng_store *s, json_t *rec, const char *id, const c
 			free(text);
 			return berr_plain(err, EIO, "the pod's VM went away");
 		}
-		if (frame_exec_early(&started, st))
+		if (frame_exec_early(&started, &st, buf, &len))
 			continue;
 		if (st == FRAME_ERROR || (st == FRAME_EXIT && strcmp(buf, "0"))) {
 			/* the guest's reason: its output's last line (an error frame's text) */

@@ -2,6 +2,7 @@
 #include "util/frame.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,14 @@ int frame_send_empty(int sock, enum frame_stream s)
 	return k == (ssize_t)sizeof(h) ? 0 : k < 0 ? -errno : -EPIPE;
 }
 
+int frame_exec_send(int sock, const void *records, size_t len, bool input)
+{
+	int r = frame_write(sock, FRAME_EXEC, records, len);
+	if (r == 0 && !input)
+		(void)frame_send_empty(sock, FRAME_STDIN_EOF);
+	return r;
+}
+
 static int read_full(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
@@ -72,9 +81,15 @@ int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len
 	return 1;
 }
 
-bool frame_exec_early(bool *started, enum frame_stream s)
+bool frame_exec_early(bool *started, enum frame_stream *s, char *buf, size_t *len)
 {
-	if (s == FRAME_STARTED)
+	static const char stopped[] = FRAME_EXEC_STOPPED;
+	if (*s == FRAME_STARTED)
 		*started = true;
-	return !*started && (s == FRAME_STDOUT || s == FRAME_STDERR);
+	if (!*started && *s == FRAME_EXIT) { /* the container's status, not the exec's */
+		*s = FRAME_ERROR;
+		memcpy(buf, stopped, sizeof(stopped));
+		*len = sizeof(stopped) - 1;
+	}
+	return !*started && (*s == FRAME_STDOUT || *s == FRAME_STDERR);
 }

@@ -36,11 +36,22 @@ int frame_send_empty(int sock, enum frame_stream s);
 /* One frame into buf (cap >= FRAME_MAX + 1, NUL-terminated); 0 at a clean end, 1 with a
  * frame, -errno on error or a malformed frame. */
 int frame_read(int fd, enum frame_stream *out_stream, char *buf, size_t *out_len);
-/* For a frame s read on a connection whose first frame was FRAME_EXEC: true for output that
- * came before the exec's FRAME_STARTED, to be dropped. Until the monitor read FRAME_EXEC the
- * connection was an attach client and may have got the container's output (a console's
- * "\r\n"); the exec's own comes after FRAME_STARTED, which the monitor sends first (or
- * FRAME_ERROR, and no output). *started, false at first, is set at FRAME_STARTED. */
-bool frame_exec_early(bool *started, enum frame_stream s);
+/* An exec's first frames on a connection to a container's monitor: FRAME_EXEC with the
+ * process's records, then FRAME_STDIN_EOF unless input follows. 0 once FRAME_EXEC is
+ * written, or -errno. The end of input is sent without SIGPIPE and its failure ignored: the
+ * monitor may answer (a FRAME_ERROR, a quick process's FRAME_EXIT) and close the connection
+ * between the two writes, and that answer is still there to be read. */
+int frame_exec_send(int sock, const void *records, size_t len, bool input);
+/* What frame_exec_early makes of the container's exit status sent to an exec's connection. */
+#define FRAME_EXEC_STOPPED "125 the container stopped before the exec started"
+/* For a frame *s (payload buf, *len) read on a connection whose first frame was FRAME_EXEC:
+ * true for output that came before the exec's FRAME_STARTED, to be dropped. Until the
+ * monitor read FRAME_EXEC the connection was an attach client and may have got the
+ * container's output (a console's "\r\n"); the exec's own comes after FRAME_STARTED, which
+ * the monitor sends first (or FRAME_ERROR, and no output). *started, false at first, is set
+ * at FRAME_STARTED. A FRAME_EXIT before it is the container's end (its monitor tells its
+ * attach clients), not the exec's: it becomes FRAME_ERROR FRAME_EXEC_STOPPED (buf has room
+ * for FRAME_MAX + 1), an error as Docker's and podman's exec into a stopped container. */
+bool frame_exec_early(bool *started, enum frame_stream *s, char *buf, size_t *len);
 
 #endif

@@ -241,13 +241,12 @@ int vm_session_run(const char *attach_path, const char *records, size_t len, int
 		dprintf(out, "connect to the container's monitor: %s\n", strerror(errno));
 		return 126;
 	}
-	/* a process that fails at once is answered and dropped before our next write: the
-	 * answer is read all the same (the caller ignores SIGPIPE) */
-	if (frame_write(sock, FRAME_EXEC, records, len) < 0) {
+	/* a process that fails at once is answered and dropped before our end of stdin is
+	 * sent: the answer is read all the same (the caller ignores SIGPIPE) */
+	if (frame_exec_send(sock, records, len, false) < 0) {
 		dprintf(out, "the container's monitor went away\n");
 		return 126;
 	}
-	(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 	int64_t deadline = mono_ms() + timeout_ms;
 	char *buf = xmalloc(FRAME_MAX + 1);
 	int code = -1;
@@ -265,7 +264,7 @@ int vm_session_run(const char *attach_path, const char *records, size_t len, int
 		if (frame_read(sock, &st, buf, &n) <= 0) {
 			dprintf(out, "the container's monitor went away\n");
 			code = 126;
-		} else if (frame_exec_early(&started, st)) {
+		} else if (frame_exec_early(&started, &st, buf, &n)) {
 			continue;
 		} else if (st == FRAME_STDOUT || st == FRAME_STDERR) {
 			(void)fs_write_all(out, buf, n);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # A VM container's monitor and its clients (issues #20, #23): attaches, execs and stop's
 # signals all come on its attach socket (engine/monitor.c, vm/session.h). Stdin the guest
-# never reads holds back the client that writes it, not the others; an exec's output is its
-# own, never the container's. Skipped where QEMU or the guest kernel is missing.
+# never reads holds back the client that writes it, not the others; an exec's output and
+# status are its own, never the container's; an exec answered before it sent its end of
+# stdin gets that answer. Skipped where QEMU or the guest kernel is missing.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -14,6 +15,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${SERVICE:-}" ] || api_service_stop >/dev/null
 	store_teardown
 	vm_left
 }
@@ -69,4 +71,79 @@ wait_exec() {
 	done
 	[ -z "$bad" ] || { echo "not the exec's own:$bad"; return 1; }
 	berth logs vmo | grep -q tick
+}
+
+@test "vm attach: an exec answered at once gets that answer, not its connection's end" {
+	# the monitor holds 32 exec sessions (vm/session.h) and refuses the next at once,
+	# answering and closing the connection, which may come before the exec's client sends
+	# its end of stdin: that write's EPIPE made exec -d say "the container's monitor went
+	# away" and the API's exec end 126 without a word
+	berth run -d --name vmf --network none --isolation vm berth/default sleep 1000 >/dev/null
+	wait_exec vmf
+	for _ in $(seq 1 32); do berth exec -d vmf sleep 1000; done
+	bad=""
+	for i in $(seq 1 40); do
+		run berth exec -d vmf true
+		[ "$status" = 126 ] && [[ "$output" == *"no exec is possible here now"* ]] ||
+			bad="$bad [$i: $status $output]"
+	done
+	if [ -x /usr/bin/docker ]; then
+		api_service_start
+		for i in $(seq 1 40); do
+			run timeout 30 /usr/bin/docker exec vmf true
+			[ "$status" = 125 ] && [[ "$output" == *"no exec is possible here now"* ]] ||
+				bad="$bad [api $i: $status $output]"
+		done
+	fi
+	[ -z "$bad" ] || { echo "not the monitor's answer:$bad"; return 1; }
+}
+
+# exec_at_end NAME CMD...: CMD (an exec into VM NAME) connects and writes while NAME's
+# monitor is stopped and its VM ends (its process exits 42), then the monitor goes on: it
+# accepts the exec in its last round and tells it the end without reading it. st is CMD's
+# status, $WORK/out its output.
+exec_at_end() {
+	local name=$1 id mon qemu xpid
+	shift
+	id=$(berth run -d --name "$name" --network none --isolation vm berth/default \
+		sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 42')
+	wait_exec "$name"
+	mon=$(jq -r .MonitorPid "$STORE/containers/$id/state.json")
+	qemu=$(jq -r .Pid "$STORE/containers/$id/state.json")
+	berth exec -d "$name" sh -c 'sleep 2; touch /tmp/go'
+	kill -STOP "$mon"
+	for _ in $(seq 1 600); do
+		[ "$(awk '{print $3}' "/proc/$qemu/stat" 2>/dev/null)" = Z ] && break
+		sleep 0.1
+	done
+	"$@" >"$WORK/out" 2>&1 &
+	xpid=$!
+	sleep 1
+	kill -CONT "$mon"
+	st=0
+	wait "$xpid" || st=$?
+	echo "$*: $st $(cat "$WORK/out")"
+	run berth inspect -f '{{.State.ExitCode}}' "$name"
+	assert_output 42
+}
+
+@test "vm attach: an exec the monitor had not read when the container ended is an error" {
+	# an exec's connection is an attach client until the monitor reads its first frame,
+	# and the container's end is told to every attach client: an exec that came as the VM
+	# ended took the container's status (42) for its own, and exec -d took it for its start
+	local b=("$BERTH" --root "$STORE" --runroot "$RUNROOT")
+	exec_at_end vmx "${b[@]}" exec vmx true
+	[ "$st" = 125 ]
+	run cat "$WORK/out"
+	assert_output "berth: the container stopped before the exec started"
+	exec_at_end vmd "${b[@]}" exec -d vmd true
+	[ "$st" = 126 ]
+	run cat "$WORK/out"
+	assert_output "berth: the container stopped before the exec started"
+	[ -x /usr/bin/docker ] || return 0
+	api_service_start
+	exec_at_end vma timeout 30 /usr/bin/docker exec vma true
+	[ "$st" = 125 ]
+	run cat "$WORK/out"
+	assert_output "the container stopped before the exec started"
 }

@@ -101,7 +101,7 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 			int r = frame_read(sock, &st, buf, &len);
 			if (r <= 0)
 				return 255; /* the monitor went away */
-			if (frame_exec_early(&started, st))
+			if (frame_exec_early(&started, &st, buf, &len))
 				continue;
 			if (st == FRAME_EXIT)
 				return (int)strtol(buf, NULL, 10);

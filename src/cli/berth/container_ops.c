@@ -255,10 +255,8 @@ static int exec_vm(struct eng_store *es, const char *id, struct rt_process *pr, 
 	/* an exec that fails at once is answered and dropped before our next write: its answer
 	 * is read all the same, and the write's EPIPE must not kill us */
 	signal(SIGPIPE, SIG_IGN);
-	if (frame_write(sock, FRAME_EXEC, records, len) < 0)
+	if (frame_exec_send(sock, records, len, interactive) < 0)
 		return cli_error(126, "exec: the container's monitor went away");
-	if (!interactive)
-		(void)frame_write(sock, FRAME_STDIN_EOF, NULL, 0);
 	struct cli_attach a = {.stdin_ = interactive,
 			       .stdout_ = true,
 			       .stderr_ = true,
