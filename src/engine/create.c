@@ -282,9 +282,14 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 				  "--isolation vm: a VM has a kernel and network stack of its own: "
 				  "--network %s is a container's, not a VM's",
 				  c->run.network);
-	if (c->run.init || (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host")))
+	/* no user namespace in a guest (--uidmap's maps would only chown the rootfs, and
+	 * virtiofs maps no ids) */
+	bool maps =
+	    (c->userns.uidmap && *c->userns.uidmap) || (c->userns.gidmap && *c->userns.gidmap);
+	if (c->run.init || maps ||
+	    (c->userns.mode && *c->userns.mode && strcmp(c->userns.mode, "host")))
 		return berr_plain(err, EINVAL,
-				  "--isolation vm: --init and --userns are a "
+				  "--isolation vm: --init, --userns, --uidmap and --gidmap are a "
 				  "container's, not a VM's");
 	/* rootless (issue #22): a VM's network is passt's (engine/passt.h), none, or a user
 	 * network's (a TAP on its bridge in the rootless network namespace); slirp4netns has no
@@ -316,6 +321,7 @@ static int check_vm(const struct eng_create *c, struct berr **err)
 /* What a create decided before anything is made. */
 struct decisions {
 	json_t *restart, *spec, *ports, *mounts, *idmaps;
+	json_t *made; /* the volumes the plan made, removed again if the create fails */
 	char *userns_mode, *net_mode;
 	bool systemd;
 	struct eng_share share; /* --ipc, --pid, --volumes-from */
@@ -394,11 +400,13 @@ static int decide(const struct eng_store *s, struct img_store *is, json_t *img,
 	if (r == 0)
 		r = eng_rootless_check(vm ? NULL : d->spec, d->net_mode, err);
 	bool guest = in_guest(s, c); /* no idmap there (volume.h) */
+	if (r == 0)                  /* before any volume is made */
+		r = eng_share_decide(s, c, d->idmaps != NULL, &d->share, err);
 	if (r == 0 && !(d->mounts = eng_mounts_plan(s, c->volumes, c->mounts, c->tmpfs, ic->volumes,
-						    guest, err)))
+						    guest, d->made, err)))
 		r = -EINVAL;
 	if (r == 0)
-		r = eng_share_decide(s, c, d->idmaps != NULL, d->mounts, &d->share, err);
+		eng_share_mounts(&d->share, d->mounts);
 	if (r == 0 && guest) /* --volumes-from's too */
 		r = eng_mounts_guest_check(d->mounts, err);
 	return r;
@@ -470,7 +478,7 @@ static int create(const struct eng_store *s, struct img_store *is, const struct 
 	int r = img_blob_read(is, image_id, IMG_CONFIG_MAX, &cdata, &clen, err);
 	if (r == 0)
 		r = img_config_parse(cdata, clen, &ic, err);
-	struct decisions d = {.ports = json_object()};
+	struct decisions d = {.ports = json_object(), .made = json_array()};
 	if (r == 0)
 		r = decide(s, is, img, c, ic, &d, err);
 	json_t *rec = NULL;
@@ -482,11 +490,12 @@ static int create(const struct eng_store *s, struct img_store *is, const struct 
 		r = eng_container_add(s, rec, c->name, claim, &x, out_id, err);
 		if (r == 0)
 			eng_event_container(s, out_id, rec, "create", NULL);
-		if (r < 0) {
-			eng_remove_anonymous_volumes(s, rec);
+		if (r < 0)
 			eng_network_release(s, rec, NULL);
-		}
 	}
+	if (r < 0) /* every failure after the plan: nothing this create made stays */
+		eng_volume_remove_made(s, d.made);
+	json_decref(d.made);
 	json_decref(d.mounts);
 	json_decref(d.idmaps);
 	json_decref(d.ports);

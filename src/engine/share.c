@@ -83,20 +83,43 @@ static bool has_dest(json_t *mounts, const char *dst)
 	return false;
 }
 
-/* X[:ro|:rw]: X's mounts into more (destinations the plan has left out), the recorded form
+/* --volumes-from's mode: ro or rw, and an SELinux relabel z or Z, at most one of each in a comma
+ * list (Docker's parseVolumesFrom and its message; podman's getVolumesFrom takes z). berth
+ * runs no SELinux: a relabel asks for nothing more, as on a host without it. *out_ro: ro. */
+static int from_mode(const char *text, bool *out_ro, struct berr **err)
+{
+	autofree char *copy = xstrdup(text);
+	bool rw_mode = false, label = false, ro = false;
+	for (char *save = NULL, *o = strtok_r(copy, ",", &save); o;
+	     o = strtok_r(NULL, ",", &save)) {
+		bool *seen = !strcmp(o, "z") || !strcmp(o, "Z")       ? &label
+			     : (!strcmp(o, "ro") || !strcmp(o, "rw")) ? &rw_mode
+								      : NULL;
+		if (!seen || *seen)
+			return berr_plain(err, EINVAL, "invalid mode: %s", text);
+		*seen = true;
+		ro = ro || !strcmp(o, "ro");
+	}
+	*out_ro = ro;
+	return 0;
+}
+
+/* X[:MODE]: X's mounts into more (destinations an earlier X has left out), the recorded form
  * "<id>[:mode]" into out. */
-static int volumes_from(const struct eng_store *s, const char *spec, json_t *plan, json_t *more,
-			json_t *out, struct berr **err)
+static int volumes_from(const struct eng_store *s, const char *spec, json_t *more, json_t *out,
+			struct berr **err)
 {
 	autofree char *name = xstrdup(spec);
 	char *colon = strrchr(name, ':');
 	const char *m = colon ? colon + 1 : "";
 	if (colon)
 		*colon = 0;
-	if (strcmp(m, "") && strcmp(m, "ro") && strcmp(m, "rw"))
-		return berr_plain(err, EINVAL, "invalid mode: %s", m);
+	bool ro = false;
+	int r = *m ? from_mode(m, &ro, err) : 0;
+	if (r < 0)
+		return r;
 	char id[ENG_ID_LEN + 1];
-	int r = eng_container_resolve(s, name, id, err);
+	r = eng_container_resolve(s, name, id, err);
 	if (r < 0)
 		return berr_wrap(err, "--volumes-from");
 	json_t *rec = eng_container_load(s, id, err);
@@ -107,10 +130,10 @@ static int volumes_from(const struct eng_store *s, const char *spec, json_t *pla
 	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "Mounts"), i, mt)
 	{
 		const char *dst = str(mt, "Destination") ?: "";
-		if (has_dest(plan, dst) || has_dest(more, dst))
+		if (has_dest(more, dst))
 			continue;
 		json_t *cp = json_deep_copy(mt);
-		if (!strcmp(m, "ro"))
+		if (ro)
 			json_object_set_new(cp, "RW", json_false());
 		/* podman 4.3 (getVolumesFrom): a mode given replaces the donor's mount options,
 		 * so its idmap (a bind's or volume's Options, volume.h) stays behind */
@@ -151,29 +174,38 @@ static int conflicts(const struct eng_create *c, bool userns, struct berr **err)
 }
 
 int eng_share_decide(const struct eng_store *s, const struct eng_create *c, bool userns,
-		     json_t *mounts, struct eng_share *out, struct berr **err)
+		     struct eng_share *out, struct berr **err)
 {
 	static const char *const ipcs[] = {"none", "private", "shareable", "host", NULL};
 	static const char *const pids[] = {"host", NULL};
 	struct eng_share d = {0};
-	json_auto_t *more = json_array();
-	json_t *from = json_array();
+	json_t *more = json_array(), *from = json_array();
 	int r = mode(s, c->ipc, ipcs, "IPC", &d.ipc, err);
 	if (r == 0)
 		r = mode(s, c->pid, pids, "PID", &d.pid, err);
 	if (r == 0)
 		r = conflicts(c, userns, err);
 	for (char *const *v = c->volumes_from; r == 0 && v && *v; v++)
-		r = volumes_from(s, *v, mounts, more, from, err);
+		r = volumes_from(s, *v, more, from, err);
+	d.mounts = more;
+	d.volumes_from = json_array_size(from) ? from : (json_decref(from), NULL);
 	if (r < 0) {
 		eng_share_clear(&d);
-		json_decref(from);
 		return r;
 	}
-	json_array_extend(mounts, more);
-	d.volumes_from = json_array_size(from) ? from : (json_decref(from), NULL);
 	*out = d;
 	return 0;
+}
+
+void eng_share_mounts(const struct eng_share *d, json_t *plan)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(d->mounts, i, m)
+	{
+		if (!has_dest(plan, str(m, "Destination") ?: ""))
+			json_array_append(plan, m);
+	}
 }
 
 void eng_share_record(const struct eng_share *d, json_t *hc)
@@ -191,6 +223,7 @@ void eng_share_clear(struct eng_share *d)
 	free(d->ipc);
 	free(d->pid);
 	json_decref(d->volumes_from);
+	json_decref(d->mounts);
 	*d = (struct eng_share){0};
 }
 

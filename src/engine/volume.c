@@ -34,8 +34,10 @@ char *eng_volume_data(const struct eng_store *s, const char *name)
 	return xasprintf("%s/volumes/%s/_data", s->root, name);
 }
 
-int eng_volume_create(const struct eng_store *s, const char *name, char *const *labels,
-		      bool anonymous, bool exist_ok, char *out_name, struct berr **err)
+/* eng_volume_create's; *out_made: this call made the volume (false: it existed). */
+static int volume_make(const struct eng_store *s, const char *name, char *const *labels,
+		       bool anonymous, bool exist_ok, char *out_name, bool *out_made,
+		       struct berr **err)
 {
 	char buf[ENG_ID_LEN + 1];
 	if (!name) {
@@ -62,6 +64,7 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 			return berr_plain(err, EEXIST, "volume '%s' exists", name);
 		if (out_name)
 			snprintf(out_name, ENG_ID_LEN + 1, "%s", name);
+		*out_made = false;
 		return 0;
 	}
 	if (mkdir(data, 0755) < 0)
@@ -89,7 +92,26 @@ int eng_volume_create(const struct eng_store *s, const char *name, char *const *
 	eng_event_volume(s, name, "create", NULL, NULL);
 	if (out_name)
 		snprintf(out_name, ENG_ID_LEN + 1, "%s", name);
+	*out_made = true;
 	return 0;
+}
+
+int eng_volume_create(const struct eng_store *s, const char *name, char *const *labels,
+		      bool anonymous, bool exist_ok, char *out_name, struct berr **err)
+{
+	bool made = false;
+	return volume_make(s, name, labels, anonymous, exist_ok, out_name, &made, err);
+}
+
+void eng_volume_remove_made(const struct eng_store *s, json_t *made)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(made, i, n)
+	{
+		/* not forced: a container that took it up since keeps it */
+		(void)eng_volume_remove(s, json_string_value(n), false, NULL);
+	}
 }
 
 json_t *eng_volume_load(const struct eng_store *s, const char *name, struct berr **err)
@@ -310,6 +332,18 @@ static int guest_idmap(bool guest, const char *dst, json_t *opts, struct berr **
 	return guest ? eng_mounts_guest_check(one, err) : 0;
 }
 
+/* A plan's volume src (NULL: an anonymous one), made now (its name appended to made) or one
+ * that exists. */
+static int plan_volume(const struct eng_store *s, const char *src, json_t *made,
+		       char out_name[ENG_ID_LEN + 1], struct berr **err)
+{
+	bool now = false;
+	int r = volume_make(s, src, NULL, !src, src != NULL, out_name, &now, err);
+	if (r == 0 && now)
+		json_array_append_new(made, json_string(out_name));
+	return r;
+}
+
 /* -v's OPTS (comma-separated): *rw and the plan entry's opts. */
 static int volume_options(char *text, bool *rw, json_t *opts, struct berr **err)
 {
@@ -332,7 +366,7 @@ static int volume_options(char *text, bool *rw, json_t *opts, struct berr **err)
 
 /* -v SRC:DST[:OPTS] or -v DST. */
 static int parse_volume(const struct eng_store *s, const char *spec, bool guest, json_t *plan,
-			struct berr **err)
+			json_t *made, struct berr **err)
 {
 	autofree char *copy = xstrdup(spec);
 	char *parts[3] = {0};
@@ -370,7 +404,7 @@ static int parse_volume(const struct eng_store *s, const char *spec, bool guest,
 		json_array_append_new(plan, mount_entry("bind", src, dst, rw, json_incref(opts)));
 		return 0;
 	}
-	r = eng_volume_create(s, src, NULL, !src, true, name, err);
+	r = plan_volume(s, src, made, name, err);
 	if (r < 0)
 		return r;
 	json_array_append_new(plan, mount_entry("volume", name, dst, rw, json_incref(opts)));
@@ -423,7 +457,7 @@ static int mount_fields(const char *spec, char *copy, struct mount_spec *m, stru
 }
 
 static int parse_mount(const struct eng_store *s, const char *spec, bool guest, json_t *plan,
-		       struct berr **err)
+		       json_t *made, struct berr **err)
 {
 	autofree char *copy = xstrdup(spec);
 	json_auto_t *opts = json_array();
@@ -452,7 +486,7 @@ static int parse_mount(const struct eng_store *s, const char *spec, bool guest, 
 	}
 	if (!strcmp(m.type, "volume")) {
 		char name[ENG_ID_LEN + 1];
-		if ((r = eng_volume_create(s, m.src, NULL, !m.src, true, name, err)) < 0)
+		if ((r = plan_volume(s, m.src, made, name, err)) < 0)
 			return r;
 		json_array_append_new(
 		    plan, mount_entry("volume", name, m.dst, m.rw, json_incref(idmaps)));
@@ -488,15 +522,16 @@ static int parse_tmpfs(const char *spec, json_t *plan, struct berr **err)
 }
 
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
-			char *const *tmpfs, char *const *image_volumes, bool guest,
+			char *const *tmpfs, char *const *image_volumes, bool guest, json_t *made,
 			struct berr **err)
 {
 	json_t *plan = json_array();
+	json_auto_t *mine = json_array();
 	int r = 0;
 	for (char *const *v = volumes; r == 0 && v && *v; v++)
-		r = parse_volume(s, *v, guest, plan, err);
+		r = parse_volume(s, *v, guest, plan, mine, err);
 	for (char *const *m = mounts; r == 0 && m && *m; m++)
-		r = parse_mount(s, *m, guest, plan, err);
+		r = parse_mount(s, *m, guest, plan, mine, err);
 	for (char *const *t = tmpfs; r == 0 && t && *t; t++)
 		r = parse_tmpfs(*t, plan, err);
 	/* the image's VOLUMEs not mounted otherwise get anonymous volumes */
@@ -504,26 +539,16 @@ json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *c
 		if (has_dest(plan, *v))
 			continue;
 		char name[ENG_ID_LEN + 1];
-		r = eng_volume_create(s, NULL, NULL, true, false, name, err);
+		r = plan_volume(s, NULL, mine, name, err);
 		if (r == 0)
 			json_array_append_new(plan, mount_entry("volume", name, *v, true, NULL));
 	}
 	if (r < 0) {
-		/* volumes made for this plan go again */
-		size_t i;
-		json_t *m;
-		json_array_foreach(plan, i, m)
-		{
-			json_t *rec = eng_volume_load(
-			    s, json_string_value(json_object_get(m, "Source")), NULL);
-			if (rec && json_is_true(json_object_get(rec, "Anonymous")))
-				(void)eng_volume_remove(
-				    s, json_string_value(json_object_get(m, "Source")), true, NULL);
-			json_decref(rec);
-		}
+		eng_volume_remove_made(s, mine); /* volumes made for this plan go again */
 		json_decref(plan);
 		return NULL;
 	}
+	json_array_extend(made, mine);
 	return plan;
 }
 

@@ -20,6 +20,9 @@ json_t *eng_volume_load(const struct eng_store *s, const char *name, struct berr
 int eng_volume_list(const struct eng_store *s, char ***out, struct berr **err);
 /* Refused (EBUSY) while a container uses it, unless force. */
 int eng_volume_remove(const struct eng_store *s, const char *name, bool force, struct berr **err);
+/* The volumes named in made (eng_mounts_plan's) removed again, each unless a container's
+ * record mounts it by now: a create that fails after its plan leaves none it made. */
+void eng_volume_remove_made(const struct eng_store *s, json_t *made);
 /* The containers (ids) whose records mount the volume. */
 bool eng_volume_in_use(const struct eng_store *s, const char *name);
 char *eng_volume_data(const struct eng_store *s, const char *name);
@@ -33,9 +36,11 @@ void eng_volume_events(const struct eng_store *s, const char *cid, json_t *rec, 
  * A bind's or volume's Options hold podman's idmap option ("idmap" or "idmap=uids=...;gids=...")
  * when one was asked for, a tmpfs's its mount options. Bad specs are EINVAL naming them;
  * guest: the container is a VM, whose mounts take no idmap (eng_mounts_guest_check), refused
- * before the volume of that entry is made. */
+ * before the volume of that entry is made. The names of the volumes it made (not those that
+ * existed) are appended to made, for eng_volume_remove_made when a later step fails; when the
+ * plan itself fails it has removed them. */
 json_t *eng_mounts_plan(const struct eng_store *s, char *const *volumes, char *const *mounts,
-			char *const *tmpfs, char *const *image_volumes, bool guest,
+			char *const *tmpfs, char *const *image_volumes, bool guest, json_t *made,
 			struct berr **err);
 /* EINVAL naming the first bind or volume of a plan with an idmap option: a VM's mounts reach
  * its guest over virtiofs, and neither a user namespace nor virtiofsd maps their ids. */

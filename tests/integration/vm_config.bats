@@ -94,3 +94,14 @@ teardown() {
 		assert_line "$(sha256sum "$WORK/big$i" | cut -d' ' -f1)  /big$i"
 	done
 }
+
+@test "vm config: --uidmap and --gidmap refused at create, as --userns (no user namespace in a guest)" {
+	for flags in "--uidmap 0:100000:65536" "--gidmap 0:100000:65536" \
+		"--uidmap 0:100000:65536 --gidmap 0:100000:65536"; do
+		run berth create --isolation vm $flags berth/default true
+		assert_failure 125
+		assert_output --partial "--uidmap and --gidmap are a container's, not a VM's"
+	done
+	run berth ps -aq
+	assert_output ""
+}

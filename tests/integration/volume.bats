@@ -93,3 +93,43 @@ teardown() {
 	run berth volume create 'bad name'
 	assert_failure
 }
+
+@test "a failing create leaves the volumes as they were: none it made, the old one kept (#19)" {
+	berth volume create old >/dev/null
+	# --volumes-from is checked before any volume is made
+	run berth create -v newvol:/x -v old:/y -v /anon --volumes-from nosuch berth/default true
+	assert_failure 125
+	assert_output --partial "nosuch"
+	run berth volume ls -q
+	assert_output old
+	# a bad -v after volumes the plan has made
+	run berth create -v newvol:/x -v old:/y -v /anon -v /tmp:/z:bogus berth/default true
+	assert_failure 125
+	assert_output --partial "bogus"
+	run berth volume ls -q
+	assert_output old
+	# a name in use fails at the record, the last step
+	berth create --name taken berth/default true >>"$WORK/ids"
+	run berth create --name taken -v newvol:/x -v old:/y -v /anon berth/default true
+	assert_failure 125
+	run berth volume ls -q
+	assert_output old
+	[ -d "$STORE/volumes/old/_data" ]
+}
+
+@test "--volumes-from X:z, :Z and :ro,z: SELinux relabels, nothing to do without SELinux (#19)" {
+	berth create --name donor -v dvol:/d berth/default true >>"$WORK/ids"
+	for mode in z Z ro,z rw,Z; do
+		id=$(berth create --volumes-from "donor:$mode" berth/default true)
+		echo "$id" >>"$WORK/ids"
+		run berth inspect -f '{{range .Mounts}}{{.Name}} {{.RW}}{{end}} {{.HostConfig.VolumesFrom}}' "$id"
+		case $mode in ro,*) rw=false ;; *) rw=true ;; esac
+		assert_output "dvol $rw [$(berth inspect -f '{{.Id}}' donor):$mode]"
+	done
+	for bad in z,Z ro,rw ro,z,ro x shared; do
+		run berth create --volumes-from "donor:$bad" berth/default true
+		assert_failure 125
+		assert_output "berth: invalid mode: $bad"
+	done
+	[ "$(berth ps -aq | wc -l)" -eq 5 ]
+}

@@ -2,10 +2,11 @@
  * --mount's "idmap", "idmap=true|false" and "idmap=uids=...;gids=..." into the plan entry's
  * Options, bad ones refused with EINVAL, and the runtime's option in the OCI mount (a
  * volume's automatic idmap not added twice). Binds of an existing directory only: no store
- * is touched. */
+ * is touched, but by test_volume_plan_made's own (a temporary directory). */
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it: keep this order. */
 // clang-format off
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,8 @@
 #include "engine/store.h"
 #include "engine/volume.h"
 #include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 static struct eng_store store = {.root = (char *)"/nonexistent/berth-test-store"};
 
@@ -26,8 +29,9 @@ static char *plan_options(const char *v, bool mount)
 {
 	char *const one[] = {(char *)v, NULL};
 	struct berr *err = NULL;
+	json_auto_t *made = json_array();
 	json_t *plan = eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL, NULL,
-				       false, &err);
+				       false, made, &err);
 	if (!plan) {
 		assert_int_equal(berr_code(err), EINVAL);
 		berr_free(err);
@@ -131,7 +135,7 @@ static void test_volume_idmap_guest(void **state)
 		bool mount = !strncmp(refused[i], "type=", 5);
 		struct berr *err = NULL;
 		assert_null(eng_mounts_plan(&store, mount ? NULL : one, mount ? one : NULL, NULL,
-					    NULL, true, &err));
+					    NULL, true, NULL, &err));
 		assert_int_equal(berr_code(err), EINVAL);
 		char *msg = berr_string(err);
 		assert_non_null(strstr(msg, "mount '/x': idmap is not possible in a VM"));
@@ -140,7 +144,8 @@ static void test_volume_idmap_guest(void **state)
 	}
 	char *const fine[] = {"/tmp:/x", "/tmp:/y:idmap=false", NULL};
 	char *const tmpfs[] = {"/t:size=1m", NULL};
-	json_t *plan = eng_mounts_plan(&store, fine, NULL, tmpfs, NULL, true, NULL);
+	json_auto_t *made = json_array();
+	json_t *plan = eng_mounts_plan(&store, fine, NULL, tmpfs, NULL, true, made, NULL);
 	assert_non_null(plan);
 	assert_int_equal(eng_mounts_guest_check(plan, NULL), 0);
 	json_array_append_new(plan,
@@ -155,12 +160,57 @@ static void test_volume_idmap_guest(void **state)
 	json_decref(plan);
 }
 
+/* The store's volumes, one string "a b ...". */
+static char *volumes(const struct eng_store *st)
+{
+	char **names = NULL;
+	assert_int_equal(eng_volume_list(st, &names, NULL), 0);
+	char *out = strdup("");
+	for (char **n = names; *n; n++) {
+		char *more = NULL;
+		assert_true(asprintf(&more, "%s%s%s", out, *out ? " " : "", *n) > 0);
+		free(out);
+		out = more;
+	}
+	strv_free(names);
+	return out;
+}
+
+/* made: the volumes a plan made (not one that existed); a failing plan removes them again, and
+ * eng_volume_remove_made does after a later failure (issue #19: nothing left behind). */
+static void test_volume_plan_made(void **state)
+{
+	char root[] = "/tmp/berth-test-volume.XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct eng_store st = {.root = root};
+	assert_int_equal(eng_volume_create(&st, "old", NULL, false, true, NULL, NULL), 0);
+	char *const bad[] = {"new:/a", "old:/b", "/c", "/tmp:/d:bogus", NULL};
+	json_auto_t *made = json_array();
+	assert_null(eng_mounts_plan(&st, bad, NULL, NULL, NULL, false, made, NULL));
+	assert_int_equal(json_array_size(made), 0);
+	char *left = volumes(&st);
+	assert_string_equal(left, "old");
+	free(left);
+	char *const good[] = {"new:/a", "old:/b", "/c", NULL};
+	json_t *plan = eng_mounts_plan(&st, good, NULL, NULL, NULL, false, made, NULL);
+	assert_non_null(plan);
+	json_decref(plan);
+	assert_int_equal(json_array_size(made), 2); /* new and /c's anonymous one */
+	assert_string_equal(json_string_value(json_array_get(made, 0)), "new");
+	eng_volume_remove_made(&st, made);
+	left = volumes(&st);
+	assert_string_equal(left, "old");
+	free(left);
+	assert_int_equal(fs_rm_rf(AT_FDCWD, root, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_volume_idmap_plan),
 	    cmocka_unit_test(test_volume_idmap_spec),
 	    cmocka_unit_test(test_volume_idmap_guest),
+	    cmocka_unit_test(test_volume_plan_made),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
