@@ -118,7 +118,13 @@ exec_at_end() {
 	done
 	"$@" >"$WORK/out" 2>&1 &
 	xpid=$!
-	sleep 1
+	# its connection in the stopped monitor's backlog, then a moment for its frames
+	for _ in $(seq 1 300); do
+		ss -xlpH | awk -v p="pid=$mon," 'index($0, p) && $3 > 0 { f = 1 } END { exit !f }' &&
+			break
+		sleep 0.1
+	done
+	sleep 0.5
 	kill -CONT "$mon"
 	st=0
 	wait "$xpid" || st=$?
