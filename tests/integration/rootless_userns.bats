@@ -3,17 +3,15 @@
 # (issue #22, podman 4.3's rootless modes): keep-id maps the user to its own id inside and runs
 # the process as it, nomap leaves the user out of the container's namespace, auto and the maps
 # take the user's intermediate ids (0 the user, 1.. its subordinate ids); a pod's keep-id
-# namespace is every member's. A real user made here (as rootless_engine.bats does), berth run
+# namespace is every member's. A real user made here (rootless.bash's), berth run
 # as it with setpriv.
 
 load helpers
+load rootless
 
 setup_file() {
-	export RX_BLOCKED
-	RX_BLOCKED=$(userns_blocked newuidmap)
-	[ -z "$RX_BLOCKED" ] || return 0
 	# a range of our own, above the other rootless files'
-	rootless_user_make "brx$$" $((4026531840 + ($$ % 1024) * 65536)) berth-rootless-userns
+	rootless_file_setup "brx$$" $((4026531840 + ($$ % 1024) * 65536)) berth-rootless-userns
 }
 
 teardown_file() {
@@ -21,18 +19,14 @@ teardown_file() {
 }
 
 setup() {
-	load_libs
-	[ -z "$RX_BLOCKED" ] || skip "rootless berth cannot run here: $RX_BLOCKED"
-	N="rx$$-$BATS_TEST_NUMBER"
+	rootless_setup rx
 }
 
 teardown() {
-	[ -z "$RX_BLOCKED" ] || return 0
+	[ -z "$RU_BLOCKED" ] || return 0
 	[ -z "${STORE:-}" ] || store_teardown
 	[ -z "${RX_FEW:-}" ] || few_user_remove
-	local ids
-	ids=$(ub ps -aq 2>/dev/null || true)
-	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	rootless_teardown
 	ub pod rm -f "$N" >/dev/null 2>&1 || true
 }
 
