@@ -46,6 +46,15 @@ teardown() {
 	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
 }
 
+# ub_vm ARGS: the user's `berth run -d --isolation vm ARGS`, bounded (a VM is slow under TCG)
+ub_vm() { ub_within 300 run -d --isolation vm "$@"; }
+
+# wait_exec NAME: until the user's VM NAME takes an exec
+wait_exec() {
+	for _ in $(seq 300); do ub exec "$1" true 2>/dev/null && return 0; sleep 1; done
+	return 1
+}
+
 # serve ADDR PORT DIR: a python HTTP server on ADDR (IPv6 too), its pid in the named variable
 serve() {
 	python3 -c 'import functools, http.server, socket, sys
@@ -55,29 +64,35 @@ h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[3
 S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1 3>&- &
 }
 
-@test "--isolation vm as the user, passt's IPv6: the host's address and default route, a link-local one; TCP and ping over IPv6 to another host, the gateway is the host's ::1, -p reached on ::1" {
+@test "--isolation vm as the user, passt's IPv6: the host's address and default route, a link-local one, eth0 running when the process starts; TCP and ping over IPv6 to another host, the gateway is the host's ::1, -p reached on ::1" {
 	ip addr add 2001:db8:5::2/64 dev "$RV_VETH" nodad
 	ip -6 route add default via 2001:db8:5::1 dev "$RV_VETH"
 	ip addr add 2001:db8:5::7/64 dev "brv$$b" nodad
 	# passt's ICMP echo goes through the user's ping sockets
 	sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 	port=$(free_port)
-	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
-		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N" --isolation vm -p "$port:80" \
-		berth/default sh -c 'echo hello-vm6 >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	# the process's first look at eth0, before anything else
+	run ub_vm --name "$N" -p "$port:80" berth/default sh -c \
+		'cd /sys/class/net/eth0; cat operstate carrier >/tmp/l; ip link show eth0 >>/tmp/l
+		ip -6 addr show eth0 >/tmp/a; echo hello-vm6 >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
-	for _ in $(seq 300); do ub exec "$N" true 2>/dev/null && break; sleep 1; done
+	wait_exec "$N"
+	for _ in $(seq 100); do ub exec "$N" test -e /tmp/i && break; sleep 0.2; done
+	# eth0 running when the process starts (its carrier, its operational state, its qdisc):
+	# the guest init waits for it. The kernel's link watch ran up to a second after eth0 was
+	# up, and a clone's process started before (operstate down, ip's NO-CARRIER, the
+	# link-local address missing or tentative; a loaded CI run saw it at the first exec)
+	run ub exec "$N" cat /tmp/l
+	assert_line up
+	assert_line 1
+	refute_output --partial NO-CARRIER
+	refute_output --partial "qdisc noop"
 	# the host's IPv6 address and default route, as pasta gives a rootless container, and
-	# the kernel's link-local address, which it adds once eth0 has its carrier: a loaded CI
-	# run once saw the guest's first exec before that (NO-CARRIER, the global address set)
-	for _ in $(seq 60); do
-		run ub exec "$N" ip -6 addr show eth0
-		[[ "$output" =~ inet6\ fe80::[0-9a-f:]+/64\ scope\ link ]] && break
-		sleep 0.5
-	done
+	# the kernel's link-local address, which it adds once eth0 runs, with no DAD
+	run ub exec "$N" cat /tmp/a
 	assert_output --partial "inet6 2001:db8:5::2/64 scope global"
 	assert_output --regexp "inet6 fe80::[0-9a-f:]+/64 scope link"
+	refute_output --partial tentative
 	run ub exec "$N" ip -6 route
 	assert_line --partial "default via 2001:db8:5::1 dev eth0"
 	# TCP over IPv6 to another host's address, through passt's IPv6 sockets
@@ -114,15 +129,13 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 @test "--isolation vm as the user on a user network: a TAP on its bridge in the rootless network namespace; the VM and containers on it reach each other; nothing left" {
 	run ub network create "$N"
 	assert_success
-	run timeout 300 setpriv --reuid="$RU_UID" --regid="$RU_GID" --init-groups -- \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RU_WORK/home" \
-		XDG_RUNTIME_DIR="$RU_XDG" "$BERTH" run -d --name "$N-vm" --isolation vm --network "$N" \
+	run ub_vm --name "$N-vm" --network "$N" \
 		berth/default sh -c 'echo hello-vm >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
 	run ub run -d --name "$N-c" --network "$N" berth/default \
 		sh -c 'echo hello-container >/tmp/i; exec httpd -f -p 80 -h /tmp'
 	assert_success
-	for _ in $(seq 300); do ub exec "$N-vm" true 2>/dev/null && break; sleep 1; done
+	wait_exec "$N-vm"
 	vip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-vm")
 	cip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-c")
 	[ -n "$vip" ] && [ -n "$cip" ] && [ "$vip" != "$cip" ]
@@ -150,5 +163,44 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	run ub ps -aq
 	assert_output ""
 	# the rootless network namespace went with its last user
+	[ ! -e "$RU_XDG/berth/rootless-netns/holder.pid" ]
+}
+
+@test "--isolation vm as the user: two VMs on a user network reach each other by address and name; -p into a VM on it is reached from the host" {
+	run ub network create "$N"
+	assert_success
+	port=$(free_port)
+	run ub_vm --name "$N-a" --network "$N" -p "$port:80" berth/default \
+		sh -c 'echo hello-a >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	run ub_vm --name "$N-b" --network "$N" berth/default \
+		sh -c 'echo hello-b >/tmp/i; exec httpd -f -p 80 -h /tmp'
+	assert_success
+	wait_exec "$N-a"
+	wait_exec "$N-b"
+	aip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-a")
+	bip=$(ub inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-b")
+	[ -n "$aip" ] && [ -n "$bip" ] && [ "$aip" != "$bip" ]
+	# by address, both ways
+	run ub exec "$N-a" wget -q -O - "http://$bip/i"
+	assert_output hello-b
+	run ub exec "$N-b" wget -q -O - "http://$aip/i"
+	assert_output hello-a
+	# by name, both ways
+	run ub exec "$N-a" wget -q -O - "http://$N-b/i"
+	assert_output hello-b
+	run ub exec "$N-b" wget -q -O - "http://$N-a/i"
+	assert_output hello-a
+	# -p: a client on the host reaches the server in the VM through the rootless namespace
+	for _ in $(seq 100); do curl -s -m 2 "http://127.0.0.1:$port/i" >/dev/null && break; sleep 0.2; done
+	run curl -s -m 5 "http://127.0.0.1:$port/i"
+	assert_output hello-a
+	run ub rm -f "$N-a" "$N-b"
+	assert_success
+	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|berth-portfwd' >/dev/null || break; sleep 0.1; done
+	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|berth-portfwd'
+	assert_failure
+	run ub network rm "$N"
+	assert_success
 	[ ! -e "$RU_XDG/berth/rootless-netns/holder.pid" ]
 }

@@ -73,6 +73,9 @@ int ps_table(FILE *f, const char *id, const char *spec, const int *pids, size_t 
 
 /* net.c: lo up, and each "net=" record's interface (found by its MAC) set up. */
 void setup_network(const struct config *c);
+/* net.c: until each "net=" record's interface runs (its carrier, the kernel's link watch done),
+ * bounded; called just before the container's process starts. */
+void wait_network(const struct config *c);
 
 /* session.c: until the VM's process (pid) has exited, with a terminal master (or -1) relayed
  * to tty_port: control messages, exec sessions on the port berth.exec (exec_port, or -1).

@@ -554,6 +554,7 @@ int main(void)
 	/* "wait=1": an OCI create; the process runs when the host says "go" (its start) */
 	if (config_value(&c, "wait"))
 		wait_go();
+	wait_network(&c);
 	if (config_value(&c, "systemd"))
 		hand_over(&c, out, exec_port);
 	int code = 125, master = -1;

@@ -1,7 +1,8 @@
 /* The guest's network interfaces (see guest.h): lo up; for each "net=IFNAME MAC MTU ADDR4 GW4
  * ADDR6 GW6" record ("-": none) the virtio-net interface with that MAC, found in sysfs once
  * its driver has probed it, renamed to IFNAME, given its MTU, addresses and default routes,
- * and brought up. With the old ioctls: libc is all the guest init has. */
+ * and brought up; then (wait_network) waited for until it runs. With the old ioctls: libc is
+ * all the guest init has. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -20,7 +21,8 @@
 
 #include "guest.h"
 
-#define NIC_WAIT_S 10
+#define NIC_WAIT_S     10
+#define CARRIER_WAIT_S 5
 
 /* struct in6_ifreq is the kernel's (linux/ipv6.h clashes with netinet/in.h) */
 struct in6_ifreq_ {
@@ -93,16 +95,21 @@ static void route_ipv4(int s, const char *ifname, const char *gw)
 		fail(125, "default route via %s: %s", gw, strerror(errno));
 }
 
-static void set_ipv6(const char *ifname, unsigned index, const char *cidr, const char *gw)
+/* No duplicate address detection on ifname: IPAM made its address unique, and DAD delays the
+ * use of it and of the link-local one. Before the interface is up, so both are usable at once. */
+static void no_dad(const char *ifname)
 {
 	char p[128];
-	/* no duplicate address detection: IPAM made it unique, and DAD delays its use */
 	snprintf(p, sizeof(p), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		(void)!write(fd, "0", 1);
 		close(fd);
 	}
+}
+
+static void set_ipv6(const char *ifname, unsigned index, const char *cidr, const char *gw)
+{
 	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	char a[64];
 	snprintf(a, sizeof(a), "%s", cidr);
@@ -157,6 +164,8 @@ static void setup_nic(int s, const char *rec)
 		fail(125, "MTU %u on %s: %s", mtu, ifname, strerror(errno));
 	if (strcmp(a4, "-"))
 		set_ipv4(s, ifname, a4);
+	if (strcmp(a6, "-"))
+		no_dad(ifname);
 	set_up(s, ifname);
 	if (strcmp(a4, "-") && strcmp(g4, "-"))
 		route_ipv4(s, ifname, g4);
@@ -179,4 +188,39 @@ void setup_network(const struct config *c)
 	for (size_t i = 0; i < n && i < 16; i++)
 		setup_nic(s, recs[i]);
 	close(s);
+}
+
+/* virtio-net's link is not running when its interface appears: the driver reads the device's
+ * link status in a work item it queues at probe (a template's clone probes its NICs as they
+ * are plugged in, just before the config comes), and the kernel's link watch, which runs an
+ * interface that is down at most once a second, then sets the operational state (`ip link`
+ * says NO-CARRIER until then), gives the queue its qdisc if the interface was up first (until
+ * then what is sent is dropped) and tells IPv6 the link is ready, which adds the link-local
+ * address. That took up to a second after the interface was up, and the container's process
+ * could start before. So the init waits (CARRIER_WAIT_S in all, the console says when it gives
+ * up) until each interface is IFF_RUNNING: after the rest of its setup, so the two overlap.
+ * The link watch holds the RTNL while it finishes, which setting the flags again takes. */
+void wait_network(const struct config *c)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	size_t n = 0;
+	const char **v = config_values(c, "net", &n);
+	int tries = 0;
+	for (size_t i = 0; s >= 0 && i < n && i < 16; i++) {
+		struct ifreq ifr = {0};
+		if (sscanf(v[i], "%15s", ifr.ifr_name) != 1)
+			continue;
+		while (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_RUNNING) &&
+		       tries++ < CARRIER_WAIT_S * 200) {
+			struct timespec ts = {0, 5 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+		if (ifr.ifr_flags & IFF_RUNNING)
+			(void)ioctl(s, SIOCSIFFLAGS, &ifr);
+		else
+			say("berth-init: %s is not running after %d s (no carrier); going on\n",
+			    ifr.ifr_name, CARRIER_WAIT_S);
+	}
+	if (s >= 0)
+		close(s);
 }
