@@ -2,6 +2,7 @@
 #include "vm/session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,8 +148,17 @@ static void drop(struct vm_session_clients *c, size_t i, bool eof)
 
 void vm_session_clients_clear(struct vm_session_clients *c)
 {
-	while (c->n)
+	/* the executor's end (the VM's) ended every process it ran: each client hears so, as a
+	 * docker or podman exec whose container stops under it fails (podman: 137), without
+	 * waiting on one that reads nothing */
+	static const char msg[] = "137 the container stopped during the exec";
+	while (c->n) {
+		int fl = fcntl(c->fd[c->n - 1], F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(c->fd[c->n - 1], F_SETFL, fl | O_NONBLOCK);
+		(void)frame_write(c->fd[c->n - 1], FRAME_ERROR, msg, sizeof(msg) - 1);
 		drop(c, c->n - 1, false);
+	}
 	vm_sessions_clear(&c->x);
 }
 

@@ -48,7 +48,8 @@ struct vm_session_clients {
 };
 
 void vm_session_clients_init(struct vm_session_clients *c, int channel);
-/* Closes the clients (their processes' stdin ends), not the channel. */
+/* Closes the clients, each told FRAME_ERROR "137 the container stopped during the exec"
+ * first (the executor ended, their processes with it), not the channel. */
 void vm_session_clients_clear(struct vm_session_clients *c);
 /* A client (fd, taken) whose FRAME_EXEC brought records: a session for it, or FRAME_ERROR
  * "125 ..." and it is closed. */

@@ -153,3 +153,38 @@ exec_at_end() {
 	run cat "$WORK/out"
 	assert_output "the container stopped before the exec started"
 }
+
+@test "vm attach: an exec whose container stops under it ends 137 with a message" {
+	# the VM's end ends its execs' processes; the monitor closed their sessions with no
+	# frame, and berth exec exited 255 without a word (podman 4.3: 137, its process killed
+	# with the container)
+	local b=("$BERTH" --root "$STORE" --runroot "$RUNROOT") xpid apid=
+	berth run -d --name vms --network none --isolation vm berth/default sleep 1000 >/dev/null
+	wait_exec vms
+	"${b[@]}" exec vms sh -c 'touch /tmp/in; exec sleep 100' >"$WORK/out" 2>&1 &
+	xpid=$!
+	if [ -x /usr/bin/docker ]; then
+		api_service_start
+		timeout 60 /usr/bin/docker exec vms sh -c 'touch /tmp/api; exec sleep 100' \
+			>"$WORK/api" 2>&1 &
+		apid=$!
+	fi
+	# both sessions' processes run in the guest
+	for _ in $(seq 1 100); do
+		berth exec vms sh -c "test -e /tmp/in${apid:+ && test -e /tmp/api}" && break
+		sleep 0.3
+	done
+	run timeout 60 "${b[@]}" stop -t 1 vms
+	assert_success
+	st=0
+	wait "$xpid" || st=$?
+	run cat "$WORK/out"
+	assert_output "berth: the container stopped during the exec"
+	[ "$st" = 137 ]
+	[ -n "$apid" ] || return 0
+	st=0
+	wait "$apid" || st=$?
+	run cat "$WORK/api"
+	assert_output "the container stopped during the exec"
+	[ "$st" = 137 ]
+}

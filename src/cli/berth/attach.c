@@ -99,8 +99,13 @@ static int pump(const struct eng_store *s, const char *id, int sock, const struc
 			enum frame_stream st;
 			size_t len;
 			int r = frame_read(sock, &st, buf, &len);
-			if (r <= 0)
-				return 255; /* the monitor went away */
+			if (r <= 0) {
+				/* no status: the monitor ended, or reset a connection it had
+				 * not taken yet; an exec's session would have been told, so
+				 * it did not run (the API's exec says the same) */
+				fprintf(stderr, "berth: the container's monitor went away\n");
+				return a->exec ? 126 : 255;
+			}
 			if (frame_exec_early(&started, &st, buf, &len))
 				continue;
 			if (st == FRAME_EXIT)
