@@ -1,8 +1,8 @@
 # What the files that run berth as an ordinary user share (rootless_build.bats,
-# rootless_engine.bats, rootless_network.bats, rootless_userns.bats): the file's user, each
-# test's set-up and clean-up, the user's store and processes, and a way out for pasta and
-# passt (an uplink, a veth pair, with a server on its far side). The user itself, ub and ub_within are
-# helpers.bash's.
+# rootless_engine.bats, rootless_network.bats, rootless_userns.bats, rootless_vm_net.bats):
+# the file's user, each test's set-up and clean-up, the user's store and processes, and a way
+# out for pasta and passt (an uplink, a veth pair, with a server on its far side). The user
+# itself, ub and ub_within are helpers.bash's.
 
 # rootless_file_setup NAME SUB WORK, in setup_file: the file's user (rootless_user_make's
 # arguments), unless rootless berth cannot run here: then RU_BLOCKED says why, and

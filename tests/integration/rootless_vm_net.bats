@@ -6,13 +6,11 @@
 # addresses and default routes, gone in teardown). Everything the user made is gone after.
 
 load helpers
+load rootless
 
 setup_file() {
-	export RV_BLOCKED
-	RV_BLOCKED=$(userns_blocked newuidmap)
-	[ -z "$RV_BLOCKED" ] || return 0
 	# a range of our own, above rootless_userns.bats' (which ends at 4093640704)
-	rootless_user_make "brv$$" $((4093640704 + ($$ % 1024) * 65536)) berth-rootless-vm-net
+	rootless_file_setup "brv$$" $((4093640704 + ($$ % 1024) * 65536)) berth-rootless-vm-net
 }
 
 teardown_file() {
@@ -20,30 +18,20 @@ teardown_file() {
 }
 
 setup() {
-	load_libs
-	[ -z "$RV_BLOCKED" ] || skip "rootless berth cannot run here: $RV_BLOCKED"
+	rootless_setup rv
 	command -v qemu-system-x86_64 >/dev/null || skip "no QEMU (qemu-system-x86)"
 	[ -x /usr/lib/qemu/virtiofsd ] || skip "no virtiofsd (qemu-system-common)"
 	command -v passt >/dev/null || skip "passt is not installed (Debian's passt)"
-	N="rv$$-$BATS_TEST_NUMBER"
 	RV_PING=$(sysctl -n net.ipv4.ping_group_range)
-	RV_VETH="brv$$a"
-	ip link add "$RV_VETH" type veth peer name "brv$$b"
-	ip link set "brv$$b" up
-	ip addr add 198.51.100.2/24 dev "$RV_VETH"
-	ip link set "$RV_VETH" up
-	ip route add default via 198.51.100.1 dev "$RV_VETH"
+	rootless_uplink "brv$$"
 }
 
 teardown() {
-	[ -z "$RV_BLOCKED" ] || return 0
-	stop_pid "${SRV_PID:-}"
+	[ -z "$RU_BLOCKED" ] || return 0
 	stop_pid "${SRV6_PID:-}"
-	[ -z "${RV_VETH:-}" ] || ip link del "$RV_VETH" 2>/dev/null || true
+	rootless_uplink_remove
 	[ -z "${RV_PING:-}" ] || sysctl -qw net.ipv4.ping_group_range="$RV_PING"
-	local ids
-	ids=$(ub ps -aq 2>/dev/null || true)
-	[ -z "$ids" ] || ub rm -f $ids >/dev/null 2>&1 || true
+	rootless_teardown
 }
 
 # ub_vm ARGS: the user's `berth run -d --isolation vm ARGS`, bounded (a VM is slow under TCG)
@@ -65,9 +53,9 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 }
 
 @test "--isolation vm as the user, passt's IPv6: the host's address and default route, a link-local one, eth0 running when the process starts; TCP and ping over IPv6 to another host, the gateway is the host's ::1, -p reached on ::1" {
-	ip addr add 2001:db8:5::2/64 dev "$RV_VETH" nodad
-	ip -6 route add default via 2001:db8:5::1 dev "$RV_VETH"
-	ip addr add 2001:db8:5::7/64 dev "brv$$b" nodad
+	ip addr add 2001:db8:5::2/64 dev "$RU_UPLINK" nodad
+	ip -6 route add default via 2001:db8:5::1 dev "$RU_UPLINK"
+	ip addr add 2001:db8:5::7/64 dev "$RU_UPLINK_PEER" nodad
 	# passt's ICMP echo goes through the user's ping sockets
 	sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 	port=$(free_port)
@@ -121,9 +109,8 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	assert_output hello-vm6
 	run ub rm -f "$N"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|passt'
-	assert_failure
+	run rootless_gone -f 'qemu-system|virtiofsd|passt'
+	assert_success
 }
 
 @test "--isolation vm as the user on a user network: a TAP on its bridge in the rootless network namespace; the VM and containers on it reach each other; nothing left" {
@@ -155,9 +142,8 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	assert_output hello-vm
 	run ub rm -f "$N-vm" "$N-c"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd'
-	assert_failure
+	run rootless_gone -f 'qemu-system|virtiofsd'
+	assert_success
 	run ub network rm "$N"
 	assert_success
 	run ub ps -aq
@@ -197,9 +183,8 @@ S((sys.argv[1], int(sys.argv[2])), h).serve_forever()' "$1" "$2" "$3" >/dev/null
 	assert_output hello-a
 	run ub rm -f "$N-a" "$N-b"
 	assert_success
-	for _ in $(seq 100); do pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|berth-portfwd' >/dev/null || break; sleep 0.1; done
-	run pgrep -u "$RU_UID" -f 'qemu-system|virtiofsd|berth-portfwd'
-	assert_failure
+	run rootless_gone -f 'qemu-system|virtiofsd|berth-portfwd'
+	assert_success
 	run ub network rm "$N"
 	assert_success
 	[ ! -e "$RU_XDG/berth/rootless-netns/holder.pid" ]
