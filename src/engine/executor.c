@@ -11,6 +11,7 @@
 
 #include "engine/container.h"
 #include "engine/rootless.h"
+#include "runtime/cgroup_owner.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
@@ -58,15 +59,18 @@ static int rt_create(const struct eng_exec_ctx *c, struct eng_proc *p, struct be
 		dup2(out[1], 1);
 		dup2(errp[1], 2);
 	}
+	/* the rootless engine makes the container's cgroup only where the user's cgroup v2
+	 * subtree is delegated (eng_bundle_cgroup put it there): a system container's systemd
+	 * needs one of its own, limits or not; elsewhere none (it refused limits at create,
+	 * engine/rootless.h) */
+	autofree char *delegated = eng_rootless() ? rt_cgroup_user_base(NULL) : NULL;
 	struct rt_create_opts co = {.root = c->rtroot,
 				    .id = c->id,
 				    .bundle = c->dir,
 				    .has_console_fd = c->tty,
 				    .console_fd = sock[1],
-				    /* the rootless engine: no cgroup (it refused limits at create,
-				     * engine/rootless.h) */
 				    .rootless = eng_rootless(),
-				    .no_cgroup = eng_rootless()};
+				    .no_cgroup = eng_rootless() && !delegated};
 	int r = rt_container_create(&co, &p->pid, err);
 	dup2(null, 0);
 	dup2(null, 1);

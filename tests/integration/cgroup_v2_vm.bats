@@ -17,13 +17,17 @@
 # Delegate=yes, started by `loginctl enable-linger`), and are refused, saying why, from a
 # cgroup that is not the user's. A system container with --userns auto boots to running
 # there too: its root a range of the guest's ids, its cgroup its root's; and on a store that
-# cannot be idmapped (tmpfs on this kernel) --userns is refused, saying why.
+# cannot be idmapped (tmpfs on this kernel) --userns is refused, saying why. And the
+# lingering user's own system container (the tree root tars, the user imports) boots to
+# running in a scope of the user's systemd instance: its cgroup below user@UID.service/berth,
+# the user's, with its systemd in init.scope there and a read-write cgroup2 of its own inside;
+# stop shuts it down (exit status 0) and leaves no cgroup and no process.
 #
 # TCG: the guest boots to running in one to two minutes on a busy 2-core machine, and each
 # step inside it is slow: the three default tests take 3 to 7 minutes (a quiet or a busy
 # machine). The system containers' (importing a system tree inside the guest, booting and
-# stopping it, then again with --userns auto) add 3-5 more, so they run only with
-# BERTH_CGROUP_V2_VM_SYSTEM=1;
+# stopping it, then again with --userns auto, then the user's) add 4-7 more, so they run only
+# with BERTH_CGROUP_V2_VM_SYSTEM=1;
 # BERTH_CGROUP_V2_VM=0 skips the file. Without QEMU, the guest kernel or the tar (made
 # from Debian's archive, scripts/setup does it once), the tests are skipped.
 
@@ -76,15 +80,36 @@ gb() {
 	g /opt/berth/bin/berth "$@"
 }
 
+# the guest's own system tree, as a tar on stdout (root's: it reads the files only root may)
+SYS_TAR='tar -C / --one-file-system -cf - --exclude=./proc --exclude=./sys --exclude=./dev \
+	--exclude=./run --exclude=./tmp --exclude=./opt/berth --exclude=./lib/modules \
+	--exclude=./usr/lib/modules --exclude=./var/lib/berth --exclude=./srv/disk --exclude=./home .'
+
 # sys_image: the guest's own system tree (systemd-sysv, dbus) as berth's image sys:inner inside
 # the guest, unless it is there (the system container tests share it)
 sys_image() {
 	gb image inspect sys:inner >/dev/null 2>&1 && return 0
-	g sh -c 'tar -C / --one-file-system -cf - --exclude=./proc --exclude=./sys \
-		--exclude=./dev --exclude=./run --exclude=./tmp --exclude=./opt/berth \
-		--exclude=./lib/modules --exclude=./usr/lib/modules --exclude=./var/lib/berth \
-		--exclude=./srv/disk --exclude=./home . |
-		/opt/berth/bin/berth import --change "CMD [\"/sbin/init\"]" - sys:inner'
+	g sh -c "$SYS_TAR | /opt/berth/bin/berth import --change 'CMD [\"/sbin/init\"]' - sys:inner"
+}
+
+# user_up: the test user cg2user, made once: a subordinate range and a systemd instance of its
+# own (lingering: its user@UID.service, Delegate=yes, runs without a login); sets uid and env
+user_up() {
+	uid=$(g sh -c 'id -u cg2user 2>/dev/null && exit; useradd -m -s /bin/sh cg2user &&
+		echo cg2user:200000:65536 >/etc/subuid && echo cg2user:200000:65536 >/etc/subgid &&
+		loginctl enable-linger cg2user && id -u cg2user' | tail -1)
+	[ -n "$uid" ] || return 1
+	local i
+	for i in $(seq 1 60); do
+		g systemctl is-active --quiet "user@$uid.service" && g test -S "/run/user/$uid/bus" && break
+		sleep 1
+	done
+	env="XDG_RUNTIME_DIR=/run/user/$uid DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus"
+}
+
+# ub ARGS...: the guest's berth as cg2user, in a scope of its systemd instance (user_up first)
+ub() {
+	g runuser -u cg2user -- env $env systemd-run --user --scope --quiet /opt/berth/bin/berth "$@"
 }
 
 # inner_running NAME: the guest's system container NAME reaches running (the failed units
@@ -254,20 +279,9 @@ inner_running() {
 }
 
 @test "cgroup v2 vm: a rootless user's -m applies in the delegated subtree, and is refused outside it" {
-	# a user with a subordinate range and a systemd instance of its own (lingering: its
-	# user@UID.service, Delegate=yes, runs without a login)
-	run g sh -c 'useradd -m -s /bin/sh cg2user && echo cg2user:200000:65536 >/etc/subuid &&
-		echo cg2user:200000:65536 >/etc/subgid && loginctl enable-linger cg2user && id -u cg2user'
-	assert_success
-	uid=${lines[-1]}
-	local i
-	for i in $(seq 1 60); do
-		g systemctl is-active --quiet "user@$uid.service" && g test -S "/run/user/$uid/bus" && break
-		sleep 1
-	done
+	user_up
 	run g cat "/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service/cgroup.controllers"
 	assert_output --partial memory
-	env="XDG_RUNTIME_DIR=/run/user/$uid DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus"
 	# in the user's systemd instance (a scope of user@UID.service): the limit applies
 	run g runuser -u cg2user -- env $env systemd-run --user --scope --quiet \
 		/opt/berth/bin/berth run --rm --network none -m 64m berth/default \
@@ -294,4 +308,64 @@ inner_running() {
 	run g runuser -u cg2user -- env $env /opt/berth/bin/berth run --rm --network none \
 		berth/default echo hello
 	assert_output hello
+}
+
+@test "cgroup v2 vm: a rootless user's system container boots to running in the user's delegated cgroup, with a cgroup2 of its own; stop is clean" {
+	[ "${BERTH_CGROUP_V2_VM_SYSTEM:-0}" = 1 ] ||
+		skip "the system container in the guest (2-3 minutes more): BERTH_CGROUP_V2_VM_SYSTEM=1"
+	user_up
+	# the system tree as root reads it (a tar of / the user made would lack what only root
+	# may read: /etc/shadow, /etc/ssl/private), loaded into the user's store, on a tmpfs made
+	# large enough for the tree twice (the layer's tar is kept beside what is unpacked)
+	run g mount -o remount,size=900m /home
+	assert_success
+	run g sh -c "$SYS_TAR | runuser -u cg2user -- env $env /opt/berth/bin/berth import \
+		--change 'CMD [\"/sbin/init\"]' - sys:user"
+	assert_success
+	run ub run -d --name uinner --network none --stop-timeout 60 --systemd=always sys:user
+	assert_success
+	id=$(ub inspect -f '{{.Id}}' uinner)
+	local state="" i
+	for i in $(seq 1 100); do
+		state=$(ub exec uinner systemctl is-system-running --wait 2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 1
+	done
+	echo "state: $state"
+	[ "$state" = running ] || ub exec uinner systemctl --failed --no-pager >&2 || true
+	assert_equal "$state" running
+	# its cgroup is below the user's delegated subtree, owned by the user, with systemd in
+	# its init.scope
+	svc=/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service
+	cg=$svc/berth/$id
+	run g cat "/proc/$(ub inspect -f '{{.State.Pid}}' uinner)/cgroup"
+	assert_output "0::${cg#/sys/fs/cgroup}/init.scope"
+	run g stat -c %U "$cg" "$cg/cgroup.procs"
+	assert_output $'cg2user\ncg2user'
+	run g sh -c "cat /proc/\$(head -1 $cg/init.scope/cgroup.procs)/comm"
+	assert_output systemd
+	# inside: a cgroup2 of its own (a cgroup namespace, its cgroup the root), read-write, which
+	# its systemd has written (its slices) and its root may write
+	run ub exec uinner sh -c 'cat /proc/1/cgroup; stat -f -c %T /sys/fs/cgroup
+		awk "\$5 == \"/sys/fs/cgroup\" { print substr(\$6, 1, 3) }" /proc/self/mountinfo
+		test -d /sys/fs/cgroup/system.slice && mkdir /sys/fs/cgroup/probe &&
+		rmdir /sys/fs/cgroup/probe && echo written'
+	assert_success
+	assert_output $'0::/init.scope\ncgroup2fs\nrw,\nwritten'
+	run ub exec uinner systemctl is-active systemd-journald
+	assert_output active
+	run ub stop uinner
+	assert_success
+	run ub inspect -f '{{.State.Status}} {{.State.ExitCode}}' uinner
+	[ "$output" = "exited 0" ] || ub logs uinner 2>&1 | tail -30 >&2
+	assert_output "exited 0"
+	ub rm uinner >/dev/null
+	ub rmi sys:user >/dev/null
+	# nothing left: its cgroup, a process of the user's subordinate range
+	run g test -e "$cg"
+	assert_failure
+	run g find "$svc/berth" -mindepth 1 -type d
+	assert_output ""
+	run g sh -c 'stat -c %u /proc/[0-9]* 2>/dev/null | awk "\$1 >= 200000 && \$1 < 265536"'
+	assert_output ""
 }
