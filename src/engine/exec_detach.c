@@ -128,8 +128,10 @@ static int run_vm(const struct eng_store *s, const char *cid, struct rt_process 
 		}
 		if (st == FRAME_STARTED)
 			(void)close(REPORT_FD);
+		/* after the start: its status, or the monitor's ERROR's code ("137 the container
+		 * stopped during the exec", vm/session.c) */
 		if (st == FRAME_EXIT || st == FRAME_ERROR)
-			return st == FRAME_EXIT ? atoi(buf) : 126;
+			return st == FRAME_EXIT || atoi(buf) > 0 ? atoi(buf) : 126;
 	}
 }
 

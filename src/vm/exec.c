@@ -123,6 +123,11 @@ static int relay(int sock, bool tty, char *buf)
 				return 255; /* the shim went away: the VM with it */
 			if (s == FRAME_EXIT)
 				return atoi(buf);
+			if (s == FRAME_ERROR) { /* "137 the container stopped during the exec" */
+				const char *sp = strchr(buf, ' ');
+				fprintf(stderr, "berth-runtime-vm: exec: %s\n", sp ? sp + 1 : buf);
+				return atoi(buf) > 0 ? atoi(buf) : 255;
+			}
 			if (s == FRAME_STDOUT || s == FRAME_STDERR)
 				(void)fs_write_all(s == FRAME_STDERR && !tty ? 2 : 1, buf, len);
 		}

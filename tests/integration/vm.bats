@@ -464,10 +464,19 @@ boots() {
 	assert_output resumed
 	run "$RTVM" --root "$root" delete vmc
 	assert_failure
+	# an exec the VM's end cuts off ends 137 with a word (the shim's ERROR frame), not 255
+	"$RTVM" --root "$root" exec vmc sh -c 'touch /tmp/cut; exec sleep 100' </dev/null >"$WORK/cut" 2>&1 &
+	cpid=$!
+	for _ in $(seq 100); do "$RTVM" --root "$root" exec vmc sh -c "test -e /tmp/cut" && break; sleep 0.2; done
 	"$RTVM" --root "$root" kill vmc TERM
 	for _ in $(seq 100); do "$RTVM" --root "$root" state vmc | grep -q stopped && break; sleep 0.1; done
 	run "$RTVM" --root "$root" state vmc
 	assert_output --partial '"status": "stopped"'
+	st=0
+	wait "$cpid" || st=$?
+	run cat "$WORK/cut"
+	assert_output "berth-runtime-vm: exec: the container stopped during the exec"
+	assert_equal "$st" 137
 	"$RTVM" --root "$root" delete vmc
 	grep -q up "$WORK/out"
 	grep -q term "$WORK/out"

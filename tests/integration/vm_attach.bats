@@ -158,9 +158,17 @@ exec_at_end() {
 	# the VM's end ends its execs' processes; the monitor closed their sessions with no
 	# frame, and berth exec exited 255 without a word (podman 4.3: 137, its process killed
 	# with the container)
-	local b=("$BERTH" --root "$STORE" --runroot "$RUNROOT") xpid apid=
+	local b=("$BERTH" --root "$STORE" --runroot "$RUNROOT") xpid apid= xid t0
 	berth run -d --name vms --network none --isolation vm berth/default sleep 1000 >/dev/null
 	wait_exec vms
+	if [ -x /usr/bin/docker ]; then
+		# a detached exec (exec -d's runner, engine/exec_detach.c), the only one running
+		# now: its exec_die event's exitCode is read below
+		t0=$(date +%s.%N)
+		berth exec -d vms sh -c 'touch /tmp/det; exec sleep 100'
+		xid=$(berth inspect -f '{{json .ExecIDs}}' vms | tr -dc '0-9a-f')
+		[ ${#xid} -eq 64 ]
+	fi
 	"${b[@]}" exec vms sh -c 'touch /tmp/in; exec sleep 100' >"$WORK/out" 2>&1 &
 	xpid=$!
 	if [ -x /usr/bin/docker ]; then
@@ -169,9 +177,10 @@ exec_at_end() {
 			>"$WORK/api" 2>&1 &
 		apid=$!
 	fi
-	# both sessions' processes run in the guest
+	# the sessions' processes run in the guest
 	for _ in $(seq 1 100); do
-		berth exec vms sh -c "test -e /tmp/in${apid:+ && test -e /tmp/api}" && break
+		berth exec vms sh -c "test -e /tmp/in${apid:+ && test -e /tmp/api && test -e /tmp/det}" &&
+			break
 		sleep 0.3
 	done
 	run timeout 60 "${b[@]}" stop -t 1 vms
@@ -187,4 +196,13 @@ exec_at_end() {
 	run cat "$WORK/api"
 	assert_output "the container stopped during the exec"
 	[ "$st" = 137 ]
+	# the detached exec's status is the same 137 (it was recorded 126): its exec_die event
+	local die=""
+	for _ in $(seq 1 100); do
+		die=$(berth events --since "$t0" --until "$(date +%s.%N)" --filter event=exec_die \
+			--format '{{.Actor.Attributes.execID}} {{.Actor.Attributes.exitCode}}' |
+			grep "^$xid ") && break
+		sleep 0.2
+	done
+	assert_equal "$die" "$xid 137"
 }
